@@ -1,0 +1,241 @@
+/* backward.c — the reverse pass: one loop from the newest relevant node down the tape, calling each
+ * node's backward rule (written with nabla ops, so with create_graph it records and can itself be
+ * differentiated). Gradients of non-leaves live in a per-node slot array; leaves accumulate into
+ * .grad (nb_backward) or into the caller's result array (nb_grad). */
+#include "nbi_tape.h"
+#include <stb_ds.h>
+
+static _Thread_local nb_tensor **slots;   /* stb_ds array, one per tape position */
+static _Thread_local bool in_backward;
+
+static nb_tensor *accumulate(nb_tensor *acc, nb_tensor *g) {
+    return acc ? nb_add(acc, g) : g;
+}
+
+/* leaf .grad += g (persistent, no history) */
+static nb_status leaf_accumulate(nb_tensor *leaf, nb_tensor *g) {
+    if (!nbi_same_shape(leaf, g)) {
+        nbi_error("backward: gradient of shape %s does not match its leaf of shape %s", nbi_shape(g), nbi_shape(leaf));
+        return NB_ERROR;
+    }
+    if (!leaf->grad) {
+        leaf->grad = nbi_new_persistent(leaf->dtype, leaf->ndim, leaf->shape);
+        if (!leaf->grad) return NB_ERROR;
+        return nbk_copy_into(leaf->grad, g, "backward");
+    }
+    nb_status st = nbk_binary_into(NBK_ADD, leaf->grad, leaf->grad, g, "backward");
+    leaf->grad->storage->version++;
+    return st;
+}
+
+static const char *short_name(nbi_opcode op) { return nbi_bw_names[op]; }
+
+static bool node_inputs_ok(nbi_node *n) {
+    for (int i = 0; i < n->nin; i++) {
+        nbi_input *in = &n->in[i];
+        if (!in->t) continue;
+        bool saved = (n->saved >> i) & 1u;
+        if (in->t->magic != NBI_LIVE || in->t->gen != in->gen) {
+            nbi_error("backward: input %d of %s was released before backward (freed, or its scope ended); "
+                      "keep it alive until backward is done", i, short_name(n->op));
+            return false;
+        }
+        if (saved && in->t->storage->version != in->ver) {
+            nbi_error("backward: one of the variables needed for gradient computation has been modified by an "
+                      "inplace operation: input %d of %s, shape %s, is at version %u; expected version %u instead",
+                      i, short_name(n->op), nbi_shape(in->t), in->t->storage->version, in->ver);
+            return false;
+        }
+    }
+    if (n->saved & NBI_SAVE_OUT) {
+        if (!n->out || n->out->magic != NBI_LIVE || n->out->gen != n->out_gen) {
+            nbi_error("backward: the output of %s was released before backward; keep it alive until backward is done", short_name(n->op));
+            return false;
+        }
+        if (n->out->storage->version != n->out_ver) {
+            nbi_error("backward: one of the variables needed for gradient computation has been modified by an "
+                      "inplace operation: output of %s, shape %s, is at version %u; expected version %u instead",
+                      short_name(n->op), nbi_shape(n->out), n->out->storage->version, n->out_ver);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The engine. inputs == NULL: accumulate into leaves' .grad; else results[i] = grad of inputs[i]. */
+static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, int nin, nb_tensor *const *inputs,
+                     nb_tensor **results, bool retain, bool create, bool allow_unused, const char *api) {
+    size_t hi = 0;
+    bool any = false;
+    for (int k = 0; k < nout; k++) {
+        if (!nbi_ok(outs[k], api)) return NB_ERROR;
+        if (!outs[k]->requires_grad) {
+            nbi_error("%s: element %d of tensors does not require grad and does not have a grad_fn", api, k);
+            return NB_ERROR;
+        }
+        if (outs[k]->node) { any = true; if (outs[k]->node->index + 1 > hi) hi = outs[k]->node->index + 1; }
+    }
+    for (int i = 0; i < nin; i++) {
+        if (!nbi_ok(inputs[i], api)) return NB_ERROR;
+        if (!inputs[i]->requires_grad) {
+            nbi_error("%s: input %d does not require grad", api, i);
+            return NB_ERROR;
+        }
+        results[i] = NULL;
+    }
+    bool prev_mode = nb_set_grad_enabled(create);
+    nb_scope sc = create ? 0 : nb_scope_begin();
+    nb_status st = NB_OK;
+    bool prev_in = in_backward;
+    in_backward = true;
+    size_t base = (size_t)arrlen(slots);  /* re-entrant: our slots live at [base, base + hi) */
+    arrsetlen(slots, base + hi);
+    for (size_t i = 0; i < hi; i++) slots[base + i] = NULL;
+    nb_tensor **S = slots + base;
+
+    /* seeds */
+    for (int k = 0; k < nout && st == NB_OK; k++) {
+        nb_tensor *o = outs[k], *g = seeds ? seeds[k] : NULL;
+        if (!g) {
+            if (o->numel != 1) {
+                nbi_error("%s: grad can be implicitly created only for scalar outputs (got shape %s); pass a grad_output", api, nbi_shape(o));
+                st = NB_ERROR;
+                break;
+            }
+            g = nb_ones_like(o);
+        } else if (!nbi_ok(g, api)) {
+            st = NB_ERROR;
+            break;
+        } else if (!nbi_same_shape(g, o)) {
+            nbi_error("%s: grad_output of shape %s does not match output of shape %s", api, nbi_shape(g), nbi_shape(o));
+            st = NB_ERROR;
+            break;
+        }
+        if (!g) { st = NB_ERROR; break; }
+        if (o->node) {
+            S[o->node->index] = accumulate(S[o->node->index], g);
+        } else if (!inputs) {
+            st = leaf_accumulate(o, g);
+        } else {
+            for (int i = 0; i < nin; i++)
+                if (inputs[i] == o) results[i] = accumulate(results[i], g);
+        }
+    }
+
+    nb_tensor *gin_small[8];
+    nb_tensor **gin = gin_small;
+    for (size_t idx = hi; idx-- > 0 && st == NB_OK;) {
+        nb_tensor *g = slots[base + idx];
+        S = slots + base;
+        if (!g) continue;
+        nbi_node *n = nbi_tape_at(idx);
+        if (inputs) { /* capture grads of non-leaf inputs */
+            for (int i = 0; i < nin; i++)
+                if (inputs[i]->node == n) results[i] = g;
+        }
+        if (n->out && n->out->retains_grad && !inputs) {
+            if (!n->out->grad) {
+                n->out->grad = nbi_new_persistent(n->out->dtype, n->out->ndim, n->out->shape);
+                if (n->out->grad) nbk_copy_into(n->out->grad, g, api);
+            } else {
+                nbk_binary_into(NBK_ADD, n->out->grad, n->out->grad, g, api);
+            }
+        }
+        if (n->freed) {
+            nbi_error("%s: trying to backward through the graph a second time (or directly access saved tensors "
+                      "after they have already been freed); specify retain_graph=true on the first backward", api);
+            st = NB_ERROR;
+            break;
+        }
+        if (!node_inputs_ok(n)) { st = NB_ERROR; break; }
+        if (n->nin > 8) gin = calloc((size_t)n->nin, sizeof *gin); else gin = gin_small;
+        if (!gin) { st = NB_ERROR; break; }
+        for (int i = 0; i < n->nin; i++) gin[i] = NULL;
+        nbi_bw_table[n->op](n, g, gin);
+        if (!retain) n->freed = true;
+        S = slots + base;  /* slots may have moved if a nested backward grew it */
+        for (int i = 0; i < n->nin && st == NB_OK; i++) {
+            nb_tensor *in = n->in[i].t;
+            if (!in || !in->requires_grad) continue;
+            if (!gin[i]) {
+                if (nb_error()) { st = NB_ERROR; break; }
+                continue;
+            }
+            if (!nbi_same_shape(gin[i], in)) {
+                nbi_error("%s: internal error: %s produced a gradient of shape %s for input %d of shape %s", api,
+                          short_name(n->op), nbi_shape(gin[i]), i, nbi_shape(in));
+                st = NB_ERROR;
+                break;
+            }
+            if (in->node && in->node->index < hi) {
+                S[in->node->index] = accumulate(S[in->node->index], gin[i]);
+                if (!S[in->node->index]) st = NB_ERROR;
+            } else if (!in->node) {
+                if (!inputs) st = leaf_accumulate(in, gin[i]);
+                else
+                    for (int k = 0; k < nin; k++)
+                        if (inputs[k] == in) results[k] = accumulate(results[k], gin[i]);
+            }
+        }
+        if (gin != gin_small) free(gin);
+    }
+    arrsetlen(slots, base);
+    in_backward = prev_in;
+    if (st == NB_OK && inputs) {
+        for (int i = 0; i < nin; i++) {
+            if (!results[i] && !allow_unused) {
+                nbi_error("%s: one of the differentiated tensors (input %d) appears to not have been used in the graph; "
+                          "set allow_unused if this is desired", api, i);
+                st = NB_ERROR;
+            }
+        }
+    }
+    if (st == NB_OK && inputs && !create) {
+        /* results live in our inner scope: copy out what the caller keeps (grads may alias each other) */
+        for (int i = 0; i < nin; i++) {
+            if (!results[i]) continue;
+            bool dup = false;
+            for (int k = 0; k < i; k++) if (results[k] == results[i]) dup = true;
+            if (!dup && results[i]->scope == sc) nb_keep(results[i]);
+        }
+    }
+    if (!create) nb_scope_end(sc);
+    nb_set_grad_enabled(prev_mode);
+    if (st != NB_OK && inputs)
+        for (int i = 0; i < nin; i++) results[i] = NULL;
+    (void)any;
+    return st;
+}
+
+nb_status nb_backward_ex(nb_tensor *t, nb_backward_opts o) {
+    if (!nbi_ok(t, "nb_backward")) {
+        if (!t && !nb_error()) nbi_error("nb_backward: tensor is NULL (an earlier op failed?)");
+        return NB_ERROR;
+    }
+    nb_tensor *seeds[1] = {o.grad};
+    return run(1, &t, seeds, 0, NULL, NULL, o.retain_graph || o.create_graph, o.create_graph, false, "nb_backward");
+}
+
+nb_status nb_backward(nb_tensor *t) { return nb_backward_ex(t, (nb_backward_opts){0}); }
+
+nb_status nb_grad(int nout, nb_tensor *const *outputs, int nin, nb_tensor *const *inputs, nb_tensor *const *grad_outputs,
+                  nb_tensor **grads, nb_grad_opts o) {
+    if (nout <= 0 || nin <= 0 || !outputs || !inputs || !grads) {
+        nbi_error("nb_grad: need at least one output and one input, and a grads array");
+        return NB_ERROR;
+    }
+    for (int i = 0; i < nout; i++)
+        if (!outputs[i]) { if (!nb_error()) nbi_error("nb_grad: output %d is NULL", i); return NB_ERROR; }
+    for (int i = 0; i < nin; i++)
+        if (!inputs[i]) { if (!nb_error()) nbi_error("nb_grad: input %d is NULL", i); return NB_ERROR; }
+    return run(nout, outputs, grad_outputs, nin, inputs, grads, o.retain_graph || o.create_graph, o.create_graph,
+               o.allow_unused, "nb_grad");
+}
+
+nb_tensor *nb_grad1(nb_tensor *output, nb_tensor *input, bool create_graph) {
+    if (!output || !input) return NULL;
+    nb_tensor *g = NULL;
+    if (nb_grad(1, &output, 1, &input, NULL, &g, (nb_grad_opts){.create_graph = create_graph, .retain_graph = create_graph}) != NB_OK)
+        return NULL;
+    return g;
+}

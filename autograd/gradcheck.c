@@ -1,0 +1,141 @@
+/* gradcheck.c — torch.autograd.gradcheck / gradgradcheck for users' own functions: analytic
+ * Jacobian (one backward per output element) against central differences in f64, pass when
+ * |analytic - numeric| <= atol + rtol |numeric| everywhere. */
+#include "nbi_tape.h"
+#include <math.h>
+#include <stdlib.h>
+
+static double *outputs_of(nb_fn fn, void *ctx, int n, nb_tensor *const *in, int64_t *m) {
+    nb_scope s = nb_scope_begin();
+    double *r = NULL;
+    NB_NO_GRAD {
+        nb_tensor *y = fn(in, n, ctx);
+        if (y) {
+            *m = y->numel;
+            r = malloc(sizeof(double) * (size_t)(y->numel ? y->numel : 1));
+            if (r) nb_to_doubles(y, r);
+        }
+    }
+    nb_scope_end(s);
+    return r;
+}
+
+static double *elem(nb_tensor *t, int64_t k) { /* k-th element in row-major order (f64 only) */
+    int64_t off = t->offset, r = k;
+    for (int i = t->ndim - 1; i >= 0; i--) {
+        off += (r % t->shape[i]) * t->stride[i];
+        r /= t->shape[i];
+    }
+    return (double *)t->storage->data + off;
+}
+
+bool nb_gradcheck(nb_fn fn, void *ctx, int n, nb_tensor *const *in, nb_gradcheck_opts o) {
+    double eps = o.eps > 0 ? o.eps : 1e-6, atol = o.atol > 0 ? o.atol : 1e-5, rtol = o.rtol > 0 ? o.rtol : 1e-3;
+    if (!fn || n <= 0 || !in) { nbi_error("nb_gradcheck: need a function and at least one input"); return false; }
+    for (int i = 0; i < n; i++) {
+        if (!nbi_ok(in[i], "nb_gradcheck")) { if (!in[i]) nbi_error("nb_gradcheck: input %d is NULL", i); return false; }
+        if (in[i]->dtype != NB_F64 && in[i]->requires_grad) {
+            nbi_error("nb_gradcheck: input %d is %s; gradcheck needs float64 inputs for precision", i, nb_dtype_name(in[i]->dtype));
+            return false;
+        }
+    }
+    int64_t m = 0;
+    double *y0 = outputs_of(fn, ctx, n, in, &m);
+    if (!y0) { if (!nb_error()) nbi_error("nb_gradcheck: the function returned NULL"); return false; }
+    free(y0);
+    bool pass = true;
+    nb_scope s = nb_scope_begin();
+    nb_tensor *y = fn(in, n, ctx);
+    nb_tensor *yflat = y ? nb_reshape(y, 1, (int64_t[]){m}) : NULL;
+    for (int i = 0; i < n && pass; i++) {
+        if (!in[i]->requires_grad) continue;
+        int64_t k = in[i]->numel;
+        double *num = calloc((size_t)(m * k + 1), sizeof(double)), *ana = calloc((size_t)(m * k + 1), sizeof(double));
+        if (!num || !ana) { free(num); free(ana); pass = false; break; }
+        for (int64_t j = 0; j < k; j++) {       /* numeric: column j */
+            double *p = elem(in[i], j), orig = *p;
+            int64_t mm;
+            *p = orig + eps;
+            double *yp = outputs_of(fn, ctx, n, in, &mm);
+            *p = orig - eps;
+            double *ym = outputs_of(fn, ctx, n, in, &mm);
+            *p = orig;
+            for (int64_t r = 0; yp && ym && r < m; r++) num[r * k + j] = (yp[r] - ym[r]) / (2 * eps);
+            free(yp);
+            free(ym);
+        }
+        for (int64_t r = 0; r < m && yflat && yflat->requires_grad; r++) {   /* analytic: row r */
+            nb_scope s2 = nb_scope_begin();
+            nb_tensor *go = nb_zeros(yflat->dtype, 1, (int64_t[]){m});
+            nb_set(go, (int64_t[]){r}, 1.0);
+            nb_tensor *g = NULL;
+            if (nb_grad(1, &yflat, 1, &in[i], &go, &g, (nb_grad_opts){.retain_graph = true, .allow_unused = true}) != NB_OK) {
+                pass = false;
+                nb_scope_end(s2);
+                break;
+            }
+            if (g) {
+                double *row = malloc(sizeof(double) * (size_t)(k ? k : 1));
+                if (row && nb_to_doubles(g, row) == NB_OK)
+                    for (int64_t j = 0; j < k; j++) ana[r * k + j] = row[j];
+                free(row);
+            }
+            nb_scope_end(s2);
+        }
+        for (int64_t q = 0; q < m * k && pass; q++) {
+            if (!(fabs(ana[q] - num[q]) <= atol + rtol * fabs(num[q]))) {
+                if (!o.quiet)
+                    fprintf(stderr, "nb_gradcheck: Jacobian mismatch for output %lld with respect to input %d element %lld: "
+                            "numerical %.10g, analytical %.10g\n", (long long)(q / k), i, (long long)(q % k), num[q], ana[q]);
+                pass = false;
+            }
+        }
+        free(num);
+        free(ana);
+    }
+    nb_scope_end(s);
+    return pass;
+}
+
+/* G(inputs..., v) = concat of flattened d(fn)/d(inputs) . v, with create_graph */
+typedef struct { nb_fn fn; void *ctx; int n; } gg_ctx;
+static nb_tensor *vjp_fn(nb_tensor *const *in, int total, void *vctx) {
+    gg_ctx *c = vctx;
+    int n = c->n;
+    (void)total;
+    nb_tensor *y = c->fn(in, n, c->ctx);
+    if (!y) return NULL;
+    nb_tensor *v = in[n];
+    nb_tensor *grads[16] = {0}, *diff[16];
+    int nd = 0;
+    for (int i = 0; i < n; i++) if (in[i]->requires_grad) diff[nd++] = in[i];
+    if (!y->requires_grad) return nb_zeros(NB_F64, 1, (int64_t[]){1});
+    if (nb_grad(1, &y, nd, diff, &v, grads, (nb_grad_opts){.create_graph = true, .allow_unused = true}) != NB_OK) return NULL;
+    nb_tensor *flat[16];
+    for (int i = 0; i < nd; i++) {
+        nb_tensor *g = grads[i] ? grads[i] : nb_zeros_like(diff[i]);
+        flat[i] = nb_reshape(g, 1, (int64_t[]){-1});
+    }
+    return nb_cat(nd, flat, 0);
+}
+
+bool nb_gradgradcheck(nb_fn fn, void *ctx, int n, nb_tensor *const *in, nb_gradcheck_opts o) {
+    if (!fn || n <= 0 || n > 15 || !in) { nbi_error("nb_gradgradcheck: need a function and 1..15 inputs"); return false; }
+    nb_scope s = nb_scope_begin();
+    nb_tensor *y;
+    NB_NO_GRAD { y = fn(in, n, ctx); }
+    bool pass = false;
+    if (y) {
+        nb_tensor *v = nb_randn(NB_F64, y->ndim, y->shape);
+        nb_requires_grad_(v, true);
+        nb_tensor *all[16];
+        for (int i = 0; i < n; i++) all[i] = in[i];
+        all[n] = v;
+        gg_ctx c = {fn, ctx, n};
+        pass = nb_gradcheck(vjp_fn, &c, n + 1, all, o);
+    } else if (!nb_error()) {
+        nbi_error("nb_gradgradcheck: the function returned NULL");
+    }
+    nb_scope_end(s);
+    return pass;
+}

@@ -1,0 +1,73 @@
+/* nbi_tape.h — internals of the autograd layer: tape nodes, recording, and the helpers every op
+ * file uses. A node holds its inputs (with the generation and version seen at record time, so
+ * stale or modified-in-place inputs are detected in backward), scalar/int arguments and its output. */
+#ifndef NBI_TAPE_H
+#define NBI_TAPE_H
+
+#include "nb_autograd.h"
+#include "nb_kernels.h"
+
+#define NB_OP(name, bwname, order) NBI_OP_##name,
+typedef enum {
+#include "ops.def"
+    NBI_OP_COUNT
+} nbi_opcode;
+#undef NB_OP
+
+typedef struct { nb_tensor *t; uint32_t gen, ver; } nbi_input;
+
+#define NBI_SAVE_OUT 0x80000000u  /* saved-mask bit: backward reads the output */
+#define NBI_SAVE_ALL 0x7fffffffu  /* saved-mask: backward reads every input */
+
+struct nbi_node {
+    nbi_opcode op;
+    size_t index;             /* position on the tape */
+    nb_tensor *out;           /* NULL once the output is released */
+    uint32_t out_gen, out_ver;
+    int nin;
+    nbi_input *in;            /* inl, or a heap array for many inputs */
+    nbi_input inl[3];
+    nbi_input *heap;          /* stb_ds array reused across uses of this node struct */
+    uint32_t saved;           /* bit i: backward reads input i; NBI_SAVE_OUT: reads the output */
+    double s[3];              /* scalar arguments */
+    int64_t iv[NB_MAX_DIMS * 2 + 2]; /* integer arguments (dims, shapes) */
+    int niv;
+    nb_tensor *aux;           /* extra tensor argument (indices, mask), scope-owned */
+    bool freed;               /* consumed by a backward without retain_graph */
+};
+
+/* Backward rule: fill gin[i] (preset NULL) with d/d(input i) for inputs that require grad. */
+typedef void (*nbi_bw_fn)(nbi_node *n, nb_tensor *g, nb_tensor **gin);
+#define NB_OP(name, bwname, order) void nbi_bw_##name(nbi_node *n, nb_tensor *g, nb_tensor **gin);
+#include "ops.def"
+#undef NB_OP
+extern const nbi_bw_fn nbi_bw_table[NBI_OP_COUNT];
+extern const char *const nbi_op_names[NBI_OP_COUNT];
+extern const char *const nbi_bw_names[NBI_OP_COUNT];
+extern const int nbi_op_order[NBI_OP_COUNT];
+
+/* Record y = op(inputs) if grad mode is on and an input requires grad (y->requires_grad is set);
+ * returns the node (to fill s/iv/aux) or NULL when nothing is recorded. */
+nbi_node *nbi_record(nbi_opcode op, nb_tensor *y, int nin, nb_tensor *const *in, uint32_t saved);
+/* true if recording y = op(in...) would happen. */
+bool nbi_will_record(int nin, nb_tensor *const *in);
+/* Input i of node n. */
+static inline nb_tensor *nbi_in(const nbi_node *n, int i) { return n->in[i].t; }
+/* true if input i needs a gradient. */
+static inline bool nbi_need(const nbi_node *n, int i) { return n->in[i].t && n->in[i].t->requires_grad; }
+/* The tape of this thread: length and node i. */
+size_t nbi_tape_len(void);
+nbi_node *nbi_tape_at(size_t i);
+
+/* Check every argument is a live tensor (NULL passes through silently as false). */
+bool nbi_args_ok(const char *op, int n, nb_tensor *const *ts);
+#define NBI_CHECK(op, ...) \
+    do { if (!nbi_args_ok(op, (int)(sizeof((nb_tensor *[]){__VA_ARGS__}) / sizeof(nb_tensor *)), (nb_tensor *[]){__VA_ARGS__})) return NULL; } while (0)
+/* Reduce g (broadcast result) to t's shape; g itself when the shapes agree. */
+nb_tensor *nbi_sum_to(nb_tensor *g, const nb_tensor *t);
+/* Parse a dims list for a tensor of ndim dims into sorted unique normalised dims; returns count or -1. */
+int nbi_parse_dims(int ndims, const int *dims, int ndim, int *out, const char *op);
+/* Re-insert the reduced dims (size 1) into g so it broadcasts against the input (keepdim = false case). */
+nb_tensor *nbi_unsqueeze_dims(nb_tensor *g, int nd, const int *dims, int ndims_in);
+
+#endif

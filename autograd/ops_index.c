@@ -1,0 +1,163 @@
+/* ops_index.c — cat, stack, index_select (adjoint index_add), gather (adjoint scatter_add),
+ * masked_fill. Backward rules use the adjoint op, so they are differentiable again. */
+#include "nbi_tape.h"
+#include <stdlib.h>
+
+/* y = [x0, x1, ...] along dim; dx_i = narrow(g, dim, offset_i, len_i) */
+nb_tensor *nb_cat(int n, nb_tensor *const *xs, int dim) {
+    if (n <= 0 || !xs) return nbi_error("nb_cat: expected a non-empty list of tensors");
+    for (int i = 0; i < n; i++) if (!xs[i]) return NULL;
+    if (!nbi_args_ok("nb_cat", n, xs)) return NULL;
+    const nb_tensor *ref = xs[0];
+    if (ref->ndim == 0) return nbi_error("nb_cat: zero-dimensional tensor (at position 0) cannot be concatenated");
+    int d = nbi_dim(dim, ref->ndim, "nb_cat");
+    if (d < 0) return NULL;
+    nb_dtype dt = ref->dtype;
+    for (int i = 1; i < n; i++) {
+        if (xs[i]->ndim != ref->ndim)
+            return nbi_error("nb_cat: tensors must have same number of dimensions: got %d and %d (position %d)", ref->ndim, xs[i]->ndim, i);
+        for (int k = 0; k < ref->ndim; k++)
+            if (k != d && xs[i]->shape[k] != ref->shape[k])
+                return nbi_error("nb_cat: sizes of tensors must match except in dimension %d: %s vs %s at position %d", d,
+                                 nbi_shape(ref), nbi_shape(xs[i]), i);
+        dt = nbi_promote(dt, xs[i]->dtype);
+    }
+    nb_tensor *y = nbk_cat(n, xs, d, dt);
+    nbi_node *nd = nbi_record(NBI_OP_cat, y, n, xs, 0);
+    if (nd) nd->iv[0] = d;
+    return y;
+}
+void nbi_bw_cat(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    int d = (int)n->iv[0];
+    int64_t off = 0;
+    for (int i = 0; i < n->nin; i++) {
+        nb_tensor *x = nbi_in(n, i);
+        if (nbi_need(n, i)) gin[i] = nbi_sum_to(nb_narrow(g, d, off, x->shape[d]), x);
+        off += x->shape[d];
+    }
+}
+
+nb_tensor *nb_stack(int n, nb_tensor *const *xs, int dim) {
+    if (n <= 0 || !xs) return nbi_error("nb_stack: expected a non-empty list of tensors");
+    if (n > 64) {
+        nb_tensor **u = malloc(sizeof *u * (size_t)n);
+        if (!u) return nbi_error("nb_stack: out of memory");
+        nb_tensor *y = NULL;
+        bool ok = true;
+        for (int i = 0; i < n; i++) {
+            if (!xs[i]) { ok = false; break; }
+            if (xs[i]->ndim != xs[0]->ndim || !nbi_same_shape(xs[i], xs[0])) {
+                nbi_error("nb_stack: stack expects each tensor to be equal size, but got %s at entry 0 and %s at entry %d", nbi_shape(xs[0]), nbi_shape(xs[i]), i);
+                ok = false;
+                break;
+            }
+            u[i] = nb_unsqueeze(xs[i], dim);
+            if (!u[i]) { ok = false; break; }
+        }
+        if (ok) y = nb_cat(n, u, dim < 0 ? dim : dim);
+        free(u);
+        return y;
+    }
+    nb_tensor *u[64];
+    for (int i = 0; i < n; i++) {
+        if (!xs[i]) return NULL;
+        if (!nbi_ok(xs[i], "nb_stack")) return NULL;
+        if (!nbi_same_shape(xs[i], xs[0]))
+            return nbi_error("nb_stack: stack expects each tensor to be equal size, but got %s at entry 0 and %s at entry %d", nbi_shape(xs[0]), nbi_shape(xs[i]), i);
+        u[i] = nb_unsqueeze(xs[i], dim);
+        if (!u[i]) return NULL;
+    }
+    return nb_cat(n, u, dim);
+}
+
+/* y = x.index_select(dim, idx); dx = zeros.index_add(dim, idx, g) */
+nb_tensor *nb_index_select(nb_tensor *x, int dim, nb_tensor *index) {
+    NBI_CHECK("nb_index_select", x, index);
+    if (x->ndim == 0) return nbi_error("nb_index_select: cannot index a 0-d tensor");
+    int d = nbi_dim(dim, x->ndim, "nb_index_select");
+    if (d < 0) return NULL;
+    nb_tensor *y = nbk_index_select(x, d, index, "nb_index_select");
+    nbi_node *n = nbi_record(NBI_OP_index_select, y, 1, &x, 0);
+    if (n) { n->iv[0] = d; n->aux = index; }
+    return y;
+}
+static nb_tensor *index_add(nb_tensor *src, int ndim, const int64_t *shape, int d, nb_tensor *index) {
+    if (!src || !nb_is_valid(index)) return NULL;
+    nb_tensor *y = nbk_index_add(NULL, ndim, shape, d, index, src, "index_add");
+    nbi_node *n = nbi_record(NBI_OP_index_add, y, 1, &src, 0);
+    if (n) { n->iv[0] = d; n->aux = index; }
+    return y;
+}
+void nbi_bw_index_select(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    nb_tensor *x = nbi_in(n, 0);
+    if (!nb_is_valid(n->aux)) { nbi_error("backward: the index of index_select was released before backward"); return; }
+    gin[0] = index_add(g, x->ndim, x->shape, (int)n->iv[0], n->aux);
+}
+/* y = zeros.index_add(dim, idx, src); dsrc = index_select(g, dim, idx) */
+void nbi_bw_index_add(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    if (!nb_is_valid(n->aux)) { nbi_error("backward: the index of index_add was released before backward"); return; }
+    gin[0] = nb_index_select(g, (int)n->iv[0], n->aux);
+}
+
+/* y = x.gather(dim, idx); dx = zeros.scatter_add(dim, idx, g) */
+nb_tensor *nb_gather(nb_tensor *x, int dim, nb_tensor *index) {
+    NBI_CHECK("nb_gather", x, index);
+    int d = nbi_dim(dim, x->ndim, "nb_gather");
+    if (d < 0) return NULL;
+    nb_tensor *y = nbk_gather(x, d, index, "nb_gather");
+    nbi_node *n = nbi_record(NBI_OP_gather, y, 1, &x, 0);
+    if (n) { n->iv[0] = d; n->aux = index; }
+    return y;
+}
+void nbi_bw_gather(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    nb_tensor *x = nbi_in(n, 0);
+    if (!nb_is_valid(n->aux)) { nbi_error("backward: the index of gather was released before backward"); return; }
+    gin[0] = nb_scatter_add(nb_zeros_like(x), (int)n->iv[0], n->aux, g);
+}
+
+/* y = x.scatter_add(dim, idx, src); dx = g, dsrc = gather(g, dim, idx) */
+nb_tensor *nb_scatter_add(nb_tensor *x, int dim, nb_tensor *index, nb_tensor *src) {
+    NBI_CHECK("nb_scatter_add", x, index, src);
+    int d = nbi_dim(dim, x->ndim, "nb_scatter_add");
+    if (d < 0) return NULL;
+    nb_tensor *y = nbk_scatter_add(x, x->ndim, x->shape, d, index, src, "nb_scatter_add");
+    nbi_node *n = nbi_record(NBI_OP_scatter_add, y, 2, (nb_tensor *[]){x, src}, 0);
+    if (n) { n->iv[0] = d; n->aux = index; }
+    return y;
+}
+void nbi_bw_scatter_add(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    if (!nb_is_valid(n->aux)) { nbi_error("backward: the index of scatter_add was released before backward"); return; }
+    if (nbi_need(n, 0)) gin[0] = g;
+    if (nbi_need(n, 1)) {
+        nb_tensor *src = nbi_in(n, 1), *idx = n->aux;
+        nb_tensor *gs = nb_gather(g, (int)n->iv[0], idx);
+        if (gs && !nbi_same_shape(gs, src)) { /* src larger than index: zero-pad */
+            nb_tensor *z = nb_zeros_like(src);
+            nb_tensor *zv = z ? nbi_view(z, gs->ndim, gs->shape, z->stride, 0) : NULL;
+            if (zv) { nbk_copy_into(zv, gs, "scatter_add backward"); nb_free(zv); }
+            gs = z;
+        }
+        gin[1] = gs;
+    }
+}
+
+/* y = mask ? value : x (mask broadcast to x); dx = masked_fill(g, mask, 0) */
+nb_tensor *nb_masked_fill(nb_tensor *x, nb_tensor *mask, double value) {
+    NBI_CHECK("nb_masked_fill", x, mask);
+    int64_t shp[NB_MAX_DIMS];
+    int nd = nbi_broadcast_shape(x->ndim, x->shape, mask->ndim, mask->shape, shp);
+    bool ok = nd == x->ndim;
+    for (int i = 0; ok && i < nd; i++) ok = shp[i] == x->shape[i];
+    if (!ok) return nbi_error("nb_masked_fill: mask of shape %s cannot be broadcast to %s", nbi_shape(mask), nbi_shape(x));
+    nb_tensor *v = nb_full(nbi_is_float(x->dtype) ? x->dtype : NB_F32, 0, NULL, value);
+    nb_tensor *y = v ? nbk_where(mask, v, x, "nb_masked_fill") : NULL;
+    nb_free(v);
+    if (y && x->dtype == NB_I64) { nb_tensor *yi = nbk_copy(y, NB_I64); nb_free(y); return yi; }
+    nbi_node *n = nbi_record(NBI_OP_masked_fill, y, 1, &x, 0);
+    if (n) n->aux = mask;
+    return y;
+}
+void nbi_bw_masked_fill(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    if (!nb_is_valid(n->aux)) { nbi_error("backward: the mask of masked_fill was released before backward"); return; }
+    gin[0] = nb_masked_fill(g, n->aux, 0);
+}

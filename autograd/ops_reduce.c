@@ -1,0 +1,332 @@
+/* ops_reduce.c — reductions with torch's dim/keepdim rules: sum, prod, amax/amin, max/min along a
+ * dim (values + indices), norm, sum_to_size (primitives), and mean, var, std, logsumexp, argmax/argmin
+ * (composites of them). Backward rules re-expand g over the reduced dims with nabla ops. */
+#include "nbi_tape.h"
+#include <math.h>
+
+int nbi_parse_dims(int ndims, const int *dims, int ndim, int *out, const char *op) {
+    if (ndims < 0 || ndims > NB_MAX_DIMS || (ndims && !dims)) { nbi_error("%s: bad dims list (%d dims)", op, ndims); return -1; }
+    bool seen[NB_MAX_DIMS] = {false};
+    for (int i = 0; i < ndims; i++) {
+        int d = nbi_dim(dims[i], ndim, op);
+        if (d < 0) return -1;
+        if (seen[d]) { nbi_error("%s: dim %d appears multiple times in the list of dims", op, d); return -1; }
+        seen[d] = true;
+    }
+    int m = 0;
+    for (int d = 0; d < NB_MAX_DIMS; d++)
+        if (seen[d] && d < (ndim ? ndim : 1)) out[m++] = d;
+    if (ndim == 0) return 0; /* reducing a 0-d tensor over dim 0 is reducing over nothing */
+    return m;
+}
+
+nb_tensor *nbi_unsqueeze_dims(nb_tensor *g, int nd, const int *dims, int ndims_in) {
+    if (!g) return NULL;
+    int64_t shp[NB_MAX_DIMS];
+    bool red[NB_MAX_DIMS] = {false};
+    if (nd == 0) for (int d = 0; d < ndims_in; d++) red[d] = true;
+    for (int i = 0; i < nd; i++) red[dims[i]] = true;
+    int k = 0;
+    for (int d = 0; d < ndims_in; d++) shp[d] = red[d] ? 1 : g->shape[k++];
+    return nb_reshape(g, ndims_in, shp);
+}
+
+static void load_dims(const nbi_node *n, int *dims) { for (int i = 0; i < n->iv[1]; i++) dims[i] = (int)n->iv[2 + i]; }
+
+/* g with the reduced dims restored (size 1), ready to broadcast against the input */
+static nb_tensor *regrow(nbi_node *n, nb_tensor *g) {
+    nb_tensor *x = nbi_in(n, 0);
+    bool keep = n->iv[0];
+    int nd = (int)n->iv[1];
+    int dims[NB_MAX_DIMS];
+    for (int i = 0; i < nd; i++) dims[i] = (int)n->iv[2 + i];
+    if (keep || x->ndim == 0) return g;
+    return nbi_unsqueeze_dims(g, nd, dims, x->ndim);
+}
+static void save_dims(nbi_node *n, int nd, const int *dims, bool keepdim) {
+    if (!n) return;
+    n->iv[0] = keepdim;
+    n->iv[1] = nd;
+    for (int i = 0; i < nd; i++) n->iv[2 + i] = dims[i];
+}
+
+static nb_tensor *reduce_op(nbi_opcode op, nbk_reduce_kind k, nb_tensor *x, int ndims, const int *dims, bool keepdim,
+                            const char *name, uint32_t saved) {
+    NBI_CHECK(name, x);
+    int d[NB_MAX_DIMS];
+    int nd = nbi_parse_dims(ndims, dims, x->ndim, d, name);
+    if (nd < 0) return NULL;
+    if (ndims > 0 && nd == 0 && x->ndim == 0) nd = 0;
+    nb_tensor *y = nbk_reduce(k, x, nd, d, keepdim);
+    save_dims(nbi_record(op, y, 1, &x, saved), nd, d, keepdim);
+    return y;
+}
+
+/* y = sum over dims; dx = expand(g) */
+nb_tensor *nb_sum_dim(nb_tensor *x, int ndims, const int *dims, bool keepdim) {
+    return reduce_op(NBI_OP_sum, NBK_RSUM, x, ndims, dims, keepdim, "nb_sum", 0);
+}
+nb_tensor *nb_sum(nb_tensor *x) { return nb_sum_dim(x, 0, NULL, false); }
+void nbi_bw_sum(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    nb_tensor *x = nbi_in(n, 0);
+    gin[0] = nb_expand(regrow(n, g), x->ndim, x->shape);
+}
+
+/* y = prod over dims; dx = g * prod / x (exact product-of-others when x has zeros: first order) */
+nb_tensor *nb_prod_dim(nb_tensor *x, int dim, bool keepdim) {
+    return reduce_op(NBI_OP_prod, NBK_RPROD, x, 1, &dim, keepdim, "nb_prod", 1 | NBI_SAVE_OUT);
+}
+nb_tensor *nb_prod(nb_tensor *x) { return reduce_op(NBI_OP_prod, NBK_RPROD, x, 0, NULL, false, "nb_prod", 1 | NBI_SAVE_OUT); }
+void nbi_bw_prod(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    nb_tensor *x = nbi_in(n, 0);
+    nb_tensor *ge = nb_expand(regrow(n, g), x->ndim, x->shape);
+    nb_tensor *zeros = nb_sum(nb_eq_scalar(x, 0));
+    if (zeros && nb_item(zeros) == 0) {
+        nb_tensor *ye = nb_expand(regrow(n, n->out), x->ndim, x->shape);
+        gin[0] = nb_mul(ge, nb_div(ye, x));
+        return;
+    }
+    nb_tensor *others;
+    if (n->iv[1] == 1 && x->ndim > 0) {
+        others = nbk_prod_others(x, (int)n->iv[2]);
+    } else {
+        nb_tensor *flat = nbk_copy(x, x->dtype);
+        if (!flat) return;
+        nb_tensor *f1 = nbi_view(flat, 1, (int64_t[]){x->numel}, (int64_t[]){1}, 0);
+        nb_tensor *o1 = f1 ? nbk_prod_others(f1, 0) : NULL;
+        others = o1 ? nbi_view(o1, x->ndim, x->shape, flat->stride, 0) : NULL;
+    }
+    gin[0] = nb_mul(ge, others);
+}
+
+/* y = max/min over dims; dx = g on the extreme elements, shared evenly on ties */
+static void amax_bw(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    nb_tensor *x = nbi_in(n, 0);
+    int dims[NB_MAX_DIMS];
+    load_dims(n, dims);
+    nb_tensor *ye = nb_expand(regrow(n, n->out), x->ndim, x->shape);
+    nb_tensor *mask = nb_eq(x, ye);
+    nb_tensor *cnt = nb_expand(regrow(n, nb_sum_dim(mask, (int)n->iv[1], dims, (bool)n->iv[0])), x->ndim, x->shape);
+    if (n->iv[1] == 0) cnt = nb_expand(regrow(n, nb_sum(mask)), x->ndim, x->shape);
+    gin[0] = nb_div(nb_mul(nb_expand(regrow(n, g), x->ndim, x->shape), mask), cnt);
+}
+nb_tensor *nb_amax(nb_tensor *x, int ndims, const int *dims, bool keepdim) {
+    return reduce_op(NBI_OP_amax, NBK_RMAX, x, ndims, dims, keepdim, "nb_amax", 1 | NBI_SAVE_OUT);
+}
+nb_tensor *nb_amin(nb_tensor *x, int ndims, const int *dims, bool keepdim) {
+    return reduce_op(NBI_OP_amin, NBK_RMIN, x, ndims, dims, keepdim, "nb_amin", 1 | NBI_SAVE_OUT);
+}
+nb_tensor *nb_max(nb_tensor *x) { return nb_amax(x, 0, NULL, false); }
+nb_tensor *nb_min(nb_tensor *x) { return nb_amin(x, 0, NULL, false); }
+void nbi_bw_amax(nbi_node *n, nb_tensor *g, nb_tensor **gin) { amax_bw(n, g, gin); }
+void nbi_bw_amin(nbi_node *n, nb_tensor *g, nb_tensor **gin) { amax_bw(n, g, gin); }
+
+/* values and indices along dim; dx = g scattered to the indices */
+static nb_tensor *minmax_dim(nbi_opcode op, nb_tensor *x, int dim, bool keepdim, nb_tensor **indices, bool is_min, const char *name) {
+    if (indices) *indices = NULL;
+    NBI_CHECK(name, x);
+    int d = nbi_dim(dim, x->ndim, name);
+    if (d < 0) return NULL;
+    nb_tensor *idx = NULL;
+    nb_tensor *y;
+    if (x->ndim == 0) {
+        y = nbk_copy(x, x->dtype);
+        idx = nb_zeros(NB_I64, 0, NULL);
+    } else {
+        y = nbk_arg_reduce(x, d, keepdim, is_min, &idx);
+    }
+    if (!y) return NULL;
+    nbi_node *n = nbi_record(op, y, 1, &x, 0);
+    if (n) { n->iv[0] = d; n->iv[1] = keepdim; n->aux = idx; }
+    if (indices) *indices = idx;
+    return y;
+}
+nb_tensor *nb_max_dim(nb_tensor *x, int dim, bool keepdim, nb_tensor **indices) {
+    return minmax_dim(NBI_OP_max_dim, x, dim, keepdim, indices, false, "nb_max_dim");
+}
+nb_tensor *nb_min_dim(nb_tensor *x, int dim, bool keepdim, nb_tensor **indices) {
+    return minmax_dim(NBI_OP_min_dim, x, dim, keepdim, indices, true, "nb_min_dim");
+}
+static void minmax_dim_bw(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    nb_tensor *x = nbi_in(n, 0);
+    if (!nb_is_valid(n->aux)) { nbi_error("backward: the indices of max/min were released before backward"); return; }
+    if (x->ndim == 0) { gin[0] = g; return; }
+    int d = (int)n->iv[0];
+    nb_tensor *gi = n->iv[1] ? g : nb_unsqueeze(g, d);
+    nb_tensor *ii = n->iv[1] ? n->aux : nb_unsqueeze(n->aux, d);
+    gin[0] = nb_scatter_add(nb_zeros_like(x), d, ii, gi);
+}
+void nbi_bw_max_dim(nbi_node *n, nb_tensor *g, nb_tensor **gin) { minmax_dim_bw(n, g, gin); }
+void nbi_bw_min_dim(nbi_node *n, nb_tensor *g, nb_tensor **gin) { minmax_dim_bw(n, g, gin); }
+
+nb_tensor *nb_argmax(nb_tensor *x, int dim, bool keepdim) {
+    NBI_CHECK("nb_argmax", x);
+    int d = nbi_dim(dim, x->ndim, "nb_argmax");
+    if (d < 0) return NULL;
+    if (x->ndim == 0) return nb_zeros(NB_I64, 0, NULL);
+    nb_tensor *idx = NULL, *v = nbk_arg_reduce(x, d, keepdim, false, &idx);
+    nb_free(v);
+    return idx;
+}
+nb_tensor *nb_argmin(nb_tensor *x, int dim, bool keepdim) {
+    NBI_CHECK("nb_argmin", x);
+    int d = nbi_dim(dim, x->ndim, "nb_argmin");
+    if (d < 0) return NULL;
+    if (x->ndim == 0) return nb_zeros(NB_I64, 0, NULL);
+    nb_tensor *idx = NULL, *v = nbk_arg_reduce(x, d, keepdim, true, &idx);
+    nb_free(v);
+    return idx;
+}
+nb_tensor *nb_argmax_all(nb_tensor *x) {
+    NBI_CHECK("nb_argmax_all", x);
+    nb_tensor *flat = nbk_copy(x, x->dtype);
+    if (!flat) return NULL;
+    nb_tensor *f1 = nbi_view(flat, 1, (int64_t[]){x->numel}, (int64_t[]){1}, 0);
+    nb_tensor *idx = NULL, *v = f1 ? nbk_arg_reduce(f1, 0, false, false, &idx) : NULL;
+    nb_free(v);
+    nb_free(f1);
+    nb_free(flat);
+    return idx;
+}
+
+/* ---- composites ----
+ * When nothing is recorded, a composite's intermediates live in a private scope and only the result
+ * is kept, so composites never leave garbage behind (even outside any scope). */
+#define COMPOSITE_BEGIN(x) nb_scope cs_ = nbi_will_record(1, (nb_tensor *[]){x}) ? 0 : nb_scope_begin()
+#define COMPOSITE_END(y) do { if (cs_) { nb_keep(y); nb_scope_end(cs_); } } while (0)
+static int64_t reduced_count(const nb_tensor *x, int ndims, const int *dims) {
+    if (ndims == 0) return x->numel;
+    int d[NB_MAX_DIMS];
+    int nd = nbi_parse_dims(ndims, dims, x->ndim, d, "reduce");
+    int64_t c = 1;
+    for (int i = 0; i < nd; i++) c *= x->shape[d[i]];
+    return c;
+}
+
+/* y = sum / count */
+nb_tensor *nb_mean_dim(nb_tensor *x, int ndims, const int *dims, bool keepdim) {
+    NBI_CHECK("nb_mean", x);
+    if (!nbi_is_float(x->dtype)) return nbi_error("nb_mean: could not infer output dtype; input dtype must be floating point (got %s)", nb_dtype_name(x->dtype));
+    COMPOSITE_BEGIN(x);
+    nb_tensor *y = nb_div_scalar(nb_sum_dim(x, ndims, dims, keepdim), (double)reduced_count(x, ndims, dims));
+    COMPOSITE_END(y);
+    return y;
+}
+nb_tensor *nb_mean(nb_tensor *x) { return nb_mean_dim(x, 0, NULL, false); }
+
+/* var = sum (x - mean)^2 / (N - correction) */
+nb_tensor *nb_var_dim(nb_tensor *x, int ndims, const int *dims, int correction, bool keepdim) {
+    NBI_CHECK("nb_var", x);
+    if (!nbi_is_float(x->dtype)) return nbi_error("nb_var: input dtype must be floating point (got %s)", nb_dtype_name(x->dtype));
+    COMPOSITE_BEGIN(x);
+    nb_tensor *m = nb_mean_dim(x, ndims, dims, true);
+    nb_tensor *dev = nb_sub(x, m);
+    nb_tensor *ss = nb_sum_dim(nb_square(dev), ndims, dims, keepdim);
+    double dof = (double)reduced_count(x, ndims, dims) - correction;
+    nb_tensor *y = nb_div_scalar(ss, dof > 0 ? dof : 0.0);
+    COMPOSITE_END(y);
+    return y;
+}
+nb_tensor *nb_var(nb_tensor *x) { return nb_var_dim(x, 0, NULL, 1, false); }
+nb_tensor *nb_std_dim(nb_tensor *x, int ndims, const int *dims, int correction, bool keepdim) {
+    if (!x) return NULL;
+    COMPOSITE_BEGIN(x);
+    nb_tensor *y = nb_sqrt(nb_var_dim(x, ndims, dims, correction, keepdim));
+    COMPOSITE_END(y);
+    return y;
+}
+nb_tensor *nb_std(nb_tensor *x) { return nb_std_dim(x, 0, NULL, 1, false); }
+
+/* y = m + log sum e^(x - m), m = amax (detached, inf-safe) */
+nb_tensor *nb_logsumexp(nb_tensor *x, int ndims, const int *dims, bool keepdim) {
+    NBI_CHECK("nb_logsumexp", x);
+    COMPOSITE_BEGIN(x);
+    nb_tensor *m = NULL, *y = NULL;
+    NB_NO_GRAD { m = nb_amax(x, ndims, dims, true); }
+    NB_NO_GRAD { m = nb_masked_fill(m, nb_eq_scalar(nb_abs(m), INFINITY), 0); }
+    nb_tensor *s = nb_sum_dim(nb_exp(nb_sub(x, m)), ndims, dims, keepdim);
+    nb_tensor *mr = keepdim || !s ? m : nb_reshape(m, s->ndim, s->shape);
+    y = nb_add(nb_log(s), mr);
+    COMPOSITE_END(y);
+    return y;
+}
+
+/* y = (sum |x|^p)^(1/p) (p = inf: max |x|); dx = g x |x|^(p-2) / y^(p-1), 0 where y == 0 */
+nb_tensor *nb_norm_dim(nb_tensor *x, double p, int ndims, const int *dims, bool keepdim) {
+    NBI_CHECK("nb_norm", x);
+    if (!nbi_is_float(x->dtype)) return nbi_error("nb_norm: input dtype must be floating point (got %s)", nb_dtype_name(x->dtype));
+    int d[NB_MAX_DIMS];
+    int nd = nbi_parse_dims(ndims, dims, x->ndim, d, "nb_norm");
+    if (nd < 0) return NULL;
+    nb_tensor *y;
+    nb_scope sc = nb_scope_begin();
+    NB_NO_GRAD {
+        nb_tensor *a = nbk_unary(NBK_ABS, x, 0, 0);
+        if (isinf(p)) y = p > 0 ? nbk_reduce(NBK_RMAX, a, nd, d, keepdim) : nbk_reduce(NBK_RMIN, a, nd, d, keepdim);
+        else if (p == 0) y = nbk_reduce(NBK_RSUM, nbk_unary(NBK_NE_S, a, 0, 0), nd, d, keepdim);
+        else if (p == 1) y = nbk_reduce(NBK_RSUM, a, nd, d, keepdim);
+        else if (p == 2) y = nbk_unary(NBK_SQRT, nbk_reduce(NBK_RSUM, nbk_unary(NBK_SQUARE, x, 0, 0), nd, d, keepdim), 0, 0);
+        else y = nbk_unary(NBK_POW_S, nbk_reduce(NBK_RSUM, nbk_unary(NBK_POW_S, a, p, 0), nd, d, keepdim), 1.0 / p, 0);
+    }
+    nb_keep(y);
+    nb_scope_end(sc);
+    nbi_node *n = nbi_record(NBI_OP_norm, y, 1, &x, 1 | NBI_SAVE_OUT);
+    save_dims(n, nd, d, keepdim);
+    if (n) n->s[0] = p;
+    return y;
+}
+nb_tensor *nb_norm(nb_tensor *x, double p) { return nb_norm_dim(x, p, 0, NULL, false); }
+void nbi_bw_norm(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    nb_tensor *x = nbi_in(n, 0);
+    double p = n->s[0];
+    nb_tensor *ye = nb_expand(regrow(n, n->out), x->ndim, x->shape);
+    nb_tensor *ge = nb_expand(regrow(n, g), x->ndim, x->shape);
+    nb_tensor *zero = nb_eq_scalar(ye, 0);
+    nb_tensor *d;
+    int dims[NB_MAX_DIMS];
+    load_dims(n, dims);
+    if (p == 0) { gin[0] = nb_zeros_like(x); return; }
+    if (p == 1) d = nb_sign(x);
+    else if (p == 2) d = nb_div(x, nb_masked_fill(ye, zero, 1));
+    else if (isinf(p)) {
+        nb_tensor *mask = nb_eq(nb_abs(x), ye);
+        nb_tensor *cnt = nb_expand(regrow(n, nb_sum_dim(mask, (int)n->iv[1], dims, (bool)n->iv[0])), x->ndim, x->shape);
+        if (n->iv[1] == 0) cnt = nb_expand(regrow(n, nb_sum(mask)), x->ndim, x->shape);
+        d = nb_div(nb_mul(nb_sign(x), mask), cnt);
+    } else {
+        nb_tensor *num = nb_mul(x, nb_pow_scalar(nb_abs(x), p - 2));
+        d = nb_div(num, nb_pow_scalar(nb_masked_fill(ye, zero, 1), p - 1));
+    }
+    gin[0] = nb_masked_fill(nb_mul(ge, d), zero, 0);
+}
+
+/* y = x summed over broadcast dims down to shape; dx = expand(g, x.shape) */
+nb_tensor *nb_sum_to_size(nb_tensor *x, int ndim, const int64_t *shape) {
+    NBI_CHECK("nb_sum_to_size", x);
+    if (ndim > x->ndim || (ndim && !shape)) return nbi_error("nb_sum_to_size: size %s is not expandable to %s", nbi_shape_of(ndim, shape), nbi_shape(x));
+    int lead = x->ndim - ndim, dims[NB_MAX_DIMS], nd = 0;
+    bool same = lead == 0;
+    for (int i = 0; i < x->ndim; i++) {
+        if (i < lead) { dims[nd++] = i; continue; }
+        int64_t want = shape[i - lead];
+        if (want == x->shape[i]) continue;
+        if (want != 1) return nbi_error("nb_sum_to_size: size %s is not expandable to %s", nbi_shape_of(ndim, shape), nbi_shape(x));
+        dims[nd++] = i;
+        same = false;
+    }
+    if (same) return x;
+    nb_tensor *y = nbk_reduce(NBK_RSUM, x, nd, dims, true);
+    if (!y) return NULL;
+    if (lead) { /* drop the leading dims: a plain re-shape of a fresh contiguous tensor */
+        int64_t st[NB_MAX_DIMS];
+        nbi_contig_strides(ndim, shape, st);
+        y->ndim = ndim;
+        for (int i = 0; i < ndim; i++) { y->shape[i] = shape[i]; y->stride[i] = st[i]; }
+    }
+    nbi_record(NBI_OP_sum_to_size, y, 1, &x, 0);
+    return y;
+}
+void nbi_bw_sum_to_size(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    nb_tensor *x = nbi_in(n, 0);
+    gin[0] = nb_expand(g, x->ndim, x->shape);
+}

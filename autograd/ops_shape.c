@@ -1,0 +1,307 @@
+/* ops_shape.c — views and layout ops: reshape/view/flatten/squeeze/unsqueeze (one "reshape" node),
+ * expand, permute/transpose, slice/narrow/select (+ slice_backward, its adjoint), contiguous,
+ * clone, to. Views share storage with their input; each backward maps the grad back to the input. */
+#include "nbi_tape.h"
+
+static nb_tensor *record_reshape(nb_tensor *x, nb_tensor *y) {
+    nbi_node *n = nbi_record(NBI_OP_reshape, y, 1, &x, 0);
+    (void)n;
+    return y;
+}
+
+/* resolve one -1 and check the element count */
+static bool infer_shape(const nb_tensor *x, int ndim, const int64_t *shape, int64_t *out, const char *op) {
+    if (ndim < 0 || ndim > NB_MAX_DIMS || (ndim > 0 && !shape)) {
+        nbi_error("%s: bad shape (%d dims)", op, ndim);
+        return false;
+    }
+    int infer = -1;
+    int64_t known = 1;
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] == -1) {
+            if (infer >= 0) { nbi_error("%s: only one dimension can be inferred in %s", op, nbi_shape_of(ndim, shape)); return false; }
+            infer = i;
+        } else if (shape[i] < 0) {
+            nbi_error("%s: invalid shape dimension %lld in %s", op, (long long)shape[i], nbi_shape_of(ndim, shape));
+            return false;
+        } else {
+            known *= shape[i];
+        }
+        out[i] = shape[i];
+    }
+    if (infer >= 0) {
+        if (known == 0 || x->numel % known) {
+            nbi_error("%s: shape %s is invalid for input of size %lld", op, nbi_shape_of(ndim, shape), (long long)x->numel);
+            return false;
+        }
+        out[infer] = x->numel / known;
+        known *= out[infer];
+    }
+    if (known != x->numel) {
+        nbi_error("%s: shape %s is invalid for input of size %lld", op, nbi_shape_of(ndim, shape), (long long)x->numel);
+        return false;
+    }
+    return true;
+}
+
+static nb_tensor *reshape_impl(nb_tensor *x, int ndim, const int64_t *shape, bool must_view, const char *op) {
+    NBI_CHECK(op, x);
+    int64_t shp[NB_MAX_DIMS], st[NB_MAX_DIMS];
+    if (!infer_shape(x, ndim, shape, shp, op)) return NULL;
+    nb_tensor *y;
+    if (nb_is_contiguous(x)) {
+        nbi_contig_strides(ndim, shp, st);
+        y = nbi_view(x, ndim, shp, st, x->offset);
+    } else if (must_view) {
+        return nbi_error("%s: view size is not compatible with input tensor's size and stride (shape %s, not contiguous); "
+                         "use nb_reshape instead", op, nbi_shape(x));
+    } else {
+        nb_tensor *c = nbk_copy(x, x->dtype);
+        if (!c) return NULL;
+        nbi_contig_strides(ndim, shp, st);
+        y = nbi_view(c, ndim, shp, st, 0);
+        nb_free(c);
+    }
+    return record_reshape(x, y);
+}
+
+/* y = x with a new shape (same elements in row-major order); dx = reshape(g, x.shape) */
+nb_tensor *nb_reshape(nb_tensor *x, int ndim, const int64_t *shape) { return reshape_impl(x, ndim, shape, false, "nb_reshape"); }
+nb_tensor *nb_view(nb_tensor *x, int ndim, const int64_t *shape) { return reshape_impl(x, ndim, shape, true, "nb_view"); }
+void nbi_bw_reshape(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    nb_tensor *x = nbi_in(n, 0);
+    gin[0] = nb_reshape(g, x->ndim, x->shape);
+}
+
+/* a view that only adds/removes size-1 dims: keeps strides, recorded as reshape */
+static nb_tensor *restride(nb_tensor *x, int ndim, const int64_t *shp, const int64_t *st) {
+    nb_tensor *y = nbi_view(x, ndim, shp, st, x->offset);
+    return record_reshape(x, y);
+}
+
+nb_tensor *nb_flatten(nb_tensor *x, int start, int end) {
+    NBI_CHECK("nb_flatten", x);
+    if (x->ndim == 0) return nb_reshape(x, 1, (int64_t[]){1});
+    int s = nbi_dim(start, x->ndim, "nb_flatten"), e = s < 0 ? -1 : nbi_dim(end, x->ndim, "nb_flatten");
+    if (s < 0 || e < 0) return NULL;
+    if (s > e) return nbi_error("nb_flatten: start_dim %d cannot come after end_dim %d", start, end);
+    int64_t shp[NB_MAX_DIMS];
+    int m = 0;
+    for (int d = 0; d < x->ndim; d++) {
+        if (d <= s || d > e) shp[m++] = x->shape[d];
+        else shp[m - 1] *= x->shape[d];
+    }
+    return nb_reshape(x, m, shp);
+}
+
+nb_tensor *nb_squeeze(nb_tensor *x, int dim) {
+    NBI_CHECK("nb_squeeze", x);
+    int d = nbi_dim(dim, x->ndim, "nb_squeeze");
+    if (d < 0) return NULL;
+    int64_t shp[NB_MAX_DIMS], st[NB_MAX_DIMS];
+    int m = 0;
+    for (int i = 0; i < x->ndim; i++)
+        if (i != d || x->shape[i] != 1) { shp[m] = x->shape[i]; st[m++] = x->stride[i]; }
+    return restride(x, m, shp, st);
+}
+
+nb_tensor *nb_squeeze_all(nb_tensor *x) {
+    NBI_CHECK("nb_squeeze_all", x);
+    int64_t shp[NB_MAX_DIMS], st[NB_MAX_DIMS];
+    int m = 0;
+    for (int i = 0; i < x->ndim; i++)
+        if (x->shape[i] != 1) { shp[m] = x->shape[i]; st[m++] = x->stride[i]; }
+    return restride(x, m, shp, st);
+}
+
+nb_tensor *nb_unsqueeze(nb_tensor *x, int dim) {
+    NBI_CHECK("nb_unsqueeze", x);
+    if (x->ndim >= NB_MAX_DIMS) return nbi_error("nb_unsqueeze: tensor already has %d dims (max %d)", x->ndim, NB_MAX_DIMS);
+    if (dim < -(x->ndim + 1) || dim > x->ndim)
+        return nbi_error("nb_unsqueeze: dim %d out of range for a %d-d tensor (expected %d..%d)", dim, x->ndim, -(x->ndim + 1), x->ndim);
+    int d = dim < 0 ? dim + x->ndim + 1 : dim;
+    int64_t shp[NB_MAX_DIMS], st[NB_MAX_DIMS];
+    int m = 0;
+    for (int i = 0; i <= x->ndim; i++) {
+        if (i == d) { shp[m] = 1; st[m++] = i < x->ndim ? x->shape[i] * x->stride[i] : 1; }
+        if (i < x->ndim) { shp[m] = x->shape[i]; st[m++] = x->stride[i]; }
+    }
+    return restride(x, m, shp, st);
+}
+
+/* y = x broadcast to shape (stride 0 on new or size-1 dims); dx = sum_to_size(g, x.shape) */
+nb_tensor *nb_expand(nb_tensor *x, int ndim, const int64_t *shape) {
+    NBI_CHECK("nb_expand", x);
+    if (ndim < x->ndim || ndim > NB_MAX_DIMS || (ndim && !shape))
+        return nbi_error("nb_expand: the number of sizes provided (%d) must be greater or equal to the number of dimensions in the tensor (%d)", ndim, x->ndim);
+    int64_t shp[NB_MAX_DIMS], st[NB_MAX_DIMS];
+    int lead = ndim - x->ndim;
+    for (int i = 0; i < ndim; i++) {
+        int xd = i - lead;
+        int64_t want = shape[i];
+        if (xd < 0) {
+            if (want < 0) return nbi_error("nb_expand: -1 is not allowed in a leading, non-existing dimension (%s)", nbi_shape_of(ndim, shape));
+            shp[i] = want; st[i] = 0;
+        } else if (want == -1 || want == x->shape[xd]) {
+            shp[i] = x->shape[xd]; st[i] = x->stride[xd];
+        } else if (x->shape[xd] == 1 && want >= 0) {
+            shp[i] = want; st[i] = 0;
+        } else {
+            return nbi_error("nb_expand: the expanded size of the tensor (%lld) must match the existing size (%lld) at non-singleton dimension %d; target %s, tensor %s",
+                             (long long)want, (long long)x->shape[xd], i, nbi_shape_of(ndim, shape), nbi_shape(x));
+        }
+    }
+    nb_tensor *y = nbi_view(x, ndim, shp, st, x->offset);
+    nbi_record(NBI_OP_expand, y, 1, &x, 0);
+    return y;
+}
+void nbi_bw_expand(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    nb_tensor *x = nbi_in(n, 0);
+    gin[0] = nb_sum_to_size(g, x->ndim, x->shape);
+}
+
+/* y = x with dims reordered; dx = permute(g, inverse) */
+nb_tensor *nb_permute(nb_tensor *x, int ndims, const int *dims) {
+    NBI_CHECK("nb_permute", x);
+    if (ndims != x->ndim || (ndims && !dims))
+        return nbi_error("nb_permute: number of dims don't match in permute (%d given for a %d-d tensor)", ndims, x->ndim);
+    int64_t shp[NB_MAX_DIMS], st[NB_MAX_DIMS];
+    bool seen[NB_MAX_DIMS] = {false};
+    int perm[NB_MAX_DIMS];
+    for (int i = 0; i < ndims; i++) {
+        int d = nbi_dim(dims[i], x->ndim, "nb_permute");
+        if (d < 0) return NULL;
+        if (seen[d]) return nbi_error("nb_permute: repeated dim %d", dims[i]);
+        seen[d] = true;
+        perm[i] = d;
+        shp[i] = x->shape[d];
+        st[i] = x->stride[d];
+    }
+    nb_tensor *y = nbi_view(x, ndims, shp, st, x->offset);
+    nbi_node *n = nbi_record(NBI_OP_permute, y, 1, &x, 0);
+    if (n) { n->niv = ndims; for (int i = 0; i < ndims; i++) n->iv[i] = perm[i]; }
+    return y;
+}
+void nbi_bw_permute(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    int inv[NB_MAX_DIMS];
+    for (int i = 0; i < n->niv; i++) inv[n->iv[i]] = i;
+    gin[0] = nb_permute(g, n->niv, inv);
+}
+
+nb_tensor *nb_transpose(nb_tensor *x, int d0, int d1) {
+    NBI_CHECK("nb_transpose", x);
+    if (x->ndim == 0) return nb_permute(x, 0, NULL);
+    int a = nbi_dim(d0, x->ndim, "nb_transpose"), b = a < 0 ? -1 : nbi_dim(d1, x->ndim, "nb_transpose");
+    if (a < 0 || b < 0) return NULL;
+    int perm[NB_MAX_DIMS];
+    for (int i = 0; i < x->ndim; i++) perm[i] = i;
+    perm[a] = b;
+    perm[b] = a;
+    return nb_permute(x, x->ndim, perm);
+}
+
+nb_tensor *nb_t(nb_tensor *x) {
+    NBI_CHECK("nb_t", x);
+    if (x->ndim > 2) return nbi_error("nb_t: expects a tensor with <= 2 dimensions, but got %d (use nb_transpose)", x->ndim);
+    return x->ndim == 2 ? nb_transpose(x, 0, 1) : nb_permute(x, x->ndim, (int[]){0});
+}
+
+/* y = x[start:end:step] along dim (a view); dx = slice_backward(g) (zeros elsewhere) */
+nb_tensor *nb_slice(nb_tensor *x, int dim, int64_t start, int64_t end, int64_t step) {
+    NBI_CHECK("nb_slice", x);
+    if (x->ndim == 0) return nbi_error("nb_slice: cannot slice a 0-d tensor");
+    int d = nbi_dim(dim, x->ndim, "nb_slice");
+    if (d < 0) return NULL;
+    if (step <= 0) return nbi_error("nb_slice: slice step must be positive (got %lld)", (long long)step);
+    int64_t sz = x->shape[d];
+    if (start < 0) start += sz;
+    if (end < 0) end += sz;
+    if (start < 0) start = 0;
+    if (start > sz) start = sz;
+    if (end > sz) end = sz;
+    if (end < start) end = start;
+    int64_t shp[NB_MAX_DIMS], st[NB_MAX_DIMS];
+    for (int i = 0; i < x->ndim; i++) { shp[i] = x->shape[i]; st[i] = x->stride[i]; }
+    shp[d] = (end - start + step - 1) / step;
+    st[d] = x->stride[d] * step;
+    nb_tensor *y = nbi_view(x, x->ndim, shp, st, x->offset + start * x->stride[d]);
+    nbi_node *n = nbi_record(NBI_OP_slice, y, 1, &x, 0);
+    if (n) { n->iv[0] = d; n->iv[1] = start; n->iv[2] = step; }
+    return y;
+}
+static nb_tensor *slice_backward(nb_tensor *g, int ndim, const int64_t *shape, int dim, int64_t start, int64_t step);
+void nbi_bw_slice(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    nb_tensor *x = nbi_in(n, 0);
+    gin[0] = slice_backward(g, x->ndim, x->shape, (int)n->iv[0], n->iv[1], n->iv[2]);
+}
+
+/* y = zeros(shape) with y[start::step] (on dim) = g; dg = slice(gy) */
+static nb_tensor *slice_backward(nb_tensor *g, int ndim, const int64_t *shape, int dim, int64_t start, int64_t step) {
+    if (!g) return NULL;
+    nb_tensor *y = nb_zeros(g->dtype, ndim, shape);
+    if (!y) return NULL;
+    int64_t st[NB_MAX_DIMS];
+    for (int i = 0; i < ndim; i++) st[i] = y->stride[i];
+    st[dim] *= step;
+    nb_tensor *dst = nbi_view(y, g->ndim, g->shape, st, start * y->stride[dim]);
+    if (!dst || nbk_copy_into(dst, g, "slice_backward") != NB_OK) return NULL;
+    nb_free(dst);
+    nbi_node *n = nbi_record(NBI_OP_slice_backward, y, 1, &g, 0);
+    if (n) { n->iv[0] = dim; n->iv[1] = start; n->iv[2] = step; }
+    return y;
+}
+void nbi_bw_slice_backward(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    nb_tensor *src = nbi_in(n, 0);
+    int d = (int)n->iv[0];
+    gin[0] = nb_slice(g, d, n->iv[1], n->iv[1] + src->shape[d] * n->iv[2], n->iv[2]);
+}
+
+nb_tensor *nb_narrow(nb_tensor *x, int dim, int64_t start, int64_t length) {
+    NBI_CHECK("nb_narrow", x);
+    int d = x->ndim ? nbi_dim(dim, x->ndim, "nb_narrow") : -1;
+    if (x->ndim == 0) return nbi_error("nb_narrow: cannot be applied to a 0-dim tensor");
+    if (d < 0) return NULL;
+    int64_t sz = x->shape[d];
+    if (start < 0) start += sz;
+    if (start < 0 || length < 0 || start + length > sz)
+        return nbi_error("nb_narrow: start (%lld) + length (%lld) exceeds dimension size (%lld) of %s", (long long)start,
+                         (long long)length, (long long)sz, nbi_shape(x));
+    return nb_slice(x, d, start, start + length, 1);
+}
+
+nb_tensor *nb_select(nb_tensor *x, int dim, int64_t index) {
+    NBI_CHECK("nb_select", x);
+    if (x->ndim == 0) return nbi_error("nb_select: cannot be applied to a 0-dim tensor");
+    int d = nbi_dim(dim, x->ndim, "nb_select");
+    if (d < 0) return NULL;
+    int64_t sz = x->shape[d];
+    if (index < -sz || index >= sz)
+        return nbi_error("nb_select: index %lld out of range for tensor of size %s at dimension %d", (long long)index, nbi_shape(x), d);
+    if (index < 0) index += sz;
+    return nb_squeeze(nb_slice(x, d, index, index + 1, 1), d);
+}
+
+/* y = copy of x (history kept); dx = g */
+nb_tensor *nb_clone(nb_tensor *x) {
+    NBI_CHECK("nb_clone", x);
+    nb_tensor *y = nbk_copy(x, x->dtype);
+    nbi_record(NBI_OP_clone, y, 1, &x, 0);
+    return y;
+}
+void nbi_bw_clone(nbi_node *n, nb_tensor *g, nb_tensor **gin) { (void)n; gin[0] = g; }
+
+nb_tensor *nb_contiguous(nb_tensor *x) {
+    NBI_CHECK("nb_contiguous", x);
+    return nb_is_contiguous(x) ? x : nb_clone(x);
+}
+
+/* y = x converted to dt (x itself if already dt); dx = to(g, x.dtype) */
+nb_tensor *nb_to(nb_tensor *x, nb_dtype dt) {
+    NBI_CHECK("nb_to", x);
+    if (dt != NB_F32 && dt != NB_F64 && dt != NB_I64) return nbi_error("nb_to: unknown dtype %d", (int)dt);
+    if (x->dtype == dt) return x;
+    nb_tensor *y = nbk_copy(x, dt);
+    if (nbi_is_float(dt)) nbi_record(NBI_OP_to, y, 1, &x, 0);
+    return y;
+}
+void nbi_bw_to(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_to(g, nbi_in(n, 0)->dtype); }

@@ -1,0 +1,268 @@
+/* create.c — tensor creation (from data, constants, ranges, identity, random), the global random
+ * generator (xoshiro256** seeded by splitmix64; normals by Box-Muller) and element access. */
+#include "nb_internal.h"
+#include <math.h>
+
+/* ---- generic element get/set by flat storage index ---- */
+static inline double load(const nb_tensor *t, int64_t off) {
+    const char *p = (const char *)t->storage->data;
+    switch (t->dtype) {
+    case NB_F32: return ((const float *)p)[off];
+    case NB_F64: return ((const double *)p)[off];
+    default: return (double)((const int64_t *)p)[off];
+    }
+}
+static inline void store(nb_tensor *t, int64_t off, double v) {
+    char *p = (char *)t->storage->data;
+    switch (t->dtype) {
+    case NB_F32: ((float *)p)[off] = (float)v; break;
+    case NB_F64: ((double *)p)[off] = v; break;
+    default: ((int64_t *)p)[off] = (int64_t)v; break;
+    }
+}
+
+static void fill(nb_tensor *t, double v) {
+    int64_t n = t->numel;
+    if (t->dtype == NB_F32) { float *p = (float *)nbi_ptr(t); for (int64_t i = 0; i < n; i++) p[i] = (float)v; }
+    else if (t->dtype == NB_F64) { double *p = (double *)nbi_ptr(t); for (int64_t i = 0; i < n; i++) p[i] = v; }
+    else { int64_t *p = (int64_t *)nbi_ptr(t); for (int64_t i = 0; i < n; i++) p[i] = (int64_t)v; }
+}
+
+nb_tensor *nb_empty(nb_dtype dt, int ndim, const int64_t *shape) { return nbi_new(dt, ndim, shape); }
+
+nb_tensor *nb_full(nb_dtype dt, int ndim, const int64_t *shape, double value) {
+    nb_tensor *t = nbi_new(dt, ndim, shape);
+    if (t) fill(t, value);
+    return t;
+}
+nb_tensor *nb_zeros(nb_dtype dt, int ndim, const int64_t *shape) { return nb_full(dt, ndim, shape, 0.0); }
+nb_tensor *nb_ones(nb_dtype dt, int ndim, const int64_t *shape) { return nb_full(dt, ndim, shape, 1.0); }
+nb_tensor *nb_scalar(nb_dtype dt, double value) { return nb_full(dt, 0, NULL, value); }
+
+nb_tensor *nb_tensor_from(nb_dtype dt, const void *data, int ndim, const int64_t *shape, bool requires_grad) {
+    if (!data) return nbi_error("nb_tensor_from: data is NULL");
+    if (requires_grad && dt == NB_I64) return nbi_error("nb_tensor_from: only floating point tensors can require gradients (got int64)");
+    nb_tensor *t = nbi_new(dt, ndim, shape);
+    if (!t) return NULL;
+    memcpy(nbi_ptr(t), data, (size_t)t->numel * nb_dtype_size(dt));
+    t->requires_grad = requires_grad;
+    return t;
+}
+
+nb_tensor *nb_arange(nb_dtype dt, double start, double end, double step) {
+    if (step == 0 || !isfinite(start) || !isfinite(end) || !isfinite(step))
+        return nbi_error("nb_arange: step must be nonzero and bounds finite (start %g, end %g, step %g)", start, end, step);
+    if ((end - start) / step < 0) return nbi_error("nb_arange: upper bound and step sign are inconsistent (start %g, end %g, step %g)", start, end, step);
+    int64_t n = (int64_t)ceil((end - start) / step);
+    nb_tensor *t = nbi_new(dt, 1, (int64_t[]){n});
+    if (!t) return NULL;
+    for (int64_t i = 0; i < n; i++) store(t, i, start + (double)i * step);
+    return t;
+}
+
+nb_tensor *nb_linspace(nb_dtype dt, double start, double end, int64_t steps) {
+    if (steps < 0) return nbi_error("nb_linspace: number of steps must be non-negative (got %lld)", (long long)steps);
+    nb_tensor *t = nbi_new(dt, 1, (int64_t[]){steps});
+    if (!t) return NULL;
+    double step = steps > 1 ? (end - start) / (double)(steps - 1) : 0;
+    /* torch fills the first half from start and the second half from end, for symmetry */
+    int64_t half = steps / 2;
+    for (int64_t i = 0; i < steps; i++)
+        store(t, i, i < half ? start + step * (double)i : end - step * (double)(steps - 1 - i));
+    return t;
+}
+
+nb_tensor *nb_eye(nb_dtype dt, int64_t n, int64_t m) {
+    if (m <= 0) m = n;
+    nb_tensor *t = nb_zeros(dt, 2, (int64_t[]){n, m});
+    if (!t) return NULL;
+    for (int64_t i = 0; i < n && i < m; i++) store(t, i * m + i, 1.0);
+    return t;
+}
+
+#define LIKE(t) if (!nbi_ok(t, __func__)) return NULL
+nb_tensor *nb_empty_like(const nb_tensor *t) { LIKE(t); return nbi_new(t->dtype, t->ndim, t->shape); }
+nb_tensor *nb_zeros_like(const nb_tensor *t) { LIKE(t); return nb_zeros(t->dtype, t->ndim, t->shape); }
+nb_tensor *nb_ones_like(const nb_tensor *t) { LIKE(t); return nb_ones(t->dtype, t->ndim, t->shape); }
+nb_tensor *nb_full_like(const nb_tensor *t, double v) { LIKE(t); return nb_full(t->dtype, t->ndim, t->shape, v); }
+nb_tensor *nb_rand_like(const nb_tensor *t) { LIKE(t); return nb_rand(t->dtype, t->ndim, t->shape); }
+nb_tensor *nb_randn_like(const nb_tensor *t) { LIKE(t); return nb_randn(t->dtype, t->ndim, t->shape); }
+
+/* ---- random ---- */
+static uint64_t rng[4] = {0x9e3779b97f4a7c15ull, 0xbf58476d1ce4e5b9ull, 0x94d049bb133111ebull, 0x2545f4914f6cdd1dull};
+static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+uint64_t nb_rand_u64(void) {
+    uint64_t r = rotl(rng[1] * 5, 7) * 9, t = rng[1] << 17;
+    rng[2] ^= rng[0]; rng[3] ^= rng[1]; rng[1] ^= rng[2]; rng[0] ^= rng[3];
+    rng[2] ^= t; rng[3] = rotl(rng[3], 45);
+    return r;
+}
+double nb_rand_double(void) { return (double)(nb_rand_u64() >> 11) * 0x1.0p-53; }
+
+void nb_manual_seed(uint64_t seed) {
+    for (int i = 0; i < 4; i++) {  /* splitmix64 */
+        uint64_t z = (seed += 0x9e3779b97f4a7c15ull);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        rng[i] = z ^ (z >> 31);
+    }
+}
+
+nb_tensor *nb_rand(nb_dtype dt, int ndim, const int64_t *shape) {
+    if (dt == NB_I64) return nbi_error("nb_rand: dtype must be float32 or float64 (use nb_randint for integers)");
+    nb_tensor *t = nbi_new(dt, ndim, shape);
+    if (!t) return NULL;
+    for (int64_t i = 0; i < t->numel; i++) store(t, i, nb_rand_double());
+    return t;
+}
+
+nb_tensor *nb_randn(nb_dtype dt, int ndim, const int64_t *shape) {
+    if (dt == NB_I64) return nbi_error("nb_randn: dtype must be float32 or float64");
+    nb_tensor *t = nbi_new(dt, ndim, shape);
+    if (!t) return NULL;
+    for (int64_t i = 0; i < t->numel; i += 2) {
+        double u1 = 1.0 - nb_rand_double(), u2 = nb_rand_double();
+        double r = sqrt(-2.0 * log(u1));
+        store(t, i, r * cos(2 * M_PI * u2));
+        if (i + 1 < t->numel) store(t, i + 1, r * sin(2 * M_PI * u2));
+    }
+    return t;
+}
+
+static uint64_t below(uint64_t n) { /* unbiased integer in [0, n) */
+    uint64_t lim = UINT64_MAX - UINT64_MAX % n, r;
+    do r = nb_rand_u64(); while (r >= lim);
+    return r % n;
+}
+
+nb_tensor *nb_randint(int64_t low, int64_t high, int ndim, const int64_t *shape) {
+    if (high <= low) return nbi_error("nb_randint: empty range [%lld, %lld)", (long long)low, (long long)high);
+    nb_tensor *t = nbi_new(NB_I64, ndim, shape);
+    if (!t) return NULL;
+    int64_t *p = (int64_t *)nbi_ptr(t);
+    for (int64_t i = 0; i < t->numel; i++) p[i] = low + (int64_t)below((uint64_t)(high - low));
+    return t;
+}
+
+nb_tensor *nb_randperm(int64_t n) {
+    if (n < 0) return nbi_error("nb_randperm: n must be non-negative (got %lld)", (long long)n);
+    nb_tensor *t = nbi_new(NB_I64, 1, (int64_t[]){n});
+    if (!t) return NULL;
+    int64_t *p = (int64_t *)nbi_ptr(t);
+    for (int64_t i = 0; i < n; i++) p[i] = i;
+    for (int64_t i = n - 1; i > 0; i--) { /* Fisher-Yates */
+        int64_t j = (int64_t)below((uint64_t)i + 1), tmp = p[i];
+        p[i] = p[j]; p[j] = tmp;
+    }
+    return t;
+}
+
+/* ---- access ---- */
+double nb_item(const nb_tensor *t) {
+    if (!nbi_ok(t, "nb_item")) return NAN;
+    if (t->numel != 1) {
+        nbi_error("nb_item: a tensor with %lld elements %s cannot be converted to a scalar", (long long)t->numel, nbi_shape(t));
+        return NAN;
+    }
+    return load(t, t->offset);
+}
+
+static int64_t flat_offset(const nb_tensor *t, const int64_t *index, const char *op) {
+    int64_t off = t->offset;
+    if (t->ndim > 0 && !index) { nbi_error("%s: index is NULL", op); return -1; }
+    for (int i = 0; i < t->ndim; i++) {
+        int64_t k = index[i] < 0 ? index[i] + t->shape[i] : index[i];
+        if (k < 0 || k >= t->shape[i]) {
+            nbi_error("%s: index %lld is out of bounds for dimension %d with size %lld", op, (long long)index[i], i, (long long)t->shape[i]);
+            return -1;
+        }
+        off += k * t->stride[i];
+    }
+    return off;
+}
+
+double nb_get(const nb_tensor *t, const int64_t *index) {
+    if (!nbi_ok(t, "nb_get")) return NAN;
+    int64_t off = flat_offset(t, index, "nb_get");
+    return off < 0 ? NAN : load(t, off);
+}
+
+nb_status nb_set(nb_tensor *t, const int64_t *index, double value) {
+    if (!nbi_ok(t, "nb_set")) return NB_ERROR;
+    int64_t off = flat_offset(t, index, "nb_set");
+    if (off < 0) return NB_ERROR;
+    store(t, off, value);
+    t->storage->version++;
+    return NB_OK;
+}
+
+void *nb_data(const nb_tensor *t) { return nbi_ok(t, "nb_data") ? nbi_ptr(t) : NULL; }
+#define TYPED(name, T, DT) \
+    T *name(const nb_tensor *t) { \
+        if (!nbi_ok(t, #name)) return NULL; \
+        if (t->dtype != DT) return nbi_error(#name ": tensor is %s, not %s", nb_dtype_name(t->dtype), nb_dtype_name(DT)); \
+        return (T *)nbi_ptr(t); \
+    }
+TYPED(nb_data_f32, float, NB_F32)
+TYPED(nb_data_f64, double, NB_F64)
+TYPED(nb_data_i64, int64_t, NB_I64)
+
+nb_status nb_to_doubles(const nb_tensor *t, double *out) {
+    if (!nbi_ok(t, "nb_to_doubles")) return NB_ERROR;
+    if (!out) { nbi_error("nb_to_doubles: out is NULL"); return NB_ERROR; }
+    int64_t idx[NB_MAX_DIMS] = {0};
+    for (int64_t k = 0; k < t->numel; k++) {
+        int64_t off = t->offset;
+        for (int i = 0; i < t->ndim; i++) off += idx[i] * t->stride[i];
+        out[k] = load(t, off);
+        for (int i = t->ndim - 1; i >= 0; i--) {
+            if (++idx[i] < t->shape[i]) break;
+            idx[i] = 0;
+        }
+    }
+    return NB_OK;
+}
+
+int64_t nb_numel(const nb_tensor *t) { return nbi_ok(t, "nb_numel") ? t->numel : -1; }
+
+int64_t nb_size(const nb_tensor *t, int dim) {
+    if (!nbi_ok(t, "nb_size")) return -1;
+    int d = nbi_dim(dim, t->ndim, "nb_size");
+    if (d < 0) return -1;
+    return t->ndim ? t->shape[d] : 1;
+}
+
+bool nb_is_contiguous(const nb_tensor *t) {
+    if (!t) return false;
+    int64_t n = 1;
+    for (int i = t->ndim - 1; i >= 0; i--) {
+        if (t->shape[i] != 1 && t->stride[i] != n) return false;
+        n *= t->shape[i];
+    }
+    return true;
+}
+
+int nbi_broadcast_shape(int na, const int64_t *sa, int nb, const int64_t *sb, int64_t *out) {
+    int n = na > nb ? na : nb;
+    for (int i = 0; i < n; i++) {
+        int64_t a = i < n - na ? 1 : sa[i - (n - na)];
+        int64_t b = i < n - nb ? 1 : sb[i - (n - nb)];
+        if (a != b && a != 1 && b != 1) return -1;
+        out[i] = a == 1 ? b : a;
+    }
+    return n;
+}
+
+bool nbi_same_shape(const nb_tensor *a, const nb_tensor *b) {
+    if (a->ndim != b->ndim) return false;
+    for (int i = 0; i < a->ndim; i++)
+        if (a->shape[i] != b->shape[i]) return false;
+    return true;
+}
+
+nb_dtype nbi_promote(nb_dtype a, nb_dtype b) {
+    if (a == NB_F64 || b == NB_F64) return NB_F64;
+    if (a == NB_F32 || b == NB_F32) return NB_F32;
+    return NB_I64;
+}

@@ -1,0 +1,63 @@
+/* error.c — the error recorder. Errors never abort: the first message since nb_clear_error is kept
+ * (thread-local), later ones are dropped so the root cause survives a chain of NULL-passing ops. */
+#include "nb_internal.h"
+#include <stdio.h>
+
+static _Thread_local char err_buf[512];
+static _Thread_local bool err_set;
+static void (*err_hook)(const char *);
+
+const char *nb_error(void) { return err_set ? err_buf : NULL; }
+void nb_clear_error(void) { err_set = false; err_buf[0] = 0; }
+void nb_set_error_hook(void (*hook)(const char *)) { err_hook = hook; }
+
+void *nbi_error(const char *fmt, ...) {
+    if (!err_set) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err_buf, sizeof err_buf, fmt, ap);
+        va_end(ap);
+        err_set = true;
+        if (err_hook) err_hook(err_buf);
+    }
+    return NULL;
+}
+
+bool nbi_ok(const nb_tensor *t, const char *op) {
+    if (!t) return false;
+    if (t->magic != NBI_LIVE) {
+        nbi_error("%s: tensor %p was already released (freed, or its scope ended); keep it with nb_keep "
+                  "or create it outside the scope", op, (const void *)t);
+        return false;
+    }
+    return true;
+}
+
+const char *nbi_shape_of(int ndim, const int64_t *shape) {
+    static _Thread_local char bufs[4][128];
+    static _Thread_local int k;
+    char *b = bufs[k++ & 3];
+    size_t n = 0;
+    n += (size_t)snprintf(b + n, 128 - n, "(");
+    for (int i = 0; i < ndim && n < 100; i++)
+        n += (size_t)snprintf(b + n, 128 - n, i ? ", %lld" : "%lld", (long long)shape[i]);
+    snprintf(b + n, 128 - n, ")");
+    return b;
+}
+
+const char *nbi_shape(const nb_tensor *t) { return nbi_shape_of(t->ndim, t->shape); }
+
+char *nb_shape_str(const nb_tensor *t, char *buf, size_t n) {
+    if (!buf || !n) return buf;
+    snprintf(buf, n, "%s", t && t->magic == NBI_LIVE ? nbi_shape(t) : "(invalid)");
+    return buf;
+}
+
+int nbi_dim(int dim, int ndim, const char *op) {
+    int n = ndim == 0 ? 1 : ndim; /* torch lets a 0-d tensor use dim 0 / -1 */
+    if (dim < -n || dim >= n) {
+        nbi_error("%s: dim %d out of range for a %d-d tensor (expected %d..%d)", op, dim, ndim, -n, n - 1);
+        return -1;
+    }
+    return dim < 0 ? dim + n : dim;
+}

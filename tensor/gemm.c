@@ -1,0 +1,344 @@
+/* gemm.c — blocked, packed GEMM (Goto/BLIS layout): per thread, a KC x NC panel of op(B) and an
+ * MC x KC block of op(A) are packed (transposes are absorbed by packing) and an MR x NR register
+ * tile kernel (GCC vector extensions, FMA where available) sweeps them. Threads own disjoint,
+ * MR/NR-aligned rectangles of C and K is never split, so every element of C is summed in the same
+ * order at any thread count. This file includes itself once per dtype (the part under NBG_T). */
+#ifndef NBG_T
+
+#include "gemm.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#if NB_USE_CBLAS
+#include <cblas.h>
+
+void nbk_sgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
+               const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
+    if (M <= 0 || N <= 0) return;
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)M, (int)N,
+                (int)K, alpha, A, (int)(lda > 0 ? lda : 1), B, (int)(ldb > 0 ? ldb : 1), beta, C, (int)ldc);
+}
+
+void nbk_dgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const double *A, int64_t lda,
+               const double *B, int64_t ldb, double beta, double *C, int64_t ldc) {
+    if (M <= 0 || N <= 0) return;
+    cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)M, (int)N,
+                (int)K, alpha, A, (int)(lda > 0 ? lda : 1), B, (int)(ldb > 0 ? ldb : 1), beta, C, (int)ldc);
+}
+
+#else /* !NB_USE_CBLAS */
+
+#if defined(__AVX512F__) || defined(__AVX__) || defined(__FMA__)
+#include <immintrin.h>
+#endif
+
+/* SIMD width in bytes and register-tile rows: 32 vector registers with AVX-512, 16 otherwise. */
+#if defined(__AVX512F__)
+#define NBG_VBYTES 64
+#define NBG_MR 12
+#elif defined(__AVX__)
+#define NBG_VBYTES 32
+#define NBG_MR 6
+#else
+#define NBG_VBYTES 16
+#define NBG_MR 6
+#endif
+#define NBG_NV 2 /* vectors per tile row: NR = NV * lanes */
+
+#define NBG_CAT2(a, b) a##_##b
+#define NBG_CAT(a, b) NBG_CAT2(a, b)
+#define NBG(name) NBG_CAT(name, NBG_SFX)
+#define NBG_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define NBG_DIRECT_DIM 4                 /* M or N at most this: no packing at all */
+#define NBG_THREAD_WORK (64 * 64 * 64)   /* multiply-adds each thread must get before threads start */
+
+/* Returns n rounded up to a multiple of m (m > 0). */
+static inline int64_t nbg_roundup(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
+
+#ifdef _OPENMP
+/* Splits C (M x N) among nt threads as a tm x tn grid of mr/nr-aligned rectangles of rows x cols. */
+static void nbg_grid(int64_t M, int64_t N, int nt, int64_t mr, int64_t nr, int *tm, int64_t *rows, int64_t *cols) {
+    int64_t best = -1;
+    for (int m = 1; m <= nt; m++) {
+        if (nt % m) continue;
+        int64_t r = nbg_roundup((M + m - 1) / m, mr), c = nbg_roundup((N + nt / m - 1) / (nt / m), nr);
+        if (best < 0 || r * c < best) best = r * c, *tm = m, *rows = r, *cols = c;
+    }
+}
+#endif
+
+/* Number of threads worth starting for M*N*K multiply-adds (1 inside a parallel region). */
+static int nbg_threads(int64_t M, int64_t N, int64_t K) {
+#ifdef _OPENMP
+    if (omp_in_parallel()) return 1;
+    double work = (double)M * (double)N * (double)K;
+    if (work < 2.0 * NBG_THREAD_WORK) return 1;
+    int nt = omp_get_max_threads();
+    if ((double)nt * NBG_THREAD_WORK > work) nt = (int)(work / NBG_THREAD_WORK);
+    return nt < 1 ? 1 : nt;
+#else
+    (void)M, (void)N, (void)K;
+    return 1;
+#endif
+}
+
+#define NBG_T float
+#define NBG_SFX s
+#define NBG_MC 96
+#define NBG_KC 512
+#define NBG_NC 3072
+#if defined(__AVX512F__)
+#define NBG_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
+#define NBG_SPLAT(x) _mm512_set1_ps(x)
+#elif defined(__AVX__) && defined(__FMA__)
+#define NBG_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
+#define NBG_SPLAT(x) _mm256_set1_ps(x)
+#endif
+#include "gemm.c"
+
+#define NBG_T double
+#define NBG_SFX d
+#define NBG_MC 96
+#define NBG_KC 256
+#define NBG_NC 2048
+#if defined(__AVX512F__)
+#define NBG_FMA(a, b, c) _mm512_fmadd_pd(a, b, c)
+#define NBG_SPLAT(x) _mm512_set1_pd(x)
+#elif defined(__AVX__) && defined(__FMA__)
+#define NBG_FMA(a, b, c) _mm256_fmadd_pd(a, b, c)
+#define NBG_SPLAT(x) _mm256_set1_pd(x)
+#endif
+#include "gemm.c"
+
+void nbk_sgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
+               const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
+    gemm_s(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+void nbk_dgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const double *A, int64_t lda,
+               const double *B, int64_t ldb, double beta, double *C, int64_t ldc) {
+    gemm_d(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+#endif /* NB_USE_CBLAS */
+
+#else /* ---------------- per-dtype part: NBG_T, NBG_SFX, NBG_MC/KC/NC, optional NBG_FMA ---------------- */
+
+typedef NBG_T NBG(vec) __attribute__((vector_size(NBG_VBYTES)));
+#define NBG_VL ((int)(NBG_VBYTES / sizeof(NBG_T)))
+#define NBG_NR (NBG_NV * NBG_VL)
+#ifndef NBG_FMA
+#define NBG_FMA(a, b, c) ((a) * (b) + (c))
+#define NBG_SPLAT(x) ((x) - (NBG(vec)){0}) /* x - (+0) == x exactly, -0 and NaN included */
+#endif
+
+/* Per-thread packing buffers, grown on demand and kept for the life of the thread. */
+static _Thread_local NBG_T *NBG(buf_a), *NBG(buf_b);
+static _Thread_local size_t NBG(cap_a), NBG(cap_b);
+
+/* Returns a 64-byte aligned buffer of at least n elements kept in *buf (NULL if out of memory). */
+static NBG_T *NBG(buffer)(NBG_T **buf, size_t *cap, size_t n) {
+    if (n <= *cap) return *buf;
+    size_t bytes = (n * sizeof(NBG_T) + 63) / 64 * 64;
+    NBG_T *p = aligned_alloc(64, bytes);
+    if (!p) return NULL;
+    free(*buf);
+    *buf = p, *cap = bytes / sizeof(NBG_T);
+    return p;
+}
+
+/* out = mc x kc block of op(A) at A as MR-row micro-panels, k-major inside a panel, rows zero-padded. */
+static void NBG(pack_a)(bool ta, int64_t mc, int64_t kc, const NBG_T *A, int64_t lda, NBG_T *restrict out) {
+    for (int64_t ir = 0; ir < mc; ir += NBG_MR, out += NBG_MR * kc) {
+        int m = (int)NBG_MIN(NBG_MR, mc - ir);
+        if (!ta) {
+            for (int i = 0; i < m; i++) {
+                const NBG_T *src = A + (ir + i) * lda;
+                for (int64_t k = 0; k < kc; k++) out[k * NBG_MR + i] = src[k];
+            }
+            for (int i = m; i < NBG_MR; i++)
+                for (int64_t k = 0; k < kc; k++) out[k * NBG_MR + i] = 0;
+        } else {
+            for (int64_t k = 0; k < kc; k++) {
+                const NBG_T *src = A + k * lda + ir;
+                for (int i = 0; i < m; i++) out[k * NBG_MR + i] = src[i];
+                for (int i = m; i < NBG_MR; i++) out[k * NBG_MR + i] = 0;
+            }
+        }
+    }
+}
+
+/* out = kc x nc panel of op(B) at B as NR-column slivers, k-major inside a sliver, columns zero-padded. */
+static void NBG(pack_b)(bool tb, int64_t kc, int64_t nc, const NBG_T *B, int64_t ldb, NBG_T *restrict out) {
+    for (int64_t jr = 0; jr < nc; jr += NBG_NR, out += NBG_NR * kc) {
+        int n = (int)NBG_MIN(NBG_NR, nc - jr);
+        if (!tb) {
+            for (int64_t k = 0; k < kc; k++) {
+                const NBG_T *src = B + k * ldb + jr;
+                for (int j = 0; j < n; j++) out[k * NBG_NR + j] = src[j];
+                for (int j = n; j < NBG_NR; j++) out[k * NBG_NR + j] = 0;
+            }
+        } else {
+            for (int j = 0; j < n; j++) {
+                const NBG_T *src = B + (jr + j) * ldb;
+                for (int64_t k = 0; k < kc; k++) out[k * NBG_NR + j] = src[k];
+            }
+            for (int j = n; j < NBG_NR; j++)
+                for (int64_t k = 0; k < kc; k++) out[k * NBG_NR + j] = 0;
+        }
+    }
+}
+
+/* C[mr,nr] = alpha * a @ b + (load ? beta * C : 0) for one packed MR x kc panel a and kc x NR sliver b. */
+static void NBG(kernel)(int64_t kc, const NBG_T *restrict a, const NBG_T *restrict b, NBG_T *restrict C,
+                        int64_t ldc, int mr, int nr, NBG_T alpha, NBG_T beta, bool load) {
+    NBG(vec) acc[NBG_MR][NBG_NV];
+#pragma GCC unroll 16
+    for (int i = 0; i < NBG_MR; i++)
+#pragma GCC unroll 4
+        for (int v = 0; v < NBG_NV; v++) acc[i][v] = (NBG(vec)){0};
+    for (int i = 0; i < mr; i++) __builtin_prefetch(C + i * ldc, 1), __builtin_prefetch(C + i * ldc + NBG_NR - 1, 1);
+    a = __builtin_assume_aligned(a, 64);
+    b = __builtin_assume_aligned(b, 64);
+    for (int64_t k = 0; k < kc; k++, a += NBG_MR, b += NBG_NR) {
+        NBG(vec) bv[NBG_NV];
+#pragma GCC unroll 4
+        for (int v = 0; v < NBG_NV; v++) memcpy(&bv[v], b + v * NBG_VL, sizeof bv[v]);
+#pragma GCC unroll 16
+        for (int i = 0; i < NBG_MR; i++) {
+            NBG(vec) ai = NBG_SPLAT(a[i]);
+#pragma GCC unroll 4
+            for (int v = 0; v < NBG_NV; v++) acc[i][v] = NBG_FMA(ai, bv[v], acc[i][v]);
+        }
+    }
+    if (mr == NBG_MR && nr == NBG_NR) {
+#pragma GCC unroll 16
+        for (int i = 0; i < NBG_MR; i++)
+#pragma GCC unroll 4
+            for (int v = 0; v < NBG_NV; v++) {
+                NBG_T *c = C + i * ldc + v * NBG_VL;
+                NBG(vec) r = acc[i][v] * alpha, cv;
+                if (load) memcpy(&cv, c, sizeof cv), r += cv * beta;
+                memcpy(c, &r, sizeof r);
+            }
+        return;
+    }
+    NBG_T t[NBG_MR][NBG_NR];
+    memcpy(t, acc, sizeof t);
+    for (int i = 0; i < mr; i++)
+        for (int j = 0; j < nr; j++) {
+            NBG_T r = t[i][j] * alpha;
+            if (load) r += C[i * ldc + j] * beta;
+            C[i * ldc + j] = r;
+        }
+}
+
+/* C = beta * C, without reading C when beta == 0 (the K == 0 or alpha == 0 case). */
+static void NBG(scale)(int64_t M, int64_t N, NBG_T beta, NBG_T *C, int64_t ldc) {
+    for (int64_t i = 0; i < M; i++)
+        for (int64_t j = 0; j < N; j++) C[i * ldc + j] = beta == 0 ? 0 : C[i * ldc + j] * beta;
+}
+
+/* Unpacked GEMM for degenerate shapes (M or N tiny) or when packing buffers cannot be allocated. */
+static void NBG(direct)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBG_T alpha, const NBG_T *A, int64_t lda,
+                        const NBG_T *B, int64_t ldb, NBG_T beta, NBG_T *C, int64_t ldc) {
+    int64_t sai = ta ? 1 : lda, sak = ta ? lda : 1;
+    for (int64_t i = 0; i < M; i++) {
+        NBG_T *restrict c = C + i * ldc;
+        const NBG_T *a = A + i * sai;
+        if (!tb) {
+            for (int64_t j = 0; j < N; j++) c[j] = beta == 0 ? 0 : c[j] * beta;
+            for (int64_t k = 0; k < K; k++) {
+                NBG_T ak = alpha * a[k * sak];
+                const NBG_T *restrict b = B + k * ldb;
+                for (int64_t j = 0; j < N; j++) c[j] += ak * b[j];
+            }
+        } else {
+            for (int64_t j = 0; j < N; j++) {
+                const NBG_T *b = B + j * ldb;
+                NBG_T s = 0;
+                for (int64_t k = 0; k < K; k++) s += a[k * sak] * b[k];
+                c[j] = alpha * s + (beta == 0 ? 0 : c[j] * beta);
+            }
+        }
+    }
+}
+
+/* Packed GEMM on one rectangle of C, run by one thread; A, B, C point at the rectangle's origin. */
+static void NBG(block)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBG_T alpha, const NBG_T *A, int64_t lda,
+                       const NBG_T *B, int64_t ldb, NBG_T beta, NBG_T *C, int64_t ldc) {
+    if (M <= 0 || N <= 0) return;
+    int64_t kcmax = NBG_MIN(K, NBG_KC);
+    NBG_T *pa = NBG(buffer)(&NBG(buf_a), &NBG(cap_a), (size_t)(nbg_roundup(NBG_MIN(M, NBG_MC), NBG_MR) * kcmax));
+    NBG_T *pb = NBG(buffer)(&NBG(buf_b), &NBG(cap_b), (size_t)(nbg_roundup(NBG_MIN(N, NBG_NC), NBG_NR) * kcmax));
+    if (!pa || !pb) {
+        NBG(direct)(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+    for (int64_t jc = 0; jc < N; jc += NBG_NC) {
+        int64_t nc = NBG_MIN(NBG_NC, N - jc);
+        for (int64_t pc = 0; pc < K; pc += NBG_KC) {
+            int64_t kc = NBG_MIN(NBG_KC, K - pc);
+            bool first = pc == 0, load = !(first && beta == 0);
+            NBG_T bt = first ? beta : 1;
+            NBG(pack_b)(tb, kc, nc, tb ? B + jc * ldb + pc : B + pc * ldb + jc, ldb, pb);
+            for (int64_t ic = 0; ic < M; ic += NBG_MC) {
+                int64_t mc = NBG_MIN(NBG_MC, M - ic);
+                NBG(pack_a)(ta, mc, kc, ta ? A + pc * lda + ic : A + ic * lda + pc, lda, pa);
+                for (int64_t jr = 0; jr < nc; jr += NBG_NR)
+                    for (int64_t ir = 0; ir < mc; ir += NBG_MR)
+                        NBG(kernel)(kc, pa + ir * kc, pb + jr * kc, C + (ic + ir) * ldc + jc + jr, ldc,
+                                    (int)NBG_MIN(NBG_MR, mc - ir), (int)NBG_MIN(NBG_NR, nc - jr), alpha, bt, load);
+            }
+        }
+    }
+}
+
+/* Entry point for this dtype: degenerate shapes, then threads over aligned rectangles of C. */
+static void NBG(gemm)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBG_T alpha, const NBG_T *A, int64_t lda,
+                      const NBG_T *B, int64_t ldb, NBG_T beta, NBG_T *C, int64_t ldc) {
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0 || alpha == 0) {
+        NBG(scale)(M, N, beta, C, ldc);
+        return;
+    }
+    if (M <= NBG_DIRECT_DIM || N <= NBG_DIRECT_DIM) {
+        NBG(direct)(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+    int nt = nbg_threads(M, N, K);
+    if (nt <= 1) {
+        NBG(block)(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+    {
+        int tm = 1, t = omp_get_thread_num(), n = omp_get_num_threads();
+        int64_t rows = M, cols = N;
+        nbg_grid(M, N, n, NBG_MR, NBG_NR, &tm, &rows, &cols);
+        int tn = n / tm;
+        int64_t i0 = (t / tn) * rows, j0 = (t % tn) * cols;
+        if (i0 < M && j0 < N)
+            NBG(block)(ta, tb, NBG_MIN(rows, M - i0), NBG_MIN(cols, N - j0), K, alpha, ta ? A + i0 : A + i0 * lda,
+                       lda, tb ? B + j0 * ldb : B + j0, ldb, beta, C + i0 * ldc + j0, ldc);
+    }
+#endif
+}
+
+#undef NBG_T
+#undef NBG_SFX
+#undef NBG_MC
+#undef NBG_KC
+#undef NBG_NC
+#undef NBG_VL
+#undef NBG_NR
+#undef NBG_FMA
+#undef NBG_SPLAT
+
+#endif /* NBG_T */

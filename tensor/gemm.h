@@ -1,0 +1,26 @@
+/* gemm.h — general matrix multiply for f32 and f64: blocked, packed, register-tiled, OpenMP over
+ * tiles of C. Results are bitwise identical at any thread count (K is never split across threads).
+ * Built with -DNB_USE_CBLAS=1 it forwards to cblas_sgemm / cblas_dgemm instead. */
+#ifndef NB_GEMM_H
+#define NB_GEMM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* C[M,N] = alpha * op(A) @ op(B) + beta * C, row-major. op(A) = A (M x K, row stride lda) or, if ta,
+ * A stored K x M (row stride lda) used transposed; same for B (K x N, or N x K if tb). beta == 0 means C is not read. */
+void nbk_sgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
+               const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
+/* Same contract as nbk_sgemm, in double precision. */
+void nbk_dgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const double *A, int64_t lda,
+               const double *B, int64_t ldb, double beta, double *C, int64_t ldc);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

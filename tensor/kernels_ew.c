@@ -1,0 +1,283 @@
+/* kernels_ew.c — elementwise kernels: a strided broadcasting iterator (dims coalesced, rows of the
+ * innermost dim, OpenMP over fixed linear chunks above NBI_PAR_MIN elements, so results do not
+ * depend on the thread count), and unary / binary / where / copy built on it. */
+#include "nb_kernels.h"
+#include <math.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define NBI_CAT_(a, b) a##b
+#define NBI_CAT(a, b) NBI_CAT_(a, b)
+
+typedef struct { nbk_unary_kind k; double a, b; } nbi_uctx;
+typedef struct { nbk_binary_kind k; } nbi_bctx;
+
+#define T float
+#define SUF f
+#include "ew_template.h"
+#undef T
+#undef SUF
+#define T double
+#define SUF
+#include "ew_template.h"
+#undef T
+#undef SUF
+
+/* ---- the iterator ---- */
+typedef void (*row_fn)(int64_t n, char **p, const int64_t *s, const void *ctx);
+typedef struct {
+    int nd, nops;
+    int64_t shape[NB_MAX_DIMS];
+    int64_t st[4][NB_MAX_DIMS];  /* element strides per operand, 0 where broadcast */
+    char *base[4];
+    size_t esz[4];
+    int64_t total;
+} iter;
+
+/* operand k is t viewed with out's shape (t's trailing dims aligned; size-1 dims broadcast) */
+static void iter_init(iter *it, int nd, const int64_t *shape, int nops, const nb_tensor *const *ts) {
+    it->nops = nops;
+    it->total = 1;
+    int m = 0;
+    for (int d = 0; d < nd; d++) {
+        if (shape[d] == 1) continue;  /* size-1 dims never move */
+        it->shape[m] = shape[d];
+        for (int k = 0; k < nops; k++) {
+            const nb_tensor *t = ts[k];
+            int td = d - (nd - t->ndim);
+            it->st[k][m] = (td < 0 || t->shape[td] == 1) ? 0 : t->stride[td];
+        }
+        m++;
+    }
+    for (int d = 0; d < nd; d++) it->total *= shape[d];
+    /* merge dim j-1 into j when every operand steps through them as one */
+    int w = 0;
+    for (int d = 0; d < m; d++) {
+        if (w > 0) {
+            bool ok = true;
+            for (int k = 0; k < nops; k++)
+                if (it->st[k][w - 1] != it->st[k][d] * it->shape[d]) ok = false;
+            if (ok) {
+                it->shape[w - 1] *= it->shape[d];
+                for (int k = 0; k < nops; k++) it->st[k][w - 1] = it->st[k][d];
+                continue;
+            }
+        }
+        it->shape[w] = it->shape[d];
+        for (int k = 0; k < nops; k++) it->st[k][w] = it->st[k][d];
+        w++;
+    }
+    it->nd = w;
+    for (int k = 0; k < nops; k++) {
+        it->base[k] = nbi_ptr(ts[k]);
+        it->esz[k] = nb_dtype_size(ts[k]->dtype);
+    }
+}
+
+static void iter_range(const iter *it, int64_t lo, int64_t hi, row_fn f, const void *ctx) {
+    if (it->nd == 0) {  /* a single element */
+        char *p[4];
+        int64_t s[4] = {0, 0, 0, 0};
+        for (int k = 0; k < it->nops; k++) p[k] = it->base[k];
+        if (lo < hi) f(1, p, s, ctx);
+        return;
+    }
+    int last = it->nd - 1;
+    int64_t inner = it->shape[last];
+    int64_t s[4];
+    for (int k = 0; k < it->nops; k++) s[k] = it->st[k][last];
+    int64_t L = lo;
+    while (L < hi) {
+        int64_t idx = L, c = idx % inner;
+        idx /= inner;
+        char *p[4];
+        for (int k = 0; k < it->nops; k++) {
+            int64_t off = c * it->st[k][last];
+            int64_t r = idx;
+            for (int d = last - 1; d >= 0; d--) {
+                off += (r % it->shape[d]) * it->st[k][d];
+                r /= it->shape[d];
+            }
+            p[k] = it->base[k] + off * (int64_t)it->esz[k];
+        }
+        int64_t n = inner - c;
+        if (n > hi - L) n = hi - L;
+        f(n, p, s, ctx);
+        L += n;
+    }
+}
+
+static void iter_run(const iter *it, row_fn f, const void *ctx) {
+    int64_t total = it->total;
+    if (total <= 0) return;
+#ifdef _OPENMP
+    if (total >= NBI_PAR_MIN && omp_get_max_threads() > 1) {
+        int64_t chunk = 16384, nchunks = (total + chunk - 1) / chunk;
+#pragma omp parallel for schedule(static)
+        for (int64_t c = 0; c < nchunks; c++) {
+            int64_t lo = c * chunk, hi = lo + chunk < total ? lo + chunk : total;
+            iter_range(it, lo, hi, f, ctx);
+        }
+        return;
+    }
+#endif
+    iter_range(it, 0, total, f, ctx);
+}
+
+/* ---- conversions ---- */
+static void conv_row(int64_t n, char **p, const int64_t *s, const void *ctx) {
+    const nb_dtype *dts = ctx; /* dts[0] = out, dts[1] = in */
+    for (int64_t i = 0; i < n; i++) {
+        double v;
+        const char *src = p[1];
+        switch (dts[1]) {
+        case NB_F32: v = ((const float *)src)[i * s[1]]; break;
+        case NB_F64: v = ((const double *)src)[i * s[1]]; break;
+        default: v = (double)((const int64_t *)src)[i * s[1]]; break;
+        }
+        switch (dts[0]) {
+        case NB_F32: ((float *)p[0])[i * s[0]] = (float)v; break;
+        case NB_F64: ((double *)p[0])[i * s[0]] = v; break;
+        default: ((int64_t *)p[0])[i * s[0]] = (int64_t)v; break;
+        }
+    }
+}
+static void same_row(int64_t n, char **p, const int64_t *s, const void *ctx) {
+    size_t esz = *(const size_t *)ctx;
+    if (s[0] == 1 && s[1] == 1) { memmove(p[0], p[1], (size_t)n * esz); return; }
+    if (esz == 4) for (int64_t i = 0; i < n; i++) ((uint32_t *)p[0])[i * s[0]] = ((const uint32_t *)p[1])[i * s[1]];
+    else for (int64_t i = 0; i < n; i++) ((uint64_t *)p[0])[i * s[0]] = ((const uint64_t *)p[1])[i * s[1]];
+}
+
+nb_status nbk_copy_into(nb_tensor *dst, const nb_tensor *src, const char *op) {
+    int64_t shp[NB_MAX_DIMS];
+    int nd = nbi_broadcast_shape(dst->ndim, dst->shape, src->ndim, src->shape, shp);
+    if (nd < 0 || nd != dst->ndim) goto bad;
+    for (int i = 0; i < nd; i++)
+        if (shp[i] != dst->shape[i]) goto bad;
+    iter it;
+    const nb_tensor *ts[2] = {dst, src};
+    iter_init(&it, dst->ndim, dst->shape, 2, ts);
+    if (dst->dtype == src->dtype) {
+        size_t esz = nb_dtype_size(dst->dtype);
+        iter_run(&it, same_row, &esz);
+    } else {
+        nb_dtype dts[2] = {dst->dtype, src->dtype};
+        iter_run(&it, conv_row, dts);
+    }
+    return NB_OK;
+bad:
+    nbi_error("%s: source of shape %s cannot be broadcast to destination shape %s", op, nbi_shape(src), nbi_shape(dst));
+    return NB_ERROR;
+}
+
+nb_tensor *nbk_copy(const nb_tensor *x, nb_dtype dt) {
+    nb_tensor *y = nbi_new(dt, x->ndim, x->shape);
+    if (!y) return NULL;
+    if (nbk_copy_into(y, x, "copy") != NB_OK) return NULL;
+    return y;
+}
+
+nb_tensor *nbk_contig(const nb_tensor *x) {
+    if (nb_is_contiguous(x)) return (nb_tensor *)x;
+    return nbk_copy(x, x->dtype);
+}
+
+nb_tensor *nbk_as_float(const nb_tensor *x) {
+    if (nbi_is_float(x->dtype)) return (nb_tensor *)x;
+    return nbk_copy(x, NB_F32);
+}
+
+/* ---- unary ---- */
+nb_status nbk_unary_into(nbk_unary_kind k, nb_tensor *out, const nb_tensor *x, double a, double b) {
+    const nb_tensor *xf = x;
+    if (x->dtype != out->dtype) {
+        xf = nbk_copy(x, out->dtype);
+        if (!xf) return NB_ERROR;
+    }
+    iter it;
+    const nb_tensor *ts[2] = {out, xf};
+    iter_init(&it, out->ndim, out->shape, 2, ts);
+    nbi_uctx c = {k, a, b};
+    iter_run(&it, out->dtype == NB_F32 ? unary_row_f : unary_row_, &c);
+    if (xf != x) nb_free((nb_tensor *)xf);
+    return NB_OK;
+}
+
+nb_tensor *nbk_unary(nbk_unary_kind k, const nb_tensor *x, double a, double b) {
+    nb_tensor *y = nbi_new(nbi_is_float(x->dtype) ? x->dtype : NB_F32, x->ndim, x->shape);
+    if (!y) return NULL;
+    if (nbk_unary_into(k, y, x, a, b) != NB_OK) return NULL;
+    return y;
+}
+
+/* ---- binary ---- */
+static const nb_tensor *as_dtype(const nb_tensor *x, nb_dtype dt) {
+    return x->dtype == dt ? x : nbk_copy(x, dt);
+}
+
+nb_status nbk_binary_into(nbk_binary_kind k, nb_tensor *out, const nb_tensor *a, const nb_tensor *b, const char *op) {
+    int64_t shp[NB_MAX_DIMS];
+    int nd = nbi_broadcast_shape(out->ndim, out->shape, b->ndim, b->shape, shp);
+    bool ok = nd == out->ndim && nbi_same_shape(a, out);
+    for (int i = 0; ok && i < nd; i++) ok = shp[i] == out->shape[i];
+    if (!ok) {
+        nbi_error("%s: shape %s cannot be broadcast to %s", op, nbi_shape(b), nbi_shape(out));
+        return NB_ERROR;
+    }
+    const nb_tensor *ac = as_dtype(a, out->dtype), *bc = as_dtype(b, out->dtype);
+    if (!ac || !bc) return NB_ERROR;
+    iter it;
+    const nb_tensor *ts[3] = {out, ac, bc};
+    iter_init(&it, out->ndim, out->shape, 3, ts);
+    nbi_bctx c = {k};
+    iter_run(&it, out->dtype == NB_F32 ? binary_row_f : binary_row_, &c);
+    if (ac != a) nb_free((nb_tensor *)ac);
+    if (bc != b) nb_free((nb_tensor *)bc);
+    return NB_OK;
+}
+
+nb_tensor *nbk_binary(nbk_binary_kind k, const nb_tensor *a, const nb_tensor *b, const char *op) {
+    int64_t shp[NB_MAX_DIMS];
+    int nd = nbi_broadcast_shape(a->ndim, a->shape, b->ndim, b->shape, shp);
+    if (nd < 0)
+        return nbi_error("%s: shapes %s and %s cannot be broadcast together", op, nbi_shape(a), nbi_shape(b));
+    nb_dtype dt = nbi_promote(a->dtype, b->dtype);
+    if (dt == NB_I64) dt = NB_F32;
+    const nb_tensor *ac = as_dtype(a, dt), *bc = as_dtype(b, dt);
+    nb_tensor *y = ac && bc ? nbi_new(dt, nd, shp) : NULL;
+    if (y) {
+        iter it;
+        const nb_tensor *ts[3] = {y, ac, bc};
+        iter_init(&it, nd, shp, 3, ts);
+        nbi_bctx c = {k};
+        iter_run(&it, dt == NB_F32 ? binary_row_f : binary_row_, &c);
+    }
+    if (ac && ac != a) nb_free((nb_tensor *)ac);
+    if (bc && bc != b) nb_free((nb_tensor *)bc);
+    return y;
+}
+
+nb_tensor *nbk_where(const nb_tensor *cond, const nb_tensor *a, const nb_tensor *b, const char *op) {
+    int64_t s1[NB_MAX_DIMS], shp[NB_MAX_DIMS];
+    int n1 = nbi_broadcast_shape(a->ndim, a->shape, b->ndim, b->shape, s1);
+    int nd = n1 < 0 ? -1 : nbi_broadcast_shape(cond->ndim, cond->shape, n1, s1, shp);
+    if (nd < 0)
+        return nbi_error("%s: shapes %s (condition), %s and %s cannot be broadcast together", op, nbi_shape(cond),
+                         nbi_shape(a), nbi_shape(b));
+    nb_dtype dt = nbi_promote(a->dtype, b->dtype);
+    if (dt == NB_I64) dt = NB_F32;
+    const nb_tensor *cc = as_dtype(cond, dt), *ac = as_dtype(a, dt), *bc = as_dtype(b, dt);
+    nb_tensor *y = cc && ac && bc ? nbi_new(dt, nd, shp) : NULL;
+    if (y) {
+        iter it;
+        const nb_tensor *ts[4] = {y, cc, ac, bc};
+        iter_init(&it, nd, shp, 4, ts);
+        iter_run(&it, dt == NB_F32 ? where_row_f : where_row_, NULL);
+    }
+    if (cc && cc != cond) nb_free((nb_tensor *)cc);
+    if (ac && ac != a) nb_free((nb_tensor *)ac);
+    if (bc && bc != b) nb_free((nb_tensor *)bc);
+    return y;
+}

@@ -1,0 +1,72 @@
+/* kernels_matmul.c — batched matmul on strided operands: the last two dims of each operand go to
+ * the GEMM as-is when they are row-major or transposed (no copy), batch dims broadcast like torch. */
+#include "nb_kernels.h"
+#include "gemm.h"
+
+/* can the last two dims be passed to GEMM? sets trans and leading dim */
+static bool gemm_ready(const nb_tensor *t, bool *trans, int64_t *ld) {
+    int r = t->ndim - 2, c = t->ndim - 1;
+    int64_t rows = t->shape[r], cols = t->shape[c];
+    if ((t->stride[c] == 1 || cols == 1) && t->stride[r] >= (cols > 1 ? cols : 1)) {
+        *trans = false;
+        *ld = t->stride[r] > 0 ? t->stride[r] : 1;
+        if (rows == 1) *ld = cols > 0 ? cols : 1;
+        return true;
+    }
+    if ((t->stride[r] == 1 || rows == 1) && t->stride[c] >= (rows > 1 ? rows : 1)) {
+        *trans = true;
+        *ld = t->stride[c] > 0 ? t->stride[c] : 1;
+        if (cols == 1) *ld = rows > 0 ? rows : 1;
+        return true;
+    }
+    return false;
+}
+
+nb_tensor *nbk_matmul(const nb_tensor *a, const nb_tensor *b, const char *op) {
+    int64_t n = a->shape[a->ndim - 2], k = a->shape[a->ndim - 1];
+    int64_t k2 = b->shape[b->ndim - 2], m = b->shape[b->ndim - 1];
+    if (k != k2)
+        return nbi_error("%s: shapes %s and %s cannot be multiplied (%lld != %lld)", op, nbi_shape(a), nbi_shape(b),
+                         (long long)k, (long long)k2);
+    int64_t bshape[NB_MAX_DIMS];
+    int bn = nbi_broadcast_shape(a->ndim - 2, a->shape, b->ndim - 2, b->shape, bshape);
+    if (bn < 0 || bn + 2 > NB_MAX_DIMS)
+        return nbi_error("%s: batch dims of %s and %s cannot be broadcast together", op, nbi_shape(a), nbi_shape(b));
+    nb_dtype dt = nbi_promote(a->dtype, b->dtype);
+    if (dt == NB_I64) return nbi_error("%s: integer matmul is not supported; convert with nb_to first", op);
+    const nb_tensor *ac = a->dtype == dt ? a : nbk_copy(a, dt), *bc = b->dtype == dt ? b : nbk_copy(b, dt);
+    if (!ac || !bc) return NULL;
+    bool ta = false, tb = false;
+    int64_t lda = 1, ldb = 1;
+    if (!gemm_ready(ac, &ta, &lda)) { const nb_tensor *t = nbk_copy(ac, dt); if (ac != a) nb_free((nb_tensor *)ac); ac = t; if (!ac) return NULL; gemm_ready(ac, &ta, &lda); }
+    if (!gemm_ready(bc, &tb, &ldb)) { const nb_tensor *t = nbk_copy(bc, dt); if (bc != b) nb_free((nb_tensor *)bc); bc = t; if (!bc) return NULL; gemm_ready(bc, &tb, &ldb); }
+    int64_t oshape[NB_MAX_DIMS];
+    for (int i = 0; i < bn; i++) oshape[i] = bshape[i];
+    oshape[bn] = n;
+    oshape[bn + 1] = m;
+    nb_tensor *y = nbi_new(dt, bn + 2, oshape);
+    if (!y) return NULL;
+    int64_t nbatch = 1;
+    for (int i = 0; i < bn; i++) nbatch *= bshape[i];
+    size_t esz = nb_dtype_size(dt);
+    for (int64_t q = 0; q < nbatch; q++) {
+        /* batch offsets of a and b (broadcast dims step 0) */
+        int64_t r = q, oa = ac->offset, ob = bc->offset;
+        for (int i = bn - 1; i >= 0; i--) {
+            int64_t c = r % bshape[i];
+            r /= bshape[i];
+            int da = i - (bn - (ac->ndim - 2)), db = i - (bn - (bc->ndim - 2));
+            if (da >= 0 && ac->shape[da] != 1) oa += c * ac->stride[da];
+            if (db >= 0 && bc->shape[db] != 1) ob += c * bc->stride[db];
+        }
+        char *pa = (char *)ac->storage->data + oa * (int64_t)esz, *pb = (char *)bc->storage->data + ob * (int64_t)esz;
+        char *py = (char *)nbi_ptr(y) + q * n * m * (int64_t)esz;
+        if (dt == NB_F32)
+            nbk_sgemm(ta, tb, n, m, k, 1.0f, (const float *)pa, lda, (const float *)pb, ldb, 0.0f, (float *)py, m > 0 ? m : 1);
+        else
+            nbk_dgemm(ta, tb, n, m, k, 1.0, (const double *)pa, lda, (const double *)pb, ldb, 0.0, (double *)py, m > 0 ? m : 1);
+    }
+    if (ac != a) nb_free((nb_tensor *)ac);
+    if (bc != b) nb_free((nb_tensor *)bc);
+    return y;
+}

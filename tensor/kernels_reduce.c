@@ -1,0 +1,250 @@
+/* kernels_reduce.c — reductions over an (outer, R, inner) view of a contiguous tensor: sum/prod/
+ * max/min, arg-max/min along a dim, prod-of-others, softmax. Each output element is accumulated in
+ * one fixed order (f32 sums in double), so results are identical at any thread count. */
+#include "nb_kernels.h"
+#include <math.h>
+#include <stdlib.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+static int nthreads(void) {
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
+/* accumulate one segment x[0], x[st], ... (n terms) */
+#define SEG(T)                                                                              \
+    static double seg_##T(nbk_reduce_kind k, const T *x, int64_t n, int64_t st) {           \
+        double acc = k == NBK_RSUM ? 0.0 : k == NBK_RPROD ? 1.0 : (double)x[0];             \
+        switch (k) {                                                                        \
+        case NBK_RSUM: for (int64_t r = 0; r < n; r++) acc += (double)x[r * st]; break;     \
+        case NBK_RPROD: for (int64_t r = 0; r < n; r++) acc *= (double)x[r * st]; break;    \
+        case NBK_RMAX: for (int64_t r = 0; r < n; r++) { double v = x[r * st]; if (v > acc || v != v) { acc = v; if (v != v) break; } } break; \
+        case NBK_RMIN: for (int64_t r = 0; r < n; r++) { double v = x[r * st]; if (v < acc || v != v) { acc = v; if (v != v) break; } } break; \
+        }                                                                                   \
+        return acc;                                                                         \
+    }
+SEG(float)
+SEG(double)
+
+static double combine(nbk_reduce_kind k, double a, double b) {
+    switch (k) {
+    case NBK_RSUM: return a + b;
+    case NBK_RPROD: return a * b;
+    case NBK_RMAX: return (a != a || a >= b) ? a : b;
+    default: return (a != a || a <= b) ? a : b;
+    }
+}
+
+#define BLK 4096
+static void reduce_run(nbk_reduce_kind k, nb_dtype dt, const void *xv, void *yv, int64_t outer, int64_t R, int64_t inner) {
+    int64_t nout = outer * inner;
+    bool par = outer * R * inner >= NBI_PAR_MIN && nthreads() > 1;
+    if (inner == 1 && outer < 2 * nthreads() && R > 2 * BLK) {
+        /* few long rows: fixed blocks, partials combined in order */
+        int64_t nb = (R + BLK - 1) / BLK;
+        double *part = malloc(sizeof(double) * (size_t)(nb * outer));
+        if (!part) { nbi_error("reduce: out of memory"); return; }
+#pragma omp parallel for schedule(static) if (par)
+        for (int64_t q = 0; q < nb * outer; q++) {
+            int64_t o = q / nb, b = q % nb, lo = b * BLK, n = R - lo < BLK ? R - lo : BLK;
+            part[q] = dt == NB_F32 ? seg_float(k, (const float *)xv + o * R + lo, n, 1)
+                                   : seg_double(k, (const double *)xv + o * R + lo, n, 1);
+        }
+        for (int64_t o = 0; o < outer; o++) {
+            double acc = part[o * nb];
+            for (int64_t b = 1; b < nb; b++) acc = combine(k, acc, part[o * nb + b]);
+            if (dt == NB_F32) ((float *)yv)[o] = (float)acc; else ((double *)yv)[o] = acc;
+        }
+        free(part);
+        return;
+    }
+    if (R == 0) {
+        for (int64_t q = 0; q < nout; q++) {
+            double v = k == NBK_RPROD ? 1.0 : 0.0;
+            if (dt == NB_F32) ((float *)yv)[q] = (float)v; else ((double *)yv)[q] = v;
+        }
+        return;
+    }
+#pragma omp parallel for schedule(static) if (par)
+    for (int64_t q = 0; q < nout; q++) {
+        int64_t o = q / inner, i = q % inner;
+        if (dt == NB_F32) ((float *)yv)[q] = (float)seg_float(k, (const float *)xv + o * R * inner + i, R, inner);
+        else ((double *)yv)[q] = seg_double(k, (const double *)xv + o * R * inner + i, R, inner);
+    }
+}
+
+/* Make x contiguous with the reduced dims as one block; report the (outer, R, inner) split. */
+static nb_tensor *arrange(const nb_tensor *x, const bool *red, int64_t *outer, int64_t *R, int64_t *inner) {
+    int first = -1, last = -1;
+    for (int d = 0; d < x->ndim; d++)
+        if (red[d]) { if (first < 0) first = d; last = d; }
+    bool block = true;
+    for (int d = first; d >= 0 && d <= last; d++)
+        if (!red[d] && x->shape[d] != 1) block = false;
+    *outer = *R = *inner = 1;
+    if (block && nb_is_contiguous(x)) {
+        for (int d = 0; d < x->ndim; d++) {
+            if (d < first) *outer *= x->shape[d];
+            else if (d <= last) *R *= red[d] ? x->shape[d] : 1;
+            else *inner *= x->shape[d];
+        }
+        return (nb_tensor *)x;
+    }
+    /* permute: kept dims first, then reduced, and copy */
+    int64_t shp[NB_MAX_DIMS], st[NB_MAX_DIMS];
+    int m = 0;
+    for (int d = 0; d < x->ndim; d++)
+        if (!red[d]) { shp[m] = x->shape[d]; st[m++] = x->stride[d]; *outer *= x->shape[d]; }
+    for (int d = 0; d < x->ndim; d++)
+        if (red[d]) { shp[m] = x->shape[d]; st[m++] = x->stride[d]; *R *= x->shape[d]; }
+    nb_tensor *v = nbi_view((nb_tensor *)x, x->ndim, shp, st, x->offset);
+    if (!v) return NULL;
+    nb_tensor *c = nbk_copy(v, x->dtype);
+    nb_free(v);
+    return c;
+}
+
+nb_tensor *nbk_reduce(nbk_reduce_kind k, const nb_tensor *x, int ndims, const int *dims, bool keepdim) {
+    bool red[NB_MAX_DIMS] = {false};
+    if (ndims == 0) for (int d = 0; d < x->ndim; d++) red[d] = true;
+    for (int i = 0; i < ndims; i++) red[dims[i]] = true;
+    int64_t oshape[NB_MAX_DIMS];
+    int on = 0;
+    for (int d = 0; d < x->ndim; d++) {
+        if (!red[d]) oshape[on++] = x->shape[d];
+        else if (keepdim) oshape[on++] = 1;
+    }
+    if ((k == NBK_RMAX || k == NBK_RMIN) && x->numel == 0)
+        return nbi_error("%s: cannot reduce an empty tensor %s (no identity)", k == NBK_RMAX ? "max" : "min", nbi_shape(x));
+    const nb_tensor *xf = nbk_as_float(x);
+    if (!xf) return NULL;
+    nb_tensor *y = nbi_new(xf->dtype, on, oshape);
+    int64_t outer, R, inner;
+    nb_tensor *xc = y ? arrange(xf, red, &outer, &R, &inner) : NULL;
+    if (xc) reduce_run(k, xf->dtype, nbi_ptr(xc), nbi_ptr(y), outer, R, inner);
+    if (xc && xc != xf) nb_free(xc);
+    if (xf != x) nb_free((nb_tensor *)xf);
+    return xc ? y : NULL;
+}
+
+/* (outer, D, inner) split of a contiguous x around dim */
+static void split3(const nb_tensor *x, int dim, int64_t *outer, int64_t *D, int64_t *inner) {
+    *outer = *inner = 1;
+    *D = x->ndim ? x->shape[dim] : 1;
+    for (int d = 0; d < x->ndim; d++) {
+        if (d < dim) *outer *= x->shape[d];
+        if (d > dim) *inner *= x->shape[d];
+    }
+}
+
+static double ld(const nb_tensor *x, const char *base, int64_t i) {
+    return x->dtype == NB_F32 ? ((const float *)base)[i] : ((const double *)base)[i];
+}
+static void st(nb_tensor *y, char *base, int64_t i, double v) {
+    if (y->dtype == NB_F32) ((float *)base)[i] = (float)v; else ((double *)base)[i] = v;
+}
+
+nb_tensor *nbk_arg_reduce(const nb_tensor *x, int dim, bool keepdim, bool is_min, nb_tensor **indices) {
+    const nb_tensor *xf = nbk_as_float(x);
+    if (!xf) return NULL;
+    nb_tensor *xc = nbk_contig(xf);
+    if (!xc) return NULL;
+    int64_t outer, D, inner;
+    split3(xc, dim, &outer, &D, &inner);
+    if (D == 0) return nbi_error("%s: cannot reduce dim %d of size 0 of %s", is_min ? "min" : "max", dim, nbi_shape(x));
+    int64_t oshape[NB_MAX_DIMS];
+    int on = 0;
+    for (int d = 0; d < x->ndim; d++) {
+        if (d != dim) oshape[on++] = x->shape[d];
+        else if (keepdim) oshape[on++] = 1;
+    }
+    nb_tensor *y = nbi_new(xc->dtype, on, oshape), *ix = nbi_new(NB_I64, on, oshape);
+    if (!y || !ix) return NULL;
+    const char *xb = nbi_ptr(xc);
+    char *yb = nbi_ptr(y);
+    int64_t *ib = (int64_t *)nbi_ptr(ix);
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t i = 0; i < inner; i++) {
+            int64_t base = o * D * inner + i, bi = 0;
+            double best = ld(xc, xb, base);
+            for (int64_t d = 1; d < D && best == best; d++) {
+                double v = ld(xc, xb, base + d * inner);
+                if (v != v || (is_min ? v < best : v > best)) { best = v; bi = d; }
+            }
+            st(y, yb, o * inner + i, best);
+            ib[o * inner + i] = bi;
+        }
+    if (xc != xf) nb_free(xc);
+    if (xf != x) nb_free((nb_tensor *)xf);
+    if (indices) *indices = ix; else nb_free(ix);
+    return y;
+}
+
+nb_tensor *nbk_prod_others(const nb_tensor *x, int dim) {
+    nb_tensor *xc = nbk_contig(x);
+    if (!xc) return NULL;
+    int64_t outer, D, inner;
+    split3(xc, dim, &outer, &D, &inner);
+    nb_tensor *y = nbi_new(xc->dtype, xc->ndim, xc->shape);
+    if (!y) return NULL;
+    const char *xb = nbi_ptr(xc);
+    char *yb = nbi_ptr(y);
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t i = 0; i < inner; i++) {
+            int64_t base = o * D * inner + i;
+            double p = 1;
+            for (int64_t d = 0; d < D; d++) { st(y, yb, base + d * inner, p); p *= ld(xc, xb, base + d * inner); }
+            p = 1;
+            for (int64_t d = D - 1; d >= 0; d--) {
+                st(y, yb, base + d * inner, ld(y, yb, base + d * inner) * p);
+                p *= ld(xc, xb, base + d * inner);
+            }
+        }
+    if (xc != x) nb_free(xc);
+    return y;
+}
+
+#define SOFTMAX(T, SUF)                                                                        \
+    static void softmax_##T(const T *x, T *y, int64_t outer, int64_t D, int64_t inner, bool lg) { \
+        bool par = outer * D * inner >= NBI_PAR_MIN && outer * inner > 1;                      \
+        _Pragma("omp parallel for schedule(static) if (par)")                                 \
+        for (int64_t q = 0; q < outer * inner; q++) {                                          \
+            int64_t o = q / inner, i = q % inner;                                              \
+            const T *xr = x + o * D * inner + i;                                               \
+            T *yr = y + o * D * inner + i;                                                     \
+            T m = -INFINITY;                                                                   \
+            for (int64_t d = 0; d < D; d++) if (xr[d * inner] > m || xr[d * inner] != xr[d * inner]) m = xr[d * inner]; \
+            if (m == -INFINITY || m != m) m = m != m ? m : 0;                                  \
+            double s = 0;                                                                      \
+            for (int64_t d = 0; d < D; d++) {                                                  \
+                T e = exp##SUF(xr[d * inner] - m);                                            \
+                if (!lg) yr[d * inner] = e;                                                    \
+                s += e;                                                                        \
+            }                                                                                  \
+            if (lg) { T ls = (T)log(s); for (int64_t d = 0; d < D; d++) yr[d * inner] = xr[d * inner] - m - ls; } \
+            else { T inv = (T)(1.0 / s); for (int64_t d = 0; d < D; d++) yr[d * inner] *= inv; } \
+        }                                                                                      \
+    }
+SOFTMAX(float, f)
+SOFTMAX(double, )
+
+nb_tensor *nbk_softmax(const nb_tensor *x, int dim, bool lg) {
+    const nb_tensor *xf = nbk_as_float(x);
+    nb_tensor *xc = xf ? nbk_contig(xf) : NULL;
+    if (!xc) return NULL;
+    int64_t outer, D, inner;
+    split3(xc, dim, &outer, &D, &inner);
+    nb_tensor *y = nbi_new(xc->dtype, xc->ndim, xc->shape);
+    if (y) {
+        if (y->dtype == NB_F32) softmax_float((const float *)nbi_ptr(xc), (float *)nbi_ptr(y), outer, D, inner, lg);
+        else softmax_double((const double *)nbi_ptr(xc), (double *)nbi_ptr(y), outer, D, inner, lg);
+    }
+    if (xc != xf) nb_free(xc);
+    if (xf != x) nb_free((nb_tensor *)xf);
+    return y;
+}

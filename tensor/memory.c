@@ -1,0 +1,256 @@
+/* memory.c — tensor structs, storages and scopes. Released storages go to per-size-class free
+ * lists (the pool) and released tensor structs to a free list, so a steady loop allocates nothing
+ * from the system after its first step. All state is thread-local. Structs are never returned to
+ * the system while the thread runs, so a stale pointer reads magic == NBI_DEAD instead of garbage. */
+#include "nb_internal.h"
+#include <stb_ds.h>
+#include <stdlib.h>
+
+void (*nbi_tape_release_hook)(size_t mark);
+size_t (*nbi_tape_len_hook)(void);
+void (*nbi_tensor_release_hook)(nb_tensor *t);
+
+#define NCLASS 160
+typedef struct {
+    nb_tensor **list;   /* stb_ds array; released entries are NULL */
+    size_t tape_mark;
+} scope_rec;
+
+static _Thread_local nbi_storage *free_storage[NCLASS];
+static _Thread_local nb_tensor *free_tensors;
+static _Thread_local scope_rec *scopes;  /* stb_ds array; depth d is scopes[d-1] */
+static _Thread_local int depth;
+static _Thread_local nb_memory_stats stats;
+
+void nbi_count_sys_alloc(void) { stats.system_allocs++; }
+
+size_t nb_dtype_size(nb_dtype dt) { return dt == NB_F32 ? 4 : 8; }
+const char *nb_dtype_name(nb_dtype dt) {
+    return dt == NB_F32 ? "float32" : dt == NB_F64 ? "float64" : dt == NB_I64 ? "int64" : "?";
+}
+
+/* size class: multiples of 64 bytes up to 4 KiB, then 8 steps per power of two */
+static int size_class(size_t n, size_t *cap) {
+    if (n <= 64) { *cap = 64; return 0; }
+    if (n <= 4096) { size_t k = (n + 63) / 64; *cap = k * 64; return (int)k - 1; }
+    int e = 63 - __builtin_clzll((unsigned long long)(n - 1)); /* 2^e < n <= 2^(e+1) */
+    size_t step = ((size_t)1 << e) / 8;
+    size_t k = (n - ((size_t)1 << e) + step - 1) / step;      /* 1..8 */
+    *cap = ((size_t)1 << e) + k * step;
+    return 64 + (e - 12) * 8 + (int)k - 1;
+}
+
+static nbi_storage *storage_get(size_t nbytes) {
+    size_t cap;
+    int c = size_class(nbytes ? nbytes : 1, &cap);
+    nbi_storage *s = NULL;
+    if (c < NCLASS && free_storage[c]) {
+        s = free_storage[c];
+        free_storage[c] = s->next_free;
+        stats.bytes_pooled -= s->nbytes;
+    } else {
+        s = malloc(sizeof *s);
+        if (!s) return nbi_error("out of memory allocating a storage");
+        s->data = aligned_alloc(64, cap);
+        if (!s->data) {
+            free(s);
+            return nbi_error("out of memory allocating %zu bytes", cap);
+        }
+        s->nbytes = cap;
+        stats.system_allocs++;
+    }
+    s->refcount = 1;
+    s->version = 0;
+    s->next_free = NULL;
+    stats.bytes_live += s->nbytes;
+    return s;
+}
+
+static void storage_put(nbi_storage *s) {
+    if (--s->refcount > 0) return;
+    size_t cap;
+    int c = size_class(s->nbytes, &cap);
+    stats.bytes_live -= s->nbytes;
+    if (c < NCLASS && cap == s->nbytes) {
+        s->next_free = free_storage[c];
+        free_storage[c] = s;
+        stats.bytes_pooled += s->nbytes;
+    } else {
+        free(s->data);
+        free(s);
+    }
+}
+
+void nb_pool_trim(void) {
+    for (int c = 0; c < NCLASS; c++) {
+        while (free_storage[c]) {
+            nbi_storage *s = free_storage[c];
+            free_storage[c] = s->next_free;
+            stats.bytes_pooled -= s->nbytes;
+            free(s->data);
+            free(s);
+        }
+    }
+}
+
+nb_memory_stats nb_memory_stats_get(void) { return stats; }
+
+int nbi_scope_depth(void) { return depth; }
+
+static void scope_add(nb_tensor *t, int d) {
+    t->scope = d;
+    if (d == 0) { t->scope_slot = -1; return; }
+    scope_rec *sc = &scopes[d - 1];
+    t->scope_slot = (int)arrlen(sc->list);
+    arrput(sc->list, t);
+}
+
+static void scope_remove(nb_tensor *t) {
+    if (t->scope > 0 && t->scope <= depth && t->scope_slot >= 0 &&
+        t->scope_slot < arrlen(scopes[t->scope - 1].list) && scopes[t->scope - 1].list[t->scope_slot] == t)
+        scopes[t->scope - 1].list[t->scope_slot] = NULL;
+    t->scope = 0;
+    t->scope_slot = -1;
+}
+
+static nb_tensor *tensor_struct(void) {
+    nb_tensor *t = free_tensors;
+    if (t) {
+        free_tensors = (nb_tensor *)t->grad;
+    } else {
+        t = malloc(sizeof *t);
+        if (!t) return nbi_error("out of memory allocating a tensor");
+        stats.system_allocs++;
+        t->gen = 0;
+    }
+    uint32_t gen = t->gen;
+    memset(t, 0, sizeof *t);
+    t->gen = gen;
+    t->magic = NBI_LIVE;
+    stats.tensors_live++;
+    return t;
+}
+
+int64_t nbi_contig_strides(int ndim, const int64_t *shape, int64_t *stride) {
+    int64_t n = 1;
+    for (int i = ndim - 1; i >= 0; i--) {
+        stride[i] = n;
+        n *= shape[i];
+    }
+    return n;
+}
+
+static nb_tensor *new_tensor(nb_dtype dt, int ndim, const int64_t *shape, int d) {
+    if (dt != NB_F32 && dt != NB_F64 && dt != NB_I64) return nbi_error("unknown dtype %d", (int)dt);
+    if (ndim < 0 || ndim > NB_MAX_DIMS)
+        return nbi_error("tensor: %d dims requested; nabla supports 0..%d", ndim, NB_MAX_DIMS);
+    if (ndim > 0 && !shape) return nbi_error("tensor: shape is NULL for a %d-d tensor", ndim);
+    int64_t n = 1;
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] < 0) return nbi_error("tensor: negative size %lld in shape %s", (long long)shape[i], nbi_shape_of(ndim, shape));
+        if (shape[i] && n > ((int64_t)1 << 40) / shape[i])
+            return nbi_error("tensor: shape %s is too large", nbi_shape_of(ndim, shape));
+        n *= shape[i];
+    }
+    nbi_storage *s = storage_get((size_t)n * nb_dtype_size(dt));
+    if (!s) return NULL;
+    nb_tensor *t = tensor_struct();
+    if (!t) { storage_put(s); return NULL; }
+    t->dtype = dt;
+    t->ndim = ndim;
+    for (int i = 0; i < ndim; i++) t->shape[i] = shape[i];
+    t->numel = nbi_contig_strides(ndim, t->shape, t->stride);
+    t->storage = s;
+    scope_add(t, d);
+    return t;
+}
+
+nb_tensor *nbi_new(nb_dtype dt, int ndim, const int64_t *shape) { return new_tensor(dt, ndim, shape, depth); }
+nb_tensor *nbi_new_persistent(nb_dtype dt, int ndim, const int64_t *shape) { return new_tensor(dt, ndim, shape, 0); }
+
+nb_tensor *nbi_view(nb_tensor *base, int ndim, const int64_t *shape, const int64_t *stride, int64_t offset) {
+    nb_tensor *t = tensor_struct();
+    if (!t) return NULL;
+    t->dtype = base->dtype;
+    t->ndim = ndim;
+    t->numel = 1;
+    for (int i = 0; i < ndim; i++) {
+        t->shape[i] = shape[i];
+        t->stride[i] = stride[i];
+        t->numel *= shape[i];
+    }
+    t->offset = offset;
+    t->storage = base->storage;
+    base->storage->refcount++;
+    scope_add(t, depth);
+    return t;
+}
+
+static void release(nb_tensor *t) {
+    if (t->node && nbi_tensor_release_hook) nbi_tensor_release_hook(t);
+    if (t->grad && t->grad->magic == NBI_LIVE) release(t->grad);
+    storage_put(t->storage);
+    scope_remove(t);
+    t->magic = NBI_DEAD;
+    t->gen++;
+    t->storage = NULL;
+    t->node = NULL;
+    t->grad = (nb_tensor *)free_tensors;  /* free-list link */
+    free_tensors = t;
+    stats.tensors_live--;
+}
+
+void nb_free(nb_tensor *t) {
+    if (!t) return;
+    if (t->magic != NBI_LIVE) {
+        nbi_error("nb_free: tensor %p was already released (double free)", (void *)t);
+        return;
+    }
+    release(t);
+}
+
+bool nb_is_valid(const nb_tensor *t) { return t && t->magic == NBI_LIVE; }
+
+nb_scope nb_scope_begin(void) {
+    scope_rec r = {0};
+    if (arrlen(scopes) > depth) {
+        r.list = scopes[depth].list;    /* reuse the array's capacity */
+        arrsetlen(r.list, 0);
+        scopes[depth] = r;
+    } else {
+        arrput(scopes, r);
+    }
+    scopes[depth].tape_mark = nbi_tape_len_hook ? nbi_tape_len_hook() : 0;
+    return ++depth;
+}
+
+void nb_scope_end(nb_scope s) {
+    if (s < 1 || s > depth) {
+        if (s > 0) return; /* already ended as part of an outer scope */
+        nbi_error("nb_scope_end: %d is not an open scope (depth %d)", s, depth);
+        return;
+    }
+    while (depth >= s) {
+        scope_rec *sc = &scopes[depth - 1];
+        if (nbi_tape_release_hook) nbi_tape_release_hook(sc->tape_mark);
+        for (ptrdiff_t i = 0; i < arrlen(sc->list); i++) {
+            nb_tensor *t = sc->list[i];
+            if (t && t->magic == NBI_LIVE) {
+                t->scope_slot = -1;   /* list is being cleared: skip scope_remove's lookup */
+                t->scope = 0;
+                release(t);
+            }
+        }
+        arrsetlen(sc->list, 0);
+        depth--;
+    }
+}
+
+nb_tensor *nb_keep(nb_tensor *t) {
+    if (!nbi_ok(t, "nb_keep")) return NULL;
+    if (t->scope == 0) return t;
+    int to = t->scope - 1;
+    scope_remove(t);
+    scope_add(t, to);
+    return t;
+}

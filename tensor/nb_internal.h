@@ -1,0 +1,74 @@
+/* nb_internal.h — what the library's own files share and users never see: storage, the error
+ * recorder, tensor allocation inside scopes, broadcasting helpers. Prefix nbi_. Invariant: every
+ * tensor returned by nbi_new/nbi_view is registered in the current scope (or persistent at depth 0). */
+#ifndef NB_INTERNAL_H
+#define NB_INTERNAL_H
+
+#include "nb_tensor.h"
+#include <assert.h>
+#include <stdarg.h>
+#include <string.h>
+
+#define NBI_LIVE 0x4e41424cu
+#define NBI_DEAD 0xdead0f0fu
+
+/* Reference-counted buffer shared by a tensor and its views. version counts in-place writes. */
+struct nbi_storage {
+    void *data;
+    size_t nbytes;      /* capacity in bytes (pool size class) */
+    int refcount;
+    uint32_t version;
+    nbi_storage *next_free;
+};
+
+/* ---- errors ---- */
+/* Record "fmt..." as the error if none is pending (and call the hook). Always returns NULL. */
+void *nbi_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* true if t is usable by op `op`; NULL -> false silently (pass-through); a released tensor -> error. */
+bool nbi_ok(const nb_tensor *t, const char *op);
+/* Shape of t as "(2, 3)" in a rotating static buffer (for messages, up to 4 at once). */
+const char *nbi_shape(const nb_tensor *t);
+/* Shape list as "(2, 3)" in a rotating static buffer. */
+const char *nbi_shape_of(int ndim, const int64_t *shape);
+
+/* ---- allocation ---- */
+/* New contiguous tensor (uninitialised data), owned by the current scope. NULL + error on bad shape. */
+nb_tensor *nbi_new(nb_dtype dt, int ndim, const int64_t *shape);
+/* Same as nbi_new but always persistent (depth 0), whatever scope is open. */
+nb_tensor *nbi_new_persistent(nb_dtype dt, int ndim, const int64_t *shape);
+/* A view of base's storage with the given geometry, owned by the current scope. */
+nb_tensor *nbi_view(nb_tensor *base, int ndim, const int64_t *shape, const int64_t *stride, int64_t offset);
+/* Fill stride[] with row-major strides for shape; returns numel. */
+int64_t nbi_contig_strides(int ndim, const int64_t *shape, int64_t *stride);
+/* Element pointer of the first element. */
+static inline char *nbi_ptr(const nb_tensor *t) {
+    return (char *)t->storage->data + (size_t)t->offset * nb_dtype_size(t->dtype);
+}
+/* Current scope depth (0 = none open). */
+int nbi_scope_depth(void);
+/* Hook the autograd layer installs: release tape nodes recorded since mark (called at scope end). */
+extern void (*nbi_tape_release_hook)(size_t mark);
+/* Hook returning the current tape length (mark recorded at scope begin). */
+extern size_t (*nbi_tape_len_hook)(void);
+/* Hook called when a tensor with a tape node is released (so the node forgets it). */
+extern void (*nbi_tensor_release_hook)(nb_tensor *t);
+/* Hook naming a tensor's grad_fn for printing (installed by the autograd layer). */
+extern const char *(*nbi_grad_fn_name_hook)(const nb_tensor *t);
+/* Count one allocation from the system (for nb_memory_stats). */
+void nbi_count_sys_alloc(void);
+
+/* ---- shapes ---- */
+/* Normalise a possibly negative dim for a tensor of ndim dims; -1 + error if out of range. */
+int nbi_dim(int dim, int ndim, const char *op);
+/* Broadcast two shapes (torch rules) into out; returns out ndim or -1 (no error recorded). */
+int nbi_broadcast_shape(int na, const int64_t *sa, int nb, const int64_t *sb, int64_t *out);
+/* true if both shapes are equal. */
+bool nbi_same_shape(const nb_tensor *a, const nb_tensor *b);
+/* Result dtype of a binary op on a and b (f64 wins over f32; i64 with a float gives the float). */
+nb_dtype nbi_promote(nb_dtype a, nb_dtype b);
+static inline bool nbi_is_float(nb_dtype dt) { return dt == NB_F32 || dt == NB_F64; }
+
+/* Below this many elements kernels never start OpenMP threads. */
+#define NBI_PAR_MIN 32768
+
+#endif

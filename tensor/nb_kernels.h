@@ -1,0 +1,68 @@
+/* nb_kernels.h — raw (non-recording) kernels the autograd layer builds ops from. They check
+ * nothing about gradients, allocate results in the current scope, and return NULL + error on bad
+ * input. Float kernels serve f32 and f64 from one source (ew_template.h). OpenMP only above NBI_PAR_MIN. */
+#ifndef NB_KERNELS_H
+#define NB_KERNELS_H
+
+#include "nb_internal.h"
+
+/* Unary elementwise kinds: y = f(x; a, b). */
+#define NBK_UNARY_LIST(X) \
+    X(NEG) X(EXP) X(LOG) X(LOG1P) X(SQRT) X(RSQRT) X(SQUARE) X(ABS) X(SIN) X(COS) X(TAN) X(SINH) X(COSH) \
+    X(TANH) X(SIGMOID) X(RELU) X(LEAKY_RELU) X(GELU) X(GELU_TANH) X(SOFTPLUS) X(CLAMP) X(SIGN) X(ERF) \
+    X(ADD_S) X(MUL_S) X(DIV_S) X(RSUB_S) X(RDIV_S) X(POW_S) X(RPOW_S) X(FILL) X(COPY) \
+    X(EQ_S) X(NE_S) X(LT_S) X(LE_S) X(GT_S) X(GE_S)
+#define NBK_ENUM_(k) NBK_##k,
+typedef enum { NBK_UNARY_LIST(NBK_ENUM_) NBK_UNARY_COUNT } nbk_unary_kind;
+
+/* Binary elementwise kinds with broadcasting: y = f(a, b). Comparisons give 0/1. */
+#define NBK_BINARY_LIST(X) X(ADD) X(SUB) X(MUL) X(DIV) X(POW) X(MIN) X(MAX) X(EQ) X(NE) X(LT) X(LE) X(GT) X(GE)
+typedef enum { NBK_BINARY_LIST(NBK_ENUM_) NBK_BINARY_COUNT } nbk_binary_kind;
+
+/* y = f(x) as a new contiguous tensor of x's float dtype (i64 x is read as f32). */
+nb_tensor *nbk_unary(nbk_unary_kind k, const nb_tensor *x, double a, double b);
+/* out = f(x), same shape; out may be x (in place). out must be float. */
+nb_status nbk_unary_into(nbk_unary_kind k, nb_tensor *out, const nb_tensor *x, double a, double b);
+/* y = f(a, b) broadcast; dtype = promoted float dtype. op names the caller in error messages. */
+nb_tensor *nbk_binary(nbk_binary_kind k, const nb_tensor *a, const nb_tensor *b, const char *op);
+/* out = f(out_or_a, b) where b broadcasts to out's shape; a must have out's shape (may be out). */
+nb_status nbk_binary_into(nbk_binary_kind k, nb_tensor *out, const nb_tensor *a, const nb_tensor *b, const char *op);
+/* y = cond != 0 ? a : b, broadcast over all three; dtype = promote(a, b). */
+nb_tensor *nbk_where(const nb_tensor *cond, const nb_tensor *a, const nb_tensor *b, const char *op);
+/* Contiguous copy of x converted to dt. */
+nb_tensor *nbk_copy(const nb_tensor *x, nb_dtype dt);
+/* dst = src broadcast to dst's shape, converted to dst's dtype (dst may be strided). */
+nb_status nbk_copy_into(nb_tensor *dst, const nb_tensor *src, const char *op);
+/* x itself if contiguous, else a contiguous copy (same dtype). */
+nb_tensor *nbk_contig(const nb_tensor *x);
+/* x as float: x itself if already f32/f64, else an f32 copy. */
+nb_tensor *nbk_as_float(const nb_tensor *x);
+
+/* ---- reductions ---- */
+typedef enum { NBK_RSUM, NBK_RPROD, NBK_RMAX, NBK_RMIN } nbk_reduce_kind;
+/* Reduce x over dims (normalised by the caller: sorted, unique, in range; ndims 0 = all). */
+nb_tensor *nbk_reduce(nbk_reduce_kind k, const nb_tensor *x, int ndims, const int *dims, bool keepdim);
+/* Values and first indices (i64) of the max (or min) along one dim; NaN wins like torch. */
+nb_tensor *nbk_arg_reduce(const nb_tensor *x, int dim, bool keepdim, bool is_min, nb_tensor **indices);
+/* Product of all other elements along dim (prefix * suffix), for prod's backward with zeros. */
+nb_tensor *nbk_prod_others(const nb_tensor *x, int dim);
+/* softmax (log = false) or log_softmax along dim, numerically stable. */
+nb_tensor *nbk_softmax(const nb_tensor *x, int dim, bool log);
+
+/* ---- matmul ---- */
+/* a (..., n, k) @ b (..., k, m) with broadcast batch dims (both at least 2-D). */
+nb_tensor *nbk_matmul(const nb_tensor *a, const nb_tensor *b, const char *op);
+
+/* ---- indexing ---- */
+/* Concatenate along dim (shapes checked by the caller). */
+nb_tensor *nbk_cat(int n, nb_tensor *const *xs, int dim, nb_dtype dt);
+/* out = x.index_select(dim, index). index: 1-D i64, checked here. */
+nb_tensor *nbk_index_select(const nb_tensor *x, int dim, const nb_tensor *index, const char *op);
+/* out = base (copy, or zeros of shape if base NULL); out.index_add_(dim, index, src). */
+nb_tensor *nbk_index_add(const nb_tensor *base, int ndim, const int64_t *shape, int dim, const nb_tensor *index, const nb_tensor *src, const char *op);
+/* out = x.gather(dim, index). */
+nb_tensor *nbk_gather(const nb_tensor *x, int dim, const nb_tensor *index, const char *op);
+/* out = base (copy, or zeros of shape if base NULL); out.scatter_add_(dim, index, src). */
+nb_tensor *nbk_scatter_add(const nb_tensor *base, int ndim, const int64_t *shape, int dim, const nb_tensor *index, const nb_tensor *src, const char *op);
+
+#endif

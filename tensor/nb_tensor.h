@@ -1,0 +1,172 @@
+/* nb_tensor.h — the data layer of nabla: dtypes, tensors, storage, scopes, errors, creation,
+ * views and the non-differentiable helpers. Knows nothing of gradients except the fields the
+ * autograd layer reads (requires_grad, grad, node). Users include <nabla.h>, not this file. */
+#ifndef NB_TENSOR_H
+#define NB_TENSOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NB_MAX_DIMS 8
+
+/* Element types. f32 is the default everywhere; i64 holds indices and labels. */
+typedef enum { NB_F32 = 0, NB_F64 = 1, NB_I64 = 2 } nb_dtype;
+
+/* Status of functions that do work (0 = success). Ops that return tensors return NULL instead. */
+typedef enum { NB_OK = 0, NB_ERROR = -1 } nb_status;
+
+typedef struct nbi_storage nbi_storage;
+typedef struct nbi_node nbi_node;
+typedef struct nb_tensor nb_tensor;
+
+/* A dense strided view of a shared storage. Read the public fields; change them only via nb_ calls. */
+struct nb_tensor {
+    nb_dtype dtype;
+    int ndim;                        /* 0 for a scalar tensor */
+    int64_t shape[NB_MAX_DIMS];
+    int64_t stride[NB_MAX_DIMS];     /* in elements */
+    int64_t offset;                  /* in elements, into storage */
+    int64_t numel;
+    bool requires_grad;
+    bool retains_grad;               /* set by nb_retain_grad on a non-leaf */
+    nb_tensor *grad;                 /* leaf/retained gradient; owned by this tensor (persistent) */
+    /* internal */
+    nbi_storage *storage;
+    nbi_node *node;                  /* the tape node that produced this tensor (grad_fn), or NULL */
+    uint32_t magic;                  /* NBI_LIVE while alive, NBI_DEAD after release */
+    uint32_t gen;                    /* bumped at every release: stale pointers are detected */
+    int scope;                       /* depth of the owning scope, 0 = persistent (caller owns) */
+    int scope_slot;                  /* index in the owning scope's list */
+};
+
+/* Shapes and dim lists as literals: nb_zeros(NB_F32, NB_SHAPE(2, 3)) passes (2, {2, 3}). */
+#define NB_SHAPE(...) (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), (const int64_t[]){__VA_ARGS__}
+#define NB_SCALAR_SHAPE 0, (const int64_t *)NULL
+#define NB_DIMS(...) (int)(sizeof((int[]){__VA_ARGS__}) / sizeof(int)), (const int[]){__VA_ARGS__}
+#define NB_LIST(...) (int)(sizeof((nb_tensor *[]){__VA_ARGS__}) / sizeof(nb_tensor *)), (nb_tensor *const[]){__VA_ARGS__}
+
+/* ---- errors (docs/errors.md) ---------------------------------------------------------------- */
+/* First error recorded on this thread since the last nb_clear_error, or NULL if none. */
+const char *nb_error(void);
+/* Forget the recorded error. */
+void nb_clear_error(void);
+/* Called with every error message as it is recorded (e.g. to abort while debugging); NULL to unset. */
+void nb_set_error_hook(void (*hook)(const char *msg));
+
+/* ---- lifetimes (docs/ownership.md) ---------------------------------------------------------- */
+/* Handle of an open scope: its depth. */
+typedef int nb_scope;
+/* Open a scope: tensors (and tape nodes) created until the matching end belong to it. */
+nb_scope nb_scope_begin(void);
+/* Close scope s (and any inner scope left open): release its tensors and tape, except kept ones. */
+void nb_scope_end(nb_scope s);
+/* Move t out of the current scope into the enclosing one (persistent at the outermost); returns t.
+ * A kept tensor whose producing tape node is released becomes a leaf (its history is cut). */
+nb_tensor *nb_keep(nb_tensor *t);
+/* Release a tensor now (persistent or scoped). NULL is ignored. Views keep the storage alive. */
+void nb_free(nb_tensor *t);
+/* true if t is a live tensor (not NULL, not released). */
+bool nb_is_valid(const nb_tensor *t);
+
+/* Memory statistics of this thread's pools. */
+typedef struct {
+    size_t bytes_live;        /* bytes of tensor data in use */
+    size_t bytes_pooled;      /* bytes of released data kept for reuse */
+    size_t system_allocs;     /* allocations requested from the system so far (data, tensors, nodes) */
+    size_t tensors_live;      /* live tensor structs */
+} nb_memory_stats;
+/* Current memory statistics. */
+nb_memory_stats nb_memory_stats_get(void);
+/* Return all pooled (unused) memory to the system. */
+void nb_pool_trim(void);
+
+/* ---- threads -------------------------------------------------------------------------------- */
+/* Threads used by kernels (OpenMP); n <= 0 restores the default. No-op without OpenMP. */
+void nb_set_num_threads(int n);
+/* Threads kernels will use. */
+int nb_get_num_threads(void);
+
+/* ---- creation (results belong to the current scope, or to the caller outside any scope) ---- */
+/* New tensor of shape with a copy of data (dtype-typed, contiguous, row-major). */
+nb_tensor *nb_tensor_from(nb_dtype dt, const void *data, int ndim, const int64_t *shape, bool requires_grad);
+/* Uninitialised tensor. */
+nb_tensor *nb_empty(nb_dtype dt, int ndim, const int64_t *shape);
+/* All zeros. */
+nb_tensor *nb_zeros(nb_dtype dt, int ndim, const int64_t *shape);
+/* All ones. */
+nb_tensor *nb_ones(nb_dtype dt, int ndim, const int64_t *shape);
+/* All value. */
+nb_tensor *nb_full(nb_dtype dt, int ndim, const int64_t *shape, double value);
+/* 0-d tensor holding value. */
+nb_tensor *nb_scalar(nb_dtype dt, double value);
+/* [start, end) with step, like torch.arange. */
+nb_tensor *nb_arange(nb_dtype dt, double start, double end, double step);
+/* steps evenly spaced values from start to end inclusive. */
+nb_tensor *nb_linspace(nb_dtype dt, double start, double end, int64_t steps);
+/* n x m identity (m <= 0 means m = n). */
+nb_tensor *nb_eye(nb_dtype dt, int64_t n, int64_t m);
+/* Same shape and dtype as t. */
+nb_tensor *nb_empty_like(const nb_tensor *t);
+nb_tensor *nb_zeros_like(const nb_tensor *t);
+nb_tensor *nb_ones_like(const nb_tensor *t);
+nb_tensor *nb_full_like(const nb_tensor *t, double value);
+nb_tensor *nb_rand_like(const nb_tensor *t);
+nb_tensor *nb_randn_like(const nb_tensor *t);
+
+/* ---- random numbers (one global generator; not thread-safe) ---------------------------------- */
+/* Seed the global generator. */
+void nb_manual_seed(uint64_t seed);
+/* Uniform [0, 1). */
+nb_tensor *nb_rand(nb_dtype dt, int ndim, const int64_t *shape);
+/* Standard normal. */
+nb_tensor *nb_randn(nb_dtype dt, int ndim, const int64_t *shape);
+/* Integers uniform in [low, high), dtype i64. */
+nb_tensor *nb_randint(int64_t low, int64_t high, int ndim, const int64_t *shape);
+/* A random permutation of 0..n-1, dtype i64. */
+nb_tensor *nb_randperm(int64_t n);
+/* Raw draws from the global generator: uniform [0,1) and 64 random bits. */
+double nb_rand_double(void);
+uint64_t nb_rand_u64(void);
+
+/* ---- access --------------------------------------------------------------------------------- */
+/* Value of a one-element tensor as double (NAN and an error otherwise). */
+double nb_item(const nb_tensor *t);
+/* Element at a full index (ndim entries) as double. */
+double nb_get(const nb_tensor *t, const int64_t *index);
+/* Set the element at a full index (in place, bumps the version). */
+nb_status nb_set(nb_tensor *t, const int64_t *index, double value);
+/* Pointer to the first element; typed getters fail (NULL) on a dtype mismatch. Use with strides,
+ * or call nb_contiguous first; writing through them does not bump the version counter. */
+void *nb_data(const nb_tensor *t);
+float *nb_data_f32(const nb_tensor *t);
+double *nb_data_f64(const nb_tensor *t);
+int64_t *nb_data_i64(const nb_tensor *t);
+/* Copy all elements, in row-major order, converted to double, into out[numel]. */
+nb_status nb_to_doubles(const nb_tensor *t, double *out);
+/* Number of elements. */
+int64_t nb_numel(const nb_tensor *t);
+/* Size of dimension dim (negative counts from the end); -1 and an error if out of range. */
+int64_t nb_size(const nb_tensor *t, int dim);
+/* true if the strides are row-major dense. */
+bool nb_is_contiguous(const nb_tensor *t);
+/* Size in bytes of one element. */
+size_t nb_dtype_size(nb_dtype dt);
+/* "float32", "float64", "int64". */
+const char *nb_dtype_name(nb_dtype dt);
+/* Write t like torch prints it: tensor([[1., 2.], ...], grad_fn=<MulBackward>). */
+void nb_fprint(FILE *f, const nb_tensor *t);
+/* nb_fprint to stdout followed by a newline. */
+void nb_print(const nb_tensor *t);
+/* Shape as "(2, 3)" into buf (always NUL-terminated); returns buf. */
+char *nb_shape_str(const nb_tensor *t, char *buf, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

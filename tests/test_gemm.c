@@ -1,0 +1,162 @@
+/* test_gemm.c — nbk_sgemm / nbk_dgemm against a naive triple loop in double: odd shapes, all four
+ * transpose combinations, alpha/beta, padded strides (padding must stay untouched), beta == 0 over
+ * NaN, and bitwise-equal results at 1 and 2 OpenMP threads. Last line: "N passed, M failed". */
+#include "gemm.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+static int passed, failed;
+
+/* Uniform value in [-1, 1) from a xorshift state. */
+static double rnd(uint64_t *s) {
+    *s ^= *s << 13, *s ^= *s >> 7, *s ^= *s << 17;
+    return (double)(*s >> 11) * 0x1p-52 - 1.0;
+}
+
+/* Records one check; prints a line naming the case when it fails. */
+static void check(bool ok, const char *what, bool dbl, bool ta, bool tb, int64_t M, int64_t N, int64_t K) {
+    if (ok) {
+        passed++;
+        return;
+    }
+    failed++;
+    printf("FAIL %s: %s ta=%d tb=%d M=%lld N=%lld K=%lld\n", what, dbl ? "f64" : "f32", ta, tb, (long long)M,
+           (long long)N, (long long)K);
+}
+
+/* One product C = alpha op(A) op(B) + beta C with row strides padded by pad; compares every element
+ * of C with a double-precision reference and checks that the padding of C is untouched. */
+static void run_case(bool dbl, bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, double beta,
+                     int64_t pad) {
+    static uint64_t seed = 0x243F6A8885A308D3ull;
+    int64_t ar = ta ? K : M, ac = ta ? M : K, br = tb ? N : K, bc = tb ? K : N;
+    int64_t lda = ac + pad, ldb = bc + pad, ldc = N + pad;
+    size_t na = (size_t)(ar * lda) + 1, nb = (size_t)(br * ldb) + 1, nc = (size_t)(M * ldc) + 1;
+    double *a = malloc(na * sizeof *a), *b = malloc(nb * sizeof *b), *c0 = malloc(nc * sizeof *c0);
+    double *c = malloc(nc * sizeof *c);
+    float *af = malloc(na * sizeof *af), *bf = malloc(nb * sizeof *bf), *cf = malloc(nc * sizeof *cf);
+    if (!a || !b || !c0 || !c || !af || !bf || !cf) {
+        check(false, "out of memory", dbl, ta, tb, M, N, K);
+        goto done;
+    }
+    for (size_t i = 0; i < na; i++) af[i] = (float)rnd(&seed), a[i] = dbl ? rnd(&seed) : af[i];
+    for (size_t i = 0; i < nb; i++) bf[i] = (float)rnd(&seed), b[i] = dbl ? rnd(&seed) : bf[i];
+    for (size_t i = 0; i < nc; i++) {
+        bool padding = (int64_t)(i % (size_t)ldc) >= N || i + 1 == nc;
+        double v = padding ? 12345.0 : beta == 0 ? NAN : (float)rnd(&seed);
+        c0[i] = v, c[i] = v, cf[i] = (float)v;
+    }
+    if (dbl)
+        nbk_dgemm(ta, tb, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc);
+    else
+        nbk_sgemm(ta, tb, M, N, K, (float)alpha, af, lda, bf, ldb, (float)beta, cf, ldc);
+
+    double tol = dbl ? 1e-12 : 1e-5 * sqrt((double)(K > 1 ? K : 1));
+    bool ok = true, pad_ok = true;
+    for (int64_t i = 0; i < M && ok; i++)
+        for (int64_t j = 0; j < ldc; j++) {
+            double got = dbl ? c[i * ldc + j] : cf[i * ldc + j];
+            if (j >= N) {
+                pad_ok &= got == 12345.0;
+                continue;
+            }
+            double s = 0, mag = 0;
+            for (int64_t k = 0; k < K; k++) {
+                double p = a[ta ? k * lda + i : i * lda + k] * b[tb ? j * ldb + k : k * ldb + j];
+                s += p, mag += fabs(p);
+            }
+            double ref = alpha * s, bound = fabs(alpha) * mag;
+            if (beta != 0) ref += beta * c0[i * ldc + j], bound += fabs(beta * c0[i * ldc + j]);
+            if (!(fabs(got - ref) <= tol * bound + 1e-30)) {
+                if (ok) printf("  C[%lld,%lld] = %.17g, want %.17g\n", (long long)i, (long long)j, got, ref);
+                ok = false;
+                break;
+            }
+        }
+    pad_ok &= (dbl ? c[nc - 1] : cf[nc - 1]) == 12345.0;
+    check(ok, "values", dbl, ta, tb, M, N, K);
+    check(pad_ok, "padding of C written", dbl, ta, tb, M, N, K);
+done:
+    free(a), free(b), free(c0), free(c), free(af), free(bf), free(cf);
+}
+
+/* run_case for both dtypes and all four transpose combinations. */
+static void run_all(int64_t M, int64_t N, int64_t K, double alpha, double beta, int64_t pad) {
+    for (int t = 0; t < 8; t++) run_case(t & 4, t & 1, t & 2, M, N, K, alpha, beta, pad);
+}
+
+#ifdef _OPENMP
+/* C = op(A) op(B) with 1 and with 2 threads must be bitwise identical. */
+static void determinism(bool dbl, bool ta, bool tb, int64_t M, int64_t N, int64_t K) {
+    uint64_t seed = 7;
+    size_t na = (size_t)(M * K), nb = (size_t)(K * N), nc = (size_t)(M * N), es = dbl ? 8 : 4;
+    void *a = malloc(na * es), *b = malloc(nb * es), *c1 = malloc(nc * es), *c2 = malloc(nc * es);
+    bool ok = a && b && c1 && c2;
+    if (ok) {
+        for (size_t i = 0; i < na; i++)
+            if (dbl) ((double *)a)[i] = rnd(&seed); else ((float *)a)[i] = (float)rnd(&seed);
+        for (size_t i = 0; i < nb; i++)
+            if (dbl) ((double *)b)[i] = rnd(&seed); else ((float *)b)[i] = (float)rnd(&seed);
+        int64_t lda = ta ? M : K, ldb = tb ? K : N;
+        int saved = omp_get_max_threads();
+        for (int nt = 1; nt <= 2; nt++) {
+            omp_set_num_threads(nt);
+            void *c = nt == 1 ? c1 : c2;
+            if (dbl)
+                nbk_dgemm(ta, tb, M, N, K, 1.0, a, lda, b, ldb, 0.0, c, N);
+            else
+                nbk_sgemm(ta, tb, M, N, K, 1.0f, a, lda, b, ldb, 0.0f, c, N);
+        }
+        omp_set_num_threads(saved);
+        ok = memcmp(c1, c2, nc * es) == 0;
+    }
+    check(ok, "bitwise determinism 1 vs 2 threads", dbl, ta, tb, M, N, K);
+    free(a), free(b), free(c1), free(c2);
+}
+#endif
+
+int main(void) {
+    static const int64_t sz[] = {1, 2, 3, 7, 17, 31, 33, 65, 127, 129, 255, 257};
+    enum { NS = sizeof sz / sizeof *sz };
+    for (int i = 0; i < NS; i++) run_all(sz[i], sz[i], sz[i], 1.0, 0.0, 0);
+    uint64_t pick = 99;
+    for (int r = 0; r < 40; r++) { /* mixed shapes, strided, assorted alpha/beta */
+        int64_t M = sz[(int)((rnd(&pick) + 1) * NS / 2)], N = sz[(int)((rnd(&pick) + 1) * NS / 2)];
+        int64_t K = sz[(int)((rnd(&pick) + 1) * NS / 2)];
+        static const double ab[][2] = {{1, 0}, {2.5, 0}, {1, 1}, {-0.5, 0.75}, {0.25, -2}};
+        run_all(M, N, K, ab[r % 5][0], ab[r % 5][1], r % 3 == 0 ? 0 : 1 + r % 7);
+    }
+    run_all(300, 200, 100, 1.0, 0.0, 0);
+    run_all(300, 200, 100, -1.5, 0.5, 3);
+    for (int64_t n = 1; n <= 600; n = n * 3 + 1) { /* 1xN, Nx1, K=1, vectors */
+        run_all(1, n, 37, 1.0, 0.0, 2);
+        run_all(n, 1, 37, 2.0, 1.0, 0);
+        run_all(n, 45, 1, 1.0, 0.0, 1);
+        run_all(1, 1, n, 1.0, 0.5, 0);
+        run_all(5, n, n, 1.0, 0.0, 0);
+        run_all(n, 6, 70, 0.5, 0.0, 4);
+    }
+    run_all(129, 65, 600, 1.0, 0.5, 2);    /* several K blocks: beta applied once */
+    run_all(20, 3100, 30, 1.0, 0.0, 1);    /* several N blocks */
+    run_all(400, 70, 20, 1.0, 1.0, 0);     /* several M blocks */
+    run_all(31, 33, 0, 1.0, 0.5, 1);       /* K = 0: C = beta C */
+    run_all(31, 33, 0, 1.0, 0.0, 1);       /* K = 0, beta = 0: C = 0 */
+    run_all(65, 17, 40, 0.0, 2.0, 0);      /* alpha = 0 */
+    run_all(0, 17, 40, 1.0, 0.0, 0);       /* empty C */
+#ifdef _OPENMP
+    for (int t = 0; t < 8; t++) {
+        determinism(t & 4, t & 1, t & 2, 300, 257, 129);
+        determinism(t & 4, t & 1, t & 2, 517, 389, 300);
+    }
+    determinism(false, false, false, 40, 2000, 300);
+#endif
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed != 0;
+}

@@ -1,0 +1,25 @@
+/* testlib.h — the tiny test harness every test program uses: CHECK / CHECK_NEAR record a result,
+ * print the failing expression with file:line, and nb_test_done() prints "N passed, M failed"
+ * (the line CI reads) and returns the exit status. */
+#ifndef NB_TESTLIB_H
+#define NB_TESTLIB_H
+#include <nabla.h>
+#include <math.h>
+#include <stdio.h>
+
+extern int nbt_pass, nbt_fail;
+/* Record cond as a result; print msg on failure. */
+#define CHECK(cond) nbt_check((cond), #cond, __FILE__, __LINE__)
+/* Record |a - b| <= tol (relative to max(1, |b|) when rel). */
+#define CHECK_NEAR(a, b, tol) nbt_near((double)(a), (double)(b), (tol), #a, __FILE__, __LINE__)
+/* Record that an error is pending (and clear it); expr must have returned NULL / NB_ERROR. */
+#define CHECK_ERR(expr) nbt_err((expr) == 0, #expr, __FILE__, __LINE__)
+int nbt_check(int cond, const char *what, const char *file, int line);
+int nbt_near(double a, double b, double tol, const char *what, const char *file, int line);
+int nbt_err(int returned_null, const char *what, const char *file, int line);
+/* true if every element of t is within tol (abs + rel) of want[] (row-major). */
+int nbt_tensor_near(const nb_tensor *t, const double *want, int64_t n, double tol, const char *what, const char *file, int line);
+#define CHECK_TENSOR(t, want, n, tol) nbt_tensor_near((t), (want), (n), (tol), #t, __FILE__, __LINE__)
+/* Print the summary line and return the process exit code. */
+int nb_test_done(void);
+#endif
