@@ -166,6 +166,19 @@ void nb_print(const nb_tensor *t);
 /* Shape as "(2, 3)" into buf (always NUL-terminated); returns buf. */
 char *nb_shape_str(const nb_tensor *t, char *buf, size_t n);
 
+/* ---- named tensor lists (a module's parameters, an optimizer's state; used by checkpoints) ---- */
+typedef struct {
+    int n;
+    char **names;          /* owned copies */
+    nb_tensor **tensors;   /* borrowed */
+} nb_state_dict;
+/* Append (name, t); the name is copied, the tensor borrowed. */
+nb_status nb_state_dict_add(nb_state_dict *sd, const char *name, nb_tensor *t);
+/* The tensor named name, or NULL (no error recorded). */
+nb_tensor *nb_state_dict_get(const nb_state_dict *sd, const char *name);
+/* Free the names and arrays (not the tensors); leaves sd empty. */
+void nb_state_dict_free(nb_state_dict *sd);
+
 #ifdef __cplusplus
 }
 #endif
