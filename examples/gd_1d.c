@@ -1,0 +1,63 @@
+/* gd_1d.c — seed 000 (gradient descent in one dimension), with the derivative from autograd:
+ * x <- x - eta f'(x) for 10 epochs from x = 10, on f(x) = x^2 or f(x) = x cos(0.15 pi x).
+ * usage: gd_1d [--f square|xcos] [--eta E] [--epochs N] [--x0 X]   (no --eta: the seed's four runs) */
+#include <nabla.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const double C = 0.15 * M_PI;
+
+/* f(x) as a nabla expression */
+static nb_tensor *f(nb_tensor *x, bool xcos) {
+    return xcos ? nb_mul(x, nb_cos(nb_mul_scalar(x, C))) : nb_pow_scalar(x, 2);
+}
+
+/* run gd and print the seed's line; returns the final x (NAN on error) */
+static double gd(double eta, bool xcos, int epochs, double x0) {
+    /* the seed keeps x as a Python float for x^2 and as a float32 tensor for x cos(cx) */
+    nb_dtype dt = xcos ? NB_F32 : NB_F64;
+    nb_tensor *x = nb_full(dt, 0, NULL, x0);
+    nb_requires_grad_(x, true);
+    for (int i = 0; i < epochs; i++) {
+        nb_scope s = nb_scope_begin();
+        if (nb_backward(f(x, xcos)) != NB_OK) {
+            fprintf(stderr, "gd_1d: %s\n", nb_error());
+            nb_scope_end(s);
+            nb_free(x);
+            return NAN;
+        }
+        NB_NO_GRAD { nb_add_scaled_(x, x->grad, -eta); }
+        nb_zero_grad(x);
+        nb_scope_end(s);
+    }
+    double v = nb_item(x);
+    printf("epoch %d, x: %f\n", epochs, v);
+    nb_free(x);
+    return v;
+}
+
+int main(int argc, char **argv) {
+    bool xcos = false, have_eta = false;
+    double eta = 0.2, x0 = 10.0;
+    int epochs = 10;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--f") && i + 1 < argc) {
+            const char *v = argv[++i];
+            if (!strcmp(v, "xcos")) xcos = true;
+            else if (strcmp(v, "square")) { fprintf(stderr, "gd_1d: --f must be square or xcos\n"); return 2; }
+        } else if (!strcmp(argv[i], "--eta") && i + 1 < argc) { eta = atof(argv[++i]); have_eta = true; }
+        else if (!strcmp(argv[i], "--epochs") && i + 1 < argc) epochs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--x0") && i + 1 < argc) x0 = atof(argv[++i]);
+        else {
+            fprintf(stderr, "usage: gd_1d [--f square|xcos] [--eta E] [--epochs N] [--x0 X]\n");
+            return 2;
+        }
+    }
+    if (have_eta) return isnan(gd(eta, xcos, epochs, x0)) ? 1 : 0;
+    /* the seed's runs: eta 0.2, 0.05, 1.1 on x^2, and eta 2 on x cos(0.15 pi x) */
+    bool bad = isnan(gd(0.2, false, 10, 10.0)) | isnan(gd(0.05, false, 10, 10.0)) | isnan(gd(1.1, false, 10, 10.0)) |
+               isnan(gd(2.0, true, 10, 10.0));
+    return bad ? 1 : 0;
+}
