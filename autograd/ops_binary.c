@@ -49,10 +49,11 @@ void nbi_bw_div(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     if (nbi_need(n, 1)) gin[1] = nbi_sum_to(nb_neg(nb_div(nb_mul(g, A), nb_mul(B, B))), B);
 }
 
-/* y = a ^ b; da = g b a^(b-1), db = g y log a (0 where a == 0 and b >= 0, like torch) */
+/* y = a ^ b; da = g b a^(b-1) (0 where b == 0), db = g y log a (0 where a == 0 and b >= 0, like torch) */
 nb_tensor *nb_pow(nb_tensor *a, nb_tensor *b) { return binary(NBI_OP_pow, NBK_POW, a, b, "nb_pow", 3 | NBI_SAVE_OUT); }
 void nbi_bw_pow(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
-    if (nbi_need(n, 0)) gin[0] = nbi_sum_to(nb_mul(g, nb_mul(B, nb_pow(A, nb_sub_scalar(B, 1)))), A);
+    if (nbi_need(n, 0)) /* 0 where b == 0 (torch), not 0 * 0^-1 = NaN */
+        gin[0] = nbi_sum_to(nb_masked_fill(nb_mul(g, nb_mul(B, nb_pow(A, nb_sub_scalar(B, 1)))), nb_eq_scalar(B, 0), 0), A);
     if (nbi_need(n, 1)) {
         nb_tensor *mask = nb_mul(nb_eq_scalar(A, 0), nb_ge(B, nb_zeros_like(B)));
         nb_tensor *d = nb_mul(Y, nb_log(A));

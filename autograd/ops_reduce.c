@@ -231,7 +231,11 @@ nb_tensor *nb_var(nb_tensor *x) { return nb_var_dim(x, 0, NULL, 1, false); }
 nb_tensor *nb_std_dim(nb_tensor *x, int ndims, const int *dims, int correction, bool keepdim) {
     if (!x) return NULL;
     COMPOSITE_BEGIN(x);
-    nb_tensor *y = nb_sqrt(nb_var_dim(x, ndims, dims, correction, keepdim));
+    /* sqrt(v + z) - z with z = [v == 0] (no grad): same values, but the grad is 0 where std == 0 as in
+     * torch, instead of inf * 0 = NaN from sqrt's backward */
+    nb_tensor *v = nb_var_dim(x, ndims, dims, correction, keepdim), *z = NULL;
+    NB_NO_GRAD { z = nb_eq_scalar(v, 0); }
+    nb_tensor *y = nb_sub(nb_sqrt(nb_add(v, z)), z);
     COMPOSITE_END(y);
     return y;
 }

@@ -1,0 +1,429 @@
+/* test_golden_ops.c — every op of nb_autograd.h against PyTorch 1.13: reads
+ * $NB_TEST_DATA/golden/ops.txt (made by tools/gen_golden_ops.py), runs each case in a scope and
+ * compares the forward outputs and the gradient of every input for the recorded upstream grad. */
+#include "testlib.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the golden file ---- */
+typedef struct {
+    nb_dtype dt;
+    bool rg;
+    int ndim;
+    int64_t shape[NB_MAX_DIMS];
+    int64_t n;
+    double *v;
+} gt;
+
+#define MAXIN 4
+typedef struct {
+    char op[32];
+    nb_dtype dt;
+    int np;
+    double p[32];
+    int nin, nout, ngrad;
+    gt in[MAXIN], out[2], gout, grad[MAXIN];
+    int gidx[MAXIN];
+    bool has_gout;
+    int line;
+} gcase;
+
+static nb_dtype parse_dt(const char *s) { return !strcmp(s, "f64") ? NB_F64 : !strcmp(s, "i64") ? NB_I64 : NB_F32; }
+static const char *dt_name(nb_dtype d) { return d == NB_F64 ? "f64" : d == NB_I64 ? "i64" : "f32"; }
+
+/* parse "<dt> [rg] <ndim> <shape...> <values...>" starting at *s */
+static bool parse_tensor(char **s, gt *t, bool with_rg) {
+    char *e;
+    char tok[8];
+    int k = 0;
+    while (**s == ' ') (*s)++;
+    while (**s && **s != ' ' && k < 7) tok[k++] = *(*s)++;
+    tok[k] = 0;
+    t->dt = parse_dt(tok);
+    t->rg = with_rg ? strtol(*s, &e, 10) != 0 : false;
+    if (with_rg) *s = e;
+    t->ndim = (int)strtol(*s, &e, 10);
+    *s = e;
+    if (t->ndim < 0 || t->ndim > NB_MAX_DIMS) return false;
+    t->n = 1;
+    for (int i = 0; i < t->ndim; i++) { t->shape[i] = strtoll(*s, &e, 10); *s = e; t->n *= t->shape[i]; }
+    t->v = malloc(sizeof(double) * (size_t)(t->n ? t->n : 1));
+    for (int64_t i = 0; i < t->n; i++) {
+        t->v[i] = strtod(*s, &e);
+        if (e == *s) return false;
+        *s = e;
+    }
+    return true;
+}
+
+static void free_case(gcase *c) {
+    for (int i = 0; i < c->nin; i++) free(c->in[i].v);
+    for (int i = 0; i < c->nout; i++) free(c->out[i].v);
+    for (int i = 0; i < c->ngrad; i++) free(c->grad[i].v);
+    if (c->has_gout) free(c->gout.v);
+    memset(c, 0, sizeof *c);
+}
+
+static nb_tensor *make(const gt *t) {
+    nb_tensor *x = NULL;
+    if (t->dt == NB_F64) x = nb_tensor_from(NB_F64, t->v, t->ndim, t->shape, false);
+    else if (t->dt == NB_F32) {
+        float *f = malloc(sizeof(float) * (size_t)(t->n ? t->n : 1));
+        for (int64_t i = 0; i < t->n; i++) f[i] = (float)t->v[i];
+        x = nb_tensor_from(NB_F32, f, t->ndim, t->shape, false);
+        free(f);
+    } else {
+        int64_t *q = malloc(sizeof(int64_t) * (size_t)(t->n ? t->n : 1));
+        for (int64_t i = 0; i < t->n; i++) q[i] = (int64_t)t->v[i];
+        x = nb_tensor_from(NB_I64, q, t->ndim, t->shape, false);
+        free(q);
+    }
+    if (x && t->rg) nb_requires_grad_(x, true);
+    return x;
+}
+
+/* ---- dispatch: op name -> nabla call ---- */
+typedef int (*run_fn)(const gcase *c, nb_tensor **x, nb_tensor **o);
+#define P(i) (c->p[i])
+#define PI(i) ((int)c->p[i])
+#define DEF(name, expr) \
+    static int r_##name(const gcase *c, nb_tensor **x, nb_tensor **o) { (void)c; (void)x; o[0] = (expr); return 1; }
+/* dims list at p[at] = count, p[at+1..] = items */
+static int dl(const gcase *c, int at, int *d) {
+    int n = PI(at);
+    for (int i = 0; i < n; i++) d[i] = PI(at + 1 + i);
+    return n;
+}
+static int sl(const gcase *c, int at, int64_t *s) {
+    int n = PI(at);
+    for (int i = 0; i < n; i++) s[i] = (int64_t)P(at + 1 + i);
+    return n;
+}
+static nb_tensor *inplace(nb_tensor *x) { nb_tensor *y = NULL; NB_NO_GRAD { y = nb_clone(x); } return y; }
+
+DEF(add, nb_add(x[0], x[1]))
+DEF(sub, nb_sub(x[0], x[1]))
+DEF(mul, nb_mul(x[0], x[1]))
+DEF(div, nb_div(x[0], x[1]))
+DEF(pow, nb_pow(x[0], x[1]))
+DEF(minimum, nb_minimum(x[0], x[1]))
+DEF(maximum, nb_maximum(x[0], x[1]))
+DEF(where, nb_where(x[0], x[1], x[2]))
+DEF(add_scalar, nb_add_scalar(x[0], P(0)))
+DEF(sub_scalar, nb_sub_scalar(x[0], P(0)))
+DEF(rsub_scalar, nb_rsub_scalar(x[0], P(0)))
+DEF(mul_scalar, nb_mul_scalar(x[0], P(0)))
+DEF(div_scalar, nb_div_scalar(x[0], P(0)))
+DEF(rdiv_scalar, nb_rdiv_scalar(x[0], P(0)))
+DEF(pow_scalar, nb_pow_scalar(x[0], P(0)))
+DEF(rpow_scalar, nb_rpow_scalar(x[0], P(0)))
+DEF(neg, nb_neg(x[0]))
+DEF(exp, nb_exp(x[0]))
+DEF(log, nb_log(x[0]))
+DEF(log1p, nb_log1p(x[0]))
+DEF(sqrt, nb_sqrt(x[0]))
+DEF(rsqrt, nb_rsqrt(x[0]))
+DEF(square, nb_square(x[0]))
+DEF(abs, nb_abs(x[0]))
+DEF(sin, nb_sin(x[0]))
+DEF(cos, nb_cos(x[0]))
+DEF(tan, nb_tan(x[0]))
+DEF(sinh, nb_sinh(x[0]))
+DEF(cosh, nb_cosh(x[0]))
+DEF(tanh, nb_tanh(x[0]))
+DEF(sigmoid, nb_sigmoid(x[0]))
+DEF(relu, nb_relu(x[0]))
+DEF(leaky_relu, nb_leaky_relu(x[0], P(0)))
+DEF(gelu, nb_gelu(x[0]))
+DEF(gelu_tanh, nb_gelu_tanh(x[0]))
+DEF(softplus, nb_softplus(x[0], P(0), P(1)))
+DEF(clamp, nb_clamp(x[0], P(0), P(1)))
+DEF(erf, nb_erf(x[0]))
+DEF(sign, nb_sign(x[0]))
+DEF(eq, nb_eq(x[0], x[1]))
+DEF(ne, nb_ne(x[0], x[1]))
+DEF(lt, nb_lt(x[0], x[1]))
+DEF(le, nb_le(x[0], x[1]))
+DEF(gt, nb_gt(x[0], x[1]))
+DEF(ge, nb_ge(x[0], x[1]))
+DEF(eq_scalar, nb_eq_scalar(x[0], P(0)))
+DEF(lt_scalar, nb_lt_scalar(x[0], P(0)))
+DEF(gt_scalar, nb_gt_scalar(x[0], P(0)))
+DEF(sum, nb_sum(x[0]))
+DEF(mean, nb_mean(x[0]))
+DEF(var, nb_var(x[0]))
+DEF(std, nb_std(x[0]))
+DEF(prod, nb_prod(x[0]))
+DEF(max, nb_max(x[0]))
+DEF(min, nb_min(x[0]))
+#define DIMS_KEEP(name, call)                                                   \
+    static int r_##name(const gcase *c, nb_tensor **x, nb_tensor **o) {         \
+        int d[NB_MAX_DIMS], nd = dl(c, 0, d);                                   \
+        bool keep = PI(1 + nd) != 0;                                            \
+        o[0] = call;                                                            \
+        return 1;                                                               \
+    }
+DIMS_KEEP(sum_dim, nb_sum_dim(x[0], nd, d, keep))
+DIMS_KEEP(mean_dim, nb_mean_dim(x[0], nd, d, keep))
+DIMS_KEEP(amax, nb_amax(x[0], nd, d, keep))
+DIMS_KEEP(amin, nb_amin(x[0], nd, d, keep))
+DIMS_KEEP(logsumexp, nb_logsumexp(x[0], nd, d, keep))
+static int r_var_dim(const gcase *c, nb_tensor **x, nb_tensor **o) {
+    int d[NB_MAX_DIMS], nd = dl(c, 0, d);
+    o[0] = nb_var_dim(x[0], nd, d, PI(1 + nd), PI(2 + nd) != 0);
+    return 1;
+}
+static int r_std_dim(const gcase *c, nb_tensor **x, nb_tensor **o) {
+    int d[NB_MAX_DIMS], nd = dl(c, 0, d);
+    o[0] = nb_std_dim(x[0], nd, d, PI(1 + nd), PI(2 + nd) != 0);
+    return 1;
+}
+static int r_norm_dim(const gcase *c, nb_tensor **x, nb_tensor **o) {
+    int d[NB_MAX_DIMS], nd = dl(c, 1, d);
+    o[0] = nb_norm_dim(x[0], P(0), nd, d, PI(2 + nd) != 0);
+    return 1;
+}
+DEF(norm, nb_norm(x[0], P(0)))
+DEF(prod_dim, nb_prod_dim(x[0], PI(0), PI(1) != 0))
+static int r_max_dim(const gcase *c, nb_tensor **x, nb_tensor **o) { o[0] = nb_max_dim(x[0], PI(0), PI(1) != 0, &o[1]); return 2; }
+static int r_min_dim(const gcase *c, nb_tensor **x, nb_tensor **o) { o[0] = nb_min_dim(x[0], PI(0), PI(1) != 0, &o[1]); return 2; }
+DEF(argmax, nb_argmax(x[0], PI(0), PI(1) != 0))
+DEF(argmin, nb_argmin(x[0], PI(0), PI(1) != 0))
+DEF(argmax_all, nb_argmax_all(x[0]))
+static int r_sum_to_size(const gcase *c, nb_tensor **x, nb_tensor **o) {
+    int64_t s[NB_MAX_DIMS];
+    int n = sl(c, 0, s);
+    o[0] = nb_sum_to_size(x[0], n, s);
+    return 1;
+}
+DEF(matmul, nb_matmul(x[0], x[1]))
+DEF(mm, nb_mm(x[0], x[1]))
+DEF(bmm, nb_bmm(x[0], x[1]))
+DEF(dot, nb_dot(x[0], x[1]))
+DEF(outer, nb_outer(x[0], x[1]))
+DEF(linear, nb_linear(x[0], x[1], PI(0) ? x[2] : NULL))
+#define SHAPE_OP(name, call)                                                \
+    static int r_##name(const gcase *c, nb_tensor **x, nb_tensor **o) {     \
+        int64_t s[NB_MAX_DIMS];                                             \
+        int n = sl(c, 0, s);                                                \
+        o[0] = call;                                                        \
+        return 1;                                                           \
+    }
+SHAPE_OP(reshape, nb_reshape(x[0], n, s))
+SHAPE_OP(view, nb_view(x[0], n, s))
+SHAPE_OP(expand, nb_expand(x[0], n, s))
+DEF(flatten, nb_flatten(x[0], PI(0), PI(1)))
+DEF(squeeze, nb_squeeze(x[0], PI(0)))
+DEF(squeeze_all, nb_squeeze_all(x[0]))
+DEF(unsqueeze, nb_unsqueeze(x[0], PI(0)))
+DEF(transpose, nb_transpose(x[0], PI(0), PI(1)))
+DEF(t, nb_t(x[0]))
+static int r_permute(const gcase *c, nb_tensor **x, nb_tensor **o) {
+    int d[NB_MAX_DIMS], nd = dl(c, 0, d);
+    o[0] = nb_permute(x[0], nd, d);
+    return 1;
+}
+DEF(narrow, nb_narrow(x[0], PI(0), (int64_t)P(1), (int64_t)P(2)))
+DEF(slice, nb_slice(x[0], PI(0), (int64_t)P(1), (int64_t)P(2), (int64_t)P(3)))
+DEF(select, nb_select(x[0], PI(0), (int64_t)P(1)))
+DEF(contiguous_t, nb_contiguous(nb_t(x[0])))
+DEF(clone, nb_clone(x[0]))
+DEF(to, nb_to(x[0], PI(0) ? NB_F64 : NB_F32))
+DEF(cat, nb_cat(c->nin, x, PI(0)))
+DEF(stack, nb_stack(c->nin, x, PI(0)))
+DEF(index_select, nb_index_select(x[0], PI(0), x[1]))
+DEF(gather, nb_gather(x[0], PI(0), x[1]))
+DEF(scatter_add, nb_scatter_add(x[0], PI(0), x[1], x[2]))
+DEF(masked_fill, nb_masked_fill(x[0], x[1], P(0)))
+DEF(softmax, nb_softmax(x[0], PI(0)))
+DEF(log_softmax, nb_log_softmax(x[0], PI(0)))
+DEF(add_, nb_add_(inplace(x[0]), x[1]))
+DEF(sub_, nb_sub_(inplace(x[0]), x[1]))
+DEF(mul_, nb_mul_(inplace(x[0]), x[1]))
+DEF(div_, nb_div_(inplace(x[0]), x[1]))
+DEF(add_scaled_, nb_add_scaled_(inplace(x[0]), x[1], P(0)))
+DEF(add_scalar_, nb_add_scalar_(inplace(x[0]), P(0)))
+DEF(mul_scalar_, nb_mul_scalar_(inplace(x[0]), P(0)))
+DEF(clamp_, nb_clamp_(inplace(x[0]), P(0), P(1)))
+DEF(zero_, nb_zero_(inplace(x[0])))
+DEF(fill_, nb_fill_(inplace(x[0]), P(0)))
+DEF(copy_, nb_copy_(inplace(x[0]), x[1]))
+
+#define E(name) {#name, r_##name, 0}
+static struct { const char *name; run_fn fn; int used; } ops[] = {
+    E(add), E(sub), E(mul), E(div), E(pow), E(minimum), E(maximum), E(where), E(add_scalar), E(sub_scalar),
+    E(rsub_scalar), E(mul_scalar), E(div_scalar), E(rdiv_scalar), E(pow_scalar), E(rpow_scalar), E(neg), E(exp),
+    E(log), E(log1p), E(sqrt), E(rsqrt), E(square), E(abs), E(sin), E(cos), E(tan), E(sinh), E(cosh), E(tanh),
+    E(sigmoid), E(relu), E(leaky_relu), E(gelu), E(gelu_tanh), E(softplus), E(clamp), E(erf), E(sign), E(eq), E(ne),
+    E(lt), E(le), E(gt), E(ge), E(eq_scalar), E(lt_scalar), E(gt_scalar), E(sum), E(mean), E(var), E(std), E(prod),
+    E(max), E(min), E(sum_dim), E(mean_dim), E(amax), E(amin), E(logsumexp), E(var_dim), E(std_dim), E(norm_dim),
+    E(norm), E(prod_dim), E(max_dim), E(min_dim), E(argmax), E(argmin), E(argmax_all), E(sum_to_size), E(matmul),
+    E(mm), E(bmm), E(dot), E(outer), E(linear), E(reshape), E(view), E(expand), E(flatten), E(squeeze),
+    E(squeeze_all), E(unsqueeze), E(transpose), E(t), E(permute), E(narrow), E(slice), E(select), E(contiguous_t),
+    E(clone), E(to), E(cat), E(stack), E(index_select), E(gather), E(scatter_add), E(masked_fill), E(softmax),
+    E(log_softmax), E(add_), E(sub_), E(mul_), E(div_), E(add_scaled_), E(add_scalar_), E(mul_scalar_), E(clamp_),
+    E(zero_), E(fill_), E(copy_),
+};
+#define NOPS ((int)(sizeof ops / sizeof ops[0]))
+
+/* ---- comparison ---- */
+static char desc[256];
+static void describe(const gcase *c) {
+    int k = snprintf(desc, sizeof desc, "case %s %s (line %d) params [", c->op, dt_name(c->dt), c->line);
+    for (int i = 0; i < c->np && k < (int)sizeof desc - 24; i++) k += snprintf(desc + k, sizeof desc - (size_t)k, "%s%g", i ? " " : "", c->p[i]);
+    snprintf(desc + k, sizeof desc - (size_t)k, "]");
+}
+
+/* Tolerance |got - want| <= tol (1 + |want|): f64 1e-10 (kernels differ from torch's by a few ulps at
+ * most); f32 1e-5. Loosened for f32 where torch accumulates differently: its reductions use pairwise /
+ * vectorised sums and float accumulators, nabla accumulates in double, so results differ by ~1e-6
+ * relative; and for ops whose f32 result amplifies the input rounding (pow, exp of large args). */
+static double tol_for(const gcase *c) {
+    if (c->dt == NB_F64) return 1e-10;
+    static const char *loose[] = {"var", "std", "var_dim", "std_dim", "norm", "norm_dim", "prod", "prod_dim",
+                                  "logsumexp", "pow", "rpow_scalar", "pow_scalar", NULL};
+    for (int i = 0; loose[i]; i++)
+        if (!strcmp(c->op, loose[i])) return 1e-4;
+    return 1e-5;
+}
+
+static bool close_to(double a, double b, double tol) {
+    if (isnan(a) || isnan(b)) return isnan(a) && isnan(b);
+    if (isinf(a) || isinf(b)) return a == b;
+    return fabs(a - b) <= tol * (1 + fabs(b));
+}
+
+/* compare t against want (NULL t means zeros when zero_ok); prints a FAIL line naming the case */
+static bool compare(const gcase *c, const char *what, const nb_tensor *t, const gt *want, bool zero_ok) {
+    double tol = tol_for(c);
+    if (!t) {
+        bool zeros = zero_ok;
+        for (int64_t i = 0; zeros && i < want->n; i++) zeros = want->v[i] == 0;
+        if (!zeros) fprintf(stderr, "FAIL %s: %s is NULL%s%s\n", desc, what, nb_error() ? " | nb_error: " : "", nb_error() ? nb_error() : "");
+        return zeros;
+    }
+    bool ok = t->ndim == want->ndim && (t->dtype == want->dt);
+    for (int i = 0; ok && i < t->ndim; i++) ok = t->shape[i] == want->shape[i];
+    if (!ok) {
+        char buf[64];
+        fprintf(stderr, "FAIL %s: %s has shape %s dtype %s, torch has %d dims dtype %s\n", desc, what, nb_shape_str(t, buf, sizeof buf),
+                dt_name(t->dtype), want->ndim, dt_name(want->dt));
+        return false;
+    }
+    double *v = malloc(sizeof(double) * (size_t)(want->n ? want->n : 1));
+    nb_to_doubles(t, v);
+    for (int64_t i = 0; i < want->n; i++) {
+        if (!close_to(v[i], want->v[i], want->dt == NB_I64 ? 0 : tol)) {
+            fprintf(stderr, "FAIL %s: %s[%lld] = %.17g, torch %.17g (tol %g)\n", desc, what, (long long)i, v[i], want->v[i], tol);
+            free(v);
+            return false;
+        }
+    }
+    free(v);
+    return true;
+}
+
+static bool run_case(const gcase *c) {
+    describe(c);
+    run_fn fn = NULL;
+    for (int i = 0; i < NOPS; i++)
+        if (!strcmp(ops[i].name, c->op)) { fn = ops[i].fn; ops[i].used++; }
+    if (!fn) { fprintf(stderr, "FAIL %s: no dispatch entry for op '%s'\n", desc, c->op); return false; }
+    bool ok = true;
+    nb_clear_error();
+    nb_scope s = nb_scope_begin();
+    nb_tensor *x[MAXIN] = {0}, *o[2] = {0};
+    for (int i = 0; i < c->nin; i++) x[i] = make(&c->in[i]);
+    int nout = fn(c, x, o);
+    if (nout != c->nout) { fprintf(stderr, "FAIL %s: %d outputs, torch has %d\n", desc, nout, c->nout); ok = false; }
+    for (int i = 0; ok && i < nout; i++) ok = compare(c, i ? "indices" : "output", o[i], &c->out[i], false);
+    if (ok && c->has_gout) {
+        if (o[0]->requires_grad) {
+            nb_tensor *g = make(&c->gout);
+            if (nb_backward_ex(o[0], (nb_backward_opts){.grad = g}) != NB_OK) {
+                fprintf(stderr, "FAIL %s: backward failed: %s\n", desc, nb_error() ? nb_error() : "?");
+                ok = false;
+            }
+        }
+        for (int i = 0; ok && i < c->ngrad; i++) {
+            char what[32];
+            snprintf(what, sizeof what, "grad of input %d", c->gidx[i]);
+            ok = compare(c, what, nb_grad_of(x[c->gidx[i]]), &c->grad[i], true);
+        }
+    }
+    if (ok && nb_error()) { fprintf(stderr, "FAIL %s: error left behind: %s\n", desc, nb_error()); ok = false; }
+    nb_scope_end(s);
+    nb_clear_error();
+    return ok;
+}
+
+int main(void) {
+    const char *dir = getenv("NB_TEST_DATA");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/golden/ops.txt", dir ? dir : "tests");
+    FILE *f = fopen(path, "r");
+    if (!f) { fprintf(stderr, "FAIL cannot open %s (set NB_TEST_DATA to the tests/ directory)\n", path); return 1; }
+    size_t cap = 1 << 16;
+    char *line = malloc(cap);
+    gcase c;
+    memset(&c, 0, sizeof c);
+    int lineno = 0, ncases = 0, nfail = 0;
+    bool bad = false;
+    for (;;) {
+        size_t len = 0;  /* read a whole line, growing the buffer */
+        int ch;
+        while ((ch = fgetc(f)) != EOF && ch != '\n') {
+            if (len + 2 >= cap) line = realloc(line, cap *= 2);
+            line[len++] = (char)ch;
+        }
+        if (ch == EOF && len == 0) break;
+        line[len] = 0;
+        lineno++;
+        char *s = line, *e;
+        if (!strncmp(s, "case ", 5)) {
+            free_case(&c);
+            char dt[8];
+            int used = 0;
+            if (sscanf(s + 5, "%31s %7s %d%n", c.op, dt, &c.np, &used) < 3 || c.np > 32) { bad = true; break; }
+            c.dt = parse_dt(dt);
+            c.line = lineno;
+            s += 5 + used;
+            for (int i = 0; i < c.np; i++) { c.p[i] = strtod(s, &e); s = e; }
+        } else if (!strncmp(s, "in ", 3)) {
+            if (c.nin >= MAXIN) { bad = true; break; }
+            s += 3;
+            if (!parse_tensor(&s, &c.in[c.nin++], true)) { bad = true; break; }
+        } else if (!strncmp(s, "out ", 4)) {
+            if (c.nout >= 2) { bad = true; break; }
+            s += 4;
+            if (!parse_tensor(&s, &c.out[c.nout++], false)) { bad = true; break; }
+        } else if (!strncmp(s, "gout ", 5)) {
+            s += 5;
+            c.has_gout = true;
+            if (!parse_tensor(&s, &c.gout, false)) { bad = true; break; }
+        } else if (!strncmp(s, "grad ", 5)) {
+            if (c.ngrad >= MAXIN) { bad = true; break; }
+            s += 5;
+            c.gidx[c.ngrad] = (int)strtol(s, &e, 10);
+            s = e;
+            if (!parse_tensor(&s, &c.grad[c.ngrad++], false)) { bad = true; break; }
+        } else if (!strncmp(s, "end", 3)) {
+            ncases++;
+            bool ok = run_case(&c);
+            nfail += !ok;
+            nbt_check(ok, "golden case (see the FAIL line above)", __FILE__, __LINE__);
+            free_case(&c);
+        }
+    }
+    if (bad) fprintf(stderr, "FAIL %s: parse error at line %d\n", path, lineno);
+    CHECK(!bad);
+    free_case(&c);
+    free(line);
+    fclose(f);
+    for (int i = 0; i < NOPS; i++)
+        if (!ops[i].used) { fprintf(stderr, "FAIL op %s has no golden case\n", ops[i].name); CHECK(ops[i].used > 0); }
+    printf("%d golden cases, %d failed, %d ops\n", ncases, nfail, NOPS);
+    nb_memory_stats ms = nb_memory_stats_get();
+    CHECK(ms.tensors_live == 0);
+    return nb_test_done();
+}

@@ -1,0 +1,375 @@
+#!/usr/bin/python3
+"""gen_golden_ops.py - PyTorch golden values for every op in autograd/nb_autograd.h.
+
+Run with Debian's python3-torch (1.13):  /usr/bin/python3 tools/gen_golden_ops.py
+Writes tests/golden/ops.txt, read by tests/test_golden_ops.c. Format (one item per line,
+whitespace separated, '#' starts a comment line):
+  case <op> <f32|f64> <nparams> <params...>       op name = the nabla function without nb_
+  in  <f32|f64|i64> <requires_grad 0|1> <ndim> <shape...> <values...>   (one per input, in order)
+  out <dtype> <ndim> <shape...> <values...>       (one per output; max_dim/min_dim have 2)
+  gout <dtype> <ndim> <shape...> <values...>      (random upstream grad of out 0, if it has grad)
+  grad <i> <dtype> <ndim> <shape...> <values...>  (d/d input i for each input with requires_grad)
+  end
+Values are written with repr() of the exact value (f32 values are exact doubles), so parsing
+with strtod and casting to float is exact. Params are numbers; list params are <count> <items>.
+"""
+import os
+import random
+import sys
+
+import torch
+
+random.seed(20261123)
+torch.manual_seed(20261123)
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "golden", "ops.txt")
+DT = {"f32": torch.float32, "f64": torch.float64}
+DTN = {torch.float32: "f32", torch.float64: "f64", torch.int64: "i64", torch.bool: "f32"}
+lines = []
+count = {"cases": 0}
+
+
+def fmt(v):
+    if v != v:
+        return "nan"
+    if v in (float("inf"), float("-inf")):
+        return "inf" if v > 0 else "-inf"
+    return repr(v)
+
+
+def tens(t):
+    t = t.detach()
+    dt = DTN[t.dtype]
+    if t.dtype == torch.bool:
+        t = t.float()
+    vals = t.reshape(-1).tolist()
+    shape = list(t.shape)
+    return " ".join([dt, str(len(shape))] + [str(s) for s in shape] + [str(v) if dt == "i64" else fmt(float(v)) for v in vals])
+
+
+def rnd(shape, dt, lo=-2.0, hi=2.0):
+    return (torch.rand(shape, dtype=torch.float64) * (hi - lo) + lo).to(DT[dt])
+
+
+def rshape(nd, lo=1, hi=5):
+    return [random.randint(lo, hi) for _ in range(nd)]
+
+
+def case(op, dt, params, inputs, fn):
+    """inputs: list of (tensor, requires_grad). fn(*tensors) -> tensor or tuple of tensors."""
+    ts = []
+    for t, rg in inputs:
+        t = t.detach().clone()
+        if rg:
+            t.requires_grad_(True)
+        ts.append(t)
+    outs = fn(*ts)
+    if not isinstance(outs, tuple):
+        outs = (outs,)
+    lines.append("case %s %s %d %s" % (op, dt, len(params), " ".join(fmt(float(p)) if isinstance(p, float) else str(p) for p in params)))
+    for t, (_, rg) in zip(ts, inputs):
+        lines.append("in %s" % tens(t).replace(" ", " %d " % (1 if rg else 0), 1))
+    for o in outs:
+        lines.append("out " + tens(o))
+    y = outs[0]
+    if y.requires_grad:
+        gout = rnd(list(y.shape), DTN[y.dtype]) if y.dtype.is_floating_point else None
+        diff = [t for t in ts if t.requires_grad]
+        grads = torch.autograd.grad(y, diff, gout, allow_unused=True)
+        lines.append("gout " + tens(gout))
+        k = 0
+        for i, t in enumerate(ts):
+            if t.requires_grad:
+                g = grads[k] if grads[k] is not None else torch.zeros_like(t)
+                lines.append("grad %d %s" % (i, tens(g)))
+                k += 1
+    lines.append("end")
+    count["cases"] += 1
+
+
+def dims_param(dims):
+    return [len(dims)] + list(dims)
+
+
+def gen(dt):
+    # ---- binary, broadcasting ----
+    bshapes = [([3, 4], [3, 4]), ([3, 1], [1, 4]), ([2, 3, 4], [4]), ([], [2, 3]), ([2, 3], []), ([4, 1, 3], [2, 1]),
+               (rshape(2), None), ([], [])]
+    binops = {"add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div, "minimum": torch.minimum,
+              "maximum": torch.maximum}
+    for name, f in binops.items():
+        for sa, sb in bshapes:
+            sb = sa if sb is None else sb
+            a = rnd(sa, dt)
+            b = rnd(sb, dt)
+            if name == "div":
+                b = b.sign() * (b.abs() + 0.5)
+            case(name, dt, [], [(a, True), (b, True)], f)
+    for name in ("minimum", "maximum"):  # ties split the grad 1/2 each (torch)
+        a = torch.tensor([1.0, 2.0, -3.0, 0.5, 0.0], dtype=DT[dt])
+        b = torch.tensor([1.0, 1.0, -3.0, 0.75, 0.0], dtype=DT[dt])
+        case(name, dt, [], [(a, True), (b, True)], binops[name])
+    for sa, sb in bshapes[:4]:
+        sb = sa if sb is None else sb
+        a = rnd(sa, dt, 0.2, 2.0)
+        b = rnd(sb, dt, -2.0, 2.0)
+        case("pow", dt, [], [(a, True), (b, True)], torch.pow)
+    # pow at a == 0: da masked where b == 0, db masked where b >= 0 (torch)
+    a = torch.tensor([0.0, 0.0, 0.0, 2.0, 1.5], dtype=DT[dt])
+    b = torch.tensor([0.0, 1.0, 2.5, 0.0, -1.0], dtype=DT[dt])
+    case("pow", dt, [], [(a, True), (b, True)], torch.pow)
+    for sc, sa, sb in [([3, 4], [3, 4], [3, 4]), ([3, 1], [1, 4], [3, 4]), ([2, 3], [], [3]), ([4], [2, 4], [1])]:
+        c = (torch.rand(sc) > 0.5).to(DT[dt])
+        a = rnd(sa, dt)
+        b = rnd(sb, dt)
+        case("where", dt, [], [(c, False), (a, True), (b, True)], lambda c, a, b: torch.where(c != 0, a, b))
+    # ---- scalar variants ----
+    for s in (2.5, -0.75, 0.0):
+        x = rnd(rshape(2), dt)
+        case("add_scalar", dt, [s], [(x, True)], lambda x: x + s)
+        case("sub_scalar", dt, [s], [(x, True)], lambda x: x - s)
+        case("rsub_scalar", dt, [s], [(x, True)], lambda x: s - x)
+        case("mul_scalar", dt, [s], [(x, True)], lambda x: x * s)
+        if s != 0:
+            case("div_scalar", dt, [s], [(x, True)], lambda x: x / s)
+        xn = x.sign() * (x.abs() + 0.25)
+        case("rdiv_scalar", dt, [s], [(xn, True)], lambda x: s / x)
+    for s in (2.0, 3.0, 0.5, -1.5, 0.0, 1.0):
+        x = rnd(rshape(2), dt, 0.1, 3.0) if s != int(s) or s < 0 else rnd(rshape(2), dt)
+        case("pow_scalar", dt, [s], [(x, True)], lambda x: torch.pow(x, s))
+    for s in (2.0, 0.5, 3.7):
+        x = rnd(rshape(2), dt)
+        case("rpow_scalar", dt, [s], [(x, True)], lambda x: torch.pow(s, x))
+    # ---- unary (edge values appended to random ones) ----
+    edge = [0.0, -0.0, -1.0, 1.0, -3.5, 4.25, 30.0, -30.0]
+    pos = [1e-3, 0.5, 1.0, 7.0, 100.0]
+    un = {
+        "neg": (torch.neg, edge), "exp": (torch.exp, edge + [80.0, -100.0]), "log": (torch.log, pos),
+        "log1p": (torch.log1p, [0.0, -0.5, 1e-8, 3.0, 50.0]), "sqrt": (torch.sqrt, pos), "rsqrt": (torch.rsqrt, pos),
+        "square": (torch.square, edge), "abs": (torch.abs, edge), "sin": (torch.sin, edge), "cos": (torch.cos, edge),
+        "tan": (torch.tan, [0.0, -1.0, 1.2, -1.5, 0.3]), "sinh": (torch.sinh, [0.0, -1.0, 3.0, -5.0, 10.0]),
+        "cosh": (torch.cosh, [0.0, -1.0, 3.0, -5.0, 10.0]), "tanh": (torch.tanh, edge), "sigmoid": (torch.sigmoid, edge),
+        "relu": (torch.relu, edge), "gelu": (torch.nn.functional.gelu, edge),
+        "gelu_tanh": (lambda x: torch.nn.functional.gelu(x, approximate="tanh"), edge),
+        "erf": (torch.erf, edge), "sign": (torch.sign, edge),
+    }
+    for name, (f, ev) in un.items():
+        shape = rshape(2)
+        if name in ("log", "sqrt", "rsqrt"):
+            x = rnd(shape, dt, 0.05, 4.0)
+        elif name in ("log1p",):
+            x = rnd(shape, dt, -0.9, 4.0)
+        elif name == "tan":
+            x = rnd(shape, dt, -1.3, 1.3)
+        else:
+            x = rnd(shape, dt, -3.0, 3.0)
+        case(name, dt, [], [(x, name != "sign")], f)
+        case(name, dt, [], [(torch.tensor(ev, dtype=DT[dt]), name != "sign")], f)
+        case(name, dt, [], [(torch.tensor(ev[2], dtype=DT[dt]), name != "sign")], f)  # 0-d
+    for slope in (0.01, 0.2, -0.5):
+        x = torch.cat([rnd([6], dt, -3, 3), torch.tensor(edge, dtype=DT[dt])])
+        case("leaky_relu", dt, [slope], [(x, True)], lambda x: torch.nn.functional.leaky_relu(x, slope))
+    for beta, thr in ((1.0, 20.0), (2.0, 5.0), (0.5, 1.0)):
+        x = torch.cat([rnd([6], dt, -3, 3), torch.tensor(edge + [2.4, 2.6, 10.1, 9.9], dtype=DT[dt])])
+        case("softplus", dt, [beta, thr], [(x, True)], lambda x: torch.nn.functional.softplus(x, beta, thr))
+    for lo, hi in ((-1.0, 1.0), (-0.5, float("inf")), (float("-inf"), 0.25), (0.0, 0.0)):
+        x = torch.cat([rnd([6], dt, -3, 3), torch.tensor([-1.0, 1.0, -0.5, 0.25, 0.0, 2.0, -2.0], dtype=DT[dt])])
+        case("clamp", dt, [lo, hi], [(x, True)], lambda x: torch.clamp(x, lo if lo != float("-inf") else None, hi if hi != float("inf") else None))
+    # ---- comparisons (0/1 in the float dtype) ----
+    for name, f in (("eq", torch.eq), ("ne", torch.ne), ("lt", torch.lt), ("le", torch.le), ("gt", torch.gt), ("ge", torch.ge)):
+        a = torch.tensor([[1.0, 2.0, 3.0, -1.0], [0.0, 5.0, -2.0, 2.0], [1.0, 1.0, 1.0, 1.0]], dtype=DT[dt])
+        b = torch.tensor([[1.0], [5.0], [0.5]], dtype=DT[dt])
+        case(name, dt, [], [(a, False), (b, False)], lambda a, b: f(a, b).to(DT[dt]))
+        a = torch.randint(-2, 3, (3, 4)).to(DT[dt])
+        b = torch.randint(-2, 3, (4,)).to(DT[dt])
+        case(name, dt, [], [(a, False), (b, False)], lambda a, b: f(a, b).to(DT[dt]))
+    for name, f in (("eq_scalar", torch.eq), ("lt_scalar", torch.lt), ("gt_scalar", torch.gt)):
+        a = torch.randint(-2, 3, (3, 5)).to(DT[dt])
+        for s in (0.0, 1.0, -1.5):
+            case(name, dt, [s], [(a, False)], lambda a: f(a, s).to(DT[dt]))
+    # ---- reductions ----
+    red_cases = [([3, 4], []), ([3, 4], [0]), ([3, 4], [1]), ([3, 4], [-1]), ([2, 3, 4], [0, 2]), ([2, 3, 4], [1]),
+                 ([2, 3, 4], [2, 0, 1]), ([2, 3, 4], [-2, -1]), ([5], [0]), ([], []), ([2, 1, 3], [1])]
+    for shape, dims in red_cases:
+        for keep in (False, True):
+            x = rnd(shape, dt)
+            p = dims_param(dims) + [int(keep)]
+            dd = dims if dims else list(range(len(shape)))
+            case("sum_dim", dt, p, [(x, True)], lambda x: torch.sum(x, dd, keepdim=keep) if dd else torch.sum(x))
+            case("mean_dim", dt, p, [(x, True)], lambda x: torch.mean(x, dd, keepdim=keep) if dd else torch.mean(x))
+            case("amax", dt, p, [(x, True)], lambda x: torch.amax(x, dims, keepdim=keep))
+            case("amin", dt, p, [(x, True)], lambda x: torch.amin(x, dims, keepdim=keep))
+            case("logsumexp", dt, p, [(x, True)], lambda x: torch.logsumexp(x, dd, keepdim=keep) if dd else torch.logsumexp(x, list(range(x.dim())), keepdim=keep))
+            if x.numel() > 1:
+                for corr in (0, 1):
+                    pc = dims_param(dims) + [corr, int(keep)]
+                    case("var_dim", dt, pc, [(x, True)], lambda x: torch.var(x, dd if dd else None, correction=corr, keepdim=keep))
+                    case("std_dim", dt, pc, [(x, True)], lambda x: torch.std(x, dd if dd else None, correction=corr, keepdim=keep))
+            for pn in (1.0, 2.0, 3.0, float("inf")):
+                case("norm_dim", dt, [pn] + p, [(x, True)], lambda x: torch.linalg.vector_norm(x, pn, dd if dd else None, keepdim=keep))
+    for name, f in (("sum", torch.sum), ("mean", torch.mean), ("var", torch.var), ("std", torch.std), ("prod", torch.prod),
+                    ("max", torch.max), ("min", torch.min)):
+        x = rnd(rshape(3), dt)
+        case(name, dt, [], [(x, True)], f)
+    # amax/amin/max/min ties: evenly shared
+    xt = torch.tensor([[1.0, 3.0, 3.0], [-2.0, -2.0, 0.5]], dtype=DT[dt])
+    case("max", dt, [], [(xt, True)], torch.max)
+    case("min", dt, [], [(xt, True)], torch.min)
+    case("amax", dt, [1, 1, 0], [(xt, True)], lambda x: torch.amax(x, [1]))
+    case("amin", dt, [1, 1, 1], [(xt, True)], lambda x: torch.amin(x, [1], keepdim=True))
+    for pn in (1.0, 2.0, 3.0, float("inf"), 0.5):
+        x = rnd(rshape(2), dt)
+        case("norm", dt, [pn], [(x, True)], lambda x: torch.linalg.vector_norm(x, pn))
+    xz = torch.tensor([[0.0, 0.0], [3.0, -4.0]], dtype=DT[dt])
+    for pn in (1.0, 2.0, 3.0, float("inf")):  # a zero row: torch's grad there is 0
+        case("norm_dim", dt, [pn, 1, 1, 0], [(xz, True)], lambda x: torch.linalg.vector_norm(x, pn, [1]))
+    case("norm_dim", dt, [float("inf"), 0, 0], [(torch.tensor([1.0, -3.0, 3.0, 2.0], dtype=DT[dt]), True)],
+         lambda x: torch.linalg.vector_norm(x, float("inf")))
+    # prod: random, one zero, two zeros
+    for shape, dim in (([3, 4], 0), ([3, 4], 1), ([2, 3, 4], -1), ([5], 0)):
+        for keep in (False, True):
+            x = rnd(shape, dt, 0.5, 1.5) * torch.where(torch.rand(shape) > 0.5, 1.0, -1.0).to(DT[dt])
+            case("prod_dim", dt, [dim, int(keep)], [(x, True)], lambda x: torch.prod(x, dim, keepdim=keep))
+    x = rnd([3, 4], dt, 0.5, 1.5)
+    x[1, 2] = 0.0
+    case("prod_dim", dt, [1, 0], [(x, True)], lambda x: torch.prod(x, 1))
+    case("prod_dim", dt, [0, 1], [(x, True)], lambda x: torch.prod(x, 0, keepdim=True))
+    case("prod", dt, [], [(x, True)], torch.prod)
+    x2 = x.clone()
+    x2[0, 0] = 0.0
+    case("prod", dt, [], [(x2, True)], torch.prod)
+    x3 = x.clone()
+    x3[1, 0] = 0.0
+    case("prod_dim", dt, [1, 0], [(x3, True)], lambda x: torch.prod(x, 1))
+    # max_dim / min_dim (values + indices), argmax / argmin
+    for shape, dim in (([3, 4], 0), ([3, 4], 1), ([2, 3, 4], 1), ([2, 3, 4], -1), ([5], 0), ([], 0)):
+        for keep in (False, True):
+            x = rnd(shape, dt)
+            case("max_dim", dt, [dim, int(keep)], [(x, True)], lambda x: tuple(torch.max(x, dim, keepdim=keep)))
+            case("min_dim", dt, [dim, int(keep)], [(x, True)], lambda x: tuple(torch.min(x, dim, keepdim=keep)))
+            case("argmax", dt, [dim, int(keep)], [(x, False)], lambda x: torch.argmax(x, dim, keepdim=keep))
+            case("argmin", dt, [dim, int(keep)], [(x, False)], lambda x: torch.argmin(x, dim, keepdim=keep))
+    xt = torch.tensor([[1.0, 3.0, 3.0], [-2.0, -2.0, 0.5]], dtype=DT[dt])  # ties: first index
+    case("max_dim", dt, [1, 0], [(xt, True)], lambda x: tuple(torch.max(x, 1)))
+    case("min_dim", dt, [1, 0], [(xt, True)], lambda x: tuple(torch.min(x, 1)))
+    case("argmax", dt, [1, 0], [(xt, False)], lambda x: torch.argmax(x, 1))
+    case("argmin", dt, [1, 0], [(xt, False)], lambda x: torch.argmin(x, 1))
+    for shape in ([3, 4], [2, 3, 4], [7], []):
+        x = rnd(shape, dt)
+        case("argmax_all", dt, [], [(x, False)], torch.argmax)
+    case("argmax_all", dt, [], [(xt, False)], torch.argmax)
+    for xs, to in (([3, 4], [4]), ([3, 4], [3, 1]), ([2, 3, 4], [3, 1]), ([2, 3], [2, 3]), ([3, 4], [1, 1])):
+        x = rnd(xs, dt)
+        case("sum_to_size", dt, dims_param(to), [(x, True)], lambda x: x.sum_to_size(to))
+    # ---- linear algebra ----
+    for sa, sb in (([4], [4]), ([3], [3, 5]), ([3, 5], [5]), ([3, 4], [4, 5]), ([2, 3, 4], [4, 5]), ([4], [2, 4, 3]),
+                   ([2, 3, 4], [4]), ([2, 1, 3, 4], [3, 4, 2]), ([5, 4], [2, 4, 3]), ([1, 1], [1, 1])):
+        case("matmul", dt, [], [(rnd(sa, dt), True), (rnd(sb, dt), True)], torch.matmul)
+    for n, k, m in ((3, 4, 5), (1, 7, 2), (6, 1, 3)):
+        case("mm", dt, [], [(rnd([n, k], dt), True), (rnd([k, m], dt), True)], torch.mm)
+    case("bmm", dt, [], [(rnd([2, 3, 4], dt), True), (rnd([2, 4, 5], dt), True)], torch.bmm)
+    case("dot", dt, [], [(rnd([6], dt), True), (rnd([6], dt), True)], torch.dot)
+    case("outer", dt, [], [(rnd([3], dt), True), (rnd([4], dt), True)], torch.outer)
+    for xs in ([5, 3], [2, 4, 3], [3]):
+        w = rnd([4, 3], dt)
+        case("linear", dt, [1], [(rnd(xs, dt), True), (w, True), (rnd([4], dt), True)], torch.nn.functional.linear)
+        case("linear", dt, [0], [(rnd(xs, dt), True), (w, True)], torch.nn.functional.linear)
+    # ---- shape and views ----
+    x = rnd([2, 3, 4], dt)
+    for shp in ([4, 6], [-1, 2], [24], [2, -1, 3], [2, 3, 4, 1]):
+        case("reshape", dt, dims_param(shp), [(x, True)], lambda x: x.reshape(shp))
+        case("view", dt, dims_param(shp), [(x, True)], lambda x: x.view(shp))
+    case("reshape", dt, dims_param([]), [(rnd([1, 1], dt), True)], lambda x: x.reshape([]))
+    for s, e in ((0, -1), (1, 2), (0, 1), (2, 2)):
+        case("flatten", dt, [s, e], [(x, True)], lambda x: torch.flatten(x, s, e))
+    y = rnd([2, 1, 3, 1], dt)
+    for d in (1, 3, 0, -1):
+        case("squeeze", dt, [d], [(y, True)], lambda x: torch.squeeze(x, d))
+    case("squeeze_all", dt, [], [(y, True)], torch.squeeze)
+    for d in (0, 1, 3, -1, -4):
+        case("unsqueeze", dt, [d], [(x, True)], lambda x: torch.unsqueeze(x, d))
+    for d0, d1 in ((0, 1), (0, 2), (-1, -2), (1, 1)):
+        case("transpose", dt, [d0, d1], [(x, True)], lambda x: torch.transpose(x, d0, d1))
+    case("t", dt, [], [(rnd([3, 5], dt), True)], torch.t)
+    case("t", dt, [], [(rnd([4], dt), True)], torch.t)
+    for perm in ([2, 0, 1], [1, 2, 0], [0, 1, 2], [-1, 0, 1]):
+        case("permute", dt, dims_param(perm), [(x, True)], lambda x: x.permute(perm))
+    for d, st, ln in ((0, 1, 1), (1, 0, 2), (2, 1, 3), (-1, -3, 2)):
+        case("narrow", dt, [d, st, ln], [(x, True)], lambda x: torch.narrow(x, d, st, ln))
+    z = rnd([3, 7], dt)
+    for d, st, en, step in ((1, 1, 6, 2), (1, 0, 7, 3), (0, 0, 3, 2), (1, -5, -1, 1), (1, 2, 100, 1), (0, 1, 2, 1)):
+        def sl(x, d=d, st=st, en=en, step=step):
+            idx = [slice(None)] * x.dim()
+            idx[d] = slice(st, en, step)
+            return x[tuple(idx)]
+        case("slice", dt, [d, st, en, step], [(z, True)], sl)
+    for d, i in ((0, 1), (1, -1), (2, 3), (-2, 0)):
+        case("select", dt, [d, i], [(x, True)], lambda x: torch.select(x, d, i))
+    for xs, shp in (([3, 1], [3, 4]), ([1, 4], [2, 3, 4]), ([4], [3, -1]), ([2, 1, 3], [2, 5, -1]), ([], [2, 3])):
+        case("expand", dt, dims_param(shp), [(rnd(xs, dt), True)], lambda x: x.expand(shp))
+    case("contiguous_t", dt, [], [(rnd([3, 4], dt), True)], lambda x: x.t().contiguous())
+    case("clone", dt, [], [(x, True)], torch.clone)
+    other = "f64" if dt == "f32" else "f32"
+    case("to", dt, [1 if other == "f64" else 0], [(x, True)], lambda x: x.to(DT[other]))
+    case("to", dt, [1 if dt == "f64" else 0], [(x, True)], lambda x: x.to(DT[dt]))
+    # ---- joining and indexing ----
+    a, b, c = rnd([2, 3], dt), rnd([4, 3], dt), rnd([1, 3], dt)
+    case("cat", dt, [0], [(a, True), (b, True), (c, True)], lambda *t: torch.cat(t, 0))
+    a2, b2 = rnd([2, 3, 2], dt), rnd([2, 1, 2], dt)
+    case("cat", dt, [1], [(a2, True), (b2, True)], lambda *t: torch.cat(t, 1))
+    case("cat", dt, [-1], [(a2, True), (a2, True)], lambda *t: torch.cat(t, -1))
+    case("cat", dt, [0], [(a, True)], lambda *t: torch.cat(t, 0))
+    for d in (0, 1, 2, -1):
+        case("stack", dt, [d], [(a, True), (rnd([2, 3], dt), True), (rnd([2, 3], dt), True)], lambda *t: torch.stack(t, d))
+    case("stack", dt, [0], [(torch.tensor(1.5, dtype=DT[dt]), True), (torch.tensor(-2.0, dtype=DT[dt]), True)], lambda *t: torch.stack(t, 0))
+    for d, idx in ((0, [1, 0, 1, 1]), (1, [2]), (-1, [0, 0, 0]), (1, [])):
+        case("index_select", dt, [d], [(x, True), (torch.tensor(idx, dtype=torch.int64), False)], lambda x, i: torch.index_select(x, d, i))
+    xg = rnd([3, 4], dt)
+    for d, ishape in ((0, [2, 4]), (1, [3, 2]), (1, [2, 6]), (0, [5, 3]), (-1, [3, 4])):
+        hi = xg.shape[d]
+        idx = torch.randint(0, hi, ishape)
+        case("gather", dt, [d], [(xg, True), (idx, False)], lambda x, i: torch.gather(x, d, i))
+    # src larger than index is legal forward, but torch 1.13's backward rejects it: src == index shape here
+    for d, ishape in ((0, [2, 4]), (1, [3, 2]), (0, [5, 3]), (1, [2, 6]), (-1, [1, 1])):
+        base = rnd([3, 4], dt)
+        idx = torch.randint(0, base.shape[d], ishape)
+        src = rnd(ishape, dt)
+        case("scatter_add", dt, [d], [(base, True), (idx, False), (src, True)], lambda x, i, s: torch.scatter_add(x, d, i, s))
+    for ms, v in (([3, 4], 0.0), ([1, 4], -1.5), ([3, 1], float("-inf")), ([], 7.0)):
+        m = (torch.rand(ms) > 0.5).to(DT[dt])
+        case("masked_fill", dt, [v], [(xg, True), (m, False)], lambda x, m: x.masked_fill(m != 0, v))
+    # ---- softmax ----
+    for shape, d in (([3, 4], 0), ([3, 4], 1), ([2, 3, 4], 1), ([2, 3, 4], -1), ([5], 0), ([], 0)):
+        x = rnd(shape, dt, -4, 4)
+        case("softmax", dt, [d], [(x, True)], lambda x: torch.softmax(x, d))
+        case("log_softmax", dt, [d], [(x, True)], lambda x: torch.log_softmax(x, d))
+    big = torch.tensor([[1000.0, 999.0, -1000.0], [-50.0, -51.0, -49.5]], dtype=DT[dt])  # stability
+    case("softmax", dt, [1], [(big, True)], lambda x: torch.softmax(x, 1))
+    case("log_softmax", dt, [1], [(big, True)], lambda x: torch.log_softmax(x, 1))
+    # ---- in place (forward only; applied to a copy of input 0) ----
+    x = rnd([3, 4], dt)
+    o = rnd([4], dt)
+    case("add_", dt, [], [(x, False), (o, False)], lambda x, o: x.clone().add_(o))
+    case("sub_", dt, [], [(x, False), (o, False)], lambda x, o: x.clone().sub_(o))
+    case("mul_", dt, [], [(x, False), (o, False)], lambda x, o: x.clone().mul_(o))
+    case("div_", dt, [], [(x, False), (o + 3.0, False)], lambda x, o: x.clone().div_(o))
+    case("add_scaled_", dt, [-0.3], [(x, False), (o, False)], lambda x, o: x.clone().add_(o, alpha=-0.3))
+    case("add_scalar_", dt, [1.25], [(x, False)], lambda x: x.clone().add_(1.25))
+    case("mul_scalar_", dt, [-2.0], [(x, False)], lambda x: x.clone().mul_(-2.0))
+    case("clamp_", dt, [-0.5, 0.5], [(x, False)], lambda x: x.clone().clamp_(-0.5, 0.5))
+    case("zero_", dt, [], [(x, False)], lambda x: x.clone().zero_())
+    case("fill_", dt, [3.5], [(x, False)], lambda x: x.clone().fill_(3.5))
+    case("copy_", dt, [], [(x, False), (o.to(torch.float64 if dt == "f32" else torch.float32), False)], lambda x, o: x.clone().copy_(o))
+
+
+def main():
+    for dt in ("f32", "f64"):
+        gen(dt)
+    os.makedirs(os.path.dirname(OUT), exist_ok=True)
+    with open(OUT, "w") as f:
+        f.write("# generated by tools/gen_golden_ops.py with torch %s; do not edit\n" % torch.__version__)
+        f.write("\n".join(lines) + "\n")
+    print("wrote %d cases to %s" % (count["cases"], os.path.relpath(OUT)), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
