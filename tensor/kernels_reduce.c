@@ -44,6 +44,7 @@ static double combine(nbk_reduce_kind k, double a, double b) {
 static void reduce_run(nbk_reduce_kind k, nb_dtype dt, const void *xv, void *yv, int64_t outer, int64_t R, int64_t inner) {
     int64_t nout = outer * inner;
     bool par = outer * R * inner >= NBI_PAR_MIN && nthreads() > 1;
+    (void)par;
     if (inner == 1 && outer < 2 * nthreads() && R > 2 * BLK) {
         /* few long rows: fixed blocks, partials combined in order */
         int64_t nb = (R + BLK - 1) / BLK;
@@ -212,6 +213,7 @@ nb_tensor *nbk_prod_others(const nb_tensor *x, int dim) {
 #define SOFTMAX(T, SUF)                                                                        \
     static void softmax_##T(const T *x, T *y, int64_t outer, int64_t D, int64_t inner, bool lg) { \
         bool par = outer * D * inner >= NBI_PAR_MIN && outer * inner > 1;                      \
+        (void)par;                                                                             \
         _Pragma("omp parallel for schedule(static) if (par)")                                 \
         for (int64_t q = 0; q < outer * inner; q++) {                                          \
             int64_t o = q / inner, i = q % inner;                                              \
