@@ -1,8 +1,6 @@
-/* gemm.c — blocked, packed GEMM (Goto/BLIS layout): per thread, a KC x NC panel of op(B) and an
- * MC x KC block of op(A) are packed (transposes are absorbed by packing) and an MR x NR register
- * tile kernel (GCC vector extensions, FMA where available) sweeps them. Threads own disjoint,
- * MR/NR-aligned rectangles of C and K is never split, so every element of C is summed in the same
- * order at any thread count. This file includes itself once per dtype (the part under NBG_T). */
+/* gemm.c — blocked, packed GEMM (Goto/BLIS layout): op(A) and op(B) blocks are packed per thread
+ * (transposes absorbed by packing) and swept by an MR x NR register-tile kernel (GCC vector
+ * extensions, FMA where available). The file includes itself once per dtype (the part under NBG_T). */
 #ifndef NBG_T
 
 #include "gemm.h"
@@ -71,6 +69,10 @@ static void nbg_grid(int64_t M, int64_t N, int nt, int64_t mr, int64_t nr, int *
     }
 }
 #endif
+
+/* Determinism: threads own disjoint rectangles of C whose origins are multiples of MR and NR (as
+ * are MC and NC), and K is never split, so every element of C sees the same kernel and the same
+ * summation order (KC blocks in order, k in order inside a block) at any thread count. */
 
 /* Number of threads worth starting for M*N*K multiply-adds (1 inside a parallel region). */
 static int nbg_threads(int64_t M, int64_t N, int64_t K) {
@@ -244,29 +246,51 @@ static void NBG(scale)(int64_t M, int64_t N, NBG_T beta, NBG_T *C, int64_t ldc) 
         for (int64_t j = 0; j < N; j++) C[i * ldc + j] = beta == 0 ? 0 : C[i * ldc + j] * beta;
 }
 
-/* Unpacked GEMM for degenerate shapes (M or N tiny) or when packing buffers cannot be allocated. */
-static void NBG(direct)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBG_T alpha, const NBG_T *A, int64_t lda,
-                        const NBG_T *B, int64_t ldb, NBG_T beta, NBG_T *C, int64_t ldc) {
-    int64_t sai = ta ? 1 : lda, sak = ta ? lda : 1;
-    for (int64_t i = 0; i < M; i++) {
-        NBG_T *restrict c = C + i * ldc;
-        const NBG_T *a = A + i * sai;
-        if (!tb) {
-            for (int64_t j = 0; j < N; j++) c[j] = beta == 0 ? 0 : c[j] * beta;
-            for (int64_t k = 0; k < K; k++) {
-                NBG_T ak = alpha * a[k * sak];
-                const NBG_T *restrict b = B + k * ldb;
-                for (int64_t j = 0; j < N; j++) c[j] += ak * b[j];
+/* Returns sum_k a[k*sa] * b[k*sb] for k < K: 4 vector partial sums when both are contiguous. */
+static NBG_T NBG(dot)(int64_t K, const NBG_T *a, int64_t sa, const NBG_T *b, int64_t sb) {
+    NBG_T sum = 0;
+    int64_t k = 0;
+    if (sa == 1 && sb == 1) {
+        NBG(vec) s[4] = {{0}};
+        for (; k + 4 * NBG_VL <= K; k += 4 * NBG_VL)
+#pragma GCC unroll 4
+            for (int v = 0; v < 4; v++) {
+                NBG(vec) x, y;
+                memcpy(&x, a + k + v * NBG_VL, sizeof x), memcpy(&y, b + k + v * NBG_VL, sizeof y);
+                s[v] = NBG_FMA(x, y, s[v]);
             }
-        } else {
-            for (int64_t j = 0; j < N; j++) {
-                const NBG_T *b = B + j * ldb;
-                NBG_T s = 0;
-                for (int64_t k = 0; k < K; k++) s += a[k * sak] * b[k];
-                c[j] = alpha * s + (beta == 0 ? 0 : c[j] * beta);
+        NBG(vec) t = (s[0] + s[1]) + (s[2] + s[3]);
+        for (int l = 0; l < NBG_VL; l++) sum += t[l];
+    }
+    for (; k < K; k++) sum += a[k * sa] * b[k * sb];
+    return sum;
+}
+
+/* Unpacked GEMM on element strides: C(i,j) = C[i*csi + j*csj], op(A)(i,k) = A[i*sai + k*sak],
+ * op(B)(k,j) = B[k*sbk + j*sbj]. For degenerate shapes (M tiny; N tiny after swapping roles) and as
+ * the fallback when packing buffers cannot be allocated. Axpy form along contiguous rows of B and C,
+ * otherwise one dot product per element of C. */
+static void NBG(direct)(int64_t M, int64_t N, int64_t K, NBG_T alpha, const NBG_T *A, int64_t sai, int64_t sak,
+                        const NBG_T *B, int64_t sbk, int64_t sbj, NBG_T beta, NBG_T *C, int64_t csi, int64_t csj) {
+    if (sbj == 1 && csj == 1 && N >= 8) {
+        for (int64_t i = 0; i < M; i++)
+            for (int64_t j = 0; j < N; j++) C[i * csi + j] = beta == 0 ? 0 : C[i * csi + j] * beta;
+        for (int64_t k = 0; k < K; k++) {
+            const NBG_T *restrict b = B + k * sbk;
+            for (int64_t i = 0; i < M; i++) {
+                NBG_T *restrict c = C + i * csi, aik = alpha * A[i * sai + k * sak];
+                for (int64_t j = 0; j < N; j++) c[j] += aik * b[j];
             }
         }
+        return;
     }
+    for (int64_t j = 0; j < N; j++)
+        for (int64_t i = 0; i < M; i++) {
+            const NBG_T *a = A + i * sai, *b = B + j * sbj;
+            NBG_T sum = NBG(dot)(K, a, sak, b, sbk);
+            NBG_T *c = C + i * csi + j * csj;
+            *c = alpha * sum + (beta == 0 ? 0 : *c * beta);
+        }
 }
 
 /* Packed GEMM on one rectangle of C, run by one thread; A, B, C point at the rectangle's origin. */
@@ -277,7 +301,7 @@ static void NBG(block)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBG_T 
     NBG_T *pa = NBG(buffer)(&NBG(buf_a), &NBG(cap_a), (size_t)(nbg_roundup(NBG_MIN(M, NBG_MC), NBG_MR) * kcmax));
     NBG_T *pb = NBG(buffer)(&NBG(buf_b), &NBG(cap_b), (size_t)(nbg_roundup(NBG_MIN(N, NBG_NC), NBG_NR) * kcmax));
     if (!pa || !pb) {
-        NBG(direct)(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        NBG(direct)(M, N, K, alpha, A, ta ? 1 : lda, ta ? lda : 1, B, tb ? 1 : ldb, tb ? ldb : 1, beta, C, ldc, 1);
         return;
     }
     for (int64_t jc = 0; jc < N; jc += NBG_NC) {
@@ -307,8 +331,13 @@ static void NBG(gemm)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBG_T a
         NBG(scale)(M, N, beta, C, ldc);
         return;
     }
-    if (M <= NBG_DIRECT_DIM || N <= NBG_DIRECT_DIM) {
-        NBG(direct)(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    int64_t sai = ta ? 1 : lda, sak = ta ? lda : 1, sbk = tb ? 1 : ldb, sbj = tb ? ldb : 1;
+    if (M <= NBG_DIRECT_DIM) {
+        NBG(direct)(M, N, K, alpha, A, sai, sak, B, sbk, sbj, beta, C, ldc, 1);
+        return;
+    }
+    if (N <= NBG_DIRECT_DIM) { /* C^T = op(B)^T op(A)^T: the tiny dimension becomes the rows */
+        NBG(direct)(N, M, K, alpha, B, sbj, sbk, A, sak, sai, beta, C, 1, ldc);
         return;
     }
     int nt = nbg_threads(M, N, K);

@@ -143,6 +143,8 @@ int main(void) {
         run_all(5, n, n, 1.0, 0.0, 0);
         run_all(n, 6, 70, 0.5, 0.0, 4);
     }
+    run_all(4, 300, 50, 1.5, 0.5, 3);      /* largest M and N of the unpacked path */
+    run_all(300, 4, 50, 1.5, 0.5, 3);
     run_all(129, 65, 600, 1.0, 0.5, 2);    /* several K blocks: beta applied once */
     run_all(20, 3100, 30, 1.0, 0.0, 1);    /* several N blocks */
     run_all(400, 70, 20, 1.0, 1.0, 0);     /* several M blocks */
