@@ -1,13 +1,37 @@
 /* gd_1d.c — seed 000 (gradient descent in one dimension), with the derivative from autograd:
  * x <- x - eta f'(x) for 10 epochs from x = 10, on f(x) = x^2 or f(x) = x cos(0.15 pi x).
- * usage: gd_1d [--f square|xcos] [--eta E] [--epochs N] [--x0 X]   (no --eta: the seed's four runs) */
+ * usage: gd_1d [--f square|xcos] [--eta E] [--epochs N] [--x0 X] [--svg PREFIX]   (no --eta: the seed's
+ * four runs; --svg writes show_trace for each run to PREFIX_<f>_<eta>.svg) */
 #include <nabla.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "svgplot.h"
 
 static const double C = 0.15 * M_PI;
+static const char *svg_prefix; /* --svg PREFIX */
+
+static double f_plain(double x, void *ctx) { return *(bool *)ctx ? x * cos(C * x) : x * x; }
+
+/* the seed's show_trace: f on [-n, n] with n = max |x_i|, and the iterates (x_i, f(x_i)) */
+static void show_trace(const double *xs, int n, bool xcos, double eta) {
+    double m = 0, ys[1001], lo = INFINITY, hi = -INFINITY;
+    for (int i = 0; i < n; i++) m = fmax(m, fabs(xs[i]));
+    if (!(m > 0) || !isfinite(m)) return;
+    for (int i = 0; i < n; i++) ys[i] = f_plain(xs[i], &xcos);
+    for (int k = 0; k <= 200; k++) {
+        double v = f_plain(-m + 2 * m * k / 200, &xcos);
+        lo = fmin(lo, v), hi = fmax(hi, v);
+    }
+    char path[512];
+    snprintf(path, sizeof path, "%s_%s_%g.svg", svg_prefix, xcos ? "xcos" : "square", eta);
+    nb_svg *p = nb_svg_new(480, 360, -m, m, lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo), "x", "f(x)");
+    nb_svg_function(p, f_plain, &xcos, "#1f77b4");
+    nb_svg_polyline(p, xs, ys, n, "#ff7f0e", true);
+    if (!p || nb_svg_save(p, path) != 0) fprintf(stderr, "gd_1d: could not write %s\n", path);
+    nb_svg_free(p);
+}
 
 /* f(x) as a nabla expression */
 static nb_tensor *f(nb_tensor *x, bool xcos) {
@@ -20,6 +44,9 @@ static double gd(double eta, bool xcos, int epochs, double x0) {
     nb_dtype dt = xcos ? NB_F32 : NB_F64;
     nb_tensor *x = nb_full(dt, 0, NULL, x0);
     nb_requires_grad_(x, true);
+    double xs[1001];
+    int nx = 0;
+    xs[nx++] = x0;
     for (int i = 0; i < epochs; i++) {
         nb_scope s = nb_scope_begin();
         if (nb_backward(f(x, xcos)) != NB_OK) {
@@ -31,7 +58,9 @@ static double gd(double eta, bool xcos, int epochs, double x0) {
         NB_NO_GRAD { nb_add_scaled_(x, x->grad, -eta); }
         nb_zero_grad(x);
         nb_scope_end(s);
+        if (nx < 1001) xs[nx++] = nb_item(x);
     }
+    if (svg_prefix) show_trace(xs, nx, xcos, eta);
     double v = nb_item(x);
     printf("epoch %d, x: %f\n", epochs, v);
     nb_free(x);
@@ -50,8 +79,9 @@ int main(int argc, char **argv) {
         } else if (!strcmp(argv[i], "--eta") && i + 1 < argc) { eta = atof(argv[++i]); have_eta = true; }
         else if (!strcmp(argv[i], "--epochs") && i + 1 < argc) epochs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--x0") && i + 1 < argc) x0 = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--svg") && i + 1 < argc) svg_prefix = argv[++i];
         else {
-            fprintf(stderr, "usage: gd_1d [--f square|xcos] [--eta E] [--epochs N] [--x0 X]\n");
+            fprintf(stderr, "usage: gd_1d [--f square|xcos] [--eta E] [--epochs N] [--x0 X] [--svg PREFIX]\n");
             return 2;
         }
     }
