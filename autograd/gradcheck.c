@@ -47,6 +47,7 @@ bool nb_gradcheck(nb_fn fn, void *ctx, int n, nb_tensor *const *in, nb_gradcheck
     nb_scope s = nb_scope_begin();
     nb_tensor *y = fn(in, n, ctx);
     nb_tensor *yflat = y ? nb_reshape(y, 1, (int64_t[]){m}) : NULL;
+    if (!yflat) pass = false;   /* fn failed, or its output size depends on grad mode */
     for (int i = 0; i < n && pass; i++) {
         if (!in[i]->requires_grad) continue;
         int64_t k = in[i]->numel;
@@ -103,14 +104,17 @@ static nb_tensor *vjp_fn(nb_tensor *const *in, int total, void *vctx) {
     gg_ctx *c = vctx;
     int n = c->n;
     (void)total;
+    /* the first derivatives need the tape even when gradcheck evaluates this under no-grad */
+    bool prev = nb_set_grad_enabled(true);
     nb_tensor *y = c->fn(in, n, c->ctx);
-    if (!y) return NULL;
     nb_tensor *v = in[n];
     nb_tensor *grads[16] = {0}, *diff[16];
     int nd = 0;
     for (int i = 0; i < n; i++) if (in[i]->requires_grad) diff[nd++] = in[i];
-    if (!y->requires_grad) return nb_zeros(NB_F64, 1, (int64_t[]){1});
-    if (nb_grad(1, &y, nd, diff, &v, grads, (nb_grad_opts){.create_graph = true, .allow_unused = true}) != NB_OK) return NULL;
+    nb_status st = !y ? NB_ERROR : !y->requires_grad ? NB_OK   /* constant fn: all grads zero */
+                 : nb_grad(1, &y, nd, diff, &v, grads, (nb_grad_opts){.create_graph = true, .allow_unused = true});
+    nb_set_grad_enabled(prev);
+    if (st != NB_OK) return NULL;
     nb_tensor *flat[16];
     for (int i = 0; i < nd; i++) {
         nb_tensor *g = grads[i] ? grads[i] : nb_zeros_like(diff[i]);

@@ -131,11 +131,12 @@ void nbi_bw_scatter_add(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     if (nbi_need(n, 1)) {
         nb_tensor *src = nbi_in(n, 1), *idx = n->aux;
         nb_tensor *gs = nb_gather(g, (int)n->iv[0], idx);
-        if (gs && !nbi_same_shape(gs, src)) { /* src larger than index: zero-pad */
-            nb_tensor *z = nb_zeros_like(src);
-            nb_tensor *zv = z ? nbi_view(z, gs->ndim, gs->shape, z->stride, 0) : NULL;
-            if (zv) { nbk_copy_into(zv, gs, "scatter_add backward"); nb_free(zv); }
-            gs = z;
+        for (int k = 0; gs && k < src->ndim; k++) { /* src larger than index: zero-pad (with cat, so */
+            if (gs->shape[k] == src->shape[k]) continue;  /* that it stays differentiable) */
+            int64_t zs[NB_MAX_DIMS];
+            for (int j = 0; j < gs->ndim; j++) zs[j] = gs->shape[j];
+            zs[k] = src->shape[k] - gs->shape[k];
+            gs = nb_cat(2, (nb_tensor *[]){gs, nb_zeros(gs->dtype, gs->ndim, zs)}, k);
         }
         gin[1] = gs;
     }

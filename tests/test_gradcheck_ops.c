@@ -1,0 +1,457 @@
+/* test_gradcheck_ops.c — finite-difference gradcheck (f64) of every recorded op, driven from the op
+ * table (autograd/ops.def): each opcode must have a registered check, which also runs gradgradcheck
+ * when nbi_op_order[op] == 2. A new op without a check fails this test. Composite public ops
+ * (mean, var, std, logsumexp, 1-D matmul, stack, linear, select, ...) are checked as well. */
+#include "testlib.h"
+#include "nbi_tape.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- inputs ---- */
+/* scalar / int arguments and an optional non-differentiable tensor (index, mask) for fn */
+typedef struct { double s[4]; int i[8]; int ni; nb_tensor *aux; } prm;
+
+static double uni(double lo, double hi) { return lo + (hi - lo) * nb_rand_double(); }
+
+/* f64 leaf requiring grad, values uniform in [lo, hi] but at least gap away from kink */
+static nb_tensor *away(double lo, double hi, double kink, double gap, int nd, const int64_t *shape) {
+    int64_t n = 1;
+    for (int i = 0; i < nd; i++) n *= shape[i];
+    double *v = malloc(sizeof(double) * (size_t)(n ? n : 1));
+    for (int64_t k = 0; k < n; k++) {
+        do v[k] = uni(lo, hi); while (fabs(v[k] - kink) < gap);
+    }
+    nb_tensor *t = nb_tensor_from(NB_F64, v, nd, shape, true);
+    free(v);
+    return t;
+}
+#define R(lo, hi, ...) away((lo), (hi), 0, -1, NB_SHAPE(__VA_ARGS__))
+#define AWAY(lo, hi, kink, gap, ...) away((lo), (hi), (kink), (gap), NB_SHAPE(__VA_ARGS__))
+/* values k * 0.3 + noise for a random permutation: all distinct by >= 0.2 (no ties for max/min) */
+static nb_tensor *distinct(int nd, const int64_t *shape, double shift) {
+    int64_t n = 1;
+    for (int i = 0; i < nd; i++) n *= shape[i];
+    nb_tensor *p = nb_randperm(n);
+    double *v = malloc(sizeof(double) * (size_t)(n ? n : 1));
+    const int64_t *q = nb_data_i64(p);
+    for (int64_t k = 0; k < n; k++) v[k] = (double)q[k] * 0.3 + uni(-0.05, 0.05) + shift;
+    nb_tensor *t = nb_tensor_from(NB_F64, v, nd, shape, true);
+    free(v);
+    return t;
+}
+#define DISTINCT(shift, ...) distinct(NB_SHAPE(__VA_ARGS__), (shift))
+static nb_tensor *idx(int nd, const int64_t *shape, const int64_t *vals) { return nb_tensor_from(NB_I64, vals, nd, shape, false); }
+
+/* ---- running a check ---- */
+static const char *cur_op = "?";
+static int nchecks, ngg;
+/* gradcheck fn at inputs (and gradgradcheck when order == 2); prints a FAIL line naming the check */
+static bool gc_opts(const char *label, nb_fn fn, void *ctx, int order, nb_gradcheck_opts o, int n, nb_tensor *const *in) {
+    nb_clear_error();
+    bool ok = true;
+    for (int i = 0; i < n; i++) if (!in[i]) ok = false;
+    if (!ok) { fprintf(stderr, "FAIL %s / %s: could not build inputs: %s\n", cur_op, label, nb_error() ? nb_error() : "?"); return false; }
+    nchecks++;
+    if (!nb_gradcheck(fn, ctx, n, in, o)) {
+        fprintf(stderr, "FAIL %s / %s: gradcheck%s%s\n", cur_op, label, nb_error() ? ": " : "", nb_error() ? nb_error() : "");
+        ok = false;
+    }
+    if (ok && order == 2) {
+        ngg++;
+        if (!nb_gradgradcheck(fn, ctx, n, in, o)) {
+            fprintf(stderr, "FAIL %s / %s: gradgradcheck%s%s\n", cur_op, label, nb_error() ? ": " : "", nb_error() ? nb_error() : "");
+            ok = false;
+        }
+    }
+    if (ok && nb_error()) { fprintf(stderr, "FAIL %s / %s: error left behind: %s\n", cur_op, label, nb_error()); ok = false; }
+    nb_clear_error();
+    return ok;
+}
+#define GC(label, fn, ctx, order, ...) gc_opts(label, fn, ctx, order, (nb_gradcheck_opts){0}, NB_LIST(__VA_ARGS__))
+
+#define FN(name, expr) \
+    static nb_tensor *f_##name(nb_tensor *const *x, int n, void *ctx) { const prm *p = ctx; (void)x; (void)n; (void)p; return (expr); }
+
+/* ---- functions under test ---- */
+FN(add, nb_add(x[0], x[1]))
+FN(sub, nb_sub(x[0], x[1]))
+FN(mul, nb_mul(x[0], x[1]))
+FN(div, nb_div(x[0], x[1]))
+FN(pow, nb_pow(x[0], x[1]))
+FN(minimum, nb_minimum(x[0], x[1]))
+FN(maximum, nb_maximum(x[0], x[1]))
+FN(where, nb_where(p->aux, x[0], x[1]))
+FN(add_scalar, nb_add_scalar(x[0], p->s[0]))
+FN(sub_scalar, nb_sub_scalar(x[0], p->s[0]))
+FN(rsub_scalar, nb_rsub_scalar(x[0], p->s[0]))
+FN(mul_scalar, nb_mul_scalar(x[0], p->s[0]))
+FN(div_scalar, nb_div_scalar(x[0], p->s[0]))
+FN(rdiv_scalar, nb_rdiv_scalar(x[0], p->s[0]))
+FN(pow_scalar, nb_pow_scalar(x[0], p->s[0]))
+FN(rpow_scalar, nb_rpow_scalar(x[0], p->s[0]))
+FN(neg, nb_neg(x[0]))
+FN(exp, nb_exp(x[0]))
+FN(log, nb_log(x[0]))
+FN(log1p, nb_log1p(x[0]))
+FN(sqrt, nb_sqrt(x[0]))
+FN(rsqrt, nb_rsqrt(x[0]))
+FN(square, nb_square(x[0]))
+FN(abs, nb_abs(x[0]))
+FN(sin, nb_sin(x[0]))
+FN(cos, nb_cos(x[0]))
+FN(tan, nb_tan(x[0]))
+FN(sinh, nb_sinh(x[0]))
+FN(cosh, nb_cosh(x[0]))
+FN(tanh, nb_tanh(x[0]))
+FN(sigmoid, nb_sigmoid(x[0]))
+FN(relu, nb_relu(x[0]))
+FN(leaky_relu, nb_leaky_relu(x[0], p->s[0]))
+FN(gelu, nb_gelu(x[0]))
+FN(gelu_tanh, nb_gelu_tanh(x[0]))
+FN(softplus, nb_softplus(x[0], p->s[0], p->s[1]))
+FN(clamp, nb_clamp(x[0], p->s[0], p->s[1]))
+FN(erf, nb_erf(x[0]))
+FN(sum, nb_sum(x[0]))
+FN(sum_dim, nb_sum_dim(x[0], p->ni, p->i, p->s[0] != 0))
+FN(sum_to_size, nb_sum_to_size(x[0], p->ni, (const int64_t[]){p->i[0], p->i[1], p->i[2]}))
+FN(prod, nb_prod(x[0]))
+FN(prod_dim, nb_prod_dim(x[0], p->i[0], p->s[0] != 0))
+FN(amax, nb_amax(x[0], p->ni, p->i, p->s[0] != 0))
+FN(amin, nb_amin(x[0], p->ni, p->i, p->s[0] != 0))
+FN(max, nb_max(x[0]))
+FN(min, nb_min(x[0]))
+FN(max_dim, nb_max_dim(x[0], p->i[0], p->s[0] != 0, NULL))
+FN(min_dim, nb_min_dim(x[0], p->i[0], p->s[0] != 0, NULL))
+FN(norm, nb_norm(x[0], p->s[0]))
+FN(norm_dim, nb_norm_dim(x[0], p->s[0], p->ni, p->i, p->s[1] != 0))
+FN(matmul, nb_matmul(x[0], x[1]))
+FN(mm, nb_mm(x[0], x[1]))
+FN(bmm, nb_bmm(x[0], x[1]))
+FN(dot, nb_dot(x[0], x[1]))
+FN(outer, nb_outer(x[0], x[1]))
+FN(linear, nb_linear(x[0], x[1], n > 2 ? x[2] : NULL))
+FN(reshape, nb_reshape(x[0], p->ni, (const int64_t[]){p->i[0], p->i[1], p->i[2], p->i[3]}))
+FN(view, nb_view(x[0], p->ni, (const int64_t[]){p->i[0], p->i[1], p->i[2], p->i[3]}))
+FN(expand, nb_expand(x[0], p->ni, (const int64_t[]){p->i[0], p->i[1], p->i[2], p->i[3]}))
+FN(permute, nb_permute(x[0], p->ni, p->i))
+FN(transpose, nb_transpose(x[0], p->i[0], p->i[1]))
+FN(t, nb_t(x[0]))
+FN(slice, nb_slice(x[0], p->i[0], p->i[1], p->i[2], p->i[3]))
+FN(narrow, nb_narrow(x[0], p->i[0], p->i[1], p->i[2]))
+FN(select, nb_select(x[0], p->i[0], p->i[1]))
+FN(flatten, nb_flatten(x[0], p->i[0], p->i[1]))
+FN(squeeze, nb_squeeze(x[0], p->i[0]))
+FN(squeeze_all, nb_squeeze_all(x[0]))
+FN(unsqueeze, nb_unsqueeze(x[0], p->i[0]))
+FN(contiguous_t, nb_mul(nb_contiguous(nb_t(x[0])), nb_t(x[0])))
+FN(cat, nb_cat(n, x, p->i[0]))
+FN(stack, nb_stack(n, x, p->i[0]))
+FN(index_select, nb_index_select(x[0], p->i[0], p->aux))
+FN(gather, nb_gather(x[0], p->i[0], p->aux))
+FN(scatter_add, nb_scatter_add(x[0], p->i[0], p->aux, x[1]))
+FN(masked_fill, nb_masked_fill(x[0], p->aux, p->s[0]))
+FN(softmax, nb_softmax(x[0], p->i[0]))
+FN(log_softmax, nb_log_softmax(x[0], p->i[0]))
+FN(to, nb_to(nb_mul(nb_to(x[0], NB_F32), nb_to(x[1], NB_F32)), NB_F64))  /* f64 -> f32 -> f64 */
+FN(clone, nb_mul(nb_clone(x[0]), x[0]))
+FN(mean, nb_mean(x[0]))
+FN(mean_dim, nb_mean_dim(x[0], p->ni, p->i, p->s[0] != 0))
+FN(var, nb_var(x[0]))
+FN(var_dim, nb_var_dim(x[0], p->ni, p->i, (int)p->s[1], p->s[0] != 0))
+FN(std, nb_std(x[0]))
+FN(std_dim, nb_std_dim(x[0], p->ni, p->i, (int)p->s[1], p->s[0] != 0))
+FN(logsumexp, nb_logsumexp(x[0], p->ni, p->i, p->s[0] != 0))
+/* v -> d/dc sum(op(c) * v) at a constant c: the adjoint ops (slice_backward, index_add) as functions of
+ * v, so gradgradcheck reaches their own backward. nb_grad needs the tape even when gradcheck
+ * evaluates fn under no-grad. */
+static nb_tensor *adjoint(nb_tensor *v, const prm *p, bool is_slice) {
+    bool prev = nb_set_grad_enabled(true);
+    nb_tensor *c = nb_zeros(NB_F64, 2, (const int64_t[]){p->i[4], p->i[5]});
+    nb_requires_grad_(c, true);
+    nb_tensor *y = is_slice ? nb_slice(c, p->i[0], p->i[1], p->i[2], p->i[3]) : nb_index_select(c, p->i[0], p->aux);
+    nb_tensor *g = nb_grad1(nb_sum(nb_mul(y, v)), c, true);
+    nb_set_grad_enabled(prev);
+    return g;
+}
+FN(slice_grad, adjoint(x[0], p, true))
+FN(index_select_grad, adjoint(x[0], p, false))
+
+/* ---- one check per opcode ---- */
+typedef bool (*check_fn)(int order);
+#define K(name) static bool k_##name(int o)
+
+K(add) { prm p = {0}; return GC("(3,1)+(1,4)", f_add, &p, o, R(-2, 2, 3, 1), R(-2, 2, 1, 4)) &
+                              GC("0-d + (2,3)", f_add, &p, o, R(-2, 2), R(-2, 2, 2, 3)); }
+K(sub) { prm p = {0}; return GC("(2,3,4)-(4)", f_sub, &p, o, R(-2, 2, 2, 3, 4), R(-2, 2, 4)); }
+K(mul) { prm p = {0}; return GC("(3,1)*(1,4)", f_mul, &p, o, R(-2, 2, 3, 1), R(-2, 2, 1, 4)) &
+                              GC("x*x", f_mul, &p, o, R(-2, 2, 3), R(-2, 2)); }
+K(div) { prm p = {0}; return GC("(2,3)/(3)", f_div, &p, o, R(-2, 2, 2, 3), AWAY(-2, 2, 0, 0.5, 3)); }
+K(pow) { prm p = {0}; return GC("(2,3)^(2,3)", f_pow, &p, o, R(0.5, 2, 2, 3), R(-2, 2, 2, 3)) &
+                              GC("(2,3)^(3)", f_pow, &p, o, R(0.5, 2, 2, 3), R(-2, 2, 3)); }
+static bool minmax(int o, nb_fn f) {
+    prm p = {0};
+    nb_tensor *a = R(-2, 2, 3, 4);
+    nb_tensor *b = NULL;
+    NB_NO_GRAD { b = nb_detach(nb_add(a, nb_mul_scalar(nb_sub_scalar(nb_mul_scalar(nb_gt_scalar(nb_rand(NB_F64, NB_SHAPE(3, 4)), 0.5), 2), 1), 0.5))); }
+    nb_tensor *bc = nb_clone(b);
+    nb_requires_grad_(bc, true);
+    return GC("(3,4) vs (3,4), no ties", f, &p, o, a, bc) & GC("(3,4) vs (4)", f, &p, o, DISTINCT(0, 3, 4), DISTINCT(0.15, 4));
+}
+K(minimum) { return minmax(o, f_minimum); }
+K(maximum) { return minmax(o, f_maximum); }
+K(where) {
+    prm p = {.aux = nb_gt_scalar(nb_rand(NB_F64, NB_SHAPE(3, 4)), 0.5)};
+    return GC("cond (3,4), (3,1), (1,4)", f_where, &p, o, R(-2, 2, 3, 1), R(-2, 2, 1, 4));
+}
+K(add_s) { prm p = {.s = {1.5}}; return GC("x + 1.5", f_add_scalar, &p, o, R(-2, 2, 2, 3)) & GC("x - 1.5", f_sub_scalar, &p, o, R(-2, 2, 2, 3)); }
+K(rsub_s) { prm p = {.s = {2}}; return GC("2 - x", f_rsub_scalar, &p, o, R(-2, 2, 2, 3)); }
+K(mul_s) { prm p = {.s = {-1.5}}; return GC("x * -1.5", f_mul_scalar, &p, o, R(-2, 2, 2, 3)); }
+K(div_s) { prm p = {.s = {3}}; return GC("x / 3", f_div_scalar, &p, o, R(-2, 2, 2, 3)); }
+K(rdiv_s) { prm p = {.s = {2}}; return GC("2 / x", f_rdiv_scalar, &p, o, AWAY(-2, 2, 0, 0.5, 2, 3)); }
+K(pow_s) {
+    bool ok = true;
+    const double ss[] = {2, 3, 1, 0, 0.5, -1.5, 2.5};
+    for (int i = 0; i < 7; i++) {
+        prm p = {.s = {ss[i]}};
+        char lab[32];
+        snprintf(lab, sizeof lab, "x ^ %g", ss[i]);
+        ok &= ss[i] == (int)ss[i] && ss[i] >= 0 ? GC(lab, f_pow_scalar, &p, o, R(-2, 2, 2, 3)) : GC(lab, f_pow_scalar, &p, o, R(0.3, 2, 2, 3));
+    }
+    return ok;
+}
+K(rpow_s) { prm p = {.s = {2}}, q = {.s = {0.5}}; return GC("2 ^ x", f_rpow_scalar, &p, o, R(-2, 2, 2, 3)) & GC("0.5 ^ x", f_rpow_scalar, &q, o, R(-2, 2, 2, 3)); }
+#define UN(name, lo, hi, kink, gap) \
+    K(name) { prm p = {0}; return GC(#name, f_##name, &p, o, AWAY(lo, hi, kink, gap, 2, 3)); }
+UN(neg, -2, 2, 0, -1)
+UN(exp, -2, 2, 0, -1)
+UN(log, 0.3, 3, 0, -1)
+UN(log1p, -0.5, 3, 0, -1)
+UN(sqrt, 0.3, 3, 0, -1)
+UN(rsqrt, 0.3, 3, 0, -1)
+UN(square, -2, 2, 0, -1)
+UN(abs, -2, 2, 0, 0.1)
+UN(sin, -3, 3, 0, -1)
+UN(cos, -3, 3, 0, -1)
+UN(tan, -1.2, 1.2, 0, -1)
+UN(sinh, -2, 2, 0, -1)
+UN(cosh, -2, 2, 0, -1)
+UN(tanh, -2, 2, 0, -1)
+UN(sigmoid, -3, 3, 0, -1)
+UN(relu, -2, 2, 0, 0.1)
+UN(gelu, -3, 3, 0, -1)
+UN(gelu_tanh, -3, 3, 0, -1)
+UN(erf, -2, 2, 0, -1)
+K(leaky_relu) { prm p = {.s = {0.1}}; return GC("slope 0.1", f_leaky_relu, &p, o, AWAY(-2, 2, 0, 0.1, 2, 3)); }
+K(softplus) {
+    prm p = {.s = {1, 20}}, q = {.s = {2, 1}};   /* beta 2, threshold 1: linear above x = 0.5 */
+    return GC("beta 1", f_softplus, &p, o, R(-3, 3, 2, 3)) & GC("beta 2 threshold 1", f_softplus, &q, o, AWAY(-2, 2, 0.5, 0.1, 2, 4));
+}
+K(clamp) {
+    prm p = {.s = {-0.5, 0.5}}, q = {.s = {-INFINITY, 0.25}};
+    bool ok = GC("[-0.5, 0.5]", f_clamp, &p, o, AWAY(-0.45, 0.45, 0, -1, 2, 2)) &
+              GC("[-0.5, 0.5] outside", f_clamp, &p, o, AWAY(0.6, 2, 0, -1, 2, 2));
+    nb_tensor *x = AWAY(-2, 2, 0.25, 0.1, 3, 3);
+    return ok & GC("(-inf, 0.25]", f_clamp, &q, o, x);
+}
+K(sum) {
+    prm p = {0}, q = {.i = {0, 2}, .ni = 2}, r = {.i = {-1}, .ni = 1, .s = {1}};
+    return GC("all", f_sum, &p, o, R(-2, 2, 2, 3)) & GC("dims {0,2}", f_sum_dim, &q, o, R(-2, 2, 2, 3, 2)) &
+           GC("dim -1 keepdim", f_sum_dim, &r, o, R(-2, 2, 2, 3));
+}
+K(sum_to_size) {
+    prm p = {.i = {1, 4}, .ni = 2}, q = {.i = {3, 1}, .ni = 2};
+    return GC("(3,4)->(1,4)", f_sum_to_size, &p, o, R(-2, 2, 3, 4)) & GC("(2,3,4)->(3,1)", f_sum_to_size, &q, o, R(-2, 2, 2, 3, 4));
+}
+K(prod) {
+    prm p = {0}, q = {.i = {1}}, r = {.i = {0}, .s = {1}};
+    return GC("all", f_prod, &p, o, AWAY(-1.5, 1.5, 0, 0.5, 2, 3)) & GC("dim 1", f_prod_dim, &q, o, AWAY(-1.5, 1.5, 0, 0.5, 3, 4)) &
+           GC("dim 0 keepdim", f_prod_dim, &r, o, AWAY(-1.5, 1.5, 0, 0.5, 3, 2));
+}
+static bool am(int o, nb_fn f, nb_fn fall) {
+    prm p = {.i = {1}, .ni = 1}, q = {.i = {0, 2}, .ni = 2, .s = {1}}, r = {0};
+    return GC("dim 1", f, &p, o, DISTINCT(0, 3, 4)) & GC("dims {0,2} keepdim", f, &q, o, DISTINCT(0, 2, 3, 2)) &
+           GC("all", f, &r, o, DISTINCT(0, 3, 2)) & GC("max/min of all", fall, &r, o, DISTINCT(-1, 5));
+}
+K(amax) { return am(o, f_amax, f_max); }
+K(amin) { return am(o, f_amin, f_min); }
+static bool md(int o, nb_fn f) {
+    prm p = {.i = {1}}, q = {.i = {0}, .s = {1}}, r = {.i = {-1}};
+    return GC("dim 1", f, &p, o, DISTINCT(0, 3, 4)) & GC("dim 0 keepdim", f, &q, o, DISTINCT(0, 3, 4)) &
+           GC("dim -1 of (2,3,2)", f, &r, o, DISTINCT(0, 2, 3, 2));
+}
+K(max_dim) { return md(o, f_max_dim); }
+K(min_dim) { return md(o, f_min_dim); }
+K(norm) {
+    bool ok = true;
+    const double ps[] = {1, 2, 3, INFINITY, 1.5};
+    for (int i = 0; i < 5; i++) {
+        prm p = {.s = {ps[i]}}, q = {.s = {ps[i], 0}, .i = {1}, .ni = 1}, r = {.s = {ps[i], 1}, .i = {0}, .ni = 1};
+        char lab[48];
+        snprintf(lab, sizeof lab, "p=%g all", ps[i]);
+        ok &= GC(lab, f_norm, &p, o, DISTINCT(-1.6, 3, 4));   /* distinct |x|, none near 0 */
+        snprintf(lab, sizeof lab, "p=%g dim 1", ps[i]);
+        ok &= GC(lab, f_norm_dim, &q, o, DISTINCT(-1.6, 3, 4));
+        snprintf(lab, sizeof lab, "p=%g dim 0 keepdim", ps[i]);
+        ok &= GC(lab, f_norm_dim, &r, o, DISTINCT(-1.6, 3, 4));
+    }
+    return ok;
+}
+K(matmul) {
+    prm p = {0};
+    return GC("(3,4)@(4,2)", f_matmul, &p, o, R(-1, 1, 3, 4), R(-1, 1, 4, 2)) &
+           GC("(2,1,2,3)@(3,3,2)", f_matmul, &p, o, R(-1, 1, 2, 1, 2, 3), R(-1, 1, 3, 3, 2)) &
+           GC("mm", f_mm, &p, o, R(-1, 1, 2, 3), R(-1, 1, 3, 2)) & GC("bmm", f_bmm, &p, o, R(-1, 1, 2, 2, 3), R(-1, 1, 2, 3, 2));
+}
+K(reshape) {
+    prm p = {.i = {4, -1}, .ni = 2}, q = {.i = {6, 2}, .ni = 2}, r = {.i = {0, 2}}, s = {.i = {1}};
+    return GC("(2,3,4)->(4,-1)", f_reshape, &p, o, R(-2, 2, 2, 3, 4)) & GC("view", f_view, &q, o, R(-2, 2, 3, 4)) &
+           GC("flatten", f_flatten, &r, o, R(-2, 2, 2, 3, 2)) & GC("squeeze", f_squeeze, &s, o, R(-2, 2, 2, 1, 3)) &
+           GC("squeeze_all", f_squeeze_all, &s, o, R(-2, 2, 1, 3, 1)) & GC("unsqueeze", f_unsqueeze, &s, o, R(-2, 2, 2, 3));
+}
+K(expand) {
+    prm p = {.i = {2, 3, 4}, .ni = 3}, q = {.i = {2, -1, 3}, .ni = 3};
+    return GC("(3,1)->(2,3,4)", f_expand, &p, o, R(-2, 2, 3, 1)) & GC("(4,1)->(2,-1,3)", f_expand, &q, o, R(-2, 2, 4, 1));
+}
+K(permute) {
+    prm p = {.i = {2, 0, 1}, .ni = 3}, q = {.i = {0, 2}};
+    return GC("{2,0,1}", f_permute, &p, o, R(-2, 2, 2, 3, 2)) & GC("transpose", f_transpose, &q, o, R(-2, 2, 2, 3, 2)) &
+           GC("t", f_t, &p, o, R(-2, 2, 3, 2)) & GC("contiguous(t)", f_contiguous_t, &p, o, R(-2, 2, 3, 2));
+}
+K(slice) {
+    prm p = {.i = {1, 1, 6, 2}}, q = {.i = {0, 1, 2}}, r = {.i = {1, -1}};
+    return GC("[:, 1:6:2]", f_slice, &p, o, R(-2, 2, 3, 7)) & GC("narrow", f_narrow, &q, o, R(-2, 2, 4, 3)) &
+           GC("select", f_select, &r, o, R(-2, 2, 2, 3, 2));
+}
+K(slice_backward) {
+    prm p = {.i = {1, 1, 6, 2, 3, 7}};
+    return GC("v -> d sum(slice(c) v) / dc", f_slice_grad, &p, o, R(-2, 2, 3, 3));
+}
+K(cat) {
+    prm p = {.i = {1}}, q = {.i = {0}};
+    return GC("3 tensors dim 1", f_cat, &p, o, R(-2, 2, 2, 1), R(-2, 2, 2, 3), R(-2, 2, 2, 2)) &
+           GC("stack dim 0", f_stack, &q, o, R(-2, 2, 2, 3), R(-2, 2, 2, 3)) & GC("stack dim -1", f_stack, &(prm){.i = {-1}}, o, R(-2, 2, 3), R(-2, 2, 3));
+}
+K(index_select) {
+    prm p = {.i = {0}, .aux = idx(NB_SHAPE(3), (int64_t[]){3, 0, 3})};
+    return GC("dim 0 [3,0,3]", f_index_select, &p, o, R(-2, 2, 4, 3));
+}
+K(index_add) {
+    prm p = {.i = {1, 0, 0, 0, 2, 3}, .aux = idx(NB_SHAPE(4), (int64_t[]){1, 0, 1, 2})};
+    return GC("v -> d sum(index_select(c) v) / dc", f_index_select_grad, &p, o, R(-2, 2, 2, 4));
+}
+K(gather) {
+    prm p = {.i = {1}, .aux = idx(NB_SHAPE(3, 5), (int64_t[]){0, 3, 3, 1, 2, 2, 2, 0, 1, 3, 1, 1, 1, 1, 0})};
+    return GC("dim 1 (3,4) by (3,5)", f_gather, &p, o, R(-2, 2, 3, 4));
+}
+K(scatter_add) {
+    prm p = {.i = {0}, .aux = idx(NB_SHAPE(2, 4), (int64_t[]){0, 2, 2, 1, 2, 2, 0, 1})};
+    return GC("dim 0, src (2,4)", f_scatter_add, &p, o, R(-2, 2, 3, 4), R(-2, 2, 2, 4)) &
+           GC("dim 0, src (3,4) larger than index", f_scatter_add, &p, o, R(-2, 2, 3, 4), R(-2, 2, 3, 4));
+}
+K(masked_fill) {
+    prm p = {.s = {2}, .aux = nb_tensor_from(NB_F64, (double[]){1, 0, 0, 1}, NB_SHAPE(1, 4), false)};
+    return GC("mask (1,4)", f_masked_fill, &p, o, R(-2, 2, 3, 4));
+}
+static bool sm(int o, nb_fn f) {
+    bool ok = true;
+    for (int d = -1; d < 3; d++) {
+        prm p = {.i = {d}};
+        char lab[16];
+        snprintf(lab, sizeof lab, "dim %d", d);
+        ok &= GC(lab, f, &p, o, R(-3, 3, 2, 3, 2));
+    }
+    return ok;
+}
+K(softmax) { return sm(o, f_softmax); }
+K(log_softmax) { return sm(o, f_log_softmax); }
+K(to) {  /* the f32 round trip loses precision: a larger step and f32-sized tolerances */
+    prm p = {0};
+    return gc_opts("f64 -> f32 -> f64", f_to, &p, o, (nb_gradcheck_opts){.eps = 1e-2, .atol = 1e-4, .rtol = 1e-3}, NB_LIST(R(-2, 2, 2, 3), R(-2, 2, 2, 3)));
+}
+K(clone) { prm p = {0}; return GC("clone(x) * x", f_clone, &p, o, R(-2, 2, 2, 3)); }
+
+static const check_fn registry[NBI_OP_COUNT] = {
+    [NBI_OP_add] = k_add, [NBI_OP_sub] = k_sub, [NBI_OP_mul] = k_mul, [NBI_OP_div] = k_div, [NBI_OP_pow] = k_pow,
+    [NBI_OP_minimum] = k_minimum, [NBI_OP_maximum] = k_maximum, [NBI_OP_where] = k_where, [NBI_OP_add_s] = k_add_s,
+    [NBI_OP_rsub_s] = k_rsub_s, [NBI_OP_mul_s] = k_mul_s, [NBI_OP_div_s] = k_div_s, [NBI_OP_rdiv_s] = k_rdiv_s,
+    [NBI_OP_pow_s] = k_pow_s, [NBI_OP_rpow_s] = k_rpow_s, [NBI_OP_neg] = k_neg, [NBI_OP_exp] = k_exp, [NBI_OP_log] = k_log,
+    [NBI_OP_log1p] = k_log1p, [NBI_OP_sqrt] = k_sqrt, [NBI_OP_rsqrt] = k_rsqrt, [NBI_OP_square] = k_square,
+    [NBI_OP_abs] = k_abs, [NBI_OP_sin] = k_sin, [NBI_OP_cos] = k_cos, [NBI_OP_tan] = k_tan, [NBI_OP_sinh] = k_sinh,
+    [NBI_OP_cosh] = k_cosh, [NBI_OP_tanh] = k_tanh, [NBI_OP_sigmoid] = k_sigmoid, [NBI_OP_relu] = k_relu,
+    [NBI_OP_leaky_relu] = k_leaky_relu, [NBI_OP_gelu] = k_gelu, [NBI_OP_gelu_tanh] = k_gelu_tanh,
+    [NBI_OP_softplus] = k_softplus, [NBI_OP_clamp] = k_clamp, [NBI_OP_erf] = k_erf, [NBI_OP_sum] = k_sum,
+    [NBI_OP_sum_to_size] = k_sum_to_size, [NBI_OP_prod] = k_prod, [NBI_OP_amax] = k_amax, [NBI_OP_amin] = k_amin,
+    [NBI_OP_max_dim] = k_max_dim, [NBI_OP_min_dim] = k_min_dim, [NBI_OP_norm] = k_norm, [NBI_OP_matmul] = k_matmul,
+    [NBI_OP_reshape] = k_reshape, [NBI_OP_expand] = k_expand, [NBI_OP_permute] = k_permute, [NBI_OP_slice] = k_slice,
+    [NBI_OP_slice_backward] = k_slice_backward, [NBI_OP_cat] = k_cat, [NBI_OP_index_select] = k_index_select,
+    [NBI_OP_index_add] = k_index_add, [NBI_OP_gather] = k_gather, [NBI_OP_scatter_add] = k_scatter_add,
+    [NBI_OP_masked_fill] = k_masked_fill, [NBI_OP_softmax] = k_softmax, [NBI_OP_log_softmax] = k_log_softmax,
+    [NBI_OP_to] = k_to, [NBI_OP_clone] = k_clone,
+};
+
+/* ---- composite public ops (built from recorded ops; always checked to second order) ---- */
+static bool composites(void) {
+    bool ok = true;
+    cur_op = "composite";
+    prm a = {0}, d1 = {.i = {1}, .ni = 1}, d02k = {.i = {0, 2}, .ni = 2, .s = {1}};
+    ok &= GC("mean", f_mean, &a, 2, R(-2, 2, 2, 3));
+    ok &= GC("mean dim 1", f_mean_dim, &d1, 2, R(-2, 2, 2, 3));
+    ok &= GC("mean dims {0,2} keepdim", f_mean_dim, &d02k, 2, R(-2, 2, 2, 3, 2));
+    ok &= GC("var", f_var, &a, 2, R(-2, 2, 2, 3));
+    ok &= GC("std", f_std, &a, 2, R(-2, 2, 2, 3));
+    for (int c = 0; c < 2; c++) {
+        prm v = {.i = {1}, .ni = 1, .s = {0, c}}, vk = {.i = {0, 2}, .ni = 2, .s = {1, c}};
+        ok &= GC(c ? "var dim 1 correction 1" : "var dim 1 correction 0", f_var_dim, &v, 2, R(-2, 2, 2, 3));
+        ok &= GC(c ? "var dims {0,2} keepdim corr 1" : "var dims {0,2} keepdim corr 0", f_var_dim, &vk, 2, R(-2, 2, 2, 3, 2));
+        ok &= GC(c ? "std dim 1 correction 1" : "std dim 1 correction 0", f_std_dim, &v, 2, R(-2, 2, 2, 3));
+        ok &= GC(c ? "std dims {0,2} keepdim corr 1" : "std dims {0,2} keepdim corr 0", f_std_dim, &vk, 2, R(-2, 2, 2, 3, 2));
+    }
+    ok &= GC("logsumexp all", f_logsumexp, &a, 2, R(-2, 2, 2, 3));
+    ok &= GC("logsumexp dim 1", f_logsumexp, &d1, 2, R(-2, 2, 2, 3));
+    ok &= GC("logsumexp dims {0,2} keepdim", f_logsumexp, &d02k, 2, R(-2, 2, 2, 3, 2));
+    ok &= GC("matmul 1-D . 1-D", f_matmul, &a, 2, R(-1, 1, 4), R(-1, 1, 4));
+    ok &= GC("matmul 1-D . 2-D", f_matmul, &a, 2, R(-1, 1, 3), R(-1, 1, 3, 2));
+    ok &= GC("matmul 2-D . 1-D", f_matmul, &a, 2, R(-1, 1, 2, 3), R(-1, 1, 3));
+    ok &= GC("matmul 3-D . 1-D", f_matmul, &a, 2, R(-1, 1, 2, 2, 3), R(-1, 1, 3));
+    ok &= GC("matmul 1-D . 3-D", f_matmul, &a, 2, R(-1, 1, 3), R(-1, 1, 2, 3, 2));
+    ok &= GC("dot", f_dot, &a, 2, R(-1, 1, 4), R(-1, 1, 4));
+    ok &= GC("outer", f_outer, &a, 2, R(-1, 1, 3), R(-1, 1, 2));
+    ok &= GC("linear (2,3) w (4,3) b (4)", f_linear, &a, 2, R(-1, 1, 2, 3), R(-1, 1, 4, 3), R(-1, 1, 4));
+    ok &= GC("linear (3) w (2,3) no bias", f_linear, &a, 2, R(-1, 1, 3), R(-1, 1, 2, 3));
+    ok &= GC("linear (2,2,3) w (2,3) b (2)", f_linear, &a, 2, R(-1, 1, 2, 2, 3), R(-1, 1, 2, 3), R(-1, 1, 2));
+    prm s0 = {.i = {0}}, s1 = {.i = {1}};
+    ok &= GC("stack dim 1 of 3", f_stack, &s1, 2, R(-2, 2, 2, 2), R(-2, 2, 2, 2), R(-2, 2, 2, 2));
+    ok &= GC("stack 0-d", f_stack, &s0, 2, R(-2, 2), R(-2, 2));
+    prm se = {.i = {0, 1}}, sn = {.i = {-1, 2, 1}};
+    ok &= GC("select dim 0", f_select, &se, 2, R(-2, 2, 3, 2));
+    ok &= GC("narrow dim -1", f_narrow, &sn, 2, R(-2, 2, 2, 4));
+    ok &= GC("max of all", f_max, &a, 2, DISTINCT(0, 2, 3));
+    ok &= GC("min of all", f_min, &a, 2, DISTINCT(0, 2, 3));
+    prm sp = {.s = {1, 20}};
+    ok &= GC("softplus beta 1 (large x linear)", f_softplus, &sp, 2, R(21, 25, 3));
+    return ok;
+}
+
+int main(void) {
+    nb_manual_seed(1234);
+    int missing = 0;
+    for (int op = 0; op < NBI_OP_COUNT; op++) {
+        if (!registry[op]) {
+            fprintf(stderr, "FAIL op %s (%s) has no gradcheck: add a check to tests/test_gradcheck_ops.c\n", nbi_op_names[op], nbi_bw_names[op]);
+            missing++;
+            CHECK(registry[op] != NULL);
+            continue;
+        }
+        cur_op = nbi_op_names[op];
+        nb_scope s = nb_scope_begin();
+        bool ok = registry[op](nbi_op_order[op]);
+        nb_scope_end(s);
+        nbt_check(ok, cur_op, __FILE__, __LINE__);
+    }
+    nb_scope s = nb_scope_begin();
+    CHECK(composites());
+    nb_scope_end(s);
+    printf("%d ops in the table, %d without a check; %d gradchecks, %d gradgradchecks\n", NBI_OP_COUNT, missing, nchecks, ngg);
+    CHECK(nb_memory_stats_get().tensors_live == 0);
+    return nb_test_done();
+}
