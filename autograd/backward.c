@@ -152,6 +152,7 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
         if (!gin) { st = NB_ERROR; break; }
         for (int i = 0; i < n->nin; i++) gin[i] = NULL;
         nbi_bw_table[n->op](n, g, gin);
+        nbi_trace_vjp(n, g, gin);  /* teaching: prints this VJP when nb_set_backward_trace(f) is on */
         if (!retain) n->freed = true;
         S = slots + base;  /* slots may have moved if a nested backward grew it */
         for (int i = 0; i < n->nin && st == NB_OK; i++) {

@@ -209,6 +209,16 @@ nb_tensor *nb_zero_(nb_tensor *x);                             /* x = 0 */
 nb_tensor *nb_fill_(nb_tensor *x, double value);               /* x = value */
 nb_tensor *nb_copy_(nb_tensor *x, nb_tensor *src);             /* x = src (broadcast, converted) */
 
+/* ---- readable tape (teaching, issue 6; autograd/tape_print.c) ------------------------------------ */
+/* Print this thread's tape: leaves (value, .grad), then every node in order: index, grad_fn name,
+ * inputs ("#k" = node k's output, "leafN"), shape, value (first values if large), retained grad. */
+void nb_tape_print(FILE *f);
+/* Make backward print every vector-Jacobian product (grad_output -> grad per input) to f; NULL stops. */
+void nb_set_backward_trace(FILE *f);
+/* Graphviz DOT of the graph that produced root (ops as ellipses, tensors as records with data and
+ * grad); with create_graph the recorded backward ops appear too. NB_ERROR on a bad root or FILE. */
+nb_status nb_tape_dot(FILE *f, nb_tensor *root);
+
 #ifdef __cplusplus
 }
 #endif

@@ -70,4 +70,7 @@ int nbi_parse_dims(int ndims, const int *dims, int ndim, int *out, const char *o
 /* Re-insert the reduced dims (size 1) into g so it broadcasts against the input (keepdim = false case). */
 nb_tensor *nbi_unsqueeze_dims(nb_tensor *g, int nd, const int *dims, int ndims_in);
 
+/* Backward trace hook (tape_print.c): prints node nd's VJP if nb_set_backward_trace is on. */
+void nbi_trace_vjp(const nbi_node *nd, nb_tensor *g, nb_tensor *const *gin);
+
 #endif

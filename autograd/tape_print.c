@@ -1,0 +1,212 @@
+/* tape_print.c — the readable tape for teaching: nb_tape_print lists this thread's recorded nodes
+ * in order (op, inputs, shape, values, gradients), nb_set_backward_trace makes backward print each
+ * vector-Jacobian product as it runs, and nb_tape_dot writes Graphviz DOT of a result's graph. */
+#include "nbi_tape.h"
+#include <stdlib.h>
+#include <string.h>
+
+enum { SHOW_MAX = 8 };  /* tensors with more elements print their shape and first values only */
+
+static _Thread_local FILE *trace_out;
+
+/* a tensor pointer recorded at generation gen that is still the same live tensor */
+static bool live(const nb_tensor *t, uint32_t gen) { return t && t->magic == NBI_LIVE && t->gen == gen; }
+
+/* "[2, 3]" style shape */
+static void put_shape(FILE *f, const nb_tensor *t) {
+    fputc('[', f);
+    for (int d = 0; d < t->ndim; d++) fprintf(f, "%s%lld", d ? ", " : "", (long long)t->shape[d]);
+    fputc(']', f);
+}
+
+/* values as a flat list: "1.5" for one element, "[1, 2, 3]" up to SHOW_MAX, then "[1, 2, ... (n)]" */
+static void put_values(FILE *f, const nb_tensor *t) {
+    if (!t || t->magic != NBI_LIVE) { fputs("<released>", f); return; }
+    double *v = malloc(sizeof(double) * (size_t)(t->numel ? t->numel : 1));
+    if (!v || nb_to_doubles(t, v) != NB_OK) { free(v); fputs("<unreadable>", f); return; }
+    if (t->ndim == 0) {
+        fprintf(f, "%.6g", v[0]);
+    } else {
+        fputc('[', f);
+        int64_t n = t->numel <= SHOW_MAX ? t->numel : 3;
+        for (int64_t i = 0; i < n; i++) fprintf(f, "%s%.6g", i ? ", " : "", v[i]);
+        if (n < t->numel) fprintf(f, ", ... (%lld values)", (long long)t->numel);
+        fputc(']', f);
+    }
+    free(v);
+}
+
+/* the label of a tensor used as an input: "#k" for the output of tape node k, "leaf L" for the
+ * L-th distinct leaf met as an input when walking the tape (stable within one printout) */
+static long leaf_label(const nb_tensor *t) {
+    long count = 0;
+    size_t n = nbi_tape_len();
+    const nb_tensor **seen = NULL;
+    long found = -1;
+    size_t cap = 0, len = 0;
+    for (size_t i = 0; i < n && found < 0; i++) {
+        nbi_node *nd = nbi_tape_at(i);
+        for (int k = 0; k < nd->nin && found < 0; k++) {
+            const nb_tensor *in = nd->in[k].t;
+            if (!in || in->magic != NBI_LIVE || in->node) continue;
+            bool dup = false;
+            for (size_t j = 0; j < len; j++) dup |= seen[j] == in;
+            if (dup) continue;
+            if (in == t) { found = count; break; }
+            if (len == cap) {
+                cap = cap ? 2 * cap : 16;
+                const nb_tensor **s2 = realloc(seen, cap * sizeof *seen);
+                if (!s2) { free(seen); return -1; }
+                seen = s2;
+            }
+            seen[len++] = in;
+            count++;
+        }
+    }
+    free(seen);
+    return found;
+}
+
+static void put_ref(FILE *f, const nb_tensor *t, uint32_t gen) {
+    if (!t) { fputs("-", f); return; }
+    if (!live(t, gen)) { fputs("<released>", f); return; }
+    if (t->node) { fprintf(f, "#%zu", t->node->index); return; }
+    long l = leaf_label(t);
+    if (l >= 0) fprintf(f, "leaf%ld", l);
+    else fputs(t->requires_grad ? "leaf" : "const", f);
+}
+
+void nb_tape_print(FILE *f) {
+    if (!f) return;
+    size_t n = nbi_tape_len();
+    fprintf(f, "tape: %zu node%s\n", n, n == 1 ? "" : "s");
+    /* the leaves first, in order of first use, with their values and .grad */
+    long leaves = 0;
+    for (size_t i = 0; i < n; i++) {
+        nbi_node *nd = nbi_tape_at(i);
+        for (int k = 0; k < nd->nin; k++) {
+            nb_tensor *in = nd->in[k].t;
+            if (!live(in, nd->in[k].gen) || in->node || leaf_label(in) != leaves) continue;
+            fprintf(f, "  leaf%ld %-16s shape ", leaves++, in->requires_grad ? "(requires grad)" : "(constant)");
+            put_shape(f, in);
+            fputs("  value ", f);
+            put_values(f, in);
+            if (in->grad) { fputs("  grad ", f); put_values(f, in->grad); }
+            fputc('\n', f);
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        nbi_node *nd = nbi_tape_at(i);
+        fprintf(f, "  #%-4zu %-20s (", i, nbi_bw_names[nd->op]);
+        for (int k = 0; k < nd->nin; k++) {
+            if (k) fputs(", ", f);
+            put_ref(f, nd->in[k].t, nd->in[k].gen);
+        }
+        fputs(")", f);
+        if (nd->out && live(nd->out, nd->out_gen)) {
+            fputs("  shape ", f);
+            put_shape(f, nd->out);
+            fputs("  value ", f);
+            put_values(f, nd->out);
+            if (nd->out->grad) { fputs("  grad ", f); put_values(f, nd->out->grad); }
+        } else {
+            fputs("  output released", f);
+        }
+        if (nd->freed) fputs("  (freed by backward)", f);
+        fputc('\n', f);
+    }
+}
+
+void nb_set_backward_trace(FILE *f) { trace_out = f; }
+
+/* called by the backward engine after each node's rule (see backward.c): prints the VJP */
+void nbi_trace_vjp(const nbi_node *nd, nb_tensor *g, nb_tensor *const *gin) {
+    FILE *f = trace_out;
+    if (!f) return;
+    fprintf(f, "backward #%zu %s: grad_output ", nd->index, nbi_bw_names[nd->op]);
+    put_values(f, g);
+    for (int k = 0; k < nd->nin; k++) {
+        if (!gin[k]) continue;
+        fprintf(f, "\n    -> input %d (", k);
+        put_ref(f, nd->in[k].t, nd->in[k].gen);
+        fputs(") += ", f);
+        put_values(f, gin[k]);
+    }
+    fputc('\n', f);
+}
+
+/* DOT record labels must escape {}|<>" and spaces are fine */
+static void dot_values(FILE *f, const nb_tensor *t) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m) return;
+    put_values(m, t);
+    fclose(m);
+    for (size_t i = 0; i < len; i++) {
+        if (strchr("{}|<>\"\\", buf[i])) fputc('\\', f);
+        fputc(buf[i], f);
+    }
+    free(buf);
+}
+
+static void dot_tensor(FILE *f, const char *id, const char *title, const nb_tensor *t) {
+    fprintf(f, "  %s [shape=record, label=\"{ %s | shape ", id, title);
+    for (int d = 0; d < t->ndim; d++) fprintf(f, "%s%lld", d ? "x" : "", (long long)t->shape[d]);
+    if (t->ndim == 0) fputs("scalar", f);
+    fputs(" | data ", f);
+    dot_values(f, t);
+    if (t->grad) { fputs(" | grad ", f); dot_values(f, t->grad); }
+    fputs(" }\"];\n", f);
+}
+
+nb_status nb_tape_dot(FILE *f, nb_tensor *root) {
+    if (!f) { nbi_error("nb_tape_dot: NULL FILE"); return NB_ERROR; }
+    if (!nbi_ok(root, "nb_tape_dot")) return NB_ERROR;
+    size_t n = nbi_tape_len();
+    bool *mark = calloc(n ? n : 1, sizeof *mark);
+    if (!mark) { nbi_error("nb_tape_dot: out of memory"); return NB_ERROR; }
+    if (root->node && root->node->index < n) mark[root->node->index] = true;
+    /* the tape is a topological order: one backward sweep marks everything root depends on */
+    for (size_t i = n; i-- > 0;) {
+        if (!mark[i]) continue;
+        nbi_node *nd = nbi_tape_at(i);
+        for (int k = 0; k < nd->nin; k++) {
+            nb_tensor *in = nd->in[k].t;
+            if (live(in, nd->in[k].gen) && in->node && in->node->index < n) mark[in->node->index] = true;
+        }
+    }
+    fputs("digraph nabla {\n  rankdir=LR;\n  node [fontname=\"monospace\", fontsize=10];\n", f);
+    if (!root->node) dot_tensor(f, "root", "leaf (root)", root);
+    for (size_t i = 0; i < n; i++) {
+        if (!mark[i]) continue;
+        nbi_node *nd = nbi_tape_at(i);
+        char id[32], title[64];
+        snprintf(id, sizeof id, "t%zu", i);
+        snprintf(title, sizeof title, "#%zu", i);
+        if (nd->out && live(nd->out, nd->out_gen)) dot_tensor(f, id, title, nd->out);
+        else fprintf(f, "  %s [shape=record, label=\"{ #%zu | released }\"];\n", id, i);
+        fprintf(f, "  op%zu [shape=ellipse, label=\"%s\"];\n  op%zu -> t%zu;\n", i, nbi_bw_names[nd->op], i, i);
+        for (int k = 0; k < nd->nin; k++) {
+            nb_tensor *in = nd->in[k].t;
+            if (!in) continue;
+            if (!live(in, nd->in[k].gen)) {
+                fprintf(f, "  gone%zu_%d [shape=plaintext, label=\"released\"];\n  gone%zu_%d -> op%zu;\n", i, k, i, k, i);
+            } else if (in->node) {
+                fprintf(f, "  t%zu -> op%zu;\n", in->node->index, i);
+            } else { /* a leaf: one box per use site keeps the code simple; named by its address */
+                char lid[48], lt[48];
+                snprintf(lid, sizeof lid, "leaf_%p", (void *)in);
+                for (char *c = lid; *c; c++) if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z'))) *c = '_';
+                long l = leaf_label(in);
+                if (l >= 0) snprintf(lt, sizeof lt, "leaf%ld%s", l, in->requires_grad ? "" : " (const)");
+                else snprintf(lt, sizeof lt, "leaf");
+                dot_tensor(f, lid, lt, in);
+                fprintf(f, "  %s -> op%zu;\n", lid, i);
+            }
+        }
+    }
+    fputs("}\n", f);
+    free(mark);
+    return ferror(f) ? (nbi_error("nb_tape_dot: write error"), NB_ERROR) : NB_OK;
+}
