@@ -1,0 +1,67 @@
+/* adadelta.c — torch.optim.Adadelta (lr, rho, eps, weight_decay, maximize):
+ * v = rho v + (1-rho) g^2; d = sqrt(u + eps) / sqrt(v + eps) g; u = rho u + (1-rho) d^2; p -= lr d. */
+#include "nbi_optim.h"
+
+static const nb_adadelta_opts torch_default = { .lr = 1.0, .rho = 0.9, .eps = 1e-6 };
+
+static void merge(void *d, const void *uu, const void *bb) {
+    nb_adadelta_opts *dst = d;
+    const nb_adadelta_opts *u = uu, *b = bb;
+    *dst = *u;
+    NBI_PICK(lr); NBI_PICK(rho); NBI_PICK(eps); NBI_PICK(weight_decay); NBI_PICK(maximize);
+}
+
+static nb_status check(const void *oo, const char *fn) {
+    const nb_adadelta_opts *o = oo;
+    if (!(o->lr >= 0 && o->rho >= 0 && o->rho <= 1 && o->eps >= 0 && o->weight_decay >= 0)) {
+        nbi_error("%s: invalid lr %g, rho %g (must be in [0, 1]), eps %g or weight_decay %g", fn, o->lr, o->rho,
+                  o->eps, o->weight_decay);
+        return NB_ERROR;
+    }
+    return NB_OK;
+}
+
+#define ADADELTA_KERNEL(T, SUF)                                                                         \
+    static void adadelta_##SUF(T *p, const T *g, T *sq, T *acc, int64_t n, const nb_adadelta_opts *o) { \
+        const T wd = (T)o->weight_decay, rho = (T)o->rho, omr = (T)(1 - o->rho), eps = (T)o->eps;      \
+        const T neglr = (T)(-o->lr);                                                                    \
+        for (int64_t j = 0; j < n; j++) {                                                               \
+            T gj = o->maximize ? -g[j] : g[j];                                                          \
+            if (o->weight_decay != 0) gj = gj + wd * p[j];                                              \
+            sq[j] = sq[j] * rho;                                                                        \
+            sq[j] = sq[j] + omr * gj * gj;                                                              \
+            T std = (T)sqrt(sq[j] + eps);                                                               \
+            T delta = (T)sqrt(acc[j] + eps);                                                            \
+            delta = delta / std;                                                                        \
+            delta = delta * gj;                                                                         \
+            acc[j] = acc[j] * rho;                                                                      \
+            acc[j] = acc[j] + omr * delta * delta;                                                      \
+            p[j] = p[j] + neglr * delta;                                                                \
+        }                                                                                               \
+    }
+ADADELTA_KERNEL(float, f32)
+ADADELTA_KERNEL(double, f64)
+
+static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
+    const nb_adadelta_opts *op = (const nb_adadelta_opts *)gr->opts;
+    nb_tensor *p = o->params[i];
+    nb_tensor *st = nbi_state(o, i, 0), *sq = nbi_state(o, i, 1), *acc = nbi_state(o, i, 2);
+    if (!st || !sq || !acc) return NB_ERROR;
+    *(double *)nbi_ptr(st) += 1;
+    if (p->dtype == NB_F32)
+        adadelta_f32((float *)nbi_ptr(p), (const float *)nbi_ptr(p->grad), (float *)nbi_ptr(sq), (float *)nbi_ptr(acc),
+                     p->numel, op);
+    else
+        adadelta_f64((double *)nbi_ptr(p), (const double *)nbi_ptr(p->grad), (double *)nbi_ptr(sq),
+                     (double *)nbi_ptr(acc), p->numel, op);
+    return NB_OK;
+}
+
+static const nbi_optim_vt vt = {
+    .name = "adadelta", .fn = "nb_adadelta", .opts_size = sizeof(nb_adadelta_opts),
+    .state_names = { "step", "square_avg", "acc_delta" }, .merge = merge, .check = check, .update = update,
+};
+
+nb_optimizer *nb_adadelta(nb_tensor *const *params, int n, nb_adadelta_opts o) {
+    return nbi_optim_new(&vt, params, n, &o, &torch_default);
+}

@@ -1,0 +1,63 @@
+/* adagrad.c — torch.optim.Adagrad (lr_decay, weight_decay, initial_accumulator_value, eps,
+ * maximize): clr = lr / (1 + (t-1) lr_decay); sum += g^2; p += -clr g / (sqrt(sum) + eps). */
+#include "nbi_optim.h"
+
+static const nb_adagrad_opts torch_default = { .lr = 1e-2, .eps = 1e-10 };
+
+static void merge(void *d, const void *uu, const void *bb) {
+    nb_adagrad_opts *dst = d;
+    const nb_adagrad_opts *u = uu, *b = bb;
+    *dst = *u;
+    NBI_PICK(lr); NBI_PICK(lr_decay); NBI_PICK(weight_decay); NBI_PICK(initial_accumulator_value);
+    NBI_PICK(eps); NBI_PICK(maximize);
+}
+
+static nb_status check(const void *oo, const char *fn) {
+    const nb_adagrad_opts *o = oo;
+    if (!(o->lr >= 0 && o->lr_decay >= 0 && o->weight_decay >= 0 && o->initial_accumulator_value >= 0 && o->eps >= 0)) {
+        nbi_error("%s: lr %g, lr_decay %g, weight_decay %g, initial_accumulator_value %g and eps %g must be >= 0", fn,
+                  o->lr, o->lr_decay, o->weight_decay, o->initial_accumulator_value, o->eps);
+        return NB_ERROR;
+    }
+    return NB_OK;
+}
+
+#define ADAGRAD_KERNEL(T, SUF)                                                                         \
+    static void adagrad_##SUF(T *p, const T *g, T *sum, int64_t n, const nb_adagrad_opts *o, double clr) { \
+        const T wd = (T)o->weight_decay, eps = (T)o->eps, negclr = (T)(-clr), one = 1;               \
+        for (int64_t j = 0; j < n; j++) {                                                              \
+            T gj = o->maximize ? -g[j] : g[j];                                                         \
+            if (o->weight_decay != 0) gj = gj + wd * p[j];                                             \
+            sum[j] = sum[j] + one * gj * gj;                                                           \
+            T std = (T)sqrt(sum[j]) + eps;                                                             \
+            p[j] = p[j] + negclr * gj / std;                                                           \
+        }                                                                                              \
+    }
+ADAGRAD_KERNEL(float, f32)
+ADAGRAD_KERNEL(double, f64)
+
+static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
+    const nb_adagrad_opts *op = (const nb_adagrad_opts *)gr->opts;
+    nb_tensor *p = o->params[i];
+    nb_tensor *st = nbi_state(o, i, 0);
+    if (!o->state[i].t[1]) o->state[i].t[1] = nbi_persistent_full_like(p, op->initial_accumulator_value);
+    nb_tensor *sum = o->state[i].t[1];
+    if (!st || !sum) return NB_ERROR;
+    double *step = (double *)nbi_ptr(st);
+    *step += 1;
+    double clr = op->lr / (1 + (*step - 1) * op->lr_decay);
+    if (p->dtype == NB_F32)
+        adagrad_f32((float *)nbi_ptr(p), (const float *)nbi_ptr(p->grad), (float *)nbi_ptr(sum), p->numel, op, clr);
+    else
+        adagrad_f64((double *)nbi_ptr(p), (const double *)nbi_ptr(p->grad), (double *)nbi_ptr(sum), p->numel, op, clr);
+    return NB_OK;
+}
+
+static const nbi_optim_vt vt = {
+    .name = "adagrad", .fn = "nb_adagrad", .opts_size = sizeof(nb_adagrad_opts),
+    .state_names = { "step", "sum" }, .merge = merge, .check = check, .update = update,
+};
+
+nb_optimizer *nb_adagrad(nb_tensor *const *params, int n, nb_adagrad_opts o) {
+    return nbi_optim_new(&vt, params, n, &o, &torch_default);
+}

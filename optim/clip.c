@@ -1,0 +1,78 @@
+/* clip.c — torch.nn.utils.clip_grad_norm_ / clip_grad_value_: the total norm is the norm of the
+ * per-parameter norms; grads are multiplied by min(1, max_norm / (total + 1e-6)), as torch does. */
+#include "nbi_optim.h"
+
+static bool grads_ok(nb_tensor *const *params, int n, const char *fn) {
+    if (n < 0 || (n > 0 && !params)) { nbi_error("%s: params is NULL or n = %d < 0", fn, n); return false; }
+    for (int i = 0; i < n; i++) {
+        if (!params[i]) { nbi_error("%s: parameter %d is NULL", fn, i); return false; }
+        if (!nbi_ok(params[i], fn)) return false;
+        nb_tensor *g = params[i]->grad;
+        if (g && (!nbi_is_float(g->dtype) || !nb_is_contiguous(g))) {
+            nbi_error("%s: grad of parameter %d (shape %s) must be a contiguous float tensor", fn, i, nbi_shape(g));
+            return false;
+        }
+    }
+    return true;
+}
+
+/* p-norm of one grad (p = INFINITY: max |g|), accumulated in double */
+static double grad_norm(const nb_tensor *g, double p) {
+    double acc = 0;
+    for (int64_t j = 0; j < g->numel; j++) {
+        double a = fabs(g->dtype == NB_F32 ? (double)((const float *)nbi_ptr(g))[j] : ((const double *)nbi_ptr(g))[j]);
+        if (isinf(p)) acc = a > acc || isnan(a) ? a : acc;
+        else acc += p == 2 ? a * a : p == 1 ? a : pow(a, p);
+    }
+    return isinf(p) ? acc : p == 2 ? sqrt(acc) : p == 1 ? acc : pow(acc, 1 / p);
+}
+
+double nb_clip_grad_norm_(nb_tensor *const *params, int n, double max_norm, double norm_type) {
+    const char *fn = "nb_clip_grad_norm_";
+    if (!grads_ok(params, n, fn)) return NAN;
+    if (!(norm_type > 0)) { nbi_error("%s: norm_type must be > 0 (or INFINITY), got %g", fn, norm_type); return NAN; }
+    double total = 0;
+    bool any = false, f32 = false;
+    for (int i = 0; i < n; i++) {
+        nb_tensor *g = params[i]->grad;
+        if (!g) continue;
+        any = true;
+        f32 |= g->dtype == NB_F32;
+        double gn = grad_norm(g, norm_type);
+        if (g->dtype == NB_F32) gn = (float)gn;
+        if (isinf(norm_type)) total = gn > total || isnan(gn) ? gn : total;
+        else total += norm_type == 2 ? gn * gn : norm_type == 1 ? gn : pow(gn, norm_type);
+    }
+    if (!any) return 0.0;
+    if (!isinf(norm_type)) total = norm_type == 2 ? sqrt(total) : norm_type == 1 ? total : pow(total, 1 / norm_type);
+    if (f32) total = (float)total;
+    double coef = max_norm / (total + 1e-6);
+    if (f32) coef = (float)((float)max_norm / ((float)total + (float)1e-6));
+    if (coef > 1) coef = 1;
+    for (int i = 0; i < n; i++) {
+        nb_tensor *g = params[i]->grad;
+        if (!g) continue;
+        if (g->dtype == NB_F32) { float *d = (float *)nbi_ptr(g); for (int64_t j = 0; j < g->numel; j++) d[j] = d[j] * (float)coef; }
+        else { double *d = (double *)nbi_ptr(g); for (int64_t j = 0; j < g->numel; j++) d[j] = d[j] * coef; }
+        nbi_bump(g);
+    }
+    return total;
+}
+
+nb_status nb_clip_grad_value_(nb_tensor *const *params, int n, double clip_value) {
+    const char *fn = "nb_clip_grad_value_";
+    if (!grads_ok(params, n, fn)) return NB_ERROR;
+    for (int i = 0; i < n; i++) {
+        nb_tensor *g = params[i]->grad;
+        if (!g) continue;
+        if (g->dtype == NB_F32) {
+            float *d = (float *)nbi_ptr(g), lo = (float)-clip_value, hi = (float)clip_value;
+            for (int64_t j = 0; j < g->numel; j++) d[j] = d[j] < lo ? lo : d[j] > hi ? hi : d[j];
+        } else {
+            double *d = (double *)nbi_ptr(g);
+            for (int64_t j = 0; j < g->numel; j++) d[j] = d[j] < -clip_value ? -clip_value : d[j] > clip_value ? clip_value : d[j];
+        }
+        nbi_bump(g);
+    }
+    return NB_OK;
+}

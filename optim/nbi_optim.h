@@ -1,0 +1,83 @@
+/* nbi_optim.h — internals shared by the optimizer files: the optimizer object (parameters,
+ * groups holding a copy of the method's options, per-parameter state tensors) and the method table.
+ * Invariant: every state tensor is persistent and owned by the optimizer; options start with lr. */
+#ifndef NBI_OPTIM_H
+#define NBI_OPTIM_H
+
+#include "nb_optim.h"
+#include "nb_internal.h"
+#include <math.h>
+
+#define NBI_OPT_MAXSTATE 4
+#define NBI_OPTS_MAX 128      /* bytes reserved for one options struct */
+
+typedef struct {
+    int first, n;                 /* parameters params[first .. first+n) */
+    double initial_lr;            /* set by the first scheduler (torch group['initial_lr']) */
+    bool has_initial_lr;
+    nb_tensor *lr_t;              /* 0-d f64 lr for state dicts, created on demand */
+    _Alignas(double) unsigned char opts[NBI_OPTS_MAX];  /* the method's resolved options */
+} nbi_group;
+
+typedef struct nbi_optim_vt nbi_optim_vt;
+typedef struct { nb_tensor *t[NBI_OPT_MAXSTATE]; } nbi_pstate;
+
+struct nb_optimizer {
+    const nbi_optim_vt *vt;
+    nb_tensor **params;           /* borrowed, stb_ds array */
+    int *group_of;                /* group index of each param, stb_ds array */
+    nbi_pstate *state;            /* per param, stb_ds array; NULL entries = not created */
+    nbi_group *groups;            /* stb_ds array */
+    _Alignas(double) unsigned char defaults[NBI_OPTS_MAX];  /* constructor's resolved options */
+    void *extra;                  /* method-specific (L-BFGS history, Newton scratch) */
+};
+
+struct nbi_optim_vt {
+    const char *name;             /* "adam" */
+    const char *fn;               /* "nb_adam" for messages */
+    size_t opts_size;
+    const char *state_names[NBI_OPT_MAXSTATE];
+    /* dst = user's options with zero fields taken from base (NB_ZERO -> 0) */
+    void (*merge)(void *dst, const void *user, const void *base);
+    /* validate resolved options (error message names fn) */
+    nb_status (*check)(const void *opts, const char *fn);
+    /* update parameter i of group g from its grad (grad present, shapes checked) */
+    nb_status (*update)(nb_optimizer *o, nbi_group *g, int i);
+    /* whole step with a closure (L-BFGS, line search); NULL: closure once then update each param */
+    nb_status (*step_closure)(nb_optimizer *o, nb_closure c, void *ctx, double *loss);
+    /* whole step from a loss graph (second-order methods); NULL: generic backward + step */
+    nb_status (*step_loss)(nb_optimizer *o, nb_loss_fn fn, void *ctx, double *loss);
+    /* called once per step before the per-parameter updates (may be NULL) */
+    void (*begin_step)(nb_optimizer *o);
+    void (*free_extra)(nb_optimizer *o);
+    bool single_group;            /* L-BFGS: no add_param_group */
+};
+
+/* zero -> base, NB_ZERO (-0.0) -> 0, anything else kept */
+static inline double nbi_pick_d(double u, double b) { return u == 0 ? (signbit(u) ? 0.0 : b) : u; }
+static inline int nbi_pick_i(int u, int b) { return u ? u : b; }
+static inline bool nbi_pick_b(bool u, bool b) { return u || b; }
+#define NBI_PICK(f) dst->f = _Generic((u->f), double: nbi_pick_d, int: nbi_pick_i, bool: nbi_pick_b, \
+                                      nb_line_search: nbi_pick_i)(u->f, b->f)
+
+/* Create an optimizer over params with the user's options merged over torch's defaults tdefault. */
+nb_optimizer *nbi_optim_new(const nbi_optim_vt *vt, nb_tensor *const *params, int n, const void *user,
+                            const void *tdefault);
+/* State tensor k of param i, created persistent (zeros like the param, or 0-d f64 for "step"). */
+nb_tensor *nbi_state(nb_optimizer *o, int i, int k);
+/* Same, created as a 0-d tensor of dtype dt holding v (NAdam's f32 mu_product). */
+nb_tensor *nbi_state_scalar(nb_optimizer *o, int i, int k, nb_dtype dt, double v);
+/* A new persistent tensor filled with v, shaped like t. */
+nb_tensor *nbi_persistent_full_like(const nb_tensor *t, double v);
+/* Bump a parameter's version counter (it was written in place). */
+static inline void nbi_bump(nb_tensor *p) { p->storage->version++; }
+/* Total elements of all params; all params must share one dtype (else -1 + error naming fn). */
+int64_t nbi_flat_numel(nb_optimizer *o, const char *fn);
+/* Copy all params (or their grads; missing grad = zeros) into a flat double vector. */
+void nbi_flat_get(nb_optimizer *o, double *out, bool grads);
+/* params = v (flat), or params += t v when add is true. Bumps versions. */
+void nbi_flat_set(nb_optimizer *o, const double *v, double t, bool add);
+/* Run a loss function in its own scope: grads cleared, loss, backward; returns the loss value. */
+double nbi_eval_closure_loss(nb_optimizer *o, nb_loss_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,352 @@
+/* optim.c — the common optimizer object: construction over borrowed parameters, parameter groups
+ * with their own options, lazily created persistent state, zero_grad, step dispatch and state
+ * save/load. The methods themselves live in one file each and only fill an nbi_optim_vt. */
+#include "nbi_optim.h"
+#include <stb_ds.h>
+#include <stdlib.h>
+
+/* check a parameter list; fn names the caller in messages */
+static bool params_ok(nb_tensor *const *params, int n, const char *fn) {
+    if (n < 0 || (n > 0 && !params)) { nbi_error("%s: params is NULL or n = %d < 0", fn, n); return false; }
+    for (int i = 0; i < n; i++) {
+        nb_tensor *p = params[i];
+        if (!p) { nbi_error("%s: parameter %d is NULL", fn, i); return false; }
+        if (!nbi_ok(p, fn)) return false;
+        if (!nbi_is_float(p->dtype)) {
+            nbi_error("%s: parameter %d has dtype %s; optimizers need float32 or float64 parameters", fn, i,
+                      nb_dtype_name(p->dtype));
+            return false;
+        }
+        if (!nb_is_contiguous(p)) {
+            nbi_error("%s: parameter %d, shape %s, is not contiguous; pass a contiguous leaf", fn, i, nbi_shape(p));
+            return false;
+        }
+        if (p->node) {
+            nbi_error("%s: parameter %d, shape %s, is not a leaf (it has a grad_fn); optimize leaves", fn, i,
+                      nbi_shape(p));
+            return false;
+        }
+    }
+    return true;
+}
+
+static int add_group(nb_optimizer *o, nb_tensor *const *params, int n, const void *resolved) {
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < (int)arrlen(o->params); j++)
+            if (o->params[j] == params[i]) {
+                nbi_error("%s: parameter %d (shape %s) appears in more than one parameter group", o->vt->fn, i,
+                          nbi_shape(params[i]));
+                return -1;
+            }
+    nbi_group g;
+    memset(&g, 0, sizeof g);
+    g.first = (int)arrlen(o->params);
+    g.n = n;
+    memcpy(g.opts, resolved, o->vt->opts_size);
+    int gi = (int)arrlen(o->groups);
+    arrput(o->groups, g);
+    for (int i = 0; i < n; i++) {
+        arrput(o->params, params[i]);
+        arrput(o->group_of, gi);
+        nbi_pstate none = { { 0 } };
+        arrput(o->state, none);
+    }
+    return gi;
+}
+
+nb_optimizer *nbi_optim_new(const nbi_optim_vt *vt, nb_tensor *const *params, int n, const void *user,
+                            const void *tdefault) {
+    if (!params_ok(params, n, vt->fn)) return NULL;
+    nb_optimizer *o = calloc(1, sizeof *o);
+    if (!o) return nbi_error("%s: out of memory", vt->fn);
+    o->vt = vt;
+    vt->merge(o->defaults, user, tdefault);
+    if (vt->check && vt->check(o->defaults, vt->fn) != NB_OK) { nb_optim_free(o); return NULL; }
+    if (add_group(o, params, n, o->defaults) < 0) { nb_optim_free(o); return NULL; }
+    return o;
+}
+
+int nb_optim_add_param_group(nb_optimizer *o, nb_tensor *const *params, int n, const void *opts) {
+    if (!o) { nbi_error("nb_optim_add_param_group: optimizer is NULL"); return -1; }
+    if (o->vt->single_group) {
+        nbi_error("nb_optim_add_param_group: %s doesn't support per-parameter options (parameter groups)", o->vt->name);
+        return -1;
+    }
+    if (!params_ok(params, n, "nb_optim_add_param_group")) return -1;
+    _Alignas(double) unsigned char resolved[NBI_OPTS_MAX];
+    o->vt->merge(resolved, opts ? opts : (const void *)o->defaults, o->defaults);
+    if (o->vt->check && o->vt->check(resolved, "nb_optim_add_param_group") != NB_OK) return -1;
+    return add_group(o, params, n, resolved);
+}
+
+void nb_optim_free(nb_optimizer *o) {
+    if (!o) return;
+    if (o->vt->free_extra) o->vt->free_extra(o);
+    for (int i = 0; i < (int)arrlen(o->state); i++)
+        for (int k = 0; k < NBI_OPT_MAXSTATE; k++) nb_free(o->state[i].t[k]);
+    for (int g = 0; g < (int)arrlen(o->groups); g++) nb_free(o->groups[g].lr_t);
+    arrfree(o->state);
+    arrfree(o->params);
+    arrfree(o->group_of);
+    arrfree(o->groups);
+    free(o);
+}
+
+void nb_optim_zero_grad(nb_optimizer *o) {
+    if (!o) return;
+    for (int i = 0; i < (int)arrlen(o->params); i++) nb_zero_grad(o->params[i]);
+}
+
+int nb_optim_num_groups(const nb_optimizer *o) { return o ? (int)arrlen(o->groups) : 0; }
+const char *nb_optim_name(const nb_optimizer *o) { return o ? o->vt->name : NULL; }
+
+double nb_optim_get_lr(const nb_optimizer *o, int g) {
+    if (!o || g < 0 || g >= (int)arrlen(o->groups)) {
+        nbi_error("nb_optim_get_lr: group %d out of range [0, %d)", g, nb_optim_num_groups(o));
+        return NAN;
+    }
+    double lr;
+    memcpy(&lr, o->groups[g].opts, sizeof lr);
+    return lr;
+}
+
+nb_status nb_optim_set_lr(nb_optimizer *o, int g, double lr) {
+    if (!o || g < 0 || g >= (int)arrlen(o->groups)) {
+        nbi_error("nb_optim_set_lr: group %d out of range [0, %d)", g, nb_optim_num_groups(o));
+        return NB_ERROR;
+    }
+    memcpy(o->groups[g].opts, &lr, sizeof lr);
+    return NB_OK;
+}
+
+nb_tensor *nbi_persistent_full_like(const nb_tensor *t, double v) {
+    nb_tensor *s = nbi_new_persistent(t->dtype, t->ndim, t->shape);
+    if (!s) return NULL;
+    if (t->dtype == NB_F32) {
+        float *d = (float *)nbi_ptr(s);
+        for (int64_t j = 0; j < s->numel; j++) d[j] = (float)v;
+    } else {
+        double *d = (double *)nbi_ptr(s);
+        for (int64_t j = 0; j < s->numel; j++) d[j] = v;
+    }
+    return s;
+}
+
+nb_tensor *nbi_state(nb_optimizer *o, int i, int k) {
+    if (o->state[i].t[k]) return o->state[i].t[k];
+    const char *name = o->vt->state_names[k];
+    nb_tensor *s;
+    if (name && !strcmp(name, "step")) {
+        s = nbi_new_persistent(NB_F64, 0, NULL);
+        if (s) *(double *)nbi_ptr(s) = 0.0;
+    } else {
+        s = nbi_persistent_full_like(o->params[i], 0.0);
+    }
+    o->state[i].t[k] = s;
+    return s;
+}
+
+nb_tensor *nbi_state_scalar(nb_optimizer *o, int i, int k, nb_dtype dt, double v) {
+    if (o->state[i].t[k]) return o->state[i].t[k];
+    nb_tensor *s = nbi_new_persistent(dt, 0, NULL);
+    if (!s) return NULL;
+    if (dt == NB_F32) *(float *)nbi_ptr(s) = (float)v;
+    else *(double *)nbi_ptr(s) = v;
+    o->state[i].t[k] = s;
+    return s;
+}
+
+/* the grad of param i if usable; NULL when absent (skip) or bad (error set, *bad = true) */
+static nb_tensor *usable_grad(nb_optimizer *o, int i, bool *bad) {
+    nb_tensor *p = o->params[i], *g = p->grad;
+    if (!nb_is_valid(p)) {
+        nbi_error("%s: parameter %d was released while the optimizer still uses it", o->vt->fn, i);
+        *bad = true;
+        return NULL;
+    }
+    if (!g) return NULL;
+    if (g->dtype != p->dtype || g->numel != p->numel || !nb_is_contiguous(g)) {
+        nbi_error("%s: grad of parameter %d has dtype %s shape %s, parameter has dtype %s shape %s; "
+                  "grads must be contiguous and match their parameter", o->vt->fn, i, nb_dtype_name(g->dtype),
+                  nbi_shape(g), nb_dtype_name(p->dtype), nbi_shape(p));
+        *bad = true;
+        return NULL;
+    }
+    return g;
+}
+
+/* one update of every parameter that has a grad */
+static nb_status update_all(nb_optimizer *o) {
+    if (o->vt->begin_step) o->vt->begin_step(o);
+    for (int g = 0; g < (int)arrlen(o->groups); g++) {
+        nbi_group *gr = &o->groups[g];
+        for (int i = gr->first; i < gr->first + gr->n; i++) {
+            bool bad = false;
+            if (!usable_grad(o, i, &bad)) {
+                if (bad) return NB_ERROR;
+                continue;
+            }
+            if (o->vt->update(o, gr, i) != NB_OK) return NB_ERROR;
+            nbi_bump(o->params[i]);
+        }
+    }
+    return NB_OK;
+}
+
+nb_status nb_optim_step(nb_optimizer *o) {
+    if (!o) { nbi_error("nb_optim_step: optimizer is NULL"); return NB_ERROR; }
+    if (!o->vt->update) {
+        nbi_error("nb_optim_step: %s re-evaluates the loss; call nb_optim_step_closure or nb_optim_step_loss",
+                  o->vt->name);
+        return NB_ERROR;
+    }
+    return update_all(o);
+}
+
+nb_status nb_optim_step_closure(nb_optimizer *o, nb_closure c, void *ctx, double *loss) {
+    if (!o || !c) { nbi_error("nb_optim_step_closure: optimizer or closure is NULL"); return NB_ERROR; }
+    if (o->vt->step_closure) return o->vt->step_closure(o, c, ctx, loss);
+    if (!o->vt->update) {
+        nbi_error("nb_optim_step_closure: %s needs the loss graph; call nb_optim_step_loss", o->vt->name);
+        return NB_ERROR;
+    }
+    bool prev = nb_set_grad_enabled(true);
+    double l = c(ctx);
+    nb_set_grad_enabled(prev);
+    if (loss) *loss = l;
+    if (isnan(l) && nb_error()) return NB_ERROR;
+    return update_all(o);
+}
+
+double nbi_eval_closure_loss(nb_optimizer *o, nb_loss_fn fn, void *ctx) {
+    nb_optim_zero_grad(o);
+    bool prev = nb_set_grad_enabled(true);
+    nb_scope s = nb_scope_begin();
+    nb_tensor *l = fn(ctx);
+    double v = NAN;
+    if (l && nb_backward(l) == NB_OK) v = nb_item(l);
+    else if (!nb_error()) nbi_error("%s: the loss function returned NULL", o->vt->fn);
+    nb_scope_end(s);
+    nb_set_grad_enabled(prev);
+    return v;
+}
+
+typedef struct { nb_optimizer *o; nb_loss_fn fn; void *ctx; } loss_closure;
+static double run_loss_closure(void *p) {
+    loss_closure *lc = p;
+    return nbi_eval_closure_loss(lc->o, lc->fn, lc->ctx);
+}
+
+nb_status nb_optim_step_loss(nb_optimizer *o, nb_loss_fn fn, void *ctx, double *loss) {
+    if (!o || !fn) { nbi_error("nb_optim_step_loss: optimizer or loss function is NULL"); return NB_ERROR; }
+    if (o->vt->step_loss) return o->vt->step_loss(o, fn, ctx, loss);
+    loss_closure lc = { o, fn, ctx };
+    if (o->vt->step_closure) return o->vt->step_closure(o, run_loss_closure, &lc, loss);
+    double l = run_loss_closure(&lc);
+    if (loss) *loss = l;
+    if (isnan(l) && nb_error()) return NB_ERROR;
+    return update_all(o);
+}
+
+/* ---- flat views (L-BFGS, Newton) ---- */
+int64_t nbi_flat_numel(nb_optimizer *o, const char *fn) {
+    int64_t n = 0;
+    for (int i = 0; i < (int)arrlen(o->params); i++) {
+        if (!nb_is_valid(o->params[i])) { nbi_error("%s: parameter %d was released", fn, i); return -1; }
+        if (o->params[i]->dtype != o->params[0]->dtype) {
+            nbi_error("%s: parameters mix float32 and float64 (parameter %d); use one dtype", fn, i);
+            return -1;
+        }
+        n += o->params[i]->numel;
+    }
+    return n;
+}
+
+void nbi_flat_get(nb_optimizer *o, double *out, bool grads) {
+    int64_t off = 0;
+    for (int i = 0; i < (int)arrlen(o->params); i++) {
+        nb_tensor *p = o->params[i], *t = grads ? p->grad : p;
+        int64_t n = p->numel;
+        if (!t || t->numel != n) memset(out + off, 0, sizeof(double) * (size_t)n);
+        else if (t->dtype == NB_F32) { const float *d = (const float *)nbi_ptr(t); for (int64_t j = 0; j < n; j++) out[off + j] = d[j]; }
+        else memcpy(out + off, nbi_ptr(t), sizeof(double) * (size_t)n);
+        off += n;
+    }
+}
+
+void nbi_flat_set(nb_optimizer *o, const double *v, double t, bool add) {
+    int64_t off = 0;
+    for (int i = 0; i < (int)arrlen(o->params); i++) {
+        nb_tensor *p = o->params[i];
+        int64_t n = p->numel;
+        if (p->dtype == NB_F32) {
+            float *d = (float *)nbi_ptr(p);
+            for (int64_t j = 0; j < n; j++) d[j] = add ? d[j] + (float)t * (float)v[off + j] : (float)v[off + j];
+        } else {
+            double *d = (double *)nbi_ptr(p);
+            for (int64_t j = 0; j < n; j++) d[j] = add ? d[j] + t * v[off + j] : v[off + j];
+        }
+        nbi_bump(p);
+        off += n;
+    }
+}
+
+/* ---- state save / load ---- */
+nb_status nb_optim_state_dict(nb_optimizer *o, nb_state_dict *sd) {
+    if (!o || !sd) { nbi_error("nb_optim_state_dict: optimizer or state dict is NULL"); return NB_ERROR; }
+    char name[96];
+    for (int i = 0; i < (int)arrlen(o->state); i++)
+        for (int k = 0; k < NBI_OPT_MAXSTATE; k++) {
+            if (!o->state[i].t[k] || !o->vt->state_names[k]) continue;
+            snprintf(name, sizeof name, "state.%d.%s", i, o->vt->state_names[k]);
+            if (nb_state_dict_add(sd, name, o->state[i].t[k]) != NB_OK) return NB_ERROR;
+        }
+    for (int g = 0; g < (int)arrlen(o->groups); g++) {
+        nbi_group *gr = &o->groups[g];
+        if (!gr->lr_t && !(gr->lr_t = nbi_new_persistent(NB_F64, 0, NULL))) return NB_ERROR;
+        *(double *)nbi_ptr(gr->lr_t) = nb_optim_get_lr(o, g);
+        snprintf(name, sizeof name, "param_groups.%d.lr", g);
+        if (nb_state_dict_add(sd, name, gr->lr_t) != NB_OK) return NB_ERROR;
+    }
+    return NB_OK;
+}
+
+nb_status nb_optim_load_state_dict(nb_optimizer *o, const nb_state_dict *sd) {
+    if (!o || !sd) { nbi_error("nb_optim_load_state_dict: optimizer or state dict is NULL"); return NB_ERROR; }
+    char name[96];
+    for (int i = 0; i < (int)arrlen(o->state); i++)
+        for (int k = 0; k < NBI_OPT_MAXSTATE; k++) {
+            const char *sn = o->vt->state_names[k];
+            if (!sn) continue;
+            snprintf(name, sizeof name, "state.%d.%s", i, sn);
+            nb_tensor *src = nb_state_dict_get(sd, name);
+            if (!src) continue;
+            nb_tensor *dst = o->state[i].t[k];
+            if (!dst) {
+                /* scalars keep the saved dtype (step f64, NAdam mu_product f32); buffers the param's */
+                dst = src->ndim == 0 && o->params[i]->ndim != 0 ? nbi_state_scalar(o, i, k, src->dtype, 0)
+                      : !strcmp(sn, "step") ? nbi_state(o, i, k)
+                      : (o->state[i].t[k] = nbi_persistent_full_like(o->params[i], 0.0));
+                if (!dst) return NB_ERROR;
+            }
+            if (src->numel != dst->numel) {
+                nbi_error("nb_optim_load_state_dict: '%s' has shape %s, the optimizer expects %s", name,
+                          nbi_shape(src), nbi_shape(dst));
+                return NB_ERROR;
+            }
+            double *buf = malloc(sizeof(double) * (size_t)(src->numel ? src->numel : 1));
+            if (!buf) { nbi_error("nb_optim_load_state_dict: out of memory"); return NB_ERROR; }
+            if (nb_to_doubles(src, buf) != NB_OK) { free(buf); return NB_ERROR; }
+            for (int64_t j = 0; j < dst->numel; j++) {
+                if (dst->dtype == NB_F32) ((float *)nbi_ptr(dst))[j] = (float)buf[j];
+                else ((double *)nbi_ptr(dst))[j] = buf[j];
+            }
+            free(buf);
+        }
+    for (int g = 0; g < (int)arrlen(o->groups); g++) {
+        snprintf(name, sizeof name, "param_groups.%d.lr", g);
+        nb_tensor *lr = nb_state_dict_get(sd, name);
+        if (lr) nb_optim_set_lr(o, g, nb_item(lr));
+    }
+    return NB_OK;
+}

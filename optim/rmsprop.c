@@ -1,0 +1,81 @@
+/* rmsprop.c — torch.optim.RMSprop (alpha, eps, weight_decay, momentum, centered, maximize):
+ * v = a v + (1-a) g^2; centered: ga = a ga + (1-a) g, avg = sqrt(v - ga^2) + eps, else sqrt(v) + eps;
+ * momentum: buf = m buf + g/avg, p -= lr buf; otherwise p -= lr g/avg. */
+#include "nbi_optim.h"
+
+static const nb_rmsprop_opts torch_default = { .lr = 1e-2, .alpha = 0.99, .eps = 1e-8 };
+
+static void merge(void *d, const void *uu, const void *bb) {
+    nb_rmsprop_opts *dst = d;
+    const nb_rmsprop_opts *u = uu, *b = bb;
+    *dst = *u;
+    NBI_PICK(lr); NBI_PICK(alpha); NBI_PICK(eps); NBI_PICK(weight_decay); NBI_PICK(momentum);
+    NBI_PICK(centered); NBI_PICK(maximize);
+}
+
+static nb_status check(const void *oo, const char *fn) {
+    const nb_rmsprop_opts *o = oo;
+    if (!(o->lr >= 0 && o->eps >= 0 && o->momentum >= 0 && o->weight_decay >= 0 && o->alpha >= 0)) {
+        nbi_error("%s: lr %g, alpha %g, eps %g, momentum %g and weight_decay %g must be >= 0", fn, o->lr, o->alpha,
+                  o->eps, o->momentum, o->weight_decay);
+        return NB_ERROR;
+    }
+    return NB_OK;
+}
+
+#define RMSPROP_KERNEL(T, SUF)                                                                         \
+    static void rmsprop_##SUF(T *p, const T *g, T *sq, T *ga, T *buf, int64_t n, const nb_rmsprop_opts *o) { \
+        const T wd = (T)o->weight_decay, a = (T)o->alpha, oma = (T)(1 - o->alpha), eps = (T)o->eps;   \
+        const T mom = (T)o->momentum, neglr = (T)(-o->lr), one = 1, minus1 = -1;                      \
+        for (int64_t j = 0; j < n; j++) {                                                              \
+            T gj = o->maximize ? -g[j] : g[j];                                                         \
+            if (o->weight_decay != 0) gj = gj + wd * p[j];                                             \
+            sq[j] = sq[j] * a;                                                                         \
+            sq[j] = sq[j] + oma * gj * gj;                                                             \
+            T avg;                                                                                     \
+            if (ga) {                                                                                  \
+                ga[j] = ga[j] * a;                                                                     \
+                ga[j] = ga[j] + oma * gj;                                                              \
+                avg = (T)sqrt(sq[j] + minus1 * ga[j] * ga[j]);                                         \
+            } else {                                                                                   \
+                avg = (T)sqrt(sq[j]);                                                                  \
+            }                                                                                          \
+            avg = avg + eps;                                                                           \
+            if (buf) {                                                                                 \
+                buf[j] = buf[j] * mom;                                                                 \
+                buf[j] = buf[j] + one * gj / avg;                                                      \
+                p[j] = p[j] + neglr * buf[j];                                                          \
+            } else {                                                                                   \
+                p[j] = p[j] + neglr * gj / avg;                                                        \
+            }                                                                                          \
+        }                                                                                              \
+    }
+RMSPROP_KERNEL(float, f32)
+RMSPROP_KERNEL(double, f64)
+
+static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
+    const nb_rmsprop_opts *op = (const nb_rmsprop_opts *)gr->opts;
+    nb_tensor *p = o->params[i];
+    nb_tensor *st = nbi_state(o, i, 0), *sq = nbi_state(o, i, 1);
+    nb_tensor *buf = op->momentum > 0 ? nbi_state(o, i, 2) : NULL;
+    nb_tensor *ga = op->centered ? nbi_state(o, i, 3) : NULL;
+    if (!st || !sq || (op->momentum > 0 && !buf) || (op->centered && !ga)) return NB_ERROR;
+    *(double *)nbi_ptr(st) += 1;
+    if (p->dtype == NB_F32)
+        rmsprop_f32((float *)nbi_ptr(p), (const float *)nbi_ptr(p->grad), (float *)nbi_ptr(sq),
+                    ga ? (float *)nbi_ptr(ga) : NULL, buf ? (float *)nbi_ptr(buf) : NULL, p->numel, op);
+    else
+        rmsprop_f64((double *)nbi_ptr(p), (const double *)nbi_ptr(p->grad), (double *)nbi_ptr(sq),
+                    ga ? (double *)nbi_ptr(ga) : NULL, buf ? (double *)nbi_ptr(buf) : NULL, p->numel, op);
+    return NB_OK;
+}
+
+static const nbi_optim_vt vt = {
+    .name = "rmsprop", .fn = "nb_rmsprop", .opts_size = sizeof(nb_rmsprop_opts),
+    .state_names = { "step", "square_avg", "momentum_buffer", "grad_avg" },
+    .merge = merge, .check = check, .update = update,
+};
+
+nb_optimizer *nb_rmsprop(nb_tensor *const *params, int n, nb_rmsprop_opts o) {
+    return nbi_optim_new(&vt, params, n, &o, &torch_default);
+}

@@ -1,0 +1,72 @@
+/* sgd.c — torch.optim.SGD (momentum, dampening, nesterov, weight_decay, maximize), foreach=False
+ * path: the momentum buffer is the first step's d_p itself, later buf = m buf + (1 - dampening) d_p. */
+#include "nbi_optim.h"
+
+static const nb_sgd_opts torch_default = { .lr = 0 };
+
+static void merge(void *d, const void *uu, const void *bb) {
+    nb_sgd_opts *dst = d;
+    const nb_sgd_opts *u = uu, *b = bb;
+    *dst = *u;
+    NBI_PICK(lr); NBI_PICK(momentum); NBI_PICK(dampening); NBI_PICK(weight_decay);
+    NBI_PICK(nesterov); NBI_PICK(maximize);
+}
+
+static nb_status check(const void *oo, const char *fn) {
+    const nb_sgd_opts *o = oo;
+    if (o->lr == 0 && !signbit(o->lr)) { nbi_error("%s: lr is required (torch has no default); pass .lr (NB_ZERO for 0)", fn); return NB_ERROR; }
+    if (o->lr < 0 || o->momentum < 0 || o->weight_decay < 0) {
+        nbi_error("%s: invalid lr %g, momentum %g or weight_decay %g (must be >= 0)", fn, o->lr, o->momentum, o->weight_decay);
+        return NB_ERROR;
+    }
+    if (o->nesterov && (o->momentum <= 0 || o->dampening != 0)) {
+        nbi_error("%s: nesterov momentum requires a momentum and zero dampening (momentum %g, dampening %g)", fn,
+                  o->momentum, o->dampening);
+        return NB_ERROR;
+    }
+    return NB_OK;
+}
+
+/* p: param, g: grad, buf: momentum buffer (NULL without momentum), first: buf is new */
+#define SGD_KERNEL(T, SUF)                                                                              \
+    static void sgd_##SUF(T *p, const T *g, T *buf, bool first, int64_t n, const nb_sgd_opts *o) {      \
+        const T wd = (T)o->weight_decay, mom = (T)o->momentum, damp1 = (T)(1 - o->dampening);           \
+        const T neglr = (T)(-o->lr);                                                                    \
+        for (int64_t j = 0; j < n; j++) {                                                               \
+            T d = o->maximize ? -g[j] : g[j];                                                           \
+            if (o->weight_decay != 0) d = d + wd * p[j];                                                \
+            if (buf) {                                                                                  \
+                if (first) buf[j] = d;                                                                  \
+                else { buf[j] = buf[j] * mom; buf[j] = buf[j] + damp1 * d; }                            \
+                d = o->nesterov ? d + mom * buf[j] : buf[j];                                            \
+            }                                                                                           \
+            p[j] = p[j] + neglr * d;                                                                    \
+        }                                                                                               \
+    }
+SGD_KERNEL(float, f32)
+SGD_KERNEL(double, f64)
+
+static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
+    const nb_sgd_opts *op = (const nb_sgd_opts *)gr->opts;
+    nb_tensor *p = o->params[i];
+    bool first = false;
+    void *buf = NULL;
+    if (op->momentum != 0) {
+        first = o->state[i].t[0] == NULL;
+        nb_tensor *b = nbi_state(o, i, 0);
+        if (!b) return NB_ERROR;
+        buf = nbi_ptr(b);
+    }
+    if (p->dtype == NB_F32) sgd_f32((float *)nbi_ptr(p), (const float *)nbi_ptr(p->grad), buf, first, p->numel, op);
+    else sgd_f64((double *)nbi_ptr(p), (const double *)nbi_ptr(p->grad), buf, first, p->numel, op);
+    return NB_OK;
+}
+
+static const nbi_optim_vt vt = {
+    .name = "sgd", .fn = "nb_sgd", .opts_size = sizeof(nb_sgd_opts),
+    .state_names = { "momentum_buffer" }, .merge = merge, .check = check, .update = update,
+};
+
+nb_optimizer *nb_sgd(nb_tensor *const *params, int n, nb_sgd_opts o) {
+    return nbi_optim_new(&vt, params, n, &o, &torch_default);
+}
