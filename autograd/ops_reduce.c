@@ -246,7 +246,8 @@ nb_tensor *nb_logsumexp(nb_tensor *x, int ndims, const int *dims, bool keepdim) 
     NBI_CHECK("nb_logsumexp", x);
     COMPOSITE_BEGIN(x);
     nb_tensor *m = NULL, *y = NULL;
-    NB_NO_GRAD { m = nb_amax(x, ndims, dims, true); }
+    /* empty input: no max to subtract, m = 0 (an empty sum gives log 0 = -inf, as in torch) */
+    NB_NO_GRAD { m = x->numel ? nb_amax(x, ndims, dims, true) : nb_sum_dim(x, ndims, dims, true); }
     NB_NO_GRAD { m = nb_masked_fill(m, nb_eq_scalar(nb_abs(m), INFINITY), 0); }
     nb_tensor *s = nb_sum_dim(nb_exp(nb_sub(x, m)), ndims, dims, keepdim);
     nb_tensor *mr = keepdim || !s ? m : nb_reshape(m, s->ndim, s->shape);
