@@ -48,20 +48,21 @@ nb_tensor *nb_add_scaled_(nb_tensor *x, nb_tensor *o, double alpha) {
     return r;
 }
 
-nb_tensor *nb_fill_(nb_tensor *x, double v) {
-    if (!inplace_ok(x, NULL, "nb_fill_")) return NULL;
+static nb_tensor *fill_(nb_tensor *x, double v, const char *op) {
+    if (!inplace_ok(x, NULL, op)) return NULL;
     nb_tensor *s = nbi_new(x->dtype, 0, NULL);
     if (!s) return NULL;
     if (x->dtype == NB_F32) *(float *)nbi_ptr(s) = (float)v;
     else if (x->dtype == NB_F64) *(double *)nbi_ptr(s) = v;
     else *(int64_t *)nbi_ptr(s) = (int64_t)v;
-    nb_status st = nbk_copy_into(x, s, "nb_fill_");
+    nb_status st = nbk_copy_into(x, s, op);
     nb_free(s);
     if (st != NB_OK) return NULL;
     x->storage->version++;
     return x;
 }
-nb_tensor *nb_zero_(nb_tensor *x) { return nb_fill_(x, 0.0); }
+nb_tensor *nb_fill_(nb_tensor *x, double v) { return fill_(x, v, "nb_fill_"); }
+nb_tensor *nb_zero_(nb_tensor *x) { return fill_(x, 0.0, "nb_zero_"); }
 
 nb_tensor *nb_copy_(nb_tensor *x, nb_tensor *src) {
     if (!src) return NULL;

@@ -45,6 +45,8 @@ nb_tensor *nb_bmm(nb_tensor *a, nb_tensor *b) {
 nb_tensor *nb_dot(nb_tensor *a, nb_tensor *b) {
     NBI_CHECK("nb_dot", a, b);
     if (a->ndim != 1 || b->ndim != 1) return nbi_error("nb_dot: 1D tensors expected, but got %s and %s", nbi_shape(a), nbi_shape(b));
+    if (a->shape[0] != b->shape[0])
+        return nbi_error("nb_dot: inconsistent tensor size, expected tensors %s and %s to have the same number of elements", nbi_shape(a), nbi_shape(b));
     return nb_matmul(a, b);
 }
 

@@ -194,10 +194,12 @@ nb_tensor *nb_argmax_all(nb_tensor *x) {
  * is kept, so composites never leave garbage behind (even outside any scope). */
 #define COMPOSITE_BEGIN(x) nb_scope cs_ = nbi_will_record(1, (nb_tensor *[]){x}) ? 0 : nb_scope_begin()
 #define COMPOSITE_END(y) do { if (cs_) { nb_keep(y); nb_scope_end(cs_); } } while (0)
-static int64_t reduced_count(const nb_tensor *x, int ndims, const int *dims) {
+/* elements reduced into each output; -1 (error recorded under op's name) on a bad dims list */
+static int64_t reduced_count(const nb_tensor *x, int ndims, const int *dims, const char *op) {
     if (ndims == 0) return x->numel;
     int d[NB_MAX_DIMS];
-    int nd = nbi_parse_dims(ndims, dims, x->ndim, d, "reduce");
+    int nd = nbi_parse_dims(ndims, dims, x->ndim, d, op);
+    if (nd < 0) return -1;
     int64_t c = 1;
     for (int i = 0; i < nd; i++) c *= x->shape[d[i]];
     return c;
@@ -207,8 +209,10 @@ static int64_t reduced_count(const nb_tensor *x, int ndims, const int *dims) {
 nb_tensor *nb_mean_dim(nb_tensor *x, int ndims, const int *dims, bool keepdim) {
     NBI_CHECK("nb_mean", x);
     if (!nbi_is_float(x->dtype)) return nbi_error("nb_mean: could not infer output dtype; input dtype must be floating point (got %s)", nb_dtype_name(x->dtype));
+    int64_t cnt = reduced_count(x, ndims, dims, "nb_mean");
+    if (cnt < 0) return NULL;
     COMPOSITE_BEGIN(x);
-    nb_tensor *y = nb_div_scalar(nb_sum_dim(x, ndims, dims, keepdim), (double)reduced_count(x, ndims, dims));
+    nb_tensor *y = nb_div_scalar(nb_sum_dim(x, ndims, dims, keepdim), (double)cnt);
     COMPOSITE_END(y);
     return y;
 }
@@ -218,11 +222,13 @@ nb_tensor *nb_mean(nb_tensor *x) { return nb_mean_dim(x, 0, NULL, false); }
 nb_tensor *nb_var_dim(nb_tensor *x, int ndims, const int *dims, int correction, bool keepdim) {
     NBI_CHECK("nb_var", x);
     if (!nbi_is_float(x->dtype)) return nbi_error("nb_var: input dtype must be floating point (got %s)", nb_dtype_name(x->dtype));
+    int64_t cnt = reduced_count(x, ndims, dims, "nb_var");
+    if (cnt < 0) return NULL;
     COMPOSITE_BEGIN(x);
     nb_tensor *m = nb_mean_dim(x, ndims, dims, true);
     nb_tensor *dev = nb_sub(x, m);
     nb_tensor *ss = nb_sum_dim(nb_square(dev), ndims, dims, keepdim);
-    double dof = (double)reduced_count(x, ndims, dims) - correction;
+    double dof = (double)cnt - correction;
     nb_tensor *y = nb_div_scalar(ss, dof > 0 ? dof : 0.0);
     COMPOSITE_END(y);
     return y;
@@ -244,6 +250,7 @@ nb_tensor *nb_std(nb_tensor *x) { return nb_std_dim(x, 0, NULL, 1, false); }
 /* y = m + log sum e^(x - m), m = amax (detached, inf-safe) */
 nb_tensor *nb_logsumexp(nb_tensor *x, int ndims, const int *dims, bool keepdim) {
     NBI_CHECK("nb_logsumexp", x);
+    if (reduced_count(x, ndims, dims, "nb_logsumexp") < 0) return NULL;
     COMPOSITE_BEGIN(x);
     nb_tensor *m = NULL, *y = NULL;
     /* empty input: no max to subtract, m = 0 (an empty sum gives log 0 = -inf, as in torch) */

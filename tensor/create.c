@@ -28,20 +28,37 @@ static void fill(nb_tensor *t, double v) {
     else { int64_t *p = (int64_t *)nbi_ptr(t); for (int64_t i = 0; i < n; i++) p[i] = (int64_t)v; }
 }
 
-nb_tensor *nb_empty(nb_dtype dt, int ndim, const int64_t *shape) { return nbi_new(dt, ndim, shape); }
+/* validate a creation request so the error names the public function (nbi_new's message is generic) */
+static bool shape_ok(const char *op, nb_dtype dt, int ndim, const int64_t *shape) {
+    if (dt != NB_F32 && dt != NB_F64 && dt != NB_I64) { nbi_error("%s: unknown dtype %d", op, (int)dt); return false; }
+    if (ndim < 0 || ndim > NB_MAX_DIMS) { nbi_error("%s: %d dims requested; nabla supports 0..%d", op, ndim, NB_MAX_DIMS); return false; }
+    if (ndim > 0 && !shape) { nbi_error("%s: shape is NULL for a %d-d tensor", op, ndim); return false; }
+    for (int i = 0; i < ndim; i++)
+        if (shape[i] < 0) {
+            nbi_error("%s: negative size %lld in shape %s; sizes must be >= 0", op, (long long)shape[i], nbi_shape_of(ndim, shape));
+            return false;
+        }
+    return true;
+}
 
-nb_tensor *nb_full(nb_dtype dt, int ndim, const int64_t *shape, double value) {
-    nb_tensor *t = nbi_new(dt, ndim, shape);
+nb_tensor *nb_empty(nb_dtype dt, int ndim, const int64_t *shape) {
+    return shape_ok("nb_empty", dt, ndim, shape) ? nbi_new(dt, ndim, shape) : NULL;
+}
+
+static nb_tensor *full(const char *op, nb_dtype dt, int ndim, const int64_t *shape, double value) {
+    nb_tensor *t = shape_ok(op, dt, ndim, shape) ? nbi_new(dt, ndim, shape) : NULL;
     if (t) fill(t, value);
     return t;
 }
-nb_tensor *nb_zeros(nb_dtype dt, int ndim, const int64_t *shape) { return nb_full(dt, ndim, shape, 0.0); }
-nb_tensor *nb_ones(nb_dtype dt, int ndim, const int64_t *shape) { return nb_full(dt, ndim, shape, 1.0); }
-nb_tensor *nb_scalar(nb_dtype dt, double value) { return nb_full(dt, 0, NULL, value); }
+nb_tensor *nb_full(nb_dtype dt, int ndim, const int64_t *shape, double value) { return full("nb_full", dt, ndim, shape, value); }
+nb_tensor *nb_zeros(nb_dtype dt, int ndim, const int64_t *shape) { return full("nb_zeros", dt, ndim, shape, 0.0); }
+nb_tensor *nb_ones(nb_dtype dt, int ndim, const int64_t *shape) { return full("nb_ones", dt, ndim, shape, 1.0); }
+nb_tensor *nb_scalar(nb_dtype dt, double value) { return full("nb_scalar", dt, 0, NULL, value); }
 
 nb_tensor *nb_tensor_from(nb_dtype dt, const void *data, int ndim, const int64_t *shape, bool requires_grad) {
     if (!data) return nbi_error("nb_tensor_from: data is NULL");
     if (requires_grad && dt == NB_I64) return nbi_error("nb_tensor_from: only floating point tensors can require gradients (got int64)");
+    if (!shape_ok("nb_tensor_from", dt, ndim, shape)) return NULL;
     nb_tensor *t = nbi_new(dt, ndim, shape);
     if (!t) return NULL;
     memcpy(nbi_ptr(t), data, (size_t)t->numel * nb_dtype_size(dt));
@@ -73,8 +90,9 @@ nb_tensor *nb_linspace(nb_dtype dt, double start, double end, int64_t steps) {
 }
 
 nb_tensor *nb_eye(nb_dtype dt, int64_t n, int64_t m) {
+    if (n < 0) return nbi_error("nb_eye: n must be non-negative (got %lld)", (long long)n);
     if (m <= 0) m = n;
-    nb_tensor *t = nb_zeros(dt, 2, (int64_t[]){n, m});
+    nb_tensor *t = full("nb_eye", dt, 2, (int64_t[]){n, m}, 0.0);
     if (!t) return NULL;
     for (int64_t i = 0; i < n && i < m; i++) store(t, i * m + i, 1.0);
     return t;
@@ -111,7 +129,7 @@ void nb_manual_seed(uint64_t seed) {
 
 nb_tensor *nb_rand(nb_dtype dt, int ndim, const int64_t *shape) {
     if (dt == NB_I64) return nbi_error("nb_rand: dtype must be float32 or float64 (use nb_randint for integers)");
-    nb_tensor *t = nbi_new(dt, ndim, shape);
+    nb_tensor *t = shape_ok("nb_rand", dt, ndim, shape) ? nbi_new(dt, ndim, shape) : NULL;
     if (!t) return NULL;
     for (int64_t i = 0; i < t->numel; i++) store(t, i, nb_rand_double());
     return t;
@@ -119,7 +137,7 @@ nb_tensor *nb_rand(nb_dtype dt, int ndim, const int64_t *shape) {
 
 nb_tensor *nb_randn(nb_dtype dt, int ndim, const int64_t *shape) {
     if (dt == NB_I64) return nbi_error("nb_randn: dtype must be float32 or float64");
-    nb_tensor *t = nbi_new(dt, ndim, shape);
+    nb_tensor *t = shape_ok("nb_randn", dt, ndim, shape) ? nbi_new(dt, ndim, shape) : NULL;
     if (!t) return NULL;
     for (int64_t i = 0; i < t->numel; i += 2) {
         double u1 = 1.0 - nb_rand_double(), u2 = nb_rand_double();
@@ -138,7 +156,7 @@ static uint64_t below(uint64_t n) { /* unbiased integer in [0, n) */
 
 nb_tensor *nb_randint(int64_t low, int64_t high, int ndim, const int64_t *shape) {
     if (high <= low) return nbi_error("nb_randint: empty range [%lld, %lld)", (long long)low, (long long)high);
-    nb_tensor *t = nbi_new(NB_I64, ndim, shape);
+    nb_tensor *t = shape_ok("nb_randint", NB_I64, ndim, shape) ? nbi_new(NB_I64, ndim, shape) : NULL;
     if (!t) return NULL;
     int64_t *p = (int64_t *)nbi_ptr(t);
     for (int64_t i = 0; i < t->numel; i++) p[i] = low + (int64_t)below((uint64_t)(high - low));

@@ -17,7 +17,7 @@ typedef struct {
 } scope_rec;
 
 static _Thread_local nbi_storage *free_storage[NCLASS];
-static _Thread_local nb_tensor *free_tensors;
+static _Thread_local nb_tensor *free_tensors, *free_tail; /* FIFO: a released struct is reused last */
 static _Thread_local scope_rec *scopes;  /* stb_ds array; depth d is scopes[d-1] */
 static _Thread_local int depth;
 static _Thread_local nb_memory_stats stats;
@@ -117,6 +117,7 @@ static nb_tensor *tensor_struct(void) {
     nb_tensor *t = free_tensors;
     if (t) {
         free_tensors = (nb_tensor *)t->grad;
+        if (!free_tensors) free_tail = NULL;
     } else {
         t = malloc(sizeof *t);
         if (!t) return nbi_error("out of memory allocating a tensor");
@@ -195,8 +196,10 @@ static void release(nb_tensor *t) {
     t->gen++;
     t->storage = NULL;
     t->node = NULL;
-    t->grad = (nb_tensor *)free_tensors;  /* free-list link */
-    free_tensors = t;
+    t->grad = NULL;                        /* free-list link, appended at the tail so stale pointers stay */
+    if (free_tail) free_tail->grad = t;    /* detectable (magic == NBI_DEAD) as long as possible */
+    else free_tensors = t;
+    free_tail = t;
     stats.tensors_live--;
 }
 
