@@ -1,0 +1,97 @@
+/* data_loader.c — nb_tensor_dataset and nb_dataloader (torch.utils.data.TensorDataset/DataLoader).
+ * The loader owns an index permutation and its own generator: epoch k's order depends only on the
+ * seed and k. A batch is gathered with one memcpy per sample into a fresh tensor of the current
+ * scope, so a training loop's scope end releases it back to the pool. */
+#include "data_internal.h"
+#include <stdlib.h>
+
+struct nb_tensor_dataset {
+    nb_tensor *x, *y;   /* borrowed */
+    int64_t n;
+};
+
+struct nb_dataloader {
+    const nb_tensor_dataset *ds;
+    nb_dataloader_opts o;
+    nbi_rng rng;
+    int64_t *order;     /* this epoch's sample order */
+    int64_t pos;        /* next position in order */
+    bool in_epoch;      /* false: the next call to next() starts an epoch */
+};
+
+nb_tensor_dataset *nb_tensor_dataset_new(nb_tensor *x, nb_tensor *y) {
+    if (!x) return nbi_error("nb_tensor_dataset_new: x is NULL");
+    if (!nbi_ok(x, "nb_tensor_dataset_new") || (y && !nbi_ok(y, "nb_tensor_dataset_new"))) return NULL;
+    if (x->ndim < 1 || (y && y->ndim < 1))
+        return nbi_error("nb_tensor_dataset_new: x %s and y %s must have a sample dim 0 (0-d tensors have none)",
+                         nbi_shape(x), y ? nbi_shape(y) : "NULL");
+    if (y && y->shape[0] != x->shape[0])
+        return nbi_error("nb_tensor_dataset_new: size mismatch between tensors: x %s has %lld samples, y %s has %lld",
+                         nbi_shape(x), (long long)x->shape[0], nbi_shape(y), (long long)y->shape[0]);
+    nb_tensor_dataset *ds = malloc(sizeof *ds);
+    if (!ds) return nbi_error("nb_tensor_dataset_new: out of memory");
+    *ds = (nb_tensor_dataset){ x, y, x->shape[0] };
+    return ds;
+}
+
+int64_t nb_tensor_dataset_len(const nb_tensor_dataset *ds) { return ds ? ds->n : 0; }
+
+void nb_tensor_dataset_free(nb_tensor_dataset *ds) { free(ds); }
+
+nb_dataloader *nb_dataloader_new(const nb_tensor_dataset *ds, nb_dataloader_opts opts) {
+    if (!ds) return nbi_error("nb_dataloader_new: dataset is NULL");
+    if (opts.batch_size < 0)
+        return nbi_error("nb_dataloader_new: batch_size must be positive (got %lld)", (long long)opts.batch_size);
+    if (opts.batch_size == 0) opts.batch_size = 1;
+    nb_dataloader *dl = calloc(1, sizeof *dl);
+    if (!dl) return nbi_error("nb_dataloader_new: out of memory");
+    dl->order = malloc((size_t)(ds->n ? ds->n : 1) * sizeof *dl->order);
+    if (!dl->order) { free(dl); return nbi_error("nb_dataloader_new: out of memory for %lld indices", (long long)ds->n); }
+    dl->ds = ds;
+    dl->o = opts;
+    dl->rng.s = opts.seed;
+    return dl;
+}
+
+void nb_dataloader_reset(nb_dataloader *dl) {
+    if (!dl) return;
+    for (int64_t i = 0; i < dl->ds->n; i++) dl->order[i] = i;
+    if (dl->o.shuffle) nbi_shuffle(dl->order, dl->ds->n, &dl->rng);
+    dl->pos = 0;
+    dl->in_epoch = true;
+}
+
+int64_t nb_dataloader_len(const nb_dataloader *dl) {
+    if (!dl) return 0;
+    int64_t n = dl->ds->n, b = dl->o.batch_size;
+    return dl->o.drop_last ? n / b : (n + b - 1) / b;
+}
+
+bool nb_dataloader_next(nb_dataloader *dl, nb_tensor **xb, nb_tensor **yb) {
+    if (xb) *xb = NULL;
+    if (yb) *yb = NULL;
+    if (!dl) { nbi_error("nb_dataloader_next: loader is NULL"); return false; }
+    if (!xb) { nbi_error("nb_dataloader_next: xb is NULL (pass &xb)"); return false; }
+    if (!dl->in_epoch) nb_dataloader_reset(dl);
+    int64_t left = dl->ds->n - dl->pos, b = dl->o.batch_size;
+    if (left <= 0 || (dl->o.drop_last && left < b)) {
+        dl->in_epoch = false;
+        return false;
+    }
+    int64_t m = left < b ? left : b;
+    const int64_t *idx = dl->order + dl->pos;
+    *xb = nbi_gather_rows(dl->ds->x, idx, m, "nb_dataloader_next");
+    if (!*xb) return false;
+    if (dl->ds->y && yb) {
+        *yb = nbi_gather_rows(dl->ds->y, idx, m, "nb_dataloader_next");
+        if (!*yb) { nb_free(*xb); *xb = NULL; return false; }
+    }
+    dl->pos += m;
+    return true;
+}
+
+void nb_dataloader_free(nb_dataloader *dl) {
+    if (!dl) return;
+    free(dl->order);
+    free(dl);
+}
