@@ -1,0 +1,217 @@
+/* fashion_mnist.c — the PyTorch quickstart (an MLP on Fashion-MNIST) ported line by line: read the
+ * IDX files, build Linear/ReLU layers, train with cross entropy and SGD (or Adam), evaluate the test
+ * accuracy after each epoch. Prints what shared/reference/torch_fmnist.py prints.
+ * usage: fashion_mnist [--arch 784-256-10] [--epochs 10] [--batch 256] [--lr 0.1] [--opt sgd|adam]
+ *                      [--seed S] [--threads T] [--save FILE] [--data DIR] */
+#include <nabla.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_DATA "/usr/share/datasets/fashion-mnist"
+
+
+/* nb_save_safetensors is linked only once nn/checkpoint lands: weak until then */
+nb_status nb_save_safetensors(const nb_state_dict *sd, const char *path) __attribute__((weak));
+
+typedef struct {
+    const char *arch, *opt, *save, *data;
+    int epochs, threads;
+    int64_t batch;
+    double lr;
+    uint64_t seed;
+} options;
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int usage(const char *msg) {
+    if (msg) fprintf(stderr, "fashion_mnist: %s\n", msg);
+    fprintf(stderr, "usage: fashion_mnist [--arch 784-256-10] [--epochs 10] [--batch 256] [--lr 0.1] [--opt sgd|adam]\n"
+                    "                     [--seed S] [--threads T] [--save FILE] [--data DIR]\n");
+    return 2;
+}
+
+static int parse(int argc, char **argv, options *o) {
+    *o = (options){.arch = "784-256-10", .opt = "sgd", .data = DEFAULT_DATA, .epochs = 10, .batch = 256, .lr = 0.1};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) return usage(NULL) ? 1 : 1;
+        if (!v) return usage("missing value after the last option");
+        char *end = NULL;
+        if (!strcmp(a, "--arch")) o->arch = v;
+        else if (!strcmp(a, "--opt")) o->opt = v;
+        else if (!strcmp(a, "--save")) o->save = v;
+        else if (!strcmp(a, "--data")) o->data = v;
+        else if (!strcmp(a, "--epochs")) o->epochs = (int)strtol(v, &end, 10);
+        else if (!strcmp(a, "--threads")) o->threads = (int)strtol(v, &end, 10);
+        else if (!strcmp(a, "--batch")) o->batch = strtoll(v, &end, 10);
+        else if (!strcmp(a, "--lr")) o->lr = strtod(v, &end);
+        else if (!strcmp(a, "--seed")) o->seed = strtoull(v, &end, 10);
+        else return usage("unknown option");
+        if (end && *end) return usage("bad number");
+        i++;
+    }
+    if (strcmp(o->opt, "sgd") && strcmp(o->opt, "adam")) return usage("--opt must be sgd or adam");
+    if (o->epochs < 0 || o->batch <= 0 || !(o->lr > 0)) return usage("--epochs, --batch and --lr must be positive");
+    return 0;
+}
+
+/* Linear(a0, a1), ReLU, Linear(a1, a2), ..., Linear(a_{k-1}, a_k) from "a0-a1-...-ak" */
+static nb_module *build_mlp(const char *arch) {
+    int64_t sizes[64];
+    int n = 0;
+    const char *p = arch;
+    while (*p && n < 64) {
+        char *end;
+        long long v = strtoll(p, &end, 10);
+        if (end == p || v <= 0) break;
+        sizes[n++] = v;
+        p = *end == '-' ? end + 1 : end;
+        if (*end != '-' && *end) break;
+    }
+    if (n < 2 || *p) { fprintf(stderr, "fashion_mnist: bad --arch '%s' (want sizes like 784-256-10)\n", arch); return NULL; }
+    if (sizes[0] != 784 || sizes[n - 1] != 10) { fprintf(stderr, "fashion_mnist: --arch must start with 784 and end with 10\n"); return NULL; }
+    nb_module *layers[128];
+    int k = 0;
+    for (int i = 0; i + 1 < n; i++) {
+        layers[k++] = nb_linear_new(sizes[i], sizes[i + 1], true);
+        if (i + 2 < n) layers[k++] = nb_relu_new();
+    }
+    return nb_sequential_from(k, layers);
+}
+
+/* the four files of the dataset, with a clear message when they are missing */
+static bool load(const char *dir, nb_tensor **xtr, nb_tensor **ytr, nb_tensor **xte, nb_tensor **yte) {
+    static const char *names[4] = {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                                   "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"};
+    nb_tensor **out[4] = {xtr, ytr, xte, yte};
+    for (int i = 0; i < 4; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if (access(path, R_OK) != 0) {
+            fprintf(stderr, "fashion_mnist: %s not found.\nInstall the dataset with `apt-get install dataset-fashion-mnist` "
+                            "or point --data DIR at a directory holding the four Fashion-MNIST .gz IDX files.\n", path);
+            return false;
+        }
+        nb_tensor *t = nb_read_idx(path, i % 2 ? NB_I64 : NB_F32, i % 2 ? 1.0f : 1.0f / 255);
+        if (t && i % 2 == 0) { /* (N, 28, 28) -> (N, 784) */
+            nb_tensor *f = nb_reshape(t, 2, (int64_t[]){t->shape[0], -1});
+            nb_free(t);
+            t = f;
+        }
+        if (!t) { fprintf(stderr, "fashion_mnist: %s: %s\n", path, nb_error()); return false; }
+        *out[i] = t;
+    }
+    return true;
+}
+
+/* fraction of test images classified right (no-grad, in chunks) */
+static double accuracy(nb_module *model, nb_tensor *x, nb_tensor *y) {
+    int64_t n = x->shape[0], right = 0;
+    nb_module_eval(model);
+    NB_NO_GRAD {
+        for (int64_t i = 0; i < n; i += 2000) {
+            int64_t len = n - i < 2000 ? n - i : 2000;
+            nb_scope s = nb_scope_begin();
+            nb_tensor *pred = nb_argmax(nb_module_forward(model, nb_narrow(x, 0, i, len)), 1, false);
+            nb_tensor *ok = nb_sum(nb_eq(pred, nb_narrow(y, 0, i, len)));
+            right += ok ? (int64_t)nb_item(ok) : 0;
+            nb_scope_end(s);
+        }
+    }
+    nb_module_train(model, true);
+    return (double)right / (double)n;
+}
+
+/* one line of progress on a terminal: [=====>    ] 120/235 loss 0.5123 45678 samples/s ETA 1.2s */
+static void progress(int64_t done, int64_t total, double loss, double samples, double elapsed) {
+    char bar[31];
+    int w = (int)(30 * done / (total ? total : 1));
+    for (int i = 0; i < 30; i++) bar[i] = i < w ? '=' : i == w ? '>' : ' ';
+    bar[30] = 0;
+    double rate = elapsed > 0 ? samples / elapsed : 0;
+    double eta = done ? elapsed * (double)(total - done) / (double)done : 0;
+    fprintf(stderr, "\r[%s] %lld/%lld loss %.4f %.0f samples/s ETA %.1fs\033[K", bar, (long long)done, (long long)total,
+            loss, rate, eta);
+    fflush(stderr);
+}
+
+int main(int argc, char **argv) {
+    options o;
+    int rc = parse(argc, argv, &o);
+    if (rc) return rc;
+    if (o.threads > 0) nb_set_num_threads(o.threads);
+    nb_manual_seed(o.seed);
+    nb_tensor *xtr = NULL, *ytr = NULL, *xte = NULL, *yte = NULL;
+    if (!load(o.data, &xtr, &ytr, &xte, &yte)) { nb_free(xtr); nb_free(ytr); nb_free(xte); return 1; }
+    nb_module *model = build_mlp(o.arch);
+    int np = 0;
+    nb_tensor **params = nb_module_parameters(model, &np);
+    nb_optimizer *opt = !params ? NULL
+                        : !strcmp(o.opt, "adam") ? nb_adam(params, np, (nb_adam_opts){.lr = o.lr})
+                                                 : nb_sgd(params, np, (nb_sgd_opts){.lr = o.lr});
+    nb_tensor_dataset *ds = nb_tensor_dataset_new(xtr, ytr);
+    nb_dataloader *dl = ds ? nb_dataloader_new(ds, (nb_dataloader_opts){.batch_size = o.batch, .shuffle = true, .seed = o.seed}) : NULL;
+    if (!model || !opt || !dl) {
+        fprintf(stderr, "fashion_mnist: setup failed: %s\n", nb_error() ? nb_error() : "?");
+        rc = 1;
+        goto done;
+    }
+    bool tty = isatty(STDERR_FILENO);
+    int64_t nbatches = nb_dataloader_len(dl), ntrain = xtr->shape[0];
+    for (int ep = 1; ep <= o.epochs && !rc; ep++) {
+        double t0 = now(), tot = 0, seen = 0, last = 0;
+        int64_t b = 0;
+        for (;;) {
+            nb_scope s = nb_scope_begin();
+            nb_tensor *xb, *yb;
+            if (!nb_dataloader_next(dl, &xb, &yb)) { nb_scope_end(s); break; }
+            nb_tensor *loss = nb_cross_entropy(nb_module_forward(model, xb), yb, (nb_cross_entropy_opts){0});
+            if (nb_backward(loss) != NB_OK || nb_optim_step(opt) != NB_OK) {
+                fprintf(stderr, "fashion_mnist: training failed: %s\n", nb_error());
+                nb_scope_end(s);
+                rc = 1;
+                break;
+            }
+            nb_optim_zero_grad(opt);
+            double lv = nb_item(loss);
+            tot += lv * (double)xb->shape[0];
+            seen += (double)xb->shape[0];
+            nb_scope_end(s);
+            b++;
+            if (tty && (now() - last > 0.1 || b == nbatches)) { last = now(); progress(b, nbatches, lv, seen, last - t0); }
+        }
+        double dt = now() - t0;
+        if (tty) fprintf(stderr, "\r\033[K");
+        if (rc) break;
+        double acc = accuracy(model, xte, yte);
+        printf("epoch %d loss %.4f test_acc %.4f epoch_s %.3f\n", ep, tot / (double)ntrain, acc, dt);
+        fflush(stdout);
+    }
+    if (!rc && o.save) {
+        nb_state_dict sd = nb_module_state_dict(model);
+        if (!nb_save_safetensors) {
+            fprintf(stderr, "fashion_mnist: --save needs the checkpoint module (not built)\n");
+            rc = 1;
+        } else if (nb_save_safetensors(&sd, o.save) != NB_OK) {
+            fprintf(stderr, "fashion_mnist: saving %s failed: %s\n", o.save, nb_error());
+            rc = 1;
+        } else {
+            printf("saved %s\n", o.save);
+        }
+        nb_state_dict_free(&sd);
+    }
+done:
+    nb_dataloader_free(dl);
+    nb_tensor_dataset_free(ds);
+    nb_optim_free(opt);
+    nb_module_free(model);
+    nb_free(xtr); nb_free(ytr); nb_free(xte); nb_free(yte);
+    return rc;
+}

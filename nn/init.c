@@ -1,0 +1,107 @@
+/* init.c — torch.nn.init: fill a tensor in place (under no-grad, bumping its version) from the
+ * global generator. Values are drawn in f64 then converted, so f32 and f64 parameters seeded alike
+ * get the same values up to rounding. Fans and gains follow torch.nn.init exactly. */
+#include "nb_nn.h"
+#include "nb_internal.h"
+#include <math.h>
+
+/* t = src (converted), then release src; returns t or NULL */
+static nb_tensor *assign(nb_tensor *t, nb_tensor *src) {
+    nb_tensor *r = NULL;
+    if (src) NB_NO_GRAD { r = nb_copy_(t, src); }
+    nb_free(src);
+    return r;
+}
+
+static bool check(nb_tensor *t, const char *op) {
+    if (!t) { nbi_error("%s: NULL tensor", op); return false; }
+    if (!nbi_ok(t, op)) return false;
+    if (!nbi_is_float(t->dtype)) { nbi_error("%s: expects a floating point tensor, got %s", op, nb_dtype_name(t->dtype)); return false; }
+    return true;
+}
+
+double nb_init_calculate_gain(nb_nonlinearity nl, double param) {
+    switch (nl) {
+    case NB_NONLIN_LINEAR: case NB_NONLIN_SIGMOID: case NB_NONLIN_CONV: return 1.0;
+    case NB_NONLIN_TANH: return 5.0 / 3.0;
+    case NB_NONLIN_RELU: return sqrt(2.0);
+    case NB_NONLIN_SELU: return 3.0 / 4.0;
+    case NB_NONLIN_LEAKY_RELU: default: {
+        double a = param == 0 ? 0.01 : param;
+        return sqrt(2.0 / (1.0 + a * a));
+    }
+    }
+}
+
+nb_status nb_init_fans(const nb_tensor *t, int64_t *fan_in, int64_t *fan_out) {
+    if (!t || !nbi_ok(t, "nb_init_fans")) { if (!t) nbi_error("nb_init_fans: NULL tensor"); return NB_ERROR; }
+    if (t->ndim < 2) {
+        nbi_error("nb_init_fans: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions (got %s)", nbi_shape(t));
+        return NB_ERROR;
+    }
+    int64_t rf = 1;
+    for (int i = 2; i < t->ndim; i++) rf *= t->shape[i];
+    if (fan_in) *fan_in = t->shape[1] * rf;
+    if (fan_out) *fan_out = t->shape[0] * rf;
+    return NB_OK;
+}
+
+nb_tensor *nb_init_uniform_(nb_tensor *t, double a, double b) {
+    if (!check(t, "nb_init_uniform_")) return NULL;
+    nb_tensor *u = nb_rand(NB_F64, t->ndim, t->shape);
+    if (u) { nb_mul_scalar_(u, b - a); nb_add_scalar_(u, a); }
+    return assign(t, u);
+}
+
+nb_tensor *nb_init_normal_(nb_tensor *t, double mean, double std) {
+    if (!check(t, "nb_init_normal_")) return NULL;
+    nb_tensor *u = nb_randn(NB_F64, t->ndim, t->shape);
+    if (u) { nb_mul_scalar_(u, std); nb_add_scalar_(u, mean); }
+    return assign(t, u);
+}
+
+nb_tensor *nb_init_constant_(nb_tensor *t, double value) {
+    if (!check(t, "nb_init_constant_")) return NULL;
+    nb_tensor *r = NULL;
+    NB_NO_GRAD { r = nb_fill_(t, value); }
+    return r;
+}
+nb_tensor *nb_init_zeros_(nb_tensor *t) { return nb_init_constant_(t, 0.0); }
+nb_tensor *nb_init_ones_(nb_tensor *t) { return nb_init_constant_(t, 1.0); }
+
+nb_tensor *nb_init_xavier_uniform_(nb_tensor *t, double gain) {
+    int64_t fi, fo;
+    if (!check(t, "nb_init_xavier_uniform_") || nb_init_fans(t, &fi, &fo) != NB_OK) return NULL;
+    double a = (gain == 0 ? 1.0 : gain) * sqrt(6.0 / (double)(fi + fo));
+    return nb_init_uniform_(t, -a, a);
+}
+
+nb_tensor *nb_init_xavier_normal_(nb_tensor *t, double gain) {
+    int64_t fi, fo;
+    if (!check(t, "nb_init_xavier_normal_") || nb_init_fans(t, &fi, &fo) != NB_OK) return NULL;
+    return nb_init_normal_(t, 0.0, (gain == 0 ? 1.0 : gain) * sqrt(2.0 / (double)(fi + fo)));
+}
+
+/* gain / sqrt(fan) for kaiming_*; <= 0 with an error recorded */
+static double kaiming_std(nb_tensor *t, double a, nb_fan_mode mode, nb_nonlinearity nl, const char *op) {
+    int64_t fi, fo;
+    if (!check(t, op) || nb_init_fans(t, &fi, &fo) != NB_OK) return -1;
+    int64_t fan = mode == NB_FAN_OUT ? fo : fi;
+    if (fan == 0) { nbi_error("%s: initializing a zero-element tensor %s", op, nbi_shape(t)); return -1; }
+    /* torch passes a straight to calculate_gain, where leaky_relu's param 0 stays 0 */
+    double gain = nl == NB_NONLIN_LEAKY_RELU ? sqrt(2.0 / (1.0 + a * a)) : nb_init_calculate_gain(nl, a);
+    return gain / sqrt((double)fan);
+}
+
+nb_tensor *nb_init_kaiming_uniform_(nb_tensor *t, double a, nb_fan_mode mode, nb_nonlinearity nl) {
+    double std = kaiming_std(t, a, mode, nl, "nb_init_kaiming_uniform_");
+    if (std < 0) return NULL;
+    double bound = sqrt(3.0) * std;
+    return nb_init_uniform_(t, -bound, bound);
+}
+
+nb_tensor *nb_init_kaiming_normal_(nb_tensor *t, double a, nb_fan_mode mode, nb_nonlinearity nl) {
+    double std = kaiming_std(t, a, mode, nl, "nb_init_kaiming_normal_");
+    if (std < 0) return NULL;
+    return nb_init_normal_(t, 0.0, std);
+}

@@ -1,0 +1,33 @@
+/* layers_dropout.c — nn.Dropout / F.dropout: inverted dropout. In training every element is kept
+ * with probability 1 - p and scaled by 1 / (1 - p) (the mask is drawn from the global generator,
+ * so nb_manual_seed makes it reproducible); in eval mode the input passes through unchanged. */
+#include "nb_nn.h"
+#include "nb_internal.h"
+
+nb_tensor *nb_dropout(nb_tensor *x, double p, bool training) {
+    if (!x) return NULL;
+    if (!nbi_ok(x, "nb_dropout")) return NULL;
+    if (!(p >= 0 && p <= 1)) return nbi_error("nb_dropout: dropout probability has to be between 0 and 1, but got %g", p);
+    if (!nbi_is_float(x->dtype)) return nbi_error("nb_dropout: expects a floating point tensor, got %s", nb_dtype_name(x->dtype));
+    if (!training) return x;
+    nb_tensor *mask = nb_rand_like(x);   /* contiguous, not recorded */
+    if (!mask) return NULL;
+    double scale = p < 1 ? 1.0 / (1.0 - p) : 0.0;
+    if (mask->dtype == NB_F32) {
+        float *d = nb_data_f32(mask);
+        for (int64_t i = 0; i < mask->numel; i++) d[i] = d[i] < 1.0 - p ? (float)scale : 0.0f;
+    } else {
+        double *d = nb_data_f64(mask);
+        for (int64_t i = 0; i < mask->numel; i++) d[i] = d[i] < 1.0 - p ? scale : 0.0;
+    }
+    return nb_mul(x, mask);
+}
+
+static nb_tensor *dropout_fw(nb_module *m, nb_tensor *x) { return nb_dropout(x, m->hp[0], m->training); }
+
+nb_module *nb_dropout_new(double p) {
+    if (!(p >= 0 && p <= 1)) return nbi_error("nb_dropout_new: dropout probability has to be between 0 and 1, but got %g", p);
+    nb_module *m = nb_module_new("Dropout", dropout_fw, NULL, NULL);
+    if (m) m->hp[0] = p;
+    return m;
+}

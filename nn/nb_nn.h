@@ -1,0 +1,221 @@
+/* nb_nn.h — torch.nn for nabla: modules (named parameters, forward, train/eval, free), layers,
+ * init functions and losses. A model is a tree of nb_module; parameters are persistent leaves owned
+ * by their module, losses are plain differentiable functions. A worked example:
+ *
+ *   nb_module *model = nb_sequential_new(3, nb_linear_new(784, 256, true), nb_relu_new(),
+ *                                        nb_linear_new(256, 10, true));
+ *   int np; nb_tensor **params = nb_module_parameters(model, &np);   // borrowed, for an optimizer
+ *   nb_scope s = nb_scope_begin();
+ *   nb_tensor *loss = nb_cross_entropy(nb_module_forward(model, x), y, (nb_cross_entropy_opts){0});
+ *   nb_backward(loss);                    // params[i]->grad now holds d loss / d params[i]
+ *   nb_scope_end(s);
+ *   nb_module_free(model);                // frees the parameters too
+ */
+#ifndef NB_NN_H
+#define NB_NN_H
+
+#include "nb_autograd.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- modules (torch.nn.Module) ---------------------------------------------------------------- */
+typedef struct nb_module nb_module;
+/* A module's forward: x -> y (ops recorded on the current tape), NULL on error. */
+typedef nb_tensor *(*nb_forward_fn)(nb_module *m, nb_tensor *x);
+
+/* A module. Read the fields; build custom modules with nb_module_new + nb_module_register_*. */
+struct nb_module {
+    const char *type;           /* torch's class name: "Linear", "Sequential", "ReLU", ... */
+    nb_forward_fn forward;
+    void (*free_impl)(void *impl); /* releases impl (NULL: nothing to do) */
+    void *impl;                 /* type-specific data, owned */
+    bool training;              /* train mode (default) or eval mode */
+    int nparams;                /* own parameters (not the children's) */
+    char **param_names;
+    nb_tensor **params;         /* persistent leaves, owned by the module */
+    int nchildren;
+    char **child_names;         /* "0", "1", ... in a Sequential */
+    nb_module **children;       /* owned */
+    double hp[4];               /* scalar hyperparameters (p, eps, slope, ...) */
+    int64_t ip[NB_MAX_DIMS + 2]; /* integer hyperparameters (dims, shapes) */
+    nb_tensor **flat;           /* cache of nb_module_parameters */
+    int nflat;
+};
+
+/* A new empty module of the given type name (copied pointer: use a string literal) and forward. */
+nb_module *nb_module_new(const char *type, nb_forward_fn forward, void *impl, void (*free_impl)(void *impl));
+/* Register t (a persistent leaf, now owned by m) as parameter `name`; marks it requires_grad. */
+nb_status nb_module_register_parameter(nb_module *m, const char *name, nb_tensor *t);
+/* Register child (now owned by m) as submodule `name`. */
+nb_status nb_module_register_module(nb_module *m, const char *name, nb_module *child);
+/* y = m(x) (torch: model(x)). NULL passes through; error on a NULL module. */
+nb_tensor *nb_module_forward(nb_module *m, nb_tensor *x);
+/* Set train (true) or eval (false) mode on m and all its children (torch train()/eval()). */
+void nb_module_train(nb_module *m, bool on);
+/* Same as nb_module_train(m, false). */
+void nb_module_eval(nb_module *m);
+/* Free m, its children and its parameters (and their .grad). NULL is ignored. */
+void nb_module_free(nb_module *m);
+/* All parameters, children's included, in torch's order (borrowed array owned by m, valid until the
+ * next call or nb_module_free); *n receives the count. */
+nb_tensor **nb_module_parameters(nb_module *m, int *n);
+/* Total number of parameter elements (sum of numel). */
+int64_t nb_module_num_parameters(nb_module *m);
+/* Parameters by torch's dotted names ("0.weight", "0.bias", "2.weight", ...); the tensors are
+ * borrowed, free the dict with nb_state_dict_free. */
+nb_state_dict nb_module_state_dict(nb_module *m);
+/* The parameter with that dotted name, or NULL (no error). */
+nb_tensor *nb_module_get_parameter(nb_module *m, const char *name);
+/* Drop the .grad of every parameter (torch zero_grad(set_to_none=True)). */
+void nb_module_zero_grad(nb_module *m);
+/* Print the module tree like torch's repr. */
+void nb_module_fprint(FILE *f, const nb_module *m);
+
+/* ---- layers (constructors return NULL + error on bad arguments) -------------------------------- */
+/* nn.Linear: y = x W^T + b, W (out, in), W and b ~ U(-1/sqrt(in), 1/sqrt(in)) (torch's default). */
+nb_module *nb_linear_new(int64_t in_features, int64_t out_features, bool bias);
+/* nn.Sequential: y = m_{n-1}(...m_0(x)); takes ownership of the n modules (a NULL one fails and
+ * frees the others). Children are named "0", "1", ... */
+nb_module *nb_sequential_new(int n, ...);
+/* Same from an array. */
+nb_module *nb_sequential_from(int n, nb_module *const *mods);
+/* nn.Flatten(start_dim, end_dim): torch's default is (1, -1). */
+nb_module *nb_flatten_new(int start_dim, int end_dim);
+/* nn.ReLU: max(x, 0). */
+nb_module *nb_relu_new(void);
+/* nn.LeakyReLU: x > 0 ? x : slope x (torch's default slope 0.01; pass 0.01). */
+nb_module *nb_leaky_relu_new(double negative_slope);
+/* nn.Sigmoid: 1 / (1 + e^-x). */
+nb_module *nb_sigmoid_new(void);
+/* nn.Tanh. */
+nb_module *nb_tanh_new(void);
+/* nn.GELU: x Phi(x) (approximate false) or the tanh approximation. */
+nb_module *nb_gelu_new(bool approximate_tanh);
+/* nn.Softmax(dim). */
+nb_module *nb_softmax_new(int dim);
+/* nn.LogSoftmax(dim). */
+nb_module *nb_log_softmax_new(int dim);
+/* nn.Dropout(p): in train mode y = x * mask / (1 - p), mask ~ Bernoulli(1 - p) from the global
+ * generator (nb_manual_seed); identity in eval mode. */
+nb_module *nb_dropout_new(double p);
+/* nn.LayerNorm over the last ndim dims of the given shape: (x - E x) / sqrt(Var x + eps) * w + b,
+ * biased variance; eps 0 means torch's 1e-5; w = 1, b = 0 when elementwise_affine. */
+nb_module *nb_layer_norm_new(int ndim, const int64_t *normalized_shape, double eps, bool elementwise_affine);
+/* nn.Embedding: y[..., :] = W[idx[...], :], W (num, dim) ~ N(0, 1); idx is an i64 tensor. */
+nb_module *nb_embedding_new(int64_t num_embeddings, int64_t embedding_dim);
+
+/* ---- functional forms of the layers above (F.dropout, F.layer_norm, F.embedding) ---------------- */
+/* training ? x * Bernoulli(1-p) / (1-p) : x. */
+nb_tensor *nb_dropout(nb_tensor *x, double p, bool training);
+/* Normalise over the last ndim dims; w, b (normalized_shape) may be NULL; eps 0 means 1e-5. */
+nb_tensor *nb_layer_norm(nb_tensor *x, int ndim, const int64_t *normalized_shape, nb_tensor *w, nb_tensor *b, double eps);
+/* y = w[idx] (rows of w gathered; shape idx.shape + (w.shape[1],)); dw = index_add of g. */
+nb_tensor *nb_embedding(nb_tensor *idx, nb_tensor *w);
+
+/* ---- init (torch.nn.init; in place under no-grad, draws from the global generator; return t) ---- */
+typedef enum { NB_FAN_IN = 0, NB_FAN_OUT } nb_fan_mode;
+typedef enum {
+    NB_NONLIN_LEAKY_RELU = 0,   /* torch's default for kaiming_*: gain sqrt(2 / (1 + a^2)) */
+    NB_NONLIN_LINEAR, NB_NONLIN_SIGMOID, NB_NONLIN_TANH, NB_NONLIN_RELU, NB_NONLIN_SELU, NB_NONLIN_CONV
+} nb_nonlinearity;
+/* torch.nn.init.calculate_gain: linear/sigmoid/conv 1, tanh 5/3, relu sqrt 2, leaky_relu
+ * sqrt(2 / (1 + param^2)) (param 0 means 0.01 as in torch), selu 3/4. */
+double nb_init_calculate_gain(nb_nonlinearity nl, double param);
+/* fan_in = size(1) * receptive field, fan_out = size(0) * receptive field; error below 2 dims. */
+nb_status nb_init_fans(const nb_tensor *t, int64_t *fan_in, int64_t *fan_out);
+/* t ~ U(a, b). */
+nb_tensor *nb_init_uniform_(nb_tensor *t, double a, double b);
+/* t ~ N(mean, std^2). */
+nb_tensor *nb_init_normal_(nb_tensor *t, double mean, double std);
+/* t = value. */
+nb_tensor *nb_init_constant_(nb_tensor *t, double value);
+/* t = 0. */
+nb_tensor *nb_init_zeros_(nb_tensor *t);
+/* t = 1. */
+nb_tensor *nb_init_ones_(nb_tensor *t);
+/* t ~ U(-a, a), a = gain sqrt(6 / (fan_in + fan_out)) (gain 0 means 1). */
+nb_tensor *nb_init_xavier_uniform_(nb_tensor *t, double gain);
+/* t ~ N(0, std^2), std = gain sqrt(2 / (fan_in + fan_out)) (gain 0 means 1). */
+nb_tensor *nb_init_xavier_normal_(nb_tensor *t, double gain);
+/* t ~ U(-bound, bound), bound = gain(nl, a) sqrt(3 / fan) (torch's defaults: a 0, fan_in, leaky_relu). */
+nb_tensor *nb_init_kaiming_uniform_(nb_tensor *t, double a, nb_fan_mode mode, nb_nonlinearity nl);
+/* t ~ N(0, std^2), std = gain(nl, a) / sqrt(fan). */
+nb_tensor *nb_init_kaiming_normal_(nb_tensor *t, double a, nb_fan_mode mode, nb_nonlinearity nl);
+
+/* ---- losses (torch.nn.functional; differentiable in input and, where torch is, in target) ------- */
+/* Reduction over the per-element losses; zero is torch's default, mean. */
+typedef enum { NB_REDUCTION_MEAN = 0, NB_REDUCTION_SUM, NB_REDUCTION_NONE } nb_reduction;
+
+typedef struct { nb_reduction reduction; } nb_loss_opts;
+/* (x - y)^2, reduced. x and y broadcast (torch warns, nabla allows it). */
+nb_tensor *nb_mse_loss(nb_tensor *x, nb_tensor *y, nb_loss_opts o);
+/* |x - y|, reduced. */
+nb_tensor *nb_l1_loss(nb_tensor *x, nb_tensor *y, nb_loss_opts o);
+
+typedef struct { nb_reduction reduction; double beta; } nb_smooth_l1_opts;
+/* d = x - y: |d| < beta ? d^2 / (2 beta) : |d| - beta / 2. beta 0 means torch's 1.0
+ * (for beta = 0 use nb_l1_loss, which is the same function). */
+nb_tensor *nb_smooth_l1_loss(nb_tensor *x, nb_tensor *y, nb_smooth_l1_opts o);
+
+typedef struct { nb_reduction reduction; double delta; } nb_huber_opts;
+/* d = x - y: |d| < delta ? d^2 / 2 : delta (|d| - delta / 2). delta 0 means torch's 1.0. */
+nb_tensor *nb_huber_loss(nb_tensor *x, nb_tensor *y, nb_huber_opts o);
+
+typedef struct { nb_reduction reduction; nb_tensor *weight; } nb_bce_opts;
+/* -w (y log x + (1 - y) log(1 - x)), logs clamped at -100 like torch; x in [0, 1]. */
+nb_tensor *nb_binary_cross_entropy(nb_tensor *x, nb_tensor *y, nb_bce_opts o);
+
+typedef struct { nb_reduction reduction; nb_tensor *weight; nb_tensor *pos_weight; } nb_bce_logits_opts;
+/* -w (p y log s(x) + (1 - y) log(1 - s(x))), s = sigmoid, p = pos_weight (broadcast over the last
+ * dim), computed stably as (1 - y) x + (1 + (p - 1) y) softplus(-x). */
+nb_tensor *nb_binary_cross_entropy_with_logits(nb_tensor *x, nb_tensor *y, nb_bce_logits_opts o);
+
+typedef struct {
+    nb_reduction reduction;
+    nb_tensor *weight;          /* per-class weight (C), or NULL */
+    bool has_ignore_index;      /* false: torch's default ignore_index -100 */
+    int64_t ignore_index;       /* targets equal to it contribute 0 (and no weight to the mean) */
+    double label_smoothing;     /* in [0, 1]: target = (1 - ls) onehot + ls / C */
+} nb_cross_entropy_opts;
+/* Set ignore_index in an options literal: (nb_cross_entropy_opts){ NB_IGNORE_INDEX(0) }. */
+#define NB_IGNORE_INDEX(i) .has_ignore_index = true, .ignore_index = (i)
+/* F.cross_entropy: x logits (N, C), (N, C, d...) or (C); y class indices (i64, shape (N), (N, d...)
+ * or ()) or class probabilities (float, x's shape). Index mean = sum(w_y l) / sum(w_y) over
+ * non-ignored targets, as torch 1.13 (label smoothing included). */
+nb_tensor *nb_cross_entropy(nb_tensor *x, nb_tensor *y, nb_cross_entropy_opts o);
+
+typedef struct {
+    nb_reduction reduction;
+    nb_tensor *weight;
+    bool has_ignore_index;
+    int64_t ignore_index;
+} nb_nll_loss_opts;
+/* F.nll_loss: l = -w_y logp[y] on log-probabilities (N, C), (N, C, d...) or (C); i64 targets. */
+nb_tensor *nb_nll_loss(nb_tensor *logp, nb_tensor *y, nb_nll_loss_opts o);
+
+typedef struct { nb_reduction reduction; double margin; } nb_hinge_embedding_opts;
+/* y = 1: x; y = -1: max(0, margin - x). margin 0 means torch's 1.0. */
+nb_tensor *nb_hinge_embedding_loss(nb_tensor *x, nb_tensor *y, nb_hinge_embedding_opts o);
+
+typedef struct { nb_reduction reduction; int p; double margin; nb_tensor *weight; } nb_multi_margin_opts;
+/* l_i = sum_{j != y_i} w_{y_i} max(0, margin - x[y_i] + x[j])^p / C; p 1 (default, 0) or 2;
+ * margin 0 means torch's 1.0; x (N, C) or (C), y i64 (N) or (). */
+nb_tensor *nb_multi_margin_loss(nb_tensor *x, nb_tensor *y, nb_multi_margin_opts o);
+
+/* L2 regularization as a penalty term: (lambda / 2) sum_i ||params[i]||^2, to add to the loss.
+ * Its gradient lambda w is what an optimizer's weight_decay = lambda adds directly (the other form). */
+nb_tensor *nb_l2_penalty(int n, nb_tensor *const *params, double lambda);
+
+#ifdef __cplusplus
+}
+#endif
+
+#if __has_include("nb_data.h")
+#include "nb_data.h"
+#endif
+#if __has_include("nb_checkpoint.h")
+#include "nb_checkpoint.h"
+#endif
+#endif
