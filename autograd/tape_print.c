@@ -67,6 +67,12 @@ static long leaf_label(const nb_tensor *t) {
     return found;
 }
 
+/* torch's grad_fn name of a node (nb_grad_fn_name knows the overload names when the output lives) */
+static const char *node_name(const nbi_node *nd) {
+    const char *s = nd->out && live(nd->out, nd->out_gen) && nd->out->node == nd ? nb_grad_fn_name(nd->out) : NULL;
+    return s ? s : nbi_bw_names[nd->op];
+}
+
 static void put_ref(FILE *f, const nb_tensor *t, uint32_t gen) {
     if (!t) { fputs("-", f); return; }
     if (!live(t, gen)) { fputs("<released>", f); return; }
@@ -97,7 +103,7 @@ void nb_tape_print(FILE *f) {
     }
     for (size_t i = 0; i < n; i++) {
         nbi_node *nd = nbi_tape_at(i);
-        fprintf(f, "  #%-4zu %-20s (", i, nbi_bw_names[nd->op]);
+        fprintf(f, "  #%-4zu %-20s (", i, node_name(nd));
         for (int k = 0; k < nd->nin; k++) {
             if (k) fputs(", ", f);
             put_ref(f, nd->in[k].t, nd->in[k].gen);
@@ -123,7 +129,7 @@ void nb_set_backward_trace(FILE *f) { trace_out = f; }
 void nbi_trace_vjp(const nbi_node *nd, nb_tensor *g, nb_tensor *const *gin) {
     FILE *f = trace_out;
     if (!f) return;
-    fprintf(f, "backward #%zu %s: grad_output ", nd->index, nbi_bw_names[nd->op]);
+    fprintf(f, "backward #%zu %s: grad_output ", nd->index, node_name(nd));
     put_values(f, g);
     for (int k = 0; k < nd->nin; k++) {
         if (!gin[k]) continue;
@@ -186,7 +192,7 @@ nb_status nb_tape_dot(FILE *f, nb_tensor *root) {
         snprintf(title, sizeof title, "#%zu", i);
         if (nd->out && live(nd->out, nd->out_gen)) dot_tensor(f, id, title, nd->out);
         else fprintf(f, "  %s [shape=record, label=\"{ #%zu | released }\"];\n", id, i);
-        fprintf(f, "  op%zu [shape=ellipse, label=\"%s\"];\n  op%zu -> t%zu;\n", i, nbi_bw_names[nd->op], i, i);
+        fprintf(f, "  op%zu [shape=ellipse, label=\"%s\"];\n  op%zu -> t%zu;\n", i, node_name(nd), i, i);
         for (int k = 0; k < nd->nin; k++) {
             nb_tensor *in = nd->in[k].t;
             if (!in) continue;

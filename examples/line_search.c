@@ -46,7 +46,7 @@ static int bisect(const char *prefix) {
     if (!prefix) return 0;
     double ys[40];
     for (int i = 0; i < k; i++) ys[i] = f_lse_plain(mids[i], NULL);
-    nb_svg *p = nb_svg_new(480, 360, -2, 2, 0, 3.2, "x", "f(x)");
+    nb_svg *p = nb_svg_new(480, 360, -2, 2, -0.6, 3.2, "x", "f(x)");
     nb_svg_function(p, f_lse_plain, NULL, "#1f77b4");
     nb_svg_polyline(p, mids, ys, k < 12 ? k : 12, "#ff7f0e", true);
     char path[512];
