@@ -72,13 +72,15 @@ void nbi_bw_sum(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     gin[0] = nb_expand(regrow(n, g), x->ndim, x->shape);
 }
 
-/* y = prod over dims; dx = g * prod / x (exact product-of-others when x has zeros: first order) */
+/* y = prod over dims; dx = g * prod / x, or with zeros g * others, others_i = prod_{j != i} x_j */
 nb_tensor *nb_prod_dim(nb_tensor *x, int dim, bool keepdim) {
     return reduce_op(NBI_OP_prod, NBK_RPROD, x, 1, &dim, keepdim, "nb_prod", 1 | NBI_SAVE_OUT);
 }
 nb_tensor *nb_prod(nb_tensor *x) { return reduce_op(NBI_OP_prod, NBK_RPROD, x, 0, NULL, false, "nb_prod", 1 | NBI_SAVE_OUT); }
 void nbi_bw_prod(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *x = nbi_in(n, 0);
+    int nd = (int)n->iv[1], dims[NB_MAX_DIMS];
+    load_dims(n, dims);
     nb_tensor *ge = nb_expand(regrow(n, g), x->ndim, x->shape);
     nb_tensor *zeros = nb_sum(nb_eq_scalar(x, 0));
     if (zeros && nb_item(zeros) == 0) {
@@ -86,17 +88,24 @@ void nbi_bw_prod(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
         gin[0] = nb_mul(ge, nb_div(ye, x));
         return;
     }
-    nb_tensor *others;
-    if (n->iv[1] == 1 && x->ndim > 0) {
-        others = nbk_prod_others(x, (int)n->iv[2]);
-    } else {
-        nb_tensor *flat = nbk_copy(x, x->dtype);
-        if (!flat) return;
-        nb_tensor *f1 = nbi_view(flat, 1, (int64_t[]){x->numel}, (int64_t[]){1}, 0);
-        nb_tensor *o1 = f1 ? nbk_prod_others(f1, 0) : NULL;
-        others = o1 ? nbi_view(o1, x->ndim, x->shape, flat->stride, 0) : NULL;
-    }
-    gin[0] = nb_mul(ge, others);
+    /* others_i = (P / xm_i) Z_i with xm = x whose zeros are set to 1, P = prod of xm over the group and
+     * Z_i = product of the group's zeros other than x_i, a polynomial in those zeros written with
+     * S = sum of the zeros, Q = sum of their squares and the group's count c of zeros:
+     *   at a zero: [c == 1] + [c == 2] (S - x_i);  elsewhere: [c == 0] + [c == 1] S + [c == 2] (S^2 - Q) / 2
+     * Exact values always, exact derivatives of every order for groups with at most two zeros (with
+     * three or more, derivatives beyond the second of prod are not computed). */
+    nb_tensor *z = nb_eq_scalar(x, 0);
+    nb_tensor *xm = nb_masked_fill(x, z, 1);
+    nb_tensor *p = nd == 1 && x->ndim > 0 ? nb_prod_dim(xm, dims[0], true) : nb_prod(xm);
+    nb_tensor *cnt = nb_sum_dim(z, nd, dims, true);
+    nb_tensor *c1 = nb_eq_scalar(cnt, 1), *c2 = nb_eq_scalar(cnt, 2);
+    nb_tensor *sum = nb_sum_dim(nb_mul(x, z), nd, dims, true);
+    nb_tensor *sq = nb_sum_dim(nb_mul(nb_square(x), z), nd, dims, true);
+    nb_tensor *at_zero = nb_add(c1, nb_mul(c2, nb_sub(sum, x)));
+    nb_tensor *pair = nb_mul_scalar(nb_sub(nb_square(sum), sq), 0.5);
+    nb_tensor *other = nb_add(nb_add(nb_eq_scalar(cnt, 0), nb_mul(c1, sum)), nb_mul(c2, pair));
+    nb_tensor *zi = nb_where(z, at_zero, other);
+    gin[0] = nb_mul(ge, nb_mul(nb_div(p, xm), zi));
 }
 
 /* y = max/min over dims; dx = g on the extreme elements, shared evenly on ties */

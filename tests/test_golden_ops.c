@@ -22,8 +22,8 @@ typedef struct {
     int np;
     double p[32];
     int nin, nout, ngrad;
-    gt in[MAXIN], out[2], gout, grad[MAXIN];
-    int gidx[MAXIN];
+    gt in[MAXIN], out[2], gout, grad[MAXIN], ggw[MAXIN], gg[MAXIN];
+    int gidx[MAXIN], ngg;   /* ggw[k] / gg[k] belong to input gidx[k] (same order as grad) */
     bool has_gout;
     int line;
 } gcase;
@@ -60,6 +60,7 @@ static void free_case(gcase *c) {
     for (int i = 0; i < c->nin; i++) free(c->in[i].v);
     for (int i = 0; i < c->nout; i++) free(c->out[i].v);
     for (int i = 0; i < c->ngrad; i++) free(c->grad[i].v);
+    for (int i = 0; i < c->ngg; i++) { free(c->ggw[i].v); free(c->gg[i].v); }
     if (c->has_gout) free(c->gout.v);
     memset(c, 0, sizeof *c);
 }
@@ -323,6 +324,38 @@ static bool compare(const gcase *c, const char *what, const nb_tensor *t, const 
     return true;
 }
 
+/* second order against torch: s = sum_k <grad_k, w_k> with the grads taken with create_graph;
+ * compare ds/d(input) with torch's */
+static bool second_order(const gcase *c, run_fn fn, nb_tensor **x) {
+    nb_tensor *o[2] = {0}, *diff[MAXIN], *g[MAXIN] = {0}, *gg[MAXIN] = {0};
+    fn(c, x, o);
+    for (int k = 0; k < c->ngg; k++) diff[k] = x[c->gidx[k]];
+    if (!o[0] || !o[0]->requires_grad) return true;  /* first order already checked the zeros */
+    nb_tensor *go = make(&c->gout);
+    if (nb_grad(1, &o[0], c->ngg, diff, &go, g, (nb_grad_opts){.create_graph = true, .allow_unused = true}) != NB_OK) {
+        fprintf(stderr, "FAIL %s: nb_grad(create_graph) failed: %s\n", desc, nb_error() ? nb_error() : "?");
+        return false;
+    }
+    nb_tensor *s = NULL;
+    for (int k = 0; k < c->ngg; k++) {
+        if (!g[k]) continue;
+        nb_tensor *term = nb_sum(nb_mul(g[k], make(&c->ggw[k])));
+        s = s ? nb_add(s, term) : term;
+    }
+    if (s && s->requires_grad &&
+        nb_grad(1, &s, c->ngg, diff, NULL, gg, (nb_grad_opts){.allow_unused = true}) != NB_OK) {
+        fprintf(stderr, "FAIL %s: second-order nb_grad failed: %s\n", desc, nb_error() ? nb_error() : "?");
+        return false;
+    }
+    bool ok = true;
+    for (int k = 0; ok && k < c->ngg; k++) {
+        char what[48];
+        snprintf(what, sizeof what, "second-order grad of input %d", c->gidx[k]);
+        ok = compare(c, what, gg[k], &c->gg[k], true);
+    }
+    return ok;
+}
+
 static bool run_case(const gcase *c) {
     describe(c);
     run_fn fn = NULL;
@@ -351,6 +384,7 @@ static bool run_case(const gcase *c) {
             ok = compare(c, what, nb_grad_of(x[c->gidx[i]]), &c->grad[i], true);
         }
     }
+    if (ok && c->ngg) ok = second_order(c, fn, x);
     if (ok && nb_error()) { fprintf(stderr, "FAIL %s: error left behind: %s\n", desc, nb_error()); ok = false; }
     nb_scope_end(s);
     nb_clear_error();
@@ -407,6 +441,13 @@ int main(void) {
             c.gidx[c.ngrad] = (int)strtol(s, &e, 10);
             s = e;
             if (!parse_tensor(&s, &c.grad[c.ngrad++], false)) { bad = true; break; }
+        } else if (!strncmp(s, "ggw ", 4) || !strncmp(s, "gg ", 3)) {
+            bool w = s[2] == 'w';
+            s += w ? 4 : 3;
+            int i = (int)strtol(s, &e, 10);
+            s = e;
+            if (c.ngg >= MAXIN || c.gidx[c.ngg] != i || !parse_tensor(&s, w ? &c.ggw[c.ngg] : &c.gg[c.ngg], false)) { bad = true; break; }
+            if (!w) c.ngg++;
         } else if (!strncmp(s, "end", 3)) {
             ncases++;
             bool ok = run_case(&c);

@@ -264,8 +264,19 @@ K(sum_to_size) {
 }
 K(prod) {
     prm p = {0}, q = {.i = {1}}, r = {.i = {0}, .s = {1}};
-    return GC("all", f_prod, &p, o, AWAY(-1.5, 1.5, 0, 0.5, 2, 3)) & GC("dim 1", f_prod_dim, &q, o, AWAY(-1.5, 1.5, 0, 0.5, 3, 4)) &
-           GC("dim 0 keepdim", f_prod_dim, &r, o, AWAY(-1.5, 1.5, 0, 0.5, 3, 2));
+    bool ok = GC("all", f_prod, &p, o, AWAY(-1.5, 1.5, 0, 0.5, 2, 3)) & GC("dim 1", f_prod_dim, &q, o, AWAY(-1.5, 1.5, 0, 0.5, 3, 4)) &
+              GC("dim 0 keepdim", f_prod_dim, &r, o, AWAY(-1.5, 1.5, 0, 0.5, 3, 2));
+    /* exact zeros (prod is a polynomial, so finite differences are fine there): rows with 0..3 zeros */
+    nb_tensor *x = AWAY(-1.5, 1.5, 0, 0.5, 4, 4);
+    const int64_t zs[][2] = {{1, 2}, {2, 0}, {2, 3}, {3, 0}, {3, 1}, {3, 3}};
+    for (int k = 0; k < 6; k++) nb_set(x, zs[k], 0.0);
+    nb_tensor *y = AWAY(-1.5, 1.5, 0, 0.5, 2, 3);
+    nb_set(y, (int64_t[]){0, 1}, 0.0);
+    nb_tensor *y2 = AWAY(-1.5, 1.5, 0, 0.5, 2, 3);
+    nb_set(y2, (int64_t[]){0, 1}, 0.0);
+    nb_set(y2, (int64_t[]){1, 2}, 0.0);
+    return ok & GC("dim 1, rows with 0..3 zeros", f_prod_dim, &q, o, x) & GC("all, one zero", f_prod, &p, o, y) &
+           GC("all, two zeros", f_prod, &p, o, y2);
 }
 static bool am(int o, nb_fn f, nb_fn fall) {
     prm p = {.i = {1}, .ni = 1}, q = {.i = {0, 2}, .ni = 2, .s = {1}}, r = {0};

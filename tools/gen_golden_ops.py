@@ -9,6 +9,8 @@ whitespace separated, '#' starts a comment line):
   out <dtype> <ndim> <shape...> <values...>       (one per output; max_dim/min_dim have 2)
   gout <dtype> <ndim> <shape...> <values...>      (random upstream grad of out 0, if it has grad)
   grad <i> <dtype> <ndim> <shape...> <values...>  (d/d input i for each input with requires_grad)
+  ggw <i> <tensor> / gg <i> <tensor>  (f64 only: random weights w_i and d/d(input i) of
+                                       sum_j <grad_j, w_j>, the grads taken with create_graph)
   end
 Values are written with repr() of the exact value (f32 values are exact doubles), so parsing
 with strtod and casting to float is exact. Params are numbers; list params are <count> <items>.
@@ -38,6 +40,8 @@ def fmt(v):
 
 def tens(t):
     t = t.detach()
+    if t._is_zerotensor():  # torch's lazy zeros (e.g. the double backward of sign)
+        t = torch.zeros(t.shape, dtype=t.dtype)
     dt = DTN[t.dtype]
     if t.dtype == torch.bool:
         t = t.float()
@@ -54,7 +58,7 @@ def rshape(nd, lo=1, hi=5):
     return [random.randint(lo, hi) for _ in range(nd)]
 
 
-def case(op, dt, params, inputs, fn):
+def case(op, dt, params, inputs, fn, second_order=True):
     """inputs: list of (tensor, requires_grad). fn(*tensors) -> tensor or tuple of tensors."""
     ts = []
     for t, rg in inputs:
@@ -74,7 +78,7 @@ def case(op, dt, params, inputs, fn):
     if y.requires_grad:
         gout = rnd(list(y.shape), DTN[y.dtype]) if y.dtype.is_floating_point else None
         diff = [t for t in ts if t.requires_grad]
-        grads = torch.autograd.grad(y, diff, gout, allow_unused=True)
+        grads = torch.autograd.grad(y, diff, gout, allow_unused=True, create_graph=True)
         lines.append("gout " + tens(gout))
         k = 0
         for i, t in enumerate(ts):
@@ -82,6 +86,17 @@ def case(op, dt, params, inputs, fn):
                 g = grads[k] if grads[k] is not None else torch.zeros_like(t)
                 lines.append("grad %d %s" % (i, tens(g)))
                 k += 1
+        if dt == "f64" and second_order:
+            # second order: s = sum_i <grad_i, w_i> for random w_i; write w_i and ds/d(input i)
+            ws = [rnd(list(t.shape), dt) for t in diff]
+            s = sum((g * w).sum() for g, w in zip(grads, ws) if g is not None and g.requires_grad)
+            gg = torch.autograd.grad(s, diff, allow_unused=True) if torch.is_tensor(s) else [None] * len(diff)
+            k = 0
+            for i, t in enumerate(ts):
+                if t.requires_grad:
+                    lines.append("ggw %d %s" % (i, tens(ws[k])))
+                    lines.append("gg %d %s" % (i, tens(gg[k] if gg[k] is not None else torch.zeros_like(t))))
+                    k += 1
     lines.append("end")
     count["cases"] += 1
 
@@ -221,7 +236,8 @@ def gen(dt):
         case("norm", dt, [pn], [(x, True)], lambda x: torch.linalg.vector_norm(x, pn))
     xz = torch.tensor([[0.0, 0.0], [3.0, -4.0]], dtype=DT[dt])
     for pn in (1.0, 2.0, 3.0, float("inf")):  # a zero row: torch's grad there is 0
-        case("norm_dim", dt, [pn, 1, 1, 0], [(xz, True)], lambda x: torch.linalg.vector_norm(x, pn, [1]))
+        # (torch's second derivative of the 2-norm at 0 is NaN; nabla's is 0, so not compared)
+        case("norm_dim", dt, [pn, 1, 1, 0], [(xz, True)], lambda x: torch.linalg.vector_norm(x, pn, [1]), second_order=pn != 2.0)
     case("norm_dim", dt, [float("inf"), 0, 0], [(torch.tensor([1.0, -3.0, 3.0, 2.0], dtype=DT[dt]), True)],
          lambda x: torch.linalg.vector_norm(x, float("inf")))
     # prod: random, one zero, two zeros
@@ -236,10 +252,16 @@ def gen(dt):
     case("prod", dt, [], [(x, True)], torch.prod)
     x2 = x.clone()
     x2[0, 0] = 0.0
-    case("prod", dt, [], [(x2, True)], torch.prod)
+    # torch 1.13's prod() (all dims) returns a zero grad without history when x has 2+ zeros, so its
+    # second derivative there is 0; nabla's is the exact one (prod_dim below is compared to torch's)
+    case("prod", dt, [], [(x2, True)], torch.prod, second_order=False)
     x3 = x.clone()
     x3[1, 0] = 0.0
     case("prod_dim", dt, [1, 0], [(x3, True)], lambda x: torch.prod(x, 1))
+    x4 = x3.clone()
+    x4[1, 3] = 0.0
+    case("prod_dim", dt, [1, 1], [(x4, True)], lambda x: torch.prod(x, 1, keepdim=True))  # 3 zeros in a row
+    case("prod_dim", dt, [0, 0], [(torch.tensor(0.0, dtype=DT[dt]), True)], lambda x: torch.prod(x, 0))
     # max_dim / min_dim (values + indices), argmax / argmin
     for shape, dim in (([3, 4], 0), ([3, 4], 1), ([2, 3, 4], 1), ([2, 3, 4], -1), ([5], 0), ([], 0)):
         for keep in (False, True):
