@@ -52,6 +52,10 @@ static void release_nodes(size_t mark) {
 
 static void tensor_released(nb_tensor *t) {
     if (t->node && t->node->out == t) t->node->out = NULL;
+    /* Outside any scope no scope end will release nodes: recycle the top of the tape while its outputs
+     * are gone (nothing above can read them). Inside a scope, nodes wait for the scope's end. */
+    if (nbi_scope_depth() == 0)
+        while (arrlen(tape) > 0 && arrlast(tape)->out == NULL) release_nodes((size_t)arrlen(tape) - 1);
 }
 
 static void install_hooks(void) {
