@@ -163,7 +163,7 @@ nb_tensor *nb_cross_entropy(nb_tensor *x, nb_tensor *y, nb_cross_entropy_opts o)
     switch (o.reduction) {
     case NB_REDUCTION_NONE: ret = one ? nb_reshape(smooth, 0, NULL) : smooth; break;
     case NB_REDUCTION_SUM: ret = nb_sum(smooth); break;
-    default: ret = p.wfull ? nb_div_scalar(nb_sum(smooth), p.wsum) : nb_mean(smooth); break;
+    default: ret = nb_div_scalar(nb_sum(smooth), p.wsum); break; /* sum of kept weights (count if none) */
     }
     double ls = o.label_smoothing;
     return nb_add(nb_mul_scalar(nll, 1 - ls), nb_mul_scalar(ret, ls / (double)p.C));

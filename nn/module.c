@@ -3,6 +3,7 @@
  * children's, so names and order match torch's named_parameters() and state_dict(). */
 #include "nb_nn.h"
 #include "nb_internal.h"
+#include "nb_kernels.h"
 #include <stdlib.h>
 
 static char *dupstr(const char *s) {
@@ -171,6 +172,24 @@ nb_tensor *nb_module_get_parameter(nb_module *m, const char *name) {
     find_ctx c = {name, NULL};
     walk(m, "", find, &c);
     return c.found;
+}
+
+nb_status nb_module_to(nb_module *m, nb_dtype dt) {
+    if (!m) { nbi_error("nb_module_to: NULL module"); return NB_ERROR; }
+    if (!nbi_is_float(dt)) { nbi_error("nb_module_to: parameters must be float32 or float64, not %s", nb_dtype_name(dt)); return NB_ERROR; }
+    for (int i = 0; i < m->nparams; i++) {
+        nb_tensor *old = m->params[i];
+        if (old->dtype == dt) continue;
+        nb_tensor *t = nbi_new_persistent(dt, old->ndim, old->shape);
+        if (!t || nbk_copy_into(t, old, "nb_module_to") != NB_OK) { nb_free(t); return NB_ERROR; }
+        nb_requires_grad_(t, true);
+        nb_zero_grad(old);
+        nb_free(old);
+        m->params[i] = t;
+    }
+    for (int i = 0; i < m->nchildren; i++)
+        if (nb_module_to(m->children[i], dt) != NB_OK) return NB_ERROR;
+    return NB_OK;
 }
 
 static bool zero(void *ctx, const char *name, nb_tensor *t) {

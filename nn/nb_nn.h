@@ -68,6 +68,9 @@ int64_t nb_module_num_parameters(nb_module *m);
 nb_state_dict nb_module_state_dict(nb_module *m);
 /* The parameter with that dotted name, or NULL (no error). */
 nb_tensor *nb_module_get_parameter(nb_module *m, const char *name);
+/* Convert every parameter to dtype dt in place of the old one (torch model.double() / .float());
+ * pointers from an earlier nb_module_parameters call become invalid. */
+nb_status nb_module_to(nb_module *m, nb_dtype dt);
 /* Drop the .grad of every parameter (torch zero_grad(set_to_none=True)). */
 void nb_module_zero_grad(nb_module *m);
 /* Print the module tree like torch's repr. */
