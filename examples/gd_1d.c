@@ -1,6 +1,7 @@
 /* gd_1d.c — seed 000 (gradient descent in one dimension), with the derivative from autograd:
- * x <- x - eta f'(x) for 10 epochs from x = 10, on f(x) = x^2 or f(x) = x cos(0.15 pi x).
- * usage: gd_1d [--f square|xcos] [--eta E] [--epochs N] [--x0 X] [--svg PREFIX]   (no --eta: the seed's
+ * x <- x - eta f'(x) for 10 epochs from x = 10, on f(x) = x^2 or f(x) = x cos(0.15 pi x)
+ * (and seed 000's opening example f(x) = (x-2)^2 + 3 + 5 sin x: --f sin --eta 0.1 --epochs 30).
+ * usage: gd_1d [--f square|xcos|sin] [--eta E] [--epochs N] [--x0 X] [--svg PREFIX]   (no --eta: the seed's
  * four runs; --svg writes show_trace for each run to PREFIX_<f>_<eta>.svg) */
 #include <nabla.h>
 #include <math.h>
@@ -12,36 +13,43 @@
 static const double C = 0.15 * M_PI;
 static const char *svg_prefix; /* --svg PREFIX */
 
-static double f_plain(double x, void *ctx) { return *(bool *)ctx ? x * cos(C * x) : x * x; }
+enum { SQUARE, XCOS, SIN };
+static const char *const names[] = {"square", "xcos", "sin"};
+
+static double f_plain(double x, void *ctx) {
+    int kind = *(int *)ctx;
+    return kind == XCOS ? x * cos(C * x) : kind == SIN ? (x - 2) * (x - 2) + 3 + 5 * sin(x) : x * x;
+}
 
 /* the seed's show_trace: f on [-n, n] with n = max |x_i|, and the iterates (x_i, f(x_i)) */
-static void show_trace(const double *xs, int n, bool xcos, double eta) {
+static void show_trace(const double *xs, int n, int kind, double eta) {
     double m = 0, ys[1001], lo = INFINITY, hi = -INFINITY;
     for (int i = 0; i < n; i++) m = fmax(m, fabs(xs[i]));
     if (!(m > 0) || !isfinite(m)) return;
-    for (int i = 0; i < n; i++) ys[i] = f_plain(xs[i], &xcos);
+    for (int i = 0; i < n; i++) ys[i] = f_plain(xs[i], &kind);
     for (int k = 0; k <= 200; k++) {
-        double v = f_plain(-m + 2 * m * k / 200, &xcos);
+        double v = f_plain(-m + 2 * m * k / 200, &kind);
         lo = fmin(lo, v), hi = fmax(hi, v);
     }
     char path[512];
-    snprintf(path, sizeof path, "%s_%s_%g.svg", svg_prefix, xcos ? "xcos" : "square", eta);
+    snprintf(path, sizeof path, "%s_%s_%g.svg", svg_prefix, names[kind], eta);
     nb_svg *p = nb_svg_new(480, 360, -m, m, lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo), "x", "f(x)");
-    nb_svg_function(p, f_plain, &xcos, "#1f77b4");
+    nb_svg_function(p, f_plain, &kind, "#1f77b4");
     nb_svg_polyline(p, xs, ys, n, "#ff7f0e", true);
     if (!p || nb_svg_save(p, path) != 0) fprintf(stderr, "gd_1d: could not write %s\n", path);
     nb_svg_free(p);
 }
 
 /* f(x) as a nabla expression */
-static nb_tensor *f(nb_tensor *x, bool xcos) {
-    return xcos ? nb_mul(x, nb_cos(nb_mul_scalar(x, C))) : nb_pow_scalar(x, 2);
+static nb_tensor *f(nb_tensor *x, int kind) {
+    if (kind == SIN) return nb_add(nb_add_scalar(nb_square(nb_sub_scalar(x, 2)), 3), nb_mul_scalar(nb_sin(x), 5));
+    return kind == XCOS ? nb_mul(x, nb_cos(nb_mul_scalar(x, C))) : nb_pow_scalar(x, 2);
 }
 
 /* run gd and print the seed's line; returns the final x (NAN on error) */
-static double gd(double eta, bool xcos, int epochs, double x0) {
+static double gd(double eta, int kind, int epochs, double x0) {
     /* the seed keeps x as a Python float for x^2 and as a float32 tensor for x cos(cx) */
-    nb_dtype dt = xcos ? NB_F32 : NB_F64;
+    nb_dtype dt = kind == XCOS ? NB_F32 : NB_F64;
     nb_tensor *x = nb_full(dt, 0, NULL, x0);
     nb_requires_grad_(x, true);
     double xs[1001];
@@ -49,7 +57,7 @@ static double gd(double eta, bool xcos, int epochs, double x0) {
     xs[nx++] = x0;
     for (int i = 0; i < epochs; i++) {
         nb_scope s = nb_scope_begin();
-        if (nb_backward(f(x, xcos)) != NB_OK) {
+        if (nb_backward(f(x, kind)) != NB_OK) {
             fprintf(stderr, "gd_1d: %s\n", nb_error());
             nb_scope_end(s);
             nb_free(x);
@@ -60,7 +68,7 @@ static double gd(double eta, bool xcos, int epochs, double x0) {
         nb_scope_end(s);
         if (nx < 1001) xs[nx++] = nb_item(x);
     }
-    if (svg_prefix) show_trace(xs, nx, xcos, eta);
+    if (svg_prefix) show_trace(xs, nx, kind, eta);
     double v = nb_item(x);
     printf("epoch %d, x: %f\n", epochs, v);
     nb_free(x);
@@ -68,26 +76,28 @@ static double gd(double eta, bool xcos, int epochs, double x0) {
 }
 
 int main(int argc, char **argv) {
-    bool xcos = false, have_eta = false;
+    int kind = SQUARE;
+    bool have_eta = false;
     double eta = 0.2, x0 = 10.0;
     int epochs = 10;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--f") && i + 1 < argc) {
             const char *v = argv[++i];
-            if (!strcmp(v, "xcos")) xcos = true;
-            else if (strcmp(v, "square")) { fprintf(stderr, "gd_1d: --f must be square or xcos\n"); return 2; }
+            if (!strcmp(v, "xcos")) kind = XCOS;
+            else if (!strcmp(v, "sin")) kind = SIN;
+            else if (strcmp(v, "square")) { fprintf(stderr, "gd_1d: --f must be square, xcos or sin\n"); return 2; }
         } else if (!strcmp(argv[i], "--eta") && i + 1 < argc) { eta = atof(argv[++i]); have_eta = true; }
         else if (!strcmp(argv[i], "--epochs") && i + 1 < argc) epochs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--x0") && i + 1 < argc) x0 = atof(argv[++i]);
         else if (!strcmp(argv[i], "--svg") && i + 1 < argc) svg_prefix = argv[++i];
         else {
-            fprintf(stderr, "usage: gd_1d [--f square|xcos] [--eta E] [--epochs N] [--x0 X] [--svg PREFIX]\n");
+            fprintf(stderr, "usage: gd_1d [--f square|xcos|sin] [--eta E] [--epochs N] [--x0 X] [--svg PREFIX]\n");
             return 2;
         }
     }
-    if (have_eta) return isnan(gd(eta, xcos, epochs, x0)) ? 1 : 0;
+    if (have_eta) return isnan(gd(eta, kind, epochs, x0)) ? 1 : 0;
     /* the seed's runs: eta 0.2, 0.05, 1.1 on x^2, and eta 2 on x cos(0.15 pi x) */
-    bool bad = isnan(gd(0.2, false, 10, 10.0)) | isnan(gd(0.05, false, 10, 10.0)) | isnan(gd(1.1, false, 10, 10.0)) |
-               isnan(gd(2.0, true, 10, 10.0));
+    bool bad = isnan(gd(0.2, SQUARE, 10, 10.0)) | isnan(gd(0.05, SQUARE, 10, 10.0)) | isnan(gd(1.1, SQUARE, 10, 10.0)) |
+               isnan(gd(2.0, XCOS, 10, 10.0));
     return bad ? 1 : 0;
 }
