@@ -74,10 +74,30 @@ static lbfgs_state *get_state(nb_optimizer *o, const nb_lbfgs_opts *op) {
     return S;
 }
 
+/* torch's CPU kernels (AVX2 build) contract multiply-adds: dot is a sequential fma chain
+ * (OpenBLAS ddot for short vectors) and add_(x, alpha) is fma(alpha, x, self). Mirroring that
+ * keeps nabla on torch's iterates on ill-conditioned problems such as Rosenbrock. */
 static double dot(const double *a, const double *b, int64_t n) {
     double s = 0;
-    for (int64_t i = 0; i < n; i++) s += a[i] * b[i];
+    for (int64_t i = 0; i < n; i++) s = fma(a[i], b[i], s);
     return s;
+}
+/* sum |a| in torch's order: 4-lane vectors, 4 vector accumulators, scalar tail first
+ * (exact torch order for fewer than 256 elements, the cascade levels above are not modelled) */
+static double abs_sum(const double *a, int64_t n) {
+    int64_t nvec = n / 4, nilp = nvec / 4;
+    double acc[4][4] = { { 0 } };
+    for (int64_t i = 0; i < nilp; i++)
+        for (int k = 0; k < 4; k++)
+            for (int l = 0; l < 4; l++) acc[k][l] += fabs(a[(i * 4 + k) * 4 + l]);
+    for (int64_t v = nilp * 4; v < nvec; v++)
+        for (int l = 0; l < 4; l++) acc[0][l] += fabs(a[v * 4 + l]);
+    for (int k = 1; k < 4; k++)
+        for (int l = 0; l < 4; l++) acc[0][l] += acc[k][l];
+    double f = 0;
+    for (int64_t k = nvec * 4; k < n; k++) f += fabs(a[k]);
+    for (int l = 0; l < 4; l++) f += acc[0][l];
+    return f;
 }
 static double absmax(const double *a, int64_t n) {
     double m = 0;
@@ -266,21 +286,19 @@ static nb_status step_closure(nb_optimizer *o, nb_closure c, void *ctx, double *
             for (int i = num_old - 1; i >= 0; i--) {
                 S->al[i] = dot(S->stps[i], q, n) * S->ro[i];
                 double a = -S->al[i];
-                for (int64_t j = 0; j < n; j++) q[j] += a * S->dirs[i][j];
+                for (int64_t j = 0; j < n; j++) q[j] = fma(a, S->dirs[i][j], q[j]);
             }
             for (int64_t j = 0; j < n; j++) d[j] = q[j] * S->H_diag;
             for (int i = 0; i < num_old; i++) {
                 double be_i = dot(S->dirs[i], d, n) * S->ro[i];
                 double a = S->al[i] - be_i;
-                for (int64_t j = 0; j < n; j++) d[j] += a * S->stps[i][j];
+                for (int64_t j = 0; j < n; j++) d[j] = fma(a, S->stps[i][j], d[j]);
             }
         }
         memcpy(S->prev_g, g, nb);
         S->prev_loss = loss;
         if (S->n_iter == 1) {
-            double s1 = 0;
-            for (int64_t i = 0; i < n; i++) s1 += fabs(g[i]);
-            t = fmin(1., 1. / s1) * op->lr;
+            t = fmin(1., 1. / abs_sum(g, n)) * op->lr;
         } else {
             t = op->lr;
         }

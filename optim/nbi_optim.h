@@ -75,7 +75,7 @@ static inline void nbi_bump(nb_tensor *p) { p->storage->version++; }
 int64_t nbi_flat_numel(nb_optimizer *o, const char *fn);
 /* Copy all params (or their grads; missing grad = zeros) into a flat double vector. */
 void nbi_flat_get(nb_optimizer *o, double *out, bool grads);
-/* params = v (flat), or params += t v when add is true. Bumps versions. */
+/* params = v (flat), or params += t v (fused multiply-add, like torch's add_(v, alpha=t)) when add. Bumps versions. */
 void nbi_flat_set(nb_optimizer *o, const double *v, double t, bool add);
 /* Run a loss function in its own scope: grads cleared, loss, backward; returns the loss value. */
 double nbi_eval_closure_loss(nb_optimizer *o, nb_loss_fn fn, void *ctx);

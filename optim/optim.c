@@ -281,10 +281,10 @@ void nbi_flat_set(nb_optimizer *o, const double *v, double t, bool add) {
         int64_t n = p->numel;
         if (p->dtype == NB_F32) {
             float *d = (float *)nbi_ptr(p);
-            for (int64_t j = 0; j < n; j++) d[j] = add ? d[j] + (float)t * (float)v[off + j] : (float)v[off + j];
+            for (int64_t j = 0; j < n; j++) d[j] = add ? fmaf((float)t, (float)v[off + j], d[j]) : (float)v[off + j];
         } else {
             double *d = (double *)nbi_ptr(p);
-            for (int64_t j = 0; j < n; j++) d[j] = add ? d[j] + t * v[off + j] : v[off + j];
+            for (int64_t j = 0; j < n; j++) d[j] = add ? fma(t, v[off + j], d[j]) : v[off + j];
         }
         nbi_bump(p);
         off += n;

@@ -84,7 +84,7 @@ static double get_lr(nb_scheduler *s, int g, double lr) {
         return lr * (1. + (ef - sf) / (s->total_iters * sf + (e - 1) * (ef - sf)));
     }
     case S_LAMBDA: return base * s->fn(e, s->ctx);
-    case S_INVSQRT: return base / sqrt(e + 1.0);
+    case S_INVSQRT: return base * (1 / sqrt(e + 1.0));   /* as LambdaLR(lambda e: 1 / math.sqrt(e + 1)) */
     case S_PLATEAU: return lr;
     }
     return lr;

@@ -196,25 +196,46 @@ def rosenbrock(x):
     return (100 * (x[1:] - x[:-1] * x[:-1]) ** 2 + (1 - x[:-1]) ** 2).sum()
 
 
+def rosen_manual(xs):
+    """Rosenbrock loss and gradient in plain floats, the same loop as tests/test_optim_lbfgs.c."""
+    n = len(xs)
+    f = 0.0
+    g = [0.0] * n
+    for i in range(n - 1):
+        d = xs[i + 1] - xs[i] * xs[i]
+        e = 1 - xs[i]
+        f += 100 * d * d + e * e
+        g[i] += -400 * xs[i] * d - 2 * e
+        g[i + 1] += 200 * d
+    return f, g
+
+
 def gen_lbfgs():
-    lines = ['# L-BFGS iterates (params after each step) and losses on Rosenbrock; torch %s' % torch.__version__]
+    lines = ['# L-BFGS iterates (loss returned by each step, params after it) on Rosenbrock; torch %s' % torch.__version__,
+             '# grad=autograd: closure uses autograd; grad=manual: the closure writes the analytic gradient']
     cases = [
-        ('wolfe_2d', [-1.5, 2.0], dict(line_search_fn='strong_wolfe'), 6),
-        ('wolfe_2d_h3', [-1.2, 1.0], dict(line_search_fn='strong_wolfe', history_size=3, max_iter=5), 10),
-        ('wolfe_6d', [-1.0, 1.2, -0.5, 0.8, 1.5, -1.0], dict(line_search_fn='strong_wolfe', max_iter=8), 8),
-        ('none_2d', [-1.2, 1.0], dict(lr=0.002, max_iter=10), 6),
-        ('none_6d', [0.5, 0.2, 0.1, 0.9, 0.3, 0.7], dict(lr=0.001, max_iter=7, history_size=4), 6),
+        ('wolfe_2d', [-1.5, 2.0], dict(line_search_fn='strong_wolfe'), 6, 'autograd'),
+        ('wolfe_2d_h3', [-1.2, 1.0], dict(line_search_fn='strong_wolfe', history_size=3, max_iter=5), 10, 'manual'),
+        ('wolfe_6d', [-1.0, 1.2, -0.5, 0.8, 1.5, -1.0], dict(line_search_fn='strong_wolfe', max_iter=8), 8, 'manual'),
+        ('wolfe_6d_autograd', [-1.0, 1.2, -0.5, 0.8, 1.5, -1.0], dict(line_search_fn='strong_wolfe', max_iter=8), 4,
+         'autograd'),
+        ('none_2d', [-1.2, 1.0], dict(lr=0.002, max_iter=10), 6, 'autograd'),
+        ('none_6d', [0.5, 0.2, 0.1, 0.9, 0.3, 0.7], dict(lr=0.001, max_iter=7, history_size=4), 6, 'manual'),
     ]
-    for name, x0, kw, steps in cases:
+    for name, x0, kw, steps, mode in cases:
         x = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
         opt = torch.optim.LBFGS([x], **kw)
 
         def closure():
             opt.zero_grad()
+            if mode == 'manual':
+                f, g = rosen_manual(x.detach().tolist())
+                x.grad = torch.tensor(g, dtype=torch.float64)
+                return torch.tensor(f, dtype=torch.float64)
             l = rosenbrock(x)
             l.backward()
             return l
-        lines.append('lbfgs %s %d %d %s' % (name, len(x0), steps, kw_str(kw)))
+        lines.append('lbfgs %s %d %d grad=%s %s' % (name, len(x0), steps, mode, kw_str(kw)))
         lines.append('x0 ' + fmt(x0, torch.float64))
         for _ in range(steps):
             l = opt.step(closure)
