@@ -3,7 +3,9 @@
  * `n=N nabla_gflops X openblas_gflops Y` (Y is nan without OpenBLAS). Sizes may be given on argv.
  * All nabla runs come first, then all OpenBLAS runs: each library's idle spinning threads would
  * otherwise steal cores from the other's next timing. */
-#define _POSIX_C_SOURCE 199309L
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 199309L  /* clock_gettime when built outside meson */
+#endif
 #include "gemm.h"
 
 #include <stdbool.h>

@@ -71,7 +71,7 @@ static void iter_init(iter *it, int nd, const int64_t *shape, int nops, const nb
     it->nd = w;
     for (int k = 0; k < nops; k++) {
         it->base[k] = nbi_ptr(ts[k]);
-        it->esz[k] = nb_dtype_size(ts[k]->dtype);
+        it->esz[k] = nbi_esz(ts[k]->dtype);
     }
 }
 
@@ -125,6 +125,43 @@ static void iter_run(const iter *it, row_fn f, const void *ctx) {
     iter_range(it, 0, total, f, ctx);
 }
 
+/* Fast path for small operands (below NBI_PAR_MIN elements, so never threaded): when every operand
+ * is row-major dense with out's element count, or a single element (broadcast with stride 0), the
+ * row kernel runs once over all total elements without building an iterator. The same row function
+ * sees the same elements in the same order as via iter_run, so results are bitwise identical.
+ * Returns false (nothing done) when the operands do not qualify. */
+static bool run_small(int nops, const nb_tensor *const *ts, int64_t total, row_fn f, const void *ctx) {
+    if (total >= NBI_PAR_MIN) return false;
+    char *p[4];
+    int64_t s[4];
+    for (int k = 0; k < nops; k++) {
+        const nb_tensor *t = ts[k];
+        if (t->numel != total) {
+            if (t->numel != 1) return false;
+            s[k] = 0;
+        } else {
+            int64_t n = 1;
+            for (int i = t->ndim - 1; i >= 0; i--) {
+                if (t->shape[i] != 1 && t->stride[i] != n) return false;
+                n *= t->shape[i];
+            }
+            s[k] = 1;
+        }
+        p[k] = nbi_ptr(t);
+    }
+    if (total > 0) f(total, p, s, ctx);
+    return true;
+}
+
+/* iter_run over out's shape for the operands ts (ts[0] = out), via run_small when it applies. */
+static void ew_run(int nd, const int64_t *shape, int64_t total, int nops, const nb_tensor *const *ts, row_fn f,
+                   const void *ctx) {
+    if (run_small(nops, ts, total, f, ctx)) return;
+    iter it;
+    iter_init(&it, nd, shape, nops, ts);
+    iter_run(&it, f, ctx);
+}
+
 /* ---- conversions ---- */
 static void conv_row(int64_t n, char **p, const int64_t *s, const void *ctx) {
     const nb_dtype *dts = ctx; /* dts[0] = out, dts[1] = in */
@@ -156,15 +193,13 @@ nb_status nbk_copy_into(nb_tensor *dst, const nb_tensor *src, const char *op) {
     if (nd < 0 || nd != dst->ndim) goto bad;
     for (int i = 0; i < nd; i++)
         if (shp[i] != dst->shape[i]) goto bad;
-    iter it;
     const nb_tensor *ts[2] = {dst, src};
-    iter_init(&it, dst->ndim, dst->shape, 2, ts);
     if (dst->dtype == src->dtype) {
-        size_t esz = nb_dtype_size(dst->dtype);
-        iter_run(&it, same_row, &esz);
+        size_t esz = nbi_esz(dst->dtype);
+        ew_run(dst->ndim, dst->shape, dst->numel, 2, ts, same_row, &esz);
     } else {
         nb_dtype dts[2] = {dst->dtype, src->dtype};
-        iter_run(&it, conv_row, dts);
+        ew_run(dst->ndim, dst->shape, dst->numel, 2, ts, conv_row, dts);
     }
     return NB_OK;
 bad:
@@ -196,11 +231,9 @@ nb_status nbk_unary_into(nbk_unary_kind k, nb_tensor *out, const nb_tensor *x, d
         xf = nbk_copy(x, out->dtype);
         if (!xf) return NB_ERROR;
     }
-    iter it;
     const nb_tensor *ts[2] = {out, xf};
-    iter_init(&it, out->ndim, out->shape, 2, ts);
     nbi_uctx c = {k, a, b};
-    iter_run(&it, out->dtype == NB_F32 ? unary_row_f : unary_row_, &c);
+    ew_run(out->ndim, out->shape, out->numel, 2, ts, out->dtype == NB_F32 ? unary_row_f : unary_row_, &c);
     if (xf != x) nb_free((nb_tensor *)xf);
     return NB_OK;
 }
@@ -228,11 +261,9 @@ nb_status nbk_binary_into(nbk_binary_kind k, nb_tensor *out, const nb_tensor *a,
     }
     const nb_tensor *ac = as_dtype(a, out->dtype), *bc = as_dtype(b, out->dtype);
     if (!ac || !bc) return NB_ERROR;
-    iter it;
     const nb_tensor *ts[3] = {out, ac, bc};
-    iter_init(&it, out->ndim, out->shape, 3, ts);
     nbi_bctx c = {k};
-    iter_run(&it, out->dtype == NB_F32 ? binary_row_f : binary_row_, &c);
+    ew_run(out->ndim, out->shape, out->numel, 3, ts, out->dtype == NB_F32 ? binary_row_f : binary_row_, &c);
     if (ac != a) nb_free((nb_tensor *)ac);
     if (bc != b) nb_free((nb_tensor *)bc);
     return NB_OK;
@@ -248,11 +279,9 @@ nb_tensor *nbk_binary(nbk_binary_kind k, const nb_tensor *a, const nb_tensor *b,
     const nb_tensor *ac = as_dtype(a, dt), *bc = as_dtype(b, dt);
     nb_tensor *y = ac && bc ? nbi_new(dt, nd, shp) : NULL;
     if (y) {
-        iter it;
         const nb_tensor *ts[3] = {y, ac, bc};
-        iter_init(&it, nd, shp, 3, ts);
         nbi_bctx c = {k};
-        iter_run(&it, dt == NB_F32 ? binary_row_f : binary_row_, &c);
+        ew_run(nd, shp, y->numel, 3, ts, dt == NB_F32 ? binary_row_f : binary_row_, &c);
     }
     if (ac && ac != a) nb_free((nb_tensor *)ac);
     if (bc && bc != b) nb_free((nb_tensor *)bc);
@@ -271,10 +300,8 @@ nb_tensor *nbk_where(const nb_tensor *cond, const nb_tensor *a, const nb_tensor 
     const nb_tensor *cc = as_dtype(cond, dt), *ac = as_dtype(a, dt), *bc = as_dtype(b, dt);
     nb_tensor *y = cc && ac && bc ? nbi_new(dt, nd, shp) : NULL;
     if (y) {
-        iter it;
         const nb_tensor *ts[4] = {y, cc, ac, bc};
-        iter_init(&it, nd, shp, 4, ts);
-        iter_run(&it, dt == NB_F32 ? where_row_f : where_row_, NULL);
+        ew_run(nd, shp, y->numel, 4, ts, dt == NB_F32 ? where_row_f : where_row_, NULL);
     }
     if (cc && cc != cond) nb_free((nb_tensor *)cc);
     if (ac && ac != a) nb_free((nb_tensor *)ac);

@@ -40,9 +40,11 @@ nb_tensor *nbi_new_persistent(nb_dtype dt, int ndim, const int64_t *shape);
 nb_tensor *nbi_view(nb_tensor *base, int ndim, const int64_t *shape, const int64_t *stride, int64_t offset);
 /* Fill stride[] with row-major strides for shape; returns numel. */
 int64_t nbi_contig_strides(int ndim, const int64_t *shape, int64_t *stride);
+/* Bytes per element (inline twin of nb_dtype_size for the hot paths). */
+static inline size_t nbi_esz(nb_dtype dt) { return dt == NB_F32 ? 4 : 8; }
 /* Element pointer of the first element. */
 static inline char *nbi_ptr(const nb_tensor *t) {
-    return (char *)t->storage->data + (size_t)t->offset * nb_dtype_size(t->dtype);
+    return (char *)t->storage->data + (size_t)t->offset * nbi_esz(t->dtype);
 }
 /* Current scope depth (0 = none open). */
 int nbi_scope_depth(void);
