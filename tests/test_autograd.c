@@ -69,6 +69,12 @@ static void test_second_derivative(void) {
     nb_backward(nb_sum(nb_mul(x1, nb_cos(nb_mul_scalar(x1, c)))));
     nb_scope_end(s);
     CHECK_NEAR(nb_item(x1->grad), cos(10 * c) - c * 10 * sin(10 * c), 1e-5);
+    /* backward with create_graph: .grad holds values only (no history), and it accumulates */
+    s = nb_scope_begin();
+    CHECK(nb_backward_ex(nb_sum(nb_square(x1)), (nb_backward_opts){.create_graph = true}) == NB_OK);
+    CHECK(x1->grad && nb_is_leaf(x1->grad) && !x1->grad->requires_grad);
+    CHECK_NEAR(nb_item(x1->grad), cos(10 * c) - c * 10 * sin(10 * c) + 20, 1e-5);
+    nb_scope_end(s);
     nb_free(x1);
     nb_free(x);
 }
@@ -375,6 +381,7 @@ static void test_threads(void) {
     CHECK(nb_get_num_threads() == 1);
     run_workload(r1, 6);
     nb_set_num_threads(2);
+    printf("thread determinism: 1 thread vs %d threads\n", nb_get_num_threads());
     run_workload(r2, 6);
     nb_set_num_threads(0);
     for (int i = 0; i < 6; i++) {
