@@ -247,6 +247,17 @@ static nb_tensor *print_case(const char *name) {
     if (!strcmp(name, "bigmat")) return nb_div_scalar(nb_reshape(nb_arange(NB_F32, 0, 2000, 1), NB_SHAPE(40, 50)), 7);
     if (!strcmp(name, "bigcube")) return nb_reshape(nb_arange(NB_F64, 0, 1100, 1), NB_SHAPE(11, 10, 10));
     if (!strcmp(name, "transposed")) return nb_t(nb_reshape(nb_arange(NB_F32, 0, 6, 1), NB_SHAPE(2, 3)));
+    if (!strcmp(name, "negsci")) return nb_tensor_from(NB_F32, (float[]){-1e-5f, 2, -300}, NB_SHAPE(3), false);
+    if (!strcmp(name, "allnan")) return nb_tensor_from(NB_F32, (float[]){NAN, NAN}, NB_SHAPE(2), false);
+    if (!strcmp(name, "mixinf")) return nb_tensor_from(NB_F32, (float[]){-INFINITY, 0.5f, 2}, NB_SHAPE(3), false);
+    if (!strcmp(name, "bigint")) return nb_tensor_from(NB_F32, (float[]){1e8f, 1}, NB_SHAPE(2), false);
+    if (!strcmp(name, "one")) return nb_full(NB_F32, NB_SHAPE(1, 1), 5);
+    if (!strcmp(name, "negscalar")) return nb_scalar(NB_F32, -0.5);
+    if (!strcmp(name, "i64big")) return nb_tensor_from(NB_I64, (int64_t[]){123456789012, -1}, NB_SHAPE(2), false);
+    if (!strcmp(name, "deep")) return nb_reshape(nb_arange(NB_F32, 0, 4, 1), NB_SHAPE(2, 1, 2, 1));
+    if (!strcmp(name, "wideint")) return nb_arange(NB_F32, 0, 30, 1);
+    if (!strcmp(name, "reqwide")) return nb_requires_grad_(nb_arange(NB_F64, 0, 25, 1), true);
+    if (!strcmp(name, "f64frac")) return nb_tensor_from(NB_F64, (double[]){1.0 / 3, 2.0 / 3}, NB_SHAPE(2), false);
     return NULL;
 }
 
@@ -280,7 +291,7 @@ static void test_print(void) {
         cases++;
     }
     fclose(f);
-    CHECK(cases >= 20);
+    CHECK(cases >= 36);
     /* printing NULL and a released tensor does not crash */
     char *p = print_str(NULL);
     CHECK(p && !strcmp(p, "NULL"));

@@ -30,6 +30,17 @@ cases = [
     ('bigmat', torch.arange(2000.).reshape(40, 50) / 7),
     ('bigcube', torch.arange(1100, dtype=torch.float64).reshape(11, 10, 10)),
     ('transposed', torch.arange(6.).reshape(2, 3).t()),
+    ('negsci', torch.tensor([-1e-5, 2.0, -300.])),
+    ('allnan', torch.tensor([float('nan'), float('nan')])),
+    ('mixinf', torch.tensor([-float('inf'), 0.5, 2.])),
+    ('bigint', torch.tensor([1e8, 1.])),
+    ('one', torch.tensor([[5.]])),
+    ('negscalar', torch.tensor(-0.5)),
+    ('i64big', torch.tensor([123456789012, -1])),
+    ('deep', torch.arange(4.).reshape(2, 1, 2, 1)),
+    ('wideint', torch.arange(30.)),
+    ('reqwide', torch.arange(25., dtype=torch.float64).requires_grad_()),
+    ('f64frac', torch.tensor([1 / 3, 2 / 3], dtype=torch.float64)),
 ]
 for name, t in cases:
     print(name + '\t' + str(t).replace('\n', '\\n'))
