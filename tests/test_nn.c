@@ -97,10 +97,12 @@ static void test_init(void) {
     nb_init_constant_(w, 0.25);
     moments(w, &mean, &var, &lo, &hi);
     CHECK(lo == 0.25 && hi == 0.25);
+    nb_scope s = nb_scope_begin();
     nb_init_ones_(v);
     CHECK(nb_item(nb_sum(v)) == 5);
     nb_init_zeros_(v);
     CHECK(nb_item(nb_sum(v)) == 0);
+    nb_scope_end(s);
     /* a parameter requiring grad is filled under no-grad, like torch.nn.init */
     nb_requires_grad_(v, true);
     CHECK(nb_init_ones_(v) == v);
