@@ -285,6 +285,104 @@ static void error_model(void) {
     nb_scope_end(s);
 }
 
+/* ---- robustness sweep: every op on odd inputs (0-d, empty, i64, transposed, expanded, NULL), with and
+ * without requires_grad, then first and second derivatives: a result or an error, never a crash ---- */
+typedef nb_tensor *(*un)(nb_tensor *);
+typedef nb_tensor *(*bin)(nb_tensor *, nb_tensor *);
+static nb_tensor *sum0(nb_tensor *x) { return nb_sum_dim(x, NB_DIMS(0), false); }
+static nb_tensor *summ1(nb_tensor *x) { return nb_sum_dim(x, NB_DIMS(-1), true); }
+static nb_tensor *mean0(nb_tensor *x) { return nb_mean_dim(x, NB_DIMS(0), false); }
+static nb_tensor *var0(nb_tensor *x) { return nb_var_dim(x, NB_DIMS(0), 1, false); }
+static nb_tensor *std0(nb_tensor *x) { return nb_std_dim(x, NB_DIMS(0), 1, false); }
+static nb_tensor *amax0(nb_tensor *x) { return nb_amax(x, NB_DIMS(0), false); }
+static nb_tensor *maxd(nb_tensor *x) { nb_tensor *i = NULL; return nb_max_dim(x, 0, false, &i); }
+static nb_tensor *argm(nb_tensor *x) { return nb_argmax(x, 0, false); }
+static nb_tensor *lse(nb_tensor *x) { return nb_logsumexp(x, NB_DIMS(0), false); }
+static nb_tensor *nrm(nb_tensor *x) { return nb_norm(x, 2); }
+static nb_tensor *nrmi(nb_tensor *x) { return nb_norm(x, INFINITY); }
+static nb_tensor *prod0(nb_tensor *x) { return nb_prod_dim(x, 0, false); }
+static nb_tensor *sm(nb_tensor *x) { return nb_softmax(x, 0); }
+static nb_tensor *lsm(nb_tensor *x) { return nb_log_softmax(x, -1); }
+static nb_tensor *sq0(nb_tensor *x) { return nb_squeeze(x, 0); }
+static nb_tensor *us0(nb_tensor *x) { return nb_unsqueeze(x, 0); }
+static nb_tensor *tr(nb_tensor *x) { return nb_transpose(x, 0, -1); }
+static nb_tensor *fl(nb_tensor *x) { return nb_flatten(x, 0, -1); }
+static nb_tensor *rs(nb_tensor *x) { return nb_reshape(x, NB_SHAPE(-1)); }
+static nb_tensor *nar(nb_tensor *x) { return nb_narrow(x, 0, 0, 1); }
+static nb_tensor *sel(nb_tensor *x) { return nb_select(x, 0, 0); }
+static nb_tensor *sli(nb_tensor *x) { return nb_slice(x, 0, 0, 10, 2); }
+static nb_tensor *exd(nb_tensor *x) { return nb_expand(x, NB_SHAPE(2, -1, -1)); }
+static nb_tensor *to64(nb_tensor *x) { return nb_to(x, NB_F64); }
+static nb_tensor *toi(nb_tensor *x) { return nb_to(x, NB_I64); }
+static nb_tensor *clp(nb_tensor *x) { return nb_clamp(x, -0.5, 0.5); }
+static nb_tensor *lrl(nb_tensor *x) { return nb_leaky_relu(x, 0.1); }
+static nb_tensor *sp(nb_tensor *x) { return nb_softplus(x, 1, 20); }
+static nb_tensor *ps(nb_tensor *x) { return nb_pow_scalar(x, 2.5); }
+static nb_tensor *ms(nb_tensor *x) { return nb_mul_scalar(x, 3); }
+static nb_tensor *isel(nb_tensor *x) { return nb_index_select(x, 0, nb_zeros(NB_I64, NB_SHAPE(2))); }
+static nb_tensor *gat(nb_tensor *x) { return nb_gather(x, 0, nb_zeros_like(nb_to(x, NB_I64))); }
+static nb_tensor *mf(nb_tensor *x) { return nb_masked_fill(x, nb_gt_scalar(x, 0), 7); }
+static nb_tensor *cat2(nb_tensor *x) { return nb_cat(2, (nb_tensor*[]){x, x}, 0); }
+static nb_tensor *stk(nb_tensor *x) { return nb_stack(2, (nb_tensor*[]){x, x}, -1); }
+static nb_tensor *cont(nb_tensor *x) { return nb_contiguous(nb_t(x)); }
+static nb_tensor *am(nb_tensor *x) { return nb_argmax_all(x); }
+static nb_tensor *mmself(nb_tensor *x) { return nb_matmul(x, nb_t(x)); }
+static nb_tensor *sts(nb_tensor *x) { return nb_sum_to_size(x, NB_SHAPE(1)); }
+static un uns[] = {nb_neg, nb_exp, nb_log, nb_log1p, nb_sqrt, nb_rsqrt, nb_square, nb_abs, nb_sin, nb_cos, nb_tan, nb_sinh, nb_cosh, nb_tanh, nb_sigmoid, nb_relu, nb_gelu, nb_gelu_tanh, nb_erf, nb_sign, nb_sum, nb_mean, nb_var, nb_std, nb_prod, nb_max, nb_min, nb_argmax_all, nb_squeeze_all, nb_t, nb_clone, nb_contiguous, nb_detach,
+  sum0, summ1, mean0, var0, std0, amax0, maxd, argm, lse, nrm, nrmi, prod0, sm, lsm, sq0, us0, tr, fl, rs, nar, sel, sli, exd, to64, toi, clp, lrl, sp, ps, ms, isel, gat, mf, cat2, stk, cont, am, mmself, sts};
+static bin bins[] = {nb_add, nb_sub, nb_mul, nb_div, nb_pow, nb_minimum, nb_maximum, nb_eq, nb_lt, nb_matmul, nb_mm, nb_bmm, nb_dot, nb_outer};
+
+static void sweep(void) {
+    nb_manual_seed(1);
+    int nu = (int)(sizeof uns / sizeof *uns), nbn = (int)(sizeof bins / sizeof *bins), calls = 0, oks = 0, silent = 0;
+    for (int rg = 0; rg < 2; rg++) {
+        nb_scope s = nb_scope_begin();
+        nb_tensor *xs[] = {nb_scalar(NB_F32, 0.3), nb_zeros(NB_F32, NB_SHAPE(0)), nb_zeros(NB_F32, NB_SHAPE(2, 0)),
+                           nb_randn(NB_F64, NB_SHAPE(3)), nb_randn(NB_F32, NB_SHAPE(2, 3)), nb_t(nb_randn(NB_F32, NB_SHAPE(3, 2))),
+                           nb_randint(0, 3, NB_SHAPE(2, 3)), nb_randn(NB_F64, NB_SHAPE(2, 1, 3)),
+                           nb_expand(nb_randn(NB_F32, NB_SHAPE(1, 3)), NB_SHAPE(4, 3)), NULL};
+        int nx = (int)(sizeof xs / sizeof *xs);
+        if (rg)
+            for (int i = 0; i < nx; i++)
+                if (xs[i] && xs[i]->dtype != NB_I64) nb_requires_grad_(xs[i], true);
+        for (int i = 0; i < nx; i++) {
+            for (int u = 0; u < nu; u++) {
+                nb_tensor *y = uns[u](xs[i]);
+                calls++;
+                if (y) {
+                    oks++;
+                    if (y->requires_grad && y->numel > 0) {
+                        nb_tensor *l = nb_sum(y), *g[1];
+                        nb_grad(1, &l, 1, &xs[i], NULL, g, (nb_grad_opts){.allow_unused = true, .create_graph = true});
+                        if (g[0]) nb_grad(1, (nb_tensor *[]){nb_sum(g[0])}, 1, &xs[i], NULL, g, (nb_grad_opts){.allow_unused = true});
+                    }
+                } else if (xs[i] && !nb_error()) {
+                    silent++;
+                    fprintf(stderr, "sweep: unary op %d on input %d returned NULL without an error\n", u, i);
+                }
+                nb_clear_error();
+            }
+            for (int j = 0; j < nx; j++)
+                for (int b = 0; b < nbn; b++) {
+                    nb_tensor *y = bins[b](xs[i], xs[j]);
+                    calls++;
+                    if (y) {
+                        oks++;
+                        if (y->requires_grad) nb_backward(nb_sum(y));
+                    } else if (xs[i] && xs[j] && !nb_error()) {
+                        silent++;
+                        fprintf(stderr, "sweep: binary op %d on inputs %d, %d returned NULL without an error\n", b, i, j);
+                    }
+                    nb_clear_error();
+                }
+        }
+        nb_scope_end(s);
+    }
+    printf("sweep: %d calls, %d results, %d errors\n", calls, oks, calls - oks);
+    CHECK(silent == 0);
+    CHECK(calls > 4000 && oks > 1000);
+}
+
 int main(void) {
     shape_mismatch();
     bad_reshape_and_dims();
@@ -293,6 +391,7 @@ int main(void) {
     bad_autograd();
     stale_and_lifetimes();
     error_model();
+    sweep();
     printf("%d bad-input cases\n", ncases);
     CHECK(ncases >= 50);
     CHECK(nb_memory_stats_get().tensors_live == 0);
