@@ -35,6 +35,7 @@ static unsigned char *slurp(const char *path, size_t *n) {
     return b;
 }
 static void spit(const char *path, const void *b, size_t n) {
+    unlink(path);   /* not truncate: ext4 flushes a truncated-and-rewritten file on close */
     FILE *f = fopen(path, "wb");
     fwrite(b, 1, n, f);
     fclose(f);

@@ -53,6 +53,7 @@ static void fuzz(const char *src, const char *tmp, int iters) {
         if (kind != 1) for (int k = 0; k < flips; k++) m[rnd() % n] ^= (unsigned char)(1u << (rnd() % 8));
         if (kind != 0) len = rnd() % (n + 1);
         if (kind == 3) { for (int k = 0; k < 8; k++) m[len + k] = (unsigned char)rnd(); len += rnd() % 8; }
+        unlink(tmp);   /* not truncate: ext4 flushes a truncated-and-rewritten file on close */
         FILE *f = fopen(tmp, "wb");
         fwrite(m, 1, len, f);
         fclose(f);
