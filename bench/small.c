@@ -1,6 +1,7 @@
 /* small.c — tiny-graph overhead, the counterpart of shared/reference/torch_small.py: seed gradient
  * descent on f(x) = x cos(c x) driven by autograd, then a 2-D Adam loop on 0.1 x0^2 + 2 x1^2.
- * usage: small [N]   prints `scalar_gd_step_us X x V` and `adam2d_step_us Y x [a, b]`. */
+ * usage: small [N]   prints `scalar_gd_step_us X x V steady_allocs K` and `adam2d_step_us Y x [a, b]
+ * steady_allocs K`, K = allocations from the system after the first step (0: memory is flat). */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 199309L  /* clock_gettime when built outside meson */
 #endif
@@ -18,7 +19,10 @@ static double now(void) {
 }
 
 /* n steps of x -= 1e-3 dy/dx with y = x cos(c x), x a 0-d f32 leaf starting at 10; us per step. */
-static double scalar_gd(long n, double *xout) {
+/* System allocations so far (tensors, storages, tape nodes). */
+static size_t allocs(void) { return nb_memory_stats_get().system_allocs; }
+
+static double scalar_gd(long n, double *xout, size_t *steady) {
     const double c = 0.15 * M_PI;
     nb_tensor *x = nb_requires_grad_(nb_scalar(NB_F32, 10.0), true);
     double t = now();
@@ -29,7 +33,9 @@ static double scalar_gd(long n, double *xout) {
         NB_NO_GRAD { nb_sub_(x, nb_mul_scalar(x->grad, 1e-3)); }  /* x -= 1e-3 * x.grad */
         nb_zero_grad(x);                                          /* x.grad = None */
         nb_scope_end(s);
+        if (i == 0) *steady = allocs();
     }
+    *steady = allocs() - *steady;
     double dt = now() - t;
     *xout = nb_item(x);
     nb_free(x);
@@ -37,7 +43,7 @@ static double scalar_gd(long n, double *xout) {
 }
 
 /* n Adam steps (lr 0.01) on 0.1 x0^2 + 2 x1^2 from x = (-5, -2); us per step. */
-static double adam2d(long n, double xout[2]) {
+static double adam2d(long n, double xout[2], size_t *steady) {
     nb_tensor *x = nb_tensor_from(NB_F32, (float[]){-5.0f, -2.0f}, NB_SHAPE(2), true);
     nb_optimizer *opt = nb_adam(&x, 1, (nb_adam_opts){.lr = 0.01});
     double t = now();
@@ -49,7 +55,9 @@ static double adam2d(long n, double xout[2]) {
         nb_backward(nb_add(a, b));
         nb_scope_end(s);
         nb_optim_step(opt);
+        if (i == 0) *steady = allocs();
     }
+    *steady = allocs() - *steady;
     double dt = now() - t;
     xout[0] = nb_get(x, (int64_t[]){0});
     xout[1] = nb_get(x, (int64_t[]){1});
@@ -65,12 +73,13 @@ int main(int argc, char **argv) {
         return 2;
     }
     double x, x2[2];
-    double us = scalar_gd(n, &x);
+    size_t steady = 0;
+    double us = scalar_gd(n, &x, &steady);
     if (nb_error()) { fprintf(stderr, "small: %s\n", nb_error()); return 1; }
-    printf("scalar_gd_step_us %.2f x %.6f\n", us, x);
+    printf("scalar_gd_step_us %.2f x %.6f steady_allocs %zu\n", us, x, steady);
     fflush(stdout);
-    us = adam2d(n, x2);
+    us = adam2d(n, x2, &steady);
     if (nb_error()) { fprintf(stderr, "small: %s\n", nb_error()); return 1; }
-    printf("adam2d_step_us %.2f x [%.6f, %.6f]\n", us, x2[0], x2[1]);
+    printf("adam2d_step_us %.2f x [%.9g, %.9g] steady_allocs %zu\n", us, x2[0], x2[1], steady);
     return 0;
 }

@@ -1,0 +1,134 @@
+#!/bin/sh
+# run.sh — `make bench`: nabla and PyTorch side by side in one run, on every issue-5 workload, then a
+# table of ratios with each target and whether it is met. Builds nabla in release (and, when OpenBLAS
+# is there, a second build with -Dblas=openblas); installs python3-torch, python3-numpy,
+# libopenblas-dev and time with apt when missing (as root; they are only for the comparison).
+# Environment: BUILD (default build), BLAS_BUILD (default $BUILD-openblas), THREADS (default 2),
+# SMALL_N (default 20000), FMNIST=0 skips the two Fashion-MNIST epochs, OUT (default /tmp/nabla-bench).
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT" || exit 1
+BUILD=${BUILD:-build}
+BLAS_BUILD=${BLAS_BUILD:-$BUILD-openblas}
+THREADS=${THREADS:-2}
+SMALL_N=${SMALL_N:-20000}
+FMNIST=${FMNIST:-1}
+OUT=${OUT:-/tmp/nabla-bench}
+PY=/usr/bin/python3
+mkdir -p "$OUT"
+export OMP_NUM_THREADS="$THREADS" OPENBLAS_NUM_THREADS="$THREADS" MKL_NUM_THREADS="$THREADS"
+
+say() { printf '%s\n' "$*" >&2; }
+
+# ---- what the comparison needs (nabla itself needs only tools/deps.sh) ----
+missing=""
+dpkg -s time >/dev/null 2>&1 || missing="$missing time"
+$PY -c 'import torch' >/dev/null 2>&1 || missing="$missing python3-torch"
+$PY -c 'import numpy' >/dev/null 2>&1 || missing="$missing python3-numpy"
+dpkg -s libopenblas-dev >/dev/null 2>&1 || missing="$missing libopenblas-dev"
+[ -d /usr/share/datasets/fashion-mnist ] || missing="$missing dataset-fashion-mnist"
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ]; then
+    say "bench: installing$missing"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+  else
+    say "bench: missing$missing (run as root, or: sudo apt-get install$missing); those columns will be empty"
+  fi
+fi
+HAVE_TORCH=0; $PY -c 'import torch, numpy' >/dev/null 2>&1 && HAVE_TORCH=1
+TIMEV=""; [ -x /usr/bin/time ] && TIMEV=/usr/bin/time
+
+# ---- builds (release; the OpenBLAS-backed one only if OpenBLAS is installed) ----
+[ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" --buildtype=release >/dev/null || exit 1
+ninja -C "$BUILD" >/dev/null || { say "bench: build failed in $BUILD"; exit 1; }
+HAVE_BLAS_BUILD=0
+if pkg-config --exists openblas 2>/dev/null || [ -e /usr/lib/x86_64-linux-gnu/libopenblas.so ]; then
+  if { [ -f "$BLAS_BUILD/build.ninja" ] || meson setup "$BLAS_BUILD" --buildtype=release -Dblas=openblas -Dtests=false >/dev/null; } &&
+     ninja -C "$BLAS_BUILD" bench/matmul >/dev/null; then
+    HAVE_BLAS_BUILD=1
+  else
+    say "bench: the -Dblas=openblas build failed; skipping its row"
+  fi
+fi
+
+# run NAME CMD...: stdout to $OUT/NAME.out, peak RSS (kB) to $OUT/NAME.rss (empty without /usr/bin/time)
+run() {
+  name=$1; shift
+  say "bench: $name: $*"
+  if [ -n "$TIMEV" ]; then
+    "$TIMEV" -v -o "$OUT/$name.time" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err"
+    rc=$?
+    sed -n 's/.*Maximum resident set size (kbytes): *//p' "$OUT/$name.time" >"$OUT/$name.rss"
+  else
+    "$@" >"$OUT/$name.out" 2>"$OUT/$name.err"
+    rc=$?
+    : >"$OUT/$name.rss"
+  fi
+  [ $rc = 0 ] || say "bench: $name exited with $rc (see $OUT/$name.err)"
+  cat "$OUT/$name.out" >&2
+}
+# val NAME KEY [LINE-PATTERN]: the number after KEY on the last line of NAME's output matching the pattern
+val() {
+  grep -e "${3:-.}" "$OUT/$1.out" 2>/dev/null | tail -1 | tr ' ' '\n' | sed -n "/^$2\$/{n;p;q}"
+}
+rss() { cat "$OUT/$1.rss" 2>/dev/null; }
+
+# ---- the workloads, nabla then PyTorch each time ----
+run small "$BUILD/bench/small" "$SMALL_N"
+[ $HAVE_TORCH = 1 ] && run torch_small $PY bench/torch_small.py "$SMALL_N"
+run matmul "$BUILD/bench/matmul" 256 512 1024
+[ $HAVE_BLAS_BUILD = 1 ] && run matmul_blas "$BLAS_BUILD/bench/matmul" 256 512 1024
+[ $HAVE_TORCH = 1 ] && run torch_matmul $PY bench/torch_matmul.py 256 512 1024
+OMP_NUM_THREADS=1 run matmul_1t "$BUILD/bench/matmul" 1024
+run matmul_2t "$BUILD/bench/matmul" 1024
+if [ "$FMNIST" = 1 ] && [ -x "$BUILD/bench/fmnist" ]; then
+  run fmnist "$BUILD/bench/fmnist" 784-256-10 1 256 0.1
+  [ $HAVE_TORCH = 1 ] && run torch_fmnist $PY bench/torch_fmnist.py 784-256-10 1 256 0.1
+  run quick "$BUILD/bench/fmnist" 784-512-512-10 1 64 1e-3
+  [ $HAVE_TORCH = 1 ] && run torch_quick $PY bench/torch_fmnist.py 784-512-512-10 1 64 1e-3
+fi
+
+# ---- the table ----
+# row LABEL NABLA TORCH RATIO TARGET OP: OP is "ge" (ratio >= target) or "lt" (ratio < target)
+row() {
+  verdict=$(awk -v r="$4" -v t="$5" -v op="$6" 'BEGIN {
+    if (r == "" || r == "nan") { print "n/a"; exit }
+    ok = (op == "ge") ? (r + 0 >= t + 0) : (r + 0 < t + 0); print ok ? "met" : "NOT met" }')
+  printf '%-34s %12s %12s %9s %10s  %s\n' "$1" "${2:--}" "${3:--}" "${4:--}" "$([ "$6" = ge ] && echo ">= $5" || echo "< $5")" "$verdict"
+}
+div() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || a == "nan" || b == "nan" || b + 0 == 0) print ""; else printf "%.2f", a / b }'; }
+
+echo
+echo "nabla vs PyTorch $($PY -c 'import torch; print(torch.__version__)' 2>/dev/null), $THREADS threads, $(date -u '+%Y-%m-%d %H:%M UTC'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-34s %12s %12s %9s %10s  %s\n' "workload" "nabla" "reference" "ratio" "target" "verdict"
+a=$(val small scalar_gd_step_us scalar_gd); b=$(val torch_small scalar_gd_step_us scalar_gd)
+row "scalar GD step (us, torch/nabla)" "$a" "$b" "$(div "$b" "$a")" 50 ge
+a=$(val small adam2d_step_us adam2d); b=$(val torch_small adam2d_step_us adam2d)
+row "2-D Adam step (us, torch/nabla)" "$a" "$b" "$(div "$b" "$a")" 100 ge
+for n in 256 512 1024; do
+  a=$(val matmul nabla_gflops "n=$n "); b=$(val matmul openblas_gflops "n=$n ")
+  row "sgemm n=$n (GFLOP/s, /OpenBLAS)" "$a" "$b" "$(div "$a" "$b")" 0.70 ge
+done
+for n in 256 512 1024; do
+  a=$(val matmul_blas nabla_gflops "n=$n "); b=$(val matmul_blas openblas_gflops "n=$n ")
+  row "-Dblas=openblas n=$n (/OpenBLAS)" "$a" "$b" "$(div "$a" "$b")" 0.95 ge
+done
+for n in 256 512 1024; do
+  a=$(val matmul nabla_gflops "n=$n "); b=$(val torch_matmul torch_gflops "n=$n ")
+  printf '%-34s %12s %12s %9s\n' "  (info) sgemm n=$n vs torch" "${a:--}" "${b:--}" "$(div "$a" "$b")"
+done
+a=$(val fmnist epoch_s); b=$(val torch_fmnist epoch_s)
+row "MLP 784-256-10 b256 epoch (s)" "$a" "$b" "$(div "$b" "$a")" 4 ge
+printf '%-34s %12s %12s\n' "  (info) test_acc" "$(val fmnist test_acc)" "$(val torch_fmnist test_acc)"
+a=$(val quick epoch_s); b=$(val torch_quick epoch_s)
+row "quickstart 784-512-512-10 b64 (s)" "$a" "$b" "$(div "$b" "$a")" 2 ge
+printf '%-34s %12s %12s\n' "  (info) test_acc" "$(val quick test_acc)" "$(val torch_quick test_acc)"
+a=$(val matmul_2t nabla_gflops); b=$(val matmul_1t nabla_gflops)
+row "sgemm n=1024 2 threads / 1 thread" "$a" "$b" "$(div "$a" "$b")" 1.7 ge
+a=$(val small steady_allocs scalar_gd); b=$(val small steady_allocs adam2d)
+row "allocs after step 1 (GD, Adam)" "$a" "$b" "$(awk -v a="$a" -v b="$b" 'BEGIN { if (a != "" && b != "") print a + b }')" 1 lt
+for w in small fmnist quick; do
+  a=$(rss "$w"); b=$(rss "torch_$w")
+  row "peak RSS $w (kB, nabla/torch)" "$a" "$b" "$(div "$a" "$b")" 1 lt
+done
+echo "(raw outputs in $OUT)"
