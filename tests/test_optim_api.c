@@ -1,7 +1,7 @@
 /* test_optim_api.c — the optimizer interface itself: zero_grad (set to none), skipping params
  * without grad, version bumps, parameter groups with their own options, lr get/set, NB_ZERO,
  * state save/load (resuming gives the same trajectory), no allocation after the first step, the
- * cost of a 2-D Adam step, and the error messages for bad input. */
+ * cost of a 2-D Adam step (printed only: timing is not asserted), and the error messages for bad input. */
 #include "testlib.h"
 #include "nb_internal.h"   /* storage version counter */
 #include <stdlib.h>
@@ -152,8 +152,7 @@ int main(void) {
     for (int i = 0; i < iters; i++) nb_optim_step(ad);
     double dt = (now() - t0) / iters;
     CHECK(nb_memory_stats_get().system_allocs == allocs);
-    printf("2-D Adam step: %.1f ns (no allocation after the first step)\n", dt * 1e9);
-    CHECK(dt < 1e-6);
+    printf("2-D Adam step: %.1f ns (no allocation after the first step)\n", dt * 1e9);   /* reported, not asserted */
     /* a whole training step (zero_grad, forward, backward, step) allocates nothing new either */
     for (int i = 0; i < 3; i++) { nb_optim_zero_grad(ad); grads(x2, dummy); nb_optim_step(ad); }
     allocs = nb_memory_stats_get().system_allocs;
