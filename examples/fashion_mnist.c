@@ -13,9 +13,6 @@
 #define DEFAULT_DATA "/usr/share/datasets/fashion-mnist"
 
 
-/* nb_save_safetensors is linked only once nn/checkpoint lands: weak until then */
-nb_status nb_save_safetensors(const nb_state_dict *sd, const char *path) __attribute__((weak));
-
 typedef struct {
     const char *arch, *opt, *save, *data;
     int epochs, threads;
@@ -196,10 +193,7 @@ int main(int argc, char **argv) {
     }
     if (!rc && o.save) {
         nb_state_dict sd = nb_module_state_dict(model);
-        if (!nb_save_safetensors) {
-            fprintf(stderr, "fashion_mnist: --save needs the checkpoint module (not built)\n");
-            rc = 1;
-        } else if (nb_save_safetensors(&sd, o.save) != NB_OK) {
+        if (nb_save_safetensors(&sd, o.save) != NB_OK) {
             fprintf(stderr, "fashion_mnist: saving %s failed: %s\n", o.save, nb_error());
             rc = 1;
         } else {
