@@ -44,17 +44,34 @@ static bool infer_shape(const nb_tensor *x, int ndim, const int64_t *shape, int6
     return true;
 }
 
+/* Strides that give x the new shape without copying, if any (torch's computeStride): each run of
+ * old dims that are contiguous with one another ("chunk") must map onto a run of new dims. */
+static bool view_strides(const nb_tensor *x, int ndim, const int64_t *shp, int64_t *st) {
+    if (x->ndim == 0) { for (int i = 0; i < ndim; i++) st[i] = 1; return true; }
+    if (x->numel == 0 || nb_is_contiguous(x)) { nbi_contig_strides(ndim, shp, st); return true; }
+    int vd = ndim - 1;
+    int64_t base = x->stride[x->ndim - 1], tn = 1, vn = 1;
+    for (int td = x->ndim - 1; td >= 0; td--) {
+        tn *= x->shape[td];
+        if (td == 0 || (x->shape[td - 1] != 1 && x->stride[td - 1] != tn * base)) {   /* end of a chunk */
+            while (vd >= 0 && (vn < tn || shp[vd] == 1)) { st[vd] = vn * base; vn *= shp[vd]; vd--; }
+            if (vn != tn) return false;
+            if (td > 0) { base = x->stride[td - 1]; tn = 1; vn = 1; }
+        }
+    }
+    return vd == -1;
+}
+
 static nb_tensor *reshape_impl(nb_tensor *x, int ndim, const int64_t *shape, bool must_view, const char *op) {
     NBI_CHECK(op, x);
     int64_t shp[NB_MAX_DIMS], st[NB_MAX_DIMS];
     if (!infer_shape(x, ndim, shape, shp, op)) return NULL;
     nb_tensor *y;
-    if (nb_is_contiguous(x)) {
-        nbi_contig_strides(ndim, shp, st);
+    if (view_strides(x, ndim, shp, st)) {
         y = nbi_view(x, ndim, shp, st, x->offset);
     } else if (must_view) {
-        return nbi_error("%s: view size is not compatible with input tensor's size and stride (shape %s, not contiguous); "
-                         "use nb_reshape instead", op, nbi_shape(x));
+        return nbi_error("%s: view size is not compatible with input tensor's size and stride (at least one dimension "
+                         "spans across two contiguous subspaces; input %s); use nb_reshape instead", op, nbi_shape(x));
     } else {
         nb_tensor *c = nbk_copy(x, x->dtype);
         if (!c) return NULL;

@@ -24,7 +24,7 @@ typedef struct {
     int nin, nout, ngrad;
     gt in[MAXIN], out[2], gout, grad[MAXIN], ggw[MAXIN], gg[MAXIN];
     int gidx[MAXIN], ngg;   /* ggw[k] / gg[k] belong to input gidx[k] (same order as grad) */
-    bool has_gout;
+    bool has_gout, error;   /* error: torch raised, nabla must return NULL and record an error */
     int line;
 } gcase;
 
@@ -78,6 +78,39 @@ static nb_tensor *make(const gt *t) {
         for (int64_t i = 0; i < t->n; i++) q[i] = (int64_t)t->v[i];
         x = nb_tensor_from(NB_I64, q, t->ndim, t->shape, false);
         free(q);
+    }
+    if (x && t->rg) nb_requires_grad_(x, true);
+    return x;
+}
+
+/* The same values as a non-contiguous leaf: a 1-D input is every other element of a buffer twice as
+ * long (the gaps hold NaN, or an out-of-range index, so a kernel that reads them fails), an n-D input
+ * is the reversed permutation of its column-major copy. 0-d and empty inputs stay as they are. */
+static nb_tensor *make_strided(const gt *t) {
+    if (t->ndim == 0 || t->n == 0) return make(t);
+    gt b = *t;
+    b.rg = false;
+    b.v = malloc(sizeof(double) * (size_t)(2 * t->n));
+    if (t->ndim == 1) {
+        b.shape[0] = 2 * t->n;
+        b.n = 2 * t->n;
+        for (int64_t k = 0; k < t->n; k++) { b.v[2 * k] = t->v[k]; b.v[2 * k + 1] = t->dt == NB_I64 ? -99999 : NAN; }
+    } else {
+        for (int i = 0; i < t->ndim; i++) b.shape[i] = t->shape[t->ndim - 1 - i];
+        for (int64_t k = 0; k < t->n; k++) {   /* row-major index k of t -> column-major offset */
+            int64_t r = k, off = 0, st = 1, idx[NB_MAX_DIMS];
+            for (int i = t->ndim - 1; i >= 0; i--) { idx[i] = r % t->shape[i]; r /= t->shape[i]; }
+            for (int i = 0; i < t->ndim; i++) { off += idx[i] * st; st *= t->shape[i]; }
+            b.v[off] = t->v[k];
+        }
+    }
+    nb_tensor *base = make(&b), *x;
+    free(b.v);
+    if (t->ndim == 1) x = nb_slice(base, 0, 0, 2 * t->n, 2);
+    else {
+        int perm[NB_MAX_DIMS];
+        for (int i = 0; i < t->ndim; i++) perm[i] = t->ndim - 1 - i;
+        x = nb_permute(base, t->ndim, perm);
     }
     if (x && t->rg) nb_requires_grad_(x, true);
     return x;
@@ -213,6 +246,8 @@ DEF(linear, nb_linear(x[0], x[1], PI(0) ? x[2] : NULL))
 SHAPE_OP(reshape, nb_reshape(x[0], n, s))
 SHAPE_OP(view, nb_view(x[0], n, s))
 SHAPE_OP(expand, nb_expand(x[0], n, s))
+SHAPE_OP(view_t, nb_view(nb_transpose(x[0], 1, 2), n, s))
+SHAPE_OP(reshape_t, nb_reshape(nb_transpose(x[0], 1, 2), n, s))
 DEF(flatten, nb_flatten(x[0], PI(0), PI(1)))
 DEF(squeeze, nb_squeeze(x[0], PI(0)))
 DEF(squeeze_all, nb_squeeze_all(x[0]))
@@ -259,7 +294,7 @@ static struct { const char *name; run_fn fn; int used; } ops[] = {
     E(lt), E(le), E(gt), E(ge), E(eq_scalar), E(lt_scalar), E(gt_scalar), E(sum), E(mean), E(var), E(std), E(prod),
     E(max), E(min), E(sum_dim), E(mean_dim), E(amax), E(amin), E(logsumexp), E(var_dim), E(std_dim), E(norm_dim),
     E(norm), E(prod_dim), E(max_dim), E(min_dim), E(argmax), E(argmin), E(argmax_all), E(sum_to_size), E(matmul),
-    E(mm), E(bmm), E(dot), E(outer), E(linear), E(reshape), E(view), E(expand), E(flatten), E(squeeze),
+    E(mm), E(bmm), E(dot), E(outer), E(linear), E(reshape), E(view), E(view_t), E(reshape_t), E(expand), E(flatten), E(squeeze),
     E(squeeze_all), E(unsqueeze), E(transpose), E(t), E(permute), E(narrow), E(slice), E(select), E(contiguous_t),
     E(clone), E(to), E(cat), E(stack), E(index_select), E(gather), E(scatter_add), E(masked_fill), E(softmax),
     E(log_softmax), E(add_), E(sub_), E(mul_), E(div_), E(add_scaled_), E(add_scalar_), E(mul_scalar_), E(clamp_),
@@ -349,8 +384,9 @@ static bool second_order(const gcase *c, run_fn fn, nb_tensor **x) {
     return ok;
 }
 
-static bool run_case(const gcase *c) {
+static bool run_case(const gcase *c, bool strided) {
     describe(c);
+    if (strided) strncat(desc, " [non-contiguous inputs]", sizeof desc - strlen(desc) - 1);
     run_fn fn = NULL;
     for (int i = 0; i < NOPS; i++)
         if (!strcmp(ops[i].name, c->op)) { fn = ops[i].fn; ops[i].used++; }
@@ -359,8 +395,15 @@ static bool run_case(const gcase *c) {
     nb_clear_error();
     nb_scope s = nb_scope_begin();
     nb_tensor *x[MAXIN] = {0}, *o[2] = {0};
-    for (int i = 0; i < c->nin; i++) x[i] = make(&c->in[i]);
+    for (int i = 0; i < c->nin; i++) x[i] = strided ? make_strided(&c->in[i]) : make(&c->in[i]);
     int nout = fn(c, x, o);
+    if (c->error) {
+        ok = !o[0] && nb_error();
+        if (!ok) fprintf(stderr, "FAIL %s: torch raises an error, nabla returned %s\n", desc, o[0] ? "a tensor" : "NULL without an error");
+        nb_scope_end(s);
+        nb_clear_error();
+        return ok;
+    }
     if (nout != c->nout) { fprintf(stderr, "FAIL %s: %d outputs, torch has %d\n", desc, nout, c->nout); ok = false; }
     for (int i = 0; ok && i < nout; i++) ok = compare(c, i ? "indices" : "output", o[i], &c->out[i], false);
     if (ok && c->has_gout) {
@@ -441,9 +484,13 @@ int main(void) {
             s = e;
             if (c.ngg >= MAXIN || c.gidx[c.ngg] != i || !parse_tensor(&s, w ? &c.ggw[c.ngg] : &c.gg[c.ngg], false)) { bad = true; break; }
             if (!w) c.ngg++;
+        } else if (!strncmp(s, "error", 5)) {
+            c.error = true;
+            c.nout = 1;
         } else if (!strncmp(s, "end", 3)) {
             ncases++;
-            bool ok = run_case(&c);
+            /* whether view succeeds depends on the layout: only the contiguous run applies */
+            bool ok = run_case(&c, false) && (!strncmp(c.op, "view", 4) || run_case(&c, true));
             nfail += !ok;
             nbt_check(ok, "golden case (see the FAIL line above)", __FILE__, __LINE__);
             free_case(&c);

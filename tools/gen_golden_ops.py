@@ -11,6 +11,7 @@ whitespace separated, '#' starts a comment line):
   grad <i> <dtype> <ndim> <shape...> <values...>  (d/d input i for each input with requires_grad)
   ggw <i> <tensor> / gg <i> <tensor>  (f64 only: random weights w_i and d/d(input i) of
                                        sum_j <grad_j, w_j>, the grads taken with create_graph)
+  error                                           (instead of out...: torch raised, nabla must fail)
   end
 Values are written with repr() of the exact value (f32 values are exact doubles), so parsing
 with strtod and casting to float is exact. Params are numbers; list params are <count> <items>.
@@ -66,7 +67,16 @@ def case(op, dt, params, inputs, fn, second_order=True):
         if rg:
             t.requires_grad_(True)
         ts.append(t)
-    outs = fn(*ts)
+    try:
+        outs = fn(*ts)
+    except RuntimeError:  # torch refuses: nabla must return NULL with an error
+        lines.append("case %s %s %d %s" % (op, dt, len(params), " ".join(str(p) for p in params)))
+        for t, (_, rg) in zip(ts, inputs):
+            lines.append("in %s" % tens(t).replace(" ", " %d " % (1 if rg else 0), 1))
+        lines.append("error")
+        lines.append("end")
+        count["cases"] += 1
+        return
     if not isinstance(outs, tuple):
         outs = (outs,)
     lines.append("case %s %s %d %s" % (op, dt, len(params), " ".join(fmt(float(p)) if isinstance(p, float) else str(p) for p in params)))
@@ -301,6 +311,11 @@ def gen(dt):
         case("reshape", dt, dims_param(shp), [(x, True)], lambda x: x.reshape(shp))
         case("view", dt, dims_param(shp), [(x, True)], lambda x: x.view(shp))
     case("reshape", dt, dims_param([]), [(rnd([1, 1], dt), True)], lambda x: x.reshape([]))
+    # view / reshape of a transposed (2,4,3) -> (2,3,4) input: a view where torch's stride rule allows it
+    for shp in ([2, 3, 4, 1], [2, 1, 3, 4], [6, 4], [2, 12], [24], [2, 3, 2, 2], [1, 2, 3, 4]):
+        xt = rnd([2, 4, 3], dt)
+        case("view_t", dt, dims_param(shp), [(xt, True)], lambda x: x.transpose(1, 2).view(shp))
+        case("reshape_t", dt, dims_param(shp), [(xt, True)], lambda x: x.transpose(1, 2).reshape(shp))
     for s, e in ((0, -1), (1, 2), (0, 1), (2, 2)):
         case("flatten", dt, [s, e], [(x, True)], lambda x: torch.flatten(x, s, e))
     y = rnd([2, 1, 3, 1], dt)
