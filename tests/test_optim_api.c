@@ -21,6 +21,9 @@ static nb_tensor *leaf(nb_dtype dt, int n, double v) {
     return t;
 }
 
+static nb_tensor *sq_loss(void *ctx) { return nb_sum(nb_square((nb_tensor *)ctx)); }
+static nb_tensor *null_loss(void *ctx) { (void)ctx; return NULL; }
+
 static double now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -105,6 +108,20 @@ int main(void) {
     CHECK(nb_optim_num_groups(o) == 2);
     CHECK_NEAR(nb_optim_get_lr(o, 1), 0.25, 0);   /* inherited from the constructor */
     nb_optim_free(o);
+
+    /* nb_optim_step_loss on a first-order method = zero_grad, loss, backward, step */
+    {
+        nb_tensor *u = leaf(NB_F64, 2, 3.0);
+        nb_optimizer *sg = nb_sgd(&u, 1, (nb_sgd_opts){ .lr = 0.25 });
+        double l = 0;
+        CHECK(nb_optim_step_loss(sg, sq_loss, u, &l) == NB_OK);
+        CHECK_NEAR(l, 18.0, 0);                         /* sum(u^2) at 3 */
+        CHECK_NEAR(nb_data_f64(u)[0], 3 - 0.25 * 6, 0); /* grad 2u */
+        CHECK(nb_optim_step_loss(sg, null_loss, u, &l) == NB_ERROR && nb_error());
+        nb_clear_error();
+        nb_optim_free(sg);
+        nb_free(u);
+    }
 
     /* NB_ZERO: AdamW without weight decay equals Adam without weight decay */
     nb_tensor *p1 = leaf(NB_F64, 1, 3.0), *p2 = leaf(NB_F64, 1, 3.0), *dummy = leaf(NB_F64, 1, 0);
