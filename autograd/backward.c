@@ -12,11 +12,19 @@ static nb_tensor *accumulate(nb_tensor *acc, nb_tensor *g) {
     return acc ? nb_add(acc, g) : g;
 }
 
-/* leaf .grad += g (persistent, no history) */
-static nb_status leaf_accumulate(nb_tensor *leaf, nb_tensor *g) {
+/* leaf .grad += g (persistent, no history). own: g is a fresh result of a backward rule that nothing
+ * else references, so a leaf without .grad may take it as is instead of copying it (torch's
+ * AccumulateGrad steals the incoming gradient the same way). */
+static nb_status leaf_accumulate(nb_tensor *leaf, nb_tensor *g, bool own) {
     if (!nbi_same_shape(leaf, g)) {
         nbi_error("backward: gradient of shape %s does not match its leaf of shape %s", nbi_shape(g), nbi_shape(leaf));
         return NB_ERROR;
+    }
+    if (!leaf->grad && own && g->dtype == leaf->dtype && g->storage->refcount == 1 && g->offset == 0 &&
+        !g->node && nb_is_contiguous(g)) {
+        nbi_persist(g);
+        leaf->grad = g;
+        return NB_OK;
     }
     if (!leaf->grad) {
         leaf->grad = nbi_new_persistent(leaf->dtype, leaf->ndim, leaf->shape);
@@ -59,6 +67,15 @@ static bool node_inputs_ok(nbi_node *n) {
             return false;
         }
     }
+    return true;
+}
+
+/* true if gin[i] is a tensor the rule just made in the backward's own scope sc: not the incoming g,
+ * not shared with another input's gradient (views share storage: leaf_accumulate checks refcount). */
+static bool owned(nb_tensor *const *gin, int nin, int i, const nb_tensor *g, nb_scope sc) {
+    if (gin[i] == g || gin[i]->scope != sc) return false;
+    for (int j = 0; j < nin; j++)
+        if (j != i && gin[j] == gin[i]) return false;
     return true;
 }
 
@@ -115,7 +132,7 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
         if (o->node) {
             S[o->node->index] = accumulate(S[o->node->index], g);
         } else if (!inputs) {
-            st = leaf_accumulate(o, g);
+            st = leaf_accumulate(o, g, false);
         } else {
             for (int i = 0; i < nin; i++)
                 if (inputs[i] == o) results[i] = accumulate(results[i], g);
@@ -172,7 +189,7 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
                 S[in->node->index] = accumulate(S[in->node->index], gin[i]);
                 if (!S[in->node->index]) st = NB_ERROR;
             } else if (!in->node) {
-                if (!inputs) st = leaf_accumulate(in, gin[i]);
+                if (!inputs) st = leaf_accumulate(in, gin[i], !create && owned(gin, n->nin, i, g, sc));
                 else
                     for (int k = 0; k < nin; k++)
                         if (inputs[k] == in) results[k] = accumulate(results[k], gin[i]);

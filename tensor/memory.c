@@ -249,6 +249,11 @@ void nb_scope_end(nb_scope s) {
     }
 }
 
+void nbi_persist(nb_tensor *t) {
+    scope_remove(t);
+    scope_add(t, 0);
+}
+
 nb_tensor *nb_keep(nb_tensor *t) {
     if (!nbi_ok(t, "nb_keep")) return NULL;
     if (t->scope == 0) return t;

@@ -38,6 +38,8 @@ nb_tensor *nbi_new(nb_dtype dt, int ndim, const int64_t *shape);
 nb_tensor *nbi_new_persistent(nb_dtype dt, int ndim, const int64_t *shape);
 /* A view of base's storage with the given geometry, owned by the current scope. */
 nb_tensor *nbi_view(nb_tensor *base, int ndim, const int64_t *shape, const int64_t *stride, int64_t offset);
+/* Make t persistent (depth 0, caller-owned) whatever scope owns it now. */
+void nbi_persist(nb_tensor *t);
 /* Fill stride[] with row-major strides for shape; returns numel. */
 int64_t nbi_contig_strides(int ndim, const int64_t *shape, int64_t *stride);
 /* Bytes per element (inline twin of nb_dtype_size for the hot paths). */
