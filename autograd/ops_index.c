@@ -142,14 +142,13 @@ void nbi_bw_scatter_add(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     }
 }
 
-/* y = mask ? value : x (mask broadcast to x); dx = masked_fill(g, mask, 0) */
+/* y = mask ? value : x (x and mask broadcast together, as torch's out-of-place masked_fill);
+ * dx = sum_to(masked_fill(g, mask, 0), x.shape) */
 nb_tensor *nb_masked_fill(nb_tensor *x, nb_tensor *mask, double value) {
     NBI_CHECK("nb_masked_fill", x, mask);
     int64_t shp[NB_MAX_DIMS];
-    int nd = nbi_broadcast_shape(x->ndim, x->shape, mask->ndim, mask->shape, shp);
-    bool ok = nd == x->ndim;
-    for (int i = 0; ok && i < nd; i++) ok = shp[i] == x->shape[i];
-    if (!ok) return nbi_error("nb_masked_fill: mask of shape %s cannot be broadcast to %s", nbi_shape(mask), nbi_shape(x));
+    if (nbi_broadcast_shape(x->ndim, x->shape, mask->ndim, mask->shape, shp) < 0)
+        return nbi_error("nb_masked_fill: mask of shape %s cannot be broadcast with %s", nbi_shape(mask), nbi_shape(x));
     nb_tensor *v = nb_full(nbi_is_float(x->dtype) ? x->dtype : NB_F32, 0, NULL, value);
     nb_tensor *y = v ? nbk_where(mask, v, x, "nb_masked_fill") : NULL;
     nb_free(v);
@@ -160,5 +159,5 @@ nb_tensor *nb_masked_fill(nb_tensor *x, nb_tensor *mask, double value) {
 }
 void nbi_bw_masked_fill(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     if (!nb_is_valid(n->aux)) { nbi_error("backward: the mask of masked_fill was released before backward"); return; }
-    gin[0] = nb_masked_fill(g, n->aux, 0);
+    gin[0] = nbi_sum_to(nb_masked_fill(g, n->aux, 0), nbi_in(n, 0));
 }

@@ -361,7 +361,8 @@ K(scatter_add) {
 }
 K(masked_fill) {
     prm p = {.s = {2}, .aux = nb_tensor_from(NB_F64, (double[]){1, 0, 0, 1}, NB_SHAPE(1, 4), false)};
-    return GC("mask (1,4)", f_masked_fill, &p, o, R(-2, 2, 3, 4));
+    prm q = {.s = {-1}, .aux = nb_gt_scalar(nb_rand(NB_F64, NB_SHAPE(3, 4)), 0.5)};
+    return GC("mask (1,4)", f_masked_fill, &p, o, R(-2, 2, 3, 4)) & GC("x (4) broadcast up to mask (3,4)", f_masked_fill, &q, o, R(-2, 2, 4));
 }
 static bool sm(int o, nb_fn f) {
     bool ok = true;
@@ -443,8 +444,20 @@ static bool composites(void) {
     return ok;
 }
 
+/* negative control: a wrong derivative (x * detach(x) has grad x, not 2x) must fail gradcheck */
+FN(wrong, nb_mul(x[0], nb_detach(x[0])))
+static bool catches_wrong_grad(void) {
+    nb_scope s = nb_scope_begin();
+    prm p = {0};
+    bool caught = !nb_gradcheck(f_wrong, &p, 1, (nb_tensor *[]){R(0.5, 2, 3)}, (nb_gradcheck_opts){.quiet = true});
+    nb_scope_end(s);
+    nb_clear_error();
+    return caught;
+}
+
 int main(void) {
     nb_manual_seed(1234);
+    CHECK(catches_wrong_grad());
     int missing = 0;
     for (int op = 0; op < NBI_OP_COUNT; op++) {
         if (!registry[op]) {

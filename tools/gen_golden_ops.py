@@ -69,7 +69,7 @@ def case(op, dt, params, inputs, fn, second_order=True):
         ts.append(t)
     try:
         outs = fn(*ts)
-    except RuntimeError:  # torch refuses: nabla must return NULL with an error
+    except (RuntimeError, IndexError):  # torch refuses: nabla must return NULL with an error
         lines.append("case %s %s %d %s" % (op, dt, len(params), " ".join(str(p) for p in params)))
         for t, (_, rg) in zip(ts, inputs):
             lines.append("in %s" % tens(t).replace(" ", " %d " % (1 if rg else 0), 1))
@@ -371,8 +371,8 @@ def gen(dt):
         idx = torch.randint(0, base.shape[d], ishape)
         src = rnd(ishape, dt)
         case("scatter_add", dt, [d], [(base, True), (idx, False), (src, True)], lambda x, i, s: torch.scatter_add(x, d, i, s))
-    for ms, v in (([3, 4], 0.0), ([1, 4], -1.5), ([3, 1], float("-inf")), ([], 7.0)):
-        m = (torch.rand(ms) > 0.5).to(DT[dt])
+    for ms, v in (([3, 4], 0.0), ([1, 4], -1.5), ([3, 1], float("-inf")), ([], 7.0), ([2, 3, 4], 2.0)):
+        m = (torch.rand(ms) > 0.5).to(DT[dt])  # (2,3,4): the output takes the mask's larger shape
         case("masked_fill", dt, [v], [(xg, True), (m, False)], lambda x, m: x.masked_fill(m != 0, v))
     # ---- softmax ----
     for shape, d in (([3, 4], 0), ([3, 4], 1), ([2, 3, 4], 1), ([2, 3, 4], -1), ([5], 0), ([], 0)):
@@ -403,6 +403,28 @@ def gen(dt):
     case("transpose", dt, [0, 1], [(e03, True)], lambda x: x.transpose(0, 1))
     case("expand", dt, dims_param([2, 0, 3]), [(rnd([1, 1, 3], dt), True)], lambda x: x.expand([2, 0, 3]))
     case("slice", dt, [1, 2, 2, 1], [(rnd([2, 3], dt), True)], lambda x: x[:, 2:2])
+    # ---- bad inputs: torch raises, nabla must return NULL with an error ----
+    case("add", dt, [], [(rnd([3, 4], dt), True), (rnd([5], dt), True)], torch.add)
+    case("where", dt, [], [(torch.ones(2, dtype=DT[dt]), False), (rnd([3], dt), True), (rnd([3], dt), True)], lambda c, a, b: torch.where(c != 0, a, b))
+    case("matmul", dt, [], [(rnd([3, 4], dt), True), (rnd([5, 2], dt), True)], torch.matmul)
+    case("matmul", dt, [], [(rnd([2, 3, 4], dt), True), (rnd([3, 4, 2], dt), True)], torch.matmul)
+    case("mm", dt, [], [(rnd([3], dt), True), (rnd([3, 2], dt), True)], torch.mm)
+    case("dot", dt, [], [(rnd([3], dt), True), (rnd([4], dt), True)], torch.dot)
+    case("cat", dt, [0], [(rnd([2, 3], dt), True), (rnd([2, 4], dt), True)], lambda *t: torch.cat(t, 0))
+    case("stack", dt, [0], [(rnd([2, 3], dt), True), (rnd([3, 2], dt), True)], lambda *t: torch.stack(t, 0))
+    case("index_select", dt, [0], [(rnd([3, 2], dt), True), (torch.tensor([0, 3]), False)], lambda x, i: torch.index_select(x, 0, i))
+    case("gather", dt, [1], [(rnd([3, 2], dt), True), (torch.tensor([[0, 2]]), False)], lambda x, i: torch.gather(x, 1, i))
+    case("narrow", dt, [1, 2, 3], [(rnd([3, 4], dt), True)], lambda x: torch.narrow(x, 1, 2, 3))
+    case("select", dt, [0, 3], [(rnd([3, 4], dt), True)], lambda x: torch.select(x, 0, 3))
+    case("expand", dt, dims_param([3, 4]), [(rnd([2, 1], dt), True)], lambda x: x.expand([3, 4]))
+    case("reshape", dt, dims_param([5, -1]), [(rnd([3, 4], dt), True)], lambda x: x.reshape([5, -1]))
+    case("softmax", dt, [2], [(rnd([3, 4], dt), True)], lambda x: torch.softmax(x, 2))
+    case("sum_dim", dt, dims_param([-3]) + [0], [(rnd([3, 4], dt), True)], lambda x: torch.sum(x, [-3]))
+    case("sum_dim", dt, dims_param([0, 0]) + [0], [(rnd([3, 4], dt), True)], lambda x: torch.sum(x, [0, 0]))
+    case("permute", dt, dims_param([0, 0]), [(rnd([3, 4], dt), True)], lambda x: x.permute([0, 0]))
+    case("squeeze", dt, [2], [(rnd([3, 1], dt), True)], lambda x: torch.squeeze(x, 2))
+    case("masked_fill", dt, [1.0], [(rnd([3], dt), True), (torch.ones(2, dtype=DT[dt]), False)], lambda x, m: x.masked_fill(m != 0, 1.0))
+    case("sum_to_size", dt, dims_param([2]), [(rnd([3, 4], dt), True)], lambda x: x.sum_to_size([2]))
     # ---- in place (forward only; applied to a copy of input 0) ----
     x = rnd([3, 4], dt)
     o = rnd([4], dt)
