@@ -68,8 +68,9 @@ typedef struct nb_dataloader nb_dataloader;
 /* A loader over ds (borrowed; must outlive the loader). */
 nb_dataloader *nb_dataloader_new(const nb_tensor_dataset *ds, nb_dataloader_opts opts);
 /* Next batch: *xb = x[idx] (batch, ...) and *yb = y[idx] (NULL if the dataset has no y), new tensors
- * in the current scope. Returns false (and sets both to NULL) at the end of the epoch; the call after
- * that starts a new epoch (reshuffled), as a new `for` loop over a torch DataLoader does. */
+ * in the current scope. Returns false (and sets both to NULL) at the end of the epoch, or with
+ * nb_error() set if a batch could not be built; the call after the end starts a new epoch
+ * (reshuffled), as a new `for` loop over a torch DataLoader does. */
 bool nb_dataloader_next(nb_dataloader *dl, nb_tensor **xb, nb_tensor **yb);
 /* Start a new epoch now (reshuffles when shuffle is on). */
 void nb_dataloader_reset(nb_dataloader *dl);

@@ -152,6 +152,19 @@ int main(void) {
         for (int64_t i = 0; y && i < 10000; i++) { int64_t v = nb_data_i64(y)[i]; if (v < 0 || v > 9) bad++; else count[v]++; }
         CHECK(bad == 0 && count[0] == 1000 && count[9] == 1000);
         nb_free(y);
+        /* the test images: (10000, 28, 28), byte sum from numpy, first image bit-exact as torch's / 255 */
+        nb_tensor *x = nb_read_idx("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz", NB_I64, 1);
+        CHECK(x && x->ndim == 3 && x->shape[0] == 10000 && x->shape[1] == 28 && x->shape[2] == 28);
+        int64_t sum = 0;
+        for (int64_t i = 0; x && i < x->numel; i++) sum += nb_data_i64(x)[i];
+        CHECK(sum == 573469082);
+        nb_free(x);
+        x = nb_read_idx("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz", NB_F32, 1.0f / 255);
+        float s0 = 0;
+        for (int i = 0; x && i < 784; i++) s0 += nb_data_f32(x)[i];   /* sequential float sum, as torch's x[0].sum() here */
+        CHECK(x && nb_data_f32(x)[14 * 28 + 12] == 98.0f / 255.0f);
+        CHECK_NEAR(s0, 131.20001220703125, 1e-5);
+        nb_free(x);
     } else {
         printf("skipped: %s not installed (apt-get install dataset-fashion-mnist)\n", real);
     }
