@@ -403,6 +403,29 @@ def gen(dt):
     case("transpose", dt, [0, 1], [(e03, True)], lambda x: x.transpose(0, 1))
     case("expand", dt, dims_param([2, 0, 3]), [(rnd([1, 1, 3], dt), True)], lambda x: x.expand([2, 0, 3]))
     case("slice", dt, [1, 2, 2, 1], [(rnd([2, 3], dt), True)], lambda x: x[:, 2:2])
+    # ---- dtype promotion (f32 with f64, integers with floats) ----
+    if dt == "f64":
+        a32, b64 = rnd([3, 4], "f32"), rnd([4], "f64")
+        i64 = torch.randint(-3, 4, (3, 4))
+        for name, f in (("add", torch.add), ("sub", torch.sub), ("mul", torch.mul), ("div", torch.div),
+                        ("maximum", torch.maximum)):
+            case(name, dt, [], [(a32, True), (b64, True)], f)
+            case(name, dt, [], [(i64, False), (b64, True)], f)
+        case("where", dt, [], [(torch.ones(3, 4), False), (a32, True), (b64, True)], lambda c, a, b: torch.where(c != 0, a, b))
+        case("cat", dt, [0], [(a32, True), (rnd([2, 4], "f64"), True)], lambda *t: torch.cat(t, 0))
+        case("lt", dt, [], [(i64, False), (b64, False)], lambda a, b: torch.lt(a, b).to(torch.float64))
+        # Not compared (deliberate deviations): torch keeps i64 for neg/abs/sum/amax of an i64 tensor,
+        # nabla computes in f32 (i64 is for indices and labels); torch refuses matmul of f32 with f64,
+        # nabla promotes to f64 like the elementwise ops.
+        for name, f in (("mul_scalar", lambda x: x * 2.5), ("add_scalar", lambda x: x + 0.5),
+                        ("div_scalar", lambda x: x / 2.0)):
+            case(name, dt, [2.5 if name == "mul_scalar" else 0.5 if name == "add_scalar" else 2.0], [(i64, False)], f)
+        case("argmax", dt, [1, 0], [(i64, False)], lambda x: torch.argmax(x, 1))
+        case("exp", dt, [], [(i64, False)], torch.exp)
+        case("mean", dt, [], [(i64, False)], torch.mean)
+        case("to", dt, [1], [(i64, False)], lambda x: x.to(torch.float64))
+        case("index_select", dt, [0], [(i64, False), (torch.tensor([2, 0]), False)], lambda x, i: torch.index_select(x, 0, i))
+        case("reshape", dt, dims_param([4, 3]), [(i64, False)], lambda x: x.reshape(4, 3))
     # ---- bad inputs: torch raises, nabla must return NULL with an error ----
     case("add", dt, [], [(rnd([3, 4], dt), True), (rnd([5], dt), True)], torch.add)
     case("where", dt, [], [(torch.ones(2, dtype=DT[dt]), False), (rnd([3], dt), True), (rnd([3], dt), True)], lambda c, a, b: torch.where(c != 0, a, b))
