@@ -23,8 +23,10 @@ typedef struct {
     char *arena;          /* unescaped strings */
 } nbj_doc;
 #define NBJ_MAX_DEPTH 32
+#define NBJ_MAX_NODES (1 << 21)   /* ~100 MB of nodes at most, ~200k tensors: far beyond real headers */
 /* Parse text[0..len) (followed by nothing but blanks) into doc. On error returns false and writes
- * "what, at byte k" into err. Nesting deeper than NBJ_MAX_DEPTH is an error. */
+ * "what, at byte k" into err. Nesting deeper than NBJ_MAX_DEPTH or more than NBJ_MAX_NODES values
+ * is an error. */
 bool nbj_parse(const char *text, size_t len, nbj_doc *doc, char *err, size_t errlen);
 /* Free a parsed document. */
 void nbj_free(nbj_doc *doc);

@@ -208,6 +208,7 @@ static bool parse_value(parser *p, int depth, int *out) {
     char c = p->s[p->pos];
     nbj_kind k = c == '{' ? NBJ_OBJ : c == '[' ? NBJ_ARR : c == '"' ? NBJ_STR : c == 't' ? NBJ_TRUE :
                  c == 'f' ? NBJ_FALSE : c == 'n' ? NBJ_NULL : NBJ_NUM;
+    if (p->doc->n >= NBJ_MAX_NODES) return fail(p, "too many JSON values (corrupt header?)");
     int idx = new_node(p, k);
     if (idx < 0) return fail(p, "out of memory");
     *out = idx;

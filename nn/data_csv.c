@@ -48,6 +48,7 @@ nb_tensor *nb_read_csv(const char *path, nb_csv_opts opts) {
     int64_t nvals = 0, capv = 0, rows = 0, cols = -1, first_line = 0;
     nb_tensor *t = NULL;
     char *p = buf;
+    if ((unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF) p += 3;   /* UTF-8 BOM */
     int64_t line = 0;
     bool skip_header = opts.header;
     while (*p) {

@@ -5,6 +5,7 @@
 #include "nb_data.h"
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static char dir[1024];
 static const char *P(const char *name) {
@@ -41,6 +42,10 @@ int main(void) {
     CHECK_TENSOR(t, ((double[]){0, 1, 2, 3}), 4, 0);
     nb_free(t);
 
+    t = nb_read_csv(P("bom.csv"), (nb_csv_opts){ .header = true });
+    CHECK_TENSOR(t, ((double[]){1, 2}), 2, 0);
+    nb_free(t);
+
     expect_err("good.csv", (nb_csv_opts){0}, "line 1, column 1: 'a' is not a number (a header line? set .header = true)");
     expect_err("ragged.csv", (nb_csv_opts){0}, "line 3 has 2 fields, but line 1 has 3");
     expect_err("nonnumeric.csv", (nb_csv_opts){0}, "line 2, column 2: 'five' is not a number");
@@ -50,6 +55,40 @@ int main(void) {
     expect_err("missing.csv", (nb_csv_opts){0}, "cannot open");
     expect_err("tiny-images-idx3-ubyte", (nb_csv_opts){0}, "NUL bytes");
     CHECK_ERR(nb_read_csv(NULL, (nb_csv_opts){0}));
+
+    /* fuzz: flips, truncations and random bytes in a valid file give a tensor or an error */
+    FILE *f = fopen(P("good.csv"), "rb");
+    char src[256];
+    size_t n = f ? fread(src, 1, sizeof src, f) : 0;
+    if (f) fclose(f);
+    char tmp[] = "/tmp/nb_csv_fuzz_XXXXXX";
+    int fd = mkstemp(tmp), ok = 1, parsed = 0;
+    CHECK(fd >= 0 && n > 0);
+    close(fd);
+    uint64_t r = 0x9e3779b97f4a7c15ull;
+    for (int it = 0; it < 2000 && n; it++) {
+        char m[256];
+        memcpy(m, src, n);
+        size_t len = n;
+        for (int k = 0; k < 1 + it % 3; k++) {
+            r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+            m[r % n] = (it & 1) ? (char)(r >> 56) : "0123456789,.-e \n\"x"[(r >> 40) % 18];
+        }
+        if (it % 4 == 0) len = (size_t)(r >> 20) % (n + 1);
+        unlink(tmp);
+        f = fopen(tmp, "wb");
+        fwrite(m, 1, len, f);
+        fclose(f);
+        nb_csv_opts o = { .header = it % 3 == 0, .dtype = (nb_dtype)(it % 3) };
+        nb_tensor *x = nb_read_csv(tmp, o);
+        if (x) { parsed++; if (x->ndim != 2) ok = 0; }
+        else if (!nb_error()) ok = 0;
+        nb_free(x);
+        nb_clear_error();
+    }
+    unlink(tmp);
+    CHECK(ok);
+    printf("fuzz: 2000 corrupted CSV files, %d parsed, %d rejected\n", parsed, 2000 - parsed);
     CHECK(nb_memory_stats_get().tensors_live == 0);
     return nb_test_done();
 }

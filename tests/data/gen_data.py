@@ -49,6 +49,7 @@ w('nonnumeric.csv', '1,2,3\n4,five,6\n', 'w')
 w('empty-field.csv', '1,2,3\n4,,6\n', 'w')
 w('header-only.csv', 'x,y\n', 'w')
 w('labels.csv', '0,1\n2,3\n', 'w')
+w('bom.csv', b'\xef\xbb\xbfx,y\n1,2\n')                       # Excel's UTF-8 byte order mark
 
 # -- standardization golden values: torch mean and std (correction 0 and 1) per column
 torch.manual_seed(3)
