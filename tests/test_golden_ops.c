@@ -12,7 +12,9 @@ typedef struct {
     int ndim;
     int64_t shape[NB_MAX_DIMS];
     int64_t n;
-    double *v;
+    double *v;          /* values, or NULL for a checksum-only tensor */
+    bool chk;           /* large case: compare sum and weighted sum (s1, s2) instead of values */
+    double s1, s2;
 } gt;
 
 #define MAXIN 4
@@ -31,8 +33,8 @@ typedef struct {
 static nb_dtype parse_dt(const char *s) { return !strcmp(s, "f64") ? NB_F64 : !strcmp(s, "i64") ? NB_I64 : NB_F32; }
 static const char *dt_name(nb_dtype d) { return d == NB_F64 ? "f64" : d == NB_I64 ? "i64" : "f32"; }
 
-/* parse "<dt> [rg] <ndim> <shape...> <values...>" starting at *s */
-static bool parse_tensor(char **s, gt *t, bool with_rg) {
+/* parse "<dt> [rg] <ndim> <shape...>" starting at *s */
+static bool parse_head(char **s, gt *t, bool with_rg) {
     char *e;
     char tok[8];
     int k = 0;
@@ -47,12 +49,56 @@ static bool parse_tensor(char **s, gt *t, bool with_rg) {
     if (t->ndim < 0 || t->ndim > NB_MAX_DIMS) return false;
     t->n = 1;
     for (int i = 0; i < t->ndim; i++) { t->shape[i] = strtoll(*s, &e, 10); *s = e; t->n *= t->shape[i]; }
+    return true;
+}
+
+/* parse "<dt> [rg] <ndim> <shape...> <values...>" */
+static bool parse_tensor(char **s, gt *t, bool with_rg) {
+    char *e;
+    if (!parse_head(s, t, with_rg)) return false;
     t->v = malloc(sizeof(double) * (size_t)(t->n ? t->n : 1));
     for (int64_t i = 0; i < t->n; i++) {
         t->v[i] = strtod(*s, &e);
         if (e == *s) return false;
         *s = e;
     }
+    return true;
+}
+
+/* large cases: "<head> <seed>" values ((k 7919 + seed 104729) % 1000 - 500) / 256 (exact in f32),
+ * "bigi <ndim> <shape> <seed> <high>" indices (k 31 + seed) % high, "chk <head> <s1> <s2>" checksums:
+ * s1 = sum of the values, s2 = sum of v_k ((k 37) % 19 - 9) / 8 (the generator's formulas) */
+static bool parse_big(char **s, gt *t, bool with_rg, bool index) {
+    char *e;
+    if (index) {
+        t->dt = NB_I64;
+        t->ndim = (int)strtol(*s, &e, 10);
+        *s = e;
+        if (t->ndim < 0 || t->ndim > NB_MAX_DIMS) return false;
+        t->n = 1;
+        for (int i = 0; i < t->ndim; i++) { t->shape[i] = strtoll(*s, &e, 10); *s = e; t->n *= t->shape[i]; }
+    } else if (!parse_head(s, t, with_rg)) {
+        return false;
+    }
+    int64_t seed = strtoll(*s, &e, 10);
+    *s = e;
+    int64_t hi = index ? strtoll(*s, &e, 10) : 0;
+    if (index && hi <= 0) return false;
+    t->v = malloc(sizeof(double) * (size_t)(t->n ? t->n : 1));
+    for (int64_t k = 0; k < t->n; k++)
+        t->v[k] = index ? (double)((k * 31 + seed) % hi) : (double)((k * 7919 + seed * 104729) % 1000 - 500) / 256.0;
+    return true;
+}
+static bool parse_chk(char **s, gt *t) {
+    char *e;
+    if (!parse_head(s, t, false)) return false;
+    t->chk = true;
+    t->s1 = strtod(*s, &e);
+    if (e == *s) return false;
+    *s = e;
+    t->s2 = strtod(*s, &e);
+    if (e == *s) return false;
+    *s = e;
     return true;
 }
 
@@ -327,7 +373,8 @@ static bool compare(const gcase *c, const char *what, const nb_tensor *t, const 
     double tol = tol_for(c);
     if (!t) {
         bool zeros = zero_ok;
-        for (int64_t i = 0; zeros && i < want->n; i++) zeros = want->v[i] == 0;
+        if (want->chk) zeros = zeros && want->s1 == 0 && want->s2 == 0;
+        else for (int64_t i = 0; zeros && i < want->n; i++) zeros = want->v[i] == 0;
         if (!zeros) fprintf(stderr, "FAIL %s: %s is NULL%s%s\n", desc, what, nb_error() ? " | nb_error: " : "", nb_error() ? nb_error() : "");
         return zeros;
     }
@@ -341,6 +388,21 @@ static bool compare(const gcase *c, const char *what, const nb_tensor *t, const 
     }
     double *v = malloc(sizeof(double) * (size_t)(want->n ? want->n : 1));
     nb_to_doubles(t, v);
+    if (want->chk) {   /* checksums, with the tolerance scaled by the sum of |v| */
+        double s1 = 0, s2 = 0, l1 = 0;
+        for (int64_t k = 0; k < want->n; k++) {
+            s1 += v[k];
+            s2 += v[k] * ((double)((k * 37) % 19) - 9.0) / 8.0;
+            l1 += fabs(v[k]);
+        }
+        free(v);
+        double lim = tol * (1 + l1);
+        if (!(fabs(s1 - want->s1) <= lim && fabs(s2 - want->s2) <= lim)) {
+            fprintf(stderr, "FAIL %s: %s checksums %.17g %.17g, torch %.17g %.17g (tol %g)\n", desc, what, s1, s2, want->s1, want->s2, lim);
+            return false;
+        }
+        return true;
+    }
     for (int64_t i = 0; i < want->n; i++) {
         if (!close_to(v[i], want->v[i], want->dt == NB_I64 ? 0 : tol)) {
             fprintf(stderr, "FAIL %s: %s[%lld] = %.17g, torch %.17g (tol %g)\n", desc, what, (long long)i, v[i], want->v[i], tol);
@@ -484,6 +546,25 @@ int main(void) {
             s = e;
             if (c.ngg >= MAXIN || c.gidx[c.ngg] != i || !parse_tensor(&s, w ? &c.ggw[c.ngg] : &c.gg[c.ngg], false)) { bad = true; break; }
             if (!w) c.ngg++;
+        } else if (!strncmp(s, "big ", 4) || !strncmp(s, "bigi ", 5)) {
+            bool index = s[3] == 'i';
+            if (c.nin >= MAXIN) { bad = true; break; }
+            s += index ? 5 : 4;
+            if (!parse_big(&s, &c.in[c.nin++], true, index)) { bad = true; break; }
+        } else if (!strncmp(s, "chk ", 4)) {
+            if (c.nout >= 2) { bad = true; break; }
+            s += 4;
+            if (!parse_chk(&s, &c.out[c.nout++])) { bad = true; break; }
+        } else if (!strncmp(s, "gbig ", 5)) {
+            s += 5;
+            c.has_gout = true;
+            if (!parse_big(&s, &c.gout, false, false)) { bad = true; break; }
+        } else if (!strncmp(s, "gchk ", 5)) {
+            if (c.ngrad >= MAXIN) { bad = true; break; }
+            s += 5;
+            c.gidx[c.ngrad] = (int)strtol(s, &e, 10);
+            s = e;
+            if (!parse_chk(&s, &c.grad[c.ngrad++])) { bad = true; break; }
         } else if (!strncmp(s, "error", 5)) {
             c.error = true;
             c.nout = 1;

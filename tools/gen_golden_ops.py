@@ -12,6 +12,10 @@ whitespace separated, '#' starts a comment line):
   ggw <i> <tensor> / gg <i> <tensor>  (f64 only: random weights w_i and d/d(input i) of
                                        sum_j <grad_j, w_j>, the grads taken with create_graph)
   error                                           (instead of out...: torch raised, nabla must fail)
+Large cases (made by a formula, compared by checksums; see big_values / checksums below):
+  big <dt> <rg> <ndim> <shape...> <seed>  |  bigi <ndim> <shape...> <seed> <high>   (inputs)
+  chk <dt> <ndim> <shape...> <sum> <weighted sum>                                   (outputs)
+  gbig <dt> <ndim> <shape...> <seed>  |  gchk <i> <dt> <ndim> <shape...> <sum> <weighted sum>
   end
 Values are written with repr() of the exact value (f32 values are exact doubles), so parsing
 with strtod and casting to float is exact. Params are numbers; list params are <count> <items>.
@@ -109,6 +113,94 @@ def case(op, dt, params, inputs, fn, second_order=True):
                     k += 1
     lines.append("end")
     count["cases"] += 1
+
+
+def big_values(shape, seed, dt):
+    """exact, formula-made values (the C test makes the same): ((k 7919 + seed 104729) % 1000 - 500) / 256"""
+    n = 1
+    for d in shape:
+        n *= d
+    k = torch.arange(n, dtype=torch.int64)
+    return (((k * 7919 + seed * 104729) % 1000).double() - 500.0).div(256.0).reshape(shape).to(DT[dt])
+
+
+def checksums(t):
+    """sum and weighted sum (w_k = ((k 37) % 19 - 9) / 8) of a tensor, in f64"""
+    v = t.detach().double().reshape(-1)
+    w = (((torch.arange(v.numel(), dtype=torch.int64) * 37) % 19).double() - 9.0) / 8.0
+    return v.sum().item(), (v * w).sum().item()
+
+
+def chk(t):
+    s1, s2 = checksums(t)
+    return "%s %d %s %s %s" % (DTN[t.dtype], t.dim(), " ".join(str(d) for d in t.shape), fmt(s1), fmt(s2))
+
+
+def bigcase(op, dt, params, specs, fn):
+    """Large inputs (above the kernels' threshold for threads) made by a formula, results as checksums.
+    specs: ("f", shape, requires_grad, seed) or ("i", shape, seed, high) for index tensors."""
+    ts = []
+    lines.append("case %s %s %d %s" % (op, dt, len(params), " ".join(str(p) for p in params)))
+    for sp in specs:
+        shp = " ".join(str(d) for d in sp[1])
+        if sp[0] == "f":
+            t = big_values(sp[1], sp[3], dt)
+            if sp[2]:
+                t.requires_grad_(True)
+            lines.append("big %s %d %d %s %d" % (dt, int(sp[2]), len(sp[1]), shp, sp[3]))
+        else:
+            n = 1
+            for d in sp[1]:
+                n *= d
+            t = ((torch.arange(n, dtype=torch.int64) * 31 + sp[2]) % sp[3]).reshape(sp[1])
+            lines.append("bigi %d %s %d %d" % (len(sp[1]), shp, sp[2], sp[3]))
+        ts.append(t)
+    outs = fn(*ts)
+    if not isinstance(outs, tuple):
+        outs = (outs,)
+    for o in outs:
+        lines.append("chk " + chk(o))
+    y = outs[0]
+    if y.requires_grad:
+        gout = big_values(list(y.shape), 99, DTN[y.dtype])
+        diff = [t for t in ts if t.requires_grad]
+        grads = torch.autograd.grad(y, diff, gout, allow_unused=True)
+        lines.append("gbig %s %d %s 99" % (DTN[y.dtype], y.dim(), " ".join(str(d) for d in y.shape)))
+        k = 0
+        for i, t in enumerate(ts):
+            if t.requires_grad:
+                lines.append("gchk %d %s" % (i, chk(grads[k] if grads[k] is not None else torch.zeros_like(t))))
+                k += 1
+    lines.append("end")
+    count["cases"] += 1
+
+
+def gen_big(dt):
+    F = lambda shape, seed, rg=True: ("f", shape, rg, seed)
+    bigcase("add", dt, [], [F([256, 1], 1), F([1, 200], 2)], torch.add)
+    bigcase("mul", dt, [], [F([64, 40, 20], 3), F([40, 1], 4)], torch.mul)
+    bigcase("sub", dt, [], [F([200, 200], 5), F([200], 6)], torch.sub)
+    bigcase("where", dt, [], [F([200, 200], 7, False), F([200, 1], 8), F([200, 200], 9)], lambda c, a, b: torch.where(c != 0, a, b))
+    bigcase("tanh", dt, [], [F([300, 150], 10)], torch.tanh)
+    bigcase("sum", dt, [], [F([200, 200], 11)], torch.sum)
+    for shape, dims in (([300, 200], [0]), ([300, 200], [1]), ([1, 40000], [1]), ([2, 20000], [1]), ([20, 50, 40], [0, 2])):
+        bigcase("sum_dim", dt, dims_param(dims) + [0], [F(shape, 12)], lambda x: torch.sum(x, dims))
+        bigcase("amax", dt, dims_param(dims) + [1], [F(shape, 13)], lambda x: torch.amax(x, dims, keepdim=True))
+        bigcase("logsumexp", dt, dims_param(dims) + [0], [F(shape, 14)], lambda x: torch.logsumexp(x, dims))
+        bigcase("var_dim", dt, dims_param(dims) + [1, 0], [F(shape, 15)], lambda x: torch.var(x, dims))
+    bigcase("norm_dim", dt, [2.0] + dims_param([1]) + [0], [F([300, 200], 16)], lambda x: torch.linalg.vector_norm(x, 2.0, [1]))
+    bigcase("mean", dt, [], [F([1, 50000], 17)], torch.mean)
+    bigcase("max_dim", dt, [1, 0], [F([300, 200], 18)], lambda x: tuple(torch.max(x, 1)))
+    bigcase("softmax", dt, [1], [F([200, 300], 19)], lambda x: torch.softmax(x, 1))
+    bigcase("log_softmax", dt, [0], [F([300, 200], 20)], lambda x: torch.log_softmax(x, 0))
+    bigcase("matmul", dt, [], [F([3, 64, 96], 21), F([96, 80], 22)], torch.matmul)
+    bigcase("cat", dt, [1], [F([200, 100], 23), F([200, 150], 24)], lambda *t: torch.cat(t, 1))
+    bigcase("index_select", dt, [0], [F([300, 200], 25), ("i", [400], 3, 300)], lambda x, i: torch.index_select(x, 0, i))
+    bigcase("gather", dt, [1], [F([300, 200], 26), ("i", [300, 150], 5, 200)], lambda x, i: torch.gather(x, 1, i))
+    bigcase("scatter_add", dt, [0], [F([100, 200], 27), ("i", [300, 200], 7, 100), F([300, 200], 28)],
+            lambda x, i, s: torch.scatter_add(x, 0, i, s))
+    bigcase("transpose", dt, [0, 1], [F([300, 200], 29)], lambda x: x.transpose(0, 1) * 1.0)
+    bigcase("expand", dt, dims_param([300, 200]), [F([300, 1], 30)], lambda x: x.expand(300, 200))
 
 
 def dims_param(dims):
@@ -467,6 +559,8 @@ def gen(dt):
 def main():
     for dt in ("f32", "f64"):
         gen(dt)
+    for dt in ("f32", "f64"):
+        gen_big(dt)
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "w") as f:
         f.write("# generated by tools/gen_golden_ops.py with torch %s; do not edit\n" % torch.__version__)
