@@ -2,7 +2,9 @@
  * IDX files, build Linear/ReLU layers, train with cross entropy and SGD (or Adam), evaluate the test
  * accuracy after each epoch. Prints what shared/reference/torch_fmnist.py prints.
  * usage: fashion_mnist [--arch 784-256-10] [--epochs 10] [--batch 256] [--lr 0.1] [--opt sgd|adam]
- *                      [--seed S] [--threads T] [--save FILE] [--data DIR] */
+ *                      [--seed S] [--threads T] [--save FILE] [--data DIR]
+ * (without --lr, Adam uses torch's default 1e-3). The PyTorch quickstart recipe is
+ *   fashion_mnist --arch 784-512-512-10 --epochs 5 --batch 64 --lr 1e-3 */
 #include <nabla.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +37,7 @@ static int usage(const char *msg) {
 }
 
 static int parse(int argc, char **argv, options *o) {
-    *o = (options){.arch = "784-256-10", .opt = "sgd", .data = DEFAULT_DATA, .epochs = 10, .batch = 256, .lr = 0.1};
+    *o = (options){.arch = "784-256-10", .opt = "sgd", .data = DEFAULT_DATA, .epochs = 10, .batch = 256, .lr = 0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) return usage(NULL) ? 1 : 1;
@@ -55,6 +57,7 @@ static int parse(int argc, char **argv, options *o) {
         i++;
     }
     if (strcmp(o->opt, "sgd") && strcmp(o->opt, "adam")) return usage("--opt must be sgd or adam");
+    if (o->lr == 0) o->lr = strcmp(o->opt, "adam") ? 0.1 : 1e-3;   /* no --lr: 0.1 for SGD, torch's 1e-3 for Adam */
     if (o->epochs < 0 || o->batch <= 0 || !(o->lr > 0)) return usage("--epochs, --batch and --lr must be positive");
     return 0;
 }
@@ -148,6 +151,7 @@ int main(int argc, char **argv) {
     nb_tensor *xtr = NULL, *ytr = NULL, *xte = NULL, *yte = NULL;
     if (!load(o.data, &xtr, &ytr, &xte, &yte)) { nb_free(xtr); nb_free(ytr); nb_free(xte); return 1; }
     nb_module *model = build_mlp(o.arch);
+    if (!model) { nb_free(xtr); nb_free(ytr); nb_free(xte); nb_free(yte); return 2; }
     int np = 0;
     nb_tensor **params = nb_module_parameters(model, &np);
     nb_optimizer *opt = !params ? NULL
