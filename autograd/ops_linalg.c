@@ -56,10 +56,24 @@ nb_tensor *nb_outer(nb_tensor *a, nb_tensor *b) {
     return nb_mul(nb_unsqueeze(a, 1), nb_unsqueeze(b, 0));
 }
 
-/* y = x w^T + b (torch.nn.functional.linear) */
+/* y = x w^T + b (torch.nn.functional.linear). A 2-D x with a 1-D bias of one float dtype is one fused
+ * node (torch's addmm: AddmmBackward0); anything else is the composition matmul(x, w^T) + b. */
 nb_tensor *nb_linear(nb_tensor *x, nb_tensor *w, nb_tensor *b) {
     NBI_CHECK("nb_linear", x, w);
     if (w->ndim != 2) return nbi_error("nb_linear: weight must be 2-D (out, in), got %s", nbi_shape(w));
+    if (b && !nbi_ok(b, "nb_linear")) return NULL;
+    if (b && x->ndim == 2 && b->ndim == 1 && nbi_is_float(x->dtype) && w->dtype == x->dtype && b->dtype == x->dtype &&
+        x->shape[1] == w->shape[1] && b->shape[0] == w->shape[0]) {
+        nb_tensor *y = nbk_linear(x, w, b);
+        nbi_record(NBI_OP_linear, y, 3, (nb_tensor *[]){x, w, b}, 3);
+        return y;
+    }
     nb_tensor *y = nb_matmul(x, nb_t(w));
     return b ? nb_add(y, b) : y;
+}
+/* dx = g w, dw = g^T x, db = sum over rows of g */
+void nbi_bw_linear(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    if (nbi_need(n, 0)) gin[0] = nb_matmul(g, nbi_in(n, 1));
+    if (nbi_need(n, 1)) gin[1] = nb_matmul(nb_t(g), nbi_in(n, 0));
+    if (nbi_need(n, 2)) gin[2] = nbi_sum_to(g, nbi_in(n, 2));
 }

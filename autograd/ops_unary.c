@@ -76,7 +76,10 @@ void nbi_bw_sigmoid(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_mu
 
 /* y = max(x, 0); dx = g (x > 0) */
 nb_tensor *nb_relu(nb_tensor *x) { return unary(NBI_OP_relu, NBK_RELU, x, 0, 0, "nb_relu", OUT); }
-void nbi_bw_relu(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_mul(g, nb_gt_scalar(Y, 0)); }
+void nbi_bw_relu(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    /* not recording (no create_graph): the same products in one pass, without the mask tensor */
+    gin[0] = nb_is_grad_enabled() ? nb_mul(g, nb_gt_scalar(Y, 0)) : nbk_binary(NBK_MUL_POS, g, Y, "nb_relu backward");
+}
 
 /* y = x > 0 ? x : a x; dx = g (x > 0 ? 1 : a) */
 nb_tensor *nb_leaky_relu(nb_tensor *x, double slope) { return unary(NBI_OP_leaky_relu, NBK_LEAKY_RELU, x, slope, 0, "nb_leaky_relu", 1); }

@@ -44,7 +44,7 @@ static void ROWS_(unary_row)(int64_t n, char **p, const int64_t *s, const void *
     case NBK_GELU_TANH:
         LOOP1((T)0.5 * v * ((T)1 + M_(tanh)((T)0.7978845608028654 * (v + (T)0.044715 * v * v * v)))) break;
     case NBK_SOFTPLUS: LOOP1(v * a > b ? v : M_(log1p)(M_(exp)(v * a)) / a) break;
-    case NBK_CLAMP: LOOP1(v < a ? a : (v > b ? b : v)) break;
+    case NBK_CLAMP: LOOP1((v < a ? a : v) > b ? b : (v < a ? a : v)) break;   /* min(max(v, a), b): b wins if a > b */
     case NBK_SIGN: LOOP1((T)((v > 0) - (v < 0))) break;
     case NBK_ERF: LOOP1(M_(erf)(v)) break;
     case NBK_ADD_S: LOOP1(v + a) break;
@@ -96,6 +96,7 @@ static void ROWS_(binary_row)(int64_t n, char **p, const int64_t *s, const void 
     case NBK_LE: LOOP2(v <= w) break;
     case NBK_GT: LOOP2(v > w) break;
     case NBK_GE: LOOP2(v >= w) break;
+    case NBK_MUL_POS: LOOP2(v * (T)(w > 0)) break;
     default: break;
     }
 }

@@ -70,3 +70,29 @@ nb_tensor *nbk_matmul(const nb_tensor *a, const nb_tensor *b, const char *op) {
     if (bc != b) nb_free((nb_tensor *)bc);
     return y;
 }
+
+/* y (n, m) = x (n, k) @ w (m, k)^T + b (m): y is filled with b row by row, then one GEMM with beta = 1
+ * adds the product (torch's addmm; one pass over y instead of a product and a separate bias add).
+ * x, w, b have one float dtype and matching sizes (the caller checks). */
+nb_tensor *nbk_linear(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b) {
+    int64_t n = x->shape[0], k = x->shape[1], m = w->shape[0];
+    nb_dtype dt = x->dtype;
+    const nb_tensor *xc = x, *wc = w;
+    bool tx = false, tw = false;
+    int64_t ldx = 1, ldw = 1;
+    if (!gemm_ready(xc, &tx, &ldx)) { xc = nbk_copy(x, dt); if (!xc) return NULL; gemm_ready(xc, &tx, &ldx); }
+    if (!gemm_ready(wc, &tw, &ldw)) { wc = nbk_copy(w, dt); if (!wc) { if (xc != x) nb_free((nb_tensor *)xc); return NULL; } gemm_ready(wc, &tw, &ldw); }
+    nb_tensor *y = nbi_new(dt, 2, (int64_t[]){n, m});
+    if (y && nbk_copy_into(y, b, "nb_linear") == NB_OK && n > 0 && m > 0) {
+        /* op(B) = w^T: w row-major (m x k) is B stored N x K, used transposed; a column-major w is w^T row-major */
+        if (dt == NB_F32)
+            nbk_sgemm(tx, !tw, n, m, k, 1.0f, (const float *)nbi_ptr(xc), ldx, (const float *)nbi_ptr(wc), ldw, 1.0f,
+                      (float *)nbi_ptr(y), m);
+        else
+            nbk_dgemm(tx, !tw, n, m, k, 1.0, (const double *)nbi_ptr(xc), ldx, (const double *)nbi_ptr(wc), ldw, 1.0,
+                      (double *)nbi_ptr(y), m);
+    }
+    if (xc != x) nb_free((nb_tensor *)xc);
+    if (wc != w) nb_free((nb_tensor *)wc);
+    return y;
+}

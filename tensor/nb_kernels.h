@@ -15,8 +15,9 @@
 #define NBK_ENUM_(k) NBK_##k,
 typedef enum { NBK_UNARY_LIST(NBK_ENUM_) NBK_UNARY_COUNT } nbk_unary_kind;
 
-/* Binary elementwise kinds with broadcasting: y = f(a, b). Comparisons give 0/1. */
-#define NBK_BINARY_LIST(X) X(ADD) X(SUB) X(MUL) X(DIV) X(POW) X(MIN) X(MAX) X(EQ) X(NE) X(LT) X(LE) X(GT) X(GE)
+/* Binary elementwise kinds with broadcasting: y = f(a, b). Comparisons give 0/1. MUL_POS: a * (b > 0)
+ * in one pass (relu's backward g * (y > 0) without the mask tensor). */
+#define NBK_BINARY_LIST(X) X(ADD) X(SUB) X(MUL) X(DIV) X(POW) X(MIN) X(MAX) X(EQ) X(NE) X(LT) X(LE) X(GT) X(GE) X(MUL_POS)
 typedef enum { NBK_BINARY_LIST(NBK_ENUM_) NBK_BINARY_COUNT } nbk_binary_kind;
 
 /* y = f(x) as a new contiguous tensor of x's float dtype (i64 x is read as f32). */
@@ -52,6 +53,8 @@ nb_tensor *nbk_softmax(const nb_tensor *x, int dim, bool log);
 /* ---- matmul ---- */
 /* a (..., n, k) @ b (..., k, m) with broadcast batch dims (both at least 2-D). */
 nb_tensor *nbk_matmul(const nb_tensor *a, const nb_tensor *b, const char *op);
+/* y = x w^T + b for x (n, k), w (m, k), b (m) of one float dtype (sizes checked by the caller). */
+nb_tensor *nbk_linear(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b);
 
 /* ---- indexing ---- */
 /* Concatenate along dim (shapes checked by the caller). */

@@ -313,6 +313,10 @@ K(matmul) {
            GC("(2,1,2,3)@(3,3,2)", f_matmul, &p, o, R(-1, 1, 2, 1, 2, 3), R(-1, 1, 3, 3, 2)) &
            GC("mm", f_mm, &p, o, R(-1, 1, 2, 3), R(-1, 1, 3, 2)) & GC("bmm", f_bmm, &p, o, R(-1, 1, 2, 2, 3), R(-1, 1, 2, 3, 2));
 }
+K(linear) {   /* the fused node: 2-D input with a 1-D bias (other shapes are composites, checked below) */
+    prm p = {0};
+    return GC("fused (3,4) w (2,4) b (2)", f_linear, &p, o, R(-1, 1, 3, 4), R(-1, 1, 2, 4), R(-1, 1, 2));
+}
 K(reshape) {
     prm p = {.i = {4, -1}, .ni = 2}, q = {.i = {6, 2}, .ni = 2}, r = {.i = {0, 2}}, s = {.i = {1}};
     return GC("(2,3,4)->(4,-1)", f_reshape, &p, o, R(-2, 2, 2, 3, 4)) & GC("view", f_view, &q, o, R(-2, 2, 3, 4)) &
@@ -394,7 +398,7 @@ static const check_fn registry[NBI_OP_COUNT] = {
     [NBI_OP_softplus] = k_softplus, [NBI_OP_clamp] = k_clamp, [NBI_OP_erf] = k_erf, [NBI_OP_sum] = k_sum,
     [NBI_OP_sum_to_size] = k_sum_to_size, [NBI_OP_prod] = k_prod, [NBI_OP_amax] = k_amax, [NBI_OP_amin] = k_amin,
     [NBI_OP_max_dim] = k_max_dim, [NBI_OP_min_dim] = k_min_dim, [NBI_OP_norm] = k_norm, [NBI_OP_matmul] = k_matmul,
-    [NBI_OP_reshape] = k_reshape, [NBI_OP_expand] = k_expand, [NBI_OP_permute] = k_permute, [NBI_OP_slice] = k_slice,
+    [NBI_OP_linear] = k_linear, [NBI_OP_reshape] = k_reshape, [NBI_OP_expand] = k_expand, [NBI_OP_permute] = k_permute, [NBI_OP_slice] = k_slice,
     [NBI_OP_slice_backward] = k_slice_backward, [NBI_OP_cat] = k_cat, [NBI_OP_index_select] = k_index_select,
     [NBI_OP_index_add] = k_index_add, [NBI_OP_gather] = k_gather, [NBI_OP_scatter_add] = k_scatter_add,
     [NBI_OP_masked_fill] = k_masked_fill, [NBI_OP_softmax] = k_softmax, [NBI_OP_log_softmax] = k_log_softmax,

@@ -1,0 +1,188 @@
+/* test_fused.c — the fused fast paths against the unfused compositions they replace: nb_linear
+ * (one addmm node) vs matmul(x, w^T) + b, relu's one-pass backward vs g * (y > 0), a leaf taking
+ * the backward's fresh gradient instead of a copy, and the small-tensor elementwise path vs the
+ * strided iterator. Values, first and second derivatives, f32 and f64, odd and degenerate shapes. */
+#include "testlib.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* max |a - b| over all elements (a and b same shape), or INFINITY on a shape mismatch / NULL */
+static double maxdiff(const nb_tensor *a, const nb_tensor *b) {
+    if (!a || !b || a->numel != b->numel || a->ndim != b->ndim) return INFINITY;
+    double *da = malloc(sizeof(double) * (size_t)(a->numel ? a->numel : 1));
+    double *db = malloc(sizeof(double) * (size_t)(b->numel ? b->numel : 1));
+    double m = 0;
+    if (nb_to_doubles(a, da) == NB_OK && nb_to_doubles(b, db) == NB_OK) {
+        for (int64_t i = 0; i < a->numel; i++) {
+            double d = fabs(da[i] - db[i]) / (1 + fabs(db[i]));
+            if (!(d <= m)) m = d;   /* NaN propagates as a large difference */
+        }
+    } else {
+        m = INFINITY;
+    }
+    free(da), free(db);
+    return m;
+}
+
+/* a persistent leaf of shape (r, c) (or 1-D (c) when r == 0) with uniform values in [-1, 1) */
+static nb_tensor *leaf(nb_dtype dt, int64_t r, int64_t c) {
+    nb_tensor *t = r ? nb_rand(dt, NB_SHAPE(r, c)) : nb_rand(dt, NB_SHAPE(c));
+    NB_NO_GRAD { nb_add_scalar_(nb_mul_scalar_(t, 2), -1); }
+    return nb_requires_grad_(t, true);
+}
+
+/* the unfused reference: y = x @ w^T + b */
+static nb_tensor *linear_ref(nb_tensor *x, nb_tensor *w, nb_tensor *b) { return nb_add(nb_matmul(x, nb_t(w)), b); }
+
+/* fused and composed linear agree in value and in the gradients of loss = sum(y * y) (x, w, b),
+ * and in the second derivative d/dx of sum(dloss/dw) (create_graph through the fused backward) */
+static void check_linear(nb_dtype dt, int64_t n, int64_t k, int64_t m, bool tx, bool tw) {
+    double tol = dt == NB_F32 ? 1e-5 : 1e-12;
+    /* x (n, k) and w (m, k), optionally as transposed views of (k, n) / (k, m) storage */
+    nb_tensor *xs = tx ? leaf(dt, k, n) : leaf(dt, n, k), *ws = tw ? leaf(dt, k, m) : leaf(dt, m, k);
+    nb_tensor *b = leaf(dt, 0, m);
+    char what[96];
+    snprintf(what, sizeof what, "%s n=%lld k=%lld m=%lld%s%s", nb_dtype_name(dt), (long long)n, (long long)k,
+             (long long)m, tx ? " x^T" : "", tw ? " w^T" : "");
+    nb_tensor *gf[3] = {0}, *gr[3] = {0}, *hf = NULL, *hr = NULL;
+    nb_scope s = nb_scope_begin();
+    nb_tensor *x = tx ? nb_t(xs) : xs, *w = tw ? nb_t(ws) : ws;
+    nb_tensor *yf = nb_linear(x, w, b), *yr = linear_ref(x, w, b);
+    bool vals = maxdiff(yf, yr) <= tol;
+    bool name = yf && !strcmp(nb_grad_fn_name(yf) ? nb_grad_fn_name(yf) : "", "AddmmBackward0");
+    nb_tensor *ins[3] = {x, w, b};
+    nb_grad(1, (nb_tensor *[]){nb_sum(nb_mul(yf, yf))}, 3, ins, NULL, gf, (nb_grad_opts){.create_graph = true});
+    nb_grad(1, (nb_tensor *[]){nb_sum(nb_mul(yr, yr))}, 3, ins, NULL, gr, (nb_grad_opts){.create_graph = true});
+    bool grads = maxdiff(gf[0], gr[0]) <= tol && maxdiff(gf[1], gr[1]) <= tol && maxdiff(gf[2], gr[2]) <= tol;
+    nb_grad(1, (nb_tensor *[]){nb_sum(gf[1])}, 1, &x, NULL, &hf, (nb_grad_opts){.retain_graph = true});
+    nb_grad(1, (nb_tensor *[]){nb_sum(gr[1])}, 1, &x, NULL, &hr, (nb_grad_opts){.retain_graph = true});
+    bool second = maxdiff(hf, hr) <= tol;
+    if (!vals || !name || !grads || !second)
+        fprintf(stderr, "linear %s: values %d name %d grads %d second %d (%s)\n", what, vals, name, grads, second,
+                nb_error() ? nb_error() : "no error");
+    CHECK(vals);
+    CHECK(name);
+    CHECK(grads);
+    CHECK(second);
+    CHECK(!nb_error());
+    nb_clear_error();
+    nb_scope_end(s);
+    nb_free(xs), nb_free(ws), nb_free(b);
+}
+
+/* nb_backward into leaves: the fused path's .grad equals the composition's, and it is a contiguous
+ * persistent tensor that survives the scope */
+static void check_linear_backward(void) {
+    nb_tensor *x = leaf(NB_F32, 5, 7), *w = leaf(NB_F32, 3, 7), *b = leaf(NB_F32, 0, 3);
+    nb_tensor *g[2][3];
+    for (int r = 0; r < 2; r++) {
+        nb_scope s = nb_scope_begin();
+        nb_tensor *y = r ? linear_ref(x, w, b) : nb_linear(x, w, b);
+        CHECK(nb_backward(nb_sum(nb_relu(y))) == NB_OK);
+        nb_scope_end(s);
+        g[r][0] = x->grad, g[r][1] = w->grad, g[r][2] = b->grad;
+        x->grad = w->grad = b->grad = NULL;   /* take them over (persistent) */
+    }
+    for (int i = 0; i < 3; i++) {
+        CHECK(g[0][i] && nb_is_contiguous(g[0][i]) && g[0][i]->scope == 0);
+        CHECK(maxdiff(g[0][i], g[1][i]) <= 1e-6);
+        nb_free(g[0][i]), nb_free(g[1][i]);
+    }
+    nb_free(x), nb_free(w), nb_free(b);
+}
+
+/* shapes the composition handles and the fused node must not take: no bias, 1-D and 3-D x, errors */
+static void check_linear_fallbacks(void) {
+    nb_tensor *w = leaf(NB_F32, 3, 4), *b = leaf(NB_F32, 0, 3);
+    nb_scope s = nb_scope_begin();
+    nb_tensor *y1 = nb_linear(nb_rand(NB_F32, NB_SHAPE(4)), w, b);
+    CHECK(y1 && y1->ndim == 1 && y1->shape[0] == 3);
+    nb_tensor *y3 = nb_linear(nb_rand(NB_F32, NB_SHAPE(2, 5, 4)), w, b);
+    CHECK(y3 && y3->ndim == 3 && y3->shape[2] == 3);
+    nb_tensor *yn = nb_linear(nb_rand(NB_F32, NB_SHAPE(2, 4)), w, NULL);
+    CHECK(yn && yn->shape[1] == 3 && strcmp(nb_grad_fn_name(yn), "AddmmBackward0") != 0);
+    CHECK_ERR(nb_linear(nb_rand(NB_F32, NB_SHAPE(2, 5)), w, b));          /* k mismatch */
+    CHECK_ERR(nb_linear(nb_rand(NB_F32, NB_SHAPE(2, 4)), w, nb_rand(NB_F32, NB_SHAPE(4)))); /* bias size */
+    nb_tensor *yd = nb_linear(nb_rand(NB_F64, NB_SHAPE(2, 4)), w, b);     /* mixed dtypes: composition promotes */
+    CHECK(yd && yd->dtype == NB_F64);
+    nb_clear_error();
+    nb_scope_end(s);
+    nb_free(w), nb_free(b);
+}
+
+/* relu's backward: one pass when not recording vs the recorded composition (create_graph), bitwise,
+ * including NaN and infinite incoming gradients and zeros in y */
+static void check_relu_backward(nb_dtype dt) {
+    double xs[8] = {-2, -0.0, 0.0, 0.5, 3, -1, 2, 1e-30};
+    double gs[8] = {1, 2, NAN, -1, INFINITY, INFINITY, 0.25, -3};
+    nb_scope s = nb_scope_begin();
+    nb_tensor *x = nb_requires_grad_(nb_to(nb_tensor_from(NB_F64, xs, NB_SHAPE(8), false), dt), true);
+    nb_tensor *go = nb_to(nb_tensor_from(NB_F64, gs, NB_SHAPE(8), false), dt);
+    nb_tensor *y = nb_relu(x);
+    nb_tensor *g1 = NULL, *g2 = NULL;
+    nb_grad(1, &y, 1, &x, &go, &g1, (nb_grad_opts){.retain_graph = true});
+    nb_grad(1, &y, 1, &x, &go, &g2, (nb_grad_opts){.create_graph = true});
+    double a[8], c[8];
+    CHECK(g1 && g2 && nb_to_doubles(g1, a) == NB_OK && nb_to_doubles(g2, c) == NB_OK);
+    CHECK(g1 && g2 && memcmp(a, c, sizeof a) == 0);   /* NaN at the same places, same signs of zero */
+    nb_scope_end(s);
+}
+
+/* a leaf's .grad taken from the backward (no copy) must not alias anything still in use: x used
+ * twice, through add's pass-through gradient, and accumulated over two backward calls */
+static void check_leaf_steal(void) {
+    nb_tensor *x = leaf(NB_F64, 2, 3);
+    double xv[6];
+    nb_to_doubles(x, xv);
+    for (int rep = 0; rep < 2; rep++) {
+        nb_scope s = nb_scope_begin();
+        /* z = x*x + 3x + (2x + x): dz/dx = 2x + 3 + 3 */
+        nb_tensor *u = nb_mul_scalar(x, 2);
+        nb_tensor *z = nb_add(nb_add(nb_mul(x, x), nb_mul_scalar(x, 3)), nb_add(u, x));
+        CHECK(nb_backward(nb_sum(z)) == NB_OK);
+        nb_scope_end(s);
+    }
+    double want[6];
+    for (int i = 0; i < 6; i++) want[i] = 2 * (2 * xv[i] + 6);
+    CHECK_TENSOR(x->grad, want, 6, 1e-12);
+    CHECK(x->grad && x->grad->scope == 0);
+    nb_free(x);
+}
+
+/* the small dense fast path and the iterator give the same values: same op on a dense tensor and on
+ * a strided (transposed) view of the same values, with scalar broadcasting on either side */
+static void check_small_path(void) {
+    nb_scope s = nb_scope_begin();
+    nb_tensor *a = nb_rand(NB_F32, NB_SHAPE(5, 3)), *bt = nb_rand(NB_F32, NB_SHAPE(3, 5));
+    nb_tensor *b = nb_contiguous(nb_t(bt));       /* dense copy of the transposed view */
+    nb_tensor *k = nb_scalar(NB_F32, 0.75);
+    CHECK(maxdiff(nb_mul(a, b), nb_mul(a, nb_t(bt))) == 0);
+    CHECK(maxdiff(nb_sub(k, b), nb_sub(k, nb_t(bt))) == 0);
+    CHECK(maxdiff(nb_div(b, k), nb_div(nb_t(bt), k)) == 0);
+    CHECK(maxdiff(nb_exp(b), nb_exp(nb_t(bt))) == 0);
+    nb_tensor *row = nb_rand(NB_F32, NB_SHAPE(3));   /* a real broadcast: (5,3) + (3) */
+    nb_tensor *r1 = nb_add(a, row);
+    double av[15], rv[3], yv[15];
+    nb_to_doubles(a, av), nb_to_doubles(row, rv), nb_to_doubles(r1, yv);
+    bool ok = true;
+    for (int i = 0; i < 15; i++) ok &= yv[i] == (double)((float)av[i] + (float)rv[i % 3]);
+    CHECK(ok);
+    nb_scope_end(s);
+}
+
+int main(void) {
+    nb_manual_seed(5);
+    static const int64_t sizes[][3] = {{1, 1, 1}, {1, 7, 5}, {6, 1, 4}, {5, 9, 1}, {17, 33, 9}, {64, 70, 31}};
+    for (int d = 0; d < 2; d++)
+        for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+            for (int t = 0; t < 4; t++)
+                check_linear(d ? NB_F64 : NB_F32, sizes[i][0], sizes[i][1], sizes[i][2], t & 1, t & 2);
+    check_linear_backward();
+    check_linear_fallbacks();
+    check_relu_backward(NB_F32);
+    check_relu_backward(NB_F64);
+    check_leaf_steal();
+    check_small_path();
+    CHECK(nb_memory_stats_get().tensors_live == 0);
+    return nb_test_done();
+}
