@@ -64,7 +64,7 @@ void nb_dataloader_reset(nb_dataloader *dl) {
 int64_t nb_dataloader_len(const nb_dataloader *dl) {
     if (!dl) return 0;
     int64_t n = dl->ds->n, b = dl->o.batch_size;
-    return dl->o.drop_last ? n / b : (n + b - 1) / b;
+    return n / b + (!dl->o.drop_last && n % b != 0);   /* no overflow for huge batch sizes */
 }
 
 bool nb_dataloader_next(nb_dataloader *dl, nb_tensor **xb, nb_tensor **yb) {

@@ -39,7 +39,7 @@ nb_status nb_standard_scaler_fit(nb_standard_scaler *sc, const nb_tensor *x, nb_
     int64_t d = x->numel / n;
     nb_tensor *mean = nbi_new_persistent(x->dtype, x->ndim - 1, x->shape + 1);
     nb_tensor *std = nbi_new_persistent(x->dtype, x->ndim - 1, x->shape + 1);
-    double *acc = calloc((size_t)(2 * d), sizeof *acc);
+    double *acc = calloc((size_t)(2 * d) + 1, sizeof *acc);
     if (!mean || !std || !acc) {
         nb_free(mean); nb_free(std); nb_free(tmp); free(acc);
         if (!nb_error()) nbi_error("nb_standard_scaler_fit: out of memory");

@@ -94,6 +94,9 @@ static void test_loader(void) {
     dl = nb_dataloader_new(ds, (nb_dataloader_opts){ .batch_size = 1000 });
     CHECK(nb_dataloader_len(dl) == 1 && epoch(dl, o1, &n, &last, &rows_ok) == 1 && last == N);
     nb_dataloader_free(dl);
+    dl = nb_dataloader_new(ds, (nb_dataloader_opts){ .batch_size = INT64_MAX });
+    CHECK(nb_dataloader_len(dl) == 1 && epoch(dl, o1, &n, &last, &rows_ok) == 1 && last == N);
+    nb_dataloader_free(dl);
     dl = nb_dataloader_new(ds, (nb_dataloader_opts){ .batch_size = 1000, .drop_last = true });
     CHECK(nb_dataloader_len(dl) == 0 && epoch(dl, o1, &n, &last, &rows_ok) == 0);
     nb_dataloader_free(dl);
