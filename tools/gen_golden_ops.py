@@ -288,7 +288,13 @@ def gen(dt):
     for beta, thr in ((1.0, 20.0), (2.0, 5.0), (0.5, 1.0)):
         x = torch.cat([rnd([6], dt, -3, 3), torch.tensor(edge + [2.4, 2.6, 10.1, 9.9], dtype=DT[dt])])
         case("softplus", dt, [beta, thr], [(x, True)], lambda x: torch.nn.functional.softplus(x, beta, thr))
-    for lo, hi in ((-1.0, 1.0), (-0.5, float("inf")), (float("-inf"), 0.25), (0.0, 0.0)):
+    # domain edges: log/sqrt/rsqrt at 0 (inf values and grads), log1p at -1, fractional powers of negatives (NaN)
+    for name, f, ev in (("log", torch.log, [0.0, 1.0]), ("sqrt", torch.sqrt, [0.0, 4.0]), ("rsqrt", torch.rsqrt, [0.0, 4.0]),
+                        ("log1p", torch.log1p, [-1.0, 0.0])):
+        case(name, dt, [], [(torch.tensor(ev, dtype=DT[dt]), True)], f)
+    for sc in (0.5, 3.0, -2.0):
+        case("pow_scalar", dt, [sc], [(torch.tensor([-2.0, -0.5, 0.0, 1.5], dtype=DT[dt]), True)], lambda x: torch.pow(x, sc))
+    for lo, hi in ((-1.0, 1.0), (-0.5, float("inf")), (float("-inf"), 0.25), (0.0, 0.0), (1.0, -1.0)):
         x = torch.cat([rnd([6], dt, -3, 3), torch.tensor([-1.0, 1.0, -0.5, 0.25, 0.0, 2.0, -2.0], dtype=DT[dt])])
         case("clamp", dt, [lo, hi], [(x, True)], lambda x: torch.clamp(x, lo if lo != float("-inf") else None, hi if hi != float("inf") else None))
     # ---- comparisons (0/1 in the float dtype) ----
