@@ -1,19 +1,27 @@
 /* lbfgs.c — torch.optim.LBFGS ported line by line from torch/optim/lbfgs.py (1.13): two-loop
  * recursion over at most history_size (y, s) pairs, first step t = min(1, 1/|g|_1) lr, optional
  * strong-Wolfe line search (_cubic_interpolate, _strong_wolfe), the same stopping tests.
- * Vectors are flat doubles over all parameters (one dtype); f32 parameters are updated in f32. */
+ * Bit-exactness: torch mixes Python floats and 0-d tensors of the parameter dtype in its scalar
+ * arithmetic; each scalar here (sc) remembers which it is and rounds like torch (f32 tensors round
+ * to float, python / tensor is reciprocal(tensor) * python). Vectors are stored as doubles holding
+ * values of the parameter dtype, with torch's CPU kernel arithmetic (fma, BLAS dot order). */
 #include "nbi_optim.h"
 #include <stdlib.h>
 
 static const nb_lbfgs_opts torch_default = { .lr = 1, .max_iter = 20, .tolerance_grad = 1e-7,
                                              .tolerance_change = 1e-9, .history_size = 100 };
 
+/* a Python float (t = false) or a 0-d tensor of the parameter dtype (t = true) */
+typedef struct { double v; bool t; } sc;
+
 typedef struct {
     int64_t n;
     double *d, *g, *prev_g, *q, *x0, *gn, *gp, *bg[2], *gtmp;   /* n each */
-    double **dirs, **stps, *ro, *al;       /* history, oldest first; history_size slots */
+    double **dirs, **stps;                 /* history, oldest first; history_size slots */
+    sc *ro, *al;
     int num_old, cap;
-    double t, H_diag, prev_loss;
+    sc t, H_diag;
+    double prev_loss;
     int n_iter, func_evals;
 } lbfgs_state;
 
@@ -61,8 +69,8 @@ static lbfgs_state *get_state(nb_optimizer *o, const nb_lbfgs_opts *op) {
         S->cap = op->history_size;
         S->dirs = calloc((size_t)S->cap, sizeof(double *));
         S->stps = calloc((size_t)S->cap, sizeof(double *));
-        S->ro = calloc((size_t)S->cap, sizeof(double));
-        S->al = calloc((size_t)S->cap, sizeof(double));
+        S->ro = calloc((size_t)S->cap, sizeof(sc));
+        S->al = calloc((size_t)S->cap, sizeof(sc));
     }
     o->extra = S;
     if (!S || !S->d || !S->dirs || !S->stps || !S->ro || !S->al) {
@@ -70,35 +78,89 @@ static lbfgs_state *get_state(nb_optimizer *o, const nb_lbfgs_opts *op) {
         return nbi_error("nb_lbfgs: out of memory for %lld parameters", (long long)n);
     }
     S->n = n;
-    S->H_diag = 1;
+    S->H_diag = (sc){ 1, false };
+    S->t = (sc){ 0, false };
     return S;
 }
 
-/* torch's CPU kernels (AVX2 build) contract multiply-adds: dot is a sequential fma chain
- * (OpenBLAS ddot for short vectors) and add_(x, alpha) is fma(alpha, x, self). Mirroring that
- * keeps nabla on torch's iterates on ill-conditioned problems such as Rosenbrock. */
+/* ---- torch's arithmetic ---------------------------------------------------------------------- */
+static _Thread_local bool F32;   /* parameters are float32 (set at each step) */
+
+static double rd(double x) { return F32 ? (double)(float)x : x; }
+
+static sc py(double v) { return (sc){ v, false }; }
+static sc ten(double v) { return (sc){ rd(v), true }; }
+static sc s_add(sc a, sc b) { return a.t || b.t ? ten(rd(a.v) + rd(b.v)) : py(a.v + b.v); }
+static sc s_sub(sc a, sc b) { return a.t || b.t ? ten(rd(a.v) - rd(b.v)) : py(a.v - b.v); }
+static sc s_mul(sc a, sc b) { return a.t || b.t ? ten(rd(a.v) * rd(b.v)) : py(a.v * b.v); }
+/* Tensor.__rtruediv__ is reciprocal() * other */
+static sc s_div(sc a, sc b) {
+    if (b.t && !a.t) return ten(rd(1.0 / b.v) * rd(a.v));
+    return a.t || b.t ? ten(rd(a.v) / rd(b.v)) : py(a.v / b.v);
+}
+static sc s_abs(sc a) { return (sc){ fabs(a.v), a.t }; }
+/* comparisons: a Python float meets a tensor in the tensor's dtype */
+static bool s_lt(sc a, sc b) { return a.t || b.t ? rd(a.v) < rd(b.v) : a.v < b.v; }
+static bool s_le(sc a, sc b) { return a.t || b.t ? rd(a.v) <= rd(b.v) : a.v <= b.v; }
+/* Python's min(a, b) / max(a, b): the first argument unless the second is strictly better */
+static sc s_min(sc a, sc b) { return s_lt(b, a) ? b : a; }
+static sc s_max(sc a, sc b) { return s_lt(a, b) ? b : a; }
+
+/* self + alpha x as torch's CPU add_ (fused multiply-add) */
+static double vfma(double alpha, double x, double self) {
+    return F32 ? (double)fmaf((float)alpha, (float)x, (float)self) : fma(alpha, x, self);
+}
+
+/* x.dot(y): OpenBLAS ddot (fma chain; 16-element blocks in 4x4 accumulators) or sdot (products
+ * rounded to float, summed in double); exact for fewer than 32 elements */
 static double dot(const double *a, const double *b, int64_t n) {
+    if (F32) {
+        double s = 0;
+        for (int64_t i = 0; i < n; i++) s += (double)((float)a[i] * (float)b[i]);
+        return (double)(float)s;
+    }
+    int64_t n1 = n & -16;
     double s = 0;
-    for (int64_t i = 0; i < n; i++) s = fma(a[i], b[i], s);
+    if (n1) {
+        double acc[4][4] = { { 0 } }, v[4];
+        for (int64_t i = 0; i < n1; i += 16)
+            for (int k = 0; k < 4; k++)
+                for (int l = 0; l < 4; l++) acc[k][l] = fma(a[i + 4 * k + l], b[i + 4 * k + l], acc[k][l]);
+        for (int l = 0; l < 4; l++) v[l] = ((acc[0][l] + acc[1][l]) + acc[2][l]) + acc[3][l];
+        s = (v[0] + v[2]) + (v[1] + v[3]);
+    }
+    for (int64_t i = n1; i < n; i++) s = fma(a[i], b[i], s);
     return s;
 }
-/* sum |a| in torch's order: 4-lane vectors, 4 vector accumulators, scalar tail first
- * (exact torch order for fewer than 256 elements, the cascade levels above are not modelled) */
+
+/* x.abs().sum() in torch's CPU order: vectors of 4 (f64) / 8 (f32) lanes in 4 accumulators, the
+ * scalar tail first; shorter than one vector: 4 scalar accumulators. Exact below 256 vectors. */
 static double abs_sum(const double *a, int64_t n) {
-    int64_t nvec = n / 4, nilp = nvec / 4;
-    double acc[4][4] = { { 0 } };
+    if (n < (F32 ? 8 : 4)) {
+        double acc[4] = { 0 };
+        int64_t ni = n / 4;
+        for (int64_t i = 0; i < ni; i++)
+            for (int k = 0; k < 4; k++) acc[k] = rd(acc[k] + fabs(a[i * 4 + k]));
+        for (int64_t i = ni * 4; i < n; i++) acc[0] = rd(acc[0] + fabs(a[i]));
+        for (int k = 1; k < 4; k++) acc[0] = rd(acc[0] + acc[k]);
+        return acc[0];
+    }
+    const int L = F32 ? 8 : 4;
+    int64_t nvec = n / L, nilp = nvec / 4;
+    double acc[4][8] = { { 0 } };
     for (int64_t i = 0; i < nilp; i++)
         for (int k = 0; k < 4; k++)
-            for (int l = 0; l < 4; l++) acc[k][l] += fabs(a[(i * 4 + k) * 4 + l]);
+            for (int l = 0; l < L; l++) acc[k][l] = rd(acc[k][l] + fabs(a[(i * 4 + k) * L + l]));
     for (int64_t v = nilp * 4; v < nvec; v++)
-        for (int l = 0; l < 4; l++) acc[0][l] += fabs(a[v * 4 + l]);
+        for (int l = 0; l < L; l++) acc[0][l] = rd(acc[0][l] + fabs(a[v * L + l]));
     for (int k = 1; k < 4; k++)
-        for (int l = 0; l < 4; l++) acc[0][l] += acc[k][l];
+        for (int l = 0; l < L; l++) acc[0][l] = rd(acc[0][l] + acc[k][l]);
     double f = 0;
-    for (int64_t k = nvec * 4; k < n; k++) f += fabs(a[k]);
-    for (int l = 0; l < 4; l++) f += acc[0][l];
+    for (int64_t k = nvec * L; k < n; k++) f = rd(f + fabs(a[k]));
+    for (int l = 0; l < L; l++) f = rd(f + acc[0][l]);
     return f;
 }
+
 static double absmax(const double *a, int64_t n) {
     double m = 0;
     for (int64_t i = 0; i < n; i++) m = fabs(a[i]) > m || isnan(a[i]) ? fabs(a[i]) : m;
@@ -106,8 +168,8 @@ static double absmax(const double *a, int64_t n) {
 }
 
 /* loss at x + t d and its flat grad into g; parameters are restored to x afterwards */
-static double dir_eval(nb_optimizer *o, nb_closure c, void *ctx, const double *x, double t, const double *d, double *g) {
-    nbi_flat_set(o, d, t, true);
+static double dir_eval(nb_optimizer *o, nb_closure c, void *ctx, const double *x, sc t, const double *d, double *g) {
+    nbi_flat_set(o, d, t.v, true);
     bool prev = nb_set_grad_enabled(true);
     double loss = c(ctx);
     nb_set_grad_enabled(prev);
@@ -116,89 +178,92 @@ static double dir_eval(nb_optimizer *o, nb_closure c, void *ctx, const double *x
     return loss;
 }
 
-static double cubic_interpolate(double x1, double f1, double g1, double x2, double f2, double g2, const double *bounds) {
-    double lo, hi;
+/* torch's _cubic_interpolate (bounds NULL: the interval [x1, x2]) */
+static sc cubic_interpolate(sc x1, sc f1, sc g1, sc x2, sc f2, sc g2, const sc *bounds) {
+    sc lo, hi;
     if (bounds) { lo = bounds[0]; hi = bounds[1]; }
-    else if (x1 <= x2) { lo = x1; hi = x2; }
+    else if (s_le(x1, x2)) { lo = x1; hi = x2; }
     else { lo = x2; hi = x1; }
-    double d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2);
-    double d2_square = d1 * d1 - g1 * g2;
-    if (d2_square >= 0) {
-        double d2 = sqrt(d2_square), min_pos;
-        if (x1 <= x2) min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2));
-        else min_pos = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2));
-        return fmin(fmax(min_pos, lo), hi);
+    sc d1 = s_sub(s_add(g1, g2), s_div(s_mul(py(3), s_sub(f1, f2)), s_sub(x1, x2)));
+    sc d2_square = s_sub(s_mul(d1, d1), s_mul(g1, g2));
+    if (s_le(py(0), d2_square)) {
+        sc d2 = ten(sqrt(d2_square.v)), min_pos;
+        if (s_le(x1, x2))
+            min_pos = s_sub(x2, s_mul(s_sub(x2, x1), s_div(s_sub(s_add(g2, d2), d1), s_add(s_sub(g2, g1), s_mul(py(2), d2)))));
+        else
+            min_pos = s_sub(x1, s_mul(s_sub(x1, x2), s_div(s_sub(s_add(g1, d2), d1), s_add(s_sub(g1, g2), s_mul(py(2), d2)))));
+        return s_min(s_max(min_pos, lo), hi);
     }
-    return (lo + hi) / 2.;
+    return s_div(s_add(lo, hi), py(2.));
 }
 
 /* torch's _strong_wolfe; on return S->g holds the chosen grad, *f_out the loss, *t_io the step */
-static int strong_wolfe(nb_optimizer *o, lbfgs_state *S, nb_closure c, void *ctx, double *t_io, double f, double gtd,
+static int strong_wolfe(nb_optimizer *o, lbfgs_state *S, nb_closure c, void *ctx, sc *t_io, double f0, sc gtd,
                         double tol_change, double *f_out) {
-    const double c1 = 1e-4, c2 = 0.9;
+    const sc c1 = py(1e-4), c2 = py(0.9), f = py(f0);
     const int max_ls = 25;
     int64_t n = S->n;
     size_t nb = sizeof(double) * (size_t)n;
     double *d = S->d, *x = S->x0, *g = S->g;   /* g: grad at t = 0 (kept) */
-    double t = *t_io;
-    double d_norm = absmax(d, n);
-    double f_new = dir_eval(o, c, ctx, x, t, d, S->gn);
+    sc t = *t_io;
+    sc d_norm = ten(absmax(d, n));
+    sc f_new = py(dir_eval(o, c, ctx, x, t, d, S->gn));
     int ls_func_evals = 1;
-    double gtd_new = dot(S->gn, d, n);
-    double t_prev = 0, f_prev = f, gtd_prev = gtd;
+    sc gtd_new = ten(dot(S->gn, d, n));
+    sc t_prev = py(0), f_prev = f, gtd_prev = gtd;
     memcpy(S->gp, g, nb);
     bool done = false;
     int ls_iter = 0;
-    double br[2], brf[2], brgtd[2] = { 0, 0 };
+    sc br[2], brf[2], brgtd[2] = { py(0), py(0) };
     int blen = 0;
     /* bracket grads live in S->bg[0], S->bg[1] */
     while (ls_iter < max_ls) {
-        if (f_new > (f + c1 * t * gtd) || (ls_iter > 1 && f_new >= f_prev)) {
+        if (s_lt(s_add(f, s_mul(s_mul(c1, t), gtd)), f_new) || (ls_iter > 1 && f_new.v >= f_prev.v)) {
             br[0] = t_prev; br[1] = t; brf[0] = f_prev; brf[1] = f_new; brgtd[0] = gtd_prev; brgtd[1] = gtd_new;
             memcpy(S->bg[0], S->gp, nb); memcpy(S->bg[1], S->gn, nb);
             blen = 2;
             break;
         }
-        if (fabs(gtd_new) <= -c2 * gtd) {
+        if (s_le(s_abs(gtd_new), s_mul(py(-c2.v), gtd))) {
             br[0] = br[1] = t; brf[0] = brf[1] = f_new;
             memcpy(S->bg[0], S->gn, nb);
             blen = 1;
             done = true;
             break;
         }
-        if (gtd_new >= 0) {
+        if (s_le(py(0), gtd_new)) {
             br[0] = t_prev; br[1] = t; brf[0] = f_prev; brf[1] = f_new; brgtd[0] = gtd_prev; brgtd[1] = gtd_new;
             memcpy(S->bg[0], S->gp, nb); memcpy(S->bg[1], S->gn, nb);
             blen = 2;
             break;
         }
-        double bounds[2] = { t + 0.01 * (t - t_prev), t * 10 };
-        double tmp = t;
+        sc bounds[2] = { s_add(t, s_mul(py(0.01), s_sub(t, t_prev))), s_mul(t, py(10)) };
+        sc tmp = t;
         t = cubic_interpolate(t_prev, f_prev, gtd_prev, t, f_new, gtd_new, bounds);
         t_prev = tmp;
         f_prev = f_new;
         memcpy(S->gp, S->gn, nb);
         gtd_prev = gtd_new;
-        f_new = dir_eval(o, c, ctx, x, t, d, S->gn);
+        f_new = py(dir_eval(o, c, ctx, x, t, d, S->gn));
         ls_func_evals++;
-        gtd_new = dot(S->gn, d, n);
+        gtd_new = ten(dot(S->gn, d, n));
         ls_iter++;
     }
     if (ls_iter == max_ls) {
-        br[0] = 0; br[1] = t; brf[0] = f; brf[1] = f_new;
+        br[0] = py(0); br[1] = t; brf[0] = f; brf[1] = f_new;
         memcpy(S->bg[0], g, nb); memcpy(S->bg[1], S->gn, nb);
         blen = 2;
     }
     bool insuf_progress = false;
-    int low = brf[0] <= brf[blen - 1] ? 0 : 1, high = 1 - low;
+    int low = brf[0].v <= brf[blen - 1].v ? 0 : 1, high = 1 - low;
     while (!done && ls_iter < max_ls) {
-        if (fabs(br[1] - br[0]) * d_norm < tol_change) break;
+        if (s_lt(s_mul(s_abs(s_sub(br[1], br[0])), d_norm), py(tol_change))) break;
         t = cubic_interpolate(br[0], brf[0], brgtd[0], br[1], brf[1], brgtd[1], NULL);
-        double bmax = fmax(br[0], br[1]), bmin = fmin(br[0], br[1]);
-        double eps = 0.1 * (bmax - bmin);
-        if (fmin(bmax - t, t - bmin) < eps) {
-            if (insuf_progress || t >= bmax || t <= bmin) {
-                t = fabs(t - bmax) < fabs(t - bmin) ? bmax - eps : bmin + eps;
+        sc bmax = s_max(br[0], br[1]), bmin = s_min(br[0], br[1]);
+        sc eps = s_mul(py(0.1), s_sub(bmax, bmin));
+        if (s_lt(s_min(s_sub(bmax, t), s_sub(t, bmin)), eps)) {
+            if (insuf_progress || s_le(bmax, t) || s_le(t, bmin)) {
+                t = s_lt(s_abs(s_sub(t, bmax)), s_abs(s_sub(t, bmin))) ? s_sub(bmax, eps) : s_add(bmin, eps);
                 insuf_progress = false;
             } else {
                 insuf_progress = true;
@@ -206,25 +271,25 @@ static int strong_wolfe(nb_optimizer *o, lbfgs_state *S, nb_closure c, void *ctx
         } else {
             insuf_progress = false;
         }
-        f_new = dir_eval(o, c, ctx, x, t, d, S->gn);
+        f_new = py(dir_eval(o, c, ctx, x, t, d, S->gn));
         ls_func_evals++;
-        gtd_new = dot(S->gn, d, n);
+        gtd_new = ten(dot(S->gn, d, n));
         ls_iter++;
-        if (f_new > (f + c1 * t * gtd) || f_new >= brf[low]) {
+        if (s_lt(s_add(f, s_mul(s_mul(c1, t), gtd)), f_new) || f_new.v >= brf[low].v) {
             br[high] = t; brf[high] = f_new; memcpy(S->bg[high], S->gn, nb); brgtd[high] = gtd_new;
-            low = brf[0] <= brf[1] ? 0 : 1;
+            low = brf[0].v <= brf[1].v ? 0 : 1;
             high = 1 - low;
         } else {
-            if (fabs(gtd_new) <= -c2 * gtd) {
+            if (s_le(s_abs(gtd_new), s_mul(py(-c2.v), gtd))) {
                 done = true;
-            } else if (gtd_new * (br[high] - br[low]) >= 0) {
+            } else if (s_le(py(0), s_mul(gtd_new, s_sub(br[high], br[low])))) {
                 br[high] = br[low]; brf[high] = brf[low]; memcpy(S->bg[high], S->bg[low], nb); brgtd[high] = brgtd[low];
             }
             br[low] = t; brf[low] = f_new; memcpy(S->bg[low], S->gn, nb); brgtd[low] = gtd_new;
         }
     }
     *t_io = br[low];
-    *f_out = brf[low];
+    *f_out = brf[low].v;
     memcpy(S->g, S->bg[low], nb);
     return ls_func_evals;
 }
@@ -233,6 +298,7 @@ static nb_status step_closure(nb_optimizer *o, nb_closure c, void *ctx, double *
     const nb_lbfgs_opts *op = (const nb_lbfgs_opts *)o->groups[0].opts;
     lbfgs_state *S = get_state(o, op);
     if (!S) return NB_ERROR;
+    F32 = o->params[0]->dtype == NB_F32;
     int64_t n = S->n;
     size_t nb = sizeof(double) * (size_t)n;
     bool prev = nb_set_grad_enabled(true);
@@ -244,9 +310,11 @@ static nb_status step_closure(nb_optimizer *o, nb_closure c, void *ctx, double *
     int current_evals = 1;
     S->func_evals++;
     nbi_flat_get(o, S->g, true);
-    bool opt_cond = absmax(S->g, n) <= op->tolerance_grad;
+    const sc tol_grad = py(op->tolerance_grad), tol_change = py(op->tolerance_change);
+    bool opt_cond = s_le(ten(absmax(S->g, n)), tol_grad);
     if (opt_cond) return NB_OK;
-    double *d = S->d, *g = S->g, t = S->t;
+    double *d = S->d, *g = S->g;
+    sc t = S->t;
     int n_iter = 0;
     while (n_iter < op->max_iter) {
         n_iter++;
@@ -254,18 +322,18 @@ static nb_status step_closure(nb_optimizer *o, nb_closure c, void *ctx, double *
         if (S->n_iter == 1) {
             for (int64_t i = 0; i < n; i++) d[i] = -g[i];
             S->num_old = 0;
-            S->H_diag = 1;
+            S->H_diag = py(1);
         } else {
             /* y = g - prev_g, s = d t; kept in the history only when y.s > 1e-10 */
             double *y = S->q, *s = S->gtmp;
-            for (int64_t i = 0; i < n; i++) { y[i] = g[i] - S->prev_g[i]; s[i] = d[i] * t; }
-            double ys = dot(y, s, n);
-            if (ys > 1e-10) {
+            for (int64_t i = 0; i < n; i++) { y[i] = rd(g[i] - S->prev_g[i]); s[i] = rd(d[i] * rd(t.v)); }
+            sc ys = ten(dot(y, s, n));
+            if (s_lt(py(1e-10), ys)) {
                 if (S->num_old == S->cap) {   /* pop the oldest, reuse its buffers */
                     double *y0 = S->dirs[0], *s0 = S->stps[0];
                     memmove(S->dirs, S->dirs + 1, sizeof(double *) * (size_t)(S->cap - 1));
                     memmove(S->stps, S->stps + 1, sizeof(double *) * (size_t)(S->cap - 1));
-                    memmove(S->ro, S->ro + 1, sizeof(double) * (size_t)(S->cap - 1));
+                    memmove(S->ro, S->ro + 1, sizeof(sc) * (size_t)(S->cap - 1));
                     S->num_old--;
                     S->dirs[S->num_old] = y0;
                     S->stps[S->num_old] = s0;
@@ -276,48 +344,45 @@ static nb_status step_closure(nb_optimizer *o, nb_closure c, void *ctx, double *
                 if (!S->dirs[k] || !S->stps[k]) { nbi_error("nb_lbfgs: out of memory for the history"); return NB_ERROR; }
                 memcpy(S->dirs[k], y, nb);
                 memcpy(S->stps[k], s, nb);
-                S->ro[k] = 1. / ys;
-                S->H_diag = ys / dot(y, y, n);
+                S->ro[k] = s_div(py(1.), ys);
+                S->H_diag = s_div(ys, ten(dot(y, y, n)));
                 S->num_old++;
             }
             int num_old = S->num_old;
             double *q = S->q;
             for (int64_t i = 0; i < n; i++) q[i] = -g[i];
             for (int i = num_old - 1; i >= 0; i--) {
-                S->al[i] = dot(S->stps[i], q, n) * S->ro[i];
-                double a = -S->al[i];
-                for (int64_t j = 0; j < n; j++) q[j] = fma(a, S->dirs[i][j], q[j]);
+                S->al[i] = s_mul(ten(dot(S->stps[i], q, n)), S->ro[i]);
+                double a = -S->al[i].v;
+                for (int64_t j = 0; j < n; j++) q[j] = vfma(a, S->dirs[i][j], q[j]);
             }
-            for (int64_t j = 0; j < n; j++) d[j] = q[j] * S->H_diag;
+            for (int64_t j = 0; j < n; j++) d[j] = rd(q[j] * rd(S->H_diag.v));
             for (int i = 0; i < num_old; i++) {
-                double be_i = dot(S->dirs[i], d, n) * S->ro[i];
-                double a = S->al[i] - be_i;
-                for (int64_t j = 0; j < n; j++) d[j] = fma(a, S->stps[i][j], d[j]);
+                sc be_i = s_mul(ten(dot(S->dirs[i], d, n)), S->ro[i]);
+                double a = s_sub(S->al[i], be_i).v;
+                for (int64_t j = 0; j < n; j++) d[j] = vfma(a, S->stps[i][j], d[j]);
             }
         }
         memcpy(S->prev_g, g, nb);
         S->prev_loss = loss;
-        if (S->n_iter == 1) {
-            t = fmin(1., 1. / abs_sum(g, n)) * op->lr;
-        } else {
-            t = op->lr;
-        }
-        double gtd = dot(g, d, n);
-        if (gtd > -op->tolerance_change) break;
+        if (S->n_iter == 1) t = s_mul(s_min(py(1.), s_div(py(1.), ten(abs_sum(g, n)))), py(op->lr));
+        else t = py(op->lr);
+        sc gtd = ten(dot(g, d, n));
+        if (s_lt(py(-op->tolerance_change), gtd)) break;
         int ls_func_evals = 0;
         if (op->line_search_fn == NB_LINE_SEARCH_STRONG_WOLFE) {
             nbi_flat_get(o, S->x0, false);
             ls_func_evals = strong_wolfe(o, S, c, ctx, &t, loss, gtd, op->tolerance_change, &loss);
-            nbi_flat_set(o, d, t, true);
-            opt_cond = absmax(g, n) <= op->tolerance_grad;
+            nbi_flat_set(o, d, t.v, true);
+            opt_cond = s_le(ten(absmax(g, n)), tol_grad);
         } else {
-            nbi_flat_set(o, d, t, true);
+            nbi_flat_set(o, d, t.v, true);
             if (n_iter != op->max_iter) {
                 bool pg = nb_set_grad_enabled(true);
                 loss = c(ctx);
                 nb_set_grad_enabled(pg);
                 nbi_flat_get(o, g, true);
-                opt_cond = absmax(g, n) <= op->tolerance_grad;
+                opt_cond = s_le(ten(absmax(g, n)), tol_grad);
                 ls_func_evals = 1;
             }
         }
@@ -327,7 +392,9 @@ static nb_status step_closure(nb_optimizer *o, nb_closure c, void *ctx, double *
         if (n_iter == op->max_iter) break;
         if (current_evals >= op->max_eval) break;
         if (opt_cond) break;
-        if (absmax(d, n) * fabs(t) <= op->tolerance_change) break;
+        double dtmax = 0;   /* d.mul(t).abs().max() */
+        for (int64_t i = 0; i < n; i++) dtmax = fmax(dtmax, fabs(rd(d[i] * rd(t.v))));
+        if (s_le(ten(dtmax), tol_change)) break;
         if (fabs(loss - S->prev_loss) < op->tolerance_change) break;
     }
     S->t = t;

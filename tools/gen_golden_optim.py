@@ -221,17 +221,23 @@ def gen_lbfgs():
          'autograd'),
         ('none_2d', [-1.2, 1.0], dict(lr=0.002, max_iter=10), 6, 'autograd'),
         ('none_6d', [0.5, 0.2, 0.1, 0.9, 0.3, 0.7], dict(lr=0.001, max_iter=7, history_size=4), 6, 'manual'),
+        ('wolfe_2d_lr10', [-1.5, 2.0], dict(lr=10, line_search_fn='strong_wolfe'), 4, 'manual'),
+        ('f32_wolfe_2d', [-1.5, 2.0], dict(line_search_fn='strong_wolfe'), 5, 'manual'),
+        ('f32_wolfe_5d_lr10', [3.0, -2.0, 1.0, 0.5, -1.0], dict(lr=10, line_search_fn='strong_wolfe', history_size=3), 6,
+         'manual'),
+        ('f32_none_2d', [-1.2, 1.0], dict(lr=0.002, max_iter=10), 5, 'manual'),
     ]
     for name, x0, kw, steps, mode in cases:
-        x = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
+        dt = torch.float32 if name.startswith('f32') else torch.float64
+        x = torch.tensor(x0, dtype=dt, requires_grad=True)
         opt = torch.optim.LBFGS([x], **kw)
 
         def closure():
             opt.zero_grad()
             if mode == 'manual':
                 f, g = rosen_manual(x.detach().tolist())
-                x.grad = torch.tensor(g, dtype=torch.float64)
-                return torch.tensor(f, dtype=torch.float64)
+                x.grad = torch.tensor(g, dtype=dt)
+                return torch.tensor(f, dtype=dt)
             l = rosenbrock(x)
             l.backward()
             return l
@@ -239,7 +245,7 @@ def gen_lbfgs():
         lines.append('x0 ' + fmt(x0, torch.float64))
         for _ in range(steps):
             l = opt.step(closure)
-            lines.append('%.17g %s' % (float(l), fmt(x.detach().tolist(), torch.float64)))
+            lines.append('%.17g %s' % (float(l), fmt(x.detach().tolist(), torch.float64)))   # f32 values exactly
     return lines
 
 
