@@ -4,6 +4,7 @@
 #include "testlib.h"
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* mean and variance of all elements */
 static void moments(const nb_tensor *t, double *mean, double *var, double *lo, double *hi) {
@@ -241,6 +242,34 @@ static void test_errors(void) {
     nb_scope_end(s);
 }
 
+/* a module's state dict through a safetensors file into a freshly initialised model */
+static void test_state_dict_roundtrip(void) {
+    nb_manual_seed(11);
+    nb_module *a = nb_sequential_new(4, nb_linear_new(6, 5, true), nb_gelu_new(false), nb_layer_norm_new(NB_SHAPE(5), 0, true),
+                                     nb_linear_new(5, 3, false));
+    nb_manual_seed(12);
+    nb_module *b = nb_sequential_new(4, nb_linear_new(6, 5, true), nb_gelu_new(false), nb_layer_norm_new(NB_SHAPE(5), 0, true),
+                                     nb_linear_new(5, 3, false));
+    char path[] = "/tmp/nb_test_nn_XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    if (fd >= 0) close(fd);
+    nb_state_dict sa = nb_module_state_dict(a), sb = nb_module_state_dict(b);
+    CHECK(sa.n == 5 && !strcmp(sa.names[2], "2.weight") && !strcmp(sa.names[4], "3.weight"));
+    CHECK(nb_save_safetensors(&sa, path) == NB_OK);
+    CHECK(nb_load_safetensors(&sb, path) == NB_OK);
+    nb_scope s = nb_scope_begin();
+    nb_tensor *x = nb_randn(NB_F32, NB_SHAPE(4, 6));
+    nb_tensor *ya = nb_module_forward(a, x), *yb = nb_module_forward(b, x);
+    CHECK(ya && yb && nb_item(nb_sum(nb_ne(ya, yb))) == 0);
+    nb_scope_end(s);
+    nb_state_dict_free(&sa);
+    nb_state_dict_free(&sb);
+    remove(path);
+    nb_module_free(a);
+    nb_module_free(b);
+}
+
 int main(void) {
     test_sequential_names();
     test_init();
@@ -248,5 +277,6 @@ int main(void) {
     test_l2_penalty();
     test_ownership_and_memory();
     test_errors();
+    test_state_dict_roundtrip();
     return nb_test_done();
 }
