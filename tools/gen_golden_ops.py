@@ -480,6 +480,27 @@ def gen(dt):
     big = torch.tensor([[1000.0, 999.0, -1000.0], [-50.0, -51.0, -49.5]], dtype=DT[dt])  # stability
     case("softmax", dt, [1], [(big, True)], lambda x: torch.softmax(x, 1))
     case("log_softmax", dt, [1], [(big, True)], lambda x: torch.log_softmax(x, 1))
+    # ---- NaN propagation (torch: max/min/amax/maximum/clamp/relu/softmax keep NaN; argmax points at it) ----
+    nan = float("nan")
+    xn = torch.tensor([[1.0, nan, 3.0], [-2.0, 0.5, 4.0]], dtype=DT[dt])
+    for name, f in (("relu", torch.relu), ("abs", torch.abs), ("exp", torch.exp), ("sigmoid", torch.sigmoid), ("tanh", torch.tanh),
+                    ("max", torch.max), ("min", torch.min), ("sum", torch.sum)):
+        case(name, dt, [], [(xn, False)], f)
+    case("clamp", dt, [-1.0, 1.0], [(xn, False)], lambda x: torch.clamp(x, -1.0, 1.0))
+    for d in (0, 1):
+        case("amax", dt, [1, d, 0], [(xn, False)], lambda x: torch.amax(x, [d]))
+        case("amin", dt, [1, d, 0], [(xn, False)], lambda x: torch.amin(x, [d]))
+        case("max_dim", dt, [d, 0], [(xn, False)], lambda x: tuple(torch.max(x, d)))
+        case("min_dim", dt, [d, 0], [(xn, False)], lambda x: tuple(torch.min(x, d)))
+        case("argmax", dt, [d, 0], [(xn, False)], lambda x: torch.argmax(x, d))
+        case("argmin", dt, [d, 0], [(xn, False)], lambda x: torch.argmin(x, d))
+        case("softmax", dt, [d], [(xn, False)], lambda x: torch.softmax(x, d))
+        case("logsumexp", dt, [1, d, 0], [(xn, False)], lambda x: torch.logsumexp(x, [d]))
+    case("argmax_all", dt, [], [(xn, False)], torch.argmax)
+    yn = torch.tensor([[nan, 2.0, 1.0], [nan, nan, 5.0]], dtype=DT[dt])
+    case("maximum", dt, [], [(xn, False), (yn, False)], torch.maximum)
+    case("minimum", dt, [], [(xn, False), (yn, False)], torch.minimum)
+    case("norm", dt, [float("inf")], [(xn, False)], lambda x: torch.linalg.vector_norm(x, float("inf")))
     # ---- empty tensors (numel 0) ----
     e03 = rnd([0, 3], dt)
     case("add", dt, [], [(e03, True), (rnd([3], dt), True)], torch.add)
