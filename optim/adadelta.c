@@ -27,16 +27,16 @@ static nb_status check(const void *oo, const char *fn) {
         const T neglr = (T)(-o->lr);                                                                    \
         for (int64_t j = 0; j < n; j++) {                                                               \
             T gj = o->maximize ? -g[j] : g[j];                                                          \
-            if (o->weight_decay != 0) gj = gj + wd * p[j];                                              \
+            if (o->weight_decay != 0) gj = NBI_FMA(T, wd, p[j], gj);                                              \
             sq[j] = sq[j] * rho;                                                                        \
-            sq[j] = sq[j] + omr * gj * gj;                                                              \
+            sq[j] = NBI_FMA(T, omr * gj, gj, sq[j]);                                                              \
             T std = (T)sqrt(sq[j] + eps);                                                               \
             T delta = (T)sqrt(acc[j] + eps);                                                            \
             delta = delta / std;                                                                        \
             delta = delta * gj;                                                                         \
             acc[j] = acc[j] * rho;                                                                      \
-            acc[j] = acc[j] + omr * delta * delta;                                                      \
-            p[j] = p[j] + neglr * delta;                                                                \
+            acc[j] = NBI_FMA(T, omr * delta, delta, acc[j]);                                                      \
+            p[j] = NBI_FMA(T, neglr, delta, p[j]);                                                                \
         }                                                                                               \
     }
 ADADELTA_KERNEL(float, f32)

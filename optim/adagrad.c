@@ -27,8 +27,8 @@ static nb_status check(const void *oo, const char *fn) {
         const T wd = (T)o->weight_decay, eps = (T)o->eps, negclr = (T)(-clr), one = 1;               \
         for (int64_t j = 0; j < n; j++) {                                                              \
             T gj = o->maximize ? -g[j] : g[j];                                                         \
-            if (o->weight_decay != 0) gj = gj + wd * p[j];                                             \
-            sum[j] = sum[j] + one * gj * gj;                                                           \
+            if (o->weight_decay != 0) gj = NBI_FMA(T, wd, p[j], gj);                                             \
+            sum[j] = NBI_FMA(T, one * gj, gj, sum[j]);                                                           \
             T std = (T)sqrt(sum[j]) + eps;                                                             \
             p[j] = p[j] + negclr * gj / std;                                                           \
         }                                                                                              \

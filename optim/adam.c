@@ -38,12 +38,12 @@ typedef struct { double step_size, bc2_sqrt, decay; bool l2; } adam_k;
         const T bc2 = (T)k->bc2_sqrt, negss = (T)(-k->step_size), decay = (T)k->decay;                   \
         for (int64_t j = 0; j < n; j++) {                                                                \
             T gj = o->maximize ? -g[j] : g[j];                                                           \
-            if (k->l2 && o->weight_decay != 0) gj = gj + wd * p[j];                                      \
+            if (k->l2 && o->weight_decay != 0) gj = NBI_FMA(T, wd, p[j], gj);                                      \
             if (!k->l2) p[j] = p[j] * decay;                                                             \
             m[j] = m[j] * b1;                                                                            \
-            m[j] = m[j] + omb1 * gj;                                                                     \
+            m[j] = NBI_FMA(T, omb1, gj, m[j]);                                                                     \
             v[j] = v[j] * b2;                                                                            \
-            v[j] = v[j] + omb2 * gj * gj;                                                                \
+            v[j] = NBI_FMA(T, omb2 * gj, gj, v[j]);                                                                \
             T s = v[j];                                                                                  \
             if (vmax) { vmax[j] = (s > vmax[j] || s != s) ? s : vmax[j]; s = vmax[j]; }               \
             T denom = (T)sqrt(s) / bc2 + eps;                                                            \

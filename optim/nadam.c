@@ -37,11 +37,11 @@ typedef struct { double bc2, c_grad, c_avg; } nadam_k;
         const T bc2 = (T)k->bc2, cg = (T)k->c_grad, ca = (T)k->c_avg;                                   \
         for (int64_t j = 0; j < n; j++) {                                                               \
             T gj = g[j];                                                                                \
-            if (o->weight_decay != 0) gj = gj + wd * p[j];                                              \
+            if (o->weight_decay != 0) gj = NBI_FMA(T, wd, p[j], gj);                                              \
             m[j] = m[j] * b1;                                                                           \
-            m[j] = m[j] + omb1 * gj;                                                                    \
+            m[j] = NBI_FMA(T, omb1, gj, m[j]);                                                                    \
             v[j] = v[j] * b2;                                                                           \
-            v[j] = v[j] + omb2 * gj * gj;                                                               \
+            v[j] = NBI_FMA(T, omb2 * gj, gj, v[j]);                                                               \
             T denom = (T)sqrt(v[j] / bc2) + eps;                                                        \
             p[j] = p[j] + cg * gj / denom;                                                              \
             p[j] = p[j] + ca * m[j] / denom;                                                            \

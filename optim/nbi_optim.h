@@ -69,6 +69,9 @@ nb_tensor *nbi_state(nb_optimizer *o, int i, int k);
 nb_tensor *nbi_state_scalar(nb_optimizer *o, int i, int k, nb_dtype dt, double v);
 /* A new persistent tensor filled with v, shaped like t. */
 nb_tensor *nbi_persistent_full_like(const nb_tensor *t, double v);
+/* self + alpha x as torch's AVX2 CPU kernels compute add_(x, alpha=) and addcmul_ (alpha = value t1):
+ * one fused multiply-add. With it every element-wise method is bit-exact with torch. */
+#define NBI_FMA(T, alpha, x, self) _Generic((T)0, float: fmaf, default: fma)((alpha), (x), (self))
 /* Bump a parameter's version counter (it was written in place). */
 static inline void nbi_bump(nb_tensor *p) { p->storage->version++; }
 /* Total elements of all params; all params must share one dtype (else -1 + error naming fn). */

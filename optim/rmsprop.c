@@ -29,14 +29,14 @@ static nb_status check(const void *oo, const char *fn) {
         const T mom = (T)o->momentum, neglr = (T)(-o->lr), one = 1, minus1 = -1;                      \
         for (int64_t j = 0; j < n; j++) {                                                              \
             T gj = o->maximize ? -g[j] : g[j];                                                         \
-            if (o->weight_decay != 0) gj = gj + wd * p[j];                                             \
+            if (o->weight_decay != 0) gj = NBI_FMA(T, wd, p[j], gj);                                             \
             sq[j] = sq[j] * a;                                                                         \
-            sq[j] = sq[j] + oma * gj * gj;                                                             \
+            sq[j] = NBI_FMA(T, oma * gj, gj, sq[j]);                                                             \
             T avg;                                                                                     \
             if (ga) {                                                                                  \
                 ga[j] = ga[j] * a;                                                                     \
-                ga[j] = ga[j] + oma * gj;                                                              \
-                avg = (T)sqrt(sq[j] + minus1 * ga[j] * ga[j]);                                         \
+                ga[j] = NBI_FMA(T, oma, gj, ga[j]);                                                              \
+                avg = (T)sqrt(NBI_FMA(T, minus1 * ga[j], ga[j], sq[j]));                                         \
             } else {                                                                                   \
                 avg = (T)sqrt(sq[j]);                                                                  \
             }                                                                                          \
@@ -44,7 +44,7 @@ static nb_status check(const void *oo, const char *fn) {
             if (buf) {                                                                                 \
                 buf[j] = buf[j] * mom;                                                                 \
                 buf[j] = buf[j] + one * gj / avg;                                                      \
-                p[j] = p[j] + neglr * buf[j];                                                          \
+                p[j] = NBI_FMA(T, neglr, buf[j], p[j]);                                                          \
             } else {                                                                                   \
                 p[j] = p[j] + neglr * gj / avg;                                                        \
             }                                                                                          \

@@ -34,13 +34,13 @@ static nb_status check(const void *oo, const char *fn) {
         const T neglr = (T)(-o->lr);                                                                    \
         for (int64_t j = 0; j < n; j++) {                                                               \
             T d = o->maximize ? -g[j] : g[j];                                                           \
-            if (o->weight_decay != 0) d = d + wd * p[j];                                                \
+            if (o->weight_decay != 0) d = NBI_FMA(T, wd, p[j], d);                                                \
             if (buf) {                                                                                  \
                 if (first) buf[j] = d;                                                                  \
-                else { buf[j] = buf[j] * mom; buf[j] = buf[j] + damp1 * d; }                            \
-                d = o->nesterov ? d + mom * buf[j] : buf[j];                                            \
+                else { buf[j] = buf[j] * mom; buf[j] = NBI_FMA(T, damp1, d, buf[j]); }                            \
+                d = o->nesterov ? NBI_FMA(T, mom, buf[j], d) : buf[j];                                            \
             }                                                                                           \
-            p[j] = p[j] + neglr * d;                                                                    \
+            p[j] = NBI_FMA(T, neglr, d, p[j]);                                                                    \
         }                                                                                               \
     }
 SGD_KERNEL(float, f32)

@@ -1,7 +1,8 @@
 /* test_optim.c — every torch.optim method and option against PyTorch's trajectories
  * ($NB_TEST_DATA/golden/optim_traj.txt from tools/gen_golden_optim.py): four parameters of shapes
  * (3,4), (5), () and (2,2) (the last unused, so its grad stays NULL and it must not move), the loss
- * sum_k sum(c_k (p_k - t_k)^2 + 0.05 p_k^4), 25 steps, f32 within 1e-5 and f64 within 1e-10. */
+ * sum_k sum(c_k (p_k - t_k)^2 + 0.05 p_k^4), 25 steps, f32 within 1e-5 and f64 within 1e-10 (in
+ * practice bit-identical: the summary line prints the largest difference, 0). */
 #include "testlib.h"
 #include <stdlib.h>
 #include <string.h>
@@ -169,7 +170,7 @@ int main(void) {
             int off = 0;
             for (int q = 0; q < NP; q++) { nb_to_doubles(p[q], got + off); off += (int)p[q]->numel; }
             for (int j = 0; j < NV; j++) {
-                double e = got[j] == want[j] || (isnan(got[j]) && isnan(want[j])) ? 0 : fabs(got[j] - want[j]) / (1 + fabs(want[j]));
+                double e = got[j] == want[j] || (dt == NB_F32 && (float)got[j] == (float)want[j]) || (isnan(got[j]) && isnan(want[j])) ? 0 : fabs(got[j] - want[j]) / (1 + fabs(want[j]));
                 if (!(e <= worst)) { worst = e; if (!(e <= tol) && bad_step < 0) bad_step = s; }
             }
         }
