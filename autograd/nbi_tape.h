@@ -61,8 +61,18 @@ nbi_node *nbi_tape_at(size_t i);
 
 /* Check every argument is a live tensor (NULL passes through silently as false). */
 bool nbi_args_ok(const char *op, int n, nb_tensor *const *ts);
-#define NBI_CHECK(op, ...) \
-    do { if (!nbi_args_ok(op, (int)(sizeof((nb_tensor *[]){__VA_ARGS__}) / sizeof(nb_tensor *)), (nb_tensor *[]){__VA_ARGS__})) return NULL; } while (0)
+/* The common case of nbi_args_ok inline: every argument non-NULL and live. */
+static inline bool nbi_args_live(int n, nb_tensor *const *ts) {
+    for (int i = 0; i < n; i++)
+        if (!ts[i] || ts[i]->magic != NBI_LIVE) return false;
+    return true;
+}
+#define NBI_CHECK(op, ...)                                                                         \
+    do {                                                                                           \
+        nb_tensor *const nbi_args_[] = {__VA_ARGS__};                                              \
+        const int nbi_nargs_ = (int)(sizeof nbi_args_ / sizeof nbi_args_[0]);                      \
+        if (!nbi_args_live(nbi_nargs_, nbi_args_) && !nbi_args_ok(op, nbi_nargs_, nbi_args_)) return NULL; \
+    } while (0)
 /* Reduce g (broadcast result) to t's shape; g itself when the shapes agree. */
 nb_tensor *nbi_sum_to(nb_tensor *g, const nb_tensor *t);
 /* Parse a dims list for a tensor of ndim dims into sorted unique normalised dims; returns count or -1. */
