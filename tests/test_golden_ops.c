@@ -490,6 +490,35 @@ static bool run_case(const gcase *c, bool strided) {
     return ok;
 }
 
+/* Every op declared in autograd/nb_autograd.h must have a dispatch entry (so a golden case): a new
+ * public op without golden coverage fails here. The autograd API functions are not ops. */
+static void check_header_coverage(const char *data_dir) {
+    static const char *not_ops[] = {"requires_grad_", "detach", "grad_of", "grad1", NULL};
+    char path[1024], line[512];
+    snprintf(path, sizeof path, "%s/../autograd/nb_autograd.h", data_dir);
+    FILE *f = fopen(path, "r");
+    if (!f) { fprintf(stderr, "FAIL cannot open %s to list the ops\n", path); CHECK(f != NULL); return; }
+    int nops = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "nb_tensor *nb_", 14)) continue;
+        char name[64];
+        int k = 0;
+        for (const char *q = line + 14; *q && *q != '(' && k < 63; q++) name[k++] = *q;
+        name[k] = 0;
+        bool skip = false;
+        for (int i = 0; not_ops[i]; i++) skip |= !strcmp(name, not_ops[i]);
+        if (skip) continue;
+        nops++;
+        bool found = false;
+        for (int i = 0; i < NOPS && !found; i++)
+            found = !strcmp(ops[i].name, name) || (!strcmp(name, "contiguous") && !strcmp(ops[i].name, "contiguous_t"));
+        if (!found) fprintf(stderr, "FAIL op nb_%s (nb_autograd.h) has no golden case: add it to tools/gen_golden_ops.py\n", name);
+        CHECK(found);
+    }
+    fclose(f);
+    CHECK(nops > 100);
+}
+
 int main(void) {
     const char *dir = getenv("NB_TEST_DATA");
     char path[1024];
@@ -585,6 +614,7 @@ int main(void) {
     fclose(f);
     for (int i = 0; i < NOPS; i++)
         if (!ops[i].used) { fprintf(stderr, "FAIL op %s has no golden case\n", ops[i].name); CHECK(ops[i].used > 0); }
+    check_header_coverage(dir ? dir : "tests");
     printf("%d golden cases, %d failed, %d ops\n", ncases, nfail, NOPS);
     nb_memory_stats ms = nb_memory_stats_get();
     CHECK(ms.tensors_live == 0);
