@@ -323,9 +323,9 @@ nb_status nb_optim_load_state_dict(nb_optimizer *o, const nb_state_dict *sd) {
             if (!src) continue;
             nb_tensor *dst = o->state[i].t[k];
             if (!dst) {
-                /* scalars keep the saved dtype (step f64, NAdam mu_product f32); buffers the param's */
-                dst = src->ndim == 0 && o->params[i]->ndim != 0 ? nbi_state_scalar(o, i, k, src->dtype, 0)
-                      : !strcmp(sn, "step") ? nbi_state(o, i, k)
+                /* step: 0-d f64; NAdam's mu_product: 0-d f32 (as torch); buffers: like the param */
+                dst = !strcmp(sn, "step") ? nbi_state(o, i, k)
+                      : !strcmp(sn, "mu_product") ? nbi_state_scalar(o, i, k, NB_F32, 1.0)
                       : (o->state[i].t[k] = nbi_persistent_full_like(o->params[i], 0.0));
                 if (!dst) return NB_ERROR;
             }
