@@ -158,6 +158,35 @@ int main(void) {
     nb_state_dict_free(&sd);
     nb_free(wrong);
 
+#if __has_include("nb_checkpoint.h")
+    /* through a safetensors checkpoint: save the state, read it back, resume in a new optimizer */
+    {
+        nb_tensor *a = leaf(NB_F64, 3, 0.5), *a2 = leaf(NB_F64, 3, 0.5), *z = leaf(NB_F64, 1, 0.0);
+        nb_optimizer *oa = nb_nadam(&a, 1, (nb_nadam_opts){ .lr = 0.1 });
+        for (int i = 0; i < 4; i++) { nb_optim_zero_grad(oa); grads(a, z); nb_optim_step(oa); }
+        nb_state_dict st = { 0 }, back = { 0 };
+        const char *dir = getenv("NB_BUILD_DIR");
+        char path[1024];
+        snprintf(path, sizeof path, "%s/test_optim_state.safetensors", dir ? dir : "/tmp");
+        CHECK(nb_optim_state_dict(oa, &st) == NB_OK && nb_save_safetensors(&st, path) == NB_OK);
+        CHECK(nb_safetensors_read(path, &back) == NB_OK);
+        NB_NO_GRAD { nb_copy_(a2, a); }
+        nb_optimizer *ob = nb_nadam(&a2, 1, (nb_nadam_opts){ .lr = 0.1 });
+        CHECK(nb_optim_load_state_dict(ob, &back) == NB_OK);
+        for (int i = 0; i < 4; i++) {
+            nb_optim_zero_grad(oa); grads(a, z); nb_optim_step(oa);
+            nb_optim_zero_grad(ob); grads(a2, z); nb_optim_step(ob);
+        }
+        CHECK(nb_data_f64(a)[0] == nb_data_f64(a2)[0] && nb_data_f64(a)[2] == nb_data_f64(a2)[2]);
+        nb_safetensors_free(&back);
+        nb_state_dict_free(&st);
+        remove(path);
+        nb_optim_free(oa);
+        nb_optim_free(ob);
+        nb_free(a); nb_free(a2); nb_free(z);
+    }
+#endif
+
     /* no allocation after the first step; the cost of a 2-D Adam step */
     nb_tensor *x2 = leaf(NB_F32, 2, 1.0);
     nb_optimizer *ad = nb_adam(&x2, 1, (nb_adam_opts){ .lr = 1e-3 });
