@@ -1,5 +1,6 @@
 /* kernels_index.c — cat, index_select / index_add, gather / scatter_add on contiguous copies.
- * Indices are i64, checked against the indexed dim (negative counts from the end, like torch). */
+ * Indices are i64 in [0, size) of the indexed dim; negative ones are errors, as in torch's
+ * index_select / gather / scatter_add (a -1 label must not silently pick the last class). */
 #include "nb_kernels.h"
 
 nb_tensor *nbk_cat(int n, nb_tensor *const *xs, int dim, nb_dtype dt) {
@@ -38,7 +39,7 @@ static const int64_t *indices(const nb_tensor *index, int64_t size, const char *
     if (c != index) *tmp = c;
     const int64_t *p = (const int64_t *)nbi_ptr(c);
     for (int64_t i = 0; i < c->numel; i++)
-        if (p[i] < -size || p[i] >= size) {
+        if (p[i] < 0 || p[i] >= size) {
             nbi_error("%s: index %lld is out of bounds for dimension with size %lld", op, (long long)p[i], (long long)size);
             if (*tmp) nb_free(*tmp);
             *tmp = NULL;
@@ -46,7 +47,6 @@ static const int64_t *indices(const nb_tensor *index, int64_t size, const char *
         }
     return p;
 }
-#define IDX(p, i, size) ((p)[i] < 0 ? (p)[i] + (size) : (p)[i])
 
 nb_tensor *nbk_index_select(const nb_tensor *x, int dim, const nb_tensor *index, const char *op) {
     if (index->ndim > 1) return nbi_error("%s: index must be a 0-d or 1-d tensor (got %s)", op, nbi_shape(index));
@@ -66,7 +66,7 @@ nb_tensor *nbk_index_select(const nb_tensor *x, int dim, const nb_tensor *index,
         char *dst = nbi_ptr(y);
         for (int64_t o = 0; o < outer; o++)
             for (int64_t j = 0; j < J; j++)
-                memcpy(dst + (size_t)(o * J + j) * row, src + (size_t)(o * D + IDX(ip, j, D)) * row, row);
+                memcpy(dst + (size_t)(o * J + j) * row, src + (size_t)(o * D + ip[j]) * row, row);
     }
     if (xc && xc != x) nb_free(xc);
     if (tmp) nb_free(tmp);
@@ -105,7 +105,7 @@ nb_tensor *nbk_index_add(const nb_tensor *base, int ndim, const int64_t *shape, 
     for (int64_t o = 0; o < outer; o++)
         for (int64_t j = 0; j < J; j++)
             for (int64_t i = 0; i < inner; i++)
-                add_at(y, (o * D + IDX(ip, j, D)) * inner + i, sc, (o * J + j) * inner + i);
+                add_at(y, (o * D + ip[j]) * inner + i, sc, (o * J + j) * inner + i);
     nb_free(sc);
     if (tmp) nb_free(tmp);
     return y;
@@ -135,7 +135,7 @@ static bool gs_shape_ok(const nb_tensor *x, int dim, const nb_tensor *index, con
     do {                                                                                             \
         int64_t pos[NB_MAX_DIMS] = {0};                                                              \
         for (int64_t q = 0; q < index->numel; q++) {                                                 \
-            int64_t k = IDX(ip, q, size);                                                            \
+            int64_t k = ip[q];                                                                       \
             int64_t xo = 0, so = 0;                                                                  \
             for (int d = 0; d < index->ndim; d++) {                                                  \
                 xo += (d == dim ? k : pos[d]) * xc_stride[d];                                        \
