@@ -25,6 +25,7 @@ static nb_status check(const void *oo, const char *fn) {
     static void adadelta_##SUF(T *p, const T *g, T *sq, T *acc, int64_t n, const nb_adadelta_opts *o) { \
         const T wd = (T)o->weight_decay, rho = (T)o->rho, omr = (T)(1 - o->rho), eps = (T)o->eps;      \
         const T neglr = (T)(-o->lr);                                                                    \
+        NBI_OPT_PAR                                                                                     \
         for (int64_t j = 0; j < n; j++) {                                                               \
             T gj = o->maximize ? -g[j] : g[j];                                                          \
             if (o->weight_decay != 0) gj = NBI_FMA(T, wd, p[j], gj);                                              \

@@ -25,6 +25,7 @@ static nb_status check(const void *oo, const char *fn) {
 #define ADAGRAD_KERNEL(T, SUF)                                                                         \
     static void adagrad_##SUF(T *p, const T *g, T *sum, int64_t n, const nb_adagrad_opts *o, double clr) { \
         const T wd = (T)o->weight_decay, eps = (T)o->eps, negclr = (T)(-clr), one = 1;               \
+        NBI_OPT_PAR                                                                                    \
         for (int64_t j = 0; j < n; j++) {                                                              \
             T gj = o->maximize ? -g[j] : g[j];                                                         \
             if (o->weight_decay != 0) gj = NBI_FMA(T, wd, p[j], gj);                                             \

@@ -36,6 +36,7 @@ typedef struct { double step_size, bc2_sqrt, decay; bool l2; } adam_k;
         const T b1 = (T)o->betas[0], b2 = (T)o->betas[1], omb1 = (T)(1 - o->betas[0]);                  \
         const T omb2 = (T)(1 - o->betas[1]), wd = (T)o->weight_decay, eps = (T)o->eps;                   \
         const T bc2 = (T)k->bc2_sqrt, negss = (T)(-k->step_size), decay = (T)k->decay;                   \
+        NBI_OPT_PAR                                                                                      \
         for (int64_t j = 0; j < n; j++) {                                                                \
             T gj = o->maximize ? -g[j] : g[j];                                                           \
             if (k->l2 && o->weight_decay != 0) gj = NBI_FMA(T, wd, p[j], gj);                                      \

@@ -35,6 +35,7 @@ typedef struct { double bc2, c_grad, c_avg; } nadam_k;
         const T wd = (T)o->weight_decay, b1 = (T)o->betas[0], b2 = (T)o->betas[1];                     \
         const T omb1 = (T)(1 - o->betas[0]), omb2 = (T)(1 - o->betas[1]), eps = (T)o->eps;              \
         const T bc2 = (T)k->bc2, cg = (T)k->c_grad, ca = (T)k->c_avg;                                   \
+        NBI_OPT_PAR                                                                                     \
         for (int64_t j = 0; j < n; j++) {                                                               \
             T gj = g[j];                                                                                \
             if (o->weight_decay != 0) gj = NBI_FMA(T, wd, p[j], gj);                                              \

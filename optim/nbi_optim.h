@@ -72,6 +72,13 @@ nb_tensor *nbi_persistent_full_like(const nb_tensor *t, double v);
 /* self + alpha x as torch's AVX2 CPU kernels compute add_(x, alpha=) and addcmul_ (alpha = value t1):
  * one fused multiply-add. With it every element-wise method is bit-exact with torch. */
 #define NBI_FMA(T, alpha, x, self) _Generic((T)0, float: fmaf, default: fma)((alpha), (x), (self))
+/* Element-wise update loops over n elements run on OpenMP threads above NBI_PAR_MIN elements
+ * (each element is independent, so the result does not depend on the thread count). */
+#ifdef _OPENMP
+#define NBI_OPT_PAR _Pragma("omp parallel for schedule(static) if (n >= NBI_PAR_MIN)")
+#else
+#define NBI_OPT_PAR
+#endif
 /* Bump a parameter's version counter (it was written in place). */
 static inline void nbi_bump(nb_tensor *p) { p->storage->version++; }
 /* Total elements of all params; all params must share one dtype (else -1 + error naming fn). */

@@ -27,6 +27,7 @@ static nb_status check(const void *oo, const char *fn) {
     static void rmsprop_##SUF(T *p, const T *g, T *sq, T *ga, T *buf, int64_t n, const nb_rmsprop_opts *o) { \
         const T wd = (T)o->weight_decay, a = (T)o->alpha, oma = (T)(1 - o->alpha), eps = (T)o->eps;   \
         const T mom = (T)o->momentum, neglr = (T)(-o->lr), one = 1, minus1 = -1;                      \
+        NBI_OPT_PAR                                                                                    \
         for (int64_t j = 0; j < n; j++) {                                                              \
             T gj = o->maximize ? -g[j] : g[j];                                                         \
             if (o->weight_decay != 0) gj = NBI_FMA(T, wd, p[j], gj);                                             \

@@ -32,6 +32,7 @@ static nb_status check(const void *oo, const char *fn) {
     static void sgd_##SUF(T *p, const T *g, T *buf, bool first, int64_t n, const nb_sgd_opts *o) {      \
         const T wd = (T)o->weight_decay, mom = (T)o->momentum, damp1 = (T)(1 - o->dampening);           \
         const T neglr = (T)(-o->lr);                                                                    \
+        NBI_OPT_PAR                                                                                     \
         for (int64_t j = 0; j < n; j++) {                                                               \
             T d = o->maximize ? -g[j] : g[j];                                                           \
             if (o->weight_decay != 0) d = NBI_FMA(T, wd, p[j], d);                                                \

@@ -207,6 +207,36 @@ int main(void) {
     nb_optim_free(ad);
     nb_optim_free(o);
 
+    /* large parameters update on several threads, with the same result as on one */
+    {
+        int64_t n = 200000;
+        double res[2][3];
+        for (int run = 0; run < 2; run++) {
+            nb_set_num_threads(run ? 2 : 1);
+            nb_manual_seed(5);
+            nb_tensor *big = nb_randn(NB_F32, NB_SHAPE(n));
+            nb_requires_grad_(big, true);
+            nb_optimizer *ob = nb_adam(&big, 1, (nb_adam_opts){ .lr = 0.01, .amsgrad = true });
+            double t1 = now();
+            for (int i = 0; i < 5; i++) {
+                nb_optim_zero_grad(ob);
+                nb_scope sc = nb_scope_begin();
+                nb_backward(nb_sum(nb_mul(big, big)));
+                nb_scope_end(sc);
+                nb_optim_step(ob);
+            }
+            if (run) printf("Adam on %lld f32 elements: %.2f ms per iteration (forward, backward, step; 2 threads)\n",
+                            (long long)n, (now() - t1) / 5 * 1e3);
+            res[run][0] = nb_data_f32(big)[0];
+            res[run][1] = nb_data_f32(big)[n / 2];
+            res[run][2] = nb_data_f32(big)[n - 1];
+            nb_optim_free(ob);
+            nb_free(big);
+        }
+        nb_set_num_threads(0);
+        CHECK(res[0][0] == res[1][0] && res[0][1] == res[1][1] && res[0][2] == res[1][2]);
+    }
+
     /* errors name the function and the fix */
     nb_tensor *ints = nb_zeros(NB_I64, NB_SHAPE(2));
     CHECK_ERR(nb_sgd(&w, 1, (nb_sgd_opts){ 0 }));                         /* lr required */
