@@ -480,6 +480,16 @@ def gen(dt):
     big = torch.tensor([[1000.0, 999.0, -1000.0], [-50.0, -51.0, -49.5]], dtype=DT[dt])  # stability
     case("softmax", dt, [1], [(big, True)], lambda x: torch.softmax(x, 1))
     case("log_softmax", dt, [1], [(big, True)], lambda x: torch.log_softmax(x, 1))
+    # ---- many dims (nabla's maximum is 8) ----
+    a8, b8 = rnd([2, 1, 3, 1, 2, 1, 2, 1], dt), rnd([1, 2, 1, 2, 1, 2, 1, 2], dt)
+    case("mul", dt, [], [(a8, True), (b8, True)], torch.mul)
+    x8 = rnd([2, 2, 1, 3, 2, 1, 2, 2], dt)
+    case("sum_dim", dt, dims_param([1, 3, 5, 7]) + [0], [(x8, True)], lambda x: torch.sum(x, [1, 3, 5, 7]))
+    case("amax", dt, dims_param([0, 6]) + [1], [(x8, True)], lambda x: torch.amax(x, [0, 6], keepdim=True))
+    case("permute", dt, dims_param([7, 0, 6, 1, 5, 2, 4, 3]), [(x8, True)], lambda x: x.permute(7, 0, 6, 1, 5, 2, 4, 3))
+    case("softmax", dt, [4], [(x8, True)], lambda x: torch.softmax(x, 4))
+    case("matmul", dt, [], [(rnd([2, 1, 2, 1, 2, 3, 4], dt), True), (rnd([1, 2, 1, 2, 1, 4, 2], dt), True)], torch.matmul)
+    case("unsqueeze", dt, [3], [(rnd([2, 1, 3, 2, 1, 2, 2], dt), True)], lambda x: torch.unsqueeze(x, 3))  # 7-D -> 8-D
     # ---- 0-d tensors (torch treats dim 0 / -1 of a scalar as valid) ----
     z0 = torch.tensor(1.25, dtype=DT[dt])
     case("squeeze", dt, [0], [(z0, True)], lambda x: torch.squeeze(x, 0))
