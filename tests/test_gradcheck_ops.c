@@ -444,6 +444,16 @@ static bool composites(void) {
     ok &= GC("narrow dim -1", f_narrow, &sn, 2, R(-2, 2, 2, 4));
     ok &= GC("max of all", f_max, &a, 2, DISTINCT(0, 2, 3));
     ok &= GC("min of all", f_min, &a, 2, DISTINCT(0, 2, 3));
+    /* non-contiguous leaves (views of a buffer that does not require grad) */
+    nb_tensor *bt = R(-1, 1, 4, 3), *bs = R(-2, 2, 3, 8);
+    nb_requires_grad_(bt, false);
+    nb_requires_grad_(bs, false);
+    nb_tensor *vt = nb_requires_grad_(nb_t(bt), true), *vs = nb_requires_grad_(nb_slice(bs, 1, 0, 8, 2), true);
+    prm d0 = {.i = {0}, .ni = 1};
+    ok &= GC("matmul of a transposed leaf", f_matmul, &a, 2, vt, R(-1, 1, 4, 2));
+    ok &= GC("softmax dim 0 of a strided leaf", f_softmax, &d0, 2, vs);
+    ok &= GC("mul of transposed and strided leaves", f_mul, &a, 2, vt, vs);
+    ok &= GC("var dim 0 of a strided leaf", f_var_dim, &d0, 2, vs);
     prm sp = {.s = {1, 20}};
     ok &= GC("softplus beta 1 (large x linear)", f_softplus, &sp, 2, R(21, 25, 3));
     return ok;
