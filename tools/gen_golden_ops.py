@@ -604,6 +604,15 @@ def gen(dt):
     case("squeeze", dt, [2], [(rnd([3, 1], dt), True)], lambda x: torch.squeeze(x, 2))
     case("masked_fill", dt, [1.0], [(rnd([3], dt), True), (torch.ones(2, dtype=DT[dt]), False)], lambda x, m: x.masked_fill(m != 0, 1.0))
     case("sum_to_size", dt, dims_param([2]), [(rnd([3, 4], dt), True)], lambda x: x.sum_to_size([2]))
+    # ---- -inf entries (masked attention scores): rows partly or fully -inf ----
+    ninf = float("-inf")
+    xm = torch.tensor([[0.5, ninf, -1.0], [ninf, ninf, ninf], [2.0, 1.0, ninf]], dtype=DT[dt])
+    for d in (0, 1):
+        case("softmax", dt, [d], [(xm, True)], lambda x: torch.softmax(x, d))
+        case("log_softmax", dt, [d], [(xm, True)], lambda x: torch.log_softmax(x, d))
+        case("logsumexp", dt, [1, d, 0], [(xm, True)], lambda x: torch.logsumexp(x, [d]))
+    case("amax", dt, [1, 1, 0], [(xm, True)], lambda x: torch.amax(x, [1]))
+    case("exp", dt, [], [(xm, True)], torch.exp)
     # ---- in place (forward only; applied to a copy of input 0) ----
     x = rnd([3, 4], dt)
     o = rnd([4], dt)
