@@ -627,6 +627,9 @@ def gen(dt):
     case("zero_", dt, [], [(x, False)], lambda x: x.clone().zero_())
     case("fill_", dt, [3.5], [(x, False)], lambda x: x.clone().fill_(3.5))
     case("copy_", dt, [], [(x, False), (o.to(torch.float64 if dt == "f32" else torch.float32), False)], lambda x, o: x.clone().copy_(o))
+    case("add_", dt, [], [(o, False), (x, False)], lambda o, x: o.clone().add_(x))  # error: x cannot grow in place
+    case("mul_", dt, [], [(x, False), (rnd([3], dt), False)], lambda x, o: x.clone().mul_(o))  # error: (3) vs (3,4)
+    case("copy_", dt, [], [(o, False), (x, False)], lambda o, x: o.clone().copy_(x))  # error
 
 
 def main():
