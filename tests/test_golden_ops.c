@@ -1,6 +1,6 @@
-/* test_golden_ops.c — every op of nb_autograd.h against PyTorch 1.13: reads
- * $NB_TEST_DATA/golden/ops.txt (made by tools/gen_golden_ops.py), runs each case in a scope and
- * compares the forward outputs and the gradient of every input for the recorded upstream grad. */
+/* test_golden_ops.c — every op of nb_autograd.h against PyTorch 1.13 (tests/golden/ops.txt, made by
+ * tools/gen_golden_ops.py): each case runs in a scope, with contiguous and non-contiguous inputs, and
+ * compares outputs, every input's grad, second-order grads (f64) and torch's errors. */
 #include "testlib.h"
 #include <stdlib.h>
 #include <string.h>
