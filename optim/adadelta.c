@@ -22,11 +22,10 @@ static nb_status check(const void *oo, const char *fn) {
 }
 
 #define ADADELTA_KERNEL(T, SUF)                                                                         \
-    static void adadelta_##SUF(T *p, const T *g, T *sq, T *acc, int64_t n, const nb_adadelta_opts *o) { \
+    static void adadelta_##SUF(T *p, const T *g, T *sq, T *acc, int64_t lo, int64_t hi, const nb_adadelta_opts *o) { \
         const T wd = (T)o->weight_decay, rho = (T)o->rho, omr = (T)(1 - o->rho), eps = (T)o->eps;      \
         const T neglr = (T)(-o->lr);                                                                    \
-        NBI_OPT_PAR                                                                                     \
-        for (int64_t j = 0; j < n; j++) {                                                               \
+        for (int64_t j = lo; j < hi; j++) {                                                               \
             T gj = o->maximize ? -g[j] : g[j];                                                          \
             if (o->weight_decay != 0) gj = NBI_FMA(T, wd, p[j], gj);                                              \
             sq[j] = sq[j] * rho;                                                                        \
@@ -50,11 +49,11 @@ static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
     if (!st || !sq || !acc) return NB_ERROR;
     *(double *)nbi_ptr(st) += 1;
     if (p->dtype == NB_F32)
-        adadelta_f32((float *)nbi_ptr(p), (const float *)nbi_ptr(p->grad), (float *)nbi_ptr(sq), (float *)nbi_ptr(acc),
-                     p->numel, op);
+        NBI_RUN(p->numel, adadelta_f32(NBI_P(float, p), NBI_P(float, p->grad), NBI_P(float, sq), NBI_P(float, acc),
+                                       lo_, hi_, op));
     else
-        adadelta_f64((double *)nbi_ptr(p), (const double *)nbi_ptr(p->grad), (double *)nbi_ptr(sq),
-                     (double *)nbi_ptr(acc), p->numel, op);
+        NBI_RUN(p->numel, adadelta_f64(NBI_P(double, p), NBI_P(double, p->grad), NBI_P(double, sq), NBI_P(double, acc),
+                                       lo_, hi_, op));
     return NB_OK;
 }
 

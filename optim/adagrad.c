@@ -23,10 +23,9 @@ static nb_status check(const void *oo, const char *fn) {
 }
 
 #define ADAGRAD_KERNEL(T, SUF)                                                                         \
-    static void adagrad_##SUF(T *p, const T *g, T *sum, int64_t n, const nb_adagrad_opts *o, double clr) { \
+    static void adagrad_##SUF(T *p, const T *g, T *sum, int64_t lo, int64_t hi, const nb_adagrad_opts *o, double clr) { \
         const T wd = (T)o->weight_decay, eps = (T)o->eps, negclr = (T)(-clr), one = 1;               \
-        NBI_OPT_PAR                                                                                    \
-        for (int64_t j = 0; j < n; j++) {                                                              \
+        for (int64_t j = lo; j < hi; j++) {                                                              \
             T gj = o->maximize ? -g[j] : g[j];                                                         \
             if (o->weight_decay != 0) gj = NBI_FMA(T, wd, p[j], gj);                                             \
             sum[j] = NBI_FMA(T, one * gj, gj, sum[j]);                                                           \
@@ -48,9 +47,9 @@ static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
     *step += 1;
     double clr = op->lr / (1 + (*step - 1) * op->lr_decay);
     if (p->dtype == NB_F32)
-        adagrad_f32((float *)nbi_ptr(p), (const float *)nbi_ptr(p->grad), (float *)nbi_ptr(sum), p->numel, op, clr);
+        NBI_RUN(p->numel, adagrad_f32(NBI_P(float, p), NBI_P(float, p->grad), NBI_P(float, sum), lo_, hi_, op, clr));
     else
-        adagrad_f64((double *)nbi_ptr(p), (const double *)nbi_ptr(p->grad), (double *)nbi_ptr(sum), p->numel, op, clr);
+        NBI_RUN(p->numel, adagrad_f64(NBI_P(double, p), NBI_P(double, p->grad), NBI_P(double, sum), lo_, hi_, op, clr));
     return NB_OK;
 }
 

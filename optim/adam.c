@@ -31,13 +31,12 @@ static nb_status check(const void *oo, const char *fn) {
 typedef struct { double step_size, bc2_sqrt, decay; bool l2; } adam_k;
 
 #define ADAM_KERNEL(T, SUF)                                                                              \
-    static void adam_##SUF(T *p, const T *g, T *m, T *v, T *vmax, int64_t n, const nb_adam_opts *o,      \
+    static void adam_##SUF(T *p, const T *g, T *m, T *v, T *vmax, int64_t lo, int64_t hi, const nb_adam_opts *o,      \
                            const adam_k *k) {                                                            \
         const T b1 = (T)o->betas[0], b2 = (T)o->betas[1], omb1 = (T)(1 - o->betas[0]);                  \
         const T omb2 = (T)(1 - o->betas[1]), wd = (T)o->weight_decay, eps = (T)o->eps;                   \
         const T bc2 = (T)k->bc2_sqrt, negss = (T)(-k->step_size), decay = (T)k->decay;                   \
-        NBI_OPT_PAR                                                                                      \
-        for (int64_t j = 0; j < n; j++) {                                                                \
+        for (int64_t j = lo; j < hi; j++) {                                                                \
             T gj = o->maximize ? -g[j] : g[j];                                                           \
             if (k->l2 && o->weight_decay != 0) gj = NBI_FMA(T, wd, p[j], gj);                                      \
             if (!k->l2) p[j] = p[j] * decay;                                                             \
@@ -67,11 +66,11 @@ static nb_status update_common(nb_optimizer *o, nbi_group *gr, int i, bool l2) {
     k.bc2_sqrt = sqrt(1 - pow(op->betas[1], *step));
     if (!l2 && op->weight_decay == 0) k.decay = 1;
     if (p->dtype == NB_F32)
-        adam_f32((float *)nbi_ptr(p), (const float *)nbi_ptr(p->grad), (float *)nbi_ptr(m), (float *)nbi_ptr(v),
-                 vm ? (float *)nbi_ptr(vm) : NULL, p->numel, op, &k);
+        NBI_RUN(p->numel, adam_f32(NBI_P(float, p), NBI_P(float, p->grad), NBI_P(float, m), NBI_P(float, v),
+                                   NBI_PN(float, vm), lo_, hi_, op, &k));
     else
-        adam_f64((double *)nbi_ptr(p), (const double *)nbi_ptr(p->grad), (double *)nbi_ptr(m), (double *)nbi_ptr(v),
-                 vm ? (double *)nbi_ptr(vm) : NULL, p->numel, op, &k);
+        NBI_RUN(p->numel, adam_f64(NBI_P(double, p), NBI_P(double, p->grad), NBI_P(double, m), NBI_P(double, v),
+                                   NBI_PN(double, vm), lo_, hi_, op, &k));
     return NB_OK;
 }
 static nb_status update_adam(nb_optimizer *o, nbi_group *g, int i) { return update_common(o, g, i, true); }

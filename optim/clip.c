@@ -52,8 +52,13 @@ double nb_clip_grad_norm_(nb_tensor *const *params, int n, double max_norm, doub
     for (int i = 0; i < n; i++) {
         nb_tensor *g = params[i]->grad;
         if (!g) continue;
-        if (g->dtype == NB_F32) { float *d = (float *)nbi_ptr(g); for (int64_t j = 0; j < g->numel; j++) d[j] = d[j] * (float)coef; }
-        else { double *d = (double *)nbi_ptr(g); for (int64_t j = 0; j < g->numel; j++) d[j] = d[j] * coef; }
+        if (g->dtype == NB_F32) {
+            float *d = (float *)nbi_ptr(g);
+            for (int64_t j = 0; j < g->numel; j++) d[j] = d[j] * (float)coef;
+        } else {
+            double *d = (double *)nbi_ptr(g);
+            for (int64_t j = 0; j < g->numel; j++) d[j] = d[j] * coef;
+        }
         nbi_bump(g);
     }
     return total;
@@ -70,7 +75,8 @@ nb_status nb_clip_grad_value_(nb_tensor *const *params, int n, double clip_value
             for (int64_t j = 0; j < g->numel; j++) d[j] = d[j] < lo ? lo : d[j] > hi ? hi : d[j];
         } else {
             double *d = (double *)nbi_ptr(g);
-            for (int64_t j = 0; j < g->numel; j++) d[j] = d[j] < -clip_value ? -clip_value : d[j] > clip_value ? clip_value : d[j];
+            for (int64_t j = 0; j < g->numel; j++)
+                d[j] = d[j] < -clip_value ? -clip_value : d[j] > clip_value ? clip_value : d[j];
         }
         nbi_bump(g);
     }

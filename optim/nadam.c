@@ -31,12 +31,11 @@ static nb_status check(const void *oo, const char *fn) {
 typedef struct { double bc2, c_grad, c_avg; } nadam_k;
 
 #define NADAM_KERNEL(T, SUF)                                                                            \
-    static void nadam_##SUF(T *p, const T *g, T *m, T *v, int64_t n, const nb_nadam_opts *o, const nadam_k *k) { \
+    static void nadam_##SUF(T *p, const T *g, T *m, T *v, int64_t lo, int64_t hi, const nb_nadam_opts *o, const nadam_k *k) { \
         const T wd = (T)o->weight_decay, b1 = (T)o->betas[0], b2 = (T)o->betas[1];                     \
         const T omb1 = (T)(1 - o->betas[0]), omb2 = (T)(1 - o->betas[1]), eps = (T)o->eps;              \
         const T bc2 = (T)k->bc2, cg = (T)k->c_grad, ca = (T)k->c_avg;                                   \
-        NBI_OPT_PAR                                                                                     \
-        for (int64_t j = 0; j < n; j++) {                                                               \
+        for (int64_t j = lo; j < hi; j++) {                                                               \
             T gj = g[j];                                                                                \
             if (o->weight_decay != 0) gj = NBI_FMA(T, wd, p[j], gj);                                              \
             m[j] = m[j] * b1;                                                                           \
@@ -70,11 +69,11 @@ static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
     k.c_grad = -op->lr * (1. - mu) / (1. - (double)*mpp);
     k.c_avg = -op->lr * mu_next / (1. - (double)mu_product_next);
     if (p->dtype == NB_F32)
-        nadam_f32((float *)nbi_ptr(p), (const float *)nbi_ptr(p->grad), (float *)nbi_ptr(m), (float *)nbi_ptr(v),
-                  p->numel, op, &k);
+        NBI_RUN(p->numel, nadam_f32(NBI_P(float, p), NBI_P(float, p->grad), NBI_P(float, m), NBI_P(float, v),
+                                    lo_, hi_, op, &k));
     else
-        nadam_f64((double *)nbi_ptr(p), (const double *)nbi_ptr(p->grad), (double *)nbi_ptr(m), (double *)nbi_ptr(v),
-                  p->numel, op, &k);
+        NBI_RUN(p->numel, nadam_f64(NBI_P(double, p), NBI_P(double, p->grad), NBI_P(double, m), NBI_P(double, v),
+                                    lo_, hi_, op, &k));
     return NB_OK;
 }
 

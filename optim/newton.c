@@ -177,7 +177,10 @@ static nb_status direction(nb_optimizer *o, newton_ws *W, nb_tensor *G, method m
             return NB_OK;
         }
         memcpy(W->w, W->g, sizeof(double) * (size_t)n);
-        if (!solve(W->H, W->w, W->d, n)) { nbi_error("%s: the Hessian is singular; add .damping or use .abs_hessian", fn); return NB_ERROR; }
+        if (!solve(W->H, W->w, W->d, n)) {
+            nbi_error("%s: the Hessian is singular; add .damping or use .abs_hessian", fn);
+            return NB_ERROR;
+        }
         return NB_OK;
     }
     /* conjugate gradient on (H + damping) d = g, stopping at non-positive curvature */

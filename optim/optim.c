@@ -268,7 +268,10 @@ void nbi_flat_get(nb_optimizer *o, double *out, bool grads) {
         nb_tensor *p = o->params[i], *t = grads ? p->grad : p;
         int64_t n = p->numel;
         if (!t || t->numel != n) memset(out + off, 0, sizeof(double) * (size_t)n);
-        else if (t->dtype == NB_F32) { const float *d = (const float *)nbi_ptr(t); for (int64_t j = 0; j < n; j++) out[off + j] = d[j]; }
+        else if (t->dtype == NB_F32) {
+            const float *d = (const float *)nbi_ptr(t);
+            for (int64_t j = 0; j < n; j++) out[off + j] = d[j];
+        }
         else memcpy(out + off, nbi_ptr(t), sizeof(double) * (size_t)n);
         off += n;
     }

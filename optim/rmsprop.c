@@ -24,11 +24,10 @@ static nb_status check(const void *oo, const char *fn) {
 }
 
 #define RMSPROP_KERNEL(T, SUF)                                                                         \
-    static void rmsprop_##SUF(T *p, const T *g, T *sq, T *ga, T *buf, int64_t n, const nb_rmsprop_opts *o) { \
+    static void rmsprop_##SUF(T *p, const T *g, T *sq, T *ga, T *buf, int64_t lo, int64_t hi, const nb_rmsprop_opts *o) { \
         const T wd = (T)o->weight_decay, a = (T)o->alpha, oma = (T)(1 - o->alpha), eps = (T)o->eps;   \
         const T mom = (T)o->momentum, neglr = (T)(-o->lr), one = 1, minus1 = -1;                      \
-        NBI_OPT_PAR                                                                                    \
-        for (int64_t j = 0; j < n; j++) {                                                              \
+        for (int64_t j = lo; j < hi; j++) {                                                              \
             T gj = o->maximize ? -g[j] : g[j];                                                         \
             if (o->weight_decay != 0) gj = NBI_FMA(T, wd, p[j], gj);                                             \
             sq[j] = sq[j] * a;                                                                         \
@@ -63,11 +62,11 @@ static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
     if (!st || !sq || (op->momentum > 0 && !buf) || (op->centered && !ga)) return NB_ERROR;
     *(double *)nbi_ptr(st) += 1;
     if (p->dtype == NB_F32)
-        rmsprop_f32((float *)nbi_ptr(p), (const float *)nbi_ptr(p->grad), (float *)nbi_ptr(sq),
-                    ga ? (float *)nbi_ptr(ga) : NULL, buf ? (float *)nbi_ptr(buf) : NULL, p->numel, op);
+        NBI_RUN(p->numel, rmsprop_f32(NBI_P(float, p), NBI_P(float, p->grad), NBI_P(float, sq), NBI_PN(float, ga),
+                                      NBI_PN(float, buf), lo_, hi_, op));
     else
-        rmsprop_f64((double *)nbi_ptr(p), (const double *)nbi_ptr(p->grad), (double *)nbi_ptr(sq),
-                    ga ? (double *)nbi_ptr(ga) : NULL, buf ? (double *)nbi_ptr(buf) : NULL, p->numel, op);
+        NBI_RUN(p->numel, rmsprop_f64(NBI_P(double, p), NBI_P(double, p->grad), NBI_P(double, sq), NBI_PN(double, ga),
+                                      NBI_PN(double, buf), lo_, hi_, op));
     return NB_OK;
 }
 

@@ -14,7 +14,10 @@ static void merge(void *d, const void *uu, const void *bb) {
 
 static nb_status check(const void *oo, const char *fn) {
     const nb_sgd_opts *o = oo;
-    if (o->lr == 0 && !signbit(o->lr)) { nbi_error("%s: lr is required (torch has no default); pass .lr (NB_ZERO for 0)", fn); return NB_ERROR; }
+    if (o->lr == 0 && !signbit(o->lr)) {
+        nbi_error("%s: lr is required (torch has no default); pass .lr (NB_ZERO for 0)", fn);
+        return NB_ERROR;
+    }
     if (o->lr < 0 || o->momentum < 0 || o->weight_decay < 0) {
         nbi_error("%s: invalid lr %g, momentum %g or weight_decay %g (must be >= 0)", fn, o->lr, o->momentum, o->weight_decay);
         return NB_ERROR;
@@ -29,11 +32,10 @@ static nb_status check(const void *oo, const char *fn) {
 
 /* p: param, g: grad, buf: momentum buffer (NULL without momentum), first: buf is new */
 #define SGD_KERNEL(T, SUF)                                                                              \
-    static void sgd_##SUF(T *p, const T *g, T *buf, bool first, int64_t n, const nb_sgd_opts *o) {      \
+    static void sgd_##SUF(T *p, const T *g, T *buf, bool first, int64_t lo, int64_t hi, const nb_sgd_opts *o) {      \
         const T wd = (T)o->weight_decay, mom = (T)o->momentum, damp1 = (T)(1 - o->dampening);           \
         const T neglr = (T)(-o->lr);                                                                    \
-        NBI_OPT_PAR                                                                                     \
-        for (int64_t j = 0; j < n; j++) {                                                               \
+        for (int64_t j = lo; j < hi; j++) {                                                               \
             T d = o->maximize ? -g[j] : g[j];                                                           \
             if (o->weight_decay != 0) d = NBI_FMA(T, wd, p[j], d);                                                \
             if (buf) {                                                                                  \
@@ -58,8 +60,8 @@ static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
         if (!b) return NB_ERROR;
         buf = nbi_ptr(b);
     }
-    if (p->dtype == NB_F32) sgd_f32((float *)nbi_ptr(p), (const float *)nbi_ptr(p->grad), buf, first, p->numel, op);
-    else sgd_f64((double *)nbi_ptr(p), (const double *)nbi_ptr(p->grad), buf, first, p->numel, op);
+    if (p->dtype == NB_F32) NBI_RUN(p->numel, sgd_f32(NBI_P(float, p), NBI_P(float, p->grad), buf, first, lo_, hi_, op));
+    else NBI_RUN(p->numel, sgd_f64(NBI_P(double, p), NBI_P(double, p->grad), buf, first, lo_, hi_, op));
     return NB_OK;
 }
 
