@@ -58,6 +58,8 @@ static double closure(void *p) {
 #pragma GCC pop_options
 #endif
 
+static nb_tensor *rosen_fn(void *x) { return rosen((nb_tensor *)x); }
+
 static void parse_kw(char *s, nb_lbfgs_opts *o) {
     for (char *tok = strtok(s, " \n"); tok; tok = strtok(NULL, " \n")) {
         char *eq = strchr(tok, '=');
@@ -124,6 +126,25 @@ int main(void) {
     }
     fclose(f);
     CHECK(ncases == 10);
+    /* nb_optim_step_loss (a loss graph instead of a closure) takes the same steps */
+    {
+        double x0[2] = { -1.5, 2.0 };
+        ctx a = { nb_tensor_from(NB_F64, x0, NB_SHAPE(2), true), NULL, 0, false };
+        ctx b = { nb_tensor_from(NB_F64, x0, NB_SHAPE(2), true), NULL, 0, false };
+        a.opt = nb_lbfgs(&a.x, 1, (nb_lbfgs_opts){ .line_search_fn = NB_LINE_SEARCH_STRONG_WOLFE });
+        b.opt = nb_lbfgs(&b.x, 1, (nb_lbfgs_opts){ .line_search_fn = NB_LINE_SEARCH_STRONG_WOLFE });
+        double la = 0, lb = 0;
+        for (int i = 0; i < 3; i++) {
+            CHECK(nb_optim_step_closure(a.opt, closure, &a, &la) == NB_OK);
+            CHECK(nb_optim_step_loss(b.opt, rosen_fn, b.x, &lb) == NB_OK);
+            CHECK(la == lb);
+        }
+        CHECK(nb_data_f64(a.x)[0] == nb_data_f64(b.x)[0] && nb_data_f64(a.x)[1] == nb_data_f64(b.x)[1]);
+        nb_optim_free(a.opt);
+        nb_optim_free(b.opt);
+        nb_free(a.x);
+        nb_free(b.x);
+    }
     /* L-BFGS needs a closure; one group only */
     nb_tensor *x = nb_zeros(NB_F64, NB_SHAPE(2));
     nb_requires_grad_(x, true);
