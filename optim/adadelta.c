@@ -43,7 +43,7 @@ ADADELTA_KERNEL(float, f32)
 ADADELTA_KERNEL(double, f64)
 
 static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
-    const nb_adadelta_opts *op = (const nb_adadelta_opts *)gr->opts;
+    const nb_adadelta_opts *op = (const nb_adadelta_opts *)&gr->opts;
     nb_tensor *p = o->params[i];
     nb_tensor *st = nbi_state(o, i, 0), *sq = nbi_state(o, i, 1), *acc = nbi_state(o, i, 2);
     if (!st || !sq || !acc) return NB_ERROR;

@@ -37,7 +37,7 @@ ADAGRAD_KERNEL(float, f32)
 ADAGRAD_KERNEL(double, f64)
 
 static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
-    const nb_adagrad_opts *op = (const nb_adagrad_opts *)gr->opts;
+    const nb_adagrad_opts *op = (const nb_adagrad_opts *)&gr->opts;
     nb_tensor *p = o->params[i];
     nb_tensor *st = nbi_state(o, i, 0);
     if (!o->state[i].t[1]) o->state[i].t[1] = nbi_persistent_full_like(p, op->initial_accumulator_value);

@@ -54,7 +54,7 @@ ADAM_KERNEL(float, f32)
 ADAM_KERNEL(double, f64)
 
 static nb_status update_common(nb_optimizer *o, nbi_group *gr, int i, bool l2) {
-    const nb_adam_opts *op = (const nb_adam_opts *)gr->opts;
+    const nb_adam_opts *op = (const nb_adam_opts *)&gr->opts;
     nb_tensor *p = o->params[i];
     nb_tensor *st = nbi_state(o, i, 0), *m = nbi_state(o, i, 1), *v = nbi_state(o, i, 2);
     nb_tensor *vm = op->amsgrad ? nbi_state(o, i, 3) : NULL;

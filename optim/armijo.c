@@ -39,7 +39,7 @@ static double call(nb_closure c, void *ctx) {
 }
 
 static nb_status step_closure(nb_optimizer *o, nb_closure c, void *ctx, double *loss) {
-    const nb_armijo_opts *op = (const nb_armijo_opts *)o->groups[0].opts;
+    const nb_armijo_opts *op = (const nb_armijo_opts *)&o->groups[0].opts;
     armijo_ws *W = o->extra;
     if (!W) {
         int64_t n = nbi_flat_numel(o, "nb_gd_armijo");

@@ -30,7 +30,8 @@ static void merge(void *dd, const void *uu, const void *bb) {
     const nb_lbfgs_opts *u = uu, *b = bb;
     *dst = *u;
     NBI_PICK(lr); NBI_PICK(max_iter); NBI_PICK(tolerance_grad); NBI_PICK(tolerance_change);
-    NBI_PICK(history_size); NBI_PICK(line_search_fn);
+    NBI_PICK(history_size);
+    dst->line_search_fn = u->line_search_fn ? u->line_search_fn : b->line_search_fn;
     dst->max_eval = u->max_eval ? u->max_eval : (u->max_iter ? dst->max_iter * 5 / 4 : b->max_eval);
     if (!dst->max_eval) dst->max_eval = dst->max_iter * 5 / 4;
 }
@@ -295,7 +296,7 @@ static int strong_wolfe(nb_optimizer *o, lbfgs_state *S, nb_closure c, void *ctx
 }
 
 static nb_status step_closure(nb_optimizer *o, nb_closure c, void *ctx, double *loss_out) {
-    const nb_lbfgs_opts *op = (const nb_lbfgs_opts *)o->groups[0].opts;
+    const nb_lbfgs_opts *op = (const nb_lbfgs_opts *)&o->groups[0].opts;
     lbfgs_state *S = get_state(o, op);
     if (!S) return NB_ERROR;
     F32 = o->params[0]->dtype == NB_F32;

@@ -51,7 +51,7 @@ NADAM_KERNEL(float, f32)
 NADAM_KERNEL(double, f64)
 
 static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
-    const nb_nadam_opts *op = (const nb_nadam_opts *)gr->opts;
+    const nb_nadam_opts *op = (const nb_nadam_opts *)&gr->opts;
     nb_tensor *p = o->params[i];
     nb_tensor *st = nbi_state(o, i, 0), *mp = nbi_state_scalar(o, i, 1, NB_F32, 1.0);
     nb_tensor *m = nbi_state(o, i, 2), *v = nbi_state(o, i, 3);

@@ -9,14 +9,28 @@
 #include <math.h>
 
 #define NBI_OPT_MAXSTATE 4
-#define NBI_OPTS_MAX 128      /* bytes reserved for one options struct */
+
+/* the resolved options of any method (each struct starts with double lr) */
+typedef union {
+    nb_sgd_opts sgd;
+    nb_adam_opts adam;
+    nb_adagrad_opts adagrad;
+    nb_rmsprop_opts rmsprop;
+    nb_adadelta_opts adadelta;
+    nb_nadam_opts nadam;
+    nb_lbfgs_opts lbfgs;
+    nb_newton_opts newton;
+    nb_newton_cg_opts newton_cg;
+    nb_diag_newton_opts diag_newton;
+    nb_armijo_opts armijo;
+} nbi_opts;
 
 typedef struct {
     int first, n;                 /* parameters params[first .. first+n) */
     double initial_lr;            /* set by the first scheduler (torch group['initial_lr']) */
     bool has_initial_lr;
     nb_tensor *lr_t;              /* 0-d f64 lr for state dicts, created on demand */
-    _Alignas(double) unsigned char opts[NBI_OPTS_MAX];  /* the method's resolved options */
+    nbi_opts opts;                /* the method's resolved options */
 } nbi_group;
 
 typedef struct nbi_optim_vt nbi_optim_vt;
@@ -28,7 +42,7 @@ struct nb_optimizer {
     int *group_of;                /* group index of each param, stb_ds array */
     nbi_pstate *state;            /* per param, stb_ds array; NULL entries = not created */
     nbi_group *groups;            /* stb_ds array */
-    _Alignas(double) unsigned char defaults[NBI_OPTS_MAX];  /* constructor's resolved options */
+    nbi_opts defaults;            /* constructor's resolved options */
     void *extra;                  /* method-specific (L-BFGS history, Newton scratch) */
 };
 
@@ -57,8 +71,7 @@ struct nbi_optim_vt {
 static inline double nbi_pick_d(double u, double b) { return u == 0 ? (signbit(u) ? 0.0 : b) : u; }
 static inline int nbi_pick_i(int u, int b) { return u ? u : b; }
 static inline bool nbi_pick_b(bool u, bool b) { return u || b; }
-#define NBI_PICK(f) dst->f = _Generic((u->f), double: nbi_pick_d, int: nbi_pick_i, bool: nbi_pick_b, \
-                                      nb_line_search: nbi_pick_i)(u->f, b->f)
+#define NBI_PICK(f) dst->f = _Generic((u->f), double: nbi_pick_d, int: nbi_pick_i, bool: nbi_pick_b)(u->f, b->f)
 
 /* Create an optimizer over params with the user's options merged over torch's defaults tdefault. */
 nb_optimizer *nbi_optim_new(const nbi_optim_vt *vt, nb_tensor *const *params, int n, const void *user,

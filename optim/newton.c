@@ -140,8 +140,8 @@ static nb_status direction(nb_optimizer *o, newton_ws *W, nb_tensor *G, method m
     int64_t n = W->n;
     const char *fn = o->vt->fn;
     if (m == M_FULL || m == M_DIAG) {
-        const nb_newton_opts *op = (const nb_newton_opts *)o->groups[0].opts;
-        const nb_diag_newton_opts *dp = (const nb_diag_newton_opts *)o->groups[0].opts;
+        const nb_newton_opts *op = (const nb_newton_opts *)&o->groups[0].opts;
+        const nb_diag_newton_opts *dp = (const nb_diag_newton_opts *)&o->groups[0].opts;
         for (int64_t k = 0; k < n; k++) {   /* row k of H: H e_k */
             memset(W->w, 0, sizeof(double) * (size_t)n);
             W->w[k] = 1;
@@ -184,7 +184,7 @@ static nb_status direction(nb_optimizer *o, newton_ws *W, nb_tensor *G, method m
         return NB_OK;
     }
     /* conjugate gradient on (H + damping) d = g, stopping at non-positive curvature */
-    const nb_newton_cg_opts *cp = (const nb_newton_cg_opts *)o->groups[0].opts;
+    const nb_newton_cg_opts *cp = (const nb_newton_cg_opts *)&o->groups[0].opts;
     int maxit = cp->cg_max_iter > 0 ? cp->cg_max_iter : (int)(n < 1000000 ? n : 1000000);
     memset(W->d, 0, sizeof(double) * (size_t)n);
     memcpy(W->r, W->g, sizeof(double) * (size_t)n);
@@ -217,7 +217,7 @@ static nb_status step_loss_m(nb_optimizer *o, nb_loss_fn fn, void *ctx, double *
     newton_ws *W = workspace(o, m == M_FULL, o->vt->fn);
     if (!W) return NB_ERROR;
     double lr;
-    memcpy(&lr, o->groups[0].opts, sizeof lr);
+    memcpy(&lr, &o->groups[0].opts, sizeof lr);
     nb_optim_zero_grad(o);
     bool prev = nb_set_grad_enabled(true);
     nb_scope s = nb_scope_begin();

@@ -42,7 +42,7 @@ static int add_group(nb_optimizer *o, nb_tensor *const *params, int n, const voi
     memset(&g, 0, sizeof g);
     g.first = (int)arrlen(o->params);
     g.n = n;
-    memcpy(g.opts, resolved, o->vt->opts_size);
+    memcpy(&g.opts, resolved, o->vt->opts_size);
     int gi = (int)arrlen(o->groups);
     arrput(o->groups, g);
     for (int i = 0; i < n; i++) {
@@ -60,9 +60,9 @@ nb_optimizer *nbi_optim_new(const nbi_optim_vt *vt, nb_tensor *const *params, in
     nb_optimizer *o = calloc(1, sizeof *o);
     if (!o) return nbi_error("%s: out of memory", vt->fn);
     o->vt = vt;
-    vt->merge(o->defaults, user, tdefault);
-    if (vt->check && vt->check(o->defaults, vt->fn) != NB_OK) { nb_optim_free(o); return NULL; }
-    if (add_group(o, params, n, o->defaults) < 0) { nb_optim_free(o); return NULL; }
+    vt->merge(&o->defaults, user, tdefault);
+    if (vt->check && vt->check(&o->defaults, vt->fn) != NB_OK) { nb_optim_free(o); return NULL; }
+    if (add_group(o, params, n, &o->defaults) < 0) { nb_optim_free(o); return NULL; }
     return o;
 }
 
@@ -73,10 +73,10 @@ int nb_optim_add_param_group(nb_optimizer *o, nb_tensor *const *params, int n, c
         return -1;
     }
     if (!params_ok(params, n, "nb_optim_add_param_group")) return -1;
-    _Alignas(double) unsigned char resolved[NBI_OPTS_MAX];
-    o->vt->merge(resolved, opts ? opts : (const void *)o->defaults, o->defaults);
-    if (o->vt->check && o->vt->check(resolved, "nb_optim_add_param_group") != NB_OK) return -1;
-    return add_group(o, params, n, resolved);
+    nbi_opts resolved;
+    o->vt->merge(&resolved, opts ? opts : (const void *)&o->defaults, &o->defaults);
+    if (o->vt->check && o->vt->check(&resolved, "nb_optim_add_param_group") != NB_OK) return -1;
+    return add_group(o, params, n, &resolved);
 }
 
 void nb_optim_free(nb_optimizer *o) {
@@ -106,7 +106,7 @@ double nb_optim_get_lr(const nb_optimizer *o, int g) {
         return NAN;
     }
     double lr;
-    memcpy(&lr, o->groups[g].opts, sizeof lr);
+    memcpy(&lr, &o->groups[g].opts, sizeof lr);
     return lr;
 }
 
@@ -115,7 +115,7 @@ nb_status nb_optim_set_lr(nb_optimizer *o, int g, double lr) {
         nbi_error("nb_optim_set_lr: group %d out of range [0, %d)", g, nb_optim_num_groups(o));
         return NB_ERROR;
     }
-    memcpy(o->groups[g].opts, &lr, sizeof lr);
+    memcpy(&o->groups[g].opts, &lr, sizeof lr);
     return NB_OK;
 }
 

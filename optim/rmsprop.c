@@ -54,7 +54,7 @@ RMSPROP_KERNEL(float, f32)
 RMSPROP_KERNEL(double, f64)
 
 static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
-    const nb_rmsprop_opts *op = (const nb_rmsprop_opts *)gr->opts;
+    const nb_rmsprop_opts *op = (const nb_rmsprop_opts *)&gr->opts;
     nb_tensor *p = o->params[i];
     nb_tensor *st = nbi_state(o, i, 0), *sq = nbi_state(o, i, 1);
     nb_tensor *buf = op->momentum > 0 ? nbi_state(o, i, 2) : NULL;

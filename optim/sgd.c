@@ -50,7 +50,7 @@ SGD_KERNEL(float, f32)
 SGD_KERNEL(double, f64)
 
 static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
-    const nb_sgd_opts *op = (const nb_sgd_opts *)gr->opts;
+    const nb_sgd_opts *op = (const nb_sgd_opts *)&gr->opts;
     nb_tensor *p = o->params[i];
     bool first = false;
     void *buf = NULL;
