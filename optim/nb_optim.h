@@ -170,7 +170,7 @@ nb_status nb_optim_set_lr(nb_optimizer *opt, int group, double lr);
 /* Method name ("adam", "sgd", ...). */
 const char *nb_optim_name(const nb_optimizer *opt);
 /* Add the state to sd as "state.<param index>.<name>" (step counters as 0-d f64 tensors) and
- * "param_groups.<g>.lr"; tensors are borrowed from the optimizer (valid until its next step/free). */
+ * "param_groups.<g>.lr"; tensors are borrowed from the optimizer (valid until nb_optim_free). */
 nb_status nb_optim_state_dict(nb_optimizer *opt, nb_state_dict *sd);
 /* Copy state from sd (names as above, shapes must match); missing entries are left as they are. */
 nb_status nb_optim_load_state_dict(nb_optimizer *opt, const nb_state_dict *sd);
@@ -181,7 +181,7 @@ typedef struct nb_scheduler nb_scheduler;
 nb_scheduler *nb_step_lr(nb_optimizer *opt, int step_size, double gamma);
 /* at each milestone (ascending epochs): lr *= gamma (default 0.1) */
 nb_scheduler *nb_multistep_lr(nb_optimizer *opt, const int *milestones, int n, double gamma);
-/* every epoch: lr *= gamma */
+/* every epoch: lr *= gamma (required, as in torch; NB_ZERO for 0) */
 nb_scheduler *nb_exponential_lr(nb_optimizer *opt, double gamma);
 /* torch's recursive cosine: lr_t = eta_min + (lr_{t-1} - eta_min)(1 + cos(pi t/T))/(1 + cos(pi (t-1)/T)) */
 nb_scheduler *nb_cosine_annealing_lr(nb_optimizer *opt, int T_max, double eta_min);

@@ -158,6 +158,7 @@ nb_scheduler *nb_multistep_lr(nb_optimizer *opt, const int *milestones, int n, d
 }
 
 nb_scheduler *nb_exponential_lr(nb_optimizer *opt, double gamma) {
+    if (gamma == 0 && !signbit(gamma)) return nbi_error("nb_exponential_lr: gamma is required (torch has no default); NB_ZERO for 0");
     nb_scheduler *s = make(opt, S_EXP, "nb_exponential_lr");
     if (!s) return NULL;
     s->gamma = dflt(gamma, 0);

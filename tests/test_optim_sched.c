@@ -92,6 +92,7 @@ int main(void) {
     CHECK_ERR(nb_linear_lr(o, 2.0, 1.0, 5));
     CHECK_ERR(nb_reduce_lr_on_plateau(o, (nb_plateau_opts){ .factor = 1.5 }));
     CHECK_ERR(nb_lambda_lr(o, NULL, NULL));
+    CHECK_ERR(nb_exponential_lr(o, 0));
     nb_scheduler *s = nb_step_lr(o, 2, 0.5);
     CHECK(isnan(nb_scheduler_last_lr(s, 3)));
     nb_clear_error();
