@@ -6,12 +6,13 @@
 #include <stb_ds.h>
 #include <stdlib.h>
 
-typedef struct { int64_t n; double *g, *d, *H, *V, *w, *r, *p, *hv; } newton_ws;
+typedef struct { int64_t n; double *g, *d, *H, *V, *w, *r, *p, *hv; nb_tensor **ts; } newton_ws;
 
 static void free_extra(nb_optimizer *o) {
     newton_ws *W = o->extra;
     if (!W) return;
     free(W->g);
+    free(W->ts);
     free(W);
     o->extra = NULL;
 }
@@ -26,7 +27,12 @@ static newton_ws *workspace(nb_optimizer *o, bool full, const char *fn) {
     newton_ws *W = calloc(1, sizeof *W);
     size_t m = (size_t)(n ? n : 1);
     if (W) W->g = malloc(sizeof(double) * (6 * m + (full ? 2 * m * m : 0)));
-    if (!W || !W->g) { free(W); return nbi_error("%s: out of memory", fn); }
+    if (W) W->ts = calloc(arrlen(o->params) + 1, sizeof(nb_tensor *));   /* per-parameter grads */
+    if (!W || !W->g || !W->ts) {
+        if (W) { free(W->g); free(W->ts); }
+        free(W);
+        return nbi_error("%s: out of memory", fn);
+    }
     W->n = n;
     W->d = W->g + m; W->r = W->d + m; W->p = W->r + m; W->hv = W->p + m; W->w = W->hv + m;
     if (full) { W->H = W->w + m; W->V = W->H + m * m; }
@@ -35,27 +41,23 @@ static newton_ws *workspace(nb_optimizer *o, bool full, const char *fn) {
 }
 
 /* flat gradient of L with its graph (create_graph), inside the caller's scope; NULL on error */
-static nb_tensor *flat_grad_graph(nb_optimizer *o, nb_tensor *L) {
+static nb_tensor *flat_grad_graph(nb_optimizer *o, newton_ws *W, nb_tensor *L) {
     int np = (int)arrlen(o->params);
-    nb_tensor **gs = calloc((size_t)np, sizeof *gs);
-    if (!gs) return nbi_error("nb_newton: out of memory");
-    nb_tensor *G = NULL;
+    nb_tensor **gs = W->ts, *G = NULL;
     if (nb_grad(1, &L, np, o->params, NULL, gs, (nb_grad_opts){ .create_graph = true, .allow_unused = true }) == NB_OK) {
         for (int i = 0; i < np; i++)
             gs[i] = gs[i] ? nb_reshape(gs[i], NB_SHAPE(-1)) : nb_zeros(o->params[i]->dtype, NB_SHAPE(o->params[i]->numel));
         G = nb_cat(np, gs, 0);
     }
-    free(gs);
     return G;
 }
 
 /* hv = d(G . v)/d(params) (a Hessian-vector product), flat, in its own scope */
-static nb_status hvp(nb_optimizer *o, nb_tensor *G, const double *v, double *hv, int64_t n) {
+static nb_status hvp(nb_optimizer *o, newton_ws *W, nb_tensor *G, const double *v, double *hv, int64_t n) {
     memset(hv, 0, sizeof(double) * (size_t)n);
     if (!G->requires_grad) return NB_OK;   /* gradient is constant: H = 0 */
     int np = (int)arrlen(o->params);
-    nb_tensor **hs = calloc((size_t)np, sizeof *hs);
-    if (!hs) { nbi_error("nb_newton: out of memory"); return NB_ERROR; }
+    nb_tensor **hs = W->ts;
     nb_scope s = nb_scope_begin();
     nb_tensor *V = nb_empty(G->dtype, NB_SHAPE(n));
     for (int64_t j = 0; j < n; j++) {
@@ -69,7 +71,6 @@ static nb_status hvp(nb_optimizer *o, nb_tensor *G, const double *v, double *hv,
         off += o->params[i]->numel;
     }
     nb_scope_end(s);
-    free(hs);
     return st;
 }
 
@@ -145,7 +146,7 @@ static nb_status direction(nb_optimizer *o, newton_ws *W, nb_tensor *G, method m
         for (int64_t k = 0; k < n; k++) {   /* row k of H: H e_k */
             memset(W->w, 0, sizeof(double) * (size_t)n);
             W->w[k] = 1;
-            if (hvp(o, G, W->w, W->hv, n) != NB_OK) return NB_ERROR;
+            if (hvp(o, W, G, W->w, W->hv, n) != NB_OK) return NB_ERROR;
             if (m == M_DIAG) {
                 double h = dp->abs_hessian ? fabs(W->hv[k]) : W->hv[k];
                 h += dp->eps;
@@ -193,7 +194,7 @@ static nb_status direction(nb_optimizer *o, newton_ws *W, nb_tensor *G, method m
     for (int64_t i = 0; i < n; i++) rr += W->r[i] * W->r[i];
     gg = rr;
     for (int it = 0; it < maxit && rr > cp->cg_tol * cp->cg_tol * gg; it++) {
-        if (hvp(o, G, W->p, W->hv, n) != NB_OK) return NB_ERROR;
+        if (hvp(o, W, G, W->p, W->hv, n) != NB_OK) return NB_ERROR;
         double pHp = 0;
         for (int64_t i = 0; i < n; i++) { W->hv[i] += cp->damping * W->p[i]; pHp += W->p[i] * W->hv[i]; }
         if (pHp <= 0) {   /* negative curvature: keep d, or fall back to the gradient at the first iteration */
@@ -224,7 +225,7 @@ static nb_status step_loss_m(nb_optimizer *o, nb_loss_fn fn, void *ctx, double *
     nb_status st = NB_ERROR;
     nb_tensor *L = fn(ctx);
     if (loss) *loss = L ? nb_item(L) : NAN;
-    nb_tensor *G = L ? flat_grad_graph(o, L) : NULL;
+    nb_tensor *G = L ? flat_grad_graph(o, W, L) : NULL;
     if (!L && !nb_error()) nbi_error("%s: the loss function returned NULL", o->vt->fn);
     if (G && nb_to_doubles(G, W->g) == NB_OK && direction(o, W, G, m) == NB_OK) st = NB_OK;
     nb_scope_end(s);
