@@ -5,7 +5,9 @@
  *   [--steps N] [--momentum M] [--dampening D] [--nesterov] [--weight-decay WD] [--alpha A]
  *   [--rho R] [--centered] [--betas B1,B2] [--eps E] [--amsgrad] [--lr-decay D] [--history H]
  *   [--line-search strong_wolfe] [--f momentum|gd] [--svg FILE] [--csv FILE]
- * --f gd uses the seed's gradient-descent function x1^2 + 2 x2^2 instead (seed 002, section 3.2). */
+ * --f gd uses the seed's gradient-descent function x1^2 + 2 x2^2 instead (seed 002, section 3.2).
+ * Beyond torch (the seed's second-order section): --opt newton_cg | diag_newton | gd_armijo, and
+ * --abs-hessian for newton / diag_newton. */
 #include <nabla.h>
 #include <math.h>
 #include <stdio.h>
@@ -16,7 +18,7 @@
 typedef struct {
     const char *opt, *svg, *csv;
     double lr, momentum, dampening, weight_decay, alpha, rho, betas[2], eps, lr_decay, a;
-    bool nesterov, centered, amsgrad, wolfe;
+    bool nesterov, centered, amsgrad, wolfe, abs_hessian;
     int steps, history;
 } args;
 
@@ -71,7 +73,10 @@ static nb_optimizer *make(const args *a, nb_tensor *x) {
     if (!strcmp(n, "lbfgs"))
         return nb_lbfgs(&x, 1, (nb_lbfgs_opts){ .lr = lr, .history_size = a->history,
                                                 .line_search_fn = a->wolfe ? NB_LINE_SEARCH_STRONG_WOLFE : NB_LINE_SEARCH_NONE });
-    if (!strcmp(n, "newton")) return nb_newton(&x, 1, (nb_newton_opts){ .lr = lr });
+    if (!strcmp(n, "newton")) return nb_newton(&x, 1, (nb_newton_opts){ .lr = lr, .abs_hessian = a->abs_hessian });
+    if (!strcmp(n, "newton_cg")) return nb_newton_cg(&x, 1, (nb_newton_cg_opts){ .lr = lr });
+    if (!strcmp(n, "diag_newton")) return nb_diag_newton(&x, 1, (nb_diag_newton_opts){ .lr = lr, .abs_hessian = a->abs_hessian });
+    if (!strcmp(n, "gd_armijo")) return nb_gd_armijo(&x, 1, (nb_armijo_opts){ .lr = lr });
     fprintf(stderr, "optim_2d: unknown optimizer '%s'\n", n);
     return NULL;
 }
@@ -80,7 +85,8 @@ static int usage(void) {
     fprintf(stderr, "usage: optim_2d --opt sgd|adagrad|rmsprop|adadelta|adam|adamw|nadam|lbfgs|newton --lr LR [--steps N]\n"
                     "  [--momentum M] [--dampening D] [--nesterov] [--weight-decay WD] [--alpha A] [--rho R] [--centered]\n"
                     "  [--betas B1,B2] [--eps E] [--amsgrad] [--lr-decay D] [--history H] [--line-search strong_wolfe]\n"
-                    "  [--f momentum|gd] [--svg FILE] [--csv FILE]\n");
+                    "  [--f momentum|gd] [--svg FILE] [--csv FILE]\n"
+                    "  beyond torch: --opt newton_cg|diag_newton|gd_armijo, --abs-hessian\n");
     return 2;
 }
 
@@ -90,6 +96,7 @@ static bool parse(int argc, char **argv, args *a) {
         if (!strcmp(k, "--nesterov")) a->nesterov = true;
         else if (!strcmp(k, "--centered")) a->centered = true;
         else if (!strcmp(k, "--amsgrad")) a->amsgrad = true;
+        else if (!strcmp(k, "--abs-hessian")) a->abs_hessian = true;
         else if (!v) return false;
         else {
             i++;
@@ -138,8 +145,9 @@ int main(int argc, char **argv) {
     ys[0] = -2.0;
     for (int i = 0; i < a.steps && rc == 0; i++) {
         nb_status st;
-        if (!strcmp(a.opt, "newton")) st = nb_optim_step_loss(opt, loss, &p, NULL);
-        else if (!strcmp(a.opt, "lbfgs")) st = nb_optim_step_closure(opt, closure, &p, NULL);
+        if (!strcmp(a.opt, "newton") || !strcmp(a.opt, "newton_cg") || !strcmp(a.opt, "diag_newton"))
+            st = nb_optim_step_loss(opt, loss, &p, NULL);
+        else if (!strcmp(a.opt, "lbfgs") || !strcmp(a.opt, "gd_armijo")) st = nb_optim_step_closure(opt, closure, &p, NULL);
         else {
             closure(&p);
             st = nb_optim_step(opt);

@@ -77,6 +77,16 @@ int main(int argc, char **argv) {
     }
     remove(csv);
     remove(svg);
+    /* beyond torch: on this separable quadratic, Newton-CG and diagonal preconditioning are exact
+     * Newton steps, x_k = (1 - lr)^k x_0 */
+    CHECK(run(exe, "--opt diag_newton --lr 0.5 --steps 10", got, sizeof got) &&
+          same_line(got, "epoch 10, x1: -0.004883, x2: -0.001953"));
+    CHECK(run(exe, "--opt newton_cg --lr 0.5 --steps 10", got, sizeof got) &&
+          same_line(got, "epoch 10, x1: -0.004883, x2: -0.001953"));
+    CHECK(run(exe, "--opt newton --lr 1 --abs-hessian --steps 1", got, sizeof got) &&
+          same_line(got, "epoch 1, x1: 0.000000, x2: 0.000000"));
+    CHECK(run(exe, "--opt gd_armijo --lr 1 --f gd --steps 5", got, sizeof got) &&
+          same_line(got, "epoch 5, x1: 0.000000, x2: 0.000000"));   /* backtracking reaches t = 1/2, then t = 1/4 */
     /* bad command lines fail with usage */
     CHECK(!run(exe, "--opt nosuch --lr 1 2>/dev/null", got, sizeof got));
     CHECK(!run(exe, "--opt sgd --lr 1 --line-search armijo 2>/dev/null", got, sizeof got));
