@@ -4,7 +4,8 @@
 # is there, a second build with -Dblas=openblas); installs python3-torch, python3-numpy,
 # libopenblas-dev and time with apt when missing (as root; they are only for the comparison).
 # Environment: BUILD (default build), BLAS_BUILD (default $BUILD-openblas), THREADS (default 2),
-# SMALL_N (default 20000), FMNIST=0 skips the two Fashion-MNIST epochs, OUT (default /tmp/nabla-bench).
+# SMALL_N (default 20000), FMNIST=0 skips the two Fashion-MNIST epochs, OUT (default /tmp/nabla-bench),
+# OMP_WAIT_POLICY (default: passive when the load average exceeds half the CPUs).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
@@ -17,6 +18,13 @@ OUT=${OUT:-/tmp/nabla-bench}
 PY=/usr/bin/python3
 mkdir -p "$OUT"
 export OMP_NUM_THREADS="$THREADS" OPENBLAS_NUM_THREADS="$THREADS" MKL_NUM_THREADS="$THREADS"
+# On a busy machine OpenMP threads that spin between parallel regions (libgomp's default) steal the
+# cores the working threads need, and both nabla and PyTorch slow down up to 10x; idle threads then
+# sleep instead (for every program of the run alike). An explicit OMP_WAIT_POLICY is kept.
+NCPU=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+if [ -z "${OMP_WAIT_POLICY:-}" ] && awk -v n="$NCPU" '{ exit !($1 > n / 2) }' /proc/loadavg 2>/dev/null; then
+  export OMP_WAIT_POLICY=passive
+fi
 
 say() { printf '%s\n' "$*" >&2; }
 
@@ -74,6 +82,7 @@ val() {
 rss() { cat "$OUT/$1.rss" 2>/dev/null; }
 
 # ---- the workloads, nabla then PyTorch each time ----
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 run small "$BUILD/bench/small" "$SMALL_N"
 [ $HAVE_TORCH = 1 ] && run torch_small $PY bench/torch_small.py "$SMALL_N"
 run matmul "$BUILD/bench/matmul" 256 512 1024
@@ -99,7 +108,8 @@ row() {
 div() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || a == "nan" || b == "nan" || b + 0 == 0) print ""; else printf "%.2f", a / b }'; }
 
 echo
-echo "nabla vs PyTorch $($PY -c 'import torch; print(torch.__version__)' 2>/dev/null), $THREADS threads, $(date -u '+%Y-%m-%d %H:%M UTC'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "nabla vs PyTorch $($PY -c 'import torch; print(torch.__version__)' 2>/dev/null), $THREADS threads on $NCPU CPUs, $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "load average at start $LOAD0, at end $(cut -d' ' -f1-3 /proc/loadavg); OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-default}"
 printf '%-34s %12s %12s %9s %10s  %s\n' "workload" "nabla" "reference" "ratio" "target" "verdict"
 a=$(val small scalar_gd_step_us scalar_gd); b=$(val torch_small scalar_gd_step_us scalar_gd)
 row "scalar GD step (us, torch/nabla)" "$a" "$b" "$(div "$b" "$a")" 50 ge
