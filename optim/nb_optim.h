@@ -210,6 +210,11 @@ nb_scheduler *nb_reduce_lr_on_plateau(nb_optimizer *opt, nb_plateau_opts o);
 nb_status nb_scheduler_step(nb_scheduler *s, double metric);
 /* lr of group g after the last step (torch get_last_lr). */
 double nb_scheduler_last_lr(const nb_scheduler *s, int group);
+/* Add the scheduler's counters (epoch, plateau state, base and last lrs) to sd as "scheduler" (a
+ * 1-d f64 tensor owned by the scheduler); with nb_optim_state_dict this resumes a run exactly. */
+nb_status nb_scheduler_state_dict(nb_scheduler *s, nb_state_dict *sd);
+/* Restore the counters saved by nb_scheduler_state_dict (same kind of scheduler and group count). */
+nb_status nb_scheduler_load_state_dict(nb_scheduler *s, const nb_state_dict *sd);
 /* Free the scheduler (the optimizer keeps its current lrs). NULL is ignored. */
 void nb_scheduler_free(nb_scheduler *s);
 

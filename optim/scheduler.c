@@ -22,12 +22,14 @@ struct nb_scheduler {
     nb_plateau_opts po;
     double best;
     int num_bad_epochs, cooldown_counter;
+    nb_tensor *st;                   /* 1-d f64 state for state dicts, created on demand */
 };
 
 void nb_scheduler_free(nb_scheduler *s) {
     if (!s) return;
     free(s->base_lrs);
     free(s->milestones);
+    nb_free(s->st);
     free(s);
 }
 
@@ -209,4 +211,44 @@ nb_scheduler *nb_reduce_lr_on_plateau(nb_optimizer *opt, nb_plateau_opts o) {
     s->last_epoch = 0;
     s->best = o.mode_max ? -INFINITY : INFINITY;
     return s;
+}
+
+/* the counters torch's scheduler.state_dict() keeps: last_epoch, best, num_bad_epochs,
+ * cooldown_counter, then base_lrs[g] and last_lrs[g] */
+nb_status nb_scheduler_state_dict(nb_scheduler *s, nb_state_dict *sd) {
+    if (!s || !sd) { nbi_error("nb_scheduler_state_dict: scheduler or state dict is NULL"); return NB_ERROR; }
+    int64_t n = 4 + 2 * (int64_t)s->ngroups;
+    if (!s->st && !(s->st = nbi_new_persistent(NB_F64, 1, &n))) return NB_ERROR;
+    double *v = (double *)nbi_ptr(s->st);
+    v[0] = s->last_epoch;
+    v[1] = s->best;
+    v[2] = s->num_bad_epochs;
+    v[3] = s->cooldown_counter;
+    for (int g = 0; g < s->ngroups; g++) { v[4 + g] = s->base_lrs[g]; v[4 + s->ngroups + g] = s->last_lrs[g]; }
+    return nb_state_dict_add(sd, "scheduler", s->st);
+}
+
+nb_status nb_scheduler_load_state_dict(nb_scheduler *s, const nb_state_dict *sd) {
+    if (!s || !sd) { nbi_error("nb_scheduler_load_state_dict: scheduler or state dict is NULL"); return NB_ERROR; }
+    nb_tensor *t = nb_state_dict_get(sd, "scheduler");
+    int64_t n = 4 + 2 * (int64_t)s->ngroups;
+    if (!t || t->numel != n) {
+        nbi_error("nb_scheduler_load_state_dict: no 'scheduler' entry of %lld values (%d parameter groups) in the state dict",
+                  (long long)n, s->ngroups);
+        return NB_ERROR;
+    }
+    double v[4 + 2 * 64];
+    double *buf = n <= (int64_t)(sizeof v / sizeof v[0]) ? v : malloc(sizeof(double) * (size_t)n);
+    if (!buf || nb_to_doubles(t, buf) != NB_OK) {
+        if (buf != v) free(buf);
+        if (!nb_error()) nbi_error("nb_scheduler_load_state_dict: out of memory");
+        return NB_ERROR;
+    }
+    s->last_epoch = (int)buf[0];
+    s->best = buf[1];
+    s->num_bad_epochs = (int)buf[2];
+    s->cooldown_counter = (int)buf[3];
+    for (int g = 0; g < s->ngroups; g++) { s->base_lrs[g] = buf[4 + g]; s->last_lrs[g] = buf[4 + s->ngroups + g]; }
+    if (buf != v) free(buf);
+    return NB_OK;
 }

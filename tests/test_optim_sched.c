@@ -82,6 +82,30 @@ int main(void) {
     }
     fclose(f);
     CHECK(ncases == 17);
+    /* resume: save optimizer + scheduler state at epoch 37, restore into fresh ones, same lrs after */
+    for (int k = 0; k < 2; k++) {
+        nb_tensor *pa = nb_zeros(NB_F32, NB_SHAPE(2)), *pb = nb_zeros(NB_F32, NB_SHAPE(2));
+        nb_requires_grad_(pa, true);
+        nb_requires_grad_(pb, true);
+        nb_optimizer *oa = nb_sgd(&pa, 1, (nb_sgd_opts){ .lr = 0.1 }), *ob = nb_sgd(&pb, 1, (nb_sgd_opts){ .lr = 0.1 });
+        nb_scheduler *sa = k ? nb_reduce_lr_on_plateau(oa, (nb_plateau_opts){ .patience = 2 }) : nb_cosine_annealing_lr(oa, 20, 0.001);
+        nb_scheduler *sb = k ? nb_reduce_lr_on_plateau(ob, (nb_plateau_opts){ .patience = 2 }) : nb_cosine_annealing_lr(ob, 20, 0.001);
+        for (int e = 0; e < 37; e++) nb_scheduler_step(sa, metric(e));
+        nb_state_dict sd = { 0 };
+        CHECK(nb_optim_state_dict(oa, &sd) == NB_OK && nb_scheduler_state_dict(sa, &sd) == NB_OK);
+        CHECK(nb_optim_load_state_dict(ob, &sd) == NB_OK && nb_scheduler_load_state_dict(sb, &sd) == NB_OK);
+        bool same = true;
+        for (int e = 37; e < 80; e++) {
+            nb_scheduler_step(sa, metric(e));
+            nb_scheduler_step(sb, metric(e));
+            same &= nb_optim_get_lr(oa, 0) == nb_optim_get_lr(ob, 0);
+        }
+        CHECK(same);
+        nb_state_dict_free(&sd);
+        nb_scheduler_free(sa); nb_scheduler_free(sb);
+        nb_optim_free(oa); nb_optim_free(ob);
+        nb_free(pa); nb_free(pb);
+    }
     /* errors */
     nb_tensor *x = nb_zeros(NB_F32, NB_SHAPE(1));
     nb_requires_grad_(x, true);
