@@ -149,9 +149,10 @@ static nb_tensor *new_tensor(nb_dtype dt, int ndim, const int64_t *shape, int d)
     int64_t n = 1;
     for (int i = 0; i < ndim; i++) {
         if (shape[i] < 0) return nbi_error("tensor: negative size %lld in shape %s", (long long)shape[i], nbi_shape_of(ndim, shape));
-        if (shape[i] && n > ((int64_t)1 << 40) / shape[i])
+        int64_t m;   /* n * shape[i] above 2^40 elements is refused (no division on this hot path) */
+        if (__builtin_mul_overflow(n, shape[i], &m) || m > ((int64_t)1 << 40))
             return nbi_error("tensor: shape %s is too large", nbi_shape_of(ndim, shape));
-        n *= shape[i];
+        n = m;
     }
     nbi_storage *s = storage_get((size_t)n * nb_dtype_size(dt));
     if (!s) return NULL;
