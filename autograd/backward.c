@@ -170,7 +170,8 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
         for (int i = 0; i < n->nin; i++) gin[i] = NULL;
         nbi_bw_table[n->op](n, g, gin);
         nbi_trace_vjp(n, g, gin);  /* teaching: prints this VJP when nb_set_backward_trace(f) is on */
-        if (!retain) n->freed = true;
+        /* like torch, only nodes that saved tensors are spent by a backward without retain_graph */
+        if (!retain && (n->saved || n->aux)) n->freed = true;
         S = slots + base;  /* slots may have moved if a nested backward grew it */
         for (int i = 0; i < n->nin && st == NB_OK; i++) {
             nb_tensor *in = n->in[i].t;

@@ -40,6 +40,11 @@ static void test_retain_graph(void) {
     CHECK(nb_error() && strstr(nb_error(), "second time") && strstr(nb_error(), "retain_graph"));
     nb_clear_error();
     CHECK_TENSOR(x->grad, ((double[]){24, 6}), 2, 0);           /* unchanged by the failed call */
+    /* like torch, a graph whose nodes saved no tensors (x * 2 summed) can be walked again */
+    nb_zero_grad(x);
+    nb_tensor *z = nb_sum(nb_mul_scalar(x, 2));
+    CHECK(nb_backward(z) == NB_OK && nb_backward(z) == NB_OK);
+    CHECK_TENSOR(x->grad, ((double[]){4, 4}), 2, 0);
     nb_scope_end(s);
     nb_free(x);
 }
