@@ -295,7 +295,20 @@ nb_tensor *nb_select(nb_tensor *x, int dim, int64_t index) {
     if (index < -sz || index >= sz)
         return nbi_error("nb_select: index %lld out of range for tensor of size %s at dimension %d", (long long)index, nbi_shape(x), d);
     if (index < 0) index += sz;
-    return nb_squeeze(nb_slice(x, d, index, index + 1, 1), d);
+    /* y = x[index] on dim d: a view without dim d, one node (torch's SelectBackward0) */
+    int64_t shp[NB_MAX_DIMS], st[NB_MAX_DIMS];
+    for (int i = 0, k = 0; i < x->ndim; i++)
+        if (i != d) shp[k] = x->shape[i], st[k++] = x->stride[i];
+    nb_tensor *y = nbi_view(x, x->ndim - 1, shp, st, x->offset + index * x->stride[d]);
+    nbi_node *n = nbi_record(NBI_OP_select, y, 1, &x, 0);
+    if (n) { n->iv[0] = d; n->iv[1] = index; }
+    return y;
+}
+/* dx = zeros(x.shape) with g at index on dim (slice_backward of g with the dim put back) */
+void nbi_bw_select(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    nb_tensor *x = nbi_in(n, 0);
+    int d = (int)n->iv[0];
+    gin[0] = slice_backward(nb_unsqueeze(g, d), x->ndim, x->shape, d, n->iv[1], 1);
 }
 
 /* y = copy of x (history kept); dx = g */

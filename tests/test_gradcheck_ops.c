@@ -337,6 +337,11 @@ K(slice) {
     return GC("[:, 1:6:2]", f_slice, &p, o, R(-2, 2, 3, 7)) & GC("narrow", f_narrow, &q, o, R(-2, 2, 4, 3)) &
            GC("select", f_select, &r, o, R(-2, 2, 2, 3, 2));
 }
+K(select) {
+    prm p = {.i = {1, -1}}, q = {.i = {0, 1}}, r = {.i = {-1, 0}};
+    return GC("dim 1 index -1", f_select, &p, o, R(-2, 2, 2, 3, 2)) & GC("dim 0 of 1-D", f_select, &q, o, R(-2, 2, 3)) &
+           GC("dim -1 index 0", f_select, &r, o, R(-2, 2, 2, 3));
+}
 K(slice_backward) {
     prm p = {.i = {1, 1, 6, 2, 3, 7}};
     return GC("v -> d sum(slice(c) v) / dc", f_slice_grad, &p, o, R(-2, 2, 3, 3));
@@ -399,7 +404,7 @@ static const check_fn registry[NBI_OP_COUNT] = {
     [NBI_OP_sum_to_size] = k_sum_to_size, [NBI_OP_prod] = k_prod, [NBI_OP_amax] = k_amax, [NBI_OP_amin] = k_amin,
     [NBI_OP_max_dim] = k_max_dim, [NBI_OP_min_dim] = k_min_dim, [NBI_OP_norm] = k_norm, [NBI_OP_matmul] = k_matmul,
     [NBI_OP_linear] = k_linear, [NBI_OP_reshape] = k_reshape, [NBI_OP_expand] = k_expand, [NBI_OP_permute] = k_permute,
-    [NBI_OP_slice] = k_slice,
+    [NBI_OP_slice] = k_slice, [NBI_OP_select] = k_select,
     [NBI_OP_slice_backward] = k_slice_backward, [NBI_OP_cat] = k_cat, [NBI_OP_index_select] = k_index_select,
     [NBI_OP_index_add] = k_index_add, [NBI_OP_gather] = k_gather, [NBI_OP_scatter_add] = k_scatter_add,
     [NBI_OP_masked_fill] = k_masked_fill, [NBI_OP_softmax] = k_softmax, [NBI_OP_log_softmax] = k_log_softmax,
