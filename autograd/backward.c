@@ -55,6 +55,11 @@ static bool node_inputs_ok(nbi_node *n) {
             return false;
         }
     }
+    if (n->aux && (n->aux->magic != NBI_LIVE || n->aux->gen != n->aux_gen)) {
+        nbi_error("backward: the index or mask tensor given to %s was released before backward; keep it alive "
+                  "until backward is done", short_name(n->op));
+        return false;
+    }
     if (n->saved & NBI_SAVE_OUT) {
         if (!n->out || n->out->magic != NBI_LIVE || n->out->gen != n->out_gen) {
             nbi_error("backward: the output of %s was released before backward; keep it alive until backward is done", short_name(n->op));

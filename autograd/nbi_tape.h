@@ -32,7 +32,8 @@ struct nbi_node {
     double s[3];              /* scalar arguments */
     int64_t iv[NB_MAX_DIMS * 2 + 2]; /* integer arguments (dims, shapes) */
     int niv;
-    nb_tensor *aux;           /* extra tensor argument (indices, mask), scope-owned */
+    nb_tensor *aux;           /* extra tensor argument (indices, mask), borrowed: set with nbi_set_aux */
+    uint32_t aux_gen;         /* aux's generation when recorded (a released aux is detected) */
     bool freed;               /* consumed by a backward without retain_graph */
 };
 
@@ -51,6 +52,8 @@ extern const int nbi_op_order[NBI_OP_COUNT];
 nbi_node *nbi_record(nbi_opcode op, nb_tensor *y, int nin, nb_tensor *const *in, uint32_t saved);
 /* true if recording y = op(in...) would happen. */
 bool nbi_will_record(int nin, nb_tensor *const *in);
+/* Attach a borrowed tensor argument (index, mask) that backward reads. */
+static inline void nbi_set_aux(nbi_node *n, nb_tensor *t) { n->aux = t; n->aux_gen = t ? t->gen : 0; }
 /* Input i of node n. */
 static inline nb_tensor *nbi_in(const nbi_node *n, int i) { return n->in[i].t; }
 /* true if input i needs a gradient. */

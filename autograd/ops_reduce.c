@@ -146,7 +146,8 @@ static nb_tensor *minmax_dim(nbi_opcode op, nb_tensor *x, int dim, bool keepdim,
     }
     if (!y) return NULL;
     nbi_node *n = nbi_record(op, y, 1, &x, 0);
-    if (n) { n->iv[0] = d; n->iv[1] = keepdim; n->aux = idx; }
+    /* the node keeps its own view of the indices, so the caller may free theirs */
+    if (n) { n->iv[0] = d; n->iv[1] = keepdim; nbi_set_aux(n, nbi_view(idx, idx->ndim, idx->shape, idx->stride, idx->offset)); }
     if (indices) *indices = idx;
     return y;
 }
