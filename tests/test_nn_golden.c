@@ -1,7 +1,8 @@
 /* test_nn_golden.c — every loss (all reductions and options) and every layer against PyTorch:
  * forward values and the gradients of sum(out * gout) w.r.t. each input, from tests/golden/nn.txt
  * (tools/gen_golden_nn.py). Every f64 case is also gradchecked and gradgradchecked (finite
- * differences on the first and second derivatives). */
+ * differences on the first and second derivatives). Two training runs (SGD, Adam) from torch's
+ * initial weights must follow torch's loss trajectory step for step. */
 #include "testlib.h"
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +127,43 @@ static bool close_all(const nb_tensor *t, const nb_tensor *want, double tol) {
     return ok;
 }
 
+/* case train: the MLP from the case's initial parameters, trained on batches in order; the loss of
+ * every step must follow torch's trajectory */
+static void run_train(const gcase *c, int idx) {
+    char what[96];
+    snprintf(what, sizeof what, "#%d train mlp %s", idx, arg(c, "opt", 0) ? "adam" : "sgd");
+    nb_tensor *x = c->in[0].t, *y = c->in[1].t;
+    nb_module *m = nb_sequential_new(5, nb_linear_new(20, 32, true), nb_relu_new(), nb_linear_new(32, 32, true), nb_relu_new(),
+                                     nb_linear_new(32, 5, true));
+    for (int i = 2; m && i < c->nin; i++) {
+        nb_tensor *p = nb_module_get_parameter(m, c->in[i].name);
+        if (p) NB_NO_GRAD { nb_copy_(p, c->in[i].t); }
+    }
+    int np = 0;
+    nb_tensor **p = nb_module_parameters(m, &np);
+    double lr = arg(c, "lr", 0);
+    nb_optimizer *opt = arg(c, "opt", 0) ? nb_adam(p, np, (nb_adam_opts){.lr = lr}) : nb_sgd(p, np, (nb_sgd_opts){.lr = lr});
+    int steps = (int)arg(c, "steps", 0), batch = (int)arg(c, "batch", 1);
+    nb_tensor *losses = nb_zeros(NB_F64, 1, (int64_t[]){steps});
+    bool ok = m && opt && losses;
+    for (int it = 0; ok && it < steps; it++) {
+        nb_scope s = nb_scope_begin();
+        int64_t i = ((int64_t)it * batch) % x->shape[0];
+        nb_tensor *loss = nb_cross_entropy(nb_module_forward(m, nb_narrow(x, 0, i, batch)), nb_narrow(y, 0, i, batch), (nb_cross_entropy_opts){0});
+        ok = nb_backward(loss) == NB_OK && nb_optim_step(opt) == NB_OK;
+        nb_optim_zero_grad(opt);
+        if (ok) nb_data_f64(losses)[it] = nb_item(loss);
+        nb_scope_end(s);
+    }
+    if (!ok) fprintf(stderr, "%s: %s\n", what, nb_error() ? nb_error() : "setup failed");
+    ok = ok && close_all(losses, c->out, 2e-5);
+    nbt_check(ok, what, __FILE__, __LINE__);
+    nb_clear_error();
+    nb_free(losses);
+    nb_optim_free(opt);
+    nb_module_free(m);
+}
+
 typedef struct { const gcase *c; nb_module *m; } gctx;
 static nb_tensor *gc_fn(nb_tensor *const *x, int n, void *ctx) {
     (void)n;
@@ -134,6 +172,7 @@ static nb_tensor *gc_fn(nb_tensor *const *x, int n, void *ctx) {
 }
 
 static void run_case(const gcase *c, int idx) {
+    if (!strcmp(c->kind, "train")) { run_train(c, idx); return; }
     char what[160];
     snprintf(what, sizeof what, "#%d %s %s %s %s", idx, c->kind, c->name, c->dt, c->red);
     bool layer = !strcmp(c->kind, "layer");

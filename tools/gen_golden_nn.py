@@ -225,6 +225,38 @@ for dt in ["f32", "f64"]:
     emit("layer", "embedding", dt, "-", {"num": 6, "dim": 4}, [("x", torch.tensor([[0, 5, 2], [2, 2, 1]]), 0), ("weight", rnd((6, 4), dt), 1)],
          lambda L: F.embedding(L["x"], L["weight"]))
 
+# ---- training parity: an MLP trained by SGD / Adam on fixed data, batches in order ---------------
+# (case train mlp f32 -: args opt 0 sgd / 1 adam, lr, batch, steps; inputs x, y and the initial
+#  parameters; out = the loss of every step). Same init, same batches: the same trajectory.
+def emit_train(opt_id, lr, steps=40, batch=32):
+    x = torch.randn(256, 20)
+    y = torch.randint(0, 5, (256,))
+    m = torch.nn.Sequential(torch.nn.Linear(20, 32), torch.nn.ReLU(), torch.nn.Linear(32, 32), torch.nn.ReLU(), torch.nn.Linear(32, 5))
+    init = {k: v.detach().clone() for k, v in m.state_dict().items()}
+    opt = torch.optim.SGD(m.parameters(), lr=lr) if opt_id == 0 else torch.optim.Adam(m.parameters(), lr=lr)
+    losses = []
+    for it in range(steps):
+        i = (it * batch) % 256
+        opt.zero_grad()
+        loss = F.cross_entropy(m(x[i:i + batch]), y[i:i + batch])
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    lines.append("case train mlp f32 -")
+    for k, v in {"opt": opt_id, "lr": lr, "batch": batch, "steps": steps}.items():
+        lines.append("arg %s %s" % (k, fmt(float(v))))
+    lines.append("in x 0 " + tens(x))
+    lines.append("in y 0 " + tens(y))
+    for k, v in init.items():
+        lines.append("in %s 0 %s" % (k, tens(v)))
+    lines.append("out " + tens(torch.tensor(losses, dtype=torch.float64)))
+    lines.append("gout " + tens(torch.tensor(0.0)))
+    lines.append("end")
+
+
+emit_train(0, 0.1)
+emit_train(1, 1e-3)
+
 os.makedirs(os.path.dirname(OUT), exist_ok=True)
 with open(OUT, "w") as f:
     f.write("\n".join(lines) + "\n")
