@@ -71,6 +71,33 @@ static void reduce_run(nbk_reduce_kind k, nb_dtype dt, const void *xv, void *yv,
         }
         return;
     }
+    if (k == NBK_RSUM && inner >= 16) {
+        /* sums over a strided dim (e.g. a bias gradient, rows of g summed): a block of IB outputs
+         * accumulates row after row, so the loads are contiguous and vectorize; every output still
+         * sums its R terms in order r = 0, 1, ... in double, exactly as seg_ does */
+        enum { IB = 256 };
+        int64_t nblk = (inner + IB - 1) / IB;
+#pragma omp parallel for schedule(static) if (par)
+        for (int64_t q = 0; q < outer * nblk; q++) {
+            int64_t o = q / nblk, i0 = (q % nblk) * IB, ni = inner - i0 < IB ? inner - i0 : IB;
+            double acc[IB];
+            for (int64_t i = 0; i < ni; i++) acc[i] = 0.0;
+            for (int64_t r = 0; r < R; r++) {
+                if (dt == NB_F32) {
+                    const float *x = (const float *)xv + (o * R + r) * inner + i0;
+                    for (int64_t i = 0; i < ni; i++) acc[i] += (double)x[i];
+                } else {
+                    const double *x = (const double *)xv + (o * R + r) * inner + i0;
+                    for (int64_t i = 0; i < ni; i++) acc[i] += x[i];
+                }
+            }
+            for (int64_t i = 0; i < ni; i++) {
+                if (dt == NB_F32) ((float *)yv)[o * inner + i0 + i] = (float)acc[i];
+                else ((double *)yv)[o * inner + i0 + i] = acc[i];
+            }
+        }
+        return;
+    }
 #pragma omp parallel for schedule(static) if (par)
     for (int64_t q = 0; q < nout; q++) {
         int64_t o = q / inner, i = q % inner;

@@ -1,7 +1,7 @@
 /* test_fused.c — the fused fast paths against the unfused compositions they replace: nb_linear
  * (one addmm node) vs matmul(x, w^T) + b, relu's one-pass backward vs g * (y > 0), a leaf taking
- * the backward's fresh gradient instead of a copy, and the small-tensor elementwise path vs the
- * strided iterator. Values, first and second derivatives, f32 and f64, odd and degenerate shapes. */
+ * the backward's fresh gradient instead of a copy, the small-tensor elementwise path vs the
+ * strided iterator, and row-blocked sums over a strided dim vs the sum in order. Values, first and second derivatives, f32 and f64, odd and degenerate shapes. */
 #include "testlib.h"
 #include <stdlib.h>
 #include <string.h>
@@ -170,6 +170,30 @@ static void check_small_path(void) {
     nb_scope_end(s);
 }
 
+/* sums over a strided dim (the row-blocked path) equal the per-output sum in order, in double */
+static void check_strided_sum(void) {
+    static const int64_t shapes[][3] = {{1, 37, 300}, {3, 5, 40}, {2, 1, 16}, {1, 64, 513}};
+    for (int q = 0; q < 4; q++) {
+        int64_t o = shapes[q][0], r = shapes[q][1], in = shapes[q][2];
+        for (int d = 0; d < 2; d++) {
+            nb_scope s = nb_scope_begin();
+            nb_tensor *x = nb_randn(d ? NB_F64 : NB_F32, NB_SHAPE(o, r, in));
+            nb_tensor *y = nb_sum_dim(x, NB_DIMS(1), false);
+            double *xv = malloc(sizeof(double) * (size_t)(o * r * in)), *yv = malloc(sizeof(double) * (size_t)(o * in));
+            bool ok = y && nb_to_doubles(x, xv) == NB_OK && nb_to_doubles(y, yv) == NB_OK;
+            for (int64_t a = 0; ok && a < o; a++)
+                for (int64_t i = 0; i < in; i++) {
+                    double acc = 0;
+                    for (int64_t k = 0; k < r; k++) acc += xv[(a * r + k) * in + i];
+                    ok &= yv[a * in + i] == (d ? acc : (double)(float)acc);
+                }
+            CHECK(ok);
+            free(xv), free(yv);
+            nb_scope_end(s);
+        }
+    }
+}
+
 int main(void) {
     nb_manual_seed(5);
     static const int64_t sizes[][3] = {{1, 1, 1}, {1, 7, 5}, {6, 1, 4}, {5, 9, 1}, {17, 33, 9}, {64, 70, 31}};
@@ -183,6 +207,7 @@ int main(void) {
     check_relu_backward(NB_F64);
     check_leaf_steal();
     check_small_path();
+    check_strided_sum();
     CHECK(nb_memory_stats_get().tensors_live == 0);
     return nb_test_done();
 }
