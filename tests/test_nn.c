@@ -270,6 +270,41 @@ static void test_state_dict_roundtrip(void) {
     nb_module_free(b);
 }
 
+/* functional forms gradchecked in f64 w.r.t. all their inputs (the golden file checks the modules) */
+static nb_tensor *fn_dropout(nb_tensor *const *x, int n, void *ctx) {
+    (void)n, (void)ctx;
+    nb_manual_seed(5);   /* the same mask at every evaluation */
+    return nb_dropout(x[0], 0.4, true);
+}
+static nb_tensor *fn_layer_norm(nb_tensor *const *x, int n, void *ctx) {
+    (void)n, (void)ctx;
+    return nb_layer_norm(x[0], NB_SHAPE(3), x[1], x[2], 0);
+}
+static nb_tensor *fn_embedding(nb_tensor *const *x, int n, void *ctx) {
+    (void)n;
+    return nb_embedding(ctx, x[0]);
+}
+static nb_tensor *fn_l2(nb_tensor *const *x, int n, void *ctx) {
+    (void)ctx;
+    return nb_l2_penalty(n, x, 0.3);
+}
+static void test_gradcheck_functional(void) {
+    nb_manual_seed(21);
+    nb_tensor *a = nb_requires_grad_(nb_randn(NB_F64, NB_SHAPE(4, 3)), true);
+    nb_tensor *w = nb_requires_grad_(nb_randn(NB_F64, NB_SHAPE(3)), true);
+    nb_tensor *b = nb_requires_grad_(nb_randn(NB_F64, NB_SHAPE(3)), true);
+    nb_tensor *e = nb_requires_grad_(nb_randn(NB_F64, NB_SHAPE(5, 2)), true);
+    nb_tensor *idx = nb_tensor_from(NB_I64, (int64_t[]){4, 0, 4, 2}, NB_SHAPE(2, 2), false);
+    nb_gradcheck_opts o = {0};
+    CHECK(nb_gradcheck(fn_dropout, NULL, 1, &a, o));
+    CHECK(nb_gradcheck(fn_layer_norm, NULL, NB_LIST(a, w, b), o));
+    CHECK(nb_gradgradcheck(fn_layer_norm, NULL, NB_LIST(a, w, b), o));
+    CHECK(nb_gradcheck(fn_embedding, idx, 1, &e, o));
+    CHECK(nb_gradcheck(fn_l2, NULL, NB_LIST(a, w), o));
+    CHECK(nb_gradgradcheck(fn_l2, NULL, NB_LIST(a, w), o));
+    nb_free(a); nb_free(w); nb_free(b); nb_free(e); nb_free(idx);
+}
+
 int main(void) {
     test_sequential_names();
     test_init();
@@ -278,5 +313,6 @@ int main(void) {
     test_ownership_and_memory();
     test_errors();
     test_state_dict_roundtrip();
+    test_gradcheck_functional();
     return nb_test_done();
 }
