@@ -14,7 +14,6 @@
 
 #define DEFAULT_DATA "/usr/share/datasets/fashion-mnist"
 
-
 typedef struct {
     const char *arch, *opt, *save, *data;
     int epochs, threads;
@@ -40,7 +39,7 @@ static int parse(int argc, char **argv, options *o) {
     *o = (options){.arch = "784-256-10", .opt = "sgd", .data = DEFAULT_DATA, .epochs = 10, .batch = 256, .lr = 0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) return usage(NULL) ? 1 : 1;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(NULL); return -1; }
         if (!v) return usage("missing value after the last option");
         char *end = NULL;
         if (!strcmp(a, "--arch")) o->arch = v;
@@ -145,7 +144,7 @@ static void progress(int64_t done, int64_t total, double loss, double samples, d
 int main(int argc, char **argv) {
     options o;
     int rc = parse(argc, argv, &o);
-    if (rc) return rc;
+    if (rc) return rc < 0 ? 0 : rc;   /* -1: --help */
     if (o.threads > 0) nb_set_num_threads(o.threads);
     nb_manual_seed(o.seed);
     nb_tensor *xtr = NULL, *ytr = NULL, *xte = NULL, *yte = NULL;
