@@ -112,6 +112,7 @@ static void iter_run(const iter *it, row_fn f, const void *ctx) {
     int64_t total = it->total;
     if (total <= 0) return;
 #ifdef _OPENMP
+    if (total >= NBI_PAR_MIN) nbi_threads_check();
     if (total >= NBI_PAR_MIN && omp_get_max_threads() > 1) {
         int64_t chunk = 16384, nchunks = (total + chunk - 1) / chunk;
 #pragma omp parallel for schedule(static)

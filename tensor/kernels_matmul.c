@@ -48,6 +48,7 @@ nb_tensor *nbk_matmul(const nb_tensor *a, const nb_tensor *b, const char *op) {
     if (!y) return NULL;
     int64_t nbatch = 1;
     for (int i = 0; i < bn; i++) nbatch *= bshape[i];
+    if ((double)nbatch * (double)n * (double)m * (double)k >= NBI_PAR_MIN) nbi_threads_check();
     size_t esz = nb_dtype_size(dt);
     for (int64_t q = 0; q < nbatch; q++) {
         /* batch offsets of a and b (broadcast dims step 0) */
@@ -83,6 +84,7 @@ nb_tensor *nbk_linear(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b
     if (!gemm_ready(xc, &tx, &ldx)) { xc = nbk_copy(x, dt); if (!xc) return NULL; gemm_ready(xc, &tx, &ldx); }
     if (!gemm_ready(wc, &tw, &ldw)) { wc = nbk_copy(w, dt); if (!wc) { if (xc != x) nb_free((nb_tensor *)xc); return NULL; } gemm_ready(wc, &tw, &ldw); }
     nb_tensor *y = nbi_new(dt, 2, (int64_t[]){n, m});
+    if ((double)n * (double)m * (double)k >= NBI_PAR_MIN) nbi_threads_check();
     if (y && nbk_copy_into(y, b, "nb_linear") == NB_OK && n > 0 && m > 0) {
         /* op(B) = w^T: w row-major (m x k) is B stored N x K, used transposed; a column-major w is w^T row-major */
         if (dt == NB_F32)

@@ -43,6 +43,7 @@ static double combine(nbk_reduce_kind k, double a, double b) {
 #define BLK 4096
 static void reduce_run(nbk_reduce_kind k, nb_dtype dt, const void *xv, void *yv, int64_t outer, int64_t R, int64_t inner) {
     int64_t nout = outer * inner;
+    if (outer * R * inner >= NBI_PAR_MIN) nbi_threads_check();
     bool par = outer * R * inner >= NBI_PAR_MIN && nthreads() > 1;
     (void)par;
     if (inner == 1 && outer < 2 * nthreads() && R > 2 * BLK) {

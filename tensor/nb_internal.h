@@ -72,6 +72,9 @@ bool nbi_same_shape(const nb_tensor *a, const nb_tensor *b);
 nb_dtype nbi_promote(nb_dtype a, nb_dtype b);
 static inline bool nbi_is_float(nb_dtype dt) { return dt == NB_F32 || dt == NB_F64; }
 
+/* Called by kernels about to start threads: lowers (or restores) this thread's OpenMP thread count
+ * when the machine has fewer free CPUs than threads (at most one check per half second). */
+void nbi_threads_check(void);
 /* Below this many elements kernels never start OpenMP threads. */
 #define NBI_PAR_MIN 32768
 
