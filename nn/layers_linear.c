@@ -8,6 +8,9 @@
 
 /* y = x W^T + b */
 static nb_tensor *linear_forward(nb_module *m, nb_tensor *x) {
+    if (nb_is_valid(x) && (x->ndim == 0 || x->shape[x->ndim - 1] != m->ip[0]))
+        return nbi_error("nb_module_forward: Linear(in_features=%lld, out_features=%lld): input %s must have %lld features in its last dim",
+                         (long long)m->ip[0], (long long)m->ip[1], nbi_shape(x), (long long)m->ip[0]);
     return nb_linear(x, m->params[0], m->nparams > 1 ? m->params[1] : NULL);
 }
 

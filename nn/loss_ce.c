@@ -37,7 +37,11 @@ static nll_prep prepare(nb_tensor *x, nb_tensor *y, nb_tensor *weight, int64_t i
     double *wv = NULL;
     if (weight) {
         if (!nbi_ok(weight, op)) return p;
-        if (weight->ndim != 1 || weight->shape[0] != p.C || !nbi_is_float(weight->dtype)) {
+        if (!nbi_is_float(weight->dtype)) {
+            nbi_error("%s: weight must be a floating point tensor, got %s", op, nb_dtype_name(weight->dtype));
+            return p;
+        }
+        if (weight->ndim != 1 || weight->shape[0] != p.C) {
             nbi_error("%s: weight tensor should be defined either for all %lld classes or no classes but got weight tensor of shape %s",
                       op, (long long)p.C, nbi_shape(weight));
             return p;
