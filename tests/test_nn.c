@@ -236,6 +236,11 @@ static void test_errors(void) {
     CHECK_ERR(nb_layer_norm_new(0, NULL, 0, true));
     CHECK_ERR(nb_embedding_new(0, 3));
     CHECK(nb_mse_loss(NULL, x, (nb_loss_opts){0}) == NULL && nb_error() == NULL); /* NULL passes through */
+    CHECK_ERR(nb_cross_entropy(x, y, (nb_cross_entropy_opts){.weight = nb_ones(NB_I64, NB_SHAPE(3))}));
+    nb_module *lin = nb_linear_new(5, 2, true);
+    CHECK(nb_module_forward(lin, x) == NULL && nb_error() && strstr(nb_error(), "in_features=5"));
+    nb_clear_error();
+    nb_module_free(lin);
     /* all targets ignored: 0 / 0 = nan, like torch */
     nb_tensor *ign = nb_full(NB_I64, NB_SHAPE(4), -100);
     CHECK(isnan(nb_item(nb_cross_entropy(x, ign, (nb_cross_entropy_opts){0}))));
