@@ -310,6 +310,30 @@ static void test_gradcheck_functional(void) {
     nb_free(a); nb_free(w); nb_free(b); nb_free(e); nb_free(idx);
 }
 
+/* a user-defined module: y = block(x) * scale, with its own parameter and a child */
+static nb_tensor *custom_fw(nb_module *m, nb_tensor *x) {
+    return nb_mul(nb_module_forward(m->children[0], x), m->params[0]);
+}
+static void test_custom_module(void) {
+    nb_module *m = nb_module_new("Scaled", custom_fw, NULL, NULL);
+    nb_tensor *scale = nb_full(NB_F32, NB_SHAPE(2), 3.0);
+    CHECK(nb_module_register_parameter(m, "scale", scale) == NB_OK && scale->requires_grad);
+    CHECK(nb_module_register_module(m, "block", nb_sequential_new(2, nb_linear_new(3, 2, false), nb_sigmoid_new())) == NB_OK);
+    nb_state_dict sd = nb_module_state_dict(m);
+    CHECK(sd.n == 2 && !strcmp(sd.names[0], "scale") && !strcmp(sd.names[1], "block.0.weight"));
+    nb_state_dict_free(&sd);
+    nb_scope s = nb_scope_begin();
+    nb_tensor *y = nb_module_forward(m, nb_ones(NB_F32, NB_SHAPE(4, 3)));
+    CHECK(y && y->shape[0] == 4 && y->shape[1] == 2);
+    CHECK(nb_backward(nb_sum(y)) == NB_OK && scale->grad && nb_module_get_parameter(m, "block.0.weight")->grad);
+    /* a scoped tensor cannot become a parameter */
+    CHECK(nb_module_register_parameter(m, "bad", nb_ones(NB_F32, NB_SHAPE(1))) == NB_ERROR);
+    nb_clear_error();
+    nb_scope_end(s);
+    CHECK_ERR(nb_module_new("NoForward", NULL, NULL, NULL));
+    nb_module_free(m);
+}
+
 int main(void) {
     test_sequential_names();
     test_init();
@@ -319,5 +343,6 @@ int main(void) {
     test_errors();
     test_state_dict_roundtrip();
     test_gradcheck_functional();
+    test_custom_module();
     return nb_test_done();
 }
