@@ -73,7 +73,7 @@ nb_tensor *nb_module_get_parameter(nb_module *m, const char *name);
 nb_status nb_module_to(nb_module *m, nb_dtype dt);
 /* Drop the .grad of every parameter (torch zero_grad(set_to_none=True)). */
 void nb_module_zero_grad(nb_module *m);
-/* Print the module tree like torch's repr. */
+/* Print the module tree exactly as torch's print(model) does (custom modules list their parameters). */
 void nb_module_fprint(FILE *f, const nb_module *m);
 
 /* ---- layers (constructors return NULL + error on bad arguments) -------------------------------- */
