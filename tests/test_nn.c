@@ -180,7 +180,7 @@ static void test_ownership_and_memory(void) {
     CHECK(n == 2 && nb_is_valid(p[0]) && nb_is_valid(p[1]));
     /* a steady training loop does not grow */
     nb_tensor *x = nb_randn(NB_F32, NB_SHAPE(8, 4)), *y = nb_randint(0, 3, NB_SHAPE(8));
-    size_t live = 0;
+    size_t live = 0, allocs = 0;
     for (int it = 0; it < 5; it++) {
         nb_scope t = nb_scope_begin();
         nb_tensor *loss = nb_cross_entropy(nb_module_forward(m, x), y, (nb_cross_entropy_opts){0});
@@ -188,8 +188,11 @@ static void test_ownership_and_memory(void) {
         NB_NO_GRAD { for (int i = 0; i < n; i++) nb_add_scaled_(p[i], p[i]->grad, -0.1); }
         nb_module_zero_grad(m);
         nb_scope_end(t);
-        if (it == 1) live = nb_memory_stats_get().tensors_live;
-        if (it == 4) CHECK(nb_memory_stats_get().tensors_live == live);
+        if (it == 2) { live = nb_memory_stats_get().tensors_live; allocs = nb_memory_stats_get().system_allocs; }
+        if (it == 4) {
+            CHECK(nb_memory_stats_get().tensors_live == live);
+            CHECK(nb_memory_stats_get().system_allocs == allocs);   /* steady: buffers come from the pool */
+        }
     }
     /* conversion to f64 keeps values */
     double before[12], after[12];
