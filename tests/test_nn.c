@@ -230,6 +230,7 @@ static void test_errors(void) {
     CHECK_ERR(nb_nll_loss(x, nb_zeros(NB_F32, NB_SHAPE(4)), (nb_nll_loss_opts){0}));
     CHECK_ERR(nb_mse_loss(x, nb_ones(NB_F32, NB_SHAPE(5)), (nb_loss_opts){0}));
     CHECK_ERR(nb_binary_cross_entropy(nb_sigmoid(x), nb_ones(NB_F32, NB_SHAPE(4, 1)), (nb_bce_opts){0}));
+    CHECK_ERR(nb_binary_cross_entropy(x, nb_ones(NB_F32, NB_SHAPE(4, 3)), (nb_bce_opts){0}));   /* x outside [0, 1] */
     CHECK_ERR(nb_multi_margin_loss(x, y, (nb_multi_margin_opts){.p = 3}));
     CHECK_ERR(nb_multi_margin_loss(x, nb_tensor_from(NB_I64, (int64_t[]){0, 1, 2, 5}, NB_SHAPE(4), false), (nb_multi_margin_opts){0}));
     CHECK_ERR(nb_huber_loss(x, x, (nb_huber_opts){.delta = -1}));
