@@ -308,7 +308,20 @@ nb_tensor *nb_select(nb_tensor *x, int dim, int64_t index) {
 void nbi_bw_select(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *x = nbi_in(n, 0);
     int d = (int)n->iv[0];
-    gin[0] = slice_backward(nb_unsqueeze(g, d), x->ndim, x->shape, d, n->iv[1], 1);
+    if (nb_is_grad_enabled()) {   /* create_graph: recorded, differentiable again */
+        gin[0] = slice_backward(nb_unsqueeze(g, d), x->ndim, x->shape, d, n->iv[1], 1);
+        return;
+    }
+    /* not recording: write g straight into the zeros through a view that lives on the stack */
+    nb_tensor *y = nb_zeros(g->dtype, x->ndim, x->shape);
+    if (!y) return;
+    nb_tensor v = *y;
+    v.ndim = x->ndim - 1;
+    for (int i = 0, k = 0; i < x->ndim; i++)
+        if (i != d) v.shape[k] = y->shape[i], v.stride[k++] = y->stride[i];
+    v.offset = n->iv[1] * y->stride[d];
+    v.numel = g->numel;
+    gin[0] = nbk_copy_into(&v, g, "select backward") == NB_OK ? y : NULL;
 }
 
 /* y = copy of x (history kept); dx = g */

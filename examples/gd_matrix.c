@@ -122,7 +122,8 @@ static double f_bowl(double a, double b, void *c) { (void)c; return (a - 3) * (a
 /* min (x1-3)^2 + (x2-3)^2 = 1/2 x^T H x + g^T x + 18, H = 2I, g = -(6, 6), alpha = 0.2, 25 steps */
 static int quadratic_gd(const char *svg) {
     printf("== gradient descent on (x1 - 3)^2 + (x2 - 3)^2, alpha = 0.2, 25 steps ==\n");
-    nb_tensor *H = mat(2, 2, (double[]){2, 0, 0, 2}), *g = nb_neg(mat(2, 1, (double[]){6, 6}));
+    nb_tensor *H = mat(2, 2, (double[]){2, 0, 0, 2}), *g6 = mat(2, 1, (double[]){6, 6}), *g = nb_neg(g6);
+    nb_free(g6);   /* persistent (no scope is open): freed by hand */
     nb_tensor *x = nb_requires_grad_(nb_zeros(NB_F64, NB_SHAPE(2, 1)), true);
     const double alpha = 0.2;
     double xs[26], ys[26];

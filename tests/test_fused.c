@@ -1,5 +1,6 @@
 /* test_fused.c — the fused fast paths against the unfused compositions they replace: nb_linear
- * (one addmm node) vs matmul(x, w^T) + b, relu's one-pass backward vs g * (y > 0), a leaf taking
+ * (one addmm node) vs matmul(x, w^T) + b, relu's one-pass backward vs g * (y > 0), select's direct
+ * backward vs the recorded slice_backward, a leaf taking
  * the backward's fresh gradient instead of a copy, the small-tensor elementwise path vs the
  * strided iterator, and row-blocked sums over a strided dim vs the sum in order. Values, first and second derivatives, f32 and f64, odd and degenerate shapes. */
 #include "testlib.h"
@@ -128,6 +129,21 @@ static void check_relu_backward(nb_dtype dt) {
     nb_scope_end(s);
 }
 
+/* select's backward: the direct write when not recording vs the recorded slice_backward composition */
+static void check_select_backward(void) {
+    for (int d = 0; d < 3; d++) {
+        nb_scope s = nb_scope_begin();
+        nb_tensor *x = nb_requires_grad_(nb_randn(NB_F64, NB_SHAPE(3, 4, 2)), true);
+        nb_tensor *y = nb_select(x, d, -1);
+        nb_tensor *go = nb_randn(NB_F64, y->ndim, y->shape);
+        nb_tensor *g1 = NULL, *g2 = NULL;
+        nb_grad(1, &y, 1, &x, &go, &g1, (nb_grad_opts){.retain_graph = true});
+        nb_grad(1, &y, 1, &x, &go, &g2, (nb_grad_opts){.create_graph = true});
+        CHECK(g1 && g2 && maxdiff(g1, g2) == 0 && !strcmp(nb_grad_fn_name(y), "SelectBackward0"));
+        nb_scope_end(s);
+    }
+}
+
 /* a leaf's .grad taken from the backward (no copy) must not alias anything still in use: x used
  * twice, through add's pass-through gradient, and accumulated over two backward calls */
 static void check_leaf_steal(void) {
@@ -205,6 +221,7 @@ int main(void) {
     check_linear_fallbacks();
     check_relu_backward(NB_F32);
     check_relu_backward(NB_F64);
+    check_select_backward();
     check_leaf_steal();
     check_small_path();
     check_strided_sum();
