@@ -1,8 +1,8 @@
-/* test_fused.c — the fused fast paths against the unfused compositions they replace: nb_linear
- * (one addmm node) vs matmul(x, w^T) + b, relu's one-pass backward vs g * (y > 0), select's direct
- * backward vs the recorded slice_backward, a leaf taking
- * the backward's fresh gradient instead of a copy, the small-tensor elementwise path vs the
- * strided iterator, and row-blocked sums over a strided dim vs the sum in order. Values, first and second derivatives, f32 and f64, odd and degenerate shapes. */
+/* test_fused.c — the fast paths against the unfused compositions they replace: nb_linear (one
+ * addmm node) vs matmul(x, w^T) + b, relu's one-pass backward vs g * (y > 0), select's direct
+ * backward vs the recorded slice_backward, a leaf taking the backward's fresh gradient instead of a
+ * copy, the small-tensor elementwise path vs the strided iterator, and row-blocked sums over a
+ * strided dim vs the sum in order. Values, first and second derivatives, f32 and f64, odd shapes. */
 #include "testlib.h"
 #include <stdlib.h>
 #include <string.h>
