@@ -155,16 +155,23 @@ static NBG_T *NBG(buffer)(NBG_T **buf, size_t *cap, size_t n) {
 }
 
 /* out = mc x kc block of op(A) at A as MR-row micro-panels, k-major inside a panel, rows zero-padded. */
+/* transposing packs copy NBG_PK values of k per row at a time, so the panel lines they fill stay in L1 */
+#ifndef NBG_PK
+#define NBG_PK 16
+#endif
 static void NBG(pack_a)(bool ta, int64_t mc, int64_t kc, const NBG_T *A, int64_t lda, NBG_T *restrict out) {
     for (int64_t ir = 0; ir < mc; ir += NBG_MR, out += NBG_MR * kc) {
         int m = (int)NBG_MIN(NBG_MR, mc - ir);
-        if (!ta) {
-            for (int i = 0; i < m; i++) {
-                const NBG_T *src = A + (ir + i) * lda;
-                for (int64_t k = 0; k < kc; k++) out[k * NBG_MR + i] = src[k];
+        if (!ta) {   /* rows of A to columns of the panel, NBG_PK values of k at a time (stays in L1) */
+            for (int64_t k0 = 0; k0 < kc; k0 += NBG_PK) {
+                int64_t k1 = NBG_MIN(kc, k0 + NBG_PK);
+                for (int i = 0; i < m; i++) {
+                    const NBG_T *src = A + (ir + i) * lda;
+                    for (int64_t k = k0; k < k1; k++) out[k * NBG_MR + i] = src[k];
+                }
+                for (int i = m; i < NBG_MR; i++)
+                    for (int64_t k = k0; k < k1; k++) out[k * NBG_MR + i] = 0;
             }
-            for (int i = m; i < NBG_MR; i++)
-                for (int64_t k = 0; k < kc; k++) out[k * NBG_MR + i] = 0;
         } else {
             for (int64_t k = 0; k < kc; k++) {
                 const NBG_T *src = A + k * lda + ir;
@@ -185,13 +192,16 @@ static void NBG(pack_b)(bool tb, int64_t kc, int64_t nc, const NBG_T *B, int64_t
                 for (int j = 0; j < n; j++) out[k * NBG_NR + j] = src[j];
                 for (int j = n; j < NBG_NR; j++) out[k * NBG_NR + j] = 0;
             }
-        } else {
-            for (int j = 0; j < n; j++) {
-                const NBG_T *src = B + (jr + j) * ldb;
-                for (int64_t k = 0; k < kc; k++) out[k * NBG_NR + j] = src[k];
+        } else {   /* rows of B^T to columns of the panel, NBG_PK values of k at a time (stays in L1) */
+            for (int64_t k0 = 0; k0 < kc; k0 += NBG_PK) {
+                int64_t k1 = NBG_MIN(kc, k0 + NBG_PK);
+                for (int j = 0; j < n; j++) {
+                    const NBG_T *src = B + (jr + j) * ldb;
+                    for (int64_t k = k0; k < k1; k++) out[k * NBG_NR + j] = src[k];
+                }
+                for (int j = n; j < NBG_NR; j++)
+                    for (int64_t k = k0; k < k1; k++) out[k * NBG_NR + j] = 0;
             }
-            for (int j = n; j < NBG_NR; j++)
-                for (int64_t k = 0; k < kc; k++) out[k * NBG_NR + j] = 0;
         }
     }
 }
