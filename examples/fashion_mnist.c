@@ -1,9 +1,11 @@
 /* fashion_mnist.c — the PyTorch quickstart (an MLP on Fashion-MNIST) ported line by line: read the
  * IDX files, build Linear/ReLU layers, train with cross entropy and SGD (or Adam), evaluate the test
  * accuracy after each epoch. Prints what shared/reference/torch_fmnist.py prints.
- * usage: fashion_mnist [--arch 784-256-10] [--epochs 10] [--batch 256] [--lr 0.1] [--opt sgd|adam]
+ * usage: fashion_mnist [--arch 784-256-10] [--epochs 10] [--batch 128] [--lr LR] [--opt adam|sgd]
  *                      [--seed S] [--threads T] [--save FILE] [--data DIR]
- * (without --lr, Adam uses torch's default 1e-3). The PyTorch quickstart recipe is
+ * Defaults: Adam (torch's lr 1e-3), batch 128, 10 epochs: 87-88.5% test accuracy over seeds 0-4
+ * (SGD lr 0.1 batch 256 ends between 84.7% and 85.7%: too close to 85%). Without --lr, SGD uses 0.1.
+ * The PyTorch quickstart recipe is
  *   fashion_mnist --arch 784-512-512-10 --epochs 5 --batch 64 --lr 1e-3 */
 #include <nabla.h>
 #include <stdio.h>
@@ -30,13 +32,13 @@ static double now(void) {
 
 static int usage(const char *msg) {
     if (msg) fprintf(stderr, "fashion_mnist: %s\n", msg);
-    fprintf(stderr, "usage: fashion_mnist [--arch 784-256-10] [--epochs 10] [--batch 256] [--lr 0.1] [--opt sgd|adam]\n"
+    fprintf(stderr, "usage: fashion_mnist [--arch 784-256-10] [--epochs 10] [--batch 128] [--lr LR] [--opt adam|sgd]\n"
                     "                     [--seed S] [--threads T] [--save FILE] [--data DIR]\n");
     return 2;
 }
 
 static int parse(int argc, char **argv, options *o) {
-    *o = (options){.arch = "784-256-10", .opt = "sgd", .data = DEFAULT_DATA, .epochs = 10, .batch = 256, .lr = 0};
+    *o = (options){.arch = "784-256-10", .opt = "adam", .data = DEFAULT_DATA, .epochs = 10, .batch = 128, .lr = 0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(NULL); return -1; }
