@@ -76,6 +76,9 @@ static inline bool nbi_args_live(int n, nb_tensor *const *ts) {
         const int nbi_nargs_ = (int)(sizeof nbi_args_ / sizeof nbi_args_[0]);                      \
         if (!nbi_args_live(nbi_nargs_, nbi_args_) && !nbi_args_ok(op, nbi_nargs_, nbi_args_)) return NULL; \
     } while (0)
+/* g * t for a temporary t the caller just made: when not recording and t has g's shape and dtype,
+ * the product goes into t's own storage (t * g: the same values, IEEE products commute); else nb_mul. */
+nb_tensor *nbi_mul_tmp(nb_tensor *g, nb_tensor *t);
 /* Reduce g (broadcast result) to t's shape; g itself when the shapes agree. */
 nb_tensor *nbi_sum_to(nb_tensor *g, const nb_tensor *t);
 /* Parse a dims list for a tensor of ndim dims into sorted unique normalised dims; returns count or -1. */

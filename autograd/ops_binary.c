@@ -17,6 +17,12 @@ nb_tensor *nbi_sum_to(nb_tensor *g, const nb_tensor *t) {
     if (g && g->dtype != t->dtype && nbi_is_float(t->dtype)) g = nb_to(g, t->dtype);
     return g;
 }
+nb_tensor *nbi_mul_tmp(nb_tensor *g, nb_tensor *t) {
+    if (g && t && t != g && !nb_is_grad_enabled() && t->dtype == g->dtype && nbi_same_shape(t, g) && !t->node &&
+        t->storage->refcount == 1 && nb_is_contiguous(t))
+        return nbk_binary_into(NBK_MUL, t, t, g, "nb_mul") == NB_OK ? t : NULL;
+    return nb_mul(g, t);
+}
 #define A nbi_in(n, 0)
 #define B nbi_in(n, 1)
 #define Y (n->out)
@@ -126,8 +132,12 @@ nb_tensor *nb_pow_scalar(nb_tensor *x, double s) { return scalar_op(NBI_OP_pow_s
 void nbi_bw_pow_s(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     if (S == 0) gin[0] = nb_zeros_like(g);
     else if (S == 1) gin[0] = g;
-    else if (S == 2) gin[0] = nb_mul(g, nb_mul_scalar(A, 2));
-    else gin[0] = nb_mul(g, nb_mul_scalar(nb_pow_scalar(A, S - 1), S));
+    else if (S == 2) gin[0] = nbi_mul_tmp(g, nb_mul_scalar(A, 2));
+    else if (nb_is_grad_enabled()) gin[0] = nb_mul(g, nb_mul_scalar(nb_pow_scalar(A, S - 1), S));
+    else { /* not recording: s a^(s-1) in the one temporary, then g times it */
+        nb_tensor *t = nb_pow_scalar(A, S - 1);
+        gin[0] = t && nbk_unary_into(NBK_MUL_S, t, t, S, 0) == NB_OK ? nbi_mul_tmp(g, t) : NULL;
+    }
 }
 
 /* y = s ^ x; dx = g y log s */

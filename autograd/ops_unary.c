@@ -40,7 +40,7 @@ void nbi_bw_rsqrt(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_mul(
 
 /* y = x^2; dx = 2 g x */
 nb_tensor *nb_square(nb_tensor *x) { return unary(NBI_OP_square, NBK_SQUARE, x, 0, 0, "nb_square", 1); }
-void nbi_bw_square(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_mul(g, nb_mul_scalar(X, 2)); }
+void nbi_bw_square(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nbi_mul_tmp(g, nb_mul_scalar(X, 2)); }
 
 /* y = |x|; dx = g sign(x) */
 nb_tensor *nb_abs(nb_tensor *x) { return unary(NBI_OP_abs, NBK_ABS, x, 0, 0, "nb_abs", 1); }
@@ -48,11 +48,15 @@ void nbi_bw_abs(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_mul(g,
 
 /* y = sin x; dx = g cos x */
 nb_tensor *nb_sin(nb_tensor *x) { return unary(NBI_OP_sin, NBK_SIN, x, 0, 0, "nb_sin", 1); }
-void nbi_bw_sin(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_mul(g, nb_cos(X)); }
+void nbi_bw_sin(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nbi_mul_tmp(g, nb_cos(X)); }
 
 /* y = cos x; dx = -g sin x */
 nb_tensor *nb_cos(nb_tensor *x) { return unary(NBI_OP_cos, NBK_COS, x, 0, 0, "nb_cos", 1); }
-void nbi_bw_cos(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_mul(g, nb_neg(nb_sin(X))); }
+void nbi_bw_cos(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    nb_tensor *s = nb_sin(X);
+    if (s && !nb_is_grad_enabled() && nbk_unary_into(NBK_NEG, s, s, 0, 0) == NB_OK) gin[0] = nbi_mul_tmp(g, s);
+    else gin[0] = nb_mul(g, nb_neg(s));
+}
 
 /* y = tan x; dx = g (1 + y^2) */
 nb_tensor *nb_tan(nb_tensor *x) { return unary(NBI_OP_tan, NBK_TAN, x, 0, 0, "nb_tan", OUT); }

@@ -1,8 +1,8 @@
 /* test_fused.c — the fast paths against the unfused compositions they replace: nb_linear (one
- * addmm node) vs matmul(x, w^T) + b, relu's one-pass backward vs g * (y > 0), select's direct
- * backward vs the recorded slice_backward, a leaf taking the backward's fresh gradient instead of a
- * copy, the small-tensor elementwise path vs the strided iterator, and row-blocked sums over a
- * strided dim vs the sum in order. Values, first and second derivatives, f32 and f64, odd shapes. */
+ * addmm node) vs matmul(x, w^T) + b; relu's one-pass backward vs g * (y > 0); select's direct
+ * backward and the temporaries reused by cos/sin/square/pow backward vs the recorded paths; a leaf
+ * taking the backward's fresh gradient instead of a copy; the small-tensor elementwise path vs the
+ * strided iterator; row-blocked sums over a strided dim vs the sum in order. f32 and f64. */
 #include "testlib.h"
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +129,27 @@ static void check_relu_backward(nb_dtype dt) {
     nb_scope_end(s);
 }
 
+/* unary ops whose backward reuses its temporary when not recording: same bits as the recorded path */
+static nb_tensor *op_cos(nb_tensor *x) { return nb_cos(x); }
+static nb_tensor *op_sin(nb_tensor *x) { return nb_sin(x); }
+static nb_tensor *op_square(nb_tensor *x) { return nb_square(x); }
+static nb_tensor *op_pow2(nb_tensor *x) { return nb_pow_scalar(x, 2); }
+static nb_tensor *op_pow3(nb_tensor *x) { return nb_pow_scalar(x, 3); }
+static nb_tensor *op_pow_half(nb_tensor *x) { return nb_pow_scalar(x, 0.5); }
+static void check_temp_backward(void) {
+    nb_tensor *(*ops[])(nb_tensor *) = {op_cos, op_sin, op_square, op_pow2, op_pow3, op_pow_half};
+    for (size_t k = 0; k < sizeof ops / sizeof *ops; k++)
+        for (int d = 0; d < 2; d++) {
+            nb_scope s = nb_scope_begin();
+            nb_tensor *x = nb_requires_grad_(nb_add_scalar(nb_rand(d ? NB_F64 : NB_F32, NB_SHAPE(3, 5)), 0.1), true);
+            nb_tensor *y = ops[k](x), *go = nb_randn(x->dtype, NB_SHAPE(3, 5)), *g1 = NULL, *g2 = NULL;
+            nb_grad(1, &y, 1, &x, &go, &g1, (nb_grad_opts){.retain_graph = true});
+            nb_grad(1, &y, 1, &x, &go, &g2, (nb_grad_opts){.create_graph = true});
+            CHECK(g1 && g2 && maxdiff(g1, g2) == 0);
+            nb_scope_end(s);
+        }
+}
+
 /* select's backward: the direct write when not recording vs the recorded slice_backward composition */
 static void check_select_backward(void) {
     for (int d = 0; d < 3; d++) {
@@ -222,6 +243,7 @@ int main(void) {
     check_relu_backward(NB_F32);
     check_relu_backward(NB_F64);
     check_select_backward();
+    check_temp_backward();
     check_leaf_steal();
     check_small_path();
     check_strided_sum();
