@@ -26,7 +26,7 @@ static size_t allocs(void) { return nb_memory_stats_get().system_allocs; }
 /* The n steps run as ROUNDS back-to-back rounds, and the time reported is the best round's mean
  * step: the machine is shared, and the least disturbed round is the closest to the real cost
  * (bench/torch_small.py measures PyTorch the same way). Call after step i: closes a round when due. */
-enum { ROUNDS = 5 };
+enum { ROUNDS = 20 };
 static void lap(long i, long n, double *t, long *i0, double *best) {
     long chunk = n / ROUNDS > 0 ? n / ROUNDS : 1;
     if ((i + 1) % chunk && i + 1 != n) return;

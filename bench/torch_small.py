@@ -1,11 +1,11 @@
 #!/usr/bin/python3
 # PyTorch reference for tiny-graph overhead: seed GD on f(x)=x*cos(c*x) driven by autograd, and a 2-D Adam loop.
-# bench/ copy of shared/reference/torch_small.py: same workloads, same output; the n steps run as 5
+# bench/ copy of shared/reference/torch_small.py: same workloads, same output; the n steps run as 20
 # back-to-back rounds and the best round's mean step is reported (as bench/small.c does), since the
 # machine is shared and the least disturbed round is the closest to the real cost.
 import time, math, torch, sys
 n=int(sys.argv[1]) if len(sys.argv)>1 else 20000
-R=5; chunk=max(1,n//R)
+R=20; chunk=max(1,n//R)
 def lap(i,t,i0,best):
     """close a round after step i when due: returns (t, i0, best)"""
     if (i+1)%chunk and i+1!=n: return t,i0,best
