@@ -1,6 +1,6 @@
 /* init.c — torch.nn.init: fill a tensor in place (under no-grad, bumping its version) from the
- * global generator. Values are drawn in f64 then converted, so f32 and f64 parameters seeded alike
- * get the same values up to rounding. Fans and gains follow torch.nn.init exactly. */
+ * global generator. Values are drawn in the tensor's dtype with torch's arithmetic (nb_uniform,
+ * nb_normal), so after the same seed they equal torch's bit for bit. Fans and gains follow torch. */
 #include "nb_nn.h"
 #include "nb_internal.h"
 #include <math.h>
@@ -48,16 +48,12 @@ nb_status nb_init_fans(const nb_tensor *t, int64_t *fan_in, int64_t *fan_out) {
 
 nb_tensor *nb_init_uniform_(nb_tensor *t, double a, double b) {
     if (!check(t, "nb_init_uniform_")) return NULL;
-    nb_tensor *u = nb_rand(NB_F64, t->ndim, t->shape);
-    if (u) { nb_mul_scalar_(u, b - a); nb_add_scalar_(u, a); }
-    return assign(t, u);
+    return assign(t, nb_uniform(t->dtype, t->ndim, t->shape, a, b));
 }
 
 nb_tensor *nb_init_normal_(nb_tensor *t, double mean, double std) {
     if (!check(t, "nb_init_normal_")) return NULL;
-    nb_tensor *u = nb_randn(NB_F64, t->ndim, t->shape);
-    if (u) { nb_mul_scalar_(u, std); nb_add_scalar_(u, mean); }
-    return assign(t, u);
+    return assign(t, nb_normal(t->dtype, t->ndim, t->shape, mean, std));
 }
 
 nb_tensor *nb_init_constant_(nb_tensor *t, double value) {

@@ -1,6 +1,6 @@
 /* layers_dropout.c — nn.Dropout / F.dropout: inverted dropout. In training every element is kept
- * with probability 1 - p and scaled by 1 / (1 - p) (the mask is drawn from the global generator,
- * so nb_manual_seed makes it reproducible); in eval mode the input passes through unchanged. */
+ * with probability 1 - p and scaled by 1 / (1 - p); the mask is drawn from the global generator as
+ * torch's CPU bernoulli_ draws it (equal to torch's after the same seed). Eval mode: identity. */
 #include "nb_nn.h"
 #include "nb_internal.h"
 
@@ -10,15 +10,16 @@ nb_tensor *nb_dropout(nb_tensor *x, double p, bool training) {
     if (!(p >= 0 && p <= 1)) return nbi_error("nb_dropout: dropout probability has to be between 0 and 1, but got %g", p);
     if (!nbi_is_float(x->dtype)) return nbi_error("nb_dropout: expects a floating point tensor, got %s", nb_dtype_name(x->dtype));
     if (!training) return x;
-    nb_tensor *mask = nb_rand_like(x);   /* contiguous, not recorded */
+    /* torch's CPU noise.bernoulli_(1 - p): one f64 uniform (nb_rand_double) per element, in order */
+    nb_tensor *mask = nb_empty_like(x);   /* contiguous, not recorded */
     if (!mask) return NULL;
     double scale = p < 1 ? 1.0 / (1.0 - p) : 0.0;
     if (mask->dtype == NB_F32) {
         float *d = nb_data_f32(mask);
-        for (int64_t i = 0; i < mask->numel; i++) d[i] = d[i] < 1.0 - p ? (float)scale : 0.0f;
+        for (int64_t i = 0; i < mask->numel; i++) d[i] = nb_rand_double() < 1.0 - p ? (float)scale : 0.0f;
     } else {
         double *d = nb_data_f64(mask);
-        for (int64_t i = 0; i < mask->numel; i++) d[i] = d[i] < 1.0 - p ? scale : 0.0;
+        for (int64_t i = 0; i < mask->numel; i++) d[i] = nb_rand_double() < 1.0 - p ? scale : 0.0;
     }
     return nb_mul(x, mask);
 }

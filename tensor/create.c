@@ -1,5 +1,5 @@
-/* create.c — tensor creation (from data, constants, ranges, identity, random), the global random
- * generator (xoshiro256** seeded by splitmix64; normals by Box-Muller) and element access. */
+/* create.c — tensor creation (from data, constants, ranges, identity; the random ones and the global
+ * generator live in random.c) and element access. */
 #include "nb_internal.h"
 #include <math.h>
 
@@ -29,7 +29,7 @@ static void fill(nb_tensor *t, double v) {
 }
 
 /* validate a creation request so the error names the public function (nbi_new's message is generic) */
-static bool shape_ok(const char *op, nb_dtype dt, int ndim, const int64_t *shape) {
+bool nbi_shape_ok(const char *op, nb_dtype dt, int ndim, const int64_t *shape) {
     if (dt != NB_F32 && dt != NB_F64 && dt != NB_I64) { nbi_error("%s: unknown dtype %d", op, (int)dt); return false; }
     if (ndim < 0 || ndim > NB_MAX_DIMS) { nbi_error("%s: %d dims requested; nabla supports 0..%d", op, ndim, NB_MAX_DIMS); return false; }
     if (ndim > 0 && !shape) { nbi_error("%s: shape is NULL for a %d-d tensor", op, ndim); return false; }
@@ -42,11 +42,11 @@ static bool shape_ok(const char *op, nb_dtype dt, int ndim, const int64_t *shape
 }
 
 nb_tensor *nb_empty(nb_dtype dt, int ndim, const int64_t *shape) {
-    return shape_ok("nb_empty", dt, ndim, shape) ? nbi_new(dt, ndim, shape) : NULL;
+    return nbi_shape_ok("nb_empty", dt, ndim, shape) ? nbi_new(dt, ndim, shape) : NULL;
 }
 
 static nb_tensor *full(const char *op, nb_dtype dt, int ndim, const int64_t *shape, double value) {
-    nb_tensor *t = shape_ok(op, dt, ndim, shape) ? nbi_new(dt, ndim, shape) : NULL;
+    nb_tensor *t = nbi_shape_ok(op, dt, ndim, shape) ? nbi_new(dt, ndim, shape) : NULL;
     if (t) fill(t, value);
     return t;
 }
@@ -58,7 +58,7 @@ nb_tensor *nb_scalar(nb_dtype dt, double value) { return full("nb_scalar", dt, 0
 nb_tensor *nb_tensor_from(nb_dtype dt, const void *data, int ndim, const int64_t *shape, bool requires_grad) {
     if (!data) return nbi_error("nb_tensor_from: data is NULL");
     if (requires_grad && dt == NB_I64) return nbi_error("nb_tensor_from: only floating point tensors can require gradients (got int64)");
-    if (!shape_ok("nb_tensor_from", dt, ndim, shape)) return NULL;
+    if (!nbi_shape_ok("nb_tensor_from", dt, ndim, shape)) return NULL;
     nb_tensor *t = nbi_new(dt, ndim, shape);
     if (!t) return NULL;
     memcpy(nbi_ptr(t), data, (size_t)t->numel * nb_dtype_size(dt));
@@ -105,76 +105,6 @@ nb_tensor *nb_ones_like(const nb_tensor *t) { LIKE(t); return nb_ones(t->dtype, 
 nb_tensor *nb_full_like(const nb_tensor *t, double v) { LIKE(t); return nb_full(t->dtype, t->ndim, t->shape, v); }
 nb_tensor *nb_rand_like(const nb_tensor *t) { LIKE(t); return nb_rand(t->dtype, t->ndim, t->shape); }
 nb_tensor *nb_randn_like(const nb_tensor *t) { LIKE(t); return nb_randn(t->dtype, t->ndim, t->shape); }
-
-/* ---- random ---- */
-static uint64_t rng[4] = {0x9e3779b97f4a7c15ull, 0xbf58476d1ce4e5b9ull, 0x94d049bb133111ebull, 0x2545f4914f6cdd1dull};
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-uint64_t nb_rand_u64(void) {
-    uint64_t r = rotl(rng[1] * 5, 7) * 9, t = rng[1] << 17;
-    rng[2] ^= rng[0]; rng[3] ^= rng[1]; rng[1] ^= rng[2]; rng[0] ^= rng[3];
-    rng[2] ^= t; rng[3] = rotl(rng[3], 45);
-    return r;
-}
-double nb_rand_double(void) { return (double)(nb_rand_u64() >> 11) * 0x1.0p-53; }
-
-void nb_manual_seed(uint64_t seed) {
-    for (int i = 0; i < 4; i++) {  /* splitmix64 */
-        uint64_t z = (seed += 0x9e3779b97f4a7c15ull);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        rng[i] = z ^ (z >> 31);
-    }
-}
-
-nb_tensor *nb_rand(nb_dtype dt, int ndim, const int64_t *shape) {
-    if (dt == NB_I64) return nbi_error("nb_rand: dtype must be float32 or float64 (use nb_randint for integers)");
-    nb_tensor *t = shape_ok("nb_rand", dt, ndim, shape) ? nbi_new(dt, ndim, shape) : NULL;
-    if (!t) return NULL;
-    for (int64_t i = 0; i < t->numel; i++) store(t, i, nb_rand_double());
-    return t;
-}
-
-nb_tensor *nb_randn(nb_dtype dt, int ndim, const int64_t *shape) {
-    if (dt == NB_I64) return nbi_error("nb_randn: dtype must be float32 or float64");
-    nb_tensor *t = shape_ok("nb_randn", dt, ndim, shape) ? nbi_new(dt, ndim, shape) : NULL;
-    if (!t) return NULL;
-    for (int64_t i = 0; i < t->numel; i += 2) {
-        double u1 = 1.0 - nb_rand_double(), u2 = nb_rand_double();
-        double r = sqrt(-2.0 * log(u1));
-        store(t, i, r * cos(2 * M_PI * u2));
-        if (i + 1 < t->numel) store(t, i + 1, r * sin(2 * M_PI * u2));
-    }
-    return t;
-}
-
-static uint64_t below(uint64_t n) { /* unbiased integer in [0, n) */
-    uint64_t lim = UINT64_MAX - UINT64_MAX % n, r;
-    do r = nb_rand_u64(); while (r >= lim);
-    return r % n;
-}
-
-nb_tensor *nb_randint(int64_t low, int64_t high, int ndim, const int64_t *shape) {
-    if (high <= low) return nbi_error("nb_randint: empty range [%lld, %lld)", (long long)low, (long long)high);
-    nb_tensor *t = shape_ok("nb_randint", NB_I64, ndim, shape) ? nbi_new(NB_I64, ndim, shape) : NULL;
-    if (!t) return NULL;
-    int64_t *p = (int64_t *)nbi_ptr(t);
-    for (int64_t i = 0; i < t->numel; i++) p[i] = low + (int64_t)below((uint64_t)(high - low));
-    return t;
-}
-
-nb_tensor *nb_randperm(int64_t n) {
-    if (n < 0) return nbi_error("nb_randperm: n must be non-negative (got %lld)", (long long)n);
-    nb_tensor *t = nbi_new(NB_I64, 1, (int64_t[]){n});
-    if (!t) return NULL;
-    int64_t *p = (int64_t *)nbi_ptr(t);
-    for (int64_t i = 0; i < n; i++) p[i] = i;
-    for (int64_t i = n - 1; i > 0; i--) { /* Fisher-Yates */
-        int64_t j = (int64_t)below((uint64_t)i + 1), tmp = p[i];
-        p[i] = p[j]; p[j] = tmp;
-    }
-    return t;
-}
 
 /* ---- access ---- */
 double nb_item(const nb_tensor *t) {

@@ -34,6 +34,8 @@ const char *nbi_shape_of(int ndim, const int64_t *shape);
 /* ---- allocation ---- */
 /* New contiguous tensor (uninitialised data), owned by the current scope. NULL + error on bad shape. */
 nb_tensor *nbi_new(nb_dtype dt, int ndim, const int64_t *shape);
+/* Validate a creation request (dtype, ndim, shape) with an error naming op; true when valid. */
+bool nbi_shape_ok(const char *op, nb_dtype dt, int ndim, const int64_t *shape);
 /* Same as nbi_new but always persistent (depth 0), whatever scope is open. */
 nb_tensor *nbi_new_persistent(nb_dtype dt, int ndim, const int64_t *shape);
 /* A view of base's storage with the given geometry, owned by the current scope. */

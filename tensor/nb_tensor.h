@@ -120,18 +120,26 @@ nb_tensor *nb_rand_like(const nb_tensor *t);
 nb_tensor *nb_randn_like(const nb_tensor *t);
 
 /* ---- random numbers (one global generator; not thread-safe) ---------------------------------- */
-/* Seed the global generator. */
+/* The generator is PyTorch 1.13's CPU generator (MT19937, same draws and transformations): after
+ * nb_manual_seed(s) these functions return the same values as torch.manual_seed(s) and the torch
+ * call named in each comment (randn: bit for bit in f64; f32 as torch's AVX2 kernel computes it). */
+/* Seed the global generator (torch.manual_seed; MT19937 init_genrand(seed & 0xffffffff)). */
 void nb_manual_seed(uint64_t seed);
-/* Uniform [0, 1). */
+/* Uniform [0, 1) (torch.rand). */
 nb_tensor *nb_rand(nb_dtype dt, int ndim, const int64_t *shape);
-/* Standard normal. */
+/* x * (to - from) + from with x uniform [0, 1), in dt's precision (torch.empty(shape).uniform_(from, to)). */
+nb_tensor *nb_uniform(nb_dtype dt, int ndim, const int64_t *shape, double from, double to);
+/* Standard normal (torch.randn). */
 nb_tensor *nb_randn(nb_dtype dt, int ndim, const int64_t *shape);
-/* Integers uniform in [low, high), dtype i64. */
+/* Normal with mean and std >= 0 (torch.empty(shape).normal_(mean, std)). */
+nb_tensor *nb_normal(nb_dtype dt, int ndim, const int64_t *shape, double mean, double std);
+/* Integers uniform in [low, high), dtype i64 (torch.randint: v % (high - low) + low). */
 nb_tensor *nb_randint(int64_t low, int64_t high, int ndim, const int64_t *shape);
-/* A random permutation of 0..n-1, dtype i64. */
+/* A random permutation of 0..n-1, dtype i64 (torch.randperm). */
 nb_tensor *nb_randperm(int64_t n);
-/* Raw draws from the global generator: uniform [0,1) and 64 random bits. */
+/* Raw draws from the global generator: uniform [0,1) with 53 bits, 32 and 64 random bits. */
 double nb_rand_double(void);
+uint32_t nb_rand_u32(void);
 uint64_t nb_rand_u64(void);
 
 /* ---- access --------------------------------------------------------------------------------- */

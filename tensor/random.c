@@ -1,0 +1,261 @@
+/* random.c — the global random generator, bit-compatible with PyTorch 1.13's CPU generator: MT19937
+ * seeded as torch.manual_seed does, and rand/randn/randint/randperm/uniform/normal drawing in torch's
+ * order with torch's transformations, so the same seed gives the same tensors as torch on the CPU. */
+#include "nb_internal.h"
+#include <math.h>
+
+/* ---- at::mt19937 (MT19937, init_genrand) and CPUGeneratorImpl::random / random64 ---- */
+#define MT_N 624
+#define MT_M 397
+static struct {
+    uint32_t state[MT_N];
+    int left, next;
+    bool seeded;
+    bool has_normal;     /* torch caches the second Box-Muller value of a scalar normal draw */
+    double next_normal;
+} g;
+
+void nb_manual_seed(uint64_t seed) {
+    g.state[0] = (uint32_t)(seed & 0xffffffffu);
+    for (uint32_t j = 1; j < MT_N; j++) g.state[j] = 1812433253u * (g.state[j - 1] ^ (g.state[j - 1] >> 30)) + j;
+    g.left = 1;
+    g.next = 0;
+    g.seeded = true;
+    g.has_normal = false;
+}
+
+static inline uint32_t twist(uint32_t u, uint32_t v) {
+    return (((u & 0x80000000u) | (v & 0x7fffffffu)) >> 1) ^ ((v & 1) ? 0x9908b0dfu : 0);
+}
+
+static void next_state(void) {
+    uint32_t *p = g.state;
+    g.left = MT_N;
+    g.next = 0;
+    for (int j = MT_N - MT_M + 1; --j; p++) *p = p[MT_M] ^ twist(p[0], p[1]);
+    for (int j = MT_M; --j; p++) *p = p[MT_M - MT_N] ^ twist(p[0], p[1]);
+    *p = p[MT_M - MT_N] ^ twist(p[0], g.state[0]);
+}
+
+/* one 32-bit draw (torch: generator->random()) */
+uint32_t nb_rand_u32(void) {
+    if (!g.seeded) nb_manual_seed(67280421310721ull);   /* torch's default_rng_seed_val */
+    if (--g.left == 0) next_state();
+    uint32_t y = g.state[g.next++];
+    y ^= y >> 11;
+    y ^= (y << 7) & 0x9d2c5680u;
+    y ^= (y << 15) & 0xefc60000u;
+    y ^= y >> 18;
+    return y;
+}
+
+/* two draws, the first one is the high word (torch: random64, make64BitsFrom32Bits(hi, lo)) */
+uint64_t nb_rand_u64(void) {
+    uint64_t hi = nb_rand_u32();
+    return (hi << 32) | nb_rand_u32();
+}
+
+/* torch's uniform_real_distribution<double>(0, 1): 53 bits of random64 */
+double nb_rand_double(void) { return (double)(nb_rand_u64() & ((1ull << 53) - 1)) * 0x1.0p-53; }
+static inline float rand_float(void) { return (float)(nb_rand_u32() & ((1u << 24) - 1)) * 0x1.0p-24f; }
+
+static nb_tensor *new_float(const char *op, nb_dtype dt, int ndim, const int64_t *shape) {
+    if (dt != NB_F32 && dt != NB_F64) return nbi_error("%s: dtype must be float32 or float64 (got %s; use nb_randint for integers)", op, nb_dtype_name(dt));
+    return nbi_shape_ok(op, dt, ndim, shape) ? nbi_new(dt, ndim, shape) : NULL;
+}
+
+/* ---- uniform_(from, to): x * (to - from) + from in the tensor's precision ----
+ * torch's CPU kernels are built with -mfma and GCC contracts a * b + c into one fused multiply-add
+ * there, so the a * b + c steps below are written as fma/fmaf to round exactly as torch does */
+static void uniform_fill(nb_tensor *t, double from, double to) {
+    if (t->dtype == NB_F32) {
+        float *p = (float *)nbi_ptr(t), f = (float)from, w = (float)to - f;
+        for (int64_t i = 0; i < t->numel; i++) p[i] = fmaf(rand_float(), w, f);
+    } else {
+        double *p = (double *)nbi_ptr(t), w = to - from;
+        for (int64_t i = 0; i < t->numel; i++) p[i] = fma(nb_rand_double(), w, from);
+    }
+}
+
+nb_tensor *nb_uniform(nb_dtype dt, int ndim, const int64_t *shape, double from, double to) {
+    if (!(from <= to) || !isfinite(to - from))
+        return nbi_error("nb_uniform: expects from <= to and a finite range (got from %g, to %g)", from, to);
+    nb_tensor *t = new_float("nb_uniform", dt, ndim, shape);
+    if (t) uniform_fill(t, from, to);
+    return t;
+}
+
+nb_tensor *nb_rand(nb_dtype dt, int ndim, const int64_t *shape) {
+    nb_tensor *t = new_float("nb_rand", dt, ndim, shape);
+    if (t) uniform_fill(t, 0.0, 1.0);
+    return t;
+}
+
+/* ---- normal_(mean, std) ---- */
+/* torch's scalar normal_distribution<double>: theta from the first uniform, radius from the second;
+ * the sine branch is cached for the next scalar draw (reset by nb_manual_seed) */
+static double normal_scalar(double mean, double std) {
+    double z;
+    if (g.has_normal) {
+        g.has_normal = false;
+        z = g.next_normal;
+    } else {
+        double u1 = nb_rand_double(), u2 = nb_rand_double();
+        double r = sqrt(-2.0 * log(1.0 - u2)), theta = 2.0 * M_PI * u1;
+        g.next_normal = r * sin(theta);
+        g.has_normal = true;
+        z = r * cos(theta);
+    }
+    return z * std + mean;
+}
+
+/* normal_fill_16 for doubles: 8 Box-Muller pairs, u1 = 1 - d[j] and u2 = d[j + 8] */
+static void normal16_f64(double *d, double mean, double std) {
+    for (int j = 0; j < 8; j++) {
+        double u1 = 1 - d[j], u2 = d[j + 8];
+        double radius = sqrt(-2 * log(u1)), theta = 2.0 * M_PI * u2;
+        d[j] = radius * cos(theta) * std + mean;
+        d[j + 8] = radius * sin(theta) * std + mean;
+    }
+}
+
+/* torch's f32 normal fill on AVX2 CPUs uses avx_mathfun's log256_ps and sincos256_ps (cephes
+ * polynomials in float); these are their scalar transcriptions, operation for operation */
+static inline uint32_t fbits(float x) { uint32_t u; memcpy(&u, &x, 4); return u; }
+static inline float bitsf(uint32_t u) { float x; memcpy(&x, &u, 4); return x; }
+
+static float cephes_logf(float x) {   /* x > 0 here (1 - uniform is in (0, 1]) */
+    if (x < bitsf(0x00800000u)) x = bitsf(0x00800000u);
+    int32_t e0 = (int32_t)(fbits(x) >> 23) - 0x7f;
+    x = bitsf((fbits(x) & ~0x7f800000u) | fbits(0.5f));
+    float e = (float)e0 + 1.0f;
+    bool lt = x < (float)0.707106781186547524;
+    float tmp = lt ? x : 0.0f;
+    x = x - 1.0f;
+    e = e - (lt ? 1.0f : 0.0f);
+    x = x + tmp;
+    float z = x * x, y = (float)7.0376836292E-2;
+    static const float p[] = {(float)-1.1514610310E-1, (float)1.1676998740E-1, (float)-1.2420140846E-1,
+                              (float)1.4249322787E-1, (float)-1.6668057665E-1, (float)2.0000714765E-1,
+                              (float)-2.4999993993E-1, (float)3.3333331174E-1};
+    for (int k = 0; k < 8; k++) y = fmaf(y, x, p[k]);
+    y = y * x;
+    y = fmaf(y, z, e * (float)-2.12194440e-4);
+    y = y - z * 0.5f;
+    x = x + y;
+    return fmaf(e, 0.693359375f, x);
+}
+
+static void cephes_sincosf(float x, float *s, float *c) {   /* x >= 0 here (2 pi u) */
+    uint32_t sign_sin = fbits(x) & 0x80000000u;
+    x = bitsf(fbits(x) & 0x7fffffffu);
+    float y = x * (float)1.27323954473516;
+    int32_t j = (int32_t)y;
+    j = (j + 1) & ~1;
+    y = (float)j;
+    uint32_t swap_sin = (uint32_t)(j & 4) << 29;
+    bool poly2 = (j & 2) == 0;   /* the sine polynomial goes to the sine */
+    x = fmaf(y, -0.78515625f, x);
+    x = fmaf(y, (float)-2.4187564849853515625e-4, x);
+    x = fmaf(y, (float)-3.77489497744594108e-8, x);
+    uint32_t sign_cos = (uint32_t)(~(j - 2) & 4) << 29;
+    sign_sin ^= swap_sin;
+    float z = x * x;
+    float yc = (float)2.443315711809948E-005;
+    yc = fmaf(yc, z, (float)-1.388731625493765E-003);
+    yc = fmaf(yc, z, (float)4.166664568298827E-002);
+    yc = yc * z;
+    yc = fmaf(yc, z, -(z * 0.5f));
+    yc = yc + 1.0f;
+    float ys = (float)-1.9515295891E-4;
+    ys = fmaf(ys, z, (float)8.3321608736E-3);
+    ys = fmaf(ys, z, (float)-1.6666654611E-1);
+    ys = ys * z;
+    ys = fmaf(ys, x, x);
+    float sv = poly2 ? ys : yc, cv = poly2 ? yc : ys;
+    *s = bitsf(fbits(sv) ^ sign_sin);
+    *c = bitsf(fbits(cv) ^ sign_cos);
+}
+
+static void normal16_f32(float *d, float mean, float std) {
+    const float two_pi = (float)(2.0 * M_PI);
+    for (int j = 0; j < 8; j++) {
+        float u1 = 1.0f - d[j], u2 = d[j + 8], s, c;
+        float radius = sqrtf(-2.0f * cephes_logf(u1));
+        cephes_sincosf(two_pi * u2, &s, &c);
+        d[j] = fmaf(radius * c, std, mean);
+        d[j + 8] = fmaf(radius * s, std, mean);
+    }
+}
+
+static void normal_fill(nb_tensor *t, double mean, double std) {
+    int64_t n = t->numel;
+    if (n < 16) {   /* torch's per-element path */
+        for (int64_t i = 0; i < n; i++) {
+            double v = normal_scalar(mean, std);
+            if (t->dtype == NB_F32) ((float *)nbi_ptr(t))[i] = (float)v;
+            else ((double *)nbi_ptr(t))[i] = v;
+        }
+        return;
+    }
+    /* uniforms for every element, Box-Muller in blocks of 16; a ragged tail redraws the last 16 */
+    uniform_fill(t, 0.0, 1.0);
+    if (t->dtype == NB_F32) {
+        float *p = (float *)nbi_ptr(t), m = (float)mean, s = (float)std;
+        for (int64_t i = 0; i + 16 <= n; i += 16) normal16_f32(p + i, m, s);
+        if (n % 16) {
+            for (int k = 0; k < 16; k++) p[n - 16 + k] = rand_float();
+            normal16_f32(p + n - 16, m, s);
+        }
+    } else {
+        double *p = (double *)nbi_ptr(t);
+        for (int64_t i = 0; i + 16 <= n; i += 16) normal16_f64(p + i, mean, std);
+        if (n % 16) {
+            for (int k = 0; k < 16; k++) p[n - 16 + k] = nb_rand_double();
+            normal16_f64(p + n - 16, mean, std);
+        }
+    }
+}
+
+nb_tensor *nb_normal(nb_dtype dt, int ndim, const int64_t *shape, double mean, double std) {
+    if (!(std >= 0) || !isfinite(mean) || !isfinite(std))
+        return nbi_error("nb_normal: expects a finite mean and std >= 0 (got mean %g, std %g)", mean, std);
+    nb_tensor *t = new_float("nb_normal", dt, ndim, shape);
+    if (t) normal_fill(t, mean, std);
+    return t;
+}
+
+nb_tensor *nb_randn(nb_dtype dt, int ndim, const int64_t *shape) {
+    nb_tensor *t = new_float("nb_randn", dt, ndim, shape);
+    if (t) normal_fill(t, 0.0, 1.0);
+    return t;
+}
+
+/* ---- integers ---- */
+nb_tensor *nb_randint(int64_t low, int64_t high, int ndim, const int64_t *shape) {
+    if (high <= low) return nbi_error("nb_randint: empty range [%lld, %lld)", (long long)low, (long long)high);
+    nb_tensor *t = nbi_shape_ok("nb_randint", NB_I64, ndim, shape) ? nbi_new(NB_I64, ndim, shape) : NULL;
+    if (!t) return NULL;
+    int64_t *p = (int64_t *)nbi_ptr(t);
+    uint64_t range = (uint64_t)high - (uint64_t)low;   /* torch's random_from_to: modulo, no rejection */
+    for (int64_t i = 0; i < t->numel; i++) {
+        uint64_t v = range >= (1ull << 32) ? nb_rand_u64() : nb_rand_u32();
+        p[i] = (int64_t)(v % range + (uint64_t)low);
+    }
+    return t;
+}
+
+/* torch 1.13's randperm_cpu: identity, then for each i swap with i + random() % (n - i) */
+nb_tensor *nb_randperm(int64_t n) {
+    if (n < 0) return nbi_error("nb_randperm: n must be non-negative (got %lld)", (long long)n);
+    nb_tensor *t = nbi_new(NB_I64, 1, (int64_t[]){n});
+    if (!t) return NULL;
+    int64_t *p = (int64_t *)nbi_ptr(t);
+    for (int64_t i = 0; i < n; i++) p[i] = i;
+    for (int64_t i = 0; i < n - 1; i++) {
+        int64_t z = (int64_t)(nb_rand_u32() % (uint64_t)(n - i)), tmp = p[i];
+        p[i] = p[i + z];
+        p[i + z] = tmp;
+    }
+    return t;
+}
