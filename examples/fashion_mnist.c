@@ -1,6 +1,8 @@
 /* fashion_mnist.c — the PyTorch quickstart (an MLP on Fashion-MNIST) ported line by line: read the
  * IDX files, build Linear/ReLU layers, train with cross entropy and SGD (or Adam), evaluate the test
- * accuracy after each epoch. Prints what shared/reference/torch_fmnist.py prints.
+ * accuracy after each epoch. Prints what shared/reference/torch_fmnist.py prints, and draws random
+ * numbers in the script's order from the torch-compatible generator (seed, Linear inits, one
+ * randperm per epoch, batches perm[i:i+bs]), so with --opt sgd it retraces the script's run.
  * usage: fashion_mnist [--arch 784-256-10] [--epochs 10] [--batch 128] [--lr LR] [--opt adam|sgd]
  *                      [--seed S] [--threads T] [--save FILE] [--data DIR]
  * Defaults: Adam (torch's lr 1e-3), batch 128, 10 epochs: 87-88.5% test accuracy over seeds 0-4
@@ -158,22 +160,21 @@ int main(int argc, char **argv) {
     nb_optimizer *opt = !params ? NULL
                         : !strcmp(o.opt, "adam") ? nb_adam(params, np, (nb_adam_opts){.lr = o.lr})
                                                  : nb_sgd(params, np, (nb_sgd_opts){.lr = o.lr});
-    nb_tensor_dataset *ds = nb_tensor_dataset_new(xtr, ytr);
-    nb_dataloader *dl = ds ? nb_dataloader_new(ds, (nb_dataloader_opts){.batch_size = o.batch, .shuffle = true, .seed = o.seed}) : NULL;
-    if (!model || !opt || !dl) {
+    if (!model || !opt) {
         fprintf(stderr, "fashion_mnist: setup failed: %s\n", nb_error() ? nb_error() : "?");
         rc = 1;
         goto done;
     }
     bool tty = isatty(STDERR_FILENO);
-    int64_t nbatches = nb_dataloader_len(dl), ntrain = xtr->shape[0];
+    int64_t ntrain = xtr->shape[0], nbatches = (ntrain + o.batch - 1) / o.batch;
     for (int ep = 1; ep <= o.epochs && !rc; ep++) {
         double t0 = now(), tot = 0, seen = 0, last = 0;
+        nb_tensor *perm = nb_randperm(ntrain);   /* perm = torch.randperm(len(Xtr)) */
         int64_t b = 0;
-        for (;;) {
+        for (int64_t i = 0; perm && i < ntrain; i += o.batch) {
             nb_scope s = nb_scope_begin();
-            nb_tensor *xb, *yb;
-            if (!nb_dataloader_next(dl, &xb, &yb)) { nb_scope_end(s); break; }
+            nb_tensor *idx = nb_narrow(perm, 0, i, ntrain - i < o.batch ? ntrain - i : o.batch);   /* perm[i:i+bs] */
+            nb_tensor *xb = nb_index_select(xtr, 0, idx), *yb = nb_index_select(ytr, 0, idx);
             nb_tensor *loss = nb_cross_entropy(nb_module_forward(model, xb), yb, (nb_cross_entropy_opts){0});
             if (nb_backward(loss) != NB_OK || nb_optim_step(opt) != NB_OK) {
                 fprintf(stderr, "fashion_mnist: training failed: %s\n", nb_error());
@@ -189,6 +190,8 @@ int main(int argc, char **argv) {
             b++;
             if (tty && (now() - last > 0.1 || b == nbatches)) { last = now(); progress(b, nbatches, lv, seen, last - t0); }
         }
+        if (!perm) { fprintf(stderr, "fashion_mnist: randperm failed: %s\n", nb_error()); rc = 1; }
+        nb_free(perm);
         double dt = now() - t0;
         if (tty) fprintf(stderr, "\r\033[K");
         if (rc) break;
@@ -207,8 +210,6 @@ int main(int argc, char **argv) {
         nb_state_dict_free(&sd);
     }
 done:
-    nb_dataloader_free(dl);
-    nb_tensor_dataset_free(ds);
     nb_optim_free(opt);
     nb_module_free(model);
     nb_free(xtr); nb_free(ytr); nb_free(xte); nb_free(yte);
