@@ -82,8 +82,9 @@ nb_tensor *nb_linspace(nb_dtype dt, double start, double end, int64_t steps) {
     nb_tensor *t = nbi_new(dt, 1, (int64_t[]){steps});
     if (!t) return NULL;
     double step = steps > 1 ? (end - start) / (double)(steps - 1) : 0;
-    /* torch fills the first half from start and the second half from end, for symmetry */
-    int64_t half = steps / 2;
+    /* torch fills the first half from start and the second half from end, for symmetry
+     * (one step gives start, as torch.linspace(a, b, 1) == [a]) */
+    int64_t half = steps == 1 ? 1 : steps / 2;
     for (int64_t i = 0; i < steps; i++)
         store(t, i, i < half ? start + step * (double)i : end - step * (double)(steps - 1 - i));
     return t;
