@@ -21,7 +21,9 @@ nb_tensor *nb_dropout(nb_tensor *x, double p, bool training) {
         double *d = nb_data_f64(mask);
         for (int64_t i = 0; i < mask->numel; i++) d[i] = nb_rand_double() < 1.0 - p ? scale : 0.0;
     }
-    return nb_mul(x, mask);
+    nb_tensor *y = nb_mul(x, mask);
+    if (!y || !y->node) nb_free(mask);   /* not saved for backward: release it now (else its scope does) */
+    return y;
 }
 
 static nb_tensor *dropout_fw(nb_module *m, nb_tensor *x) { return nb_dropout(x, m->hp[0], m->training); }

@@ -106,7 +106,7 @@ static double normal_scalar(double mean, double std) {
         g.has_normal = true;
         z = r * cos(theta);
     }
-    return z * std + mean;
+    return fma(z, std, mean);
 }
 
 /* normal_fill_16 for doubles: 8 Box-Muller pairs, u1 = 1 - d[j] and u2 = d[j + 8] */
@@ -114,8 +114,8 @@ static void normal16_f64(double *d, double mean, double std) {
     for (int j = 0; j < 8; j++) {
         double u1 = 1 - d[j], u2 = d[j + 8];
         double radius = sqrt(-2 * log(u1)), theta = 2.0 * M_PI * u2;
-        d[j] = radius * cos(theta) * std + mean;
-        d[j + 8] = radius * sin(theta) * std + mean;
+        d[j] = fma(radius * cos(theta), std, mean);
+        d[j + 8] = fma(radius * sin(theta), std, mean);
     }
 }
 
