@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli.h"
 #include "svgplot.h"
 
 static const double C = 0.15 * M_PI;
@@ -86,9 +87,9 @@ int main(int argc, char **argv) {
             if (!strcmp(v, "xcos")) kind = XCOS;
             else if (!strcmp(v, "sin")) kind = SIN;
             else if (strcmp(v, "square")) { fprintf(stderr, "gd_1d: --f must be square, xcos or sin\n"); return 2; }
-        } else if (!strcmp(argv[i], "--eta") && i + 1 < argc) { eta = atof(argv[++i]); have_eta = true; }
-        else if (!strcmp(argv[i], "--epochs") && i + 1 < argc) epochs = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--x0") && i + 1 < argc) x0 = atof(argv[++i]);
+        } else if (!strcmp(argv[i], "--eta") && i + 1 < argc && cli_double(argv[i + 1], &eta)) { i++; have_eta = true; }
+        else if (!strcmp(argv[i], "--epochs") && i + 1 < argc && cli_int(argv[i + 1], &epochs) && epochs >= 0 && epochs <= 10000000) i++;
+        else if (!strcmp(argv[i], "--x0") && i + 1 < argc && cli_double(argv[i + 1], &x0)) i++;
         else if (!strcmp(argv[i], "--svg") && i + 1 < argc) svg_prefix = argv[++i];
         else {
             fprintf(stderr, "usage: gd_1d [--f square|xcos|sin] [--eta E] [--epochs N] [--x0 X] [--svg PREFIX]\n");
@@ -96,6 +97,10 @@ int main(int argc, char **argv) {
         }
     }
     if (have_eta) return isnan(gd(eta, kind, epochs, x0)) ? 1 : 0;
+    if (kind != SQUARE || epochs != 10 || x0 != 10.0) {
+        fprintf(stderr, "gd_1d: --f, --epochs and --x0 need --eta (without --eta it prints the seed's four runs)\n");
+        return 2;
+    }
     /* the seed's runs: eta 0.2, 0.05, 1.1 on x^2, and eta 2 on x cos(0.15 pi x) */
     bool bad = isnan(gd(0.2, SQUARE, 10, 10.0)) | isnan(gd(0.05, SQUARE, 10, 10.0)) | isnan(gd(1.1, SQUARE, 10, 10.0)) |
                isnan(gd(2.0, XCOS, 10, 10.0));

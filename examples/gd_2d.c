@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli.h"
 #include "svgplot.h"
 
 /* f(x1, x2) = x1^2 + 2 x2^2 on a length-2 tensor */
@@ -19,8 +20,8 @@ int main(int argc, char **argv) {
     int steps = 20;
     const char *svg = NULL;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--eta") && i + 1 < argc) eta = atof(argv[++i]);
-        else if (!strcmp(argv[i], "--steps") && i + 1 < argc) steps = atoi(argv[++i]);
+        if (!strcmp(argv[i], "--eta") && i + 1 < argc && cli_double(argv[i + 1], &eta)) i++;
+        else if (!strcmp(argv[i], "--steps") && i + 1 < argc && cli_int(argv[i + 1], &steps)) i++;
         else if (!strcmp(argv[i], "--svg") && i + 1 < argc) svg = argv[++i];
         else { fprintf(stderr, "usage: gd_2d [--eta E] [--steps N] [--svg FILE]\n"); return 2; }
     }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli.h"
 
 #define N 1000
 
@@ -63,10 +64,14 @@ int main(int argc, char **argv) {
     int epochs = 50;
     int64_t batch = 32;
     uint64_t seed = 0;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--epochs")) epochs = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--batch")) batch = atoll(argv[i + 1]);
-        else if (!strcmp(argv[i], "--seed")) seed = strtoull(argv[i + 1], NULL, 10);
+    for (int i = 1; i < argc; i += 2) {
+        int b = 0;
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        char *end = NULL;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { printf("usage: linear_regression [--epochs N] [--batch B] [--seed S]\n"); return 0; }
+        if (v && !strcmp(argv[i], "--epochs") && cli_int(v, &epochs)) continue;
+        else if (v && !strcmp(argv[i], "--batch") && cli_int(v, &b)) batch = b;
+        else if (v && !strcmp(argv[i], "--seed") && *v && (seed = strtoull(v, &end, 10), !*end)) continue;
         else { fprintf(stderr, "usage: linear_regression [--epochs N] [--batch B] [--seed S]\n"); return 2; }
     }
     if (epochs <= 0 || batch <= 0) { fprintf(stderr, "linear_regression: --epochs and --batch must be positive\n"); return 2; }

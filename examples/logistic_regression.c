@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli.h"
 
 #define N 400
 
@@ -15,12 +16,16 @@ int main(int argc, char **argv) {
     int steps = 300;
     double lr = 0.5;
     uint64_t seed = 0;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--steps")) steps = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--lr")) lr = atof(argv[i + 1]);
-        else if (!strcmp(argv[i], "--seed")) seed = strtoull(argv[i + 1], NULL, 10);
+    for (int i = 1; i < argc; i += 2) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        char *end = NULL;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { printf("usage: logistic_regression [--steps N] [--lr LR] [--seed S]\n"); return 0; }
+        if (v && !strcmp(argv[i], "--steps") && cli_int(v, &steps)) continue;
+        else if (v && !strcmp(argv[i], "--lr") && cli_double(v, &lr)) continue;
+        else if (v && !strcmp(argv[i], "--seed") && *v && (seed = strtoull(v, &end, 10), !*end)) continue;
         else { fprintf(stderr, "usage: logistic_regression [--steps N] [--lr LR] [--seed S]\n"); return 2; }
     }
+    if (steps <= 0 || steps > 10000000 || !(lr > 0)) { fprintf(stderr, "logistic_regression: --steps must be in 1..10000000 and --lr positive\n"); return 2; }
     /* class 0 ~ N((-1, -1), I), class 1 ~ N((1.5, 1), I), N / 2 each */
     nb_manual_seed(seed);
     nb_tensor *x = nb_randn(NB_F32, NB_SHAPE(N, 2)), *y = nb_empty(NB_F32, NB_SHAPE(N, 1));

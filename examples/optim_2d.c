@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli.h"
 #include "svgplot.h"
 
 typedef struct {
@@ -77,17 +78,19 @@ static nb_optimizer *make(const args *a, nb_tensor *x) {
     if (!strcmp(n, "newton_cg")) return nb_newton_cg(&x, 1, (nb_newton_cg_opts){ .lr = lr });
     if (!strcmp(n, "diag_newton")) return nb_diag_newton(&x, 1, (nb_diag_newton_opts){ .lr = lr, .abs_hessian = a->abs_hessian });
     if (!strcmp(n, "gd_armijo")) return nb_gd_armijo(&x, 1, (nb_armijo_opts){ .lr = lr });
-    fprintf(stderr, "optim_2d: unknown optimizer '%s'\n", n);
-    return NULL;
+    return NULL;   /* unreachable: parse() accepts only the names above */
 }
 
-static int usage(void) {
-    fprintf(stderr, "usage: optim_2d --opt sgd|adagrad|rmsprop|adadelta|adam|adamw|nadam|lbfgs|newton --lr LR [--steps N]\n"
+static const char *const opt_names[] = {"sgd", "adagrad", "rmsprop", "adadelta", "adam", "adamw", "nadam", "lbfgs",
+                                        "newton", "newton_cg", "diag_newton", "gd_armijo"};
+
+static int usage(FILE *f, int rc) {
+    fprintf(f, "usage: optim_2d --opt sgd|adagrad|rmsprop|adadelta|adam|adamw|nadam|lbfgs|newton --lr LR [--steps N]\n"
                     "  [--momentum M] [--dampening D] [--nesterov] [--weight-decay WD] [--alpha A] [--rho R] [--centered]\n"
                     "  [--betas B1,B2] [--eps E] [--amsgrad] [--lr-decay D] [--history H] [--line-search strong_wolfe]\n"
                     "  [--f momentum|gd] [--svg FILE] [--csv FILE]\n"
                     "  beyond torch: --opt newton_cg|diag_newton|gd_armijo, --abs-hessian\n");
-    return 2;
+    return rc;
 }
 
 static bool parse(int argc, char **argv, args *a) {
@@ -100,21 +103,27 @@ static bool parse(int argc, char **argv, args *a) {
         else if (!v) return false;
         else {
             i++;
-            if (!strcmp(k, "--opt")) a->opt = v;
-            else if (!strcmp(k, "--lr")) a->lr = atof(v);
-            else if (!strcmp(k, "--steps")) a->steps = atoi(v);
-            else if (!strcmp(k, "--momentum")) a->momentum = given(atof(v));
-            else if (!strcmp(k, "--dampening")) a->dampening = given(atof(v));
-            else if (!strcmp(k, "--weight-decay")) a->weight_decay = given(atof(v));
-            else if (!strcmp(k, "--alpha")) a->alpha = given(atof(v));
-            else if (!strcmp(k, "--rho")) a->rho = given(atof(v));
-            else if (!strcmp(k, "--eps")) a->eps = given(atof(v));
-            else if (!strcmp(k, "--lr-decay")) a->lr_decay = given(atof(v));
-            else if (!strcmp(k, "--history")) a->history = atoi(v);
-            else if (!strcmp(k, "--svg")) a->svg = v;
+            double *num = !strcmp(k, "--lr") ? &a->lr : !strcmp(k, "--momentum") ? &a->momentum
+                        : !strcmp(k, "--dampening") ? &a->dampening : !strcmp(k, "--weight-decay") ? &a->weight_decay
+                        : !strcmp(k, "--alpha") ? &a->alpha : !strcmp(k, "--rho") ? &a->rho : !strcmp(k, "--eps") ? &a->eps
+                        : !strcmp(k, "--lr-decay") ? &a->lr_decay : NULL;
+            if (num) {
+                if (!cli_double(v, num)) return false;
+                if (num != &a->lr) *num = given(*num);
+            } else if (!strcmp(k, "--opt")) {
+                a->opt = NULL;
+                for (size_t j = 0; j < sizeof opt_names / sizeof *opt_names; j++)
+                    if (!strcmp(v, opt_names[j])) a->opt = v;
+                if (!a->opt) { fprintf(stderr, "optim_2d: unknown optimizer '%s'\n", v); return false; }
+            } else if (!strcmp(k, "--steps")) {
+                if (!cli_int(v, &a->steps)) return false;
+            } else if (!strcmp(k, "--history")) {
+                if (!cli_int(v, &a->history)) return false;
+            } else if (!strcmp(k, "--svg")) a->svg = v;
             else if (!strcmp(k, "--csv")) a->csv = v;
             else if (!strcmp(k, "--betas")) {
-                if (sscanf(v, "%lf,%lf", &a->betas[0], &a->betas[1]) != 2) return false;
+                int used = 0;
+                if (sscanf(v, "%lf,%lf%n", &a->betas[0], &a->betas[1], &used) != 2 || v[used]) return false;
                 a->betas[0] = given(a->betas[0]);
                 a->betas[1] = given(a->betas[1]);
             } else if (!strcmp(k, "--line-search")) {
@@ -126,12 +135,16 @@ static bool parse(int argc, char **argv, args *a) {
             } else return false;
         }
     }
-    return a->opt && a->steps > 0;
+    if (a->steps <= 0 || a->steps > 10000000) { fprintf(stderr, "optim_2d: --steps must be in 1..10000000\n"); return false; }
+    if (!a->opt) fprintf(stderr, "optim_2d: --opt NAME is required\n");
+    return a->opt != NULL;
 }
 
 int main(int argc, char **argv) {
     args a = { .steps = 20, .a = 0.1, .lr = NAN };
-    if (!parse(argc, argv, &a)) return usage();
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) return usage(stdout, 0);
+    if (!parse(argc, argv, &a)) return usage(stderr, 2);
     problem p = { nb_tensor_from(NB_F64, (double[]){ -5.0, -2.0 }, NB_SHAPE(2), true), a.a };
     nb_optimizer *opt = make(&a, p.x);
     if (!opt) {
@@ -141,6 +154,14 @@ int main(int argc, char **argv) {
     }
     double *xs = malloc(sizeof(double) * (size_t)(a.steps + 1)), *ys = malloc(sizeof(double) * (size_t)(a.steps + 1));
     int rc = 0;
+    if (!xs || !ys) {
+        fprintf(stderr, "optim_2d: out of memory for %d steps\n", a.steps);
+        free(xs);
+        free(ys);
+        nb_optim_free(opt);
+        nb_free(p.x);
+        return 1;
+    }
     xs[0] = -5.0;
     ys[0] = -2.0;
     for (int i = 0; i < a.steps && rc == 0; i++) {

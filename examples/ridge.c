@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli.h"
 
 /* 1/2 sum_n (y_n - w . x_n)^2 */
 static nb_tensor *lsq(nb_tensor *w, nb_tensor *X, nb_tensor *y) {
@@ -18,11 +19,17 @@ static nb_tensor *lsq(nb_tensor *w, nb_tensor *X, nb_tensor *y) {
 int main(int argc, char **argv) {
     double lambda = 0.01, lr = 0.5;
     int steps = 3000;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--lambda")) lambda = atof(argv[i + 1]);
-        else if (!strcmp(argv[i], "--steps")) steps = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--lr")) lr = atof(argv[i + 1]);
+    for (int i = 1; i < argc; i += 2) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { printf("usage: ridge [--lambda L] [--steps N] [--lr LR]\n"); return 0; }
+        if (v && !strcmp(argv[i], "--lambda") && cli_double(v, &lambda)) continue;
+        else if (v && !strcmp(argv[i], "--steps") && cli_int(v, &steps)) continue;
+        else if (v && !strcmp(argv[i], "--lr") && cli_double(v, &lr)) continue;
         else { fprintf(stderr, "usage: ridge [--lambda L] [--steps N] [--lr LR]\n"); return 2; }
+    }
+    if (steps <= 0 || steps > 10000000 || !(lr > 0) || lambda < 0) {
+        fprintf(stderr, "ridge: --steps must be in 1..10000000, --lr positive and --lambda >= 0\n");
+        return 2;
     }
     nb_tensor *X = nb_tensor_from(NB_F64, (double[]){1, 0, 1, 1, 1, 0}, NB_SHAPE(2, 3), false);
     nb_tensor *y = nb_tensor_from(NB_F64, (double[]){-1, 1}, NB_SHAPE(2), false);

@@ -1,0 +1,33 @@
+/* cli.h — strict number parsing for the examples' command lines: the whole argument must be a
+ * finite number in range, so "abc", "1x" or "" is a usage error instead of silently 0 or 1.
+ * Header only (static inline), shared by every example. */
+#ifndef NB_EXAMPLES_CLI_H
+#define NB_EXAMPLES_CLI_H
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+/* *out = s as a double; false if s is not entirely a finite number */
+static inline bool cli_double(const char *s, double *out) {
+    if (!s || !*s) return false;
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (*end || errno == ERANGE || !isfinite(v)) return false;
+    *out = v;
+    return true;
+}
+
+/* *out = s as an int; false if s is not entirely a base-10 integer that fits an int */
+static inline bool cli_int(const char *s, int *out) {
+    if (!s || !*s) return false;
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (*end || errno == ERANGE || v < INT_MIN || v > INT_MAX) return false;
+    *out = (int)v;
+    return true;
+}
+#endif
