@@ -7,9 +7,11 @@
 
 /* torch.linspace(2, 5, 1) == tensor([2.]) (the start, not the end) */
 static void test_linspace_one_step(void) {
+    nb_scope s = nb_scope_begin();
     CHECK_TENSOR(nb_linspace(NB_F32, 2, 5, 1), ((double[]){2}), 1, 0);
     CHECK_TENSOR(nb_linspace(NB_F64, -1, 1, 2), ((double[]){-1, 1}), 2, 0);
     CHECK_TENSOR(nb_linspace(NB_F64, 0, 1, 3), ((double[]){0, 0.5, 1}), 3, 0);
+    nb_scope_end(s);
 }
 
 /* x = torch.tensor([1., 2], requires_grad=True): (x + 2), (x * 2), (x / 2), (2 ** x) print these */
