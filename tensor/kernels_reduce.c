@@ -149,7 +149,7 @@ nb_tensor *nbk_reduce(nbk_reduce_kind k, const nb_tensor *x, int ndims, const in
         else if (keepdim) oshape[on++] = 1;
     }
     if ((k == NBK_RMAX || k == NBK_RMIN) && x->numel == 0)
-        return nbi_error("%s: cannot reduce an empty tensor %s (no identity)", k == NBK_RMAX ? "max" : "min", nbi_shape(x));
+        return nbi_error("%s: cannot reduce an empty tensor %s (no identity)", k == NBK_RMAX ? "nb_max/nb_amax" : "nb_min/nb_amin", nbi_shape(x));
     const nb_tensor *xf = nbk_as_float(x);
     if (!xf) return NULL;
     nb_tensor *y = nbi_new(xf->dtype, on, oshape);
@@ -185,7 +185,7 @@ nb_tensor *nbk_arg_reduce(const nb_tensor *x, int dim, bool keepdim, bool is_min
     if (!xc) return NULL;
     int64_t outer, D, inner;
     split3(xc, dim, &outer, &D, &inner);
-    if (D == 0) return nbi_error("%s: cannot reduce dim %d of size 0 of %s", is_min ? "min" : "max", dim, nbi_shape(x));
+    if (D == 0) return nbi_error("%s: cannot reduce dim %d of size 0 of %s", is_min ? "nb_min_dim/nb_argmin" : "nb_max_dim/nb_argmax", dim, nbi_shape(x));
     int64_t oshape[NB_MAX_DIMS];
     int on = 0;
     for (int d = 0; d < x->ndim; d++) {

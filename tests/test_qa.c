@@ -34,7 +34,23 @@ static void test_scalar_grad_fn_names(void) {
     nb_scope_end(s);
 }
 
+/* torch.ones(0).max() and torch.ones(0, 3).argmax(0) raise; nabla's errors name the public function */
+static void test_empty_max_error_names(void) {
+    nb_scope s = nb_scope_begin();
+    nb_clear_error();
+    CHECK(nb_max(nb_ones(NB_F32, NB_SHAPE(0))) == NULL);
+    CHECK(nb_error() && strncmp(nb_error(), "nb_max", 6) == 0);
+    nb_clear_error();
+    CHECK(nb_argmax(nb_ones(NB_F32, NB_SHAPE(0, 3)), 0, false) == NULL);
+    CHECK(nb_error() && strstr(nb_error(), "nb_argmax") != NULL);
+    nb_clear_error();
+    CHECK(nb_numel(nb_argmax(nb_ones(NB_F32, NB_SHAPE(0, 3)), 1, false)) == 0);   /* torch: tensor([]) */
+    CHECK(nb_error() == NULL);
+    nb_scope_end(s);
+}
+
 int main(void) {
+    test_empty_max_error_names();
     test_linspace_one_step();
     test_scalar_grad_fn_names();
     return nb_test_done();
