@@ -35,6 +35,7 @@ struct nbi_node {
     nb_tensor *aux;           /* extra tensor argument (indices, mask), borrowed: set with nbi_set_aux */
     uint32_t aux_gen;         /* aux's generation when recorded (a released aux is detected) */
     bool freed;               /* consumed by a backward without retain_graph */
+    const char *label;        /* grad_fn name shown instead of the op's (a composite's torch name), or NULL */
 };
 
 /* Backward rule: fill gin[i] (preset NULL) with d/d(input i) for inputs that require grad. */
@@ -56,6 +57,12 @@ bool nbi_will_record(int nin, nb_tensor *const *in);
 static inline void nbi_set_aux(nbi_node *n, nb_tensor *t) { n->aux = t; n->aux_gen = t ? t->gen : 0; }
 /* Input i of node n. */
 static inline nb_tensor *nbi_in(const nbi_node *n, int i) { return n->in[i].t; }
+/* Name y's grad_fn as torch does for a composite (nb_mean -> "MeanBackward0"); only when y is a new
+ * recorded result (never x, an input returned unchanged). Returns y. */
+static inline nb_tensor *nbi_label(nb_tensor *y, const nb_tensor *x, const char *name) {
+    if (y && y != x && y->node && y->node->out == y) y->node->label = name;
+    return y;
+}
 /* true if input i needs a gradient. */
 static inline bool nbi_need(const nbi_node *n, int i) { return n->in[i].t && n->in[i].t->requires_grad; }
 /* The tape of this thread: length and node i. */

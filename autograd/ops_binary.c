@@ -106,7 +106,9 @@ static nb_tensor *scalar_op(nbi_opcode op, nbk_unary_kind k, nb_tensor *x, doubl
 
 /* y = x + s; dx = g */
 nb_tensor *nb_add_scalar(nb_tensor *x, double s) { return scalar_op(NBI_OP_add_s, NBK_ADD_S, x, s, "nb_add_scalar", 0); }
-nb_tensor *nb_sub_scalar(nb_tensor *x, double s) { return scalar_op(NBI_OP_add_s, NBK_ADD_S, x, -s, "nb_sub_scalar", 0); }
+nb_tensor *nb_sub_scalar(nb_tensor *x, double s) {
+    return nbi_label(scalar_op(NBI_OP_add_s, NBK_ADD_S, x, -s, "nb_sub_scalar", 0), x, "SubBackward0");
+}
 void nbi_bw_add_s(nbi_node *n, nb_tensor *g, nb_tensor **gin) { (void)n; gin[0] = g; }
 
 /* y = s - x; dx = -g */

@@ -22,10 +22,11 @@ nb_tensor *nb_matmul(nb_tensor *a, nb_tensor *b) {
     if (a->ndim == 1 && b->ndim == 1) {
         if (a->shape[0] != b->shape[0])
             return nbi_error("nb_matmul: inconsistent tensor size, expected tensors %s and %s to have the same number of elements", nbi_shape(a), nbi_shape(b));
-        return nb_reshape(matmul2(nb_unsqueeze(a, 0), nb_unsqueeze(b, 1), "nb_matmul"), 0, NULL);
+        return nbi_label(nb_reshape(matmul2(nb_unsqueeze(a, 0), nb_unsqueeze(b, 1), "nb_matmul"), 0, NULL), NULL, "DotBackward0");
     }
-    if (a->ndim == 1) return nb_squeeze(matmul2(nb_unsqueeze(a, 0), b, "nb_matmul"), -2);
-    if (b->ndim == 1) return nb_squeeze(matmul2(a, nb_unsqueeze(b, 1), "nb_matmul"), -1);
+    if (a->ndim == 1) return nbi_label(nb_squeeze(matmul2(nb_unsqueeze(a, 0), b, "nb_matmul"), -2), NULL, "SqueezeBackward3");
+    if (b->ndim == 1)   /* torch names the 2-D case MvBackward0 */
+        return nbi_label(nb_squeeze(matmul2(a, nb_unsqueeze(b, 1), "nb_matmul"), -1), NULL, a->ndim == 2 ? "MvBackward0" : "SqueezeBackward1");
     return matmul2(a, b, "nb_matmul");
 }
 
@@ -39,7 +40,7 @@ nb_tensor *nb_bmm(nb_tensor *a, nb_tensor *b) {
     NBI_CHECK("nb_bmm", a, b);
     if (a->ndim != 3 || b->ndim != 3) return nbi_error("nb_bmm: expects 3-D tensors, got %s and %s", nbi_shape(a), nbi_shape(b));
     if (a->shape[0] != b->shape[0]) return nbi_error("nb_bmm: batch sizes differ: %s and %s", nbi_shape(a), nbi_shape(b));
-    return matmul2(a, b, "nb_bmm");
+    return nbi_label(matmul2(a, b, "nb_bmm"), NULL, "BmmBackward0");
 }
 
 nb_tensor *nb_dot(nb_tensor *a, nb_tensor *b) {

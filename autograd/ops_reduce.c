@@ -125,8 +125,8 @@ nb_tensor *nb_amax(nb_tensor *x, int ndims, const int *dims, bool keepdim) {
 nb_tensor *nb_amin(nb_tensor *x, int ndims, const int *dims, bool keepdim) {
     return reduce_op(NBI_OP_amin, NBK_RMIN, x, ndims, dims, keepdim, "nb_amin", 1 | NBI_SAVE_OUT);
 }
-nb_tensor *nb_max(nb_tensor *x) { return nb_amax(x, 0, NULL, false); }
-nb_tensor *nb_min(nb_tensor *x) { return nb_amin(x, 0, NULL, false); }
+nb_tensor *nb_max(nb_tensor *x) { return nbi_label(nb_amax(x, 0, NULL, false), x, "MaxBackward1"); }
+nb_tensor *nb_min(nb_tensor *x) { return nbi_label(nb_amin(x, 0, NULL, false), x, "MinBackward1"); }
 void nbi_bw_amax(nbi_node *n, nb_tensor *g, nb_tensor **gin) { amax_bw(n, g, gin); }
 void nbi_bw_amin(nbi_node *n, nb_tensor *g, nb_tensor **gin) { amax_bw(n, g, gin); }
 
@@ -224,7 +224,7 @@ nb_tensor *nb_mean_dim(nb_tensor *x, int ndims, const int *dims, bool keepdim) {
     COMPOSITE_BEGIN(x);
     nb_tensor *y = nb_div_scalar(nb_sum_dim(x, ndims, dims, keepdim), (double)cnt);
     COMPOSITE_END(y);
-    return y;
+    return nbi_label(y, x, ndims ? "MeanBackward1" : "MeanBackward0");
 }
 nb_tensor *nb_mean(nb_tensor *x) { return nb_mean_dim(x, 0, NULL, false); }
 
@@ -241,7 +241,7 @@ nb_tensor *nb_var_dim(nb_tensor *x, int ndims, const int *dims, int correction, 
     double dof = (double)cnt - correction;
     nb_tensor *y = nb_div_scalar(ss, dof > 0 ? dof : 0.0);
     COMPOSITE_END(y);
-    return y;
+    return nbi_label(y, x, "VarBackward0");
 }
 nb_tensor *nb_var(nb_tensor *x) { return nb_var_dim(x, 0, NULL, 1, false); }
 nb_tensor *nb_std_dim(nb_tensor *x, int ndims, const int *dims, int correction, bool keepdim) {
@@ -253,7 +253,7 @@ nb_tensor *nb_std_dim(nb_tensor *x, int ndims, const int *dims, int correction, 
     NB_NO_GRAD { z = nb_eq_scalar(v, 0); }
     nb_tensor *y = nb_sub(nb_sqrt(nb_add(v, z)), z);
     COMPOSITE_END(y);
-    return y;
+    return nbi_label(y, x, "StdBackward0");
 }
 nb_tensor *nb_std(nb_tensor *x) { return nb_std_dim(x, 0, NULL, 1, false); }
 
@@ -270,7 +270,7 @@ nb_tensor *nb_logsumexp(nb_tensor *x, int ndims, const int *dims, bool keepdim) 
     nb_tensor *mr = keepdim || !s ? m : nb_reshape(m, s->ndim, s->shape);
     y = nb_add(nb_log(s), mr);
     COMPOSITE_END(y);
-    return y;
+    return nbi_label(y, x, "LogsumexpBackward0");
 }
 
 /* y = (sum |x|^p)^(1/p) (p = inf: max |x|); dx = g x |x|^(p-2) / y^(p-1), 0 where y == 0 */

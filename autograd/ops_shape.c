@@ -119,7 +119,7 @@ nb_tensor *nb_squeeze(nb_tensor *x, int dim) {
     int m = 0;
     for (int i = 0; i < x->ndim; i++)
         if (i != d || x->shape[i] != 1) { shp[m] = x->shape[i]; st[m++] = x->stride[i]; }
-    return restride(x, m, shp, st);
+    return nbi_label(restride(x, m, shp, st), x, "SqueezeBackward1");
 }
 
 nb_tensor *nb_squeeze_all(nb_tensor *x) {
@@ -128,7 +128,7 @@ nb_tensor *nb_squeeze_all(nb_tensor *x) {
     int m = 0;
     for (int i = 0; i < x->ndim; i++)
         if (x->shape[i] != 1) { shp[m] = x->shape[i]; st[m++] = x->stride[i]; }
-    return restride(x, m, shp, st);
+    return nbi_label(restride(x, m, shp, st), x, "SqueezeBackward0");
 }
 
 nb_tensor *nb_unsqueeze(nb_tensor *x, int dim) {
@@ -143,7 +143,7 @@ nb_tensor *nb_unsqueeze(nb_tensor *x, int dim) {
         if (i == d) { shp[m] = 1; st[m++] = i < x->ndim ? x->shape[i] * x->stride[i] : 1; }
         if (i < x->ndim) { shp[m] = x->shape[i]; st[m++] = x->stride[i]; }
     }
-    return restride(x, m, shp, st);
+    return nbi_label(restride(x, m, shp, st), x, "UnsqueezeBackward0");
 }
 
 /* y = x broadcast to shape (stride 0 on new or size-1 dims); dx = sum_to_size(g, x.shape) */
@@ -214,13 +214,13 @@ nb_tensor *nb_transpose(nb_tensor *x, int d0, int d1) {
     for (int i = 0; i < x->ndim; i++) perm[i] = i;
     perm[a] = b;
     perm[b] = a;
-    return nb_permute(x, x->ndim, perm);
+    return nbi_label(nb_permute(x, x->ndim, perm), x, "TransposeBackward0");
 }
 
 nb_tensor *nb_t(nb_tensor *x) {
     NBI_CHECK("nb_t", x);
     if (x->ndim > 2) return nbi_error("nb_t: expects a tensor with <= 2 dimensions, but got %d (use nb_transpose)", x->ndim);
-    return x->ndim == 2 ? nb_transpose(x, 0, 1) : nb_permute(x, x->ndim, (int[]){0});
+    return nbi_label(x->ndim == 2 ? nb_transpose(x, 0, 1) : nb_permute(x, x->ndim, (int[]){0}), x, "TBackward0");
 }
 
 /* y = x[start:end:step] along dim (a view); dx = slice_backward(g) (zeros elsewhere) */

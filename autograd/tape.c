@@ -154,6 +154,7 @@ bool nb_is_leaf(const nb_tensor *t) { return t && t->node == NULL; }
 
 const char *nb_grad_fn_name(const nb_tensor *t) {
     if (!t || t->magic != NBI_LIVE || !t->node) return NULL;
+    if (t->node->label) return t->node->label;
     /* torch names the all-dims overloads differently: x.sum() -> SumBackward0, x.prod() -> ProdBackward0 */
     if (t->node->iv[1] == 0 && t->node->op == NBI_OP_sum) return "SumBackward0";
     if (t->node->iv[1] == 0 && t->node->op == NBI_OP_prod) return "ProdBackward0";

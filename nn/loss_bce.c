@@ -3,6 +3,7 @@
  * softplus(-x) = m + log(e^-m + e^(-x-m)), m = max(-x, 0): stable for any x, and exact in its
  * gradient at x = 0 too (the m path cancels), which the max(x,0) + log1p(e^-|x|) form is not. */
 #include "loss_internal.h"
+#include "nbi_tape.h"
 #include <math.h>
 
 /* -w (y log x + (1 - y) log(1 - x)) */
@@ -22,7 +23,7 @@ nb_tensor *nb_binary_cross_entropy(nb_tensor *x, nb_tensor *y, nb_bce_opts o) {
     nb_tensor *l1x = nb_clamp(nb_log(nb_rsub_scalar(x, 1)), -100, INFINITY);
     nb_tensor *l = nb_neg(nb_add(nb_mul(y, lx), nb_mul(nb_rsub_scalar(y, 1), l1x)));
     if (o.weight) l = nb_mul(l, o.weight);
-    return nbi_loss_reduce(l, o.reduction, op);
+    return nbi_label(nbi_loss_reduce(l, o.reduction, op), x, "BinaryCrossEntropyBackward0");
 }
 
 /* softplus(-x) = log(1 + e^-x), stable */
@@ -41,5 +42,5 @@ nb_tensor *nb_binary_cross_entropy_with_logits(nb_tensor *x, nb_tensor *y, nb_bc
     nb_tensor *lw = o.pos_weight ? nb_add_scalar(nb_mul(nb_sub_scalar(o.pos_weight, 1), y), 1) : NULL;
     nb_tensor *l = nb_add(nb_mul(nb_rsub_scalar(y, 1), x), lw ? nb_mul(lw, sp) : sp);
     if (o.weight) l = nb_mul(l, o.weight);
-    return nbi_loss_reduce(l, o.reduction, op);
+    return nbi_label(nbi_loss_reduce(l, o.reduction, op), x, "BinaryCrossEntropyWithLogitsBackward0");
 }

@@ -3,6 +3,7 @@
  * targets' weights) and class-probability targets. cross_entropy = nll(log_softmax(x)), so on 2-D
  * logits the whole loss is one fused log_softmax kernel, one gather and a sum. */
 #include "loss_internal.h"
+#include "nbi_tape.h"
 #include <stdlib.h>
 
 /* The index-target problem in (N, C, d...) form, with the constants derived from the targets. */
@@ -115,7 +116,7 @@ nb_tensor *nb_nll_loss(nb_tensor *logp, nb_tensor *y, nb_nll_loss_opts o) {
     if (y->dtype != NB_I64) return nbi_error("%s: target must hold class indices as int64, got %s", op, nb_dtype_name(y->dtype));
     nll_prep p = prepare(logp, y, o.weight, o.has_ignore_index ? o.ignore_index : -100, op);
     if (!p.ok) return NULL;
-    return nll_reduce(&p, p.x, o.reduction, logp->ndim == 1, op);
+    return nbi_label(nll_reduce(&p, p.x, o.reduction, logp->ndim == 1, op), logp, "NllLossBackward0");
 }
 
 /* class-probability targets: -sum_c w_c y_c logp_c, mean over the N * d... positions */
@@ -157,7 +158,7 @@ nb_tensor *nb_cross_entropy(nb_tensor *x, nb_tensor *y, nb_cross_entropy_opts o)
     if (!p.ok) return NULL;
     bool one = x->ndim == 1;
     nb_tensor *logp = nb_log_softmax(p.x, 1);
-    nb_tensor *nll = nll_reduce(&p, logp, o.reduction, one, op);
+    nb_tensor *nll = nbi_label(nll_reduce(&p, logp, o.reduction, one, op), logp, "NllLossBackward0");
     if (o.label_smoothing <= 0) return nll;
     /* torch 1.13: (1 - ls) nll + ls / C * smooth, smooth = -sum_c w_c logp_c (0 where ignored) */
     int cd = 1;

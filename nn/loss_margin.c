@@ -2,6 +2,7 @@
  * and multi_margin_loss (multi-class hinge, p 1 or 2, per-class weight). Masks built from the
  * targets are constants; gradients flow to the input. */
 #include "loss_internal.h"
+#include "nbi_tape.h"
 #include <math.h>
 #include <stdlib.h>
 
@@ -66,6 +67,6 @@ nb_tensor *nb_multi_margin_loss(nb_tensor *x, nb_tensor *y, nb_multi_margin_opts
     if (p == 2) z = nb_square(z);
     int d1 = 1;
     nb_tensor *l = nb_sum_dim(nb_mul(z, m), 1, &d1, false);
-    if (one && o.reduction == NB_REDUCTION_NONE) return nb_reshape(l, 0, NULL);
-    return nbi_loss_reduce(l, o.reduction, op);
+    if (one && o.reduction == NB_REDUCTION_NONE) return nbi_label(nb_reshape(l, 0, NULL), x, "MultiMarginLossBackward0");
+    return nbi_label(nbi_loss_reduce(l, o.reduction, op), x, "MultiMarginLossBackward0");
 }

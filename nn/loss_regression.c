@@ -1,11 +1,12 @@
 /* loss_regression.c — the regression losses: mse, l1, smooth_l1 (beta) and huber (delta), as in
  * torch.nn.functional. Input and target broadcast; gradients flow to both. */
 #include "loss_internal.h"
+#include "nbi_tape.h"
 
 /* (x - y)^2 */
 nb_tensor *nb_mse_loss(nb_tensor *x, nb_tensor *y, nb_loss_opts o) {
     if (!nbi_loss_pair_ok(x, y, "nb_mse_loss")) return NULL;
-    return nbi_loss_reduce(nb_square(nb_sub(x, y)), o.reduction, "nb_mse_loss");
+    return nbi_label(nbi_loss_reduce(nb_square(nb_sub(x, y)), o.reduction, "nb_mse_loss"), x, "MseLossBackward0");
 }
 
 /* |x - y| */
@@ -22,7 +23,8 @@ nb_tensor *nb_smooth_l1_loss(nb_tensor *x, nb_tensor *y, nb_smooth_l1_opts o) {
     nb_tensor *d = nb_sub(x, y), *ad = nb_abs(d);
     nb_tensor *quad = nb_mul_scalar(nb_square(d), 0.5 / beta);
     nb_tensor *lin = nb_sub_scalar(ad, 0.5 * beta);
-    return nbi_loss_reduce(nb_where(nb_lt_scalar(ad, beta), quad, lin), o.reduction, "nb_smooth_l1_loss");
+    return nbi_label(nbi_loss_reduce(nb_where(nb_lt_scalar(ad, beta), quad, lin), o.reduction, "nb_smooth_l1_loss"), x,
+                     "SmoothL1LossBackward0");
 }
 
 /* |d| < delta ? d^2 / 2 : delta (|d| - delta / 2) */
@@ -33,7 +35,8 @@ nb_tensor *nb_huber_loss(nb_tensor *x, nb_tensor *y, nb_huber_opts o) {
     nb_tensor *d = nb_sub(x, y), *ad = nb_abs(d);
     nb_tensor *quad = nb_mul_scalar(nb_square(d), 0.5);
     nb_tensor *lin = nb_mul_scalar(nb_sub_scalar(ad, 0.5 * delta), delta);
-    return nbi_loss_reduce(nb_where(nb_lt_scalar(ad, delta), quad, lin), o.reduction, "nb_huber_loss");
+    return nbi_label(nbi_loss_reduce(nb_where(nb_lt_scalar(ad, delta), quad, lin), o.reduction, "nb_huber_loss"), x,
+                     "HuberLossBackward0");
 }
 
 /* (lambda / 2) sum ||w||^2 */

@@ -49,7 +49,46 @@ static void test_empty_max_error_names(void) {
     nb_scope_end(s);
 }
 
+/* composites carry torch's grad_fn names: print(x.mean()), print(F.mse_loss(x, t)), ... */
+static void test_composite_grad_fn_names(void) {
+    nb_scope s = nb_scope_begin();
+    nb_tensor *x = nb_tensor_from(NB_F32, (float[]){1, 2, 3, 4}, NB_SHAPE(2, 2), true);
+    nb_tensor *v = nb_tensor_from(NB_F32, (float[]){1, 2}, NB_SHAPE(2), true);
+    nb_tensor *t = nb_zeros(NB_F32, NB_SHAPE(2, 2));
+    nb_tensor *y = nb_tensor_from(NB_I64, (int64_t[]){0, 1}, NB_SHAPE(2), false);
+    struct { nb_tensor *t; const char *name; } c[] = {
+        {nb_mean(x), "MeanBackward0"}, {nb_mean_dim(x, NB_DIMS(1), false), "MeanBackward1"},
+        {nb_var(x), "VarBackward0"}, {nb_std(x), "StdBackward0"}, {nb_sub_scalar(x, 1), "SubBackward0"},
+        {nb_logsumexp(x, NB_DIMS(1), false), "LogsumexpBackward0"}, {nb_max(x), "MaxBackward1"}, {nb_min(x), "MinBackward1"},
+        {nb_t(x), "TBackward0"}, {nb_transpose(x, 0, 1), "TransposeBackward0"}, {nb_unsqueeze(x, 0), "UnsqueezeBackward0"},
+        {nb_squeeze(nb_unsqueeze(x, 0), 0), "SqueezeBackward1"}, {nb_matmul(v, v), "DotBackward0"},
+        {nb_matmul(x, v), "MvBackward0"}, {nb_bmm(nb_unsqueeze(x, 0), nb_unsqueeze(x, 0)), "BmmBackward0"},
+        {nb_cross_entropy(x, y, (nb_cross_entropy_opts){0}), "NllLossBackward0"},
+        {nb_nll_loss(x, y, (nb_nll_loss_opts){0}), "NllLossBackward0"},
+        {nb_mse_loss(x, t, (nb_loss_opts){0}), "MseLossBackward0"}, {nb_l1_loss(x, t, (nb_loss_opts){0}), "MeanBackward0"},
+        {nb_smooth_l1_loss(x, t, (nb_smooth_l1_opts){0}), "SmoothL1LossBackward0"},
+        {nb_huber_loss(x, t, (nb_huber_opts){0}), "HuberLossBackward0"},
+        {nb_binary_cross_entropy(nb_sigmoid(x), t, (nb_bce_opts){0}), "BinaryCrossEntropyBackward0"},
+        {nb_binary_cross_entropy_with_logits(x, t, (nb_bce_logits_opts){0}), "BinaryCrossEntropyWithLogitsBackward0"},
+        {nb_multi_margin_loss(x, y, (nb_multi_margin_opts){0}), "MultiMarginLossBackward0"},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+        const char *got = nb_grad_fn_name(c[i].t);
+        if (!CHECK(got && strcmp(got, c[i].name) == 0)) fprintf(stderr, "  case %zu: got %s, want %s\n", i, got ? got : "NULL", c[i].name);
+    }
+    CHECK(nb_grad_fn_name(x) == NULL);   /* a leaf keeps no name */
+    nb_tensor *x2 = nb_transpose(x, 0, 0);   /* identity permutation: x's own history is untouched */
+    CHECK(x2 == x || nb_grad_fn_name(x) == NULL);
+    /* the backward pass is unchanged by the names */
+    CHECK(nb_backward(nb_mean(x)) == NB_OK);
+    CHECK_TENSOR(x->grad, ((double[]){0.25, 0.25, 0.25, 0.25}), 4, 1e-7);
+    nb_zero_grad(x);
+    nb_zero_grad(v);
+    nb_scope_end(s);
+}
+
 int main(void) {
+    test_composite_grad_fn_names();
     test_empty_max_error_names();
     test_linspace_one_step();
     test_scalar_grad_fn_names();
