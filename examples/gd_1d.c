@@ -13,6 +13,7 @@
 
 static const double C = 0.15 * M_PI;
 static const char *svg_prefix; /* --svg PREFIX */
+static bool svg_failed;        /* a figure could not be written: exit 1 */
 
 enum { SQUARE, XCOS, SIN };
 static const char *const names[] = {"square", "xcos", "sin"};
@@ -37,7 +38,10 @@ static void show_trace(const double *xs, int n, int kind, double eta) {
     nb_svg *p = nb_svg_new(480, 360, -m, m, lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo), "x", "f(x)");
     nb_svg_function(p, f_plain, &kind, "#1f77b4");
     nb_svg_polyline(p, xs, ys, n, "#ff7f0e", true);
-    if (!p || nb_svg_save(p, path) != 0) fprintf(stderr, "gd_1d: could not write %s\n", path);
+    if (!p || nb_svg_save(p, path) != 0) {
+        fprintf(stderr, "gd_1d: could not write %s\n", path);
+        svg_failed = true;
+    }
     nb_svg_free(p);
 }
 
@@ -96,7 +100,7 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
-    if (have_eta) return isnan(gd(eta, kind, epochs, x0)) ? 1 : 0;
+    if (have_eta) return isnan(gd(eta, kind, epochs, x0)) || svg_failed ? 1 : 0;
     if (kind != SQUARE || epochs != 10 || x0 != 10.0) {
         fprintf(stderr, "gd_1d: --f, --epochs and --x0 need --eta (without --eta it prints the seed's four runs)\n");
         return 2;
@@ -104,5 +108,5 @@ int main(int argc, char **argv) {
     /* the seed's runs: eta 0.2, 0.05, 1.1 on x^2, and eta 2 on x cos(0.15 pi x) */
     bool bad = isnan(gd(0.2, SQUARE, 10, 10.0)) | isnan(gd(0.05, SQUARE, 10, 10.0)) | isnan(gd(1.1, SQUARE, 10, 10.0)) |
                isnan(gd(2.0, XCOS, 10, 10.0));
-    return bad ? 1 : 0;
+    return bad || svg_failed ? 1 : 0;
 }

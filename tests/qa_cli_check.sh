@@ -27,6 +27,9 @@ done
 expect 2 "$g1" --epochs -1
 expect 2 "$g1" --epochs 5
 expect 2 "$g2" --steps 0
+expect 1 "$g1" --svg /nonexistent/dir/fig
+expect 1 "$g2" --svg /nonexistent/dir/fig.svg
+expect 1 "$o2" --opt sgd --lr 0.1 --csv /nonexistent/dir/t.csv
 for p in "$ri" "$lo" "$li"; do
     expect 0 "$p" --help
     expect 2 "$p" --bogus
