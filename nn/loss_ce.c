@@ -4,6 +4,7 @@
  * logits the whole loss is one fused log_softmax kernel, one gather and a sum. */
 #include "loss_internal.h"
 #include "nbi_tape.h"
+#include <math.h>
 #include <stdlib.h>
 
 /* The index-target problem in (N, C, d...) form, with the constants derived from the targets. */
@@ -91,6 +92,11 @@ static nll_prep prepare(nb_tensor *x, nb_tensor *y, nb_tensor *weight, int64_t i
     return p;
 }
 
+/* s / w; with every target ignored (w = 0) the value is NaN and the gradient 0, as torch gives */
+static nb_tensor *weighted_mean(nb_tensor *s, double w) {
+    return w != 0 ? nb_div_scalar(s, w) : nb_add_scalar(nb_mul_scalar(s, 0), NAN);
+}
+
 /* -w_y logp[y] per target, reduced like torch's nll_loss (mean = sum / sum of weights) */
 static nb_tensor *nll_reduce(nll_prep *p, nb_tensor *logp, nb_reduction r, bool one, const char *op) {
     nb_tensor *picked = nb_squeeze(nb_gather(logp, 1, p->idx), 1);
@@ -98,7 +104,7 @@ static nb_tensor *nll_reduce(nll_prep *p, nb_tensor *logp, nb_reduction r, bool 
     switch (r) {
     case NB_REDUCTION_NONE: return one ? nb_reshape(l, 0, NULL) : l;
     case NB_REDUCTION_SUM: return nb_sum(l);
-    case NB_REDUCTION_MEAN: return nb_div_scalar(nb_sum(l), p->wsum);
+    case NB_REDUCTION_MEAN: return weighted_mean(nb_sum(l), p->wsum);
     }
     return nbi_error("%s: unknown reduction %d", op, (int)r);
 }
@@ -168,7 +174,7 @@ nb_tensor *nb_cross_entropy(nb_tensor *x, nb_tensor *y, nb_cross_entropy_opts o)
     switch (o.reduction) {
     case NB_REDUCTION_NONE: ret = one ? nb_reshape(smooth, 0, NULL) : smooth; break;
     case NB_REDUCTION_SUM: ret = nb_sum(smooth); break;
-    default: ret = nb_div_scalar(nb_sum(smooth), p.wsum); break; /* sum of kept weights (count if none) */
+    default: ret = weighted_mean(nb_sum(smooth), p.wsum); break; /* sum of kept weights (count if none) */
     }
     double ls = o.label_smoothing;
     return nb_add(nb_mul_scalar(nll, 1 - ls), nb_mul_scalar(ret, ls / (double)p.C));

@@ -87,7 +87,29 @@ static void test_composite_grad_fn_names(void) {
     nb_scope_end(s);
 }
 
+/* F.cross_entropy with every target ignored: loss nan, gradient 0 (torch 1.13), with and without smoothing */
+static void test_cross_entropy_all_ignored(void) {
+    nb_scope s = nb_scope_begin();
+    nb_tensor *x = nb_tensor_from(NB_F64, (double[]){0.1, -1.2, 2.0, 0.5, 1.0, 0.3}, NB_SHAPE(2, 3), true);
+    nb_tensor *y = nb_tensor_from(NB_I64, (int64_t[]){-100, -100}, NB_SHAPE(2), false);
+    nb_tensor *w = nb_tensor_from(NB_F64, (double[]){0.2, 1.0, 3.0}, NB_SHAPE(3), false);
+    nb_cross_entropy_opts opts[3] = {{0}, {.label_smoothing = 0.2, .weight = w}, {.weight = w}};
+    for (int i = 0; i < 3; i++) {
+        nb_tensor *l = nb_cross_entropy(x, y, opts[i]);
+        CHECK(l && isnan(nb_item(l)));
+        CHECK(nb_backward(l) == NB_OK);
+        CHECK_TENSOR(x->grad, ((double[]){0, 0, 0, 0, 0, 0}), 6, 0);
+        nb_zero_grad(x);
+    }
+    nb_tensor *l = nb_nll_loss(nb_log_softmax(x, 1), y, (nb_nll_loss_opts){0});
+    CHECK(l && isnan(nb_item(l)) && nb_backward(l) == NB_OK);
+    CHECK_TENSOR(x->grad, ((double[]){0, 0, 0, 0, 0, 0}), 6, 0);
+    nb_zero_grad(x);
+    nb_scope_end(s);
+}
+
 int main(void) {
+    test_cross_entropy_all_ignored();
     test_composite_grad_fn_names();
     test_empty_max_error_names();
     test_linspace_one_step();
