@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "cli.h"
 
 #define DEFAULT_DATA "/usr/share/datasets/fashion-mnist"
 
@@ -50,8 +51,8 @@ static int parse(int argc, char **argv, options *o) {
         else if (!strcmp(a, "--opt")) o->opt = v;
         else if (!strcmp(a, "--save")) o->save = v;
         else if (!strcmp(a, "--data")) o->data = v;
-        else if (!strcmp(a, "--epochs")) o->epochs = (int)strtol(v, &end, 10);
-        else if (!strcmp(a, "--threads")) o->threads = (int)strtol(v, &end, 10);
+        else if (!strcmp(a, "--epochs")) { if (!cli_int(v, &o->epochs)) return usage("bad number"); }
+        else if (!strcmp(a, "--threads")) { if (!cli_int(v, &o->threads)) return usage("bad number"); }
         else if (!strcmp(a, "--batch")) o->batch = strtoll(v, &end, 10);
         else if (!strcmp(a, "--lr")) o->lr = strtod(v, &end);
         else if (!strcmp(a, "--seed")) o->seed = strtoull(v, &end, 10);
@@ -62,6 +63,7 @@ static int parse(int argc, char **argv, options *o) {
     if (strcmp(o->opt, "sgd") && strcmp(o->opt, "adam")) return usage("--opt must be sgd or adam");
     if (o->lr == 0) o->lr = strcmp(o->opt, "adam") ? 0.1 : 1e-3;   /* no --lr: 0.1 for SGD, torch's 1e-3 for Adam */
     if (o->epochs < 0 || o->batch <= 0 || !(o->lr > 0)) return usage("--epochs, --batch and --lr must be positive");
+    if (o->threads < 0) return usage("--threads must be positive (0 or no --threads: OpenMP's default)");
     return 0;
 }
 

@@ -41,6 +41,9 @@ expect 2 "$li" --epochs -1
 expect 0 "$fm" --help
 expect 2 "$fm" --batch 0
 expect 2 "$fm" --epochs x
+expect 2 "$fm" --epochs ""
+expect 2 "$fm" --epochs 99999999999
+expect 2 "$fm" --threads -2
 expect 1 "$fm" --data /nonexistent
 rm -f "$err"
 echo "$pass passed, $fail failed"
