@@ -69,6 +69,7 @@ static long leaf_label(const nb_tensor *t) {
 
 /* torch's grad_fn name of a node (nb_grad_fn_name knows the overload names when the output lives) */
 static const char *node_name(const nbi_node *nd) {
+    if (nd->label) return nd->label;   /* a composite's torch name (MeanBackward0, ...) */
     const char *s = nd->out && live(nd->out, nd->out_gen) && nd->out->node == nd ? nb_grad_fn_name(nd->out) : NULL;
     return s ? s : nbi_bw_names[nd->op];
 }

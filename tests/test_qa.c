@@ -79,8 +79,16 @@ static void test_composite_grad_fn_names(void) {
     CHECK(nb_grad_fn_name(x) == NULL);   /* a leaf keeps no name */
     nb_tensor *x2 = nb_transpose(x, 0, 0);   /* identity permutation: x's own history is untouched */
     CHECK(x2 == x || nb_grad_fn_name(x) == NULL);
-    /* the backward pass is unchanged by the names */
+    /* the backward pass is unchanged by the names; its trace shows them */
+    char *tr = NULL;
+    size_t trlen = 0;
+    FILE *m = open_memstream(&tr, &trlen);
+    nb_set_backward_trace(m);
     CHECK(nb_backward(nb_mean(x)) == NB_OK);
+    nb_set_backward_trace(NULL);
+    fclose(m);
+    CHECK(tr && strstr(tr, " MeanBackward0: grad_output 1\n") != NULL);
+    free(tr);
     CHECK_TENSOR(x->grad, ((double[]){0.25, 0.25, 0.25, 0.25}), 4, 1e-7);
     nb_zero_grad(x);
     nb_zero_grad(v);
