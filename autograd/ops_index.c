@@ -8,6 +8,23 @@ nb_tensor *nb_cat(int n, nb_tensor *const *xs, int dim) {
     if (n <= 0 || !xs) return nbi_error("nb_cat: expected a non-empty list of tensors");
     for (int i = 0; i < n; i++) if (!xs[i]) return NULL;
     if (!nbi_args_ok("nb_cat", n, xs)) return NULL;
+    /* torch's legacy rule: 1-D empty tensors (shape (0)) are skipped when the others have more dims,
+     * so `out = cat(out, x)` loops may start from an empty tensor */
+    int skip = 0, full_nd = 0;
+    for (int i = 0; i < n; i++) {
+        if (xs[i]->ndim == 1 && xs[i]->shape[0] == 0) skip++;
+        else if (!full_nd) full_nd = xs[i]->ndim;
+    }
+    if (skip && full_nd > 1) {
+        nb_tensor **kept = malloc(sizeof *kept * (size_t)(n - skip));
+        if (!kept) return nbi_error("nb_cat: out of memory");
+        int m = 0;
+        for (int i = 0; i < n; i++)
+            if (!(xs[i]->ndim == 1 && xs[i]->shape[0] == 0)) kept[m++] = xs[i];
+        nb_tensor *y = nb_cat(m, kept, dim);
+        free(kept);
+        return y;
+    }
     const nb_tensor *ref = xs[0];
     if (ref->ndim == 0) return nbi_error("nb_cat: zero-dimensional tensor (at position 0) cannot be concatenated");
     int d = nbi_dim(dim, ref->ndim, "nb_cat");

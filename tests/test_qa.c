@@ -116,7 +116,24 @@ static void test_cross_entropy_all_ignored(void) {
     nb_scope_end(s);
 }
 
+/* torch.cat([torch.tensor([]), a]) skips the legacy 1-D empty tensor: `out = cat(out, x)` loops work */
+static void test_cat_legacy_empty(void) {
+    nb_scope s = nb_scope_begin();
+    nb_tensor *a = nb_tensor_from(NB_F32, (float[]){0, 1, 2, 3, 4, 5}, NB_SHAPE(2, 3), true);
+    nb_tensor *e = nb_zeros(NB_F32, NB_SHAPE(0));
+    nb_tensor *y = nb_cat(NB_LIST(e, a, e, a), 0);
+    CHECK(y && y->ndim == 2 && y->shape[0] == 4 && y->shape[1] == 3);
+    CHECK_TENSOR(y, ((double[]){0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5}), 12, 0);
+    CHECK(nb_backward(nb_sum(y)) == NB_OK);
+    CHECK_TENSOR(a->grad, ((double[]){2, 2, 2, 2, 2, 2}), 6, 0);
+    CHECK(nb_numel(nb_cat(NB_LIST(e, e), 0)) == 0);                              /* all empty: (0) */
+    CHECK_ERR(nb_cat(NB_LIST(a, nb_zeros(NB_F32, NB_SHAPE(0, 2))), 0));           /* 2-D empty still checked */
+    nb_zero_grad(a);
+    nb_scope_end(s);
+}
+
 int main(void) {
+    test_cat_legacy_empty();
     test_cross_entropy_all_ignored();
     test_composite_grad_fn_names();
     test_empty_max_error_names();
