@@ -156,7 +156,11 @@ int main(int argc, char **argv) {
     nb_tensor *xtr = NULL, *ytr = NULL, *xte = NULL, *yte = NULL;
     if (!load(o.data, &xtr, &ytr, &xte, &yte)) { nb_free(xtr); nb_free(ytr); nb_free(xte); return 1; }
     nb_module *model = build_mlp(o.arch);
-    if (!model) { nb_free(xtr); nb_free(ytr); nb_free(xte); nb_free(yte); return 2; }
+    if (!model) {   /* a bad --arch was reported by build_mlp; a library error (out of memory) is reported here */
+        if (nb_error()) fprintf(stderr, "fashion_mnist: cannot build the %s model: %s\n", o.arch, nb_error());
+        nb_free(xtr); nb_free(ytr); nb_free(xte); nb_free(yte);
+        return nb_error() ? 1 : 2;
+    }
     int np = 0;
     nb_tensor **params = nb_module_parameters(model, &np);
     nb_optimizer *opt = !params ? NULL
