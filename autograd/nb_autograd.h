@@ -117,7 +117,7 @@ nb_tensor *nb_gelu_tanh(nb_tensor *x); /* torch approximate='tanh' */
 nb_tensor *nb_softplus(nb_tensor *x, double beta, double threshold); /* log(1+e^(beta x))/beta; linear above threshold (torch 1, 20) */
 nb_tensor *nb_clamp(nb_tensor *x, double min, double max); /* -INFINITY/INFINITY for no bound; dx = g inside [min,max] */
 nb_tensor *nb_erf(nb_tensor *x);       /* dx = g 2/sqrt(pi) e^(-x^2) */
-nb_tensor *nb_sign(nb_tensor *x);      /* -1, 0, 1 (not differentiable: zero grad) */
+nb_tensor *nb_sign(nb_tensor *x);      /* -1, 0, 1; dx = 0 */
 
 /* ---- comparisons (not differentiable; result 0/1 in the inputs' float dtype, f32 for i64) ---- */
 nb_tensor *nb_eq(nb_tensor *a, nb_tensor *b);

@@ -140,8 +140,6 @@ void nbi_bw_erf(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     gin[0] = nb_mul(g, nb_mul_scalar(nb_exp(nb_neg(nb_square(X))), 1.1283791670955126));
 }
 
-/* y = sign(x): piecewise constant, never recorded (zero gradient) */
-nb_tensor *nb_sign(nb_tensor *x) {
-    NBI_CHECK("nb_sign", x);
-    return nbk_unary(NBK_SIGN, x, 0, 0);
-}
+/* y = sign(x); dx = 0 (piecewise constant, like torch's SignBackward0) */
+nb_tensor *nb_sign(nb_tensor *x) { return unary(NBI_OP_sign, NBK_SIGN, x, 0, 0, "nb_sign", 0); }
+void nbi_bw_sign(nbi_node *n, nb_tensor *g, nb_tensor **gin) { (void)n; gin[0] = nb_zeros_like(g); }

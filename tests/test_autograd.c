@@ -45,6 +45,10 @@ static void test_retain_graph(void) {
     nb_tensor *z = nb_sum(nb_mul_scalar(x, 2));
     CHECK(nb_backward(z) == NB_OK && nb_backward(z) == NB_OK);
     CHECK_TENSOR(x->grad, ((double[]){4, 4}), 2, 0);
+    /* sign is differentiable with a zero gradient, like torch's SignBackward0 */
+    nb_zero_grad(x);
+    CHECK(nb_backward(nb_sum(nb_sign(x))) == NB_OK);
+    CHECK_TENSOR(x->grad, ((double[]){0, 0}), 2, 0);
     nb_scope_end(s);
     nb_free(x);
 }

@@ -111,6 +111,7 @@ FN(gelu_tanh, nb_gelu_tanh(x[0]))
 FN(softplus, nb_softplus(x[0], p->s[0], p->s[1]))
 FN(clamp, nb_clamp(x[0], p->s[0], p->s[1]))
 FN(erf, nb_erf(x[0]))
+FN(sign, nb_sign(x[0]))
 FN(sum, nb_sum(x[0]))
 FN(sum_dim, nb_sum_dim(x[0], p->ni, p->i, p->s[0] != 0))
 FN(sum_to_size, nb_sum_to_size(x[0], p->ni, (const int64_t[]){p->i[0], p->i[1], p->i[2]}))
@@ -241,6 +242,7 @@ UN(relu, -2, 2, 0, 0.1)
 UN(gelu, -3, 3, 0, -1)
 UN(gelu_tanh, -3, 3, 0, -1)
 UN(erf, -2, 2, 0, -1)
+UN(sign, -2, 2, 0, 0.1)
 K(leaky_relu) { prm p = {.s = {0.1}}; return GC("slope 0.1", f_leaky_relu, &p, o, AWAY(-2, 2, 0, 0.1, 2, 3)); }
 K(softplus) {
     prm p = {.s = {1, 20}}, q = {.s = {2, 1}};   /* beta 2, threshold 1: linear above x = 0.5 */
@@ -400,7 +402,7 @@ static const check_fn registry[NBI_OP_COUNT] = {
     [NBI_OP_abs] = k_abs, [NBI_OP_sin] = k_sin, [NBI_OP_cos] = k_cos, [NBI_OP_tan] = k_tan, [NBI_OP_sinh] = k_sinh,
     [NBI_OP_cosh] = k_cosh, [NBI_OP_tanh] = k_tanh, [NBI_OP_sigmoid] = k_sigmoid, [NBI_OP_relu] = k_relu,
     [NBI_OP_leaky_relu] = k_leaky_relu, [NBI_OP_gelu] = k_gelu, [NBI_OP_gelu_tanh] = k_gelu_tanh,
-    [NBI_OP_softplus] = k_softplus, [NBI_OP_clamp] = k_clamp, [NBI_OP_erf] = k_erf, [NBI_OP_sum] = k_sum,
+    [NBI_OP_softplus] = k_softplus, [NBI_OP_clamp] = k_clamp, [NBI_OP_erf] = k_erf, [NBI_OP_sign] = k_sign, [NBI_OP_sum] = k_sum,
     [NBI_OP_sum_to_size] = k_sum_to_size, [NBI_OP_prod] = k_prod, [NBI_OP_amax] = k_amax, [NBI_OP_amin] = k_amin,
     [NBI_OP_max_dim] = k_max_dim, [NBI_OP_min_dim] = k_min_dim, [NBI_OP_norm] = k_norm, [NBI_OP_matmul] = k_matmul,
     [NBI_OP_linear] = k_linear, [NBI_OP_reshape] = k_reshape, [NBI_OP_expand] = k_expand, [NBI_OP_permute] = k_permute,
