@@ -32,9 +32,16 @@ static nb_status check(const void *oo, const char *fn) {
 
 /* p: param, g: grad, buf: momentum buffer (NULL without momentum), first: buf is new */
 #define SGD_KERNEL(T, SUF)                                                                              \
+    static void sgd_plain_##SUF(T *restrict p, const T *restrict g, int64_t n, T a) {                   \
+        for (int64_t j = 0; j < n; j++) p[j] = NBI_FMA(T, a, g[j], p[j]);                               \
+    }                                                                                                   \
     static void sgd_##SUF(T *p, const T *g, T *buf, bool first, int64_t lo, int64_t hi, const nb_sgd_opts *o) {      \
         const T wd = (T)o->weight_decay, mom = (T)o->momentum, damp1 = (T)(1 - o->dampening);           \
         const T neglr = (T)(-o->lr);                                                                    \
+        if (!buf && o->weight_decay == 0) { /* plain SGD: one vectorized fma pass (-lr * -g == lr * g) */  \
+            sgd_plain_##SUF(p + lo, g + lo, hi - lo, o->maximize ? -neglr : neglr);                     \
+            return;                                                                                     \
+        }                                                                                               \
         for (int64_t j = lo; j < hi; j++) {                                                               \
             T d = o->maximize ? -g[j] : g[j];                                                           \
             if (o->weight_decay != 0) d = NBI_FMA(T, wd, p[j], d);                                                \

@@ -58,6 +58,51 @@ void nbk_dgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, 
 /* Returns n rounded up to a multiple of m (m > 0). */
 static inline int64_t nbg_roundup(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
 
+#if defined(__AVX__)
+#define NBG_VTRANS 1
+/* dst[c*ldd + r] = src[r*lds + c] for an 8 x 8 float tile (AVX shuffles; pure data movement). */
+static inline void nbg_t8x8_s(const float *src, int64_t lds, float *dst, int64_t ldd) {
+    __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + lds), r2 = _mm256_loadu_ps(src + 2 * lds),
+           r3 = _mm256_loadu_ps(src + 3 * lds), r4 = _mm256_loadu_ps(src + 4 * lds),
+           r5 = _mm256_loadu_ps(src + 5 * lds), r6 = _mm256_loadu_ps(src + 6 * lds),
+           r7 = _mm256_loadu_ps(src + 7 * lds);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
+           t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
+           t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE),
+           u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE),
+           u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE),
+           u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    _mm256_storeu_ps(dst, _mm256_permute2f128_ps(u0, u4, 0x20));
+    _mm256_storeu_ps(dst + ldd, _mm256_permute2f128_ps(u1, u5, 0x20));
+    _mm256_storeu_ps(dst + 2 * ldd, _mm256_permute2f128_ps(u2, u6, 0x20));
+    _mm256_storeu_ps(dst + 3 * ldd, _mm256_permute2f128_ps(u3, u7, 0x20));
+    _mm256_storeu_ps(dst + 4 * ldd, _mm256_permute2f128_ps(u0, u4, 0x31));
+    _mm256_storeu_ps(dst + 5 * ldd, _mm256_permute2f128_ps(u1, u5, 0x31));
+    _mm256_storeu_ps(dst + 6 * ldd, _mm256_permute2f128_ps(u2, u6, 0x31));
+    _mm256_storeu_ps(dst + 7 * ldd, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+
+/* dst[c*ldd + r] = src[r*lds + c] for a 4 x 4 float tile (SSE shuffles). */
+static inline void nbg_t4x4_s(const float *src, int64_t lds, float *dst, int64_t ldd) {
+    __m128 r0 = _mm_loadu_ps(src), r1 = _mm_loadu_ps(src + lds), r2 = _mm_loadu_ps(src + 2 * lds),
+           r3 = _mm_loadu_ps(src + 3 * lds);
+    _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+    _mm_storeu_ps(dst, r0), _mm_storeu_ps(dst + ldd, r1), _mm_storeu_ps(dst + 2 * ldd, r2),
+        _mm_storeu_ps(dst + 3 * ldd, r3);
+}
+
+/* dst[k*ldd + r] = src[r*lds + k] for r < rows, k < kn (rows a multiple of 4, kn a multiple of 8):
+ * 8 x 8 tiles while 8 rows remain, then 4 x 4 tiles. */
+static inline void nbg_trans_s(int rows, int64_t kn, const float *src, int64_t lds, float *dst, int64_t ldd) {
+    int r = 0;
+    for (; r + 8 <= rows; r += 8)
+        for (int64_t k = 0; k < kn; k += 8) nbg_t8x8_s(src + r * lds + k, lds, dst + k * ldd + r, ldd);
+    for (; r + 4 <= rows; r += 4)
+        for (int64_t k = 0; k < kn; k += 4) nbg_t4x4_s(src + r * lds + k, lds, dst + k * ldd + r, ldd);
+}
+#endif
+
 #ifdef _OPENMP
 /* Splits C (M x N) among nt threads as a tm x tn grid of mr/nr-aligned rectangles of rows x cols. */
 static void nbg_grid(int64_t M, int64_t N, int nt, int64_t mr, int64_t nr, int *tm, int64_t *rows, int64_t *cols) {
@@ -91,6 +136,7 @@ static int nbg_threads(int64_t M, int64_t N, int64_t K) {
 
 #define NBG_T float
 #define NBG_SFX s
+#define NBG_IS_FLOAT 1
 #define NBG_MC 96
 #define NBG_KC 512
 #define NBG_NC 3072
@@ -105,6 +151,7 @@ static int nbg_threads(int64_t M, int64_t N, int64_t K) {
 
 #define NBG_T double
 #define NBG_SFX d
+#define NBG_IS_FLOAT 0
 #define NBG_MC 96
 #define NBG_KC 256
 #define NBG_NC 2048
@@ -163,7 +210,13 @@ static void NBG(pack_a)(bool ta, int64_t mc, int64_t kc, const NBG_T *A, int64_t
     for (int64_t ir = 0; ir < mc; ir += NBG_MR, out += NBG_MR * kc) {
         int m = (int)NBG_MIN(NBG_MR, mc - ir);
         if (!ta) {   /* rows of A to columns of the panel, NBG_PK values of k at a time (stays in L1) */
-            for (int64_t k0 = 0; k0 < kc; k0 += NBG_PK) {
+            int64_t k0 = 0;
+#if defined(NBG_VTRANS) && NBG_IS_FLOAT
+            if (m == NBG_MR && NBG_MR % 4 == 0)   /* full panel: vector transposes over k multiple of 8 */
+                for (; k0 + NBG_PK <= kc; k0 += NBG_PK)
+                    nbg_trans_s(NBG_MR, NBG_PK, A + ir * lda + k0, lda, out + k0 * NBG_MR, NBG_MR);
+#endif
+            for (; k0 < kc; k0 += NBG_PK) {
                 int64_t k1 = NBG_MIN(kc, k0 + NBG_PK);
                 for (int i = 0; i < m; i++) {
                     const NBG_T *src = A + (ir + i) * lda;
@@ -193,7 +246,13 @@ static void NBG(pack_b)(bool tb, int64_t kc, int64_t nc, const NBG_T *B, int64_t
                 for (int j = n; j < NBG_NR; j++) out[k * NBG_NR + j] = 0;
             }
         } else {   /* rows of B^T to columns of the panel, NBG_PK values of k at a time (stays in L1) */
-            for (int64_t k0 = 0; k0 < kc; k0 += NBG_PK) {
+            int64_t k0 = 0;
+#if defined(NBG_VTRANS) && NBG_IS_FLOAT
+            if (n == NBG_NR && NBG_NR % 4 == 0)
+                for (; k0 + NBG_PK <= kc; k0 += NBG_PK)
+                    nbg_trans_s(NBG_NR, NBG_PK, B + jr * ldb + k0, ldb, out + k0 * NBG_NR, NBG_NR);
+#endif
+            for (; k0 < kc; k0 += NBG_PK) {
                 int64_t k1 = NBG_MIN(kc, k0 + NBG_PK);
                 for (int j = 0; j < n; j++) {
                     const NBG_T *src = B + (jr + j) * ldb;
@@ -206,9 +265,12 @@ static void NBG(pack_b)(bool tb, int64_t kc, int64_t nc, const NBG_T *B, int64_t
     }
 }
 
-/* C[mr,nr] = alpha * a @ b + (load ? beta * C : 0) for one packed MR x kc panel a and kc x NR sliver b. */
-static void NBG(kernel)(int64_t kc, const NBG_T *restrict a, const NBG_T *restrict b, NBG_T *restrict C,
-                        int64_t ldc, int mr, int nr, NBG_T alpha, NBG_T beta, bool load) {
+/* C[mr,nr] = alpha * a @ b + (load ? beta * C : 0) for one packed MR x kc panel a and kc x NR sliver b,
+ * computing the first `rows` (>= mr, a constant after inlining) rows of the panel. */
+static inline __attribute__((always_inline)) void NBG(kernel_rows)(int rows, int64_t kc, const NBG_T *restrict a,
+                                                                   const NBG_T *restrict b, NBG_T *restrict C,
+                                                                   int64_t ldc, int mr, int nr, NBG_T alpha,
+                                                                   NBG_T beta, bool load) {
     NBG(vec) acc[NBG_MR][NBG_NV];
 #pragma GCC unroll 16
     for (int i = 0; i < NBG_MR; i++)
@@ -222,7 +284,7 @@ static void NBG(kernel)(int64_t kc, const NBG_T *restrict a, const NBG_T *restri
 #pragma GCC unroll 4
         for (int v = 0; v < NBG_NV; v++) memcpy(&bv[v], b + v * NBG_VL, sizeof bv[v]);
 #pragma GCC unroll 16
-        for (int i = 0; i < NBG_MR; i++) {
+        for (int i = 0; i < rows; i++) {
             NBG(vec) ai = NBG_SPLAT(a[i]);
 #pragma GCC unroll 4
             for (int v = 0; v < NBG_NV; v++) acc[i][v] = NBG_FMA(ai, bv[v], acc[i][v]);
@@ -248,6 +310,16 @@ static void NBG(kernel)(int64_t kc, const NBG_T *restrict a, const NBG_T *restri
             if (load) r += C[i * ldc + j] * beta;
             C[i * ldc + j] = r;
         }
+}
+
+/* The register-tile kernel: a short last panel (at most MR/3 rows, e.g. 64 = 5 * 12 + 4 batch rows)
+ * runs the rows it has only; every element of C still sees the same operations in the same order. */
+static void NBG(kernel)(int64_t kc, const NBG_T *restrict a, const NBG_T *restrict b, NBG_T *restrict C,
+                        int64_t ldc, int mr, int nr, NBG_T alpha, NBG_T beta, bool load) {
+    if (mr <= NBG_MR / 3)
+        NBG(kernel_rows)(NBG_MR / 3, kc, a, b, C, ldc, mr, nr, alpha, beta, load);
+    else
+        NBG(kernel_rows)(NBG_MR, kc, a, b, C, ldc, mr, nr, alpha, beta, load);
 }
 
 /* C = beta * C, without reading C when beta == 0 (the K == 0 or alpha == 0 case). */
@@ -372,6 +444,7 @@ static void NBG(gemm)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBG_T a
 
 #undef NBG_T
 #undef NBG_SFX
+#undef NBG_IS_FLOAT
 #undef NBG_MC
 #undef NBG_KC
 #undef NBG_NC
