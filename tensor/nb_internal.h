@@ -77,7 +77,8 @@ static inline bool nbi_is_float(nb_dtype dt) { return dt == NB_F32 || dt == NB_F
 /* Called by kernels about to start threads: lowers (or restores) this thread's OpenMP thread count
  * when the machine has fewer free CPUs than threads (at most one check per half second). */
 void nbi_threads_check(void);
-/* Below this many elements kernels never start OpenMP threads. */
-#define NBI_PAR_MIN 32768
+/* Below this many elements kernels never start OpenMP threads (a region costs ~1 us with spinning
+ * threads but ~35 us with OMP_WAIT_POLICY=passive, more than a memory-bound pass over 256 KB). */
+#define NBI_PAR_MIN 65536
 
 #endif
