@@ -26,33 +26,14 @@ import sys
 
 import torch
 
+from golden_fmt import DTN, fmt, tens
+
 random.seed(20261123)
 torch.manual_seed(20261123)
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "golden", "ops.txt")
 DT = {"f32": torch.float32, "f64": torch.float64}
-DTN = {torch.float32: "f32", torch.float64: "f64", torch.int64: "i64", torch.bool: "f32"}
 lines = []
 count = {"cases": 0}
-
-
-def fmt(v):
-    if v != v:
-        return "nan"
-    if v in (float("inf"), float("-inf")):
-        return "inf" if v > 0 else "-inf"
-    return repr(v)
-
-
-def tens(t):
-    t = t.detach()
-    if t._is_zerotensor():  # torch's lazy zeros (e.g. the double backward of sign)
-        t = torch.zeros(t.shape, dtype=t.dtype)
-    dt = DTN[t.dtype]
-    if t.dtype == torch.bool:
-        t = t.float()
-    vals = t.reshape(-1).tolist()
-    shape = list(t.shape)
-    return " ".join([dt, str(len(shape))] + [str(s) for s in shape] + [str(v) if dt == "i64" else fmt(float(v)) for v in vals])
 
 
 def rnd(shape, dt, lo=-2.0, hi=2.0):
