@@ -21,15 +21,6 @@ nb_tensor *nbk_cat(int n, nb_tensor *const *xs, int dim, nb_dtype dt) {
     return y;
 }
 
-static void split3(const nb_tensor *x, int dim, int64_t *outer, int64_t *D, int64_t *inner) {
-    *outer = *inner = 1;
-    *D = x->shape[dim];
-    for (int d = 0; d < x->ndim; d++) {
-        if (d < dim) *outer *= x->shape[d];
-        if (d > dim) *inner *= x->shape[d];
-    }
-}
-
 /* index values as a contiguous i64 array, range-checked against size */
 static const int64_t *indices(const nb_tensor *index, int64_t size, const char *op, nb_tensor **tmp) {
     *tmp = NULL;
@@ -60,7 +51,7 @@ nb_tensor *nbk_index_select(const nb_tensor *x, int dim, const nb_tensor *index,
     nb_tensor *y = xc ? nbi_new(x->dtype, x->ndim, shp) : NULL;
     if (y) {
         int64_t outer, D, inner, J = index->numel;
-        split3(xc, dim, &outer, &D, &inner);
+        nbk_split3(xc, dim, &outer, &D, &inner);
         size_t esz = nb_dtype_size(x->dtype), row = (size_t)inner * esz;
         const char *src = nbi_ptr(xc);
         char *dst = nbi_ptr(y);
@@ -101,7 +92,7 @@ nb_tensor *nbk_index_add(const nb_tensor *base, int ndim, const int64_t *shape, 
     nb_tensor *sc = nbk_copy(src, dt);
     if (!sc) return NULL;
     int64_t outer, D, inner, J = index->numel;
-    split3(y, dim, &outer, &D, &inner);
+    nbk_split3(y, dim, &outer, &D, &inner);
     for (int64_t o = 0; o < outer; o++)
         for (int64_t j = 0; j < J; j++)
             for (int64_t i = 0; i < inner; i++)

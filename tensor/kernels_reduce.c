@@ -161,16 +161,6 @@ nb_tensor *nbk_reduce(nbk_reduce_kind k, const nb_tensor *x, int ndims, const in
     return xc ? y : NULL;
 }
 
-/* (outer, D, inner) split of a contiguous x around dim */
-static void split3(const nb_tensor *x, int dim, int64_t *outer, int64_t *D, int64_t *inner) {
-    *outer = *inner = 1;
-    *D = x->ndim ? x->shape[dim] : 1;
-    for (int d = 0; d < x->ndim; d++) {
-        if (d < dim) *outer *= x->shape[d];
-        if (d > dim) *inner *= x->shape[d];
-    }
-}
-
 static double ld(const nb_tensor *x, const char *base, int64_t i) {
     return x->dtype == NB_F32 ? ((const float *)base)[i] : ((const double *)base)[i];
 }
@@ -184,7 +174,7 @@ nb_tensor *nbk_arg_reduce(const nb_tensor *x, int dim, bool keepdim, bool is_min
     nb_tensor *xc = nbk_contig(xf);
     if (!xc) return NULL;
     int64_t outer, D, inner;
-    split3(xc, dim, &outer, &D, &inner);
+    nbk_split3(xc, dim, &outer, &D, &inner);
     if (D == 0) return nbi_error("%s: cannot reduce dim %d of size 0 of %s", is_min ? "nb_min_dim/nb_argmin" : "nb_max_dim/nb_argmax", dim, nbi_shape(x));
     int64_t oshape[NB_MAX_DIMS];
     int on = 0;
@@ -218,7 +208,7 @@ nb_tensor *nbk_prod_others(const nb_tensor *x, int dim) {
     nb_tensor *xc = nbk_contig(x);
     if (!xc) return NULL;
     int64_t outer, D, inner;
-    split3(xc, dim, &outer, &D, &inner);
+    nbk_split3(xc, dim, &outer, &D, &inner);
     nb_tensor *y = nbi_new(xc->dtype, xc->ndim, xc->shape);
     if (!y) return NULL;
     const char *xb = nbi_ptr(xc);
@@ -268,7 +258,7 @@ nb_tensor *nbk_softmax(const nb_tensor *x, int dim, bool lg) {
     nb_tensor *xc = xf ? nbk_contig(xf) : NULL;
     if (!xc) return NULL;
     int64_t outer, D, inner;
-    split3(xc, dim, &outer, &D, &inner);
+    nbk_split3(xc, dim, &outer, &D, &inner);
     nb_tensor *y = nbi_new(xc->dtype, xc->ndim, xc->shape);
     if (y) {
         if (y->dtype == NB_F32) softmax_float((const float *)nbi_ptr(xc), (float *)nbi_ptr(y), outer, D, inner, lg);

@@ -39,6 +39,17 @@ nb_tensor *nbk_contig(const nb_tensor *x);
 /* x as float: x itself if already f32/f64, else an f32 copy. */
 nb_tensor *nbk_as_float(const nb_tensor *x);
 
+/* View a contiguous x as (outer, D, inner) around dim: outer = prod(shape[:dim]), D = shape[dim]
+ * (1 for a 0-d x), inner = prod(shape[dim+1:]). */
+static inline void nbk_split3(const nb_tensor *x, int dim, int64_t *outer, int64_t *D, int64_t *inner) {
+    *outer = *inner = 1;
+    *D = x->ndim ? x->shape[dim] : 1;
+    for (int d = 0; d < x->ndim; d++) {
+        if (d < dim) *outer *= x->shape[d];
+        if (d > dim) *inner *= x->shape[d];
+    }
+}
+
 /* ---- reductions ---- */
 typedef enum { NBK_RSUM, NBK_RPROD, NBK_RMAX, NBK_RMIN } nbk_reduce_kind;
 /* Reduce x over dims (normalised by the caller: sorted, unique, in range; ndims 0 = all). */
