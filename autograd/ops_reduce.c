@@ -108,16 +108,20 @@ void nbi_bw_prod(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     gin[0] = nb_mul(ge, nb_mul(nb_div(p, xm), zi));
 }
 
-/* y = max/min over dims; dx = g on the extreme elements, shared evenly on ties */
-static void amax_bw(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+/* mask / (number of set elements in its reduction group): an even share for each tie */
+static nb_tensor *tie_share(nbi_node *n, nb_tensor *mask) {
     nb_tensor *x = nbi_in(n, 0);
     int dims[NB_MAX_DIMS];
     load_dims(n, dims);
+    nb_tensor *cnt = nb_sum_dim(mask, (int)n->iv[1], dims, (bool)n->iv[0]);
+    return nb_div(mask, nb_expand(regrow(n, cnt), x->ndim, x->shape));
+}
+
+/* y = max/min over dims; dx = g on the extreme elements, shared evenly on ties */
+static void amax_bw(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    nb_tensor *x = nbi_in(n, 0);
     nb_tensor *ye = nb_expand(regrow(n, n->out), x->ndim, x->shape);
-    nb_tensor *mask = nb_eq(x, ye);
-    nb_tensor *cnt = nb_expand(regrow(n, nb_sum_dim(mask, (int)n->iv[1], dims, (bool)n->iv[0])), x->ndim, x->shape);
-    if (n->iv[1] == 0) cnt = nb_expand(regrow(n, nb_sum(mask)), x->ndim, x->shape);
-    gin[0] = nb_div(nb_mul(nb_expand(regrow(n, g), x->ndim, x->shape), mask), cnt);
+    gin[0] = nb_mul(nb_expand(regrow(n, g), x->ndim, x->shape), tie_share(n, nb_eq(x, ye)));
 }
 nb_tensor *nb_amax(nb_tensor *x, int ndims, const int *dims, bool keepdim) {
     return reduce_op(NBI_OP_amax, NBK_RMAX, x, ndims, dims, keepdim, "nb_amax", 1 | NBI_SAVE_OUT);
@@ -305,16 +309,11 @@ void nbi_bw_norm(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *ge = nb_expand(regrow(n, g), x->ndim, x->shape);
     nb_tensor *zero = nb_eq_scalar(ye, 0);
     nb_tensor *d;
-    int dims[NB_MAX_DIMS];
-    load_dims(n, dims);
     if (p == 0) { gin[0] = nb_zeros_like(x); return; }
     if (p == 1) d = nb_sign(x);
     else if (p == 2) d = nb_div(x, nb_masked_fill(ye, zero, 1));
     else if (isinf(p)) {
-        nb_tensor *mask = nb_eq(nb_abs(x), ye);
-        nb_tensor *cnt = nb_expand(regrow(n, nb_sum_dim(mask, (int)n->iv[1], dims, (bool)n->iv[0])), x->ndim, x->shape);
-        if (n->iv[1] == 0) cnt = nb_expand(regrow(n, nb_sum(mask)), x->ndim, x->shape);
-        d = nb_div(nb_mul(nb_sign(x), mask), cnt);
+        d = nb_mul(nb_sign(x), tie_share(n, nb_eq(nb_abs(x), ye)));
     } else {
         nb_tensor *num = nb_mul(x, nb_pow_scalar(nb_abs(x), p - 2));
         d = nb_div(num, nb_pow_scalar(nb_masked_fill(ye, zero, 1), p - 1));
