@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -59,11 +61,17 @@ void nbi_threads_check(void) {
     int cur = omp_get_max_threads();
     if (wanted <= 0) wanted = cur;
     if (wanted <= 1) return;
-    FILE *f = fopen("/proc/loadavg", "r");   /* "0.52 0.58 0.59 3/512 12345": 3 runnable now */
-    int running = -1;
-    if (f) {
-        if (fscanf(f, "%*f %*f %*f %d/%*d", &running) != 1) running = -1;
-        fclose(f);
+    /* "0.52 0.58 0.59 3/512 12345": 3 runnable now. Read with open/read into a stack buffer: no stdio
+     * buffer is allocated, so a training loop stays allocation-free. */
+    int running = -1, fd = open("/proc/loadavg", O_RDONLY);
+    if (fd >= 0) {
+        char buf[128];
+        ssize_t len = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (len > 0) {
+            buf[len] = 0;
+            if (sscanf(buf, "%*f %*f %*f %d/%*d", &running) != 1) running = -1;
+        }
     }
     if (running < 0) { enabled = 0; return; }
     double now_others = running - cur > 0 ? (double)(running - cur) : 0.0;
