@@ -6,7 +6,6 @@
 #include <stb_ds.h>
 
 static _Thread_local nb_tensor **slots;   /* stb_ds array, one per tape position */
-static _Thread_local bool in_backward;
 
 static nb_tensor *accumulate(nb_tensor *acc, nb_tensor *g) {
     return acc ? nb_add(acc, g) : g;
@@ -88,14 +87,13 @@ static bool owned(nb_tensor *const *gin, int nin, int i, const nb_tensor *g, nb_
 static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, int nin, nb_tensor *const *inputs,
                      nb_tensor **results, bool retain, bool create, bool allow_unused, const char *api) {
     size_t hi = 0;
-    bool any = false;
     for (int k = 0; k < nout; k++) {
         if (!nbi_ok(outs[k], api)) return NB_ERROR;
         if (!outs[k]->requires_grad) {
             nbi_error("%s: element %d of tensors does not require grad and does not have a grad_fn", api, k);
             return NB_ERROR;
         }
-        if (outs[k]->node) { any = true; if (outs[k]->node->index + 1 > hi) hi = outs[k]->node->index + 1; }
+        if (outs[k]->node && outs[k]->node->index + 1 > hi) hi = outs[k]->node->index + 1;
     }
     for (int i = 0; i < nin; i++) {
         if (!nbi_ok(inputs[i], api)) return NB_ERROR;
@@ -108,8 +106,6 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
     bool prev_mode = nb_set_grad_enabled(create);
     nb_scope sc = create ? 0 : nb_scope_begin();
     nb_status st = NB_OK;
-    bool prev_in = in_backward;
-    in_backward = true;
     size_t base = (size_t)arrlen(slots);  /* re-entrant: our slots live at [base, base + hi) */
     arrsetlen(slots, base + hi);
     for (size_t i = 0; i < hi; i++) slots[base + i] = NULL;
@@ -204,7 +200,6 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
         if (gin != gin_small) free(gin);
     }
     arrsetlen(slots, base);
-    in_backward = prev_in;
     if (st == NB_OK && inputs) {
         for (int i = 0; i < nin; i++) {
             if (!results[i] && !allow_unused) {
@@ -227,7 +222,6 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
     nb_set_grad_enabled(prev_mode);
     if (st != NB_OK && inputs)
         for (int i = 0; i < nin; i++) results[i] = NULL;
-    (void)any;
     return st;
 }
 
