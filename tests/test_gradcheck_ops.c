@@ -393,6 +393,35 @@ K(to) {  /* the f32 round trip loses precision: a larger step and f32-sized tole
 }
 K(clone) { prm p = {0}; return GC("clone(x) * x", f_clone, &p, o, R(-2, 2, 2, 3)); }
 
+/* -- spatial ops (issue 11): pooling, pad, interpolate, pixel shuffle -- */
+static nb_max_pool2d_opts mp_opts(const prm *p) {
+    return (nb_max_pool2d_opts){.kernel_size = {p->i[0], p->i[1]}, .stride = {p->i[2], p->i[3]},
+                                .padding = {p->i[4], p->i[5]}, .dilation = {p->i[6], p->i[7]}, .ceil_mode = p->s[0] != 0};
+}
+FN(max_pool2d, nb_max_pool2d(x[0], mp_opts(p)))
+/* v -> d/dc sum(max_pool2d(c) v) at a constant c with distinct values: the scatter as a function of v */
+static nb_tensor *max_pool2d_adjoint(nb_tensor *v, const prm *p) {
+    bool prev = nb_set_grad_enabled(true);
+    nb_tensor *c = p->aux;
+    nb_tensor *g = nb_grad1(nb_sum(nb_mul(nb_max_pool2d(c, mp_opts(p)), v)), c, true);
+    nb_set_grad_enabled(prev);
+    return g;
+}
+FN(max_pool2d_grad, max_pool2d_adjoint(x[0], p))
+K(max_pool2d) {
+    prm a = {.i = {2, 2}}, b = {.i = {3, 2, 2, 1, 1, 0, 1, 2}, .s = {1}}, c = {.i = {2, 3, 1, 2, 1, 1, 2, 1}};
+    return GC("k2 (2,3,4,5)", f_max_pool2d, &a, o, DISTINCT(0, 2, 3, 4, 5)) &
+           GC("k(3,2) s(2,1) p(1,0) d(1,2) ceil (1,2,5,6)", f_max_pool2d, &b, o, DISTINCT(0, 1, 2, 5, 6)) &
+           GC("overlapping k(2,3) s(1,2) p1 d(2,1) (3,5,6)", f_max_pool2d, &c, o, DISTINCT(0, 3, 5, 6));
+}
+K(max_pool2d_backward) {
+    prm p = {.i = {2, 2, 1, 1}};
+    p.aux = DISTINCT(0, 2, 2, 4, 4);
+    nb_requires_grad_(p.aux, true);
+    return GC("v -> d sum(max_pool2d(c) v) / dc, overlapping windows", f_max_pool2d_grad, &p, o, R(-2, 2, 2, 2, 3, 3));
+}
+/* -- end spatial ops -- */
+
 static const check_fn registry[NBI_OP_COUNT] = {
     [NBI_OP_add] = k_add, [NBI_OP_sub] = k_sub, [NBI_OP_mul] = k_mul, [NBI_OP_div] = k_div, [NBI_OP_pow] = k_pow,
     [NBI_OP_minimum] = k_minimum, [NBI_OP_maximum] = k_maximum, [NBI_OP_where] = k_where, [NBI_OP_add_s] = k_add_s,
@@ -411,6 +440,8 @@ static const check_fn registry[NBI_OP_COUNT] = {
     [NBI_OP_index_add] = k_index_add, [NBI_OP_gather] = k_gather, [NBI_OP_scatter_add] = k_scatter_add,
     [NBI_OP_masked_fill] = k_masked_fill, [NBI_OP_softmax] = k_softmax, [NBI_OP_log_softmax] = k_log_softmax,
     [NBI_OP_to] = k_to, [NBI_OP_clone] = k_clone,
+    /* -- spatial ops (issue 11) */
+    [NBI_OP_max_pool2d] = k_max_pool2d, [NBI_OP_max_pool2d_backward] = k_max_pool2d_backward,
 };
 
 /* ---- composite public ops (built from recorded ops; always checked to second order) ---- */
