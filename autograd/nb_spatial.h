@@ -28,6 +28,58 @@ nb_tensor *nb_max_pool2d(nb_tensor *x, nb_max_pool2d_opts o);
 /* F.max_pool2d(return_indices=True): also *indices (i64, y's shape), flat into each H*W plane. */
 nb_tensor *nb_max_pool2d_with_indices(nb_tensor *x, nb_max_pool2d_opts o, nb_tensor **indices);
 
+typedef struct {
+    int64_t kernel_size;    /* required */
+    int64_t stride;         /* 0: kernel_size */
+    int64_t padding;
+    int64_t dilation;       /* 0: 1 */
+    bool ceil_mode;
+} nb_max_pool1d_opts;
+/* F.max_pool1d on (N, C, L) or (C, L): max_pool2d of x.unsqueeze(-2) with kernel (1, k), as torch. */
+nb_tensor *nb_max_pool1d(nb_tensor *x, nb_max_pool1d_opts o);
+/* F.max_pool1d(return_indices=True): *indices (i64) index into L. */
+nb_tensor *nb_max_pool1d_with_indices(nb_tensor *x, nb_max_pool1d_opts o, nb_tensor **indices);
+
+typedef struct {
+    int64_t kernel_size[2];     /* required */
+    int64_t stride[2];          /* {0, 0}: kernel_size */
+    int64_t padding[2];         /* zero padding on each side, at most k/2 */
+    bool ceil_mode;
+    bool no_count_include_pad;  /* torch's count_include_pad=False: divide by the real elements only */
+    int64_t divisor_override;   /* 0: none (torch's None); else divide every window sum by it */
+} nb_avg_pool2d_opts;
+/* F.avg_pool2d: y = window sum / divisor (window size with padding, unless no_count_include_pad);
+ * dx = g / divisor spread over each window. */
+nb_tensor *nb_avg_pool2d(nb_tensor *x, nb_avg_pool2d_opts o);
+
+typedef struct {
+    int64_t kernel_size;        /* required */
+    int64_t stride;             /* 0: kernel_size */
+    int64_t padding;
+    bool ceil_mode;
+    bool no_count_include_pad;
+} nb_avg_pool1d_opts;
+/* F.avg_pool1d on (N, C, L) or (C, L). */
+nb_tensor *nb_avg_pool1d(nb_tensor *x, nb_avg_pool1d_opts o);
+
+/* F.adaptive_avg_pool2d(x, (oh, ow)): output (i, j) averages rows [floor(i H / oh), ceil((i + 1) H / oh))
+ * and the same for columns; (1, 1) is a mean over (H, W), as in torch. */
+nb_tensor *nb_adaptive_avg_pool2d(nb_tensor *x, int64_t oh, int64_t ow);
+/* F.adaptive_max_pool2d(x, (oh, ow)): max over the adaptive windows; ties and NaN as max_pool2d. */
+nb_tensor *nb_adaptive_max_pool2d(nb_tensor *x, int64_t oh, int64_t ow);
+/* F.adaptive_max_pool2d(return_indices=True): *indices flat into each H*W plane. */
+nb_tensor *nb_adaptive_max_pool2d_with_indices(nb_tensor *x, int64_t oh, int64_t ow, nb_tensor **indices);
+
+typedef struct {
+    int64_t kernel_size[2];     /* required: the pooling's */
+    int64_t stride[2];          /* {0, 0}: kernel_size */
+    int64_t padding[2];
+    int64_t output_size[2];     /* {0, 0}: (in - 1) stride - 2 padding + kernel; else (OH, OW) within stride */
+} nb_max_unpool2d_opts;
+/* F.max_unpool2d: y = zeros(..., OH, OW) with y[p, indices[p, k]] = x[p, k] per plane (indices from
+ * nb_max_pool2d_with_indices); dx = g gathered at the indices. */
+nb_tensor *nb_max_unpool2d(nb_tensor *x, nb_tensor *indices, nb_max_unpool2d_opts o);
+
 #ifdef __cplusplus
 }
 #endif

@@ -24,6 +24,13 @@ int64_t nbi_pool_out_size(int64_t in, int64_t k, int64_t pad, int64_t s, int64_t
  * planes, output >= 1) with messages naming op; fills out[2] = (OH, OW). */
 bool nbi_pool2d_check(const char *op, const nb_tensor *x, const int64_t k[2], const int64_t s[2],
                       const int64_t p[2], const int64_t d[2], bool ceil_mode, int64_t out[2]);
+/* torch's int-or-pair reading of an options pair: {0, 0} -> (d0, d1); a 0 second entry repeats the first. */
+void nbi_pool_pair(const int64_t in[2], int64_t d0, int64_t d1, int64_t out[2]);
+/* Adaptive windows of out outputs over n inputs (torch's start_index / end_index), step 1. */
+bool nbi_adaptive_windows(nbi_pdim *p, int64_t n, int64_t out);
+/* Average pooling with resolved (H, W) arguments (divisor 0: none). */
+nb_tensor *nbi_avg_pool2d_impl(const char *op, nb_tensor *x, const int64_t k[2], const int64_t s[2],
+                               const int64_t p[2], bool ceil_mode, bool include_pad, int64_t divisor);
 /* Max pooling with resolved (H, W) arguments (already defaulted); *indices optional. */
 nb_tensor *nbi_max_pool2d_impl(const char *op, nb_tensor *x, const int64_t k[2], const int64_t s[2],
                                const int64_t p[2], const int64_t d[2], bool ceil_mode, nb_tensor **indices);

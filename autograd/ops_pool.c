@@ -43,8 +43,7 @@ static bool max_windows(nbi_pdim *p, int64_t n, int64_t out, int64_t k, int64_t 
     return true;
 }
 
-/* torch's int-or-pair reading of an options pair: a 0 second entry repeats the first */
-static void pair(const int64_t in[2], int64_t dflt0, int64_t dflt1, int64_t out[2]) {
+void nbi_pool_pair(const int64_t in[2], int64_t dflt0, int64_t dflt1, int64_t out[2]) {
     if (in[0] == 0 && in[1] == 0) { out[0] = dflt0; out[1] = dflt1; return; }
     out[0] = in[0];
     out[1] = in[1] == 0 ? in[0] : in[1];
@@ -89,7 +88,23 @@ bool nbi_pool2d_check(const char *op, const nb_tensor *x, const int64_t k[2], co
     return true;
 }
 
-/* y = max over windows; records max_pool2d with the indices as aux (a view the node owns a ref of) */
+/* y = max over the windows h, w; records max_pool2d (grad_fn label, NULL for torch's max pool name)
+ * with the indices as aux (a view the node owns, so the caller may free theirs) */
+static nb_tensor *max_pool_windows(nb_tensor *x, nbi_pdim *h, nbi_pdim *w, const char *label, nb_tensor **indices) {
+    nb_tensor *idx = NULL, *y = nbk_max_pool2d(x, &h->d, &w->d, &idx);
+    nbi_pdim_free(h);
+    nbi_pdim_free(w);
+    if (!y) return NULL;
+    nbi_node *n = nbi_record(NBI_OP_max_pool2d, y, 1, &x, 0);
+    if (n) {
+        nbi_set_aux(n, indices ? nbi_view(idx, idx->ndim, idx->shape, idx->stride, idx->offset) : idx);
+        n->label = label;
+    }
+    if (indices) *indices = idx;
+    else if (!n) nb_free(idx);
+    return y;
+}
+
 nb_tensor *nbi_max_pool2d_impl(const char *op, nb_tensor *x, const int64_t k[2], const int64_t s[2],
                                const int64_t p[2], const int64_t d[2], bool ceil_mode, nb_tensor **indices) {
     if (indices) *indices = NULL;
@@ -101,24 +116,16 @@ nb_tensor *nbi_max_pool2d_impl(const char *op, nb_tensor *x, const int64_t k[2],
         nbi_pdim_free(&h);
         return NULL;
     }
-    nb_tensor *idx = NULL, *y = nbk_max_pool2d(x, &h.d, &w.d, &idx);
-    nbi_pdim_free(&h);
-    nbi_pdim_free(&w);
-    if (!y) return NULL;
-    nbi_node *n = nbi_record(NBI_OP_max_pool2d, y, 1, &x, 0);
-    if (n) nbi_set_aux(n, indices ? nbi_view(idx, idx->ndim, idx->shape, idx->stride, idx->offset) : idx);
-    if (indices) *indices = idx;
-    else if (!n) nb_free(idx);
-    return y;
+    return max_pool_windows(x, &h, &w, NULL, indices);
 }
 
 nb_tensor *nb_max_pool2d_with_indices(nb_tensor *x, nb_max_pool2d_opts o, nb_tensor **indices) {
     if (indices) *indices = NULL;
     NBI_CHECK("nb_max_pool2d", x);
     int64_t k[2], s[2], d[2];
-    pair(o.kernel_size, 0, 0, k);
-    pair(o.stride, k[0], k[1], s);
-    pair(o.dilation, 1, 1, d);
+    nbi_pool_pair(o.kernel_size, 0, 0, k);
+    nbi_pool_pair(o.stride, k[0], k[1], s);
+    nbi_pool_pair(o.dilation, 1, 1, d);
     return nbi_max_pool2d_impl("nb_max_pool2d", x, k, s, o.padding, d, o.ceil_mode, indices);
 }
 nb_tensor *nb_max_pool2d(nb_tensor *x, nb_max_pool2d_opts o) {
@@ -132,7 +139,7 @@ nb_tensor *nbi_pool_scatter(nb_tensor *g, nb_tensor *idx, int ndim, const int64_
     nbi_node *n = nbi_record(NBI_OP_max_pool2d_backward, y, 1, &g, 0);
     if (n) {
         nbi_set_aux(n, idx);
-        if (label) n->label = label;
+        n->label = label;
     }
     return y;
 }
@@ -142,7 +149,7 @@ void nbi_bw_max_pool2d(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
         nbi_error("backward: the indices of max_pool2d were released before backward");
         return;
     }
-    gin[0] = nbi_pool_scatter(g, n->aux, x->ndim, x->shape, NULL);
+    gin[0] = nbi_pool_scatter(g, n->aux, x->ndim, x->shape, n->label ? "AdaptiveMaxPool2DBackwardBackward0" : NULL);
 }
 
 /* y = scatter_add of g by plane indices; dg = gather(gg.view(planes, H W), 1, idx.view(planes, K)) */
@@ -158,6 +165,99 @@ nb_tensor *nbi_plane_gather(nb_tensor *gg, nb_tensor *idx) {
 void nbi_bw_max_pool2d_backward(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     if (!nb_is_valid(n->aux)) {
         nbi_error("backward: the indices of max_pool2d were released before backward");
+        return;
+    }
+    gin[0] = nbi_plane_gather(g, n->aux);
+}
+
+/* F.max_pool1d = max_pool2d of x.unsqueeze(-2) with kernel (1, k), squeezed back (as torch with grad) */
+nb_tensor *nb_max_pool1d_with_indices(nb_tensor *x, nb_max_pool1d_opts o, nb_tensor **indices) {
+    if (indices) *indices = NULL;
+    NBI_CHECK("nb_max_pool1d", x);
+    if (x->ndim != 2 && x->ndim != 3)
+        return nbi_error("nb_max_pool1d: Expected 2 to 3 dimensions, but got %d-dimensional tensor for argument "
+                         "#1 'self' (while checking arguments for max_pool1d)", x->ndim);
+    int64_t k[2] = {1, o.kernel_size}, s[2] = {1, o.stride ? o.stride : o.kernel_size}, p[2] = {0, o.padding};
+    int64_t d[2] = {1, o.dilation ? o.dilation : 1};
+    nb_tensor *idx = NULL;
+    nb_tensor *y = nb_squeeze(nbi_max_pool2d_impl("nb_max_pool1d", nb_unsqueeze(x, -2), k, s, p, d, o.ceil_mode,
+                                                  indices ? &idx : NULL), -2);
+    if (indices && y) *indices = nb_squeeze(idx, -2);
+    return y;
+}
+nb_tensor *nb_max_pool1d(nb_tensor *x, nb_max_pool1d_opts o) { return nb_max_pool1d_with_indices(x, o, NULL); }
+
+/* F.adaptive_max_pool2d: windows [floor(o n / out), ceil((o + 1) n / out)), ties and NaN as max_pool2d */
+nb_tensor *nb_adaptive_max_pool2d_with_indices(nb_tensor *x, int64_t oh, int64_t ow, nb_tensor **indices) {
+    if (indices) *indices = NULL;
+    NBI_CHECK("nb_adaptive_max_pool2d", x);
+    const char *op = "nb_adaptive_max_pool2d";
+    if (!nbi_is_float(x->dtype))
+        return nbi_error("%s: expects a floating point tensor (got %s)", op, nb_dtype_name(x->dtype));
+    if (x->ndim < 3) return nbi_error("%s: Input dimension should be at least 3 (got %s)", op, nbi_shape(x));
+    if (x->ndim > 4)
+        return nbi_error("%s: adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: %s", op, nbi_shape(x));
+    for (int d = 1; d < x->ndim; d++)
+        if (x->shape[d] == 0)
+            return nbi_error("%s: adaptive_max_pool2d(): Expected input to have non-zero size for non-batch "
+                             "dimensions, but input has sizes %s with dimension %d being empty", op, nbi_shape(x), d);
+    if (oh < 0 || ow < 0)
+        return nbi_error("%s: Trying to create tensor with negative dimension %lld: output size (%lld, %lld)", op,
+                         (long long)(oh < 0 ? oh : ow), (long long)oh, (long long)ow);
+    nbi_pdim h, w;
+    if (!nbi_adaptive_windows(&h, x->shape[x->ndim - 2], oh)) return NULL;
+    if (!nbi_adaptive_windows(&w, x->shape[x->ndim - 1], ow)) {
+        nbi_pdim_free(&h);
+        return NULL;
+    }
+    return max_pool_windows(x, &h, &w, "AdaptiveMaxPool2DBackward0", indices);
+}
+nb_tensor *nb_adaptive_max_pool2d(nb_tensor *x, int64_t oh, int64_t ow) {
+    return nb_adaptive_max_pool2d_with_indices(x, oh, ow, NULL);
+}
+
+/* F.max_unpool2d: y = zeros(N, C, OH, OW); y.view(planes, OH OW)[p, idx[p, k]] = x[p, k];
+ * dx = gather of g at the indices (differentiable) */
+nb_tensor *nb_max_unpool2d(nb_tensor *x, nb_tensor *indices, nb_max_unpool2d_opts o) {
+    NBI_CHECK("nb_max_unpool2d", x, indices);
+    const char *op = "nb_max_unpool2d";
+    if (!nbi_is_float(x->dtype))
+        return nbi_error("%s: expects a floating point tensor (got %s)", op, nb_dtype_name(x->dtype));
+    if (x->ndim != 3 && x->ndim != 4)
+        return nbi_error("%s: Input to max_unpooling2d should be a 3d or 4d Tensor, but got a tensor with %d "
+                         "dimensions.", op, x->ndim);
+    int64_t k[2], s[2], out[2];
+    nbi_pool_pair(o.kernel_size, 0, 0, k);
+    nbi_pool_pair(o.stride, k[0], k[1], s);
+    for (int i = 0; i < 2; i++) {   /* torch's _unpool_output_size */
+        int64_t dflt = (x->shape[x->ndim - 2 + i] - 1) * s[i] + k[i] - 2 * o.padding[i];
+        out[i] = o.output_size[0] || o.output_size[1] ? o.output_size[i] : dflt;
+        if (!(dflt - s[i] < out[i] && out[i] < dflt + s[i]))
+            return nbi_error("%s: invalid output_size \"(%lld, %lld)\" (dim %d must be between %lld and %lld)", op,
+                             (long long)o.output_size[0], (long long)o.output_size[1], i, (long long)(dflt - s[i]),
+                             (long long)(dflt + s[i]));
+    }
+    if (indices->dtype != NB_I64)
+        return nbi_error("%s: elements in indices should be type int64 but got: %s", op, nb_dtype_name(indices->dtype));
+    if (!nbi_same_shape(x, indices))
+        return nbi_error("%s: Expected shape of indices to be same as that of the input tensor (%s) but got indices "
+                         "tensor with shape: %s", op, nbi_shape(x), nbi_shape(indices));
+    for (int d = 1; d < x->ndim; d++)
+        if (x->shape[d] == 0)
+            return nbi_error("%s: Expected input to have non-zero size for non-batch dimensions, but got %s with "
+                             "dimension %d being empty.", op, nbi_shape(x), d);
+    int64_t shp[NB_MAX_DIMS];
+    for (int d = 0; d < x->ndim; d++) shp[d] = x->shape[d];
+    shp[x->ndim - 2] = out[0];
+    shp[x->ndim - 1] = out[1];
+    nb_tensor *y = nbk_plane_scatter(x, indices, x->ndim, shp, false, op);
+    nbi_node *n = nbi_record(NBI_OP_max_unpool2d, y, 1, &x, 0);
+    if (n) nbi_set_aux(n, nbi_view(indices, indices->ndim, indices->shape, indices->stride, indices->offset));
+    return y;
+}
+void nbi_bw_max_unpool2d(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    if (!nb_is_valid(n->aux)) {
+        nbi_error("backward: the indices of max_unpool2d were released before backward");
         return;
     }
     gin[0] = nbi_plane_gather(g, n->aux);

@@ -79,13 +79,14 @@ nb_tensor *nbk_max_pool2d(const nb_tensor *x, const nbk_pool_dim *h, const nbk_p
                     T s = 0;                                                                             \
                     for (int64_t r = h->start[i]; r < h->end[i]; r++)                                    \
                         for (int64_t c = w->start[j]; c < w->end[j]; c++) s += xp[r * W + c];            \
-                    T div = divisor > 0 ? (T)divisor : (T)(h->fac[i] * w->fac[j]);                       \
-                    yp[i * OW + j] = s / div;                                                            \
+                    yp[i * OW + j] = divisor != 0 ? s / (T)divisor                                      \
+                                   : each ? s / (T)h->fac[i] / (T)w->fac[j] : s / (T)(h->fac[i] * w->fac[j]); \
                 }                                                                                        \
         }                                                                                                \
     } while (0)
 
-nb_tensor *nbk_avg_pool2d(const nb_tensor *x, const nbk_pool_dim *h, const nbk_pool_dim *w, double divisor) {
+nb_tensor *nbk_avg_pool2d(const nb_tensor *x, const nbk_pool_dim *h, const nbk_pool_dim *w, double divisor,
+                          bool each) {
     int64_t shp[NB_MAX_DIMS], H = h->n_in, W = w->n_in, OH = h->n_out, OW = w->n_out;
     out_shape(x, OH, OW, shp);
     nb_tensor *xc = nbk_contig(x);
@@ -114,8 +115,9 @@ nb_tensor *nbk_avg_pool2d(const nb_tensor *x, const nbk_pool_dim *h, const nbk_p
             for (int64_t k = 0; k < H * W; k++) dp[k] = 0;                                               \
             for (int64_t i = 0; i < OH; i++)                                                             \
                 for (int64_t j = 0; j < OW; j++) {                                                       \
-                    T div = divisor > 0 ? (T)divisor : (T)(h->fac[i] * w->fac[j]);                       \
-                    T v = gp[i * OW + j] / div;                                                          \
+                    T v = gp[i * OW + j];                                                                \
+                    v = divisor != 0 ? v / (T)divisor                                                    \
+                      : each ? v / (T)h->fac[i] / (T)w->fac[j] : v / (T)(h->fac[i] * w->fac[j]);         \
                     for (int64_t r = h->start[i]; r < h->end[i]; r++)                                    \
                         for (int64_t c = w->start[j]; c < w->end[j]; c++) dp[r * W + c] += v;            \
                 }                                                                                        \
@@ -123,7 +125,7 @@ nb_tensor *nbk_avg_pool2d(const nb_tensor *x, const nbk_pool_dim *h, const nbk_p
     } while (0)
 
 nb_tensor *nbk_avg_pool2d_backward(const nb_tensor *g, const nbk_pool_dim *h, const nbk_pool_dim *w,
-                                   double divisor, int ndim, const int64_t *shape) {
+                                   double divisor, bool each, int ndim, const int64_t *shape) {
     int64_t H = h->n_in, W = w->n_in, OH = h->n_out, OW = w->n_out;
     nb_tensor *gc = nbk_contig(g);
     nb_tensor *dx = gc ? nbi_new(g->dtype, ndim, shape) : NULL;

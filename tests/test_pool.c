@@ -109,8 +109,37 @@ static void r_max_pool2d(const gcase *c, nb_tensor **x, nb_tensor **o) {
     o[0] = nb_max_pool2d_with_indices(x[0], op, &o[1]);
 }
 
+static void r_avg_pool2d(const gcase *c, nb_tensor **x, nb_tensor **o) {
+    nb_avg_pool2d_opts op = {.kernel_size = {P(0), P(1)}, .stride = {P(2), P(3)}, .padding = {P(4), P(5)},
+                             .ceil_mode = P(6) != 0, .no_count_include_pad = P(7) != 0, .divisor_override = P(8)};
+    o[0] = nb_avg_pool2d(x[0], op);
+}
+static void r_max_pool1d(const gcase *c, nb_tensor **x, nb_tensor **o) {
+    nb_max_pool1d_opts op = {.kernel_size = P(0), .stride = P(1), .padding = P(2), .dilation = P(3),
+                             .ceil_mode = P(4) != 0};
+    o[0] = nb_max_pool1d_with_indices(x[0], op, &o[1]);
+}
+static void r_avg_pool1d(const gcase *c, nb_tensor **x, nb_tensor **o) {
+    nb_avg_pool1d_opts op = {.kernel_size = P(0), .stride = P(1), .padding = P(2), .ceil_mode = P(3) != 0,
+                             .no_count_include_pad = P(4) != 0};
+    o[0] = nb_avg_pool1d(x[0], op);
+}
+static void r_adaptive_avg_pool2d(const gcase *c, nb_tensor **x, nb_tensor **o) {
+    o[0] = nb_adaptive_avg_pool2d(x[0], P(0), P(1));
+}
+static void r_adaptive_max_pool2d(const gcase *c, nb_tensor **x, nb_tensor **o) {
+    o[0] = nb_adaptive_max_pool2d_with_indices(x[0], P(0), P(1), &o[1]);
+}
+static void r_max_unpool2d(const gcase *c, nb_tensor **x, nb_tensor **o) {
+    nb_max_unpool2d_opts op = {.kernel_size = {P(0), P(1)}, .stride = {P(2), P(3)}, .padding = {P(4), P(5)},
+                               .output_size = {P(6), P(7)}};
+    o[0] = nb_max_unpool2d(x[0], x[1], op);
+}
+
 static const struct { const char *name; run_fn fn; } ops[] = {
-    {"max_pool2d", r_max_pool2d},
+    {"max_pool2d", r_max_pool2d}, {"avg_pool2d", r_avg_pool2d}, {"max_pool1d", r_max_pool1d},
+    {"avg_pool1d", r_avg_pool1d}, {"adaptive_avg_pool2d", r_adaptive_avg_pool2d},
+    {"adaptive_max_pool2d", r_adaptive_max_pool2d}, {"max_unpool2d", r_max_unpool2d},
 };
 #define NOPS ((int)(sizeof ops / sizeof ops[0]))
 
