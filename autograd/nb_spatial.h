@@ -80,6 +80,38 @@ typedef struct {
  * nb_max_pool2d_with_indices); dx = g gathered at the indices. */
 nb_tensor *nb_max_unpool2d(nb_tensor *x, nb_tensor *indices, nb_max_unpool2d_opts o);
 
+/* ---- padding ---------------------------------------------------------------------------------- */
+typedef enum { NB_PAD_CONSTANT = 0, NB_PAD_REFLECT, NB_PAD_REPLICATE, NB_PAD_CIRCULAR } nb_pad_mode;
+typedef struct {
+    nb_pad_mode mode;   /* torch's mode='constant' (default), 'reflect', 'replicate', 'circular' */
+    double value;       /* fill value of constant padding (torch's value=None is 0) */
+} nb_pad_opts;
+/* F.pad(x, pad, mode, value): pad[0..1] = (left, right) of the last dim, pad[2..3] of the one before,
+ * ...; constant pads any dims (negative pads crop), reflect / replicate pad the last 1-3 dims of a
+ * (batched) input, circular needs the batch and channel dims. Write nb_pad(x, NB_SHAPE(1, 1, 2, 0), o). */
+nb_tensor *nb_pad(nb_tensor *x, int npad, const int64_t *pad, nb_pad_opts o);
+
+/* ---- resampling and rearranging --------------------------------------------------------------- */
+typedef enum { NB_INTERP_NEAREST = 0, NB_INTERP_BILINEAR } nb_interp_mode;
+typedef struct {
+    int64_t size[2];             /* output (H, W); {s} is (s, s); {0, 0}: from scale_factor */
+    double scale_factor[2];      /* when size is {0, 0}: output = floor(in * scale); {s} is (s, s) */
+    nb_interp_mode mode;         /* torch's mode='nearest' (default) or 'bilinear' */
+    bool align_corners;          /* bilinear: corner pixels aligned (torch's align_corners=True) */
+    bool recompute_scale_factor; /* index from the sizes instead of the given scale_factor */
+} nb_interpolate_opts;
+/* F.interpolate of a 4-d (N, C, H, W) x: nearest y[i, j] = x[floor(i s_h), floor(j s_w)] (torch's
+ * nearest_idx), bilinear as torch's upsample_bilinear2d; differentiable to any order. */
+nb_tensor *nb_interpolate(nb_tensor *x, nb_interpolate_opts o);
+/* F.pixel_shuffle: (*, C r^2, H, W) -> (*, C, H r, W r). */
+nb_tensor *nb_pixel_shuffle(nb_tensor *x, int64_t upscale_factor);
+/* F.pixel_unshuffle: (*, C, H r, W r) -> (*, C r^2, H, W). */
+nb_tensor *nb_pixel_unshuffle(nb_tensor *x, int64_t downscale_factor);
+/* x.view_as(other): nb_view(x, other's shape). */
+nb_tensor *nb_view_as(nb_tensor *x, nb_tensor *other);
+/* x.unflatten(dim, sizes): dim split into sizes (one -1 is inferred), a view. */
+nb_tensor *nb_unflatten(nb_tensor *x, int dim, int nsizes, const int64_t *sizes);
+
 #ifdef __cplusplus
 }
 #endif

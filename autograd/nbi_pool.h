@@ -40,4 +40,22 @@ nb_tensor *nbi_pool_scatter(nb_tensor *g, nb_tensor *idx, int ndim, const int64_
 /* y[p, k] = gg[p, idx[p, k]] per (H, W) plane, shape of idx (differentiable: a gather). */
 nb_tensor *nbi_plane_gather(nb_tensor *gg, nb_tensor *idx);
 
+/* A composite's temporaries: when nothing will be recorded, the composite runs in its own scope and
+ * keeps only its result (so no temporaries are left behind, even at top level); when it records,
+ * they must live for backward and stay in the caller's scope. */
+typedef struct { nb_scope s; bool on; } nbi_tmp;
+static inline nbi_tmp nbi_tmp_begin(int n, nb_tensor *const *in) {
+    nbi_tmp t = {0, !nbi_will_record(n, in)};
+    if (t.on) t.s = nb_scope_begin();
+    return t;
+}
+/* End what nbi_tmp_begin started, keeping y (a new tensor, or NULL); returns y. */
+static inline nb_tensor *nbi_tmp_end(nbi_tmp t, nb_tensor *y) {
+    if (t.on) {
+        if (y) nb_keep(y);
+        nb_scope_end(t.s);
+    }
+    return y;
+}
+
 #endif

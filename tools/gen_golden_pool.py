@@ -264,11 +264,128 @@ def max_unpool2d_grid():
     max_unpool2d("mu_err_index_shape", "f32", (1, 2, 4, 4), (2, 2), idx_fn=lambda i: i[:, :, :1].contiguous())
 
 
+# ---- F.pad: params mode (0 constant, 1 reflect, 2 replicate, 3 circular) value npad pads... ----
+MODES = ["constant", "reflect", "replicate", "circular"]
+
+
+def pad(name, dt, shape, pads, mode=0, value=0.0):
+    seed(name)
+    x = rnd(shape, dt)
+    kw = {"value": value} if mode == 0 else {}
+    case(name, "pad", dt, [mode, float(value), len(pads)] + list(pads), [x],
+         lambda t: F.pad(t, pads, MODES[mode], **kw))
+
+
+def pad_grid():
+    for dt in ("f32", "f64"):
+        pad("pad_const_w_" + dt, dt, (2, 3, 4, 5), (1, 2))
+        pad("pad_const_hw_value_" + dt, dt, (2, 3, 4, 5), (1, 0, 2, 3), value=-1.5)
+        pad("pad_const_neg_" + dt, dt, (2, 3, 4, 5), (-1, 2, 1, -2))
+        pad("pad_const_all_dims_" + dt, dt, (2, 3, 4), (1, 1, 0, 2, 1, 0))
+        pad("pad_const_1d_" + dt, dt, (5,), (2, 3), value=0.5)
+        pad("pad_const_zero_" + dt, dt, (2, 3), (0, 0))
+        pad("pad_const_crop_all_" + dt, dt, (2, 3, 4), (-2, -2))
+        pad("pad_reflect_2d_" + dt, dt, (2, 3, 4, 5), (1, 2, 3, 1), 1)
+        pad("pad_reflect_max_" + dt, dt, (1, 2, 4, 5), (4, 4, 3, 3), 1)
+        pad("pad_reflect_3d_input_" + dt, dt, (3, 4, 5), (2, 1, 1, 2), 1)
+        pad("pad_reflect_1d_" + dt, dt, (2, 3, 6), (2, 3), 1)
+        pad("pad_reflect_1d_2d_input_" + dt, dt, (3, 6), (1, 4), 1)
+        pad("pad_reflect_neg_" + dt, dt, (1, 2, 4, 5), (-1, 2, 1, -1), 1)
+        pad("pad_reflect_3pads_" + dt, dt, (1, 2, 3, 4, 5), (1, 1, 2, 0, 1, 2), 1)
+        pad("pad_replicate_2d_" + dt, dt, (2, 3, 4, 5), (1, 2, 3, 1), 2)
+        pad("pad_replicate_big_" + dt, dt, (1, 2, 3, 2), (5, 4, 6, 3), 2)
+        pad("pad_replicate_1d_" + dt, dt, (2, 3, 4), (3, 1), 2)
+        pad("pad_replicate_neg_" + dt, dt, (1, 2, 4, 5), (-2, 1, 2, -1), 2)
+        pad("pad_circular_2d_" + dt, dt, (2, 3, 4, 5), (1, 2, 3, 1), 3)
+        pad("pad_circular_1d_" + dt, dt, (2, 3, 4), (4, 2), 3)
+        pad("pad_reflect_empty_batch_" + dt, dt, (0, 2, 4, 5), (1, 1, 1, 1), 1)
+    pad("pad_err_odd", "f32", (2, 3, 4), (1, 1, 1))
+    pad("pad_err_too_long", "f32", (2, 3), (1, 1, 1, 1, 1, 1))
+    pad("pad_err_reflect_too_big", "f32", (1, 2, 3, 4), (4, 0, 0, 0), 1)
+    pad("pad_err_reflect_h_too_big", "f32", (1, 2, 3, 4), (0, 0, 3, 0), 1)
+    pad("pad_err_reflect_dims", "f32", (1, 2, 3, 4), (1, 1), 1)
+    pad("pad_err_reflect_2d_on_2d", "f32", (3, 4), (1, 1, 1, 1), 1)
+    pad("pad_err_circular_wrap", "f32", (1, 2, 3, 4), (5, 0, 0, 0), 3)
+    pad("pad_err_crop_too_much", "f32", (2, 3), (-2, -2))
+
+
+# ---- F.interpolate: params mode (0 nearest, 1 bilinear) size_h size_w scale_h scale_w align recompute ----
+def interp(name, dt, shape, size=None, scale=None, mode=0, align=False, recompute=False):
+    seed(name)
+    x = rnd(shape, dt)
+    sz = size or (0, 0)
+    sc = scale or (0.0, 0.0)
+    kw = {"align_corners": True} if align else {}
+    if recompute:
+        kw["recompute_scale_factor"] = True
+    case(name, "interpolate", dt, [mode, sz[0], sz[1], float(sc[0]), float(sc[1]), int(align), int(recompute)],
+         [x], lambda t: F.interpolate(t, size=size, scale_factor=scale, mode=["nearest", "bilinear"][mode], **kw))
+
+
+def interp_grid():
+    for dt in ("f32", "f64"):
+        interp("in_near_x2_" + dt, dt, (2, 3, 4, 5), scale=(2.0, 2.0))
+        interp("in_near_x3_" + dt, dt, (1, 2, 3, 4), scale=(3.0, 3.0))
+        interp("in_near_frac_" + dt, dt, (1, 2, 5, 7), scale=(1.5, 0.7))
+        interp("in_near_recompute_" + dt, dt, (1, 2, 5, 7), scale=(1.7, 0.6), recompute=True)
+        interp("in_near_size_" + dt, dt, (2, 2, 5, 4), size=(7, 3))
+        interp("in_near_down_" + dt, dt, (1, 3, 9, 8), size=(4, 3))
+        interp("in_near_third_" + dt, dt, (1, 1, 5, 6), scale=(1 / 3, 2.5))
+        interp("in_bil_x2_" + dt, dt, (2, 3, 4, 5), scale=(2.0, 2.0), mode=1)
+        interp("in_bil_x2_ac_" + dt, dt, (2, 3, 4, 5), scale=(2.0, 2.0), mode=1, align=True)
+        interp("in_bil_frac_" + dt, dt, (1, 2, 5, 7), scale=(1.5, 0.7), mode=1)
+        interp("in_bil_frac_ac_" + dt, dt, (1, 2, 5, 7), scale=(1.3, 2.2), mode=1, align=True)
+        interp("in_bil_size_" + dt, dt, (2, 2, 5, 4), size=(7, 3), mode=1)
+        interp("in_bil_size_ac_" + dt, dt, (2, 2, 5, 4), size=(7, 3), mode=1, align=True)
+        interp("in_bil_down_" + dt, dt, (1, 3, 9, 8), size=(4, 3), mode=1)
+        interp("in_bil_to_1_ac_" + dt, dt, (1, 2, 4, 4), size=(1, 1), mode=1, align=True)
+        interp("in_bil_from_1_" + dt, dt, (1, 2, 1, 1), size=(3, 2), mode=1)
+        interp("in_bil_recompute_" + dt, dt, (1, 2, 5, 7), scale=(1.7, 0.6), mode=1, recompute=True)
+        interp("in_empty_batch_" + dt, dt, (0, 2, 3, 4), scale=(2.0, 2.0))
+    interp("in_err_zero", "f32", (1, 2, 3, 4), size=(0, 4))
+    interp("in_err_small_scale", "f32", (1, 2, 3, 4), scale=(0.1, 0.1))
+    interp("in_err_bil_3d", "f32", (2, 3, 4), scale=(2.0, 2.0), mode=1)
+    interp("in_err_near_ac", "f32", (1, 2, 3, 4), scale=(2.0, 2.0), align=True)
+
+
+# ---- pixel_shuffle / pixel_unshuffle (param r), view_as (input 1 = other), unflatten (dim n sizes...) ----
+def shuffle_grid():
+    for dt in ("f32", "f64"):
+        for name, op, shape, r in [("ps_r2", "pixel_shuffle", (2, 8, 3, 4), 2), ("ps_r3_3d", "pixel_shuffle", (9, 2, 3), 3),
+                                   ("ps_r2_5d", "pixel_shuffle", (2, 1, 4, 2, 3), 2),
+                                   ("pu_r2", "pixel_unshuffle", (2, 2, 4, 6), 2), ("pu_r3_3d", "pixel_unshuffle", (1, 6, 3), 3)]:
+            seed(name + dt)
+            fn = F.pixel_shuffle if op == "pixel_shuffle" else F.pixel_unshuffle
+            case(name + "_" + dt, op, dt, [r], [rnd(shape, dt)], lambda t, fn=fn, r=r: fn(t, r))
+    for name, op, shape, r in [("ps_err_div", "pixel_shuffle", (1, 8, 3, 4), 3), ("ps_err_zero", "pixel_shuffle", (1, 8, 3, 4), 0),
+                               ("ps_err_2d", "pixel_shuffle", (8, 4), 2), ("pu_err_h", "pixel_unshuffle", (1, 1, 3, 4), 2),
+                               ("pu_err_w", "pixel_unshuffle", (1, 1, 4, 3), 2)]:
+        seed(name)
+        fn = F.pixel_shuffle if op == "pixel_shuffle" else F.pixel_unshuffle
+        case(name, op, "f32", [r], [rnd(shape, "f32")], lambda t, fn=fn, r=r: fn(t, r))
+    for dt in ("f32", "f64"):
+        seed("view_as" + dt)
+        case("view_as_" + dt, "view_as", dt, [], [rnd((2, 3, 4), dt), torch.zeros(4, 6, dtype=DT[dt])],
+             lambda t, o: t.view_as(o))
+        for name, shape, d, sizes in [("unflatten_mid", (2, 12, 3), 1, (3, 4)), ("unflatten_infer", (2, 12, 3), -2, (2, -1, 3)),
+                                      ("unflatten_last", (2, 6), -1, (6, 1))]:
+            seed(name + dt)
+            case(name + "_" + dt, "unflatten", dt, [d, len(sizes)] + list(sizes), [rnd(shape, dt)],
+                 lambda t, d=d, sizes=sizes: t.unflatten(d, sizes))
+    seed("view_as_err")
+    case("view_as_err", "view_as", "f32", [], [rnd((2, 3, 4), "f32"), torch.zeros(5, 5)], lambda t, o: t.view_as(o))
+    seed("unflatten_err")
+    case("unflatten_err", "unflatten", "f32", [1, 2, 3, 3], [rnd((2, 8), "f32")], lambda t: t.unflatten(1, (3, 3)))
+
+
 max_pool2d_grid()
 avg_pool2d_grid()
 pool1d_grid()
 adaptive_grid()
 max_unpool2d_grid()
+pad_grid()
+interp_grid()
+shuffle_grid()
 
 with open(OUT, "w") as f:
     f.write("# generated by tools/gen_golden_pool.py with torch %s; do not edit\n" % torch.__version__)
