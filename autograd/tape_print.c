@@ -162,8 +162,8 @@ nb_status nb_tape_json(FILE *f) {
         for (int k = 0; k < nd->nin; k++) {
             nb_tensor *in = nd->in[k].t;
             if (!live(in, nd->in[k].gen) || in->node || leaf_label(in) != leaves) continue;
-            fprintf(f, "%s{\"id\":\"leaf%ld\",\"requires_grad\":%s,", leaves ? "," : "", leaves,
-                    in->requires_grad ? "true" : "false");
+            fprintf(f, "%s{\"id\":\"leaf%ld\",\"ptr\":\"%p\",\"requires_grad\":%s,", leaves ? "," : "", leaves,
+                    (void *)in, in->requires_grad ? "true" : "false");
             leaves++;
             json_tensor(f, "data", in);
             if (in->grad) { fputc(',', f); json_tensor(f, "grad", in->grad); }

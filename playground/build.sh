@@ -8,7 +8,7 @@ out=${1:-$root/build/playground-web}
 command -v emcc >/dev/null || { echo "build.sh: emcc not found (apt-get install emscripten)"; exit 77; }
 mkdir -p "$out"
 incs=""
-for d in include tensor autograd optim nn; do [ -d "$root/$d" ] && incs="$incs -I$root/$d"; done
+for d in include tensor tensor/shared autograd autograd/shared optim nn; do [ -d "$root/$d" ] && incs="$incs -I$root/$d"; done
 # the machine's node may not be Debian's: emscripten's JS tools need Debian's node modules (acorn)
 export NODE_PATH="${NODE_PATH:+$NODE_PATH:}/usr/share/nodejs"
 srcs=$(ls "$root"/tensor/*.c "$root"/autograd/*.c "$root"/optim/*.c "$root"/nn/*.c "$root"/playground/src/pg_*.c |

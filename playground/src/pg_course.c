@@ -280,10 +280,12 @@ static const char *sgd(const char *a) {
     double eta = pg_arg(a, "eta", 0.03);
     int epochs = (int)fmin(fmax(pg_arg(a, "epochs", 5), 1), 50), n = 200, bs = (int)fmax(pg_arg(a, "batch", 10), 1);
     nb_manual_seed((uint64_t)pg_arg(a, "seed", 0));
-    nb_tensor *X = nb_randn(NB_F64, NB_SHAPE(n, 2));
+    nb_scope s0 = nb_scope_begin();  /* the data outlives it (kept); its temporaries do not */
+    nb_tensor *X = nb_keep(nb_randn(NB_F64, NB_SHAPE(n, 2)));
     nb_tensor *wt = nb_tensor_from(NB_F64, (double[]){2, -3.4}, NB_SHAPE(2, 1), false);
     nb_tensor *noise = nb_mul_scalar(nb_randn(NB_F64, NB_SHAPE(n, 1)), 0.01);
-    nb_tensor *xw = nb_matmul(X, wt), *Y = nb_add_scalar(nb_add(xw, noise), 4.2);
+    nb_tensor *Y = nb_keep(nb_add_scalar(nb_add(nb_matmul(X, wt), noise), 4.2));
+    nb_scope_end(s0);
     double ls[2][51];
     for (int mode = 0; mode < 2; mode++) {
         nb_tensor *w = nb_zeros(NB_F64, NB_SHAPE(2, 1)), *b = nb_zeros(NB_F64, NB_SHAPE(1));
@@ -295,8 +297,8 @@ static const char *sgd(const char *a) {
             NB_NO_GRAD { ls[mode][e] = nb_item(nb_mse_loss(nb_add(nb_matmul(X, w), b), Y, (nb_loss_opts){0})); }
             nb_scope_end(s);
             if (e == epochs) break;
-            int b0 = mode ? 0 : 0, step = mode ? n : bs;
-            for (int i = b0; i < n; i += step) {
+            int step = mode ? n : bs;
+            for (int i = 0; i < n; i += step) {
                 nb_scope s2 = nb_scope_begin();
                 int len = i + step <= n ? step : n - i;
                 nb_tensor *xb = nb_narrow(X, 0, i, len), *yb = nb_narrow(Y, 0, i, len);
@@ -308,7 +310,7 @@ static const char *sgd(const char *a) {
         nb_optim_free(opt);
         nb_free(w), nb_free(b);
     }
-    nb_free(X), nb_free(wt), nb_free(noise), nb_free(xw), nb_free(Y);
+    nb_free(X), nb_free(Y);
     if (nb_error()) return pg_fail(nb_error());
     double ep[51];
     for (int e = 0; e <= epochs; e++) ep[e] = e;

@@ -211,7 +211,7 @@ static void put_vars(FILE *f, parser *ps, nb_tensor *const *grads) {
         nb_to_doubles(v, vals);
         fprintf(f, "%s{\"name\":", i ? "," : "");
         pg_str(f, ps->names[i]);
-        fprintf(f, ",\"shape\":[");
+        fprintf(f, ",\"ptr\":\"%p\",\"shape\":[", (void *)v);
         for (int d = 0; d < v->ndim; d++) fprintf(f, "%s%lld", d ? "," : "", (long long)v->shape[d]);
         fputs("],\"value\":", f);
         pg_nums(f, vals, n);
