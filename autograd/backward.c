@@ -106,6 +106,7 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
     bool prev_mode = nb_set_grad_enabled(create);
     nb_scope sc = create ? 0 : nb_scope_begin();
     nb_status st = NB_OK;
+    if (!slots) arrsetcap(slots, 64);     /* never NULL: slots + base below must be defined even for hi = 0 */
     size_t base = (size_t)arrlen(slots);  /* re-entrant: our slots live at [base, base + hi) */
     arrsetlen(slots, base + hi);
     for (size_t i = 0; i < hi; i++) slots[base + i] = NULL;
