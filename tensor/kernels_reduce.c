@@ -36,8 +36,9 @@ static double combine(nbk_reduce_kind k, double a, double b) {
     case NBK_RSUM: return a + b;
     case NBK_RPROD: return a * b;
     case NBK_RMAX: return (a != a || a >= b) ? a : b;
-    default: return (a != a || a <= b) ? a : b;
+    case NBK_RMIN: break;
     }
+    return (a != a || a <= b) ? a : b;
 }
 
 #define BLK 4096
