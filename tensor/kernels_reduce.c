@@ -205,30 +205,6 @@ nb_tensor *nbk_arg_reduce(const nb_tensor *x, int dim, bool keepdim, bool is_min
     return y;
 }
 
-nb_tensor *nbk_prod_others(const nb_tensor *x, int dim) {
-    nb_tensor *xc = nbk_contig(x);
-    if (!xc) return NULL;
-    int64_t outer, D, inner;
-    nbk_split3(xc, dim, &outer, &D, &inner);
-    nb_tensor *y = nbi_new(xc->dtype, xc->ndim, xc->shape);
-    if (!y) return NULL;
-    const char *xb = nbi_ptr(xc);
-    char *yb = nbi_ptr(y);
-    for (int64_t o = 0; o < outer; o++)
-        for (int64_t i = 0; i < inner; i++) {
-            int64_t base = o * D * inner + i;
-            double p = 1;
-            for (int64_t d = 0; d < D; d++) { st(y, yb, base + d * inner, p); p *= ld(xc, xb, base + d * inner); }
-            p = 1;
-            for (int64_t d = D - 1; d >= 0; d--) {
-                st(y, yb, base + d * inner, ld(y, yb, base + d * inner) * p);
-                p *= ld(xc, xb, base + d * inner);
-            }
-        }
-    if (xc != x) nb_free(xc);
-    return y;
-}
-
 #define SOFTMAX(T, SUF)                                                                        \
     static void softmax_##T(const T *x, T *y, int64_t outer, int64_t D, int64_t inner, bool lg) { \
         bool par = outer * D * inner >= NBI_PAR_MIN && outer * inner > 1;                      \

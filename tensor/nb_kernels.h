@@ -56,8 +56,6 @@ typedef enum { NBK_RSUM, NBK_RPROD, NBK_RMAX, NBK_RMIN } nbk_reduce_kind;
 nb_tensor *nbk_reduce(nbk_reduce_kind k, const nb_tensor *x, int ndims, const int *dims, bool keepdim);
 /* Values and first indices (i64) of the max (or min) along one dim; NaN wins like torch. */
 nb_tensor *nbk_arg_reduce(const nb_tensor *x, int dim, bool keepdim, bool is_min, nb_tensor **indices);
-/* Product of all other elements along dim (prefix * suffix), for prod's backward with zeros. */
-nb_tensor *nbk_prod_others(const nb_tensor *x, int dim);
 /* softmax (log = false) or log_softmax along dim, numerically stable. */
 nb_tensor *nbk_softmax(const nb_tensor *x, int dim, bool log);
 

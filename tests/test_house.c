@@ -1,4 +1,4 @@
-/* test_house.c — the extension path's safety nets (issue 9): a backward rule that leaves a needed
+/* test_house.c — the extension path's safety nets: a backward rule that leaves a needed
  * input gradient NULL is an internal error in debug builds; NBI_GRAD_ZERO marks a zero by definition;
  * the named saved masks keep their bit values; nn.Sequential built in the documented form (one layer
  * per statement) draws torch's weights after the same seed (tests/golden/house.txt, made by
