@@ -87,7 +87,8 @@ nb_memory_stats nb_memory_stats_get(void);
 void nb_pool_trim(void);
 
 /* ---- threads -------------------------------------------------------------------------------- */
-/* Threads used by kernels (OpenMP); n <= 0 restores the default. No-op without OpenMP. */
+/* Threads used by kernels (OpenMP); n <= 0 restores the default, n above 8 per CPU is clamped to that
+ * (libgomp aborts on absurd counts such as INT_MAX). No-op without OpenMP. */
 void nb_set_num_threads(int n);
 /* Threads kernels will use. */
 int nb_get_num_threads(void);

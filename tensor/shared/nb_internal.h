@@ -73,6 +73,12 @@ bool nbi_same_shape(const nb_tensor *a, const nb_tensor *b);
 /* Result dtype of a binary op on a and b (f64 wins over f32; i64 with a float gives the float). */
 nb_dtype nbi_promote(nb_dtype a, nb_dtype b);
 static inline bool nbi_is_float(nb_dtype dt) { return dt == NB_F32 || dt == NB_F64; }
+/* float -> int64 defined for every input, as x86 converts and torch's .long() gives: NaN and values
+ * outside [-2^63, 2^63) become INT64_MIN (a plain C cast of those is undefined behaviour) */
+static inline int64_t nbi_f2i(double v) { return v >= -0x1p63 && v < 0x1p63 ? (int64_t)v : INT64_MIN; }
+/* true if v can be stored in an int64 tensor as a scalar argument (finite, in range), as torch
+ * requires; else records "op: value v cannot be converted to type int64 without overflow" */
+bool nbi_i64_value_ok(double v, const char *op);
 
 /* Called by kernels about to start threads: lowers (or restores) this thread's OpenMP thread count
  * when the machine has fewer free CPUs than threads (at most one check per half second). */
