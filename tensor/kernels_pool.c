@@ -19,27 +19,34 @@ static int64_t window_cost(const nbk_pool_dim *h, const nbk_pool_dim *w) {
     return kh * kw;
 }
 
+/* The window arrays are read through restrict locals: the index output is int64 like them, and
+ * without it every store would force the compiler to reload the window bounds. */
 #define MAX_POOL(T)                                                                                      \
     do {                                                                                                 \
         const T *xs = (const T *)nbi_ptr(xc);                                                           \
         T *ys = (T *)nbi_ptr(y);                                                                         \
+        const int64_t *restrict hs = h->start, *restrict he = h->end, *restrict ws = w->start;         \
+        const int64_t *restrict we = w->end, dh = h->step, dw = w->step;                               \
         _Pragma("omp parallel for schedule(static) if (par)")                                          \
         for (int64_t p = 0; p < planes; p++) {                                                           \
-            const T *xp = xs + p * H * W;                                                                \
-            T *yp = ys + p * OH * OW;                                                                    \
-            int64_t *ip = is + p * OH * OW;                                                              \
-            for (int64_t i = 0; i < OH; i++)                                                             \
+            const T *restrict xp = xs + p * H * W;                                                       \
+            T *restrict yp = ys + p * OH * OW;                                                           \
+            int64_t *restrict ip = is + p * OH * OW;                                                     \
+            for (int64_t i = 0; i < OH; i++) {                                                           \
+                const int64_t r0 = hs[i], r1 = he[i];                                                    \
                 for (int64_t j = 0; j < OW; j++) {                                                       \
-                    int64_t best = h->start[i] * W + w->start[j];                                        \
+                    const int64_t c0 = ws[j], c1 = we[j];                                                \
+                    int64_t best = r0 * W + c0;                                                          \
                     T m = -INFINITY;                                                                     \
-                    for (int64_t r = h->start[i]; r < h->end[i]; r += h->step)                           \
-                        for (int64_t c = w->start[j]; c < w->end[j]; c += w->step) {                     \
+                    for (int64_t r = r0; r < r1; r += dh)                                                \
+                        for (int64_t c = c0; c < c1; c += dw) {                                          \
                             T v = xp[r * W + c];                                                         \
-                            if (v > m || isnan(v)) { m = v; best = r * W + c; }                          \
+                            if (v > m || v != v) { m = v; best = r * W + c; }   /* v != v: NaN */        \
                         }                                                                                \
                     yp[i * OW + j] = m;                                                                  \
                     ip[i * OW + j] = best;                                                               \
                 }                                                                                        \
+            }                                                                                            \
         }                                                                                                \
     } while (0)
 
