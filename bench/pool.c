@@ -26,14 +26,16 @@ typedef struct {
 /* one step: y = pool(x); backward with grad_output g (torch: y.backward(g)) */
 static void step(const pcase *c, nb_tensor *x, nb_tensor *g) {
     nb_scope sc = nb_scope_begin();
-    nb_tensor *y = c->max ? nb_max_pool2d(x, (nb_max_pool2d_opts){.kernel_size = {c->k}, .stride = {c->s},
-                                                                 .padding = {c->p, c->p}})
-                          : nb_avg_pool2d(x, (nb_avg_pool2d_opts){.kernel_size = {c->k}, .stride = {c->s},
-                                                                 .padding = {c->p, c->p}});
+    nb_tensor *y =
+        c->max
+            ? nb_max_pool2d(
+                  x, (nb_max_pool2d_opts){.kernel_size = {c->k}, .stride = {c->s}, .padding = {c->p, c->p}})
+            : nb_avg_pool2d(
+                  x, (nb_avg_pool2d_opts){.kernel_size = {c->k}, .stride = {c->s}, .padding = {c->p, c->p}});
     if (!g) g = nb_ones_like(y);
     if (nb_backward_ex(y, (nb_backward_opts){.grad = g}) != NB_OK) fprintf(stderr, "%s\n", nb_error());
     nb_scope_end(sc);
-    nb_zero_grad(x);   /* torch's x.grad = None */
+    nb_zero_grad(x); /* torch's x.grad = None */
 }
 
 int main(int argc, char **argv) {
@@ -47,7 +49,7 @@ int main(int argc, char **argv) {
     nb_manual_seed(0);
     for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++) {
         nb_tensor *x = nb_requires_grad_(nb_randn(NB_F32, 4, cs[i].shape), true);
-        step(&cs[i], x, NULL);   /* warm-up: fills the buffer pool */
+        step(&cs[i], x, NULL); /* warm-up: fills the buffer pool */
         double best = 1e30;
         for (int r = 0; r < 5; r++) {
             double t0 = now();

@@ -19,7 +19,7 @@ nb_tensor *nb_dropout2d(nb_tensor *x, double p, bool training) {
     if (!training || p == 0 || x->numel == 0) return x;
     int64_t shp[NB_MAX_DIMS];
     for (int d = 0; d < x->ndim; d++) shp[d] = d < 2 ? x->shape[d] : 1;
-    if (p == 1) return nb_mul(x, nb_zeros(x->dtype, x->ndim, shp));   /* torch: no draws at p = 1 */
+    if (p == 1) return nb_mul(x, nb_zeros(x->dtype, x->ndim, shp)); /* torch: no draws at p = 1 */
     nb_tensor *mask = nb_empty(x->dtype, x->ndim, shp);
     if (!mask) return NULL;
     int64_t n = shp[0] * shp[1];
@@ -31,7 +31,7 @@ nb_tensor *nb_dropout2d(nb_tensor *x, double p, bool training) {
         for (int64_t i = 0; i < n; i++) d[i] = nb_rand_double() < 1.0 - p ? keep : 0.0;
     }
     nb_tensor *y = nb_mul(x, mask);
-    if (!y || !y->node) nb_free(mask);   /* not saved for backward: release it now */
+    if (!y || !y->node) nb_free(mask); /* not saved for backward: release it now */
     return y;
 }
 

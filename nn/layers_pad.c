@@ -8,8 +8,14 @@
 #include <stdlib.h>
 
 const char *nbi_py_float(char *b, size_t n, double v) {
-    if (isnan(v)) { snprintf(b, n, "nan"); return b; }
-    if (isinf(v)) { snprintf(b, n, v > 0 ? "inf" : "-inf"); return b; }
+    if (isnan(v)) {
+        snprintf(b, n, "nan");
+        return b;
+    }
+    if (isinf(v)) {
+        snprintf(b, n, v > 0 ? "inf" : "-inf");
+        return b;
+    }
     for (int p = 1; p <= 17; p++) {
         snprintf(b, n, "%.*g", p, v);
         if (strtod(b, NULL) == v) break;
@@ -28,8 +34,8 @@ static void pad_repr(const nb_module *m, char *b, size_t n) {
         snprintf(b, n, "padding=(%lld, %lld, %lld, %lld), value=%s", (long long)m->ip[0], (long long)m->ip[1],
                  (long long)m->ip[2], (long long)m->ip[3], nbi_py_float(v, sizeof v, m->hp[0]));
     else
-        snprintf(b, n, "(%lld, %lld, %lld, %lld)", (long long)m->ip[0], (long long)m->ip[1], (long long)m->ip[2],
-                 (long long)m->ip[3]);
+        snprintf(b, n, "(%lld, %lld, %lld, %lld)", (long long)m->ip[0], (long long)m->ip[1],
+                 (long long)m->ip[2], (long long)m->ip[3]);
 }
 static nb_module *pad_module(const char *type, nb_pad_mode mode, const int64_t p[4], double value) {
     nb_module *m = nb_module_new(type, pad_fw, NULL, NULL);
@@ -54,7 +60,9 @@ nb_module *nb_replication_pad2d_new(int64_t left, int64_t right, int64_t top, in
 }
 
 /* ---- Upsample: impl = a copy of the interpolate options ---- */
-static nb_tensor *up_fw(nb_module *m, nb_tensor *x) { return nb_interpolate(x, *(nb_interpolate_opts *)m->impl); }
+static nb_tensor *up_fw(nb_module *m, nb_tensor *x) {
+    return nb_interpolate(x, *(nb_interpolate_opts *)m->impl);
+}
 static void up_repr(const nb_module *m, char *b, size_t n) {
     const nb_interpolate_opts *o = m->impl;
     const char *mode = o->mode == NB_INTERP_BILINEAR ? "bilinear" : "nearest";
@@ -62,8 +70,10 @@ static void up_repr(const nb_module *m, char *b, size_t n) {
     double s1 = o->scale_factor[1] != 0 ? o->scale_factor[1] : o->scale_factor[0];
     int64_t z1 = o->size[1] ? o->size[1] : o->size[0];
     if (o->size[0] || o->size[1]) {
-        if (o->size[0] == z1) snprintf(b, n, "size=%lld, mode=%s", (long long)z1, mode);
-        else snprintf(b, n, "size=(%lld, %lld), mode=%s", (long long)o->size[0], (long long)z1, mode);
+        if (o->size[0] == z1)
+            snprintf(b, n, "size=%lld, mode=%s", (long long)z1, mode);
+        else
+            snprintf(b, n, "size=(%lld, %lld), mode=%s", (long long)o->size[0], (long long)z1, mode);
     } else if (o->scale_factor[0] == s1) {
         snprintf(b, n, "scale_factor=%s, mode=%s", nbi_py_float(v0, sizeof v0, s1), mode);
     } else {
@@ -76,7 +86,10 @@ nb_module *nb_upsample_new(nb_interpolate_opts o) {
     if (!impl) return nbi_error("nb_upsample_new: out of memory");
     *impl = o;
     nb_module *m = nb_module_new("Upsample", up_fw, impl, free);
-    if (!m) { free(impl); return NULL; }
+    if (!m) {
+        free(impl);
+        return NULL;
+    }
     m->extra_repr = up_repr;
     return m;
 }
@@ -85,7 +98,8 @@ nb_module *nb_upsample_new(nb_interpolate_opts o) {
 static nb_tensor *ps_fw(nb_module *m, nb_tensor *x) { return nb_pixel_shuffle(x, m->ip[0]); }
 static nb_tensor *pu_fw(nb_module *m, nb_tensor *x) { return nb_pixel_unshuffle(x, m->ip[0]); }
 static void ps_repr(const nb_module *m, char *b, size_t n) {
-    snprintf(b, n, "%s=%lld", m->forward == ps_fw ? "upscale_factor" : "downscale_factor", (long long)m->ip[0]);
+    snprintf(b, n, "%s=%lld", m->forward == ps_fw ? "upscale_factor" : "downscale_factor",
+             (long long)m->ip[0]);
 }
 static nb_module *shuffle_module(const char *type, nb_forward_fn f, int64_t r) {
     nb_module *m = nb_module_new(type, f, NULL, NULL);
@@ -94,13 +108,17 @@ static nb_module *shuffle_module(const char *type, nb_forward_fn f, int64_t r) {
     m->extra_repr = ps_repr;
     return m;
 }
-nb_module *nb_pixel_shuffle_new(int64_t upscale_factor) { return shuffle_module("PixelShuffle", ps_fw, upscale_factor); }
+nb_module *nb_pixel_shuffle_new(int64_t upscale_factor) {
+    return shuffle_module("PixelShuffle", ps_fw, upscale_factor);
+}
 nb_module *nb_pixel_unshuffle_new(int64_t downscale_factor) {
     return shuffle_module("PixelUnshuffle", pu_fw, downscale_factor);
 }
 
 /* ---- Unflatten: ip[0] = dim, ip[1] = count, ip[2..9] = sizes ---- */
-static nb_tensor *unflatten_fw(nb_module *m, nb_tensor *x) { return nb_unflatten(x, (int)m->ip[0], (int)m->ip[1], m->ip + 2); }
+static nb_tensor *unflatten_fw(nb_module *m, nb_tensor *x) {
+    return nb_unflatten(x, (int)m->ip[0], (int)m->ip[1], m->ip + 2);
+}
 static void unflatten_repr(const nb_module *m, char *b, size_t n) {
     size_t k = (size_t)snprintf(b, n, "dim=%d, unflattened_size=(", (int)m->ip[0]);
     for (int i = 0; i < m->ip[1] && k < n; i++)

@@ -8,8 +8,10 @@
 
 /* "2" or "(3, 2)" */
 static const char *pair_str(char *b, size_t n, const int64_t v[2]) {
-    if (v[0] == v[1]) snprintf(b, n, "%lld", (long long)v[0]);
-    else snprintf(b, n, "(%lld, %lld)", (long long)v[0], (long long)v[1]);
+    if (v[0] == v[1])
+        snprintf(b, n, "%lld", (long long)v[0]);
+    else
+        snprintf(b, n, "(%lld, %lld)", (long long)v[0], (long long)v[1]);
     return b;
 }
 /* torch's resolved pair of an options pair (0 second entry repeats the first; {0, 0} is dflt) */
@@ -19,13 +21,16 @@ static void resolve(const int64_t in[2], int64_t d0, int64_t d1, int64_t out[2])
 }
 
 /* a module with a heap copy of its options */
-static nb_module *with_opts(const char *type, nb_forward_fn f, nb_forward_ex_fn fx, const void *o, size_t size,
-                            void (*repr)(const nb_module *, char *, size_t)) {
+static nb_module *with_opts(const char *type, nb_forward_fn f, nb_forward_ex_fn fx, const void *o,
+                            size_t size, void (*repr)(const nb_module *, char *, size_t)) {
     void *impl = malloc(size);
     if (!impl) return nbi_error("nb_%s_new: out of memory", type);
     memcpy(impl, o, size);
     nb_module *m = fx ? nb_module_new_ex(type, fx, impl, free) : nb_module_new(type, f, impl, free);
-    if (!m) { free(impl); return NULL; }
+    if (!m) {
+        free(impl);
+        return NULL;
+    }
     m->extra_repr = repr;
     return m;
 }
@@ -44,7 +49,9 @@ static bool one_input(const char *op, int nin) {
 }
 
 /* ---- MaxPool2d ---- */
-static nb_tensor *mp2_fw(nb_module *m, nb_tensor *x) { return nb_max_pool2d(x, *(nb_max_pool2d_opts *)m->impl); }
+static nb_tensor *mp2_fw(nb_module *m, nb_tensor *x) {
+    return nb_max_pool2d(x, *(nb_max_pool2d_opts *)m->impl);
+}
 static int mp2_fx(nb_module *m, int nin, nb_tensor *const *in, const void *opts, int nout, nb_tensor **out) {
     (void)opts;
     if (!one_input("MaxPool2d", nin)) return -1;
@@ -67,7 +74,9 @@ nb_module *nb_max_pool2d_new(nb_max_pool2d_opts o, bool return_indices) {
 }
 
 /* ---- MaxPool1d ---- */
-static nb_tensor *mp1_fw(nb_module *m, nb_tensor *x) { return nb_max_pool1d(x, *(nb_max_pool1d_opts *)m->impl); }
+static nb_tensor *mp1_fw(nb_module *m, nb_tensor *x) {
+    return nb_max_pool1d(x, *(nb_max_pool1d_opts *)m->impl);
+}
 static int mp1_fx(nb_module *m, int nin, nb_tensor *const *in, const void *opts, int nout, nb_tensor **out) {
     (void)opts;
     if (!one_input("MaxPool1d", nin)) return -1;
@@ -77,15 +86,18 @@ static int mp1_fx(nb_module *m, int nin, nb_tensor *const *in, const void *opts,
 static void mp1_repr(const nb_module *m, char *b, size_t n) {
     const nb_max_pool1d_opts *o = m->impl;
     snprintf(b, n, "kernel_size=%lld, stride=%lld, padding=%lld, dilation=%lld, ceil_mode=%s",
-             (long long)o->kernel_size, (long long)(o->stride ? o->stride : o->kernel_size), (long long)o->padding,
-             (long long)(o->dilation ? o->dilation : 1), o->ceil_mode ? "True" : "False");
+             (long long)o->kernel_size, (long long)(o->stride ? o->stride : o->kernel_size),
+             (long long)o->padding, (long long)(o->dilation ? o->dilation : 1),
+             o->ceil_mode ? "True" : "False");
 }
 nb_module *nb_max_pool1d_new(nb_max_pool1d_opts o, bool return_indices) {
     return with_opts("MaxPool1d", mp1_fw, return_indices ? mp1_fx : NULL, &o, sizeof o, mp1_repr);
 }
 
 /* ---- AvgPool2d / AvgPool1d (torch's extra_repr shows kernel_size, stride, padding only) ---- */
-static nb_tensor *ap2_fw(nb_module *m, nb_tensor *x) { return nb_avg_pool2d(x, *(nb_avg_pool2d_opts *)m->impl); }
+static nb_tensor *ap2_fw(nb_module *m, nb_tensor *x) {
+    return nb_avg_pool2d(x, *(nb_avg_pool2d_opts *)m->impl);
+}
 static void ap2_repr(const nb_module *m, char *b, size_t n) {
     const nb_avg_pool2d_opts *o = m->impl;
     int64_t k[2], s[2];
@@ -98,8 +110,10 @@ static void ap2_repr(const nb_module *m, char *b, size_t n) {
 nb_module *nb_avg_pool2d_new(nb_avg_pool2d_opts o) {
     return with_opts("AvgPool2d", ap2_fw, NULL, &o, sizeof o, ap2_repr);
 }
-static nb_tensor *ap1_fw(nb_module *m, nb_tensor *x) { return nb_avg_pool1d(x, *(nb_avg_pool1d_opts *)m->impl); }
-static void ap1_repr(const nb_module *m, char *b, size_t n) {   /* torch stores 1-tuples here */
+static nb_tensor *ap1_fw(nb_module *m, nb_tensor *x) {
+    return nb_avg_pool1d(x, *(nb_avg_pool1d_opts *)m->impl);
+}
+static void ap1_repr(const nb_module *m, char *b, size_t n) { /* torch stores 1-tuples here */
     const nb_avg_pool1d_opts *o = m->impl;
     snprintf(b, n, "kernel_size=(%lld,), stride=(%lld,), padding=(%lld,)", (long long)o->kernel_size,
              (long long)(o->stride ? o->stride : o->kernel_size), (long long)o->padding);
@@ -147,13 +161,14 @@ static int mu_fx(nb_module *m, int nin, nb_tensor *const *in, const void *opts, 
     out[0] = nb_max_unpool2d(in[0], in[1], *(nb_max_unpool2d_opts *)m->impl);
     return out[0] ? 1 : -1;
 }
-static void mu_repr(const nb_module *m, char *b, size_t n) {   /* torch stores pairs here */
+static void mu_repr(const nb_module *m, char *b, size_t n) { /* torch stores pairs here */
     const nb_max_unpool2d_opts *o = m->impl;
     int64_t k[2], s[2];
     resolve(o->kernel_size, 0, 0, k);
     resolve(o->stride, k[0], k[1], s);
     snprintf(b, n, "kernel_size=(%lld, %lld), stride=(%lld, %lld), padding=(%lld, %lld)", (long long)k[0],
-             (long long)k[1], (long long)s[0], (long long)s[1], (long long)o->padding[0], (long long)o->padding[1]);
+             (long long)k[1], (long long)s[0], (long long)s[1], (long long)o->padding[0],
+             (long long)o->padding[1]);
 }
 nb_module *nb_max_unpool2d_new(nb_max_unpool2d_opts o) {
     return with_opts("MaxUnpool2d", NULL, mu_fx, &o, sizeof o, mu_repr);
