@@ -201,12 +201,16 @@ nb_tensor *nb_max_pool1d_with_indices(nb_tensor *x, nb_max_pool1d_opts o, nb_ten
             x->ndim);
     int64_t k[2] = {1, o.kernel_size}, s[2] = {1, o.stride ? o.stride : o.kernel_size}, p[2] = {0, o.padding};
     int64_t d[2] = {1, o.dilation ? o.dilation : 1};
-    nb_tensor *idx = NULL;
-    nb_tensor *y = nb_squeeze(nbi_max_pool2d_impl("nb_max_pool1d", nb_unsqueeze(x, -2), k, s, p, d,
-                                                  o.ceil_mode, indices ? &idx : NULL),
-                              -2);
-    if (indices && y) *indices = nb_squeeze(idx, -2);
-    return y;
+    nbi_tmp tmp = nbi_tmp_begin(1, &x);
+    nb_tensor *idx = NULL, *x2 = nb_unsqueeze(x, -2);
+    nb_tensor *y2 = x2 ? nbi_max_pool2d_impl("nb_max_pool1d", x2, k, s, p, d, o.ceil_mode, indices ? &idx : NULL)
+                       : NULL;
+    nb_tensor *y = nb_squeeze(y2, -2);
+    if (indices && y) {
+        *indices = nb_squeeze(idx, -2);
+        if (tmp.on) nb_keep(*indices);
+    }
+    return nbi_tmp_end(tmp, y);
 }
 nb_tensor *nb_max_pool1d(nb_tensor *x, nb_max_pool1d_opts o) {
     return nb_max_pool1d_with_indices(x, o, NULL);
@@ -259,7 +263,8 @@ nb_tensor *nb_max_unpool2d(nb_tensor *x, nb_tensor *indices, nb_max_unpool2d_opt
     nbi_pool_pair(o.stride, k[0], k[1], s);
     for (int i = 0; i < 2; i++) { /* torch's _unpool_output_size */
         int64_t dflt = (x->shape[x->ndim - 2 + i] - 1) * s[i] + k[i] - 2 * o.padding[i];
-        out[i] = o.output_size[0] || o.output_size[1] ? o.output_size[i] : dflt;
+        int64_t want = i && !o.output_size[1] ? o.output_size[0] : o.output_size[i];   /* {s}: (s, s) */
+        out[i] = o.output_size[0] || o.output_size[1] ? want : dflt;
         if (!(dflt - s[i] < out[i] && out[i] < dflt + s[i]))
             return nbi_error(
                 "%s: invalid output_size \"(%lld, %lld)\" (dim %d must be between %lld and %lld)", op,

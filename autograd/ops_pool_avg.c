@@ -142,9 +142,11 @@ nb_tensor *nb_avg_pool1d(nb_tensor *x, nb_avg_pool1d_opts o) {
             "#1 'self' (while checking arguments for avg_pool1d)",
             x->ndim);
     int64_t k[2] = {1, o.kernel_size}, s[2] = {1, o.stride ? o.stride : o.kernel_size}, p[2] = {0, o.padding};
-    nb_tensor *y = nbi_avg_pool2d_impl("nb_avg_pool1d", nb_unsqueeze(x, -2), k, s, p, o.ceil_mode,
-                                       !o.no_count_include_pad, 0);
-    return nb_squeeze(y, -2);
+    nbi_tmp tmp = nbi_tmp_begin(1, &x);
+    nb_tensor *x2 = nb_unsqueeze(x, -2);
+    nb_tensor *y = x2 ? nbi_avg_pool2d_impl("nb_avg_pool1d", x2, k, s, p, o.ceil_mode, !o.no_count_include_pad, 0)
+                      : NULL;
+    return nbi_tmp_end(tmp, nb_squeeze(y, -2));
 }
 
 /* F.adaptive_avg_pool2d: output (1, 1) is a mean over (H, W) as in torch; else adaptive windows */

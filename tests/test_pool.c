@@ -501,12 +501,17 @@ static void lifetimes_and_errors(void) {
     /* a composite outside any scope, nothing recorded: only its result is left, freed by the caller */
     nb_tensor *x = nb_randn(NB_F32, NB_SHAPE(1, 2, 5, 5)), *v1 = nb_narrow(x, 2, 0, 4),
               *v = nb_narrow(v1, 3, 0, 4);
+    nb_tensor *x1 = nb_randn(NB_F64, NB_SHAPE(2, 3, 7)), *idx1 = NULL;
     nb_memory_stats s0 = nb_memory_stats_get();
     nb_tensor *ys[] = {
         nb_pad(x, NB_SHAPE(1, 1, 2, 2), (nb_pad_opts){.mode = NB_PAD_REFLECT}),
         nb_interpolate(x, (nb_interpolate_opts){.scale_factor = {1.5}, .mode = NB_INTERP_BILINEAR}),
-        nb_pixel_unshuffle(v, 2)};
-    for (int i = 0; i < 3; i++) {
+        nb_pixel_unshuffle(v, 2),
+        nb_avg_pool1d(x1, (nb_avg_pool1d_opts){.kernel_size = 2}),
+        nb_max_pool1d_with_indices(x1, (nb_max_pool1d_opts){.kernel_size = 2}, &idx1),
+        NULL};
+    ys[5] = idx1;
+    for (int i = 0; i < 6; i++) {
         CHECK(ys[i] != NULL);
         nb_free(ys[i]);
     }
@@ -514,6 +519,7 @@ static void lifetimes_and_errors(void) {
     CHECK(s1.tensors_live == s0.tensors_live);
     nb_free(v);
     nb_free(v1);
+    nb_free(x1);
     /* NULL passes through without an error; a released tensor is an error naming the function */
     nb_clear_error();
     CHECK(nb_max_pool2d(NULL, (nb_max_pool2d_opts){.kernel_size = {2}}) == NULL && !nb_error());
