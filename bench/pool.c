@@ -59,6 +59,7 @@ int main(int argc, char **argv) {
         }
         printf("%s fwd_bwd_ms %.3f\n", cs[i].name, best * 1e3);
         nb_free(x);
+        nb_pool_trim();   /* each case's peak memory is its own, not the sum of the pooled cases before it */
     }
     return 0;
 }
