@@ -22,4 +22,7 @@
 #if __has_include("nb_nn.h")
 #include "nb_nn.h"
 #endif
+#if __has_include("nb_dist.h")
+#include "nb_dist.h"
+#endif
 #endif
