@@ -6,7 +6,7 @@
  * reductions in the same order); each hook also polls the started ones (MPI progresses only inside
  * MPI calls). The hook of the last gradient waits for all and copies the sums back into .grad.
  * Buckets hold parameters in reverse order (the order backward produces gradients), per dtype,
- * closed at 1 MiB for the first and bucket_cap_mb (25) after: torch's layout after its first
+ * closed at first_bucket_mb (1 MiB) for the first and bucket_cap_mb (25) after: torch's layout after its first
  * iteration, which it rebuilds from the observed order (nabla uses reverse order from the start). */
 #include "dist_internal.h"
 #include <stdlib.h>
@@ -320,8 +320,8 @@ static nb_status verify_across_ranks(ddp *d, const char *api) {
 
 /* torch's bucket assignment over the parameters in reverse order: per dtype, a bucket closes when it
  * reaches its limit (1 MiB for the first of each dtype, cap after), leftovers close at the end */
-static nb_status make_buckets(ddp *d, double cap_mb) {
-    int64_t limits[2] = {1024 * 1024, (int64_t)(cap_mb * 1024 * 1024)};
+static nb_status make_buckets(ddp *d, double first_mb, double cap_mb) {
+    int64_t limits[2] = {(int64_t)(first_mb * 1024 * 1024), (int64_t)(cap_mb * 1024 * 1024)};
     int open[3] = {-1, -1, -1}, used[3] = {0, 0, 0};   /* per dtype: open bucket, limits used */
     int64_t open_bytes[3] = {0, 0, 0};
     int *order = malloc(sizeof *order * (size_t)(d->np ? d->np : 1));   /* bucket index in creation order */
@@ -385,9 +385,10 @@ nb_module *nb_distributed_data_parallel(nb_module *module, nb_ddp_opts o) {
     const char *api = "nb_distributed_data_parallel";
     if (!module) return nbi_error("%s: module is NULL (did its constructor fail? see nb_error())", api);
     if (!nbi_dist_ready(api)) { nb_module_free(module); return NULL; }
-    if (o.bucket_cap_mb < 0) {
+    if (o.bucket_cap_mb < 0 || o.first_bucket_mb < 0) {
         nb_module_free(module);
-        return nbi_error("%s: bucket_cap_mb must be positive (got %g)", api, o.bucket_cap_mb);
+        return nbi_error("%s: bucket_cap_mb (%g) and first_bucket_mb (%g) must be positive", api, o.bucket_cap_mb,
+                         o.first_bucket_mb);
     }
     ddp *d = calloc(1, sizeof *d);
     nb_module *m = d ? nb_module_new(TYPE, ddp_forward, d, ddp_free) : NULL;
@@ -437,7 +438,8 @@ nb_module *nb_distributed_data_parallel(nb_module *module, nb_ddp_opts o) {
     if (verify_across_ranks(d, api) != NB_OK) { nb_module_free(m); return NULL; }
     for (int i = 0; i < d->np; i++)
         if (nb_dist_broadcast(d->params[i], 0) != NB_OK) { nb_module_free(m); return NULL; }
-    if (make_buckets(d, o.bucket_cap_mb > 0 ? o.bucket_cap_mb : 25.0) != NB_OK) {
+    if (make_buckets(d, o.first_bucket_mb > 0 ? o.first_bucket_mb : 1.0, o.bucket_cap_mb > 0 ? o.bucket_cap_mb : 25.0)
+        != NB_OK) {
         nb_module_free(m);
         return nb_error() ? NULL : nbi_error("%s: out of memory", api);
     }

@@ -64,8 +64,9 @@ nb_status nb_dist_reduce_scatter_tensor(nb_tensor *out, nb_tensor *in, nb_reduce
 
 /* ---- DistributedDataParallel (torch.nn.parallel.DistributedDataParallel) ----------------------- */
 typedef struct {
-    double bucket_cap_mb;       /* gradient bucket size in MiB (0 means torch's 25); the first bucket
-                                   is 1 MiB as in torch */
+    double bucket_cap_mb;       /* gradient bucket size in MiB (0 means torch's 25) */
+    double first_bucket_mb;     /* size of the first bucket (0 means torch's 1 MiB,
+                                   torch.distributed._DEFAULT_FIRST_BUCKET_BYTES) */
     bool no_broadcast_buffers;  /* torch broadcast_buffers=False: do not copy rank 0's buffers into every
                                    rank at each training forward */
 } nb_ddp_opts;
