@@ -39,7 +39,7 @@ run() {   # run NAME CMD...: stdout/stderr/time to $OUT/NAME.*
   [ $? = 0 ] || say "ddp.sh: $name failed (see $OUT/$name.err)"
   cat "$OUT/$name.out" >&2
 }
-val() { grep -h -e "${3:-.}" "$OUT/$1.out" "$OUT/$1.err" 2>/dev/null | tail -1 | tr ' ' '\n' | sed -n "/^$2\$/{n;p;q}"; }
+val() { grep -h -e "${3:-.}" "$OUT/$1.out" "$OUT/$1.err" 2>/dev/null | grep -e "\(^\| \)$2 " | tail -1 | tr ' ' '\n' | sed -n "/^$2\$/{n;p;q}"; }
 best() { for r in $(seq 1 "$REPS"); do val "$1$r" "$2"; done | grep . | sort -g | head -1; }
 rss() { for r in $(seq 1 "$REPS"); do sed -n 's/.*Maximum resident set size (kbytes): *//p' "$OUT/$1$r.time" 2>/dev/null; done | sort -g | tail -1; }
 div() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }

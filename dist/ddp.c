@@ -4,7 +4,8 @@
  * .grad, times 1/W (torch divides while copying), into its bucket, and when a bucket is full, it and
  * every full bucket after it in bucket order start an MPI_Iallreduce (so every rank starts the same
  * reductions in the same order); each hook also polls the started ones (MPI progresses only inside
- * MPI calls). The hook of the last gradient waits for all and copies the sums back into .grad.
+ * MPI calls). The hook of the last gradient waits for those, reduces the buckets still unstarted with
+ * a blocking MPI_Allreduce (nothing is left to hide it behind) and copies the sums back into .grad.
  * Buckets hold parameters in reverse order (the order backward produces gradients), per dtype,
  * closed at first_bucket_mb (1 MiB) for the first and bucket_cap_mb (25) after: torch's layout after its first
  * iteration, which it rebuilds from the observed order (nabla uses reverse order from the start). */
@@ -38,7 +39,7 @@ struct ddp {
     hook_ctx *ctx;
     int nb;
     bucket *buckets;
-    int next_launch, ndone;
+    int next_launch, ndone, nready;   /* buckets started, finished, with all their gradients */
     bool sync;                 /* require_backward_grad_sync */
     bool expect;               /* a synced forward ran: its backward reduces */
     bool any_ready;            /* a hook of the current backward has fired */
@@ -89,7 +90,7 @@ static void reset(ddp *d) {
         d->buckets[b].launched = d->buckets[b].done = false;
     }
     for (int i = 0; i < d->np; i++) d->ready[i] = false;
-    d->next_launch = d->ndone = 0;
+    d->next_launch = d->ndone = d->nready = 0;
     d->any_ready = false;
 }
 
@@ -170,21 +171,31 @@ static nb_status grad_ready(nb_tensor *p, void *ctx) {
     }
     d->ready[c->param] = d->any_ready = true;
     copy_grad(d, c->param, true);
-    d->buckets[d->bucket_of[c->param]].pending--;
+    if (--d->buckets[d->bucket_of[c->param]].pending == 0) d->nready++;
 #if NB_HAVE_MPI
     double t0 = nbi_dist_now();
-    nb_status st = launch_ready(d);
-    if (st == NB_OK) st = poll(d);
+    if (d->nready < d->nb) {   /* more gradients to come: start what is ready, let it progress */
+        nb_status st = launch_ready(d);
+        if (st == NB_OK) st = poll(d);
+        d->st.exposed_s += nbi_dist_now() - t0;
+        return st;
+    }
+    /* the last gradient: finish the started reductions, then reduce the rest at once (a blocking
+     * MPI_Allreduce: nothing is left to overlap it with, and it is faster than a non-blocking one) */
+    nb_status st = wait_all(d);
+    for (; st == NB_OK && d->next_launch < d->nb; d->next_launch++) {
+        bucket *k = &d->buckets[d->next_launch];
+        st = nbi_mpi_ok(MPI_Allreduce(MPI_IN_PLACE, k->buf, (int)k->numel, nbi_mpi_type(k->dtype), MPI_SUM,
+                                      nbi_dist_comm), "nb_backward (DDP gradient reduction)");
+        k->done = st == NB_OK;
+    }
     double t1 = nbi_dist_now();
     d->st.exposed_s += t1 - t0;
-    if (st != NB_OK || d->next_launch < d->nb) return st;
-    st = wait_all(d);   /* the last gradient: finish every reduction */
-    double t2 = nbi_dist_now();
-    d->st.exposed_s += t2 - t1;
-    d->st.last_wait_s += t2 - t1;
+    d->st.last_wait_s += t1 - t0;
     if (st != NB_OK) return st;
+    d->ndone = d->nb;
 #else
-    if (d->next_launch < d->nb) return NB_OK;
+    if (d->nready < d->nb) return NB_OK;
 #endif
     for (int i = 0; i < d->np; i++) copy_grad(d, i, false);
     d->expect = false;
