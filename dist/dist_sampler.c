@@ -1,10 +1,10 @@
 /* dist_sampler.c — DistributedSampler (torch.utils.data.distributed.DistributedSampler of 1.13): each
- * epoch a permutation of the N samples that depends only on seed + epoch (so every rank computes the
- * same one without communicating), padded by repeating its head up to a multiple of the replicas (or
+ * epoch torch's randperm(N) from a Generator seeded with seed + epoch (so every rank computes the same
+ * permutation without communicating, and the lists are torch's), padded by repeating its head up to a multiple of the replicas (or
  * cut to one with drop_last), of which a rank takes every num_replicas-th index from its rank on. */
 #include "dist_internal.h"
-#include "data_internal.h"
 #include <stdlib.h>
+#include <string.h>
 
 struct nb_distributed_sampler {
     int64_t n, num_samples, total_size;
@@ -12,6 +12,7 @@ struct nb_distributed_sampler {
     bool shuffle, drop_last;
     uint64_t seed;
     int64_t epoch;
+    nb_generator *gen;  /* seeded with seed + epoch at each draw */
     int64_t *perm;      /* n indices (the whole permutation) */
     int64_t *mine;      /* num_samples indices of this rank */
 };
@@ -38,7 +39,8 @@ nb_distributed_sampler *nb_distributed_sampler_new(int64_t n, nb_distributed_sam
     s->total_size = s->num_samples * R;
     s->perm = malloc(sizeof *s->perm * (size_t)(n ? n : 1));
     s->mine = malloc(sizeof *s->mine * (size_t)(s->num_samples ? s->num_samples : 1));
-    if (!s->perm || !s->mine) { nb_distributed_sampler_free(s); return nbi_error("%s: out of memory", api); }
+    s->gen = nb_generator_new();
+    if (!s->perm || !s->mine || !s->gen) { nb_distributed_sampler_free(s); return nbi_error("%s: out of memory", api); }
     return s;
 }
 
@@ -51,10 +53,13 @@ int64_t nb_distributed_sampler_len(const nb_distributed_sampler *s) { return s ?
 const int64_t *nb_distributed_sampler_indices(nb_distributed_sampler *s, int64_t *n) {
     if (n) *n = 0;
     if (!s) return nbi_error("nb_distributed_sampler_indices: sampler is NULL");
-    for (int64_t i = 0; i < s->n; i++) s->perm[i] = i;
-    if (s->shuffle) {
-        nbi_rng g = {s->seed + (uint64_t)s->epoch};   /* the loader's generator, seeded with seed + epoch */
-        nbi_shuffle(s->perm, s->n, &g);
+    if (s->shuffle) {   /* g = torch.Generator(); g.manual_seed(seed + epoch); randperm(n, generator=g) */
+        nb_tensor *p = nb_randperm_gen(s->n, nb_generator_manual_seed(s->gen, s->seed + (uint64_t)s->epoch));
+        if (!p) return NULL;
+        memcpy(s->perm, nb_data_i64(p), sizeof *s->perm * (size_t)s->n);
+        nb_free(p);
+    } else {
+        for (int64_t i = 0; i < s->n; i++) s->perm[i] = i;
     }
     /* position p of the padded (or cut) list is perm[p mod N]: the head repeats as often as needed */
     for (int64_t k = 0; k < s->num_samples; k++) s->mine[k] = s->perm[(s->rank + k * s->replicas) % s->n];
@@ -68,6 +73,7 @@ const int64_t *nb_distributed_sampler_iter(void *sampler, int64_t *n) {
 
 void nb_distributed_sampler_free(nb_distributed_sampler *s) {
     if (!s) return;
+    nb_generator_free(s->gen);
     free(s->perm);
     free(s->mine);
     free(s);

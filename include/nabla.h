@@ -16,13 +16,10 @@
 #define M_PI 3.14159265358979323846
 #endif
 #include "nb_autograd.h"
-#if __has_include("nb_optim.h")
+#include "nb_spatial.h" /* pooling, pad, interpolate, pixel shuffle (issue 11) */
 #include "nb_optim.h"
-#endif
-#if __has_include("nb_nn.h")
 #include "nb_nn.h"
-#endif
-#if __has_include("nb_dist.h")
-#include "nb_dist.h"
-#endif
+#include "nb_data.h"
+#include "nb_checkpoint.h"
+#include "nb_dist.h" /* torch.distributed on MPI: process group, collectives, DDP (issue 14) */
 #endif

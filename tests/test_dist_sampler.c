@@ -1,8 +1,8 @@
 /* test_dist_sampler.c — nb_distributed_sampler against torch 1.13's DistributedSampler: index lists
- * without shuffling (padding by the head, drop_last, rank stride; golden file from
- * tools/gen_golden_dist.py), and with shuffling the properties torch guarantees: every rank computes
- * the same permutation from seed + epoch, ranks are disjoint and cover the data, a new epoch gives a
- * new order; then the data loader's sampler option. Runs without MPI (explicit num_replicas/rank). */
+ * with and without shuffling (padding by the head, drop_last, rank stride, randperm seeded with
+ * seed + epoch; golden file from tools/gen_golden_dist.py), the properties torch guarantees (every
+ * rank computes the same permutation, ranks are disjoint and cover the data, a new epoch gives a new
+ * order), then the data loader's sampler option. Runs without MPI (explicit num_replicas/rank). */
 #include "testlib.h"
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +23,13 @@ static void golden(void) {
     int cases = 0;
     while (fgets(line, sizeof line, f)) {
         if (line[0] == '#') continue;
-        long long n, len;
-        int reps, rank, drop, off = 0;
-        if (sscanf(line, "%lld %d %d %d | %lld |%n", &n, &reps, &rank, &drop, &len, &off) != 5) continue;
-        nb_distributed_sampler *s = make(n, reps, rank, false, drop, 0);
+        long long n, len, seed, epoch;
+        int reps, rank, drop, shuffle, off = 0;
+        if (sscanf(line, "%lld %d %d %d %d %lld %lld | %lld |%n", &n, &reps, &rank, &drop, &shuffle, &seed, &epoch, &len,
+                   &off) != 8)
+            continue;
+        nb_distributed_sampler *s = make(n, reps, rank, shuffle, drop, (uint64_t)seed);
+        nb_distributed_sampler_set_epoch(s, epoch);
         int64_t got_n = -1;
         const int64_t *idx = nb_distributed_sampler_indices(s, &got_n);
         int ok = s && idx && got_n == len && nb_distributed_sampler_len(s) == len;
@@ -38,7 +41,7 @@ static void golden(void) {
         cases++;
     }
     fclose(f);
-    CHECK(cases == 38);
+    CHECK(cases == 58);
 }
 
 /* with shuffling: the R ranks' lists at one epoch interleave one permutation of the padded data */

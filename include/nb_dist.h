@@ -109,9 +109,9 @@ typedef struct {
     bool drop_last;            /* drop the tail instead of padding with the head */
 } nb_distributed_sampler_opts;
 typedef struct nb_distributed_sampler nb_distributed_sampler;
-/* Sampler over n samples: each epoch, a permutation of 0..n-1 that depends only on seed + epoch,
- * padded by repeating its head to a multiple of num_replicas (or cut with drop_last), of which this
- * rank takes positions rank, rank + R, rank + 2R, ... */
+/* Sampler over n samples: each epoch, torch's randperm(n) from a generator seeded with seed + epoch
+ * (the same on every rank; the same lists as torch 1.13), padded by repeating its head to a multiple
+ * of num_replicas (or cut with drop_last), of which this rank takes positions rank, rank + R, ... */
 nb_distributed_sampler *nb_distributed_sampler_new(int64_t n, nb_distributed_sampler_opts opts);
 /* Make the next epoch's permutation the one of `epoch` (call before each epoch, as in torch). */
 void nb_distributed_sampler_set_epoch(nb_distributed_sampler *s, int64_t epoch);
