@@ -1,5 +1,6 @@
 /* ddp.c — DistributedDataParallel (torch.nn.parallel.DistributedDataParallel) as a wrapper module.
- * Construction checks the model across ranks and copies rank 0's parameters (and buffers) to all;
+ * Construction checks the model across ranks and copies rank 0's parameters and buffers to all (and,
+ * with broadcast_buffers, rank 0's buffers again before each forward that follows a synced one);
  * gradients are then averaged during backward: a post accumulate grad hook copies each finished
  * .grad, times 1/W (torch divides while copying), into its bucket, and when a bucket is full, it and
  * every full bucket after it in bucket order start an MPI_Iallreduce (so every rank starts the same
@@ -44,6 +45,11 @@ struct ddp {
     bool expect;               /* a synced forward ran: its backward reduces */
     bool any_ready;            /* a hook of the current backward has fired */
     bool broadcast_buffers;
+    bool forward_sync;         /* torch's require_forward_param_sync: the next forward syncs buffers */
+    int nbuf;                  /* buffers of the module (all, persistent or not), named at construction */
+    char **buf_names;
+    int64_t flat_n[3];         /* buffer elements per dtype (f32, f64, i64) */
+    char *flat[3];             /* their coalesced copy, broadcast from rank 0 */
     int world;
     nb_ddp_stats st;
 };
@@ -70,6 +76,9 @@ static void ddp_free(void *p) {
         if (d->buckets[b].launched && !d->buckets[b].done) MPI_Wait(&d->buckets[b].req, MPI_STATUS_IGNORE);
 #endif
     for (int b = 0; b < d->nb; b++) free(d->buckets[b].buf);
+    for (int i = 0; i < d->nbuf && d->buf_names; i++) free(d->buf_names[i]);
+    free(d->buf_names);
+    for (int t = 0; t < 3; t++) free(d->flat[t]);
     free(d->buckets);
     free(d->params);
     free(d->names);
@@ -221,6 +230,47 @@ static bool prior_finished(ddp *d) {
     return false;
 }
 
+/* collective: every buffer takes rank 0's value, one broadcast per dtype (torch's _sync_buffers) */
+static nb_status sync_buffers(ddp *d, const char *api) {
+    int n = 0;
+    nb_tensor **b = d->nbuf ? nb_module_buffers(d->inner, &n) : NULL;
+    int64_t count[3] = {0, 0, 0};
+    for (int i = 0; i < n; i++) count[b[i]->dtype] += b[i]->numel;
+    bool same = n == d->nbuf;
+    for (int i = 0; i < n; i++) same &= nb_is_contiguous(b[i]);
+    for (int t = 0; t < 3; t++) same &= count[t] == d->flat_n[t];
+    if (!same) {   /* local: the same on every rank unless the ranks changed their models differently */
+        nbi_error("%s: the module's buffers changed since nb_distributed_data_parallel (%d buffers, were %d), or one "
+                  "is not contiguous; wrap the final model", api, n, d->nbuf);
+        return NB_ERROR;
+    }
+    int r = nb_dist_get_rank();
+    for (int t = 0; t < 3; t++) {
+        if (!d->flat_n[t]) continue;
+        size_t esz = nbi_esz((nb_dtype)t), off = 0;
+        if (r == 0)
+            for (int i = 0; i < n; i++)
+                if ((int)b[i]->dtype == t) {
+                    memcpy(d->flat[t] + off, nbi_ptr(b[i]), (size_t)b[i]->numel * esz);
+                    off += (size_t)b[i]->numel * esz;
+                }
+#if NB_HAVE_MPI
+        if (d->world > 1 && nbi_mpi_ok(MPI_Bcast(d->flat[t], (int)d->flat_n[t], nbi_mpi_type((nb_dtype)t), 0,
+                                                 nbi_dist_comm), api) != NB_OK)
+            return NB_ERROR;
+#endif
+        off = 0;
+        if (r != 0)
+            for (int i = 0; i < n; i++)
+                if ((int)b[i]->dtype == t) {
+                    memcpy(nbi_ptr(b[i]), d->flat[t] + off, (size_t)b[i]->numel * esz);
+                    off += (size_t)b[i]->numel * esz;
+                    b[i]->storage->version++;
+                }
+    }
+    return NB_OK;
+}
+
 static nb_tensor *ddp_forward(nb_module *m, nb_tensor *x) {
     ddp *d = m->impl;
     if (!prior_finished(d)) {
@@ -232,7 +282,12 @@ static nb_tensor *ddp_forward(nb_module *m, nb_tensor *x) {
         return NULL;
     }
     reset(d);
-    d->expect = d->world > 1 && d->sync && nb_is_grad_enabled();
+    /* torch: buffers are synced before a forward that follows a forward with grad and sync on */
+    if (d->forward_sync && d->broadcast_buffers && d->nbuf && d->world > 1 &&
+        sync_buffers(d, "DistributedDataParallel forward") != NB_OK)
+        return NULL;
+    d->forward_sync = d->sync && nb_is_grad_enabled();
+    d->expect = d->world > 1 && d->forward_sync;
     return nb_module_forward(d->inner, x);
 }
 
@@ -242,10 +297,13 @@ static char *describe(ddp *d, uint64_t *hash) {
     char *s = malloc(cap);
     if (!s) return NULL;
     s[0] = 0;
-    for (int i = 0; i < d->np; i++) {
+    int nb = 0;
+    nb_tensor **bufs = d->nbuf ? nb_module_buffers(d->inner, &nb) : NULL;
+    for (int i = 0; i < d->np + nb; i++) {
         char item[640];
-        int n = snprintf(item, sizeof item, "'%s' %s %s;", d->names[i], nb_dtype_name(d->params[i]->dtype),
-                         nbi_shape(d->params[i]));
+        const nb_tensor *t = i < d->np ? d->params[i] : bufs[i - d->np];
+        int n = snprintf(item, sizeof item, "%s '%s' %s %s;", i < d->np ? "parameter" : "buffer",
+                         i < d->np ? d->names[i] : d->buf_names[i - d->np], nb_dtype_name(t->dtype), nbi_shape(t));
         if (n < 0) n = 0;
         if ((size_t)n >= sizeof item) n = (int)sizeof item - 1;
         if (len + (size_t)n + 1 > cap) {
@@ -284,7 +342,7 @@ static void first_difference(char *out, size_t cap, const char *a, int ra, const
         const char *ea = strchr(pa, ';'), *eb = strchr(pb, ';');
         size_t la = ea ? (size_t)(ea - pa) : strlen(pa), lb = eb ? (size_t)(eb - pb) : strlen(pb);
         if (la != lb || memcmp(pa, pb, la) != 0 || !ea || !eb) {
-            snprintf(out, cap, "parameter %d is %.*s on rank %d but %.*s on rank %d", item, (int)(la ? la : 4),
+            snprintf(out, cap, "entry %d is %.*s on rank %d but %.*s on rank %d", item, (int)(la ? la : 4),
                      la ? pa : "none", ra, (int)(lb ? lb : 4), lb ? pb : "none", rb);
             return;
         }
@@ -301,7 +359,7 @@ static nb_status verify_across_ranks(ddp *d, const char *api) {
     nb_status st = NB_OK;
 #if NB_HAVE_MPI
     int w = d->world;
-    int64_t mine[2] = {d->np, (int64_t)h}, *all = malloc(sizeof *all * 2 * (size_t)w);
+    int64_t mine[2] = {d->np + d->nbuf, (int64_t)h}, *all = malloc(sizeof *all * 2 * (size_t)w);
     if (!all || nbi_mpi_ok(MPI_Allgather(mine, 2, MPI_INT64_T, all, 2, MPI_INT64_T, nbi_dist_comm), api) != NB_OK) {
         if (!all) nbi_error("%s: out of memory", api);
         free(all);
@@ -314,8 +372,8 @@ static nb_status verify_across_ranks(ddp *d, const char *api) {
     if (bad >= 0) {
         char *d0 = bcast_str(desc, 0), *db = bcast_str(desc, bad), diff[1400] = "";
         if (d0 && db) first_difference(diff, sizeof diff, d0, 0, db, bad);
-        nbi_error("%s: DDP expects the same model on every rank (names, shapes and dtypes of the parameters), "
-                  "but rank %d has %lld parameters and rank 0 has %lld: %s (this is rank %d)", api, bad,
+        nbi_error("%s: DDP expects the same model on every rank (names, shapes and dtypes of the parameters and "
+                  "buffers), but rank %d has %lld of them and rank 0 has %lld: %s (this is rank %d)", api, bad,
                   (long long)all[2 * bad], (long long)all[0], diff, nb_dist_get_rank());
         free(d0);
         free(db);
@@ -417,6 +475,7 @@ nb_module *nb_distributed_data_parallel(nb_module *module, nb_ddp_opts o) {
     d->world = nb_dist_get_world_size();
     d->sync = true;
     d->broadcast_buffers = !o.no_broadcast_buffers;
+    d->forward_sync = true;
     /* the parameters that require grad, with their names (torch's named_parameters order) */
     nb_state_dict sd = nb_module_state_dict(module);
     int n = 0;
@@ -441,6 +500,18 @@ nb_module *nb_distributed_data_parallel(nb_module *module, nb_ddp_opts o) {
         d->np++;
     }
     nb_state_dict_free(&sd);
+    nb_state_dict bsd = ok ? nb_module_named_buffers(module) : (nb_state_dict){0};
+    d->buf_names = calloc((size_t)(bsd.n ? bsd.n : 1), sizeof *d->buf_names);
+    ok = ok && d->buf_names;
+    for (int i = 0; ok && i < bsd.n; i++) {
+        if (!(d->buf_names[i] = malloc(strlen(bsd.names[i]) + 1))) { ok = false; break; }
+        strcpy(d->buf_names[i], bsd.names[i]);
+        d->flat_n[bsd.tensors[i]->dtype] += bsd.tensors[i]->numel;
+        d->nbuf++;
+    }
+    nb_state_dict_free(&bsd);
+    for (int t = 0; ok && t < 3; t++)
+        if (d->flat_n[t] && !(d->flat[t] = malloc((size_t)d->flat_n[t] * nbi_esz((nb_dtype)t)))) ok = false;
     if (!ok) {
         nb_module_free(m);
         return nbi_error("%s: out of memory", api);
@@ -449,6 +520,12 @@ nb_module *nb_distributed_data_parallel(nb_module *module, nb_ddp_opts o) {
     if (verify_across_ranks(d, api) != NB_OK) { nb_module_free(m); return NULL; }
     for (int i = 0; i < d->np; i++)
         if (nb_dist_broadcast(d->params[i], 0) != NB_OK) { nb_module_free(m); return NULL; }
+    for (int t = 0; t < 3; t++)
+        if (d->flat_n[t] > INT32_MAX) {
+            nb_module_free(m);
+            return nbi_error("%s: more than 2^31 buffer elements of one dtype", api);
+        }
+    if (sync_buffers(d, api) != NB_OK) { nb_module_free(m); return NULL; }   /* rank 0's buffers, always */
     if (make_buckets(d, o.first_bucket_mb > 0 ? o.first_bucket_mb : 1.0, o.bucket_cap_mb > 0 ? o.bucket_cap_mb : 25.0)
         != NB_OK) {
         nb_module_free(m);

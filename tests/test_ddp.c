@@ -3,7 +3,8 @@
  * under DDP on each rank's shard of it (DistributedSampler without shuffle), for SGD and Adam steps
  * in f32 and f64: after every step the parameters equal the reference within 1e-6 (f32) / 1e-12
  * (f64), relative to max(1, |p|), and are bitwise identical across ranks. Also: no_sync gradient
- * accumulation, the broadcast of rank 0's weights, a model mismatch across ranks (an error on every
+ * accumulation, the broadcast of rank 0's weights, buffers (rank 0's at construction and before each
+ * training forward, or not with no_broadcast_buffers), a model mismatch across ranks (an error on every
  * rank; a hang would fail by mpirun_run.sh's timeout), an unused parameter, and a checkpoint saved by
  * rank 0 and resumed both under DDP and in a single process (another world size). Run at np 1, 2, 3. */
 #include "testlib.h"
@@ -167,6 +168,84 @@ static void two_buckets(void) {
     nb_module_free(ref);
 }
 
+/* a module with buffers: y = lin(x - shift), and count += 1 at each forward (what a BatchNorm's
+ * running statistics and num_batches_tracked are to DDP); seen records the shift the forward used */
+static double seen_shift, seen_count;
+static nb_tensor *shifted_forward(nb_module *m, nb_tensor *x) {
+    nb_tensor *shift = nb_module_get_buffer(m, "shift"), *count = nb_module_get_buffer(m, "count");
+    seen_shift = nb_get(shift, (int64_t[]){0});
+    seen_count = nb_get(count, (int64_t[]){0});
+    nb_set(count, (int64_t[]){0}, seen_count + 1);   /* i64: no in-place arithmetic, as nabla documents */
+    return nb_module_forward(m->children[0], nb_sub(x, shift));
+}
+static nb_module *shifted(nb_dtype dt, uint64_t seed, double shift0) {
+    nb_manual_seed(seed);
+    nb_module *m = nb_module_new("Shifted", shifted_forward, NULL, NULL);
+    nb_module_register_module(m, "lin", nb_linear_new(IN, OUT, true));
+    nb_module_register_buffer(m, "shift", nb_full(NB_F32, NB_SHAPE(IN), shift0), true);
+    nb_module_register_buffer(m, "count", nb_zeros(NB_I64, NB_SHAPE(1)), true);
+    if (dt == NB_F64) nb_module_to(m, NB_F64);
+    return m;
+}
+
+/* buffers: rank 0's at construction and before each training forward (so ranks that drift are pulled
+ * back, and parameters still follow the reference that only ever saw rank 0's buffers); not synced
+ * with no_broadcast_buffers, nor after a forward without grad (torch's require_forward_param_sync) */
+static void buffers(nb_dtype dt) {
+    double tol = dt == NB_F32 ? 1e-6 : 1e-12;
+    nb_module *ref = shifted(dt, 3, 0.25), *ddp = nb_distributed_data_parallel(shifted(dt, 3, 0.25 + R), (nb_ddp_opts){0});
+    CHECK(ddp != NULL);
+    if (!ddp) { nb_module_free(ref); return; }
+    nb_module *inner = nb_ddp_module(ddp);
+    nb_tensor *shift = nb_module_get_buffer(inner, "shift"), *count = nb_module_get_buffer(inner, "count");
+    CHECK(nb_get(shift, (int64_t[]){IN - 1}) == 0.25);
+    nb_optimizer *o = optim(ddp, ADAM), *oref = optim(ref, ADAM);
+    for (int s = 0; s < 3; s++) {
+        NB_NO_GRAD {   /* local drift on every rank but 0; count too */
+            nb_add_scalar_(shift, R);
+            nb_set(count, (int64_t[]){0}, nb_get(count, (int64_t[]){0}) + 10 * R);
+        }
+        nb_scope sc = nb_scope_begin();
+        nb_tensor *x = nb_to(nb_slice(X, 0, s * G + R * (G / W), s * G + (R + 1) * (G / W), 1), dt);
+        CHECK(fwd_bwd(ddp, x, nb_slice(Y, 0, s * G + R * (G / W), s * G + (R + 1) * (G / W), 1), 1) == NB_OK);
+        CHECK(seen_shift == 0.25 && seen_count == s);   /* rank 0's values reached the forward */
+        CHECK(nb_optim_step(o) == NB_OK);
+        nb_optim_zero_grad(o);
+        nb_scope_end(sc);
+        ref_step(ref, oref, s, dt);
+        compare(ddp, ref, tol, "with buffers");
+    }
+    /* a forward without grad: synced (the previous one had grad); the next one is not */
+    NB_NO_GRAD { nb_add_scalar_(shift, R); }
+    nb_scope sc = nb_scope_begin();
+    NB_NO_GRAD { CHECK(nb_module_forward(ddp, nb_to(nb_slice(X, 0, 0, 2, 1), dt)) != NULL); }
+    CHECK(seen_shift == 0.25);
+    NB_NO_GRAD { nb_add_scalar_(shift, R); }
+    NB_NO_GRAD { CHECK(nb_module_forward(ddp, nb_to(nb_slice(X, 0, 0, 2, 1), dt)) != NULL); }
+    CHECK(seen_shift == 0.25 + R);
+    nb_scope_end(sc);
+    nb_optim_free(o);
+    nb_optim_free(oref);
+    nb_module_free(ddp);
+    nb_module_free(ref);
+    /* broadcast_buffers off: each rank keeps its own (after the construction's broadcast) */
+    ddp = nb_distributed_data_parallel(shifted(dt, 3, 0.25 + R), (nb_ddp_opts){.no_broadcast_buffers = true});
+    shift = nb_module_get_buffer(nb_ddp_module(ddp), "shift");
+    CHECK(nb_get(shift, (int64_t[]){0}) == 0.25);
+    NB_NO_GRAD { nb_add_scalar_(shift, R); }
+    sc = nb_scope_begin();
+    CHECK(fwd_bwd(ddp, nb_to(nb_slice(X, 0, 0, 2, 1), dt), nb_slice(Y, 0, 0, 2, 1), 1) == NB_OK);
+    nb_scope_end(sc);
+    CHECK(seen_shift == 0.25 + R);
+    nb_module_free(ddp);
+    if (W > 1) {   /* a buffer of another shape on the last rank: an error on every rank */
+        nb_module *m = shifted(dt, 3, 0);
+        if (R == W - 1) nb_module_register_buffer(m, "extra", nb_zeros(NB_F32, NB_SHAPE(2)), false);
+        CHECK(nb_distributed_data_parallel(m, (nb_ddp_opts){0}) == NULL && nb_error() && strstr(nb_error(), "buffer"));
+        nb_clear_error();
+    }
+}
+
 /* a forward that uses only the first child: the second's parameters never get a gradient */
 static nb_tensor *first_only(nb_module *m, nb_tensor *x) { return nb_module_forward(m->children[0], x); }
 
@@ -288,6 +367,8 @@ int main(void) {
         equivalence(dt, SGD, true);
     }
     two_buckets();
+    buffers(NB_F32);
+    buffers(NB_F64);
     errors();
     checkpoint();
     nb_free(X);
