@@ -271,24 +271,36 @@ static nb_status sync_buffers(ddp *d, const char *api) {
     return NB_OK;
 }
 
-static nb_tensor *ddp_forward(nb_module *m, nb_tensor *x) {
-    ddp *d = m->impl;
+/* what every forward through the wrapper does first: check the last reduction finished, sync the
+ * buffers, and arm the hooks for this forward's backward; false (error recorded) to refuse */
+static bool pre_forward(ddp *d) {
     if (!prior_finished(d)) {
         d->expect = false;
 #if NB_HAVE_MPI
         wait_all(d);
 #endif
         reset(d);
-        return NULL;
+        return false;
     }
     reset(d);
     /* torch: buffers are synced before a forward that follows a forward with grad and sync on */
     if (d->forward_sync && d->broadcast_buffers && d->nbuf && d->world > 1 &&
         sync_buffers(d, "DistributedDataParallel forward") != NB_OK)
-        return NULL;
+        return false;
     d->forward_sync = d->sync && nb_is_grad_enabled();
     d->expect = d->world > 1 && d->forward_sync;
-    return nb_module_forward(d->inner, x);
+    return true;
+}
+
+static nb_tensor *ddp_forward(nb_module *m, nb_tensor *x) {
+    ddp *d = m->impl;
+    return pre_forward(d) ? nb_module_forward(d->inner, x) : NULL;
+}
+
+/* the general forward (several inputs and outputs, options) is passed through the same way */
+static int ddp_forward_ex(nb_module *m, int nin, nb_tensor *const *in, const void *opts, int nout, nb_tensor **out) {
+    ddp *d = m->impl;
+    return pre_forward(d) ? nb_module_forward_ex(d->inner, nin, in, opts, nout, out) : -1;
 }
 
 /* "name:dtype:shape;" for each parameter, and its FNV-1a hash */
@@ -466,6 +478,7 @@ nb_module *nb_distributed_data_parallel(nb_module *module, nb_ddp_opts o) {
         nb_module_free(module);
         return nbi_error("%s: out of memory", api);
     }
+    m->forward_ex = ddp_forward_ex;
     if (nb_module_register_module(m, "module", module) != NB_OK) {
         nb_module_free(m);
         nb_module_free(module);
