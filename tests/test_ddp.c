@@ -104,7 +104,8 @@ static void equivalence(nb_dtype dt, method k, bool accumulate) {
     nb_tensor_dataset *ds = nb_tensor_dataset_new(xd, Y);
     nb_distributed_sampler *smp;
     nb_dataloader *dl = shard_loader(ds, &smp);
-    for (int epoch = 0; epoch < 2; epoch++) {
+    int epochs = dt == NB_F32 && k == SGD && !accumulate ? 2 : 1;   /* a second epoch once: the loader restarts */
+    for (int epoch = 0; epoch < epochs; epoch++) {
         nb_distributed_sampler_set_epoch(smp, epoch);
         for (int s = 0; s < N / G; s++) {
             nb_scope sc = nb_scope_begin();
@@ -135,7 +136,7 @@ static void equivalence(nb_dtype dt, method k, bool accumulate) {
     }
     nb_ddp_stats st = nb_ddp_get_stats(ddp);
     CHECK(st.nbuckets == 1 && st.bucket_bytes == (int64_t)((IN * HID + HID + HID * OUT + OUT) * nb_dtype_size(dt)));
-    CHECK(st.reductions == (W > 1 ? 2 * N / G : 0));
+    CHECK(st.reductions == (W > 1 ? epochs * N / G : 0));
     nb_dataloader_free(dl);
     nb_distributed_sampler_free(smp);
     nb_tensor_dataset_free(ds);
