@@ -108,11 +108,14 @@ nb_status nb_dist_barrier(void) {
 #endif
 }
 
+
+#if NB_HAVE_MPI
 static void fmt_vals(char *b, size_t cap, int n, const int64_t *v) {
     size_t k = 0;
     for (int i = 0; i < n && k < cap; i++) k += (size_t)snprintf(b + k, cap - k, "%s%lld", i ? ", " : "(", (long long)v[i]);
     if (k < cap) snprintf(b + k, cap - k, ")");
 }
+#endif
 
 nb_status nbi_dist_agree(const char *api, int n, const int64_t *v, const char *what) {
 #if NB_HAVE_MPI
