@@ -3,7 +3,8 @@
  * uses the leaf: from then on no more gradient can reach it, so .grad holds this backward's total
  * (what DDP needs to reduce a bucket while the rest of backward runs). The registry is global (hooks
  * are registered on persistent parameters, not per thread); the pending list of one backward lives
- * on the thread running it (a few hundred leaves at most: searched linearly). Stale entries (their leaf freed) are recognised by the generation. */
+ * on the thread running it (a few hundred leaves at most: searched linearly). Stale entries (their
+ * leaf freed) are recognised by the generation. */
 #include "nbi_tape.h"
 #include <stb_ds.h>
 #include <stdlib.h>
@@ -76,7 +77,8 @@ static int by_last_desc(const void *a, const void *b) {
 bool nbi_hooks_begin(size_t hi) {
     if (!hooked || active) return false;   /* no hooks, or a backward nested inside a hook */
     arrsetlen(pending, 0);
-    for (size_t idx = 0; idx < hi; idx++) {   /* ascending: the first use seen is the last one backward reaches */
+    for (size_t idx = 0; idx < hi;
+         idx++) { /* ascending: the first use seen is the last one backward reaches */
         nbi_node *n = nbi_tape_at(idx);
         for (int i = 0; i < n->nin; i++) {
             nb_tensor *t = n->in[i].t;
@@ -107,7 +109,8 @@ nb_status nbi_hooks_fire(size_t below) {
             if (e.t != p.t || e.gen != p.t->gen) continue;
             if (e.fn(p.t, e.ctx) != NB_OK) {
                 if (!nb_error())
-                    nbi_error("nb_backward: the post accumulate grad hook of a leaf of shape %s failed", nbi_shape(p.t));
+                    nbi_error("nb_backward: the post accumulate grad hook of a leaf of shape %s failed",
+                              nbi_shape(p.t));
                 return NB_ERROR;
             }
         }

@@ -22,7 +22,10 @@ int main(int argc, char **argv) {
     long long bytes = atoll(argv[1]);
     int reps = argc > 2 ? atoi(argv[2]) : 200;
     if (bytes < 4 || reps < 1 || reps > 100000) { fprintf(stderr, "allreduce: bad arguments\n"); return 2; }
-    if (nb_dist_init_process_group((nb_dist_init_opts){0}) != NB_OK) { fprintf(stderr, "%s\n", nb_error()); return 1; }
+    if (nb_dist_init_process_group((nb_dist_init_opts){0}) != NB_OK) {
+        fprintf(stderr, "%s\n", nb_error());
+        return 1;
+    }
     nb_tensor *t = nb_ones(NB_F32, NB_SHAPE(bytes / 4));
     double *us = malloc(sizeof *us * (size_t)reps);
     for (int i = 0; i < 5 + reps; i++) {
@@ -33,7 +36,8 @@ int main(int argc, char **argv) {
     }
     qsort(us, (size_t)reps, sizeof *us, cmp);
     if (nb_dist_get_rank() == 0)
-        printf("allreduce bytes %lld world %d us %.1f\n", bytes / 4 * 4, nb_dist_get_world_size(), us[reps / 2]);
+        printf("allreduce bytes %lld world %d us %.1f\n", bytes / 4 * 4, nb_dist_get_world_size(),
+               us[reps / 2]);
     free(us);
     nb_free(t);
     nb_dist_destroy_process_group();

@@ -8,8 +8,9 @@
  * MPI calls). The hook of the last gradient waits for those, reduces the buckets still unstarted with
  * a blocking MPI_Allreduce (nothing is left to hide it behind) and copies the sums back into .grad.
  * Buckets hold parameters in reverse order (the order backward produces gradients), per dtype,
- * closed at first_bucket_mb (1 MiB) for the first and bucket_cap_mb (25) after: torch's layout after its first
- * iteration, which it rebuilds from the observed order (nabla uses reverse order from the start). */
+ * closed at first_bucket_mb (1 MiB) for the first and bucket_cap_mb (25) after: torch's layout after
+ * its first iteration, which it rebuilds from the observed order (nabla uses reverse order from the
+ * start). */
 #include "dist_internal.h"
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +59,8 @@ static const char *TYPE = "DistributedDataParallel";
 
 static ddp *impl_of(nb_module *m, const char *api) {
     if (!m || !m->type || strcmp(m->type, TYPE) != 0 || !m->impl) {
-        nbi_error("%s: not a DistributedDataParallel module (wrap one with nb_distributed_data_parallel)", api);
+        nbi_error("%s: not a DistributedDataParallel module (wrap one with nb_distributed_data_parallel)",
+                  api);
         return NULL;
     }
     return m->impl;
@@ -108,7 +110,8 @@ static nb_status launch_ready(ddp *d) {
     for (; d->next_launch < d->nb && d->buckets[d->next_launch].pending == 0; d->next_launch++) {
         bucket *k = &d->buckets[d->next_launch];
         if (nbi_mpi_ok(MPI_Iallreduce(MPI_IN_PLACE, k->buf, (int)k->numel, nbi_mpi_type(k->dtype), MPI_SUM,
-                                      nbi_dist_comm, &k->req), "nb_backward (DDP gradient reduction)") != NB_OK)
+                                      nbi_dist_comm, &k->req),
+                       "nb_backward (DDP gradient reduction)") != NB_OK)
             return NB_ERROR;
         k->launched = true;
     }
@@ -121,7 +124,8 @@ static nb_status poll(ddp *d) {
         bucket *k = &d->buckets[b];
         if (k->done) continue;
         int flag = 0;
-        if (nbi_mpi_ok(MPI_Test(&k->req, &flag, MPI_STATUS_IGNORE), "nb_backward (DDP gradient reduction)") != NB_OK)
+        if (nbi_mpi_ok(MPI_Test(&k->req, &flag, MPI_STATUS_IGNORE), "nb_backward (DDP gradient reduction)") !=
+            NB_OK)
             return NB_ERROR;
         if (flag) k->done = true;
     }
@@ -168,14 +172,17 @@ static nb_status grad_ready(nb_tensor *p, void *ctx) {
     if (!d->expect) return NB_OK;   /* no_sync, or no synced forward: accumulate locally */
     nb_tensor *g = p->grad;
     if (!g || g->dtype != p->dtype || !nb_is_contiguous(g) || g->numel != p->numel) {
-        nbi_error("nb_backward (DDP): the gradient of parameter '%s' is missing or not a contiguous %s tensor of "
-                  "shape %s", d->names[c->param], nb_dtype_name(p->dtype), nbi_shape(p));
+        nbi_error(
+            "nb_backward (DDP): the gradient of parameter '%s' is missing or not a contiguous %s tensor of "
+            "shape %s",
+            d->names[c->param], nb_dtype_name(p->dtype), nbi_shape(p));
         return NB_ERROR;
     }
     if (d->ready[c->param]) {
-        nbi_error("nb_backward (DDP): Expected to mark a variable ready only once: parameter '%s' got its gradient "
-                  "twice after one forward (a second backward needs a new forward, or NB_DDP_NO_SYNC)",
-                  d->names[c->param]);
+        nbi_error(
+            "nb_backward (DDP): Expected to mark a variable ready only once: parameter '%s' got its gradient "
+            "twice after one forward (a second backward needs a new forward, or NB_DDP_NO_SYNC)",
+            d->names[c->param]);
         return NB_ERROR;
     }
     d->ready[c->param] = d->any_ready = true;
@@ -222,11 +229,14 @@ static bool prior_finished(ddp *d) {
     size_t k = 0;
     list[0] = 0;
     for (int i = 0; i < d->np && k < sizeof list; i++)
-        if (!d->ready[i]) k += (size_t)snprintf(list + k, sizeof list - k, "%s'%s'", k ? ", " : "", d->names[i]);
-    nbi_error("DistributedDataParallel forward: Expected to have finished reduction in the prior iteration before "
-              "starting a new one. This error indicates that your module has parameters that were not used in "
-              "producing loss (or a backward failed); every parameter must get a gradient in each backward. "
-              "Parameters that got no gradient: %s", list);
+        if (!d->ready[i])
+            k += (size_t)snprintf(list + k, sizeof list - k, "%s'%s'", k ? ", " : "", d->names[i]);
+    nbi_error(
+        "DistributedDataParallel forward: Expected to have finished reduction in the prior iteration before "
+        "starting a new one. This error indicates that your module has parameters that were not used in "
+        "producing loss (or a backward failed); every parameter must get a gradient in each backward. "
+        "Parameters that got no gradient: %s",
+        list);
     return false;
 }
 
@@ -240,8 +250,10 @@ static nb_status sync_buffers(ddp *d, const char *api) {
     for (int i = 0; i < n; i++) same &= nb_is_contiguous(b[i]);
     for (int t = 0; t < 3; t++) same &= count[t] == d->flat_n[t];
     if (!same) {   /* local: the same on every rank unless the ranks changed their models differently */
-        nbi_error("%s: the module's buffers changed since nb_distributed_data_parallel (%d buffers, were %d), or one "
-                  "is not contiguous; wrap the final model", api, n, d->nbuf);
+        nbi_error("%s: the module's buffers changed since nb_distributed_data_parallel (%d buffers, were "
+                  "%d), or one "
+                  "is not contiguous; wrap the final model",
+                  api, n, d->nbuf);
         return NB_ERROR;
     }
     int r = nb_dist_get_rank();
@@ -298,7 +310,8 @@ static nb_tensor *ddp_forward(nb_module *m, nb_tensor *x) {
 }
 
 /* the general forward (several inputs and outputs, options) is passed through the same way */
-static int ddp_forward_ex(nb_module *m, int nin, nb_tensor *const *in, const void *opts, int nout, nb_tensor **out) {
+static int ddp_forward_ex(nb_module *m, int nin, nb_tensor *const *in, const void *opts, int nout,
+                          nb_tensor **out) {
     ddp *d = m->impl;
     return pre_forward(d) ? nb_module_forward_ex(d->inner, nin, in, opts, nout, out) : -1;
 }
@@ -315,7 +328,8 @@ static char *describe(ddp *d, uint64_t *hash) {
         char item[640];
         const nb_tensor *t = i < d->np ? d->params[i] : bufs[i - d->np];
         int n = snprintf(item, sizeof item, "%s '%s' %s %s;", i < d->np ? "parameter" : "buffer",
-                         i < d->np ? d->names[i] : d->buf_names[i - d->np], nb_dtype_name(t->dtype), nbi_shape(t));
+                         i < d->np ? d->names[i] : d->buf_names[i - d->np], nb_dtype_name(t->dtype),
+                         nbi_shape(t));
         if (n < 0) n = 0;
         if ((size_t)n >= sizeof item) n = (int)sizeof item - 1;
         if (len + (size_t)n + 1 > cap) {
@@ -337,7 +351,8 @@ static char *describe(ddp *d, uint64_t *hash) {
 /* rank src's description, broadcast (length first) */
 static char *bcast_str(const char *mine, int src) {
     int64_t n = (int64_t)strlen(mine);
-    if (MPI_Bcast(&n, 1, MPI_INT64_T, src, nbi_dist_comm) != MPI_SUCCESS || n < 0 || n >= INT32_MAX) return NULL;
+    if (MPI_Bcast(&n, 1, MPI_INT64_T, src, nbi_dist_comm) != MPI_SUCCESS || n < 0 || n >= INT32_MAX)
+        return NULL;
     char *s = malloc((size_t)n + 1);
     if (!s) return NULL;
     if (nb_dist_get_rank() == src) memcpy(s, mine, (size_t)n);
@@ -372,7 +387,8 @@ static nb_status verify_across_ranks(ddp *d, const char *api) {
 #if NB_HAVE_MPI
     int w = d->world;
     int64_t mine[2] = {d->np + d->nbuf, (int64_t)h}, *all = malloc(sizeof *all * 2 * (size_t)w);
-    if (!all || nbi_mpi_ok(MPI_Allgather(mine, 2, MPI_INT64_T, all, 2, MPI_INT64_T, nbi_dist_comm), api) != NB_OK) {
+    if (!all ||
+        nbi_mpi_ok(MPI_Allgather(mine, 2, MPI_INT64_T, all, 2, MPI_INT64_T, nbi_dist_comm), api) != NB_OK) {
         if (!all) nbi_error("%s: out of memory", api);
         free(all);
         free(desc);
@@ -384,9 +400,10 @@ static nb_status verify_across_ranks(ddp *d, const char *api) {
     if (bad >= 0) {
         char *d0 = bcast_str(desc, 0), *db = bcast_str(desc, bad), diff[1400] = "";
         if (d0 && db) first_difference(diff, sizeof diff, d0, 0, db, bad);
-        nbi_error("%s: DDP expects the same model on every rank (names, shapes and dtypes of the parameters and "
-                  "buffers), but rank %d has %lld of them and rank 0 has %lld: %s (this is rank %d)", api, bad,
-                  (long long)all[2 * bad], (long long)all[0], diff, nb_dist_get_rank());
+        nbi_error(
+            "%s: DDP expects the same model on every rank (names, shapes and dtypes of the parameters and "
+            "buffers), but rank %d has %lld of them and rank 0 has %lld: %s (this is rank %d)",
+            api, bad, (long long)all[2 * bad], (long long)all[0], diff, nb_dist_get_rank());
         free(d0);
         free(db);
         st = NB_ERROR;
@@ -413,7 +430,13 @@ static nb_status make_buckets(ddp *d, double first_mb, double cap_mb) {
     int *prov = malloc(sizeof *prov * (size_t)(d->np ? d->np : 1));
     int64_t *prov_numel = calloc((size_t)(d->np ? d->np : 1), sizeof *prov_numel);
     nb_dtype *prov_dt = malloc(sizeof *prov_dt * (size_t)(d->np ? d->np : 1));
-    if (!prov || !prov_numel || !prov_dt) { free(order); free(prov); free(prov_numel); free(prov_dt); return NB_ERROR; }
+    if (!prov || !prov_numel || !prov_dt) {
+        free(order);
+        free(prov);
+        free(prov_numel);
+        free(prov_dt);
+        return NB_ERROR;
+    }
     int nclosed = 0;
     for (int i = d->np - 1; i >= 0; i--) {
         nb_tensor *p = d->params[i];
@@ -450,8 +473,10 @@ static nb_status make_buckets(ddp *d, double first_mb, double cap_mb) {
     for (int b = 0; b < d->nb; b++) {
         bucket *k = &d->buckets[b];
         if (k->numel > INT32_MAX) {
-            nbi_error("nb_distributed_data_parallel: a gradient bucket of %lld elements is larger than MPI's int "
-                      "count; lower bucket_cap_mb", (long long)k->numel);
+            nbi_error(
+                "nb_distributed_data_parallel: a gradient bucket of %lld elements is larger than MPI's int "
+                "count; lower bucket_cap_mb",
+                (long long)k->numel);
             return NB_ERROR;
         }
         k->buf = malloc((size_t)k->numel * nbi_esz(k->dtype));
@@ -468,8 +493,8 @@ nb_module *nb_distributed_data_parallel(nb_module *module, nb_ddp_opts o) {
     if (!nbi_dist_ready(api)) { nb_module_free(module); return NULL; }
     if (o.bucket_cap_mb < 0 || o.first_bucket_mb < 0) {
         nb_module_free(module);
-        return nbi_error("%s: bucket_cap_mb (%g) and first_bucket_mb (%g) must be positive", api, o.bucket_cap_mb,
-                         o.first_bucket_mb);
+        return nbi_error("%s: bucket_cap_mb (%g) and first_bucket_mb (%g) must be positive", api,
+                         o.bucket_cap_mb, o.first_bucket_mb);
     }
     ddp *d = calloc(1, sizeof *d);
     nb_module *m = d ? nb_module_new(TYPE, ddp_forward, d, ddp_free) : NULL;
@@ -539,8 +564,8 @@ nb_module *nb_distributed_data_parallel(nb_module *module, nb_ddp_opts o) {
             return nbi_error("%s: more than 2^31 buffer elements of one dtype", api);
         }
     if (sync_buffers(d, api) != NB_OK) { nb_module_free(m); return NULL; }   /* rank 0's buffers, always */
-    if (make_buckets(d, o.first_bucket_mb > 0 ? o.first_bucket_mb : 1.0, o.bucket_cap_mb > 0 ? o.bucket_cap_mb : 25.0)
-        != NB_OK) {
+    if (make_buckets(d, o.first_bucket_mb > 0 ? o.first_bucket_mb : 1.0,
+                     o.bucket_cap_mb > 0 ? o.bucket_cap_mb : 25.0) != NB_OK) {
         nb_module_free(m);
         return nb_error() ? NULL : nbi_error("%s: out of memory", api);
     }

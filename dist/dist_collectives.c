@@ -19,8 +19,10 @@ static bool op_ok(nb_reduce_op op, const nb_tensor *t, const char *api) {
 }
 
 /* the agreement every call starts with: [call, valid, dtype, numel in, numel out, arg] */
-static nb_status agree(const char *api, int call, bool valid, const nb_tensor *a, const nb_tensor *b, int64_t arg) {
-    int64_t v[6] = {call, valid, valid ? (int64_t)a->dtype : -1, valid ? a->numel : -1, valid && b ? b->numel : -1, arg};
+static nb_status agree(const char *api, int call, bool valid, const nb_tensor *a, const nb_tensor *b,
+                       int64_t arg) {
+    int64_t v[6] = {
+        call, valid, valid ? (int64_t)a->dtype : -1, valid ? a->numel : -1, valid && b ? b->numel : -1, arg};
     if (nbi_dist_agree(api, 6, v, "(call, arguments valid, dtype, numel, output numel, src or op)") != NB_OK)
         return NB_ERROR;
     return valid ? NB_OK : NB_ERROR;   /* all invalid alike: each rank has its own message */
@@ -28,7 +30,10 @@ static nb_status agree(const char *api, int call, bool valid, const nb_tensor *a
 
 #if NB_HAVE_MPI
 static MPI_Op mpi_op(nb_reduce_op op) {
-    return op == NB_REDUCE_PRODUCT ? MPI_PROD : op == NB_REDUCE_MIN ? MPI_MIN : op == NB_REDUCE_MAX ? MPI_MAX : MPI_SUM;
+    return op == NB_REDUCE_PRODUCT ? MPI_PROD
+           : op == NB_REDUCE_MIN   ? MPI_MIN
+           : op == NB_REDUCE_MAX   ? MPI_MAX
+                                   : MPI_SUM;
 }
 #endif
 
@@ -58,8 +63,9 @@ nb_status nb_dist_broadcast(nb_tensor *t, int src) {
     size_t esz = nbi_esz(t->dtype);
     for (int64_t off = 0; off < t->numel; off += INT_MAX) {   /* MPI counts are int */
         int64_t n = t->numel - off < INT_MAX ? t->numel - off : INT_MAX;
-        if (nbi_mpi_ok(MPI_Bcast(nbi_ptr(t) + (size_t)off * esz, (int)n, nbi_mpi_type(t->dtype), src, nbi_dist_comm),
-                       api) != NB_OK)
+        if (nbi_mpi_ok(
+                MPI_Bcast(nbi_ptr(t) + (size_t)off * esz, (int)n, nbi_mpi_type(t->dtype), src, nbi_dist_comm),
+                api) != NB_OK)
             return NB_ERROR;
     }
 #endif
@@ -77,8 +83,9 @@ nb_status nb_dist_all_reduce(nb_tensor *t, nb_reduce_op op) {
     if (nb_dist_get_world_size() > 1)
         for (int64_t off = 0; off < t->numel; off += INT_MAX) {
             int64_t n = t->numel - off < INT_MAX ? t->numel - off : INT_MAX;
-            if (nbi_mpi_ok(MPI_Allreduce(MPI_IN_PLACE, nbi_ptr(t) + (size_t)off * esz, (int)n, nbi_mpi_type(t->dtype),
-                                         mpi_op(op), nbi_dist_comm), api) != NB_OK)
+            if (nbi_mpi_ok(MPI_Allreduce(MPI_IN_PLACE, nbi_ptr(t) + (size_t)off * esz, (int)n,
+                                         nbi_mpi_type(t->dtype), mpi_op(op), nbi_dist_comm),
+                           api) != NB_OK)
                 return NB_ERROR;
         }
 #endif
@@ -88,21 +95,23 @@ nb_status nb_dist_all_reduce(nb_tensor *t, nb_reduce_op op) {
 }
 
 /* common checks of the gather/scatter pair: same dtype, big = world * small elements, distinct storage */
-static bool pair_ok(const nb_tensor *big, const nb_tensor *small, const char *api, const char *bign, const char *smalln) {
+static bool pair_ok(const nb_tensor *big, const nb_tensor *small, const char *api, const char *bign,
+                    const char *smalln) {
     if (!nbi_dist_tensor_ok(big, api, bign) || !nbi_dist_tensor_ok(small, api, smalln)) return false;
     int64_t w = nb_dist_get_world_size();
     if (big->dtype != small->dtype) {
-        nbi_error("%s: %s is %s but %s is %s; they must have the same dtype", api, bign, nb_dtype_name(big->dtype),
-                  smalln, nb_dtype_name(small->dtype));
+        nbi_error("%s: %s is %s but %s is %s; they must have the same dtype", api, bign,
+                  nb_dtype_name(big->dtype), smalln, nb_dtype_name(small->dtype));
         return false;
     }
     if (big->numel != w * small->numel) {
-        nbi_error("%s: %s of shape %s must have world size (%lld) times the %lld elements of %s of shape %s", api,
-                  bign, nbi_shape(big), (long long)w, (long long)small->numel, smalln, nbi_shape(small));
+        nbi_error("%s: %s of shape %s must have world size (%lld) times the %lld elements of %s of shape %s",
+                  api, bign, nbi_shape(big), (long long)w, (long long)small->numel, smalln, nbi_shape(small));
         return false;
     }
     if (big->numel > INT_MAX) {
-        nbi_error("%s: %s has %lld elements, more than MPI's int count allows", api, bign, (long long)big->numel);
+        nbi_error("%s: %s has %lld elements, more than MPI's int count allows", api, bign,
+                  (long long)big->numel);
         return false;
     }
     if (big->storage == small->storage) {
@@ -119,8 +128,9 @@ nb_status nb_dist_all_gather_into_tensor(nb_tensor *out, nb_tensor *in) {
     if (agree(api, CALL_ALL_GATHER, valid, in, out, 0) != NB_OK) return NB_ERROR;
 #if NB_HAVE_MPI
     MPI_Datatype ty = nbi_mpi_type(in->dtype);
-    if (nbi_mpi_ok(MPI_Allgather(nbi_ptr(in), (int)in->numel, ty, nbi_ptr(out), (int)in->numel, ty, nbi_dist_comm),
-                   api) != NB_OK)
+    if (nbi_mpi_ok(
+            MPI_Allgather(nbi_ptr(in), (int)in->numel, ty, nbi_ptr(out), (int)in->numel, ty, nbi_dist_comm),
+            api) != NB_OK)
         return NB_ERROR;
 #else
     memcpy(nbi_ptr(out), nbi_ptr(in), (size_t)in->numel * nbi_esz(in->dtype));
@@ -135,8 +145,9 @@ nb_status nb_dist_reduce_scatter_tensor(nb_tensor *out, nb_tensor *in, nb_reduce
     bool valid = pair_ok(in, out, api, "input", "output") && op_ok(op, in, api);
     if (agree(api, CALL_REDUCE_SCATTER, valid, in, out, op) != NB_OK) return NB_ERROR;
 #if NB_HAVE_MPI
-    if (nbi_mpi_ok(MPI_Reduce_scatter_block(nbi_ptr(in), nbi_ptr(out), (int)out->numel, nbi_mpi_type(in->dtype),
-                                            mpi_op(op), nbi_dist_comm), api) != NB_OK)
+    if (nbi_mpi_ok(MPI_Reduce_scatter_block(nbi_ptr(in), nbi_ptr(out), (int)out->numel,
+                                            nbi_mpi_type(in->dtype), mpi_op(op), nbi_dist_comm),
+                   api) != NB_OK)
         return NB_ERROR;
 #else
     memcpy(nbi_ptr(out), nbi_ptr(in), (size_t)out->numel * nbi_esz(in->dtype));

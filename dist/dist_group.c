@@ -53,7 +53,8 @@ nb_status nb_dist_init_process_group(nb_dist_init_opts o) {
     owns_mpi = !flag;
     if (owns_mpi) {
         int provided = 0;
-        if (nbi_mpi_ok(MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided), api) != NB_OK) return NB_ERROR;
+        if (nbi_mpi_ok(MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided), api) != NB_OK)
+            return NB_ERROR;
         if (provided < MPI_THREAD_FUNNELED) {
             MPI_Finalize();
             nbi_error("%s: this MPI does not provide MPI_THREAD_FUNNELED (got level %d)", api, provided);
@@ -74,8 +75,9 @@ nb_status nb_dist_init_process_group(nb_dist_init_opts o) {
 
 nb_status nb_dist_destroy_process_group(void) {
     if (!initialized) {
-        nbi_error("nb_dist_destroy_process_group: default process group has not been initialized, please make "
-                  "sure to call nb_dist_init_process_group");
+        nbi_error(
+            "nb_dist_destroy_process_group: default process group has not been initialized, please make "
+            "sure to call nb_dist_init_process_group");
         return NB_ERROR;
     }
     initialized = false;
@@ -112,7 +114,8 @@ nb_status nb_dist_barrier(void) {
 #if NB_HAVE_MPI
 static void fmt_vals(char *b, size_t cap, int n, const int64_t *v) {
     size_t k = 0;
-    for (int i = 0; i < n && k < cap; i++) k += (size_t)snprintf(b + k, cap - k, "%s%lld", i ? ", " : "(", (long long)v[i]);
+    for (int i = 0; i < n && k < cap; i++)
+        k += (size_t)snprintf(b + k, cap - k, "%s%lld", i ? ", " : "(", (long long)v[i]);
     if (k < cap) snprintf(b + k, cap - k, ")");
 }
 #endif
@@ -133,8 +136,10 @@ nb_status nbi_dist_agree(const char *api, int n, const int64_t *v, const char *w
         char a[160], b[160];
         fmt_vals(a, sizeof a, n, all);
         fmt_vals(b, sizeof b, n, all + (size_t)bad * (size_t)n);
-        nbi_error("%s: ranks disagree on %s: rank 0 has %s, rank %d has %s (this is rank %d); every rank must "
-                  "make the same call", api, what, a, bad, b, rank_);
+        nbi_error(
+            "%s: ranks disagree on %s: rank 0 has %s, rank %d has %s (this is rank %d); every rank must "
+            "make the same call",
+            api, what, a, bad, b, rank_);
     }
     free(all);
     return bad >= 0 ? NB_ERROR : NB_OK;

@@ -1,7 +1,8 @@
 /* dist_sampler.c — DistributedSampler (torch.utils.data.distributed.DistributedSampler of 1.13): each
  * epoch torch's randperm(N) from a Generator seeded with seed + epoch (so every rank computes the same
- * permutation without communicating, and the lists are torch's), padded by repeating its head up to a multiple of the replicas (or
- * cut to one with drop_last), of which a rank takes every num_replicas-th index from its rank on. */
+ * permutation without communicating, and the lists are torch's), padded by repeating its head up to
+ * a multiple of the replicas (or cut to one with drop_last), of which a rank takes every
+ * num_replicas-th index from its rank on. */
 #include "dist_internal.h"
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,8 @@ nb_distributed_sampler *nb_distributed_sampler_new(int64_t n, nb_distributed_sam
     if (n < 0) return nbi_error("%s: the dataset size must be >= 0 (got %lld)", api, (long long)n);
     int R = o.num_replicas > 0 ? o.num_replicas : nb_dist_get_world_size();
     int r = o.num_replicas > 0 ? o.rank : nb_dist_get_rank();
-    if (o.num_replicas < 0) return nbi_error("%s: num_replicas must be positive (got %d)", api, o.num_replicas);
+    if (o.num_replicas < 0)
+        return nbi_error("%s: num_replicas must be positive (got %d)", api, o.num_replicas);
     if (r < 0 || r >= R)
         return nbi_error("%s: invalid rank %d, rank should be in the interval [0, %d]", api, r, R - 1);
     nb_distributed_sampler *s = calloc(1, sizeof *s);
@@ -40,7 +42,10 @@ nb_distributed_sampler *nb_distributed_sampler_new(int64_t n, nb_distributed_sam
     s->perm = malloc(sizeof *s->perm * (size_t)(n ? n : 1));
     s->mine = malloc(sizeof *s->mine * (size_t)(s->num_samples ? s->num_samples : 1));
     s->gen = nb_generator_new();
-    if (!s->perm || !s->mine || !s->gen) { nb_distributed_sampler_free(s); return nbi_error("%s: out of memory", api); }
+    if (!s->perm || !s->mine || !s->gen) {
+        nb_distributed_sampler_free(s);
+        return nbi_error("%s: out of memory", api);
+    }
     return s;
 }
 

@@ -176,10 +176,11 @@ int main(int argc, char **argv) {
         world = nb_dist_get_world_size();
         const char *local = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");   /* ranks on this node (Open MPI) */
         long cores = sysconf(_SC_NPROCESSORS_ONLN), per = local && atoi(local) > 0 ? atoi(local) : world;
-        if (o.threads == 0 && !getenv("OMP_NUM_THREADS")) o.threads = cores / per > 1 ? (int)(cores / per) : 1;
+        if (o.threads == 0 && !getenv("OMP_NUM_THREADS"))
+            o.threads = cores / per > 1 ? (int)(cores / per) : 1;
         if (o.batch % world != 0 && rank == 0)
-            fprintf(stderr, "fashion_mnist: note: --batch %lld is not a multiple of %d ranks; shares are weighted\n",
-                    (long long)o.batch, world);
+            fprintf(stderr, "fashion_mnist: note: --batch %lld is not a multiple of %d ranks; shares are "
+                            "weighted\n", (long long)o.batch, world);
     }
     if (o.threads > 0) nb_set_num_threads(o.threads);
     nb_manual_seed(o.seed);
@@ -190,7 +191,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     nb_module *model = build_mlp(o.arch);
-    if (model && o.ddp) model = nb_distributed_data_parallel(model, (nb_ddp_opts){0});   /* rank 0's weights */
+    if (model && o.ddp) model = nb_distributed_data_parallel(model, (nb_ddp_opts){0});   /* rank 0's */
     if (!model) {   /* a bad --arch was reported by build_mlp; a library error (out of memory) is reported here */
         if (nb_error()) fprintf(stderr, "fashion_mnist: cannot build the %s model: %s\n", o.arch, nb_error());
         nb_free(xtr); nb_free(ytr); nb_free(xte); nb_free(yte);
@@ -216,8 +217,9 @@ int main(int argc, char **argv) {
         int64_t b = 0;
         for (int64_t i = 0; perm && i < ntrain; i += o.batch) {
             nb_scope s = nb_scope_begin();
-            int64_t len = ntrain - i < o.batch ? ntrain - i : o.batch, lo = len * rank / world, hi = len * (rank + 1) / world;
-            /* perm[i:i+bs], of which this rank takes [lo, hi); an empty share computes one sample at weight 0 */
+            int64_t len = ntrain - i < o.batch ? ntrain - i : o.batch;
+            int64_t lo = len * rank / world, hi = len * (rank + 1) / world;
+            /* perm[i:i+bs], of which this rank takes [lo, hi); an empty share runs one sample at weight 0 */
             nb_tensor *idx = nb_narrow(perm, 0, i + lo, hi > lo ? hi - lo : 1);
             nb_tensor *xb = nb_index_select(xtr, 0, idx), *yb = nb_index_select(ytr, 0, idx);
             nb_tensor *loss = nb_cross_entropy(nb_module_forward(model, xb), yb, (nb_cross_entropy_opts){0});
@@ -235,7 +237,10 @@ int main(int argc, char **argv) {
             seen += (double)(hi - lo) * world;
             nb_scope_end(s);
             b++;
-            if (tty && rank == 0 && (now() - last > 0.1 || b == nbatches)) { last = now(); progress(b, nbatches, lv, seen, last - t0); }
+            if (tty && rank == 0 && (now() - last > 0.1 || b == nbatches)) {
+                last = now();
+                progress(b, nbatches, lv, seen, last - t0);
+            }
         }
         if (!perm) { fprintf(stderr, "fashion_mnist: randperm failed: %s\n", nb_error()); rc = 1; }
         nb_free(perm);
@@ -244,14 +249,16 @@ int main(int argc, char **argv) {
         if (rc) break;
         double acc = accuracy(model, xte, yte);
         tot = sum_ranks(tot);
-        if (rank == 0) printf("epoch %d loss %.4f test_acc %.4f epoch_s %.3f\n", ep, tot / (double)ntrain, acc, dt);
+        if (rank == 0)
+            printf("epoch %d loss %.4f test_acc %.4f epoch_s %.3f\n", ep, tot / (double)ntrain, acc, dt);
         fflush(stdout);
     }
-    if (!rc && o.ddp && rank == 0) {   /* what the gradient reduction cost backward (stderr: stdout stays the script's) */
+    if (!rc && o.ddp && rank == 0) {   /* what gradient reduction cost (stderr: stdout is the script's) */
         nb_ddp_stats st = nb_ddp_get_stats(model);
         double steps = st.reductions > 0 ? (double)st.reductions : 1;
-        fprintf(stderr, "ddp: world %d threads %d buckets %d bucket_bytes %lld reductions %lld exposed_ms_per_step %.4f "
-                        "wait_ms_per_step %.4f\n", world, nb_get_num_threads(), st.nbuckets, (long long)st.bucket_bytes,
+        fprintf(stderr, "ddp: world %d threads %d buckets %d bucket_bytes %lld reductions %lld "
+                        "exposed_ms_per_step %.4f wait_ms_per_step %.4f\n",
+                world, nb_get_num_threads(), st.nbuckets, (long long)st.bucket_bytes,
                 (long long)st.reductions, 1e3 * st.exposed_s / steps, 1e3 * st.last_wait_s / steps);
     }
     if (!rc && o.save && rank == 0) {   /* the plain model's names: loadable with or without --ddp */
@@ -268,6 +275,9 @@ done:
     nb_optim_free(opt);
     nb_module_free(model);
     nb_free(xtr); nb_free(ytr); nb_free(xte); nb_free(yte);
-    if (o.ddp && nb_dist_destroy_process_group() != NB_OK && !rc) { fprintf(stderr, "fashion_mnist: %s\n", nb_error()); rc = 1; }
+    if (o.ddp && nb_dist_destroy_process_group() != NB_OK && !rc) {
+        fprintf(stderr, "fashion_mnist: %s\n", nb_error());
+        rc = 1;
+    }
     return rc;
 }

@@ -5,8 +5,10 @@
  *
  *   nb_dist_init_process_group((nb_dist_init_opts){0});             // MPI_Init_thread (FUNNELED)
  *   nb_module *model = nb_distributed_data_parallel(make_model(), (nb_ddp_opts){0});  // rank 0's weights
- *   nb_distributed_sampler *smp = nb_distributed_sampler_new(nb_tensor_dataset_len(ds), (nb_distributed_sampler_opts){0});
- *   nb_dataloader *dl = nb_dataloader_new(ds, (nb_dataloader_opts){ .batch_size = 64, NB_DISTRIBUTED_SAMPLER(smp) });
+ *   nb_distributed_sampler *smp =
+ *       nb_distributed_sampler_new(nb_tensor_dataset_len(ds), (nb_distributed_sampler_opts){0});
+ *   nb_dataloader *dl =
+ *       nb_dataloader_new(ds, (nb_dataloader_opts){.batch_size = 64, NB_DISTRIBUTED_SAMPLER(smp)});
  *   for (int epoch = 0; epoch < E; epoch++) {
  *       nb_distributed_sampler_set_epoch(smp, epoch);               // same permutation on every rank
  *       ... forward through model, nb_backward(loss) (gradients averaged across ranks), step ...
@@ -48,7 +50,13 @@ nb_status nb_dist_barrier(void);
 
 /* ---- collectives: in place on contiguous f32/f64/i64 tensors, not recorded by autograd --------- */
 /* Reduction of all_reduce / reduce_scatter (torch.distributed.ReduceOp); zero is torch's SUM. */
-typedef enum { NB_REDUCE_SUM = 0, NB_REDUCE_AVG, NB_REDUCE_PRODUCT, NB_REDUCE_MIN, NB_REDUCE_MAX } nb_reduce_op;
+typedef enum {
+    NB_REDUCE_SUM = 0,
+    NB_REDUCE_AVG,
+    NB_REDUCE_PRODUCT,
+    NB_REDUCE_MIN,
+    NB_REDUCE_MAX
+} nb_reduce_op;
 /* Every call checks across ranks that the tensors agree (dtype, element count, src or op) and fails on
  * every rank with a message if not: a mismatch is an error, never a hang or a silent garbling. */
 /* t = t of rank src on every rank (MPI_Bcast). */
@@ -85,9 +93,9 @@ nb_module *nb_ddp_module(nb_module *ddp);
 bool nb_ddp_set_require_backward_grad_sync(nb_module *ddp, bool sync);
 /* NB_DDP_NO_SYNC(ddp) { ... } runs the block as torch's `with ddp.no_sync():` (gradient accumulation;
  * the first backward after the block reduces the accumulated gradients). Do not leave it by break/return. */
-#define NB_DDP_NO_SYNC(ddp) \
-    for (int nbi_ns_once_ = 1, nbi_ns_prev_ = nb_ddp_set_require_backward_grad_sync((ddp), false); nbi_ns_once_; \
-         nbi_ns_once_ = 0, nb_ddp_set_require_backward_grad_sync((ddp), nbi_ns_prev_))
+#define NB_DDP_NO_SYNC(ddp)                                                                                  \
+    for (int nbi_ns_once_ = 1, nbi_ns_prev_ = nb_ddp_set_require_backward_grad_sync((ddp), false);           \
+         nbi_ns_once_; nbi_ns_once_ = 0, nb_ddp_set_require_backward_grad_sync((ddp), nbi_ns_prev_))
 /* Communication statistics of a DDP wrapper, since construction. */
 typedef struct {
     int nbuckets;              /* gradient buckets */

@@ -49,7 +49,8 @@ nb_dataloader *nb_dataloader_new(const nb_tensor_dataset *ds, nb_dataloader_opts
     if (opts.batch_size < 0)
         return nbi_error("nb_dataloader_new: batch_size must be positive (got %lld)", (long long)opts.batch_size);
     if (opts.batch_size == 0) opts.batch_size = 1;
-    if (opts.sampler && opts.shuffle) return nbi_error("nb_dataloader_new: sampler option is mutually exclusive with shuffle");
+    if (opts.sampler && opts.shuffle)
+        return nbi_error("nb_dataloader_new: sampler option is mutually exclusive with shuffle");
     nb_dataloader *dl = calloc(1, sizeof *dl);
     if (!dl) return nbi_error("nb_dataloader_new: out of memory");
     dl->order = malloc((size_t)(ds->n ? ds->n : 1) * sizeof *dl->order);
@@ -94,7 +95,10 @@ static void sample(nb_dataloader *dl) {
     const int64_t *idx = dl->o.sampler(dl->o.sampler_ctx, &n);
     dl->norder = 0;
     dl->bad_sample = true;
-    if (!idx || n < 0) { if (!nb_error()) nbi_error("nb_dataloader_next: the sampler returned no indices"); return; }
+    if (!idx || n < 0) {
+        if (!nb_error()) nbi_error("nb_dataloader_next: the sampler returned no indices");
+        return;
+    }
     if (n > dl->cap) {
         int64_t *o = realloc(dl->order, (size_t)n * sizeof *o);
         if (!o) { nbi_error("nb_dataloader_next: out of memory for %lld indices", (long long)n); return; }

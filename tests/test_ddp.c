@@ -18,7 +18,8 @@ static double worst[2];                             /* largest deviation from th
 
 static nb_module *mlp(nb_dtype dt, uint64_t seed, int hid) {
     nb_manual_seed(seed);
-    nb_module *m = nb_sequential_new(3, nb_linear_new(IN, hid, true), nb_tanh_new(), nb_linear_new(hid, OUT, true));
+    nb_module *m =
+        nb_sequential_new(3, nb_linear_new(IN, hid, true), nb_tanh_new(), nb_linear_new(hid, OUT, true));
     if (m && dt == NB_F64) nb_module_to(m, NB_F64);
     return m;
 }
@@ -48,7 +49,8 @@ static nb_status fwd_bwd(nb_module *m, nb_tensor *x, nb_tensor *y, double scale)
 /* one reference step on global batch s */
 static void ref_step(nb_module *m, nb_optimizer *o, int s, nb_dtype dt) {
     nb_scope sc = nb_scope_begin();
-    nb_tensor *x = nb_to(nb_slice(X, 0, s * G, (s + 1) * G, 1), dt), *y = nb_slice(Y, 0, s * G, (s + 1) * G, 1);
+    nb_tensor *x = nb_to(nb_slice(X, 0, s * G, (s + 1) * G, 1), dt),
+              *y = nb_slice(Y, 0, s * G, (s + 1) * G, 1);
     CHECK(fwd_bwd(m, x, y, 1) == NB_OK);
     CHECK(nb_optim_step(o) == NB_OK);
     nb_optim_zero_grad(o);
@@ -81,7 +83,9 @@ static void compare(nb_module *ddp, nb_module *ref, double tol, const char *what
     }
     int k = p[0]->dtype == NB_F64;
     if (dev > worst[k]) worst[k] = dev;
-    if (dev > tol || !same) fprintf(stderr, "rank %d: %s: deviation %.3g (tol %g), bitwise across ranks %d\n", R, what, dev, tol, same);
+    if (dev > tol || !same)
+        fprintf(stderr, "rank %d: %s: deviation %.3g (tol %g), bitwise across ranks %d\n", R, what, dev, tol,
+                same);
     CHECK(dev <= tol);
     CHECK(same);
 }
@@ -95,7 +99,8 @@ static nb_dataloader *shard_loader(nb_tensor_dataset *ds, nb_distributed_sampler
 static void equivalence(nb_dtype dt, method k, bool accumulate) {
     double tol = dt == NB_F32 ? 1e-6 : 1e-12;
     const char *what = k == SGD ? (accumulate ? "sgd no_sync" : "sgd") : "adam";
-    nb_module *ref = mlp(dt, 1000, HID), *ddp = nb_distributed_data_parallel(mlp(dt, 1000 + (uint64_t)R, HID), (nb_ddp_opts){0});
+    nb_module *ref = mlp(dt, 1000, HID),
+              *ddp = nb_distributed_data_parallel(mlp(dt, 1000 + (uint64_t)R, HID), (nb_ddp_opts){0});
     CHECK(ddp != NULL);
     if (!ddp) { nb_module_free(ref); return; }
     compare(ddp, ref, 0, "broadcast at construction");
@@ -104,7 +109,8 @@ static void equivalence(nb_dtype dt, method k, bool accumulate) {
     nb_tensor_dataset *ds = nb_tensor_dataset_new(xd, Y);
     nb_distributed_sampler *smp;
     nb_dataloader *dl = shard_loader(ds, &smp);
-    int epochs = dt == NB_F32 && k == SGD && !accumulate ? 2 : 1;   /* a second epoch once: the loader restarts */
+    int epochs =
+        dt == NB_F32 && k == SGD && !accumulate ? 2 : 1; /* a second epoch once: the loader restarts */
     for (int epoch = 0; epoch < epochs; epoch++) {
         nb_distributed_sampler_set_epoch(smp, epoch);
         for (int s = 0; s < N / G; s++) {
@@ -135,7 +141,8 @@ static void equivalence(nb_dtype dt, method k, bool accumulate) {
         nb_scope_end(sc);
     }
     nb_ddp_stats st = nb_ddp_get_stats(ddp);
-    CHECK(st.nbuckets == 1 && st.bucket_bytes == (int64_t)((IN * HID + HID + HID * OUT + OUT) * nb_dtype_size(dt)));
+    CHECK(st.nbuckets == 1 &&
+          st.bucket_bytes == (int64_t)((IN * HID + HID + HID * OUT + OUT) * nb_dtype_size(dt)));
     CHECK(st.reductions == (W > 1 ? epochs * N / G : 0));
     nb_dataloader_free(dl);
     nb_distributed_sampler_free(smp);
@@ -199,7 +206,8 @@ static nb_module *shifted(nb_dtype dt, uint64_t seed, double shift0) {
  * with no_broadcast_buffers, nor after a forward without grad (torch's require_forward_param_sync) */
 static void buffers(nb_dtype dt) {
     double tol = dt == NB_F32 ? 1e-6 : 1e-12;
-    nb_module *ref = shifted(dt, 3, 0.25), *ddp = nb_distributed_data_parallel(shifted(dt, 3, 0.25 + R), (nb_ddp_opts){0});
+    nb_module *ref = shifted(dt, 3, 0.25),
+              *ddp = nb_distributed_data_parallel(shifted(dt, 3, 0.25 + R), (nb_ddp_opts){0});
     CHECK(ddp != NULL);
     if (!ddp) { nb_module_free(ref); return; }
     nb_module *inner = nb_ddp_module(ddp);
@@ -247,7 +255,8 @@ static void buffers(nb_dtype dt) {
     if (W > 1) {   /* a buffer of another shape on the last rank: an error on every rank */
         nb_module *m = shifted(dt, 3, 0);
         if (R == W - 1) nb_module_register_buffer(m, "extra", nb_zeros(NB_F32, NB_SHAPE(2)), false);
-        CHECK(nb_distributed_data_parallel(m, (nb_ddp_opts){0}) == NULL && nb_error() && strstr(nb_error(), "buffer"));
+        CHECK(nb_distributed_data_parallel(m, (nb_ddp_opts){0}) == NULL && nb_error() &&
+              strstr(nb_error(), "buffer"));
         nb_clear_error();
     }
 }
@@ -264,7 +273,8 @@ static void errors(void) {
     CHECK_ERR(nb_distributed_data_parallel(mlp(NB_F32, 1, HID), (nb_ddp_opts){.bucket_cap_mb = -1}));
     if (W > 1) {
         /* a different hidden size on the last rank: an error on every rank, naming the parameter */
-        nb_module *m = nb_distributed_data_parallel(mlp(NB_F32, 1, R == W - 1 ? HID + 1 : HID), (nb_ddp_opts){0});
+        nb_module *m =
+            nb_distributed_data_parallel(mlp(NB_F32, 1, R == W - 1 ? HID + 1 : HID), (nb_ddp_opts){0});
         CHECK(m == NULL && nb_error() && strstr(nb_error(), "same model") && strstr(nb_error(), "0.weight"));
         nb_clear_error();
         /* a different dtype on rank 0 */
@@ -298,7 +308,8 @@ static void checkpoint(void) {
     const char *dir = getenv("NB_BUILD_DIR");
     snprintf(pm, sizeof pm, "%s/ddp_ckpt_np%d_model.safetensors", dir ? dir : ".", W);
     snprintf(po, sizeof po, "%s/ddp_ckpt_np%d_optim.safetensors", dir ? dir : ".", W);
-    nb_module *ref = mlp(NB_F64, 77, HID), *ddp = nb_distributed_data_parallel(mlp(NB_F64, 77, HID), (nb_ddp_opts){0});
+    nb_module *ref = mlp(NB_F64, 77, HID),
+              *ddp = nb_distributed_data_parallel(mlp(NB_F64, 77, HID), (nb_ddp_opts){0});
     nb_optimizer *oref = optim(ref, ADAM), *o = optim(ddp, ADAM);
     for (int s = 0; s < 2; s++) {
         nb_scope sc = nb_scope_begin();
@@ -384,7 +395,8 @@ int main(void) {
         if (nbt_fail) fprintf(stderr, "rank %d: %d failed\n", R, nbt_fail);
         return nbt_fail ? 1 : 0;
     }
-    printf("world %d: largest deviation from the single-process run: f32 %.3g, f64 %.3g (relative to max(1, |p|))\n",
+    printf("world %d: largest deviation from the single-process run: f32 %.3g, f64 %.3g (relative to max(1, "
+           "|p|))\n",
            W, worst[0], worst[1]);
     return nb_test_done();
 }

@@ -14,7 +14,9 @@ static int R, W;
 static const nb_dtype dts[3] = {NB_F32, NB_F64, NB_I64};
 
 /* value of rank r at element i (exact in every dtype) */
-static double val(int r, int64_t i, nb_dtype dt) { return dt == NB_I64 ? r + 1 + i : r + 1 + 0.5 * (double)i; }
+static double val(int r, int64_t i, nb_dtype dt) {
+    return dt == NB_I64 ? r + 1 + i : r + 1 + 0.5 * (double)i;
+}
 
 static nb_tensor *filled(nb_dtype dt, int64_t n, int r) {
     nb_tensor *t = nb_empty(dt, NB_SHAPE(n));
@@ -200,7 +202,8 @@ int main(void) {
     CHECK(nb_dist_destroy_process_group() == NB_OK);
     CHECK(!nb_dist_is_initialized());
     CHECK_FAIL(nb_dist_destroy_process_group());
-    if (nb_dist_is_mpi_available()) CHECK_FAIL(nb_dist_init_process_group((nb_dist_init_opts){0}));   /* MPI is finalized */
+    if (nb_dist_is_mpi_available())
+        CHECK_FAIL(nb_dist_init_process_group((nb_dist_init_opts){0})); /* MPI is finalized */
     if (R != 0) {   /* one summary line per job: the other ranks report failures only */
         if (nbt_fail) fprintf(stderr, "rank %d: %d failed\n", R, nbt_fail);
         return nbt_fail ? 1 : 0;

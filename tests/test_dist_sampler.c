@@ -8,8 +8,9 @@
 #include <string.h>
 
 static nb_distributed_sampler *make(int64_t n, int reps, int rank, bool shuffle, bool drop, uint64_t seed) {
-    return nb_distributed_sampler_new(n, (nb_distributed_sampler_opts){.num_replicas = reps, .rank = rank,
-                                                                       .no_shuffle = !shuffle, .drop_last = drop, .seed = seed});
+    return nb_distributed_sampler_new(
+        n, (nb_distributed_sampler_opts){
+               .num_replicas = reps, .rank = rank, .no_shuffle = !shuffle, .drop_last = drop, .seed = seed});
 }
 
 static void golden(void) {
@@ -25,8 +26,8 @@ static void golden(void) {
         if (line[0] == '#') continue;
         long long n, len, seed, epoch;
         int reps, rank, drop, shuffle, off = 0;
-        if (sscanf(line, "%lld %d %d %d %d %lld %lld | %lld |%n", &n, &reps, &rank, &drop, &shuffle, &seed, &epoch, &len,
-                   &off) != 8)
+        if (sscanf(line, "%lld %d %d %d %d %lld %lld | %lld |%n", &n, &reps, &rank, &drop, &shuffle, &seed,
+                   &epoch, &len, &off) != 8)
             continue;
         nb_distributed_sampler *s = make(n, reps, rank, shuffle, drop, (uint64_t)seed);
         nb_distributed_sampler_set_epoch(s, epoch);
@@ -79,9 +80,11 @@ static void epochs(void) {
     nb_distributed_sampler_set_epoch(b, 0);   /* another "rank" with the same seed: the same list */
     CHECK(memcmp(first, nb_distributed_sampler_indices(b, &n), sizeof first) == 0);
     nb_distributed_sampler_set_epoch(a, 1);
-    CHECK(memcmp(first, nb_distributed_sampler_indices(a, &n), sizeof first) != 0);   /* a new epoch, a new order */
+    CHECK(memcmp(first, nb_distributed_sampler_indices(a, &n), sizeof first) !=
+          0); /* a new epoch, a new order */
     nb_distributed_sampler_set_epoch(a, 0);
-    CHECK(memcmp(first, nb_distributed_sampler_indices(a, &n), sizeof first) == 0);   /* a function of the epoch */
+    CHECK(memcmp(first, nb_distributed_sampler_indices(a, &n), sizeof first) ==
+          0); /* a function of the epoch */
     nb_distributed_sampler *c = make(50, 2, 0, true, false, 2);
     CHECK(memcmp(first, nb_distributed_sampler_indices(c, &n), sizeof first) != 0);   /* of the seed */
     nb_distributed_sampler_free(a);
@@ -94,7 +97,8 @@ static void loader(void) {
     nb_tensor *x = nb_arange(NB_F32, 0, 10, 1), *y = nb_arange(NB_I64, 100, 110, 1);
     nb_tensor_dataset *ds = nb_tensor_dataset_new(x, y);
     nb_distributed_sampler *s = make(10, 3, 1, false, false, 0);
-    nb_dataloader *dl = nb_dataloader_new(ds, (nb_dataloader_opts){.batch_size = 3, NB_DISTRIBUTED_SAMPLER(s)});
+    nb_dataloader *dl =
+        nb_dataloader_new(ds, (nb_dataloader_opts){.batch_size = 3, NB_DISTRIBUTED_SAMPLER(s)});
     CHECK(nb_dataloader_len(dl) == 2);
     nb_scope sc = nb_scope_begin();
     nb_tensor *xb, *yb;
@@ -137,7 +141,8 @@ int main(void) {
     CHECK_ERR(make(-1, 2, 0, true, false, 0));
     CHECK_ERR(nb_distributed_sampler_indices(NULL, NULL));
     /* without a process group: the world of one (rank 0 of 1 takes everything) */
-    nb_distributed_sampler *s = nb_distributed_sampler_new(4, (nb_distributed_sampler_opts){.no_shuffle = true});
+    nb_distributed_sampler *s =
+        nb_distributed_sampler_new(4, (nb_distributed_sampler_opts){.no_shuffle = true});
     int64_t n;
     const int64_t *idx = nb_distributed_sampler_indices(s, &n);
     CHECK(n == 4 && idx[0] == 0 && idx[3] == 3);

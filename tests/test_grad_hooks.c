@@ -6,7 +6,13 @@
 #include "testlib.h"
 #include <string.h>
 
-typedef struct { int calls; double seen[4]; const nb_tensor *other; bool other_had_grad; int order[8], norder; } rec;
+typedef struct {
+    int calls;
+    double seen[4];
+    const nb_tensor *other;
+    bool other_had_grad;
+    int order[8], norder;
+} rec;
 static rec R;
 static int next_id;
 
@@ -70,7 +76,8 @@ int main(void) {
     CHECK(nb_backward(nb_sum(nb_mul(w2, nb_tanh(nb_mul(w1, a))))) == NB_OK);
     nb_scope_end(s);
     CHECK(R.calls == 3);
-    CHECK(R.norder == 3 && R.order[0] == 2 && R.order[1] == 3 && R.order[2] == 1);   /* registration order per leaf */
+    CHECK(R.norder == 3 && R.order[0] == 2 && R.order[1] == 3 &&
+          R.order[2] == 1); /* registration order per leaf */
     double t = tanh(0.15);
     CHECK_NEAR(nb_item(w2->grad), t, 1e-15);
     CHECK_NEAR(R.seen[0], -2 * (1 - t * t) * 0.5, 1e-15);   /* the last hook (w1) saw its full gradient */
