@@ -76,6 +76,8 @@ static bool node_inputs_ok(nbi_node *n) {
 
 /* true if gin[i] is a tensor the rule just made in the backward's own scope sc: not the incoming g,
  * not shared with another input's gradient (views share storage: leaf_accumulate checks refcount). */
+nb_tensor nbi_grad_zero_;   /* never a live tensor: only compared against */
+
 static bool owned(nb_tensor *const *gin, int nin, int i, const nb_tensor *g, nb_scope sc) {
     if (gin[i] == g || gin[i]->scope != sc) return false;
     for (int j = 0; j < nin; j++)
@@ -106,6 +108,7 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
     bool prev_mode = nb_set_grad_enabled(create);
     nb_scope sc = create ? 0 : nb_scope_begin();
     nb_status st = NB_OK;
+    if (!slots) arrsetcap(slots, 64);     /* never NULL: slots + base below must be defined even for hi = 0 */
     size_t base = (size_t)arrlen(slots);  /* re-entrant: our slots live at [base, base + hi) */
     arrsetlen(slots, base + hi);
     for (size_t i = 0; i < hi; i++) slots[base + i] = NULL;
@@ -180,8 +183,16 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
         for (int i = 0; i < n->nin && st == NB_OK; i++) {
             nb_tensor *in = n->in[i].t;
             if (!in || !in->requires_grad) continue;
+            if (gin[i] == NBI_GRAD_ZERO) continue;
             if (!gin[i]) {
                 if (nb_error()) { st = NB_ERROR; break; }
+#ifndef NDEBUG
+                nbi_error("%s: internal error: the backward of %s left the gradient of input %d (shape %s) NULL "
+                          "without an error; set it, or NBI_GRAD_ZERO if it is zero by definition", api,
+                          short_name(n->op), i, nbi_shape(in));
+                st = NB_ERROR;
+                break;
+#endif
                 continue;
             }
             if (!nbi_same_shape(gin[i], in)) {

@@ -221,7 +221,7 @@ nb_tensor *nb_zero_(nb_tensor *x);                             /* x = 0 */
 nb_tensor *nb_fill_(nb_tensor *x, double value);               /* x = value */
 nb_tensor *nb_copy_(nb_tensor *x, nb_tensor *src);             /* x = src (broadcast, converted) */
 
-/* ---- readable tape (teaching, issue 6; autograd/tape_print.c) ------------------------------------ */
+/* ---- readable tape (teaching; autograd/tape_print.c) ------------------------------------------- */
 /* Print this thread's tape: leaves (value, .grad), then every node in order: index, grad_fn name,
  * inputs ("#k" = node k's output, "leafN"), shape, value (first values if large), retained grad. */
 void nb_tape_print(FILE *f);
