@@ -9,7 +9,7 @@
 #include <stb_ds.h>
 #include <stdlib.h>
 
-typedef struct { nb_tensor *t; uint32_t gen; nb_grad_hook fn; void *ctx; int64_t handle; } hook_entry;
+typedef struct { nb_tensor *t; uint32_t gen; nb_grad_hook *fn; void *ctx; int64_t handle; } hook_entry;
 static hook_entry *hooks;                              /* stb_ds array, registration order */
 static const nb_tensor **hooked;                       /* stb_ds array: the hooked leaves, sorted */
 static int64_t next_handle = 1;
@@ -31,7 +31,7 @@ static void rebuild_keys(void) {
     qsort(hooked, (size_t)arrlen(hooked), sizeof *hooked, by_addr);   /* duplicates are harmless */
 }
 
-int64_t nb_register_post_accumulate_grad_hook(nb_tensor *t, nb_grad_hook fn, void *ctx) {
+int64_t nb_register_post_accumulate_grad_hook(nb_tensor *t, nb_grad_hook *fn, void *ctx) {
     if (!nbi_ok(t, "nb_register_post_accumulate_grad_hook")) {
         if (!t) nbi_error("nb_register_post_accumulate_grad_hook: tensor is NULL");
         return 0;

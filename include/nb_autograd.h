@@ -62,13 +62,13 @@ nb_tensor *nb_grad1(nb_tensor *output, nb_tensor *input, bool create_graph);
 
 /* ---- leaf gradient hooks (torch Tensor.register_post_accumulate_grad_hook) --------------------- */
 /* A hook: called with the leaf and the ctx given at registration; NB_ERROR stops the backward. */
-typedef nb_status (*nb_grad_hook)(nb_tensor *t, void *ctx);
+typedef nb_status nb_grad_hook(nb_tensor *t, void *ctx);
 /* Run fn(t, ctx) once per nb_backward that reaches leaf t, as soon as all of that backward's gradient
  * has been accumulated into t->grad (the rest of the graph is still to come: hooks are the place to
  * start communicating a finished gradient). Runs on the backward's thread with grad mode off. Not
  * called by nb_grad (it accumulates nothing). Returns a handle > 0, or 0 with an error for a
  * non-leaf or a tensor that does not require grad. Register and remove from one thread at a time. */
-int64_t nb_register_post_accumulate_grad_hook(nb_tensor *t, nb_grad_hook fn, void *ctx);
+int64_t nb_register_post_accumulate_grad_hook(nb_tensor *t, nb_grad_hook *fn, void *ctx);
 /* Remove the hook with that handle (torch RemovableHandle.remove()); unknown handles are ignored. */
 void nb_remove_hook(int64_t handle);
 
