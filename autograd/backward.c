@@ -113,6 +113,7 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
     arrsetlen(slots, base + hi);
     for (size_t i = 0; i < hi; i++) slots[base + i] = NULL;
     nb_tensor **S = slots + base;
+    bool hooks_on = !inputs && nbi_hooks_begin(hi);   /* post accumulate grad hooks (hooks.c) */
 
     /* seeds */
     for (int k = 0; k < nout && st == NB_OK; k++) {
@@ -137,6 +138,7 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
             S[o->node->index] = accumulate(S[o->node->index], g);
         } else if (!inputs) {
             st = leaf_accumulate(o, g, false);
+            if (hooks_on && st == NB_OK) nbi_hooks_mark(o);
         } else {
             for (int i = 0; i < nin; i++)
                 if (inputs[i] == o) results[i] = accumulate(results[i], g);
@@ -146,6 +148,7 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
     nb_tensor *gin_small[8];
     nb_tensor **gin = gin_small;
     for (size_t idx = hi; idx-- > 0 && st == NB_OK;) {
+        if (hooks_on && (st = nbi_hooks_fire(idx + 1)) != NB_OK) break;   /* leaves no node below reaches */
         nb_tensor *g = slots[base + idx];
         S = slots + base;
         if (!g) continue;
@@ -202,13 +205,19 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
                 S[in->node->index] = accumulate(S[in->node->index], gin[i]);
                 if (!S[in->node->index]) st = NB_ERROR;
             } else if (!in->node) {
-                if (!inputs) st = leaf_accumulate(in, gin[i], !create && owned(gin, n->nin, i, g, sc));
-                else
+                if (!inputs) {
+                    st = leaf_accumulate(in, gin[i], !create && owned(gin, n->nin, i, g, sc));
+                    if (hooks_on && st == NB_OK) nbi_hooks_mark(in);
+                } else
                     for (int k = 0; k < nin; k++)
                         if (inputs[k] == in) results[k] = accumulate(results[k], gin[i]);
             }
         }
         if (gin != gin_small) free(gin);
+    }
+    if (hooks_on) {
+        if (st == NB_OK) st = nbi_hooks_fire(0);
+        nbi_hooks_end();
     }
     arrsetlen(slots, base);
     if (st == NB_OK && inputs) {

@@ -100,6 +100,14 @@ int nbi_parse_dims(int ndims, const int *dims, int ndim, int *out, const char *o
 /* Re-insert the reduced dims (size 1) into g so it broadcasts against the input (keepdim = false case). */
 nb_tensor *nbi_unsqueeze_dims(nb_tensor *g, int nd, const int *dims, int ndims_in);
 
+/* Post accumulate grad hooks (hooks.c), driven by backward: begin scans tape[0, hi) for hooked leaves
+ * (false: none, nothing to do); mark notes a leaf got gradient; fire runs the hooks of leaves whose
+ * last use on the tape is >= below; end closes the backward. */
+bool nbi_hooks_begin(size_t hi);
+void nbi_hooks_mark(nb_tensor *leaf);
+nb_status nbi_hooks_fire(size_t below);
+void nbi_hooks_end(void);
+
 /* Backward trace hook (tape_print.c): prints node nd's VJP if nb_set_backward_trace is on. */
 void nbi_trace_vjp(const nbi_node *nd, nb_tensor *g, nb_tensor *const *gin);
 
