@@ -65,6 +65,8 @@ static inline nb_tensor *nbi_label(nb_tensor *y, const nb_tensor *x, const char 
 }
 /* true if input i needs a gradient. */
 static inline bool nbi_need(const nbi_node *n, int i) { return n->in[i].t && n->in[i].t->requires_grad; }
+/* Mark n as consumed by a backward without retain_graph (a second backward through it is an error). */
+void nbi_node_spend(nbi_node *n);
 /* The tape of this thread: length and node i. */
 size_t nbi_tape_len(void);
 nbi_node *nbi_tape_at(size_t i);

@@ -50,6 +50,8 @@ static void release_nodes(size_t mark) {
     }
 }
 
+void nbi_node_spend(nbi_node *n) { n->freed = true; }
+
 static void tensor_released(nb_tensor *t) {
     if (t->node && t->node->out == t) t->node->out = NULL;
     /* Outside any scope no scope end will release nodes: recycle the top of the tape while its outputs

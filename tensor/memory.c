@@ -63,6 +63,7 @@ static nbi_storage *storage_get(size_t nbytes) {
     s->version = 0;
     s->next_free = NULL;
     stats.bytes_live += s->nbytes;
+    if (stats.bytes_live > stats.peak_bytes) stats.peak_bytes = stats.bytes_live;
     return s;
 }
 

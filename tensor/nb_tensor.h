@@ -80,6 +80,7 @@ typedef struct {
     size_t bytes_pooled;      /* bytes of released data kept for reuse */
     size_t system_allocs;     /* allocations requested from the system so far (data, tensors, nodes) */
     size_t tensors_live;      /* live tensor structs */
+    size_t peak_bytes;        /* highest bytes_live so far (nb_memory_reset_peak starts again) */
 } nb_memory_stats;
 /* Current memory statistics. */
 nb_memory_stats nb_memory_stats_get(void);
