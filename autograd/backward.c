@@ -41,8 +41,9 @@ static bool node_inputs_ok(nbi_node *n) {
     for (int i = 0; i < n->nin; i++) {
         nbi_input *in = &n->in[i];
         if (!in->t) continue;
-        bool saved = (n->saved >> i) & 1u;
-        if (in->t->magic != NBI_LIVE || in->t->gen != in->gen) {
+        bool saved = nbi_saves(n, i);
+        if ((in->t->magic != NBI_LIVE && in->t->magic != NBI_HELD) || in->t->gen != in->gen ||
+            (saved && !in->t->storage)) {
             nbi_error("backward: input %d of %s was released before backward (freed, or its scope ended); "
                       "keep it alive until backward is done", i, short_name(n->op));
             return false;
@@ -54,13 +55,14 @@ static bool node_inputs_ok(nbi_node *n) {
             return false;
         }
     }
-    if (n->aux && (n->aux->magic != NBI_LIVE || n->aux->gen != n->aux_gen)) {
+    if (n->aux && ((n->aux->magic != NBI_LIVE && n->aux->magic != NBI_HELD) || n->aux->gen != n->aux_gen)) {
         nbi_error("backward: the index or mask tensor given to %s was released before backward; keep it alive "
                   "until backward is done", short_name(n->op));
         return false;
     }
     if (n->saved & NBI_SAVE_OUT) {
-        if (!n->out || n->out->magic != NBI_LIVE || n->out->gen != n->out_gen) {
+        if (!n->out || (n->out->magic != NBI_LIVE && n->out->magic != NBI_HELD) || n->out->gen != n->out_gen ||
+            !n->out->storage) {
             nbi_error("backward: the output of %s was released before backward; keep it alive until backward is done", short_name(n->op));
             return false;
         }
@@ -174,7 +176,7 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
             for (int i = 0; i < nin; i++)
                 if (inputs[i]->node == n) results[i] = g, given = true;
         }
-        if (n->out && n->out->retains_grad && !inputs) {
+        if (n->out && n->out->magic == NBI_LIVE && n->out->retains_grad && !inputs) {
             if (!n->out->grad) {
                 n->out->grad = nbi_new_persistent(n->out->dtype, n->out->ndim, n->out->shape);
                 if (n->out->grad) nbk_copy_into(n->out->grad, g, api);
@@ -193,7 +195,9 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
         if (!gin) { st = NB_ERROR; break; }
         for (int i = 0; i < n->nin; i++) gin[i] = NULL;
         nb_scope ns = create ? 0 : nb_scope_begin();   /* the rule's temporaries */
+        nbi_held_readable++;   /* the rule may read inputs the user released with nb_release */
         nbi_bw_table[n->op](n, g, gin);
+        nbi_held_readable--;
         nbi_trace_vjp(n, g, gin);  /* teaching: prints this VJP when nb_set_backward_trace(f) is on */
         /* like torch, only nodes that saved tensors are spent by a backward without retain_graph */
         if (!retain && (n->saved || n->aux)) nbi_node_spend(n);
@@ -225,7 +229,7 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
                 *slot = create ? accumulate(*slot, gin[i]) : accumulate_owned(*slot, gin[i]);
                 if (!*slot) st = NB_ERROR;
             } else if (!in->node && !inputs) {
-                st = leaf_accumulate(in, gin[i], !create);
+                if (in->magic == NBI_LIVE) st = leaf_accumulate(in, gin[i], !create);   /* not a released leaf */
                 if (!create && gin[i]->scope == sc) nb_free(gin[i]);   /* not taken over as .grad */
             } else if (!in->node) {
                 for (int k = 0; k < nin; k++)

@@ -2,7 +2,7 @@
  * counterpart of bench/torch_memory.py (same models, same sizes, same order of operations):
  *   mlp  784-256-10 MLP, batch 256, cross entropy, SGD (the MLP of `make bench`)
  *   tsp  time_sequence_prediction: two LSTM cells from nb_linear/nb_narrow/nb_sigmoid/nb_tanh on a
- *        999-step sine sequence, f64, batch 97, MSE, L-BFGS (max_iter 4); a step is one closure
+ *        999-step sine sequence, f64, batch 97, MSE, L-BFGS (max_iter 2); a step is one closure
  *        (forward + backward), the mean over the closures of an optimizer step
  *   lm   2-layer LSTM language model from ops: emsize = nhid = 200, bptt 35, batch 20, vocab 10000,
  *        cross entropy, clip_grad_norm 0.25, SGD lr 20, hidden state carried (detached) across batches
@@ -143,7 +143,7 @@ static void run_tsp(run_info *r) {
     m.lw = param(NB_F64, NB_SHAPE(1, m.H), 1 / sqrt((double)m.H));
     m.lb = param(NB_F64, NB_SHAPE(1), 1 / sqrt((double)m.H));
     nb_tensor *ps[] = {m.c1.w_ih, m.c1.w_hh, m.c1.b_ih, m.c1.b_hh, m.c2.w_ih, m.c2.w_hh, m.c2.b_ih, m.c2.b_hh, m.lw, m.lb};
-    m.opt = nb_lbfgs(ps, 10, (nb_lbfgs_opts){.lr = 0.8, .max_iter = 4});
+    m.opt = nb_lbfgs(ps, 10, (nb_lbfgs_opts){.lr = 0.8, .max_iter = 2});
     for (int64_t i = 0; i < r->steps; i++) {
         int c0 = closures;
         double t0 = now(), l = NAN;

@@ -69,7 +69,7 @@ elif mode == "tsp":
     inp, target = data[3:, :-1].contiguous(), data[3:, 1:].contiguous()
     c1, c2 = Cell(1, H, torch.float64), Cell(H, H, torch.float64)
     lw, lb = param(1, H, k=1 / math.sqrt(H), dtype=torch.float64), param(1, k=1 / math.sqrt(H), dtype=torch.float64)
-    opt = torch.optim.LBFGS(c1.params() + c2.params() + [lw, lb], lr=0.8, max_iter=4)
+    opt = torch.optim.LBFGS(c1.params() + c2.params() + [lw, lb], lr=0.8, max_iter=2)
     calls = 0
 
     def closure():

@@ -9,6 +9,7 @@
 void (*nbi_tape_release_hook)(size_t mark);
 size_t (*nbi_tape_len_hook)(void);
 void (*nbi_tensor_release_hook)(nb_tensor *t);
+_Thread_local int nbi_held_readable;
 
 #define NCLASS 160
 typedef struct {
@@ -21,6 +22,7 @@ static _Thread_local nb_tensor *free_tensors, *free_tail; /* FIFO: a released st
 static _Thread_local scope_rec *scopes;  /* stb_ds array; depth d is scopes[d-1] */
 static _Thread_local int depth;
 static _Thread_local nb_memory_stats stats;
+static _Thread_local nb_tidy *tidy_stack;  /* stb_ds array: the open NB_TIDY marks */
 
 void nbi_count_sys_alloc(void) { stats.system_allocs++; }
 
@@ -192,7 +194,7 @@ nb_tensor *nbi_view(nb_tensor *base, int ndim, const int64_t *shape, const int64
 static void release(nb_tensor *t) {
     if (t->node && nbi_tensor_release_hook) nbi_tensor_release_hook(t);
     if (t->grad && t->grad->magic == NBI_LIVE) release(t->grad);
-    storage_put(t->storage);
+    if (t->storage) storage_put(t->storage);   /* a held tensor may have given its data up already */
     scope_remove(t);
     t->magic = NBI_DEAD;
     t->gen++;
@@ -240,7 +242,7 @@ void nb_scope_end(nb_scope s) {
         if (nbi_tape_release_hook) nbi_tape_release_hook(sc->tape_mark);
         for (ptrdiff_t i = 0; i < arrlen(sc->list); i++) {
             nb_tensor *t = sc->list[i];
-            if (t && t->magic == NBI_LIVE) {
+            if (t && (t->magic == NBI_LIVE || t->magic == NBI_HELD)) {
                 t->scope_slot = -1;   /* list is being cleared: skip scope_remove's lookup */
                 t->scope = 0;
                 release(t);
@@ -263,4 +265,63 @@ nb_tensor *nb_keep(nb_tensor *t) {
     scope_remove(t);
     scope_add(t, to);
     return t;
+}
+
+/* ---- early release: nb_release, tidy regions (docs/ownership.md, "Releasing early") ---- */
+void nbi_tape_unref(nb_tensor *t, bool data, bool use) {
+    if (data) t->tape_saved--;
+    if (use) t->tape_uses--;
+    if (t->magic != NBI_HELD) return;
+    if (t->tape_uses <= 0 && t->tape_saved <= 0) {
+        release(t);
+    } else if (t->tape_saved <= 0 && t->storage) {
+        storage_put(t->storage);   /* only its shape is still read (by the rules of nodes that used it) */
+        t->storage = NULL;
+    }
+}
+
+static void release_early(nb_tensor *t) {
+    if (t->tape_uses <= 0 && t->tape_saved <= 0) {
+        release(t);
+        return;
+    }
+    if (t->grad && t->grad->magic == NBI_LIVE) release(t->grad);
+    t->grad = NULL;
+    t->retains_grad = false;
+    t->magic = NBI_HELD;
+    nbi_tape_unref(t, false, false);   /* drops the data now if no node saved it */
+}
+
+void nb_release(nb_tensor *t) {
+    if (!t) return;
+    if (t->magic != NBI_LIVE) {
+        nbi_error("nb_release: tensor %p was already released", (void *)t);
+        return;
+    }
+    release_early(t);
+}
+
+nb_tidy nb_tidy_begin(void) {
+    return (nb_tidy){.depth = depth, .len = depth > 0 ? arrlen(scopes[depth - 1].list) : 0};
+}
+
+void nb_tidy_end(nb_tidy m, int nkeep, nb_tensor *const *keep) {
+    if (m.depth < 1 || m.depth != depth) return;   /* top level, or a scope that has ended since */
+    scope_rec *sc = &scopes[depth - 1];
+    for (ptrdiff_t i = m.len; i < arrlen(sc->list); i++) {
+        nb_tensor *t = sc->list[i];
+        if (!t || t->magic != NBI_LIVE) continue;
+        bool kept = false;
+        for (int k = 0; k < nkeep && !kept; k++) kept = keep[k] == t;
+        if (!kept) release_early(t);
+    }
+}
+
+void nbi_tidy_push(void) { arrput(tidy_stack, nb_tidy_begin()); }
+
+nb_tensor *nbi_tidy_pop(nb_tensor *result) {
+    if (arrlen(tidy_stack) == 0) return result;
+    nb_tidy m = arrpop(tidy_stack);
+    nb_tidy_end(m, 1, &result);
+    return result;
 }
