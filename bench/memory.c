@@ -8,7 +8,9 @@
  *        cross entropy, clip_grad_norm 0.25, SGD lr 20, hidden state carried (detached) across batches
  *   cnn  two 3x3 convolutions written as nine nb_narrow shifts times nb_matmul each (NHWC), relu,
  *        a linear classifier, batch 64 on 28x28, cross entropy, SGD
- * usage: memory MODE [small|full] [STEPS]   prints one line
+ * usage: memory MODE [small|full] [STEPS] [tidy]   prints one line; with `tidy` the loops say which
+ * intermediates they are done with (NB_TIDY around an expression, nb_tidy_begin/end around a cell
+ * step), which is all a loop needs to release unsaved forward intermediates at once
  *   `MODE step_ms T peak_bytes P steady_allocs K loss L`
  * T is the best step time (the machine is shared), P nb_memory_stats' peak of live tensor bytes, K the
  * system allocations made after the first step (0: the steady loop allocates nothing). */
@@ -33,6 +35,9 @@ static double now(void) {
 static nb_tensor *param(nb_dtype dt, int ndim, const int64_t *shape, double k) {
     return nb_requires_grad_(nb_uniform(dt, ndim, shape, -k, k), true);
 }
+
+static bool tidy;   /* the `tidy` variant: the same loops with NB_TIDY / nb_tidy_end */
+#define TIDY(expr) (tidy ? NB_TIDY(expr) : (expr))
 
 typedef struct {
     int small;
@@ -60,7 +65,7 @@ static void run_mlp(run_info *r) {
         double t0 = now();
         nb_scope s = nb_scope_begin();
         nb_optim_zero_grad(opt);
-        nb_tensor *loss = nb_cross_entropy(nb_linear(nb_relu(nb_linear(x, w1, b1)), w2, b2), y, (nb_cross_entropy_opts){0});
+        nb_tensor *loss = TIDY(nb_cross_entropy(nb_linear(nb_relu(nb_linear(x, w1, b1)), w2, b2), y, (nb_cross_entropy_opts){0}));
         nb_backward(loss);
         nb_optim_step(opt);
         double l = nb_item(loss);
@@ -91,6 +96,7 @@ static void cell_free(cell *c) {
 /* gates = x w_ih^T + b_ih + h w_hh^T + b_hh; i, f, o = sigmoid, g = tanh; c = f c + i g; h = o tanh(c) */
 static void cell_step(const cell *c, nb_tensor *x, nb_tensor **h, nb_tensor **cs) {
     int64_t H = c->H;
+    nb_tidy m = nb_tidy_begin();
     nb_tensor *gates = nb_add(nb_linear(x, c->w_ih, c->b_ih), nb_linear(*h, c->w_hh, c->b_hh));
     nb_tensor *i = nb_sigmoid(nb_narrow(gates, 1, 0, H));
     nb_tensor *f = nb_sigmoid(nb_narrow(gates, 1, H, H));
@@ -98,6 +104,7 @@ static void cell_step(const cell *c, nb_tensor *x, nb_tensor **h, nb_tensor **cs
     nb_tensor *o = nb_sigmoid(nb_narrow(gates, 1, 3 * H, H));
     *cs = nb_add(nb_mul(f, *cs), nb_mul(i, g));
     *h = nb_mul(o, nb_tanh(*cs));
+    if (tidy) nb_tidy_end(m, NB_LIST(*h, *cs));   /* gates, i, f, g, o, the products: done with them */
 }
 
 /* ---- tsp: time_sequence_prediction --------------------------------------------------------------- */
@@ -113,7 +120,7 @@ static double tsp_closure(void *ctx) {
     for (int64_t t = 0; t < m->L; t++) {
         cell_step(&m->c1, nb_narrow(m->input, 1, t, 1), &h, &c);
         cell_step(&m->c2, h, &h2, &c2);
-        outs[t] = nb_linear(h2, m->lw, m->lb);
+        outs[t] = TIDY(nb_linear(h2, m->lw, m->lb));
     }
     nb_tensor *loss = nb_mse_loss(nb_cat((int)m->L, outs, 1), m->target, (nb_loss_opts){0});
     free(outs);
@@ -189,7 +196,7 @@ static void run_lm(run_info *r) {
         }
         nb_tensor *out = nb_reshape(nb_stack((int)T, outs, 0), NB_SHAPE(T * B, H));
         free(outs);
-        nb_tensor *loss = nb_cross_entropy(nb_linear(out, dw, db), target, (nb_cross_entropy_opts){0});
+        nb_tensor *loss = TIDY(nb_cross_entropy(nb_linear(out, dw, db), target, (nb_cross_entropy_opts){0}));
         nb_backward(loss);
         nb_clip_grad_norm_(ps, 11, 0.25, 2);
         nb_optim_step(opt);
@@ -210,13 +217,16 @@ static void run_lm(run_info *r) {
 /* y = relu(sum over (dy, dx) of x[:, dy:dy+Ho, dx:dx+Wo, :] @ w[3 dy + dx] + b), x NHWC, w (9, Cin, Cout) */
 static nb_tensor *conv3x3_relu(nb_tensor *x, nb_tensor *w, nb_tensor *b) {
     int64_t Ho = x->shape[1] - 2, Wo = x->shape[2] - 2;
+    nb_tidy m = nb_tidy_begin();
     nb_tensor *y = NULL;
     for (int k = 0; k < 9; k++) {
         nb_tensor *patch = nb_narrow(nb_narrow(x, 1, k / 3, Ho), 2, k % 3, Wo);
         nb_tensor *p = nb_matmul(patch, nb_select(w, 0, k));
         y = y ? nb_add(y, p) : p;
     }
-    return nb_relu(nb_add(y, b));
+    nb_tensor *out = nb_relu(nb_add(y, b));
+    if (tidy) nb_tidy_end(m, NB_LIST(out));   /* the shifted patches, products and partial sums */
+    return out;
 }
 
 static void run_cnn(run_info *r) {
@@ -234,7 +244,7 @@ static void run_cnn(run_info *r) {
         nb_scope s = nb_scope_begin();
         nb_optim_zero_grad(opt);
         nb_tensor *h = conv3x3_relu(conv3x3_relu(x, w1, b1), w2, b2);
-        nb_tensor *loss = nb_cross_entropy(nb_linear(nb_reshape(h, NB_SHAPE(B, F)), w3, b3), y, (nb_cross_entropy_opts){0});
+        nb_tensor *loss = TIDY(nb_cross_entropy(nb_linear(nb_reshape(h, NB_SHAPE(B, F)), w3, b3), y, (nb_cross_entropy_opts){0}));
         nb_backward(loss);
         nb_optim_step(opt);
         double l = nb_item(loss);
@@ -250,6 +260,7 @@ int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "mlp";
     run_info r = {.small = argc > 2 && !strcmp(argv[2], "small"), .best = INFINITY, .loss = NAN};
     r.steps = argc > 3 ? atol(argv[3]) : 5;
+    tidy = argc > 4 && !strcmp(argv[4], "tidy");
     if (r.steps < 1) r.steps = 1;
     nb_manual_seed(0);
     if (!strcmp(mode, "mlp")) run_mlp(&r);
@@ -265,7 +276,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     nb_memory_stats st = nb_memory_stats_get();
-    printf("%s step_ms %.2f peak_bytes %zu steady_allocs %zu loss %.6f\n", mode, r.best * 1e3, st.peak_bytes,
+    printf("%s%s step_ms %.2f peak_bytes %zu steady_allocs %zu loss %.6f\n", mode, tidy ? "_tidy" : "", r.best * 1e3, st.peak_bytes,
            r.steps > 1 ? st.system_allocs - r.allocs1 : 0, r.loss);
     return 0;
 }

@@ -216,7 +216,9 @@ void nb_free(nb_tensor *t) {
     release(t);
 }
 
-bool nb_is_valid(const nb_tensor *t) { return t && t->magic == NBI_LIVE; }
+bool nb_is_valid(const nb_tensor *t) {
+    return t && (t->magic == NBI_LIVE || (t->magic == NBI_HELD && nbi_held_readable)); /* rules see held ones */
+}
 
 nb_scope nb_scope_begin(void) {
     scope_rec r = {0};
