@@ -94,15 +94,26 @@ nb_tensor *nbi_tidy_pop(nb_tensor *result);
 
 /* Memory statistics of this thread's pools. */
 typedef struct {
-    size_t bytes_live;        /* bytes of tensor data in use */
+    size_t bytes_live;        /* bytes of tensor data in use (held tensors' data included) */
     size_t bytes_pooled;      /* bytes of released data kept for reuse */
     size_t system_allocs;     /* allocations requested from the system so far (data, tensors, nodes) */
-    size_t tensors_live;      /* live tensor structs */
+    size_t tensors_live;      /* live tensor structs (held ones included) */
     size_t peak_bytes;        /* highest bytes_live so far (nb_memory_reset_peak starts again) */
+    size_t pool_limit;        /* cap on bytes_pooled (nb_set_pool_limit); SIZE_MAX, the default: none */
+    size_t tensors_held;      /* tensors released with nb_release / NB_TIDY that the tape still holds */
 } nb_memory_stats;
 /* Current memory statistics. */
 nb_memory_stats nb_memory_stats_get(void);
-/* Return all pooled (unused) memory to the system. */
+/* Print the statistics, readable (like torch.cuda.memory_summary), to f. */
+void nb_memory_summary(FILE *f);
+/* peak_bytes = bytes_live now (to measure the peak of one phase). */
+void nb_memory_reset_peak(void);
+/* Keep at most max_bytes of released data pooled (freeing the excess now, largest buffers first);
+ * data released beyond the cap goes back to the system. SIZE_MAX (the default): no cap. */
+void nb_set_pool_limit(size_t max_bytes);
+/* Return all pooled (unused) memory to the system (torch.cuda.empty_cache). */
+void nb_empty_cache(void);
+/* The same as nb_empty_cache (its first name). */
 void nb_pool_trim(void);
 
 /* ---- threads -------------------------------------------------------------------------------- */
