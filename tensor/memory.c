@@ -91,16 +91,24 @@ static void storage_put(nbi_storage *s) {
     }
 }
 
-/* Free pooled storages, the largest classes first, until at most keep bytes stay pooled. */
+/* Free pooled storages, the largest classes first, until at most keep bytes stay pooled; then ask the C
+ * library to hand freed heap pages back (glibc keeps them mapped otherwise). */
 static void pool_shrink(size_t keep) {
+    bool freed = false;
     for (int c = NCLASS - 1; c >= 0 && stats.bytes_pooled > keep; c--) {
         while (free_storage[c] && stats.bytes_pooled > keep) {
             nbi_storage *s = free_storage[c];
             free_storage[c] = s->next_free;
             stats.bytes_pooled -= s->nbytes;
             storage_free(s);
+            freed = true;
         }
     }
+#ifdef __GLIBC__
+    if (freed) malloc_trim(0);
+#else
+    (void)freed;
+#endif
 }
 
 void nb_set_pool_limit(size_t max_bytes) {
@@ -108,12 +116,7 @@ void nb_set_pool_limit(size_t max_bytes) {
     pool_shrink(max_bytes);
 }
 
-void nb_empty_cache(void) {
-    pool_shrink(0);
-#ifdef __GLIBC__
-    malloc_trim(0);   /* glibc keeps freed heap pages mapped; hand them back too */
-#endif
-}
+void nb_empty_cache(void) { pool_shrink(0); }
 
 void nb_memory_reset_peak(void) { stats.peak_bytes = stats.bytes_live; }
 
