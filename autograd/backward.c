@@ -76,6 +76,8 @@ static bool node_inputs_ok(nbi_node *n) {
     return true;
 }
 
+nb_tensor nbi_grad_zero_;   /* NBI_GRAD_ZERO: never a live tensor, only compared against */
+
 /* Without create_graph: gin[i] as a tensor of the backward's own scope that no other slot or gin entry
  * shares. A fresh result of the rule (made in the rule's scope ns) is moved out of ns; anything else
  * (g itself, an input, a result already taken for another input) gets a view of its own. */
@@ -129,6 +131,7 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
     bool prev_mode = nb_set_grad_enabled(create);
     nb_scope sc = create ? 0 : nb_scope_begin();
     nb_status st = NB_OK;
+    if (!slots) arrsetcap(slots, 64);     /* never NULL: slots + base below must be defined even for hi = 0 */
     size_t base = (size_t)arrlen(slots);  /* re-entrant: our slots live at [base, base + hi) */
     arrsetlen(slots, base + hi);
     for (size_t i = 0; i < hi; i++) slots[base + i] = NULL;
@@ -204,7 +207,8 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
         if (!create) {
             /* keep what is routed on as tensors of our own scope, one struct per use; drop the rest and g */
             for (int i = 0; i < n->nin; i++)
-                if (gin[i] && n->in[i].t && n->in[i].t->requires_grad) gin[i] = take(gin, i, ns);
+                if (gin[i] && gin[i] != NBI_GRAD_ZERO && n->in[i].t && n->in[i].t->requires_grad)
+                    gin[i] = take(gin, i, ns);
             nb_scope_end(ns);
             if (!given) nb_free(g);
         }
@@ -212,9 +216,19 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
         for (int i = 0; i < n->nin; i++) {
             nb_tensor *in = n->in[i].t;
             if (!in || !in->requires_grad) continue;
-            if (!gin[i] || st != NB_OK) {
-                if (!gin[i] && nb_error()) st = NB_ERROR;
-                if (gin[i] && !create) nb_free(gin[i]);
+            if (gin[i] == NBI_GRAD_ZERO) continue;
+            if (gin[i] && st != NB_OK) {   /* after an error: only release what we own */
+                if (!create) nb_free(gin[i]);
+                continue;
+            }
+            if (!gin[i]) {
+                if (nb_error()) { st = NB_ERROR; continue; }
+#ifndef NDEBUG
+                nbi_error("%s: internal error: the backward of %s left the gradient of input %d (shape %s) NULL "
+                          "without an error; set it, or NBI_GRAD_ZERO if it is zero by definition", api,
+                          short_name(n->op), i, nbi_shape(in));
+                st = NB_ERROR;
+#endif
                 continue;
             }
             if (!nbi_same_shape(gin[i], in)) {

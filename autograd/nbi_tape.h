@@ -10,14 +10,23 @@
 #define NB_OP(name, bwname, order) NBI_OP_##name,
 typedef enum {
 #include "ops.def"
-    NBI_OP_COUNT
 } nbi_opcode;
+#undef NB_OP
+#define NB_OP(name, bwname, order) +1
+enum { NBI_OP_COUNT = 0
+#include "ops.def"
+};   /* not an enumerator, so a switch over nbi_opcode must list every op (-Wswitch-enum) */
 #undef NB_OP
 
 typedef struct { nb_tensor *t; uint32_t gen, ver; } nbi_input;
 
-#define NBI_SAVE_OUT 0x80000000u  /* saved-mask bit: backward reads the output */
-#define NBI_SAVE_ALL 0x7fffffffu  /* saved-mask: backward reads every input */
+/* Saved masks of nbi_record: which tensors backward reads, so an in-place write to one of them before
+ * backward is an error. Combine with |: NBI_SAVE_IN(0) | NBI_SAVE_OUT. (Bare numbers, bit i = input i,
+ * still mean the same.) A node that saves nothing is not spent by a backward without retain_graph. */
+#define NBI_SAVE_NONE 0u          /* backward reads no input and not the output */
+#define NBI_SAVE_IN(i) (1u << (i)) /* backward reads input i (i < 31) */
+#define NBI_SAVE_OUT 0x80000000u  /* backward reads the output */
+#define NBI_SAVE_ALL 0x7fffffffu  /* backward reads every input */
 
 struct nbi_node {
     nbi_opcode op;
@@ -38,7 +47,11 @@ struct nbi_node {
     const char *label;        /* grad_fn name shown instead of the op's (a composite's torch name), or NULL */
 };
 
-/* Backward rule: fill gin[i] (preset NULL) with d/d(input i) for inputs that require grad. */
+/* Backward rule: fill gin[i] (preset NULL) with d/d(input i) for every input that requires grad, or
+ * NBI_GRAD_ZERO where that gradient is zero by definition (a where's condition). A rule that leaves a
+ * needed gin[i] NULL must have recorded an error; otherwise debug builds report an internal error. */
+extern nb_tensor nbi_grad_zero_;
+#define NBI_GRAD_ZERO (&nbi_grad_zero_)
 typedef void (*nbi_bw_fn)(nbi_node *n, nb_tensor *g, nb_tensor **gin);
 #define NB_OP(name, bwname, order) void nbi_bw_##name(nbi_node *n, nb_tensor *g, nb_tensor **gin);
 #include "ops.def"

@@ -209,7 +209,7 @@ nb_tensor *nb_zero_(nb_tensor *x);                             /* x = 0 */
 nb_tensor *nb_fill_(nb_tensor *x, double value);               /* x = value */
 nb_tensor *nb_copy_(nb_tensor *x, nb_tensor *src);             /* x = src (broadcast, converted) */
 
-/* ---- readable tape (teaching, issue 6; autograd/tape_print.c) ------------------------------------ */
+/* ---- readable tape (teaching; autograd/tape_print.c) ------------------------------------------- */
 /* Print this thread's tape: leaves (value, .grad), then every node in order: index, grad_fn name,
  * inputs ("#k" = node k's output, "leafN"), shape, value (first values if large), retained grad. */
 void nb_tape_print(FILE *f);
@@ -218,6 +218,10 @@ void nb_set_backward_trace(FILE *f);
 /* Graphviz DOT of the graph that produced root (ops as ellipses, tensors as records with data and
  * grad); with create_graph the recorded backward ops appear too. NB_ERROR on a bad root or FILE. */
 nb_status nb_tape_dot(FILE *f, nb_tensor *root);
+/* The tape as one JSON object for tools (the browser playground): {"leaves":[{id, ptr (the tensor's address,
+ * to match your own pointers), requires_grad, data, grad?}], "nodes":[{id "#k", op, grad_fn, inputs ["#j" | "leafN" | "const"], data, grad?, freed}]},
+ * data/grad as {"shape":[..],"value":[..]} (every value; non-finite ones as "NaN"/"Infinity"). */
+nb_status nb_tape_json(FILE *f);
 
 #ifdef __cplusplus
 }

@@ -9,15 +9,16 @@ static inline double load(const nb_tensor *t, int64_t off) {
     switch (t->dtype) {
     case NB_F32: return ((const float *)p)[off];
     case NB_F64: return ((const double *)p)[off];
-    default: return (double)((const int64_t *)p)[off];
+    case NB_I64: break;
     }
+    return (double)((const int64_t *)p)[off];
 }
 static inline void store(nb_tensor *t, int64_t off, double v) {
     char *p = (char *)t->storage->data;
     switch (t->dtype) {
     case NB_F32: ((float *)p)[off] = (float)v; break;
     case NB_F64: ((double *)p)[off] = v; break;
-    default: ((int64_t *)p)[off] = (int64_t)v; break;
+    case NB_I64: ((int64_t *)p)[off] = (int64_t)v; break;
     }
 }
 
