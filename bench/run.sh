@@ -171,7 +171,7 @@ if [ "$MEMORY" = 1 ] && [ -x "$BUILD/bench/memory" ]; then
   allocs=0
   for m in $MEM_MODES; do
     for v in "" tidy_; do
-      lab="$m${v:+ (NB_TIDY)}"
+      lab="$m${v:++tidy}"
       a=$(rss mem_$v$m); b=$(rss torch_mem_$m)
       row "peak RSS $lab (kB, nabla/torch)" "$a" "$b" "$(div "$a" "$b")" 1.001 lt
       a=$(val mem_$v$m step_ms); b=$(val torch_mem_$m step_ms)
