@@ -11,6 +11,7 @@
 
 #define NBI_LIVE 0x4e41424cu
 #define NBI_DEAD 0xdead0f0fu
+#define NBI_HELD 0x48454c44u  /* released by nb_release, kept by the tape (shape always, data while saved) */
 
 /* Reference-counted buffer shared by a tensor and its views. version counts in-place writes. */
 struct nbi_storage {
@@ -60,6 +61,11 @@ extern size_t (*nbi_tape_len_hook)(void);
 extern void (*nbi_tensor_release_hook)(nb_tensor *t);
 /* Hook naming a tensor's grad_fn for printing (installed by the autograd layer). */
 extern const char *(*nbi_grad_fn_name_hook)(const nb_tensor *t);
+/* The tape drops a reference to t: a saved-data one (data) and/or a use (use). A held tensor loses its
+ * data once no unspent node saved it, and its struct once no node reads it. */
+void nbi_tape_unref(nb_tensor *t, bool data, bool use);
+/* Non-zero while backward rules run: they may read held tensors (nbi_ok accepts them). */
+extern _Thread_local int nbi_held_readable;
 /* Count one allocation from the system (for nb_memory_stats). */
 void nbi_count_sys_alloc(void);
 
