@@ -23,4 +23,7 @@
 #if __has_include("nb_nn.h")
 #include "nb_nn.h"
 #endif
+#if __has_include("nb_distributions.h")
+#include "nb_distributions.h"
+#endif
 #endif

@@ -1,5 +1,5 @@
 /* random_multinomial.c — torch.multinomial and Tensor.exponential_ as torch 1.13's CPU kernels draw them.
- * Without replacement (or one sample) torch takes q ~ Exp(1) for every probability (row-major), and the
+ * Without replacement torch takes q ~ Exp(1) for every probability (row-major), and the
  * top n_sample of p / q along the last dim (the Gumbel trick; argmax for one sample); with replacement
  * it builds each row's normalised cumulative sum in p's dtype and binary-searches one double uniform per
  * sample. Same draws, same order, so the same seed gives torch's samples. */
@@ -122,7 +122,7 @@ nb_tensor *nb_multinomial_gen(const nb_tensor *probs, int64_t n, bool replacemen
     if (!p) return NULL;
     nb_tensor *out = NULL;
     gen = nbi_gen(gen);
-    if (!replacement || n == 1) {
+    if (!replacement) {   /* torch 1.13 takes this path only without replacement (n == 1 included) */
         bool bad = false, zero_row = false;   /* torch: (max < inf) & (min >= 0), then no row summing to 0 */
         for (int64_t i = 0; i < ndist; i++) {
             double sum = 0;
