@@ -17,13 +17,9 @@
 #endif
 #include "nb_autograd.h"
 #include "nb_helpers.h"
-#if __has_include("nb_optim.h")
 #include "nb_optim.h"
-#endif
-#if __has_include("nb_nn.h")
 #include "nb_nn.h"
-#endif
-#if __has_include("nb_distributions.h")
+#include "nb_data.h"
+#include "nb_checkpoint.h"
 #include "nb_distributions.h"
-#endif
 #endif

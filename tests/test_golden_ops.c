@@ -331,7 +331,7 @@ DEF(clamp_, nb_clamp_(inplace(x[0]), P(0), P(1)))
 DEF(zero_, nb_zero_(inplace(x[0])))
 DEF(fill_, nb_fill_(inplace(x[0]), P(0)))
 DEF(copy_, nb_copy_(inplace(x[0]), x[1]))
-/* ---- issue 12 helpers (autograd/nb_helpers.h, golden/helpers.txt); pieces: the last param picks one ---- */
+/* ---- issue 12 helpers (include/nb_helpers.h, golden/helpers.txt); pieces: the last param picks one ---- */
 #define PIECE(call, k) nb_tensor *pcs_[64]; int np_ = (call); o[0] = np_ > (k) ? pcs_[(k)] : NULL; return 1
 static int r_split(const gcase *c, nb_tensor **x, nb_tensor **o) { PIECE(nb_split(x[0], (int64_t)P(0), PI(1), pcs_, 64), PI(2)); }
 static int r_split_with_sizes(const gcase *c, nb_tensor **x, nb_tensor **o) {
@@ -534,7 +534,7 @@ static bool run_case(const gcase *c, bool strided) {
     return ok;
 }
 
-/* Every op declared in autograd/nb_autograd.h must have a dispatch entry (so a golden case): a new
+/* Every op declared in include/nb_autograd.h (and include/nb_helpers.h) must have a dispatch entry (so a golden case): a new
  * public op without golden coverage fails here. The autograd API functions are not ops. */
 static void check_header_coverage(const char *data_dir, const char *header) {
     static const char *not_ops[] = {"requires_grad_", "detach", "grad_of", "grad1", NULL};
@@ -663,7 +663,7 @@ static bool run_file(const char *path, int *ncases_, int *nfail_) {
 int main(void) {
     const char *dir = getenv("NB_TEST_DATA");
     /* each golden file and the public header whose ops it must cover */
-    static const char *files[][2] = {{"ops.txt", "autograd/nb_autograd.h"}, {"helpers.txt", "autograd/nb_helpers.h"}};
+    static const char *files[][2] = {{"ops.txt", "include/nb_autograd.h"}, {"helpers.txt", "include/nb_helpers.h"}};
     int ncases = 0, nfail = 0;
     for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
         char path[1024];

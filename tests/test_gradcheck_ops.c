@@ -393,7 +393,7 @@ K(to) {  /* the f32 round trip loses precision: a larger step and f32-sized tole
 }
 K(clone) { prm p = {0}; return GC("clone(x) * x", f_clone, &p, o, R(-2, 2, 2, 3)); }
 
-/* ---- issue 12 helpers (autograd/nb_helpers.h) ---- */
+/* ---- issue 12 helpers (include/nb_helpers.h) ---- */
 FN(atan, nb_atan(x[0]))
 FN(cumsum, nb_cumsum(x[0], p->i[0]))
 FN(flip, nb_flip(x[0], p->ni, p->i))
