@@ -71,23 +71,24 @@ nb_status nb_categorical_init(nb_categorical *d, nb_tensor *probs, nb_tensor *lo
         return NB_ERROR;
     }
     /* validate_args: probs on the simplex (>= 0, each row summing to 1 within 1e-6), logits not NaN */
-    double *v = values(probs ? pr : lg, op);
-    if (!v) {
+    nb_tensor *chk = nb_contiguous(probs ? pr : lg);   /* a fresh result: already contiguous */
+    if (!chk) {
         keep_end(sc, NULL);
         return NB_ERROR;
     }
+    const float *vf = chk->dtype == NB_F32 ? nb_data_f32(chk) : NULL;
+    const double *vd = chk->dtype == NB_F64 ? nb_data_f64(chk) : NULL;
     int64_t n = p->shape[last], rows = n ? p->numel / n : 0, bad = -1;
     for (int64_t r = 0; r < rows && bad < 0; r++) {
         double s = 0;
         bool ok = true;
         for (int64_t j = 0; j < n; j++) {
-            double x = v[r * n + j];
+            double x = vf ? vf[r * n + j] : vd[r * n + j];
             ok &= probs ? x >= 0 : x == x;
             s += x;
         }
         if (!ok || (probs && !(fabs(s - 1) < 1e-6))) bad = r;
     }
-    free(v);
     if (bad < 0) {
         if (sc && pr->scope == sc) nb_keep(pr);
         keep_end(sc, lg);

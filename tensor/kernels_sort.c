@@ -7,179 +7,54 @@
 #include <math.h>
 #include <stdlib.h>
 
-typedef struct {
-    double v;      /* the key (f32 keys are exact as doubles; i64 keys use iv) */
-    int64_t iv;
-    int64_t i;     /* original position along dim */
-} elem;
-typedef struct { bool desc, isint; } cmp_ctx;
+#define NBI_CAT_(a, b) a##b
+#define NBI_CAT(a, b) NBI_CAT_(a, b)
 
-/* torch's KeyValueCompAsc / KeyValueCompDesc: a goes before b */
-static inline bool before(const elem *a, const elem *b, const cmp_ctx *c) {
-    if (c->isint) return c->desc ? a->iv > b->iv : a->iv < b->iv;
-    bool na = isnan(a->v), nb = isnan(b->v);
-    return c->desc ? (na && !nb) || a->v > b->v : (!na && nb) || a->v < b->v;
-}
+typedef struct {
+    union {
+        double v;      /* the key: f32 and f64 values (f32 values are exact as doubles) */
+        int64_t iv;    /* i64 values */
+    };
+    int64_t i;         /* original position along dim */
+} elem;
+
 static inline void swap(elem *a, elem *b) { elem t = *a; *a = *b; *b = t; }
 static inline int lg(int64_t n) { return 63 - __builtin_clzll((unsigned long long)n); }
 
-/* ---- libstdc++ stl_heap.h ---- */
-static void push_heap(elem *first, int64_t hole, int64_t top, elem value, const cmp_ctx *c) {
-    int64_t parent = (hole - 1) / 2;
-    while (hole > top && before(first + parent, &value, c)) {
-        first[hole] = first[parent];
-        hole = parent;
-        parent = (hole - 1) / 2;
-    }
-    first[hole] = value;
-}
-static void adjust_heap(elem *first, int64_t hole, int64_t len, elem value, const cmp_ctx *c) {
-    int64_t top = hole, child = hole;
-    while (child < (len - 1) / 2) {
-        child = 2 * (child + 1);
-        if (before(first + child, first + (child - 1), c)) child--;
-        first[hole] = first[child];
-        hole = child;
-    }
-    if ((len & 1) == 0 && child == (len - 2) / 2) {
-        child = 2 * (child + 1);
-        first[hole] = first[child - 1];
-        hole = child - 1;
-    }
-    push_heap(first, hole, top, value, c);
-}
-static void make_heap(elem *first, elem *last, const cmp_ctx *c) {
-    int64_t len = last - first;
-    if (len < 2) return;
-    for (int64_t parent = (len - 2) / 2;; parent--) {
-        adjust_heap(first, parent, len, first[parent], c);
-        if (parent == 0) return;
-    }
-}
-static void pop_heap(elem *first, elem *last, elem *result, const cmp_ctx *c) {
-    elem value = *result;
-    *result = *first;
-    adjust_heap(first, 0, last - first, value, c);
-}
-static void heap_select(elem *first, elem *middle, elem *last, const cmp_ctx *c) {
-    make_heap(first, middle, c);
-    for (elem *i = middle; i < last; i++)
-        if (before(i, first, c)) pop_heap(first, middle, i, c);
-}
-static void sort_heap(elem *first, elem *last, const cmp_ctx *c) {
-    while (last - first > 1) {
-        --last;
-        pop_heap(first, last, last, c);
-    }
-}
-/* std::partial_sort */
-static void partial_sort(elem *first, elem *middle, elem *last, const cmp_ctx *c) {
-    heap_select(first, middle, last, c);
-    sort_heap(first, middle, c);
-}
+/* the algorithms once per order: ascending/descending on float keys (NaN largest) and on int keys */
+#define SFX asc_f
+#define BEFORE(a, b) ((!isnan((a)->v) && isnan((b)->v)) || (a)->v < (b)->v)
+#include "sort_template.h"
+#undef SFX
+#undef BEFORE
+#define SFX desc_f
+#define BEFORE(a, b) ((isnan((a)->v) && !isnan((b)->v)) || (a)->v > (b)->v)
+#include "sort_template.h"
+#undef SFX
+#undef BEFORE
+#define SFX asc_i
+#define BEFORE(a, b) ((a)->iv < (b)->iv)
+#include "sort_template.h"
+#undef SFX
+#undef BEFORE
+#define SFX desc_i
+#define BEFORE(a, b) ((a)->iv > (b)->iv)
+#include "sort_template.h"
+#undef SFX
+#undef BEFORE
 
-/* ---- libstdc++ stl_algo.h: insertion sort, introsort, introselect ---- */
-static void unguarded_linear_insert(elem *last, const cmp_ctx *c) {
-    elem val = *last, *next = last - 1;
-    while (before(&val, next, c)) {
-        *last = *next;
-        last = next;
-        --next;
-    }
-    *last = val;
-}
-static void insertion_sort(elem *first, elem *last, const cmp_ctx *c) {
-    if (first == last) return;
-    for (elem *i = first + 1; i != last; ++i) {
-        if (before(i, first, c)) {
-            elem val = *i;
-            memmove(first + 1, first, (size_t)(i - first) * sizeof *first);
-            *first = val;
-        } else {
-            unguarded_linear_insert(i, c);
-        }
-    }
-}
-#define THRESHOLD 16
-static void final_insertion_sort(elem *first, elem *last, const cmp_ctx *c) {
-    if (last - first > THRESHOLD) {
-        insertion_sort(first, first + THRESHOLD, c);
-        for (elem *i = first + THRESHOLD; i != last; ++i) unguarded_linear_insert(i, c);
-    } else {
-        insertion_sort(first, last, c);
-    }
-}
-static void move_median_to_first(elem *result, elem *a, elem *b, elem *cc, const cmp_ctx *c) {
-    if (before(a, b, c)) {
-        if (before(b, cc, c)) swap(result, b);
-        else if (before(a, cc, c)) swap(result, cc);
-        else swap(result, a);
-    } else if (before(a, cc, c)) swap(result, a);
-    else if (before(b, cc, c)) swap(result, cc);
-    else swap(result, b);
-}
-static elem *unguarded_partition(elem *first, elem *last, elem *pivot, const cmp_ctx *c) {
-    for (;;) {
-        while (before(first, pivot, c)) ++first;
-        --last;
-        while (before(pivot, last, c)) --last;
-        if (!(first < last)) return first;
-        swap(first, last);
-        ++first;
-    }
-}
-static elem *unguarded_partition_pivot(elem *first, elem *last, const cmp_ctx *c) {
-    elem *mid = first + (last - first) / 2;
-    move_median_to_first(first, first + 1, mid, last - 1, c);
-    return unguarded_partition(first + 1, last, first, c);
-}
-static void introsort_loop(elem *first, elem *last, int depth, const cmp_ctx *c) {
-    while (last - first > THRESHOLD) {
-        if (depth == 0) {
-            partial_sort(first, last, last, c);
-            return;
-        }
-        --depth;
-        elem *cut = unguarded_partition_pivot(first, last, c);
-        introsort_loop(cut, last, depth, c);
-        last = cut;
-    }
-}
-/* std::sort */
-static void std_sort(elem *first, elem *last, const cmp_ctx *c) {
-    if (first == last) return;
-    introsort_loop(first, last, lg(last - first) * 2, c);
-    final_insertion_sort(first, last, c);
-}
-/* std::nth_element */
-static void nth_element(elem *first, elem *nth, elem *last, const cmp_ctx *c) {
-    if (first == last || nth == last) return;
-    int depth = lg(last - first) * 2;
-    while (last - first > 3) {
-        if (depth == 0) {
-            heap_select(first, nth + 1, last, c);
-            swap(first, nth);
-            return;
-        }
-        --depth;
-        elem *cut = unguarded_partition_pivot(first, last, c);
-        if (cut <= nth) first = cut;
-        else last = cut;
-    }
-    insertion_sort(first, last, c);
-}
-/* a stable merge sort (buf holds n elements) */
-static void merge_sort(elem *a, int64_t n, elem *buf, const cmp_ctx *c) {
-    if (n < 2) return;
-    int64_t h = n / 2;
-    merge_sort(a, h, buf, c);
-    merge_sort(a + h, n - h, buf, c);
-    int64_t i = 0, j = h, k = 0;
-    while (i < h && j < n) buf[k++] = before(a + j, a + i, c) ? a[j++] : a[i++];
-    while (i < h) buf[k++] = a[i++];
-    while (j < n) buf[k++] = a[j++];
-    memcpy(a, buf, (size_t)n * sizeof *a);
-}
+typedef struct {
+    void (*sort)(elem *, elem *);
+    void (*merge_sort)(elem *, int64_t, elem *);
+    void (*partial_sort)(elem *, elem *, elem *);
+    void (*nth_element)(elem *, elem *, elem *);
+} algos;
+static const algos ALGOS[2][2] = {   /* [isint][desc] */
+    {{std_sort_asc_f, merge_sort_asc_f, partial_sort_asc_f, nth_element_asc_f},
+     {std_sort_desc_f, merge_sort_desc_f, partial_sort_desc_f, nth_element_desc_f}},
+    {{std_sort_asc_i, merge_sort_asc_i, partial_sort_asc_i, nth_element_asc_i},
+     {std_sort_desc_i, merge_sort_desc_i, partial_sort_desc_i, nth_element_desc_i}},
+};
 
 /* ---- along a dim ---- */
 typedef enum { SORT, TOPK } job_kind;
@@ -204,10 +79,10 @@ static nb_tensor *rows_job(const nb_tensor *x0, int dim, job_kind job, int64_t k
     const char *base = nbi_ptr(x);
     nb_dtype dt = x->dtype;
     bool fail = false;
-    const cmp_ctx c = {desc, dt == NB_I64};
+    const algos *A = &ALGOS[dt == NB_I64][desc];
     #pragma omp parallel for schedule(static) if (rows * D >= NBI_PAR_MIN && rows > 1)
     for (int64_t r = 0; r < rows; r++) {
-        elem *e = malloc(sizeof(elem) * (size_t)(2 * D + 1));
+        elem *e = malloc(sizeof(elem) * (size_t)((job == SORT && flag ? 2 : 1) * D + 1));   /* + merge buffer */
         if (!e) {
             #pragma omp atomic write
             fail = true;
@@ -217,18 +92,17 @@ static nb_tensor *rows_job(const nb_tensor *x0, int dim, job_kind job, int64_t k
         for (int64_t j = 0; j < D; j++) {
             int64_t off = (o * D + j) * inner + in;
             e[j].i = j;
-            e[j].iv = dt == NB_I64 ? ((const int64_t *)base)[off] : 0;
-            e[j].v = dt == NB_F32 ? (double)((const float *)base)[off]
-                   : dt == NB_F64 ? ((const double *)base)[off] : (double)e[j].iv;
+            if (dt == NB_I64) e[j].iv = ((const int64_t *)base)[off];
+            else e[j].v = dt == NB_F32 ? (double)((const float *)base)[off] : ((const double *)base)[off];
         }
         if (job == SORT) {
-            if (flag) merge_sort(e, D, e + D, &c);   /* stable */
-            else std_sort(e, e + D, &c);
+            if (flag) A->merge_sort(e, D, e + D);   /* stable */
+            else A->sort(e, e + D);
         } else if (kk > 0) {   /* torch's topk_impl_loop; flag = sorted */
-            if (kk * 64 <= D) partial_sort(e, e + kk, e + D, &c);
+            if (kk * 64 <= D) A->partial_sort(e, e + kk, e + D);
             else {
-                nth_element(e, e + kk - 1, e + D, &c);
-                if (flag) std_sort(e, e + kk - 1, &c);
+                A->nth_element(e, e + kk - 1, e + D);
+                if (flag) A->sort(e, e + kk - 1);
             }
         }
         for (int64_t j = 0; j < kk; j++) out[(o * kk + j) * inner + in] = e[j].i;
