@@ -2,6 +2,7 @@
  * variants and comparisons. Each op: forward kernel, record, and right below it the backward rule
  * written with nabla ops (so it is differentiable again); grads are summed back to input shapes. */
 #include "nbi_tape.h"
+#include "nb_helpers.h"
 #include <math.h>
 
 static nb_tensor *binary(nbi_opcode op, nbk_binary_kind k, nb_tensor *a, nb_tensor *b, const char *name, uint32_t saved) {
@@ -169,3 +170,7 @@ CMP(nb_ge, NBK_GE)
 CMPS(nb_eq_scalar, NBK_EQ_S)
 CMPS(nb_lt_scalar, NBK_LT_S)
 CMPS(nb_gt_scalar, NBK_GT_S)
+/* issue 12 (nb_helpers.h) */
+CMPS(nb_ne_scalar, NBK_NE_S)
+CMPS(nb_le_scalar, NBK_LE_S)
+CMPS(nb_ge_scalar, NBK_GE_S)

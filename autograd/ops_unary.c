@@ -1,6 +1,7 @@
 /* ops_unary.c — elementwise unary ops. Each: forward kernel + record, and right below it the
  * backward rule written with nabla ops (differentiable again, so Hessians and Newton work). */
 #include "nbi_tape.h"
+#include "nb_helpers.h"
 #include <math.h>
 
 static nb_tensor *unary(nbi_opcode op, nbk_unary_kind k, nb_tensor *x, double a, double b, const char *name, uint32_t saved) {
@@ -143,3 +144,13 @@ void nbi_bw_erf(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 /* y = sign(x); dx = 0 (piecewise constant, like torch's SignBackward0) */
 nb_tensor *nb_sign(nb_tensor *x) { return unary(NBI_OP_sign, NBK_SIGN, x, 0, 0, "nb_sign", NBI_SAVE_NONE); }
 void nbi_bw_sign(nbi_node *n, nb_tensor *g, nb_tensor **gin) { (void)n; gin[0] = nb_zeros_like(g); }
+
+/* ---- issue 12 helpers (declared in nb_helpers.h) ---- */
+/* y = atan x; dx = g / (1 + x^2) */
+nb_tensor *nb_atan(nb_tensor *x) { return unary(NBI_OP_atan, NBK_ATAN, x, 0, 0, "nb_atan", 1); }
+void nbi_bw_atan(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_div(g, nb_add_scalar(nb_square(X), 1)); }
+/* y = 1 / x (torch.reciprocal, grad_fn ReciprocalBackward0); dx = -g y^2 */
+nb_tensor *nb_reciprocal(nb_tensor *x) {
+    NBI_CHECK("nb_reciprocal", x);
+    return nb_rdiv_scalar(x, 1.0);
+}

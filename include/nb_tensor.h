@@ -149,6 +149,10 @@ nb_tensor *nb_ones_like(const nb_tensor *t);
 nb_tensor *nb_full_like(const nb_tensor *t, double value);
 nb_tensor *nb_rand_like(const nb_tensor *t);
 nb_tensor *nb_randn_like(const nb_tensor *t);
+/* t.new_zeros(shape), t.new_ones(shape), t.new_full(shape, value): new tensors of t's dtype (issue 12). */
+nb_tensor *nb_new_zeros(const nb_tensor *t, int ndim, const int64_t *shape);
+nb_tensor *nb_new_ones(const nb_tensor *t, int ndim, const int64_t *shape);
+nb_tensor *nb_new_full(const nb_tensor *t, int ndim, const int64_t *shape, double value);
 
 /* ---- random numbers (torch.Generator; generators are not thread-safe) ------------------------- */
 /* Generators are PyTorch 1.13's CPU generator (MT19937, same draws and transformations): after
@@ -208,6 +212,14 @@ nb_tensor *nb_randperm_gen(int64_t n, nb_generator *gen);
  * [0, 1] (torch.bernoulli(p)). */
 nb_tensor *nb_bernoulli(const nb_tensor *p);
 nb_tensor *nb_bernoulli_gen(const nb_tensor *p, nb_generator *gen);
+/* -log(1 - u) / lambd with u a double uniform, lambd > 0 (torch.empty(shape).exponential_(lambd)). */
+nb_tensor *nb_exponential(nb_dtype dt, int ndim, const int64_t *shape, double lambd);
+nb_tensor *nb_exponential_gen(nb_dtype dt, int ndim, const int64_t *shape, double lambd, nb_generator *gen);
+/* torch.multinomial(probs, n, replacement): i64 (n) or (rows, n) category indices drawn from the rows of
+ * probs (1-D or 2-D float, weights >= 0, finite, no all-zero row; need not sum to 1), exactly as torch
+ * 1.13 draws them (docs/random.md); without replacement n <= categories. */
+nb_tensor *nb_multinomial(const nb_tensor *probs, int64_t n, bool replacement);
+nb_tensor *nb_multinomial_gen(const nb_tensor *probs, int64_t n, bool replacement, nb_generator *gen);
 /* Raw draws from the global generator: uniform [0,1) with 53 bits, 32 and 64 random bits. */
 double nb_rand_double(void);
 uint32_t nb_rand_u32(void);

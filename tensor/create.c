@@ -126,6 +126,19 @@ nb_tensor *nb_ones_like(const nb_tensor *t) { LIKE(t); return full(__func__, t->
 nb_tensor *nb_full_like(const nb_tensor *t, double v) { LIKE(t); return full(__func__, t->dtype, t->ndim, t->shape, v); }
 nb_tensor *nb_rand_like(const nb_tensor *t) { LIKE(t); return nb_rand(t->dtype, t->ndim, t->shape); }
 nb_tensor *nb_randn_like(const nb_tensor *t) { LIKE(t); return nb_randn(t->dtype, t->ndim, t->shape); }
+/* issue 12: t.new_zeros/new_ones/new_full(shape) keep t's dtype */
+nb_tensor *nb_new_zeros(const nb_tensor *t, int ndim, const int64_t *shape) {
+    LIKE(t);
+    return full("nb_new_zeros", t->dtype, ndim, shape, 0.0);
+}
+nb_tensor *nb_new_ones(const nb_tensor *t, int ndim, const int64_t *shape) {
+    LIKE(t);
+    return full("nb_new_ones", t->dtype, ndim, shape, 1.0);
+}
+nb_tensor *nb_new_full(const nb_tensor *t, int ndim, const int64_t *shape, double value) {
+    LIKE(t);
+    return full("nb_new_full", t->dtype, ndim, shape, value);
+}
 
 /* ---- access ---- */
 double nb_item(const nb_tensor *t) {

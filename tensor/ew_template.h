@@ -47,6 +47,7 @@ static void ROWS_(unary_row)(int64_t n, char **p, const int64_t *s, const void *
     case NBK_CLAMP: LOOP1((v < a ? a : v) > b ? b : (v < a ? a : v)) break;   /* min(max(v, a), b): b wins if a > b */
     case NBK_SIGN: LOOP1((T)((v > 0) - (v < 0))) break;
     case NBK_ERF: LOOP1(M_(erf)(v)) break;
+    case NBK_ATAN: LOOP1(M_(atan)(v)) break;
     case NBK_ADD_S: LOOP1(v + a) break;
     case NBK_MUL_S: LOOP1(v * a) break;
     case NBK_DIV_S: LOOP1(v / a) break;

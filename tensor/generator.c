@@ -59,7 +59,7 @@ static inline uint32_t twist(uint32_t u, uint32_t v) {
     return (((u & 0x80000000u) | (v & 0x7fffffffu)) >> 1) ^ ((v & 1) ? 0x9908b0dfu : 0);
 }
 
-static void next_state(nb_generator *g) {
+void nbi_gen_refill(nb_generator *g) {
     uint32_t *p = g->state;
     g->left = NBI_MT_N;
     g->next = 0;
@@ -68,25 +68,13 @@ static void next_state(nb_generator *g) {
     *p = p[MT_M - NBI_MT_N] ^ twist(p[0], g->state[0]);
 }
 
-uint32_t nb_generator_random(nb_generator *g) {
-    g = nbi_gen(g);
-    if (--g->left == 0) next_state(g);
-    uint32_t y = g->state[g->next++];
-    y ^= y >> 11;
-    y ^= (y << 7) & 0x9d2c5680u;
-    y ^= (y << 15) & 0xefc60000u;
-    y ^= y >> 18;
-    return y;
-}
+uint32_t nb_generator_random(nb_generator *g) { return nbi_gen_u32(nbi_gen(g)); }
 
-uint64_t nb_generator_random64(nb_generator *g) {
-    uint64_t hi = nb_generator_random(g);
-    return (hi << 32) | nb_generator_random(g);
-}
+uint64_t nb_generator_random64(nb_generator *g) { return nbi_gen_u64(nbi_gen(g)); }
 
 uint32_t nb_rand_u32(void) { return nb_generator_random(NULL); }
 uint64_t nb_rand_u64(void) { return nb_generator_random64(NULL); }
-double nb_rand_double(void) { return nbi_gen_double(NULL); }
+double nb_rand_double(void) { return nbi_gen_double(nbi_gen(NULL)); }
 
 /* ---- state bytes: struct CPUGeneratorImplState of torch 1.13 (x86-64 layout, little endian) ----
  *    0 u64 the_initial_seed   8 i32 left   12 i32 seeded   16 u64 next   24 u64 state[624]

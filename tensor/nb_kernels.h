@@ -11,7 +11,8 @@
     X(NEG) X(EXP) X(LOG) X(LOG1P) X(SQRT) X(RSQRT) X(SQUARE) X(ABS) X(SIN) X(COS) X(TAN) X(SINH) X(COSH) \
     X(TANH) X(SIGMOID) X(RELU) X(LEAKY_RELU) X(GELU) X(GELU_TANH) X(SOFTPLUS) X(CLAMP) X(SIGN) X(ERF) \
     X(ADD_S) X(MUL_S) X(DIV_S) X(RSUB_S) X(RDIV_S) X(POW_S) X(RPOW_S) X(FILL) X(COPY) \
-    X(EQ_S) X(NE_S) X(LT_S) X(LE_S) X(GT_S) X(GE_S)
+    X(EQ_S) X(NE_S) X(LT_S) X(LE_S) X(GT_S) X(GE_S) \
+    X(ATAN)
 #define NBK_ENUM_(k) NBK_##k,
 typedef enum { NBK_UNARY_LIST(NBK_ENUM_) } nbk_unary_kind;   /* no count enumerator: switches list every kind */
 
@@ -76,5 +77,18 @@ nb_tensor *nbk_index_add(const nb_tensor *base, int ndim, const int64_t *shape, 
 nb_tensor *nbk_gather(const nb_tensor *x, int dim, const nb_tensor *index, const char *op);
 /* out = base (copy, or zeros of shape if base NULL); out.scatter_add_(dim, index, src). */
 nb_tensor *nbk_scatter_add(const nb_tensor *base, int ndim, const int64_t *shape, int dim, const nb_tensor *index, const nb_tensor *src, const char *op);
+
+/* ---- sorting, scans, flips, triangles (issue 12: kernels_sort.c, kernels_scan.c, kernels_arrange.c) ---- */
+/* i64 positions along dim of x's elements in sorted order (torch.sort's indices): torch 1.13's std::sort
+ * order of ties, or the stable order; NaN is the largest value. op names the caller in errors. */
+nb_tensor *nbk_argsort(const nb_tensor *x, int dim, bool descending, bool stable, const char *op);
+/* i64 positions of the k largest (or smallest) along dim in torch.topk's order (0 <= k <= size). */
+nb_tensor *nbk_topk_indices(const nb_tensor *x, int64_t k, int dim, bool largest, bool sorted, const char *op);
+/* y = cumsum(x, dim), accumulated in double (floats) or int64, x's dtype. */
+nb_tensor *nbk_cumsum(const nb_tensor *x, int dim);
+/* y = x with every dim d where flip[d] reversed. */
+nb_tensor *nbk_flip(const nb_tensor *x, const bool *flip);
+/* tril (upper false: keep j - i <= diagonal) or triu (keep j - i >= diagonal) of the last two dims. */
+nb_tensor *nbk_tri(const nb_tensor *x, int64_t diagonal, bool upper);
 
 #endif

@@ -199,7 +199,7 @@ nb_tensor *nb_randint_gen(int64_t low, int64_t high, int ndim, const int64_t *sh
     int64_t *p = (int64_t *)nbi_ptr(t);
     uint64_t range = (uint64_t)high - (uint64_t)low;   /* torch's random_from_to: modulo, no rejection */
     for (int64_t i = 0; i < t->numel; i++) {
-        uint64_t v = range >= (1ull << 32) ? nb_generator_random64(gen) : nb_generator_random(gen);
+        uint64_t v = range >= (1ull << 32) ? nbi_gen_u64(gen) : nbi_gen_u32(gen);
         p[i] = (int64_t)(v % range + (uint64_t)low);
     }
     return t;
@@ -218,7 +218,7 @@ nb_tensor *nb_randperm_gen(int64_t n, nb_generator *gen) {
     int64_t *p = (int64_t *)nbi_ptr(t);
     for (int64_t i = 0; i < n; i++) p[i] = i;
     for (int64_t i = 0; i < n - 1; i++) {
-        int64_t z = (int64_t)(nb_generator_random(gen) % (uint64_t)(n - i)), tmp = p[i];
+        int64_t z = (int64_t)(nbi_gen_u32(gen) % (uint64_t)(n - i)), tmp = p[i];
         p[i] = p[i + z];
         p[i + z] = tmp;
     }

@@ -3,87 +3,14 @@
  * torch's own (get_state equal, torch's state loads and continues), and the DataLoader's torch_rng option
  * gives torch's batches and takes from the global generator exactly what torch's DataLoader takes. */
 #include "testlib.h"
+#include "golden_vals.h"
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- the golden file: named value lists and state blobs ---- */
-typedef struct {
-    char name[64];
-    bool is_state;
-    int64_t n;
-    double *v;
-    uint8_t *bytes;
-} gcase;
-static gcase *cases;
-static int ncases;
-
-static void load(void) {
-    const char *dir = getenv("NB_TEST_DATA");
-    char path[1024];
-    snprintf(path, sizeof path, "%s/golden/generator.txt", dir ? dir : "tests");
-    FILE *f = fopen(path, "r");
-    if (!f) { fprintf(stderr, "cannot open %s\n", path); exit(1); }
-    char *line = NULL;
-    size_t cap = 0;
-    while (getline(&line, &cap, f) > 0) {
-        char kind[8], name[64];
-        int used = 0;
-        if (line[0] == '#' || sscanf(line, "%7s %63s %n", kind, name, &used) != 2) continue;
-        cases = realloc(cases, sizeof *cases * (size_t)(ncases + 1));
-        gcase *c = &cases[ncases++];
-        memset(c, 0, sizeof *c);
-        snprintf(c->name, sizeof c->name, "%s", name);
-        char *p = line + used;
-        if (!strcmp(kind, "state")) {
-            c->is_state = true;
-            size_t len = strcspn(p, " \n");
-            c->n = (int64_t)len / 2;
-            c->bytes = malloc((size_t)c->n);
-            for (int64_t i = 0; i < c->n; i++) {
-                unsigned b;
-                sscanf(p + 2 * i, "%2x", &b);
-                c->bytes[i] = (uint8_t)b;
-            }
-        } else {
-            c->n = strtoll(p, &p, 10);
-            c->v = malloc(sizeof(double) * (size_t)(c->n + 1));
-            for (int64_t i = 0; i < c->n; i++) c->v[i] = strtod(p, &p);
-        }
-    }
-    free(line);
-    fclose(f);
-}
-
-static const gcase *find(const char *name) {
-    for (int i = 0; i < ncases; i++)
-        if (!strcmp(cases[i].name, name)) return &cases[i];
-    fprintf(stderr, "golden case %s missing\n", name);
-    return NULL;
-}
-
-/* zlib.crc32(name), the per-case seed of the generator script */
-static uint64_t seed_of(const char *name) {
-    uint32_t c = 0xffffffffu;
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-        c ^= *p;
-        for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1)));
-    }
-    return c ^ 0xffffffffu;
-}
-
-/* values (as doubles) equal the golden list exactly */
-static bool same(const char *name, const double *got, int64_t n) {
-    const gcase *c = find(name);
-    bool ok = c && c->n == n;
-    for (int64_t i = 0; ok && i < n; i++) ok = got[i] == c->v[i];
-    if (!ok) fprintf(stderr, "case %s differs from torch\n", name);
-    return ok;
-}
-
-/* append t's values to buf at *k */
-static void put(double *buf, int64_t *k, const nb_tensor *t) {
-    if (t && nb_to_doubles(t, buf + *k) == NB_OK) *k += nb_numel(t);
-}
+#define find gv_find
+#define seed_of gv_seed
+#define put gv_put
+static bool same(const char *name, const double *got, int64_t n) { return gv_same(name, got, n, 0); }
 
 /* the recipes of GEN in tools/gen_golden_generator.py */
 static nb_tensor *gen_case(const char *name, nb_generator *g) {
@@ -180,7 +107,7 @@ static void test_states(void) {
     uint8_t st[NB_RNG_STATE_SIZE], st2[NB_RNG_STATE_SIZE];
     double buf[64];
     /* the global state after torch's draws is byte for byte torch.get_rng_state() */
-    const gcase *c = find("state_global");
+    const gv_case *c = find("state_global");
     nb_scope s = nb_scope_begin();
     nb_manual_seed(seed_of("state_global"));
     nb_randn(NB_F64, NB_SHAPE(3));
@@ -276,9 +203,9 @@ static void loader_case(const char *name) {
 
 static void test_loader(void) {
     int nl = 0;
-    for (int i = 0; i < ncases; i++)
-        if (!strncmp(cases[i].name, "dl_", 3)) {
-            loader_case(cases[i].name);
+    for (int i = 0; i < gv_count(); i++)
+        if (!strncmp(gv_at(i)->name, "dl_", 3)) {
+            loader_case(gv_at(i)->name);
             nl++;
         }
     CHECK(nl >= 12);
@@ -286,14 +213,10 @@ static void test_loader(void) {
 }
 
 int main(void) {
-    load();
+    gv_load("generator.txt");
     test_generator_draws();
     test_states();
     test_loader();
-    for (int i = 0; i < ncases; i++) {
-        free(cases[i].v);
-        free(cases[i].bytes);
-    }
-    free(cases);
+    gv_free();
     return nb_test_done();
 }

@@ -184,6 +184,53 @@ static const int64_t *shape_at(const gcase *c, int at) {
 /* in-place ops act on input 0 itself (made fresh for each run, so also as a non-contiguous view) */
 static nb_tensor *inplace(nb_tensor *x) { return x; }
 
+/* ---- tensor helpers (include/nb_helpers.h, golden/helpers.txt); a split's last param picks the piece ---- */
+#define HELPER(name, call) \
+    static int r_##name(const gcase *c, nb_tensor **x, nb_tensor **o) { (void)c; (void)x; o[0] = (call); return 1; }
+#define PIECE(call, k) nb_tensor *pcs_[64]; int np_ = (call); o[0] = np_ > (k) ? pcs_[(k)] : NULL; return 1
+static int r_split(const gcase *c, nb_tensor **x, nb_tensor **o) { PIECE(nb_split(x[0], (int64_t)P(0), PI(1), pcs_, 64), PI(2)); }
+static int r_split_with_sizes(const gcase *c, nb_tensor **x, nb_tensor **o) {
+    int n = ND(0);
+    PIECE(nb_split_with_sizes(x[0], n, SHAPE(0), PI(1 + n), pcs_), PI(2 + n));
+}
+static int r_chunk(const gcase *c, nb_tensor **x, nb_tensor **o) { PIECE(nb_chunk(x[0], PI(0), PI(1), pcs_), PI(2)); }
+static int r_unbind(const gcase *c, nb_tensor **x, nb_tensor **o) { PIECE(nb_unbind(x[0], PI(0), pcs_, 64), PI(1)); }
+#undef PIECE
+static int r_roll(const gcase *c, nb_tensor **x, nb_tensor **o) {   /* n, shifts (max(n, 1)), dims (n) */
+    int n = PI(0), d[NB_MAX_DIMS], ns = n ? n : 1;
+    int64_t sh[NB_MAX_DIMS];
+    for (int i = 0; i < ns; i++) sh[i] = (int64_t)P(1 + i);
+    for (int i = 0; i < n; i++) d[i] = PI(1 + ns + i);
+    o[0] = nb_roll(x[0], n, sh, d);
+    return 1;
+}
+static int r_sort(const gcase *c, nb_tensor **x, nb_tensor **o) {
+    o[0] = nb_sort(x[0], PI(0), (nb_sort_opts){.descending = PI(1), .stable = PI(2)}, &o[1]);
+    return 2;
+}
+static int r_topk(const gcase *c, nb_tensor **x, nb_tensor **o) {
+    o[0] = nb_topk(x[0], (int64_t)P(0), PI(1), (nb_topk_opts){.smallest = PI(2), .unsorted = PI(3)}, &o[1]);
+    return 2;
+}
+HELPER(tril, nb_tril(x[0], (int64_t)P(0)))
+HELPER(triu, nb_triu(x[0], (int64_t)P(0)))
+HELPER(flip, nb_flip(x[0], ND(0), DIMS(0)))
+HELPER(repeat, nb_repeat(x[0], ND(0), SHAPE(0)))
+HELPER(cumsum, nb_cumsum(x[0], PI(0)))
+HELPER(argsort, nb_argsort(x[0], PI(0), (nb_sort_opts){.descending = PI(1), .stable = PI(2)}))
+HELPER(atan, nb_atan(x[0]))
+HELPER(reciprocal, nb_reciprocal(x[0]))
+HELPER(ne_scalar, nb_ne_scalar(x[0], P(0)))
+HELPER(le_scalar, nb_le_scalar(x[0], P(0)))
+HELPER(ge_scalar, nb_ge_scalar(x[0], P(0)))
+#undef HELPER
+#define HELPERS_TABLE                                                                                        \
+    {"split", r_split, 0}, {"split_with_sizes", r_split_with_sizes, 0}, {"chunk", r_chunk, 0},               \
+    {"unbind", r_unbind, 0}, {"tril", r_tril, 0}, {"triu", r_triu, 0}, {"flip", r_flip, 0},                  \
+    {"roll", r_roll, 0}, {"repeat", r_repeat, 0}, {"cumsum", r_cumsum, 0}, {"sort", r_sort, 0},              \
+    {"argsort", r_argsort, 0}, {"topk", r_topk, 0}, {"atan", r_atan, 0}, {"reciprocal", r_reciprocal, 0},    \
+    {"ne_scalar", r_ne_scalar, 0}, {"le_scalar", r_le_scalar, 0}, {"ge_scalar", r_ge_scalar, 0},
+
 /* one runner per line of golden_ops.def, then the table of them */
 #define GOLDEN(name, call) \
     static int r_##name(const gcase *c, nb_tensor **x, nb_tensor **o) { (void)c; (void)x; o[0] = (call); return 1; }
@@ -196,6 +243,7 @@ static nb_tensor *inplace(nb_tensor *x) { return x; }
 #define GOLDEN2(name, call) {#name, r_##name, 0},
 static struct { const char *name; run_fn fn; int used; } ops[] = {
 #include "golden_ops.def"
+HELPERS_TABLE
 };
 #undef GOLDEN
 #undef GOLDEN2
@@ -342,20 +390,21 @@ static bool run_case(const gcase *c, bool strided) {
     return ok;
 }
 
-/* Every op declared in include/nb_autograd.h must have a dispatch entry (so a golden case): a new
+/* Every op declared in include/nb_autograd.h (and include/nb_helpers.h) must have a dispatch entry (so a golden case): a new
  * public op without golden coverage fails here. The autograd API functions are not ops. */
-static void check_header_coverage(const char *data_dir) {
+static void check_header_coverage(const char *data_dir, const char *header) {
     static const char *not_ops[] = {"requires_grad_", "detach", "grad_of", "grad1", NULL};
     char path[1024], line[512];
-    snprintf(path, sizeof path, "%s/../include/nb_autograd.h", data_dir);
+    snprintf(path, sizeof path, "%s/../%s", data_dir, header);
     FILE *f = fopen(path, "r");
     if (!f) { fprintf(stderr, "FAIL cannot open %s to list the ops\n", path); CHECK(f != NULL); return; }
     int nops = 0;
     while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, "nb_tensor *nb_", 14)) continue;
+        int skip_n = !strncmp(line, "nb_tensor *nb_", 14) ? 14 : !strncmp(line, "int nb_", 7) ? 7 : 0;
+        if (!skip_n) continue;
         char name[64];
         int k = 0;
-        for (const char *q = line + 14; *q && *q != '(' && k < 63; q++) name[k++] = *q;
+        for (const char *q = line + skip_n; *q && *q != '(' && k < 63; q++) name[k++] = *q;
         name[k] = 0;
         bool skip = false;
         for (int i = 0; not_ops[i]; i++) skip |= !strcmp(name, not_ops[i]);
@@ -365,20 +414,19 @@ static void check_header_coverage(const char *data_dir) {
         for (int i = 0; i < NOPS && !found; i++)
             found = !strcmp(ops[i].name, name) || (!strcmp(name, "contiguous") && !strcmp(ops[i].name, "contiguous_t"));
         if (!found)
-            fprintf(stderr, "FAIL op nb_%s (include/nb_autograd.h) has no golden case: add GOLDEN(%s, nb_%s(...)) to "
-                    "tests/golden_ops.def and its cases to tools/gen_golden_ops.py (then run it)\n", name, name, name);
+            fprintf(stderr, "FAIL op nb_%s (%s) has no golden case: add a runner for it (tests/golden_ops.def for "
+                    "include/nb_autograd.h, the helpers block of this file for include/nb_helpers.h) and its cases to "
+                    "its golden generator (then run it)\n", name, header);
         CHECK(found);
     }
     fclose(f);
-    CHECK(nops > 100);
+    CHECK(nops > 10);
 }
 
-int main(void) {
-    const char *dir = getenv("NB_TEST_DATA");
-    char path[1024];
-    snprintf(path, sizeof path, "%s/golden/ops.txt", dir ? dir : "tests");
+/* run every case of one golden file; false if it cannot be read */
+static bool run_file(const char *path, int *ncases_, int *nfail_) {
     FILE *f = fopen(path, "r");
-    if (!f) { fprintf(stderr, "FAIL cannot open %s (set NB_TEST_DATA to the tests/ directory)\n", path); return 1; }
+    if (!f) { fprintf(stderr, "FAIL cannot open %s (set NB_TEST_DATA to the tests/ directory)\n", path); return false; }
     size_t cap = 1 << 16;
     char *line = malloc(cap);
     gcase c;
@@ -466,13 +514,28 @@ int main(void) {
     free_case(&c);
     free(line);
     fclose(f);
+    *ncases_ += ncases;
+    *nfail_ += nfail;
+    return true;
+}
+
+int main(void) {
+    const char *dir = getenv("NB_TEST_DATA");
+    /* each golden file and the public header whose ops it must cover */
+    static const char *files[][2] = {{"ops.txt", "include/nb_autograd.h"}, {"helpers.txt", "include/nb_helpers.h"}};
+    int ncases = 0, nfail = 0;
+    for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/golden/%s", dir ? dir : "tests", files[k][0]);
+        if (!run_file(path, &ncases, &nfail)) return 1;
+    }
     for (int i = 0; i < NOPS; i++)
         if (!ops[i].used) {
-            fprintf(stderr, "FAIL op %s (tests/golden_ops.def) has no case in tests/golden/ops.txt: add cases to "
-                    "tools/gen_golden_ops.py and run it\n", ops[i].name);
+            fprintf(stderr, "FAIL op %s has no case in tests/golden/ops.txt or helpers.txt: add cases to "
+                    "its golden generator and run it\n", ops[i].name);
             CHECK(ops[i].used > 0);
         }
-    check_header_coverage(dir ? dir : "tests");
+    for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) check_header_coverage(dir ? dir : "tests", files[k][1]);
     printf("%d golden cases, %d failed, %d ops\n", ncases, nfail, NOPS);
     nb_memory_stats ms = nb_memory_stats_get();
     CHECK(ms.tensors_live == 0);

@@ -486,6 +486,79 @@ K(max_unpool2d) {
     return GC("k2 (1,2,2,2) -> (1,2,5,5)", f_max_unpool2d, &p, o, R(-2, 2, 1, 2, 2, 2));
 }
 /* -- end spatial ops -- */
+/* ---- issue 12 helpers (include/nb_helpers.h) ---- */
+FN(atan, nb_atan(x[0]))
+FN(cumsum, nb_cumsum(x[0], p->i[0]))
+FN(flip, nb_flip(x[0], p->ni, p->i))
+FN(tril, nb_tril(x[0], p->i[0]))
+FN(triu, nb_triu(x[0], p->i[0]))
+FN(sort, nb_sort(x[0], p->i[0], (nb_sort_opts){.descending = p->i[1]}, NULL))
+FN(topk, nb_topk(x[0], p->i[0], p->i[1], (nb_topk_opts){.smallest = p->i[2], .unsorted = p->i[3]}, NULL))
+FN(roll, nb_roll(x[0], p->ni, (const int64_t[]){p->i[4], p->i[5]}, p->i))
+FN(repeat, nb_repeat(x[0], p->ni, (const int64_t[]){p->i[0], p->i[1], p->i[2]}))
+FN(reciprocal, nb_reciprocal(x[0]))
+/* the pieces of split / chunk / unbind put back in reverse order, each scaled by its position + 1 */
+static nb_tensor *rejoin(nb_tensor **pc, int n, int dim, bool stack) {
+    nb_tensor *r[16];
+    for (int i = 0; i < n; i++) r[i] = nb_mul_scalar(pc[n - 1 - i], n - i);
+    return n < 1 ? NULL : stack ? nb_stack(n, r, dim) : nb_cat(n, r, dim);
+}
+static nb_tensor *f_split(nb_tensor *const *x, int n, void *ctx) {
+    const prm *p = ctx;
+    nb_tensor *pc[16];
+    (void)n;
+    int k = p->i[2] == 0 ? nb_split(x[0], p->i[0], p->i[1], pc, 16)
+          : p->i[2] == 1 ? nb_chunk(x[0], p->i[0], p->i[1], pc)
+          : p->i[2] == 2 ? nb_unbind(x[0], p->i[1], pc, 16)
+                         : nb_split_with_sizes(x[0], 3, (const int64_t[]){1, 3, 1}, p->i[1], pc);
+    return rejoin(pc, k, p->i[1], p->i[2] == 2);
+}
+K(atan) { prm p = {0}; return GC("atan", f_atan, &p, o, R(-3, 3, 2, 3)); }
+K(cumsum) {
+    prm p = {.i = {1}}, q = {.i = {0}}, r = {.i = {-1}};
+    return GC("dim 1 of (3,4)", f_cumsum, &p, o, R(-2, 2, 3, 4)) & GC("dim 0 of (5)", f_cumsum, &q, o, R(-2, 2, 5)) &
+           GC("dim -1 of (2,3,1)", f_cumsum, &r, o, R(-2, 2, 2, 3, 1));
+}
+K(flip) {
+    prm p = {.i = {0, 2}, .ni = 2}, q = {.i = {-1}, .ni = 1};
+    return GC("dims {0,2} of (2,3,2)", f_flip, &p, o, R(-2, 2, 2, 3, 2)) & GC("dim -1 of (4)", f_flip, &q, o, R(-2, 2, 4));
+}
+K(tril) {
+    prm p = {.i = {0}}, q = {.i = {-1}};
+    return GC("tril (4,3)", f_tril, &p, o, R(-2, 2, 4, 3)) & GC("tril -1 of (2,3,3)", f_tril, &q, o, R(-2, 2, 2, 3, 3));
+}
+K(triu) {
+    prm p = {.i = {1}}, q = {.i = {0}};
+    return GC("triu 1 of (3,4)", f_triu, &p, o, R(-2, 2, 3, 4)) & GC("triu (2,3,3)", f_triu, &q, o, R(-2, 2, 2, 3, 3));
+}
+K(sort) {
+    prm p = {.i = {1, 0}}, q = {.i = {0, 1}};
+    return GC("dim 1 of (3,4)", f_sort, &p, o, DISTINCT(0, 3, 4)) & GC("dim 0 descending", f_sort, &q, o, DISTINCT(0, 5, 2));
+}
+K(topk) {
+    prm p = {.i = {2, 1, 0, 0}}, q = {.i = {3, 0, 1, 1}};
+    return GC("top 2 dim 1 of (3,5)", f_topk, &p, o, DISTINCT(0, 3, 5)) &
+           GC("smallest 3 unsorted dim 0 of (6,2)", f_topk, &q, o, DISTINCT(0, 6, 2));
+}
+static bool helper_composites(void) {
+    bool ok = true;
+    cur_op = "composite (nb_helpers.h)";
+    prm sp = {.i = {2, 1, 0}}, ch = {.i = {3, 1, 1}}, ub = {.i = {0, 0, 2}}, sw = {.i = {0, 1, 3}};
+    ok &= GC("split 2 along dim 1 of (2,5)", f_split, &sp, 2, R(-2, 2, 2, 5));
+    ok &= GC("chunk 3 along dim 1 of (2,7)", f_split, &ch, 2, R(-2, 2, 2, 7));
+    ok &= GC("unbind dim 0 of (3,2)", f_split, &ub, 2, R(-2, 2, 3, 2));
+    ok &= GC("split_with_sizes {1,3,1} dim 1 of (2,5)", f_split, &sw, 2, R(-2, 2, 2, 5));
+    prm r1 = {.i = {1, 0, 0, 0, 2, 0}, .ni = 1}, r2 = {.i = {0, 1, 0, 0, -1, 5}, .ni = 2}, r0 = {.i = {0, 0, 0, 0, 3, 0}, .ni = 0};
+    ok &= GC("roll 2 along dim 1", f_roll, &r1, 2, R(-2, 2, 3, 4));
+    ok &= GC("roll (-1, 5) along dims (0, 1)", f_roll, &r2, 2, R(-2, 2, 3, 4));
+    ok &= GC("roll 3 flattened", f_roll, &r0, 2, R(-2, 2, 3, 4));
+    prm rp = {.i = {2, 1, 3}, .ni = 3}, rq = {.i = {3, 2}, .ni = 2};
+    ok &= GC("repeat (2,1,3) of (2,2)", f_repeat, &rp, 2, R(-2, 2, 2, 2));
+    ok &= GC("repeat (3,2) of (2)", f_repeat, &rq, 2, R(-2, 2, 2));
+    prm a = {0};
+    ok &= GC("reciprocal", f_reciprocal, &a, 2, AWAY(-2, 2, 0, 0.5, 2, 3));
+    return ok;
+}
 
 /* The registry is generated from the op list: each op `name` in autograd/ops.def needs a check
  * K(name) above. A new op without one fails to compile here ('k_<name>' undeclared): add K(<name>). */
@@ -571,6 +644,7 @@ int main(void) {
     }
     nb_scope s = nb_scope_begin();
     CHECK(composites());
+    CHECK(helper_composites());
     nb_scope_end(s);
     printf("%d ops in the table; %d gradchecks, %d gradgradchecks\n", NBI_OP_COUNT, nchecks, ngg);
     CHECK(nb_memory_stats_get().tensors_live == 0);
