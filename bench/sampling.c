@@ -19,7 +19,8 @@ static double now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-typedef enum { SORT, TOPK, CUMSUM, RANDPERM, MN_VOCAB, MN_ROWS, CATEGORICAL, NWORK } work;
+typedef enum { SORT, TOPK, CUMSUM, RANDPERM, MN_VOCAB, MN_ROWS, CATEGORICAL } work;
+enum { NWORK = CATEGORICAL + 1 };
 static const char *names[NWORK] = {"sort_256x4096", "topk10_256x4096", "cumsum_256x4096", "randperm_60000",
                                    "multinomial_10000_1", "multinomial_64x10000_r16", "categorical_64x10000"};
 static const int reps[NWORK] = {5, 20, 50, 50, 200, 50, 50};
@@ -38,7 +39,6 @@ static void step(work w, nb_tensor *x, nb_tensor *vocab, nb_tensor *probs, nb_te
         if (nb_categorical_init(&m, NULL, logits) == NB_OK) nb_categorical_log_prob(&m, nb_categorical_sample(&m, 0, NULL, NULL));
         break;
     }
-    default: break;
     }
 }
 
