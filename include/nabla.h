@@ -16,6 +16,7 @@
 #define M_PI 3.14159265358979323846
 #endif
 #include "nb_autograd.h"
+#include "nb_conv.h"  /* convolutions (issue 11) */
 #if __has_include("nb_optim.h")
 #include "nb_optim.h"
 #endif
