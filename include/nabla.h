@@ -17,10 +17,8 @@
 #endif
 #include "nb_autograd.h"
 #include "nb_conv.h"  /* convolutions (issue 11) */
-#if __has_include("nb_optim.h")
 #include "nb_optim.h"
-#endif
-#if __has_include("nb_nn.h")
 #include "nb_nn.h"
-#endif
+#include "nb_data.h"
+#include "nb_checkpoint.h"
 #endif
