@@ -118,6 +118,10 @@ static bool resolve(const char *op, int nd, nb_conv_opts o, bool transposed, cpr
     if ((unsigned)o.pad_mode > NB_CONV_PAD_SAME) return nbi_error("%s: unknown pad_mode %d", op, (int)o.pad_mode);
     int j = nd == 1 ? 1 : 0;   /* 1-D: the data sit in the width */
     *c = (cprm){{1, 1}, {0, 0}, {1, 1}, {0, 0}, o.groups ? o.groups : 1};
+    if (nd == 2) {   /* torch's int form: a pair whose second entry is 0 repeats the first (as pooling) */
+        if (!o.stride[1]) o.stride[1] = o.stride[0];
+        if (!o.dilation[1]) o.dilation[1] = o.dilation[0];
+    }
     for (int i = 0; i < nd; i++) {
         c->s[i + j] = o.stride[i] ? o.stride[i] : 1;
         c->p[i + j] = o.pad_mode == NB_CONV_PAD_EXPLICIT ? o.padding[i] : 0;
