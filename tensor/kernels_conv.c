@@ -25,6 +25,21 @@ static void nbk_conv_range(const nbk_conv_geom *g, int64_t off, int64_t *lo, int
     *hi = h;
 }
 
+/* output rows per im2col tile: about NBK_TILE_BYTES of columns (L2-sized), tiles of equal height */
+#define NBK_TILE_BYTES (512 * 1024)
+static int64_t nbk_conv_tile(const nbk_conv_geom *g, size_t esz) {
+    int64_t row = (g->ci / g->groups) * g->kh * g->kw * g->wo * (int64_t)esz;
+    int64_t rows = row > 0 ? NBK_TILE_BYTES / row : g->ho;
+    if (rows < 1) rows = 1;
+    if (rows >= g->ho) return g->ho > 0 ? g->ho : 1;
+    int64_t ntiles = (g->ho + rows - 1) / rows;
+    return (g->ho + ntiles - 1) / ntiles;
+}
+/* elements of one thread's im2col buffer for tiles of rows output rows */
+static int64_t nbk_conv_colsz(const nbk_conv_geom *g, int64_t rows) {
+    return (g->ci / g->groups) * g->kh * g->kw * rows * g->wo;
+}
+
 #define T float
 #define SUF f32
 #define GEMM nbk_sgemm
@@ -64,7 +79,7 @@ static bool direct(const nbk_conv_geom *g) {
 static nb_tensor *col_buffers(const nbk_conv_geom *g, nb_dtype dt, int nt, bool *ok) {
     *ok = true;
     if (direct(g)) return NULL;
-    int64_t sz = (int64_t)nt * (g->ci / g->groups) * g->kh * g->kw * g->ho * g->wo;
+    int64_t sz = (int64_t)nt * nbk_conv_colsz(g, nbk_conv_tile(g, nbi_esz(dt)));
     nb_tensor *t = nbi_new(dt, 1, (int64_t[]){sz > 0 ? sz : 1});
     *ok = t != NULL;
     return t;
