@@ -96,18 +96,28 @@ static nb_tensor *load(const char *dir, const char *name, bool images) {
     return x;
 }
 
+/* y, releasing x when nothing records it (under no_grad no backward will read it; torch frees it then too,
+ * so the 1000-image test batches do not hold every layer's output at once) */
+static nb_tensor *then(nb_tensor *x, nb_tensor *y) {
+    if (!nb_is_grad_enabled() && y != x) nb_free(x);
+    return y;
+}
+
 /* Net.forward: children conv1, conv2, dropout1, dropout2, fc1, fc2 (the script's attribute order) */
 static nb_tensor *net_forward(nb_module *m, nb_tensor *x) {
     nb_module **c = m->children;
-    x = nb_relu(nb_module_forward(c[0], x));
-    x = nb_relu(nb_module_forward(c[1], x));
-    x = nb_max_pool2d(x, (nb_max_pool2d_opts){.kernel_size = {2}});
-    x = nb_module_forward(c[2], x);
-    x = nb_flatten(x, 1, -1);
-    x = nb_relu(nb_module_forward(c[4], x));
-    x = nb_module_forward(c[3], x);
-    x = nb_module_forward(c[5], x);
-    return nb_log_softmax(x, 1);
+    x = nb_module_forward(c[0], x);
+    x = then(x, nb_relu(x));
+    x = then(x, nb_module_forward(c[1], x));
+    x = then(x, nb_relu(x));
+    x = then(x, nb_max_pool2d(x, (nb_max_pool2d_opts){.kernel_size = {2}}));
+    x = then(x, nb_module_forward(c[2], x));
+    x = then(x, nb_flatten(x, 1, -1));
+    x = then(x, nb_module_forward(c[4], x));
+    x = then(x, nb_relu(x));
+    x = then(x, nb_module_forward(c[3], x));
+    x = then(x, nb_module_forward(c[5], x));
+    return then(x, nb_log_softmax(x, 1));
 }
 
 static nb_module *net_new(void) {
