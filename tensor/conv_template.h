@@ -106,6 +106,7 @@ static void CF_(convw_sample)(const nbk_conv_geom *g, const T *x, const T *gy, T
 }
 
 static void CF_(conv2d)(const nbk_conv_geom *g, const T *x, const T *w, const T *b, T *y, T *cols, int nt) {
+    (void)nt;   /* no OpenMP: serial */
     const int64_t P = g->ho * g->wo, rows = nbk_conv_tile(g, sizeof(T)), colsz = nbk_conv_colsz(g, rows);
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
     for (int64_t s = 0; s < g->n; s++) {
@@ -118,6 +119,7 @@ static void CF_(conv2d)(const nbk_conv_geom *g, const T *x, const T *w, const T 
 }
 
 static void CF_(conv_transpose2d)(const nbk_conv_geom *g, const T *x, const T *w, const T *b, T *y, T *cols, int nt) {
+    (void)nt;   /* no OpenMP: serial */
     const int64_t P = g->ho * g->wo, HW = g->hi * g->wi, rows = nbk_conv_tile(g, sizeof(T)), colsz = nbk_conv_colsz(g, rows);
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
     for (int64_t s = 0; s < g->n; s++) {
@@ -131,6 +133,7 @@ static void CF_(conv_transpose2d)(const nbk_conv_geom *g, const T *x, const T *w
 /* samples in nch chunks; chunk j sums its samples into part j (chunk 0 into dw), then dw += part j in order */
 static void CF_(conv2d_weight)(const nbk_conv_geom *g, const T *x, const T *gy, T *dw, T *part, int64_t nch, T *cols,
                                int nt) {
+    (void)nt;   /* no OpenMP: serial */
     const int64_t P = g->ho * g->wo, rows = nbk_conv_tile(g, sizeof(T)), colsz = nbk_conv_colsz(g, rows);
     const int64_t wsz = g->co * (g->ci / g->groups) * g->kh * g->kw;
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
@@ -145,12 +148,14 @@ static void CF_(conv2d_weight)(const nbk_conv_geom *g, const T *x, const T *gy, 
 }
 
 static void CF_(im2col_batch)(const nbk_conv_geom *g, const T *x, T *y, int nt) {
+    (void)nt;   /* no OpenMP: serial */
     const int64_t HW = g->hi * g->wi, L = g->ci * g->kh * g->kw * g->ho * g->wo;
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
     for (int64_t s = 0; s < g->n; s++) CF_(im2col)(g, g->ci, x + s * g->ci * HW, y + s * L, 0, g->ho);
 }
 
 static void CF_(col2im_batch)(const nbk_conv_geom *g, const T *cols, T *y, int nt) {
+    (void)nt;   /* no OpenMP: serial */
     const int64_t HW = g->hi * g->wi, L = g->ci * g->kh * g->kw * g->ho * g->wo;
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
     for (int64_t s = 0; s < g->n; s++) {
