@@ -4,8 +4,10 @@
 # is there, a second build with -Dblas=openblas); installs python3-torch, python3-numpy,
 # libopenblas-dev and time with apt when missing (as root; they are only for the comparison).
 # Environment: BUILD (default build), BLAS_BUILD (default $BUILD-openblas), THREADS (default 2),
-# SMALL_N (default 20000), FMNIST=0 skips the two Fashion-MNIST epochs, CNN=0 skips the convolution
-# workloads, CNN_BATCHES (default 60: MNIST CNN batches timed, an epoch extrapolated), OUT (default /tmp/nabla-bench),
+# SMALL_N (default 20000), FMNIST=0 skips the two Fashion-MNIST epochs, MEMORY=0 skips the four memory
+# loops (bench/memory.c vs torch_memory.py; MEM_STEPS steps each, default 5, tsp 1 L-BFGS step),
+# CNN=0 skips the convolution workloads, CNN_BATCHES (default 60: MNIST CNN batches timed, an epoch
+# extrapolated), OUT (default /tmp/nabla-bench),
 # OMP_WAIT_POLICY (default: passive when the load average exceeds half the CPUs).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,6 +17,8 @@ BLAS_BUILD=${BLAS_BUILD:-$BUILD-openblas}
 THREADS=${THREADS:-2}
 SMALL_N=${SMALL_N:-20000}
 FMNIST=${FMNIST:-1}
+MEMORY=${MEMORY:-1}
+MEM_STEPS=${MEM_STEPS:-5}
 CNN=${CNN:-1}
 CNN_BATCHES=${CNN_BATCHES:-60}
 OUT=${OUT:-/tmp/nabla-bench}
@@ -105,6 +109,17 @@ if [ "$FMNIST" = 1 ] && [ -x "$BUILD/bench/fmnist" ]; then
   done
 fi
 
+# memory: the four loops of bench/memory.c, nabla as written, PyTorch, nabla with NB_TIDY (interleaved)
+MEM_MODES="mlp cnn lm tsp"
+if [ "$MEMORY" = 1 ] && [ -x "$BUILD/bench/memory" ]; then
+  [ $HAVE_TORCH = 1 ] && run torch_base $PY -c 'import torch, torch.nn.functional'
+  for m in $MEM_MODES; do
+    st=$MEM_STEPS; [ $m = tsp ] && st=1
+    run mem_$m "$BUILD/bench/memory" $m full $st
+    [ $HAVE_TORCH = 1 ] && run torch_mem_$m $PY bench/torch_memory.py $m full $st
+    run mem_tidy_$m "$BUILD/bench/memory" $m full $st tidy
+  done
+fi
 # -- convolutions (issue 11): conv2d fwd+bwd on ResNet-like shapes, and the MNIST CNN (examples/mnist_cnn and
 # pytorch/examples mnist/main.py as bench/torch_mnist_cnn.py): CNN_BATCHES training batches of each, the epoch
 # (938 batches) extrapolated; PyTorch with the environment's OpenMP policy and with OMP_WAIT_POLICY=passive
@@ -170,6 +185,25 @@ for w in fmnist quick; do
   a=$(peak "$w"); b=$(peak "torch_$w")
   row "peak RSS $w (kB, nabla/torch)" "$a" "$b" "$(div "$a" "$b")" 1 lt
 done
+if [ "$MEMORY" = 1 ] && [ -x "$BUILD/bench/memory" ]; then
+  echo
+  echo "memory: four training loops from today's ops at full size (bench/memory.c, bench/torch_memory.py)"
+  printf '%-34s %12s %12s %9s %10s  %s\n' "workload" "nabla" "pytorch" "ratio" "target" "verdict"
+  allocs=0
+  for m in $MEM_MODES; do
+    for v in "" tidy_; do
+      lab="$m${v:++tidy}"
+      a=$(rss mem_$v$m); b=$(rss torch_mem_$m)
+      row "peak RSS $lab (kB, nabla/torch)" "$a" "$b" "$(div "$a" "$b")" 1.001 lt
+      a=$(val mem_$v$m step_ms); b=$(val torch_mem_$m step_ms)
+      printf '%-34s %12s %12s %9s\n' "  step $lab (ms, torch/nabla)" "${a:--}" "${b:--}" "$(div "$b" "$a")"
+      printf '%-34s %12s\n' "  nabla peak_bytes (MB)" "$(awk -v p="$(val mem_$v$m peak_bytes)" 'BEGIN { if (p != "") printf "%.1f", p / 1e6 }')"
+      allocs=$(awk -v a="$allocs" -v b="$(val mem_$v$m steady_allocs)" 'BEGIN { print a + (b == "" ? 0 : b) }')
+    done
+  done
+  printf '%-34s %12s\n' "  (info) python+torch import RSS" "$(rss torch_base) kB"
+  row "memory loops: allocs after step 1" "$allocs" "" "$allocs" 1 lt
+fi
 # -- convolutions (issue 11)
 if [ "$CNN" = 1 ]; then
   for c in r64_3x3_56 r128_3x3_28 r1x1_256to64_56 dw128_3x3_56; do
