@@ -6,7 +6,8 @@
 # Environment: BUILD (default build), BLAS_BUILD (default $BUILD-openblas), THREADS (default 2),
 # SMALL_N (default 20000), FMNIST=0 skips the two Fashion-MNIST epochs, MEMORY=0 skips the four memory
 # loops (bench/memory.c vs torch_memory.py; MEM_STEPS steps each, default 5, tsp 1 L-BFGS step),
-# OUT (default /tmp/nabla-bench),
+# CNN=0 skips the convolution workloads, CNN_BATCHES (default 60: MNIST CNN batches timed, an epoch
+# extrapolated), OUT (default /tmp/nabla-bench),
 # OMP_WAIT_POLICY (default: passive when the load average exceeds half the CPUs).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,6 +19,8 @@ SMALL_N=${SMALL_N:-20000}
 FMNIST=${FMNIST:-1}
 MEMORY=${MEMORY:-1}
 MEM_STEPS=${MEM_STEPS:-5}
+CNN=${CNN:-1}
+CNN_BATCHES=${CNN_BATCHES:-60}
 OUT=${OUT:-/tmp/nabla-bench}
 PY=/usr/bin/python3
 mkdir -p "$OUT"
@@ -117,6 +120,24 @@ if [ "$MEMORY" = 1 ] && [ -x "$BUILD/bench/memory" ]; then
     run mem_tidy_$m "$BUILD/bench/memory" $m full $st tidy
   done
 fi
+# -- convolutions (issue 11): conv2d fwd+bwd on ResNet-like shapes, and the MNIST CNN (examples/mnist_cnn and
+# pytorch/examples mnist/main.py as bench/torch_mnist_cnn.py): CNN_BATCHES training batches of each, the epoch
+# (938 batches) extrapolated; PyTorch with the environment's OpenMP policy and with OMP_WAIT_POLICY=passive
+CNN_EX="$BUILD/examples/mnist_cnn"
+if [ "$CNN" = 1 ] && [ -x "$BUILD/bench/conv" ]; then
+  CNN_ARGS="--batch-size 64 --epochs 1 --lr 1.0 --gamma 0.7 --seed 1 --log-interval 10 --no-accel --threads $THREADS --max-batches $CNN_BATCHES --no-test"
+  for rep in 1 2; do   # alternating, the faster of each side counts (shared machine)
+    run conv$rep "$BUILD/bench/conv" 3
+    [ $HAVE_TORCH = 1 ] && run torch_conv$rep $PY bench/torch_conv.py 3
+    if [ -x "$CNN_EX" ]; then
+      # (the times per batch go to stderr: merged into the output that val reads)
+      run cnn$rep sh -c '"$0" "$@" 2>&1' "$CNN_EX" $CNN_ARGS
+      [ $HAVE_TORCH = 1 ] && run torch_cnn$rep sh -c '"$0" "$@" 2>&1' $PY bench/torch_mnist_cnn.py $CNN_ARGS
+      [ $HAVE_TORCH = 1 ] && run torch_cnnp$rep env OMP_WAIT_POLICY=passive sh -c '"$0" "$@" 2>&1' $PY \
+        bench/torch_mnist_cnn.py $CNN_ARGS
+    fi
+  done
+fi
 
 # ---- the table ----
 # row LABEL NABLA TORCH RATIO TARGET OP: OP is "ge" (ratio >= target) or "lt" (ratio < target)
@@ -182,5 +203,24 @@ if [ "$MEMORY" = 1 ] && [ -x "$BUILD/bench/memory" ]; then
   done
   printf '%-34s %12s\n' "  (info) python+torch import RSS" "$(rss torch_base) kB"
   row "memory loops: allocs after step 1" "$allocs" "" "$allocs" 1 lt
+fi
+# -- convolutions (issue 11)
+if [ "$CNN" = 1 ]; then
+  for c in r64_3x3_56 r128_3x3_28 r1x1_256to64_56 dw128_3x3_56; do
+    bv() { printf '%s\n%s\n' "$(val "${1}1" "$2" "case=$c ")" "$(val "${1}2" "$2" "case=$c ")" | grep . | sort -g | head -1; }
+    a=$(bv conv fwdbwd_ms); b=$(bv torch_conv fwdbwd_ms)
+    row "conv $c fwd+bwd (ms, torch/nabla)" "$a" "$b" "$(div "$b" "$a")" 1.2 ge
+    a=$(bv conv cpu_ms); b=$(bv torch_conv cpu_ms)
+    printf '%-34s %12s %12s %9s\n' "  (info) CPU time (ms, torch/nabla)" "${a:--}" "${b:--}" "$(div "$b" "$a")"
+  done
+  ep() { awk -v s="$1" 'BEGIN { if (s != "") printf "%.1f", s * 938 }'; }
+  a=$(ep "$(best cnn s_per_batch)"); b=$(ep "$(best torch_cnnp s_per_batch)"); c=$(ep "$(best torch_cnn s_per_batch)")
+  row "MNIST CNN epoch est. (s, /passive)" "$a" "$b" "$(div "$b" "$a")" 2 ge
+  printf '%-34s %12s %12s %9s\n' "  (info) vs torch, env OMP policy" "${a:--}" "${c:--}" "$(div "$c" "$a")"
+  g=$(val matmul nabla_gflops "n=1024 ")   # epoch FLOPs 4.29e12 (issue 11) / best sgemm rate of this run
+  f=$(awk -v g="$g" 'BEGIN { if (g != "") printf "%.1f", 4.29e12 / (g * 1e9) }')
+  row "MNIST CNN GEMM floor (s, floor/nabla)" "$a" "$f" "$(div "$f" "$a")" 0.5 ge
+  a=$(peak cnn); b=$(peak torch_cnnp)
+  row "peak RSS MNIST CNN (kB, nabla/torch)" "$a" "$b" "$(div "$a" "$b")" 1 lt
 fi
 echo "(raw outputs in $OUT)"

@@ -16,6 +16,7 @@
 #define NB_NN_H
 
 #include "nb_autograd.h"
+#include "nb_conv.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -184,6 +185,19 @@ nb_module *nb_dropout_new(double p);
 nb_module *nb_layer_norm_new(int ndim, const int64_t *normalized_shape, double eps, bool elementwise_affine);
 /* nn.Embedding: y[..., :] = W[idx[...], :], W (num, dim) ~ N(0, 1); idx is an i64 tensor. */
 nb_module *nb_embedding_new(int64_t num_embeddings, int64_t embedding_dim);
+
+/* -- convolution modules (issue 11, nn/layers_conv.c): torch's weight layout and reset_parameters()
+ * (weight ~ kaiming_uniform(a = sqrt 5), bias ~ U(+-1/sqrt(fan_in))), bit-equal after the same seed;
+ * stride, padding, dilation, groups (and output_padding) from o as in the functional forms. */
+/* nn.Conv2d(in, out, (kh, kw), ..., bias): weight (out, in / groups, kh, kw), bias (out). */
+nb_module *nb_conv2d_new(int64_t in_channels, int64_t out_channels, int64_t kh, int64_t kw, bool bias, nb_conv_opts o);
+/* nn.Conv1d(in, out, k, ..., bias): weight (out, in / groups, k), bias (out). */
+nb_module *nb_conv1d_new(int64_t in_channels, int64_t out_channels, int64_t k, bool bias, nb_conv_opts o);
+/* nn.ConvTranspose2d(in, out, (kh, kw), ..., bias): weight (in, out / groups, kh, kw), bias (out). */
+nb_module *nb_conv_transpose2d_new(int64_t in_channels, int64_t out_channels, int64_t kh, int64_t kw, bool bias,
+                                   nb_conv_opts o);
+/* nn.ConvTranspose1d(in, out, k, ..., bias): weight (in, out / groups, k), bias (out). */
+nb_module *nb_conv_transpose1d_new(int64_t in_channels, int64_t out_channels, int64_t k, bool bias, nb_conv_opts o);
 
 /* ---- functional forms of the layers above (F.dropout, F.layer_norm, F.embedding) ---------------- */
 /* training ? x * Bernoulli(1-p) / (1-p) : x. */

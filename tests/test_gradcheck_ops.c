@@ -558,6 +558,55 @@ static bool helper_composites(void) {
     prm a = {0};
     ok &= GC("reciprocal", f_reciprocal, &a, 2, AWAY(-2, 2, 0, 0.5, 2, 3));
     return ok;
+/* -- convolutions (issue 11): p->i = stride h, w, padding h, w, dilation h, w, groups, output_padding
+ * (s[0], s[2]) and pad_mode (s[1]); conv2d_weight is reached as d/dw sum(conv2d(x, w) gy) at a constant w */
+static nb_conv_opts cvo(const prm *p) {
+    return (nb_conv_opts){.stride = {p->i[0], p->i[1]}, .padding = {p->i[2], p->i[3]}, .dilation = {p->i[4], p->i[5]},
+                          .groups = p->i[6], .output_padding = {p->s[0], p->s[2]}, .pad_mode = (nb_conv_pad)p->s[1]};
+}
+FN(conv2d, nb_conv2d(x[0], x[1], n > 2 ? x[2] : NULL, cvo(p)))
+FN(conv1d, nb_conv1d(x[0], x[1], n > 2 ? x[2] : NULL, cvo(p)))
+FN(conv_t2d, nb_conv_transpose2d(x[0], x[1], n > 2 ? x[2] : NULL, cvo(p)))
+FN(conv_t1d, nb_conv_transpose1d(x[0], x[1], n > 2 ? x[2] : NULL, cvo(p)))
+FN(unfold, nb_unfold(x[0], 2, 3, cvo(p)))
+FN(fold, nb_fold(x[0], 4, 5, 2, 3, cvo(p)))
+static nb_tensor *conv_wgrad(nb_tensor *const *x, int n, void *ctx) {
+    (void)n;
+    const prm *p = ctx;
+    bool prev = nb_set_grad_enabled(true);
+    nb_tensor *w = nb_zeros(NB_F64, 4, (const int64_t[]){p->i[7], x[0]->shape[1] / (p->i[6] ? p->i[6] : 1), 2, 3});
+    nb_requires_grad_(w, true);
+    nb_tensor *g = nb_grad1(nb_sum(nb_mul(nb_conv2d(x[0], w, NULL, cvo(p)), x[1])), w, true);
+    nb_set_grad_enabled(prev);
+    return g;
+}
+K(conv2d) {
+    prm a = {.i = {2, 1, 1, 0, 1, 2, 2}}, b = {.i = {1, 1, 0, 0, 1, 1, 3}, .s = {0, NB_CONV_PAD_SAME}};
+    prm c = {.i = {2, 0, 1, 0, 2, 0, 1}};
+    return GC("(2,4,5,4) w (6,2,3,2) stride (2,1) pad (1,0) dil (1,2) groups 2", f_conv2d, &a, o, R(-1, 1, 2, 4, 5, 4),
+              R(-1, 1, 6, 2, 3, 2), R(-1, 1, 6)) &
+           GC("depthwise 'same' even kernel, unbatched", f_conv2d, &b, o, R(-1, 1, 3, 4, 3), R(-1, 1, 3, 1, 2, 2)) &
+           GC("conv1d stride 2 pad 1 dil 2", f_conv1d, &c, o, R(-1, 1, 2, 2, 7), R(-1, 1, 3, 2, 2), R(-1, 1, 3));
+}
+K(conv_transpose2d) {
+    prm a = {.i = {2, 1, 1, 0, 1, 1, 2}, .s = {1}}, b = {.i = {3, 0, 1, 0, 2, 0, 1}, .s = {2}};
+    return GC("(2,4,3,3) w (4,3,2,3) stride (2,1) pad (1,0) out_pad 1 groups 2", f_conv_t2d, &a, o, R(-1, 1, 2, 4, 3, 3),
+              R(-1, 1, 4, 3, 2, 3), R(-1, 1, 6)) &
+           GC("conv_transpose1d stride 3 pad 1 dil 2 out_pad 2", f_conv_t1d, &b, o, R(-1, 1, 2, 2, 3), R(-1, 1, 2, 3, 2));
+}
+K(conv2d_weight) {
+    prm a = {.i = {2, 1, 1, 0, 1, 2, 2, 4}};
+    return GC("x (2,4,5,6), gy (2,4,3,2): d/dw sum(conv2d(x, w) gy)", conv_wgrad, &a, o, R(-1, 1, 2, 4, 5, 6),
+              R(-1, 1, 2, 4, 3, 2));
+}
+K(unfold) {
+    prm a = {.i = {2, 1, 1, 0, 1, 1}}, b = {0};
+    return GC("(2,2,5,4) k (2,3) stride (2,1) pad (1,0)", f_unfold, &a, o, R(-1, 1, 2, 2, 5, 4)) &
+           GC("unbatched (2,3,4)", f_unfold, &b, o, R(-1, 1, 2, 3, 4));
+}
+K(fold) {
+    prm a = {0};
+    return GC("(2,12,9) -> (2,2,4,5)", f_fold, &a, o, R(-1, 1, 2, 12, 9));
 }
 
 /* The registry is generated from the op list: each op `name` in autograd/ops.def needs a check

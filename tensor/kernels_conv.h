@@ -1,0 +1,30 @@
+/* kernels_conv.h — raw convolution kernels (no gradients): conv2d, its transpose, its weight gradient,
+ * im2col (unfold) and col2im (fold), all by per-sample im2col + the packed GEMM. Every kernel speaks of
+ * two sides: the "image" (N, Ci, Hi, Wi) and the "columns" (N, Co, Ho, Wo), Ho = the conv output size. */
+#ifndef NB_KERNELS_CONV_H
+#define NB_KERNELS_CONV_H
+
+#include "nb_internal.h"
+
+/* Geometry of one convolution between an image (n, ci, hi, wi) and its columns (n, co, ho, wo): a column
+ * position (oh, ow) reads image row oh*sh - ph + ki*dh, col ow*sw - pw + kj*dw (zero outside the image,
+ * so a column size below the symmetric-padding bound pads the far side only: 'same' with odd totals).
+ * The weight is (co, ci / groups, kh, kw) for the conv and the transposed conv alike. */
+typedef struct {
+    int64_t n, ci, hi, wi, co, ho, wo, kh, kw, sh, sw, ph, pw, dh, dw, groups;
+} nbk_conv_geom;
+
+/* y (n, co, ho, wo) = conv2d(x (n, ci, hi, wi), w) + b; x, w, b (or NULL) contiguous, one float dtype. */
+nb_tensor *nbk_conv2d(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b, const nbk_conv_geom *g);
+/* y (n, ci, hi, wi) = conv_transpose2d(x (n, co, ho, wo), w) + b (b has ci elements): scatter-adds of
+ * w^T x, the adjoint of nbk_conv2d in its first argument. */
+nb_tensor *nbk_conv_transpose2d(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b, const nbk_conv_geom *g);
+/* dw (co, ci / groups, kh, kw) = sum over samples of gy (n, co, ho, wo) im2col(x (n, ci, hi, wi))^T,
+ * the adjoint of nbk_conv2d in its weight. Sums in chunks fixed by n alone (same bits at any threads). */
+nb_tensor *nbk_conv2d_weight(const nb_tensor *x, const nb_tensor *gy, const nbk_conv_geom *g);
+/* cols (n, ci kh kw, ho wo) = F.unfold(x (n, ci, hi, wi)) (groups ignored). */
+nb_tensor *nbk_im2col(const nb_tensor *x, const nbk_conv_geom *g);
+/* x (n, ci, hi, wi) = F.fold(cols (n, ci kh kw, ho wo)): overlapping patches summed. */
+nb_tensor *nbk_col2im(const nb_tensor *cols, const nbk_conv_geom *g);
+
+#endif
