@@ -558,6 +558,7 @@ static bool helper_composites(void) {
     prm a = {0};
     ok &= GC("reciprocal", f_reciprocal, &a, 2, AWAY(-2, 2, 0, 0.5, 2, 3));
     return ok;
+}
 /* -- convolutions (issue 11): p->i = stride h, w, padding h, w, dilation h, w, groups, output_padding
  * (s[0], s[2]) and pad_mode (s[1]); conv2d_weight is reached as d/dw sum(conv2d(x, w) gy) at a constant w */
 static nb_conv_opts cvo(const prm *p) {
