@@ -66,12 +66,23 @@ extern const int nbi_op_order[NBI_OP_COUNT];
 nbi_node *nbi_record(nbi_opcode op, nb_tensor *y, int nin, nb_tensor *const *in, uint32_t saved);
 /* true if recording y = op(in...) would happen. */
 bool nbi_will_record(int nin, nb_tensor *const *in);
-/* Attach a borrowed tensor argument (index, mask) that backward reads. */
-static inline void nbi_set_aux(nbi_node *n, nb_tensor *t) { n->aux = t; n->aux_gen = t ? t->gen : 0; }
+/* Attach a borrowed tensor argument (index, mask) that backward reads (once per node). */
+static inline void nbi_set_aux(nbi_node *n, nb_tensor *t) {
+    n->aux = t;
+    n->aux_gen = t ? t->gen : 0;
+    if (t) t->tape_uses++, t->tape_saved++;
+}
 /* Input i of node n. */
 static inline nb_tensor *nbi_in(const nbi_node *n, int i) { return n->in[i].t; }
 /* true if input i needs a gradient. */
 static inline bool nbi_need(const nbi_node *n, int i) { return n->in[i].t && n->in[i].t->requires_grad; }
+/* Mark n as consumed by a backward without retain_graph (a second backward through it is an error) and
+ * drop its hold on the data it saved (a tensor released with nb_release gives that data up). */
+void nbi_node_spend(nbi_node *n);
+/* true if backward reads input i's data (saved-mask bit i; NBI_SAVE_ALL covers inputs past 30 too). */
+static inline bool nbi_saves(const nbi_node *n, int i) {
+    return i < 31 ? (n->saved >> i) & 1u : (n->saved & NBI_SAVE_ALL) == NBI_SAVE_ALL;
+}
 /* The tape of this thread: length and node i. */
 size_t nbi_tape_len(void);
 nbi_node *nbi_tape_at(size_t i);
@@ -99,6 +110,14 @@ nb_tensor *nbi_sum_to(nb_tensor *g, const nb_tensor *t);
 int nbi_parse_dims(int ndims, const int *dims, int ndim, int *out, const char *op);
 /* Re-insert the reduced dims (size 1) into g so it broadcasts against the input (keepdim = false case). */
 nb_tensor *nbi_unsqueeze_dims(nb_tensor *g, int nd, const int *dims, int ndims_in);
+
+/* Post accumulate grad hooks (hooks.c), driven by backward: begin scans tape[0, hi) for hooked leaves
+ * (false: none, nothing to do); mark notes a leaf got gradient; fire runs the hooks of leaves whose
+ * last use on the tape is >= below; end closes the backward. */
+bool nbi_hooks_begin(size_t hi);
+void nbi_hooks_mark(nb_tensor *leaf);
+nb_status nbi_hooks_fire(size_t below);
+void nbi_hooks_end(void);
 
 /* Backward trace hook (tape_print.c): prints node nd's VJP if nb_set_backward_trace is on. */
 void nbi_trace_vjp(const nbi_node *nd, nb_tensor *g, nb_tensor *const *gin);

@@ -24,8 +24,9 @@ static bool infer_shape(const nb_tensor *x, int ndim, const int64_t *shape, int6
         } else if (shape[i] < 0) {
             nbi_error("%s: invalid shape dimension %lld in %s", op, (long long)shape[i], nbi_shape_of(ndim, shape));
             return false;
-        } else {
-            known *= shape[i];
+        } else if (__builtin_mul_overflow(known, shape[i], &known)) {
+            nbi_error("%s: shape %s is invalid for input of size %lld", op, nbi_shape_of(ndim, shape), (long long)x->numel);
+            return false;
         }
         out[i] = shape[i];
     }
@@ -168,6 +169,10 @@ nb_tensor *nb_expand(nb_tensor *x, int ndim, const int64_t *shape) {
                              (long long)want, (long long)x->shape[xd], i, nbi_shape_of(ndim, shape), nbi_shape(x));
         }
     }
+    int64_t numel = 1;
+    for (int i = 0; i < ndim; i++)
+        if (__builtin_mul_overflow(numel, shp[i], &numel))
+            return nbi_error("nb_expand: the expanded shape %s has more elements than an int64 counts", nbi_shape_of(ndim, shp));
     nb_tensor *y = nbi_view(x, ndim, shp, st, x->offset);
     nbi_record(NBI_OP_expand, y, 1, &x, NBI_SAVE_NONE);
     return y;
@@ -279,8 +284,8 @@ nb_tensor *nb_narrow(nb_tensor *x, int dim, int64_t start, int64_t length) {
     if (x->ndim == 0) return nbi_error("nb_narrow: cannot be applied to a 0-dim tensor");
     if (d < 0) return NULL;
     int64_t sz = x->shape[d];
-    if (start < 0) start += sz;
-    if (start < 0 || length < 0 || start + length > sz)
+    if (start < 0 && start >= -sz) start += sz;
+    if (start < 0 || start > sz || length < 0 || length > sz - start)   /* no start + length: it may overflow */
         return nbi_error("nb_narrow: start (%lld) + length (%lld) exceeds dimension size (%lld) of %s", (long long)start,
                          (long long)length, (long long)sz, nbi_shape(x));
     return nb_slice(x, d, start, start + length, 1);

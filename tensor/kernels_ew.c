@@ -177,7 +177,7 @@ static void conv_row(int64_t n, char **p, const int64_t *s, const void *ctx) {
         switch (dts[0]) {
         case NB_F32: ((float *)p[0])[i * s[0]] = (float)v; break;
         case NB_F64: ((double *)p[0])[i * s[0]] = v; break;
-        case NB_I64: ((int64_t *)p[0])[i * s[0]] = (int64_t)v; break;
+        case NB_I64: ((int64_t *)p[0])[i * s[0]] = nbi_f2i(v); break;  /* NaN, huge: INT64_MIN as torch */
         }
     }
 }

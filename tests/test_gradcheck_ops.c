@@ -396,7 +396,8 @@ K(clone) { prm p = {0}; return GC("clone(x) * x", f_clone, &p, o, R(-2, 2, 2, 3)
 /* -- spatial ops (issue 11): pooling, pad, interpolate, pixel shuffle -- */
 static nb_max_pool2d_opts mp_opts(const prm *p) {
     return (nb_max_pool2d_opts){.kernel_size = {p->i[0], p->i[1]}, .stride = {p->i[2], p->i[3]},
-                                .padding = {p->i[4], p->i[5]}, .dilation = {p->i[6], p->i[7]}, .ceil_mode = p->s[0] != 0};
+                                .padding = {p->i[4], p->i[5]}, .dilation = {p->i[6], p->i[7]},
+                                .ceil_mode = p->s[0] != 0};
 }
 FN(max_pool2d, nb_max_pool2d(x[0], mp_opts(p)))
 static bool k_max_pool2d_more(int o);
@@ -420,7 +421,8 @@ K(max_pool2d_backward) {
     prm p = {.i = {2, 2, 1, 1}};
     p.aux = DISTINCT(0, 2, 2, 4, 4);
     nb_requires_grad_(p.aux, true);
-    return GC("v -> d sum(max_pool2d(c) v) / dc, overlapping windows", f_max_pool2d_grad, &p, o, R(-2, 2, 2, 2, 3, 3));
+    return GC("v -> d sum(max_pool2d(c) v) / dc, overlapping windows", f_max_pool2d_grad, &p, o,
+              R(-2, 2, 2, 2, 3, 3));
 }
 FN(max_pool1d, nb_max_pool1d(x[0], (nb_max_pool1d_opts){.kernel_size = p->i[0], .stride = p->i[1],
                                                        .padding = p->i[2], .dilation = p->i[3]}))
@@ -428,8 +430,10 @@ FN(adaptive_max_pool2d, nb_adaptive_max_pool2d(x[0], p->i[0], p->i[1]))
 K(max_pool2d_more) {
     prm a = {.i = {3, 2, 1, 2}}, b = {.i = {3, 2}}, c = {.i = {4, 5}};
     return GC("max_pool1d k3 s2 p1 d2 (2,3,9)", f_max_pool1d, &a, o, DISTINCT(0, 2, 3, 9)) &
-           GC("adaptive_max_pool2d (3,2) of (2,2,7,5)", f_adaptive_max_pool2d, &b, o, DISTINCT(0, 2, 2, 7, 5)) &
-           GC("adaptive_max_pool2d (4,5) of (1,3,3) (overlapping)", f_adaptive_max_pool2d, &c, o, DISTINCT(0, 1, 3, 3));
+           GC("adaptive_max_pool2d (3,2) of (2,2,7,5)", f_adaptive_max_pool2d, &b, o,
+              DISTINCT(0, 2, 2, 7, 5)) &
+           GC("adaptive_max_pool2d (4,5) of (1,3,3) (overlapping)", f_adaptive_max_pool2d, &c, o,
+              DISTINCT(0, 1, 3, 3));
 }
 static nb_avg_pool2d_opts ap_opts(const prm *p) {
     return (nb_avg_pool2d_opts){.kernel_size = {p->i[0], p->i[1]}, .stride = {p->i[2], p->i[3]},
@@ -437,7 +441,8 @@ static nb_avg_pool2d_opts ap_opts(const prm *p) {
                                 .no_count_include_pad = p->i[7] != 0, .divisor_override = (int64_t)p->s[0]};
 }
 FN(avg_pool2d, nb_avg_pool2d(x[0], ap_opts(p)))
-FN(avg_pool1d, nb_avg_pool1d(x[0], (nb_avg_pool1d_opts){.kernel_size = p->i[0], .stride = p->i[1], .padding = p->i[2],
+FN(avg_pool1d, nb_avg_pool1d(x[0], (nb_avg_pool1d_opts){.kernel_size = p->i[0], .stride = p->i[1],
+                                                        .padding = p->i[2],
                                                         .ceil_mode = p->i[3] != 0}))
 FN(adaptive_avg_pool2d, nb_adaptive_avg_pool2d(x[0], p->i[0], p->i[1]))
 /* v -> d/dc sum(avg_pool2d(c) v): the backward op as a function of v (c constant) */
@@ -465,7 +470,8 @@ K(avg_pool2d_backward) {
     prm p = {.i = {3, 3, 2, 2, 1, 1, 1, 1}, .aux = R(-2, 2, 2, 2, 5, 6)};
     prm q = {.i = {3, 4}, .aux = R(-2, 2, 2, 7, 5)};
     return GC("v -> d sum(avg_pool2d(c) v) / dc", f_avg_pool2d_grad, &p, o, R(-2, 2, 2, 2, 3, 4)) &
-           GC("v -> d sum(adaptive_avg_pool2d(c) v) / dc", f_adaptive_avg_pool2d_grad, &q, o, R(-2, 2, 2, 3, 4));
+           GC("v -> d sum(adaptive_avg_pool2d(c) v) / dc", f_adaptive_avg_pool2d_grad, &q, o,
+              R(-2, 2, 2, 3, 4));
 }
 static nb_tensor *unpool(nb_tensor *x, const prm *p) {
     return nb_max_unpool2d(x, p->aux, (nb_max_unpool2d_opts){.kernel_size = {p->i[0], p->i[1]},
