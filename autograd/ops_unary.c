@@ -116,7 +116,8 @@ void nbi_bw_gelu_tanh(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 
 /* y = log(1 + e^(b x)) / b (x where b x > threshold); dx = g sigmoid(b x) (g above threshold) */
 nb_tensor *nb_softplus(nb_tensor *x, double beta, double threshold) {
-    if (beta == 0) return nbi_error("nb_softplus: beta must be nonzero");
+    if (beta == 0) beta = 1;                                    /* torch's defaults */
+    if (threshold == 0) threshold = signbit(threshold) ? 0.0 : 20.0;   /* NB_ZERO: an explicit 0 */
     return unary(NBI_OP_softplus, NBK_SOFTPLUS, x, beta, threshold, "nb_softplus", NBI_SAVE_IN(0));
 }
 void nbi_bw_softplus(nbi_node *n, nb_tensor *g, nb_tensor **gin) {

@@ -31,7 +31,7 @@ nb_status nb_retain_grad(nb_tensor *t);
 nb_tensor *nb_grad_of(const nb_tensor *t);
 /* Drop t's .grad (torch 2.x zero_grad(set_to_none=True)). */
 void nb_zero_grad(nb_tensor *t);
-/* true if t was produced by a recorded op. */
+/* true if t is a leaf (torch is_leaf): not produced by a recorded op (no grad_fn); false for NULL. */
 bool nb_is_leaf(const nb_tensor *t);
 /* Name of the backward node ("MulBackward0" style) or NULL for leaves. */
 const char *nb_grad_fn_name(const nb_tensor *t);
@@ -126,7 +126,9 @@ nb_tensor *nb_relu(nb_tensor *x);      /* max(x, 0); dx = g (x > 0) */
 nb_tensor *nb_leaky_relu(nb_tensor *x, double slope);  /* x > 0 ? x : slope x (torch default 0.01) */
 nb_tensor *nb_gelu(nb_tensor *x);      /* x Phi(x) (exact erf form, torch approximate='none') */
 nb_tensor *nb_gelu_tanh(nb_tensor *x); /* torch approximate='tanh' */
-nb_tensor *nb_softplus(nb_tensor *x, double beta, double threshold); /* log(1+e^(beta x))/beta; linear above threshold (torch 1, 20) */
+/* log(1 + e^(beta x)) / beta, x where beta x > threshold; 0 = torch's default (beta 1, threshold 20),
+ * NB_ZERO an explicit threshold 0. */
+nb_tensor *nb_softplus(nb_tensor *x, double beta, double threshold);
 nb_tensor *nb_clamp(nb_tensor *x, double min, double max); /* -INFINITY/INFINITY for no bound; dx = g inside [min,max] */
 nb_tensor *nb_erf(nb_tensor *x);       /* dx = g 2/sqrt(pi) e^(-x^2) */
 nb_tensor *nb_sign(nb_tensor *x);      /* -1, 0, 1; dx = 0 */
@@ -143,6 +145,10 @@ nb_tensor *nb_lt_scalar(nb_tensor *a, double s);
 nb_tensor *nb_gt_scalar(nb_tensor *a, double s);
 
 /* ---- reductions (dims may be negative; ndims = 0 means all dims) ------------------------------- */
+/* Dimension arguments follow torch's signatures: where torch takes a tuple of dims (sum, mean, amax,
+ * amin, logsumexp, var, std, norm) nabla takes (ndims, dims), e.g. NB_DIMS(0, 1); where torch takes one
+ * int (max, min, prod, argmax, argmin, softmax, cat, ...) an int. keepdim comes last; the arguments in
+ * between keep torch's positional order (torch.var(x, dim, unbiased/correction, keepdim)). */
 nb_tensor *nb_sum(nb_tensor *x);                                                    /* sum of all */
 nb_tensor *nb_sum_dim(nb_tensor *x, int ndims, const int *dims, bool keepdim);      /* dx = expand(g) */
 nb_tensor *nb_mean(nb_tensor *x);

@@ -24,9 +24,6 @@
 extern "C" {
 #endif
 
-/* An explicit zero for an option whose 0 means "torch's default" (it is -0.0, told apart by sign). */
-#define NB_ZERO (-0.0)
-
 typedef struct nb_optimizer nb_optimizer;
 
 /* torch-style closure: clear grads, compute the loss, call backward, return the loss value

@@ -50,6 +50,8 @@ struct nb_tensor {
 /* Shapes and dim lists as literals: nb_zeros(NB_F32, NB_SHAPE(2, 3)) passes (2, {2, 3}). */
 #define NB_SHAPE(...) (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), (const int64_t[]){__VA_ARGS__}
 #define NB_SCALAR_SHAPE 0, (const int64_t *)NULL
+/* An explicit zero for an argument whose 0 means "torch's default" (it is -0.0, told apart by sign). */
+#define NB_ZERO (-0.0)
 #define NB_DIMS(...) (int)(sizeof((int[]){__VA_ARGS__}) / sizeof(int)), (const int[]){__VA_ARGS__}
 #define NB_LIST(...) (int)(sizeof((nb_tensor *[]){__VA_ARGS__}) / sizeof(nb_tensor *)), (nb_tensor *const[]){__VA_ARGS__}
 

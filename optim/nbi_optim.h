@@ -13,9 +13,11 @@
 
 /* Every method's options struct (nb_<name>_opts). Each starts with double lr (checked below), so a
  * group's lr is read and written the same way for every method. A new optimizer adds its name here. */
+/* clang-format off */
 #define NBI_OPTIM_OPTS_LIST(X) \
     X(sgd) X(adam) X(adagrad) X(rmsprop) X(adadelta) X(nadam) X(lbfgs) X(newton) X(newton_cg) X(diag_newton) \
     X(armijo)
+/* clang-format on */
 /* the resolved options of any method */
 #define NBI_OPTS_MEMBER_(name) nb_##name##_opts name;
 typedef union { NBI_OPTIM_OPTS_LIST(NBI_OPTS_MEMBER_) } nbi_opts;

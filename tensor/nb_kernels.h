@@ -7,18 +7,22 @@
 #include "nb_internal.h"
 
 /* Unary elementwise kinds: y = f(x; a, b). */
+/* clang-format off */
 #define NBK_UNARY_LIST(X) \
     X(NEG) X(EXP) X(LOG) X(LOG1P) X(SQRT) X(RSQRT) X(SQUARE) X(ABS) X(SIN) X(COS) X(TAN) X(SINH) X(COSH) \
     X(TANH) X(SIGMOID) X(RELU) X(LEAKY_RELU) X(GELU) X(GELU_TANH) X(SOFTPLUS) X(CLAMP) X(SIGN) X(ERF) \
     X(ADD_S) X(MUL_S) X(DIV_S) X(RSUB_S) X(RDIV_S) X(POW_S) X(RPOW_S) X(FILL) X(COPY) \
     X(EQ_S) X(NE_S) X(LT_S) X(LE_S) X(GT_S) X(GE_S) \
     X(ATAN)
+/* clang-format on */
 #define NBK_ENUM_(k) NBK_##k,
 typedef enum { NBK_UNARY_LIST(NBK_ENUM_) } nbk_unary_kind;   /* no count enumerator: switches list every kind */
 
 /* Binary elementwise kinds with broadcasting: y = f(a, b). Comparisons give 0/1. MUL_POS: a * (b > 0)
  * in one pass (relu's backward g * (y > 0) without the mask tensor). */
+/* clang-format off */
 #define NBK_BINARY_LIST(X) X(ADD) X(SUB) X(MUL) X(DIV) X(POW) X(MIN) X(MAX) X(EQ) X(NE) X(LT) X(LE) X(GT) X(GE) X(MUL_POS)
+/* clang-format on */
 typedef enum { NBK_BINARY_LIST(NBK_ENUM_) } nbk_binary_kind;
 
 /* y = f(x) as a new contiguous tensor of x's float dtype (i64 x is read as f32). */

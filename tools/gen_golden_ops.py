@@ -274,6 +274,11 @@ def gen(dt):
     for beta, thr in ((1.0, 20.0), (2.0, 5.0), (0.5, 1.0)):
         x = torch.cat([rnd([6], dt, -3, 3), torch.tensor(edge + [2.4, 2.6, 10.1, 9.9], dtype=DT[dt])])
         case("softplus", dt, [beta, thr], [(x, True)], lambda x: torch.nn.functional.softplus(x, beta, thr))
+    x = torch.cat([rnd([6], dt, -3, 3), torch.tensor(edge + [19.9, 20.1], dtype=DT[dt])])
+    case("softplus", dt, [0.0, 0.0], [(x, True)], lambda x: torch.nn.functional.softplus(x))  # 0 = torch's defaults
+    # no x at 0 = the threshold: there torch's double backward masks with <, its forward with >
+    x = torch.cat([rnd([6], dt, -3, 3), torch.tensor([-1.0, 1.0, 0.3, -0.2], dtype=DT[dt])])
+    case("softplus", dt, [2.0, -0.0], [(x, True)], lambda x: torch.nn.functional.softplus(x, 2.0, 0.0))  # NB_ZERO
     # domain edges: log/sqrt/rsqrt at 0 (inf values and grads), log1p at -1, fractional powers of negatives (NaN)
     for name, f, ev in (("log", torch.log, [0.0, 1.0]), ("sqrt", torch.sqrt, [0.0, 4.0]), ("rsqrt", torch.rsqrt, [0.0, 4.0]),
                         ("log1p", torch.log1p, [-1.0, 0.0])):
