@@ -393,6 +393,19 @@ K(to) {  /* the f32 round trip loses precision: a larger step and f32-sized tole
 }
 K(clone) { prm p = {0}; return GC("clone(x) * x", f_clone, &p, o, R(-2, 2, 2, 3)); }
 
+/* -- normalisation (modules helper) -- */
+FN(bn_affine, nb_batch_norm(x[0], NULL, NULL, x[1], x[2], (nb_batch_norm_opts){.training = true, .eps = p->s[0]}))
+FN(bn_plain, nb_batch_norm(x[0], NULL, NULL, NULL, NULL, (nb_batch_norm_opts){.training = true}))
+FN(gn_affine, nb_group_norm(x[0], 2, x[1], x[2], 0))
+K(batch_norm) {
+    prm p = {.s = {1e-5}}, q = {.s = {0.5}};
+    return GC("(N,C,L) affine", f_bn_affine, &p, o, R(-2, 2, 3, 2, 4), R(0.5, 2, 2), R(-1, 1, 2)) &
+           GC("(N,C) affine eps 0.5", f_bn_affine, &q, o, R(-2, 2, 5, 3), R(0.5, 2, 3), R(-1, 1, 3)) &
+           GC("(N,C,H,W) no affine", f_bn_plain, &p, o, R(-2, 2, 2, 3, 2, 2)) &
+           GC("group_norm 2 groups (N,C,L)", f_gn_affine, &p, o, R(-2, 2, 2, 4, 3), R(0.5, 2, 4), R(-1, 1, 4));
+}
+/* -- end normalisation -- */
+
 static const check_fn registry[NBI_OP_COUNT] = {
     [NBI_OP_add] = k_add, [NBI_OP_sub] = k_sub, [NBI_OP_mul] = k_mul, [NBI_OP_div] = k_div, [NBI_OP_pow] = k_pow,
     [NBI_OP_minimum] = k_minimum, [NBI_OP_maximum] = k_maximum, [NBI_OP_where] = k_where, [NBI_OP_add_s] = k_add_s,
@@ -411,6 +424,7 @@ static const check_fn registry[NBI_OP_COUNT] = {
     [NBI_OP_index_add] = k_index_add, [NBI_OP_gather] = k_gather, [NBI_OP_scatter_add] = k_scatter_add,
     [NBI_OP_masked_fill] = k_masked_fill, [NBI_OP_softmax] = k_softmax, [NBI_OP_log_softmax] = k_log_softmax,
     [NBI_OP_to] = k_to, [NBI_OP_clone] = k_clone,
+    [NBI_OP_batch_norm] = k_batch_norm, /* normalisation (modules helper) */
 };
 
 /* ---- composite public ops (built from recorded ops; always checked to second order) ---- */
