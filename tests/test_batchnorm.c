@@ -6,6 +6,7 @@
 #include "testlib.h"
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAXS 8
 typedef struct { char name[24]; nb_tensor *t; } named;
@@ -319,9 +320,68 @@ static void test_steady_memory(void) {
     nb_module_free(m);
 }
 
+/* ---- a torch-made checkpoint with buffers (tools/gen_checkpoint_bn.py) ---------------------------------- */
+static nb_module *bn_net(void) {
+    return nb_sequential_new(7, nb_batch_norm2d_new(2, (nb_batch_norm_layer_opts){0}), nb_flatten_new(1, -1),
+                             nb_linear_new(72, 16, true), nb_batch_norm1d_new(16, (nb_batch_norm_layer_opts){0}), nb_relu_new(),
+                             nb_linear_new(16, 10, true), nb_log_softmax_new(1));
+}
+static void test_torch_checkpoint(void) {
+    const char *dir = getenv("NB_TEST_DATA");
+    char net[1024], iop[1024];
+    snprintf(net, sizeof net, "%s/data/torch_bn_net.safetensors", dir ? dir : "tests");
+    snprintf(iop, sizeof iop, "%s/data/torch_bn_io.safetensors", dir ? dir : "tests");
+    nb_module *m = bn_net();
+    nb_state_dict sd = nb_module_state_dict(m), io = {0};
+    CHECK(sd.n == 14 && !strcmp(sd.names[4], "0.num_batches_tracked") && !strcmp(sd.names[11], "3.num_batches_tracked"));
+    CHECK(nb_load_safetensors(&sd, net) == NB_OK);                         /* strict: same names, dtypes, shapes */
+    CHECK(nb_safetensors_read(iop, &io) == NB_OK);
+    CHECK(nb_item(nb_module_get_buffer(m, "3.num_batches_tracked")) == 5);
+    nb_tensor *x = nb_state_dict_get(&io, "x");
+    nb_scope s = nb_scope_begin();
+    nb_module_eval(m);
+    CHECK(close_t("eval", nb_module_forward(m, x), nb_state_dict_get(&io, "eval_logp"), 2e-5));
+    /* identical predictions */
+    CHECK(close_t("argmax", nb_argmax(nb_module_forward(m, x), 1, false), nb_argmax(nb_state_dict_get(&io, "eval_logp"), 1, false), 0));
+    nb_module_train(m, true);
+    nb_tensor *y;
+    NB_NO_GRAD { y = nb_module_forward(m, x); }
+    CHECK(close_t("train", y, nb_state_dict_get(&io, "train_logp"), 2e-5));
+    nb_state_dict bufs = nb_module_named_buffers(m);
+    CHECK(bufs.n == 6);
+    for (int i = 0; i < bufs.n; i++) {
+        char key[96];
+        snprintf(key, sizeof key, "after.%s", bufs.names[i]);
+        CHECK(close_t(key, bufs.tensors[i], nb_state_dict_get(&io, key), 2e-6));
+    }
+    nb_state_dict_free(&bufs);
+    nb_scope_end(s);
+    /* nabla -> file -> nabla: a fresh model reproduces the updated one */
+    char path[] = "/tmp/nb_test_bn_XXXXXX";
+    int fd = mkstemp(path);
+    if (fd >= 0) close(fd);
+    CHECK(nb_save_safetensors(&sd, path) == NB_OK);
+    nb_module *m2 = bn_net();
+    nb_state_dict sd2 = nb_module_state_dict(m2);
+    CHECK(nb_load_safetensors(&sd2, path) == NB_OK);
+    for (int i = 0; i < sd.n; i++) CHECK(close_t(sd.names[i], sd2.tensors[i], sd.tensors[i], 0));
+    nb_module_eval(m);
+    nb_module_eval(m2);
+    nb_scope s2 = nb_scope_begin();
+    CHECK(close_t("round trip", nb_module_forward(m2, x), nb_module_forward(m, x), 0));
+    nb_scope_end(s2);
+    remove(path);
+    nb_state_dict_free(&sd2);
+    nb_state_dict_free(&sd);
+    nb_safetensors_free(&io);
+    nb_module_free(m2);
+    nb_module_free(m);
+}
+
 int main(void) {
     run_golden();
     test_print();
+    test_torch_checkpoint();
     test_threads_bitwise();
     test_steady_memory();
     CHECK(!nb_error());
