@@ -1,34 +1,199 @@
 /* kernels_norm.c — per-channel normalisation kernels (batch norm, and group norm viewed as batch
  * norm of (1, N*G, L)) over a contiguous x of shape (N, C, S...): x[n, c, s] at (n*C + c)*S + s.
- * Each channel is one task (OpenMP over channels above the size threshold) whose sums run in one
- * fixed order in double, so results are bitwise the same at any thread count. */
+ * Sums run in double in a fixed order that does not depend on the thread count: a channel's rows of S
+ * elements go through 8 interleaved accumulators (lane = s mod 8, combined pairwise at the end), so
+ * they vectorize; when rows are short (S < 16, e.g. BatchNorm1d on (N, C)) a block of channels is
+ * summed column-wise over n instead (one accumulator per (c, s), n in order). OpenMP runs over
+ * channels (or channel blocks) above the size threshold, each on one thread: results are bitwise the
+ * same at any thread count. */
 #include "nb_kernels.h"
 #include <math.h>
+#include <stdlib.h>
+
+enum { LANES = 8, SHORT_ROW = 16, CB = 64 };  /* CB channels per block of the column path */
 
 /* x viewed as (N, C, S) around dim 1 */
 static void ncs(const nb_tensor *x, int64_t *N, int64_t *C, int64_t *S) { nbk_split3(x, 1, N, C, S); }
 
-#define MOMENTS(T)                                                                                      \
+static double combine(const double *a) { return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])); }
+
+/* The kernels for one element type T: moments (mean, biased var), the channel affine and the
+ * backward sums and dx. a, b, m, k arrays are per channel. */
+#define NORM_KERNELS(T)                                                                                  \
+    /* acc[l] += sum over p[s] (s = l mod 8) and acc2[l] += (p[s] - m)^2 when sq */                       \
+    static inline void rowsum_##T(const T *p, int64_t S, double m, bool sq, double *acc) {               \
+        int64_t s = 0;                                                                                   \
+        for (; s + LANES <= S; s += LANES)                                                               \
+            for (int l = 0; l < LANES; l++) {                                                            \
+                double d = (double)p[s + l] - m;                                                         \
+                acc[l] += sq ? d * d : d;                                                                \
+            }                                                                                            \
+        for (int l = 0; s < S; s++, l++) {                                                               \
+            double d = (double)p[s] - m;                                                                 \
+            acc[l] += sq ? d * d : d;                                                                    \
+        }                                                                                                \
+    }                                                                                                    \
+    /* sum over n of the rows of channel c: (x - m) or (x - m)^2 */                                     \
+    static double chansum_##T(const T *x, int64_t N, int64_t C, int64_t S, int64_t c, double m, bool sq) { \
+        double acc[LANES] = {0};                                                                         \
+        for (int64_t n = 0; n < N; n++) rowsum_##T(x + (n * C + c) * S, S, m, sq, acc);                 \
+        return combine(acc);                                                                             \
+    }                                                                                                    \
+    /* column path: for channels [c0, c1), out[c - c0] = sum over n, s of (x - m_c) or its square */     \
+    static void colsum_##T(const T *x, int64_t N, int64_t C, int64_t S, int64_t c0, int64_t c1,          \
+                           const double *m, bool sq, double *out) {                                      \
+        double acc[CB * SHORT_ROW];                                                                      \
+        int64_t w = (c1 - c0) * S;                                                                       \
+        for (int64_t j = 0; j < w; j++) acc[j] = 0;                                                      \
+        for (int64_t n = 0; n < N; n++) {                                                                \
+            const T *p = x + (n * C + c0) * S;                                                           \
+            if (S == 1) /* no inner loop: the c loop vectorizes */                                       \
+                for (int64_t c = 0; c < w; c++) {                                                        \
+                    double d = (double)p[c] - (m ? m[c0 + c] : 0.0);                                     \
+                    acc[c] += sq ? d * d : d;                                                            \
+                }                                                                                        \
+            else                                                                                         \
+                for (int64_t c = 0; c < c1 - c0; c++) {                                                  \
+                    double mc = m ? m[c0 + c] : 0.0;                                                     \
+                    for (int64_t s = 0; s < S; s++) {                                                    \
+                        double d = (double)p[c * S + s] - mc;                                            \
+                        acc[c * S + s] += sq ? d * d : d;                                                \
+                    }                                                                                    \
+                }                                                                                        \
+        }                                                                                                \
+        for (int64_t c = 0; c < c1 - c0; c++) {                                                          \
+            double t = 0;                                                                                \
+            for (int64_t s = 0; s < S; s++) t += acc[c * S + s];                                         \
+            out[c] = t;                                                                                  \
+        }                                                                                                \
+    }                                                                                                    \
     static void moments_##T(const T *x, int64_t N, int64_t C, int64_t S, double *mean, double *var) {   \
-        bool par = N * C * S >= NBI_PAR_MIN;                                                            \
-        _Pragma("omp parallel for schedule(static) if (par)")                                           \
-        for (int64_t c = 0; c < C; c++) {                                                               \
-            double s1 = 0, s2 = 0;                                                                      \
-            for (int64_t n = 0; n < N; n++) {                                                           \
-                const T *p = x + (n * C + c) * S;                                                       \
-                for (int64_t s = 0; s < S; s++) s1 += (double)p[s];                                     \
-            }                                                                                           \
-            double m = N * S != 0 ? s1 / (double)(N * S) : NAN;                                              \
-            for (int64_t n = 0; n < N; n++) {                                                           \
-                const T *p = x + (n * C + c) * S;                                                       \
-                for (int64_t s = 0; s < S; s++) { double d = (double)p[s] - m; s2 += d * d; }          \
-            }                                                                                           \
-            mean[c] = m;                                                                                \
-            var[c] = N * S != 0 ? s2 / (double)(N * S) : NAN;                                                \
-        }                                                                                               \
+        bool par = N * C * S >= NBI_PAR_MIN;                                                             \
+        double M = (double)(N * S);                                                                      \
+        if (S < SHORT_ROW) {                                                                             \
+            _Pragma("omp parallel for schedule(static) if (par)")                                        \
+            for (int64_t b = 0; b < (C + CB - 1) / CB; b++) {                                            \
+                int64_t c0 = b * CB, c1 = c0 + CB < C ? c0 + CB : C;                                     \
+                colsum_##T(x, N, C, S, c0, c1, NULL, false, mean + c0);                                  \
+                for (int64_t c = c0; c < c1; c++) mean[c] = M > 0 ? mean[c] / M : NAN;                   \
+                colsum_##T(x, N, C, S, c0, c1, mean, true, var + c0);                                    \
+                for (int64_t c = c0; c < c1; c++) var[c] = M > 0 ? var[c] / M : NAN;                     \
+            }                                                                                            \
+            return;                                                                                      \
+        }                                                                                                \
+        _Pragma("omp parallel for schedule(static) if (par)")                                            \
+        for (int64_t c = 0; c < C; c++) {                                                                \
+            double m = M > 0 ? chansum_##T(x, N, C, S, c, 0.0, false) / M : NAN;                         \
+            mean[c] = m;                                                                                 \
+            var[c] = M > 0 ? chansum_##T(x, N, C, S, c, m, true) / M : NAN;                              \
+        }                                                                                                \
+    }                                                                                                    \
+    static void affine_##T(const T *x, T *y, int64_t N, int64_t C, int64_t S, const double *a,           \
+                           const double *b) {                                                            \
+        bool par = N * C * S >= NBI_PAR_MIN;                                                             \
+        if (S == 1) {                                                                                    \
+            _Pragma("omp parallel for schedule(static) if (par)")                                        \
+            for (int64_t n = 0; n < N; n++)                                                              \
+                for (int64_t c = 0; c < C; c++) y[n * C + c] = (T)((double)x[n * C + c] * a[c] + b[c]);  \
+            return;                                                                                      \
+        }                                                                                                \
+        if (S < SHORT_ROW) {                                                                             \
+            _Pragma("omp parallel for schedule(static) if (par)")                                        \
+            for (int64_t n = 0; n < N; n++)                                                              \
+                for (int64_t c = 0; c < C; c++) {                                                        \
+                    const T al = (T)a[c], be = (T)b[c];                                                  \
+                    for (int64_t s = 0; s < S; s++) y[(n * C + c) * S + s] = x[(n * C + c) * S + s] * al + be; \
+                }                                                                                        \
+            return;                                                                                      \
+        }                                                                                                \
+        _Pragma("omp parallel for schedule(static) if (par)")                                            \
+        for (int64_t q = 0; q < N * C; q++) {                                                            \
+            const T al = (T)a[q % C], be = (T)b[q % C], *p = x + q * S;                                  \
+            T *o = y + q * S;                                                                            \
+            for (int64_t s = 0; s < S; s++) o[s] = p[s] * al + be;                                       \
+        }                                                                                                \
+    }                                                                                                    \
+    /* sg[c] = sum g, sgx[c] = sum g (x - mean): rows with 8 lanes each */                              \
+    static void gsums_##T(const T *x, const T *g, int64_t N, int64_t C, int64_t S, int64_t c,            \
+                          double m, double *sg, double *sgx) {                                           \
+        double a[LANES] = {0}, b[LANES] = {0};                                                           \
+        for (int64_t n = 0; n < N; n++) {                                                                \
+            const T *xp = x + (n * C + c) * S, *gp = g + (n * C + c) * S;                                \
+            int64_t s = 0;                                                                               \
+            for (; s + LANES <= S; s += LANES)                                                           \
+                for (int l = 0; l < LANES; l++) {                                                        \
+                    a[l] += (double)gp[s + l];                                                           \
+                    b[l] += (double)gp[s + l] * ((double)xp[s + l] - m);                                 \
+                }                                                                                        \
+            for (int l = 0; s < S; s++, l++) {                                                           \
+                a[l] += (double)gp[s];                                                                   \
+                b[l] += (double)gp[s] * ((double)xp[s] - m);                                             \
+            }                                                                                            \
+        }                                                                                                \
+        *sg = combine(a);                                                                                \
+        *sgx = combine(b);                                                                               \
+    }                                                                                                    \
+    /* sg[c] = sum g, sgx[c] = sum g (x - mean[c]) */                                                   \
+    static void bnsums_##T(const T *x, const T *g, int64_t N, int64_t C, int64_t S, const double *mean,   \
+                           double *sg, double *sgx) {                                                    \
+        bool par = N * C * S >= NBI_PAR_MIN;                                                             \
+        if (S < SHORT_ROW) {                                                                             \
+            _Pragma("omp parallel for schedule(static) if (par)")                                        \
+            for (int64_t bl = 0; bl < (C + CB - 1) / CB; bl++) {                                         \
+                int64_t c0 = bl * CB, c1 = c0 + CB < C ? c0 + CB : C, wd = (c1 - c0) * S;                \
+                double a[CB * SHORT_ROW], b[CB * SHORT_ROW];                                             \
+                for (int64_t j = 0; j < wd; j++) a[j] = b[j] = 0;                                        \
+                for (int64_t n = 0; n < N; n++) {                                                        \
+                    const T *xp = x + (n * C + c0) * S, *gp = g + (n * C + c0) * S;                      \
+                    if (S == 1)                                                                          \
+                        for (int64_t c = 0; c < wd; c++) {                                               \
+                            a[c] += (double)gp[c];                                                       \
+                            b[c] += (double)gp[c] * ((double)xp[c] - mean[c0 + c]);                      \
+                        }                                                                                \
+                    else                                                                                 \
+                        for (int64_t c = 0; c < c1 - c0; c++)                                            \
+                            for (int64_t s = 0; s < S; s++) {                                            \
+                                int64_t j = c * S + s;                                                   \
+                                a[j] += (double)gp[j];                                                   \
+                                b[j] += (double)gp[j] * ((double)xp[j] - mean[c0 + c]);                  \
+                            }                                                                            \
+                }                                                                                        \
+                for (int64_t c = c0; c < c1; c++) {                                                      \
+                    double ta = 0, tb = 0;                                                               \
+                    for (int64_t s = 0; s < S; s++) { ta += a[(c - c0) * S + s]; tb += b[(c - c0) * S + s]; } \
+                    sg[c] = ta;                                                                          \
+                    sgx[c] = tb;                                                                         \
+                }                                                                                        \
+            }                                                                                            \
+            return;                                                                                      \
+        }                                                                                                \
+        _Pragma("omp parallel for schedule(static) if (par)")                                            \
+        for (int64_t c = 0; c < C; c++) gsums_##T(x, g, N, C, S, c, mean[c], &sg[c], &sgx[c]);         \
+    }                                                                                                    \
+    /* dx = (g - gm_c - (x - mean_c) k_c) scale_c, the per-channel coefficients precomputed */           \
+    static void bndx_##T(const T *x, const T *g, T *dx, int64_t N, int64_t C, int64_t S, const double *mean, \
+                         const double *gm, const double *k, const double *scale) {                        \
+        bool par = N * C * S >= NBI_PAR_MIN;                                                             \
+        if (S == 1) {                                                                                    \
+            _Pragma("omp parallel for schedule(static) if (par)")                                        \
+            for (int64_t n = 0; n < N; n++)                                                              \
+                for (int64_t c = 0; c < C; c++) {                                                        \
+                    int64_t q = n * C + c;                                                               \
+                    dx[q] = (T)(((double)g[q] - gm[c] - ((double)x[q] - mean[c]) * k[c]) * scale[c]);    \
+                }                                                                                        \
+            return;                                                                                      \
+        }                                                                                                \
+        _Pragma("omp parallel for schedule(static) if (par)")                                            \
+        for (int64_t q = 0; q < N * C; q++) {                                                            \
+            int64_t c = q % C;                                                                           \
+            const T gmc = (T)gm[c], kc = (T)k[c], sc = (T)scale[c], mc = (T)mean[c];                     \
+            const T *xp = x + q * S, *gp = g + q * S;                                                    \
+            T *o = dx + q * S;                                                                           \
+            for (int64_t s = 0; s < S; s++) o[s] = (gp[s] - gmc - (xp[s] - mc) * kc) * sc;              \
+        }                                                                                                \
     }
-MOMENTS(float)
-MOMENTS(double)
+NORM_KERNELS(float)
+NORM_KERNELS(double)
 
 void nbk_channel_moments(const nb_tensor *x, double *mean, double *var) {
     int64_t N, C, S;
@@ -37,20 +202,6 @@ void nbk_channel_moments(const nb_tensor *x, double *mean, double *var) {
     if (x->dtype == NB_F32) moments_float((const float *)nbi_ptr(x), N, C, S, mean, var);
     else moments_double((const double *)nbi_ptr(x), N, C, S, mean, var);
 }
-
-#define AFFINE(T)                                                                                       \
-    static void affine_##T(const T *x, T *y, int64_t N, int64_t C, int64_t S, const double *a,          \
-                           const double *b) {                                                           \
-        bool par = N * C * S >= NBI_PAR_MIN;                                                            \
-        _Pragma("omp parallel for schedule(static) if (par)")                                           \
-        for (int64_t q = 0; q < N * C; q++) {                                                           \
-            const T al = (T)a[q % C], be = (T)b[q % C], *p = x + q * S;                                 \
-            T *o = y + q * S;                                                                           \
-            for (int64_t s = 0; s < S; s++) o[s] = p[s] * al + be;                                      \
-        }                                                                                               \
-    }
-AFFINE(float)
-AFFINE(double)
 
 nb_tensor *nbk_channel_affine(const nb_tensor *x, const double *alpha, const double *beta) {
     int64_t N, C, S;
@@ -63,48 +214,27 @@ nb_tensor *nbk_channel_affine(const nb_tensor *x, const double *alpha, const dou
     return y;
 }
 
-/* per channel: sg = sum g, sgx = sum g (x - mean); then dx = (g - sg/M - (x - mean) invstd^2 sgx/M)
- * * invstd w */
-#define BN_BACKWARD(T)                                                                                  \
-    static void bnbw_##T(const T *x, const T *g, T *dx, int64_t N, int64_t C, int64_t S,                \
-                         const double *mean, const double *invstd, const double *w, double *sg_out,     \
-                         double *sgx_out) {                                                             \
-        bool par = N * C * S >= NBI_PAR_MIN;                                                            \
-        double M = (double)(N * S);                                                                     \
-        _Pragma("omp parallel for schedule(static) if (par)")                                           \
-        for (int64_t c = 0; c < C; c++) {                                                               \
-            double sg = 0, sgx = 0, m = mean[c];                                                        \
-            for (int64_t n = 0; n < N; n++) {                                                           \
-                const T *xp = x + (n * C + c) * S, *gp = g + (n * C + c) * S;                           \
-                for (int64_t s = 0; s < S; s++) { sg += (double)gp[s]; sgx += (double)gp[s] * ((double)xp[s] - m); } \
-            }                                                                                           \
-            sg_out[c] = sg;                                                                             \
-            sgx_out[c] = sgx;                                                                           \
-            if (!dx) continue;                                                                          \
-            const T gm = (T)(sg / M), k = (T)(sgx * invstd[c] * invstd[c] / M), mc = (T)m;              \
-            const T scale = (T)(invstd[c] * (w ? w[c] : 1.0));                                          \
-            for (int64_t n = 0; n < N; n++) {                                                           \
-                const T *xp = x + (n * C + c) * S, *gp = g + (n * C + c) * S;                           \
-                T *o = dx + (n * C + c) * S;                                                            \
-                for (int64_t s = 0; s < S; s++) o[s] = (gp[s] - gm - (xp[s] - mc) * k) * scale;        \
-            }                                                                                           \
-        }                                                                                               \
-    }
-BN_BACKWARD(float)
-BN_BACKWARD(double)
-
 nb_tensor *nbk_batch_norm_backward(const nb_tensor *x, const nb_tensor *g, const double *mean, const double *invstd,
                                    const double *w, bool want_dx, double *sum_g, double *sum_gxc) {
     int64_t N, C, S;
     ncs(x, &N, &C, &S);
-    nb_tensor *dx = want_dx ? nbi_new(x->dtype, x->ndim, x->shape) : NULL;
-    if (want_dx && !dx) return NULL;
     if (N * C * S >= NBI_PAR_MIN) nbi_threads_check();
+    if (x->dtype == NB_F32) bnsums_float((const float *)nbi_ptr(x), (const float *)nbi_ptr(g), N, C, S, mean, sum_g, sum_gxc);
+    else bnsums_double((const double *)nbi_ptr(x), (const double *)nbi_ptr(g), N, C, S, mean, sum_g, sum_gxc);
+    if (!want_dx) return NULL;
+    nb_tensor *dx = nbi_new(x->dtype, x->ndim, x->shape);
+    double *co = dx ? malloc(sizeof(double) * (size_t)(3 * C + 1)) : NULL;
+    if (!co) { nb_free(dx); return dx ? nbi_error("batch_norm backward: out of memory (%lld channels)", (long long)C) : NULL; }
+    double M = (double)(N * S), *gm = co, *k = co + C, *scale = co + 2 * C;
+    for (int64_t c = 0; c < C; c++) {
+        gm[c] = sum_g[c] / M;
+        k[c] = sum_gxc[c] * invstd[c] * invstd[c] / M;
+        scale[c] = invstd[c] * (w ? w[c] : 1.0);
+    }
     if (x->dtype == NB_F32)
-        bnbw_float((const float *)nbi_ptr(x), (const float *)nbi_ptr(g), dx ? (float *)nbi_ptr(dx) : NULL, N, C, S, mean,
-                   invstd, w, sum_g, sum_gxc);
+        bndx_float((const float *)nbi_ptr(x), (const float *)nbi_ptr(g), (float *)nbi_ptr(dx), N, C, S, mean, gm, k, scale);
     else
-        bnbw_double((const double *)nbi_ptr(x), (const double *)nbi_ptr(g), dx ? (double *)nbi_ptr(dx) : NULL, N, C, S,
-                    mean, invstd, w, sum_g, sum_gxc);
+        bndx_double((const double *)nbi_ptr(x), (const double *)nbi_ptr(g), (double *)nbi_ptr(dx), N, C, S, mean, gm, k, scale);
+    free(co);
     return dx;
 }

@@ -259,12 +259,14 @@ static void test_print(void) {
     nb_module_free(m);
 }
 
-/* a few train steps of BatchNorm2d at the current thread count: output, grads and buffers as doubles */
-static void train_steps(double *out, int64_t *count) {
+/* a few train steps at the current thread count (output grads, weight grad, running_var as doubles):
+ * BatchNorm2d (long rows, OpenMP over channels) or BatchNorm1d on (N, C) (the column path) */
+static void train_steps(bool two_d, double *out, int64_t *count) {
     nb_manual_seed(5);
-    nb_module *m = nb_batch_norm2d_new(8, (nb_batch_norm_layer_opts){0});
-    nb_tensor *x = nb_randn(NB_F32, NB_SHAPE(16, 8, 24, 24));   /* 73728 elements: above the threading threshold */
-    nb_tensor *gw = NULL;
+    int64_t C = two_d ? 8 : 256;
+    nb_module *m = two_d ? nb_batch_norm2d_new(C, (nb_batch_norm_layer_opts){0}) : nb_batch_norm1d_new(C, (nb_batch_norm_layer_opts){0});
+    /* 73728 and 131072 elements: above the threading threshold */
+    nb_tensor *x = two_d ? nb_randn(NB_F32, NB_SHAPE(16, 8, 24, 24)) : nb_randn(NB_F32, NB_SHAPE(512, 256));
     for (int s = 0; s < 3; s++) {
         nb_scope sc = nb_scope_begin();
         nb_tensor *xr = nb_requires_grad_(nb_clone(x), true);
@@ -272,9 +274,8 @@ static void train_steps(double *out, int64_t *count) {
         nb_backward(nb_sum(nb_mul(y, y)));
         if (s == 2) {
             nb_to_doubles(xr->grad, out);
-            gw = nb_module_get_parameter(m, "weight")->grad;
-            nb_to_doubles(gw, out + x->numel);
-            nb_to_doubles(nb_module_get_buffer(m, "running_var"), out + x->numel + 8);
+            nb_to_doubles(nb_module_get_parameter(m, "weight")->grad, out + x->numel);
+            nb_to_doubles(nb_module_get_buffer(m, "running_var"), out + x->numel + C);
         }
         nb_module_zero_grad(m);
         nb_scope_end(sc);
@@ -284,17 +285,19 @@ static void train_steps(double *out, int64_t *count) {
     nb_module_free(m);
 }
 static void test_threads_bitwise(void) {
-    int64_t n = 16 * 8 * 24 * 24 + 16, c1, c2;
-    double *a = malloc(sizeof *a * (size_t)n), *b = malloc(sizeof *b * (size_t)n);
-    nb_set_num_threads(1);
-    train_steps(a, &c1);
-    nb_set_num_threads(2);
-    train_steps(b, &c2);
-    nb_set_num_threads(0);
-    CHECK(c1 == 3 && c2 == 3);
-    CHECK(memcmp(a, b, sizeof *a * (size_t)n) == 0);
-    free(a);
-    free(b);
+    for (int k = 0; k < 2; k++) {
+        int64_t n = k ? 16 * 8 * 24 * 24 + 16 : 512 * 256 + 512, c1, c2;
+        double *a = malloc(sizeof *a * (size_t)n), *b = malloc(sizeof *b * (size_t)n);
+        nb_set_num_threads(1);
+        train_steps(k, a, &c1);
+        nb_set_num_threads(2);
+        train_steps(k, b, &c2);
+        nb_set_num_threads(0);
+        CHECK(c1 == 3 && c2 == 3);
+        CHECK(memcmp(a, b, sizeof *a * (size_t)n) == 0);
+        free(a);
+        free(b);
+    }
 }
 
 static void test_steady_memory(void) {
