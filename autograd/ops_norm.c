@@ -2,8 +2,10 @@
  * (NativeBatchNormBackward0): per-channel mean and biased variance (tensor/kernels_norm.c), then
  * y = x * alpha_c + beta_c; its backward recomputes the statistics from the saved x and runs the fused
  * kernel, or, when the backward is itself recorded (create_graph), the same formula in differentiable
- * ops, so second derivatives work (order 2). With running statistics (eval) y = x * scale + shift in
- * differentiable ops. Group norm is that node on x viewed as (1, N*G, L), then the channel affine. */
+ * ops, so second derivatives work (order 2). With running statistics (eval) y = x * scale_c + shift_c is
+ * one pass (a channel-affine node whose backward is written with differentiable ops), scale and shift
+ * made from weight, bias and the running statistics by differentiable ops. Group norm is the batch-norm
+ * node on x viewed as (1, N*G, L), then the channel affine. */
 #include "nbi_tape.h"
 #include "nb_norm.h"
 #include <math.h>
@@ -53,6 +55,32 @@ static nb_tensor *from_values(const nb_tensor *t, const double *v) {
         else ((double *)nbi_ptr(r))[i] = v[i];
     }
     return r;
+}
+
+/* y = x * scale_c + shift_c over dim 1 (one pass): dx = g scale_c, dscale_c = sum g x, dshift_c = sum g */
+static nb_tensor *channel_affine(nb_tensor *x, nb_tensor *scale, nb_tensor *shift) {
+    if (!x || !scale || !shift) return NULL;
+    int64_t C = x->shape[1];
+    double *buf = malloc(sizeof(double) * (size_t)(2 * C + 1));
+    if (!buf) return nbi_error("nb_batch_norm: out of memory (%lld channels)", (long long)C);
+    nb_tensor *xc = values(scale, buf) && values(shift, buf + C) ? nbk_contig(x) : NULL, *y = NULL;
+    if (xc) y = nbk_channel_affine(xc, buf, buf + C);
+    if (xc && xc != x) nb_free(xc);
+    free(buf);
+    nbi_record(NBI_OP_channel_affine, y, 3, (nb_tensor *[]){x, scale, shift}, 3);
+    return y;
+}
+void nbi_bw_channel_affine(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    nb_tensor *x = nbi_in(n, 0), *scale = nbi_in(n, 1), *shift = nbi_in(n, 2);
+    int dims[NB_MAX_DIMS], nd = 0;
+    int64_t cs[NB_MAX_DIMS];
+    for (int d = 0; d < x->ndim; d++) {
+        cs[d] = d == 1 ? x->shape[1] : 1;
+        if (d != 1) dims[nd++] = d;
+    }
+    if (nbi_need(n, 0)) gin[0] = nb_mul(g, nb_reshape(scale, x->ndim, cs));
+    if (nbi_need(n, 1)) gin[1] = nb_reshape(nb_sum_dim(nb_mul(g, x), nd, dims, false), scale->ndim, scale->shape);
+    if (nbi_need(n, 2)) gin[2] = nb_reshape(nb_sum_dim(g, nd, dims, false), shift->ndim, shift->shape);
 }
 
 /* xhat = (x - mean) invstd, gh = g w: dx = invstd (gh - mean(gh) - xhat mean(gh xhat)),
@@ -137,14 +165,11 @@ nb_tensor *nb_batch_norm(nb_tensor *x, nb_tensor *running_mean, nb_tensor *runni
     if (!o.training) {
         if (!running_mean || !running_var)
             return nbi_error("%s: running_mean and running_var must be defined in evaluation mode", fn);
-        int64_t cs[NB_MAX_DIMS];
-        for (int d = 0; d < x->ndim; d++) cs[d] = d == 1 ? C : 1;
-        nb_tensor *scale = nb_rsqrt(nb_add_scalar(nb_detach(running_var), eps));
+        nb_tensor *scale = nb_rsqrt(nb_add_scalar(nb_reshape(nb_detach(running_var), 1, &C), eps));
         if (weight) scale = nb_mul(nb_reshape(weight, 1, &C), scale);
-        nb_tensor *shift = nb_neg(nb_mul(nb_detach(running_mean), scale));
+        nb_tensor *shift = nb_neg(nb_mul(nb_reshape(nb_detach(running_mean), 1, &C), scale));
         if (bias) shift = nb_add(nb_reshape(bias, 1, &C), shift);
-        return nbi_label(nb_add(nb_mul(x, nb_reshape(scale, x->ndim, cs)), nb_reshape(shift, x->ndim, cs)), x,
-                         "NativeBatchNormBackward0");
+        return channel_affine(x, scale, shift);
     }
     if (M == 1)
         return nbi_error("%s: Expected more than 1 value per channel when training, got input size %s", fn, nbi_shape(x));
@@ -180,7 +205,8 @@ nb_tensor *nb_group_norm(nb_tensor *x, int64_t num_groups, nb_tensor *weight, nb
     for (int d = 0; d < x->ndim; d++) cs[d] = d == 1 ? C : 1;
     nb_tensor *v = nb_reshape(x, NB_SHAPE(1, N * num_groups, -1));
     nb_tensor *y = v ? nb_reshape(bn_batch(v, NULL, NULL, eps, NULL, NULL), x->ndim, x->shape) : NULL;
-    if (weight) y = nb_mul(y, nb_reshape(weight, x->ndim, cs));
-    if (bias) y = nb_add(y, nb_reshape(bias, x->ndim, cs));
+    if (weight && bias) y = channel_affine(y, weight, bias);
+    else if (weight) y = nb_mul(y, nb_reshape(weight, x->ndim, cs));
+    else if (bias) y = nb_add(y, nb_reshape(bias, x->ndim, cs));
     return nbi_label(y, x, "NativeGroupNormBackward0");
 }

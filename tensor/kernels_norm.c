@@ -94,7 +94,7 @@ static double combine(const double *a) { return ((a[0] + a[1]) + (a[2] + a[3])) 
         if (S == 1) {                                                                                    \
             _Pragma("omp parallel for schedule(static) if (par)")                                        \
             for (int64_t n = 0; n < N; n++)                                                              \
-                for (int64_t c = 0; c < C; c++) y[n * C + c] = (T)((double)x[n * C + c] * a[c] + b[c]);  \
+                for (int64_t c = 0; c < C; c++) y[n * C + c] = x[n * C + c] * (T)a[c] + (T)b[c];  \
             return;                                                                                      \
         }                                                                                                \
         if (S < SHORT_ROW) {                                                                             \

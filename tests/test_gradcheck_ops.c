@@ -491,6 +491,14 @@ K(batch_norm) {
            GC("(N,C,H,W) no affine", f_bn_plain, &p, o, R(-2, 2, 2, 3, 2, 2)) &
            GC("group_norm 2 groups (N,C,L)", f_gn_affine, &p, o, R(-2, 2, 2, 4, 3), R(0.5, 2, 4), R(-1, 1, 4));
 }
+/* eval: running_mean = aux, running_var = aux^2 + 0.5 (buffers: no gradient, as in torch) */
+FN(bn_eval, nb_batch_norm(x[0], p->aux, nb_add_scalar(nb_square(p->aux), 0.5), x[1], x[2], (nb_batch_norm_opts){.eps = 0.1}))
+FN(gn_eval_affine, nb_group_norm(x[0], 1, x[1], x[2], 0.5))
+K(channel_affine) {
+    prm p = {.aux = nb_tensor_from(NB_F64, (double[]){0.3, -0.2, 1.1}, NB_SHAPE(3), false)};
+    return GC("eval (N,C,L)", f_bn_eval, &p, o, R(-2, 2, 2, 3, 4), R(0.5, 2, 3), R(-1, 1, 3)) &
+           GC("group_norm 1 group (N,C,H,W)", f_gn_eval_affine, &p, o, R(-2, 2, 2, 3, 2, 2), R(0.5, 2, 3), R(-1, 1, 3));
+}
 /* -- end normalisation -- */
 
 static const check_fn registry[NBI_OP_COUNT] = {
@@ -515,7 +523,7 @@ static const check_fn registry[NBI_OP_COUNT] = {
     [NBI_OP_max_pool2d] = k_max_pool2d, [NBI_OP_max_pool2d_backward] = k_max_pool2d_backward,
     [NBI_OP_avg_pool2d] = k_avg_pool2d, [NBI_OP_avg_pool2d_backward] = k_avg_pool2d_backward,
     [NBI_OP_max_unpool2d] = k_max_unpool2d,
-    [NBI_OP_batch_norm] = k_batch_norm, /* normalisation (modules helper) */
+    [NBI_OP_batch_norm] = k_batch_norm, [NBI_OP_channel_affine] = k_channel_affine, /* normalisation (modules helper) */
 };
 
 /* ---- composite public ops (built from recorded ops; always checked to second order) ---- */
