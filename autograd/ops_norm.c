@@ -46,6 +46,7 @@ static nb_tensor *bn_batch(nb_tensor *x, nb_tensor *w, nb_tensor *b, double eps,
     return y;
 }
 
+
 /* a (C)-valued gradient with t's shape and dtype */
 static nb_tensor *from_values(const nb_tensor *t, const double *v) {
     nb_tensor *r = nbi_new(t->dtype, t->ndim, t->shape);
@@ -72,6 +73,22 @@ static nb_tensor *channel_affine(nb_tensor *x, nb_tensor *scale, nb_tensor *shif
 }
 void nbi_bw_channel_affine(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *x = nbi_in(n, 0), *scale = nbi_in(n, 1), *shift = nbi_in(n, 2);
+    if (!nb_is_grad_enabled()) { /* fused: the per-channel sums in one pass, dx = g * scale_c in another */
+        int64_t C = x->shape[1];
+        double *buf = calloc((size_t)(4 * C + 1), sizeof(double));
+        nb_tensor *xc = buf ? nbk_contig(x) : NULL, *gc = xc ? nbk_contig(g) : NULL;
+        double *zero = buf, *sc = buf + C, *sg = buf + 2 * C, *sgx = buf + 3 * C;
+        if (gc && values(scale, sc)) {
+            nbk_batch_norm_backward(xc, gc, zero, zero, NULL, false, sg, sgx);
+            if (nbi_need(n, 0)) gin[0] = nbk_channel_affine(gc, sc, zero);
+            if (nbi_need(n, 1)) gin[1] = from_values(scale, sgx);
+            if (nbi_need(n, 2)) gin[2] = from_values(shift, sg);
+        } else if (!buf) nbi_error("backward: out of memory in NativeBatchNormBackward0 (%lld channels)", (long long)C);
+        if (gc && gc != g) nb_free(gc);
+        if (xc && xc != x) nb_free(xc);
+        free(buf);
+        return;
+    }
     int dims[NB_MAX_DIMS], nd = 0;
     int64_t cs[NB_MAX_DIMS];
     for (int d = 0; d < x->ndim; d++) {

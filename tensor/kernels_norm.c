@@ -20,14 +20,26 @@ static double combine(const double *a) { return ((a[0] + a[1]) + (a[2] + a[3])) 
 /* The kernels for one element type T: moments (mean, biased var), the channel affine and the
  * backward sums and dx. a, b, m, k arrays are per channel. */
 #define NORM_KERNELS(T)                                                                                  \
-    /* acc[l] += sum over p[s] (s = l mod 8) and acc2[l] += (p[s] - m)^2 when sq */                       \
+    /* acc[l] += (p[s] - m) (or its square when sq) for s = l mod 8: eight scalar accumulators, which \
+     * the compiler keeps in two vector registers */                                                    \
     static inline void rowsum_##T(const T *p, int64_t S, double m, bool sq, double *acc) {               \
+        double a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], a4 = acc[4], a5 = acc[5], a6 = acc[6], a7 = acc[7]; \
         int64_t s = 0;                                                                                   \
-        for (; s + LANES <= S; s += LANES)                                                               \
-            for (int l = 0; l < LANES; l++) {                                                            \
-                double d = (double)p[s + l] - m;                                                         \
-                acc[l] += sq ? d * d : d;                                                                \
+        if (sq)                                                                                          \
+            for (; s + LANES <= S; s += LANES) {                                                         \
+                double d0 = (double)p[s] - m, d1 = (double)p[s + 1] - m, d2 = (double)p[s + 2] - m;      \
+                double d3 = (double)p[s + 3] - m, d4 = (double)p[s + 4] - m, d5 = (double)p[s + 5] - m;  \
+                double d6 = (double)p[s + 6] - m, d7 = (double)p[s + 7] - m;                             \
+                a0 += d0 * d0, a1 += d1 * d1, a2 += d2 * d2, a3 += d3 * d3;                              \
+                a4 += d4 * d4, a5 += d5 * d5, a6 += d6 * d6, a7 += d7 * d7;                              \
             }                                                                                            \
+        else                                                                                             \
+            for (; s + LANES <= S; s += LANES) {                                                         \
+                a0 += (double)p[s] - m, a1 += (double)p[s + 1] - m, a2 += (double)p[s + 2] - m;          \
+                a3 += (double)p[s + 3] - m, a4 += (double)p[s + 4] - m, a5 += (double)p[s + 5] - m;      \
+                a6 += (double)p[s + 6] - m, a7 += (double)p[s + 7] - m;                                  \
+            }                                                                                            \
+        acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3, acc[4] = a4, acc[5] = a5, acc[6] = a6, acc[7] = a7; \
         for (int l = 0; s < S; s++, l++) {                                                               \
             double d = (double)p[s] - m;                                                                 \
             acc[l] += sq ? d * d : d;                                                                    \
@@ -113,18 +125,26 @@ static double combine(const double *a) { return ((a[0] + a[1]) + (a[2] + a[3])) 
             for (int64_t s = 0; s < S; s++) o[s] = p[s] * al + be;                                       \
         }                                                                                                \
     }                                                                                                    \
-    /* sg[c] = sum g, sgx[c] = sum g (x - mean): rows with 8 lanes each */                              \
+    /* sg[c] = sum g, sgx[c] = sum g (x - mean): rows with 8 lanes each (scalar accumulators) */        \
     static void gsums_##T(const T *x, const T *g, int64_t N, int64_t C, int64_t S, int64_t c,            \
                           double m, double *sg, double *sgx) {                                           \
         double a[LANES] = {0}, b[LANES] = {0};                                                           \
         for (int64_t n = 0; n < N; n++) {                                                                \
             const T *xp = x + (n * C + c) * S, *gp = g + (n * C + c) * S;                                \
+            double a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7]; \
+            double b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3], b4 = b[4], b5 = b[5], b6 = b[6], b7 = b[7]; \
             int64_t s = 0;                                                                               \
-            for (; s + LANES <= S; s += LANES)                                                           \
-                for (int l = 0; l < LANES; l++) {                                                        \
-                    a[l] += (double)gp[s + l];                                                           \
-                    b[l] += (double)gp[s + l] * ((double)xp[s + l] - m);                                 \
-                }                                                                                        \
+            for (; s + LANES <= S; s += LANES) {                                                         \
+                double g0 = gp[s], g1 = gp[s + 1], g2 = gp[s + 2], g3 = gp[s + 3];                       \
+                double g4 = gp[s + 4], g5 = gp[s + 5], g6 = gp[s + 6], g7 = gp[s + 7];                   \
+                a0 += g0, a1 += g1, a2 += g2, a3 += g3, a4 += g4, a5 += g5, a6 += g6, a7 += g7;          \
+                b0 += g0 * ((double)xp[s] - m), b1 += g1 * ((double)xp[s + 1] - m);                      \
+                b2 += g2 * ((double)xp[s + 2] - m), b3 += g3 * ((double)xp[s + 3] - m);                  \
+                b4 += g4 * ((double)xp[s + 4] - m), b5 += g5 * ((double)xp[s + 5] - m);                  \
+                b6 += g6 * ((double)xp[s + 6] - m), b7 += g7 * ((double)xp[s + 7] - m);                  \
+            }                                                                                            \
+            a[0] = a0, a[1] = a1, a[2] = a2, a[3] = a3, a[4] = a4, a[5] = a5, a[6] = a6, a[7] = a7;      \
+            b[0] = b0, b[1] = b1, b[2] = b2, b[3] = b3, b[4] = b4, b[5] = b5, b[6] = b6, b[7] = b7;      \
             for (int l = 0; s < S; s++, l++) {                                                           \
                 a[l] += (double)gp[s];                                                                   \
                 b[l] += (double)gp[s] * ((double)xp[s] - m);                                             \
