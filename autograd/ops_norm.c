@@ -41,19 +41,20 @@ static nb_tensor *bn_batch(nb_tensor *x, nb_tensor *w, nb_tensor *b, double eps,
     if (y && mean) memcpy(mean, mu, sizeof(double) * (size_t)C);
     if (y && var) memcpy(var, vr, sizeof(double) * (size_t)C);
     free(buf);
-    nbi_node *n = nbi_record(NBI_OP_batch_norm, y, 3, (nb_tensor *[]){x, w, b}, 3);
+    nbi_node *n = nbi_record(NBI_OP_batch_norm, y, 3, (nb_tensor *[]){ x, w, b }, 3);
     if (n) n->s[0] = eps;
     return y;
 }
-
 
 /* a (C)-valued gradient with t's shape and dtype */
 static nb_tensor *from_values(const nb_tensor *t, const double *v) {
     nb_tensor *r = nbi_new(t->dtype, t->ndim, t->shape);
     if (!r) return NULL;
     for (int64_t i = 0; i < r->numel; i++) {
-        if (r->dtype == NB_F32) ((float *)nbi_ptr(r))[i] = (float)v[i];
-        else ((double *)nbi_ptr(r))[i] = v[i];
+        if (r->dtype == NB_F32)
+            ((float *)nbi_ptr(r))[i] = (float)v[i];
+        else
+            ((double *)nbi_ptr(r))[i] = v[i];
     }
     return r;
 }
@@ -68,7 +69,7 @@ static nb_tensor *channel_affine(nb_tensor *x, nb_tensor *scale, nb_tensor *shif
     if (xc) y = nbk_channel_affine(xc, buf, buf + C);
     if (xc && xc != x) nb_free(xc);
     free(buf);
-    nbi_record(NBI_OP_channel_affine, y, 3, (nb_tensor *[]){x, scale, shift}, 3);
+    nbi_record(NBI_OP_channel_affine, y, 3, (nb_tensor *[]){ x, scale, shift }, 3);
     return y;
 }
 void nbi_bw_channel_affine(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
@@ -83,7 +84,8 @@ void nbi_bw_channel_affine(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
             if (nbi_need(n, 0)) gin[0] = nbk_channel_affine(gc, sc, zero);
             if (nbi_need(n, 1)) gin[1] = from_values(scale, sgx);
             if (nbi_need(n, 2)) gin[2] = from_values(shift, sg);
-        } else if (!buf) nbi_error("backward: out of memory in NativeBatchNormBackward0 (%lld channels)", (long long)C);
+        } else if (!buf)
+            nbi_error("backward: out of memory in NativeBatchNormBackward0 (%lld channels)", (long long)C);
         if (gc && gc != g) nb_free(gc);
         if (xc && xc != x) nb_free(xc);
         free(buf);
@@ -96,7 +98,8 @@ void nbi_bw_channel_affine(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
         if (d != 1) dims[nd++] = d;
     }
     if (nbi_need(n, 0)) gin[0] = nb_mul(g, nb_reshape(scale, x->ndim, cs));
-    if (nbi_need(n, 1)) gin[1] = nb_reshape(nb_sum_dim(nb_mul(g, x), nd, dims, false), scale->ndim, scale->shape);
+    if (nbi_need(n, 1))
+        gin[1] = nb_reshape(nb_sum_dim(nb_mul(g, x), nd, dims, false), scale->ndim, scale->shape);
     if (nbi_need(n, 2)) gin[2] = nb_reshape(nb_sum_dim(g, nd, dims, false), shift->ndim, shift->shape);
 }
 
@@ -121,12 +124,16 @@ void nbi_bw_batch_norm(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
             nb_tensor *proj = nb_mul(xhat, nb_mean_dim(nb_mul(gh, xhat), nd, dims, true));
             gin[0] = nb_mul(invstd, nb_sub(nb_sub(gh, nb_mean_dim(gh, nd, dims, true)), proj));
         }
-        if (w && nbi_need(n, 1)) gin[1] = nb_reshape(nb_sum_dim(nb_mul(g, xhat), nd, dims, false), w->ndim, w->shape);
+        if (w && nbi_need(n, 1))
+            gin[1] = nb_reshape(nb_sum_dim(nb_mul(g, xhat), nd, dims, false), w->ndim, w->shape);
         if (b && nbi_need(n, 2)) gin[2] = nb_reshape(nb_sum_dim(g, nd, dims, false), b->ndim, b->shape);
         return;
     }
     double *buf = malloc(sizeof(double) * (size_t)(6 * C + 1));
-    if (!buf) { nbi_error("backward: out of memory in NativeBatchNormBackward0 (%lld channels)", (long long)C); return; }
+    if (!buf) {
+        nbi_error("backward: out of memory in NativeBatchNormBackward0 (%lld channels)", (long long)C);
+        return;
+    }
     double *mu = buf, *invstd = buf + C, *sg = buf + 2 * C, *sgx = buf + 3 * C, *dw = buf + 5 * C;
     double *wv = values(w, buf + 4 * C);
     nb_tensor *xc = nbk_contig(x), *gc = xc ? nbk_contig(g) : NULL;
@@ -148,9 +155,14 @@ void nbi_bw_batch_norm(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 static bool channel_arg(const char *fn, const char *what, const nb_tensor *t, const nb_tensor *x, int64_t C) {
     if (!t) return true;
     if (!nbi_ok(t, fn)) return false;
-    if (t->numel != C) { nbi_error("%s: %s should contain %lld elements not %lld", fn, what, (long long)C, (long long)t->numel); return false; }
+    if (t->numel != C) {
+        nbi_error("%s: %s should contain %lld elements not %lld", fn, what, (long long)C,
+                  (long long)t->numel);
+        return false;
+    }
     if (t->dtype != x->dtype) {
-        nbi_error("%s: mixed dtype: %s is %s but the input is %s", fn, what, nb_dtype_name(t->dtype), nb_dtype_name(x->dtype));
+        nbi_error("%s: mixed dtype: %s is %s but the input is %s", fn, what, nb_dtype_name(t->dtype),
+                  nb_dtype_name(x->dtype));
         return false;
     }
     return true;
@@ -171,11 +183,14 @@ nb_tensor *nb_batch_norm(nb_tensor *x, nb_tensor *running_mean, nb_tensor *runni
                          nb_tensor *bias, nb_batch_norm_opts o) {
     const char *fn = "nb_batch_norm";
     NBI_CHECK(fn, x);
-    if (!nbi_is_float(x->dtype)) return nbi_error("%s: expects a floating point input (got %s)", fn, nb_dtype_name(x->dtype));
-    if (x->ndim < 2) return nbi_error("%s: expected an input of at least 2 dims (N, C, ...), got %s", fn, nbi_shape(x));
+    if (!nbi_is_float(x->dtype))
+        return nbi_error("%s: expects a floating point input (got %s)", fn, nb_dtype_name(x->dtype));
+    if (x->ndim < 2)
+        return nbi_error("%s: expected an input of at least 2 dims (N, C, ...), got %s", fn, nbi_shape(x));
     int64_t C = x->shape[1], M = x->numel / (C ? C : 1);
-    if (!channel_arg(fn, "running_mean", running_mean, x, C) || !channel_arg(fn, "running_var", running_var, x, C) ||
-        !channel_arg(fn, "weight", weight, x, C) || !channel_arg(fn, "bias", bias, x, C))
+    if (!channel_arg(fn, "running_mean", running_mean, x, C) ||
+        !channel_arg(fn, "running_var", running_var, x, C) || !channel_arg(fn, "weight", weight, x, C) ||
+        !channel_arg(fn, "bias", bias, x, C))
         return NULL;
     double eps = o.eps == 0 ? 1e-5 : o.eps;
     double momentum = o.momentum == 0 && !signbit(o.momentum) ? 0.1 : o.momentum;
@@ -189,15 +204,16 @@ nb_tensor *nb_batch_norm(nb_tensor *x, nb_tensor *running_mean, nb_tensor *runni
         return channel_affine(x, scale, shift);
     }
     if (M == 1)
-        return nbi_error("%s: Expected more than 1 value per channel when training, got input size %s", fn, nbi_shape(x));
-    if (M == 0) return nb_clone(x);   /* an empty batch: nothing to normalise, running stats untouched */
+        return nbi_error("%s: Expected more than 1 value per channel when training, got input size %s", fn,
+                         nbi_shape(x));
+    if (M == 0) return nb_clone(x); /* an empty batch: nothing to normalise, running stats untouched */
     bool update = running_mean || running_var;
     double *stats = update ? malloc(sizeof(double) * (size_t)(3 * C)) : NULL;
     if (update && !stats) return nbi_error("%s: out of memory (%lld channels)", fn, (long long)C);
     nb_tensor *y = bn_batch(x, weight, bias, eps, stats, stats ? stats + C : NULL);
     if (y && update) {
         double *var = stats + C, *tmp = stats + 2 * C;
-        for (int64_t c = 0; c < C; c++) var[c] *= (double)M / (double)(M - 1);   /* unbiased */
+        for (int64_t c = 0; c < C; c++) var[c] *= (double)M / (double)(M - 1); /* unbiased */
         if ((running_mean && update_running(running_mean, stats, momentum, tmp) != NB_OK) ||
             (running_var && update_running(running_var, var, momentum, tmp) != NB_OK))
             y = NULL;
@@ -209,12 +225,16 @@ nb_tensor *nb_batch_norm(nb_tensor *x, nb_tensor *running_mean, nb_tensor *runni
 nb_tensor *nb_group_norm(nb_tensor *x, int64_t num_groups, nb_tensor *weight, nb_tensor *bias, double eps) {
     const char *fn = "nb_group_norm";
     NBI_CHECK(fn, x);
-    if (!nbi_is_float(x->dtype)) return nbi_error("%s: expects a floating point input (got %s)", fn, nb_dtype_name(x->dtype));
-    if (x->ndim < 2) return nbi_error("%s: expected an input of at least 2 dims (N, C, ...), got %s", fn, nbi_shape(x));
+    if (!nbi_is_float(x->dtype))
+        return nbi_error("%s: expects a floating point input (got %s)", fn, nb_dtype_name(x->dtype));
+    if (x->ndim < 2)
+        return nbi_error("%s: expected an input of at least 2 dims (N, C, ...), got %s", fn, nbi_shape(x));
     int64_t N = x->shape[0], C = x->shape[1];
     if (num_groups <= 0 || C % num_groups)
-        return nbi_error("%s: Expected number of channels in input to be divisible by num_groups, but got input of "
-                         "shape %s and num_groups=%lld", fn, nbi_shape(x), (long long)num_groups);
+        return nbi_error(
+            "%s: Expected number of channels in input to be divisible by num_groups, but got input of "
+            "shape %s and num_groups=%lld",
+            fn, nbi_shape(x), (long long)num_groups);
     if (!channel_arg(fn, "weight", weight, x, C) || !channel_arg(fn, "bias", bias, x, C)) return NULL;
     if (eps == 0) eps = 1e-5;
     if (x->numel == 0) return nb_clone(x);
@@ -222,8 +242,11 @@ nb_tensor *nb_group_norm(nb_tensor *x, int64_t num_groups, nb_tensor *weight, nb
     for (int d = 0; d < x->ndim; d++) cs[d] = d == 1 ? C : 1;
     nb_tensor *v = nb_reshape(x, NB_SHAPE(1, N * num_groups, -1));
     nb_tensor *y = v ? nb_reshape(bn_batch(v, NULL, NULL, eps, NULL, NULL), x->ndim, x->shape) : NULL;
-    if (weight && bias) y = channel_affine(y, weight, bias);
-    else if (weight) y = nb_mul(y, nb_reshape(weight, x->ndim, cs));
-    else if (bias) y = nb_add(y, nb_reshape(bias, x->ndim, cs));
+    if (weight && bias)
+        y = channel_affine(y, weight, bias);
+    else if (weight)
+        y = nb_mul(y, nb_reshape(weight, x->ndim, cs));
+    else if (bias)
+        y = nb_add(y, nb_reshape(bias, x->ndim, cs));
     return nbi_label(y, x, "NativeGroupNormBackward0");
 }

@@ -20,9 +20,12 @@ static double now(void) {
 }
 
 enum { ROUNDS = 5 };
-static const char *only;   /* run only the shape of that name (argv[2]) */
+static const char *only; /* run only the shape of that name (argv[2]) */
 static void run(const char *name, nb_module *m, int nd, const int64_t *shape, int steps) {
-    if (only && strcmp(only, name)) { nb_module_free(m); return; }
+    if (only && strcmp(only, name)) {
+        nb_module_free(m);
+        return;
+    }
     nb_manual_seed(0);
     nb_tensor *x = nb_requires_grad_(nb_randn(NB_F32, nd, shape), true), *g = nb_randn(NB_F32, nd, shape);
     double best_t = INFINITY, best_e = INFINITY;
@@ -60,12 +63,16 @@ static void run(const char *name, nb_module *m, int nd, const int64_t *shape, in
 int main(int argc, char **argv) {
     int steps = argc > 1 ? atoi(argv[1]) : 10;
     only = argc > 2 ? argv[2] : NULL;
-    if (steps <= 0) { fprintf(stderr, "usage: batchnorm [STEPS > 0 [SHAPE]]\n"); return 2; }
-    nb_batch_norm_layer_opts o = {0};
+    if (steps <= 0) {
+        fprintf(stderr, "usage: batchnorm [STEPS > 0 [SHAPE]]\n");
+        return 2;
+    }
+    nb_batch_norm_layer_opts o = { 0 };
     run("bn2d_64x32x26x26", nb_batch_norm2d_new(32, o), NB_SHAPE(64, 32, 26, 26), steps);
     run("bn2d_32x64x56x56", nb_batch_norm2d_new(64, o), NB_SHAPE(32, 64, 56, 56), steps);
     run("bn2d_32x128x28x28", nb_batch_norm2d_new(128, o), NB_SHAPE(32, 128, 28, 28), steps);
     run("bn1d_256x512", nb_batch_norm1d_new(512, o), NB_SHAPE(256, 512), steps);
-    run("gn8_32x64x28x28", nb_group_norm_new(8, 64, (nb_group_norm_layer_opts){0}), NB_SHAPE(32, 64, 28, 28), steps);
+    run("gn8_32x64x28x28", nb_group_norm_new(8, 64, (nb_group_norm_layer_opts){ 0 }),
+        NB_SHAPE(32, 64, 28, 28), steps);
     return nb_error() ? 1 : 0;
 }

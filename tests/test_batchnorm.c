@@ -9,7 +9,10 @@
 #include <unistd.h>
 
 #define MAXS 8
-typedef struct { char name[24]; nb_tensor *t; } named;
+typedef struct {
+    char name[24];
+    nb_tensor *t;
+} named;
 typedef struct {
     char mode[8];
     nb_tensor *x, *out, *gout;
@@ -67,14 +70,20 @@ static nb_module *make_module(const gcase *c) {
     double mom = arg(c, "momentum", 0.1), eps = arg(c, "eps", 1e-5);
     nb_module *m;
     if (!strcmp(c->kind, "GroupNorm"))
-        m = nb_group_norm_new((int64_t)arg(c, "groups", 1), C, (nb_group_norm_layer_opts){ .eps = eps, .no_affine = !arg(c, "affine", 1) });
+        m = nb_group_norm_new((int64_t)arg(c, "groups", 1), C,
+                              (nb_group_norm_layer_opts){ .eps = eps, .no_affine = !arg(c, "affine", 1) });
     else {
-        nb_batch_norm_layer_opts o = { .eps = eps, .momentum = isnan(mom) ? 0 : mom, .cumulative_average = isnan(mom),
-                                       .no_affine = !arg(c, "affine", 1), .no_track_running_stats = !arg(c, "track", 1) };
+        nb_batch_norm_layer_opts o = { .eps = eps,
+                                       .momentum = isnan(mom) ? 0 : mom,
+                                       .cumulative_average = isnan(mom),
+                                       .no_affine = !arg(c, "affine", 1),
+                                       .no_track_running_stats = !arg(c, "track", 1) };
         m = !strcmp(c->kind, "BatchNorm1d") ? nb_batch_norm1d_new(C, o) : nb_batch_norm2d_new(C, o);
     }
     if (m && !strcmp(c->dt, "f64")) nb_module_to(m, NB_F64);
-    for (int i = 0; m && i < c->ninit; i++) NB_NO_GRAD { nb_copy_(nb_module_get_parameter(m, c->init[i].name), c->init[i].t); }
+    for (int i = 0; m && i < c->ninit; i++) NB_NO_GRAD {
+            nb_copy_(nb_module_get_parameter(m, c->init[i].name), c->init[i].t);
+        }
     return m;
 }
 
@@ -82,7 +91,10 @@ static bool run_case(const gcase *c) {
     double tol = !strcmp(c->dt, "f64") ? 1e-10 : 2e-5;
     bool functional = c->kind[0] == 'F' && strlen(c->kind) <= 2, ok = true;
     nb_module *m = functional ? NULL : make_module(c);
-    if (!functional && !m) { fprintf(stderr, "  cannot build: %s\n", nb_error()); return false; }
+    if (!functional && !m) {
+        fprintf(stderr, "  cannot build: %s\n", nb_error());
+        return false;
+    }
     nb_tensor *rm = NULL, *rv = NULL, *w = NULL, *b = NULL;
     if (functional) {
         nb_tensor *t;
@@ -108,8 +120,10 @@ static bool run_case(const gcase *c) {
             y = nb_group_norm(x, (int64_t)arg(c, "groups", 1), w, b, arg(c, "eps", 0));
         } else {
             double mom = arg(c, "momentum", 0.1);
-            y = nb_batch_norm(x, rm, rv, w, b, (nb_batch_norm_opts){ .training = train, .momentum = mom == 0 ? -0.0 : mom,
-                                                                     .eps = arg(c, "eps", 0) });
+            y = nb_batch_norm(x, rm, rv, w, b,
+                              (nb_batch_norm_opts){ .training = train,
+                                                    .momentum = mom == 0 ? -0.0 : mom,
+                                                    .eps = arg(c, "eps", 0) });
         }
         ok = close_t("out", y, st->out, tol);
         ok = ok && nb_backward(nb_sum(nb_mul(y, st->gout))) == NB_OK;
@@ -120,18 +134,27 @@ static bool run_case(const gcase *c) {
         }
         for (int i = 0; ok && i < st->nbuf; i++) {
             const char *n = st->buf[i].name;
-            nb_tensor *t = !strcmp(n, "running_mean") ? rm : !strcmp(n, "running_var") ? rv
-                                                                                       : nb_module_get_buffer(m, n);
+            nb_tensor *t = !strcmp(n, "running_mean")  ? rm
+                           : !strcmp(n, "running_var") ? rv
+                                                       : nb_module_get_buffer(m, n);
             ok = close_t(n, t, st->buf[i].t, tol);
         }
         if (w) nb_zero_grad(w);
         if (b) nb_zero_grad(b);
         nb_scope_end(sc);
-        if (!ok) fprintf(stderr, "  at step %d (%s)%s%s\n", s, st->mode, nb_error() ? ": " : "", nb_error() ? nb_error() : "");
+        if (!ok)
+            fprintf(stderr, "  at step %d (%s)%s%s\n", s, st->mode, nb_error() ? ": " : "",
+                    nb_error() ? nb_error() : "");
     }
     /* buffers the module must not have */
-    if (m && !arg(c, "track", 1) && strcmp(c->kind, "GroupNorm")) ok = ok && !rm && !rv && !nb_module_get_buffer(m, "num_batches_tracked");
-    if (functional) { nb_free(rm); nb_free(rv); nb_free(w); nb_free(b); }
+    if (m && !arg(c, "track", 1) && strcmp(c->kind, "GroupNorm"))
+        ok = ok && !rm && !rv && !nb_module_get_buffer(m, "num_batches_tracked");
+    if (functional) {
+        nb_free(rm);
+        nb_free(rv);
+        nb_free(w);
+        nb_free(b);
+    }
     nb_module_free(m);
     return ok && !nb_error();
 }
@@ -143,25 +166,56 @@ static bool error_case(const char *id) {
     nb_batch_norm_opts tr = { .training = true };
     nb_module *m = NULL;
     const char *fn = "nb_batch_norm";
-    if (!strcmp(id, "eval_without_running")) r = nb_batch_norm(x23, NULL, NULL, NULL, NULL, (nb_batch_norm_opts){0});
-    else if (!strcmp(id, "train_one_value_per_channel")) r = nb_batch_norm(nb_randn(NB_F32, NB_SHAPE(1, 3)), NULL, NULL, NULL, NULL, tr);
+    if (!strcmp(id, "eval_without_running"))
+        r = nb_batch_norm(x23, NULL, NULL, NULL, NULL, (nb_batch_norm_opts){ 0 });
+    else if (!strcmp(id, "train_one_value_per_channel"))
+        r = nb_batch_norm(nb_randn(NB_F32, NB_SHAPE(1, 3)), NULL, NULL, NULL, NULL, tr);
     else if (!strcmp(id, "running_mean_size"))
         r = nb_batch_norm(x23, nb_zeros(NB_F32, NB_SHAPE(4)), nb_ones(NB_F32, NB_SHAPE(4)), NULL, NULL, tr);
-    else if (!strcmp(id, "weight_size")) r = nb_batch_norm(x23, NULL, NULL, nb_ones(NB_F32, NB_SHAPE(2)), NULL, tr);
-    else if (!strcmp(id, "input_1d")) r = nb_batch_norm(nb_randn(NB_F32, NB_SHAPE(3)), NULL, NULL, NULL, NULL, tr);
-    else if (!strcmp(id, "int_input")) r = nb_batch_norm(nb_zeros(NB_I64, NB_SHAPE(2, 3)), NULL, NULL, NULL, NULL, tr);
+    else if (!strcmp(id, "weight_size"))
+        r = nb_batch_norm(x23, NULL, NULL, nb_ones(NB_F32, NB_SHAPE(2)), NULL, tr);
+    else if (!strcmp(id, "input_1d"))
+        r = nb_batch_norm(nb_randn(NB_F32, NB_SHAPE(3)), NULL, NULL, NULL, NULL, tr);
+    else if (!strcmp(id, "int_input"))
+        r = nb_batch_norm(nb_zeros(NB_I64, NB_SHAPE(2, 3)), NULL, NULL, NULL, NULL, tr);
     else if (!strcmp(id, "mixed_dtype"))
-        r = nb_batch_norm(x23, nb_zeros(NB_F64, NB_SHAPE(3)), nb_ones(NB_F64, NB_SHAPE(3)), NULL, NULL, (nb_batch_norm_opts){0});
-    else if (!strcmp(id, "bn2d_3d_input")) { m = nb_batch_norm2d_new(3, (nb_batch_norm_layer_opts){0}); fn = "nb_module_forward"; r = nb_module_forward(m, nb_randn(NB_F32, NB_SHAPE(2, 3, 4))); }
-    else if (!strcmp(id, "bn1d_4d_input")) { m = nb_batch_norm1d_new(3, (nb_batch_norm_layer_opts){0}); fn = "nb_module_forward"; r = nb_module_forward(m, nb_randn(NB_F32, NB_SHAPE(2, 3, 4, 5))); }
-    else if (!strcmp(id, "bn1d_wrong_channels")) { m = nb_batch_norm1d_new(3, (nb_batch_norm_layer_opts){0}); r = nb_module_forward(m, nb_randn(NB_F32, NB_SHAPE(2, 4))); }
-    else if (!strcmp(id, "group_not_dividing")) { fn = "nb_group_norm"; r = nb_group_norm(nb_randn(NB_F32, NB_SHAPE(2, 6, 3)), 4, NULL, NULL, 0); }
-    else if (!strcmp(id, "groupnorm_new_not_dividing")) { fn = "nb_group_norm_new"; m = nb_group_norm_new(4, 6, (nb_group_norm_layer_opts){0}); r = (nb_tensor *)m; m = NULL; }
-    else if (!strcmp(id, "group_norm_1d")) { fn = "nb_group_norm"; r = nb_group_norm(nb_randn(NB_F32, NB_SHAPE(6)), 2, NULL, NULL, 0); }
-    else if (!strcmp(id, "groupnorm_wrong_channels")) { fn = "nb_module_forward"; m = nb_group_norm_new(2, 4, (nb_group_norm_layer_opts){0}); r = nb_module_forward(m, nb_randn(NB_F32, NB_SHAPE(2, 6, 3))); }
-    else { fprintf(stderr, "  unknown error id %s\n", id); nb_scope_end(s); return false; }
+        r = nb_batch_norm(x23, nb_zeros(NB_F64, NB_SHAPE(3)), nb_ones(NB_F64, NB_SHAPE(3)), NULL, NULL,
+                          (nb_batch_norm_opts){ 0 });
+    else if (!strcmp(id, "bn2d_3d_input")) {
+        m = nb_batch_norm2d_new(3, (nb_batch_norm_layer_opts){ 0 });
+        fn = "nb_module_forward";
+        r = nb_module_forward(m, nb_randn(NB_F32, NB_SHAPE(2, 3, 4)));
+    } else if (!strcmp(id, "bn1d_4d_input")) {
+        m = nb_batch_norm1d_new(3, (nb_batch_norm_layer_opts){ 0 });
+        fn = "nb_module_forward";
+        r = nb_module_forward(m, nb_randn(NB_F32, NB_SHAPE(2, 3, 4, 5)));
+    } else if (!strcmp(id, "bn1d_wrong_channels")) {
+        m = nb_batch_norm1d_new(3, (nb_batch_norm_layer_opts){ 0 });
+        r = nb_module_forward(m, nb_randn(NB_F32, NB_SHAPE(2, 4)));
+    } else if (!strcmp(id, "group_not_dividing")) {
+        fn = "nb_group_norm";
+        r = nb_group_norm(nb_randn(NB_F32, NB_SHAPE(2, 6, 3)), 4, NULL, NULL, 0);
+    } else if (!strcmp(id, "groupnorm_new_not_dividing")) {
+        fn = "nb_group_norm_new";
+        m = nb_group_norm_new(4, 6, (nb_group_norm_layer_opts){ 0 });
+        r = (nb_tensor *)m;
+        m = NULL;
+    } else if (!strcmp(id, "group_norm_1d")) {
+        fn = "nb_group_norm";
+        r = nb_group_norm(nb_randn(NB_F32, NB_SHAPE(6)), 2, NULL, NULL, 0);
+    } else if (!strcmp(id, "groupnorm_wrong_channels")) {
+        fn = "nb_module_forward";
+        m = nb_group_norm_new(2, 4, (nb_group_norm_layer_opts){ 0 });
+        r = nb_module_forward(m, nb_randn(NB_F32, NB_SHAPE(2, 6, 3)));
+    } else {
+        fprintf(stderr, "  unknown error id %s\n", id);
+        nb_scope_end(s);
+        return false;
+    }
     bool ok = r == NULL && nb_error() && strstr(nb_error(), fn);
-    if (!ok) fprintf(stderr, "  error %s: returned %p, error %s\n", id, (void *)r, nb_error() ? nb_error() : "none");
+    if (!ok)
+        fprintf(stderr, "  error %s: returned %p, error %s\n", id, (void *)r,
+                nb_error() ? nb_error() : "none");
     nb_clear_error();
     nb_module_free(m);
     nb_scope_end(s);
@@ -172,7 +226,9 @@ static void free_case(gcase *c) {
     for (int i = 0; i < c->ninit; i++) nb_free(c->init[i].t);
     for (int s = 0; s < c->nsteps; s++) {
         gstep *st = &c->step[s];
-        nb_free(st->x); nb_free(st->out); nb_free(st->gout);
+        nb_free(st->x);
+        nb_free(st->out);
+        nb_free(st->gout);
         for (int i = 0; i < st->ngrad; i++) nb_free(st->grad[i].t);
         for (int i = 0; i < st->nbuf; i++) nb_free(st->buf[i].t);
     }
@@ -181,7 +237,10 @@ static void free_case(gcase *c) {
 
 static void run_golden(void) {
     FILE *f = nbt_open_data("golden/batchnorm.txt");
-    if (!f) { CHECK(!"golden/batchnorm.txt"); return; }
+    if (!f) {
+        CHECK(!"golden/batchnorm.txt");
+        return;
+    }
     static gcase c;
     char *line = NULL;
     size_t cap = 0;
@@ -204,9 +263,13 @@ static void run_golden(void) {
         } else if (!strcmp(tok, "step")) {
             st = &c.step[c.nsteps++];
             snprintf(st->mode, sizeof st->mode, "%s", strtok_r(NULL, " \n", &save));
-        } else if (!strcmp(tok, "in")) { strtok_r(NULL, " \n", &save); st->x = nbt_parse_tensor(&save); }
-        else if (!strcmp(tok, "out")) st->out = nbt_parse_tensor(&save);
-        else if (!strcmp(tok, "gout")) st->gout = nbt_parse_tensor(&save);
+        } else if (!strcmp(tok, "in")) {
+            strtok_r(NULL, " \n", &save);
+            st->x = nbt_parse_tensor(&save);
+        } else if (!strcmp(tok, "out"))
+            st->out = nbt_parse_tensor(&save);
+        else if (!strcmp(tok, "gout"))
+            st->gout = nbt_parse_tensor(&save);
         else if (!strcmp(tok, "grad") || !strcmp(tok, "buf")) {
             named *n = tok[0] == 'g' ? &st->grad[st->ngrad++] : &st->buf[st->nbuf++];
             snprintf(n->name, sizeof n->name, "%s", strtok_r(NULL, " \n", &save));
@@ -231,15 +294,19 @@ static void run_golden(void) {
 
 /* ---- printing, threads, memory ------------------------------------------------------------------------ */
 static void test_print(void) {
-    nb_module *m = nb_sequential_new(4, nb_batch_norm2d_new(3, (nb_batch_norm_layer_opts){0}),
-                                     nb_batch_norm1d_new(4, (nb_batch_norm_layer_opts){ .cumulative_average = true, .no_affine = true,
-                                                                                        .no_track_running_stats = true }),
-                                     nb_group_norm_new(2, 4, (nb_group_norm_layer_opts){0}),
-                                     nb_group_norm_new(2, 4, (nb_group_norm_layer_opts){ .no_affine = true, .eps = 1e-3 }));
-    const char *want = "Sequential(\n  (0): BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)\n"
-                       "  (1): BatchNorm1d(4, eps=1e-05, momentum=None, affine=False, track_running_stats=False)\n"
-                       "  (2): GroupNorm(2, 4, eps=1e-05, affine=True)\n  (3): GroupNorm(2, 4, eps=0.001, affine=False)\n)\n";
-    char buf[1024] = {0};
+    nb_module *m = nb_sequential_new(
+        4, nb_batch_norm2d_new(3, (nb_batch_norm_layer_opts){ 0 }),
+        nb_batch_norm1d_new(4, (nb_batch_norm_layer_opts){ .cumulative_average = true,
+                                                           .no_affine = true,
+                                                           .no_track_running_stats = true }),
+        nb_group_norm_new(2, 4, (nb_group_norm_layer_opts){ 0 }),
+        nb_group_norm_new(2, 4, (nb_group_norm_layer_opts){ .no_affine = true, .eps = 1e-3 }));
+    const char *want =
+        "Sequential(\n  (0): BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)\n"
+        "  (1): BatchNorm1d(4, eps=1e-05, momentum=None, affine=False, track_running_stats=False)\n"
+        "  (2): GroupNorm(2, 4, eps=1e-05, affine=True)\n  (3): GroupNorm(2, 4, eps=0.001, "
+        "affine=False)\n)\n";
+    char buf[1024] = { 0 };
     FILE *f = tmpfile();
     nb_module_fprint(f, m);
     rewind(f);
@@ -249,7 +316,8 @@ static void test_print(void) {
     if (strcmp(buf, want)) fprintf(stderr, "got:\n%s", buf);
     /* state dict names as torch's (Sequential(BatchNorm2d(3), ...)) */
     nb_state_dict sd = nb_module_state_dict(m);
-    const char *names[] = {"0.weight", "0.bias", "0.running_mean", "0.running_var", "0.num_batches_tracked", "2.weight", "2.bias"};
+    const char *names[] = { "0.weight", "0.bias", "0.running_mean", "0.running_var", "0.num_batches_tracked",
+                            "2.weight", "2.bias" };
     CHECK(sd.n == 7);
     for (int i = 0; i < sd.n && i < 7; i++) CHECK(!strcmp(sd.names[i], names[i]));
     nb_state_dict_free(&sd);
@@ -261,9 +329,11 @@ static void test_print(void) {
     nb_scope s = nb_scope_begin();
     nb_tensor *x = nb_requires_grad_(nb_randn(NB_F32, NB_SHAPE(4, 4, 3)), true);
     nb_tensor *rm = nb_zeros(NB_F32, NB_SHAPE(4)), *rv = nb_ones(NB_F32, NB_SHAPE(4));
-    const char *a = nb_grad_fn_name(nb_batch_norm(x, rm, rv, NULL, NULL, (nb_batch_norm_opts){ .training = true }));
-    const char *b = nb_grad_fn_name(nb_batch_norm(x, rm, rv, NULL, NULL, (nb_batch_norm_opts){0}));
-    const char *c = nb_grad_fn_name(nb_group_norm(x, 2, nb_ones(NB_F32, NB_SHAPE(4)), nb_zeros(NB_F32, NB_SHAPE(4)), 0));
+    const char *a =
+        nb_grad_fn_name(nb_batch_norm(x, rm, rv, NULL, NULL, (nb_batch_norm_opts){ .training = true }));
+    const char *b = nb_grad_fn_name(nb_batch_norm(x, rm, rv, NULL, NULL, (nb_batch_norm_opts){ 0 }));
+    const char *c =
+        nb_grad_fn_name(nb_group_norm(x, 2, nb_ones(NB_F32, NB_SHAPE(4)), nb_zeros(NB_F32, NB_SHAPE(4)), 0));
     CHECK(a && !strcmp(a, "NativeBatchNormBackward0") && b && !strcmp(b, "NativeBatchNormBackward0"));
     CHECK(c && !strcmp(c, "NativeGroupNormBackward0"));
     nb_scope_end(s);
@@ -274,7 +344,8 @@ static void test_print(void) {
 static void train_steps(bool two_d, double *out, int64_t *count) {
     nb_manual_seed(5);
     int64_t C = two_d ? 8 : 256;
-    nb_module *m = two_d ? nb_batch_norm2d_new(C, (nb_batch_norm_layer_opts){0}) : nb_batch_norm1d_new(C, (nb_batch_norm_layer_opts){0});
+    nb_module *m = two_d ? nb_batch_norm2d_new(C, (nb_batch_norm_layer_opts){ 0 })
+                         : nb_batch_norm1d_new(C, (nb_batch_norm_layer_opts){ 0 });
     /* 73728 and 131072 elements: above the threading threshold */
     nb_tensor *x = two_d ? nb_randn(NB_F32, NB_SHAPE(16, 8, 24, 24)) : nb_randn(NB_F32, NB_SHAPE(512, 256));
     for (int s = 0; s < 3; s++) {
@@ -311,7 +382,8 @@ static void test_threads_bitwise(void) {
 }
 
 static void test_steady_memory(void) {
-    nb_module *m = nb_sequential_new(2, nb_batch_norm1d_new(6, (nb_batch_norm_layer_opts){0}), nb_linear_new(6, 2, true));
+    nb_module *m = nb_sequential_new(2, nb_batch_norm1d_new(6, (nb_batch_norm_layer_opts){ 0 }),
+                                     nb_linear_new(6, 2, true));
     nb_tensor *x = nb_randn(NB_F32, NB_SHAPE(10, 6));
     size_t allocs = 0;
     for (int s = 0; s < 5; s++) {
@@ -324,7 +396,8 @@ static void test_steady_memory(void) {
     CHECK(nb_memory_stats_get().system_allocs == allocs);
     /* eval forward, f64 conversion of the buffers (the counter stays i64) */
     nb_module_eval(m);
-    CHECK(nb_module_to(m, NB_F64) == NB_OK && nb_module_get_buffer(m, "0.num_batches_tracked")->dtype == NB_I64);
+    CHECK(nb_module_to(m, NB_F64) == NB_OK &&
+          nb_module_get_buffer(m, "0.num_batches_tracked")->dtype == NB_I64);
     CHECK(nb_item(nb_module_get_buffer(m, "0.num_batches_tracked")) == 5);
     nb_scope sc = nb_scope_begin();
     CHECK(nb_module_forward(m, nb_to(x, NB_F64)) != NULL);
@@ -333,10 +406,12 @@ static void test_steady_memory(void) {
     nb_module_free(m);
 }
 
-/* ---- a torch-made checkpoint with buffers (tools/gen_checkpoint_bn.py) ---------------------------------- */
+/* ---- a torch-made checkpoint with buffers (tools/gen_checkpoint_bn.py) ----------------------------------
+ */
 static nb_module *bn_net(void) {
-    return nb_sequential_new(7, nb_batch_norm2d_new(2, (nb_batch_norm_layer_opts){0}), nb_flatten_new(1, -1),
-                             nb_linear_new(72, 16, true), nb_batch_norm1d_new(16, (nb_batch_norm_layer_opts){0}), nb_relu_new(),
+    return nb_sequential_new(7, nb_batch_norm2d_new(2, (nb_batch_norm_layer_opts){ 0 }),
+                             nb_flatten_new(1, -1), nb_linear_new(72, 16, true),
+                             nb_batch_norm1d_new(16, (nb_batch_norm_layer_opts){ 0 }), nb_relu_new(),
                              nb_linear_new(16, 10, true), nb_log_softmax_new(1));
 }
 static void test_torch_checkpoint(void) {
@@ -345,9 +420,10 @@ static void test_torch_checkpoint(void) {
     snprintf(net, sizeof net, "%s/data/torch_bn_net.safetensors", dir ? dir : "tests");
     snprintf(iop, sizeof iop, "%s/data/torch_bn_io.safetensors", dir ? dir : "tests");
     nb_module *m = bn_net();
-    nb_state_dict sd = nb_module_state_dict(m), io = {0};
-    CHECK(sd.n == 14 && !strcmp(sd.names[4], "0.num_batches_tracked") && !strcmp(sd.names[11], "3.num_batches_tracked"));
-    CHECK(nb_load_safetensors(&sd, net) == NB_OK);                         /* strict: same names, dtypes, shapes */
+    nb_state_dict sd = nb_module_state_dict(m), io = { 0 };
+    CHECK(sd.n == 14 && !strcmp(sd.names[4], "0.num_batches_tracked") &&
+          !strcmp(sd.names[11], "3.num_batches_tracked"));
+    CHECK(nb_load_safetensors(&sd, net) == NB_OK); /* strict: same names, dtypes, shapes */
     CHECK(nb_safetensors_read(iop, &io) == NB_OK);
     CHECK(nb_item(nb_module_get_buffer(m, "3.num_batches_tracked")) == 5);
     nb_tensor *x = nb_state_dict_get(&io, "x");
@@ -355,7 +431,8 @@ static void test_torch_checkpoint(void) {
     nb_module_eval(m);
     CHECK(close_t("eval", nb_module_forward(m, x), nb_state_dict_get(&io, "eval_logp"), 2e-5));
     /* identical predictions */
-    CHECK(close_t("argmax", nb_argmax(nb_module_forward(m, x), 1, false), nb_argmax(nb_state_dict_get(&io, "eval_logp"), 1, false), 0));
+    CHECK(close_t("argmax", nb_argmax(nb_module_forward(m, x), 1, false),
+                  nb_argmax(nb_state_dict_get(&io, "eval_logp"), 1, false), 0));
     nb_module_train(m, true);
     nb_tensor *y;
     NB_NO_GRAD { y = nb_module_forward(m, x); }
