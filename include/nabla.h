@@ -19,6 +19,7 @@
 #include "nb_spatial.h" /* pooling, pad, interpolate, pixel shuffle (issue 11) */
 #include "nb_helpers.h"
 #include "nb_conv.h"  /* convolutions (issue 11) */
+#include "nb_norm.h"  /* batch / group normalisation (modules helper) */
 #include "nb_optim.h"
 #include "nb_nn.h"
 #include "nb_nn_spatial.h" /* pooling, pad, upsample, dropout2d layers (issue 11) */

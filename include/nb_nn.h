@@ -198,6 +198,28 @@ nb_module *nb_conv_transpose2d_new(int64_t in_channels, int64_t out_channels, in
                                    nb_conv_opts o);
 /* nn.ConvTranspose1d(in, out, k, ..., bias): weight (in, out / groups, k), bias (out). */
 nb_module *nb_conv_transpose1d_new(int64_t in_channels, int64_t out_channels, int64_t k, bool bias, nb_conv_opts o);
+/* ---- normalisation layers (nn.BatchNorm1d/2d, nn.GroupNorm; functional forms in nb_norm.h) ------ */
+/* Keyword arguments of the BatchNorm layers; zero means torch's default. */
+typedef struct {
+    double eps;                  /* 0 = 1e-5 */
+    double momentum;             /* 0 = 0.1; -0.0 (NB_ZERO) = 0 (the running statistics never move) */
+    bool cumulative_average;     /* torch momentum=None: running = cumulative average of the batch stats */
+    bool no_affine;              /* torch affine=False: no weight and bias */
+    bool no_track_running_stats; /* torch track_running_stats=False: no buffers, batch stats in eval too */
+} nb_batch_norm_layer_opts;
+/* nn.BatchNorm1d(C): input (N, C) or (N, C, L); parameters weight (1), bias (0); buffers running_mean
+ * (0), running_var (1), num_batches_tracked (i64 scalar). Train: batch stats, buffers updated; eval:
+ * running stats. */
+nb_module *nb_batch_norm1d_new(int64_t num_features, nb_batch_norm_layer_opts o);
+/* nn.BatchNorm2d(C): the same over input (N, C, H, W). */
+nb_module *nb_batch_norm2d_new(int64_t num_features, nb_batch_norm_layer_opts o);
+/* Keyword arguments of nb_group_norm_new; zero means torch's default. */
+typedef struct {
+    double eps;                  /* 0 = 1e-5 */
+    bool no_affine;              /* torch affine=False */
+} nb_group_norm_layer_opts;
+/* nn.GroupNorm(G, C): nb_group_norm over (N, C, ...) with weight (1) and bias (0) of C elements. */
+nb_module *nb_group_norm_new(int64_t num_groups, int64_t num_channels, nb_group_norm_layer_opts o);
 
 /* ---- functional forms of the layers above (F.dropout, F.layer_norm, F.embedding) ---------------- */
 /* training ? x * Bernoulli(1-p) / (1-p) : x. */

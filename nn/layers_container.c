@@ -7,18 +7,31 @@
 #include <stdlib.h>
 
 static bool is_list(const nb_module *m, const char *fn) {
-    if (!m) { nbi_error("%s: NULL module", fn); return false; }
-    if (strcmp(m->type, "ModuleList")) { nbi_error("%s: expected a ModuleList, got %s", fn, m->type); return false; }
+    if (!m) {
+        nbi_error("%s: NULL module", fn);
+        return false;
+    }
+    if (strcmp(m->type, "ModuleList")) {
+        nbi_error("%s: expected a ModuleList, got %s", fn, m->type);
+        return false;
+    }
     return true;
 }
 static bool is_dict(const nb_module *m, const char *fn) {
-    if (!m) { nbi_error("%s: NULL module", fn); return false; }
-    if (strcmp(m->type, "ModuleDict")) { nbi_error("%s: expected a ModuleDict, got %s", fn, m->type); return false; }
+    if (!m) {
+        nbi_error("%s: NULL module", fn);
+        return false;
+    }
+    if (strcmp(m->type, "ModuleDict")) {
+        nbi_error("%s: expected a ModuleDict, got %s", fn, m->type);
+        return false;
+    }
     return true;
 }
 
 nb_module *nb_module_list_from(int n, nb_module *const *mods) {
-    if (n < 0 || (n > 0 && !mods)) return nbi_error("nb_module_list_new: bad module count %d%s", n, mods ? "" : " (NULL array)");
+    if (n < 0 || (n > 0 && !mods))
+        return nbi_error("nb_module_list_new: bad module count %d%s", n, mods ? "" : " (NULL array)");
     bool ok = true;
     for (int i = 0; i < n; i++) ok = ok && mods[i] != NULL;
     nb_module *m = ok ? nb_module_new_ex("ModuleList", NULL, NULL, NULL) : NULL;
@@ -32,7 +45,9 @@ nb_module *nb_module_list_from(int n, nb_module *const *mods) {
         if (mods[j] && !seen && mods[j]->nparents == 0) nb_module_free(mods[j]);
     }
     nb_module_free(m);
-    return ok ? NULL : nbi_error("nb_module_list_new: a module is NULL (its constructor failed: see the first error)");
+    return ok ? NULL
+              : nbi_error(
+                    "nb_module_list_new: a module is NULL (its constructor failed: see the first error)");
 }
 
 nb_module *nb_module_list_new(int n, ...) {
@@ -50,7 +65,10 @@ nb_module *nb_module_list_new(int n, ...) {
 
 nb_status nb_module_list_append(nb_module *list, nb_module *child) {
     if (!is_list(list, "nb_module_list_append")) return NB_ERROR;
-    if (!child) { nbi_error("nb_module_list_append: NULL module (its constructor failed? see the first error)"); return NB_ERROR; }
+    if (!child) {
+        nbi_error("nb_module_list_append: NULL module (its constructor failed? see the first error)");
+        return NB_ERROR;
+    }
     char name[24];
     snprintf(name, sizeof name, "%d", list->nchildren);
     return nb_module_register_module(list, name, child);
@@ -59,12 +77,17 @@ nb_status nb_module_list_append(nb_module *list, nb_module *child) {
 nb_module *nb_module_list_get(nb_module *list, int64_t index) {
     if (!is_list(list, "nb_module_list_get")) return NULL;
     int64_t n = list->nchildren, i = index < 0 ? index + n : index;
-    if (i < 0 || i >= n) return nbi_error("nb_module_list_get: index %lld is out of range (IndexError; len %lld)", (long long)index, (long long)n);
+    if (i < 0 || i >= n)
+        return nbi_error("nb_module_list_get: index %lld is out of range (IndexError; len %lld)",
+                         (long long)index, (long long)n);
     return list->children[i];
 }
 
 int nb_module_list_len(const nb_module *list) {
-    if (!list) { nbi_error("nb_module_list_len: NULL module"); return -1; }
+    if (!list) {
+        nbi_error("nb_module_list_len: NULL module");
+        return -1;
+    }
     return list->nchildren;
 }
 
@@ -73,7 +96,10 @@ nb_module *nb_module_dict_new(void) { return nb_module_new_ex("ModuleDict", NULL
 nb_status nb_module_dict_set(nb_module *dict, const char *key, nb_module *child) {
     const char *fn = "nb_module_dict_set";
     if (!is_dict(dict, fn)) return NB_ERROR;
-    if (!key || !child) { nbi_error("%s: NULL key or module", fn); return NB_ERROR; }
+    if (!key || !child) {
+        nbi_error("%s: NULL key or module", fn);
+        return NB_ERROR;
+    }
     for (int i = 0; i < dict->nchildren; i++) {
         if (strcmp(dict->child_names[i], key)) continue;
         if (dict->children[i] == child) return NB_OK;

@@ -23,7 +23,8 @@ static nb_module *alloc_module(const char *type) {
 }
 
 nb_module *nb_module_new(const char *type, nb_forward_fn forward, void *impl, void (*free_impl)(void *impl)) {
-    if (!forward) return nbi_error("nb_module_new: a forward function is required (type %s)", type ? type : "?");
+    if (!forward)
+        return nbi_error("nb_module_new: a forward function is required (type %s)", type ? type : "?");
     nb_module *m = alloc_module(type);
     if (!m) return NULL;
     m->forward = forward;
@@ -32,7 +33,8 @@ nb_module *nb_module_new(const char *type, nb_forward_fn forward, void *impl, vo
     return m;
 }
 
-nb_module *nb_module_new_ex(const char *type, nb_forward_ex_fn forward_ex, void *impl, void (*free_impl)(void *impl)) {
+nb_module *nb_module_new_ex(const char *type, nb_forward_ex_fn forward_ex, void *impl,
+                            void (*free_impl)(void *impl)) {
     nb_module *m = alloc_module(type);
     if (!m) return NULL;
     m->forward_ex = forward_ex;
@@ -64,17 +66,22 @@ static int find_name(char **names, int n, const char *name) {
 }
 
 bool nbi_module_name_ok(const char *fn, const char *kind, const nb_module *m, const char *name) {
-    const char *got = strcmp(kind, "module") ? "" : ", got: ";  /* torch's add_module adds the name */
-    if (!*name) { nbi_error("%s: %s name can't be empty string \"\" (KeyError)", fn, kind); return false; }
+    const char *got = strcmp(kind, "module") ? "" : ", got: "; /* torch's add_module adds the name */
+    if (!*name) {
+        nbi_error("%s: %s name can't be empty string \"\" (KeyError)", fn, kind);
+        return false;
+    }
     if (strchr(name, '.')) {
         nbi_error("%s: %s name can't contain \".\"%s%s (KeyError)", fn, kind, got, *got ? name : "");
         return false;
     }
-    const char *what = find_name(m->param_names, m->nparams, name) >= 0 ? "a parameter"
-                     : find_name(m->buffer_names, m->nbuffers, name) >= 0 ? "a buffer"
-                     : find_name(m->child_names, m->nchildren, name) >= 0 ? "a submodule" : NULL;
+    const char *what = find_name(m->param_names, m->nparams, name) >= 0     ? "a parameter"
+                       : find_name(m->buffer_names, m->nbuffers, name) >= 0 ? "a buffer"
+                       : find_name(m->child_names, m->nchildren, name) >= 0 ? "a submodule"
+                                                                            : NULL;
     if (what) {
-        nbi_error("%s: attribute '%s' already exists (KeyError): %s has %s named so", fn, name, m->type, what);
+        nbi_error("%s: attribute '%s' already exists (KeyError): %s has %s named so", fn, name, m->type,
+                  what);
         return false;
     }
     return true;
@@ -94,7 +101,8 @@ static bool param_ok(const char *fn, const char *name, nb_tensor *t) {
     if (!nbi_ok(t, fn)) return false;
     if (t->scope != 0 || !nb_is_leaf(t) || !nbi_is_float(t->dtype)) {
         nbi_error("%s: parameter '%s' must be a persistent floating point leaf "
-                  "(create it outside any scope, or nb_keep it)", fn, name);
+                  "(create it outside any scope, or nb_keep it)",
+                  fn, name);
         return false;
     }
     return true;
@@ -102,7 +110,10 @@ static bool param_ok(const char *fn, const char *name, nb_tensor *t) {
 
 nb_status nb_module_register_parameter(nb_module *m, const char *name, nb_tensor *t) {
     const char *fn = "nb_module_register_parameter";
-    if (!m || !name || !t) { nbi_error("%s: NULL module, name or tensor", fn); return NB_ERROR; }
+    if (!m || !name || !t) {
+        nbi_error("%s: NULL module, name or tensor", fn);
+        return NB_ERROR;
+    }
     if (!nbi_module_name_ok(fn, "parameter", m, name) || !param_ok(fn, name, t)) return NB_ERROR;
     if (!push_named(&m->param_names, (void ***)&m->params, &m->nparams, name, t) || !nbi_module_ref(t)) {
         nbi_error("%s: out of memory", fn);
@@ -114,7 +125,10 @@ nb_status nb_module_register_parameter(nb_module *m, const char *name, nb_tensor
 
 nb_status nb_module_set_parameter(nb_module *m, const char *name, nb_tensor *t) {
     const char *fn = "nb_module_set_parameter";
-    if (!m || !name || !t) { nbi_error("%s: NULL module, name or tensor", fn); return NB_ERROR; }
+    if (!m || !name || !t) {
+        nbi_error("%s: NULL module, name or tensor", fn);
+        return NB_ERROR;
+    }
     int i = find_name(m->param_names, m->nparams, name);
     if (i < 0) {
         if (!nbi_module_name_ok(fn, "parameter", m, name) || !param_ok(fn, name, t)) return NB_ERROR;
@@ -122,7 +136,10 @@ nb_status nb_module_set_parameter(nb_module *m, const char *name, nb_tensor *t) 
     }
     if (!param_ok(fn, name, t)) return NB_ERROR;
     if (m->params[i] == t) return NB_OK;
-    if (!nbi_module_ref(t)) { nbi_error("%s: out of memory", fn); return NB_ERROR; }
+    if (!nbi_module_ref(t)) {
+        nbi_error("%s: out of memory", fn);
+        return NB_ERROR;
+    }
     nb_requires_grad_(t, true);
     nb_tensor *old = m->params[i];
     m->params[i] = t;
@@ -133,14 +150,21 @@ nb_status nb_module_set_parameter(nb_module *m, const char *name, nb_tensor *t) 
 
 nb_status nb_module_register_buffer(nb_module *m, const char *name, nb_tensor *t, bool persistent) {
     const char *fn = "nb_module_register_buffer";
-    if (!m || !name || !t) { nbi_error("%s: NULL module, name or tensor", fn); return NB_ERROR; }
+    if (!m || !name || !t) {
+        nbi_error("%s: NULL module, name or tensor", fn);
+        return NB_ERROR;
+    }
     if (!nbi_module_name_ok(fn, "buffer", m, name) || !nbi_ok(t, fn)) return NB_ERROR;
     if (t->scope != 0 || !nb_is_leaf(t)) {
-        nbi_error("%s: buffer '%s' must be a persistent leaf (create it outside any scope, or nb_keep it)", fn, name);
+        nbi_error("%s: buffer '%s' must be a persistent leaf (create it outside any scope, or nb_keep it)",
+                  fn, name);
         return NB_ERROR;
     }
     bool *p = realloc(m->buffer_persistent, sizeof *p * (size_t)(m->nbuffers + 1));
-    if (!p) { nbi_error("%s: out of memory", fn); return NB_ERROR; }
+    if (!p) {
+        nbi_error("%s: out of memory", fn);
+        return NB_ERROR;
+    }
     m->buffer_persistent = p;
     p[m->nbuffers] = persistent;
     if (!push_named(&m->buffer_names, (void ***)&m->buffers, &m->nbuffers, name, t) || !nbi_module_ref(t)) {
@@ -153,7 +177,10 @@ nb_status nb_module_register_buffer(nb_module *m, const char *name, nb_tensor *t
 bool nbi_module_would_cycle(const nb_module *m, const nb_module *child) {
     /* depth first over child's subtree (a DAG once modules are shared), each module once */
     const nb_module **stack = NULL;
-    struct { const nb_module *key; int value; } *seen = NULL;
+    struct {
+        const nb_module *key;
+        int value;
+    } *seen = NULL;
     bool found = false;
     arrput(stack, child);
     while (arrlen(stack) && !found) {
@@ -170,7 +197,10 @@ bool nbi_module_would_cycle(const nb_module *m, const nb_module *child) {
 
 nb_status nb_module_register_module(nb_module *m, const char *name, nb_module *child) {
     const char *fn = "nb_module_register_module";
-    if (!m || !name || !child) { nbi_error("%s: NULL module, name or child", fn); return NB_ERROR; }
+    if (!m || !name || !child) {
+        nbi_error("%s: NULL module, name or child", fn);
+        return NB_ERROR;
+    }
     if (!nbi_module_name_ok(fn, "module", m, name)) return NB_ERROR;
     if (nbi_module_would_cycle(m, child)) {
         nbi_error("%s: registering %s '%s' in %s would make a cycle (a module cannot contain itself)", fn,
@@ -193,14 +223,25 @@ nb_tensor *nb_module_forward(nb_module *m, nb_tensor *x) {
     return nb_module_forward_ex(m, 1, &x, NULL, 1, &y) < 0 ? NULL : y;
 }
 
-int nb_module_forward_ex(nb_module *m, int nin, nb_tensor *const *in, const void *opts, int nout, nb_tensor **out) {
+int nb_module_forward_ex(nb_module *m, int nin, nb_tensor *const *in, const void *opts, int nout,
+                         nb_tensor **out) {
     const char *fn = "nb_module_forward_ex";
-    if (!out || nout < 1) { nbi_error("%s: needs room for at least one output (got nout %d%s)", fn, nout, out ? "" : ", out NULL"); return -1; }
+    if (!out || nout < 1) {
+        nbi_error("%s: needs room for at least one output (got nout %d%s)", fn, nout,
+                  out ? "" : ", out NULL");
+        return -1;
+    }
     for (int i = 0; i < nout; i++) out[i] = NULL;
-    if (!m) { nbi_error("%s: NULL module (did its constructor fail? see nb_error())", fn); return -1; }
-    if (nin < 0 || (nin > 0 && !in)) { nbi_error("%s: %s: bad input list (nin %d%s)", fn, m->type, nin, in ? "" : ", in NULL"); return -1; }
+    if (!m) {
+        nbi_error("%s: NULL module (did its constructor fail? see nb_error())", fn);
+        return -1;
+    }
+    if (nin < 0 || (nin > 0 && !in)) {
+        nbi_error("%s: %s: bad input list (nin %d%s)", fn, m->type, nin, in ? "" : ", in NULL");
+        return -1;
+    }
     for (int i = 0; i < nin; i++)
-        if (!in[i] && nb_error()) return -1;   /* a failed input passes through */
+        if (!in[i] && nb_error()) return -1; /* a failed input passes through */
     if (m->forward_ex) {
         int k = m->forward_ex(m, nin, in, opts, nout, out);
         bool bad = k < 1 || k > nout;
@@ -211,7 +252,8 @@ int nb_module_forward_ex(nb_module *m, int nin, nb_tensor *const *in, const void
         return -1;
     }
     if (!m->forward) {
-        nbi_error("%s: %s has no forward (a container: call its children; torch raises NotImplementedError)", fn, m->type);
+        nbi_error("%s: %s has no forward (a container: call its children; torch raises NotImplementedError)",
+                  fn, m->type);
         return -1;
     }
     if (nin != 1 || !in[0] || opts) {
@@ -263,8 +305,8 @@ void nbi_module_destroy(nb_module *m) {
 void nb_module_free(nb_module *m) {
     if (!m) return;
     if (m->nparents > 0) {
-        nbi_error("nb_module_free: this %s is a submodule (owned by %d parent%s): free the root module", m->type,
-                  m->nparents, m->nparents > 1 ? "s" : "");
+        nbi_error("nb_module_free: this %s is a submodule (owned by %d parent%s): free the root module",
+                  m->type, m->nparents, m->nparents > 1 ? "s" : "");
         return;
     }
     nbi_module_destroy(m);

@@ -7,18 +7,26 @@
 #include "nb_internal.h"
 #include <stdatomic.h>
 
-typedef struct { nb_tensor *key; uint32_t gen; int n; } ref_entry;
-static ref_entry *refs;   /* stb_ds hash map keyed by tensor pointer */
+typedef struct {
+    nb_tensor *key;
+    uint32_t gen;
+    int n;
+} ref_entry;
+static ref_entry *refs; /* stb_ds hash map keyed by tensor pointer */
 static atomic_flag refs_lock = ATOMIC_FLAG_INIT;
 
-static void lock(void) { while (atomic_flag_test_and_set_explicit(&refs_lock, memory_order_acquire)) {} }
+static void lock(void) {
+    while (atomic_flag_test_and_set_explicit(&refs_lock, memory_order_acquire)) {}
+}
 static void unlock(void) { atomic_flag_clear_explicit(&refs_lock, memory_order_release); }
 
 bool nbi_module_ref(nb_tensor *t) {
     lock();
     ref_entry *e = hmgetp_null(refs, t);
-    if (e && e->gen == t->gen) e->n++;
-    else hmputs(refs, ((ref_entry){t, t->gen, 1}));
+    if (e && e->gen == t->gen)
+        e->n++;
+    else
+        hmputs(refs, ((ref_entry){ t, t->gen, 1 }));
     unlock();
     return true;
 }

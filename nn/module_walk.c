@@ -8,13 +8,20 @@
 #include <stdlib.h>
 
 /* a growing dotted name: push "a." then "b.", pop back to a saved length */
-typedef struct { char *s; size_t len, cap; bool oom; } namebuf;
+typedef struct {
+    char *s;
+    size_t len, cap;
+    bool oom;
+} namebuf;
 static size_t name_push(namebuf *b, const char *part, const char *sep) {
     size_t old = b->len, add = strlen(part) + strlen(sep);
     if (b->len + add + 1 > b->cap) {
         size_t cap = (b->len + add + 1) * 2;
         char *s = realloc(b->s, cap);
-        if (!s) { b->oom = true; return old; }
+        if (!s) {
+            b->oom = true;
+            return old;
+        }
         b->s = s;
         b->cap = cap;
     }
@@ -23,16 +30,22 @@ static size_t name_push(namebuf *b, const char *part, const char *sep) {
     b->len += add;
     return old;
 }
-static void name_pop(namebuf *b, size_t len) { b->len = len; if (b->s) b->s[len] = 0; }
+static void name_pop(namebuf *b, size_t len) {
+    b->len = len;
+    if (b->s) b->s[len] = 0;
+}
 
-typedef struct { const void *key; int value; } ptr_set;
+typedef struct {
+    const void *key;
+    int value;
+} ptr_set;
 
 /* torch's _named_members: modules in pre-order (each once), their own members (each once) */
 typedef struct {
-    bool buffers;          /* members are buffers (else parameters) */
+    bool buffers; /* members are buffers (else parameters) */
     ptr_set *mods, *seen;
-    nb_state_dict *named;  /* out: named list, or NULL */
-    nb_tensor **flat;      /* out: stb_ds array */
+    nb_state_dict *named; /* out: named list, or NULL */
+    nb_tensor **flat; /* out: stb_ds array */
     bool fail;
 } members_ctx;
 
@@ -62,7 +75,7 @@ static void members(const nb_module *m, namebuf *nb, members_ctx *c) {
 /* run members() over m; returns the flat stb_ds array (caller arrfree) or NULL + *fail */
 static nb_tensor **collect(const nb_module *m, bool buffers, nb_state_dict *named, bool *fail) {
     members_ctx c = { .buffers = buffers, .named = named };
-    namebuf nb = {0};
+    namebuf nb = { 0 };
     name_push(&nb, "", "");
     c.fail = nb.oom;
     members(m, &nb, &c);
@@ -77,7 +90,10 @@ static nb_tensor **collect(const nb_module *m, bool buffers, nb_state_dict *name
 static nb_tensor **cache(nb_tensor **arr, nb_tensor ***slot, int *nslot, int *n) {
     int k = (int)arrlen(arr);
     nb_tensor **c = malloc(sizeof *c * (size_t)(k ? k : 1));
-    if (!c) { arrfree(arr); return nbi_error("nb_module_parameters: out of memory"); }
+    if (!c) {
+        arrfree(arr);
+        return nbi_error("nb_module_parameters: out of memory");
+    }
     if (k) memcpy(c, arr, sizeof *c * (size_t)k);
     arrfree(arr);
     free(*slot);
@@ -92,7 +108,10 @@ nb_tensor **nb_module_parameters(nb_module *m, int *n) {
     if (!m) return nbi_error("nb_module_parameters: NULL module");
     bool fail;
     nb_tensor **arr = collect(m, false, NULL, &fail);
-    if (fail) { arrfree(arr); return nbi_error("nb_module_parameters: out of memory"); }
+    if (fail) {
+        arrfree(arr);
+        return nbi_error("nb_module_parameters: out of memory");
+    }
     return cache(arr, &m->flat, &m->nflat, n);
 }
 
@@ -101,20 +120,31 @@ nb_tensor **nb_module_buffers(nb_module *m, int *n) {
     if (!m) return nbi_error("nb_module_buffers: NULL module");
     bool fail;
     nb_tensor **arr = collect(m, true, NULL, &fail);
-    if (fail) { arrfree(arr); return nbi_error("nb_module_buffers: out of memory"); }
+    if (fail) {
+        arrfree(arr);
+        return nbi_error("nb_module_buffers: out of memory");
+    }
     return cache(arr, &m->flat_buffers, &m->nflat_buffers, n);
 }
 
 static nb_state_dict named(nb_module *m, bool buffers, const char *fn) {
-    nb_state_dict sd = {0};
-    if (!m) { nbi_error("%s: NULL module", fn); return sd; }
+    nb_state_dict sd = { 0 };
+    if (!m) {
+        nbi_error("%s: NULL module", fn);
+        return sd;
+    }
     bool fail;
     nb_tensor **arr = collect(m, buffers, &sd, &fail);
     arrfree(arr);
-    if (fail) { nb_state_dict_free(&sd); if (!nb_error()) nbi_error("%s: out of memory", fn); }
+    if (fail) {
+        nb_state_dict_free(&sd);
+        if (!nb_error()) nbi_error("%s: out of memory", fn);
+    }
     return sd;
 }
-nb_state_dict nb_module_named_parameters(nb_module *m) { return named(m, false, "nb_module_named_parameters"); }
+nb_state_dict nb_module_named_parameters(nb_module *m) {
+    return named(m, false, "nb_module_named_parameters");
+}
 nb_state_dict nb_module_named_buffers(nb_module *m) { return named(m, true, "nb_module_named_buffers"); }
 
 int64_t nb_module_num_parameters(nb_module *m) {
@@ -147,9 +177,12 @@ static bool state(const nb_module *m, namebuf *nb, nb_state_dict *sd) {
     return true;
 }
 nb_state_dict nb_module_state_dict(nb_module *m) {
-    nb_state_dict sd = {0};
-    if (!m) { nbi_error("nb_module_state_dict: NULL module"); return sd; }
-    namebuf nb = {0};
+    nb_state_dict sd = { 0 };
+    if (!m) {
+        nbi_error("nb_module_state_dict: NULL module");
+        return sd;
+    }
+    namebuf nb = { 0 };
     name_push(&nb, "", "");
     if (nb.oom || !state(m, &nb, &sd)) {
         nb_state_dict_free(&sd);
@@ -165,7 +198,8 @@ static nb_module *owner_of(nb_module *m, const char *name, const char **last) {
     for (const char *dot; m && (dot = strchr(p, '.')); p = dot + 1) {
         nb_module *next = NULL;
         for (int i = 0; i < m->nchildren && !next; i++)
-            if (strlen(m->child_names[i]) == (size_t)(dot - p) && !strncmp(m->child_names[i], p, (size_t)(dot - p)))
+            if (strlen(m->child_names[i]) == (size_t)(dot - p) &&
+                !strncmp(m->child_names[i], p, (size_t)(dot - p)))
                 next = m->children[i];
         m = next;
     }
@@ -205,25 +239,40 @@ static void modules_of(nb_module *m, nb_module ***out, ptr_set **seen) {
 }
 
 nb_status nb_module_to(nb_module *m, nb_dtype dt) {
-    if (!m) { nbi_error("nb_module_to: NULL module"); return NB_ERROR; }
-    if (!nbi_is_float(dt)) { nbi_error("nb_module_to: parameters must be float32 or float64, not %s", nb_dtype_name(dt)); return NB_ERROR; }
+    if (!m) {
+        nbi_error("nb_module_to: NULL module");
+        return NB_ERROR;
+    }
+    if (!nbi_is_float(dt)) {
+        nbi_error("nb_module_to: parameters must be float32 or float64, not %s", nb_dtype_name(dt));
+        return NB_ERROR;
+    }
     nb_module **mods = NULL;
     ptr_set *seen = NULL;
     modules_of(m, &mods, &seen);
     hmfree(seen);
     /* pass 1: convert each distinct float tensor once (old -> new); nothing changes on failure */
-    struct { nb_tensor *key; nb_tensor *value; } *conv = NULL;
+    struct {
+        nb_tensor *key;
+        nb_tensor *value;
+    } *conv = NULL;
     bool ok = true;
     for (int k = 0; ok && k < (int)arrlen(mods); k++)
         for (int i = 0; ok && i < mods[k]->nparams + mods[k]->nbuffers; i++) {
-            nb_tensor *old = i < mods[k]->nparams ? mods[k]->params[i] : mods[k]->buffers[i - mods[k]->nparams];
-            if (!nbi_ok(old, "nb_module_to")) { ok = false; break; }
+            nb_tensor *old =
+                i < mods[k]->nparams ? mods[k]->params[i] : mods[k]->buffers[i - mods[k]->nparams];
+            if (!nbi_ok(old, "nb_module_to")) {
+                ok = false;
+                break;
+            }
             if (!nbi_is_float(old->dtype) || old->dtype == dt || hmgeti(conv, old) >= 0) continue;
             nb_tensor *t = nbi_new_persistent(dt, old->ndim, old->shape);
             NB_NO_GRAD { ok = t && nb_copy_(t, old) != NULL; }
             if (ok && old->requires_grad) nb_requires_grad_(t, true);
-            if (!ok) nb_free(t);
-            else hmput(conv, old, t);
+            if (!ok)
+                nb_free(t);
+            else
+                hmput(conv, old, t);
         }
     /* pass 2: every slot holding an old tensor takes the new one */
     for (int k = 0; ok && k < (int)arrlen(mods); k++) {

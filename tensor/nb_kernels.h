@@ -94,5 +94,16 @@ nb_tensor *nbk_cumsum(const nb_tensor *x, int dim);
 nb_tensor *nbk_flip(const nb_tensor *x, const bool *flip);
 /* tril (upper false: keep j - i <= diagonal) or triu (keep j - i >= diagonal) of the last two dims. */
 nb_tensor *nbk_tri(const nb_tensor *x, int64_t diagonal, bool upper);
+/* -- normalisation (tensor/kernels_norm.c): x contiguous float, viewed as (N, C, S) around dim 1 -- */
+/* mean[c] and biased var[c] of x over N and S (NAN when N*S = 0). */
+void nbk_channel_moments(const nb_tensor *x, double *mean, double *var);
+/* y[n, c, s] = x[n, c, s] * alpha[c] + beta[c] (new tensor, x's shape). */
+nb_tensor *nbk_channel_affine(const nb_tensor *x, const double *alpha, const double *beta);
+/* Batch-norm backward with batch statistics: sum_g[c] = sum g, sum_gxc[c] = sum g (x - mean); when
+ * want_dx, returns dx = (g - sum_g/M - (x - mean) invstd^2 sum_gxc/M) invstd w (w NULL = 1), M = N*S;
+ * g contiguous with x's shape. */
+nb_tensor *nbk_batch_norm_backward(const nb_tensor *x, const nb_tensor *g, const double *mean, const double *invstd,
+                                   const double *w, bool want_dx, double *sum_g, double *sum_gxc);
+/* -- end normalisation -- */
 
 #endif

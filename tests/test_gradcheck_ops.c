@@ -609,6 +609,26 @@ K(fold) {
     prm a = {0};
     return GC("(2,12,9) -> (2,2,4,5)", f_fold, &a, o, R(-1, 1, 2, 12, 9));
 }
+/* -- normalisation (modules helper) -- */
+FN(bn_affine, nb_batch_norm(x[0], NULL, NULL, x[1], x[2], (nb_batch_norm_opts){.training = true, .eps = p->s[0]}))
+FN(bn_plain, nb_batch_norm(x[0], NULL, NULL, NULL, NULL, (nb_batch_norm_opts){.training = true}))
+FN(gn_affine, nb_group_norm(x[0], 2, x[1], x[2], 0))
+K(batch_norm) {
+    prm p = {.s = {1e-5}}, q = {.s = {0.5}};
+    return GC("(N,C,L) affine", f_bn_affine, &p, o, R(-2, 2, 3, 2, 4), R(0.5, 2, 2), R(-1, 1, 2)) &
+           GC("(N,C) affine eps 0.5", f_bn_affine, &q, o, R(-2, 2, 5, 3), R(0.5, 2, 3), R(-1, 1, 3)) &
+           GC("(N,C,H,W) no affine", f_bn_plain, &p, o, R(-2, 2, 2, 3, 2, 2)) &
+           GC("group_norm 2 groups (N,C,L)", f_gn_affine, &p, o, R(-2, 2, 2, 4, 3), R(0.5, 2, 4), R(-1, 1, 4));
+}
+/* eval: running_mean = aux, running_var = aux^2 + 0.5 (buffers: no gradient, as in torch) */
+FN(bn_eval, nb_batch_norm(x[0], p->aux, nb_add_scalar(nb_square(p->aux), 0.5), x[1], x[2], (nb_batch_norm_opts){.eps = 0.1}))
+FN(gn_eval_affine, nb_group_norm(x[0], 1, x[1], x[2], 0.5))
+K(channel_affine) {
+    prm p = {.aux = nb_tensor_from(NB_F64, (double[]){0.3, -0.2, 1.1}, NB_SHAPE(3), false)};
+    return GC("eval (N,C,L)", f_bn_eval, &p, o, R(-2, 2, 2, 3, 4), R(0.5, 2, 3), R(-1, 1, 3)) &
+           GC("group_norm 1 group (N,C,H,W)", f_gn_eval_affine, &p, o, R(-2, 2, 2, 3, 2, 2), R(0.5, 2, 3), R(-1, 1, 3));
+}
+/* -- end normalisation -- */
 
 /* The registry is generated from the op list: each op `name` in autograd/ops.def needs a check
  * K(name) above. A new op without one fails to compile here ('k_<name>' undeclared): add K(<name>). */

@@ -38,7 +38,7 @@ def read_safetensors(path):
 def write_safetensors(path, tensors, meta=None):
     header, blobs, off = {'__metadata__': meta or {'format': 'pt'}}, [], 0
     for name, a in tensors.items():
-        a = np.ascontiguousarray(a)
+        a = np.ascontiguousarray(a).reshape(np.shape(a))  # ascontiguousarray makes 0-d arrays 1-d
         raw = a.astype(a.dtype.newbyteorder('<')).tobytes()
         header[name] = {'dtype': ND[a.dtype], 'shape': list(a.shape), 'data_offsets': [off, off + len(raw)]}
         blobs.append(raw); off += len(raw)
