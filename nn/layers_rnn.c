@@ -158,6 +158,15 @@ nb_status nb_rnn_forward(nb_module *m, nb_tensor *x, nb_tensor *h0, nb_tensor *c
                   (long long)c->input_size, (long long)x->shape[x->ndim - 1]);
         return NB_ERROR;
     }
+    for (int k = 0; k < 3; k++) {
+        const nb_tensor *t = k == 0 ? x : k == 1 ? h0 : c0;
+        if (t && t->dtype != m->params[0]->dtype) {
+            nbi_error("%s: %s: %s has dtype %s but the parameters are %s (mat1 and mat2 must have the same dtype); "
+                      "convert with nb_to or nb_module_to", op, type, k == 0 ? "input" : k == 1 ? "h0" : "c0",
+                      nb_dtype_name(t->dtype), nb_dtype_name(m->params[0]->dtype));
+            return NB_ERROR;
+        }
+    }
     /* work in (T, B, I): unbatched input gets B = 1, batch_first is a transposed view */
     if (!batched) {
         x = nb_unsqueeze(x, 1);
@@ -247,6 +256,13 @@ nb_tensor *nb_rnn_cell_forward(nb_module *m, nb_tensor *x, nb_tensor *h, nb_tens
     if (c && !lstm) return nbi_error("%s: %s takes no cell state", op, m->type);
     if (x->ndim != 1 && x->ndim != 2)
         return nbi_error("%s: %s: Expected input to be 1-D or 2-D but received %d-D tensor", op, m->type, x->ndim);
+    for (int k = 0; k < 3; k++) {
+        const nb_tensor *t = k == 0 ? x : k == 1 ? h : c;
+        if (t && t->dtype != m->params[0]->dtype)
+            return nbi_error("%s: %s: %s has dtype %s but the parameters are %s (mat1 and mat2 must have the same "
+                             "dtype); convert with nb_to or nb_module_to", op, m->type, k == 0 ? "input" : k == 1 ? "h" : "c",
+                             nb_dtype_name(t->dtype), nb_dtype_name(m->params[0]->dtype));
+    }
     bool batched = x->ndim == 2;
     if (!batched) {
         x = nb_unsqueeze(x, 0);
@@ -267,8 +283,7 @@ nb_tensor *nb_rnn_cell_forward(nb_module *m, nb_tensor *x, nb_tensor *h, nb_tens
             return nbi_error("%s: %s: hidden%d has inconsistent hidden_size: got %lld, expected %lld", op, m->type, k,
                              (long long)s->shape[1], (long long)cf->hidden_size);
     }
-    nb_dtype dt = m->params[0]->dtype;
-    if (!h) h = nb_zeros(x->dtype == dt ? dt : x->dtype, 2, (int64_t[]){x->shape[0], cf->hidden_size});
+    if (!h) h = nb_zeros(x->dtype, 2, (int64_t[]){x->shape[0], cf->hidden_size});
     if (lstm && !c) c = nb_zeros(x->dtype, 2, (int64_t[]){x->shape[0], cf->hidden_size});
     nb_tensor **p = m->params;
     nb_tensor *bi = cf->bias ? p[2] : NULL, *bh = cf->bias ? p[3] : NULL, *y, *c2 = NULL;
