@@ -4,8 +4,8 @@
 #ifndef NBI_TAPE_H
 #define NBI_TAPE_H
 
-#include "nb_autograd.h"
 #include "nb_kernels.h"
+#include "nbi_autograd.h"
 
 #define NB_OP(name, bwname, order) NBI_OP_##name,
 typedef enum {
@@ -57,12 +57,6 @@ bool nbi_will_record(int nin, nb_tensor *const *in);
 static inline void nbi_set_aux(nbi_node *n, nb_tensor *t) { n->aux = t; n->aux_gen = t ? t->gen : 0; }
 /* Input i of node n. */
 static inline nb_tensor *nbi_in(const nbi_node *n, int i) { return n->in[i].t; }
-/* Name y's grad_fn as torch does for a composite (nb_mean -> "MeanBackward0"); only when y is a new
- * recorded result (never x, an input returned unchanged). Returns y. */
-static inline nb_tensor *nbi_label(nb_tensor *y, const nb_tensor *x, const char *name) {
-    if (y && y != x && y->node && y->node->out == y) y->node->label = name;
-    return y;
-}
 /* true if input i needs a gradient. */
 static inline bool nbi_need(const nbi_node *n, int i) { return n->in[i].t && n->in[i].t->requires_grad; }
 /* The tape of this thread: length and node i. */

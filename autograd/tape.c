@@ -72,6 +72,11 @@ bool nbi_will_record(int nin, nb_tensor *const *in) {
     return false;
 }
 
+nb_tensor *nbi_label(nb_tensor *y, const nb_tensor *x, const char *name) {
+    if (y && y != x && y->node && y->node->out == y) y->node->label = name;
+    return y;
+}
+
 nbi_node *nbi_record(nbi_opcode op, nb_tensor *y, int nin, nb_tensor *const *in, uint32_t saved) {
     if (!y || !nbi_will_record(nin, in)) return NULL;
     if (!nbi_tape_release_hook) install_hooks();

@@ -16,10 +16,8 @@
 #define M_PI 3.14159265358979323846
 #endif
 #include "nb_autograd.h"
-#if __has_include("nb_optim.h")
 #include "nb_optim.h"
-#endif
-#if __has_include("nb_nn.h")
 #include "nb_nn.h"
-#endif
+#include "nb_data.h"
+#include "nb_checkpoint.h"
 #endif

@@ -1,7 +1,8 @@
 /* data_loader.c — nb_tensor_dataset and nb_dataloader (torch.utils.data.TensorDataset/DataLoader).
  * The loader owns an index permutation and its own generator: epoch k's order depends only on the
  * seed and k. A batch is gathered with one memcpy per sample into a fresh tensor of the current
- * scope, so a training loop's scope end releases it back to the pool. */
+ * scope, so a training loop's scope end releases it back to the pool. With torch_rng the orders come from
+ * torch's generators as torch 1.13's DataLoader, BatchSampler and RandomSampler draw them. */
 #include "data_internal.h"
 #include <stdlib.h>
 
@@ -17,6 +18,8 @@ struct nb_dataloader {
     int64_t *order;     /* this epoch's sample order */
     int64_t pos;        /* next position in order */
     bool in_epoch;      /* false: the next call to next() starts an epoch */
+    nb_generator *own;  /* torch_rng: RandomSampler's private Generator (the sampler has no generator) */
+    bool tail_drawn;    /* torch_rng: this epoch's exhausted sampler has drawn its trailing randperm */
 };
 
 nb_tensor_dataset *nb_tensor_dataset_new(nb_tensor *x, nb_tensor *y) {
@@ -47,16 +50,44 @@ nb_dataloader *nb_dataloader_new(const nb_tensor_dataset *ds, nb_dataloader_opts
     if (!dl) return nbi_error("nb_dataloader_new: out of memory");
     dl->order = malloc((size_t)(ds->n ? ds->n : 1) * sizeof *dl->order);
     if (!dl->order) { free(dl); return nbi_error("nb_dataloader_new: out of memory for %lld indices", (long long)ds->n); }
+    if (opts.generator) opts.torch_rng = true;
+    if (opts.torch_rng && opts.shuffle && !opts.generator && !(dl->own = nb_generator_new())) {
+        free(dl->order);
+        free(dl);
+        return NULL;
+    }
     dl->ds = ds;
     dl->o = opts;
     dl->rng.s = opts.seed;
     return dl;
 }
 
+/* torch's randperm(n, generator=g) into order (false with nb_error set if it could not be drawn) */
+static bool torch_randperm(nb_dataloader *dl, nb_generator *g, int64_t *order) {
+    nb_tensor *perm = nb_randperm_gen(dl->ds->n, g);
+    if (!perm) return false;
+    if (order) memcpy(order, nb_data_i64(perm), (size_t)dl->ds->n * sizeof *order);
+    nb_free(perm);
+    return true;
+}
+
+/* a new torch iterator: _BaseDataLoaderIter's _base_seed = random64 % 2^63 of loader.generator, then
+ * RandomSampler.__iter__: with no generator, seed = random64 % 2^63 of the global generator and
+ * Generator().manual_seed(seed); then randperm(n, generator) */
+static void torch_epoch(nb_dataloader *dl) {
+    nb_generator *g = dl->o.generator;
+    (void)nb_generator_random64(g);
+    dl->tail_drawn = false;
+    if (!dl->o.shuffle) return;
+    if (!g) g = nb_generator_manual_seed(dl->own, nb_generator_random64(NULL) & ((1ull << 63) - 1));
+    torch_randperm(dl, g, dl->order);
+}
+
 void nb_dataloader_reset(nb_dataloader *dl) {
     if (!dl) return;
     for (int64_t i = 0; i < dl->ds->n; i++) dl->order[i] = i;
-    if (dl->o.shuffle) nbi_shuffle(dl->order, dl->ds->n, &dl->rng);
+    if (dl->o.torch_rng) torch_epoch(dl);
+    else if (dl->o.shuffle) nbi_shuffle(dl->order, dl->ds->n, &dl->rng);
     dl->pos = 0;
     dl->in_epoch = true;
 }
@@ -74,6 +105,12 @@ bool nb_dataloader_next(nb_dataloader *dl, nb_tensor **xb, nb_tensor **yb) {
     if (!xb) { nbi_error("nb_dataloader_next: xb is NULL (pass &xb)"); return false; }
     if (!dl->in_epoch) nb_dataloader_reset(dl);
     int64_t left = dl->ds->n - dl->pos, b = dl->o.batch_size;
+    /* RandomSampler yields randperm(n)[:num_samples % n] after its permutation: an empty slice of one more
+     * randperm, drawn when BatchSampler asks past the last full batch; only a user generator sees it */
+    if (left < b && dl->o.torch_rng && dl->o.shuffle && dl->o.generator && !dl->tail_drawn && dl->ds->n > 0) {
+        dl->tail_drawn = true;
+        if (!torch_randperm(dl, dl->o.generator, NULL)) return false;
+    }
     if (left <= 0 || (dl->o.drop_last && left < b)) {
         dl->in_epoch = false;
         return false;
@@ -93,5 +130,6 @@ bool nb_dataloader_next(nb_dataloader *dl, nb_tensor **xb, nb_tensor **yb) {
 void nb_dataloader_free(nb_dataloader *dl) {
     if (!dl) return;
     free(dl->order);
+    nb_generator_free(dl->own);
     free(dl);
 }

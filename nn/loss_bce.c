@@ -3,7 +3,7 @@
  * softplus(-x) = m + log(e^-m + e^(-x-m)), m = max(-x, 0): stable for any x, and exact in its
  * gradient at x = 0 too (the m path cancels), which the max(x,0) + log1p(e^-|x|) form is not. */
 #include "loss_internal.h"
-#include "nbi_tape.h"
+#include "nbi_autograd.h"
 #include <math.h>
 
 /* -w (y log x + (1 - y) log(1 - x)) */

@@ -3,7 +3,7 @@
  * targets' weights) and class-probability targets. cross_entropy = nll(log_softmax(x)), so on 2-D
  * logits the whole loss is one fused log_softmax kernel, one gather and a sum. */
 #include "loss_internal.h"
-#include "nbi_tape.h"
+#include "nbi_autograd.h"
 #include <math.h>
 #include <stdlib.h>
 

@@ -2,7 +2,7 @@
  * and multi_margin_loss (multi-class hinge, p 1 or 2, per-class weight). Masks built from the
  * targets are constants; gradients flow to the input. */
 #include "loss_internal.h"
-#include "nbi_tape.h"
+#include "nbi_autograd.h"
 #include <math.h>
 #include <stdlib.h>
 

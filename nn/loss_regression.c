@@ -1,7 +1,7 @@
 /* loss_regression.c — the regression losses: mse, l1, smooth_l1 (beta) and huber (delta), as in
  * torch.nn.functional. Input and target broadcast; gradients flow to both. */
 #include "loss_internal.h"
-#include "nbi_tape.h"
+#include "nbi_autograd.h"
 
 /* (x - y)^2 */
 nb_tensor *nb_mse_loss(nb_tensor *x, nb_tensor *y, nb_loss_opts o) {

@@ -3,7 +3,6 @@
  * children's, so names and order match torch's named_parameters() and state_dict(). */
 #include "nb_nn.h"
 #include "nb_internal.h"
-#include "nb_kernels.h"
 #include <stdlib.h>
 
 static char *dupstr(const char *s) {
@@ -181,7 +180,9 @@ nb_status nb_module_to(nb_module *m, nb_dtype dt) {
         nb_tensor *old = m->params[i];
         if (old->dtype == dt) continue;
         nb_tensor *t = nbi_new_persistent(dt, old->ndim, old->shape);
-        if (!t || nbk_copy_into(t, old, "nb_module_to") != NB_OK) { nb_free(t); return NB_ERROR; }
+        bool ok = t != NULL;
+        NB_NO_GRAD { ok = ok && nb_copy_(t, old) != NULL; }   /* a converted copy, not recorded */
+        if (!ok) { nb_free(t); return NB_ERROR; }
         nb_requires_grad_(t, true);
         nb_zero_grad(old);
         nb_free(old);

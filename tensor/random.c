@@ -1,63 +1,10 @@
-/* random.c — the global random generator, bit-compatible with PyTorch 1.13's CPU generator: MT19937
- * seeded as torch.manual_seed does, and rand/randn/randint/randperm/uniform/normal drawing in torch's
- * order with torch's transformations, so the same seed gives the same tensors as torch on the CPU. */
+/* random.c — random tensors drawn from a torch-compatible generator (generator.c): rand, uniform, randn,
+ * normal, randint, randperm and bernoulli draw in torch 1.13's CPU order with torch's transformations, so
+ * the same seed gives the same tensors as torch. A NULL generator means the global one. */
 #include "nb_internal.h"
+#include "nbi_random.h"
 #include <math.h>
-
-/* ---- at::mt19937 (MT19937, init_genrand) and CPUGeneratorImpl::random / random64 ---- */
-#define MT_N 624
-#define MT_M 397
-static struct {
-    uint32_t state[MT_N];
-    int left, next;
-    bool seeded;
-    bool has_normal;     /* torch caches the second Box-Muller value of a scalar normal draw */
-    double next_normal;
-} g;
-
-void nb_manual_seed(uint64_t seed) {
-    g.state[0] = (uint32_t)(seed & 0xffffffffu);
-    for (uint32_t j = 1; j < MT_N; j++) g.state[j] = 1812433253u * (g.state[j - 1] ^ (g.state[j - 1] >> 30)) + j;
-    g.left = 1;
-    g.next = 0;
-    g.seeded = true;
-    g.has_normal = false;
-}
-
-static inline uint32_t twist(uint32_t u, uint32_t v) {
-    return (((u & 0x80000000u) | (v & 0x7fffffffu)) >> 1) ^ ((v & 1) ? 0x9908b0dfu : 0);
-}
-
-static void next_state(void) {
-    uint32_t *p = g.state;
-    g.left = MT_N;
-    g.next = 0;
-    for (int j = MT_N - MT_M + 1; --j; p++) *p = p[MT_M] ^ twist(p[0], p[1]);
-    for (int j = MT_M; --j; p++) *p = p[MT_M - MT_N] ^ twist(p[0], p[1]);
-    *p = p[MT_M - MT_N] ^ twist(p[0], g.state[0]);
-}
-
-/* one 32-bit draw (torch: generator->random()) */
-uint32_t nb_rand_u32(void) {
-    if (!g.seeded) nb_manual_seed(67280421310721ull);   /* torch's default_rng_seed_val */
-    if (--g.left == 0) next_state();
-    uint32_t y = g.state[g.next++];
-    y ^= y >> 11;
-    y ^= (y << 7) & 0x9d2c5680u;
-    y ^= (y << 15) & 0xefc60000u;
-    y ^= y >> 18;
-    return y;
-}
-
-/* two draws, the first one is the high word (torch: random64, make64BitsFrom32Bits(hi, lo)) */
-uint64_t nb_rand_u64(void) {
-    uint64_t hi = nb_rand_u32();
-    return (hi << 32) | nb_rand_u32();
-}
-
-/* torch's uniform_real_distribution<double>(0, 1): 53 bits of random64 */
-double nb_rand_double(void) { return (double)(nb_rand_u64() & ((1ull << 53) - 1)) * 0x1.0p-53; }
-static inline float rand_float(void) { return (float)(nb_rand_u32() & ((1u << 24) - 1)) * 0x1.0p-24f; }
+#include <stdlib.h>
 
 static nb_tensor *new_float(const char *op, nb_dtype dt, int ndim, const int64_t *shape) {
     if (dt != NB_F32 && dt != NB_F64) return nbi_error("%s: dtype must be float32 or float64 (got %s; use nb_randint for integers)", op, nb_dtype_name(dt));
@@ -67,43 +14,49 @@ static nb_tensor *new_float(const char *op, nb_dtype dt, int ndim, const int64_t
 /* ---- uniform_(from, to): x * (to - from) + from in the tensor's precision ----
  * torch's CPU kernels are built with -mfma and GCC contracts a * b + c into one fused multiply-add
  * there, so the a * b + c steps below are written as fma/fmaf to round exactly as torch does */
-static void uniform_fill(nb_tensor *t, double from, double to) {
+static void uniform_fill(nb_generator *gen, nb_tensor *t, double from, double to) {
     if (t->dtype == NB_F32) {
         float *p = (float *)nbi_ptr(t), f = (float)from, w = (float)to - f;
-        for (int64_t i = 0; i < t->numel; i++) p[i] = fmaf(rand_float(), w, f);
+        for (int64_t i = 0; i < t->numel; i++) p[i] = fmaf(nbi_gen_float(gen), w, f);
     } else {
         double *p = (double *)nbi_ptr(t), w = to - from;
-        for (int64_t i = 0; i < t->numel; i++) p[i] = fma(nb_rand_double(), w, from);
+        for (int64_t i = 0; i < t->numel; i++) p[i] = fma(nbi_gen_double(gen), w, from);
     }
 }
 
-nb_tensor *nb_uniform(nb_dtype dt, int ndim, const int64_t *shape, double from, double to) {
+nb_tensor *nb_uniform_gen(nb_dtype dt, int ndim, const int64_t *shape, double from, double to, nb_generator *gen) {
     if (!(from <= to) || !isfinite(to - from))
         return nbi_error("nb_uniform: expects from <= to and a finite range (got from %g, to %g)", from, to);
     nb_tensor *t = new_float("nb_uniform", dt, ndim, shape);
-    if (t) uniform_fill(t, from, to);
+    if (t) uniform_fill(nbi_gen(gen), t, from, to);
     return t;
 }
 
-nb_tensor *nb_rand(nb_dtype dt, int ndim, const int64_t *shape) {
+nb_tensor *nb_uniform(nb_dtype dt, int ndim, const int64_t *shape, double from, double to) {
+    return nb_uniform_gen(dt, ndim, shape, from, to, NULL);
+}
+
+nb_tensor *nb_rand_gen(nb_dtype dt, int ndim, const int64_t *shape, nb_generator *gen) {
     nb_tensor *t = new_float("nb_rand", dt, ndim, shape);
-    if (t) uniform_fill(t, 0.0, 1.0);
+    if (t) uniform_fill(nbi_gen(gen), t, 0.0, 1.0);
     return t;
 }
+
+nb_tensor *nb_rand(nb_dtype dt, int ndim, const int64_t *shape) { return nb_rand_gen(dt, ndim, shape, NULL); }
 
 /* ---- normal_(mean, std) ---- */
 /* torch's scalar normal_distribution<double>: theta from the first uniform, radius from the second;
  * the sine branch is cached for the next scalar draw (reset by nb_manual_seed) */
-static double normal_scalar(double mean, double std) {
+static double normal_scalar(nb_generator *g, double mean, double std) {
     double z;
-    if (g.has_normal) {
-        g.has_normal = false;
-        z = g.next_normal;
+    if (g->has_normal) {
+        g->has_normal = false;
+        z = g->next_normal;
     } else {
-        double u1 = nb_rand_double(), u2 = nb_rand_double();
+        double u1 = nbi_gen_double(g), u2 = nbi_gen_double(g);
         double r = sqrt(-2.0 * log(1.0 - u2)), theta = 2.0 * M_PI * u1;
-        g.next_normal = r * sin(theta);
-        g.has_normal = true;
+        g->next_normal = r * sin(theta);
+        g->has_normal = true;
         z = r * cos(theta);
     }
     return fma(z, std, mean);
@@ -188,74 +141,120 @@ static void normal16_f32(float *d, float mean, float std) {
     }
 }
 
-static void normal_fill(nb_tensor *t, double mean, double std) {
+static void normal_fill(nb_generator *gen, nb_tensor *t, double mean, double std) {
     int64_t n = t->numel;
     if (n < 16) {   /* torch's per-element path */
         for (int64_t i = 0; i < n; i++) {
-            double v = normal_scalar(mean, std);
+            double v = normal_scalar(gen, mean, std);
             if (t->dtype == NB_F32) ((float *)nbi_ptr(t))[i] = (float)v;
             else ((double *)nbi_ptr(t))[i] = v;
         }
         return;
     }
     /* uniforms for every element, Box-Muller in blocks of 16; a ragged tail redraws the last 16 */
-    uniform_fill(t, 0.0, 1.0);
+    uniform_fill(gen, t, 0.0, 1.0);
     if (t->dtype == NB_F32) {
         float *p = (float *)nbi_ptr(t), m = (float)mean, s = (float)std;
         for (int64_t i = 0; i + 16 <= n; i += 16) normal16_f32(p + i, m, s);
         if (n % 16) {
-            for (int k = 0; k < 16; k++) p[n - 16 + k] = rand_float();
+            for (int k = 0; k < 16; k++) p[n - 16 + k] = nbi_gen_float(gen);
             normal16_f32(p + n - 16, m, s);
         }
     } else {
         double *p = (double *)nbi_ptr(t);
         for (int64_t i = 0; i + 16 <= n; i += 16) normal16_f64(p + i, mean, std);
         if (n % 16) {
-            for (int k = 0; k < 16; k++) p[n - 16 + k] = nb_rand_double();
+            for (int k = 0; k < 16; k++) p[n - 16 + k] = nbi_gen_double(gen);
             normal16_f64(p + n - 16, mean, std);
         }
     }
 }
 
-nb_tensor *nb_normal(nb_dtype dt, int ndim, const int64_t *shape, double mean, double std) {
+nb_tensor *nb_normal_gen(nb_dtype dt, int ndim, const int64_t *shape, double mean, double std, nb_generator *gen) {
     if (!(std >= 0) || !isfinite(mean) || !isfinite(std))
         return nbi_error("nb_normal: expects a finite mean and std >= 0 (got mean %g, std %g)", mean, std);
     nb_tensor *t = new_float("nb_normal", dt, ndim, shape);
-    if (t) normal_fill(t, mean, std);
+    if (t) normal_fill(nbi_gen(gen), t, mean, std);
     return t;
 }
 
-nb_tensor *nb_randn(nb_dtype dt, int ndim, const int64_t *shape) {
+nb_tensor *nb_normal(nb_dtype dt, int ndim, const int64_t *shape, double mean, double std) {
+    return nb_normal_gen(dt, ndim, shape, mean, std, NULL);
+}
+
+nb_tensor *nb_randn_gen(nb_dtype dt, int ndim, const int64_t *shape, nb_generator *gen) {
     nb_tensor *t = new_float("nb_randn", dt, ndim, shape);
-    if (t) normal_fill(t, 0.0, 1.0);
+    if (t) normal_fill(nbi_gen(gen), t, 0.0, 1.0);
     return t;
 }
+
+nb_tensor *nb_randn(nb_dtype dt, int ndim, const int64_t *shape) { return nb_randn_gen(dt, ndim, shape, NULL); }
 
 /* ---- integers ---- */
-nb_tensor *nb_randint(int64_t low, int64_t high, int ndim, const int64_t *shape) {
+nb_tensor *nb_randint_gen(int64_t low, int64_t high, int ndim, const int64_t *shape, nb_generator *gen) {
     if (high <= low) return nbi_error("nb_randint: empty range [%lld, %lld)", (long long)low, (long long)high);
     nb_tensor *t = nbi_shape_ok("nb_randint", NB_I64, ndim, shape) ? nbi_new(NB_I64, ndim, shape) : NULL;
     if (!t) return NULL;
+    gen = nbi_gen(gen);
     int64_t *p = (int64_t *)nbi_ptr(t);
     uint64_t range = (uint64_t)high - (uint64_t)low;   /* torch's random_from_to: modulo, no rejection */
     for (int64_t i = 0; i < t->numel; i++) {
-        uint64_t v = range >= (1ull << 32) ? nb_rand_u64() : nb_rand_u32();
+        uint64_t v = range >= (1ull << 32) ? nb_generator_random64(gen) : nb_generator_random(gen);
         p[i] = (int64_t)(v % range + (uint64_t)low);
     }
     return t;
 }
 
+nb_tensor *nb_randint(int64_t low, int64_t high, int ndim, const int64_t *shape) {
+    return nb_randint_gen(low, high, ndim, shape, NULL);
+}
+
 /* torch 1.13's randperm_cpu: identity, then for each i swap with i + random() % (n - i) */
-nb_tensor *nb_randperm(int64_t n) {
+nb_tensor *nb_randperm_gen(int64_t n, nb_generator *gen) {
     if (n < 0) return nbi_error("nb_randperm: n must be non-negative (got %lld)", (long long)n);
     nb_tensor *t = nbi_new(NB_I64, 1, (int64_t[]){n});
     if (!t) return NULL;
+    gen = nbi_gen(gen);
     int64_t *p = (int64_t *)nbi_ptr(t);
     for (int64_t i = 0; i < n; i++) p[i] = i;
     for (int64_t i = 0; i < n - 1; i++) {
-        int64_t z = (int64_t)(nb_rand_u32() % (uint64_t)(n - i)), tmp = p[i];
+        int64_t z = (int64_t)(nb_generator_random(gen) % (uint64_t)(n - i)), tmp = p[i];
         p[i] = p[i + z];
         p[i + z] = tmp;
     }
     return t;
 }
+
+nb_tensor *nb_randperm(int64_t n) { return nb_randperm_gen(n, NULL); }
+
+/* torch.bernoulli(p): out[i] = (uniform < p[i]), the uniform a float draw (24 bits) for f32 p and a double
+ * draw (53 bits) for f64 p, in row-major order (bernoulli_tensor_cpu_kernel's serial loop) */
+nb_tensor *nb_bernoulli_gen(const nb_tensor *p, nb_generator *gen) {
+    if (!nbi_ok(p, "nb_bernoulli")) return NULL;
+    if (!nbi_is_float(p->dtype))
+        return nbi_error("nb_bernoulli: p must be float32 or float64 (got %s)", nb_dtype_name(p->dtype));
+    nb_tensor *t = nbi_new(p->dtype, p->ndim, p->shape);
+    if (!t) return NULL;
+    double *pd = malloc(sizeof(double) * (size_t)(p->numel ? p->numel : 1));
+    if (!pd) { nb_free(t); return nbi_error("nb_bernoulli: out of memory"); }
+    nb_to_doubles(p, pd);
+    for (int64_t i = 0; i < p->numel; i++)
+        if (!(pd[i] >= 0 && pd[i] <= 1)) {
+            double bad = pd[i];
+            free(pd);
+            nb_free(t);
+            return nbi_error("nb_bernoulli: expects every p in [0, 1] (got %g at flat index %lld)", bad, (long long)i);
+        }
+    gen = nbi_gen(gen);
+    if (p->dtype == NB_F32) {
+        float *o = (float *)nbi_ptr(t);
+        for (int64_t i = 0; i < p->numel; i++) o[i] = nbi_gen_float(gen) < (float)pd[i] ? 1.0f : 0.0f;
+    } else {
+        double *o = (double *)nbi_ptr(t);
+        for (int64_t i = 0; i < p->numel; i++) o[i] = nbi_gen_double(gen) < pd[i] ? 1.0 : 0.0;
+    }
+    free(pd);
+    return t;
+}
+
+nb_tensor *nb_bernoulli(const nb_tensor *p) { return nb_bernoulli_gen(p, NULL); }

@@ -490,12 +490,12 @@ static bool run_case(const gcase *c, bool strided) {
     return ok;
 }
 
-/* Every op declared in autograd/nb_autograd.h must have a dispatch entry (so a golden case): a new
+/* Every op declared in include/nb_autograd.h must have a dispatch entry (so a golden case): a new
  * public op without golden coverage fails here. The autograd API functions are not ops. */
 static void check_header_coverage(const char *data_dir) {
     static const char *not_ops[] = {"requires_grad_", "detach", "grad_of", "grad1", NULL};
     char path[1024], line[512];
-    snprintf(path, sizeof path, "%s/../autograd/nb_autograd.h", data_dir);
+    snprintf(path, sizeof path, "%s/../include/nb_autograd.h", data_dir);
     FILE *f = fopen(path, "r");
     if (!f) { fprintf(stderr, "FAIL cannot open %s to list the ops\n", path); CHECK(f != NULL); return; }
     int nops = 0;

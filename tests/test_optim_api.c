@@ -158,7 +158,6 @@ int main(void) {
     nb_state_dict_free(&sd);
     nb_free(wrong);
 
-#if __has_include("nb_checkpoint.h")
     /* through a safetensors checkpoint: save the state, read it back, resume in a new optimizer */
     {
         nb_tensor *a = leaf(NB_F64, 3, 0.5), *a2 = leaf(NB_F64, 3, 0.5), *z = leaf(NB_F64, 1, 0.0);
@@ -185,7 +184,6 @@ int main(void) {
         nb_optim_free(ob);
         nb_free(a); nb_free(a2); nb_free(z);
     }
-#endif
 
     /* no allocation after the first step; the cost of a 2-D Adam step */
     nb_tensor *x2 = leaf(NB_F32, 2, 1.0);

@@ -11,7 +11,7 @@ pass=0; fail=0
 for f in "$tmp"/block*.c; do
     [ -e "$f" ] || { echo "no c blocks found in docs/tutorial.md"; exit 1; }
     exe=${f%.c}
-    inc="-I$src/include -I$src/tensor -I$src/autograd -I$src/optim -I$src/nn"
+    inc="-I$src/include"   # the one public include directory, as docs/tutorial.md says
     if ! "$cc" -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L $inc "$@" "$f" -L"$build" -lnabla \
             -Wl,-rpath,"$build" -lm -o "$exe" 2> "$exe.log" &&
        ! "$cc" -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L $inc "$@" "$f" -L"$build" -lnabla \

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""gen_golden_nn.py - PyTorch golden values for nabla's losses and layers (nn/nb_nn.h).
+"""gen_golden_nn.py - PyTorch golden values for nabla's losses and layers (include/nb_nn.h).
 
 Run with Debian's python3-torch (1.13):  /usr/bin/python3 tools/gen_golden_nn.py
 Writes tests/golden/nn.txt, read by tests/test_nn_golden.c. Format (one item per line, '#' lines

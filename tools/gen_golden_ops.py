@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""gen_golden_ops.py - PyTorch golden values for every op in autograd/nb_autograd.h.
+"""gen_golden_ops.py - PyTorch golden values for every op in include/nb_autograd.h.
 
 Run with Debian's python3-torch (1.13):  /usr/bin/python3 tools/gen_golden_ops.py
 Writes tests/golden/ops.txt, read by tests/test_golden_ops.c. Format (one item per line,

@@ -119,24 +119,64 @@ nb_tensor *nb_full_like(const nb_tensor *t, double value);
 nb_tensor *nb_rand_like(const nb_tensor *t);
 nb_tensor *nb_randn_like(const nb_tensor *t);
 
-/* ---- random numbers (one global generator; not thread-safe) ---------------------------------- */
-/* The generator is PyTorch 1.13's CPU generator (MT19937, same draws and transformations): after
+/* ---- random numbers (torch.Generator; generators are not thread-safe) ------------------------- */
+/* Generators are PyTorch 1.13's CPU generator (MT19937, same draws and transformations): after
  * nb_manual_seed(s) these functions return the same values as torch.manual_seed(s) and the torch
- * call named in each comment (randn: bit for bit in f64; f32 as torch's AVX2 kernel computes it). */
-/* Seed the global generator (torch.manual_seed; MT19937 init_genrand(seed & 0xffffffff)). */
+ * call named in each comment (randn: bit for bit in f64; f32 as torch's AVX2 kernel computes it).
+ * Each function has a _gen form taking the generator last (torch's generator= argument); a NULL
+ * generator means the global one (torch.default_generator). Unlike torch, whose default generator
+ * starts from a nondeterministic seed, the global generator starts from torch's default seed
+ * 67280421310721 (that of a fresh torch.Generator()). */
+typedef struct nb_generator nb_generator;
+/* Bytes of a generator state: torch 1.13's CPUGeneratorImplState (torch.get_rng_state().numel()). */
+#define NB_RNG_STATE_SIZE 5056
+/* torch.Generator(): a new generator seeded with 67280421310721; free with nb_generator_free. */
+nb_generator *nb_generator_new(void);
+/* Free g (NULL and the global generator are ignored). */
+void nb_generator_free(nb_generator *g);
+/* The global generator (torch.default_generator), never freed. */
+nb_generator *nb_default_generator(void);
+/* g.manual_seed(seed): MT19937 init_genrand(seed & 0xffffffff), cached normal dropped; returns g. */
+nb_generator *nb_generator_manual_seed(nb_generator *g, uint64_t seed);
+/* g.initial_seed(): the last seed given to g (all 64 bits). */
+uint64_t nb_generator_initial_seed(const nb_generator *g);
+/* g.get_state(): state into out[NB_RNG_STATE_SIZE], byte for byte torch's g.get_state().numpy(). */
+void nb_generator_get_state(const nb_generator *g, uint8_t out[NB_RNG_STATE_SIZE]);
+/* g.set_state(state): n bytes in torch's layout (5056, or the legacy 5048); bad size/state -> NB_ERROR. */
+nb_status nb_generator_set_state(nb_generator *g, const uint8_t *state, size_t n);
+/* Raw draws: one 32-bit output of MT19937 (torch: generator->random()); random64 is (hi << 32) | lo
+ * of two draws, the first one high (torch: generator->random64()). */
+uint32_t nb_generator_random(nb_generator *g);
+uint64_t nb_generator_random64(nb_generator *g);
+/* Seed the global generator (torch.manual_seed). */
 void nb_manual_seed(uint64_t seed);
+/* torch.initial_seed(): the global generator's seed. */
+uint64_t nb_initial_seed(void);
+/* torch.get_rng_state() / torch.set_rng_state(state) of the global generator, in the bytes above. */
+void nb_get_rng_state(uint8_t out[NB_RNG_STATE_SIZE]);
+nb_status nb_set_rng_state(const uint8_t *state, size_t n);
 /* Uniform [0, 1) (torch.rand). */
 nb_tensor *nb_rand(nb_dtype dt, int ndim, const int64_t *shape);
+nb_tensor *nb_rand_gen(nb_dtype dt, int ndim, const int64_t *shape, nb_generator *gen);
 /* x * (to - from) + from with x uniform [0, 1), in dt's precision (torch.empty(shape).uniform_(from, to)). */
 nb_tensor *nb_uniform(nb_dtype dt, int ndim, const int64_t *shape, double from, double to);
+nb_tensor *nb_uniform_gen(nb_dtype dt, int ndim, const int64_t *shape, double from, double to, nb_generator *gen);
 /* Standard normal (torch.randn). */
 nb_tensor *nb_randn(nb_dtype dt, int ndim, const int64_t *shape);
+nb_tensor *nb_randn_gen(nb_dtype dt, int ndim, const int64_t *shape, nb_generator *gen);
 /* Normal with mean and std >= 0 (torch.empty(shape).normal_(mean, std)). */
 nb_tensor *nb_normal(nb_dtype dt, int ndim, const int64_t *shape, double mean, double std);
+nb_tensor *nb_normal_gen(nb_dtype dt, int ndim, const int64_t *shape, double mean, double std, nb_generator *gen);
 /* Integers uniform in [low, high), dtype i64 (torch.randint: v % (high - low) + low). */
 nb_tensor *nb_randint(int64_t low, int64_t high, int ndim, const int64_t *shape);
+nb_tensor *nb_randint_gen(int64_t low, int64_t high, int ndim, const int64_t *shape, nb_generator *gen);
 /* A random permutation of 0..n-1, dtype i64 (torch.randperm). */
 nb_tensor *nb_randperm(int64_t n);
+nb_tensor *nb_randperm_gen(int64_t n, nb_generator *gen);
+/* out = (u < p) elementwise with u uniform [0, 1) in p's precision, shape and dtype of p, each p in
+ * [0, 1] (torch.bernoulli(p)). */
+nb_tensor *nb_bernoulli(const nb_tensor *p);
+nb_tensor *nb_bernoulli_gen(const nb_tensor *p, nb_generator *gen);
 /* Raw draws from the global generator: uniform [0,1) with 53 bits, 32 and 64 random bits. */
 double nb_rand_double(void);
 uint32_t nb_rand_u32(void);

@@ -63,6 +63,12 @@ typedef struct {
     bool shuffle;        /* a new random order every epoch (default: dataset order) */
     bool drop_last;      /* drop the last batch if it is smaller than batch_size */
     uint64_t seed;       /* seed of the loader's own generator: same seed, same sequence of orders */
+    bool torch_rng;      /* draw exactly as torch 1.13's DataLoader (num_workers=0) does instead of using
+                            seed: each epoch takes one random64 (its _base_seed) from `generator`, then with
+                            shuffle RandomSampler's order: randperm from a Generator seeded by a random64 of
+                            the global generator, or from `generator` itself when one is given; so after
+                            the same torch.manual_seed a port sees torch's batches (docs/random.md) */
+    nb_generator *generator; /* DataLoader(generator=g) (borrowed; implies torch_rng); NULL: the global one */
 } nb_dataloader_opts;
 typedef struct nb_dataloader nb_dataloader;
 /* A loader over ds (borrowed; must outlive the loader). */

@@ -251,10 +251,6 @@ nb_tensor *nb_l2_penalty(int n, nb_tensor *const *params, double lambda);
 }
 #endif
 
-#if __has_include("nb_data.h")
 #include "nb_data.h"
-#endif
-#if __has_include("nb_checkpoint.h")
 #include "nb_checkpoint.h"
-#endif
 #endif

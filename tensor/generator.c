@@ -1,0 +1,184 @@
+/* generator.c — torch.Generator for the CPU: PyTorch 1.13's at::mt19937 engine (MT19937, init_genrand),
+ * its random()/random64() draws, the cached second Box-Muller value, and get_state/set_state in the exact
+ * byte layout of torch's CPUGeneratorImplState (5056 bytes), so states move between torch and nabla. */
+#include "nb_internal.h"
+#include "nbi_random.h"
+#include <math.h>
+#include <stdlib.h>
+
+#define MT_M 397
+#define DEFAULT_SEED 67280421310721ull   /* c10::detail::default_rng_seed_val (torch.Generator()) */
+
+/* torch.default_generator; seeded with torch's default seed on first use */
+static nb_generator default_gen;
+
+static void seed_engine(nb_generator *g, uint64_t seed) {
+    g->seed = seed;
+    g->state[0] = (uint32_t)(seed & 0xffffffffu);
+    for (uint32_t j = 1; j < NBI_MT_N; j++)
+        g->state[j] = 1812433253u * (g->state[j - 1] ^ (g->state[j - 1] >> 30)) + j;
+    g->left = 1;
+    g->next = 0;
+    g->seeded = true;
+    g->has_normal = false;
+    g->has_float_normal = false;
+}
+
+nb_generator *nbi_gen(nb_generator *g) {
+    if (!g) g = &default_gen;
+    if (!g->seeded) seed_engine(g, DEFAULT_SEED);
+    return g;
+}
+
+nb_generator *nb_default_generator(void) { return nbi_gen(NULL); }
+
+nb_generator *nb_generator_new(void) {
+    nb_generator *g = calloc(1, sizeof *g);
+    if (!g) return nbi_error("nb_generator_new: out of memory");
+    seed_engine(g, DEFAULT_SEED);
+    return g;
+}
+
+void nb_generator_free(nb_generator *g) {
+    if (g && g != &default_gen) free(g);
+}
+
+nb_generator *nb_generator_manual_seed(nb_generator *g, uint64_t seed) {
+    if (!g) g = &default_gen;
+    seed_engine(g, seed);
+    return g;
+}
+
+uint64_t nb_generator_initial_seed(const nb_generator *g) { return nbi_gen((nb_generator *)g)->seed; }
+
+void nb_manual_seed(uint64_t seed) { seed_engine(&default_gen, seed); }
+
+uint64_t nb_initial_seed(void) { return nbi_gen(NULL)->seed; }
+
+static inline uint32_t twist(uint32_t u, uint32_t v) {
+    return (((u & 0x80000000u) | (v & 0x7fffffffu)) >> 1) ^ ((v & 1) ? 0x9908b0dfu : 0);
+}
+
+static void next_state(nb_generator *g) {
+    uint32_t *p = g->state;
+    g->left = NBI_MT_N;
+    g->next = 0;
+    for (int j = NBI_MT_N - MT_M + 1; --j; p++) *p = p[MT_M] ^ twist(p[0], p[1]);
+    for (int j = MT_M; --j; p++) *p = p[MT_M - NBI_MT_N] ^ twist(p[0], p[1]);
+    *p = p[MT_M - NBI_MT_N] ^ twist(p[0], g->state[0]);
+}
+
+uint32_t nb_generator_random(nb_generator *g) {
+    g = nbi_gen(g);
+    if (--g->left == 0) next_state(g);
+    uint32_t y = g->state[g->next++];
+    y ^= y >> 11;
+    y ^= (y << 7) & 0x9d2c5680u;
+    y ^= (y << 15) & 0xefc60000u;
+    y ^= y >> 18;
+    return y;
+}
+
+uint64_t nb_generator_random64(nb_generator *g) {
+    uint64_t hi = nb_generator_random(g);
+    return (hi << 32) | nb_generator_random(g);
+}
+
+uint32_t nb_rand_u32(void) { return nb_generator_random(NULL); }
+uint64_t nb_rand_u64(void) { return nb_generator_random64(NULL); }
+double nb_rand_double(void) { return nbi_gen_double(NULL); }
+
+/* ---- state bytes: struct CPUGeneratorImplState of torch 1.13 (x86-64 layout, little endian) ----
+ *    0 u64 the_initial_seed   8 i32 left   12 i32 seeded   16 u64 next   24 u64 state[624]
+ * 5016 f64 normal_x  5024 f64 normal_y (the cached normal)  5032 f64 normal_rho  5040 i32 normal_is_valid
+ * 5048 f32 next_float_normal_sample  5052 u8 is_next_float_normal_sample_valid; padding is zero.
+ * The legacy THGeneratorState (the first 5048 bytes) is accepted by set_state too, as torch does. */
+#define OFF_STATE 24
+#define OFF_NX 5016
+#define OFF_NY 5024
+#define OFF_RHO 5032
+#define OFF_VALID 5040
+#define LEGACY_SIZE 5048
+#define OFF_FLOAT 5048
+#define OFF_FVALID 5052
+
+static void put(uint8_t *b, size_t off, const void *v, size_t n) { memcpy(b + off, v, n); }
+static void get(const uint8_t *b, size_t off, void *v, size_t n) { memcpy(v, b + off, n); }
+
+void nb_generator_get_state(const nb_generator *gc, uint8_t state[NB_RNG_STATE_SIZE]) {
+    const nb_generator *g = nbi_gen((nb_generator *)gc);
+    memset(state, 0, NB_RNG_STATE_SIZE);
+    int32_t left = g->left, seeded = g->seeded, valid = g->has_normal;
+    uint64_t next = g->next;
+    put(state, 0, &g->seed, 8);
+    put(state, 8, &left, 4);
+    put(state, 12, &seeded, 4);
+    put(state, 16, &next, 8);
+    for (int j = 0; j < NBI_MT_N; j++) {
+        uint64_t w = g->state[j];
+        put(state, OFF_STATE + 8 * (size_t)j, &w, 8);
+    }
+    if (g->has_normal) put(state, OFF_NY, &g->next_normal, 8);
+    put(state, OFF_VALID, &valid, 4);
+    if (g->has_float_normal) {
+        put(state, OFF_FLOAT, &g->next_float_normal, 4);
+        state[OFF_FVALID] = 1;
+    }
+}
+
+static nb_status set_state(nb_generator *g, const uint8_t *state, size_t n, const char *fn) {
+    if (!state) {
+        nbi_error("%s: state is NULL", fn);
+        return NB_ERROR;
+    }
+    if (n != NB_RNG_STATE_SIZE && n != LEGACY_SIZE) {
+        nbi_error("%s: expected either a THGeneratorState of size %d or a CPUGeneratorImplState of size %d "
+                  "but found the input RNG state size to be %zu", fn, LEGACY_SIZE, NB_RNG_STATE_SIZE, n);
+        return NB_ERROR;
+    }
+    nb_generator t = {0};
+    int32_t left, seeded, valid;
+    uint64_t next;
+    get(state, 0, &t.seed, 8);
+    get(state, 8, &left, 4);
+    get(state, 12, &seeded, 4);
+    get(state, 16, &next, 8);
+    for (int j = 0; j < NBI_MT_N; j++) {
+        uint64_t w;
+        get(state, OFF_STATE + 8 * (size_t)j, &w, 8);
+        t.state[j] = (uint32_t)w;   /* torch copies the u64 words into its u32 state */
+    }
+    t.left = left;
+    t.seeded = seeded != 0;
+    t.next = (uint32_t)next;
+    if (!t.seeded || left <= 0 || left > NBI_MT_N || t.next > NBI_MT_N) {
+        nbi_error("%s: invalid mt19937 state (seeded %d, left %d, next %llu)", fn, (int)seeded, (int)left,
+                  (unsigned long long)next);
+        return NB_ERROR;
+    }
+    get(state, OFF_VALID, &valid, 4);
+    if (valid && n == LEGACY_SIZE) {   /* the legacy format kept the uniforms: r * sin(2 pi x) */
+        double x, rho;
+        get(state, OFF_NX, &x, 8);
+        get(state, OFF_RHO, &rho, 8);
+        t.has_normal = true;
+        t.next_normal = rho * sin(2.0 * M_PI * x);
+    } else if (valid) {
+        t.has_normal = true;
+        get(state, OFF_NY, &t.next_normal, 8);
+    }
+    if (n == NB_RNG_STATE_SIZE && state[OFF_FVALID]) {
+        t.has_float_normal = true;
+        get(state, OFF_FLOAT, &t.next_float_normal, 4);
+    }
+    *(g ? g : &default_gen) = t;
+    return NB_OK;
+}
+
+nb_status nb_generator_set_state(nb_generator *g, const uint8_t *state, size_t n) {
+    return set_state(g, state, n, "nb_generator_set_state");
+}
+
+void nb_get_rng_state(uint8_t state[NB_RNG_STATE_SIZE]) { nb_generator_get_state(NULL, state); }
+
+nb_status nb_set_rng_state(const uint8_t *state, size_t n) { return set_state(NULL, state, n, "nb_set_rng_state"); }

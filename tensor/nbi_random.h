@@ -1,0 +1,34 @@
+/* nbi_random.h — inside of nb_generator (torch 1.13's CPUGeneratorImpl: an at::mt19937 engine plus the
+ * cached normal samples) and the inline uniform draws every random kernel uses. Library-internal. */
+#ifndef NBI_RANDOM_H
+#define NBI_RANDOM_H
+
+#include "nb_tensor.h"
+
+#define NBI_MT_N 624
+
+struct nb_generator {
+    uint32_t state[NBI_MT_N];   /* mt19937_data_pod: state_, left_, next_, seed_, seeded_ */
+    int left;
+    uint32_t next;
+    uint64_t seed;
+    bool seeded;
+    bool has_normal;            /* next_double_normal_sample_: the sine half of a scalar Box-Muller draw */
+    double next_normal;
+    bool has_float_normal;      /* next_float_normal_sample_ (kept for state round trips) */
+    float next_float_normal;
+};
+
+/* g, or the default generator for NULL; seeded with torch's default seed on first use. */
+nb_generator *nbi_gen(nb_generator *g);
+
+/* torch's uniform_real_distribution<double>(0, 1): the low 53 bits of random64 times 2^-53. */
+static inline double nbi_gen_double(nb_generator *g) {
+    return (double)(nb_generator_random64(g) & ((1ull << 53) - 1)) * 0x1.0p-53;
+}
+/* uniform_real_distribution<float>(0, 1): the low 24 bits of random() times 2^-24. */
+static inline float nbi_gen_float(nb_generator *g) {
+    return (float)(nb_generator_random(g) & ((1u << 24) - 1)) * 0x1.0p-24f;
+}
+
+#endif
