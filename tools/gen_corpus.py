@@ -8,6 +8,8 @@ over made-up words with Zipf-distributed frequencies, so a language model has so
 examples/data/tinylm was made with the defaults (vocab 600, 24000 train tokens, seed 1).
 Plain Python (random with a fixed seed): the same arguments always write the same files."""
 import argparse
+import bisect
+import itertools
 import os
 import random
 
@@ -38,15 +40,13 @@ for i in range(n):
 func = ["the", "a", "of", "and", "to", "in", "that", "with", "is", "was", ",", "."]
 
 
+cum = {k: list(itertools.accumulate(1.0 / (r + 1) for r in range(len(v)))) for k, v in lex.items()}
+
+
 def zipf(ws):
     # P(rank r) ~ 1 / (r + 1)
-    tot = sum(1.0 / (r + 1) for r in range(len(ws)))
-    x = rng.random() * tot
-    for r, w in enumerate(ws):
-        x -= 1.0 / (r + 1)
-        if x <= 0:
-            return w
-    return ws[-1]
+    c = cum[kinds[[lex[k] is ws for k in kinds].index(True)]]
+    return ws[min(bisect.bisect_left(c, rng.random() * c[-1]), len(ws) - 1)]
 
 
 def phrase():
