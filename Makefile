@@ -2,7 +2,7 @@
 # Fashion-MNIST. `make test`: the whole suite (release + ASan/UBSan at 1 and 2 threads, no-OpenMP).
 BUILD ?= build
 
-.PHONY: demo build test bench clean
+.PHONY: demo build test bench playground clean
 demo:
 	tools/deps.sh --data
 	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) --buildtype=release
@@ -20,6 +20,11 @@ test:
 
 bench: build
 	bench/run.sh
+
+# the browser playground into $(BUILD)/playground-web (serve it: python3 -m http.server -d $(BUILD)/playground-web)
+playground:
+	tools/deps.sh --playground
+	playground/build.sh $(BUILD)/playground-web
 
 clean:
 	rm -rf $(BUILD) build-test

@@ -3,6 +3,7 @@
  * vector-Jacobian product as it runs, and nb_tape_dot writes Graphviz DOT of a result's graph. */
 #include "nbi_tape.h"
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 enum { SHOW_MAX = 8 };  /* tensors with more elements print their shape and first values only */
@@ -125,6 +126,71 @@ void nb_tape_print(FILE *f) {
 }
 
 void nb_set_backward_trace(FILE *f) { trace_out = f; }
+
+/* a JSON number (non-finite values as the strings "NaN", "Infinity", "-Infinity") */
+static void json_num(FILE *f, double v) {
+    if (isnan(v)) fputs("\"NaN\"", f);
+    else if (isinf(v)) fputs(v > 0 ? "\"Infinity\"" : "\"-Infinity\"", f);
+    else fprintf(f, "%.9g", v);
+}
+
+/* "shape":[..],"value":[..] of a live tensor (every value, row-major) */
+static void json_tensor(FILE *f, const char *key, const nb_tensor *t) {
+    fprintf(f, "\"%s\":{\"shape\":[", key);
+    for (int d = 0; d < t->ndim; d++) fprintf(f, "%s%lld", d ? "," : "", (long long)t->shape[d]);
+    fputs("],\"value\":[", f);
+    double *v = malloc(sizeof(double) * (size_t)(t->numel ? t->numel : 1));
+    if (v && nb_to_doubles(t, v) == NB_OK)
+        for (int64_t i = 0; i < t->numel; i++) { if (i) fputc(',', f); json_num(f, v[i]); }
+    free(v);
+    fputs("]}", f);
+}
+
+static void json_ref(FILE *f, const nb_tensor *t, uint32_t gen) {
+    fputc('"', f);
+    put_ref(f, t, gen);
+    fputc('"', f);
+}
+
+nb_status nb_tape_json(FILE *f) {
+    if (!f) { nbi_error("nb_tape_json: NULL FILE"); return NB_ERROR; }
+    size_t n = nbi_tape_len();
+    fputs("{\"leaves\":[", f);
+    long leaves = 0;
+    for (size_t i = 0; i < n; i++) {
+        nbi_node *nd = nbi_tape_at(i);
+        for (int k = 0; k < nd->nin; k++) {
+            nb_tensor *in = nd->in[k].t;
+            if (!live(in, nd->in[k].gen) || in->node || leaf_label(in) != leaves) continue;
+            fprintf(f, "%s{\"id\":\"leaf%ld\",\"ptr\":\"%p\",\"requires_grad\":%s,", leaves ? "," : "", leaves,
+                    (void *)in, in->requires_grad ? "true" : "false");
+            leaves++;
+            json_tensor(f, "data", in);
+            if (in->grad) { fputc(',', f); json_tensor(f, "grad", in->grad); }
+            fputc('}', f);
+        }
+    }
+    fputs("],\"nodes\":[", f);
+    for (size_t i = 0; i < n; i++) {
+        nbi_node *nd = nbi_tape_at(i);
+        fprintf(f, "%s{\"id\":\"#%zu\",\"op\":\"%s\",\"grad_fn\":\"%s\",\"inputs\":[", i ? "," : "", i,
+                nbi_op_names[nd->op], node_name(nd));
+        for (int k = 0; k < nd->nin; k++) {
+            if (k) fputc(',', f);
+            if (nd->in[k].t) json_ref(f, nd->in[k].t, nd->in[k].gen);
+            else fputs("null", f);
+        }
+        fputc(']', f);
+        if (nd->out && live(nd->out, nd->out_gen)) {
+            fputc(',', f);
+            json_tensor(f, "data", nd->out);
+            if (nd->out->grad) { fputc(',', f); json_tensor(f, "grad", nd->out->grad); }
+        }
+        fprintf(f, ",\"freed\":%s}", nd->freed ? "true" : "false");
+    }
+    fputs("]}", f);
+    return ferror(f) ? (nbi_error("nb_tape_json: write error"), NB_ERROR) : NB_OK;
+}
 
 /* called by the backward engine after each node's rule (see backward.c): prints the VJP */
 void nbi_trace_vjp(const nbi_node *nd, nb_tensor *g, nb_tensor *const *gin) {

@@ -16,6 +16,7 @@
 #define M_PI 3.14159265358979323846
 #endif
 #include "nb_autograd.h"
+#include "nb_spatial.h" /* pooling, pad, interpolate, pixel shuffle (issue 11) */
 #include "nb_optim.h"
 #include "nb_nn.h"
 #include "nb_data.h"

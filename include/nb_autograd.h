@@ -240,6 +240,10 @@ void nb_set_backward_trace(FILE *f);
 /* Graphviz DOT of the graph that produced root (ops as ellipses, tensors as records with data and
  * grad); with create_graph the recorded backward ops appear too. NB_ERROR on a bad root or FILE. */
 nb_status nb_tape_dot(FILE *f, nb_tensor *root);
+/* The tape as one JSON object for tools (the browser playground): {"leaves":[{id, ptr (the tensor's address,
+ * to match your own pointers), requires_grad, data, grad?}], "nodes":[{id "#k", op, grad_fn, inputs ["#j" | "leafN" | "const"], data, grad?, freed}]},
+ * data/grad as {"shape":[..],"value":[..]} (every value; non-finite ones as "NaN"/"Infinity"). */
+nb_status nb_tape_json(FILE *f);
 
 #ifdef __cplusplus
 }

@@ -20,61 +20,134 @@
 extern "C" {
 #endif
 
-/* ---- modules (torch.nn.Module) ---------------------------------------------------------------- */
+/* ---- modules (torch.nn.Module; docs/modules.md) ------------------------------------------------ */
 typedef struct nb_module nb_module;
 /* A module's forward: x -> y (ops recorded on the current tape), NULL on error. */
 typedef nb_tensor *(*nb_forward_fn)(nb_module *m, nb_tensor *x);
+/* A general forward: inputs in[0..nin) (a NULL entry is an optional input not given), opts a
+ * module-specific options struct or NULL; writes at most nout outputs to out[] (the first nout of
+ * the module's outputs) and returns how many it wrote (>= 1), or -1 (NB_ERROR) on error. */
+typedef int (*nb_forward_ex_fn)(nb_module *m, int nin, nb_tensor *const *in, const void *opts, int nout,
+                                nb_tensor **out);
 
-/* A module. Read the fields; build custom modules with nb_module_new + nb_module_register_*. */
+/* A module. Read the fields; build custom modules with nb_module_new(_ex) + nb_module_register_*. */
 struct nb_module {
     const char *type;           /* torch's class name: "Linear", "Sequential", "ReLU", ... */
-    nb_forward_fn forward;
+    nb_forward_fn forward;      /* one tensor in, one out (or NULL) */
     void (*free_impl)(void *impl); /* releases impl (NULL: nothing to do) */
     void *impl;                 /* type-specific data, owned */
     bool training;              /* train mode (default) or eval mode */
     int nparams;                /* own parameters (not the children's) */
     char **param_names;
-    nb_tensor **params;         /* persistent leaves, owned by the module */
+    nb_tensor **params;         /* persistent leaves, owned by the module (shared when tied) */
     int nchildren;
-    char **child_names;         /* "0", "1", ... in a Sequential */
-    nb_module **children;       /* owned */
+    char **child_names;         /* "0", "1", ... in a Sequential / ModuleList, keys in a ModuleDict */
+    nb_module **children;       /* owned (shared when registered in several modules) */
     double hp[4];               /* scalar hyperparameters (p, eps, slope, ...) */
     int64_t ip[NB_MAX_DIMS + 2]; /* integer hyperparameters (dims, shapes) */
     nb_tensor **flat;           /* cache of nb_module_parameters */
     int nflat;
+    nb_forward_ex_fn forward_ex; /* several inputs / outputs / options (or NULL) */
+    int nbuffers;               /* own buffers (running statistics, tables): state, not parameters */
+    char **buffer_names;
+    nb_tensor **buffers;        /* persistent tensors owned by the module (any dtype) */
+    bool *buffer_persistent;    /* false: left out of the state dict (torch persistent=False) */
+    /* torch's extra_repr for nb_module_fprint ("in_features=3, ..."), or NULL */
+    void (*extra_repr)(const nb_module *m, char *buf, size_t n);
+    nb_tensor **flat_buffers;   /* cache of nb_module_buffers */
+    int nflat_buffers;
+    int nparents;               /* modules this one is registered in (internal) */
 };
 
 /* A new empty module of the given type name (copied pointer: use a string literal) and forward. */
 nb_module *nb_module_new(const char *type, nb_forward_fn forward, void *impl, void (*free_impl)(void *impl));
-/* Register t (a persistent leaf, now owned by m) as parameter `name`; marks it requires_grad. */
+/* A new module with the general forward; forward_ex NULL makes a container without forward
+ * (calling it is an error, as torch's Module.forward raises NotImplementedError). */
+nb_module *nb_module_new_ex(const char *type, nb_forward_ex_fn forward_ex, void *impl,
+                            void (*free_impl)(void *impl));
+/* Register t (a persistent leaf, now owned by m) as parameter `name`; marks it requires_grad.
+ * A tensor registered in several modules (weight tying) is shared: listed once, freed once.
+ * Errors (torch's KeyError): empty name, a '.' in it, or a name already used in m by a parameter,
+ * buffer or child (to replace a parameter, use nb_module_set_parameter). On error m does not own t. */
 nb_status nb_module_register_parameter(nb_module *m, const char *name, nb_tensor *t);
-/* Register child (now owned by m) as submodule `name`. */
+/* m.name = t (torch setattr with a Parameter): replace parameter `name` (keeping its place in the
+ * order), or register it when m has none; the old one is freed unless another module shares it.
+ * This is how weights are tied: nb_module_set_parameter(dec, "weight", enc_weight). */
+nb_status nb_module_set_parameter(nb_module *m, const char *name, nb_tensor *t);
+/* torch register_buffer: t (a persistent leaf of any dtype, now owned by m) is state carried by
+ * nb_module_state_dict (when persistent) and nb_module_to, never by nb_module_parameters. */
+nb_status nb_module_register_buffer(nb_module *m, const char *name, nb_tensor *t, bool persistent);
+/* Register child (now owned by m) as submodule `name` (torch add_module). A module registered in
+ * several parents is shared (listed once by nb_module_parameters, freed once). Registering m inside
+ * itself, directly or through a cycle, and the name errors of register_parameter are errors. */
 nb_status nb_module_register_module(nb_module *m, const char *name, nb_module *child);
-/* y = m(x) (torch: model(x)). NULL passes through; error on a NULL module. */
+/* y = m(x) (torch: model(x)). NULL passes through; error on a NULL module. A module with only the
+ * general forward gets in = {x} and returns its first output. */
 nb_tensor *nb_module_forward(nb_module *m, nb_tensor *x);
+/* (out[0], ..., out[k-1]) = m(in[0], ..., in[nin-1], opts), k <= nout: torch's model(*args, **kw),
+ * e.g. LSTM (x, h0, c0) -> (output, h_n, c_n). Returns k >= 1, or -1 with out[0..nout) NULL (a NULL
+ * input while an error is pending passes through as -1). One-tensor modules take nin == 1. */
+int nb_module_forward_ex(nb_module *m, int nin, nb_tensor *const *in, const void *opts, int nout,
+                         nb_tensor **out);
 /* Set train (true) or eval (false) mode on m and all its children (torch train()/eval()). */
 void nb_module_train(nb_module *m, bool on);
 /* Same as nb_module_train(m, false). */
 void nb_module_eval(nb_module *m);
-/* Free m, its children and its parameters (and their .grad). NULL is ignored. */
+/* Free a root module: its children and its parameters and buffers (with their .grad), each shared one
+ * once, when nothing else holds it. NULL is ignored; a module owned by a parent is an error. */
 void nb_module_free(nb_module *m);
-/* All parameters, children's included, in torch's order (borrowed array owned by m, valid until the
- * next call or nb_module_free); *n receives the count. */
+/* All parameters, children's included, in torch's order without duplicates (a tied or shared one
+ * once, at its first place), as torch's parameters(); borrowed array owned by m, valid until the
+ * next call or nb_module_free; *n receives the count. */
 nb_tensor **nb_module_parameters(nb_module *m, int *n);
-/* Total number of parameter elements (sum of numel). */
+/* All buffers (persistent or not) in torch's buffers() order without duplicates; borrowed like
+ * nb_module_parameters. */
+nb_tensor **nb_module_buffers(nb_module *m, int *n);
+/* torch named_parameters(): the parameters of nb_module_parameters with their dotted names (borrowed
+ * tensors; free the dict with nb_state_dict_free). */
+nb_state_dict nb_module_named_parameters(nb_module *m);
+/* torch named_buffers(): every buffer with its dotted name, without duplicates. */
+nb_state_dict nb_module_named_buffers(nb_module *m);
+/* Total number of parameter elements (sum of numel over nb_module_parameters). */
 int64_t nb_module_num_parameters(nb_module *m);
-/* Parameters by torch's dotted names ("0.weight", "0.bias", "2.weight", ...); the tensors are
- * borrowed, free the dict with nb_state_dict_free. */
+/* torch state_dict(): per module its parameters, then its persistent buffers, then its children
+ * recursively, under dotted names ("0.weight", "bn.running_mean", ...); a tied tensor appears under
+ * every name it has, as in torch. The tensors are borrowed, free the dict with nb_state_dict_free. */
 nb_state_dict nb_module_state_dict(nb_module *m);
-/* The parameter with that dotted name, or NULL (no error). */
+/* The parameter with that dotted name ("0.weight"), or NULL (no error). */
 nb_tensor *nb_module_get_parameter(nb_module *m, const char *name);
-/* Convert every parameter to dtype dt in place of the old one (torch model.double() / .float());
- * pointers from an earlier nb_module_parameters call become invalid. */
+/* The buffer with that dotted name ("bn.running_mean"), or NULL (no error). */
+nb_tensor *nb_module_get_buffer(nb_module *m, const char *name);
+/* The submodule with that dotted name ("0", "encoder.layers.1"; "" is m), or NULL (no error). */
+nb_module *nb_module_get_submodule(nb_module *m, const char *name);
+/* Convert every parameter and floating point buffer to dtype dt in place of the old one (torch
+ * model.double() / .float(); i64 buffers are kept, tied tensors stay tied); pointers from an earlier
+ * nb_module_parameters call become invalid. */
 nb_status nb_module_to(nb_module *m, nb_dtype dt);
 /* Drop the .grad of every parameter (torch zero_grad(set_to_none=True)). */
 void nb_module_zero_grad(nb_module *m);
 /* Print the module tree exactly as torch's print(model) does (custom modules list their parameters). */
 void nb_module_fprint(FILE *f, const nb_module *m);
+
+/* ---- containers (nn.ModuleList, nn.ModuleDict: children without a forward) --------------------- */
+/* nn.ModuleList(mods): takes ownership of the n modules (a NULL one fails and frees the others);
+ * children are named "0", "1", ... */
+nb_module *nb_module_list_new(int n, ...);
+/* Same from an array. */
+nb_module *nb_module_list_from(int n, nb_module *const *mods);
+/* list.append(child): child (now owned by the list) is named str(len). On error the caller keeps it. */
+nb_status nb_module_list_append(nb_module *list, nb_module *child);
+/* list[index] (borrowed); a negative index counts from the end; NULL + error (IndexError) if out of range. */
+nb_module *nb_module_list_get(nb_module *list, int64_t index);
+/* len(list) (or of a dict: the number of children); -1 + error on NULL. */
+int nb_module_list_len(const nb_module *list);
+/* nn.ModuleDict(): an empty dict; iterate with m->child_names[i] / m->children[i] (insertion order). */
+nb_module *nb_module_dict_new(void);
+/* dict[key] = child (now owned): added, or replacing the module under key (kept in its place; the
+ * old one is freed unless shared). On error the caller keeps child. */
+nb_status nb_module_dict_set(nb_module *dict, const char *key, nb_module *child);
+/* dict[key] (borrowed), or NULL + error (KeyError) if absent. */
+nb_module *nb_module_dict_get(nb_module *dict, const char *key);
 
 /* ---- layers (constructors return NULL + error on bad arguments) -------------------------------- */
 /* nn.Linear: y = x W^T + b, W (out, in), W and b ~ U(-1/sqrt(in), 1/sqrt(in)) (torch's default). */

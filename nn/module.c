@@ -1,26 +1,43 @@
 /* module.c — the nb_module abstraction (torch.nn.Module): a node of a tree owning named parameters
- * (persistent leaves) and named children. Parameters are listed depth first, own ones before the
- * children's, so names and order match torch's named_parameters() and state_dict(). */
-#include "nb_nn.h"
+ * (persistent leaves), buffers (persistent state) and children, with a one-tensor forward and a
+ * general one (several inputs, outputs, options). Names follow torch's rules (KeyError cases are
+ * errors); registering a module inside itself is refused, so every walk terminates. A tensor or
+ * child registered twice is shared (module_refs.c): freed once, by its last holder. */
+#include "module_internal.h"
 #include "nb_internal.h"
 #include <stdlib.h>
 
-static char *dupstr(const char *s) {
+char *nbi_strdup(const char *s) {
     size_t n = strlen(s) + 1;
     char *d = malloc(n);
     if (d) memcpy(d, s, n);
     return d;
 }
 
-nb_module *nb_module_new(const char *type, nb_forward_fn forward, void *impl, void (*free_impl)(void *impl)) {
-    if (!forward) return nbi_error("nb_module_new: a forward function is required (type %s)", type ? type : "?");
+static nb_module *alloc_module(const char *type) {
     nb_module *m = calloc(1, sizeof *m);
     if (!m) return nbi_error("nb_module_new: out of memory");
     m->type = type ? type : "Module";
+    m->training = true;
+    return m;
+}
+
+nb_module *nb_module_new(const char *type, nb_forward_fn forward, void *impl, void (*free_impl)(void *impl)) {
+    if (!forward) return nbi_error("nb_module_new: a forward function is required (type %s)", type ? type : "?");
+    nb_module *m = alloc_module(type);
+    if (!m) return NULL;
     m->forward = forward;
     m->impl = impl;
     m->free_impl = free_impl;
-    m->training = true;
+    return m;
+}
+
+nb_module *nb_module_new_ex(const char *type, nb_forward_ex_fn forward_ex, void *impl, void (*free_impl)(void *impl)) {
+    nb_module *m = alloc_module(type);
+    if (!m) return NULL;
+    m->forward_ex = forward_ex;
+    m->impl = impl;
+    m->free_impl = free_impl;
     return m;
 }
 
@@ -32,7 +49,7 @@ static bool push_named(char ***names, void ***items, int *n, const char *name, v
     void **ni = realloc(*items, sizeof *ni * (size_t)(*n + 1));
     if (!ni) return false;
     *items = ni;
-    char *d = dupstr(name);
+    char *d = nbi_strdup(name);
     if (!d) return false;
     nn[*n] = d;
     ni[*n] = item;
@@ -40,35 +57,170 @@ static bool push_named(char ***names, void ***items, int *n, const char *name, v
     return true;
 }
 
-nb_status nb_module_register_parameter(nb_module *m, const char *name, nb_tensor *t) {
-    if (!m || !name || !t) { nbi_error("nb_module_register_parameter: NULL module, name or tensor"); return NB_ERROR; }
-    if (!nbi_ok(t, "nb_module_register_parameter")) return NB_ERROR;
+static int find_name(char **names, int n, const char *name) {
+    for (int i = 0; i < n; i++)
+        if (!strcmp(names[i], name)) return i;
+    return -1;
+}
+
+bool nbi_module_name_ok(const char *fn, const char *kind, const nb_module *m, const char *name) {
+    const char *got = strcmp(kind, "module") ? "" : ", got: ";  /* torch's add_module adds the name */
+    if (!*name) { nbi_error("%s: %s name can't be empty string \"\" (KeyError)", fn, kind); return false; }
+    if (strchr(name, '.')) {
+        nbi_error("%s: %s name can't contain \".\"%s%s (KeyError)", fn, kind, got, *got ? name : "");
+        return false;
+    }
+    const char *what = find_name(m->param_names, m->nparams, name) >= 0 ? "a parameter"
+                     : find_name(m->buffer_names, m->nbuffers, name) >= 0 ? "a buffer"
+                     : find_name(m->child_names, m->nchildren, name) >= 0 ? "a submodule" : NULL;
+    if (what) {
+        nbi_error("%s: attribute '%s' already exists (KeyError): %s has %s named so", fn, name, m->type, what);
+        return false;
+    }
+    return true;
+}
+
+void nbi_module_drop_caches(nb_module *m) {
+    free(m->flat);
+    m->flat = NULL;
+    m->nflat = 0;
+    free(m->flat_buffers);
+    m->flat_buffers = NULL;
+    m->nflat_buffers = 0;
+}
+
+/* a parameter must be a persistent floating point leaf */
+static bool param_ok(const char *fn, const char *name, nb_tensor *t) {
+    if (!nbi_ok(t, fn)) return false;
     if (t->scope != 0 || !nb_is_leaf(t) || !nbi_is_float(t->dtype)) {
-        nbi_error("nb_module_register_parameter: parameter '%s' must be a persistent floating point leaf "
-                  "(create it outside any scope, or nb_keep it)", name);
+        nbi_error("%s: parameter '%s' must be a persistent floating point leaf "
+                  "(create it outside any scope, or nb_keep it)", fn, name);
+        return false;
+    }
+    return true;
+}
+
+nb_status nb_module_register_parameter(nb_module *m, const char *name, nb_tensor *t) {
+    const char *fn = "nb_module_register_parameter";
+    if (!m || !name || !t) { nbi_error("%s: NULL module, name or tensor", fn); return NB_ERROR; }
+    if (!nbi_module_name_ok(fn, "parameter", m, name) || !param_ok(fn, name, t)) return NB_ERROR;
+    if (!push_named(&m->param_names, (void ***)&m->params, &m->nparams, name, t) || !nbi_module_ref(t)) {
+        nbi_error("%s: out of memory", fn);
         return NB_ERROR;
     }
     nb_requires_grad_(t, true);
-    if (!push_named(&m->param_names, (void ***)&m->params, &m->nparams, name, t)) {
-        nbi_error("nb_module_register_parameter: out of memory");
+    return NB_OK;
+}
+
+nb_status nb_module_set_parameter(nb_module *m, const char *name, nb_tensor *t) {
+    const char *fn = "nb_module_set_parameter";
+    if (!m || !name || !t) { nbi_error("%s: NULL module, name or tensor", fn); return NB_ERROR; }
+    int i = find_name(m->param_names, m->nparams, name);
+    if (i < 0) {
+        if (!nbi_module_name_ok(fn, "parameter", m, name) || !param_ok(fn, name, t)) return NB_ERROR;
+        return nb_module_register_parameter(m, name, t);
+    }
+    if (!param_ok(fn, name, t)) return NB_ERROR;
+    if (m->params[i] == t) return NB_OK;
+    if (!nbi_module_ref(t)) { nbi_error("%s: out of memory", fn); return NB_ERROR; }
+    nb_requires_grad_(t, true);
+    nb_tensor *old = m->params[i];
+    m->params[i] = t;
+    nbi_module_unref(old);
+    nbi_module_drop_caches(m);
+    return NB_OK;
+}
+
+nb_status nb_module_register_buffer(nb_module *m, const char *name, nb_tensor *t, bool persistent) {
+    const char *fn = "nb_module_register_buffer";
+    if (!m || !name || !t) { nbi_error("%s: NULL module, name or tensor", fn); return NB_ERROR; }
+    if (!nbi_module_name_ok(fn, "buffer", m, name) || !nbi_ok(t, fn)) return NB_ERROR;
+    if (t->scope != 0 || !nb_is_leaf(t)) {
+        nbi_error("%s: buffer '%s' must be a persistent leaf (create it outside any scope, or nb_keep it)", fn, name);
+        return NB_ERROR;
+    }
+    bool *p = realloc(m->buffer_persistent, sizeof *p * (size_t)(m->nbuffers + 1));
+    if (!p) { nbi_error("%s: out of memory", fn); return NB_ERROR; }
+    m->buffer_persistent = p;
+    p[m->nbuffers] = persistent;
+    if (!push_named(&m->buffer_names, (void ***)&m->buffers, &m->nbuffers, name, t) || !nbi_module_ref(t)) {
+        nbi_error("%s: out of memory", fn);
         return NB_ERROR;
     }
     return NB_OK;
 }
 
+bool nbi_module_would_cycle(const nb_module *m, const nb_module *child) {
+    /* depth first over child's subtree (a DAG once modules are shared), each module once */
+    const nb_module **stack = NULL;
+    struct { const nb_module *key; int value; } *seen = NULL;
+    bool found = false;
+    arrput(stack, child);
+    while (arrlen(stack) && !found) {
+        const nb_module *c = arrpop(stack);
+        if (c == m) found = true;
+        if (hmgeti(seen, c) >= 0) continue;
+        hmput(seen, c, 1);
+        for (int i = 0; i < c->nchildren; i++) arrput(stack, c->children[i]);
+    }
+    arrfree(stack);
+    hmfree(seen);
+    return found;
+}
+
 nb_status nb_module_register_module(nb_module *m, const char *name, nb_module *child) {
-    if (!m || !name || !child) { nbi_error("nb_module_register_module: NULL module, name or child"); return NB_ERROR; }
-    if (!push_named(&m->child_names, (void ***)&m->children, &m->nchildren, name, child)) {
-        nbi_error("nb_module_register_module: out of memory");
+    const char *fn = "nb_module_register_module";
+    if (!m || !name || !child) { nbi_error("%s: NULL module, name or child", fn); return NB_ERROR; }
+    if (!nbi_module_name_ok(fn, "module", m, name)) return NB_ERROR;
+    if (nbi_module_would_cycle(m, child)) {
+        nbi_error("%s: registering %s '%s' in %s would make a cycle (a module cannot contain itself)", fn,
+                  child->type, name, m->type);
         return NB_ERROR;
     }
+    if (!push_named(&m->child_names, (void ***)&m->children, &m->nchildren, name, child)) {
+        nbi_error("%s: out of memory", fn);
+        return NB_ERROR;
+    }
+    child->nparents++;
     return NB_OK;
 }
 
 nb_tensor *nb_module_forward(nb_module *m, nb_tensor *x) {
     if (!m) return nbi_error("nb_module_forward: NULL module (did its constructor fail? see nb_error())");
     if (!x) return NULL;
-    return m->forward(m, x);
+    if (m->forward) return m->forward(m, x);
+    nb_tensor *y = NULL;
+    return nb_module_forward_ex(m, 1, &x, NULL, 1, &y) < 0 ? NULL : y;
+}
+
+int nb_module_forward_ex(nb_module *m, int nin, nb_tensor *const *in, const void *opts, int nout, nb_tensor **out) {
+    const char *fn = "nb_module_forward_ex";
+    if (!out || nout < 1) { nbi_error("%s: needs room for at least one output (got nout %d%s)", fn, nout, out ? "" : ", out NULL"); return -1; }
+    for (int i = 0; i < nout; i++) out[i] = NULL;
+    if (!m) { nbi_error("%s: NULL module (did its constructor fail? see nb_error())", fn); return -1; }
+    if (nin < 0 || (nin > 0 && !in)) { nbi_error("%s: %s: bad input list (nin %d%s)", fn, m->type, nin, in ? "" : ", in NULL"); return -1; }
+    for (int i = 0; i < nin; i++)
+        if (!in[i] && nb_error()) return -1;   /* a failed input passes through */
+    if (m->forward_ex) {
+        int k = m->forward_ex(m, nin, in, opts, nout, out);
+        bool bad = k < 1 || k > nout;
+        for (int i = 0; !bad && i < k; i++) bad = out[i] == NULL;
+        if (!bad) return k;
+        for (int i = 0; i < nout; i++) out[i] = NULL;
+        if (!nb_error()) nbi_error("%s: %s's forward returned no output", fn, m->type);
+        return -1;
+    }
+    if (!m->forward) {
+        nbi_error("%s: %s has no forward (a container: call its children; torch raises NotImplementedError)", fn, m->type);
+        return -1;
+    }
+    if (nin != 1 || !in[0] || opts) {
+        nbi_error("%s: %s takes exactly one input tensor and no options (got %d input%s%s)", fn, m->type, nin,
+                  nin == 1 ? "" : "s", opts ? " and options" : "");
+        return -1;
+    }
+    out[0] = m->forward(m, in[0]);
+    return out[0] ? 1 : -1;
 }
 
 void nb_module_train(nb_module *m, bool on) {
@@ -79,172 +231,41 @@ void nb_module_train(nb_module *m, bool on) {
 
 void nb_module_eval(nb_module *m) { nb_module_train(m, false); }
 
-void nb_module_free(nb_module *m) {
-    if (!m) return;
+void nbi_module_release_child(nb_module *child) {
+    if (--child->nparents <= 0) nbi_module_destroy(child);
+}
+
+void nbi_module_destroy(nb_module *m) {
     for (int i = 0; i < m->nparams; i++) {
-        if (nb_is_valid(m->params[i])) nb_zero_grad(m->params[i]);
-        nb_free(m->params[i]);
+        nbi_module_unref(m->params[i]);
         free(m->param_names[i]);
     }
+    for (int i = 0; i < m->nbuffers; i++) {
+        nbi_module_unref(m->buffers[i]);
+        free(m->buffer_names[i]);
+    }
     for (int i = 0; i < m->nchildren; i++) {
-        nb_module_free(m->children[i]);
+        nbi_module_release_child(m->children[i]);
         free(m->child_names[i]);
     }
     if (m->free_impl) m->free_impl(m->impl);
     free(m->params);
     free(m->param_names);
+    free(m->buffers);
+    free(m->buffer_names);
+    free(m->buffer_persistent);
     free(m->children);
     free(m->child_names);
-    free(m->flat);
+    nbi_module_drop_caches(m);
     free(m);
 }
 
-/* visit every parameter with its dotted name (prefix + name) in torch's order */
-typedef bool (*param_visit)(void *ctx, const char *name, nb_tensor *t);
-static bool walk(const nb_module *m, const char *prefix, param_visit f, void *ctx) {
-    char buf[512];
-    for (int i = 0; i < m->nparams; i++) {
-        snprintf(buf, sizeof buf, "%s%s", prefix, m->param_names[i]);
-        if (!f(ctx, buf, m->params[i])) return false;
+void nb_module_free(nb_module *m) {
+    if (!m) return;
+    if (m->nparents > 0) {
+        nbi_error("nb_module_free: this %s is a submodule (owned by %d parent%s): free the root module", m->type,
+                  m->nparents, m->nparents > 1 ? "s" : "");
+        return;
     }
-    for (int i = 0; i < m->nchildren; i++) {
-        snprintf(buf, sizeof buf, "%s%s.", prefix, m->child_names[i]);
-        if (!walk(m->children[i], buf, f, ctx)) return false;
-    }
-    return true;
-}
-
-typedef struct { nb_tensor **arr; int n, cap; } flat_ctx;
-static bool collect(void *ctx, const char *name, nb_tensor *t) {
-    (void)name;
-    flat_ctx *c = ctx;
-    if (c->n == c->cap) {
-        int cap = c->cap ? 2 * c->cap : 8;
-        nb_tensor **a = realloc(c->arr, sizeof *a * (size_t)cap);
-        if (!a) return false;
-        c->arr = a;
-        c->cap = cap;
-    }
-    c->arr[c->n++] = t;
-    return true;
-}
-
-nb_tensor **nb_module_parameters(nb_module *m, int *n) {
-    if (n) *n = 0;
-    if (!m) return nbi_error("nb_module_parameters: NULL module");
-    flat_ctx c = {0};
-    if (!walk(m, "", collect, &c)) { free(c.arr); return nbi_error("nb_module_parameters: out of memory"); }
-    free(m->flat);
-    m->flat = c.arr;
-    m->nflat = c.n;
-    if (n) *n = c.n;
-    return m->flat ? m->flat : (nb_tensor **)&m->flat; /* non-NULL even with no parameters */
-}
-
-static bool count(void *ctx, const char *name, nb_tensor *t) {
-    (void)name;
-    *(int64_t *)ctx += t->numel;
-    return true;
-}
-int64_t nb_module_num_parameters(nb_module *m) {
-    int64_t total = 0;
-    if (m) walk(m, "", count, &total);
-    return total;
-}
-
-static bool add_sd(void *ctx, const char *name, nb_tensor *t) { return nb_state_dict_add(ctx, name, t) == NB_OK; }
-nb_state_dict nb_module_state_dict(nb_module *m) {
-    nb_state_dict sd = {0};
-    if (!m) { nbi_error("nb_module_state_dict: NULL module"); return sd; }
-    if (!walk(m, "", add_sd, &sd)) nb_state_dict_free(&sd);
-    return sd;
-}
-
-typedef struct { const char *want; nb_tensor *found; } find_ctx;
-static bool find(void *ctx, const char *name, nb_tensor *t) {
-    find_ctx *c = ctx;
-    if (strcmp(name, c->want) == 0) { c->found = t; return false; }
-    return true;
-}
-nb_tensor *nb_module_get_parameter(nb_module *m, const char *name) {
-    if (!m || !name) return NULL;
-    find_ctx c = {name, NULL};
-    walk(m, "", find, &c);
-    return c.found;
-}
-
-nb_status nb_module_to(nb_module *m, nb_dtype dt) {
-    if (!m) { nbi_error("nb_module_to: NULL module"); return NB_ERROR; }
-    if (!nbi_is_float(dt)) { nbi_error("nb_module_to: parameters must be float32 or float64, not %s", nb_dtype_name(dt)); return NB_ERROR; }
-    for (int i = 0; i < m->nparams; i++) {
-        nb_tensor *old = m->params[i];
-        if (old->dtype == dt) continue;
-        nb_tensor *t = nbi_new_persistent(dt, old->ndim, old->shape);
-        bool ok = t != NULL;
-        NB_NO_GRAD { ok = ok && nb_copy_(t, old) != NULL; }   /* a converted copy, not recorded */
-        if (!ok) { nb_free(t); return NB_ERROR; }
-        nb_requires_grad_(t, true);
-        nb_zero_grad(old);
-        nb_free(old);
-        m->params[i] = t;
-    }
-    for (int i = 0; i < m->nchildren; i++)
-        if (nb_module_to(m->children[i], dt) != NB_OK) return NB_ERROR;
-    return NB_OK;
-}
-
-static bool zero(void *ctx, const char *name, nb_tensor *t) {
-    (void)ctx, (void)name;
-    nb_zero_grad(t);
-    return true;
-}
-void nb_module_zero_grad(nb_module *m) {
-    if (m) walk(m, "", zero, NULL);
-}
-
-/* torch's extra_repr of the built-in layers; "" for the others */
-static void extra_repr(const nb_module *m, char *b, size_t n) {
-    const char *t = m->type;
-    b[0] = 0;
-    if (!strcmp(t, "Linear"))
-        snprintf(b, n, "in_features=%lld, out_features=%lld, bias=%s", (long long)m->ip[0], (long long)m->ip[1], m->nparams > 1 ? "True" : "False");
-    else if (!strcmp(t, "Flatten")) snprintf(b, n, "start_dim=%d, end_dim=%d", (int)m->ip[0], (int)m->ip[1]);
-    else if (!strcmp(t, "LeakyReLU")) snprintf(b, n, "negative_slope=%g", m->hp[0]);
-    else if (!strcmp(t, "GELU")) snprintf(b, n, "approximate='%s'", m->ip[0] ? "tanh" : "none");
-    else if (!strcmp(t, "Softmax") || !strcmp(t, "LogSoftmax")) snprintf(b, n, "dim=%d", (int)m->ip[0]);
-    else if (!strcmp(t, "Dropout")) snprintf(b, n, "p=%g, inplace=False", m->hp[0]);
-    else if (!strcmp(t, "Embedding")) snprintf(b, n, "%lld, %lld", (long long)m->ip[0], (long long)m->ip[1]);
-    else if (!strcmp(t, "LayerNorm"))
-    {
-        char shp[160];
-        if (m->ip[0] == 1) snprintf(shp, sizeof shp, "(%lld,)", (long long)m->ip[1]);  /* Python's 1-tuple */
-        else snprintf(shp, sizeof shp, "%s", nbi_shape_of((int)m->ip[0], m->ip + 1));
-        snprintf(b, n, "%s, eps=%g, elementwise_affine=%s", shp, m->hp[0], m->nparams ? "True" : "False");
-    }
-    else if (strcmp(t, "Sequential") && strcmp(t, "ReLU") && strcmp(t, "Sigmoid") && strcmp(t, "Tanh")) {
-        size_t k = 0; /* a custom module: its own parameters and their shapes */
-        for (int i = 0; i < m->nparams && k < n; i++)
-            k += (size_t)snprintf(b + k, n - k, "%s%s=%s", i ? ", " : "", m->param_names[i], nbi_shape(m->params[i]));
-    }
-}
-
-static void print_rec(FILE *f, const nb_module *m, int indent) {
-    char extra[512];
-    extra_repr(m, extra, sizeof extra);
-    fprintf(f, "%s(%s", m->type, extra);
-    if (m->nchildren) {
-        fprintf(f, "\n");
-        for (int i = 0; i < m->nchildren; i++) {
-            fprintf(f, "%*s(%s): ", indent + 2, "", m->child_names[i]);
-            print_rec(f, m->children[i], indent + 2);
-            fprintf(f, "\n");
-        }
-        fprintf(f, "%*s", indent, "");
-    }
-    fprintf(f, ")");
-}
-void nb_module_fprint(FILE *f, const nb_module *m) {
-    if (!m) { fprintf(f, "(null module)\n"); return; }
-    print_rec(f, m, 0);
-    fprintf(f, "\n");
+    nbi_module_destroy(m);
 }

@@ -432,6 +432,93 @@ K(to) {  /* the f32 round trip loses precision: a larger step and f32-sized tole
 }
 K(clone) { prm p = {0}; return GC("clone(x) * x", f_clone, &p, o, R(-2, 2, 2, 3)); }
 
+/* -- spatial ops (issue 11): pooling, pad, interpolate, pixel shuffle -- */
+static nb_max_pool2d_opts mp_opts(const prm *p) {
+    return (nb_max_pool2d_opts){.kernel_size = {p->i[0], p->i[1]}, .stride = {p->i[2], p->i[3]},
+                                .padding = {p->i[4], p->i[5]}, .dilation = {p->i[6], p->i[7]}, .ceil_mode = p->s[0] != 0};
+}
+FN(max_pool2d, nb_max_pool2d(x[0], mp_opts(p)))
+static bool k_max_pool2d_more(int o);
+/* v -> d/dc sum(max_pool2d(c) v) at a constant c with distinct values: the scatter as a function of v */
+static nb_tensor *max_pool2d_adjoint(nb_tensor *v, const prm *p) {
+    bool prev = nb_set_grad_enabled(true);
+    nb_tensor *c = p->aux;
+    nb_tensor *g = nb_grad1(nb_sum(nb_mul(nb_max_pool2d(c, mp_opts(p)), v)), c, true);
+    nb_set_grad_enabled(prev);
+    return g;
+}
+FN(max_pool2d_grad, max_pool2d_adjoint(x[0], p))
+K(max_pool2d) {
+    prm a = {.i = {2, 2}}, b = {.i = {3, 2, 2, 1, 1, 0, 1, 2}, .s = {1}}, c = {.i = {2, 3, 1, 2, 1, 1, 2, 1}};
+    return GC("k2 (2,3,4,5)", f_max_pool2d, &a, o, DISTINCT(0, 2, 3, 4, 5)) &
+           GC("k(3,2) s(2,1) p(1,0) d(1,2) ceil (1,2,5,6)", f_max_pool2d, &b, o, DISTINCT(0, 1, 2, 5, 6)) &
+           GC("overlapping k(2,3) s(1,2) p1 d(2,1) (3,5,6)", f_max_pool2d, &c, o, DISTINCT(0, 3, 5, 6)) &
+           k_max_pool2d_more(o);
+}
+K(max_pool2d_backward) {
+    prm p = {.i = {2, 2, 1, 1}};
+    p.aux = DISTINCT(0, 2, 2, 4, 4);
+    nb_requires_grad_(p.aux, true);
+    return GC("v -> d sum(max_pool2d(c) v) / dc, overlapping windows", f_max_pool2d_grad, &p, o, R(-2, 2, 2, 2, 3, 3));
+}
+FN(max_pool1d, nb_max_pool1d(x[0], (nb_max_pool1d_opts){.kernel_size = p->i[0], .stride = p->i[1],
+                                                       .padding = p->i[2], .dilation = p->i[3]}))
+FN(adaptive_max_pool2d, nb_adaptive_max_pool2d(x[0], p->i[0], p->i[1]))
+K(max_pool2d_more) {
+    prm a = {.i = {3, 2, 1, 2}}, b = {.i = {3, 2}}, c = {.i = {4, 5}};
+    return GC("max_pool1d k3 s2 p1 d2 (2,3,9)", f_max_pool1d, &a, o, DISTINCT(0, 2, 3, 9)) &
+           GC("adaptive_max_pool2d (3,2) of (2,2,7,5)", f_adaptive_max_pool2d, &b, o, DISTINCT(0, 2, 2, 7, 5)) &
+           GC("adaptive_max_pool2d (4,5) of (1,3,3) (overlapping)", f_adaptive_max_pool2d, &c, o, DISTINCT(0, 1, 3, 3));
+}
+static nb_avg_pool2d_opts ap_opts(const prm *p) {
+    return (nb_avg_pool2d_opts){.kernel_size = {p->i[0], p->i[1]}, .stride = {p->i[2], p->i[3]},
+                                .padding = {p->i[4], p->i[5]}, .ceil_mode = p->i[6] != 0,
+                                .no_count_include_pad = p->i[7] != 0, .divisor_override = (int64_t)p->s[0]};
+}
+FN(avg_pool2d, nb_avg_pool2d(x[0], ap_opts(p)))
+FN(avg_pool1d, nb_avg_pool1d(x[0], (nb_avg_pool1d_opts){.kernel_size = p->i[0], .stride = p->i[1], .padding = p->i[2],
+                                                        .ceil_mode = p->i[3] != 0}))
+FN(adaptive_avg_pool2d, nb_adaptive_avg_pool2d(x[0], p->i[0], p->i[1]))
+/* v -> d/dc sum(avg_pool2d(c) v): the backward op as a function of v (c constant) */
+static nb_tensor *avg_pool2d_adjoint(nb_tensor *v, const prm *p, bool adaptive) {
+    bool prev = nb_set_grad_enabled(true);
+    nb_tensor *c = p->aux;
+    nb_tensor *y = adaptive ? nb_adaptive_avg_pool2d(c, p->i[0], p->i[1]) : nb_avg_pool2d(c, ap_opts(p));
+    nb_tensor *g = nb_grad1(nb_sum(nb_mul(y, v)), c, true);
+    nb_set_grad_enabled(prev);
+    return g;
+}
+FN(avg_pool2d_grad, avg_pool2d_adjoint(x[0], p, false))
+FN(adaptive_avg_pool2d_grad, avg_pool2d_adjoint(x[0], p, true))
+K(avg_pool2d) {
+    prm a = {.i = {2, 2}}, b = {.i = {3, 2, 2, 1, 1, 1, 1, 0}}, c = {.i = {3, 3, 2, 2, 1, 1, 1, 1}};
+    prm d = {.i = {2, 3, 1, 1, 0, 1, 0, 0}, .s = {5}}, e = {.i = {3, 2, 1}}, f = {.i = {3, 4}};
+    return GC("k2 (2,3,4,4)", f_avg_pool2d, &a, o, R(-2, 2, 2, 3, 4, 4)) &
+           GC("k(3,2) s(2,1) p1 ceil (1,2,5,6)", f_avg_pool2d, &b, o, R(-2, 2, 1, 2, 5, 6)) &
+           GC("k3 s2 p1 ceil no count_include_pad (2,5,6)", f_avg_pool2d, &c, o, R(-2, 2, 2, 5, 6)) &
+           GC("k(2,3) p(0,1) divisor 5 (1,2,4,5)", f_avg_pool2d, &d, o, R(-2, 2, 1, 2, 4, 5)) &
+           GC("avg_pool1d k3 s2 p1 (2,3,8)", f_avg_pool1d, &e, o, R(-2, 2, 2, 3, 8)) &
+           GC("adaptive (3,4) of (2,2,7,5)", f_adaptive_avg_pool2d, &f, o, R(-2, 2, 2, 2, 7, 5));
+}
+K(avg_pool2d_backward) {
+    prm p = {.i = {3, 3, 2, 2, 1, 1, 1, 1}, .aux = R(-2, 2, 2, 2, 5, 6)};
+    prm q = {.i = {3, 4}, .aux = R(-2, 2, 2, 7, 5)};
+    return GC("v -> d sum(avg_pool2d(c) v) / dc", f_avg_pool2d_grad, &p, o, R(-2, 2, 2, 2, 3, 4)) &
+           GC("v -> d sum(adaptive_avg_pool2d(c) v) / dc", f_adaptive_avg_pool2d_grad, &q, o, R(-2, 2, 2, 3, 4));
+}
+static nb_tensor *unpool(nb_tensor *x, const prm *p) {
+    return nb_max_unpool2d(x, p->aux, (nb_max_unpool2d_opts){.kernel_size = {p->i[0], p->i[1]},
+                                                             .output_size = {p->i[2], p->i[3]}});
+}
+FN(max_unpool2d, unpool(x[0], p))
+K(max_unpool2d) {
+    /* the indices of a 2x2 max pool of a (1,2,5,5) input, unpooled to 5x5 */
+    nb_tensor *c = DISTINCT(0, 1, 2, 5, 5), *idx = NULL;
+    NB_NO_GRAD { nb_max_pool2d_with_indices(c, (nb_max_pool2d_opts){.kernel_size = {2}}, &idx); }
+    prm p = {.i = {2, 2, 5, 5}, .aux = idx};
+    return GC("k2 (1,2,2,2) -> (1,2,5,5)", f_max_unpool2d, &p, o, R(-2, 2, 1, 2, 2, 2));
+}
+/* -- end spatial ops -- */
 /* T = 3, B = 2, I = 3, H = 2 (LSTM with projection: H = 3, P = 2); relu values stay away from its kink */
 static bool rnn_checks(int o, int mode) {
     const int64_t G = mode == NB_RNN_LSTM ? 4 : mode == NB_RNN_GRU ? 3 : 1;
@@ -486,6 +573,10 @@ static const check_fn registry[NBI_OP_COUNT] = {
     [NBI_OP_index_add] = k_index_add, [NBI_OP_gather] = k_gather, [NBI_OP_scatter_add] = k_scatter_add,
     [NBI_OP_masked_fill] = k_masked_fill, [NBI_OP_softmax] = k_softmax, [NBI_OP_log_softmax] = k_log_softmax,
     [NBI_OP_to] = k_to, [NBI_OP_clone] = k_clone,
+    /* -- spatial ops (issue 11) */
+    [NBI_OP_max_pool2d] = k_max_pool2d, [NBI_OP_max_pool2d_backward] = k_max_pool2d_backward,
+    [NBI_OP_avg_pool2d] = k_avg_pool2d, [NBI_OP_avg_pool2d_backward] = k_avg_pool2d_backward,
+    [NBI_OP_max_unpool2d] = k_max_unpool2d,
     [NBI_OP_rnn_tanh] = k_rnn_tanh, [NBI_OP_rnn_relu] = k_rnn_relu, [NBI_OP_lstm] = k_lstm, [NBI_OP_gru] = k_gru,
 };
 

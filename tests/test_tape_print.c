@@ -78,7 +78,26 @@ int main(void) {
     CHECK(strstr(dot, "data 27") != NULL);
     free(dot);
 
+    /* nb_tape_json: the same tape as one JSON object, every value, after the backward above */
+    char *js = NULL;
+    size_t jslen = 0;
+    m = open_memstream(&js, &jslen);
+    CHECK(nb_tape_json(m) == NB_OK);
+    fclose(m);
+    char want[512];
+    snprintf(want, sizeof want, "{\"leaves\":[{\"id\":\"leaf0\",\"ptr\":\"%p\",\"requires_grad\":true,"
+             "\"data\":{\"shape\":[3],\"value\":[1,-1,3]},\"grad\":{\"shape\":[3],\"value\":[6,6,6]}}", (void *)b);
+    CHECK(strncmp(js, want, strlen(want)) == 0);
+    CHECK(strstr(js, "{\"id\":\"#0\",\"op\":\"mul\",\"grad_fn\":\"MulBackward0\",\"inputs\":[\"leaf0\",\"leaf1\"],"
+                     "\"data\":{\"shape\":[3],\"value\":[2,-2,6]},\"freed\":false}") != NULL);
+    CHECK(strstr(js, "{\"id\":\"#1\",\"op\":\"sum\",\"grad_fn\":\"SumBackward0\",\"inputs\":[\"#0\"],"
+                     "\"data\":{\"shape\":[],\"value\":[6]},\"grad\":{\"shape\":[],\"value\":[3]},\"freed\":false}") != NULL);
+    CHECK(jslen > 2 && !strcmp(js + jslen - 2, "]}"));   /* one object: the nodes array closes it */
+    free(js);
+
     /* errors */
+    CHECK(nb_tape_json(NULL) == NB_ERROR);
+    nb_clear_error();
     CHECK(nb_tape_dot(NULL, e) == NB_ERROR);
     nb_clear_error();
     CHECK(nb_tape_dot(stdout, NULL) == NB_ERROR);

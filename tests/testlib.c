@@ -1,6 +1,7 @@
 /* testlib.c — implementation of the test harness (see testlib.h). */
 #include "testlib.h"
 #include <stdlib.h>
+#include <string.h>
 
 int nbt_pass, nbt_fail;
 
@@ -49,6 +50,41 @@ int nbt_tensor_near(const nb_tensor *t, const double *want, int64_t n, double to
     nbt_pass++;
     return 1;
 }
+
+/* -- golden files (modules) -- */
+FILE *nbt_open_data(const char *rel) {
+    const char *dir = getenv("NB_TEST_DATA");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir ? dir : "tests", rel);
+    FILE *f = fopen(path, "rb");
+    if (!f) fprintf(stderr, "cannot open %s\n", path);
+    return f;
+}
+
+nb_tensor *nbt_parse_tensor(char **save) {
+    char *dt = strtok_r(NULL, " \n", save), *nd = strtok_r(NULL, " \n", save);
+    if (!dt || !nd) return NULL;
+    int ndim = atoi(nd);
+    if (ndim < 0 || ndim > NB_MAX_DIMS) return NULL;
+    int64_t shape[NB_MAX_DIMS], n = 1;
+    for (int i = 0; i < ndim; i++) {
+        char *s = strtok_r(NULL, " \n", save);
+        if (!s) return NULL;
+        shape[i] = atoll(s);
+        n *= shape[i];
+    }
+    nb_dtype t = !strcmp(dt, "f64") ? NB_F64 : !strcmp(dt, "i64") ? NB_I64 : NB_F32;
+    nb_tensor *r = nb_empty(t, ndim, shape);
+    for (int64_t i = 0; r && i < n; i++) {
+        char *v = strtok_r(NULL, " \n", save);
+        if (!v) { nb_free(r); return NULL; }
+        if (t == NB_I64) nb_data_i64(r)[i] = atoll(v);
+        else if (t == NB_F64) nb_data_f64(r)[i] = strtod(v, NULL);
+        else nb_data_f32(r)[i] = (float)strtod(v, NULL);
+    }
+    return r;
+}
+/* -- end golden files -- */
 
 int nb_test_done(void) {
     printf("%d passed, %d failed\n", nbt_pass, nbt_fail);

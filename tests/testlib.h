@@ -20,6 +20,13 @@ int nbt_err(int returned_null, const char *what, const char *file, int line);
 /* true if every element of t is within tol (abs + rel) of want[] (row-major). */
 int nbt_tensor_near(const nb_tensor *t, const double *want, int64_t n, double tol, const char *what, const char *file, int line);
 #define CHECK_TENSOR(t, want, n, tol) nbt_tensor_near((t), (want), (n), (tol), #t, __FILE__, __LINE__)
+/* -- golden files (modules) -- */
+/* Open $NB_TEST_DATA/<rel> (default tests/<rel>) for reading, or NULL with a message on stderr. */
+FILE *nbt_open_data(const char *rel);
+/* Parse "<f32|f64|i64> <ndim> <shape...> <values...>" from a strtok_r stream into a new tensor
+ * (tools/golden_fmt.py's tens()); NULL on a malformed line. */
+nb_tensor *nbt_parse_tensor(char **save);
+/* -- end golden files -- */
 /* Print the summary line and return the process exit code. */
 int nb_test_done(void);
 #endif

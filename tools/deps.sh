@@ -1,9 +1,13 @@
 #!/bin/sh
 # deps.sh — install what a fresh Debian 12 machine lacks to build and test nabla (apt, as root).
-# Usage: tools/deps.sh [--data]   (--data also installs the Fashion-MNIST dataset package)
+# Usage: tools/deps.sh [--data] [--playground]   (--data: the Fashion-MNIST dataset package;
+# --playground: emscripten and chromium for the browser playground, and node/npm where missing)
 set -e
 pkgs="meson ninja-build libstb-dev zlib1g-dev pkg-config gcc"
-[ "$1" = "--data" ] && pkgs="$pkgs dataset-fashion-mnist"
+for a in "$@"; do
+  [ "$a" = "--data" ] && pkgs="$pkgs dataset-fashion-mnist"
+  [ "$a" = "--playground" ] && pkgs="$pkgs emscripten chromium" && ! command -v npm >/dev/null && pkgs="$pkgs nodejs npm"
+done
 missing=""
 for p in $pkgs; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -29,5 +29,14 @@ if setup asan "$out/asan" --buildtype=debug -Db_sanitize=address,undefined -Db_l
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 run asan+ubsan "$out/asan" 2
 fi
 if setup no-openmp "$out/noomp" --buildtype=release -Dopenmp=disabled; then run no-openmp "$out/noomp" 1; fi
+# the browser playground (WebAssembly build, native equality, Playwright in chromium): skipped without them
+if [ -x "$out/release/playground/pg_cli" ]; then
+  "$root/tools/playground_test.sh" "$out" "$out/release/playground/pg_cli" >"$out/playground.log" 2>&1
+  rc=$?
+  ok=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$out/playground.log" | awk '{s+=$1} END {print s+0}')
+  if [ $rc = 77 ]; then echo "== playground: skipped ($(tail -1 "$out/playground.log"))"
+  elif [ $rc = 0 ]; then echo "== playground: $ok ok, 0 failed"; pass=$((pass + ok))
+  else echo "== playground: failed"; grep -E "FAIL|error" "$out/playground.log" | head -20; fail=$((fail + 1)); fi
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

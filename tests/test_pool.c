@@ -1,0 +1,322 @@
+/* test_pool.c — the spatial ops (pooling, pad, interpolate, pixel shuffle, view helpers) against
+ * PyTorch 1.13 (tests/golden/pool.txt, made by tools/gen_golden_pool.py): every case runs with a
+ * contiguous and a non-contiguous input and compares the output, the indices, the gradient of
+ * input 0 and torch's errors (the message must contain the start of torch's). */
+#include "testlib.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the golden file ---- */
+typedef struct {
+    nb_dtype dt;
+    int ndim;
+    int64_t shape[NB_MAX_DIMS];
+    int64_t n;
+    double *v;
+} gt;
+
+#define MAXIN 3
+typedef struct {
+    char name[64], op[32];
+    nb_dtype dt;
+    int np;
+    double p[32];
+    int nin;
+    gt in[MAXIN], out, idx, gout, grad;
+    bool has_idx, has_grad, error;
+    char err[64];
+    int line;
+} gcase;
+
+static nb_dtype parse_dt(const char *s) {
+    return !strcmp(s, "f64") ? NB_F64 : !strcmp(s, "i64") ? NB_I64 : NB_F32;
+}
+
+/* "<dt> <ndim> <shape...> <values...>" */
+static bool parse_tensor(char *s, gt *t) {
+    char tok[8], *e;
+    int k = 0;
+    while (*s == ' ') s++;
+    while (*s && *s != ' ' && k < 7) tok[k++] = *s++;
+    tok[k] = 0;
+    t->dt = parse_dt(tok);
+    t->ndim = (int)strtol(s, &e, 10);
+    s = e;
+    if (t->ndim < 0 || t->ndim > NB_MAX_DIMS) return false;
+    t->n = 1;
+    for (int i = 0; i < t->ndim; i++) { t->shape[i] = strtoll(s, &e, 10); s = e; t->n *= t->shape[i]; }
+    t->v = malloc(sizeof(double) * (size_t)(t->n ? t->n : 1));
+    for (int64_t i = 0; i < t->n; i++) {
+        t->v[i] = strtod(s, &e);
+        if (e == s) return false;
+        s = e;
+    }
+    return true;
+}
+
+static void free_case(gcase *c) {
+    for (int i = 0; i < c->nin; i++) free(c->in[i].v);
+    free(c->out.v);
+    free(c->idx.v);
+    free(c->gout.v);
+    free(c->grad.v);
+    memset(c, 0, sizeof *c);
+}
+
+/* t as a tensor; strided: the same values as a permuted view of a column-major buffer (so kernels
+ * must honour strides). 0-d and empty tensors stay contiguous. */
+static nb_tensor *make(const gt *t, bool strided) {
+    int64_t shp[NB_MAX_DIMS];
+    double *v = malloc(sizeof(double) * (size_t)(t->n ? t->n : 1));
+    bool perm = strided && t->ndim > 1 && t->n > 0;
+    for (int i = 0; i < t->ndim; i++) shp[i] = perm ? t->shape[t->ndim - 1 - i] : t->shape[i];
+    for (int64_t k = 0; k < t->n; k++) {
+        int64_t r = k, off = 0, st = 1, ix[NB_MAX_DIMS];
+        for (int i = t->ndim - 1; i >= 0; i--) { ix[i] = r % t->shape[i]; r /= t->shape[i]; }
+        for (int i = 0; perm && i < t->ndim; i++) { off += ix[i] * st; st *= t->shape[i]; }
+        v[perm ? off : k] = t->v[k];
+    }
+    nb_tensor *x;
+    if (t->dt == NB_F64) {
+        x = nb_tensor_from(NB_F64, v, t->ndim, shp, false);
+    } else if (t->dt == NB_F32) {
+        float *f = malloc(sizeof(float) * (size_t)(t->n ? t->n : 1));
+        for (int64_t i = 0; i < t->n; i++) f[i] = (float)v[i];
+        x = nb_tensor_from(NB_F32, f, t->ndim, shp, false);
+        free(f);
+    } else {
+        int64_t *q = malloc(sizeof(int64_t) * (size_t)(t->n ? t->n : 1));
+        for (int64_t i = 0; i < t->n; i++) q[i] = (int64_t)v[i];
+        x = nb_tensor_from(NB_I64, q, t->ndim, shp, false);
+        free(q);
+    }
+    free(v);
+    if (perm) {
+        int pm[NB_MAX_DIMS];
+        for (int i = 0; i < t->ndim; i++) pm[i] = t->ndim - 1 - i;
+        x = nb_permute(x, t->ndim, pm);
+    }
+    return x;
+}
+
+/* ---- dispatch: op name -> nabla call; o[1] receives indices where the op has them ---- */
+typedef void (*run_fn)(const gcase *c, nb_tensor **x, nb_tensor **o);
+#define P(i) ((int64_t)c->p[i])
+
+static void r_max_pool2d(const gcase *c, nb_tensor **x, nb_tensor **o) {
+    nb_max_pool2d_opts op = {.kernel_size = {P(0), P(1)}, .stride = {P(2), P(3)}, .padding = {P(4), P(5)},
+                             .dilation = {P(6), P(7)}, .ceil_mode = P(8) != 0};
+    o[0] = nb_max_pool2d_with_indices(x[0], op, &o[1]);
+}
+
+static void r_avg_pool2d(const gcase *c, nb_tensor **x, nb_tensor **o) {
+    nb_avg_pool2d_opts op = {.kernel_size = {P(0), P(1)}, .stride = {P(2), P(3)}, .padding = {P(4), P(5)},
+                             .ceil_mode = P(6) != 0, .no_count_include_pad = P(7) != 0, .divisor_override = P(8)};
+    o[0] = nb_avg_pool2d(x[0], op);
+}
+static void r_max_pool1d(const gcase *c, nb_tensor **x, nb_tensor **o) {
+    nb_max_pool1d_opts op = {.kernel_size = P(0), .stride = P(1), .padding = P(2), .dilation = P(3),
+                             .ceil_mode = P(4) != 0};
+    o[0] = nb_max_pool1d_with_indices(x[0], op, &o[1]);
+}
+static void r_avg_pool1d(const gcase *c, nb_tensor **x, nb_tensor **o) {
+    nb_avg_pool1d_opts op = {.kernel_size = P(0), .stride = P(1), .padding = P(2), .ceil_mode = P(3) != 0,
+                             .no_count_include_pad = P(4) != 0};
+    o[0] = nb_avg_pool1d(x[0], op);
+}
+static void r_adaptive_avg_pool2d(const gcase *c, nb_tensor **x, nb_tensor **o) {
+    o[0] = nb_adaptive_avg_pool2d(x[0], P(0), P(1));
+}
+static void r_adaptive_max_pool2d(const gcase *c, nb_tensor **x, nb_tensor **o) {
+    o[0] = nb_adaptive_max_pool2d_with_indices(x[0], P(0), P(1), &o[1]);
+}
+static void r_max_unpool2d(const gcase *c, nb_tensor **x, nb_tensor **o) {
+    nb_max_unpool2d_opts op = {.kernel_size = {P(0), P(1)}, .stride = {P(2), P(3)}, .padding = {P(4), P(5)},
+                               .output_size = {P(6), P(7)}};
+    o[0] = nb_max_unpool2d(x[0], x[1], op);
+}
+
+static void r_pad(const gcase *c, nb_tensor **x, nb_tensor **o) {
+    int64_t pads[16];
+    for (int i = 0; i < P(2) && i < 16; i++) pads[i] = P(3 + i);
+    o[0] = nb_pad(x[0], (int)P(2), pads, (nb_pad_opts){.mode = (nb_pad_mode)P(0), .value = c->p[1]});
+}
+static void r_interpolate(const gcase *c, nb_tensor **x, nb_tensor **o) {
+    nb_interpolate_opts op = {.mode = (nb_interp_mode)P(0), .size = {P(1), P(2)}, .scale_factor = {c->p[3], c->p[4]},
+                              .align_corners = P(5) != 0, .recompute_scale_factor = P(6) != 0};
+    o[0] = nb_interpolate(x[0], op);
+}
+static void r_pixel_shuffle(const gcase *c, nb_tensor **x, nb_tensor **o) { o[0] = nb_pixel_shuffle(x[0], P(0)); }
+static void r_pixel_unshuffle(const gcase *c, nb_tensor **x, nb_tensor **o) { o[0] = nb_pixel_unshuffle(x[0], P(0)); }
+static void r_view_as(const gcase *c, nb_tensor **x, nb_tensor **o) {
+    (void)c;
+    o[0] = nb_view_as(x[0], x[1]);
+}
+static void r_unflatten(const gcase *c, nb_tensor **x, nb_tensor **o) {
+    int64_t sz[8];
+    for (int i = 0; i < P(1) && i < 8; i++) sz[i] = P(2 + i);
+    o[0] = nb_unflatten(x[0], (int)P(0), (int)P(1), sz);
+}
+
+static const struct { const char *name; run_fn fn; } ops[] = {
+    {"max_pool2d", r_max_pool2d}, {"avg_pool2d", r_avg_pool2d}, {"max_pool1d", r_max_pool1d},
+    {"avg_pool1d", r_avg_pool1d}, {"adaptive_avg_pool2d", r_adaptive_avg_pool2d},
+    {"adaptive_max_pool2d", r_adaptive_max_pool2d}, {"max_unpool2d", r_max_unpool2d}, {"pad", r_pad},
+    {"interpolate", r_interpolate}, {"pixel_shuffle", r_pixel_shuffle}, {"pixel_unshuffle", r_pixel_unshuffle},
+    {"view_as", r_view_as}, {"unflatten", r_unflatten},
+};
+#define NOPS ((int)(sizeof ops / sizeof ops[0]))
+
+/* ---- comparison ---- */
+static double tol_for(nb_dtype dt) { return dt == NB_F64 ? 1e-10 : 1e-5; }
+static bool close_to(double a, double b, double tol) {
+    if (isnan(a) || isnan(b)) return isnan(a) && isnan(b);
+    if (isinf(a) || isinf(b)) return a == b;
+    return fabs(a - b) <= tol * (1 + fabs(b));
+}
+static bool compare(const gcase *c, const char *mode, const char *what, const nb_tensor *t, const gt *want) {
+    if (!t) {
+        fprintf(stderr, "FAIL %s (line %d, %s): %s is NULL: %s\n", c->name, c->line, mode, what,
+                nb_error() ? nb_error() : "-");
+        return false;
+    }
+    bool ok = t->ndim == want->ndim && t->dtype == want->dt;
+    for (int i = 0; ok && i < t->ndim; i++) ok = t->shape[i] == want->shape[i];
+    if (!ok) {
+        char buf[64];
+        fprintf(stderr, "FAIL %s (line %d, %s): %s has shape %s dtype %s, torch %s\n", c->name, c->line, mode,
+                what, nb_shape_str(t, buf, sizeof buf), nb_dtype_name(t->dtype), nb_dtype_name(want->dt));
+        return false;
+    }
+    double *v = malloc(sizeof(double) * (size_t)(want->n ? want->n : 1));
+    nb_to_doubles(t, v);
+    for (int64_t i = 0; ok && i < want->n; i++)
+        if (!close_to(v[i], want->v[i], want->dt == NB_I64 ? 0 : tol_for(want->dt))) {
+            fprintf(stderr, "FAIL %s (line %d, %s): %s[%lld] = %.17g, torch %.17g\n", c->name, c->line, mode,
+                    what, (long long)i, v[i], want->v[i]);
+            ok = false;
+        }
+    free(v);
+    return ok;
+}
+
+static int used[NOPS];
+static bool run_case(const gcase *c, bool strided) {
+    const char *mode = strided ? "non-contiguous input" : "contiguous input";
+    run_fn fn = NULL;
+    for (int i = 0; i < NOPS; i++)
+        if (!strcmp(ops[i].name, c->op)) { fn = ops[i].fn; used[i]++; }
+    if (!fn) { fprintf(stderr, "FAIL %s: no dispatch entry for op '%s'\n", c->name, c->op); return false; }
+    nb_clear_error();
+    nb_scope s = nb_scope_begin();
+    nb_tensor *x[MAXIN] = {0}, *o[2] = {0};
+    for (int i = 0; i < c->nin; i++) x[i] = make(&c->in[i], strided);
+    if (x[0] && x[0]->dtype != NB_I64) nb_requires_grad_(x[0], true);
+    fn(c, x, o);
+    bool ok = true;
+    /* view_as flattens (2,3,4) to (4,6): impossible without a copy on the permuted input, as in torch */
+    if (strided && !strcmp(c->op, "view_as") && !c->error) {
+        ok = !o[0] && nb_error() && strstr(nb_error(), "nb_view");
+        if (!ok) fprintf(stderr, "FAIL %s: view_as of a non-contiguous input must fail like torch's\n", c->name);
+    } else if (c->error) {
+        const char *e = nb_error();
+        ok = !o[0] && e && !strncmp(e, "nb_", 3) && strstr(e, c->err);
+        if (!ok)
+            fprintf(stderr, "FAIL %s (line %d, %s): torch raises '%s...', nabla gave %s / %s\n", c->name,
+                    c->line, mode, c->err, o[0] ? "a tensor" : "NULL", e ? e : "no error");
+    } else {
+        ok = compare(c, mode, "output", o[0], &c->out);
+        if (ok && c->has_idx) ok = compare(c, mode, "indices", o[1], &c->idx);
+        if (ok && c->has_grad) {
+            if (nb_backward_ex(o[0], (nb_backward_opts){.grad = make(&c->gout, false)}) != NB_OK) {
+                fprintf(stderr, "FAIL %s (line %d, %s): backward: %s\n", c->name, c->line, mode, nb_error());
+                ok = false;
+            } else {
+                ok = compare(c, mode, "grad", nb_grad_of(x[0]), &c->grad);
+            }
+        }
+        if (ok && nb_error()) {
+            fprintf(stderr, "FAIL %s: error left behind: %s\n", c->name, nb_error());
+            ok = false;
+        }
+    }
+    nb_scope_end(s);
+    nb_clear_error();
+    return ok;
+}
+
+int main(void) {
+    const char *dir = getenv("NB_TEST_DATA");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/golden/pool.txt", dir ? dir : "tests");
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "FAIL cannot open %s (set NB_TEST_DATA to the tests/ directory)\n", path);
+        return 1;
+    }
+    size_t cap = 1 << 16;
+    char *line = malloc(cap);
+    gcase c;
+    memset(&c, 0, sizeof c);
+    int lineno = 0, ncases = 0;
+    bool bad = false;
+    for (;;) {
+        size_t len = 0;
+        int ch;
+        while ((ch = fgetc(f)) != EOF && ch != '\n') {
+            if (len + 2 >= cap) line = realloc(line, cap *= 2);
+            line[len++] = (char)ch;
+        }
+        if (ch == EOF && len == 0) break;
+        line[len] = 0;
+        lineno++;
+        char *s = line, *e;
+        if (!strncmp(s, "case ", 5)) {
+            free_case(&c);
+            char dt[8];
+            int n = 0;
+            if (sscanf(s + 5, "%63s %31s %7s %d%n", c.name, c.op, dt, &c.np, &n) < 4 || c.np > 32) {
+                bad = true;
+                break;
+            }
+            c.dt = parse_dt(dt);
+            c.line = lineno;
+            s += 5 + n;
+            for (int i = 0; i < c.np; i++) { c.p[i] = strtod(s, &e); s = e; }
+        } else if (!strncmp(s, "in ", 3)) {
+            if (c.nin >= MAXIN || !parse_tensor(s + 3, &c.in[c.nin++])) { bad = true; break; }
+        } else if (!strncmp(s, "out ", 4)) {
+            if (!parse_tensor(s + 4, &c.out)) { bad = true; break; }
+        } else if (!strncmp(s, "idx ", 4)) {
+            if (!parse_tensor(s + 4, &c.idx)) { bad = true; break; }
+            c.has_idx = true;
+        } else if (!strncmp(s, "gout ", 5)) {
+            if (!parse_tensor(s + 5, &c.gout)) { bad = true; break; }
+        } else if (!strncmp(s, "grad ", 5)) {
+            if (!parse_tensor(s + 5, &c.grad)) { bad = true; break; }
+            c.has_grad = true;
+        } else if (!strncmp(s, "error", 5)) {
+            c.error = true;
+            snprintf(c.err, sizeof c.err, "%s", s[5] ? s + 6 : "");
+        } else if (!strncmp(s, "end", 3)) {
+            ncases++;
+            CHECK(run_case(&c, false));
+            CHECK(run_case(&c, true));
+        } else if (s[0] && s[0] != '#') {
+            bad = true;
+            break;
+        }
+    }
+    free_case(&c);
+    free(line);
+    fclose(f);
+    if (bad) fprintf(stderr, "FAIL %s: cannot parse line %d\n", path, lineno);
+    CHECK(!bad);
+    CHECK(ncases > 0);
+    for (int i = 0; i < NOPS; i++) {
+        if (!used[i]) fprintf(stderr, "FAIL op %s has no golden case\n", ops[i].name);
+        CHECK(used[i] > 0);
+    }
+    printf("%d golden cases\n", ncases);
+    return nb_test_done();
+}
