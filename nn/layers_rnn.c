@@ -41,6 +41,36 @@ static nb_tensor *rnn_forward1(nb_module *m, nb_tensor *x) {
     return nb_rnn_forward(m, x, NULL, NULL, &out, NULL, NULL) == NB_OK ? out : NULL;
 }
 
+/* the general forward: (x, h0, c0) -> (output, h_n, c_n) (RNN, GRU: no c0, no c_n) */
+static int rnn_forward_ex(nb_module *m, int nin, nb_tensor *const *in, const void *opts, int nout, nb_tensor **out) {
+    const rnn_cfg *c = m->impl;
+    int nmax = c->mode == NB_RNN_LSTM ? 3 : 2;
+    if (nin < 1 || nin > nmax || opts) {
+        nbi_error("nb_module_forward_ex: %s takes 1 to %d inputs (x, h0%s) and no options, got %d%s", m->type, nmax,
+                  nmax == 3 ? ", c0" : "", nin, opts ? " and options" : "");
+        return -1;
+    }
+    nb_tensor *o[3] = {NULL, NULL, NULL};
+    if (nb_rnn_forward(m, in[0], nin > 1 ? in[1] : NULL, nin > 2 ? in[2] : NULL, &o[0], nout > 1 ? &o[1] : NULL,
+                       nout > 2 && nmax == 3 ? &o[2] : NULL) != NB_OK)
+        return -1;
+    int k = nout < nmax ? nout : nmax;
+    for (int i = 0; i < k; i++) out[i] = o[i];
+    return k;
+}
+
+/* torch's RNNBase.extra_repr: "10, 20, num_layers=2, batch_first=True, ..." */
+static void rnn_repr(const nb_module *m, char *b, size_t n) {
+    const rnn_cfg *c = m->impl;
+    size_t k = (size_t)snprintf(b, n, "%lld, %lld", (long long)c->input_size, (long long)c->hidden_size);
+    if (c->proj_size && k < n) k += (size_t)snprintf(b + k, n - k, ", proj_size=%lld", (long long)c->proj_size);
+    if (c->num_layers != 1 && k < n) k += (size_t)snprintf(b + k, n - k, ", num_layers=%d", c->num_layers);
+    if (!c->bias && k < n) k += (size_t)snprintf(b + k, n - k, ", bias=False");
+    if (c->batch_first && k < n) k += (size_t)snprintf(b + k, n - k, ", batch_first=True");
+    if (c->dropout != 0 && k < n) k += (size_t)snprintf(b + k, n - k, ", dropout=%g", c->dropout);
+    if (c->dirs == 2 && k < n) snprintf(b + k, n - k, ", bidirectional=True");
+}
+
 static nb_module *rnn_new(nb_rnn_mode mode, int64_t input_size, int64_t hidden_size, nb_rnn_opts o, const char *op) {
     int L = o.num_layers ? o.num_layers : 1;
     if (input_size <= 0 || hidden_size <= 0 || L < 0)
@@ -65,6 +95,8 @@ static nb_module *rnn_new(nb_rnn_mode mode, int64_t input_size, int64_t hidden_s
     c->nw = 2 + (c->bias ? 2 : 0) + (o.proj_size ? 1 : 0);
     nb_module *m = nb_module_new(type_name[mode], rnn_forward1, c, free);
     if (!m) { free(c); return NULL; }
+    m->forward_ex = rnn_forward_ex;
+    m->extra_repr = rnn_repr;
     int64_t G = gates(mode) * hidden_size, P = o.proj_size ? o.proj_size : hidden_size;
     bool ok = true;
     for (int l = 0; l < L && ok; l++)
@@ -217,6 +249,31 @@ nb_status nb_rnn_forward(nb_module *m, nb_tensor *x, nb_tensor *h0, nb_tensor *c
 /* ---- cells ---- */
 static nb_tensor *cell_forward1(nb_module *m, nb_tensor *x) { return nb_rnn_cell_forward(m, x, NULL, NULL, NULL); }
 
+/* the general forward: (x, h, c) -> (h', c') (RNNCell, GRUCell: (x, h) -> h') */
+static int cell_forward_ex(nb_module *m, int nin, nb_tensor *const *in, const void *opts, int nout, nb_tensor **out) {
+    const rnn_cfg *c = m->impl;
+    int nmax = c->mode == NB_RNN_LSTM ? 3 : 2;
+    if (nin < 1 || nin > nmax || opts) {
+        nbi_error("nb_module_forward_ex: %s takes 1 to %d inputs (x, h%s) and no options, got %d%s", m->type, nmax,
+                  nmax == 3 ? ", c" : "", nin, opts ? " and options" : "");
+        return -1;
+    }
+    nb_tensor *c2 = NULL;
+    nb_tensor *h = nb_rnn_cell_forward(m, in[0], nin > 1 ? in[1] : NULL, nin > 2 ? in[2] : NULL, &c2);
+    if (!h) return -1;
+    out[0] = h;
+    if (nmax == 3 && nout > 1) { out[1] = c2; return 2; }
+    return 1;
+}
+
+/* torch's RNNCellBase.extra_repr: "10, 20", then bias=False, nonlinearity=relu */
+static void cell_repr(const nb_module *m, char *b, size_t n) {
+    const rnn_cfg *c = m->impl;
+    size_t k = (size_t)snprintf(b, n, "%lld, %lld", (long long)c->input_size, (long long)c->hidden_size);
+    if (!c->bias && k < n) k += (size_t)snprintf(b + k, n - k, ", bias=False");
+    if (c->mode == NB_RNN_RELU && k < n) snprintf(b + k, n - k, ", nonlinearity=relu");
+}
+
 static nb_module *cell_new(nb_rnn_mode mode, int64_t input_size, int64_t hidden_size, bool bias, const char *op) {
     if (input_size <= 0 || hidden_size <= 0)
         return nbi_error("%s: input_size and hidden_size must be positive (got %lld, %lld)", op, (long long)input_size,
@@ -226,6 +283,8 @@ static nb_module *cell_new(nb_rnn_mode mode, int64_t input_size, int64_t hidden_
     *c = (rnn_cfg){mode, input_size, hidden_size, 0, 1, 1, bias ? 4 : 2, bias, false, 0};
     nb_module *m = nb_module_new(cell_name[mode], cell_forward1, c, free);
     if (!m) { free(c); return NULL; }
+    m->forward_ex = cell_forward_ex;
+    m->extra_repr = cell_repr;
     int64_t G = gates(mode) * hidden_size;
     bool ok = add_param(m, "weight_ih", G, input_size) && add_param(m, "weight_hh", G, hidden_size);
     if (bias) ok = ok && add_param(m, "bias_ih", G, 0) && add_param(m, "bias_hh", G, 0);

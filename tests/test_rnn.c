@@ -321,9 +321,49 @@ static void threads_and_memory(void) {
     nb_module_free(b);
 }
 
+/* print(model) as torch prints it, and the general forward (x, h0, c0) -> (output, h_n, c_n) */
+static void printing_and_forward_ex(void) {
+    nb_module *ms[6] = {
+        nb_lstm_new(4, 3, (nb_rnn_opts){.num_layers = 2, .batch_first = true, .dropout = 0.5, .bidirectional = true,
+                                        .proj_size = 2}),
+        nb_gru_new(4, 3, (nb_rnn_opts){.no_bias = true}), nb_rnn_new(4, 3, (nb_rnn_opts){.nonlinearity = "relu"}),
+        nb_lstm_cell_new(4, 3, true), nb_rnn_cell_new(4, 3, true, "relu"), nb_gru_cell_new(3, 4, false)};
+    const char *want[6] = {"LSTM(4, 3, proj_size=2, num_layers=2, batch_first=True, dropout=0.5, bidirectional=True)\n",
+                           "GRU(4, 3, bias=False)\n", "RNN(4, 3)\n", "LSTMCell(4, 3)\n", "RNNCell(4, 3, nonlinearity=relu)\n",
+                           "GRUCell(3, 4, bias=False)\n"};
+    for (int i = 0; i < 6; i++) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        nb_module_fprint(f, ms[i]);
+        fclose(f);
+        if (strcmp(buf, want[i])) fprintf(stderr, "FAIL print: got %s want %s", buf, want[i]);
+        CHECK(!strcmp(buf, want[i]));
+        free(buf);
+    }
+    nb_scope s = nb_scope_begin();
+    nb_tensor *x = nb_randn(NB_F32, NB_SHAPE(2, 5, 4)), *h0 = nb_randn(NB_F32, NB_SHAPE(4, 2, 2));
+    nb_tensor *c0 = nb_randn(NB_F32, NB_SHAPE(4, 2, 3)), *out[3], *o, *h, *c;
+    CHECK(nb_module_forward_ex(ms[0], 3, (nb_tensor *[]){x, h0, c0}, NULL, 3, out) == 3);
+    CHECK(nb_rnn_forward(ms[0], x, h0, c0, &o, &h, &c) == NB_OK);
+    nb_module_eval(ms[0]);   /* dropout off: both forms give the same numbers */
+    CHECK(nb_module_forward_ex(ms[0], 3, (nb_tensor *[]){x, h0, c0}, NULL, 3, out) == 3);
+    CHECK(nb_rnn_forward(ms[0], x, h0, c0, &o, &h, &c) == NB_OK);
+    CHECK(nb_item(nb_sum(nb_abs(nb_sub(out[0], o)))) == 0 && nb_item(nb_sum(nb_abs(nb_sub(out[2], c)))) == 0);
+    CHECK(out[0]->shape[0] == 2 && out[0]->shape[1] == 5 && out[0]->shape[2] == 4);
+    nb_tensor *y[2];
+    CHECK(nb_module_forward_ex(ms[3], 1, (nb_tensor *[]){nb_randn(NB_F32, NB_SHAPE(2, 4))}, NULL, 2, y) == 2);
+    CHECK(nb_module_forward_ex(ms[1], 1, &x, NULL, 1, y) == 1 && y[0]->shape[2] == 3);
+    CHECK(nb_module_forward_ex(ms[1], 3, (nb_tensor *[]){x, x, x}, NULL, 2, y) == -1 && nb_error());
+    nb_clear_error();
+    nb_scope_end(s);
+    for (int i = 0; i < 6; i++) nb_module_free(ms[i]);
+}
+
 int main(void) {
     golden();
     errors();
+    printing_and_forward_ex();
     threads_and_memory();
     CHECK(nb_memory_stats_get().tensors_live == 0);
     return nb_test_done();
