@@ -41,7 +41,8 @@ static bool node_inputs_ok(nbi_node *n) {
     for (int i = 0; i < n->nin; i++) {
         nbi_input *in = &n->in[i];
         if (!in->t) continue;
-        bool saved = (n->saved >> i) & 1u;
+        /* bit i for the first 31 inputs; beyond (nb_cat of many tensors) only NBI_SAVE_ALL marks them saved */
+        bool saved = i < 31 ? (n->saved >> i) & 1u : (n->saved & NBI_SAVE_ALL) == NBI_SAVE_ALL;
         if (in->t->magic != NBI_LIVE || in->t->gen != in->gen) {
             nbi_error("backward: input %d of %s was released before backward (freed, or its scope ended); "
                       "keep it alive until backward is done", i, short_name(n->op));

@@ -4,7 +4,8 @@
  * a Sequence model of LSTMCell(1, 51), LSTMCell(51, 51) and Linear(51, 1) in float64, trained by
  * L-BFGS (lr 0.8) with a closure on the MSE loss, then 1000 future steps predicted on 3 test waves.
  * Prints what train.py prints (STEP, every closure's loss, the test loss) with Python's float repr.
- * usage: time_sequence_prediction [--steps 15]   (the script's predict<i>.pdf figures are not drawn) */
+ * usage: time_sequence_prediction [--steps 15] [--max-iter 20]   (--max-iter, L-BFGS's max_iter, is not
+ * in train.py: the fast test uses 1; the script's predict<i>.pdf figures are not drawn) */
 #include <nabla.h>
 #include <math.h>
 #include <stdio.h>
@@ -112,12 +113,13 @@ static double closure(void *vctx) {
 }
 
 int main(int argc, char **argv) {
-    int steps = 15;
+    int steps = 15, max_iter = 20;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(argv[i], "--steps") && v && cli_int(v, &steps) && steps >= 0) i++;
+        else if (!strcmp(argv[i], "--max-iter") && v && cli_int(v, &max_iter) && max_iter > 0) i++;
         else {
-            fprintf(stderr, "usage: time_sequence_prediction [--steps STEPS]\n");
+            fprintf(stderr, "usage: time_sequence_prediction [--steps STEPS] [--max-iter N]\n");
             return 2;
         }
     }
@@ -146,7 +148,7 @@ int main(int argc, char **argv) {
         for (int i = 0; i < n; i++) params[seq.np++] = p[i];
     }
     seq.params = params;
-    nb_optimizer *opt = nb_lbfgs(params, seq.np, (nb_lbfgs_opts){.lr = 0.8});
+    nb_optimizer *opt = nb_lbfgs(params, seq.np, (nb_lbfgs_opts){.lr = 0.8, .max_iter = max_iter});
     closure_ctx cx = {&seq, input, target};
     int status = 0;
     for (int i = 0; i < steps && status == 0; i++) {

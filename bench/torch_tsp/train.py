@@ -42,6 +42,7 @@ class Sequence(nn.Module):
 if __name__ == '__main__':
     parser = argparse.ArgumentParser()
     parser.add_argument('--steps', type=int, default=15, help='steps to run')
+    parser.add_argument('--max-iter', type=int, default=20, help='nabla test: L-BFGS max_iter')
     opt = parser.parse_args()
     # set random seed to 0
     np.random.seed(0)
@@ -57,7 +58,7 @@ if __name__ == '__main__':
     seq.double()
     criterion = nn.MSELoss()
     # use LBFGS as optimizer since we can load the whole data to train
-    optimizer = optim.LBFGS(seq.parameters(), lr=0.8)
+    optimizer = optim.LBFGS(seq.parameters(), lr=0.8, max_iter=opt.max_iter)
     #begin to train
     for i in range(opt.steps):
         print('STEP: ', i)
