@@ -4,7 +4,7 @@
 # is there, a second build with -Dblas=openblas); installs python3-torch, python3-numpy,
 # libopenblas-dev and time with apt when missing (as root; they are only for the comparison).
 # Environment: BUILD (default build), BLAS_BUILD (default $BUILD-openblas), THREADS (default 2),
-# SMALL_N (default 20000), FMNIST=0 skips the two Fashion-MNIST epochs, OUT (default /tmp/nabla-bench),
+# SMALL_N (default 20000), FMNIST=0 skips the two Fashion-MNIST epochs, RNN=0 skips bench/rnn.sh, OUT (default /tmp/nabla-bench),
 # OMP_WAIT_POLICY (default: passive when the load average exceeds half the CPUs).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -149,3 +149,5 @@ for w in fmnist quick; do
   row "peak RSS $w (kB, nabla/torch)" "$a" "$b" "$(div "$a" "$b")" 1 lt
 done
 echo "(raw outputs in $OUT)"
+# -- recurrent workloads (issue 12): their own table
+if [ "${RNN:-1}" = 1 ] && [ $HAVE_TORCH = 1 ]; then BUILD="$BUILD" THREADS="$THREADS" OUT="$OUT" sh bench/rnn.sh; fi
