@@ -5,7 +5,7 @@ test.txt in the wikitext layout: one sentence per line, words separated by space
 Sentences follow a small grammar (determiner, adjectives, noun, verb, object, sometimes a clause)
 over made-up words with Zipf-distributed frequencies, so a language model has something to learn.
   /usr/bin/python3 tools/gen_corpus.py OUTDIR [--vocab N] [--tokens N] [--seed S]
-examples/data/tinylm was made with the defaults (vocab 600, 24000 train tokens, seed 1).
+examples/data/tinylm was made with the defaults (vocab 600, 10000 train tokens, seed 1).
 Plain Python (random with a fixed seed): the same arguments always write the same files."""
 import argparse
 import bisect
@@ -16,7 +16,7 @@ import random
 p = argparse.ArgumentParser()
 p.add_argument("outdir")
 p.add_argument("--vocab", type=int, default=600)
-p.add_argument("--tokens", type=int, default=24000)
+p.add_argument("--tokens", type=int, default=10000)
 p.add_argument("--seed", type=int, default=1)
 a = p.parse_args()
 rng = random.Random(a.seed)
