@@ -5,7 +5,7 @@
 # logged intervals (20 batches each; the first holds the warm-up) and peak RSS, for nabla and for
 # PyTorch with its default OpenMP wait policy and with OMP_WAIT_POLICY=passive, interleaved; then one
 # LSTMCell / GRUCell step forward + backward at batch 1 and 64, hidden 51 and 512.
-# Environment: BUILD (default build), THREADS (2), OUT (/tmp/nabla-bench), WLM_LINES (3).
+# Environment: BUILD (default build), THREADS (2), OUT (/tmp/nabla-bench), WLM_LINES (3), WLM_INTERVAL (20).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
@@ -13,6 +13,7 @@ BUILD=${BUILD:-build}
 THREADS=${THREADS:-2}
 OUT=${OUT:-/tmp/nabla-bench}
 LINES=${WLM_LINES:-3}
+INTERVAL=${WLM_INTERVAL:-20}
 PY=/usr/bin/python3
 mkdir -p "$OUT"
 export OMP_NUM_THREADS="$THREADS"
@@ -20,12 +21,16 @@ ninja -C "$BUILD" examples/word_language_model bench/rnn_cell >/dev/null || { ec
 CORPUS="$OUT/wlm_corpus"
 [ -f "$CORPUS/test.txt" ] || $PY tools/gen_corpus.py "$CORPUS" --vocab 180000 --tokens 200000 --seed 2
 
-# wlm NAME POLICY CMD...: run until LINES intervals are logged, then stop it (peak RSS from time -v)
+# wlm NAME POLICY CMD...: run until LINES intervals are logged, then stop it (peak RSS from time -v);
+# POLICY: inherit (nabla: the caller's OMP_WAIT_POLICY, as run.sh sets it), default (unset) or passive
 wlm() {
   name=$1 policy=$2; shift 2
-  echo "rnn.sh: $name (OMP_WAIT_POLICY=${policy:-default})" >&2
-  if [ -n "$policy" ]; then OMP_WAIT_POLICY=$policy /usr/bin/time -v -o "$OUT/$name.time" "$@" > "$OUT/$name.out" 2>&1 &
-  else env -u OMP_WAIT_POLICY /usr/bin/time -v -o "$OUT/$name.time" "$@" > "$OUT/$name.out" 2>&1 & fi
+  echo "rnn.sh: $name (OMP_WAIT_POLICY $policy: ${OMP_WAIT_POLICY:-unset})" >&2
+  case $policy in
+    inherit) /usr/bin/time -v -o "$OUT/$name.time" "$@" > "$OUT/$name.out" 2>&1 & ;;
+    default) env -u OMP_WAIT_POLICY /usr/bin/time -v -o "$OUT/$name.time" "$@" > "$OUT/$name.out" 2>&1 & ;;
+    *) OMP_WAIT_POLICY=$policy /usr/bin/time -v -o "$OUT/$name.time" "$@" > "$OUT/$name.out" 2>&1 & ;;
+  esac
   tpid=$!
   while kill -0 "$tpid" 2>/dev/null && [ "$(grep -c '^| epoch' "$OUT/$name.out")" -lt "$LINES" ]; do sleep 1; done
   for p in $(ps -o pid= --ppid "$tpid" 2>/dev/null); do kill "$p" 2>/dev/null; done
@@ -35,12 +40,12 @@ wlm() {
 # mean ms/batch over the logged intervals 2..LINES
 msb() { grep '^| epoch' "$OUT/$1.out" | sed -n "2,${LINES}p" | sed 's/.*ms\/batch *\([0-9.]*\).*/\1/' |
         awk '{ s += $1; n++ } END { if (n) printf "%.1f", s / n }'; }
-ARGS="--data $CORPUS --epochs 1 --log-interval 20 --emsize 200 --nhid 200 --nlayers 2 --bptt 35 --batch_size 20"
+ARGS="--data $CORPUS --epochs 1 --log-interval $INTERVAL --emsize 200 --nhid 200 --nlayers 2 --bptt 35 --batch_size 20"
 for m in LSTM GRU; do
   # shellcheck disable=SC2086
-  wlm "wlm_nabla_$m" "" "$BUILD/examples/word_language_model" $ARGS --model $m --save "$OUT/nb.pt"
+  wlm "wlm_nabla_$m" inherit "$BUILD/examples/word_language_model" $ARGS --model $m --save "$OUT/nb.pt"
   # shellcheck disable=SC2086
-  wlm "wlm_torch_$m" "" $PY bench/torch_wlm/main.py $ARGS --model $m --save "$OUT/t.pt"
+  wlm "wlm_torch_$m" default $PY bench/torch_wlm/main.py $ARGS --model $m --save "$OUT/t.pt"
   # shellcheck disable=SC2086
   wlm "wlm_torchp_$m" passive $PY bench/torch_wlm/main.py $ARGS --model $m --save "$OUT/t.pt"
 done
