@@ -4,6 +4,7 @@
  * y (T, B, S) = [h_t | c_t]; out, h_n and c_n are views of it, so their gradients meet in y's.
  * The backward is exact BPTT in raw kernels (tensor/kernels_rnn.c): first order only (ops.def). */
 #include "nbi_tape.h"
+#include "nb_rnn.h"
 
 static const char *const mode_name[] = {"RNN_TANH", "RNN_RELU", "LSTM", "GRU"};
 static const nbi_opcode mode_op[] = {NBI_OP_rnn_tanh, NBI_OP_rnn_relu, NBI_OP_lstm, NBI_OP_gru};

@@ -17,6 +17,7 @@
 #endif
 #include "nb_autograd.h"
 #include "nb_spatial.h" /* pooling, pad, interpolate, pixel shuffle (issue 11) */
+#include "nb_rnn.h"     /* fused recurrent ops (issue 12) */
 #include "nb_optim.h"
 #include "nb_nn.h"
 #include "nb_data.h"

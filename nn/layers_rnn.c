@@ -3,6 +3,7 @@
  * fused nb_rnn_layer node; parameters carry torch's names and order and are drawn as torch draws
  * them (U(-1/sqrt(hidden), 1/sqrt(hidden)) over parameters() in order), so a seed gives torch's values. */
 #include "nb_nn.h"
+#include "nb_rnn.h"
 #include "nb_internal.h"
 #include <math.h>
 #include <stdlib.h>
