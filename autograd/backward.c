@@ -41,9 +41,9 @@ static bool node_inputs_ok(nbi_node *n) {
     for (int i = 0; i < n->nin; i++) {
         nbi_input *in = &n->in[i];
         if (!in->t) continue;
-        /* bit i for the first 31 inputs; beyond (nb_cat of many tensors) only NBI_SAVE_ALL marks them saved */
-        bool saved = i < 31 ? (n->saved >> i) & 1u : (n->saved & NBI_SAVE_ALL) == NBI_SAVE_ALL;
-        if (in->t->magic != NBI_LIVE || in->t->gen != in->gen) {
+        bool saved = nbi_saves(n, i);
+        if ((in->t->magic != NBI_LIVE && in->t->magic != NBI_HELD) || in->t->gen != in->gen ||
+            (saved && !in->t->storage)) {
             nbi_error("backward: input %d of %s was released before backward (freed, or its scope ended); "
                       "keep it alive until backward is done", i, short_name(n->op));
             return false;
@@ -55,13 +55,14 @@ static bool node_inputs_ok(nbi_node *n) {
             return false;
         }
     }
-    if (n->aux && (n->aux->magic != NBI_LIVE || n->aux->gen != n->aux_gen)) {
+    if (n->aux && ((n->aux->magic != NBI_LIVE && n->aux->magic != NBI_HELD) || n->aux->gen != n->aux_gen)) {
         nbi_error("backward: the index or mask tensor given to %s was released before backward; keep it alive "
                   "until backward is done", short_name(n->op));
         return false;
     }
     if (n->saved & NBI_SAVE_OUT) {
-        if (!n->out || n->out->magic != NBI_LIVE || n->out->gen != n->out_gen) {
+        if (!n->out || (n->out->magic != NBI_LIVE && n->out->magic != NBI_HELD) || n->out->gen != n->out_gen ||
+            !n->out->storage) {
             nbi_error("backward: the output of %s was released before backward; keep it alive until backward is done", short_name(n->op));
             return false;
         }
@@ -75,18 +76,41 @@ static bool node_inputs_ok(nbi_node *n) {
     return true;
 }
 
-/* true if gin[i] is a tensor the rule just made in the backward's own scope sc: not the incoming g,
- * not shared with another input's gradient (views share storage: leaf_accumulate checks refcount). */
-static bool owned(nb_tensor *const *gin, int nin, int i, const nb_tensor *g, nb_scope sc) {
-    if (gin[i] == g || gin[i]->scope != sc) return false;
-    for (int j = 0; j < nin; j++)
-        if (j != i && gin[j] == gin[i]) return false;
-    return true;
+nb_tensor nbi_grad_zero_;   /* NBI_GRAD_ZERO: never a live tensor, only compared against */
+
+/* Without create_graph: gin[i] as a tensor of the backward's own scope that no other slot or gin entry
+ * shares. A fresh result of the rule (made in the rule's scope ns) is moved out of ns; anything else
+ * (g itself, an input, a result already taken for another input) gets a view of its own. */
+static nb_tensor *take(nb_tensor *const *gin, int i, nb_scope ns) {
+    nb_tensor *t = gin[i];
+    bool fresh = t->scope == ns;
+    for (int j = 0; j < i; j++)
+        if (gin[j] == t) fresh = false;
+    if (!fresh) t = nbi_view(t, t->ndim, t->shape, t->stride, t->offset);
+    return t ? nb_keep(t) : NULL;
+}
+
+/* Without create_graph: acc + g for two tensors the engine owns; g is consumed. Into acc's own storage
+ * when nothing else shares it (the same values: a + b either way). */
+static nb_tensor *accumulate_owned(nb_tensor *acc, nb_tensor *g) {
+    if (!acc) return g;
+    if (acc->storage->refcount == 1 && acc->dtype == g->dtype && nb_is_contiguous(acc) && !acc->node) {
+        nb_status st = nbk_binary_into(NBK_ADD, acc, acc, g, "backward");
+        nb_free(g);
+        return st == NB_OK ? acc : NULL;
+    }
+    nb_tensor *sum = nb_add(acc, g);
+    nb_free(acc);
+    nb_free(g);
+    return sum;
 }
 
 /* The engine. inputs == NULL: accumulate into leaves' .grad; else results[i] = grad of inputs[i]. */
 static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, int nin, nb_tensor *const *inputs,
                      nb_tensor **results, bool retain, bool create, bool allow_unused, const char *api) {
+    /* Without create_graph every gradient and temporary is released as soon as it is consumed: each
+     * rule runs in its own scope, the gradients it routes on are owned by the engine (one struct per
+     * slot, see take), and a node's incoming gradient is freed once its rule has run. */
     size_t hi = 0;
     for (int k = 0; k < nout; k++) {
         if (!nbi_ok(outs[k], api)) return NB_ERROR;
@@ -107,10 +131,12 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
     bool prev_mode = nb_set_grad_enabled(create);
     nb_scope sc = create ? 0 : nb_scope_begin();
     nb_status st = NB_OK;
+    if (!slots) arrsetcap(slots, 64);     /* never NULL: slots + base below must be defined even for hi = 0 */
     size_t base = (size_t)arrlen(slots);  /* re-entrant: our slots live at [base, base + hi) */
     arrsetlen(slots, base + hi);
     for (size_t i = 0; i < hi; i++) slots[base + i] = NULL;
     nb_tensor **S = slots + base;
+    bool hooks_on = !inputs && nbi_hooks_begin(hi);   /* post accumulate grad hooks (hooks.c) */
 
     /* seeds */
     for (int k = 0; k < nout && st == NB_OK; k++) {
@@ -132,9 +158,11 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
         }
         if (!g) { st = NB_ERROR; break; }
         if (o->node) {
+            if (!create && seeds && g == seeds[k]) g = nbi_view(g, g->ndim, g->shape, g->stride, g->offset);  /* ours to free */
             S[o->node->index] = accumulate(S[o->node->index], g);
         } else if (!inputs) {
             st = leaf_accumulate(o, g, false);
+            if (hooks_on && st == NB_OK) nbi_hooks_mark(o);
         } else {
             for (int i = 0; i < nin; i++)
                 if (inputs[i] == o) results[i] = accumulate(results[i], g);
@@ -144,15 +172,17 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
     nb_tensor *gin_small[8];
     nb_tensor **gin = gin_small;
     for (size_t idx = hi; idx-- > 0 && st == NB_OK;) {
+        if (hooks_on && (st = nbi_hooks_fire(idx + 1)) != NB_OK) break;   /* leaves no node below reaches */
         nb_tensor *g = slots[base + idx];
-        S = slots + base;
         if (!g) continue;
+        slots[base + idx] = NULL;   /* taken: without create_graph this node now owns g */
         nbi_node *n = nbi_tape_at(idx);
+        bool given = false;         /* g handed to the caller (nb_grad of a non-leaf input) */
         if (inputs) { /* capture grads of non-leaf inputs */
             for (int i = 0; i < nin; i++)
-                if (inputs[i]->node == n) results[i] = g;
+                if (inputs[i]->node == n) results[i] = g, given = true;
         }
-        if (n->out && n->out->retains_grad && !inputs) {
+        if (n->out && n->out->magic == NBI_LIVE && n->out->retains_grad && !inputs) {
             if (!n->out->grad) {
                 n->out->grad = nbi_new_persistent(n->out->dtype, n->out->ndim, n->out->shape);
                 if (n->out->grad) nbk_copy_into(n->out->grad, g, api);
@@ -170,35 +200,67 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
         if (n->nin > 8) gin = calloc((size_t)n->nin, sizeof *gin); else gin = gin_small;
         if (!gin) { st = NB_ERROR; break; }
         for (int i = 0; i < n->nin; i++) gin[i] = NULL;
+        nb_scope ns = create ? 0 : nb_scope_begin();   /* the rule's temporaries */
+        nbi_held_readable++;   /* the rule may read inputs the user released with nb_release */
         nbi_bw_table[n->op](n, g, gin);
+        nbi_held_readable--;
         nbi_trace_vjp(n, g, gin);  /* teaching: prints this VJP when nb_set_backward_trace(f) is on */
         /* like torch, only nodes that saved tensors are spent by a backward without retain_graph */
-        if (!retain && (n->saved || n->aux)) n->freed = true;
+        if (!retain && (n->saved || n->aux)) nbi_node_spend(n);
+        if (!create) {
+            /* keep what is routed on as tensors of our own scope, one struct per use; drop the rest and g */
+            for (int i = 0; i < n->nin; i++)
+                if (gin[i] && gin[i] != NBI_GRAD_ZERO && n->in[i].t && n->in[i].t->requires_grad)
+                    gin[i] = take(gin, i, ns);
+            nb_scope_end(ns);
+            if (!given) nb_free(g);
+        }
         S = slots + base;  /* slots may have moved if a nested backward grew it */
-        for (int i = 0; i < n->nin && st == NB_OK; i++) {
+        for (int i = 0; i < n->nin; i++) {
             nb_tensor *in = n->in[i].t;
             if (!in || !in->requires_grad) continue;
+            if (gin[i] == NBI_GRAD_ZERO) continue;
+            if (gin[i] && st != NB_OK) {   /* after an error: only release what we own */
+                if (!create) nb_free(gin[i]);
+                continue;
+            }
             if (!gin[i]) {
-                if (nb_error()) { st = NB_ERROR; break; }
+                if (nb_error()) { st = NB_ERROR; continue; }
+#ifndef NDEBUG
+                nbi_error("%s: internal error: the backward of %s left the gradient of input %d (shape %s) NULL "
+                          "without an error; set it, or NBI_GRAD_ZERO if it is zero by definition", api,
+                          short_name(n->op), i, nbi_shape(in));
+                st = NB_ERROR;
+#endif
                 continue;
             }
             if (!nbi_same_shape(gin[i], in)) {
                 nbi_error("%s: internal error: %s produced a gradient of shape %s for input %d of shape %s", api,
                           short_name(n->op), nbi_shape(gin[i]), i, nbi_shape(in));
                 st = NB_ERROR;
-                break;
+                if (!create) nb_free(gin[i]);
+                continue;
             }
             if (in->node && in->node->index < hi) {
-                S[in->node->index] = accumulate(S[in->node->index], gin[i]);
-                if (!S[in->node->index]) st = NB_ERROR;
+                nb_tensor **slot = &S[in->node->index];
+                *slot = create ? accumulate(*slot, gin[i]) : accumulate_owned(*slot, gin[i]);
+                if (!*slot) st = NB_ERROR;
+            } else if (!in->node && !inputs) {
+                if (in->magic == NBI_LIVE) st = leaf_accumulate(in, gin[i], !create);   /* not a released leaf */
+                if (hooks_on && st == NB_OK) nbi_hooks_mark(in);   /* post-accumulate-grad hooks (DDP) */
+                if (!create && gin[i]->scope == sc) nb_free(gin[i]);   /* not taken over as .grad */
             } else if (!in->node) {
-                if (!inputs) st = leaf_accumulate(in, gin[i], !create && owned(gin, n->nin, i, g, sc));
-                else
-                    for (int k = 0; k < nin; k++)
-                        if (inputs[k] == in) results[k] = accumulate(results[k], gin[i]);
+                for (int k = 0; k < nin; k++)
+                    if (inputs[k] == in) results[k] = accumulate(results[k], gin[i]);
+            } else if (!create) {
+                nb_free(gin[i]);   /* an input recorded before the newest output we differentiate: unused */
             }
         }
         if (gin != gin_small) free(gin);
+    }
+    if (hooks_on) {
+        if (st == NB_OK) st = nbi_hooks_fire(0);
+        nbi_hooks_end();
     }
     arrsetlen(slots, base);
     if (st == NB_OK && inputs) {

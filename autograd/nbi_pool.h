@@ -43,7 +43,10 @@ nb_tensor *nbi_plane_gather(nb_tensor *gg, nb_tensor *idx);
 /* A composite's temporaries: when nothing will be recorded, the composite runs in its own scope and
  * keeps only its result (so no temporaries are left behind, even at top level); when it records,
  * they must live for backward and stay in the caller's scope. */
-typedef struct { nb_scope s; bool on; } nbi_tmp;
+typedef struct {
+    nb_scope s;
+    bool on;
+} nbi_tmp;
 static inline nbi_tmp nbi_tmp_begin(int n, nb_tensor *const *in) {
     nbi_tmp t = {0, !nbi_will_record(n, in)};
     if (t.on) t.s = nb_scope_begin();

@@ -10,14 +10,23 @@
 #define NB_OP(name, bwname, order) NBI_OP_##name,
 typedef enum {
 #include "ops.def"
-    NBI_OP_COUNT
 } nbi_opcode;
+#undef NB_OP
+#define NB_OP(name, bwname, order) +1
+enum { NBI_OP_COUNT = 0
+#include "ops.def"
+};   /* not an enumerator, so a switch over nbi_opcode must list every op (-Wswitch-enum) */
 #undef NB_OP
 
 typedef struct { nb_tensor *t; uint32_t gen, ver; } nbi_input;
 
-#define NBI_SAVE_OUT 0x80000000u  /* saved-mask bit: backward reads the output */
-#define NBI_SAVE_ALL 0x7fffffffu  /* saved-mask: backward reads every input */
+/* Saved masks of nbi_record: which tensors backward reads, so an in-place write to one of them before
+ * backward is an error. Combine with |: NBI_SAVE_IN(0) | NBI_SAVE_OUT. (Bare numbers, bit i = input i,
+ * still mean the same.) A node that saves nothing is not spent by a backward without retain_graph. */
+#define NBI_SAVE_NONE 0u          /* backward reads no input and not the output */
+#define NBI_SAVE_IN(i) (1u << (i)) /* backward reads input i (i < 31) */
+#define NBI_SAVE_OUT 0x80000000u  /* backward reads the output */
+#define NBI_SAVE_ALL 0x7fffffffu  /* backward reads every input */
 
 struct nbi_node {
     nbi_opcode op;
@@ -38,7 +47,11 @@ struct nbi_node {
     const char *label;        /* grad_fn name shown instead of the op's (a composite's torch name), or NULL */
 };
 
-/* Backward rule: fill gin[i] (preset NULL) with d/d(input i) for inputs that require grad. */
+/* Backward rule: fill gin[i] (preset NULL) with d/d(input i) for every input that requires grad, or
+ * NBI_GRAD_ZERO where that gradient is zero by definition (a where's condition). A rule that leaves a
+ * needed gin[i] NULL must have recorded an error; otherwise debug builds report an internal error. */
+extern nb_tensor nbi_grad_zero_;
+#define NBI_GRAD_ZERO (&nbi_grad_zero_)
 typedef void (*nbi_bw_fn)(nbi_node *n, nb_tensor *g, nb_tensor **gin);
 #define NB_OP(name, bwname, order) void nbi_bw_##name(nbi_node *n, nb_tensor *g, nb_tensor **gin);
 #include "ops.def"
@@ -53,12 +66,23 @@ extern const int nbi_op_order[NBI_OP_COUNT];
 nbi_node *nbi_record(nbi_opcode op, nb_tensor *y, int nin, nb_tensor *const *in, uint32_t saved);
 /* true if recording y = op(in...) would happen. */
 bool nbi_will_record(int nin, nb_tensor *const *in);
-/* Attach a borrowed tensor argument (index, mask) that backward reads. */
-static inline void nbi_set_aux(nbi_node *n, nb_tensor *t) { n->aux = t; n->aux_gen = t ? t->gen : 0; }
+/* Attach a borrowed tensor argument (index, mask) that backward reads (once per node). */
+static inline void nbi_set_aux(nbi_node *n, nb_tensor *t) {
+    n->aux = t;
+    n->aux_gen = t ? t->gen : 0;
+    if (t) t->tape_uses++, t->tape_saved++;
+}
 /* Input i of node n. */
 static inline nb_tensor *nbi_in(const nbi_node *n, int i) { return n->in[i].t; }
 /* true if input i needs a gradient. */
 static inline bool nbi_need(const nbi_node *n, int i) { return n->in[i].t && n->in[i].t->requires_grad; }
+/* Mark n as consumed by a backward without retain_graph (a second backward through it is an error) and
+ * drop its hold on the data it saved (a tensor released with nb_release gives that data up). */
+void nbi_node_spend(nbi_node *n);
+/* true if backward reads input i's data (saved-mask bit i; NBI_SAVE_ALL covers inputs past 30 too). */
+static inline bool nbi_saves(const nbi_node *n, int i) {
+    return i < 31 ? (n->saved >> i) & 1u : (n->saved & NBI_SAVE_ALL) == NBI_SAVE_ALL;
+}
 /* The tape of this thread: length and node i. */
 size_t nbi_tape_len(void);
 nbi_node *nbi_tape_at(size_t i);
@@ -86,6 +110,14 @@ nb_tensor *nbi_sum_to(nb_tensor *g, const nb_tensor *t);
 int nbi_parse_dims(int ndims, const int *dims, int ndim, int *out, const char *op);
 /* Re-insert the reduced dims (size 1) into g so it broadcasts against the input (keepdim = false case). */
 nb_tensor *nbi_unsqueeze_dims(nb_tensor *g, int nd, const int *dims, int ndims_in);
+
+/* Post accumulate grad hooks (hooks.c), driven by backward: begin scans tape[0, hi) for hooked leaves
+ * (false: none, nothing to do); mark notes a leaf got gradient; fire runs the hooks of leaves whose
+ * last use on the tape is >= below; end closes the backward. */
+bool nbi_hooks_begin(size_t hi);
+void nbi_hooks_mark(nb_tensor *leaf);
+nb_status nbi_hooks_fire(size_t below);
+void nbi_hooks_end(void);
 
 /* Backward trace hook (tape_print.c): prints node nd's VJP if nb_set_backward_trace is on. */
 void nbi_trace_vjp(const nbi_node *nd, nb_tensor *g, nb_tensor *const *gin);

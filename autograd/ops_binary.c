@@ -28,35 +28,35 @@ nb_tensor *nbi_mul_tmp(nb_tensor *g, nb_tensor *t) {
 #define Y (n->out)
 
 /* y = a + b; da = g, db = g */
-nb_tensor *nb_add(nb_tensor *a, nb_tensor *b) { return binary(NBI_OP_add, NBK_ADD, a, b, "nb_add", 0); }
+nb_tensor *nb_add(nb_tensor *a, nb_tensor *b) { return binary(NBI_OP_add, NBK_ADD, a, b, "nb_add", NBI_SAVE_NONE); }
 void nbi_bw_add(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     if (nbi_need(n, 0)) gin[0] = nbi_sum_to(g, A);
     if (nbi_need(n, 1)) gin[1] = nbi_sum_to(g, B);
 }
 
 /* y = a - b; da = g, db = -g */
-nb_tensor *nb_sub(nb_tensor *a, nb_tensor *b) { return binary(NBI_OP_sub, NBK_SUB, a, b, "nb_sub", 0); }
+nb_tensor *nb_sub(nb_tensor *a, nb_tensor *b) { return binary(NBI_OP_sub, NBK_SUB, a, b, "nb_sub", NBI_SAVE_NONE); }
 void nbi_bw_sub(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     if (nbi_need(n, 0)) gin[0] = nbi_sum_to(g, A);
     if (nbi_need(n, 1)) gin[1] = nbi_sum_to(nb_neg(g), B);
 }
 
 /* y = a * b; da = g b, db = g a */
-nb_tensor *nb_mul(nb_tensor *a, nb_tensor *b) { return binary(NBI_OP_mul, NBK_MUL, a, b, "nb_mul", 3); }
+nb_tensor *nb_mul(nb_tensor *a, nb_tensor *b) { return binary(NBI_OP_mul, NBK_MUL, a, b, "nb_mul", NBI_SAVE_IN(0) | NBI_SAVE_IN(1)); }
 void nbi_bw_mul(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     if (nbi_need(n, 0)) gin[0] = nbi_sum_to(nb_mul(g, B), A);
     if (nbi_need(n, 1)) gin[1] = nbi_sum_to(nb_mul(g, A), B);
 }
 
 /* y = a / b; da = g / b, db = -g a / b^2 */
-nb_tensor *nb_div(nb_tensor *a, nb_tensor *b) { return binary(NBI_OP_div, NBK_DIV, a, b, "nb_div", 3); }
+nb_tensor *nb_div(nb_tensor *a, nb_tensor *b) { return binary(NBI_OP_div, NBK_DIV, a, b, "nb_div", NBI_SAVE_IN(0) | NBI_SAVE_IN(1)); }
 void nbi_bw_div(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     if (nbi_need(n, 0)) gin[0] = nbi_sum_to(nb_div(g, B), A);
     if (nbi_need(n, 1)) gin[1] = nbi_sum_to(nb_neg(nb_div(nb_mul(g, A), nb_mul(B, B))), B);
 }
 
 /* y = a ^ b; da = g b a^(b-1) (0 where b == 0), db = g y log a (0 where a == 0 and b >= 0, like torch) */
-nb_tensor *nb_pow(nb_tensor *a, nb_tensor *b) { return binary(NBI_OP_pow, NBK_POW, a, b, "nb_pow", 3 | NBI_SAVE_OUT); }
+nb_tensor *nb_pow(nb_tensor *a, nb_tensor *b) { return binary(NBI_OP_pow, NBK_POW, a, b, "nb_pow", NBI_SAVE_IN(0) | NBI_SAVE_IN(1) | NBI_SAVE_OUT); }
 void nbi_bw_pow(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     if (nbi_need(n, 0)) /* 0 where b == 0 (torch), not 0 * 0^-1 = NaN */
         gin[0] = nbi_sum_to(nb_masked_fill(nb_mul(g, nb_mul(B, nb_pow(A, nb_sub_scalar(B, 1)))), nb_eq_scalar(B, 0), 0), A);
@@ -75,21 +75,22 @@ static void minmax_bw(nbi_node *n, nb_tensor *g, nb_tensor **gin, bool is_max) {
     if (nbi_need(n, 0)) gin[0] = nbi_sum_to(nb_mul(g, wa), A);
     if (nbi_need(n, 1)) gin[1] = nbi_sum_to(nb_mul(g, nb_rsub_scalar(wa, 1)), B);
 }
-nb_tensor *nb_minimum(nb_tensor *a, nb_tensor *b) { return binary(NBI_OP_minimum, NBK_MIN, a, b, "nb_minimum", 3); }
+nb_tensor *nb_minimum(nb_tensor *a, nb_tensor *b) { return binary(NBI_OP_minimum, NBK_MIN, a, b, "nb_minimum", NBI_SAVE_IN(0) | NBI_SAVE_IN(1)); }
 void nbi_bw_minimum(nbi_node *n, nb_tensor *g, nb_tensor **gin) { minmax_bw(n, g, gin, false); }
-nb_tensor *nb_maximum(nb_tensor *a, nb_tensor *b) { return binary(NBI_OP_maximum, NBK_MAX, a, b, "nb_maximum", 3); }
+nb_tensor *nb_maximum(nb_tensor *a, nb_tensor *b) { return binary(NBI_OP_maximum, NBK_MAX, a, b, "nb_maximum", NBI_SAVE_IN(0) | NBI_SAVE_IN(1)); }
 void nbi_bw_maximum(nbi_node *n, nb_tensor *g, nb_tensor **gin) { minmax_bw(n, g, gin, true); }
 
 /* y = cond ? a : b; da = where(cond, g, 0), db = where(cond, 0, g) */
 nb_tensor *nb_where(nb_tensor *cond, nb_tensor *a, nb_tensor *b) {
     NBI_CHECK("nb_where", cond, a, b);
     nb_tensor *y = nbk_where(cond, a, b, "nb_where");
-    nbi_record(NBI_OP_where, y, 3, (nb_tensor *[]){cond, a, b}, 1);
+    nbi_record(NBI_OP_where, y, 3, (nb_tensor *[]){cond, a, b}, NBI_SAVE_IN(0));
     return y;
 }
 void nbi_bw_where(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *c = nbi_in(n, 0);
     nb_tensor *z = nb_zeros_like(g);
+    if (nbi_need(n, 0)) gin[0] = NBI_GRAD_ZERO;   /* the condition selects; it has no gradient */
     if (nbi_need(n, 1)) gin[1] = nbi_sum_to(nb_where(c, g, z), nbi_in(n, 1));
     if (nbi_need(n, 2)) gin[2] = nbi_sum_to(nb_where(c, z, g), nbi_in(n, 2));
 }
@@ -105,32 +106,32 @@ static nb_tensor *scalar_op(nbi_opcode op, nbk_unary_kind k, nb_tensor *x, doubl
 #define S (n->s[0])
 
 /* y = x + s; dx = g */
-nb_tensor *nb_add_scalar(nb_tensor *x, double s) { return scalar_op(NBI_OP_add_s, NBK_ADD_S, x, s, "nb_add_scalar", 0); }
+nb_tensor *nb_add_scalar(nb_tensor *x, double s) { return scalar_op(NBI_OP_add_s, NBK_ADD_S, x, s, "nb_add_scalar", NBI_SAVE_NONE); }
 nb_tensor *nb_sub_scalar(nb_tensor *x, double s) {
-    return nbi_label(scalar_op(NBI_OP_add_s, NBK_ADD_S, x, -s, "nb_sub_scalar", 0), x, "SubBackward0");
+    return nbi_label(scalar_op(NBI_OP_add_s, NBK_ADD_S, x, -s, "nb_sub_scalar", NBI_SAVE_NONE), x, "SubBackward0");
 }
 void nbi_bw_add_s(nbi_node *n, nb_tensor *g, nb_tensor **gin) { (void)n; gin[0] = g; }
 
 /* y = s - x; dx = -g */
-nb_tensor *nb_rsub_scalar(nb_tensor *x, double s) { return scalar_op(NBI_OP_rsub_s, NBK_RSUB_S, x, s, "nb_rsub_scalar", 0); }
+nb_tensor *nb_rsub_scalar(nb_tensor *x, double s) { return scalar_op(NBI_OP_rsub_s, NBK_RSUB_S, x, s, "nb_rsub_scalar", NBI_SAVE_NONE); }
 void nbi_bw_rsub_s(nbi_node *n, nb_tensor *g, nb_tensor **gin) { (void)n; gin[0] = nb_neg(g); }
 
 /* y = x s; dx = g s */
-nb_tensor *nb_mul_scalar(nb_tensor *x, double s) { return scalar_op(NBI_OP_mul_s, NBK_MUL_S, x, s, "nb_mul_scalar", 0); }
+nb_tensor *nb_mul_scalar(nb_tensor *x, double s) { return scalar_op(NBI_OP_mul_s, NBK_MUL_S, x, s, "nb_mul_scalar", NBI_SAVE_NONE); }
 void nbi_bw_mul_s(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_mul_scalar(g, S); }
 
 /* y = x / s; dx = g / s */
-nb_tensor *nb_div_scalar(nb_tensor *x, double s) { return scalar_op(NBI_OP_div_s, NBK_DIV_S, x, s, "nb_div_scalar", 0); }
+nb_tensor *nb_div_scalar(nb_tensor *x, double s) { return scalar_op(NBI_OP_div_s, NBK_DIV_S, x, s, "nb_div_scalar", NBI_SAVE_NONE); }
 void nbi_bw_div_s(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_div_scalar(g, S); }
 
 /* y = s / x; dx = -g s / x^2 */
-nb_tensor *nb_rdiv_scalar(nb_tensor *x, double s) { return scalar_op(NBI_OP_rdiv_s, NBK_RDIV_S, x, s, "nb_rdiv_scalar", 1); }
+nb_tensor *nb_rdiv_scalar(nb_tensor *x, double s) { return scalar_op(NBI_OP_rdiv_s, NBK_RDIV_S, x, s, "nb_rdiv_scalar", NBI_SAVE_IN(0)); }
 void nbi_bw_rdiv_s(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     gin[0] = nb_neg(nb_div(nb_mul_scalar(g, S), nb_square(A)));
 }
 
 /* y = x ^ s; dx = g s x^(s-1) (0 when s == 0) */
-nb_tensor *nb_pow_scalar(nb_tensor *x, double s) { return scalar_op(NBI_OP_pow_s, NBK_POW_S, x, s, "nb_pow_scalar", 1); }
+nb_tensor *nb_pow_scalar(nb_tensor *x, double s) { return scalar_op(NBI_OP_pow_s, NBK_POW_S, x, s, "nb_pow_scalar", NBI_SAVE_IN(0)); }
 void nbi_bw_pow_s(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     if (S == 0) gin[0] = nb_zeros_like(g);
     else if (S == 1) gin[0] = g;

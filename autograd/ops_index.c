@@ -40,7 +40,7 @@ nb_tensor *nb_cat(int n, nb_tensor *const *xs, int dim) {
         dt = nbi_promote(dt, xs[i]->dtype);
     }
     nb_tensor *y = nbk_cat(n, xs, d, dt);
-    nbi_node *nd = nbi_record(NBI_OP_cat, y, n, xs, 0);
+    nbi_node *nd = nbi_record(NBI_OP_cat, y, n, xs, NBI_SAVE_NONE);
     if (nd) nd->iv[0] = d;
     return y;
 }
@@ -94,14 +94,14 @@ nb_tensor *nb_index_select(nb_tensor *x, int dim, nb_tensor *index) {
     int d = nbi_dim(dim, x->ndim, "nb_index_select");
     if (d < 0) return NULL;
     nb_tensor *y = nbk_index_select(x, d, index, "nb_index_select");
-    nbi_node *n = nbi_record(NBI_OP_index_select, y, 1, &x, 0);
+    nbi_node *n = nbi_record(NBI_OP_index_select, y, 1, &x, NBI_SAVE_NONE);
     if (n) { n->iv[0] = d; nbi_set_aux(n, index); }
     return y;
 }
 static nb_tensor *index_add(nb_tensor *src, int ndim, const int64_t *shape, int d, nb_tensor *index) {
     if (!src || !nb_is_valid(index)) return NULL;
     nb_tensor *y = nbk_index_add(NULL, ndim, shape, d, index, src, "index_add");
-    nbi_node *n = nbi_record(NBI_OP_index_add, y, 1, &src, 0);
+    nbi_node *n = nbi_record(NBI_OP_index_add, y, 1, &src, NBI_SAVE_NONE);
     if (n) { n->iv[0] = d; nbi_set_aux(n, index); }
     return y;
 }
@@ -122,7 +122,7 @@ nb_tensor *nb_gather(nb_tensor *x, int dim, nb_tensor *index) {
     int d = nbi_dim(dim, x->ndim, "nb_gather");
     if (d < 0) return NULL;
     nb_tensor *y = nbk_gather(x, d, index, "nb_gather");
-    nbi_node *n = nbi_record(NBI_OP_gather, y, 1, &x, 0);
+    nbi_node *n = nbi_record(NBI_OP_gather, y, 1, &x, NBI_SAVE_NONE);
     if (n) { n->iv[0] = d; nbi_set_aux(n, index); }
     return y;
 }
@@ -138,7 +138,7 @@ nb_tensor *nb_scatter_add(nb_tensor *x, int dim, nb_tensor *index, nb_tensor *sr
     int d = nbi_dim(dim, x->ndim, "nb_scatter_add");
     if (d < 0) return NULL;
     nb_tensor *y = nbk_scatter_add(x, x->ndim, x->shape, d, index, src, "nb_scatter_add");
-    nbi_node *n = nbi_record(NBI_OP_scatter_add, y, 2, (nb_tensor *[]){x, src}, 0);
+    nbi_node *n = nbi_record(NBI_OP_scatter_add, y, 2, (nb_tensor *[]){x, src}, NBI_SAVE_NONE);
     if (n) { n->iv[0] = d; nbi_set_aux(n, index); }
     return y;
 }
@@ -170,7 +170,7 @@ nb_tensor *nb_masked_fill(nb_tensor *x, nb_tensor *mask, double value) {
     nb_tensor *y = v ? nbk_where(mask, v, x, "nb_masked_fill") : NULL;
     nb_free(v);
     if (y && x->dtype == NB_I64) { nb_tensor *yi = nbk_copy(y, NB_I64); nb_free(y); return yi; }
-    nbi_node *n = nbi_record(NBI_OP_masked_fill, y, 1, &x, 0);
+    nbi_node *n = nbi_record(NBI_OP_masked_fill, y, 1, &x, NBI_SAVE_NONE);
     if (n) nbi_set_aux(n, mask);
     return y;
 }

@@ -50,11 +50,12 @@ nb_tensor *nb_add_scaled_(nb_tensor *x, nb_tensor *o, double alpha) {
 
 static nb_tensor *fill_(nb_tensor *x, double v, const char *op) {
     if (!inplace_ok(x, NULL, op)) return NULL;
+    if (x->dtype == NB_I64 && !nbi_i64_value_ok(v, op)) return NULL;
     nb_tensor *s = nbi_new(x->dtype, 0, NULL);
     if (!s) return NULL;
     if (x->dtype == NB_F32) *(float *)nbi_ptr(s) = (float)v;
     else if (x->dtype == NB_F64) *(double *)nbi_ptr(s) = v;
-    else *(int64_t *)nbi_ptr(s) = (int64_t)v;
+    else *(int64_t *)nbi_ptr(s) = nbi_f2i(v);
     nb_status st = nbk_copy_into(x, s, op);
     nb_free(s);
     if (st != NB_OK) return NULL;

@@ -6,7 +6,7 @@
 /* y = a @ b for a, b at least 2-D; da = sum_to(g b^T), db = sum_to(a^T g) */
 static nb_tensor *matmul2(nb_tensor *a, nb_tensor *b, const char *op) {
     nb_tensor *y = nbk_matmul(a, b, op);
-    nbi_record(NBI_OP_matmul, y, 2, (nb_tensor *[]){a, b}, 3);
+    nbi_record(NBI_OP_matmul, y, 2, (nb_tensor *[]){a, b}, NBI_SAVE_IN(0) | NBI_SAVE_IN(1));
     return y;
 }
 void nbi_bw_matmul(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
@@ -66,7 +66,7 @@ nb_tensor *nb_linear(nb_tensor *x, nb_tensor *w, nb_tensor *b) {
     if (b && x->ndim == 2 && b->ndim == 1 && nbi_is_float(x->dtype) && w->dtype == x->dtype && b->dtype == x->dtype &&
         x->shape[1] == w->shape[1] && b->shape[0] == w->shape[0]) {
         nb_tensor *y = nbk_linear(x, w, b);
-        nbi_record(NBI_OP_linear, y, 3, (nb_tensor *[]){x, w, b}, 3);
+        nbi_record(NBI_OP_linear, y, 3, (nb_tensor *[]){x, w, b}, NBI_SAVE_IN(0) | NBI_SAVE_IN(1));
         return y;
     }
     nb_tensor *y = nb_matmul(x, nb_t(w));

@@ -10,7 +10,7 @@ static int64_t pad_source(nb_pad_mode m, int64_t o, int64_t n, int64_t l) {
     int64_t p = o - l;
     if (m == NB_PAD_REFLECT) return p < 0 ? -p : p >= n ? 2 * (n - 1) - p : p;
     if (m == NB_PAD_REPLICATE) return p < 0 ? 0 : p >= n ? n - 1 : p;
-    return ((p % n) + n) % n;   /* circular */
+    return ((p % n) + n) % n; /* circular */
 }
 
 /* y = x.index_select(d, map) with the mode's index map for pads (l, r) */
@@ -32,15 +32,23 @@ static nb_tensor *pad_dim_constant(nb_tensor *x, int d, int64_t l, int64_t r, do
     int n = 0;
     int64_t shp[NB_MAX_DIMS];
     for (int i = 0; i < x->ndim; i++) shp[i] = x->shape[i];
-    if (l > 0) { shp[d] = l; parts[n++] = nb_full(x->dtype, x->ndim, shp, value); }
+    if (l > 0) {
+        shp[d] = l;
+        parts[n++] = nb_full(x->dtype, x->ndim, shp, value);
+    }
     parts[n++] = x;
-    if (r > 0) { shp[d] = r; parts[n++] = nb_full(x->dtype, x->ndim, shp, value); }
+    if (r > 0) {
+        shp[d] = r;
+        parts[n++] = nb_full(x->dtype, x->ndim, shp, value);
+    }
     return nb_cat(n, parts, d);
 }
 
 static const char *mode_name(nb_pad_mode m) {
-    return m == NB_PAD_REFLECT ? "reflect" : m == NB_PAD_REPLICATE ? "replicate" : m == NB_PAD_CIRCULAR ? "circular"
-                                                                                                         : "constant";
+    return m == NB_PAD_REFLECT     ? "reflect"
+           : m == NB_PAD_REPLICATE ? "replicate"
+           : m == NB_PAD_CIRCULAR  ? "circular"
+                                   : "constant";
 }
 
 /* torch's checks of a non-constant pad (dims supported, pad sizes against the input) */
@@ -49,30 +57,36 @@ static bool check_mode(const nb_tensor *x, int npad, const int64_t *pad, nb_pad_
     bool dims_ok = m == NB_PAD_CIRCULAR ? nd == k + 2 : (nd == k + 1 || nd == k + 2);
     if (k < 1 || k > 3 || !dims_ok) {
         if (m == NB_PAD_CIRCULAR)
-            nbi_error("nb_pad: circular padding of %d dims needs a %d-d input (got %s)", k, k + 2, nbi_shape(x));
+            nbi_error("nb_pad: circular padding of %d dims needs a %d-d input (got %s)", k, k + 2,
+                      nbi_shape(x));
         else
             nbi_error("nb_pad: Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now "
-                      "(got %d pads for %s in mode '%s')", npad, nbi_shape(x), mode_name(m));
+                      "(got %d pads for %s in mode '%s')",
+                      npad, nbi_shape(x), mode_name(m));
         return false;
     }
-    for (int d = nd == k + 2 ? 1 : 0; d < nd; d++)   /* every dim but the batch must be non-empty */
+    for (int d = nd == k + 2 ? 1 : 0; d < nd; d++) /* every dim but the batch must be non-empty */
         if (x->shape[d] == 0) {
-            nbi_error("nb_pad: %dD or %dD (batch mode) tensor with non-zero dimensions (batch may be 0) expected for "
-                      "'%s' padding, but got: %s", k + 1, k + 2, mode_name(m), nbi_shape(x));
+            nbi_error("nb_pad: %dD or %dD (batch mode) tensor with non-zero dimensions (batch may be 0) "
+                      "expected for '%s' padding, but got: %s",
+                      k + 1, k + 2, mode_name(m), nbi_shape(x));
             return false;
         }
     for (int i = 0; i < k; i++) {
         int d = nd - 1 - i;
         int64_t n = x->shape[d], l = pad[2 * i], r = pad[2 * i + 1];
         if (m == NB_PAD_REFLECT && (l >= n || r >= n)) {
-            nbi_error("nb_pad: Argument #%d: Padding size should be less than the corresponding input dimension, "
-                      "but got: padding (%lld, %lld) at dimension %d of input %s", 4 + 2 * i, (long long)l,
-                      (long long)r, d, nbi_shape(x));
+            nbi_error(
+                "nb_pad: Argument #%d: Padding size should be less than the corresponding input dimension, "
+                "but got: padding (%lld, %lld) at dimension %d of input %s",
+                4 + 2 * i, (long long)l, (long long)r, d, nbi_shape(x));
             return false;
         }
         if (m == NB_PAD_CIRCULAR && (l > n || r > n)) {
-            nbi_error("nb_pad: Padding value causes wrapping around more than once (padding (%lld, %lld) of a "
-                      "dimension of size %lld)", (long long)l, (long long)r, (long long)n);
+            nbi_error(
+                "nb_pad: Padding value causes wrapping around more than once (padding (%lld, %lld) of a "
+                "dimension of size %lld)",
+                (long long)l, (long long)r, (long long)n);
             return false;
         }
     }
@@ -92,26 +106,37 @@ nb_tensor *nb_pad(nb_tensor *x, int npad, const int64_t *pad, nb_pad_opts o) {
         return nbi_error("nb_pad: '%s' padding expects a floating point tensor (got %s)", mode_name(o.mode),
                          nb_dtype_name(x->dtype));
     if (o.mode != NB_PAD_CONSTANT && !check_mode(x, npad, pad, o.mode)) return NULL;
-    for (int i = 0; i < npad / 2; i++) {   /* torch crops first (narrow), then pads */
+    for (int i = 0; i < npad / 2; i++) { /* torch crops first (narrow), then pads */
         int d = x->ndim - 1 - i;
         int64_t n = x->shape[d], l = pad[2 * i], r = pad[2 * i + 1], start = 0, len = n;
-        if (l < 0) { start = -l; len = n + l; }
-        if (len >= 0 && r < 0) { n = len; start = 0; len = n + r; }
+        if (l < 0) {
+            start = -l;
+            len = n + l;
+        }
+        if (len >= 0 && r < 0) {
+            n = len;
+            start = 0;
+            len = n + r;
+        }
         if (len < 0)
-            return nbi_error("nb_pad: start (%lld) + length (%lld) exceeds dimension size (%lld). (padding (%lld, "
-                             "%lld) of dimension %d crops more than its size)", (long long)start, (long long)len,
-                             (long long)n, (long long)l, (long long)r, d);
+            return nbi_error(
+                "nb_pad: start (%lld) + length (%lld) exceeds dimension size (%lld). (padding (%lld, "
+                "%lld) of dimension %d crops more than its size)",
+                (long long)start, (long long)len, (long long)n, (long long)l, (long long)r, d);
     }
     nbi_tmp tmp = nbi_tmp_begin(1, &x);
     nb_tensor *y = x;
     for (int i = 0; y && i < npad / 2; i++) {
         int d = x->ndim - 1 - i;
-        if (o.mode == NB_PAD_CONSTANT) y = pad_dim_constant(y, d, pad[2 * i], pad[2 * i + 1], o.value);
-        else y = pad_dim_index(y, d, o.mode, pad[2 * i], pad[2 * i + 1]);
+        if (o.mode == NB_PAD_CONSTANT)
+            y = pad_dim_constant(y, d, pad[2 * i], pad[2 * i + 1], o.value);
+        else
+            y = pad_dim_index(y, d, o.mode, pad[2 * i], pad[2 * i + 1]);
     }
-    if (y == x) y = nb_clone(x);   /* all pads zero: a copy, as torch's */
+    if (y == x) y = nb_clone(x); /* all pads zero: a copy, as torch's */
     static const char *const names[4][4] = {
-        {"ConstantPadNdBackward0", "ConstantPadNdBackward0", "ConstantPadNdBackward0", "ConstantPadNdBackward0"},
+        {"ConstantPadNdBackward0", "ConstantPadNdBackward0", "ConstantPadNdBackward0",
+         "ConstantPadNdBackward0"},
         {NULL, "ReflectionPad1DBackward0", "ReflectionPad2DBackward0", "ReflectionPad3DBackward0"},
         {NULL, "ReplicationPad1DBackward0", "ReplicationPad2DBackward0", "ReplicationPad3DBackward0"},
         {NULL, "CopySlices", "CopySlices", "CopySlices"}};

@@ -10,13 +10,19 @@
 bool nbi_pdim_new(nbi_pdim *p, int64_t n_in, int64_t n_out, int64_t step) {
     size_t n = (size_t)(n_out > 0 ? n_out : 1);
     p->start = malloc(n * (2 * sizeof(int64_t) + sizeof(double)));
-    if (!p->start) { nbi_error("out of memory computing pooling windows"); return false; }
+    if (!p->start) {
+        nbi_error("out of memory computing pooling windows");
+        return false;
+    }
     p->end = p->start + n;
     p->fac = (double *)(p->end + n);
     p->d = (nbk_pool_dim){n_in, n_out, step, p->start, p->end, p->fac};
     return true;
 }
-void nbi_pdim_free(nbi_pdim *p) { free(p->start); p->start = NULL; }
+void nbi_pdim_free(nbi_pdim *p) {
+    free(p->start);
+    p->start = NULL;
+}
 
 /* torch's div_rtn: floor division */
 static int64_t floordiv(int64_t a, int64_t b) {
@@ -44,13 +50,21 @@ static bool max_windows(nbi_pdim *p, int64_t n, int64_t out, int64_t k, int64_t 
 }
 
 void nbi_pool_pair(const int64_t in[2], int64_t dflt0, int64_t dflt1, int64_t out[2]) {
-    if (in[0] == 0 && in[1] == 0) { out[0] = dflt0; out[1] = dflt1; return; }
+    if (in[0] == 0 && in[1] == 0) {
+        out[0] = dflt0;
+        out[1] = dflt1;
+        return;
+    }
     out[0] = in[0];
     out[1] = in[1] == 0 ? in[0] : in[1];
 }
 
 /* record the error and make the check fail */
-#define FAIL(...) do { nbi_error(__VA_ARGS__); return false; } while (0)
+#define FAIL(...)                                                                                            \
+    do {                                                                                                     \
+        nbi_error(__VA_ARGS__);                                                                              \
+        return false;                                                                                        \
+    } while (0)
 
 /* torch's pooling_output_shape + pool2d_shape_check, in torch's order; fills the resolved arguments
  * k, s, p, d (H, W) and the output size. Names the function the user called. */
@@ -80,17 +94,20 @@ bool nbi_pool2d_check(const char *op, const nb_tensor *x, const int64_t k[2], co
              (long long)d[0], (long long)d[1]);
     if (C == 0 || H == 0 || W == 0)
         FAIL("%s: Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, "
-             "but got: %s", op, nbi_shape(x));
+             "but got: %s",
+             op, nbi_shape(x));
     if (out[0] < 1 || out[1] < 1)
         FAIL("%s: Given input size: (%lldx%lldx%lld). Calculated output size: (%lldx%lldx%lld). "
-             "Output size is too small", op, (long long)C, (long long)H, (long long)W, (long long)C,
-             (long long)out[0], (long long)out[1]);
+             "Output size is too small",
+             op, (long long)C, (long long)H, (long long)W, (long long)C, (long long)out[0],
+             (long long)out[1]);
     return true;
 }
 
 /* y = max over the windows h, w; records max_pool2d (grad_fn label, NULL for torch's max pool name)
  * with the indices as aux (a view the node owns, so the caller may free theirs) */
-static nb_tensor *max_pool_windows(nb_tensor *x, nbi_pdim *h, nbi_pdim *w, const char *label, nb_tensor **indices) {
+static nb_tensor *max_pool_windows(nb_tensor *x, nbi_pdim *h, nbi_pdim *w, const char *label,
+                                   nb_tensor **indices) {
     nb_tensor *idx = NULL, *y = nbk_max_pool2d(x, &h->d, &w->d, &idx);
     nbi_pdim_free(h);
     nbi_pdim_free(w);
@@ -100,8 +117,10 @@ static nb_tensor *max_pool_windows(nb_tensor *x, nbi_pdim *h, nbi_pdim *w, const
         nbi_set_aux(n, indices ? nbi_view(idx, idx->ndim, idx->shape, idx->stride, idx->offset) : idx);
         n->label = label;
     }
-    if (indices) *indices = idx;
-    else if (!n) nb_free(idx);
+    if (indices)
+        *indices = idx;
+    else if (!n)
+        nb_free(idx);
     return y;
 }
 
@@ -149,7 +168,8 @@ void nbi_bw_max_pool2d(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
         nbi_error("backward: the indices of max_pool2d were released before backward");
         return;
     }
-    gin[0] = nbi_pool_scatter(g, n->aux, x->ndim, x->shape, n->label ? "AdaptiveMaxPool2DBackwardBackward0" : NULL);
+    gin[0] = nbi_pool_scatter(g, n->aux, x->ndim, x->shape,
+                              n->label ? "AdaptiveMaxPool2DBackwardBackward0" : NULL);
 }
 
 /* y = scatter_add of g by plane indices; dg = gather(gg.view(planes, H W), 1, idx.view(planes, K)) */
@@ -158,8 +178,8 @@ nb_tensor *nbi_plane_gather(nb_tensor *gg, nb_tensor *idx) {
     int64_t P = gg->shape[gg->ndim - 2] * gg->shape[gg->ndim - 1];
     int64_t K = idx->shape[idx->ndim - 2] * idx->shape[idx->ndim - 1];
     int64_t planes = P ? gg->numel / P : 0;
-    nb_tensor *v = nb_gather(nb_reshape(gg, 2, (int64_t[]){planes, P}), 1,
-                             nb_reshape(idx, 2, (int64_t[]){planes, K}));
+    nb_tensor *v =
+        nb_gather(nb_reshape(gg, 2, (int64_t[]){planes, P}), 1, nb_reshape(idx, 2, (int64_t[]){planes, K}));
     return nb_reshape(v, idx->ndim, idx->shape);
 }
 void nbi_bw_max_pool2d_backward(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
@@ -175,17 +195,26 @@ nb_tensor *nb_max_pool1d_with_indices(nb_tensor *x, nb_max_pool1d_opts o, nb_ten
     if (indices) *indices = NULL;
     NBI_CHECK("nb_max_pool1d", x);
     if (x->ndim != 2 && x->ndim != 3)
-        return nbi_error("nb_max_pool1d: Expected 2 to 3 dimensions, but got %d-dimensional tensor for argument "
-                         "#1 'self' (while checking arguments for max_pool1d)", x->ndim);
+        return nbi_error(
+            "nb_max_pool1d: Expected 2 to 3 dimensions, but got %d-dimensional tensor for argument "
+            "#1 'self' (while checking arguments for max_pool1d)",
+            x->ndim);
     int64_t k[2] = {1, o.kernel_size}, s[2] = {1, o.stride ? o.stride : o.kernel_size}, p[2] = {0, o.padding};
     int64_t d[2] = {1, o.dilation ? o.dilation : 1};
-    nb_tensor *idx = NULL;
-    nb_tensor *y = nb_squeeze(nbi_max_pool2d_impl("nb_max_pool1d", nb_unsqueeze(x, -2), k, s, p, d, o.ceil_mode,
-                                                  indices ? &idx : NULL), -2);
-    if (indices && y) *indices = nb_squeeze(idx, -2);
-    return y;
+    nbi_tmp tmp = nbi_tmp_begin(1, &x);
+    nb_tensor *idx = NULL, *x2 = nb_unsqueeze(x, -2);
+    nb_tensor *y2 = x2 ? nbi_max_pool2d_impl("nb_max_pool1d", x2, k, s, p, d, o.ceil_mode, indices ? &idx : NULL)
+                       : NULL;
+    nb_tensor *y = nb_squeeze(y2, -2);
+    if (indices && y) {
+        *indices = nb_squeeze(idx, -2);
+        if (tmp.on) nb_keep(*indices);
+    }
+    return nbi_tmp_end(tmp, y);
 }
-nb_tensor *nb_max_pool1d(nb_tensor *x, nb_max_pool1d_opts o) { return nb_max_pool1d_with_indices(x, o, NULL); }
+nb_tensor *nb_max_pool1d(nb_tensor *x, nb_max_pool1d_opts o) {
+    return nb_max_pool1d_with_indices(x, o, NULL);
+}
 
 /* F.adaptive_max_pool2d: windows [floor(o n / out), ceil((o + 1) n / out)), ties and NaN as max_pool2d */
 nb_tensor *nb_adaptive_max_pool2d_with_indices(nb_tensor *x, int64_t oh, int64_t ow, nb_tensor **indices) {
@@ -196,14 +225,16 @@ nb_tensor *nb_adaptive_max_pool2d_with_indices(nb_tensor *x, int64_t oh, int64_t
         return nbi_error("%s: expects a floating point tensor (got %s)", op, nb_dtype_name(x->dtype));
     if (x->ndim < 3) return nbi_error("%s: Input dimension should be at least 3 (got %s)", op, nbi_shape(x));
     if (x->ndim > 4)
-        return nbi_error("%s: adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: %s", op, nbi_shape(x));
+        return nbi_error("%s: adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: %s", op,
+                         nbi_shape(x));
     for (int d = 1; d < x->ndim; d++)
         if (x->shape[d] == 0)
             return nbi_error("%s: adaptive_max_pool2d(): Expected input to have non-zero size for non-batch "
-                             "dimensions, but input has sizes %s with dimension %d being empty", op, nbi_shape(x), d);
+                             "dimensions, but input has sizes %s with dimension %d being empty",
+                             op, nbi_shape(x), d);
     if (oh < 0 || ow < 0)
-        return nbi_error("%s: Trying to create tensor with negative dimension %lld: output size (%lld, %lld)", op,
-                         (long long)(oh < 0 ? oh : ow), (long long)oh, (long long)ow);
+        return nbi_error("%s: Trying to create tensor with negative dimension %lld: output size (%lld, %lld)",
+                         op, (long long)(oh < 0 ? oh : ow), (long long)oh, (long long)ow);
     nbi_pdim h, w;
     if (!nbi_adaptive_windows(&h, x->shape[x->ndim - 2], oh)) return NULL;
     if (!nbi_adaptive_windows(&w, x->shape[x->ndim - 1], ow)) {
@@ -225,27 +256,35 @@ nb_tensor *nb_max_unpool2d(nb_tensor *x, nb_tensor *indices, nb_max_unpool2d_opt
         return nbi_error("%s: expects a floating point tensor (got %s)", op, nb_dtype_name(x->dtype));
     if (x->ndim != 3 && x->ndim != 4)
         return nbi_error("%s: Input to max_unpooling2d should be a 3d or 4d Tensor, but got a tensor with %d "
-                         "dimensions.", op, x->ndim);
+                         "dimensions.",
+                         op, x->ndim);
     int64_t k[2], s[2], out[2];
     nbi_pool_pair(o.kernel_size, 0, 0, k);
     nbi_pool_pair(o.stride, k[0], k[1], s);
-    for (int i = 0; i < 2; i++) {   /* torch's _unpool_output_size */
+    for (int i = 0; i < 2; i++) { /* torch's _unpool_output_size */
         int64_t dflt = (x->shape[x->ndim - 2 + i] - 1) * s[i] + k[i] - 2 * o.padding[i];
-        out[i] = o.output_size[0] || o.output_size[1] ? o.output_size[i] : dflt;
+        int64_t want = i && !o.output_size[1] ? o.output_size[0] : o.output_size[i];   /* {s}: (s, s) */
+        out[i] = o.output_size[0] || o.output_size[1] ? want : dflt;
         if (!(dflt - s[i] < out[i] && out[i] < dflt + s[i]))
-            return nbi_error("%s: invalid output_size \"(%lld, %lld)\" (dim %d must be between %lld and %lld)", op,
-                             (long long)o.output_size[0], (long long)o.output_size[1], i, (long long)(dflt - s[i]),
-                             (long long)(dflt + s[i]));
+            return nbi_error(
+                "%s: invalid output_size \"(%lld, %lld)\" (dim %d must be between %lld and %lld)", op,
+                (long long)o.output_size[0], (long long)o.output_size[1], i, (long long)(dflt - s[i]),
+                (long long)(dflt + s[i]));
     }
     if (indices->dtype != NB_I64)
-        return nbi_error("%s: elements in indices should be type int64 but got: %s", op, nb_dtype_name(indices->dtype));
+        return nbi_error("%s: elements in indices should be type int64 but got: %s", op,
+                         nb_dtype_name(indices->dtype));
     if (!nbi_same_shape(x, indices))
-        return nbi_error("%s: Expected shape of indices to be same as that of the input tensor (%s) but got indices "
-                         "tensor with shape: %s", op, nbi_shape(x), nbi_shape(indices));
+        return nbi_error(
+            "%s: Expected shape of indices to be same as that of the input tensor (%s) but got indices "
+            "tensor with shape: %s",
+            op, nbi_shape(x), nbi_shape(indices));
     for (int d = 1; d < x->ndim; d++)
         if (x->shape[d] == 0)
-            return nbi_error("%s: Expected input to have non-zero size for non-batch dimensions, but got %s with "
-                             "dimension %d being empty.", op, nbi_shape(x), d);
+            return nbi_error(
+                "%s: Expected input to have non-zero size for non-batch dimensions, but got %s with "
+                "dimension %d being empty.",
+                op, nbi_shape(x), d);
     int64_t shp[NB_MAX_DIMS];
     for (int d = 0; d < x->ndim; d++) shp[d] = x->shape[d];
     shp[x->ndim - 2] = out[0];

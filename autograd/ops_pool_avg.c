@@ -41,7 +41,10 @@ bool nbi_adaptive_windows(nbi_pdim *p, int64_t n, int64_t out) {
 /* the windows of a node's iv over input planes (H, W) */
 static bool geometry(const int64_t *iv, int64_t H, int64_t W, nbi_pdim *h, nbi_pdim *w) {
     if (!nbi_pdim_new(h, H, iv[IV_OUT], 1)) return false;
-    if (!nbi_pdim_new(w, W, iv[IV_OUT + 1], 1)) { nbi_pdim_free(h); return false; }
+    if (!nbi_pdim_new(w, W, iv[IV_OUT + 1], 1)) {
+        nbi_pdim_free(h);
+        return false;
+    }
     if (iv[IV_ADAPTIVE]) {
         adaptive_windows(h, H);
         adaptive_windows(w, W);
@@ -92,7 +95,9 @@ void nbi_bw_avg_pool2d(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     for (int i = 0; i < x->ndim; i++) iv[IV_SHAPE + i] = x->shape[i];
     gin[0] = avg_backward(g, iv);
 }
-void nbi_bw_avg_pool2d_backward(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = avg_forward(g, n->iv); }
+void nbi_bw_avg_pool2d_backward(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    gin[0] = avg_forward(g, n->iv);
+}
 
 /* F.avg_pool2d with resolved (H, W) arguments; op names the public function */
 nb_tensor *nbi_avg_pool2d_impl(const char *op, nb_tensor *x, const int64_t k[2], const int64_t s[2],
@@ -100,9 +105,11 @@ nb_tensor *nbi_avg_pool2d_impl(const char *op, nb_tensor *x, const int64_t k[2],
     if (x->ndim < 3)
         return nbi_error("%s: Dimension out of range (expected to be in range of [-%d, %d], but got -3)", op,
                          x->ndim ? x->ndim : 1, x->ndim ? x->ndim - 1 : 0);
-    if (x->ndim > 4)   /* torch's avg_pool2d reports this one from its shape check */
-        return nbi_error("%s: Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, "
-                         "but got: %s", op, nbi_shape(x));
+    if (x->ndim > 4) /* torch's avg_pool2d reports this one from its shape check */
+        return nbi_error(
+            "%s: Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, "
+            "but got: %s",
+            op, nbi_shape(x));
     int64_t out[2], iv[IV_NDIM] = {0};
     if (!nbi_pool2d_check(op, x, k, s, p, (const int64_t[]){1, 1}, ceil_mode, out)) return NULL;
     for (int i = 0; i < 2; i++) {
@@ -130,28 +137,37 @@ nb_tensor *nb_avg_pool2d(nb_tensor *x, nb_avg_pool2d_opts o) {
 nb_tensor *nb_avg_pool1d(nb_tensor *x, nb_avg_pool1d_opts o) {
     NBI_CHECK("nb_avg_pool1d", x);
     if (x->ndim != 2 && x->ndim != 3)
-        return nbi_error("nb_avg_pool1d: Expected 2 to 3 dimensions, but got %d-dimensional tensor for argument "
-                         "#1 'self' (while checking arguments for avg_pool1d)", x->ndim);
+        return nbi_error(
+            "nb_avg_pool1d: Expected 2 to 3 dimensions, but got %d-dimensional tensor for argument "
+            "#1 'self' (while checking arguments for avg_pool1d)",
+            x->ndim);
     int64_t k[2] = {1, o.kernel_size}, s[2] = {1, o.stride ? o.stride : o.kernel_size}, p[2] = {0, o.padding};
-    nb_tensor *y = nbi_avg_pool2d_impl("nb_avg_pool1d", nb_unsqueeze(x, -2), k, s, p, o.ceil_mode,
-                                       !o.no_count_include_pad, 0);
-    return nb_squeeze(y, -2);
+    nbi_tmp tmp = nbi_tmp_begin(1, &x);
+    nb_tensor *x2 = nb_unsqueeze(x, -2);
+    nb_tensor *y = x2 ? nbi_avg_pool2d_impl("nb_avg_pool1d", x2, k, s, p, o.ceil_mode, !o.no_count_include_pad, 0)
+                      : NULL;
+    return nbi_tmp_end(tmp, nb_squeeze(y, -2));
 }
 
 /* F.adaptive_avg_pool2d: output (1, 1) is a mean over (H, W) as in torch; else adaptive windows */
 nb_tensor *nb_adaptive_avg_pool2d(nb_tensor *x, int64_t oh, int64_t ow) {
     NBI_CHECK("nb_adaptive_avg_pool2d", x);
     const char *op = "nb_adaptive_avg_pool2d";
-    if (!nbi_is_float(x->dtype)) return nbi_error("%s: expects a floating point tensor (got %s)", op, nb_dtype_name(x->dtype));
+    if (!nbi_is_float(x->dtype))
+        return nbi_error("%s: expects a floating point tensor (got %s)", op, nb_dtype_name(x->dtype));
     if (x->ndim < 3) return nbi_error("%s: Input dimension should be at least 3 (got %s)", op, nbi_shape(x));
-    if (x->ndim > 4) return nbi_error("%s: adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got %s", op, nbi_shape(x));
+    if (x->ndim > 4)
+        return nbi_error("%s: adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got %s", op, nbi_shape(x));
     if (oh < 0 || ow < 0)
-        return nbi_error("%s: adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but "
-                         "received {%lld, %lld}", op, (long long)oh, (long long)ow);
+        return nbi_error(
+            "%s: adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but "
+            "received {%lld, %lld}",
+            op, (long long)oh, (long long)ow);
     for (int d = x->ndim - 2; d < x->ndim; d++)
         if (x->shape[d] == 0)
             return nbi_error("%s: adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch "
-                             "dimensions, but input has sizes %s with dimension %d being empty", op, nbi_shape(x), d);
+                             "dimensions, but input has sizes %s with dimension %d being empty",
+                             op, nbi_shape(x), d);
     if (oh == 1 && ow == 1) return nb_mean_dim(x, NB_DIMS(-2, -1), true);
     int64_t iv[IV_NDIM] = {[IV_ADAPTIVE] = 1, [IV_OUT] = oh, [IV_OUT + 1] = ow};
     return avg_forward(x, iv);

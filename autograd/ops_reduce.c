@@ -64,7 +64,7 @@ static nb_tensor *reduce_op(nbi_opcode op, nbk_reduce_kind k, nb_tensor *x, int 
 
 /* y = sum over dims; dx = expand(g) */
 nb_tensor *nb_sum_dim(nb_tensor *x, int ndims, const int *dims, bool keepdim) {
-    return reduce_op(NBI_OP_sum, NBK_RSUM, x, ndims, dims, keepdim, "nb_sum", 0);
+    return reduce_op(NBI_OP_sum, NBK_RSUM, x, ndims, dims, keepdim, "nb_sum", NBI_SAVE_NONE);
 }
 nb_tensor *nb_sum(nb_tensor *x) { return nb_sum_dim(x, 0, NULL, false); }
 void nbi_bw_sum(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
@@ -74,9 +74,9 @@ void nbi_bw_sum(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 
 /* y = prod over dims; dx = g * prod / x, or with zeros g * others, others_i = prod_{j != i} x_j */
 nb_tensor *nb_prod_dim(nb_tensor *x, int dim, bool keepdim) {
-    return reduce_op(NBI_OP_prod, NBK_RPROD, x, 1, &dim, keepdim, "nb_prod", 1 | NBI_SAVE_OUT);
+    return reduce_op(NBI_OP_prod, NBK_RPROD, x, 1, &dim, keepdim, "nb_prod", NBI_SAVE_IN(0) | NBI_SAVE_OUT);
 }
-nb_tensor *nb_prod(nb_tensor *x) { return reduce_op(NBI_OP_prod, NBK_RPROD, x, 0, NULL, false, "nb_prod", 1 | NBI_SAVE_OUT); }
+nb_tensor *nb_prod(nb_tensor *x) { return reduce_op(NBI_OP_prod, NBK_RPROD, x, 0, NULL, false, "nb_prod", NBI_SAVE_IN(0) | NBI_SAVE_OUT); }
 void nbi_bw_prod(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *x = nbi_in(n, 0);
     int nd = (int)n->iv[1], dims[NB_MAX_DIMS];
@@ -124,10 +124,10 @@ static void amax_bw(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     gin[0] = nb_mul(nb_expand(regrow(n, g), x->ndim, x->shape), tie_share(n, nb_eq(x, ye)));
 }
 nb_tensor *nb_amax(nb_tensor *x, int ndims, const int *dims, bool keepdim) {
-    return reduce_op(NBI_OP_amax, NBK_RMAX, x, ndims, dims, keepdim, "nb_amax", 1 | NBI_SAVE_OUT);
+    return reduce_op(NBI_OP_amax, NBK_RMAX, x, ndims, dims, keepdim, "nb_amax", NBI_SAVE_IN(0) | NBI_SAVE_OUT);
 }
 nb_tensor *nb_amin(nb_tensor *x, int ndims, const int *dims, bool keepdim) {
-    return reduce_op(NBI_OP_amin, NBK_RMIN, x, ndims, dims, keepdim, "nb_amin", 1 | NBI_SAVE_OUT);
+    return reduce_op(NBI_OP_amin, NBK_RMIN, x, ndims, dims, keepdim, "nb_amin", NBI_SAVE_IN(0) | NBI_SAVE_OUT);
 }
 nb_tensor *nb_max(nb_tensor *x) { return nbi_label(nb_amax(x, 0, NULL, false), x, "MaxBackward1"); }
 nb_tensor *nb_min(nb_tensor *x) { return nbi_label(nb_amin(x, 0, NULL, false), x, "MinBackward1"); }
@@ -149,7 +149,7 @@ static nb_tensor *minmax_dim(nbi_opcode op, nb_tensor *x, int dim, bool keepdim,
         y = nbk_arg_reduce(x, d, keepdim, is_min, &idx);
     }
     if (!y) return NULL;
-    nbi_node *n = nbi_record(op, y, 1, &x, 0);
+    nbi_node *n = nbi_record(op, y, 1, &x, NBI_SAVE_NONE);
     /* the node keeps its own view of the indices, so the caller may free theirs */
     if (n) { n->iv[0] = d; n->iv[1] = keepdim; nbi_set_aux(n, nbi_view(idx, idx->ndim, idx->shape, idx->stride, idx->offset)); }
     if (indices) *indices = idx;
@@ -296,7 +296,7 @@ nb_tensor *nb_norm_dim(nb_tensor *x, double p, int ndims, const int *dims, bool 
     }
     nb_keep(y);
     nb_scope_end(sc);
-    nbi_node *n = nbi_record(NBI_OP_norm, y, 1, &x, 1 | NBI_SAVE_OUT);
+    nbi_node *n = nbi_record(NBI_OP_norm, y, 1, &x, NBI_SAVE_IN(0) | NBI_SAVE_OUT);
     save_dims(n, nd, d, keepdim);
     if (n) n->s[0] = p;
     return y;
@@ -344,7 +344,7 @@ nb_tensor *nb_sum_to_size(nb_tensor *x, int ndim, const int64_t *shape) {
         y->ndim = ndim;
         for (int i = 0; i < ndim; i++) { y->shape[i] = shape[i]; y->stride[i] = st[i]; }
     }
-    nbi_record(NBI_OP_sum_to_size, y, 1, &x, 0);
+    nbi_record(NBI_OP_sum_to_size, y, 1, &x, NBI_SAVE_NONE);
     return y;
 }
 void nbi_bw_sum_to_size(nbi_node *n, nb_tensor *g, nb_tensor **gin) {

@@ -18,7 +18,7 @@ static double scale_value(bool f32, double scale, int64_t in, int64_t out) {
 static int64_t nearest_idx(int64_t o, int64_t in, int64_t out, double scale) {
     if (out == in) return o;
     if (out == 2 * in) return o >> 1;
-    float s = (float)scale_value(true, scale, in, out);   /* torch computes it in float for every dtype */
+    float s = (float)scale_value(true, scale, in, out); /* torch computes it in float for every dtype */
     int64_t src = (int64_t)floorf((float)o * s);
     return src < in - 1 ? src : in - 1;
 }
@@ -41,11 +41,14 @@ static nb_tensor *linear_along(nb_tensor *x, int d, int64_t out, bool align, dou
         return nbi_error("nb_interpolate: out of memory");
     }
     int64_t *i1 = i0 + out;
-    double sc = align ? (out > 1 ? (f32 ? (double)((float)(in - 1) / (float)(out - 1)) : (double)(in - 1) / (double)(out - 1)) : 0)
+    double sc = align ? (out > 1 ? (f32 ? (double)((float)(in - 1) / (float)(out - 1))
+                                        : (double)(in - 1) / (double)(out - 1))
+                                 : 0)
                       : scale_value(f32, scale, in, out);
     for (int64_t o = 0; o < out; o++) {
         double src;
-        if (align) src = f32 ? (double)((float)sc * (float)o) : sc * (double)o;
+        if (align)
+            src = f32 ? (double)((float)sc * (float)o) : sc * (double)o;
         else {
             src = sc * ((double)o + 0.5) - 0.5;
             if (f32) src = (double)(float)src;
@@ -80,13 +83,15 @@ nb_tensor *nb_interpolate(nb_tensor *x, nb_interpolate_opts o) {
     if (!has_size && !has_scale) return nbi_error("%s: either size or scale_factor should be defined", op);
     if (o.align_corners && o.mode == NB_INTERP_NEAREST)
         return nbi_error("%s: align_corners option can only be set with the interpolating modes: linear | "
-                         "bilinear | bicubic | trilinear", op);
+                         "bilinear | bicubic | trilinear",
+                         op);
     if ((unsigned)o.mode > NB_INTERP_BILINEAR) return nbi_error("%s: unknown mode %d", op, (int)o.mode);
     if (x->ndim != 4)
-        return nbi_error("%s: Input and %s must have the same number of spatial dimensions, but got input with "
-                         "spatial dimensions of %d and 2 %s entries (nabla interpolates 4-d (N, C, H, W) inputs)", op,
-                         has_size ? "output size" : "scale_factor", x->ndim > 2 ? x->ndim - 2 : 0,
-                         has_size ? "size" : "scale_factor");
+        return nbi_error(
+            "%s: Input and %s must have the same number of spatial dimensions, but got input with "
+            "spatial dimensions of %d and 2 %s entries (nabla interpolates 4-d (N, C, H, W) inputs)",
+            op, has_size ? "output size" : "scale_factor", x->ndim > 2 ? x->ndim - 2 : 0,
+            has_size ? "size" : "scale_factor");
     if (!nbi_is_float(x->dtype))
         return nbi_error("%s: expects a floating point tensor (got %s)", op, nb_dtype_name(x->dtype));
     double sc[2] = {o.scale_factor[0], o.scale_factor[1] != 0 ? o.scale_factor[1] : o.scale_factor[0]};
@@ -94,11 +99,15 @@ nb_tensor *nb_interpolate(nb_tensor *x, nb_interpolate_opts o) {
     for (int i = 0; i < 2; i++) out[i] = has_size ? o.size[i] : scaled_size(x->shape[2 + i], sc[i]);
     if (has_size && !o.size[1]) out[1] = o.size[0];
     if (x->shape[2] <= 0 || x->shape[3] <= 0 || out[0] <= 0 || out[1] <= 0)
-        return nbi_error("%s: Input and output sizes should be greater than 0, but got input (H: %lld, W: %lld) "
-                         "output (H: %lld, W: %lld)", op, (long long)x->shape[2], (long long)x->shape[3],
-                         (long long)out[0], (long long)out[1]);
-    double ks[2] = {0, 0};   /* the scales the kernel sees: torch passes scale_factor unless recomputing */
-    if (has_scale && !o.recompute_scale_factor) { ks[0] = sc[0]; ks[1] = sc[1]; }
+        return nbi_error(
+            "%s: Input and output sizes should be greater than 0, but got input (H: %lld, W: %lld) "
+            "output (H: %lld, W: %lld)",
+            op, (long long)x->shape[2], (long long)x->shape[3], (long long)out[0], (long long)out[1]);
+    double ks[2] = {0, 0}; /* the scales the kernel sees: torch passes scale_factor unless recomputing */
+    if (has_scale && !o.recompute_scale_factor) {
+        ks[0] = sc[0];
+        ks[1] = sc[1];
+    }
     nbi_tmp tmp = nbi_tmp_begin(1, &x);
     nb_tensor *y;
     if (o.mode == NB_INTERP_NEAREST) {
@@ -110,7 +119,8 @@ nb_tensor *nb_interpolate(nb_tensor *x, nb_interpolate_opts o) {
         free(ih);
         nbi_label(y, x, "UpsampleNearest2DBackward1");
     } else {
-        y = linear_along(linear_along(x, 3, out[1], o.align_corners, ks[1]), 2, out[0], o.align_corners, ks[0]);
+        y = linear_along(linear_along(x, 3, out[1], o.align_corners, ks[1]), 2, out[0], o.align_corners,
+                         ks[0]);
         nbi_label(y, x, "UpsampleBilinear2DBackward1");
     }
     return nbi_tmp_end(tmp, y);
@@ -119,39 +129,53 @@ nb_tensor *nb_interpolate(nb_tensor *x, nb_interpolate_opts o) {
 /* (*, C r^2, H, W) <-> (*, C, H r, W r) by reshape + permute + reshape (torch's pixel_shuffle) */
 static nb_tensor *shuffle(nb_tensor *x, int64_t r, bool up) {
     const char *op = up ? "nb_pixel_shuffle" : "nb_pixel_unshuffle";
-    const char *name = up ? "pixel_shuffle" : "pixel_unshuffle", *fac = up ? "upscale_factor" : "downscale_factor";
+    const char *name = up ? "pixel_shuffle" : "pixel_unshuffle",
+               *fac = up ? "upscale_factor" : "downscale_factor";
     NBI_CHECK(op, x);
     if (x->ndim < 3)
-        return nbi_error("%s: %s expects input to have at least 3 dimensions, but got input with %d dimension(s)",
-                         op, name, x->ndim);
+        return nbi_error(
+            "%s: %s expects input to have at least 3 dimensions, but got input with %d dimension(s)", op,
+            name, x->ndim);
     if (r <= 0) return nbi_error("%s: %s expects a positive %s, but got %lld", op, name, fac, (long long)r);
     if (x->ndim + 3 > NB_MAX_DIMS)
         return nbi_error("%s: at most %d dims are supported (got %s)", op, NB_MAX_DIMS - 3, nbi_shape(x));
     int nb = x->ndim - 3;
     int64_t C = x->shape[nb], H = x->shape[nb + 1], W = x->shape[nb + 2];
     if (up && C % (r * r))
-        return nbi_error("%s: pixel_shuffle expects its input's 'channel' dimension to be divisible by the square "
-                         "of upscale_factor, but input.size(-3)=%lld is not divisible by %lld", op, (long long)C,
-                         (long long)(r * r));
+        return nbi_error(
+            "%s: pixel_shuffle expects its input's 'channel' dimension to be divisible by the square "
+            "of upscale_factor, but input.size(-3)=%lld is not divisible by %lld",
+            op, (long long)C, (long long)(r * r));
     if (!up && H % r)
         return nbi_error("%s: pixel_unshuffle expects height to be divisible by downscale_factor, but "
-                         "input.size(-2)=%lld is not divisible by %lld", op, (long long)H, (long long)r);
+                         "input.size(-2)=%lld is not divisible by %lld",
+                         op, (long long)H, (long long)r);
     if (!up && W % r)
         return nbi_error("%s: pixel_unshuffle expects width to be divisible by downscale_factor, but "
-                         "input.size(-1)=%lld is not divisible by %lld", op, (long long)W, (long long)r);
+                         "input.size(-1)=%lld is not divisible by %lld",
+                         op, (long long)W, (long long)r);
     int64_t s1[NB_MAX_DIMS], s2[NB_MAX_DIMS];
     int perm[NB_MAX_DIMS];
-    for (int i = 0; i < nb; i++) { s1[i] = s2[i] = x->shape[i]; perm[i] = i; }
+    for (int i = 0; i < nb; i++) {
+        s1[i] = s2[i] = x->shape[i];
+        perm[i] = i;
+    }
     int b = nb;
-    if (up) {   /* (C, r, r, H, W) -> (C, H, r, W, r) */
+    if (up) { /* (C, r, r, H, W) -> (C, H, r, W, r) */
         int64_t a[5] = {C / (r * r), r, r, H, W}, c[3] = {C / (r * r), H * r, W * r};
         int p[5] = {0, 3, 1, 4, 2};
-        for (int i = 0; i < 5; i++) { s1[b + i] = a[i]; perm[b + i] = b + p[i]; }
+        for (int i = 0; i < 5; i++) {
+            s1[b + i] = a[i];
+            perm[b + i] = b + p[i];
+        }
         for (int i = 0; i < 3; i++) s2[b + i] = c[i];
-    } else {    /* (C, H/r, r, W/r, r) -> (C, r, r, H/r, W/r) */
+    } else { /* (C, H/r, r, W/r, r) -> (C, r, r, H/r, W/r) */
         int64_t a[5] = {C, H / r, r, W / r, r}, c[3] = {C * r * r, H / r, W / r};
         int p[5] = {0, 2, 4, 1, 3};
-        for (int i = 0; i < 5; i++) { s1[b + i] = a[i]; perm[b + i] = b + p[i]; }
+        for (int i = 0; i < 5; i++) {
+            s1[b + i] = a[i];
+            perm[b + i] = b + p[i];
+        }
         for (int i = 0; i < 3; i++) s2[b + i] = c[i];
     }
     nbi_tmp tmp = nbi_tmp_begin(1, &x);
@@ -160,7 +184,9 @@ static nb_tensor *shuffle(nb_tensor *x, int64_t r, bool up) {
     return nbi_tmp_end(tmp, y);
 }
 nb_tensor *nb_pixel_shuffle(nb_tensor *x, int64_t upscale_factor) { return shuffle(x, upscale_factor, true); }
-nb_tensor *nb_pixel_unshuffle(nb_tensor *x, int64_t downscale_factor) { return shuffle(x, downscale_factor, false); }
+nb_tensor *nb_pixel_unshuffle(nb_tensor *x, int64_t downscale_factor) {
+    return shuffle(x, downscale_factor, false);
+}
 
 nb_tensor *nb_view_as(nb_tensor *x, nb_tensor *other) {
     NBI_CHECK("nb_view_as", x, other);
@@ -185,14 +211,18 @@ nb_tensor *nb_unflatten(nb_tensor *x, int dim, int nsizes, const int64_t *sizes)
     int64_t prod = 1, shp[NB_MAX_DIMS];
     int infer = -1;
     for (int i = 0; i < nsizes; i++) {
-        if (sizes[i] == -1 && infer < 0) infer = i;
-        else prod *= sizes[i];
+        if (sizes[i] == -1 && infer < 0)
+            infer = i;
+        else
+            prod *= sizes[i];
     }
     bool ok = infer < 0 ? prod == x->shape[d] : prod > 0 && x->shape[d] % prod == 0;
     for (int i = 0; i < nsizes; i++) ok = ok && (sizes[i] >= 0 || i == infer);
     if (!ok)
-        return nbi_error("nb_unflatten: Provided sizes %s don't multiply up to the size of dim %d (%lld) in the "
-                         "input tensor", nbi_shape_of(nsizes, sizes), dim, (long long)x->shape[d]);
+        return nbi_error(
+            "nb_unflatten: Provided sizes %s don't multiply up to the size of dim %d (%lld) in the "
+            "input tensor",
+            nbi_shape_of(nsizes, sizes), dim, (long long)x->shape[d]);
     int n = 0;
     for (int i = 0; i < d; i++) shp[n++] = x->shape[i];
     for (int i = 0; i < nsizes; i++) shp[n++] = i == infer ? x->shape[d] / prod : sizes[i];

@@ -4,7 +4,7 @@
 #include "nbi_tape.h"
 
 static nb_tensor *record_reshape(nb_tensor *x, nb_tensor *y) {
-    nbi_node *n = nbi_record(NBI_OP_reshape, y, 1, &x, 0);
+    nbi_node *n = nbi_record(NBI_OP_reshape, y, 1, &x, NBI_SAVE_NONE);
     (void)n;
     return y;
 }
@@ -24,8 +24,9 @@ static bool infer_shape(const nb_tensor *x, int ndim, const int64_t *shape, int6
         } else if (shape[i] < 0) {
             nbi_error("%s: invalid shape dimension %lld in %s", op, (long long)shape[i], nbi_shape_of(ndim, shape));
             return false;
-        } else {
-            known *= shape[i];
+        } else if (__builtin_mul_overflow(known, shape[i], &known)) {
+            nbi_error("%s: shape %s is invalid for input of size %lld", op, nbi_shape_of(ndim, shape), (long long)x->numel);
+            return false;
         }
         out[i] = shape[i];
     }
@@ -168,8 +169,12 @@ nb_tensor *nb_expand(nb_tensor *x, int ndim, const int64_t *shape) {
                              (long long)want, (long long)x->shape[xd], i, nbi_shape_of(ndim, shape), nbi_shape(x));
         }
     }
+    int64_t numel = 1;
+    for (int i = 0; i < ndim; i++)
+        if (__builtin_mul_overflow(numel, shp[i], &numel))
+            return nbi_error("nb_expand: the expanded shape %s has more elements than an int64 counts", nbi_shape_of(ndim, shp));
     nb_tensor *y = nbi_view(x, ndim, shp, st, x->offset);
-    nbi_record(NBI_OP_expand, y, 1, &x, 0);
+    nbi_record(NBI_OP_expand, y, 1, &x, NBI_SAVE_NONE);
     return y;
 }
 void nbi_bw_expand(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
@@ -195,7 +200,7 @@ nb_tensor *nb_permute(nb_tensor *x, int ndims, const int *dims) {
         st[i] = x->stride[d];
     }
     nb_tensor *y = nbi_view(x, ndims, shp, st, x->offset);
-    nbi_node *n = nbi_record(NBI_OP_permute, y, 1, &x, 0);
+    nbi_node *n = nbi_record(NBI_OP_permute, y, 1, &x, NBI_SAVE_NONE);
     if (n) { n->niv = ndims; for (int i = 0; i < ndims; i++) n->iv[i] = perm[i]; }
     return y;
 }
@@ -242,7 +247,7 @@ nb_tensor *nb_slice(nb_tensor *x, int dim, int64_t start, int64_t end, int64_t s
     shp[d] = (end - start + step - 1) / step;
     st[d] = x->stride[d] * step;
     nb_tensor *y = nbi_view(x, x->ndim, shp, st, x->offset + start * x->stride[d]);
-    nbi_node *n = nbi_record(NBI_OP_slice, y, 1, &x, 0);
+    nbi_node *n = nbi_record(NBI_OP_slice, y, 1, &x, NBI_SAVE_NONE);
     if (n) { n->iv[0] = d; n->iv[1] = start; n->iv[2] = step; }
     return y;
 }
@@ -263,7 +268,7 @@ static nb_tensor *slice_backward(nb_tensor *g, int ndim, const int64_t *shape, i
     nb_tensor *dst = nbi_view(y, g->ndim, g->shape, st, start * y->stride[dim]);
     if (!dst || nbk_copy_into(dst, g, "slice_backward") != NB_OK) return NULL;
     nb_free(dst);
-    nbi_node *n = nbi_record(NBI_OP_slice_backward, y, 1, &g, 0);
+    nbi_node *n = nbi_record(NBI_OP_slice_backward, y, 1, &g, NBI_SAVE_NONE);
     if (n) { n->iv[0] = dim; n->iv[1] = start; n->iv[2] = step; }
     return y;
 }
@@ -279,8 +284,8 @@ nb_tensor *nb_narrow(nb_tensor *x, int dim, int64_t start, int64_t length) {
     if (x->ndim == 0) return nbi_error("nb_narrow: cannot be applied to a 0-dim tensor");
     if (d < 0) return NULL;
     int64_t sz = x->shape[d];
-    if (start < 0) start += sz;
-    if (start < 0 || length < 0 || start + length > sz)
+    if (start < 0 && start >= -sz) start += sz;
+    if (start < 0 || start > sz || length < 0 || length > sz - start)   /* no start + length: it may overflow */
         return nbi_error("nb_narrow: start (%lld) + length (%lld) exceeds dimension size (%lld) of %s", (long long)start,
                          (long long)length, (long long)sz, nbi_shape(x));
     return nb_slice(x, d, start, start + length, 1);
@@ -300,7 +305,7 @@ nb_tensor *nb_select(nb_tensor *x, int dim, int64_t index) {
     for (int i = 0, k = 0; i < x->ndim; i++)
         if (i != d) shp[k] = x->shape[i], st[k++] = x->stride[i];
     nb_tensor *y = nbi_view(x, x->ndim - 1, shp, st, x->offset + index * x->stride[d]);
-    nbi_node *n = nbi_record(NBI_OP_select, y, 1, &x, 0);
+    nbi_node *n = nbi_record(NBI_OP_select, y, 1, &x, NBI_SAVE_NONE);
     if (n) { n->iv[0] = d; n->iv[1] = index; }
     return y;
 }
@@ -328,7 +333,7 @@ void nbi_bw_select(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 nb_tensor *nb_clone(nb_tensor *x) {
     NBI_CHECK("nb_clone", x);
     nb_tensor *y = nbk_copy(x, x->dtype);
-    nbi_record(NBI_OP_clone, y, 1, &x, 0);
+    nbi_record(NBI_OP_clone, y, 1, &x, NBI_SAVE_NONE);
     return y;
 }
 void nbi_bw_clone(nbi_node *n, nb_tensor *g, nb_tensor **gin) { (void)n; gin[0] = g; }
@@ -344,7 +349,7 @@ nb_tensor *nb_to(nb_tensor *x, nb_dtype dt) {
     if (dt != NB_F32 && dt != NB_F64 && dt != NB_I64) return nbi_error("nb_to: unknown dtype %d", (int)dt);
     if (x->dtype == dt) return x;
     nb_tensor *y = nbk_copy(x, dt);
-    if (nbi_is_float(dt)) nbi_record(NBI_OP_to, y, 1, &x, 0);
+    if (nbi_is_float(dt)) nbi_record(NBI_OP_to, y, 1, &x, NBI_SAVE_NONE);
     return y;
 }
 void nbi_bw_to(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_to(g, nbi_in(n, 0)->dtype); }

@@ -15,7 +15,7 @@ static nb_tensor *unary(nbi_opcode op, nbk_unary_kind k, nb_tensor *x, double a,
 #define OUT NBI_SAVE_OUT
 
 /* y = -x; dx = -g */
-nb_tensor *nb_neg(nb_tensor *x) { return unary(NBI_OP_neg, NBK_NEG, x, 0, 0, "nb_neg", 0); }
+nb_tensor *nb_neg(nb_tensor *x) { return unary(NBI_OP_neg, NBK_NEG, x, 0, 0, "nb_neg", NBI_SAVE_NONE); }
 void nbi_bw_neg(nbi_node *n, nb_tensor *g, nb_tensor **gin) { (void)n; gin[0] = nb_neg(g); }
 
 /* y = e^x; dx = g y */
@@ -23,11 +23,11 @@ nb_tensor *nb_exp(nb_tensor *x) { return unary(NBI_OP_exp, NBK_EXP, x, 0, 0, "nb
 void nbi_bw_exp(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_mul(g, Y); }
 
 /* y = ln x; dx = g / x */
-nb_tensor *nb_log(nb_tensor *x) { return unary(NBI_OP_log, NBK_LOG, x, 0, 0, "nb_log", 1); }
+nb_tensor *nb_log(nb_tensor *x) { return unary(NBI_OP_log, NBK_LOG, x, 0, 0, "nb_log", NBI_SAVE_IN(0)); }
 void nbi_bw_log(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_div(g, X); }
 
 /* y = ln(1 + x); dx = g / (1 + x) */
-nb_tensor *nb_log1p(nb_tensor *x) { return unary(NBI_OP_log1p, NBK_LOG1P, x, 0, 0, "nb_log1p", 1); }
+nb_tensor *nb_log1p(nb_tensor *x) { return unary(NBI_OP_log1p, NBK_LOG1P, x, 0, 0, "nb_log1p", NBI_SAVE_IN(0)); }
 void nbi_bw_log1p(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_div(g, nb_add_scalar(X, 1)); }
 
 /* y = sqrt x; dx = g / (2 y) */
@@ -39,19 +39,19 @@ nb_tensor *nb_rsqrt(nb_tensor *x) { return unary(NBI_OP_rsqrt, NBK_RSQRT, x, 0, 
 void nbi_bw_rsqrt(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_mul(g, nb_mul_scalar(nb_pow_scalar(Y, 3), -0.5)); }
 
 /* y = x^2; dx = 2 g x */
-nb_tensor *nb_square(nb_tensor *x) { return unary(NBI_OP_square, NBK_SQUARE, x, 0, 0, "nb_square", 1); }
+nb_tensor *nb_square(nb_tensor *x) { return unary(NBI_OP_square, NBK_SQUARE, x, 0, 0, "nb_square", NBI_SAVE_IN(0)); }
 void nbi_bw_square(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nbi_mul_tmp(g, nb_mul_scalar(X, 2)); }
 
 /* y = |x|; dx = g sign(x) */
-nb_tensor *nb_abs(nb_tensor *x) { return unary(NBI_OP_abs, NBK_ABS, x, 0, 0, "nb_abs", 1); }
+nb_tensor *nb_abs(nb_tensor *x) { return unary(NBI_OP_abs, NBK_ABS, x, 0, 0, "nb_abs", NBI_SAVE_IN(0)); }
 void nbi_bw_abs(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_mul(g, nb_sign(X)); }
 
 /* y = sin x; dx = g cos x */
-nb_tensor *nb_sin(nb_tensor *x) { return unary(NBI_OP_sin, NBK_SIN, x, 0, 0, "nb_sin", 1); }
+nb_tensor *nb_sin(nb_tensor *x) { return unary(NBI_OP_sin, NBK_SIN, x, 0, 0, "nb_sin", NBI_SAVE_IN(0)); }
 void nbi_bw_sin(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nbi_mul_tmp(g, nb_cos(X)); }
 
 /* y = cos x; dx = -g sin x */
-nb_tensor *nb_cos(nb_tensor *x) { return unary(NBI_OP_cos, NBK_COS, x, 0, 0, "nb_cos", 1); }
+nb_tensor *nb_cos(nb_tensor *x) { return unary(NBI_OP_cos, NBK_COS, x, 0, 0, "nb_cos", NBI_SAVE_IN(0)); }
 void nbi_bw_cos(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *s = nb_sin(X);
     if (s && !nb_is_grad_enabled() && nbk_unary_into(NBK_NEG, s, s, 0, 0) == NB_OK) gin[0] = nbi_mul_tmp(g, s);
@@ -63,11 +63,11 @@ nb_tensor *nb_tan(nb_tensor *x) { return unary(NBI_OP_tan, NBK_TAN, x, 0, 0, "nb
 void nbi_bw_tan(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_mul(g, nb_add_scalar(nb_square(Y), 1)); }
 
 /* y = sinh x; dx = g cosh x */
-nb_tensor *nb_sinh(nb_tensor *x) { return unary(NBI_OP_sinh, NBK_SINH, x, 0, 0, "nb_sinh", 1); }
+nb_tensor *nb_sinh(nb_tensor *x) { return unary(NBI_OP_sinh, NBK_SINH, x, 0, 0, "nb_sinh", NBI_SAVE_IN(0)); }
 void nbi_bw_sinh(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_mul(g, nb_cosh(X)); }
 
 /* y = cosh x; dx = g sinh x */
-nb_tensor *nb_cosh(nb_tensor *x) { return unary(NBI_OP_cosh, NBK_COSH, x, 0, 0, "nb_cosh", 1); }
+nb_tensor *nb_cosh(nb_tensor *x) { return unary(NBI_OP_cosh, NBK_COSH, x, 0, 0, "nb_cosh", NBI_SAVE_IN(0)); }
 void nbi_bw_cosh(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_mul(g, nb_sinh(X)); }
 
 /* y = tanh x; dx = g (1 - y^2) */
@@ -86,14 +86,14 @@ void nbi_bw_relu(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 }
 
 /* y = x > 0 ? x : a x; dx = g (x > 0 ? 1 : a) */
-nb_tensor *nb_leaky_relu(nb_tensor *x, double slope) { return unary(NBI_OP_leaky_relu, NBK_LEAKY_RELU, x, slope, 0, "nb_leaky_relu", 1); }
+nb_tensor *nb_leaky_relu(nb_tensor *x, double slope) { return unary(NBI_OP_leaky_relu, NBK_LEAKY_RELU, x, slope, 0, "nb_leaky_relu", NBI_SAVE_IN(0)); }
 void nbi_bw_leaky_relu(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *pos = nb_gt_scalar(X, 0);   /* d = a + (1 - a) [x > 0] */
     gin[0] = nb_mul(g, nb_add_scalar(nb_mul_scalar(pos, 1 - n->s[0]), n->s[0]));
 }
 
 /* y = x Phi(x); dx = g (Phi(x) + x phi(x)) */
-nb_tensor *nb_gelu(nb_tensor *x) { return unary(NBI_OP_gelu, NBK_GELU, x, 0, 0, "nb_gelu", 1); }
+nb_tensor *nb_gelu(nb_tensor *x) { return unary(NBI_OP_gelu, NBK_GELU, x, 0, 0, "nb_gelu", NBI_SAVE_IN(0)); }
 void nbi_bw_gelu(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *cdf = nb_mul_scalar(nb_add_scalar(nb_erf(nb_mul_scalar(X, M_SQRT1_2)), 1), 0.5);
     nb_tensor *pdf = nb_mul_scalar(nb_exp(nb_mul_scalar(nb_square(X), -0.5)), 0.3989422804014327);
@@ -101,7 +101,7 @@ void nbi_bw_gelu(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 }
 
 /* y = x/2 (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2/pi); dx from the chain rule */
-nb_tensor *nb_gelu_tanh(nb_tensor *x) { return unary(NBI_OP_gelu_tanh, NBK_GELU_TANH, x, 0, 0, "nb_gelu_tanh", 1); }
+nb_tensor *nb_gelu_tanh(nb_tensor *x) { return unary(NBI_OP_gelu_tanh, NBK_GELU_TANH, x, 0, 0, "nb_gelu_tanh", NBI_SAVE_IN(0)); }
 void nbi_bw_gelu_tanh(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     const double k = 0.7978845608028654, c = 0.044715;
     nb_tensor *x2 = nb_square(X);
@@ -116,7 +116,7 @@ void nbi_bw_gelu_tanh(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 /* y = log(1 + e^(b x)) / b (x where b x > threshold); dx = g sigmoid(b x) (g above threshold) */
 nb_tensor *nb_softplus(nb_tensor *x, double beta, double threshold) {
     if (beta == 0) return nbi_error("nb_softplus: beta must be nonzero");
-    return unary(NBI_OP_softplus, NBK_SOFTPLUS, x, beta, threshold, "nb_softplus", 1);
+    return unary(NBI_OP_softplus, NBK_SOFTPLUS, x, beta, threshold, "nb_softplus", NBI_SAVE_IN(0));
 }
 void nbi_bw_softplus(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *bx = nb_mul_scalar(X, n->s[0]);
@@ -127,7 +127,7 @@ void nbi_bw_softplus(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 /* y = min(max(x, lo), hi); dx = g [lo <= x <= hi] */
 nb_tensor *nb_clamp(nb_tensor *x, double lo, double hi) {
     if (isnan(lo) || isnan(hi)) return nbi_error("nb_clamp: bounds must not be NaN (use -INFINITY/INFINITY for none)");
-    return unary(NBI_OP_clamp, NBK_CLAMP, x, lo, hi, "nb_clamp", 1);
+    return unary(NBI_OP_clamp, NBK_CLAMP, x, lo, hi, "nb_clamp", NBI_SAVE_IN(0));
 }
 void nbi_bw_clamp(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *in = nb_mul(nb_rsub_scalar(nb_lt_scalar(X, n->s[0]), 1), nb_rsub_scalar(nb_gt_scalar(X, n->s[1]), 1));
@@ -135,11 +135,11 @@ void nbi_bw_clamp(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 }
 
 /* y = erf x; dx = g 2/sqrt(pi) e^(-x^2) */
-nb_tensor *nb_erf(nb_tensor *x) { return unary(NBI_OP_erf, NBK_ERF, x, 0, 0, "nb_erf", 1); }
+nb_tensor *nb_erf(nb_tensor *x) { return unary(NBI_OP_erf, NBK_ERF, x, 0, 0, "nb_erf", NBI_SAVE_IN(0)); }
 void nbi_bw_erf(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     gin[0] = nb_mul(g, nb_mul_scalar(nb_exp(nb_neg(nb_square(X))), 1.1283791670955126));
 }
 
 /* y = sign(x); dx = 0 (piecewise constant, like torch's SignBackward0) */
-nb_tensor *nb_sign(nb_tensor *x) { return unary(NBI_OP_sign, NBK_SIGN, x, 0, 0, "nb_sign", 0); }
+nb_tensor *nb_sign(nb_tensor *x) { return unary(NBI_OP_sign, NBK_SIGN, x, 0, 0, "nb_sign", NBI_SAVE_NONE); }
 void nbi_bw_sign(nbi_node *n, nb_tensor *g, nb_tensor **gin) { (void)n; gin[0] = nb_zeros_like(g); }

@@ -40,14 +40,32 @@ bool nb_is_grad_enabled(void) { return !grad_off; }
 size_t nbi_tape_len(void) { return (size_t)arrlen(tape); }
 nbi_node *nbi_tape_at(size_t i) { return tape[i]; }
 
+/* The tape's references to what node n read: data references while unspent, uses while on the tape. */
+static void node_unref(nbi_node *n, bool data, bool use) {
+    for (int i = 0; i < n->nin; i++) {
+        nb_tensor *t = n->in[i].t;
+        if (t && t->gen == n->in[i].gen && t->magic != NBI_DEAD) nbi_tape_unref(t, data && nbi_saves(n, i), use);
+    }
+    if (n->aux && n->aux->gen == n->aux_gen && n->aux->magic != NBI_DEAD) nbi_tape_unref(n->aux, data, use);
+    if (data && (n->saved & NBI_SAVE_OUT) && n->out && n->out->gen == n->out_gen && n->out->magic != NBI_DEAD)
+        nbi_tape_unref(n->out, true, false);
+}
+
 static void release_nodes(size_t mark) {
     while ((size_t)arrlen(tape) > mark) {
         nbi_node *n = arrpop(tape);
-        if (n->out && n->out->magic == NBI_LIVE && n->out->node == n) n->out->node = NULL;
+        node_unref(n, !n->freed, true);   /* may release held tensors (and, at top level, recycle more nodes) */
+        if (n->out && n->out->magic != NBI_DEAD && n->out->node == n) n->out->node = NULL;
         n->out = NULL;
         n->aux = (nb_tensor *)free_nodes;
         free_nodes = n;
     }
+}
+
+void nbi_node_spend(nbi_node *n) {
+    if (n->freed) return;
+    n->freed = true;
+    node_unref(n, true, false);
 }
 
 static void tensor_released(nb_tensor *t) {
@@ -99,15 +117,17 @@ nbi_node *nbi_record(nbi_opcode op, nb_tensor *y, int nin, nb_tensor *const *in,
         arrsetlen(n->heap, nin);
         n->in = n->heap;
     }
+    n->saved = saved;
     for (int i = 0; i < nin; i++) {
         n->in[i].t = in[i];
         n->in[i].gen = in[i] ? in[i]->gen : 0;
-        n->in[i].ver = in[i] ? in[i]->storage->version : 0;
+        n->in[i].ver = in[i] && in[i]->storage ? in[i]->storage->version : 0;
+        if (in[i]) in[i]->tape_uses++, in[i]->tape_saved += nbi_saves(n, i);
     }
-    n->saved = saved;
     n->out = y;
     n->out_gen = y->gen;
     n->out_ver = y->storage->version;
+    if (saved & NBI_SAVE_OUT) y->tape_saved++;
     n->index = (size_t)arrlen(tape);
     arrput(tape, n);
     y->node = n;

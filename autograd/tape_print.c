@@ -199,7 +199,7 @@ void nbi_trace_vjp(const nbi_node *nd, nb_tensor *g, nb_tensor *const *gin) {
     fprintf(f, "backward #%zu %s: grad_output ", nd->index, node_name(nd));
     put_values(f, g);
     for (int k = 0; k < nd->nin; k++) {
-        if (!gin[k]) continue;
+        if (!gin[k] || gin[k] == NBI_GRAD_ZERO) continue;
         fprintf(f, "\n    -> input %d (", k);
         put_ref(f, nd->in[k].t, nd->in[k].gen);
         fputs(") += ", f);

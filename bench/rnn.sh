@@ -25,7 +25,7 @@ CORPUS="$OUT/wlm_corpus"
 # POLICY: inherit (nabla: the caller's OMP_WAIT_POLICY, as run.sh sets it), default (unset) or passive
 wlm() {
   name=$1 policy=$2; shift 2
-  echo "rnn.sh: $name (OMP_WAIT_POLICY $policy: ${OMP_WAIT_POLICY:-unset})" >&2
+  echo "rnn.sh: $name (OMP_WAIT_POLICY: $policy)" >&2
   case $policy in
     inherit) /usr/bin/time -v -o "$OUT/$name.time" "$@" > "$OUT/$name.out" 2>&1 & ;;
     default) env -u OMP_WAIT_POLICY /usr/bin/time -v -o "$OUT/$name.time" "$@" > "$OUT/$name.out" 2>&1 & ;;

@@ -4,7 +4,9 @@
 # is there, a second build with -Dblas=openblas); installs python3-torch, python3-numpy,
 # libopenblas-dev and time with apt when missing (as root; they are only for the comparison).
 # Environment: BUILD (default build), BLAS_BUILD (default $BUILD-openblas), THREADS (default 2),
-# SMALL_N (default 20000), FMNIST=0 skips the two Fashion-MNIST epochs, RNN=0 skips bench/rnn.sh, OUT (default /tmp/nabla-bench),
+# SMALL_N (default 20000), FMNIST=0 skips the two Fashion-MNIST epochs, MEMORY=0 skips the four memory
+# loops (bench/memory.c vs torch_memory.py; MEM_STEPS steps each, default 5, tsp 1 L-BFGS step),
+# RNN=0 skips bench/rnn.sh, OUT (default /tmp/nabla-bench),
 # OMP_WAIT_POLICY (default: passive when the load average exceeds half the CPUs).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,6 +16,8 @@ BLAS_BUILD=${BLAS_BUILD:-$BUILD-openblas}
 THREADS=${THREADS:-2}
 SMALL_N=${SMALL_N:-20000}
 FMNIST=${FMNIST:-1}
+MEMORY=${MEMORY:-1}
+MEM_STEPS=${MEM_STEPS:-5}
 OUT=${OUT:-/tmp/nabla-bench}
 PY=/usr/bin/python3
 mkdir -p "$OUT"
@@ -102,6 +106,18 @@ if [ "$FMNIST" = 1 ] && [ -x "$BUILD/bench/fmnist" ]; then
   done
 fi
 
+# memory: the four loops of bench/memory.c, nabla as written, PyTorch, nabla with NB_TIDY (interleaved)
+MEM_MODES="mlp cnn lm tsp"
+if [ "$MEMORY" = 1 ] && [ -x "$BUILD/bench/memory" ]; then
+  [ $HAVE_TORCH = 1 ] && run torch_base $PY -c 'import torch, torch.nn.functional'
+  for m in $MEM_MODES; do
+    st=$MEM_STEPS; [ $m = tsp ] && st=1
+    run mem_$m "$BUILD/bench/memory" $m full $st
+    [ $HAVE_TORCH = 1 ] && run torch_mem_$m $PY bench/torch_memory.py $m full $st
+    run mem_tidy_$m "$BUILD/bench/memory" $m full $st tidy
+  done
+fi
+
 # ---- the table ----
 # row LABEL NABLA TORCH RATIO TARGET OP: OP is "ge" (ratio >= target) or "lt" (ratio < target)
 row() {
@@ -148,6 +164,25 @@ for w in fmnist quick; do
   a=$(peak "$w"); b=$(peak "torch_$w")
   row "peak RSS $w (kB, nabla/torch)" "$a" "$b" "$(div "$a" "$b")" 1 lt
 done
+if [ "$MEMORY" = 1 ] && [ -x "$BUILD/bench/memory" ]; then
+  echo
+  echo "memory: four training loops from today's ops at full size (bench/memory.c, bench/torch_memory.py)"
+  printf '%-34s %12s %12s %9s %10s  %s\n' "workload" "nabla" "pytorch" "ratio" "target" "verdict"
+  allocs=0
+  for m in $MEM_MODES; do
+    for v in "" tidy_; do
+      lab="$m${v:++tidy}"
+      a=$(rss mem_$v$m); b=$(rss torch_mem_$m)
+      row "peak RSS $lab (kB, nabla/torch)" "$a" "$b" "$(div "$a" "$b")" 1.001 lt
+      a=$(val mem_$v$m step_ms); b=$(val torch_mem_$m step_ms)
+      printf '%-34s %12s %12s %9s\n' "  step $lab (ms, torch/nabla)" "${a:--}" "${b:--}" "$(div "$b" "$a")"
+      printf '%-34s %12s\n' "  nabla peak_bytes (MB)" "$(awk -v p="$(val mem_$v$m peak_bytes)" 'BEGIN { if (p != "") printf "%.1f", p / 1e6 }')"
+      allocs=$(awk -v a="$allocs" -v b="$(val mem_$v$m steady_allocs)" 'BEGIN { print a + (b == "" ? 0 : b) }')
+    done
+  done
+  printf '%-34s %12s\n' "  (info) python+torch import RSS" "$(rss torch_base) kB"
+  row "memory loops: allocs after step 1" "$allocs" "" "$allocs" 1 lt
+fi
 echo "(raw outputs in $OUT)"
 # -- recurrent workloads (issue 12): their own table
 if [ "${RNN:-1}" = 1 ] && [ $HAVE_TORCH = 1 ]; then BUILD="$BUILD" THREADS="$THREADS" OUT="$OUT" sh bench/rnn.sh; fi

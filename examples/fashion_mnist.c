@@ -8,7 +8,11 @@
  * Defaults: Adam (torch's lr 1e-3), batch 128, 10 epochs: 87.7-88.6% test accuracy over seeds 0-4
  * (SGD lr 0.1 batch 256 ends between 84.7% and 85.7%: too close to 85%). Without --lr, SGD uses 0.1.
  * The PyTorch quickstart recipe is
- *   fashion_mnist --arch 784-512-512-10 --epochs 5 --batch 64 --lr 1e-3 */
+ *   fashion_mnist --arch 784-512-512-10 --epochs 5 --batch 64 --lr 1e-3
+ * Data parallel (torch DDP on MPI): mpirun -np 2 fashion_mnist --ddp [...]. --batch stays the global
+ * batch: every rank draws the same permutation and takes its contiguous share of each batch (its loss
+ * weighted by its share), so the run follows the single-process one up to rounding; rank 0 prints.
+ * Without --threads (and OMP_NUM_THREADS), each rank uses cores / ranks-on-this-node threads. */
 #include <nabla.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +26,7 @@
 typedef struct {
     const char *arch, *opt, *save, *data;
     int epochs, threads;
+    bool ddp;
     int64_t batch;
     double lr;
     uint64_t seed;
@@ -36,7 +41,7 @@ static double now(void) {
 static int usage(const char *msg) {
     if (msg) fprintf(stderr, "fashion_mnist: %s\n", msg);
     fprintf(stderr, "usage: fashion_mnist [--arch 784-256-10] [--epochs 10] [--batch 128] [--lr LR] [--opt adam|sgd]\n"
-                    "                     [--seed S] [--threads T] [--save FILE] [--data DIR]\n");
+                    "                     [--seed S] [--threads T] [--save FILE] [--data DIR] [--ddp]\n");
     return 2;
 }
 
@@ -45,6 +50,7 @@ static int parse(int argc, char **argv, options *o) {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(NULL); return -1; }
+        if (!strcmp(a, "--ddp")) { o->ddp = true; continue; }
         if (!v) return usage("missing value after the last option");
         char *end = NULL;
         if (!strcmp(a, "--arch")) o->arch = v;
@@ -116,13 +122,22 @@ static bool load(const char *dir, nb_tensor **xtr, nb_tensor **ytr, nb_tensor **
     return true;
 }
 
-/* fraction of test images classified right (no-grad, in chunks) */
+/* a sum over ranks (a no-op in a single process) */
+static double sum_ranks(double v) {
+    if (!nb_dist_is_initialized()) return v;
+    nb_tensor *t = nb_scalar(NB_F64, v);
+    double r = nb_dist_all_reduce(t, NB_REDUCE_SUM) == NB_OK ? nb_item(t) : NAN;
+    nb_free(t);
+    return r;
+}
+
+/* fraction of test images classified right (no-grad, in chunks; under DDP each rank takes a share) */
 static double accuracy(nb_module *model, nb_tensor *x, nb_tensor *y) {
-    int64_t n = x->shape[0], right = 0;
+    int64_t n = x->shape[0], right = 0, W = nb_dist_get_world_size(), r = nb_dist_get_rank();
     nb_module_eval(model);
     NB_NO_GRAD {
-        for (int64_t i = 0; i < n; i += 2000) {
-            int64_t len = n - i < 2000 ? n - i : 2000;
+        for (int64_t i = n * r / W; i < n * (r + 1) / W; i += 2000) {
+            int64_t len = n * (r + 1) / W - i < 2000 ? n * (r + 1) / W - i : 2000;
             nb_scope s = nb_scope_begin();
             nb_tensor *pred = nb_argmax(nb_module_forward(model, nb_narrow(x, 0, i, len)), 1, false);
             nb_tensor *ok = nb_sum(nb_eq(pred, nb_narrow(y, 0, i, len)));
@@ -131,7 +146,7 @@ static double accuracy(nb_module *model, nb_tensor *x, nb_tensor *y) {
         }
     }
     nb_module_train(model, true);
-    return (double)right / (double)n;
+    return sum_ranks((double)right) / (double)n;
 }
 
 /* one line of progress on a terminal: [=====>    ] 120/235 loss 0.5123 45678 samples/s ETA 1.2s */
@@ -151,15 +166,38 @@ int main(int argc, char **argv) {
     options o;
     int rc = parse(argc, argv, &o);
     if (rc) return rc < 0 ? 0 : rc;   /* -1: --help */
+    int rank = 0, world = 1;
+    if (o.ddp) {
+        if (nb_dist_init_process_group((nb_dist_init_opts){0}) != NB_OK) {
+            fprintf(stderr, "fashion_mnist: %s\n", nb_error());
+            return 1;
+        }
+        rank = nb_dist_get_rank();
+        world = nb_dist_get_world_size();
+        const char *local = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");   /* ranks on this node (Open MPI) */
+        long cores = sysconf(_SC_NPROCESSORS_ONLN), per = local && atoi(local) > 0 ? atoi(local) : world;
+        if (o.threads == 0 && !getenv("OMP_NUM_THREADS"))
+            o.threads = cores / per > 1 ? (int)(cores / per) : 1;
+        if (o.batch % world != 0 && rank == 0)
+            fprintf(stderr, "fashion_mnist: note: --batch %lld is not a multiple of %d ranks; shares are "
+                            "weighted\n", (long long)o.batch, world);
+    }
     if (o.threads > 0) nb_set_num_threads(o.threads);
     nb_manual_seed(o.seed);
     nb_tensor *xtr = NULL, *ytr = NULL, *xte = NULL, *yte = NULL;
-    if (!load(o.data, &xtr, &ytr, &xte, &yte)) { nb_free(xtr); nb_free(ytr); nb_free(xte); return 1; }
+    if (!load(o.data, &xtr, &ytr, &xte, &yte)) {
+        nb_free(xtr); nb_free(ytr); nb_free(xte);
+        if (o.ddp) nb_dist_destroy_process_group();
+        return 1;
+    }
     nb_module *model = build_mlp(o.arch);
+    if (model && o.ddp) model = nb_distributed_data_parallel(model, (nb_ddp_opts){0});   /* rank 0's */
     if (!model) {   /* a bad --arch was reported by build_mlp; a library error (out of memory) is reported here */
         if (nb_error()) fprintf(stderr, "fashion_mnist: cannot build the %s model: %s\n", o.arch, nb_error());
         nb_free(xtr); nb_free(ytr); nb_free(xte); nb_free(yte);
-        return nb_error() ? 1 : 2;
+        rc = nb_error() ? 1 : 2;
+        if (o.ddp) nb_dist_destroy_process_group();
+        return rc;
     }
     int np = 0;
     nb_tensor **params = nb_module_parameters(model, &np);
@@ -179,10 +217,15 @@ int main(int argc, char **argv) {
         int64_t b = 0;
         for (int64_t i = 0; perm && i < ntrain; i += o.batch) {
             nb_scope s = nb_scope_begin();
-            nb_tensor *idx = nb_narrow(perm, 0, i, ntrain - i < o.batch ? ntrain - i : o.batch);   /* perm[i:i+bs] */
+            int64_t len = ntrain - i < o.batch ? ntrain - i : o.batch;
+            int64_t lo = len * rank / world, hi = len * (rank + 1) / world;
+            /* perm[i:i+bs], of which this rank takes [lo, hi); an empty share runs one sample at weight 0 */
+            nb_tensor *idx = nb_narrow(perm, 0, i + lo, hi > lo ? hi - lo : 1);
             nb_tensor *xb = nb_index_select(xtr, 0, idx), *yb = nb_index_select(ytr, 0, idx);
             nb_tensor *loss = nb_cross_entropy(nb_module_forward(model, xb), yb, (nb_cross_entropy_opts){0});
-            if (nb_backward(loss) != NB_OK || nb_optim_step(opt) != NB_OK) {
+            double share = (double)(hi - lo) * world / (double)len;   /* 1 when the batch splits evenly */
+            nb_tensor *scaled = share == 1 ? loss : nb_mul_scalar(loss, share);
+            if (nb_backward(scaled) != NB_OK || nb_optim_step(opt) != NB_OK) {
                 fprintf(stderr, "fashion_mnist: training failed: %s\n", nb_error());
                 nb_scope_end(s);
                 rc = 1;
@@ -190,23 +233,36 @@ int main(int argc, char **argv) {
             }
             nb_optim_zero_grad(opt);
             double lv = nb_item(loss);
-            tot += lv * (double)xb->shape[0];
-            seen += (double)xb->shape[0];
+            tot += lv * (double)(hi - lo);
+            seen += (double)(hi - lo) * world;
             nb_scope_end(s);
             b++;
-            if (tty && (now() - last > 0.1 || b == nbatches)) { last = now(); progress(b, nbatches, lv, seen, last - t0); }
+            if (tty && rank == 0 && (now() - last > 0.1 || b == nbatches)) {
+                last = now();
+                progress(b, nbatches, lv, seen, last - t0);
+            }
         }
         if (!perm) { fprintf(stderr, "fashion_mnist: randperm failed: %s\n", nb_error()); rc = 1; }
         nb_free(perm);
         double dt = now() - t0;
-        if (tty) fprintf(stderr, "\r\033[K");
+        if (tty && rank == 0) fprintf(stderr, "\r\033[K");
         if (rc) break;
         double acc = accuracy(model, xte, yte);
-        printf("epoch %d loss %.4f test_acc %.4f epoch_s %.3f\n", ep, tot / (double)ntrain, acc, dt);
+        tot = sum_ranks(tot);
+        if (rank == 0)
+            printf("epoch %d loss %.4f test_acc %.4f epoch_s %.3f\n", ep, tot / (double)ntrain, acc, dt);
         fflush(stdout);
     }
-    if (!rc && o.save) {
-        nb_state_dict sd = nb_module_state_dict(model);
+    if (!rc && o.ddp && rank == 0) {   /* what gradient reduction cost (stderr: stdout is the script's) */
+        nb_ddp_stats st = nb_ddp_get_stats(model);
+        double steps = st.reductions > 0 ? (double)st.reductions : 1;
+        fprintf(stderr, "ddp: world %d threads %d buckets %d bucket_bytes %lld reductions %lld "
+                        "exposed_ms_per_step %.4f wait_ms_per_step %.4f\n",
+                world, nb_get_num_threads(), st.nbuckets, (long long)st.bucket_bytes,
+                (long long)st.reductions, 1e3 * st.exposed_s / steps, 1e3 * st.last_wait_s / steps);
+    }
+    if (!rc && o.save && rank == 0) {   /* the plain model's names: loadable with or without --ddp */
+        nb_state_dict sd = nb_module_state_dict(o.ddp ? nb_ddp_module(model) : model);
         if (nb_save_safetensors(&sd, o.save) != NB_OK) {
             fprintf(stderr, "fashion_mnist: saving %s failed: %s\n", o.save, nb_error());
             rc = 1;
@@ -219,5 +275,9 @@ done:
     nb_optim_free(opt);
     nb_module_free(model);
     nb_free(xtr); nb_free(ytr); nb_free(xte); nb_free(yte);
+    if (o.ddp && nb_dist_destroy_process_group() != NB_OK && !rc) {
+        fprintf(stderr, "fashion_mnist: %s\n", nb_error());
+        rc = 1;
+    }
     return rc;
 }

@@ -20,6 +20,8 @@
 #include "nb_rnn.h"     /* fused recurrent ops (issue 12) */
 #include "nb_optim.h"
 #include "nb_nn.h"
+#include "nb_nn_spatial.h" /* pooling, pad, upsample, dropout2d layers (issue 11) */
 #include "nb_data.h"
 #include "nb_checkpoint.h"
+#include "nb_dist.h" /* torch.distributed on MPI: process group, collectives, DDP (issue 14) */
 #endif

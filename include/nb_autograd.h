@@ -60,6 +60,18 @@ nb_status nb_grad(int nout, nb_tensor *const *outputs, int nin, nb_tensor *const
 /* d(output)/d(input) for a one-element output; create_graph as in nb_grad. NULL on error. */
 nb_tensor *nb_grad1(nb_tensor *output, nb_tensor *input, bool create_graph);
 
+/* ---- leaf gradient hooks (torch Tensor.register_post_accumulate_grad_hook) --------------------- */
+/* A hook: called with the leaf and the ctx given at registration; NB_ERROR stops the backward. */
+typedef nb_status nb_grad_hook(nb_tensor *t, void *ctx);
+/* Run fn(t, ctx) once per nb_backward that reaches leaf t, as soon as all of that backward's gradient
+ * has been accumulated into t->grad (the rest of the graph is still to come: hooks are the place to
+ * start communicating a finished gradient). Runs on the backward's thread with grad mode off. Not
+ * called by nb_grad (it accumulates nothing). Returns a handle > 0, or 0 with an error for a
+ * non-leaf or a tensor that does not require grad. Register and remove from one thread at a time. */
+int64_t nb_register_post_accumulate_grad_hook(nb_tensor *t, nb_grad_hook *fn, void *ctx);
+/* Remove the hook with that handle (torch RemovableHandle.remove()); unknown handles are ignored. */
+void nb_remove_hook(int64_t handle);
+
 /* ---- gradcheck ------------------------------------------------------------------------------ */
 /* A function under test: inputs -> one output tensor (created with nabla ops). */
 typedef nb_tensor *(*nb_fn)(nb_tensor *const *inputs, int n, void *ctx);
@@ -209,7 +221,7 @@ nb_tensor *nb_zero_(nb_tensor *x);                             /* x = 0 */
 nb_tensor *nb_fill_(nb_tensor *x, double value);               /* x = value */
 nb_tensor *nb_copy_(nb_tensor *x, nb_tensor *src);             /* x = src (broadcast, converted) */
 
-/* ---- readable tape (teaching, issue 6; autograd/tape_print.c) ------------------------------------ */
+/* ---- readable tape (teaching; autograd/tape_print.c) ------------------------------------------- */
 /* Print this thread's tape: leaves (value, .grad), then every node in order: index, grad_fn name,
  * inputs ("#k" = node k's output, "leafN"), shape, value (first values if large), retained grad. */
 void nb_tape_print(FILE *f);

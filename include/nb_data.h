@@ -57,6 +57,9 @@ int64_t nb_tensor_dataset_len(const nb_tensor_dataset *ds);
 /* Free the dataset (not the tensors it borrows). NULL is ignored. */
 void nb_tensor_dataset_free(nb_tensor_dataset *ds);
 
+/* A sampler (torch sampler=): called at the start of each epoch, returns that epoch's sample indices
+ * (borrowed, *n of them, each in [0, N)), e.g. nb_distributed_sampler_iter. */
+typedef const int64_t *(*nb_sampler_fn)(void *ctx, int64_t *n);
 /* Options of nb_dataloader_new; zero values are torch's defaults. */
 typedef struct {
     int64_t batch_size;  /* samples per batch (default 1) */
@@ -69,6 +72,8 @@ typedef struct {
                             the global generator, or from `generator` itself when one is given; so after
                             the same torch.manual_seed a port sees torch's batches (docs/random.md) */
     nb_generator *generator; /* DataLoader(generator=g) (borrowed; implies torch_rng); NULL: the global one */
+    nb_sampler_fn sampler;  /* the epoch's indices come from sampler(sampler_ctx) (excludes shuffle) */
+    void *sampler_ctx;
 } nb_dataloader_opts;
 typedef struct nb_dataloader nb_dataloader;
 /* A loader over ds (borrowed; must outlive the loader). */
@@ -80,7 +85,8 @@ nb_dataloader *nb_dataloader_new(const nb_tensor_dataset *ds, nb_dataloader_opts
 bool nb_dataloader_next(nb_dataloader *dl, nb_tensor **xb, nb_tensor **yb);
 /* Start a new epoch now (reshuffles when shuffle is on). */
 void nb_dataloader_reset(nb_dataloader *dl);
-/* Batches per epoch: ceil(N / batch) or floor(N / batch) with drop_last (torch's len(loader)). */
+/* Batches per epoch: ceil(N / batch) or floor(N / batch) with drop_last (torch's len(loader)); N is
+ * the sampler's count when there is one. */
 int64_t nb_dataloader_len(const nb_dataloader *dl);
 /* Free the loader. NULL is ignored. */
 void nb_dataloader_free(nb_dataloader *dl);

@@ -2,8 +2,9 @@
  * init functions and losses. A model is a tree of nb_module; parameters are persistent leaves owned
  * by their module, losses are plain differentiable functions. A worked example:
  *
- *   nb_module *model = nb_sequential_new(3, nb_linear_new(784, 256, true), nb_relu_new(),
- *                                        nb_linear_new(256, 10, true));
+ *   nb_module *fc1 = nb_linear_new(784, 256, true);   // one layer per statement: drawn in torch's
+ *   nb_module *fc2 = nb_linear_new(256, 10, true);    // order (C leaves argument order unspecified)
+ *   nb_module *model = nb_sequential_new(3, fc1, nb_relu_new(), fc2);
  *   int np; nb_tensor **params = nb_module_parameters(model, &np);   // borrowed, for an optimizer
  *   nb_scope s = nb_scope_begin();
  *   nb_tensor *loss = nb_cross_entropy(nb_module_forward(model, x), y, (nb_cross_entropy_opts){0});
@@ -153,7 +154,9 @@ nb_module *nb_module_dict_get(nb_module *dict, const char *key);
 /* nn.Linear: y = x W^T + b, W (out, in), W and b ~ U(-1/sqrt(in), 1/sqrt(in)) (torch's default). */
 nb_module *nb_linear_new(int64_t in_features, int64_t out_features, bool bias);
 /* nn.Sequential: y = m_{n-1}(...m_0(x)); takes ownership of the n modules (a NULL one fails and
- * frees the others). Children are named "0", "1", ... */
+ * frees the others). Children are named "0", "1", ... Build layers that draw random weights in their
+ * own statements first: C evaluates arguments in an unspecified order (GCC: right to left), so
+ * nb_sequential_new(2, nb_linear_new(..), nb_linear_new(..)) does not draw torch's weights. */
 nb_module *nb_sequential_new(int n, ...);
 /* Same from an array. */
 nb_module *nb_sequential_from(int n, nb_module *const *mods);

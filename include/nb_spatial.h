@@ -29,10 +29,10 @@ nb_tensor *nb_max_pool2d(nb_tensor *x, nb_max_pool2d_opts o);
 nb_tensor *nb_max_pool2d_with_indices(nb_tensor *x, nb_max_pool2d_opts o, nb_tensor **indices);
 
 typedef struct {
-    int64_t kernel_size;    /* required */
-    int64_t stride;         /* 0: kernel_size */
+    int64_t kernel_size; /* required */
+    int64_t stride;      /* 0: kernel_size */
     int64_t padding;
-    int64_t dilation;       /* 0: 1 */
+    int64_t dilation; /* 0: 1 */
     bool ceil_mode;
 } nb_max_pool1d_opts;
 /* F.max_pool1d on (N, C, L) or (C, L): max_pool2d of x.unsqueeze(-2) with kernel (1, k), as torch. */
@@ -41,20 +41,20 @@ nb_tensor *nb_max_pool1d(nb_tensor *x, nb_max_pool1d_opts o);
 nb_tensor *nb_max_pool1d_with_indices(nb_tensor *x, nb_max_pool1d_opts o, nb_tensor **indices);
 
 typedef struct {
-    int64_t kernel_size[2];     /* required */
-    int64_t stride[2];          /* {0, 0}: kernel_size */
-    int64_t padding[2];         /* zero padding on each side, at most k/2 */
+    int64_t kernel_size[2]; /* required */
+    int64_t stride[2];      /* {0, 0}: kernel_size */
+    int64_t padding[2];     /* zero padding on each side, at most k/2 */
     bool ceil_mode;
-    bool no_count_include_pad;  /* torch's count_include_pad=False: divide by the real elements only */
-    int64_t divisor_override;   /* 0: none (torch's None); else divide every window sum by it */
+    bool no_count_include_pad; /* torch's count_include_pad=False: divide by the real elements only */
+    int64_t divisor_override;  /* 0: none (torch's None); else divide every window sum by it */
 } nb_avg_pool2d_opts;
 /* F.avg_pool2d: y = window sum / divisor (window size with padding, unless no_count_include_pad);
  * dx = g / divisor spread over each window. */
 nb_tensor *nb_avg_pool2d(nb_tensor *x, nb_avg_pool2d_opts o);
 
 typedef struct {
-    int64_t kernel_size;        /* required */
-    int64_t stride;             /* 0: kernel_size */
+    int64_t kernel_size; /* required */
+    int64_t stride;      /* 0: kernel_size */
     int64_t padding;
     bool ceil_mode;
     bool no_count_include_pad;
@@ -71,10 +71,10 @@ nb_tensor *nb_adaptive_max_pool2d(nb_tensor *x, int64_t oh, int64_t ow);
 nb_tensor *nb_adaptive_max_pool2d_with_indices(nb_tensor *x, int64_t oh, int64_t ow, nb_tensor **indices);
 
 typedef struct {
-    int64_t kernel_size[2];     /* required: the pooling's */
-    int64_t stride[2];          /* {0, 0}: kernel_size */
+    int64_t kernel_size[2]; /* required: the pooling's */
+    int64_t stride[2];      /* {0, 0}: kernel_size */
     int64_t padding[2];
-    int64_t output_size[2];     /* {0, 0}: (in - 1) stride - 2 padding + kernel; else (OH, OW) within stride */
+    int64_t output_size[2]; /* {0, 0}: (in - 1) stride - 2 padding + kernel; else (OH, OW) within stride */
 } nb_max_unpool2d_opts;
 /* F.max_unpool2d: y = zeros(..., OH, OW) with y[p, indices[p, k]] = x[p, k] per plane (indices from
  * nb_max_pool2d_with_indices); dx = g gathered at the indices. */
@@ -83,8 +83,8 @@ nb_tensor *nb_max_unpool2d(nb_tensor *x, nb_tensor *indices, nb_max_unpool2d_opt
 /* ---- padding ---------------------------------------------------------------------------------- */
 typedef enum { NB_PAD_CONSTANT = 0, NB_PAD_REFLECT, NB_PAD_REPLICATE, NB_PAD_CIRCULAR } nb_pad_mode;
 typedef struct {
-    nb_pad_mode mode;   /* torch's mode='constant' (default), 'reflect', 'replicate', 'circular' */
-    double value;       /* fill value of constant padding (torch's value=None is 0) */
+    nb_pad_mode mode; /* torch's mode='constant' (default), 'reflect', 'replicate', 'circular' */
+    double value;     /* fill value of constant padding (torch's value=None is 0) */
 } nb_pad_opts;
 /* F.pad(x, pad, mode, value): pad[0..1] = (left, right) of the last dim, pad[2..3] of the one before,
  * ...; constant pads any dims (negative pads crop), reflect / replicate pad the last 1-3 dims of a

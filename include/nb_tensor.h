@@ -39,10 +39,12 @@ struct nb_tensor {
     /* internal */
     nbi_storage *storage;
     nbi_node *node;                  /* the tape node that produced this tensor (grad_fn), or NULL */
-    uint32_t magic;                  /* NBI_LIVE while alive, NBI_DEAD after release */
+    uint32_t magic;                  /* NBI_LIVE while alive, NBI_HELD after nb_release, NBI_DEAD after release */
     uint32_t gen;                    /* bumped at every release: stale pointers are detected */
     int scope;                       /* depth of the owning scope, 0 = persistent (caller owns) */
     int scope_slot;                  /* index in the owning scope's list */
+    int tape_uses;                   /* tape nodes that read this struct (as an input or aux argument) */
+    int tape_saved;                  /* unspent tape nodes whose backward reads this tensor's data */
 };
 
 /* Shapes and dim lists as literals: nb_zeros(NB_F32, NB_SHAPE(2, 3)) passes (2, {2, 3}). */
@@ -73,21 +75,50 @@ nb_tensor *nb_keep(nb_tensor *t);
 void nb_free(nb_tensor *t);
 /* true if t is a live tensor (not NULL, not released). */
 bool nb_is_valid(const nb_tensor *t);
+/* "I am done with t": t is released now for you (any later use is an error), but the tape keeps what
+ * backward still needs (t's shape, and its data while an unspent node saved it) until backward spends
+ * those nodes (without retain_graph) or the scope ends. NULL is ignored. (docs/ownership.md) */
+void nb_release(nb_tensor *t);
+/* A mark in the current scope for nb_tidy_end. */
+typedef struct { int depth; ptrdiff_t len; } nb_tidy;
+/* Start a tidy region (inside a scope; at top level nb_tidy_end does nothing). */
+nb_tidy nb_tidy_begin(void);
+/* nb_release every tensor made in the current scope since m except the nkeep tensors in keep. */
+void nb_tidy_end(nb_tidy m, int nkeep, nb_tensor *const *keep);
+/* NB_TIDY(expr): evaluate expr and nb_release every tensor it made except its result (returned), e.g.
+ * h = NB_TIDY(nb_relu(nb_add(nb_matmul(x, w), b))) frees the matmul result right away. */
+#define NB_TIDY(expr) (nbi_tidy_push(), nbi_tidy_pop(expr))
+/* The two halves of NB_TIDY (a per-thread stack of nb_tidy marks). */
+void nbi_tidy_push(void);
+nb_tensor *nbi_tidy_pop(nb_tensor *result);
 
 /* Memory statistics of this thread's pools. */
 typedef struct {
-    size_t bytes_live;        /* bytes of tensor data in use */
+    size_t bytes_live;        /* bytes of tensor data in use (held tensors' data included) */
     size_t bytes_pooled;      /* bytes of released data kept for reuse */
     size_t system_allocs;     /* allocations requested from the system so far (data, tensors, nodes) */
-    size_t tensors_live;      /* live tensor structs */
+    size_t tensors_live;      /* live tensor structs (held ones included) */
+    size_t peak_bytes;        /* highest bytes_live so far (nb_memory_reset_peak starts again) */
+    size_t pool_limit;        /* cap on bytes_pooled (nb_set_pool_limit); SIZE_MAX, the default: none */
+    size_t tensors_held;      /* tensors released with nb_release / NB_TIDY that the tape still holds */
 } nb_memory_stats;
 /* Current memory statistics. */
 nb_memory_stats nb_memory_stats_get(void);
-/* Return all pooled (unused) memory to the system. */
+/* Print the statistics, readable (like torch.cuda.memory_summary), to f. */
+void nb_memory_summary(FILE *f);
+/* peak_bytes = bytes_live now (to measure the peak of one phase). */
+void nb_memory_reset_peak(void);
+/* Keep at most max_bytes of released data pooled (freeing the excess now, largest buffers first);
+ * data released beyond the cap goes back to the system. SIZE_MAX (the default): no cap. */
+void nb_set_pool_limit(size_t max_bytes);
+/* Return all pooled (unused) memory to the system (torch.cuda.empty_cache). */
+void nb_empty_cache(void);
+/* The same as nb_empty_cache (its first name). */
 void nb_pool_trim(void);
 
 /* ---- threads -------------------------------------------------------------------------------- */
-/* Threads used by kernels (OpenMP); n <= 0 restores the default. No-op without OpenMP. */
+/* Threads used by kernels (OpenMP); n <= 0 restores the default, n above 8 per CPU is clamped to that
+ * (libgomp aborts on absurd counts such as INT_MAX). No-op without OpenMP. */
 void nb_set_num_threads(int n);
 /* Threads kernels will use. */
 int nb_get_num_threads(void);

@@ -223,14 +223,13 @@ static bool parse_value(parser *p, int depth, int *out) {
         return true;
     }
     case NBJ_NUM: return parse_number(p, &p->doc->nodes[idx]);
-    default: {
-        const char *word = k == NBJ_TRUE ? "true" : k == NBJ_FALSE ? "false" : "null";
-        size_t wl = strlen(word);
-        if (p->len - p->pos < wl || memcmp(p->s + p->pos, word, wl) != 0) return fail(p, "invalid literal");
-        p->pos += wl;
-        return true;
+    case NBJ_TRUE: case NBJ_FALSE: case NBJ_NULL: break;
     }
-    }
+    const char *word = k == NBJ_TRUE ? "true" : k == NBJ_FALSE ? "false" : "null";
+    size_t wl = strlen(word);
+    if (p->len - p->pos < wl || memcmp(p->s + p->pos, word, wl) != 0) return fail(p, "invalid literal");
+    p->pos += wl;
+    return true;
 }
 
 bool nbj_parse(const char *text, size_t len, nbj_doc *doc, char *err, size_t errlen) {

@@ -248,14 +248,19 @@ nb_tensor *nb_read_idx(const char *path, nb_dtype dt, float scale) {
         nbi_error("nb_read_idx: '%s' is truncated inside its header (%d dims declared)", path, nd);
         goto done;
     }
-    int64_t dims[NB_MAX_DIMS], numel = 1;
+    /* span: the product of the nonzero dims (what the strides reach; saturated, refused below), so a
+     * zero dim beside huge ones is refused too instead of overflowing the strides */
+    int64_t dims[NB_MAX_DIMS], span = 1;
+    bool empty = false;
     for (int i = 0; i < nd; i++) {
         dims[i] = be32(head + 4 + 4 * i);
-        if (dims[i] && numel > IDX_MAX_BYTES / dims[i]) numel = IDX_MAX_BYTES + 1; /* saturate: refused below */
-        else numel *= dims[i];
+        if (!dims[i]) empty = true;
+        else if (span > IDX_MAX_BYTES / dims[i]) span = IDX_MAX_BYTES + 1;
+        else span *= dims[i];
     }
+    int64_t numel = empty ? 0 : span;
     int es = idx_elem_size(code);
-    if (numel > IDX_MAX_BYTES / es) {
+    if (span > IDX_MAX_BYTES / es) {
         nbi_error("nb_read_idx: '%s' declares dims %s, more than the %lld GiB this reader accepts (a corrupt header?)",
                   path, nbi_shape_of(nd, dims), (long long)(IDX_MAX_BYTES >> 30));
         goto done;

@@ -5,6 +5,7 @@
  * torch's generators as torch 1.13's DataLoader, BatchSampler and RandomSampler draw them. */
 #include "data_internal.h"
 #include <stdlib.h>
+#include <string.h>
 
 struct nb_tensor_dataset {
     nb_tensor *x, *y;   /* borrowed */
@@ -16,6 +17,8 @@ struct nb_dataloader {
     nb_dataloader_opts o;
     nbi_rng rng;
     int64_t *order;     /* this epoch's sample order */
+    int64_t norder, cap; /* its length (N, or the sampler's count) and capacity */
+    bool bad_sample;    /* the sampler's indices for this epoch were unusable (error recorded) */
     int64_t pos;        /* next position in order */
     bool in_epoch;      /* false: the next call to next() starts an epoch */
     nb_generator *own;  /* torch_rng: RandomSampler's private Generator (the sampler has no generator) */
@@ -46,6 +49,8 @@ nb_dataloader *nb_dataloader_new(const nb_tensor_dataset *ds, nb_dataloader_opts
     if (opts.batch_size < 0)
         return nbi_error("nb_dataloader_new: batch_size must be positive (got %lld)", (long long)opts.batch_size);
     if (opts.batch_size == 0) opts.batch_size = 1;
+    if (opts.sampler && opts.shuffle)
+        return nbi_error("nb_dataloader_new: sampler option is mutually exclusive with shuffle");
     nb_dataloader *dl = calloc(1, sizeof *dl);
     if (!dl) return nbi_error("nb_dataloader_new: out of memory");
     dl->order = malloc((size_t)(ds->n ? ds->n : 1) * sizeof *dl->order);
@@ -57,6 +62,7 @@ nb_dataloader *nb_dataloader_new(const nb_tensor_dataset *ds, nb_dataloader_opts
         return NULL;
     }
     dl->ds = ds;
+    dl->cap = ds->n ? ds->n : 1;
     dl->o = opts;
     dl->rng.s = opts.seed;
     return dl;
@@ -83,11 +89,44 @@ static void torch_epoch(nb_dataloader *dl) {
     torch_randperm(dl, g, dl->order);
 }
 
+/* the epoch's order from the sampler (an empty epoch with an error if its indices are bad) */
+static void sample(nb_dataloader *dl) {
+    int64_t n = 0;
+    const int64_t *idx = dl->o.sampler(dl->o.sampler_ctx, &n);
+    dl->norder = 0;
+    dl->bad_sample = true;
+    if (!idx || n < 0) {
+        if (!nb_error()) nbi_error("nb_dataloader_next: the sampler returned no indices");
+        return;
+    }
+    if (n > dl->cap) {
+        int64_t *o = realloc(dl->order, (size_t)n * sizeof *o);
+        if (!o) { nbi_error("nb_dataloader_next: out of memory for %lld indices", (long long)n); return; }
+        dl->order = o;
+        dl->cap = n;
+    }
+    for (int64_t i = 0; i < n; i++)
+        if (idx[i] < 0 || idx[i] >= dl->ds->n) {
+            nbi_error("nb_dataloader_next: sampler index %lld is out of range for a dataset of %lld samples",
+                      (long long)idx[i], (long long)dl->ds->n);
+            return;
+        }
+    if (n) memcpy(dl->order, idx, (size_t)n * sizeof *idx);
+    dl->norder = n;
+    dl->bad_sample = false;
+}
+
 void nb_dataloader_reset(nb_dataloader *dl) {
     if (!dl) return;
-    for (int64_t i = 0; i < dl->ds->n; i++) dl->order[i] = i;
-    if (dl->o.torch_rng) torch_epoch(dl);
-    else if (dl->o.shuffle) nbi_shuffle(dl->order, dl->ds->n, &dl->rng);
+    if (dl->o.sampler) {
+        if (dl->o.torch_rng) (void)nb_generator_random64(dl->o.generator);   /* the iterator's _base_seed */
+        sample(dl);
+    } else {
+        for (int64_t i = 0; i < dl->ds->n; i++) dl->order[i] = i;
+        if (dl->o.torch_rng) torch_epoch(dl);
+        else if (dl->o.shuffle) nbi_shuffle(dl->order, dl->ds->n, &dl->rng);
+        dl->norder = dl->ds->n;
+    }
     dl->pos = 0;
     dl->in_epoch = true;
 }
@@ -95,6 +134,7 @@ void nb_dataloader_reset(nb_dataloader *dl) {
 int64_t nb_dataloader_len(const nb_dataloader *dl) {
     if (!dl) return 0;
     int64_t n = dl->ds->n, b = dl->o.batch_size;
+    if (dl->o.sampler) dl->o.sampler(dl->o.sampler_ctx, &n);
     return n / b + (!dl->o.drop_last && n % b != 0);   /* no overflow for huge batch sizes */
 }
 
@@ -103,8 +143,11 @@ bool nb_dataloader_next(nb_dataloader *dl, nb_tensor **xb, nb_tensor **yb) {
     if (yb) *yb = NULL;
     if (!dl) { nbi_error("nb_dataloader_next: loader is NULL"); return false; }
     if (!xb) { nbi_error("nb_dataloader_next: xb is NULL (pass &xb)"); return false; }
-    if (!dl->in_epoch) nb_dataloader_reset(dl);
-    int64_t left = dl->ds->n - dl->pos, b = dl->o.batch_size;
+    if (!dl->in_epoch) {
+        nb_dataloader_reset(dl);
+        if (dl->o.sampler && dl->bad_sample) { dl->in_epoch = false; return false; }
+    }
+    int64_t left = dl->norder - dl->pos, b = dl->o.batch_size;
     /* RandomSampler yields randperm(n)[:num_samples % n] after its permutation: an empty slice of one more
      * randperm, drawn when BatchSampler asks past the last full batch; only a user generator sees it */
     if (left < b && dl->o.torch_rng && dl->o.shuffle && dl->o.generator && !dl->tail_drawn && dl->ds->n > 0) {

@@ -351,7 +351,7 @@ nb_tensor *nb_rnn_cell_forward(nb_module *m, nb_tensor *x, nb_tensor *h, nb_tens
     case NB_RNN_TANH: y = nb_rnn_tanh_cell(x, h, p[0], p[1], bi, bh); break;
     case NB_RNN_RELU: y = nb_rnn_relu_cell(x, h, p[0], p[1], bi, bh); break;
     case NB_RNN_GRU: y = nb_gru_cell(x, h, p[0], p[1], bi, bh); break;
-    default: y = nb_lstm_cell(x, h, c, p[0], p[1], bi, bh, &c2); break;
+    case NB_RNN_LSTM: default: y = nb_lstm_cell(x, h, c, p[0], p[1], bi, bh, &c2); break;
     }
     if (!batched) {
         y = nb_squeeze(y, 0);

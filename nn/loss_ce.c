@@ -170,11 +170,11 @@ nb_tensor *nb_cross_entropy(nb_tensor *x, nb_tensor *y, nb_cross_entropy_opts o)
     int cd = 1;
     nb_tensor *smooth = nb_neg(nb_sum_dim(p.wfull ? nb_mul(logp, p.wfull) : logp, 1, &cd, false));
     if (p.keep) smooth = nb_mul(smooth, p.keep);
-    nb_tensor *ret;
+    nb_tensor *ret = NULL;
     switch (o.reduction) {
     case NB_REDUCTION_NONE: ret = one ? nb_reshape(smooth, 0, NULL) : smooth; break;
     case NB_REDUCTION_SUM: ret = nb_sum(smooth); break;
-    default: ret = weighted_mean(nb_sum(smooth), p.wsum); break; /* sum of kept weights (count if none) */
+    case NB_REDUCTION_MEAN: ret = weighted_mean(nb_sum(smooth), p.wsum); break; /* sum of kept weights (count if none) */
     }
     double ls = o.label_smoothing;
     return nb_add(nb_mul_scalar(nll, 1 - ls), nb_mul_scalar(ret, ls / (double)p.C));

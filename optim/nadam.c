@@ -53,7 +53,7 @@ NADAM_KERNEL(double, f64)
 static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
     const nb_nadam_opts *op = (const nb_nadam_opts *)&gr->opts;
     nb_tensor *p = o->params[i];
-    nb_tensor *st = nbi_state(o, i, 0), *mp = nbi_state_scalar(o, i, 1, NB_F32, 1.0);
+    nb_tensor *st = nbi_state(o, i, 0), *mp = nbi_state(o, i, 1);
     nb_tensor *m = nbi_state(o, i, 2), *v = nbi_state(o, i, 3);
     if (!st || !mp || !m || !v) return NB_ERROR;
     double *step = (double *)nbi_ptr(st);
@@ -79,7 +79,8 @@ static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
 
 static const nbi_optim_vt vt = {
     .name = "nadam", .fn = "nb_nadam", .opts_size = sizeof(nb_nadam_opts),
-    .state_names = { "step", "mu_product", "exp_avg", "exp_avg_sq" }, .merge = merge, .check = check, .update = update,
+    .state = { { "step", NBI_STATE_STEP }, { "mu_product", NBI_STATE_F32_ONE }, { "exp_avg" }, { "exp_avg_sq" } },
+    .merge = merge, .check = check, .update = update,
 };
 
 nb_optimizer *nb_nadam(nb_tensor *const *params, int n, nb_nadam_opts o) {

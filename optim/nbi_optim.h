@@ -7,23 +7,23 @@
 #include "nb_optim.h"
 #include "nb_internal.h"
 #include <math.h>
+#include <stddef.h>
 
 #define NBI_OPT_MAXSTATE 4
 
-/* the resolved options of any method (each struct starts with double lr) */
-typedef union {
-    nb_sgd_opts sgd;
-    nb_adam_opts adam;
-    nb_adagrad_opts adagrad;
-    nb_rmsprop_opts rmsprop;
-    nb_adadelta_opts adadelta;
-    nb_nadam_opts nadam;
-    nb_lbfgs_opts lbfgs;
-    nb_newton_opts newton;
-    nb_newton_cg_opts newton_cg;
-    nb_diag_newton_opts diag_newton;
-    nb_armijo_opts armijo;
-} nbi_opts;
+/* Every method's options struct (nb_<name>_opts). Each starts with double lr (checked below), so a
+ * group's lr is read and written the same way for every method. A new optimizer adds its name here. */
+#define NBI_OPTIM_OPTS_LIST(X) \
+    X(sgd) X(adam) X(adagrad) X(rmsprop) X(adadelta) X(nadam) X(lbfgs) X(newton) X(newton_cg) X(diag_newton) \
+    X(armijo)
+/* the resolved options of any method */
+#define NBI_OPTS_MEMBER_(name) nb_##name##_opts name;
+typedef union { NBI_OPTIM_OPTS_LIST(NBI_OPTS_MEMBER_) } nbi_opts;
+#undef NBI_OPTS_MEMBER_
+#define NBI_OPTS_LR_FIRST_(name) \
+    _Static_assert(offsetof(nb_##name##_opts, lr) == 0, "nb_" #name "_opts must start with double lr");
+NBI_OPTIM_OPTS_LIST(NBI_OPTS_LR_FIRST_)
+#undef NBI_OPTS_LR_FIRST_
 
 typedef struct {
     int first, n;                 /* parameters params[first .. first+n) */
@@ -32,6 +32,15 @@ typedef struct {
     nb_tensor *lr_t;              /* 0-d f64 lr for state dicts, created on demand */
     nbi_opts opts;                /* the method's resolved options */
 } nbi_group;
+
+/* What a state tensor is, so the common code can create it (lazily, or when a state dict is loaded). */
+typedef enum {
+    NBI_STATE_LIKE_PARAM,         /* zeros shaped like the parameter (exp_avg, momentum_buffer); the default */
+    NBI_STATE_STEP,               /* 0-d f64 step counter starting at 0 (torch's state['step']) */
+    NBI_STATE_F32_ONE,            /* 0-d f32 starting at 1 (NAdam's mu_product, an f32 tensor in torch) */
+} nbi_state_kind;
+/* One per-parameter state slot: its torch name (state dict key) and kind. */
+typedef struct { const char *name; nbi_state_kind kind; } nbi_state_spec;
 
 typedef struct nbi_optim_vt nbi_optim_vt;
 typedef struct { nb_tensor *t[NBI_OPT_MAXSTATE]; } nbi_pstate;
@@ -49,8 +58,8 @@ struct nb_optimizer {
 struct nbi_optim_vt {
     const char *name;             /* "adam" */
     const char *fn;               /* "nb_adam" for messages */
-    size_t opts_size;
-    const char *state_names[NBI_OPT_MAXSTATE];
+    size_t opts_size;             /* sizeof its nb_<name>_opts (a member of nbi_opts) */
+    nbi_state_spec state[NBI_OPT_MAXSTATE];   /* per-parameter state slots; unused slots have no name */
     /* dst = user's options with zero fields taken from base (NB_ZERO -> 0) */
     void (*merge)(void *dst, const void *user, const void *base);
     /* validate resolved options (error message names fn) */
@@ -76,10 +85,8 @@ static inline bool nbi_pick_b(bool u, bool b) { return u || b; }
 /* Create an optimizer over params with the user's options merged over torch's defaults tdefault. */
 nb_optimizer *nbi_optim_new(const nbi_optim_vt *vt, nb_tensor *const *params, int n, const void *user,
                             const void *tdefault);
-/* State tensor k of param i, created persistent (zeros like the param, or 0-d f64 for "step"). */
+/* State tensor k of param i, created persistent on first use as its vt->state[k].kind says. */
 nb_tensor *nbi_state(nb_optimizer *o, int i, int k);
-/* Same, created as a 0-d tensor of dtype dt holding v (NAdam's f32 mu_product). */
-nb_tensor *nbi_state_scalar(nb_optimizer *o, int i, int k, nb_dtype dt, double v);
 /* A new persistent tensor filled with v, shaped like t. */
 nb_tensor *nbi_persistent_full_like(const nb_tensor *t, double v);
 /* self + alpha x as torch's AVX2 CPU kernels compute add_(x, alpha=) and addcmul_ (alpha = value t1):

@@ -59,6 +59,7 @@ nb_optimizer *nbi_optim_new(const nbi_optim_vt *vt, nb_tensor *const *params, in
     if (!params_ok(params, n, vt->fn)) return NULL;
     nb_optimizer *o = calloc(1, sizeof *o);
     if (!o) return nbi_error("%s: out of memory", vt->fn);
+    assert(vt->opts_size <= sizeof(nbi_opts) && "add the method to NBI_OPTIM_OPTS_LIST (nbi_optim.h)");
     o->vt = vt;
     vt->merge(&o->defaults, user, tdefault);
     if (vt->check && vt->check(&o->defaults, vt->fn) != NB_OK) { nb_optim_free(o); return NULL; }
@@ -134,24 +135,16 @@ nb_tensor *nbi_persistent_full_like(const nb_tensor *t, double v) {
 
 nb_tensor *nbi_state(nb_optimizer *o, int i, int k) {
     if (o->state[i].t[k]) return o->state[i].t[k];
-    const char *name = o->vt->state_names[k];
-    nb_tensor *s;
-    if (name && !strcmp(name, "step")) {
-        s = nbi_new_persistent(NB_F64, 0, NULL);
-        if (s) *(double *)nbi_ptr(s) = 0.0;
-    } else {
-        s = nbi_persistent_full_like(o->params[i], 0.0);
+    nb_tensor *s = NULL;
+    switch (o->vt->state[k].kind) {
+    case NBI_STATE_LIKE_PARAM: s = nbi_persistent_full_like(o->params[i], 0.0); break;
+    case NBI_STATE_STEP:
+        if ((s = nbi_new_persistent(NB_F64, 0, NULL))) *(double *)nbi_ptr(s) = 0.0;
+        break;
+    case NBI_STATE_F32_ONE:
+        if ((s = nbi_new_persistent(NB_F32, 0, NULL))) *(float *)nbi_ptr(s) = 1.0f;
+        break;
     }
-    o->state[i].t[k] = s;
-    return s;
-}
-
-nb_tensor *nbi_state_scalar(nb_optimizer *o, int i, int k, nb_dtype dt, double v) {
-    if (o->state[i].t[k]) return o->state[i].t[k];
-    nb_tensor *s = nbi_new_persistent(dt, 0, NULL);
-    if (!s) return NULL;
-    if (dt == NB_F32) *(float *)nbi_ptr(s) = (float)v;
-    else *(double *)nbi_ptr(s) = v;
     o->state[i].t[k] = s;
     return s;
 }
@@ -300,8 +293,8 @@ nb_status nb_optim_state_dict(nb_optimizer *o, nb_state_dict *sd) {
     char name[96];
     for (int i = 0; i < (int)arrlen(o->state); i++)
         for (int k = 0; k < NBI_OPT_MAXSTATE; k++) {
-            if (!o->state[i].t[k] || !o->vt->state_names[k]) continue;
-            snprintf(name, sizeof name, "state.%d.%s", i, o->vt->state_names[k]);
+            if (!o->state[i].t[k] || !o->vt->state[k].name) continue;
+            snprintf(name, sizeof name, "state.%d.%s", i, o->vt->state[k].name);
             if (nb_state_dict_add(sd, name, o->state[i].t[k]) != NB_OK) return NB_ERROR;
         }
     for (int g = 0; g < (int)arrlen(o->groups); g++) {
@@ -319,19 +312,13 @@ nb_status nb_optim_load_state_dict(nb_optimizer *o, const nb_state_dict *sd) {
     char name[96];
     for (int i = 0; i < (int)arrlen(o->state); i++)
         for (int k = 0; k < NBI_OPT_MAXSTATE; k++) {
-            const char *sn = o->vt->state_names[k];
+            const char *sn = o->vt->state[k].name;
             if (!sn) continue;
             snprintf(name, sizeof name, "state.%d.%s", i, sn);
             nb_tensor *src = nb_state_dict_get(sd, name);
             if (!src) continue;
-            nb_tensor *dst = o->state[i].t[k];
-            if (!dst) {
-                /* step: 0-d f64; NAdam's mu_product: 0-d f32 (as torch); buffers: like the param */
-                dst = !strcmp(sn, "step") ? nbi_state(o, i, k)
-                      : !strcmp(sn, "mu_product") ? nbi_state_scalar(o, i, k, NB_F32, 1.0)
-                      : (o->state[i].t[k] = nbi_persistent_full_like(o->params[i], 0.0));
-                if (!dst) return NB_ERROR;
-            }
+            nb_tensor *dst = nbi_state(o, i, k);
+            if (!dst) return NB_ERROR;
             if (src->numel != dst->numel) {
                 nbi_error("nb_optim_load_state_dict: '%s' has shape %s, the optimizer expects %s", name,
                           nbi_shape(src), nbi_shape(dst));

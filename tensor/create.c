@@ -9,15 +9,16 @@ static inline double load(const nb_tensor *t, int64_t off) {
     switch (t->dtype) {
     case NB_F32: return ((const float *)p)[off];
     case NB_F64: return ((const double *)p)[off];
-    default: return (double)((const int64_t *)p)[off];
+    case NB_I64: break;
     }
+    return (double)((const int64_t *)p)[off];
 }
 static inline void store(nb_tensor *t, int64_t off, double v) {
     char *p = (char *)t->storage->data;
     switch (t->dtype) {
     case NB_F32: ((float *)p)[off] = (float)v; break;
     case NB_F64: ((double *)p)[off] = v; break;
-    default: ((int64_t *)p)[off] = (int64_t)v; break;
+    case NB_I64: ((int64_t *)p)[off] = nbi_f2i(v); break;
     }
 }
 
@@ -25,7 +26,13 @@ static void fill(nb_tensor *t, double v) {
     int64_t n = t->numel;
     if (t->dtype == NB_F32) { float *p = (float *)nbi_ptr(t); for (int64_t i = 0; i < n; i++) p[i] = (float)v; }
     else if (t->dtype == NB_F64) { double *p = (double *)nbi_ptr(t); for (int64_t i = 0; i < n; i++) p[i] = v; }
-    else { int64_t *p = (int64_t *)nbi_ptr(t); for (int64_t i = 0; i < n; i++) p[i] = (int64_t)v; }
+    else { int64_t *p = (int64_t *)nbi_ptr(t); for (int64_t i = 0; i < n; i++) p[i] = nbi_f2i(v); }
+}
+
+bool nbi_i64_value_ok(double v, const char *op) {
+    if (v >= -0x1p63 && v < 0x1p63) return true;
+    nbi_error("%s: value %g cannot be converted to type int64 without overflow", op, v);
+    return false;
 }
 
 /* validate a creation request so the error names the public function (nbi_new's message is generic) */
@@ -33,11 +40,17 @@ bool nbi_shape_ok(const char *op, nb_dtype dt, int ndim, const int64_t *shape) {
     if (dt != NB_F32 && dt != NB_F64 && dt != NB_I64) { nbi_error("%s: unknown dtype %d", op, (int)dt); return false; }
     if (ndim < 0 || ndim > NB_MAX_DIMS) { nbi_error("%s: %d dims requested; nabla supports 0..%d", op, ndim, NB_MAX_DIMS); return false; }
     if (ndim > 0 && !shape) { nbi_error("%s: shape is NULL for a %d-d tensor", op, ndim); return false; }
-    for (int i = 0; i < ndim; i++)
+    int64_t n = 1;
+    for (int i = 0; i < ndim; i++) {
         if (shape[i] < 0) {
             nbi_error("%s: negative size %lld in shape %s; sizes must be >= 0", op, (long long)shape[i], nbi_shape_of(ndim, shape));
             return false;
         }
+        if (__builtin_mul_overflow(n, shape[i], &n) || n > ((int64_t)1 << 40)) {   /* nbi_new's limit, named */
+            nbi_error("%s: shape %s is too large (more than 2^40 elements)", op, nbi_shape_of(ndim, shape));
+            return false;
+        }
+    }
     return true;
 }
 
@@ -46,6 +59,7 @@ nb_tensor *nb_empty(nb_dtype dt, int ndim, const int64_t *shape) {
 }
 
 static nb_tensor *full(const char *op, nb_dtype dt, int ndim, const int64_t *shape, double value) {
+    if (dt == NB_I64 && !nbi_i64_value_ok(value, op)) return NULL;
     nb_tensor *t = nbi_shape_ok(op, dt, ndim, shape) ? nbi_new(dt, ndim, shape) : NULL;
     if (t) fill(t, value);
     return t;
@@ -70,7 +84,12 @@ nb_tensor *nb_arange(nb_dtype dt, double start, double end, double step) {
     if (step == 0 || !isfinite(start) || !isfinite(end) || !isfinite(step))
         return nbi_error("nb_arange: step must be nonzero and bounds finite (start %g, end %g, step %g)", start, end, step);
     if ((end - start) / step < 0) return nbi_error("nb_arange: upper bound and step sign are inconsistent (start %g, end %g, step %g)", start, end, step);
-    int64_t n = (int64_t)ceil((end - start) / step);
+    double count = ceil((end - start) / step);
+    if (!(count <= 0x1p40))  /* the tensor layer's element limit; also keeps the cast below defined */
+        return nbi_error("nb_arange: %g elements requested (start %g, end %g, step %g) is too large", count, start, end, step);
+    if (dt == NB_I64 && (!nbi_i64_value_ok(start, "nb_arange") || !nbi_i64_value_ok(end, "nb_arange"))) return NULL;
+    if (!nbi_shape_ok("nb_arange", dt, 0, NULL)) return NULL;
+    int64_t n = (int64_t)count;
     nb_tensor *t = nbi_new(dt, 1, (int64_t[]){n});
     if (!t) return NULL;
     for (int64_t i = 0; i < n; i++) store(t, i, start + (double)i * step);
@@ -79,6 +98,7 @@ nb_tensor *nb_arange(nb_dtype dt, double start, double end, double step) {
 
 nb_tensor *nb_linspace(nb_dtype dt, double start, double end, int64_t steps) {
     if (steps < 0) return nbi_error("nb_linspace: number of steps must be non-negative (got %lld)", (long long)steps);
+    if (!nbi_shape_ok("nb_linspace", dt, 1, (int64_t[]){steps})) return NULL;
     nb_tensor *t = nbi_new(dt, 1, (int64_t[]){steps});
     if (!t) return NULL;
     double step = steps > 1 ? (end - start) / (double)(steps - 1) : 0;
@@ -101,9 +121,9 @@ nb_tensor *nb_eye(nb_dtype dt, int64_t n, int64_t m) {
 
 #define LIKE(t) if (!nbi_ok(t, __func__)) return NULL
 nb_tensor *nb_empty_like(const nb_tensor *t) { LIKE(t); return nbi_new(t->dtype, t->ndim, t->shape); }
-nb_tensor *nb_zeros_like(const nb_tensor *t) { LIKE(t); return nb_zeros(t->dtype, t->ndim, t->shape); }
-nb_tensor *nb_ones_like(const nb_tensor *t) { LIKE(t); return nb_ones(t->dtype, t->ndim, t->shape); }
-nb_tensor *nb_full_like(const nb_tensor *t, double v) { LIKE(t); return nb_full(t->dtype, t->ndim, t->shape, v); }
+nb_tensor *nb_zeros_like(const nb_tensor *t) { LIKE(t); return full(__func__, t->dtype, t->ndim, t->shape, 0.0); }
+nb_tensor *nb_ones_like(const nb_tensor *t) { LIKE(t); return full(__func__, t->dtype, t->ndim, t->shape, 1.0); }
+nb_tensor *nb_full_like(const nb_tensor *t, double v) { LIKE(t); return full(__func__, t->dtype, t->ndim, t->shape, v); }
 nb_tensor *nb_rand_like(const nb_tensor *t) { LIKE(t); return nb_rand(t->dtype, t->ndim, t->shape); }
 nb_tensor *nb_randn_like(const nb_tensor *t) { LIKE(t); return nb_randn(t->dtype, t->ndim, t->shape); }
 
@@ -141,6 +161,7 @@ nb_status nb_set(nb_tensor *t, const int64_t *index, double value) {
     if (!nbi_ok(t, "nb_set")) return NB_ERROR;
     int64_t off = flat_offset(t, index, "nb_set");
     if (off < 0) return NB_ERROR;
+    if (t->dtype == NB_I64 && !nbi_i64_value_ok(value, "nb_set")) return NB_ERROR;
     store(t, off, value);
     t->storage->version++;
     return NB_OK;

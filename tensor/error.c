@@ -25,6 +25,12 @@ void *nbi_error(const char *fmt, ...) {
 
 bool nbi_ok(const nb_tensor *t, const char *op) {
     if (!t) return false;
+    if (t->magic == NBI_HELD) {
+        if (nbi_held_readable) return true;
+        nbi_error("%s: tensor %p was already released (nb_release or NB_TIDY); keep a tensor you still use "
+                  "out of nb_release, NB_TIDY and nb_tidy_end", op, (const void *)t);
+        return false;
+    }
     if (t->magic != NBI_LIVE) {
         nbi_error("%s: tensor %p was already released (freed, or its scope ended); keep it with nb_keep "
                   "or create it outside the scope", op, (const void *)t);

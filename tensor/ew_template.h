@@ -71,7 +71,6 @@ static void ROWS_(unary_row)(int64_t n, char **p, const int64_t *s, const void *
     case NBK_LE_S: LOOP1(v <= a) break;
     case NBK_GT_S: LOOP1(v > a) break;
     case NBK_GE_S: LOOP1(v >= a) break;
-    default: break;
     }
 }
 
@@ -97,7 +96,6 @@ static void ROWS_(binary_row)(int64_t n, char **p, const int64_t *s, const void 
     case NBK_GT: LOOP2(v > w) break;
     case NBK_GE: LOOP2(v >= w) break;
     case NBK_MUL_POS: LOOP2(v * (T)(w > 0)) break;
-    default: break;
     }
 }
 

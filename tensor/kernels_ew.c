@@ -167,17 +167,17 @@ static void ew_run(int nd, const int64_t *shape, int64_t total, int nops, const 
 static void conv_row(int64_t n, char **p, const int64_t *s, const void *ctx) {
     const nb_dtype *dts = ctx; /* dts[0] = out, dts[1] = in */
     for (int64_t i = 0; i < n; i++) {
-        double v;
         const char *src = p[1];
+        double v = 0;
         switch (dts[1]) {
         case NB_F32: v = ((const float *)src)[i * s[1]]; break;
         case NB_F64: v = ((const double *)src)[i * s[1]]; break;
-        default: v = (double)((const int64_t *)src)[i * s[1]]; break;
+        case NB_I64: v = (double)((const int64_t *)src)[i * s[1]]; break;
         }
         switch (dts[0]) {
         case NB_F32: ((float *)p[0])[i * s[0]] = (float)v; break;
         case NB_F64: ((double *)p[0])[i * s[0]] = v; break;
-        default: ((int64_t *)p[0])[i * s[0]] = (int64_t)v; break;
+        case NB_I64: ((int64_t *)p[0])[i * s[0]] = nbi_f2i(v); break;  /* NaN, huge: INT64_MIN as torch */
         }
     }
 }

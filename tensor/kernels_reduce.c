@@ -36,8 +36,9 @@ static double combine(nbk_reduce_kind k, double a, double b) {
     case NBK_RSUM: return a + b;
     case NBK_RPROD: return a * b;
     case NBK_RMAX: return (a != a || a >= b) ? a : b;
-    default: return (a != a || a <= b) ? a : b;
+    case NBK_RMIN: break;
     }
+    return (a != a || a <= b) ? a : b;
 }
 
 #define BLK 4096
@@ -201,30 +202,6 @@ nb_tensor *nbk_arg_reduce(const nb_tensor *x, int dim, bool keepdim, bool is_min
     if (xc != xf) nb_free(xc);
     if (xf != x) nb_free((nb_tensor *)xf);
     if (indices) *indices = ix; else nb_free(ix);
-    return y;
-}
-
-nb_tensor *nbk_prod_others(const nb_tensor *x, int dim) {
-    nb_tensor *xc = nbk_contig(x);
-    if (!xc) return NULL;
-    int64_t outer, D, inner;
-    nbk_split3(xc, dim, &outer, &D, &inner);
-    nb_tensor *y = nbi_new(xc->dtype, xc->ndim, xc->shape);
-    if (!y) return NULL;
-    const char *xb = nbi_ptr(xc);
-    char *yb = nbi_ptr(y);
-    for (int64_t o = 0; o < outer; o++)
-        for (int64_t i = 0; i < inner; i++) {
-            int64_t base = o * D * inner + i;
-            double p = 1;
-            for (int64_t d = 0; d < D; d++) { st(y, yb, base + d * inner, p); p *= ld(xc, xb, base + d * inner); }
-            p = 1;
-            for (int64_t d = D - 1; d >= 0; d--) {
-                st(y, yb, base + d * inner, ld(y, yb, base + d * inner) * p);
-                p *= ld(xc, xb, base + d * inner);
-            }
-        }
-    if (xc != x) nb_free(xc);
     return y;
 }
 

@@ -5,12 +5,16 @@
 #include "nb_internal.h"
 #include <stb_ds.h>
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 void (*nbi_tape_release_hook)(size_t mark);
 size_t (*nbi_tape_len_hook)(void);
 void (*nbi_tensor_release_hook)(nb_tensor *t);
+_Thread_local int nbi_held_readable;
 
-#define NCLASS 160
+#define NCLASS (64 + (44 - 12) * 8)   /* every size a tensor may have (2^40 elements of 8 bytes: 2^43) */
 typedef struct {
     nb_tensor **list;   /* stb_ds array; released entries are NULL */
     size_t tape_mark;
@@ -20,7 +24,8 @@ static _Thread_local nbi_storage *free_storage[NCLASS];
 static _Thread_local nb_tensor *free_tensors, *free_tail; /* FIFO: a released struct is reused last */
 static _Thread_local scope_rec *scopes;  /* stb_ds array; depth d is scopes[d-1] */
 static _Thread_local int depth;
-static _Thread_local nb_memory_stats stats;
+static _Thread_local nb_memory_stats stats = {.pool_limit = SIZE_MAX};
+static _Thread_local nb_tidy *tidy_stack;  /* stb_ds array: the open NB_TIDY marks */
 
 void nbi_count_sys_alloc(void) { stats.system_allocs++; }
 
@@ -63,7 +68,13 @@ static nbi_storage *storage_get(size_t nbytes) {
     s->version = 0;
     s->next_free = NULL;
     stats.bytes_live += s->nbytes;
+    if (stats.bytes_live > stats.peak_bytes) stats.peak_bytes = stats.bytes_live;
     return s;
+}
+
+static void storage_free(nbi_storage *s) {
+    free(s->data);
+    free(s);
 }
 
 static void storage_put(nbi_storage *s) {
@@ -71,29 +82,72 @@ static void storage_put(nbi_storage *s) {
     size_t cap;
     int c = size_class(s->nbytes, &cap);
     stats.bytes_live -= s->nbytes;
-    if (c < NCLASS && cap == s->nbytes) {
+    if (c < NCLASS && cap == s->nbytes && stats.bytes_pooled + s->nbytes <= stats.pool_limit) {
         s->next_free = free_storage[c];
         free_storage[c] = s;
         stats.bytes_pooled += s->nbytes;
     } else {
-        free(s->data);
-        free(s);
+        storage_free(s);   /* over the pool limit: back to the system */
     }
 }
 
-void nb_pool_trim(void) {
-    for (int c = 0; c < NCLASS; c++) {
-        while (free_storage[c]) {
+/* Free pooled storages, the largest classes first, until at most keep bytes stay pooled; then ask the C
+ * library to hand freed heap pages back (glibc keeps them mapped otherwise). */
+static void pool_shrink(size_t keep) {
+    bool freed = false;
+    for (int c = NCLASS - 1; c >= 0 && stats.bytes_pooled > keep; c--) {
+        while (free_storage[c] && stats.bytes_pooled > keep) {
             nbi_storage *s = free_storage[c];
             free_storage[c] = s->next_free;
             stats.bytes_pooled -= s->nbytes;
-            free(s->data);
-            free(s);
+            storage_free(s);
+            freed = true;
         }
     }
+#ifdef __GLIBC__
+    if (freed) malloc_trim(0);
+#else
+    (void)freed;
+#endif
 }
 
+void nb_set_pool_limit(size_t max_bytes) {
+    stats.pool_limit = max_bytes;
+    pool_shrink(max_bytes);
+}
+
+void nb_empty_cache(void) { pool_shrink(0); }
+
+void nb_memory_reset_peak(void) { stats.peak_bytes = stats.bytes_live; }
+
+void nb_pool_trim(void) { nb_empty_cache(); }
+
 nb_memory_stats nb_memory_stats_get(void) { return stats; }
+
+static void print_bytes(FILE *f, const char *what, size_t n) {
+    fprintf(f, "  %-28s %12zu bytes  (%.1f MiB)\n", what, n, (double)n / (1024.0 * 1024.0));
+}
+
+void nb_memory_summary(FILE *f) {
+    if (!f) return;
+    fprintf(f, "nabla memory (this thread)\n");
+    print_bytes(f, "live tensor data", stats.bytes_live);
+    print_bytes(f, "peak live tensor data", stats.peak_bytes);
+    print_bytes(f, "pooled (released, cached)", stats.bytes_pooled);
+    if (stats.pool_limit == SIZE_MAX) fprintf(f, "  %-28s %12s\n", "pool limit", "none");
+    else print_bytes(f, "pool limit", stats.pool_limit);
+    fprintf(f, "  %-28s %12zu (%zu held by the tape after nb_release)\n", "live tensors", stats.tensors_live,
+            stats.tensors_held);
+    fprintf(f, "  %-28s %12zu\n", "system allocations", stats.system_allocs);
+    int shown = 0;
+    for (int c = NCLASS - 1; c >= 0 && shown < 8; c--) {   /* where the pooled bytes are: largest classes */
+        size_t n = 0, cap = 0;
+        for (nbi_storage *s = free_storage[c]; s; s = s->next_free) n++, cap = s->nbytes;
+        if (!n) continue;
+        if (!shown++) fprintf(f, "  pooled by size class:\n");
+        fprintf(f, "    %12zu bytes x %zu\n", cap, n);
+    }
+}
 
 int nbi_scope_depth(void) { return depth; }
 
@@ -191,7 +245,8 @@ nb_tensor *nbi_view(nb_tensor *base, int ndim, const int64_t *shape, const int64
 static void release(nb_tensor *t) {
     if (t->node && nbi_tensor_release_hook) nbi_tensor_release_hook(t);
     if (t->grad && t->grad->magic == NBI_LIVE) release(t->grad);
-    storage_put(t->storage);
+    if (t->magic == NBI_HELD) stats.tensors_held--;
+    if (t->storage) storage_put(t->storage);   /* a held tensor may have given its data up already */
     scope_remove(t);
     t->magic = NBI_DEAD;
     t->gen++;
@@ -213,7 +268,9 @@ void nb_free(nb_tensor *t) {
     release(t);
 }
 
-bool nb_is_valid(const nb_tensor *t) { return t && t->magic == NBI_LIVE; }
+bool nb_is_valid(const nb_tensor *t) {
+    return t && (t->magic == NBI_LIVE || (t->magic == NBI_HELD && nbi_held_readable)); /* rules see held ones */
+}
 
 nb_scope nb_scope_begin(void) {
     scope_rec r = {0};
@@ -239,7 +296,7 @@ void nb_scope_end(nb_scope s) {
         if (nbi_tape_release_hook) nbi_tape_release_hook(sc->tape_mark);
         for (ptrdiff_t i = 0; i < arrlen(sc->list); i++) {
             nb_tensor *t = sc->list[i];
-            if (t && t->magic == NBI_LIVE) {
+            if (t && (t->magic == NBI_LIVE || t->magic == NBI_HELD)) {
                 t->scope_slot = -1;   /* list is being cleared: skip scope_remove's lookup */
                 t->scope = 0;
                 release(t);
@@ -262,4 +319,64 @@ nb_tensor *nb_keep(nb_tensor *t) {
     scope_remove(t);
     scope_add(t, to);
     return t;
+}
+
+/* ---- early release: nb_release, tidy regions (docs/ownership.md, "Releasing early") ---- */
+void nbi_tape_unref(nb_tensor *t, bool data, bool use) {
+    if (data) t->tape_saved--;
+    if (use) t->tape_uses--;
+    if (t->magic != NBI_HELD) return;
+    if (t->tape_uses <= 0 && t->tape_saved <= 0) {
+        release(t);
+    } else if (t->tape_saved <= 0 && t->storage) {
+        storage_put(t->storage);   /* only its shape is still read (by the rules of nodes that used it) */
+        t->storage = NULL;
+    }
+}
+
+static void release_early(nb_tensor *t) {
+    if (t->tape_uses <= 0 && t->tape_saved <= 0) {
+        release(t);
+        return;
+    }
+    if (t->grad && t->grad->magic == NBI_LIVE) release(t->grad);
+    t->grad = NULL;
+    t->retains_grad = false;
+    t->magic = NBI_HELD;
+    stats.tensors_held++;
+    nbi_tape_unref(t, false, false);   /* drops the data now if no node saved it */
+}
+
+void nb_release(nb_tensor *t) {
+    if (!t) return;
+    if (t->magic != NBI_LIVE) {
+        nbi_error("nb_release: tensor %p was already released", (void *)t);
+        return;
+    }
+    release_early(t);
+}
+
+nb_tidy nb_tidy_begin(void) {
+    return (nb_tidy){.depth = depth, .len = depth > 0 ? arrlen(scopes[depth - 1].list) : 0};
+}
+
+void nb_tidy_end(nb_tidy m, int nkeep, nb_tensor *const *keep) {
+    if (m.depth < 1 || m.depth != depth) return;   /* top level, or a scope that has ended since */
+    scope_rec *sc = &scopes[depth - 1];
+    for (ptrdiff_t i = m.len; i < arrlen(sc->list); i++) {
+        nb_tensor *t = sc->list[i];
+        if (!t || t->magic != NBI_LIVE) continue;
+        bool kept = false;
+        for (int k = 0; k < nkeep && !kept; k++) kept = keep[k] == t;
+        if (!kept) release_early(t);
+    }
+}
+
+void nbi_tidy_push(void) { arrput(tidy_stack, nb_tidy_begin()); }
+
+nb_tensor *nbi_tidy_pop(nb_tensor *result) {
+    if (arrlen(tidy_stack) == 0) return result;
+    nb_tidy m = arrpop(tidy_stack);
+    nb_tidy_end(m, 1, &result);
+    return result;
 }

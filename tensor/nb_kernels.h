@@ -13,12 +13,12 @@
     X(ADD_S) X(MUL_S) X(DIV_S) X(RSUB_S) X(RDIV_S) X(POW_S) X(RPOW_S) X(FILL) X(COPY) \
     X(EQ_S) X(NE_S) X(LT_S) X(LE_S) X(GT_S) X(GE_S)
 #define NBK_ENUM_(k) NBK_##k,
-typedef enum { NBK_UNARY_LIST(NBK_ENUM_) NBK_UNARY_COUNT } nbk_unary_kind;
+typedef enum { NBK_UNARY_LIST(NBK_ENUM_) } nbk_unary_kind;   /* no count enumerator: switches list every kind */
 
 /* Binary elementwise kinds with broadcasting: y = f(a, b). Comparisons give 0/1. MUL_POS: a * (b > 0)
  * in one pass (relu's backward g * (y > 0) without the mask tensor). */
 #define NBK_BINARY_LIST(X) X(ADD) X(SUB) X(MUL) X(DIV) X(POW) X(MIN) X(MAX) X(EQ) X(NE) X(LT) X(LE) X(GT) X(GE) X(MUL_POS)
-typedef enum { NBK_BINARY_LIST(NBK_ENUM_) NBK_BINARY_COUNT } nbk_binary_kind;
+typedef enum { NBK_BINARY_LIST(NBK_ENUM_) } nbk_binary_kind;
 
 /* y = f(x) as a new contiguous tensor of x's float dtype (i64 x is read as f32). */
 nb_tensor *nbk_unary(nbk_unary_kind k, const nb_tensor *x, double a, double b);
@@ -56,8 +56,6 @@ typedef enum { NBK_RSUM, NBK_RPROD, NBK_RMAX, NBK_RMIN } nbk_reduce_kind;
 nb_tensor *nbk_reduce(nbk_reduce_kind k, const nb_tensor *x, int ndims, const int *dims, bool keepdim);
 /* Values and first indices (i64) of the max (or min) along one dim; NaN wins like torch. */
 nb_tensor *nbk_arg_reduce(const nb_tensor *x, int dim, bool keepdim, bool is_min, nb_tensor **indices);
-/* Product of all other elements along dim (prefix * suffix), for prod's backward with zeros. */
-nb_tensor *nbk_prod_others(const nb_tensor *x, int dim);
 /* softmax (log = false) or log_softmax along dim, numerically stable. */
 nb_tensor *nbk_softmax(const nb_tensor *x, int dim, bool log);
 

@@ -40,8 +40,9 @@ static double at(const nb_tensor *t, const int64_t *idx) {
     switch (t->dtype) {
     case NB_F32: return ((const float *)p)[off];
     case NB_F64: return ((const double *)p)[off];
-    default: return (double)((const int64_t *)p)[off];
+    case NB_I64: break;
     }
+    return (double)((const int64_t *)p)[off];
 }
 
 /* one value without padding (Python's format(): "nan"/"inf" without sign for nan) */

@@ -17,6 +17,9 @@ static _Thread_local bool explicit_threads;   /* nb_set_num_threads(n > 0) was c
 void nb_set_num_threads(int n) {
 #ifdef _OPENMP
     if (default_threads < 0) default_threads = omp_get_max_threads();
+    /* libgomp allocates per thread and kills the process for absurd counts (INT_MAX): clamp to 8 per CPU */
+    int cap = 8 * (omp_get_num_procs() > 0 ? omp_get_num_procs() : 1);
+    if (n > cap) n = cap;
     omp_set_num_threads(n > 0 ? n : default_threads);
     explicit_threads = n > 0;
 #else

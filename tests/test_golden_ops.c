@@ -166,187 +166,39 @@ static nb_tensor *make_strided(const gt *t) {
 typedef int (*run_fn)(const gcase *c, nb_tensor **x, nb_tensor **o);
 #define P(i) (c->p[i])
 #define PI(i) ((int)c->p[i])
-#define DEF(name, expr) \
-    static int r_##name(const gcase *c, nb_tensor **x, nb_tensor **o) { (void)c; (void)x; o[0] = (expr); return 1; }
-/* dims list at p[at] = count, p[at+1..] = items */
-static int dl(const gcase *c, int at, int *d) {
-    int n = PI(at);
-    for (int i = 0; i < n; i++) d[i] = PI(at + 1 + i);
-    return n;
+/* dims list at p[at] = count, p[at+1..] = items (as ints, or as int64 sizes), in a buffer per list */
+static const int *dims_at(const gcase *c, int at) {
+    static int d[NB_MAX_DIMS];
+    for (int i = 0; i < PI(at) && i < NB_MAX_DIMS; i++) d[i] = PI(at + 1 + i);
+    return d;
 }
-static int sl(const gcase *c, int at, int64_t *s) {
-    int n = PI(at);
-    for (int i = 0; i < n; i++) s[i] = (int64_t)P(at + 1 + i);
-    return n;
+static const int64_t *shape_at(const gcase *c, int at) {
+    static int64_t sz[NB_MAX_DIMS];
+    for (int i = 0; i < PI(at) && i < NB_MAX_DIMS; i++) sz[i] = (int64_t)P(at + 1 + i);
+    return sz;
 }
+#define ND(at) PI(at)
+#define DIMS(at) dims_at(c, (at))
+#define SHAPE(at) shape_at(c, (at))
+#define AFTER_DIMS(at, k) PI((at) + 1 + PI(at) + (k))
 /* in-place ops act on input 0 itself (made fresh for each run, so also as a non-contiguous view) */
 static nb_tensor *inplace(nb_tensor *x) { return x; }
 
-DEF(add, nb_add(x[0], x[1]))
-DEF(sub, nb_sub(x[0], x[1]))
-DEF(mul, nb_mul(x[0], x[1]))
-DEF(div, nb_div(x[0], x[1]))
-DEF(pow, nb_pow(x[0], x[1]))
-DEF(minimum, nb_minimum(x[0], x[1]))
-DEF(maximum, nb_maximum(x[0], x[1]))
-DEF(where, nb_where(x[0], x[1], x[2]))
-DEF(add_scalar, nb_add_scalar(x[0], P(0)))
-DEF(sub_scalar, nb_sub_scalar(x[0], P(0)))
-DEF(rsub_scalar, nb_rsub_scalar(x[0], P(0)))
-DEF(mul_scalar, nb_mul_scalar(x[0], P(0)))
-DEF(div_scalar, nb_div_scalar(x[0], P(0)))
-DEF(rdiv_scalar, nb_rdiv_scalar(x[0], P(0)))
-DEF(pow_scalar, nb_pow_scalar(x[0], P(0)))
-DEF(rpow_scalar, nb_rpow_scalar(x[0], P(0)))
-DEF(neg, nb_neg(x[0]))
-DEF(exp, nb_exp(x[0]))
-DEF(log, nb_log(x[0]))
-DEF(log1p, nb_log1p(x[0]))
-DEF(sqrt, nb_sqrt(x[0]))
-DEF(rsqrt, nb_rsqrt(x[0]))
-DEF(square, nb_square(x[0]))
-DEF(abs, nb_abs(x[0]))
-DEF(sin, nb_sin(x[0]))
-DEF(cos, nb_cos(x[0]))
-DEF(tan, nb_tan(x[0]))
-DEF(sinh, nb_sinh(x[0]))
-DEF(cosh, nb_cosh(x[0]))
-DEF(tanh, nb_tanh(x[0]))
-DEF(sigmoid, nb_sigmoid(x[0]))
-DEF(relu, nb_relu(x[0]))
-DEF(leaky_relu, nb_leaky_relu(x[0], P(0)))
-DEF(gelu, nb_gelu(x[0]))
-DEF(gelu_tanh, nb_gelu_tanh(x[0]))
-DEF(softplus, nb_softplus(x[0], P(0), P(1)))
-DEF(clamp, nb_clamp(x[0], P(0), P(1)))
-DEF(erf, nb_erf(x[0]))
-DEF(sign, nb_sign(x[0]))
-DEF(eq, nb_eq(x[0], x[1]))
-DEF(ne, nb_ne(x[0], x[1]))
-DEF(lt, nb_lt(x[0], x[1]))
-DEF(le, nb_le(x[0], x[1]))
-DEF(gt, nb_gt(x[0], x[1]))
-DEF(ge, nb_ge(x[0], x[1]))
-DEF(eq_scalar, nb_eq_scalar(x[0], P(0)))
-DEF(lt_scalar, nb_lt_scalar(x[0], P(0)))
-DEF(gt_scalar, nb_gt_scalar(x[0], P(0)))
-DEF(sum, nb_sum(x[0]))
-DEF(mean, nb_mean(x[0]))
-DEF(var, nb_var(x[0]))
-DEF(std, nb_std(x[0]))
-DEF(prod, nb_prod(x[0]))
-DEF(max, nb_max(x[0]))
-DEF(min, nb_min(x[0]))
-#define DIMS_KEEP(name, call)                                                   \
-    static int r_##name(const gcase *c, nb_tensor **x, nb_tensor **o) {         \
-        int d[NB_MAX_DIMS], nd = dl(c, 0, d);                                   \
-        bool keep = PI(1 + nd) != 0;                                            \
-        o[0] = call;                                                            \
-        return 1;                                                               \
-    }
-DIMS_KEEP(sum_dim, nb_sum_dim(x[0], nd, d, keep))
-DIMS_KEEP(mean_dim, nb_mean_dim(x[0], nd, d, keep))
-DIMS_KEEP(amax, nb_amax(x[0], nd, d, keep))
-DIMS_KEEP(amin, nb_amin(x[0], nd, d, keep))
-DIMS_KEEP(logsumexp, nb_logsumexp(x[0], nd, d, keep))
-static int r_var_dim(const gcase *c, nb_tensor **x, nb_tensor **o) {
-    int d[NB_MAX_DIMS], nd = dl(c, 0, d);
-    o[0] = nb_var_dim(x[0], nd, d, PI(1 + nd), PI(2 + nd) != 0);
-    return 1;
-}
-static int r_std_dim(const gcase *c, nb_tensor **x, nb_tensor **o) {
-    int d[NB_MAX_DIMS], nd = dl(c, 0, d);
-    o[0] = nb_std_dim(x[0], nd, d, PI(1 + nd), PI(2 + nd) != 0);
-    return 1;
-}
-static int r_norm_dim(const gcase *c, nb_tensor **x, nb_tensor **o) {
-    int d[NB_MAX_DIMS], nd = dl(c, 1, d);
-    o[0] = nb_norm_dim(x[0], P(0), nd, d, PI(2 + nd) != 0);
-    return 1;
-}
-DEF(norm, nb_norm(x[0], P(0)))
-DEF(prod_dim, nb_prod_dim(x[0], PI(0), PI(1) != 0))
-static int r_max_dim(const gcase *c, nb_tensor **x, nb_tensor **o) { o[0] = nb_max_dim(x[0], PI(0), PI(1) != 0, &o[1]); return 2; }
-static int r_min_dim(const gcase *c, nb_tensor **x, nb_tensor **o) { o[0] = nb_min_dim(x[0], PI(0), PI(1) != 0, &o[1]); return 2; }
-DEF(argmax, nb_argmax(x[0], PI(0), PI(1) != 0))
-DEF(argmin, nb_argmin(x[0], PI(0), PI(1) != 0))
-DEF(argmax_all, nb_argmax_all(x[0]))
-static int r_sum_to_size(const gcase *c, nb_tensor **x, nb_tensor **o) {
-    int64_t s[NB_MAX_DIMS];
-    int n = sl(c, 0, s);
-    o[0] = nb_sum_to_size(x[0], n, s);
-    return 1;
-}
-DEF(matmul, nb_matmul(x[0], x[1]))
-DEF(mm, nb_mm(x[0], x[1]))
-DEF(bmm, nb_bmm(x[0], x[1]))
-DEF(dot, nb_dot(x[0], x[1]))
-DEF(outer, nb_outer(x[0], x[1]))
-DEF(linear, nb_linear(x[0], x[1], PI(0) ? x[2] : NULL))
-#define SHAPE_OP(name, call)                                                \
-    static int r_##name(const gcase *c, nb_tensor **x, nb_tensor **o) {     \
-        int64_t s[NB_MAX_DIMS];                                             \
-        int n = sl(c, 0, s);                                                \
-        o[0] = call;                                                        \
-        return 1;                                                           \
-    }
-SHAPE_OP(reshape, nb_reshape(x[0], n, s))
-SHAPE_OP(view, nb_view(x[0], n, s))
-SHAPE_OP(expand, nb_expand(x[0], n, s))
-SHAPE_OP(view_t, nb_view(nb_transpose(x[0], 1, 2), n, s))
-SHAPE_OP(reshape_t, nb_reshape(nb_transpose(x[0], 1, 2), n, s))
-DEF(flatten, nb_flatten(x[0], PI(0), PI(1)))
-DEF(squeeze, nb_squeeze(x[0], PI(0)))
-DEF(squeeze_all, nb_squeeze_all(x[0]))
-DEF(unsqueeze, nb_unsqueeze(x[0], PI(0)))
-DEF(transpose, nb_transpose(x[0], PI(0), PI(1)))
-DEF(t, nb_t(x[0]))
-static int r_permute(const gcase *c, nb_tensor **x, nb_tensor **o) {
-    int d[NB_MAX_DIMS], nd = dl(c, 0, d);
-    o[0] = nb_permute(x[0], nd, d);
-    return 1;
-}
-DEF(narrow, nb_narrow(x[0], PI(0), (int64_t)P(1), (int64_t)P(2)))
-DEF(slice, nb_slice(x[0], PI(0), (int64_t)P(1), (int64_t)P(2), (int64_t)P(3)))
-DEF(select, nb_select(x[0], PI(0), (int64_t)P(1)))
-DEF(contiguous_t, nb_contiguous(nb_t(x[0])))
-DEF(clone, nb_clone(x[0]))
-DEF(to, nb_to(x[0], PI(0) ? NB_F64 : NB_F32))
-DEF(cat, nb_cat(c->nin, x, PI(0)))
-DEF(stack, nb_stack(c->nin, x, PI(0)))
-DEF(index_select, nb_index_select(x[0], PI(0), x[1]))
-DEF(gather, nb_gather(x[0], PI(0), x[1]))
-DEF(scatter_add, nb_scatter_add(x[0], PI(0), x[1], x[2]))
-DEF(masked_fill, nb_masked_fill(x[0], x[1], P(0)))
-DEF(softmax, nb_softmax(x[0], PI(0)))
-DEF(log_softmax, nb_log_softmax(x[0], PI(0)))
-DEF(add_, nb_add_(inplace(x[0]), x[1]))
-DEF(sub_, nb_sub_(inplace(x[0]), x[1]))
-DEF(mul_, nb_mul_(inplace(x[0]), x[1]))
-DEF(div_, nb_div_(inplace(x[0]), x[1]))
-DEF(add_scaled_, nb_add_scaled_(inplace(x[0]), x[1], P(0)))
-DEF(add_scalar_, nb_add_scalar_(inplace(x[0]), P(0)))
-DEF(mul_scalar_, nb_mul_scalar_(inplace(x[0]), P(0)))
-DEF(clamp_, nb_clamp_(inplace(x[0]), P(0), P(1)))
-DEF(zero_, nb_zero_(inplace(x[0])))
-DEF(fill_, nb_fill_(inplace(x[0]), P(0)))
-DEF(copy_, nb_copy_(inplace(x[0]), x[1]))
-
-#define E(name) {#name, r_##name, 0}
+/* one runner per line of golden_ops.def, then the table of them */
+#define GOLDEN(name, call) \
+    static int r_##name(const gcase *c, nb_tensor **x, nb_tensor **o) { (void)c; (void)x; o[0] = (call); return 1; }
+#define GOLDEN2(name, call) \
+    static int r_##name(const gcase *c, nb_tensor **x, nb_tensor **o) { (void)c; (void)x; o[0] = (call); return 2; }
+#include "golden_ops.def"
+#undef GOLDEN
+#undef GOLDEN2
+#define GOLDEN(name, call) {#name, r_##name, 0},
+#define GOLDEN2(name, call) {#name, r_##name, 0},
 static struct { const char *name; run_fn fn; int used; } ops[] = {
-    E(add), E(sub), E(mul), E(div), E(pow), E(minimum), E(maximum), E(where), E(add_scalar), E(sub_scalar),
-    E(rsub_scalar), E(mul_scalar), E(div_scalar), E(rdiv_scalar), E(pow_scalar), E(rpow_scalar), E(neg), E(exp),
-    E(log), E(log1p), E(sqrt), E(rsqrt), E(square), E(abs), E(sin), E(cos), E(tan), E(sinh), E(cosh), E(tanh),
-    E(sigmoid), E(relu), E(leaky_relu), E(gelu), E(gelu_tanh), E(softplus), E(clamp), E(erf), E(sign), E(eq), E(ne),
-    E(lt), E(le), E(gt), E(ge), E(eq_scalar), E(lt_scalar), E(gt_scalar), E(sum), E(mean), E(var), E(std), E(prod),
-    E(max), E(min), E(sum_dim), E(mean_dim), E(amax), E(amin), E(logsumexp), E(var_dim), E(std_dim), E(norm_dim),
-    E(norm), E(prod_dim), E(max_dim), E(min_dim), E(argmax), E(argmin), E(argmax_all), E(sum_to_size), E(matmul),
-    E(mm), E(bmm), E(dot), E(outer), E(linear), E(reshape), E(view), E(view_t), E(reshape_t), E(expand), E(flatten), E(squeeze),
-    E(squeeze_all), E(unsqueeze), E(transpose), E(t), E(permute), E(narrow), E(slice), E(select), E(contiguous_t),
-    E(clone), E(to), E(cat), E(stack), E(index_select), E(gather), E(scatter_add), E(masked_fill), E(softmax),
-    E(log_softmax), E(add_), E(sub_), E(mul_), E(div_), E(add_scaled_), E(add_scalar_), E(mul_scalar_), E(clamp_),
-    E(zero_), E(fill_), E(copy_),
+#include "golden_ops.def"
 };
+#undef GOLDEN
+#undef GOLDEN2
 #define NOPS ((int)(sizeof ops / sizeof ops[0]))
 
 /* ---- comparison ---- */
@@ -453,7 +305,7 @@ static bool run_case(const gcase *c, bool strided) {
     run_fn fn = NULL;
     for (int i = 0; i < NOPS; i++)
         if (!strcmp(ops[i].name, c->op)) { fn = ops[i].fn; ops[i].used++; }
-    if (!fn) { fprintf(stderr, "FAIL %s: no dispatch entry for op '%s'\n", desc, c->op); return false; }
+    if (!fn) { fprintf(stderr, "FAIL %s: no line for op '%s' in tests/golden_ops.def\n", desc, c->op); return false; }
     bool ok = true;
     nb_clear_error();
     nb_scope s = nb_scope_begin();
@@ -512,7 +364,9 @@ static void check_header_coverage(const char *data_dir) {
         bool found = false;
         for (int i = 0; i < NOPS && !found; i++)
             found = !strcmp(ops[i].name, name) || (!strcmp(name, "contiguous") && !strcmp(ops[i].name, "contiguous_t"));
-        if (!found) fprintf(stderr, "FAIL op nb_%s (nb_autograd.h) has no golden case: add it to tools/gen_golden_ops.py\n", name);
+        if (!found)
+            fprintf(stderr, "FAIL op nb_%s (include/nb_autograd.h) has no golden case: add GOLDEN(%s, nb_%s(...)) to "
+                    "tests/golden_ops.def and its cases to tools/gen_golden_ops.py (then run it)\n", name, name, name);
         CHECK(found);
     }
     fclose(f);
@@ -613,7 +467,11 @@ int main(void) {
     free(line);
     fclose(f);
     for (int i = 0; i < NOPS; i++)
-        if (!ops[i].used) { fprintf(stderr, "FAIL op %s has no golden case\n", ops[i].name); CHECK(ops[i].used > 0); }
+        if (!ops[i].used) {
+            fprintf(stderr, "FAIL op %s (tests/golden_ops.def) has no case in tests/golden/ops.txt: add cases to "
+                    "tools/gen_golden_ops.py and run it\n", ops[i].name);
+            CHECK(ops[i].used > 0);
+        }
     check_header_coverage(dir ? dir : "tests");
     printf("%d golden cases, %d failed, %d ops\n", ncases, nfail, NOPS);
     nb_memory_stats ms = nb_memory_stats_get();

@@ -27,9 +27,9 @@ import sys
 import torch
 
 from golden_fmt import DTN, fmt, tens
+from golden_seed import CaseSeeds
 
-random.seed(20261123)
-torch.manual_seed(20261123)
+SEEDS = CaseSeeds()   # each case's random values are seeded from its name (tools/golden_seed.py)
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "golden", "ops.txt")
 DT = {"f32": torch.float32, "f64": torch.float64}
 lines = []
@@ -46,6 +46,9 @@ def rshape(nd, lo=1, hi=5):
 
 def case(op, dt, params, inputs, fn, second_order=True):
     """inputs: list of (tensor, requires_grad). fn(*tensors) -> tensor or tuple of tensors."""
+    if SEEDS.dry:
+        SEEDS.done(op + " " + dt)
+        return
     ts = []
     for t, rg in inputs:
         t = t.detach().clone()
@@ -61,6 +64,7 @@ def case(op, dt, params, inputs, fn, second_order=True):
         lines.append("error")
         lines.append("end")
         count["cases"] += 1
+        SEEDS.done(op + " " + dt)
         return
     if not isinstance(outs, tuple):
         outs = (outs,)
@@ -94,6 +98,7 @@ def case(op, dt, params, inputs, fn, second_order=True):
                     k += 1
     lines.append("end")
     count["cases"] += 1
+    SEEDS.done(op + " " + dt)
 
 
 def big_values(shape, seed, dt):
@@ -613,10 +618,14 @@ def gen(dt):
     case("copy_", dt, [], [(o, False), (x, False)], lambda o, x: o.clone().copy_(x))  # error
 
 
-def main():
+def gen_all():
     for dt in ("f32", "f64"):
         gen(dt)
-    for dt in ("f32", "f64"):
+
+
+def main():
+    SEEDS.run(gen_all)
+    for dt in ("f32", "f64"):   # formula-made values: no random draws
         gen_big(dt)
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "w") as f:

@@ -38,5 +38,11 @@ if [ -x "$out/release/playground/pg_cli" ]; then
   elif [ $rc = 0 ]; then echo "== playground: $ok ok, 0 failed"; pass=$((pass + ok))
   else echo "== playground: failed"; grep -E "FAIL|error" "$out/playground.log" | head -20; fail=$((fail + 1)); fi
 fi
+# fuzz smoke: every parser's libFuzzer harness for 20 s under ASan+UBSan (skipped without clang's libFuzzer)
+"$root/tools/fuzz_smoke.sh" "$out" 20 >"$out/fuzz.log" 2>&1
+rc=$?
+if [ $rc = 77 ]; then echo "== fuzz: skipped ($(tail -1 "$out/fuzz.log"))"
+elif [ $rc = 0 ]; then n=$(sed -n 's/^\([0-9]*\) passed.*/\1/p' "$out/fuzz.log"); echo "== fuzz: $n harnesses ok"; pass=$((pass + n))
+else echo "== fuzz: failed"; grep -A8 FAIL "$out/fuzz.log" | head -30; fail=$((fail + 1)); fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

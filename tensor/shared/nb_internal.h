@@ -11,6 +11,7 @@
 
 #define NBI_LIVE 0x4e41424cu
 #define NBI_DEAD 0xdead0f0fu
+#define NBI_HELD 0x48454c44u  /* released by nb_release, kept by the tape (shape always, data while saved) */
 
 /* Reference-counted buffer shared by a tensor and its views. version counts in-place writes. */
 struct nbi_storage {
@@ -60,6 +61,11 @@ extern size_t (*nbi_tape_len_hook)(void);
 extern void (*nbi_tensor_release_hook)(nb_tensor *t);
 /* Hook naming a tensor's grad_fn for printing (installed by the autograd layer). */
 extern const char *(*nbi_grad_fn_name_hook)(const nb_tensor *t);
+/* The tape drops a reference to t: a saved-data one (data) and/or a use (use). A held tensor loses its
+ * data once no unspent node saved it, and its struct once no node reads it. */
+void nbi_tape_unref(nb_tensor *t, bool data, bool use);
+/* Non-zero while backward rules run: they may read held tensors (nbi_ok accepts them). */
+extern _Thread_local int nbi_held_readable;
 /* Count one allocation from the system (for nb_memory_stats). */
 void nbi_count_sys_alloc(void);
 
@@ -73,6 +79,12 @@ bool nbi_same_shape(const nb_tensor *a, const nb_tensor *b);
 /* Result dtype of a binary op on a and b (f64 wins over f32; i64 with a float gives the float). */
 nb_dtype nbi_promote(nb_dtype a, nb_dtype b);
 static inline bool nbi_is_float(nb_dtype dt) { return dt == NB_F32 || dt == NB_F64; }
+/* float -> int64 defined for every input, as x86 converts and torch's .long() gives: NaN and values
+ * outside [-2^63, 2^63) become INT64_MIN (a plain C cast of those is undefined behaviour) */
+static inline int64_t nbi_f2i(double v) { return v >= -0x1p63 && v < 0x1p63 ? (int64_t)v : INT64_MIN; }
+/* true if v can be stored in an int64 tensor as a scalar argument (finite, in range), as torch
+ * requires; else records "op: value v cannot be converted to type int64 without overflow" */
+bool nbi_i64_value_ok(double v, const char *op);
 
 /* Called by kernels about to start threads: lowers (or restores) this thread's OpenMP thread count
  * when the machine has fewer free CPUs than threads (at most one check per half second). */
