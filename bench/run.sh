@@ -7,7 +7,8 @@
 # SMALL_N (default 20000), FMNIST=0 skips the two Fashion-MNIST epochs, MEMORY=0 skips the four memory
 # loops (bench/memory.c vs torch_memory.py; MEM_STEPS steps each, default 5, tsp 1 L-BFGS step),
 # CNN=0 skips the convolution workloads, CNN_BATCHES (default 60: MNIST CNN batches timed, an epoch
-# extrapolated), OUT (default /tmp/nabla-bench),
+# extrapolated),
+# RNN=0 skips bench/rnn.sh, OUT (default /tmp/nabla-bench),
 # OMP_WAIT_POLICY (default: passive when the load average exceeds half the CPUs).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -224,3 +225,5 @@ if [ "$CNN" = 1 ]; then
   row "peak RSS MNIST CNN (kB, nabla/torch)" "$a" "$b" "$(div "$a" "$b")" 1 lt
 fi
 echo "(raw outputs in $OUT)"
+# -- recurrent workloads (issue 12): their own table
+if [ "${RNN:-1}" = 1 ] && [ $HAVE_TORCH = 1 ]; then BUILD="$BUILD" THREADS="$THREADS" OUT="$OUT" sh bench/rnn.sh; fi

@@ -220,6 +220,41 @@ typedef struct {
 } nb_group_norm_layer_opts;
 /* nn.GroupNorm(G, C): nb_group_norm over (N, C, ...) with weight (1) and bias (0) of C elements. */
 nb_module *nb_group_norm_new(int64_t num_groups, int64_t num_channels, nb_group_norm_layer_opts o);
+/* ---- recurrent layers (nn/layers_rnn.c; torch.nn.RNN / LSTM / GRU and their cells) --------------- */
+typedef struct {
+    int num_layers;            /* 0 means torch's 1 */
+    bool no_bias;              /* torch bias=False (no bias_ih / bias_hh) */
+    bool batch_first;          /* input and output (B, T, F) instead of (T, B, F); states stay (L*D, B, H) */
+    double dropout;            /* dropout on the output of every layer but the last, in train mode */
+    bool bidirectional;        /* D = 2: a reverse direction per layer, outputs concatenated */
+    int64_t proj_size;         /* LSTM only: h = W_hr (o * tanh(c)) of size proj_size < hidden_size */
+    const char *nonlinearity;  /* nn.RNN only: "tanh" (NULL, the default) or "relu" */
+} nb_rnn_opts;
+/* nn.RNN(input_size, hidden_size, ...): h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu).
+ * Parameters weight_ih_l{k}[_reverse], weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} in torch's order, each
+ * ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) drawn in that order (torch's values after a seed). */
+nb_module *nb_rnn_new(int64_t input_size, int64_t hidden_size, nb_rnn_opts o);
+/* nn.LSTM: gates i, f, g, o; c_t = f c_{t-1} + i g, h_t = o tanh(c_t) (then W_hr h_t with proj_size:
+ * adds weight_hr_l{k}). */
+nb_module *nb_lstm_new(int64_t input_size, int64_t hidden_size, nb_rnn_opts o);
+/* nn.GRU: gates r, z, n; n = tanh(W_in x + b_in + r (W_hn h + b_hn)), h_t = (1 - z) n + z h_{t-1}. */
+nb_module *nb_gru_new(int64_t input_size, int64_t hidden_size, nb_rnn_opts o);
+/* output, h_n = m(x, h0) (RNN, GRU) or output, (h_n, c_n) = m(x, (h0, c0)) (LSTM): x (T, B, I), (B, T, I)
+ * with batch_first, or unbatched (T, I); h0 (L*D, B, P), c0 (L*D, B, H) or NULL (zeros); output
+ * (T, B, D*P); h_n, c_n like h0, c0 (layer-major, forward before reverse). Output pointers may be NULL.
+ * nb_module_forward(m, x) returns the output alone. */
+nb_status nb_rnn_forward(nb_module *m, nb_tensor *x, nb_tensor *h0, nb_tensor *c0, nb_tensor **out, nb_tensor **h_n,
+                         nb_tensor **c_n);
+/* nn.RNNCell(input_size, hidden_size, bias, nonlinearity "tanh" (NULL) or "relu"): weight_ih,
+ * weight_hh, bias_ih, bias_hh ~ U(-1/sqrt(hidden), 1/sqrt(hidden)). */
+nb_module *nb_rnn_cell_new(int64_t input_size, int64_t hidden_size, bool bias, const char *nonlinearity);
+/* nn.LSTMCell(input_size, hidden_size, bias). */
+nb_module *nb_lstm_cell_new(int64_t input_size, int64_t hidden_size, bool bias);
+/* nn.GRUCell(input_size, hidden_size, bias). */
+nb_module *nb_gru_cell_new(int64_t input_size, int64_t hidden_size, bool bias);
+/* h' = cell(x, h) (RNNCell, GRUCell) or h', c' = cell(x, (h, c)) (LSTMCell, *c_out = c'): x (B, I) or
+ * unbatched (I); h, c (B, H) or NULL (zeros). nb_module_forward(cell, x) returns h' from zero states. */
+nb_tensor *nb_rnn_cell_forward(nb_module *m, nb_tensor *x, nb_tensor *h, nb_tensor *c, nb_tensor **c_out);
 
 /* ---- functional forms of the layers above (F.dropout, F.layer_norm, F.embedding) ---------------- */
 /* training ? x * Bernoulli(1-p) / (1-p) : x. */

@@ -105,5 +105,24 @@ nb_tensor *nbk_channel_affine(const nb_tensor *x, const double *alpha, const dou
 nb_tensor *nbk_batch_norm_backward(const nb_tensor *x, const nb_tensor *g, const double *mean, const double *invstd,
                                    const double *w, bool want_dx, double *sum_g, double *sum_gxc);
 /* -- end normalisation -- */
+/* ---- recurrent layers (kernels_rnn.c): one layer, one direction, a whole sequence ---- */
+typedef enum { NBK_RNN_TANH, NBK_RNN_RELU, NBK_RNN_LSTM, NBK_RNN_GRU } nbk_rnn_mode;
+/* Sizes: sequence T, batch B, input I, hidden H, output P (= H, or LSTM's proj_size). */
+typedef struct { nbk_rnn_mode mode; int64_t T, B, I, H, P; bool reverse; } nbk_rnn_shape;
+/* Inputs in this order: x (T,B,I), h0 (B,P), c0 (B,H) (LSTM), w_ih (G,I), w_hh (G,P), b_ih, b_hh (G), w_hr (P,H). */
+#define NBK_RNN_NIN 8
+/* Gate blocks per hidden unit: 1 (tanh, relu), 4 (LSTM: i, f, g, o), 3 (GRU: r, z, n); G = gates * H. */
+static inline int64_t nbk_rnn_gates(nbk_rnn_mode m) { return m == NBK_RNN_LSTM ? 4 : m == NBK_RNN_GRU ? 3 : 1; }
+/* Row width of the packed output y (T, B, S): h_t in [0, P), LSTM's c_t in [P, P + H). */
+static inline int64_t nbk_rnn_y_width(const nbk_rnn_shape *s) { return s->mode == NBK_RNN_LSTM ? s->P + s->H : s->P; }
+/* Row width of the saved workspace ws (T, B, W): LSTM's activated i, f, g, o; GRU's r, z, n and W_hn h + b_hn. */
+static inline int64_t nbk_rnn_ws_width(const nbk_rnn_shape *s) {
+    return s->mode == NBK_RNN_LSTM || s->mode == NBK_RNN_GRU ? 4 * s->H : s->H;
+}
+/* Forward: fills y and ws from the contiguous inputs (one float dtype; b_ih, b_hh, w_hr may be NULL). */
+nb_status nbk_rnn_forward(const nbk_rnn_shape *s, nb_tensor *const in[NBK_RNN_NIN], nb_tensor *y, nb_tensor *ws);
+/* Backward through time from gy = dL/dy (contiguous): fills each non-NULL grads[i] (shaped like in[i]). */
+nb_status nbk_rnn_backward(const nbk_rnn_shape *s, nb_tensor *const in[NBK_RNN_NIN], const nb_tensor *y,
+                           const nb_tensor *ws, const nb_tensor *gy, nb_tensor *grads[NBK_RNN_NIN]);
 
 #endif

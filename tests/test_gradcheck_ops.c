@@ -177,6 +177,45 @@ static nb_tensor *adjoint(nb_tensor *v, const prm *p, bool is_slice) {
 FN(slice_grad, adjoint(x[0], p, true))
 FN(index_select_grad, adjoint(x[0], p, false))
 
+/* recurrent layers: i[0] mode, i[1] reverse, i[2] has h0, i[3] has c0, i[4] has biases, i[5] has w_hr;
+ * inputs x, [h0], [c0], w_ih, w_hh, [b_ih, b_hh], [w_hr]; output = out, h_n (and c_n) flattened */
+static nb_tensor *rnn_args(nb_tensor *const *x, const prm *p, nb_tensor **h0, nb_tensor **c0, nb_rnn_weights *w) {
+    int k = 1;
+    *h0 = p->i[2] ? x[k++] : NULL;
+    *c0 = p->i[3] ? x[k++] : NULL;
+    *w = (nb_rnn_weights){x[k], x[k + 1], p->i[4] ? x[k + 2] : NULL, p->i[4] ? x[k + 3] : NULL, NULL};
+    k += p->i[4] ? 4 : 2;
+    if (p->i[5]) w->w_hr = x[k];
+    return x[0];
+}
+static nb_tensor *flat(nb_tensor *t) { return nb_reshape(t, 1, (const int64_t[]){-1}); }
+static nb_tensor *f_rnn_layer(nb_tensor *const *x, int n, void *ctx) {
+    const prm *p = ctx;
+    (void)n;
+    nb_tensor *h0, *c0, *o = NULL, *h = NULL, *c = NULL;
+    nb_rnn_weights w;
+    nb_tensor *in = rnn_args(x, p, &h0, &c0, &w);
+    bool lstm = p->i[0] == NB_RNN_LSTM;
+    if (nb_rnn_layer((nb_rnn_mode)p->i[0], in, h0, c0, w, p->i[1] != 0, &o, &h, lstm ? &c : NULL) != NB_OK) return NULL;
+    return lstm ? nb_cat(NB_LIST(flat(o), flat(h), flat(c)), 0) : nb_cat(NB_LIST(flat(o), flat(h)), 0);
+}
+static nb_tensor *f_rnn_cell(nb_tensor *const *x, int n, void *ctx) {
+    const prm *p = ctx;
+    (void)n;
+    nb_tensor *h0, *c0, *c = NULL;
+    nb_rnn_weights w;
+    nb_tensor *in = rnn_args(x, p, &h0, &c0, &w);
+    switch (p->i[0]) {
+    case NB_RNN_TANH: return nb_rnn_tanh_cell(in, h0, w.w_ih, w.w_hh, w.b_ih, w.b_hh);
+    case NB_RNN_RELU: return nb_rnn_relu_cell(in, h0, w.w_ih, w.w_hh, w.b_ih, w.b_hh);
+    case NB_RNN_GRU: return nb_gru_cell(in, h0, w.w_ih, w.w_hh, w.b_ih, w.b_hh);
+    default: {
+        nb_tensor *h = nb_lstm_cell(in, h0, c0, w.w_ih, w.w_hh, w.b_ih, w.b_hh, &c);
+        return nb_cat(NB_LIST(flat(h), flat(c)), 0);
+    }
+    }
+}
+
 /* ---- one check per opcode ---- */
 typedef bool (*check_fn)(int order);
 #define K(name) static bool k_##name(int o)
@@ -629,6 +668,41 @@ K(channel_affine) {
            GC("group_norm 1 group (N,C,H,W)", f_gn_eval_affine, &p, o, R(-2, 2, 2, 3, 2, 2), R(0.5, 2, 3), R(-1, 1, 3));
 }
 /* -- end normalisation -- */
+/* T = 3, B = 2, I = 3, H = 2 (LSTM with projection: H = 3, P = 2); relu values stay away from its kink */
+static bool rnn_checks(int o, int mode) {
+    const int64_t G = mode == NB_RNN_LSTM ? 4 : mode == NB_RNN_GRU ? 3 : 1;
+    const double lo = -0.8, hi = 0.8;
+    prm full = {.i = {mode, 0, 1, mode == NB_RNN_LSTM, 1, 0}}, rev = {.i = {mode, 1, 0, 0, 0, 0}};
+    prm cellp = {.i = {mode, 0, 1, mode == NB_RNN_LSTM, 1, 0}};
+    bool ok;
+    if (mode == NB_RNN_LSTM)
+        ok = GC("T 3 B 2, h0 c0 biases", f_rnn_layer, &full, o, R(lo, hi, 3, 2, 3), R(lo, hi, 2, 2), R(lo, hi, 2, 2),
+                R(lo, hi, 4 * 2, 3), R(lo, hi, 4 * 2, 2), R(lo, hi, 8), R(lo, hi, 8));
+    else
+        ok = GC("T 3 B 2, h0 biases", f_rnn_layer, &full, o, R(lo, hi, 3, 2, 3), R(lo, hi, 2, 2), R(lo, hi, G * 2, 3),
+                R(lo, hi, G * 2, 2), R(lo, hi, G * 2), R(lo, hi, G * 2));
+    ok &= GC("reverse, zero h0, no bias", f_rnn_layer, &rev, o, R(lo, hi, 3, 2, 3), R(lo, hi, G * 2, 3), R(lo, hi, G * 2, 2));
+    if (mode == NB_RNN_LSTM) {
+        prm pj = {.i = {mode, 1, 1, 1, 1, 1}};
+        ok &= GC("proj 2 of H 3, reverse", f_rnn_layer, &pj, o, R(lo, hi, 3, 2, 3), R(lo, hi, 2, 2), R(lo, hi, 2, 3),
+                 R(lo, hi, 12, 3), R(lo, hi, 12, 2), R(lo, hi, 12), R(lo, hi, 12), R(lo, hi, 2, 3));
+        ok &= GC("cell", f_rnn_cell, &cellp, o, R(lo, hi, 2, 3), R(lo, hi, 2, 2), R(lo, hi, 2, 2), R(lo, hi, 8, 3),
+                 R(lo, hi, 8, 2), R(lo, hi, 8), R(lo, hi, 8));
+    } else {
+        ok &= GC("cell", f_rnn_cell, &cellp, o, R(lo, hi, 2, 3), R(lo, hi, 2, 2), R(lo, hi, G * 2, 3), R(lo, hi, G * 2, 2),
+                 R(lo, hi, G * 2), R(lo, hi, G * 2));
+    }
+    /* a non-contiguous (batch-first transposed) input */
+    nb_tensor *bf = R(lo, hi, 2, 3, 3);
+    nb_requires_grad_(bf, false);
+    nb_tensor *xv = nb_requires_grad_(nb_detach(nb_transpose(bf, 0, 1)), true);
+    ok &= GC("transposed input", f_rnn_layer, &rev, o, xv, R(lo, hi, G * 2, 3), R(lo, hi, G * 2, 2));
+    return ok;
+}
+K(rnn_tanh) { return rnn_checks(o, NB_RNN_TANH); }
+K(rnn_relu) { return rnn_checks(o, NB_RNN_RELU); }
+K(lstm) { return rnn_checks(o, NB_RNN_LSTM); }
+K(gru) { return rnn_checks(o, NB_RNN_GRU); }
 
 /* The registry is generated from the op list: each op `name` in autograd/ops.def needs a check
  * K(name) above. A new op without one fails to compile here ('k_<name>' undeclared): add K(<name>). */
