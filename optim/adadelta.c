@@ -59,7 +59,7 @@ static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
 
 static const nbi_optim_vt vt = {
     .name = "adadelta", .fn = "nb_adadelta", .opts_size = sizeof(nb_adadelta_opts),
-    .state = { { "step", NBI_STATE_STEP }, { "square_avg" }, { "acc_delta" } }, .merge = merge, .check = check, .update = update,
+    .state = { { "step", NBI_STATE_STEP }, { "square_avg", NBI_STATE_LIKE_PARAM }, { "acc_delta", NBI_STATE_LIKE_PARAM } }, .merge = merge, .check = check, .update = update,
 };
 
 nb_optimizer *nb_adadelta(nb_tensor *const *params, int n, nb_adadelta_opts o) {

@@ -55,7 +55,7 @@ static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
 
 static const nbi_optim_vt vt = {
     .name = "adagrad", .fn = "nb_adagrad", .opts_size = sizeof(nb_adagrad_opts),
-    .state = { { "step", NBI_STATE_STEP }, { "sum" } }, .merge = merge, .check = check, .update = update,
+    .state = { { "step", NBI_STATE_STEP }, { "sum", NBI_STATE_LIKE_PARAM } }, .merge = merge, .check = check, .update = update,
 };
 
 nb_optimizer *nb_adagrad(nb_tensor *const *params, int n, nb_adagrad_opts o) {

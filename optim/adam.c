@@ -78,12 +78,12 @@ static nb_status update_adamw(nb_optimizer *o, nbi_group *g, int i) { return upd
 
 static const nbi_optim_vt adam_vt = {
     .name = "adam", .fn = "nb_adam", .opts_size = sizeof(nb_adam_opts),
-    .state = { { "step", NBI_STATE_STEP }, { "exp_avg" }, { "exp_avg_sq" }, { "max_exp_avg_sq" } },
+    .state = { { "step", NBI_STATE_STEP }, { "exp_avg", NBI_STATE_LIKE_PARAM }, { "exp_avg_sq", NBI_STATE_LIKE_PARAM }, { "max_exp_avg_sq", NBI_STATE_LIKE_PARAM } },
     .merge = merge, .check = check, .update = update_adam,
 };
 static const nbi_optim_vt adamw_vt = {
     .name = "adamw", .fn = "nb_adamw", .opts_size = sizeof(nb_adam_opts),
-    .state = { { "step", NBI_STATE_STEP }, { "exp_avg" }, { "exp_avg_sq" }, { "max_exp_avg_sq" } },
+    .state = { { "step", NBI_STATE_STEP }, { "exp_avg", NBI_STATE_LIKE_PARAM }, { "exp_avg_sq", NBI_STATE_LIKE_PARAM }, { "max_exp_avg_sq", NBI_STATE_LIKE_PARAM } },
     .merge = merge, .check = check, .update = update_adamw,
 };
 

@@ -79,7 +79,7 @@ static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
 
 static const nbi_optim_vt vt = {
     .name = "nadam", .fn = "nb_nadam", .opts_size = sizeof(nb_nadam_opts),
-    .state = { { "step", NBI_STATE_STEP }, { "mu_product", NBI_STATE_F32_ONE }, { "exp_avg" }, { "exp_avg_sq" } },
+    .state = { { "step", NBI_STATE_STEP }, { "mu_product", NBI_STATE_F32_ONE }, { "exp_avg", NBI_STATE_LIKE_PARAM }, { "exp_avg_sq", NBI_STATE_LIKE_PARAM } },
     .merge = merge, .check = check, .update = update,
 };
 

@@ -72,7 +72,7 @@ static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
 
 static const nbi_optim_vt vt = {
     .name = "rmsprop", .fn = "nb_rmsprop", .opts_size = sizeof(nb_rmsprop_opts),
-    .state = { { "step", NBI_STATE_STEP }, { "square_avg" }, { "momentum_buffer" }, { "grad_avg" } },
+    .state = { { "step", NBI_STATE_STEP }, { "square_avg", NBI_STATE_LIKE_PARAM }, { "momentum_buffer", NBI_STATE_LIKE_PARAM }, { "grad_avg", NBI_STATE_LIKE_PARAM } },
     .merge = merge, .check = check, .update = update,
 };
 

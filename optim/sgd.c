@@ -81,7 +81,7 @@ static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
 
 static const nbi_optim_vt vt = {
     .name = "sgd", .fn = "nb_sgd", .opts_size = sizeof(nb_sgd_opts),
-    .state = { { "momentum_buffer" } }, .merge = merge, .check = check, .update = update,
+    .state = { { "momentum_buffer", NBI_STATE_LIKE_PARAM } }, .merge = merge, .check = check, .update = update,
 };
 
 nb_optimizer *nb_sgd(nb_tensor *const *params, int n, nb_sgd_opts o) {
