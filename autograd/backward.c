@@ -5,18 +5,17 @@
 #include "nbi_tape.h"
 #include <stb_ds.h>
 
-static _Thread_local nb_tensor **slots;   /* stb_ds array, one per tape position */
+static _Thread_local nb_tensor **slots; /* stb_ds array, one per tape position */
 
-static nb_tensor *accumulate(nb_tensor *acc, nb_tensor *g) {
-    return acc ? nb_add(acc, g) : g;
-}
+static nb_tensor *accumulate(nb_tensor *acc, nb_tensor *g) { return acc ? nb_add(acc, g) : g; }
 
 /* leaf .grad += g (persistent, no history). own: g is a fresh result of a backward rule that nothing
  * else references, so a leaf without .grad may take it as is instead of copying it (torch's
  * AccumulateGrad steals the incoming gradient the same way). */
 static nb_status leaf_accumulate(nb_tensor *leaf, nb_tensor *g, bool own) {
     if (!nbi_same_shape(leaf, g)) {
-        nbi_error("backward: gradient of shape %s does not match its leaf of shape %s", nbi_shape(g), nbi_shape(leaf));
+        nbi_error("backward: gradient of shape %s does not match its leaf of shape %s", nbi_shape(g),
+                  nbi_shape(leaf));
         return NB_ERROR;
     }
     if (!leaf->grad && own && g->dtype == leaf->dtype && g->storage->refcount == 1 && g->offset == 0 &&
@@ -45,38 +44,45 @@ static bool node_inputs_ok(nbi_node *n) {
         if ((in->t->magic != NBI_LIVE && in->t->magic != NBI_HELD) || in->t->gen != in->gen ||
             (saved && !in->t->storage)) {
             nbi_error("backward: input %d of %s was released before backward (freed, or its scope ended); "
-                      "keep it alive until backward is done", i, short_name(n->op));
+                      "keep it alive until backward is done",
+                      i, short_name(n->op));
             return false;
         }
         if (saved && in->t->storage->version != in->ver) {
-            nbi_error("backward: one of the variables needed for gradient computation has been modified by an "
-                      "inplace operation: input %d of %s, shape %s, is at version %u; expected version %u instead",
-                      i, short_name(n->op), nbi_shape(in->t), in->t->storage->version, in->ver);
+            nbi_error(
+                "backward: one of the variables needed for gradient computation has been modified by an "
+                "inplace operation: input %d of %s, shape %s, is at version %u; expected version %u instead",
+                i, short_name(n->op), nbi_shape(in->t), in->t->storage->version, in->ver);
             return false;
         }
     }
     if (n->aux && ((n->aux->magic != NBI_LIVE && n->aux->magic != NBI_HELD) || n->aux->gen != n->aux_gen)) {
-        nbi_error("backward: the index or mask tensor given to %s was released before backward; keep it alive "
-                  "until backward is done", short_name(n->op));
+        nbi_error(
+            "backward: the index or mask tensor given to %s was released before backward; keep it alive "
+            "until backward is done",
+            short_name(n->op));
         return false;
     }
     if (n->saved & NBI_SAVE_OUT) {
-        if (!n->out || (n->out->magic != NBI_LIVE && n->out->magic != NBI_HELD) || n->out->gen != n->out_gen ||
-            !n->out->storage) {
-            nbi_error("backward: the output of %s was released before backward; keep it alive until backward is done", short_name(n->op));
+        if (!n->out || (n->out->magic != NBI_LIVE && n->out->magic != NBI_HELD) ||
+            n->out->gen != n->out_gen || !n->out->storage) {
+            nbi_error("backward: the output of %s was released before backward; keep it alive until backward "
+                      "is done",
+                      short_name(n->op));
             return false;
         }
         if (n->out->storage->version != n->out_ver) {
-            nbi_error("backward: one of the variables needed for gradient computation has been modified by an "
-                      "inplace operation: output of %s, shape %s, is at version %u; expected version %u instead",
-                      short_name(n->op), nbi_shape(n->out), n->out->storage->version, n->out_ver);
+            nbi_error(
+                "backward: one of the variables needed for gradient computation has been modified by an "
+                "inplace operation: output of %s, shape %s, is at version %u; expected version %u instead",
+                short_name(n->op), nbi_shape(n->out), n->out->storage->version, n->out_ver);
             return false;
         }
     }
     return true;
 }
 
-nb_tensor nbi_grad_zero_;   /* NBI_GRAD_ZERO: never a live tensor, only compared against */
+nb_tensor nbi_grad_zero_; /* NBI_GRAD_ZERO: never a live tensor, only compared against */
 
 /* Without create_graph: gin[i] as a tensor of the backward's own scope that no other slot or gin entry
  * shares. A fresh result of the rule (made in the rule's scope ns) is moved out of ns; anything else
@@ -106,8 +112,9 @@ static nb_tensor *accumulate_owned(nb_tensor *acc, nb_tensor *g) {
 }
 
 /* The engine. inputs == NULL: accumulate into leaves' .grad; else results[i] = grad of inputs[i]. */
-static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, int nin, nb_tensor *const *inputs,
-                     nb_tensor **results, bool retain, bool create, bool allow_unused, const char *api) {
+static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, int nin,
+                     nb_tensor *const *inputs, nb_tensor **results, bool retain, bool create,
+                     bool allow_unused, const char *api) {
     /* Without create_graph every gradient and temporary is released as soon as it is consumed: each
      * rule runs in its own scope, the gradients it routes on are owned by the engine (one struct per
      * slot, see take), and a node's incoming gradient is freed once its rule has run. */
@@ -131,19 +138,21 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
     bool prev_mode = nb_set_grad_enabled(create);
     nb_scope sc = create ? 0 : nb_scope_begin();
     nb_status st = NB_OK;
-    if (!slots) arrsetcap(slots, 64);     /* never NULL: slots + base below must be defined even for hi = 0 */
-    size_t base = (size_t)arrlen(slots);  /* re-entrant: our slots live at [base, base + hi) */
+    if (!slots) arrsetcap(slots, 64);    /* never NULL: slots + base below must be defined even for hi = 0 */
+    size_t base = (size_t)arrlen(slots); /* re-entrant: our slots live at [base, base + hi) */
     arrsetlen(slots, base + hi);
     for (size_t i = 0; i < hi; i++) slots[base + i] = NULL;
     nb_tensor **S = slots + base;
-    bool hooks_on = !inputs && nbi_hooks_begin(hi);   /* post accumulate grad hooks (hooks.c) */
+    bool hooks_on = !inputs && nbi_hooks_begin(hi); /* post accumulate grad hooks (hooks.c) */
 
     /* seeds */
     for (int k = 0; k < nout && st == NB_OK; k++) {
         nb_tensor *o = outs[k], *g = seeds ? seeds[k] : NULL;
         if (!g) {
             if (o->numel != 1) {
-                nbi_error("%s: grad can be implicitly created only for scalar outputs (got shape %s); pass a grad_output", api, nbi_shape(o));
+                nbi_error("%s: grad can be implicitly created only for scalar outputs (got shape %s); pass a "
+                          "grad_output",
+                          api, nbi_shape(o));
                 st = NB_ERROR;
                 break;
             }
@@ -152,13 +161,18 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
             st = NB_ERROR;
             break;
         } else if (!nbi_same_shape(g, o)) {
-            nbi_error("%s: grad_output of shape %s does not match output of shape %s", api, nbi_shape(g), nbi_shape(o));
+            nbi_error("%s: grad_output of shape %s does not match output of shape %s", api, nbi_shape(g),
+                      nbi_shape(o));
             st = NB_ERROR;
             break;
         }
-        if (!g) { st = NB_ERROR; break; }
+        if (!g) {
+            st = NB_ERROR;
+            break;
+        }
         if (o->node) {
-            if (!create && seeds && g == seeds[k]) g = nbi_view(g, g->ndim, g->shape, g->stride, g->offset);  /* ours to free */
+            if (!create && seeds && g == seeds[k])
+                g = nbi_view(g, g->ndim, g->shape, g->stride, g->offset); /* ours to free */
             S[o->node->index] = accumulate(S[o->node->index], g);
         } else if (!inputs) {
             st = leaf_accumulate(o, g, false);
@@ -172,13 +186,13 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
     nb_tensor *gin_small[8];
     nb_tensor **gin = gin_small;
     for (size_t idx = hi; idx-- > 0 && st == NB_OK;) {
-        if (hooks_on && (st = nbi_hooks_fire(idx + 1)) != NB_OK) break;   /* leaves no node below reaches */
+        if (hooks_on && (st = nbi_hooks_fire(idx + 1)) != NB_OK) break; /* leaves no node below reaches */
         nb_tensor *g = slots[base + idx];
         if (!g) continue;
-        slots[base + idx] = NULL;   /* taken: without create_graph this node now owns g */
+        slots[base + idx] = NULL; /* taken: without create_graph this node now owns g */
         nbi_node *n = nbi_tape_at(idx);
-        bool given = false;         /* g handed to the caller (nb_grad of a non-leaf input) */
-        if (inputs) { /* capture grads of non-leaf inputs */
+        bool given = false; /* g handed to the caller (nb_grad of a non-leaf input) */
+        if (inputs) {       /* capture grads of non-leaf inputs */
             for (int i = 0; i < nin; i++)
                 if (inputs[i]->node == n) results[i] = g, given = true;
         }
@@ -191,20 +205,31 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
             }
         }
         if (n->freed) {
-            nbi_error("%s: trying to backward through the graph a second time (or directly access saved tensors "
-                      "after they have already been freed); specify retain_graph=true on the first backward", api);
+            nbi_error(
+                "%s: trying to backward through the graph a second time (or directly access saved tensors "
+                "after they have already been freed); specify retain_graph=true on the first backward",
+                api);
             st = NB_ERROR;
             break;
         }
-        if (!node_inputs_ok(n)) { st = NB_ERROR; break; }
-        if (n->nin > 8) gin = calloc((size_t)n->nin, sizeof *gin); else gin = gin_small;
-        if (!gin) { st = NB_ERROR; break; }
+        if (!node_inputs_ok(n)) {
+            st = NB_ERROR;
+            break;
+        }
+        if (n->nin > 8)
+            gin = calloc((size_t)n->nin, sizeof *gin);
+        else
+            gin = gin_small;
+        if (!gin) {
+            st = NB_ERROR;
+            break;
+        }
         for (int i = 0; i < n->nin; i++) gin[i] = NULL;
-        nb_scope ns = create ? 0 : nb_scope_begin();   /* the rule's temporaries */
-        nbi_held_readable++;   /* the rule may read inputs the user released with nb_release */
+        nb_scope ns = create ? 0 : nb_scope_begin(); /* the rule's temporaries */
+        nbi_held_readable++; /* the rule may read inputs the user released with nb_release */
         nbi_bw_table[n->op](n, g, gin);
         nbi_held_readable--;
-        nbi_trace_vjp(n, g, gin);  /* teaching: prints this VJP when nb_set_backward_trace(f) is on */
+        nbi_trace_vjp(n, g, gin); /* teaching: prints this VJP when nb_set_backward_trace(f) is on */
         /* like torch, only nodes that saved tensors are spent by a backward without retain_graph */
         if (!retain && (n->saved || n->aux)) nbi_node_spend(n);
         if (!create) {
@@ -215,28 +240,32 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
             nb_scope_end(ns);
             if (!given) nb_free(g);
         }
-        S = slots + base;  /* slots may have moved if a nested backward grew it */
+        S = slots + base; /* slots may have moved if a nested backward grew it */
         for (int i = 0; i < n->nin; i++) {
             nb_tensor *in = n->in[i].t;
             if (!in || !in->requires_grad) continue;
             if (gin[i] == NBI_GRAD_ZERO) continue;
-            if (gin[i] && st != NB_OK) {   /* after an error: only release what we own */
+            if (gin[i] && st != NB_OK) { /* after an error: only release what we own */
                 if (!create) nb_free(gin[i]);
                 continue;
             }
             if (!gin[i]) {
-                if (nb_error()) { st = NB_ERROR; continue; }
+                if (nb_error()) {
+                    st = NB_ERROR;
+                    continue;
+                }
 #ifndef NDEBUG
-                nbi_error("%s: internal error: the backward of %s left the gradient of input %d (shape %s) NULL "
-                          "without an error; set it, or NBI_GRAD_ZERO if it is zero by definition", api,
-                          short_name(n->op), i, nbi_shape(in));
+                nbi_error(
+                    "%s: internal error: the backward of %s left the gradient of input %d (shape %s) NULL "
+                    "without an error; set it, or NBI_GRAD_ZERO if it is zero by definition",
+                    api, short_name(n->op), i, nbi_shape(in));
                 st = NB_ERROR;
 #endif
                 continue;
             }
             if (!nbi_same_shape(gin[i], in)) {
-                nbi_error("%s: internal error: %s produced a gradient of shape %s for input %d of shape %s", api,
-                          short_name(n->op), nbi_shape(gin[i]), i, nbi_shape(in));
+                nbi_error("%s: internal error: %s produced a gradient of shape %s for input %d of shape %s",
+                          api, short_name(n->op), nbi_shape(gin[i]), i, nbi_shape(in));
                 st = NB_ERROR;
                 if (!create) nb_free(gin[i]);
                 continue;
@@ -246,14 +275,15 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
                 *slot = create ? accumulate(*slot, gin[i]) : accumulate_owned(*slot, gin[i]);
                 if (!*slot) st = NB_ERROR;
             } else if (!in->node && !inputs) {
-                if (in->magic == NBI_LIVE) st = leaf_accumulate(in, gin[i], !create);   /* not a released leaf */
-                if (hooks_on && st == NB_OK) nbi_hooks_mark(in);   /* post-accumulate-grad hooks (DDP) */
-                if (!create && gin[i]->scope == sc) nb_free(gin[i]);   /* not taken over as .grad */
+                if (in->magic == NBI_LIVE)
+                    st = leaf_accumulate(in, gin[i], !create);       /* not a released leaf */
+                if (hooks_on && st == NB_OK) nbi_hooks_mark(in);     /* post-accumulate-grad hooks (DDP) */
+                if (!create && gin[i]->scope == sc) nb_free(gin[i]); /* not taken over as .grad */
             } else if (!in->node) {
                 for (int k = 0; k < nin; k++)
                     if (inputs[k] == in) results[k] = accumulate(results[k], gin[i]);
             } else if (!create) {
-                nb_free(gin[i]);   /* an input recorded before the newest output we differentiate: unused */
+                nb_free(gin[i]); /* an input recorded before the newest output we differentiate: unused */
             }
         }
         if (gin != gin_small) free(gin);
@@ -266,8 +296,10 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
     if (st == NB_OK && inputs) {
         for (int i = 0; i < nin; i++) {
             if (!results[i] && !allow_unused) {
-                nbi_error("%s: one of the differentiated tensors (input %d) appears to not have been used in the graph; "
-                          "set allow_unused if this is desired", api, i);
+                nbi_error("%s: one of the differentiated tensors (input %d) appears to not have been used in "
+                          "the graph; "
+                          "set allow_unused if this is desired",
+                          api, i);
                 st = NB_ERROR;
             }
         }
@@ -277,7 +309,8 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
         for (int i = 0; i < nin; i++) {
             if (!results[i]) continue;
             bool dup = false;
-            for (int k = 0; k < i; k++) if (results[k] == results[i]) dup = true;
+            for (int k = 0; k < i; k++)
+                if (results[k] == results[i]) dup = true;
             if (!dup && results[i]->scope == sc) nb_keep(results[i]);
         }
     }
@@ -293,30 +326,38 @@ nb_status nb_backward_ex(nb_tensor *t, nb_backward_opts o) {
         if (!t && !nb_error()) nbi_error("nb_backward: tensor is NULL (an earlier op failed?)");
         return NB_ERROR;
     }
-    nb_tensor *seeds[1] = {o.grad};
-    return run(1, &t, seeds, 0, NULL, NULL, o.retain_graph || o.create_graph, o.create_graph, false, "nb_backward");
+    nb_tensor *seeds[1] = { o.grad };
+    return run(1, &t, seeds, 0, NULL, NULL, o.retain_graph || o.create_graph, o.create_graph, false,
+               "nb_backward");
 }
 
-nb_status nb_backward(nb_tensor *t) { return nb_backward_ex(t, (nb_backward_opts){0}); }
+nb_status nb_backward(nb_tensor *t) { return nb_backward_ex(t, (nb_backward_opts){ 0 }); }
 
-nb_status nb_grad(int nout, nb_tensor *const *outputs, int nin, nb_tensor *const *inputs, nb_tensor *const *grad_outputs,
-                  nb_tensor **grads, nb_grad_opts o) {
+nb_status nb_grad(int nout, nb_tensor *const *outputs, int nin, nb_tensor *const *inputs,
+                  nb_tensor *const *grad_outputs, nb_tensor **grads, nb_grad_opts o) {
     if (nout <= 0 || nin <= 0 || !outputs || !inputs || !grads) {
         nbi_error("nb_grad: need at least one output and one input, and a grads array");
         return NB_ERROR;
     }
     for (int i = 0; i < nout; i++)
-        if (!outputs[i]) { if (!nb_error()) nbi_error("nb_grad: output %d is NULL", i); return NB_ERROR; }
+        if (!outputs[i]) {
+            if (!nb_error()) nbi_error("nb_grad: output %d is NULL", i);
+            return NB_ERROR;
+        }
     for (int i = 0; i < nin; i++)
-        if (!inputs[i]) { if (!nb_error()) nbi_error("nb_grad: input %d is NULL", i); return NB_ERROR; }
-    return run(nout, outputs, grad_outputs, nin, inputs, grads, o.retain_graph || o.create_graph, o.create_graph,
-               o.allow_unused, "nb_grad");
+        if (!inputs[i]) {
+            if (!nb_error()) nbi_error("nb_grad: input %d is NULL", i);
+            return NB_ERROR;
+        }
+    return run(nout, outputs, grad_outputs, nin, inputs, grads, o.retain_graph || o.create_graph,
+               o.create_graph, o.allow_unused, "nb_grad");
 }
 
 nb_tensor *nb_grad1(nb_tensor *output, nb_tensor *input, bool create_graph) {
     if (!output || !input) return NULL;
     nb_tensor *g = NULL;
-    if (nb_grad(1, &output, 1, &input, NULL, &g, (nb_grad_opts){.create_graph = create_graph, .retain_graph = create_graph}) != NB_OK)
+    if (nb_grad(1, &output, 1, &input, NULL, &g,
+                (nb_grad_opts){ .create_graph = create_graph, .retain_graph = create_graph }) != NB_OK)
         return NULL;
     return g;
 }

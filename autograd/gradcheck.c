@@ -30,30 +30,47 @@ static double *elem(nb_tensor *t, int64_t k) { /* k-th element in row-major orde
 }
 
 bool nb_gradcheck(nb_fn fn, void *ctx, int n, nb_tensor *const *in, nb_gradcheck_opts o) {
-    double eps = o.eps > 0 ? o.eps : 1e-6, atol = o.atol > 0 ? o.atol : 1e-5, rtol = o.rtol > 0 ? o.rtol : 1e-3;
-    if (!fn || n <= 0 || !in) { nbi_error("nb_gradcheck: need a function and at least one input"); return false; }
+    double eps = o.eps > 0 ? o.eps : 1e-6, atol = o.atol > 0 ? o.atol : 1e-5,
+           rtol = o.rtol > 0 ? o.rtol : 1e-3;
+    if (!fn || n <= 0 || !in) {
+        nbi_error("nb_gradcheck: need a function and at least one input");
+        return false;
+    }
     for (int i = 0; i < n; i++) {
-        if (!nbi_ok(in[i], "nb_gradcheck")) { if (!in[i]) nbi_error("nb_gradcheck: input %d is NULL", i); return false; }
+        if (!nbi_ok(in[i], "nb_gradcheck")) {
+            if (!in[i]) nbi_error("nb_gradcheck: input %d is NULL", i);
+            return false;
+        }
         if (in[i]->dtype != NB_F64 && in[i]->requires_grad) {
-            nbi_error("nb_gradcheck: input %d is %s; gradcheck needs float64 inputs for precision", i, nb_dtype_name(in[i]->dtype));
+            nbi_error("nb_gradcheck: input %d is %s; gradcheck needs float64 inputs for precision", i,
+                      nb_dtype_name(in[i]->dtype));
             return false;
         }
     }
     int64_t m = 0;
     double *y0 = outputs_of(fn, ctx, n, in, &m);
-    if (!y0) { if (!nb_error()) nbi_error("nb_gradcheck: the function returned NULL"); return false; }
+    if (!y0) {
+        if (!nb_error()) nbi_error("nb_gradcheck: the function returned NULL");
+        return false;
+    }
     free(y0);
     bool pass = true;
     nb_scope s = nb_scope_begin();
     nb_tensor *y = fn(in, n, ctx);
-    nb_tensor *yflat = y ? nb_reshape(y, 1, (int64_t[]){m}) : NULL;
-    if (!yflat) pass = false;   /* fn failed, or its output size depends on grad mode */
+    nb_tensor *yflat = y ? nb_reshape(y, 1, (int64_t[]){ m }) : NULL;
+    if (!yflat) pass = false; /* fn failed, or its output size depends on grad mode */
     for (int i = 0; i < n && pass; i++) {
         if (!in[i]->requires_grad) continue;
         int64_t k = in[i]->numel;
-        double *num = calloc((size_t)(m * k + 1), sizeof(double)), *ana = calloc((size_t)(m * k + 1), sizeof(double));
-        if (!num || !ana) { free(num); free(ana); pass = false; break; }
-        for (int64_t j = 0; j < k; j++) {       /* numeric: column j */
+        double *num = calloc((size_t)(m * k + 1), sizeof(double)),
+               *ana = calloc((size_t)(m * k + 1), sizeof(double));
+        if (!num || !ana) {
+            free(num);
+            free(ana);
+            pass = false;
+            break;
+        }
+        for (int64_t j = 0; j < k; j++) { /* numeric: column j */
             double *p = elem(in[i], j), orig = *p;
             int64_t mm;
             *p = orig + eps;
@@ -65,12 +82,13 @@ bool nb_gradcheck(nb_fn fn, void *ctx, int n, nb_tensor *const *in, nb_gradcheck
             free(yp);
             free(ym);
         }
-        for (int64_t r = 0; r < m && yflat && yflat->requires_grad; r++) {   /* analytic: row r */
+        for (int64_t r = 0; r < m && yflat && yflat->requires_grad; r++) { /* analytic: row r */
             nb_scope s2 = nb_scope_begin();
-            nb_tensor *go = nb_zeros(yflat->dtype, 1, (int64_t[]){m});
-            nb_set(go, (int64_t[]){r}, 1.0);
+            nb_tensor *go = nb_zeros(yflat->dtype, 1, (int64_t[]){ m });
+            nb_set(go, (int64_t[]){ r }, 1.0);
             nb_tensor *g = NULL;
-            if (nb_grad(1, &yflat, 1, &in[i], &go, &g, (nb_grad_opts){.retain_graph = true, .allow_unused = true}) != NB_OK) {
+            if (nb_grad(1, &yflat, 1, &in[i], &go, &g,
+                        (nb_grad_opts){ .retain_graph = true, .allow_unused = true }) != NB_OK) {
                 pass = false;
                 nb_scope_end(s2);
                 break;
@@ -86,8 +104,11 @@ bool nb_gradcheck(nb_fn fn, void *ctx, int n, nb_tensor *const *in, nb_gradcheck
         for (int64_t q = 0; q < m * k && pass; q++) {
             if (!(fabs(ana[q] - num[q]) <= atol + rtol * fabs(num[q]))) {
                 if (!o.quiet)
-                    fprintf(stderr, "nb_gradcheck: Jacobian mismatch for output %lld with respect to input %d element %lld: "
-                            "numerical %.10g, analytical %.10g\n", (long long)(q / k), i, (long long)(q % k), num[q], ana[q]);
+                    fprintf(stderr,
+                            "nb_gradcheck: Jacobian mismatch for output %lld with respect to input %d "
+                            "element %lld: "
+                            "numerical %.10g, analytical %.10g\n",
+                            (long long)(q / k), i, (long long)(q % k), num[q], ana[q]);
                 pass = false;
             }
         }
@@ -99,7 +120,11 @@ bool nb_gradcheck(nb_fn fn, void *ctx, int n, nb_tensor *const *in, nb_gradcheck
 }
 
 /* G(inputs..., v) = concat of flattened d(fn)/d(inputs) . v, with create_graph */
-typedef struct { nb_fn fn; void *ctx; int n; } gg_ctx;
+typedef struct {
+    nb_fn fn;
+    void *ctx;
+    int n;
+} gg_ctx;
 static nb_tensor *vjp_fn(nb_tensor *const *in, int total, void *vctx) {
     gg_ctx *c = vctx;
     int n = c->n;
@@ -108,23 +133,30 @@ static nb_tensor *vjp_fn(nb_tensor *const *in, int total, void *vctx) {
     bool prev = nb_set_grad_enabled(true);
     nb_tensor *y = c->fn(in, n, c->ctx);
     nb_tensor *v = in[n];
-    nb_tensor *grads[16] = {0}, *diff[16];
+    nb_tensor *grads[16] = { 0 }, *diff[16];
     int nd = 0;
-    for (int i = 0; i < n; i++) if (in[i]->requires_grad) diff[nd++] = in[i];
-    nb_status st = !y ? NB_ERROR : !y->requires_grad ? NB_OK   /* constant fn: all grads zero */
-                 : nb_grad(1, &y, nd, diff, &v, grads, (nb_grad_opts){.create_graph = true, .allow_unused = true});
+    for (int i = 0; i < n; i++)
+        if (in[i]->requires_grad) diff[nd++] = in[i];
+    nb_status st = !y ? NB_ERROR
+                   : !y->requires_grad
+                       ? NB_OK /* constant fn: all grads zero */
+                       : nb_grad(1, &y, nd, diff, &v, grads,
+                                 (nb_grad_opts){ .create_graph = true, .allow_unused = true });
     nb_set_grad_enabled(prev);
     if (st != NB_OK) return NULL;
     nb_tensor *flat[16];
     for (int i = 0; i < nd; i++) {
         nb_tensor *g = grads[i] ? grads[i] : nb_zeros_like(diff[i]);
-        flat[i] = nb_reshape(g, 1, (int64_t[]){-1});
+        flat[i] = nb_reshape(g, 1, (int64_t[]){ -1 });
     }
     return nb_cat(nd, flat, 0);
 }
 
 bool nb_gradgradcheck(nb_fn fn, void *ctx, int n, nb_tensor *const *in, nb_gradcheck_opts o) {
-    if (!fn || n <= 0 || n > 15 || !in) { nbi_error("nb_gradgradcheck: need a function and 1..15 inputs"); return false; }
+    if (!fn || n <= 0 || n > 15 || !in) {
+        nbi_error("nb_gradgradcheck: need a function and 1..15 inputs");
+        return false;
+    }
     nb_scope s = nb_scope_begin();
     nb_tensor *y;
     NB_NO_GRAD { y = fn(in, n, ctx); }
@@ -135,7 +167,7 @@ bool nb_gradgradcheck(nb_fn fn, void *ctx, int n, nb_tensor *const *in, nb_gradc
         nb_tensor *all[16];
         for (int i = 0; i < n; i++) all[i] = in[i];
         all[n] = v;
-        gg_ctx c = {fn, ctx, n};
+        gg_ctx c = { fn, ctx, n };
         pass = nb_gradcheck(vjp_fn, &c, n + 1, all, o);
     } else if (!nb_error()) {
         nbi_error("nb_gradgradcheck: the function returned NULL");

@@ -9,26 +9,36 @@
 #include <stb_ds.h>
 #include <stdlib.h>
 
-typedef struct { nb_tensor *t; uint32_t gen; nb_grad_hook *fn; void *ctx; int64_t handle; } hook_entry;
-static hook_entry *hooks;                              /* stb_ds array, registration order */
-static const nb_tensor **hooked;                       /* stb_ds array: the hooked leaves, sorted */
+typedef struct {
+    nb_tensor *t;
+    uint32_t gen;
+    nb_grad_hook *fn;
+    void *ctx;
+    int64_t handle;
+} hook_entry;
+static hook_entry *hooks;        /* stb_ds array, registration order */
+static const nb_tensor **hooked; /* stb_ds array: the hooked leaves, sorted */
 static int64_t next_handle = 1;
 
 /* one leaf of the running backward: fire its hooks once the loop is below `last` */
-typedef struct { nb_tensor *t; size_t last; bool got; } pend;
-static _Thread_local pend *pending;   /* sorted by last, descending; kept (no allocation per step) */
+typedef struct {
+    nb_tensor *t;
+    size_t last;
+    bool got;
+} pend;
+static _Thread_local pend *pending; /* sorted by last, descending; kept (no allocation per step) */
 static _Thread_local size_t pnext;
 static _Thread_local bool active;
 
 static int by_addr(const void *a, const void *b) {
-    uintptr_t x = (uintptr_t)*(const nb_tensor *const *)a, y = (uintptr_t)*(const nb_tensor *const *)b;
+    uintptr_t x = (uintptr_t) * (const nb_tensor *const *)a, y = (uintptr_t) * (const nb_tensor *const *)b;
     return x < y ? -1 : x > y;
 }
 
 static void rebuild_keys(void) {
     arrsetlen(hooked, 0);
     for (ptrdiff_t i = 0; i < arrlen(hooks); i++) arrput(hooked, hooks[i].t);
-    qsort(hooked, (size_t)arrlen(hooked), sizeof *hooked, by_addr);   /* duplicates are harmless */
+    qsort(hooked, (size_t)arrlen(hooked), sizeof *hooked, by_addr); /* duplicates are harmless */
 }
 
 int64_t nb_register_post_accumulate_grad_hook(nb_tensor *t, nb_grad_hook *fn, void *ctx) {
@@ -36,13 +46,17 @@ int64_t nb_register_post_accumulate_grad_hook(nb_tensor *t, nb_grad_hook *fn, vo
         if (!t) nbi_error("nb_register_post_accumulate_grad_hook: tensor is NULL");
         return 0;
     }
-    if (!fn) { nbi_error("nb_register_post_accumulate_grad_hook: hook function is NULL"); return 0; }
-    if (t->node || !t->requires_grad) {
-        nbi_error("nb_register_post_accumulate_grad_hook: post accumulate grad hooks cannot be registered on "
-                  "non-leaf tensors or tensors that do not require grad (tensor of shape %s)", nbi_shape(t));
+    if (!fn) {
+        nbi_error("nb_register_post_accumulate_grad_hook: hook function is NULL");
         return 0;
     }
-    hook_entry e = {t, t->gen, fn, ctx, next_handle++};
+    if (t->node || !t->requires_grad) {
+        nbi_error("nb_register_post_accumulate_grad_hook: post accumulate grad hooks cannot be registered on "
+                  "non-leaf tensors or tensors that do not require grad (tensor of shape %s)",
+                  nbi_shape(t));
+        return 0;
+    }
+    hook_entry e = { t, t->gen, fn, ctx, next_handle++ };
     arrput(hooks, e);
     rebuild_keys();
     return e.handle;
@@ -54,8 +68,12 @@ void nb_remove_hook(int64_t handle) {
         arrdel(hooks, i);
         break;
     }
-    if (arrlen(hooks) == 0) { arrfree(hooks); arrfree(hooked); }   /* nothing left behind at exit */
-    else rebuild_keys();
+    if (arrlen(hooks) == 0) {
+        arrfree(hooks);
+        arrfree(hooked);
+    } /* nothing left behind at exit */
+    else
+        rebuild_keys();
 }
 
 static bool has_hooks(const nb_tensor *t) {
@@ -75,7 +93,7 @@ static int by_last_desc(const void *a, const void *b) {
 }
 
 bool nbi_hooks_begin(size_t hi) {
-    if (!hooked || active) return false;   /* no hooks, or a backward nested inside a hook */
+    if (!hooked || active) return false; /* no hooks, or a backward nested inside a hook */
     arrsetlen(pending, 0);
     for (size_t idx = 0; idx < hi;
          idx++) { /* ascending: the first use seen is the last one backward reaches */
@@ -83,7 +101,7 @@ bool nbi_hooks_begin(size_t hi) {
         for (int i = 0; i < n->nin; i++) {
             nb_tensor *t = n->in[i].t;
             if (!t || t->gen != n->in[i].gen || !has_hooks(t) || find(t) >= 0) continue;
-            arrput(pending, ((pend){t, idx, false}));
+            arrput(pending, ((pend){ t, idx, false }));
         }
     }
     qsort(pending, (size_t)arrlen(pending), sizeof *pending, by_last_desc);
@@ -95,16 +113,19 @@ bool nbi_hooks_begin(size_t hi) {
 void nbi_hooks_mark(nb_tensor *leaf) {
     if (!active) return;
     ptrdiff_t k = find(leaf);
-    if (k >= 0) { pending[k].got = true; return; }
+    if (k >= 0) {
+        pending[k].got = true;
+        return;
+    }
     if (!has_hooks(leaf)) return;
-    arrput(pending, ((pend){leaf, 0, true}));   /* a leaf seeded directly (backward of the leaf itself) */
+    arrput(pending, ((pend){ leaf, 0, true })); /* a leaf seeded directly (backward of the leaf itself) */
 }
 
 nb_status nbi_hooks_fire(size_t below) {
     while (active && pnext < (size_t)arrlen(pending) && pending[pnext].last >= below) {
         pend p = pending[pnext++];
         if (!p.got || p.t->magic != NBI_LIVE) continue;
-        for (ptrdiff_t i = 0; i < arrlen(hooks); i++) {   /* by index: a hook may remove hooks */
+        for (ptrdiff_t i = 0; i < arrlen(hooks); i++) { /* by index: a hook may remove hooks */
             hook_entry e = hooks[i];
             if (e.t != p.t || e.gen != p.t->gen) continue;
             if (e.fn(p.t, e.ctx) != NB_OK) {

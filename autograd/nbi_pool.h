@@ -48,7 +48,7 @@ typedef struct {
     bool on;
 } nbi_tmp;
 static inline nbi_tmp nbi_tmp_begin(int n, nb_tensor *const *in) {
-    nbi_tmp t = {0, !nbi_will_record(n, in)};
+    nbi_tmp t = { 0, !nbi_will_record(n, in) };
     if (t.on) t.s = nb_scope_begin();
     return t;
 }

@@ -13,38 +13,42 @@ typedef enum {
 } nbi_opcode;
 #undef NB_OP
 #define NB_OP(name, bwname, order) +1
-enum { NBI_OP_COUNT = 0
+enum {
+    NBI_OP_COUNT = 0
 #include "ops.def"
-};   /* not an enumerator, so a switch over nbi_opcode must list every op (-Wswitch-enum) */
+}; /* not an enumerator, so a switch over nbi_opcode must list every op (-Wswitch-enum) */
 #undef NB_OP
 
-typedef struct { nb_tensor *t; uint32_t gen, ver; } nbi_input;
+typedef struct {
+    nb_tensor *t;
+    uint32_t gen, ver;
+} nbi_input;
 
 /* Saved masks of nbi_record: which tensors backward reads, so an in-place write to one of them before
  * backward is an error. Combine with |: NBI_SAVE_IN(0) | NBI_SAVE_OUT. (Bare numbers, bit i = input i,
  * still mean the same.) A node that saves nothing is not spent by a backward without retain_graph. */
-#define NBI_SAVE_NONE 0u          /* backward reads no input and not the output */
+#define NBI_SAVE_NONE 0u           /* backward reads no input and not the output */
 #define NBI_SAVE_IN(i) (1u << (i)) /* backward reads input i (i < 31) */
-#define NBI_SAVE_OUT 0x80000000u  /* backward reads the output */
-#define NBI_SAVE_ALL 0x7fffffffu  /* backward reads every input */
+#define NBI_SAVE_OUT 0x80000000u   /* backward reads the output */
+#define NBI_SAVE_ALL 0x7fffffffu   /* backward reads every input */
 
 struct nbi_node {
     nbi_opcode op;
-    size_t index;             /* position on the tape */
-    nb_tensor *out;           /* NULL once the output is released */
+    size_t index;   /* position on the tape */
+    nb_tensor *out; /* NULL once the output is released */
     uint32_t out_gen, out_ver;
     int nin;
-    nbi_input *in;            /* inl, or a heap array for many inputs */
+    nbi_input *in; /* inl, or a heap array for many inputs */
     nbi_input inl[3];
-    nbi_input *heap;          /* stb_ds array reused across uses of this node struct */
-    uint32_t saved;           /* bit i: backward reads input i; NBI_SAVE_OUT: reads the output */
-    double s[3];              /* scalar arguments */
+    nbi_input *heap;                 /* stb_ds array reused across uses of this node struct */
+    uint32_t saved;                  /* bit i: backward reads input i; NBI_SAVE_OUT: reads the output */
+    double s[3];                     /* scalar arguments */
     int64_t iv[NB_MAX_DIMS * 2 + 2]; /* integer arguments (dims, shapes) */
     int niv;
-    nb_tensor *aux;           /* extra tensor argument (indices, mask), borrowed: set with nbi_set_aux */
-    uint32_t aux_gen;         /* aux's generation when recorded (a released aux is detected) */
-    bool freed;               /* consumed by a backward without retain_graph */
-    const char *label;        /* grad_fn name shown instead of the op's (a composite's torch name), or NULL */
+    nb_tensor *aux;    /* extra tensor argument (indices, mask), borrowed: set with nbi_set_aux */
+    uint32_t aux_gen;  /* aux's generation when recorded (a released aux is detected) */
+    bool freed;        /* consumed by a backward without retain_graph */
+    const char *label; /* grad_fn name shown instead of the op's (a composite's torch name), or NULL */
 };
 
 /* Backward rule: fill gin[i] (preset NULL) with d/d(input i) for every input that requires grad, or
@@ -95,11 +99,11 @@ static inline bool nbi_args_live(int n, nb_tensor *const *ts) {
         if (!ts[i] || ts[i]->magic != NBI_LIVE) return false;
     return true;
 }
-#define NBI_CHECK(op, ...)                                                                         \
-    do {                                                                                           \
-        nb_tensor *const nbi_args_[] = {__VA_ARGS__};                                              \
-        const int nbi_nargs_ = (int)(sizeof nbi_args_ / sizeof nbi_args_[0]);                      \
-        if (!nbi_args_live(nbi_nargs_, nbi_args_) && !nbi_args_ok(op, nbi_nargs_, nbi_args_)) return NULL; \
+#define NBI_CHECK(op, ...)                                                                                   \
+    do {                                                                                                     \
+        nb_tensor *const nbi_args_[] = { __VA_ARGS__ };                                                      \
+        const int nbi_nargs_ = (int)(sizeof nbi_args_ / sizeof nbi_args_[0]);                                \
+        if (!nbi_args_live(nbi_nargs_, nbi_args_) && !nbi_args_ok(op, nbi_nargs_, nbi_args_)) return NULL;   \
     } while (0)
 /* g * t for a temporary t the caller just made: when not recording and t has g's shape and dtype,
  * the product goes into t's own storage (t * g: the same values, IEEE products commute); else nb_mul. */

@@ -8,11 +8,13 @@
 /* y = flip(x, dims); dx = flip(g, dims) */
 nb_tensor *nb_flip(nb_tensor *x, int ndims, const int *dims) {
     NBI_CHECK("nb_flip", x);
-    bool fl[NB_MAX_DIMS] = {false};
+    bool fl[NB_MAX_DIMS] = { false };
     for (int i = 0; i < ndims; i++) {
         int d = x->ndim ? nbi_dim(dims[i], x->ndim, "nb_flip") : (dims[i] == 0 || dims[i] == -1 ? 0 : -1);
-        if (d < 0) return x->ndim ? NULL : nbi_error("nb_flip: dim %d out of range for a 0-d tensor", dims[i]);
-        if (x->ndim && fl[d]) return nbi_error("nb_flip: dim %d appears multiple times in the list of dims", d);
+        if (d < 0)
+            return x->ndim ? NULL : nbi_error("nb_flip: dim %d out of range for a 0-d tensor", dims[i]);
+        if (x->ndim && fl[d])
+            return nbi_error("nb_flip: dim %d appears multiple times in the list of dims", d);
         if (x->ndim) fl[d] = true;
     }
     nb_tensor *y = nbk_flip(x, fl);
@@ -32,7 +34,8 @@ void nbi_bw_flip(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 
 static nb_tensor *tri(nbi_opcode op, nb_tensor *x, int64_t diagonal, bool upper, const char *name) {
     NBI_CHECK(name, x);
-    if (x->ndim < 2) return nbi_error("%s: input tensor must have at least 2 dimensions (got %s)", name, nbi_shape(x));
+    if (x->ndim < 2)
+        return nbi_error("%s: input tensor must have at least 2 dimensions (got %s)", name, nbi_shape(x));
     nb_tensor *y = nbk_tri(x, diagonal, upper);
     nbi_node *n = nbi_record(op, y, 1, &x, 0);
     if (n) n->iv[0] = diagonal;
@@ -51,16 +54,17 @@ static nb_tensor *roll1(nb_tensor *x, int64_t shift, int d) {
     if (sz == 0) return x;
     int64_t s = ((shift % sz) + sz) % sz;
     if (s == 0) return x;
-    nb_tensor *parts[2] = {nb_narrow(x, d, sz - s, s), nb_narrow(x, d, 0, sz - s)};
+    nb_tensor *parts[2] = { nb_narrow(x, d, sz - s, s), nb_narrow(x, d, 0, sz - s) };
     return nb_cat(2, parts, d);
 }
 
 nb_tensor *nb_roll(nb_tensor *x, int ndims, const int64_t *shifts, const int *dims) {
     NBI_CHECK("nb_roll", x);
-    if (ndims < 0 || (ndims > 0 && !dims) || !shifts) return nbi_error("nb_roll: shifts (and dims) must be given");
+    if (ndims < 0 || (ndims > 0 && !dims) || !shifts)
+        return nbi_error("nb_roll: shifts (and dims) must be given");
     nb_tensor *y;
-    if (ndims == 0) {   /* torch: roll the flattened tensor, then view it back */
-        nb_tensor *f = nb_reshape(x, 1, (int64_t[]){x->numel});
+    if (ndims == 0) { /* torch: roll the flattened tensor, then view it back */
+        nb_tensor *f = nb_reshape(x, 1, (int64_t[]){ x->numel });
         y = f ? nb_reshape(roll1(f, shifts[0], 0), x->ndim, x->shape) : NULL;
     } else {
         if (x->ndim == 0) return nbi_error("nb_roll: dims out of range for a 0-d tensor");
@@ -69,7 +73,7 @@ nb_tensor *nb_roll(nb_tensor *x, int ndims, const int64_t *shifts, const int *di
             int d = nbi_dim(dims[i], x->ndim, "nb_roll");
             y = d < 0 ? NULL : roll1(y, shifts[i], d);
         }
-        if (y == x) y = nb_clone(x);   /* torch returns a new tensor even for zero shifts */
+        if (y == x) y = nb_clone(x); /* torch returns a new tensor even for zero shifts */
     }
     return nbi_label(y, x, "RollBackward0");
 }
@@ -77,11 +81,15 @@ nb_tensor *nb_roll(nb_tensor *x, int ndims, const int64_t *shifts, const int *di
 nb_tensor *nb_repeat(nb_tensor *x, int n, const int64_t *repeats) {
     NBI_CHECK("nb_repeat", x);
     if (n < x->ndim || n > NB_MAX_DIMS)
-        return nbi_error("nb_repeat: number of dimensions of repeat dims (%d) can not be smaller than number of "
-                         "dimensions of tensor %s (and at most %d)", n, nbi_shape(x), NB_MAX_DIMS);
+        return nbi_error(
+            "nb_repeat: number of dimensions of repeat dims (%d) can not be smaller than number of "
+            "dimensions of tensor %s (and at most %d)",
+            n, nbi_shape(x), NB_MAX_DIMS);
     int64_t shape[NB_MAX_DIMS];
     for (int i = 0; i < n; i++) {
-        if (repeats[i] < 0) return nbi_error("nb_repeat: trying to create tensor with negative dimension %lld", (long long)repeats[i]);
+        if (repeats[i] < 0)
+            return nbi_error("nb_repeat: trying to create tensor with negative dimension %lld",
+                             (long long)repeats[i]);
         shape[i] = i < n - x->ndim ? 1 : x->shape[i - (n - x->ndim)];
     }
     nb_tensor *y = nb_reshape(x, n, shape);
@@ -95,7 +103,8 @@ nb_tensor *nb_repeat(nb_tensor *x, int n, const int64_t *repeats) {
         nb_tensor **copies = malloc(sizeof *copies * (size_t)repeats[d]);
         if (!copies) return nbi_error("nb_repeat: out of memory");
         for (int64_t k = 0; k < repeats[d]; k++) copies[k] = y;
-        y = repeats[d] > 0x7fffffff ? nbi_error("nb_repeat: repeat count too large") : nb_cat((int)repeats[d], copies, d);
+        y = repeats[d] > 0x7fffffff ? nbi_error("nb_repeat: repeat count too large")
+                                    : nb_cat((int)repeats[d], copies, d);
         free(copies);
     }
     if (y == x) y = nb_clone(x);

@@ -7,27 +7,32 @@
 #include "kernels_conv.h"
 
 /* resolved arguments: (height, width) pairs */
-typedef struct { int64_t s[2], p[2], d[2], op[2], groups; } cprm;
+typedef struct {
+    int64_t s[2], p[2], d[2], op[2], groups;
+} cprm;
 
 static void save(nbi_node *n, const cprm *c, int64_t k0, int64_t k1) {
-    int64_t v[] = {c->s[0], c->s[1], c->p[0], c->p[1], c->d[0], c->d[1], c->groups, k0, k1};
+    int64_t v[] = { c->s[0], c->s[1], c->p[0], c->p[1], c->d[0], c->d[1], c->groups, k0, k1 };
     for (int i = 0; i < 9; i++) n->iv[i] = v[i];
     n->niv = 9;
 }
 static cprm load(const nbi_node *n) {
-    return (cprm){{n->iv[0], n->iv[1]}, {n->iv[2], n->iv[3]}, {n->iv[4], n->iv[5]}, {0, 0}, n->iv[6]};
+    return (
+        cprm){ { n->iv[0], n->iv[1] }, { n->iv[2], n->iv[3] }, { n->iv[4], n->iv[5] }, { 0, 0 }, n->iv[6] };
 }
 
 /* geometry between image (n, ci, hi, wi) and columns (co, ho, wo) for kernel kh x kw */
 static nbk_conv_geom geom(const int64_t *img, int64_t co, int64_t ho, int64_t wo, int64_t kh, int64_t kw,
                           const cprm *c) {
-    return (nbk_conv_geom){img[0], img[1], img[2], img[3], co, ho, wo, kh, kw, c->s[0], c->s[1], c->p[0], c->p[1],
-                           c->d[0], c->d[1], c->groups};
+    return (nbk_conv_geom){ img[0], img[1],  img[2],  img[3],  co,      ho,      wo,      kh,
+                            kw,     c->s[0], c->s[1], c->p[0], c->p[1], c->d[0], c->d[1], c->groups };
 }
 
 /* x, w, b as contiguous tensors (themselves or copies the caller frees with unc) */
 static const nb_tensor *con(const nb_tensor *t) { return t ? nbk_contig(t) : NULL; }
-static void unc(const nb_tensor *c, const nb_tensor *t) { if (c && c != t) nb_free((nb_tensor *)c); }
+static void unc(const nb_tensor *c, const nb_tensor *t) {
+    if (c && c != t) nb_free((nb_tensor *)c);
+}
 
 static nb_tensor *conv_rec(nb_tensor *x, nb_tensor *w, nb_tensor *b, const cprm *c, int64_t ho, int64_t wo);
 static nb_tensor *convt_rec(nb_tensor *x, nb_tensor *w, nb_tensor *b, const cprm *c, int64_t hi, int64_t wi);
@@ -40,7 +45,7 @@ static nb_tensor *conv_rec(nb_tensor *x, nb_tensor *w, nb_tensor *b, const cprm 
     const nb_tensor *xc = con(x), *wc = con(w), *bc = con(b);
     nb_tensor *y = xc && wc && (bc || !b) ? nbk_conv2d(xc, wc, bc, &g) : NULL;
     unc(xc, x), unc(wc, w), unc(bc, b);
-    nbi_node *n = nbi_record(NBI_OP_conv2d, y, 3, (nb_tensor *[]){x, w, b}, 3);
+    nbi_node *n = nbi_record(NBI_OP_conv2d, y, 3, (nb_tensor *[]){ x, w, b }, 3);
     if (n) save(n, c, 0, 0);
     return y;
 }
@@ -49,17 +54,17 @@ void nbi_bw_conv2d(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     cprm c = load(n);
     if (nbi_need(n, 0)) gin[0] = convt_rec(g, w, NULL, &c, x->shape[2], x->shape[3]);
     if (nbi_need(n, 1)) gin[1] = convw_rec(x, g, &c, w->shape[2], w->shape[3]);
-    if (nbi_need(n, 2)) gin[2] = nb_sum_dim(g, 3, (int[]){0, 2, 3}, false);
+    if (nbi_need(n, 2)) gin[2] = nb_sum_dim(g, 3, (int[]){ 0, 2, 3 }, false);
 }
 
 /* y (image hi x wi) = conv_transpose2d(x, w) + b; dx = conv2d(g, w), dw = conv2d_weight(g, x), db = sum g */
 static nb_tensor *convt_rec(nb_tensor *x, nb_tensor *w, nb_tensor *b, const cprm *c, int64_t hi, int64_t wi) {
-    int64_t img[4] = {x->shape[0], w->shape[1] * c->groups, hi, wi};
+    int64_t img[4] = { x->shape[0], w->shape[1] * c->groups, hi, wi };
     nbk_conv_geom g = geom(img, x->shape[1], x->shape[2], x->shape[3], w->shape[2], w->shape[3], c);
     const nb_tensor *xc = con(x), *wc = con(w), *bc = con(b);
     nb_tensor *y = xc && wc && (bc || !b) ? nbk_conv_transpose2d(xc, wc, bc, &g) : NULL;
     unc(xc, x), unc(wc, w), unc(bc, b);
-    nbi_node *n = nbi_record(NBI_OP_conv_transpose2d, y, 3, (nb_tensor *[]){x, w, b}, 3);
+    nbi_node *n = nbi_record(NBI_OP_conv_transpose2d, y, 3, (nb_tensor *[]){ x, w, b }, 3);
     if (n) save(n, c, 0, 0);
     return y;
 }
@@ -68,7 +73,7 @@ void nbi_bw_conv_transpose2d(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     cprm c = load(n);
     if (nbi_need(n, 0)) gin[0] = conv_rec(g, w, NULL, &c, x->shape[2], x->shape[3]);
     if (nbi_need(n, 1)) gin[1] = convw_rec(g, x, &c, w->shape[2], w->shape[3]);
-    if (nbi_need(n, 2)) gin[2] = nb_sum_dim(g, 3, (int[]){0, 2, 3}, false);
+    if (nbi_need(n, 2)) gin[2] = nb_sum_dim(g, 3, (int[]){ 0, 2, 3 }, false);
 }
 
 /* dw = conv2d_weight(x, gy) (bilinear): d/dx = conv_transpose2d(gy, g), d/dgy = conv2d(x, g) */
@@ -77,7 +82,7 @@ static nb_tensor *convw_rec(nb_tensor *x, nb_tensor *gy, const cprm *c, int64_t 
     const nb_tensor *xc = con(x), *gc = con(gy);
     nb_tensor *y = xc && gc ? nbk_conv2d_weight(xc, gc, &g) : NULL;
     unc(xc, x), unc(gc, gy);
-    nbi_node *n = nbi_record(NBI_OP_conv2d_weight, y, 2, (nb_tensor *[]){x, gy}, 3);
+    nbi_node *n = nbi_record(NBI_OP_conv2d_weight, y, 2, (nb_tensor *[]){ x, gy }, 3);
     if (n) save(n, c, kh, kw);
     return y;
 }
@@ -95,30 +100,40 @@ static const char *sz(int nd, int64_t a, int64_t b) {
     static _Thread_local char buf[4][48];
     static _Thread_local int k;
     char *s = buf[k++ & 3];
-    if (nd == 1) snprintf(s, 48, "(%lld)", (long long)b);
-    else snprintf(s, 48, "(%lld x %lld)", (long long)a, (long long)b);
+    if (nd == 1)
+        snprintf(s, 48, "(%lld)", (long long)b);
+    else
+        snprintf(s, 48, "(%lld x %lld)", (long long)a, (long long)b);
     return s;
 }
 
 /* opts -> cprm for nd spatial dims (1-D maps to height 1); false + error on a bad value */
 static bool resolve(const char *op, int nd, nb_conv_opts o, bool transposed, cprm *c) {
     for (int i = 0; i < nd; i++) {
-        if (o.stride[i] < 0) return nbi_error("%s: non-positive stride is not supported (got %lld)", op, (long long)o.stride[i]);
-        if (o.padding[i] < 0) return nbi_error("%s: negative padding is not supported (got %lld)", op, (long long)o.padding[i]);
+        if (o.stride[i] < 0)
+            return nbi_error("%s: non-positive stride is not supported (got %lld)", op,
+                             (long long)o.stride[i]);
+        if (o.padding[i] < 0)
+            return nbi_error("%s: negative padding is not supported (got %lld)", op, (long long)o.padding[i]);
         if (o.dilation[i] < 0)
-            return nbi_error("%s: dilation should be greater than zero (got %lld)", op, (long long)o.dilation[i]);
+            return nbi_error("%s: dilation should be greater than zero (got %lld)", op,
+                             (long long)o.dilation[i]);
         if (o.output_padding[i] < 0)
-            return nbi_error("%s: negative output_padding is not supported (got %lld)", op, (long long)o.output_padding[i]);
+            return nbi_error("%s: negative output_padding is not supported (got %lld)", op,
+                             (long long)o.output_padding[i]);
     }
-    if (o.groups < 0) return nbi_error("%s: non-positive groups is not supported (got %lld)", op, (long long)o.groups);
+    if (o.groups < 0)
+        return nbi_error("%s: non-positive groups is not supported (got %lld)", op, (long long)o.groups);
     if (!transposed && (o.output_padding[0] || (nd == 2 && o.output_padding[1])))
         return nbi_error("%s: output_padding is an argument of the transposed convolutions only", op);
     if (transposed && o.pad_mode != NB_CONV_PAD_EXPLICIT)
-        return nbi_error("%s: padding='valid' / 'same' is only supported by nb_conv1d and nb_conv2d; give ints", op);
-    if ((unsigned)o.pad_mode > NB_CONV_PAD_SAME) return nbi_error("%s: unknown pad_mode %d", op, (int)o.pad_mode);
-    int j = nd == 1 ? 1 : 0;   /* 1-D: the data sit in the width */
-    *c = (cprm){{1, 1}, {0, 0}, {1, 1}, {0, 0}, o.groups ? o.groups : 1};
-    if (nd == 2) {   /* torch's int form: a pair whose second entry is 0 repeats the first (as pooling) */
+        return nbi_error(
+            "%s: padding='valid' / 'same' is only supported by nb_conv1d and nb_conv2d; give ints", op);
+    if ((unsigned)o.pad_mode > NB_CONV_PAD_SAME)
+        return nbi_error("%s: unknown pad_mode %d", op, (int)o.pad_mode);
+    int j = nd == 1 ? 1 : 0; /* 1-D: the data sit in the width */
+    *c = (cprm){ { 1, 1 }, { 0, 0 }, { 1, 1 }, { 0, 0 }, o.groups ? o.groups : 1 };
+    if (nd == 2) { /* torch's int form: a pair whose second entry is 0 repeats the first (as pooling) */
         if (!o.stride[1]) o.stride[1] = o.stride[0];
         if (!o.dilation[1]) o.dilation[1] = o.dilation[0];
     }
@@ -136,14 +151,16 @@ static bool resolve(const char *op, int nd, nb_conv_opts o, bool transposed, cpr
 static bool shapes4(const char *op, int nd, bool transposed, const nb_tensor *x, const nb_tensor *w,
                     const nb_tensor *b, int64_t *xs, int64_t *ws, bool *batched) {
     if (!nbi_is_float(x->dtype) || x->dtype != w->dtype || (b && b->dtype != x->dtype))
-        return nbi_error("%s: expected input, weight%s of one floating point dtype, got %s and %s%s%s", op, b ? " and bias" : "",
-                         nb_dtype_name(x->dtype), nb_dtype_name(w->dtype), b ? " and " : "", b ? nb_dtype_name(b->dtype) : "");
+        return nbi_error("%s: expected input, weight%s of one floating point dtype, got %s and %s%s%s", op,
+                         b ? " and bias" : "", nb_dtype_name(x->dtype), nb_dtype_name(w->dtype),
+                         b ? " and " : "", b ? nb_dtype_name(b->dtype) : "");
     if (x->ndim != nd + 1 && x->ndim != nd + 2)
-        return nbi_error("%s: expected %dD (unbatched) or %dD (batched) input, but got input of size %s", op, nd + 1,
-                         nd + 2, nbi_shape(x));
+        return nbi_error("%s: expected %dD (unbatched) or %dD (batched) input, but got input of size %s", op,
+                         nd + 1, nd + 2, nbi_shape(x));
     if (w->ndim != nd + 2)
         return nbi_error("%s: expected %dD weight %s, but got weight of size %s", op, nd + 2,
-                         transposed ? "(in_channels, out_channels / groups, k...)" : "(out_channels, in_channels / groups, k...)",
+                         transposed ? "(in_channels, out_channels / groups, k...)"
+                                    : "(out_channels, in_channels / groups, k...)",
                          nbi_shape(w));
     *batched = x->ndim == nd + 2;
     int bo = *batched ? 0 : 1;
@@ -151,7 +168,8 @@ static bool shapes4(const char *op, int nd, bool transposed, const nb_tensor *x,
     xs[1] = x->shape[1 - bo];
     xs[2] = nd == 1 ? 1 : x->shape[2 - bo];
     xs[3] = x->shape[x->ndim - 1];
-    ws[0] = w->shape[0], ws[1] = w->shape[1], ws[2] = nd == 1 ? 1 : w->shape[2], ws[3] = w->shape[w->ndim - 1];
+    ws[0] = w->shape[0], ws[1] = w->shape[1], ws[2] = nd == 1 ? 1 : w->shape[2],
+    ws[3] = w->shape[w->ndim - 1];
     return true;
 }
 
@@ -159,7 +177,10 @@ static bool shapes4(const char *op, int nd, bool transposed, const nb_tensor *x,
 static bool views4(int nd, bool batched, nb_tensor *x, nb_tensor *w, nb_tensor **x4, nb_tensor **w4) {
     *x4 = batched ? x : nb_unsqueeze(x, 0);
     *w4 = w;
-    if (nd == 1) { *x4 = nb_unsqueeze(*x4, 2); *w4 = nb_unsqueeze(w, 2); }
+    if (nd == 1) {
+        *x4 = nb_unsqueeze(*x4, 2);
+        *w4 = nb_unsqueeze(w, 2);
+    }
     return *x4 && *w4;
 }
 
@@ -180,25 +201,33 @@ static nb_tensor *conv_nd(const char *op, int nd, nb_tensor *x, nb_tensor *w, nb
     if (!resolve(op, nd, o, false, &c) || !shapes4(op, nd, false, x, w, b, xs, ws, &batched)) return NULL;
     int64_t O = ws[0], C = xs[1], H = xs[2], W = xs[3];
     if (O % c.groups)
-        return nbi_error("%s: given groups=%lld, expected weight to be divisible by %lld at dimension 0, but got weight of "
-                         "size %s instead", op, (long long)c.groups, (long long)c.groups, nbi_shape(w));
+        return nbi_error("%s: given groups=%lld, expected weight to be divisible by %lld at dimension 0, but "
+                         "got weight of "
+                         "size %s instead",
+                         op, (long long)c.groups, (long long)c.groups, nbi_shape(w));
     if (ws[1] * c.groups != C)
-        return nbi_error("%s: given groups=%lld, weight of size %s, expected input %s to have %lld channels, but got %lld "
-                         "channels instead", op, (long long)c.groups, nbi_shape(w), nbi_shape(x),
-                         (long long)(ws[1] * c.groups), (long long)C);
+        return nbi_error(
+            "%s: given groups=%lld, weight of size %s, expected input %s to have %lld channels, but got %lld "
+            "channels instead",
+            op, (long long)c.groups, nbi_shape(w), nbi_shape(x), (long long)(ws[1] * c.groups), (long long)C);
     if (b && (b->ndim != 1 || b->shape[0] != O))
-        return nbi_error("%s: given weight of size %s, expected bias to be 1-dimensional with %lld elements, but got bias of "
-                         "size %s instead", op, nbi_shape(w), (long long)O, nbi_shape(b));
+        return nbi_error("%s: given weight of size %s, expected bias to be 1-dimensional with %lld elements, "
+                         "but got bias of "
+                         "size %s instead",
+                         op, nbi_shape(w), (long long)O, nbi_shape(b));
     int64_t kh = ws[2], kw = ws[3];
     int64_t ekh = c.d[0] * (kh - 1) + 1, ekw = c.d[1] * (kw - 1) + 1, ho, wo;
     if (o.pad_mode == NB_CONV_PAD_SAME) {
-        if (c.s[0] != 1 || c.s[1] != 1) return nbi_error("%s: padding='same' is not supported for strided convolutions", op);
-        c.p[0] = (ekh - 1) / 2, c.p[1] = (ekw - 1) / 2;   /* an odd total pads one more at the end */
+        if (c.s[0] != 1 || c.s[1] != 1)
+            return nbi_error("%s: padding='same' is not supported for strided convolutions", op);
+        c.p[0] = (ekh - 1) / 2, c.p[1] = (ekw - 1) / 2; /* an odd total pads one more at the end */
         ho = H, wo = W;
     } else {
         if (H + 2 * c.p[0] < ekh || W + 2 * c.p[1] < ekw)
-            return nbi_error("%s: calculated padded input size per channel: %s. Kernel size: %s. Kernel size can't be "
-                             "greater than actual input size", op, sz(nd, H + 2 * c.p[0], W + 2 * c.p[1]), sz(nd, ekh, ekw));
+            return nbi_error(
+                "%s: calculated padded input size per channel: %s. Kernel size: %s. Kernel size can't be "
+                "greater than actual input size",
+                op, sz(nd, H + 2 * c.p[0], W + 2 * c.p[1]), sz(nd, ekh, ekw));
         ho = (H + 2 * c.p[0] - ekh) / c.s[0] + 1, wo = (W + 2 * c.p[1] - ekw) / c.s[1] + 1;
     }
     nb_tensor *x4, *w4;
@@ -215,33 +244,46 @@ static nb_tensor *convt_nd(const char *op, int nd, nb_tensor *x, nb_tensor *w, n
     if (!resolve(op, nd, o, true, &c) || !shapes4(op, nd, true, x, w, b, xs, ws, &batched)) return NULL;
     int64_t Cin = ws[0], C = xs[1], H = xs[2], W = xs[3];
     if (Cin % c.groups)
-        return nbi_error("%s: given groups=%lld, expected weight to be divisible by %lld at dimension 0, but got weight of "
-                         "size %s instead", op, (long long)c.groups, (long long)c.groups, nbi_shape(w));
+        return nbi_error("%s: given groups=%lld, expected weight to be divisible by %lld at dimension 0, but "
+                         "got weight of "
+                         "size %s instead",
+                         op, (long long)c.groups, (long long)c.groups, nbi_shape(w));
     if (Cin != C)
-        return nbi_error("%s: given transposed=1, weight of size %s, expected input %s to have %lld channels, but got %lld "
-                         "channels instead", op, nbi_shape(w), nbi_shape(x), (long long)Cin, (long long)C);
+        return nbi_error("%s: given transposed=1, weight of size %s, expected input %s to have %lld "
+                         "channels, but got %lld "
+                         "channels instead",
+                         op, nbi_shape(w), nbi_shape(x), (long long)Cin, (long long)C);
     int64_t O = ws[1] * c.groups;
     if (b && (b->ndim != 1 || b->shape[0] != O))
-        return nbi_error("%s: given transposed=1, weight of size %s, expected bias to be 1-dimensional with %lld elements, "
-                         "but got bias of size %s instead", op, nbi_shape(w), (long long)O, nbi_shape(b));
+        return nbi_error("%s: given transposed=1, weight of size %s, expected bias to be 1-dimensional with "
+                         "%lld elements, "
+                         "but got bias of size %s instead",
+                         op, nbi_shape(w), (long long)O, nbi_shape(b));
     for (int i = 0; i < 2; i++)
         if (c.op[i] >= c.s[i] && c.op[i] >= c.d[i])
-            return nbi_error("%s: output padding must be smaller than either stride or dilation, but got output_padding %s, "
-                             "stride %s, dilation %s", op, sz(nd, c.op[0], c.op[1]), sz(nd, c.s[0], c.s[1]),
-                             sz(nd, c.d[0], c.d[1]));
+            return nbi_error("%s: output padding must be smaller than either stride or dilation, but got "
+                             "output_padding %s, "
+                             "stride %s, dilation %s",
+                             op, sz(nd, c.op[0], c.op[1]), sz(nd, c.s[0], c.s[1]), sz(nd, c.d[0], c.d[1]));
     int64_t kh = ws[2], kw = ws[3];
     int64_t hi = (H - 1) * c.s[0] - 2 * c.p[0] + c.d[0] * (kh - 1) + c.op[0] + 1;
     int64_t wi = (W - 1) * c.s[1] - 2 * c.p[1] + c.d[1] * (kw - 1) + c.op[1] + 1;
     if (hi <= 0 || wi <= 0)
-        return nbi_error("%s: given input size per channel: %s. Calculated output size per channel: %s. Output size is too "
-                         "small", op, sz(nd, H, W), sz(nd, hi, wi));
+        return nbi_error("%s: given input size per channel: %s. Calculated output size per channel: %s. "
+                         "Output size is too "
+                         "small",
+                         op, sz(nd, H, W), sz(nd, hi, wi));
     nb_tensor *x4, *w4;
     if (!views4(nd, batched, x, w, &x4, &w4)) return NULL;
     return from4d(convt_rec(x4, w4, b, &c, hi, wi), nd, batched);
 }
 
-nb_tensor *nb_conv2d(nb_tensor *x, nb_tensor *w, nb_tensor *b, nb_conv_opts o) { return conv_nd("nb_conv2d", 2, x, w, b, o); }
-nb_tensor *nb_conv1d(nb_tensor *x, nb_tensor *w, nb_tensor *b, nb_conv_opts o) { return conv_nd("nb_conv1d", 1, x, w, b, o); }
+nb_tensor *nb_conv2d(nb_tensor *x, nb_tensor *w, nb_tensor *b, nb_conv_opts o) {
+    return conv_nd("nb_conv2d", 2, x, w, b, o);
+}
+nb_tensor *nb_conv1d(nb_tensor *x, nb_tensor *w, nb_tensor *b, nb_conv_opts o) {
+    return conv_nd("nb_conv1d", 1, x, w, b, o);
+}
 nb_tensor *nb_conv_transpose2d(nb_tensor *x, nb_tensor *w, nb_tensor *b, nb_conv_opts o) {
     return convt_nd("nb_conv_transpose2d", 2, x, w, b, o);
 }
@@ -251,14 +293,15 @@ nb_tensor *nb_conv_transpose1d(nb_tensor *x, nb_tensor *w, nb_tensor *b, nb_conv
 
 /* ---- unfold / fold (im2col / col2im): adjoint linear maps, each the other's backward ---- */
 static void save_uf(nbi_node *n, const nbk_conv_geom *g) {
-    int64_t v[] = {g->kh, g->kw, g->sh, g->sw, g->ph, g->pw, g->dh, g->dw, g->hi, g->wi, g->ho, g->wo};
+    int64_t v[] = { g->kh, g->kw, g->sh, g->sw, g->ph, g->pw, g->dh, g->dw, g->hi, g->wi, g->ho, g->wo };
     for (int i = 0; i < 12; i++) n->iv[i] = v[i];
     n->niv = 12;
 }
 static nbk_conv_geom load_uf(const nbi_node *n, int64_t batch, int64_t ci) {
     const int64_t *v = n->iv;
-    return (nbk_conv_geom){batch, ci, v[8], v[9], ci * v[0] * v[1], v[10], v[11], v[0], v[1], v[2], v[3], v[4], v[5],
-                           v[6], v[7], 1};
+    return (
+        nbk_conv_geom){ batch, ci,   v[8], v[9], ci * v[0] * v[1], v[10], v[11], v[0], v[1], v[2], v[3], v[4],
+                        v[5],  v[6], v[7], 1 };
 }
 static nb_tensor *fold_rec(nb_tensor *cols, const nbk_conv_geom *g);
 
@@ -301,20 +344,28 @@ static bool blocks(const char *op, nb_conv_opts o, int64_t h, int64_t w, int64_t
     if (!resolve(op, 2, o, false, c)) return false;
     int64_t bh = (h + 2 * c->p[0] - (c->d[0] * (kh - 1) + 1)) / c->s[0] + 1;
     int64_t bw = (w + 2 * c->p[1] - (c->d[1] * (kw - 1) + 1)) / c->s[1] + 1;
-    if (h + 2 * c->p[0] < c->d[0] * (kh - 1) + 1 || w + 2 * c->p[1] < c->d[1] * (kw - 1) + 1 || bh < 1 || bw < 1)
-        return nbi_error("%s: given spatial size (%lld, %lld), kernel_size=(%lld, %lld), dilation=(%lld, %lld), "
-                         "padding=(%lld, %lld), stride=(%lld, %lld): no sliding block fits (each component must be at "
-                         "least one)", op, (long long)h, (long long)w, (long long)kh, (long long)kw, (long long)c->d[0],
-                         (long long)c->d[1], (long long)c->p[0], (long long)c->p[1], (long long)c->s[0], (long long)c->s[1]);
-    *g = (nbk_conv_geom){0, 0, h, w, 0, bh, bw, kh, kw, c->s[0], c->s[1], c->p[0], c->p[1], c->d[0], c->d[1], 1};
+    if (h + 2 * c->p[0] < c->d[0] * (kh - 1) + 1 || w + 2 * c->p[1] < c->d[1] * (kw - 1) + 1 || bh < 1 ||
+        bw < 1)
+        return nbi_error(
+            "%s: given spatial size (%lld, %lld), kernel_size=(%lld, %lld), dilation=(%lld, %lld), "
+            "padding=(%lld, %lld), stride=(%lld, %lld): no sliding block fits (each component must be at "
+            "least one)",
+            op, (long long)h, (long long)w, (long long)kh, (long long)kw, (long long)c->d[0],
+            (long long)c->d[1], (long long)c->p[0], (long long)c->p[1], (long long)c->s[0],
+            (long long)c->s[1]);
+    *g = (nbk_conv_geom){ 0,  0,       h,       w,       0,       bh,      bw,      kh,
+                          kw, c->s[0], c->s[1], c->p[0], c->p[1], c->d[0], c->d[1], 1 };
     return true;
 }
 
 nb_tensor *nb_unfold(nb_tensor *x, int64_t kh, int64_t kw, nb_conv_opts o) {
     NBI_CHECK("nb_unfold", x);
-    if (!nbi_is_float(x->dtype)) return nbi_error("nb_unfold: expects a floating point tensor, got %s", nb_dtype_name(x->dtype));
+    if (!nbi_is_float(x->dtype))
+        return nbi_error("nb_unfold: expects a floating point tensor, got %s", nb_dtype_name(x->dtype));
     if (x->ndim != 3 && x->ndim != 4)
-        return nbi_error("nb_unfold: expected 3D or 4D (batch mode) tensor for input, but got input of size %s", nbi_shape(x));
+        return nbi_error(
+            "nb_unfold: expected 3D or 4D (batch mode) tensor for input, but got input of size %s",
+            nbi_shape(x));
     bool batched = x->ndim == 4;
     cprm c;
     nbk_conv_geom g;
@@ -334,22 +385,26 @@ nb_tensor *nb_fold(nb_tensor *cols, int64_t h, int64_t w, int64_t kh, int64_t kw
         return nbi_error("nb_fold: expected 2D or 3D (batch mode) tensor for input, but got input of size %s",
                          nbi_shape(cols));
     if (h <= 0 || w <= 0)
-        return nbi_error("nb_fold: expected output spatial size to be positive, but got output_size=(%lld, %lld)",
-                         (long long)h, (long long)w);
+        return nbi_error(
+            "nb_fold: expected output spatial size to be positive, but got output_size=(%lld, %lld)",
+            (long long)h, (long long)w);
     bool batched = cols->ndim == 3;
     int64_t C = cols->shape[cols->ndim - 2], L = cols->shape[cols->ndim - 1];
     cprm c;
     nbk_conv_geom g;
     if (!blocks("nb_fold", o, h, w, kh, kw, &c, &g)) return NULL;
     if (C % (kh * kw))
-        return nbi_error("nb_fold: expected size of input's dimension 1 to be divisible by the product of kernel_size, but "
-                         "got input.size(1)=%lld and kernel_size=(%lld, %lld)", (long long)C, (long long)kh,
-                         (long long)kw);
+        return nbi_error("nb_fold: expected size of input's dimension 1 to be divisible by the product of "
+                         "kernel_size, but "
+                         "got input.size(1)=%lld and kernel_size=(%lld, %lld)",
+                         (long long)C, (long long)kh, (long long)kw);
     if (L != g.ho * g.wo)
-        return nbi_error("nb_fold: given output_size=(%lld, %lld), kernel_size=(%lld, %lld), expected size of input's "
-                         "dimension 2 to match the calculated number of sliding blocks %lld * %lld = %lld, but got "
-                         "input.size(2)=%lld", (long long)h, (long long)w, (long long)kh, (long long)kw, (long long)g.ho,
-                         (long long)g.wo, (long long)(g.ho * g.wo), (long long)L);
+        return nbi_error(
+            "nb_fold: given output_size=(%lld, %lld), kernel_size=(%lld, %lld), expected size of input's "
+            "dimension 2 to match the calculated number of sliding blocks %lld * %lld = %lld, but got "
+            "input.size(2)=%lld",
+            (long long)h, (long long)w, (long long)kh, (long long)kw, (long long)g.ho, (long long)g.wo,
+            (long long)(g.ho * g.wo), (long long)L);
     nb_tensor *c3 = batched ? cols : nb_unsqueeze(cols, 0);
     if (!c3) return NULL;
     g.n = c3->shape[0], g.ci = c3->shape[1] / (kh * kw), g.co = c3->shape[1];

@@ -6,14 +6,17 @@
 /* y = [x0, x1, ...] along dim; dx_i = narrow(g, dim, offset_i, len_i) */
 nb_tensor *nb_cat(int n, nb_tensor *const *xs, int dim) {
     if (n <= 0 || !xs) return nbi_error("nb_cat: expected a non-empty list of tensors");
-    for (int i = 0; i < n; i++) if (!xs[i]) return NULL;
+    for (int i = 0; i < n; i++)
+        if (!xs[i]) return NULL;
     if (!nbi_args_ok("nb_cat", n, xs)) return NULL;
     /* torch's legacy rule: 1-D empty tensors (shape (0)) are skipped when the others have more dims,
      * so `out = cat(out, x)` loops may start from an empty tensor */
     int skip = 0, full_nd = 0;
     for (int i = 0; i < n; i++) {
-        if (xs[i]->ndim == 1 && xs[i]->shape[0] == 0) skip++;
-        else if (!full_nd) full_nd = xs[i]->ndim;
+        if (xs[i]->ndim == 1 && xs[i]->shape[0] == 0)
+            skip++;
+        else if (!full_nd)
+            full_nd = xs[i]->ndim;
     }
     if (skip && full_nd > 1) {
         nb_tensor **kept = malloc(sizeof *kept * (size_t)(n - skip));
@@ -26,17 +29,21 @@ nb_tensor *nb_cat(int n, nb_tensor *const *xs, int dim) {
         return y;
     }
     const nb_tensor *ref = xs[0];
-    if (ref->ndim == 0) return nbi_error("nb_cat: zero-dimensional tensor (at position 0) cannot be concatenated");
+    if (ref->ndim == 0)
+        return nbi_error("nb_cat: zero-dimensional tensor (at position 0) cannot be concatenated");
     int d = nbi_dim(dim, ref->ndim, "nb_cat");
     if (d < 0) return NULL;
     nb_dtype dt = ref->dtype;
     for (int i = 1; i < n; i++) {
         if (xs[i]->ndim != ref->ndim)
-            return nbi_error("nb_cat: tensors must have same number of dimensions: got %d and %d (position %d)", ref->ndim, xs[i]->ndim, i);
+            return nbi_error(
+                "nb_cat: tensors must have same number of dimensions: got %d and %d (position %d)", ref->ndim,
+                xs[i]->ndim, i);
         for (int k = 0; k < ref->ndim; k++)
             if (k != d && xs[i]->shape[k] != ref->shape[k])
-                return nbi_error("nb_cat: sizes of tensors must match except in dimension %d: %s vs %s at position %d", d,
-                                 nbi_shape(ref), nbi_shape(xs[i]), i);
+                return nbi_error(
+                    "nb_cat: sizes of tensors must match except in dimension %d: %s vs %s at position %d", d,
+                    nbi_shape(ref), nbi_shape(xs[i]), i);
         dt = nbi_promote(dt, xs[i]->dtype);
     }
     nb_tensor *y = nbk_cat(n, xs, d, dt);
@@ -62,14 +69,22 @@ nb_tensor *nb_stack(int n, nb_tensor *const *xs, int dim) {
         nb_tensor *y = NULL;
         bool ok = true;
         for (int i = 0; i < n; i++) {
-            if (!xs[i]) { ok = false; break; }
+            if (!xs[i]) {
+                ok = false;
+                break;
+            }
             if (xs[i]->ndim != xs[0]->ndim || !nbi_same_shape(xs[i], xs[0])) {
-                nbi_error("nb_stack: stack expects each tensor to be equal size, but got %s at entry 0 and %s at entry %d", nbi_shape(xs[0]), nbi_shape(xs[i]), i);
+                nbi_error("nb_stack: stack expects each tensor to be equal size, but got %s at entry 0 and "
+                          "%s at entry %d",
+                          nbi_shape(xs[0]), nbi_shape(xs[i]), i);
                 ok = false;
                 break;
             }
             u[i] = nb_unsqueeze(xs[i], dim);
-            if (!u[i]) { ok = false; break; }
+            if (!u[i]) {
+                ok = false;
+                break;
+            }
         }
         if (ok) y = nb_cat(n, u, dim < 0 ? dim : dim);
         free(u);
@@ -80,7 +95,9 @@ nb_tensor *nb_stack(int n, nb_tensor *const *xs, int dim) {
         if (!xs[i]) return NULL;
         if (!nbi_ok(xs[i], "nb_stack")) return NULL;
         if (!nbi_same_shape(xs[i], xs[0]))
-            return nbi_error("nb_stack: stack expects each tensor to be equal size, but got %s at entry 0 and %s at entry %d", nbi_shape(xs[0]), nbi_shape(xs[i]), i);
+            return nbi_error("nb_stack: stack expects each tensor to be equal size, but got %s at entry 0 "
+                             "and %s at entry %d",
+                             nbi_shape(xs[0]), nbi_shape(xs[i]), i);
         u[i] = nb_unsqueeze(xs[i], dim);
         if (!u[i]) return NULL;
     }
@@ -95,24 +112,36 @@ nb_tensor *nb_index_select(nb_tensor *x, int dim, nb_tensor *index) {
     if (d < 0) return NULL;
     nb_tensor *y = nbk_index_select(x, d, index, "nb_index_select");
     nbi_node *n = nbi_record(NBI_OP_index_select, y, 1, &x, NBI_SAVE_NONE);
-    if (n) { n->iv[0] = d; nbi_set_aux(n, index); }
+    if (n) {
+        n->iv[0] = d;
+        nbi_set_aux(n, index);
+    }
     return y;
 }
 static nb_tensor *index_add(nb_tensor *src, int ndim, const int64_t *shape, int d, nb_tensor *index) {
     if (!src || !nb_is_valid(index)) return NULL;
     nb_tensor *y = nbk_index_add(NULL, ndim, shape, d, index, src, "index_add");
     nbi_node *n = nbi_record(NBI_OP_index_add, y, 1, &src, NBI_SAVE_NONE);
-    if (n) { n->iv[0] = d; nbi_set_aux(n, index); }
+    if (n) {
+        n->iv[0] = d;
+        nbi_set_aux(n, index);
+    }
     return y;
 }
 void nbi_bw_index_select(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *x = nbi_in(n, 0);
-    if (!nb_is_valid(n->aux)) { nbi_error("backward: the index of index_select was released before backward"); return; }
+    if (!nb_is_valid(n->aux)) {
+        nbi_error("backward: the index of index_select was released before backward");
+        return;
+    }
     gin[0] = index_add(g, x->ndim, x->shape, (int)n->iv[0], n->aux);
 }
 /* y = zeros.index_add(dim, idx, src); dsrc = index_select(g, dim, idx) */
 void nbi_bw_index_add(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
-    if (!nb_is_valid(n->aux)) { nbi_error("backward: the index of index_add was released before backward"); return; }
+    if (!nb_is_valid(n->aux)) {
+        nbi_error("backward: the index of index_add was released before backward");
+        return;
+    }
     gin[0] = nb_index_select(g, (int)n->iv[0], n->aux);
 }
 
@@ -123,12 +152,18 @@ nb_tensor *nb_gather(nb_tensor *x, int dim, nb_tensor *index) {
     if (d < 0) return NULL;
     nb_tensor *y = nbk_gather(x, d, index, "nb_gather");
     nbi_node *n = nbi_record(NBI_OP_gather, y, 1, &x, NBI_SAVE_NONE);
-    if (n) { n->iv[0] = d; nbi_set_aux(n, index); }
+    if (n) {
+        n->iv[0] = d;
+        nbi_set_aux(n, index);
+    }
     return y;
 }
 void nbi_bw_gather(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *x = nbi_in(n, 0);
-    if (!nb_is_valid(n->aux)) { nbi_error("backward: the index of gather was released before backward"); return; }
+    if (!nb_is_valid(n->aux)) {
+        nbi_error("backward: the index of gather was released before backward");
+        return;
+    }
     gin[0] = nb_scatter_add(nb_zeros_like(x), (int)n->iv[0], n->aux, g);
 }
 
@@ -138,22 +173,28 @@ nb_tensor *nb_scatter_add(nb_tensor *x, int dim, nb_tensor *index, nb_tensor *sr
     int d = nbi_dim(dim, x->ndim, "nb_scatter_add");
     if (d < 0) return NULL;
     nb_tensor *y = nbk_scatter_add(x, x->ndim, x->shape, d, index, src, "nb_scatter_add");
-    nbi_node *n = nbi_record(NBI_OP_scatter_add, y, 2, (nb_tensor *[]){x, src}, NBI_SAVE_NONE);
-    if (n) { n->iv[0] = d; nbi_set_aux(n, index); }
+    nbi_node *n = nbi_record(NBI_OP_scatter_add, y, 2, (nb_tensor *[]){ x, src }, NBI_SAVE_NONE);
+    if (n) {
+        n->iv[0] = d;
+        nbi_set_aux(n, index);
+    }
     return y;
 }
 void nbi_bw_scatter_add(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
-    if (!nb_is_valid(n->aux)) { nbi_error("backward: the index of scatter_add was released before backward"); return; }
+    if (!nb_is_valid(n->aux)) {
+        nbi_error("backward: the index of scatter_add was released before backward");
+        return;
+    }
     if (nbi_need(n, 0)) gin[0] = g;
     if (nbi_need(n, 1)) {
         nb_tensor *src = nbi_in(n, 1), *idx = n->aux;
         nb_tensor *gs = nb_gather(g, (int)n->iv[0], idx);
-        for (int k = 0; gs && k < src->ndim; k++) { /* src larger than index: zero-pad (with cat, so */
-            if (gs->shape[k] == src->shape[k]) continue;  /* that it stays differentiable) */
+        for (int k = 0; gs && k < src->ndim; k++) {      /* src larger than index: zero-pad (with cat, so */
+            if (gs->shape[k] == src->shape[k]) continue; /* that it stays differentiable) */
             int64_t zs[NB_MAX_DIMS];
             for (int j = 0; j < gs->ndim; j++) zs[j] = gs->shape[j];
             zs[k] = src->shape[k] - gs->shape[k];
-            gs = nb_cat(2, (nb_tensor *[]){gs, nb_zeros(gs->dtype, gs->ndim, zs)}, k);
+            gs = nb_cat(2, (nb_tensor *[]){ gs, nb_zeros(gs->dtype, gs->ndim, zs) }, k);
         }
         gin[1] = gs;
     }
@@ -165,16 +206,24 @@ nb_tensor *nb_masked_fill(nb_tensor *x, nb_tensor *mask, double value) {
     NBI_CHECK("nb_masked_fill", x, mask);
     int64_t shp[NB_MAX_DIMS];
     if (nbi_broadcast_shape(x->ndim, x->shape, mask->ndim, mask->shape, shp) < 0)
-        return nbi_error("nb_masked_fill: mask of shape %s cannot be broadcast with %s", nbi_shape(mask), nbi_shape(x));
+        return nbi_error("nb_masked_fill: mask of shape %s cannot be broadcast with %s", nbi_shape(mask),
+                         nbi_shape(x));
     nb_tensor *v = nb_full(nbi_is_float(x->dtype) ? x->dtype : NB_F32, 0, NULL, value);
     nb_tensor *y = v ? nbk_where(mask, v, x, "nb_masked_fill") : NULL;
     nb_free(v);
-    if (y && x->dtype == NB_I64) { nb_tensor *yi = nbk_copy(y, NB_I64); nb_free(y); return yi; }
+    if (y && x->dtype == NB_I64) {
+        nb_tensor *yi = nbk_copy(y, NB_I64);
+        nb_free(y);
+        return yi;
+    }
     nbi_node *n = nbi_record(NBI_OP_masked_fill, y, 1, &x, NBI_SAVE_NONE);
     if (n) nbi_set_aux(n, mask);
     return y;
 }
 void nbi_bw_masked_fill(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
-    if (!nb_is_valid(n->aux)) { nbi_error("backward: the mask of masked_fill was released before backward"); return; }
+    if (!nb_is_valid(n->aux)) {
+        nbi_error("backward: the mask of masked_fill was released before backward");
+        return;
+    }
     gin[0] = nbi_sum_to(nb_masked_fill(g, n->aux, 0), nbi_in(n, 0));
 }

@@ -8,7 +8,8 @@ static bool inplace_ok(nb_tensor *x, nb_tensor *other, const char *op) {
     if (other && !nbi_ok(other, op)) return false;
     if (nb_is_grad_enabled() && (x->requires_grad || (other && other->requires_grad))) {
         nbi_error("%s: a %s that requires grad is being used in an in-place operation while grad mode is on; "
-                  "wrap the update in NB_NO_GRAD { ... } or use the out-of-place op", op, x->node ? "tensor" : "leaf tensor");
+                  "wrap the update in NB_NO_GRAD { ... } or use the out-of-place op",
+                  op, x->node ? "tensor" : "leaf tensor");
         return false;
     }
     return true;
@@ -17,7 +18,9 @@ static bool inplace_ok(nb_tensor *x, nb_tensor *other, const char *op) {
 static nb_tensor *binary_(nbk_binary_kind k, nb_tensor *x, nb_tensor *o, const char *op) {
     if (!o) return NULL;
     if (!inplace_ok(x, o, op)) return NULL;
-    if (!nbi_is_float(x->dtype)) return nbi_error("%s: in-place arithmetic needs a float tensor (got %s)", op, nb_dtype_name(x->dtype));
+    if (!nbi_is_float(x->dtype))
+        return nbi_error("%s: in-place arithmetic needs a float tensor (got %s)", op,
+                         nb_dtype_name(x->dtype));
     if (nbk_binary_into(k, x, x, o, op) != NB_OK) return NULL;
     x->storage->version++;
     return x;
@@ -29,7 +32,9 @@ nb_tensor *nb_div_(nb_tensor *x, nb_tensor *o) { return binary_(NBK_DIV, x, o, "
 
 static nb_tensor *unary_(nbk_unary_kind k, nb_tensor *x, double a, double b, const char *op) {
     if (!inplace_ok(x, NULL, op)) return NULL;
-    if (!nbi_is_float(x->dtype)) return nbi_error("%s: in-place arithmetic needs a float tensor (got %s)", op, nb_dtype_name(x->dtype));
+    if (!nbi_is_float(x->dtype))
+        return nbi_error("%s: in-place arithmetic needs a float tensor (got %s)", op,
+                         nb_dtype_name(x->dtype));
     if (nbk_unary_into(k, x, x, a, b) != NB_OK) return NULL;
     x->storage->version++;
     return x;
@@ -53,9 +58,12 @@ static nb_tensor *fill_(nb_tensor *x, double v, const char *op) {
     if (x->dtype == NB_I64 && !nbi_i64_value_ok(v, op)) return NULL;
     nb_tensor *s = nbi_new(x->dtype, 0, NULL);
     if (!s) return NULL;
-    if (x->dtype == NB_F32) *(float *)nbi_ptr(s) = (float)v;
-    else if (x->dtype == NB_F64) *(double *)nbi_ptr(s) = v;
-    else *(int64_t *)nbi_ptr(s) = nbi_f2i(v);
+    if (x->dtype == NB_F32)
+        *(float *)nbi_ptr(s) = (float)v;
+    else if (x->dtype == NB_F64)
+        *(double *)nbi_ptr(s) = v;
+    else
+        *(int64_t *)nbi_ptr(s) = nbi_f2i(v);
     nb_status st = nbk_copy_into(x, s, op);
     nb_free(s);
     if (st != NB_OK) return NULL;

@@ -6,7 +6,7 @@
 /* y = a @ b for a, b at least 2-D; da = sum_to(g b^T), db = sum_to(a^T g) */
 static nb_tensor *matmul2(nb_tensor *a, nb_tensor *b, const char *op) {
     nb_tensor *y = nbk_matmul(a, b, op);
-    nbi_record(NBI_OP_matmul, y, 2, (nb_tensor *[]){a, b}, NBI_SAVE_IN(0) | NBI_SAVE_IN(1));
+    nbi_record(NBI_OP_matmul, y, 2, (nb_tensor *[]){ a, b }, NBI_SAVE_IN(0) | NBI_SAVE_IN(1));
     return y;
 }
 void nbi_bw_matmul(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
@@ -18,42 +18,56 @@ void nbi_bw_matmul(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 nb_tensor *nb_matmul(nb_tensor *a, nb_tensor *b) {
     NBI_CHECK("nb_matmul", a, b);
     if (a->ndim == 0 || b->ndim == 0)
-        return nbi_error("nb_matmul: both arguments need at least 1 dimension (got %s and %s)", nbi_shape(a), nbi_shape(b));
+        return nbi_error("nb_matmul: both arguments need at least 1 dimension (got %s and %s)", nbi_shape(a),
+                         nbi_shape(b));
     if (a->ndim == 1 && b->ndim == 1) {
         if (a->shape[0] != b->shape[0])
-            return nbi_error("nb_matmul: inconsistent tensor size, expected tensors %s and %s to have the same number of elements", nbi_shape(a), nbi_shape(b));
-        return nbi_label(nb_reshape(matmul2(nb_unsqueeze(a, 0), nb_unsqueeze(b, 1), "nb_matmul"), 0, NULL), NULL, "DotBackward0");
+            return nbi_error("nb_matmul: inconsistent tensor size, expected tensors %s and %s to have the "
+                             "same number of elements",
+                             nbi_shape(a), nbi_shape(b));
+        return nbi_label(nb_reshape(matmul2(nb_unsqueeze(a, 0), nb_unsqueeze(b, 1), "nb_matmul"), 0, NULL),
+                         NULL, "DotBackward0");
     }
-    if (a->ndim == 1) return nbi_label(nb_squeeze(matmul2(nb_unsqueeze(a, 0), b, "nb_matmul"), -2), NULL, "SqueezeBackward3");
-    if (b->ndim == 1)   /* torch names the 2-D case MvBackward0 */
-        return nbi_label(nb_squeeze(matmul2(a, nb_unsqueeze(b, 1), "nb_matmul"), -1), NULL, a->ndim == 2 ? "MvBackward0" : "SqueezeBackward1");
+    if (a->ndim == 1)
+        return nbi_label(nb_squeeze(matmul2(nb_unsqueeze(a, 0), b, "nb_matmul"), -2), NULL,
+                         "SqueezeBackward3");
+    if (b->ndim == 1) /* torch names the 2-D case MvBackward0 */
+        return nbi_label(nb_squeeze(matmul2(a, nb_unsqueeze(b, 1), "nb_matmul"), -1), NULL,
+                         a->ndim == 2 ? "MvBackward0" : "SqueezeBackward1");
     return matmul2(a, b, "nb_matmul");
 }
 
 nb_tensor *nb_mm(nb_tensor *a, nb_tensor *b) {
     NBI_CHECK("nb_mm", a, b);
-    if (a->ndim != 2 || b->ndim != 2) return nbi_error("nb_mm: expects 2-D tensors, got %s and %s", nbi_shape(a), nbi_shape(b));
+    if (a->ndim != 2 || b->ndim != 2)
+        return nbi_error("nb_mm: expects 2-D tensors, got %s and %s", nbi_shape(a), nbi_shape(b));
     return matmul2(a, b, "nb_mm");
 }
 
 nb_tensor *nb_bmm(nb_tensor *a, nb_tensor *b) {
     NBI_CHECK("nb_bmm", a, b);
-    if (a->ndim != 3 || b->ndim != 3) return nbi_error("nb_bmm: expects 3-D tensors, got %s and %s", nbi_shape(a), nbi_shape(b));
-    if (a->shape[0] != b->shape[0]) return nbi_error("nb_bmm: batch sizes differ: %s and %s", nbi_shape(a), nbi_shape(b));
+    if (a->ndim != 3 || b->ndim != 3)
+        return nbi_error("nb_bmm: expects 3-D tensors, got %s and %s", nbi_shape(a), nbi_shape(b));
+    if (a->shape[0] != b->shape[0])
+        return nbi_error("nb_bmm: batch sizes differ: %s and %s", nbi_shape(a), nbi_shape(b));
     return nbi_label(matmul2(a, b, "nb_bmm"), NULL, "BmmBackward0");
 }
 
 nb_tensor *nb_dot(nb_tensor *a, nb_tensor *b) {
     NBI_CHECK("nb_dot", a, b);
-    if (a->ndim != 1 || b->ndim != 1) return nbi_error("nb_dot: 1D tensors expected, but got %s and %s", nbi_shape(a), nbi_shape(b));
+    if (a->ndim != 1 || b->ndim != 1)
+        return nbi_error("nb_dot: 1D tensors expected, but got %s and %s", nbi_shape(a), nbi_shape(b));
     if (a->shape[0] != b->shape[0])
-        return nbi_error("nb_dot: inconsistent tensor size, expected tensors %s and %s to have the same number of elements", nbi_shape(a), nbi_shape(b));
+        return nbi_error("nb_dot: inconsistent tensor size, expected tensors %s and %s to have the same "
+                         "number of elements",
+                         nbi_shape(a), nbi_shape(b));
     return nb_matmul(a, b);
 }
 
 nb_tensor *nb_outer(nb_tensor *a, nb_tensor *b) {
     NBI_CHECK("nb_outer", a, b);
-    if (a->ndim != 1 || b->ndim != 1) return nbi_error("nb_outer: 1D tensors expected, but got %s and %s", nbi_shape(a), nbi_shape(b));
+    if (a->ndim != 1 || b->ndim != 1)
+        return nbi_error("nb_outer: 1D tensors expected, but got %s and %s", nbi_shape(a), nbi_shape(b));
     return nb_mul(nb_unsqueeze(a, 1), nb_unsqueeze(b, 0));
 }
 
@@ -63,10 +77,10 @@ nb_tensor *nb_linear(nb_tensor *x, nb_tensor *w, nb_tensor *b) {
     NBI_CHECK("nb_linear", x, w);
     if (w->ndim != 2) return nbi_error("nb_linear: weight must be 2-D (out, in), got %s", nbi_shape(w));
     if (b && !nbi_ok(b, "nb_linear")) return NULL;
-    if (b && x->ndim == 2 && b->ndim == 1 && nbi_is_float(x->dtype) && w->dtype == x->dtype && b->dtype == x->dtype &&
-        x->shape[1] == w->shape[1] && b->shape[0] == w->shape[0]) {
+    if (b && x->ndim == 2 && b->ndim == 1 && nbi_is_float(x->dtype) && w->dtype == x->dtype &&
+        b->dtype == x->dtype && x->shape[1] == w->shape[1] && b->shape[0] == w->shape[0]) {
         nb_tensor *y = nbk_linear(x, w, b);
-        nbi_record(NBI_OP_linear, y, 3, (nb_tensor *[]){x, w, b}, NBI_SAVE_IN(0) | NBI_SAVE_IN(1));
+        nbi_record(NBI_OP_linear, y, 3, (nb_tensor *[]){ x, w, b }, NBI_SAVE_IN(0) | NBI_SAVE_IN(1));
         return y;
     }
     nb_tensor *y = nb_matmul(x, nb_t(w));

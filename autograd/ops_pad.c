@@ -135,11 +135,12 @@ nb_tensor *nb_pad(nb_tensor *x, int npad, const int64_t *pad, nb_pad_opts o) {
     }
     if (y == x) y = nb_clone(x); /* all pads zero: a copy, as torch's */
     static const char *const names[4][4] = {
-        {"ConstantPadNdBackward0", "ConstantPadNdBackward0", "ConstantPadNdBackward0",
-         "ConstantPadNdBackward0"},
-        {NULL, "ReflectionPad1DBackward0", "ReflectionPad2DBackward0", "ReflectionPad3DBackward0"},
-        {NULL, "ReplicationPad1DBackward0", "ReplicationPad2DBackward0", "ReplicationPad3DBackward0"},
-        {NULL, "CopySlices", "CopySlices", "CopySlices"}};
+        { "ConstantPadNdBackward0", "ConstantPadNdBackward0", "ConstantPadNdBackward0",
+          "ConstantPadNdBackward0" },
+        { NULL, "ReflectionPad1DBackward0", "ReflectionPad2DBackward0", "ReflectionPad3DBackward0" },
+        { NULL, "ReplicationPad1DBackward0", "ReplicationPad2DBackward0", "ReplicationPad3DBackward0" },
+        { NULL, "CopySlices", "CopySlices", "CopySlices" }
+    };
     nbi_label(y, x, names[o.mode][npad / 2 < 4 ? npad / 2 : 3]);
     return nbi_tmp_end(tmp, y);
 }

@@ -16,7 +16,7 @@ bool nbi_pdim_new(nbi_pdim *p, int64_t n_in, int64_t n_out, int64_t step) {
     }
     p->end = p->start + n;
     p->fac = (double *)(p->end + n);
-    p->d = (nbk_pool_dim){n_in, n_out, step, p->start, p->end, p->fac};
+    p->d = (nbk_pool_dim){ n_in, n_out, step, p->start, p->end, p->fac };
     return true;
 }
 void nbi_pdim_free(nbi_pdim *p) {
@@ -178,8 +178,8 @@ nb_tensor *nbi_plane_gather(nb_tensor *gg, nb_tensor *idx) {
     int64_t P = gg->shape[gg->ndim - 2] * gg->shape[gg->ndim - 1];
     int64_t K = idx->shape[idx->ndim - 2] * idx->shape[idx->ndim - 1];
     int64_t planes = P ? gg->numel / P : 0;
-    nb_tensor *v =
-        nb_gather(nb_reshape(gg, 2, (int64_t[]){planes, P}), 1, nb_reshape(idx, 2, (int64_t[]){planes, K}));
+    nb_tensor *v = nb_gather(nb_reshape(gg, 2, (int64_t[]){ planes, P }), 1,
+                             nb_reshape(idx, 2, (int64_t[]){ planes, K }));
     return nb_reshape(v, idx->ndim, idx->shape);
 }
 void nbi_bw_max_pool2d_backward(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
@@ -199,11 +199,13 @@ nb_tensor *nb_max_pool1d_with_indices(nb_tensor *x, nb_max_pool1d_opts o, nb_ten
             "nb_max_pool1d: Expected 2 to 3 dimensions, but got %d-dimensional tensor for argument "
             "#1 'self' (while checking arguments for max_pool1d)",
             x->ndim);
-    int64_t k[2] = {1, o.kernel_size}, s[2] = {1, o.stride ? o.stride : o.kernel_size}, p[2] = {0, o.padding};
-    int64_t d[2] = {1, o.dilation ? o.dilation : 1};
+    int64_t k[2] = { 1, o.kernel_size }, s[2] = { 1, o.stride ? o.stride : o.kernel_size },
+            p[2] = { 0, o.padding };
+    int64_t d[2] = { 1, o.dilation ? o.dilation : 1 };
     nbi_tmp tmp = nbi_tmp_begin(1, &x);
     nb_tensor *idx = NULL, *x2 = nb_unsqueeze(x, -2);
-    nb_tensor *y2 = x2 ? nbi_max_pool2d_impl("nb_max_pool1d", x2, k, s, p, d, o.ceil_mode, indices ? &idx : NULL)
+    nb_tensor *y2 = x2 ? nbi_max_pool2d_impl("nb_max_pool1d", x2, k, s, p, d, o.ceil_mode,
+                                             indices ? &idx : NULL)
                        : NULL;
     nb_tensor *y = nb_squeeze(y2, -2);
     if (indices && y) {
@@ -263,7 +265,7 @@ nb_tensor *nb_max_unpool2d(nb_tensor *x, nb_tensor *indices, nb_max_unpool2d_opt
     nbi_pool_pair(o.stride, k[0], k[1], s);
     for (int i = 0; i < 2; i++) { /* torch's _unpool_output_size */
         int64_t dflt = (x->shape[x->ndim - 2 + i] - 1) * s[i] + k[i] - 2 * o.padding[i];
-        int64_t want = i && !o.output_size[1] ? o.output_size[0] : o.output_size[i];   /* {s}: (s, s) */
+        int64_t want = i && !o.output_size[1] ? o.output_size[0] : o.output_size[i]; /* {s}: (s, s) */
         out[i] = o.output_size[0] || o.output_size[1] ? want : dflt;
         if (!(dflt - s[i] < out[i] && out[i] < dflt + s[i]))
             return nbi_error(

@@ -110,8 +110,8 @@ nb_tensor *nbi_avg_pool2d_impl(const char *op, nb_tensor *x, const int64_t k[2],
             "%s: Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, "
             "but got: %s",
             op, nbi_shape(x));
-    int64_t out[2], iv[IV_NDIM] = {0};
-    if (!nbi_pool2d_check(op, x, k, s, p, (const int64_t[]){1, 1}, ceil_mode, out)) return NULL;
+    int64_t out[2], iv[IV_NDIM] = { 0 };
+    if (!nbi_pool2d_check(op, x, k, s, p, (const int64_t[]){ 1, 1 }, ceil_mode, out)) return NULL;
     for (int i = 0; i < 2; i++) {
         iv[IV_K + i] = k[i];
         iv[IV_S + i] = s[i];
@@ -141,10 +141,12 @@ nb_tensor *nb_avg_pool1d(nb_tensor *x, nb_avg_pool1d_opts o) {
             "nb_avg_pool1d: Expected 2 to 3 dimensions, but got %d-dimensional tensor for argument "
             "#1 'self' (while checking arguments for avg_pool1d)",
             x->ndim);
-    int64_t k[2] = {1, o.kernel_size}, s[2] = {1, o.stride ? o.stride : o.kernel_size}, p[2] = {0, o.padding};
+    int64_t k[2] = { 1, o.kernel_size }, s[2] = { 1, o.stride ? o.stride : o.kernel_size },
+            p[2] = { 0, o.padding };
     nbi_tmp tmp = nbi_tmp_begin(1, &x);
     nb_tensor *x2 = nb_unsqueeze(x, -2);
-    nb_tensor *y = x2 ? nbi_avg_pool2d_impl("nb_avg_pool1d", x2, k, s, p, o.ceil_mode, !o.no_count_include_pad, 0)
+    nb_tensor *y = x2 ? nbi_avg_pool2d_impl("nb_avg_pool1d", x2, k, s, p, o.ceil_mode,
+                                            !o.no_count_include_pad, 0)
                       : NULL;
     return nbi_tmp_end(tmp, nb_squeeze(y, -2));
 }
@@ -169,6 +171,6 @@ nb_tensor *nb_adaptive_avg_pool2d(nb_tensor *x, int64_t oh, int64_t ow) {
                              "dimensions, but input has sizes %s with dimension %d being empty",
                              op, nbi_shape(x), d);
     if (oh == 1 && ow == 1) return nb_mean_dim(x, NB_DIMS(-2, -1), true);
-    int64_t iv[IV_NDIM] = {[IV_ADAPTIVE] = 1, [IV_OUT] = oh, [IV_OUT + 1] = ow};
+    int64_t iv[IV_NDIM] = { [IV_ADAPTIVE] = 1, [IV_OUT] = oh, [IV_OUT + 1] = ow };
     return avg_forward(x, iv);
 }

@@ -5,12 +5,18 @@
 #include <math.h>
 
 int nbi_parse_dims(int ndims, const int *dims, int ndim, int *out, const char *op) {
-    if (ndims < 0 || ndims > NB_MAX_DIMS || (ndims && !dims)) { nbi_error("%s: bad dims list (%d dims)", op, ndims); return -1; }
-    bool seen[NB_MAX_DIMS] = {false};
+    if (ndims < 0 || ndims > NB_MAX_DIMS || (ndims && !dims)) {
+        nbi_error("%s: bad dims list (%d dims)", op, ndims);
+        return -1;
+    }
+    bool seen[NB_MAX_DIMS] = { false };
     for (int i = 0; i < ndims; i++) {
         int d = nbi_dim(dims[i], ndim, op);
         if (d < 0) return -1;
-        if (seen[d]) { nbi_error("%s: dim %d appears multiple times in the list of dims", op, d); return -1; }
+        if (seen[d]) {
+            nbi_error("%s: dim %d appears multiple times in the list of dims", op, d);
+            return -1;
+        }
         seen[d] = true;
     }
     int m = 0;
@@ -23,15 +29,18 @@ int nbi_parse_dims(int ndims, const int *dims, int ndim, int *out, const char *o
 nb_tensor *nbi_unsqueeze_dims(nb_tensor *g, int nd, const int *dims, int ndims_in) {
     if (!g) return NULL;
     int64_t shp[NB_MAX_DIMS];
-    bool red[NB_MAX_DIMS] = {false};
-    if (nd == 0) for (int d = 0; d < ndims_in; d++) red[d] = true;
+    bool red[NB_MAX_DIMS] = { false };
+    if (nd == 0)
+        for (int d = 0; d < ndims_in; d++) red[d] = true;
     for (int i = 0; i < nd; i++) red[dims[i]] = true;
     int k = 0;
     for (int d = 0; d < ndims_in; d++) shp[d] = red[d] ? 1 : g->shape[k++];
     return nb_reshape(g, ndims_in, shp);
 }
 
-static void load_dims(const nbi_node *n, int *dims) { for (int i = 0; i < n->iv[1]; i++) dims[i] = (int)n->iv[2 + i]; }
+static void load_dims(const nbi_node *n, int *dims) {
+    for (int i = 0; i < n->iv[1]; i++) dims[i] = (int)n->iv[2 + i];
+}
 
 /* g with the reduced dims restored (size 1), ready to broadcast against the input */
 static nb_tensor *regrow(nbi_node *n, nb_tensor *g) {
@@ -50,8 +59,8 @@ static void save_dims(nbi_node *n, int nd, const int *dims, bool keepdim) {
     for (int i = 0; i < nd; i++) n->iv[2 + i] = dims[i];
 }
 
-static nb_tensor *reduce_op(nbi_opcode op, nbk_reduce_kind k, nb_tensor *x, int ndims, const int *dims, bool keepdim,
-                            const char *name, uint32_t saved) {
+static nb_tensor *reduce_op(nbi_opcode op, nbk_reduce_kind k, nb_tensor *x, int ndims, const int *dims,
+                            bool keepdim, const char *name, uint32_t saved) {
     NBI_CHECK(name, x);
     int d[NB_MAX_DIMS];
     int nd = nbi_parse_dims(ndims, dims, x->ndim, d, name);
@@ -76,7 +85,9 @@ void nbi_bw_sum(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 nb_tensor *nb_prod_dim(nb_tensor *x, int dim, bool keepdim) {
     return reduce_op(NBI_OP_prod, NBK_RPROD, x, 1, &dim, keepdim, "nb_prod", NBI_SAVE_IN(0) | NBI_SAVE_OUT);
 }
-nb_tensor *nb_prod(nb_tensor *x) { return reduce_op(NBI_OP_prod, NBK_RPROD, x, 0, NULL, false, "nb_prod", NBI_SAVE_IN(0) | NBI_SAVE_OUT); }
+nb_tensor *nb_prod(nb_tensor *x) {
+    return reduce_op(NBI_OP_prod, NBK_RPROD, x, 0, NULL, false, "nb_prod", NBI_SAVE_IN(0) | NBI_SAVE_OUT);
+}
 void nbi_bw_prod(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *x = nbi_in(n, 0);
     int nd = (int)n->iv[1], dims[NB_MAX_DIMS];
@@ -124,10 +135,12 @@ static void amax_bw(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     gin[0] = nb_mul(nb_expand(regrow(n, g), x->ndim, x->shape), tie_share(n, nb_eq(x, ye)));
 }
 nb_tensor *nb_amax(nb_tensor *x, int ndims, const int *dims, bool keepdim) {
-    return reduce_op(NBI_OP_amax, NBK_RMAX, x, ndims, dims, keepdim, "nb_amax", NBI_SAVE_IN(0) | NBI_SAVE_OUT);
+    return reduce_op(NBI_OP_amax, NBK_RMAX, x, ndims, dims, keepdim, "nb_amax",
+                     NBI_SAVE_IN(0) | NBI_SAVE_OUT);
 }
 nb_tensor *nb_amin(nb_tensor *x, int ndims, const int *dims, bool keepdim) {
-    return reduce_op(NBI_OP_amin, NBK_RMIN, x, ndims, dims, keepdim, "nb_amin", NBI_SAVE_IN(0) | NBI_SAVE_OUT);
+    return reduce_op(NBI_OP_amin, NBK_RMIN, x, ndims, dims, keepdim, "nb_amin",
+                     NBI_SAVE_IN(0) | NBI_SAVE_OUT);
 }
 nb_tensor *nb_max(nb_tensor *x) { return nbi_label(nb_amax(x, 0, NULL, false), x, "MaxBackward1"); }
 nb_tensor *nb_min(nb_tensor *x) { return nbi_label(nb_amin(x, 0, NULL, false), x, "MinBackward1"); }
@@ -135,7 +148,8 @@ void nbi_bw_amax(nbi_node *n, nb_tensor *g, nb_tensor **gin) { amax_bw(n, g, gin
 void nbi_bw_amin(nbi_node *n, nb_tensor *g, nb_tensor **gin) { amax_bw(n, g, gin); }
 
 /* values and indices along dim; dx = g scattered to the indices */
-static nb_tensor *minmax_dim(nbi_opcode op, nb_tensor *x, int dim, bool keepdim, nb_tensor **indices, bool is_min, const char *name) {
+static nb_tensor *minmax_dim(nbi_opcode op, nb_tensor *x, int dim, bool keepdim, nb_tensor **indices,
+                             bool is_min, const char *name) {
     if (indices) *indices = NULL;
     NBI_CHECK(name, x);
     int d = nbi_dim(dim, x->ndim, name);
@@ -151,7 +165,11 @@ static nb_tensor *minmax_dim(nbi_opcode op, nb_tensor *x, int dim, bool keepdim,
     if (!y) return NULL;
     nbi_node *n = nbi_record(op, y, 1, &x, NBI_SAVE_NONE);
     /* the node keeps its own view of the indices, so the caller may free theirs */
-    if (n) { n->iv[0] = d; n->iv[1] = keepdim; nbi_set_aux(n, nbi_view(idx, idx->ndim, idx->shape, idx->stride, idx->offset)); }
+    if (n) {
+        n->iv[0] = d;
+        n->iv[1] = keepdim;
+        nbi_set_aux(n, nbi_view(idx, idx->ndim, idx->shape, idx->stride, idx->offset));
+    }
     if (indices) *indices = idx;
     return y;
 }
@@ -163,8 +181,14 @@ nb_tensor *nb_min_dim(nb_tensor *x, int dim, bool keepdim, nb_tensor **indices) 
 }
 static void minmax_dim_bw(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *x = nbi_in(n, 0);
-    if (!nb_is_valid(n->aux)) { nbi_error("backward: the indices of max/min were released before backward"); return; }
-    if (x->ndim == 0) { gin[0] = g; return; }
+    if (!nb_is_valid(n->aux)) {
+        nbi_error("backward: the indices of max/min were released before backward");
+        return;
+    }
+    if (x->ndim == 0) {
+        gin[0] = g;
+        return;
+    }
     int d = (int)n->iv[0];
     nb_tensor *gi = n->iv[1] ? g : nb_unsqueeze(g, d);
     nb_tensor *ii = n->iv[1] ? n->aux : nb_unsqueeze(n->aux, d);
@@ -195,7 +219,7 @@ nb_tensor *nb_argmax_all(nb_tensor *x) {
     NBI_CHECK("nb_argmax_all", x);
     nb_tensor *flat = nbk_copy(x, x->dtype);
     if (!flat) return NULL;
-    nb_tensor *f1 = nbi_view(flat, 1, (int64_t[]){x->numel}, (int64_t[]){1}, 0);
+    nb_tensor *f1 = nbi_view(flat, 1, (int64_t[]){ x->numel }, (int64_t[]){ 1 }, 0);
     nb_tensor *idx = NULL, *v = f1 ? nbk_arg_reduce(f1, 0, false, false, &idx) : NULL;
     nb_free(v);
     nb_free(f1);
@@ -206,8 +230,14 @@ nb_tensor *nb_argmax_all(nb_tensor *x) {
 /* ---- composites ----
  * When nothing is recorded, a composite's intermediates live in a private scope and only the result
  * is kept, so composites never leave garbage behind (even outside any scope). */
-#define COMPOSITE_BEGIN(x) nb_scope cs_ = nbi_will_record(1, (nb_tensor *[]){x}) ? 0 : nb_scope_begin()
-#define COMPOSITE_END(y) do { if (cs_) { nb_keep(y); nb_scope_end(cs_); } } while (0)
+#define COMPOSITE_BEGIN(x) nb_scope cs_ = nbi_will_record(1, (nb_tensor *[]){ x }) ? 0 : nb_scope_begin()
+#define COMPOSITE_END(y)                                                                                     \
+    do {                                                                                                     \
+        if (cs_) {                                                                                           \
+            nb_keep(y);                                                                                      \
+            nb_scope_end(cs_);                                                                               \
+        }                                                                                                    \
+    } while (0)
 /* elements reduced into each output; -1 (error recorded under op's name) on a bad dims list */
 static int64_t reduced_count(const nb_tensor *x, int ndims, const int *dims, const char *op) {
     if (ndims == 0) return x->numel;
@@ -222,7 +252,9 @@ static int64_t reduced_count(const nb_tensor *x, int ndims, const int *dims, con
 /* y = sum / count */
 nb_tensor *nb_mean_dim(nb_tensor *x, int ndims, const int *dims, bool keepdim) {
     NBI_CHECK("nb_mean", x);
-    if (!nbi_is_float(x->dtype)) return nbi_error("nb_mean: could not infer output dtype; input dtype must be floating point (got %s)", nb_dtype_name(x->dtype));
+    if (!nbi_is_float(x->dtype))
+        return nbi_error("nb_mean: could not infer output dtype; input dtype must be floating point (got %s)",
+                         nb_dtype_name(x->dtype));
     int64_t cnt = reduced_count(x, ndims, dims, "nb_mean");
     if (cnt < 0) return NULL;
     COMPOSITE_BEGIN(x);
@@ -235,7 +267,8 @@ nb_tensor *nb_mean(nb_tensor *x) { return nb_mean_dim(x, 0, NULL, false); }
 /* var = sum (x - mean)^2 / (N - correction) */
 nb_tensor *nb_var_dim(nb_tensor *x, int ndims, const int *dims, int correction, bool keepdim) {
     NBI_CHECK("nb_var", x);
-    if (!nbi_is_float(x->dtype)) return nbi_error("nb_var: input dtype must be floating point (got %s)", nb_dtype_name(x->dtype));
+    if (!nbi_is_float(x->dtype))
+        return nbi_error("nb_var: input dtype must be floating point (got %s)", nb_dtype_name(x->dtype));
     int64_t cnt = reduced_count(x, ndims, dims, "nb_var");
     if (cnt < 0) return NULL;
     COMPOSITE_BEGIN(x);
@@ -280,7 +313,8 @@ nb_tensor *nb_logsumexp(nb_tensor *x, int ndims, const int *dims, bool keepdim) 
 /* y = (sum |x|^p)^(1/p) (p = inf: max |x|); dx = g x |x|^(p-2) / y^(p-1), 0 where y == 0 */
 nb_tensor *nb_norm_dim(nb_tensor *x, double p, int ndims, const int *dims, bool keepdim) {
     NBI_CHECK("nb_norm", x);
-    if (!nbi_is_float(x->dtype)) return nbi_error("nb_norm: input dtype must be floating point (got %s)", nb_dtype_name(x->dtype));
+    if (!nbi_is_float(x->dtype))
+        return nbi_error("nb_norm: input dtype must be floating point (got %s)", nb_dtype_name(x->dtype));
     int d[NB_MAX_DIMS];
     int nd = nbi_parse_dims(ndims, dims, x->ndim, d, "nb_norm");
     if (nd < 0) return NULL;
@@ -288,11 +322,18 @@ nb_tensor *nb_norm_dim(nb_tensor *x, double p, int ndims, const int *dims, bool 
     nb_scope sc = nb_scope_begin();
     NB_NO_GRAD {
         nb_tensor *a = nbk_unary(NBK_ABS, x, 0, 0);
-        if (isinf(p)) y = p > 0 ? nbk_reduce(NBK_RMAX, a, nd, d, keepdim) : nbk_reduce(NBK_RMIN, a, nd, d, keepdim);
-        else if (p == 0) y = nbk_reduce(NBK_RSUM, nbk_unary(NBK_NE_S, a, 0, 0), nd, d, keepdim);
-        else if (p == 1) y = nbk_reduce(NBK_RSUM, a, nd, d, keepdim);
-        else if (p == 2) y = nbk_unary(NBK_SQRT, nbk_reduce(NBK_RSUM, nbk_unary(NBK_SQUARE, x, 0, 0), nd, d, keepdim), 0, 0);
-        else y = nbk_unary(NBK_POW_S, nbk_reduce(NBK_RSUM, nbk_unary(NBK_POW_S, a, p, 0), nd, d, keepdim), 1.0 / p, 0);
+        if (isinf(p))
+            y = p > 0 ? nbk_reduce(NBK_RMAX, a, nd, d, keepdim) : nbk_reduce(NBK_RMIN, a, nd, d, keepdim);
+        else if (p == 0)
+            y = nbk_reduce(NBK_RSUM, nbk_unary(NBK_NE_S, a, 0, 0), nd, d, keepdim);
+        else if (p == 1)
+            y = nbk_reduce(NBK_RSUM, a, nd, d, keepdim);
+        else if (p == 2)
+            y = nbk_unary(NBK_SQRT, nbk_reduce(NBK_RSUM, nbk_unary(NBK_SQUARE, x, 0, 0), nd, d, keepdim), 0,
+                          0);
+        else
+            y = nbk_unary(NBK_POW_S, nbk_reduce(NBK_RSUM, nbk_unary(NBK_POW_S, a, p, 0), nd, d, keepdim),
+                          1.0 / p, 0);
     }
     nb_keep(y);
     nb_scope_end(sc);
@@ -309,9 +350,14 @@ void nbi_bw_norm(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *ge = nb_expand(regrow(n, g), x->ndim, x->shape);
     nb_tensor *zero = nb_eq_scalar(ye, 0);
     nb_tensor *d;
-    if (p == 0) { gin[0] = nb_zeros_like(x); return; }
-    if (p == 1) d = nb_sign(x);
-    else if (p == 2) d = nb_div(x, nb_masked_fill(ye, zero, 1));
+    if (p == 0) {
+        gin[0] = nb_zeros_like(x);
+        return;
+    }
+    if (p == 1)
+        d = nb_sign(x);
+    else if (p == 2)
+        d = nb_div(x, nb_masked_fill(ye, zero, 1));
     else if (isinf(p)) {
         d = nb_mul(nb_sign(x), tie_share(n, nb_eq(nb_abs(x), ye)));
     } else {
@@ -324,14 +370,21 @@ void nbi_bw_norm(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 /* y = x summed over broadcast dims down to shape; dx = expand(g, x.shape) */
 nb_tensor *nb_sum_to_size(nb_tensor *x, int ndim, const int64_t *shape) {
     NBI_CHECK("nb_sum_to_size", x);
-    if (ndim > x->ndim || (ndim && !shape)) return nbi_error("nb_sum_to_size: size %s is not expandable to %s", nbi_shape_of(ndim, shape), nbi_shape(x));
+    if (ndim > x->ndim || (ndim && !shape))
+        return nbi_error("nb_sum_to_size: size %s is not expandable to %s", nbi_shape_of(ndim, shape),
+                         nbi_shape(x));
     int lead = x->ndim - ndim, dims[NB_MAX_DIMS], nd = 0;
     bool same = lead == 0;
     for (int i = 0; i < x->ndim; i++) {
-        if (i < lead) { dims[nd++] = i; continue; }
+        if (i < lead) {
+            dims[nd++] = i;
+            continue;
+        }
         int64_t want = shape[i - lead];
         if (want == x->shape[i]) continue;
-        if (want != 1) return nbi_error("nb_sum_to_size: size %s is not expandable to %s", nbi_shape_of(ndim, shape), nbi_shape(x));
+        if (want != 1)
+            return nbi_error("nb_sum_to_size: size %s is not expandable to %s", nbi_shape_of(ndim, shape),
+                             nbi_shape(x));
         dims[nd++] = i;
         same = false;
     }
@@ -342,7 +395,10 @@ nb_tensor *nb_sum_to_size(nb_tensor *x, int ndim, const int64_t *shape) {
         int64_t st[NB_MAX_DIMS];
         nbi_contig_strides(ndim, shape, st);
         y->ndim = ndim;
-        for (int i = 0; i < ndim; i++) { y->shape[i] = shape[i]; y->stride[i] = st[i]; }
+        for (int i = 0; i < ndim; i++) {
+            y->shape[i] = shape[i];
+            y->stride[i] = st[i];
+        }
     }
     nbi_record(NBI_OP_sum_to_size, y, 1, &x, NBI_SAVE_NONE);
     return y;

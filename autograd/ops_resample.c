@@ -94,7 +94,7 @@ nb_tensor *nb_interpolate(nb_tensor *x, nb_interpolate_opts o) {
             has_size ? "size" : "scale_factor");
     if (!nbi_is_float(x->dtype))
         return nbi_error("%s: expects a floating point tensor (got %s)", op, nb_dtype_name(x->dtype));
-    double sc[2] = {o.scale_factor[0], o.scale_factor[1] != 0 ? o.scale_factor[1] : o.scale_factor[0]};
+    double sc[2] = { o.scale_factor[0], o.scale_factor[1] != 0 ? o.scale_factor[1] : o.scale_factor[0] };
     int64_t out[2];
     for (int i = 0; i < 2; i++) out[i] = has_size ? o.size[i] : scaled_size(x->shape[2 + i], sc[i]);
     if (has_size && !o.size[1]) out[1] = o.size[0];
@@ -103,7 +103,7 @@ nb_tensor *nb_interpolate(nb_tensor *x, nb_interpolate_opts o) {
             "%s: Input and output sizes should be greater than 0, but got input (H: %lld, W: %lld) "
             "output (H: %lld, W: %lld)",
             op, (long long)x->shape[2], (long long)x->shape[3], (long long)out[0], (long long)out[1]);
-    double ks[2] = {0, 0}; /* the scales the kernel sees: torch passes scale_factor unless recomputing */
+    double ks[2] = { 0, 0 }; /* the scales the kernel sees: torch passes scale_factor unless recomputing */
     if (has_scale && !o.recompute_scale_factor) {
         ks[0] = sc[0];
         ks[1] = sc[1];
@@ -162,16 +162,16 @@ static nb_tensor *shuffle(nb_tensor *x, int64_t r, bool up) {
     }
     int b = nb;
     if (up) { /* (C, r, r, H, W) -> (C, H, r, W, r) */
-        int64_t a[5] = {C / (r * r), r, r, H, W}, c[3] = {C / (r * r), H * r, W * r};
-        int p[5] = {0, 3, 1, 4, 2};
+        int64_t a[5] = { C / (r * r), r, r, H, W }, c[3] = { C / (r * r), H * r, W * r };
+        int p[5] = { 0, 3, 1, 4, 2 };
         for (int i = 0; i < 5; i++) {
             s1[b + i] = a[i];
             perm[b + i] = b + p[i];
         }
         for (int i = 0; i < 3; i++) s2[b + i] = c[i];
     } else { /* (C, H/r, r, W/r, r) -> (C, r, r, H/r, W/r) */
-        int64_t a[5] = {C, H / r, r, W / r, r}, c[3] = {C * r * r, H / r, W / r};
-        int p[5] = {0, 2, 4, 1, 3};
+        int64_t a[5] = { C, H / r, r, W / r, r }, c[3] = { C * r * r, H / r, W / r };
+        int p[5] = { 0, 2, 4, 1, 3 };
         for (int i = 0; i < 5; i++) {
             s1[b + i] = a[i];
             perm[b + i] = b + p[i];

@@ -6,7 +6,8 @@
 /* y_i = sum_{j <= i} x_j along dim; dx = flip(cumsum(flip(g))) */
 nb_tensor *nb_cumsum(nb_tensor *x, int dim) {
     NBI_CHECK("nb_cumsum", x);
-    int d = x->ndim ? nbi_dim(dim, x->ndim, "nb_cumsum") : (dim == 0 || dim == -1 ? 0 : nbi_dim(dim, 1, "nb_cumsum"));
+    int d = x->ndim ? nbi_dim(dim, x->ndim, "nb_cumsum")
+                    : (dim == 0 || dim == -1 ? 0 : nbi_dim(dim, 1, "nb_cumsum"));
     if (d < 0) return NULL;
     nb_tensor *y = nbk_cumsum(x, d);
     nbi_node *n = nbi_record(NBI_OP_cumsum, y, 1, &x, 0);

@@ -19,27 +19,34 @@ static bool infer_shape(const nb_tensor *x, int ndim, const int64_t *shape, int6
     int64_t known = 1;
     for (int i = 0; i < ndim; i++) {
         if (shape[i] == -1) {
-            if (infer >= 0) { nbi_error("%s: only one dimension can be inferred in %s", op, nbi_shape_of(ndim, shape)); return false; }
+            if (infer >= 0) {
+                nbi_error("%s: only one dimension can be inferred in %s", op, nbi_shape_of(ndim, shape));
+                return false;
+            }
             infer = i;
         } else if (shape[i] < 0) {
-            nbi_error("%s: invalid shape dimension %lld in %s", op, (long long)shape[i], nbi_shape_of(ndim, shape));
+            nbi_error("%s: invalid shape dimension %lld in %s", op, (long long)shape[i],
+                      nbi_shape_of(ndim, shape));
             return false;
         } else if (__builtin_mul_overflow(known, shape[i], &known)) {
-            nbi_error("%s: shape %s is invalid for input of size %lld", op, nbi_shape_of(ndim, shape), (long long)x->numel);
+            nbi_error("%s: shape %s is invalid for input of size %lld", op, nbi_shape_of(ndim, shape),
+                      (long long)x->numel);
             return false;
         }
         out[i] = shape[i];
     }
     if (infer >= 0) {
         if (known == 0 || x->numel % known) {
-            nbi_error("%s: shape %s is invalid for input of size %lld", op, nbi_shape_of(ndim, shape), (long long)x->numel);
+            nbi_error("%s: shape %s is invalid for input of size %lld", op, nbi_shape_of(ndim, shape),
+                      (long long)x->numel);
             return false;
         }
         out[infer] = x->numel / known;
         known *= out[infer];
     }
     if (known != x->numel) {
-        nbi_error("%s: shape %s is invalid for input of size %lld", op, nbi_shape_of(ndim, shape), (long long)x->numel);
+        nbi_error("%s: shape %s is invalid for input of size %lld", op, nbi_shape_of(ndim, shape),
+                  (long long)x->numel);
         return false;
     }
     return true;
@@ -48,16 +55,30 @@ static bool infer_shape(const nb_tensor *x, int ndim, const int64_t *shape, int6
 /* Strides that give x the new shape without copying, if any (torch's computeStride): each run of
  * old dims that are contiguous with one another ("chunk") must map onto a run of new dims. */
 static bool view_strides(const nb_tensor *x, int ndim, const int64_t *shp, int64_t *st) {
-    if (x->ndim == 0) { for (int i = 0; i < ndim; i++) st[i] = 1; return true; }
-    if (x->numel == 0 || nb_is_contiguous(x)) { nbi_contig_strides(ndim, shp, st); return true; }
+    if (x->ndim == 0) {
+        for (int i = 0; i < ndim; i++) st[i] = 1;
+        return true;
+    }
+    if (x->numel == 0 || nb_is_contiguous(x)) {
+        nbi_contig_strides(ndim, shp, st);
+        return true;
+    }
     int vd = ndim - 1;
     int64_t base = x->stride[x->ndim - 1], tn = 1, vn = 1;
     for (int td = x->ndim - 1; td >= 0; td--) {
         tn *= x->shape[td];
-        if (td == 0 || (x->shape[td - 1] != 1 && x->stride[td - 1] != tn * base)) {   /* end of a chunk */
-            while (vd >= 0 && (vn < tn || shp[vd] == 1)) { st[vd] = vn * base; vn *= shp[vd]; vd--; }
+        if (td == 0 || (x->shape[td - 1] != 1 && x->stride[td - 1] != tn * base)) { /* end of a chunk */
+            while (vd >= 0 && (vn < tn || shp[vd] == 1)) {
+                st[vd] = vn * base;
+                vn *= shp[vd];
+                vd--;
+            }
             if (vn != tn) return false;
-            if (td > 0) { base = x->stride[td - 1]; tn = 1; vn = 1; }
+            if (td > 0) {
+                base = x->stride[td - 1];
+                tn = 1;
+                vn = 1;
+            }
         }
     }
     return vd == -1;
@@ -71,8 +92,10 @@ static nb_tensor *reshape_impl(nb_tensor *x, int ndim, const int64_t *shape, boo
     if (view_strides(x, ndim, shp, st)) {
         y = nbi_view(x, ndim, shp, st, x->offset);
     } else if (must_view) {
-        return nbi_error("%s: view size is not compatible with input tensor's size and stride (at least one dimension "
-                         "spans across two contiguous subspaces; input %s); use nb_reshape instead", op, nbi_shape(x));
+        return nbi_error(
+            "%s: view size is not compatible with input tensor's size and stride (at least one dimension "
+            "spans across two contiguous subspaces; input %s); use nb_reshape instead",
+            op, nbi_shape(x));
     } else {
         nb_tensor *c = nbk_copy(x, x->dtype);
         if (!c) return NULL;
@@ -84,8 +107,12 @@ static nb_tensor *reshape_impl(nb_tensor *x, int ndim, const int64_t *shape, boo
 }
 
 /* y = x with a new shape (same elements in row-major order); dx = reshape(g, x.shape) */
-nb_tensor *nb_reshape(nb_tensor *x, int ndim, const int64_t *shape) { return reshape_impl(x, ndim, shape, false, "nb_reshape"); }
-nb_tensor *nb_view(nb_tensor *x, int ndim, const int64_t *shape) { return reshape_impl(x, ndim, shape, true, "nb_view"); }
+nb_tensor *nb_reshape(nb_tensor *x, int ndim, const int64_t *shape) {
+    return reshape_impl(x, ndim, shape, false, "nb_reshape");
+}
+nb_tensor *nb_view(nb_tensor *x, int ndim, const int64_t *shape) {
+    return reshape_impl(x, ndim, shape, true, "nb_view");
+}
 void nbi_bw_reshape(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *x = nbi_in(n, 0);
     gin[0] = nb_reshape(g, x->ndim, x->shape);
@@ -99,15 +126,17 @@ static nb_tensor *restride(nb_tensor *x, int ndim, const int64_t *shp, const int
 
 nb_tensor *nb_flatten(nb_tensor *x, int start, int end) {
     NBI_CHECK("nb_flatten", x);
-    if (x->ndim == 0) return nb_reshape(x, 1, (int64_t[]){1});
+    if (x->ndim == 0) return nb_reshape(x, 1, (int64_t[]){ 1 });
     int s = nbi_dim(start, x->ndim, "nb_flatten"), e = s < 0 ? -1 : nbi_dim(end, x->ndim, "nb_flatten");
     if (s < 0 || e < 0) return NULL;
     if (s > e) return nbi_error("nb_flatten: start_dim %d cannot come after end_dim %d", start, end);
     int64_t shp[NB_MAX_DIMS];
     int m = 0;
     for (int d = 0; d < x->ndim; d++) {
-        if (d <= s || d > e) shp[m++] = x->shape[d];
-        else shp[m - 1] *= x->shape[d];
+        if (d <= s || d > e)
+            shp[m++] = x->shape[d];
+        else
+            shp[m - 1] *= x->shape[d];
     }
     return nb_reshape(x, m, shp);
 }
@@ -119,7 +148,10 @@ nb_tensor *nb_squeeze(nb_tensor *x, int dim) {
     int64_t shp[NB_MAX_DIMS], st[NB_MAX_DIMS];
     int m = 0;
     for (int i = 0; i < x->ndim; i++)
-        if (i != d || x->shape[i] != 1) { shp[m] = x->shape[i]; st[m++] = x->stride[i]; }
+        if (i != d || x->shape[i] != 1) {
+            shp[m] = x->shape[i];
+            st[m++] = x->stride[i];
+        }
     return nbi_label(restride(x, m, shp, st), x, "SqueezeBackward1");
 }
 
@@ -128,21 +160,32 @@ nb_tensor *nb_squeeze_all(nb_tensor *x) {
     int64_t shp[NB_MAX_DIMS], st[NB_MAX_DIMS];
     int m = 0;
     for (int i = 0; i < x->ndim; i++)
-        if (x->shape[i] != 1) { shp[m] = x->shape[i]; st[m++] = x->stride[i]; }
+        if (x->shape[i] != 1) {
+            shp[m] = x->shape[i];
+            st[m++] = x->stride[i];
+        }
     return nbi_label(restride(x, m, shp, st), x, "SqueezeBackward0");
 }
 
 nb_tensor *nb_unsqueeze(nb_tensor *x, int dim) {
     NBI_CHECK("nb_unsqueeze", x);
-    if (x->ndim >= NB_MAX_DIMS) return nbi_error("nb_unsqueeze: tensor already has %d dims (max %d)", x->ndim, NB_MAX_DIMS);
+    if (x->ndim >= NB_MAX_DIMS)
+        return nbi_error("nb_unsqueeze: tensor already has %d dims (max %d)", x->ndim, NB_MAX_DIMS);
     if (dim < -(x->ndim + 1) || dim > x->ndim)
-        return nbi_error("nb_unsqueeze: dim %d out of range for a %d-d tensor (expected %d..%d)", dim, x->ndim, -(x->ndim + 1), x->ndim);
+        return nbi_error("nb_unsqueeze: dim %d out of range for a %d-d tensor (expected %d..%d)", dim,
+                         x->ndim, -(x->ndim + 1), x->ndim);
     int d = dim < 0 ? dim + x->ndim + 1 : dim;
     int64_t shp[NB_MAX_DIMS], st[NB_MAX_DIMS];
     int m = 0;
     for (int i = 0; i <= x->ndim; i++) {
-        if (i == d) { shp[m] = 1; st[m++] = i < x->ndim ? x->shape[i] * x->stride[i] : 1; }
-        if (i < x->ndim) { shp[m] = x->shape[i]; st[m++] = x->stride[i]; }
+        if (i == d) {
+            shp[m] = 1;
+            st[m++] = i < x->ndim ? x->shape[i] * x->stride[i] : 1;
+        }
+        if (i < x->ndim) {
+            shp[m] = x->shape[i];
+            st[m++] = x->stride[i];
+        }
     }
     return nbi_label(restride(x, m, shp, st), x, "UnsqueezeBackward0");
 }
@@ -151,28 +194,38 @@ nb_tensor *nb_unsqueeze(nb_tensor *x, int dim) {
 nb_tensor *nb_expand(nb_tensor *x, int ndim, const int64_t *shape) {
     NBI_CHECK("nb_expand", x);
     if (ndim < x->ndim || ndim > NB_MAX_DIMS || (ndim && !shape))
-        return nbi_error("nb_expand: the number of sizes provided (%d) must be greater or equal to the number of dimensions in the tensor (%d)", ndim, x->ndim);
+        return nbi_error("nb_expand: the number of sizes provided (%d) must be greater or equal to the "
+                         "number of dimensions in the tensor (%d)",
+                         ndim, x->ndim);
     int64_t shp[NB_MAX_DIMS], st[NB_MAX_DIMS];
     int lead = ndim - x->ndim;
     for (int i = 0; i < ndim; i++) {
         int xd = i - lead;
         int64_t want = shape[i];
         if (xd < 0) {
-            if (want < 0) return nbi_error("nb_expand: -1 is not allowed in a leading, non-existing dimension (%s)", nbi_shape_of(ndim, shape));
-            shp[i] = want; st[i] = 0;
+            if (want < 0)
+                return nbi_error("nb_expand: -1 is not allowed in a leading, non-existing dimension (%s)",
+                                 nbi_shape_of(ndim, shape));
+            shp[i] = want;
+            st[i] = 0;
         } else if (want == -1 || want == x->shape[xd]) {
-            shp[i] = x->shape[xd]; st[i] = x->stride[xd];
+            shp[i] = x->shape[xd];
+            st[i] = x->stride[xd];
         } else if (x->shape[xd] == 1 && want >= 0) {
-            shp[i] = want; st[i] = 0;
+            shp[i] = want;
+            st[i] = 0;
         } else {
-            return nbi_error("nb_expand: the expanded size of the tensor (%lld) must match the existing size (%lld) at non-singleton dimension %d; target %s, tensor %s",
-                             (long long)want, (long long)x->shape[xd], i, nbi_shape_of(ndim, shape), nbi_shape(x));
+            return nbi_error("nb_expand: the expanded size of the tensor (%lld) must match the existing size "
+                             "(%lld) at non-singleton dimension %d; target %s, tensor %s",
+                             (long long)want, (long long)x->shape[xd], i, nbi_shape_of(ndim, shape),
+                             nbi_shape(x));
         }
     }
     int64_t numel = 1;
     for (int i = 0; i < ndim; i++)
         if (__builtin_mul_overflow(numel, shp[i], &numel))
-            return nbi_error("nb_expand: the expanded shape %s has more elements than an int64 counts", nbi_shape_of(ndim, shp));
+            return nbi_error("nb_expand: the expanded shape %s has more elements than an int64 counts",
+                             nbi_shape_of(ndim, shp));
     nb_tensor *y = nbi_view(x, ndim, shp, st, x->offset);
     nbi_record(NBI_OP_expand, y, 1, &x, NBI_SAVE_NONE);
     return y;
@@ -186,9 +239,10 @@ void nbi_bw_expand(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 nb_tensor *nb_permute(nb_tensor *x, int ndims, const int *dims) {
     NBI_CHECK("nb_permute", x);
     if (ndims != x->ndim || (ndims && !dims))
-        return nbi_error("nb_permute: number of dims don't match in permute (%d given for a %d-d tensor)", ndims, x->ndim);
+        return nbi_error("nb_permute: number of dims don't match in permute (%d given for a %d-d tensor)",
+                         ndims, x->ndim);
     int64_t shp[NB_MAX_DIMS], st[NB_MAX_DIMS];
-    bool seen[NB_MAX_DIMS] = {false};
+    bool seen[NB_MAX_DIMS] = { false };
     int perm[NB_MAX_DIMS];
     for (int i = 0; i < ndims; i++) {
         int d = nbi_dim(dims[i], x->ndim, "nb_permute");
@@ -201,7 +255,10 @@ nb_tensor *nb_permute(nb_tensor *x, int ndims, const int *dims) {
     }
     nb_tensor *y = nbi_view(x, ndims, shp, st, x->offset);
     nbi_node *n = nbi_record(NBI_OP_permute, y, 1, &x, NBI_SAVE_NONE);
-    if (n) { n->niv = ndims; for (int i = 0; i < ndims; i++) n->iv[i] = perm[i]; }
+    if (n) {
+        n->niv = ndims;
+        for (int i = 0; i < ndims; i++) n->iv[i] = perm[i];
+    }
     return y;
 }
 void nbi_bw_permute(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
@@ -224,8 +281,11 @@ nb_tensor *nb_transpose(nb_tensor *x, int d0, int d1) {
 
 nb_tensor *nb_t(nb_tensor *x) {
     NBI_CHECK("nb_t", x);
-    if (x->ndim > 2) return nbi_error("nb_t: expects a tensor with <= 2 dimensions, but got %d (use nb_transpose)", x->ndim);
-    return nbi_label(x->ndim == 2 ? nb_transpose(x, 0, 1) : nb_permute(x, x->ndim, (int[]){0}), x, "TBackward0");
+    if (x->ndim > 2)
+        return nbi_error("nb_t: expects a tensor with <= 2 dimensions, but got %d (use nb_transpose)",
+                         x->ndim);
+    return nbi_label(x->ndim == 2 ? nb_transpose(x, 0, 1) : nb_permute(x, x->ndim, (int[]){ 0 }), x,
+                     "TBackward0");
 }
 
 /* y = x[start:end:step] along dim (a view); dx = slice_backward(g) (zeros elsewhere) */
@@ -243,22 +303,31 @@ nb_tensor *nb_slice(nb_tensor *x, int dim, int64_t start, int64_t end, int64_t s
     if (end > sz) end = sz;
     if (end < start) end = start;
     int64_t shp[NB_MAX_DIMS], st[NB_MAX_DIMS];
-    for (int i = 0; i < x->ndim; i++) { shp[i] = x->shape[i]; st[i] = x->stride[i]; }
+    for (int i = 0; i < x->ndim; i++) {
+        shp[i] = x->shape[i];
+        st[i] = x->stride[i];
+    }
     shp[d] = (end - start + step - 1) / step;
     st[d] = x->stride[d] * step;
     nb_tensor *y = nbi_view(x, x->ndim, shp, st, x->offset + start * x->stride[d]);
     nbi_node *n = nbi_record(NBI_OP_slice, y, 1, &x, NBI_SAVE_NONE);
-    if (n) { n->iv[0] = d; n->iv[1] = start; n->iv[2] = step; }
+    if (n) {
+        n->iv[0] = d;
+        n->iv[1] = start;
+        n->iv[2] = step;
+    }
     return y;
 }
-static nb_tensor *slice_backward(nb_tensor *g, int ndim, const int64_t *shape, int dim, int64_t start, int64_t step);
+static nb_tensor *slice_backward(nb_tensor *g, int ndim, const int64_t *shape, int dim, int64_t start,
+                                 int64_t step);
 void nbi_bw_slice(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *x = nbi_in(n, 0);
     gin[0] = slice_backward(g, x->ndim, x->shape, (int)n->iv[0], n->iv[1], n->iv[2]);
 }
 
 /* y = zeros(shape) with y[start::step] (on dim) = g; dg = slice(gy) */
-static nb_tensor *slice_backward(nb_tensor *g, int ndim, const int64_t *shape, int dim, int64_t start, int64_t step) {
+static nb_tensor *slice_backward(nb_tensor *g, int ndim, const int64_t *shape, int dim, int64_t start,
+                                 int64_t step) {
     if (!g) return NULL;
     nb_tensor *y = nb_zeros(g->dtype, ndim, shape);
     if (!y) return NULL;
@@ -269,7 +338,11 @@ static nb_tensor *slice_backward(nb_tensor *g, int ndim, const int64_t *shape, i
     if (!dst || nbk_copy_into(dst, g, "slice_backward") != NB_OK) return NULL;
     nb_free(dst);
     nbi_node *n = nbi_record(NBI_OP_slice_backward, y, 1, &g, NBI_SAVE_NONE);
-    if (n) { n->iv[0] = dim; n->iv[1] = start; n->iv[2] = step; }
+    if (n) {
+        n->iv[0] = dim;
+        n->iv[1] = start;
+        n->iv[2] = step;
+    }
     return y;
 }
 void nbi_bw_slice_backward(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
@@ -285,9 +358,9 @@ nb_tensor *nb_narrow(nb_tensor *x, int dim, int64_t start, int64_t length) {
     if (d < 0) return NULL;
     int64_t sz = x->shape[d];
     if (start < 0 && start >= -sz) start += sz;
-    if (start < 0 || start > sz || length < 0 || length > sz - start)   /* no start + length: it may overflow */
-        return nbi_error("nb_narrow: start (%lld) + length (%lld) exceeds dimension size (%lld) of %s", (long long)start,
-                         (long long)length, (long long)sz, nbi_shape(x));
+    if (start < 0 || start > sz || length < 0 || length > sz - start) /* no start + length: it may overflow */
+        return nbi_error("nb_narrow: start (%lld) + length (%lld) exceeds dimension size (%lld) of %s",
+                         (long long)start, (long long)length, (long long)sz, nbi_shape(x));
     return nb_slice(x, d, start, start + length, 1);
 }
 
@@ -298,7 +371,8 @@ nb_tensor *nb_select(nb_tensor *x, int dim, int64_t index) {
     if (d < 0) return NULL;
     int64_t sz = x->shape[d];
     if (index < -sz || index >= sz)
-        return nbi_error("nb_select: index %lld out of range for tensor of size %s at dimension %d", (long long)index, nbi_shape(x), d);
+        return nbi_error("nb_select: index %lld out of range for tensor of size %s at dimension %d",
+                         (long long)index, nbi_shape(x), d);
     if (index < 0) index += sz;
     /* y = x[index] on dim d: a view without dim d, one node (torch's SelectBackward0) */
     int64_t shp[NB_MAX_DIMS], st[NB_MAX_DIMS];
@@ -306,14 +380,17 @@ nb_tensor *nb_select(nb_tensor *x, int dim, int64_t index) {
         if (i != d) shp[k] = x->shape[i], st[k++] = x->stride[i];
     nb_tensor *y = nbi_view(x, x->ndim - 1, shp, st, x->offset + index * x->stride[d]);
     nbi_node *n = nbi_record(NBI_OP_select, y, 1, &x, NBI_SAVE_NONE);
-    if (n) { n->iv[0] = d; n->iv[1] = index; }
+    if (n) {
+        n->iv[0] = d;
+        n->iv[1] = index;
+    }
     return y;
 }
 /* dx = zeros(x.shape) with g at index on dim (slice_backward of g with the dim put back) */
 void nbi_bw_select(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *x = nbi_in(n, 0);
     int d = (int)n->iv[0];
-    if (nb_is_grad_enabled()) {   /* create_graph: recorded, differentiable again */
+    if (nb_is_grad_enabled()) { /* create_graph: recorded, differentiable again */
         gin[0] = slice_backward(nb_unsqueeze(g, d), x->ndim, x->shape, d, n->iv[1], 1);
         return;
     }
@@ -336,7 +413,10 @@ nb_tensor *nb_clone(nb_tensor *x) {
     nbi_record(NBI_OP_clone, y, 1, &x, NBI_SAVE_NONE);
     return y;
 }
-void nbi_bw_clone(nbi_node *n, nb_tensor *g, nb_tensor **gin) { (void)n; gin[0] = g; }
+void nbi_bw_clone(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    (void)n;
+    gin[0] = g;
+}
 
 nb_tensor *nb_contiguous(nb_tensor *x) {
     NBI_CHECK("nb_contiguous", x);

@@ -4,7 +4,8 @@
 
 static nb_tensor *softmax_op(nbi_opcode op, nb_tensor *x, int dim, bool lg, const char *name) {
     NBI_CHECK(name, x);
-    if (!nbi_is_float(x->dtype)) return nbi_error("%s: expects a floating point tensor (got %s)", name, nb_dtype_name(x->dtype));
+    if (!nbi_is_float(x->dtype))
+        return nbi_error("%s: expects a floating point tensor (got %s)", name, nb_dtype_name(x->dtype));
     int d = nbi_dim(dim, x->ndim, name);
     if (d < 0) return NULL;
     nb_tensor *y = nbk_softmax(x, x->ndim ? d : 0, lg);
@@ -13,7 +14,9 @@ static nb_tensor *softmax_op(nbi_opcode op, nb_tensor *x, int dim, bool lg, cons
     return y;
 }
 
-nb_tensor *nb_softmax(nb_tensor *x, int dim) { return softmax_op(NBI_OP_softmax, x, dim, false, "nb_softmax"); }
+nb_tensor *nb_softmax(nb_tensor *x, int dim) {
+    return softmax_op(NBI_OP_softmax, x, dim, false, "nb_softmax");
+}
 void nbi_bw_softmax(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *y = n->out;
     int d = (int)n->iv[0];
@@ -21,7 +24,9 @@ void nbi_bw_softmax(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     gin[0] = y->ndim ? nb_sub(gy, nb_mul(y, nb_sum_dim(gy, 1, &d, true))) : nb_sub(gy, nb_mul(y, gy));
 }
 
-nb_tensor *nb_log_softmax(nb_tensor *x, int dim) { return softmax_op(NBI_OP_log_softmax, x, dim, true, "nb_log_softmax"); }
+nb_tensor *nb_log_softmax(nb_tensor *x, int dim) {
+    return softmax_op(NBI_OP_log_softmax, x, dim, true, "nb_log_softmax");
+}
 void nbi_bw_log_softmax(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *y = n->out;
     int d = (int)n->iv[0];

@@ -5,19 +5,22 @@
 #include "nb_helpers.h"
 
 /* values = x.gather(d, idx), recorded with a view of idx as the node's aux */
-static nb_tensor *take(nbi_opcode op, nb_tensor *x, int d, nb_tensor *idx, nb_tensor **indices, const char *name) {
+static nb_tensor *take(nbi_opcode op, nb_tensor *x, int d, nb_tensor *idx, nb_tensor **indices,
+                       const char *name) {
     nb_tensor *y = idx ? nbk_gather(x, d, idx, name) : NULL;
     if (!y) {
         nb_free(idx);
         return NULL;
     }
     nbi_node *n = nbi_record(op, y, 1, &x, 0);
-    if (n) {   /* the node keeps its own view of the indices, so the caller may free theirs */
+    if (n) { /* the node keeps its own view of the indices, so the caller may free theirs */
         n->iv[0] = d;
         nbi_set_aux(n, nbi_view(idx, idx->ndim, idx->shape, idx->stride, idx->offset));
     }
-    if (indices) *indices = idx;
-    else nb_free(idx);
+    if (indices)
+        *indices = idx;
+    else
+        nb_free(idx);
     return y;
 }
 static void scatter_back(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
@@ -56,7 +59,10 @@ nb_tensor *nb_topk(nb_tensor *x, int64_t k, int dim, nb_topk_opts o, nb_tensor *
     int d = sort_dim(x, dim, "nb_topk");
     if (d < 0) return NULL;
     int64_t sz = x->ndim ? x->shape[d] : 1;
-    if (k < 0 || k > sz) return nbi_error("nb_topk: selected index k (%lld) out of range for dimension %d of %s", (long long)k, d, nbi_shape(x));
-    return take(NBI_OP_topk, x, d, nbk_topk_indices(x, k, d, !o.smallest, !o.unsorted, "nb_topk"), indices, "nb_topk");
+    if (k < 0 || k > sz)
+        return nbi_error("nb_topk: selected index k (%lld) out of range for dimension %d of %s", (long long)k,
+                         d, nbi_shape(x));
+    return take(NBI_OP_topk, x, d, nbk_topk_indices(x, k, d, !o.smallest, !o.unsorted, "nb_topk"), indices,
+                "nb_topk");
 }
 void nbi_bw_topk(nbi_node *n, nb_tensor *g, nb_tensor **gin) { scatter_back(n, g, gin); }

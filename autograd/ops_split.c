@@ -31,17 +31,21 @@ int nb_split(nb_tensor *x, int64_t split_size, int dim, nb_tensor **out, int cap
     if (d < 0) return -1;
     int64_t sz = x->shape[d];
     if (split_size < 0 || (split_size == 0 && sz != 0)) {
-        nbi_error("nb_split: split_size can only be 0 if dimension size is 0, but got split_size %lld and size %lld "
-                  "(and must be non-negative)", (long long)split_size, (long long)sz);
+        nbi_error("nb_split: split_size can only be 0 if dimension size is 0, but got split_size %lld and "
+                  "size %lld "
+                  "(and must be non-negative)",
+                  (long long)split_size, (long long)sz);
         return -1;
     }
     int64_t n = sz == 0 ? 1 : (sz + split_size - 1) / split_size;
     if (!out || n > cap) {
-        nbi_error("nb_split: %lld pieces of %s along dim %d do not fit in out[%d]", (long long)n, nbi_shape(x), d, cap);
+        nbi_error("nb_split: %lld pieces of %s along dim %d do not fit in out[%d]", (long long)n,
+                  nbi_shape(x), d, cap);
         return -1;
     }
     int64_t sizes[n];
-    for (int64_t i = 0; i < n; i++) sizes[i] = sz == 0 ? 0 : (i + 1 < n ? split_size : sz - split_size * (n - 1));
+    for (int64_t i = 0; i < n; i++)
+        sizes[i] = sz == 0 ? 0 : (i + 1 < n ? split_size : sz - split_size * (n - 1));
     return pieces(x, d, (int)n, sizes, out, "SplitBackward0") ? (int)n : -1;
 }
 
@@ -52,15 +56,19 @@ int nb_split_with_sizes(nb_tensor *x, int n, const int64_t *sizes, int dim, nb_t
     int64_t sum = 0;
     for (int i = 0; i < n; i++) {
         if (sizes[i] < 0) {
-            nbi_error("nb_split_with_sizes: split_with_sizes expects split_sizes have only non-negative entries, "
-                      "but got split_sizes[%d] = %lld", i, (long long)sizes[i]);
+            nbi_error(
+                "nb_split_with_sizes: split_with_sizes expects split_sizes have only non-negative entries, "
+                "but got split_sizes[%d] = %lld",
+                i, (long long)sizes[i]);
             return -1;
         }
         sum += sizes[i];
     }
     if (n < 1 || !out || sum != x->shape[d]) {
-        nbi_error("nb_split_with_sizes: split_with_sizes expects split_sizes to sum exactly to %lld (input tensor's "
-                  "size at dimension %d), but got %d sizes summing to %lld", (long long)x->shape[d], d, n, (long long)sum);
+        nbi_error("nb_split_with_sizes: split_with_sizes expects split_sizes to sum exactly to %lld (input "
+                  "tensor's "
+                  "size at dimension %d), but got %d sizes summing to %lld",
+                  (long long)x->shape[d], d, n, (long long)sum);
         return -1;
     }
     return pieces(x, d, n, sizes, out, "SplitWithSizesBackward0") ? n : -1;
@@ -75,7 +83,7 @@ int nb_chunk(nb_tensor *x, int chunks, int dim, nb_tensor **out) {
     int d = dim_of(x, dim, "nb_chunk");
     if (d < 0) return -1;
     int64_t sz = x->shape[d], each = (sz + chunks - 1) / chunks;
-    if (each == 0) {   /* torch: an empty dim gives `chunks` empty pieces */
+    if (each == 0) { /* torch: an empty dim gives `chunks` empty pieces */
         int64_t zeros[chunks];
         for (int i = 0; i < chunks; i++) zeros[i] = 0;
         return pieces(x, d, chunks, zeros, out, "SplitWithSizesBackward0") ? chunks : -1;
@@ -89,7 +97,8 @@ int nb_unbind(nb_tensor *x, int dim, nb_tensor **out, int cap) {
     if (d < 0) return -1;
     int64_t n = x->shape[d];
     if (n > cap || (n > 0 && !out)) {
-        nbi_error("nb_unbind: %lld slices of %s along dim %d do not fit in out[%d]", (long long)n, nbi_shape(x), d, cap);
+        nbi_error("nb_unbind: %lld slices of %s along dim %d do not fit in out[%d]", (long long)n,
+                  nbi_shape(x), d, cap);
         return -1;
     }
     for (int64_t i = 0; i < n; i++) {

@@ -4,11 +4,15 @@
 #include "nb_helpers.h"
 #include <math.h>
 
-static nb_tensor *unary(nbi_opcode op, nbk_unary_kind k, nb_tensor *x, double a, double b, const char *name, uint32_t saved) {
+static nb_tensor *unary(nbi_opcode op, nbk_unary_kind k, nb_tensor *x, double a, double b, const char *name,
+                        uint32_t saved) {
     NBI_CHECK(name, x);
     nb_tensor *y = nbk_unary(k, x, a, b);
     nbi_node *n = nbi_record(op, y, 1, &x, saved);
-    if (n) { n->s[0] = a; n->s[1] = b; }
+    if (n) {
+        n->s[0] = a;
+        n->s[1] = b;
+    }
     return y;
 }
 #define X nbi_in(n, 0)
@@ -17,7 +21,10 @@ static nb_tensor *unary(nbi_opcode op, nbk_unary_kind k, nb_tensor *x, double a,
 
 /* y = -x; dx = -g */
 nb_tensor *nb_neg(nb_tensor *x) { return unary(NBI_OP_neg, NBK_NEG, x, 0, 0, "nb_neg", NBI_SAVE_NONE); }
-void nbi_bw_neg(nbi_node *n, nb_tensor *g, nb_tensor **gin) { (void)n; gin[0] = nb_neg(g); }
+void nbi_bw_neg(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    (void)n;
+    gin[0] = nb_neg(g);
+}
 
 /* y = e^x; dx = g y */
 nb_tensor *nb_exp(nb_tensor *x) { return unary(NBI_OP_exp, NBK_EXP, x, 0, 0, "nb_exp", OUT); }
@@ -28,7 +35,9 @@ nb_tensor *nb_log(nb_tensor *x) { return unary(NBI_OP_log, NBK_LOG, x, 0, 0, "nb
 void nbi_bw_log(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_div(g, X); }
 
 /* y = ln(1 + x); dx = g / (1 + x) */
-nb_tensor *nb_log1p(nb_tensor *x) { return unary(NBI_OP_log1p, NBK_LOG1P, x, 0, 0, "nb_log1p", NBI_SAVE_IN(0)); }
+nb_tensor *nb_log1p(nb_tensor *x) {
+    return unary(NBI_OP_log1p, NBK_LOG1P, x, 0, 0, "nb_log1p", NBI_SAVE_IN(0));
+}
 void nbi_bw_log1p(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_div(g, nb_add_scalar(X, 1)); }
 
 /* y = sqrt x; dx = g / (2 y) */
@@ -37,11 +46,17 @@ void nbi_bw_sqrt(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_div(g
 
 /* y = x^-1/2; dx = -g y^3 / 2 */
 nb_tensor *nb_rsqrt(nb_tensor *x) { return unary(NBI_OP_rsqrt, NBK_RSQRT, x, 0, 0, "nb_rsqrt", OUT); }
-void nbi_bw_rsqrt(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_mul(g, nb_mul_scalar(nb_pow_scalar(Y, 3), -0.5)); }
+void nbi_bw_rsqrt(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    gin[0] = nb_mul(g, nb_mul_scalar(nb_pow_scalar(Y, 3), -0.5));
+}
 
 /* y = x^2; dx = 2 g x */
-nb_tensor *nb_square(nb_tensor *x) { return unary(NBI_OP_square, NBK_SQUARE, x, 0, 0, "nb_square", NBI_SAVE_IN(0)); }
-void nbi_bw_square(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nbi_mul_tmp(g, nb_mul_scalar(X, 2)); }
+nb_tensor *nb_square(nb_tensor *x) {
+    return unary(NBI_OP_square, NBK_SQUARE, x, 0, 0, "nb_square", NBI_SAVE_IN(0));
+}
+void nbi_bw_square(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    gin[0] = nbi_mul_tmp(g, nb_mul_scalar(X, 2));
+}
 
 /* y = |x|; dx = g sign(x) */
 nb_tensor *nb_abs(nb_tensor *x) { return unary(NBI_OP_abs, NBK_ABS, x, 0, 0, "nb_abs", NBI_SAVE_IN(0)); }
@@ -55,13 +70,17 @@ void nbi_bw_sin(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nbi_mul_t
 nb_tensor *nb_cos(nb_tensor *x) { return unary(NBI_OP_cos, NBK_COS, x, 0, 0, "nb_cos", NBI_SAVE_IN(0)); }
 void nbi_bw_cos(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *s = nb_sin(X);
-    if (s && !nb_is_grad_enabled() && nbk_unary_into(NBK_NEG, s, s, 0, 0) == NB_OK) gin[0] = nbi_mul_tmp(g, s);
-    else gin[0] = nb_mul(g, nb_neg(s));
+    if (s && !nb_is_grad_enabled() && nbk_unary_into(NBK_NEG, s, s, 0, 0) == NB_OK)
+        gin[0] = nbi_mul_tmp(g, s);
+    else
+        gin[0] = nb_mul(g, nb_neg(s));
 }
 
 /* y = tan x; dx = g (1 + y^2) */
 nb_tensor *nb_tan(nb_tensor *x) { return unary(NBI_OP_tan, NBK_TAN, x, 0, 0, "nb_tan", OUT); }
-void nbi_bw_tan(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_mul(g, nb_add_scalar(nb_square(Y), 1)); }
+void nbi_bw_tan(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    gin[0] = nb_mul(g, nb_add_scalar(nb_square(Y), 1));
+}
 
 /* y = sinh x; dx = g cosh x */
 nb_tensor *nb_sinh(nb_tensor *x) { return unary(NBI_OP_sinh, NBK_SINH, x, 0, 0, "nb_sinh", NBI_SAVE_IN(0)); }
@@ -73,23 +92,30 @@ void nbi_bw_cosh(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_mul(g
 
 /* y = tanh x; dx = g (1 - y^2) */
 nb_tensor *nb_tanh(nb_tensor *x) { return unary(NBI_OP_tanh, NBK_TANH, x, 0, 0, "nb_tanh", OUT); }
-void nbi_bw_tanh(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_mul(g, nb_rsub_scalar(nb_square(Y), 1)); }
+void nbi_bw_tanh(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    gin[0] = nb_mul(g, nb_rsub_scalar(nb_square(Y), 1));
+}
 
 /* y = 1 / (1 + e^-x); dx = g y (1 - y) */
 nb_tensor *nb_sigmoid(nb_tensor *x) { return unary(NBI_OP_sigmoid, NBK_SIGMOID, x, 0, 0, "nb_sigmoid", OUT); }
-void nbi_bw_sigmoid(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_mul(g, nb_mul(Y, nb_rsub_scalar(Y, 1))); }
+void nbi_bw_sigmoid(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    gin[0] = nb_mul(g, nb_mul(Y, nb_rsub_scalar(Y, 1)));
+}
 
 /* y = max(x, 0); dx = g (x > 0) */
 nb_tensor *nb_relu(nb_tensor *x) { return unary(NBI_OP_relu, NBK_RELU, x, 0, 0, "nb_relu", OUT); }
 void nbi_bw_relu(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     /* not recording (no create_graph): the same products in one pass, without the mask tensor */
-    gin[0] = nb_is_grad_enabled() ? nb_mul(g, nb_gt_scalar(Y, 0)) : nbk_binary(NBK_MUL_POS, g, Y, "nb_relu backward");
+    gin[0] = nb_is_grad_enabled() ? nb_mul(g, nb_gt_scalar(Y, 0))
+                                  : nbk_binary(NBK_MUL_POS, g, Y, "nb_relu backward");
 }
 
 /* y = x > 0 ? x : a x; dx = g (x > 0 ? 1 : a) */
-nb_tensor *nb_leaky_relu(nb_tensor *x, double slope) { return unary(NBI_OP_leaky_relu, NBK_LEAKY_RELU, x, slope, 0, "nb_leaky_relu", NBI_SAVE_IN(0)); }
+nb_tensor *nb_leaky_relu(nb_tensor *x, double slope) {
+    return unary(NBI_OP_leaky_relu, NBK_LEAKY_RELU, x, slope, 0, "nb_leaky_relu", NBI_SAVE_IN(0));
+}
 void nbi_bw_leaky_relu(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
-    nb_tensor *pos = nb_gt_scalar(X, 0);   /* d = a + (1 - a) [x > 0] */
+    nb_tensor *pos = nb_gt_scalar(X, 0); /* d = a + (1 - a) [x > 0] */
     gin[0] = nb_mul(g, nb_add_scalar(nb_mul_scalar(pos, 1 - n->s[0]), n->s[0]));
 }
 
@@ -102,7 +128,9 @@ void nbi_bw_gelu(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 }
 
 /* y = x/2 (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2/pi); dx from the chain rule */
-nb_tensor *nb_gelu_tanh(nb_tensor *x) { return unary(NBI_OP_gelu_tanh, NBK_GELU_TANH, x, 0, 0, "nb_gelu_tanh", NBI_SAVE_IN(0)); }
+nb_tensor *nb_gelu_tanh(nb_tensor *x) {
+    return unary(NBI_OP_gelu_tanh, NBK_GELU_TANH, x, 0, 0, "nb_gelu_tanh", NBI_SAVE_IN(0));
+}
 void nbi_bw_gelu_tanh(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     const double k = 0.7978845608028654, c = 0.044715;
     nb_tensor *x2 = nb_square(X);
@@ -116,8 +144,8 @@ void nbi_bw_gelu_tanh(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 
 /* y = log(1 + e^(b x)) / b (x where b x > threshold); dx = g sigmoid(b x) (g above threshold) */
 nb_tensor *nb_softplus(nb_tensor *x, double beta, double threshold) {
-    if (beta == 0) beta = 1;                                    /* torch's defaults */
-    if (threshold == 0) threshold = signbit(threshold) ? 0.0 : 20.0;   /* NB_ZERO: an explicit 0 */
+    if (beta == 0) beta = 1;                                         /* torch's defaults */
+    if (threshold == 0) threshold = signbit(threshold) ? 0.0 : 20.0; /* NB_ZERO: an explicit 0 */
     return unary(NBI_OP_softplus, NBK_SOFTPLUS, x, beta, threshold, "nb_softplus", NBI_SAVE_IN(0));
 }
 void nbi_bw_softplus(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
@@ -128,11 +156,13 @@ void nbi_bw_softplus(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 
 /* y = min(max(x, lo), hi); dx = g [lo <= x <= hi] */
 nb_tensor *nb_clamp(nb_tensor *x, double lo, double hi) {
-    if (isnan(lo) || isnan(hi)) return nbi_error("nb_clamp: bounds must not be NaN (use -INFINITY/INFINITY for none)");
+    if (isnan(lo) || isnan(hi))
+        return nbi_error("nb_clamp: bounds must not be NaN (use -INFINITY/INFINITY for none)");
     return unary(NBI_OP_clamp, NBK_CLAMP, x, lo, hi, "nb_clamp", NBI_SAVE_IN(0));
 }
 void nbi_bw_clamp(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
-    nb_tensor *in = nb_mul(nb_rsub_scalar(nb_lt_scalar(X, n->s[0]), 1), nb_rsub_scalar(nb_gt_scalar(X, n->s[1]), 1));
+    nb_tensor *in = nb_mul(nb_rsub_scalar(nb_lt_scalar(X, n->s[0]), 1),
+                           nb_rsub_scalar(nb_gt_scalar(X, n->s[1]), 1));
     gin[0] = nb_mul(g, in);
 }
 
@@ -144,12 +174,17 @@ void nbi_bw_erf(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 
 /* y = sign(x); dx = 0 (piecewise constant, like torch's SignBackward0) */
 nb_tensor *nb_sign(nb_tensor *x) { return unary(NBI_OP_sign, NBK_SIGN, x, 0, 0, "nb_sign", NBI_SAVE_NONE); }
-void nbi_bw_sign(nbi_node *n, nb_tensor *g, nb_tensor **gin) { (void)n; gin[0] = nb_zeros_like(g); }
+void nbi_bw_sign(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    (void)n;
+    gin[0] = nb_zeros_like(g);
+}
 
 /* ---- issue 12 helpers (declared in nb_helpers.h) ---- */
 /* y = atan x; dx = g / (1 + x^2) */
 nb_tensor *nb_atan(nb_tensor *x) { return unary(NBI_OP_atan, NBK_ATAN, x, 0, 0, "nb_atan", 1); }
-void nbi_bw_atan(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_div(g, nb_add_scalar(nb_square(X), 1)); }
+void nbi_bw_atan(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    gin[0] = nb_div(g, nb_add_scalar(nb_square(X), 1));
+}
 /* y = 1 / x (torch.reciprocal, grad_fn ReciprocalBackward0); dx = -g y^2 */
 nb_tensor *nb_reciprocal(nb_tensor *x) {
     NBI_CHECK("nb_reciprocal", x);

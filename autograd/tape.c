@@ -26,9 +26,9 @@ const int nbi_op_order[NBI_OP_COUNT] = {
 };
 #undef NB_OP
 
-static _Thread_local nbi_node **tape;       /* stb_ds array */
-static _Thread_local nbi_node *free_nodes;   /* linked through ->aux */
-static _Thread_local bool grad_off;          /* grad mode is on by default */
+static _Thread_local nbi_node **tape;      /* stb_ds array */
+static _Thread_local nbi_node *free_nodes; /* linked through ->aux */
+static _Thread_local bool grad_off;        /* grad mode is on by default */
 
 bool nb_set_grad_enabled(bool on) {
     bool prev = !grad_off;
@@ -44,7 +44,8 @@ nbi_node *nbi_tape_at(size_t i) { return tape[i]; }
 static void node_unref(nbi_node *n, bool data, bool use) {
     for (int i = 0; i < n->nin; i++) {
         nb_tensor *t = n->in[i].t;
-        if (t && t->gen == n->in[i].gen && t->magic != NBI_DEAD) nbi_tape_unref(t, data && nbi_saves(n, i), use);
+        if (t && t->gen == n->in[i].gen && t->magic != NBI_DEAD)
+            nbi_tape_unref(t, data && nbi_saves(n, i), use);
     }
     if (n->aux && n->aux->gen == n->aux_gen && n->aux->magic != NBI_DEAD) nbi_tape_unref(n->aux, data, use);
     if (data && (n->saved & NBI_SAVE_OUT) && n->out && n->out->gen == n->out_gen && n->out->magic != NBI_DEAD)
@@ -54,7 +55,7 @@ static void node_unref(nbi_node *n, bool data, bool use) {
 static void release_nodes(size_t mark) {
     while ((size_t)arrlen(tape) > mark) {
         nbi_node *n = arrpop(tape);
-        node_unref(n, !n->freed, true);   /* may release held tensors (and, at top level, recycle more nodes) */
+        node_unref(n, !n->freed, true); /* may release held tensors (and, at top level, recycle more nodes) */
         if (n->out && n->out->magic != NBI_DEAD && n->out->node == n) n->out->node = NULL;
         n->out = NULL;
         n->aux = (nb_tensor *)free_nodes;
@@ -150,7 +151,8 @@ nb_tensor *nb_requires_grad_(nb_tensor *t, bool on) {
         return nbi_error("nb_requires_grad_: you can only change requires_grad flags of leaf variables "
                          "(use nb_detach to get a tensor without history)");
     if (on && !nbi_is_float(t->dtype))
-        return nbi_error("nb_requires_grad_: only floating point tensors can require gradients (got %s)", nb_dtype_name(t->dtype));
+        return nbi_error("nb_requires_grad_: only floating point tensors can require gradients (got %s)",
+                         nb_dtype_name(t->dtype));
     t->requires_grad = on;
     return t;
 }
@@ -162,7 +164,10 @@ nb_tensor *nb_detach(nb_tensor *t) {
 
 nb_status nb_retain_grad(nb_tensor *t) {
     if (!nbi_ok(t, "nb_retain_grad")) return NB_ERROR;
-    if (!t->requires_grad) { nbi_error("nb_retain_grad: can't retain_grad on a tensor that has requires_grad=False"); return NB_ERROR; }
+    if (!t->requires_grad) {
+        nbi_error("nb_retain_grad: can't retain_grad on a tensor that has requires_grad=False");
+        return NB_ERROR;
+    }
     if (t->node) t->retains_grad = true;
     return NB_OK;
 }

@@ -6,7 +6,7 @@
 #include <math.h>
 #include <string.h>
 
-enum { SHOW_MAX = 8 };  /* tensors with more elements print their shape and first values only */
+enum { SHOW_MAX = 8 }; /* tensors with more elements print their shape and first values only */
 
 static _Thread_local FILE *trace_out;
 
@@ -22,9 +22,16 @@ static void put_shape(FILE *f, const nb_tensor *t) {
 
 /* values as a flat list: "1.5" for one element, "[1, 2, 3]" up to SHOW_MAX, then "[1, 2, ... (n)]" */
 static void put_values(FILE *f, const nb_tensor *t) {
-    if (!t || t->magic != NBI_LIVE) { fputs("<released>", f); return; }
+    if (!t || t->magic != NBI_LIVE) {
+        fputs("<released>", f);
+        return;
+    }
     double *v = malloc(sizeof(double) * (size_t)(t->numel ? t->numel : 1));
-    if (!v || nb_to_doubles(t, v) != NB_OK) { free(v); fputs("<unreadable>", f); return; }
+    if (!v || nb_to_doubles(t, v) != NB_OK) {
+        free(v);
+        fputs("<unreadable>", f);
+        return;
+    }
     if (t->ndim == 0) {
         fprintf(f, "%.6g", v[0]);
     } else {
@@ -53,11 +60,17 @@ static long leaf_label(const nb_tensor *t) {
             bool dup = false;
             for (size_t j = 0; j < len; j++) dup |= seen[j] == in;
             if (dup) continue;
-            if (in == t) { found = count; break; }
+            if (in == t) {
+                found = count;
+                break;
+            }
             if (len == cap) {
                 cap = cap ? 2 * cap : 16;
                 const nb_tensor **s2 = realloc(seen, cap * sizeof *seen);
-                if (!s2) { free(seen); return -1; }
+                if (!s2) {
+                    free(seen);
+                    return -1;
+                }
                 seen = s2;
             }
             seen[len++] = in;
@@ -70,18 +83,30 @@ static long leaf_label(const nb_tensor *t) {
 
 /* torch's grad_fn name of a node (nb_grad_fn_name knows the overload names when the output lives) */
 static const char *node_name(const nbi_node *nd) {
-    if (nd->label) return nd->label;   /* a composite's torch name (MeanBackward0, ...) */
-    const char *s = nd->out && live(nd->out, nd->out_gen) && nd->out->node == nd ? nb_grad_fn_name(nd->out) : NULL;
+    if (nd->label) return nd->label; /* a composite's torch name (MeanBackward0, ...) */
+    const char *s = nd->out && live(nd->out, nd->out_gen) && nd->out->node == nd ? nb_grad_fn_name(nd->out)
+                                                                                 : NULL;
     return s ? s : nbi_bw_names[nd->op];
 }
 
 static void put_ref(FILE *f, const nb_tensor *t, uint32_t gen) {
-    if (!t) { fputs("-", f); return; }
-    if (!live(t, gen)) { fputs("<released>", f); return; }
-    if (t->node) { fprintf(f, "#%zu", t->node->index); return; }
+    if (!t) {
+        fputs("-", f);
+        return;
+    }
+    if (!live(t, gen)) {
+        fputs("<released>", f);
+        return;
+    }
+    if (t->node) {
+        fprintf(f, "#%zu", t->node->index);
+        return;
+    }
     long l = leaf_label(t);
-    if (l >= 0) fprintf(f, "leaf%ld", l);
-    else fputs(t->requires_grad ? "leaf" : "const", f);
+    if (l >= 0)
+        fprintf(f, "leaf%ld", l);
+    else
+        fputs(t->requires_grad ? "leaf" : "const", f);
 }
 
 void nb_tape_print(FILE *f) {
@@ -95,11 +120,15 @@ void nb_tape_print(FILE *f) {
         for (int k = 0; k < nd->nin; k++) {
             nb_tensor *in = nd->in[k].t;
             if (!live(in, nd->in[k].gen) || in->node || leaf_label(in) != leaves) continue;
-            fprintf(f, "  leaf%ld %-16s shape ", leaves++, in->requires_grad ? "(requires grad)" : "(constant)");
+            fprintf(f, "  leaf%ld %-16s shape ", leaves++,
+                    in->requires_grad ? "(requires grad)" : "(constant)");
             put_shape(f, in);
             fputs("  value ", f);
             put_values(f, in);
-            if (in->grad) { fputs("  grad ", f); put_values(f, in->grad); }
+            if (in->grad) {
+                fputs("  grad ", f);
+                put_values(f, in->grad);
+            }
             fputc('\n', f);
         }
     }
@@ -116,7 +145,10 @@ void nb_tape_print(FILE *f) {
             put_shape(f, nd->out);
             fputs("  value ", f);
             put_values(f, nd->out);
-            if (nd->out->grad) { fputs("  grad ", f); put_values(f, nd->out->grad); }
+            if (nd->out->grad) {
+                fputs("  grad ", f);
+                put_values(f, nd->out->grad);
+            }
         } else {
             fputs("  output released", f);
         }
@@ -129,9 +161,12 @@ void nb_set_backward_trace(FILE *f) { trace_out = f; }
 
 /* a JSON number (non-finite values as the strings "NaN", "Infinity", "-Infinity") */
 static void json_num(FILE *f, double v) {
-    if (isnan(v)) fputs("\"NaN\"", f);
-    else if (isinf(v)) fputs(v > 0 ? "\"Infinity\"" : "\"-Infinity\"", f);
-    else fprintf(f, "%.9g", v);
+    if (isnan(v))
+        fputs("\"NaN\"", f);
+    else if (isinf(v))
+        fputs(v > 0 ? "\"Infinity\"" : "\"-Infinity\"", f);
+    else
+        fprintf(f, "%.9g", v);
 }
 
 /* "shape":[..],"value":[..] of a live tensor (every value, row-major) */
@@ -141,7 +176,10 @@ static void json_tensor(FILE *f, const char *key, const nb_tensor *t) {
     fputs("],\"value\":[", f);
     double *v = malloc(sizeof(double) * (size_t)(t->numel ? t->numel : 1));
     if (v && nb_to_doubles(t, v) == NB_OK)
-        for (int64_t i = 0; i < t->numel; i++) { if (i) fputc(',', f); json_num(f, v[i]); }
+        for (int64_t i = 0; i < t->numel; i++) {
+            if (i) fputc(',', f);
+            json_num(f, v[i]);
+        }
     free(v);
     fputs("]}", f);
 }
@@ -153,7 +191,10 @@ static void json_ref(FILE *f, const nb_tensor *t, uint32_t gen) {
 }
 
 nb_status nb_tape_json(FILE *f) {
-    if (!f) { nbi_error("nb_tape_json: NULL FILE"); return NB_ERROR; }
+    if (!f) {
+        nbi_error("nb_tape_json: NULL FILE");
+        return NB_ERROR;
+    }
     size_t n = nbi_tape_len();
     fputs("{\"leaves\":[", f);
     long leaves = 0;
@@ -162,11 +203,14 @@ nb_status nb_tape_json(FILE *f) {
         for (int k = 0; k < nd->nin; k++) {
             nb_tensor *in = nd->in[k].t;
             if (!live(in, nd->in[k].gen) || in->node || leaf_label(in) != leaves) continue;
-            fprintf(f, "%s{\"id\":\"leaf%ld\",\"ptr\":\"%p\",\"requires_grad\":%s,", leaves ? "," : "", leaves,
-                    (void *)in, in->requires_grad ? "true" : "false");
+            fprintf(f, "%s{\"id\":\"leaf%ld\",\"ptr\":\"%p\",\"requires_grad\":%s,", leaves ? "," : "",
+                    leaves, (void *)in, in->requires_grad ? "true" : "false");
             leaves++;
             json_tensor(f, "data", in);
-            if (in->grad) { fputc(',', f); json_tensor(f, "grad", in->grad); }
+            if (in->grad) {
+                fputc(',', f);
+                json_tensor(f, "grad", in->grad);
+            }
             fputc('}', f);
         }
     }
@@ -177,14 +221,19 @@ nb_status nb_tape_json(FILE *f) {
                 nbi_op_names[nd->op], node_name(nd));
         for (int k = 0; k < nd->nin; k++) {
             if (k) fputc(',', f);
-            if (nd->in[k].t) json_ref(f, nd->in[k].t, nd->in[k].gen);
-            else fputs("null", f);
+            if (nd->in[k].t)
+                json_ref(f, nd->in[k].t, nd->in[k].gen);
+            else
+                fputs("null", f);
         }
         fputc(']', f);
         if (nd->out && live(nd->out, nd->out_gen)) {
             fputc(',', f);
             json_tensor(f, "data", nd->out);
-            if (nd->out->grad) { fputc(',', f); json_tensor(f, "grad", nd->out->grad); }
+            if (nd->out->grad) {
+                fputc(',', f);
+                json_tensor(f, "grad", nd->out->grad);
+            }
         }
         fprintf(f, ",\"freed\":%s}", nd->freed ? "true" : "false");
     }
@@ -229,16 +278,25 @@ static void dot_tensor(FILE *f, const char *id, const char *title, const nb_tens
     if (t->ndim == 0) fputs("scalar", f);
     fputs(" | data ", f);
     dot_values(f, t);
-    if (t->grad) { fputs(" | grad ", f); dot_values(f, t->grad); }
+    if (t->grad) {
+        fputs(" | grad ", f);
+        dot_values(f, t->grad);
+    }
     fputs(" }\"];\n", f);
 }
 
 nb_status nb_tape_dot(FILE *f, nb_tensor *root) {
-    if (!f) { nbi_error("nb_tape_dot: NULL FILE"); return NB_ERROR; }
+    if (!f) {
+        nbi_error("nb_tape_dot: NULL FILE");
+        return NB_ERROR;
+    }
     if (!nbi_ok(root, "nb_tape_dot")) return NB_ERROR;
     size_t n = nbi_tape_len();
     bool *mark = calloc(n ? n : 1, sizeof *mark);
-    if (!mark) { nbi_error("nb_tape_dot: out of memory"); return NB_ERROR; }
+    if (!mark) {
+        nbi_error("nb_tape_dot: out of memory");
+        return NB_ERROR;
+    }
     if (root->node && root->node->index < n) mark[root->node->index] = true;
     /* the tape is a topological order: one backward sweep marks everything root depends on */
     for (size_t i = n; i-- > 0;) {
@@ -257,23 +315,30 @@ nb_status nb_tape_dot(FILE *f, nb_tensor *root) {
         char id[32], title[64];
         snprintf(id, sizeof id, "t%zu", i);
         snprintf(title, sizeof title, "#%zu", i);
-        if (nd->out && live(nd->out, nd->out_gen)) dot_tensor(f, id, title, nd->out);
-        else fprintf(f, "  %s [shape=record, label=\"{ #%zu | released }\"];\n", id, i);
+        if (nd->out && live(nd->out, nd->out_gen))
+            dot_tensor(f, id, title, nd->out);
+        else
+            fprintf(f, "  %s [shape=record, label=\"{ #%zu | released }\"];\n", id, i);
         fprintf(f, "  op%zu [shape=ellipse, label=\"%s\"];\n  op%zu -> t%zu;\n", i, node_name(nd), i, i);
         for (int k = 0; k < nd->nin; k++) {
             nb_tensor *in = nd->in[k].t;
             if (!in) continue;
             if (!live(in, nd->in[k].gen)) {
-                fprintf(f, "  gone%zu_%d [shape=plaintext, label=\"released\"];\n  gone%zu_%d -> op%zu;\n", i, k, i, k, i);
+                fprintf(f, "  gone%zu_%d [shape=plaintext, label=\"released\"];\n  gone%zu_%d -> op%zu;\n", i,
+                        k, i, k, i);
             } else if (in->node) {
                 fprintf(f, "  t%zu -> op%zu;\n", in->node->index, i);
             } else { /* a leaf: one box per use site keeps the code simple; named by its address */
                 char lid[48], lt[48];
                 snprintf(lid, sizeof lid, "leaf_%p", (void *)in);
-                for (char *c = lid; *c; c++) if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z'))) *c = '_';
+                for (char *c = lid; *c; c++)
+                    if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')))
+                        *c = '_';
                 long l = leaf_label(in);
-                if (l >= 0) snprintf(lt, sizeof lt, "leaf%ld%s", l, in->requires_grad ? "" : " (const)");
-                else snprintf(lt, sizeof lt, "leaf");
+                if (l >= 0)
+                    snprintf(lt, sizeof lt, "leaf%ld%s", l, in->requires_grad ? "" : " (const)");
+                else
+                    snprintf(lt, sizeof lt, "leaf");
                 dot_tensor(f, lid, lt, in);
                 fprintf(f, "  %s -> op%zu;\n", lid, i);
             }

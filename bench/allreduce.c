@@ -18,11 +18,17 @@ static int cmp(const void *a, const void *b) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) { fprintf(stderr, "usage: allreduce BYTES [REPS]\n"); return 2; }
+    if (argc < 2) {
+        fprintf(stderr, "usage: allreduce BYTES [REPS]\n");
+        return 2;
+    }
     long long bytes = atoll(argv[1]);
     int reps = argc > 2 ? atoi(argv[2]) : 200;
-    if (bytes < 4 || reps < 1 || reps > 100000) { fprintf(stderr, "allreduce: bad arguments\n"); return 2; }
-    if (nb_dist_init_process_group((nb_dist_init_opts){0}) != NB_OK) {
+    if (bytes < 4 || reps < 1 || reps > 100000) {
+        fprintf(stderr, "allreduce: bad arguments\n");
+        return 2;
+    }
+    if (nb_dist_init_process_group((nb_dist_init_opts){ 0 }) != NB_OK) {
         fprintf(stderr, "%s\n", nb_error());
         return 1;
     }
@@ -31,7 +37,10 @@ int main(int argc, char **argv) {
     for (int i = 0; i < 5 + reps; i++) {
         nb_dist_barrier();
         double t0 = now();
-        if (nb_dist_all_reduce(t, NB_REDUCE_AVG) != NB_OK) { fprintf(stderr, "%s\n", nb_error()); return 1; }
+        if (nb_dist_all_reduce(t, NB_REDUCE_AVG) != NB_OK) {
+            fprintf(stderr, "%s\n", nb_error());
+            return 1;
+        }
         if (i >= 5) us[i - 5] = 1e6 * (now() - t0);
     }
     qsort(us, (size_t)reps, sizeof *us, cmp);

@@ -14,8 +14,10 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: fmnist ARCH EPOCHS BATCH LR   (e.g. fmnist 784-256-10 1 256 0.1)\n");
         return 2;
     }
-    char *args[] = {NB_FMNIST_EXE, "--arch", argv[1], "--epochs", argv[2], "--batch", argv[3], "--lr", argv[4],
-                    "--opt", "sgd", NULL};   /* the reference script's optimizer, whatever the example's default */
+    char *args[] = {
+        NB_FMNIST_EXE, "--arch", argv[1], "--epochs", argv[2], "--batch",
+        argv[3],       "--lr",   argv[4], "--opt",    "sgd",   NULL
+    }; /* the reference script's optimizer, whatever the example's default */
     execv(NB_FMNIST_EXE, args);
     perror("fmnist: cannot run " NB_FMNIST_EXE);
     return 1;

@@ -5,7 +5,7 @@
  * otherwise steal cores from the other's next timing. Each size runs 5 timed rounds after a warm-up
  * and reports the best round (the machine is shared). */
 #ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 199309L  /* clock_gettime when built outside meson */
+#define _POSIX_C_SOURCE 199309L /* clock_gettime when built outside meson */
 #endif
 #include "gemm.h"
 
@@ -75,7 +75,7 @@ static double bench(int64_t n, bool blas) {
 
 int main(int argc, char **argv) {
     enum { MAXN = 64 };
-    int64_t sizes[MAXN] = {64, 128, 256, 512, 1024, 2048};
+    int64_t sizes[MAXN] = { 64, 128, 256, 512, 1024, 2048 };
     int count = 6;
     if (argc > 1) {
         count = 0;

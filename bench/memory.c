@@ -26,16 +26,19 @@
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "mlp";
     bool small = argc > 2 && !strcmp(argv[2], "small");
-    mem_run r = {.z = mem_sizes_of(mode, small), .steps = argc > 3 ? atol(argv[3]) : 5,
-                 .tidy = argc > 4 && !strcmp(argv[4], "tidy")};
+    mem_run r = { .z = mem_sizes_of(mode, small),
+                  .steps = argc > 3 ? atol(argv[3]) : 5,
+                  .tidy = argc > 4 && !strcmp(argv[4], "tidy") };
     nb_manual_seed(0);
     if (mem_run_loop(&r, mode) != NB_OK) {
-        if (nb_error()) fprintf(stderr, "memory %s: %s\n", mode, nb_error());
-        else fprintf(stderr, "usage: memory mlp|tsp|lm|cnn [small|full] [steps] [tidy]\n");
+        if (nb_error())
+            fprintf(stderr, "memory %s: %s\n", mode, nb_error());
+        else
+            fprintf(stderr, "usage: memory mlp|tsp|lm|cnn [small|full] [steps] [tidy]\n");
         return nb_error() ? 1 : 2;
     }
     nb_memory_stats st = nb_memory_stats_get();
-    printf("%s%s step_ms %.2f peak_bytes %zu steady_allocs %zu loss %.6f\n", mode, r.tidy ? "_tidy" : "", r.best * 1e3,
-           st.peak_bytes, r.steps > 1 ? st.system_allocs - r.allocs1 : 0, r.loss);
+    printf("%s%s step_ms %.2f peak_bytes %zu steady_allocs %zu loss %.6f\n", mode, r.tidy ? "_tidy" : "",
+           r.best * 1e3, st.peak_bytes, r.steps > 1 ? st.system_allocs - r.allocs1 : 0, r.loss);
     return 0;
 }

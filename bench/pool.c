@@ -26,14 +26,14 @@ typedef struct {
 /* one step: y = pool(x); backward with grad_output g (torch: y.backward(g)) */
 static void step(const pcase *c, nb_tensor *x, nb_tensor *g) {
     nb_scope sc = nb_scope_begin();
-    nb_tensor *y =
-        c->max
-            ? nb_max_pool2d(
-                  x, (nb_max_pool2d_opts){.kernel_size = {c->k}, .stride = {c->s}, .padding = {c->p, c->p}})
-            : nb_avg_pool2d(
-                  x, (nb_avg_pool2d_opts){.kernel_size = {c->k}, .stride = {c->s}, .padding = {c->p, c->p}});
+    nb_tensor *y = c->max ? nb_max_pool2d(x, (nb_max_pool2d_opts){ .kernel_size = { c->k },
+                                                                   .stride = { c->s },
+                                                                   .padding = { c->p, c->p } })
+                          : nb_avg_pool2d(x, (nb_avg_pool2d_opts){ .kernel_size = { c->k },
+                                                                   .stride = { c->s },
+                                                                   .padding = { c->p, c->p } });
     if (!g) g = nb_ones_like(y);
-    if (nb_backward_ex(y, (nb_backward_opts){.grad = g}) != NB_OK) fprintf(stderr, "%s\n", nb_error());
+    if (nb_backward_ex(y, (nb_backward_opts){ .grad = g }) != NB_OK) fprintf(stderr, "%s\n", nb_error());
     nb_scope_end(sc);
     nb_zero_grad(x); /* torch's x.grad = None */
 }
@@ -41,10 +41,10 @@ static void step(const pcase *c, nb_tensor *x, nb_tensor *g) {
 int main(int argc, char **argv) {
     int reps = argc > 1 ? atoi(argv[1]) : 20;
     const pcase cs[] = {
-        {"max_pool2d_k2_64x64x24x24", {64, 64, 24, 24}, true, 2, 2, 0},
-        {"max_pool2d_k3s2p1_32x64x56x56", {32, 64, 56, 56}, true, 3, 2, 1},
-        {"avg_pool2d_k2_64x64x24x24", {64, 64, 24, 24}, false, 2, 2, 0},
-        {"avg_pool2d_k3s1p1_32x64x28x28", {32, 64, 28, 28}, false, 3, 1, 1},
+        { "max_pool2d_k2_64x64x24x24", { 64, 64, 24, 24 }, true, 2, 2, 0 },
+        { "max_pool2d_k3s2p1_32x64x56x56", { 32, 64, 56, 56 }, true, 3, 2, 1 },
+        { "avg_pool2d_k2_64x64x24x24", { 64, 64, 24, 24 }, false, 2, 2, 0 },
+        { "avg_pool2d_k3s1p1_32x64x28x28", { 32, 64, 28, 28 }, false, 3, 1, 1 },
     };
     nb_manual_seed(0);
     for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++) {
@@ -59,7 +59,7 @@ int main(int argc, char **argv) {
         }
         printf("%s fwd_bwd_ms %.3f\n", cs[i].name, best * 1e3);
         nb_free(x);
-        nb_pool_trim();   /* each case's peak memory is its own, not the sum of the pooled cases before it */
+        nb_pool_trim(); /* each case's peak memory is its own, not the sum of the pooled cases before it */
     }
     return 0;
 }

@@ -14,7 +14,7 @@ static double now(void) {
 int main(int argc, char **argv) {
     int steps = argc > 1 ? atoi(argv[1]) : 2000;
     nb_manual_seed(0);
-    const int sizes[4][2] = {{1, 51}, {64, 51}, {1, 512}, {64, 512}};
+    const int sizes[4][2] = { { 1, 51 }, { 64, 51 }, { 1, 512 }, { 64, 512 } };
     for (int k = 0; k < 2; k++)
         for (int s = 0; s < 4; s++) {
             int64_t B = sizes[s][0], H = sizes[s][1];
@@ -29,14 +29,18 @@ int main(int argc, char **argv) {
                     nb_scope sc = nb_scope_begin();
                     nb_tensor *c2 = NULL, *h2 = nb_rnn_cell_forward(cell, x, h, k == 0 ? c : NULL, &c2);
                     nb_tensor *loss = k == 0 ? nb_add(nb_sum(h2), nb_sum(c2)) : nb_sum(h2);
-                    if (nb_backward(loss) != NB_OK) { fprintf(stderr, "%s\n", nb_error()); return 1; }
+                    if (nb_backward(loss) != NB_OK) {
+                        fprintf(stderr, "%s\n", nb_error());
+                        return 1;
+                    }
                     nb_module_zero_grad(cell);
                     nb_scope_end(sc);
                 }
                 double dt = (now() - t) / (n / R);
                 if (dt < best) best = dt;
             }
-            printf("%s B=%lld H=%lld step_us %.1f\n", k == 0 ? "lstm" : "gru", (long long)B, (long long)H, best * 1e6);
+            printf("%s B=%lld H=%lld step_us %.1f\n", k == 0 ? "lstm" : "gru", (long long)B, (long long)H,
+                   best * 1e6);
             nb_free(x), nb_free(h), nb_free(c);
             nb_module_free(cell);
         }

@@ -4,7 +4,7 @@
  * steady_allocs K`, K = allocations from the system after the second step (0: memory is flat; the
  * first steps fill the pool and create the optimizer state). */
 #ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 199309L  /* clock_gettime when built outside meson */
+#define _POSIX_C_SOURCE 199309L /* clock_gettime when built outside meson */
 #endif
 #include "nabla.h"
 
@@ -43,10 +43,10 @@ static double scalar_gd(long n, double *xout, size_t *steady) {
     long i0 = 0;
     for (long i = 0; i < n; i++) {
         nb_scope s = nb_scope_begin();
-        nb_tensor *y = nb_mul(x, nb_cos(nb_mul_scalar(x, c)));   /* y = x * torch.cos(c * x) */
+        nb_tensor *y = nb_mul(x, nb_cos(nb_mul_scalar(x, c))); /* y = x * torch.cos(c * x) */
         nb_backward(y);
-        NB_NO_GRAD { nb_sub_(x, nb_mul_scalar(x->grad, 1e-3)); }  /* x -= 1e-3 * x.grad */
-        nb_zero_grad(x);                                          /* x.grad = None */
+        NB_NO_GRAD { nb_sub_(x, nb_mul_scalar(x->grad, 1e-3)); } /* x -= 1e-3 * x.grad */
+        nb_zero_grad(x);                                         /* x.grad = None */
         nb_scope_end(s);
         if (i == 1) *steady = allocs();
         lap(i, n, &t, &i0, &best);
@@ -59,8 +59,8 @@ static double scalar_gd(long n, double *xout, size_t *steady) {
 
 /* n Adam steps (lr 0.01) on 0.1 x0^2 + 2 x1^2 from x = (-5, -2); us per step. */
 static double adam2d(long n, double xout[2], size_t *steady) {
-    nb_tensor *x = nb_tensor_from(NB_F32, (float[]){-5.0f, -2.0f}, NB_SHAPE(2), true);
-    nb_optimizer *opt = nb_adam(&x, 1, (nb_adam_opts){.lr = 0.01});
+    nb_tensor *x = nb_tensor_from(NB_F32, (float[]){ -5.0f, -2.0f }, NB_SHAPE(2), true);
+    nb_optimizer *opt = nb_adam(&x, 1, (nb_adam_opts){ .lr = 0.01 });
     double t = now(), best = INFINITY;
     long i0 = 0;
     for (long i = 0; i < n; i++) {
@@ -75,8 +75,8 @@ static double adam2d(long n, double xout[2], size_t *steady) {
         lap(i, n, &t, &i0, &best);
     }
     *steady = allocs() - *steady;
-    xout[0] = nb_get(x, (int64_t[]){0});
-    xout[1] = nb_get(x, (int64_t[]){1});
+    xout[0] = nb_get(x, (int64_t[]){ 0 });
+    xout[1] = nb_get(x, (int64_t[]){ 1 });
     nb_optim_free(opt);
     nb_free(x);
     return best * 1e6;
@@ -91,11 +91,17 @@ int main(int argc, char **argv) {
     double x, x2[2];
     size_t steady = 0;
     double us = scalar_gd(n, &x, &steady);
-    if (nb_error()) { fprintf(stderr, "small: %s\n", nb_error()); return 1; }
+    if (nb_error()) {
+        fprintf(stderr, "small: %s\n", nb_error());
+        return 1;
+    }
     printf("scalar_gd_step_us %.2f x %.6f steady_allocs %zu\n", us, x, steady);
     fflush(stdout);
     us = adam2d(n, x2, &steady);
-    if (nb_error()) { fprintf(stderr, "small: %s\n", nb_error()); return 1; }
+    if (nb_error()) {
+        fprintf(stderr, "small: %s\n", nb_error());
+        return 1;
+    }
     printf("adam2d_step_us %.2f x [%.9g, %.9g] steady_allocs %zu\n", us, x2[0], x2[1], steady);
     return 0;
 }

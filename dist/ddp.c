@@ -16,13 +16,16 @@
 #include <string.h>
 
 typedef struct ddp ddp;
-typedef struct { ddp *d; int param; } hook_ctx;
+typedef struct {
+    ddp *d;
+    int param;
+} hook_ctx;
 
 typedef struct {
     nb_dtype dtype;
     int64_t numel;
     int nmembers, pending;
-    char *buf;                 /* the flat gradient buffer, numel elements of dtype */
+    char *buf; /* the flat gradient buffer, numel elements of dtype */
     bool launched, done;
 #if NB_HAVE_MPI
     MPI_Request req;
@@ -30,27 +33,27 @@ typedef struct {
 } bucket;
 
 struct ddp {
-    nb_module *inner;          /* borrowed: the wrapper owns it as child "module" */
+    nb_module *inner; /* borrowed: the wrapper owns it as child "module" */
     int np;
-    nb_tensor **params;        /* the parameters that require grad, in module order */
+    nb_tensor **params; /* the parameters that require grad, in module order */
     char **names;
     int *bucket_of;
-    int64_t *offset_of;        /* element offset of each parameter in its bucket */
+    int64_t *offset_of; /* element offset of each parameter in its bucket */
     int64_t *handles;
-    bool *ready;               /* parameter i's gradient is in its bucket (this backward) */
+    bool *ready; /* parameter i's gradient is in its bucket (this backward) */
     hook_ctx *ctx;
     int nb;
     bucket *buckets;
-    int next_launch, ndone, nready;   /* buckets started, finished, with all their gradients */
-    bool sync;                 /* require_backward_grad_sync */
-    bool expect;               /* a synced forward ran: its backward reduces */
-    bool any_ready;            /* a hook of the current backward has fired */
+    int next_launch, ndone, nready; /* buckets started, finished, with all their gradients */
+    bool sync;                      /* require_backward_grad_sync */
+    bool expect;                    /* a synced forward ran: its backward reduces */
+    bool any_ready;                 /* a hook of the current backward has fired */
     bool broadcast_buffers;
-    bool forward_sync;         /* torch's require_forward_param_sync: the next forward syncs buffers */
-    int nbuf;                  /* buffers of the module (all, persistent or not), named at construction */
+    bool forward_sync; /* torch's require_forward_param_sync: the next forward syncs buffers */
+    int nbuf;          /* buffers of the module (all, persistent or not), named at construction */
     char **buf_names;
-    int64_t flat_n[3];         /* buffer elements per dtype (f32, f64, i64) */
-    char *flat[3];             /* their coalesced copy, broadcast from rank 0 */
+    int64_t flat_n[3]; /* buffer elements per dtype (f32, f64, i64) */
+    char *flat[3];     /* their coalesced copy, broadcast from rank 0 */
     int world;
     nb_ddp_stats st;
 };
@@ -74,7 +77,7 @@ static void ddp_free(void *p) {
         if (d->names) free(d->names[i]);
     }
 #if NB_HAVE_MPI
-    for (int b = 0; b < d->nb; b++)   /* a reduction left running (backward failed): finish it */
+    for (int b = 0; b < d->nb; b++) /* a reduction left running (backward failed): finish it */
         if (d->buckets[b].launched && !d->buckets[b].done) MPI_Wait(&d->buckets[b].req, MPI_STATUS_IGNORE);
 #endif
     for (int b = 0; b < d->nb; b++) free(d->buckets[b].buf);
@@ -169,7 +172,7 @@ static void copy_grad(ddp *d, int i, bool to_bucket) {
 static nb_status grad_ready(nb_tensor *p, void *ctx) {
     hook_ctx *c = ctx;
     ddp *d = c->d;
-    if (!d->expect) return NB_OK;   /* no_sync, or no synced forward: accumulate locally */
+    if (!d->expect) return NB_OK; /* no_sync, or no synced forward: accumulate locally */
     nb_tensor *g = p->grad;
     if (!g || g->dtype != p->dtype || !nb_is_contiguous(g) || g->numel != p->numel) {
         nbi_error(
@@ -190,7 +193,7 @@ static nb_status grad_ready(nb_tensor *p, void *ctx) {
     if (--d->buckets[d->bucket_of[c->param]].pending == 0) d->nready++;
 #if NB_HAVE_MPI
     double t0 = nbi_dist_now();
-    if (d->nready < d->nb) {   /* more gradients to come: start what is ready, let it progress */
+    if (d->nready < d->nb) { /* more gradients to come: start what is ready, let it progress */
         nb_status st = launch_ready(d);
         if (st == NB_OK) st = poll(d);
         d->st.exposed_s += nbi_dist_now() - t0;
@@ -202,7 +205,8 @@ static nb_status grad_ready(nb_tensor *p, void *ctx) {
     for (; st == NB_OK && d->next_launch < d->nb; d->next_launch++) {
         bucket *k = &d->buckets[d->next_launch];
         st = nbi_mpi_ok(MPI_Allreduce(MPI_IN_PLACE, k->buf, (int)k->numel, nbi_mpi_type(k->dtype), MPI_SUM,
-                                      nbi_dist_comm), "nb_backward (DDP gradient reduction)");
+                                      nbi_dist_comm),
+                        "nb_backward (DDP gradient reduction)");
         k->done = st == NB_OK;
     }
     double t1 = nbi_dist_now();
@@ -244,12 +248,12 @@ static bool prior_finished(ddp *d) {
 static nb_status sync_buffers(ddp *d, const char *api) {
     int n = 0;
     nb_tensor **b = d->nbuf ? nb_module_buffers(d->inner, &n) : NULL;
-    int64_t count[3] = {0, 0, 0};
+    int64_t count[3] = { 0, 0, 0 };
     for (int i = 0; i < n; i++) count[b[i]->dtype] += b[i]->numel;
     bool same = n == d->nbuf;
     for (int i = 0; i < n; i++) same &= nb_is_contiguous(b[i]);
     for (int t = 0; t < 3; t++) same &= count[t] == d->flat_n[t];
-    if (!same) {   /* local: the same on every rank unless the ranks changed their models differently */
+    if (!same) { /* local: the same on every rank unless the ranks changed their models differently */
         nbi_error("%s: the module's buffers changed since nb_distributed_data_parallel (%d buffers, were "
                   "%d), or one "
                   "is not contiguous; wrap the final model",
@@ -267,8 +271,9 @@ static nb_status sync_buffers(ddp *d, const char *api) {
                     off += (size_t)b[i]->numel * esz;
                 }
 #if NB_HAVE_MPI
-        if (d->world > 1 && nbi_mpi_ok(MPI_Bcast(d->flat[t], (int)d->flat_n[t], nbi_mpi_type((nb_dtype)t), 0,
-                                                 nbi_dist_comm), api) != NB_OK)
+        if (d->world > 1 &&
+            nbi_mpi_ok(MPI_Bcast(d->flat[t], (int)d->flat_n[t], nbi_mpi_type((nb_dtype)t), 0, nbi_dist_comm),
+                       api) != NB_OK)
             return NB_ERROR;
 #endif
         off = 0;
@@ -335,7 +340,10 @@ static char *describe(ddp *d, uint64_t *hash) {
         if (len + (size_t)n + 1 > cap) {
             while (len + (size_t)n + 1 > cap) cap *= 2;
             char *t = realloc(s, cap);
-            if (!t) { free(s); return NULL; }
+            if (!t) {
+                free(s);
+                return NULL;
+            }
             s = t;
         }
         memcpy(s + len, item, (size_t)n + 1);
@@ -356,7 +364,10 @@ static char *bcast_str(const char *mine, int src) {
     char *s = malloc((size_t)n + 1);
     if (!s) return NULL;
     if (nb_dist_get_rank() == src) memcpy(s, mine, (size_t)n);
-    if (MPI_Bcast(s, (int)n, MPI_CHAR, src, nbi_dist_comm) != MPI_SUCCESS) { free(s); return NULL; }
+    if (MPI_Bcast(s, (int)n, MPI_CHAR, src, nbi_dist_comm) != MPI_SUCCESS) {
+        free(s);
+        return NULL;
+    }
     s[n] = 0;
     return s;
 }
@@ -382,11 +393,14 @@ static void first_difference(char *out, size_t cap, const char *a, int ra, const
 static nb_status verify_across_ranks(ddp *d, const char *api) {
     uint64_t h = 0;
     char *desc = describe(d, &h);
-    if (!desc) { nbi_error("%s: out of memory", api); return NB_ERROR; }
+    if (!desc) {
+        nbi_error("%s: out of memory", api);
+        return NB_ERROR;
+    }
     nb_status st = NB_OK;
 #if NB_HAVE_MPI
     int w = d->world;
-    int64_t mine[2] = {d->np + d->nbuf, (int64_t)h}, *all = malloc(sizeof *all * 2 * (size_t)w);
+    int64_t mine[2] = { d->np + d->nbuf, (int64_t)h }, *all = malloc(sizeof *all * 2 * (size_t)w);
     if (!all ||
         nbi_mpi_ok(MPI_Allgather(mine, 2, MPI_INT64_T, all, 2, MPI_INT64_T, nbi_dist_comm), api) != NB_OK) {
         if (!all) nbi_error("%s: out of memory", api);
@@ -419,12 +433,15 @@ static nb_status verify_across_ranks(ddp *d, const char *api) {
 /* torch's bucket assignment over the parameters in reverse order: per dtype, a bucket closes when it
  * reaches its limit (1 MiB for the first of each dtype, cap after), leftovers close at the end */
 static nb_status make_buckets(ddp *d, double first_mb, double cap_mb) {
-    int64_t limits[2] = {(int64_t)(first_mb * 1024 * 1024), (int64_t)(cap_mb * 1024 * 1024)};
-    int open[3] = {-1, -1, -1}, used[3] = {0, 0, 0};   /* per dtype: open bucket, limits used */
-    int64_t open_bytes[3] = {0, 0, 0};
-    int *order = malloc(sizeof *order * (size_t)(d->np ? d->np : 1));   /* bucket index in creation order */
+    int64_t limits[2] = { (int64_t)(first_mb * 1024 * 1024), (int64_t)(cap_mb * 1024 * 1024) };
+    int open[3] = { -1, -1, -1 }, used[3] = { 0, 0, 0 }; /* per dtype: open bucket, limits used */
+    int64_t open_bytes[3] = { 0, 0, 0 };
+    int *order = malloc(sizeof *order * (size_t)(d->np ? d->np : 1)); /* bucket index in creation order */
     d->buckets = calloc((size_t)(d->np ? d->np : 1), sizeof *d->buckets);
-    if (!order || !d->buckets) { free(order); return NB_ERROR; }
+    if (!order || !d->buckets) {
+        free(order);
+        return NB_ERROR;
+    }
     int nopen = 0;
     /* first pass: membership; open buckets get provisional ids, finalized in closing order */
     int *prov = malloc(sizeof *prov * (size_t)(d->np ? d->np : 1));
@@ -441,7 +458,11 @@ static nb_status make_buckets(ddp *d, double first_mb, double cap_mb) {
     for (int i = d->np - 1; i >= 0; i--) {
         nb_tensor *p = d->params[i];
         int t = (int)p->dtype;
-        if (open[t] < 0) { open[t] = nopen; prov_dt[nopen] = p->dtype; nopen++; }
+        if (open[t] < 0) {
+            open[t] = nopen;
+            prov_dt[nopen] = p->dtype;
+            nopen++;
+        }
         prov[i] = open[t];
         d->offset_of[i] = prov_numel[open[t]];
         prov_numel[open[t]] += p->numel;
@@ -453,7 +474,7 @@ static nb_status make_buckets(ddp *d, double first_mb, double cap_mb) {
             used[t] = 1;
         }
     }
-    for (int q = 0; q < nopen; q++)   /* still open: close in creation order (ids increase with it) */
+    for (int q = 0; q < nopen; q++) /* still open: close in creation order (ids increase with it) */
         for (int t = 0; t < 3; t++)
             if (open[t] == q) order[q] = nclosed++;
     d->nb = nopen;
@@ -490,7 +511,10 @@ static nb_status make_buckets(ddp *d, double first_mb, double cap_mb) {
 nb_module *nb_distributed_data_parallel(nb_module *module, nb_ddp_opts o) {
     const char *api = "nb_distributed_data_parallel";
     if (!module) return nbi_error("%s: module is NULL (did its constructor fail? see nb_error())", api);
-    if (!nbi_dist_ready(api)) { nb_module_free(module); return NULL; }
+    if (!nbi_dist_ready(api)) {
+        nb_module_free(module);
+        return NULL;
+    }
     if (o.bucket_cap_mb < 0 || o.first_bucket_mb < 0) {
         nb_module_free(module);
         return nbi_error("%s: bucket_cap_mb (%g) and first_bucket_mb (%g) must be positive", api,
@@ -530,19 +554,28 @@ nb_module *nb_distributed_data_parallel(nb_module *module, nb_ddp_opts o) {
         if (!ps[i]->requires_grad) continue;
         const char *name = "?";
         for (int k = 0; k < sd.n; k++)
-            if (sd.tensors[k] == ps[i]) { name = sd.names[k]; break; }
+            if (sd.tensors[k] == ps[i]) {
+                name = sd.names[k];
+                break;
+            }
         d->params[d->np] = ps[i];
         d->names[d->np] = malloc(strlen(name) + 1);
-        if (!d->names[d->np]) { ok = false; break; }
+        if (!d->names[d->np]) {
+            ok = false;
+            break;
+        }
         strcpy(d->names[d->np], name);
         d->np++;
     }
     nb_state_dict_free(&sd);
-    nb_state_dict bsd = ok ? nb_module_named_buffers(module) : (nb_state_dict){0};
+    nb_state_dict bsd = ok ? nb_module_named_buffers(module) : (nb_state_dict){ 0 };
     d->buf_names = calloc((size_t)(bsd.n ? bsd.n : 1), sizeof *d->buf_names);
     ok = ok && d->buf_names;
     for (int i = 0; ok && i < bsd.n; i++) {
-        if (!(d->buf_names[i] = malloc(strlen(bsd.names[i]) + 1))) { ok = false; break; }
+        if (!(d->buf_names[i] = malloc(strlen(bsd.names[i]) + 1))) {
+            ok = false;
+            break;
+        }
         strcpy(d->buf_names[i], bsd.names[i]);
         d->flat_n[bsd.tensors[i]->dtype] += bsd.tensors[i]->numel;
         d->nbuf++;
@@ -555,15 +588,24 @@ nb_module *nb_distributed_data_parallel(nb_module *module, nb_ddp_opts o) {
         return nbi_error("%s: out of memory", api);
     }
     /* collective from here: every rank takes the same path */
-    if (verify_across_ranks(d, api) != NB_OK) { nb_module_free(m); return NULL; }
+    if (verify_across_ranks(d, api) != NB_OK) {
+        nb_module_free(m);
+        return NULL;
+    }
     for (int i = 0; i < d->np; i++)
-        if (nb_dist_broadcast(d->params[i], 0) != NB_OK) { nb_module_free(m); return NULL; }
+        if (nb_dist_broadcast(d->params[i], 0) != NB_OK) {
+            nb_module_free(m);
+            return NULL;
+        }
     for (int t = 0; t < 3; t++)
         if (d->flat_n[t] > INT32_MAX) {
             nb_module_free(m);
             return nbi_error("%s: more than 2^31 buffer elements of one dtype", api);
         }
-    if (sync_buffers(d, api) != NB_OK) { nb_module_free(m); return NULL; }   /* rank 0's buffers, always */
+    if (sync_buffers(d, api) != NB_OK) {
+        nb_module_free(m);
+        return NULL;
+    } /* rank 0's buffers, always */
     if (make_buckets(d, o.first_bucket_mb > 0 ? o.first_bucket_mb : 1.0,
                      o.bucket_cap_mb > 0 ? o.bucket_cap_mb : 25.0) != NB_OK) {
         nb_module_free(m);
@@ -572,9 +614,12 @@ nb_module *nb_distributed_data_parallel(nb_module *module, nb_ddp_opts o) {
     reset(d);
     if (d->world > 1)
         for (int i = 0; i < d->np; i++) {
-            d->ctx[i] = (hook_ctx){d, i};
+            d->ctx[i] = (hook_ctx){ d, i };
             d->handles[i] = nb_register_post_accumulate_grad_hook(d->params[i], grad_ready, &d->ctx[i]);
-            if (!d->handles[i]) { nb_module_free(m); return NULL; }
+            if (!d->handles[i]) {
+                nb_module_free(m);
+                return NULL;
+            }
         }
     return m;
 }
@@ -593,6 +638,6 @@ bool nb_ddp_set_require_backward_grad_sync(nb_module *m, bool sync) {
 }
 
 nb_ddp_stats nb_ddp_get_stats(nb_module *m) {
-    if (!m || !m->type || strcmp(m->type, TYPE) != 0 || !m->impl) return (nb_ddp_stats){0};
+    if (!m || !m->type || strcmp(m->type, TYPE) != 0 || !m->impl) return (nb_ddp_stats){ 0 };
     return ((ddp *)m->impl)->st;
 }

@@ -10,7 +10,10 @@
 enum { CALL_BROADCAST = 1, CALL_ALL_REDUCE, CALL_ALL_GATHER, CALL_REDUCE_SCATTER };
 
 static bool op_ok(nb_reduce_op op, const nb_tensor *t, const char *api) {
-    if ((unsigned)op > NB_REDUCE_MAX) { nbi_error("%s: unknown reduce op %d", api, (int)op); return false; }
+    if ((unsigned)op > NB_REDUCE_MAX) {
+        nbi_error("%s: unknown reduce op %d", api, (int)op);
+        return false;
+    }
     if (op == NB_REDUCE_AVG && !nbi_is_float(t->dtype)) {
         nbi_error("%s: ReduceOp AVG needs a floating point tensor (got %s)", api, nb_dtype_name(t->dtype));
         return false;
@@ -22,10 +25,11 @@ static bool op_ok(nb_reduce_op op, const nb_tensor *t, const char *api) {
 static nb_status agree(const char *api, int call, bool valid, const nb_tensor *a, const nb_tensor *b,
                        int64_t arg) {
     int64_t v[6] = {
-        call, valid, valid ? (int64_t)a->dtype : -1, valid ? a->numel : -1, valid && b ? b->numel : -1, arg};
+        call, valid, valid ? (int64_t)a->dtype : -1, valid ? a->numel : -1, valid && b ? b->numel : -1, arg
+    };
     if (nbi_dist_agree(api, 6, v, "(call, arguments valid, dtype, numel, output numel, src or op)") != NB_OK)
         return NB_ERROR;
-    return valid ? NB_OK : NB_ERROR;   /* all invalid alike: each rank has its own message */
+    return valid ? NB_OK : NB_ERROR; /* all invalid alike: each rank has its own message */
 }
 
 #if NB_HAVE_MPI
@@ -61,7 +65,7 @@ nb_status nb_dist_broadcast(nb_tensor *t, int src) {
     if (agree(api, CALL_BROADCAST, valid, t, NULL, src) != NB_OK) return NB_ERROR;
 #if NB_HAVE_MPI
     size_t esz = nbi_esz(t->dtype);
-    for (int64_t off = 0; off < t->numel; off += INT_MAX) {   /* MPI counts are int */
+    for (int64_t off = 0; off < t->numel; off += INT_MAX) { /* MPI counts are int */
         int64_t n = t->numel - off < INT_MAX ? t->numel - off : INT_MAX;
         if (nbi_mpi_ok(
                 MPI_Bcast(nbi_ptr(t) + (size_t)off * esz, (int)n, nbi_mpi_type(t->dtype), src, nbi_dist_comm),

@@ -13,7 +13,7 @@ static int rank_, world = 1;
 
 #if NB_HAVE_MPI
 MPI_Comm nbi_dist_comm = MPI_COMM_NULL;
-static bool owns_mpi;   /* nabla called MPI_Init_thread, so it finalises */
+static bool owns_mpi; /* nabla called MPI_Init_thread, so it finalises */
 
 MPI_Datatype nbi_mpi_type(nb_dtype dt) {
     return dt == NB_F32 ? MPI_FLOAT : dt == NB_F64 ? MPI_DOUBLE : MPI_INT64_T;
@@ -46,7 +46,8 @@ nb_status nb_dist_init_process_group(nb_dist_init_opts o) {
     MPI_Finalized(&flag);
     if (flag) {
         nbi_error("%s: MPI was already finalized (by nb_dist_destroy_process_group or the program); "
-                  "MPI cannot be initialised twice in one process", api);
+                  "MPI cannot be initialised twice in one process",
+                  api);
         return NB_ERROR;
     }
     MPI_Initialized(&flag);
@@ -97,7 +98,8 @@ int nb_dist_get_world_size(void) { return world; }
 bool nbi_dist_ready(const char *api) {
     if (initialized) return true;
     nbi_error("%s: default process group has not been initialized, please make sure to call "
-              "nb_dist_init_process_group", api);
+              "nb_dist_init_process_group",
+              api);
     return false;
 }
 
@@ -109,7 +111,6 @@ nb_status nb_dist_barrier(void) {
     return NB_OK;
 #endif
 }
-
 
 #if NB_HAVE_MPI
 static void fmt_vals(char *b, size_t cap, int n, const int64_t *v) {
@@ -124,7 +125,10 @@ nb_status nbi_dist_agree(const char *api, int n, const int64_t *v, const char *w
 #if NB_HAVE_MPI
     if (world == 1) return NB_OK;
     int64_t *all = malloc(sizeof *all * (size_t)n * (size_t)world);
-    if (!all) { nbi_error("%s: out of memory", api); return NB_ERROR; }
+    if (!all) {
+        nbi_error("%s: out of memory", api);
+        return NB_ERROR;
+    }
     if (nbi_mpi_ok(MPI_Allgather(v, n, MPI_INT64_T, all, n, MPI_INT64_T, nbi_dist_comm), api) != NB_OK) {
         free(all);
         return NB_ERROR;
@@ -157,7 +161,8 @@ bool nbi_dist_tensor_ok(const nb_tensor *t, const char *api, const char *name) {
     if (!nbi_ok(t, api)) return false;
     if (!nb_is_contiguous(t)) {
         nbi_error("%s: %s of shape %s is not contiguous; collectives work on contiguous tensors (use "
-                  "nb_contiguous and copy back)", api, name, nbi_shape(t));
+                  "nb_contiguous and copy back)",
+                  api, name, nbi_shape(t));
         return false;
     }
     return true;

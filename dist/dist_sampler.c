@@ -13,9 +13,9 @@ struct nb_distributed_sampler {
     bool shuffle, drop_last;
     uint64_t seed;
     int64_t epoch;
-    nb_generator *gen;  /* seeded with seed + epoch at each draw */
-    int64_t *perm;      /* n indices (the whole permutation) */
-    int64_t *mine;      /* num_samples indices of this rank */
+    nb_generator *gen; /* seeded with seed + epoch at each draw */
+    int64_t *perm;     /* n indices (the whole permutation) */
+    int64_t *mine;     /* num_samples indices of this rank */
 };
 
 nb_distributed_sampler *nb_distributed_sampler_new(int64_t n, nb_distributed_sampler_opts o) {
@@ -36,8 +36,10 @@ nb_distributed_sampler *nb_distributed_sampler_new(int64_t n, nb_distributed_sam
     s->drop_last = o.drop_last;
     s->seed = o.seed;
     /* torch: drop_last with a remainder gives ceil((N - R) / R) per rank, else ceil(N / R) */
-    if (o.drop_last && n % R != 0) s->num_samples = n >= R ? (n - R + R - 1) / R : 0;
-    else s->num_samples = (n + R - 1) / R;
+    if (o.drop_last && n % R != 0)
+        s->num_samples = n >= R ? (n - R + R - 1) / R : 0;
+    else
+        s->num_samples = (n + R - 1) / R;
     s->total_size = s->num_samples * R;
     s->perm = malloc(sizeof *s->perm * (size_t)(n ? n : 1));
     s->mine = malloc(sizeof *s->mine * (size_t)(s->num_samples ? s->num_samples : 1));
@@ -58,7 +60,7 @@ int64_t nb_distributed_sampler_len(const nb_distributed_sampler *s) { return s ?
 const int64_t *nb_distributed_sampler_indices(nb_distributed_sampler *s, int64_t *n) {
     if (n) *n = 0;
     if (!s) return nbi_error("nb_distributed_sampler_indices: sampler is NULL");
-    if (s->shuffle) {   /* g = torch.Generator(); g.manual_seed(seed + epoch); randperm(n, generator=g) */
+    if (s->shuffle) { /* g = torch.Generator(); g.manual_seed(seed + epoch); randperm(n, generator=g) */
         nb_tensor *p = nb_randperm_gen(s->n, nb_generator_manual_seed(s->gen, s->seed + (uint64_t)s->epoch));
         if (!p) return NULL;
         memcpy(s->perm, nb_data_i64(p), sizeof *s->perm * (size_t)s->n);

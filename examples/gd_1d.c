@@ -16,7 +16,7 @@ static const char *svg_prefix; /* --svg PREFIX */
 static bool svg_failed;        /* a figure could not be written: exit 1 */
 
 enum { SQUARE, XCOS, SIN };
-static const char *const names[] = {"square", "xcos", "sin"};
+static const char *const names[] = { "square", "xcos", "sin" };
 
 static double f_plain(double x, void *ctx) {
     int kind = *(int *)ctx;
@@ -47,7 +47,8 @@ static void show_trace(const double *xs, int n, int kind, double eta) {
 
 /* f(x) as a nabla expression */
 static nb_tensor *f(nb_tensor *x, int kind) {
-    if (kind == SIN) return nb_add(nb_add_scalar(nb_square(nb_sub_scalar(x, 2)), 3), nb_mul_scalar(nb_sin(x), 5));
+    if (kind == SIN)
+        return nb_add(nb_add_scalar(nb_square(nb_sub_scalar(x, 2)), 3), nb_mul_scalar(nb_sin(x), 5));
     return kind == XCOS ? nb_mul(x, nb_cos(nb_mul_scalar(x, C))) : nb_pow_scalar(x, 2);
 }
 
@@ -88,25 +89,38 @@ int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--f") && i + 1 < argc) {
             const char *v = argv[++i];
-            if (!strcmp(v, "xcos")) kind = XCOS;
-            else if (!strcmp(v, "sin")) kind = SIN;
-            else if (strcmp(v, "square")) { fprintf(stderr, "gd_1d: --f must be square, xcos or sin\n"); return 2; }
-        } else if (!strcmp(argv[i], "--eta") && i + 1 < argc && cli_double(argv[i + 1], &eta)) { i++; have_eta = true; }
-        else if (!strcmp(argv[i], "--epochs") && i + 1 < argc && cli_int(argv[i + 1], &epochs) && epochs >= 0 && epochs <= 10000000) i++;
-        else if (!strcmp(argv[i], "--x0") && i + 1 < argc && cli_double(argv[i + 1], &x0)) i++;
-        else if (!strcmp(argv[i], "--svg") && i + 1 < argc) svg_prefix = argv[++i];
+            if (!strcmp(v, "xcos"))
+                kind = XCOS;
+            else if (!strcmp(v, "sin"))
+                kind = SIN;
+            else if (strcmp(v, "square")) {
+                fprintf(stderr, "gd_1d: --f must be square, xcos or sin\n");
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "--eta") && i + 1 < argc && cli_double(argv[i + 1], &eta)) {
+            i++;
+            have_eta = true;
+        } else if (!strcmp(argv[i], "--epochs") && i + 1 < argc && cli_int(argv[i + 1], &epochs) &&
+                   epochs >= 0 && epochs <= 10000000)
+            i++;
+        else if (!strcmp(argv[i], "--x0") && i + 1 < argc && cli_double(argv[i + 1], &x0))
+            i++;
+        else if (!strcmp(argv[i], "--svg") && i + 1 < argc)
+            svg_prefix = argv[++i];
         else {
-            fprintf(stderr, "usage: gd_1d [--f square|xcos|sin] [--eta E] [--epochs N] [--x0 X] [--svg PREFIX]\n");
+            fprintf(stderr,
+                    "usage: gd_1d [--f square|xcos|sin] [--eta E] [--epochs N] [--x0 X] [--svg PREFIX]\n");
             return 2;
         }
     }
     if (have_eta) return isnan(gd(eta, kind, epochs, x0)) || svg_failed ? 1 : 0;
     if (kind != SQUARE || epochs != 10 || x0 != 10.0) {
-        fprintf(stderr, "gd_1d: --f, --epochs and --x0 need --eta (without --eta it prints the seed's four runs)\n");
+        fprintf(stderr,
+                "gd_1d: --f, --epochs and --x0 need --eta (without --eta it prints the seed's four runs)\n");
         return 2;
     }
     /* the seed's runs: eta 0.2, 0.05, 1.1 on x^2, and eta 2 on x cos(0.15 pi x) */
-    bool bad = isnan(gd(0.2, SQUARE, 10, 10.0)) | isnan(gd(0.05, SQUARE, 10, 10.0)) | isnan(gd(1.1, SQUARE, 10, 10.0)) |
-               isnan(gd(2.0, XCOS, 10, 10.0));
+    bool bad = isnan(gd(0.2, SQUARE, 10, 10.0)) | isnan(gd(0.05, SQUARE, 10, 10.0)) |
+               isnan(gd(1.1, SQUARE, 10, 10.0)) | isnan(gd(2.0, XCOS, 10, 10.0));
     return bad || svg_failed ? 1 : 0;
 }

@@ -11,11 +11,21 @@
 #include "svgplot.h"
 
 /* f(x) = log(exp(x) + exp(-2x - 3)), convex, minimum at x* = (ln 2 - 3) / 3 */
-static nb_tensor *f_lse(nb_tensor *x) { return nb_log(nb_add(nb_exp(x), nb_exp(nb_sub_scalar(nb_mul_scalar(x, -2), 3)))); }
-static double f_lse_plain(double x, void *c) { (void)c; return log(exp(x) + exp(-2 * x - 3)); }
+static nb_tensor *f_lse(nb_tensor *x) {
+    return nb_log(nb_add(nb_exp(x), nb_exp(nb_sub_scalar(nb_mul_scalar(x, -2), 3))));
+}
+static double f_lse_plain(double x, void *c) {
+    (void)c;
+    return log(exp(x) + exp(-2 * x - 3));
+}
 /* the 2-D example of seed 000: f(x) = x1^2 + 2 x2^2 */
-static nb_tensor *f_2d(nb_tensor *x) { return nb_sum(nb_mul(nb_square(x), nb_tensor_from(NB_F64, (double[]){1, 2}, NB_SHAPE(2), false))); }
-static double f_2d_plain(double a, double b, void *c) { (void)c; return a * a + 2 * b * b; }
+static nb_tensor *f_2d(nb_tensor *x) {
+    return nb_sum(nb_mul(nb_square(x), nb_tensor_from(NB_F64, (double[]){ 1, 2 }, NB_SHAPE(2), false)));
+}
+static double f_2d_plain(double a, double b, void *c) {
+    (void)c;
+    return a * a + 2 * b * b;
+}
 
 /* f'(x) by autograd for a scalar f64 x */
 static double deriv(nb_tensor *(*fn)(nb_tensor *), double xv) {
@@ -35,14 +45,23 @@ static int bisect(const char *prefix) {
     int k = 0;
     for (; k < 40 && b - a > 1e-9; k++) {
         double m = 0.5 * (a + b), d = deriv(f_lse, m);
-        if (isnan(d)) { fprintf(stderr, "line_search: %s\n", nb_error()); return 1; }
+        if (isnan(d)) {
+            fprintf(stderr, "line_search: %s\n", nb_error());
+            return 1;
+        }
         mids[k] = m;
-        if (d > 0) b = m; else a = m;
-        if (k < 5 || b - a <= 1e-9) printf("%3d %12.8f %12.8f %12.3e\n", k + 1, a, b, b - a);
-        else if (k == 5) printf("...\n");
+        if (d > 0)
+            b = m;
+        else
+            a = m;
+        if (k < 5 || b - a <= 1e-9)
+            printf("%3d %12.8f %12.8f %12.3e\n", k + 1, a, b, b - a);
+        else if (k == 5)
+            printf("...\n");
     }
-    printf("minimum at x = %.6f (exact (ln 2 - 3)/3 = %.6f) after %d halvings: linear convergence, rate 1/2\n",
-           0.5 * (a + b), xstar, k);
+    printf(
+        "minimum at x = %.6f (exact (ln 2 - 3)/3 = %.6f) after %d halvings: linear convergence, rate 1/2\n",
+        0.5 * (a + b), xstar, k);
     if (!prefix) return 0;
     double ys[40];
     for (int i = 0; i < k; i++) ys[i] = f_lse_plain(mids[i], NULL);
@@ -63,17 +82,21 @@ static double search_eta(nb_tensor *(*fn)(nb_tensor *), nb_tensor *x, nb_tensor 
         double m = 0.5 * (lo + hi);
         nb_scope s = nb_scope_begin();
         nb_tensor *eta = nb_requires_grad_(nb_scalar(NB_F64, m), true);
-        nb_tensor *d = nb_grad1(fn(nb_sub(nb_detach(x), nb_mul(eta, g))), eta, false);  /* phi'(eta) */
+        nb_tensor *d = nb_grad1(fn(nb_sub(nb_detach(x), nb_mul(eta, g))), eta, false); /* phi'(eta) */
         double dv = d ? nb_item(d) : NAN;
         nb_scope_end(s);
         if (isnan(dv)) return NAN;
-        if (dv > 0) hi = m; else lo = m;
+        if (dv > 0)
+            hi = m;
+        else
+            lo = m;
     }
     return 0.5 * (lo + hi);
 }
 
 /* gradient descent with line search from x0; prints every step; returns 0 on success */
-static int gd_line_search(nb_tensor *(*fn)(nb_tensor *), const double *x0, int n, int steps, double *tx, double *ty) {
+static int gd_line_search(nb_tensor *(*fn)(nb_tensor *), const double *x0, int n, int steps, double *tx,
+                          double *ty) {
     nb_tensor *x = nb_tensor_from(NB_F64, x0, NB_SHAPE(n), true);
     for (int t = 0; t <= steps; t++) {
         double *v = nb_data_f64(x);
@@ -82,14 +105,22 @@ static int gd_line_search(nb_tensor *(*fn)(nb_tensor *), const double *x0, int n
         nb_scope s = nb_scope_begin();
         nb_tensor *g = nb_grad1(fn(x), x, false);
         double eta = g ? search_eta(fn, x, g, 2.0) : NAN;
-        if (!isnan(eta)) NB_NO_GRAD { nb_add_scaled_(x, g, -eta); }
+        if (!isnan(eta)) NB_NO_GRAD {
+                nb_add_scaled_(x, g, -eta);
+            }
         double fv = NAN;
         NB_NO_GRAD { fv = nb_item(fn(x)); }
         nb_scope_end(s);
-        if (isnan(eta) || nb_error()) { fprintf(stderr, "line_search: %s\n", nb_error()); nb_free(x); return 1; }
+        if (isnan(eta) || nb_error()) {
+            fprintf(stderr, "line_search: %s\n", nb_error());
+            nb_free(x);
+            return 1;
+        }
         v = nb_data_f64(x);
-        if (n == 1) printf("step %d: eta = %.6f, x = %.6f, f(x) = %.6f\n", t + 1, eta, v[0], fv);
-        else printf("step %d: eta = %.6f, x1 = %.6f, x2 = %.6f, f(x) = %.3e\n", t + 1, eta, v[0], v[1], fv);
+        if (n == 1)
+            printf("step %d: eta = %.6f, x = %.6f, f(x) = %.6f\n", t + 1, eta, v[0], fv);
+        else
+            printf("step %d: eta = %.6f, x1 = %.6f, x2 = %.6f, f(x) = %.3e\n", t + 1, eta, v[0], v[1], fv);
     }
     nb_free(x);
     return 0;
@@ -98,16 +129,22 @@ static int gd_line_search(nb_tensor *(*fn)(nb_tensor *), const double *x0, int n
 int main(int argc, char **argv) {
     const char *prefix = NULL;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--svg") && i + 1 < argc) prefix = argv[++i];
-        else { fprintf(stderr, "usage: line_search [--svg PREFIX]\n"); return 2; }
+        if (!strcmp(argv[i], "--svg") && i + 1 < argc)
+            prefix = argv[++i];
+        else {
+            fprintf(stderr, "usage: line_search [--svg PREFIX]\n");
+            return 2;
+        }
     }
     int rc = bisect(prefix);
     printf("== gradient descent with line search on log(exp(x) + exp(-2x - 3)) from x = 1 ==\n");
-    rc |= gd_line_search(f_lse, (double[]){1}, 1, 1, NULL, NULL);  /* in 1-D the line search is exact: one step */
-    printf("== gradient descent with line search on x1^2 + 2 x2^2 from (-5, -2) (fixed eta 0.1 needs 20 steps "
-           "for x1 = -0.057646) ==\n");
+    rc |= gd_line_search(f_lse, (double[]){ 1 }, 1, 1, NULL,
+                         NULL); /* in 1-D the line search is exact: one step */
+    printf(
+        "== gradient descent with line search on x1^2 + 2 x2^2 from (-5, -2) (fixed eta 0.1 needs 20 steps "
+        "for x1 = -0.057646) ==\n");
     double tx[9], ty[9];
-    rc |= gd_line_search(f_2d, (double[]){-5, -2}, 2, 8, tx, ty);
+    rc |= gd_line_search(f_2d, (double[]){ -5, -2 }, 2, 8, tx, ty);
     if (prefix && !rc) {
         char path[512];
         snprintf(path, sizeof path, "%s_gd.svg", prefix);

@@ -29,8 +29,8 @@ static double f_plain(double x, void *ctx) {
 /* one Newton step on x (a leaf): returns the step eta f'/f'' as a value, NAN on error */
 static double newton_step(nb_tensor *x, fn_id id, double eta) {
     nb_scope s = nb_scope_begin();
-    nb_tensor *g = nb_grad1(f(x, id), x, true);   /* f'(x), itself differentiable */
-    nb_tensor *h = nb_grad1(g, x, false);          /* f''(x) = d f'(x) / dx */
+    nb_tensor *g = nb_grad1(f(x, id), x, true); /* f'(x), itself differentiable */
+    nb_tensor *h = nb_grad1(g, x, false);       /* f''(x) = d f'(x) / dx */
     double step = NAN;
     if (g && h) {
         nb_tensor *d = nb_mul_scalar(nb_div(nb_detach(g), h), eta);
@@ -47,7 +47,11 @@ static int run(fn_id id, double eta, const char *svg) {
     double xs[11], ys[11];
     xs[0] = 10.0;
     for (int i = 0; i < 10; i++) {
-        if (isnan(newton_step(x, id, eta))) { fprintf(stderr, "newton: %s\n", nb_error()); nb_free(x); return 1; }
+        if (isnan(newton_step(x, id, eta))) {
+            fprintf(stderr, "newton: %s\n", nb_error());
+            nb_free(x);
+            return 1;
+        }
         xs[i + 1] = nb_item(x);
     }
     nb_scope s = nb_scope_begin();
@@ -58,7 +62,10 @@ static int run(fn_id id, double eta, const char *svg) {
     int rc = 0;
     if (svg) { /* show_trace: the function on [-n, n] and the iterates on it */
         double n = 0;
-        for (int i = 0; i <= 10; i++) { ys[i] = f_plain(xs[i], &id); n = fmax(n, fabs(xs[i])); }
+        for (int i = 0; i <= 10; i++) {
+            ys[i] = f_plain(xs[i], &id);
+            n = fmax(n, fabs(xs[i]));
+        }
         double lo = INFINITY, hi = -INFINITY;
         for (int k = 0; k <= 400; k++) {
             double v = f_plain(-n + 2 * n * k / 400, &id);
@@ -81,11 +88,17 @@ static int rate_table(void) {
     double prev = NAN;
     for (int k = 0; k <= 5; k++) {
         double e = fabs(nb_item(x) - log(2.0));
-        if (k == 0) printf("%2d %14.6e %14s\n", k, e, "");
-        else printf("%2d %14.6e %14.6f\n", k, e, e / (prev * prev));
+        if (k == 0)
+            printf("%2d %14.6e %14s\n", k, e, "");
+        else
+            printf("%2d %14.6e %14.6f\n", k, e, e / (prev * prev));
         if (e < 1e-15) break;
         prev = e;
-        if (isnan(newton_step(x, F_EXP, 1.0))) { fprintf(stderr, "newton: %s\n", nb_error()); nb_free(x); return 1; }
+        if (isnan(newton_step(x, F_EXP, 1.0))) {
+            fprintf(stderr, "newton: %s\n", nb_error());
+            nb_free(x);
+            return 1;
+        }
     }
     printf("the ratio tends to f'''(x*) / (2 f''(x*)) = 0.5: the error is squared at every step\n");
     nb_free(x);
@@ -95,8 +108,12 @@ static int rate_table(void) {
 int main(int argc, char **argv) {
     const char *prefix = NULL;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--svg") && i + 1 < argc) prefix = argv[++i];
-        else { fprintf(stderr, "usage: newton [--svg PREFIX]\n"); return 2; }
+        if (!strcmp(argv[i], "--svg") && i + 1 < argc)
+            prefix = argv[++i];
+        else {
+            fprintf(stderr, "usage: newton [--svg PREFIX]\n");
+            return 2;
+        }
     }
     char p1[512], p2[512], p3[512];
     if (prefix) {

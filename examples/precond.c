@@ -34,7 +34,8 @@ static nb_status grad_and_diag(nb_tensor *(*fn)(nb_tensor *, double), double arg
     nb_tensor *parts[8];
     for (int64_t i = 0; i < n && i < 8; i++) {
         nb_tensor *gi = nb_select(*g, 0, i), *row;
-        if (nb_grad(1, &gi, 1, &x, NULL, &row, (nb_grad_opts){.retain_graph = true}) != NB_OK) return NB_ERROR;
+        if (nb_grad(1, &gi, 1, &x, NULL, &row, (nb_grad_opts){ .retain_graph = true }) != NB_OK)
+            return NB_ERROR;
         parts[i] = nb_select(row, 0, i);
     }
     *diag = nb_stack((int)n, parts, 0);
@@ -44,7 +45,7 @@ static nb_status grad_and_diag(nb_tensor *(*fn)(nb_tensor *, double), double arg
 
 /* iterate from (-5, -2) until f < TOL; returns the iteration count (MAXIT if not reached), -1 on error */
 static int run(double theta, bool precond, double eta, double *xs, double *ys, int *npts) {
-    nb_tensor *x = nb_tensor_from(NB_F64, (double[]){-5, -2}, NB_SHAPE(2), true);
+    nb_tensor *x = nb_tensor_from(NB_F64, (double[]){ -5, -2 }, NB_SHAPE(2), true);
     int it = 0;
     *npts = 0;
     for (; it <= MAXIT; it++) {
@@ -54,11 +55,16 @@ static int run(double theta, bool precond, double eta, double *xs, double *ys, i
         NB_NO_GRAD { fv = nb_item(f_scaled(x, theta)); }
         nb_tensor *g = NULL, *d = NULL;
         bool done = fv < TOL || it == MAXIT;
-        if (!done && grad_and_diag(f_scaled, theta, x, &g, &d) == NB_OK)
-            NB_NO_GRAD { nb_sub_(x, nb_mul_scalar(precond ? nb_div(g, nb_abs(d)) : g, eta)); }
+        if (!done && grad_and_diag(f_scaled, theta, x, &g, &d) == NB_OK) NB_NO_GRAD {
+                nb_sub_(x, nb_mul_scalar(precond ? nb_div(g, nb_abs(d)) : g, eta));
+            }
         bool err = nb_error() != NULL;
         nb_scope_end(s);
-        if (err) { fprintf(stderr, "precond: %s\n", nb_error()); nb_free(x); return -1; }
+        if (err) {
+            fprintf(stderr, "precond: %s\n", nb_error());
+            nb_free(x);
+            return -1;
+        }
         if (done) break;
     }
     nb_free(x);
@@ -72,16 +78,23 @@ static nb_tensor *xcos(nb_tensor *x, double unused) {
 }
 
 static int abs_hessian(void) {
-    printf("== exercise 4.2: x cos(0.15 pi x) from x = 10, eta = 1: signed vs absolute second derivative ==\n");
+    printf(
+        "== exercise 4.2: x cos(0.15 pi x) from x = 10, eta = 1: signed vs absolute second derivative ==\n");
     for (int k = 0; k < 2; k++) {
-        nb_tensor *x = nb_requires_grad_(nb_tensor_from(NB_F64, (double[]){10}, NB_SHAPE(1), false), true);
+        nb_tensor *x = nb_requires_grad_(nb_tensor_from(NB_F64, (double[]){ 10 }, NB_SHAPE(1), false), true);
         for (int i = 0; i < 10; i++) {
             nb_scope s = nb_scope_begin();
             nb_tensor *g, *d;
-            if (grad_and_diag(xcos, 0, x, &g, &d) == NB_OK) NB_NO_GRAD { nb_sub_(x, nb_div(g, k ? nb_abs(d) : d)); }
+            if (grad_and_diag(xcos, 0, x, &g, &d) == NB_OK) NB_NO_GRAD {
+                    nb_sub_(x, nb_div(g, k ? nb_abs(d) : d));
+                }
             nb_scope_end(s);
         }
-        if (nb_error()) { fprintf(stderr, "precond: %s\n", nb_error()); nb_free(x); return 1; }
+        if (nb_error()) {
+            fprintf(stderr, "precond: %s\n", nb_error());
+            nb_free(x);
+            return 1;
+        }
         double v = nb_data_f64(x)[0], fx = v * cos(0.15 * M_PI * v);
         printf("%-10s epoch 10, x: %.4f, f(x) = %.4f\n", k ? "|f''|:" : "f'':", v, fx);
         nb_free(x);
@@ -93,12 +106,16 @@ static int abs_hessian(void) {
 int main(int argc, char **argv) {
     const char *prefix = NULL;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--svg") && i + 1 < argc) prefix = argv[++i];
-        else { fprintf(stderr, "usage: precond [--svg PREFIX]\n"); return 2; }
+        if (!strcmp(argv[i], "--svg") && i + 1 < argc)
+            prefix = argv[++i];
+        else {
+            fprintf(stderr, "usage: precond [--svg PREFIX]\n");
+            return 2;
+        }
     }
     printf("== f(x) = x1^2 + 100 x2^2 from (-5, -2): iterations until f < 1e-6 ==\n");
     printf("%-40s %12s %12s\n", "method", "axis-aligned", "rotated 45");
-    const double thetas[2] = {0, M_PI / 4};
+    const double thetas[2] = { 0, M_PI / 4 };
     static double xs[2][2][200], ys[2][2][200];
     int npts[2][2], its[2][2];
     for (int m = 0; m < 2; m++)
@@ -108,8 +125,9 @@ int main(int argc, char **argv) {
         }
     printf("%-40s %12d %12d\n", "gradient descent, eta = 0.009", its[0][0], its[0][1]);
     printf("%-40s %12d %12d\n", "eta diag(H)^-1 grad f, eta = 1", its[1][0], its[1][1]);
-    printf("preconditioning makes the axis-aligned problem one step; after a 45-degree rotation the Hessian is\n"
-           "no longer diagonal and diag(H) = (101, 101) rescales nothing\n");
+    printf(
+        "preconditioning makes the axis-aligned problem one step; after a 45-degree rotation the Hessian is\n"
+        "no longer diagonal and diag(H) = (101, 101) rescales nothing\n");
     int rc = abs_hessian();
     for (int r = 0; prefix && r < 2; r++) {
         char path[512];

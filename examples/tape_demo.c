@@ -9,13 +9,18 @@
 int main(int argc, char **argv) {
     const char *dot = NULL;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--dot") && i + 1 < argc) dot = argv[++i];
-        else { fprintf(stderr, "usage: tape_demo [--dot FILE]\n"); return 2; }
+        if (!strcmp(argv[i], "--dot") && i + 1 < argc)
+            dot = argv[++i];
+        else {
+            fprintf(stderr, "usage: tape_demo [--dot FILE]\n");
+            return 2;
+        }
     }
     /* the leaves: inputs x1, x2, weights w1, w2, bias b (f64 so the printout shows exact values) */
     nb_tensor *x1 = nb_scalar(NB_F64, 2.0), *x2 = nb_scalar(NB_F64, 0.0);
-    nb_tensor *w1 = nb_scalar(NB_F64, -3.0), *w2 = nb_scalar(NB_F64, 1.0), *b = nb_scalar(NB_F64, 6.8813735870195432);
-    nb_tensor *leaves[] = {x1, x2, w1, w2, b};
+    nb_tensor *w1 = nb_scalar(NB_F64, -3.0), *w2 = nb_scalar(NB_F64, 1.0),
+              *b = nb_scalar(NB_F64, 6.8813735870195432);
+    nb_tensor *leaves[] = { x1, x2, w1, w2, b };
     for (int i = 0; i < 5; i++) nb_requires_grad_(leaves[i], true);
     int rc = 0;
     nb_scope s = nb_scope_begin();
@@ -29,7 +34,7 @@ int main(int argc, char **argv) {
     nb_tape_print(stdout);
     printf("== backward, one vector-Jacobian product per node ==\n");
     nb_set_backward_trace(stdout);
-    if (nb_backward_ex(o, (nb_backward_opts){.retain_graph = true}) != NB_OK) rc = 1;
+    if (nb_backward_ex(o, (nb_backward_opts){ .retain_graph = true }) != NB_OK) rc = 1;
     nb_set_backward_trace(NULL);
     printf("== after backward ==\n");
     nb_tape_print(stdout);
@@ -37,11 +42,17 @@ int main(int argc, char **argv) {
            nb_item(x1->grad), nb_item(w1->grad), nb_item(x2->grad), nb_item(w2->grad));
     if (dot) {
         FILE *f = fopen(dot, "w");
-        if (!f || nb_tape_dot(f, o) != NB_OK) { fprintf(stderr, "tape_demo: cannot write %s\n", dot); rc = 1; }
+        if (!f || nb_tape_dot(f, o) != NB_OK) {
+            fprintf(stderr, "tape_demo: cannot write %s\n", dot);
+            rc = 1;
+        }
         if (f) fclose(f);
     }
     nb_scope_end(s);
     for (int i = 0; i < 5; i++) nb_free(leaves[i]);
-    if (nb_error()) { fprintf(stderr, "tape_demo: %s\n", nb_error()); rc = 1; }
+    if (nb_error()) {
+        fprintf(stderr, "tape_demo: %s\n", nb_error());
+        rc = 1;
+    }
     return rc;
 }

@@ -34,55 +34,98 @@ static double now(void) {
 
 static int usage(const char *msg) {
     if (msg) fprintf(stderr, "word_language_model: error: %s\n", msg);
-    fprintf(stderr, "usage: word_language_model [--data DATA] [--model MODEL] [--emsize EMSIZE] [--nhid NHID]\n"
-                    "         [--nlayers NLAYERS] [--lr LR] [--clip CLIP] [--epochs EPOCHS] [--batch_size N]\n"
-                    "         [--bptt BPTT] [--dropout DROPOUT] [--tied] [--seed SEED] [--log-interval N]\n"
-                    "         [--save SAVE] [--onnx-export ONNX_EXPORT] [--nhead NHEAD] [--dry-run] [--accel]\n"
-                    "         [--use-optimizer]\n");
+    fprintf(stderr,
+            "usage: word_language_model [--data DATA] [--model MODEL] [--emsize EMSIZE] [--nhid NHID]\n"
+            "         [--nlayers NLAYERS] [--lr LR] [--clip CLIP] [--epochs EPOCHS] [--batch_size N]\n"
+            "         [--bptt BPTT] [--dropout DROPOUT] [--tied] [--seed SEED] [--log-interval N]\n"
+            "         [--save SAVE] [--onnx-export ONNX_EXPORT] [--nhead NHEAD] [--dry-run] [--accel]\n"
+            "         [--use-optimizer]\n");
     return 2;
 }
 
 static int parse(int argc, char **argv, options *o) {
-    *o = (options){.data = "./data/wikitext-2", .model = "LSTM", .save = "model.pt", .onnx = "", .emsize = 200,
-                   .nhid = 200, .nlayers = 2, .epochs = 40, .batch_size = 20, .bptt = 35, .log_interval = 200,
-                   .nhead = 2, .lr = 20, .clip = 0.25, .dropout = 0.2, .seed = 1111};
+    *o = (options){ .data = "./data/wikitext-2",
+                    .model = "LSTM",
+                    .save = "model.pt",
+                    .onnx = "",
+                    .emsize = 200,
+                    .nhid = 200,
+                    .nlayers = 2,
+                    .epochs = 40,
+                    .batch_size = 20,
+                    .bptt = 35,
+                    .log_interval = 200,
+                    .nhead = 2,
+                    .lr = 20,
+                    .clip = 0.25,
+                    .dropout = 0.2,
+                    .seed = 1111 };
     for (int i = 1; i < argc; i++) {
         char name[64];
         const char *a = argv[i], *v = NULL, *eq = strchr(a, '=');
         snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - a) : (int)strlen(a), a);
-        if (!strcmp(name, "-h") || !strcmp(name, "--help")) { usage(NULL); return -1; }
-        if (!strcmp(name, "--tied")) { o->tied = true; continue; }
-        if (!strcmp(name, "--dry-run")) { o->dry_run = true; continue; }
-        if (!strcmp(name, "--use-optimizer")) { o->use_optimizer = true; continue; }
-        if (!strcmp(name, "--accel")) continue;   /* no accelerator: torch falls back to the CPU too */
+        if (!strcmp(name, "-h") || !strcmp(name, "--help")) {
+            usage(NULL);
+            return -1;
+        }
+        if (!strcmp(name, "--tied")) {
+            o->tied = true;
+            continue;
+        }
+        if (!strcmp(name, "--dry-run")) {
+            o->dry_run = true;
+            continue;
+        }
+        if (!strcmp(name, "--use-optimizer")) {
+            o->use_optimizer = true;
+            continue;
+        }
+        if (!strcmp(name, "--accel")) continue; /* no accelerator: torch falls back to the CPU too */
         v = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
         if (!v) return usage("an option is missing its value");
-        int *ip = !strcmp(name, "--emsize") ? &o->emsize : !strcmp(name, "--nhid") ? &o->nhid
-                : !strcmp(name, "--nlayers") ? &o->nlayers : !strcmp(name, "--epochs") ? &o->epochs
-                : !strcmp(name, "--batch_size") ? &o->batch_size : !strcmp(name, "--bptt") ? &o->bptt
-                : !strcmp(name, "--log-interval") ? &o->log_interval : !strcmp(name, "--nhead") ? &o->nhead : NULL;
-        double *dp = !strcmp(name, "--lr") ? &o->lr : !strcmp(name, "--clip") ? &o->clip
-                   : !strcmp(name, "--dropout") ? &o->dropout : NULL;
+        int *ip = !strcmp(name, "--emsize")         ? &o->emsize
+                  : !strcmp(name, "--nhid")         ? &o->nhid
+                  : !strcmp(name, "--nlayers")      ? &o->nlayers
+                  : !strcmp(name, "--epochs")       ? &o->epochs
+                  : !strcmp(name, "--batch_size")   ? &o->batch_size
+                  : !strcmp(name, "--bptt")         ? &o->bptt
+                  : !strcmp(name, "--log-interval") ? &o->log_interval
+                  : !strcmp(name, "--nhead")        ? &o->nhead
+                                                    : NULL;
+        double *dp = !strcmp(name, "--lr")        ? &o->lr
+                     : !strcmp(name, "--clip")    ? &o->clip
+                     : !strcmp(name, "--dropout") ? &o->dropout
+                                                  : NULL;
         int seed;
-        if (ip) { if (!cli_int(v, ip)) return usage("invalid int value"); }
-        else if (dp) { if (!cli_double(v, dp)) return usage("invalid float value"); }
-        else if (!strcmp(name, "--seed")) { if (!cli_int(v, &seed) || seed < 0) return usage("invalid int value"); o->seed = (uint64_t)seed; }
-        else if (!strcmp(name, "--data")) o->data = v;
-        else if (!strcmp(name, "--model")) o->model = v;
-        else if (!strcmp(name, "--save")) o->save = v;
-        else if (!strcmp(name, "--onnx-export")) o->onnx = v;
-        else return usage("unrecognized arguments");
+        if (ip) {
+            if (!cli_int(v, ip)) return usage("invalid int value");
+        } else if (dp) {
+            if (!cli_double(v, dp)) return usage("invalid float value");
+        } else if (!strcmp(name, "--seed")) {
+            if (!cli_int(v, &seed) || seed < 0) return usage("invalid int value");
+            o->seed = (uint64_t)seed;
+        } else if (!strcmp(name, "--data"))
+            o->data = v;
+        else if (!strcmp(name, "--model"))
+            o->model = v;
+        else if (!strcmp(name, "--save"))
+            o->save = v;
+        else if (!strcmp(name, "--onnx-export"))
+            o->onnx = v;
+        else
+            return usage("unrecognized arguments");
     }
-    if (o->emsize <= 0 || o->nhid <= 0 || o->nlayers <= 0 || o->batch_size <= 0 || o->bptt <= 0 || o->log_interval <= 0)
+    if (o->emsize <= 0 || o->nhid <= 0 || o->nlayers <= 0 || o->batch_size <= 0 || o->bptt <= 0 ||
+        o->log_interval <= 0)
         return usage("sizes, --bptt and --log-interval must be positive");
     return 0;
 }
 
 /* ---- data.py: Dictionary and Corpus ---- */
 typedef struct {
-    char **words;      /* idx2word */
+    char **words; /* idx2word */
     int64_t n, cap;
-    int64_t *table;    /* open addressing: word index + 1, 0 = empty */
+    int64_t *table; /* open addressing: word index + 1, 0 = empty */
     int64_t tcap;
 } dictionary;
 
@@ -100,7 +143,7 @@ static int64_t *slot(dictionary *d, const char *w) {
 
 /* word2idx[w], adding it if new (add_word); -1 on out of memory */
 static int64_t add_word(dictionary *d, const char *w) {
-    if (2 * (d->n + 1) > d->tcap) {   /* grow and rehash */
+    if (2 * (d->n + 1) > d->tcap) { /* grow and rehash */
         int64_t old = d->tcap, *ot = d->table;
         d->tcap = old ? 2 * old : 1024;
         d->table = calloc((size_t)d->tcap, sizeof *d->table);
@@ -128,7 +171,10 @@ static nb_tensor *tokenize(dictionary *d, const char *dir, const char *file) {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, file);
     FILE *f = fopen(path, "r");
-    if (!f) { fprintf(stderr, "word_language_model: cannot open %s\n", path); return NULL; }
+    if (!f) {
+        fprintf(stderr, "word_language_model: cannot open %s\n", path);
+        return NULL;
+    }
     int64_t n = 0, cap = 1 << 16, *ids = malloc(sizeof *ids * (size_t)cap);
     char *line = NULL;
     size_t lcap = 0;
@@ -138,18 +184,29 @@ static nb_tensor *tokenize(dictionary *d, const char *dir, const char *file) {
             int64_t id = add_word(d, w ? w : "<eos>");
             if (n == cap) {
                 int64_t *ni = realloc(ids, sizeof *ids * (size_t)(cap *= 2));
-                if (!ni) { free(ids); ids = NULL; break; }
+                if (!ni) {
+                    free(ids);
+                    ids = NULL;
+                    break;
+                }
                 ids = ni;
             }
-            if (id < 0) { free(ids); ids = NULL; break; }
+            if (id < 0) {
+                free(ids);
+                ids = NULL;
+                break;
+            }
             ids[n++] = id;
             if (!w) break;
         }
     }
     free(line);
     fclose(f);
-    if (!ids) { fprintf(stderr, "word_language_model: out of memory reading %s\n", path); return NULL; }
-    nb_tensor *t = nb_tensor_from(NB_I64, ids, 1, (int64_t[]){n}, false);
+    if (!ids) {
+        fprintf(stderr, "word_language_model: out of memory reading %s\n", path);
+        return NULL;
+    }
+    nb_tensor *t = nb_tensor_from(NB_I64, ids, 1, (int64_t[]){ n }, false);
     free(ids);
     return t;
 }
@@ -159,8 +216,8 @@ static nb_tensor *batchify(nb_tensor *data, int64_t bsz) {
     int64_t nbatch = data->numel / bsz;
     if (nbatch < 2) return NULL;
     nb_scope s = nb_scope_begin();
-    nb_tensor *v = nb_view(nb_narrow(data, 0, 0, nbatch * bsz), 2, (int64_t[]){bsz, nbatch});
-    nb_tensor *out = nb_keep(nb_clone(nb_t(v)));   /* a contiguous persistent copy; the views die here */
+    nb_tensor *v = nb_view(nb_narrow(data, 0, 0, nbatch * bsz), 2, (int64_t[]){ bsz, nbatch });
+    nb_tensor *out = nb_keep(nb_clone(nb_t(v))); /* a contiguous persistent copy; the views die here */
     nb_scope_end(s);
     return out;
 }
@@ -177,20 +234,26 @@ typedef struct {
 } rnn_model;
 
 static bool model_new(rnn_model *m, const char *type, int64_t ntoken, const options *o) {
-    *m = (rnn_model){.lstm = !strcmp(type, "LSTM"), .tied = o->tied, .dropout = o->dropout, .ntoken = ntoken};
-    nb_rnn_opts ro = {.num_layers = o->nlayers, .dropout = o->dropout};
-    m->encoder = nb_embedding_new(ntoken, o->emsize);   /* draws as torch: N(0, 1), then the rnn, then Linear */
-    if (!strcmp(type, "LSTM")) m->rnn = nb_lstm_new(o->emsize, o->nhid, ro);
-    else if (!strcmp(type, "GRU")) m->rnn = nb_gru_new(o->emsize, o->nhid, ro);
+    *m = (rnn_model){
+        .lstm = !strcmp(type, "LSTM"), .tied = o->tied, .dropout = o->dropout, .ntoken = ntoken
+    };
+    nb_rnn_opts ro = { .num_layers = o->nlayers, .dropout = o->dropout };
+    m->encoder = nb_embedding_new(ntoken, o->emsize); /* draws as torch: N(0, 1), then the rnn, then Linear */
+    if (!strcmp(type, "LSTM"))
+        m->rnn = nb_lstm_new(o->emsize, o->nhid, ro);
+    else if (!strcmp(type, "GRU"))
+        m->rnn = nb_gru_new(o->emsize, o->nhid, ro);
     else {
         ro.nonlinearity = !strcmp(type, "RNN_TANH") ? "tanh" : "relu";
         m->rnn = nb_rnn_new(o->emsize, o->nhid, ro);
     }
     m->decoder = nb_linear_new(o->nhid, ntoken, true);
     if (!m->encoder || !m->rnn || !m->decoder) return false;
-    nb_tensor *ew = m->encoder->params[0], *dw = o->tied ? ew : m->decoder->params[0], *db = m->decoder->params[1];
+    nb_tensor *ew = m->encoder->params[0], *dw = o->tied ? ew : m->decoder->params[0],
+              *db = m->decoder->params[1];
     /* init_weights: encoder U(-0.1, 0.1), decoder bias 0, decoder weight U(-0.1, 0.1) (tied: drawn again) */
-    if (!nb_init_uniform_(ew, -0.1, 0.1) || !nb_init_zeros_(db) || !nb_init_uniform_(dw, -0.1, 0.1)) return false;
+    if (!nb_init_uniform_(ew, -0.1, 0.1) || !nb_init_zeros_(db) || !nb_init_uniform_(dw, -0.1, 0.1))
+        return false;
     /* parameters() in torch's order (a tied weight once) and the state dict under torch's names */
     int nr;
     nb_tensor **rp = nb_module_parameters(m->rnn, &nr);
@@ -231,11 +294,13 @@ static nb_tensor *model_forward(rnn_model *m, nb_tensor *input, nb_tensor *h, nb
     bool tr = m->rnn->training;
     nb_tensor *emb = nb_dropout(nb_embedding(input, m->encoder->params[0]), m->dropout, tr);
     nb_tensor *out = NULL;
-    if (nb_rnn_forward(m->rnn, emb, h, m->lstm ? c : NULL, &out, hn, m->lstm ? cn : NULL) != NB_OK) return NULL;
+    if (nb_rnn_forward(m->rnn, emb, h, m->lstm ? c : NULL, &out, hn, m->lstm ? cn : NULL) != NB_OK)
+        return NULL;
     out = nb_dropout(out, m->dropout, tr);
     int64_t rows = out->shape[0] * out->shape[1];
     nb_tensor *w = m->tied ? m->encoder->params[0] : m->decoder->params[0];
-    nb_tensor *decoded = nb_linear(nb_reshape(out, 2, (int64_t[]){rows, out->shape[2]}), w, m->decoder->params[1]);
+    nb_tensor *decoded = nb_linear(nb_reshape(out, 2, (int64_t[]){ rows, out->shape[2] }), w,
+                                   m->decoder->params[1]);
     return nb_log_softmax(decoded, 1);
 }
 
@@ -243,7 +308,7 @@ static nb_tensor *model_forward(rnn_model *m, nb_tensor *input, nb_tensor *h, nb
 typedef struct {
     rnn_model *model;
     const options *o;
-    nb_tensor *h, *c;         /* the carried hidden state (persistent, detached between batches) */
+    nb_tensor *h, *c; /* the carried hidden state (persistent, detached between batches) */
     nb_optimizer *opt;
 } trainer;
 
@@ -251,14 +316,14 @@ typedef struct {
 static int64_t get_batch(nb_tensor *src, int64_t i, int bptt, nb_tensor **data, nb_tensor **target) {
     int64_t seq_len = bptt < src->shape[0] - 1 - i ? bptt : src->shape[0] - 1 - i;
     *data = nb_narrow(src, 0, i, seq_len);
-    *target = nb_reshape(nb_narrow(src, 0, i + 1, seq_len), 1, (int64_t[]){-1});
+    *target = nb_reshape(nb_narrow(src, 0, i + 1, seq_len), 1, (int64_t[]){ -1 });
     return seq_len;
 }
 
 static bool init_hidden(trainer *t, int64_t bsz) {
     nb_free(t->h);
     nb_free(t->c);
-    int64_t shape[3] = {t->o->nlayers, bsz, t->o->nhid};
+    int64_t shape[3] = { t->o->nlayers, bsz, t->o->nhid };
     t->h = nb_zeros(NB_F32, 3, shape);
     t->c = t->model->lstm ? nb_zeros(NB_F32, 3, shape) : NULL;
     return t->h && (!t->model->lstm || t->c);
@@ -267,7 +332,7 @@ static bool init_hidden(trainer *t, int64_t bsz) {
 /* one forward of data (with targets) from the carried state; *hn, *cn receive the new state */
 static nb_tensor *step_loss(trainer *t, nb_tensor *data, nb_tensor *targets, nb_tensor **hn, nb_tensor **cn) {
     nb_tensor *out = model_forward(t->model, data, t->h, t->c, hn, cn);
-    return nb_nll_loss(out, targets, (nb_nll_loss_opts){0});
+    return nb_nll_loss(out, targets, (nb_nll_loss_opts){ 0 });
 }
 
 /* repackage_hidden: the next batch starts from the new state's values, without its history (after
@@ -312,10 +377,14 @@ static int train(trainer *t, nb_tensor *train_data, int epoch, double lr) {
         for (int k = 0; k < m->np; k++) nb_zero_grad(m->params[k]);
         nb_tensor *hn = NULL, *cn = NULL;
         nb_tensor *loss = step_loss(t, data, targets, &hn, &cn);
-        if (nb_backward(loss) != NB_OK) { nb_scope_end(s); return 1; }
+        if (nb_backward(loss) != NB_OK) {
+            nb_scope_end(s);
+            return 1;
+        }
         carry(t, hn, cn);
         nb_clip_grad_norm_(m->params, m->np, o->clip, 2.0);
-        if (t->opt) nb_optim_step(t->opt);
+        if (t->opt)
+            nb_optim_step(t->opt);
         else
             NB_NO_GRAD {
                 for (int k = 0; k < m->np; k++) nb_add_scaled_(m->params[k], m->params[k]->grad, -lr);
@@ -325,8 +394,8 @@ static int train(trainer *t, nb_tensor *train_data, int epoch, double lr) {
         if (nb_error()) return 1;
         if (batch % o->log_interval == 0 && batch > 0) {
             double cur = total / o->log_interval, elapsed = now() - start;
-            printf("| epoch %3d | %5d/%5lld batches | lr %02.2f | ms/batch %5.2f | loss %5.2f | ppl %8.2f\n", epoch,
-                   batch, (long long)nb, lr, elapsed * 1000 / o->log_interval, cur, exp(cur));
+            printf("| epoch %3d | %5d/%5lld batches | lr %02.2f | ms/batch %5.2f | loss %5.2f | ppl %8.2f\n",
+                   epoch, batch, (long long)nb, lr, elapsed * 1000 / o->log_interval, cur, exp(cur));
             fflush(stdout);
             total = 0;
             start = now();
@@ -348,7 +417,8 @@ int main(int argc, char **argv) {
     const char *type = o.model;
     if (!strcmp(type, "Transformer")) {
         fprintf(stderr, "word_language_model: --model Transformer is not available yet (it needs "
-                        "nn.TransformerEncoder, which comes with the attention work); use RNN_TANH, RNN_RELU, LSTM or GRU\n");
+                        "nn.TransformerEncoder, which comes with the attention work); use RNN_TANH, "
+                        "RNN_RELU, LSTM or GRU\n");
         return 2;
     }
     if (strcmp(type, "LSTM") && strcmp(type, "GRU") && strcmp(type, "RNN_TANH") && strcmp(type, "RNN_RELU")) {
@@ -356,34 +426,41 @@ int main(int argc, char **argv) {
                         "['LSTM', 'GRU', 'RNN_TANH' or 'RNN_RELU']\n");
         return 2;
     }
-    if (o.onnx[0]) { fprintf(stderr, "word_language_model: --onnx-export is not supported by nabla\n"); return 2; }
+    if (o.onnx[0]) {
+        fprintf(stderr, "word_language_model: --onnx-export is not supported by nabla\n");
+        return 2;
+    }
     if (o.tied && o.nhid != o.emsize) {
         fprintf(stderr, "word_language_model: When using the tied flag, nhid must be equal to emsize\n");
         return 2;
     }
     nb_manual_seed(o.seed);
     printf("Using device: cpu\n");
-    dictionary dict = {0};
+    dictionary dict = { 0 };
     nb_tensor *tr = tokenize(&dict, o.data, "train.txt"), *va = tokenize(&dict, o.data, "valid.txt");
     nb_tensor *te = tokenize(&dict, o.data, "test.txt");
     if (!tr || !va || !te) return 1;
-    nb_tensor *train_data = batchify(tr, o.batch_size), *val_data = batchify(va, 10), *test_data = batchify(te, 10);
+    nb_tensor *train_data = batchify(tr, o.batch_size), *val_data = batchify(va, 10),
+              *test_data = batchify(te, 10);
     rnn_model model;
-    trainer t = {.model = &model, .o = &o};
+    trainer t = { .model = &model, .o = &o };
     if (!train_data || !val_data || !test_data || !model_new(&model, type, dict.n, &o)) {
         fprintf(stderr, "word_language_model: %s\n", nb_error() ? nb_error() : "the corpus is too small");
         return 1;
     }
-    if (o.use_optimizer) t.opt = nb_adamw(model.params, model.np, (nb_adam_opts){.lr = o.lr});
+    if (o.use_optimizer) t.opt = nb_adamw(model.params, model.np, (nb_adam_opts){ .lr = o.lr });
     double lr = o.lr, best = 0;
     bool have_best = false;
     for (int epoch = 1; epoch <= o.epochs; epoch++) {
         double t0 = now();
-        if (train(&t, train_data, epoch, lr)) { fprintf(stderr, "word_language_model: %s\n", nb_error()); return 1; }
+        if (train(&t, train_data, epoch, lr)) {
+            fprintf(stderr, "word_language_model: %s\n", nb_error());
+            return 1;
+        }
         double val_loss = evaluate(&t, val_data);
         rule('-');
-        printf("| end of epoch %3d | time: %5.2fs | valid loss %5.2f | valid ppl %8.2f\n", epoch, now() - t0, val_loss,
-               exp(val_loss));
+        printf("| end of epoch %3d | time: %5.2fs | valid loss %5.2f | valid ppl %8.2f\n", epoch, now() - t0,
+               val_loss, exp(val_loss));
         rule('-');
         fflush(stdout);
         if (!have_best || val_loss < best) {
@@ -394,10 +471,10 @@ int main(int argc, char **argv) {
             best = val_loss;
             have_best = true;
         } else {
-            lr /= 4.0;   /* (main.py anneals only the manual SGD step, not the AdamW optimizer) */
+            lr /= 4.0; /* (main.py anneals only the manual SGD step, not the AdamW optimizer) */
         }
     }
-    if (have_best && nb_load_safetensors(&model.sd, o.save) != NB_OK) {   /* the best model */
+    if (have_best && nb_load_safetensors(&model.sd, o.save) != NB_OK) { /* the best model */
         fprintf(stderr, "word_language_model: %s\n", nb_error());
         return 1;
     }

@@ -16,8 +16,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n) {
     if (cli_int(s, &i) && (double)i != strtod(s, NULL)) abort();
     const char *r = pg_expr(s, n & 1);
     if (strncmp(r, "{\"ok\":true", 10) && strncmp(r, "{\"ok\":false,\"error\":\"", 21)) abort();
-    if (nb_error()) { fprintf(stderr, "pg_expr left an error: %s\n", nb_error()); abort(); }
-    if (nb_memory_stats_get().tensors_live != 0) { fprintf(stderr, "pg_expr leaked a tensor\n"); abort(); }
+    if (nb_error()) {
+        fprintf(stderr, "pg_expr left an error: %s\n", nb_error());
+        abort();
+    }
+    if (nb_memory_stats_get().tensors_live != 0) {
+        fprintf(stderr, "pg_expr leaked a tensor\n");
+        abort();
+    }
     free(s);
     return 0;
 }

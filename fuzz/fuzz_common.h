@@ -28,9 +28,18 @@ static inline int fuzz_memfile(const uint8_t *data, size_t n, char *path, size_t
 /* result of a reader: failed (NULL / NB_ERROR) <=> an error is recorded, and the message names the reader */
 static inline void fuzz_check(bool ok, const char *api) {
     const char *e = nb_error();
-    if (ok && e) { fprintf(stderr, "%s succeeded but left an error: %s\n", api, e); abort(); }
-    if (!ok && (!e || !strstr(e, api))) { fprintf(stderr, "%s failed with message '%s'\n", api, e ? e : "(none)"); abort(); }
+    if (ok && e) {
+        fprintf(stderr, "%s succeeded but left an error: %s\n", api, e);
+        abort();
+    }
+    if (!ok && (!e || !strstr(e, api))) {
+        fprintf(stderr, "%s failed with message '%s'\n", api, e ? e : "(none)");
+        abort();
+    }
     nb_clear_error();
-    if (nb_memory_stats_get().tensors_live != 0) { fprintf(stderr, "%s leaked a tensor\n", api); abort(); }
+    if (nb_memory_stats_get().tensors_live != 0) {
+        fprintf(stderr, "%s leaked a tensor\n", api);
+        abort();
+    }
 }
 #endif

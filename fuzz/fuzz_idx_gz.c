@@ -6,7 +6,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n) {
     uLong cap = compressBound((uLong)n) + 64;
     unsigned char *gz = malloc(cap);
-    z_stream z = {0};
+    z_stream z = { 0 };
     if (!gz || deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) abort();
     z.next_in = (unsigned char *)data;
     z.avail_in = (uInt)n;

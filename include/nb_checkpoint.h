@@ -27,7 +27,7 @@ nb_status nb_save_safetensors(const nb_state_dict *sd, const char *path);
 
 /* Options of nb_load_safetensors_ex; zero values are torch's load_state_dict defaults. */
 typedef struct {
-    bool non_strict;     /* torch's strict=False: names missing from the file and names in the file
+    bool non_strict; /* torch's strict=False: names missing from the file and names in the file
                             but not in sd are skipped (a dtype or shape mismatch is still an error) */
 } nb_load_opts;
 /* Copy the file's tensors into sd's existing tensors by name (in place, no grad history; dtype and

@@ -22,12 +22,12 @@ typedef enum { NB_CONV_PAD_EXPLICIT = 0, NB_CONV_PAD_VALID, NB_CONV_PAD_SAME } n
  * pair whose second entry is 0 repeats the first (torch's int form: {2} is 2x2, as in pooling); padding
  * and output_padding are taken literally (torch's padding=1 is {1, 1}). */
 typedef struct {
-    int64_t stride[2];          /* 0 means 1; {s} means {s, s} */
-    int64_t padding[2];         /* zeros added on both sides (ignored unless pad_mode is explicit) */
-    int64_t dilation[2];        /* 0 means 1; {d} means {d, d} */
-    int64_t groups;             /* 0 means 1; in_channels and out_channels must both divide by it */
-    int64_t output_padding[2];  /* transposed only: extra size at the end, < stride or < dilation */
-    nb_conv_pad pad_mode;       /* torch's padding='valid' / 'same' (conv1d and conv2d only) */
+    int64_t stride[2];         /* 0 means 1; {s} means {s, s} */
+    int64_t padding[2];        /* zeros added on both sides (ignored unless pad_mode is explicit) */
+    int64_t dilation[2];       /* 0 means 1; {d} means {d, d} */
+    int64_t groups;            /* 0 means 1; in_channels and out_channels must both divide by it */
+    int64_t output_padding[2]; /* transposed only: extra size at the end, < stride or < dilation */
+    nb_conv_pad pad_mode;      /* torch's padding='valid' / 'same' (conv1d and conv2d only) */
 } nb_conv_opts;
 
 /* y[n, o, i, j] = b[o] + sum_{c, p, q} w[o, c, p, q] x[n, g c, i s + p d - pad, j s + q d - pad]

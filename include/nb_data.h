@@ -38,9 +38,9 @@ nb_tensor *nb_read_idx(const char *path, nb_dtype dt, float scale);
 
 /* Options of nb_read_csv; zero values are the defaults. */
 typedef struct {
-    bool header;        /* first line holds column names: skip it (default: no header) */
-    char delimiter;     /* field separator (default ',') */
-    nb_dtype dtype;     /* result dtype (default f32) */
+    bool header;    /* first line holds column names: skip it (default: no header) */
+    char delimiter; /* field separator (default ',') */
+    nb_dtype dtype; /* result dtype (default f32) */
 } nb_csv_opts;
 /* Numeric CSV file as a 2-D (rows, cols) tensor. Empty lines are skipped; fields may be padded with
  * blanks; "nan"/"inf" parse as in strtod. Ragged rows and non-numeric fields are errors naming the
@@ -62,17 +62,17 @@ void nb_tensor_dataset_free(nb_tensor_dataset *ds);
 typedef const int64_t *(*nb_sampler_fn)(void *ctx, int64_t *n);
 /* Options of nb_dataloader_new; zero values are torch's defaults. */
 typedef struct {
-    int64_t batch_size;  /* samples per batch (default 1) */
-    bool shuffle;        /* a new random order every epoch (default: dataset order) */
-    bool drop_last;      /* drop the last batch if it is smaller than batch_size */
-    uint64_t seed;       /* seed of the loader's own generator: same seed, same sequence of orders */
-    bool torch_rng;      /* draw exactly as torch 1.13's DataLoader (num_workers=0) does instead of using
+    int64_t batch_size;      /* samples per batch (default 1) */
+    bool shuffle;            /* a new random order every epoch (default: dataset order) */
+    bool drop_last;          /* drop the last batch if it is smaller than batch_size */
+    uint64_t seed;           /* seed of the loader's own generator: same seed, same sequence of orders */
+    bool torch_rng;          /* draw exactly as torch 1.13's DataLoader (num_workers=0) does instead of using
                             seed: each epoch takes one random64 (its _base_seed) from `generator`, then with
                             shuffle RandomSampler's order: randperm from a Generator seeded by a random64 of
                             the global generator, or from `generator` itself when one is given; so after
                             the same torch.manual_seed a port sees torch's batches (docs/random.md) */
     nb_generator *generator; /* DataLoader(generator=g) (borrowed; implies torch_rng); NULL: the global one */
-    nb_sampler_fn sampler;  /* the epoch's indices come from sampler(sampler_ctx) (excludes shuffle) */
+    nb_sampler_fn sampler;   /* the epoch's indices come from sampler(sampler_ctx) (excludes shuffle) */
     void *sampler_ctx;
 } nb_dataloader_opts;
 typedef struct nb_dataloader nb_dataloader;
@@ -94,13 +94,13 @@ void nb_dataloader_free(nb_dataloader *dl);
 /* ---- feature scaling (seed 003: x <- (x - m_i) / sigma_i per feature) ----------------------- */
 /* Options of nb_standard_scaler_fit. */
 typedef struct {
-    int correction;      /* std = sqrt(sum (x - m)^2 / (N - correction)); default 0 = np.std and
+    int correction; /* std = sqrt(sum (x - m)^2 / (N - correction)); default 0 = np.std and
                             sklearn's StandardScaler as the seed uses; 1 = torch.std's default */
 } nb_standardize_opts;
 /* Per-feature statistics: mean and std of shape x.shape[1:] (persistent, in x's dtype). */
 typedef struct {
     nb_tensor *mean;
-    nb_tensor *std;      /* a feature with std 0 is stored as 1 (left unscaled), like sklearn */
+    nb_tensor *std; /* a feature with std 0 is stored as 1 (left unscaled), like sklearn */
 } nb_standard_scaler;
 /* Fit on a float tensor x (N, ...) along dim 0: the features' means and stds (computed in f64).
  * sc must be zero-initialised ({0}) or fitted before (its old statistics are freed). */
@@ -113,14 +113,14 @@ void nb_standard_scaler_free(nb_standard_scaler *sc);
 /* ---- train/test split (sklearn.model_selection.train_test_split) ----------------------------- */
 /* Options of nb_train_test_split; zero values are sklearn's defaults. */
 typedef struct {
-    double test_size;    /* fraction in (0, 1) of the samples for the test set (default 0.25); the
+    double test_size; /* fraction in (0, 1) of the samples for the test set (default 0.25); the
                             test set gets ceil(test_size N) samples */
-    uint64_t seed;       /* seed of the permutation (same seed, same split) */
-    bool no_shuffle;     /* keep the order: the last samples are the test set */
+    uint64_t seed;    /* seed of the permutation (same seed, same split) */
+    bool no_shuffle;  /* keep the order: the last samples are the test set */
 } nb_split_opts;
 /* Split x (and y, which may be NULL) along dim 0 into new tensors in the current scope. */
-nb_status nb_train_test_split(const nb_tensor *x, const nb_tensor *y, nb_split_opts opts,
-                              nb_tensor **x_train, nb_tensor **x_test, nb_tensor **y_train, nb_tensor **y_test);
+nb_status nb_train_test_split(const nb_tensor *x, const nb_tensor *y, nb_split_opts opts, nb_tensor **x_train,
+                              nb_tensor **x_test, nb_tensor **y_train, nb_tensor **y_test);
 
 #ifdef __cplusplus
 }

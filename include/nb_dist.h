@@ -30,7 +30,7 @@ extern "C" {
 
 /* ---- process group (torch.distributed) ------------------------------------------------------ */
 typedef struct {
-    const char *backend;   /* "mpi" (NULL means "mpi"; nothing else is available) */
+    const char *backend; /* "mpi" (NULL means "mpi"; nothing else is available) */
 } nb_dist_init_opts;
 /* Join the default process group: MPI_Init_thread(MPI_THREAD_FUNNELED), or reuse an MPI the program
  * already initialised (and then leave finalising to it). Error if already initialised. */
@@ -72,10 +72,10 @@ nb_status nb_dist_reduce_scatter_tensor(nb_tensor *out, nb_tensor *in, nb_reduce
 
 /* ---- DistributedDataParallel (torch.nn.parallel.DistributedDataParallel) ----------------------- */
 typedef struct {
-    double bucket_cap_mb;       /* gradient bucket size in MiB (0 means torch's 25) */
-    double first_bucket_mb;     /* size of the first bucket (0 means torch's 1 MiB,
+    double bucket_cap_mb;      /* gradient bucket size in MiB (0 means torch's 25) */
+    double first_bucket_mb;    /* size of the first bucket (0 means torch's 1 MiB,
                                    torch.distributed._DEFAULT_FIRST_BUCKET_BYTES) */
-    bool no_broadcast_buffers;  /* torch broadcast_buffers=False: do not copy rank 0's buffers into every
+    bool no_broadcast_buffers; /* torch broadcast_buffers=False: do not copy rank 0's buffers into every
                                    rank at each training forward */
 } nb_ddp_opts;
 /* Wrap module (ownership moves to the result, child "module" as in torch, so parameter names gain
@@ -98,23 +98,23 @@ bool nb_ddp_set_require_backward_grad_sync(nb_module *ddp, bool sync);
          nbi_ns_once_; nbi_ns_once_ = 0, nb_ddp_set_require_backward_grad_sync((ddp), nbi_ns_prev_))
 /* Communication statistics of a DDP wrapper, since construction. */
 typedef struct {
-    int nbuckets;              /* gradient buckets */
-    int64_t bucket_bytes;      /* bytes of all buckets (the gradient bytes reduced per step) */
-    int64_t reductions;        /* backward passes whose gradients were reduced */
-    double exposed_s;          /* seconds backward spent inside MPI (starting, polling, waiting):
+    int nbuckets;         /* gradient buckets */
+    int64_t bucket_bytes; /* bytes of all buckets (the gradient bytes reduced per step) */
+    int64_t reductions;   /* backward passes whose gradients were reduced */
+    double exposed_s;     /* seconds backward spent inside MPI (starting, polling, waiting):
                                   the communication not hidden behind backward compute */
-    double last_wait_s;        /* of which: waiting for the buckets after the last gradient was ready */
+    double last_wait_s;   /* of which: waiting for the buckets after the last gradient was ready */
 } nb_ddp_stats;
 /* Read the statistics (zeros for a non-DDP module). */
 nb_ddp_stats nb_ddp_get_stats(nb_module *ddp);
 
 /* ---- DistributedSampler (torch.utils.data.distributed.DistributedSampler) -------------------- */
 typedef struct {
-    int num_replicas;          /* 0 means the world size */
-    int rank;                  /* used when num_replicas > 0; otherwise this process's rank */
-    bool no_shuffle;           /* torch shuffle=False (torch's sampler shuffles by default) */
-    uint64_t seed;             /* permutation seed, the same on every rank (torch seed=0) */
-    bool drop_last;            /* drop the tail instead of padding with the head */
+    int num_replicas; /* 0 means the world size */
+    int rank;         /* used when num_replicas > 0; otherwise this process's rank */
+    bool no_shuffle;  /* torch shuffle=False (torch's sampler shuffles by default) */
+    uint64_t seed;    /* permutation seed, the same on every rank (torch seed=0) */
+    bool drop_last;   /* drop the tail instead of padding with the head */
 } nb_distributed_sampler_opts;
 typedef struct nb_distributed_sampler nb_distributed_sampler;
 /* Sampler over n samples: each epoch, torch's randperm(n) from a generator seeded with seed + epoch

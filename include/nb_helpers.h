@@ -49,7 +49,7 @@ nb_tensor *nb_cumsum(nb_tensor *x, int dim);
 /* Options of nb_sort / nb_argsort; zero values are torch's defaults (ascending, not stable). */
 typedef struct {
     bool descending;
-    bool stable;       /* equal values keep their order; otherwise ties come out in torch 1.13's order */
+    bool stable; /* equal values keep their order; otherwise ties come out in torch 1.13's order */
 } nb_sort_opts;
 /* torch.sort(x, dim): sorted values (NaN last ascending, first descending) and, if indices is not NULL,
  * *indices = their i64 positions; dx = g scattered back to the positions. */
@@ -58,8 +58,8 @@ nb_tensor *nb_sort(nb_tensor *x, int dim, nb_sort_opts opts, nb_tensor **indices
 nb_tensor *nb_argsort(nb_tensor *x, int dim, nb_sort_opts opts);
 /* Options of nb_topk; zero values are torch's defaults (largest, sorted). */
 typedef struct {
-    bool smallest;     /* largest=False */
-    bool unsorted;     /* sorted=False: the k values in torch's unspecified (but reproduced) order */
+    bool smallest; /* largest=False */
+    bool unsorted; /* sorted=False: the k values in torch's unspecified (but reproduced) order */
 } nb_topk_opts;
 /* torch.topk(x, k, dim): the k largest (or smallest) values along dim and *indices (if not NULL);
  * dx = g scattered back to the indices. 0 <= k <= size(dim). */

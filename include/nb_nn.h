@@ -34,31 +34,31 @@ typedef int (*nb_forward_ex_fn)(nb_module *m, int nin, nb_tensor *const *in, con
 
 /* A module. Read the fields; build custom modules with nb_module_new(_ex) + nb_module_register_*. */
 struct nb_module {
-    const char *type;           /* torch's class name: "Linear", "Sequential", "ReLU", ... */
-    nb_forward_fn forward;      /* one tensor in, one out (or NULL) */
+    const char *type;              /* torch's class name: "Linear", "Sequential", "ReLU", ... */
+    nb_forward_fn forward;         /* one tensor in, one out (or NULL) */
     void (*free_impl)(void *impl); /* releases impl (NULL: nothing to do) */
-    void *impl;                 /* type-specific data, owned */
-    bool training;              /* train mode (default) or eval mode */
-    int nparams;                /* own parameters (not the children's) */
+    void *impl;                    /* type-specific data, owned */
+    bool training;                 /* train mode (default) or eval mode */
+    int nparams;                   /* own parameters (not the children's) */
     char **param_names;
-    nb_tensor **params;         /* persistent leaves, owned by the module (shared when tied) */
+    nb_tensor **params; /* persistent leaves, owned by the module (shared when tied) */
     int nchildren;
-    char **child_names;         /* "0", "1", ... in a Sequential / ModuleList, keys in a ModuleDict */
-    nb_module **children;       /* owned (shared when registered in several modules) */
-    double hp[4];               /* scalar hyperparameters (p, eps, slope, ...) */
+    char **child_names;          /* "0", "1", ... in a Sequential / ModuleList, keys in a ModuleDict */
+    nb_module **children;        /* owned (shared when registered in several modules) */
+    double hp[4];                /* scalar hyperparameters (p, eps, slope, ...) */
     int64_t ip[NB_MAX_DIMS + 2]; /* integer hyperparameters (dims, shapes) */
-    nb_tensor **flat;           /* cache of nb_module_parameters */
+    nb_tensor **flat;            /* cache of nb_module_parameters */
     int nflat;
     nb_forward_ex_fn forward_ex; /* several inputs / outputs / options (or NULL) */
-    int nbuffers;               /* own buffers (running statistics, tables): state, not parameters */
+    int nbuffers;                /* own buffers (running statistics, tables): state, not parameters */
     char **buffer_names;
-    nb_tensor **buffers;        /* persistent tensors owned by the module (any dtype) */
-    bool *buffer_persistent;    /* false: left out of the state dict (torch persistent=False) */
+    nb_tensor **buffers;     /* persistent tensors owned by the module (any dtype) */
+    bool *buffer_persistent; /* false: left out of the state dict (torch persistent=False) */
     /* torch's extra_repr for nb_module_fprint ("in_features=3, ..."), or NULL */
     void (*extra_repr)(const nb_module *m, char *buf, size_t n);
-    nb_tensor **flat_buffers;   /* cache of nb_module_buffers */
+    nb_tensor **flat_buffers; /* cache of nb_module_buffers */
     int nflat_buffers;
-    int nparents;               /* modules this one is registered in (internal) */
+    int nparents; /* modules this one is registered in (internal) */
 };
 
 /* A new empty module of the given type name (copied pointer: use a string literal) and forward. */
@@ -190,14 +190,16 @@ nb_module *nb_embedding_new(int64_t num_embeddings, int64_t embedding_dim);
  * (weight ~ kaiming_uniform(a = sqrt 5), bias ~ U(+-1/sqrt(fan_in))), bit-equal after the same seed;
  * stride, padding, dilation, groups (and output_padding) from o as in the functional forms. */
 /* nn.Conv2d(in, out, (kh, kw), ..., bias): weight (out, in / groups, kh, kw), bias (out). */
-nb_module *nb_conv2d_new(int64_t in_channels, int64_t out_channels, int64_t kh, int64_t kw, bool bias, nb_conv_opts o);
+nb_module *nb_conv2d_new(int64_t in_channels, int64_t out_channels, int64_t kh, int64_t kw, bool bias,
+                         nb_conv_opts o);
 /* nn.Conv1d(in, out, k, ..., bias): weight (out, in / groups, k), bias (out). */
 nb_module *nb_conv1d_new(int64_t in_channels, int64_t out_channels, int64_t k, bool bias, nb_conv_opts o);
 /* nn.ConvTranspose2d(in, out, (kh, kw), ..., bias): weight (in, out / groups, kh, kw), bias (out). */
-nb_module *nb_conv_transpose2d_new(int64_t in_channels, int64_t out_channels, int64_t kh, int64_t kw, bool bias,
-                                   nb_conv_opts o);
+nb_module *nb_conv_transpose2d_new(int64_t in_channels, int64_t out_channels, int64_t kh, int64_t kw,
+                                   bool bias, nb_conv_opts o);
 /* nn.ConvTranspose1d(in, out, k, ..., bias): weight (in, out / groups, k), bias (out). */
-nb_module *nb_conv_transpose1d_new(int64_t in_channels, int64_t out_channels, int64_t k, bool bias, nb_conv_opts o);
+nb_module *nb_conv_transpose1d_new(int64_t in_channels, int64_t out_channels, int64_t k, bool bias,
+                                   nb_conv_opts o);
 /* ---- normalisation layers (nn.BatchNorm1d/2d, nn.GroupNorm; functional forms in nb_norm.h) ------ */
 /* Keyword arguments of the BatchNorm layers; zero means torch's default. */
 typedef struct {
@@ -215,20 +217,20 @@ nb_module *nb_batch_norm1d_new(int64_t num_features, nb_batch_norm_layer_opts o)
 nb_module *nb_batch_norm2d_new(int64_t num_features, nb_batch_norm_layer_opts o);
 /* Keyword arguments of nb_group_norm_new; zero means torch's default. */
 typedef struct {
-    double eps;                  /* 0 = 1e-5 */
-    bool no_affine;              /* torch affine=False */
+    double eps;     /* 0 = 1e-5 */
+    bool no_affine; /* torch affine=False */
 } nb_group_norm_layer_opts;
 /* nn.GroupNorm(G, C): nb_group_norm over (N, C, ...) with weight (1) and bias (0) of C elements. */
 nb_module *nb_group_norm_new(int64_t num_groups, int64_t num_channels, nb_group_norm_layer_opts o);
 /* ---- recurrent layers (nn/layers_rnn.c; torch.nn.RNN / LSTM / GRU and their cells) --------------- */
 typedef struct {
-    int num_layers;            /* 0 means torch's 1 */
-    bool no_bias;              /* torch bias=False (no bias_ih / bias_hh) */
-    bool batch_first;          /* input and output (B, T, F) instead of (T, B, F); states stay (L*D, B, H) */
-    double dropout;            /* dropout on the output of every layer but the last, in train mode */
-    bool bidirectional;        /* D = 2: a reverse direction per layer, outputs concatenated */
-    int64_t proj_size;         /* LSTM only: h = W_hr (o * tanh(c)) of size proj_size < hidden_size */
-    const char *nonlinearity;  /* nn.RNN only: "tanh" (NULL, the default) or "relu" */
+    int num_layers;           /* 0 means torch's 1 */
+    bool no_bias;             /* torch bias=False (no bias_ih / bias_hh) */
+    bool batch_first;         /* input and output (B, T, F) instead of (T, B, F); states stay (L*D, B, H) */
+    double dropout;           /* dropout on the output of every layer but the last, in train mode */
+    bool bidirectional;       /* D = 2: a reverse direction per layer, outputs concatenated */
+    int64_t proj_size;        /* LSTM only: h = W_hr (o * tanh(c)) of size proj_size < hidden_size */
+    const char *nonlinearity; /* nn.RNN only: "tanh" (NULL, the default) or "relu" */
 } nb_rnn_opts;
 /* nn.RNN(input_size, hidden_size, ...): h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu).
  * Parameters weight_ih_l{k}[_reverse], weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} in torch's order, each
@@ -243,8 +245,8 @@ nb_module *nb_gru_new(int64_t input_size, int64_t hidden_size, nb_rnn_opts o);
  * with batch_first, or unbatched (T, I); h0 (L*D, B, P), c0 (L*D, B, H) or NULL (zeros); output
  * (T, B, D*P); h_n, c_n like h0, c0 (layer-major, forward before reverse). Output pointers may be NULL.
  * nb_module_forward(m, x) returns the output alone. */
-nb_status nb_rnn_forward(nb_module *m, nb_tensor *x, nb_tensor *h0, nb_tensor *c0, nb_tensor **out, nb_tensor **h_n,
-                         nb_tensor **c_n);
+nb_status nb_rnn_forward(nb_module *m, nb_tensor *x, nb_tensor *h0, nb_tensor *c0, nb_tensor **out,
+                         nb_tensor **h_n, nb_tensor **c_n);
 /* nn.RNNCell(input_size, hidden_size, bias, nonlinearity "tanh" (NULL) or "relu"): weight_ih,
  * weight_hh, bias_ih, bias_hh ~ U(-1/sqrt(hidden), 1/sqrt(hidden)). */
 nb_module *nb_rnn_cell_new(int64_t input_size, int64_t hidden_size, bool bias, const char *nonlinearity);
@@ -260,15 +262,21 @@ nb_tensor *nb_rnn_cell_forward(nb_module *m, nb_tensor *x, nb_tensor *h, nb_tens
 /* training ? x * Bernoulli(1-p) / (1-p) : x. */
 nb_tensor *nb_dropout(nb_tensor *x, double p, bool training);
 /* Normalise over the last ndim dims; w, b (normalized_shape) may be NULL; eps 0 means 1e-5. */
-nb_tensor *nb_layer_norm(nb_tensor *x, int ndim, const int64_t *normalized_shape, nb_tensor *w, nb_tensor *b, double eps);
+nb_tensor *nb_layer_norm(nb_tensor *x, int ndim, const int64_t *normalized_shape, nb_tensor *w, nb_tensor *b,
+                         double eps);
 /* y = w[idx] (rows of w gathered; shape idx.shape + (w.shape[1],)); dw = index_add of g. */
 nb_tensor *nb_embedding(nb_tensor *idx, nb_tensor *w);
 
 /* ---- init (torch.nn.init; in place under no-grad, draws from the global generator; return t) ---- */
 typedef enum { NB_FAN_IN = 0, NB_FAN_OUT } nb_fan_mode;
 typedef enum {
-    NB_NONLIN_LEAKY_RELU = 0,   /* torch's default for kaiming_*: gain sqrt(2 / (1 + a^2)) */
-    NB_NONLIN_LINEAR, NB_NONLIN_SIGMOID, NB_NONLIN_TANH, NB_NONLIN_RELU, NB_NONLIN_SELU, NB_NONLIN_CONV
+    NB_NONLIN_LEAKY_RELU = 0, /* torch's default for kaiming_*: gain sqrt(2 / (1 + a^2)) */
+    NB_NONLIN_LINEAR,
+    NB_NONLIN_SIGMOID,
+    NB_NONLIN_TANH,
+    NB_NONLIN_RELU,
+    NB_NONLIN_SELU,
+    NB_NONLIN_CONV
 } nb_nonlinearity;
 /* torch.nn.init.calculate_gain: linear/sigmoid/conv 1, tanh 5/3, relu sqrt 2, leaky_relu
  * sqrt(2 / (1 + param^2)) (param 0 means 0.01 as in torch), selu 3/4. */
@@ -298,36 +306,51 @@ nb_tensor *nb_init_kaiming_normal_(nb_tensor *t, double a, nb_fan_mode mode, nb_
 /* Reduction over the per-element losses; zero is torch's default, mean. */
 typedef enum { NB_REDUCTION_MEAN = 0, NB_REDUCTION_SUM, NB_REDUCTION_NONE } nb_reduction;
 
-typedef struct { nb_reduction reduction; } nb_loss_opts;
+typedef struct {
+    nb_reduction reduction;
+} nb_loss_opts;
 /* (x - y)^2, reduced. x and y broadcast (torch warns, nabla allows it). */
 nb_tensor *nb_mse_loss(nb_tensor *x, nb_tensor *y, nb_loss_opts o);
 /* |x - y|, reduced. */
 nb_tensor *nb_l1_loss(nb_tensor *x, nb_tensor *y, nb_loss_opts o);
 
-typedef struct { nb_reduction reduction; double beta; } nb_smooth_l1_opts;
+typedef struct {
+    nb_reduction reduction;
+    double beta;
+} nb_smooth_l1_opts;
 /* d = x - y: |d| < beta ? d^2 / (2 beta) : |d| - beta / 2. beta 0 means torch's 1.0
  * (for beta = 0 use nb_l1_loss, which is the same function). */
 nb_tensor *nb_smooth_l1_loss(nb_tensor *x, nb_tensor *y, nb_smooth_l1_opts o);
 
-typedef struct { nb_reduction reduction; double delta; } nb_huber_opts;
+typedef struct {
+    nb_reduction reduction;
+    double delta;
+} nb_huber_opts;
 /* d = x - y: |d| < delta ? d^2 / 2 : delta (|d| - delta / 2). delta 0 means torch's 1.0. */
 nb_tensor *nb_huber_loss(nb_tensor *x, nb_tensor *y, nb_huber_opts o);
 
-typedef struct { nb_reduction reduction; nb_tensor *weight; } nb_bce_opts;
+typedef struct {
+    nb_reduction reduction;
+    nb_tensor *weight;
+} nb_bce_opts;
 /* -w (y log x + (1 - y) log(1 - x)), logs clamped at -100 like torch; x in [0, 1]. */
 nb_tensor *nb_binary_cross_entropy(nb_tensor *x, nb_tensor *y, nb_bce_opts o);
 
-typedef struct { nb_reduction reduction; nb_tensor *weight; nb_tensor *pos_weight; } nb_bce_logits_opts;
+typedef struct {
+    nb_reduction reduction;
+    nb_tensor *weight;
+    nb_tensor *pos_weight;
+} nb_bce_logits_opts;
 /* -w (p y log s(x) + (1 - y) log(1 - s(x))), s = sigmoid, p = pos_weight (broadcast over the last
  * dim), computed stably as (1 - y) x + (1 + (p - 1) y) softplus(-x). */
 nb_tensor *nb_binary_cross_entropy_with_logits(nb_tensor *x, nb_tensor *y, nb_bce_logits_opts o);
 
 typedef struct {
     nb_reduction reduction;
-    nb_tensor *weight;          /* per-class weight (C), or NULL */
-    bool has_ignore_index;      /* false: torch's default ignore_index -100 */
-    int64_t ignore_index;       /* targets equal to it contribute 0 (and no weight to the mean) */
-    double label_smoothing;     /* in [0, 1]: target = (1 - ls) onehot + ls / C */
+    nb_tensor *weight;      /* per-class weight (C), or NULL */
+    bool has_ignore_index;  /* false: torch's default ignore_index -100 */
+    int64_t ignore_index;   /* targets equal to it contribute 0 (and no weight to the mean) */
+    double label_smoothing; /* in [0, 1]: target = (1 - ls) onehot + ls / C */
 } nb_cross_entropy_opts;
 /* Set ignore_index in an options literal: (nb_cross_entropy_opts){ NB_IGNORE_INDEX(0) }. */
 #define NB_IGNORE_INDEX(i) .has_ignore_index = true, .ignore_index = (i)
@@ -345,11 +368,19 @@ typedef struct {
 /* F.nll_loss: l = -w_y logp[y] on log-probabilities (N, C), (N, C, d...) or (C); i64 targets. */
 nb_tensor *nb_nll_loss(nb_tensor *logp, nb_tensor *y, nb_nll_loss_opts o);
 
-typedef struct { nb_reduction reduction; double margin; } nb_hinge_embedding_opts;
+typedef struct {
+    nb_reduction reduction;
+    double margin;
+} nb_hinge_embedding_opts;
 /* y = 1: x; y = -1: max(0, margin - x). margin 0 means torch's 1.0. */
 nb_tensor *nb_hinge_embedding_loss(nb_tensor *x, nb_tensor *y, nb_hinge_embedding_opts o);
 
-typedef struct { nb_reduction reduction; int p; double margin; nb_tensor *weight; } nb_multi_margin_opts;
+typedef struct {
+    nb_reduction reduction;
+    int p;
+    double margin;
+    nb_tensor *weight;
+} nb_multi_margin_opts;
 /* l_i = sum_{j != y_i} w_{y_i} max(0, margin - x[y_i] + x[j])^p / C; p 1 (default, 0) or 2;
  * margin 0 means torch's 1.0; x (N, C) or (C), y i64 (N) or (). */
 nb_tensor *nb_multi_margin_loss(nb_tensor *x, nb_tensor *y, nb_multi_margin_opts o);

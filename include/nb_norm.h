@@ -16,9 +16,9 @@ extern "C" {
 
 /* Keyword arguments of nb_batch_norm; zero means torch's default. */
 typedef struct {
-    bool training;      /* true: batch statistics (running ones updated); false (torch's default): running */
-    double momentum;    /* running = (1 - momentum) running + momentum batch; 0 = torch's 0.1, -0.0 = 0 */
-    double eps;         /* 0 = torch's 1e-5 */
+    bool training;   /* true: batch statistics (running ones updated); false (torch's default): running */
+    double momentum; /* running = (1 - momentum) running + momentum batch; 0 = torch's 0.1, -0.0 = 0 */
+    double eps;      /* 0 = torch's 1e-5 */
 } nb_batch_norm_opts;
 /* F.batch_norm, x (N, C, ...): y = (x - mean_c) / sqrt(var_c + eps) * weight_c + bias_c. Training: batch
  * mean and biased variance over every dim but 1, running_mean/var (optional) updated in place under

@@ -34,7 +34,7 @@ typedef nb_tensor *(*nb_loss_fn)(void *ctx);
 
 /* ---- methods (options: zero = torch default; lr first in every struct) ------------------------ */
 typedef struct {
-    double lr;              /* required (torch has no default): 0 is an error, NB_ZERO means 0 */
+    double lr; /* required (torch has no default): 0 is an error, NB_ZERO means 0 */
     double momentum, dampening, weight_decay;
     bool nesterov, maximize;
 } nb_sgd_opts;
@@ -42,10 +42,10 @@ typedef struct {
 nb_optimizer *nb_sgd(nb_tensor *const *params, int n, nb_sgd_opts o);
 
 typedef struct {
-    double lr;              /* 1e-3 */
-    double betas[2];        /* (0.9, 0.999) */
-    double eps;             /* 1e-8 */
-    double weight_decay;    /* Adam 0 (L2, added to the grad); AdamW 1e-2 (decoupled) */
+    double lr;           /* 1e-3 */
+    double betas[2];     /* (0.9, 0.999) */
+    double eps;          /* 1e-8 */
+    double weight_decay; /* Adam 0 (L2, added to the grad); AdamW 1e-2 (decoupled) */
     bool amsgrad, maximize;
 } nb_adam_opts;
 /* Adam: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr/(1-b1^t) m / (sqrt(v)/sqrt(1-b2^t) + eps) */
@@ -54,18 +54,18 @@ nb_optimizer *nb_adam(nb_tensor *const *params, int n, nb_adam_opts o);
 nb_optimizer *nb_adamw(nb_tensor *const *params, int n, nb_adam_opts o);
 
 typedef struct {
-    double lr;              /* 1e-2 */
+    double lr; /* 1e-2 */
     double lr_decay, weight_decay, initial_accumulator_value;
-    double eps;             /* 1e-10 */
+    double eps; /* 1e-10 */
     bool maximize;
 } nb_adagrad_opts;
 /* Adagrad: clr = lr/(1 + (t-1) lr_decay); s += g^2; p -= clr g / (sqrt(s) + eps) */
 nb_optimizer *nb_adagrad(nb_tensor *const *params, int n, nb_adagrad_opts o);
 
 typedef struct {
-    double lr;              /* 1e-2 */
-    double alpha;           /* 0.99 */
-    double eps;             /* 1e-8 */
+    double lr;    /* 1e-2 */
+    double alpha; /* 0.99 */
+    double eps;   /* 1e-8 */
     double weight_decay, momentum;
     bool centered, maximize;
 } nb_rmsprop_opts;
@@ -73,9 +73,9 @@ typedef struct {
 nb_optimizer *nb_rmsprop(nb_tensor *const *params, int n, nb_rmsprop_opts o);
 
 typedef struct {
-    double lr;              /* 1.0 */
-    double rho;             /* 0.9 */
-    double eps;             /* 1e-6 */
+    double lr;  /* 1.0 */
+    double rho; /* 0.9 */
+    double eps; /* 1e-6 */
     double weight_decay;
     bool maximize;
 } nb_adadelta_opts;
@@ -83,23 +83,23 @@ typedef struct {
 nb_optimizer *nb_adadelta(nb_tensor *const *params, int n, nb_adadelta_opts o);
 
 typedef struct {
-    double lr;              /* 2e-3 */
-    double betas[2];        /* (0.9, 0.999) */
-    double eps;             /* 1e-8 */
+    double lr;       /* 2e-3 */
+    double betas[2]; /* (0.9, 0.999) */
+    double eps;      /* 1e-8 */
     double weight_decay;
-    double momentum_decay;  /* 4e-3 */
+    double momentum_decay; /* 4e-3 */
 } nb_nadam_opts;
 /* NAdam (torch 1.13, no maximize): mu_t = b1 (1 - 0.96^(t md)/2); Nesterov-corrected Adam step. */
 nb_optimizer *nb_nadam(nb_tensor *const *params, int n, nb_nadam_opts o);
 
 typedef enum { NB_LINE_SEARCH_NONE = 0, NB_LINE_SEARCH_STRONG_WOLFE = 1 } nb_line_search;
 typedef struct {
-    double lr;              /* 1 */
-    int max_iter;           /* 20 */
-    int max_eval;           /* max_iter * 5 / 4 */
-    double tolerance_grad;  /* 1e-7 */
-    double tolerance_change;/* 1e-9 */
-    int history_size;       /* 100 */
+    double lr;               /* 1 */
+    int max_iter;            /* 20 */
+    int max_eval;            /* max_iter * 5 / 4 */
+    double tolerance_grad;   /* 1e-7 */
+    double tolerance_change; /* 1e-9 */
+    int history_size;        /* 100 */
     nb_line_search line_search_fn;
 } nb_lbfgs_opts;
 /* L-BFGS (torch.optim.LBFGS, one group only): needs nb_optim_step_closure; up to max_iter iterations per step. */
@@ -107,37 +107,37 @@ nb_optimizer *nb_lbfgs(nb_tensor *const *params, int n, nb_lbfgs_opts o);
 
 /* ---- beyond torch.optim: second-order and line-search methods (need nb_optim_step_loss) ------- */
 typedef struct {
-    double lr;              /* 1 */
-    bool abs_hessian;       /* replace H by |H| (eigenvalues by their absolute values): nonconvex fix */
-    double damping;         /* added to H's diagonal, default 0 */
+    double lr;        /* 1 */
+    bool abs_hessian; /* replace H by |H| (eigenvalues by their absolute values): nonconvex fix */
+    double damping;   /* added to H's diagonal, default 0 */
 } nb_newton_opts;
 /* Newton: p -= lr H^-1 g with the exact Hessian of all params (flattened) from double backward.
  * For small parameter vectors (n^2 memory, n backward passes). */
 nb_optimizer *nb_newton(nb_tensor *const *params, int n, nb_newton_opts o);
 
 typedef struct {
-    double lr;              /* 1 */
-    int cg_max_iter;        /* default: number of parameter elements */
-    double cg_tol;          /* relative residual, default 1e-10 */
-    double damping;         /* added to H, default 0 */
+    double lr;       /* 1 */
+    int cg_max_iter; /* default: number of parameter elements */
+    double cg_tol;   /* relative residual, default 1e-10 */
+    double damping;  /* added to H, default 0 */
 } nb_newton_cg_opts;
 /* Newton-CG: solve (H + damping I) d = g by conjugate gradient with Hessian-vector products
  * (one double backward each); stops at negative curvature; p -= lr d. */
 nb_optimizer *nb_newton_cg(nb_tensor *const *params, int n, nb_newton_cg_opts o);
 
 typedef struct {
-    double lr;              /* 1 */
-    bool abs_hessian;       /* use |diag H| (the seed's exercise), default false */
-    double eps;             /* added to the diagonal, default 0 */
+    double lr;        /* 1 */
+    bool abs_hessian; /* use |diag H| (the seed's exercise), default false */
+    double eps;       /* added to the diagonal, default 0 */
 } nb_diag_newton_opts;
 /* Diagonal preconditioning: p -= lr g / (diag(H) + eps), diag(H) exact (one HVP per element). */
 nb_optimizer *nb_diag_newton(nb_tensor *const *params, int n, nb_diag_newton_opts o);
 
 typedef struct {
-    double lr;              /* initial step, 1 */
-    double c1;              /* sufficient decrease, 1e-4 */
-    double shrink;          /* step *= shrink on failure, 0.5 */
-    int max_iter;           /* tries, 30 */
+    double lr;     /* initial step, 1 */
+    double c1;     /* sufficient decrease, 1e-4 */
+    double shrink; /* step *= shrink on failure, 0.5 */
+    int max_iter;  /* tries, 30 */
 } nb_armijo_opts;
 /* Gradient descent with backtracking line search: the largest t = lr shrink^k with
  * f(p - t g) <= f(p) - c1 t |g|^2; needs nb_optim_step_closure (or _step_loss). */
@@ -191,14 +191,14 @@ nb_scheduler *nb_lambda_lr(nb_optimizer *opt, double (*fn)(int epoch, void *ctx)
 nb_scheduler *nb_inverse_sqrt_lr(nb_optimizer *opt);
 
 typedef struct {
-    bool mode_max;          /* false: 'min' (default), true: 'max' */
-    double factor;          /* 0.1 */
-    int patience;           /* 10; NB_PATIENCE_ZERO for 0 */
-    double threshold;       /* 1e-4 */
-    bool threshold_abs;     /* false: 'rel' (default), true: 'abs' */
+    bool mode_max;      /* false: 'min' (default), true: 'max' */
+    double factor;      /* 0.1 */
+    int patience;       /* 10; NB_PATIENCE_ZERO for 0 */
+    double threshold;   /* 1e-4 */
+    bool threshold_abs; /* false: 'rel' (default), true: 'abs' */
     int cooldown;
     double min_lr;
-    double eps;             /* 1e-8 */
+    double eps; /* 1e-8 */
 } nb_plateau_opts;
 #define NB_PATIENCE_ZERO (-1)
 /* ReduceLROnPlateau: lr = max(lr factor, min_lr) after more than patience epochs without improvement */

@@ -28,32 +28,35 @@ typedef struct nb_tensor nb_tensor;
 /* A dense strided view of a shared storage. Read the public fields; change them only via nb_ calls. */
 struct nb_tensor {
     nb_dtype dtype;
-    int ndim;                        /* 0 for a scalar tensor */
+    int ndim; /* 0 for a scalar tensor */
     int64_t shape[NB_MAX_DIMS];
-    int64_t stride[NB_MAX_DIMS];     /* in elements */
-    int64_t offset;                  /* in elements, into storage */
+    int64_t stride[NB_MAX_DIMS]; /* in elements */
+    int64_t offset;              /* in elements, into storage */
     int64_t numel;
     bool requires_grad;
-    bool retains_grad;               /* set by nb_retain_grad on a non-leaf */
-    nb_tensor *grad;                 /* leaf/retained gradient; owned by this tensor (persistent) */
+    bool retains_grad; /* set by nb_retain_grad on a non-leaf */
+    nb_tensor *grad;   /* leaf/retained gradient; owned by this tensor (persistent) */
     /* internal */
     nbi_storage *storage;
-    nbi_node *node;                  /* the tape node that produced this tensor (grad_fn), or NULL */
-    uint32_t magic;                  /* NBI_LIVE while alive, NBI_HELD after nb_release, NBI_DEAD after release */
-    uint32_t gen;                    /* bumped at every release: stale pointers are detected */
-    int scope;                       /* depth of the owning scope, 0 = persistent (caller owns) */
-    int scope_slot;                  /* index in the owning scope's list */
-    int tape_uses;                   /* tape nodes that read this struct (as an input or aux argument) */
-    int tape_saved;                  /* unspent tape nodes whose backward reads this tensor's data */
+    nbi_node *node; /* the tape node that produced this tensor (grad_fn), or NULL */
+    uint32_t magic; /* NBI_LIVE while alive, NBI_HELD after nb_release, NBI_DEAD after release */
+    uint32_t gen;   /* bumped at every release: stale pointers are detected */
+    int scope;      /* depth of the owning scope, 0 = persistent (caller owns) */
+    int scope_slot; /* index in the owning scope's list */
+    int tape_uses;  /* tape nodes that read this struct (as an input or aux argument) */
+    int tape_saved; /* unspent tape nodes whose backward reads this tensor's data */
 };
 
 /* Shapes and dim lists as literals: nb_zeros(NB_F32, NB_SHAPE(2, 3)) passes (2, {2, 3}). */
-#define NB_SHAPE(...) (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), (const int64_t[]){__VA_ARGS__}
+#define NB_SHAPE(...)                                                                                        \
+    (int)(sizeof((int64_t[]){ __VA_ARGS__ }) / sizeof(int64_t)), (const int64_t[]) { __VA_ARGS__ }
 #define NB_SCALAR_SHAPE 0, (const int64_t *)NULL
 /* An explicit zero for an argument whose 0 means "torch's default" (it is -0.0, told apart by sign). */
 #define NB_ZERO (-0.0)
-#define NB_DIMS(...) (int)(sizeof((int[]){__VA_ARGS__}) / sizeof(int)), (const int[]){__VA_ARGS__}
-#define NB_LIST(...) (int)(sizeof((nb_tensor *[]){__VA_ARGS__}) / sizeof(nb_tensor *)), (nb_tensor *const[]){__VA_ARGS__}
+#define NB_DIMS(...)                                                                                         \
+    (int)(sizeof((int[]){ __VA_ARGS__ }) / sizeof(int)), (const int[]) { __VA_ARGS__ }
+#define NB_LIST(...)                                                                                         \
+    (int)(sizeof((nb_tensor *[]){ __VA_ARGS__ }) / sizeof(nb_tensor *)), (nb_tensor *const[]) { __VA_ARGS__ }
 
 /* ---- errors (docs/errors.md) ---------------------------------------------------------------- */
 /* First error recorded on this thread since the last nb_clear_error, or NULL if none. */
@@ -82,7 +85,10 @@ bool nb_is_valid(const nb_tensor *t);
  * those nodes (without retain_graph) or the scope ends. NULL is ignored. (docs/ownership.md) */
 void nb_release(nb_tensor *t);
 /* A mark in the current scope for nb_tidy_end. */
-typedef struct { int depth; ptrdiff_t len; } nb_tidy;
+typedef struct {
+    int depth;
+    ptrdiff_t len;
+} nb_tidy;
 /* Start a tidy region (inside a scope; at top level nb_tidy_end does nothing). */
 nb_tidy nb_tidy_begin(void);
 /* nb_release every tensor made in the current scope since m except the nkeep tensors in keep. */
@@ -96,13 +102,13 @@ nb_tensor *nbi_tidy_pop(nb_tensor *result);
 
 /* Memory statistics of this thread's pools. */
 typedef struct {
-    size_t bytes_live;        /* bytes of tensor data in use (held tensors' data included) */
-    size_t bytes_pooled;      /* bytes of released data kept for reuse */
-    size_t system_allocs;     /* allocations requested from the system so far (data, tensors, nodes) */
-    size_t tensors_live;      /* live tensor structs (held ones included) */
-    size_t peak_bytes;        /* highest bytes_live so far (nb_memory_reset_peak starts again) */
-    size_t pool_limit;        /* cap on bytes_pooled (nb_set_pool_limit); SIZE_MAX, the default: none */
-    size_t tensors_held;      /* tensors released with nb_release / NB_TIDY that the tape still holds */
+    size_t bytes_live;    /* bytes of tensor data in use (held tensors' data included) */
+    size_t bytes_pooled;  /* bytes of released data kept for reuse */
+    size_t system_allocs; /* allocations requested from the system so far (data, tensors, nodes) */
+    size_t tensors_live;  /* live tensor structs (held ones included) */
+    size_t peak_bytes;    /* highest bytes_live so far (nb_memory_reset_peak starts again) */
+    size_t pool_limit;    /* cap on bytes_pooled (nb_set_pool_limit); SIZE_MAX, the default: none */
+    size_t tensors_held;  /* tensors released with nb_release / NB_TIDY that the tape still holds */
 } nb_memory_stats;
 /* Current memory statistics. */
 nb_memory_stats nb_memory_stats_get(void);
@@ -197,13 +203,15 @@ nb_tensor *nb_rand(nb_dtype dt, int ndim, const int64_t *shape);
 nb_tensor *nb_rand_gen(nb_dtype dt, int ndim, const int64_t *shape, nb_generator *gen);
 /* x * (to - from) + from with x uniform [0, 1), in dt's precision (torch.empty(shape).uniform_(from, to)). */
 nb_tensor *nb_uniform(nb_dtype dt, int ndim, const int64_t *shape, double from, double to);
-nb_tensor *nb_uniform_gen(nb_dtype dt, int ndim, const int64_t *shape, double from, double to, nb_generator *gen);
+nb_tensor *nb_uniform_gen(nb_dtype dt, int ndim, const int64_t *shape, double from, double to,
+                          nb_generator *gen);
 /* Standard normal (torch.randn). */
 nb_tensor *nb_randn(nb_dtype dt, int ndim, const int64_t *shape);
 nb_tensor *nb_randn_gen(nb_dtype dt, int ndim, const int64_t *shape, nb_generator *gen);
 /* Normal with mean and std >= 0 (torch.empty(shape).normal_(mean, std)). */
 nb_tensor *nb_normal(nb_dtype dt, int ndim, const int64_t *shape, double mean, double std);
-nb_tensor *nb_normal_gen(nb_dtype dt, int ndim, const int64_t *shape, double mean, double std, nb_generator *gen);
+nb_tensor *nb_normal_gen(nb_dtype dt, int ndim, const int64_t *shape, double mean, double std,
+                         nb_generator *gen);
 /* Integers uniform in [low, high), dtype i64 (torch.randint: v % (high - low) + low). */
 nb_tensor *nb_randint(int64_t low, int64_t high, int ndim, const int64_t *shape);
 nb_tensor *nb_randint_gen(int64_t low, int64_t high, int ndim, const int64_t *shape, nb_generator *gen);
@@ -262,8 +270,8 @@ char *nb_shape_str(const nb_tensor *t, char *buf, size_t n);
 /* ---- named tensor lists (a module's parameters, an optimizer's state; used by checkpoints) ---- */
 typedef struct {
     int n;
-    char **names;          /* owned copies */
-    nb_tensor **tensors;   /* borrowed */
+    char **names;        /* owned copies */
+    nb_tensor **tensors; /* borrowed */
 } nb_state_dict;
 /* Append (name, t); the name is copied, the tensor borrowed. */
 nb_status nb_state_dict_add(nb_state_dict *sd, const char *name, nb_tensor *t);

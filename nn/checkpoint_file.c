@@ -19,13 +19,25 @@ static bool host_is_little_endian(void) {
 
 /* dtype string -> nabla dtype; false (and why) if nabla cannot hold it. */
 static bool st_dtype(const char *s, nb_dtype *dt, const char **why) {
-    if (!strcmp(s, "F32")) { *dt = NB_F32; return true; }
-    if (!strcmp(s, "F64")) { *dt = NB_F64; return true; }
-    if (!strcmp(s, "I64")) { *dt = NB_I64; return true; }
-    static const char *known[] = { "F16", "BF16", "I32", "I16", "I8", "U8", "U16", "U32", "U64", "BOOL",
-                                   "F8_E4M3", "F8_E5M2", "C64", NULL };
+    if (!strcmp(s, "F32")) {
+        *dt = NB_F32;
+        return true;
+    }
+    if (!strcmp(s, "F64")) {
+        *dt = NB_F64;
+        return true;
+    }
+    if (!strcmp(s, "I64")) {
+        *dt = NB_I64;
+        return true;
+    }
+    static const char *known[] = { "F16", "BF16", "I32",  "I16",     "I8",      "U8",  "U16",
+                                   "U32", "U64",  "BOOL", "F8_E4M3", "F8_E5M2", "C64", NULL };
     for (int i = 0; known[i]; i++)
-        if (!strcmp(s, known[i])) { *why = "is not supported by nabla (F32, F64 and I64 are; convert with tensor.float())"; return false; }
+        if (!strcmp(s, known[i])) {
+            *why = "is not supported by nabla (F32, F64 and I64 are; convert with tensor.float())";
+            return false;
+        }
     *why = "is not a safetensors dtype";
     return false;
 }
@@ -36,34 +48,48 @@ static int cmp_entry(const void *a, const void *b) {
 }
 
 /* Interpret one tensor entry (an object) into e. */
-static nb_status st_entry(const char *op, const char *path, const nbj_doc *d, const nbj_node *obj, nbi_st_entry *e) {
+static nb_status st_entry(const char *op, const char *path, const nbj_doc *d, const nbj_node *obj,
+                          nbi_st_entry *e) {
     const char *name = obj->key;
     if (obj->kind != NBJ_OBJ) {
-        nbi_error("%s: '%s': header entry '%s' is not an object {\"dtype\", \"shape\", \"data_offsets\"}", op, path, name);
+        nbi_error("%s: '%s': header entry '%s' is not an object {\"dtype\", \"shape\", \"data_offsets\"}", op,
+                  path, name);
         return NB_ERROR;
     }
     const nbj_node *dtype = NULL, *shape = NULL, *offs = NULL;
     for (int c = obj->first; c >= 0; c = d->nodes[c].next) {
         const nbj_node *m = &d->nodes[c];
-        const nbj_node **slot = !strcmp(m->key, "dtype") ? &dtype : !strcmp(m->key, "shape") ? &shape :
-                                !strcmp(m->key, "data_offsets") ? &offs : NULL;
-        if (!slot) { nbi_error("%s: '%s': tensor '%s' has an unknown field '%s'", op, path, name, m->key); return NB_ERROR; }
-        if (*slot) { nbi_error("%s: '%s': tensor '%s' has field '%s' twice", op, path, name, m->key); return NB_ERROR; }
+        const nbj_node **slot = !strcmp(m->key, "dtype")          ? &dtype
+                                : !strcmp(m->key, "shape")        ? &shape
+                                : !strcmp(m->key, "data_offsets") ? &offs
+                                                                  : NULL;
+        if (!slot) {
+            nbi_error("%s: '%s': tensor '%s' has an unknown field '%s'", op, path, name, m->key);
+            return NB_ERROR;
+        }
+        if (*slot) {
+            nbi_error("%s: '%s': tensor '%s' has field '%s' twice", op, path, name, m->key);
+            return NB_ERROR;
+        }
         *slot = m;
     }
     if (!dtype || !shape || !offs) {
-        nbi_error("%s: '%s': tensor '%s' lacks \"%s\"", op, path, name, !dtype ? "dtype" : !shape ? "shape" : "data_offsets");
+        nbi_error("%s: '%s': tensor '%s' lacks \"%s\"", op, path, name,
+                  !dtype   ? "dtype"
+                  : !shape ? "shape"
+                           : "data_offsets");
         return NB_ERROR;
     }
     const char *why = NULL;
     if (dtype->kind != NBJ_STR || !st_dtype(dtype->str, &e->dtype, &why)) {
-        nbi_error("%s: '%s': tensor '%s' has dtype %s%s%s %s", op, path, name, dtype->kind == NBJ_STR ? "\"" : "",
-                  dtype->kind == NBJ_STR ? dtype->str : "(not a string)", dtype->kind == NBJ_STR ? "\"" : "",
-                  why ? why : "that is not a string");
+        nbi_error("%s: '%s': tensor '%s' has dtype %s%s%s %s", op, path, name,
+                  dtype->kind == NBJ_STR ? "\"" : "", dtype->kind == NBJ_STR ? dtype->str : "(not a string)",
+                  dtype->kind == NBJ_STR ? "\"" : "", why ? why : "that is not a string");
         return NB_ERROR;
     }
     if (shape->kind != NBJ_ARR || shape->len > NB_MAX_DIMS) {
-        nbi_error("%s: '%s': tensor '%s' needs a shape array of at most %d sizes", op, path, name, NB_MAX_DIMS);
+        nbi_error("%s: '%s': tensor '%s' needs a shape array of at most %d sizes", op, path, name,
+                  NB_MAX_DIMS);
         return NB_ERROR;
     }
     uint64_t numel = 1;
@@ -71,12 +97,14 @@ static nb_status st_entry(const char *op, const char *path, const nbj_doc *d, co
     for (int c = shape->first; c >= 0; c = d->nodes[c].next) {
         const nbj_node *s = &d->nodes[c];
         if (s->kind != NBJ_NUM || !s->is_int || s->ival < 0) {
-            nbi_error("%s: '%s': tensor '%s' has a shape entry that is not a non-negative integer", op, path, name);
+            nbi_error("%s: '%s': tensor '%s' has a shape entry that is not a non-negative integer", op, path,
+                      name);
             return NB_ERROR;
         }
         e->shape[e->ndim++] = s->ival;
         if (s->ival && numel > (UINT64_MAX >> 4) / (uint64_t)s->ival) {
-            nbi_error("%s: '%s': tensor '%s' has an impossibly large shape %s", op, path, name, nbi_shape_of(e->ndim, e->shape));
+            nbi_error("%s: '%s': tensor '%s' has an impossibly large shape %s", op, path, name,
+                      nbi_shape_of(e->ndim, e->shape));
             return NB_ERROR;
         }
         numel *= (uint64_t)s->ival;
@@ -87,27 +115,40 @@ static nb_status st_entry(const char *op, const char *path, const nbj_doc *d, co
         for (int c = offs->first; c >= 0; c = d->nodes[c].next)
             o[k++] = d->nodes[c].kind == NBJ_NUM && d->nodes[c].is_int ? d->nodes[c].ival : -1;
     if (k != 2 || o[0] < 0 || o[1] < o[0]) {
-        nbi_error("%s: '%s': tensor '%s' needs data_offsets [begin, end] with 0 <= begin <= end", op, path, name);
+        nbi_error("%s: '%s': tensor '%s' needs data_offsets [begin, end] with 0 <= begin <= end", op, path,
+                  name);
         return NB_ERROR;
     }
     e->begin = (uint64_t)o[0];
     e->end = (uint64_t)o[1];
     uint64_t nbytes = numel * nb_dtype_size(e->dtype);
     if (e->end - e->begin != nbytes) {
-        nbi_error("%s: '%s': tensor '%s' of dtype %s and shape %s needs %llu bytes but its data_offsets [%llu, %llu] "
-                  "span %llu", op, path, name, dtype->str, nbi_shape_of(e->ndim, e->shape), (unsigned long long)nbytes,
-                  (unsigned long long)e->begin, (unsigned long long)e->end, (unsigned long long)(e->end - e->begin));
+        nbi_error("%s: '%s': tensor '%s' of dtype %s and shape %s needs %llu bytes but its data_offsets "
+                  "[%llu, %llu] "
+                  "span %llu",
+                  op, path, name, dtype->str, nbi_shape_of(e->ndim, e->shape), (unsigned long long)nbytes,
+                  (unsigned long long)e->begin, (unsigned long long)e->end,
+                  (unsigned long long)(e->end - e->begin));
         return NB_ERROR;
     }
     return NB_OK;
 }
 
 nb_status nbi_st_open(const char *op, const char *path, nbi_st_file *st) {
-    *st = (nbi_st_file){0};
-    if (!path) { nbi_error("%s: path is NULL", op); return NB_ERROR; }
-    if (!host_is_little_endian()) { nbi_error("%s: safetensors files are little-endian; this host is not (unsupported)", op); return NB_ERROR; }
+    *st = (nbi_st_file){ 0 };
+    if (!path) {
+        nbi_error("%s: path is NULL", op);
+        return NB_ERROR;
+    }
+    if (!host_is_little_endian()) {
+        nbi_error("%s: safetensors files are little-endian; this host is not (unsupported)", op);
+        return NB_ERROR;
+    }
     st->f = fopen(path, "rb");
-    if (!st->f) { nbi_error("%s: cannot open '%s': %s", op, path, strerror(errno)); return NB_ERROR; }
+    if (!st->f) {
+        nbi_error("%s: cannot open '%s': %s", op, path, strerror(errno));
+        return NB_ERROR;
+    }
     struct stat sb;
     if (fstat(fileno(st->f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
         nbi_error("%s: '%s' is not a regular file", op, path);
@@ -116,14 +157,15 @@ nb_status nbi_st_open(const char *op, const char *path, nbi_st_file *st) {
     uint64_t size = (uint64_t)sb.st_size;
     unsigned char lenb[8];
     if (size < 8 || fread(lenb, 1, 8, st->f) != 8) {
-        nbi_error("%s: '%s' is too short to be a safetensors file (%llu bytes; a header length needs 8)", op, path,
-                  (unsigned long long)size);
+        nbi_error("%s: '%s' is too short to be a safetensors file (%llu bytes; a header length needs 8)", op,
+                  path, (unsigned long long)size);
         goto fail;
     }
     uint64_t hl = 0;
     for (int i = 7; i >= 0; i--) hl = hl << 8 | lenb[i];
     if (hl > ST_MAX_HEADER) {
-        nbi_error("%s: '%s' declares a %llu-byte header, over the %llu MB limit: not a safetensors file, or corrupt",
+        nbi_error("%s: '%s' declares a %llu-byte header, over the %llu MB limit: not a safetensors file, or "
+                  "corrupt",
                   op, path, (unsigned long long)hl, (unsigned long long)(ST_MAX_HEADER >> 20));
         goto fail;
     }
@@ -132,10 +174,21 @@ nb_status nbi_st_open(const char *op, const char *path, nbi_st_file *st) {
                   (unsigned long long)hl, (unsigned long long)(size - 8));
         goto fail;
     }
-    if (hl < 2) { nbi_error("%s: '%s' has a %llu-byte header; a JSON object needs at least 2", op, path, (unsigned long long)hl); goto fail; }
+    if (hl < 2) {
+        nbi_error("%s: '%s' has a %llu-byte header; a JSON object needs at least 2", op, path,
+                  (unsigned long long)hl);
+        goto fail;
+    }
     char *h = malloc((size_t)hl);
-    if (!h) { nbi_error("%s: '%s': out of memory for the header", op, path); goto fail; }
-    if (fread(h, 1, (size_t)hl, st->f) != hl) { free(h); nbi_error("%s: '%s': read error in the header", op, path); goto fail; }
+    if (!h) {
+        nbi_error("%s: '%s': out of memory for the header", op, path);
+        goto fail;
+    }
+    if (fread(h, 1, (size_t)hl, st->f) != hl) {
+        free(h);
+        nbi_error("%s: '%s': read error in the header", op, path);
+        goto fail;
+    }
     nbj_doc d;
     char err[160];
     if (!nbj_parse(h, (size_t)hl, &d, err, sizeof err)) {
@@ -148,56 +201,80 @@ nb_status nbi_st_open(const char *op, const char *path, nbi_st_file *st) {
     uint64_t data_size = size - st->data_start;
     nb_status rc = NB_ERROR;
     nbi_st_entry **sorted = NULL;
-    if (d.nodes[0].kind != NBJ_OBJ) { nbi_error("%s: '%s': the header is not a JSON object", op, path); goto done; }
+    if (d.nodes[0].kind != NBJ_OBJ) {
+        nbi_error("%s: '%s': the header is not a JSON object", op, path);
+        goto done;
+    }
     st->e = calloc(d.nodes[0].len ? d.nodes[0].len : 1, sizeof *st->e);
-    if (!st->e) { nbi_error("%s: '%s': out of memory", op, path); goto done; }
+    if (!st->e) {
+        nbi_error("%s: '%s': out of memory", op, path);
+        goto done;
+    }
     bool seen_meta = false;
     for (int c = d.nodes[0].first; c >= 0; c = d.nodes[c].next) {
         const nbj_node *m = &d.nodes[c];
         if (!strcmp(m->key, "__metadata__")) {
             bool ok = m->kind == NBJ_OBJ && !seen_meta;
             for (int k = m->first; ok && k >= 0; k = d.nodes[k].next) ok = d.nodes[k].kind == NBJ_STR;
-            if (!ok) { nbi_error("%s: '%s': __metadata__ must appear once and map strings to strings", op, path); goto done; }
+            if (!ok) {
+                nbi_error("%s: '%s': __metadata__ must appear once and map strings to strings", op, path);
+                goto done;
+            }
             seen_meta = true;
             continue;
         }
-        if (!m->key[0]) { nbi_error("%s: '%s' has a tensor with an empty name", op, path); goto done; }
+        if (!m->key[0]) {
+            nbi_error("%s: '%s' has a tensor with an empty name", op, path);
+            goto done;
+        }
         for (int j = 0; j < st->n; j++)
-            if (!strcmp(st->e[j].name, m->key)) { nbi_error("%s: '%s' has tensor '%s' twice", op, path, m->key); goto done; }
+            if (!strcmp(st->e[j].name, m->key)) {
+                nbi_error("%s: '%s' has tensor '%s' twice", op, path, m->key);
+                goto done;
+            }
         nbi_st_entry *e = &st->e[st->n];
         if (st_entry(op, path, &d, m, e) != NB_OK) goto done;
         if (e->end > data_size) {
-            nbi_error("%s: '%s' is truncated: tensor '%s' ends at byte %llu of the data but the file holds %llu", op, path,
-                      m->key, (unsigned long long)e->end, (unsigned long long)data_size);
+            nbi_error(
+                "%s: '%s' is truncated: tensor '%s' ends at byte %llu of the data but the file holds %llu",
+                op, path, m->key, (unsigned long long)e->end, (unsigned long long)data_size);
             goto done;
         }
         e->name = strdup(m->key);
-        if (!e->name) { nbi_error("%s: out of memory", op); goto done; }
+        if (!e->name) {
+            nbi_error("%s: out of memory", op);
+            goto done;
+        }
         st->n++;
     }
     /* the entries must tile [0, data_size) exactly */
     sorted = malloc(sizeof *sorted * (size_t)(st->n ? st->n : 1));
-    if (!sorted) { nbi_error("%s: out of memory", op); goto done; }
+    if (!sorted) {
+        nbi_error("%s: out of memory", op);
+        goto done;
+    }
     for (int i = 0; i < st->n; i++) sorted[i] = &st->e[i];
     qsort(sorted, (size_t)st->n, sizeof *sorted, cmp_entry);
     uint64_t at = 0;
     for (int i = 0; i < st->n; i++) {
         if (sorted[i]->begin < at) {
-            nbi_error("%s: '%s': tensors '%s' and '%s' overlap (data_offsets [%llu, %llu] and [%llu, %llu])", op, path,
-                      sorted[i - 1]->name, sorted[i]->name, (unsigned long long)sorted[i - 1]->begin,
-                      (unsigned long long)sorted[i - 1]->end, (unsigned long long)sorted[i]->begin, (unsigned long long)sorted[i]->end);
+            nbi_error("%s: '%s': tensors '%s' and '%s' overlap (data_offsets [%llu, %llu] and [%llu, %llu])",
+                      op, path, sorted[i - 1]->name, sorted[i]->name,
+                      (unsigned long long)sorted[i - 1]->begin, (unsigned long long)sorted[i - 1]->end,
+                      (unsigned long long)sorted[i]->begin, (unsigned long long)sorted[i]->end);
             goto done;
         }
         if (sorted[i]->begin > at) {
-            nbi_error("%s: '%s': %llu bytes of data before tensor '%s' belong to no tensor (corrupt offsets)", op, path,
-                      (unsigned long long)(sorted[i]->begin - at), sorted[i]->name);
+            nbi_error("%s: '%s': %llu bytes of data before tensor '%s' belong to no tensor (corrupt offsets)",
+                      op, path, (unsigned long long)(sorted[i]->begin - at), sorted[i]->name);
             goto done;
         }
         at = sorted[i]->end;
     }
     if (at != data_size) {
-        nbi_error("%s: '%s' has %llu bytes after the last tensor's data (corrupt header or a different format)", op, path,
-                  (unsigned long long)(data_size - at));
+        nbi_error(
+            "%s: '%s' has %llu bytes after the last tensor's data (corrupt header or a different format)", op,
+            path, (unsigned long long)(data_size - at));
         goto done;
     }
     rc = NB_OK;
@@ -225,5 +302,5 @@ void nbi_st_close(nbi_st_file *st) {
     if (st->f) fclose(st->f);
     for (int i = 0; i < st->n; i++) free(st->e[i].name);
     free(st->e);
-    *st = (nbi_st_file){0};
+    *st = (nbi_st_file){ 0 };
 }

@@ -10,20 +10,20 @@
 typedef enum { NBJ_NULL, NBJ_FALSE, NBJ_TRUE, NBJ_NUM, NBJ_STR, NBJ_ARR, NBJ_OBJ } nbj_kind;
 typedef struct {
     nbj_kind kind;
-    bool is_int;          /* NBJ_NUM: an integer that fits int64 (no fraction, no exponent) */
+    bool is_int; /* NBJ_NUM: an integer that fits int64 (no fraction, no exponent) */
     int64_t ival;
-    const char *str;      /* NBJ_STR: unescaped, NUL-terminated (in the document's arena) */
-    size_t len;           /* string length in bytes, or number of children of an array/object */
-    const char *key;      /* member name when the parent is an object */
-    int first, next;      /* first child and next sibling (node indices, -1 = none) */
+    const char *str; /* NBJ_STR: unescaped, NUL-terminated (in the document's arena) */
+    size_t len;      /* string length in bytes, or number of children of an array/object */
+    const char *key; /* member name when the parent is an object */
+    int first, next; /* first child and next sibling (node indices, -1 = none) */
 } nbj_node;
 typedef struct {
-    nbj_node *nodes;      /* nodes[0] is the root */
+    nbj_node *nodes; /* nodes[0] is the root */
     int n, cap;
-    char *arena;          /* unescaped strings */
+    char *arena; /* unescaped strings */
 } nbj_doc;
 #define NBJ_MAX_DEPTH 32
-#define NBJ_MAX_NODES (1 << 21)   /* ~100 MB of nodes at most, ~200k tensors: far beyond real headers */
+#define NBJ_MAX_NODES (1 << 21) /* ~100 MB of nodes at most, ~200k tensors: far beyond real headers */
 /* Parse text[0..len) (followed by nothing but blanks) into doc. On error returns false and writes
  * "what, at byte k" into err. Nesting deeper than NBJ_MAX_DEPTH or more than NBJ_MAX_NODES values
  * is an error. */
@@ -33,17 +33,17 @@ void nbj_free(nbj_doc *doc);
 
 /* ---- a safetensors file, parsed and validated (header, dtypes, shapes, offsets, file size) ---- */
 typedef struct {
-    char *name;           /* owned */
+    char *name; /* owned */
     nb_dtype dtype;
     int ndim;
     int64_t shape[NB_MAX_DIMS];
-    uint64_t begin, end;  /* byte offsets into the data section */
+    uint64_t begin, end; /* byte offsets into the data section */
 } nbi_st_entry;
 typedef struct {
     FILE *f;
-    uint64_t data_start;  /* 8 + header length */
+    uint64_t data_start; /* 8 + header length */
     int n;
-    nbi_st_entry *e;      /* in header order */
+    nbi_st_entry *e; /* in header order */
 } nbi_st_file;
 /* Open and check path (op names the caller in messages). NB_ERROR + message on any problem. */
 nb_status nbi_st_open(const char *op, const char *path, nbi_st_file *st);

@@ -20,7 +20,8 @@ static bool fail(parser *p, const char *what) {
 }
 
 static void skip_ws(parser *p) {
-    while (p->pos < p->len && (p->s[p->pos] == ' ' || p->s[p->pos] == '\t' || p->s[p->pos] == '\n' || p->s[p->pos] == '\r'))
+    while (p->pos < p->len &&
+           (p->s[p->pos] == ' ' || p->s[p->pos] == '\t' || p->s[p->pos] == '\n' || p->s[p->pos] == '\r'))
         p->pos++;
 }
 
@@ -38,7 +39,10 @@ static int new_node(parser *p, nbj_kind k) {
 }
 
 static int hexval(char c) {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
 }
 
 static bool read_u4(parser *p, unsigned *out) {
@@ -59,30 +63,46 @@ static int utf8_len(const unsigned char *s, size_t n) {
     unsigned c = s[0];
     int k = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
     if (!k || (size_t)k > n) return 0;
-    for (int i = 1; i < k; i++) if ((s[i] & 0xC0) != 0x80) return 0;
+    for (int i = 1; i < k; i++)
+        if ((s[i] & 0xC0) != 0x80) return 0;
     uint32_t cp = k == 1 ? c : k == 2 ? (c & 0x1F) : k == 3 ? (c & 0x0F) : (c & 0x07);
     for (int i = 1; i < k; i++) cp = cp << 6 | (s[i] & 0x3F);
     if ((k == 2 && cp < 0x80) || (k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF)) return 0;   /* overlong, out of range, surrogate */
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0; /* overlong, out of range, surrogate */
     return k;
 }
 
 static char *put_utf8(char *o, uint32_t cp) {
-    if (cp < 0x80) *o++ = (char)cp;
-    else if (cp < 0x800) { *o++ = (char)(0xC0 | cp >> 6); *o++ = (char)(0x80 | (cp & 0x3F)); }
-    else if (cp < 0x10000) { *o++ = (char)(0xE0 | cp >> 12); *o++ = (char)(0x80 | (cp >> 6 & 0x3F)); *o++ = (char)(0x80 | (cp & 0x3F)); }
-    else { *o++ = (char)(0xF0 | cp >> 18); *o++ = (char)(0x80 | (cp >> 12 & 0x3F)); *o++ = (char)(0x80 | (cp >> 6 & 0x3F)); *o++ = (char)(0x80 | (cp & 0x3F)); }
+    if (cp < 0x80)
+        *o++ = (char)cp;
+    else if (cp < 0x800) {
+        *o++ = (char)(0xC0 | cp >> 6);
+        *o++ = (char)(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        *o++ = (char)(0xE0 | cp >> 12);
+        *o++ = (char)(0x80 | (cp >> 6 & 0x3F));
+        *o++ = (char)(0x80 | (cp & 0x3F));
+    } else {
+        *o++ = (char)(0xF0 | cp >> 18);
+        *o++ = (char)(0x80 | (cp >> 12 & 0x3F));
+        *o++ = (char)(0x80 | (cp >> 6 & 0x3F));
+        *o++ = (char)(0x80 | (cp & 0x3F));
+    }
     return o;
 }
 
 /* A string starting at the opening quote; the unescaped copy goes to the arena (never longer). */
 static bool parse_string(parser *p, const char **out, size_t *outlen) {
-    p->pos++;   /* opening quote */
+    p->pos++; /* opening quote */
     char *o = p->arena_top, *start = o;
     for (;;) {
         if (p->pos >= p->len) return fail(p, "unterminated string");
         unsigned char c = (unsigned char)p->s[p->pos];
-        if (c == '"') { p->pos++; break; }
+        if (c == '"') {
+            p->pos++;
+            break;
+        }
         if (c < 0x20) return fail(p, "raw control character in a string");
         if (c != '\\') {
             int k = utf8_len((const unsigned char *)p->s + p->pos, p->len - p->pos);
@@ -134,14 +154,19 @@ static bool parse_number(parser *p, nbj_node *n) {
     size_t st = p->pos;
     bool neg = false, is_int = true, overflow = false;
     uint64_t v = 0;
-    if (p->s[p->pos] == '-') { neg = true; p->pos++; }
+    if (p->s[p->pos] == '-') {
+        neg = true;
+        p->pos++;
+    }
     if (p->pos >= p->len || p->s[p->pos] < '0' || p->s[p->pos] > '9') return fail(p, "invalid number");
     if (p->s[p->pos] == '0' && p->pos + 1 < p->len && p->s[p->pos + 1] >= '0' && p->s[p->pos + 1] <= '9')
         return fail(p, "number with a leading zero");
     while (p->pos < p->len && p->s[p->pos] >= '0' && p->s[p->pos] <= '9') {
         unsigned dgt = (unsigned)(p->s[p->pos++] - '0');
-        if (v > (UINT64_MAX - dgt) / 10) overflow = true;
-        else v = v * 10 + dgt;
+        if (v > (UINT64_MAX - dgt) / 10)
+            overflow = true;
+        else
+            v = v * 10 + dgt;
     }
     if (p->pos < p->len && p->s[p->pos] == '.') {
         is_int = false;
@@ -166,10 +191,13 @@ static bool parse_number(parser *p, nbj_node *n) {
 static bool parse_value(parser *p, int depth, int *out);
 
 static bool parse_container(parser *p, int depth, int idx, bool obj) {
-    p->pos++;   /* [ or { */
+    p->pos++; /* [ or { */
     skip_ws(p);
     char close = obj ? '}' : ']';
-    if (p->pos < p->len && p->s[p->pos] == close) { p->pos++; return true; }
+    if (p->pos < p->len && p->s[p->pos] == close) {
+        p->pos++;
+        return true;
+    }
     int last = -1;
     size_t count = 0;
     for (;;) {
@@ -186,15 +214,20 @@ static bool parse_container(parser *p, int depth, int idx, bool obj) {
         int child;
         if (!parse_value(p, depth + 1, &child)) return false;
         p->doc->nodes[child].key = key;
-        if (last < 0) p->doc->nodes[idx].first = child;
-        else p->doc->nodes[last].next = child;
+        if (last < 0)
+            p->doc->nodes[idx].first = child;
+        else
+            p->doc->nodes[last].next = child;
         last = child;
         count++;
         skip_ws(p);
         if (p->pos >= p->len) return fail(p, obj ? "unterminated object" : "unterminated array");
         char c = p->s[p->pos++];
         if (c == close) break;
-        if (c != ',') { p->pos--; return fail(p, obj ? "expected ',' or '}'" : "expected ',' or ']'"); }
+        if (c != ',') {
+            p->pos--;
+            return fail(p, obj ? "expected ',' or '}'" : "expected ',' or ']'");
+        }
         skip_ws(p);
     }
     p->doc->nodes[idx].len = count;
@@ -206,14 +239,20 @@ static bool parse_value(parser *p, int depth, int *out) {
     skip_ws(p);
     if (p->pos >= p->len) return fail(p, "unexpected end of header");
     char c = p->s[p->pos];
-    nbj_kind k = c == '{' ? NBJ_OBJ : c == '[' ? NBJ_ARR : c == '"' ? NBJ_STR : c == 't' ? NBJ_TRUE :
-                 c == 'f' ? NBJ_FALSE : c == 'n' ? NBJ_NULL : NBJ_NUM;
+    nbj_kind k = c == '{'   ? NBJ_OBJ
+                 : c == '[' ? NBJ_ARR
+                 : c == '"' ? NBJ_STR
+                 : c == 't' ? NBJ_TRUE
+                 : c == 'f' ? NBJ_FALSE
+                 : c == 'n' ? NBJ_NULL
+                            : NBJ_NUM;
     if (p->doc->n >= NBJ_MAX_NODES) return fail(p, "too many JSON values (corrupt header?)");
     int idx = new_node(p, k);
     if (idx < 0) return fail(p, "out of memory");
     *out = idx;
     switch (k) {
-    case NBJ_OBJ: case NBJ_ARR: return parse_container(p, depth, idx, k == NBJ_OBJ);
+    case NBJ_OBJ:
+    case NBJ_ARR: return parse_container(p, depth, idx, k == NBJ_OBJ);
     case NBJ_STR: {
         const char *s;
         size_t n;
@@ -223,7 +262,9 @@ static bool parse_value(parser *p, int depth, int *out) {
         return true;
     }
     case NBJ_NUM: return parse_number(p, &p->doc->nodes[idx]);
-    case NBJ_TRUE: case NBJ_FALSE: case NBJ_NULL: break;
+    case NBJ_TRUE:
+    case NBJ_FALSE:
+    case NBJ_NULL: break;
     }
     const char *word = k == NBJ_TRUE ? "true" : k == NBJ_FALSE ? "false" : "null";
     size_t wl = strlen(word);
@@ -233,9 +274,12 @@ static bool parse_value(parser *p, int depth, int *out) {
 }
 
 bool nbj_parse(const char *text, size_t len, nbj_doc *doc, char *err, size_t errlen) {
-    *doc = (nbj_doc){0};
+    *doc = (nbj_doc){ 0 };
     doc->arena = malloc(len + 1);
-    if (!doc->arena) { snprintf(err, errlen, "out of memory for a %zu-byte header", len); return false; }
+    if (!doc->arena) {
+        snprintf(err, errlen, "out of memory for a %zu-byte header", len);
+        return false;
+    }
     parser p = { text, len, 0, doc, doc->arena, err, errlen };
     int root;
     bool ok = parse_value(&p, 0, &root);
@@ -250,5 +294,5 @@ bool nbj_parse(const char *text, size_t len, nbj_doc *doc, char *err, size_t err
 void nbj_free(nbj_doc *doc) {
     free(doc->nodes);
     free(doc->arena);
-    *doc = (nbj_doc){0};
+    *doc = (nbj_doc){ 0 };
 }

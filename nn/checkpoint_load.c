@@ -8,16 +8,21 @@
 
 /* Index of name in the file, or -1. */
 static int find(const nbi_st_file *st, const char *name) {
-    for (int i = 0; i < st->n; i++) if (!strcmp(st->e[i].name, name)) return i;
+    for (int i = 0; i < st->n; i++)
+        if (!strcmp(st->e[i].name, name)) return i;
     return -1;
 }
 
 nb_status nb_load_safetensors_ex(nb_state_dict *sd, const char *path, nb_load_opts opts) {
     const char *op = "nb_load_safetensors";
-    if (!sd) { nbi_error("%s: state dict is NULL", op); return NB_ERROR; }
+    if (!sd) {
+        nbi_error("%s: state dict is NULL", op);
+        return NB_ERROR;
+    }
     for (int i = 0; i < sd->n; i++)
         if (!sd->names[i] || !nbi_ok(sd->tensors[i], op)) {
-            if (!nb_error()) nbi_error("%s: state dict entry %d ('%s') is NULL", op, i, sd->names[i] ? sd->names[i] : "?");
+            if (!nb_error())
+                nbi_error("%s: state dict entry %d ('%s') is NULL", op, i, sd->names[i] ? sd->names[i] : "?");
             return NB_ERROR;
         }
     nbi_st_file st;
@@ -25,29 +30,37 @@ nb_status nb_load_safetensors_ex(nb_state_dict *sd, const char *path, nb_load_op
     nb_status rc = NB_ERROR;
     int *which = malloc(sizeof *which * (size_t)(sd->n ? sd->n : 1));
     nb_tensor **tmp = calloc((size_t)(sd->n ? sd->n : 1), sizeof *tmp);
-    if (!which || !tmp) { nbi_error("%s: out of memory", op); goto done; }
+    if (!which || !tmp) {
+        nbi_error("%s: out of memory", op);
+        goto done;
+    }
     /* 1. names, dtypes and shapes */
     for (int i = 0; i < sd->n; i++) {
         nb_tensor *t = sd->tensors[i];
         which[i] = find(&st, sd->names[i]);
         if (which[i] < 0) {
             if (opts.non_strict) continue;
-            nbi_error("%s: '%s' has no tensor '%s' (it holds %d tensors; .non_strict = true skips missing ones)", op, path,
-                      sd->names[i], st.n);
+            nbi_error(
+                "%s: '%s' has no tensor '%s' (it holds %d tensors; .non_strict = true skips missing ones)",
+                op, path, sd->names[i], st.n);
             goto done;
         }
         const nbi_st_entry *e = &st.e[which[i]];
-        if (e->dtype != t->dtype || e->ndim != t->ndim || memcmp(e->shape, t->shape, sizeof(int64_t) * (size_t)t->ndim)) {
+        if (e->dtype != t->dtype || e->ndim != t->ndim ||
+            memcmp(e->shape, t->shape, sizeof(int64_t) * (size_t)t->ndim)) {
             nbi_error("%s: tensor '%s' is %s %s in '%s' but %s %s in the state dict", op, sd->names[i],
-                      nb_dtype_name(e->dtype), nbi_shape_of(e->ndim, e->shape), path, nb_dtype_name(t->dtype), nbi_shape(t));
+                      nb_dtype_name(e->dtype), nbi_shape_of(e->ndim, e->shape), path, nb_dtype_name(t->dtype),
+                      nbi_shape(t));
             goto done;
         }
     }
     if (!opts.non_strict)
         for (int j = 0; j < st.n; j++)
             if (!nb_state_dict_get(sd, st.e[j].name)) {
-                nbi_error("%s: '%s' has tensor '%s' that the state dict lacks (a different model? .non_strict = true "
-                          "skips it)", op, path, st.e[j].name);
+                nbi_error("%s: '%s' has tensor '%s' that the state dict lacks (a different model? "
+                          ".non_strict = true "
+                          "skips it)",
+                          op, path, st.e[j].name);
                 goto done;
             }
     /* 2. read every tensor into a temporary */
@@ -65,7 +78,8 @@ nb_status nb_load_safetensors_ex(nb_state_dict *sd, const char *path, nb_load_op
         if (!r) rc = NB_ERROR;
     }
 done:
-    if (tmp) for (int i = 0; i < sd->n; i++) nb_free(tmp[i]);
+    if (tmp)
+        for (int i = 0; i < sd->n; i++) nb_free(tmp[i]);
     free(tmp);
     free(which);
     nbi_st_close(&st);
@@ -73,25 +87,33 @@ done:
 }
 
 nb_status nb_load_safetensors(nb_state_dict *sd, const char *path) {
-    return nb_load_safetensors_ex(sd, path, (nb_load_opts){0});
+    return nb_load_safetensors_ex(sd, path, (nb_load_opts){ 0 });
 }
 
 nb_status nb_safetensors_read(const char *path, nb_state_dict *out) {
     const char *op = "nb_safetensors_read";
-    if (!out) { nbi_error("%s: out is NULL", op); return NB_ERROR; }
+    if (!out) {
+        nbi_error("%s: out is NULL", op);
+        return NB_ERROR;
+    }
     nbi_st_file st;
     if (nbi_st_open(op, path, &st) != NB_OK) return NB_ERROR;
     int n0 = out->n;
     nb_status rc = NB_OK;
     for (int i = 0; i < st.n && rc == NB_OK; i++) {
         nb_tensor *t = nbi_new_persistent(st.e[i].dtype, st.e[i].ndim, st.e[i].shape);
-        if (!t || nbi_st_read(op, path, &st, i, nbi_ptr(t)) != NB_OK || nb_state_dict_add(out, st.e[i].name, t) != NB_OK) {
+        if (!t || nbi_st_read(op, path, &st, i, nbi_ptr(t)) != NB_OK ||
+            nb_state_dict_add(out, st.e[i].name, t) != NB_OK) {
             nb_free(t);
             rc = NB_ERROR;
         }
     }
-    if (rc != NB_OK)   /* leave out as it was */
-        while (out->n > n0) { out->n--; nb_free(out->tensors[out->n]); free(out->names[out->n]); }
+    if (rc != NB_OK) /* leave out as it was */
+        while (out->n > n0) {
+            out->n--;
+            nb_free(out->tensors[out->n]);
+            free(out->names[out->n]);
+        }
     nbi_st_close(&st);
     return rc;
 }

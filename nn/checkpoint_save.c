@@ -9,14 +9,21 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-typedef struct { char *s; size_t n, cap; bool oom; } sbuf;
+typedef struct {
+    char *s;
+    size_t n, cap;
+    bool oom;
+} sbuf;
 
 static void sb_put(sbuf *b, const char *s, size_t n) {
     if (b->oom) return;
     if (b->n + n + 1 > b->cap) {
         size_t cap = (b->cap ? b->cap * 2 : 256) + n;
         char *ns = realloc(b->s, cap);
-        if (!ns) { b->oom = true; return; }
+        if (!ns) {
+            b->oom = true;
+            return;
+        }
         b->s = ns;
         b->cap = cap;
     }
@@ -32,9 +39,15 @@ static void sb_json_string(sbuf *b, const char *s) {
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         char esc[8];
-        if (c == '"' || c == '\\') { esc[0] = '\\'; esc[1] = (char)c; sb_put(b, esc, 2); }
-        else if (c < 0x20) { snprintf(esc, sizeof esc, "\\u%04x", c); sb_put(b, esc, 6); }
-        else sb_put(b, s, 1);
+        if (c == '"' || c == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)c;
+            sb_put(b, esc, 2);
+        } else if (c < 0x20) {
+            snprintf(esc, sizeof esc, "\\u%04x", c);
+            sb_put(b, esc, 6);
+        } else
+            sb_put(b, s, 1);
     }
     sb_put(b, "\"", 1);
 }
@@ -44,22 +57,45 @@ static const char *st_name(nb_dtype dt) { return dt == NB_F32 ? "F32" : dt == NB
 /* Check every entry before anything is written. */
 static nb_status check_dict(const nb_state_dict *sd, const char *path) {
     const char *op = "nb_save_safetensors";
-    if (!sd || !path) { nbi_error("%s: %s is NULL", op, sd ? "path" : "state dict"); return NB_ERROR; }
-    if (!path[0]) { nbi_error("%s: path is empty", op); return NB_ERROR; }
-    if (sd->n < 0 || (sd->n > 0 && (!sd->names || !sd->tensors))) { nbi_error("%s: the state dict is corrupt (n = %d)", op, sd->n); return NB_ERROR; }
+    if (!sd || !path) {
+        nbi_error("%s: %s is NULL", op, sd ? "path" : "state dict");
+        return NB_ERROR;
+    }
+    if (!path[0]) {
+        nbi_error("%s: path is empty", op);
+        return NB_ERROR;
+    }
+    if (sd->n < 0 || (sd->n > 0 && (!sd->names || !sd->tensors))) {
+        nbi_error("%s: the state dict is corrupt (n = %d)", op, sd->n);
+        return NB_ERROR;
+    }
     for (int i = 0; i < sd->n; i++) {
         const char *name = sd->names[i];
         nb_tensor *t = sd->tensors[i];
         if (!name || !name[0] || !strcmp(name, "__metadata__")) {
             nbi_error("%s: entry %d has %s name; give every tensor a unique non-empty name", op, i,
-                      !name ? "a NULL" : !name[0] ? "an empty" : "the reserved");
+                      !name      ? "a NULL"
+                      : !name[0] ? "an empty"
+                                 : "the reserved");
             return NB_ERROR;
         }
-        if (!t) { nbi_error("%s: tensor '%s' is NULL", op, name); return NB_ERROR; }
-        if (!nb_is_valid(t)) { nbi_error("%s: tensor '%s' was released (stale pointer); nothing was written", op, name); return NB_ERROR; }
-        if (t->dtype != NB_F32 && t->dtype != NB_F64 && t->dtype != NB_I64) { nbi_error("%s: tensor '%s' has an unknown dtype", op, name); return NB_ERROR; }
+        if (!t) {
+            nbi_error("%s: tensor '%s' is NULL", op, name);
+            return NB_ERROR;
+        }
+        if (!nb_is_valid(t)) {
+            nbi_error("%s: tensor '%s' was released (stale pointer); nothing was written", op, name);
+            return NB_ERROR;
+        }
+        if (t->dtype != NB_F32 && t->dtype != NB_F64 && t->dtype != NB_I64) {
+            nbi_error("%s: tensor '%s' has an unknown dtype", op, name);
+            return NB_ERROR;
+        }
         for (int j = 0; j < i; j++)
-            if (!strcmp(sd->names[j], name)) { nbi_error("%s: name '%s' appears twice in the state dict", op, name); return NB_ERROR; }
+            if (!strcmp(sd->names[j], name)) {
+                nbi_error("%s: name '%s' appears twice in the state dict", op, name);
+                return NB_ERROR;
+            }
     }
     return NB_OK;
 }
@@ -70,7 +106,10 @@ static bool write_all(int fd, const void *buf, size_t n) {
     while (n) {
         ssize_t w = write(fd, p, n);
         if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) { if (w == 0) errno = EIO; return false; }
+        if (w <= 0) {
+            if (w == 0) errno = EIO;
+            return false;
+        }
         p += w;
         n -= (size_t)w;
     }
@@ -86,8 +125,10 @@ static bool write_tensor(int fd, nb_tensor *t) {
     nb_scope s = nb_scope_begin();
     nb_tensor *c = NULL;
     NB_NO_GRAD { c = nb_contiguous(t); }
-    if (c) ok = write_all(fd, nbi_ptr(c), n);
-    else errno = ENOMEM;
+    if (c)
+        ok = write_all(fd, nbi_ptr(c), n);
+    else
+        errno = ENOMEM;
     nb_scope_end(s);
     return ok;
 }
@@ -95,7 +136,7 @@ static bool write_tensor(int fd, nb_tensor *t) {
 nb_status nb_save_safetensors(const nb_state_dict *sd, const char *path) {
     const char *op = "nb_save_safetensors";
     if (check_dict(sd, path) != NB_OK) return NB_ERROR;
-    sbuf h = {0};
+    sbuf h = { 0 };
     char num[96];
     uint64_t off = 0;
     sb_str(&h, "{\"__metadata__\":{\"format\":\"pt\",\"writer\":\"nabla\"}");
@@ -111,17 +152,26 @@ nb_status nb_save_safetensors(const nb_state_dict *sd, const char *path) {
             snprintf(num, sizeof num, "%s%lld", d ? "," : "", (long long)t->shape[d]);
             sb_str(&h, num);
         }
-        snprintf(num, sizeof num, "],\"data_offsets\":[%llu,%llu]}", (unsigned long long)off, (unsigned long long)(off + nbytes));
+        snprintf(num, sizeof num, "],\"data_offsets\":[%llu,%llu]}", (unsigned long long)off,
+                 (unsigned long long)(off + nbytes));
         sb_str(&h, num);
         off += nbytes;
     }
     sb_str(&h, "}");
     while (!h.oom && (8 + h.n) % 8) sb_str(&h, " ");
-    if (h.oom) { free(h.s); nbi_error("%s: out of memory building the header", op); return NB_ERROR; }
+    if (h.oom) {
+        free(h.s);
+        nbi_error("%s: out of memory building the header", op);
+        return NB_ERROR;
+    }
 
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 32);
-    if (!tmp) { free(h.s); nbi_error("%s: out of memory", op); return NB_ERROR; }
+    if (!tmp) {
+        free(h.s);
+        nbi_error("%s: out of memory", op);
+        return NB_ERROR;
+    }
     snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
     const char *stage = "create";
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -132,18 +182,29 @@ nb_status nb_save_safetensors(const nb_state_dict *sd, const char *path) {
         for (int i = 0; i < 8; i++) lenb[i] = (unsigned char)((uint64_t)h.n >> (8 * i));
         ok = write_all(fd, lenb, 8) && write_all(fd, h.s, h.n);
         for (int i = 0; ok && i < sd->n; i++) ok = write_tensor(fd, sd->tensors[i]);
-        if (ok) { stage = "fsync"; ok = fsync(fd) == 0; }
+        if (ok) {
+            stage = "fsync";
+            ok = fsync(fd) == 0;
+        }
         int saved = errno;
-        if (close(fd) != 0 && ok) { stage = "close"; ok = false; saved = errno; }
-        if (ok) { stage = "rename"; ok = rename(tmp, path) == 0; saved = errno; }
+        if (close(fd) != 0 && ok) {
+            stage = "close";
+            ok = false;
+            saved = errno;
+        }
+        if (ok) {
+            stage = "rename";
+            ok = rename(tmp, path) == 0;
+            saved = errno;
+        }
         errno = saved;
     }
     free(h.s);
     if (!ok) {
         int e = errno;
         if (fd >= 0) unlink(tmp);
-        nbi_error("%s: cannot %s '%s': %s; '%s' was left as it was", op, stage, strcmp(stage, "rename") ? tmp : path,
-                  strerror(e), path);
+        nbi_error("%s: cannot %s '%s': %s; '%s' was left as it was", op, stage,
+                  strcmp(stage, "rename") ? tmp : path, strerror(e), path);
         free(tmp);
         return NB_ERROR;
     }
@@ -151,7 +212,10 @@ nb_status nb_save_safetensors(const nb_state_dict *sd, const char *path) {
     char *slash = strrchr(tmp, '/');
     if (slash) *slash = 0;
     int dfd = open(slash ? (tmp[0] ? tmp : "/") : ".", O_RDONLY);
-    if (dfd >= 0) { (void)fsync(dfd); close(dfd); }
+    if (dfd >= 0) {
+        (void)fsync(dfd);
+        close(dfd);
+    }
     free(tmp);
     return NB_OK;
 }

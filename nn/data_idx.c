@@ -12,7 +12,7 @@
 #include <zlib.h>
 #endif
 
-#define IDX_MAX_BYTES ((int64_t)1 << 34)   /* 16 GiB of declared data: anything larger is refused */
+#define IDX_MAX_BYTES ((int64_t)1 << 34) /* 16 GiB of declared data: anything larger is refused */
 
 typedef struct {
     const char *path;
@@ -34,15 +34,17 @@ static int64_t src_read(idx_src *s, void *buf, size_t n) {
             if (r < 0) {
                 int code;
                 const char *msg = gzerror(s->gz, &code);
-                nbi_error("nb_read_idx: '%s': corrupt gzip data (%s)", s->path, msg ? msg : "unknown zlib error");
+                nbi_error("nb_read_idx: '%s': corrupt gzip data (%s)", s->path,
+                          msg ? msg : "unknown zlib error");
                 return -1;
             }
             if (r == 0) {
                 int code;
                 const char *msg = gzerror(s->gz, &code);
                 if (code != Z_OK) {
-                    nbi_error("nb_read_idx: '%s': the gzip stream is truncated or corrupt (%s); download it again",
-                              s->path, msg ? msg : "zlib error");
+                    nbi_error(
+                        "nb_read_idx: '%s': the gzip stream is truncated or corrupt (%s); download it again",
+                        s->path, msg ? msg : "zlib error");
                     return -1;
                 }
                 break;
@@ -74,9 +76,11 @@ static uint32_t be32(const unsigned char *p) {
 /* Element size of an IDX type code, 0 if unknown. */
 static int idx_elem_size(int code) {
     switch (code) {
-    case 0x08: case 0x09: return 1;
+    case 0x08:
+    case 0x09: return 1;
     case 0x0B: return 2;
-    case 0x0C: case 0x0D: return 4;
+    case 0x0C:
+    case 0x0D: return 4;
     case 0x0E: return 8;
     default: return 0;
     }
@@ -89,7 +93,12 @@ static double idx_value(const unsigned char *p, int code) {
     case 0x09: return (int8_t)p[0];
     case 0x0B: return (int16_t)(uint16_t)((unsigned)p[0] << 8 | p[1]);
     case 0x0C: return (int32_t)be32(p);
-    case 0x0D: { uint32_t u = be32(p); float f; memcpy(&f, &u, 4); return f; }
+    case 0x0D: {
+        uint32_t u = be32(p);
+        float f;
+        memcpy(&f, &u, 4);
+        return f;
+    }
     default: {
         uint64_t u = (uint64_t)be32(p) << 32 | be32(p + 4);
         double d;
@@ -105,7 +114,7 @@ static nb_status idx_convert(const unsigned char *raw, int code, int64_t n, nb_t
     int es = idx_elem_size(code);
     if (t->dtype == NB_F32) {
         float *o = (float *)nbi_ptr(t);
-        if (code == 0x08 && div > 0) {          /* the common case: bytes to [0, 1] through a table */
+        if (code == 0x08 && div > 0) { /* the common case: bytes to [0, 1] through a table */
             float lut[256];
             for (int v = 0; v < 256; v++) lut[v] = (float)v / (float)div;
             for (int64_t i = 0; i < n; i++) o[i] = lut[raw[i]];
@@ -126,7 +135,8 @@ static nb_status idx_convert(const unsigned char *raw, int code, int64_t n, nb_t
             double v = idx_value(raw + i * es, code);
             v = div > 0 ? v / div : v * (double)scale;
             if (!(v > -9.2e18 && v < 9.2e18)) {
-                nbi_error("nb_read_idx: '%s': element %lld is %g, not representable as int64; read it as NB_F32 or NB_F64",
+                nbi_error("nb_read_idx: '%s': element %lld is %g, not representable as int64; read it as "
+                          "NB_F32 or NB_F64",
                           path, (long long)i, v);
                 return NB_ERROR;
             }
@@ -145,18 +155,24 @@ static unsigned char *idx_read_data(idx_src *s, int64_t bytes, int64_t header_by
             return nbi_error("nb_read_idx: '%s': cannot stat: %s", s->path, strerror(errno));
         int64_t have = (int64_t)st.st_size - header_bytes;
         if (have < bytes)
-            return nbi_error("nb_read_idx: '%s' is truncated: its header declares %lld bytes of data but the file holds "
-                             "only %lld; download it again", s->path, (long long)bytes, (long long)have);
+            return nbi_error(
+                "nb_read_idx: '%s' is truncated: its header declares %lld bytes of data but the file holds "
+                "only %lld; download it again",
+                s->path, (long long)bytes, (long long)have);
         if (have > bytes)
-            return nbi_error("nb_read_idx: '%s' has %lld bytes after the %lld bytes of data its header declares "
-                             "(wrong dims, or not an IDX file)", s->path, (long long)(have - bytes), (long long)bytes);
+            return nbi_error(
+                "nb_read_idx: '%s' has %lld bytes after the %lld bytes of data its header declares "
+                "(wrong dims, or not an IDX file)",
+                s->path, (long long)(have - bytes), (long long)bytes);
         buf = malloc(bytes ? (size_t)bytes : 1);
-        if (!buf) return nbi_error("nb_read_idx: '%s': out of memory for %lld bytes", s->path, (long long)bytes);
+        if (!buf)
+            return nbi_error("nb_read_idx: '%s': out of memory for %lld bytes", s->path, (long long)bytes);
         int64_t got = src_read(s, buf, (size_t)bytes);
         if (got != bytes) {
             free(buf);
-            if (got >= 0) nbi_error("nb_read_idx: '%s' is truncated (read %lld of %lld bytes of data)", s->path,
-                                    (long long)got, (long long)bytes);
+            if (got >= 0)
+                nbi_error("nb_read_idx: '%s' is truncated (read %lld of %lld bytes of data)", s->path,
+                          (long long)got, (long long)bytes);
             return NULL;
         }
         return buf;
@@ -167,26 +183,36 @@ static unsigned char *idx_read_data(idx_src *s, int64_t bytes, int64_t header_by
     if (!buf) return nbi_error("nb_read_idx: '%s': out of memory", s->path);
     for (;;) {
         int64_t r = src_read(s, buf + got, (size_t)(cap - got));
-        if (r < 0) { free(buf); return NULL; }
+        if (r < 0) {
+            free(buf);
+            return NULL;
+        }
         got += r;
         if (got < cap || cap == bytes) break;
         int64_t ncap = cap * 2 > bytes ? bytes : cap * 2;
         unsigned char *nb = realloc(buf, (size_t)ncap);
-        if (!nb) { free(buf); return nbi_error("nb_read_idx: '%s': out of memory for %lld bytes", s->path, (long long)ncap); }
+        if (!nb) {
+            free(buf);
+            return nbi_error("nb_read_idx: '%s': out of memory for %lld bytes", s->path, (long long)ncap);
+        }
         buf = nb;
         cap = ncap;
     }
     if (got < bytes) {
         free(buf);
-        return nbi_error("nb_read_idx: '%s' is truncated: its header declares %lld bytes of data but the stream holds "
-                         "only %lld; download it again", s->path, (long long)bytes, (long long)got);
+        return nbi_error(
+            "nb_read_idx: '%s' is truncated: its header declares %lld bytes of data but the stream holds "
+            "only %lld; download it again",
+            s->path, (long long)bytes, (long long)got);
     }
     unsigned char extra;
     int64_t r = src_read(s, &extra, 1);
     if (r != 0) {
         free(buf);
-        if (r > 0) nbi_error("nb_read_idx: '%s' has data after the %lld bytes its header declares (wrong dims, "
-                             "or not an IDX file)", s->path, (long long)bytes);
+        if (r > 0)
+            nbi_error("nb_read_idx: '%s' has data after the %lld bytes its header declares (wrong dims, "
+                      "or not an IDX file)",
+                      s->path, (long long)bytes);
         return NULL;
     }
     return buf;
@@ -198,7 +224,7 @@ nb_tensor *nb_read_idx(const char *path, nb_dtype dt, float scale) {
         return nbi_error("nb_read_idx: unknown dtype %d; use NB_F32, NB_F64 or NB_I64", (int)dt);
     if (scale == 0) scale = 1;
     if (!isfinite(scale)) return nbi_error("nb_read_idx: scale must be finite (got %g)", (double)scale);
-    double div = 0;   /* scale = 1/k: divide by k exactly as torch's x.float().div(k) */
+    double div = 0; /* scale = 1/k: divide by k exactly as torch's x.float().div(k) */
     if (scale > 0 && scale < 1) {
         double k = nearbyint(1.0 / (double)scale);
         if (k >= 2 && k < 1e9 && (float)(1.0 / k) == scale) div = k;
@@ -219,8 +245,10 @@ nb_tensor *nb_read_idx(const char *path, nb_dtype dt, float scale) {
         n0 = 0;
 #else
         fclose(s.f);
-        return nbi_error("nb_read_idx: '%s' is gzip-compressed but nabla was built without zlib: install zlib1g-dev "
-                         "and reconfigure (meson setup --wipe), or gunzip the file first", path);
+        return nbi_error(
+            "nb_read_idx: '%s' is gzip-compressed but nabla was built without zlib: install zlib1g-dev "
+            "and reconfigure (meson setup --wipe), or gunzip the file first",
+            path);
 #endif
     }
     nb_tensor *t = NULL;
@@ -233,9 +261,11 @@ nb_tensor *nb_read_idx(const char *path, nb_dtype dt, float scale) {
     }
     int code = head[2], nd = head[3];
     if (head[0] != 0 || head[1] != 0 || !idx_elem_size(code) || nd == 0) {
-        nbi_error("nb_read_idx: '%s' is not an IDX file: magic 0x%02x%02x%02x%02x, expected 0x0000TTNN with type TT "
-                  "in 08 (ubyte), 09, 0B, 0C, 0D, 0E and NN >= 1 dims (e.g. 0x00000803 images, 0x00000801 labels)",
-                  path, head[0], head[1], head[2], head[3]);
+        nbi_error(
+            "nb_read_idx: '%s' is not an IDX file: magic 0x%02x%02x%02x%02x, expected 0x0000TTNN with type "
+            "TT "
+            "in 08 (ubyte), 09, 0B, 0C, 0D, 0E and NN >= 1 dims (e.g. 0x00000803 images, 0x00000801 labels)",
+            path, head[0], head[1], head[2], head[3]);
         goto done;
     }
     if (nd > NB_MAX_DIMS) {
@@ -254,14 +284,18 @@ nb_tensor *nb_read_idx(const char *path, nb_dtype dt, float scale) {
     bool empty = false;
     for (int i = 0; i < nd; i++) {
         dims[i] = be32(head + 4 + 4 * i);
-        if (!dims[i]) empty = true;
-        else if (span > IDX_MAX_BYTES / dims[i]) span = IDX_MAX_BYTES + 1;
-        else span *= dims[i];
+        if (!dims[i])
+            empty = true;
+        else if (span > IDX_MAX_BYTES / dims[i])
+            span = IDX_MAX_BYTES + 1;
+        else
+            span *= dims[i];
     }
     int64_t numel = empty ? 0 : span;
     int es = idx_elem_size(code);
     if (span > IDX_MAX_BYTES / es) {
-        nbi_error("nb_read_idx: '%s' declares dims %s, more than the %lld GiB this reader accepts (a corrupt header?)",
+        nbi_error("nb_read_idx: '%s' declares dims %s, more than the %lld GiB this reader accepts (a corrupt "
+                  "header?)",
                   path, nbi_shape_of(nd, dims), (long long)(IDX_MAX_BYTES >> 30));
         goto done;
     }

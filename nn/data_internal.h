@@ -7,7 +7,9 @@
 #include "nb_internal.h"
 #include "nb_data.h"
 
-typedef struct { uint64_t s; } nbi_rng;
+typedef struct {
+    uint64_t s;
+} nbi_rng;
 
 /* Next 64 random bits (splitmix64). */
 static inline uint64_t nbi_rng_next(nbi_rng *r) {
@@ -20,7 +22,8 @@ static inline uint64_t nbi_rng_next(nbi_rng *r) {
 /* Uniform integer in [0, n) for n >= 1, without modulo bias (rejection). */
 static inline int64_t nbi_rng_below(nbi_rng *r, int64_t n) {
     uint64_t un = (uint64_t)n, lim = (0 - un) % un, v;
-    do v = nbi_rng_next(r); while (v < lim);
+    do v = nbi_rng_next(r);
+    while (v < lim);
     return (int64_t)(v % un);
 }
 

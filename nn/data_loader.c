@@ -8,7 +8,7 @@
 #include <string.h>
 
 struct nb_tensor_dataset {
-    nb_tensor *x, *y;   /* borrowed */
+    nb_tensor *x, *y; /* borrowed */
     int64_t n;
 };
 
@@ -16,24 +16,26 @@ struct nb_dataloader {
     const nb_tensor_dataset *ds;
     nb_dataloader_opts o;
     nbi_rng rng;
-    int64_t *order;     /* this epoch's sample order */
+    int64_t *order;      /* this epoch's sample order */
     int64_t norder, cap; /* its length (N, or the sampler's count) and capacity */
-    bool bad_sample;    /* the sampler's indices for this epoch were unusable (error recorded) */
-    int64_t pos;        /* next position in order */
-    bool in_epoch;      /* false: the next call to next() starts an epoch */
-    nb_generator *own;  /* torch_rng: RandomSampler's private Generator (the sampler has no generator) */
-    bool tail_drawn;    /* torch_rng: this epoch's exhausted sampler has drawn its trailing randperm */
+    bool bad_sample;     /* the sampler's indices for this epoch were unusable (error recorded) */
+    int64_t pos;         /* next position in order */
+    bool in_epoch;       /* false: the next call to next() starts an epoch */
+    nb_generator *own;   /* torch_rng: RandomSampler's private Generator (the sampler has no generator) */
+    bool tail_drawn;     /* torch_rng: this epoch's exhausted sampler has drawn its trailing randperm */
 };
 
 nb_tensor_dataset *nb_tensor_dataset_new(nb_tensor *x, nb_tensor *y) {
     if (!x) return nbi_error("nb_tensor_dataset_new: x is NULL");
     if (!nbi_ok(x, "nb_tensor_dataset_new") || (y && !nbi_ok(y, "nb_tensor_dataset_new"))) return NULL;
     if (x->ndim < 1 || (y && y->ndim < 1))
-        return nbi_error("nb_tensor_dataset_new: x %s and y %s must have a sample dim 0 (0-d tensors have none)",
-                         nbi_shape(x), y ? nbi_shape(y) : "NULL");
+        return nbi_error(
+            "nb_tensor_dataset_new: x %s and y %s must have a sample dim 0 (0-d tensors have none)",
+            nbi_shape(x), y ? nbi_shape(y) : "NULL");
     if (y && y->shape[0] != x->shape[0])
-        return nbi_error("nb_tensor_dataset_new: size mismatch between tensors: x %s has %lld samples, y %s has %lld",
-                         nbi_shape(x), (long long)x->shape[0], nbi_shape(y), (long long)y->shape[0]);
+        return nbi_error(
+            "nb_tensor_dataset_new: size mismatch between tensors: x %s has %lld samples, y %s has %lld",
+            nbi_shape(x), (long long)x->shape[0], nbi_shape(y), (long long)y->shape[0]);
     nb_tensor_dataset *ds = malloc(sizeof *ds);
     if (!ds) return nbi_error("nb_tensor_dataset_new: out of memory");
     *ds = (nb_tensor_dataset){ x, y, x->shape[0] };
@@ -47,14 +49,18 @@ void nb_tensor_dataset_free(nb_tensor_dataset *ds) { free(ds); }
 nb_dataloader *nb_dataloader_new(const nb_tensor_dataset *ds, nb_dataloader_opts opts) {
     if (!ds) return nbi_error("nb_dataloader_new: dataset is NULL");
     if (opts.batch_size < 0)
-        return nbi_error("nb_dataloader_new: batch_size must be positive (got %lld)", (long long)opts.batch_size);
+        return nbi_error("nb_dataloader_new: batch_size must be positive (got %lld)",
+                         (long long)opts.batch_size);
     if (opts.batch_size == 0) opts.batch_size = 1;
     if (opts.sampler && opts.shuffle)
         return nbi_error("nb_dataloader_new: sampler option is mutually exclusive with shuffle");
     nb_dataloader *dl = calloc(1, sizeof *dl);
     if (!dl) return nbi_error("nb_dataloader_new: out of memory");
     dl->order = malloc((size_t)(ds->n ? ds->n : 1) * sizeof *dl->order);
-    if (!dl->order) { free(dl); return nbi_error("nb_dataloader_new: out of memory for %lld indices", (long long)ds->n); }
+    if (!dl->order) {
+        free(dl);
+        return nbi_error("nb_dataloader_new: out of memory for %lld indices", (long long)ds->n);
+    }
     if (opts.generator) opts.torch_rng = true;
     if (opts.torch_rng && opts.shuffle && !opts.generator && !(dl->own = nb_generator_new())) {
         free(dl->order);
@@ -101,7 +107,10 @@ static void sample(nb_dataloader *dl) {
     }
     if (n > dl->cap) {
         int64_t *o = realloc(dl->order, (size_t)n * sizeof *o);
-        if (!o) { nbi_error("nb_dataloader_next: out of memory for %lld indices", (long long)n); return; }
+        if (!o) {
+            nbi_error("nb_dataloader_next: out of memory for %lld indices", (long long)n);
+            return;
+        }
         dl->order = o;
         dl->cap = n;
     }
@@ -119,12 +128,14 @@ static void sample(nb_dataloader *dl) {
 void nb_dataloader_reset(nb_dataloader *dl) {
     if (!dl) return;
     if (dl->o.sampler) {
-        if (dl->o.torch_rng) (void)nb_generator_random64(dl->o.generator);   /* the iterator's _base_seed */
+        if (dl->o.torch_rng) (void)nb_generator_random64(dl->o.generator); /* the iterator's _base_seed */
         sample(dl);
     } else {
         for (int64_t i = 0; i < dl->ds->n; i++) dl->order[i] = i;
-        if (dl->o.torch_rng) torch_epoch(dl);
-        else if (dl->o.shuffle) nbi_shuffle(dl->order, dl->ds->n, &dl->rng);
+        if (dl->o.torch_rng)
+            torch_epoch(dl);
+        else if (dl->o.shuffle)
+            nbi_shuffle(dl->order, dl->ds->n, &dl->rng);
         dl->norder = dl->ds->n;
     }
     dl->pos = 0;
@@ -135,17 +146,26 @@ int64_t nb_dataloader_len(const nb_dataloader *dl) {
     if (!dl) return 0;
     int64_t n = dl->ds->n, b = dl->o.batch_size;
     if (dl->o.sampler) dl->o.sampler(dl->o.sampler_ctx, &n);
-    return n / b + (!dl->o.drop_last && n % b != 0);   /* no overflow for huge batch sizes */
+    return n / b + (!dl->o.drop_last && n % b != 0); /* no overflow for huge batch sizes */
 }
 
 bool nb_dataloader_next(nb_dataloader *dl, nb_tensor **xb, nb_tensor **yb) {
     if (xb) *xb = NULL;
     if (yb) *yb = NULL;
-    if (!dl) { nbi_error("nb_dataloader_next: loader is NULL"); return false; }
-    if (!xb) { nbi_error("nb_dataloader_next: xb is NULL (pass &xb)"); return false; }
+    if (!dl) {
+        nbi_error("nb_dataloader_next: loader is NULL");
+        return false;
+    }
+    if (!xb) {
+        nbi_error("nb_dataloader_next: xb is NULL (pass &xb)");
+        return false;
+    }
     if (!dl->in_epoch) {
         nb_dataloader_reset(dl);
-        if (dl->o.sampler && dl->bad_sample) { dl->in_epoch = false; return false; }
+        if (dl->o.sampler && dl->bad_sample) {
+            dl->in_epoch = false;
+            return false;
+        }
     }
     int64_t left = dl->norder - dl->pos, b = dl->o.batch_size;
     /* RandomSampler yields randperm(n)[:num_samples % n] after its permutation: an empty slice of one more
@@ -164,7 +184,11 @@ bool nb_dataloader_next(nb_dataloader *dl, nb_tensor **xb, nb_tensor **yb) {
     if (!*xb) return false;
     if (dl->ds->y && yb) {
         *yb = nbi_gather_rows(dl->ds->y, idx, m, "nb_dataloader_next");
-        if (!*yb) { nb_free(*xb); *xb = NULL; return false; }
+        if (!*yb) {
+            nb_free(*xb);
+            *xb = NULL;
+            return false;
+        }
     }
     dl->pos += m;
     return true;

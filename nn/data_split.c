@@ -5,8 +5,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-nb_status nb_train_test_split(const nb_tensor *x, const nb_tensor *y, nb_split_opts opts,
-                              nb_tensor **x_train, nb_tensor **x_test, nb_tensor **y_train, nb_tensor **y_test) {
+nb_status nb_train_test_split(const nb_tensor *x, const nb_tensor *y, nb_split_opts opts, nb_tensor **x_train,
+                              nb_tensor **x_test, nb_tensor **y_train, nb_tensor **y_test) {
     const char *op = "nb_train_test_split";
     if (x_train) *x_train = NULL;
     if (x_test) *x_test = NULL;
@@ -16,7 +16,10 @@ nb_status nb_train_test_split(const nb_tensor *x, const nb_tensor *y, nb_split_o
         nbi_error("%s: output pointers are NULL (pass &x_train, &x_test and, with y, &y_train, &y_test)", op);
         return NB_ERROR;
     }
-    if (!x) { nbi_error("%s: x is NULL", op); return NB_ERROR; }
+    if (!x) {
+        nbi_error("%s: x is NULL", op);
+        return NB_ERROR;
+    }
     if (!nbi_ok(x, op) || (y && !nbi_ok(y, op))) return NB_ERROR;
     if (x->ndim < 1 || (y && (y->ndim < 1 || y->shape[0] != x->shape[0]))) {
         nbi_error("%s: x %s and y %s must have the same number of samples along dim 0", op, nbi_shape(x),
@@ -31,19 +34,25 @@ nb_status nb_train_test_split(const nb_tensor *x, const nb_tensor *y, nb_split_o
     }
     int64_t n_test = (int64_t)ceil(ts * (double)n), n_train = n - n_test;
     if (n_test < 1 || n_train < 1) {
-        nbi_error("%s: %lld samples with test_size %g leave an empty train or test set", op, (long long)n, ts);
+        nbi_error("%s: %lld samples with test_size %g leave an empty train or test set", op, (long long)n,
+                  ts);
         return NB_ERROR;
     }
     int64_t *idx = malloc((size_t)n * sizeof *idx);
-    if (!idx) { nbi_error("%s: out of memory", op); return NB_ERROR; }
+    if (!idx) {
+        nbi_error("%s: out of memory", op);
+        return NB_ERROR;
+    }
     for (int64_t i = 0; i < n; i++) idx[i] = i;
     if (!opts.no_shuffle) {
         nbi_rng rng = { opts.seed };
         nbi_shuffle(idx, n, &rng);
     }
     nb_tensor *out[4] = {
-        nbi_gather_rows(x, idx, n_train, op), nbi_gather_rows(x, idx + n_train, n_test, op),
-        y ? nbi_gather_rows(y, idx, n_train, op) : NULL, y ? nbi_gather_rows(y, idx + n_train, n_test, op) : NULL,
+        nbi_gather_rows(x, idx, n_train, op),
+        nbi_gather_rows(x, idx + n_train, n_test, op),
+        y ? nbi_gather_rows(y, idx, n_train, op) : NULL,
+        y ? nbi_gather_rows(y, idx + n_train, n_test, op) : NULL,
     };
     free(idx);
     if (!out[0] || !out[1] || (y && (!out[2] || !out[3]))) {
@@ -52,6 +61,9 @@ nb_status nb_train_test_split(const nb_tensor *x, const nb_tensor *y, nb_split_o
     }
     *x_train = out[0];
     *x_test = out[1];
-    if (y) { *y_train = out[2]; *y_test = out[3]; }
+    if (y) {
+        *y_train = out[2];
+        *y_test = out[3];
+    }
     return NB_OK;
 }

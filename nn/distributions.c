@@ -39,9 +39,10 @@ nb_status nb_categorical_init(nb_categorical *d, nb_tensor *probs, nb_tensor *lo
         nbi_error("%s: d is NULL", op);
         return NB_ERROR;
     }
-    *d = (nb_categorical){0};
+    *d = (nb_categorical){ 0 };
     if (!probs && !logits) {
-        if (!nb_error()) nbi_error("%s: either probs or logits must be specified, but not both (got neither)", op);
+        if (!nb_error())
+            nbi_error("%s: either probs or logits must be specified, but not both (got neither)", op);
         return NB_ERROR;
     }
     if (probs && logits) {
@@ -51,18 +52,18 @@ nb_status nb_categorical_init(nb_categorical *d, nb_tensor *probs, nb_tensor *lo
     nb_tensor *p = probs ? probs : logits;
     if (!nbi_ok(p, op)) return NB_ERROR;
     if (p->ndim < 1 || !nbi_is_float(p->dtype)) {
-        nbi_error("%s: `%s` must be a float tensor of at least one dimension (got %s %s)", op, probs ? "probs" : "logits",
-                  nb_dtype_name(p->dtype), nbi_shape(p));
+        nbi_error("%s: `%s` must be a float tensor of at least one dimension (got %s %s)", op,
+                  probs ? "probs" : "logits", nb_dtype_name(p->dtype), nbi_shape(p));
         return NB_ERROR;
     }
     int last = p->ndim - 1;
     nb_tensor *pr, *lg;
     nb_scope sc = private_scope(p, NULL);
-    if (probs) {   /* probs / probs.sum(-1, keepdim=True); logits = log(probs.clamp(eps, 1 - eps)) */
+    if (probs) { /* probs / probs.sum(-1, keepdim=True); logits = log(probs.clamp(eps, 1 - eps)) */
         pr = nb_div(probs, nb_sum_dim(probs, 1, &last, true));
         double eps = probs->dtype == NB_F32 ? FLT_EPSILON : DBL_EPSILON;
         lg = nb_log(nb_clamp(pr, eps, 1 - eps));
-    } else {       /* logits - logits.logsumexp(-1, keepdim=True); probs = softmax(logits) */
+    } else { /* logits - logits.logsumexp(-1, keepdim=True); probs = softmax(logits) */
         lg = nb_sub(logits, nb_logsumexp(logits, 1, &last, true));
         pr = nb_softmax(lg, -1);
     }
@@ -71,7 +72,7 @@ nb_status nb_categorical_init(nb_categorical *d, nb_tensor *probs, nb_tensor *lo
         return NB_ERROR;
     }
     /* validate_args: probs on the simplex (>= 0, each row summing to 1 within 1e-6), logits not NaN */
-    nb_tensor *chk = nb_contiguous(probs ? pr : lg);   /* a fresh result: already contiguous */
+    nb_tensor *chk = nb_contiguous(probs ? pr : lg); /* a fresh result: already contiguous */
     if (!chk) {
         keep_end(sc, NULL);
         return NB_ERROR;
@@ -97,14 +98,18 @@ nb_status nb_categorical_init(nb_categorical *d, nb_tensor *probs, nb_tensor *lo
     }
     if (bad >= 0) {
         if (probs)
-            nbi_error("%s: expected parameter probs %s to satisfy the constraint Simplex(), but row %lld has an entry < 0, "
-                      "NaN or inf, or sums to 0", op, nbi_shape(probs), (long long)bad);
+            nbi_error("%s: expected parameter probs %s to satisfy the constraint Simplex(), but row %lld has "
+                      "an entry < 0, "
+                      "NaN or inf, or sums to 0",
+                      op, nbi_shape(probs), (long long)bad);
         else
-            nbi_error("%s: expected parameter logits %s to satisfy the constraint IndependentConstraint(Real(), 1), "
-                      "but row %lld normalises to NaN", op, nbi_shape(logits), (long long)bad);
+            nbi_error("%s: expected parameter logits %s to satisfy the constraint "
+                      "IndependentConstraint(Real(), 1), "
+                      "but row %lld normalises to NaN",
+                      op, nbi_shape(logits), (long long)bad);
         return NB_ERROR;
     }
-    *d = (nb_categorical){pr, lg, n};
+    *d = (nb_categorical){ pr, lg, n };
     return NB_OK;
 }
 
@@ -114,23 +119,26 @@ static bool cat_ok(const nb_categorical *d, const char *op) {
     return false;
 }
 
-nb_tensor *nb_categorical_sample(const nb_categorical *d, int ndim, const int64_t *sample_shape, nb_generator *gen) {
+nb_tensor *nb_categorical_sample(const nb_categorical *d, int ndim, const int64_t *sample_shape,
+                                 nb_generator *gen) {
     const char *op = "nb_categorical_sample";
     if (!cat_ok(d, op)) return NULL;
     nb_tensor *p = d->probs;
     int64_t shape[NB_MAX_DIMS], ns = 1;
     int nb = p->ndim - 1;
     if (ndim < 0 || ndim + nb > NB_MAX_DIMS || (ndim > 0 && !sample_shape))
-        return nbi_error("%s: sample shape of %d dims plus batch shape %s is too many dims", op, ndim, nbi_shape(p));
+        return nbi_error("%s: sample shape of %d dims plus batch shape %s is too many dims", op, ndim,
+                         nbi_shape(p));
     for (int i = 0; i < ndim; i++) {
-        if (sample_shape[i] < 0) return nbi_error("%s: negative sample size %lld", op, (long long)sample_shape[i]);
+        if (sample_shape[i] < 0)
+            return nbi_error("%s: negative sample size %lld", op, (long long)sample_shape[i]);
         shape[i] = sample_shape[i];
         ns *= sample_shape[i];
     }
     for (int i = 0; i < nb; i++) shape[ndim + i] = p->shape[i];
     /* probs.reshape(-1, n) -> multinomial(probs_2d, numel(sample_shape), True).T -> reshape */
     nb_scope sc = nb_scope_begin();
-    nb_tensor *p2 = nb_reshape(nb_detach(p), 2, (int64_t[]){-1, d->num_events});
+    nb_tensor *p2 = nb_reshape(nb_detach(p), 2, (int64_t[]){ -1, d->num_events });
     nb_tensor *s = p2 ? nb_multinomial_gen(p2, ns, true, gen) : NULL;
     return keep_end(sc, s ? nb_reshape(nb_t(s), ndim + nb, shape) : NULL);
 }
@@ -138,7 +146,9 @@ nb_tensor *nb_categorical_sample(const nb_categorical *d, int ndim, const int64_
 nb_tensor *nb_categorical_log_prob(const nb_categorical *d, nb_tensor *value) {
     const char *op = "nb_categorical_log_prob";
     if (!cat_ok(d, op) || !nbi_ok(value, op)) return NULL;
-    if (value->dtype != NB_I64) return nbi_error("%s: value must be an int64 tensor of category indices (got %s)", op, nb_dtype_name(value->dtype));
+    if (value->dtype != NB_I64)
+        return nbi_error("%s: value must be an int64 tensor of category indices (got %s)", op,
+                         nb_dtype_name(value->dtype));
     double *iv = values(value, op);
     if (!iv) return NULL;
     for (int64_t i = 0; i < value->numel; i++)
@@ -156,7 +166,9 @@ nb_tensor *nb_categorical_log_prob(const nb_categorical *d, nb_tensor *value) {
     int64_t b[NB_MAX_DIMS];
     int nbd = v ? nbi_broadcast_shape(v->ndim, v->shape, lg->ndim, lg->shape, b) : -1;
     if (nbd < 0) {
-        if (v) nbi_error("%s: value %s does not broadcast with the batch shape of logits %s", op, nbi_shape(value), nbi_shape(lg));
+        if (v)
+            nbi_error("%s: value %s does not broadcast with the batch shape of logits %s", op,
+                      nbi_shape(value), nbi_shape(lg));
         return keep_end(sc, NULL);
     }
     nb_tensor *lpmf = nb_expand(lg, nbd, b);
@@ -181,14 +193,15 @@ nb_status nb_normal_dist_init(nb_normal_dist *d, nb_tensor *loc, nb_tensor *scal
         nbi_error("%s: d is NULL", op);
         return NB_ERROR;
     }
-    *d = (nb_normal_dist){0};
+    *d = (nb_normal_dist){ 0 };
     if (!loc || !scale) {
         if (!nb_error()) nbi_error("%s: loc and scale must be given", op);
         return NB_ERROR;
     }
     if (!nbi_ok(loc, op) || !nbi_ok(scale, op)) return NB_ERROR;
     if (!nbi_is_float(loc->dtype) || !nbi_is_float(scale->dtype)) {
-        nbi_error("%s: loc and scale must be float tensors (got %s and %s)", op, nb_dtype_name(loc->dtype), nb_dtype_name(scale->dtype));
+        nbi_error("%s: loc and scale must be float tensors (got %s and %s)", op, nb_dtype_name(loc->dtype),
+                  nb_dtype_name(scale->dtype));
         return NB_ERROR;
     }
     int64_t b[NB_MAX_DIMS];
@@ -217,11 +230,13 @@ nb_status nb_normal_dist_init(nb_normal_dist *d, nb_tensor *loc, nb_tensor *scal
     if (!okl || !oks) {
         if (!nb_error())
             nbi_error(!okl ? "%s: expected parameter loc %s to satisfy the constraint Real(), but found NaN"
-                           : "%s: expected parameter scale %s to satisfy the constraint GreaterThan(lower_bound=0.0), "
-                             "but found a value <= 0 or NaN", op, nbi_shape(!okl ? loc : scale));
+                           : "%s: expected parameter scale %s to satisfy the constraint "
+                             "GreaterThan(lower_bound=0.0), "
+                             "but found a value <= 0 or NaN",
+                      op, nbi_shape(!okl ? loc : scale));
         return NB_ERROR;
     }
-    *d = (nb_normal_dist){l, s};
+    *d = (nb_normal_dist){ l, s };
     return NB_OK;
 }
 
@@ -232,25 +247,31 @@ static bool normal_ok(const nb_normal_dist *d, const char *op) {
 }
 
 /* eps = randn(sample_shape + batch_shape) in loc's dtype */
-static nb_tensor *std_normal(const nb_normal_dist *d, int ndim, const int64_t *sample_shape, nb_generator *gen, const char *op) {
+static nb_tensor *std_normal(const nb_normal_dist *d, int ndim, const int64_t *sample_shape,
+                             nb_generator *gen, const char *op) {
     if (!normal_ok(d, op)) return NULL;
     nb_tensor *l = d->loc;
     if (ndim < 0 || ndim + l->ndim > NB_MAX_DIMS || (ndim > 0 && !sample_shape))
-        return nbi_error("%s: sample shape of %d dims plus batch shape %s is too many dims", op, ndim, nbi_shape(l));
+        return nbi_error("%s: sample shape of %d dims plus batch shape %s is too many dims", op, ndim,
+                         nbi_shape(l));
     int64_t shape[NB_MAX_DIMS];
     for (int i = 0; i < ndim; i++) shape[i] = sample_shape[i];
     for (int i = 0; i < l->ndim; i++) shape[ndim + i] = l->shape[i];
     return nb_randn_gen(l->dtype, ndim + l->ndim, shape, gen);
 }
 
-nb_tensor *nb_normal_dist_sample(const nb_normal_dist *d, int ndim, const int64_t *sample_shape, nb_generator *gen) {
+nb_tensor *nb_normal_dist_sample(const nb_normal_dist *d, int ndim, const int64_t *sample_shape,
+                                 nb_generator *gen) {
     nb_scope sc = nb_scope_begin();
     nb_tensor *eps = std_normal(d, ndim, sample_shape, gen, "nb_normal_dist_sample"), *y = NULL;
-    if (eps) NB_NO_GRAD { y = nb_add(nb_mul(eps, d->scale), d->loc); }   /* torch.normal: normal_().mul_(std).add_(mean) */
+    if (eps) NB_NO_GRAD {
+            y = nb_add(nb_mul(eps, d->scale), d->loc);
+        } /* torch.normal: normal_().mul_(std).add_(mean) */
     return keep_end(sc, y);
 }
 
-nb_tensor *nb_normal_dist_rsample(const nb_normal_dist *d, int ndim, const int64_t *sample_shape, nb_generator *gen) {
+nb_tensor *nb_normal_dist_rsample(const nb_normal_dist *d, int ndim, const int64_t *sample_shape,
+                                  nb_generator *gen) {
     nb_scope sc = private_scope(d->loc, d->scale);
     nb_tensor *eps = std_normal(d, ndim, sample_shape, gen, "nb_normal_dist_rsample");
     return keep_end(sc, eps ? nb_add(d->loc, nb_mul(eps, d->scale)) : NULL);

@@ -8,25 +8,36 @@
 /* t = src (converted), then release src; returns t or NULL */
 static nb_tensor *assign(nb_tensor *t, nb_tensor *src) {
     nb_tensor *r = NULL;
-    if (src) NB_NO_GRAD { r = nb_copy_(t, src); }
+    if (src) NB_NO_GRAD {
+            r = nb_copy_(t, src);
+        }
     nb_free(src);
     return r;
 }
 
 static bool check(nb_tensor *t, const char *op) {
-    if (!t) { nbi_error("%s: NULL tensor", op); return false; }
+    if (!t) {
+        nbi_error("%s: NULL tensor", op);
+        return false;
+    }
     if (!nbi_ok(t, op)) return false;
-    if (!nbi_is_float(t->dtype)) { nbi_error("%s: expects a floating point tensor, got %s", op, nb_dtype_name(t->dtype)); return false; }
+    if (!nbi_is_float(t->dtype)) {
+        nbi_error("%s: expects a floating point tensor, got %s", op, nb_dtype_name(t->dtype));
+        return false;
+    }
     return true;
 }
 
 double nb_init_calculate_gain(nb_nonlinearity nl, double param) {
     switch (nl) {
-    case NB_NONLIN_LINEAR: case NB_NONLIN_SIGMOID: case NB_NONLIN_CONV: return 1.0;
+    case NB_NONLIN_LINEAR:
+    case NB_NONLIN_SIGMOID:
+    case NB_NONLIN_CONV: return 1.0;
     case NB_NONLIN_TANH: return 5.0 / 3.0;
     case NB_NONLIN_RELU: return sqrt(2.0);
     case NB_NONLIN_SELU: return 3.0 / 4.0;
-    case NB_NONLIN_LEAKY_RELU: default: {
+    case NB_NONLIN_LEAKY_RELU:
+    default: {
         double a = param == 0 ? 0.01 : param;
         return sqrt(2.0 / (1.0 + a * a));
     }
@@ -34,9 +45,14 @@ double nb_init_calculate_gain(nb_nonlinearity nl, double param) {
 }
 
 nb_status nb_init_fans(const nb_tensor *t, int64_t *fan_in, int64_t *fan_out) {
-    if (!t || !nbi_ok(t, "nb_init_fans")) { if (!t) nbi_error("nb_init_fans: NULL tensor"); return NB_ERROR; }
+    if (!t || !nbi_ok(t, "nb_init_fans")) {
+        if (!t) nbi_error("nb_init_fans: NULL tensor");
+        return NB_ERROR;
+    }
     if (t->ndim < 2) {
-        nbi_error("nb_init_fans: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions (got %s)", nbi_shape(t));
+        nbi_error("nb_init_fans: fan in and fan out can not be computed for a tensor with fewer than 2 "
+                  "dimensions (got %s)",
+                  nbi_shape(t));
         return NB_ERROR;
     }
     int64_t rf = 1;
@@ -83,7 +99,10 @@ static double kaiming_std(nb_tensor *t, double a, nb_fan_mode mode, nb_nonlinear
     int64_t fi, fo;
     if (!check(t, op) || nb_init_fans(t, &fi, &fo) != NB_OK) return -1;
     int64_t fan = mode == NB_FAN_OUT ? fo : fi;
-    if (fan == 0) { nbi_error("%s: initializing a zero-element tensor %s", op, nbi_shape(t)); return -1; }
+    if (fan == 0) {
+        nbi_error("%s: initializing a zero-element tensor %s", op, nbi_shape(t));
+        return -1;
+    }
     /* torch passes a straight to calculate_gain, where leaky_relu's param 0 stays 0 */
     double gain = nl == NB_NONLIN_LEAKY_RELU ? sqrt(2.0 / (1.0 + a * a)) : nb_init_calculate_gain(nl, a);
     return gain / sqrt((double)fan);

@@ -4,11 +4,22 @@
 #include "nb_nn.h"
 #include "nb_internal.h"
 
-static nb_tensor *flatten_fw(nb_module *m, nb_tensor *x) { return nb_flatten(x, (int)m->ip[0], (int)m->ip[1]); }
-static nb_tensor *relu_fw(nb_module *m, nb_tensor *x) { (void)m; return nb_relu(x); }
+static nb_tensor *flatten_fw(nb_module *m, nb_tensor *x) {
+    return nb_flatten(x, (int)m->ip[0], (int)m->ip[1]);
+}
+static nb_tensor *relu_fw(nb_module *m, nb_tensor *x) {
+    (void)m;
+    return nb_relu(x);
+}
 static nb_tensor *leaky_fw(nb_module *m, nb_tensor *x) { return nb_leaky_relu(x, m->hp[0]); }
-static nb_tensor *sigmoid_fw(nb_module *m, nb_tensor *x) { (void)m; return nb_sigmoid(x); }
-static nb_tensor *tanh_fw(nb_module *m, nb_tensor *x) { (void)m; return nb_tanh(x); }
+static nb_tensor *sigmoid_fw(nb_module *m, nb_tensor *x) {
+    (void)m;
+    return nb_sigmoid(x);
+}
+static nb_tensor *tanh_fw(nb_module *m, nb_tensor *x) {
+    (void)m;
+    return nb_tanh(x);
+}
 static nb_tensor *gelu_fw(nb_module *m, nb_tensor *x) { return m->ip[0] ? nb_gelu_tanh(x) : nb_gelu(x); }
 static nb_tensor *softmax_fw(nb_module *m, nb_tensor *x) { return nb_softmax(x, (int)m->ip[0]); }
 static nb_tensor *log_softmax_fw(nb_module *m, nb_tensor *x) { return nb_log_softmax(x, (int)m->ip[0]); }
@@ -16,13 +27,21 @@ static nb_tensor *log_softmax_fw(nb_module *m, nb_tensor *x) { return nb_log_sof
 /* a parameter-free module with one integer and one real hyperparameter */
 static nb_module *simple(const char *type, nb_forward_fn f, int64_t i0, int64_t i1, double h0) {
     nb_module *m = nb_module_new(type, f, NULL, NULL);
-    if (m) { m->ip[0] = i0; m->ip[1] = i1; m->hp[0] = h0; }
+    if (m) {
+        m->ip[0] = i0;
+        m->ip[1] = i1;
+        m->hp[0] = h0;
+    }
     return m;
 }
 
-nb_module *nb_flatten_new(int start_dim, int end_dim) { return simple("Flatten", flatten_fw, start_dim, end_dim, 0); }
+nb_module *nb_flatten_new(int start_dim, int end_dim) {
+    return simple("Flatten", flatten_fw, start_dim, end_dim, 0);
+}
 nb_module *nb_relu_new(void) { return simple("ReLU", relu_fw, 0, 0, 0); }
-nb_module *nb_leaky_relu_new(double negative_slope) { return simple("LeakyReLU", leaky_fw, 0, 0, negative_slope); }
+nb_module *nb_leaky_relu_new(double negative_slope) {
+    return simple("LeakyReLU", leaky_fw, 0, 0, negative_slope);
+}
 nb_module *nb_sigmoid_new(void) { return simple("Sigmoid", sigmoid_fw, 0, 0, 0); }
 nb_module *nb_tanh_new(void) { return simple("Tanh", tanh_fw, 0, 0, 0); }
 nb_module *nb_gelu_new(bool approximate_tanh) { return simple("GELU", gelu_fw, approximate_tanh, 0, 0); }

@@ -51,8 +51,8 @@ static bool add(nb_module *m, const char *name, nb_dtype dt, int nd, const int64
     nb_tensor *t = nbi_new_persistent(dt, nd, shape);
     if (!t) return false;
     NB_NO_GRAD { nb_fill_(t, v); }
-    nb_status st =
-        buffer ? nb_module_register_buffer(m, name, t, true) : nb_module_register_parameter(m, name, t);
+    nb_status st = buffer ? nb_module_register_buffer(m, name, t, true)
+                          : nb_module_register_parameter(m, name, t);
     if (st != NB_OK) nb_free(t);
     return st == NB_OK;
 }

@@ -9,7 +9,7 @@
 
 typedef struct {
     nb_conv_opts o;
-    int nd;           /* 1 or 2 spatial dims */
+    int nd; /* 1 or 2 spatial dims */
     bool transposed;
 } conv_impl;
 
@@ -17,7 +17,8 @@ typedef struct {
 static nb_tensor *conv_forward(nb_module *m, nb_tensor *x) {
     const conv_impl *c = m->impl;
     nb_tensor *w = m->params[0], *b = m->nparams > 1 ? m->params[1] : NULL;
-    if (c->transposed) return c->nd == 2 ? nb_conv_transpose2d(x, w, b, c->o) : nb_conv_transpose1d(x, w, b, c->o);
+    if (c->transposed)
+        return c->nd == 2 ? nb_conv_transpose2d(x, w, b, c->o) : nb_conv_transpose1d(x, w, b, c->o);
     return c->nd == 2 ? nb_conv2d(x, w, b, c->o) : nb_conv1d(x, w, b, c->o);
 }
 
@@ -25,46 +26,65 @@ static nb_module *conv_new(const char *type, const char *fn, int nd, bool transp
                            int64_t kh, int64_t kw, bool bias, nb_conv_opts o) {
     int64_t groups = o.groups ? o.groups : 1;
     if (in <= 0 || out <= 0 || kh <= 0 || kw <= 0) {
-        return nbi_error("%s: in_channels, out_channels and kernel_size must be positive (got %lld, %lld, kernel %lld x %lld)",
+        return nbi_error("%s: in_channels, out_channels and kernel_size must be positive (got %lld, %lld, "
+                         "kernel %lld x %lld)",
                          fn, (long long)in, (long long)out, (long long)kh, (long long)kw);
     }
     if (groups <= 0 || in % groups || out % groups) {
-        return nbi_error("%s: in_channels (%lld) and out_channels (%lld) must be divisible by groups (%lld)", fn,
-                         (long long)in, (long long)out, (long long)groups);
+        return nbi_error("%s: in_channels (%lld) and out_channels (%lld) must be divisible by groups (%lld)",
+                         fn, (long long)in, (long long)out, (long long)groups);
     }
     conv_impl *c = malloc(sizeof *c);
     if (!c) return nbi_error("%s: out of memory", fn);
-    *c = (conv_impl){o, nd, transposed};
+    *c = (conv_impl){ o, nd, transposed };
     nb_module *m = nb_module_new(type, conv_forward, c, free);
-    if (!m) { free(c); return NULL; }
+    if (!m) {
+        free(c);
+        return NULL;
+    }
     m->ip[0] = in, m->ip[1] = out, m->ip[2] = kh, m->ip[3] = kw;
-    int64_t shape[4] = {transposed ? in : out, (transposed ? out : in) / groups, kh, kw};
+    int64_t shape[4] = { transposed ? in : out, (transposed ? out : in) / groups, kh, kw };
     if (nd == 1) shape[2] = kw;
     nb_tensor *w = nbi_new_persistent(NB_F32, nd + 2, shape);
-    if (!w || nb_module_register_parameter(m, "weight", w) != NB_OK) { nb_free(w); nb_module_free(m); return NULL; }
+    if (!w || nb_module_register_parameter(m, "weight", w) != NB_OK) {
+        nb_free(w);
+        nb_module_free(m);
+        return NULL;
+    }
     bool ok = nb_init_kaiming_uniform_(w, sqrt(5.0), NB_FAN_IN, NB_NONLIN_LEAKY_RELU) != NULL;
     if (ok && bias) {
         int64_t fan_in = 0;
         nb_init_fans(w, &fan_in, NULL);
-        nb_tensor *b = nbi_new_persistent(NB_F32, 1, (int64_t[]){out});
-        if (!b || nb_module_register_parameter(m, "bias", b) != NB_OK) { nb_free(b); nb_module_free(m); return NULL; }
+        nb_tensor *b = nbi_new_persistent(NB_F32, 1, (int64_t[]){ out });
+        if (!b || nb_module_register_parameter(m, "bias", b) != NB_OK) {
+            nb_free(b);
+            nb_module_free(m);
+            return NULL;
+        }
         double bound = fan_in > 0 ? 1.0 / sqrt((double)fan_in) : 0;
         ok = nb_init_uniform_(b, -bound, bound) != NULL;
     }
-    if (!ok) { nb_module_free(m); return NULL; }
+    if (!ok) {
+        nb_module_free(m);
+        return NULL;
+    }
     return m;
 }
 
-nb_module *nb_conv2d_new(int64_t in_channels, int64_t out_channels, int64_t kh, int64_t kw, bool bias, nb_conv_opts o) {
+nb_module *nb_conv2d_new(int64_t in_channels, int64_t out_channels, int64_t kh, int64_t kw, bool bias,
+                         nb_conv_opts o) {
     return conv_new("Conv2d", "nb_conv2d_new", 2, false, in_channels, out_channels, kh, kw, bias, o);
 }
 nb_module *nb_conv1d_new(int64_t in_channels, int64_t out_channels, int64_t k, bool bias, nb_conv_opts o) {
     return conv_new("Conv1d", "nb_conv1d_new", 1, false, in_channels, out_channels, 1, k, bias, o);
 }
-nb_module *nb_conv_transpose2d_new(int64_t in_channels, int64_t out_channels, int64_t kh, int64_t kw, bool bias,
-                                   nb_conv_opts o) {
-    return conv_new("ConvTranspose2d", "nb_conv_transpose2d_new", 2, true, in_channels, out_channels, kh, kw, bias, o);
+nb_module *nb_conv_transpose2d_new(int64_t in_channels, int64_t out_channels, int64_t kh, int64_t kw,
+                                   bool bias, nb_conv_opts o) {
+    return conv_new("ConvTranspose2d", "nb_conv_transpose2d_new", 2, true, in_channels, out_channels, kh, kw,
+                    bias, o);
 }
-nb_module *nb_conv_transpose1d_new(int64_t in_channels, int64_t out_channels, int64_t k, bool bias, nb_conv_opts o) {
-    return conv_new("ConvTranspose1d", "nb_conv_transpose1d_new", 1, true, in_channels, out_channels, 1, k, bias, o);
+nb_module *nb_conv_transpose1d_new(int64_t in_channels, int64_t out_channels, int64_t k, bool bias,
+                                   nb_conv_opts o) {
+    return conv_new("ConvTranspose1d", "nb_conv_transpose1d_new", 1, true, in_channels, out_channels, 1, k,
+                    bias, o);
 }

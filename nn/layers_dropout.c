@@ -7,11 +7,13 @@
 nb_tensor *nb_dropout(nb_tensor *x, double p, bool training) {
     if (!x) return NULL;
     if (!nbi_ok(x, "nb_dropout")) return NULL;
-    if (!(p >= 0 && p <= 1)) return nbi_error("nb_dropout: dropout probability has to be between 0 and 1, but got %g", p);
-    if (!nbi_is_float(x->dtype)) return nbi_error("nb_dropout: expects a floating point tensor, got %s", nb_dtype_name(x->dtype));
+    if (!(p >= 0 && p <= 1))
+        return nbi_error("nb_dropout: dropout probability has to be between 0 and 1, but got %g", p);
+    if (!nbi_is_float(x->dtype))
+        return nbi_error("nb_dropout: expects a floating point tensor, got %s", nb_dtype_name(x->dtype));
     if (!training) return x;
     /* torch's CPU noise.bernoulli_(1 - p): one f64 uniform (nb_rand_double) per element, in order */
-    nb_tensor *mask = nb_empty_like(x);   /* contiguous, not recorded */
+    nb_tensor *mask = nb_empty_like(x); /* contiguous, not recorded */
     if (!mask) return NULL;
     double scale = p < 1 ? 1.0 / (1.0 - p) : 0.0;
     if (mask->dtype == NB_F32) {
@@ -22,14 +24,15 @@ nb_tensor *nb_dropout(nb_tensor *x, double p, bool training) {
         for (int64_t i = 0; i < mask->numel; i++) d[i] = nb_rand_double() < 1.0 - p ? scale : 0.0;
     }
     nb_tensor *y = nb_mul(x, mask);
-    if (!y || !y->node) nb_free(mask);   /* not saved for backward: release it now (else its scope does) */
+    if (!y || !y->node) nb_free(mask); /* not saved for backward: release it now (else its scope does) */
     return y;
 }
 
 static nb_tensor *dropout_fw(nb_module *m, nb_tensor *x) { return nb_dropout(x, m->hp[0], m->training); }
 
 nb_module *nb_dropout_new(double p) {
-    if (!(p >= 0 && p <= 1)) return nbi_error("nb_dropout_new: dropout probability has to be between 0 and 1, but got %g", p);
+    if (!(p >= 0 && p <= 1))
+        return nbi_error("nb_dropout_new: dropout probability has to be between 0 and 1, but got %g", p);
     nb_module *m = nb_module_new("Dropout", dropout_fw, NULL, NULL);
     if (m) m->hp[0] = p;
     return m;

@@ -9,7 +9,8 @@
 /* y = x W^T + b */
 static nb_tensor *linear_forward(nb_module *m, nb_tensor *x) {
     if (nb_is_valid(x) && (x->ndim == 0 || x->shape[x->ndim - 1] != m->ip[0]))
-        return nbi_error("nb_module_forward: Linear(in_features=%lld, out_features=%lld): input %s must have %lld features in its last dim",
+        return nbi_error("nb_module_forward: Linear(in_features=%lld, out_features=%lld): input %s must have "
+                         "%lld features in its last dim",
                          (long long)m->ip[0], (long long)m->ip[1], nbi_shape(x), (long long)m->ip[0]);
     return nb_linear(x, m->params[0], m->nparams > 1 ? m->params[1] : NULL);
 }
@@ -22,17 +23,28 @@ nb_module *nb_linear_new(int64_t in_features, int64_t out_features, bool bias) {
     if (!m) return NULL;
     m->ip[0] = in_features;
     m->ip[1] = out_features;
-    nb_tensor *w = nbi_new_persistent(NB_F32, 2, (int64_t[]){out_features, in_features});
-    if (nb_module_register_parameter(m, "weight", w) != NB_OK) { nb_free(w); nb_module_free(m); return NULL; }
+    nb_tensor *w = nbi_new_persistent(NB_F32, 2, (int64_t[]){ out_features, in_features });
+    if (nb_module_register_parameter(m, "weight", w) != NB_OK) {
+        nb_free(w);
+        nb_module_free(m);
+        return NULL;
+    }
     /* torch: kaiming_uniform_(w, a=sqrt(5)) = U(-1/sqrt(in), 1/sqrt(in)); bias the same bound */
     bool ok = nb_init_kaiming_uniform_(w, sqrt(5.0), NB_FAN_IN, NB_NONLIN_LEAKY_RELU) != NULL;
     if (bias) {
-        nb_tensor *b = nbi_new_persistent(NB_F32, 1, (int64_t[]){out_features});
-        if (nb_module_register_parameter(m, "bias", b) != NB_OK) { nb_free(b); nb_module_free(m); return NULL; }
+        nb_tensor *b = nbi_new_persistent(NB_F32, 1, (int64_t[]){ out_features });
+        if (nb_module_register_parameter(m, "bias", b) != NB_OK) {
+            nb_free(b);
+            nb_module_free(m);
+            return NULL;
+        }
         double bound = 1.0 / sqrt((double)in_features);
         ok = ok && nb_init_uniform_(b, -bound, bound) != NULL;
     }
-    if (!ok) { nb_module_free(m); return NULL; }
+    if (!ok) {
+        nb_module_free(m);
+        return NULL;
+    }
     return m;
 }
 
@@ -57,7 +69,9 @@ nb_module *nb_sequential_from(int n, nb_module *const *mods) {
     }
     if (!m) {
         for (int i = 0; mods && i < n; i++) nb_module_free(mods[i]);
-        if (!ok) return nbi_error("nb_sequential_new: a submodule is NULL (its constructor failed: see the first error)");
+        if (!ok)
+            return nbi_error(
+                "nb_sequential_new: a submodule is NULL (its constructor failed: see the first error)");
     }
     return m;
 }

@@ -9,10 +9,12 @@ nb_tensor *nb_layer_norm(nb_tensor *x, int nd, const int64_t *shape, nb_tensor *
     if (!x) return NULL;
     if (!nbi_ok(x, "nb_layer_norm")) return NULL;
     if (nd <= 0 || !shape || nd > x->ndim)
-        return nbi_error("nb_layer_norm: normalized_shape %s does not fit input %s", shape ? nbi_shape_of(nd > 0 ? nd : 0, shape) : "NULL", nbi_shape(x));
+        return nbi_error("nb_layer_norm: normalized_shape %s does not fit input %s",
+                         shape ? nbi_shape_of(nd > 0 ? nd : 0, shape) : "NULL", nbi_shape(x));
     for (int i = 0; i < nd; i++)
         if (x->shape[x->ndim - nd + i] != shape[i])
-            return nbi_error("nb_layer_norm: given normalized_shape=%s, expected an input whose last dims are %s, but got input of size %s",
+            return nbi_error("nb_layer_norm: given normalized_shape=%s, expected an input whose last dims "
+                             "are %s, but got input of size %s",
                              nbi_shape_of(nd, shape), nbi_shape_of(nd, shape), nbi_shape(x));
     int dims[NB_MAX_DIMS];
     for (int i = 0; i < nd; i++) dims[i] = x->ndim - nd + i;
@@ -31,9 +33,12 @@ static nb_tensor *layer_norm_fw(nb_module *m, nb_tensor *x) {
 }
 
 nb_module *nb_layer_norm_new(int nd, const int64_t *shape, double eps, bool elementwise_affine) {
-    if (nd <= 0 || nd > NB_MAX_DIMS || !shape) return nbi_error("nb_layer_norm_new: normalized_shape needs 1 to %d dims (got %d)", NB_MAX_DIMS, nd);
+    if (nd <= 0 || nd > NB_MAX_DIMS || !shape)
+        return nbi_error("nb_layer_norm_new: normalized_shape needs 1 to %d dims (got %d)", NB_MAX_DIMS, nd);
     for (int i = 0; i < nd; i++)
-        if (shape[i] <= 0) return nbi_error("nb_layer_norm_new: normalized_shape %s must be positive", nbi_shape_of(nd, shape));
+        if (shape[i] <= 0)
+            return nbi_error("nb_layer_norm_new: normalized_shape %s must be positive",
+                             nbi_shape_of(nd, shape));
     nb_module *m = nb_module_new("LayerNorm", layer_norm_fw, NULL, NULL);
     if (!m) return NULL;
     m->ip[0] = nd;
@@ -41,9 +46,17 @@ nb_module *nb_layer_norm_new(int nd, const int64_t *shape, double eps, bool elem
     m->hp[0] = eps == 0 ? 1e-5 : eps;
     if (elementwise_affine) {
         nb_tensor *w = nbi_new_persistent(NB_F32, nd, shape);
-        if (nb_module_register_parameter(m, "weight", w) != NB_OK || !nb_init_ones_(w)) { if (m->nparams == 0) nb_free(w); nb_module_free(m); return NULL; }
+        if (nb_module_register_parameter(m, "weight", w) != NB_OK || !nb_init_ones_(w)) {
+            if (m->nparams == 0) nb_free(w);
+            nb_module_free(m);
+            return NULL;
+        }
         nb_tensor *b = nbi_new_persistent(NB_F32, nd, shape);
-        if (nb_module_register_parameter(m, "bias", b) != NB_OK || !nb_init_zeros_(b)) { if (m->nparams == 1) nb_free(b); nb_module_free(m); return NULL; }
+        if (nb_module_register_parameter(m, "bias", b) != NB_OK || !nb_init_zeros_(b)) {
+            if (m->nparams == 1) nb_free(b);
+            nb_module_free(m);
+            return NULL;
+        }
     }
     return m;
 }

@@ -26,7 +26,7 @@ const char *nbi_py_float(char *b, size_t n, double v) {
 
 /* ---- pads: ip[0..3] = (left, right, top, bottom), ip[4] = mode, hp[0] = value ---- */
 static nb_tensor *pad_fw(nb_module *m, nb_tensor *x) {
-    return nb_pad(x, 4, m->ip, (nb_pad_opts){.mode = (nb_pad_mode)m->ip[4], .value = m->hp[0]});
+    return nb_pad(x, 4, m->ip, (nb_pad_opts){ .mode = (nb_pad_mode)m->ip[4], .value = m->hp[0] });
 }
 static void pad_repr(const nb_module *m, char *b, size_t n) {
     char v[32];
@@ -47,16 +47,16 @@ static nb_module *pad_module(const char *type, nb_pad_mode mode, const int64_t p
     return m;
 }
 nb_module *nb_zero_pad2d_new(int64_t left, int64_t right, int64_t top, int64_t bottom) {
-    return pad_module("ZeroPad2d", NB_PAD_CONSTANT, (const int64_t[]){left, right, top, bottom}, 0);
+    return pad_module("ZeroPad2d", NB_PAD_CONSTANT, (const int64_t[]){ left, right, top, bottom }, 0);
 }
 nb_module *nb_constant_pad2d_new(int64_t left, int64_t right, int64_t top, int64_t bottom, double value) {
-    return pad_module("ConstantPad2d", NB_PAD_CONSTANT, (const int64_t[]){left, right, top, bottom}, value);
+    return pad_module("ConstantPad2d", NB_PAD_CONSTANT, (const int64_t[]){ left, right, top, bottom }, value);
 }
 nb_module *nb_reflection_pad2d_new(int64_t left, int64_t right, int64_t top, int64_t bottom) {
-    return pad_module("ReflectionPad2d", NB_PAD_REFLECT, (const int64_t[]){left, right, top, bottom}, 0);
+    return pad_module("ReflectionPad2d", NB_PAD_REFLECT, (const int64_t[]){ left, right, top, bottom }, 0);
 }
 nb_module *nb_replication_pad2d_new(int64_t left, int64_t right, int64_t top, int64_t bottom) {
-    return pad_module("ReplicationPad2d", NB_PAD_REPLICATE, (const int64_t[]){left, right, top, bottom}, 0);
+    return pad_module("ReplicationPad2d", NB_PAD_REPLICATE, (const int64_t[]){ left, right, top, bottom }, 0);
 }
 
 /* ---- Upsample: impl = a copy of the interpolate options ---- */

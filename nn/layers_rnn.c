@@ -11,20 +11,24 @@
 typedef struct {
     nb_rnn_mode mode;
     int64_t input_size, hidden_size, proj_size;
-    int num_layers, dirs, nw;   /* nw: parameters per layer and direction */
+    int num_layers, dirs, nw; /* nw: parameters per layer and direction */
     bool bias, batch_first;
     double dropout;
 } rnn_cfg;
 
-static const char *const type_name[] = {"RNN", "RNN", "LSTM", "GRU"};
-static const char *const cell_name[] = {"RNNCell", "RNNCell", "LSTMCell", "GRUCell"};
+static const char *const type_name[] = { "RNN", "RNN", "LSTM", "GRU" };
+static const char *const cell_name[] = { "RNNCell", "RNNCell", "LSTMCell", "GRUCell" };
 static int64_t gates(nb_rnn_mode m) { return m == NB_RNN_LSTM ? 4 : m == NB_RNN_GRU ? 3 : 1; }
 
 /* new persistent (rows, cols) or (rows) f32 parameter registered as name; false on error */
 static bool add_param(nb_module *m, const char *name, int64_t rows, int64_t cols) {
-    nb_tensor *t = cols ? nbi_new_persistent(NB_F32, 2, (int64_t[]){rows, cols}) : nbi_new_persistent(NB_F32, 1, &rows);
+    nb_tensor *t = cols ? nbi_new_persistent(NB_F32, 2, (int64_t[]){ rows, cols })
+                        : nbi_new_persistent(NB_F32, 1, &rows);
     if (!t) return false;
-    if (nb_module_register_parameter(m, name, t) != NB_OK) { nb_free(t); return false; }
+    if (nb_module_register_parameter(m, name, t) != NB_OK) {
+        nb_free(t);
+        return false;
+    }
     return true;
 }
 
@@ -43,17 +47,18 @@ static nb_tensor *rnn_forward1(nb_module *m, nb_tensor *x) {
 }
 
 /* the general forward: (x, h0, c0) -> (output, h_n, c_n) (RNN, GRU: no c0, no c_n) */
-static int rnn_forward_ex(nb_module *m, int nin, nb_tensor *const *in, const void *opts, int nout, nb_tensor **out) {
+static int rnn_forward_ex(nb_module *m, int nin, nb_tensor *const *in, const void *opts, int nout,
+                          nb_tensor **out) {
     const rnn_cfg *c = m->impl;
     int nmax = c->mode == NB_RNN_LSTM ? 3 : 2;
     if (nin < 1 || nin > nmax || opts) {
-        nbi_error("nb_module_forward_ex: %s takes 1 to %d inputs (x, h0%s) and no options, got %d%s", m->type, nmax,
-                  nmax == 3 ? ", c0" : "", nin, opts ? " and options" : "");
+        nbi_error("nb_module_forward_ex: %s takes 1 to %d inputs (x, h0%s) and no options, got %d%s", m->type,
+                  nmax, nmax == 3 ? ", c0" : "", nin, opts ? " and options" : "");
         return -1;
     }
-    nb_tensor *o[3] = {NULL, NULL, NULL};
-    if (nb_rnn_forward(m, in[0], nin > 1 ? in[1] : NULL, nin > 2 ? in[2] : NULL, &o[0], nout > 1 ? &o[1] : NULL,
-                       nout > 2 && nmax == 3 ? &o[2] : NULL) != NB_OK)
+    nb_tensor *o[3] = { NULL, NULL, NULL };
+    if (nb_rnn_forward(m, in[0], nin > 1 ? in[1] : NULL, nin > 2 ? in[2] : NULL, &o[0],
+                       nout > 1 ? &o[1] : NULL, nout > 2 && nmax == 3 ? &o[2] : NULL) != NB_OK)
         return -1;
     int k = nout < nmax ? nout : nmax;
     for (int i = 0; i < k; i++) out[i] = o[i];
@@ -64,7 +69,8 @@ static int rnn_forward_ex(nb_module *m, int nin, nb_tensor *const *in, const voi
 static void rnn_repr(const nb_module *m, char *b, size_t n) {
     const rnn_cfg *c = m->impl;
     size_t k = (size_t)snprintf(b, n, "%lld, %lld", (long long)c->input_size, (long long)c->hidden_size);
-    if (c->proj_size && k < n) k += (size_t)snprintf(b + k, n - k, ", proj_size=%lld", (long long)c->proj_size);
+    if (c->proj_size && k < n)
+        k += (size_t)snprintf(b + k, n - k, ", proj_size=%lld", (long long)c->proj_size);
     if (c->num_layers != 1 && k < n) k += (size_t)snprintf(b + k, n - k, ", num_layers=%d", c->num_layers);
     if (!c->bias && k < n) k += (size_t)snprintf(b + k, n - k, ", bias=False");
     if (c->batch_first && k < n) k += (size_t)snprintf(b + k, n - k, ", batch_first=True");
@@ -72,15 +78,19 @@ static void rnn_repr(const nb_module *m, char *b, size_t n) {
     if (c->dirs == 2 && k < n) snprintf(b + k, n - k, ", bidirectional=True");
 }
 
-static nb_module *rnn_new(nb_rnn_mode mode, int64_t input_size, int64_t hidden_size, nb_rnn_opts o, const char *op) {
+static nb_module *rnn_new(nb_rnn_mode mode, int64_t input_size, int64_t hidden_size, nb_rnn_opts o,
+                          const char *op) {
     int L = o.num_layers ? o.num_layers : 1;
     if (input_size <= 0 || hidden_size <= 0 || L < 0)
-        return nbi_error("%s: input_size, hidden_size and num_layers must be positive (got %lld, %lld, %d)", op,
-                         (long long)input_size, (long long)hidden_size, o.num_layers);
+        return nbi_error("%s: input_size, hidden_size and num_layers must be positive (got %lld, %lld, %d)",
+                         op, (long long)input_size, (long long)hidden_size, o.num_layers);
     if (!(o.dropout >= 0 && o.dropout <= 1))
-        return nbi_error("%s: dropout should be a number in range [0, 1] representing the probability of an element "
-                         "being zeroed (got %g)", op, o.dropout);
-    if (o.proj_size < 0) return nbi_error("%s: proj_size should be a positive integer or zero to disable projections", op);
+        return nbi_error(
+            "%s: dropout should be a number in range [0, 1] representing the probability of an element "
+            "being zeroed (got %g)",
+            op, o.dropout);
+    if (o.proj_size < 0)
+        return nbi_error("%s: proj_size should be a positive integer or zero to disable projections", op);
     if (o.proj_size && mode != NB_RNN_LSTM)
         return nbi_error("%s: proj_size argument is only supported for LSTM, not RNN or GRU", op);
     if (o.proj_size >= hidden_size) return nbi_error("%s: proj_size has to be smaller than hidden_size", op);
@@ -91,11 +101,14 @@ static nb_module *rnn_new(nb_rnn_mode mode, int64_t input_size, int64_t hidden_s
     if (o.nonlinearity && !strcmp(o.nonlinearity, "relu")) mode = NB_RNN_RELU;
     rnn_cfg *c = calloc(1, sizeof *c);
     if (!c) return nbi_error("%s: out of memory", op);
-    *c = (rnn_cfg){mode, input_size, hidden_size, o.proj_size, L, o.bidirectional ? 2 : 1, 0, !o.no_bias,
-                   o.batch_first, o.dropout};
+    *c = (rnn_cfg){ mode, input_size, hidden_size,   o.proj_size, L, o.bidirectional ? 2 : 1,
+                    0,    !o.no_bias, o.batch_first, o.dropout };
     c->nw = 2 + (c->bias ? 2 : 0) + (o.proj_size ? 1 : 0);
     nb_module *m = nb_module_new(type_name[mode], rnn_forward1, c, free);
-    if (!m) { free(c); return NULL; }
+    if (!m) {
+        free(c);
+        return NULL;
+    }
     m->forward_ex = rnn_forward_ex;
     m->extra_repr = rnn_repr;
     int64_t G = gates(mode) * hidden_size, P = o.proj_size ? o.proj_size : hidden_size;
@@ -120,7 +133,10 @@ static nb_module *rnn_new(nb_rnn_mode mode, int64_t input_size, int64_t hidden_s
                 ok = ok && add_param(m, name, o.proj_size, hidden_size);
             }
         }
-    if (!ok || !reset(m, hidden_size)) { nb_module_free(m); return NULL; }
+    if (!ok || !reset(m, hidden_size)) {
+        nb_module_free(m);
+        return NULL;
+    }
     return m;
 }
 
@@ -141,7 +157,8 @@ static const rnn_cfg *cfg_of(const nb_module *m, bool cell, const char *op) {
     for (int k = 0; k < 4; k++)
         if (!strcmp(m->type, names[k]) && m->forward == (cell ? cell_forward1 : rnn_forward1)) return m->impl;
     return nbi_error("%s: expects a module made by %s, got %s", op,
-                     cell ? "nb_rnn_cell_new / nb_lstm_cell_new / nb_gru_cell_new" : "nb_rnn_new / nb_lstm_new / nb_gru_new",
+                     cell ? "nb_rnn_cell_new / nb_lstm_cell_new / nb_gru_cell_new"
+                          : "nb_rnn_new / nb_lstm_new / nb_gru_new",
                      m->type);
 }
 
@@ -160,19 +177,25 @@ static bool hidden_ok(const nb_tensor *hx, int nd, const int64_t *want, const ch
     return false;
 }
 
-nb_status nb_rnn_forward(nb_module *m, nb_tensor *x, nb_tensor *h0, nb_tensor *c0, nb_tensor **out, nb_tensor **h_n,
-                         nb_tensor **c_n) {
+nb_status nb_rnn_forward(nb_module *m, nb_tensor *x, nb_tensor *h0, nb_tensor *c0, nb_tensor **out,
+                         nb_tensor **h_n, nb_tensor **c_n) {
     const char *op = "nb_rnn_forward";
     if (out) *out = NULL;
     if (h_n) *h_n = NULL;
     if (c_n) *c_n = NULL;
     const rnn_cfg *c = cfg_of(m, false, op);
     if (!c) return NB_ERROR;
-    if (!x) { if (!nb_error()) nbi_error("%s: input is NULL (an earlier op failed?)", op); return NB_ERROR; }
+    if (!x) {
+        if (!nb_error()) nbi_error("%s: input is NULL (an earlier op failed?)", op);
+        return NB_ERROR;
+    }
     if (!nbi_ok(x, op) || (h0 && !nbi_ok(h0, op)) || (c0 && !nbi_ok(c0, op))) return NB_ERROR;
     const char *type = m->type;
     bool lstm = c->mode == NB_RNN_LSTM;
-    if (c0 && !lstm) { nbi_error("%s: %s takes no cell state c0", op, type); return NB_ERROR; }
+    if (c0 && !lstm) {
+        nbi_error("%s: %s takes no cell state c0", op, type);
+        return NB_ERROR;
+    }
     if (x->ndim != 2 && x->ndim != 3) {
         nbi_error("%s: %s: input must have 3 dimensions (or 2 unbatched), got %s", op, type, nbi_shape(x));
         return NB_ERROR;
@@ -194,9 +217,14 @@ nb_status nb_rnn_forward(nb_module *m, nb_tensor *x, nb_tensor *h0, nb_tensor *c
     for (int k = 0; k < 3; k++) {
         const nb_tensor *t = k == 0 ? x : k == 1 ? h0 : c0;
         if (t && t->dtype != m->params[0]->dtype) {
-            nbi_error("%s: %s: %s has dtype %s but the parameters are %s (mat1 and mat2 must have the same dtype); "
-                      "convert with nb_to or nb_module_to", op, type, k == 0 ? "input" : k == 1 ? "h0" : "c0",
-                      nb_dtype_name(t->dtype), nb_dtype_name(m->params[0]->dtype));
+            nbi_error(
+                "%s: %s: %s has dtype %s but the parameters are %s (mat1 and mat2 must have the same dtype); "
+                "convert with nb_to or nb_module_to",
+                op, type,
+                k == 0   ? "input"
+                : k == 1 ? "h0"
+                         : "c0",
+                nb_dtype_name(t->dtype), nb_dtype_name(m->params[0]->dtype));
             return NB_ERROR;
         }
     }
@@ -209,30 +237,42 @@ nb_status nb_rnn_forward(nb_module *m, nb_tensor *x, nb_tensor *h0, nb_tensor *c
         x = nb_transpose(x, 0, 1);
     }
     if (!x) return NB_ERROR;
-    int64_t P = c->proj_size ? c->proj_size : c->hidden_size, B = x->shape[1], LD = (int64_t)c->num_layers * c->dirs;
-    if (h0 && !hidden_ok(h0, 3, (int64_t[]){LD, B, P}, lstm ? "Expected hidden[0] size" : "Expected hidden size", op, type))
+    int64_t P = c->proj_size ? c->proj_size : c->hidden_size, B = x->shape[1],
+            LD = (int64_t)c->num_layers * c->dirs;
+    if (h0 && !hidden_ok(h0, 3, (int64_t[]){ LD, B, P },
+                         lstm ? "Expected hidden[0] size" : "Expected hidden size", op, type))
         return NB_ERROR;
-    if (c0 && !hidden_ok(c0, 3, (int64_t[]){LD, B, c->hidden_size}, "Expected hidden[1] size", op, type))
+    if (c0 && !hidden_ok(c0, 3, (int64_t[]){ LD, B, c->hidden_size }, "Expected hidden[1] size", op, type))
         return NB_ERROR;
-    if (x->shape[0] == 0) { nbi_error("%s: %s: Expected sequence length to be larger than 0 in RNN", op, type); return NB_ERROR; }
+    if (x->shape[0] == 0) {
+        nbi_error("%s: %s: Expected sequence length to be larger than 0 in RNN", op, type);
+        return NB_ERROR;
+    }
     nb_tensor *hs[2 * 64], *cs[2 * 64];
-    if (LD > 128) { nbi_error("%s: %s: at most 64 layers are supported (got %d)", op, type, c->num_layers); return NB_ERROR; }
+    if (LD > 128) {
+        nbi_error("%s: %s: at most 64 layers are supported (got %d)", op, type, c->num_layers);
+        return NB_ERROR;
+    }
     nb_tensor *layer_in = x;
     for (int l = 0; l < c->num_layers && layer_in; l++) {
-        nb_tensor *outs[2] = {NULL, NULL};
+        nb_tensor *outs[2] = { NULL, NULL };
         for (int d = 0; d < c->dirs; d++) {
             int k = l * c->dirs + d;
             nb_tensor **p = m->params + k * c->nw;
-            nb_rnn_weights w = {p[0], p[1], c->bias ? p[2] : NULL, c->bias ? p[3] : NULL, c->proj_size ? p[c->nw - 1] : NULL};
-            if (nb_rnn_layer(c->mode, layer_in, h0 ? nb_select(h0, 0, k) : NULL, c0 ? nb_select(c0, 0, k) : NULL, w, d == 1,
-                             &outs[d], &hs[k], lstm ? &cs[k] : NULL) != NB_OK)
+            nb_rnn_weights w = { p[0], p[1], c->bias ? p[2] : NULL, c->bias ? p[3] : NULL,
+                                 c->proj_size ? p[c->nw - 1] : NULL };
+            if (nb_rnn_layer(c->mode, layer_in, h0 ? nb_select(h0, 0, k) : NULL,
+                             c0 ? nb_select(c0, 0, k) : NULL, w, d == 1, &outs[d], &hs[k],
+                             lstm ? &cs[k] : NULL) != NB_OK)
                 return NB_ERROR;
         }
         layer_in = c->dirs == 2 ? nb_cat(2, outs, 2) : outs[0];
-        if (c->dropout > 0 && m->training && l < c->num_layers - 1) layer_in = nb_dropout(layer_in, c->dropout, true);
+        if (c->dropout > 0 && m->training && l < c->num_layers - 1)
+            layer_in = nb_dropout(layer_in, c->dropout, true);
     }
     nb_tensor *o = layer_in;
-    nb_tensor *hn = h_n ? nb_stack((int)LD, hs, 0) : NULL, *cn = c_n && lstm ? nb_stack((int)LD, cs, 0) : NULL;
+    nb_tensor *hn = h_n ? nb_stack((int)LD, hs, 0) : NULL,
+              *cn = c_n && lstm ? nb_stack((int)LD, cs, 0) : NULL;
     if (!batched) {
         o = nb_squeeze(o, 1);
         if (hn) hn = nb_squeeze(hn, 1);
@@ -248,22 +288,28 @@ nb_status nb_rnn_forward(nb_module *m, nb_tensor *x, nb_tensor *h0, nb_tensor *c
 }
 
 /* ---- cells ---- */
-static nb_tensor *cell_forward1(nb_module *m, nb_tensor *x) { return nb_rnn_cell_forward(m, x, NULL, NULL, NULL); }
+static nb_tensor *cell_forward1(nb_module *m, nb_tensor *x) {
+    return nb_rnn_cell_forward(m, x, NULL, NULL, NULL);
+}
 
 /* the general forward: (x, h, c) -> (h', c') (RNNCell, GRUCell: (x, h) -> h') */
-static int cell_forward_ex(nb_module *m, int nin, nb_tensor *const *in, const void *opts, int nout, nb_tensor **out) {
+static int cell_forward_ex(nb_module *m, int nin, nb_tensor *const *in, const void *opts, int nout,
+                           nb_tensor **out) {
     const rnn_cfg *c = m->impl;
     int nmax = c->mode == NB_RNN_LSTM ? 3 : 2;
     if (nin < 1 || nin > nmax || opts) {
-        nbi_error("nb_module_forward_ex: %s takes 1 to %d inputs (x, h%s) and no options, got %d%s", m->type, nmax,
-                  nmax == 3 ? ", c" : "", nin, opts ? " and options" : "");
+        nbi_error("nb_module_forward_ex: %s takes 1 to %d inputs (x, h%s) and no options, got %d%s", m->type,
+                  nmax, nmax == 3 ? ", c" : "", nin, opts ? " and options" : "");
         return -1;
     }
     nb_tensor *c2 = NULL;
     nb_tensor *h = nb_rnn_cell_forward(m, in[0], nin > 1 ? in[1] : NULL, nin > 2 ? in[2] : NULL, &c2);
     if (!h) return -1;
     out[0] = h;
-    if (nmax == 3 && nout > 1) { out[1] = c2; return 2; }
+    if (nmax == 3 && nout > 1) {
+        out[1] = c2;
+        return 2;
+    }
     return 1;
 }
 
@@ -275,21 +321,28 @@ static void cell_repr(const nb_module *m, char *b, size_t n) {
     if (c->mode == NB_RNN_RELU && k < n) snprintf(b + k, n - k, ", nonlinearity=relu");
 }
 
-static nb_module *cell_new(nb_rnn_mode mode, int64_t input_size, int64_t hidden_size, bool bias, const char *op) {
+static nb_module *cell_new(nb_rnn_mode mode, int64_t input_size, int64_t hidden_size, bool bias,
+                           const char *op) {
     if (input_size <= 0 || hidden_size <= 0)
-        return nbi_error("%s: input_size and hidden_size must be positive (got %lld, %lld)", op, (long long)input_size,
-                         (long long)hidden_size);
+        return nbi_error("%s: input_size and hidden_size must be positive (got %lld, %lld)", op,
+                         (long long)input_size, (long long)hidden_size);
     rnn_cfg *c = calloc(1, sizeof *c);
     if (!c) return nbi_error("%s: out of memory", op);
-    *c = (rnn_cfg){mode, input_size, hidden_size, 0, 1, 1, bias ? 4 : 2, bias, false, 0};
+    *c = (rnn_cfg){ mode, input_size, hidden_size, 0, 1, 1, bias ? 4 : 2, bias, false, 0 };
     nb_module *m = nb_module_new(cell_name[mode], cell_forward1, c, free);
-    if (!m) { free(c); return NULL; }
+    if (!m) {
+        free(c);
+        return NULL;
+    }
     m->forward_ex = cell_forward_ex;
     m->extra_repr = cell_repr;
     int64_t G = gates(mode) * hidden_size;
     bool ok = add_param(m, "weight_ih", G, input_size) && add_param(m, "weight_hh", G, hidden_size);
     if (bias) ok = ok && add_param(m, "bias_ih", G, 0) && add_param(m, "bias_hh", G, 0);
-    if (!ok || !reset(m, hidden_size)) { nb_module_free(m); return NULL; }
+    if (!ok || !reset(m, hidden_size)) {
+        nb_module_free(m);
+        return NULL;
+    }
     return m;
 }
 
@@ -315,13 +368,19 @@ nb_tensor *nb_rnn_cell_forward(nb_module *m, nb_tensor *x, nb_tensor *h, nb_tens
     bool lstm = cf->mode == NB_RNN_LSTM;
     if (c && !lstm) return nbi_error("%s: %s takes no cell state", op, m->type);
     if (x->ndim != 1 && x->ndim != 2)
-        return nbi_error("%s: %s: Expected input to be 1-D or 2-D but received %d-D tensor", op, m->type, x->ndim);
+        return nbi_error("%s: %s: Expected input to be 1-D or 2-D but received %d-D tensor", op, m->type,
+                         x->ndim);
     for (int k = 0; k < 3; k++) {
         const nb_tensor *t = k == 0 ? x : k == 1 ? h : c;
         if (t && t->dtype != m->params[0]->dtype)
-            return nbi_error("%s: %s: %s has dtype %s but the parameters are %s (mat1 and mat2 must have the same "
-                             "dtype); convert with nb_to or nb_module_to", op, m->type, k == 0 ? "input" : k == 1 ? "h" : "c",
-                             nb_dtype_name(t->dtype), nb_dtype_name(m->params[0]->dtype));
+            return nbi_error(
+                "%s: %s: %s has dtype %s but the parameters are %s (mat1 and mat2 must have the same "
+                "dtype); convert with nb_to or nb_module_to",
+                op, m->type,
+                k == 0   ? "input"
+                : k == 1 ? "h"
+                         : "c",
+                nb_dtype_name(t->dtype), nb_dtype_name(m->params[0]->dtype));
     }
     bool batched = x->ndim == 2;
     if (!batched) {
@@ -332,26 +391,27 @@ nb_tensor *nb_rnn_cell_forward(nb_module *m, nb_tensor *x, nb_tensor *h, nb_tens
     if (x && x->shape[1] != cf->input_size)
         return nbi_error("%s: %s: input has inconsistent input_size: got %lld expected %lld", op, m->type,
                          (long long)x->shape[1], (long long)cf->input_size);
-    nb_tensor *const st[2] = {h, c};
+    nb_tensor *const st[2] = { h, c };
     for (int k = 0; k < 2; k++) {
         const nb_tensor *s = st[k];
         if (!s) continue;
         if (s->ndim != 2 || s->shape[0] != x->shape[0])
-            return nbi_error("%s: %s: Input batch size %lld doesn't match hidden%d batch size %lld", op, m->type,
-                             (long long)x->shape[0], k, (long long)(s->ndim ? s->shape[0] : 1));
+            return nbi_error("%s: %s: Input batch size %lld doesn't match hidden%d batch size %lld", op,
+                             m->type, (long long)x->shape[0], k, (long long)(s->ndim ? s->shape[0] : 1));
         if (s->shape[1] != cf->hidden_size)
-            return nbi_error("%s: %s: hidden%d has inconsistent hidden_size: got %lld, expected %lld", op, m->type, k,
-                             (long long)s->shape[1], (long long)cf->hidden_size);
+            return nbi_error("%s: %s: hidden%d has inconsistent hidden_size: got %lld, expected %lld", op,
+                             m->type, k, (long long)s->shape[1], (long long)cf->hidden_size);
     }
-    if (!h) h = nb_zeros(x->dtype, 2, (int64_t[]){x->shape[0], cf->hidden_size});
-    if (lstm && !c) c = nb_zeros(x->dtype, 2, (int64_t[]){x->shape[0], cf->hidden_size});
+    if (!h) h = nb_zeros(x->dtype, 2, (int64_t[]){ x->shape[0], cf->hidden_size });
+    if (lstm && !c) c = nb_zeros(x->dtype, 2, (int64_t[]){ x->shape[0], cf->hidden_size });
     nb_tensor **p = m->params;
     nb_tensor *bi = cf->bias ? p[2] : NULL, *bh = cf->bias ? p[3] : NULL, *y, *c2 = NULL;
     switch (cf->mode) {
     case NB_RNN_TANH: y = nb_rnn_tanh_cell(x, h, p[0], p[1], bi, bh); break;
     case NB_RNN_RELU: y = nb_rnn_relu_cell(x, h, p[0], p[1], bi, bh); break;
     case NB_RNN_GRU: y = nb_gru_cell(x, h, p[0], p[1], bi, bh); break;
-    case NB_RNN_LSTM: default: y = nb_lstm_cell(x, h, c, p[0], p[1], bi, bh, &c2); break;
+    case NB_RNN_LSTM:
+    default: y = nb_lstm_cell(x, h, c, p[0], p[1], bi, bh, &c2); break;
     }
     if (!batched) {
         y = nb_squeeze(y, 0);

@@ -11,13 +11,16 @@ nb_tensor *nb_binary_cross_entropy(nb_tensor *x, nb_tensor *y, nb_bce_opts o) {
     const char *op = "nb_binary_cross_entropy";
     if (!nbi_loss_pair_ok(x, y, op)) return NULL;
     if (!nbi_same_shape(x, y))
-        return nbi_error("%s: using a target size %s that is different to the input size %s is not allowed; reshape the target", op, nbi_shape(y), nbi_shape(x));
-    nb_tensor *xc = nb_contiguous(nb_detach(x));   /* torch checks the range: so do we */
+        return nbi_error("%s: using a target size %s that is different to the input size %s is not allowed; "
+                         "reshape the target",
+                         op, nbi_shape(y), nbi_shape(x));
+    nb_tensor *xc = nb_contiguous(nb_detach(x)); /* torch checks the range: so do we */
     for (int64_t i = 0; xc && i < xc->numel; i++) {
         double v = xc->dtype == NB_F32 ? (double)nb_data_f32(xc)[i] : nb_data_f64(xc)[i];
         if (!(v >= 0 && v <= 1))
             return nbi_error("%s: all elements of input should be between 0 and 1 (element %lld is %g); "
-                             "for logits use nb_binary_cross_entropy_with_logits", op, (long long)i, v);
+                             "for logits use nb_binary_cross_entropy_with_logits",
+                             op, (long long)i, v);
     }
     nb_tensor *lx = nb_clamp(nb_log(x), -100, INFINITY);
     nb_tensor *l1x = nb_clamp(nb_log(nb_rsub_scalar(x, 1)), -100, INFINITY);
@@ -37,7 +40,8 @@ nb_tensor *nb_binary_cross_entropy_with_logits(nb_tensor *x, nb_tensor *y, nb_bc
     const char *op = "nb_binary_cross_entropy_with_logits";
     if (!nbi_loss_pair_ok(x, y, op)) return NULL;
     if (!nbi_same_shape(x, y))
-        return nbi_error("%s: target size %s must be the same as input size %s", op, nbi_shape(y), nbi_shape(x));
+        return nbi_error("%s: target size %s must be the same as input size %s", op, nbi_shape(y),
+                         nbi_shape(x));
     nb_tensor *sp = softplus_neg(x);
     nb_tensor *lw = o.pos_weight ? nb_add_scalar(nb_mul(nb_sub_scalar(o.pos_weight, 1), y), 1) : NULL;
     nb_tensor *l = nb_add(nb_mul(nb_rsub_scalar(y, 1), x), lw ? nb_mul(lw, sp) : sp);

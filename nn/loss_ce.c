@@ -9,20 +9,23 @@
 
 /* The index-target problem in (N, C, d...) form, with the constants derived from the targets. */
 typedef struct {
-    nb_tensor *x;       /* input viewed as (N, C, d...) */
-    nb_tensor *idx;     /* targets (N, 1, d...) with ignored ones replaced by 0 */
-    nb_tensor *wt;      /* per-target weight (N, d...): w[y] or 1, 0 where ignored; NULL if all 1 */
-    nb_tensor *keep;    /* 1 / 0 for kept / ignored targets (N, d...); NULL if none ignored */
-    nb_tensor *wfull;   /* class weight shaped (C, 1, ...) to broadcast against x; NULL without weight */
-    double wsum;        /* sum of wt (the weighted mean's denominator) */
+    nb_tensor *x;     /* input viewed as (N, C, d...) */
+    nb_tensor *idx;   /* targets (N, 1, d...) with ignored ones replaced by 0 */
+    nb_tensor *wt;    /* per-target weight (N, d...): w[y] or 1, 0 where ignored; NULL if all 1 */
+    nb_tensor *keep;  /* 1 / 0 for kept / ignored targets (N, d...); NULL if none ignored */
+    nb_tensor *wfull; /* class weight shaped (C, 1, ...) to broadcast against x; NULL without weight */
+    double wsum;      /* sum of wt (the weighted mean's denominator) */
     int64_t C;
     bool ok;
 } nll_prep;
 
 /* checks and constants for index targets y against x ((N, C, d...) or (C) with y ()) */
 static nll_prep prepare(nb_tensor *x, nb_tensor *y, nb_tensor *weight, int64_t ignore, const char *op) {
-    nll_prep p = {0};
-    if (x->ndim == 0) { nbi_error("%s: input must have at least 1 dimension (C) or (N, C), got a scalar", op); return p; }
+    nll_prep p = { 0 };
+    if (x->ndim == 0) {
+        nbi_error("%s: input must have at least 1 dimension (C) or (N, C), got a scalar", op);
+        return p;
+    }
     bool one = x->ndim == 1;
     int64_t N = one ? 1 : x->shape[0];
     p.C = one ? x->shape[0] : x->shape[1];
@@ -30,7 +33,7 @@ static nll_prep prepare(nb_tensor *x, nb_tensor *y, nb_tensor *weight, int64_t i
     bool shape_ok = one ? y->ndim == 0 : y->ndim == x->ndim - 1 && y->shape[0] == N;
     for (int i = 2; shape_ok && i < x->ndim; i++) shape_ok = y->shape[i - 1] == x->shape[i];
     if (!shape_ok) {
-        int64_t es[NB_MAX_DIMS] = {N};
+        int64_t es[NB_MAX_DIMS] = { N };
         for (int i = 2; i < x->ndim; i++) es[i - 1] = x->shape[i];
         nbi_error("%s: expected target of shape %s (input %s without its class dim), got %s", op,
                   nbi_shape_of(one ? 0 : x->ndim - 1, es), nbi_shape(x), nbi_shape(y));
@@ -44,28 +47,47 @@ static nll_prep prepare(nb_tensor *x, nb_tensor *y, nb_tensor *weight, int64_t i
             return p;
         }
         if (weight->ndim != 1 || weight->shape[0] != p.C) {
-            nbi_error("%s: weight tensor should be defined either for all %lld classes or no classes but got weight tensor of shape %s",
+            nbi_error("%s: weight tensor should be defined either for all %lld classes or no classes but got "
+                      "weight tensor of shape %s",
                       op, (long long)p.C, nbi_shape(weight));
             return p;
         }
         wv = malloc(sizeof *wv * (size_t)p.C);
-        if (!wv || nb_to_doubles(weight, wv) != NB_OK) { free(wv); if (!nb_error()) nbi_error("%s: out of memory", op); return p; }
+        if (!wv || nb_to_doubles(weight, wv) != NB_OK) {
+            free(wv);
+            if (!nb_error()) nbi_error("%s: out of memory", op);
+            return p;
+        }
     }
     nb_tensor *yc = nb_contiguous(y);
     const int64_t *yd = yc ? nb_data_i64(yc) : NULL;
     int64_t n = y->numel;
     nb_tensor *idx = nb_empty(NB_I64, y->ndim, y->shape);
     double *wt = malloc(sizeof *wt * (size_t)(n ? n : 1)), *keep = malloc(sizeof *keep * (size_t)(n ? n : 1));
-    if (!yd || !idx || !wt || !keep) { free(wv); free(wt); free(keep); if (!nb_error()) nbi_error("%s: out of memory", op); return p; }
+    if (!yd || !idx || !wt || !keep) {
+        free(wv);
+        free(wt);
+        free(keep);
+        if (!nb_error()) nbi_error("%s: out of memory", op);
+        return p;
+    }
     int64_t *id = nb_data_i64(idx);
     bool any_ignored = false;
     for (int64_t i = 0; i < n; i++) {
         int64_t t = yd[i];
-        if (t == ignore) { id[i] = 0; wt[i] = keep[i] = 0; any_ignored = true; continue; }
+        if (t == ignore) {
+            id[i] = 0;
+            wt[i] = keep[i] = 0;
+            any_ignored = true;
+            continue;
+        }
         if (t < 0 || t >= p.C) {
-            nbi_error("%s: target %lld is out of bounds: class indices must be in [0, %lld) (or equal ignore_index %lld)",
+            nbi_error("%s: target %lld is out of bounds: class indices must be in [0, %lld) (or equal "
+                      "ignore_index %lld)",
                       op, (long long)t, (long long)p.C, (long long)ignore);
-            free(wv); free(wt); free(keep);
+            free(wv);
+            free(wt);
+            free(keep);
             return p;
         }
         id[i] = t;
@@ -75,19 +97,24 @@ static nll_prep prepare(nb_tensor *x, nb_tensor *y, nb_tensor *weight, int64_t i
     }
     int64_t ys[NB_MAX_DIMS];
     int yn = one ? 1 : y->ndim;
-    if (one) ys[0] = 1; else for (int i = 0; i < y->ndim; i++) ys[i] = y->shape[i];
+    if (one)
+        ys[0] = 1;
+    else
+        for (int i = 0; i < y->ndim; i++) ys[i] = y->shape[i];
     if (wv || any_ignored) p.wt = nbi_loss_const(x->dtype, yn, ys, wt);
     if (any_ignored) p.keep = nbi_loss_const(x->dtype, yn, ys, keep);
     if (wv) {
-        int64_t ws[NB_MAX_DIMS] = {p.C};
+        int64_t ws[NB_MAX_DIMS] = { p.C };
         int wn = one ? 1 : x->ndim - 1;
         for (int i = 1; i < wn; i++) ws[i] = 1;
         p.wfull = nbi_loss_const(x->dtype, wn, ws, wv);
     }
-    free(wv); free(wt); free(keep);
+    free(wv);
+    free(wt);
+    free(keep);
     /* (C) -> (1, C); idx (N, d...) -> (N, 1, d...) */
     p.x = one ? nb_unsqueeze(x, 0) : x;
-    p.idx = nb_unsqueeze(one ? nb_reshape(idx, 1, (int64_t[]){1}) : idx, 1);
+    p.idx = nb_unsqueeze(one ? nb_reshape(idx, 1, (int64_t[]){ 1 }) : idx, 1);
     p.ok = p.x && p.idx && (!(wv || any_ignored) || p.wt);
     return p;
 }
@@ -112,14 +139,18 @@ static nb_tensor *nll_reduce(nll_prep *p, nb_tensor *logp, nb_reduction r, bool 
 static bool index_target(nb_tensor *x, nb_tensor *y, const char *op) {
     if (!x || !y) return false;
     if (!nbi_ok(x, op) || !nbi_ok(y, op)) return false;
-    if (!nbi_is_float(x->dtype)) { nbi_error("%s: input must be floating point, got %s", op, nb_dtype_name(x->dtype)); return false; }
+    if (!nbi_is_float(x->dtype)) {
+        nbi_error("%s: input must be floating point, got %s", op, nb_dtype_name(x->dtype));
+        return false;
+    }
     return true;
 }
 
 nb_tensor *nb_nll_loss(nb_tensor *logp, nb_tensor *y, nb_nll_loss_opts o) {
     const char *op = "nb_nll_loss";
     if (!index_target(logp, y, op)) return NULL;
-    if (y->dtype != NB_I64) return nbi_error("%s: target must hold class indices as int64, got %s", op, nb_dtype_name(y->dtype));
+    if (y->dtype != NB_I64)
+        return nbi_error("%s: target must hold class indices as int64, got %s", op, nb_dtype_name(y->dtype));
     nll_prep p = prepare(logp, y, o.weight, o.has_ignore_index ? o.ignore_index : -100, op);
     if (!p.ok) return NULL;
     return nbi_label(nll_reduce(&p, p.x, o.reduction, logp->ndim == 1, op), logp, "NllLossBackward0");
@@ -128,18 +159,22 @@ nb_tensor *nb_nll_loss(nb_tensor *logp, nb_tensor *y, nb_nll_loss_opts o) {
 /* class-probability targets: -sum_c w_c y_c logp_c, mean over the N * d... positions */
 static nb_tensor *ce_probs(nb_tensor *x, nb_tensor *y, nb_cross_entropy_opts o, const char *op) {
     if (!nbi_same_shape(x, y))
-        return nbi_error("%s: float targets are class probabilities and must have the input's shape %s, got %s "
-                         "(class indices must be int64)", op, nbi_shape(x), nbi_shape(y));
+        return nbi_error(
+            "%s: float targets are class probabilities and must have the input's shape %s, got %s "
+            "(class indices must be int64)",
+            op, nbi_shape(x), nbi_shape(y));
     int cd = x->ndim == 1 ? 0 : 1;
     int64_t C = x->shape[cd];
-    if (o.label_smoothing > 0) y = nb_add_scalar(nb_mul_scalar(y, 1 - o.label_smoothing), o.label_smoothing / (double)C);
+    if (o.label_smoothing > 0)
+        y = nb_add_scalar(nb_mul_scalar(y, 1 - o.label_smoothing), o.label_smoothing / (double)C);
     nb_tensor *prod = nb_mul(nb_log_softmax(x, cd), y);
     if (o.weight) {
         if (!nbi_ok(o.weight, op)) return NULL;
         if (o.weight->ndim != 1 || o.weight->shape[0] != C)
-            return nbi_error("%s: weight tensor should be defined either for all %lld classes or no classes but got weight tensor of shape %s",
+            return nbi_error("%s: weight tensor should be defined either for all %lld classes or no classes "
+                             "but got weight tensor of shape %s",
                              op, (long long)C, nbi_shape(o.weight));
-        int64_t ws[NB_MAX_DIMS] = {C};
+        int64_t ws[NB_MAX_DIMS] = { C };
         for (int i = 1; i < x->ndim - cd; i++) ws[i] = 1;
         prod = nb_mul(prod, nb_reshape(o.weight, x->ndim - cd, ws));
     }
@@ -156,9 +191,12 @@ nb_tensor *nb_cross_entropy(nb_tensor *x, nb_tensor *y, nb_cross_entropy_opts o)
     if (!index_target(x, y, op)) return NULL;
     if (!(o.label_smoothing >= 0 && o.label_smoothing <= 1))
         return nbi_error("%s: label_smoothing must be between 0.0 and 1.0. Got: %g", op, o.label_smoothing);
-    if (x->ndim == 0) return nbi_error("%s: input must have at least 1 dimension (C) or (N, C), got a scalar", op);
+    if (x->ndim == 0)
+        return nbi_error("%s: input must have at least 1 dimension (C) or (N, C), got a scalar", op);
     if (nbi_is_float(y->dtype)) return ce_probs(x, y, o, op);
-    if (y->dtype != NB_I64) return nbi_error("%s: target must be int64 class indices or float probabilities, got %s", op, nb_dtype_name(y->dtype));
+    if (y->dtype != NB_I64)
+        return nbi_error("%s: target must be int64 class indices or float probabilities, got %s", op,
+                         nb_dtype_name(y->dtype));
     int64_t ignore = o.has_ignore_index ? o.ignore_index : -100;
     nll_prep p = prepare(x, y, o.weight, ignore, op);
     if (!p.ok) return NULL;
@@ -174,7 +212,9 @@ nb_tensor *nb_cross_entropy(nb_tensor *x, nb_tensor *y, nb_cross_entropy_opts o)
     switch (o.reduction) {
     case NB_REDUCTION_NONE: ret = one ? nb_reshape(smooth, 0, NULL) : smooth; break;
     case NB_REDUCTION_SUM: ret = nb_sum(smooth); break;
-    case NB_REDUCTION_MEAN: ret = weighted_mean(nb_sum(smooth), p.wsum); break; /* sum of kept weights (count if none) */
+    case NB_REDUCTION_MEAN:
+        ret = weighted_mean(nb_sum(smooth), p.wsum);
+        break; /* sum of kept weights (count if none) */
     }
     double ls = o.label_smoothing;
     return nb_add(nb_mul_scalar(nll, 1 - ls), nb_mul_scalar(ret, ls / (double)p.C));

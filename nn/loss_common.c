@@ -17,12 +17,14 @@ bool nbi_loss_pair_ok(nb_tensor *x, nb_tensor *y, const char *op) {
     if (!x || !y) return false;
     if (!nbi_ok(x, op) || !nbi_ok(y, op)) return false;
     if (!nbi_is_float(x->dtype) || !nbi_is_float(y->dtype)) {
-        nbi_error("%s: input and target must be floating point tensors (got %s and %s)", op, nb_dtype_name(x->dtype), nb_dtype_name(y->dtype));
+        nbi_error("%s: input and target must be floating point tensors (got %s and %s)", op,
+                  nb_dtype_name(x->dtype), nb_dtype_name(y->dtype));
         return false;
     }
     int64_t shp[NB_MAX_DIMS];
     if (nbi_broadcast_shape(x->ndim, x->shape, y->ndim, y->shape, shp) < 0) {
-        nbi_error("%s: the size of input %s must match (or broadcast with) the size of target %s", op, nbi_shape(x), nbi_shape(y));
+        nbi_error("%s: the size of input %s must match (or broadcast with) the size of target %s", op,
+                  nbi_shape(x), nbi_shape(y));
         return false;
     }
     return true;

@@ -45,7 +45,7 @@ typedef struct {
     bool buffers; /* members are buffers (else parameters) */
     ptr_set *mods, *seen;
     nb_state_dict *named; /* out: named list, or NULL */
-    nb_tensor **flat; /* out: stb_ds array */
+    nb_tensor **flat;     /* out: stb_ds array */
     bool fail;
 } members_ctx;
 
@@ -259,8 +259,8 @@ nb_status nb_module_to(nb_module *m, nb_dtype dt) {
     bool ok = true;
     for (int k = 0; ok && k < (int)arrlen(mods); k++)
         for (int i = 0; ok && i < mods[k]->nparams + mods[k]->nbuffers; i++) {
-            nb_tensor *old =
-                i < mods[k]->nparams ? mods[k]->params[i] : mods[k]->buffers[i - mods[k]->nparams];
+            nb_tensor *old = i < mods[k]->nparams ? mods[k]->params[i]
+                                                  : mods[k]->buffers[i - mods[k]->nparams];
             if (!nbi_ok(old, "nb_module_to")) {
                 ok = false;
                 break;

@@ -8,30 +8,37 @@ static void merge(void *d, const void *uu, const void *bb) {
     nb_adagrad_opts *dst = d;
     const nb_adagrad_opts *u = uu, *b = bb;
     *dst = *u;
-    NBI_PICK(lr); NBI_PICK(lr_decay); NBI_PICK(weight_decay); NBI_PICK(initial_accumulator_value);
-    NBI_PICK(eps); NBI_PICK(maximize);
+    NBI_PICK(lr);
+    NBI_PICK(lr_decay);
+    NBI_PICK(weight_decay);
+    NBI_PICK(initial_accumulator_value);
+    NBI_PICK(eps);
+    NBI_PICK(maximize);
 }
 
 static nb_status check(const void *oo, const char *fn) {
     const nb_adagrad_opts *o = oo;
-    if (!(o->lr >= 0 && o->lr_decay >= 0 && o->weight_decay >= 0 && o->initial_accumulator_value >= 0 && o->eps >= 0)) {
-        nbi_error("%s: lr %g, lr_decay %g, weight_decay %g, initial_accumulator_value %g and eps %g must be >= 0", fn,
-                  o->lr, o->lr_decay, o->weight_decay, o->initial_accumulator_value, o->eps);
+    if (!(o->lr >= 0 && o->lr_decay >= 0 && o->weight_decay >= 0 && o->initial_accumulator_value >= 0 &&
+          o->eps >= 0)) {
+        nbi_error(
+            "%s: lr %g, lr_decay %g, weight_decay %g, initial_accumulator_value %g and eps %g must be >= 0",
+            fn, o->lr, o->lr_decay, o->weight_decay, o->initial_accumulator_value, o->eps);
         return NB_ERROR;
     }
     return NB_OK;
 }
 
-#define ADAGRAD_KERNEL(T, SUF)                                                                         \
-    static void adagrad_##SUF(T *p, const T *g, T *sum, int64_t lo, int64_t hi, const nb_adagrad_opts *o, double clr) { \
-        const T wd = (T)o->weight_decay, eps = (T)o->eps, negclr = (T)(-clr), one = 1;               \
-        for (int64_t j = lo; j < hi; j++) {                                                              \
-            T gj = o->maximize ? -g[j] : g[j];                                                         \
-            if (o->weight_decay != 0) gj = NBI_FMA(T, wd, p[j], gj);                                             \
-            sum[j] = NBI_FMA(T, one * gj, gj, sum[j]);                                                           \
-            T std = (T)sqrt(sum[j]) + eps;                                                             \
-            p[j] = p[j] + negclr * gj / std;                                                           \
-        }                                                                                              \
+#define ADAGRAD_KERNEL(T, SUF)                                                                               \
+    static void adagrad_##SUF(T *p, const T *g, T *sum, int64_t lo, int64_t hi, const nb_adagrad_opts *o,    \
+                              double clr) {                                                                  \
+        const T wd = (T)o->weight_decay, eps = (T)o->eps, negclr = (T)(-clr), one = 1;                       \
+        for (int64_t j = lo; j < hi; j++) {                                                                  \
+            T gj = o->maximize ? -g[j] : g[j];                                                               \
+            if (o->weight_decay != 0) gj = NBI_FMA(T, wd, p[j], gj);                                         \
+            sum[j] = NBI_FMA(T, one * gj, gj, sum[j]);                                                       \
+            T std = (T)sqrt(sum[j]) + eps;                                                                   \
+            p[j] = p[j] + negclr * gj / std;                                                                 \
+        }                                                                                                    \
     }
 ADAGRAD_KERNEL(float, f32)
 ADAGRAD_KERNEL(double, f64)
@@ -47,15 +54,22 @@ static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
     *step += 1;
     double clr = op->lr / (1 + (*step - 1) * op->lr_decay);
     if (p->dtype == NB_F32)
-        NBI_RUN(p->numel, adagrad_f32(NBI_P(float, p), NBI_P(float, p->grad), NBI_P(float, sum), lo_, hi_, op, clr));
+        NBI_RUN(p->numel,
+                adagrad_f32(NBI_P(float, p), NBI_P(float, p->grad), NBI_P(float, sum), lo_, hi_, op, clr));
     else
-        NBI_RUN(p->numel, adagrad_f64(NBI_P(double, p), NBI_P(double, p->grad), NBI_P(double, sum), lo_, hi_, op, clr));
+        NBI_RUN(p->numel,
+                adagrad_f64(NBI_P(double, p), NBI_P(double, p->grad), NBI_P(double, sum), lo_, hi_, op, clr));
     return NB_OK;
 }
 
 static const nbi_optim_vt vt = {
-    .name = "adagrad", .fn = "nb_adagrad", .opts_size = sizeof(nb_adagrad_opts),
-    .state = { { "step", NBI_STATE_STEP }, { "sum", NBI_STATE_LIKE_PARAM } }, .merge = merge, .check = check, .update = update,
+    .name = "adagrad",
+    .fn = "nb_adagrad",
+    .opts_size = sizeof(nb_adagrad_opts),
+    .state = { { "step", NBI_STATE_STEP }, { "sum", NBI_STATE_LIKE_PARAM } },
+    .merge = merge,
+    .check = check,
+    .update = update,
 };
 
 nb_optimizer *nb_adagrad(nb_tensor *const *params, int n, nb_adagrad_opts o) {

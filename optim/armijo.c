@@ -5,20 +5,27 @@
 
 static const nb_armijo_opts torch_default = { .lr = 1, .c1 = 1e-4, .shrink = 0.5, .max_iter = 30 };
 
-typedef struct { int64_t n; double *x0, *g; double last_t; } armijo_ws;
+typedef struct {
+    int64_t n;
+    double *x0, *g;
+    double last_t;
+} armijo_ws;
 
 static void merge(void *dd, const void *uu, const void *bb) {
     nb_armijo_opts *dst = dd;
     const nb_armijo_opts *u = uu, *b = bb;
     *dst = *u;
-    NBI_PICK(lr); NBI_PICK(c1); NBI_PICK(shrink); NBI_PICK(max_iter);
+    NBI_PICK(lr);
+    NBI_PICK(c1);
+    NBI_PICK(shrink);
+    NBI_PICK(max_iter);
 }
 
 static nb_status check(const void *oo, const char *fn) {
     const nb_armijo_opts *o = oo;
     if (!(o->lr > 0 && o->c1 >= 0 && o->c1 < 1 && o->shrink > 0 && o->shrink < 1 && o->max_iter > 0)) {
-        nbi_error("%s: need lr > 0 (%g), 0 <= c1 < 1 (%g), 0 < shrink < 1 (%g), max_iter > 0 (%d)", fn, o->lr, o->c1,
-                  o->shrink, o->max_iter);
+        nbi_error("%s: need lr > 0 (%g), 0 <= c1 < 1 (%g), 0 < shrink < 1 (%g), max_iter > 0 (%d)", fn, o->lr,
+                  o->c1, o->shrink, o->max_iter);
         return NB_ERROR;
     }
     return NB_OK;
@@ -46,7 +53,11 @@ static nb_status step_closure(nb_optimizer *o, nb_closure c, void *ctx, double *
         if (n < 0) return NB_ERROR;
         W = calloc(1, sizeof *W);
         if (W) W->x0 = malloc(sizeof(double) * (size_t)(2 * (n ? n : 1)));
-        if (!W || !W->x0) { free(W); nbi_error("nb_gd_armijo: out of memory"); return NB_ERROR; }
+        if (!W || !W->x0) {
+            free(W);
+            nbi_error("nb_gd_armijo: out of memory");
+            return NB_ERROR;
+        }
         W->n = n;
         W->g = W->x0 + (n ? n : 1);
         o->extra = W;
@@ -65,16 +76,25 @@ static nb_status step_closure(nb_optimizer *o, nb_closure c, void *ctx, double *
         nbi_flat_set(o, W->g, -t, true);
         double f = call(c, ctx);
         if (isnan(f) && nb_error()) return NB_ERROR;
-        if (f <= f0 - op->c1 * t * gg) { W->last_t = t; return NB_OK; }
+        if (f <= f0 - op->c1 * t * gg) {
+            W->last_t = t;
+            return NB_OK;
+        }
     }
-    nbi_flat_set(o, W->x0, 0, false);   /* no acceptable step: stay */
+    nbi_flat_set(o, W->x0, 0, false); /* no acceptable step: stay */
     W->last_t = 0;
     return NB_OK;
 }
 
 static const nbi_optim_vt vt = {
-    .name = "gd_armijo", .fn = "nb_gd_armijo", .opts_size = sizeof(nb_armijo_opts), .merge = merge, .check = check,
-    .step_closure = step_closure, .free_extra = free_extra, .single_group = true,
+    .name = "gd_armijo",
+    .fn = "nb_gd_armijo",
+    .opts_size = sizeof(nb_armijo_opts),
+    .merge = merge,
+    .check = check,
+    .step_closure = step_closure,
+    .free_extra = free_extra,
+    .single_group = true,
 };
 
 nb_optimizer *nb_gd_armijo(nb_tensor *const *params, int n, nb_armijo_opts o) {

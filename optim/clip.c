@@ -3,13 +3,20 @@
 #include "nbi_optim.h"
 
 static bool grads_ok(nb_tensor *const *params, int n, const char *fn) {
-    if (n < 0 || (n > 0 && !params)) { nbi_error("%s: params is NULL or n = %d < 0", fn, n); return false; }
+    if (n < 0 || (n > 0 && !params)) {
+        nbi_error("%s: params is NULL or n = %d < 0", fn, n);
+        return false;
+    }
     for (int i = 0; i < n; i++) {
-        if (!params[i]) { nbi_error("%s: parameter %d is NULL", fn, i); return false; }
+        if (!params[i]) {
+            nbi_error("%s: parameter %d is NULL", fn, i);
+            return false;
+        }
         if (!nbi_ok(params[i], fn)) return false;
         nb_tensor *g = params[i]->grad;
         if (g && (!nbi_is_float(g->dtype) || !nb_is_contiguous(g))) {
-            nbi_error("%s: grad of parameter %d (shape %s) must be a contiguous float tensor", fn, i, nbi_shape(g));
+            nbi_error("%s: grad of parameter %d (shape %s) must be a contiguous float tensor", fn, i,
+                      nbi_shape(g));
             return false;
         }
     }
@@ -20,9 +27,12 @@ static bool grads_ok(nb_tensor *const *params, int n, const char *fn) {
 static double grad_norm(const nb_tensor *g, double p) {
     double acc = 0;
     for (int64_t j = 0; j < g->numel; j++) {
-        double a = fabs(g->dtype == NB_F32 ? (double)((const float *)nbi_ptr(g))[j] : ((const double *)nbi_ptr(g))[j]);
-        if (isinf(p)) acc = a > acc || isnan(a) ? a : acc;
-        else acc += p == 2 ? a * a : p == 1 ? a : pow(a, p);
+        double a = fabs(g->dtype == NB_F32 ? (double)((const float *)nbi_ptr(g))[j]
+                                           : ((const double *)nbi_ptr(g))[j]);
+        if (isinf(p))
+            acc = a > acc || isnan(a) ? a : acc;
+        else
+            acc += p == 2 ? a * a : p == 1 ? a : pow(a, p);
     }
     return isinf(p) ? acc : p == 2 ? sqrt(acc) : p == 1 ? acc : pow(acc, 1 / p);
 }
@@ -30,7 +40,10 @@ static double grad_norm(const nb_tensor *g, double p) {
 double nb_clip_grad_norm_(nb_tensor *const *params, int n, double max_norm, double norm_type) {
     const char *fn = "nb_clip_grad_norm_";
     if (!grads_ok(params, n, fn)) return NAN;
-    if (!(norm_type > 0)) { nbi_error("%s: norm_type must be > 0 (or INFINITY), got %g", fn, norm_type); return NAN; }
+    if (!(norm_type > 0)) {
+        nbi_error("%s: norm_type must be > 0 (or INFINITY), got %g", fn, norm_type);
+        return NAN;
+    }
     double total = 0;
     bool any = false, f32 = false;
     for (int i = 0; i < n; i++) {
@@ -40,11 +53,14 @@ double nb_clip_grad_norm_(nb_tensor *const *params, int n, double max_norm, doub
         f32 |= g->dtype == NB_F32;
         double gn = grad_norm(g, norm_type);
         if (g->dtype == NB_F32) gn = (float)gn;
-        if (isinf(norm_type)) total = gn > total || isnan(gn) ? gn : total;
-        else total += norm_type == 2 ? gn * gn : norm_type == 1 ? gn : pow(gn, norm_type);
+        if (isinf(norm_type))
+            total = gn > total || isnan(gn) ? gn : total;
+        else
+            total += norm_type == 2 ? gn * gn : norm_type == 1 ? gn : pow(gn, norm_type);
     }
     if (!any) return 0.0;
-    if (!isinf(norm_type)) total = norm_type == 2 ? sqrt(total) : norm_type == 1 ? total : pow(total, 1 / norm_type);
+    if (!isinf(norm_type))
+        total = norm_type == 2 ? sqrt(total) : norm_type == 1 ? total : pow(total, 1 / norm_type);
     if (f32) total = (float)total;
     double coef = max_norm / (total + 1e-6);
     if (f32) coef = (float)((float)max_norm / ((float)total + (float)1e-6));

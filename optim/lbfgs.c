@@ -8,16 +8,20 @@
 #include "nbi_optim.h"
 #include <stdlib.h>
 
-static const nb_lbfgs_opts torch_default = { .lr = 1, .max_iter = 20, .tolerance_grad = 1e-7,
-                                             .tolerance_change = 1e-9, .history_size = 100 };
+static const nb_lbfgs_opts torch_default = {
+    .lr = 1, .max_iter = 20, .tolerance_grad = 1e-7, .tolerance_change = 1e-9, .history_size = 100
+};
 
 /* a Python float (t = false) or a 0-d tensor of the parameter dtype (t = true) */
-typedef struct { double v; bool t; } sc;
+typedef struct {
+    double v;
+    bool t;
+} sc;
 
 typedef struct {
     int64_t n;
-    double *d, *g, *prev_g, *q, *x0, *gn, *gp, *bg[2], *gtmp;   /* n each */
-    double **dirs, **stps;                 /* history, oldest first; history_size slots */
+    double *d, *g, *prev_g, *q, *x0, *gn, *gp, *bg[2], *gtmp; /* n each */
+    double **dirs, **stps;                                    /* history, oldest first; history_size slots */
     sc *ro, *al;
     int num_old, cap;
     sc t, H_diag;
@@ -29,7 +33,10 @@ static void merge(void *dd, const void *uu, const void *bb) {
     nb_lbfgs_opts *dst = dd;
     const nb_lbfgs_opts *u = uu, *b = bb;
     *dst = *u;
-    NBI_PICK(lr); NBI_PICK(max_iter); NBI_PICK(tolerance_grad); NBI_PICK(tolerance_change);
+    NBI_PICK(lr);
+    NBI_PICK(max_iter);
+    NBI_PICK(tolerance_grad);
+    NBI_PICK(tolerance_change);
     NBI_PICK(history_size);
     dst->line_search_fn = u->line_search_fn ? u->line_search_fn : b->line_search_fn;
     dst->max_eval = u->max_eval ? u->max_eval : (u->max_iter ? dst->max_iter * 5 / 4 : b->max_eval);
@@ -40,8 +47,8 @@ static nb_status check(const void *oo, const char *fn) {
     const nb_lbfgs_opts *o = oo;
     if (!(o->lr >= 0) || o->max_iter < 1 || o->max_eval < 1 || o->history_size < 1 ||
         (o->line_search_fn != NB_LINE_SEARCH_NONE && o->line_search_fn != NB_LINE_SEARCH_STRONG_WOLFE)) {
-        nbi_error("%s: invalid options lr %g, max_iter %d, max_eval %d, history_size %d, line_search_fn %d", fn, o->lr,
-                  o->max_iter, o->max_eval, o->history_size, (int)o->line_search_fn);
+        nbi_error("%s: invalid options lr %g, max_iter %d, max_eval %d, history_size %d, line_search_fn %d",
+                  fn, o->lr, o->max_iter, o->max_eval, o->history_size, (int)o->line_search_fn);
         return NB_ERROR;
     }
     return NB_OK;
@@ -51,8 +58,14 @@ static void free_extra(nb_optimizer *o) {
     lbfgs_state *S = o->extra;
     if (!S) return;
     free(S->d);
-    for (int i = 0; i < S->cap; i++) { free(S->dirs[i]); free(S->stps[i]); }
-    free(S->dirs); free(S->stps); free(S->ro); free(S->al);
+    for (int i = 0; i < S->cap; i++) {
+        free(S->dirs[i]);
+        free(S->stps[i]);
+    }
+    free(S->dirs);
+    free(S->stps);
+    free(S->ro);
+    free(S->al);
     free(S);
     o->extra = NULL;
 }
@@ -85,7 +98,7 @@ static lbfgs_state *get_state(nb_optimizer *o, const nb_lbfgs_opts *op) {
 }
 
 /* ---- torch's arithmetic ---------------------------------------------------------------------- */
-static _Thread_local bool F32;   /* parameters are float32 (set at each step) */
+static _Thread_local bool F32; /* parameters are float32 (set at each step) */
 
 static double rd(double x) { return F32 ? (double)(float)x : x; }
 
@@ -169,7 +182,8 @@ static double absmax(const double *a, int64_t n) {
 }
 
 /* loss at x + t d and its flat grad into g; parameters are restored to x afterwards */
-static double dir_eval(nb_optimizer *o, nb_closure c, void *ctx, const double *x, sc t, const double *d, double *g) {
+static double dir_eval(nb_optimizer *o, nb_closure c, void *ctx, const double *x, sc t, const double *d,
+                       double *g) {
     nbi_flat_set(o, d, t.v, true);
     bool prev = nb_set_grad_enabled(true);
     double loss = c(ctx);
@@ -182,17 +196,26 @@ static double dir_eval(nb_optimizer *o, nb_closure c, void *ctx, const double *x
 /* torch's _cubic_interpolate (bounds NULL: the interval [x1, x2]) */
 static sc cubic_interpolate(sc x1, sc f1, sc g1, sc x2, sc f2, sc g2, const sc *bounds) {
     sc lo, hi;
-    if (bounds) { lo = bounds[0]; hi = bounds[1]; }
-    else if (s_le(x1, x2)) { lo = x1; hi = x2; }
-    else { lo = x2; hi = x1; }
+    if (bounds) {
+        lo = bounds[0];
+        hi = bounds[1];
+    } else if (s_le(x1, x2)) {
+        lo = x1;
+        hi = x2;
+    } else {
+        lo = x2;
+        hi = x1;
+    }
     sc d1 = s_sub(s_add(g1, g2), s_div(s_mul(py(3), s_sub(f1, f2)), s_sub(x1, x2)));
     sc d2_square = s_sub(s_mul(d1, d1), s_mul(g1, g2));
     if (s_le(py(0), d2_square)) {
         sc d2 = ten(sqrt(d2_square.v)), min_pos;
         if (s_le(x1, x2))
-            min_pos = s_sub(x2, s_mul(s_sub(x2, x1), s_div(s_sub(s_add(g2, d2), d1), s_add(s_sub(g2, g1), s_mul(py(2), d2)))));
+            min_pos = s_sub(x2, s_mul(s_sub(x2, x1), s_div(s_sub(s_add(g2, d2), d1),
+                                                           s_add(s_sub(g2, g1), s_mul(py(2), d2)))));
         else
-            min_pos = s_sub(x1, s_mul(s_sub(x1, x2), s_div(s_sub(s_add(g1, d2), d1), s_add(s_sub(g1, g2), s_mul(py(2), d2)))));
+            min_pos = s_sub(x1, s_mul(s_sub(x1, x2), s_div(s_sub(s_add(g1, d2), d1),
+                                                           s_add(s_sub(g1, g2), s_mul(py(2), d2)))));
         return s_min(s_max(min_pos, lo), hi);
     }
     return s_div(s_add(lo, hi), py(2.));
@@ -205,7 +228,7 @@ static int strong_wolfe(nb_optimizer *o, lbfgs_state *S, nb_closure c, void *ctx
     const int max_ls = 25;
     int64_t n = S->n;
     size_t nb = sizeof(double) * (size_t)n;
-    double *d = S->d, *x = S->x0, *g = S->g;   /* g: grad at t = 0 (kept) */
+    double *d = S->d, *x = S->x0, *g = S->g; /* g: grad at t = 0 (kept) */
     sc t = *t_io;
     sc d_norm = ten(absmax(d, n));
     sc f_new = py(dir_eval(o, c, ctx, x, t, d, S->gn));
@@ -220,21 +243,34 @@ static int strong_wolfe(nb_optimizer *o, lbfgs_state *S, nb_closure c, void *ctx
     /* bracket grads live in S->bg[0], S->bg[1] */
     while (ls_iter < max_ls) {
         if (s_lt(s_add(f, s_mul(s_mul(c1, t), gtd)), f_new) || (ls_iter > 1 && f_new.v >= f_prev.v)) {
-            br[0] = t_prev; br[1] = t; brf[0] = f_prev; brf[1] = f_new; brgtd[0] = gtd_prev; brgtd[1] = gtd_new;
-            memcpy(S->bg[0], S->gp, nb); memcpy(S->bg[1], S->gn, nb);
+            br[0] = t_prev;
+            br[1] = t;
+            brf[0] = f_prev;
+            brf[1] = f_new;
+            brgtd[0] = gtd_prev;
+            brgtd[1] = gtd_new;
+            memcpy(S->bg[0], S->gp, nb);
+            memcpy(S->bg[1], S->gn, nb);
             blen = 2;
             break;
         }
         if (s_le(s_abs(gtd_new), s_mul(py(-c2.v), gtd))) {
-            br[0] = br[1] = t; brf[0] = brf[1] = f_new;
+            br[0] = br[1] = t;
+            brf[0] = brf[1] = f_new;
             memcpy(S->bg[0], S->gn, nb);
             blen = 1;
             done = true;
             break;
         }
         if (s_le(py(0), gtd_new)) {
-            br[0] = t_prev; br[1] = t; brf[0] = f_prev; brf[1] = f_new; brgtd[0] = gtd_prev; brgtd[1] = gtd_new;
-            memcpy(S->bg[0], S->gp, nb); memcpy(S->bg[1], S->gn, nb);
+            br[0] = t_prev;
+            br[1] = t;
+            brf[0] = f_prev;
+            brf[1] = f_new;
+            brgtd[0] = gtd_prev;
+            brgtd[1] = gtd_new;
+            memcpy(S->bg[0], S->gp, nb);
+            memcpy(S->bg[1], S->gn, nb);
             blen = 2;
             break;
         }
@@ -251,8 +287,12 @@ static int strong_wolfe(nb_optimizer *o, lbfgs_state *S, nb_closure c, void *ctx
         ls_iter++;
     }
     if (ls_iter == max_ls) {
-        br[0] = py(0); br[1] = t; brf[0] = f; brf[1] = f_new;
-        memcpy(S->bg[0], g, nb); memcpy(S->bg[1], S->gn, nb);
+        br[0] = py(0);
+        br[1] = t;
+        brf[0] = f;
+        brf[1] = f_new;
+        memcpy(S->bg[0], g, nb);
+        memcpy(S->bg[1], S->gn, nb);
         blen = 2;
     }
     bool insuf_progress = false;
@@ -277,16 +317,25 @@ static int strong_wolfe(nb_optimizer *o, lbfgs_state *S, nb_closure c, void *ctx
         gtd_new = ten(dot(S->gn, d, n));
         ls_iter++;
         if (s_lt(s_add(f, s_mul(s_mul(c1, t), gtd)), f_new) || f_new.v >= brf[low].v) {
-            br[high] = t; brf[high] = f_new; memcpy(S->bg[high], S->gn, nb); brgtd[high] = gtd_new;
+            br[high] = t;
+            brf[high] = f_new;
+            memcpy(S->bg[high], S->gn, nb);
+            brgtd[high] = gtd_new;
             low = brf[0].v <= brf[1].v ? 0 : 1;
             high = 1 - low;
         } else {
             if (s_le(s_abs(gtd_new), s_mul(py(-c2.v), gtd))) {
                 done = true;
             } else if (s_le(py(0), s_mul(gtd_new, s_sub(br[high], br[low])))) {
-                br[high] = br[low]; brf[high] = brf[low]; memcpy(S->bg[high], S->bg[low], nb); brgtd[high] = brgtd[low];
+                br[high] = br[low];
+                brf[high] = brf[low];
+                memcpy(S->bg[high], S->bg[low], nb);
+                brgtd[high] = brgtd[low];
             }
-            br[low] = t; brf[low] = f_new; memcpy(S->bg[low], S->gn, nb); brgtd[low] = gtd_new;
+            br[low] = t;
+            brf[low] = f_new;
+            memcpy(S->bg[low], S->gn, nb);
+            brgtd[low] = gtd_new;
         }
     }
     *t_io = br[low];
@@ -327,10 +376,13 @@ static nb_status step_closure(nb_optimizer *o, nb_closure c, void *ctx, double *
         } else {
             /* y = g - prev_g, s = d t; kept in the history only when y.s > 1e-10 */
             double *y = S->q, *s = S->gtmp;
-            for (int64_t i = 0; i < n; i++) { y[i] = rd(g[i] - S->prev_g[i]); s[i] = rd(d[i] * rd(t.v)); }
+            for (int64_t i = 0; i < n; i++) {
+                y[i] = rd(g[i] - S->prev_g[i]);
+                s[i] = rd(d[i] * rd(t.v));
+            }
             sc ys = ten(dot(y, s, n));
             if (s_lt(py(1e-10), ys)) {
-                if (S->num_old == S->cap) {   /* pop the oldest, reuse its buffers */
+                if (S->num_old == S->cap) { /* pop the oldest, reuse its buffers */
                     double *y0 = S->dirs[0], *s0 = S->stps[0];
                     memmove(S->dirs, S->dirs + 1, sizeof(double *) * (size_t)(S->cap - 1));
                     memmove(S->stps, S->stps + 1, sizeof(double *) * (size_t)(S->cap - 1));
@@ -342,7 +394,10 @@ static nb_status step_closure(nb_optimizer *o, nb_closure c, void *ctx, double *
                 int k = S->num_old;
                 if (!S->dirs[k]) S->dirs[k] = malloc(nb ? nb : 1);
                 if (!S->stps[k]) S->stps[k] = malloc(nb ? nb : 1);
-                if (!S->dirs[k] || !S->stps[k]) { nbi_error("nb_lbfgs: out of memory for the history"); return NB_ERROR; }
+                if (!S->dirs[k] || !S->stps[k]) {
+                    nbi_error("nb_lbfgs: out of memory for the history");
+                    return NB_ERROR;
+                }
                 memcpy(S->dirs[k], y, nb);
                 memcpy(S->stps[k], s, nb);
                 S->ro[k] = s_div(py(1.), ys);
@@ -366,8 +421,10 @@ static nb_status step_closure(nb_optimizer *o, nb_closure c, void *ctx, double *
         }
         memcpy(S->prev_g, g, nb);
         S->prev_loss = loss;
-        if (S->n_iter == 1) t = s_mul(s_min(py(1.), s_div(py(1.), ten(abs_sum(g, n)))), py(op->lr));
-        else t = py(op->lr);
+        if (S->n_iter == 1)
+            t = s_mul(s_min(py(1.), s_div(py(1.), ten(abs_sum(g, n)))), py(op->lr));
+        else
+            t = py(op->lr);
         sc gtd = ten(dot(g, d, n));
         if (s_lt(py(-op->tolerance_change), gtd)) break;
         int ls_func_evals = 0;
@@ -387,13 +444,16 @@ static nb_status step_closure(nb_optimizer *o, nb_closure c, void *ctx, double *
                 ls_func_evals = 1;
             }
         }
-        if (isnan(loss) && nb_error()) { S->t = t; return NB_ERROR; }
+        if (isnan(loss) && nb_error()) {
+            S->t = t;
+            return NB_ERROR;
+        }
         current_evals += ls_func_evals;
         S->func_evals += ls_func_evals;
         if (n_iter == op->max_iter) break;
         if (current_evals >= op->max_eval) break;
         if (opt_cond) break;
-        double dtmax = 0;   /* d.mul(t).abs().max() */
+        double dtmax = 0; /* d.mul(t).abs().max() */
         for (int64_t i = 0; i < n; i++) dtmax = fmax(dtmax, fabs(rd(d[i] * rd(t.v))));
         if (s_le(ten(dtmax), tol_change)) break;
         if (fabs(loss - S->prev_loss) < op->tolerance_change) break;
@@ -403,8 +463,14 @@ static nb_status step_closure(nb_optimizer *o, nb_closure c, void *ctx, double *
 }
 
 static const nbi_optim_vt vt = {
-    .name = "lbfgs", .fn = "nb_lbfgs", .opts_size = sizeof(nb_lbfgs_opts),
-    .merge = merge, .check = check, .step_closure = step_closure, .free_extra = free_extra, .single_group = true,
+    .name = "lbfgs",
+    .fn = "nb_lbfgs",
+    .opts_size = sizeof(nb_lbfgs_opts),
+    .merge = merge,
+    .check = check,
+    .step_closure = step_closure,
+    .free_extra = free_extra,
+    .single_group = true,
 };
 
 nb_optimizer *nb_lbfgs(nb_tensor *const *params, int n, nb_lbfgs_opts o) {

@@ -3,13 +3,19 @@
  * exactly as torch does (state['mu_product'] = torch.tensor(1.)), so f64 runs round it the same way. */
 #include "nbi_optim.h"
 
-static const nb_nadam_opts torch_default = { .lr = 2e-3, .betas = { 0.9, 0.999 }, .eps = 1e-8, .momentum_decay = 4e-3 };
+static const nb_nadam_opts torch_default = {
+    .lr = 2e-3, .betas = { 0.9, 0.999 }, .eps = 1e-8, .momentum_decay = 4e-3
+};
 
 static void merge(void *d, const void *uu, const void *bb) {
     nb_nadam_opts *dst = d;
     const nb_nadam_opts *u = uu, *b = bb;
     *dst = *u;
-    NBI_PICK(lr); NBI_PICK(betas[0]); NBI_PICK(betas[1]); NBI_PICK(eps); NBI_PICK(weight_decay);
+    NBI_PICK(lr);
+    NBI_PICK(betas[0]);
+    NBI_PICK(betas[1]);
+    NBI_PICK(eps);
+    NBI_PICK(weight_decay);
     NBI_PICK(momentum_decay);
 }
 
@@ -28,24 +34,27 @@ static nb_status check(const void *oo, const char *fn) {
     return NB_OK;
 }
 
-typedef struct { double bc2, c_grad, c_avg; } nadam_k;
+typedef struct {
+    double bc2, c_grad, c_avg;
+} nadam_k;
 
-#define NADAM_KERNEL(T, SUF)                                                                            \
-    static void nadam_##SUF(T *p, const T *g, T *m, T *v, int64_t lo, int64_t hi, const nb_nadam_opts *o, const nadam_k *k) { \
-        const T wd = (T)o->weight_decay, b1 = (T)o->betas[0], b2 = (T)o->betas[1];                     \
-        const T omb1 = (T)(1 - o->betas[0]), omb2 = (T)(1 - o->betas[1]), eps = (T)o->eps;              \
-        const T bc2 = (T)k->bc2, cg = (T)k->c_grad, ca = (T)k->c_avg;                                   \
-        for (int64_t j = lo; j < hi; j++) {                                                               \
-            T gj = g[j];                                                                                \
-            if (o->weight_decay != 0) gj = NBI_FMA(T, wd, p[j], gj);                                              \
-            m[j] = m[j] * b1;                                                                           \
-            m[j] = NBI_FMA(T, omb1, gj, m[j]);                                                                    \
-            v[j] = v[j] * b2;                                                                           \
-            v[j] = NBI_FMA(T, omb2 * gj, gj, v[j]);                                                               \
-            T denom = (T)sqrt(v[j] / bc2) + eps;                                                        \
-            p[j] = p[j] + cg * gj / denom;                                                              \
-            p[j] = p[j] + ca * m[j] / denom;                                                            \
-        }                                                                                               \
+#define NADAM_KERNEL(T, SUF)                                                                                 \
+    static void nadam_##SUF(T *p, const T *g, T *m, T *v, int64_t lo, int64_t hi, const nb_nadam_opts *o,    \
+                            const nadam_k *k) {                                                              \
+        const T wd = (T)o->weight_decay, b1 = (T)o->betas[0], b2 = (T)o->betas[1];                           \
+        const T omb1 = (T)(1 - o->betas[0]), omb2 = (T)(1 - o->betas[1]), eps = (T)o->eps;                   \
+        const T bc2 = (T)k->bc2, cg = (T)k->c_grad, ca = (T)k->c_avg;                                        \
+        for (int64_t j = lo; j < hi; j++) {                                                                  \
+            T gj = g[j];                                                                                     \
+            if (o->weight_decay != 0) gj = NBI_FMA(T, wd, p[j], gj);                                         \
+            m[j] = m[j] * b1;                                                                                \
+            m[j] = NBI_FMA(T, omb1, gj, m[j]);                                                               \
+            v[j] = v[j] * b2;                                                                                \
+            v[j] = NBI_FMA(T, omb2 * gj, gj, v[j]);                                                          \
+            T denom = (T)sqrt(v[j] / bc2) + eps;                                                             \
+            p[j] = p[j] + cg * gj / denom;                                                                   \
+            p[j] = p[j] + ca * m[j] / denom;                                                                 \
+        }                                                                                                    \
     }
 NADAM_KERNEL(float, f32)
 NADAM_KERNEL(double, f64)
@@ -72,15 +81,22 @@ static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
         NBI_RUN(p->numel, nadam_f32(NBI_P(float, p), NBI_P(float, p->grad), NBI_P(float, m), NBI_P(float, v),
                                     lo_, hi_, op, &k));
     else
-        NBI_RUN(p->numel, nadam_f64(NBI_P(double, p), NBI_P(double, p->grad), NBI_P(double, m), NBI_P(double, v),
-                                    lo_, hi_, op, &k));
+        NBI_RUN(p->numel, nadam_f64(NBI_P(double, p), NBI_P(double, p->grad), NBI_P(double, m),
+                                    NBI_P(double, v), lo_, hi_, op, &k));
     return NB_OK;
 }
 
 static const nbi_optim_vt vt = {
-    .name = "nadam", .fn = "nb_nadam", .opts_size = sizeof(nb_nadam_opts),
-    .state = { { "step", NBI_STATE_STEP }, { "mu_product", NBI_STATE_F32_ONE }, { "exp_avg", NBI_STATE_LIKE_PARAM }, { "exp_avg_sq", NBI_STATE_LIKE_PARAM } },
-    .merge = merge, .check = check, .update = update,
+    .name = "nadam",
+    .fn = "nb_nadam",
+    .opts_size = sizeof(nb_nadam_opts),
+    .state = { { "step", NBI_STATE_STEP },
+               { "mu_product", NBI_STATE_F32_ONE },
+               { "exp_avg", NBI_STATE_LIKE_PARAM },
+               { "exp_avg_sq", NBI_STATE_LIKE_PARAM } },
+    .merge = merge,
+    .check = check,
+    .update = update,
 };
 
 nb_optimizer *nb_nadam(nb_tensor *const *params, int n, nb_nadam_opts o) {

@@ -20,48 +20,55 @@
 /* clang-format on */
 /* the resolved options of any method */
 #define NBI_OPTS_MEMBER_(name) nb_##name##_opts name;
-typedef union { NBI_OPTIM_OPTS_LIST(NBI_OPTS_MEMBER_) } nbi_opts;
+typedef union {
+    NBI_OPTIM_OPTS_LIST(NBI_OPTS_MEMBER_)
+} nbi_opts;
 #undef NBI_OPTS_MEMBER_
-#define NBI_OPTS_LR_FIRST_(name) \
+#define NBI_OPTS_LR_FIRST_(name)                                                                             \
     _Static_assert(offsetof(nb_##name##_opts, lr) == 0, "nb_" #name "_opts must start with double lr");
 NBI_OPTIM_OPTS_LIST(NBI_OPTS_LR_FIRST_)
 #undef NBI_OPTS_LR_FIRST_
 
 typedef struct {
-    int first, n;                 /* parameters params[first .. first+n) */
-    double initial_lr;            /* set by the first scheduler (torch group['initial_lr']) */
+    int first, n;      /* parameters params[first .. first+n) */
+    double initial_lr; /* set by the first scheduler (torch group['initial_lr']) */
     bool has_initial_lr;
-    nb_tensor *lr_t;              /* 0-d f64 lr for state dicts, created on demand */
-    nbi_opts opts;                /* the method's resolved options */
+    nb_tensor *lr_t; /* 0-d f64 lr for state dicts, created on demand */
+    nbi_opts opts;   /* the method's resolved options */
 } nbi_group;
 
 /* What a state tensor is, so the common code can create it (lazily, or when a state dict is loaded). */
 typedef enum {
-    NBI_STATE_LIKE_PARAM,         /* zeros shaped like the parameter (exp_avg, momentum_buffer); the default */
-    NBI_STATE_STEP,               /* 0-d f64 step counter starting at 0 (torch's state['step']) */
-    NBI_STATE_F32_ONE,            /* 0-d f32 starting at 1 (NAdam's mu_product, an f32 tensor in torch) */
+    NBI_STATE_LIKE_PARAM, /* zeros shaped like the parameter (exp_avg, momentum_buffer); the default */
+    NBI_STATE_STEP,       /* 0-d f64 step counter starting at 0 (torch's state['step']) */
+    NBI_STATE_F32_ONE,    /* 0-d f32 starting at 1 (NAdam's mu_product, an f32 tensor in torch) */
 } nbi_state_kind;
 /* One per-parameter state slot: its torch name (state dict key) and kind. */
-typedef struct { const char *name; nbi_state_kind kind; } nbi_state_spec;
+typedef struct {
+    const char *name;
+    nbi_state_kind kind;
+} nbi_state_spec;
 
 typedef struct nbi_optim_vt nbi_optim_vt;
-typedef struct { nb_tensor *t[NBI_OPT_MAXSTATE]; } nbi_pstate;
+typedef struct {
+    nb_tensor *t[NBI_OPT_MAXSTATE];
+} nbi_pstate;
 
 struct nb_optimizer {
     const nbi_optim_vt *vt;
-    nb_tensor **params;           /* borrowed, stb_ds array */
-    int *group_of;                /* group index of each param, stb_ds array */
-    nbi_pstate *state;            /* per param, stb_ds array; NULL entries = not created */
-    nbi_group *groups;            /* stb_ds array */
-    nbi_opts defaults;            /* constructor's resolved options */
-    void *extra;                  /* method-specific (L-BFGS history, Newton scratch) */
+    nb_tensor **params; /* borrowed, stb_ds array */
+    int *group_of;      /* group index of each param, stb_ds array */
+    nbi_pstate *state;  /* per param, stb_ds array; NULL entries = not created */
+    nbi_group *groups;  /* stb_ds array */
+    nbi_opts defaults;  /* constructor's resolved options */
+    void *extra;        /* method-specific (L-BFGS history, Newton scratch) */
 };
 
 struct nbi_optim_vt {
-    const char *name;             /* "adam" */
-    const char *fn;               /* "nb_adam" for messages */
-    size_t opts_size;             /* sizeof its nb_<name>_opts (a member of nbi_opts) */
-    nbi_state_spec state[NBI_OPT_MAXSTATE];   /* per-parameter state slots; unused slots have no name */
+    const char *name;                       /* "adam" */
+    const char *fn;                         /* "nb_adam" for messages */
+    size_t opts_size;                       /* sizeof its nb_<name>_opts (a member of nbi_opts) */
+    nbi_state_spec state[NBI_OPT_MAXSTATE]; /* per-parameter state slots; unused slots have no name */
     /* dst = user's options with zero fields taken from base (NB_ZERO -> 0) */
     void (*merge)(void *dst, const void *user, const void *base);
     /* validate resolved options (error message names fn) */
@@ -75,14 +82,15 @@ struct nbi_optim_vt {
     /* called once per step before the per-parameter updates (may be NULL) */
     void (*begin_step)(nb_optimizer *o);
     void (*free_extra)(nb_optimizer *o);
-    bool single_group;            /* L-BFGS: no add_param_group */
+    bool single_group; /* L-BFGS: no add_param_group */
 };
 
 /* zero -> base, NB_ZERO (-0.0) -> 0, anything else kept */
 static inline double nbi_pick_d(double u, double b) { return u == 0 ? (signbit(u) ? 0.0 : b) : u; }
 static inline int nbi_pick_i(int u, int b) { return u ? u : b; }
 static inline bool nbi_pick_b(bool u, bool b) { return u || b; }
-#define NBI_PICK(f) dst->f = _Generic((u->f), double: nbi_pick_d, int: nbi_pick_i, bool: nbi_pick_b)(u->f, b->f)
+#define NBI_PICK(f)                                                                                          \
+    dst->f = _Generic((u->f), double : nbi_pick_d, int : nbi_pick_i, bool : nbi_pick_b)(u->f, b->f)
 
 /* Create an optimizer over params with the user's options merged over torch's defaults tdefault. */
 nb_optimizer *nbi_optim_new(const nbi_optim_vt *vt, nb_tensor *const *params, int n, const void *user,
@@ -93,28 +101,31 @@ nb_tensor *nbi_state(nb_optimizer *o, int i, int k);
 nb_tensor *nbi_persistent_full_like(const nb_tensor *t, double v);
 /* self + alpha x as torch's AVX2 CPU kernels compute add_(x, alpha=) and addcmul_ (alpha = value t1):
  * one fused multiply-add. With it every element-wise method is bit-exact with torch. */
-#define NBI_FMA(T, alpha, x, self) _Generic((T)0, float: fmaf, default: fma)((alpha), (x), (self))
+#define NBI_FMA(T, alpha, x, self) _Generic((T)0, float : fmaf, default : fma)((alpha), (x), (self))
 /* Run CALL, which reads lo_ and hi_, over [0, n): in chunks on OpenMP threads above NBI_PAR_MIN
  * elements, else once (elements are independent: the result does not depend on the thread count). */
 #ifdef _OPENMP
 #include <omp.h>
-#define NBI_RUN(n, CALL)                                                                              \
-    do {                                                                                              \
-        int64_t n_ = (n);                                                                             \
-        if (n_ >= NBI_PAR_MIN && omp_get_max_threads() > 1) {                                         \
-            int64_t nch_ = (n_ + 16383) / 16384;                                                      \
-            _Pragma("omp parallel for schedule(static)")                                              \
-            for (int64_t c_ = 0; c_ < nch_; c_++) {                                                   \
-                int64_t lo_ = c_ * 16384, hi_ = lo_ + 16384 < n_ ? lo_ + 16384 : n_;                  \
-                CALL;                                                                                 \
-            }                                                                                         \
-        } else {                                                                                      \
-            int64_t lo_ = 0, hi_ = n_;                                                                \
-            CALL;                                                                                     \
-        }                                                                                             \
+#define NBI_RUN(n, CALL)                                                                                     \
+    do {                                                                                                     \
+        int64_t n_ = (n);                                                                                    \
+        if (n_ >= NBI_PAR_MIN && omp_get_max_threads() > 1) {                                                \
+            int64_t nch_ = (n_ + 16383) / 16384;                                                             \
+            _Pragma("omp parallel for schedule(static)") for (int64_t c_ = 0; c_ < nch_; c_++) {             \
+                int64_t lo_ = c_ * 16384, hi_ = lo_ + 16384 < n_ ? lo_ + 16384 : n_;                         \
+                CALL;                                                                                        \
+            }                                                                                                \
+        } else {                                                                                             \
+            int64_t lo_ = 0, hi_ = n_;                                                                       \
+            CALL;                                                                                            \
+        }                                                                                                    \
     } while (0)
 #else
-#define NBI_RUN(n, CALL) do { int64_t lo_ = 0, hi_ = (n); CALL; } while (0)
+#define NBI_RUN(n, CALL)                                                                                     \
+    do {                                                                                                     \
+        int64_t lo_ = 0, hi_ = (n);                                                                          \
+        CALL;                                                                                                \
+    } while (0)
 #endif
 /* t's data as a T pointer (NBI_PN: NULL for a NULL tensor) */
 #define NBI_P(T, t) ((T *)nbi_ptr(t))

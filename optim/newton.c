@@ -6,7 +6,11 @@
 #include <stb_ds.h>
 #include <stdlib.h>
 
-typedef struct { int64_t n; double *g, *d, *H, *V, *w, *r, *p, *hv; nb_tensor **ts; } newton_ws;
+typedef struct {
+    int64_t n;
+    double *g, *d, *H, *V, *w, *r, *p, *hv;
+    nb_tensor **ts;
+} newton_ws;
 
 static void free_extra(nb_optimizer *o) {
     newton_ws *W = o->extra;
@@ -22,20 +26,31 @@ static newton_ws *workspace(nb_optimizer *o, bool full, const char *fn) {
     if (o->extra) return o->extra;
     int64_t n = nbi_flat_numel(o, fn);
     if (n < 0) return NULL;
-    if (full && n > 4096) return nbi_error("%s: %lld parameter elements is too many for a dense Hessian; use nb_newton_cg",
-                                           fn, (long long)n);
+    if (full && n > 4096)
+        return nbi_error("%s: %lld parameter elements is too many for a dense Hessian; use nb_newton_cg", fn,
+                         (long long)n);
     newton_ws *W = calloc(1, sizeof *W);
     size_t m = (size_t)(n ? n : 1);
     if (W) W->g = malloc(sizeof(double) * (6 * m + (full ? 2 * m * m : 0)));
-    if (W) W->ts = calloc(arrlen(o->params) + 1, sizeof(nb_tensor *));   /* per-parameter grads */
+    if (W) W->ts = calloc(arrlen(o->params) + 1, sizeof(nb_tensor *)); /* per-parameter grads */
     if (!W || !W->g || !W->ts) {
-        if (W) { free(W->g); free(W->ts); }
+        if (W) {
+            free(W->g);
+            free(W->ts);
+        }
         free(W);
         return nbi_error("%s: out of memory", fn);
     }
     W->n = n;
-    W->d = W->g + m; W->r = W->d + m; W->p = W->r + m; W->hv = W->p + m; W->w = W->hv + m;
-    if (full) { W->H = W->w + m; W->V = W->H + m * m; }
+    W->d = W->g + m;
+    W->r = W->d + m;
+    W->p = W->r + m;
+    W->hv = W->p + m;
+    W->w = W->hv + m;
+    if (full) {
+        W->H = W->w + m;
+        W->V = W->H + m * m;
+    }
     o->extra = W;
     return W;
 }
@@ -44,9 +59,11 @@ static newton_ws *workspace(nb_optimizer *o, bool full, const char *fn) {
 static nb_tensor *flat_grad_graph(nb_optimizer *o, newton_ws *W, nb_tensor *L) {
     int np = (int)arrlen(o->params);
     nb_tensor **gs = W->ts, *G = NULL;
-    if (nb_grad(1, &L, np, o->params, NULL, gs, (nb_grad_opts){ .create_graph = true, .allow_unused = true }) == NB_OK) {
+    if (nb_grad(1, &L, np, o->params, NULL, gs,
+                (nb_grad_opts){ .create_graph = true, .allow_unused = true }) == NB_OK) {
         for (int i = 0; i < np; i++)
-            gs[i] = gs[i] ? nb_reshape(gs[i], NB_SHAPE(-1)) : nb_zeros(o->params[i]->dtype, NB_SHAPE(o->params[i]->numel));
+            gs[i] = gs[i] ? nb_reshape(gs[i], NB_SHAPE(-1))
+                          : nb_zeros(o->params[i]->dtype, NB_SHAPE(o->params[i]->numel));
         G = nb_cat(np, gs, 0);
     }
     return G;
@@ -55,16 +72,19 @@ static nb_tensor *flat_grad_graph(nb_optimizer *o, newton_ws *W, nb_tensor *L) {
 /* hv = d(G . v)/d(params) (a Hessian-vector product), flat, in its own scope */
 static nb_status hvp(nb_optimizer *o, newton_ws *W, nb_tensor *G, const double *v, double *hv, int64_t n) {
     memset(hv, 0, sizeof(double) * (size_t)n);
-    if (!G->requires_grad) return NB_OK;   /* gradient is constant: H = 0 */
+    if (!G->requires_grad) return NB_OK; /* gradient is constant: H = 0 */
     int np = (int)arrlen(o->params);
     nb_tensor **hs = W->ts;
     nb_scope s = nb_scope_begin();
     nb_tensor *V = nb_empty(G->dtype, NB_SHAPE(n));
     for (int64_t j = 0; j < n; j++) {
-        if (G->dtype == NB_F32) ((float *)nbi_ptr(V))[j] = (float)v[j];
-        else ((double *)nbi_ptr(V))[j] = v[j];
+        if (G->dtype == NB_F32)
+            ((float *)nbi_ptr(V))[j] = (float)v[j];
+        else
+            ((double *)nbi_ptr(V))[j] = v[j];
     }
-    nb_status st = nb_grad(1, &G, np, o->params, &V, hs, (nb_grad_opts){ .retain_graph = true, .allow_unused = true });
+    nb_status st = nb_grad(1, &G, np, o->params, &V, hs,
+                           (nb_grad_opts){ .retain_graph = true, .allow_unused = true });
     int64_t off = 0;
     for (int i = 0; st == NB_OK && i < np; i++) {
         if (hs[i]) st = nb_to_doubles(hs[i], hv + off);
@@ -90,7 +110,7 @@ static void jacobi_eig(double *A, double *V, int64_t n) {
                 double theta = (A[q * n + q] - A[p * n + p]) / (2 * apq);
                 double t = (theta >= 0 ? 1 : -1) / (fabs(theta) + sqrt(theta * theta + 1));
                 double c = 1 / sqrt(t * t + 1), s = t * c;
-                for (int64_t k = 0; k < n; k++) {   /* A = J^T A J */
+                for (int64_t k = 0; k < n; k++) { /* A = J^T A J */
                     double akp = A[k * n + p], akq = A[k * n + q];
                     A[k * n + p] = c * akp - s * akq;
                     A[k * n + q] = s * akp + c * akq;
@@ -117,8 +137,14 @@ static bool solve(double *A, double *b, double *x, int64_t n) {
             if (fabs(A[i * n + k]) > fabs(A[piv * n + k])) piv = i;
         if (A[piv * n + k] == 0) return false;
         if (piv != k) {
-            for (int64_t j = 0; j < n; j++) { double t = A[k * n + j]; A[k * n + j] = A[piv * n + j]; A[piv * n + j] = t; }
-            double t = b[k]; b[k] = b[piv]; b[piv] = t;
+            for (int64_t j = 0; j < n; j++) {
+                double t = A[k * n + j];
+                A[k * n + j] = A[piv * n + j];
+                A[piv * n + j] = t;
+            }
+            double t = b[k];
+            b[k] = b[piv];
+            b[piv] = t;
         }
         for (int64_t i = k + 1; i < n; i++) {
             double f = A[i * n + k] / A[k * n + k];
@@ -143,30 +169,36 @@ static nb_status direction(nb_optimizer *o, newton_ws *W, nb_tensor *G, method m
     if (m == M_FULL || m == M_DIAG) {
         const nb_newton_opts *op = (const nb_newton_opts *)&o->groups[0].opts;
         const nb_diag_newton_opts *dp = (const nb_diag_newton_opts *)&o->groups[0].opts;
-        for (int64_t k = 0; k < n; k++) {   /* row k of H: H e_k */
+        for (int64_t k = 0; k < n; k++) { /* row k of H: H e_k */
             memset(W->w, 0, sizeof(double) * (size_t)n);
             W->w[k] = 1;
             if (hvp(o, W, G, W->w, W->hv, n) != NB_OK) return NB_ERROR;
             if (m == M_DIAG) {
                 double h = dp->abs_hessian ? fabs(W->hv[k]) : W->hv[k];
                 h += dp->eps;
-                if (h == 0) { nbi_error("%s: diagonal Hessian entry %lld is 0; set .eps", fn, (long long)k); return NB_ERROR; }
+                if (h == 0) {
+                    nbi_error("%s: diagonal Hessian entry %lld is 0; set .eps", fn, (long long)k);
+                    return NB_ERROR;
+                }
                 W->d[k] = W->g[k] / h;
             } else {
                 memcpy(W->H + k * n, W->hv, sizeof(double) * (size_t)n);
             }
         }
         if (m == M_DIAG) return NB_OK;
-        for (int64_t i = 0; i < n; i++)   /* symmetrize (double backward rounding) and damp */
+        for (int64_t i = 0; i < n; i++) /* symmetrize (double backward rounding) and damp */
             for (int64_t j = i; j < n; j++) {
                 double h = 0.5 * (W->H[i * n + j] + W->H[j * n + i]);
                 W->H[i * n + j] = W->H[j * n + i] = h + (i == j ? op->damping : 0);
             }
         if (op->abs_hessian) {
-            jacobi_eig(W->H, W->V, n);   /* d = V |L|^-1 V^T g */
+            jacobi_eig(W->H, W->V, n); /* d = V |L|^-1 V^T g */
             for (int64_t k = 0; k < n; k++) {
                 double lam = fabs(W->H[k * n + k]), s = 0;
-                if (lam == 0) { nbi_error("%s: the Hessian is singular (eigenvalue 0); add .damping", fn); return NB_ERROR; }
+                if (lam == 0) {
+                    nbi_error("%s: the Hessian is singular (eigenvalue 0); add .damping", fn);
+                    return NB_ERROR;
+                }
                 for (int64_t i = 0; i < n; i++) s += W->V[i * n + k] * W->g[i];
                 W->w[k] = s / lam;
             }
@@ -196,8 +228,11 @@ static nb_status direction(nb_optimizer *o, newton_ws *W, nb_tensor *G, method m
     for (int it = 0; it < maxit && rr > cp->cg_tol * cp->cg_tol * gg; it++) {
         if (hvp(o, W, G, W->p, W->hv, n) != NB_OK) return NB_ERROR;
         double pHp = 0;
-        for (int64_t i = 0; i < n; i++) { W->hv[i] += cp->damping * W->p[i]; pHp += W->p[i] * W->hv[i]; }
-        if (pHp <= 0) {   /* negative curvature: keep d, or fall back to the gradient at the first iteration */
+        for (int64_t i = 0; i < n; i++) {
+            W->hv[i] += cp->damping * W->p[i];
+            pHp += W->p[i] * W->hv[i];
+        }
+        if (pHp <= 0) { /* negative curvature: keep d, or fall back to the gradient at the first iteration */
             if (it == 0) memcpy(W->d, W->g, sizeof(double) * (size_t)n);
             break;
         }
@@ -233,9 +268,15 @@ static nb_status step_loss_m(nb_optimizer *o, nb_loss_fn fn, void *ctx, double *
     if (st == NB_OK) nbi_flat_set(o, W->d, -lr, true);
     return st;
 }
-static nb_status step_full(nb_optimizer *o, nb_loss_fn fn, void *c, double *l) { return step_loss_m(o, fn, c, l, M_FULL); }
-static nb_status step_cg(nb_optimizer *o, nb_loss_fn fn, void *c, double *l) { return step_loss_m(o, fn, c, l, M_CG); }
-static nb_status step_diag(nb_optimizer *o, nb_loss_fn fn, void *c, double *l) { return step_loss_m(o, fn, c, l, M_DIAG); }
+static nb_status step_full(nb_optimizer *o, nb_loss_fn fn, void *c, double *l) {
+    return step_loss_m(o, fn, c, l, M_FULL);
+}
+static nb_status step_cg(nb_optimizer *o, nb_loss_fn fn, void *c, double *l) {
+    return step_loss_m(o, fn, c, l, M_CG);
+}
+static nb_status step_diag(nb_optimizer *o, nb_loss_fn fn, void *c, double *l) {
+    return step_loss_m(o, fn, c, l, M_DIAG);
+}
 
 /* ---- options ---- */
 static const nb_newton_opts newton_default = { .lr = 1 };
@@ -243,34 +284,56 @@ static void merge_newton(void *dd, const void *uu, const void *bb) {
     nb_newton_opts *dst = dd;
     const nb_newton_opts *u = uu, *b = bb;
     *dst = *u;
-    NBI_PICK(lr); NBI_PICK(abs_hessian); NBI_PICK(damping);
+    NBI_PICK(lr);
+    NBI_PICK(abs_hessian);
+    NBI_PICK(damping);
 }
 static const nb_newton_cg_opts cg_default = { .lr = 1, .cg_tol = 1e-10 };
 static void merge_cg(void *dd, const void *uu, const void *bb) {
     nb_newton_cg_opts *dst = dd;
     const nb_newton_cg_opts *u = uu, *b = bb;
     *dst = *u;
-    NBI_PICK(lr); NBI_PICK(cg_max_iter); NBI_PICK(cg_tol); NBI_PICK(damping);
+    NBI_PICK(lr);
+    NBI_PICK(cg_max_iter);
+    NBI_PICK(cg_tol);
+    NBI_PICK(damping);
 }
 static const nb_diag_newton_opts diag_default = { .lr = 1 };
 static void merge_diag(void *dd, const void *uu, const void *bb) {
     nb_diag_newton_opts *dst = dd;
     const nb_diag_newton_opts *u = uu, *b = bb;
     *dst = *u;
-    NBI_PICK(lr); NBI_PICK(abs_hessian); NBI_PICK(eps);
+    NBI_PICK(lr);
+    NBI_PICK(abs_hessian);
+    NBI_PICK(eps);
 }
 
 static const nbi_optim_vt newton_vt = {
-    .name = "newton", .fn = "nb_newton", .opts_size = sizeof(nb_newton_opts), .merge = merge_newton,
-    .step_loss = step_full, .free_extra = free_extra, .single_group = true,
+    .name = "newton",
+    .fn = "nb_newton",
+    .opts_size = sizeof(nb_newton_opts),
+    .merge = merge_newton,
+    .step_loss = step_full,
+    .free_extra = free_extra,
+    .single_group = true,
 };
 static const nbi_optim_vt cg_vt = {
-    .name = "newton_cg", .fn = "nb_newton_cg", .opts_size = sizeof(nb_newton_cg_opts), .merge = merge_cg,
-    .step_loss = step_cg, .free_extra = free_extra, .single_group = true,
+    .name = "newton_cg",
+    .fn = "nb_newton_cg",
+    .opts_size = sizeof(nb_newton_cg_opts),
+    .merge = merge_cg,
+    .step_loss = step_cg,
+    .free_extra = free_extra,
+    .single_group = true,
 };
 static const nbi_optim_vt diag_vt = {
-    .name = "diag_newton", .fn = "nb_diag_newton", .opts_size = sizeof(nb_diag_newton_opts), .merge = merge_diag,
-    .step_loss = step_diag, .free_extra = free_extra, .single_group = true,
+    .name = "diag_newton",
+    .fn = "nb_diag_newton",
+    .opts_size = sizeof(nb_diag_newton_opts),
+    .merge = merge_diag,
+    .step_loss = step_diag,
+    .free_extra = free_extra,
+    .single_group = true,
 };
 
 nb_optimizer *nb_newton(nb_tensor *const *params, int n, nb_newton_opts o) {

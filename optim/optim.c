@@ -7,10 +7,16 @@
 
 /* check a parameter list; fn names the caller in messages */
 static bool params_ok(nb_tensor *const *params, int n, const char *fn) {
-    if (n < 0 || (n > 0 && !params)) { nbi_error("%s: params is NULL or n = %d < 0", fn, n); return false; }
+    if (n < 0 || (n > 0 && !params)) {
+        nbi_error("%s: params is NULL or n = %d < 0", fn, n);
+        return false;
+    }
     for (int i = 0; i < n; i++) {
         nb_tensor *p = params[i];
-        if (!p) { nbi_error("%s: parameter %d is NULL", fn, i); return false; }
+        if (!p) {
+            nbi_error("%s: parameter %d is NULL", fn, i);
+            return false;
+        }
         if (!nbi_ok(p, fn)) return false;
         if (!nbi_is_float(p->dtype)) {
             nbi_error("%s: parameter %d has dtype %s; optimizers need float32 or float64 parameters", fn, i,
@@ -18,7 +24,8 @@ static bool params_ok(nb_tensor *const *params, int n, const char *fn) {
             return false;
         }
         if (!nb_is_contiguous(p)) {
-            nbi_error("%s: parameter %d, shape %s, is not contiguous; pass a contiguous leaf", fn, i, nbi_shape(p));
+            nbi_error("%s: parameter %d, shape %s, is not contiguous; pass a contiguous leaf", fn, i,
+                      nbi_shape(p));
             return false;
         }
         if (p->node) {
@@ -34,8 +41,8 @@ static int add_group(nb_optimizer *o, nb_tensor *const *params, int n, const voi
     for (int i = 0; i < n; i++)
         for (int j = 0; j < (int)arrlen(o->params); j++)
             if (o->params[j] == params[i]) {
-                nbi_error("%s: parameter %d (shape %s) appears in more than one parameter group", o->vt->fn, i,
-                          nbi_shape(params[i]));
+                nbi_error("%s: parameter %d (shape %s) appears in more than one parameter group", o->vt->fn,
+                          i, nbi_shape(params[i]));
                 return -1;
             }
     nbi_group g;
@@ -62,15 +69,25 @@ nb_optimizer *nbi_optim_new(const nbi_optim_vt *vt, nb_tensor *const *params, in
     assert(vt->opts_size <= sizeof(nbi_opts) && "add the method to NBI_OPTIM_OPTS_LIST (nbi_optim.h)");
     o->vt = vt;
     vt->merge(&o->defaults, user, tdefault);
-    if (vt->check && vt->check(&o->defaults, vt->fn) != NB_OK) { nb_optim_free(o); return NULL; }
-    if (add_group(o, params, n, &o->defaults) < 0) { nb_optim_free(o); return NULL; }
+    if (vt->check && vt->check(&o->defaults, vt->fn) != NB_OK) {
+        nb_optim_free(o);
+        return NULL;
+    }
+    if (add_group(o, params, n, &o->defaults) < 0) {
+        nb_optim_free(o);
+        return NULL;
+    }
     return o;
 }
 
 int nb_optim_add_param_group(nb_optimizer *o, nb_tensor *const *params, int n, const void *opts) {
-    if (!o) { nbi_error("nb_optim_add_param_group: optimizer is NULL"); return -1; }
+    if (!o) {
+        nbi_error("nb_optim_add_param_group: optimizer is NULL");
+        return -1;
+    }
     if (o->vt->single_group) {
-        nbi_error("nb_optim_add_param_group: %s doesn't support per-parameter options (parameter groups)", o->vt->name);
+        nbi_error("nb_optim_add_param_group: %s doesn't support per-parameter options (parameter groups)",
+                  o->vt->name);
         return -1;
     }
     if (!params_ok(params, n, "nb_optim_add_param_group")) return -1;
@@ -160,8 +177,8 @@ static nb_tensor *usable_grad(nb_optimizer *o, int i, bool *bad) {
     if (!g) return NULL;
     if (g->dtype != p->dtype || g->numel != p->numel || !nb_is_contiguous(g)) {
         nbi_error("%s: grad of parameter %d has dtype %s shape %s, parameter has dtype %s shape %s; "
-                  "grads must be contiguous and match their parameter", o->vt->fn, i, nb_dtype_name(g->dtype),
-                  nbi_shape(g), nb_dtype_name(p->dtype), nbi_shape(p));
+                  "grads must be contiguous and match their parameter",
+                  o->vt->fn, i, nb_dtype_name(g->dtype), nbi_shape(g), nb_dtype_name(p->dtype), nbi_shape(p));
         *bad = true;
         return NULL;
     }
@@ -187,7 +204,10 @@ static nb_status update_all(nb_optimizer *o) {
 }
 
 nb_status nb_optim_step(nb_optimizer *o) {
-    if (!o) { nbi_error("nb_optim_step: optimizer is NULL"); return NB_ERROR; }
+    if (!o) {
+        nbi_error("nb_optim_step: optimizer is NULL");
+        return NB_ERROR;
+    }
     if (!o->vt->update) {
         nbi_error("nb_optim_step: %s re-evaluates the loss; call nb_optim_step_closure or nb_optim_step_loss",
                   o->vt->name);
@@ -197,7 +217,10 @@ nb_status nb_optim_step(nb_optimizer *o) {
 }
 
 nb_status nb_optim_step_closure(nb_optimizer *o, nb_closure c, void *ctx, double *loss) {
-    if (!o || !c) { nbi_error("nb_optim_step_closure: optimizer or closure is NULL"); return NB_ERROR; }
+    if (!o || !c) {
+        nbi_error("nb_optim_step_closure: optimizer or closure is NULL");
+        return NB_ERROR;
+    }
     if (o->vt->step_closure) return o->vt->step_closure(o, c, ctx, loss);
     if (!o->vt->update) {
         nbi_error("nb_optim_step_closure: %s needs the loss graph; call nb_optim_step_loss", o->vt->name);
@@ -217,21 +240,30 @@ double nbi_eval_closure_loss(nb_optimizer *o, nb_loss_fn fn, void *ctx) {
     nb_scope s = nb_scope_begin();
     nb_tensor *l = fn(ctx);
     double v = NAN;
-    if (l && nb_backward(l) == NB_OK) v = nb_item(l);
-    else if (!nb_error()) nbi_error("%s: the loss function returned NULL", o->vt->fn);
+    if (l && nb_backward(l) == NB_OK)
+        v = nb_item(l);
+    else if (!nb_error())
+        nbi_error("%s: the loss function returned NULL", o->vt->fn);
     nb_scope_end(s);
     nb_set_grad_enabled(prev);
     return v;
 }
 
-typedef struct { nb_optimizer *o; nb_loss_fn fn; void *ctx; } loss_closure;
+typedef struct {
+    nb_optimizer *o;
+    nb_loss_fn fn;
+    void *ctx;
+} loss_closure;
 static double run_loss_closure(void *p) {
     loss_closure *lc = p;
     return nbi_eval_closure_loss(lc->o, lc->fn, lc->ctx);
 }
 
 nb_status nb_optim_step_loss(nb_optimizer *o, nb_loss_fn fn, void *ctx, double *loss) {
-    if (!o || !fn) { nbi_error("nb_optim_step_loss: optimizer or loss function is NULL"); return NB_ERROR; }
+    if (!o || !fn) {
+        nbi_error("nb_optim_step_loss: optimizer or loss function is NULL");
+        return NB_ERROR;
+    }
     if (o->vt->step_loss) return o->vt->step_loss(o, fn, ctx, loss);
     loss_closure lc = { o, fn, ctx };
     if (o->vt->step_closure) return o->vt->step_closure(o, run_loss_closure, &lc, loss);
@@ -245,7 +277,10 @@ nb_status nb_optim_step_loss(nb_optimizer *o, nb_loss_fn fn, void *ctx, double *
 int64_t nbi_flat_numel(nb_optimizer *o, const char *fn) {
     int64_t n = 0;
     for (int i = 0; i < (int)arrlen(o->params); i++) {
-        if (!nb_is_valid(o->params[i])) { nbi_error("%s: parameter %d was released", fn, i); return -1; }
+        if (!nb_is_valid(o->params[i])) {
+            nbi_error("%s: parameter %d was released", fn, i);
+            return -1;
+        }
         if (o->params[i]->dtype != o->params[0]->dtype) {
             nbi_error("%s: parameters mix float32 and float64 (parameter %d); use one dtype", fn, i);
             return -1;
@@ -260,12 +295,13 @@ void nbi_flat_get(nb_optimizer *o, double *out, bool grads) {
     for (int i = 0; i < (int)arrlen(o->params); i++) {
         nb_tensor *p = o->params[i], *t = grads ? p->grad : p;
         int64_t n = p->numel;
-        if (!t || t->numel != n) memset(out + off, 0, sizeof(double) * (size_t)n);
+        if (!t || t->numel != n)
+            memset(out + off, 0, sizeof(double) * (size_t)n);
         else if (t->dtype == NB_F32) {
             const float *d = (const float *)nbi_ptr(t);
             for (int64_t j = 0; j < n; j++) out[off + j] = d[j];
-        }
-        else memcpy(out + off, nbi_ptr(t), sizeof(double) * (size_t)n);
+        } else
+            memcpy(out + off, nbi_ptr(t), sizeof(double) * (size_t)n);
         off += n;
     }
 }
@@ -277,7 +313,8 @@ void nbi_flat_set(nb_optimizer *o, const double *v, double t, bool add) {
         int64_t n = p->numel;
         if (p->dtype == NB_F32) {
             float *d = (float *)nbi_ptr(p);
-            for (int64_t j = 0; j < n; j++) d[j] = add ? fmaf((float)t, (float)v[off + j], d[j]) : (float)v[off + j];
+            for (int64_t j = 0; j < n; j++)
+                d[j] = add ? fmaf((float)t, (float)v[off + j], d[j]) : (float)v[off + j];
         } else {
             double *d = (double *)nbi_ptr(p);
             for (int64_t j = 0; j < n; j++) d[j] = add ? fma(t, v[off + j], d[j]) : v[off + j];
@@ -289,7 +326,10 @@ void nbi_flat_set(nb_optimizer *o, const double *v, double t, bool add) {
 
 /* ---- state save / load ---- */
 nb_status nb_optim_state_dict(nb_optimizer *o, nb_state_dict *sd) {
-    if (!o || !sd) { nbi_error("nb_optim_state_dict: optimizer or state dict is NULL"); return NB_ERROR; }
+    if (!o || !sd) {
+        nbi_error("nb_optim_state_dict: optimizer or state dict is NULL");
+        return NB_ERROR;
+    }
     char name[96];
     for (int i = 0; i < (int)arrlen(o->state); i++)
         for (int k = 0; k < NBI_OPT_MAXSTATE; k++) {
@@ -308,7 +348,10 @@ nb_status nb_optim_state_dict(nb_optimizer *o, nb_state_dict *sd) {
 }
 
 nb_status nb_optim_load_state_dict(nb_optimizer *o, const nb_state_dict *sd) {
-    if (!o || !sd) { nbi_error("nb_optim_load_state_dict: optimizer or state dict is NULL"); return NB_ERROR; }
+    if (!o || !sd) {
+        nbi_error("nb_optim_load_state_dict: optimizer or state dict is NULL");
+        return NB_ERROR;
+    }
     char name[96];
     for (int i = 0; i < (int)arrlen(o->state); i++)
         for (int k = 0; k < NBI_OPT_MAXSTATE; k++) {
@@ -325,11 +368,19 @@ nb_status nb_optim_load_state_dict(nb_optimizer *o, const nb_state_dict *sd) {
                 return NB_ERROR;
             }
             double *buf = malloc(sizeof(double) * (size_t)(src->numel ? src->numel : 1));
-            if (!buf) { nbi_error("nb_optim_load_state_dict: out of memory"); return NB_ERROR; }
-            if (nb_to_doubles(src, buf) != NB_OK) { free(buf); return NB_ERROR; }
+            if (!buf) {
+                nbi_error("nb_optim_load_state_dict: out of memory");
+                return NB_ERROR;
+            }
+            if (nb_to_doubles(src, buf) != NB_OK) {
+                free(buf);
+                return NB_ERROR;
+            }
             for (int64_t j = 0; j < dst->numel; j++) {
-                if (dst->dtype == NB_F32) ((float *)nbi_ptr(dst))[j] = (float)buf[j];
-                else ((double *)nbi_ptr(dst))[j] = buf[j];
+                if (dst->dtype == NB_F32)
+                    ((float *)nbi_ptr(dst))[j] = (float)buf[j];
+                else
+                    ((double *)nbi_ptr(dst))[j] = buf[j];
             }
             free(buf);
         }

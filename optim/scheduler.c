@@ -13,7 +13,7 @@ struct nb_scheduler {
     nb_optimizer *opt;
     int last_epoch;
     int ngroups;
-    double *base_lrs, *last_lrs;     /* ngroups each */
+    double *base_lrs, *last_lrs; /* ngroups each */
     int step_size, T_max, total_iters;
     double gamma, eta_min, start_factor, end_factor;
     int *milestones, nmilestones;
@@ -22,7 +22,7 @@ struct nb_scheduler {
     nb_plateau_opts po;
     double best;
     int num_bad_epochs, cooldown_counter;
-    nb_tensor *st;                   /* 1-d f64 state for state dicts, created on demand */
+    nb_tensor *st; /* 1-d f64 state for state dicts, created on demand */
 };
 
 void nb_scheduler_free(nb_scheduler *s) {
@@ -38,7 +38,10 @@ static nb_scheduler *make(nb_optimizer *opt, kind k, const char *fn) {
     nb_scheduler *s = calloc(1, sizeof *s);
     int ng = nb_optim_num_groups(opt);
     if (s) s->base_lrs = calloc((size_t)(2 * ng + 1), sizeof(double));
-    if (!s || !s->base_lrs) { free(s); return nbi_error("%s: out of memory", fn); }
+    if (!s || !s->base_lrs) {
+        free(s);
+        return nbi_error("%s: out of memory", fn);
+    }
     s->k = k;
     s->opt = opt;
     s->ngroups = ng;
@@ -46,7 +49,10 @@ static nb_scheduler *make(nb_optimizer *opt, kind k, const char *fn) {
     s->last_epoch = -1;
     for (int g = 0; g < ng; g++) {
         nbi_group *gr = &opt->groups[g];
-        if (!gr->has_initial_lr) { gr->initial_lr = nb_optim_get_lr(opt, g); gr->has_initial_lr = true; }
+        if (!gr->has_initial_lr) {
+            gr->initial_lr = nb_optim_get_lr(opt, g);
+            gr->has_initial_lr = true;
+        }
         s->base_lrs[g] = gr->initial_lr;
         s->last_lrs[g] = nb_optim_get_lr(opt, g);
     }
@@ -55,7 +61,10 @@ static nb_scheduler *make(nb_optimizer *opt, kind k, const char *fn) {
 
 /* the first step torch's constructor performs */
 static nb_scheduler *start(nb_scheduler *s) {
-    if (s && nb_scheduler_step(s, 0) != NB_OK) { nb_scheduler_free(s); return NULL; }
+    if (s && nb_scheduler_step(s, 0) != NB_OK) {
+        nb_scheduler_free(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -86,7 +95,7 @@ static double get_lr(nb_scheduler *s, int g, double lr) {
         return lr * (1. + (ef - sf) / (s->total_iters * sf + (e - 1) * (ef - sf)));
     }
     case S_LAMBDA: return base * s->fn(e, s->ctx);
-    case S_INVSQRT: return base * (1 / sqrt(e + 1.0));   /* as LambdaLR(lambda e: 1 / math.sqrt(e + 1)) */
+    case S_INVSQRT: return base * (1 / sqrt(e + 1.0)); /* as LambdaLR(lambda e: 1 / math.sqrt(e + 1)) */
     case S_PLATEAU: return lr;
     }
     return lr;
@@ -96,11 +105,21 @@ static void plateau_step(nb_scheduler *s, double current) {
     const nb_plateau_opts *o = &s->po;
     s->last_epoch++;
     bool better;
-    if (!o->mode_max) better = o->threshold_abs ? current < s->best - o->threshold : current < s->best * (1. - o->threshold);
-    else better = o->threshold_abs ? current > s->best + o->threshold : current > s->best * (o->threshold + 1.);
-    if (better) { s->best = current; s->num_bad_epochs = 0; }
-    else s->num_bad_epochs++;
-    if (s->cooldown_counter > 0) { s->cooldown_counter--; s->num_bad_epochs = 0; }
+    if (!o->mode_max)
+        better = o->threshold_abs ? current < s->best - o->threshold
+                                  : current < s->best * (1. - o->threshold);
+    else
+        better = o->threshold_abs ? current > s->best + o->threshold
+                                  : current > s->best * (o->threshold + 1.);
+    if (better) {
+        s->best = current;
+        s->num_bad_epochs = 0;
+    } else
+        s->num_bad_epochs++;
+    if (s->cooldown_counter > 0) {
+        s->cooldown_counter--;
+        s->num_bad_epochs = 0;
+    }
     if (s->num_bad_epochs > o->patience) {
         for (int g = 0; g < s->ngroups; g++) {
             double old_lr = nb_optim_get_lr(s->opt, g);
@@ -113,16 +132,22 @@ static void plateau_step(nb_scheduler *s, double current) {
 }
 
 nb_status nb_scheduler_step(nb_scheduler *s, double metric) {
-    if (!s) { nbi_error("nb_scheduler_step: scheduler is NULL"); return NB_ERROR; }
-    if (nb_optim_num_groups(s->opt) != s->ngroups) {
-        nbi_error("nb_scheduler_step: the optimizer has %d parameter groups, the scheduler was made for %d; "
-                  "add groups before creating schedulers", nb_optim_num_groups(s->opt), s->ngroups);
+    if (!s) {
+        nbi_error("nb_scheduler_step: scheduler is NULL");
         return NB_ERROR;
     }
-    if (s->k == S_PLATEAU) plateau_step(s, metric);
+    if (nb_optim_num_groups(s->opt) != s->ngroups) {
+        nbi_error("nb_scheduler_step: the optimizer has %d parameter groups, the scheduler was made for %d; "
+                  "add groups before creating schedulers",
+                  nb_optim_num_groups(s->opt), s->ngroups);
+        return NB_ERROR;
+    }
+    if (s->k == S_PLATEAU)
+        plateau_step(s, metric);
     else {
         s->last_epoch++;
-        for (int g = 0; g < s->ngroups; g++) nb_optim_set_lr(s->opt, g, get_lr(s, g, nb_optim_get_lr(s->opt, g)));
+        for (int g = 0; g < s->ngroups; g++)
+            nb_optim_set_lr(s->opt, g, get_lr(s, g, nb_optim_get_lr(s->opt, g)));
     }
     for (int g = 0; g < s->ngroups; g++) s->last_lrs[g] = nb_optim_get_lr(s->opt, g);
     return NB_OK;
@@ -148,11 +173,15 @@ nb_scheduler *nb_step_lr(nb_optimizer *opt, int step_size, double gamma) {
 }
 
 nb_scheduler *nb_multistep_lr(nb_optimizer *opt, const int *milestones, int n, double gamma) {
-    if (n < 0 || (n > 0 && !milestones)) return nbi_error("nb_multistep_lr: milestones is NULL or n = %d < 0", n);
+    if (n < 0 || (n > 0 && !milestones))
+        return nbi_error("nb_multistep_lr: milestones is NULL or n = %d < 0", n);
     nb_scheduler *s = make(opt, S_MULTISTEP, "nb_multistep_lr");
     if (!s) return NULL;
     s->milestones = malloc(sizeof(int) * (size_t)(n ? n : 1));
-    if (!s->milestones) { nb_scheduler_free(s); return nbi_error("nb_multistep_lr: out of memory"); }
+    if (!s->milestones) {
+        nb_scheduler_free(s);
+        return nbi_error("nb_multistep_lr: out of memory");
+    }
     memcpy(s->milestones, milestones, sizeof(int) * (size_t)n);
     s->nmilestones = n;
     s->gamma = dflt(gamma, 0.1);
@@ -160,7 +189,8 @@ nb_scheduler *nb_multistep_lr(nb_optimizer *opt, const int *milestones, int n, d
 }
 
 nb_scheduler *nb_exponential_lr(nb_optimizer *opt, double gamma) {
-    if (gamma == 0 && !signbit(gamma)) return nbi_error("nb_exponential_lr: gamma is required (torch has no default); NB_ZERO for 0");
+    if (gamma == 0 && !signbit(gamma))
+        return nbi_error("nb_exponential_lr: gamma is required (torch has no default); NB_ZERO for 0");
     nb_scheduler *s = make(opt, S_EXP, "nb_exponential_lr");
     if (!s) return NULL;
     s->gamma = dflt(gamma, 0);
@@ -197,14 +227,17 @@ nb_scheduler *nb_lambda_lr(nb_optimizer *opt, double (*fn)(int, void *), void *c
     return start(s);
 }
 
-nb_scheduler *nb_inverse_sqrt_lr(nb_optimizer *opt) { return start(make(opt, S_INVSQRT, "nb_inverse_sqrt_lr")); }
+nb_scheduler *nb_inverse_sqrt_lr(nb_optimizer *opt) {
+    return start(make(opt, S_INVSQRT, "nb_inverse_sqrt_lr"));
+}
 
 nb_scheduler *nb_reduce_lr_on_plateau(nb_optimizer *opt, nb_plateau_opts o) {
     o.factor = dflt(o.factor, 0.1);
     o.patience = o.patience == NB_PATIENCE_ZERO ? 0 : o.patience ? o.patience : 10;
     o.threshold = dflt(o.threshold, 1e-4);
     o.eps = dflt(o.eps, 1e-8);
-    if (!(o.factor < 1.0)) return nbi_error("nb_reduce_lr_on_plateau: factor should be < 1.0, got %g", o.factor);
+    if (!(o.factor < 1.0))
+        return nbi_error("nb_reduce_lr_on_plateau: factor should be < 1.0, got %g", o.factor);
     nb_scheduler *s = make(opt, S_PLATEAU, "nb_reduce_lr_on_plateau");
     if (!s) return NULL;
     s->po = o;
@@ -216,7 +249,10 @@ nb_scheduler *nb_reduce_lr_on_plateau(nb_optimizer *opt, nb_plateau_opts o) {
 /* the counters torch's scheduler.state_dict() keeps: last_epoch, best, num_bad_epochs,
  * cooldown_counter, then base_lrs[g] and last_lrs[g] */
 nb_status nb_scheduler_state_dict(nb_scheduler *s, nb_state_dict *sd) {
-    if (!s || !sd) { nbi_error("nb_scheduler_state_dict: scheduler or state dict is NULL"); return NB_ERROR; }
+    if (!s || !sd) {
+        nbi_error("nb_scheduler_state_dict: scheduler or state dict is NULL");
+        return NB_ERROR;
+    }
     int64_t n = 4 + 2 * (int64_t)s->ngroups;
     if (!s->st && !(s->st = nbi_new_persistent(NB_F64, 1, &n))) return NB_ERROR;
     double *v = (double *)nbi_ptr(s->st);
@@ -224,16 +260,23 @@ nb_status nb_scheduler_state_dict(nb_scheduler *s, nb_state_dict *sd) {
     v[1] = s->best;
     v[2] = s->num_bad_epochs;
     v[3] = s->cooldown_counter;
-    for (int g = 0; g < s->ngroups; g++) { v[4 + g] = s->base_lrs[g]; v[4 + s->ngroups + g] = s->last_lrs[g]; }
+    for (int g = 0; g < s->ngroups; g++) {
+        v[4 + g] = s->base_lrs[g];
+        v[4 + s->ngroups + g] = s->last_lrs[g];
+    }
     return nb_state_dict_add(sd, "scheduler", s->st);
 }
 
 nb_status nb_scheduler_load_state_dict(nb_scheduler *s, const nb_state_dict *sd) {
-    if (!s || !sd) { nbi_error("nb_scheduler_load_state_dict: scheduler or state dict is NULL"); return NB_ERROR; }
+    if (!s || !sd) {
+        nbi_error("nb_scheduler_load_state_dict: scheduler or state dict is NULL");
+        return NB_ERROR;
+    }
     nb_tensor *t = nb_state_dict_get(sd, "scheduler");
     int64_t n = 4 + 2 * (int64_t)s->ngroups;
     if (!t || t->numel != n) {
-        nbi_error("nb_scheduler_load_state_dict: no 'scheduler' entry of %lld values (%d parameter groups) in the state dict",
+        nbi_error("nb_scheduler_load_state_dict: no 'scheduler' entry of %lld values (%d parameter groups) "
+                  "in the state dict",
                   (long long)n, s->ngroups);
         return NB_ERROR;
     }
@@ -248,7 +291,10 @@ nb_status nb_scheduler_load_state_dict(nb_scheduler *s, const nb_state_dict *sd)
     s->best = buf[1];
     s->num_bad_epochs = (int)buf[2];
     s->cooldown_counter = (int)buf[3];
-    for (int g = 0; g < s->ngroups; g++) { s->base_lrs[g] = buf[4 + g]; s->last_lrs[g] = buf[4 + s->ngroups + g]; }
+    for (int g = 0; g < s->ngroups; g++) {
+        s->base_lrs[g] = buf[4 + g];
+        s->last_lrs[g] = buf[4 + s->ngroups + g];
+    }
     if (buf != v) free(buf);
     return NB_OK;
 }

@@ -61,12 +61,17 @@ static void CF_(col2im)(const nbk_conv_geom *g, int64_t c, const T *restrict col
  * im2col, so it stays in L2); a tile's im2col lives in col. */
 
 /* y (co, P) = conv of one sample x (ci, hi, wi); y already holds the bias when beta is 1 */
-static void CF_(conv_sample)(const nbk_conv_geom *g, const T *x, const T *w, T *y, T *col, T beta, int64_t rows) {
-    const int64_t cig = g->ci / g->groups, cog = g->co / g->groups, K = cig * g->kh * g->kw, P = g->ho * g->wo;
+static void CF_(conv_sample)(const nbk_conv_geom *g, const T *x, const T *w, T *y, T *col, T beta,
+                             int64_t rows) {
+    const int64_t cig = g->ci / g->groups, cog = g->co / g->groups, K = cig * g->kh * g->kw,
+                  P = g->ho * g->wo;
     for (int64_t gi = 0; gi < g->groups; gi++) {
         const T *xg = x + gi * cig * g->hi * g->wi, *wg = w + gi * cog * K;
         T *yg = y + gi * cog * P;
-        if (!col) { GEMM(false, false, cog, P, K, 1, wg, K, xg, P, beta, yg, P); continue; }
+        if (!col) {
+            GEMM(false, false, cog, P, K, 1, wg, K, xg, P, beta, yg, P);
+            continue;
+        }
         for (int64_t oh0 = 0; oh0 < g->ho; oh0 += rows) {
             int64_t oh1 = oh0 + rows < g->ho ? oh0 + rows : g->ho, pt = (oh1 - oh0) * g->wo;
             CF_(im2col)(g, cig, xg, col, oh0, oh1);
@@ -77,11 +82,15 @@ static void CF_(conv_sample)(const nbk_conv_geom *g, const T *x, const T *w, T *
 
 /* y (ci, hi, wi) += transposed conv of one sample x (co, P) (y holds the bias or zeros) */
 static void CF_(convt_sample)(const nbk_conv_geom *g, const T *x, const T *w, T *y, T *col, int64_t rows) {
-    const int64_t cig = g->ci / g->groups, cog = g->co / g->groups, K = cig * g->kh * g->kw, P = g->ho * g->wo;
+    const int64_t cig = g->ci / g->groups, cog = g->co / g->groups, K = cig * g->kh * g->kw,
+                  P = g->ho * g->wo;
     for (int64_t gi = 0; gi < g->groups; gi++) {
         const T *xg = x + gi * cog * P, *wg = w + gi * cog * K;
         T *yg = y + gi * cig * g->hi * g->wi;
-        if (!col) { GEMM(true, false, K, P, cog, 1, wg, K, xg, P, 1, yg, P); continue; }
+        if (!col) {
+            GEMM(true, false, K, P, cog, 1, wg, K, xg, P, 1, yg, P);
+            continue;
+        }
         for (int64_t oh0 = 0; oh0 < g->ho; oh0 += rows) {
             int64_t oh1 = oh0 + rows < g->ho ? oh0 + rows : g->ho, pt = (oh1 - oh0) * g->wo;
             GEMM(true, false, K, pt, cog, 1, wg, K, xg + oh0 * g->wo, P, 0, col, pt);
@@ -91,12 +100,17 @@ static void CF_(convt_sample)(const nbk_conv_geom *g, const T *x, const T *w, T 
 }
 
 /* dw (co, K) (+)= gy (co, P) @ im2col(x)^T of one sample; beta 0 for the first sample of a chunk */
-static void CF_(convw_sample)(const nbk_conv_geom *g, const T *x, const T *gy, T *dw, T *col, T beta, int64_t rows) {
-    const int64_t cig = g->ci / g->groups, cog = g->co / g->groups, K = cig * g->kh * g->kw, P = g->ho * g->wo;
+static void CF_(convw_sample)(const nbk_conv_geom *g, const T *x, const T *gy, T *dw, T *col, T beta,
+                              int64_t rows) {
+    const int64_t cig = g->ci / g->groups, cog = g->co / g->groups, K = cig * g->kh * g->kw,
+                  P = g->ho * g->wo;
     for (int64_t gi = 0; gi < g->groups; gi++) {
         const T *xg = x + gi * cig * g->hi * g->wi, *gg = gy + gi * cog * P;
         T *dg = dw + gi * cog * K;
-        if (!col) { GEMM(false, true, cog, K, P, 1, gg, P, xg, P, beta, dg, K); continue; }
+        if (!col) {
+            GEMM(false, true, cog, K, P, 1, gg, P, xg, P, beta, dg, K);
+            continue;
+        }
         for (int64_t oh0 = 0; oh0 < g->ho; oh0 += rows) {
             int64_t oh1 = oh0 + rows < g->ho ? oh0 + rows : g->ho, pt = (oh1 - oh0) * g->wo;
             CF_(im2col)(g, cig, xg, col, oh0, oh1);
@@ -106,7 +120,7 @@ static void CF_(convw_sample)(const nbk_conv_geom *g, const T *x, const T *gy, T
 }
 
 static void CF_(conv2d)(const nbk_conv_geom *g, const T *x, const T *w, const T *b, T *y, T *cols, int nt) {
-    (void)nt;   /* no OpenMP: serial */
+    (void)nt; /* no OpenMP: serial */
     const int64_t P = g->ho * g->wo, rows = nbk_conv_tile(g, sizeof(T)), colsz = nbk_conv_colsz(g, rows);
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
     for (int64_t s = 0; s < g->n; s++) {
@@ -114,13 +128,16 @@ static void CF_(conv2d)(const nbk_conv_geom *g, const T *x, const T *w, const T 
         if (b)
             for (int64_t o = 0; o < g->co; o++)
                 for (int64_t p = 0; p < P; p++) ys[o * P + p] = b[o];
-        CF_(conv_sample)(g, x + s * g->ci * g->hi * g->wi, w, ys, cols ? cols + NBK_TID * colsz : NULL, b ? 1 : 0, rows);
+        CF_(conv_sample)
+        (g, x + s * g->ci * g->hi * g->wi, w, ys, cols ? cols + NBK_TID * colsz : NULL, b ? 1 : 0, rows);
     }
 }
 
-static void CF_(conv_transpose2d)(const nbk_conv_geom *g, const T *x, const T *w, const T *b, T *y, T *cols, int nt) {
-    (void)nt;   /* no OpenMP: serial */
-    const int64_t P = g->ho * g->wo, HW = g->hi * g->wi, rows = nbk_conv_tile(g, sizeof(T)), colsz = nbk_conv_colsz(g, rows);
+static void CF_(conv_transpose2d)(const nbk_conv_geom *g, const T *x, const T *w, const T *b, T *y, T *cols,
+                                  int nt) {
+    (void)nt; /* no OpenMP: serial */
+    const int64_t P = g->ho * g->wo, HW = g->hi * g->wi, rows = nbk_conv_tile(g, sizeof(T)),
+                  colsz = nbk_conv_colsz(g, rows);
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
     for (int64_t s = 0; s < g->n; s++) {
         T *ys = y + s * g->ci * HW;
@@ -131,31 +148,31 @@ static void CF_(conv_transpose2d)(const nbk_conv_geom *g, const T *x, const T *w
 }
 
 /* samples in nch chunks; chunk j sums its samples into part j (chunk 0 into dw), then dw += part j in order */
-static void CF_(conv2d_weight)(const nbk_conv_geom *g, const T *x, const T *gy, T *dw, T *part, int64_t nch, T *cols,
-                               int nt) {
-    (void)nt;   /* no OpenMP: serial */
+static void CF_(conv2d_weight)(const nbk_conv_geom *g, const T *x, const T *gy, T *dw, T *part, int64_t nch,
+                               T *cols, int nt) {
+    (void)nt; /* no OpenMP: serial */
     const int64_t P = g->ho * g->wo, rows = nbk_conv_tile(g, sizeof(T)), colsz = nbk_conv_colsz(g, rows);
     const int64_t wsz = g->co * (g->ci / g->groups) * g->kh * g->kw;
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
     for (int64_t j = 0; j < nch; j++) {
         T *dst = j ? part + (j - 1) * wsz : dw;
-        for (int64_t s = j * g->n / nch; s < (j + 1) * g->n / nch; s++)
-            CF_(convw_sample)(g, x + s * g->ci * g->hi * g->wi, gy + s * g->co * P, dst,
-                              cols ? cols + NBK_TID * colsz : NULL, s == j * g->n / nch ? 0 : 1, rows);
+        for (int64_t s = j * g->n / nch; s < (j + 1) * g->n / nch; s++) CF_(convw_sample)
+        (g, x + s * g->ci * g->hi * g->wi, gy + s * g->co * P, dst, cols ? cols + NBK_TID * colsz : NULL,
+         s == j * g->n / nch ? 0 : 1, rows);
     }
     for (int64_t j = 1; j < nch; j++)
         for (int64_t i = 0; i < wsz; i++) dw[i] += part[(j - 1) * wsz + i];
 }
 
 static void CF_(im2col_batch)(const nbk_conv_geom *g, const T *x, T *y, int nt) {
-    (void)nt;   /* no OpenMP: serial */
+    (void)nt; /* no OpenMP: serial */
     const int64_t HW = g->hi * g->wi, L = g->ci * g->kh * g->kw * g->ho * g->wo;
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
     for (int64_t s = 0; s < g->n; s++) CF_(im2col)(g, g->ci, x + s * g->ci * HW, y + s * L, 0, g->ho);
 }
 
 static void CF_(col2im_batch)(const nbk_conv_geom *g, const T *cols, T *y, int nt) {
-    (void)nt;   /* no OpenMP: serial */
+    (void)nt; /* no OpenMP: serial */
     const int64_t HW = g->hi * g->wi, L = g->ci * g->kh * g->kw * g->ho * g->wo;
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
     for (int64_t s = 0; s < g->n; s++) {

@@ -24,9 +24,16 @@ static inline void store(nb_tensor *t, int64_t off, double v) {
 
 static void fill(nb_tensor *t, double v) {
     int64_t n = t->numel;
-    if (t->dtype == NB_F32) { float *p = (float *)nbi_ptr(t); for (int64_t i = 0; i < n; i++) p[i] = (float)v; }
-    else if (t->dtype == NB_F64) { double *p = (double *)nbi_ptr(t); for (int64_t i = 0; i < n; i++) p[i] = v; }
-    else { int64_t *p = (int64_t *)nbi_ptr(t); for (int64_t i = 0; i < n; i++) p[i] = nbi_f2i(v); }
+    if (t->dtype == NB_F32) {
+        float *p = (float *)nbi_ptr(t);
+        for (int64_t i = 0; i < n; i++) p[i] = (float)v;
+    } else if (t->dtype == NB_F64) {
+        double *p = (double *)nbi_ptr(t);
+        for (int64_t i = 0; i < n; i++) p[i] = v;
+    } else {
+        int64_t *p = (int64_t *)nbi_ptr(t);
+        for (int64_t i = 0; i < n; i++) p[i] = nbi_f2i(v);
+    }
 }
 
 bool nbi_i64_value_ok(double v, const char *op) {
@@ -37,16 +44,26 @@ bool nbi_i64_value_ok(double v, const char *op) {
 
 /* validate a creation request so the error names the public function (nbi_new's message is generic) */
 bool nbi_shape_ok(const char *op, nb_dtype dt, int ndim, const int64_t *shape) {
-    if (dt != NB_F32 && dt != NB_F64 && dt != NB_I64) { nbi_error("%s: unknown dtype %d", op, (int)dt); return false; }
-    if (ndim < 0 || ndim > NB_MAX_DIMS) { nbi_error("%s: %d dims requested; nabla supports 0..%d", op, ndim, NB_MAX_DIMS); return false; }
-    if (ndim > 0 && !shape) { nbi_error("%s: shape is NULL for a %d-d tensor", op, ndim); return false; }
+    if (dt != NB_F32 && dt != NB_F64 && dt != NB_I64) {
+        nbi_error("%s: unknown dtype %d", op, (int)dt);
+        return false;
+    }
+    if (ndim < 0 || ndim > NB_MAX_DIMS) {
+        nbi_error("%s: %d dims requested; nabla supports 0..%d", op, ndim, NB_MAX_DIMS);
+        return false;
+    }
+    if (ndim > 0 && !shape) {
+        nbi_error("%s: shape is NULL for a %d-d tensor", op, ndim);
+        return false;
+    }
     int64_t n = 1;
     for (int i = 0; i < ndim; i++) {
         if (shape[i] < 0) {
-            nbi_error("%s: negative size %lld in shape %s; sizes must be >= 0", op, (long long)shape[i], nbi_shape_of(ndim, shape));
+            nbi_error("%s: negative size %lld in shape %s; sizes must be >= 0", op, (long long)shape[i],
+                      nbi_shape_of(ndim, shape));
             return false;
         }
-        if (__builtin_mul_overflow(n, shape[i], &n) || n > ((int64_t)1 << 40)) {   /* nbi_new's limit, named */
+        if (__builtin_mul_overflow(n, shape[i], &n) || n > ((int64_t)1 << 40)) { /* nbi_new's limit, named */
             nbi_error("%s: shape %s is too large (more than 2^40 elements)", op, nbi_shape_of(ndim, shape));
             return false;
         }
@@ -64,14 +81,21 @@ static nb_tensor *full(const char *op, nb_dtype dt, int ndim, const int64_t *sha
     if (t) fill(t, value);
     return t;
 }
-nb_tensor *nb_full(nb_dtype dt, int ndim, const int64_t *shape, double value) { return full("nb_full", dt, ndim, shape, value); }
-nb_tensor *nb_zeros(nb_dtype dt, int ndim, const int64_t *shape) { return full("nb_zeros", dt, ndim, shape, 0.0); }
-nb_tensor *nb_ones(nb_dtype dt, int ndim, const int64_t *shape) { return full("nb_ones", dt, ndim, shape, 1.0); }
+nb_tensor *nb_full(nb_dtype dt, int ndim, const int64_t *shape, double value) {
+    return full("nb_full", dt, ndim, shape, value);
+}
+nb_tensor *nb_zeros(nb_dtype dt, int ndim, const int64_t *shape) {
+    return full("nb_zeros", dt, ndim, shape, 0.0);
+}
+nb_tensor *nb_ones(nb_dtype dt, int ndim, const int64_t *shape) {
+    return full("nb_ones", dt, ndim, shape, 1.0);
+}
 nb_tensor *nb_scalar(nb_dtype dt, double value) { return full("nb_scalar", dt, 0, NULL, value); }
 
 nb_tensor *nb_tensor_from(nb_dtype dt, const void *data, int ndim, const int64_t *shape, bool requires_grad) {
     if (!data) return nbi_error("nb_tensor_from: data is NULL");
-    if (requires_grad && dt == NB_I64) return nbi_error("nb_tensor_from: only floating point tensors can require gradients (got int64)");
+    if (requires_grad && dt == NB_I64)
+        return nbi_error("nb_tensor_from: only floating point tensors can require gradients (got int64)");
     if (!nbi_shape_ok("nb_tensor_from", dt, ndim, shape)) return NULL;
     nb_tensor *t = nbi_new(dt, ndim, shape);
     if (!t) return NULL;
@@ -82,24 +106,30 @@ nb_tensor *nb_tensor_from(nb_dtype dt, const void *data, int ndim, const int64_t
 
 nb_tensor *nb_arange(nb_dtype dt, double start, double end, double step) {
     if (step == 0 || !isfinite(start) || !isfinite(end) || !isfinite(step))
-        return nbi_error("nb_arange: step must be nonzero and bounds finite (start %g, end %g, step %g)", start, end, step);
-    if ((end - start) / step < 0) return nbi_error("nb_arange: upper bound and step sign are inconsistent (start %g, end %g, step %g)", start, end, step);
+        return nbi_error("nb_arange: step must be nonzero and bounds finite (start %g, end %g, step %g)",
+                         start, end, step);
+    if ((end - start) / step < 0)
+        return nbi_error("nb_arange: upper bound and step sign are inconsistent (start %g, end %g, step %g)",
+                         start, end, step);
     double count = ceil((end - start) / step);
-    if (!(count <= 0x1p40))  /* the tensor layer's element limit; also keeps the cast below defined */
-        return nbi_error("nb_arange: %g elements requested (start %g, end %g, step %g) is too large", count, start, end, step);
-    if (dt == NB_I64 && (!nbi_i64_value_ok(start, "nb_arange") || !nbi_i64_value_ok(end, "nb_arange"))) return NULL;
+    if (!(count <= 0x1p40)) /* the tensor layer's element limit; also keeps the cast below defined */
+        return nbi_error("nb_arange: %g elements requested (start %g, end %g, step %g) is too large", count,
+                         start, end, step);
+    if (dt == NB_I64 && (!nbi_i64_value_ok(start, "nb_arange") || !nbi_i64_value_ok(end, "nb_arange")))
+        return NULL;
     if (!nbi_shape_ok("nb_arange", dt, 0, NULL)) return NULL;
     int64_t n = (int64_t)count;
-    nb_tensor *t = nbi_new(dt, 1, (int64_t[]){n});
+    nb_tensor *t = nbi_new(dt, 1, (int64_t[]){ n });
     if (!t) return NULL;
     for (int64_t i = 0; i < n; i++) store(t, i, start + (double)i * step);
     return t;
 }
 
 nb_tensor *nb_linspace(nb_dtype dt, double start, double end, int64_t steps) {
-    if (steps < 0) return nbi_error("nb_linspace: number of steps must be non-negative (got %lld)", (long long)steps);
-    if (!nbi_shape_ok("nb_linspace", dt, 1, (int64_t[]){steps})) return NULL;
-    nb_tensor *t = nbi_new(dt, 1, (int64_t[]){steps});
+    if (steps < 0)
+        return nbi_error("nb_linspace: number of steps must be non-negative (got %lld)", (long long)steps);
+    if (!nbi_shape_ok("nb_linspace", dt, 1, (int64_t[]){ steps })) return NULL;
+    nb_tensor *t = nbi_new(dt, 1, (int64_t[]){ steps });
     if (!t) return NULL;
     double step = steps > 1 ? (end - start) / (double)(steps - 1) : 0;
     /* torch fills the first half from start and the second half from end, for symmetry
@@ -113,19 +143,38 @@ nb_tensor *nb_linspace(nb_dtype dt, double start, double end, int64_t steps) {
 nb_tensor *nb_eye(nb_dtype dt, int64_t n, int64_t m) {
     if (n < 0) return nbi_error("nb_eye: n must be non-negative (got %lld)", (long long)n);
     if (m <= 0) m = n;
-    nb_tensor *t = full("nb_eye", dt, 2, (int64_t[]){n, m}, 0.0);
+    nb_tensor *t = full("nb_eye", dt, 2, (int64_t[]){ n, m }, 0.0);
     if (!t) return NULL;
     for (int64_t i = 0; i < n && i < m; i++) store(t, i * m + i, 1.0);
     return t;
 }
 
-#define LIKE(t) if (!nbi_ok(t, __func__)) return NULL
-nb_tensor *nb_empty_like(const nb_tensor *t) { LIKE(t); return nbi_new(t->dtype, t->ndim, t->shape); }
-nb_tensor *nb_zeros_like(const nb_tensor *t) { LIKE(t); return full(__func__, t->dtype, t->ndim, t->shape, 0.0); }
-nb_tensor *nb_ones_like(const nb_tensor *t) { LIKE(t); return full(__func__, t->dtype, t->ndim, t->shape, 1.0); }
-nb_tensor *nb_full_like(const nb_tensor *t, double v) { LIKE(t); return full(__func__, t->dtype, t->ndim, t->shape, v); }
-nb_tensor *nb_rand_like(const nb_tensor *t) { LIKE(t); return nb_rand(t->dtype, t->ndim, t->shape); }
-nb_tensor *nb_randn_like(const nb_tensor *t) { LIKE(t); return nb_randn(t->dtype, t->ndim, t->shape); }
+#define LIKE(t)                                                                                              \
+    if (!nbi_ok(t, __func__)) return NULL
+nb_tensor *nb_empty_like(const nb_tensor *t) {
+    LIKE(t);
+    return nbi_new(t->dtype, t->ndim, t->shape);
+}
+nb_tensor *nb_zeros_like(const nb_tensor *t) {
+    LIKE(t);
+    return full(__func__, t->dtype, t->ndim, t->shape, 0.0);
+}
+nb_tensor *nb_ones_like(const nb_tensor *t) {
+    LIKE(t);
+    return full(__func__, t->dtype, t->ndim, t->shape, 1.0);
+}
+nb_tensor *nb_full_like(const nb_tensor *t, double v) {
+    LIKE(t);
+    return full(__func__, t->dtype, t->ndim, t->shape, v);
+}
+nb_tensor *nb_rand_like(const nb_tensor *t) {
+    LIKE(t);
+    return nb_rand(t->dtype, t->ndim, t->shape);
+}
+nb_tensor *nb_randn_like(const nb_tensor *t) {
+    LIKE(t);
+    return nb_randn(t->dtype, t->ndim, t->shape);
+}
 /* issue 12: t.new_zeros/new_ones/new_full(shape) keep t's dtype */
 nb_tensor *nb_new_zeros(const nb_tensor *t, int ndim, const int64_t *shape) {
     LIKE(t);
@@ -144,7 +193,8 @@ nb_tensor *nb_new_full(const nb_tensor *t, int ndim, const int64_t *shape, doubl
 double nb_item(const nb_tensor *t) {
     if (!nbi_ok(t, "nb_item")) return NAN;
     if (t->numel != 1) {
-        nbi_error("nb_item: a tensor with %lld elements %s cannot be converted to a scalar", (long long)t->numel, nbi_shape(t));
+        nbi_error("nb_item: a tensor with %lld elements %s cannot be converted to a scalar",
+                  (long long)t->numel, nbi_shape(t));
         return NAN;
     }
     return load(t, t->offset);
@@ -152,11 +202,15 @@ double nb_item(const nb_tensor *t) {
 
 static int64_t flat_offset(const nb_tensor *t, const int64_t *index, const char *op) {
     int64_t off = t->offset;
-    if (t->ndim > 0 && !index) { nbi_error("%s: index is NULL", op); return -1; }
+    if (t->ndim > 0 && !index) {
+        nbi_error("%s: index is NULL", op);
+        return -1;
+    }
     for (int i = 0; i < t->ndim; i++) {
         int64_t k = index[i] < 0 ? index[i] + t->shape[i] : index[i];
         if (k < 0 || k >= t->shape[i]) {
-            nbi_error("%s: index %lld is out of bounds for dimension %d with size %lld", op, (long long)index[i], i, (long long)t->shape[i]);
+            nbi_error("%s: index %lld is out of bounds for dimension %d with size %lld", op,
+                      (long long)index[i], i, (long long)t->shape[i]);
             return -1;
         }
         off += k * t->stride[i];
@@ -181,11 +235,12 @@ nb_status nb_set(nb_tensor *t, const int64_t *index, double value) {
 }
 
 void *nb_data(const nb_tensor *t) { return nbi_ok(t, "nb_data") ? nbi_ptr(t) : NULL; }
-#define TYPED(name, T, DT) \
-    T *name(const nb_tensor *t) { \
-        if (!nbi_ok(t, #name)) return NULL; \
-        if (t->dtype != DT) return nbi_error(#name ": tensor is %s, not %s", nb_dtype_name(t->dtype), nb_dtype_name(DT)); \
-        return (T *)nbi_ptr(t); \
+#define TYPED(name, T, DT)                                                                                   \
+    T *name(const nb_tensor *t) {                                                                            \
+        if (!nbi_ok(t, #name)) return NULL;                                                                  \
+        if (t->dtype != DT)                                                                                  \
+            return nbi_error(#name ": tensor is %s, not %s", nb_dtype_name(t->dtype), nb_dtype_name(DT));    \
+        return (T *)nbi_ptr(t);                                                                              \
     }
 TYPED(nb_data_f32, float, NB_F32)
 TYPED(nb_data_f64, double, NB_F64)
@@ -193,8 +248,11 @@ TYPED(nb_data_i64, int64_t, NB_I64)
 
 nb_status nb_to_doubles(const nb_tensor *t, double *out) {
     if (!nbi_ok(t, "nb_to_doubles")) return NB_ERROR;
-    if (!out) { nbi_error("nb_to_doubles: out is NULL"); return NB_ERROR; }
-    int64_t idx[NB_MAX_DIMS] = {0};
+    if (!out) {
+        nbi_error("nb_to_doubles: out is NULL");
+        return NB_ERROR;
+    }
+    int64_t idx[NB_MAX_DIMS] = { 0 };
     for (int64_t k = 0; k < t->numel; k++) {
         int64_t off = t->offset;
         for (int i = 0; i < t->ndim; i++) off += idx[i] * t->stride[i];

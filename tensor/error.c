@@ -8,7 +8,10 @@ static _Thread_local bool err_set;
 static void (*err_hook)(const char *);
 
 const char *nb_error(void) { return err_set ? err_buf : NULL; }
-void nb_clear_error(void) { err_set = false; err_buf[0] = 0; }
+void nb_clear_error(void) {
+    err_set = false;
+    err_buf[0] = 0;
+}
 void nb_set_error_hook(void (*hook)(const char *)) { err_hook = hook; }
 
 void *nbi_error(const char *fmt, ...) {
@@ -28,12 +31,14 @@ bool nbi_ok(const nb_tensor *t, const char *op) {
     if (t->magic == NBI_HELD) {
         if (nbi_held_readable) return true;
         nbi_error("%s: tensor %p was already released (nb_release or NB_TIDY); keep a tensor you still use "
-                  "out of nb_release, NB_TIDY and nb_tidy_end", op, (const void *)t);
+                  "out of nb_release, NB_TIDY and nb_tidy_end",
+                  op, (const void *)t);
         return false;
     }
     if (t->magic != NBI_LIVE) {
         nbi_error("%s: tensor %p was already released (freed, or its scope ended); keep it with nb_keep "
-                  "or create it outside the scope", op, (const void *)t);
+                  "or create it outside the scope",
+                  op, (const void *)t);
         return false;
     }
     return true;

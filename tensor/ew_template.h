@@ -5,16 +5,49 @@
 #define ROWS_(name) NBI_CAT(name##_, SUF)
 
 /* loop helper: body computes y from v (and w); unit-stride path first */
-#define LOOP1(EXPR) \
-    if (s[0] == 1 && s[1] == 1) { for (int64_t i = 0; i < n; i++) { T v = x[i]; (void)v; y[i] = (T)(EXPR); } } \
-    else { for (int64_t i = 0; i < n; i++) { T v = x[i * s[1]]; (void)v; y[i * s[0]] = (T)(EXPR); } }
-#define LOOP2(EXPR) \
-    if (s[0] == 1 && s[1] == 1 && s[2] == 1) { for (int64_t i = 0; i < n; i++) { T v = x[i], w = z[i]; y[i] = (T)(EXPR); } } \
-    else if (s[0] == 1 && s[1] == 1 && s[2] == 0) { T w = z[0]; for (int64_t i = 0; i < n; i++) { T v = x[i]; (void)v; y[i] = (T)(EXPR); } } \
-    else if (s[0] == 1 && s[1] == 0 && s[2] == 1) { T v = x[0]; for (int64_t i = 0; i < n; i++) { T w = z[i]; y[i] = (T)(EXPR); } } \
-    else { for (int64_t i = 0; i < n; i++) { T v = x[i * s[1]], w = z[i * s[2]]; y[i * s[0]] = (T)(EXPR); } }
+#define LOOP1(EXPR)                                                                                          \
+    if (s[0] == 1 && s[1] == 1) {                                                                            \
+        for (int64_t i = 0; i < n; i++) {                                                                    \
+            T v = x[i];                                                                                      \
+            (void)v;                                                                                         \
+            y[i] = (T)(EXPR);                                                                                \
+        }                                                                                                    \
+    } else {                                                                                                 \
+        for (int64_t i = 0; i < n; i++) {                                                                    \
+            T v = x[i * s[1]];                                                                               \
+            (void)v;                                                                                         \
+            y[i * s[0]] = (T)(EXPR);                                                                         \
+        }                                                                                                    \
+    }
+#define LOOP2(EXPR)                                                                                          \
+    if (s[0] == 1 && s[1] == 1 && s[2] == 1) {                                                               \
+        for (int64_t i = 0; i < n; i++) {                                                                    \
+            T v = x[i], w = z[i];                                                                            \
+            y[i] = (T)(EXPR);                                                                                \
+        }                                                                                                    \
+    } else if (s[0] == 1 && s[1] == 1 && s[2] == 0) {                                                        \
+        T w = z[0];                                                                                          \
+        for (int64_t i = 0; i < n; i++) {                                                                    \
+            T v = x[i];                                                                                      \
+            (void)v;                                                                                         \
+            y[i] = (T)(EXPR);                                                                                \
+        }                                                                                                    \
+    } else if (s[0] == 1 && s[1] == 0 && s[2] == 1) {                                                        \
+        T v = x[0];                                                                                          \
+        for (int64_t i = 0; i < n; i++) {                                                                    \
+            T w = z[i];                                                                                      \
+            y[i] = (T)(EXPR);                                                                                \
+        }                                                                                                    \
+    } else {                                                                                                 \
+        for (int64_t i = 0; i < n; i++) {                                                                    \
+            T v = x[i * s[1]], w = z[i * s[2]];                                                              \
+            y[i * s[0]] = (T)(EXPR);                                                                         \
+        }                                                                                                    \
+    }
 
-static inline T ROWS_(sigm)(T v) { return v >= 0 ? (T)1 / ((T)1 + M_(exp)(-v)) : M_(exp)(v) / ((T)1 + M_(exp)(v)); }
+static inline T ROWS_(sigm)(T v) {
+    return v >= 0 ? (T)1 / ((T)1 + M_(exp)(-v)) : M_(exp)(v) / ((T)1 + M_(exp)(v));
+}
 static inline T ROWS_(pows)(T v, T a) { return M_(pow)(v, a); }
 
 static void ROWS_(unary_row)(int64_t n, char **p, const int64_t *s, const void *vctx) {
@@ -44,7 +77,8 @@ static void ROWS_(unary_row)(int64_t n, char **p, const int64_t *s, const void *
     case NBK_GELU_TANH:
         LOOP1((T)0.5 * v * ((T)1 + M_(tanh)((T)0.7978845608028654 * (v + (T)0.044715 * v * v * v)))) break;
     case NBK_SOFTPLUS: LOOP1(v * a > b ? v : M_(log1p)(M_(exp)(v * a)) / a) break;
-    case NBK_CLAMP: LOOP1((v < a ? a : v) > b ? b : (v < a ? a : v)) break;   /* min(max(v, a), b): b wins if a > b */
+    case NBK_CLAMP:
+        LOOP1((v < a ? a : v) > b ? b : (v < a ? a : v)) break; /* min(max(v, a), b): b wins if a > b */
     case NBK_SIGN: LOOP1((T)((v > 0) - (v < 0))) break;
     case NBK_ERF: LOOP1(M_(erf)(v)) break;
     case NBK_ATAN: LOOP1(M_(atan)(v)) break;
@@ -54,14 +88,23 @@ static void ROWS_(unary_row)(int64_t n, char **p, const int64_t *s, const void *
     case NBK_RSUB_S: LOOP1(a - v) break;
     case NBK_RDIV_S: LOOP1(a / v) break;
     case NBK_POW_S: /* torch's special cases keep its rounding */
-        if (c->a == 2) { LOOP1(v * v) }
-        else if (c->a == 3) { LOOP1(v * v * v) }
-        else if (c->a == 0.5) { LOOP1(M_(sqrt)(v)) }
-        else if (c->a == -0.5) { LOOP1((T)1 / M_(sqrt)(v)) }
-        else if (c->a == -1) { LOOP1((T)1 / v) }
-        else if (c->a == -2) { LOOP1((T)1 / (v * v)) }
-        else if (c->a == 1) { LOOP1(v) }
-        else { LOOP1(ROWS_(pows)(v, a)) }
+        if (c->a == 2) {
+            LOOP1(v * v)
+        } else if (c->a == 3) {
+            LOOP1(v * v * v)
+        } else if (c->a == 0.5) {
+            LOOP1(M_(sqrt)(v))
+        } else if (c->a == -0.5) {
+            LOOP1((T)1 / M_(sqrt)(v))
+        } else if (c->a == -1) {
+            LOOP1((T)1 / v)
+        } else if (c->a == -2) {
+            LOOP1((T)1 / (v * v))
+        } else if (c->a == 1) {
+            LOOP1(v)
+        } else {
+            LOOP1(ROWS_(pows)(v, a))
+        }
         break;
     case NBK_RPOW_S: LOOP1(M_(pow)(a, v)) break;
     case NBK_FILL: LOOP1(a + (T)0 * (T)0) break;

@@ -52,8 +52,8 @@ void nbk_dgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, 
 #define NBG_CAT(a, b) NBG_CAT2(a, b)
 #define NBG(name) NBG_CAT(name, NBG_SFX)
 #define NBG_MIN(a, b) ((a) < (b) ? (a) : (b))
-#define NBG_DIRECT_DIM 4                 /* M or N at most this: no packing at all */
-#define NBG_THREAD_WORK (64 * 64 * 64)   /* multiply-adds each thread must get before threads start */
+#define NBG_DIRECT_DIM 4               /* M or N at most this: no packing at all */
+#define NBG_THREAD_WORK (64 * 64 * 64) /* multiply-adds each thread must get before threads start */
 
 /* Returns n rounded up to a multiple of m (m > 0). */
 static inline int64_t nbg_roundup(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
@@ -105,7 +105,8 @@ static inline void nbg_trans_s(int rows, int64_t kn, const float *src, int64_t l
 
 #ifdef _OPENMP
 /* Splits C (M x N) among nt threads as a tm x tn grid of mr/nr-aligned rectangles of rows x cols. */
-static void nbg_grid(int64_t M, int64_t N, int nt, int64_t mr, int64_t nr, int *tm, int64_t *rows, int64_t *cols) {
+static void nbg_grid(int64_t M, int64_t N, int nt, int64_t mr, int64_t nr, int *tm, int64_t *rows,
+                     int64_t *cols) {
     int64_t best = -1;
     for (int m = 1; m <= nt; m++) {
         if (nt % m) continue;
@@ -183,7 +184,7 @@ typedef NBG_T NBG(vec) __attribute__((vector_size(NBG_VBYTES)));
 #define NBG_NR (NBG_NV * NBG_VL)
 #ifndef NBG_FMA
 #define NBG_FMA(a, b, c) ((a) * (b) + (c))
-#define NBG_SPLAT(x) ((x) - (NBG(vec)){0}) /* x - (+0) == x exactly, -0 and NaN included */
+#define NBG_SPLAT(x) ((x) - (NBG(vec)){ 0 }) /* x - (+0) == x exactly, -0 and NaN included */
 #endif
 
 /* Per-thread packing buffers, grown on demand and kept for the life of the thread. */
@@ -209,10 +210,10 @@ static NBG_T *NBG(buffer)(NBG_T **buf, size_t *cap, size_t n) {
 static void NBG(pack_a)(bool ta, int64_t mc, int64_t kc, const NBG_T *A, int64_t lda, NBG_T *restrict out) {
     for (int64_t ir = 0; ir < mc; ir += NBG_MR, out += NBG_MR * kc) {
         int m = (int)NBG_MIN(NBG_MR, mc - ir);
-        if (!ta) {   /* rows of A to columns of the panel, NBG_PK values of k at a time (stays in L1) */
+        if (!ta) { /* rows of A to columns of the panel, NBG_PK values of k at a time (stays in L1) */
             int64_t k0 = 0;
 #if defined(NBG_VTRANS) && NBG_IS_FLOAT
-            if (m == NBG_MR && NBG_MR % 4 == 0)   /* full panel: vector transposes over k multiple of 8 */
+            if (m == NBG_MR && NBG_MR % 4 == 0) /* full panel: vector transposes over k multiple of 8 */
                 for (; k0 + NBG_PK <= kc; k0 += NBG_PK)
                     nbg_trans_s(NBG_MR, NBG_PK, A + ir * lda + k0, lda, out + k0 * NBG_MR, NBG_MR);
 #endif
@@ -245,7 +246,7 @@ static void NBG(pack_b)(bool tb, int64_t kc, int64_t nc, const NBG_T *B, int64_t
                 for (int j = 0; j < n; j++) out[k * NBG_NR + j] = src[j];
                 for (int j = n; j < NBG_NR; j++) out[k * NBG_NR + j] = 0;
             }
-        } else {   /* rows of B^T to columns of the panel, NBG_PK values of k at a time (stays in L1) */
+        } else { /* rows of B^T to columns of the panel, NBG_PK values of k at a time (stays in L1) */
             int64_t k0 = 0;
 #if defined(NBG_VTRANS) && NBG_IS_FLOAT
             if (n == NBG_NR && NBG_NR % 4 == 0)
@@ -267,7 +268,8 @@ static void NBG(pack_b)(bool tb, int64_t kc, int64_t nc, const NBG_T *B, int64_t
 
 /* C[mr,nr] = alpha * a @ b + (load ? beta * C : 0) for one packed MR x kc panel a and kc x NR sliver b,
  * computing the first `rows` (>= mr, a constant after inlining) rows of the panel. */
-static inline __attribute__((always_inline)) void NBG(kernel_rows)(int rows, int64_t kc, const NBG_T *restrict a,
+static inline __attribute__((always_inline)) void NBG(kernel_rows)(int rows, int64_t kc,
+                                                                   const NBG_T *restrict a,
                                                                    const NBG_T *restrict b, NBG_T *restrict C,
                                                                    int64_t ldc, int mr, int nr, NBG_T alpha,
                                                                    NBG_T beta, bool load) {
@@ -275,8 +277,9 @@ static inline __attribute__((always_inline)) void NBG(kernel_rows)(int rows, int
 #pragma GCC unroll 16
     for (int i = 0; i < NBG_MR; i++)
 #pragma GCC unroll 4
-        for (int v = 0; v < NBG_NV; v++) acc[i][v] = (NBG(vec)){0};
-    for (int i = 0; i < mr; i++) __builtin_prefetch(C + i * ldc, 1), __builtin_prefetch(C + i * ldc + NBG_NR - 1, 1);
+        for (int v = 0; v < NBG_NV; v++) acc[i][v] = (NBG(vec)){ 0 };
+    for (int i = 0; i < mr; i++)
+        __builtin_prefetch(C + i * ldc, 1), __builtin_prefetch(C + i * ldc + NBG_NR - 1, 1);
     a = __builtin_assume_aligned(a, 64);
     b = __builtin_assume_aligned(b, 64);
     for (int64_t k = 0; k < kc; k++, a += NBG_MR, b += NBG_NR) {
@@ -333,7 +336,7 @@ static NBG_T NBG(dot)(int64_t K, const NBG_T *a, int64_t sa, const NBG_T *b, int
     NBG_T sum = 0;
     int64_t k = 0;
     if (sa == 1 && sb == 1) {
-        NBG(vec) s[4] = {{0}};
+        NBG(vec) s[4] = { { 0 } };
         for (; k + 4 * NBG_VL <= K; k += 4 * NBG_VL)
 #pragma GCC unroll 4
             for (int v = 0; v < 4; v++) {
@@ -352,8 +355,9 @@ static NBG_T NBG(dot)(int64_t K, const NBG_T *a, int64_t sa, const NBG_T *b, int
  * op(B)(k,j) = B[k*sbk + j*sbj]. For degenerate shapes (M tiny; N tiny after swapping roles) and as
  * the fallback when packing buffers cannot be allocated. Axpy form along contiguous rows of B and C,
  * otherwise one dot product per element of C. */
-static void NBG(direct)(int64_t M, int64_t N, int64_t K, NBG_T alpha, const NBG_T *A, int64_t sai, int64_t sak,
-                        const NBG_T *B, int64_t sbk, int64_t sbj, NBG_T beta, NBG_T *C, int64_t csi, int64_t csj) {
+static void NBG(direct)(int64_t M, int64_t N, int64_t K, NBG_T alpha, const NBG_T *A, int64_t sai,
+                        int64_t sak, const NBG_T *B, int64_t sbk, int64_t sbj, NBG_T beta, NBG_T *C,
+                        int64_t csi, int64_t csj) {
     if (sbj == 1 && csj == 1 && N >= 8) {
         for (int64_t i = 0; i < M; i++)
             for (int64_t j = 0; j < N; j++) C[i * csi + j] = beta == 0 ? 0 : C[i * csi + j] * beta;
@@ -376,14 +380,17 @@ static void NBG(direct)(int64_t M, int64_t N, int64_t K, NBG_T alpha, const NBG_
 }
 
 /* Packed GEMM on one rectangle of C, run by one thread; A, B, C point at the rectangle's origin. */
-static void NBG(block)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBG_T alpha, const NBG_T *A, int64_t lda,
-                       const NBG_T *B, int64_t ldb, NBG_T beta, NBG_T *C, int64_t ldc) {
+static void NBG(block)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBG_T alpha, const NBG_T *A,
+                       int64_t lda, const NBG_T *B, int64_t ldb, NBG_T beta, NBG_T *C, int64_t ldc) {
     if (M <= 0 || N <= 0) return;
     int64_t kcmax = NBG_MIN(K, NBG_KC);
-    NBG_T *pa = NBG(buffer)(&NBG(buf_a), &NBG(cap_a), (size_t)(nbg_roundup(NBG_MIN(M, NBG_MC), NBG_MR) * kcmax));
-    NBG_T *pb = NBG(buffer)(&NBG(buf_b), &NBG(cap_b), (size_t)(nbg_roundup(NBG_MIN(N, NBG_NC), NBG_NR) * kcmax));
+    NBG_T *pa = NBG(buffer)(&NBG(buf_a), &NBG(cap_a),
+                            (size_t)(nbg_roundup(NBG_MIN(M, NBG_MC), NBG_MR) * kcmax));
+    NBG_T *pb = NBG(buffer)(&NBG(buf_b), &NBG(cap_b),
+                            (size_t)(nbg_roundup(NBG_MIN(N, NBG_NC), NBG_NR) * kcmax));
     if (!pa || !pb) {
-        NBG(direct)(M, N, K, alpha, A, ta ? 1 : lda, ta ? lda : 1, B, tb ? 1 : ldb, tb ? ldb : 1, beta, C, ldc, 1);
+        NBG(direct)
+        (M, N, K, alpha, A, ta ? 1 : lda, ta ? lda : 1, B, tb ? 1 : ldb, tb ? ldb : 1, beta, C, ldc, 1);
         return;
     }
     for (int64_t jc = 0; jc < N; jc += NBG_NC) {
@@ -397,17 +404,17 @@ static void NBG(block)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBG_T 
                 int64_t mc = NBG_MIN(NBG_MC, M - ic);
                 NBG(pack_a)(ta, mc, kc, ta ? A + pc * lda + ic : A + ic * lda + pc, lda, pa);
                 for (int64_t jr = 0; jr < nc; jr += NBG_NR)
-                    for (int64_t ir = 0; ir < mc; ir += NBG_MR)
-                        NBG(kernel)(kc, pa + ir * kc, pb + jr * kc, C + (ic + ir) * ldc + jc + jr, ldc,
-                                    (int)NBG_MIN(NBG_MR, mc - ir), (int)NBG_MIN(NBG_NR, nc - jr), alpha, bt, load);
+                    for (int64_t ir = 0; ir < mc; ir += NBG_MR) NBG(kernel)
+                (kc, pa + ir * kc, pb + jr * kc, C + (ic + ir) * ldc + jc + jr, ldc,
+                 (int)NBG_MIN(NBG_MR, mc - ir), (int)NBG_MIN(NBG_NR, nc - jr), alpha, bt, load);
             }
         }
     }
 }
 
 /* Entry point for this dtype: degenerate shapes, then threads over aligned rectangles of C. */
-static void NBG(gemm)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBG_T alpha, const NBG_T *A, int64_t lda,
-                      const NBG_T *B, int64_t ldb, NBG_T beta, NBG_T *C, int64_t ldc) {
+static void NBG(gemm)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBG_T alpha, const NBG_T *A,
+                      int64_t lda, const NBG_T *B, int64_t ldb, NBG_T beta, NBG_T *C, int64_t ldc) {
     if (M <= 0 || N <= 0) return;
     if (K <= 0 || alpha == 0) {
         NBG(scale)(M, N, beta, C, ldc);
@@ -435,9 +442,9 @@ static void NBG(gemm)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBG_T a
         nbg_grid(M, N, n, NBG_MR, NBG_NR, &tm, &rows, &cols);
         int tn = n / tm;
         int64_t i0 = (t / tn) * rows, j0 = (t % tn) * cols;
-        if (i0 < M && j0 < N)
-            NBG(block)(ta, tb, NBG_MIN(rows, M - i0), NBG_MIN(cols, N - j0), K, alpha, ta ? A + i0 : A + i0 * lda,
-                       lda, tb ? B + j0 * ldb : B + j0, ldb, beta, C + i0 * ldc + j0, ldc);
+        if (i0 < M && j0 < N) NBG(block)
+        (ta, tb, NBG_MIN(rows, M - i0), NBG_MIN(cols, N - j0), K, alpha, ta ? A + i0 : A + i0 * lda, lda,
+         tb ? B + j0 * ldb : B + j0, ldb, beta, C + i0 * ldc + j0, ldc);
     }
 #endif
 }

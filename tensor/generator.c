@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #define MT_M 397
-#define DEFAULT_SEED 67280421310721ull   /* c10::detail::default_rng_seed_val (torch.Generator()) */
+#define DEFAULT_SEED 67280421310721ull /* c10::detail::default_rng_seed_val (torch.Generator()) */
 
 /* torch.default_generator; seeded with torch's default seed on first use */
 static nb_generator default_gen;
@@ -121,10 +121,11 @@ static nb_status set_state(nb_generator *g, const uint8_t *state, size_t n, cons
     }
     if (n != NB_RNG_STATE_SIZE && n != LEGACY_SIZE) {
         nbi_error("%s: expected either a THGeneratorState of size %d or a CPUGeneratorImplState of size %d "
-                  "but found the input RNG state size to be %zu", fn, LEGACY_SIZE, NB_RNG_STATE_SIZE, n);
+                  "but found the input RNG state size to be %zu",
+                  fn, LEGACY_SIZE, NB_RNG_STATE_SIZE, n);
         return NB_ERROR;
     }
-    nb_generator t = {0};
+    nb_generator t = { 0 };
     int32_t left, seeded, valid;
     uint64_t next;
     get(state, 0, &t.seed, 8);
@@ -134,7 +135,7 @@ static nb_status set_state(nb_generator *g, const uint8_t *state, size_t n, cons
     for (int j = 0; j < NBI_MT_N; j++) {
         uint64_t w;
         get(state, OFF_STATE + 8 * (size_t)j, &w, 8);
-        t.state[j] = (uint32_t)w;   /* torch copies the u64 words into its u32 state */
+        t.state[j] = (uint32_t)w; /* torch copies the u64 words into its u32 state */
     }
     t.left = left;
     t.seeded = seeded != 0;
@@ -145,7 +146,7 @@ static nb_status set_state(nb_generator *g, const uint8_t *state, size_t n, cons
         return NB_ERROR;
     }
     get(state, OFF_VALID, &valid, 4);
-    if (valid && n == LEGACY_SIZE) {   /* the legacy format kept the uniforms: r * sin(2 pi x) */
+    if (valid && n == LEGACY_SIZE) { /* the legacy format kept the uniforms: r * sin(2 pi x) */
         double x, rho;
         get(state, OFF_NX, &x, 8);
         get(state, OFF_RHO, &rho, 8);
@@ -169,4 +170,6 @@ nb_status nb_generator_set_state(nb_generator *g, const uint8_t *state, size_t n
 
 void nb_get_rng_state(uint8_t state[NB_RNG_STATE_SIZE]) { nb_generator_get_state(NULL, state); }
 
-nb_status nb_set_rng_state(const uint8_t *state, size_t n) { return set_state(NULL, state, n, "nb_set_rng_state"); }
+nb_status nb_set_rng_state(const uint8_t *state, size_t n) {
+    return set_state(NULL, state, n, "nb_set_rng_state");
+}

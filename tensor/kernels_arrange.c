@@ -15,12 +15,13 @@ nb_tensor *nbk_flip(const nb_tensor *x0, const bool *flip) {
         int last = nd;
         size_t block = esz;
         while (last > 0 && !flip[last - 1]) block *= (size_t)x->shape[--last];
-        int64_t nblocks = block ? (int64_t)((size_t)x->numel * esz / block) : 0, idx[NB_MAX_DIMS] = {0};
+        int64_t nblocks = block ? (int64_t)((size_t)x->numel * esz / block) : 0, idx[NB_MAX_DIMS] = { 0 };
         for (int64_t b = 0; b < nblocks; b++) {
-            int64_t off = 0;   /* source element offset of output block b */
-            for (int d = 0; d < last; d++) off += (flip[d] ? x->shape[d] - 1 - idx[d] : idx[d]) * x->stride[d];
+            int64_t off = 0; /* source element offset of output block b */
+            for (int d = 0; d < last; d++)
+                off += (flip[d] ? x->shape[d] - 1 - idx[d] : idx[d]) * x->stride[d];
             memcpy(dst + (size_t)b * block, src + (size_t)off * esz, block);
-            for (int d = last - 1; d >= 0; d--) {   /* next block index, row-major */
+            for (int d = last - 1; d >= 0; d--) { /* next block index, row-major */
                 if (++idx[d] < x->shape[d]) break;
                 idx[d] = 0;
             }
@@ -36,14 +37,16 @@ nb_tensor *nbk_tri(const nb_tensor *x0, int64_t diagonal, bool upper) {
     nb_tensor *y = nbi_new(x->dtype, x->ndim, x->shape);
     if (y) {
         size_t esz = nbi_esz(x->dtype);
-        int64_t R = x->shape[x->ndim - 2], C = x->shape[x->ndim - 1], mats = R * C > 0 ? x->numel / (R * C) : 0;
+        int64_t R = x->shape[x->ndim - 2], C = x->shape[x->ndim - 1],
+                mats = R * C > 0 ? x->numel / (R * C) : 0;
         const char *src = nbi_ptr(x);
         char *dst = nbi_ptr(y);
         for (int64_t m = 0; m < mats; m++)
             for (int64_t i = 0; i < R; i++) {
                 size_t row = (size_t)((m * R + i) * C) * esz;
                 memcpy(dst + row, src + row, (size_t)C * esz);
-                for (int64_t j = 0; j < C; j++) {   /* tril keeps j - i <= diagonal, triu keeps j - i >= diagonal */
+                for (int64_t j = 0; j < C;
+                     j++) { /* tril keeps j - i <= diagonal, triu keeps j - i >= diagonal */
                     bool keep = upper ? j - i >= diagonal : j - i <= diagonal;
                     if (!keep) memset(dst + row + (size_t)j * esz, 0, esz);
                 }

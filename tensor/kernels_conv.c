@@ -71,8 +71,8 @@ static int conv_threads(int64_t units, double work) {
 
 /* a 1x1, stride 1, unpadded kernel: the image is its own im2col */
 static bool direct(const nbk_conv_geom *g) {
-    return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0 && g->ho == g->hi &&
-           g->wo == g->wi;
+    return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0 &&
+           g->ho == g->hi && g->wo == g->wi;
 }
 
 /* per-thread im2col buffers for nt threads (NULL when the kernel reads the image directly) */
@@ -80,7 +80,7 @@ static nb_tensor *col_buffers(const nbk_conv_geom *g, nb_dtype dt, int nt, bool 
     *ok = true;
     if (direct(g)) return NULL;
     int64_t sz = (int64_t)nt * nbk_conv_colsz(g, nbk_conv_tile(g, nbi_esz(dt)));
-    nb_tensor *t = nbi_new(dt, 1, (int64_t[]){sz > 0 ? sz : 1});
+    nb_tensor *t = nbi_new(dt, 1, (int64_t[]){ sz > 0 ? sz : 1 });
     *ok = t != NULL;
     return t;
 }
@@ -93,14 +93,18 @@ static double macs(const nbk_conv_geom *g) {
 #define PTR(t, T) ((t) ? (T *)nbi_ptr(t) : NULL)
 
 nb_tensor *nbk_conv2d(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b, const nbk_conv_geom *g) {
-    nb_tensor *y = nbi_new(x->dtype, 4, (int64_t[]){g->n, g->co, g->ho, g->wo});
+    nb_tensor *y = nbi_new(x->dtype, 4, (int64_t[]){ g->n, g->co, g->ho, g->wo });
     if (!y || y->numel == 0) return y;
     int nt = conv_threads(g->n, macs(g));
     bool ok;
     nb_tensor *cols = col_buffers(g, x->dtype, nt, &ok);
-    if (!ok) { nb_free(y); return NULL; }
+    if (!ok) {
+        nb_free(y);
+        return NULL;
+    }
     if (x->dtype == NB_F32)
-        conv2d_f32(g, PTR(x, const float), PTR(w, const float), PTR(b, const float), PTR(y, float), PTR(cols, float), nt);
+        conv2d_f32(g, PTR(x, const float), PTR(w, const float), PTR(b, const float), PTR(y, float),
+                   PTR(cols, float), nt);
     else
         conv2d_f64(g, PTR(x, const double), PTR(w, const double), PTR(b, const double), PTR(y, double),
                    PTR(cols, double), nt);
@@ -108,19 +112,23 @@ nb_tensor *nbk_conv2d(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b
     return y;
 }
 
-nb_tensor *nbk_conv_transpose2d(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b, const nbk_conv_geom *g) {
-    nb_tensor *y = nbi_new(x->dtype, 4, (int64_t[]){g->n, g->ci, g->hi, g->wi});
+nb_tensor *nbk_conv_transpose2d(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b,
+                                const nbk_conv_geom *g) {
+    nb_tensor *y = nbi_new(x->dtype, 4, (int64_t[]){ g->n, g->ci, g->hi, g->wi });
     if (!y || y->numel == 0) return y;
     int nt = conv_threads(g->n, macs(g));
     bool ok;
     nb_tensor *cols = col_buffers(g, x->dtype, nt, &ok);
-    if (!ok) { nb_free(y); return NULL; }
+    if (!ok) {
+        nb_free(y);
+        return NULL;
+    }
     if (x->dtype == NB_F32)
         conv_transpose2d_f32(g, PTR(x, const float), PTR(w, const float), PTR(b, const float), PTR(y, float),
                              PTR(cols, float), nt);
     else
-        conv_transpose2d_f64(g, PTR(x, const double), PTR(w, const double), PTR(b, const double), PTR(y, double),
-                             PTR(cols, double), nt);
+        conv_transpose2d_f64(g, PTR(x, const double), PTR(w, const double), PTR(b, const double),
+                             PTR(y, double), PTR(cols, double), nt);
     nb_free(cols);
     return y;
 }
@@ -130,7 +138,7 @@ nb_tensor *nbk_conv_transpose2d(const nb_tensor *x, const nb_tensor *w, const nb
 
 nb_tensor *nbk_conv2d_weight(const nb_tensor *x, const nb_tensor *gy, const nbk_conv_geom *g) {
     int64_t cig = g->ci / g->groups, wsz = g->co * cig * g->kh * g->kw;
-    nb_tensor *dw = nbi_new(x->dtype, 4, (int64_t[]){g->co, cig, g->kh, g->kw});
+    nb_tensor *dw = nbi_new(x->dtype, 4, (int64_t[]){ g->co, cig, g->kh, g->kw });
     if (!dw || dw->numel == 0) return dw;
     if (g->n == 0 || g->ho * g->wo == 0) {
         memset(nbi_ptr(dw), 0, (size_t)wsz * nbi_esz(dw->dtype));
@@ -140,33 +148,41 @@ nb_tensor *nbk_conv2d_weight(const nb_tensor *x, const nb_tensor *gy, const nbk_
     int nt = conv_threads(nch, macs(g));
     bool ok;
     nb_tensor *cols = col_buffers(g, x->dtype, nt, &ok);
-    nb_tensor *part = ok && nch > 1 ? nbi_new(x->dtype, 1, (int64_t[]){(nch - 1) * wsz}) : NULL;
-    if (!ok || (nch > 1 && !part)) { nb_free(cols); nb_free(dw); return NULL; }
+    nb_tensor *part = ok && nch > 1 ? nbi_new(x->dtype, 1, (int64_t[]){ (nch - 1) * wsz }) : NULL;
+    if (!ok || (nch > 1 && !part)) {
+        nb_free(cols);
+        nb_free(dw);
+        return NULL;
+    }
     if (x->dtype == NB_F32)
         conv2d_weight_f32(g, PTR(x, const float), PTR(gy, const float), PTR(dw, float), PTR(part, float), nch,
                           PTR(cols, float), nt);
     else
-        conv2d_weight_f64(g, PTR(x, const double), PTR(gy, const double), PTR(dw, double), PTR(part, double), nch,
-                          PTR(cols, double), nt);
+        conv2d_weight_f64(g, PTR(x, const double), PTR(gy, const double), PTR(dw, double), PTR(part, double),
+                          nch, PTR(cols, double), nt);
     nb_free(part);
     nb_free(cols);
     return dw;
 }
 
 nb_tensor *nbk_im2col(const nb_tensor *x, const nbk_conv_geom *g) {
-    nb_tensor *y = nbi_new(x->dtype, 3, (int64_t[]){g->n, g->ci * g->kh * g->kw, g->ho * g->wo});
+    nb_tensor *y = nbi_new(x->dtype, 3, (int64_t[]){ g->n, g->ci * g->kh * g->kw, g->ho * g->wo });
     if (!y || y->numel == 0) return y;
     int nt = conv_threads(g->n, (double)y->numel * 4);
-    if (x->dtype == NB_F32) im2col_batch_f32(g, PTR(x, const float), PTR(y, float), nt);
-    else im2col_batch_f64(g, PTR(x, const double), PTR(y, double), nt);
+    if (x->dtype == NB_F32)
+        im2col_batch_f32(g, PTR(x, const float), PTR(y, float), nt);
+    else
+        im2col_batch_f64(g, PTR(x, const double), PTR(y, double), nt);
     return y;
 }
 
 nb_tensor *nbk_col2im(const nb_tensor *cols, const nbk_conv_geom *g) {
-    nb_tensor *y = nbi_new(cols->dtype, 4, (int64_t[]){g->n, g->ci, g->hi, g->wi});
+    nb_tensor *y = nbi_new(cols->dtype, 4, (int64_t[]){ g->n, g->ci, g->hi, g->wi });
     if (!y || y->numel == 0) return y;
     int nt = conv_threads(g->n, (double)cols->numel * 4);
-    if (cols->dtype == NB_F32) col2im_batch_f32(g, PTR(cols, const float), PTR(y, float), nt);
-    else col2im_batch_f64(g, PTR(cols, const double), PTR(y, double), nt);
+    if (cols->dtype == NB_F32)
+        col2im_batch_f32(g, PTR(cols, const float), PTR(y, float), nt);
+    else
+        col2im_batch_f64(g, PTR(cols, const double), PTR(y, double), nt);
     return y;
 }

@@ -18,7 +18,8 @@ typedef struct {
 nb_tensor *nbk_conv2d(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b, const nbk_conv_geom *g);
 /* y (n, ci, hi, wi) = conv_transpose2d(x (n, co, ho, wo), w) + b (b has ci elements): scatter-adds of
  * w^T x, the adjoint of nbk_conv2d in its first argument. */
-nb_tensor *nbk_conv_transpose2d(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b, const nbk_conv_geom *g);
+nb_tensor *nbk_conv_transpose2d(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b,
+                                const nbk_conv_geom *g);
 /* dw (co, ci / groups, kh, kw) = sum over samples of gy (n, co, ho, wo) im2col(x (n, ci, hi, wi))^T,
  * the adjoint of nbk_conv2d in its weight. Sums in chunks fixed by n alone (same bits at any threads). */
 nb_tensor *nbk_conv2d_weight(const nb_tensor *x, const nb_tensor *gy, const nbk_conv_geom *g);

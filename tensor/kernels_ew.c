@@ -10,8 +10,13 @@
 #define NBI_CAT_(a, b) a##b
 #define NBI_CAT(a, b) NBI_CAT_(a, b)
 
-typedef struct { nbk_unary_kind k; double a, b; } nbi_uctx;
-typedef struct { nbk_binary_kind k; } nbi_bctx;
+typedef struct {
+    nbk_unary_kind k;
+    double a, b;
+} nbi_uctx;
+typedef struct {
+    nbk_binary_kind k;
+} nbi_bctx;
 
 #define T float
 #define SUF f
@@ -29,7 +34,7 @@ typedef void (*row_fn)(int64_t n, char **p, const int64_t *s, const void *ctx);
 typedef struct {
     int nd, nops;
     int64_t shape[NB_MAX_DIMS];
-    int64_t st[4][NB_MAX_DIMS];  /* element strides per operand, 0 where broadcast */
+    int64_t st[4][NB_MAX_DIMS]; /* element strides per operand, 0 where broadcast */
     char *base[4];
     size_t esz[4];
     int64_t total;
@@ -41,7 +46,7 @@ static void iter_init(iter *it, int nd, const int64_t *shape, int nops, const nb
     it->total = 1;
     int m = 0;
     for (int d = 0; d < nd; d++) {
-        if (shape[d] == 1) continue;  /* size-1 dims never move */
+        if (shape[d] == 1) continue; /* size-1 dims never move */
         it->shape[m] = shape[d];
         for (int k = 0; k < nops; k++) {
             const nb_tensor *t = ts[k];
@@ -76,9 +81,9 @@ static void iter_init(iter *it, int nd, const int64_t *shape, int nops, const nb
 }
 
 static void iter_range(const iter *it, int64_t lo, int64_t hi, row_fn f, const void *ctx) {
-    if (it->nd == 0) {  /* a single element */
+    if (it->nd == 0) { /* a single element */
         char *p[4];
-        int64_t s[4] = {0, 0, 0, 0};
+        int64_t s[4] = { 0, 0, 0, 0 };
         for (int k = 0; k < it->nops; k++) p[k] = it->base[k];
         if (lo < hi) f(1, p, s, ctx);
         return;
@@ -155,8 +160,8 @@ static bool run_small(int nops, const nb_tensor *const *ts, int64_t total, row_f
 }
 
 /* iter_run over out's shape for the operands ts (ts[0] = out), via run_small when it applies. */
-static void ew_run(int nd, const int64_t *shape, int64_t total, int nops, const nb_tensor *const *ts, row_fn f,
-                   const void *ctx) {
+static void ew_run(int nd, const int64_t *shape, int64_t total, int nops, const nb_tensor *const *ts,
+                   row_fn f, const void *ctx) {
     if (run_small(nops, ts, total, f, ctx)) return;
     iter it;
     iter_init(&it, nd, shape, nops, ts);
@@ -177,15 +182,20 @@ static void conv_row(int64_t n, char **p, const int64_t *s, const void *ctx) {
         switch (dts[0]) {
         case NB_F32: ((float *)p[0])[i * s[0]] = (float)v; break;
         case NB_F64: ((double *)p[0])[i * s[0]] = v; break;
-        case NB_I64: ((int64_t *)p[0])[i * s[0]] = nbi_f2i(v); break;  /* NaN, huge: INT64_MIN as torch */
+        case NB_I64: ((int64_t *)p[0])[i * s[0]] = nbi_f2i(v); break; /* NaN, huge: INT64_MIN as torch */
         }
     }
 }
 static void same_row(int64_t n, char **p, const int64_t *s, const void *ctx) {
     size_t esz = *(const size_t *)ctx;
-    if (s[0] == 1 && s[1] == 1) { memmove(p[0], p[1], (size_t)n * esz); return; }
-    if (esz == 4) for (int64_t i = 0; i < n; i++) ((uint32_t *)p[0])[i * s[0]] = ((const uint32_t *)p[1])[i * s[1]];
-    else for (int64_t i = 0; i < n; i++) ((uint64_t *)p[0])[i * s[0]] = ((const uint64_t *)p[1])[i * s[1]];
+    if (s[0] == 1 && s[1] == 1) {
+        memmove(p[0], p[1], (size_t)n * esz);
+        return;
+    }
+    if (esz == 4)
+        for (int64_t i = 0; i < n; i++) ((uint32_t *)p[0])[i * s[0]] = ((const uint32_t *)p[1])[i * s[1]];
+    else
+        for (int64_t i = 0; i < n; i++) ((uint64_t *)p[0])[i * s[0]] = ((const uint64_t *)p[1])[i * s[1]];
 }
 
 nb_status nbk_copy_into(nb_tensor *dst, const nb_tensor *src, const char *op) {
@@ -194,17 +204,18 @@ nb_status nbk_copy_into(nb_tensor *dst, const nb_tensor *src, const char *op) {
     if (nd < 0 || nd != dst->ndim) goto bad;
     for (int i = 0; i < nd; i++)
         if (shp[i] != dst->shape[i]) goto bad;
-    const nb_tensor *ts[2] = {dst, src};
+    const nb_tensor *ts[2] = { dst, src };
     if (dst->dtype == src->dtype) {
         size_t esz = nbi_esz(dst->dtype);
         ew_run(dst->ndim, dst->shape, dst->numel, 2, ts, same_row, &esz);
     } else {
-        nb_dtype dts[2] = {dst->dtype, src->dtype};
+        nb_dtype dts[2] = { dst->dtype, src->dtype };
         ew_run(dst->ndim, dst->shape, dst->numel, 2, ts, conv_row, dts);
     }
     return NB_OK;
 bad:
-    nbi_error("%s: source of shape %s cannot be broadcast to destination shape %s", op, nbi_shape(src), nbi_shape(dst));
+    nbi_error("%s: source of shape %s cannot be broadcast to destination shape %s", op, nbi_shape(src),
+              nbi_shape(dst));
     return NB_ERROR;
 }
 
@@ -232,8 +243,8 @@ nb_status nbk_unary_into(nbk_unary_kind k, nb_tensor *out, const nb_tensor *x, d
         xf = nbk_copy(x, out->dtype);
         if (!xf) return NB_ERROR;
     }
-    const nb_tensor *ts[2] = {out, xf};
-    nbi_uctx c = {k, a, b};
+    const nb_tensor *ts[2] = { out, xf };
+    nbi_uctx c = { k, a, b };
     ew_run(out->ndim, out->shape, out->numel, 2, ts, out->dtype == NB_F32 ? unary_row_f : unary_row_, &c);
     if (xf != x) nb_free((nb_tensor *)xf);
     return NB_OK;
@@ -251,7 +262,8 @@ static const nb_tensor *as_dtype(const nb_tensor *x, nb_dtype dt) {
     return x->dtype == dt ? x : nbk_copy(x, dt);
 }
 
-nb_status nbk_binary_into(nbk_binary_kind k, nb_tensor *out, const nb_tensor *a, const nb_tensor *b, const char *op) {
+nb_status nbk_binary_into(nbk_binary_kind k, nb_tensor *out, const nb_tensor *a, const nb_tensor *b,
+                          const char *op) {
     int64_t shp[NB_MAX_DIMS];
     int nd = nbi_broadcast_shape(out->ndim, out->shape, b->ndim, b->shape, shp);
     bool ok = nd == out->ndim && nbi_same_shape(a, out);
@@ -262,8 +274,8 @@ nb_status nbk_binary_into(nbk_binary_kind k, nb_tensor *out, const nb_tensor *a,
     }
     const nb_tensor *ac = as_dtype(a, out->dtype), *bc = as_dtype(b, out->dtype);
     if (!ac || !bc) return NB_ERROR;
-    const nb_tensor *ts[3] = {out, ac, bc};
-    nbi_bctx c = {k};
+    const nb_tensor *ts[3] = { out, ac, bc };
+    nbi_bctx c = { k };
     ew_run(out->ndim, out->shape, out->numel, 3, ts, out->dtype == NB_F32 ? binary_row_f : binary_row_, &c);
     if (ac != a) nb_free((nb_tensor *)ac);
     if (bc != b) nb_free((nb_tensor *)bc);
@@ -280,8 +292,8 @@ nb_tensor *nbk_binary(nbk_binary_kind k, const nb_tensor *a, const nb_tensor *b,
     const nb_tensor *ac = as_dtype(a, dt), *bc = as_dtype(b, dt);
     nb_tensor *y = ac && bc ? nbi_new(dt, nd, shp) : NULL;
     if (y) {
-        const nb_tensor *ts[3] = {y, ac, bc};
-        nbi_bctx c = {k};
+        const nb_tensor *ts[3] = { y, ac, bc };
+        nbi_bctx c = { k };
         ew_run(nd, shp, y->numel, 3, ts, dt == NB_F32 ? binary_row_f : binary_row_, &c);
     }
     if (ac && ac != a) nb_free((nb_tensor *)ac);
@@ -294,14 +306,14 @@ nb_tensor *nbk_where(const nb_tensor *cond, const nb_tensor *a, const nb_tensor 
     int n1 = nbi_broadcast_shape(a->ndim, a->shape, b->ndim, b->shape, s1);
     int nd = n1 < 0 ? -1 : nbi_broadcast_shape(cond->ndim, cond->shape, n1, s1, shp);
     if (nd < 0)
-        return nbi_error("%s: shapes %s (condition), %s and %s cannot be broadcast together", op, nbi_shape(cond),
-                         nbi_shape(a), nbi_shape(b));
+        return nbi_error("%s: shapes %s (condition), %s and %s cannot be broadcast together", op,
+                         nbi_shape(cond), nbi_shape(a), nbi_shape(b));
     nb_dtype dt = nbi_promote(a->dtype, b->dtype);
     if (dt == NB_I64) dt = NB_F32;
     const nb_tensor *cc = as_dtype(cond, dt), *ac = as_dtype(a, dt), *bc = as_dtype(b, dt);
     nb_tensor *y = cc && ac && bc ? nbi_new(dt, nd, shp) : NULL;
     if (y) {
-        const nb_tensor *ts[4] = {y, cc, ac, bc};
+        const nb_tensor *ts[4] = { y, cc, ac, bc };
         ew_run(nd, shp, y->numel, 4, ts, dt == NB_F32 ? where_row_f : where_row_, NULL);
     }
     if (cc && cc != cond) nb_free((nb_tensor *)cc);

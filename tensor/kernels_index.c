@@ -24,14 +24,16 @@ nb_tensor *nbk_cat(int n, nb_tensor *const *xs, int dim, nb_dtype dt) {
 /* index values as a contiguous i64 array, range-checked against size */
 static const int64_t *indices(const nb_tensor *index, int64_t size, const char *op, nb_tensor **tmp) {
     *tmp = NULL;
-    if (index->dtype != NB_I64) return nbi_error("%s: index must be an int64 tensor (got %s)", op, nb_dtype_name(index->dtype));
+    if (index->dtype != NB_I64)
+        return nbi_error("%s: index must be an int64 tensor (got %s)", op, nb_dtype_name(index->dtype));
     nb_tensor *c = nbk_contig(index);
     if (!c) return NULL;
     if (c != index) *tmp = c;
     const int64_t *p = (const int64_t *)nbi_ptr(c);
     for (int64_t i = 0; i < c->numel; i++)
         if (p[i] < 0 || p[i] >= size) {
-            nbi_error("%s: index %lld is out of bounds for dimension with size %lld", op, (long long)p[i], (long long)size);
+            nbi_error("%s: index %lld is out of bounds for dimension with size %lld", op, (long long)p[i],
+                      (long long)size);
             if (*tmp) nb_free(*tmp);
             *tmp = NULL;
             return NULL;
@@ -40,7 +42,8 @@ static const int64_t *indices(const nb_tensor *index, int64_t size, const char *
 }
 
 nb_tensor *nbk_index_select(const nb_tensor *x, int dim, const nb_tensor *index, const char *op) {
-    if (index->ndim > 1) return nbi_error("%s: index must be a 0-d or 1-d tensor (got %s)", op, nbi_shape(index));
+    if (index->ndim > 1)
+        return nbi_error("%s: index must be a 0-d or 1-d tensor (got %s)", op, nbi_shape(index));
     nb_tensor *tmp;
     const int64_t *ip = indices(index, x->shape[dim], op, &tmp);
     if (!ip) return NULL;
@@ -70,22 +73,26 @@ static nb_tensor *base_copy(const nb_tensor *base, nb_dtype dt, int ndim, const 
 }
 
 static void add_at(nb_tensor *y, int64_t yi, const nb_tensor *s, int64_t si) {
-    if (y->dtype == NB_F32) ((float *)nbi_ptr(y))[yi] += ((const float *)nbi_ptr(s))[si];
-    else ((double *)nbi_ptr(y))[yi] += ((const double *)nbi_ptr(s))[si];
+    if (y->dtype == NB_F32)
+        ((float *)nbi_ptr(y))[yi] += ((const float *)nbi_ptr(s))[si];
+    else
+        ((double *)nbi_ptr(y))[yi] += ((const double *)nbi_ptr(s))[si];
 }
 
-nb_tensor *nbk_index_add(const nb_tensor *base, int ndim, const int64_t *shape, int dim, const nb_tensor *index,
-                         const nb_tensor *src, const char *op) {
-    if (index->ndim > 1) return nbi_error("%s: index must be a 0-d or 1-d tensor (got %s)", op, nbi_shape(index));
+nb_tensor *nbk_index_add(const nb_tensor *base, int ndim, const int64_t *shape, int dim,
+                         const nb_tensor *index, const nb_tensor *src, const char *op) {
+    if (index->ndim > 1)
+        return nbi_error("%s: index must be a 0-d or 1-d tensor (got %s)", op, nbi_shape(index));
     nb_dtype dt = nbi_is_float(src->dtype) ? src->dtype : NB_F32;
     nb_tensor *y = base_copy(base, dt, ndim, shape);
     if (!y) return NULL;
     if (src->ndim != y->ndim || src->shape[dim] != index->numel)
-        return nbi_error("%s: source %s does not match index of length %lld along dim %d of %s", op, nbi_shape(src),
-                         (long long)index->numel, dim, nbi_shape(y));
+        return nbi_error("%s: source %s does not match index of length %lld along dim %d of %s", op,
+                         nbi_shape(src), (long long)index->numel, dim, nbi_shape(y));
     for (int d = 0; d < y->ndim; d++)
         if (d != dim && src->shape[d] != y->shape[d])
-            return nbi_error("%s: source %s and destination %s differ outside dim %d", op, nbi_shape(src), nbi_shape(y), dim);
+            return nbi_error("%s: source %s and destination %s differ outside dim %d", op, nbi_shape(src),
+                             nbi_shape(y), dim);
     nb_tensor *tmp;
     const int64_t *ip = indices(index, y->shape[dim], op, &tmp);
     if (!ip) return NULL;
@@ -103,18 +110,22 @@ nb_tensor *nbk_index_add(const nb_tensor *base, int ndim, const int64_t *shape, 
 }
 
 /* check gather/scatter index shape: same ndim, index.size(d) <= x.size(d) for d != dim */
-static bool gs_shape_ok(const nb_tensor *x, int dim, const nb_tensor *index, const nb_tensor *src, const char *op) {
+static bool gs_shape_ok(const nb_tensor *x, int dim, const nb_tensor *index, const nb_tensor *src,
+                        const char *op) {
     if (index->ndim != x->ndim) {
-        nbi_error("%s: index tensor must have the same number of dimensions as input (%s vs %s)", op, nbi_shape(index), nbi_shape(x));
+        nbi_error("%s: index tensor must have the same number of dimensions as input (%s vs %s)", op,
+                  nbi_shape(index), nbi_shape(x));
         return false;
     }
     for (int d = 0; d < x->ndim; d++) {
         if (d != dim && index->shape[d] > x->shape[d]) {
-            nbi_error("%s: size of index %s does not match input %s at dim %d", op, nbi_shape(index), nbi_shape(x), d);
+            nbi_error("%s: size of index %s does not match input %s at dim %d", op, nbi_shape(index),
+                      nbi_shape(x), d);
             return false;
         }
         if (src && (src->ndim != x->ndim || index->shape[d] > src->shape[d])) {
-            nbi_error("%s: size of index %s exceeds source %s at dim %d", op, nbi_shape(index), nbi_shape(src), d);
+            nbi_error("%s: size of index %s exceeds source %s at dim %d", op, nbi_shape(index),
+                      nbi_shape(src), d);
             return false;
         }
     }
@@ -122,22 +133,22 @@ static bool gs_shape_ok(const nb_tensor *x, int dim, const nb_tensor *index, con
 }
 
 /* walk every position of index; calls back with flat offsets into x-like (dim replaced) and src-like tensors */
-#define WALK(index, xc_stride, src_stride, BODY)                                                    \
-    do {                                                                                             \
-        int64_t pos[NB_MAX_DIMS] = {0};                                                              \
-        for (int64_t q = 0; q < index->numel; q++) {                                                 \
-            int64_t k = ip[q];                                                                       \
-            int64_t xo = 0, so = 0;                                                                  \
-            for (int d = 0; d < index->ndim; d++) {                                                  \
-                xo += (d == dim ? k : pos[d]) * xc_stride[d];                                        \
-                so += pos[d] * src_stride[d];                                                        \
-            }                                                                                        \
-            BODY;                                                                                    \
-            for (int d = index->ndim - 1; d >= 0; d--) {                                             \
-                if (++pos[d] < index->shape[d]) break;                                               \
-                pos[d] = 0;                                                                          \
-            }                                                                                        \
-        }                                                                                            \
+#define WALK(index, xc_stride, src_stride, BODY)                                                             \
+    do {                                                                                                     \
+        int64_t pos[NB_MAX_DIMS] = { 0 };                                                                    \
+        for (int64_t q = 0; q < index->numel; q++) {                                                         \
+            int64_t k = ip[q];                                                                               \
+            int64_t xo = 0, so = 0;                                                                          \
+            for (int d = 0; d < index->ndim; d++) {                                                          \
+                xo += (d == dim ? k : pos[d]) * xc_stride[d];                                                \
+                so += pos[d] * src_stride[d];                                                                \
+            }                                                                                                \
+            BODY;                                                                                            \
+            for (int d = index->ndim - 1; d >= 0; d--) {                                                     \
+                if (++pos[d] < index->shape[d]) break;                                                       \
+                pos[d] = 0;                                                                                  \
+            }                                                                                                \
+        }                                                                                                    \
     } while (0)
 
 nb_tensor *nbk_gather(const nb_tensor *x, int dim, const nb_tensor *index, const char *op) {
@@ -159,8 +170,8 @@ nb_tensor *nbk_gather(const nb_tensor *x, int dim, const nb_tensor *index, const
     return y;
 }
 
-nb_tensor *nbk_scatter_add(const nb_tensor *base, int ndim, const int64_t *shape, int dim, const nb_tensor *index,
-                           const nb_tensor *src, const char *op) {
+nb_tensor *nbk_scatter_add(const nb_tensor *base, int ndim, const int64_t *shape, int dim,
+                           const nb_tensor *index, const nb_tensor *src, const char *op) {
     nb_dtype dt = nbi_is_float(src->dtype) ? src->dtype : NB_F32;
     nb_tensor *y = base_copy(base, dt, ndim, shape);
     if (!y) return NULL;

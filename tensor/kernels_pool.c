@@ -27,8 +27,7 @@ static int64_t window_cost(const nbk_pool_dim *h, const nbk_pool_dim *w) {
         T *ys = (T *)nbi_ptr(y);                                                                             \
         const int64_t *restrict hs = h->start, *restrict he = h->end, *restrict ws = w->start;               \
         const int64_t *restrict we = w->end, dh = h->step, dw = w->step;                                     \
-        _Pragma("omp parallel for schedule(static) if (par)")                                                \
-        for (int64_t p = 0; p < planes; p++) {                                                               \
+        _Pragma("omp parallel for schedule(static) if (par)") for (int64_t p = 0; p < planes; p++) {         \
             const T *restrict xp = xs + p * H * W;                                                           \
             T *restrict yp = ys + p * OH * OW;                                                               \
             int64_t *restrict ip = is + p * OH * OW;                                                         \
@@ -88,8 +87,7 @@ nb_tensor *nbk_max_pool2d(const nb_tensor *x, const nbk_pool_dim *h, const nbk_p
     do {                                                                                                     \
         const T *xs = (const T *)nbi_ptr(xc);                                                                \
         T *ys = (T *)nbi_ptr(y);                                                                             \
-        _Pragma("omp parallel for schedule(static) if (par)")                                                \
-        for (int64_t p = 0; p < planes; p++) {                                                               \
+        _Pragma("omp parallel for schedule(static) if (par)") for (int64_t p = 0; p < planes; p++) {         \
             const T *xp = xs + p * H * W;                                                                    \
             T *yp = ys + p * OH * OW;                                                                        \
             for (int64_t i = 0; i < OH; i++)                                                                 \
@@ -127,8 +125,7 @@ nb_tensor *nbk_avg_pool2d(const nb_tensor *x, const nbk_pool_dim *h, const nbk_p
     do {                                                                                                     \
         const T *gs = (const T *)nbi_ptr(gc);                                                                \
         T *ds = (T *)nbi_ptr(dx);                                                                            \
-        _Pragma("omp parallel for schedule(static) if (par)")                                                \
-        for (int64_t p = 0; p < planes; p++) {                                                               \
+        _Pragma("omp parallel for schedule(static) if (par)") for (int64_t p = 0; p < planes; p++) {         \
             const T *gp = gs + p * OH * OW;                                                                  \
             T *dp = ds + p * H * W;                                                                          \
             for (int64_t k = 0; k < H * W; k++) dp[k] = 0;                                                   \
@@ -166,8 +163,7 @@ nb_tensor *nbk_avg_pool2d_backward(const nb_tensor *g, const nbk_pool_dim *h, co
     do {                                                                                                     \
         const T *ss = (const T *)nbi_ptr(sc);                                                                \
         T *os = (T *)nbi_ptr(out);                                                                           \
-        _Pragma("omp parallel for schedule(static) if (par)")                                                \
-        for (int64_t p = 0; p < planes; p++) {                                                               \
+        _Pragma("omp parallel for schedule(static) if (par)") for (int64_t p = 0; p < planes; p++) {         \
             const T *sp = ss + p * K;                                                                        \
             const int64_t *ip = is + p * K;                                                                  \
             T *op_ = os + p * P;                                                                             \

@@ -17,16 +17,36 @@ static int nthreads(void) {
 }
 
 /* accumulate one segment x[0], x[st], ... (n terms) */
-#define SEG(T)                                                                              \
-    static double seg_##T(nbk_reduce_kind k, const T *x, int64_t n, int64_t st) {           \
-        double acc = k == NBK_RSUM ? 0.0 : k == NBK_RPROD ? 1.0 : (double)x[0];             \
-        switch (k) {                                                                        \
-        case NBK_RSUM: for (int64_t r = 0; r < n; r++) acc += (double)x[r * st]; break;     \
-        case NBK_RPROD: for (int64_t r = 0; r < n; r++) acc *= (double)x[r * st]; break;    \
-        case NBK_RMAX: for (int64_t r = 0; r < n; r++) { double v = x[r * st]; if (v > acc || v != v) { acc = v; if (v != v) break; } } break; \
-        case NBK_RMIN: for (int64_t r = 0; r < n; r++) { double v = x[r * st]; if (v < acc || v != v) { acc = v; if (v != v) break; } } break; \
-        }                                                                                   \
-        return acc;                                                                         \
+#define SEG(T)                                                                                               \
+    static double seg_##T(nbk_reduce_kind k, const T *x, int64_t n, int64_t st) {                            \
+        double acc = k == NBK_RSUM ? 0.0 : k == NBK_RPROD ? 1.0 : (double)x[0];                              \
+        switch (k) {                                                                                         \
+        case NBK_RSUM:                                                                                       \
+            for (int64_t r = 0; r < n; r++) acc += (double)x[r * st];                                        \
+            break;                                                                                           \
+        case NBK_RPROD:                                                                                      \
+            for (int64_t r = 0; r < n; r++) acc *= (double)x[r * st];                                        \
+            break;                                                                                           \
+        case NBK_RMAX:                                                                                       \
+            for (int64_t r = 0; r < n; r++) {                                                                \
+                double v = x[r * st];                                                                        \
+                if (v > acc || v != v) {                                                                     \
+                    acc = v;                                                                                 \
+                    if (v != v) break;                                                                       \
+                }                                                                                            \
+            }                                                                                                \
+            break;                                                                                           \
+        case NBK_RMIN:                                                                                       \
+            for (int64_t r = 0; r < n; r++) {                                                                \
+                double v = x[r * st];                                                                        \
+                if (v < acc || v != v) {                                                                     \
+                    acc = v;                                                                                 \
+                    if (v != v) break;                                                                       \
+                }                                                                                            \
+            }                                                                                                \
+            break;                                                                                           \
+        }                                                                                                    \
+        return acc;                                                                                          \
     }
 SEG(float)
 SEG(double)
@@ -42,7 +62,8 @@ static double combine(nbk_reduce_kind k, double a, double b) {
 }
 
 #define BLK 4096
-static void reduce_run(nbk_reduce_kind k, nb_dtype dt, const void *xv, void *yv, int64_t outer, int64_t R, int64_t inner) {
+static void reduce_run(nbk_reduce_kind k, nb_dtype dt, const void *xv, void *yv, int64_t outer, int64_t R,
+                       int64_t inner) {
     int64_t nout = outer * inner;
     if (outer * R * inner >= NBI_PAR_MIN) nbi_threads_check();
     bool par = outer * R * inner >= NBI_PAR_MIN && nthreads() > 1;
@@ -51,7 +72,10 @@ static void reduce_run(nbk_reduce_kind k, nb_dtype dt, const void *xv, void *yv,
         /* few long rows: fixed blocks, partials combined in order */
         int64_t nb = (R + BLK - 1) / BLK;
         double *part = malloc(sizeof(double) * (size_t)(nb * outer));
-        if (!part) { nbi_error("reduce: out of memory"); return; }
+        if (!part) {
+            nbi_error("reduce: out of memory");
+            return;
+        }
 #pragma omp parallel for schedule(static) if (par)
         for (int64_t q = 0; q < nb * outer; q++) {
             int64_t o = q / nb, b = q % nb, lo = b * BLK, n = R - lo < BLK ? R - lo : BLK;
@@ -61,7 +85,10 @@ static void reduce_run(nbk_reduce_kind k, nb_dtype dt, const void *xv, void *yv,
         for (int64_t o = 0; o < outer; o++) {
             double acc = part[o * nb];
             for (int64_t b = 1; b < nb; b++) acc = combine(k, acc, part[o * nb + b]);
-            if (dt == NB_F32) ((float *)yv)[o] = (float)acc; else ((double *)yv)[o] = acc;
+            if (dt == NB_F32)
+                ((float *)yv)[o] = (float)acc;
+            else
+                ((double *)yv)[o] = acc;
         }
         free(part);
         return;
@@ -69,7 +96,10 @@ static void reduce_run(nbk_reduce_kind k, nb_dtype dt, const void *xv, void *yv,
     if (R == 0) {
         for (int64_t q = 0; q < nout; q++) {
             double v = k == NBK_RPROD ? 1.0 : 0.0;
-            if (dt == NB_F32) ((float *)yv)[q] = (float)v; else ((double *)yv)[q] = v;
+            if (dt == NB_F32)
+                ((float *)yv)[q] = (float)v;
+            else
+                ((double *)yv)[q] = v;
         }
         return;
     }
@@ -94,8 +124,10 @@ static void reduce_run(nbk_reduce_kind k, nb_dtype dt, const void *xv, void *yv,
                 }
             }
             for (int64_t i = 0; i < ni; i++) {
-                if (dt == NB_F32) ((float *)yv)[o * inner + i0 + i] = (float)acc[i];
-                else ((double *)yv)[o * inner + i0 + i] = acc[i];
+                if (dt == NB_F32)
+                    ((float *)yv)[o * inner + i0 + i] = (float)acc[i];
+                else
+                    ((double *)yv)[o * inner + i0 + i] = acc[i];
             }
         }
         return;
@@ -103,8 +135,10 @@ static void reduce_run(nbk_reduce_kind k, nb_dtype dt, const void *xv, void *yv,
 #pragma omp parallel for schedule(static) if (par)
     for (int64_t q = 0; q < nout; q++) {
         int64_t o = q / inner, i = q % inner;
-        if (dt == NB_F32) ((float *)yv)[q] = (float)seg_float(k, (const float *)xv + o * R * inner + i, R, inner);
-        else ((double *)yv)[q] = seg_double(k, (const double *)xv + o * R * inner + i, R, inner);
+        if (dt == NB_F32)
+            ((float *)yv)[q] = (float)seg_float(k, (const float *)xv + o * R * inner + i, R, inner);
+        else
+            ((double *)yv)[q] = seg_double(k, (const double *)xv + o * R * inner + i, R, inner);
     }
 }
 
@@ -112,16 +146,22 @@ static void reduce_run(nbk_reduce_kind k, nb_dtype dt, const void *xv, void *yv,
 static nb_tensor *arrange(const nb_tensor *x, const bool *red, int64_t *outer, int64_t *R, int64_t *inner) {
     int first = -1, last = -1;
     for (int d = 0; d < x->ndim; d++)
-        if (red[d]) { if (first < 0) first = d; last = d; }
+        if (red[d]) {
+            if (first < 0) first = d;
+            last = d;
+        }
     bool block = true;
     for (int d = first; d >= 0 && d <= last; d++)
         if (!red[d] && x->shape[d] != 1) block = false;
     *outer = *R = *inner = 1;
     if (block && nb_is_contiguous(x)) {
         for (int d = 0; d < x->ndim; d++) {
-            if (d < first) *outer *= x->shape[d];
-            else if (d <= last) *R *= red[d] ? x->shape[d] : 1;
-            else *inner *= x->shape[d];
+            if (d < first)
+                *outer *= x->shape[d];
+            else if (d <= last)
+                *R *= red[d] ? x->shape[d] : 1;
+            else
+                *inner *= x->shape[d];
         }
         return (nb_tensor *)x;
     }
@@ -129,9 +169,17 @@ static nb_tensor *arrange(const nb_tensor *x, const bool *red, int64_t *outer, i
     int64_t shp[NB_MAX_DIMS], st[NB_MAX_DIMS];
     int m = 0;
     for (int d = 0; d < x->ndim; d++)
-        if (!red[d]) { shp[m] = x->shape[d]; st[m++] = x->stride[d]; *outer *= x->shape[d]; }
+        if (!red[d]) {
+            shp[m] = x->shape[d];
+            st[m++] = x->stride[d];
+            *outer *= x->shape[d];
+        }
     for (int d = 0; d < x->ndim; d++)
-        if (red[d]) { shp[m] = x->shape[d]; st[m++] = x->stride[d]; *R *= x->shape[d]; }
+        if (red[d]) {
+            shp[m] = x->shape[d];
+            st[m++] = x->stride[d];
+            *R *= x->shape[d];
+        }
     nb_tensor *v = nbi_view((nb_tensor *)x, x->ndim, shp, st, x->offset);
     if (!v) return NULL;
     nb_tensor *c = nbk_copy(v, x->dtype);
@@ -140,17 +188,21 @@ static nb_tensor *arrange(const nb_tensor *x, const bool *red, int64_t *outer, i
 }
 
 nb_tensor *nbk_reduce(nbk_reduce_kind k, const nb_tensor *x, int ndims, const int *dims, bool keepdim) {
-    bool red[NB_MAX_DIMS] = {false};
-    if (ndims == 0) for (int d = 0; d < x->ndim; d++) red[d] = true;
+    bool red[NB_MAX_DIMS] = { false };
+    if (ndims == 0)
+        for (int d = 0; d < x->ndim; d++) red[d] = true;
     for (int i = 0; i < ndims; i++) red[dims[i]] = true;
     int64_t oshape[NB_MAX_DIMS];
     int on = 0;
     for (int d = 0; d < x->ndim; d++) {
-        if (!red[d]) oshape[on++] = x->shape[d];
-        else if (keepdim) oshape[on++] = 1;
+        if (!red[d])
+            oshape[on++] = x->shape[d];
+        else if (keepdim)
+            oshape[on++] = 1;
     }
     if ((k == NBK_RMAX || k == NBK_RMIN) && x->numel == 0)
-        return nbi_error("%s: cannot reduce an empty tensor %s (no identity)", k == NBK_RMAX ? "nb_max/nb_amax" : "nb_min/nb_amin", nbi_shape(x));
+        return nbi_error("%s: cannot reduce an empty tensor %s (no identity)",
+                         k == NBK_RMAX ? "nb_max/nb_amax" : "nb_min/nb_amin", nbi_shape(x));
     const nb_tensor *xf = nbk_as_float(x);
     if (!xf) return NULL;
     nb_tensor *y = nbi_new(xf->dtype, on, oshape);
@@ -166,7 +218,10 @@ static double ld(const nb_tensor *x, const char *base, int64_t i) {
     return x->dtype == NB_F32 ? ((const float *)base)[i] : ((const double *)base)[i];
 }
 static void st(nb_tensor *y, char *base, int64_t i, double v) {
-    if (y->dtype == NB_F32) ((float *)base)[i] = (float)v; else ((double *)base)[i] = v;
+    if (y->dtype == NB_F32)
+        ((float *)base)[i] = (float)v;
+    else
+        ((double *)base)[i] = v;
 }
 
 nb_tensor *nbk_arg_reduce(const nb_tensor *x, int dim, bool keepdim, bool is_min, nb_tensor **indices) {
@@ -176,12 +231,16 @@ nb_tensor *nbk_arg_reduce(const nb_tensor *x, int dim, bool keepdim, bool is_min
     if (!xc) return NULL;
     int64_t outer, D, inner;
     nbk_split3(xc, dim, &outer, &D, &inner);
-    if (D == 0) return nbi_error("%s: cannot reduce dim %d of size 0 of %s", is_min ? "nb_min_dim/nb_argmin" : "nb_max_dim/nb_argmax", dim, nbi_shape(x));
+    if (D == 0)
+        return nbi_error("%s: cannot reduce dim %d of size 0 of %s",
+                         is_min ? "nb_min_dim/nb_argmin" : "nb_max_dim/nb_argmax", dim, nbi_shape(x));
     int64_t oshape[NB_MAX_DIMS];
     int on = 0;
     for (int d = 0; d < x->ndim; d++) {
-        if (d != dim) oshape[on++] = x->shape[d];
-        else if (keepdim) oshape[on++] = 1;
+        if (d != dim)
+            oshape[on++] = x->shape[d];
+        else if (keepdim)
+            oshape[on++] = 1;
     }
     nb_tensor *y = nbi_new(xc->dtype, on, oshape), *ix = nbi_new(NB_I64, on, oshape);
     if (!y || !ix) return NULL;
@@ -194,38 +253,49 @@ nb_tensor *nbk_arg_reduce(const nb_tensor *x, int dim, bool keepdim, bool is_min
             double best = ld(xc, xb, base);
             for (int64_t d = 1; d < D && best == best; d++) {
                 double v = ld(xc, xb, base + d * inner);
-                if (v != v || (is_min ? v < best : v > best)) { best = v; bi = d; }
+                if (v != v || (is_min ? v < best : v > best)) {
+                    best = v;
+                    bi = d;
+                }
             }
             st(y, yb, o * inner + i, best);
             ib[o * inner + i] = bi;
         }
     if (xc != xf) nb_free(xc);
     if (xf != x) nb_free((nb_tensor *)xf);
-    if (indices) *indices = ix; else nb_free(ix);
+    if (indices)
+        *indices = ix;
+    else
+        nb_free(ix);
     return y;
 }
 
-#define SOFTMAX(T, SUF)                                                                        \
-    static void softmax_##T(const T *x, T *y, int64_t outer, int64_t D, int64_t inner, bool lg) { \
-        bool par = outer * D * inner >= NBI_PAR_MIN && outer * inner > 1;                      \
-        (void)par;                                                                             \
-        _Pragma("omp parallel for schedule(static) if (par)")                                 \
-        for (int64_t q = 0; q < outer * inner; q++) {                                          \
-            int64_t o = q / inner, i = q % inner;                                              \
-            const T *xr = x + o * D * inner + i;                                               \
-            T *yr = y + o * D * inner + i;                                                     \
-            T m = -INFINITY;                                                                   \
-            for (int64_t d = 0; d < D; d++) if (xr[d * inner] > m || xr[d * inner] != xr[d * inner]) m = xr[d * inner]; \
-            if (m == -INFINITY || m != m) m = m != m ? m : 0;                                  \
-            double s = 0;                                                                      \
-            for (int64_t d = 0; d < D; d++) {                                                  \
-                T e = exp##SUF(xr[d * inner] - m);                                            \
-                if (!lg) yr[d * inner] = e;                                                    \
-                s += e;                                                                        \
-            }                                                                                  \
-            if (lg) { T ls = (T)log(s); for (int64_t d = 0; d < D; d++) yr[d * inner] = xr[d * inner] - m - ls; } \
-            else { T inv = (T)(1.0 / s); for (int64_t d = 0; d < D; d++) yr[d * inner] *= inv; } \
-        }                                                                                      \
+#define SOFTMAX(T, SUF)                                                                                      \
+    static void softmax_##T(const T *x, T *y, int64_t outer, int64_t D, int64_t inner, bool lg) {            \
+        bool par = outer * D * inner >= NBI_PAR_MIN && outer * inner > 1;                                    \
+        (void)par;                                                                                           \
+        _Pragma("omp parallel for schedule(static) if (par)") for (int64_t q = 0; q < outer * inner; q++) {  \
+            int64_t o = q / inner, i = q % inner;                                                            \
+            const T *xr = x + o * D * inner + i;                                                             \
+            T *yr = y + o * D * inner + i;                                                                   \
+            T m = -INFINITY;                                                                                 \
+            for (int64_t d = 0; d < D; d++)                                                                  \
+                if (xr[d * inner] > m || xr[d * inner] != xr[d * inner]) m = xr[d * inner];                  \
+            if (m == -INFINITY || m != m) m = m != m ? m : 0;                                                \
+            double s = 0;                                                                                    \
+            for (int64_t d = 0; d < D; d++) {                                                                \
+                T e = exp##SUF(xr[d * inner] - m);                                                           \
+                if (!lg) yr[d * inner] = e;                                                                  \
+                s += e;                                                                                      \
+            }                                                                                                \
+            if (lg) {                                                                                        \
+                T ls = (T)log(s);                                                                            \
+                for (int64_t d = 0; d < D; d++) yr[d * inner] = xr[d * inner] - m - ls;                      \
+            } else {                                                                                         \
+                T inv = (T)(1.0 / s);                                                                        \
+                for (int64_t d = 0; d < D; d++) yr[d * inner] *= inv;                                        \
+            }                                                                                                \
+        }                                                                                                    \
     }
 SOFTMAX(float, f)
 SOFTMAX(double, )
@@ -238,8 +308,10 @@ nb_tensor *nbk_softmax(const nb_tensor *x, int dim, bool lg) {
     nbk_split3(xc, dim, &outer, &D, &inner);
     nb_tensor *y = nbi_new(xc->dtype, xc->ndim, xc->shape);
     if (y) {
-        if (y->dtype == NB_F32) softmax_float((const float *)nbi_ptr(xc), (float *)nbi_ptr(y), outer, D, inner, lg);
-        else softmax_double((const double *)nbi_ptr(xc), (double *)nbi_ptr(y), outer, D, inner, lg);
+        if (y->dtype == NB_F32)
+            softmax_float((const float *)nbi_ptr(xc), (float *)nbi_ptr(y), outer, D, inner, lg);
+        else
+            softmax_double((const double *)nbi_ptr(xc), (double *)nbi_ptr(y), outer, D, inner, lg);
     }
     if (xc != xf) nb_free(xc);
     if (xf != x) nb_free((nb_tensor *)xf);

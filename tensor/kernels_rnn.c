@@ -28,17 +28,18 @@
 #define PF(t) ((t) ? (float *)nbi_ptr(t) : NULL)
 #define PD(t) ((t) ? (double *)nbi_ptr(t) : NULL)
 
-nb_status nbk_rnn_forward(const nbk_rnn_shape *s, nb_tensor *const in[NBK_RNN_NIN], nb_tensor *y, nb_tensor *ws) {
+nb_status nbk_rnn_forward(const nbk_rnn_shape *s, nb_tensor *const in[NBK_RNN_NIN], nb_tensor *y,
+                          nb_tensor *ws) {
     int64_t ntmp = s->B * (s->mode == NBK_RNN_GRU ? 3 * s->H : s->H);
-    nb_tensor *tmp = nbi_new(y->dtype, 1, (int64_t[]){ntmp});
+    nb_tensor *tmp = nbi_new(y->dtype, 1, (int64_t[]){ ntmp });
     if (!tmp) return NB_ERROR;
     if ((double)s->B * (double)s->H * (double)s->P >= NBI_PAR_MIN) nbi_threads_check();
     if (y->dtype == NB_F32)
-        rnn_fwd_f(s, PF(in[0]), PF(in[1]), PF(in[2]), PF(in[3]), PF(in[4]), PF(in[5]), PF(in[6]), PF(in[7]), PF(y),
-                  PF(ws), PF(tmp));
+        rnn_fwd_f(s, PF(in[0]), PF(in[1]), PF(in[2]), PF(in[3]), PF(in[4]), PF(in[5]), PF(in[6]), PF(in[7]),
+                  PF(y), PF(ws), PF(tmp));
     else
-        rnn_fwd_(s, PD(in[0]), PD(in[1]), PD(in[2]), PD(in[3]), PD(in[4]), PD(in[5]), PD(in[6]), PD(in[7]), PD(y),
-                 PD(ws), PD(tmp));
+        rnn_fwd_(s, PD(in[0]), PD(in[1]), PD(in[2]), PD(in[3]), PD(in[4]), PD(in[5]), PD(in[6]), PD(in[7]),
+                 PD(y), PD(ws), PD(tmp));
     nb_free(tmp);
     return NB_OK;
 }
@@ -52,29 +53,29 @@ nb_status nbk_rnn_backward(const nbk_rnn_shape *s, nb_tensor *const in[NBK_RNN_N
     int64_t n_dgi = TB * G, n_dgh = gru ? TB * G : 0, n_p = s->B * s->P, n_h = s->B * s->H;
     int64_t n_mm = proj ? TB * s->H : 0, n_dhs = proj ? TB * s->P : 0;
     int64_t total = n_dgi + n_dgh + 2 * n_p + 2 * n_h + n_mm + n_dhs;
-    nb_tensor *scr = nbi_new(dt, 1, (int64_t[]){total});
+    nb_tensor *scr = nbi_new(dt, 1, (int64_t[]){ total });
     if (!scr) return NB_ERROR;
     if ((double)s->B * (double)s->H * (double)s->P >= NBI_PAR_MIN) nbi_threads_check();
     if (dt == NB_F32) {
         float *p = PF(scr);
-        rnn_scratch_f sc = {.dgi = p, .dgh = gru ? p + n_dgi : p};
+        rnn_scratch_f sc = { .dgi = p, .dgh = gru ? p + n_dgi : p };
         p += n_dgi + n_dgh;
         sc.dh = p, sc.dhn = p + n_p, p += 2 * n_p;
         sc.dcn = p, sc.dm = p + n_h, p += 2 * n_h;
         sc.mm = p, sc.dhs = p + n_mm;
         rnn_bwd_f(s, PF(in[0]), PF(in[1]), PF(in[2]), PF(in[3]), PF(in[4]), PF(in[7]), PF(y), PF(ws), PF(gy),
-                  PF(grads[0]), PF(grads[1]), PF(grads[2]), PF(grads[3]), PF(grads[4]), PF(grads[5]), PF(grads[6]),
-                  PF(grads[7]), &sc);
+                  PF(grads[0]), PF(grads[1]), PF(grads[2]), PF(grads[3]), PF(grads[4]), PF(grads[5]),
+                  PF(grads[6]), PF(grads[7]), &sc);
     } else {
         double *p = PD(scr);
-        rnn_scratch_ sc = {.dgi = p, .dgh = gru ? p + n_dgi : p};
+        rnn_scratch_ sc = { .dgi = p, .dgh = gru ? p + n_dgi : p };
         p += n_dgi + n_dgh;
         sc.dh = p, sc.dhn = p + n_p, p += 2 * n_p;
         sc.dcn = p, sc.dm = p + n_h, p += 2 * n_h;
         sc.mm = p, sc.dhs = p + n_mm;
         rnn_bwd_(s, PD(in[0]), PD(in[1]), PD(in[2]), PD(in[3]), PD(in[4]), PD(in[7]), PD(y), PD(ws), PD(gy),
-                 PD(grads[0]), PD(grads[1]), PD(grads[2]), PD(grads[3]), PD(grads[4]), PD(grads[5]), PD(grads[6]),
-                 PD(grads[7]), &sc);
+                 PD(grads[0]), PD(grads[1]), PD(grads[2]), PD(grads[3]), PD(grads[4]), PD(grads[5]),
+                 PD(grads[6]), PD(grads[7]), &sc);
     }
     nb_free(scr);
     return NB_OK;

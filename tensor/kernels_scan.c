@@ -14,7 +14,7 @@ nb_tensor *nbk_cumsum(const nb_tensor *x0, int dim) {
         nb_dtype dt = x->dtype;
         const char *src = nbi_ptr(x);
         char *dst = nbi_ptr(y);
-        #pragma omp parallel for schedule(static) if (x->numel >= NBI_PAR_MIN && rows > 1)
+#pragma omp parallel for schedule(static) if (x->numel >= NBI_PAR_MIN && rows > 1)
         for (int64_t r = 0; r < rows; r++) {
             int64_t o = r / inner, in = r % inner, base = o * D * inner + in;
             if (dt == NB_F32) {
@@ -25,9 +25,10 @@ nb_tensor *nbk_cumsum(const nb_tensor *x0, int dim) {
                 }
             } else if (dt == NB_F64) {
                 double acc = 0;
-                for (int64_t j = 0; j < D; j++) ((double *)dst)[base + j * inner] = acc += ((const double *)src)[base + j * inner];
+                for (int64_t j = 0; j < D; j++)
+                    ((double *)dst)[base + j * inner] = acc += ((const double *)src)[base + j * inner];
             } else {
-                uint64_t acc = 0;   /* wraps like torch's int64 sum, without signed overflow */
+                uint64_t acc = 0; /* wraps like torch's int64 sum, without signed overflow */
                 for (int64_t j = 0; j < D; j++) {
                     acc += (uint64_t)((const int64_t *)src)[base + j * inner];
                     ((int64_t *)dst)[base + j * inner] = (int64_t)acc;

@@ -12,13 +12,17 @@
 
 typedef struct {
     union {
-        double v;      /* the key: f32 and f64 values (f32 values are exact as doubles) */
-        int64_t iv;    /* i64 values */
+        double v;   /* the key: f32 and f64 values (f32 values are exact as doubles) */
+        int64_t iv; /* i64 values */
     };
-    int64_t i;         /* original position along dim */
+    int64_t i; /* original position along dim */
 } elem;
 
-static inline void swap(elem *a, elem *b) { elem t = *a; *a = *b; *b = t; }
+static inline void swap(elem *a, elem *b) {
+    elem t = *a;
+    *a = *b;
+    *b = t;
+}
 static inline int lg(int64_t n) { return 63 - __builtin_clzll((unsigned long long)n); }
 
 /* the algorithms once per order: ascending/descending on float keys (NaN largest) and on int keys */
@@ -49,11 +53,12 @@ typedef struct {
     void (*partial_sort)(elem *, elem *, elem *);
     void (*nth_element)(elem *, elem *, elem *);
 } algos;
-static const algos ALGOS[2][2] = {   /* [isint][desc] */
-    {{std_sort_asc_f, merge_sort_asc_f, partial_sort_asc_f, nth_element_asc_f},
-     {std_sort_desc_f, merge_sort_desc_f, partial_sort_desc_f, nth_element_desc_f}},
-    {{std_sort_asc_i, merge_sort_asc_i, partial_sort_asc_i, nth_element_asc_i},
-     {std_sort_desc_i, merge_sort_desc_i, partial_sort_desc_i, nth_element_desc_i}},
+static const algos ALGOS[2][2] = {
+    /* [isint][desc] */
+    { { std_sort_asc_f, merge_sort_asc_f, partial_sort_asc_f, nth_element_asc_f },
+      { std_sort_desc_f, merge_sort_desc_f, partial_sort_desc_f, nth_element_desc_f } },
+    { { std_sort_asc_i, merge_sort_asc_i, partial_sort_asc_i, nth_element_asc_i },
+      { std_sort_desc_i, merge_sort_desc_i, partial_sort_desc_i, nth_element_desc_i } },
 };
 
 /* ---- along a dim ---- */
@@ -80,11 +85,11 @@ static nb_tensor *rows_job(const nb_tensor *x0, int dim, job_kind job, int64_t k
     nb_dtype dt = x->dtype;
     bool fail = false;
     const algos *A = &ALGOS[dt == NB_I64][desc];
-    #pragma omp parallel for schedule(static) if (rows * D >= NBI_PAR_MIN && rows > 1)
+#pragma omp parallel for schedule(static) if (rows * D >= NBI_PAR_MIN && rows > 1)
     for (int64_t r = 0; r < rows; r++) {
-        elem *e = malloc(sizeof(elem) * (size_t)((job == SORT && flag ? 2 : 1) * D + 1));   /* + merge buffer */
+        elem *e = malloc(sizeof(elem) * (size_t)((job == SORT && flag ? 2 : 1) * D + 1)); /* + merge buffer */
         if (!e) {
-            #pragma omp atomic write
+#pragma omp atomic write
             fail = true;
             continue;
         }
@@ -92,14 +97,19 @@ static nb_tensor *rows_job(const nb_tensor *x0, int dim, job_kind job, int64_t k
         for (int64_t j = 0; j < D; j++) {
             int64_t off = (o * D + j) * inner + in;
             e[j].i = j;
-            if (dt == NB_I64) e[j].iv = ((const int64_t *)base)[off];
-            else e[j].v = dt == NB_F32 ? (double)((const float *)base)[off] : ((const double *)base)[off];
+            if (dt == NB_I64)
+                e[j].iv = ((const int64_t *)base)[off];
+            else
+                e[j].v = dt == NB_F32 ? (double)((const float *)base)[off] : ((const double *)base)[off];
         }
         if (job == SORT) {
-            if (flag) A->merge_sort(e, D, e + D);   /* stable */
-            else A->sort(e, e + D);
-        } else if (kk > 0) {   /* torch's topk_impl_loop; flag = sorted */
-            if (kk * 64 <= D) A->partial_sort(e, e + kk, e + D);
+            if (flag)
+                A->merge_sort(e, D, e + D); /* stable */
+            else
+                A->sort(e, e + D);
+        } else if (kk > 0) { /* torch's topk_impl_loop; flag = sorted */
+            if (kk * 64 <= D)
+                A->partial_sort(e, e + kk, e + D);
             else {
                 A->nth_element(e, e + kk - 1, e + D);
                 if (flag) A->sort(e, e + kk - 1);
@@ -120,6 +130,7 @@ nb_tensor *nbk_argsort(const nb_tensor *x, int dim, bool descending, bool stable
     return rows_job(x, dim, SORT, 0, descending, stable, op);
 }
 
-nb_tensor *nbk_topk_indices(const nb_tensor *x, int64_t k, int dim, bool largest, bool sorted, const char *op) {
+nb_tensor *nbk_topk_indices(const nb_tensor *x, int64_t k, int dim, bool largest, bool sorted,
+                            const char *op) {
     return rows_job(x, dim, TOPK, k, largest, sorted, op);
 }

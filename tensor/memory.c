@@ -14,18 +14,18 @@ size_t (*nbi_tape_len_hook)(void);
 void (*nbi_tensor_release_hook)(nb_tensor *t);
 _Thread_local int nbi_held_readable;
 
-#define NCLASS (64 + (44 - 12) * 8)   /* every size a tensor may have (2^40 elements of 8 bytes: 2^43) */
+#define NCLASS (64 + (44 - 12) * 8) /* every size a tensor may have (2^40 elements of 8 bytes: 2^43) */
 typedef struct {
-    nb_tensor **list;   /* stb_ds array; released entries are NULL */
+    nb_tensor **list; /* stb_ds array; released entries are NULL */
     size_t tape_mark;
 } scope_rec;
 
 static _Thread_local nbi_storage *free_storage[NCLASS];
 static _Thread_local nb_tensor *free_tensors, *free_tail; /* FIFO: a released struct is reused last */
-static _Thread_local scope_rec *scopes;  /* stb_ds array; depth d is scopes[d-1] */
+static _Thread_local scope_rec *scopes;                   /* stb_ds array; depth d is scopes[d-1] */
 static _Thread_local int depth;
-static _Thread_local nb_memory_stats stats = {.pool_limit = SIZE_MAX};
-static _Thread_local nb_tidy *tidy_stack;  /* stb_ds array: the open NB_TIDY marks */
+static _Thread_local nb_memory_stats stats = { .pool_limit = SIZE_MAX };
+static _Thread_local nb_tidy *tidy_stack; /* stb_ds array: the open NB_TIDY marks */
 
 void nbi_count_sys_alloc(void) { stats.system_allocs++; }
 
@@ -36,11 +36,18 @@ const char *nb_dtype_name(nb_dtype dt) {
 
 /* size class: multiples of 64 bytes up to 4 KiB, then 8 steps per power of two */
 static int size_class(size_t n, size_t *cap) {
-    if (n <= 64) { *cap = 64; return 0; }
-    if (n <= 4096) { size_t k = (n + 63) / 64; *cap = k * 64; return (int)k - 1; }
+    if (n <= 64) {
+        *cap = 64;
+        return 0;
+    }
+    if (n <= 4096) {
+        size_t k = (n + 63) / 64;
+        *cap = k * 64;
+        return (int)k - 1;
+    }
     int e = 63 - __builtin_clzll((unsigned long long)(n - 1)); /* 2^e < n <= 2^(e+1) */
     size_t step = ((size_t)1 << e) / 8;
-    size_t k = (n - ((size_t)1 << e) + step - 1) / step;      /* 1..8 */
+    size_t k = (n - ((size_t)1 << e) + step - 1) / step; /* 1..8 */
     *cap = ((size_t)1 << e) + k * step;
     return 64 + (e - 12) * 8 + (int)k - 1;
 }
@@ -87,7 +94,7 @@ static void storage_put(nbi_storage *s) {
         free_storage[c] = s;
         stats.bytes_pooled += s->nbytes;
     } else {
-        storage_free(s);   /* over the pool limit: back to the system */
+        storage_free(s); /* over the pool limit: back to the system */
     }
 }
 
@@ -134,13 +141,15 @@ void nb_memory_summary(FILE *f) {
     print_bytes(f, "live tensor data", stats.bytes_live);
     print_bytes(f, "peak live tensor data", stats.peak_bytes);
     print_bytes(f, "pooled (released, cached)", stats.bytes_pooled);
-    if (stats.pool_limit == SIZE_MAX) fprintf(f, "  %-28s %12s\n", "pool limit", "none");
-    else print_bytes(f, "pool limit", stats.pool_limit);
+    if (stats.pool_limit == SIZE_MAX)
+        fprintf(f, "  %-28s %12s\n", "pool limit", "none");
+    else
+        print_bytes(f, "pool limit", stats.pool_limit);
     fprintf(f, "  %-28s %12zu (%zu held by the tape after nb_release)\n", "live tensors", stats.tensors_live,
             stats.tensors_held);
     fprintf(f, "  %-28s %12zu\n", "system allocations", stats.system_allocs);
     int shown = 0;
-    for (int c = NCLASS - 1; c >= 0 && shown < 8; c--) {   /* where the pooled bytes are: largest classes */
+    for (int c = NCLASS - 1; c >= 0 && shown < 8; c--) { /* where the pooled bytes are: largest classes */
         size_t n = 0, cap = 0;
         for (nbi_storage *s = free_storage[c]; s; s = s->next_free) n++, cap = s->nbytes;
         if (!n) continue;
@@ -153,7 +162,10 @@ int nbi_scope_depth(void) { return depth; }
 
 static void scope_add(nb_tensor *t, int d) {
     t->scope = d;
-    if (d == 0) { t->scope_slot = -1; return; }
+    if (d == 0) {
+        t->scope_slot = -1;
+        return;
+    }
     scope_rec *sc = &scopes[d - 1];
     t->scope_slot = (int)arrlen(sc->list);
     arrput(sc->list, t);
@@ -202,8 +214,10 @@ static nb_tensor *new_tensor(nb_dtype dt, int ndim, const int64_t *shape, int d)
     if (ndim > 0 && !shape) return nbi_error("tensor: shape is NULL for a %d-d tensor", ndim);
     int64_t n = 1;
     for (int i = 0; i < ndim; i++) {
-        if (shape[i] < 0) return nbi_error("tensor: negative size %lld in shape %s", (long long)shape[i], nbi_shape_of(ndim, shape));
-        int64_t m;   /* n * shape[i] above 2^40 elements is refused (no division on this hot path) */
+        if (shape[i] < 0)
+            return nbi_error("tensor: negative size %lld in shape %s", (long long)shape[i],
+                             nbi_shape_of(ndim, shape));
+        int64_t m; /* n * shape[i] above 2^40 elements is refused (no division on this hot path) */
         if (__builtin_mul_overflow(n, shape[i], &m) || m > ((int64_t)1 << 40))
             return nbi_error("tensor: shape %s is too large", nbi_shape_of(ndim, shape));
         n = m;
@@ -211,7 +225,10 @@ static nb_tensor *new_tensor(nb_dtype dt, int ndim, const int64_t *shape, int d)
     nbi_storage *s = storage_get((size_t)n * nb_dtype_size(dt));
     if (!s) return NULL;
     nb_tensor *t = tensor_struct();
-    if (!t) { storage_put(s); return NULL; }
+    if (!t) {
+        storage_put(s);
+        return NULL;
+    }
     t->dtype = dt;
     t->ndim = ndim;
     for (int i = 0; i < ndim; i++) t->shape[i] = shape[i];
@@ -222,7 +239,9 @@ static nb_tensor *new_tensor(nb_dtype dt, int ndim, const int64_t *shape, int d)
 }
 
 nb_tensor *nbi_new(nb_dtype dt, int ndim, const int64_t *shape) { return new_tensor(dt, ndim, shape, depth); }
-nb_tensor *nbi_new_persistent(nb_dtype dt, int ndim, const int64_t *shape) { return new_tensor(dt, ndim, shape, 0); }
+nb_tensor *nbi_new_persistent(nb_dtype dt, int ndim, const int64_t *shape) {
+    return new_tensor(dt, ndim, shape, 0);
+}
 
 nb_tensor *nbi_view(nb_tensor *base, int ndim, const int64_t *shape, const int64_t *stride, int64_t offset) {
     nb_tensor *t = tensor_struct();
@@ -246,15 +265,17 @@ static void release(nb_tensor *t) {
     if (t->node && nbi_tensor_release_hook) nbi_tensor_release_hook(t);
     if (t->grad && t->grad->magic == NBI_LIVE) release(t->grad);
     if (t->magic == NBI_HELD) stats.tensors_held--;
-    if (t->storage) storage_put(t->storage);   /* a held tensor may have given its data up already */
+    if (t->storage) storage_put(t->storage); /* a held tensor may have given its data up already */
     scope_remove(t);
     t->magic = NBI_DEAD;
     t->gen++;
     t->storage = NULL;
     t->node = NULL;
-    t->grad = NULL;                        /* free-list link, appended at the tail so stale pointers stay */
-    if (free_tail) free_tail->grad = t;    /* detectable (magic == NBI_DEAD) as long as possible */
-    else free_tensors = t;
+    t->grad = NULL; /* free-list link, appended at the tail so stale pointers stay */
+    if (free_tail)
+        free_tail->grad = t; /* detectable (magic == NBI_DEAD) as long as possible */
+    else
+        free_tensors = t;
     free_tail = t;
     stats.tensors_live--;
 }
@@ -269,13 +290,14 @@ void nb_free(nb_tensor *t) {
 }
 
 bool nb_is_valid(const nb_tensor *t) {
-    return t && (t->magic == NBI_LIVE || (t->magic == NBI_HELD && nbi_held_readable)); /* rules see held ones */
+    return t &&
+           (t->magic == NBI_LIVE || (t->magic == NBI_HELD && nbi_held_readable)); /* rules see held ones */
 }
 
 nb_scope nb_scope_begin(void) {
-    scope_rec r = {0};
+    scope_rec r = { 0 };
     if (arrlen(scopes) > depth) {
-        r.list = scopes[depth].list;    /* reuse the array's capacity */
+        r.list = scopes[depth].list; /* reuse the array's capacity */
         arrsetlen(r.list, 0);
         scopes[depth] = r;
     } else {
@@ -297,7 +319,7 @@ void nb_scope_end(nb_scope s) {
         for (ptrdiff_t i = 0; i < arrlen(sc->list); i++) {
             nb_tensor *t = sc->list[i];
             if (t && (t->magic == NBI_LIVE || t->magic == NBI_HELD)) {
-                t->scope_slot = -1;   /* list is being cleared: skip scope_remove's lookup */
+                t->scope_slot = -1; /* list is being cleared: skip scope_remove's lookup */
                 t->scope = 0;
                 release(t);
             }
@@ -329,7 +351,7 @@ void nbi_tape_unref(nb_tensor *t, bool data, bool use) {
     if (t->tape_uses <= 0 && t->tape_saved <= 0) {
         release(t);
     } else if (t->tape_saved <= 0 && t->storage) {
-        storage_put(t->storage);   /* only its shape is still read (by the rules of nodes that used it) */
+        storage_put(t->storage); /* only its shape is still read (by the rules of nodes that used it) */
         t->storage = NULL;
     }
 }
@@ -344,7 +366,7 @@ static void release_early(nb_tensor *t) {
     t->retains_grad = false;
     t->magic = NBI_HELD;
     stats.tensors_held++;
-    nbi_tape_unref(t, false, false);   /* drops the data now if no node saved it */
+    nbi_tape_unref(t, false, false); /* drops the data now if no node saved it */
 }
 
 void nb_release(nb_tensor *t) {
@@ -357,11 +379,11 @@ void nb_release(nb_tensor *t) {
 }
 
 nb_tidy nb_tidy_begin(void) {
-    return (nb_tidy){.depth = depth, .len = depth > 0 ? arrlen(scopes[depth - 1].list) : 0};
+    return (nb_tidy){ .depth = depth, .len = depth > 0 ? arrlen(scopes[depth - 1].list) : 0 };
 }
 
 void nb_tidy_end(nb_tidy m, int nkeep, nb_tensor *const *keep) {
-    if (m.depth < 1 || m.depth != depth) return;   /* top level, or a scope that has ended since */
+    if (m.depth < 1 || m.depth != depth) return; /* top level, or a scope that has ended since */
     scope_rec *sc = &scopes[depth - 1];
     for (ptrdiff_t i = m.len; i < arrlen(sc->list); i++) {
         nb_tensor *t = sc->list[i];

@@ -16,7 +16,7 @@
     X(ATAN)
 /* clang-format on */
 #define NBK_ENUM_(k) NBK_##k,
-typedef enum { NBK_UNARY_LIST(NBK_ENUM_) } nbk_unary_kind;   /* no count enumerator: switches list every kind */
+typedef enum { NBK_UNARY_LIST(NBK_ENUM_) } nbk_unary_kind; /* no count enumerator: switches list every kind */
 
 /* Binary elementwise kinds with broadcasting: y = f(a, b). Comparisons give 0/1. MUL_POS: a * (b > 0)
  * in one pass (relu's backward g * (y > 0) without the mask tensor). */
@@ -32,7 +32,8 @@ nb_status nbk_unary_into(nbk_unary_kind k, nb_tensor *out, const nb_tensor *x, d
 /* y = f(a, b) broadcast; dtype = promoted float dtype. op names the caller in error messages. */
 nb_tensor *nbk_binary(nbk_binary_kind k, const nb_tensor *a, const nb_tensor *b, const char *op);
 /* out = f(out_or_a, b) where b broadcasts to out's shape; a must have out's shape (may be out). */
-nb_status nbk_binary_into(nbk_binary_kind k, nb_tensor *out, const nb_tensor *a, const nb_tensor *b, const char *op);
+nb_status nbk_binary_into(nbk_binary_kind k, nb_tensor *out, const nb_tensor *a, const nb_tensor *b,
+                          const char *op);
 /* y = cond != 0 ? a : b, broadcast over all three; dtype = promote(a, b). */
 nb_tensor *nbk_where(const nb_tensor *cond, const nb_tensor *a, const nb_tensor *b, const char *op);
 /* Contiguous copy of x converted to dt. */
@@ -76,18 +77,21 @@ nb_tensor *nbk_cat(int n, nb_tensor *const *xs, int dim, nb_dtype dt);
 /* out = x.index_select(dim, index). index: 1-D i64, checked here. */
 nb_tensor *nbk_index_select(const nb_tensor *x, int dim, const nb_tensor *index, const char *op);
 /* out = base (copy, or zeros of shape if base NULL); out.index_add_(dim, index, src). */
-nb_tensor *nbk_index_add(const nb_tensor *base, int ndim, const int64_t *shape, int dim, const nb_tensor *index, const nb_tensor *src, const char *op);
+nb_tensor *nbk_index_add(const nb_tensor *base, int ndim, const int64_t *shape, int dim,
+                         const nb_tensor *index, const nb_tensor *src, const char *op);
 /* out = x.gather(dim, index). */
 nb_tensor *nbk_gather(const nb_tensor *x, int dim, const nb_tensor *index, const char *op);
 /* out = base (copy, or zeros of shape if base NULL); out.scatter_add_(dim, index, src). */
-nb_tensor *nbk_scatter_add(const nb_tensor *base, int ndim, const int64_t *shape, int dim, const nb_tensor *index, const nb_tensor *src, const char *op);
+nb_tensor *nbk_scatter_add(const nb_tensor *base, int ndim, const int64_t *shape, int dim,
+                           const nb_tensor *index, const nb_tensor *src, const char *op);
 
 /* ---- sorting, scans, flips, triangles (issue 12: kernels_sort.c, kernels_scan.c, kernels_arrange.c) ---- */
 /* i64 positions along dim of x's elements in sorted order (torch.sort's indices): torch 1.13's std::sort
  * order of ties, or the stable order; NaN is the largest value. op names the caller in errors. */
 nb_tensor *nbk_argsort(const nb_tensor *x, int dim, bool descending, bool stable, const char *op);
 /* i64 positions of the k largest (or smallest) along dim in torch.topk's order (0 <= k <= size). */
-nb_tensor *nbk_topk_indices(const nb_tensor *x, int64_t k, int dim, bool largest, bool sorted, const char *op);
+nb_tensor *nbk_topk_indices(const nb_tensor *x, int64_t k, int dim, bool largest, bool sorted,
+                            const char *op);
 /* y = cumsum(x, dim), accumulated in double (floats) or int64, x's dtype. */
 nb_tensor *nbk_cumsum(const nb_tensor *x, int dim);
 /* y = x with every dim d where flip[d] reversed. */
@@ -102,25 +106,35 @@ nb_tensor *nbk_channel_affine(const nb_tensor *x, const double *alpha, const dou
 /* Batch-norm backward with batch statistics: sum_g[c] = sum g, sum_gxc[c] = sum g (x - mean); when
  * want_dx, returns dx = (g - sum_g/M - (x - mean) invstd^2 sum_gxc/M) invstd w (w NULL = 1), M = N*S;
  * g contiguous with x's shape. */
-nb_tensor *nbk_batch_norm_backward(const nb_tensor *x, const nb_tensor *g, const double *mean, const double *invstd,
-                                   const double *w, bool want_dx, double *sum_g, double *sum_gxc);
+nb_tensor *nbk_batch_norm_backward(const nb_tensor *x, const nb_tensor *g, const double *mean,
+                                   const double *invstd, const double *w, bool want_dx, double *sum_g,
+                                   double *sum_gxc);
 /* -- end normalisation -- */
 /* ---- recurrent layers (kernels_rnn.c): one layer, one direction, a whole sequence ---- */
 typedef enum { NBK_RNN_TANH, NBK_RNN_RELU, NBK_RNN_LSTM, NBK_RNN_GRU } nbk_rnn_mode;
 /* Sizes: sequence T, batch B, input I, hidden H, output P (= H, or LSTM's proj_size). */
-typedef struct { nbk_rnn_mode mode; int64_t T, B, I, H, P; bool reverse; } nbk_rnn_shape;
+typedef struct {
+    nbk_rnn_mode mode;
+    int64_t T, B, I, H, P;
+    bool reverse;
+} nbk_rnn_shape;
 /* Inputs in this order: x (T,B,I), h0 (B,P), c0 (B,H) (LSTM), w_ih (G,I), w_hh (G,P), b_ih, b_hh (G), w_hr (P,H). */
 #define NBK_RNN_NIN 8
 /* Gate blocks per hidden unit: 1 (tanh, relu), 4 (LSTM: i, f, g, o), 3 (GRU: r, z, n); G = gates * H. */
-static inline int64_t nbk_rnn_gates(nbk_rnn_mode m) { return m == NBK_RNN_LSTM ? 4 : m == NBK_RNN_GRU ? 3 : 1; }
+static inline int64_t nbk_rnn_gates(nbk_rnn_mode m) {
+    return m == NBK_RNN_LSTM ? 4 : m == NBK_RNN_GRU ? 3 : 1;
+}
 /* Row width of the packed output y (T, B, S): h_t in [0, P), LSTM's c_t in [P, P + H). */
-static inline int64_t nbk_rnn_y_width(const nbk_rnn_shape *s) { return s->mode == NBK_RNN_LSTM ? s->P + s->H : s->P; }
+static inline int64_t nbk_rnn_y_width(const nbk_rnn_shape *s) {
+    return s->mode == NBK_RNN_LSTM ? s->P + s->H : s->P;
+}
 /* Row width of the saved workspace ws (T, B, W): LSTM's activated i, f, g, o; GRU's r, z, n and W_hn h + b_hn. */
 static inline int64_t nbk_rnn_ws_width(const nbk_rnn_shape *s) {
     return s->mode == NBK_RNN_LSTM || s->mode == NBK_RNN_GRU ? 4 * s->H : s->H;
 }
 /* Forward: fills y and ws from the contiguous inputs (one float dtype; b_ih, b_hh, w_hr may be NULL). */
-nb_status nbk_rnn_forward(const nbk_rnn_shape *s, nb_tensor *const in[NBK_RNN_NIN], nb_tensor *y, nb_tensor *ws);
+nb_status nbk_rnn_forward(const nbk_rnn_shape *s, nb_tensor *const in[NBK_RNN_NIN], nb_tensor *y,
+                          nb_tensor *ws);
 /* Backward through time from gy = dL/dy (contiguous): fills each non-NULL grads[i] (shaped like in[i]). */
 nb_status nbk_rnn_backward(const nbk_rnn_shape *s, nb_tensor *const in[NBK_RNN_NIN], const nb_tensor *y,
                            const nb_tensor *ws, const nb_tensor *gy, nb_tensor *grads[NBK_RNN_NIN]);

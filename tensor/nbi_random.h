@@ -8,14 +8,14 @@
 #define NBI_MT_N 624
 
 struct nb_generator {
-    uint32_t state[NBI_MT_N];   /* mt19937_data_pod: state_, left_, next_, seed_, seeded_ */
+    uint32_t state[NBI_MT_N]; /* mt19937_data_pod: state_, left_, next_, seed_, seeded_ */
     int left;
     uint32_t next;
     uint64_t seed;
     bool seeded;
-    bool has_normal;            /* next_double_normal_sample_: the sine half of a scalar Box-Muller draw */
+    bool has_normal; /* next_double_normal_sample_: the sine half of a scalar Box-Muller draw */
     double next_normal;
-    bool has_float_normal;      /* next_float_normal_sample_ (kept for state round trips) */
+    bool has_float_normal; /* next_float_normal_sample_ (kept for state round trips) */
     float next_float_normal;
 };
 
@@ -41,8 +41,12 @@ static inline uint64_t nbi_gen_u64(nb_generator *g) {
     return (hi << 32) | nbi_gen_u32(g);
 }
 /* torch's uniform_real_distribution<double>(0, 1): the low 53 bits of random64 times 2^-53. */
-static inline double nbi_gen_double(nb_generator *g) { return (double)(nbi_gen_u64(g) & ((1ull << 53) - 1)) * 0x1.0p-53; }
+static inline double nbi_gen_double(nb_generator *g) {
+    return (double)(nbi_gen_u64(g) & ((1ull << 53) - 1)) * 0x1.0p-53;
+}
 /* uniform_real_distribution<float>(0, 1): the low 24 bits of random() times 2^-24. */
-static inline float nbi_gen_float(nb_generator *g) { return (float)(nbi_gen_u32(g) & ((1u << 24) - 1)) * 0x1.0p-24f; }
+static inline float nbi_gen_float(nb_generator *g) {
+    return (float)(nbi_gen_u32(g) & ((1u << 24) - 1)) * 0x1.0p-24f;
+}
 
 #endif

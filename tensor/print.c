@@ -17,7 +17,10 @@ typedef struct {
 } fmt;
 
 /* growable output string */
-typedef struct { char *p; size_t n, cap; } sbuf;
+typedef struct {
+    char *p;
+    size_t n, cap;
+} sbuf;
 static void put(sbuf *b, const char *s, size_t len) {
     if (b->n + len + 1 > b->cap) {
         size_t cap = (b->n + len + 1) * 2;
@@ -31,7 +34,9 @@ static void put(sbuf *b, const char *s, size_t len) {
     b->p[b->n] = 0;
 }
 static void puts_(sbuf *b, const char *s) { put(b, s, strlen(s)); }
-static void spaces(sbuf *b, int n) { for (int i = 0; i < n; i++) put(b, " ", 1); }
+static void spaces(sbuf *b, int n) {
+    for (int i = 0; i < n; i++) put(b, " ", 1);
+}
 
 static double at(const nb_tensor *t, const int64_t *idx) {
     int64_t off = t->offset;
@@ -75,7 +80,7 @@ static bool next_shown(const nb_tensor *t, int64_t *idx, bool summarize) {
 
 /* torch's _Formatter: choose the mode and width from the shown values */
 static void choose(const nb_tensor *t, fmt *f) {
-    int64_t idx[NB_MAX_DIMS] = {0};
+    int64_t idx[NB_MAX_DIMS] = { 0 };
     char b[64];
     double amax = 0, amin = INFINITY;
     bool any = false;
@@ -114,10 +119,16 @@ static void vector_str(sbuf *o, const nb_tensor *t, int64_t *idx, int d, int ind
     puts_(o, "[");
     for (int64_t k = 0; k < count; k++) {
         if (k > 0) {
-            if (k % per_line == 0) { puts_(o, ",\n"); spaces(o, indent + 1); }
-            else puts_(o, ", ");
+            if (k % per_line == 0) {
+                puts_(o, ",\n");
+                spaces(o, indent + 1);
+            } else
+                puts_(o, ", ");
         }
-        if (elide && k == EDGE) { puts_(o, " ..."); continue; }
+        if (elide && k == EDGE) {
+            puts_(o, " ...");
+            continue;
+        }
         idx[d] = elide && k > EDGE ? n - (count - k) : k;
         char b[80];
         fmt_one(b, sizeof b, at(t, idx), f);
@@ -128,7 +139,10 @@ static void vector_str(sbuf *o, const nb_tensor *t, int64_t *idx, int d, int ind
 
 /* dims d..ndim-1 at the given indent (torch _tensor_str_with_formatter) */
 static void tensor_str(sbuf *o, const nb_tensor *t, int64_t *idx, int d, int indent, const fmt *f) {
-    if (d == t->ndim - 1) { vector_str(o, t, idx, d, indent, f); return; }
+    if (d == t->ndim - 1) {
+        vector_str(o, t, idx, d, indent, f);
+        return;
+    }
     int64_t n = t->shape[d];
     bool elide = f->summarize && n > 2 * EDGE;
     int64_t count = elide ? 2 * EDGE + 1 : n;
@@ -139,7 +153,10 @@ static void tensor_str(sbuf *o, const nb_tensor *t, int64_t *idx, int d, int ind
             for (int i = 0; i < t->ndim - d - 1; i++) puts_(o, "\n");
             spaces(o, indent + 1);
         }
-        if (elide && k == EDGE) { puts_(o, "..."); continue; }
+        if (elide && k == EDGE) {
+            puts_(o, "...");
+            continue;
+        }
         idx[d] = elide && k > EDGE ? n - (count - k) : k;
         tensor_str(o, t, idx, d + 1, indent + 1, f);
     }
@@ -161,11 +178,17 @@ static void suffix(sbuf *o, const char *s, size_t *last_len) {
 }
 
 void nb_fprint(FILE *out, const nb_tensor *t) {
-    if (!t) { fprintf(out, "NULL"); return; }
-    if (t->magic != NBI_LIVE) { fprintf(out, "<released tensor>"); return; }
-    fmt f = {.floating = nbi_is_float(t->dtype), .summarize = t->numel > 1000};
-    sbuf o = {0};
-    int64_t idx[NB_MAX_DIMS] = {0};
+    if (!t) {
+        fprintf(out, "NULL");
+        return;
+    }
+    if (t->magic != NBI_LIVE) {
+        fprintf(out, "<released tensor>");
+        return;
+    }
+    fmt f = { .floating = nbi_is_float(t->dtype), .summarize = t->numel > 1000 };
+    sbuf o = { 0 };
+    int64_t idx[NB_MAX_DIMS] = { 0 };
     puts_(&o, "tensor(");
     if (t->numel == 0) {
         puts_(&o, "[]");

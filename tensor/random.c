@@ -7,7 +7,9 @@
 #include <stdlib.h>
 
 static nb_tensor *new_float(const char *op, nb_dtype dt, int ndim, const int64_t *shape) {
-    if (dt != NB_F32 && dt != NB_F64) return nbi_error("%s: dtype must be float32 or float64 (got %s; use nb_randint for integers)", op, nb_dtype_name(dt));
+    if (dt != NB_F32 && dt != NB_F64)
+        return nbi_error("%s: dtype must be float32 or float64 (got %s; use nb_randint for integers)", op,
+                         nb_dtype_name(dt));
     return nbi_shape_ok(op, dt, ndim, shape) ? nbi_new(dt, ndim, shape) : NULL;
 }
 
@@ -24,7 +26,8 @@ static void uniform_fill(nb_generator *gen, nb_tensor *t, double from, double to
     }
 }
 
-nb_tensor *nb_uniform_gen(nb_dtype dt, int ndim, const int64_t *shape, double from, double to, nb_generator *gen) {
+nb_tensor *nb_uniform_gen(nb_dtype dt, int ndim, const int64_t *shape, double from, double to,
+                          nb_generator *gen) {
     if (!(from <= to) || !isfinite(to - from))
         return nbi_error("nb_uniform: expects from <= to and a finite range (got from %g, to %g)", from, to);
     nb_tensor *t = new_float("nb_uniform", dt, ndim, shape);
@@ -74,10 +77,18 @@ static void normal16_f64(double *d, double mean, double std) {
 
 /* torch's f32 normal fill on AVX2 CPUs uses avx_mathfun's log256_ps and sincos256_ps (cephes
  * polynomials in float); these are their scalar transcriptions, operation for operation */
-static inline uint32_t fbits(float x) { uint32_t u; memcpy(&u, &x, 4); return u; }
-static inline float bitsf(uint32_t u) { float x; memcpy(&x, &u, 4); return x; }
+static inline uint32_t fbits(float x) {
+    uint32_t u;
+    memcpy(&u, &x, 4);
+    return u;
+}
+static inline float bitsf(uint32_t u) {
+    float x;
+    memcpy(&x, &u, 4);
+    return x;
+}
 
-static float cephes_logf(float x) {   /* x > 0 here (1 - uniform is in (0, 1]) */
+static float cephes_logf(float x) { /* x > 0 here (1 - uniform is in (0, 1]) */
     if (x < bitsf(0x00800000u)) x = bitsf(0x00800000u);
     int32_t e0 = (int32_t)(fbits(x) >> 23) - 0x7f;
     x = bitsf((fbits(x) & ~0x7f800000u) | fbits(0.5f));
@@ -88,9 +99,9 @@ static float cephes_logf(float x) {   /* x > 0 here (1 - uniform is in (0, 1]) *
     e = e - (lt ? 1.0f : 0.0f);
     x = x + tmp;
     float z = x * x, y = (float)7.0376836292E-2;
-    static const float p[] = {(float)-1.1514610310E-1, (float)1.1676998740E-1, (float)-1.2420140846E-1,
-                              (float)1.4249322787E-1, (float)-1.6668057665E-1, (float)2.0000714765E-1,
-                              (float)-2.4999993993E-1, (float)3.3333331174E-1};
+    static const float p[] = { (float)-1.1514610310E-1, (float)1.1676998740E-1,  (float)-1.2420140846E-1,
+                               (float)1.4249322787E-1,  (float)-1.6668057665E-1, (float)2.0000714765E-1,
+                               (float)-2.4999993993E-1, (float)3.3333331174E-1 };
     for (int k = 0; k < 8; k++) y = fmaf(y, x, p[k]);
     y = y * x;
     y = fmaf(y, z, e * (float)-2.12194440e-4);
@@ -99,7 +110,7 @@ static float cephes_logf(float x) {   /* x > 0 here (1 - uniform is in (0, 1]) *
     return fmaf(e, 0.693359375f, x);
 }
 
-static void cephes_sincosf(float x, float *s, float *c) {   /* x >= 0 here (2 pi u) */
+static void cephes_sincosf(float x, float *s, float *c) { /* x >= 0 here (2 pi u) */
     uint32_t sign_sin = fbits(x) & 0x80000000u;
     x = bitsf(fbits(x) & 0x7fffffffu);
     float y = x * (float)1.27323954473516;
@@ -107,7 +118,7 @@ static void cephes_sincosf(float x, float *s, float *c) {   /* x >= 0 here (2 pi
     j = (j + 1) & ~1;
     y = (float)j;
     uint32_t swap_sin = (uint32_t)(j & 4) << 29;
-    bool poly2 = (j & 2) == 0;   /* the sine polynomial goes to the sine */
+    bool poly2 = (j & 2) == 0; /* the sine polynomial goes to the sine */
     x = fmaf(y, -0.78515625f, x);
     x = fmaf(y, (float)-2.4187564849853515625e-4, x);
     x = fmaf(y, (float)-3.77489497744594108e-8, x);
@@ -143,11 +154,13 @@ static void normal16_f32(float *d, float mean, float std) {
 
 static void normal_fill(nb_generator *gen, nb_tensor *t, double mean, double std) {
     int64_t n = t->numel;
-    if (n < 16) {   /* torch's per-element path */
+    if (n < 16) { /* torch's per-element path */
         for (int64_t i = 0; i < n; i++) {
             double v = normal_scalar(gen, mean, std);
-            if (t->dtype == NB_F32) ((float *)nbi_ptr(t))[i] = (float)v;
-            else ((double *)nbi_ptr(t))[i] = v;
+            if (t->dtype == NB_F32)
+                ((float *)nbi_ptr(t))[i] = (float)v;
+            else
+                ((double *)nbi_ptr(t))[i] = v;
         }
         return;
     }
@@ -170,7 +183,8 @@ static void normal_fill(nb_generator *gen, nb_tensor *t, double mean, double std
     }
 }
 
-nb_tensor *nb_normal_gen(nb_dtype dt, int ndim, const int64_t *shape, double mean, double std, nb_generator *gen) {
+nb_tensor *nb_normal_gen(nb_dtype dt, int ndim, const int64_t *shape, double mean, double std,
+                         nb_generator *gen) {
     if (!(std >= 0) || !isfinite(mean) || !isfinite(std))
         return nbi_error("nb_normal: expects a finite mean and std >= 0 (got mean %g, std %g)", mean, std);
     nb_tensor *t = new_float("nb_normal", dt, ndim, shape);
@@ -188,16 +202,19 @@ nb_tensor *nb_randn_gen(nb_dtype dt, int ndim, const int64_t *shape, nb_generato
     return t;
 }
 
-nb_tensor *nb_randn(nb_dtype dt, int ndim, const int64_t *shape) { return nb_randn_gen(dt, ndim, shape, NULL); }
+nb_tensor *nb_randn(nb_dtype dt, int ndim, const int64_t *shape) {
+    return nb_randn_gen(dt, ndim, shape, NULL);
+}
 
 /* ---- integers ---- */
 nb_tensor *nb_randint_gen(int64_t low, int64_t high, int ndim, const int64_t *shape, nb_generator *gen) {
-    if (high <= low) return nbi_error("nb_randint: empty range [%lld, %lld)", (long long)low, (long long)high);
+    if (high <= low)
+        return nbi_error("nb_randint: empty range [%lld, %lld)", (long long)low, (long long)high);
     nb_tensor *t = nbi_shape_ok("nb_randint", NB_I64, ndim, shape) ? nbi_new(NB_I64, ndim, shape) : NULL;
     if (!t) return NULL;
     gen = nbi_gen(gen);
     int64_t *p = (int64_t *)nbi_ptr(t);
-    uint64_t range = (uint64_t)high - (uint64_t)low;   /* torch's random_from_to: modulo, no rejection */
+    uint64_t range = (uint64_t)high - (uint64_t)low; /* torch's random_from_to: modulo, no rejection */
     for (int64_t i = 0; i < t->numel; i++) {
         uint64_t v = range >= (1ull << 32) ? nbi_gen_u64(gen) : nbi_gen_u32(gen);
         p[i] = (int64_t)(v % range + (uint64_t)low);
@@ -212,7 +229,7 @@ nb_tensor *nb_randint(int64_t low, int64_t high, int ndim, const int64_t *shape)
 /* torch 1.13's randperm_cpu: identity, then for each i swap with i + random() % (n - i) */
 nb_tensor *nb_randperm_gen(int64_t n, nb_generator *gen) {
     if (n < 0) return nbi_error("nb_randperm: n must be non-negative (got %lld)", (long long)n);
-    nb_tensor *t = nbi_new(NB_I64, 1, (int64_t[]){n});
+    nb_tensor *t = nbi_new(NB_I64, 1, (int64_t[]){ n });
     if (!t) return NULL;
     gen = nbi_gen(gen);
     int64_t *p = (int64_t *)nbi_ptr(t);
@@ -236,14 +253,18 @@ nb_tensor *nb_bernoulli_gen(const nb_tensor *p, nb_generator *gen) {
     nb_tensor *t = nbi_new(p->dtype, p->ndim, p->shape);
     if (!t) return NULL;
     double *pd = malloc(sizeof(double) * (size_t)(p->numel ? p->numel : 1));
-    if (!pd) { nb_free(t); return nbi_error("nb_bernoulli: out of memory"); }
+    if (!pd) {
+        nb_free(t);
+        return nbi_error("nb_bernoulli: out of memory");
+    }
     nb_to_doubles(p, pd);
     for (int64_t i = 0; i < p->numel; i++)
         if (!(pd[i] >= 0 && pd[i] <= 1)) {
             double bad = pd[i];
             free(pd);
             nb_free(t);
-            return nbi_error("nb_bernoulli: expects every p in [0, 1] (got %g at flat index %lld)", bad, (long long)i);
+            return nbi_error("nb_bernoulli: expects every p in [0, 1] (got %g at flat index %lld)", bad,
+                             (long long)i);
         }
     gen = nbi_gen(gen);
     if (p->dtype == NB_F32) {

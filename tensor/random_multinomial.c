@@ -13,15 +13,18 @@
 static void exponential_fill(nb_generator *gen, nb_tensor *t, double lambd) {
     for (int64_t i = 0; i < t->numel; i++) {
         double v = -1.0 / lambd * log(1.0 - nbi_gen_double(gen));
-        if (t->dtype == NB_F32) ((float *)nbi_ptr(t))[i] = (float)v;
-        else ((double *)nbi_ptr(t))[i] = v;
+        if (t->dtype == NB_F32)
+            ((float *)nbi_ptr(t))[i] = (float)v;
+        else
+            ((double *)nbi_ptr(t))[i] = v;
     }
 }
 
 nb_tensor *nb_exponential_gen(nb_dtype dt, int ndim, const int64_t *shape, double lambd, nb_generator *gen) {
     if (!(lambd > 0) || !isfinite(lambd))
         return nbi_error("nb_exponential: expects lambda > 0.0, but found lambda=%g", lambd);
-    if (dt != NB_F32 && dt != NB_F64) return nbi_error("nb_exponential: dtype must be float32 or float64 (got %s)", nb_dtype_name(dt));
+    if (dt != NB_F32 && dt != NB_F64)
+        return nbi_error("nb_exponential: dtype must be float32 or float64 (got %s)", nb_dtype_name(dt));
     nb_tensor *t = nbi_shape_ok("nb_exponential", dt, ndim, shape) ? nbi_new(dt, ndim, shape) : NULL;
     if (t) exponential_fill(nbi_gen(gen), t, lambd);
     return t;
@@ -32,51 +35,59 @@ nb_tensor *nb_exponential(nb_dtype dt, int ndim, const int64_t *shape, double la
 }
 
 /* with replacement, n > 1: multinomial_with_replacement_apply, row by row (cumulative sums in T) */
-#define WITH_REPLACEMENT(T)                                                                                   \
-    static bool with_replacement_##T(const T *p, int64_t ndist, int64_t ncat, int64_t n, int64_t *out,     \
-                                     nb_generator *gen) {                                                  \
-        T *cum = malloc(sizeof(T) * (size_t)ncat);                                                          \
-        if (!cum) { nbi_error("nb_multinomial: out of memory"); return false; }                            \
-        for (int64_t i = 0; i < ndist; i++) {                                                               \
-            T sum = 0;                                                                                      \
-            for (int64_t j = 0; j < ncat; j++) {                                                            \
-                T val = p[i * ncat + j];                                                                    \
-                if (!(val >= 0)) {                                                                          \
-                    free(cum);                                                                              \
-                    nbi_error("nb_multinomial: invalid multinomial distribution (encountering probability " \
-                              "entry < 0) in row %lld", (long long)i);                                      \
-                    return false;                                                                           \
-                }                                                                                           \
-                if (!isfinite(val)) {                                                                       \
-                    free(cum);                                                                              \
-                    nbi_error("nb_multinomial: invalid multinomial distribution (encountering probability " \
-                              "entry = infinity or NaN) in row %lld", (long long)i);                        \
-                    return false;                                                                           \
-                }                                                                                           \
-                sum += val;                                                                                 \
-                cum[j] = sum;                                                                               \
-            }                                                                                               \
-            if (!(sum > 0)) {                                                                               \
-                free(cum);                                                                                  \
-                nbi_error("nb_multinomial: invalid multinomial distribution (sum of probabilities <= 0) "  \
-                          "in row %lld", (long long)i);                                                     \
-                return false;                                                                               \
-            }                                                                                               \
-            for (int64_t j = 0; j < ncat; j++) cum[j] /= sum;                                               \
-            for (int64_t j = 0; j < n; j++) {                                                               \
-                double u = nbi_gen_double(gen);                                                             \
-                int64_t lo = 0, hi = ncat;                                                                  \
-                cum[ncat - 1] = 1;                                                                          \
-                while (hi - lo > 0) {                                                                       \
-                    int64_t mid = lo + (hi - lo) / 2;                                                       \
-                    if (cum[mid] < u) lo = mid + 1;                                                         \
-                    else hi = mid;                                                                          \
-                }                                                                                           \
-                out[i * n + j] = lo;                                                                        \
-            }                                                                                               \
-        }                                                                                                   \
-        free(cum);                                                                                          \
-        return true;                                                                                        \
+#define WITH_REPLACEMENT(T)                                                                                  \
+    static bool with_replacement_##T(const T *p, int64_t ndist, int64_t ncat, int64_t n, int64_t *out,       \
+                                     nb_generator *gen) {                                                    \
+        T *cum = malloc(sizeof(T) * (size_t)ncat);                                                           \
+        if (!cum) {                                                                                          \
+            nbi_error("nb_multinomial: out of memory");                                                      \
+            return false;                                                                                    \
+        }                                                                                                    \
+        for (int64_t i = 0; i < ndist; i++) {                                                                \
+            T sum = 0;                                                                                       \
+            for (int64_t j = 0; j < ncat; j++) {                                                             \
+                T val = p[i * ncat + j];                                                                     \
+                if (!(val >= 0)) {                                                                           \
+                    free(cum);                                                                               \
+                    nbi_error("nb_multinomial: invalid multinomial distribution (encountering probability "  \
+                              "entry < 0) in row %lld",                                                      \
+                              (long long)i);                                                                 \
+                    return false;                                                                            \
+                }                                                                                            \
+                if (!isfinite(val)) {                                                                        \
+                    free(cum);                                                                               \
+                    nbi_error("nb_multinomial: invalid multinomial distribution (encountering probability "  \
+                              "entry = infinity or NaN) in row %lld",                                        \
+                              (long long)i);                                                                 \
+                    return false;                                                                            \
+                }                                                                                            \
+                sum += val;                                                                                  \
+                cum[j] = sum;                                                                                \
+            }                                                                                                \
+            if (!(sum > 0)) {                                                                                \
+                free(cum);                                                                                   \
+                nbi_error("nb_multinomial: invalid multinomial distribution (sum of probabilities <= 0) "    \
+                          "in row %lld",                                                                     \
+                          (long long)i);                                                                     \
+                return false;                                                                                \
+            }                                                                                                \
+            for (int64_t j = 0; j < ncat; j++) cum[j] /= sum;                                                \
+            for (int64_t j = 0; j < n; j++) {                                                                \
+                double u = nbi_gen_double(gen);                                                              \
+                int64_t lo = 0, hi = ncat;                                                                   \
+                cum[ncat - 1] = 1;                                                                           \
+                while (hi - lo > 0) {                                                                        \
+                    int64_t mid = lo + (hi - lo) / 2;                                                        \
+                    if (cum[mid] < u)                                                                        \
+                        lo = mid + 1;                                                                        \
+                    else                                                                                     \
+                        hi = mid;                                                                            \
+                }                                                                                            \
+                out[i * n + j] = lo;                                                                         \
+            }                                                                                                \
+        }                                                                                                    \
+        free(cum);                                                                                           \
+        return true;                                                                                         \
     }
 WITH_REPLACEMENT(float)
 WITH_REPLACEMENT(double)
@@ -86,9 +97,11 @@ static nb_tensor *gumbel_top(const nb_tensor *p, int64_t n, nb_generator *gen) {
     nb_tensor *q = nbi_new(p->dtype, p->ndim, p->shape);
     if (!q) return NULL;
     exponential_fill(gen, q, 1.0);
-    for (int64_t i = 0; i < q->numel; i++) {   /* q = p / q in p's dtype */
-        if (p->dtype == NB_F32) ((float *)nbi_ptr(q))[i] = ((const float *)nbi_ptr(p))[i] / ((float *)nbi_ptr(q))[i];
-        else ((double *)nbi_ptr(q))[i] = ((const double *)nbi_ptr(p))[i] / ((double *)nbi_ptr(q))[i];
+    for (int64_t i = 0; i < q->numel; i++) { /* q = p / q in p's dtype */
+        if (p->dtype == NB_F32)
+            ((float *)nbi_ptr(q))[i] = ((const float *)nbi_ptr(p))[i] / ((float *)nbi_ptr(q))[i];
+        else
+            ((double *)nbi_ptr(q))[i] = ((const double *)nbi_ptr(p))[i] / ((double *)nbi_ptr(q))[i];
     }
     nb_tensor *idx = NULL;
     if (n == 1) {
@@ -108,13 +121,16 @@ nb_tensor *nb_multinomial_gen(const nb_tensor *probs, int64_t n, bool replacemen
     if (!nbi_is_float(probs->dtype))
         return nbi_error("nb_multinomial: multinomial only supports floating-point dtypes for input, got: %s",
                          nb_dtype_name(probs->dtype));
-    if (n <= 0) return nbi_error("nb_multinomial: cannot sample n_sample <= 0 samples (got %lld)", (long long)n);
+    if (n <= 0)
+        return nbi_error("nb_multinomial: cannot sample n_sample <= 0 samples (got %lld)", (long long)n);
     int64_t ncat = probs->shape[probs->ndim - 1], ndist = probs->ndim == 2 ? probs->shape[0] : 1;
     if (!replacement && n > ncat)
-        return nbi_error("nb_multinomial: cannot sample n_sample > prob_dist.size(-1) samples without replacement "
-                         "(n_sample %lld, %lld categories)", (long long)n, (long long)ncat);
+        return nbi_error(
+            "nb_multinomial: cannot sample n_sample > prob_dist.size(-1) samples without replacement "
+            "(n_sample %lld, %lld categories)",
+            (long long)n, (long long)ncat);
     if (ncat > (1 << 24)) return nbi_error("nb_multinomial: number of categories cannot exceed 2^24");
-    int64_t shape[2] = {ndist, n};
+    int64_t shape[2] = { ndist, n };
     int ondim = probs->ndim;
     const int64_t *oshape = ondim == 2 ? shape : shape + 1;
     if (ndist * n == 0) return nbi_new(NB_I64, ondim, oshape);
@@ -122,24 +138,29 @@ nb_tensor *nb_multinomial_gen(const nb_tensor *probs, int64_t n, bool replacemen
     if (!p) return NULL;
     nb_tensor *out = NULL;
     gen = nbi_gen(gen);
-    if (!replacement) {   /* torch 1.13 takes this path only without replacement (n == 1 included) */
-        bool bad = false, zero_row = false;   /* torch: (max < inf) & (min >= 0), then no row summing to 0 */
+    if (!replacement) { /* torch 1.13 takes this path only without replacement (n == 1 included) */
+        bool bad = false, zero_row = false; /* torch: (max < inf) & (min >= 0), then no row summing to 0 */
         for (int64_t i = 0; i < ndist; i++) {
             double sum = 0;
             for (int64_t j = 0; j < ncat; j++) {
-                double v = p->dtype == NB_F32 ? ((const float *)nbi_ptr(p))[i * ncat + j] : ((const double *)nbi_ptr(p))[i * ncat + j];
+                double v = p->dtype == NB_F32 ? ((const float *)nbi_ptr(p))[i * ncat + j]
+                                              : ((const double *)nbi_ptr(p))[i * ncat + j];
                 bad |= !(v >= 0 && v < INFINITY);
                 sum += v;
             }
             zero_row |= sum == 0;
         }
-        if (bad) nbi_error("nb_multinomial: probability tensor contains either `inf`, `nan` or element < 0");
-        else if (zero_row) nbi_error("nb_multinomial: invalid multinomial distribution (sum of probabilities <= 0)");
-        else out = gumbel_top(p, n, gen);
+        if (bad)
+            nbi_error("nb_multinomial: probability tensor contains either `inf`, `nan` or element < 0");
+        else if (zero_row)
+            nbi_error("nb_multinomial: invalid multinomial distribution (sum of probabilities <= 0)");
+        else
+            out = gumbel_top(p, n, gen);
     } else if ((out = nbi_new(NB_I64, ondim, oshape))) {
         int64_t *o = (int64_t *)nbi_ptr(out);
-        bool ok = p->dtype == NB_F32 ? with_replacement_float((const float *)nbi_ptr(p), ndist, ncat, n, o, gen)
-                                     : with_replacement_double((const double *)nbi_ptr(p), ndist, ncat, n, o, gen);
+        bool ok = p->dtype == NB_F32
+                      ? with_replacement_float((const float *)nbi_ptr(p), ndist, ncat, n, o, gen)
+                      : with_replacement_double((const double *)nbi_ptr(p), ndist, ncat, n, o, gen);
         if (!ok) {
             nb_free(out);
             out = NULL;

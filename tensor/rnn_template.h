@@ -5,14 +5,16 @@
 #define F_(name) NBI_RNN_CAT(name##_, SUF)
 #define M_(fn) NBI_RNN_CAT(fn, SUF)
 
-static inline RT F_(sigm)(RT v) { return v >= 0 ? (RT)1 / ((RT)1 + M_(exp)(-v)) : M_(exp)(v) / ((RT)1 + M_(exp)(v)); }
+static inline RT F_(sigm)(RT v) {
+    return v >= 0 ? (RT)1 / ((RT)1 + M_(exp)(-v)) : M_(exp)(v) / ((RT)1 + M_(exp)(v));
+}
 
 /* time index of processing step k (the reverse direction walks the sequence backwards) */
 static inline int64_t F_(tix)(const nbk_rnn_shape *s, int64_t k) { return s->reverse ? s->T - 1 - k : k; }
 
 /* Forward. tmp: scratch of B * max(3H, H) elements (GRU's hidden projection, LSTM's pre-projection). */
-static void F_(rnn_fwd)(const nbk_rnn_shape *s, const RT *x, const RT *h0, const RT *c0, const RT *wih, const RT *whh,
-                        const RT *bih, const RT *bhh, const RT *whr, RT *y, RT *ws, RT *tmp) {
+static void F_(rnn_fwd)(const nbk_rnn_shape *s, const RT *x, const RT *h0, const RT *c0, const RT *wih,
+                        const RT *whh, const RT *bih, const RT *bhh, const RT *whr, RT *y, RT *ws, RT *tmp) {
     const int64_t NT = s->T, B = s->B, I = s->I, H = s->H, P = s->P;
     const int64_t G = nbk_rnn_gates(s->mode) * H, W = nbk_rnn_ws_width(s), S = nbk_rnn_y_width(s);
     const bool gru = s->mode == NBK_RNN_GRU;
@@ -59,13 +61,16 @@ static void F_(rnn_fwd)(const nbk_rnn_shape *s, const RT *x, const RT *h0, const
         for (int64_t b = 0; b < B; b++) {
             RT *gb = g + b * W;
             for (int64_t j = 0; j < H; j++) {
-                RT i = F_(sigm)(gb[j]), f = F_(sigm)(gb[H + j]), gg = M_(tanh)(gb[2 * H + j]), o = F_(sigm)(gb[3 * H + j]);
+                RT i = F_(sigm)(gb[j]), f = F_(sigm)(gb[H + j]), gg = M_(tanh)(gb[2 * H + j]),
+                   o = F_(sigm)(gb[3 * H + j]);
                 RT c = f * cp[b * ldc + j] + i * gg;
                 gb[j] = i, gb[H + j] = f, gb[2 * H + j] = gg, gb[3 * H + j] = o;
                 yt[b * S + P + j] = c;
                 RT m = o * M_(tanh)(c);
-                if (whr) tmp[b * H + j] = m;
-                else yt[b * S + j] = m;
+                if (whr)
+                    tmp[b * H + j] = m;
+                else
+                    yt[b * S + j] = m;
             }
         }
         if (whr) GEMM_(false, true, B, P, H, (RT)1, tmp, H, whr, H, (RT)0, yt, S);
@@ -86,9 +91,10 @@ typedef struct {
     RT *dgi, *dgh, *dh, *dhn, *dcn, *dm, *mm, *dhs;
 } F_(rnn_scratch);
 
-static void F_(rnn_bwd)(const nbk_rnn_shape *s, const RT *x, const RT *h0, const RT *c0, const RT *wih, const RT *whh,
-                        const RT *whr, const RT *y, const RT *ws, const RT *gy, RT *dx, RT *dh0, RT *dc0, RT *dwih,
-                        RT *dwhh, RT *dbih, RT *dbhh, RT *dwhr, F_(rnn_scratch) *sc) {
+static void F_(rnn_bwd)(const nbk_rnn_shape *s, const RT *x, const RT *h0, const RT *c0, const RT *wih,
+                        const RT *whh, const RT *whr, const RT *y, const RT *ws, const RT *gy, RT *dx,
+                        RT *dh0, RT *dc0, RT *dwih, RT *dwhh, RT *dbih, RT *dbhh, RT *dwhr,
+                        F_(rnn_scratch) * sc) {
     const int64_t NT = s->T, B = s->B, I = s->I, H = s->H, P = s->P;
     const int64_t G = nbk_rnn_gates(s->mode) * H, W = nbk_rnn_ws_width(s), S = nbk_rnn_y_width(s);
     RT *dhn = sc->dhn, *dcn = sc->dcn, *dh = sc->dh;
@@ -128,7 +134,7 @@ static void F_(rnn_bwd)(const nbk_rnn_shape *s, const RT *x, const RT *h0, const
                 }
         } else {
             const RT *dm = dh;
-            if (whr) {   /* h = m W_hr^RT: dm = dh W_hr; keep dh and m for dW_hr = sum dh^RT m */
+            if (whr) { /* h = m W_hr^RT: dm = dh W_hr; keep dh and m for dW_hr = sum dh^RT m */
                 GEMM_(false, false, B, H, P, (RT)1, dh, P, whr, H, (RT)0, sc->dm, H);
                 dm = sc->dm;
                 for (int64_t q = 0; q < B * P; q++) sc->dhs[t * B * P + q] = dh[q];
@@ -155,7 +161,7 @@ static void F_(rnn_bwd)(const nbk_rnn_shape *s, const RT *x, const RT *h0, const
     /* the input side of the whole sequence in one GEMM each */
     if (dx) GEMM_(false, false, NT * B, I, G, (RT)1, sc->dgi, G, wih, I, (RT)0, dx, I);
     if (dwih) GEMM_(true, false, G, I, NT * B, (RT)1, sc->dgi, G, x, I, (RT)0, dwih, I);
-    if (dwhh) {   /* sum over steps of dgh_t^RT h_prev(t): h0 for the first step, y's h columns for the rest */
+    if (dwhh) { /* sum over steps of dgh_t^RT h_prev(t): h0 for the first step, y's h columns for the rest */
         const int64_t t0 = F_(tix)(s, 0);
         GEMM_(true, false, G, P, B, (RT)1, sc->dgh + t0 * B * G, G, h0, P, (RT)0, dwhh, P);
         if (NT > 1) {

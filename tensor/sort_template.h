@@ -91,12 +91,18 @@ static void F_(final_insertion_sort)(elem *first, elem *last) {
 }
 static void F_(move_median_to_first)(elem *result, elem *a, elem *b, elem *cc) {
     if (BEFORE(a, b)) {
-        if (BEFORE(b, cc)) swap(result, b);
-        else if (BEFORE(a, cc)) swap(result, cc);
-        else swap(result, a);
-    } else if (BEFORE(a, cc)) swap(result, a);
-    else if (BEFORE(b, cc)) swap(result, cc);
-    else swap(result, b);
+        if (BEFORE(b, cc))
+            swap(result, b);
+        else if (BEFORE(a, cc))
+            swap(result, cc);
+        else
+            swap(result, a);
+    } else if (BEFORE(a, cc))
+        swap(result, a);
+    else if (BEFORE(b, cc))
+        swap(result, cc);
+    else
+        swap(result, b);
 }
 static elem *F_(unguarded_partition)(elem *first, elem *last, elem *pivot) {
     for (;;) {
@@ -143,8 +149,10 @@ static void F_(nth_element)(elem *first, elem *nth, elem *last) {
         }
         --depth;
         elem *cut = F_(unguarded_partition_pivot)(first, last);
-        if (cut <= nth) first = cut;
-        else last = cut;
+        if (cut <= nth)
+            first = cut;
+        else
+            last = cut;
     }
     F_(insertion_sort)(first, last);
 }

@@ -4,17 +4,32 @@
 #include <stdlib.h>
 
 nb_status nb_state_dict_add(nb_state_dict *sd, const char *name, nb_tensor *t) {
-    if (!sd || !name) { nbi_error("nb_state_dict_add: state dict or name is NULL"); return NB_ERROR; }
-    if (!nbi_ok(t, "nb_state_dict_add")) { if (!t) nbi_error("nb_state_dict_add: tensor '%s' is NULL", name); return NB_ERROR; }
+    if (!sd || !name) {
+        nbi_error("nb_state_dict_add: state dict or name is NULL");
+        return NB_ERROR;
+    }
+    if (!nbi_ok(t, "nb_state_dict_add")) {
+        if (!t) nbi_error("nb_state_dict_add: tensor '%s' is NULL", name);
+        return NB_ERROR;
+    }
     char **names = realloc(sd->names, sizeof *names * (size_t)(sd->n + 1));
-    if (!names) { nbi_error("nb_state_dict_add: out of memory"); return NB_ERROR; }
+    if (!names) {
+        nbi_error("nb_state_dict_add: out of memory");
+        return NB_ERROR;
+    }
     sd->names = names;
     nb_tensor **ts = realloc(sd->tensors, sizeof *ts * (size_t)(sd->n + 1));
-    if (!ts) { nbi_error("nb_state_dict_add: out of memory"); return NB_ERROR; }
+    if (!ts) {
+        nbi_error("nb_state_dict_add: out of memory");
+        return NB_ERROR;
+    }
     sd->tensors = ts;
     size_t len = strlen(name);
     char *copy = malloc(len + 1);
-    if (!copy) { nbi_error("nb_state_dict_add: out of memory"); return NB_ERROR; }
+    if (!copy) {
+        nbi_error("nb_state_dict_add: out of memory");
+        return NB_ERROR;
+    }
     memcpy(copy, name, len + 1);
     sd->names[sd->n] = copy;
     sd->tensors[sd->n] = t;

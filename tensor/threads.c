@@ -12,7 +12,7 @@
 #endif
 
 static int default_threads = -1;
-static _Thread_local bool explicit_threads;   /* nb_set_num_threads(n > 0) was called on this thread */
+static _Thread_local bool explicit_threads; /* nb_set_num_threads(n > 0) was called on this thread */
 
 void nb_set_num_threads(int n) {
 #ifdef _OPENMP
@@ -47,7 +47,7 @@ int nb_get_num_threads(void) {
  * nb_set_num_threads(n > 0), OMP_WAIT_POLICY or OMP_DYNAMIC set, or NB_ADAPT_THREADS=0. */
 void nbi_threads_check(void) {
 #ifdef _OPENMP
-    static _Thread_local int enabled = -1;   /* decided once per thread from the environment */
+    static _Thread_local int enabled = -1; /* decided once per thread from the environment */
     static _Thread_local double next, others;
     static _Thread_local int wanted;
     if (explicit_threads || omp_in_parallel()) return;
@@ -76,7 +76,10 @@ void nbi_threads_check(void) {
             if (sscanf(buf, "%*f %*f %*f %d/%*d", &running) != 1) running = -1;
         }
     }
-    if (running < 0) { enabled = 0; return; }
+    if (running < 0) {
+        enabled = 0;
+        return;
+    }
     double now_others = running - cur > 0 ? (double)(running - cur) : 0.0;
     others = 0.75 * others + 0.25 * now_others;
     double left = (double)omp_get_num_procs() - others;

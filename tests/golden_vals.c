@@ -13,7 +13,10 @@ void gv_load(const char *file) {
     char path[1024];
     snprintf(path, sizeof path, "%s/golden/%s", dir ? dir : "tests", file);
     FILE *f = fopen(path, "r");
-    if (!f) { fprintf(stderr, "cannot open %s\n", path); exit(1); }
+    if (!f) {
+        fprintf(stderr, "cannot open %s\n", path);
+        exit(1);
+    }
     char *line = NULL;
     size_t cap = 0;
     while (getline(&line, &cap, f) > 0) {
@@ -58,12 +61,14 @@ const gv_case *gv_find(const char *name) {
 bool gv_same(const char *name, const double *got, int64_t n, double tol) {
     const gv_case *c = gv_find(name);
     if (!c || c->n != n) {
-        fprintf(stderr, "case %s: %lld values, torch has %lld\n", name, (long long)n, c ? (long long)c->n : -1LL);
+        fprintf(stderr, "case %s: %lld values, torch has %lld\n", name, (long long)n,
+                c ? (long long)c->n : -1LL);
         return false;
     }
     for (int64_t i = 0; i < n; i++) {
         double w = c->v[i];
-        bool ok = tol == 0 ? got[i] == w || (isnan(got[i]) && isnan(w)) : fabs(got[i] - w) <= tol * (1 + fabs(w));
+        bool ok = tol == 0 ? got[i] == w || (isnan(got[i]) && isnan(w))
+                           : fabs(got[i] - w) <= tol * (1 + fabs(w));
         if (!ok) {
             fprintf(stderr, "case %s [%lld]: %.17g, torch %.17g\n", name, (long long)i, got[i], w);
             return false;

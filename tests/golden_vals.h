@@ -7,8 +7,8 @@
 typedef struct {
     char name[64];
     int64_t n;
-    double *v;         /* vals lines */
-    uint8_t *bytes;    /* state lines (n bytes) */
+    double *v;      /* vals lines */
+    uint8_t *bytes; /* state lines (n bytes) */
 } gv_case;
 /* Load tests/golden/<file> (from $NB_TEST_DATA); exits the test on a missing file. */
 void gv_load(const char *file);

@@ -8,47 +8,49 @@
 
 #define C_PI 0.15 * M_PI
 
-static nb_tensor *vec64(int n, const double *v, bool rg) { return nb_tensor_from(NB_F64, v, 1, (int64_t[]){n}, rg); }
+static nb_tensor *vec64(int n, const double *v, bool rg) {
+    return nb_tensor_from(NB_F64, v, 1, (int64_t[]){ n }, rg);
+}
 
 static void test_accumulate(void) {
-    nb_tensor *x = vec64(3, (double[]){1, 2, 3}, true);
+    nb_tensor *x = vec64(3, (double[]){ 1, 2, 3 }, true);
     for (int k = 0; k < 2; k++) {
         nb_scope s = nb_scope_begin();
         CHECK(nb_backward(nb_sum(nb_mul(x, x))) == NB_OK);
         nb_scope_end(s);
     }
-    CHECK_TENSOR(x->grad, ((double[]){4, 8, 12}), 3, 0);        /* 2 x, twice */
+    CHECK_TENSOR(x->grad, ((double[]){ 4, 8, 12 }), 3, 0); /* 2 x, twice */
     nb_zero_grad(x);
     CHECK(x->grad == NULL && nb_grad_of(x) == NULL);
     nb_scope s = nb_scope_begin();
     CHECK(nb_backward(nb_sum(nb_mul_scalar(x, 3))) == NB_OK);
     nb_scope_end(s);
-    CHECK_TENSOR(x->grad, ((double[]){3, 3, 3}), 3, 0);         /* fresh after zero_grad */
-    CHECK(nb_grad_of(x) == x->grad && x->grad->scope == 0);     /* .grad is persistent */
+    CHECK_TENSOR(x->grad, ((double[]){ 3, 3, 3 }), 3, 0);   /* fresh after zero_grad */
+    CHECK(nb_grad_of(x) == x->grad && x->grad->scope == 0); /* .grad is persistent */
     nb_free(x);
 }
 
 static void test_retain_graph(void) {
-    nb_tensor *x = vec64(2, (double[]){2, -1}, true);
+    nb_tensor *x = vec64(2, (double[]){ 2, -1 }, true);
     nb_scope s = nb_scope_begin();
     nb_tensor *y = nb_sum(nb_pow_scalar(x, 3));
-    CHECK(nb_backward_ex(y, (nb_backward_opts){.retain_graph = true}) == NB_OK);
-    CHECK_TENSOR(x->grad, ((double[]){12, 3}), 2, 0);           /* 3 x^2 */
-    CHECK(nb_backward(y) == NB_OK);                              /* graph kept: works, grads double */
-    CHECK_TENSOR(x->grad, ((double[]){24, 6}), 2, 0);
-    CHECK(nb_backward(y) == NB_ERROR);                           /* graph freed by the last call */
+    CHECK(nb_backward_ex(y, (nb_backward_opts){ .retain_graph = true }) == NB_OK);
+    CHECK_TENSOR(x->grad, ((double[]){ 12, 3 }), 2, 0); /* 3 x^2 */
+    CHECK(nb_backward(y) == NB_OK);                     /* graph kept: works, grads double */
+    CHECK_TENSOR(x->grad, ((double[]){ 24, 6 }), 2, 0);
+    CHECK(nb_backward(y) == NB_ERROR); /* graph freed by the last call */
     CHECK(nb_error() && strstr(nb_error(), "second time") && strstr(nb_error(), "retain_graph"));
     nb_clear_error();
-    CHECK_TENSOR(x->grad, ((double[]){24, 6}), 2, 0);           /* unchanged by the failed call */
+    CHECK_TENSOR(x->grad, ((double[]){ 24, 6 }), 2, 0); /* unchanged by the failed call */
     /* like torch, a graph whose nodes saved no tensors (x * 2 summed) can be walked again */
     nb_zero_grad(x);
     nb_tensor *z = nb_sum(nb_mul_scalar(x, 2));
     CHECK(nb_backward(z) == NB_OK && nb_backward(z) == NB_OK);
-    CHECK_TENSOR(x->grad, ((double[]){4, 4}), 2, 0);
+    CHECK_TENSOR(x->grad, ((double[]){ 4, 4 }), 2, 0);
     /* sign is differentiable with a zero gradient, like torch's SignBackward0 */
     nb_zero_grad(x);
     CHECK(nb_backward(nb_sum(nb_sign(x))) == NB_OK);
-    CHECK_TENSOR(x->grad, ((double[]){0, 0}), 2, 0);
+    CHECK_TENSOR(x->grad, ((double[]){ 0, 0 }), 2, 0);
     nb_scope_end(s);
     nb_free(x);
 }
@@ -56,13 +58,13 @@ static void test_retain_graph(void) {
 /* f = x cos(cx); f' = cos(cx) - c x sin(cx); f'' = -2c sin(cx) - c^2 x cos(cx) */
 static void test_second_derivative(void) {
     const double c = C_PI;
-    double xs[] = {-3, -0.5, 0, 1, 2.5, 10};
+    double xs[] = { -3, -0.5, 0, 1, 2.5, 10 };
     nb_tensor *x = vec64(6, xs, true);
     nb_scope s = nb_scope_begin();
     nb_tensor *f = nb_sum(nb_mul(x, nb_cos(nb_mul_scalar(x, c))));
     nb_tensor *d1 = nb_grad1(f, x, true);
     CHECK(d1 && d1->requires_grad && !nb_is_leaf(d1));
-    nb_tensor *d2 = nb_grad1(nb_sum(d1), x, false);   /* elements are independent: diag of the Hessian */
+    nb_tensor *d2 = nb_grad1(nb_sum(d1), x, false); /* elements are independent: diag of the Hessian */
     double w1[6], w2[6];
     for (int i = 0; i < 6; i++) {
         w1[i] = cos(c * xs[i]) - c * xs[i] * sin(c * xs[i]);
@@ -70,17 +72,17 @@ static void test_second_derivative(void) {
     }
     CHECK_TENSOR(d1, w1, 6, 1e-12);
     CHECK_TENSOR(d2, w2, 6, 1e-12);
-    CHECK(x->grad == NULL);                            /* nb_grad never touches .grad */
+    CHECK(x->grad == NULL); /* nb_grad never touches .grad */
     nb_scope_end(s);
     /* the same through nb_backward on the scalar seed example (x = 10, f32) */
-    nb_tensor *x1 = nb_tensor_from(NB_F32, (float[]){10.0f}, NB_SHAPE(1), true);
+    nb_tensor *x1 = nb_tensor_from(NB_F32, (float[]){ 10.0f }, NB_SHAPE(1), true);
     s = nb_scope_begin();
     nb_backward(nb_sum(nb_mul(x1, nb_cos(nb_mul_scalar(x1, c)))));
     nb_scope_end(s);
     CHECK_NEAR(nb_item(x1->grad), cos(10 * c) - c * 10 * sin(10 * c), 1e-5);
     /* backward with create_graph: .grad holds values only (no history), and it accumulates */
     s = nb_scope_begin();
-    CHECK(nb_backward_ex(nb_sum(nb_square(x1)), (nb_backward_opts){.create_graph = true}) == NB_OK);
+    CHECK(nb_backward_ex(nb_sum(nb_square(x1)), (nb_backward_opts){ .create_graph = true }) == NB_OK);
     CHECK(x1->grad && nb_is_leaf(x1->grad) && !x1->grad->requires_grad);
     CHECK_NEAR(nb_item(x1->grad), cos(10 * c) - c * 10 * sin(10 * c) + 20, 1e-5);
     nb_scope_end(s);
@@ -90,7 +92,8 @@ static void test_second_derivative(void) {
 
 /* f = 1/2 x^T A x + b^T x: grad = A x + b, Hessian-vector product = A v */
 static void test_hvp(void) {
-    double A[9] = {4, 1, -2, 1, 3, 0.5, -2, 0.5, 5}, xv[3] = {1, -2, 0.5}, bv[3] = {0.3, -0.1, 2}, vv[3] = {1, 2, -1};
+    double A[9] = { 4, 1, -2, 1, 3, 0.5, -2, 0.5, 5 }, xv[3] = { 1, -2, 0.5 }, bv[3] = { 0.3, -0.1, 2 },
+           vv[3] = { 1, 2, -1 };
     nb_tensor *x = vec64(3, xv, true);
     nb_scope s = nb_scope_begin();
     nb_tensor *a = nb_tensor_from(NB_F64, A, NB_SHAPE(3, 3), false);
@@ -102,7 +105,10 @@ static void test_hvp(void) {
     for (int i = 0; i < 3; i++) {
         wg[i] = bv[i];
         wh[i] = 0;
-        for (int j = 0; j < 3; j++) { wg[i] += A[i * 3 + j] * xv[j]; wh[i] += A[i * 3 + j] * vv[j]; }
+        for (int j = 0; j < 3; j++) {
+            wg[i] += A[i * 3 + j] * xv[j];
+            wh[i] += A[i * 3 + j] * vv[j];
+        }
     }
     CHECK_TENSOR(g, wg, 3, 1e-12);
     CHECK_TENSOR(hv, wh, 3, 1e-12);
@@ -112,7 +118,7 @@ static void test_hvp(void) {
 
 /* minimise cosh(x/2) with Newton steps x -= f'(x) / f''(x), both derivatives by autograd */
 static void test_newton(void) {
-    nb_tensor *x = nb_tensor_from(NB_F64, (double[]){1.5}, NB_SHAPE(1), true);
+    nb_tensor *x = nb_tensor_from(NB_F64, (double[]){ 1.5 }, NB_SHAPE(1), true);
     double xs[8];
     for (int it = 0; it < 8; it++) {
         nb_scope s = nb_scope_begin();
@@ -132,12 +138,12 @@ static void test_newton(void) {
 }
 
 static void test_detach_nograd(void) {
-    nb_tensor *x = vec64(2, (double[]){3, 4}, true);
+    nb_tensor *x = vec64(2, (double[]){ 3, 4 }, true);
     nb_scope s = nb_scope_begin();
     nb_tensor *d = nb_detach(x);
     CHECK(d && !d->requires_grad && nb_is_leaf(d) && d->storage == x->storage);
-    CHECK(nb_backward(nb_sum(nb_mul(d, x))) == NB_OK);        /* d(d*x)/dx = d only */
-    CHECK_TENSOR(x->grad, ((double[]){3, 4}), 2, 0);
+    CHECK(nb_backward(nb_sum(nb_mul(d, x))) == NB_OK); /* d(d*x)/dx = d only */
+    CHECK_TENSOR(x->grad, ((double[]){ 3, 4 }), 2, 0);
     nb_tensor *dd = nb_mul(d, d);
     CHECK(dd && !dd->requires_grad && nb_grad_fn_name(dd) == NULL);
     CHECK(nb_backward(nb_sum(dd)) == NB_ERROR && strstr(nb_error(), "does not require grad"));
@@ -160,7 +166,7 @@ static void test_detach_nograd(void) {
     CHECK(y3 && y3->requires_grad && !strcmp(nb_grad_fn_name(y3), "ExpBackward0"));
     /* nested no-grad restores the outer mode */
     NB_NO_GRAD {
-        NB_NO_GRAD { }
+        NB_NO_GRAD {}
         CHECK(!nb_is_grad_enabled());
     }
     nb_scope_end(s);
@@ -187,9 +193,9 @@ static void test_requires_grad_propagation(void) {
 }
 
 static void test_version_counter(void) {
-    nb_tensor *x = vec64(3, (double[]){1, 2, 3}, true);
+    nb_tensor *x = vec64(3, (double[]){ 1, 2, 3 }, true);
     nb_scope s = nb_scope_begin();
-    nb_tensor *y = nb_mul(x, x);              /* saves x */
+    nb_tensor *y = nb_mul(x, x); /* saves x */
     NB_NO_GRAD { nb_mul_scalar_(x, 2); }
     CHECK(nb_backward(nb_sum(y)) == NB_ERROR);
     CHECK(nb_error() && strstr(nb_error(), "inplace") && strstr(nb_error(), "MulBackward0"));
@@ -199,7 +205,7 @@ static void test_version_counter(void) {
     nb_tensor *z = nb_add(x, x);
     NB_NO_GRAD { nb_add_scalar_(x, 1); }
     CHECK(nb_backward(nb_sum(z)) == NB_OK);
-    CHECK_TENSOR(x->grad, ((double[]){2, 2, 2}), 3, 0);
+    CHECK_TENSOR(x->grad, ((double[]){ 2, 2, 2 }), 3, 0);
     /* an op that saves its output (exp) notices a write into the output */
     nb_tensor *e = nb_exp(x);
     nb_tensor *le = nb_sum(e);
@@ -210,7 +216,7 @@ static void test_version_counter(void) {
     nb_zero_grad(x);
     nb_tensor *w = nb_mul(x, x);
     nb_tensor *v = nb_detach(nb_narrow(x, 0, 1, 1));
-    nb_set(v, (int64_t[]){0}, 5);
+    nb_set(v, (int64_t[]){ 0 }, 5);
     CHECK(nb_backward(nb_sum(w)) == NB_ERROR && strstr(nb_error(), "inplace"));
     nb_clear_error();
     nb_scope_end(s);
@@ -218,69 +224,72 @@ static void test_version_counter(void) {
 }
 
 static void test_broadcast_grads(void) {
-    nb_tensor *a = nb_tensor_from(NB_F64, (double[]){1, 2, 3}, NB_SHAPE(3, 1), true);
-    nb_tensor *b = nb_tensor_from(NB_F64, (double[]){1, 10, 100, 1000}, NB_SHAPE(1, 4), true);
+    nb_tensor *a = nb_tensor_from(NB_F64, (double[]){ 1, 2, 3 }, NB_SHAPE(3, 1), true);
+    nb_tensor *b = nb_tensor_from(NB_F64, (double[]){ 1, 10, 100, 1000 }, NB_SHAPE(1, 4), true);
     nb_scope s = nb_scope_begin();
     nb_tensor *c = nb_add(a, b);
     CHECK(c && c->shape[0] == 3 && c->shape[1] == 4);
     CHECK(nb_backward(nb_sum(c)) == NB_OK);
     CHECK(a->grad && a->grad->ndim == 2 && a->grad->shape[0] == 3 && a->grad->shape[1] == 1);
     CHECK(b->grad && b->grad->ndim == 2 && b->grad->shape[0] == 1 && b->grad->shape[1] == 4);
-    CHECK_TENSOR(a->grad, ((double[]){4, 4, 4}), 3, 0);
-    CHECK_TENSOR(b->grad, ((double[]){3, 3, 3, 3}), 4, 0);
+    CHECK_TENSOR(a->grad, ((double[]){ 4, 4, 4 }), 3, 0);
+    CHECK_TENSOR(b->grad, ((double[]){ 3, 3, 3, 3 }), 4, 0);
     nb_zero_grad(a);
     nb_zero_grad(b);
-    CHECK(nb_backward(nb_sum(nb_mul(a, b))) == NB_OK);          /* da = row sums of b, db = column sums of a */
-    CHECK_TENSOR(a->grad, ((double[]){1111, 1111, 1111}), 3, 0);
-    CHECK_TENSOR(b->grad, ((double[]){6, 6, 6, 6}), 4, 0);
+    CHECK(nb_backward(nb_sum(nb_mul(a, b))) == NB_OK); /* da = row sums of b, db = column sums of a */
+    CHECK_TENSOR(a->grad, ((double[]){ 1111, 1111, 1111 }), 3, 0);
+    CHECK_TENSOR(b->grad, ((double[]){ 6, 6, 6, 6 }), 4, 0);
     /* a 0-d scalar and a (4) vector broadcast against (3, 4) */
-    nb_tensor *k = nb_requires_grad_(nb_scalar(NB_F64, 2), true), *r = nb_requires_grad_(nb_ones(NB_F64, NB_SHAPE(4)), true);
-    c = nb_add(a, b);   /* fresh graph: the first backward freed the old one */
+    nb_tensor *k = nb_requires_grad_(nb_scalar(NB_F64, 2), true),
+              *r = nb_requires_grad_(nb_ones(NB_F64, NB_SHAPE(4)), true);
+    c = nb_add(a, b); /* fresh graph: the first backward freed the old one */
     CHECK(nb_backward(nb_sum(nb_mul(nb_add(c, r), k))) == NB_OK);
     CHECK(k->grad && k->grad->ndim == 0);
     CHECK_NEAR(nb_item(k->grad), nb_item(nb_sum(c)) + 12, 1e-12);
-    CHECK_TENSOR(r->grad, ((double[]){6, 6, 6, 6}), 4, 0);
+    CHECK_TENSOR(r->grad, ((double[]){ 6, 6, 6, 6 }), 4, 0);
     nb_scope_end(s);
     nb_free(a);
     nb_free(b);
 }
 
 static void test_view_grads(void) {
-    nb_tensor *x = nb_tensor_from(NB_F64, (double[]){1, 2, 3, 4, 5, 6}, NB_SHAPE(2, 3), true);
+    nb_tensor *x = nb_tensor_from(NB_F64, (double[]){ 1, 2, 3, 4, 5, 6 }, NB_SHAPE(2, 3), true);
     nb_scope s = nb_scope_begin();
-    nb_tensor *w = nb_tensor_from(NB_F64, (double[]){1, 2, 3, 4, 5, 6}, NB_SHAPE(3, 2), false);
-    CHECK(nb_backward(nb_sum(nb_mul(nb_t(x), w))) == NB_OK);           /* dx = w^T */
-    CHECK_TENSOR(x->grad, ((double[]){1, 3, 5, 2, 4, 6}), 6, 0);
+    nb_tensor *w = nb_tensor_from(NB_F64, (double[]){ 1, 2, 3, 4, 5, 6 }, NB_SHAPE(3, 2), false);
+    CHECK(nb_backward(nb_sum(nb_mul(nb_t(x), w))) == NB_OK); /* dx = w^T */
+    CHECK_TENSOR(x->grad, ((double[]){ 1, 3, 5, 2, 4, 6 }), 6, 0);
     nb_zero_grad(x);
-    CHECK(nb_backward(nb_sum(nb_square(nb_slice(x, 1, 0, 3, 2)))) == NB_OK);  /* columns 0 and 2 */
-    CHECK_TENSOR(x->grad, ((double[]){2, 0, 6, 8, 0, 12}), 6, 0);
+    CHECK(nb_backward(nb_sum(nb_square(nb_slice(x, 1, 0, 3, 2)))) == NB_OK); /* columns 0 and 2 */
+    CHECK_TENSOR(x->grad, ((double[]){ 2, 0, 6, 8, 0, 12 }), 6, 0);
     nb_zero_grad(x);
-    nb_tensor *row = nb_narrow(x, 0, 1, 1);                             /* (1, 3) */
+    nb_tensor *row = nb_narrow(x, 0, 1, 1); /* (1, 3) */
     nb_tensor *ex = nb_expand(row, NB_SHAPE(4, 3));
-    nb_tensor *m = nb_tensor_from(NB_F64, (double[]){1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 1, 1}, NB_SHAPE(4, 3), false);
-    CHECK(nb_backward(nb_sum(nb_mul(ex, m))) == NB_OK);                 /* column sums of m into row 1 */
-    CHECK_TENSOR(x->grad, ((double[]){0, 0, 0, 4, 1, 1}), 6, 0);
+    nb_tensor *m = nb_tensor_from(NB_F64, (double[]){ 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 1, 1 }, NB_SHAPE(4, 3),
+                                  false);
+    CHECK(nb_backward(nb_sum(nb_mul(ex, m))) == NB_OK); /* column sums of m into row 1 */
+    CHECK_TENSOR(x->grad, ((double[]){ 0, 0, 0, 4, 1, 1 }), 6, 0);
     nb_zero_grad(x);
-    nb_tensor *sel = nb_select(x, 1, -1);                               /* x[:, 2] */
-    CHECK(nb_backward(nb_dot(sel, vec64(2, (double[]){10, 20}, false))) == NB_OK);
-    CHECK_TENSOR(x->grad, ((double[]){0, 0, 10, 0, 0, 20}), 6, 0);
+    nb_tensor *sel = nb_select(x, 1, -1); /* x[:, 2] */
+    CHECK(nb_backward(nb_dot(sel, vec64(2, (double[]){ 10, 20 }, false))) == NB_OK);
+    CHECK_TENSOR(x->grad, ((double[]){ 0, 0, 10, 0, 0, 20 }), 6, 0);
     nb_zero_grad(x);
     nb_tensor *pr = nb_permute(nb_reshape(x, NB_SHAPE(1, 2, 3)), NB_DIMS(2, 0, 1));
-    CHECK(nb_backward(nb_sum(nb_mul(pr, nb_reshape(nb_arange(NB_F64, 0, 6, 1), NB_SHAPE(3, 1, 2))))) == NB_OK);
-    CHECK_TENSOR(x->grad, ((double[]){0, 2, 4, 1, 3, 5}), 6, 0);
+    CHECK(nb_backward(nb_sum(nb_mul(pr, nb_reshape(nb_arange(NB_F64, 0, 6, 1), NB_SHAPE(3, 1, 2))))) ==
+          NB_OK);
+    CHECK_TENSOR(x->grad, ((double[]){ 0, 2, 4, 1, 3, 5 }), 6, 0);
     nb_scope_end(s);
     nb_free(x);
 }
 
 static void test_retain_grad(void) {
-    nb_tensor *x = vec64(2, (double[]){1, -3}, true);
+    nb_tensor *x = vec64(2, (double[]){ 1, -3 }, true);
     nb_scope s = nb_scope_begin();
     nb_tensor *h = nb_mul_scalar(x, 2), *h2 = nb_add_scalar(h, 1);
     CHECK(nb_retain_grad(h) == NB_OK && h->retains_grad);
     CHECK(nb_backward(nb_sum(nb_square(h2))) == NB_OK);
-    CHECK_TENSOR(h->grad, ((double[]){6, -10}), 2, 0);           /* 2 (h + 1) */
-    CHECK(h2->grad == NULL);                                      /* not retained */
-    CHECK_TENSOR(x->grad, ((double[]){12, -20}), 2, 0);
+    CHECK_TENSOR(h->grad, ((double[]){ 6, -10 }), 2, 0); /* 2 (h + 1) */
+    CHECK(h2->grad == NULL);                             /* not retained */
+    CHECK_TENSOR(x->grad, ((double[]){ 12, -20 }), 2, 0);
     CHECK(nb_retain_grad(nb_ones(NB_F32, NB_SHAPE(1))) == NB_ERROR);
     nb_clear_error();
     nb_scope_end(s);
@@ -288,33 +297,38 @@ static void test_retain_grad(void) {
 }
 
 static void test_nb_grad(void) {
-    nb_tensor *x = vec64(2, (double[]){1, 2}, true), *w = vec64(2, (double[]){3, -1}, true), *u = vec64(1, (double[]){7}, true);
+    nb_tensor *x = vec64(2, (double[]){ 1, 2 }, true), *w = vec64(2, (double[]){ 3, -1 }, true),
+              *u = vec64(1, (double[]){ 7 }, true);
     nb_scope s = nb_scope_begin();
     /* allow_unused */
     nb_tensor *y = nb_sum(nb_mul(x, w));
-    nb_tensor *g[3] = {0};
-    CHECK(nb_grad(1, &y, 2, (nb_tensor *[]){x, u}, NULL, g, (nb_grad_opts){.allow_unused = true, .retain_graph = true}) == NB_OK);
-    CHECK_TENSOR(g[0], ((double[]){3, -1}), 2, 0);
+    nb_tensor *g[3] = { 0 };
+    CHECK(nb_grad(1, &y, 2, (nb_tensor *[]){ x, u }, NULL, g,
+                  (nb_grad_opts){ .allow_unused = true, .retain_graph = true }) == NB_OK);
+    CHECK_TENSOR(g[0], ((double[]){ 3, -1 }), 2, 0);
     CHECK(g[1] == NULL);
-    CHECK(nb_grad(1, &y, 2, (nb_tensor *[]){x, u}, NULL, g, (nb_grad_opts){.retain_graph = true}) == NB_ERROR);
+    CHECK(nb_grad(1, &y, 2, (nb_tensor *[]){ x, u }, NULL, g, (nb_grad_opts){ .retain_graph = true }) ==
+          NB_ERROR);
     CHECK(strstr(nb_error(), "not have been used") && strstr(nb_error(), "allow_unused"));
     nb_clear_error();
     /* several outputs with grad_outputs, several inputs: g_x = 2 w + 3 (2 x), g_w = 2 x */
     nb_tensor *y2 = nb_sum(nb_square(x));
-    nb_tensor *go[2] = {nb_scalar(NB_F64, 2), nb_scalar(NB_F64, 3)};
-    CHECK(nb_grad(2, (nb_tensor *[]){y, y2}, 2, (nb_tensor *[]){x, w}, go, g, (nb_grad_opts){0}) == NB_OK);
-    CHECK_TENSOR(g[0], ((double[]){12, 10}), 2, 0);
-    CHECK_TENSOR(g[1], ((double[]){2, 4}), 2, 0);
+    nb_tensor *go[2] = { nb_scalar(NB_F64, 2), nb_scalar(NB_F64, 3) };
+    CHECK(nb_grad(2, (nb_tensor *[]){ y, y2 }, 2, (nb_tensor *[]){ x, w }, go, g, (nb_grad_opts){ 0 }) ==
+          NB_OK);
+    CHECK_TENSOR(g[0], ((double[]){ 12, 10 }), 2, 0);
+    CHECK_TENSOR(g[1], ((double[]){ 2, 4 }), 2, 0);
     CHECK(x->grad == NULL && w->grad == NULL);
     /* a vector output with a grad_output */
     nb_tensor *v = nb_mul(x, w);
-    CHECK(nb_grad(1, &v, 1, &w, (nb_tensor *[]){vec64(2, (double[]){1, 10}, false)}, g, (nb_grad_opts){0}) == NB_OK);
-    CHECK_TENSOR(g[0], ((double[]){1, 20}), 2, 0);
+    CHECK(nb_grad(1, &v, 1, &w, (nb_tensor *[]){ vec64(2, (double[]){ 1, 10 }, false) }, g,
+                  (nb_grad_opts){ 0 }) == NB_OK);
+    CHECK_TENSOR(g[0], ((double[]){ 1, 20 }), 2, 0);
     /* gradient with respect to a non-leaf */
     nb_tensor *h = nb_exp(x), *yh = nb_sum(nb_mul_scalar(h, 4));
-    CHECK(nb_grad(1, &yh, 1, &h, NULL, g, (nb_grad_opts){0}) == NB_OK);
-    CHECK_TENSOR(g[0], ((double[]){4, 4}), 2, 0);
-    CHECK(g[0] && g[0]->scope == s);                               /* results belong to the caller's scope */
+    CHECK(nb_grad(1, &yh, 1, &h, NULL, g, (nb_grad_opts){ 0 }) == NB_OK);
+    CHECK_TENSOR(g[0], ((double[]){ 4, 4 }), 2, 0);
+    CHECK(g[0] && g[0]->scope == s); /* results belong to the caller's scope */
     nb_scope_end(s);
     nb_free(x);
     nb_free(w);
@@ -322,19 +336,20 @@ static void test_nb_grad(void) {
 }
 
 static void test_backward_grad_output(void) {
-    nb_tensor *x = vec64(3, (double[]){1, 2, 3}, true);
+    nb_tensor *x = vec64(3, (double[]){ 1, 2, 3 }, true);
     nb_scope s = nb_scope_begin();
     nb_tensor *y = nb_mul(x, x);
     CHECK(nb_backward(y) == NB_ERROR && strstr(nb_error(), "scalar"));
     nb_clear_error();
-    CHECK(nb_backward_ex(y, (nb_backward_opts){.grad = vec64(3, (double[]){1, 0.5, -1}, false)}) == NB_OK);
-    CHECK_TENSOR(x->grad, ((double[]){2, 2, -6}), 3, 0);
+    CHECK(nb_backward_ex(y, (nb_backward_opts){ .grad = vec64(3, (double[]){ 1, 0.5, -1 }, false) }) ==
+          NB_OK);
+    CHECK_TENSOR(x->grad, ((double[]){ 2, 2, -6 }), 3, 0);
     nb_scope_end(s);
     nb_free(x);
 }
 
 static void test_keep(void) {
-    nb_tensor *x = vec64(2, (double[]){1, 2}, true);
+    nb_tensor *x = vec64(2, (double[]){ 1, 2 }, true);
     size_t live0 = nb_memory_stats_get().tensors_live;
     nb_scope s = nb_scope_begin();
     nb_tensor *tmp = nb_mul_scalar(x, 5);
@@ -342,8 +357,8 @@ static void test_keep(void) {
     nb_scope_end(s);
     CHECK(!nb_is_valid(tmp));
     CHECK(nb_is_valid(kept) && kept->scope == 0);
-    CHECK_TENSOR(kept, ((double[]){6, 11}), 2, 0);
-    CHECK(nb_is_leaf(kept));                                 /* its tape node went with the scope */
+    CHECK_TENSOR(kept, ((double[]){ 6, 11 }), 2, 0);
+    CHECK(nb_is_leaf(kept)); /* its tape node went with the scope */
     CHECK(nb_memory_stats_get().tensors_live == live0 + 1);
     /* nested: a keep moves one level out, and the outer end releases it */
     nb_scope outer = nb_scope_begin();
@@ -351,10 +366,10 @@ static void test_keep(void) {
     nb_tensor *k2 = nb_keep(nb_mul(x, x));
     nb_scope_end(inner);
     CHECK(nb_is_valid(k2) && k2->scope == outer);
-    CHECK(nb_is_leaf(k2) && k2->requires_grad);             /* history cut at the inner end: a leaf now */
+    CHECK(nb_is_leaf(k2) && k2->requires_grad); /* history cut at the inner end: a leaf now */
     CHECK(nb_backward(nb_sum(k2)) == NB_OK);
     CHECK(x->grad == NULL);
-    CHECK_TENSOR(k2->grad, ((double[]){1, 1}), 2, 0);
+    CHECK_TENSOR(k2->grad, ((double[]){ 1, 1 }), 2, 0);
     nb_scope_end(outer);
     CHECK(!nb_is_valid(k2));
     nb_free(kept);
@@ -375,7 +390,7 @@ static void run_workload(nb_tensor **out, int n) {
     nb_tensor *rs = nb_sum_dim(m, NB_DIMS(0), false);
     nb_tensor *nm = nb_norm(m, 2);
     nb_backward(tot);
-    nb_tensor *res[6] = {m, sm, tot, rs, nm, a->grad};
+    nb_tensor *res[6] = { m, sm, tot, rs, nm, a->grad };
     NB_NO_GRAD {
         for (int i = 0; i < n; i++) out[i] = nb_keep(nb_clone(res[i]));
     }
@@ -395,7 +410,8 @@ static void test_threads(void) {
     nb_set_num_threads(0);
     for (int i = 0; i < 6; i++) {
         bool same = r1[i] && r2[i] && r1[i]->numel == r2[i]->numel &&
-                    !memcmp(nb_data(r1[i]), nb_data(r2[i]), (size_t)r1[i]->numel * nb_dtype_size(r1[i]->dtype));
+                    !memcmp(nb_data(r1[i]), nb_data(r2[i]),
+                            (size_t)r1[i]->numel * nb_dtype_size(r1[i]->dtype));
         if (!same) fprintf(stderr, "thread determinism: result %d differs between 1 and 2 threads\n", i);
         CHECK(same);
         nb_free(r1[i]);

@@ -329,11 +329,11 @@ static void test_print(void) {
     nb_scope s = nb_scope_begin();
     nb_tensor *x = nb_requires_grad_(nb_randn(NB_F32, NB_SHAPE(4, 4, 3)), true);
     nb_tensor *rm = nb_zeros(NB_F32, NB_SHAPE(4)), *rv = nb_ones(NB_F32, NB_SHAPE(4));
-    const char *a =
-        nb_grad_fn_name(nb_batch_norm(x, rm, rv, NULL, NULL, (nb_batch_norm_opts){ .training = true }));
+    const char *a = nb_grad_fn_name(
+        nb_batch_norm(x, rm, rv, NULL, NULL, (nb_batch_norm_opts){ .training = true }));
     const char *b = nb_grad_fn_name(nb_batch_norm(x, rm, rv, NULL, NULL, (nb_batch_norm_opts){ 0 }));
-    const char *c =
-        nb_grad_fn_name(nb_group_norm(x, 2, nb_ones(NB_F32, NB_SHAPE(4)), nb_zeros(NB_F32, NB_SHAPE(4)), 0));
+    const char *c = nb_grad_fn_name(
+        nb_group_norm(x, 2, nb_ones(NB_F32, NB_SHAPE(4)), nb_zeros(NB_F32, NB_SHAPE(4)), 0));
     CHECK(a && !strcmp(a, "NativeBatchNormBackward0") && b && !strcmp(b, "NativeBatchNormBackward0"));
     CHECK(c && !strcmp(c, "NativeGroupNormBackward0"));
     nb_scope_end(s);

@@ -21,7 +21,8 @@ static void train_step(nb_optimizer *opt, nb_tensor *w, nb_tensor *b) {
 }
 
 static bool same(const nb_tensor *a, const nb_tensor *b) {
-    return a && b && a->numel == b->numel && memcmp(nb_data_f32(a), nb_data_f32(b), sizeof(float) * (size_t)a->numel) == 0;
+    return a && b && a->numel == b->numel &&
+           memcmp(nb_data_f32(a), nb_data_f32(b), sizeof(float) * (size_t)a->numel) == 0;
 }
 
 int main(void) {
@@ -32,11 +33,12 @@ int main(void) {
     nb_manual_seed(3);
     X = nb_randn(NB_F32, NB_SHAPE(16, 4));
     T = nb_randn(NB_F32, NB_SHAPE(16, 3));
-    nb_tensor *w = nb_requires_grad_(nb_randn(NB_F32, NB_SHAPE(3, 4)), true), *b = nb_requires_grad_(nb_zeros(NB_F32, NB_SHAPE(3)), true);
+    nb_tensor *w = nb_requires_grad_(nb_randn(NB_F32, NB_SHAPE(3, 4)), true),
+              *b = nb_requires_grad_(nb_zeros(NB_F32, NB_SHAPE(3)), true);
     nb_optimizer *opt = nb_adam((nb_tensor *[]){ w, b }, 2, (nb_adam_opts){ .lr = 0.05 });
     for (int i = 0; i < 5; i++) train_step(opt, w, b);
     /* checkpoint: model and optimizer */
-    nb_state_dict msd = {0}, osd = {0};
+    nb_state_dict msd = { 0 }, osd = { 0 };
     nb_state_dict_add(&msd, "0.weight", w);
     nb_state_dict_add(&msd, "0.bias", b);
     CHECK(nb_optim_state_dict(opt, &osd) == NB_OK && osd.n >= 5);
@@ -46,12 +48,14 @@ int main(void) {
     for (int i = 0; i < 3; i++) train_step(opt, w, b);
 
     /* resume: fresh model and optimizer, load both */
-    nb_tensor *w2 = nb_requires_grad_(nb_zeros(NB_F32, NB_SHAPE(3, 4)), true), *b2 = nb_requires_grad_(nb_zeros(NB_F32, NB_SHAPE(3)), true);
-    nb_state_dict msd2 = {0}, ostate = {0};
+    nb_tensor *w2 = nb_requires_grad_(nb_zeros(NB_F32, NB_SHAPE(3, 4)), true),
+              *b2 = nb_requires_grad_(nb_zeros(NB_F32, NB_SHAPE(3)), true);
+    nb_state_dict msd2 = { 0 }, ostate = { 0 };
     nb_state_dict_add(&msd2, "0.weight", w2);
     nb_state_dict_add(&msd2, "0.bias", b2);
     CHECK(nb_load_safetensors(&msd2, pm) == NB_OK);
-    nb_optimizer *opt2 = nb_adam((nb_tensor *[]){ w2, b2 }, 2, (nb_adam_opts){ .lr = 0.001 });   /* lr restored too */
+    nb_optimizer *opt2 = nb_adam((nb_tensor *[]){ w2, b2 }, 2,
+                                 (nb_adam_opts){ .lr = 0.001 }); /* lr restored too */
     CHECK(nb_safetensors_read(po, &ostate) == NB_OK && nb_state_dict_get(&ostate, "state.0.exp_avg_sq"));
     CHECK(nb_optim_load_state_dict(opt2, &ostate) == NB_OK);
     nb_safetensors_free(&ostate);
@@ -60,8 +64,9 @@ int main(void) {
     CHECK(same(w, w2) && same(b, b2));
 
     /* parameters alone, fresh Adam state: a different trajectory */
-    nb_tensor *w3 = nb_requires_grad_(nb_zeros(NB_F32, NB_SHAPE(3, 4)), true), *b3 = nb_requires_grad_(nb_zeros(NB_F32, NB_SHAPE(3)), true);
-    nb_state_dict msd3 = {0};
+    nb_tensor *w3 = nb_requires_grad_(nb_zeros(NB_F32, NB_SHAPE(3, 4)), true),
+              *b3 = nb_requires_grad_(nb_zeros(NB_F32, NB_SHAPE(3)), true);
+    nb_state_dict msd3 = { 0 };
     nb_state_dict_add(&msd3, "0.weight", w3);
     nb_state_dict_add(&msd3, "0.bias", b3);
     CHECK(nb_load_safetensors(&msd3, pm) == NB_OK);
@@ -69,10 +74,23 @@ int main(void) {
     for (int i = 0; i < 3; i++) train_step(opt3, w3, b3);
     CHECK(!same(w, w3));
 
-    nb_optim_free(opt); nb_optim_free(opt2); nb_optim_free(opt3);
-    nb_state_dict_free(&msd); nb_state_dict_free(&msd2); nb_state_dict_free(&msd3);
-    nb_free(w); nb_free(b); nb_free(w2); nb_free(b2); nb_free(w3); nb_free(b3); nb_free(X); nb_free(T);
-    unlink(pm); unlink(po); rmdir(dir);
+    nb_optim_free(opt);
+    nb_optim_free(opt2);
+    nb_optim_free(opt3);
+    nb_state_dict_free(&msd);
+    nb_state_dict_free(&msd2);
+    nb_state_dict_free(&msd3);
+    nb_free(w);
+    nb_free(b);
+    nb_free(w2);
+    nb_free(b2);
+    nb_free(w3);
+    nb_free(b3);
+    nb_free(X);
+    nb_free(T);
+    unlink(pm);
+    unlink(po);
+    rmdir(dir);
     CHECK(nb_memory_stats_get().tensors_live == 0);
     return nb_test_done();
 }

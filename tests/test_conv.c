@@ -13,7 +13,7 @@ typedef struct {
     bool rg, chk;
     int ndim;
     int64_t shape[NB_MAX_DIMS], n;
-    double *v, s1, s2;   /* values, or checksums (sum, weighted sum) when chk */
+    double *v, s1, s2; /* values, or checksums (sum, weighted sum) when chk */
 } gt;
 #define MAXIN 3
 typedef struct {
@@ -38,7 +38,11 @@ static bool parse_head(char **s, gt *t, bool with_rg) {
     *s = e;
     if (t->ndim < 0 || t->ndim > NB_MAX_DIMS) return false;
     t->n = 1;
-    for (int i = 0; i < t->ndim; i++) { t->shape[i] = strtoll(*s, &e, 10); *s = e; t->n *= t->shape[i]; }
+    for (int i = 0; i < t->ndim; i++) {
+        t->shape[i] = strtoll(*s, &e, 10);
+        *s = e;
+        t->n *= t->shape[i];
+    }
     return true;
 }
 static bool parse_tensor(char **s, gt *t, bool with_rg) {
@@ -97,20 +101,21 @@ static nb_tensor *make_strided(const gt *t) {
     if (t->ndim == 1) {
         double *b = malloc(sizeof(double) * (size_t)(2 * t->n));
         for (int64_t k = 0; k < t->n; k++) b[2 * k] = t->v[k], b[2 * k + 1] = NAN;
-        nb_tensor *base = from_values(t->dt, b, 1, (int64_t[]){2 * t->n}, 2 * t->n);
+        nb_tensor *base = from_values(t->dt, b, 1, (int64_t[]){ 2 * t->n }, 2 * t->n);
         free(b);
         nb_tensor *x = nb_slice(base, 0, 0, 2 * t->n, 2);
         if (x && t->rg) nb_requires_grad_(x, true);
         return x;
     }
-    int nd = t->ndim, cd = nd >= 3 ? 1 : 0;   /* the channel dim moves last */
+    int nd = t->ndim, cd = nd >= 3 ? 1 : 0; /* the channel dim moves last */
     int perm[NB_MAX_DIMS], inv[NB_MAX_DIMS];
     int64_t bshape[NB_MAX_DIMS];
-    for (int i = 0, k = 0; i < nd; i++) if (i != cd) perm[k++] = i;
+    for (int i = 0, k = 0; i < nd; i++)
+        if (i != cd) perm[k++] = i;
     perm[nd - 1] = cd;
     for (int i = 0; i < nd; i++) bshape[i] = t->shape[perm[i]], inv[perm[i]] = i;
     double *b = malloc(sizeof(double) * (size_t)t->n);
-    for (int64_t k = 0; k < t->n; k++) {   /* row-major index k of t -> offset in the permuted buffer */
+    for (int64_t k = 0; k < t->n; k++) { /* row-major index k of t -> offset in the permuted buffer */
         int64_t r = k, idx[NB_MAX_DIMS], off = 0;
         for (int i = nd - 1; i >= 0; i--) idx[i] = r % t->shape[i], r /= t->shape[i];
         for (int i = 0; i < nd; i++) off = off * bshape[i] + idx[perm[i]];
@@ -126,9 +131,12 @@ static nb_tensor *make_strided(const gt *t) {
 /* ---- dispatch ---- */
 static nb_conv_opts opts(const gcase *c) {
     const double *p = c->p;
-    return (nb_conv_opts){.stride = {(int64_t)p[1], (int64_t)p[2]}, .padding = {(int64_t)p[3], (int64_t)p[4]},
-                          .dilation = {(int64_t)p[5], (int64_t)p[6]}, .groups = (int64_t)p[7],
-                          .output_padding = {(int64_t)p[8], (int64_t)p[9]}, .pad_mode = (nb_conv_pad)p[10]};
+    return (nb_conv_opts){ .stride = { (int64_t)p[1], (int64_t)p[2] },
+                           .padding = { (int64_t)p[3], (int64_t)p[4] },
+                           .dilation = { (int64_t)p[5], (int64_t)p[6] },
+                           .groups = (int64_t)p[7],
+                           .output_padding = { (int64_t)p[8], (int64_t)p[9] },
+                           .pad_mode = (nb_conv_pad)p[10] };
 }
 static nb_tensor *run_op(const gcase *c, nb_tensor **x) {
     nb_tensor *b = c->p[0] != 0 ? x[2] : NULL;
@@ -153,14 +161,16 @@ static bool compare(const gcase *c, const char *what, const nb_tensor *t, const 
     if (!t) {
         bool zeros = !want->chk;
         for (int64_t i = 0; zeros && i < want->n; i++) zeros = want->v[i] == 0;
-        if (!zeros) fprintf(stderr, "FAIL %s: %s is NULL (%s)\n", desc, what, nb_error() ? nb_error() : "no error");
+        if (!zeros)
+            fprintf(stderr, "FAIL %s: %s is NULL (%s)\n", desc, what, nb_error() ? nb_error() : "no error");
         return zeros;
     }
     bool ok = t->ndim == want->ndim && t->dtype == want->dt;
     for (int i = 0; ok && i < t->ndim; i++) ok = t->shape[i] == want->shape[i];
     if (!ok) {
         char buf[64];
-        fprintf(stderr, "FAIL %s: %s has shape %s, torch %d dims\n", desc, what, nb_shape_str(t, buf, sizeof buf), want->ndim);
+        fprintf(stderr, "FAIL %s: %s has shape %s, torch %d dims\n", desc, what,
+                nb_shape_str(t, buf, sizeof buf), want->ndim);
         return false;
     }
     double *v = malloc(sizeof(double) * (size_t)(want->n ? want->n : 1));
@@ -172,14 +182,16 @@ static bool compare(const gcase *c, const char *what, const nb_tensor *t, const 
         free(v);
         double lim = tol * (1 + l1);
         if (!(fabs(s1 - want->s1) <= lim && fabs(s2 - want->s2) <= lim)) {
-            fprintf(stderr, "FAIL %s: %s checksums %.17g %.17g, torch %.17g %.17g\n", desc, what, s1, s2, want->s1, want->s2);
+            fprintf(stderr, "FAIL %s: %s checksums %.17g %.17g, torch %.17g %.17g\n", desc, what, s1, s2,
+                    want->s1, want->s2);
             return false;
         }
         return true;
     }
     for (int64_t i = 0; i < want->n; i++)
         if (!(fabs(v[i] - want->v[i]) <= tol * (1 + fabs(want->v[i])))) {
-            fprintf(stderr, "FAIL %s: %s[%lld] = %.17g, torch %.17g\n", desc, what, (long long)i, v[i], want->v[i]);
+            fprintf(stderr, "FAIL %s: %s[%lld] = %.17g, torch %.17g\n", desc, what, (long long)i, v[i],
+                    want->v[i]);
             free(v);
             return false;
         }
@@ -188,11 +200,12 @@ static bool compare(const gcase *c, const char *what, const nb_tensor *t, const 
 }
 
 static bool second_order(const gcase *c, nb_tensor **x) {
-    nb_tensor *y = run_op(c, x), *diff[MAXIN], *g[MAXIN] = {0}, *gg[MAXIN] = {0};
+    nb_tensor *y = run_op(c, x), *diff[MAXIN], *g[MAXIN] = { 0 }, *gg[MAXIN] = { 0 };
     for (int k = 0; k < c->ngg; k++) diff[k] = x[c->gidx[k]];
     if (!y) return false;
     nb_tensor *go = make(&c->gout);
-    if (nb_grad(1, &y, c->ngg, diff, &go, g, (nb_grad_opts){.create_graph = true, .allow_unused = true}) != NB_OK) {
+    if (nb_grad(1, &y, c->ngg, diff, &go, g, (nb_grad_opts){ .create_graph = true, .allow_unused = true }) !=
+        NB_OK) {
         fprintf(stderr, "FAIL %s: nb_grad(create_graph): %s\n", desc, nb_error());
         return false;
     }
@@ -202,7 +215,8 @@ static bool second_order(const gcase *c, nb_tensor **x) {
         nb_tensor *term = nb_sum(nb_mul(g[k], make(&c->ggw[k])));
         s = s ? nb_add(s, term) : term;
     }
-    if (s && s->requires_grad && nb_grad(1, &s, c->ngg, diff, NULL, gg, (nb_grad_opts){.allow_unused = true}) != NB_OK) {
+    if (s && s->requires_grad &&
+        nb_grad(1, &s, c->ngg, diff, NULL, gg, (nb_grad_opts){ .allow_unused = true }) != NB_OK) {
         fprintf(stderr, "FAIL %s: second-order nb_grad: %s\n", desc, nb_error());
         return false;
     }
@@ -220,17 +234,18 @@ static bool run_case(const gcase *c, bool strided) {
              strided ? " [channels-last-like inputs]" : "");
     nb_clear_error();
     nb_scope s = nb_scope_begin();
-    nb_tensor *x[MAXIN] = {0};
+    nb_tensor *x[MAXIN] = { 0 };
     for (int i = 0; i < c->nin; i++) x[i] = strided ? make_strided(&c->in[i]) : make(&c->in[i]);
     nb_tensor *y = run_op(c, x);
     bool ok = true;
     if (c->error) {
         ok = !y && nb_error() && strstr(nb_error(), "nb_") == nb_error();
-        if (!ok) fprintf(stderr, "FAIL %s: torch raises, nabla gave %s (%s)\n", desc, y ? "a tensor" : "NULL",
-                         nb_error() ? nb_error() : "no error");
+        if (!ok)
+            fprintf(stderr, "FAIL %s: torch raises, nabla gave %s (%s)\n", desc, y ? "a tensor" : "NULL",
+                    nb_error() ? nb_error() : "no error");
     } else {
         ok = compare(c, "output", y, &c->out[0]);
-        if (ok && c->has_gout && nb_backward_ex(y, (nb_backward_opts){.grad = make(&c->gout)}) != NB_OK) {
+        if (ok && c->has_gout && nb_backward_ex(y, (nb_backward_opts){ .grad = make(&c->gout) }) != NB_OK) {
             fprintf(stderr, "FAIL %s: backward: %s\n", desc, nb_error());
             ok = false;
         }
@@ -240,7 +255,10 @@ static bool run_case(const gcase *c, bool strided) {
             ok = compare(c, what, nb_grad_of(x[c->gidx[i]]), &c->grad[i]);
         }
         if (ok && c->ngg) ok = second_order(c, x);
-        if (ok && nb_error()) { fprintf(stderr, "FAIL %s: error left behind: %s\n", desc, nb_error()); ok = false; }
+        if (ok && nb_error()) {
+            fprintf(stderr, "FAIL %s: error left behind: %s\n", desc, nb_error());
+            ok = false;
+        }
     }
     nb_scope_end(s);
     nb_clear_error();
@@ -253,15 +271,18 @@ static bool run_init(const gcase *c) {
     const double *a = c->p;
     int64_t in = (int64_t)a[0], out = (int64_t)a[1], kh = (int64_t)a[2], kw = (int64_t)a[3];
     bool bias = a[4] != 0;
-    nb_conv_opts o = {.stride = {(int64_t)a[5], (int64_t)a[5]}, .groups = (int64_t)a[6]};
+    nb_conv_opts o = { .stride = { (int64_t)a[5], (int64_t)a[5] }, .groups = (int64_t)a[6] };
     nb_manual_seed(c->seed);
     nb_module *m = !strcmp(c->op, "Conv2d")            ? nb_conv2d_new(in, out, kh, kw, bias, o)
                    : !strcmp(c->op, "Conv1d")          ? nb_conv1d_new(in, out, kh, bias, o)
                    : !strcmp(c->op, "ConvTranspose2d") ? nb_conv_transpose2d_new(in, out, kh, kw, bias, o)
                                                        : nb_conv_transpose1d_new(in, out, kh, bias, o);
-    if (!m) { fprintf(stderr, "FAIL %s: %s\n", desc, nb_error()); return false; }
+    if (!m) {
+        fprintf(stderr, "FAIL %s: %s\n", desc, nb_error());
+        return false;
+    }
     bool ok = m->nparams == c->nout && !strcmp(m->param_names[0], "weight");
-    for (int i = 0; ok && i < c->nout; i++) {   /* bit-equal: tolerance 0 */
+    for (int i = 0; ok && i < c->nout; i++) { /* bit-equal: tolerance 0 */
         const nb_tensor *t = m->params[i];
         ok = t->numel == c->out[i].n && t->ndim == c->out[i].ndim;
         for (int d = 0; ok && d < t->ndim; d++) ok = t->shape[d] == c->out[i].shape[d];
@@ -274,7 +295,10 @@ static bool run_init(const gcase *c) {
 
 static int run_file(const char *path) {
     FILE *f = fopen(path, "r");
-    if (!f) { fprintf(stderr, "FAIL cannot open %s (set NB_TEST_DATA to the tests/ directory)\n", path); return -1; }
+    if (!f) {
+        fprintf(stderr, "FAIL cannot open %s (set NB_TEST_DATA to the tests/ directory)\n", path);
+        return -1;
+    }
     size_t cap = 1 << 16;
     char *line = malloc(cap);
     gcase c;
@@ -304,39 +328,67 @@ static int run_file(const char *path) {
             } else {
                 k = sscanf(s + 5, "%31s %7s %d%n", c.op, dt, &c.np, &used);
             }
-            if (k < 3 || c.np > 16) { bad = true; break; }
+            if (k < 3 || c.np > 16) {
+                bad = true;
+                break;
+            }
             c.dt = strcmp(dt, "f64") ? NB_F32 : NB_F64;
             c.line = lineno;
             s += 5 + used;
-            for (int i = 0; i < c.np; i++) { c.p[i] = strtod(s, &e); s = e; }
+            for (int i = 0; i < c.np; i++) {
+                c.p[i] = strtod(s, &e);
+                s = e;
+            }
         } else if (!strncmp(s, "in ", 3) || !strncmp(s, "big ", 4)) {
             bool big = s[0] == 'b';
-            if (c.nin >= MAXIN) { bad = true; break; }
+            if (c.nin >= MAXIN) {
+                bad = true;
+                break;
+            }
             s += big ? 4 : 3;
-            if (!(big ? parse_big(&s, &c.in[c.nin++], true) : parse_tensor(&s, &c.in[c.nin++], true))) { bad = true; break; }
+            if (!(big ? parse_big(&s, &c.in[c.nin++], true) : parse_tensor(&s, &c.in[c.nin++], true))) {
+                bad = true;
+                break;
+            }
         } else if (!strncmp(s, "out ", 4) || !strncmp(s, "chk ", 4)) {
             bool ck = s[0] == 'c';
-            if (c.nout >= 2) { bad = true; break; }
+            if (c.nout >= 2) {
+                bad = true;
+                break;
+            }
             s += 4;
-            if (!(ck ? parse_chk(&s, &c.out[c.nout++]) : parse_tensor(&s, &c.out[c.nout++], false))) { bad = true; break; }
+            if (!(ck ? parse_chk(&s, &c.out[c.nout++]) : parse_tensor(&s, &c.out[c.nout++], false))) {
+                bad = true;
+                break;
+            }
         } else if (!strncmp(s, "gout ", 5) || !strncmp(s, "gbig ", 5)) {
             bool big = s[1] == 'b';
             s += 5;
             c.has_gout = true;
-            if (!(big ? parse_big(&s, &c.gout, false) : parse_tensor(&s, &c.gout, false))) { bad = true; break; }
+            if (!(big ? parse_big(&s, &c.gout, false) : parse_tensor(&s, &c.gout, false))) {
+                bad = true;
+                break;
+            }
         } else if (!strncmp(s, "grad ", 5) || !strncmp(s, "gchk ", 5)) {
             bool ck = s[1] == 'c';
-            if (c.ngrad >= MAXIN) { bad = true; break; }
+            if (c.ngrad >= MAXIN) {
+                bad = true;
+                break;
+            }
             s += 5;
             c.gidx[c.ngrad] = (int)strtol(s, &e, 10);
             s = e;
-            if (!(ck ? parse_chk(&s, &c.grad[c.ngrad++]) : parse_tensor(&s, &c.grad[c.ngrad++], false))) { bad = true; break; }
+            if (!(ck ? parse_chk(&s, &c.grad[c.ngrad++]) : parse_tensor(&s, &c.grad[c.ngrad++], false))) {
+                bad = true;
+                break;
+            }
         } else if (!strncmp(s, "ggw ", 4) || !strncmp(s, "gg ", 3)) {
             bool w = s[2] == 'w';
             s += w ? 4 : 3;
             int i = (int)strtol(s, &e, 10);
             s = e;
-            if (c.ngg >= MAXIN || c.gidx[c.ngg] != i || !parse_tensor(&s, w ? &c.ggw[c.ngg] : &c.gg[c.ngg], false)) {
+            if (c.ngg >= MAXIN || c.gidx[c.ngg] != i ||
+                !parse_tensor(&s, w ? &c.ggw[c.ngg] : &c.gg[c.ngg], false)) {
                 bad = true;
                 break;
             }
@@ -359,13 +411,14 @@ static int run_file(const char *path) {
 }
 
 /* ---- the same bits at 1 and 2 threads (forward, input and weight gradients, threaded sizes) ---- */
-static void run_det(int threads, nb_tensor *x, nb_tensor *w, nb_tensor *b, bool transposed, nb_conv_opts o, float *out) {
+static void run_det(int threads, nb_tensor *x, nb_tensor *w, nb_tensor *b, bool transposed, nb_conv_opts o,
+                    float *out) {
     nb_set_num_threads(threads);
     nb_scope s = nb_scope_begin();
     nb_tensor *y = transposed ? nb_conv_transpose2d(x, w, b, o) : nb_conv2d(x, w, b, o);
     CHECK(nb_backward(nb_sum(nb_mul(y, y))) == NB_OK);
     int64_t k = 0;
-    nb_tensor *parts[] = {y, x->grad, w->grad, b->grad};
+    nb_tensor *parts[] = { y, x->grad, w->grad, b->grad };
     for (int i = 0; i < 4; i++) {
         nb_tensor *c = nb_contiguous(parts[i]);
         memcpy(out + k, nb_data_f32(c), sizeof(float) * (size_t)c->numel);
@@ -376,11 +429,22 @@ static void run_det(int threads, nb_tensor *x, nb_tensor *w, nb_tensor *b, bool 
     nb_set_num_threads(0);
 }
 static void determinism(void) {
-    struct { int64_t n, c, h, o, k, groups; bool t; nb_conv_opts o2; } cs[] = {
-        {6, 16, 20, 32, 3, 1, false, {.padding = {1, 1}}},
-        {5, 16, 17, 16, 3, 16, false, {.stride = {2, 2}, .groups = 16}},
-        {3, 32, 15, 24, 1, 1, false, {.groups = 1}},
-        {4, 16, 12, 16, 3, 2, true, {.stride = {2, 2}, .padding = {1, 1}, .output_padding = {1, 1}, .groups = 2}},
+    struct {
+        int64_t n, c, h, o, k, groups;
+        bool t;
+        nb_conv_opts o2;
+    } cs[] = {
+        { 6, 16, 20, 32, 3, 1, false, { .padding = { 1, 1 } } },
+        { 5, 16, 17, 16, 3, 16, false, { .stride = { 2, 2 }, .groups = 16 } },
+        { 3, 32, 15, 24, 1, 1, false, { .groups = 1 } },
+        { 4,
+          16,
+          12,
+          16,
+          3,
+          2,
+          true,
+          { .stride = { 2, 2 }, .padding = { 1, 1 }, .output_padding = { 1, 1 }, .groups = 2 } },
     };
     for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++) {
         nb_manual_seed(7 + i);
@@ -389,7 +453,8 @@ static void determinism(void) {
         nb_tensor *w = nb_randn(NB_F32, NB_SHAPE(wi, wo, cs[i].k, cs[i].k));
         nb_tensor *b = nb_randn(NB_F32, NB_SHAPE(cs[i].o));
         nb_requires_grad_(x, true), nb_requires_grad_(w, true), nb_requires_grad_(b, true);
-        size_t cap = (size_t)(8 * x->numel + w->numel + b->numel + 16 * cs[i].n * cs[i].o * cs[i].h * cs[i].h * 4);
+        size_t cap = (size_t)(8 * x->numel + w->numel + b->numel +
+                              16 * cs[i].n * cs[i].o * cs[i].h * cs[i].h * 4);
         float *r1 = calloc(cap, sizeof(float)), *r2 = calloc(cap, sizeof(float));
         run_det(1, x, w, b, cs[i].t, cs[i].o2, r1);
         run_det(2, x, w, b, cs[i].t, cs[i].o2, r2);
@@ -403,11 +468,14 @@ static void determinism(void) {
 
 /* ---- modules and errors beyond the golden grid ---- */
 static void modules(void) {
-    nb_module *c2 = nb_conv2d_new(3, 8, 3, 3, true, (nb_conv_opts){.stride = {2, 2}, .padding = {1, 1}});
-    nb_module *t2 = nb_conv_transpose2d_new(8, 3, 4, 4, false, (nb_conv_opts){.stride = {2, 2}, .padding = {1, 1}});
-    nb_module *c1 = nb_conv1d_new(4, 6, 3, true, (nb_conv_opts){.pad_mode = NB_CONV_PAD_SAME});
+    nb_module *c2 = nb_conv2d_new(3, 8, 3, 3, true,
+                                  (nb_conv_opts){ .stride = { 2, 2 }, .padding = { 1, 1 } });
+    nb_module *t2 = nb_conv_transpose2d_new(8, 3, 4, 4, false,
+                                            (nb_conv_opts){ .stride = { 2, 2 }, .padding = { 1, 1 } });
+    nb_module *c1 = nb_conv1d_new(4, 6, 3, true, (nb_conv_opts){ .pad_mode = NB_CONV_PAD_SAME });
     CHECK(c2 && t2 && c1);
-    CHECK(c2->nparams == 2 && t2->nparams == 1 && !strcmp(c2->type, "Conv2d") && !strcmp(t2->type, "ConvTranspose2d"));
+    CHECK(c2->nparams == 2 && t2->nparams == 1 && !strcmp(c2->type, "Conv2d") &&
+          !strcmp(t2->type, "ConvTranspose2d"));
     CHECK(t2->params[0]->shape[0] == 8 && t2->params[0]->shape[1] == 3);
     nb_scope s = nb_scope_begin();
     nb_tensor *y = nb_module_forward(c2, nb_randn(NB_F32, NB_SHAPE(2, 3, 9, 9)));
@@ -419,14 +487,17 @@ static void modules(void) {
     CHECK(y && !strcmp(nb_grad_fn_name(y), "ConvolutionBackward0"));
     /* errors name the public function; no crash, nothing recorded on success */
     CHECK_ERR(nb_module_forward(c2, nb_randn(NB_F32, NB_SHAPE(2, 4, 9, 9))));
-    nb_tensor *q = nb_conv2d(nb_randn(NB_F32, NB_SHAPE(1, 3, 2, 2)), c2->params[0], NULL, (nb_conv_opts){0});
-    CHECK(!q && nb_error() && strstr(nb_error(), "nb_conv2d: calculated padded input size per channel: (2 x 2)"));
+    nb_tensor *q = nb_conv2d(nb_randn(NB_F32, NB_SHAPE(1, 3, 2, 2)), c2->params[0], NULL,
+                             (nb_conv_opts){ 0 });
+    CHECK(!q && nb_error() &&
+          strstr(nb_error(), "nb_conv2d: calculated padded input size per channel: (2 x 2)"));
     nb_clear_error();
-    CHECK_ERR(nb_conv2d(nb_randn(NB_F64, NB_SHAPE(1, 3, 5, 5)), c2->params[0], NULL, (nb_conv_opts){0}));
-    CHECK(!nb_conv2d(NULL, c2->params[0], NULL, (nb_conv_opts){0}) && !nb_error());   /* NULL passes through */
+    CHECK_ERR(nb_conv2d(nb_randn(NB_F64, NB_SHAPE(1, 3, 5, 5)), c2->params[0], NULL, (nb_conv_opts){ 0 }));
+    CHECK(!nb_conv2d(NULL, c2->params[0], NULL, (nb_conv_opts){ 0 }) &&
+          !nb_error()); /* NULL passes through */
     nb_scope_end(s);
-    CHECK_ERR(nb_conv2d_new(3, 8, 0, 3, true, (nb_conv_opts){0}));
-    CHECK_ERR(nb_conv2d_new(3, 8, 3, 3, true, (nb_conv_opts){.groups = 2}));
+    CHECK_ERR(nb_conv2d_new(3, 8, 0, 3, true, (nb_conv_opts){ 0 }));
+    CHECK_ERR(nb_conv2d_new(3, 8, 3, 3, true, (nb_conv_opts){ .groups = 2 }));
     nb_module_free(c2), nb_module_free(t2), nb_module_free(c1);
 }
 

@@ -21,7 +21,8 @@ static const char *P(const char *name) {
 static void expect_err(const char *name, nb_dtype dt, const char *want) {
     nb_tensor *t = nb_read_idx(P(name), dt, 1);
     const char *e = nb_error();
-    if (!CHECK(t == NULL && e && strstr(e, want))) fprintf(stderr, "  %s: got \"%s\", wanted \"%s\"\n", name, e ? e : "no error", want);
+    if (!CHECK(t == NULL && e && strstr(e, want)))
+        fprintf(stderr, "  %s: got \"%s\", wanted \"%s\"\n", name, e ? e : "no error", want);
     nb_free(t);
     nb_clear_error();
 }
@@ -36,7 +37,12 @@ static unsigned char *slurp(const char *path, size_t *n) {
 }
 
 static uint64_t rs = 0x1234567;
-static uint64_t rnd(void) { rs ^= rs << 13; rs ^= rs >> 7; rs ^= rs << 17; return rs; }
+static uint64_t rnd(void) {
+    rs ^= rs << 13;
+    rs ^= rs >> 7;
+    rs ^= rs << 17;
+    return rs;
+}
 
 /* Random flips and truncations of src: nb_read_idx must return a tensor or an error, nothing else. */
 static void fuzz(const char *src, const char *tmp, int iters) {
@@ -50,16 +56,23 @@ static void fuzz(const char *src, const char *tmp, int iters) {
         size_t len = n;
         int kind = (int)(rnd() % 4);
         int flips = 1 + (int)(rnd() % 4);
-        if (kind != 1) for (int k = 0; k < flips; k++) m[rnd() % n] ^= (unsigned char)(1u << (rnd() % 8));
+        if (kind != 1)
+            for (int k = 0; k < flips; k++) m[rnd() % n] ^= (unsigned char)(1u << (rnd() % 8));
         if (kind != 0) len = rnd() % (n + 1);
-        if (kind == 3) { for (int k = 0; k < 8; k++) m[len + k] = (unsigned char)rnd(); len += rnd() % 8; }
-        unlink(tmp);   /* not truncate: ext4 flushes a truncated-and-rewritten file on close */
+        if (kind == 3) {
+            for (int k = 0; k < 8; k++) m[len + k] = (unsigned char)rnd();
+            len += rnd() % 8;
+        }
+        unlink(tmp); /* not truncate: ext4 flushes a truncated-and-rewritten file on close */
         FILE *f = fopen(tmp, "wb");
         fwrite(m, 1, len, f);
         fclose(f);
         nb_tensor *t = nb_read_idx(tmp, (nb_dtype)(it % 3), it % 2 ? 1.0f / 255 : 1);
-        if (t) { tensors++; if (!nb_is_valid(t)) ok = 0; }
-        else if (!nb_error()) ok = 0;
+        if (t) {
+            tensors++;
+            if (!nb_is_valid(t)) ok = 0;
+        } else if (!nb_error())
+            ok = 0;
         nb_free(t);
         nb_clear_error();
     }
@@ -75,11 +88,15 @@ int main(void) {
 
     /* tiny images: 3 x 2 x 3 bytes (i * 15) % 256, as f32 / 255 and raw i64; plain and gz agree */
     double want[18], want_raw[18];
-    for (int i = 0; i < 18; i++) { want_raw[i] = (i * 15) % 256; want[i] = (float)want_raw[i] / 255.0f; }
+    for (int i = 0; i < 18; i++) {
+        want_raw[i] = (i * 15) % 256;
+        want[i] = (float)want_raw[i] / 255.0f;
+    }
     const char *names[2] = { "tiny-images-idx3-ubyte", "tiny-images-idx3-ubyte.gz" };
     for (int k = 0; k < 2; k++) {
         nb_tensor *x = nb_read_idx(P(names[k]), NB_F32, 1.0f / 255);
-        CHECK(x && x->dtype == NB_F32 && x->ndim == 3 && x->shape[0] == 3 && x->shape[1] == 2 && x->shape[2] == 3);
+        CHECK(x && x->dtype == NB_F32 && x->ndim == 3 && x->shape[0] == 3 && x->shape[1] == 2 &&
+              x->shape[2] == 3);
         CHECK_TENSOR(x, want, 18, 0);
         /* bit-exact torch x.float().div(255) */
         CHECK(x && nb_data_f32(x)[17] == (float)255 / 255.0f && nb_data_f32(x)[1] == 15.0f / 255.0f);
@@ -98,16 +115,16 @@ int main(void) {
     for (int k = 0; k < 2; k++) {
         nb_tensor *y = nb_read_idx(P(lnames[k]), NB_I64, 1);
         CHECK(y && y->ndim == 1 && y->shape[0] == 3);
-        CHECK_TENSOR(y, ((double[]){7, 0, 9}), 3, 0);
+        CHECK_TENSOR(y, ((double[]){ 7, 0, 9 }), 3, 0);
         nb_free(y);
     }
     /* other element types */
     nb_tensor *t = nb_read_idx(P("tiny-f32-idx2"), NB_F32, 1);
     CHECK(t && t->ndim == 2);
-    CHECK_TENSOR(t, ((double[]){1.5, -2.0, 0.25, 1e6}), 4, 0);
+    CHECK_TENSOR(t, ((double[]){ 1.5, -2.0, 0.25, 1e6 }), 4, 0);
     nb_free(t);
     t = nb_read_idx(P("tiny-i16-idx1"), NB_I64, 1);
-    CHECK_TENSOR(t, ((double[]){-300, 0, 32767}), 3, 0);
+    CHECK_TENSOR(t, ((double[]){ -300, 0, 32767 }), 3, 0);
     nb_free(t);
     t = nb_read_idx(P("tiny-f64-idx1"), NB_F64, 1);
     CHECK(t && nb_data_f64(t)[0] == 3.141592653589793 && nb_data_f64(t)[1] == -1e-300);
@@ -146,10 +163,16 @@ int main(void) {
     if (access(real, R_OK) == 0) {
         nb_tensor *y = nb_read_idx(real, NB_I64, 1);
         CHECK(y && y->ndim == 1 && y->shape[0] == 10000);
-        int64_t first[10] = {9, 2, 1, 1, 6, 1, 4, 6, 5, 7};
+        int64_t first[10] = { 9, 2, 1, 1, 6, 1, 4, 6, 5, 7 };
         CHECK(y && memcmp(nb_data_i64(y), first, sizeof first) == 0);
-        int64_t count[10] = {0}, bad = 0;
-        for (int64_t i = 0; y && i < 10000; i++) { int64_t v = nb_data_i64(y)[i]; if (v < 0 || v > 9) bad++; else count[v]++; }
+        int64_t count[10] = { 0 }, bad = 0;
+        for (int64_t i = 0; y && i < 10000; i++) {
+            int64_t v = nb_data_i64(y)[i];
+            if (v < 0 || v > 9)
+                bad++;
+            else
+                count[v]++;
+        }
         CHECK(bad == 0 && count[0] == 1000 && count[9] == 1000);
         nb_free(y);
         /* the test images: (10000, 28, 28), byte sum from numpy, first image bit-exact as torch's / 255 */
@@ -161,7 +184,8 @@ int main(void) {
         nb_free(x);
         x = nb_read_idx("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz", NB_F32, 1.0f / 255);
         float s0 = 0;
-        for (int i = 0; x && i < 784; i++) s0 += nb_data_f32(x)[i];   /* sequential float sum, as torch's x[0].sum() here */
+        for (int i = 0; x && i < 784; i++)
+            s0 += nb_data_f32(x)[i]; /* sequential float sum, as torch's x[0].sum() here */
         CHECK(x && nb_data_f32(x)[14 * 28 + 12] == 98.0f / 255.0f);
         CHECK_NEAR(s0, 131.20001220703125, 1e-5);
         nb_free(x);

@@ -11,15 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { IN = 5, HID = 8, OUT = 3, G = 12, N = 48 };   /* G divisible by 1, 2, 3 */
+enum { IN = 5, HID = 8, OUT = 3, G = 12, N = 48 }; /* G divisible by 1, 2, 3 */
 static int R, W;
-static nb_tensor *X, *Y;                            /* the data, the same on every rank */
-static double worst[2];                             /* largest deviation from the reference (f32, f64) */
+static nb_tensor *X, *Y; /* the data, the same on every rank */
+static double worst[2];  /* largest deviation from the reference (f32, f64) */
 
 static nb_module *mlp(nb_dtype dt, uint64_t seed, int hid) {
     nb_manual_seed(seed);
-    nb_module *m =
-        nb_sequential_new(3, nb_linear_new(IN, hid, true), nb_tanh_new(), nb_linear_new(hid, OUT, true));
+    nb_module *m = nb_sequential_new(3, nb_linear_new(IN, hid, true), nb_tanh_new(),
+                                     nb_linear_new(hid, OUT, true));
     if (m && dt == NB_F64) nb_module_to(m, NB_F64);
     return m;
 }
@@ -28,8 +28,8 @@ typedef enum { SGD, ADAM } method;
 static nb_optimizer *optim(nb_module *m, method k) {
     int n = 0;
     nb_tensor **ps = nb_module_parameters(m, &n);
-    return k == SGD ? nb_sgd(ps, n, (nb_sgd_opts){.lr = 0.1, .momentum = 0.9})
-                    : nb_adam(ps, n, (nb_adam_opts){.lr = 0.01});
+    return k == SGD ? nb_sgd(ps, n, (nb_sgd_opts){ .lr = 0.1, .momentum = 0.9 })
+                    : nb_adam(ps, n, (nb_adam_opts){ .lr = 0.01 });
 }
 
 /* loss = scale * cross_entropy(model(x), y); backward. Every other call goes through the general
@@ -38,9 +38,11 @@ static nb_status fwd_bwd(nb_module *m, nb_tensor *x, nb_tensor *y, double scale)
     static int calls;
     nb_scope s = nb_scope_begin();
     nb_tensor *out = NULL;
-    if (calls++ % 2) nb_module_forward_ex(m, 1, &x, NULL, 1, &out);
-    else out = nb_module_forward(m, x);
-    nb_tensor *l = nb_cross_entropy(out, y, (nb_cross_entropy_opts){0});
+    if (calls++ % 2)
+        nb_module_forward_ex(m, 1, &x, NULL, 1, &out);
+    else
+        out = nb_module_forward(m, x);
+    nb_tensor *l = nb_cross_entropy(out, y, (nb_cross_entropy_opts){ 0 });
     nb_status st = nb_backward(nb_mul_scalar(l, scale));
     nb_scope_end(s);
     return st;
@@ -74,7 +76,7 @@ static void compare(nb_module *ddp, nb_module *ref, double tol, const char *what
         }
         free(a);
         free(b);
-        nb_tensor *mine = nb_contiguous(p[i]), *r0 = nb_empty_like(p[i]);   /* rank 0's bits */
+        nb_tensor *mine = nb_contiguous(p[i]), *r0 = nb_empty_like(p[i]); /* rank 0's bits */
         memcpy(nb_data(r0), nb_data(mine), (size_t)p[i]->numel * nb_dtype_size(p[i]->dtype));
         CHECK(nb_dist_broadcast(r0, 0) == NB_OK);
         same &= memcmp(nb_data(r0), nb_data(p[i]), (size_t)p[i]->numel * nb_dtype_size(p[i]->dtype)) == 0;
@@ -91,8 +93,8 @@ static void compare(nb_module *ddp, nb_module *ref, double tol, const char *what
 }
 
 static nb_dataloader *shard_loader(nb_tensor_dataset *ds, nb_distributed_sampler **smp) {
-    *smp = nb_distributed_sampler_new(N, (nb_distributed_sampler_opts){.no_shuffle = true});
-    return nb_dataloader_new(ds, (nb_dataloader_opts){.batch_size = G / W, NB_DISTRIBUTED_SAMPLER(*smp)});
+    *smp = nb_distributed_sampler_new(N, (nb_distributed_sampler_opts){ .no_shuffle = true });
+    return nb_dataloader_new(ds, (nb_dataloader_opts){ .batch_size = G / W, NB_DISTRIBUTED_SAMPLER(*smp) });
 }
 
 /* DDP (weights from a rank-dependent seed: the broadcast must make them rank 0's) against the reference */
@@ -100,17 +102,20 @@ static void equivalence(nb_dtype dt, method k, bool accumulate) {
     double tol = dt == NB_F32 ? 1e-6 : 1e-12;
     const char *what = k == SGD ? (accumulate ? "sgd no_sync" : "sgd") : "adam";
     nb_module *ref = mlp(dt, 1000, HID),
-              *ddp = nb_distributed_data_parallel(mlp(dt, 1000 + (uint64_t)R, HID), (nb_ddp_opts){0});
+              *ddp = nb_distributed_data_parallel(mlp(dt, 1000 + (uint64_t)R, HID), (nb_ddp_opts){ 0 });
     CHECK(ddp != NULL);
-    if (!ddp) { nb_module_free(ref); return; }
+    if (!ddp) {
+        nb_module_free(ref);
+        return;
+    }
     compare(ddp, ref, 0, "broadcast at construction");
     nb_optimizer *oref = optim(ref, k), *o = optim(ddp, k);
     nb_tensor *xd = nb_to(X, dt);
     nb_tensor_dataset *ds = nb_tensor_dataset_new(xd, Y);
     nb_distributed_sampler *smp;
     nb_dataloader *dl = shard_loader(ds, &smp);
-    int epochs =
-        dt == NB_F32 && k == SGD && !accumulate ? 2 : 1; /* a second epoch once: the loader restarts */
+    int epochs = dt == NB_F32 && k == SGD && !accumulate ? 2
+                                                         : 1; /* a second epoch once: the loader restarts */
     for (int epoch = 0; epoch < epochs; epoch++) {
         nb_distributed_sampler_set_epoch(smp, epoch);
         for (int s = 0; s < N / G; s++) {
@@ -119,7 +124,7 @@ static void equivalence(nb_dtype dt, method k, bool accumulate) {
             CHECK(nb_dataloader_next(dl, &xb, &yb));
             if (!accumulate) {
                 CHECK(fwd_bwd(ddp, xb, yb, 1) == NB_OK);
-            } else {   /* two micro-batches: the first without communication */
+            } else { /* two micro-batches: the first without communication */
                 int64_t h = (G / W) / 2;
                 int64_t before = nb_ddp_get_stats(ddp).reductions;
                 NB_DDP_NO_SYNC(ddp) {
@@ -137,7 +142,7 @@ static void equivalence(nb_dtype dt, method k, bool accumulate) {
         }
         nb_scope sc = nb_scope_begin();
         nb_tensor *xb, *yb;
-        CHECK(!nb_dataloader_next(dl, &xb, &yb));   /* the epoch's end */
+        CHECK(!nb_dataloader_next(dl, &xb, &yb)); /* the epoch's end */
         nb_scope_end(sc);
     }
     nb_ddp_stats st = nb_ddp_get_stats(ddp);
@@ -159,8 +164,8 @@ static void equivalence(nb_dtype dt, method k, bool accumulate) {
  * computes the first layer's gradients */
 static void two_buckets(void) {
     nb_module *ref = mlp(NB_F64, 5, 300);
-    nb_module *ddp = nb_distributed_data_parallel(mlp(NB_F64, 5, 300), (nb_ddp_opts){.first_bucket_mb = 0.001,
-                                                                                     .bucket_cap_mb = 0.005});
+    nb_module *ddp = nb_distributed_data_parallel(
+        mlp(NB_F64, 5, 300), (nb_ddp_opts){ .first_bucket_mb = 0.001, .bucket_cap_mb = 0.005 });
     nb_ddp_stats st = nb_ddp_get_stats(ddp);
     CHECK(st.nbuckets == 2 && st.bucket_bytes == (5 * 300 + 300 + 300 * 3 + 3) * 8);
     nb_optimizer *o = optim(ddp, SGD), *oref = optim(ref, SGD);
@@ -186,9 +191,9 @@ static void two_buckets(void) {
 static double seen_shift, seen_count;
 static nb_tensor *shifted_forward(nb_module *m, nb_tensor *x) {
     nb_tensor *shift = nb_module_get_buffer(m, "shift"), *count = nb_module_get_buffer(m, "count");
-    seen_shift = nb_get(shift, (int64_t[]){0});
-    seen_count = nb_get(count, (int64_t[]){0});
-    nb_set(count, (int64_t[]){0}, seen_count + 1);   /* i64: no in-place arithmetic, as nabla documents */
+    seen_shift = nb_get(shift, (int64_t[]){ 0 });
+    seen_count = nb_get(count, (int64_t[]){ 0 });
+    nb_set(count, (int64_t[]){ 0 }, seen_count + 1); /* i64: no in-place arithmetic, as nabla documents */
     return nb_module_forward(m->children[0], nb_sub(x, shift));
 }
 static nb_module *shifted(nb_dtype dt, uint64_t seed, double shift0) {
@@ -207,22 +212,25 @@ static nb_module *shifted(nb_dtype dt, uint64_t seed, double shift0) {
 static void buffers(nb_dtype dt) {
     double tol = dt == NB_F32 ? 1e-6 : 1e-12;
     nb_module *ref = shifted(dt, 3, 0.25),
-              *ddp = nb_distributed_data_parallel(shifted(dt, 3, 0.25 + R), (nb_ddp_opts){0});
+              *ddp = nb_distributed_data_parallel(shifted(dt, 3, 0.25 + R), (nb_ddp_opts){ 0 });
     CHECK(ddp != NULL);
-    if (!ddp) { nb_module_free(ref); return; }
+    if (!ddp) {
+        nb_module_free(ref);
+        return;
+    }
     nb_module *inner = nb_ddp_module(ddp);
     nb_tensor *shift = nb_module_get_buffer(inner, "shift"), *count = nb_module_get_buffer(inner, "count");
-    CHECK(nb_get(shift, (int64_t[]){IN - 1}) == 0.25);
+    CHECK(nb_get(shift, (int64_t[]){ IN - 1 }) == 0.25);
     nb_optimizer *o = optim(ddp, ADAM), *oref = optim(ref, ADAM);
     for (int s = 0; s < 3; s++) {
-        NB_NO_GRAD {   /* local drift on every rank but 0; count too */
+        NB_NO_GRAD { /* local drift on every rank but 0; count too */
             nb_add_scalar_(shift, R);
-            nb_set(count, (int64_t[]){0}, nb_get(count, (int64_t[]){0}) + 10 * R);
+            nb_set(count, (int64_t[]){ 0 }, nb_get(count, (int64_t[]){ 0 }) + 10 * R);
         }
         nb_scope sc = nb_scope_begin();
         nb_tensor *x = nb_to(nb_slice(X, 0, s * G + R * (G / W), s * G + (R + 1) * (G / W), 1), dt);
         CHECK(fwd_bwd(ddp, x, nb_slice(Y, 0, s * G + R * (G / W), s * G + (R + 1) * (G / W), 1), 1) == NB_OK);
-        CHECK(seen_shift == 0.25 && seen_count == s);   /* rank 0's values reached the forward */
+        CHECK(seen_shift == 0.25 && seen_count == s); /* rank 0's values reached the forward */
         CHECK(nb_optim_step(o) == NB_OK);
         nb_optim_zero_grad(o);
         nb_scope_end(sc);
@@ -243,19 +251,20 @@ static void buffers(nb_dtype dt) {
     nb_module_free(ddp);
     nb_module_free(ref);
     /* broadcast_buffers off: each rank keeps its own (after the construction's broadcast) */
-    ddp = nb_distributed_data_parallel(shifted(dt, 3, 0.25 + R), (nb_ddp_opts){.no_broadcast_buffers = true});
+    ddp = nb_distributed_data_parallel(shifted(dt, 3, 0.25 + R),
+                                       (nb_ddp_opts){ .no_broadcast_buffers = true });
     shift = nb_module_get_buffer(nb_ddp_module(ddp), "shift");
-    CHECK(nb_get(shift, (int64_t[]){0}) == 0.25);
+    CHECK(nb_get(shift, (int64_t[]){ 0 }) == 0.25);
     NB_NO_GRAD { nb_add_scalar_(shift, R); }
     sc = nb_scope_begin();
     CHECK(fwd_bwd(ddp, nb_to(nb_slice(X, 0, 0, 2, 1), dt), nb_slice(Y, 0, 0, 2, 1), 1) == NB_OK);
     nb_scope_end(sc);
     CHECK(seen_shift == 0.25 + R);
     nb_module_free(ddp);
-    if (W > 1) {   /* a buffer of another shape on the last rank: an error on every rank */
+    if (W > 1) { /* a buffer of another shape on the last rank: an error on every rank */
         nb_module *m = shifted(dt, 3, 0);
         if (R == W - 1) nb_module_register_buffer(m, "extra", nb_zeros(NB_F32, NB_SHAPE(2)), false);
-        CHECK(nb_distributed_data_parallel(m, (nb_ddp_opts){0}) == NULL && nb_error() &&
+        CHECK(nb_distributed_data_parallel(m, (nb_ddp_opts){ 0 }) == NULL && nb_error() &&
               strstr(nb_error(), "buffer"));
         nb_clear_error();
     }
@@ -269,23 +278,23 @@ static void errors(void) {
     nb_module *plain = mlp(NB_F32, 1, HID);
     CHECK_ERR(nb_ddp_module(plain));
     nb_module_free(plain);
-    CHECK_ERR(nb_distributed_data_parallel(NULL, (nb_ddp_opts){0}));
-    CHECK_ERR(nb_distributed_data_parallel(mlp(NB_F32, 1, HID), (nb_ddp_opts){.bucket_cap_mb = -1}));
+    CHECK_ERR(nb_distributed_data_parallel(NULL, (nb_ddp_opts){ 0 }));
+    CHECK_ERR(nb_distributed_data_parallel(mlp(NB_F32, 1, HID), (nb_ddp_opts){ .bucket_cap_mb = -1 }));
     if (W > 1) {
         /* a different hidden size on the last rank: an error on every rank, naming the parameter */
-        nb_module *m =
-            nb_distributed_data_parallel(mlp(NB_F32, 1, R == W - 1 ? HID + 1 : HID), (nb_ddp_opts){0});
+        nb_module *m = nb_distributed_data_parallel(mlp(NB_F32, 1, R == W - 1 ? HID + 1 : HID),
+                                                    (nb_ddp_opts){ 0 });
         CHECK(m == NULL && nb_error() && strstr(nb_error(), "same model") && strstr(nb_error(), "0.weight"));
         nb_clear_error();
         /* a different dtype on rank 0 */
-        m = nb_distributed_data_parallel(mlp(R == 0 ? NB_F64 : NB_F32, 1, HID), (nb_ddp_opts){0});
+        m = nb_distributed_data_parallel(mlp(R == 0 ? NB_F64 : NB_F32, 1, HID), (nb_ddp_opts){ 0 });
         CHECK(m == NULL && nb_error() && strstr(nb_error(), "float64"));
         nb_clear_error();
         /* an unused parameter: its bucket never fills; the next forward says so, on every rank */
         nb_module *two = nb_module_new("TwoHeads", first_only, NULL, NULL);
         nb_module_register_module(two, "a", nb_linear_new(IN, OUT, true));
         nb_module_register_module(two, "b", nb_linear_new(IN, OUT, true));
-        m = nb_distributed_data_parallel(two, (nb_ddp_opts){0});
+        m = nb_distributed_data_parallel(two, (nb_ddp_opts){ 0 });
         CHECK(m != NULL);
         nb_tensor *x = nb_slice(X, 0, 0, 4, 1), *y = nb_slice(Y, 0, 0, 4, 1);
         CHECK(fwd_bwd(m, x, y, 1) == NB_OK);
@@ -293,7 +302,7 @@ static void errors(void) {
         CHECK_ERR(nb_module_forward(m, x));
         nb_scope_end(sc);
         nb_module_zero_grad(m);
-        CHECK(fwd_bwd(m, x, y, 1) == NB_OK);   /* the wrapper is usable again (and fails the same way) */
+        CHECK(fwd_bwd(m, x, y, 1) == NB_OK); /* the wrapper is usable again (and fails the same way) */
         nb_module_free(m);
         nb_free(x);
         nb_free(y);
@@ -309,7 +318,7 @@ static void checkpoint(void) {
     snprintf(pm, sizeof pm, "%s/ddp_ckpt_np%d_model.safetensors", dir ? dir : ".", W);
     snprintf(po, sizeof po, "%s/ddp_ckpt_np%d_optim.safetensors", dir ? dir : ".", W);
     nb_module *ref = mlp(NB_F64, 77, HID),
-              *ddp = nb_distributed_data_parallel(mlp(NB_F64, 77, HID), (nb_ddp_opts){0});
+              *ddp = nb_distributed_data_parallel(mlp(NB_F64, 77, HID), (nb_ddp_opts){ 0 });
     nb_optimizer *oref = optim(ref, ADAM), *o = optim(ddp, ADAM);
     for (int s = 0; s < 2; s++) {
         nb_scope sc = nb_scope_begin();
@@ -320,8 +329,8 @@ static void checkpoint(void) {
         nb_scope_end(sc);
         ref_step(ref, oref, s, NB_F64);
     }
-    if (R == 0) {   /* the inner module's names, as a single process would save them */
-        nb_state_dict sd = nb_module_state_dict(nb_ddp_module(ddp)), osd = {0};
+    if (R == 0) { /* the inner module's names, as a single process would save them */
+        nb_state_dict sd = nb_module_state_dict(nb_ddp_module(ddp)), osd = { 0 };
         CHECK(nb_save_safetensors(&sd, pm) == NB_OK);
         CHECK(nb_optim_state_dict(o, &osd) == NB_OK && nb_save_safetensors(&osd, po) == NB_OK);
         nb_state_dict_free(&sd);
@@ -332,10 +341,10 @@ static void checkpoint(void) {
     nb_module_free(ddp);
     /* resume under DDP from other initial weights */
     nb_module *inner = mlp(NB_F64, 4242 + (uint64_t)R, HID);
-    nb_state_dict sd = nb_module_state_dict(inner), osd = {0};
+    nb_state_dict sd = nb_module_state_dict(inner), osd = { 0 };
     CHECK(nb_load_safetensors(&sd, pm) == NB_OK);
     nb_state_dict_free(&sd);
-    ddp = nb_distributed_data_parallel(inner, (nb_ddp_opts){0});
+    ddp = nb_distributed_data_parallel(inner, (nb_ddp_opts){ 0 });
     o = optim(ddp, ADAM);
     CHECK(nb_safetensors_read(po, &osd) == NB_OK && nb_optim_load_state_dict(o, &osd) == NB_OK);
     nb_safetensors_free(&osd);
@@ -360,7 +369,10 @@ static void checkpoint(void) {
         compare(solo, ref, 1e-12, "resumed in one process");
     }
     CHECK(nb_dist_barrier() == NB_OK);
-    if (R == 0) { remove(pm); remove(po); }
+    if (R == 0) {
+        remove(pm);
+        remove(po);
+    }
     nb_optim_free(osolo);
     nb_optim_free(o);
     nb_optim_free(oref);
@@ -370,8 +382,8 @@ static void checkpoint(void) {
 }
 
 int main(void) {
-    CHECK_ERR(nb_distributed_data_parallel(mlp(NB_F32, 1, HID), (nb_ddp_opts){0}));   /* no process group */
-    CHECK(nb_dist_init_process_group((nb_dist_init_opts){0}) == NB_OK);
+    CHECK_ERR(nb_distributed_data_parallel(mlp(NB_F32, 1, HID), (nb_ddp_opts){ 0 })); /* no process group */
+    CHECK(nb_dist_init_process_group((nb_dist_init_opts){ 0 }) == NB_OK);
     R = nb_dist_get_rank();
     W = nb_dist_get_world_size();
     nb_manual_seed(123);

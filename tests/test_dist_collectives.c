@@ -11,7 +11,7 @@
 #define CHECK_FAIL(expr) CHECK_ERR((expr) == NB_ERROR ? NULL : (void *)1)
 
 static int R, W;
-static const nb_dtype dts[3] = {NB_F32, NB_F64, NB_I64};
+static const nb_dtype dts[3] = { NB_F32, NB_F64, NB_I64 };
 
 /* value of rank r at element i (exact in every dtype) */
 static double val(int r, int64_t i, nb_dtype dt) {
@@ -20,7 +20,7 @@ static double val(int r, int64_t i, nb_dtype dt) {
 
 static nb_tensor *filled(nb_dtype dt, int64_t n, int r) {
     nb_tensor *t = nb_empty(dt, NB_SHAPE(n));
-    for (int64_t i = 0; i < n; i++) nb_set(t, (int64_t[]){i}, val(r, i, dt));
+    for (int64_t i = 0; i < n; i++) nb_set(t, (int64_t[]){ i }, val(r, i, dt));
     return t;
 }
 
@@ -35,7 +35,7 @@ static double at(const nb_tensor *t, int64_t i) {
 static void test_ranks(void) {
     CHECK(nb_dist_is_initialized());
     CHECK(R >= 0 && R < W);
-    for (int k = 0; k < 3; k++) {   /* sum of ranks = W (W - 1) / 2 */
+    for (int k = 0; k < 3; k++) { /* sum of ranks = W (W - 1) / 2 */
         nb_tensor *t = nb_full(dts[k], NB_SHAPE(1), R);
         CHECK(nb_dist_all_reduce(t, NB_REDUCE_SUM) == NB_OK);
         CHECK(at(t, 0) == W * (W - 1) / 2.0);
@@ -47,7 +47,7 @@ static void test_ranks(void) {
 static void test_broadcast(void) {
     for (int k = 0; k < 3; k++) {
         nb_tensor *t = filled(dts[k], 5, R);
-        CHECK(nb_dist_broadcast(t, W - 1) == NB_OK);   /* from the last rank */
+        CHECK(nb_dist_broadcast(t, W - 1) == NB_OK); /* from the last rank */
         int ok = 1;
         for (int64_t i = 0; i < 5; i++) ok &= at(t, i) == val(W - 1, i, dts[k]);
         CHECK(ok);
@@ -65,7 +65,7 @@ static void test_broadcast(void) {
     nb_zero_grad(a);
     nb_free(a);
     nb_free(b);
-    nb_tensor *s = nb_scalar(NB_F64, R == 0 ? 42 : -1);   /* 0-d tensors too */
+    nb_tensor *s = nb_scalar(NB_F64, R == 0 ? 42 : -1); /* 0-d tensors too */
     CHECK(nb_dist_broadcast(s, 0) == NB_OK);
     CHECK(nb_item(s) == 42);
     nb_free(s);
@@ -83,10 +83,14 @@ static void test_all_reduce(void) {
                 double want = op == NB_REDUCE_PRODUCT ? 1 : 0;
                 for (int r = 0; r < W; r++) {
                     double v = val(r, i, dts[k]);
-                    if (op == NB_REDUCE_SUM || op == NB_REDUCE_AVG) want += v;
-                    else if (op == NB_REDUCE_PRODUCT) want *= v;
-                    else if (op == NB_REDUCE_MIN) want = r == 0 || v < want ? v : want;
-                    else want = r == 0 || v > want ? v : want;
+                    if (op == NB_REDUCE_SUM || op == NB_REDUCE_AVG)
+                        want += v;
+                    else if (op == NB_REDUCE_PRODUCT)
+                        want *= v;
+                    else if (op == NB_REDUCE_MIN)
+                        want = r == 0 || v < want ? v : want;
+                    else
+                        want = r == 0 || v > want ? v : want;
                 }
                 if (op == NB_REDUCE_AVG) want /= W;
                 double got = at(t, i);
@@ -106,7 +110,7 @@ static void test_all_reduce(void) {
 
 static void test_gather_scatter(void) {
     for (int k = 0; k < 3; k++) {
-        int64_t n = 3;   /* odd block: with np = 3 the big tensor is 9 long */
+        int64_t n = 3; /* odd block: with np = 3 the big tensor is 9 long */
         nb_tensor *in = filled(dts[k], n, R), *out = nb_zeros(dts[k], NB_SHAPE(W, n));
         CHECK(nb_dist_all_gather_into_tensor(out, in) == NB_OK);
         int ok = 1;
@@ -114,7 +118,7 @@ static void test_gather_scatter(void) {
             for (int64_t i = 0; i < n; i++) ok &= at(out, r * n + i) == val(r, i, dts[k]);
         CHECK(ok);
         nb_free(out);
-        out = nb_zeros(dts[k], NB_SHAPE(W * n));   /* the concatenated (W*n) form */
+        out = nb_zeros(dts[k], NB_SHAPE(W * n)); /* the concatenated (W*n) form */
         CHECK(nb_dist_all_gather_into_tensor(out, in) == NB_OK);
         CHECK(at(out, W * n - 1) == val(W - 1, n - 1, dts[k]));
         nb_free(out);
@@ -138,24 +142,24 @@ static void test_gather_scatter(void) {
 
 /* every error must be reported on every rank, even when only one rank's arguments are bad */
 static void test_errors(void) {
-    nb_tensor *a = nb_zeros(NB_F32, NB_SHAPE(2, 3)), *at_ = nb_t(a);   /* a transpose: not contiguous */
+    nb_tensor *a = nb_zeros(NB_F32, NB_SHAPE(2, 3)), *at_ = nb_t(a); /* a transpose: not contiguous */
     CHECK_FAIL(nb_dist_all_reduce(at_, NB_REDUCE_SUM));
-    CHECK_FAIL(nb_dist_all_reduce(R == 0 ? at_ : a, NB_REDUCE_SUM));   /* bad on rank 0 only */
+    CHECK_FAIL(nb_dist_all_reduce(R == 0 ? at_ : a, NB_REDUCE_SUM)); /* bad on rank 0 only */
     CHECK_FAIL(nb_dist_broadcast(R == W - 1 ? at_ : a, 0));
-    CHECK_FAIL(nb_dist_broadcast(a, W));                               /* src out of range */
+    CHECK_FAIL(nb_dist_broadcast(a, W)); /* src out of range */
     CHECK_FAIL(nb_dist_broadcast(NULL, 0));
     nb_tensor *i64 = nb_zeros(NB_I64, NB_SHAPE(4));
-    CHECK_FAIL(nb_dist_all_reduce(i64, NB_REDUCE_AVG));                /* AVG needs floats */
+    CHECK_FAIL(nb_dist_all_reduce(i64, NB_REDUCE_AVG)); /* AVG needs floats */
     CHECK_FAIL(nb_dist_all_reduce(a, (nb_reduce_op)17));
     if (W > 1) {
-        nb_tensor *v = nb_zeros(NB_F32, NB_SHAPE(3 + R));             /* sizes differ across ranks */
+        nb_tensor *v = nb_zeros(NB_F32, NB_SHAPE(3 + R)); /* sizes differ across ranks */
         CHECK_FAIL(nb_dist_all_reduce(v, NB_REDUCE_SUM));
         const char *want = "ranks disagree";
         nb_dist_all_reduce(v, NB_REDUCE_SUM);
         CHECK(nb_error() && strstr(nb_error(), want));
         nb_clear_error();
         nb_free(v);
-        nb_tensor *d = nb_zeros(R == 0 ? NB_F64 : NB_F32, NB_SHAPE(2));  /* dtypes differ */
+        nb_tensor *d = nb_zeros(R == 0 ? NB_F64 : NB_F32, NB_SHAPE(2)); /* dtypes differ */
         CHECK_FAIL(nb_dist_broadcast(d, 0));
         nb_free(d);
         /* different calls on different ranks: an error, not a deadlock */
@@ -186,11 +190,11 @@ int main(void) {
     nb_tensor *t = nb_zeros(NB_F32, NB_SHAPE(1));
     CHECK(!nb_dist_is_initialized());
     CHECK(nb_dist_get_rank() == 0 && nb_dist_get_world_size() == 1);
-    CHECK_FAIL(nb_dist_all_reduce(t, NB_REDUCE_SUM));                  /* before init: torch's error */
+    CHECK_FAIL(nb_dist_all_reduce(t, NB_REDUCE_SUM)); /* before init: torch's error */
     CHECK_FAIL(nb_dist_barrier());
-    CHECK_FAIL(nb_dist_init_process_group((nb_dist_init_opts){.backend = "nccl"}));
-    CHECK(nb_dist_init_process_group((nb_dist_init_opts){0}) == NB_OK);
-    CHECK_FAIL(nb_dist_init_process_group((nb_dist_init_opts){0}));     /* twice */
+    CHECK_FAIL(nb_dist_init_process_group((nb_dist_init_opts){ .backend = "nccl" }));
+    CHECK(nb_dist_init_process_group((nb_dist_init_opts){ 0 }) == NB_OK);
+    CHECK_FAIL(nb_dist_init_process_group((nb_dist_init_opts){ 0 })); /* twice */
     R = nb_dist_get_rank();
     W = nb_dist_get_world_size();
     test_ranks();
@@ -203,8 +207,8 @@ int main(void) {
     CHECK(!nb_dist_is_initialized());
     CHECK_FAIL(nb_dist_destroy_process_group());
     if (nb_dist_is_mpi_available())
-        CHECK_FAIL(nb_dist_init_process_group((nb_dist_init_opts){0})); /* MPI is finalized */
-    if (R != 0) {   /* one summary line per job: the other ranks report failures only */
+        CHECK_FAIL(nb_dist_init_process_group((nb_dist_init_opts){ 0 })); /* MPI is finalized */
+    if (R != 0) { /* one summary line per job: the other ranks report failures only */
         if (nbt_fail) fprintf(stderr, "rank %d: %d failed\n", R, nbt_fail);
         return nbt_fail ? 1 : 0;
     }

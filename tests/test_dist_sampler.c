@@ -10,7 +10,7 @@
 static nb_distributed_sampler *make(int64_t n, int reps, int rank, bool shuffle, bool drop, uint64_t seed) {
     return nb_distributed_sampler_new(
         n, (nb_distributed_sampler_opts){
-               .num_replicas = reps, .rank = rank, .no_shuffle = !shuffle, .drop_last = drop, .seed = seed});
+               .num_replicas = reps, .rank = rank, .no_shuffle = !shuffle, .drop_last = drop, .seed = seed });
 }
 
 static void golden(void) {
@@ -54,7 +54,7 @@ static void shuffled(int64_t n, int reps, bool drop) {
         nb_distributed_sampler_set_epoch(s, 3);
         const int64_t *idx = nb_distributed_sampler_indices(s, &per);
         if (!all) all = calloc((size_t)(per * reps + 1), sizeof *all);
-        for (int64_t k = 0; k < per; k++) all[r + k * reps] = idx[k];   /* undo the stride */
+        for (int64_t k = 0; k < per; k++) all[r + k * reps] = idx[k]; /* undo the stride */
         total += per;
         nb_distributed_sampler_free(s);
     }
@@ -64,7 +64,8 @@ static void shuffled(int64_t n, int reps, bool drop) {
     int ok = 1;
     for (int64_t i = 0; i < head; i++) ok &= all[i] >= 0 && all[i] < n && !seen[all[i]]++;
     for (int64_t i = head; i < total; i++) ok &= all[i] == all[i % n];
-    if (!drop) for (int64_t i = 0; i < n; i++) ok &= seen[i] == 1;   /* covered */
+    if (!drop)
+        for (int64_t i = 0; i < n; i++) ok &= seen[i] == 1; /* covered */
     if (!ok) fprintf(stderr, "shuffled n=%lld reps=%d drop=%d\n", (long long)n, reps, drop);
     CHECK(ok);
     free(seen);
@@ -77,7 +78,7 @@ static void epochs(void) {
     int64_t first[25];
     nb_distributed_sampler_set_epoch(a, 0);
     memcpy(first, nb_distributed_sampler_indices(a, &n), sizeof first);
-    nb_distributed_sampler_set_epoch(b, 0);   /* another "rank" with the same seed: the same list */
+    nb_distributed_sampler_set_epoch(b, 0); /* another "rank" with the same seed: the same list */
     CHECK(memcmp(first, nb_distributed_sampler_indices(b, &n), sizeof first) == 0);
     nb_distributed_sampler_set_epoch(a, 1);
     CHECK(memcmp(first, nb_distributed_sampler_indices(a, &n), sizeof first) !=
@@ -86,7 +87,7 @@ static void epochs(void) {
     CHECK(memcmp(first, nb_distributed_sampler_indices(a, &n), sizeof first) ==
           0); /* a function of the epoch */
     nb_distributed_sampler *c = make(50, 2, 0, true, false, 2);
-    CHECK(memcmp(first, nb_distributed_sampler_indices(c, &n), sizeof first) != 0);   /* of the seed */
+    CHECK(memcmp(first, nb_distributed_sampler_indices(c, &n), sizeof first) != 0); /* of the seed */
     nb_distributed_sampler_free(a);
     nb_distributed_sampler_free(b);
     nb_distributed_sampler_free(c);
@@ -97,25 +98,25 @@ static void loader(void) {
     nb_tensor *x = nb_arange(NB_F32, 0, 10, 1), *y = nb_arange(NB_I64, 100, 110, 1);
     nb_tensor_dataset *ds = nb_tensor_dataset_new(x, y);
     nb_distributed_sampler *s = make(10, 3, 1, false, false, 0);
-    nb_dataloader *dl =
-        nb_dataloader_new(ds, (nb_dataloader_opts){.batch_size = 3, NB_DISTRIBUTED_SAMPLER(s)});
+    nb_dataloader *dl = nb_dataloader_new(ds,
+                                          (nb_dataloader_opts){ .batch_size = 3, NB_DISTRIBUTED_SAMPLER(s) });
     CHECK(nb_dataloader_len(dl) == 2);
     nb_scope sc = nb_scope_begin();
     nb_tensor *xb, *yb;
     CHECK(nb_dataloader_next(dl, &xb, &yb));
-    CHECK_TENSOR(xb, ((double[]){1, 4, 7}), 3, 0);
-    CHECK_TENSOR(yb, ((double[]){101, 104, 107}), 3, 0);
+    CHECK_TENSOR(xb, ((double[]){ 1, 4, 7 }), 3, 0);
+    CHECK_TENSOR(yb, ((double[]){ 101, 104, 107 }), 3, 0);
     CHECK(nb_dataloader_next(dl, &xb, &yb));
-    CHECK_TENSOR(xb, ((double[]){0}), 1, 0);
+    CHECK_TENSOR(xb, ((double[]){ 0 }), 1, 0);
     CHECK(!nb_dataloader_next(dl, &xb, &yb) && !nb_error());
     nb_scope_end(sc);
     nb_dataloader_free(dl);
     /* sampler and shuffle together: torch's ValueError */
-    CHECK_ERR(nb_dataloader_new(ds, (nb_dataloader_opts){.shuffle = true, NB_DISTRIBUTED_SAMPLER(s)}));
+    CHECK_ERR(nb_dataloader_new(ds, (nb_dataloader_opts){ .shuffle = true, NB_DISTRIBUTED_SAMPLER(s) }));
     nb_distributed_sampler_free(s);
     /* a sampler over more samples than the dataset has: an index out of range is an error */
     nb_distributed_sampler *big = make(20, 1, 0, false, false, 0);
-    dl = nb_dataloader_new(ds, (nb_dataloader_opts){.batch_size = 4, NB_DISTRIBUTED_SAMPLER(big)});
+    dl = nb_dataloader_new(ds, (nb_dataloader_opts){ .batch_size = 4, NB_DISTRIBUTED_SAMPLER(big) });
     sc = nb_scope_begin();
     CHECK_ERR(nb_dataloader_next(dl, &xb, &yb) ? (void *)1 : NULL);
     nb_scope_end(sc);
@@ -141,8 +142,8 @@ int main(void) {
     CHECK_ERR(make(-1, 2, 0, true, false, 0));
     CHECK_ERR(nb_distributed_sampler_indices(NULL, NULL));
     /* without a process group: the world of one (rank 0 of 1 takes everything) */
-    nb_distributed_sampler *s =
-        nb_distributed_sampler_new(4, (nb_distributed_sampler_opts){.no_shuffle = true});
+    nb_distributed_sampler *s = nb_distributed_sampler_new(
+        4, (nb_distributed_sampler_opts){ .no_shuffle = true });
     int64_t n;
     const int64_t *idx = nb_distributed_sampler_indices(s, &n);
     CHECK(n == 4 && idx[0] == 0 && idx[3] == 3);

@@ -16,7 +16,7 @@ static double maxdiff(const nb_tensor *a, const nb_tensor *b) {
     if (nb_to_doubles(a, da) == NB_OK && nb_to_doubles(b, db) == NB_OK) {
         for (int64_t i = 0; i < a->numel; i++) {
             double d = fabs(da[i] - db[i]) / (1 + fabs(db[i]));
-            if (!(d <= m)) m = d;   /* NaN propagates as a large difference */
+            if (!(d <= m)) m = d; /* NaN propagates as a large difference */
         }
     } else {
         m = INFINITY;
@@ -33,7 +33,9 @@ static nb_tensor *leaf(nb_dtype dt, int64_t r, int64_t c) {
 }
 
 /* the unfused reference: y = x @ w^T + b */
-static nb_tensor *linear_ref(nb_tensor *x, nb_tensor *w, nb_tensor *b) { return nb_add(nb_matmul(x, nb_t(w)), b); }
+static nb_tensor *linear_ref(nb_tensor *x, nb_tensor *w, nb_tensor *b) {
+    return nb_add(nb_matmul(x, nb_t(w)), b);
+}
 
 /* fused and composed linear agree in value and in the gradients of loss = sum(y * y) (x, w, b),
  * and in the second derivative d/dx of sum(dloss/dw) (create_graph through the fused backward) */
@@ -45,22 +47,24 @@ static void check_linear(nb_dtype dt, int64_t n, int64_t k, int64_t m, bool tx, 
     char what[96];
     snprintf(what, sizeof what, "%s n=%lld k=%lld m=%lld%s%s", nb_dtype_name(dt), (long long)n, (long long)k,
              (long long)m, tx ? " x^T" : "", tw ? " w^T" : "");
-    nb_tensor *gf[3] = {0}, *gr[3] = {0}, *hf = NULL, *hr = NULL;
+    nb_tensor *gf[3] = { 0 }, *gr[3] = { 0 }, *hf = NULL, *hr = NULL;
     nb_scope s = nb_scope_begin();
     nb_tensor *x = tx ? nb_t(xs) : xs, *w = tw ? nb_t(ws) : ws;
     nb_tensor *yf = nb_linear(x, w, b), *yr = linear_ref(x, w, b);
     bool vals = maxdiff(yf, yr) <= tol;
     bool name = yf && !strcmp(nb_grad_fn_name(yf) ? nb_grad_fn_name(yf) : "", "AddmmBackward0");
-    nb_tensor *ins[3] = {x, w, b};
-    nb_grad(1, (nb_tensor *[]){nb_sum(nb_mul(yf, yf))}, 3, ins, NULL, gf, (nb_grad_opts){.create_graph = true});
-    nb_grad(1, (nb_tensor *[]){nb_sum(nb_mul(yr, yr))}, 3, ins, NULL, gr, (nb_grad_opts){.create_graph = true});
+    nb_tensor *ins[3] = { x, w, b };
+    nb_grad(1, (nb_tensor *[]){ nb_sum(nb_mul(yf, yf)) }, 3, ins, NULL, gf,
+            (nb_grad_opts){ .create_graph = true });
+    nb_grad(1, (nb_tensor *[]){ nb_sum(nb_mul(yr, yr)) }, 3, ins, NULL, gr,
+            (nb_grad_opts){ .create_graph = true });
     bool grads = maxdiff(gf[0], gr[0]) <= tol && maxdiff(gf[1], gr[1]) <= tol && maxdiff(gf[2], gr[2]) <= tol;
-    nb_grad(1, (nb_tensor *[]){nb_sum(gf[1])}, 1, &x, NULL, &hf, (nb_grad_opts){.retain_graph = true});
-    nb_grad(1, (nb_tensor *[]){nb_sum(gr[1])}, 1, &x, NULL, &hr, (nb_grad_opts){.retain_graph = true});
+    nb_grad(1, (nb_tensor *[]){ nb_sum(gf[1]) }, 1, &x, NULL, &hf, (nb_grad_opts){ .retain_graph = true });
+    nb_grad(1, (nb_tensor *[]){ nb_sum(gr[1]) }, 1, &x, NULL, &hr, (nb_grad_opts){ .retain_graph = true });
     bool second = maxdiff(hf, hr) <= tol;
     if (!vals || !name || !grads || !second)
-        fprintf(stderr, "linear %s: values %d name %d grads %d second %d (%s)\n", what, vals, name, grads, second,
-                nb_error() ? nb_error() : "no error");
+        fprintf(stderr, "linear %s: values %d name %d grads %d second %d (%s)\n", what, vals, name, grads,
+                second, nb_error() ? nb_error() : "no error");
     CHECK(vals);
     CHECK(name);
     CHECK(grads);
@@ -82,7 +86,7 @@ static void check_linear_backward(void) {
         CHECK(nb_backward(nb_sum(nb_relu(y))) == NB_OK);
         nb_scope_end(s);
         g[r][0] = x->grad, g[r][1] = w->grad, g[r][2] = b->grad;
-        x->grad = w->grad = b->grad = NULL;   /* take them over (persistent) */
+        x->grad = w->grad = b->grad = NULL; /* take them over (persistent) */
     }
     for (int i = 0; i < 3; i++) {
         CHECK(g[0][i] && nb_is_contiguous(g[0][i]) && g[0][i]->scope == 0);
@@ -102,9 +106,9 @@ static void check_linear_fallbacks(void) {
     CHECK(y3 && y3->ndim == 3 && y3->shape[2] == 3);
     nb_tensor *yn = nb_linear(nb_rand(NB_F32, NB_SHAPE(2, 4)), w, NULL);
     CHECK(yn && yn->shape[1] == 3 && strcmp(nb_grad_fn_name(yn), "AddmmBackward0") != 0);
-    CHECK_ERR(nb_linear(nb_rand(NB_F32, NB_SHAPE(2, 5)), w, b));          /* k mismatch */
+    CHECK_ERR(nb_linear(nb_rand(NB_F32, NB_SHAPE(2, 5)), w, b));                            /* k mismatch */
     CHECK_ERR(nb_linear(nb_rand(NB_F32, NB_SHAPE(2, 4)), w, nb_rand(NB_F32, NB_SHAPE(4)))); /* bias size */
-    nb_tensor *yd = nb_linear(nb_rand(NB_F64, NB_SHAPE(2, 4)), w, b);     /* mixed dtypes: composition promotes */
+    nb_tensor *yd = nb_linear(nb_rand(NB_F64, NB_SHAPE(2, 4)), w, b); /* mixed dtypes: composition promotes */
     CHECK(yd && yd->dtype == NB_F64);
     nb_clear_error();
     nb_scope_end(s);
@@ -114,18 +118,18 @@ static void check_linear_fallbacks(void) {
 /* relu's backward: one pass when not recording vs the recorded composition (create_graph), bitwise,
  * including NaN and infinite incoming gradients and zeros in y */
 static void check_relu_backward(nb_dtype dt) {
-    double xs[8] = {-2, -0.0, 0.0, 0.5, 3, -1, 2, 1e-30};
-    double gs[8] = {1, 2, NAN, -1, INFINITY, INFINITY, 0.25, -3};
+    double xs[8] = { -2, -0.0, 0.0, 0.5, 3, -1, 2, 1e-30 };
+    double gs[8] = { 1, 2, NAN, -1, INFINITY, INFINITY, 0.25, -3 };
     nb_scope s = nb_scope_begin();
     nb_tensor *x = nb_requires_grad_(nb_to(nb_tensor_from(NB_F64, xs, NB_SHAPE(8), false), dt), true);
     nb_tensor *go = nb_to(nb_tensor_from(NB_F64, gs, NB_SHAPE(8), false), dt);
     nb_tensor *y = nb_relu(x);
     nb_tensor *g1 = NULL, *g2 = NULL;
-    nb_grad(1, &y, 1, &x, &go, &g1, (nb_grad_opts){.retain_graph = true});
-    nb_grad(1, &y, 1, &x, &go, &g2, (nb_grad_opts){.create_graph = true});
+    nb_grad(1, &y, 1, &x, &go, &g1, (nb_grad_opts){ .retain_graph = true });
+    nb_grad(1, &y, 1, &x, &go, &g2, (nb_grad_opts){ .create_graph = true });
     double a[8], c[8];
     CHECK(g1 && g2 && nb_to_doubles(g1, a) == NB_OK && nb_to_doubles(g2, c) == NB_OK);
-    CHECK(g1 && g2 && memcmp(a, c, sizeof a) == 0);   /* NaN at the same places, same signs of zero */
+    CHECK(g1 && g2 && memcmp(a, c, sizeof a) == 0); /* NaN at the same places, same signs of zero */
     nb_scope_end(s);
 }
 
@@ -137,14 +141,15 @@ static nb_tensor *op_pow2(nb_tensor *x) { return nb_pow_scalar(x, 2); }
 static nb_tensor *op_pow3(nb_tensor *x) { return nb_pow_scalar(x, 3); }
 static nb_tensor *op_pow_half(nb_tensor *x) { return nb_pow_scalar(x, 0.5); }
 static void check_temp_backward(void) {
-    nb_tensor *(*ops[])(nb_tensor *) = {op_cos, op_sin, op_square, op_pow2, op_pow3, op_pow_half};
+    nb_tensor *(*ops[])(nb_tensor *) = { op_cos, op_sin, op_square, op_pow2, op_pow3, op_pow_half };
     for (size_t k = 0; k < sizeof ops / sizeof *ops; k++)
         for (int d = 0; d < 2; d++) {
             nb_scope s = nb_scope_begin();
-            nb_tensor *x = nb_requires_grad_(nb_add_scalar(nb_rand(d ? NB_F64 : NB_F32, NB_SHAPE(3, 5)), 0.1), true);
+            nb_tensor *x = nb_requires_grad_(nb_add_scalar(nb_rand(d ? NB_F64 : NB_F32, NB_SHAPE(3, 5)), 0.1),
+                                             true);
             nb_tensor *y = ops[k](x), *go = nb_randn(x->dtype, NB_SHAPE(3, 5)), *g1 = NULL, *g2 = NULL;
-            nb_grad(1, &y, 1, &x, &go, &g1, (nb_grad_opts){.retain_graph = true});
-            nb_grad(1, &y, 1, &x, &go, &g2, (nb_grad_opts){.create_graph = true});
+            nb_grad(1, &y, 1, &x, &go, &g1, (nb_grad_opts){ .retain_graph = true });
+            nb_grad(1, &y, 1, &x, &go, &g2, (nb_grad_opts){ .create_graph = true });
             CHECK(g1 && g2 && maxdiff(g1, g2) == 0);
             nb_scope_end(s);
         }
@@ -158,8 +163,8 @@ static void check_select_backward(void) {
         nb_tensor *y = nb_select(x, d, -1);
         nb_tensor *go = nb_randn(NB_F64, y->ndim, y->shape);
         nb_tensor *g1 = NULL, *g2 = NULL;
-        nb_grad(1, &y, 1, &x, &go, &g1, (nb_grad_opts){.retain_graph = true});
-        nb_grad(1, &y, 1, &x, &go, &g2, (nb_grad_opts){.create_graph = true});
+        nb_grad(1, &y, 1, &x, &go, &g1, (nb_grad_opts){ .retain_graph = true });
+        nb_grad(1, &y, 1, &x, &go, &g2, (nb_grad_opts){ .create_graph = true });
         CHECK(g1 && g2 && maxdiff(g1, g2) == 0 && !strcmp(nb_grad_fn_name(y), "SelectBackward0"));
         nb_scope_end(s);
     }
@@ -191,13 +196,13 @@ static void check_leaf_steal(void) {
 static void check_small_path(void) {
     nb_scope s = nb_scope_begin();
     nb_tensor *a = nb_rand(NB_F32, NB_SHAPE(5, 3)), *bt = nb_rand(NB_F32, NB_SHAPE(3, 5));
-    nb_tensor *b = nb_contiguous(nb_t(bt));       /* dense copy of the transposed view */
+    nb_tensor *b = nb_contiguous(nb_t(bt)); /* dense copy of the transposed view */
     nb_tensor *k = nb_scalar(NB_F32, 0.75);
     CHECK(maxdiff(nb_mul(a, b), nb_mul(a, nb_t(bt))) == 0);
     CHECK(maxdiff(nb_sub(k, b), nb_sub(k, nb_t(bt))) == 0);
     CHECK(maxdiff(nb_div(b, k), nb_div(nb_t(bt), k)) == 0);
     CHECK(maxdiff(nb_exp(b), nb_exp(nb_t(bt))) == 0);
-    nb_tensor *row = nb_rand(NB_F32, NB_SHAPE(3));   /* a real broadcast: (5,3) + (3) */
+    nb_tensor *row = nb_rand(NB_F32, NB_SHAPE(3)); /* a real broadcast: (5,3) + (3) */
     nb_tensor *r1 = nb_add(a, row);
     double av[15], rv[3], yv[15];
     nb_to_doubles(a, av), nb_to_doubles(row, rv), nb_to_doubles(r1, yv);
@@ -209,14 +214,15 @@ static void check_small_path(void) {
 
 /* sums over a strided dim (the row-blocked path) equal the per-output sum in order, in double */
 static void check_strided_sum(void) {
-    static const int64_t shapes[][3] = {{1, 37, 300}, {3, 5, 40}, {2, 1, 16}, {1, 64, 513}};
+    static const int64_t shapes[][3] = { { 1, 37, 300 }, { 3, 5, 40 }, { 2, 1, 16 }, { 1, 64, 513 } };
     for (int q = 0; q < 4; q++) {
         int64_t o = shapes[q][0], r = shapes[q][1], in = shapes[q][2];
         for (int d = 0; d < 2; d++) {
             nb_scope s = nb_scope_begin();
             nb_tensor *x = nb_randn(d ? NB_F64 : NB_F32, NB_SHAPE(o, r, in));
             nb_tensor *y = nb_sum_dim(x, NB_DIMS(1), false);
-            double *xv = malloc(sizeof(double) * (size_t)(o * r * in)), *yv = malloc(sizeof(double) * (size_t)(o * in));
+            double *xv = malloc(sizeof(double) * (size_t)(o * r * in)),
+                   *yv = malloc(sizeof(double) * (size_t)(o * in));
             bool ok = y && nb_to_doubles(x, xv) == NB_OK && nb_to_doubles(y, yv) == NB_OK;
             for (int64_t a = 0; ok && a < o; a++)
                 for (int64_t i = 0; i < in; i++) {
@@ -233,7 +239,8 @@ static void check_strided_sum(void) {
 
 int main(void) {
     nb_manual_seed(5);
-    static const int64_t sizes[][3] = {{1, 1, 1}, {1, 7, 5}, {6, 1, 4}, {5, 9, 1}, {17, 33, 9}, {64, 70, 31}};
+    static const int64_t sizes[][3] = { { 1, 1, 1 }, { 1, 7, 5 },   { 6, 1, 4 },
+                                        { 5, 9, 1 }, { 17, 33, 9 }, { 64, 70, 31 } };
     for (int d = 0; d < 2; d++)
         for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
             for (int t = 0; t < 4; t++)

@@ -101,9 +101,15 @@ static void determinism(bool dbl, bool ta, bool tb, int64_t M, int64_t N, int64_
     bool ok = a && b && c1 && c2;
     if (ok) {
         for (size_t i = 0; i < na; i++)
-            if (dbl) ((double *)a)[i] = rnd(&seed); else ((float *)a)[i] = (float)rnd(&seed);
+            if (dbl)
+                ((double *)a)[i] = rnd(&seed);
+            else
+                ((float *)a)[i] = (float)rnd(&seed);
         for (size_t i = 0; i < nb; i++)
-            if (dbl) ((double *)b)[i] = rnd(&seed); else ((float *)b)[i] = (float)rnd(&seed);
+            if (dbl)
+                ((double *)b)[i] = rnd(&seed);
+            else
+                ((float *)b)[i] = (float)rnd(&seed);
         int64_t lda = ta ? M : K, ldb = tb ? K : N;
         int saved = omp_get_max_threads();
         for (int nt = 1; nt <= 2; nt++) {
@@ -123,14 +129,14 @@ static void determinism(bool dbl, bool ta, bool tb, int64_t M, int64_t N, int64_
 #endif
 
 int main(void) {
-    static const int64_t sz[] = {1, 2, 3, 7, 17, 31, 33, 65, 127, 129, 255, 257};
+    static const int64_t sz[] = { 1, 2, 3, 7, 17, 31, 33, 65, 127, 129, 255, 257 };
     enum { NS = sizeof sz / sizeof *sz };
     for (int i = 0; i < NS; i++) run_all(sz[i], sz[i], sz[i], 1.0, 0.0, 0);
     uint64_t pick = 99;
     for (int r = 0; r < 40; r++) { /* mixed shapes, strided, assorted alpha/beta */
         int64_t M = sz[(int)((rnd(&pick) + 1) * NS / 2)], N = sz[(int)((rnd(&pick) + 1) * NS / 2)];
         int64_t K = sz[(int)((rnd(&pick) + 1) * NS / 2)];
-        static const double ab[][2] = {{1, 0}, {2.5, 0}, {1, 1}, {-0.5, 0.75}, {0.25, -2}};
+        static const double ab[][2] = { { 1, 0 }, { 2.5, 0 }, { 1, 1 }, { -0.5, 0.75 }, { 0.25, -2 } };
         run_all(M, N, K, ab[r % 5][0], ab[r % 5][1], r % 3 == 0 ? 0 : 1 + r % 7);
     }
     run_all(300, 200, 100, 1.0, 0.0, 0);
@@ -143,15 +149,15 @@ int main(void) {
         run_all(5, n, n, 1.0, 0.0, 0);
         run_all(n, 6, 70, 0.5, 0.0, 4);
     }
-    run_all(4, 300, 50, 1.5, 0.5, 3);      /* largest M and N of the unpacked path */
+    run_all(4, 300, 50, 1.5, 0.5, 3); /* largest M and N of the unpacked path */
     run_all(300, 4, 50, 1.5, 0.5, 3);
-    run_all(129, 65, 600, 1.0, 0.5, 2);    /* several K blocks: beta applied once */
-    run_all(20, 3100, 30, 1.0, 0.0, 1);    /* several N blocks */
-    run_all(400, 70, 20, 1.0, 1.0, 0);     /* several M blocks */
-    run_all(31, 33, 0, 1.0, 0.5, 1);       /* K = 0: C = beta C */
-    run_all(31, 33, 0, 1.0, 0.0, 1);       /* K = 0, beta = 0: C = 0 */
-    run_all(65, 17, 40, 0.0, 2.0, 0);      /* alpha = 0 */
-    run_all(0, 17, 40, 1.0, 0.0, 0);       /* empty C */
+    run_all(129, 65, 600, 1.0, 0.5, 2); /* several K blocks: beta applied once */
+    run_all(20, 3100, 30, 1.0, 0.0, 1); /* several N blocks */
+    run_all(400, 70, 20, 1.0, 1.0, 0);  /* several M blocks */
+    run_all(31, 33, 0, 1.0, 0.5, 1);    /* K = 0: C = beta C */
+    run_all(31, 33, 0, 1.0, 0.0, 1);    /* K = 0, beta = 0: C = 0 */
+    run_all(65, 17, 40, 0.0, 2.0, 0);   /* alpha = 0 */
+    run_all(0, 17, 40, 1.0, 0.0, 0);    /* empty C */
 #ifdef _OPENMP
     for (int t = 0; t < 8; t++) {
         determinism(t & 4, t & 1, t & 2, 300, 257, 129);

@@ -36,10 +36,10 @@ static nb_tensor *gen_case(const char *name, nb_generator *g) {
 }
 
 static void test_generator_draws(void) {
-    static const char *names[] = {"g_rand_f32", "g_rand_f64", "g_uniform_f32", "g_randn_f32_5", "g_randn_f32_37",
-                                  "g_randn_f64_5", "g_randn_f64_37", "g_normal_f64", "g_randint_small",
-                                  "g_randint_big", "g_randperm_10", "g_randperm_1000", "g_bernoulli_f32",
-                                  "g_bernoulli_f64"};
+    static const char *names[] = { "g_rand_f32",      "g_rand_f64",     "g_uniform_f32",  "g_randn_f32_5",
+                                   "g_randn_f32_37",  "g_randn_f64_5",  "g_randn_f64_37", "g_normal_f64",
+                                   "g_randint_small", "g_randint_big",  "g_randperm_10",  "g_randperm_1000",
+                                   "g_bernoulli_f32", "g_bernoulli_f64" };
     double buf[1100];
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         nb_scope s = nb_scope_begin();
@@ -49,13 +49,13 @@ static void test_generator_draws(void) {
         CHECK(nb_generator_manual_seed(g, seed) == g);
         int64_t k = 0;
         put(buf, &k, gen_case(names[i], g));
-        put(buf, &k, nb_rand(NB_F64, NB_SHAPE(3)));   /* the global stream did not move */
+        put(buf, &k, nb_rand(NB_F64, NB_SHAPE(3))); /* the global stream did not move */
         CHECK(same(names[i], buf, k));
         nb_generator_free(g);
         nb_scope_end(s);
     }
     /* bernoulli from the global generator, p drawn first */
-    static const char *gl[] = {"bernoulli_f32", "bernoulli_f64"};
+    static const char *gl[] = { "bernoulli_f32", "bernoulli_f64" };
     for (int i = 0; i < 2; i++) {
         nb_scope s = nb_scope_begin();
         nb_manual_seed(seed_of(gl[i]));
@@ -80,17 +80,17 @@ static void test_generator_draws(void) {
     nb_manual_seed(99);
     CHECK(nb_initial_seed() == 99 && nb_generator_initial_seed(NULL) == 99);
     /* bernoulli needs float probabilities in [0, 1] */
-    nb_tensor *bad = nb_tensor_from(NB_F64, (double[]){0.5, -0.1}, NB_SHAPE(2), false);
+    nb_tensor *bad = nb_tensor_from(NB_F64, (double[]){ 0.5, -0.1 }, NB_SHAPE(2), false);
     CHECK_ERR(nb_bernoulli(bad));
     nb_free(bad);
-    bad = nb_tensor_from(NB_F32, (float[]){NAN}, NB_SHAPE(1), false);
+    bad = nb_tensor_from(NB_F32, (float[]){ NAN }, NB_SHAPE(1), false);
     CHECK_ERR(nb_bernoulli(bad));
     nb_free(bad);
     bad = nb_zeros(NB_I64, NB_SHAPE(2));
     CHECK_ERR(nb_bernoulli_gen(bad, NULL));
     nb_free(bad);
     CHECK(nb_bernoulli(NULL) == NULL && nb_error() == NULL);
-    nb_generator_free(nb_default_generator());   /* ignored */
+    nb_generator_free(nb_default_generator()); /* ignored */
     nb_generator_free(NULL);
     CHECK(nb_error() == NULL);
 }
@@ -176,12 +176,13 @@ static void loader_case(const char *name) {
     if (gen) nb_generator_manual_seed(g = nb_generator_new(), seed + 7);
     nb_tensor *x = nb_arange(NB_I64, 0, n, 1);
     nb_tensor_dataset *ds = nb_tensor_dataset_new(x, NULL);
-    nb_dataloader *dl = nb_dataloader_new(ds, (nb_dataloader_opts){.batch_size = b, .shuffle = sh, .drop_last = dr,
-                                                                    .torch_rng = true, .generator = g});
+    nb_dataloader *dl = nb_dataloader_new(
+        ds, (nb_dataloader_opts){
+                .batch_size = b, .shuffle = sh, .drop_last = dr, .torch_rng = true, .generator = g });
     int64_t cap = 4 * (int64_t)n + 64, k = 0;
     double *out = malloc(sizeof(double) * (size_t)cap);
     for (int epoch = 0; epoch < 3; epoch++) {
-        nb_dataloader_reset(dl);   /* a new `for` loop: a new torch iterator */
+        nb_dataloader_reset(dl); /* a new `for` loop: a new torch iterator */
         nb_tensor *xb;
         nb_scope s = nb_scope_begin();
         while (nb_dataloader_next(dl, &xb, NULL)) {

@@ -12,8 +12,8 @@ typedef struct {
     int ndim;
     int64_t shape[NB_MAX_DIMS];
     int64_t n;
-    double *v;          /* values, or NULL for a checksum-only tensor */
-    bool chk;           /* large case: compare sum and weighted sum (s1, s2) instead of values */
+    double *v; /* values, or NULL for a checksum-only tensor */
+    bool chk;  /* large case: compare sum and weighted sum (s1, s2) instead of values */
     double s1, s2;
 } gt;
 
@@ -25,12 +25,14 @@ typedef struct {
     double p[32];
     int nin, nout, ngrad;
     gt in[MAXIN], out[2], gout, grad[MAXIN], ggw[MAXIN], gg[MAXIN];
-    int gidx[MAXIN], ngg;   /* ggw[k] / gg[k] belong to input gidx[k] (same order as grad) */
-    bool has_gout, error;   /* error: torch raised, nabla must return NULL and record an error */
+    int gidx[MAXIN], ngg; /* ggw[k] / gg[k] belong to input gidx[k] (same order as grad) */
+    bool has_gout, error; /* error: torch raised, nabla must return NULL and record an error */
     int line;
 } gcase;
 
-static nb_dtype parse_dt(const char *s) { return !strcmp(s, "f64") ? NB_F64 : !strcmp(s, "i64") ? NB_I64 : NB_F32; }
+static nb_dtype parse_dt(const char *s) {
+    return !strcmp(s, "f64") ? NB_F64 : !strcmp(s, "i64") ? NB_I64 : NB_F32;
+}
 static const char *dt_name(nb_dtype d) { return d == NB_F64 ? "f64" : d == NB_I64 ? "i64" : "f32"; }
 
 /* parse "<dt> [rg] <ndim> <shape...>" starting at *s */
@@ -48,7 +50,11 @@ static bool parse_head(char **s, gt *t, bool with_rg) {
     *s = e;
     if (t->ndim < 0 || t->ndim > NB_MAX_DIMS) return false;
     t->n = 1;
-    for (int i = 0; i < t->ndim; i++) { t->shape[i] = strtoll(*s, &e, 10); *s = e; t->n *= t->shape[i]; }
+    for (int i = 0; i < t->ndim; i++) {
+        t->shape[i] = strtoll(*s, &e, 10);
+        *s = e;
+        t->n *= t->shape[i];
+    }
     return true;
 }
 
@@ -76,7 +82,11 @@ static bool parse_big(char **s, gt *t, bool with_rg, bool index) {
         *s = e;
         if (t->ndim < 0 || t->ndim > NB_MAX_DIMS) return false;
         t->n = 1;
-        for (int i = 0; i < t->ndim; i++) { t->shape[i] = strtoll(*s, &e, 10); *s = e; t->n *= t->shape[i]; }
+        for (int i = 0; i < t->ndim; i++) {
+            t->shape[i] = strtoll(*s, &e, 10);
+            *s = e;
+            t->n *= t->shape[i];
+        }
     } else if (!parse_head(s, t, with_rg)) {
         return false;
     }
@@ -86,7 +96,8 @@ static bool parse_big(char **s, gt *t, bool with_rg, bool index) {
     if (index && hi <= 0) return false;
     t->v = malloc(sizeof(double) * (size_t)(t->n ? t->n : 1));
     for (int64_t k = 0; k < t->n; k++)
-        t->v[k] = index ? (double)((k * 31 + seed) % hi) : (double)((k * 7919 + seed * 104729) % 1000 - 500) / 256.0;
+        t->v[k] = index ? (double)((k * 31 + seed) % hi)
+                        : (double)((k * 7919 + seed * 104729) % 1000 - 500) / 256.0;
     return true;
 }
 static bool parse_chk(char **s, gt *t) {
@@ -106,14 +117,18 @@ static void free_case(gcase *c) {
     for (int i = 0; i < c->nin; i++) free(c->in[i].v);
     for (int i = 0; i < c->nout; i++) free(c->out[i].v);
     for (int i = 0; i < c->ngrad; i++) free(c->grad[i].v);
-    for (int i = 0; i < c->ngg; i++) { free(c->ggw[i].v); free(c->gg[i].v); }
+    for (int i = 0; i < c->ngg; i++) {
+        free(c->ggw[i].v);
+        free(c->gg[i].v);
+    }
     if (c->has_gout) free(c->gout.v);
     memset(c, 0, sizeof *c);
 }
 
 static nb_tensor *make(const gt *t) {
     nb_tensor *x = NULL;
-    if (t->dt == NB_F64) x = nb_tensor_from(NB_F64, t->v, t->ndim, t->shape, false);
+    if (t->dt == NB_F64)
+        x = nb_tensor_from(NB_F64, t->v, t->ndim, t->shape, false);
     else if (t->dt == NB_F32) {
         float *f = malloc(sizeof(float) * (size_t)(t->n ? t->n : 1));
         for (int64_t i = 0; i < t->n; i++) f[i] = (float)t->v[i];
@@ -140,19 +155,29 @@ static nb_tensor *make_strided(const gt *t) {
     if (t->ndim == 1) {
         b.shape[0] = 2 * t->n;
         b.n = 2 * t->n;
-        for (int64_t k = 0; k < t->n; k++) { b.v[2 * k] = t->v[k]; b.v[2 * k + 1] = t->dt == NB_I64 ? -99999 : NAN; }
+        for (int64_t k = 0; k < t->n; k++) {
+            b.v[2 * k] = t->v[k];
+            b.v[2 * k + 1] = t->dt == NB_I64 ? -99999 : NAN;
+        }
     } else {
         for (int i = 0; i < t->ndim; i++) b.shape[i] = t->shape[t->ndim - 1 - i];
-        for (int64_t k = 0; k < t->n; k++) {   /* row-major index k of t -> column-major offset */
+        for (int64_t k = 0; k < t->n; k++) { /* row-major index k of t -> column-major offset */
             int64_t r = k, off = 0, st = 1, idx[NB_MAX_DIMS];
-            for (int i = t->ndim - 1; i >= 0; i--) { idx[i] = r % t->shape[i]; r /= t->shape[i]; }
-            for (int i = 0; i < t->ndim; i++) { off += idx[i] * st; st *= t->shape[i]; }
+            for (int i = t->ndim - 1; i >= 0; i--) {
+                idx[i] = r % t->shape[i];
+                r /= t->shape[i];
+            }
+            for (int i = 0; i < t->ndim; i++) {
+                off += idx[i] * st;
+                st *= t->shape[i];
+            }
             b.v[off] = t->v[k];
         }
     }
     nb_tensor *base = make(&b), *x;
     free(b.v);
-    if (t->ndim == 1) x = nb_slice(base, 0, 0, 2 * t->n, 2);
+    if (t->ndim == 1)
+        x = nb_slice(base, 0, 0, 2 * t->n, 2);
     else {
         int perm[NB_MAX_DIMS];
         for (int i = 0; i < t->ndim; i++) perm[i] = t->ndim - 1 - i;
@@ -185,18 +210,33 @@ static const int64_t *shape_at(const gcase *c, int at) {
 static nb_tensor *inplace(nb_tensor *x) { return x; }
 
 /* ---- tensor helpers (include/nb_helpers.h, golden/helpers.txt); a split's last param picks the piece ---- */
-#define HELPER(name, call) \
-    static int r_##name(const gcase *c, nb_tensor **x, nb_tensor **o) { (void)c; (void)x; o[0] = (call); return 1; }
-#define PIECE(call, k) nb_tensor *pcs_[64]; int np_ = (call); o[0] = np_ > (k) ? pcs_[(k)] : NULL; return 1
-static int r_split(const gcase *c, nb_tensor **x, nb_tensor **o) { PIECE(nb_split(x[0], (int64_t)P(0), PI(1), pcs_, 64), PI(2)); }
+#define HELPER(name, call)                                                                                   \
+    static int r_##name(const gcase *c, nb_tensor **x, nb_tensor **o) {                                      \
+        (void)c;                                                                                             \
+        (void)x;                                                                                             \
+        o[0] = (call);                                                                                       \
+        return 1;                                                                                            \
+    }
+#define PIECE(call, k)                                                                                       \
+    nb_tensor *pcs_[64];                                                                                     \
+    int np_ = (call);                                                                                        \
+    o[0] = np_ > (k) ? pcs_[(k)] : NULL;                                                                     \
+    return 1
+static int r_split(const gcase *c, nb_tensor **x, nb_tensor **o) {
+    PIECE(nb_split(x[0], (int64_t)P(0), PI(1), pcs_, 64), PI(2));
+}
 static int r_split_with_sizes(const gcase *c, nb_tensor **x, nb_tensor **o) {
     int n = ND(0);
     PIECE(nb_split_with_sizes(x[0], n, SHAPE(0), PI(1 + n), pcs_), PI(2 + n));
 }
-static int r_chunk(const gcase *c, nb_tensor **x, nb_tensor **o) { PIECE(nb_chunk(x[0], PI(0), PI(1), pcs_), PI(2)); }
-static int r_unbind(const gcase *c, nb_tensor **x, nb_tensor **o) { PIECE(nb_unbind(x[0], PI(0), pcs_, 64), PI(1)); }
+static int r_chunk(const gcase *c, nb_tensor **x, nb_tensor **o) {
+    PIECE(nb_chunk(x[0], PI(0), PI(1), pcs_), PI(2));
+}
+static int r_unbind(const gcase *c, nb_tensor **x, nb_tensor **o) {
+    PIECE(nb_unbind(x[0], PI(0), pcs_, 64), PI(1));
+}
 #undef PIECE
-static int r_roll(const gcase *c, nb_tensor **x, nb_tensor **o) {   /* n, shifts (max(n, 1)), dims (n) */
+static int r_roll(const gcase *c, nb_tensor **x, nb_tensor **o) { /* n, shifts (max(n, 1)), dims (n) */
     int n = PI(0), d[NB_MAX_DIMS], ns = n ? n : 1;
     int64_t sh[NB_MAX_DIMS];
     for (int i = 0; i < ns; i++) sh[i] = (int64_t)P(1 + i);
@@ -205,11 +245,11 @@ static int r_roll(const gcase *c, nb_tensor **x, nb_tensor **o) {   /* n, shifts
     return 1;
 }
 static int r_sort(const gcase *c, nb_tensor **x, nb_tensor **o) {
-    o[0] = nb_sort(x[0], PI(0), (nb_sort_opts){.descending = PI(1), .stable = PI(2)}, &o[1]);
+    o[0] = nb_sort(x[0], PI(0), (nb_sort_opts){ .descending = PI(1), .stable = PI(2) }, &o[1]);
     return 2;
 }
 static int r_topk(const gcase *c, nb_tensor **x, nb_tensor **o) {
-    o[0] = nb_topk(x[0], (int64_t)P(0), PI(1), (nb_topk_opts){.smallest = PI(2), .unsorted = PI(3)}, &o[1]);
+    o[0] = nb_topk(x[0], (int64_t)P(0), PI(1), (nb_topk_opts){ .smallest = PI(2), .unsorted = PI(3) }, &o[1]);
     return 2;
 }
 HELPER(tril, nb_tril(x[0], (int64_t)P(0)))
@@ -217,7 +257,7 @@ HELPER(triu, nb_triu(x[0], (int64_t)P(0)))
 HELPER(flip, nb_flip(x[0], ND(0), DIMS(0)))
 HELPER(repeat, nb_repeat(x[0], ND(0), SHAPE(0)))
 HELPER(cumsum, nb_cumsum(x[0], PI(0)))
-HELPER(argsort, nb_argsort(x[0], PI(0), (nb_sort_opts){.descending = PI(1), .stable = PI(2)}))
+HELPER(argsort, nb_argsort(x[0], PI(0), (nb_sort_opts){ .descending = PI(1), .stable = PI(2) }))
 HELPER(atan, nb_atan(x[0]))
 HELPER(reciprocal, nb_reciprocal(x[0]))
 HELPER(ne_scalar, nb_ne_scalar(x[0], P(0)))
@@ -225,25 +265,40 @@ HELPER(le_scalar, nb_le_scalar(x[0], P(0)))
 HELPER(ge_scalar, nb_ge_scalar(x[0], P(0)))
 #undef HELPER
 #define HELPERS_TABLE                                                                                        \
-    {"split", r_split, 0}, {"split_with_sizes", r_split_with_sizes, 0}, {"chunk", r_chunk, 0},               \
-    {"unbind", r_unbind, 0}, {"tril", r_tril, 0}, {"triu", r_triu, 0}, {"flip", r_flip, 0},                  \
-    {"roll", r_roll, 0}, {"repeat", r_repeat, 0}, {"cumsum", r_cumsum, 0}, {"sort", r_sort, 0},              \
-    {"argsort", r_argsort, 0}, {"topk", r_topk, 0}, {"atan", r_atan, 0}, {"reciprocal", r_reciprocal, 0},    \
-    {"ne_scalar", r_ne_scalar, 0}, {"le_scalar", r_le_scalar, 0}, {"ge_scalar", r_ge_scalar, 0},
+    { "split", r_split, 0 }, { "split_with_sizes", r_split_with_sizes, 0 }, { "chunk", r_chunk, 0 },         \
+        { "unbind", r_unbind, 0 }, { "tril", r_tril, 0 }, { "triu", r_triu, 0 }, { "flip", r_flip, 0 },      \
+        { "roll", r_roll, 0 }, { "repeat", r_repeat, 0 }, { "cumsum", r_cumsum, 0 }, { "sort", r_sort, 0 },  \
+        { "argsort", r_argsort, 0 }, { "topk", r_topk, 0 }, { "atan", r_atan, 0 },                           \
+        { "reciprocal", r_reciprocal, 0 }, { "ne_scalar", r_ne_scalar, 0 }, { "le_scalar", r_le_scalar, 0 }, \
+        { "ge_scalar", r_ge_scalar, 0 },
 
 /* one runner per line of golden_ops.def, then the table of them */
-#define GOLDEN(name, call) \
-    static int r_##name(const gcase *c, nb_tensor **x, nb_tensor **o) { (void)c; (void)x; o[0] = (call); return 1; }
-#define GOLDEN2(name, call) \
-    static int r_##name(const gcase *c, nb_tensor **x, nb_tensor **o) { (void)c; (void)x; o[0] = (call); return 2; }
+#define GOLDEN(name, call)                                                                                   \
+    static int r_##name(const gcase *c, nb_tensor **x, nb_tensor **o) {                                      \
+        (void)c;                                                                                             \
+        (void)x;                                                                                             \
+        o[0] = (call);                                                                                       \
+        return 1;                                                                                            \
+    }
+#define GOLDEN2(name, call)                                                                                  \
+    static int r_##name(const gcase *c, nb_tensor **x, nb_tensor **o) {                                      \
+        (void)c;                                                                                             \
+        (void)x;                                                                                             \
+        o[0] = (call);                                                                                       \
+        return 2;                                                                                            \
+    }
 #include "golden_ops.def"
 #undef GOLDEN
 #undef GOLDEN2
-#define GOLDEN(name, call) {#name, r_##name, 0},
-#define GOLDEN2(name, call) {#name, r_##name, 0},
-static struct { const char *name; run_fn fn; int used; } ops[] = {
+#define GOLDEN(name, call) { #name, r_##name, 0 },
+#define GOLDEN2(name, call) { #name, r_##name, 0 },
+static struct {
+    const char *name;
+    run_fn fn;
+    int used;
+} ops[] = {
 #include "golden_ops.def"
-HELPERS_TABLE
+    HELPERS_TABLE
 };
 #undef GOLDEN
 #undef GOLDEN2
@@ -253,7 +308,8 @@ HELPERS_TABLE
 static char desc[256];
 static void describe(const gcase *c) {
     int k = snprintf(desc, sizeof desc, "case %s %s (line %d) params [", c->op, dt_name(c->dt), c->line);
-    for (int i = 0; i < c->np && k < (int)sizeof desc - 24; i++) k += snprintf(desc + k, sizeof desc - (size_t)k, "%s%g", i ? " " : "", c->p[i]);
+    for (int i = 0; i < c->np && k < (int)sizeof desc - 24; i++)
+        k += snprintf(desc + k, sizeof desc - (size_t)k, "%s%g", i ? " " : "", c->p[i]);
     snprintf(desc + k, sizeof desc - (size_t)k, "]");
 }
 
@@ -274,22 +330,26 @@ static bool compare(const gcase *c, const char *what, const nb_tensor *t, const 
     double tol = tol_for(c);
     if (!t) {
         bool zeros = zero_ok;
-        if (want->chk) zeros = zeros && want->s1 == 0 && want->s2 == 0;
-        else for (int64_t i = 0; zeros && i < want->n; i++) zeros = want->v[i] == 0;
-        if (!zeros) fprintf(stderr, "FAIL %s: %s is NULL%s%s\n", desc, what, nb_error() ? " | nb_error: " : "", nb_error() ? nb_error() : "");
+        if (want->chk)
+            zeros = zeros && want->s1 == 0 && want->s2 == 0;
+        else
+            for (int64_t i = 0; zeros && i < want->n; i++) zeros = want->v[i] == 0;
+        if (!zeros)
+            fprintf(stderr, "FAIL %s: %s is NULL%s%s\n", desc, what, nb_error() ? " | nb_error: " : "",
+                    nb_error() ? nb_error() : "");
         return zeros;
     }
     bool ok = t->ndim == want->ndim && (t->dtype == want->dt);
     for (int i = 0; ok && i < t->ndim; i++) ok = t->shape[i] == want->shape[i];
     if (!ok) {
         char buf[64];
-        fprintf(stderr, "FAIL %s: %s has shape %s dtype %s, torch has %d dims dtype %s\n", desc, what, nb_shape_str(t, buf, sizeof buf),
-                dt_name(t->dtype), want->ndim, dt_name(want->dt));
+        fprintf(stderr, "FAIL %s: %s has shape %s dtype %s, torch has %d dims dtype %s\n", desc, what,
+                nb_shape_str(t, buf, sizeof buf), dt_name(t->dtype), want->ndim, dt_name(want->dt));
         return false;
     }
     double *v = malloc(sizeof(double) * (size_t)(want->n ? want->n : 1));
     nb_to_doubles(t, v);
-    if (want->chk) {   /* checksums, with the tolerance scaled by the sum of |v| */
+    if (want->chk) { /* checksums, with the tolerance scaled by the sum of |v| */
         double s1 = 0, s2 = 0, l1 = 0;
         for (int64_t k = 0; k < want->n; k++) {
             s1 += v[k];
@@ -299,14 +359,16 @@ static bool compare(const gcase *c, const char *what, const nb_tensor *t, const 
         free(v);
         double lim = tol * (1 + l1);
         if (!(fabs(s1 - want->s1) <= lim && fabs(s2 - want->s2) <= lim)) {
-            fprintf(stderr, "FAIL %s: %s checksums %.17g %.17g, torch %.17g %.17g (tol %g)\n", desc, what, s1, s2, want->s1, want->s2, lim);
+            fprintf(stderr, "FAIL %s: %s checksums %.17g %.17g, torch %.17g %.17g (tol %g)\n", desc, what, s1,
+                    s2, want->s1, want->s2, lim);
             return false;
         }
         return true;
     }
     for (int64_t i = 0; i < want->n; i++) {
         if (!close_to(v[i], want->v[i], want->dt == NB_I64 ? 0 : tol)) {
-            fprintf(stderr, "FAIL %s: %s[%lld] = %.17g, torch %.17g (tol %g)\n", desc, what, (long long)i, v[i], want->v[i], tol);
+            fprintf(stderr, "FAIL %s: %s[%lld] = %.17g, torch %.17g (tol %g)\n", desc, what, (long long)i,
+                    v[i], want->v[i], tol);
             free(v);
             return false;
         }
@@ -318,12 +380,13 @@ static bool compare(const gcase *c, const char *what, const nb_tensor *t, const 
 /* second order against torch: s = sum_k <grad_k, w_k> with the grads taken with create_graph;
  * compare ds/d(input) with torch's */
 static bool second_order(const gcase *c, run_fn fn, nb_tensor **x) {
-    nb_tensor *o[2] = {0}, *diff[MAXIN], *g[MAXIN] = {0}, *gg[MAXIN] = {0};
+    nb_tensor *o[2] = { 0 }, *diff[MAXIN], *g[MAXIN] = { 0 }, *gg[MAXIN] = { 0 };
     fn(c, x, o);
     for (int k = 0; k < c->ngg; k++) diff[k] = x[c->gidx[k]];
-    if (!o[0] || !o[0]->requires_grad) return true;  /* first order already checked the zeros */
+    if (!o[0] || !o[0]->requires_grad) return true; /* first order already checked the zeros */
     nb_tensor *go = make(&c->gout);
-    if (nb_grad(1, &o[0], c->ngg, diff, &go, g, (nb_grad_opts){.create_graph = true, .allow_unused = true}) != NB_OK) {
+    if (nb_grad(1, &o[0], c->ngg, diff, &go, g,
+                (nb_grad_opts){ .create_graph = true, .allow_unused = true }) != NB_OK) {
         fprintf(stderr, "FAIL %s: nb_grad(create_graph) failed: %s\n", desc, nb_error() ? nb_error() : "?");
         return false;
     }
@@ -334,7 +397,7 @@ static bool second_order(const gcase *c, run_fn fn, nb_tensor **x) {
         s = s ? nb_add(s, term) : term;
     }
     if (s && s->requires_grad &&
-        nb_grad(1, &s, c->ngg, diff, NULL, gg, (nb_grad_opts){.allow_unused = true}) != NB_OK) {
+        nb_grad(1, &s, c->ngg, diff, NULL, gg, (nb_grad_opts){ .allow_unused = true }) != NB_OK) {
         fprintf(stderr, "FAIL %s: second-order nb_grad failed: %s\n", desc, nb_error() ? nb_error() : "?");
         return false;
     }
@@ -352,27 +415,38 @@ static bool run_case(const gcase *c, bool strided) {
     if (strided) strncat(desc, " [non-contiguous inputs]", sizeof desc - strlen(desc) - 1);
     run_fn fn = NULL;
     for (int i = 0; i < NOPS; i++)
-        if (!strcmp(ops[i].name, c->op)) { fn = ops[i].fn; ops[i].used++; }
-    if (!fn) { fprintf(stderr, "FAIL %s: no line for op '%s' in tests/golden_ops.def\n", desc, c->op); return false; }
+        if (!strcmp(ops[i].name, c->op)) {
+            fn = ops[i].fn;
+            ops[i].used++;
+        }
+    if (!fn) {
+        fprintf(stderr, "FAIL %s: no line for op '%s' in tests/golden_ops.def\n", desc, c->op);
+        return false;
+    }
     bool ok = true;
     nb_clear_error();
     nb_scope s = nb_scope_begin();
-    nb_tensor *x[MAXIN] = {0}, *o[2] = {0};
+    nb_tensor *x[MAXIN] = { 0 }, *o[2] = { 0 };
     for (int i = 0; i < c->nin; i++) x[i] = strided ? make_strided(&c->in[i]) : make(&c->in[i]);
     int nout = fn(c, x, o);
     if (c->error) {
         ok = !o[0] && nb_error();
-        if (!ok) fprintf(stderr, "FAIL %s: torch raises an error, nabla returned %s\n", desc, o[0] ? "a tensor" : "NULL without an error");
+        if (!ok)
+            fprintf(stderr, "FAIL %s: torch raises an error, nabla returned %s\n", desc,
+                    o[0] ? "a tensor" : "NULL without an error");
         nb_scope_end(s);
         nb_clear_error();
         return ok;
     }
-    if (nout != c->nout) { fprintf(stderr, "FAIL %s: %d outputs, torch has %d\n", desc, nout, c->nout); ok = false; }
+    if (nout != c->nout) {
+        fprintf(stderr, "FAIL %s: %d outputs, torch has %d\n", desc, nout, c->nout);
+        ok = false;
+    }
     for (int i = 0; ok && i < nout; i++) ok = compare(c, i ? "indices" : "output", o[i], &c->out[i], false);
     if (ok && c->has_gout) {
         if (o[0]->requires_grad) {
             nb_tensor *g = make(&c->gout);
-            if (nb_backward_ex(o[0], (nb_backward_opts){.grad = g}) != NB_OK) {
+            if (nb_backward_ex(o[0], (nb_backward_opts){ .grad = g }) != NB_OK) {
                 fprintf(stderr, "FAIL %s: backward failed: %s\n", desc, nb_error() ? nb_error() : "?");
                 ok = false;
             }
@@ -384,7 +458,10 @@ static bool run_case(const gcase *c, bool strided) {
         }
     }
     if (ok && c->ngg) ok = second_order(c, fn, x);
-    if (ok && nb_error()) { fprintf(stderr, "FAIL %s: error left behind: %s\n", desc, nb_error()); ok = false; }
+    if (ok && nb_error()) {
+        fprintf(stderr, "FAIL %s: error left behind: %s\n", desc, nb_error());
+        ok = false;
+    }
     nb_scope_end(s);
     nb_clear_error();
     return ok;
@@ -393,11 +470,15 @@ static bool run_case(const gcase *c, bool strided) {
 /* Every op declared in include/nb_autograd.h (and include/nb_helpers.h) must have a dispatch entry (so a golden case): a new
  * public op without golden coverage fails here. The autograd API functions are not ops. */
 static void check_header_coverage(const char *data_dir, const char *header) {
-    static const char *not_ops[] = {"requires_grad_", "detach", "grad_of", "grad1", NULL};
+    static const char *not_ops[] = { "requires_grad_", "detach", "grad_of", "grad1", NULL };
     char path[1024], line[512];
     snprintf(path, sizeof path, "%s/../%s", data_dir, header);
     FILE *f = fopen(path, "r");
-    if (!f) { fprintf(stderr, "FAIL cannot open %s to list the ops\n", path); CHECK(f != NULL); return; }
+    if (!f) {
+        fprintf(stderr, "FAIL cannot open %s to list the ops\n", path);
+        CHECK(f != NULL);
+        return;
+    }
     int nops = 0;
     while (fgets(line, sizeof line, f)) {
         int skip_n = !strncmp(line, "nb_tensor *nb_", 14) ? 14 : !strncmp(line, "int nb_", 7) ? 7 : 0;
@@ -412,11 +493,15 @@ static void check_header_coverage(const char *data_dir, const char *header) {
         nops++;
         bool found = false;
         for (int i = 0; i < NOPS && !found; i++)
-            found = !strcmp(ops[i].name, name) || (!strcmp(name, "contiguous") && !strcmp(ops[i].name, "contiguous_t"));
+            found = !strcmp(ops[i].name, name) ||
+                    (!strcmp(name, "contiguous") && !strcmp(ops[i].name, "contiguous_t"));
         if (!found)
-            fprintf(stderr, "FAIL op nb_%s (%s) has no golden case: add a runner for it (tests/golden_ops.def for "
-                    "include/nb_autograd.h, the helpers block of this file for include/nb_helpers.h) and its cases to "
-                    "its golden generator (then run it)\n", name, header);
+            fprintf(stderr,
+                    "FAIL op nb_%s (%s) has no golden case: add a runner for it (tests/golden_ops.def for "
+                    "include/nb_autograd.h, the helpers block of this file for include/nb_helpers.h) and its "
+                    "cases to "
+                    "its golden generator (then run it)\n",
+                    name, header);
         CHECK(found);
     }
     fclose(f);
@@ -426,7 +511,10 @@ static void check_header_coverage(const char *data_dir, const char *header) {
 /* run every case of one golden file; false if it cannot be read */
 static bool run_file(const char *path, int *ncases_, int *nfail_) {
     FILE *f = fopen(path, "r");
-    if (!f) { fprintf(stderr, "FAIL cannot open %s (set NB_TEST_DATA to the tests/ directory)\n", path); return false; }
+    if (!f) {
+        fprintf(stderr, "FAIL cannot open %s (set NB_TEST_DATA to the tests/ directory)\n", path);
+        return false;
+    }
     size_t cap = 1 << 16;
     char *line = malloc(cap);
     gcase c;
@@ -434,7 +522,7 @@ static bool run_file(const char *path, int *ncases_, int *nfail_) {
     int lineno = 0, ncases = 0, nfail = 0;
     bool bad = false;
     for (;;) {
-        size_t len = 0;  /* read a whole line, growing the buffer */
+        size_t len = 0; /* read a whole line, growing the buffer */
         int ch;
         while ((ch = fgetc(f)) != EOF && ch != '\n') {
             if (len + 2 >= cap) line = realloc(line, cap *= 2);
@@ -448,55 +536,107 @@ static bool run_file(const char *path, int *ncases_, int *nfail_) {
             free_case(&c);
             char dt[8];
             int used = 0;
-            if (sscanf(s + 5, "%31s %7s %d%n", c.op, dt, &c.np, &used) < 3 || c.np > 32) { bad = true; break; }
+            if (sscanf(s + 5, "%31s %7s %d%n", c.op, dt, &c.np, &used) < 3 || c.np > 32) {
+                bad = true;
+                break;
+            }
             c.dt = parse_dt(dt);
             c.line = lineno;
             s += 5 + used;
-            for (int i = 0; i < c.np; i++) { c.p[i] = strtod(s, &e); s = e; }
+            for (int i = 0; i < c.np; i++) {
+                c.p[i] = strtod(s, &e);
+                s = e;
+            }
         } else if (!strncmp(s, "in ", 3)) {
-            if (c.nin >= MAXIN) { bad = true; break; }
+            if (c.nin >= MAXIN) {
+                bad = true;
+                break;
+            }
             s += 3;
-            if (!parse_tensor(&s, &c.in[c.nin++], true)) { bad = true; break; }
+            if (!parse_tensor(&s, &c.in[c.nin++], true)) {
+                bad = true;
+                break;
+            }
         } else if (!strncmp(s, "out ", 4)) {
-            if (c.nout >= 2) { bad = true; break; }
+            if (c.nout >= 2) {
+                bad = true;
+                break;
+            }
             s += 4;
-            if (!parse_tensor(&s, &c.out[c.nout++], false)) { bad = true; break; }
+            if (!parse_tensor(&s, &c.out[c.nout++], false)) {
+                bad = true;
+                break;
+            }
         } else if (!strncmp(s, "gout ", 5)) {
             s += 5;
             c.has_gout = true;
-            if (!parse_tensor(&s, &c.gout, false)) { bad = true; break; }
+            if (!parse_tensor(&s, &c.gout, false)) {
+                bad = true;
+                break;
+            }
         } else if (!strncmp(s, "grad ", 5)) {
-            if (c.ngrad >= MAXIN) { bad = true; break; }
+            if (c.ngrad >= MAXIN) {
+                bad = true;
+                break;
+            }
             s += 5;
             c.gidx[c.ngrad] = (int)strtol(s, &e, 10);
             s = e;
-            if (!parse_tensor(&s, &c.grad[c.ngrad++], false)) { bad = true; break; }
+            if (!parse_tensor(&s, &c.grad[c.ngrad++], false)) {
+                bad = true;
+                break;
+            }
         } else if (!strncmp(s, "ggw ", 4) || !strncmp(s, "gg ", 3)) {
             bool w = s[2] == 'w';
             s += w ? 4 : 3;
             int i = (int)strtol(s, &e, 10);
             s = e;
-            if (c.ngg >= MAXIN || c.gidx[c.ngg] != i || !parse_tensor(&s, w ? &c.ggw[c.ngg] : &c.gg[c.ngg], false)) { bad = true; break; }
+            if (c.ngg >= MAXIN || c.gidx[c.ngg] != i ||
+                !parse_tensor(&s, w ? &c.ggw[c.ngg] : &c.gg[c.ngg], false)) {
+                bad = true;
+                break;
+            }
             if (!w) c.ngg++;
         } else if (!strncmp(s, "big ", 4) || !strncmp(s, "bigi ", 5)) {
             bool index = s[3] == 'i';
-            if (c.nin >= MAXIN) { bad = true; break; }
+            if (c.nin >= MAXIN) {
+                bad = true;
+                break;
+            }
             s += index ? 5 : 4;
-            if (!parse_big(&s, &c.in[c.nin++], true, index)) { bad = true; break; }
+            if (!parse_big(&s, &c.in[c.nin++], true, index)) {
+                bad = true;
+                break;
+            }
         } else if (!strncmp(s, "chk ", 4)) {
-            if (c.nout >= 2) { bad = true; break; }
+            if (c.nout >= 2) {
+                bad = true;
+                break;
+            }
             s += 4;
-            if (!parse_chk(&s, &c.out[c.nout++])) { bad = true; break; }
+            if (!parse_chk(&s, &c.out[c.nout++])) {
+                bad = true;
+                break;
+            }
         } else if (!strncmp(s, "gbig ", 5)) {
             s += 5;
             c.has_gout = true;
-            if (!parse_big(&s, &c.gout, false, false)) { bad = true; break; }
+            if (!parse_big(&s, &c.gout, false, false)) {
+                bad = true;
+                break;
+            }
         } else if (!strncmp(s, "gchk ", 5)) {
-            if (c.ngrad >= MAXIN) { bad = true; break; }
+            if (c.ngrad >= MAXIN) {
+                bad = true;
+                break;
+            }
             s += 5;
             c.gidx[c.ngrad] = (int)strtol(s, &e, 10);
             s = e;
-            if (!parse_chk(&s, &c.grad[c.ngrad++])) { bad = true; break; }
+            if (!parse_chk(&s, &c.grad[c.ngrad++])) {
+                bad = true;
+                break;
+            }
         } else if (!strncmp(s, "error", 5)) {
             c.error = true;
             c.nout = 1;
@@ -522,7 +662,8 @@ static bool run_file(const char *path, int *ncases_, int *nfail_) {
 int main(void) {
     const char *dir = getenv("NB_TEST_DATA");
     /* each golden file and the public header whose ops it must cover */
-    static const char *files[][2] = {{"ops.txt", "include/nb_autograd.h"}, {"helpers.txt", "include/nb_helpers.h"}};
+    static const char *files[][2] = { { "ops.txt", "include/nb_autograd.h" },
+                                      { "helpers.txt", "include/nb_helpers.h" } };
     int ncases = 0, nfail = 0;
     for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
         char path[1024];
@@ -531,11 +672,14 @@ int main(void) {
     }
     for (int i = 0; i < NOPS; i++)
         if (!ops[i].used) {
-            fprintf(stderr, "FAIL op %s has no case in tests/golden/ops.txt or helpers.txt: add cases to "
-                    "its golden generator and run it\n", ops[i].name);
+            fprintf(stderr,
+                    "FAIL op %s has no case in tests/golden/ops.txt or helpers.txt: add cases to "
+                    "its golden generator and run it\n",
+                    ops[i].name);
             CHECK(ops[i].used > 0);
         }
-    for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) check_header_coverage(dir ? dir : "tests", files[k][1]);
+    for (size_t k = 0; k < sizeof files / sizeof files[0]; k++)
+        check_header_coverage(dir ? dir : "tests", files[k][1]);
     printf("%d golden cases, %d failed, %d ops\n", ncases, nfail, NOPS);
     nb_memory_stats ms = nb_memory_stats_get();
     CHECK(ms.tensors_live == 0);

@@ -20,7 +20,7 @@ static nb_status hook(nb_tensor *t, void *ctx) {
     int id = (int)(intptr_t)ctx;
     R.calls++;
     if (R.norder < 8) R.order[R.norder++] = id;
-    double v[4] = {0};
+    double v[4] = { 0 };
     if (t->grad && t->grad->numel <= 4) nb_to_doubles(t->grad, v);
     memcpy(R.seen, v, sizeof v);
     if (R.other) R.other_had_grad = R.other->grad != NULL;
@@ -35,7 +35,7 @@ static nb_status failing(nb_tensor *t, void *ctx) {
 int main(void) {
     (void)next_id;
     /* a leaf used twice: the hook sees the sum of both contributions, once: d/dx sum(x*x + 3x) = 2x + 3 */
-    nb_tensor *x = nb_tensor_from(NB_F64, (double[]){1, 2}, NB_SHAPE(2), true);
+    nb_tensor *x = nb_tensor_from(NB_F64, (double[]){ 1, 2 }, NB_SHAPE(2), true);
     int64_t h = nb_register_post_accumulate_grad_hook(x, hook, (void *)1);
     CHECK(h > 0);
     nb_scope s = nb_scope_begin();
@@ -65,12 +65,12 @@ int main(void) {
 
     /* a chain y = sum(w2 * tanh(w1 * a)): w2's hook runs first, while w1 has no gradient yet */
     memset(&R, 0, sizeof R);
-    nb_tensor *a = nb_tensor_from(NB_F64, (double[]){0.5}, NB_SHAPE(1), false);
-    nb_tensor *w1 = nb_tensor_from(NB_F64, (double[]){0.3}, NB_SHAPE(1), true);
-    nb_tensor *w2 = nb_tensor_from(NB_F64, (double[]){-2}, NB_SHAPE(1), true);
+    nb_tensor *a = nb_tensor_from(NB_F64, (double[]){ 0.5 }, NB_SHAPE(1), false);
+    nb_tensor *w1 = nb_tensor_from(NB_F64, (double[]){ 0.3 }, NB_SHAPE(1), true);
+    nb_tensor *w2 = nb_tensor_from(NB_F64, (double[]){ -2 }, NB_SHAPE(1), true);
     int64_t h1 = nb_register_post_accumulate_grad_hook(w1, hook, (void *)1);
     int64_t h2 = nb_register_post_accumulate_grad_hook(w2, hook, (void *)2);
-    int64_t h2b = nb_register_post_accumulate_grad_hook(w2, hook, (void *)3);   /* two on one leaf */
+    int64_t h2b = nb_register_post_accumulate_grad_hook(w2, hook, (void *)3); /* two on one leaf */
     R.other = w1;
     s = nb_scope_begin();
     CHECK(nb_backward(nb_sum(nb_mul(w2, nb_tanh(nb_mul(w1, a))))) == NB_OK);
@@ -80,7 +80,7 @@ int main(void) {
           R.order[2] == 1); /* registration order per leaf */
     double t = tanh(0.15);
     CHECK_NEAR(nb_item(w2->grad), t, 1e-15);
-    CHECK_NEAR(R.seen[0], -2 * (1 - t * t) * 0.5, 1e-15);   /* the last hook (w1) saw its full gradient */
+    CHECK_NEAR(R.seen[0], -2 * (1 - t * t) * 0.5, 1e-15); /* the last hook (w1) saw its full gradient */
     R.other = NULL;
     /* a leaf the backward does not reach gets no call */
     memset(&R, 0, sizeof R);
@@ -112,7 +112,7 @@ int main(void) {
     memset(&R, 0, sizeof R);
     nb_zero_grad(w2);
     nb_free(w2);
-    nb_tensor *w3 = nb_tensor_from(NB_F64, (double[]){1}, NB_SHAPE(1), true);
+    nb_tensor *w3 = nb_tensor_from(NB_F64, (double[]){ 1 }, NB_SHAPE(1), true);
     CHECK(nb_backward(w3) == NB_OK);
     CHECK(R.calls == 0);
     nb_remove_hook(h2);

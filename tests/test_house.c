@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static nb_tensor *leaf1(double v) { return nb_tensor_from(NB_F64, (double[]){v}, NB_SHAPE(1), true); }
+static nb_tensor *leaf1(double v) { return nb_tensor_from(NB_F64, (double[]){ v }, NB_SHAPE(1), true); }
 
 /* the documented form: each layer in its own statement, in torch's order (C leaves the order of
  * function arguments unspecified, so constructors nested in one call may run in any order) */
@@ -74,13 +74,13 @@ int main(void) {
     nb_tensor *x = leaf1(2.0), *x2 = leaf1(5.0);
     nb_scope s = nb_scope_begin();
     nb_tensor *y = nbk_unary(NBK_NEG, x, 0, 0);
-    CHECK(nbi_record(NBI_OP_neg, y, 2, (nb_tensor *[]){x, x2}, NBI_SAVE_NONE) != NULL);
+    CHECK(nbi_record(NBI_OP_neg, y, 2, (nb_tensor *[]){ x, x2 }, NBI_SAVE_NONE) != NULL);
     nb_status st = nb_backward(nb_sum(y));
 #ifndef NDEBUG
     CHECK(st == NB_ERROR && nb_error() && strstr(nb_error(), "left the gradient of input 1"));
     nb_clear_error();
 #else
-    CHECK(st == NB_OK && !nb_error());   /* release: a missing gradient counts as zero */
+    CHECK(st == NB_OK && !nb_error()); /* release: a missing gradient counts as zero */
 #endif
     nb_scope_end(s);
     nb_zero_grad(x);
@@ -91,6 +91,10 @@ int main(void) {
     CHECK(nb_backward(nb_sum(nb_where(c, a, b))) == NB_OK && !nb_error());
     nb_scope_end(s);
     CHECK(c->grad == NULL && a->grad && nb_item(a->grad) == 1.0 && b->grad && nb_item(b->grad) == 0.0);
-    nb_free(x); nb_free(x2); nb_free(c); nb_free(a); nb_free(b);
+    nb_free(x);
+    nb_free(x2);
+    nb_free(c);
+    nb_free(a);
+    nb_free(b);
     return nb_test_done();
 }

@@ -48,8 +48,8 @@ static void test_values(void) {
         /* retain_graph: twice, a third time without, then a fourth is an error */
         nb_tensor *y, *L = loss_of(x, w, tidy, &y, NULL);
         CHECK(nb_retain_grad(y) == NB_OK);
-        CHECK(nb_backward_ex(L, (nb_backward_opts){.retain_graph = true}) == NB_OK);
-        CHECK(nb_backward_ex(L, (nb_backward_opts){.retain_graph = true}) == NB_OK);
+        CHECK(nb_backward_ex(L, (nb_backward_opts){ .retain_graph = true }) == NB_OK);
+        CHECK(nb_backward_ex(L, (nb_backward_opts){ .retain_graph = true }) == NB_OK);
         CHECK(nb_backward(L) == NB_OK);
         double w3[N], y3[N];
         for (int i = 0; i < N; i++) {
@@ -57,13 +57,14 @@ static void test_values(void) {
             y3[i] = 3 * (2 * xs[i] * ws[i] + cos(xs[i] * ws[i]));
         }
         CHECK_TENSOR(w->grad, w3, N, 1e-12);
-        CHECK_TENSOR(y->grad, y3, N, 1e-12);   /* retain_grad */
+        CHECK_TENSOR(y->grad, y3, N, 1e-12); /* retain_grad */
         CHECK(nb_backward(L) == NB_ERROR && nb_error() && strstr(nb_error(), "second time"));
         nb_clear_error();
         nb_zero_grad(w);
         /* nb_grad: the result, .grad untouched */
         nb_tensor *g = NULL;
-        CHECK(nb_grad(1, (nb_tensor *[]){loss_of(x, w, tidy, NULL, NULL)}, 1, &w, NULL, &g, (nb_grad_opts){0}) == NB_OK);
+        CHECK(nb_grad(1, (nb_tensor *[]){ loss_of(x, w, tidy, NULL, NULL) }, 1, &w, NULL, &g,
+                      (nb_grad_opts){ 0 }) == NB_OK);
         CHECK_TENSOR(g, want_g, N, 1e-12);
         CHECK(w->grad == NULL);
         /* create_graph: the gradient of sum(dL/dw) is the Hessian's diagonal here */
@@ -89,13 +90,13 @@ static void test_values(void) {
 /* released intermediates keep what backward needs, then give it up; using them is an error */
 static void test_release(void) {
     nb_tensor *x = vec(xs, false), *w = vec(ws, true);
-    size_t vbytes = N * sizeof(double);   /* 512: an exact size class */
+    size_t vbytes = N * sizeof(double); /* 512: an exact size class */
     nb_scope s = nb_scope_begin();
     nb_tensor *y, *z, *L = loss_of(x, w, false, &y, &z);
     size_t l0 = live();
-    nb_release(z);   /* nothing saved z (sum reads only its shape): its data goes now */
+    nb_release(z); /* nothing saved z (sum reads only its shape): its data goes now */
     CHECK(live() == l0 - vbytes);
-    nb_release(y);   /* saved by mul(y, y) and sin(y): held until backward spends them */
+    nb_release(y); /* saved by mul(y, y) and sin(y): held until backward spends them */
     CHECK(live() == l0 - vbytes);
     CHECK(nb_memory_stats_get().tensors_held == 2);
     CHECK(!nb_is_valid(y));
@@ -104,16 +105,16 @@ static void test_release(void) {
     nb_clear_error();
     CHECK(isnan(nb_item(z)) && nb_error());
     nb_clear_error();
-    nb_free(y);   /* a double release */
+    nb_free(y); /* a double release */
     CHECK(nb_error() && strstr(nb_error(), "already released"));
     nb_clear_error();
     nb_release(y);
     CHECK(nb_error() && strstr(nb_error(), "already released"));
     nb_clear_error();
-    CHECK(nb_backward_ex(L, (nb_backward_opts){.retain_graph = true}) == NB_OK);
-    size_t l1 = live();   /* retained: y's data stays (plus w.grad) */
+    CHECK(nb_backward_ex(L, (nb_backward_opts){ .retain_graph = true }) == NB_OK);
+    size_t l1 = live(); /* retained: y's data stays (plus w.grad) */
     CHECK_TENSOR(w->grad, want_g, N, 1e-12);
-    CHECK(nb_backward(L) == NB_OK);   /* spends the nodes: y's data goes */
+    CHECK(nb_backward(L) == NB_OK); /* spends the nodes: y's data goes */
     CHECK(live() == l1 - vbytes);
     double w2[N];
     for (int i = 0; i < N; i++) w2[i] = 2 * want_g[i];
@@ -134,7 +135,7 @@ static void test_release(void) {
     CHECK_TENSOR(w->grad, gb, N, 1e-12);
     nb_scope_end(s);
     nb_zero_grad(w);
-    nb_tensor *xx = nb_add(x, x), *top = NB_TIDY(nb_sum(xx));   /* depth 0: nothing tracked, nothing released */
+    nb_tensor *xx = nb_add(x, x), *top = NB_TIDY(nb_sum(xx)); /* depth 0: nothing tracked, nothing released */
     CHECK(nb_is_valid(top) && nb_is_valid(xx) && !nb_error());
     nb_free(top);
     nb_free(xx);
@@ -144,7 +145,7 @@ static void test_release(void) {
     nb_tensor *u = nb_mul(w, x), *v = nb_exp(u);
     nb_release(u);
     nb_tensor *w_view = nb_detach(w);
-    nb_release(w_view);   /* not in any graph: simply freed */
+    nb_release(w_view); /* not in any graph: simply freed */
     CHECK(!nb_error());
     CHECK(nb_backward(nb_sum(v)) == NB_OK);
     double ge[N];
@@ -190,7 +191,8 @@ static void test_pool(void) {
     long f1 = minor_faults();
     for (int i = 0; i < 3; i++) big_step(w);
     long faults = minor_faults() - f1;
-    printf("big-buffer loop: %zu system allocations and %ld page faults in 3 steady steps (one fresh buffer: %d)\n",
+    printf("big-buffer loop: %zu system allocations and %ld page faults in 3 steady steps (one fresh buffer: "
+           "%d)\n",
            nb_memory_stats_get().system_allocs - a1, faults, BIG * 4 / 4096);
     CHECK(nb_memory_stats_get().system_allocs == a1);
     CHECK(faults < 200);
@@ -203,23 +205,23 @@ static void test_pool(void) {
     nb_set_pool_limit(1 << 20);
     CHECK(nb_memory_stats_get().bytes_pooled <= (1 << 20) && nb_memory_stats_get().pool_limit == (1 << 20));
     long r1 = rss_kb();
-    big_step(w);   /* still works */
+    big_step(w); /* still works */
     CHECK(nb_memory_stats_get().bytes_pooled <= (1 << 20));
     printf("pool cap 1 MiB: RSS %ld kB -> %ld kB\n", r0, r1);
-#ifndef __SANITIZE_ADDRESS__   /* ASan keeps freed memory in quarantine */
+#ifndef __SANITIZE_ADDRESS__ /* ASan keeps freed memory in quarantine */
     CHECK(r1 < r0 - BIG * 4 / 1024 / 2);
 #endif
     nb_set_pool_limit(SIZE_MAX);
     big_step(w);
     CHECK(nb_memory_stats_get().bytes_pooled >= (size_t)BIG * 4);
-    char buf[2048] = {0};
+    char buf[2048] = { 0 };
     FILE *f = fmemopen(buf, sizeof buf - 1, "w");
     nb_memory_summary(f);
     fclose(f);
     CHECK(strstr(buf, "peak live tensor data") && strstr(buf, "pooled by size class"));
     nb_empty_cache();
     CHECK(nb_memory_stats_get().bytes_pooled == 0);
-    big_step(w);   /* still works after emptying */
+    big_step(w); /* still works after emptying */
     nb_memory_reset_peak();
     CHECK(nb_memory_stats_get().peak_bytes == nb_memory_stats_get().bytes_live);
     nb_free(w);

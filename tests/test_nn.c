@@ -25,7 +25,8 @@ static void moments(const nb_tensor *t, double *mean, double *var, double *lo, d
 
 static void test_sequential_names(void) {
     nb_manual_seed(1);
-    nb_module *m = nb_sequential_new(3, nb_linear_new(784, 256, true), nb_relu_new(), nb_linear_new(256, 10, true));
+    nb_module *m = nb_sequential_new(3, nb_linear_new(784, 256, true), nb_relu_new(),
+                                     nb_linear_new(256, 10, true));
     CHECK(m != NULL);
     int n = 0;
     nb_tensor **p = nb_module_parameters(m, &n);
@@ -35,8 +36,11 @@ static void test_sequential_names(void) {
     CHECK(nb_module_num_parameters(m) == 784 * 256 + 256 + 256 * 10 + 10);
     nb_state_dict sd = nb_module_state_dict(m);
     CHECK(sd.n == 4);
-    const char *want[4] = {"0.weight", "0.bias", "2.weight", "2.bias"};
-    for (int i = 0; i < 4 && i < sd.n; i++) { CHECK(!strcmp(sd.names[i], want[i])); CHECK(sd.tensors[i] == p[i]); }
+    const char *want[4] = { "0.weight", "0.bias", "2.weight", "2.bias" };
+    for (int i = 0; i < 4 && i < sd.n; i++) {
+        CHECK(!strcmp(sd.names[i], want[i]));
+        CHECK(sd.tensors[i] == p[i]);
+    }
     nb_state_dict_free(&sd);
     CHECK(nb_module_get_parameter(m, "2.bias") == p[3]);
     CHECK(nb_module_get_parameter(m, "1.weight") == NULL);
@@ -83,7 +87,7 @@ static void test_init(void) {
     nb_init_kaiming_normal_(w, 0, NB_FAN_OUT, NB_NONLIN_RELU);
     moments(w, &mean, &var, &lo, &hi);
     CHECK_NEAR(sqrt(var), sqrt(2.0) / sqrt(400.0), 0.01 * sqrt(2.0 / 400));
-    nb_init_kaiming_uniform_(w, 0, NB_FAN_IN, NB_NONLIN_LEAKY_RELU);  /* a = 0: gain sqrt 2 */
+    nb_init_kaiming_uniform_(w, 0, NB_FAN_IN, NB_NONLIN_LEAKY_RELU); /* a = 0: gain sqrt 2 */
     moments(w, &mean, &var, &lo, &hi);
     double bk = sqrt(2.0) * sqrt(3.0 / 300);
     CHECK(lo >= -bk && hi <= bk && hi > 0.99 * bk);
@@ -118,7 +122,9 @@ static void test_init(void) {
     CHECK(!memcmp(d1, d2, sizeof d1));
     nb_module_free(l1);
     nb_module_free(l2);
-    nb_free(c); nb_free(v); nb_free(w);
+    nb_free(c);
+    nb_free(v);
+    nb_free(w);
 }
 
 static void test_dropout(void) {
@@ -129,13 +135,13 @@ static void test_dropout(void) {
     nb_tensor *y = nb_module_forward(d, x);
     double mean, var, lo, hi;
     moments(y, &mean, &var, &lo, &hi);
-    CHECK_NEAR(mean, 1.0, 0.03);                /* inverted dropout keeps the expectation */
+    CHECK_NEAR(mean, 1.0, 0.03); /* inverted dropout keeps the expectation */
     CHECK(lo == 0 && fabs(hi - 1 / 0.7) < 1e-6);
     double zeros = nb_item(nb_sum(nb_eq_scalar(y, 0))) / 10000;
     CHECK_NEAR(zeros, 0.3, 0.02);
     nb_manual_seed(3);
     nb_tensor *y2 = nb_module_forward(d, x);
-    CHECK(nb_item(nb_sum(nb_ne(y, y2))) == 0);  /* seeded */
+    CHECK(nb_item(nb_sum(nb_ne(y, y2))) == 0); /* seeded */
     /* gradient = mask / (1 - p) */
     nb_tensor *xr = nb_ones(NB_F64, NB_SHAPE(50));
     nb_requires_grad_(xr, true);
@@ -143,7 +149,7 @@ static void test_dropout(void) {
     nb_tensor *g = nb_grad1(nb_sum(yr), xr, false);
     CHECK(nb_item(nb_sum(nb_ne(g, yr))) == 0);
     nb_module_eval(d);
-    CHECK(nb_module_forward(d, x) == x);       /* identity in eval */
+    CHECK(nb_module_forward(d, x) == x); /* identity in eval */
     CHECK(nb_dropout(x, 0, true) != NULL && nb_item(nb_sum(nb_dropout(x, 0, true))) == 10000);
     CHECK(nb_item(nb_sum(nb_dropout(x, 1, true))) == 0);
     CHECK_ERR(nb_dropout(x, 1.5, true));
@@ -155,14 +161,15 @@ static void test_dropout(void) {
 }
 
 static void test_l2_penalty(void) {
-    double wv[3] = {1, -2, 3}, bv[2] = {0.5, 4};
-    nb_tensor *w = nb_tensor_from(NB_F64, wv, NB_SHAPE(3), true), *b = nb_tensor_from(NB_F64, bv, NB_SHAPE(2), true);
+    double wv[3] = { 1, -2, 3 }, bv[2] = { 0.5, 4 };
+    nb_tensor *w = nb_tensor_from(NB_F64, wv, NB_SHAPE(3), true),
+              *b = nb_tensor_from(NB_F64, bv, NB_SHAPE(2), true);
     nb_scope s = nb_scope_begin();
     nb_tensor *pen = nb_l2_penalty(NB_LIST(w, b), 0.1);
     CHECK_NEAR(nb_item(pen), 0.05 * (1 + 4 + 9 + 0.25 + 16), 1e-15);
     CHECK(nb_backward(pen) == NB_OK);
     /* d/dw (lambda/2)||w||^2 = lambda w: what weight_decay = lambda adds to the gradient */
-    double want_w[3] = {0.1, -0.2, 0.3};
+    double want_w[3] = { 0.1, -0.2, 0.3 };
     CHECK_TENSOR(w->grad, want_w, 3, 1e-15);
     CHECK_ERR(nb_l2_penalty(0, NULL, 0.1));
     nb_scope_end(s);
@@ -183,15 +190,20 @@ static void test_ownership_and_memory(void) {
     size_t live = 0, allocs = 0;
     for (int it = 0; it < 5; it++) {
         nb_scope t = nb_scope_begin();
-        nb_tensor *loss = nb_cross_entropy(nb_module_forward(m, x), y, (nb_cross_entropy_opts){0});
+        nb_tensor *loss = nb_cross_entropy(nb_module_forward(m, x), y, (nb_cross_entropy_opts){ 0 });
         CHECK(nb_backward(loss) == NB_OK);
-        NB_NO_GRAD { for (int i = 0; i < n; i++) nb_add_scaled_(p[i], p[i]->grad, -0.1); }
+        NB_NO_GRAD {
+            for (int i = 0; i < n; i++) nb_add_scaled_(p[i], p[i]->grad, -0.1);
+        }
         nb_module_zero_grad(m);
         nb_scope_end(t);
-        if (it == 2) { live = nb_memory_stats_get().tensors_live; allocs = nb_memory_stats_get().system_allocs; }
+        if (it == 2) {
+            live = nb_memory_stats_get().tensors_live;
+            allocs = nb_memory_stats_get().system_allocs;
+        }
         if (it == 4) {
             CHECK(nb_memory_stats_get().tensors_live == live);
-            CHECK(nb_memory_stats_get().system_allocs == allocs);   /* steady: buffers come from the pool */
+            CHECK(nb_memory_stats_get().system_allocs == allocs); /* steady: buffers come from the pool */
         }
     }
     /* conversion to f64 keeps values */
@@ -205,8 +217,9 @@ static void test_ownership_and_memory(void) {
     FILE *f = tmpfile();
     nb_module_fprint(f, m);
     rewind(f);
-    char buf[256] = {0};
-    CHECK(fread(buf, 1, sizeof buf - 1, f) > 0 && strstr(buf, "Sequential(") && strstr(buf, "(0): Linear(in_features=4, out_features=3, bias=True)\n  (1): Tanh()\n)"));
+    char buf[256] = { 0 };
+    CHECK(fread(buf, 1, sizeof buf - 1, f) > 0 && strstr(buf, "Sequential(") &&
+          strstr(buf, "(0): Linear(in_features=4, out_features=3, bias=True)\n  (1): Tanh()\n)"));
     fclose(f);
     nb_module_free(m);
     nb_free(x);
@@ -219,46 +232,51 @@ static void test_errors(void) {
     CHECK_ERR(nb_sequential_new(2, nb_relu_new(), nb_linear_new(-1, 2, true)));
     CHECK_ERR(nb_module_forward(NULL, nb_ones(NB_F32, NB_SHAPE(2))));
     nb_tensor *x = nb_randn(NB_F32, NB_SHAPE(4, 3));
-    CHECK_ERR(nb_cross_entropy(x, nb_tensor_from(NB_I64, (int64_t[]){0, 1, 3, 2}, NB_SHAPE(4), false), (nb_cross_entropy_opts){0}));
-    CHECK_ERR(nb_cross_entropy(x, nb_tensor_from(NB_I64, (int64_t[]){0, 1, 2}, NB_SHAPE(3), false), (nb_cross_entropy_opts){0}));
-    CHECK_ERR(nb_cross_entropy(x, nb_zeros(NB_F32, NB_SHAPE(4)), (nb_cross_entropy_opts){0}));
-    nb_tensor *y = nb_tensor_from(NB_I64, (int64_t[]){0, 1, 2, 2}, NB_SHAPE(4), false);
-    CHECK_ERR(nb_cross_entropy(x, y, (nb_cross_entropy_opts){.weight = nb_ones(NB_F32, NB_SHAPE(4))}));
-    CHECK_ERR(nb_cross_entropy(x, y, (nb_cross_entropy_opts){.label_smoothing = 1.5}));
-    CHECK_ERR(nb_cross_entropy(x, y, (nb_cross_entropy_opts){.reduction = (nb_reduction)7}));
-    CHECK(nb_cross_entropy(x, y, (nb_cross_entropy_opts){NB_IGNORE_INDEX(2)}) != NULL);
-    CHECK_ERR(nb_nll_loss(x, nb_zeros(NB_F32, NB_SHAPE(4)), (nb_nll_loss_opts){0}));
-    CHECK_ERR(nb_mse_loss(x, nb_ones(NB_F32, NB_SHAPE(5)), (nb_loss_opts){0}));
-    CHECK_ERR(nb_binary_cross_entropy(nb_sigmoid(x), nb_ones(NB_F32, NB_SHAPE(4, 1)), (nb_bce_opts){0}));
-    CHECK_ERR(nb_binary_cross_entropy(x, nb_ones(NB_F32, NB_SHAPE(4, 3)), (nb_bce_opts){0}));   /* x outside [0, 1] */
-    CHECK_ERR(nb_multi_margin_loss(x, y, (nb_multi_margin_opts){.p = 3}));
-    CHECK_ERR(nb_multi_margin_loss(x, nb_tensor_from(NB_I64, (int64_t[]){0, 1, 2, 5}, NB_SHAPE(4), false), (nb_multi_margin_opts){0}));
-    CHECK_ERR(nb_huber_loss(x, x, (nb_huber_opts){.delta = -1}));
+    CHECK_ERR(nb_cross_entropy(x, nb_tensor_from(NB_I64, (int64_t[]){ 0, 1, 3, 2 }, NB_SHAPE(4), false),
+                               (nb_cross_entropy_opts){ 0 }));
+    CHECK_ERR(nb_cross_entropy(x, nb_tensor_from(NB_I64, (int64_t[]){ 0, 1, 2 }, NB_SHAPE(3), false),
+                               (nb_cross_entropy_opts){ 0 }));
+    CHECK_ERR(nb_cross_entropy(x, nb_zeros(NB_F32, NB_SHAPE(4)), (nb_cross_entropy_opts){ 0 }));
+    nb_tensor *y = nb_tensor_from(NB_I64, (int64_t[]){ 0, 1, 2, 2 }, NB_SHAPE(4), false);
+    CHECK_ERR(nb_cross_entropy(x, y, (nb_cross_entropy_opts){ .weight = nb_ones(NB_F32, NB_SHAPE(4)) }));
+    CHECK_ERR(nb_cross_entropy(x, y, (nb_cross_entropy_opts){ .label_smoothing = 1.5 }));
+    CHECK_ERR(nb_cross_entropy(x, y, (nb_cross_entropy_opts){ .reduction = (nb_reduction)7 }));
+    CHECK(nb_cross_entropy(x, y, (nb_cross_entropy_opts){ NB_IGNORE_INDEX(2) }) != NULL);
+    CHECK_ERR(nb_nll_loss(x, nb_zeros(NB_F32, NB_SHAPE(4)), (nb_nll_loss_opts){ 0 }));
+    CHECK_ERR(nb_mse_loss(x, nb_ones(NB_F32, NB_SHAPE(5)), (nb_loss_opts){ 0 }));
+    CHECK_ERR(nb_binary_cross_entropy(nb_sigmoid(x), nb_ones(NB_F32, NB_SHAPE(4, 1)), (nb_bce_opts){ 0 }));
+    CHECK_ERR(nb_binary_cross_entropy(x, nb_ones(NB_F32, NB_SHAPE(4, 3)),
+                                      (nb_bce_opts){ 0 })); /* x outside [0, 1] */
+    CHECK_ERR(nb_multi_margin_loss(x, y, (nb_multi_margin_opts){ .p = 3 }));
+    CHECK_ERR(nb_multi_margin_loss(x, nb_tensor_from(NB_I64, (int64_t[]){ 0, 1, 2, 5 }, NB_SHAPE(4), false),
+                                   (nb_multi_margin_opts){ 0 }));
+    CHECK_ERR(nb_huber_loss(x, x, (nb_huber_opts){ .delta = -1 }));
     CHECK_ERR(nb_layer_norm(x, NB_SHAPE(4), NULL, NULL, 0));
     CHECK_ERR(nb_embedding(x, nb_ones(NB_F32, NB_SHAPE(3, 2))));
-    CHECK_ERR(nb_embedding(nb_tensor_from(NB_I64, (int64_t[]){0, 3}, NB_SHAPE(2), false), nb_ones(NB_F32, NB_SHAPE(3, 2))));
+    CHECK_ERR(nb_embedding(nb_tensor_from(NB_I64, (int64_t[]){ 0, 3 }, NB_SHAPE(2), false),
+                           nb_ones(NB_F32, NB_SHAPE(3, 2))));
     CHECK_ERR(nb_layer_norm_new(0, NULL, 0, true));
     CHECK_ERR(nb_embedding_new(0, 3));
-    CHECK(nb_mse_loss(NULL, x, (nb_loss_opts){0}) == NULL && nb_error() == NULL); /* NULL passes through */
-    CHECK_ERR(nb_cross_entropy(x, y, (nb_cross_entropy_opts){.weight = nb_ones(NB_I64, NB_SHAPE(3))}));
+    CHECK(nb_mse_loss(NULL, x, (nb_loss_opts){ 0 }) == NULL && nb_error() == NULL); /* NULL passes through */
+    CHECK_ERR(nb_cross_entropy(x, y, (nb_cross_entropy_opts){ .weight = nb_ones(NB_I64, NB_SHAPE(3)) }));
     nb_module *lin = nb_linear_new(5, 2, true);
     CHECK(nb_module_forward(lin, x) == NULL && nb_error() && strstr(nb_error(), "in_features=5"));
     nb_clear_error();
     nb_module_free(lin);
     /* all targets ignored: 0 / 0 = nan, like torch */
     nb_tensor *ign = nb_full(NB_I64, NB_SHAPE(4), -100);
-    CHECK(isnan(nb_item(nb_cross_entropy(x, ign, (nb_cross_entropy_opts){0}))));
+    CHECK(isnan(nb_item(nb_cross_entropy(x, ign, (nb_cross_entropy_opts){ 0 }))));
     nb_scope_end(s);
 }
 
 /* a module's state dict through a safetensors file into a freshly initialised model */
 static void test_state_dict_roundtrip(void) {
     nb_manual_seed(11);
-    nb_module *a = nb_sequential_new(4, nb_linear_new(6, 5, true), nb_gelu_new(false), nb_layer_norm_new(NB_SHAPE(5), 0, true),
-                                     nb_linear_new(5, 3, false));
+    nb_module *a = nb_sequential_new(4, nb_linear_new(6, 5, true), nb_gelu_new(false),
+                                     nb_layer_norm_new(NB_SHAPE(5), 0, true), nb_linear_new(5, 3, false));
     nb_manual_seed(12);
-    nb_module *b = nb_sequential_new(4, nb_linear_new(6, 5, true), nb_gelu_new(false), nb_layer_norm_new(NB_SHAPE(5), 0, true),
-                                     nb_linear_new(5, 3, false));
+    nb_module *b = nb_sequential_new(4, nb_linear_new(6, 5, true), nb_gelu_new(false),
+                                     nb_layer_norm_new(NB_SHAPE(5), 0, true), nb_linear_new(5, 3, false));
     char path[] = "/tmp/nb_test_nn_XXXXXX";
     int fd = mkstemp(path);
     CHECK(fd >= 0);
@@ -282,7 +300,7 @@ static void test_state_dict_roundtrip(void) {
 /* functional forms gradchecked in f64 w.r.t. all their inputs (the golden file checks the modules) */
 static nb_tensor *fn_dropout(nb_tensor *const *x, int n, void *ctx) {
     (void)n, (void)ctx;
-    nb_manual_seed(5);   /* the same mask at every evaluation */
+    nb_manual_seed(5); /* the same mask at every evaluation */
     return nb_dropout(x[0], 0.4, true);
 }
 static nb_tensor *fn_layer_norm(nb_tensor *const *x, int n, void *ctx) {
@@ -303,15 +321,19 @@ static void test_gradcheck_functional(void) {
     nb_tensor *w = nb_requires_grad_(nb_randn(NB_F64, NB_SHAPE(3)), true);
     nb_tensor *b = nb_requires_grad_(nb_randn(NB_F64, NB_SHAPE(3)), true);
     nb_tensor *e = nb_requires_grad_(nb_randn(NB_F64, NB_SHAPE(5, 2)), true);
-    nb_tensor *idx = nb_tensor_from(NB_I64, (int64_t[]){4, 0, 4, 2}, NB_SHAPE(2, 2), false);
-    nb_gradcheck_opts o = {0};
+    nb_tensor *idx = nb_tensor_from(NB_I64, (int64_t[]){ 4, 0, 4, 2 }, NB_SHAPE(2, 2), false);
+    nb_gradcheck_opts o = { 0 };
     CHECK(nb_gradcheck(fn_dropout, NULL, 1, &a, o));
     CHECK(nb_gradcheck(fn_layer_norm, NULL, NB_LIST(a, w, b), o));
     CHECK(nb_gradgradcheck(fn_layer_norm, NULL, NB_LIST(a, w, b), o));
     CHECK(nb_gradcheck(fn_embedding, idx, 1, &e, o));
     CHECK(nb_gradcheck(fn_l2, NULL, NB_LIST(a, w), o));
     CHECK(nb_gradgradcheck(fn_l2, NULL, NB_LIST(a, w), o));
-    nb_free(a); nb_free(w); nb_free(b); nb_free(e); nb_free(idx);
+    nb_free(a);
+    nb_free(w);
+    nb_free(b);
+    nb_free(e);
+    nb_free(idx);
 }
 
 /* a user-defined module: y = block(x) * scale, with its own parameter and a child */
@@ -322,14 +344,16 @@ static void test_custom_module(void) {
     nb_module *m = nb_module_new("Scaled", custom_fw, NULL, NULL);
     nb_tensor *scale = nb_full(NB_F32, NB_SHAPE(2), 3.0);
     CHECK(nb_module_register_parameter(m, "scale", scale) == NB_OK && scale->requires_grad);
-    CHECK(nb_module_register_module(m, "block", nb_sequential_new(2, nb_linear_new(3, 2, false), nb_sigmoid_new())) == NB_OK);
+    CHECK(nb_module_register_module(
+              m, "block", nb_sequential_new(2, nb_linear_new(3, 2, false), nb_sigmoid_new())) == NB_OK);
     nb_state_dict sd = nb_module_state_dict(m);
     CHECK(sd.n == 2 && !strcmp(sd.names[0], "scale") && !strcmp(sd.names[1], "block.0.weight"));
     nb_state_dict_free(&sd);
     nb_scope s = nb_scope_begin();
     nb_tensor *y = nb_module_forward(m, nb_ones(NB_F32, NB_SHAPE(4, 3)));
     CHECK(y && y->shape[0] == 4 && y->shape[1] == 2);
-    CHECK(nb_backward(nb_sum(y)) == NB_OK && scale->grad && nb_module_get_parameter(m, "block.0.weight")->grad);
+    CHECK(nb_backward(nb_sum(y)) == NB_OK && scale->grad &&
+          nb_module_get_parameter(m, "block.0.weight")->grad);
     /* a scoped tensor cannot become a parameter */
     CHECK(nb_module_register_parameter(m, "bad", nb_ones(NB_F32, NB_SHAPE(1))) == NB_ERROR);
     nb_clear_error();
@@ -340,20 +364,22 @@ static void test_custom_module(void) {
 
 /* nb_module_fprint prints what torch's print(model) prints (text taken from torch 1.13) */
 static void test_repr(void) {
-    nb_module *m = nb_sequential_new(9, nb_flatten_new(1, -1), nb_linear_new(784, 512, true), nb_relu_new(), nb_dropout_new(0.5),
-                                     nb_layer_norm_new(NB_SHAPE(512), 0, true), nb_leaky_relu_new(0.01), nb_gelu_new(false),
-                                     nb_linear_new(512, 10, false),
-                                     nb_sequential_new(3, nb_log_softmax_new(1), nb_embedding_new(10, 3), nb_sigmoid_new()));
-    const char *want = "Sequential(\n  (0): Flatten(start_dim=1, end_dim=-1)\n"
-                       "  (1): Linear(in_features=784, out_features=512, bias=True)\n  (2): ReLU()\n"
-                       "  (3): Dropout(p=0.5, inplace=False)\n  (4): LayerNorm((512,), eps=1e-05, elementwise_affine=True)\n"
-                       "  (5): LeakyReLU(negative_slope=0.01)\n  (6): GELU(approximate='none')\n"
-                       "  (7): Linear(in_features=512, out_features=10, bias=False)\n  (8): Sequential(\n"
-                       "    (0): LogSoftmax(dim=1)\n    (1): Embedding(10, 3)\n    (2): Sigmoid()\n  )\n)\n";
+    nb_module *m = nb_sequential_new(
+        9, nb_flatten_new(1, -1), nb_linear_new(784, 512, true), nb_relu_new(), nb_dropout_new(0.5),
+        nb_layer_norm_new(NB_SHAPE(512), 0, true), nb_leaky_relu_new(0.01), nb_gelu_new(false),
+        nb_linear_new(512, 10, false),
+        nb_sequential_new(3, nb_log_softmax_new(1), nb_embedding_new(10, 3), nb_sigmoid_new()));
+    const char *want =
+        "Sequential(\n  (0): Flatten(start_dim=1, end_dim=-1)\n"
+        "  (1): Linear(in_features=784, out_features=512, bias=True)\n  (2): ReLU()\n"
+        "  (3): Dropout(p=0.5, inplace=False)\n  (4): LayerNorm((512,), eps=1e-05, elementwise_affine=True)\n"
+        "  (5): LeakyReLU(negative_slope=0.01)\n  (6): GELU(approximate='none')\n"
+        "  (7): Linear(in_features=512, out_features=10, bias=False)\n  (8): Sequential(\n"
+        "    (0): LogSoftmax(dim=1)\n    (1): Embedding(10, 3)\n    (2): Sigmoid()\n  )\n)\n";
     FILE *f = tmpfile();
     nb_module_fprint(f, m);
     rewind(f);
-    char buf[1024] = {0};
+    char buf[1024] = { 0 };
     CHECK(fread(buf, 1, sizeof buf - 1, f) > 0);
     CHECK(!strcmp(buf, want));
     if (strcmp(buf, want)) fprintf(stderr, "got:\n%s", buf);

@@ -11,7 +11,7 @@ static nb_tensor *read_first(const char *dir, const char *name, bool images, int
     snprintf(path, sizeof path, "%s/%s", dir, name);
     nb_tensor *all = nb_read_idx(path, images ? NB_F32 : NB_I64, images ? 1.0f / 255 : 1.0f);
     if (!all) return NULL;
-    nb_tensor *sub = nb_narrow(images ? nb_reshape(all, 2, (int64_t[]){all->shape[0], -1}) : all, 0, 0, n);
+    nb_tensor *sub = nb_narrow(images ? nb_reshape(all, 2, (int64_t[]){ all->shape[0], -1 }) : all, 0, 0, n);
     return nb_contiguous(sub);
 }
 
@@ -24,31 +24,46 @@ int main(void) {
         return 77;
     }
     nb_set_num_threads(2);
-    nb_scope data = nb_scope_begin();   /* the data lives in this scope; the model is persistent */
+    nb_scope data = nb_scope_begin(); /* the data lives in this scope; the model is persistent */
     nb_tensor *xtr = read_first(dir, "train-images-idx3-ubyte.gz", true, 6000);
     nb_tensor *ytr = read_first(dir, "train-labels-idx1-ubyte.gz", false, 6000);
     nb_tensor *xte = read_first(dir, "t10k-images-idx3-ubyte.gz", true, 2000);
     nb_tensor *yte = read_first(dir, "t10k-labels-idx1-ubyte.gz", false, 2000);
     CHECK(xtr && ytr && xte && yte);
-    if (!xtr || !ytr || !xte || !yte) { fprintf(stderr, "%s\n", nb_error()); return nb_test_done(); }
+    if (!xtr || !ytr || !xte || !yte) {
+        fprintf(stderr, "%s\n", nb_error());
+        return nb_test_done();
+    }
     CHECK(xtr->shape[0] == 6000 && xtr->shape[1] == 784 && yte->shape[0] == 2000);
     nb_manual_seed(0);
-    nb_module *model = nb_sequential_new(3, nb_linear_new(784, 128, true), nb_relu_new(), nb_linear_new(128, 10, true));
+    nb_module *model = nb_sequential_new(3, nb_linear_new(784, 128, true), nb_relu_new(),
+                                         nb_linear_new(128, 10, true));
     int np;
     nb_tensor **params = nb_module_parameters(model, &np);
-    nb_optimizer *opt = nb_sgd(params, np, (nb_sgd_opts){.lr = 0.1});
+    nb_optimizer *opt = nb_sgd(params, np, (nb_sgd_opts){ .lr = 0.1 });
     nb_tensor_dataset *ds = nb_tensor_dataset_new(xtr, ytr);
-    nb_dataloader *dl = nb_dataloader_new(ds, (nb_dataloader_opts){.batch_size = 64, .shuffle = true, .seed = 1});
+    nb_dataloader *dl = nb_dataloader_new(
+        ds, (nb_dataloader_opts){ .batch_size = 64, .shuffle = true, .seed = 1 });
     int steps = 0;
     double first = 0, last = 0;
     for (int ep = 0; ep < 3; ep++) {
         for (;;) {
             nb_scope s = nb_scope_begin();
             nb_tensor *xb, *yb;
-            if (!nb_dataloader_next(dl, &xb, &yb)) { nb_scope_end(s); break; }
-            nb_tensor *loss = nb_cross_entropy(nb_module_forward(model, xb), yb, (nb_cross_entropy_opts){0});
+            if (!nb_dataloader_next(dl, &xb, &yb)) {
+                nb_scope_end(s);
+                break;
+            }
+            nb_tensor *loss = nb_cross_entropy(nb_module_forward(model, xb), yb,
+                                               (nb_cross_entropy_opts){ 0 });
             bool ok = nb_backward(loss) == NB_OK && nb_optim_step(opt) == NB_OK;
-            if (!ok) { fprintf(stderr, "step %d: %s\n", steps, nb_error()); CHECK(ok); nb_scope_end(s); ep = 3; break; }
+            if (!ok) {
+                fprintf(stderr, "step %d: %s\n", steps, nb_error());
+                CHECK(ok);
+                nb_scope_end(s);
+                ep = 3;
+                break;
+            }
             nb_optim_zero_grad(opt);
             last = nb_item(loss);
             if (steps == 0) first = last;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #define NP 4
-#define NV 22   /* 12 + 5 + 1 + 4 values */
+#define NV 22 /* 12 + 5 + 1 + 4 values */
 static const int64_t SH[NP][2] = { { 3, 4 }, { 5, 0 }, { 0, 0 }, { 2, 2 } };
 static const int ND[NP] = { 2, 1, 0, 2 };
 static double init[NV], coef[NV], target[NV];
@@ -31,8 +31,10 @@ static void make(nb_dtype dt, const double *vals, nb_tensor **p, bool grad) {
     for (int k = 0; k < NP; k++) {
         p[k] = nb_zeros(dt, ND[k], SH[k]);
         for (int64_t j = 0; j < p[k]->numel; j++) {
-            if (dt == NB_F32) nb_data_f32(p[k])[j] = (float)vals[off + j];
-            else nb_data_f64(p[k])[j] = vals[off + j];
+            if (dt == NB_F32)
+                nb_data_f32(p[k])[j] = (float)vals[off + j];
+            else
+                nb_data_f64(p[k])[j] = vals[off + j];
         }
         off += (int)p[k]->numel;
         if (grad) nb_requires_grad_(p[k], true);
@@ -69,23 +71,46 @@ static void parse_kw(char *s, kw *k) {
         *eq = 0;
         const char *key = tok, *val = eq + 1;
         double v = atof(val);
-        if (!strcmp(key, "lr")) { k->lr = v; k->has[H_LR] = true; }
-        else if (!strcmp(key, "momentum")) { k->momentum = v; k->has[H_MOM] = true; }
-        else if (!strcmp(key, "dampening")) { k->dampening = v; k->has[H_DAMP] = true; }
-        else if (!strcmp(key, "weight_decay")) { k->weight_decay = v; k->has[H_WD] = true; }
-        else if (!strcmp(key, "betas")) { sscanf(val, "%lf,%lf", &k->betas[0], &k->betas[1]); k->has[H_BETAS] = true; }
-        else if (!strcmp(key, "eps")) { k->eps = v; k->has[H_EPS] = true; }
-        else if (!strcmp(key, "lr_decay")) k->lr_decay = v;
-        else if (!strcmp(key, "initial_accumulator_value")) k->iav = v;
-        else if (!strcmp(key, "alpha")) k->alpha = v;
-        else if (!strcmp(key, "rho")) k->rho = v;
-        else if (!strcmp(key, "momentum_decay")) k->md = v;
-        else if (!strcmp(key, "group2_lr")) k->group2_lr = v;
-        else if (!strcmp(key, "nesterov")) k->nesterov = v != 0;
-        else if (!strcmp(key, "maximize")) k->maximize = v != 0;
-        else if (!strcmp(key, "amsgrad")) k->amsgrad = v != 0;
-        else if (!strcmp(key, "centered")) k->centered = v != 0;
-        else fprintf(stderr, "test_optim: unknown option %s\n", key);
+        if (!strcmp(key, "lr")) {
+            k->lr = v;
+            k->has[H_LR] = true;
+        } else if (!strcmp(key, "momentum")) {
+            k->momentum = v;
+            k->has[H_MOM] = true;
+        } else if (!strcmp(key, "dampening")) {
+            k->dampening = v;
+            k->has[H_DAMP] = true;
+        } else if (!strcmp(key, "weight_decay")) {
+            k->weight_decay = v;
+            k->has[H_WD] = true;
+        } else if (!strcmp(key, "betas")) {
+            sscanf(val, "%lf,%lf", &k->betas[0], &k->betas[1]);
+            k->has[H_BETAS] = true;
+        } else if (!strcmp(key, "eps")) {
+            k->eps = v;
+            k->has[H_EPS] = true;
+        } else if (!strcmp(key, "lr_decay"))
+            k->lr_decay = v;
+        else if (!strcmp(key, "initial_accumulator_value"))
+            k->iav = v;
+        else if (!strcmp(key, "alpha"))
+            k->alpha = v;
+        else if (!strcmp(key, "rho"))
+            k->rho = v;
+        else if (!strcmp(key, "momentum_decay"))
+            k->md = v;
+        else if (!strcmp(key, "group2_lr"))
+            k->group2_lr = v;
+        else if (!strcmp(key, "nesterov"))
+            k->nesterov = v != 0;
+        else if (!strcmp(key, "maximize"))
+            k->maximize = v != 0;
+        else if (!strcmp(key, "amsgrad"))
+            k->amsgrad = v != 0;
+        else if (!strcmp(key, "centered"))
+            k->centered = v != 0;
+        else
+            fprintf(stderr, "test_optim: unknown option %s\n", key);
     }
 }
 
@@ -97,24 +122,49 @@ static nb_optimizer *build(const char *cls, kw *k, nb_tensor **p) {
     nb_optimizer *o = NULL;
     double wd = k->has[H_WD] ? z(k->weight_decay) : 0;
     if (!strcmp(cls, "sgd"))
-        o = nb_sgd(ps, n, (nb_sgd_opts){ .lr = k->lr, .momentum = k->momentum, .dampening = k->dampening,
-                                         .weight_decay = wd, .nesterov = k->nesterov, .maximize = k->maximize });
+        o = nb_sgd(ps, n,
+                   (nb_sgd_opts){ .lr = k->lr,
+                                  .momentum = k->momentum,
+                                  .dampening = k->dampening,
+                                  .weight_decay = wd,
+                                  .nesterov = k->nesterov,
+                                  .maximize = k->maximize });
     else if (!strcmp(cls, "adagrad"))
-        o = nb_adagrad(ps, n, (nb_adagrad_opts){ .lr = k->lr, .lr_decay = k->lr_decay, .weight_decay = wd,
-                                                 .initial_accumulator_value = k->iav, .eps = k->eps, .maximize = k->maximize });
+        o = nb_adagrad(ps, n,
+                       (nb_adagrad_opts){ .lr = k->lr,
+                                          .lr_decay = k->lr_decay,
+                                          .weight_decay = wd,
+                                          .initial_accumulator_value = k->iav,
+                                          .eps = k->eps,
+                                          .maximize = k->maximize });
     else if (!strcmp(cls, "rmsprop"))
-        o = nb_rmsprop(ps, n, (nb_rmsprop_opts){ .lr = k->lr, .alpha = k->alpha, .eps = k->eps, .weight_decay = wd,
-                                                 .momentum = k->momentum, .centered = k->centered, .maximize = k->maximize });
+        o = nb_rmsprop(ps, n,
+                       (nb_rmsprop_opts){ .lr = k->lr,
+                                          .alpha = k->alpha,
+                                          .eps = k->eps,
+                                          .weight_decay = wd,
+                                          .momentum = k->momentum,
+                                          .centered = k->centered,
+                                          .maximize = k->maximize });
     else if (!strcmp(cls, "adadelta"))
-        o = nb_adadelta(ps, n, (nb_adadelta_opts){ .lr = k->lr, .rho = k->rho, .eps = k->eps, .weight_decay = wd,
-                                                   .maximize = k->maximize });
+        o = nb_adadelta(
+            ps, n,
+            (nb_adadelta_opts){
+                .lr = k->lr, .rho = k->rho, .eps = k->eps, .weight_decay = wd, .maximize = k->maximize });
     else if (!strcmp(cls, "adam") || !strcmp(cls, "adamw")) {
-        nb_adam_opts ao = { .lr = k->lr, .betas = { z(k->betas[0]), z(k->betas[1]) }, .eps = k->eps, .weight_decay = wd,
-                            .amsgrad = k->amsgrad, .maximize = k->maximize };
+        nb_adam_opts ao = { .lr = k->lr,
+                            .betas = { z(k->betas[0]), z(k->betas[1]) },
+                            .eps = k->eps,
+                            .weight_decay = wd,
+                            .amsgrad = k->amsgrad,
+                            .maximize = k->maximize };
         if (!k->has[H_BETAS]) ao.betas[0] = ao.betas[1] = 0;
         o = !strcmp(cls, "adam") ? nb_adam(ps, n, ao) : nb_adamw(ps, n, ao);
     } else if (!strcmp(cls, "nadam")) {
-        nb_nadam_opts no = { .lr = k->lr, .betas = { k->betas[0], k->betas[1] }, .eps = k->eps, .weight_decay = wd,
+        nb_nadam_opts no = { .lr = k->lr,
+                             .betas = { k->betas[0], k->betas[1] },
+                             .eps = k->eps,
+                             .weight_decay = wd,
                              .momentum_decay = k->md };
         o = nb_nadam(ps, n, no);
     }
@@ -134,18 +184,27 @@ int main(void) {
     char path[1024];
     snprintf(path, sizeof path, "%s/golden/optim_traj.txt", dir ? dir : "tests");
     FILE *f = fopen(path, "r");
-    if (!f) { fprintf(stderr, "FAIL cannot open %s (set NB_TEST_DATA to the tests/ directory)\n", path); return 1; }
+    if (!f) {
+        fprintf(stderr, "FAIL cannot open %s (set NB_TEST_DATA to the tests/ directory)\n", path);
+        return 1;
+    }
     static char line[1 << 16];
     int ncases = 0;
     double worst_dt[2] = { 0, 0 };
     while (fgets(line, sizeof line, f)) {
-        if (!strncmp(line, "init ", 5)) CHECK(read_vals(line + 5, init, NV) == NV);
-        else if (!strncmp(line, "coef ", 5)) CHECK(read_vals(line + 5, coef, NV) == NV);
-        else if (!strncmp(line, "target ", 7)) CHECK(read_vals(line + 7, target, NV) == NV);
+        if (!strncmp(line, "init ", 5))
+            CHECK(read_vals(line + 5, init, NV) == NV);
+        else if (!strncmp(line, "coef ", 5))
+            CHECK(read_vals(line + 5, coef, NV) == NV);
+        else if (!strncmp(line, "target ", 7))
+            CHECK(read_vals(line + 7, target, NV) == NV);
         if (strncmp(line, "case ", 5)) continue;
         char name[64], dts[8], cls[32];
         int steps, used = 0;
-        if (sscanf(line, "case %63s %7s %31s %d %n", name, dts, cls, &steps, &used) != 4) { CHECK(!"bad case line"); break; }
+        if (sscanf(line, "case %63s %7s %31s %d %n", name, dts, cls, &steps, &used) != 4) {
+            CHECK(!"bad case line");
+            break;
+        }
         kw k;
         parse_kw(line + used, &k);
         nb_dtype dt = !strcmp(dts, "f32") ? NB_F32 : NB_F64;
@@ -168,23 +227,38 @@ int main(void) {
             double want[NV], got[NV];
             read_vals(line, want, NV);
             int off = 0;
-            for (int q = 0; q < NP; q++) { nb_to_doubles(p[q], got + off); off += (int)p[q]->numel; }
+            for (int q = 0; q < NP; q++) {
+                nb_to_doubles(p[q], got + off);
+                off += (int)p[q]->numel;
+            }
             for (int j = 0; j < NV; j++) {
-                double e = got[j] == want[j] || (dt == NB_F32 && (float)got[j] == (float)want[j]) || (isnan(got[j]) && isnan(want[j])) ? 0 : fabs(got[j] - want[j]) / (1 + fabs(want[j]));
-                if (!(e <= worst)) { worst = e; if (!(e <= tol) && bad_step < 0) bad_step = s; }
+                double e = got[j] == want[j] || (dt == NB_F32 && (float)got[j] == (float)want[j]) ||
+                                   (isnan(got[j]) && isnan(want[j]))
+                               ? 0
+                               : fabs(got[j] - want[j]) / (1 + fabs(want[j]));
+                if (!(e <= worst)) {
+                    worst = e;
+                    if (!(e <= tol) && bad_step < 0) bad_step = s;
+                }
             }
         }
         if (!CHECK(bad_step < 0 && nb_error() == NULL))
-            fprintf(stderr, "  case %s %s: max error %.3g (tol %g), first bad step %d\n", name, dts, worst, tol, bad_step + 1);
+            fprintf(stderr, "  case %s %s: max error %.3g (tol %g), first bad step %d\n", name, dts, worst,
+                    tol, bad_step + 1);
         if (worst > worst_dt[dt == NB_F64]) worst_dt[dt == NB_F64] = worst;
         CHECK(p[3]->grad == NULL);
         nb_clear_error();
         nb_optim_free(o);
-        for (int q = 0; q < NP; q++) { nb_free(p[q]); nb_free(c[q]); nb_free(t[q]); }
+        for (int q = 0; q < NP; q++) {
+            nb_free(p[q]);
+            nb_free(c[q]);
+            nb_free(t[q]);
+        }
         ncases++;
     }
     fclose(f);
     CHECK(ncases >= 100);
-    printf("%d golden trajectories; max relative error f32 %.3g, f64 %.3g\n", ncases, worst_dt[0], worst_dt[1]);
+    printf("%d golden trajectories; max relative error f32 %.3g, f64 %.3g\n", ncases, worst_dt[0],
+           worst_dt[1]);
     return nb_test_done();
 }

@@ -30,12 +30,18 @@ static bool run(const char *exe, const char *args, char *out, size_t n) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) { fprintf(stderr, "usage: test_optim_2d PATH/optim_2d\n"); return 2; }
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_optim_2d PATH/optim_2d\n");
+        return 2;
+    }
     const char *exe = argv[1], *dir = getenv("NB_TEST_DATA");
     char path[1024], line[1024], got[512];
     snprintf(path, sizeof path, "%s/golden/optim_2d.txt", dir ? dir : "tests");
     FILE *f = fopen(path, "r");
-    if (!f) { fprintf(stderr, "FAIL cannot open %s (set NB_TEST_DATA to the tests/ directory)\n", path); return 1; }
+    if (!f) {
+        fprintf(stderr, "FAIL cannot open %s (set NB_TEST_DATA to the tests/ directory)\n", path);
+        return 1;
+    }
     int n = 0;
     while (fgets(line, sizeof line, f)) {
         if (line[0] == '#') continue;
@@ -45,7 +51,8 @@ int main(int argc, char **argv) {
         char *want = bar + 2;
         want[strcspn(want, "\n")] = 0;
         bool ok = run(exe, line, got, sizeof got);
-        if (!CHECK(ok && same_line(got, want))) fprintf(stderr, "  optim_2d %s\n    got  '%s'\n    want '%s'\n", line, got, want);
+        if (!CHECK(ok && same_line(got, want)))
+            fprintf(stderr, "  optim_2d %s\n    got  '%s'\n    want '%s'\n", line, got, want);
         n++;
     }
     fclose(f);
@@ -86,10 +93,11 @@ int main(int argc, char **argv) {
     CHECK(run(exe, "--opt newton --lr 1 --abs-hessian --steps 1", got, sizeof got) &&
           same_line(got, "epoch 1, x1: 0.000000, x2: 0.000000"));
     CHECK(run(exe, "--opt gd_armijo --lr 1 --f gd --steps 5", got, sizeof got) &&
-          same_line(got, "epoch 5, x1: 0.000000, x2: 0.000000"));   /* backtracking reaches t = 1/2, then t = 1/4 */
+          same_line(got,
+                    "epoch 5, x1: 0.000000, x2: 0.000000")); /* backtracking reaches t = 1/2, then t = 1/4 */
     /* bad command lines fail with usage */
     CHECK(!run(exe, "--opt nosuch --lr 1 2>/dev/null", got, sizeof got));
     CHECK(!run(exe, "--opt sgd --lr 1 --line-search armijo 2>/dev/null", got, sizeof got));
-    CHECK(!run(exe, "--opt sgd 2>/dev/null", got, sizeof got));   /* SGD needs an lr */
+    CHECK(!run(exe, "--opt sgd 2>/dev/null", got, sizeof got)); /* SGD needs an lr */
     return nb_test_done();
 }

@@ -3,7 +3,7 @@
  * state save/load (resuming gives the same trajectory), no allocation after the first step, the
  * cost of a 2-D Adam step (printed only: timing is not asserted), and the error messages for bad input. */
 #include "testlib.h"
-#include "nb_internal.h"   /* storage version counter */
+#include "nb_internal.h" /* storage version counter */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -22,7 +22,10 @@ static nb_tensor *leaf(nb_dtype dt, int n, double v) {
 }
 
 static nb_tensor *sq_loss(void *ctx) { return nb_sum(nb_square((nb_tensor *)ctx)); }
-static nb_tensor *null_loss(void *ctx) { (void)ctx; return NULL; }
+static nb_tensor *null_loss(void *ctx) {
+    (void)ctx;
+    return NULL;
+}
 
 static double now(void) {
     struct timespec ts;
@@ -31,19 +34,35 @@ static double now(void) {
 }
 
 typedef nb_optimizer *(*mk_fn)(nb_tensor *const *p, int n);
-static nb_optimizer *mk_adam(nb_tensor *const *p, int n) { return nb_adam(p, n, (nb_adam_opts){ .lr = 0.1, .amsgrad = true }); }
-static nb_optimizer *mk_sgd(nb_tensor *const *p, int n) { return nb_sgd(p, n, (nb_sgd_opts){ .lr = 0.1, .momentum = 0.9 }); }
-static nb_optimizer *mk_nadam(nb_tensor *const *p, int n) { return nb_nadam(p, n, (nb_nadam_opts){ .lr = 0.1 }); }
-static nb_optimizer *mk_rms(nb_tensor *const *p, int n) { return nb_rmsprop(p, n, (nb_rmsprop_opts){ .momentum = 0.5, .centered = true }); }
-static nb_optimizer *mk_adagrad(nb_tensor *const *p, int n) { return nb_adagrad(p, n, (nb_adagrad_opts){ .lr_decay = 0.1 }); }
-static nb_optimizer *mk_adadelta(nb_tensor *const *p, int n) { return nb_adadelta(p, n, (nb_adadelta_opts){ 0 }); }
+static nb_optimizer *mk_adam(nb_tensor *const *p, int n) {
+    return nb_adam(p, n, (nb_adam_opts){ .lr = 0.1, .amsgrad = true });
+}
+static nb_optimizer *mk_sgd(nb_tensor *const *p, int n) {
+    return nb_sgd(p, n, (nb_sgd_opts){ .lr = 0.1, .momentum = 0.9 });
+}
+static nb_optimizer *mk_nadam(nb_tensor *const *p, int n) {
+    return nb_nadam(p, n, (nb_nadam_opts){ .lr = 0.1 });
+}
+static nb_optimizer *mk_rms(nb_tensor *const *p, int n) {
+    return nb_rmsprop(p, n, (nb_rmsprop_opts){ .momentum = 0.5, .centered = true });
+}
+static nb_optimizer *mk_adagrad(nb_tensor *const *p, int n) {
+    return nb_adagrad(p, n, (nb_adagrad_opts){ .lr_decay = 0.1 });
+}
+static nb_optimizer *mk_adadelta(nb_tensor *const *p, int n) {
+    return nb_adadelta(p, n, (nb_adadelta_opts){ 0 });
+}
 
 /* run 5 steps, save, run 5 more; a fresh optimizer loaded from the save must give the same 5 */
 static void check_resume(mk_fn mk, const char *name) {
     nb_tensor *w = leaf(NB_F32, 3, 0.5), *b = leaf(NB_F64, 1, 0.25);
     nb_tensor *ps[] = { w, b };
     nb_optimizer *o = mk(ps, 2);
-    for (int i = 0; i < 5; i++) { nb_optim_zero_grad(o); grads(w, b); nb_optim_step(o); }
+    for (int i = 0; i < 5; i++) {
+        nb_optim_zero_grad(o);
+        grads(w, b);
+        nb_optim_step(o);
+    }
     nb_state_dict sd = { 0 };
     CHECK(nb_optim_state_dict(o, &sd) == NB_OK);
     CHECK(sd.n >= 2);
@@ -55,14 +74,25 @@ static void check_resume(mk_fn mk, const char *name) {
         nb_state_dict_add(&copy, sd.names[i], saved[i]);
     }
     nb_tensor *w2 = NULL, *b2 = NULL;
-    NB_NO_GRAD { w2 = nb_clone(w); b2 = nb_clone(b); }
+    NB_NO_GRAD {
+        w2 = nb_clone(w);
+        b2 = nb_clone(b);
+    }
     nb_requires_grad_(w2, true);
     nb_requires_grad_(b2, true);
-    for (int i = 0; i < 5; i++) { nb_optim_zero_grad(o); grads(w, b); nb_optim_step(o); }
+    for (int i = 0; i < 5; i++) {
+        nb_optim_zero_grad(o);
+        grads(w, b);
+        nb_optim_step(o);
+    }
     nb_tensor *ps2[] = { w2, b2 };
     nb_optimizer *o2 = mk(ps2, 2);
     CHECK(nb_optim_load_state_dict(o2, &copy) == NB_OK);
-    for (int i = 0; i < 5; i++) { nb_optim_zero_grad(o2); grads(w2, b2); nb_optim_step(o2); }
+    for (int i = 0; i < 5; i++) {
+        nb_optim_zero_grad(o2);
+        grads(w2, b2);
+        nb_optim_step(o2);
+    }
     double a[3], c[3];
     nb_to_doubles(w, a);
     nb_to_doubles(w2, c);
@@ -73,7 +103,10 @@ static void check_resume(mk_fn mk, const char *name) {
     nb_state_dict_free(&copy);
     nb_optim_free(o);
     nb_optim_free(o2);
-    nb_free(w); nb_free(b); nb_free(w2); nb_free(b2);
+    nb_free(w);
+    nb_free(b);
+    nb_free(w2);
+    nb_free(b2);
 }
 
 int main(void) {
@@ -91,7 +124,7 @@ int main(void) {
     CHECK_NEAR(nb_data_f32(unused)[0], 7.0, 0);
     nb_optim_zero_grad(o);
     CHECK(!w->grad && !b->grad);
-    CHECK(nb_optim_step(o) == NB_OK);   /* no grads: nothing moves */
+    CHECK(nb_optim_step(o) == NB_OK); /* no grads: nothing moves */
     CHECK_NEAR(nb_data_f32(b)[0], -1.0, 0);
     /* lr get / set and groups with their own options (zero fields inherit the constructor's) */
     CHECK_NEAR(nb_optim_get_lr(o, 0), 0.25, 0);
@@ -102,11 +135,11 @@ int main(void) {
     CHECK(nb_optim_set_lr(o, 3, 0.1) == NB_ERROR && nb_error());
     nb_clear_error();
     nb_tensor *extra = leaf(NB_F32, 1, 1.0);
-    CHECK(nb_optim_add_param_group(o, &w, 1, NULL) == -1 && nb_error());   /* already in group 0 */
+    CHECK(nb_optim_add_param_group(o, &w, 1, NULL) == -1 && nb_error()); /* already in group 0 */
     nb_clear_error();
     CHECK(nb_optim_add_param_group(o, &extra, 1, &(nb_sgd_opts){ .momentum = 0.9 }) == 1);
     CHECK(nb_optim_num_groups(o) == 2);
-    CHECK_NEAR(nb_optim_get_lr(o, 1), 0.25, 0);   /* inherited from the constructor */
+    CHECK_NEAR(nb_optim_get_lr(o, 1), 0.25, 0); /* inherited from the constructor */
     nb_optim_free(o);
 
     /* nb_optim_step_loss on a first-order method = zero_grad, loss, backward, step */
@@ -128,9 +161,12 @@ int main(void) {
     nb_optimizer *a1 = nb_adam(&p1, 1, (nb_adam_opts){ .lr = 0.1 });
     nb_optimizer *a2 = nb_adamw(&p2, 1, (nb_adam_opts){ .lr = 0.1, .weight_decay = NB_ZERO });
     for (int i = 0; i < 10; i++) {
-        nb_optim_zero_grad(a1); nb_optim_zero_grad(a2);
-        grads(p1, dummy); grads(p2, dummy);
-        nb_optim_step(a1); nb_optim_step(a2);
+        nb_optim_zero_grad(a1);
+        nb_optim_zero_grad(a2);
+        grads(p1, dummy);
+        grads(p2, dummy);
+        nb_optim_step(a1);
+        nb_optim_step(a2);
     }
     CHECK(nb_item(p1) == nb_item(p2));
     nb_optim_free(a1);
@@ -148,7 +184,8 @@ int main(void) {
     nb_optim_state_dict(o, &sd);
     CHECK(nb_state_dict_get(&sd, "state.0.step") && nb_item(nb_state_dict_get(&sd, "state.0.step")) == 1);
     CHECK(nb_state_dict_get(&sd, "state.0.exp_avg") && nb_state_dict_get(&sd, "state.0.exp_avg_sq"));
-    CHECK(nb_state_dict_get(&sd, "param_groups.0.lr") && nb_item(nb_state_dict_get(&sd, "param_groups.0.lr")) == 1e-3);
+    CHECK(nb_state_dict_get(&sd, "param_groups.0.lr") &&
+          nb_item(nb_state_dict_get(&sd, "param_groups.0.lr")) == 1e-3);
     nb_state_dict bad = { 0 };
     nb_tensor *wrong = nb_zeros(NB_F32, NB_SHAPE(5));
     nb_state_dict_add(&bad, "state.0.exp_avg", wrong);
@@ -162,7 +199,11 @@ int main(void) {
     {
         nb_tensor *a = leaf(NB_F64, 3, 0.5), *a2 = leaf(NB_F64, 3, 0.5), *z = leaf(NB_F64, 1, 0.0);
         nb_optimizer *oa = nb_nadam(&a, 1, (nb_nadam_opts){ .lr = 0.1 });
-        for (int i = 0; i < 4; i++) { nb_optim_zero_grad(oa); grads(a, z); nb_optim_step(oa); }
+        for (int i = 0; i < 4; i++) {
+            nb_optim_zero_grad(oa);
+            grads(a, z);
+            nb_optim_step(oa);
+        }
         nb_state_dict st = { 0 }, back = { 0 };
         const char *dir = getenv("NB_BUILD_DIR");
         char path[1024];
@@ -173,8 +214,12 @@ int main(void) {
         nb_optimizer *ob = nb_nadam(&a2, 1, (nb_nadam_opts){ .lr = 0.1 });
         CHECK(nb_optim_load_state_dict(ob, &back) == NB_OK);
         for (int i = 0; i < 4; i++) {
-            nb_optim_zero_grad(oa); grads(a, z); nb_optim_step(oa);
-            nb_optim_zero_grad(ob); grads(a2, z); nb_optim_step(ob);
+            nb_optim_zero_grad(oa);
+            grads(a, z);
+            nb_optim_step(oa);
+            nb_optim_zero_grad(ob);
+            grads(a2, z);
+            nb_optim_step(ob);
         }
         CHECK(nb_data_f64(a)[0] == nb_data_f64(a2)[0] && nb_data_f64(a)[2] == nb_data_f64(a2)[2]);
         nb_safetensors_free(&back);
@@ -182,7 +227,9 @@ int main(void) {
         remove(path);
         nb_optim_free(oa);
         nb_optim_free(ob);
-        nb_free(a); nb_free(a2); nb_free(z);
+        nb_free(a);
+        nb_free(a2);
+        nb_free(z);
     }
 
     /* no allocation after the first step; the cost of a 2-D Adam step */
@@ -194,7 +241,7 @@ int main(void) {
     /* 5000 steps: beyond ~7000, 0.9^t underflows and libm's pow takes its slow path (torch too) */
     int iters = 5000;
     double dt = INFINITY;
-    for (int rep = 0; rep < 20; rep++) {   /* best of 20 runs from a fresh state */
+    for (int rep = 0; rep < 20; rep++) { /* best of 20 runs from a fresh state */
         nb_optim_free(ad);
         ad = nb_adam(&x2, 1, (nb_adam_opts){ .lr = 1e-3 });
         nb_optim_step(ad);
@@ -205,11 +252,20 @@ int main(void) {
     allocs = nb_memory_stats_get().system_allocs;
     for (int i = 0; i < 1000; i++) nb_optim_step(ad);
     CHECK(nb_memory_stats_get().system_allocs == allocs);
-    printf("2-D Adam step: %.1f ns (no allocation after the first step)\n", dt * 1e9);   /* reported, not asserted */
+    printf("2-D Adam step: %.1f ns (no allocation after the first step)\n",
+           dt * 1e9); /* reported, not asserted */
     /* a whole training step (zero_grad, forward, backward, step) allocates nothing new either */
-    for (int i = 0; i < 3; i++) { nb_optim_zero_grad(ad); grads(x2, dummy); nb_optim_step(ad); }
+    for (int i = 0; i < 3; i++) {
+        nb_optim_zero_grad(ad);
+        grads(x2, dummy);
+        nb_optim_step(ad);
+    }
     allocs = nb_memory_stats_get().system_allocs;
-    for (int i = 0; i < 100; i++) { nb_optim_zero_grad(ad); grads(x2, dummy); nb_optim_step(ad); }
+    for (int i = 0; i < 100; i++) {
+        nb_optim_zero_grad(ad);
+        grads(x2, dummy);
+        nb_optim_step(ad);
+    }
     CHECK(nb_memory_stats_get().system_allocs == allocs);
     nb_optim_free(ad);
     nb_optim_free(o);
@@ -232,8 +288,10 @@ int main(void) {
                 nb_scope_end(sc);
                 nb_optim_step(ob);
             }
-            if (run) printf("Adam on %lld f32 elements: %.2f ms per iteration (forward, backward, step; 2 threads)\n",
-                            (long long)n, (now() - t1) / 5 * 1e3);
+            if (run)
+                printf(
+                    "Adam on %lld f32 elements: %.2f ms per iteration (forward, backward, step; 2 threads)\n",
+                    (long long)n, (now() - t1) / 5 * 1e3);
             res[run][0] = nb_data_f32(big)[0];
             res[run][1] = nb_data_f32(big)[n / 2];
             res[run][2] = nb_data_f32(big)[n - 1];
@@ -246,7 +304,7 @@ int main(void) {
 
     /* errors name the function and the fix */
     nb_tensor *ints = nb_zeros(NB_I64, NB_SHAPE(2));
-    CHECK_ERR(nb_sgd(&w, 1, (nb_sgd_opts){ 0 }));                         /* lr required */
+    CHECK_ERR(nb_sgd(&w, 1, (nb_sgd_opts){ 0 }));                           /* lr required */
     CHECK_ERR(nb_sgd(&w, 1, (nb_sgd_opts){ .lr = 0.1, .nesterov = true })); /* nesterov needs momentum */
     CHECK_ERR(nb_adam(&w, 1, (nb_adam_opts){ .betas = { 1.5, 0 } }));
     CHECK_ERR(nb_adam(&ints, 1, (nb_adam_opts){ 0 }));
@@ -260,13 +318,21 @@ int main(void) {
     nb_tensor *nonleaf = nb_mul_scalar(w, 2);
     CHECK_ERR(nb_sgd(&nonleaf, 1, (nb_sgd_opts){ .lr = 1 }));
     nb_tensor *tr = nb_t(nb_ones(NB_F32, NB_SHAPE(2, 3)));
-    CHECK_ERR(nb_sgd(&tr, 1, (nb_sgd_opts){ .lr = 1 }));   /* not contiguous */
+    CHECK_ERR(nb_sgd(&tr, 1, (nb_sgd_opts){ .lr = 1 })); /* not contiguous */
     nb_scope_end(s);
     CHECK(nb_optim_step(NULL) == NB_ERROR && nb_error());
     nb_clear_error();
     nb_optim_free(NULL);
     nb_optim_zero_grad(NULL);
     nb_free(ints);
-    nb_free(w); nb_free(b); nb_free(unused); nb_free(extra); nb_free(p1); nb_free(p2); nb_free(dummy); nb_free(q); nb_free(x2);
+    nb_free(w);
+    nb_free(b);
+    nb_free(unused);
+    nb_free(extra);
+    nb_free(p1);
+    nb_free(p2);
+    nb_free(dummy);
+    nb_free(q);
+    nb_free(x2);
     return nb_test_done();
 }

@@ -16,8 +16,10 @@ static void setup(nb_dtype dt, const double *g, nb_tensor **p) {
         nb_requires_grad_(p[k], true);
         p[k]->grad = nb_zeros(dt, ND[k], SH[k]);
         for (int64_t j = 0; j < p[k]->numel; j++) {
-            if (dt == NB_F32) nb_data_f32(p[k]->grad)[j] = (float)g[off + j];
-            else nb_data_f64(p[k]->grad)[j] = g[off + j];
+            if (dt == NB_F32)
+                nb_data_f32(p[k]->grad)[j] = (float)g[off + j];
+            else
+                nb_data_f64(p[k]->grad)[j] = g[off + j];
         }
         off += (int)p[k]->numel;
     }
@@ -26,7 +28,10 @@ static void setup(nb_dtype dt, const double *g, nb_tensor **p) {
 static bool grads_near(nb_tensor **p, const double *want, double tol) {
     double got[NV];
     int off = 0;
-    for (int k = 0; k < 3; k++) { nb_to_doubles(p[k]->grad, got + off); off += (int)p[k]->numel; }
+    for (int k = 0; k < 3; k++) {
+        nb_to_doubles(p[k]->grad, got + off);
+        off += (int)p[k]->numel;
+    }
     for (int j = 0; j < NV; j++)
         if (!(fabs(got[j] - want[j]) <= tol * (1 + fabs(want[j])))) {
             fprintf(stderr, "  grad %d: %.17g vs torch %.17g\n", j, got[j], want[j]);
@@ -40,7 +45,10 @@ int main(void) {
     char path[1024], line[8192];
     snprintf(path, sizeof path, "%s/golden/optim_clip.txt", dir ? dir : "tests");
     FILE *f = fopen(path, "r");
-    if (!f) { fprintf(stderr, "FAIL cannot open %s (set NB_TEST_DATA to the tests/ directory)\n", path); return 1; }
+    if (!f) {
+        fprintf(stderr, "FAIL cannot open %s (set NB_TEST_DATA to the tests/ directory)\n", path);
+        return 1;
+    }
     double g0[NV], want[NV];
     int ncases = 0;
     while (fgets(line, sizeof line, f)) {
@@ -58,7 +66,8 @@ int main(void) {
             for (int j = 0; j < NV; j++) want[j] = strtod(q, &q);
             setup(dt, g0, p);
             double got = nb_clip_grad_norm_(p, 3, a, b);
-            if (!CHECK(fabs(got - total) <= tol * total)) fprintf(stderr, "  norm %s max_norm %g p %g: %.17g vs torch %.17g\n", dts, a, b, got, total);
+            if (!CHECK(fabs(got - total) <= tol * total))
+                fprintf(stderr, "  norm %s max_norm %g p %g: %.17g vs torch %.17g\n", dts, a, b, got, total);
             CHECK(grads_near(p, want, tol));
             for (int k = 0; k < 3; k++) nb_free(p[k]);
             ncases++;
@@ -68,7 +77,7 @@ int main(void) {
             for (int j = 0; j < NV; j++) want[j] = strtod(q, &q);
             setup(dt, g0, p);
             CHECK(nb_clip_grad_value_(p, 3, a) == NB_OK);
-            CHECK(grads_near(p, want, dt == NB_F32 ? 1e-7 : 0));   /* f32 golden is printed with 9 digits */
+            CHECK(grads_near(p, want, dt == NB_F32 ? 1e-7 : 0)); /* f32 golden is printed with 9 digits */
             for (int k = 0; k < 3; k++) nb_free(p[k]);
             ncases++;
         }
@@ -80,7 +89,7 @@ int main(void) {
     nb_requires_grad_(x, true);
     nb_requires_grad_(y, true);
     CHECK(nb_clip_grad_norm_((nb_tensor *[]){ x, y }, 2, 1.0, 2.0) == 0.0);
-    y->grad = nb_full(NB_F32, NB_SHAPE(2), 3.0);   /* norm sqrt(18) */
+    y->grad = nb_full(NB_F32, NB_SHAPE(2), 3.0); /* norm sqrt(18) */
     CHECK_NEAR(nb_clip_grad_norm_((nb_tensor *[]){ x, y }, 2, 1.0, 2.0), sqrt(18.0), 1e-6);
     CHECK_NEAR(nb_data_f32(y->grad)[0], 3.0 / (sqrt(18.0) + 1e-6), 1e-6);
     CHECK(x->grad == NULL);

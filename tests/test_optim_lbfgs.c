@@ -7,8 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct { nb_tensor *x; nb_optimizer *opt; int evals; bool manual; } ctx;
-
+typedef struct {
+    nb_tensor *x;
+    nb_optimizer *opt;
+    int evals;
+    bool manual;
+} ctx;
 
 /* sum 100 (x[1:] - x[:-1]^2)^2 + (1 - x[:-1])^2 */
 static nb_tensor *rosen(nb_tensor *x) {
@@ -30,7 +34,7 @@ static double closure(void *p) {
     ctx *c = p;
     c->evals++;
     nb_optim_zero_grad(c->opt);
-    if (c->manual) {   /* the analytic gradient, same loop as the generator's rosen_manual */
+    if (c->manual) { /* the analytic gradient, same loop as the generator's rosen_manual */
         int64_t n = c->x->numel;
         double x[16], f = 0, g[16] = { 0 };
         nb_to_doubles(c->x, x);
@@ -40,7 +44,7 @@ static double closure(void *p) {
             g[i] += -400 * x[i] * d - 2 * e;
             g[i + 1] += 200 * d;
         }
-        if (c->x->dtype == NB_F32) {   /* as torch.tensor(g, dtype=float32) */
+        if (c->x->dtype == NB_F32) { /* as torch.tensor(g, dtype=float32) */
             float gf[16];
             for (int64_t i = 0; i < n; i++) gf[i] = (float)g[i];
             c->x->grad = nb_tensor_from(NB_F32, gf, NB_SHAPE(n), false);
@@ -66,12 +70,18 @@ static void parse_kw(char *s, nb_lbfgs_opts *o) {
         char *eq = strchr(tok, '=');
         if (!eq) continue;
         *eq = 0;
-        if (!strcmp(tok, "grad")) continue;
-        else if (!strcmp(tok, "line_search_fn")) o->line_search_fn = NB_LINE_SEARCH_STRONG_WOLFE;
-        else if (!strcmp(tok, "history_size")) o->history_size = atoi(eq + 1);
-        else if (!strcmp(tok, "max_iter")) o->max_iter = atoi(eq + 1);
-        else if (!strcmp(tok, "lr")) o->lr = atof(eq + 1);
-        else fprintf(stderr, "unknown option %s\n", tok);
+        if (!strcmp(tok, "grad"))
+            continue;
+        else if (!strcmp(tok, "line_search_fn"))
+            o->line_search_fn = NB_LINE_SEARCH_STRONG_WOLFE;
+        else if (!strcmp(tok, "history_size"))
+            o->history_size = atoi(eq + 1);
+        else if (!strcmp(tok, "max_iter"))
+            o->max_iter = atoi(eq + 1);
+        else if (!strcmp(tok, "lr"))
+            o->lr = atof(eq + 1);
+        else
+            fprintf(stderr, "unknown option %s\n", tok);
     }
 }
 
@@ -80,7 +90,10 @@ int main(void) {
     char path[1024], line[4096];
     snprintf(path, sizeof path, "%s/golden/optim_lbfgs.txt", dir ? dir : "tests");
     FILE *f = fopen(path, "r");
-    if (!f) { fprintf(stderr, "FAIL cannot open %s (set NB_TEST_DATA to the tests/ directory)\n", path); return 1; }
+    if (!f) {
+        fprintf(stderr, "FAIL cannot open %s (set NB_TEST_DATA to the tests/ directory)\n", path);
+        return 1;
+    }
     int ncases = 0;
     while (fgets(line, sizeof line, f)) {
         char name[64];
@@ -94,7 +107,7 @@ int main(void) {
         char *q = line + 3;
         for (int i = 0; i < n; i++) x0[i] = strtod(q, &q);
         ctx c = { nb_tensor_from(NB_F64, x0, NB_SHAPE(n), true), NULL, 0, manual };
-        if (!strncmp(name, "f32", 3)) {   /* float32 parameters */
+        if (!strncmp(name, "f32", 3)) { /* float32 parameters */
             nb_tensor *x32 = NULL;
             NB_NO_GRAD { x32 = nb_to(c.x, NB_F32); }
             nb_free(c.x);
@@ -118,12 +131,14 @@ int main(void) {
             if (!(e <= worst)) worst = e;
             if (!(e <= tol) && bad < 0) {
                 bad = s;
-                fprintf(stderr, "  %s step %d: loss %.17g vs torch %.17g, x0 %.17g vs %.17g\n", name, s + 1, loss, want[0],
-                        got[0], want[1]);
+                fprintf(stderr, "  %s step %d: loss %.17g vs torch %.17g, x0 %.17g vs %.17g\n", name, s + 1,
+                        loss, want[0], got[0], want[1]);
             }
         }
-        if (!CHECK(bad < 0)) fprintf(stderr, "  lbfgs %s: max rel error %.3g, first bad step %d\n", name, worst, bad + 1);
-        else printf("lbfgs %s: %d closure calls, max rel error %.3g\n", name, c.evals, worst);
+        if (!CHECK(bad < 0))
+            fprintf(stderr, "  lbfgs %s: max rel error %.3g, first bad step %d\n", name, worst, bad + 1);
+        else
+            printf("lbfgs %s: %d closure calls, max rel error %.3g\n", name, c.evals, worst);
         nb_optim_free(c.opt);
         nb_free(c.x);
         ncases++;

@@ -6,22 +6,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct { nb_tensor *x; int which; } fctx;
+typedef struct {
+    nb_tensor *x;
+    int which;
+} fctx;
 
 static nb_tensor *f1(void *p) {
     fctx *c = p;
-    if (c->which == 0) return nb_sum(nb_cosh(nb_mul_scalar(c->x, 0.5)));                       /* cosh(0.5 x) */
-    if (c->which == 1) return nb_sum(nb_mul(c->x, nb_cos(nb_mul_scalar(c->x, 0.15 * M_PI))));   /* x cos(0.15 pi x) */
-    if (c->which == 2) {   /* 0.1 x1^2 + 2 x2^2 */
-        nb_tensor *w = nb_tensor_from(c->x->dtype, c->x->dtype == NB_F32 ? (void *)(float[]){ 0.1f, 2.0f } : (void *)(double[]){ 0.1, 2.0 },
+    if (c->which == 0) return nb_sum(nb_cosh(nb_mul_scalar(c->x, 0.5))); /* cosh(0.5 x) */
+    if (c->which == 1)
+        return nb_sum(nb_mul(c->x, nb_cos(nb_mul_scalar(c->x, 0.15 * M_PI)))); /* x cos(0.15 pi x) */
+    if (c->which == 2) {                                                       /* 0.1 x1^2 + 2 x2^2 */
+        nb_tensor *w = nb_tensor_from(c->x->dtype,
+                                      c->x->dtype == NB_F32 ? (void *)(float[]){ 0.1f, 2.0f }
+                                                            : (void *)(double[]){ 0.1, 2.0 },
                                       NB_SHAPE(2), false);
         return nb_sum(nb_mul(w, nb_mul(c->x, c->x)));
     }
-    if (c->which == 3) {   /* Rosenbrock 2-D */
+    if (c->which == 3) { /* Rosenbrock 2-D */
         nb_tensor *a = nb_select(c->x, 0, 0), *b = nb_select(c->x, 0, 1);
-        return nb_add(nb_mul_scalar(nb_square(nb_sub(b, nb_square(a))), 100), nb_square(nb_rsub_scalar(a, 1)));
+        return nb_add(nb_mul_scalar(nb_square(nb_sub(b, nb_square(a))), 100),
+                      nb_square(nb_rsub_scalar(a, 1)));
     }
-    if (c->which == 4) {   /* log(exp(x) + exp(-2x - 3)), the seed's line-search exercise */
+    if (c->which == 4) { /* log(exp(x) + exp(-2x - 3)), the seed's line-search exercise */
         return nb_sum(nb_log(nb_add(nb_exp(c->x), nb_exp(nb_sub_scalar(nb_mul_scalar(c->x, -2), 3)))));
     }
     /* which 5: sum_i (i/10 + 1/2) x_i^2 + 0.1 x_i^4 + x_i x_{i+1}/4, a 40-d convex coupled function */
@@ -29,7 +36,8 @@ static nb_tensor *f1(void *p) {
     nb_tensor *w = nb_add_scalar(nb_mul_scalar(nb_arange(c->x->dtype, 0, (double)n, 1), 0.1), 0.5);
     nb_tensor *quad = nb_sum(nb_mul(w, nb_square(c->x)));
     nb_tensor *quart = nb_mul_scalar(nb_sum(nb_square(nb_square(c->x))), 0.1);
-    nb_tensor *cross = nb_mul_scalar(nb_sum(nb_mul(nb_narrow(c->x, 0, 0, n - 1), nb_narrow(c->x, 0, 1, n - 1))), 0.25);
+    nb_tensor *cross = nb_mul_scalar(
+        nb_sum(nb_mul(nb_narrow(c->x, 0, 0, n - 1), nb_narrow(c->x, 0, 1, n - 1))), 0.25);
     return nb_add(nb_add(quad, quart), cross);
 }
 
@@ -60,7 +68,7 @@ int main(void) {
     for (int k = 0; k < 2; k++) {
         nb_dtype dt = k ? NB_F64 : NB_F32;
         double x = newton_1d(0, 1, dt, false);
-        CHECK(fabs(x) < 1e-30);                 /* seed: epoch 10, x: tensor(0.) */
+        CHECK(fabs(x) < 1e-30); /* seed: epoch 10, x: tensor(0.) */
         snprintf(buf, sizeof buf, "epoch 10, x: tensor(%.4f)", newton_1d(1, 1, dt, false));
         if (!CHECK(!strcmp(buf, "epoch 10, x: tensor(26.8341)"))) fprintf(stderr, "  got %s\n", buf);
         snprintf(buf, sizeof buf, "epoch 10, x: tensor(%.4f)", newton_1d(1, 0.5, dt, false));
@@ -78,7 +86,7 @@ int main(void) {
     CHECK(nb_optim_step_loss(o, f1, &q, &l0) == NB_OK);
     CHECK_NEAR(l0, 0.1 * 25 + 2 * 4, 1e-12);
     CHECK(fabs(nb_data_f64(q.x)[0]) < 1e-12 && fabs(nb_data_f64(q.x)[1]) < 1e-12);
-    CHECK(nb_optim_step(o) == NB_ERROR && nb_error());   /* needs the loss */
+    CHECK(nb_optim_step(o) == NB_ERROR && nb_error()); /* needs the loss */
     nb_clear_error();
     CHECK(nb_optim_step_closure(o, closure, &q, NULL) == NB_ERROR && nb_error());
     nb_clear_error();
@@ -113,7 +121,7 @@ int main(void) {
     fctx b2 = { nb_tensor_from(NB_F64, x40, NB_SHAPE(40), true), 5 };
     nb_optimizer *cg = nb_newton_cg(&b.x, 1, (nb_newton_cg_opts){ 0 });
     nb_optimizer *nw = nb_newton(&b2.x, 1, (nb_newton_opts){ 0 });
-    for (int i = 0; i < 3; i++) {   /* same direction as the dense solve, step for step */
+    for (int i = 0; i < 3; i++) { /* same direction as the dense solve, step for step */
         CHECK(nb_optim_step_loss(cg, f1, &b, NULL) == NB_OK);
         CHECK(nb_optim_step_loss(nw, f1, &b2, NULL) == NB_OK);
     }

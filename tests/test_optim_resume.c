@@ -6,15 +6,16 @@
 #include <string.h>
 
 #define NP 5
-static const double init[NP] = {0.5, -1.2, 2.0, 0.1, -0.7}, coef[NP] = {1.5, 0.7, 2.2, 1.0, 0.9},
-                    target[NP] = {0.2, -0.4, 1.1, -0.9, 0.3};
+static const double init[NP] = { 0.5, -1.2, 2.0, 0.1, -0.7 }, coef[NP] = { 1.5, 0.7, 2.2, 1.0, 0.9 },
+                    target[NP] = { 0.2, -0.4, 1.1, -0.9, 0.3 };
 
 /* L = sum c (p - t)^2 + 0.05 p^4: smooth, with a curvature that changes (second-order methods move) */
 static nb_tensor *loss_of(void *ctx) {
     nb_tensor *p = ctx;
     nb_tensor *c = nb_tensor_from(NB_F64, coef, NB_SHAPE(NP), false);
     nb_tensor *t = nb_tensor_from(NB_F64, target, NB_SHAPE(NP), false);
-    return nb_add(nb_sum(nb_mul(c, nb_square(nb_sub(p, t)))), nb_mul_scalar(nb_sum(nb_pow_scalar(p, 4)), 0.05));
+    return nb_add(nb_sum(nb_mul(c, nb_square(nb_sub(p, t)))),
+                  nb_mul_scalar(nb_sum(nb_pow_scalar(p, 4)), 0.05));
 }
 static double closure(void *ctx) {
     nb_tensor *p = ctx;
@@ -28,30 +29,51 @@ static double closure(void *ctx) {
 }
 
 typedef nb_optimizer *(*make_fn)(nb_tensor **p);
-static nb_optimizer *mk_sgd(nb_tensor **p) { return nb_sgd(p, 1, (nb_sgd_opts){.lr = 0.05, .momentum = 0.9}); }
-static nb_optimizer *mk_adam(nb_tensor **p) { return nb_adam(p, 1, (nb_adam_opts){.lr = 0.1, .amsgrad = true}); }
-static nb_optimizer *mk_adamw(nb_tensor **p) { return nb_adamw(p, 1, (nb_adam_opts){.lr = 0.1}); }
-static nb_optimizer *mk_adagrad(nb_tensor **p) { return nb_adagrad(p, 1, (nb_adagrad_opts){.lr = 0.1, .lr_decay = 0.01}); }
-static nb_optimizer *mk_rmsprop(nb_tensor **p) {
-    return nb_rmsprop(p, 1, (nb_rmsprop_opts){.lr = 0.01, .momentum = 0.5, .centered = true});
+static nb_optimizer *mk_sgd(nb_tensor **p) {
+    return nb_sgd(p, 1, (nb_sgd_opts){ .lr = 0.05, .momentum = 0.9 });
 }
-static nb_optimizer *mk_adadelta(nb_tensor **p) { return nb_adadelta(p, 1, (nb_adadelta_opts){0}); }
-static nb_optimizer *mk_nadam(nb_tensor **p) { return nb_nadam(p, 1, (nb_nadam_opts){.lr = 0.1}); }
-static nb_optimizer *mk_newton(nb_tensor **p) { return nb_newton(p, 1, (nb_newton_opts){.lr = 0.5}); }
-static nb_optimizer *mk_newton_cg(nb_tensor **p) { return nb_newton_cg(p, 1, (nb_newton_cg_opts){.lr = 0.5}); }
-static nb_optimizer *mk_diag_newton(nb_tensor **p) { return nb_diag_newton(p, 1, (nb_diag_newton_opts){.lr = 0.5}); }
-static nb_optimizer *mk_gd_armijo(nb_tensor **p) { return nb_gd_armijo(p, 1, (nb_armijo_opts){0}); }
+static nb_optimizer *mk_adam(nb_tensor **p) {
+    return nb_adam(p, 1, (nb_adam_opts){ .lr = 0.1, .amsgrad = true });
+}
+static nb_optimizer *mk_adamw(nb_tensor **p) { return nb_adamw(p, 1, (nb_adam_opts){ .lr = 0.1 }); }
+static nb_optimizer *mk_adagrad(nb_tensor **p) {
+    return nb_adagrad(p, 1, (nb_adagrad_opts){ .lr = 0.1, .lr_decay = 0.01 });
+}
+static nb_optimizer *mk_rmsprop(nb_tensor **p) {
+    return nb_rmsprop(p, 1, (nb_rmsprop_opts){ .lr = 0.01, .momentum = 0.5, .centered = true });
+}
+static nb_optimizer *mk_adadelta(nb_tensor **p) { return nb_adadelta(p, 1, (nb_adadelta_opts){ 0 }); }
+static nb_optimizer *mk_nadam(nb_tensor **p) { return nb_nadam(p, 1, (nb_nadam_opts){ .lr = 0.1 }); }
+static nb_optimizer *mk_newton(nb_tensor **p) { return nb_newton(p, 1, (nb_newton_opts){ .lr = 0.5 }); }
+static nb_optimizer *mk_newton_cg(nb_tensor **p) {
+    return nb_newton_cg(p, 1, (nb_newton_cg_opts){ .lr = 0.5 });
+}
+static nb_optimizer *mk_diag_newton(nb_tensor **p) {
+    return nb_diag_newton(p, 1, (nb_diag_newton_opts){ .lr = 0.5 });
+}
+static nb_optimizer *mk_gd_armijo(nb_tensor **p) { return nb_gd_armijo(p, 1, (nb_armijo_opts){ 0 }); }
 
 /* name is the constructor as the header declares it (the completeness check greps these strings) */
-static const struct { const char *name; make_fn make; bool closure; } methods[] = {
-    {"nb_sgd", mk_sgd, false},           {"nb_adam", mk_adam, false},       {"nb_adamw", mk_adamw, false},
-    {"nb_adagrad", mk_adagrad, false},   {"nb_rmsprop", mk_rmsprop, false}, {"nb_adadelta", mk_adadelta, false},
-    {"nb_nadam", mk_nadam, false},       {"nb_newton", mk_newton, false},   {"nb_newton_cg", mk_newton_cg, false},
-    {"nb_diag_newton", mk_diag_newton, false}, {"nb_gd_armijo", mk_gd_armijo, true},
+static const struct {
+    const char *name;
+    make_fn make;
+    bool closure;
+} methods[] = {
+    { "nb_sgd", mk_sgd, false },
+    { "nb_adam", mk_adam, false },
+    { "nb_adamw", mk_adamw, false },
+    { "nb_adagrad", mk_adagrad, false },
+    { "nb_rmsprop", mk_rmsprop, false },
+    { "nb_adadelta", mk_adadelta, false },
+    { "nb_nadam", mk_nadam, false },
+    { "nb_newton", mk_newton, false },
+    { "nb_newton_cg", mk_newton_cg, false },
+    { "nb_diag_newton", mk_diag_newton, false },
+    { "nb_gd_armijo", mk_gd_armijo, true },
 };
 /* Known gaps, each with its reason (listed, so the completeness check does not ask for them). */
 static const char *const not_resumable[] = {
-    "nb_lbfgs",   /* its history (old_dirs, old_stps, d, t) lives outside the state dict: a resumed run differs */
+    "nb_lbfgs", /* its history (old_dirs, old_stps, d, t) lives outside the state dict: a resumed run differs */
 };
 
 static nb_status step(nb_optimizer *o, nb_tensor *p, bool use_closure) {
@@ -65,7 +87,7 @@ static bool round_trip(int m) {
     nb_optimizer *oa = methods[m].make(&a), *ob = NULL;
     bool ok = oa != NULL;
     for (int i = 0; ok && i < 3; i++) ok = step(oa, a, methods[m].closure) == NB_OK;
-    nb_state_dict sd = {0};
+    nb_state_dict sd = { 0 };
     if (ok) ok = nb_optim_state_dict(oa, &sd) == NB_OK;
     NB_NO_GRAD { nb_copy_(b, a); }
     if (ok) ok = (ob = methods[m].make(&b)) != NULL && nb_optim_load_state_dict(ob, &sd) == NB_OK;
@@ -73,8 +95,9 @@ static bool round_trip(int m) {
         ok = step(oa, a, methods[m].closure) == NB_OK && step(ob, b, methods[m].closure) == NB_OK;
     bool moved = ok && nb_data_f64(a)[0] != init[0];
     if (ok) ok = memcmp(nb_data_f64(a), nb_data_f64(b), sizeof(double) * NP) == 0;
-    if (!ok) fprintf(stderr, "FAIL %s: the resumed run differs%s%s\n", methods[m].name, nb_error() ? ": " : "",
-                     nb_error() ? nb_error() : "");
+    if (!ok)
+        fprintf(stderr, "FAIL %s: the resumed run differs%s%s\n", methods[m].name, nb_error() ? ": " : "",
+                nb_error() ? nb_error() : "");
     nb_clear_error();
     nb_state_dict_free(&sd);
     nb_optim_free(oa);

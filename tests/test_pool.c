@@ -114,34 +114,35 @@ typedef void (*run_fn)(const gcase *c, nb_tensor **x, nb_tensor **o);
 #define P(i) ((int64_t)c->p[i])
 
 static void r_max_pool2d(const gcase *c, nb_tensor **x, nb_tensor **o) {
-    nb_max_pool2d_opts op = {.kernel_size = {P(0), P(1)},
-                             .stride = {P(2), P(3)},
-                             .padding = {P(4), P(5)},
-                             .dilation = {P(6), P(7)},
-                             .ceil_mode = P(8) != 0};
+    nb_max_pool2d_opts op = { .kernel_size = { P(0), P(1) },
+                              .stride = { P(2), P(3) },
+                              .padding = { P(4), P(5) },
+                              .dilation = { P(6), P(7) },
+                              .ceil_mode = P(8) != 0 };
     o[0] = nb_max_pool2d_with_indices(x[0], op, &o[1]);
 }
 
 static void r_avg_pool2d(const gcase *c, nb_tensor **x, nb_tensor **o) {
-    nb_avg_pool2d_opts op = {.kernel_size = {P(0), P(1)},
-                             .stride = {P(2), P(3)},
-                             .padding = {P(4), P(5)},
-                             .ceil_mode = P(6) != 0,
-                             .no_count_include_pad = P(7) != 0,
-                             .divisor_override = P(8)};
+    nb_avg_pool2d_opts op = { .kernel_size = { P(0), P(1) },
+                              .stride = { P(2), P(3) },
+                              .padding = { P(4), P(5) },
+                              .ceil_mode = P(6) != 0,
+                              .no_count_include_pad = P(7) != 0,
+                              .divisor_override = P(8) };
     o[0] = nb_avg_pool2d(x[0], op);
 }
 static void r_max_pool1d(const gcase *c, nb_tensor **x, nb_tensor **o) {
     nb_max_pool1d_opts op = {
-        .kernel_size = P(0), .stride = P(1), .padding = P(2), .dilation = P(3), .ceil_mode = P(4) != 0};
+        .kernel_size = P(0), .stride = P(1), .padding = P(2), .dilation = P(3), .ceil_mode = P(4) != 0
+    };
     o[0] = nb_max_pool1d_with_indices(x[0], op, &o[1]);
 }
 static void r_avg_pool1d(const gcase *c, nb_tensor **x, nb_tensor **o) {
-    nb_avg_pool1d_opts op = {.kernel_size = P(0),
-                             .stride = P(1),
-                             .padding = P(2),
-                             .ceil_mode = P(3) != 0,
-                             .no_count_include_pad = P(4) != 0};
+    nb_avg_pool1d_opts op = { .kernel_size = P(0),
+                              .stride = P(1),
+                              .padding = P(2),
+                              .ceil_mode = P(3) != 0,
+                              .no_count_include_pad = P(4) != 0 };
     o[0] = nb_avg_pool1d(x[0], op);
 }
 static void r_adaptive_avg_pool2d(const gcase *c, nb_tensor **x, nb_tensor **o) {
@@ -151,24 +152,24 @@ static void r_adaptive_max_pool2d(const gcase *c, nb_tensor **x, nb_tensor **o) 
     o[0] = nb_adaptive_max_pool2d_with_indices(x[0], P(0), P(1), &o[1]);
 }
 static void r_max_unpool2d(const gcase *c, nb_tensor **x, nb_tensor **o) {
-    nb_max_unpool2d_opts op = {.kernel_size = {P(0), P(1)},
-                               .stride = {P(2), P(3)},
-                               .padding = {P(4), P(5)},
-                               .output_size = {P(6), P(7)}};
+    nb_max_unpool2d_opts op = { .kernel_size = { P(0), P(1) },
+                                .stride = { P(2), P(3) },
+                                .padding = { P(4), P(5) },
+                                .output_size = { P(6), P(7) } };
     o[0] = nb_max_unpool2d(x[0], x[1], op);
 }
 
 static void r_pad(const gcase *c, nb_tensor **x, nb_tensor **o) {
     int64_t pads[16];
     for (int i = 0; i < P(2) && i < 16; i++) pads[i] = P(3 + i);
-    o[0] = nb_pad(x[0], (int)P(2), pads, (nb_pad_opts){.mode = (nb_pad_mode)P(0), .value = c->p[1]});
+    o[0] = nb_pad(x[0], (int)P(2), pads, (nb_pad_opts){ .mode = (nb_pad_mode)P(0), .value = c->p[1] });
 }
 static void r_interpolate(const gcase *c, nb_tensor **x, nb_tensor **o) {
-    nb_interpolate_opts op = {.mode = (nb_interp_mode)P(0),
-                              .size = {P(1), P(2)},
-                              .scale_factor = {c->p[3], c->p[4]},
-                              .align_corners = P(5) != 0,
-                              .recompute_scale_factor = P(6) != 0};
+    nb_interpolate_opts op = { .mode = (nb_interp_mode)P(0),
+                               .size = { P(1), P(2) },
+                               .scale_factor = { c->p[3], c->p[4] },
+                               .align_corners = P(5) != 0,
+                               .recompute_scale_factor = P(6) != 0 };
     o[0] = nb_interpolate(x[0], op);
 }
 static void r_pixel_shuffle(const gcase *c, nb_tensor **x, nb_tensor **o) {
@@ -194,41 +195,45 @@ static void r_dropout2d(const gcase *c, nb_tensor **x, nb_tensor **o) {
 
 /* ---- modules, by key: the print lines and the "module" cases (keyed by case name) ---- */
 static nb_module *make_module(const char *key) {
-    static const int64_t s24[] = {2, 4}, s6[] = {6}, s23[] = {2, 3};
+    static const int64_t s24[] = { 2, 4 }, s6[] = { 6 }, s23[] = { 2, 3 };
     if (!strcmp(key, "maxpool2d_k2"))
-        return nb_max_pool2d_new((nb_max_pool2d_opts){.kernel_size = {2}}, false);
+        return nb_max_pool2d_new((nb_max_pool2d_opts){ .kernel_size = { 2 } }, false);
     if (!strcmp(key, "maxpool2d_full"))
-        return nb_max_pool2d_new(
-            (nb_max_pool2d_opts){
-                .kernel_size = {3, 2}, .stride = {1}, .padding = {1, 1}, .dilation = {2}, .ceil_mode = true},
-            false);
-    if (!strcmp(key, "maxpool1d_k3")) return nb_max_pool1d_new((nb_max_pool1d_opts){.kernel_size = 3}, false);
+        return nb_max_pool2d_new((nb_max_pool2d_opts){ .kernel_size = { 3, 2 },
+                                                       .stride = { 1 },
+                                                       .padding = { 1, 1 },
+                                                       .dilation = { 2 },
+                                                       .ceil_mode = true },
+                                 false);
+    if (!strcmp(key, "maxpool1d_k3"))
+        return nb_max_pool1d_new((nb_max_pool1d_opts){ .kernel_size = 3 }, false);
     if (!strcmp(key, "maxpool1d_full"))
-        return nb_max_pool1d_new((nb_max_pool1d_opts){3, 2, 1, 2, true}, true);
-    if (!strcmp(key, "avgpool2d_k2")) return nb_avg_pool2d_new((nb_avg_pool2d_opts){.kernel_size = {2}});
+        return nb_max_pool1d_new((nb_max_pool1d_opts){ 3, 2, 1, 2, true }, true);
+    if (!strcmp(key, "avgpool2d_k2")) return nb_avg_pool2d_new((nb_avg_pool2d_opts){ .kernel_size = { 2 } });
     if (!strcmp(key, "avgpool2d_full"))
-        return nb_avg_pool2d_new((nb_avg_pool2d_opts){.kernel_size = {2, 3},
-                                                      .stride = {1},
-                                                      .padding = {1, 1},
-                                                      .ceil_mode = true,
-                                                      .no_count_include_pad = true,
-                                                      .divisor_override = 3});
-    if (!strcmp(key, "avgpool1d_k3")) return nb_avg_pool1d_new((nb_avg_pool1d_opts){.kernel_size = 3});
+        return nb_avg_pool2d_new((nb_avg_pool2d_opts){ .kernel_size = { 2, 3 },
+                                                       .stride = { 1 },
+                                                       .padding = { 1, 1 },
+                                                       .ceil_mode = true,
+                                                       .no_count_include_pad = true,
+                                                       .divisor_override = 3 });
+    if (!strcmp(key, "avgpool1d_k3")) return nb_avg_pool1d_new((nb_avg_pool1d_opts){ .kernel_size = 3 });
     if (!strcmp(key, "adaptiveavg_23")) return nb_adaptive_avg_pool2d_new(2, 3);
     if (!strcmp(key, "adaptiveavg_1")) return nb_adaptive_avg_pool2d_new(1, 1);
     if (!strcmp(key, "adaptivemax_57")) return nb_adaptive_max_pool2d_new(5, 7, false);
     if (!strcmp(key, "maxunpool2d_k2"))
-        return nb_max_unpool2d_new((nb_max_unpool2d_opts){.kernel_size = {2}});
+        return nb_max_unpool2d_new((nb_max_unpool2d_opts){ .kernel_size = { 2 } });
     if (!strcmp(key, "zeropad2d")) return nb_zero_pad2d_new(1, 2, 3, 4);
     if (!strcmp(key, "constantpad2d")) return nb_constant_pad2d_new(1, 1, 1, 1, 3.5);
     if (!strcmp(key, "reflectionpad2d")) return nb_reflection_pad2d_new(2, 2, 2, 2);
     if (!strcmp(key, "replicationpad2d")) return nb_replication_pad2d_new(1, 0, 1, 0);
-    if (!strcmp(key, "upsample_x2")) return nb_upsample_new((nb_interpolate_opts){.scale_factor = {2}});
+    if (!strcmp(key, "upsample_x2")) return nb_upsample_new((nb_interpolate_opts){ .scale_factor = { 2 } });
     if (!strcmp(key, "upsample_size_bil"))
         return nb_upsample_new(
-            (nb_interpolate_opts){.size = {3, 4}, .mode = NB_INTERP_BILINEAR, .align_corners = true});
+            (nb_interpolate_opts){ .size = { 3, 4 }, .mode = NB_INTERP_BILINEAR, .align_corners = true });
     if (!strcmp(key, "upsample_scales_bil"))
-        return nb_upsample_new((nb_interpolate_opts){.scale_factor = {2.0, 1.5}, .mode = NB_INTERP_BILINEAR});
+        return nb_upsample_new(
+            (nb_interpolate_opts){ .scale_factor = { 2.0, 1.5 }, .mode = NB_INTERP_BILINEAR });
     if (!strcmp(key, "pixelshuffle3")) return nb_pixel_shuffle_new(3);
     if (!strcmp(key, "pixelunshuffle2")) return nb_pixel_unshuffle_new(2);
     if (!strcmp(key, "dropout2d")) return nb_dropout2d_new(0.5);
@@ -239,19 +244,20 @@ static nb_module *make_module(const char *key) {
     if (!strcmp(key, "flatten23")) return nb_flatten_new(2, 3);
     if (!strcmp(key, "cnn"))
         return nb_sequential_new(5, nb_zero_pad2d_new(1, 1, 1, 1),
-                                 nb_max_pool2d_new((nb_max_pool2d_opts){.kernel_size = {2}}, false),
+                                 nb_max_pool2d_new((nb_max_pool2d_opts){ .kernel_size = { 2 } }, false),
                                  nb_dropout2d_new(0.25), nb_adaptive_avg_pool2d_new(1, 1),
                                  nb_flatten_new(1, -1));
     if (!strcmp(key, "m_maxpool2d"))
         return nb_max_pool2d_new(
-            (nb_max_pool2d_opts){.kernel_size = {3}, .stride = {2}, .padding = {1, 1}, .ceil_mode = true},
+            (nb_max_pool2d_opts){
+                .kernel_size = { 3 }, .stride = { 2 }, .padding = { 1, 1 }, .ceil_mode = true },
             false);
     if (!strcmp(key, "m_avgpool2d"))
         return nb_avg_pool2d_new((nb_avg_pool2d_opts){
-            .kernel_size = {3}, .stride = {2}, .padding = {1, 1}, .no_count_include_pad = true});
+            .kernel_size = { 3 }, .stride = { 2 }, .padding = { 1, 1 }, .no_count_include_pad = true });
     if (!strcmp(key, "m_reflectionpad2d")) return nb_reflection_pad2d_new(1, 2, 0, 3);
     if (!strcmp(key, "m_upsample_bil"))
-        return nb_upsample_new((nb_interpolate_opts){.scale_factor = {1.5}, .mode = NB_INTERP_BILINEAR});
+        return nb_upsample_new((nb_interpolate_opts){ .scale_factor = { 1.5 }, .mode = NB_INTERP_BILINEAR });
     if (!strcmp(key, "m_pixelshuffle2")) return nb_pixel_shuffle_new(2);
     if (!strcmp(key, "m_unflatten")) return nb_unflatten_new(1, 2, s23);
     return NULL;
@@ -290,21 +296,21 @@ static const struct {
     const char *name;
     run_fn fn;
 } ops[] = {
-    {"max_pool2d", r_max_pool2d},
-    {"avg_pool2d", r_avg_pool2d},
-    {"max_pool1d", r_max_pool1d},
-    {"avg_pool1d", r_avg_pool1d},
-    {"adaptive_avg_pool2d", r_adaptive_avg_pool2d},
-    {"adaptive_max_pool2d", r_adaptive_max_pool2d},
-    {"max_unpool2d", r_max_unpool2d},
-    {"pad", r_pad},
-    {"interpolate", r_interpolate},
-    {"pixel_shuffle", r_pixel_shuffle},
-    {"pixel_unshuffle", r_pixel_unshuffle},
-    {"view_as", r_view_as},
-    {"unflatten", r_unflatten},
-    {"dropout2d", r_dropout2d},
-    {"module", r_module},
+    { "max_pool2d", r_max_pool2d },
+    { "avg_pool2d", r_avg_pool2d },
+    { "max_pool1d", r_max_pool1d },
+    { "avg_pool1d", r_avg_pool1d },
+    { "adaptive_avg_pool2d", r_adaptive_avg_pool2d },
+    { "adaptive_max_pool2d", r_adaptive_max_pool2d },
+    { "max_unpool2d", r_max_unpool2d },
+    { "pad", r_pad },
+    { "interpolate", r_interpolate },
+    { "pixel_shuffle", r_pixel_shuffle },
+    { "pixel_unshuffle", r_pixel_unshuffle },
+    { "view_as", r_view_as },
+    { "unflatten", r_unflatten },
+    { "dropout2d", r_dropout2d },
+    { "module", r_module },
 };
 #define NOPS ((int)(sizeof ops / sizeof ops[0]))
 
@@ -356,7 +362,7 @@ static bool run_case(const gcase *c, bool strided) {
     }
     nb_clear_error();
     nb_scope s = nb_scope_begin();
-    nb_tensor *x[MAXIN] = {0}, *o[2] = {0};
+    nb_tensor *x[MAXIN] = { 0 }, *o[2] = { 0 };
     for (int i = 0; i < c->nin; i++) x[i] = make(&c->in[i], strided);
     if (x[0] && x[0]->dtype != NB_I64) nb_requires_grad_(x[0], true);
     fn(c, x, o);
@@ -376,7 +382,7 @@ static bool run_case(const gcase *c, bool strided) {
         ok = compare(c, mode, "output", o[0], &c->out);
         if (ok && c->has_idx) ok = compare(c, mode, "indices", o[1], &c->idx);
         if (ok && c->has_grad) {
-            if (nb_backward_ex(o[0], (nb_backward_opts){.grad = make(&c->gout, false)}) != NB_OK) {
+            if (nb_backward_ex(o[0], (nb_backward_opts){ .grad = make(&c->gout, false) }) != NB_OK) {
                 fprintf(stderr, "FAIL %s (line %d, %s): backward: %s\n", c->name, c->line, mode, nb_error());
                 ok = false;
             } else {
@@ -404,23 +410,16 @@ static nb_tensor *gfn(nb_tensor *const *x, int n, void *ctx) {
     (void)n;
     const gprm *p = ctx;
     switch (p->kind) {
-        case 0:
-            return nb_pad(x[0], 4, p->a, (nb_pad_opts){.mode = (nb_pad_mode)p->a[4], .value = p->f[0]});
-        case 1:
-            return nb_interpolate(x[0], (nb_interpolate_opts){.size = {p->a[0], p->a[1]},
-                                                              .mode = (nb_interp_mode)p->a[2],
-                                                              .align_corners = p->a[3] != 0});
-        case 2:
-            return nb_pixel_shuffle(x[0], p->a[0]);
-        case 3:
-            return nb_pixel_unshuffle(x[0], p->a[0]);
-        case 4:
-            return nb_unflatten(x[0], 1, 2, p->a);
-        case 5:
-            nb_manual_seed(5);
-            return nb_dropout2d(x[0], 0.4, true);
-        default:
-            return nb_max_pool1d(x[0], (nb_max_pool1d_opts){.kernel_size = 2});
+    case 0: return nb_pad(x[0], 4, p->a, (nb_pad_opts){ .mode = (nb_pad_mode)p->a[4], .value = p->f[0] });
+    case 1:
+        return nb_interpolate(x[0], (nb_interpolate_opts){ .size = { p->a[0], p->a[1] },
+                                                           .mode = (nb_interp_mode)p->a[2],
+                                                           .align_corners = p->a[3] != 0 });
+    case 2: return nb_pixel_shuffle(x[0], p->a[0]);
+    case 3: return nb_pixel_unshuffle(x[0], p->a[0]);
+    case 4: return nb_unflatten(x[0], 1, 2, p->a);
+    case 5: nb_manual_seed(5); return nb_dropout2d(x[0], 0.4, true);
+    default: return nb_max_pool1d(x[0], (nb_max_pool1d_opts){ .kernel_size = 2 });
     }
 }
 static nb_tensor *rnd64(int nd, const int64_t *shape) {
@@ -435,27 +434,36 @@ static void gradchecks(void) {
         int nd;
         int64_t shape[4];
     } cs[] = {
-        {"pad constant (1,2,-1,1) value 0.5", {0, {1, 2, -1, 1, NB_PAD_CONSTANT}, {0.5, 0}}, 4, {1, 2, 3, 4}},
-        {"pad reflect (2,1,1,2)", {0, {2, 1, 1, 2, NB_PAD_REFLECT}, {0}}, 4, {1, 2, 3, 4}},
-        {"pad replicate (3,0,1,2)", {0, {3, 0, 1, 2, NB_PAD_REPLICATE}, {0}}, 4, {1, 2, 3, 4}},
-        {"pad circular (1,2,2,1)", {0, {1, 2, 2, 1, NB_PAD_CIRCULAR}, {0}}, 4, {1, 2, 3, 4}},
-        {"interpolate nearest (3,4)->(5,7)", {1, {5, 7, NB_INTERP_NEAREST, 0}, {0}}, 4, {1, 2, 3, 4}},
-        {"interpolate bilinear (3,4)->(5,7)", {1, {5, 7, NB_INTERP_BILINEAR, 0}, {0}}, 4, {1, 2, 3, 4}},
-        {"interpolate bilinear align_corners (3,4)->(2,6)",
-         {1, {2, 6, NB_INTERP_BILINEAR, 1}, {0}},
-         4,
-         {2, 1, 3, 4}},
-        {"pixel_shuffle 2", {2, {2}, {0}}, 4, {1, 8, 2, 3}},
-        {"pixel_unshuffle 2", {3, {2}, {0}}, 4, {1, 2, 4, 2}},
-        {"unflatten (2,3)", {4, {2, 3}, {0}}, 3, {2, 6, 2}},
-        {"dropout2d p 0.4 (fixed seed)", {5, {0}, {0}}, 4, {3, 4, 2, 2}},
-        {"max_pool1d k2", {6, {0}, {0}}, 3, {2, 2, 6}},
+        { "pad constant (1,2,-1,1) value 0.5",
+          { 0, { 1, 2, -1, 1, NB_PAD_CONSTANT }, { 0.5, 0 } },
+          4,
+          { 1, 2, 3, 4 } },
+        { "pad reflect (2,1,1,2)", { 0, { 2, 1, 1, 2, NB_PAD_REFLECT }, { 0 } }, 4, { 1, 2, 3, 4 } },
+        { "pad replicate (3,0,1,2)", { 0, { 3, 0, 1, 2, NB_PAD_REPLICATE }, { 0 } }, 4, { 1, 2, 3, 4 } },
+        { "pad circular (1,2,2,1)", { 0, { 1, 2, 2, 1, NB_PAD_CIRCULAR }, { 0 } }, 4, { 1, 2, 3, 4 } },
+        { "interpolate nearest (3,4)->(5,7)",
+          { 1, { 5, 7, NB_INTERP_NEAREST, 0 }, { 0 } },
+          4,
+          { 1, 2, 3, 4 } },
+        { "interpolate bilinear (3,4)->(5,7)",
+          { 1, { 5, 7, NB_INTERP_BILINEAR, 0 }, { 0 } },
+          4,
+          { 1, 2, 3, 4 } },
+        { "interpolate bilinear align_corners (3,4)->(2,6)",
+          { 1, { 2, 6, NB_INTERP_BILINEAR, 1 }, { 0 } },
+          4,
+          { 2, 1, 3, 4 } },
+        { "pixel_shuffle 2", { 2, { 2 }, { 0 } }, 4, { 1, 8, 2, 3 } },
+        { "pixel_unshuffle 2", { 3, { 2 }, { 0 } }, 4, { 1, 2, 4, 2 } },
+        { "unflatten (2,3)", { 4, { 2, 3 }, { 0 } }, 3, { 2, 6, 2 } },
+        { "dropout2d p 0.4 (fixed seed)", { 5, { 0 }, { 0 } }, 4, { 3, 4, 2, 2 } },
+        { "max_pool1d k2", { 6, { 0 }, { 0 } }, 3, { 2, 2, 6 } },
     };
     for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++) {
         nb_scope sc = nb_scope_begin();
         nb_tensor *x = rnd64(cs[i].nd, cs[i].shape);
-        bool ok = nb_gradcheck(gfn, &cs[i].p, 1, &x, (nb_gradcheck_opts){0}) &&
-                  nb_gradgradcheck(gfn, &cs[i].p, 1, &x, (nb_gradcheck_opts){0});
+        bool ok = nb_gradcheck(gfn, &cs[i].p, 1, &x, (nb_gradcheck_opts){ 0 }) &&
+                  nb_gradgradcheck(gfn, &cs[i].p, 1, &x, (nb_gradcheck_opts){ 0 });
         if (!ok) fprintf(stderr, "FAIL gradcheck %s: %s\n", cs[i].what, nb_error() ? nb_error() : "mismatch");
         CHECK(ok);
         nb_scope_end(sc);
@@ -465,18 +473,18 @@ static void gradchecks(void) {
 
 /* ---- bitwise the same at 1 and 2 threads (inputs large enough to start OpenMP) ---- */
 static nb_tensor *pool_all(nb_tensor *x) {
-    nb_tensor *a =
-        nb_max_pool2d(x, (nb_max_pool2d_opts){.kernel_size = {3}, .stride = {1}, .padding = {1, 1}});
-    nb_tensor *b =
-        nb_avg_pool2d(x, (nb_avg_pool2d_opts){.kernel_size = {3}, .stride = {2}, .padding = {1, 1}});
+    nb_tensor *a = nb_max_pool2d(
+        x, (nb_max_pool2d_opts){ .kernel_size = { 3 }, .stride = { 1 }, .padding = { 1, 1 } });
+    nb_tensor *b = nb_avg_pool2d(
+        x, (nb_avg_pool2d_opts){ .kernel_size = { 3 }, .stride = { 2 }, .padding = { 1, 1 } });
     nb_tensor *c = nb_adaptive_avg_pool2d(x, 5, 7);
     return nb_add(nb_add(nb_sum(nb_mul(a, a)), nb_sum(nb_mul(b, b))), nb_sum(nb_mul(c, c)));
 }
 static void threads_bitwise(void) {
     nb_manual_seed(7);
     nb_tensor *x = nb_requires_grad_(nb_randn(NB_F32, NB_SHAPE(8, 16, 32, 32)), true);
-    float *g[2] = {0};
-    double v[2] = {0};
+    float *g[2] = { 0 };
+    double v[2] = { 0 };
     for (int t = 0; t < 2; t++) {
         nb_set_num_threads(t + 1);
         nb_scope s = nb_scope_begin();
@@ -503,13 +511,13 @@ static void lifetimes_and_errors(void) {
               *v = nb_narrow(v1, 3, 0, 4);
     nb_tensor *x1 = nb_randn(NB_F64, NB_SHAPE(2, 3, 7)), *idx1 = NULL;
     nb_memory_stats s0 = nb_memory_stats_get();
-    nb_tensor *ys[] = {
-        nb_pad(x, NB_SHAPE(1, 1, 2, 2), (nb_pad_opts){.mode = NB_PAD_REFLECT}),
-        nb_interpolate(x, (nb_interpolate_opts){.scale_factor = {1.5}, .mode = NB_INTERP_BILINEAR}),
-        nb_pixel_unshuffle(v, 2),
-        nb_avg_pool1d(x1, (nb_avg_pool1d_opts){.kernel_size = 2}),
-        nb_max_pool1d_with_indices(x1, (nb_max_pool1d_opts){.kernel_size = 2}, &idx1),
-        NULL};
+    nb_tensor *ys[] = { nb_pad(x, NB_SHAPE(1, 1, 2, 2), (nb_pad_opts){ .mode = NB_PAD_REFLECT }),
+                        nb_interpolate(
+                            x, (nb_interpolate_opts){ .scale_factor = { 1.5 }, .mode = NB_INTERP_BILINEAR }),
+                        nb_pixel_unshuffle(v, 2),
+                        nb_avg_pool1d(x1, (nb_avg_pool1d_opts){ .kernel_size = 2 }),
+                        nb_max_pool1d_with_indices(x1, (nb_max_pool1d_opts){ .kernel_size = 2 }, &idx1),
+                        NULL };
     ys[5] = idx1;
     for (int i = 0; i < 6; i++) {
         CHECK(ys[i] != NULL);
@@ -522,20 +530,21 @@ static void lifetimes_and_errors(void) {
     nb_free(x1);
     /* NULL passes through without an error; a released tensor is an error naming the function */
     nb_clear_error();
-    CHECK(nb_max_pool2d(NULL, (nb_max_pool2d_opts){.kernel_size = {2}}) == NULL && !nb_error());
-    CHECK(nb_pad(NULL, NB_SHAPE(1, 1), (nb_pad_opts){0}) == NULL && !nb_error());
-    CHECK(nb_interpolate(NULL, (nb_interpolate_opts){.scale_factor = {2}}) == NULL && !nb_error());
+    CHECK(nb_max_pool2d(NULL, (nb_max_pool2d_opts){ .kernel_size = { 2 } }) == NULL && !nb_error());
+    CHECK(nb_pad(NULL, NB_SHAPE(1, 1), (nb_pad_opts){ 0 }) == NULL && !nb_error());
+    CHECK(nb_interpolate(NULL, (nb_interpolate_opts){ .scale_factor = { 2 } }) == NULL && !nb_error());
     nb_tensor *dead = nb_zeros(NB_F32, NB_SHAPE(1, 1, 4, 4));
     nb_free(dead);
-    CHECK_ERR(nb_avg_pool2d(dead, (nb_avg_pool2d_opts){.kernel_size = {2}}));
-    CHECK(nb_max_pool2d(x, (nb_max_pool2d_opts){.kernel_size = {9}}) == NULL &&
+    CHECK_ERR(nb_avg_pool2d(dead, (nb_avg_pool2d_opts){ .kernel_size = { 2 } }));
+    CHECK(nb_max_pool2d(x, (nb_max_pool2d_opts){ .kernel_size = { 9 } }) == NULL &&
           strstr(nb_error(), "nb_max_pool2d"));
     nb_clear_error();
     /* MaxPool2d(return_indices=True) -> MaxUnpool2d(x, indices) through the general forward */
     nb_scope s = nb_scope_begin();
-    nb_module *mp = nb_max_pool2d_new((nb_max_pool2d_opts){.kernel_size = {2}}, true);
-    nb_module *mu = nb_max_unpool2d_new((nb_max_unpool2d_opts){.kernel_size = {2}, .output_size = {5, 5}});
-    nb_tensor *out[2] = {0}, *back = NULL;
+    nb_module *mp = nb_max_pool2d_new((nb_max_pool2d_opts){ .kernel_size = { 2 } }, true);
+    nb_module *mu = nb_max_unpool2d_new(
+        (nb_max_unpool2d_opts){ .kernel_size = { 2 }, .output_size = { 5, 5 } });
+    nb_tensor *out[2] = { 0 }, *back = NULL;
     CHECK(nb_module_forward_ex(mp, 1, &x, NULL, 2, out) == 2);
     CHECK(nb_module_forward_ex(mu, 2, out, NULL, 1, &back) == 1);
     /* each window's maximum is back at its place, everything else zero: back <= x where back != 0 */

@@ -7,7 +7,7 @@
 
 /* the cases of tools/gen_golden_rng.py: a fresh tensor of size n drawn right after the seed */
 static nb_tensor *make(const char *name, int64_t n) {
-    int64_t s[1] = {n}, five[1] = {5};
+    int64_t s[1] = { n }, five[1] = { 5 };
     if (!strcmp(name, "rand_f32")) return nb_rand(NB_F32, 1, s);
     if (!strcmp(name, "rand_f64")) return nb_rand(NB_F64, 1, s);
     if (!strcmp(name, "uniform_f32")) return nb_uniform(NB_F32, 1, s, -0.3, 0.7);
@@ -21,19 +21,19 @@ static nb_tensor *make(const char *name, int64_t n) {
     if (!strcmp(name, "normal_f64")) return nb_normal(NB_F64, 1, s, -0.25, 3.0);
     if (!strcmp(name, "randn_cached")) {
         nb_tensor *a = nb_randn(NB_F64, 1, five), *b = nb_randn(NB_F64, 1, s);
-        nb_tensor *c = nb_cat(2, (nb_tensor *[]){a, b}, 0);
+        nb_tensor *c = nb_cat(2, (nb_tensor *[]){ a, b }, 0);
         nb_free(a);
         nb_free(b);
         return c;
     }
-    if (!strcmp(name, "linear_784")) {   /* weight then bias, flattened */
+    if (!strcmp(name, "linear_784")) { /* weight then bias, flattened */
         nb_module *m = nb_linear_new(784, n, true);
         int np = 0;
         nb_tensor **p = m ? nb_module_parameters(m, &np) : NULL;
         nb_tensor *c = NULL;
         if (p && np == 2) {
-            nb_tensor *w = nb_reshape(p[0], 1, (int64_t[]){-1});
-            c = nb_cat(2, (nb_tensor *[]){w, p[1]}, 0);
+            nb_tensor *w = nb_reshape(p[0], 1, (int64_t[]){ -1 });
+            c = nb_cat(2, (nb_tensor *[]){ w, p[1] }, 0);
             nb_free(w);
         }
         nb_module_free(m);
@@ -50,7 +50,8 @@ static nb_tensor *make(const char *name, int64_t n) {
 static uint64_t fnv(const nb_tensor *t) {
     const unsigned char *p = nb_data(t);
     uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < (size_t)nb_numel(t) * nb_dtype_size(t->dtype); i++) h = (h ^ p[i]) * 0x100000001b3ull;
+    for (size_t i = 0; i < (size_t)nb_numel(t) * nb_dtype_size(t->dtype); i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
     return h;
 }
 
@@ -59,7 +60,10 @@ int main(void) {
     char path[1024];
     snprintf(path, sizeof path, "%s/golden/rng.txt", dir ? dir : "tests");
     FILE *f = fopen(path, "r");
-    if (!f) { fprintf(stderr, "cannot open %s\n", path); return 1; }
+    if (!f) {
+        fprintf(stderr, "cannot open %s\n", path);
+        return 1;
+    }
     char *line = NULL, name[32];
     size_t cap = 0;
     int ncases = 0;
@@ -77,7 +81,9 @@ int main(void) {
         char *p = line + used;
         for (int i = 0; ok && i < k; i++) ok = strtod(p, &p) == got[i];
         free(got);
-        if (!ok) fprintf(stderr, "rng case %s seed %d n %lld differs from torch (hash %016llx)\n", name, seed, n, t ? (unsigned long long)fnv(t) : 0ull);
+        if (!ok)
+            fprintf(stderr, "rng case %s seed %d n %lld differs from torch (hash %016llx)\n", name, seed, n,
+                    t ? (unsigned long long)fnv(t) : 0ull);
         CHECK(ok);
         nb_free(t);
         ncases++;
@@ -92,16 +98,16 @@ int main(void) {
     uint32_t a = nb_rand_u32(), b = nb_rand_u32();
     nb_manual_seed(7);
     CHECK(nb_rand_u64() == (((uint64_t)a << 32) | b));
-    nb_manual_seed(0);   /* MT19937 init_genrand(0): first output 2357136044 */
+    nb_manual_seed(0); /* MT19937 init_genrand(0): first output 2357136044 */
     CHECK(nb_rand_u32() == 2357136044u);
-    nb_manual_seed(5489);   /* the reference MT19937 stream: first output 3499211612 */
+    nb_manual_seed(5489); /* the reference MT19937 stream: first output 3499211612 */
     CHECK(nb_rand_u32() == 3499211612u);
-    nb_manual_seed(1ull << 32);   /* torch keeps the low 32 bits */
+    nb_manual_seed(1ull << 32); /* torch keeps the low 32 bits */
     CHECK(nb_rand_u32() == 2357136044u);
 
-    CHECK_ERR(nb_uniform(NB_F32, 1, (int64_t[]){3}, 1.0, 0.0));
-    CHECK_ERR(nb_normal(NB_F64, 1, (int64_t[]){3}, 0.0, -1.0));
-    CHECK_ERR(nb_rand(NB_I64, 1, (int64_t[]){3}));
-    CHECK_ERR(nb_randint(3, 3, 1, (int64_t[]){3}));
+    CHECK_ERR(nb_uniform(NB_F32, 1, (int64_t[]){ 3 }, 1.0, 0.0));
+    CHECK_ERR(nb_normal(NB_F64, 1, (int64_t[]){ 3 }, 0.0, -1.0));
+    CHECK_ERR(nb_rand(NB_I64, 1, (int64_t[]){ 3 }));
+    CHECK_ERR(nb_randint(3, 3, 1, (int64_t[]){ 3 }));
     return nb_test_done();
 }

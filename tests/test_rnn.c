@@ -52,7 +52,10 @@ static bool parse_tensor(char *s, gten *t) {
 static void free_case(gcase *c) {
     for (int i = 0; i < c->np; i++) free(c->param[i].v);
     for (int i = 0; i < c->nin; i++) free(c->in[i].v);
-    for (int i = 0; i < c->nout; i++) { free(c->out[i].v); free(c->gout[i].v); }
+    for (int i = 0; i < c->nout; i++) {
+        free(c->out[i].v);
+        free(c->gout[i].v);
+    }
     for (int i = 0; i < c->ngrad; i++) free(c->grad[i].v);
     memset(c, 0, sizeof *c);
 }
@@ -71,19 +74,24 @@ static const gten *find(const gten *ts, int n, const char *name) {
 }
 
 /* max |a - b| / (atol + rtol |b|) <= 1 over all elements */
-static bool close_to(const nb_tensor *t, const gten *g, double atol, double rtol, const char *what, const char *cname) {
+static bool close_to(const nb_tensor *t, const gten *g, double atol, double rtol, const char *what,
+                     const char *cname) {
     if (!t || t->numel != g->n || t->ndim != g->ndim) {
         fprintf(stderr, "FAIL %s: %s missing or wrong shape\n", cname, what);
         return false;
     }
     for (int i = 0; i < g->ndim; i++)
-        if (t->shape[i] != g->shape[i]) { fprintf(stderr, "FAIL %s: %s has the wrong shape\n", cname, what); return false; }
+        if (t->shape[i] != g->shape[i]) {
+            fprintf(stderr, "FAIL %s: %s has the wrong shape\n", cname, what);
+            return false;
+        }
     double *v = malloc(sizeof(double) * (size_t)(g->n ? g->n : 1));
     nb_to_doubles(t, v);
     bool ok = true;
     for (int64_t i = 0; i < g->n && ok; i++)
         if (!(fabs(v[i] - g->v[i]) <= atol + rtol * fabs(g->v[i]))) {
-            fprintf(stderr, "FAIL %s: %s[%lld] = %.17g, torch %.17g\n", cname, what, (long long)i, v[i], g->v[i]);
+            fprintf(stderr, "FAIL %s: %s[%lld] = %.17g, torch %.17g\n", cname, what, (long long)i, v[i],
+                    g->v[i]);
             ok = false;
         }
     free(v);
@@ -96,8 +104,11 @@ static nb_module *build(const gcase *c) {
     if (!strcmp(c->type, "LSTMCell")) return nb_lstm_cell_new(c->I, c->H, c->bias);
     if (!strcmp(c->type, "GRUCell")) return nb_gru_cell_new(c->I, c->H, c->bias);
     if (!strcmp(c->type, "RNNCell")) return nb_rnn_cell_new(c->I, c->H, c->bias, c->relu ? "relu" : "tanh");
-    nb_rnn_opts o = {.num_layers = (int)c->L, .no_bias = !c->bias, .batch_first = c->bf, .bidirectional = c->bidir,
-                     .proj_size = c->proj};
+    nb_rnn_opts o = { .num_layers = (int)c->L,
+                      .no_bias = !c->bias,
+                      .batch_first = c->bf,
+                      .bidirectional = c->bidir,
+                      .proj_size = c->proj };
     if (c->train) o.dropout = !strncmp(c->name, "lstm", 4) ? 0.3 : !strncmp(c->name, "gru", 3) ? 0.5 : 0.4;
     if (!strcmp(c->type, "LSTM")) return nb_lstm_new(c->I, c->H, o);
     if (!strcmp(c->type, "GRU")) return nb_gru_new(c->I, c->H, o);
@@ -108,15 +119,23 @@ static nb_module *build(const gcase *c) {
 static void run_case(const gcase *c) {
     const char *cn = c->name;
     nb_module *m = build(c);
-    if (!m) { fprintf(stderr, "FAIL %s: build: %s\n", cn, nb_error()); CHECK(m != NULL); nb_clear_error(); return; }
+    if (!m) {
+        fprintf(stderr, "FAIL %s: build: %s\n", cn, nb_error());
+        CHECK(m != NULL);
+        nb_clear_error();
+        return;
+    }
     /* init: torch's values bit for bit, in torch's order and names */
     int np = 0;
     nb_tensor **ps = nb_module_parameters(m, &np);
     nb_state_dict sd = nb_module_state_dict(m);
     bool init_ok = np == c->np && sd.n == c->np;
     for (int i = 0; init_ok && i < np; i++) {
-        init_ok = !strcmp(sd.names[i], c->param[i].name) && close_to(ps[i], &c->param[i], 0, 0, sd.names[i], cn);
-        if (!init_ok) fprintf(stderr, "FAIL %s: parameter %d is %s, torch has %s\n", cn, i, sd.names[i], c->param[i].name);
+        init_ok = !strcmp(sd.names[i], c->param[i].name) &&
+                  close_to(ps[i], &c->param[i], 0, 0, sd.names[i], cn);
+        if (!init_ok)
+            fprintf(stderr, "FAIL %s: parameter %d is %s, torch has %s\n", cn, i, sd.names[i],
+                    c->param[i].name);
     }
     nbt_check(init_ok, "init bit-equal to torch", cn, 0);
     nb_state_dict_free(&sd);
@@ -127,16 +146,21 @@ static void run_case(const gcase *c) {
     nb_tensor *x = NULL, *h0 = NULL, *c0 = NULL;
     for (int i = 0; i < c->nin; i++) {
         nb_tensor *t = nb_requires_grad_(make(&c->in[i], c->dt), true);
-        if (!strcmp(c->in[i].name, "x")) x = t;
-        else if (!strcmp(c->in[i].name, "h0")) h0 = t;
-        else c0 = t;
+        if (!strcmp(c->in[i].name, "x"))
+            x = t;
+        else if (!strcmp(c->in[i].name, "h0"))
+            h0 = t;
+        else
+            c0 = t;
     }
     nb_manual_seed((uint64_t)c->fseed);
-    nb_tensor *outs[3] = {NULL, NULL, NULL};   /* out, h_n, c_n */
+    nb_tensor *outs[3] = { NULL, NULL, NULL }; /* out, h_n, c_n */
     bool cell = strstr(c->type, "Cell") != NULL;
-    if (cell) outs[1] = nb_rnn_cell_forward(m, x, h0, c0, &outs[2]);
-    else nb_rnn_forward(m, x, h0, c0, &outs[0], &outs[1], &outs[2]);
-    static const char *const onames[3] = {"out", "h_n", "c_n"};
+    if (cell)
+        outs[1] = nb_rnn_cell_forward(m, x, h0, c0, &outs[2]);
+    else
+        nb_rnn_forward(m, x, h0, c0, &outs[0], &outs[1], &outs[2]);
+    static const char *const onames[3] = { "out", "h_n", "c_n" };
     nb_tensor *loss = NULL;
     bool ok = true;
     for (int k = 0; k < 3; k++) {
@@ -151,12 +175,18 @@ static void run_case(const gcase *c) {
     if (!ok) fprintf(stderr, "FAIL %s: backward: %s\n", cn, nb_error());
     for (int i = 0; ok && i < c->ngrad; i++) {
         const gten *g = &c->grad[i];
-        nb_tensor *t = !strcmp(g->name, "x") ? x : !strcmp(g->name, "h0") ? h0 : !strcmp(g->name, "c0") ? c0
-                                                                                 : nb_module_get_parameter(m, g->name);
+        nb_tensor *t = !strcmp(g->name, "x")    ? x
+                       : !strcmp(g->name, "h0") ? h0
+                       : !strcmp(g->name, "c0") ? c0
+                                                : nb_module_get_parameter(m, g->name);
         ok &= close_to(t ? t->grad : NULL, g, atol * 2, rtol * 2, g->name, cn);
     }
     nbt_check(ok, "gradients", cn, 0);
-    if (nb_error()) { fprintf(stderr, "FAIL %s: error left: %s\n", cn, nb_error()); CHECK(!nb_error()); nb_clear_error(); }
+    if (nb_error()) {
+        fprintf(stderr, "FAIL %s: error left: %s\n", cn, nb_error());
+        CHECK(!nb_error());
+        nb_clear_error();
+    }
     nb_scope_end(s);
     nb_module_free(m);
 }
@@ -179,7 +209,8 @@ static void golden(void) {
             snprintf(c->name, sizeof c->name, "%s", next_tok(&s));
             c->dt = !strcmp(next_tok(&s), "f64") ? NB_F64 : NB_F32;
             snprintf(c->type, sizeof c->type, "%s", next_tok(&s));
-            int64_t *fs[] = {&c->I, &c->H, &c->L, &c->bias, &c->bf, &c->bidir, &c->proj, &c->relu, &c->seed, &c->train, &c->fseed};
+            int64_t *fs[] = { &c->I,    &c->H,    &c->L,    &c->bias,  &c->bf,   &c->bidir,
+                              &c->proj, &c->relu, &c->seed, &c->train, &c->fseed };
             for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++) *fs[i] = atoll(next_tok(&s));
         } else if (!strcmp(kw, "param") && c->np < MAXT) {
             CHECK(parse_tensor(s, &c->param[c->np++]));
@@ -208,7 +239,8 @@ static void golden(void) {
 static void expect_error(bool failed, const char *want, int line) {
     const char *e = nb_error();
     bool ok = failed && e && !strncmp(e, want, strlen(want));
-    if (!ok) fprintf(stderr, "FAIL line %d: expected error \"%s\", got \"%s\"\n", line, want, e ? e : "(none)");
+    if (!ok)
+        fprintf(stderr, "FAIL line %d: expected error \"%s\", got \"%s\"\n", line, want, e ? e : "(none)");
     nbt_check(ok, want, __FILE__, line);
     nb_clear_error();
 }
@@ -217,8 +249,8 @@ static void expect_error(bool failed, const char *want, int line) {
 
 static void errors(void) {
     nb_scope s = nb_scope_begin();
-    nb_module *lstm = nb_lstm_new(4, 3, (nb_rnn_opts){.num_layers = 2});
-    nb_module *gru = nb_gru_new(4, 3, (nb_rnn_opts){.num_layers = 2});
+    nb_module *lstm = nb_lstm_new(4, 3, (nb_rnn_opts){ .num_layers = 2 });
+    nb_module *gru = nb_gru_new(4, 3, (nb_rnn_opts){ .num_layers = 2 });
     nb_module *cell = nb_lstm_cell_new(4, 3, true), *gcell = nb_gru_cell_new(4, 3, true);
     nb_tensor *o = NULL, *h = NULL, *c = NULL;
     EXPECT_ERR(nb_rnn_forward(lstm, Z(5, 2, 4), Z(2, 2, 5), Z(2, 2, 3), &o, &h, &c) != NB_OK,
@@ -240,9 +272,11 @@ static void errors(void) {
                "nb_rnn_forward: GRU takes no cell state c0");
     EXPECT_ERR(nb_rnn_forward(lstm, nb_zeros(NB_F64, NB_SHAPE(5, 2, 4)), NULL, NULL, &o, NULL, NULL) != NB_OK,
                "nb_rnn_forward: LSTM: input has dtype float64 but the parameters are float32");
-    EXPECT_ERR(nb_rnn_forward(cell, Z(5, 2, 4), NULL, NULL, &o, NULL, NULL) != NB_OK,
-               "nb_rnn_forward: expects a module made by nb_rnn_new / nb_lstm_new / nb_gru_new, got LSTMCell");
-    EXPECT_ERR(nb_rnn_forward(NULL, Z(5, 2, 4), NULL, NULL, &o, NULL, NULL) != NB_OK, "nb_rnn_forward: NULL module");
+    EXPECT_ERR(
+        nb_rnn_forward(cell, Z(5, 2, 4), NULL, NULL, &o, NULL, NULL) != NB_OK,
+        "nb_rnn_forward: expects a module made by nb_rnn_new / nb_lstm_new / nb_gru_new, got LSTMCell");
+    EXPECT_ERR(nb_rnn_forward(NULL, Z(5, 2, 4), NULL, NULL, &o, NULL, NULL) != NB_OK,
+               "nb_rnn_forward: NULL module");
     EXPECT_ERR(nb_rnn_cell_forward(cell, Z(2, 4), Z(2, 5), Z(2, 3), &c) == NULL,
                "nb_rnn_cell_forward: LSTMCell: hidden0 has inconsistent hidden_size: got 5, expected 3");
     EXPECT_ERR(nb_rnn_cell_forward(cell, Z(2, 4), Z(3, 3), Z(3, 3), &c) == NULL,
@@ -253,21 +287,28 @@ static void errors(void) {
                "nb_rnn_cell_forward: LSTMCell: Expected input to be 1-D or 2-D but received 3-D tensor");
     EXPECT_ERR(nb_rnn_cell_forward(gcell, Z(2, 4), Z(2, 4), NULL, NULL) == NULL,
                "nb_rnn_cell_forward: GRUCell: hidden0 has inconsistent hidden_size: got 4, expected 3");
-    EXPECT_ERR(nb_lstm_new(4, 3, (nb_rnn_opts){.proj_size = 3}) == NULL, "nb_lstm_new: proj_size has to be smaller than hidden_size");
-    EXPECT_ERR(nb_gru_new(4, 3, (nb_rnn_opts){.proj_size = 2}) == NULL,
+    EXPECT_ERR(nb_lstm_new(4, 3, (nb_rnn_opts){ .proj_size = 3 }) == NULL,
+               "nb_lstm_new: proj_size has to be smaller than hidden_size");
+    EXPECT_ERR(nb_gru_new(4, 3, (nb_rnn_opts){ .proj_size = 2 }) == NULL,
                "nb_gru_new: proj_size argument is only supported for LSTM, not RNN or GRU");
-    EXPECT_ERR(nb_lstm_new(4, 3, (nb_rnn_opts){.dropout = 1.5}) == NULL, "nb_lstm_new: dropout should be a number in range [0, 1]");
-    EXPECT_ERR(nb_rnn_new(4, 3, (nb_rnn_opts){.nonlinearity = "foo"}) == NULL, "nb_rnn_new: Unknown nonlinearity 'foo'");
-    EXPECT_ERR(nb_lstm_new(0, 3, (nb_rnn_opts){0}) == NULL, "nb_lstm_new: input_size, hidden_size and num_layers must be positive");
+    EXPECT_ERR(nb_lstm_new(4, 3, (nb_rnn_opts){ .dropout = 1.5 }) == NULL,
+               "nb_lstm_new: dropout should be a number in range [0, 1]");
+    EXPECT_ERR(nb_rnn_new(4, 3, (nb_rnn_opts){ .nonlinearity = "foo" }) == NULL,
+               "nb_rnn_new: Unknown nonlinearity 'foo'");
+    EXPECT_ERR(nb_lstm_new(0, 3, (nb_rnn_opts){ 0 }) == NULL,
+               "nb_lstm_new: input_size, hidden_size and num_layers must be positive");
     /* the functional ops name themselves */
     nb_tensor *w = Z(12, 4), *u = Z(12, 3);
     EXPECT_ERR(nb_lstm_cell(Z(2, 4), Z(2, 3), Z(2, 4), w, u, NULL, NULL, &c) == NULL,
                "nb_lstm_cell: hidden1 has inconsistent hidden_size: got 4, expected 3");
     EXPECT_ERR(nb_gru_cell(Z(2, 4), Z(2, 3), Z(10, 4), Z(9, 3), NULL, NULL) == NULL,
                "nb_gru_cell: weight_ih must be (3 * hidden_size, input_size) for GRU, got (10, 4)");
-    EXPECT_ERR(nb_rnn_layer(NB_RNN_LSTM, Z(5, 2, 4), NULL, NULL, (nb_rnn_weights){.w_ih = w, .w_hh = Z(12, 2)}, false, &o, &h, &c) != NB_OK,
+    EXPECT_ERR(nb_rnn_layer(NB_RNN_LSTM, Z(5, 2, 4), NULL, NULL,
+                            (nb_rnn_weights){ .w_ih = w, .w_hh = Z(12, 2) }, false, &o, &h, &c) != NB_OK,
                "nb_rnn_layer: weight_hh must have shape (12, 3), got (12, 2)");
-    EXPECT_ERR(nb_rnn_layer(NB_RNN_GRU, Z(5, 2, 4), NULL, NULL, (nb_rnn_weights){.w_ih = Z(9, 4), .w_hh = Z(9, 3), .b_ih = Z(9)}, false, &o, NULL, NULL) != NB_OK,
+    EXPECT_ERR(nb_rnn_layer(NB_RNN_GRU, Z(5, 2, 4), NULL, NULL,
+                            (nb_rnn_weights){ .w_ih = Z(9, 4), .w_hh = Z(9, 3), .b_ih = Z(9) }, false, &o,
+                            NULL, NULL) != NB_OK,
                "nb_rnn_layer: give both biases (bias_ih and bias_hh) or neither");
     /* NULL passes through without a new error */
     CHECK(nb_rnn_cell_forward(cell, NULL, NULL, NULL, &c) == NULL && !nb_error());
@@ -302,15 +343,15 @@ static double step(nb_module *a, nb_module *b, nb_tensor *x) {
 
 static void threads_and_memory(void) {
     nb_manual_seed(7);
-    nb_module *a = nb_lstm_new(64, 96, (nb_rnn_opts){.bidirectional = true});
-    nb_module *b = nb_gru_new(192, 64, (nb_rnn_opts){.num_layers = 2});
+    nb_module *a = nb_lstm_new(64, 96, (nb_rnn_opts){ .bidirectional = true });
+    nb_module *b = nb_gru_new(192, 64, (nb_rnn_opts){ .num_layers = 2 });
     nb_tensor *x = nb_randn(NB_F32, NB_SHAPE(4, 32, 64));
     nb_set_num_threads(1);
     double one = step(a, b, x);
     nb_set_num_threads(2);
     double two = step(a, b, x);
     nb_set_num_threads(0);
-    CHECK(one == two && one != 0);   /* bitwise the same sum at 1 and 2 threads */
+    CHECK(one == two && one != 0); /* bitwise the same sum at 1 and 2 threads */
     /* a steady loop stays flat: no system allocation after the first steps */
     step(a, b, x);
     size_t before = nb_memory_stats_get().system_allocs;
@@ -323,14 +364,25 @@ static void threads_and_memory(void) {
 
 /* print(model) as torch prints it, and the general forward (x, h0, c0) -> (output, h_n, c_n) */
 static void printing_and_forward_ex(void) {
-    nb_module *ms[6] = {
-        nb_lstm_new(4, 3, (nb_rnn_opts){.num_layers = 2, .batch_first = true, .dropout = 0.5, .bidirectional = true,
-                                        .proj_size = 2}),
-        nb_gru_new(4, 3, (nb_rnn_opts){.no_bias = true}), nb_rnn_new(4, 3, (nb_rnn_opts){.nonlinearity = "relu"}),
-        nb_lstm_cell_new(4, 3, true), nb_rnn_cell_new(4, 3, true, "relu"), nb_gru_cell_new(3, 4, false)};
-    const char *want[6] = {"LSTM(4, 3, proj_size=2, num_layers=2, batch_first=True, dropout=0.5, bidirectional=True)\n",
-                           "GRU(4, 3, bias=False)\n", "RNN(4, 3)\n", "LSTMCell(4, 3)\n", "RNNCell(4, 3, nonlinearity=relu)\n",
-                           "GRUCell(3, 4, bias=False)\n"};
+    nb_module *ms[6] = { nb_lstm_new(4, 3,
+                                     (nb_rnn_opts){ .num_layers = 2,
+                                                    .batch_first = true,
+                                                    .dropout = 0.5,
+                                                    .bidirectional = true,
+                                                    .proj_size = 2 }),
+                         nb_gru_new(4, 3, (nb_rnn_opts){ .no_bias = true }),
+                         nb_rnn_new(4, 3, (nb_rnn_opts){ .nonlinearity = "relu" }),
+                         nb_lstm_cell_new(4, 3, true),
+                         nb_rnn_cell_new(4, 3, true, "relu"),
+                         nb_gru_cell_new(3, 4, false) };
+    const char *want[6] = {
+        "LSTM(4, 3, proj_size=2, num_layers=2, batch_first=True, dropout=0.5, bidirectional=True)\n",
+        "GRU(4, 3, bias=False)\n",
+        "RNN(4, 3)\n",
+        "LSTMCell(4, 3)\n",
+        "RNNCell(4, 3, nonlinearity=relu)\n",
+        "GRUCell(3, 4, bias=False)\n"
+    };
     for (int i = 0; i < 6; i++) {
         char *buf = NULL;
         size_t len = 0;
@@ -344,17 +396,18 @@ static void printing_and_forward_ex(void) {
     nb_scope s = nb_scope_begin();
     nb_tensor *x = nb_randn(NB_F32, NB_SHAPE(2, 5, 4)), *h0 = nb_randn(NB_F32, NB_SHAPE(4, 2, 2));
     nb_tensor *c0 = nb_randn(NB_F32, NB_SHAPE(4, 2, 3)), *out[3], *o, *h, *c;
-    CHECK(nb_module_forward_ex(ms[0], 3, (nb_tensor *[]){x, h0, c0}, NULL, 3, out) == 3);
+    CHECK(nb_module_forward_ex(ms[0], 3, (nb_tensor *[]){ x, h0, c0 }, NULL, 3, out) == 3);
     CHECK(nb_rnn_forward(ms[0], x, h0, c0, &o, &h, &c) == NB_OK);
-    nb_module_eval(ms[0]);   /* dropout off: both forms give the same numbers */
-    CHECK(nb_module_forward_ex(ms[0], 3, (nb_tensor *[]){x, h0, c0}, NULL, 3, out) == 3);
+    nb_module_eval(ms[0]); /* dropout off: both forms give the same numbers */
+    CHECK(nb_module_forward_ex(ms[0], 3, (nb_tensor *[]){ x, h0, c0 }, NULL, 3, out) == 3);
     CHECK(nb_rnn_forward(ms[0], x, h0, c0, &o, &h, &c) == NB_OK);
     CHECK(nb_item(nb_sum(nb_abs(nb_sub(out[0], o)))) == 0 && nb_item(nb_sum(nb_abs(nb_sub(out[2], c)))) == 0);
     CHECK(out[0]->shape[0] == 2 && out[0]->shape[1] == 5 && out[0]->shape[2] == 4);
     nb_tensor *y[2];
-    CHECK(nb_module_forward_ex(ms[3], 1, (nb_tensor *[]){nb_randn(NB_F32, NB_SHAPE(2, 4))}, NULL, 2, y) == 2);
+    CHECK(nb_module_forward_ex(ms[3], 1, (nb_tensor *[]){ nb_randn(NB_F32, NB_SHAPE(2, 4)) }, NULL, 2, y) ==
+          2);
     CHECK(nb_module_forward_ex(ms[1], 1, &x, NULL, 1, y) == 1 && y[0]->shape[2] == 3);
-    CHECK(nb_module_forward_ex(ms[1], 3, (nb_tensor *[]){x, x, x}, NULL, 2, y) == -1 && nb_error());
+    CHECK(nb_module_forward_ex(ms[1], 3, (nb_tensor *[]){ x, x, x }, NULL, 2, y) == -1 && nb_error());
     nb_clear_error();
     nb_scope_end(s);
     for (int i = 0; i < 6; i++) nb_module_free(ms[i]);

@@ -17,12 +17,13 @@ static char *capture_tape(void) {
 
 int main(void) {
     nb_tensor *a = nb_requires_grad_(nb_scalar(NB_F64, 2.0), true);
-    nb_tensor *b = nb_requires_grad_(nb_tensor_from(NB_F64, (double[]){1, -1, 3}, NB_SHAPE(3), false), true);
+    nb_tensor *b = nb_requires_grad_(nb_tensor_from(NB_F64, (double[]){ 1, -1, 3 }, NB_SHAPE(3), false),
+                                     true);
     nb_scope s = nb_scope_begin();
-    nb_tensor *c = nb_mul(b, a);            /* #0 */
-    nb_tensor *d = nb_sum(c);               /* #1 */
-    nb_tensor *unrelated = nb_exp(a);       /* #2: not in d's history */
-    nb_tensor *e = nb_mul_scalar(d, 3.0);   /* #3 */
+    nb_tensor *c = nb_mul(b, a);          /* #0 */
+    nb_tensor *d = nb_sum(c);             /* #1 */
+    nb_tensor *unrelated = nb_exp(a);     /* #2: not in d's history */
+    nb_tensor *e = nb_mul_scalar(d, 3.0); /* #3 */
     nb_retain_grad(d);
     char *t = capture_tape();
     CHECK(strstr(t, "tape: 4 nodes") != NULL);
@@ -37,7 +38,7 @@ int main(void) {
     size_t trlen = 0;
     FILE *m = open_memstream(&tr, &trlen);
     nb_set_backward_trace(m);
-    CHECK(nb_backward_ex(e, (nb_backward_opts){.retain_graph = true}) == NB_OK);
+    CHECK(nb_backward_ex(e, (nb_backward_opts){ .retain_graph = true }) == NB_OK);
     nb_set_backward_trace(NULL);
     fclose(m);
     CHECK(strstr(tr, "backward #3 MulBackward0: grad_output 1\n    -> input 0 (#1) += 3\n") != NULL);
@@ -69,7 +70,7 @@ int main(void) {
 
     /* create_graph: the backward ops are recorded and show up in the grad's graph */
     nb_tensor *x = nb_requires_grad_(nb_scalar(NB_F64, 3.0), true);
-    nb_tensor *g = nb_grad1(nb_pow_scalar(x, 3), x, true);   /* 3 x^2 = 27, with history */
+    nb_tensor *g = nb_grad1(nb_pow_scalar(x, 3), x, true); /* 3 x^2 = 27, with history */
     CHECK(g && g->requires_grad);
     dot = NULL;
     m = open_memstream(&dot, &dotlen);
@@ -85,14 +86,22 @@ int main(void) {
     CHECK(nb_tape_json(m) == NB_OK);
     fclose(m);
     char want[512];
-    snprintf(want, sizeof want, "{\"leaves\":[{\"id\":\"leaf0\",\"ptr\":\"%p\",\"requires_grad\":true,"
-             "\"data\":{\"shape\":[3],\"value\":[1,-1,3]},\"grad\":{\"shape\":[3],\"value\":[6,6,6]}}", (void *)b);
+    snprintf(want, sizeof want,
+             "{\"leaves\":[{\"id\":\"leaf0\",\"ptr\":\"%p\",\"requires_grad\":true,"
+             "\"data\":{\"shape\":[3],\"value\":[1,-1,3]},\"grad\":{\"shape\":[3],\"value\":[6,6,6]}}",
+             (void *)b);
     CHECK(strncmp(js, want, strlen(want)) == 0);
-    CHECK(strstr(js, "{\"id\":\"#0\",\"op\":\"mul\",\"grad_fn\":\"MulBackward0\",\"inputs\":[\"leaf0\",\"leaf1\"],"
-                     "\"data\":{\"shape\":[3],\"value\":[2,-2,6]},\"freed\":false}") != NULL);
-    CHECK(strstr(js, "{\"id\":\"#1\",\"op\":\"sum\",\"grad_fn\":\"SumBackward0\",\"inputs\":[\"#0\"],"
-                     "\"data\":{\"shape\":[],\"value\":[6]},\"grad\":{\"shape\":[],\"value\":[3]},\"freed\":false}") != NULL);
-    CHECK(jslen > 2 && !strcmp(js + jslen - 2, "]}"));   /* one object: the nodes array closes it */
+    CHECK(
+        strstr(js,
+               "{\"id\":\"#0\",\"op\":\"mul\",\"grad_fn\":\"MulBackward0\",\"inputs\":[\"leaf0\",\"leaf1\"],"
+               "\"data\":{\"shape\":[3],\"value\":[2,-2,6]},\"freed\":false}") != NULL);
+    CHECK(
+        strstr(
+            js,
+            "{\"id\":\"#1\",\"op\":\"sum\",\"grad_fn\":\"SumBackward0\",\"inputs\":[\"#0\"],"
+            "\"data\":{\"shape\":[],\"value\":[6]},\"grad\":{\"shape\":[],\"value\":[3]},\"freed\":false}") !=
+        NULL);
+    CHECK(jslen > 2 && !strcmp(js + jslen - 2, "]}")); /* one object: the nodes array closes it */
     free(js);
 
     /* errors */

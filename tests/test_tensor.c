@@ -7,29 +7,29 @@
 
 static void test_creation(void) {
     nb_scope s = nb_scope_begin();
-    nb_tensor *a = nb_tensor_from(NB_F32, (float[]){1, 2, 3, 4, 5, 6}, NB_SHAPE(2, 3), false);
+    nb_tensor *a = nb_tensor_from(NB_F32, (float[]){ 1, 2, 3, 4, 5, 6 }, NB_SHAPE(2, 3), false);
     CHECK(a && a->ndim == 2 && a->shape[0] == 2 && a->shape[1] == 3 && a->numel == 6);
     CHECK(a && a->stride[0] == 3 && a->stride[1] == 1 && a->dtype == NB_F32 && !a->requires_grad);
-    CHECK_TENSOR(a, ((double[]){1, 2, 3, 4, 5, 6}), 6, 0);
-    double src[3] = {1.5, -2, 3};
+    CHECK_TENSOR(a, ((double[]){ 1, 2, 3, 4, 5, 6 }), 6, 0);
+    double src[3] = { 1.5, -2, 3 };
     nb_tensor *d = nb_tensor_from(NB_F64, src, NB_SHAPE(3), true);
     src[0] = 99; /* data was copied */
     CHECK(d && d->dtype == NB_F64 && d->requires_grad && nb_is_leaf(d));
-    CHECK_TENSOR(d, ((double[]){1.5, -2, 3}), 3, 0);
-    CHECK_TENSOR(nb_zeros(NB_F32, NB_SHAPE(2, 2)), ((double[]){0, 0, 0, 0}), 4, 0);
-    CHECK_TENSOR(nb_ones(NB_F64, NB_SHAPE(3)), ((double[]){1, 1, 1}), 3, 0);
-    CHECK_TENSOR(nb_full(NB_F32, NB_SHAPE(2), 2.5), ((double[]){2.5, 2.5}), 2, 0);
+    CHECK_TENSOR(d, ((double[]){ 1.5, -2, 3 }), 3, 0);
+    CHECK_TENSOR(nb_zeros(NB_F32, NB_SHAPE(2, 2)), ((double[]){ 0, 0, 0, 0 }), 4, 0);
+    CHECK_TENSOR(nb_ones(NB_F64, NB_SHAPE(3)), ((double[]){ 1, 1, 1 }), 3, 0);
+    CHECK_TENSOR(nb_full(NB_F32, NB_SHAPE(2), 2.5), ((double[]){ 2.5, 2.5 }), 2, 0);
     nb_tensor *sc = nb_scalar(NB_F64, 7);
     CHECK(sc && sc->ndim == 0 && sc->numel == 1 && nb_item(sc) == 7);
-    CHECK_TENSOR(nb_arange(NB_F32, 0, 5, 1), ((double[]){0, 1, 2, 3, 4}), 5, 0);
-    CHECK_TENSOR(nb_arange(NB_F64, 1, 2, 0.25), ((double[]){1, 1.25, 1.5, 1.75}), 4, 0);
-    CHECK_TENSOR(nb_arange(NB_I64, 5, 0, -2), ((double[]){5, 3, 1}), 3, 0);
+    CHECK_TENSOR(nb_arange(NB_F32, 0, 5, 1), ((double[]){ 0, 1, 2, 3, 4 }), 5, 0);
+    CHECK_TENSOR(nb_arange(NB_F64, 1, 2, 0.25), ((double[]){ 1, 1.25, 1.5, 1.75 }), 4, 0);
+    CHECK_TENSOR(nb_arange(NB_I64, 5, 0, -2), ((double[]){ 5, 3, 1 }), 3, 0);
     /* torch.linspace(0, 1, 5) and (-1, 1, 4) */
-    CHECK_TENSOR(nb_linspace(NB_F32, 0, 1, 5), ((double[]){0, 0.25, 0.5, 0.75, 1}), 5, 0);
-    CHECK_TENSOR(nb_linspace(NB_F64, -1, 1, 4), ((double[]){-1, -1.0 / 3, 1.0 / 3, 1}), 4, 1e-15);
+    CHECK_TENSOR(nb_linspace(NB_F32, 0, 1, 5), ((double[]){ 0, 0.25, 0.5, 0.75, 1 }), 5, 0);
+    CHECK_TENSOR(nb_linspace(NB_F64, -1, 1, 4), ((double[]){ -1, -1.0 / 3, 1.0 / 3, 1 }), 4, 1e-15);
     CHECK(nb_numel(nb_linspace(NB_F32, 0, 1, 0)) == 0);
-    CHECK_TENSOR(nb_eye(NB_F32, 3, 0), ((double[]){1, 0, 0, 0, 1, 0, 0, 0, 1}), 9, 0);
-    CHECK_TENSOR(nb_eye(NB_F64, 2, 3), ((double[]){1, 0, 0, 0, 1, 0}), 6, 0);
+    CHECK_TENSOR(nb_eye(NB_F32, 3, 0), ((double[]){ 1, 0, 0, 0, 1, 0, 0, 0, 1 }), 9, 0);
+    CHECK_TENSOR(nb_eye(NB_F64, 2, 3), ((double[]){ 1, 0, 0, 0, 1, 0 }), 6, 0);
     nb_tensor *z = nb_zeros_like(d), *o = nb_ones_like(a), *f = nb_full_like(a, -1), *e = nb_empty_like(d);
     CHECK(z && z->dtype == NB_F64 && z->numel == 3 && !z->requires_grad);
     CHECK(o && o->shape[0] == 2 && o->shape[1] == 3 && nb_item(nb_sum(o)) == 6);
@@ -72,12 +72,19 @@ static void test_random(void) {
     CHECK_NEAR(nb_item(nb_std(n)), 1.0, 0.03);
     int64_t *pi = nb_data_i64(i);
     bool inr = true, seen_lo = false, seen_hi = false;
-    for (int k = 0; k < 5000; k++) { inr &= pi[k] >= -3 && pi[k] < 4; seen_lo |= pi[k] == -3; seen_hi |= pi[k] == 3; }
+    for (int k = 0; k < 5000; k++) {
+        inr &= pi[k] >= -3 && pi[k] < 4;
+        seen_lo |= pi[k] == -3;
+        seen_hi |= pi[k] == 3;
+    }
     CHECK(inr && seen_lo && seen_hi && i->dtype == NB_I64);
     int64_t *pp = nb_data_i64(p);
-    int count[100] = {0};
+    int count[100] = { 0 };
     bool perm = true, moved = false;
-    for (int k = 0; k < 100; k++) { if (pp[k] < 0 || pp[k] >= 100 || count[pp[k]]++) perm = false; moved |= pp[k] != k; }
+    for (int k = 0; k < 100; k++) {
+        if (pp[k] < 0 || pp[k] >= 100 || count[pp[k]]++) perm = false;
+        moved |= pp[k] != k;
+    }
     CHECK(perm && moved);
     nb_tensor *rl = nb_rand_like(n), *nl = nb_randn_like(a);
     CHECK(rl && rl->dtype == NB_F64 && rl->numel == 20000 && nl && nl->dtype == NB_F32 && nl->numel == 1000);
@@ -91,24 +98,24 @@ static void test_random(void) {
 
 static void test_dtype(void) {
     nb_scope s = nb_scope_begin();
-    nb_tensor *a = nb_tensor_from(NB_F32, (float[]){1.5f, -2.75f, 3}, NB_SHAPE(3), false);
+    nb_tensor *a = nb_tensor_from(NB_F32, (float[]){ 1.5f, -2.75f, 3 }, NB_SHAPE(3), false);
     nb_tensor *d = nb_to(a, NB_F64);
     CHECK(d && d->dtype == NB_F64 && d != a);
-    CHECK_TENSOR(d, ((double[]){1.5, -2.75, 3}), 3, 0);
+    CHECK_TENSOR(d, ((double[]){ 1.5, -2.75, 3 }), 3, 0);
     CHECK(nb_to(a, NB_F32) == a);
-    nb_tensor *i = nb_to(a, NB_I64);   /* truncation toward zero, like torch */
+    nb_tensor *i = nb_to(a, NB_I64); /* truncation toward zero, like torch */
     CHECK(i && i->dtype == NB_I64);
-    CHECK_TENSOR(i, ((double[]){1, -2, 3}), 3, 0);
+    CHECK_TENSOR(i, ((double[]){ 1, -2, 3 }), 3, 0);
     nb_tensor *back = nb_to(i, NB_F32);
-    CHECK_TENSOR(back, ((double[]){1, -2, 3}), 3, 0);
+    CHECK_TENSOR(back, ((double[]){ 1, -2, 3 }), 3, 0);
     /* f64 -> f32 rounds */
-    nb_tensor *p = nb_to(nb_tensor_from(NB_F64, (double[]){0.1}, NB_SHAPE(1), false), NB_F32);
+    nb_tensor *p = nb_to(nb_tensor_from(NB_F64, (double[]){ 0.1 }, NB_SHAPE(1), false), NB_F32);
     CHECK(p && nb_data_f32(p)[0] == 0.1f);
     /* gradient flows through a float conversion and comes back in the input's dtype */
-    nb_tensor *x = nb_tensor_from(NB_F32, (float[]){2, 3}, NB_SHAPE(2), true);
+    nb_tensor *x = nb_tensor_from(NB_F32, (float[]){ 2, 3 }, NB_SHAPE(2), true);
     CHECK(nb_backward(nb_sum(nb_square(nb_to(x, NB_F64)))) == NB_OK);
     CHECK(x->grad && x->grad->dtype == NB_F32);
-    CHECK_TENSOR(x->grad, ((double[]){4, 6}), 2, 0);
+    CHECK_TENSOR(x->grad, ((double[]){ 4, 6 }), 2, 0);
     CHECK(nb_dtype_size(NB_F32) == 4 && nb_dtype_size(NB_F64) == 8 && nb_dtype_size(NB_I64) == 8);
     CHECK(!strcmp(nb_dtype_name(NB_F32), "float32") && !strcmp(nb_dtype_name(NB_F64), "float64") &&
           !strcmp(nb_dtype_name(NB_I64), "int64"));
@@ -127,40 +134,40 @@ static bool write_seen(nb_tensor *base, nb_tensor *view, const int64_t *idx, int
 static void test_views(void) {
     nb_scope s = nb_scope_begin();
     nb_tensor *b = nb_arange(NB_F32, 0, 24, 1);
-    nb_tensor *m = nb_reshape(b, NB_SHAPE(4, 6));           /* base for the 2-D views */
+    nb_tensor *m = nb_reshape(b, NB_SHAPE(4, 6)); /* base for the 2-D views */
     CHECK(m && m->storage == b->storage);
-    CHECK(write_seen(b, m, (int64_t[]){1, 2}, 8));
-    CHECK(write_seen(b, nb_view(b, NB_SHAPE(2, -1, 3)), (int64_t[]){1, 1, 0}, 15));
-    CHECK(write_seen(b, nb_flatten(nb_view(b, NB_SHAPE(2, 3, 4)), 0, -1), (int64_t[]){5}, 5));
-    CHECK(write_seen(b, nb_squeeze(nb_view(b, NB_SHAPE(1, 24)), 0), (int64_t[]){7}, 7));
+    CHECK(write_seen(b, m, (int64_t[]){ 1, 2 }, 8));
+    CHECK(write_seen(b, nb_view(b, NB_SHAPE(2, -1, 3)), (int64_t[]){ 1, 1, 0 }, 15));
+    CHECK(write_seen(b, nb_flatten(nb_view(b, NB_SHAPE(2, 3, 4)), 0, -1), (int64_t[]){ 5 }, 5));
+    CHECK(write_seen(b, nb_squeeze(nb_view(b, NB_SHAPE(1, 24)), 0), (int64_t[]){ 7 }, 7));
     nb_tensor *u = nb_unsqueeze(m, 1);
-    CHECK(u && u->ndim == 3 && u->shape[1] == 1 && write_seen(b, u, (int64_t[]){2, 0, 3}, 15));
+    CHECK(u && u->ndim == 3 && u->shape[1] == 1 && write_seen(b, u, (int64_t[]){ 2, 0, 3 }, 15));
     nb_tensor *t = nb_transpose(m, 0, 1);
     CHECK(t && t->shape[0] == 6 && t->shape[1] == 4 && !nb_is_contiguous(t));
-    CHECK(write_seen(b, t, (int64_t[]){1, 3}, 19));          /* t[1][3] = m[3][1] = b[19] */
+    CHECK(write_seen(b, t, (int64_t[]){ 1, 3 }, 19)); /* t[1][3] = m[3][1] = b[19] */
     nb_tensor *pm = nb_permute(nb_view(b, NB_SHAPE(2, 3, 4)), NB_DIMS(2, 0, 1));
     CHECK(pm && pm->shape[0] == 4 && pm->shape[1] == 2 && pm->shape[2] == 3);
-    CHECK(write_seen(b, pm, (int64_t[]){3, 1, 2}, 23));      /* [1][2][3] = 12 + 8 + 3 */
+    CHECK(write_seen(b, pm, (int64_t[]){ 3, 1, 2 }, 23)); /* [1][2][3] = 12 + 8 + 3 */
     nb_tensor *nr = nb_narrow(m, 1, 2, 3);
-    CHECK(nr && nr->shape[0] == 4 && nr->shape[1] == 3 && write_seen(b, nr, (int64_t[]){2, 0}, 14));
-    nb_tensor *sl = nb_slice(b, 0, 1, 20, 5);                /* 1, 6, 11, 16 */
-    CHECK(sl && sl->shape[0] == 4 && write_seen(b, sl, (int64_t[]){3}, 16));
-    nb_tensor *se = nb_select(m, 0, -1);                     /* last row: 18..23 */
-    CHECK(se && se->ndim == 1 && se->shape[0] == 6 && write_seen(b, se, (int64_t[]){4}, 22));
+    CHECK(nr && nr->shape[0] == 4 && nr->shape[1] == 3 && write_seen(b, nr, (int64_t[]){ 2, 0 }, 14));
+    nb_tensor *sl = nb_slice(b, 0, 1, 20, 5); /* 1, 6, 11, 16 */
+    CHECK(sl && sl->shape[0] == 4 && write_seen(b, sl, (int64_t[]){ 3 }, 16));
+    nb_tensor *se = nb_select(m, 0, -1); /* last row: 18..23 */
+    CHECK(se && se->ndim == 1 && se->shape[0] == 6 && write_seen(b, se, (int64_t[]){ 4 }, 22));
     nb_tensor *col = nb_select(m, 1, 0);
-    CHECK(col && col->shape[0] == 4 && write_seen(b, col, (int64_t[]){2}, 12));
+    CHECK(col && col->shape[0] == 4 && write_seen(b, col, (int64_t[]){ 2 }, 12));
     nb_tensor *ex = nb_expand(nb_view(b, NB_SHAPE(1, 24)), NB_SHAPE(3, -1));
-    CHECK(ex && ex->shape[0] == 3 && ex->stride[0] == 0 && write_seen(b, ex, (int64_t[]){2, 4}, 4));
+    CHECK(ex && ex->shape[0] == 3 && ex->stride[0] == 0 && write_seen(b, ex, (int64_t[]){ 2, 4 }, 4));
     nb_tensor *de = nb_detach(m);
-    CHECK(de && !de->requires_grad && write_seen(b, de, (int64_t[]){0, 0}, 0));
+    CHECK(de && !de->requires_grad && write_seen(b, de, (int64_t[]){ 0, 0 }, 0));
     /* a view keeps the storage alive after its base is freed */
     nb_tensor *base = nb_arange(NB_F64, 0, 4, 1);
     nb_tensor *v = nb_view(base, NB_SHAPE(2, 2));
     nb_free(base);
-    CHECK(!nb_is_valid(base) && nb_is_valid(v) && nb_get(v, (int64_t[]){1, 1}) == 3);
+    CHECK(!nb_is_valid(base) && nb_is_valid(v) && nb_get(v, (int64_t[]){ 1, 1 }) == 3);
     /* views of values: element order */
     nb_tensor *r = nb_arange(NB_F32, 0, 6, 1), *rt = nb_t(nb_view(r, NB_SHAPE(2, 3)));
-    CHECK_TENSOR(rt, ((double[]){0, 3, 1, 4, 2, 5}), 6, 0);
+    CHECK_TENSOR(rt, ((double[]){ 0, 3, 1, 4, 2, 5 }), 6, 0);
     CHECK(!nb_error());
     nb_scope_end(s);
 }
@@ -173,11 +180,11 @@ static void test_contiguous(void) {
     nb_tensor *c = nb_contiguous(t);
     CHECK(c && c != t && nb_is_contiguous(c) && c->storage != a->storage);
     CHECK(c && c->stride[0] == 2 && c->stride[1] == 1);
-    CHECK_TENSOR(c, ((double[]){0, 3, 1, 4, 2, 5}), 6, 0);
+    CHECK_TENSOR(c, ((double[]){ 0, 3, 1, 4, 2, 5 }), 6, 0);
     /* reshape of a non-contiguous tensor copies; view refuses */
     nb_tensor *r = nb_reshape(t, NB_SHAPE(6));
     CHECK(r && r->storage != a->storage);
-    CHECK_TENSOR(r, ((double[]){0, 3, 1, 4, 2, 5}), 6, 0);
+    CHECK_TENSOR(r, ((double[]){ 0, 3, 1, 4, 2, 5 }), 6, 0);
     CHECK_ERR(nb_view(t, NB_SHAPE(6)));
     /* a slice with step is not contiguous either */
     CHECK(!nb_is_contiguous(nb_slice(nb_arange(NB_F32, 0, 10, 1), 0, 0, 10, 2)));
@@ -187,17 +194,17 @@ static void test_contiguous(void) {
 
 static void test_access(void) {
     nb_scope s = nb_scope_begin();
-    nb_tensor *a = nb_tensor_from(NB_F64, (double[]){1, 2, 3, 4, 5, 6}, NB_SHAPE(2, 3), false);
-    CHECK(nb_get(a, (int64_t[]){1, 2}) == 6 && nb_get(a, (int64_t[]){-1, -3}) == 4);
-    CHECK(nb_set(a, (int64_t[]){0, 1}, -7) == NB_OK && nb_get(a, (int64_t[]){0, 1}) == -7);
+    nb_tensor *a = nb_tensor_from(NB_F64, (double[]){ 1, 2, 3, 4, 5, 6 }, NB_SHAPE(2, 3), false);
+    CHECK(nb_get(a, (int64_t[]){ 1, 2 }) == 6 && nb_get(a, (int64_t[]){ -1, -3 }) == 4);
+    CHECK(nb_set(a, (int64_t[]){ 0, 1 }, -7) == NB_OK && nb_get(a, (int64_t[]){ 0, 1 }) == -7);
     CHECK(nb_data_f64(a) && nb_data_f64(a)[1] == -7 && nb_data(a) == (void *)nb_data_f64(a));
     CHECK_ERR(nb_data_f32(a));
     CHECK_ERR(nb_data_i64(a));
     CHECK(nb_item(nb_select(nb_select(a, 0, 1), 0, 0)) == 4);
-    CHECK(nb_item(nb_tensor_from(NB_F32, (float[]){2.5f}, NB_SHAPE(1, 1), false)) == 2.5);
+    CHECK(nb_item(nb_tensor_from(NB_F32, (float[]){ 2.5f }, NB_SHAPE(1, 1), false)) == 2.5);
     CHECK(nb_numel(a) == 6 && nb_size(a, 0) == 2 && nb_size(a, -1) == 3);
-    nb_tensor *i = nb_tensor_from(NB_I64, (int64_t[]){5, -9}, NB_SHAPE(2), false);
-    CHECK(nb_data_i64(i) && nb_data_i64(i)[1] == -9 && nb_get(i, (int64_t[]){1}) == -9);
+    nb_tensor *i = nb_tensor_from(NB_I64, (int64_t[]){ 5, -9 }, NB_SHAPE(2), false);
+    CHECK(nb_data_i64(i) && nb_data_i64(i)[1] == -9 && nb_get(i, (int64_t[]){ 1 }) == -9);
     /* data of a view points at its first element */
     nb_tensor *row = nb_select(a, 0, 1);
     CHECK(nb_data_f64(row) == nb_data_f64(a) + 3);
@@ -220,44 +227,52 @@ static char *print_str(const nb_tensor *t) {
 }
 
 static nb_tensor *print_case(const char *name) {
-    static double x64d[2] = {1, 2};
+    static double x64d[2] = { 1, 2 };
     nb_tensor *x64 = nb_tensor_from(NB_F64, x64d, NB_SHAPE(2), true);
-    if (!strcmp(name, "vec")) return nb_tensor_from(NB_F32, (float[]){1, 2, 3}, NB_SHAPE(3), false);
-    if (!strcmp(name, "row")) return nb_tensor_from(NB_F32, (float[]){1.5f, 2}, NB_SHAPE(1, 2), false);
+    if (!strcmp(name, "vec")) return nb_tensor_from(NB_F32, (float[]){ 1, 2, 3 }, NB_SHAPE(3), false);
+    if (!strcmp(name, "row")) return nb_tensor_from(NB_F32, (float[]){ 1.5f, 2 }, NB_SHAPE(1, 2), false);
     if (!strcmp(name, "leaf")) return nb_requires_grad_(nb_scalar(NB_F32, 10), true);
     if (!strcmp(name, "mul64")) return nb_mul(x64, x64);
     if (!strcmp(name, "leaf64")) return x64;
     if (!strcmp(name, "sum64")) return nb_sum(nb_mul(x64, x64));
-    if (!strcmp(name, "sumf32")) return nb_sum(nb_tensor_from(NB_F32, (float[]){1, 2}, NB_SHAPE(2), true));
-    if (!strcmp(name, "mat")) return nb_tensor_from(NB_F32, (float[]){1.2345f, -2.5f, 3, 4, 5, 6}, NB_SHAPE(2, 3), false);
-    if (!strcmp(name, "small")) return nb_tensor_from(NB_F32, (float[]){1e-5f, 1}, NB_SHAPE(2), false);
-    if (!strcmp(name, "big")) return nb_tensor_from(NB_F32, (float[]){1e9f, 1}, NB_SHAPE(2), false);
-    if (!strcmp(name, "int")) return nb_tensor_from(NB_I64, (int64_t[]){1, 2, 3}, NB_SHAPE(3), false);
-    if (!strcmp(name, "intmat")) return nb_tensor_from(NB_I64, (int64_t[]){1, -20, 300, 4}, NB_SHAPE(2, 2), false);
+    if (!strcmp(name, "sumf32")) return nb_sum(nb_tensor_from(NB_F32, (float[]){ 1, 2 }, NB_SHAPE(2), true));
+    if (!strcmp(name, "mat"))
+        return nb_tensor_from(NB_F32, (float[]){ 1.2345f, -2.5f, 3, 4, 5, 6 }, NB_SHAPE(2, 3), false);
+    if (!strcmp(name, "small")) return nb_tensor_from(NB_F32, (float[]){ 1e-5f, 1 }, NB_SHAPE(2), false);
+    if (!strcmp(name, "big")) return nb_tensor_from(NB_F32, (float[]){ 1e9f, 1 }, NB_SHAPE(2), false);
+    if (!strcmp(name, "int")) return nb_tensor_from(NB_I64, (int64_t[]){ 1, 2, 3 }, NB_SHAPE(3), false);
+    if (!strcmp(name, "intmat"))
+        return nb_tensor_from(NB_I64, (int64_t[]){ 1, -20, 300, 4 }, NB_SHAPE(2, 2), false);
     if (!strcmp(name, "cube")) return nb_reshape(nb_arange(NB_F32, 0, 8, 1), NB_SHAPE(2, 2, 2));
     if (!strcmp(name, "scalar")) return nb_scalar(NB_F32, 3.5);
-    if (!strcmp(name, "neg")) return nb_tensor_from(NB_F32, (float[]){-1, 2}, NB_SHAPE(2), false);
-    if (!strcmp(name, "naninf")) return nb_tensor_from(NB_F32, (float[]){NAN, 1, INFINITY}, NB_SHAPE(3), false);
+    if (!strcmp(name, "neg")) return nb_tensor_from(NB_F32, (float[]){ -1, 2 }, NB_SHAPE(2), false);
+    if (!strcmp(name, "naninf"))
+        return nb_tensor_from(NB_F32, (float[]){ NAN, 1, INFINITY }, NB_SHAPE(3), false);
     if (!strcmp(name, "zeros")) return nb_zeros(NB_F32, NB_SHAPE(2, 2));
     if (!strcmp(name, "empty")) return nb_zeros(NB_F32, NB_SHAPE(0));
     if (!strcmp(name, "empty2d")) return nb_zeros(NB_F32, NB_SHAPE(0, 3));
     if (!strcmp(name, "emptyint")) return nb_zeros(NB_I64, NB_SHAPE(0));
     if (!strcmp(name, "long")) return nb_arange(NB_F32, 0, 2000, 1);
     if (!strcmp(name, "wide")) return nb_div_scalar(nb_arange(NB_F32, 0, 20, 1), 3);
-    if (!strcmp(name, "bigmat")) return nb_div_scalar(nb_reshape(nb_arange(NB_F32, 0, 2000, 1), NB_SHAPE(40, 50)), 7);
+    if (!strcmp(name, "bigmat"))
+        return nb_div_scalar(nb_reshape(nb_arange(NB_F32, 0, 2000, 1), NB_SHAPE(40, 50)), 7);
     if (!strcmp(name, "bigcube")) return nb_reshape(nb_arange(NB_F64, 0, 1100, 1), NB_SHAPE(11, 10, 10));
     if (!strcmp(name, "transposed")) return nb_t(nb_reshape(nb_arange(NB_F32, 0, 6, 1), NB_SHAPE(2, 3)));
-    if (!strcmp(name, "negsci")) return nb_tensor_from(NB_F32, (float[]){-1e-5f, 2, -300}, NB_SHAPE(3), false);
-    if (!strcmp(name, "allnan")) return nb_tensor_from(NB_F32, (float[]){NAN, NAN}, NB_SHAPE(2), false);
-    if (!strcmp(name, "mixinf")) return nb_tensor_from(NB_F32, (float[]){-INFINITY, 0.5f, 2}, NB_SHAPE(3), false);
-    if (!strcmp(name, "bigint")) return nb_tensor_from(NB_F32, (float[]){1e8f, 1}, NB_SHAPE(2), false);
+    if (!strcmp(name, "negsci"))
+        return nb_tensor_from(NB_F32, (float[]){ -1e-5f, 2, -300 }, NB_SHAPE(3), false);
+    if (!strcmp(name, "allnan")) return nb_tensor_from(NB_F32, (float[]){ NAN, NAN }, NB_SHAPE(2), false);
+    if (!strcmp(name, "mixinf"))
+        return nb_tensor_from(NB_F32, (float[]){ -INFINITY, 0.5f, 2 }, NB_SHAPE(3), false);
+    if (!strcmp(name, "bigint")) return nb_tensor_from(NB_F32, (float[]){ 1e8f, 1 }, NB_SHAPE(2), false);
     if (!strcmp(name, "one")) return nb_full(NB_F32, NB_SHAPE(1, 1), 5);
     if (!strcmp(name, "negscalar")) return nb_scalar(NB_F32, -0.5);
-    if (!strcmp(name, "i64big")) return nb_tensor_from(NB_I64, (int64_t[]){123456789012, -1}, NB_SHAPE(2), false);
+    if (!strcmp(name, "i64big"))
+        return nb_tensor_from(NB_I64, (int64_t[]){ 123456789012, -1 }, NB_SHAPE(2), false);
     if (!strcmp(name, "deep")) return nb_reshape(nb_arange(NB_F32, 0, 4, 1), NB_SHAPE(2, 1, 2, 1));
     if (!strcmp(name, "wideint")) return nb_arange(NB_F32, 0, 30, 1);
     if (!strcmp(name, "reqwide")) return nb_requires_grad_(nb_arange(NB_F64, 0, 25, 1), true);
-    if (!strcmp(name, "f64frac")) return nb_tensor_from(NB_F64, (double[]){1.0 / 3, 2.0 / 3}, NB_SHAPE(2), false);
+    if (!strcmp(name, "f64frac"))
+        return nb_tensor_from(NB_F64, (double[]){ 1.0 / 3, 2.0 / 3 }, NB_SHAPE(2), false);
     return NULL;
 }
 
@@ -275,9 +290,12 @@ static void test_print(void) {
         if (!tab) continue;
         *tab = 0;
         char *want = tab + 1, *w = want;
-        for (char *r = want; *r && *r != '\n'; r++) {   /* undo the \n escaping */
-            if (r[0] == '\\' && r[1] == 'n') { *w++ = '\n'; r++; }
-            else *w++ = *r;
+        for (char *r = want; *r && *r != '\n'; r++) { /* undo the \n escaping */
+            if (r[0] == '\\' && r[1] == 'n') {
+                *w++ = '\n';
+                r++;
+            } else
+                *w++ = *r;
         }
         *w = 0;
         nb_scope s = nb_scope_begin();

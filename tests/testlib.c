@@ -6,14 +6,21 @@
 int nbt_pass, nbt_fail;
 
 int nbt_check(int cond, const char *what, const char *file, int line) {
-    if (cond) { nbt_pass++; return 1; }
+    if (cond) {
+        nbt_pass++;
+        return 1;
+    }
     nbt_fail++;
-    fprintf(stderr, "FAIL %s:%d: %s%s%s\n", file, line, what, nb_error() ? " | nb_error: " : "", nb_error() ? nb_error() : "");
+    fprintf(stderr, "FAIL %s:%d: %s%s%s\n", file, line, what, nb_error() ? " | nb_error: " : "",
+            nb_error() ? nb_error() : "");
     return 0;
 }
 
 int nbt_near(double a, double b, double tol, const char *what, const char *file, int line) {
-    if (fabs(a - b) <= tol * (1 + fabs(b)) || (isnan(a) && isnan(b)) || (isinf(a) && a == b)) { nbt_pass++; return 1; }
+    if (fabs(a - b) <= tol * (1 + fabs(b)) || (isnan(a) && isnan(b)) || (isinf(a) && a == b)) {
+        nbt_pass++;
+        return 1;
+    }
     nbt_fail++;
     fprintf(stderr, "FAIL %s:%d: %s = %.10g, expected %.10g (tol %g)%s%s\n", file, line, what, a, b, tol,
             nb_error() ? " | nb_error: " : "", nb_error() ? nb_error() : "");
@@ -23,25 +30,34 @@ int nbt_near(double a, double b, double tol, const char *what, const char *file,
 int nbt_err(int returned_null, const char *what, const char *file, int line) {
     const char *e = nb_error();
     int ok = returned_null && e && e[0];
-    if (ok) nbt_pass++;
-    else { nbt_fail++; fprintf(stderr, "FAIL %s:%d: expected an error from %s (returned %s, error %s)\n", file, line, what, returned_null ? "NULL" : "non-NULL", e ? e : "none"); }
+    if (ok)
+        nbt_pass++;
+    else {
+        nbt_fail++;
+        fprintf(stderr, "FAIL %s:%d: expected an error from %s (returned %s, error %s)\n", file, line, what,
+                returned_null ? "NULL" : "non-NULL", e ? e : "none");
+    }
     nb_clear_error();
     return ok;
 }
 
-int nbt_tensor_near(const nb_tensor *t, const double *want, int64_t n, double tol, const char *what, const char *file, int line) {
+int nbt_tensor_near(const nb_tensor *t, const double *want, int64_t n, double tol, const char *what,
+                    const char *file, int line) {
     if (!t || nb_numel(t) != n) {
         nbt_fail++;
-        fprintf(stderr, "FAIL %s:%d: %s is %s (numel %lld, expected %lld)%s%s\n", file, line, what, t ? "wrong size" : "NULL",
-                t ? (long long)nb_numel(t) : -1LL, (long long)n, nb_error() ? " | nb_error: " : "", nb_error() ? nb_error() : "");
+        fprintf(stderr, "FAIL %s:%d: %s is %s (numel %lld, expected %lld)%s%s\n", file, line, what,
+                t ? "wrong size" : "NULL", t ? (long long)nb_numel(t) : -1LL, (long long)n,
+                nb_error() ? " | nb_error: " : "", nb_error() ? nb_error() : "");
         return 0;
     }
     double *v = malloc(sizeof(double) * (size_t)(n ? n : 1));
     nb_to_doubles(t, v);
     for (int64_t i = 0; i < n; i++) {
-        if (!(fabs(v[i] - want[i]) <= tol * (1 + fabs(want[i]))) && !(isnan(v[i]) && isnan(want[i])) && !(isinf(v[i]) && v[i] == want[i])) {
+        if (!(fabs(v[i] - want[i]) <= tol * (1 + fabs(want[i]))) && !(isnan(v[i]) && isnan(want[i])) &&
+            !(isinf(v[i]) && v[i] == want[i])) {
             nbt_fail++;
-            fprintf(stderr, "FAIL %s:%d: %s[%lld] = %.10g, expected %.10g (tol %g)\n", file, line, what, (long long)i, v[i], want[i], tol);
+            fprintf(stderr, "FAIL %s:%d: %s[%lld] = %.10g, expected %.10g (tol %g)\n", file, line, what,
+                    (long long)i, v[i], want[i], tol);
             free(v);
             return 0;
         }
@@ -77,10 +93,16 @@ nb_tensor *nbt_parse_tensor(char **save) {
     nb_tensor *r = nb_empty(t, ndim, shape);
     for (int64_t i = 0; r && i < n; i++) {
         char *v = strtok_r(NULL, " \n", save);
-        if (!v) { nb_free(r); return NULL; }
-        if (t == NB_I64) nb_data_i64(r)[i] = atoll(v);
-        else if (t == NB_F64) nb_data_f64(r)[i] = strtod(v, NULL);
-        else nb_data_f32(r)[i] = (float)strtod(v, NULL);
+        if (!v) {
+            nb_free(r);
+            return NULL;
+        }
+        if (t == NB_I64)
+            nb_data_i64(r)[i] = atoll(v);
+        else if (t == NB_F64)
+            nb_data_f64(r)[i] = strtod(v, NULL);
+        else
+            nb_data_f32(r)[i] = (float)strtod(v, NULL);
     }
     return r;
 }

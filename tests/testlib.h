@@ -18,7 +18,8 @@ int nbt_check(int cond, const char *what, const char *file, int line);
 int nbt_near(double a, double b, double tol, const char *what, const char *file, int line);
 int nbt_err(int returned_null, const char *what, const char *file, int line);
 /* true if every element of t is within tol (abs + rel) of want[] (row-major). */
-int nbt_tensor_near(const nb_tensor *t, const double *want, int64_t n, double tol, const char *what, const char *file, int line);
+int nbt_tensor_near(const nb_tensor *t, const double *want, int64_t n, double tol, const char *what,
+                    const char *file, int line);
 #define CHECK_TENSOR(t, want, n, tol) nbt_tensor_near((t), (want), (n), (tol), #t, __FILE__, __LINE__)
 /* -- golden files (modules) -- */
 /* Open $NB_TEST_DATA/<rel> (default tests/<rel>) for reading, or NULL with a message on stderr. */

@@ -11,7 +11,8 @@ int main(int argc, char **argv) {
         const char *out = NULL, *cmd = argv[i];
         int used = 1;
         if (!strcmp(cmd, "expr") && i + 1 < argc) {
-            int second = i + 2 < argc && strcmp(argv[i + 2], "--") ? (used = 3, argv[i + 2][0] == '1') : (used = 2, 0);
+            int second = i + 2 < argc && strcmp(argv[i + 2], "--") ? (used = 3, argv[i + 2][0] == '1')
+                                                                   : (used = 2, 0);
             out = pg_expr(argv[i + 1], second);
         } else if (!strcmp(cmd, "course") && i + 2 < argc) {
             out = pg_course(argv[i + 1], argv[i + 2]), used = 3;
@@ -20,7 +21,8 @@ int main(int argc, char **argv) {
         } else if (!strcmp(cmd, "net") && i + 2 < argc) {
             out = pg_net(argv[i + 1], argv[i + 2]), used = 3;
         } else {
-            fprintf(stderr, "usage: pg_cli expr SRC [0|1] | course NAME ARGS | optim ARGS | net reset|step ARGS [-- ...]\n");
+            fprintf(stderr, "usage: pg_cli expr SRC [0|1] | course NAME ARGS | optim ARGS | net reset|step "
+                            "ARGS [-- ...]\n");
             return 2;
         }
         puts(out);

@@ -76,10 +76,14 @@ static nb_tensor *literal(parser *ps) {
 }
 
 typedef nb_tensor *(*unary_fn)(nb_tensor *);
-static const struct { const char *name; unary_fn fn; } funcs[] = {
-    {"sin", nb_sin}, {"cos", nb_cos}, {"tan", nb_tan}, {"exp", nb_exp}, {"log", nb_log}, {"sqrt", nb_sqrt},
-    {"tanh", nb_tanh}, {"sigmoid", nb_sigmoid}, {"relu", nb_relu}, {"abs", nb_abs}, {"square", nb_square},
-    {"sinh", nb_sinh}, {"cosh", nb_cosh}, {"sum", nb_sum}, {"mean", nb_mean}, {"neg", nb_neg},
+static const struct {
+    const char *name;
+    unary_fn fn;
+} funcs[] = {
+    { "sin", nb_sin },   { "cos", nb_cos },   { "tan", nb_tan },       { "exp", nb_exp },
+    { "log", nb_log },   { "sqrt", nb_sqrt }, { "tanh", nb_tanh },     { "sigmoid", nb_sigmoid },
+    { "relu", nb_relu }, { "abs", nb_abs },   { "square", nb_square }, { "sinh", nb_sinh },
+    { "cosh", nb_cosh }, { "sum", nb_sum },   { "mean", nb_mean },     { "neg", nb_neg },
 };
 
 static nb_tensor *primary(parser *ps) {
@@ -98,7 +102,8 @@ static nb_tensor *primary(parser *ps) {
         ps->p = e;
         return nb_scalar(NB_F64, d);
     }
-    if (!ident(ps, name, sizeof name)) return perr(ps, *ps->p ? "unexpected character" : "unexpected end of input");
+    if (!ident(ps, name, sizeof name))
+        return perr(ps, *ps->p ? "unexpected character" : "unexpected end of input");
     if (eat(ps, "(")) {
         for (size_t i = 0; i < sizeof funcs / sizeof funcs[0]; i++) {
             if (strcmp(name, funcs[i].name)) continue;
@@ -150,10 +155,17 @@ static nb_tensor *unary(parser *ps) {
 static nb_tensor *term(parser *ps) {
     nb_tensor *a = unary(ps);
     while (a) {
-        if (eat(ps, "*")) { nb_tensor *b = unary(ps); a = b ? checked(ps, nb_mul(a, b)) : NULL; }
-        else if (eat(ps, "/")) { nb_tensor *b = unary(ps); a = b ? checked(ps, nb_div(a, b)) : NULL; }
-        else if (eat(ps, "@")) { nb_tensor *b = unary(ps); a = b ? checked(ps, nb_matmul(a, b)) : NULL; }
-        else break;
+        if (eat(ps, "*")) {
+            nb_tensor *b = unary(ps);
+            a = b ? checked(ps, nb_mul(a, b)) : NULL;
+        } else if (eat(ps, "/")) {
+            nb_tensor *b = unary(ps);
+            a = b ? checked(ps, nb_div(a, b)) : NULL;
+        } else if (eat(ps, "@")) {
+            nb_tensor *b = unary(ps);
+            a = b ? checked(ps, nb_matmul(a, b)) : NULL;
+        } else
+            break;
     }
     return a;
 }
@@ -161,9 +173,14 @@ static nb_tensor *term(parser *ps) {
 static nb_tensor *expr(parser *ps) {
     nb_tensor *a = term(ps);
     while (a) {
-        if (eat(ps, "+")) { nb_tensor *b = term(ps); a = b ? checked(ps, nb_add(a, b)) : NULL; }
-        else if (eat(ps, "-")) { nb_tensor *b = term(ps); a = b ? checked(ps, nb_sub(a, b)) : NULL; }
-        else break;
+        if (eat(ps, "+")) {
+            nb_tensor *b = term(ps);
+            a = b ? checked(ps, nb_add(a, b)) : NULL;
+        } else if (eat(ps, "-")) {
+            nb_tensor *b = term(ps);
+            a = b ? checked(ps, nb_sub(a, b)) : NULL;
+        } else
+            break;
     }
     return a;
 }
@@ -183,10 +200,12 @@ static nb_tensor *program(parser *ps) {
             nb_tensor *v;
             NB_NO_GRAD { v = expr(ps); }
             if (!v) return NULL;
-            nb_tensor *leaf = nb_requires_grad_(nb_to(nb_contiguous(nb_detach(v)), NB_F64), true); /* owned by the scope */
+            nb_tensor *leaf = nb_requires_grad_(nb_to(nb_contiguous(nb_detach(v)), NB_F64),
+                                                true); /* owned by the scope */
             if (!leaf) return checked(ps, NULL);
             int k = ps->nvars;
-            for (int i = 0; i < ps->nvars; i++) if (!strcmp(ps->names[i], name)) k = i;
+            for (int i = 0; i < ps->nvars; i++)
+                if (!strcmp(ps->names[i], name)) k = i;
             snprintf(ps->names[k], sizeof ps->names[k], "%s", name);
             ps->vars[k] = leaf;
             if (k == ps->nvars) ps->nvars++;
@@ -196,7 +215,8 @@ static nb_tensor *program(parser *ps) {
             if (!result) return NULL;
         }
         skip(ps);
-        if (*ps->p && *ps->p != ';' && *ps->p != '\n') return perr(ps, "unexpected text after the expression");
+        if (*ps->p && *ps->p != ';' && *ps->p != '\n')
+            return perr(ps, "unexpected text after the expression");
     }
     return result ? result : perr(ps, "no expression to evaluate (the last line must be an expression)");
 }
@@ -216,7 +236,10 @@ static void put_vars(FILE *f, parser *ps, nb_tensor *const *grads) {
         fputs("],\"value\":", f);
         pg_nums(f, vals, n);
         nb_tensor *g = grads ? grads[i] : v->grad;
-        if (g && nb_to_doubles(g, vals) == NB_OK) { fputs(",\"grad\":", f); pg_nums(f, vals, n); }
+        if (g && nb_to_doubles(g, vals) == NB_OK) {
+            fputs(",\"grad\":", f);
+            pg_nums(f, vals, n);
+        }
         fputc('}', f);
     }
     fputs("]", f);
@@ -247,7 +270,10 @@ static void put_tape(FILE *f) {
     char *t = NULL;
     size_t n = 0;
     FILE *m = open_memstream(&t, &n);
-    if (m) { nb_tape_json(m); fclose(m); }
+    if (m) {
+        nb_tape_json(m);
+        fclose(m);
+    }
     fputs(t ? t : "null", f);
     free(t);
 }
@@ -255,14 +281,18 @@ static void put_tape(FILE *f) {
 const char *pg_expr(const char *src, int second) {
     if (!src) return pg_fail("no expression");
     nb_clear_error();
-    parser ps = {.src = src, .p = src};
+    parser ps = { .src = src, .p = src };
     nb_scope s = nb_scope_begin();
     nb_tensor *y = program(&ps);
-    if (!y) { nb_scope_end(s); return pg_fail(ps.err); }
+    if (!y) {
+        nb_scope_end(s);
+        return pg_fail(ps.err);
+    }
     if (nb_numel(y) != 1) {
         char m[160];
-        snprintf(m, sizeof m, "the result has shape %s; backward needs one number: wrap it in sum(...) or mean(...)",
-                 nb_shape_str(y, (char[48]){0}, 48));
+        snprintf(m, sizeof m,
+                 "the result has shape %s; backward needs one number: wrap it in sum(...) or mean(...)",
+                 nb_shape_str(y, (char[48]){ 0 }, 48));
         nb_scope_end(s);
         return pg_fail(m);
     }
@@ -279,7 +309,7 @@ const char *pg_expr(const char *src, int second) {
     size_t tn = 0;
     FILE *tm = open_memstream(&trace, &tn);
     nb_set_backward_trace(tm);
-    nb_status st = nb_backward_ex(y, (nb_backward_opts){.retain_graph = true});
+    nb_status st = nb_backward_ex(y, (nb_backward_opts){ .retain_graph = true });
     nb_set_backward_trace(NULL);
     if (tm) fclose(tm);
     fputs(",\"trace\":", f);
@@ -293,22 +323,29 @@ const char *pg_expr(const char *src, int second) {
     if (st == NB_OK && second) {
         /* again with create_graph: the backward ops are recorded, so each dy/dv can be differentiated */
         nb_scope s2 = nb_scope_begin();
-        parser p2 = {.src = src, .p = src};
+        parser p2 = { .src = src, .p = src };
         nb_tensor *y2 = program(&p2);
-        nb_tensor *g[MAXVARS] = {0}, *h[MAXVARS] = {0};
+        nb_tensor *g[MAXVARS] = { 0 }, *h[MAXVARS] = { 0 };
         st = y2 ? nb_grad(1, &y2, p2.nvars, p2.vars, NULL, g,
-                          (nb_grad_opts){.create_graph = true, .allow_unused = true}) : NB_ERROR;
+                          (nb_grad_opts){ .create_graph = true, .allow_unused = true })
+                : NB_ERROR;
         fputs(",\"second\":{\"tape\":", f);
         put_tape(f);
         for (int i = 0; st == NB_OK && i < p2.nvars; i++) {
-            if (!g[i] || !g[i]->requires_grad) { h[i] = nb_zeros_like(p2.vars[i]); continue; }
+            if (!g[i] || !g[i]->requires_grad) {
+                h[i] = nb_zeros_like(p2.vars[i]);
+                continue;
+            }
             nb_tensor *gs = nb_sum(g[i]);
-            st = nb_grad(1, &gs, 1, &p2.vars[i], NULL, &h[i], (nb_grad_opts){.retain_graph = true, .allow_unused = true});
+            st = nb_grad(1, &gs, 1, &p2.vars[i], NULL, &h[i],
+                         (nb_grad_opts){ .retain_graph = true, .allow_unused = true });
             if (!h[i]) h[i] = nb_zeros_like(p2.vars[i]);
         }
         fputs(",\"note\":\"value: d/dv of sum(dy/dv) (the second derivative for a scalar v)\",\"vars\":", f);
-        if (st == NB_OK) put_vars(f, &p2, h);
-        else fputs("[]", f);
+        if (st == NB_OK)
+            put_vars(f, &p2, h);
+        else
+            fputs("[]", f);
         fputc('}', f);
         nb_scope_end(s2);
     }

@@ -37,19 +37,27 @@ void pg_str(FILE *f, const char *s) {
     fputc('"', f);
     for (; s && *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c == '\n') fputs("\\n", f);
-        else if (c == '\t') fputs("\\t", f);
-        else if (c < 0x20) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", f);
+        else if (c == '\t')
+            fputs("\\t", f);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
     }
     fputc('"', f);
 }
 
 void pg_num(FILE *f, double v) {
-    if (isnan(v)) fputs("\"NaN\"", f);
-    else if (isinf(v)) fputs(v > 0 ? "\"Infinity\"" : "\"-Infinity\"", f);
-    else fprintf(f, "%.10g", v);
+    if (isnan(v))
+        fputs("\"NaN\"", f);
+    else if (isinf(v))
+        fputs(v > 0 ? "\"Infinity\"" : "\"-Infinity\"", f);
+    else
+        fprintf(f, "%.10g", v);
 }
 
 void pg_nums(FILE *f, const double *v, int n) {
@@ -84,7 +92,10 @@ const char *pg_arg_str(const char *args, const char *key, const char *def, char 
     const char *v = find(args, key);
     if (!v) v = def;
     size_t i = 0;
-    while (v[i] && v[i] != ';' && i + 1 < n) { b[i] = v[i]; i++; }
+    while (v[i] && v[i] != ';' && i + 1 < n) {
+        b[i] = v[i];
+        i++;
+    }
     b[i] = 0;
     return b;
 }

@@ -12,7 +12,7 @@ enum { MAXPTS = 400, GRID = 41, MAXHIST = 5000 };
 static struct {
     nb_module *model;
     nb_optimizer *opt;
-    nb_tensor *x, *y;      /* (n, 2) f32 points, (n) i64 labels */
+    nb_tensor *x, *y; /* (n, 2) f32 points, (n) i64 labels */
     int n, steps;
     double hist[MAXHIST];
 } net;
@@ -65,11 +65,15 @@ static const char *reset(const char *a) {
     nb_module *l2 = nb_linear_new(hidden, hidden, true);
     nb_module *a2 = nb_tanh_new();
     nb_module *l3 = nb_linear_new(hidden, 2, true);
-    net.model = nb_sequential_from(5, (nb_module *[]){l1, a1, l2, a2, l3});
+    net.model = nb_sequential_from(5, (nb_module *[]){ l1, a1, l2, a2, l3 });
     int np = 0;
     nb_tensor **ps = nb_module_parameters(net.model, &np);
-    net.opt = ps ? nb_adam(ps, np, (nb_adam_opts){.lr = pg_arg(a, "lr", 0.01)}) : NULL;
-    if (!net.opt || !net.x || !net.y) { const char *m = nb_error(); drop(); return pg_fail(m); }
+    net.opt = ps ? nb_adam(ps, np, (nb_adam_opts){ .lr = pg_arg(a, "lr", 0.01) }) : NULL;
+    if (!net.opt || !net.x || !net.y) {
+        const char *m = nb_error();
+        drop();
+        return pg_fail(m);
+    }
     FILE *f = pg_begin();
     double v[2 * MAXPTS];
     nb_to_doubles(net.x, v);
@@ -90,7 +94,8 @@ static const char *step(const char *a) {
     for (int i = 0; i < n; i++) {
         nb_scope s = nb_scope_begin();
         nb_optim_zero_grad(net.opt);
-        nb_tensor *loss = nb_cross_entropy(nb_module_forward(net.model, net.x), net.y, (nb_cross_entropy_opts){0});
+        nb_tensor *loss = nb_cross_entropy(nb_module_forward(net.model, net.x), net.y,
+                                           (nb_cross_entropy_opts){ 0 });
         if (loss && nb_backward(loss) == NB_OK) {
             if (net.steps < MAXHIST) net.hist[net.steps] = nb_item(loss);
             net.steps++;
@@ -124,7 +129,8 @@ static const char *step(const char *a) {
     float pts[GRID * GRID * 2];
     for (int j = 0; j < GRID; j++)
         for (int i = 0; i < GRID; i++)
-            pts[2 * (j * GRID + i)] = (float)(-3 + 6.0 * i / (GRID - 1)), pts[2 * (j * GRID + i) + 1] = (float)(-3 + 6.0 * j / (GRID - 1));
+            pts[2 * (j * GRID + i)] = (float)(-3 + 6.0 * i / (GRID - 1)),
+                                pts[2 * (j * GRID + i) + 1] = (float)(-3 + 6.0 * j / (GRID - 1));
     double pr[GRID * GRID];
     nb_scope s = nb_scope_begin();
     NB_NO_GRAD {
@@ -133,7 +139,10 @@ static const char *step(const char *a) {
         if (p) nb_to_doubles(p, pr);
     }
     nb_scope_end(s);
-    if (nb_error()) { pg_end(); return pg_fail(nb_error()); }
+    if (nb_error()) {
+        pg_end();
+        return pg_fail(nb_error());
+    }
     fprintf(f, "],\"grid\":{\"n\":%d,\"x0\":-3,\"x1\":3,\"y0\":-3,\"y1\":3,\"p\":", GRID);
     pg_nums(f, pr, GRID * GRID);
     fputs("}}", f);
@@ -146,6 +155,9 @@ const char *pg_net(const char *cmd, const char *args) {
     if (!args) args = "";
     if (cmd && !strcmp(cmd, "reset")) return reset(args);
     if (cmd && !strcmp(cmd, "step")) return step(args);
-    if (cmd && !strcmp(cmd, "free")) { drop(); return "{\"ok\":true}"; }
+    if (cmd && !strcmp(cmd, "free")) {
+        drop();
+        return "{\"ok\":true}";
+    }
     return pg_fail("unknown command (reset, step, free)");
 }

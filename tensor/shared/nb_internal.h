@@ -11,12 +11,12 @@
 
 #define NBI_LIVE 0x4e41424cu
 #define NBI_DEAD 0xdead0f0fu
-#define NBI_HELD 0x48454c44u  /* released by nb_release, kept by the tape (shape always, data while saved) */
+#define NBI_HELD 0x48454c44u /* released by nb_release, kept by the tape (shape always, data while saved) */
 
 /* Reference-counted buffer shared by a tensor and its views. version counts in-place writes. */
 struct nbi_storage {
     void *data;
-    size_t nbytes;      /* capacity in bytes (pool size class) */
+    size_t nbytes; /* capacity in bytes (pool size class) */
     int refcount;
     uint32_t version;
     nbi_storage *next_free;
