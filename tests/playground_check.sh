@@ -34,6 +34,12 @@ for e in 'x = 2; x +|unexpected end of input' "y * 2|unknown name 'y'" 'x = [1, 
   has "bad ${e%%|*}" "$out" "\"ok\":false,\"error\":"
   has "bad ${e%%|*}" "$out" "${e#*|}"
 done
+# a variable bigger than any literal: W = a @ b is 20 x 20 (400 values, past the 256 of a literal)
+col="[$(printf '[1],%.0s' $(seq 19))[1]]"; row="[[$(printf '1,%.0s' $(seq 19))1]]"
+out=$("$cli" expr "a = $col; b = $row; W = a @ b
+sum(W * W)" 0)
+has big_var "$out" '"name":"W"'
+has big_var "$out" '"result":400'
 out=$("$cli" net reset "" -- net step "n=200")
 loss=$(printf '%s' "$out" | tail -1 | sed 's/.*"loss":\[\([^],]*\).*,\([^],]*\)\],"grad_norms".*/\1 \2/')
 if awk -v a="${loss% *}" -v b="${loss#* }" 'BEGIN { exit !(b < a / 4) }'; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL net: loss $loss did not fall 4x"; fi

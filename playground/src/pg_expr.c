@@ -226,9 +226,9 @@ static void put_vars(FILE *f, parser *ps, nb_tensor *const *grads) {
     fputs("[", f);
     for (int i = 0; i < ps->nvars; i++) {
         nb_tensor *v = ps->vars[i];
-        double vals[MAXLIT];
-        int n = (int)nb_numel(v);
-        nb_to_doubles(v, vals);
+        int n = (int)nb_numel(v); /* a variable may be bigger than a literal (x = a @ b): sized buffer */
+        double *vals = malloc(sizeof(double) * (size_t)(n ? n : 1));
+        if (!vals || nb_to_doubles(v, vals) != NB_OK) n = 0;
         fprintf(f, "%s{\"name\":", i ? "," : "");
         pg_str(f, ps->names[i]);
         fprintf(f, ",\"ptr\":\"%p\",\"shape\":[", (void *)v);
@@ -236,10 +236,11 @@ static void put_vars(FILE *f, parser *ps, nb_tensor *const *grads) {
         fputs("],\"value\":", f);
         pg_nums(f, vals, n);
         nb_tensor *g = grads ? grads[i] : v->grad;
-        if (g && nb_to_doubles(g, vals) == NB_OK) {
+        if (vals && g && nb_numel(g) == n && nb_to_doubles(g, vals) == NB_OK) {
             fputs(",\"grad\":", f);
             pg_nums(f, vals, n);
         }
+        free(vals);
         fputc('}', f);
     }
     fputs("]", f);
