@@ -280,8 +280,8 @@ static inline __attribute__((always_inline)) void NBG(kernel_rows)(int rows, int
         for (int v = 0; v < NBG_NV; v++) acc[i][v] = (NBG(vec)){ 0 };
     for (int i = 0; i < mr; i++)
         __builtin_prefetch(C + i * ldc, 1), __builtin_prefetch(C + i * ldc + NBG_NR - 1, 1);
-    a = __builtin_assume_aligned(a, 64);
-    b = __builtin_assume_aligned(b, 64);
+    /* no alignment hint: a panel slice starts at k * MR (or NR) elements into the 64-byte aligned pack,
+     * which is not 64-byte aligned for every kc (UBSan: f64, k = 1); the loads are memcpy anyway */
     for (int64_t k = 0; k < kc; k++, a += NBG_MR, b += NBG_NR) {
         NBG(vec) bv[NBG_NV];
 #pragma GCC unroll 4
