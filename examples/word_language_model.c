@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 #include "cli.h"
+#include "corpus.h"
 
 typedef struct {
     const char *data, *model, *save, *onnx;
@@ -123,96 +124,6 @@ static int parse(int argc, char **argv, options *o) {
         o->log_interval <= 0)
         return usage("sizes, --bptt and --log-interval must be positive");
     return 0;
-}
-
-/* ---- data.py: Dictionary and Corpus ---- */
-typedef struct {
-    char **words; /* idx2word */
-    int64_t n, cap;
-    int64_t *table; /* open addressing: word index + 1, 0 = empty */
-    int64_t tcap;
-} dictionary;
-
-static uint64_t hash(const char *s) {
-    uint64_t h = 1469598103934665603ull;
-    while (*s) h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-    return h;
-}
-
-static int64_t *slot(dictionary *d, const char *w) {
-    uint64_t i = hash(w) & (uint64_t)(d->tcap - 1);
-    while (d->table[i] && strcmp(d->words[d->table[i] - 1], w)) i = (i + 1) & (uint64_t)(d->tcap - 1);
-    return &d->table[i];
-}
-
-/* word2idx[w], adding it if new (add_word); -1 on out of memory */
-static int64_t add_word(dictionary *d, const char *w) {
-    if (2 * (d->n + 1) > d->tcap) { /* grow and rehash */
-        int64_t old = d->tcap, *ot = d->table;
-        d->tcap = old ? 2 * old : 1024;
-        d->table = calloc((size_t)d->tcap, sizeof *d->table);
-        if (!d->table) return -1;
-        for (int64_t k = 0; k < d->n; k++) *slot(d, d->words[k]) = k + 1;
-        free(ot);
-    }
-    int64_t *s = slot(d, w);
-    if (*s) return *s - 1;
-    if (d->n == d->cap) {
-        d->cap = d->cap ? 2 * d->cap : 1024;
-        char **nw = realloc(d->words, sizeof *nw * (size_t)d->cap);
-        if (!nw) return -1;
-        d->words = nw;
-    }
-    size_t len = strlen(w) + 1;
-    if (!(d->words[d->n] = malloc(len))) return -1;
-    memcpy(d->words[d->n], w, len);
-    *s = ++d->n;
-    return d->n - 1;
-}
-
-/* tokenize(path): ids of the file's words, each line followed by <eos> (a 1-D i64 tensor) */
-static nb_tensor *tokenize(dictionary *d, const char *dir, const char *file) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, file);
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "word_language_model: cannot open %s\n", path);
-        return NULL;
-    }
-    int64_t n = 0, cap = 1 << 16, *ids = malloc(sizeof *ids * (size_t)cap);
-    char *line = NULL;
-    size_t lcap = 0;
-    while (ids && getline(&line, &lcap, f) >= 0) {
-        char *save = NULL;
-        for (char *w = strtok_r(line, " \t\n\r\v\f", &save);; w = strtok_r(NULL, " \t\n\r\v\f", &save)) {
-            int64_t id = add_word(d, w ? w : "<eos>");
-            if (n == cap) {
-                int64_t *ni = realloc(ids, sizeof *ids * (size_t)(cap *= 2));
-                if (!ni) {
-                    free(ids);
-                    ids = NULL;
-                    break;
-                }
-                ids = ni;
-            }
-            if (id < 0) {
-                free(ids);
-                ids = NULL;
-                break;
-            }
-            ids[n++] = id;
-            if (!w) break;
-        }
-    }
-    free(line);
-    fclose(f);
-    if (!ids) {
-        fprintf(stderr, "word_language_model: out of memory reading %s\n", path);
-        return NULL;
-    }
-    nb_tensor *t = nb_tensor_from(NB_I64, ids, 1, (int64_t[]){ n }, false);
-    free(ids);
-    return t;
 }
 
 /* batchify: data.narrow(0, 0, nbatch * bsz).view(bsz, -1).t().contiguous() -> (nbatch, bsz) */
@@ -528,8 +439,9 @@ int main(int argc, char **argv) {
     nb_manual_seed(o.seed);
     printf("Using device: cpu\n");
     dictionary dict = { 0 };
-    nb_tensor *tr = tokenize(&dict, o.data, "train.txt"), *va = tokenize(&dict, o.data, "valid.txt");
-    nb_tensor *te = tokenize(&dict, o.data, "test.txt");
+    nb_tensor *tr = tokenize(&dict, o.data, "train.txt", "word_language_model"),
+              *va = tokenize(&dict, o.data, "valid.txt", "word_language_model");
+    nb_tensor *te = tokenize(&dict, o.data, "test.txt", "word_language_model");
     if (!tr || !va || !te) return 1;
     nb_tensor *train_data = batchify(tr, o.batch_size), *val_data = batchify(va, 10),
               *test_data = batchify(te, 10);
@@ -578,8 +490,6 @@ int main(int argc, char **argv) {
     nb_free(t.c);
     model_free(&model);
     nb_free(tr), nb_free(va), nb_free(te), nb_free(train_data), nb_free(val_data), nb_free(test_data);
-    for (int64_t k = 0; k < dict.n; k++) free(dict.words[k]);
-    free(dict.words);
-    free(dict.table);
+    dictionary_free(&dict);
     return 0;
 }

@@ -1,0 +1,9 @@
+/* nbi_attention.h — the attention op's test hook: which path nb_scaled_dot_product_attention takes
+ * (tests compare the fused kernel with the composed differentiable ops on the same inputs). */
+#ifndef NBI_ATTENTION_H
+#define NBI_ATTENTION_H
+
+/* 0: automatic (fused where it applies), 1: always composed, 2: fused wherever it applies. */
+extern int nbi_sdpa_path;
+
+#endif
