@@ -56,8 +56,8 @@ static bool sdpa_check(nb_tensor *q, nb_tensor *k, nb_tensor *v, const nb_sdpa_o
     g->L = q->shape[q->ndim - 2], g->E = q->shape[q->ndim - 1];
     g->S = k->shape[k->ndim - 2], g->Ev = v->shape[v->ndim - 1];
     if (k->shape[k->ndim - 1] != g->E)
-        return nbi_error(OP ": query %s and key %s must have the same embedding size (last dim)", nbi_shape(q),
-                         nbi_shape(k)),
+        return nbi_error(OP ": query %s and key %s must have the same embedding size (last dim)",
+                         nbi_shape(q), nbi_shape(k)),
                false;
     if (v->shape[v->ndim - 2] != g->S)
         return nbi_error(OP ": key %s and value %s must have the same sequence length (dim -2)", nbi_shape(k),
@@ -73,8 +73,9 @@ static bool sdpa_check(nb_tensor *q, nb_tensor *k, nb_tensor *v, const nb_sdpa_o
         if (o->is_causal)
             return nbi_error(OP ": Explicit attn_mask should not be set when is_causal=True"), false;
         if (m->dtype != NB_I64 && m->dtype != q->dtype)
-            return nbi_error(OP ": Expected attn_mask dtype to be bool (i64 in nabla) or to match query dtype "
-                                "%s, got %s",
+            return nbi_error(OP
+                             ": Expected attn_mask dtype to be bool (i64 in nabla) or to match query dtype "
+                             "%s, got %s",
                              nb_dtype_name(q->dtype), nb_dtype_name(m->dtype)),
                    false;
         /* the mask broadcasts to (..., L, S): its last two dims against (L, S), the rest as batch dims */

@@ -35,7 +35,8 @@ static nb_tensor **slot(gcase *c, const char *kind, const char *what) {
     return NULL;
 }
 
-static bool near(const nb_tensor *got, const nb_tensor *want, double tol, const char *what, const char *name) {
+static bool near(const nb_tensor *got, const nb_tensor *want, double tol, const char *what,
+                 const char *name) {
     if (!got || !want || got->numel != want->numel) {
         printf("FAIL %s %s: missing or wrong size (%s)\n", name, what, nb_error() ? nb_error() : "");
         return CHECK(false), false;
