@@ -2,11 +2,11 @@
  * adadelta.c once per type with T (float or double) and SUF (f32 or f64) defined. */
 static void NBI_CAT(adadelta_, SUF)(const void *vargs, int64_t lo, int64_t hi) {
     const adadelta_args *args = vargs;
-    T * p = args->p;
-    const T * g = args->g;
-    T * sq = args->sq;
-    T * acc = args->acc;
-    const nb_adadelta_opts * o = args->o;
+    T *p = args->p;
+    const T *g = args->g;
+    T *sq = args->sq;
+    T *acc = args->acc;
+    const nb_adadelta_opts *o = args->o;
     const T wd = (T)o->weight_decay, rho = (T)o->rho, omr = (T)(1 - o->rho), eps = (T)o->eps;
     const T neglr = (T)(-o->lr);
     for (int64_t j = lo; j < hi; j++) {

@@ -2,10 +2,10 @@
  * adagrad.c once per type with T (float or double) and SUF (f32 or f64) defined. */
 static void NBI_CAT(adagrad_, SUF)(const void *vargs, int64_t lo, int64_t hi) {
     const adagrad_args *args = vargs;
-    T * p = args->p;
-    const T * g = args->g;
-    T * sum = args->sum;
-    const nb_adagrad_opts * o = args->o;
+    T *p = args->p;
+    const T *g = args->g;
+    T *sum = args->sum;
+    const nb_adagrad_opts *o = args->o;
     double clr = args->clr;
     const T wd = (T)o->weight_decay, eps = (T)o->eps, negclr = (T)(-clr), one = 1;
     for (int64_t j = lo; j < hi; j++) {

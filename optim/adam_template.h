@@ -2,13 +2,13 @@
  * adam.c once per type with T (float or double) and SUF (f32 or f64) defined. */
 static void NBI_CAT(adam_, SUF)(const void *vargs, int64_t lo, int64_t hi) {
     const adam_args *args = vargs;
-    T * p = args->p;
-    const T * g = args->g;
-    T * m = args->m;
-    T * v = args->v;
-    T * vmax = args->vmax;
-    const nb_adam_opts * o = args->o;
-    const adam_k * k = args->k;
+    T *p = args->p;
+    const T *g = args->g;
+    T *m = args->m;
+    T *v = args->v;
+    T *vmax = args->vmax;
+    const nb_adam_opts *o = args->o;
+    const adam_k *k = args->k;
     const T b1 = (T)o->betas[0], b2 = (T)o->betas[1], omb1 = (T)(1 - o->betas[0]);
     const T omb2 = (T)(1 - o->betas[1]), wd = (T)o->weight_decay, eps = (T)o->eps;
     const T bc2 = (T)k->bc2_sqrt, negss = (T)(-k->step_size), decay = (T)k->decay;

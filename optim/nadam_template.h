@@ -2,12 +2,12 @@
  * nadam.c once per type with T (float or double) and SUF (f32 or f64) defined. */
 static void NBI_CAT(nadam_, SUF)(const void *vargs, int64_t lo, int64_t hi) {
     const nadam_args *args = vargs;
-    T * p = args->p;
-    const T * g = args->g;
-    T * m = args->m;
-    T * v = args->v;
-    const nb_nadam_opts * o = args->o;
-    const nadam_k * k = args->k;
+    T *p = args->p;
+    const T *g = args->g;
+    T *m = args->m;
+    T *v = args->v;
+    const nb_nadam_opts *o = args->o;
+    const nadam_k *k = args->k;
     const T wd = (T)o->weight_decay, b1 = (T)o->betas[0], b2 = (T)o->betas[1];
     const T omb1 = (T)(1 - o->betas[0]), omb2 = (T)(1 - o->betas[1]), eps = (T)o->eps;
     const T bc2 = (T)k->bc2, cg = (T)k->c_grad, ca = (T)k->c_avg;

@@ -82,6 +82,9 @@ struct nbi_optim_vt {
     /* called once per step before the per-parameter updates (may be NULL) */
     void (*begin_step)(nb_optimizer *o);
     void (*free_extra)(nb_optimizer *o);
+    /* add / read the method-wide state kept in extra (L-BFGS history) to / from a state dict (may be NULL) */
+    nb_status (*save_extra)(nb_optimizer *o, nb_state_dict *sd);
+    nb_status (*load_extra)(nb_optimizer *o, const nb_state_dict *sd);
     bool single_group; /* L-BFGS: no add_param_group */
 };
 

@@ -2,12 +2,12 @@
  * rmsprop.c once per type with T (float or double) and SUF (f32 or f64) defined. */
 static void NBI_CAT(rmsprop_, SUF)(const void *vargs, int64_t lo, int64_t hi) {
     const rmsprop_args *args = vargs;
-    T * p = args->p;
-    const T * g = args->g;
-    T * sq = args->sq;
-    T * ga = args->ga;
-    T * buf = args->buf;
-    const nb_rmsprop_opts * o = args->o;
+    T *p = args->p;
+    const T *g = args->g;
+    T *sq = args->sq;
+    T *ga = args->ga;
+    T *buf = args->buf;
+    const nb_rmsprop_opts *o = args->o;
     const T wd = (T)o->weight_decay, a = (T)o->alpha, oma = (T)(1 - o->alpha), eps = (T)o->eps;
     const T mom = (T)o->momentum, neglr = (T)(-o->lr), one = 1, minus1 = -1;
     for (int64_t j = lo; j < hi; j++) {

@@ -5,11 +5,11 @@ static void NBI_CAT(sgd_plain_, SUF)(T *restrict p, const T *restrict g, int64_t
 }
 static void NBI_CAT(sgd_, SUF)(const void *vargs, int64_t lo, int64_t hi) {
     const sgd_args *args = vargs;
-    T * p = args->p;
-    const T * g = args->g;
-    T * buf = args->buf;
+    T *p = args->p;
+    const T *g = args->g;
+    T *buf = args->buf;
     bool first = args->first;
-    const nb_sgd_opts * o = args->o;
+    const nb_sgd_opts *o = args->o;
     const T wd = (T)o->weight_decay, mom = (T)o->momentum, damp1 = (T)(1 - o->dampening);
     const T neglr = (T)(-o->lr);
     if (!buf && o->weight_decay == 0) { /* plain SGD: one vectorized fma pass (-lr * -g == lr * g) */
