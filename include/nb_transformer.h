@@ -2,8 +2,8 @@
  * nn/layers_transformer.c): parameter names, order and initialisation as torch 1.13 (bit-equal after
  * the same seed), forward as torch 1.13's multi_head_attention_forward (softmax(q / sqrt(d) k^T + mask),
  * dropout, @ v), so a torch state dict loads and predicts the same. Masks: a "bool" mask is an i64
- * tensor (nonzero = True = not allowed to attend; nabla has no bool dtype), a float mask (the query's
- * dtype) is added to the scores. docs/transformer.md.
+ * tensor (nonzero = True = not allowed to attend; nabla has no bool dtype), a float mask (f32 or f64,
+ * rounded to the query's dtype as torch's baddbmm does) is added to the scores. docs/transformer.md.
  *
  *   nb_module *mha = nb_multihead_attention_new(16, 4, (nb_mha_opts){ .batch_first = true });
  *   nb_tensor *w, *y = nb_multihead_attention_forward(mha, x, x, x, NULL, causal, (nb_mha_call_opts){0}, &w);
@@ -42,8 +42,8 @@ typedef struct {
  * *attn_weights (if attn_weights is not NULL) = the softmax weights averaged over heads (N, L, S) or per
  * head (N, H, L, S), after dropout as in torch. Returns NULL on error. */
 nb_tensor *nb_multihead_attention_forward(nb_module *m, nb_tensor *query, nb_tensor *key, nb_tensor *value,
-                                          nb_tensor *key_padding_mask, nb_tensor *attn_mask, nb_mha_call_opts o,
-                                          nb_tensor **attn_weights);
+                                          nb_tensor *key_padding_mask, nb_tensor *attn_mask,
+                                          nb_mha_call_opts o, nb_tensor **attn_weights);
 
 /* Keyword arguments of the Transformer layers; zero means torch's default. */
 typedef struct {

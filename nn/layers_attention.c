@@ -45,8 +45,8 @@ static void no_repr(const nb_module *m, char *b, size_t n) {
 static int mha_forward_ex(nb_module *m, int nin, nb_tensor *const *in, const void *opts, int nout,
                           nb_tensor **out);
 static nb_tensor *mha_forward1(nb_module *m, nb_tensor *x) {
-    return nb_multihead_attention_forward(m, x, x, x, NULL, NULL, (nb_mha_call_opts){ .no_need_weights = true },
-                                          NULL);
+    return nb_multihead_attention_forward(m, x, x, x, NULL, NULL,
+                                          (nb_mha_call_opts){ .no_need_weights = true }, NULL);
 }
 
 nb_module *nb_multihead_attention_new(int64_t E, int64_t H, nb_mha_opts o) {
@@ -54,8 +54,9 @@ nb_module *nb_multihead_attention_new(int64_t E, int64_t H, nb_mha_opts o) {
     if (E <= 0 || H <= 0)
         return nbi_error("%s: embed_dim and num_heads must be positive (got %lld, %lld)", fn, (long long)E,
                          (long long)H);
-    if (E % H) return nbi_error("%s: embed_dim must be divisible by num_heads (got %lld and %lld)", fn,
-                                (long long)E, (long long)H);
+    if (E % H)
+        return nbi_error("%s: embed_dim must be divisible by num_heads (got %lld and %lld)", fn, (long long)E,
+                         (long long)H);
     if (!(o.dropout >= 0 && o.dropout <= 1))
         return nbi_error("%s: dropout probability has to be between 0 and 1, but got %g", fn, o.dropout);
     if (o.kdim < 0 || o.vdim < 0)
@@ -100,7 +101,8 @@ nb_module *nb_multihead_attention_new(int64_t E, int64_t H, nb_mha_opts o) {
     }
     ok = op != NULL;
     if (ok && c->bias_kv)
-        ok = add_param(m, "bias_k", 3, (int64_t[]){ 1, 1, E }) && add_param(m, "bias_v", 3, (int64_t[]){ 1, 1, E });
+        ok = add_param(m, "bias_k", 3, (int64_t[]){ 1, 1, E }) &&
+             add_param(m, "bias_v", 3, (int64_t[]){ 1, 1, E });
     /* torch's _reset_parameters */
     if (ok && c->same_dim) ok = nb_init_xavier_uniform_(own(m, "in_proj_weight"), 1.0) != NULL;
     if (ok && !c->same_dim)
@@ -108,7 +110,8 @@ nb_module *nb_multihead_attention_new(int64_t E, int64_t H, nb_mha_opts o) {
              nb_init_xavier_uniform_(own(m, "k_proj_weight"), 1.0) &&
              nb_init_xavier_uniform_(own(m, "v_proj_weight"), 1.0);
     if (ok && c->bias)
-        ok = nb_init_zeros_(own(m, "in_proj_bias")) && nb_init_zeros_(nb_module_get_parameter(m, "out_proj.bias"));
+        ok = nb_init_zeros_(own(m, "in_proj_bias")) &&
+             nb_init_zeros_(nb_module_get_parameter(m, "out_proj.bias"));
     if (ok && c->bias_kv)
         ok = nb_init_xavier_normal_(own(m, "bias_k"), 1.0) && nb_init_xavier_normal_(own(m, "bias_v"), 1.0);
     if (!ok) {
@@ -147,9 +150,10 @@ static bool merge_masks(const nb_tensor *am, const nb_tensor *kpm, int64_t N, in
     if (a && !ab && k && !kb) {
         free(a);
         free(k);
-        nbi_error("%s: a float key_padding_mask with a float attn_mask is not supported (torch's masked_fill "
-                  "only supports boolean masks)",
-                  FN);
+        nbi_error(
+            "%s: a float key_padding_mask with a float attn_mask is not supported (torch 1.13 reads the "
+            "float key_padding_mask as bytes in masked_fill; pass a bool (i64) key_padding_mask)",
+            FN);
         return false;
     }
     int64_t B = (kpm || (am && am->ndim == 3)) ? N * H : 1, Sp = S + pad;
@@ -198,14 +202,6 @@ static nb_tensor *heads(nb_tensor *x, int64_t NH, int64_t hd) {
     return nb_transpose(nb_reshape(x, 3, (int64_t[]){ x ? x->shape[0] : 0, NH, hd }), 0, 1);
 }
 
-/* a mask must be i64 (bool) or the query's float dtype */
-static bool mask_dtype_ok(const nb_tensor *t, nb_dtype dt, const char *what) {
-    if (!t || t->dtype == NB_I64 || t->dtype == dt) return true;
-    nbi_error("%s: %s must be a bool (i64) mask or a float mask of the query's dtype %s, got %s", FN, what,
-              nb_dtype_name(dt), nb_dtype_name(t->dtype));
-    return false;
-}
-
 nb_tensor *nb_multihead_attention_forward(nb_module *m, nb_tensor *query, nb_tensor *key, nb_tensor *value,
                                           nb_tensor *kpm, nb_tensor *am, nb_mha_call_opts o,
                                           nb_tensor **attn_weights) {
@@ -222,8 +218,9 @@ nb_tensor *nb_multihead_attention_forward(nb_module *m, nb_tensor *query, nb_ten
     /* torch's _mha_shape_check */
     bool batched = query->ndim == 3;
     if (query->ndim != 3 && query->ndim != 2)
-        return nbi_error("%s: query should be unbatched 2D or batched 3D tensor but received %d-D query tensor",
-                         FN, query->ndim);
+        return nbi_error(
+            "%s: query should be unbatched 2D or batched 3D tensor but received %d-D query tensor", FN,
+            query->ndim);
     if (key->ndim != query->ndim || value->ndim != query->ndim)
         return nbi_error("%s: for %s query %s, expected key and value to be %d-D but found %s and %s", FN,
                          batched ? "batched (3-D)" : "unbatched (2-D)", nbi_shape(query), query->ndim,
@@ -235,8 +232,6 @@ nb_tensor *nb_multihead_attention_forward(nb_module *m, nb_tensor *query, nb_ten
         return nbi_error("%s: expected attn_mask to be NULL, 2-D or 3-D but found %s", FN, nbi_shape(am));
     if (!nbi_is_float(query->dtype))
         return nbi_error("%s: query must be a float tensor, got %s", FN, nb_dtype_name(query->dtype));
-    if (!mask_dtype_ok(kpm, query->dtype, "key_padding_mask") || !mask_dtype_ok(am, query->dtype, "attn_mask"))
-        return NULL;
     int64_t E = c->E, H = c->H, hd = E / H;
     /* to (L, N, E) */
     nb_tensor *q = query, *k = key, *v = value;
@@ -265,11 +260,12 @@ nb_tensor *nb_multihead_attention_forward(nb_module *m, nb_tensor *query, nb_ten
         bool ok2 = am->ndim == 2 ? dims_are(am, 2, (int64_t[]){ L, S })
                                  : dims_are(am, 3, (int64_t[]){ N * H, L, S });
         if (!ok2)
-            return am->ndim == 2 ? nbi_error("%s: The shape of the 2D attn_mask is %s, but should be (%lld, %lld).",
-                                             FN, nbi_shape(am), (long long)L, (long long)S)
-                                 : nbi_error("%s: The shape of the 3D attn_mask is %s, but should be (%lld, "
-                                             "%lld, %lld).",
-                                             FN, nbi_shape(am), (long long)(N * H), (long long)L, (long long)S);
+            return am->ndim == 2
+                       ? nbi_error("%s: The shape of the 2D attn_mask is %s, but should be (%lld, %lld).", FN,
+                                   nbi_shape(am), (long long)L, (long long)S)
+                       : nbi_error("%s: The shape of the 3D attn_mask is %s, but should be (%lld, "
+                                   "%lld, %lld).",
+                                   FN, nbi_shape(am), (long long)(N * H), (long long)L, (long long)S);
     }
     if (kpm && !(batched ? dims_are(kpm, 2, (int64_t[]){ N, S }) : dims_are(kpm, 1, (int64_t[]){ S })))
         return nbi_error("%s: expecting key_padding_mask shape of %s, but got %s", FN,
@@ -357,9 +353,8 @@ static int mha_forward_ex(nb_module *m, int nin, nb_tensor *const *in, const voi
     nb_mha_call_opts o = opts ? *(const nb_mha_call_opts *)opts : (nb_mha_call_opts){ 0 };
     nb_tensor *w = NULL;
     nb_tensor *key = nin > 1 && in[1] ? in[1] : in[0], *value = nin > 2 && in[2] ? in[2] : key;
-    nb_tensor *y = nb_multihead_attention_forward(m, in[0], key, value,
-                                                  nin > 3 ? in[3] : NULL, nin > 4 ? in[4] : NULL, o,
-                                                  nout > 1 ? &w : NULL);
+    nb_tensor *y = nb_multihead_attention_forward(m, in[0], key, value, nin > 3 ? in[3] : NULL,
+                                                  nin > 4 ? in[4] : NULL, o, nout > 1 ? &w : NULL);
     if (!y) return -1;
     out[0] = y;
     if (nout > 1) out[1] = w;

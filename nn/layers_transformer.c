@@ -56,19 +56,21 @@ static nb_tensor *enc_layer_run(nb_module *m, nb_tensor *x, nb_tensor *mask, nb_
     return x;
 }
 
-static nb_tensor *dec_layer_run(nb_module *m, nb_tensor *x, nb_tensor *mem, nb_tensor *tmask, nb_tensor *mmask,
-                                nb_tensor *tkpm, nb_tensor *mkpm) {
+static nb_tensor *dec_layer_run(nb_module *m, nb_tensor *x, nb_tensor *mem, nb_tensor *tmask,
+                                nb_tensor *mmask, nb_tensor *tkpm, nb_tensor *mkpm) {
     const layer_cfg *c = m->impl;
     nb_module **ch = m->children;
     if (!mem) return nb_error() ? NULL : nbi_error("nb_module_forward_ex: %s: memory is NULL", DEC);
     if (c->o.norm_first) {
         nb_tensor *n1 = nb_module_forward(ch[D_NORM1], x);
         x = nb_add(x, attn_block(ch[D_SA], ch[D_DROP1], n1, n1, tmask, tkpm));
-        x = nb_add(x, attn_block(ch[D_MHA], ch[D_DROP2], nb_module_forward(ch[D_NORM2], x), mem, mmask, mkpm));
+        x = nb_add(x,
+                   attn_block(ch[D_MHA], ch[D_DROP2], nb_module_forward(ch[D_NORM2], x), mem, mmask, mkpm));
         x = nb_add(x, ff_block(m, c, D_LIN1, D_DROP, D_LIN2, D_DROP3, nb_module_forward(ch[D_NORM3], x)));
     } else {
         x = nb_module_forward(ch[D_NORM1], nb_add(x, attn_block(ch[D_SA], ch[D_DROP1], x, x, tmask, tkpm)));
-        x = nb_module_forward(ch[D_NORM2], nb_add(x, attn_block(ch[D_MHA], ch[D_DROP2], x, mem, mmask, mkpm)));
+        x = nb_module_forward(ch[D_NORM2],
+                              nb_add(x, attn_block(ch[D_MHA], ch[D_DROP2], x, mem, mmask, mkpm)));
         x = nb_module_forward(ch[D_NORM3], nb_add(x, ff_block(m, c, D_LIN1, D_DROP, D_LIN2, D_DROP3, x)));
     }
     return x;
@@ -205,7 +207,8 @@ static nb_module *clone_layer(nb_module *src, const char *fn) {
 }
 
 /* ---- TransformerEncoder / TransformerDecoder ---- */
-static int stack_fwd(nb_module *m, int nin, nb_tensor *const *in, const void *opts, int nout, nb_tensor **out) {
+static int stack_fwd(nb_module *m, int nin, nb_tensor *const *in, const void *opts, int nout,
+                     nb_tensor **out) {
     (void)opts;
     bool dec = !strcmp(m->type, "TransformerDecoder");
     if (!nin_ok(m->type, nin, dec ? 6 : 3,
@@ -310,19 +313,19 @@ static int transformer_fwd(nb_module *m, int nin, nb_tensor *const *in, const vo
         return -1;
     }
     nb_tensor *mem = NULL;
-    if (nb_module_forward_ex(m->children[0], NB_LIST(src, arg(nin, in, 2), arg(nin, in, 5)), NULL, 1, &mem) < 0)
+    if (nb_module_forward_ex(m->children[0], NB_LIST(src, arg(nin, in, 2), arg(nin, in, 5)), NULL, 1, &mem) <
+        0)
         return -1;
-    return nb_module_forward_ex(m->children[1],
-                                NB_LIST(tgt, mem, arg(nin, in, 3), arg(nin, in, 4), arg(nin, in, 6),
-                                        arg(nin, in, 7)),
-                                NULL, nout < 1 ? 1 : 1, out);
+    return nb_module_forward_ex(
+        m->children[1], NB_LIST(tgt, mem, arg(nin, in, 3), arg(nin, in, 4), arg(nin, in, 6), arg(nin, in, 7)),
+        NULL, nout < 1 ? 1 : 1, out);
 }
 
 nb_module *nb_transformer_new(int64_t d, int64_t h, int ne, int nd, nb_transformer_opts o) {
     const char *fn = "nb_transformer_new";
     if (ne < 0 || nd < 0)
-        return nbi_error("%s: num_encoder_layers and num_decoder_layers must be positive (got %d, %d)", fn, ne,
-                         nd);
+        return nbi_error("%s: num_encoder_layers and num_decoder_layers must be positive (got %d, %d)", fn,
+                         ne, nd);
     ne = ne ? ne : 6;
     nd = nd ? nd : 6;
     double eps = o.layer_norm_eps ? o.layer_norm_eps : 1e-5;
@@ -357,9 +360,11 @@ nb_module *nb_transformer_new(int64_t d, int64_t h, int ne, int nd, nb_transform
 }
 
 nb_tensor *nb_generate_square_subsequent_mask(int64_t sz, nb_dtype dt) {
-    if (sz < 0) return nbi_error("nb_generate_square_subsequent_mask: sz must be >= 0, got %lld", (long long)sz);
+    if (sz < 0)
+        return nbi_error("nb_generate_square_subsequent_mask: sz must be >= 0, got %lld", (long long)sz);
     if (dt != NB_F32 && dt != NB_F64)
-        return nbi_error("nb_generate_square_subsequent_mask: dtype must be f32 or f64, got %s", nb_dtype_name(dt));
+        return nbi_error("nb_generate_square_subsequent_mask: dtype must be f32 or f64, got %s",
+                         nb_dtype_name(dt));
     nb_tensor *t = nbi_new(dt, 2, (int64_t[]){ sz, sz });
     if (!t) return NULL;
     for (int64_t i = 0; i < sz; i++)
