@@ -90,7 +90,10 @@ nb_tensor *nb_zeros(nb_dtype dt, int ndim, const int64_t *shape) {
 nb_tensor *nb_ones(nb_dtype dt, int ndim, const int64_t *shape) {
     return full("nb_ones", dt, ndim, shape, 1.0);
 }
-nb_tensor *nb_scalar(nb_dtype dt, double value) { return full("nb_scalar", dt, 0, NULL, value); }
+nb_tensor *nb_scalar(nb_dtype dt, double value) {
+    NBI_API("nb_scalar");
+    return full("nb_scalar", dt, 0, NULL, value);
+}
 
 nb_tensor *nb_tensor_from(nb_dtype dt, const void *data, int ndim, const int64_t *shape, bool requires_grad) {
     if (!data) return nbi_error("nb_tensor_from: data is NULL");
@@ -168,10 +171,12 @@ nb_tensor *nb_full_like(const nb_tensor *t, double v) {
     return full(__func__, t->dtype, t->ndim, t->shape, v);
 }
 nb_tensor *nb_rand_like(const nb_tensor *t) {
+    NBI_API("nb_rand_like");
     LIKE(t);
     return nb_rand(t->dtype, t->ndim, t->shape);
 }
 nb_tensor *nb_randn_like(const nb_tensor *t) {
+    NBI_API("nb_randn_like");
     LIKE(t);
     return nb_randn(t->dtype, t->ndim, t->shape);
 }

@@ -36,6 +36,7 @@ nb_tensor *nb_uniform_gen(nb_dtype dt, int ndim, const int64_t *shape, double fr
 }
 
 nb_tensor *nb_uniform(nb_dtype dt, int ndim, const int64_t *shape, double from, double to) {
+    NBI_API("nb_uniform");
     return nb_uniform_gen(dt, ndim, shape, from, to, NULL);
 }
 
@@ -45,7 +46,10 @@ nb_tensor *nb_rand_gen(nb_dtype dt, int ndim, const int64_t *shape, nb_generator
     return t;
 }
 
-nb_tensor *nb_rand(nb_dtype dt, int ndim, const int64_t *shape) { return nb_rand_gen(dt, ndim, shape, NULL); }
+nb_tensor *nb_rand(nb_dtype dt, int ndim, const int64_t *shape) {
+    NBI_API("nb_rand");
+    return nb_rand_gen(dt, ndim, shape, NULL);
+}
 
 /* ---- normal_(mean, std) ---- */
 /* torch's scalar normal_distribution<double>: theta from the first uniform, radius from the second;
@@ -193,6 +197,7 @@ nb_tensor *nb_normal_gen(nb_dtype dt, int ndim, const int64_t *shape, double mea
 }
 
 nb_tensor *nb_normal(nb_dtype dt, int ndim, const int64_t *shape, double mean, double std) {
+    NBI_API("nb_normal");
     return nb_normal_gen(dt, ndim, shape, mean, std, NULL);
 }
 
@@ -203,6 +208,7 @@ nb_tensor *nb_randn_gen(nb_dtype dt, int ndim, const int64_t *shape, nb_generato
 }
 
 nb_tensor *nb_randn(nb_dtype dt, int ndim, const int64_t *shape) {
+    NBI_API("nb_randn");
     return nb_randn_gen(dt, ndim, shape, NULL);
 }
 
@@ -223,6 +229,7 @@ nb_tensor *nb_randint_gen(int64_t low, int64_t high, int ndim, const int64_t *sh
 }
 
 nb_tensor *nb_randint(int64_t low, int64_t high, int ndim, const int64_t *shape) {
+    NBI_API("nb_randint");
     return nb_randint_gen(low, high, ndim, shape, NULL);
 }
 
@@ -242,11 +249,15 @@ nb_tensor *nb_randperm_gen(int64_t n, nb_generator *gen) {
     return t;
 }
 
-nb_tensor *nb_randperm(int64_t n) { return nb_randperm_gen(n, NULL); }
+nb_tensor *nb_randperm(int64_t n) {
+    NBI_API("nb_randperm");
+    return nb_randperm_gen(n, NULL);
+}
 
 /* torch.bernoulli(p): out[i] = (uniform < p[i]), the uniform a float draw (24 bits) for f32 p and a double
  * draw (53 bits) for f64 p, in row-major order (bernoulli_tensor_cpu_kernel's serial loop) */
 nb_tensor *nb_bernoulli_gen(const nb_tensor *p, nb_generator *gen) {
+    NBI_API("nb_bernoulli_gen");
     if (!nbi_ok(p, "nb_bernoulli")) return NULL;
     if (!nbi_is_float(p->dtype))
         return nbi_error("nb_bernoulli: p must be float32 or float64 (got %s)", nb_dtype_name(p->dtype));
@@ -278,4 +289,7 @@ nb_tensor *nb_bernoulli_gen(const nb_tensor *p, nb_generator *gen) {
     return t;
 }
 
-nb_tensor *nb_bernoulli(const nb_tensor *p) { return nb_bernoulli_gen(p, NULL); }
+nb_tensor *nb_bernoulli(const nb_tensor *p) {
+    NBI_API("nb_bernoulli");
+    return nb_bernoulli_gen(p, NULL);
+}

@@ -31,6 +31,7 @@ nb_tensor *nb_exponential_gen(nb_dtype dt, int ndim, const int64_t *shape, doubl
 }
 
 nb_tensor *nb_exponential(nb_dtype dt, int ndim, const int64_t *shape, double lambd) {
+    NBI_API("nb_exponential");
     return nb_exponential_gen(dt, ndim, shape, lambd, NULL);
 }
 
@@ -171,5 +172,6 @@ nb_tensor *nb_multinomial_gen(const nb_tensor *probs, int64_t n, bool replacemen
 }
 
 nb_tensor *nb_multinomial(const nb_tensor *probs, int64_t n, bool replacement) {
+    NBI_API("nb_multinomial");
     return nb_multinomial_gen(probs, n, replacement, NULL);
 }
