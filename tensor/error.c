@@ -40,7 +40,7 @@ static void relabel(const char *outer) {
     size_t k = strspn(msg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
     if (k > 0 && msg[k] == ':' && msg[k + 1] == ' ') {
         msg[k] = 0;
-        if (!strncmp(msg, "nb_", 3))
+        if (!strncmp(msg, "nb_", 3) && strncmp(outer, msg, k))
             r = snprintf(err_buf, sizeof err_buf, "%s: %s (in %s)", outer, msg + k + 2, msg);
         else
             r = snprintf(err_buf, sizeof err_buf, "%s: %s", outer, msg + k + 2);
@@ -107,7 +107,11 @@ const char *nbi_shape_of(int ndim, const int64_t *shape) {
 const char *nbi_shape(const nb_tensor *t) { return nbi_shape_of(t->ndim, t->shape); }
 
 char *nb_shape_str(const nb_tensor *t, char *buf, size_t n) {
-    if (!buf || !n) return buf;
+    if (!nbi_nonnull(buf, "nb_shape_str", "buffer")) return NULL;
+    if (!n) {
+        nbi_error("nb_shape_str: buffer size is 0");
+        return buf;
+    }
     snprintf(buf, n, "%s", t && t->magic == NBI_LIVE ? nbi_shape(t) : "(invalid)");
     return buf;
 }

@@ -28,6 +28,7 @@ static void uniform_fill(nb_generator *gen, nb_tensor *t, double from, double to
 
 nb_tensor *nb_uniform_gen(nb_dtype dt, int ndim, const int64_t *shape, double from, double to,
                           nb_generator *gen) {
+    NBI_API("nb_uniform_gen");
     if (!(from <= to) || !isfinite(to - from))
         return nbi_error("nb_uniform: expects from <= to and a finite range (got from %g, to %g)", from, to);
     nb_tensor *t = new_float("nb_uniform", dt, ndim, shape);
@@ -41,6 +42,7 @@ nb_tensor *nb_uniform(nb_dtype dt, int ndim, const int64_t *shape, double from, 
 }
 
 nb_tensor *nb_rand_gen(nb_dtype dt, int ndim, const int64_t *shape, nb_generator *gen) {
+    NBI_API("nb_rand_gen");
     nb_tensor *t = new_float("nb_rand", dt, ndim, shape);
     if (t) uniform_fill(nbi_gen(gen), t, 0.0, 1.0);
     return t;
@@ -189,6 +191,7 @@ static void normal_fill(nb_generator *gen, nb_tensor *t, double mean, double std
 
 nb_tensor *nb_normal_gen(nb_dtype dt, int ndim, const int64_t *shape, double mean, double std,
                          nb_generator *gen) {
+    NBI_API("nb_normal_gen");
     if (!(std >= 0) || !isfinite(mean) || !isfinite(std))
         return nbi_error("nb_normal: expects a finite mean and std >= 0 (got mean %g, std %g)", mean, std);
     nb_tensor *t = new_float("nb_normal", dt, ndim, shape);
@@ -202,6 +205,7 @@ nb_tensor *nb_normal(nb_dtype dt, int ndim, const int64_t *shape, double mean, d
 }
 
 nb_tensor *nb_randn_gen(nb_dtype dt, int ndim, const int64_t *shape, nb_generator *gen) {
+    NBI_API("nb_randn_gen");
     nb_tensor *t = new_float("nb_randn", dt, ndim, shape);
     if (t) normal_fill(nbi_gen(gen), t, 0.0, 1.0);
     return t;
@@ -214,6 +218,7 @@ nb_tensor *nb_randn(nb_dtype dt, int ndim, const int64_t *shape) {
 
 /* ---- integers ---- */
 nb_tensor *nb_randint_gen(int64_t low, int64_t high, int ndim, const int64_t *shape, nb_generator *gen) {
+    NBI_API("nb_randint_gen");
     if (high <= low)
         return nbi_error("nb_randint: empty range [%lld, %lld)", (long long)low, (long long)high);
     nb_tensor *t = nbi_shape_ok("nb_randint", NB_I64, ndim, shape) ? nbi_new(NB_I64, ndim, shape) : NULL;
@@ -235,6 +240,7 @@ nb_tensor *nb_randint(int64_t low, int64_t high, int ndim, const int64_t *shape)
 
 /* torch 1.13's randperm_cpu: identity, then for each i swap with i + random() % (n - i) */
 nb_tensor *nb_randperm_gen(int64_t n, nb_generator *gen) {
+    NBI_API("nb_randperm_gen");
     if (n < 0) return nbi_error("nb_randperm: n must be non-negative (got %lld)", (long long)n);
     nb_tensor *t = nbi_new(NB_I64, 1, (int64_t[]){ n });
     if (!t) return NULL;

@@ -297,22 +297,37 @@ MU_E(nb_backward, "NULL", nb_backward(NULL) == NB_ERROR)
 MU_E(nb_backward, "non-scalar output", nb_backward(nb_mul_scalar(mu_leaf(), 2)) == NB_ERROR)
 MU_E(nb_backward, "no grad_fn", nb_backward(nb_sum(T())) == NB_ERROR)
 MU_E(nb_backward_ex, "NULL", nb_backward_ex(NULL, (nb_backward_opts){ 0 }) == NB_ERROR)
-MU_E(nb_backward_ex, "grad of the wrong shape", nb_backward_ex(nb_mul_scalar(mu_leaf(), 2), (nb_backward_opts){ .grad = V4() }) == NB_ERROR)
-MU_E(nb_grad, "NULL outputs", nb_grad(1, NULL, 1, (nb_tensor *[]){ mu_leaf() }, NULL, (nb_tensor *[1]){ 0 }, (nb_grad_opts){ 0 }) == NB_ERROR)
-MU_E(nb_grad, "NULL inputs", nb_grad(1, (nb_tensor *[]){ nb_sum(mu_leaf()) }, 1, NULL, NULL, (nb_tensor *[1]){ 0 }, (nb_grad_opts){ 0 }) == NB_ERROR)
-MU_E(nb_grad, "nout 0", nb_grad(0, (nb_tensor *[]){ NULL }, 1, (nb_tensor *[]){ mu_leaf() }, NULL, (nb_tensor *[1]){ 0 }, (nb_grad_opts){ 0 }) == NB_ERROR)
-MU_E(nb_grad, "input not used", nb_grad(1, (nb_tensor *[]){ nb_sum(mu_leaf()) }, 1, (nb_tensor *[]){ mu_leaf() }, NULL, (nb_tensor *[1]){ 0 }, (nb_grad_opts){ 0 }) == NB_ERROR)
+MU_E(nb_backward_ex, "grad of the wrong shape",
+     nb_backward_ex(nb_mul_scalar(mu_leaf(), 2), (nb_backward_opts){ .grad = V4() }) == NB_ERROR)
+MU_E(nb_grad, "NULL outputs",
+     nb_grad(1, NULL, 1, (nb_tensor *[]){ mu_leaf() }, NULL, (nb_tensor *[1]){ 0 }, (nb_grad_opts){ 0 }) ==
+         NB_ERROR)
+MU_E(nb_grad, "NULL inputs",
+     nb_grad(1, (nb_tensor *[]){ nb_sum(mu_leaf()) }, 1, NULL, NULL, (nb_tensor *[1]){ 0 },
+             (nb_grad_opts){ 0 }) == NB_ERROR)
+MU_E(nb_grad, "nout 0",
+     nb_grad(0, (nb_tensor *[]){ NULL }, 1, (nb_tensor *[]){ mu_leaf() }, NULL, (nb_tensor *[1]){ 0 },
+             (nb_grad_opts){ 0 }) == NB_ERROR)
+MU_E(nb_grad, "input not used",
+     nb_grad(1, (nb_tensor *[]){ nb_sum(mu_leaf()) }, 1, (nb_tensor *[]){ mu_leaf() }, NULL,
+             (nb_tensor *[1]){ 0 }, (nb_grad_opts){ 0 }) == NB_ERROR)
 MU_E(nb_grad1, "NULL output", !nb_grad1(NULL, mu_leaf(), false))
 MU_E(nb_grad1, "NULL input", !nb_grad1(nb_sum(mu_leaf()), NULL, false))
 MU_E(nb_grad1, "non-scalar output", !nb_grad1(nb_mul_scalar(mu_leaf(), 2), mu_leaf(), false))
 /* ---- hooks, gradcheck, tape printers ---- */
-MU_E(nb_register_post_accumulate_grad_hook, "NULL tensor", nb_register_post_accumulate_grad_hook(NULL, hook, NULL) == 0)
-MU_E(nb_register_post_accumulate_grad_hook, "NULL function", nb_register_post_accumulate_grad_hook(mu_leaf(), NULL, NULL) == 0)
-MU_E(nb_register_post_accumulate_grad_hook, "no requires_grad", nb_register_post_accumulate_grad_hook(T(), hook, NULL) == 0)
-MU_E(nb_gradcheck, "NULL function", !nb_gradcheck(NULL, NULL, 1, (nb_tensor *[]){ mu_leaf() }, (nb_gradcheck_opts){ .quiet = true }))
+MU_E(nb_register_post_accumulate_grad_hook, "NULL tensor",
+     nb_register_post_accumulate_grad_hook(NULL, hook, NULL) == 0)
+MU_E(nb_register_post_accumulate_grad_hook, "NULL function",
+     nb_register_post_accumulate_grad_hook(mu_leaf(), NULL, NULL) == 0)
+MU_E(nb_register_post_accumulate_grad_hook, "no requires_grad",
+     nb_register_post_accumulate_grad_hook(T(), hook, NULL) == 0)
+MU_E(nb_gradcheck, "NULL function",
+     !nb_gradcheck(NULL, NULL, 1, (nb_tensor *[]){ mu_leaf() }, (nb_gradcheck_opts){ .quiet = true }))
 MU_E(nb_gradcheck, "NULL inputs", !nb_gradcheck(fn_sum, NULL, 1, NULL, (nb_gradcheck_opts){ .quiet = true }))
-MU_E(nb_gradgradcheck, "NULL function", !nb_gradgradcheck(NULL, NULL, 1, (nb_tensor *[]){ mu_leaf() }, (nb_gradcheck_opts){ .quiet = true }))
-MU_E(nb_gradgradcheck, "n 0", !nb_gradgradcheck(fn_sum, NULL, 0, (nb_tensor *[]){ mu_leaf() }, (nb_gradcheck_opts){ .quiet = true }))
+MU_E(nb_gradgradcheck, "NULL function",
+     !nb_gradgradcheck(NULL, NULL, 1, (nb_tensor *[]){ mu_leaf() }, (nb_gradcheck_opts){ .quiet = true }))
+MU_E(nb_gradgradcheck, "n 0",
+     !nb_gradgradcheck(fn_sum, NULL, 0, (nb_tensor *[]){ mu_leaf() }, (nb_gradcheck_opts){ .quiet = true }))
 MU_E(nb_tape_print, "NULL FILE", (nb_tape_print(NULL), true))
 MU_E(nb_tape_dot, "NULL root", nb_tape_dot(stderr, NULL) == NB_ERROR)
 MU_E(nb_grad_of, "released tensor", !nb_grad_of(mu_released()))
