@@ -36,18 +36,20 @@ static void relabel(const char *outer) {
     if (!strncmp(err_buf, outer, n) && err_buf[n] == ':') return; /* already the outer name */
     char msg[sizeof err_buf];
     memcpy(msg, err_buf, sizeof msg);
-    int r; /* a message longer than the buffer is truncated, as any other */
+    char out[2 * sizeof err_buf]; /* room for outer + msg; a longer message is truncated below */
     size_t k = strspn(msg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
     if (k > 0 && msg[k] == ':' && msg[k + 1] == ' ') {
         msg[k] = 0;
         if (!strncmp(msg, "nb_", 3) && strncmp(outer, msg, k))
-            r = snprintf(err_buf, sizeof err_buf, "%s: %s (in %s)", outer, msg + k + 2, msg);
+            snprintf(out, sizeof out, "%.200s: %s (in %.200s)", outer, msg + k + 2, msg);
         else
-            r = snprintf(err_buf, sizeof err_buf, "%s: %s", outer, msg + k + 2);
+            snprintf(out, sizeof out, "%.200s: %s", outer, msg + k + 2);
     } else {
-        r = snprintf(err_buf, sizeof err_buf, "%s: %s", outer, msg);
+        snprintf(out, sizeof out, "%.200s: %s", outer, msg);
     }
-    (void)r;
+    size_t len = strnlen(out, sizeof err_buf - 1);
+    memcpy(err_buf, out, len);
+    err_buf[len] = 0;
 }
 
 void *nbi_error(const char *fmt, ...) {
