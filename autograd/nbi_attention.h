@@ -5,5 +5,7 @@
 
 /* 0: automatic (fused where it applies), 1: always composed, 2: fused wherever it applies. */
 extern int nbi_sdpa_path;
+/* Calls that ran the fused kernel forward / backward (tests check which path ran). */
+extern long nbi_sdpa_fused_fw, nbi_sdpa_fused_bw;
 
 #endif

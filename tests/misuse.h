@@ -63,7 +63,7 @@ nb_tensor_dataset *mu_own_dataset(nb_tensor_dataset *d);
 nb_dataloader *mu_own_loader(nb_dataloader *l);
 nb_generator *mu_own_gen(nb_generator *g);
 nb_distributed_sampler *mu_own_sampler(nb_distributed_sampler *s);
-nb_state_dict *mu_own_sd(nb_state_dict *sd);
+nb_state_dict *mu_sd(void); /* an empty state dict, freed after the case */
 
 /* Small fixtures, made in the case's scope. */
 nb_tensor *mu_f32(void);       /* zeros (2, 3) f32 */

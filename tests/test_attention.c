@@ -57,6 +57,7 @@ static void run_case(const gcase *c, int path) {
     if (m && m->dtype != NB_I64) nb_requires_grad_(m, true);
     nb_sdpa_opts o = { .attn_mask = m, .dropout_p = c->dropout, .is_causal = c->causal, .scale = c->scale };
     if (c->dropout > 0) nb_manual_seed((uint64_t)c->fseed);
+    long fw0 = nbi_sdpa_fused_fw, bw0 = nbi_sdpa_fused_bw;
     nb_tensor *y = nb_scaled_dot_product_attention(q, k, v, o);
     double tol = c->dt == NB_F32 ? 3e-5 : 1e-11;
     char nm[96];
@@ -67,6 +68,10 @@ static void run_case(const gcase *c, int path) {
     near(k->grad, c->gk, tol, "grad k", nm);
     near(v->grad, c->gv, tol, "grad v", nm);
     if (c->gm) near(m->grad, c->gm, tol, "grad mask", nm);
+    /* the fused kernel runs (forward and backward) unless composing is asked or needed */
+    bool want_fused = path != 1 && c->dropout == 0 && !c->gm;
+    CHECK((nbi_sdpa_fused_fw - fw0 == 1 && nbi_sdpa_fused_bw - bw0 == 1) == want_fused);
+    CHECK(nbi_sdpa_fused_fw - fw0 == (want_fused ? 1 : 0));
     nbi_sdpa_path = 0;
     nb_tensor *ts[] = { q, k, v, m };
     for (int i = 0; i < 4; i++) nb_free(ts[i]);
@@ -108,6 +113,96 @@ static int golden(void) {
     free(line);
     fclose(f);
     return n;
+}
+
+/* ---- the fused kernel against the composed ops at larger sizes: values and gradients ---- */
+typedef struct {
+    const char *name;
+    int64_t B, H, L, S, E, Ev;
+    bool causal;
+    int mask; /* 0 none, 1 bool (L, S), 2 float (B, 1, L, S), 3 bool key padding (B, 1, 1, S) */
+} fcase;
+
+static nb_tensor *rnd(nb_dtype dt, int64_t a, int64_t b, int64_t c, int64_t d) {
+    return nb_sub_scalar(nb_mul_scalar(nb_rand(dt, NB_SHAPE(a, b, c, d)), 4), 2);
+}
+
+/* out and grads of q, k, v through path 1 (composed) or 2 (fused) on the same inputs */
+static void fused_run(const fcase *c, nb_dtype dt, int path, nb_tensor **res) {
+    nb_manual_seed(1234);
+    nb_tensor *q = rnd(dt, c->B, c->H, c->L, c->E), *k = rnd(dt, c->B, c->H, c->S, c->E);
+    nb_tensor *v = rnd(dt, c->B, c->H, c->S, c->Ev), *w = nb_rand(dt, NB_SHAPE(c->B, c->H, c->L, c->Ev));
+    nb_tensor *m = NULL;
+    if (c->mask == 1 || c->mask == 3) {
+        nb_tensor *u = c->mask == 1 ? nb_rand(NB_F64, NB_SHAPE(c->L, c->S))
+                                    : nb_rand(NB_F64, NB_SHAPE(c->B, 1, 1, c->S));
+        m = nb_to(nb_lt_scalar(u, 0.8), NB_I64);
+    } else if (c->mask == 2) {
+        m = rnd(dt, c->B, 1, c->L, c->S);
+    }
+    nb_tensor *in[3] = { q, k, v };
+    for (int i = 0; i < 3; i++) nb_requires_grad_(in[i], true);
+    nbi_sdpa_path = path;
+    long fw0 = nbi_sdpa_fused_fw;
+    nb_tensor *y = nb_scaled_dot_product_attention(q, k, v,
+                                                   (nb_sdpa_opts){ .attn_mask = m, .is_causal = c->causal });
+    CHECK(nbi_sdpa_fused_fw - fw0 == (path == 2));
+    CHECK(nb_backward(nb_sum(nb_mul(y, w))) == NB_OK);
+    nbi_sdpa_path = 0;
+    res[0] = nb_detach(y); /* all in the caller's scope */
+    for (int i = 0; i < 3; i++) res[1 + i] = nb_detach(in[i]->grad);
+}
+
+static void fused_vs_composed(void) {
+    const fcase cs[] = {
+        { "L 100 S 130 E 16", 2, 3, 100, 130, 16, 16, false, 0 },
+        { "causal L 257 E 64", 1, 2, 257, 257, 64, 64, true, 0 },
+        { "causal L 130 > S 70, Ev 24", 2, 1, 130, 70, 32, 24, true, 0 },
+        { "bool mask (L, S)", 3, 2, 64, 65, 32, 8, false, 1 },
+        { "float mask (B, 1, L, S)", 2, 3, 70, 128, 16, 16, false, 2 },
+        { "key padding (B, 1, 1, S)", 2, 2, 129, 129, 8, 8, false, 3 },
+    };
+    const char *what[4] = { "out", "grad q", "grad k", "grad v" };
+    for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++)
+        for (int d = 0; d < 2; d++) {
+            nb_dtype dt = d ? NB_F64 : NB_F32;
+            nb_scope s = nb_scope_begin();
+            nb_tensor *a[4], *b[4];
+            fused_run(&cs[i], dt, 1, a);
+            fused_run(&cs[i], dt, 2, b);
+            char nm[96];
+            snprintf(nm, sizeof nm, "fused vs composed %s %s", cs[i].name, d ? "f64" : "f32");
+            for (int j = 0; j < 4; j++) near(b[j], a[j], d ? 1e-12 : 2e-5, what[j], nm);
+            nb_scope_end(s);
+        }
+}
+
+/* create_graph through the fused op: its recorded backward (composed math) gives the same second
+ * derivative as the composed op, d/dk sum((d/dq sum(y w))^2) */
+static void second_order(void) {
+    for (int path = 1; path <= 2; path++) {
+        static double want[2 * 5 * 3];
+        nb_scope s = nb_scope_begin();
+        nb_manual_seed(99);
+        nb_tensor *q = rnd(NB_F64, 1, 2, 4, 3), *k = rnd(NB_F64, 1, 2, 5, 3), *v = rnd(NB_F64, 1, 2, 5, 2);
+        nb_tensor *w = nb_rand(NB_F64, NB_SHAPE(1, 2, 4, 2));
+        nb_requires_grad_(q, true), nb_requires_grad_(k, true), nb_requires_grad_(v, true);
+        nbi_sdpa_path = path;
+        nb_tensor *y = nb_scaled_dot_product_attention(q, k, v, (nb_sdpa_opts){ .is_causal = true });
+        nb_tensor *gq = nb_grad1(nb_sum(nb_mul(y, w)), q, true);
+        CHECK(gq && gq->requires_grad);
+        nb_tensor *gk = nb_grad1(nb_sum(nb_square(gq)), k, false);
+        nbi_sdpa_path = 0;
+        CHECK(gk && gk->numel == 30);
+        if (gk && gk->numel == 30) {
+            nb_tensor *gc = nb_contiguous(gk);
+            if (path == 1)
+                memcpy(want, nb_data_f64(gc), sizeof want);
+            else
+                CHECK_TENSOR(gc, want, 30, 1e-12);
+        }
+        nb_scope_end(s);
+    }
 }
 
 /* ---- torch's errors: NULL and one message naming the public function ---- */
@@ -157,6 +252,8 @@ int main(void) {
     int n = golden();
     CHECK(n == 38);
     printf("%d golden cases\n", n);
+    fused_vs_composed();
+    second_order();
     errors();
     return nb_test_done();
 }
