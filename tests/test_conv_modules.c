@@ -7,27 +7,31 @@
 #include <string.h>
 
 static nb_module *make(const char *key) {
-    if (!strcmp(key, "conv2d_mnist")) return nb_conv2d_new(1, 32, 3, 3, true, (nb_conv_opts){ .stride = { 1 } });
+    if (!strcmp(key, "conv2d_mnist"))
+        return nb_conv2d_new(1, 32, 3, 3, true, (nb_conv_opts){ .stride = { 1 } });
     if (!strcmp(key, "conv2d_full"))
-        return nb_conv2d_new(4, 6, 3, 2, false,
-                             (nb_conv_opts){
-                                 .stride = { 2, 1 }, .padding = { 1, 2 }, .dilation = { 2 }, .groups = 2 });
+        return nb_conv2d_new(
+            4, 6, 3, 2, false,
+            (nb_conv_opts){ .stride = { 2, 1 }, .padding = { 1, 2 }, .dilation = { 2 }, .groups = 2 });
     if (!strcmp(key, "conv2d_same"))
         return nb_conv2d_new(4, 6, 3, 3, true, (nb_conv_opts){ .pad_mode = NB_CONV_PAD_SAME });
     if (!strcmp(key, "conv2d_valid"))
         return nb_conv2d_new(4, 6, 3, 3, true, (nb_conv_opts){ .pad_mode = NB_CONV_PAD_VALID });
-    if (!strcmp(key, "conv2d_dil")) return nb_conv2d_new(2, 2, 3, 3, true, (nb_conv_opts){ .dilation = { 1, 2 } });
+    if (!strcmp(key, "conv2d_dil"))
+        return nb_conv2d_new(2, 2, 3, 3, true, (nb_conv_opts){ .dilation = { 1, 2 } });
     if (!strcmp(key, "conv1d_plain")) return nb_conv1d_new(2, 3, 5, true, (nb_conv_opts){ 0 });
     if (!strcmp(key, "conv1d_full"))
-        return nb_conv1d_new(4, 6, 3, false,
-                             (nb_conv_opts){ .stride = { 2 }, .padding = { 2 }, .dilation = { 2 }, .groups = 2 });
+        return nb_conv1d_new(
+            4, 6, 3, false,
+            (nb_conv_opts){ .stride = { 2 }, .padding = { 2 }, .dilation = { 2 }, .groups = 2 });
     if (!strcmp(key, "convt2d"))
         return nb_conv_transpose2d_new(4, 6, 3, 3, true,
                                        (nb_conv_opts){ .stride = { 2 }, .output_padding = { 1, 1 } });
     if (!strcmp(key, "convt2d_full"))
         return nb_conv_transpose2d_new(
             4, 6, 3, 2, false,
-            (nb_conv_opts){ .stride = { 2, 3 }, .padding = { 1, 0 }, .output_padding = { 1, 2 }, .groups = 2 });
+            (nb_conv_opts){
+                .stride = { 2, 3 }, .padding = { 1, 0 }, .output_padding = { 1, 2 }, .groups = 2 });
     if (!strcmp(key, "convt1d")) return nb_conv_transpose1d_new(4, 6, 3, true, (nb_conv_opts){ 0 });
     if (!strcmp(key, "convt1d_full"))
         return nb_conv_transpose1d_new(
@@ -37,7 +41,8 @@ static nb_module *make(const char *key) {
         return nb_sequential_new(7, nb_conv2d_new(1, 32, 3, 3, true, (nb_conv_opts){ 0 }),
                                  nb_batch_norm2d_new(32, (nb_batch_norm_layer_opts){ 0 }), nb_relu_new(),
                                  nb_max_pool2d_new((nb_max_pool2d_opts){ .kernel_size = { 2 } }, false),
-                                 nb_dropout2d_new(0.25), nb_flatten_new(1, -1), nb_linear_new(5408, 10, true));
+                                 nb_dropout2d_new(0.25), nb_flatten_new(1, -1),
+                                 nb_linear_new(5408, 10, true));
     return NULL;
 }
 
@@ -61,7 +66,8 @@ static void check_print(const char *key, const char *want_escaped) {
     fclose(f);
     nb_module_free(m);
     if (len && buf[len - 1] == '\n') buf[--len] = 0;
-    if (!CHECK(!strcmp(buf, want))) fprintf(stderr, "FAIL print %s:\n  nabla: %s\n  torch: %s\n", key, buf, want);
+    if (!CHECK(!strcmp(buf, want)))
+        fprintf(stderr, "FAIL print %s:\n  nabla: %s\n  torch: %s\n", key, buf, want);
     free(buf);
 }
 
