@@ -131,8 +131,8 @@ static void ROWS_(binary_row)(int64_t n, char **p, const int64_t *s, const void 
     case NBK_MUL: LOOP2(v * w) break;
     case NBK_DIV: LOOP2(v / w) break;
     case NBK_POW: LOOP2(w == 2 ? v * v : M_(pow)(v, w)) break;
-    case NBK_MIN: LOOP2(ROWS_(vmin)(v, w)) break;
-    case NBK_MAX: LOOP2(ROWS_(vmax)(v, w)) break;
+    case NBK_MINIMUM: LOOP2(ROWS_(vmin)(v, w)) break;
+    case NBK_MAXIMUM: LOOP2(ROWS_(vmax)(v, w)) break;
     case NBK_EQ: LOOP2(v == w) break;
     case NBK_NE: LOOP2(v != w) break;
     case NBK_LT: LOOP2(v < w) break;

@@ -47,9 +47,9 @@ void nbk_dgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, 
 #endif
 #define NBG_NV 2 /* vectors per tile row: NR = NV * lanes */
 
-#define NBG_CAT2(a, b) a##_##b
-#define NBG_CAT(a, b) NBG_CAT2(a, b)
-#define NBG(name) NBG_CAT(name, NBG_SFX)
+#define NBG_PASTE2(a, b) a##_##b
+#define NBG_PASTE(a, b) NBG_PASTE2(a, b)
+#define NBG(name) NBG_PASTE(name, NBG_SFX)
 #define NBG_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define NBG_DIRECT_DIM 4               /* M or N at most this: no packing at all */
 #define NBG_THREAD_WORK (64 * 64 * 64) /* multiply-adds each thread must get before threads start */
