@@ -29,4 +29,5 @@
 #include "nb_checkpoint.h"
 #include "nb_dist.h" /* torch.distributed on MPI: process group, collectives, DDP (issue 14) */
 #include "nb_distributions.h"
+#include "nb_transformer.h" /* MultiheadAttention, Transformer layers (issue 13) */
 #endif
