@@ -8,7 +8,7 @@
 # loops (bench/memory.c vs torch_memory.py; MEM_STEPS steps each, default 5, tsp 1 L-BFGS step),
 # CNN=0 skips the convolution workloads, CNN_BATCHES (default 60: MNIST CNN batches timed, an epoch
 # extrapolated),
-# RNN=0 skips bench/rnn.sh, OUT (default /tmp/nabla-bench),
+# RNN=0 skips bench/rnn.sh, ATTN=0 skips bench/attention.sh, OUT (default /tmp/nabla-bench),
 # OMP_WAIT_POLICY (default: passive when the load average exceeds half the CPUs).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -227,3 +227,5 @@ fi
 echo "(raw outputs in $OUT)"
 # -- recurrent workloads (issue 12): their own table
 if [ "${RNN:-1}" = 1 ] && [ $HAVE_TORCH = 1 ]; then BUILD="$BUILD" THREADS="$THREADS" OUT="$OUT" sh bench/rnn.sh; fi
+# -- attention (issue 13): its own table
+if [ "${ATTN:-1}" = 1 ] && [ $HAVE_TORCH = 1 ]; then BUILD="$BUILD" THREADS="$THREADS" OUT="$OUT" sh bench/attention.sh; fi
