@@ -173,6 +173,11 @@ done
 a=$(best fmnist epoch_s); b=$(best torch_fmnist epoch_s)
 row "MLP 784-256-10 b256 epoch (s)" "$a" "$b" "$(div "$b" "$a")" 4 ge
 printf '%-34s %12s %12s\n' "  (info) test_acc" "$(val fmnist1 test_acc)" "$(val torch_fmnist1 test_acc)"
+# -- MLP floor (issue 11): epoch FLOPs 60000 x 2 x (2 x 784x256 + 3 x 256x10) = 49.09e9 (forward and weight
+# gradients of both layers, input gradient of the second only) / the best nabla sgemm rate of this run
+a=$(best fmnist epoch_s); g=$(val matmul nabla_gflops "n=1024 ")
+f=$(awk -v g="$g" 'BEGIN { if (g != "") printf "%.3f", 49.09e9 / (g * 1e9) }')
+row "MLP GEMM floor (s, floor/nabla)" "$a" "$f" "$(div "$f" "$a")" 0.8 ge
 a=$(best quick epoch_s); b=$(best torch_quick epoch_s)
 row "quickstart 784-512-512-10 b64 (s)" "$a" "$b" "$(div "$b" "$a")" 2 ge
 printf '%-34s %12s %12s\n' "  (info) test_acc" "$(val quick1 test_acc)" "$(val torch_quick1 test_acc)"
