@@ -64,6 +64,9 @@ nb_tensor *nbk_reduce(nbk_reduce_kind k, const nb_tensor *x, int ndims, const in
 nb_tensor *nbk_arg_reduce(const nb_tensor *x, int dim, bool keepdim, bool is_min, nb_tensor **indices);
 /* softmax (log = false) or log_softmax along dim, numerically stable. */
 nb_tensor *nbk_softmax(const nb_tensor *x, int dim, bool log);
+/* Their backward from the output y and the gradient g (same shape and float dtype), not recorded (issue 12,
+ * kernels_softmax_bw.c): dx = y (g - sum(g y)), or g - e^y sum(g) for log_softmax. */
+nb_tensor *nbk_softmax_backward(const nb_tensor *y, const nb_tensor *g, int dim, bool log);
 
 /* ---- matmul ---- */
 /* a (..., n, k) @ b (..., k, m) with broadcast batch dims (both at least 2-D). */
