@@ -145,7 +145,10 @@ static nb_state_dict named(nb_module *m, bool buffers, const char *fn) {
 nb_state_dict nb_module_named_parameters(nb_module *m) {
     return named(m, false, "nb_module_named_parameters");
 }
-nb_state_dict nb_module_named_buffers(nb_module *m) { return named(m, true, "nb_module_named_buffers"); }
+nb_state_dict nb_module_named_buffers(nb_module *m) {
+    NBI_API("nb_module_named_buffers");
+    return named(m, true, "nb_module_named_buffers");
+}
 
 int64_t nb_module_num_parameters(nb_module *m) {
     if (!m) return 0;
@@ -239,6 +242,7 @@ static void modules_of(nb_module *m, nb_module ***out, ptr_set **seen) {
 }
 
 nb_status nb_module_to(nb_module *m, nb_dtype dt) {
+    NBI_API("nb_module_to");
     if (!m) {
         nbi_error("nb_module_to: NULL module");
         return NB_ERROR;
@@ -295,6 +299,7 @@ nb_status nb_module_to(nb_module *m, nb_dtype dt) {
 }
 
 void nb_module_zero_grad(nb_module *m) {
+    NBI_API("nb_module_zero_grad");
     if (!m) return;
     bool fail;
     nb_tensor **arr = collect(m, false, NULL, &fail);
