@@ -47,7 +47,7 @@ static void relabel(const char *outer) {
     } else {
         r = snprintf(err_buf, sizeof err_buf, "%s: %s", outer, msg);
     }
-    (void)r;
+    if (r < 0 || (size_t)r >= sizeof err_buf) err_buf[sizeof err_buf - 1] = 0; /* truncated (GCC checks r) */
 }
 
 void *nbi_error(const char *fmt, ...) {
