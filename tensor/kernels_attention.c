@@ -56,12 +56,14 @@ static inline double nba_exp(double x) { return exp(x); }
 nb_status nbk_attn_forward(const nbk_attn_shape *sh, const nb_tensor *q, const nb_tensor *k,
                            const nb_tensor *v, const nb_tensor *bias, nb_tensor *o, nb_tensor *lse) {
     if ((double)sh->nb * (double)sh->L * (double)sh->S >= NBI_PAR_MIN) nbi_threads_check();
-    return q->dtype == NB_F32 ? attn_fw_f32(sh, q, k, v, bias, o, lse) : attn_fw_f64(sh, q, k, v, bias, o, lse);
+    return q->dtype == NB_F32 ? attn_fw_f32(sh, q, k, v, bias, o, lse)
+                              : attn_fw_f64(sh, q, k, v, bias, o, lse);
 }
 
 nb_status nbk_attn_backward(const nbk_attn_shape *sh, const nb_tensor *q, const nb_tensor *k,
-                            const nb_tensor *v, const nb_tensor *bias, const nb_tensor *o, const nb_tensor *lse,
-                            const nb_tensor *dout, nb_tensor *dq, nb_tensor *dk, nb_tensor *dv) {
+                            const nb_tensor *v, const nb_tensor *bias, const nb_tensor *o,
+                            const nb_tensor *lse, const nb_tensor *dout, nb_tensor *dq, nb_tensor *dk,
+                            nb_tensor *dv) {
     if ((double)sh->nb * (double)sh->L * (double)sh->S >= NBI_PAR_MIN) nbi_threads_check();
     return q->dtype == NB_F32 ? attn_bw_f32(sh, q, k, v, bias, o, lse, dout, dq, dk, dv)
                               : attn_bw_f64(sh, q, k, v, bias, o, lse, dout, dq, dk, dv);
@@ -92,7 +94,8 @@ static void NBA(scores)(const nbk_attn_shape *sh, int64_t b, int64_t i0, int64_t
     }
     if (sh->causal)
         for (int64_t r = 0; r < br; r++)
-            for (int64_t c = i0 + r + 1 - j0 < 0 ? 0 : i0 + r + 1 - j0; c < bc; c++) s[r * bc + c] = -INFINITY;
+            for (int64_t c = i0 + r + 1 - j0 < 0 ? 0 : i0 + r + 1 - j0; c < bc; c++)
+                s[r * bc + c] = -INFINITY;
 }
 
 /* the key columns a causal query block [i0, i0 + br) sees: [0, min(S, i0 + br)) */
@@ -103,7 +106,8 @@ static inline int64_t NBA(key_end)(const nbk_attn_shape *sh, int64_t i0, int64_t
 static nb_status NBA(attn_fw)(const nbk_attn_shape *sh, const nb_tensor *qt, const nb_tensor *kt,
                               const nb_tensor *vt, const nb_tensor *bt, nb_tensor *ot, nb_tensor *lt) {
     const int64_t L = sh->L, E = sh->E, Ev = sh->Ev, S = sh->S;
-    const NBA_T *Q = (const NBA_T *)nbi_ptr(qt), *K = (const NBA_T *)nbi_ptr(kt), *V = (const NBA_T *)nbi_ptr(vt);
+    const NBA_T *Q = (const NBA_T *)nbi_ptr(qt), *K = (const NBA_T *)nbi_ptr(kt),
+                *V = (const NBA_T *)nbi_ptr(vt);
     const NBA_T *Bi = bt ? (const NBA_T *)nbi_ptr(bt) : NULL;
     NBA_T *O = (NBA_T *)nbi_ptr(ot), *LSE = (NBA_T *)nbi_ptr(lt);
     const int64_t nqb = (L + NBA_BR - 1) / NBA_BR, ntask = sh->nb * nqb;
@@ -113,7 +117,8 @@ static nb_status NBA(attn_fw)(const nbk_attn_shape *sh, const nb_tensor *qt, con
     {
         NBA_T *s = malloc(sizeof(NBA_T) * (NBA_BR * NBA_BC + NBA_BR * Ev + 2 * NBA_BR));
         if (!s) failed = true;
-        NBA_T *acc = s ? s + NBA_BR * NBA_BC : NULL, *m = acc ? acc + NBA_BR * Ev : NULL, *l = m ? m + NBA_BR : NULL;
+        NBA_T *acc = s ? s + NBA_BR * NBA_BC : NULL, *m = acc ? acc + NBA_BR * Ev : NULL,
+              *l = m ? m + NBA_BR : NULL;
 #pragma omp for schedule(dynamic, 1)
         for (int64_t t = 0; t < ntask; t++) {
             if (!s) continue;
@@ -159,10 +164,12 @@ static nb_status NBA(attn_fw)(const nbk_attn_shape *sh, const nb_tensor *qt, con
 }
 
 static nb_status NBA(attn_bw)(const nbk_attn_shape *sh, const nb_tensor *qt, const nb_tensor *kt,
-                              const nb_tensor *vt, const nb_tensor *bt, const nb_tensor *ot, const nb_tensor *lt,
-                              const nb_tensor *gt, nb_tensor *dqt, nb_tensor *dkt, nb_tensor *dvt) {
+                              const nb_tensor *vt, const nb_tensor *bt, const nb_tensor *ot,
+                              const nb_tensor *lt, const nb_tensor *gt, nb_tensor *dqt, nb_tensor *dkt,
+                              nb_tensor *dvt) {
     const int64_t L = sh->L, E = sh->E, Ev = sh->Ev, S = sh->S;
-    const NBA_T *Q = (const NBA_T *)nbi_ptr(qt), *K = (const NBA_T *)nbi_ptr(kt), *V = (const NBA_T *)nbi_ptr(vt);
+    const NBA_T *Q = (const NBA_T *)nbi_ptr(qt), *K = (const NBA_T *)nbi_ptr(kt),
+                *V = (const NBA_T *)nbi_ptr(vt);
     const NBA_T *Bi = bt ? (const NBA_T *)nbi_ptr(bt) : NULL, *O = (const NBA_T *)nbi_ptr(ot);
     const NBA_T *LSE = (const NBA_T *)nbi_ptr(lt), *G = (const NBA_T *)nbi_ptr(gt);
     NBA_T *DQ = (NBA_T *)nbi_ptr(dqt), *DK = (NBA_T *)nbi_ptr(dkt), *DV = (NBA_T *)nbi_ptr(dvt);
@@ -204,8 +211,10 @@ static nb_status NBA(attn_bw)(const nbk_attn_shape *sh, const nb_tensor *qt, con
                         NBA_T *pr = p + r * bc, *dr = dp + r * bc, di = D[i0 + r];
                         for (int64_t c = 0; c < bc; c++) pr[c] = pr[c] * (dr[c] - di);
                     }
-                    NBA_GEMM(false, false, br, E, bc, (NBA_T)sh->scale, p, bc, k + j0 * E, E, 1, dq + i0 * E, E);
-                    NBA_GEMM(true, false, bc, E, br, (NBA_T)sh->scale, p, bc, q + i0 * E, E, 1, dk + j0 * E, E);
+                    NBA_GEMM(false, false, br, E, bc, (NBA_T)sh->scale, p, bc, k + j0 * E, E, 1, dq + i0 * E,
+                             E);
+                    NBA_GEMM(true, false, bc, E, br, (NBA_T)sh->scale, p, bc, q + i0 * E, E, 1, dk + j0 * E,
+                             E);
                 }
             }
         }
