@@ -49,8 +49,6 @@ nb_status nb_init_fans(const nb_tensor *t, int64_t *fan_in, int64_t *fan_out) {
         if (!t) nbi_error("nb_init_fans: NULL tensor");
         return NB_ERROR;
     }
-    if (!nbi_nonnull(fan_in, "nb_init_fans", "fan_in") || !nbi_nonnull(fan_out, "nb_init_fans", "fan_out"))
-        return NB_ERROR;
     if (t->ndim < 2) {
         nbi_error("nb_init_fans: fan in and fan out can not be computed for a tensor with fewer than 2 "
                   "dimensions (got %s)",

@@ -170,7 +170,6 @@ MU_E(nb_embedding, "1-d weight", !nb_embedding(TI(), mu_vec(4)))
 /* ---- init ---- */
 MU_E(nb_init_fans, "NULL tensor", nb_init_fans(NULL, (int64_t[1]){ 0 }, (int64_t[1]){ 0 }) == NB_ERROR)
 MU_E(nb_init_fans, "1-d tensor", nb_init_fans(mu_vec(3), (int64_t[1]){ 0 }, (int64_t[1]){ 0 }) == NB_ERROR)
-MU_E(nb_init_fans, "NULL outputs", nb_init_fans(T(), NULL, NULL) == NB_ERROR)
 MU_N(nb_init_uniform_, "NULL tensor", !nb_init_uniform_(NULL, 0, 1))
 MU_E(nb_init_uniform_, "int64 tensor", !nb_init_uniform_(TI(), 0, 1))
 MU_N(nb_init_normal_, "NULL tensor", !nb_init_normal_(NULL, 0, 1))
