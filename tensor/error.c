@@ -6,6 +6,10 @@
 static _Thread_local char err_buf[512];
 static _Thread_local bool err_set;
 static void (*err_hook)(const char *);
+static _Thread_local unsigned long
+    err_serial; /* every nbi_error call, kept or dropped (the invariant check) */
+
+unsigned long nbi_error_serial(void) { return err_serial; }
 
 const char *nb_error(void) { return err_set ? err_buf : NULL; }
 void nb_clear_error(void) {
@@ -15,6 +19,7 @@ void nb_clear_error(void) {
 void nb_set_error_hook(void (*hook)(const char *)) { err_hook = hook; }
 
 void *nbi_error(const char *fmt, ...) {
+    err_serial++;
     if (!err_set) {
         va_list ap;
         va_start(ap, fmt);
