@@ -330,17 +330,17 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
     return st;
 }
 
-nb_status nb_backward_ex(nb_tensor *t, nb_backward_opts o) {
-    if (!nbi_ok(t, "nb_backward")) {
-        if (!t && !nb_error()) nbi_error("nb_backward: tensor is NULL (an earlier op failed?)");
+static nb_status backward_ex(nb_tensor *t, nb_backward_opts o, const char *fn) {
+    if (!nbi_ok(t, fn)) {
+        if (!t && !nb_error()) nbi_error("%s: tensor is NULL (an earlier op failed?)", fn);
         return NB_ERROR;
     }
     nb_tensor *seeds[1] = { o.grad };
-    return run(1, &t, seeds, 0, NULL, NULL, o.retain_graph || o.create_graph, o.create_graph, false,
-               "nb_backward");
+    return run(1, &t, seeds, 0, NULL, NULL, o.retain_graph || o.create_graph, o.create_graph, false, fn);
 }
 
-nb_status nb_backward(nb_tensor *t) { return nb_backward_ex(t, (nb_backward_opts){ 0 }); }
+nb_status nb_backward_ex(nb_tensor *t, nb_backward_opts o) { return backward_ex(t, o, "nb_backward_ex"); }
+nb_status nb_backward(nb_tensor *t) { return backward_ex(t, (nb_backward_opts){ 0 }, "nb_backward"); }
 
 nb_status nb_grad(int nout, nb_tensor *const *outputs, int nin, nb_tensor *const *inputs,
                   nb_tensor *const *grad_outputs, nb_tensor **grads, nb_grad_opts o) {
@@ -363,7 +363,12 @@ nb_status nb_grad(int nout, nb_tensor *const *outputs, int nin, nb_tensor *const
 }
 
 nb_tensor *nb_grad1(nb_tensor *output, nb_tensor *input, bool create_graph) {
-    if (!output || !input) return NULL;
+    NBI_API("nb_grad1");
+    if (!output || !input) {
+        if (!nb_error())
+            nbi_error("nb_grad1: %s is NULL (an earlier op failed?)", output ? "input" : "output");
+        return NULL;
+    }
     nb_tensor *g = NULL;
     if (nb_grad(1, &output, 1, &input, NULL, &g,
                 (nb_grad_opts){ .create_graph = create_graph, .retain_graph = create_graph }) != NB_OK)

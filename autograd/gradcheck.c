@@ -41,6 +41,7 @@ static bool any_requires_grad(int n, nb_tensor *const *in, const char *api) {
 }
 
 bool nb_gradcheck(nb_fn fn, void *ctx, int n, nb_tensor *const *in, nb_gradcheck_opts o) {
+    NBI_API("nb_gradcheck");
     double eps = o.eps > 0 ? o.eps : 1e-6, atol = o.atol > 0 ? o.atol : 1e-5,
            rtol = o.rtol > 0 ? o.rtol : 1e-3;
     if (!fn || n <= 0 || !in) {
@@ -165,6 +166,7 @@ static nb_tensor *vjp_fn(nb_tensor *const *in, int total, void *vctx) {
 }
 
 bool nb_gradgradcheck(nb_fn fn, void *ctx, int n, nb_tensor *const *in, nb_gradcheck_opts o) {
+    NBI_API("nb_gradgradcheck");
     if (!fn || n <= 0 || n > 15 || !in) {
         nbi_error("nb_gradgradcheck: need a function and 1..15 inputs");
         return false;

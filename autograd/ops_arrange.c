@@ -42,10 +42,16 @@ static nb_tensor *tri(nbi_opcode op, nb_tensor *x, int64_t diagonal, bool upper,
     return y;
 }
 /* y = tril(x, k); dx = tril(g, k) */
-nb_tensor *nb_tril(nb_tensor *x, int64_t diagonal) { return tri(NBI_OP_tril, x, diagonal, false, "nb_tril"); }
+nb_tensor *nb_tril(nb_tensor *x, int64_t diagonal) {
+    NBI_API("nb_tril");
+    return tri(NBI_OP_tril, x, diagonal, false, "nb_tril");
+}
 void nbi_bw_tril(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_tril(g, n->iv[0]); }
 /* y = triu(x, k); dx = triu(g, k) */
-nb_tensor *nb_triu(nb_tensor *x, int64_t diagonal) { return tri(NBI_OP_triu, x, diagonal, true, "nb_triu"); }
+nb_tensor *nb_triu(nb_tensor *x, int64_t diagonal) {
+    NBI_API("nb_triu");
+    return tri(NBI_OP_triu, x, diagonal, true, "nb_triu");
+}
 void nbi_bw_triu(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_triu(g, n->iv[0]); }
 
 /* x rolled by s along d: cat(x[n - s:], x[:n - s]) */
@@ -59,6 +65,7 @@ static nb_tensor *roll1(nb_tensor *x, int64_t shift, int d) {
 }
 
 nb_tensor *nb_roll(nb_tensor *x, int ndims, const int64_t *shifts, const int *dims) {
+    NBI_API("nb_roll");
     NBI_CHECK("nb_roll", x);
     if (ndims < 0 || (ndims > 0 && !dims) || !shifts)
         return nbi_error("nb_roll: shifts (and dims) must be given");
@@ -79,6 +86,7 @@ nb_tensor *nb_roll(nb_tensor *x, int ndims, const int64_t *shifts, const int *di
 }
 
 nb_tensor *nb_repeat(nb_tensor *x, int n, const int64_t *repeats) {
+    NBI_API("nb_repeat");
     NBI_CHECK("nb_repeat", x);
     if (n < x->ndim || n > NB_MAX_DIMS)
         return nbi_error(

@@ -359,6 +359,7 @@ static bool blocks(const char *op, nb_conv_opts o, int64_t h, int64_t w, int64_t
 }
 
 nb_tensor *nb_unfold(nb_tensor *x, int64_t kh, int64_t kw, nb_conv_opts o) {
+    NBI_API("nb_unfold");
     NBI_CHECK("nb_unfold", x);
     if (!nbi_is_float(x->dtype))
         return nbi_error("nb_unfold: expects a floating point tensor, got %s", nb_dtype_name(x->dtype));
@@ -378,6 +379,7 @@ nb_tensor *nb_unfold(nb_tensor *x, int64_t kh, int64_t kw, nb_conv_opts o) {
 }
 
 nb_tensor *nb_fold(nb_tensor *cols, int64_t h, int64_t w, int64_t kh, int64_t kw, nb_conv_opts o) {
+    NBI_API("nb_fold");
     NBI_CHECK("nb_fold", cols);
     if (!nbi_is_float(cols->dtype))
         return nbi_error("nb_fold: expects a floating point tensor, got %s", nb_dtype_name(cols->dtype));

@@ -62,7 +62,13 @@ void nbi_bw_cat(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 }
 
 nb_tensor *nb_stack(int n, nb_tensor *const *xs, int dim) {
+    NBI_API("nb_stack");
     if (n <= 0 || !xs) return nbi_error("nb_stack: expected a non-empty list of tensors");
+    if (!nbi_ok(xs[0], "nb_stack")) return NULL;
+    int nd = xs[0]->ndim + 1; /* the result's dims: a new one is inserted at dim */
+    if (dim < -nd || dim >= nd)
+        return nbi_error("nb_stack: dim %d out of range for stacking %d-d tensors (expected %d..%d)", dim,
+                         nd - 1, -nd, nd - 1);
     if (n > 64) {
         nb_tensor **u = malloc(sizeof *u * (size_t)n);
         if (!u) return nbi_error("nb_stack: out of memory");
@@ -207,6 +213,7 @@ void nbi_bw_scatter_add(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 /* y = mask ? value : x (x and mask broadcast together, as torch's out-of-place masked_fill);
  * dx = sum_to(masked_fill(g, mask, 0), x.shape) */
 nb_tensor *nb_masked_fill(nb_tensor *x, nb_tensor *mask, double value) {
+    NBI_API("nb_masked_fill");
     NBI_CHECK("nb_masked_fill", x, mask);
     int64_t shp[NB_MAX_DIMS];
     if (nbi_broadcast_shape(x->ndim, x->shape, mask->ndim, mask->shape, shp) < 0)

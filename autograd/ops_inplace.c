@@ -31,9 +31,18 @@ static nb_tensor *binary_(nbk_binary_kind k, nb_tensor *x, nb_tensor *o, const c
     x->storage->version++;
     return x;
 }
-nb_tensor *nb_add_(nb_tensor *x, nb_tensor *o) { return binary_(NBK_ADD, x, o, "nb_add_"); }
-nb_tensor *nb_sub_(nb_tensor *x, nb_tensor *o) { return binary_(NBK_SUB, x, o, "nb_sub_"); }
-nb_tensor *nb_mul_(nb_tensor *x, nb_tensor *o) { return binary_(NBK_MUL, x, o, "nb_mul_"); }
+nb_tensor *nb_add_(nb_tensor *x, nb_tensor *o) {
+    NBI_API("nb_add_");
+    return binary_(NBK_ADD, x, o, "nb_add_");
+}
+nb_tensor *nb_sub_(nb_tensor *x, nb_tensor *o) {
+    NBI_API("nb_sub_");
+    return binary_(NBK_SUB, x, o, "nb_sub_");
+}
+nb_tensor *nb_mul_(nb_tensor *x, nb_tensor *o) {
+    NBI_API("nb_mul_");
+    return binary_(NBK_MUL, x, o, "nb_mul_");
+}
 nb_tensor *nb_div_(nb_tensor *x, nb_tensor *o) { return binary_(NBK_DIV, x, o, "nb_div_"); }
 
 static nb_tensor *unary_(nbk_unary_kind k, nb_tensor *x, double a, double b, const char *op) {
@@ -45,11 +54,21 @@ static nb_tensor *unary_(nbk_unary_kind k, nb_tensor *x, double a, double b, con
     x->storage->version++;
     return x;
 }
-nb_tensor *nb_add_scalar_(nb_tensor *x, double s) { return unary_(NBK_ADD_S, x, s, 0, "nb_add_scalar_"); }
-nb_tensor *nb_mul_scalar_(nb_tensor *x, double s) { return unary_(NBK_MUL_S, x, s, 0, "nb_mul_scalar_"); }
-nb_tensor *nb_clamp_(nb_tensor *x, double lo, double hi) { return unary_(NBK_CLAMP, x, lo, hi, "nb_clamp_"); }
+nb_tensor *nb_add_scalar_(nb_tensor *x, double s) {
+    NBI_API("nb_add_scalar_");
+    return unary_(NBK_ADD_S, x, s, 0, "nb_add_scalar_");
+}
+nb_tensor *nb_mul_scalar_(nb_tensor *x, double s) {
+    NBI_API("nb_mul_scalar_");
+    return unary_(NBK_MUL_S, x, s, 0, "nb_mul_scalar_");
+}
+nb_tensor *nb_clamp_(nb_tensor *x, double lo, double hi) {
+    NBI_API("nb_clamp_");
+    return unary_(NBK_CLAMP, x, lo, hi, "nb_clamp_");
+}
 
 nb_tensor *nb_add_scaled_(nb_tensor *x, nb_tensor *o, double alpha) {
+    NBI_API("nb_add_scaled_");
     if (!o) return NULL;
     if (!inplace_ok(x, o, "nb_add_scaled_")) return NULL;
     if (alpha == 1) return nb_add_(x, o);
@@ -76,8 +95,14 @@ static nb_tensor *fill_(nb_tensor *x, double v, const char *op) {
     x->storage->version++;
     return x;
 }
-nb_tensor *nb_fill_(nb_tensor *x, double v) { return fill_(x, v, "nb_fill_"); }
-nb_tensor *nb_zero_(nb_tensor *x) { return fill_(x, 0.0, "nb_zero_"); }
+nb_tensor *nb_fill_(nb_tensor *x, double v) {
+    NBI_API("nb_fill_");
+    return fill_(x, v, "nb_fill_");
+}
+nb_tensor *nb_zero_(nb_tensor *x) {
+    NBI_API("nb_zero_");
+    return fill_(x, 0.0, "nb_zero_");
+}
 
 nb_tensor *nb_copy_(nb_tensor *x, nb_tensor *src) {
     if (!src) return NULL;

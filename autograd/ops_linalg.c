@@ -16,6 +16,7 @@ void nbi_bw_matmul(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 }
 
 nb_tensor *nb_matmul(nb_tensor *a, nb_tensor *b) {
+    NBI_API("nb_matmul");
     NBI_CHECK("nb_matmul", a, b);
     if (a->ndim == 0 || b->ndim == 0)
         return nbi_error("nb_matmul: both arguments need at least 1 dimension (got %s and %s)", nbi_shape(a),
@@ -54,6 +55,7 @@ nb_tensor *nb_bmm(nb_tensor *a, nb_tensor *b) {
 }
 
 nb_tensor *nb_dot(nb_tensor *a, nb_tensor *b) {
+    NBI_API("nb_dot");
     NBI_CHECK("nb_dot", a, b);
     if (a->ndim != 1 || b->ndim != 1)
         return nbi_error("nb_dot: 1D tensors expected, but got %s and %s", nbi_shape(a), nbi_shape(b));
@@ -65,6 +67,7 @@ nb_tensor *nb_dot(nb_tensor *a, nb_tensor *b) {
 }
 
 nb_tensor *nb_outer(nb_tensor *a, nb_tensor *b) {
+    NBI_API("nb_outer");
     NBI_CHECK("nb_outer", a, b);
     if (a->ndim != 1 || b->ndim != 1)
         return nbi_error("nb_outer: 1D tensors expected, but got %s and %s", nbi_shape(a), nbi_shape(b));
@@ -74,6 +77,7 @@ nb_tensor *nb_outer(nb_tensor *a, nb_tensor *b) {
 /* y = x w^T + b (torch.nn.functional.linear). A 2-D x with a 1-D bias of one float dtype is one fused
  * node (torch's addmm: AddmmBackward0); anything else is the composition matmul(x, w^T) + b. */
 nb_tensor *nb_linear(nb_tensor *x, nb_tensor *w, nb_tensor *b) {
+    NBI_API("nb_linear");
     NBI_CHECK("nb_linear", x, w);
     if (w->ndim != 2) return nbi_error("nb_linear: weight must be 2-D (out, in), got %s", nbi_shape(w));
     if (b && !nbi_ok(b, "nb_linear")) return NULL;

@@ -181,6 +181,7 @@ static nb_status update_running(nb_tensor *r, const double *batch, double m, dou
 
 nb_tensor *nb_batch_norm(nb_tensor *x, nb_tensor *running_mean, nb_tensor *running_var, nb_tensor *weight,
                          nb_tensor *bias, nb_batch_norm_opts o) {
+    NBI_API("nb_batch_norm");
     const char *fn = "nb_batch_norm";
     NBI_CHECK(fn, x);
     if (!nbi_is_float(x->dtype))
@@ -223,6 +224,7 @@ nb_tensor *nb_batch_norm(nb_tensor *x, nb_tensor *running_mean, nb_tensor *runni
 }
 
 nb_tensor *nb_group_norm(nb_tensor *x, int64_t num_groups, nb_tensor *weight, nb_tensor *bias, double eps) {
+    NBI_API("nb_group_norm");
     const char *fn = "nb_group_norm";
     NBI_CHECK(fn, x);
     if (!nbi_is_float(x->dtype))

@@ -95,6 +95,7 @@ static bool check_mode(const nb_tensor *x, int npad, const int64_t *pad, nb_pad_
 
 /* F.pad(x, pad, mode, value): pairs from the last dim backwards */
 nb_tensor *nb_pad(nb_tensor *x, int npad, const int64_t *pad, nb_pad_opts o) {
+    NBI_API("nb_pad");
     NBI_CHECK("nb_pad", x);
     if (npad < 0 || (npad > 0 && !pad)) return nbi_error("nb_pad: bad padding list (%d entries)", npad);
     if (npad % 2) return nbi_error("nb_pad: Padding length must be divisible by 2 (got %d)", npad);

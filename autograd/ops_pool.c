@@ -148,6 +148,7 @@ nb_tensor *nb_max_pool2d_with_indices(nb_tensor *x, nb_max_pool2d_opts o, nb_ten
     return nbi_max_pool2d_impl("nb_max_pool2d", x, k, s, o.padding, d, o.ceil_mode, indices);
 }
 nb_tensor *nb_max_pool2d(nb_tensor *x, nb_max_pool2d_opts o) {
+    NBI_API("nb_max_pool2d");
     return nb_max_pool2d_with_indices(x, o, NULL);
 }
 
@@ -194,6 +195,7 @@ void nbi_bw_max_pool2d_backward(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 
 /* F.max_pool1d = max_pool2d of x.unsqueeze(-2) with kernel (1, k), squeezed back (as torch with grad) */
 nb_tensor *nb_max_pool1d_with_indices(nb_tensor *x, nb_max_pool1d_opts o, nb_tensor **indices) {
+    NBI_API("nb_max_pool1d_with_indices");
     if (indices) *indices = NULL;
     NBI_CHECK("nb_max_pool1d", x);
     if (x->ndim != 2 && x->ndim != 3)
@@ -217,6 +219,7 @@ nb_tensor *nb_max_pool1d_with_indices(nb_tensor *x, nb_max_pool1d_opts o, nb_ten
     return nbi_tmp_end(tmp, y);
 }
 nb_tensor *nb_max_pool1d(nb_tensor *x, nb_max_pool1d_opts o) {
+    NBI_API("nb_max_pool1d");
     return nb_max_pool1d_with_indices(x, o, NULL);
 }
 
@@ -248,6 +251,7 @@ nb_tensor *nb_adaptive_max_pool2d_with_indices(nb_tensor *x, int64_t oh, int64_t
     return max_pool_windows(x, &h, &w, "AdaptiveMaxPool2DBackward0", indices);
 }
 nb_tensor *nb_adaptive_max_pool2d(nb_tensor *x, int64_t oh, int64_t ow) {
+    NBI_API("nb_adaptive_max_pool2d");
     return nb_adaptive_max_pool2d_with_indices(x, oh, ow, NULL);
 }
 

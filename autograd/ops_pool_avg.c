@@ -138,6 +138,7 @@ nb_tensor *nb_avg_pool2d(nb_tensor *x, nb_avg_pool2d_opts o) {
 
 /* F.avg_pool1d = avg_pool2d of x.unsqueeze(-2) with kernel (1, k), squeezed back */
 nb_tensor *nb_avg_pool1d(nb_tensor *x, nb_avg_pool1d_opts o) {
+    NBI_API("nb_avg_pool1d");
     NBI_CHECK("nb_avg_pool1d", x);
     if (x->ndim != 2 && x->ndim != 3)
         return nbi_error(
@@ -156,6 +157,7 @@ nb_tensor *nb_avg_pool1d(nb_tensor *x, nb_avg_pool1d_opts o) {
 
 /* F.adaptive_avg_pool2d: output (1, 1) is a mean over (H, W) as in torch; else adaptive windows */
 nb_tensor *nb_adaptive_avg_pool2d(nb_tensor *x, int64_t oh, int64_t ow) {
+    NBI_API("nb_adaptive_avg_pool2d");
     NBI_CHECK("nb_adaptive_avg_pool2d", x);
     const char *op = "nb_adaptive_avg_pool2d";
     if (!nbi_is_float(x->dtype))

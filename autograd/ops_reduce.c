@@ -73,9 +73,12 @@ static nb_tensor *reduce_op(nbi_opcode op, nbk_reduce_kind k, nb_tensor *x, int 
 
 /* y = sum over dims; dx = expand(g) */
 nb_tensor *nb_sum_dim(nb_tensor *x, int ndims, const int *dims, bool keepdim) {
-    return reduce_op(NBI_OP_sum, NBK_RSUM, x, ndims, dims, keepdim, "nb_sum", NBI_SAVE_NONE);
+    return reduce_op(NBI_OP_sum, NBK_RSUM, x, ndims, dims, keepdim, "nb_sum_dim", NBI_SAVE_NONE);
 }
-nb_tensor *nb_sum(nb_tensor *x) { return nb_sum_dim(x, 0, NULL, false); }
+nb_tensor *nb_sum(nb_tensor *x) {
+    NBI_API("nb_sum");
+    return nb_sum_dim(x, 0, NULL, false);
+}
 void nbi_bw_sum(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *x = nbi_in(n, 0);
     gin[0] = nb_expand(regrow(n, g), x->ndim, x->shape);
@@ -83,7 +86,8 @@ void nbi_bw_sum(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 
 /* y = prod over dims; dx = g * prod / x, or with zeros g * others, others_i = prod_{j != i} x_j */
 nb_tensor *nb_prod_dim(nb_tensor *x, int dim, bool keepdim) {
-    return reduce_op(NBI_OP_prod, NBK_RPROD, x, 1, &dim, keepdim, "nb_prod", NBI_SAVE_IN(0) | NBI_SAVE_OUT);
+    return reduce_op(NBI_OP_prod, NBK_RPROD, x, 1, &dim, keepdim, "nb_prod_dim",
+                     NBI_SAVE_IN(0) | NBI_SAVE_OUT);
 }
 nb_tensor *nb_prod(nb_tensor *x) {
     return reduce_op(NBI_OP_prod, NBK_RPROD, x, 0, NULL, false, "nb_prod", NBI_SAVE_IN(0) | NBI_SAVE_OUT);
@@ -142,8 +146,14 @@ nb_tensor *nb_amin(nb_tensor *x, int ndims, const int *dims, bool keepdim) {
     return reduce_op(NBI_OP_amin, NBK_RMIN, x, ndims, dims, keepdim, "nb_amin",
                      NBI_SAVE_IN(0) | NBI_SAVE_OUT);
 }
-nb_tensor *nb_max(nb_tensor *x) { return nbi_label(nb_amax(x, 0, NULL, false), x, "MaxBackward1"); }
-nb_tensor *nb_min(nb_tensor *x) { return nbi_label(nb_amin(x, 0, NULL, false), x, "MinBackward1"); }
+nb_tensor *nb_max(nb_tensor *x) {
+    NBI_API("nb_max");
+    return nbi_label(nb_amax(x, 0, NULL, false), x, "MaxBackward1");
+}
+nb_tensor *nb_min(nb_tensor *x) {
+    NBI_API("nb_min");
+    return nbi_label(nb_amin(x, 0, NULL, false), x, "MinBackward1");
+}
 void nbi_bw_amax(nbi_node *n, nb_tensor *g, nb_tensor **gin) { amax_bw(n, g, gin); }
 void nbi_bw_amin(nbi_node *n, nb_tensor *g, nb_tensor **gin) { amax_bw(n, g, gin); }
 
@@ -198,6 +208,7 @@ void nbi_bw_max_dim(nbi_node *n, nb_tensor *g, nb_tensor **gin) { minmax_dim_bw(
 void nbi_bw_min_dim(nbi_node *n, nb_tensor *g, nb_tensor **gin) { minmax_dim_bw(n, g, gin); }
 
 nb_tensor *nb_argmax(nb_tensor *x, int dim, bool keepdim) {
+    NBI_API("nb_argmax");
     NBI_CHECK("nb_argmax", x);
     int d = nbi_dim(dim, x->ndim, "nb_argmax");
     if (d < 0) return NULL;
@@ -207,6 +218,7 @@ nb_tensor *nb_argmax(nb_tensor *x, int dim, bool keepdim) {
     return idx;
 }
 nb_tensor *nb_argmin(nb_tensor *x, int dim, bool keepdim) {
+    NBI_API("nb_argmin");
     NBI_CHECK("nb_argmin", x);
     int d = nbi_dim(dim, x->ndim, "nb_argmin");
     if (d < 0) return NULL;
@@ -216,6 +228,7 @@ nb_tensor *nb_argmin(nb_tensor *x, int dim, bool keepdim) {
     return idx;
 }
 nb_tensor *nb_argmax_all(nb_tensor *x) {
+    NBI_API("nb_argmax_all");
     NBI_CHECK("nb_argmax_all", x);
     nb_tensor *flat = nbk_copy(x, x->dtype);
     if (!flat) return NULL;
@@ -251,6 +264,7 @@ static int64_t reduced_count(const nb_tensor *x, int ndims, const int *dims, con
 
 /* y = sum / count */
 nb_tensor *nb_mean_dim(nb_tensor *x, int ndims, const int *dims, bool keepdim) {
+    NBI_API("nb_mean_dim");
     NBI_CHECK("nb_mean", x);
     if (!nbi_is_float(x->dtype))
         return nbi_error("nb_mean: could not infer output dtype; input dtype must be floating point (got %s)",
@@ -262,10 +276,14 @@ nb_tensor *nb_mean_dim(nb_tensor *x, int ndims, const int *dims, bool keepdim) {
     COMPOSITE_END(y);
     return nbi_label(y, x, ndims ? "MeanBackward1" : "MeanBackward0");
 }
-nb_tensor *nb_mean(nb_tensor *x) { return nb_mean_dim(x, 0, NULL, false); }
+nb_tensor *nb_mean(nb_tensor *x) {
+    NBI_API("nb_mean");
+    return nb_mean_dim(x, 0, NULL, false);
+}
 
 /* var = sum (x - mean)^2 / (N - correction) */
 nb_tensor *nb_var_dim(nb_tensor *x, int ndims, const int *dims, int correction, bool keepdim) {
+    NBI_API("nb_var_dim");
     NBI_CHECK("nb_var", x);
     if (!nbi_is_float(x->dtype))
         return nbi_error("nb_var: input dtype must be floating point (got %s)", nb_dtype_name(x->dtype));
@@ -280,8 +298,12 @@ nb_tensor *nb_var_dim(nb_tensor *x, int ndims, const int *dims, int correction, 
     COMPOSITE_END(y);
     return nbi_label(y, x, "VarBackward0");
 }
-nb_tensor *nb_var(nb_tensor *x) { return nb_var_dim(x, 0, NULL, 1, false); }
+nb_tensor *nb_var(nb_tensor *x) {
+    NBI_API("nb_var");
+    return nb_var_dim(x, 0, NULL, 1, false);
+}
 nb_tensor *nb_std_dim(nb_tensor *x, int ndims, const int *dims, int correction, bool keepdim) {
+    NBI_API("nb_std_dim");
     if (!x) return NULL;
     COMPOSITE_BEGIN(x);
     /* sqrt(v + z) - z with z = [v == 0] (no grad): same values, but the grad is 0 where std == 0 as in
@@ -292,10 +314,14 @@ nb_tensor *nb_std_dim(nb_tensor *x, int ndims, const int *dims, int correction, 
     COMPOSITE_END(y);
     return nbi_label(y, x, "StdBackward0");
 }
-nb_tensor *nb_std(nb_tensor *x) { return nb_std_dim(x, 0, NULL, 1, false); }
+nb_tensor *nb_std(nb_tensor *x) {
+    NBI_API("nb_std");
+    return nb_std_dim(x, 0, NULL, 1, false);
+}
 
 /* y = m + log sum e^(x - m), m = amax (detached, inf-safe) */
 nb_tensor *nb_logsumexp(nb_tensor *x, int ndims, const int *dims, bool keepdim) {
+    NBI_API("nb_logsumexp");
     NBI_CHECK("nb_logsumexp", x);
     if (reduced_count(x, ndims, dims, "nb_logsumexp") < 0) return NULL;
     COMPOSITE_BEGIN(x);
@@ -312,11 +338,11 @@ nb_tensor *nb_logsumexp(nb_tensor *x, int ndims, const int *dims, bool keepdim) 
 
 /* y = (sum |x|^p)^(1/p) (p = inf: max |x|); dx = g x |x|^(p-2) / y^(p-1), 0 where y == 0 */
 nb_tensor *nb_norm_dim(nb_tensor *x, double p, int ndims, const int *dims, bool keepdim) {
-    NBI_CHECK("nb_norm", x);
+    NBI_CHECK("nb_norm_dim", x);
     if (!nbi_is_float(x->dtype))
-        return nbi_error("nb_norm: input dtype must be floating point (got %s)", nb_dtype_name(x->dtype));
+        return nbi_error("nb_norm_dim: input dtype must be floating point (got %s)", nb_dtype_name(x->dtype));
     int d[NB_MAX_DIMS];
-    int nd = nbi_parse_dims(ndims, dims, x->ndim, d, "nb_norm");
+    int nd = nbi_parse_dims(ndims, dims, x->ndim, d, "nb_norm_dim");
     if (nd < 0) return NULL;
     nb_tensor *y;
     nb_scope sc = nb_scope_begin();
@@ -342,7 +368,10 @@ nb_tensor *nb_norm_dim(nb_tensor *x, double p, int ndims, const int *dims, bool 
     if (n) n->s[0] = p;
     return y;
 }
-nb_tensor *nb_norm(nb_tensor *x, double p) { return nb_norm_dim(x, p, 0, NULL, false); }
+nb_tensor *nb_norm(nb_tensor *x, double p) {
+    NBI_API("nb_norm");
+    return nb_norm_dim(x, p, 0, NULL, false);
+}
 void nbi_bw_norm(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *x = nbi_in(n, 0);
     double p = n->s[0];

@@ -183,12 +183,16 @@ static nb_tensor *shuffle(nb_tensor *x, int64_t r, bool up) {
     nbi_label(y, x, up ? "PixelShuffleBackward0" : "PixelUnshuffleBackward0");
     return nbi_tmp_end(tmp, y);
 }
-nb_tensor *nb_pixel_shuffle(nb_tensor *x, int64_t upscale_factor) { return shuffle(x, upscale_factor, true); }
+nb_tensor *nb_pixel_shuffle(nb_tensor *x, int64_t upscale_factor) {
+    NBI_API("nb_pixel_shuffle");
+    return shuffle(x, upscale_factor, true);
+}
 nb_tensor *nb_pixel_unshuffle(nb_tensor *x, int64_t downscale_factor) {
     return shuffle(x, downscale_factor, false);
 }
 
 nb_tensor *nb_view_as(nb_tensor *x, nb_tensor *other) {
+    NBI_API("nb_view_as");
     NBI_CHECK("nb_view_as", x, other);
     if (other->numel != x->numel) {
         char b[160];
@@ -202,6 +206,7 @@ nb_tensor *nb_view_as(nb_tensor *x, nb_tensor *other) {
 }
 
 nb_tensor *nb_unflatten(nb_tensor *x, int dim, int nsizes, const int64_t *sizes) {
+    NBI_API("nb_unflatten");
     NBI_CHECK("nb_unflatten", x);
     int d = nbi_dim(dim, x->ndim, "nb_unflatten");
     if (d < 0) return NULL;

@@ -133,6 +133,7 @@ void nbi_bw_gru(nbi_node *n, nb_tensor *g, nb_tensor **gin) { bw_rnn(n, g, gin);
 /* y = [h_t | c_t]; out = y[..., :P], h_n = out[last], c_n = y[last, :, P:] (last = 0 if reverse) */
 nb_status nb_rnn_layer(nb_rnn_mode mode, nb_tensor *x, nb_tensor *h0, nb_tensor *c0, nb_rnn_weights w,
                        bool reverse, nb_tensor **out, nb_tensor **h_n, nb_tensor **c_n) {
+    NBI_API("nb_rnn_layer");
     if (out) *out = NULL;
     if (h_n) *h_n = NULL;
     if (c_n) *c_n = NULL;

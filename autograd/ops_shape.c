@@ -125,6 +125,7 @@ static nb_tensor *restride(nb_tensor *x, int ndim, const int64_t *shp, const int
 }
 
 nb_tensor *nb_flatten(nb_tensor *x, int start, int end) {
+    NBI_API("nb_flatten");
     NBI_CHECK("nb_flatten", x);
     if (x->ndim == 0) return nb_reshape(x, 1, (int64_t[]){ 1 });
     int s = nbi_dim(start, x->ndim, "nb_flatten"), e = s < 0 ? -1 : nbi_dim(end, x->ndim, "nb_flatten");
@@ -268,6 +269,7 @@ void nbi_bw_permute(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 }
 
 nb_tensor *nb_transpose(nb_tensor *x, int d0, int d1) {
+    NBI_API("nb_transpose");
     NBI_CHECK("nb_transpose", x);
     if (x->ndim == 0) return nb_permute(x, 0, NULL);
     int a = nbi_dim(d0, x->ndim, "nb_transpose"), b = a < 0 ? -1 : nbi_dim(d1, x->ndim, "nb_transpose");
@@ -280,6 +282,7 @@ nb_tensor *nb_transpose(nb_tensor *x, int d0, int d1) {
 }
 
 nb_tensor *nb_t(nb_tensor *x) {
+    NBI_API("nb_t");
     NBI_CHECK("nb_t", x);
     if (x->ndim > 2)
         return nbi_error("nb_t: expects a tensor with <= 2 dimensions, but got %d (use nb_transpose)",
@@ -352,6 +355,7 @@ void nbi_bw_slice_backward(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 }
 
 nb_tensor *nb_narrow(nb_tensor *x, int dim, int64_t start, int64_t length) {
+    NBI_API("nb_narrow");
     NBI_CHECK("nb_narrow", x);
     int d = x->ndim ? nbi_dim(dim, x->ndim, "nb_narrow") : -1;
     if (x->ndim == 0) return nbi_error("nb_narrow: cannot be applied to a 0-dim tensor");
@@ -419,6 +423,7 @@ void nbi_bw_clone(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 }
 
 nb_tensor *nb_contiguous(nb_tensor *x) {
+    NBI_API("nb_contiguous");
     NBI_CHECK("nb_contiguous", x);
     return nb_is_contiguous(x) ? x : nb_clone(x);
 }

@@ -75,6 +75,7 @@ int nb_split_with_sizes(nb_tensor *x, int n, const int64_t *sizes, int dim, nb_t
 }
 
 int nb_chunk(nb_tensor *x, int chunks, int dim, nb_tensor **out) {
+    NBI_API("nb_chunk");
     if (!x || !nbi_ok(x, "nb_chunk")) return -1;
     if (chunks <= 0) {
         nbi_error("nb_chunk: chunk expects `chunks` to be greater than 0, got: %d", chunks);
@@ -92,6 +93,7 @@ int nb_chunk(nb_tensor *x, int chunks, int dim, nb_tensor **out) {
 }
 
 int nb_unbind(nb_tensor *x, int dim, nb_tensor **out, int cap) {
+    NBI_API("nb_unbind");
     if (!x || !nbi_ok(x, "nb_unbind")) return -1;
     int d = dim_of(x, dim, "nb_unbind");
     if (d < 0) return -1;

@@ -27,11 +27,17 @@ void nbi_bw_neg(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 }
 
 /* y = e^x; dx = g y */
-nb_tensor *nb_exp(nb_tensor *x) { return unary(NBI_OP_exp, NBK_EXP, x, 0, 0, "nb_exp", OUT); }
+nb_tensor *nb_exp(nb_tensor *x) {
+    NBI_API("nb_exp");
+    return unary(NBI_OP_exp, NBK_EXP, x, 0, 0, "nb_exp", OUT);
+}
 void nbi_bw_exp(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_mul(g, Y); }
 
 /* y = ln x; dx = g / x */
-nb_tensor *nb_log(nb_tensor *x) { return unary(NBI_OP_log, NBK_LOG, x, 0, 0, "nb_log", NBI_SAVE_IN(0)); }
+nb_tensor *nb_log(nb_tensor *x) {
+    NBI_API("nb_log");
+    return unary(NBI_OP_log, NBK_LOG, x, 0, 0, "nb_log", NBI_SAVE_IN(0));
+}
 void nbi_bw_log(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_div(g, X); }
 
 /* y = ln(1 + x); dx = g / (1 + x) */
@@ -41,11 +47,17 @@ nb_tensor *nb_log1p(nb_tensor *x) {
 void nbi_bw_log1p(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_div(g, nb_add_scalar(X, 1)); }
 
 /* y = sqrt x; dx = g / (2 y) */
-nb_tensor *nb_sqrt(nb_tensor *x) { return unary(NBI_OP_sqrt, NBK_SQRT, x, 0, 0, "nb_sqrt", OUT); }
+nb_tensor *nb_sqrt(nb_tensor *x) {
+    NBI_API("nb_sqrt");
+    return unary(NBI_OP_sqrt, NBK_SQRT, x, 0, 0, "nb_sqrt", OUT);
+}
 void nbi_bw_sqrt(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_div(g, nb_mul_scalar(Y, 2)); }
 
 /* y = x^-1/2; dx = -g y^3 / 2 */
-nb_tensor *nb_rsqrt(nb_tensor *x) { return unary(NBI_OP_rsqrt, NBK_RSQRT, x, 0, 0, "nb_rsqrt", OUT); }
+nb_tensor *nb_rsqrt(nb_tensor *x) {
+    NBI_API("nb_rsqrt");
+    return unary(NBI_OP_rsqrt, NBK_RSQRT, x, 0, 0, "nb_rsqrt", OUT);
+}
 void nbi_bw_rsqrt(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     gin[0] = nb_mul(g, nb_mul_scalar(nb_pow_scalar(Y, 3), -0.5));
 }
@@ -59,15 +71,24 @@ void nbi_bw_square(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 }
 
 /* y = |x|; dx = g sign(x) */
-nb_tensor *nb_abs(nb_tensor *x) { return unary(NBI_OP_abs, NBK_ABS, x, 0, 0, "nb_abs", NBI_SAVE_IN(0)); }
+nb_tensor *nb_abs(nb_tensor *x) {
+    NBI_API("nb_abs");
+    return unary(NBI_OP_abs, NBK_ABS, x, 0, 0, "nb_abs", NBI_SAVE_IN(0));
+}
 void nbi_bw_abs(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_mul(g, nb_sign(X)); }
 
 /* y = sin x; dx = g cos x */
-nb_tensor *nb_sin(nb_tensor *x) { return unary(NBI_OP_sin, NBK_SIN, x, 0, 0, "nb_sin", NBI_SAVE_IN(0)); }
+nb_tensor *nb_sin(nb_tensor *x) {
+    NBI_API("nb_sin");
+    return unary(NBI_OP_sin, NBK_SIN, x, 0, 0, "nb_sin", NBI_SAVE_IN(0));
+}
 void nbi_bw_sin(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nbi_mul_tmp(g, nb_cos(X)); }
 
 /* y = cos x; dx = -g sin x */
-nb_tensor *nb_cos(nb_tensor *x) { return unary(NBI_OP_cos, NBK_COS, x, 0, 0, "nb_cos", NBI_SAVE_IN(0)); }
+nb_tensor *nb_cos(nb_tensor *x) {
+    NBI_API("nb_cos");
+    return unary(NBI_OP_cos, NBK_COS, x, 0, 0, "nb_cos", NBI_SAVE_IN(0));
+}
 void nbi_bw_cos(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *s = nb_sin(X);
     if (s && !nb_is_grad_enabled() && nbk_unary_into(NBK_NEG, s, s, 0, 0) == NB_OK)
@@ -77,33 +98,51 @@ void nbi_bw_cos(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 }
 
 /* y = tan x; dx = g (1 + y^2) */
-nb_tensor *nb_tan(nb_tensor *x) { return unary(NBI_OP_tan, NBK_TAN, x, 0, 0, "nb_tan", OUT); }
+nb_tensor *nb_tan(nb_tensor *x) {
+    NBI_API("nb_tan");
+    return unary(NBI_OP_tan, NBK_TAN, x, 0, 0, "nb_tan", OUT);
+}
 void nbi_bw_tan(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     gin[0] = nb_mul(g, nb_add_scalar(nb_square(Y), 1));
 }
 
 /* y = sinh x; dx = g cosh x */
-nb_tensor *nb_sinh(nb_tensor *x) { return unary(NBI_OP_sinh, NBK_SINH, x, 0, 0, "nb_sinh", NBI_SAVE_IN(0)); }
+nb_tensor *nb_sinh(nb_tensor *x) {
+    NBI_API("nb_sinh");
+    return unary(NBI_OP_sinh, NBK_SINH, x, 0, 0, "nb_sinh", NBI_SAVE_IN(0));
+}
 void nbi_bw_sinh(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_mul(g, nb_cosh(X)); }
 
 /* y = cosh x; dx = g sinh x */
-nb_tensor *nb_cosh(nb_tensor *x) { return unary(NBI_OP_cosh, NBK_COSH, x, 0, 0, "nb_cosh", NBI_SAVE_IN(0)); }
+nb_tensor *nb_cosh(nb_tensor *x) {
+    NBI_API("nb_cosh");
+    return unary(NBI_OP_cosh, NBK_COSH, x, 0, 0, "nb_cosh", NBI_SAVE_IN(0));
+}
 void nbi_bw_cosh(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_mul(g, nb_sinh(X)); }
 
 /* y = tanh x; dx = g (1 - y^2) */
-nb_tensor *nb_tanh(nb_tensor *x) { return unary(NBI_OP_tanh, NBK_TANH, x, 0, 0, "nb_tanh", OUT); }
+nb_tensor *nb_tanh(nb_tensor *x) {
+    NBI_API("nb_tanh");
+    return unary(NBI_OP_tanh, NBK_TANH, x, 0, 0, "nb_tanh", OUT);
+}
 void nbi_bw_tanh(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     gin[0] = nb_mul(g, nb_rsub_scalar(nb_square(Y), 1));
 }
 
 /* y = 1 / (1 + e^-x); dx = g y (1 - y) */
-nb_tensor *nb_sigmoid(nb_tensor *x) { return unary(NBI_OP_sigmoid, NBK_SIGMOID, x, 0, 0, "nb_sigmoid", OUT); }
+nb_tensor *nb_sigmoid(nb_tensor *x) {
+    NBI_API("nb_sigmoid");
+    return unary(NBI_OP_sigmoid, NBK_SIGMOID, x, 0, 0, "nb_sigmoid", OUT);
+}
 void nbi_bw_sigmoid(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     gin[0] = nb_mul(g, nb_mul(Y, nb_rsub_scalar(Y, 1)));
 }
 
 /* y = max(x, 0); dx = g (x > 0) */
-nb_tensor *nb_relu(nb_tensor *x) { return unary(NBI_OP_relu, NBK_RELU, x, 0, 0, "nb_relu", OUT); }
+nb_tensor *nb_relu(nb_tensor *x) {
+    NBI_API("nb_relu");
+    return unary(NBI_OP_relu, NBK_RELU, x, 0, 0, "nb_relu", OUT);
+}
 void nbi_bw_relu(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     /* recording (create_graph): the mask is sign(y), a differentiable function of x with derivative 0, so
      * like torch's threshold_backward(g, y, 0) the gradient stays connected to x (grad-of-grad: zeros);
@@ -123,7 +162,10 @@ void nbi_bw_leaky_relu(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 }
 
 /* y = x Phi(x); dx = g (Phi(x) + x phi(x)) */
-nb_tensor *nb_gelu(nb_tensor *x) { return unary(NBI_OP_gelu, NBK_GELU, x, 0, 0, "nb_gelu", NBI_SAVE_IN(0)); }
+nb_tensor *nb_gelu(nb_tensor *x) {
+    NBI_API("nb_gelu");
+    return unary(NBI_OP_gelu, NBK_GELU, x, 0, 0, "nb_gelu", NBI_SAVE_IN(0));
+}
 void nbi_bw_gelu(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *cdf = nb_mul_scalar(nb_add_scalar(nb_erf(nb_mul_scalar(X, M_SQRT1_2)), 1), 0.5);
     nb_tensor *pdf = nb_mul_scalar(nb_exp(nb_mul_scalar(nb_square(X), -0.5)), 0.3989422804014327);
@@ -170,13 +212,19 @@ void nbi_bw_clamp(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 }
 
 /* y = erf x; dx = g 2/sqrt(pi) e^(-x^2) */
-nb_tensor *nb_erf(nb_tensor *x) { return unary(NBI_OP_erf, NBK_ERF, x, 0, 0, "nb_erf", NBI_SAVE_IN(0)); }
+nb_tensor *nb_erf(nb_tensor *x) {
+    NBI_API("nb_erf");
+    return unary(NBI_OP_erf, NBK_ERF, x, 0, 0, "nb_erf", NBI_SAVE_IN(0));
+}
 void nbi_bw_erf(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     gin[0] = nb_mul(g, nb_mul_scalar(nb_exp(nb_neg(nb_square(X))), 1.1283791670955126));
 }
 
 /* y = sign(x); dx = 0 (piecewise constant, like torch's SignBackward0) */
-nb_tensor *nb_sign(nb_tensor *x) { return unary(NBI_OP_sign, NBK_SIGN, x, 0, 0, "nb_sign", NBI_SAVE_NONE); }
+nb_tensor *nb_sign(nb_tensor *x) {
+    NBI_API("nb_sign");
+    return unary(NBI_OP_sign, NBK_SIGN, x, 0, 0, "nb_sign", NBI_SAVE_NONE);
+}
 void nbi_bw_sign(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     (void)n;
     gin[0] = nb_zeros_like(g);
@@ -184,12 +232,16 @@ void nbi_bw_sign(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 
 /* ---- issue 12 helpers (declared in nb_helpers.h) ---- */
 /* y = atan x; dx = g / (1 + x^2) */
-nb_tensor *nb_atan(nb_tensor *x) { return unary(NBI_OP_atan, NBK_ATAN, x, 0, 0, "nb_atan", 1); }
+nb_tensor *nb_atan(nb_tensor *x) {
+    NBI_API("nb_atan");
+    return unary(NBI_OP_atan, NBK_ATAN, x, 0, 0, "nb_atan", 1);
+}
 void nbi_bw_atan(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     gin[0] = nb_div(g, nb_add_scalar(nb_square(X), 1));
 }
 /* y = 1 / x (torch.reciprocal, grad_fn ReciprocalBackward0); dx = -g y^2 */
 nb_tensor *nb_reciprocal(nb_tensor *x) {
+    NBI_API("nb_reciprocal");
     NBI_CHECK("nb_reciprocal", x);
     return nb_rdiv_scalar(x, 1.0);
 }

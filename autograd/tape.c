@@ -196,7 +196,7 @@ nb_tensor *nb_detach(nb_tensor *t) {
 }
 
 nb_status nb_retain_grad(nb_tensor *t) {
-    if (!nbi_ok(t, "nb_retain_grad")) return NB_ERROR;
+    if (!nbi_ok_req(t, "nb_retain_grad")) return NB_ERROR;
     if (!t->requires_grad) {
         nbi_error("nb_retain_grad: can't retain_grad on a tensor that has requires_grad=False");
         return NB_ERROR;
@@ -216,7 +216,8 @@ void nb_zero_grad(nb_tensor *t) {
 bool nb_is_leaf(const nb_tensor *t) { return t && t->node == NULL; }
 
 const char *nb_grad_fn_name(const nb_tensor *t) {
-    if (!t || t->magic != NBI_LIVE || !t->node) return NULL;
+    if (t && t->magic != NBI_LIVE) return nbi_ok(t, "nb_grad_fn_name") ? NULL : NULL; /* records the misuse */
+    if (!t || !t->node) return NULL;
     if (t->node->label) return t->node->label;
     /* torch names the all-dims overloads differently: x.sum() -> SumBackward0, x.prod() -> ProdBackward0 */
     if (t->node->iv[1] == 0 && t->node->op == NBI_OP_sum) return "SumBackward0";

@@ -110,7 +110,7 @@ static void put_ref(FILE *f, const nb_tensor *t, uint32_t gen) {
 }
 
 void nb_tape_print(FILE *f) {
-    if (!f) return;
+    if (!nbi_nonnull(f, "nb_tape_print", "FILE")) return;
     size_t n = nbi_tape_len();
     fprintf(f, "tape: %zu node%s\n", n, n == 1 ? "" : "s");
     /* the leaves first, in order of first use, with their values and .grad */
@@ -290,7 +290,7 @@ nb_status nb_tape_dot(FILE *f, nb_tensor *root) {
         nbi_error("nb_tape_dot: NULL FILE");
         return NB_ERROR;
     }
-    if (!nbi_ok(root, "nb_tape_dot")) return NB_ERROR;
+    if (!nbi_ok_req(root, "nb_tape_dot")) return NB_ERROR;
     size_t n = nbi_tape_len();
     bool *mark = calloc(n ? n : 1, sizeof *mark);
     if (!mark) {

@@ -509,6 +509,7 @@ static nb_status make_buckets(ddp *d, double first_mb, double cap_mb) {
 }
 
 nb_module *nb_distributed_data_parallel(nb_module *module, nb_ddp_opts o) {
+    NBI_API("nb_distributed_data_parallel");
     const char *api = "nb_distributed_data_parallel";
     if (!module) return nbi_error("%s: module is NULL (did its constructor fail? see nb_error())", api);
     if (!nbi_dist_ready(api)) {

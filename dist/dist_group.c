@@ -29,7 +29,10 @@ nb_status nbi_mpi_ok(int rc, const char *api) {
 }
 #endif
 
-bool nb_dist_is_mpi_available(void) { return NB_HAVE_MPI; }
+bool nb_dist_is_mpi_available(void) {
+    NBI_API("nb_dist_is_mpi_available");
+    return NB_HAVE_MPI;
+}
 
 nb_status nb_dist_init_process_group(nb_dist_init_opts o) {
     const char *api = "nb_dist_init_process_group";

@@ -19,6 +19,7 @@ struct nb_distributed_sampler {
 };
 
 nb_distributed_sampler *nb_distributed_sampler_new(int64_t n, nb_distributed_sampler_opts o) {
+    NBI_API("nb_distributed_sampler_new");
     const char *api = "nb_distributed_sampler_new";
     if (n < 0) return nbi_error("%s: the dataset size must be >= 0 (got %lld)", api, (long long)n);
     int R = o.num_replicas > 0 ? o.num_replicas : nb_dist_get_world_size();
@@ -55,9 +56,13 @@ void nb_distributed_sampler_set_epoch(nb_distributed_sampler *s, int64_t epoch) 
     if (s) s->epoch = epoch;
 }
 
-int64_t nb_distributed_sampler_len(const nb_distributed_sampler *s) { return s ? s->num_samples : 0; }
+int64_t nb_distributed_sampler_len(const nb_distributed_sampler *s) {
+    NBI_API("nb_distributed_sampler_len");
+    return s ? s->num_samples : 0;
+}
 
 const int64_t *nb_distributed_sampler_indices(nb_distributed_sampler *s, int64_t *n) {
+    NBI_API("nb_distributed_sampler_indices");
     if (n) *n = 0;
     if (!s) return nbi_error("nb_distributed_sampler_indices: sampler is NULL");
     if (s->shuffle) { /* g = torch.Generator(); g.manual_seed(seed + epoch); randperm(n, generator=g) */
@@ -75,10 +80,12 @@ const int64_t *nb_distributed_sampler_indices(nb_distributed_sampler *s, int64_t
 }
 
 const int64_t *nb_distributed_sampler_iter(void *sampler, int64_t *n) {
+    NBI_API("nb_distributed_sampler_iter");
     return nb_distributed_sampler_indices(sampler, n);
 }
 
 void nb_distributed_sampler_free(nb_distributed_sampler *s) {
+    NBI_API("nb_distributed_sampler_free");
     if (!s) return;
     nb_generator_free(s->gen);
     free(s->perm);

@@ -14,6 +14,7 @@ static int find(const nbi_st_file *st, const char *name) {
 }
 
 nb_status nb_load_safetensors_ex(nb_state_dict *sd, const char *path, nb_load_opts opts) {
+    NBI_API("nb_load_safetensors_ex");
     const char *op = "nb_load_safetensors";
     if (!sd) {
         nbi_error("%s: state dict is NULL", op);
@@ -87,10 +88,12 @@ done:
 }
 
 nb_status nb_load_safetensors(nb_state_dict *sd, const char *path) {
+    NBI_API("nb_load_safetensors");
     return nb_load_safetensors_ex(sd, path, (nb_load_opts){ 0 });
 }
 
 nb_status nb_safetensors_read(const char *path, nb_state_dict *out) {
+    NBI_API("nb_safetensors_read");
     const char *op = "nb_safetensors_read";
     if (!out) {
         nbi_error("%s: out is NULL", op);

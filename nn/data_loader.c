@@ -42,11 +42,18 @@ nb_tensor_dataset *nb_tensor_dataset_new(nb_tensor *x, nb_tensor *y) {
     return ds;
 }
 
-int64_t nb_tensor_dataset_len(const nb_tensor_dataset *ds) { return ds ? ds->n : 0; }
+int64_t nb_tensor_dataset_len(const nb_tensor_dataset *ds) {
+    NBI_API("nb_tensor_dataset_len");
+    return ds ? ds->n : 0;
+}
 
-void nb_tensor_dataset_free(nb_tensor_dataset *ds) { free(ds); }
+void nb_tensor_dataset_free(nb_tensor_dataset *ds) {
+    NBI_API("nb_tensor_dataset_free");
+    free(ds);
+}
 
 nb_dataloader *nb_dataloader_new(const nb_tensor_dataset *ds, nb_dataloader_opts opts) {
+    NBI_API("nb_dataloader_new");
     if (!ds) return nbi_error("nb_dataloader_new: dataset is NULL");
     if (opts.batch_size < 0)
         return nbi_error("nb_dataloader_new: batch_size must be positive (got %lld)",
@@ -126,6 +133,7 @@ static void sample(nb_dataloader *dl) {
 }
 
 void nb_dataloader_reset(nb_dataloader *dl) {
+    NBI_API("nb_dataloader_reset");
     if (!dl) return;
     if (dl->o.sampler) {
         if (dl->o.torch_rng) (void)nb_generator_random64(dl->o.generator); /* the iterator's _base_seed */
@@ -150,6 +158,7 @@ int64_t nb_dataloader_len(const nb_dataloader *dl) {
 }
 
 bool nb_dataloader_next(nb_dataloader *dl, nb_tensor **xb, nb_tensor **yb) {
+    NBI_API("nb_dataloader_next");
     if (xb) *xb = NULL;
     if (yb) *yb = NULL;
     if (!dl) {
@@ -195,6 +204,7 @@ bool nb_dataloader_next(nb_dataloader *dl, nb_tensor **xb, nb_tensor **yb) {
 }
 
 void nb_dataloader_free(nb_dataloader *dl) {
+    NBI_API("nb_dataloader_free");
     if (!dl) return;
     free(dl->order);
     nb_generator_free(dl->own);

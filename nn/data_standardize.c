@@ -11,6 +11,7 @@ static double val(const nb_tensor *t, int64_t i) {
 }
 
 nb_status nb_standard_scaler_fit(nb_standard_scaler *sc, const nb_tensor *x, nb_standardize_opts opts) {
+    NBI_API("nb_standard_scaler_fit");
     if (!sc) {
         nbi_error("nb_standard_scaler_fit: scaler is NULL");
         return NB_ERROR;

@@ -34,6 +34,7 @@ static double *values(const nb_tensor *t, const char *op) {
 
 /* ---- Categorical ---- */
 nb_status nb_categorical_init(nb_categorical *d, nb_tensor *probs, nb_tensor *logits) {
+    NBI_API("nb_categorical_init");
     const char *op = "nb_categorical_init";
     if (!d) {
         nbi_error("%s: d is NULL", op);
@@ -121,6 +122,7 @@ static bool cat_ok(const nb_categorical *d, const char *op) {
 
 nb_tensor *nb_categorical_sample(const nb_categorical *d, int ndim, const int64_t *sample_shape,
                                  nb_generator *gen) {
+    NBI_API("nb_categorical_sample");
     const char *op = "nb_categorical_sample";
     if (!cat_ok(d, op)) return NULL;
     nb_tensor *p = d->probs;
@@ -144,6 +146,7 @@ nb_tensor *nb_categorical_sample(const nb_categorical *d, int ndim, const int64_
 }
 
 nb_tensor *nb_categorical_log_prob(const nb_categorical *d, nb_tensor *value) {
+    NBI_API("nb_categorical_log_prob");
     const char *op = "nb_categorical_log_prob";
     if (!cat_ok(d, op) || !nbi_ok(value, op)) return NULL;
     if (value->dtype != NB_I64)
@@ -178,6 +181,7 @@ nb_tensor *nb_categorical_log_prob(const nb_categorical *d, nb_tensor *value) {
 }
 
 nb_tensor *nb_categorical_entropy(const nb_categorical *d) {
+    NBI_API("nb_categorical_entropy");
     if (!cat_ok(d, "nb_categorical_entropy")) return NULL;
     double min_real = d->logits->dtype == NB_F32 ? -FLT_MAX : -DBL_MAX;
     nb_scope sc = private_scope(d->logits, d->probs);
@@ -188,6 +192,7 @@ nb_tensor *nb_categorical_entropy(const nb_categorical *d) {
 
 /* ---- Normal ---- */
 nb_status nb_normal_dist_init(nb_normal_dist *d, nb_tensor *loc, nb_tensor *scale) {
+    NBI_API("nb_normal_dist_init");
     const char *op = "nb_normal_dist_init";
     if (!d) {
         nbi_error("%s: d is NULL", op);
@@ -262,6 +267,7 @@ static nb_tensor *std_normal(const nb_normal_dist *d, int ndim, const int64_t *s
 
 nb_tensor *nb_normal_dist_sample(const nb_normal_dist *d, int ndim, const int64_t *sample_shape,
                                  nb_generator *gen) {
+    NBI_API("nb_normal_dist_sample");
     nb_scope sc = nb_scope_begin();
     nb_tensor *eps = std_normal(d, ndim, sample_shape, gen, "nb_normal_dist_sample"), *y = NULL;
     if (eps) NB_NO_GRAD {
@@ -272,12 +278,14 @@ nb_tensor *nb_normal_dist_sample(const nb_normal_dist *d, int ndim, const int64_
 
 nb_tensor *nb_normal_dist_rsample(const nb_normal_dist *d, int ndim, const int64_t *sample_shape,
                                   nb_generator *gen) {
+    NBI_API("nb_normal_dist_rsample");
     nb_scope sc = private_scope(d->loc, d->scale);
     nb_tensor *eps = std_normal(d, ndim, sample_shape, gen, "nb_normal_dist_rsample");
     return keep_end(sc, eps ? nb_add(d->loc, nb_mul(eps, d->scale)) : NULL);
 }
 
 nb_tensor *nb_normal_dist_log_prob(const nb_normal_dist *d, nb_tensor *value) {
+    NBI_API("nb_normal_dist_log_prob");
     const char *op = "nb_normal_dist_log_prob";
     if (!normal_ok(d, op) || !nbi_ok(value, op)) return NULL;
     nb_scope sc = private_scope(d->loc, d->scale);
@@ -291,6 +299,7 @@ nb_tensor *nb_normal_dist_log_prob(const nb_normal_dist *d, nb_tensor *value) {
 }
 
 nb_tensor *nb_normal_dist_entropy(const nb_normal_dist *d) {
+    NBI_API("nb_normal_dist_entropy");
     if (!normal_ok(d, "nb_normal_dist_entropy")) return NULL;
     nb_scope sc = private_scope(d->scale, NULL);
     return keep_end(sc, nb_add_scalar(nb_log(d->scale), 0.5 + 0.5 * log(2 * M_PI)));

@@ -70,25 +70,35 @@ nb_status nb_init_fans(const nb_tensor *t, int64_t *fan_in, int64_t *fan_out) {
 }
 
 nb_tensor *nb_init_uniform_(nb_tensor *t, double a, double b) {
+    NBI_API("nb_init_uniform_");
     if (!check(t, "nb_init_uniform_") || !nbi_no_self_overlap(t, "nb_init_uniform_")) return NULL;
     return assign(t, nb_uniform(t->dtype, t->ndim, t->shape, a, b));
 }
 
 nb_tensor *nb_init_normal_(nb_tensor *t, double mean, double std) {
+    NBI_API("nb_init_normal_");
     if (!check(t, "nb_init_normal_") || !nbi_no_self_overlap(t, "nb_init_normal_")) return NULL;
     return assign(t, nb_normal(t->dtype, t->ndim, t->shape, mean, std));
 }
 
 nb_tensor *nb_init_constant_(nb_tensor *t, double value) {
+    NBI_API("nb_init_constant_");
     if (!check(t, "nb_init_constant_")) return NULL;
     nb_tensor *r = NULL;
     NB_NO_GRAD { r = nb_fill_(t, value); }
     return r;
 }
-nb_tensor *nb_init_zeros_(nb_tensor *t) { return nb_init_constant_(t, 0.0); }
-nb_tensor *nb_init_ones_(nb_tensor *t) { return nb_init_constant_(t, 1.0); }
+nb_tensor *nb_init_zeros_(nb_tensor *t) {
+    NBI_API("nb_init_zeros_");
+    return nb_init_constant_(t, 0.0);
+}
+nb_tensor *nb_init_ones_(nb_tensor *t) {
+    NBI_API("nb_init_ones_");
+    return nb_init_constant_(t, 1.0);
+}
 
 nb_tensor *nb_init_xavier_uniform_(nb_tensor *t, double gain) {
+    NBI_API("nb_init_xavier_uniform_");
     int64_t fi, fo;
     if (!check(t, "nb_init_xavier_uniform_") || nb_init_fans(t, &fi, &fo) != NB_OK) return NULL;
     double a = (gain == 0 ? 1.0 : gain) * sqrt(6.0 / (double)(fi + fo));
@@ -96,6 +106,7 @@ nb_tensor *nb_init_xavier_uniform_(nb_tensor *t, double gain) {
 }
 
 nb_tensor *nb_init_xavier_normal_(nb_tensor *t, double gain) {
+    NBI_API("nb_init_xavier_normal_");
     int64_t fi, fo;
     if (!check(t, "nb_init_xavier_normal_") || nb_init_fans(t, &fi, &fo) != NB_OK) return NULL;
     return nb_init_normal_(t, 0.0, (gain == 0 ? 1.0 : gain) * sqrt(2.0 / (double)(fi + fo)));
@@ -121,6 +132,7 @@ static double kaiming_std(nb_tensor *t, double a, nb_fan_mode mode, nb_nonlinear
 }
 
 nb_tensor *nb_init_kaiming_uniform_(nb_tensor *t, double a, nb_fan_mode mode, nb_nonlinearity nl) {
+    NBI_API("nb_init_kaiming_uniform_");
     double std = kaiming_std(t, a, mode, nl, "nb_init_kaiming_uniform_");
     if (std < 0) return NULL;
     double bound = sqrt(3.0) * std;
@@ -128,6 +140,7 @@ nb_tensor *nb_init_kaiming_uniform_(nb_tensor *t, double a, nb_fan_mode mode, nb
 }
 
 nb_tensor *nb_init_kaiming_normal_(nb_tensor *t, double a, nb_fan_mode mode, nb_nonlinearity nl) {
+    NBI_API("nb_init_kaiming_normal_");
     double std = kaiming_std(t, a, mode, nl, "nb_init_kaiming_normal_");
     if (std < 0) return NULL;
     return nb_init_normal_(t, 0.0, std);

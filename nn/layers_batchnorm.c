@@ -108,6 +108,7 @@ static void group_norm_repr(const nb_module *m, char *b, size_t n) {
 }
 
 nb_module *nb_group_norm_new(int64_t num_groups, int64_t num_channels, nb_group_norm_layer_opts o) {
+    NBI_API("nb_group_norm_new");
     const char *fn = "nb_group_norm_new";
     if (num_groups <= 0 || num_channels <= 0)
         return nbi_error("%s: num_groups and num_channels must be positive (got %lld, %lld)", fn,

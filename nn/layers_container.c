@@ -30,6 +30,7 @@ static bool is_dict(const nb_module *m, const char *fn) {
 }
 
 nb_module *nb_module_list_from(int n, nb_module *const *mods) {
+    NBI_API("nb_module_list_from");
     if (n < 0 || (n > 0 && !mods))
         return nbi_error("nb_module_list_new: bad module count %d%s", n, mods ? "" : " (NULL array)");
     bool ok = true;
@@ -51,6 +52,7 @@ nb_module *nb_module_list_from(int n, nb_module *const *mods) {
 }
 
 nb_module *nb_module_list_new(int n, ...) {
+    NBI_API("nb_module_list_new");
     if (n < 0 || n > 4096) return nbi_error("nb_module_list_new: bad module count %d", n);
     nb_module **mods = malloc(sizeof *mods * (size_t)(n ? n : 1));
     if (!mods) return nbi_error("nb_module_list_new: out of memory");
@@ -64,6 +66,7 @@ nb_module *nb_module_list_new(int n, ...) {
 }
 
 nb_status nb_module_list_append(nb_module *list, nb_module *child) {
+    NBI_API("nb_module_list_append");
     if (!is_list(list, "nb_module_list_append")) return NB_ERROR;
     if (!child) {
         nbi_error("nb_module_list_append: NULL module (its constructor failed? see the first error)");
@@ -91,9 +94,13 @@ int nb_module_list_len(const nb_module *list) {
     return list->nchildren;
 }
 
-nb_module *nb_module_dict_new(void) { return nb_module_new_ex("ModuleDict", NULL, NULL, NULL); }
+nb_module *nb_module_dict_new(void) {
+    NBI_API("nb_module_dict_new");
+    return nb_module_new_ex("ModuleDict", NULL, NULL, NULL);
+}
 
 nb_status nb_module_dict_set(nb_module *dict, const char *key, nb_module *child) {
+    NBI_API("nb_module_dict_set");
     const char *fn = "nb_module_dict_set";
     if (!is_dict(dict, fn)) return NB_ERROR;
     if (!key || !child) {

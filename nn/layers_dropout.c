@@ -5,6 +5,7 @@
 #include "nb_internal.h"
 
 nb_tensor *nb_dropout(nb_tensor *x, double p, bool training) {
+    NBI_API("nb_dropout");
     if (!x) return NULL;
     if (!nbi_ok(x, "nb_dropout")) return NULL;
     if (!(p >= 0 && p <= 1))
@@ -31,6 +32,7 @@ nb_tensor *nb_dropout(nb_tensor *x, double p, bool training) {
 static nb_tensor *dropout_fw(nb_module *m, nb_tensor *x) { return nb_dropout(x, m->hp[0], m->training); }
 
 nb_module *nb_dropout_new(double p) {
+    NBI_API("nb_dropout_new");
     if (!(p >= 0 && p <= 1))
         return nbi_error("nb_dropout_new: dropout probability has to be between 0 and 1, but got %g", p);
     nb_module *m = nb_module_new("Dropout", dropout_fw, NULL, NULL);

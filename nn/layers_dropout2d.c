@@ -7,6 +7,7 @@
 #include "nbi_nn_spatial.h"
 
 nb_tensor *nb_dropout2d(nb_tensor *x, double p, bool training) {
+    NBI_API("nb_dropout2d");
     if (!x) return NULL;
     if (!nbi_ok(x, "nb_dropout2d")) return NULL;
     if (!(p >= 0 && p <= 1))
@@ -41,6 +42,7 @@ static void dropout2d_repr(const nb_module *m, char *b, size_t n) {
     snprintf(b, n, "p=%s, inplace=False", nbi_py_float(v, sizeof v, m->hp[0]));
 }
 nb_module *nb_dropout2d_new(double p) {
+    NBI_API("nb_dropout2d_new");
     if (!(p >= 0 && p <= 1))
         return nbi_error("nb_dropout2d_new: dropout probability has to be between 0 and 1, but got %g", p);
     nb_module *m = nb_module_new("Dropout2d", dropout2d_fw, NULL, NULL);

@@ -5,6 +5,7 @@
 
 /* y[i..., :] = w[idx[i...], :] */
 nb_tensor *nb_embedding(nb_tensor *idx, nb_tensor *w) {
+    NBI_API("nb_embedding");
     if (!idx || !w) return NULL;
     if (!nbi_ok(idx, "nb_embedding") || !nbi_ok(w, "nb_embedding")) return NULL;
     if (idx->dtype != NB_I64)
@@ -24,6 +25,7 @@ nb_tensor *nb_embedding(nb_tensor *idx, nb_tensor *w) {
 static nb_tensor *embedding_fw(nb_module *m, nb_tensor *x) { return nb_embedding(x, m->params[0]); }
 
 nb_module *nb_embedding_new(int64_t num, int64_t dim) {
+    NBI_API("nb_embedding_new");
     if (num <= 0 || dim <= 0)
         return nbi_error(
             "nb_embedding_new: num_embeddings and embedding_dim must be positive (got %lld, %lld)",

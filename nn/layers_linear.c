@@ -16,6 +16,7 @@ static nb_tensor *linear_forward(nb_module *m, nb_tensor *x) {
 }
 
 nb_module *nb_linear_new(int64_t in_features, int64_t out_features, bool bias) {
+    NBI_API("nb_linear_new");
     if (in_features <= 0 || out_features <= 0)
         return nbi_error("nb_linear_new: in_features and out_features must be positive (got %lld, %lld)",
                          (long long)in_features, (long long)out_features);
@@ -55,6 +56,7 @@ static nb_tensor *sequential_forward(nb_module *m, nb_tensor *x) {
 }
 
 nb_module *nb_sequential_from(int n, nb_module *const *mods) {
+    NBI_API("nb_sequential_from");
     bool ok = n >= 0 && (n == 0 || mods);
     for (int i = 0; ok && i < n; i++) ok = mods[i] != NULL;
     nb_module *m = ok ? nb_module_new("Sequential", sequential_forward, NULL, NULL) : NULL;
@@ -77,6 +79,7 @@ nb_module *nb_sequential_from(int n, nb_module *const *mods) {
 }
 
 nb_module *nb_sequential_new(int n, ...) {
+    NBI_API("nb_sequential_new");
     if (n < 0 || n > 4096) return nbi_error("nb_sequential_new: bad module count %d", n);
     nb_module **mods = malloc(sizeof *mods * (size_t)(n ? n : 1));
     if (!mods) return nbi_error("nb_sequential_new: out of memory");

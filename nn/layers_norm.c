@@ -6,6 +6,7 @@
 
 /* y = (x - mean) / sqrt(var + eps) * w + b over the last nd dims */
 nb_tensor *nb_layer_norm(nb_tensor *x, int nd, const int64_t *shape, nb_tensor *w, nb_tensor *b, double eps) {
+    NBI_API("nb_layer_norm");
     if (!x) return NULL;
     if (!nbi_ok(x, "nb_layer_norm")) return NULL;
     if (nd <= 0 || !shape || nd > x->ndim)
@@ -16,6 +17,16 @@ nb_tensor *nb_layer_norm(nb_tensor *x, int nd, const int64_t *shape, nb_tensor *
             return nbi_error("nb_layer_norm: given normalized_shape=%s, expected an input whose last dims "
                              "are %s, but got input of size %s",
                              nbi_shape_of(nd, shape), nbi_shape_of(nd, shape), nbi_shape(x));
+    const nb_tensor *wb[2] = { w, b };
+    for (int k = 0; k < 2; k++) { /* weight and bias have exactly normalized_shape (torch checks it) */
+        if (!wb[k]) continue;
+        if (!nbi_ok(wb[k], "nb_layer_norm")) return NULL;
+        bool same = wb[k]->ndim == nd;
+        for (int i = 0; same && i < nd; i++) same = wb[k]->shape[i] == shape[i];
+        if (!same)
+            return nbi_error("nb_layer_norm: %s shape %s does not match normalized_shape %s",
+                             k ? "bias" : "weight", nbi_shape(wb[k]), nbi_shape_of(nd, shape));
+    }
     int dims[NB_MAX_DIMS];
     for (int i = 0; i < nd; i++) dims[i] = x->ndim - nd + i;
     if (eps == 0) eps = 1e-5;
@@ -33,7 +44,9 @@ static nb_tensor *layer_norm_fw(nb_module *m, nb_tensor *x) {
 }
 
 nb_module *nb_layer_norm_new(int nd, const int64_t *shape, double eps, bool elementwise_affine) {
-    if (nd <= 0 || nd > NB_MAX_DIMS || !shape)
+    NBI_API("nb_layer_norm_new");
+    if (!nbi_nonnull(shape, "nb_layer_norm_new", "normalized_shape")) return NULL;
+    if (nd <= 0 || nd > NB_MAX_DIMS)
         return nbi_error("nb_layer_norm_new: normalized_shape needs 1 to %d dims (got %d)", NB_MAX_DIMS, nd);
     for (int i = 0; i < nd; i++)
         if (shape[i] <= 0)

@@ -82,6 +82,7 @@ static void up_repr(const nb_module *m, char *b, size_t n) {
     }
 }
 nb_module *nb_upsample_new(nb_interpolate_opts o) {
+    NBI_API("nb_upsample_new");
     nb_interpolate_opts *impl = malloc(sizeof *impl);
     if (!impl) return nbi_error("nb_upsample_new: out of memory");
     *impl = o;
@@ -126,7 +127,9 @@ static void unflatten_repr(const nb_module *m, char *b, size_t n) {
     if (k < n) snprintf(b + k, n - k, m->ip[1] == 1 ? ",)" : ")");
 }
 nb_module *nb_unflatten_new(int dim, int nsizes, const int64_t *sizes) {
-    if (nsizes < 1 || nsizes > 8 || !sizes)
+    NBI_API("nb_unflatten_new");
+    if (!nbi_nonnull(sizes, "nb_unflatten_new", "unflattened_size")) return NULL;
+    if (nsizes < 1 || nsizes > 8)
         return nbi_error("nb_unflatten_new: unflattened_size must have 1 to 8 entries (got %d)", nsizes);
     nb_module *m = nb_module_new("Unflatten", unflatten_fw, NULL, NULL);
     if (!m) return NULL;

@@ -179,6 +179,7 @@ static bool hidden_ok(const nb_tensor *hx, int nd, const int64_t *want, const ch
 
 nb_status nb_rnn_forward(nb_module *m, nb_tensor *x, nb_tensor *h0, nb_tensor *c0, nb_tensor **out,
                          nb_tensor **h_n, nb_tensor **c_n) {
+    NBI_API("nb_rnn_forward");
     const char *op = "nb_rnn_forward";
     if (out) *out = NULL;
     if (h_n) *h_n = NULL;
@@ -360,6 +361,7 @@ nb_module *nb_gru_cell_new(int64_t input_size, int64_t hidden_size, bool bias) {
 }
 
 nb_tensor *nb_rnn_cell_forward(nb_module *m, nb_tensor *x, nb_tensor *h, nb_tensor *c, nb_tensor **c_out) {
+    NBI_API("nb_rnn_cell_forward");
     const char *op = "nb_rnn_cell_forward";
     if (c_out) *c_out = NULL;
     const rnn_cfg *cf = cfg_of(m, true, op);

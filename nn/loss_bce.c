@@ -8,6 +8,7 @@
 
 /* -w (y log x + (1 - y) log(1 - x)) */
 nb_tensor *nb_binary_cross_entropy(nb_tensor *x, nb_tensor *y, nb_bce_opts o) {
+    NBI_API("nb_binary_cross_entropy");
     const char *op = "nb_binary_cross_entropy";
     if (!nbi_loss_pair_ok(x, y, op)) return NULL;
     if (!nbi_same_shape(x, y))
@@ -38,6 +39,7 @@ static nb_tensor *softplus_neg(nb_tensor *x) {
 
 /* -w (p y log s(x) + (1 - y) log(1 - s(x))) */
 nb_tensor *nb_binary_cross_entropy_with_logits(nb_tensor *x, nb_tensor *y, nb_bce_logits_opts o) {
+    NBI_API("nb_binary_cross_entropy_with_logits");
     const char *op = "nb_binary_cross_entropy_with_logits";
     if (!nbi_loss_pair_ok(x, y, op)) return NULL;
     if (!nbi_same_shape(x, y))

@@ -187,6 +187,7 @@ static nb_tensor *ce_probs(nb_tensor *x, nb_tensor *y, nb_cross_entropy_opts o, 
 }
 
 nb_tensor *nb_cross_entropy(nb_tensor *x, nb_tensor *y, nb_cross_entropy_opts o) {
+    NBI_API("nb_cross_entropy");
     const char *op = "nb_cross_entropy";
     if (!index_target(x, y, op)) return NULL;
     if (!(o.label_smoothing >= 0 && o.label_smoothing <= 1))

@@ -8,6 +8,7 @@
 
 /* y = 1: x;  y = -1: max(0, margin - x)  (torch: both terms where y is neither) */
 nb_tensor *nb_hinge_embedding_loss(nb_tensor *x, nb_tensor *y, nb_hinge_embedding_opts o) {
+    NBI_API("nb_hinge_embedding_loss");
     const char *op = "nb_hinge_embedding_loss";
     if (!x || !y) return NULL;
     if (!nbi_ok(x, op) || !nbi_ok(y, op)) return NULL;
@@ -30,6 +31,7 @@ nb_tensor *nb_hinge_embedding_loss(nb_tensor *x, nb_tensor *y, nb_hinge_embeddin
 
 /* l_i = sum_{j != y_i} w_{y_i} max(0, margin - x[y_i] + x[j])^p / C */
 nb_tensor *nb_multi_margin_loss(nb_tensor *x, nb_tensor *y, nb_multi_margin_opts o) {
+    NBI_API("nb_multi_margin_loss");
     const char *op = "nb_multi_margin_loss";
     if (!x || !y) return NULL;
     if (!nbi_ok(x, op) || !nbi_ok(y, op)) return NULL;

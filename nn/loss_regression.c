@@ -5,6 +5,7 @@
 
 /* (x - y)^2 */
 nb_tensor *nb_mse_loss(nb_tensor *x, nb_tensor *y, nb_loss_opts o) {
+    NBI_API("nb_mse_loss");
     if (!nbi_loss_pair_ok(x, y, "nb_mse_loss")) return NULL;
     return nbi_label(nbi_loss_reduce(nb_square(nb_sub(x, y)), o.reduction, "nb_mse_loss"), x,
                      "MseLossBackward0");
@@ -12,12 +13,14 @@ nb_tensor *nb_mse_loss(nb_tensor *x, nb_tensor *y, nb_loss_opts o) {
 
 /* |x - y| */
 nb_tensor *nb_l1_loss(nb_tensor *x, nb_tensor *y, nb_loss_opts o) {
+    NBI_API("nb_l1_loss");
     if (!nbi_loss_pair_ok(x, y, "nb_l1_loss")) return NULL;
     return nbi_loss_reduce(nb_abs(nb_sub(x, y)), o.reduction, "nb_l1_loss");
 }
 
 /* |d| < beta ? d^2 / (2 beta) : |d| - beta / 2 */
 nb_tensor *nb_smooth_l1_loss(nb_tensor *x, nb_tensor *y, nb_smooth_l1_opts o) {
+    NBI_API("nb_smooth_l1_loss");
     if (!nbi_loss_pair_ok(x, y, "nb_smooth_l1_loss")) return NULL;
     double beta = o.beta == 0 ? 1.0 : o.beta;
     if (beta < 0) return nbi_error("nb_smooth_l1_loss: beta must be non-negative, got %g", beta);
@@ -31,6 +34,7 @@ nb_tensor *nb_smooth_l1_loss(nb_tensor *x, nb_tensor *y, nb_smooth_l1_opts o) {
 
 /* |d| < delta ? d^2 / 2 : delta (|d| - delta / 2) */
 nb_tensor *nb_huber_loss(nb_tensor *x, nb_tensor *y, nb_huber_opts o) {
+    NBI_API("nb_huber_loss");
     if (!nbi_loss_pair_ok(x, y, "nb_huber_loss")) return NULL;
     double delta = o.delta == 0 ? 1.0 : o.delta;
     if (delta < 0)
@@ -46,6 +50,7 @@ nb_tensor *nb_huber_loss(nb_tensor *x, nb_tensor *y, nb_huber_opts o) {
 
 /* (lambda / 2) sum ||w||^2 */
 nb_tensor *nb_l2_penalty(int n, nb_tensor *const *params, double lambda) {
+    NBI_API("nb_l2_penalty");
     if (n <= 0 || !params)
         return nbi_error("nb_l2_penalty: expected a non-empty list of parameters (got n = %d)", n);
     nb_tensor *acc = NULL;

@@ -109,6 +109,7 @@ static bool param_ok(const char *fn, const char *name, nb_tensor *t) {
 }
 
 nb_status nb_module_register_parameter(nb_module *m, const char *name, nb_tensor *t) {
+    NBI_API("nb_module_register_parameter");
     const char *fn = "nb_module_register_parameter";
     if (!m || !name || !t) {
         nbi_error("%s: NULL module, name or tensor", fn);
@@ -124,6 +125,7 @@ nb_status nb_module_register_parameter(nb_module *m, const char *name, nb_tensor
 }
 
 nb_status nb_module_set_parameter(nb_module *m, const char *name, nb_tensor *t) {
+    NBI_API("nb_module_set_parameter");
     const char *fn = "nb_module_set_parameter";
     if (!m || !name || !t) {
         nbi_error("%s: NULL module, name or tensor", fn);
@@ -216,6 +218,7 @@ nb_status nb_module_register_module(nb_module *m, const char *name, nb_module *c
 }
 
 nb_tensor *nb_module_forward(nb_module *m, nb_tensor *x) {
+    NBI_API("nb_module_forward");
     if (!m) return nbi_error("nb_module_forward: NULL module (did its constructor fail? see nb_error())");
     if (!x) return NULL;
     if (m->forward) return m->forward(m, x);
@@ -266,12 +269,15 @@ int nb_module_forward_ex(nb_module *m, int nin, nb_tensor *const *in, const void
 }
 
 void nb_module_train(nb_module *m, bool on) {
-    if (!m) return;
+    if (!nbi_nonnull(m, "nb_module_train", "module")) return;
     m->training = on;
     for (int i = 0; i < m->nchildren; i++) nb_module_train(m->children[i], on);
 }
 
-void nb_module_eval(nb_module *m) { nb_module_train(m, false); }
+void nb_module_eval(nb_module *m) {
+    NBI_API("nb_module_eval");
+    nb_module_train(m, false);
+}
 
 void nbi_module_release_child(nb_module *child) {
     if (--child->nparents <= 0) nbi_module_destroy(child);

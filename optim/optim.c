@@ -117,15 +117,24 @@ void nb_optim_free(nb_optimizer *o) {
 }
 
 void nb_optim_zero_grad(nb_optimizer *o) {
+    NBI_API("nb_optim_zero_grad");
     if (!o) return;
     for (int i = 0; i < (int)arrlen(o->params); i++) nb_zero_grad(o->params[i]);
 }
 
-int nb_optim_num_groups(const nb_optimizer *o) { return o ? (int)arrlen(o->groups) : 0; }
-const char *nb_optim_name(const nb_optimizer *o) { return o ? o->vt->name : NULL; }
+int nb_optim_num_groups(const nb_optimizer *o) {
+    NBI_API("nb_optim_num_groups");
+    return o ? (int)arrlen(o->groups) : 0;
+}
+const char *nb_optim_name(const nb_optimizer *o) {
+    NBI_API("nb_optim_name");
+    return o ? o->vt->name : NULL;
+}
 
 double nb_optim_get_lr(const nb_optimizer *o, int g) {
-    if (!o || g < 0 || g >= (int)arrlen(o->groups)) {
+    NBI_API("nb_optim_get_lr");
+    if (!nbi_nonnull(o, "nb_optim_get_lr", "optimizer")) return NAN;
+    if (g < 0 || g >= (int)arrlen(o->groups)) {
         nbi_error("nb_optim_get_lr: group %d out of range [0, %d)", g, nb_optim_num_groups(o));
         return NAN;
     }
@@ -135,7 +144,9 @@ double nb_optim_get_lr(const nb_optimizer *o, int g) {
 }
 
 nb_status nb_optim_set_lr(nb_optimizer *o, int g, double lr) {
-    if (!o || g < 0 || g >= (int)arrlen(o->groups)) {
+    NBI_API("nb_optim_set_lr");
+    if (!nbi_nonnull(o, "nb_optim_set_lr", "optimizer")) return NB_ERROR;
+    if (g < 0 || g >= (int)arrlen(o->groups)) {
         nbi_error("nb_optim_set_lr: group %d out of range [0, %d)", g, nb_optim_num_groups(o));
         return NB_ERROR;
     }
@@ -332,6 +343,7 @@ void nbi_flat_set(nb_optimizer *o, const double *v, double t, bool add) {
 
 /* ---- state save / load ---- */
 nb_status nb_optim_state_dict(nb_optimizer *o, nb_state_dict *sd) {
+    NBI_API("nb_optim_state_dict");
     if (!o || !sd) {
         nbi_error("nb_optim_state_dict: optimizer or state dict is NULL");
         return NB_ERROR;
@@ -354,6 +366,7 @@ nb_status nb_optim_state_dict(nb_optimizer *o, nb_state_dict *sd) {
 }
 
 nb_status nb_optim_load_state_dict(nb_optimizer *o, const nb_state_dict *sd) {
+    NBI_API("nb_optim_load_state_dict");
     if (!o || !sd) {
         nbi_error("nb_optim_load_state_dict: optimizer or state dict is NULL");
         return NB_ERROR;

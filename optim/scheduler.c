@@ -132,6 +132,7 @@ static void plateau_step(nb_scheduler *s, double current) {
 }
 
 nb_status nb_scheduler_step(nb_scheduler *s, double metric) {
+    NBI_API("nb_scheduler_step");
     if (!s) {
         nbi_error("nb_scheduler_step: scheduler is NULL");
         return NB_ERROR;
@@ -154,7 +155,8 @@ nb_status nb_scheduler_step(nb_scheduler *s, double metric) {
 }
 
 double nb_scheduler_last_lr(const nb_scheduler *s, int g) {
-    if (!s || g < 0 || g >= s->ngroups) {
+    if (!nbi_nonnull(s, "nb_scheduler_last_lr", "scheduler")) return NAN;
+    if (g < 0 || g >= s->ngroups) {
         nbi_error("nb_scheduler_last_lr: group %d out of range [0, %d)", g, s ? s->ngroups : 0);
         return NAN;
     }
@@ -173,6 +175,7 @@ nb_scheduler *nb_step_lr(nb_optimizer *opt, int step_size, double gamma) {
 }
 
 nb_scheduler *nb_multistep_lr(nb_optimizer *opt, const int *milestones, int n, double gamma) {
+    NBI_API("nb_multistep_lr");
     if (n < 0 || (n > 0 && !milestones))
         return nbi_error("nb_multistep_lr: milestones is NULL or n = %d < 0", n);
     nb_scheduler *s = make(opt, S_MULTISTEP, "nb_multistep_lr");
@@ -249,6 +252,7 @@ nb_scheduler *nb_reduce_lr_on_plateau(nb_optimizer *opt, nb_plateau_opts o) {
 /* the counters torch's scheduler.state_dict() keeps: last_epoch, best, num_bad_epochs,
  * cooldown_counter, then base_lrs[g] and last_lrs[g] */
 nb_status nb_scheduler_state_dict(nb_scheduler *s, nb_state_dict *sd) {
+    NBI_API("nb_scheduler_state_dict");
     if (!s || !sd) {
         nbi_error("nb_scheduler_state_dict: scheduler or state dict is NULL");
         return NB_ERROR;
@@ -268,6 +272,7 @@ nb_status nb_scheduler_state_dict(nb_scheduler *s, nb_state_dict *sd) {
 }
 
 nb_status nb_scheduler_load_state_dict(nb_scheduler *s, const nb_state_dict *sd) {
+    NBI_API("nb_scheduler_load_state_dict");
     if (!s || !sd) {
         nbi_error("nb_scheduler_load_state_dict: scheduler or state dict is NULL");
         return NB_ERROR;

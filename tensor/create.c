@@ -90,7 +90,10 @@ nb_tensor *nb_zeros(nb_dtype dt, int ndim, const int64_t *shape) {
 nb_tensor *nb_ones(nb_dtype dt, int ndim, const int64_t *shape) {
     return full("nb_ones", dt, ndim, shape, 1.0);
 }
-nb_tensor *nb_scalar(nb_dtype dt, double value) { return full("nb_scalar", dt, 0, NULL, value); }
+nb_tensor *nb_scalar(nb_dtype dt, double value) {
+    NBI_API("nb_scalar");
+    return full("nb_scalar", dt, 0, NULL, value);
+}
 
 nb_tensor *nb_tensor_from(nb_dtype dt, const void *data, int ndim, const int64_t *shape, bool requires_grad) {
     if (!data) return nbi_error("nb_tensor_from: data is NULL");
@@ -168,10 +171,12 @@ nb_tensor *nb_full_like(const nb_tensor *t, double v) {
     return full(__func__, t->dtype, t->ndim, t->shape, v);
 }
 nb_tensor *nb_rand_like(const nb_tensor *t) {
+    NBI_API("nb_rand_like");
     LIKE(t);
     return nb_rand(t->dtype, t->ndim, t->shape);
 }
 nb_tensor *nb_randn_like(const nb_tensor *t) {
+    NBI_API("nb_randn_like");
     LIKE(t);
     return nb_randn(t->dtype, t->ndim, t->shape);
 }
@@ -191,7 +196,7 @@ nb_tensor *nb_new_full(const nb_tensor *t, int ndim, const int64_t *shape, doubl
 
 /* ---- access ---- */
 double nb_item(const nb_tensor *t) {
-    if (!nbi_ok(t, "nb_item")) return NAN;
+    if (!nbi_ok_req(t, "nb_item")) return NAN;
     if (t->numel != 1) {
         nbi_error("nb_item: a tensor with %lld elements %s cannot be converted to a scalar",
                   (long long)t->numel, nbi_shape(t));
@@ -219,13 +224,13 @@ static int64_t flat_offset(const nb_tensor *t, const int64_t *index, const char 
 }
 
 double nb_get(const nb_tensor *t, const int64_t *index) {
-    if (!nbi_ok(t, "nb_get")) return NAN;
+    if (!nbi_ok_req(t, "nb_get")) return NAN;
     int64_t off = flat_offset(t, index, "nb_get");
     return off < 0 ? NAN : load(t, off);
 }
 
 nb_status nb_set(nb_tensor *t, const int64_t *index, double value) {
-    if (!nbi_ok(t, "nb_set")) return NB_ERROR;
+    if (!nbi_ok_req(t, "nb_set")) return NB_ERROR;
     if (!nbi_leaf_write_ok(t, "nb_set")) return NB_ERROR; /* torch: a (view of a) leaf that requires grad */
     int64_t off = flat_offset(t, index, "nb_set");
     if (off < 0) return NB_ERROR;
@@ -235,10 +240,10 @@ nb_status nb_set(nb_tensor *t, const int64_t *index, double value) {
     return NB_OK;
 }
 
-void *nb_data(const nb_tensor *t) { return nbi_ok(t, "nb_data") ? nbi_ptr(t) : NULL; }
+void *nb_data(const nb_tensor *t) { return nbi_ok_req(t, "nb_data") ? nbi_ptr(t) : NULL; }
 #define TYPED(name, T, DT)                                                                                   \
     T *name(const nb_tensor *t) {                                                                            \
-        if (!nbi_ok(t, #name)) return NULL;                                                                  \
+        if (!nbi_ok_req(t, #name)) return NULL;                                                              \
         if (t->dtype != DT)                                                                                  \
             return nbi_error(#name ": tensor is %s, not %s", nb_dtype_name(t->dtype), nb_dtype_name(DT));    \
         return (T *)nbi_ptr(t);                                                                              \
@@ -248,7 +253,7 @@ TYPED(nb_data_f64, double, NB_F64)
 TYPED(nb_data_i64, int64_t, NB_I64)
 
 nb_status nb_to_doubles(const nb_tensor *t, double *out) {
-    if (!nbi_ok(t, "nb_to_doubles")) return NB_ERROR;
+    if (!nbi_ok_req(t, "nb_to_doubles")) return NB_ERROR;
     if (!out) {
         nbi_error("nb_to_doubles: out is NULL");
         return NB_ERROR;
@@ -266,10 +271,10 @@ nb_status nb_to_doubles(const nb_tensor *t, double *out) {
     return NB_OK;
 }
 
-int64_t nb_numel(const nb_tensor *t) { return nbi_ok(t, "nb_numel") ? t->numel : -1; }
+int64_t nb_numel(const nb_tensor *t) { return nbi_ok_req(t, "nb_numel") ? t->numel : -1; }
 
 int64_t nb_size(const nb_tensor *t, int dim) {
-    if (!nbi_ok(t, "nb_size")) return -1;
+    if (!nbi_ok_req(t, "nb_size")) return -1;
     int d = nbi_dim(dim, t->ndim, "nb_size");
     if (d < 0) return -1;
     return t->ndim ? t->shape[d] : 1;

@@ -2,6 +2,7 @@
  * (thread-local), later ones are dropped so the root cause survives a chain of NULL-passing ops. */
 #include "nb_internal.h"
 #include <stdio.h>
+#include <string.h>
 
 static _Thread_local char err_buf[512];
 static _Thread_local bool err_set;
@@ -18,6 +19,41 @@ void nb_clear_error(void) {
 }
 void nb_set_error_hook(void (*hook)(const char *)) { err_hook = hook; }
 
+/* the public-call scopes open on this thread: only the outermost name is kept (it is the one reported) */
+static _Thread_local const char *api_outer;
+static _Thread_local int api_depth;
+
+int nbi_api_begin(const char *name) {
+    if (api_depth++ == 0) api_outer = name;
+    return api_depth;
+}
+void nbi_api_end(int *depth) {
+    (void)depth;
+    if (api_depth > 0 && --api_depth == 0) api_outer = NULL;
+}
+const char *nbi_api_name(void) { return api_outer; }
+
+/* msg as reported under the outermost public call: "outer: rest (in inner)" when an inner public
+ * function ("nb_mul: rest") recorded it, "outer: rest" for an internal label ("tensor: rest") */
+static void relabel(const char *outer) {
+    size_t n = strlen(outer);
+    if (!strncmp(err_buf, outer, n) && err_buf[n] == ':') return; /* already the outer name */
+    char msg[sizeof err_buf];
+    memcpy(msg, err_buf, sizeof msg);
+    int r; /* a message longer than the buffer is truncated, as any other */
+    size_t k = strspn(msg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+    if (k > 0 && msg[k] == ':' && msg[k + 1] == ' ') {
+        msg[k] = 0;
+        if (!strncmp(msg, "nb_", 3) && strncmp(outer, msg, k))
+            r = snprintf(err_buf, sizeof err_buf, "%s: %s (in %s)", outer, msg + k + 2, msg);
+        else
+            r = snprintf(err_buf, sizeof err_buf, "%s: %s", outer, msg + k + 2);
+    } else {
+        r = snprintf(err_buf, sizeof err_buf, "%s: %s", outer, msg);
+    }
+    (void)r;
+}
+
 void *nbi_error(const char *fmt, ...) {
     err_serial++;
     if (!err_set) {
@@ -25,10 +61,16 @@ void *nbi_error(const char *fmt, ...) {
         va_start(ap, fmt);
         vsnprintf(err_buf, sizeof err_buf, fmt, ap);
         va_end(ap);
+        if (api_outer) relabel(api_outer);
         err_set = true;
         if (err_hook) err_hook(err_buf);
     }
     return NULL;
+}
+
+bool nbi_nonnull(const void *p, const char *fn, const char *what) {
+    if (!p) nbi_error("%s: %s is NULL", fn, what);
+    return p != NULL;
 }
 
 bool nbi_ok(const nb_tensor *t, const char *op) {
@@ -49,10 +91,16 @@ bool nbi_ok(const nb_tensor *t, const char *op) {
     return true;
 }
 
+bool nbi_ok_req(const nb_tensor *t, const char *fn) {
+    if (!t && !err_set) nbi_error("%s: tensor is NULL (an earlier op failed?)", fn);
+    return nbi_ok(t, fn);
+}
+
 const char *nbi_shape_of(int ndim, const int64_t *shape) {
     static _Thread_local char bufs[4][128];
     static _Thread_local int k;
     char *b = bufs[k++ & 3];
+    if (ndim > 0 && !shape) return "(NULL)";
     size_t n = 0;
     n += (size_t)snprintf(b + n, 128 - n, "(");
     for (int i = 0; i < ndim && n < 100; i++)
@@ -64,7 +112,11 @@ const char *nbi_shape_of(int ndim, const int64_t *shape) {
 const char *nbi_shape(const nb_tensor *t) { return nbi_shape_of(t->ndim, t->shape); }
 
 char *nb_shape_str(const nb_tensor *t, char *buf, size_t n) {
-    if (!buf || !n) return buf;
+    if (!nbi_nonnull(buf, "nb_shape_str", "buffer")) return NULL;
+    if (!n) {
+        nbi_error("nb_shape_str: buffer size is 0");
+        return buf;
+    }
     snprintf(buf, n, "%s", t && t->magic == NBI_LIVE ? nbi_shape(t) : "(invalid)");
     return buf;
 }

@@ -94,6 +94,7 @@ static void put(uint8_t *b, size_t off, const void *v, size_t n) { memcpy(b + of
 static void get(const uint8_t *b, size_t off, void *v, size_t n) { memcpy(v, b + off, n); }
 
 void nb_generator_get_state(const nb_generator *gc, uint8_t state[NB_RNG_STATE_SIZE]) {
+    if (!nbi_nonnull(state, "nb_generator_get_state", "state buffer")) return;
     const nb_generator *g = nbi_gen((nb_generator *)gc);
     memset(state, 0, NB_RNG_STATE_SIZE);
     int32_t left = g->left, seeded = g->seeded, valid = g->has_normal;
@@ -168,7 +169,10 @@ nb_status nb_generator_set_state(nb_generator *g, const uint8_t *state, size_t n
     return set_state(g, state, n, "nb_generator_set_state");
 }
 
-void nb_get_rng_state(uint8_t state[NB_RNG_STATE_SIZE]) { nb_generator_get_state(NULL, state); }
+void nb_get_rng_state(uint8_t state[NB_RNG_STATE_SIZE]) {
+    NBI_API("nb_get_rng_state");
+    nb_generator_get_state(NULL, state);
+}
 
 nb_status nb_set_rng_state(const uint8_t *state, size_t n) {
     return set_state(NULL, state, n, "nb_set_rng_state");

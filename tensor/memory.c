@@ -49,9 +49,17 @@ static void live_add(size_t n) {
     while (live > peak && !atomic_compare_exchange_weak(&stats.peak_bytes, &peak, live)) {}
 }
 
-size_t nb_dtype_size(nb_dtype dt) { return dt == NB_F32 ? 4 : 8; }
+size_t nb_dtype_size(nb_dtype dt) {
+    if (dt == NB_F32) return 4;
+    if (dt == NB_F64 || dt == NB_I64) return 8;
+    nbi_error("nb_dtype_size: unknown dtype %d", (int)dt);
+    return 0;
+}
 const char *nb_dtype_name(nb_dtype dt) {
-    return dt == NB_F32 ? "float32" : dt == NB_F64 ? "float64" : dt == NB_I64 ? "int64" : "?";
+    if (dt == NB_F32 || dt == NB_F64 || dt == NB_I64)
+        return dt == NB_F32 ? "float32" : dt == NB_F64 ? "float64" : "int64";
+    nbi_error("nb_dtype_name: unknown dtype %d", (int)dt);
+    return "unknown";
 }
 
 /* size class: multiples of 64 bytes up to 4 KiB, then 8 steps per power of two */
@@ -166,7 +174,7 @@ static void print_bytes(FILE *f, const char *what, size_t n) {
 }
 
 void nb_memory_summary(FILE *f) {
-    if (!f) return;
+    if (!nbi_nonnull(f, "nb_memory_summary", "FILE")) return;
     nb_memory_stats m = nb_memory_stats_get();
     fprintf(f, "nabla memory (all threads; pool: this thread)\n");
     print_bytes(f, "live tensor data", m.bytes_live);
@@ -446,6 +454,10 @@ nb_tidy nb_tidy_begin(void) {
 }
 
 void nb_tidy_end(nb_tidy m, int nkeep, nb_tensor *const *keep) {
+    if (nkeep < 0 || (nkeep > 0 && !keep)) {
+        nbi_error("nb_tidy_end: %d tensors to keep from a %s list", nkeep, keep ? "given" : "NULL");
+        return;
+    }
     if (m.depth < 1 || m.depth != depth) return; /* top level, or a scope that has ended since */
     scope_rec *sc = &scopes[depth - 1];
     for (ptrdiff_t i = m.len; i < arrlen(sc->list); i++) {

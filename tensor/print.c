@@ -178,6 +178,8 @@ static void suffix(sbuf *o, const char *s, size_t *last_len) {
 }
 
 void nb_fprint(FILE *out, const nb_tensor *t) {
+    if (!nbi_nonnull(out, "nb_fprint", "FILE")) return;
+    if (t && t->magic != NBI_LIVE) nbi_ok(t, "nb_fprint"); /* records the misuse */
     if (!t) {
         fprintf(out, "NULL");
         return;
@@ -225,6 +227,7 @@ void nb_fprint(FILE *out, const nb_tensor *t) {
 }
 
 void nb_print(const nb_tensor *t) {
+    NBI_API("nb_print");
     nb_fprint(stdout, t);
     fputc('\n', stdout);
 }

@@ -28,6 +28,7 @@ static void uniform_fill(nb_generator *gen, nb_tensor *t, double from, double to
 
 nb_tensor *nb_uniform_gen(nb_dtype dt, int ndim, const int64_t *shape, double from, double to,
                           nb_generator *gen) {
+    NBI_API("nb_uniform_gen");
     if (!(from <= to) || !isfinite(to - from))
         return nbi_error("nb_uniform: expects from <= to and a finite range (got from %g, to %g)", from, to);
     nb_tensor *t = new_float("nb_uniform", dt, ndim, shape);
@@ -36,16 +37,21 @@ nb_tensor *nb_uniform_gen(nb_dtype dt, int ndim, const int64_t *shape, double fr
 }
 
 nb_tensor *nb_uniform(nb_dtype dt, int ndim, const int64_t *shape, double from, double to) {
+    NBI_API("nb_uniform");
     return nb_uniform_gen(dt, ndim, shape, from, to, NULL);
 }
 
 nb_tensor *nb_rand_gen(nb_dtype dt, int ndim, const int64_t *shape, nb_generator *gen) {
+    NBI_API("nb_rand_gen");
     nb_tensor *t = new_float("nb_rand", dt, ndim, shape);
     if (t) uniform_fill(nbi_gen(gen), t, 0.0, 1.0);
     return t;
 }
 
-nb_tensor *nb_rand(nb_dtype dt, int ndim, const int64_t *shape) { return nb_rand_gen(dt, ndim, shape, NULL); }
+nb_tensor *nb_rand(nb_dtype dt, int ndim, const int64_t *shape) {
+    NBI_API("nb_rand");
+    return nb_rand_gen(dt, ndim, shape, NULL);
+}
 
 /* ---- normal_(mean, std) ---- */
 /* torch's scalar normal_distribution<double>: theta from the first uniform, radius from the second;
@@ -185,6 +191,7 @@ static void normal_fill(nb_generator *gen, nb_tensor *t, double mean, double std
 
 nb_tensor *nb_normal_gen(nb_dtype dt, int ndim, const int64_t *shape, double mean, double std,
                          nb_generator *gen) {
+    NBI_API("nb_normal_gen");
     if (!(std >= 0) || !isfinite(mean) || !isfinite(std))
         return nbi_error("nb_normal: expects a finite mean and std >= 0 (got mean %g, std %g)", mean, std);
     nb_tensor *t = new_float("nb_normal", dt, ndim, shape);
@@ -193,21 +200,25 @@ nb_tensor *nb_normal_gen(nb_dtype dt, int ndim, const int64_t *shape, double mea
 }
 
 nb_tensor *nb_normal(nb_dtype dt, int ndim, const int64_t *shape, double mean, double std) {
+    NBI_API("nb_normal");
     return nb_normal_gen(dt, ndim, shape, mean, std, NULL);
 }
 
 nb_tensor *nb_randn_gen(nb_dtype dt, int ndim, const int64_t *shape, nb_generator *gen) {
+    NBI_API("nb_randn_gen");
     nb_tensor *t = new_float("nb_randn", dt, ndim, shape);
     if (t) normal_fill(nbi_gen(gen), t, 0.0, 1.0);
     return t;
 }
 
 nb_tensor *nb_randn(nb_dtype dt, int ndim, const int64_t *shape) {
+    NBI_API("nb_randn");
     return nb_randn_gen(dt, ndim, shape, NULL);
 }
 
 /* ---- integers ---- */
 nb_tensor *nb_randint_gen(int64_t low, int64_t high, int ndim, const int64_t *shape, nb_generator *gen) {
+    NBI_API("nb_randint_gen");
     if (high <= low)
         return nbi_error("nb_randint: empty range [%lld, %lld)", (long long)low, (long long)high);
     nb_tensor *t = nbi_shape_ok("nb_randint", NB_I64, ndim, shape) ? nbi_new(NB_I64, ndim, shape) : NULL;
@@ -223,11 +234,13 @@ nb_tensor *nb_randint_gen(int64_t low, int64_t high, int ndim, const int64_t *sh
 }
 
 nb_tensor *nb_randint(int64_t low, int64_t high, int ndim, const int64_t *shape) {
+    NBI_API("nb_randint");
     return nb_randint_gen(low, high, ndim, shape, NULL);
 }
 
 /* torch 1.13's randperm_cpu: identity, then for each i swap with i + random() % (n - i) */
 nb_tensor *nb_randperm_gen(int64_t n, nb_generator *gen) {
+    NBI_API("nb_randperm_gen");
     if (n < 0) return nbi_error("nb_randperm: n must be non-negative (got %lld)", (long long)n);
     nb_tensor *t = nbi_new(NB_I64, 1, (int64_t[]){ n });
     if (!t) return NULL;
@@ -242,11 +255,15 @@ nb_tensor *nb_randperm_gen(int64_t n, nb_generator *gen) {
     return t;
 }
 
-nb_tensor *nb_randperm(int64_t n) { return nb_randperm_gen(n, NULL); }
+nb_tensor *nb_randperm(int64_t n) {
+    NBI_API("nb_randperm");
+    return nb_randperm_gen(n, NULL);
+}
 
 /* torch.bernoulli(p): out[i] = (uniform < p[i]), the uniform a float draw (24 bits) for f32 p and a double
  * draw (53 bits) for f64 p, in row-major order (bernoulli_tensor_cpu_kernel's serial loop) */
 nb_tensor *nb_bernoulli_gen(const nb_tensor *p, nb_generator *gen) {
+    NBI_API("nb_bernoulli_gen");
     if (!nbi_ok(p, "nb_bernoulli")) return NULL;
     if (!nbi_is_float(p->dtype))
         return nbi_error("nb_bernoulli: p must be float32 or float64 (got %s)", nb_dtype_name(p->dtype));
@@ -278,4 +295,7 @@ nb_tensor *nb_bernoulli_gen(const nb_tensor *p, nb_generator *gen) {
     return t;
 }
 
-nb_tensor *nb_bernoulli(const nb_tensor *p) { return nb_bernoulli_gen(p, NULL); }
+nb_tensor *nb_bernoulli(const nb_tensor *p) {
+    NBI_API("nb_bernoulli");
+    return nb_bernoulli_gen(p, NULL);
+}

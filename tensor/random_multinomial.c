@@ -21,6 +21,7 @@ static void exponential_fill(nb_generator *gen, nb_tensor *t, double lambd) {
 }
 
 nb_tensor *nb_exponential_gen(nb_dtype dt, int ndim, const int64_t *shape, double lambd, nb_generator *gen) {
+    NBI_API("nb_exponential_gen");
     if (!(lambd > 0) || !isfinite(lambd))
         return nbi_error("nb_exponential: expects lambda > 0.0, but found lambda=%g", lambd);
     if (dt != NB_F32 && dt != NB_F64)
@@ -31,6 +32,7 @@ nb_tensor *nb_exponential_gen(nb_dtype dt, int ndim, const int64_t *shape, doubl
 }
 
 nb_tensor *nb_exponential(nb_dtype dt, int ndim, const int64_t *shape, double lambd) {
+    NBI_API("nb_exponential");
     return nb_exponential_gen(dt, ndim, shape, lambd, NULL);
 }
 
@@ -115,6 +117,7 @@ static nb_tensor *gumbel_top(const nb_tensor *p, int64_t n, nb_generator *gen) {
 }
 
 nb_tensor *nb_multinomial_gen(const nb_tensor *probs, int64_t n, bool replacement, nb_generator *gen) {
+    NBI_API("nb_multinomial_gen");
     if (!nbi_ok(probs, "nb_multinomial")) return NULL;
     if (probs->ndim < 1 || probs->ndim > 2)
         return nbi_error("nb_multinomial: prob_dist must be 1 or 2 dim (got %s)", nbi_shape(probs));
@@ -171,5 +174,6 @@ nb_tensor *nb_multinomial_gen(const nb_tensor *probs, int64_t n, bool replacemen
 }
 
 nb_tensor *nb_multinomial(const nb_tensor *probs, int64_t n, bool replacement) {
+    NBI_API("nb_multinomial");
     return nb_multinomial_gen(probs, n, replacement, NULL);
 }

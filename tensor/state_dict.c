@@ -38,7 +38,9 @@ nb_status nb_state_dict_add(nb_state_dict *sd, const char *name, nb_tensor *t) {
 }
 
 nb_tensor *nb_state_dict_get(const nb_state_dict *sd, const char *name) {
-    if (!sd || !name) return NULL;
+    if (!nbi_nonnull(sd, "nb_state_dict_get", "state dict") ||
+        !nbi_nonnull(name, "nb_state_dict_get", "name"))
+        return NULL;
     for (int i = 0; i < sd->n; i++)
         if (strcmp(sd->names[i], name) == 0) return sd->tensors[i];
     return NULL;

@@ -28,6 +28,22 @@ void *nbi_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* How many errors this thread has raised so far (recorded or dropped as not first). A call that raised
  * one must not report success: tests/testlib.h's NBT_CALL checks that invariant around any call. */
 unsigned long nbi_error_serial(void);
+/* The public-call scope (issue 15, class 7): a composite public function opens it with NBI_API("nb_x")
+ * as its first statement; while it is open, any error an inner call records is reported under the
+ * OUTERMOST public name: "nb_layer_norm: <inner message> (in nb_mul)". The scope closes by itself when
+ * the function returns (cleanup attribute), so every return path is covered. */
+#define NBI_API(name) __attribute__((cleanup(nbi_api_end), unused)) int nbi_api_ = nbi_api_begin(name)
+/* Open / close a public-call scope (use NBI_API); nbi_api_begin returns the new depth. */
+int nbi_api_begin(const char *name);
+void nbi_api_end(int *depth);
+/* The outermost open public name, or NULL when no public-call scope is open. */
+const char *nbi_api_name(void);
+/* true if p is not NULL; otherwise records "fn: <what> is NULL" (every non-tensor pointer argument of a
+ * public function: FILE *, names, output pointers, arrays, handles, callbacks) and returns false. */
+bool nbi_nonnull(const void *p, const char *fn, const char *what);
+/* nbi_ok for functions that return a status or a non-tensor (no NULL pass-through result): a NULL t also
+ * records "fn: tensor is NULL (an earlier op failed?)" unless an error is already pending. */
+bool nbi_ok_req(const nb_tensor *t, const char *fn);
 /* true if t is usable by op `op`; NULL -> false silently (pass-through); a released tensor -> error. */
 bool nbi_ok(const nb_tensor *t, const char *op);
 /* Shape of t as "(2, 3)" in a rotating static buffer (for messages, up to 4 at once). */

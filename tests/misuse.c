@@ -1,0 +1,205 @@
+/* misuse.c — the runner of the misuse suite (tests/misuse.h): forks one child per registered case,
+ * checks its return value, message, exit and leaks, and prints "misuse: N cases" and the summary line.
+ * `test_misuse NAME` runs only the cases of public function NAME (in this process, for a debugger). */
+#include "misuse.h"
+#include "testlib.h"
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const mu_case **cases;
+static int ncases, capcases;
+
+void mu_register(const mu_case *c) {
+    if (ncases == capcases) {
+        capcases = capcases ? 2 * capcases : 256;
+        cases = realloc(cases, (size_t)capcases * sizeof *cases);
+        if (!cases) abort();
+    }
+    cases[ncases++] = c;
+}
+
+/* ---- objects owned for the case: freed in reverse order after it ---- */
+typedef enum {
+    OWN_MODULE,
+    OWN_OPTIM,
+    OWN_SCHED,
+    OWN_DATASET,
+    OWN_LOADER,
+    OWN_GEN,
+    OWN_SAMPLER,
+    OWN_SD,
+    OWN_TENSOR
+} own_kind;
+static struct {
+    own_kind k;
+    void *p;
+} owned[64];
+static int nowned;
+static void *own(own_kind k, void *p) {
+    if (p && nowned < 64) owned[nowned++].k = k, owned[nowned - 1].p = p;
+    return p;
+}
+nb_module *mu_own_module(nb_module *m) { return own(OWN_MODULE, m); }
+nb_optimizer *mu_own_optim(nb_optimizer *o) { return own(OWN_OPTIM, o); }
+nb_scheduler *mu_own_sched(nb_scheduler *s) { return own(OWN_SCHED, s); }
+nb_tensor_dataset *mu_own_dataset(nb_tensor_dataset *d) { return own(OWN_DATASET, d); }
+nb_dataloader *mu_own_loader(nb_dataloader *l) { return own(OWN_LOADER, l); }
+nb_generator *mu_own_gen(nb_generator *g) { return own(OWN_GEN, g); }
+nb_distributed_sampler *mu_own_sampler(nb_distributed_sampler *s) { return own(OWN_SAMPLER, s); }
+nb_state_dict *mu_sd(void) {
+    static nb_state_dict sd[8];
+    static int k;
+    return own(OWN_SD, &sd[k++ & 7]);
+}
+static void free_owned(void) {
+    while (nowned > 0) {
+        void *p = owned[--nowned].p;
+        switch (owned[nowned].k) {
+        case OWN_MODULE: nb_module_free(p); break;
+        case OWN_OPTIM: nb_optim_free(p); break;
+        case OWN_SCHED: nb_scheduler_free(p); break;
+        case OWN_DATASET: nb_tensor_dataset_free(p); break;
+        case OWN_LOADER: nb_dataloader_free(p); break;
+        case OWN_GEN: nb_generator_free(p); break;
+        case OWN_SAMPLER: nb_distributed_sampler_free(p); break;
+        case OWN_SD: nb_state_dict_free(p); break;
+        case OWN_TENSOR: nb_free(p); break;
+        }
+    }
+}
+
+/* ---- fixtures ---- */
+nb_tensor *mu_f32(void) { return nb_zeros(NB_F32, NB_SHAPE(2, 3)); }
+nb_tensor *mu_f64(void) { return nb_ones(NB_F64, NB_SHAPE(2, 3)); }
+nb_tensor *mu_i64(void) { return nb_zeros(NB_I64, NB_SHAPE(3)); }
+nb_tensor *mu_vec(int64_t n) { return nb_arange(NB_F32, 0, (double)n, 1); }
+nb_tensor *mu_img(void) { return nb_randn(NB_F32, NB_SHAPE(1, 2, 4, 4)); }
+nb_tensor *mu_leaf(void) {
+    nb_scope s = nb_scope_begin();
+    nb_tensor *t = nb_keep(nb_requires_grad_(nb_ones(NB_F64, NB_SHAPE(2, 3)), true));
+    nb_scope_end(s);
+    while (t && t->scope > 0) t = nb_keep(t); /* persistent, whatever the case's scope depth */
+    return own(OWN_TENSOR, t);
+}
+nb_tensor *mu_released(void) {
+    nb_tensor *t = nb_zeros(NB_F32, NB_SHAPE(2, 3));
+    nb_free(t);
+    return t;
+}
+nb_optimizer *mu_sgd(void) {
+    nb_tensor *p = mu_leaf();
+    return mu_own_optim(nb_sgd((nb_tensor *[]){ p }, 1, (nb_sgd_opts){ .lr = 0.1 }));
+}
+static char tmp_dir[256];
+const char *mu_tmp_path(void) {
+    static char path[300];
+    if (!tmp_dir[0]) {
+        const char *t = getenv("TMPDIR");
+        snprintf(tmp_dir, sizeof tmp_dir, "%s/nb_misuse_XXXXXX", t && *t ? t : "/tmp");
+        if (!mkdtemp(tmp_dir)) tmp_dir[0] = 0;
+    }
+    snprintf(path, sizeof path, "%s/file", tmp_dir);
+    return path;
+}
+static void rm_tmp(void) {
+    if (!tmp_dir[0]) return;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
+    if (system(cmd) != 0) fprintf(stderr, "misuse: could not remove %s\n", tmp_dir);
+}
+
+static const char *kind_name(mu_kind k) {
+    switch (k) {
+    case MU_KIND_ERR: return "error";
+    case MU_KIND_NULL: return "NULL";
+    case MU_KIND_GOOD: return "good";
+    }
+    return "?";
+}
+
+/* the child: run the case in its own scope, check value and message, then that nothing is left alive */
+static int child(const mu_case *c) {
+    char where[400];
+    snprintf(where, sizeof where, "%s:%d %s (%s case of %s)", c->file, c->line, c->what, kind_name(c->kind),
+             c->fn);
+    nb_clear_error();
+    nb_scope s = nb_scope_begin();
+    bool ret = c->run();
+    const char *e = nb_error();
+    int rc = 0;
+    switch (c->kind) {
+    case MU_KIND_ERR:
+        if (!ret)
+            fprintf(stderr, "FAIL %s: did not return its error value\n", where), rc = 3;
+        else if (!e || !*e)
+            fprintf(stderr, "FAIL %s: failed without a message\n", where), rc = 3;
+        else if (!strstr(e, c->fn))
+            fprintf(stderr, "FAIL %s: message does not name %s: %s\n", where, c->fn, e), rc = 3;
+        break;
+    case MU_KIND_NULL:
+        if (!ret)
+            fprintf(stderr, "FAIL %s: did not return its error value\n", where), rc = 3;
+        else if (e && !strstr(e, c->fn))
+            fprintf(stderr, "FAIL %s: message does not name %s: %s\n", where, c->fn, e), rc = 3;
+        break;
+    case MU_KIND_GOOD:
+        if (!ret)
+            fprintf(stderr, "FAIL %s: the good call failed: %s\n", where, e ? e : "(no message)"), rc = 3;
+        else if (e)
+            fprintf(stderr, "FAIL %s: success left an error pending: %s\n", where, e), rc = 3;
+        break;
+    }
+    if (getenv("MU_VERBOSE")) fprintf(stderr, "%s -> %s\n", where, e ? e : "(no message)");
+    nb_clear_error();
+    nb_scope_end(s);
+    free_owned();
+    if (nb_error()) fprintf(stderr, "FAIL %s: cleanup recorded an error: %s\n", where, nb_error()), rc = 3;
+    size_t live = nb_memory_stats_get().tensors_live;
+    if (live != 0) fprintf(stderr, "FAIL %s: %zu tensors left alive\n", where, live), rc = 3;
+    rm_tmp();
+    return rc;
+}
+
+static int by_place(const void *a, const void *b) {
+    const mu_case *x = *(const mu_case *const *)a, *y = *(const mu_case *const *)b;
+    int k = strcmp(x->file, y->file);
+    return k ? k : x->line - y->line;
+}
+
+int main(int argc, char **argv) {
+    qsort(cases, (size_t)ncases, sizeof *cases, by_place);
+    if (argc > 1) { /* run one function's cases in-process */
+        int rc = 0;
+        for (int i = 0; i < ncases; i++)
+            if (!strcmp(cases[i]->fn, argv[1])) rc |= child(cases[i]);
+        return rc;
+    }
+    int bad = 0, nk[3] = { 0 };
+    for (int i = 0; i < ncases; i++) {
+        const mu_case *c = cases[i];
+        nk[c->kind]++;
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid == 0) {
+            alarm(60); /* a hang is a failure too */
+            exit(child(c));
+        }
+        int st = 0;
+        waitpid(pid, &st, 0);
+        bool ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+        if (WIFSIGNALED(st))
+            fprintf(stderr, "FAIL %s:%d %s (%s): killed by signal %d\n", c->file, c->line, c->what, c->fn,
+                    WTERMSIG(st));
+        else if (!ok && WEXITSTATUS(st) != 3)
+            fprintf(stderr, "FAIL %s:%d %s (%s): exit %d (a sanitizer report?)\n", c->file, c->line, c->what,
+                    c->fn, WEXITSTATUS(st));
+        bad += !ok;
+        nbt_check(ok, c->what, c->file, c->line);
+    }
+    printf("misuse: %d cases (%d bad calls: %d errors, %d NULLs; %d good calls), %d failing\n", ncases,
+           nk[MU_KIND_ERR] + nk[MU_KIND_NULL], nk[MU_KIND_ERR], nk[MU_KIND_NULL], nk[MU_KIND_GOOD], bad);
+    return nb_test_done();
+}
