@@ -117,6 +117,7 @@ static nb_status launch_ready(ddp *d) {
                        "nb_backward (DDP gradient reduction)") != NB_OK)
             return NB_ERROR;
         k->launched = true;
+        d->st.early_launched++; /* only called while backward still computes */
     }
     return NB_OK;
 }
@@ -130,7 +131,10 @@ static nb_status poll(ddp *d) {
         if (nbi_mpi_ok(MPI_Test(&k->req, &flag, MPI_STATUS_IGNORE), "nb_backward (DDP gradient reduction)") !=
             NB_OK)
             return NB_ERROR;
-        if (flag) k->done = true;
+        if (flag) {
+            k->done = true;
+            d->st.early_done++;
+        }
     }
     while (d->ndone < d->next_launch && d->buckets[d->ndone].done) d->ndone++;
     return NB_OK;

@@ -1,7 +1,9 @@
 /* word_language_model.c — pytorch/examples word_language_model (main.py, model.py, data.py) ported
  * line by line: a corpus directory read as data.py reads it (words plus <eos> per line, ids in order
  * of first appearance over train, valid, test), batchify, an Embedding -> RNN/LSTM/GRU -> Linear model
- * with dropout (tied weights optional), truncated BPTT with detached states, NLL loss, gradient
+ * with dropout (tied weights optional), or model.py's TransformerModel (Embedding * sqrt(emsize) +
+ * PositionalEncoding -> causal TransformerEncoder -> Linear, log_softmax), truncated BPTT with detached
+ * states (the Transformer has none), NLL loss, gradient
  * clipping and plain SGD (or AdamW), the learning rate divided by 4 when validation does not improve.
  * Same command line and printed lines as main.py; after the same --seed it draws torch's numbers
  * (init, dropout masks), so its log retraces the PyTorch run until float rounding parts them.
@@ -9,7 +11,9 @@
  *          [--lr 20] [--clip 0.25] [--epochs 40] [--batch_size 20] [--bptt 35] [--dropout 0.2]
  *          [--tied] [--seed 1111] [--log-interval 200] [--save model.pt] [--nhead 2] [--dry-run]
  *          [--use-optimizer] [--accel]
- * --save writes a safetensors file (torch's state_dict names: encoder.weight, rnn.weight_ih_l0, ...). */
+ * --save writes a safetensors file (torch's state_dict names: encoder.weight, rnn.weight_ih_l0, ...; the
+ * Transformer: encoder.layers.0.self_attn.in_proj_weight, ..., decoder.weight, pos_encoder.pe,
+ * input_emb.weight). */
 #include <nabla.h>
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 #include "cli.h"
+#include "corpus.h"
 
 typedef struct {
     const char *data, *model, *save, *onnx;
@@ -121,96 +126,6 @@ static int parse(int argc, char **argv, options *o) {
     return 0;
 }
 
-/* ---- data.py: Dictionary and Corpus ---- */
-typedef struct {
-    char **words; /* idx2word */
-    int64_t n, cap;
-    int64_t *table; /* open addressing: word index + 1, 0 = empty */
-    int64_t tcap;
-} dictionary;
-
-static uint64_t hash(const char *s) {
-    uint64_t h = 1469598103934665603ull;
-    while (*s) h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-    return h;
-}
-
-static int64_t *slot(dictionary *d, const char *w) {
-    uint64_t i = hash(w) & (uint64_t)(d->tcap - 1);
-    while (d->table[i] && strcmp(d->words[d->table[i] - 1], w)) i = (i + 1) & (uint64_t)(d->tcap - 1);
-    return &d->table[i];
-}
-
-/* word2idx[w], adding it if new (add_word); -1 on out of memory */
-static int64_t add_word(dictionary *d, const char *w) {
-    if (2 * (d->n + 1) > d->tcap) { /* grow and rehash */
-        int64_t old = d->tcap, *ot = d->table;
-        d->tcap = old ? 2 * old : 1024;
-        d->table = calloc((size_t)d->tcap, sizeof *d->table);
-        if (!d->table) return -1;
-        for (int64_t k = 0; k < d->n; k++) *slot(d, d->words[k]) = k + 1;
-        free(ot);
-    }
-    int64_t *s = slot(d, w);
-    if (*s) return *s - 1;
-    if (d->n == d->cap) {
-        d->cap = d->cap ? 2 * d->cap : 1024;
-        char **nw = realloc(d->words, sizeof *nw * (size_t)d->cap);
-        if (!nw) return -1;
-        d->words = nw;
-    }
-    size_t len = strlen(w) + 1;
-    if (!(d->words[d->n] = malloc(len))) return -1;
-    memcpy(d->words[d->n], w, len);
-    *s = ++d->n;
-    return d->n - 1;
-}
-
-/* tokenize(path): ids of the file's words, each line followed by <eos> (a 1-D i64 tensor) */
-static nb_tensor *tokenize(dictionary *d, const char *dir, const char *file) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, file);
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "word_language_model: cannot open %s\n", path);
-        return NULL;
-    }
-    int64_t n = 0, cap = 1 << 16, *ids = malloc(sizeof *ids * (size_t)cap);
-    char *line = NULL;
-    size_t lcap = 0;
-    while (ids && getline(&line, &lcap, f) >= 0) {
-        char *save = NULL;
-        for (char *w = strtok_r(line, " \t\n\r\v\f", &save);; w = strtok_r(NULL, " \t\n\r\v\f", &save)) {
-            int64_t id = add_word(d, w ? w : "<eos>");
-            if (n == cap) {
-                int64_t *ni = realloc(ids, sizeof *ids * (size_t)(cap *= 2));
-                if (!ni) {
-                    free(ids);
-                    ids = NULL;
-                    break;
-                }
-                ids = ni;
-            }
-            if (id < 0) {
-                free(ids);
-                ids = NULL;
-                break;
-            }
-            ids[n++] = id;
-            if (!w) break;
-        }
-    }
-    free(line);
-    fclose(f);
-    if (!ids) {
-        fprintf(stderr, "word_language_model: out of memory reading %s\n", path);
-        return NULL;
-    }
-    nb_tensor *t = nb_tensor_from(NB_I64, ids, 1, (int64_t[]){ n }, false);
-    free(ids);
-    return t;
-}
-
 /* batchify: data.narrow(0, 0, nbatch * bsz).view(bsz, -1).t().contiguous() -> (nbatch, bsz) */
 static nb_tensor *batchify(nb_tensor *data, int64_t bsz) {
     int64_t nbatch = data->numel / bsz;
@@ -225,6 +140,8 @@ static nb_tensor *batchify(nb_tensor *data, int64_t bsz) {
 /* ---- model.py: RNNModel ---- */
 typedef struct {
     nb_module *encoder, *rnn, *decoder;
+    nb_module *tf;        /* Transformer: a holder of the TransformerEncoder (child "encoder") */
+    nb_tensor *pe, *mask; /* PositionalEncoding's buffer (max_len, 1, emsize); the causal mask */
     bool lstm, tied;
     double dropout;
     int64_t ntoken;
@@ -233,10 +150,78 @@ typedef struct {
     nb_state_dict sd;
 } rnn_model;
 
+/* PositionalEncoding(d_model, max_len=5000).pe: pe[p, 0, 2i] = sin(p div_i), pe[p, 0, 2i+1] = cos(p div_i),
+ * div_i = exp(2i * (-log(10000) / d)), in f32 as torch computes it */
+static nb_tensor *positional_encoding(int64_t d, int64_t max_len) {
+    nb_tensor *pe = nb_zeros(NB_F32, 3, (int64_t[]){ max_len, 1, d });
+    if (!pe) return NULL;
+    float *v = nb_data_f32(pe), k = (float)(-log(10000.0) / (double)d);
+    for (int64_t p = 0; p < max_len; p++)
+        for (int64_t i = 0; i < d; i += 2) {
+            float a = (float)p * expf((float)i * k);
+            v[p * d + i] = sinf(a);
+            if (i + 1 < d) v[p * d + i + 1] = cosf(a);
+        }
+    return pe;
+}
+
+/* TransformerModel(ntoken, ninp, nhead, nhid, nlayers, dropout): nn.Transformer.__init__ (an encoder of
+ * nlayers and a decoder of 6, dropout 0.1, xavier_uniform_ over both: torch draws them all, then drops the
+ * decoder for a Linear), then PositionalEncoding, input_emb, decoder and init_weights, in torch's order */
+static bool transformer_model_new(rnn_model *m, int64_t ntoken, const options *o) {
+    if (o->emsize % o->nhead) {
+        fprintf(stderr, "word_language_model: embed_dim must be divisible by num_heads\n");
+        return false;
+    }
+    nb_module *full = nb_transformer_new(o->emsize, o->nhead, o->nlayers, 6,
+                                         (nb_transformer_opts){ .dim_feedforward = o->nhid });
+    m->tf = nb_module_new_ex("TransformerModel", NULL, NULL, NULL);
+    if (!full || !m->tf) {
+        nb_module_free(full);
+        return false;
+    }
+    nb_module *enc = nb_module_get_submodule(full, "encoder");
+    nb_status st = nb_module_register_module(m->tf, "encoder", enc); /* shared, so it outlives full */
+    nb_module_free(full);
+    if (st != NB_OK) return false;
+    m->pe = positional_encoding(o->emsize, 5000);
+    m->mask = nb_generate_square_subsequent_mask(o->bptt, NB_F32);
+    m->encoder = nb_embedding_new(ntoken, o->emsize);
+    m->decoder = nb_linear_new(o->emsize, ntoken, true);
+    if (!m->pe || !m->mask || !m->encoder || !m->decoder) return false;
+    nb_tensor *ew = m->encoder->params[0], *dw = m->decoder->params[0], *db = m->decoder->params[1];
+    if (!nb_init_uniform_(ew, -0.1, 0.1) || !nb_init_zeros_(db) || !nb_init_uniform_(dw, -0.1, 0.1))
+        return false;
+    /* torch's order: encoder.*, decoder.weight, decoder.bias, (pos_encoder.pe), input_emb.weight */
+    int ne;
+    nb_tensor **ep = nb_module_parameters(enc, &ne);
+    nb_state_dict esd = nb_module_state_dict(enc);
+    for (int i = 0; i < ne && m->np < 60; i++) {
+        char name[128];
+        snprintf(name, sizeof name, "encoder.%s", esd.names[i]);
+        m->params[m->np++] = ep[i];
+        nb_state_dict_add(&m->sd, name, ep[i]);
+    }
+    nb_state_dict_free(&esd);
+    if (ne > 60) {
+        fprintf(stderr, "word_language_model: too many parameters for this port (--nlayers too large)\n");
+        return false;
+    }
+    m->params[m->np++] = dw;
+    m->params[m->np++] = db;
+    m->params[m->np++] = ew;
+    nb_state_dict_add(&m->sd, "decoder.weight", dw);
+    nb_state_dict_add(&m->sd, "decoder.bias", db);
+    nb_state_dict_add(&m->sd, "pos_encoder.pe", m->pe);
+    nb_state_dict_add(&m->sd, "input_emb.weight", ew);
+    return true;
+}
+
 static bool model_new(rnn_model *m, const char *type, int64_t ntoken, const options *o) {
     *m = (rnn_model){
         .lstm = !strcmp(type, "LSTM"), .tied = o->tied, .dropout = o->dropout, .ntoken = ntoken
     };
+    if (!strcmp(type, "Transformer")) return transformer_model_new(m, ntoken, o);
     nb_rnn_opts ro = { .num_layers = o->nlayers, .dropout = o->dropout };
     m->encoder = nb_embedding_new(ntoken, o->emsize); /* draws as torch: N(0, 1), then the rnn, then Linear */
     if (!strcmp(type, "LSTM"))
@@ -276,6 +261,9 @@ static bool model_new(rnn_model *m, const char *type, int64_t ntoken, const opti
 
 static void model_free(rnn_model *m) {
     nb_state_dict_free(&m->sd);
+    nb_module_free(m->tf);
+    nb_free(m->pe);
+    nb_free(m->mask);
     nb_module_free(m->encoder);
     nb_module_free(m->rnn);
     nb_module_free(m->decoder);
@@ -283,14 +271,30 @@ static void model_free(rnn_model *m) {
 
 static void model_train(rnn_model *m, bool on) {
     nb_module_train(m->encoder, on);
-    nb_module_train(m->rnn, on);
+    if (m->rnn) nb_module_train(m->rnn, on);
+    if (m->tf) nb_module_train(m->tf, on);
     nb_module_train(m->decoder, on);
 }
 
 /* forward(input, hidden): log_softmax(decoder(drop(rnn(drop(encoder(input)), hidden)))) as (T*B, ntoken);
  * the new states go to *hn, *cn */
+/* TransformerModel.forward(src): log_softmax(decoder(encoder(pos_encoder(input_emb(src) * sqrt(ninp)),
+ * mask))) with the causal mask log(tril(ones)) (0 / -inf), as (T*B, ntoken) */
+static nb_tensor *transformer_forward(rnn_model *m, nb_tensor *src) {
+    int64_t T = src->shape[0], d = m->encoder->params[0]->shape[1];
+    bool tr = m->tf->training;
+    nb_tensor *mask = m->mask->shape[0] == T ? m->mask : nb_generate_square_subsequent_mask(T, NB_F32);
+    nb_tensor *x = nb_mul_scalar(nb_embedding(src, m->encoder->params[0]), sqrt((double)d));
+    x = nb_dropout(nb_add(x, nb_narrow(m->pe, 0, 0, T)), m->dropout, tr);
+    nb_tensor *y = NULL;
+    if (nb_module_forward_ex(m->tf->children[0], NB_LIST(x, mask), NULL, 1, &y) < 0) return NULL;
+    y = nb_module_forward(m->decoder, nb_reshape(y, 2, (int64_t[]){ T * src->shape[1], d }));
+    return nb_log_softmax(y, -1);
+}
+
 static nb_tensor *model_forward(rnn_model *m, nb_tensor *input, nb_tensor *h, nb_tensor *c, nb_tensor **hn,
                                 nb_tensor **cn) {
+    if (m->tf) return transformer_forward(m, input);
     bool tr = m->rnn->training;
     nb_tensor *emb = nb_dropout(nb_embedding(input, m->encoder->params[0]), m->dropout, tr);
     nb_tensor *out = NULL;
@@ -323,6 +327,8 @@ static int64_t get_batch(nb_tensor *src, int64_t i, int bptt, nb_tensor **data, 
 static bool init_hidden(trainer *t, int64_t bsz) {
     nb_free(t->h);
     nb_free(t->c);
+    t->h = t->c = NULL;
+    if (t->model->tf) return true; /* no hidden state */
     int64_t shape[3] = { t->o->nlayers, bsz, t->o->nhid };
     t->h = nb_zeros(NB_F32, 3, shape);
     t->c = t->model->lstm ? nb_zeros(NB_F32, 3, shape) : NULL;
@@ -338,6 +344,7 @@ static nb_tensor *step_loss(trainer *t, nb_tensor *data, nb_tensor *targets, nb_
 /* repackage_hidden: the next batch starts from the new state's values, without its history (after
  * backward, which still reads the old state) */
 static void carry(trainer *t, nb_tensor *hn, nb_tensor *cn) {
+    if (!t->h) return;
     NB_NO_GRAD {
         nb_copy_(t->h, hn);
         if (t->c) nb_copy_(t->c, cn);
@@ -415,13 +422,8 @@ int main(int argc, char **argv) {
     int rc = parse(argc, argv, &o);
     if (rc) return rc < 0 ? 0 : rc;
     const char *type = o.model;
-    if (!strcmp(type, "Transformer")) {
-        fprintf(stderr, "word_language_model: --model Transformer is not available yet (it needs "
-                        "nn.TransformerEncoder, which comes with the attention work); use RNN_TANH, "
-                        "RNN_RELU, LSTM or GRU\n");
-        return 2;
-    }
-    if (strcmp(type, "LSTM") && strcmp(type, "GRU") && strcmp(type, "RNN_TANH") && strcmp(type, "RNN_RELU")) {
+    if (strcmp(type, "Transformer") && strcmp(type, "LSTM") && strcmp(type, "GRU") &&
+        strcmp(type, "RNN_TANH") && strcmp(type, "RNN_RELU")) {
         fprintf(stderr, "word_language_model: An invalid option for `--model` was supplied, options are "
                         "['LSTM', 'GRU', 'RNN_TANH' or 'RNN_RELU']\n");
         return 2;
@@ -430,15 +432,16 @@ int main(int argc, char **argv) {
         fprintf(stderr, "word_language_model: --onnx-export is not supported by nabla\n");
         return 2;
     }
-    if (o.tied && o.nhid != o.emsize) {
+    if (o.tied && o.nhid != o.emsize && strcmp(type, "Transformer")) {
         fprintf(stderr, "word_language_model: When using the tied flag, nhid must be equal to emsize\n");
         return 2;
     }
     nb_manual_seed(o.seed);
     printf("Using device: cpu\n");
     dictionary dict = { 0 };
-    nb_tensor *tr = tokenize(&dict, o.data, "train.txt"), *va = tokenize(&dict, o.data, "valid.txt");
-    nb_tensor *te = tokenize(&dict, o.data, "test.txt");
+    nb_tensor *tr = tokenize(&dict, o.data, "train.txt", "word_language_model"),
+              *va = tokenize(&dict, o.data, "valid.txt", "word_language_model");
+    nb_tensor *te = tokenize(&dict, o.data, "test.txt", "word_language_model");
     if (!tr || !va || !te) return 1;
     nb_tensor *train_data = batchify(tr, o.batch_size), *val_data = batchify(va, 10),
               *test_data = batchify(te, 10);
@@ -487,8 +490,6 @@ int main(int argc, char **argv) {
     nb_free(t.c);
     model_free(&model);
     nb_free(tr), nb_free(va), nb_free(te), nb_free(train_data), nb_free(val_data), nb_free(test_data);
-    for (int64_t k = 0; k < dict.n; k++) free(dict.words[k]);
-    free(dict.words);
-    free(dict.table);
+    dictionary_free(&dict);
     return 0;
 }

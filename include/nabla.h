@@ -18,9 +18,10 @@
 #include "nb_autograd.h"
 #include "nb_spatial.h" /* pooling, pad, interpolate, pixel shuffle (issue 11) */
 #include "nb_helpers.h"
-#include "nb_conv.h" /* convolutions (issue 11) */
-#include "nb_norm.h" /* batch / group normalisation (modules helper) */
-#include "nb_rnn.h"  /* fused recurrent ops (issue 12) */
+#include "nb_conv.h"      /* convolutions (issue 11) */
+#include "nb_norm.h"      /* batch / group normalisation (modules helper) */
+#include "nb_rnn.h"       /* fused recurrent ops (issue 12) */
+#include "nb_attention.h" /* scaled_dot_product_attention (issue 13) */
 #include "nb_optim.h"
 #include "nb_nn.h"
 #include "nb_nn_spatial.h" /* pooling, pad, upsample, dropout2d layers (issue 11) */
@@ -28,4 +29,5 @@
 #include "nb_checkpoint.h"
 #include "nb_dist.h" /* torch.distributed on MPI: process group, collectives, DDP (issue 14) */
 #include "nb_distributions.h"
+#include "nb_transformer.h" /* MultiheadAttention, Transformer layers (issue 13) */
 #endif

@@ -98,12 +98,15 @@ bool nb_ddp_set_require_backward_grad_sync(nb_module *ddp, bool sync);
          nbi_ns_once_; nbi_ns_once_ = 0, nb_ddp_set_require_backward_grad_sync((ddp), nbi_ns_prev_))
 /* Communication statistics of a DDP wrapper, since construction. */
 typedef struct {
-    int nbuckets;         /* gradient buckets */
-    int64_t bucket_bytes; /* bytes of all buckets (the gradient bytes reduced per step) */
-    int64_t reductions;   /* backward passes whose gradients were reduced */
-    double exposed_s;     /* seconds backward spent inside MPI (starting, polling, waiting):
+    int nbuckets;           /* gradient buckets */
+    int64_t bucket_bytes;   /* bytes of all buckets (the gradient bytes reduced per step) */
+    int64_t reductions;     /* backward passes whose gradients were reduced */
+    double exposed_s;       /* seconds backward spent inside MPI (starting, polling, waiting):
                                   the communication not hidden behind backward compute */
-    double last_wait_s;   /* of which: waiting for the buckets after the last gradient was ready */
+    double last_wait_s;     /* of which: waiting for the buckets after the last gradient was ready */
+    int64_t early_launched; /* bucket reductions started before the last gradient was ready */
+    int64_t early_done;     /* of which: found complete by a poll before the last gradient (the
+                               reduction progressed and finished during backward) */
 } nb_ddp_stats;
 /* Read the statistics (zeros for a non-DDP module). */
 nb_ddp_stats nb_ddp_get_stats(nb_module *ddp);

@@ -1,10 +1,12 @@
 /* layers_conv.c — nn.Conv1d, nn.Conv2d, nn.ConvTranspose1d, nn.ConvTranspose2d. Parameters keep torch's
  * names, layouts and reset_parameters(): weight ~ kaiming_uniform_(a = sqrt 5), bias ~ U(+-1/sqrt(fan_in)),
  * fan_in from the weight (size(1) * kernel elements), drawn weight first, so after the same seed the
- * values equal torch's bit for bit. Only padding_mode='zeros' (torch's default) exists. */
+ * values equal torch's bit for bit; print(module) as torch's repr. Only padding_mode='zeros' (torch's default) exists. */
 #include "nb_nn.h"
 #include "nb_internal.h"
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 typedef struct {
@@ -20,6 +22,51 @@ static nb_tensor *conv_forward(nb_module *m, nb_tensor *x) {
     if (c->transposed)
         return c->nd == 2 ? nb_conv_transpose2d(x, w, b, c->o) : nb_conv_transpose1d(x, w, b, c->o);
     return c->nd == 2 ? nb_conv2d(x, w, b, c->o) : nb_conv1d(x, w, b, c->o);
+}
+
+/* Python's tuple of nd ints: "(3,)" or "(3, 2)" */
+static const char *tup(char *b, size_t n, int nd, int64_t a0, int64_t a1) {
+    if (nd == 1)
+        snprintf(b, n, "(%lld,)", (long long)a1);
+    else
+        snprintf(b, n, "(%lld, %lld)", (long long)a0, (long long)a1);
+    return b;
+}
+
+/* append printf text at b + *k (within n bytes) */
+static void add(char *b, size_t n, size_t *k, const char *fmt, ...) {
+    if (*k >= n) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(b + *k, n - *k, fmt, ap);
+    va_end(ap);
+    if (w > 0) *k += (size_t)w;
+}
+
+/* torch's _ConvNd.extra_repr: "1, 32, kernel_size=(3, 3), stride=(1, 1)", then padding, dilation,
+ * output_padding, groups, bias and padding_mode where they differ from the defaults */
+static void conv_repr(const nb_module *m, char *b, size_t n) {
+    const conv_impl *c = m->impl;
+    nb_conv_opts o = c->o;
+    int nd = c->nd;
+    int64_t s[2] = { o.stride[0] ? o.stride[0] : 1, 0 }, d[2] = { o.dilation[0] ? o.dilation[0] : 1, 0 };
+    s[1] = nd == 2 && o.stride[1] ? o.stride[1] : s[0]; /* 2-D: {s} means {s, s} */
+    d[1] = nd == 2 && o.dilation[1] ? o.dilation[1] : d[0];
+    int64_t p0 = o.padding[0], p1 = nd == 2 ? o.padding[1] : o.padding[0];
+    int64_t q0 = o.output_padding[0], q1 = nd == 2 ? o.output_padding[1] : o.output_padding[0];
+    char t1[64], t2[64];
+    size_t k = (size_t)snprintf(b, n, "%lld, %lld, kernel_size=%s, stride=%s", (long long)m->ip[0],
+                                (long long)m->ip[1], tup(t1, sizeof t1, nd, m->ip[2], m->ip[3]),
+                                tup(t2, sizeof t2, nd, s[0], s[1]));
+    if (o.pad_mode == NB_CONV_PAD_SAME || o.pad_mode == NB_CONV_PAD_VALID) {
+        add(b, n, &k, ", padding=%s", o.pad_mode == NB_CONV_PAD_SAME ? "same" : "valid");
+    } else if (p0 || p1) {
+        add(b, n, &k, ", padding=%s", tup(t1, sizeof t1, nd, p0, p1));
+    }
+    if (d[0] != 1 || d[1] != 1) add(b, n, &k, ", dilation=%s", tup(t1, sizeof t1, nd, d[0], d[1]));
+    if (c->transposed && (q0 || q1)) add(b, n, &k, ", output_padding=%s", tup(t1, sizeof t1, nd, q0, q1));
+    if (o.groups > 1) add(b, n, &k, ", groups=%lld", (long long)o.groups);
+    if (m->nparams < 2) add(b, n, &k, ", bias=False");
 }
 
 static nb_module *conv_new(const char *type, const char *fn, int nd, bool transposed, int64_t in, int64_t out,
@@ -42,6 +89,7 @@ static nb_module *conv_new(const char *type, const char *fn, int nd, bool transp
         free(c);
         return NULL;
     }
+    m->extra_repr = conv_repr;
     m->ip[0] = in, m->ip[1] = out, m->ip[2] = kh, m->ip[3] = kw;
     int64_t shape[4] = { transposed ? in : out, (transposed ? out : in) / groups, kh, kw };
     if (nd == 1) shape[2] = kw;

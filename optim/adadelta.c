@@ -25,27 +25,23 @@ static nb_status check(const void *oo, const char *fn) {
     return NB_OK;
 }
 
-#define ADADELTA_KERNEL(T, SUF)                                                                              \
-    static void adadelta_##SUF(T *p, const T *g, T *sq, T *acc, int64_t lo, int64_t hi,                      \
-                               const nb_adadelta_opts *o) {                                                  \
-        const T wd = (T)o->weight_decay, rho = (T)o->rho, omr = (T)(1 - o->rho), eps = (T)o->eps;            \
-        const T neglr = (T)(-o->lr);                                                                         \
-        for (int64_t j = lo; j < hi; j++) {                                                                  \
-            T gj = o->maximize ? -g[j] : g[j];                                                               \
-            if (o->weight_decay != 0) gj = NBI_FMA(T, wd, p[j], gj);                                         \
-            sq[j] = sq[j] * rho;                                                                             \
-            sq[j] = NBI_FMA(T, omr * gj, gj, sq[j]);                                                         \
-            T std = (T)sqrt(sq[j] + eps);                                                                    \
-            T delta = (T)sqrt(acc[j] + eps);                                                                 \
-            delta = delta / std;                                                                             \
-            delta = delta * gj;                                                                              \
-            acc[j] = acc[j] * rho;                                                                           \
-            acc[j] = NBI_FMA(T, omr * delta, delta, acc[j]);                                                 \
-            p[j] = NBI_FMA(T, neglr, delta, p[j]);                                                           \
-        }                                                                                                    \
-    }
-ADADELTA_KERNEL(float, f32)
-ADADELTA_KERNEL(double, f64)
+typedef struct { /* the arguments of adadelta_f32 / adadelta_f64 */
+    void *p;
+    const void *g;
+    void *sq;
+    void *acc;
+    const nb_adadelta_opts *o;
+} adadelta_args;
+#define T float
+#define SUF f32
+#include "adadelta_template.h"
+#undef T
+#undef SUF
+#define T double
+#define SUF f64
+#include "adadelta_template.h"
+#undef T
+#undef SUF
 
 static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
     const nb_adadelta_opts *op = (const nb_adadelta_opts *)&gr->opts;
@@ -53,12 +49,8 @@ static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
     nb_tensor *st = nbi_state(o, i, 0), *sq = nbi_state(o, i, 1), *acc = nbi_state(o, i, 2);
     if (!st || !sq || !acc) return NB_ERROR;
     *(double *)nbi_ptr(st) += 1;
-    if (p->dtype == NB_F32)
-        NBI_RUN(p->numel, adadelta_f32(NBI_P(float, p), NBI_P(float, p->grad), NBI_P(float, sq),
-                                       NBI_P(float, acc), lo_, hi_, op));
-    else
-        NBI_RUN(p->numel, adadelta_f64(NBI_P(double, p), NBI_P(double, p->grad), NBI_P(double, sq),
-                                       NBI_P(double, acc), lo_, hi_, op));
+    adadelta_args args = { nbi_ptr(p), nbi_ptr(p->grad), nbi_ptr(sq), nbi_ptr(acc), op };
+    nbi_run(p->numel, p->dtype == NB_F32 ? adadelta_f32 : adadelta_f64, &args);
     return NB_OK;
 }
 

@@ -28,20 +28,23 @@ static nb_status check(const void *oo, const char *fn) {
     return NB_OK;
 }
 
-#define ADAGRAD_KERNEL(T, SUF)                                                                               \
-    static void adagrad_##SUF(T *p, const T *g, T *sum, int64_t lo, int64_t hi, const nb_adagrad_opts *o,    \
-                              double clr) {                                                                  \
-        const T wd = (T)o->weight_decay, eps = (T)o->eps, negclr = (T)(-clr), one = 1;                       \
-        for (int64_t j = lo; j < hi; j++) {                                                                  \
-            T gj = o->maximize ? -g[j] : g[j];                                                               \
-            if (o->weight_decay != 0) gj = NBI_FMA(T, wd, p[j], gj);                                         \
-            sum[j] = NBI_FMA(T, one * gj, gj, sum[j]);                                                       \
-            T std = (T)sqrt(sum[j]) + eps;                                                                   \
-            p[j] = p[j] + negclr * gj / std;                                                                 \
-        }                                                                                                    \
-    }
-ADAGRAD_KERNEL(float, f32)
-ADAGRAD_KERNEL(double, f64)
+typedef struct { /* the arguments of adagrad_f32 / adagrad_f64 */
+    void *p;
+    const void *g;
+    void *sum;
+    const nb_adagrad_opts *o;
+    double clr;
+} adagrad_args;
+#define T float
+#define SUF f32
+#include "adagrad_template.h"
+#undef T
+#undef SUF
+#define T double
+#define SUF f64
+#include "adagrad_template.h"
+#undef T
+#undef SUF
 
 static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
     const nb_adagrad_opts *op = (const nb_adagrad_opts *)&gr->opts;
@@ -53,12 +56,8 @@ static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
     double *step = (double *)nbi_ptr(st);
     *step += 1;
     double clr = op->lr / (1 + (*step - 1) * op->lr_decay);
-    if (p->dtype == NB_F32)
-        NBI_RUN(p->numel,
-                adagrad_f32(NBI_P(float, p), NBI_P(float, p->grad), NBI_P(float, sum), lo_, hi_, op, clr));
-    else
-        NBI_RUN(p->numel,
-                adagrad_f64(NBI_P(double, p), NBI_P(double, p->grad), NBI_P(double, sum), lo_, hi_, op, clr));
+    adagrad_args args = { nbi_ptr(p), nbi_ptr(p->grad), nbi_ptr(sum), op, clr };
+    nbi_run(p->numel, p->dtype == NB_F32 ? adagrad_f32 : adagrad_f64, &args);
     return NB_OK;
 }
 

@@ -41,31 +41,25 @@ typedef struct {
     bool l2;
 } adam_k;
 
-#define ADAM_KERNEL(T, SUF)                                                                                  \
-    static void adam_##SUF(T *p, const T *g, T *m, T *v, T *vmax, int64_t lo, int64_t hi,                    \
-                           const nb_adam_opts *o, const adam_k *k) {                                         \
-        const T b1 = (T)o->betas[0], b2 = (T)o->betas[1], omb1 = (T)(1 - o->betas[0]);                       \
-        const T omb2 = (T)(1 - o->betas[1]), wd = (T)o->weight_decay, eps = (T)o->eps;                       \
-        const T bc2 = (T)k->bc2_sqrt, negss = (T)(-k->step_size), decay = (T)k->decay;                       \
-        for (int64_t j = lo; j < hi; j++) {                                                                  \
-            T gj = o->maximize ? -g[j] : g[j];                                                               \
-            if (k->l2 && o->weight_decay != 0) gj = NBI_FMA(T, wd, p[j], gj);                                \
-            if (!k->l2) p[j] = p[j] * decay;                                                                 \
-            m[j] = m[j] * b1;                                                                                \
-            m[j] = NBI_FMA(T, omb1, gj, m[j]);                                                               \
-            v[j] = v[j] * b2;                                                                                \
-            v[j] = NBI_FMA(T, omb2 * gj, gj, v[j]);                                                          \
-            T s = v[j];                                                                                      \
-            if (vmax) {                                                                                      \
-                vmax[j] = (s > vmax[j] || s != s) ? s : vmax[j];                                             \
-                s = vmax[j];                                                                                 \
-            }                                                                                                \
-            T denom = (T)sqrt(s) / bc2 + eps;                                                                \
-            p[j] = p[j] + negss * m[j] / denom;                                                              \
-        }                                                                                                    \
-    }
-ADAM_KERNEL(float, f32)
-ADAM_KERNEL(double, f64)
+typedef struct { /* the arguments of adam_f32 / adam_f64 */
+    void *p;
+    const void *g;
+    void *m;
+    void *v;
+    void *vmax;
+    const nb_adam_opts *o;
+    const adam_k *k;
+} adam_args;
+#define T float
+#define SUF f32
+#include "adam_template.h"
+#undef T
+#undef SUF
+#define T double
+#define SUF f64
+#include "adam_template.h"
+#undef T
+#undef SUF
 
 static nb_status update_common(nb_optimizer *o, nbi_group *gr, int i, bool l2) {
     const nb_adam_opts *op = (const nb_adam_opts *)&gr->opts;
@@ -79,12 +73,10 @@ static nb_status update_common(nb_optimizer *o, nbi_group *gr, int i, bool l2) {
     k.step_size = op->lr / (1 - pow(op->betas[0], *step));
     k.bc2_sqrt = sqrt(1 - pow(op->betas[1], *step));
     if (!l2 && op->weight_decay == 0) k.decay = 1;
-    if (p->dtype == NB_F32)
-        NBI_RUN(p->numel, adam_f32(NBI_P(float, p), NBI_P(float, p->grad), NBI_P(float, m), NBI_P(float, v),
-                                   NBI_PN(float, vm), lo_, hi_, op, &k));
-    else
-        NBI_RUN(p->numel, adam_f64(NBI_P(double, p), NBI_P(double, p->grad), NBI_P(double, m),
-                                   NBI_P(double, v), NBI_PN(double, vm), lo_, hi_, op, &k));
+    adam_args args = {
+        nbi_ptr(p), nbi_ptr(p->grad), nbi_ptr(m), nbi_ptr(v), vm ? nbi_ptr(vm) : NULL, op, &k
+    };
+    nbi_run(p->numel, p->dtype == NB_F32 ? adam_f32 : adam_f64, &args);
     return NB_OK;
 }
 static nb_status update_adam(nb_optimizer *o, nbi_group *g, int i) { return update_common(o, g, i, true); }

@@ -6,10 +6,35 @@
  * to float, python / tensor is reciprocal(tensor) * python). Vectors are stored as doubles holding
  * values of the parameter dtype, with torch's CPU kernel arithmetic (fma, BLAS dot order). */
 #include "nbi_optim.h"
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const nb_lbfgs_opts torch_default = {
     .lr = 1, .max_iter = 20, .tolerance_grad = 1e-7, .tolerance_change = 1e-9, .history_size = 100
+};
+
+/* State dict entries state.0.<name> (torch's names; the *_is_tensor flags say whether t and H_diag are
+ * a Python float or a 0-d tensor in torch, which changes their arithmetic). */
+enum {
+    LB_FUNC_EVALS,
+    LB_N_ITER,
+    LB_D,
+    LB_T,
+    LB_T_IS_TENSOR,
+    LB_OLD_DIRS,
+    LB_OLD_STPS,
+    LB_RO,
+    LB_H_DIAG,
+    LB_H_DIAG_IS_TENSOR,
+    LB_PREV_FLAT_GRAD,
+    LB_PREV_LOSS,
+    LBFGS_NSAVED
+};
+static const char *const lbfgs_names[LBFGS_NSAVED] = {
+    "func_evals",     "n_iter",   "d",  "t",      "t_is_tensor",
+    "old_dirs",       "old_stps", "ro", "H_diag", "H_diag_is_tensor",
+    "prev_flat_grad", "prev_loss"
 };
 
 /* a Python float (t = false) or a 0-d tensor of the parameter dtype (t = true) */
@@ -27,6 +52,7 @@ typedef struct {
     sc t, H_diag;
     double prev_loss;
     int n_iter, func_evals;
+    nb_tensor *saved[LBFGS_NSAVED]; /* the tensors of the last state dict (borrowed by it) */
 } lbfgs_state;
 
 static void merge(void *dd, const void *uu, const void *bb) {
@@ -66,6 +92,7 @@ static void free_extra(nb_optimizer *o) {
     free(S->stps);
     free(S->ro);
     free(S->al);
+    for (int k = 0; k < LBFGS_NSAVED; k++) nb_free(S->saved[k]);
     free(S);
     o->extra = NULL;
 }
@@ -462,6 +489,164 @@ static nb_status step_closure(nb_optimizer *o, nb_closure c, void *ctx, double *
     return NB_OK;
 }
 
+/* ---- state dict: the history and scalars under torch's names (old_dirs, old_stps as num_old x n) ---- */
+static nb_tensor *saved_new(lbfgs_state *S, int k, nb_dtype dt, int ndim, const int64_t *shape) {
+    nb_free(S->saved[k]);
+    return S->saved[k] = nbi_new_persistent(dt, ndim, shape);
+}
+/* t[j] = v[j] for n values, in t's dtype (vectors hold values of the parameter dtype: exact in f32) */
+static void put(nb_tensor *t, const double *v, int64_t n) {
+    for (int64_t j = 0; j < n; j++) {
+        if (t->dtype == NB_F32)
+            ((float *)nbi_ptr(t))[j] = (float)v[j];
+        else if (t->dtype == NB_I64)
+            ((int64_t *)nbi_ptr(t))[j] = (int64_t)v[j];
+        else
+            ((double *)nbi_ptr(t))[j] = v[j];
+    }
+}
+
+static nb_status save_extra(nb_optimizer *o, nb_state_dict *sd) {
+    lbfgs_state *S = o->extra;
+    if (!S || S->n_iter == 0) return NB_OK; /* no step taken: torch's state is empty too */
+    nb_dtype pd = o->params[0]->dtype;
+    int64_t n = S->n, h[2] = { S->num_old, S->n };
+    for (int k = 0; k < LBFGS_NSAVED; k++) {
+        nb_tensor *t = NULL;
+        double v;
+        switch (k) {
+        case LB_FUNC_EVALS:
+        case LB_N_ITER:
+            if ((t = saved_new(S, k, NB_I64, 0, NULL)))
+                put(t, &(double){ k == LB_N_ITER ? S->n_iter : S->func_evals }, 1);
+            break;
+        case LB_D:
+        case LB_PREV_FLAT_GRAD:
+            if ((t = saved_new(S, k, pd, 1, &n))) put(t, k == LB_D ? S->d : S->prev_g, n);
+            break;
+        case LB_T:
+        case LB_H_DIAG: {
+            sc s = k == LB_T ? S->t : S->H_diag;
+            if ((t = saved_new(S, k, s.t ? pd : NB_F64, 0, NULL))) put(t, &s.v, 1);
+            break;
+        }
+        case LB_T_IS_TENSOR:
+        case LB_H_DIAG_IS_TENSOR:
+            v = (k == LB_T_IS_TENSOR ? S->t.t : S->H_diag.t) ? 1 : 0;
+            if ((t = saved_new(S, k, NB_F64, 0, NULL))) put(t, &v, 1);
+            break;
+        case LB_OLD_DIRS:
+        case LB_OLD_STPS:
+            if ((t = saved_new(S, k, pd, 2, h)))
+                for (int i = 0; i < S->num_old; i++)
+                    for (int64_t j = 0; j < n; j++) {
+                        double x = (k == LB_OLD_DIRS ? S->dirs : S->stps)[i][j];
+                        if (pd == NB_F32)
+                            ((float *)nbi_ptr(t))[i * n + j] = (float)x;
+                        else
+                            ((double *)nbi_ptr(t))[i * n + j] = x;
+                    }
+            break;
+        case LB_RO:
+            if ((t = saved_new(S, k, pd, 1, h)))
+                for (int i = 0; i < S->num_old; i++) {
+                    if (pd == NB_F32)
+                        ((float *)nbi_ptr(t))[i] = (float)S->ro[i].v;
+                    else
+                        ((double *)nbi_ptr(t))[i] = S->ro[i].v;
+                }
+            break;
+        case LB_PREV_LOSS:
+            if ((t = saved_new(S, k, NB_F64, 0, NULL))) put(t, &S->prev_loss, 1);
+            break;
+        case LBFGS_NSAVED: break;
+        }
+        if (!t) return NB_ERROR;
+        char name[64];
+        snprintf(name, sizeof name, "state.0.%s", lbfgs_names[k]);
+        if (nb_state_dict_add(sd, name, t) != NB_OK) return NB_ERROR;
+    }
+    return NB_OK;
+}
+
+/* the values of entry k into out (numel values; NULL entry, wrong count: error naming the entry) */
+static nb_status fetch(const nb_state_dict *sd, int k, int64_t numel, double *out) {
+    char name[64];
+    snprintf(name, sizeof name, "state.0.%s", lbfgs_names[k]);
+    nb_tensor *t = nb_state_dict_get(sd, name);
+    if (!t || t->numel != numel) {
+        nbi_error("nb_optim_load_state_dict: L-BFGS entry '%s' is %s, expected %lld values", name,
+                  t ? nbi_shape(t) : "missing", (long long)numel);
+        return NB_ERROR;
+    }
+    return nb_to_doubles(t, out);
+}
+
+static nb_status load_extra(nb_optimizer *o, const nb_state_dict *sd) {
+    if (!nb_state_dict_get(sd, "state.0.n_iter")) return NB_OK; /* a state dict of a fresh optimizer */
+    const nb_lbfgs_opts *op = (const nb_lbfgs_opts *)&o->groups[0].opts;
+    lbfgs_state *S = get_state(o, op);
+    if (!S) return NB_ERROR;
+    int64_t n = S->n;
+    nb_tensor *od = nb_state_dict_get(sd, "state.0.old_dirs");
+    int64_t num_old = od && od->ndim == 2 ? od->shape[0] : -1;
+    if (num_old < 0 || num_old > S->cap) {
+        nbi_error(
+            "nb_optim_load_state_dict: L-BFGS entry 'state.0.old_dirs' is %s, expected (k, %lld) with k "
+            "<= history_size %d",
+            od ? nbi_shape(od) : "missing", (long long)n, S->cap);
+        return NB_ERROR;
+    }
+    size_t nb = sizeof(double) * (size_t)(n ? n : 1);
+    double *buf = malloc(nb * (size_t)(num_old ? num_old : 1) * 2);
+    double v[4];
+    nb_status st = buf ? NB_OK : NB_ERROR;
+    if (!buf) nbi_error("nb_optim_load_state_dict: out of memory");
+    for (int k = 0; st == NB_OK && k < LBFGS_NSAVED; k++) {
+        switch (k) {
+        case LB_FUNC_EVALS:
+        case LB_N_ITER:
+            if ((st = fetch(sd, k, 1, v)) == NB_OK)
+                *(k == LB_N_ITER ? &S->n_iter : &S->func_evals) = (int)v[0];
+            break;
+        case LB_D:
+        case LB_PREV_FLAT_GRAD: st = fetch(sd, k, n, k == LB_D ? S->d : S->prev_g); break;
+        case LB_T:
+        case LB_H_DIAG:
+            if ((st = fetch(sd, k, 1, v)) == NB_OK) (k == LB_T ? &S->t : &S->H_diag)->v = v[0];
+            break;
+        case LB_T_IS_TENSOR:
+        case LB_H_DIAG_IS_TENSOR:
+            if ((st = fetch(sd, k, 1, v)) == NB_OK) (k == LB_T_IS_TENSOR ? &S->t : &S->H_diag)->t = v[0] != 0;
+            break;
+        case LB_OLD_DIRS:
+        case LB_OLD_STPS:
+            if ((st = fetch(sd, k, num_old * n, buf)) != NB_OK) break;
+            for (int i = 0; i < num_old; i++) {
+                double **h = k == LB_OLD_DIRS ? S->dirs : S->stps;
+                if (!h[i] && !(h[i] = malloc(nb))) {
+                    nbi_error("nb_optim_load_state_dict: out of memory for the L-BFGS history");
+                    st = NB_ERROR;
+                    break;
+                }
+                memcpy(h[i], buf + i * n, sizeof(double) * (size_t)n);
+            }
+            break;
+        case LB_RO:
+            if ((st = fetch(sd, k, num_old, buf)) == NB_OK)
+                for (int i = 0; i < num_old; i++) S->ro[i] = (sc){ buf[i], true };
+            break;
+        case LB_PREV_LOSS:
+            if ((st = fetch(sd, k, 1, v)) == NB_OK) S->prev_loss = v[0];
+            break;
+        case LBFGS_NSAVED: break;
+        }
+    }
+    free(buf);
+    if (st == NB_OK) S->num_old = (int)num_old;
+    return st;
+}
+
 static const nbi_optim_vt vt = {
     .name = "lbfgs",
     .fn = "nb_lbfgs",
@@ -470,6 +655,8 @@ static const nbi_optim_vt vt = {
     .check = check,
     .step_closure = step_closure,
     .free_extra = free_extra,
+    .save_extra = save_extra,
+    .load_extra = load_extra,
     .single_group = true,
 };
 

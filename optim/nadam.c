@@ -38,26 +38,24 @@ typedef struct {
     double bc2, c_grad, c_avg;
 } nadam_k;
 
-#define NADAM_KERNEL(T, SUF)                                                                                 \
-    static void nadam_##SUF(T *p, const T *g, T *m, T *v, int64_t lo, int64_t hi, const nb_nadam_opts *o,    \
-                            const nadam_k *k) {                                                              \
-        const T wd = (T)o->weight_decay, b1 = (T)o->betas[0], b2 = (T)o->betas[1];                           \
-        const T omb1 = (T)(1 - o->betas[0]), omb2 = (T)(1 - o->betas[1]), eps = (T)o->eps;                   \
-        const T bc2 = (T)k->bc2, cg = (T)k->c_grad, ca = (T)k->c_avg;                                        \
-        for (int64_t j = lo; j < hi; j++) {                                                                  \
-            T gj = g[j];                                                                                     \
-            if (o->weight_decay != 0) gj = NBI_FMA(T, wd, p[j], gj);                                         \
-            m[j] = m[j] * b1;                                                                                \
-            m[j] = NBI_FMA(T, omb1, gj, m[j]);                                                               \
-            v[j] = v[j] * b2;                                                                                \
-            v[j] = NBI_FMA(T, omb2 * gj, gj, v[j]);                                                          \
-            T denom = (T)sqrt(v[j] / bc2) + eps;                                                             \
-            p[j] = p[j] + cg * gj / denom;                                                                   \
-            p[j] = p[j] + ca * m[j] / denom;                                                                 \
-        }                                                                                                    \
-    }
-NADAM_KERNEL(float, f32)
-NADAM_KERNEL(double, f64)
+typedef struct { /* the arguments of nadam_f32 / nadam_f64 */
+    void *p;
+    const void *g;
+    void *m;
+    void *v;
+    const nb_nadam_opts *o;
+    const nadam_k *k;
+} nadam_args;
+#define T float
+#define SUF f32
+#include "nadam_template.h"
+#undef T
+#undef SUF
+#define T double
+#define SUF f64
+#include "nadam_template.h"
+#undef T
+#undef SUF
 
 static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
     const nb_nadam_opts *op = (const nb_nadam_opts *)&gr->opts;
@@ -77,12 +75,8 @@ static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
     nadam_k k = { .bc2 = 1 - pow(op->betas[1], t) };
     k.c_grad = -op->lr * (1. - mu) / (1. - (double)*mpp);
     k.c_avg = -op->lr * mu_next / (1. - (double)mu_product_next);
-    if (p->dtype == NB_F32)
-        NBI_RUN(p->numel, nadam_f32(NBI_P(float, p), NBI_P(float, p->grad), NBI_P(float, m), NBI_P(float, v),
-                                    lo_, hi_, op, &k));
-    else
-        NBI_RUN(p->numel, nadam_f64(NBI_P(double, p), NBI_P(double, p->grad), NBI_P(double, m),
-                                    NBI_P(double, v), lo_, hi_, op, &k));
+    nadam_args args = { nbi_ptr(p), nbi_ptr(p->grad), nbi_ptr(m), nbi_ptr(v), op, &k };
+    nbi_run(p->numel, p->dtype == NB_F32 ? nadam_f32 : nadam_f64, &args);
     return NB_OK;
 }
 

@@ -82,6 +82,9 @@ struct nbi_optim_vt {
     /* called once per step before the per-parameter updates (may be NULL) */
     void (*begin_step)(nb_optimizer *o);
     void (*free_extra)(nb_optimizer *o);
+    /* add / read the method-wide state kept in extra (L-BFGS history) to / from a state dict (may be NULL) */
+    nb_status (*save_extra)(nb_optimizer *o, nb_state_dict *sd);
+    nb_status (*load_extra)(nb_optimizer *o, const nb_state_dict *sd);
     bool single_group; /* L-BFGS: no add_param_group */
 };
 
@@ -102,34 +105,11 @@ nb_tensor *nbi_persistent_full_like(const nb_tensor *t, double v);
 /* self + alpha x as torch's AVX2 CPU kernels compute add_(x, alpha=) and addcmul_ (alpha = value t1):
  * one fused multiply-add. With it every element-wise method is bit-exact with torch. */
 #define NBI_FMA(T, alpha, x, self) _Generic((T)0, float : fmaf, default : fma)((alpha), (x), (self))
-/* Run CALL, which reads lo_ and hi_, over [0, n): in chunks on OpenMP threads above NBI_PAR_MIN
- * elements, else once (elements are independent: the result does not depend on the thread count). */
-#ifdef _OPENMP
-#include <omp.h>
-#define NBI_RUN(n, CALL)                                                                                     \
-    do {                                                                                                     \
-        int64_t n_ = (n);                                                                                    \
-        if (n_ >= NBI_PAR_MIN && omp_get_max_threads() > 1) {                                                \
-            int64_t nch_ = (n_ + 16383) / 16384;                                                             \
-            _Pragma("omp parallel for schedule(static)") for (int64_t c_ = 0; c_ < nch_; c_++) {             \
-                int64_t lo_ = c_ * 16384, hi_ = lo_ + 16384 < n_ ? lo_ + 16384 : n_;                         \
-                CALL;                                                                                        \
-            }                                                                                                \
-        } else {                                                                                             \
-            int64_t lo_ = 0, hi_ = n_;                                                                       \
-            CALL;                                                                                            \
-        }                                                                                                    \
-    } while (0)
-#else
-#define NBI_RUN(n, CALL)                                                                                     \
-    do {                                                                                                     \
-        int64_t lo_ = 0, hi_ = (n);                                                                          \
-        CALL;                                                                                                \
-    } while (0)
-#endif
-/* t's data as a T pointer (NBI_PN: NULL for a NULL tensor) */
-#define NBI_P(T, t) ((T *)nbi_ptr(t))
-#define NBI_PN(T, t) ((t) ? (T *)nbi_ptr(t) : NULL)
+/* An element-wise kernel: updates elements [lo, hi) of the arrays its argument struct points at. */
+typedef void (*nbi_range_fn)(const void *args, int64_t lo, int64_t hi);
+/* fn(args, lo, hi) over [0, n): in chunks of 16384 on OpenMP threads above NBI_PAR_MIN elements, else once
+ * (elements are independent: the result does not depend on the thread count). */
+void nbi_run(int64_t n, nbi_range_fn fn, const void *args);
 /* Bump a parameter's version counter (it was written in place). */
 static inline void nbi_bump(nb_tensor *p) { p->storage->version++; }
 /* Total elements of all params; all params must share one dtype (else -1 + error naming fn). */

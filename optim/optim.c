@@ -362,7 +362,7 @@ nb_status nb_optim_state_dict(nb_optimizer *o, nb_state_dict *sd) {
         snprintf(name, sizeof name, "param_groups.%d.lr", g);
         if (nb_state_dict_add(sd, name, gr->lr_t) != NB_OK) return NB_ERROR;
     }
-    return NB_OK;
+    return o->vt->save_extra ? o->vt->save_extra(o, sd) : NB_OK;
 }
 
 nb_status nb_optim_load_state_dict(nb_optimizer *o, const nb_state_dict *sd) {
@@ -408,5 +408,5 @@ nb_status nb_optim_load_state_dict(nb_optimizer *o, const nb_state_dict *sd) {
         nb_tensor *lr = nb_state_dict_get(sd, name);
         if (lr) nb_optim_set_lr(o, g, nb_item(lr));
     }
-    return NB_OK;
+    return o->vt->load_extra ? o->vt->load_extra(o, sd) : NB_OK;
 }

@@ -28,36 +28,24 @@ static nb_status check(const void *oo, const char *fn) {
     return NB_OK;
 }
 
-#define RMSPROP_KERNEL(T, SUF)                                                                               \
-    static void rmsprop_##SUF(T *p, const T *g, T *sq, T *ga, T *buf, int64_t lo, int64_t hi,                \
-                              const nb_rmsprop_opts *o) {                                                    \
-        const T wd = (T)o->weight_decay, a = (T)o->alpha, oma = (T)(1 - o->alpha), eps = (T)o->eps;          \
-        const T mom = (T)o->momentum, neglr = (T)(-o->lr), one = 1, minus1 = -1;                             \
-        for (int64_t j = lo; j < hi; j++) {                                                                  \
-            T gj = o->maximize ? -g[j] : g[j];                                                               \
-            if (o->weight_decay != 0) gj = NBI_FMA(T, wd, p[j], gj);                                         \
-            sq[j] = sq[j] * a;                                                                               \
-            sq[j] = NBI_FMA(T, oma * gj, gj, sq[j]);                                                         \
-            T avg;                                                                                           \
-            if (ga) {                                                                                        \
-                ga[j] = ga[j] * a;                                                                           \
-                ga[j] = NBI_FMA(T, oma, gj, ga[j]);                                                          \
-                avg = (T)sqrt(NBI_FMA(T, minus1 * ga[j], ga[j], sq[j]));                                     \
-            } else {                                                                                         \
-                avg = (T)sqrt(sq[j]);                                                                        \
-            }                                                                                                \
-            avg = avg + eps;                                                                                 \
-            if (buf) {                                                                                       \
-                buf[j] = buf[j] * mom;                                                                       \
-                buf[j] = buf[j] + one * gj / avg;                                                            \
-                p[j] = NBI_FMA(T, neglr, buf[j], p[j]);                                                      \
-            } else {                                                                                         \
-                p[j] = p[j] + neglr * gj / avg;                                                              \
-            }                                                                                                \
-        }                                                                                                    \
-    }
-RMSPROP_KERNEL(float, f32)
-RMSPROP_KERNEL(double, f64)
+typedef struct { /* the arguments of rmsprop_f32 / rmsprop_f64 */
+    void *p;
+    const void *g;
+    void *sq;
+    void *ga;
+    void *buf;
+    const nb_rmsprop_opts *o;
+} rmsprop_args;
+#define T float
+#define SUF f32
+#include "rmsprop_template.h"
+#undef T
+#undef SUF
+#define T double
+#define SUF f64
+#include "rmsprop_template.h"
+#undef T
+#undef SUF
 
 static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
     const nb_rmsprop_opts *op = (const nb_rmsprop_opts *)&gr->opts;
@@ -67,12 +55,10 @@ static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
     nb_tensor *ga = op->centered ? nbi_state(o, i, 3) : NULL;
     if (!st || !sq || (op->momentum > 0 && !buf) || (op->centered && !ga)) return NB_ERROR;
     *(double *)nbi_ptr(st) += 1;
-    if (p->dtype == NB_F32)
-        NBI_RUN(p->numel, rmsprop_f32(NBI_P(float, p), NBI_P(float, p->grad), NBI_P(float, sq),
-                                      NBI_PN(float, ga), NBI_PN(float, buf), lo_, hi_, op));
-    else
-        NBI_RUN(p->numel, rmsprop_f64(NBI_P(double, p), NBI_P(double, p->grad), NBI_P(double, sq),
-                                      NBI_PN(double, ga), NBI_PN(double, buf), lo_, hi_, op));
+    rmsprop_args args = {
+        nbi_ptr(p), nbi_ptr(p->grad), nbi_ptr(sq), ga ? nbi_ptr(ga) : NULL, buf ? nbi_ptr(buf) : NULL, op
+    };
+    nbi_run(p->numel, p->dtype == NB_F32 ? rmsprop_f32 : rmsprop_f64, &args);
     return NB_OK;
 }
 

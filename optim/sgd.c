@@ -36,35 +36,23 @@ static nb_status check(const void *oo, const char *fn) {
 }
 
 /* p: param, g: grad, buf: momentum buffer (NULL without momentum), first: buf is new */
-#define SGD_KERNEL(T, SUF)                                                                                   \
-    static void sgd_plain_##SUF(T *restrict p, const T *restrict g, int64_t n, T a) {                        \
-        for (int64_t j = 0; j < n; j++) p[j] = NBI_FMA(T, a, g[j], p[j]);                                    \
-    }                                                                                                        \
-    static void sgd_##SUF(T *p, const T *g, T *buf, bool first, int64_t lo, int64_t hi,                      \
-                          const nb_sgd_opts *o) {                                                            \
-        const T wd = (T)o->weight_decay, mom = (T)o->momentum, damp1 = (T)(1 - o->dampening);                \
-        const T neglr = (T)(-o->lr);                                                                         \
-        if (!buf && o->weight_decay == 0) { /* plain SGD: one vectorized fma pass (-lr * -g == lr * g) */    \
-            sgd_plain_##SUF(p + lo, g + lo, hi - lo, o->maximize ? -neglr : neglr);                          \
-            return;                                                                                          \
-        }                                                                                                    \
-        for (int64_t j = lo; j < hi; j++) {                                                                  \
-            T d = o->maximize ? -g[j] : g[j];                                                                \
-            if (o->weight_decay != 0) d = NBI_FMA(T, wd, p[j], d);                                           \
-            if (buf) {                                                                                       \
-                if (first)                                                                                   \
-                    buf[j] = d;                                                                              \
-                else {                                                                                       \
-                    buf[j] = buf[j] * mom;                                                                   \
-                    buf[j] = NBI_FMA(T, damp1, d, buf[j]);                                                   \
-                }                                                                                            \
-                d = o->nesterov ? NBI_FMA(T, mom, buf[j], d) : buf[j];                                       \
-            }                                                                                                \
-            p[j] = NBI_FMA(T, neglr, d, p[j]);                                                               \
-        }                                                                                                    \
-    }
-SGD_KERNEL(float, f32)
-SGD_KERNEL(double, f64)
+typedef struct { /* the arguments of sgd_f32 / sgd_f64 */
+    void *p;
+    const void *g;
+    void *buf;
+    bool first;
+    const nb_sgd_opts *o;
+} sgd_args;
+#define T float
+#define SUF f32
+#include "sgd_template.h"
+#undef T
+#undef SUF
+#define T double
+#define SUF f64
+#include "sgd_template.h"
+#undef T
+#undef SUF
 
 /* Plain SGD (no momentum, no weight decay) on fewer elements runs on the calling thread: waking
  * OpenMP threads costs more than the pass saves (a 512 x 784 weight updates in ~40 us). */
@@ -81,16 +69,12 @@ static nb_status update(nb_optimizer *o, nbi_group *gr, int i) {
         if (!b) return NB_ERROR;
         buf = nbi_ptr(b);
     }
-    if (!buf && op->weight_decay == 0 &&
-        p->numel < SGD_PLAIN_PAR_MIN) { /* one memory-bound pass: not worth a region */
-        if (p->dtype == NB_F32)
-            sgd_f32(NBI_P(float, p), NBI_P(float, p->grad), NULL, false, 0, p->numel, op);
-        else
-            sgd_f64(NBI_P(double, p), NBI_P(double, p->grad), NULL, false, 0, p->numel, op);
-    } else if (p->dtype == NB_F32)
-        NBI_RUN(p->numel, sgd_f32(NBI_P(float, p), NBI_P(float, p->grad), buf, first, lo_, hi_, op));
+    sgd_args args = { nbi_ptr(p), nbi_ptr(p->grad), buf, first, op };
+    nbi_range_fn fn = p->dtype == NB_F32 ? sgd_f32 : sgd_f64;
+    if (!buf && op->weight_decay == 0 && p->numel < SGD_PLAIN_PAR_MIN)
+        fn(&args, 0, p->numel); /* one memory-bound pass: not worth a region */
     else
-        NBI_RUN(p->numel, sgd_f64(NBI_P(double, p), NBI_P(double, p->grad), buf, first, lo_, hi_, op));
+        nbi_run(p->numel, fn, &args);
     return NB_OK;
 }
 

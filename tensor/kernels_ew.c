@@ -7,9 +7,6 @@
 #include <omp.h>
 #endif
 
-#define NBI_CAT_(a, b) a##b
-#define NBI_CAT(a, b) NBI_CAT_(a, b)
-
 typedef struct {
     nbk_unary_kind k;
     double a, b;

@@ -17,39 +17,16 @@ static int nthreads(void) {
 }
 
 /* accumulate one segment x[0], x[st], ... (n terms) */
-#define SEG(T)                                                                                               \
-    static double seg_##T(nbk_reduce_kind k, const T *x, int64_t n, int64_t st) {                            \
-        double acc = k == NBK_RSUM ? 0.0 : k == NBK_RPROD ? 1.0 : (double)x[0];                              \
-        switch (k) {                                                                                         \
-        case NBK_RSUM:                                                                                       \
-            for (int64_t r = 0; r < n; r++) acc += (double)x[r * st];                                        \
-            break;                                                                                           \
-        case NBK_RPROD:                                                                                      \
-            for (int64_t r = 0; r < n; r++) acc *= (double)x[r * st];                                        \
-            break;                                                                                           \
-        case NBK_RMAX:                                                                                       \
-            for (int64_t r = 0; r < n; r++) {                                                                \
-                double v = x[r * st];                                                                        \
-                if (v > acc || v != v) {                                                                     \
-                    acc = v;                                                                                 \
-                    if (v != v) break;                                                                       \
-                }                                                                                            \
-            }                                                                                                \
-            break;                                                                                           \
-        case NBK_RMIN:                                                                                       \
-            for (int64_t r = 0; r < n; r++) {                                                                \
-                double v = x[r * st];                                                                        \
-                if (v < acc || v != v) {                                                                     \
-                    acc = v;                                                                                 \
-                    if (v != v) break;                                                                       \
-                }                                                                                            \
-            }                                                                                                \
-            break;                                                                                           \
-        }                                                                                                    \
-        return acc;                                                                                          \
-    }
-SEG(float)
-SEG(double)
+#define T float
+#define SUF f
+#include "reduce_template.h"
+#undef T
+#undef SUF
+#define T double
+#define SUF
+#include "reduce_template.h"
+#undef T
+#undef SUF
 
 static double combine(nbk_reduce_kind k, double a, double b) {
     switch (k) {
@@ -269,36 +246,6 @@ nb_tensor *nbk_arg_reduce(const nb_tensor *x, int dim, bool keepdim, bool is_min
         nb_free(ix);
     return y;
 }
-
-#define SOFTMAX(T, SUF)                                                                                      \
-    static void softmax_##T(const T *x, T *y, int64_t outer, int64_t D, int64_t inner, bool lg) {            \
-        bool par = outer * D * inner >= NBI_PAR_MIN && outer * inner > 1;                                    \
-        (void)par;                                                                                           \
-        _Pragma("omp parallel for schedule(static) if (par)") for (int64_t q = 0; q < outer * inner; q++) {  \
-            int64_t o = q / inner, i = q % inner;                                                            \
-            const T *xr = x + o * D * inner + i;                                                             \
-            T *yr = y + o * D * inner + i;                                                                   \
-            T m = -INFINITY;                                                                                 \
-            for (int64_t d = 0; d < D; d++)                                                                  \
-                if (xr[d * inner] > m || xr[d * inner] != xr[d * inner]) m = xr[d * inner];                  \
-            if (m == -INFINITY || m != m) m = m != m ? m : 0;                                                \
-            double s = 0;                                                                                    \
-            for (int64_t d = 0; d < D; d++) {                                                                \
-                T e = exp##SUF(xr[d * inner] - m);                                                           \
-                if (!lg) yr[d * inner] = e;                                                                  \
-                s += e;                                                                                      \
-            }                                                                                                \
-            if (lg) {                                                                                        \
-                T ls = (T)log(s);                                                                            \
-                for (int64_t d = 0; d < D; d++) yr[d * inner] = xr[d * inner] - m - ls;                      \
-            } else {                                                                                         \
-                T inv = (T)(1.0 / s);                                                                        \
-                for (int64_t d = 0; d < D; d++) yr[d * inner] *= inv;                                        \
-            }                                                                                                \
-        }                                                                                                    \
-    }
-SOFTMAX(float, f)
-SOFTMAX(double, )
 
 nb_tensor *nbk_softmax(const nb_tensor *x, int dim, bool lg) {
     const nb_tensor *xf = nbk_as_float(x);

@@ -7,9 +7,6 @@
 #include <math.h>
 #include <stdlib.h>
 
-#define NBI_CAT_(a, b) a##b
-#define NBI_CAT(a, b) NBI_CAT_(a, b)
-
 typedef struct {
     union {
         double v;   /* the key: f32 and f64 values (f32 values are exact as doubles) */

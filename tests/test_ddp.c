@@ -97,12 +97,16 @@ static nb_dataloader *shard_loader(nb_tensor_dataset *ds, nb_distributed_sampler
     return nb_dataloader_new(ds, (nb_dataloader_opts){ .batch_size = G / W, NB_DISTRIBUTED_SAMPLER(*smp) });
 }
 
-/* DDP (weights from a rank-dependent seed: the broadcast must make them rank 0's) against the reference */
-static void equivalence(nb_dtype dt, method k, bool accumulate) {
+/* DDP (weights from a rank-dependent seed: the broadcast must make them rank 0's) against the reference;
+ * with `many` every parameter is a bucket of its own (limits of 1 byte), so three of the four buckets
+ * are reduced (MPI_Iallreduce) while backward still computes */
+static void equivalence(nb_dtype dt, method k, bool accumulate, bool many) {
     double tol = dt == NB_F32 ? 1e-6 : 1e-12;
     const char *what = k == SGD ? (accumulate ? "sgd no_sync" : "sgd") : "adam";
+    nb_ddp_opts bo = many ? (nb_ddp_opts){ .first_bucket_mb = 1e-9, .bucket_cap_mb = 1e-9 }
+                          : (nb_ddp_opts){ 0 };
     nb_module *ref = mlp(dt, 1000, HID),
-              *ddp = nb_distributed_data_parallel(mlp(dt, 1000 + (uint64_t)R, HID), (nb_ddp_opts){ 0 });
+              *ddp = nb_distributed_data_parallel(mlp(dt, 1000 + (uint64_t)R, HID), bo);
     CHECK(ddp != NULL);
     if (!ddp) {
         nb_module_free(ref);
@@ -146,9 +150,14 @@ static void equivalence(nb_dtype dt, method k, bool accumulate) {
         nb_scope_end(sc);
     }
     nb_ddp_stats st = nb_ddp_get_stats(ddp);
-    CHECK(st.nbuckets == 1 &&
+    CHECK(st.nbuckets == (many ? 4 : 1) &&
           st.bucket_bytes == (int64_t)((IN * HID + HID + HID * OUT + OUT) * nb_dtype_size(dt)));
     CHECK(st.reductions == (W > 1 ? epochs * N / G : 0));
+    /* started inside backward: both second-layer buckets (their gradients come one node before the
+     * first layer's), and the first layer's bias too when its hook runs before the weight's */
+    CHECK(many ? st.early_launched >= 2 * st.reductions && st.early_launched <= 3 * st.reductions
+               : st.early_launched == 0);
+    CHECK(st.early_done >= 0 && st.early_done <= st.early_launched);
     nb_dataloader_free(dl);
     nb_distributed_sampler_free(smp);
     nb_tensor_dataset_free(ds);
@@ -180,6 +189,7 @@ static void two_buckets(void) {
         ref_step(ref, oref, s, NB_F64);
         compare(ddp, ref, 1e-12, "two buckets");
     }
+    CHECK(nb_ddp_get_stats(ddp).early_launched == (W > 1 ? 3 : 0)); /* bucket 0, once per step */
     nb_optim_free(o);
     nb_optim_free(oref);
     nb_module_free(ddp);
@@ -391,9 +401,11 @@ int main(void) {
     Y = nb_randint(0, OUT, NB_SHAPE(N));
     for (int d = 0; d < 2; d++) {
         nb_dtype dt = d ? NB_F64 : NB_F32;
-        equivalence(dt, SGD, false);
-        equivalence(dt, ADAM, false);
-        equivalence(dt, SGD, true);
+        for (int many = 0; many < 2; many++) {
+            equivalence(dt, SGD, false, many);
+            equivalence(dt, ADAM, false, many);
+            equivalence(dt, SGD, true, many);
+        }
     }
     two_buckets();
     buffers(NB_F32);

@@ -837,6 +837,30 @@ K(rnn_relu) { return rnn_checks(o, NB_RNN_RELU); }
 K(lstm) { return rnn_checks(o, NB_RNN_LSTM); }
 K(gru) { return rnn_checks(o, NB_RNN_GRU); }
 
+/* -- attention (issue 13): the fused op; the backward under create_graph is the composed math */
+FN(sdpa,
+   nb_scaled_dot_product_attention(
+       x[0], x[1], x[2], (nb_sdpa_opts){ .attn_mask = p->aux, .is_causal = p->i[0] != 0, .scale = p->s[0] }))
+K(sdpa) {
+    prm a = { 0 }, c = { .i = { 1 }, .s = { 0.7 } };
+    prm bm = { .aux = nb_tensor_from(NB_I64, (int64_t[]){ 1, 0, 1, 1, 1, 1, 0, 0, 1, 0, 1, 1 },
+                                     NB_SHAPE(3, 4), false) };
+    prm fm = { .aux = nb_tensor_from(NB_F64, (double[]){ 0.5, -1, 0.2, 0.1, 0, 0.3, -0.4, 1 },
+                                     NB_SHAPE(2, 1, 1, 4), false) };
+    bool ok = GC("(2,3,4) x (2,4,4) x (2,4,2)", f_sdpa, &a, o, R(-1, 1, 2, 3, 4), R(-1, 1, 2, 4, 4),
+                 R(-1, 1, 2, 4, 2)) &
+              GC("causal L 4 > S 3, scale 0.7", f_sdpa, &c, o, R(-1, 1, 2, 4, 3), R(-1, 1, 2, 3, 3),
+                 R(-1, 1, 2, 3, 2)) &
+              GC("bool mask (3,4), k/v broadcast over heads", f_sdpa, &bm, o, R(-1, 1, 2, 2, 3, 2),
+                 R(-1, 1, 2, 1, 4, 2), R(-1, 1, 2, 1, 4, 3)) &
+              GC("float mask (2,1,1,4) over heads", f_sdpa, &fm, o, R(-1, 1, 2, 2, 3, 2),
+                 R(-1, 1, 2, 2, 4, 2), R(-1, 1, 2, 2, 4, 3));
+    nb_free(bm.aux);
+    nb_free(fm.aux);
+    return ok;
+}
+/* -- end attention */
+
 /* The registry is generated from the op list: each op `name` in autograd/ops.def needs a check
  * K(name) above. A new op without one fails to compile here ('k_<name>' undeclared): add K(<name>). */
 #define NB_OP(name, bwname, order) [NBI_OP_##name] = k_##name,

@@ -134,5 +134,8 @@ void nbi_threads_check(void);
 /* Below this many elements kernels never start OpenMP threads (a region costs ~1 us with spinning
  * threads but ~35 us with OMP_WAIT_POLICY=passive, more than a memory-bound pass over 256 KB). */
 #define NBI_PAR_MIN 65536
+/* a##b after expanding a and b: names a *_template.h body defines once per type (NBI_CAT(adam_, SUF)) */
+#define NBI_CAT_(a, b) a##b
+#define NBI_CAT(a, b) NBI_CAT_(a, b)
 
 #endif

@@ -1,0 +1,305 @@
+/* ops_attention.c — F.scaled_dot_product_attention: argument checks (torch 2.x's), the additive bias
+ * a bool (i64) mask or is_causal stands for, the composed differentiable path written with nabla ops as
+ * torch 2.x's documented reference math, and the fused op (tensor/kernels_attention.c) whose backward
+ * is the fused kernel, or the same math in nabla ops when the backward is recorded (create_graph).
+ * docs/attention.md. */
+#include "nb_attention.h"
+#include "nb_kernels_attention.h"
+#include "nbi_attention.h"
+#include "nbi_tape.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#define OP "nb_scaled_dot_product_attention"
+
+int nbi_sdpa_path = 0;
+long nbi_sdpa_fused_fw = 0, nbi_sdpa_fused_bw = 0;
+
+/* The checked geometry of one call. */
+typedef struct {
+    int nbd;                     /* batch dims of the result */
+    int64_t bshape[NB_MAX_DIMS]; /* broadcast batch shape of q, k, v and the mask */
+    int64_t L, S, E, Ev;
+    double scale;
+} sdpa_geom;
+
+/* Broadcast the batch dims (all but the last two) of t into g->bshape; false + error if they clash. */
+static bool batch_into(sdpa_geom *g, const nb_tensor *t, const char *what) {
+    int64_t out[NB_MAX_DIMS];
+    int n = nbi_broadcast_shape(g->nbd, g->bshape, t->ndim - 2, t->shape, out);
+    if (n < 0) {
+        nbi_error(OP ": the batch dims of %s %s cannot be broadcast with %s", what, nbi_shape(t),
+                  nbi_shape_of(g->nbd, g->bshape));
+        return false;
+    }
+    g->nbd = n;
+    memcpy(g->bshape, out, sizeof out);
+    return true;
+}
+
+/* torch 2.x's checks; fills g. false with one error naming the public function. */
+static bool sdpa_check(nb_tensor *q, nb_tensor *k, nb_tensor *v, const nb_sdpa_opts *o, sdpa_geom *g) {
+    nb_tensor *const in[3] = { q, k, v };
+    const char *const nm[3] = { "query", "key", "value" };
+    for (int i = 0; i < 3; i++) {
+        if (!nbi_is_float(in[i]->dtype))
+            return nbi_error(OP ": %s must be a floating point tensor, got %s", nm[i],
+                             nb_dtype_name(in[i]->dtype)),
+                   false;
+        if (in[i]->ndim < 2)
+            return nbi_error(OP ": %s must have at least 2 dims (..., seq, embed), got %s", nm[i],
+                             nbi_shape(in[i])),
+                   false;
+    }
+    if (k->dtype != q->dtype || v->dtype != q->dtype)
+        return nbi_error(OP ": Expected query, key, and value to have the same dtype, but got query.dtype: "
+                            "%s key.dtype: %s and value.dtype: %s instead.",
+                         nb_dtype_name(q->dtype), nb_dtype_name(k->dtype), nb_dtype_name(v->dtype)),
+               false;
+    *g = (sdpa_geom){ .nbd = 0 };
+    g->L = q->shape[q->ndim - 2], g->E = q->shape[q->ndim - 1];
+    g->S = k->shape[k->ndim - 2], g->Ev = v->shape[v->ndim - 1];
+    if (k->shape[k->ndim - 1] != g->E)
+        return nbi_error(OP ": query %s and key %s must have the same embedding size (last dim)",
+                         nbi_shape(q), nbi_shape(k)),
+               false;
+    if (v->shape[v->ndim - 2] != g->S)
+        return nbi_error(OP ": key %s and value %s must have the same sequence length (dim -2)", nbi_shape(k),
+                         nbi_shape(v)),
+               false;
+    for (int i = 0; i < 3; i++)
+        if (!batch_into(g, in[i], nm[i])) return false;
+    if (!(o->dropout_p >= 0 && o->dropout_p < 1))
+        return nbi_error(OP ": dropout_p must be in [0, 1), got %g", o->dropout_p), false;
+    const nb_tensor *m = o->attn_mask;
+    if (m) {
+        if (!nbi_ok(m, OP)) return false;
+        if (o->is_causal)
+            return nbi_error(OP ": Explicit attn_mask should not be set when is_causal=True"), false;
+        if (m->dtype != NB_I64 && m->dtype != q->dtype)
+            return nbi_error(OP
+                             ": Expected attn_mask dtype to be bool (i64 in nabla) or to match query dtype "
+                             "%s, got %s",
+                             nb_dtype_name(q->dtype), nb_dtype_name(m->dtype)),
+                   false;
+        /* the mask broadcasts to (..., L, S): its last two dims against (L, S), the rest as batch dims */
+        int md = m->ndim;
+        int64_t ms = md >= 2 ? m->shape[md - 2] : 1, mt = md >= 1 ? m->shape[md - 1] : 1;
+        if ((ms != 1 && ms != g->L) || (mt != 1 && mt != g->S))
+            return nbi_error(OP ": attn_mask %s cannot be broadcast to (..., L, S) = (..., %lld, %lld)",
+                             nbi_shape(m), (long long)g->L, (long long)g->S),
+                   false;
+        if (md > 2 && !batch_into(g, m, "attn_mask")) return false;
+    }
+    bool explicit0 = o->scale == 0 && signbit(o->scale);
+    g->scale = o->scale != 0 || explicit0 ? o->scale : 1.0 / sqrt((double)g->E);
+    return true;
+}
+
+/* 0 / -inf of a bool (i64) mask m, or of tril(ones(L, S)) when m is NULL, in dtype dt */
+static nb_tensor *bias_from(const nb_tensor *m, int64_t L, int64_t S, nb_dtype dt) {
+    nb_tensor *mc = m ? nbk_contig(m) : NULL;
+    nb_tensor *b = m ? nbi_new(dt, m->ndim, m->shape) : nbi_new(dt, 2, (int64_t[]){ L, S });
+    if (!b || (m && !mc)) {
+        if (mc != m) nb_free(mc);
+        nb_free(b);
+        return NULL;
+    }
+    const int64_t *mi = mc ? (const int64_t *)nbi_ptr(mc) : NULL;
+    for (int64_t i = 0; i < b->numel; i++) {
+        bool keep = mi ? mi[i] != 0 : i % S <= i / S;
+        if (dt == NB_F32)
+            ((float *)nbi_ptr(b))[i] = keep ? 0.0f : -INFINITY;
+        else
+            ((double *)nbi_ptr(b))[i] = keep ? 0.0 : -INFINITY;
+    }
+    if (mc != m) nb_free(mc);
+    return b;
+}
+
+/* The additive bias the mask stands for (not recorded): 0 where a bool (i64) mask is non-zero, -inf
+ * where it is zero; is_causal: -inf above the diagonal of (L, S). A float mask is its own bias. */
+static nb_tensor *sdpa_bias(const nb_sdpa_opts *o, const sdpa_geom *g, nb_dtype dt) {
+    const nb_tensor *m = o->attn_mask;
+    if (m && m->dtype != NB_I64) return (nb_tensor *)m;
+    if (!m && !o->is_causal) return NULL;
+    return bias_from(m, g->L, g->S, dt);
+}
+
+/* torch.dropout(p, p, train=True) as nb_dropout draws it: one nb_rand_double per element in order, kept
+ * (scaled by 1 / (1 - p)) when it is below 1 - p. */
+static nb_tensor *sdpa_dropout(nb_tensor *p, double dp) {
+    nb_tensor *mask = nbi_new(p->dtype, p->ndim, p->shape);
+    if (!mask) return NULL;
+    double scale = 1.0 / (1.0 - dp);
+    for (int64_t i = 0; i < mask->numel; i++) {
+        bool keep = nb_rand_double() < 1.0 - dp;
+        if (p->dtype == NB_F32)
+            ((float *)nbi_ptr(mask))[i] = keep ? (float)scale : 0.0f;
+        else
+            ((double *)nbi_ptr(mask))[i] = keep ? scale : 0.0;
+    }
+    return nb_mul(p, mask);
+}
+
+/* softmax(q k^T * scale + bias) v with differentiable ops (torch 2.x's reference math) */
+static nb_tensor *sdpa_composed(nb_tensor *q, nb_tensor *k, nb_tensor *v, nb_tensor *bias, double scale,
+                                double dropout_p) {
+    nb_tensor *s = nb_mul_scalar(nb_matmul(q, nb_transpose(k, -2, -1)), scale);
+    if (bias) s = nb_add(s, bias);
+    nb_tensor *p = nb_softmax(s, -1);
+    if (p && dropout_p > 0) p = sdpa_dropout(p, dropout_p);
+    return nb_matmul(p, v);
+}
+
+/* ---- the fused op ---- */
+
+/* t (..., rows, cols) expanded to the batch shape and flattened to contiguous (nb, rows, cols) */
+static nb_tensor *to_batch(nb_tensor *t, const sdpa_geom *g, int64_t nb) {
+    int64_t shp[NB_MAX_DIMS];
+    memcpy(shp, g->bshape, sizeof(int64_t) * (size_t)g->nbd);
+    shp[g->nbd] = t->shape[t->ndim - 2], shp[g->nbd + 1] = t->shape[t->ndim - 1];
+    nb_tensor *e = t->ndim == g->nbd + 2 && !memcmp(t->shape, shp, sizeof(int64_t) * (size_t)t->ndim)
+                       ? t
+                       : nb_expand(t, g->nbd + 2, shp);
+    return nb_contiguous(nb_reshape(e, 3, (int64_t[]){ nb, shp[g->nbd], shp[g->nbd + 1] }));
+}
+
+/* Where the bias (broadcast to (bshape, L, S)) of batch b starts, and its (L, S) strides; 0 strides on
+ * broadcast dims. off has nb entries. */
+static void bias_geom(const nb_tensor *bias, int nbd, const int64_t *bshape, int64_t nb, int64_t *off,
+                      int64_t *rs, int64_t *cs) {
+    int nd = nbd + 2;
+    int64_t st[NB_MAX_DIMS];
+    for (int d = 0; d < nd; d++) {
+        int bd = d - (nd - bias->ndim);
+        st[d] = bd < 0 || bias->shape[bd] == 1 ? 0 : bias->stride[bd];
+    }
+    *rs = st[nd - 2], *cs = st[nd - 1];
+    for (int64_t b = 0; b < nb; b++) {
+        int64_t o = 0, r = b;
+        for (int d = nbd - 1; d >= 0; d--) o += (r % bshape[d]) * st[d], r /= bshape[d];
+        off[b] = o;
+    }
+}
+
+/* shape of one call, from the node's inputs and integer arguments (iv: causal, nbd, bshape...) */
+static nbk_attn_shape node_shape(const nb_tensor *q, const nb_tensor *k, const nb_tensor *v, double scale,
+                                 bool causal) {
+    return (nbk_attn_shape){ .nb = q->shape[0],
+                             .L = q->shape[1],
+                             .S = k->shape[1],
+                             .E = q->shape[2],
+                             .Ev = v->shape[2],
+                             .scale = scale,
+                             .causal = causal };
+}
+
+/* y = softmax(q k^T scale + bias) v with the fused kernel; q, k, v contiguous (nb, rows, cols); saves
+ * the inputs, the output and the row logsumexp (aux), never an L x S matrix */
+static nb_tensor *sdpa_fused(nb_tensor *q, nb_tensor *k, nb_tensor *v, nb_tensor *bias, bool causal,
+                             const sdpa_geom *g) {
+    int64_t nb = 1;
+    for (int d = 0; d < g->nbd; d++) nb *= g->bshape[d];
+    nb_tensor *in[4] = { to_batch(q, g, nb), to_batch(k, g, nb), to_batch(v, g, nb), bias };
+    if (!in[0] || !in[1] || !in[2]) return NULL;
+    nb_tensor *y = nbi_new(q->dtype, 3, (int64_t[]){ nb, g->L, g->Ev });
+    nb_tensor *lse = nbi_new(q->dtype, 2, (int64_t[]){ nb, g->L });
+    int64_t *off = bias ? malloc(sizeof(int64_t) * (size_t)nb) : NULL;
+    nbk_attn_shape sh = node_shape(in[0], in[1], in[2], g->scale, causal);
+    if (bias && off) bias_geom(bias, g->nbd, g->bshape, nb, off, &sh.bias_rs, &sh.bias_cs);
+    sh.bias_off = off;
+    if (!y || !lse || (bias && !off) || nbk_attn_forward(&sh, in[0], in[1], in[2], bias, y, lse) != NB_OK) {
+        if (bias && !off) nbi_error(OP ": out of memory");
+        free(off);
+        nb_free(y);
+        nb_free(lse);
+        return NULL;
+    }
+    free(off);
+    nbi_sdpa_fused_fw++;
+    nbi_node *n = nbi_record(NBI_OP_sdpa, y, bias ? 4 : 3, in, NBI_SAVE_ALL | NBI_SAVE_OUT);
+    if (n) {
+        nbi_set_aux(n, lse);
+        n->s[0] = g->scale;
+        n->iv[0] = causal, n->iv[1] = g->nbd;
+        memcpy(n->iv + 2, g->bshape, sizeof(int64_t) * (size_t)g->nbd);
+        n->niv = 2 + g->nbd;
+    } else {
+        nb_free(lse);
+    }
+    int64_t shp[NB_MAX_DIMS];
+    memcpy(shp, g->bshape, sizeof(int64_t) * (size_t)g->nbd);
+    shp[g->nbd] = g->L, shp[g->nbd + 1] = g->Ev;
+    return nb_reshape(y, g->nbd + 2, shp);
+}
+
+/* The backward in nabla ops (recorded when create_graph): s = scale q k^T + bias, P = softmax(s),
+ * dv = P^T g, dP = g v^T, dS = P (dP - rowsum(dP P)), dq = scale dS k, dk = scale dS^T q */
+static void bw_composed(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    nb_tensor *q = nbi_in(n, 0), *k = nbi_in(n, 1), *v = nbi_in(n, 2),
+              *bias = n->nin > 3 ? nbi_in(n, 3) : NULL;
+    double scale = n->s[0];
+    int nbd = (int)n->iv[1];
+    int64_t shp[NB_MAX_DIMS], L = q->shape[1], S = k->shape[1];
+    memcpy(shp, n->iv + 2, sizeof(int64_t) * (size_t)nbd);
+    shp[nbd] = L, shp[nbd + 1] = S;
+    nb_tensor *s = nb_mul_scalar(nb_matmul(q, nb_transpose(k, 1, 2)), scale);
+    if (n->iv[0]) bias = bias_from(NULL, L, S, q->dtype);
+    if (bias) s = nb_reshape(nb_add(nb_reshape(s, nbd + 2, shp), bias), 3, (int64_t[]){ q->shape[0], L, S });
+    nb_tensor *p = nb_softmax(s, -1);
+    nb_tensor *dp = nb_matmul(g, nb_transpose(v, 1, 2));
+    nb_tensor *ds = nb_mul(p, nb_sub(dp, nb_sum_dim(nb_mul(dp, p), 1, (int[]){ -1 }, true)));
+    if (nbi_need(n, 0)) gin[0] = nb_mul_scalar(nb_matmul(ds, k), scale);
+    if (nbi_need(n, 1)) gin[1] = nb_mul_scalar(nb_matmul(nb_transpose(ds, 1, 2), q), scale);
+    if (nbi_need(n, 2)) gin[2] = nb_matmul(nb_transpose(p, 1, 2), g);
+}
+
+void nbi_bw_sdpa(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+    if (nb_is_grad_enabled()) {
+        bw_composed(n, g, gin);
+        return;
+    }
+    nb_tensor *q = nbi_in(n, 0), *k = nbi_in(n, 1), *v = nbi_in(n, 2),
+              *bias = n->nin > 3 ? nbi_in(n, 3) : NULL;
+    nbk_attn_shape sh = node_shape(q, k, v, n->s[0], n->iv[0] != 0);
+    nb_tensor *gc = nbk_contig(g);
+    nb_tensor *dq = nbi_new(q->dtype, 3, q->shape), *dk = nbi_new(q->dtype, 3, k->shape);
+    nb_tensor *dv = nbi_new(q->dtype, 3, v->shape);
+    int64_t *off = bias ? malloc(sizeof(int64_t) * (size_t)(sh.nb ? sh.nb : 1)) : NULL;
+    if (bias && off) bias_geom(bias, (int)n->iv[1], n->iv + 2, sh.nb, off, &sh.bias_rs, &sh.bias_cs);
+    sh.bias_off = off;
+    bool ok = gc && dq && dk && dv && (!bias || off) &&
+              nbk_attn_backward(&sh, q, k, v, bias, n->out, n->aux, gc, dq, dk, dv) == NB_OK;
+    if (bias && !off) nbi_error(OP ": out of memory");
+    free(off);
+    nbi_sdpa_fused_bw += ok;
+    nb_tensor *d[3] = { dq, dk, dv };
+    for (int i = 0; i < 3; i++) {
+        if (ok && nbi_need(n, i))
+            gin[i] = d[i];
+        else
+            nb_free(d[i]);
+    }
+}
+
+nb_tensor *nb_scaled_dot_product_attention(nb_tensor *q, nb_tensor *k, nb_tensor *v, nb_sdpa_opts o) {
+    NBI_CHECK(OP, q, k, v);
+    sdpa_geom g;
+    if (!sdpa_check(q, k, v, &o, &g)) return NULL;
+    /* the fused kernel unless dropout draws (torch.dropout on the probabilities) or a float mask needs a
+     * gradient (its gradient is the L x S score gradient the kernel never forms); an empty call composes */
+    bool mask_grad = o.attn_mask && o.attn_mask->requires_grad && nb_is_grad_enabled();
+    bool fused = nbi_sdpa_path != 1 && o.dropout_p == 0 && !mask_grad && g.L > 0 && g.S > 0 && g.E > 0 &&
+                 g.Ev > 0;
+    for (int d = 0; d < g.nbd; d++) fused = fused && g.bshape[d] > 0;
+    /* the fused kernel masks causally itself; every other bias is a tensor */
+    bool need_bias = o.attn_mask || (o.is_causal && !fused);
+    nb_tensor *bias = need_bias ? sdpa_bias(&o, &g, q->dtype) : NULL;
+    if (need_bias && !bias) return NULL;
+    nb_tensor *y = fused ? sdpa_fused(q, k, v, bias, o.is_causal, &g)
+                         : sdpa_composed(q, k, v, bias, g.scale, o.dropout_p);
+    if (bias && bias != o.attn_mask && bias->tape_uses == 0) nb_free(bias); /* else its scope does */
+    return y;
+}
