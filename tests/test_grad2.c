@@ -7,6 +7,8 @@
 #include "testlib.h"
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 static nb_tensor *apply(const char *name, nb_tensor *x) {
     nb_max_pool2d_opts mp = { .kernel_size = { 2, 2 } };
@@ -81,15 +83,15 @@ static void op_case(const char *name, char **save, nb_dtype dt) {
     nb_tensor *hw = rg ? nbt_parse_tensor(save) : NULL;
     double tol = dt == NB_F64 ? 1e-12 : 1e-5;
     nb_tensor *x = nb_requires_grad_(nb_to(x0, dt), true), *v = nb_to(v0, dt);
-    nb_tensor *y = apply(name, x);
+    nb_tensor *y = NBT_T(apply(name, x)); /* NBT_*: success with an error raised fails (docs/errors.md) */
     nb_tensor *loss = nb_sum(nb_mul(y, weights_like(y, dt)));
-    nb_tensor *g = nb_grad1(loss, x, true);
+    nb_tensor *g = NBT_T(nb_grad1(loss, x, true));
     int before = nbt_fail;
     CHECK(g != NULL);
     if (g) CHECK_TENSOR(g, values(gw), gw->numel, tol);
     CHECK(g && g->requires_grad == (rg != 0)); /* history exactly where torch's gradient has it */
     nb_tensor *h = NULL, *sv = nb_sum(nb_mul(g, v));
-    nb_status st = nb_grad(1, &sv, 1, &x, NULL, &h, (nb_grad_opts){ 0 }); /* no allow_unused */
+    nb_status st = NBT_OK(nb_grad(1, &sv, 1, &x, NULL, &h, (nb_grad_opts){ 0 })); /* no allow_unused */
     if (rg) {
         CHECK(st == NB_OK && h);
         if (h) CHECK_TENSOR(h, values(hw), hw->numel, tol);
@@ -135,7 +137,7 @@ static void net_case(const char *name, char **save, nb_dtype dt) {
     for (int i = 0; i < np; i++) hw[i] = nbt_parse_tensor(save);
     double tol = dt == NB_F64 ? 1e-10 : 2e-4;
     int before = nbt_fail;
-    nb_tensor *loss = net_loss(name, x, p, dt);
+    nb_tensor *loss = NBT_T(net_loss(name, x, p, dt));
     CHECK(nb_grad(1, &loss, np, p, NULL, g, (nb_grad_opts){ .create_graph = true }) == NB_OK);
     nb_tensor *sv = NULL;
     for (int i = 0; i < np; i++) {
@@ -153,7 +155,30 @@ static void net_case(const char *name, char **save, nb_dtype dt) {
     nb_scope_end(s);
 }
 
+void *nbi_error(const char *fmt, ...); /* internal: raise a synthetic error for the checker's self-test */
+
+/* the invariant checker itself: a call that returns a result although it raised an error is caught */
+static void test_checker(void) {
+    nb_tensor *x = nb_zeros(NB_F32, NB_SHAPE(2));
+    int fails = nbt_fail;
+    fflush(stderr);
+    int saved = dup(2), devnull = open("/dev/null", O_WRONLY); /* the expected FAIL line is not shown */
+    dup2(devnull, 2);
+    NBT_T((nbi_error("synthetic: success with an error raised"), x));
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved), close(devnull);
+    bool caught = nbt_fail == fails + 1;
+    nb_clear_error();
+    nb_free(NBT_T(nb_relu(x))); /* a clean call passes */
+    bool clean = nbt_fail == fails + 1;
+    nbt_fail = fails;
+    CHECK(caught && clean);
+    nb_free(x);
+}
+
 int main(void) {
+    test_checker();
     FILE *f = nbt_open_data("golden/grad2.txt");
     if (!f) return 1;
     char *line = NULL;
