@@ -11,6 +11,12 @@ static bool params_ok(nb_tensor *const *params, int n, const char *fn) {
         nbi_error("%s: params is NULL or n = %d < 0", fn, n);
         return false;
     }
+    if (n == 0) { /* torch: ValueError("optimizer got an empty parameter list"); an empty group likewise */
+        nbi_error("%s: optimizer got an empty parameter list%s", fn,
+                  strcmp(fn, "nb_optim_add_param_group") ? ""
+                                                         : " (a parameter group needs at least one tensor)");
+        return false;
+    }
     for (int i = 0; i < n; i++) {
         nb_tensor *p = params[i];
         if (!p) {

@@ -10,13 +10,24 @@ typedef NBG_T NBG(vec) __attribute__((vector_size(NBG_VBYTES)));
 #define NBG_SPLAT(x) ((x) - (NBG(vec)){ 0 }) /* x - (+0) == x exactly, -0 and NaN included */
 #endif
 
-/* Per-thread packing buffers, grown on demand and kept for the life of the thread. */
+/* Per-thread packing buffers, grown on demand and kept for the life of the thread (freed at its exit). */
 static _Thread_local NBG_T *NBG(buf_a), *NBG(buf_b);
 static _Thread_local size_t NBG(cap_a), NBG(cap_b);
+static pthread_key_t NBG(exit_key);
+static pthread_once_t NBG(exit_once) = PTHREAD_ONCE_INIT;
+static void NBG(thread_exit)(void *p) {
+    (void)p;
+    free(NBG(buf_a)), free(NBG(buf_b));
+    NBG(buf_a) = NBG(buf_b) = NULL;
+    NBG(cap_a) = NBG(cap_b) = 0;
+}
+static void NBG(make_key)(void) { pthread_key_create(&NBG(exit_key), NBG(thread_exit)); }
 
 /* Returns a 64-byte aligned buffer of at least n elements kept in *buf (NULL if out of memory). */
 static NBG_T *NBG(buffer)(NBG_T **buf, size_t *cap, size_t n) {
     if (n <= *cap) return *buf;
+    pthread_once(&NBG(exit_once), NBG(make_key));
+    pthread_setspecific(NBG(exit_key), (void *)1); /* non-NULL: the buffers are freed when the thread exits */
     size_t bytes = (n * sizeof(NBG_T) + 63) / 64 * 64;
     NBG_T *p = aligned_alloc(64, bytes);
     if (!p) return NULL;
