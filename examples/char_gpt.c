@@ -102,8 +102,8 @@ static int parse(int argc, char **argv, options *o) {
         }
         if (!found) return fprintf(stderr, "char_gpt: unrecognized argument %s\n", name), 2;
     }
-    if (o->n_layer <= 0 || o->n_head <= 0 || o->n_embd % o->n_head || o->block_size <= 0 || o->batch_size <= 0 ||
-        o->log_interval <= 0 || o->temperature <= 0)
+    if (o->n_layer <= 0 || o->n_head <= 0 || o->n_embd % o->n_head || o->block_size <= 0 ||
+        o->batch_size <= 0 || o->log_interval <= 0 || o->temperature <= 0)
         return fprintf(stderr, "char_gpt: bad sizes (n_embd must be divisible by n_head)\n"), 2;
     return 0;
 }
@@ -135,7 +135,8 @@ static bool load(corpus *c, const char *path) {
     c->train = malloc(sizeof(int64_t) * (size_t)(c->ntrain + 1));
     c->val = malloc(sizeof(int64_t) * (size_t)(c->nval + 1));
     ok = ok && c->train && c->val;
-    for (long i = 0; ok && i < n; i++) *(i < c->ntrain ? &c->train[i] : &c->val[i - c->ntrain]) = stoi[text[i]];
+    for (long i = 0; ok && i < n; i++)
+        *(i < c->ntrain ? &c->train[i] : &c->val[i - c->ntrain]) = stoi[text[i]];
     free(text);
     return ok;
 }
@@ -184,7 +185,9 @@ static nb_module *layer_norm(int64_t C, bool bias) {
     return m;
 }
 
-static bool add(nb_module *m, const char *name, nb_module *c) { return c && nb_module_register_module(m, name, c) == NB_OK; }
+static bool add(nb_module *m, const char *name, nb_module *c) {
+    return c && nb_module_register_module(m, name, c) == NB_OK;
+}
 
 /* _init_weights through Module.apply (children first, then the module): Linear weight ~ N(0, 0.02), bias 0;
  * Embedding weight ~ N(0, 0.02) */
@@ -212,20 +215,20 @@ static bool gpt_new(gpt *g, int vocab, const options *o) {
     int64_t C = o->n_embd;
     nb_module *root = g->root = container("GPT"), *tr = container("ModuleDict"), *h = nb_module_list_new(0);
     bool ok = root && add(root, "transformer", tr) && add(tr, "wte", nb_embedding_new(vocab, C)) &&
-              add(tr, "wpe", nb_embedding_new(o->block_size, C)) && add(tr, "drop", nb_dropout_new(o->dropout)) &&
-              add(tr, "h", h);
+              add(tr, "wpe", nb_embedding_new(o->block_size, C)) &&
+              add(tr, "drop", nb_dropout_new(o->dropout)) && add(tr, "h", h);
     for (int l = 0; ok && l < o->n_layer; l++) {
         nb_module *b = container("Block"), *attn = container("CausalSelfAttention"), *mlp = container("MLP");
         ok = b && add(b, "ln_1", layer_norm(C, o->bias)) && add(b, "attn", attn) &&
-             add(attn, "c_attn", nb_linear_new(C, 3 * C, o->bias)) && add(attn, "c_proj", nb_linear_new(C, C, o->bias)) &&
-             add(b, "ln_2", layer_norm(C, o->bias)) && add(b, "mlp", mlp) &&
-             add(mlp, "c_fc", nb_linear_new(C, 4 * C, o->bias)) && add(mlp, "c_proj", nb_linear_new(4 * C, C, o->bias)) &&
-             nb_module_list_append(h, b) == NB_OK;
+             add(attn, "c_attn", nb_linear_new(C, 3 * C, o->bias)) &&
+             add(attn, "c_proj", nb_linear_new(C, C, o->bias)) && add(b, "ln_2", layer_norm(C, o->bias)) &&
+             add(b, "mlp", mlp) && add(mlp, "c_fc", nb_linear_new(C, 4 * C, o->bias)) &&
+             add(mlp, "c_proj", nb_linear_new(4 * C, C, o->bias)) && nb_module_list_append(h, b) == NB_OK;
     }
     nb_module *head = ok ? nb_linear_new(C, vocab, false) : NULL;
     ok = ok && add(tr, "ln_f", layer_norm(C, o->bias)) && add(root, "lm_head", head);
-    ok = ok && nb_module_set_parameter(nb_module_get_submodule(root, "transformer.wte"), "weight", head->params[0]) ==
-                   NB_OK;
+    ok = ok && nb_module_set_parameter(nb_module_get_submodule(root, "transformer.wte"), "weight",
+                                       head->params[0]) == NB_OK;
     ok = ok && init_apply(root);
     if (ok) {
         nb_state_dict np = nb_module_named_parameters(root);
@@ -244,12 +247,14 @@ static bool gpt_new(gpt *g, int vocab, const options *o) {
     g->lnf_b = P(g, "transformer.ln_f.bias", 0);
     g->h = calloc((size_t)o->n_layer, sizeof *g->h);
     for (int l = 0; g->h && l < o->n_layer; l++)
-        g->h[l] = (block){ P(g, "transformer.h.%d.ln_1.weight", l),      P(g, "transformer.h.%d.ln_1.bias", l),
-                           P(g, "transformer.h.%d.attn.c_attn.weight", l), P(g, "transformer.h.%d.attn.c_attn.bias", l),
-                           P(g, "transformer.h.%d.attn.c_proj.weight", l), P(g, "transformer.h.%d.attn.c_proj.bias", l),
-                           P(g, "transformer.h.%d.ln_2.weight", l),      P(g, "transformer.h.%d.ln_2.bias", l),
-                           P(g, "transformer.h.%d.mlp.c_fc.weight", l),  P(g, "transformer.h.%d.mlp.c_fc.bias", l),
-                           P(g, "transformer.h.%d.mlp.c_proj.weight", l), P(g, "transformer.h.%d.mlp.c_proj.bias", l) };
+        g->h[l] = (block){
+            P(g, "transformer.h.%d.ln_1.weight", l),        P(g, "transformer.h.%d.ln_1.bias", l),
+            P(g, "transformer.h.%d.attn.c_attn.weight", l), P(g, "transformer.h.%d.attn.c_attn.bias", l),
+            P(g, "transformer.h.%d.attn.c_proj.weight", l), P(g, "transformer.h.%d.attn.c_proj.bias", l),
+            P(g, "transformer.h.%d.ln_2.weight", l),        P(g, "transformer.h.%d.ln_2.bias", l),
+            P(g, "transformer.h.%d.mlp.c_fc.weight", l),    P(g, "transformer.h.%d.mlp.c_fc.bias", l),
+            P(g, "transformer.h.%d.mlp.c_proj.weight", l),  P(g, "transformer.h.%d.mlp.c_proj.bias", l)
+        };
     return g->h != NULL;
 }
 
@@ -259,7 +264,8 @@ static nb_tensor *attention(const gpt *g, const block *b, nb_tensor *x, bool tra
     int64_t B = x->shape[0], T = x->shape[1], C = g->C, nh = g->n_head;
     nb_tensor *qkv[3];
     if (nb_split(nb_linear(x, b->attn_w, b->attn_b), C, 2, qkv, 3) != 3) return NULL;
-    for (int i = 0; i < 3; i++) qkv[i] = nb_transpose(nb_reshape(qkv[i], 4, (int64_t[]){ B, T, nh, C / nh }), 1, 2);
+    for (int i = 0; i < 3; i++)
+        qkv[i] = nb_transpose(nb_reshape(qkv[i], 4, (int64_t[]){ B, T, nh, C / nh }), 1, 2);
     nb_tensor *y = nb_scaled_dot_product_attention(
         qkv[0], qkv[1], qkv[2], (nb_sdpa_opts){ .is_causal = true, .dropout_p = train ? g->dropout : 0 });
     y = nb_reshape(nb_transpose(y, 1, 2), 3, (int64_t[]){ B, T, C });
@@ -267,14 +273,17 @@ static nb_tensor *attention(const gpt *g, const block *b, nb_tensor *x, bool tra
 }
 
 /* logits (B, T, V) and, with targets, the mean cross entropy */
-static nb_tensor *gpt_forward(const gpt *g, nb_tensor *idx, nb_tensor *targets, bool train, nb_tensor **loss) {
+static nb_tensor *gpt_forward(const gpt *g, nb_tensor *idx, nb_tensor *targets, bool train,
+                              nb_tensor **loss) {
     int64_t T = idx->shape[1], C = g->C;
     nb_tensor *pos = nb_arange(NB_I64, 0, (double)T, 1);
-    nb_tensor *x = nb_dropout(nb_add(nb_embedding(idx, g->wte), nb_embedding(pos, g->wpe)), g->dropout, train);
+    nb_tensor *x = nb_dropout(nb_add(nb_embedding(idx, g->wte), nb_embedding(pos, g->wpe)), g->dropout,
+                              train);
     for (int l = 0; l < g->n_layer; l++) {
         const block *b = &g->h[l];
         x = nb_add(x, attention(g, b, nb_layer_norm(x, 1, &C, b->ln1_w, b->ln1_b, 1e-5), train));
-        nb_tensor *m = nb_gelu(nb_linear(nb_layer_norm(x, 1, &C, b->ln2_w, b->ln2_b, 1e-5), b->fc_w, b->fc_b));
+        nb_tensor *m = nb_gelu(
+            nb_linear(nb_layer_norm(x, 1, &C, b->ln2_w, b->ln2_b, 1e-5), b->fc_w, b->fc_b));
         x = nb_add(x, nb_dropout(nb_linear(m, b->mproj_w, b->mproj_b), g->dropout, train));
     }
     nb_tensor *logits = nb_linear(nb_layer_norm(x, 1, &C, g->lnf_w, g->lnf_b, 1e-5), g->wte, NULL);
@@ -306,7 +315,8 @@ static void generate(const gpt *g, const corpus *c, const options *o) {
             int64_t len = n < o->block_size ? n : o->block_size;
             nb_tensor *idx = nb_tensor_from(NB_I64, seq + n - len, 2, (int64_t[]){ 1, len }, false);
             nb_tensor *logits = gpt_forward(g, idx, NULL, false, NULL);
-            nb_tensor *last = nb_div_scalar(nb_narrow(nb_narrow(logits, 1, len - 1, 1), 0, 0, 1), o->temperature);
+            nb_tensor *last = nb_div_scalar(nb_narrow(nb_narrow(logits, 1, len - 1, 1), 0, 0, 1),
+                                            o->temperature);
             last = nb_contiguous(nb_reshape(last, 2, (int64_t[]){ 1, c->vocab }));
             if (o->top_k > 0) {
                 int64_t k = o->top_k < c->vocab ? o->top_k : c->vocab;
@@ -343,7 +353,8 @@ int main(int argc, char **argv) {
     }
     /* configure_optimizers: 2-D (and more) tensors decay, biases and norm weights do not */
     nb_state_dict np = nb_module_named_parameters(g.root);
-    nb_tensor **decay = malloc(sizeof *decay * (size_t)np.n), **nodecay = malloc(sizeof *nodecay * (size_t)np.n);
+    nb_tensor **decay = malloc(sizeof *decay * (size_t)np.n),
+              **nodecay = malloc(sizeof *nodecay * (size_t)np.n);
     int nd = 0, nn = 0;
     for (int i = 0; i < np.n; i++) {
         if (np.tensors[i]->ndim >= 2)
@@ -352,8 +363,10 @@ int main(int argc, char **argv) {
             nodecay[nn++] = np.tensors[i];
     }
     printf("number of parameters: %.2fM\n", (double)nb_module_num_parameters(g.root) / 1e6);
-    nb_optimizer *opt = nb_adamw(decay, nd, (nb_adam_opts){ .lr = o.lr, .betas = { o.beta1, o.beta2 },
-                                                            .weight_decay = o.weight_decay ? o.weight_decay : NB_ZERO });
+    nb_optimizer *opt = nb_adamw(decay, nd,
+                                 (nb_adam_opts){ .lr = o.lr,
+                                                 .betas = { o.beta1, o.beta2 },
+                                                 .weight_decay = o.weight_decay ? o.weight_decay : NB_ZERO });
     if (opt && nn) nb_optim_add_param_group(opt, nodecay, nn, &(nb_adam_opts){ .weight_decay = NB_ZERO });
     int nparams = 0;
     nb_tensor **params = nb_module_parameters(g.root, &nparams);
@@ -373,7 +386,8 @@ int main(int argc, char **argv) {
         nb_scope_end(s);
         nb_free(X), nb_free(Y);
         get_batch(c.train, c.ntrain, &o, &X, &Y); /* the next batch (train.py draws it before backward) */
-        if (it % o.log_interval == 0) printf("iter %d: loss %.4f, time %.2fms\n", it, lossf, (now() - t0) * 1000);
+        if (it % o.log_interval == 0)
+            printf("iter %d: loss %.4f, time %.2fms\n", it, lossf, (now() - t0) * 1000);
         fflush(stdout);
     }
     nb_free(X), nb_free(Y);

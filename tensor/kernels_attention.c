@@ -86,10 +86,11 @@ nb_status nbk_attn_backward(const nbk_attn_shape *sh, const nb_tensor *q, const 
 
 /* Scores of query rows [i0, i0 + br) against key columns [j0, j0 + bc): s = scale q k^T + bias, with
  * -inf where causal masks (j > i); s is br x bc, row stride bc. */
-static void NBK_ATT(scores)(const nbk_attn_shape *sh, int64_t b, int64_t i0, int64_t br, int64_t j0, int64_t bc,
-                        const NBK_ATT_T *q, const NBK_ATT_T *k, const NBK_ATT_T *bias, NBK_ATT_T *s) {
-    NBK_ATT_GEMM(false, true, br, bc, sh->E, (NBK_ATT_T)sh->scale, q + i0 * sh->E, sh->E, k + j0 * sh->E, sh->E, 0, s,
-             bc);
+static void NBK_ATT(scores)(const nbk_attn_shape *sh, int64_t b, int64_t i0, int64_t br, int64_t j0,
+                            int64_t bc, const NBK_ATT_T *q, const NBK_ATT_T *k, const NBK_ATT_T *bias,
+                            NBK_ATT_T *s) {
+    NBK_ATT_GEMM(false, true, br, bc, sh->E, (NBK_ATT_T)sh->scale, q + i0 * sh->E, sh->E, k + j0 * sh->E,
+                 sh->E, 0, s, bc);
     if (bias) {
         const NBK_ATT_T *bb = bias + sh->bias_off[b];
         for (int64_t r = 0; r < br; r++) {
@@ -135,21 +136,23 @@ static inline int64_t NBK_ATT(key_end)(const nbk_attn_shape *sh, int64_t i0, int
 }
 
 static nb_status NBK_ATT(attn_fw)(const nbk_attn_shape *sh, const nb_tensor *qt, const nb_tensor *kt,
-                              const nb_tensor *vt, const nb_tensor *bt, nb_tensor *ot, nb_tensor *lt) {
+                                  const nb_tensor *vt, const nb_tensor *bt, nb_tensor *ot, nb_tensor *lt) {
     const int64_t L = sh->L, E = sh->E, Ev = sh->Ev, S = sh->S;
     const NBK_ATT_T *Q = (const NBK_ATT_T *)nbi_ptr(qt), *K = (const NBK_ATT_T *)nbi_ptr(kt),
-                *V = (const NBK_ATT_T *)nbi_ptr(vt);
+                    *V = (const NBK_ATT_T *)nbi_ptr(vt);
     const NBK_ATT_T *Bi = bt ? (const NBK_ATT_T *)nbi_ptr(bt) : NULL;
     NBK_ATT_T *O = (NBK_ATT_T *)nbi_ptr(ot), *LSE = (NBK_ATT_T *)nbi_ptr(lt);
     const int64_t nqb = (L + NBK_ATT_BR - 1) / NBK_ATT_BR, ntask = sh->nb * nqb;
     bool failed = false;
     double work = (double)sh->nb * (double)L * (double)S * (double)(E + Ev);
+    (void)work; /* read only by the OpenMP if clause */
 #pragma omp parallel if (work >= 2.0 * 64 * 64 * 64 && ntask > 1) reduction(|| : failed)
     {
-        NBK_ATT_T *s = malloc(sizeof(NBK_ATT_T) * (NBK_ATT_BR * NBK_ATT_BC + NBK_ATT_BR * Ev + 2 * NBK_ATT_BR));
+        NBK_ATT_T *s = malloc(sizeof(NBK_ATT_T) *
+                              (NBK_ATT_BR * NBK_ATT_BC + NBK_ATT_BR * Ev + 2 * NBK_ATT_BR));
         if (!s) failed = true;
         NBK_ATT_T *acc = s ? s + NBK_ATT_BR * NBK_ATT_BC : NULL, *m = acc ? acc + NBK_ATT_BR * Ev : NULL,
-              *l = m ? m + NBK_ATT_BR : NULL;
+                  *l = m ? m + NBK_ATT_BR : NULL;
 #pragma omp for schedule(dynamic, 1)
         for (int64_t t = 0; t < ntask; t++) {
             if (!s) continue;
@@ -194,17 +197,19 @@ static nb_status NBK_ATT(attn_fw)(const nbk_attn_shape *sh, const nb_tensor *qt,
 }
 
 static nb_status NBK_ATT(attn_bw)(const nbk_attn_shape *sh, const nb_tensor *qt, const nb_tensor *kt,
-                              const nb_tensor *vt, const nb_tensor *bt, const nb_tensor *ot,
-                              const nb_tensor *lt, const nb_tensor *gt, nb_tensor *dqt, nb_tensor *dkt,
-                              nb_tensor *dvt) {
+                                  const nb_tensor *vt, const nb_tensor *bt, const nb_tensor *ot,
+                                  const nb_tensor *lt, const nb_tensor *gt, nb_tensor *dqt, nb_tensor *dkt,
+                                  nb_tensor *dvt) {
     const int64_t L = sh->L, E = sh->E, Ev = sh->Ev, S = sh->S;
     const NBK_ATT_T *Q = (const NBK_ATT_T *)nbi_ptr(qt), *K = (const NBK_ATT_T *)nbi_ptr(kt),
-                *V = (const NBK_ATT_T *)nbi_ptr(vt);
+                    *V = (const NBK_ATT_T *)nbi_ptr(vt);
     const NBK_ATT_T *Bi = bt ? (const NBK_ATT_T *)nbi_ptr(bt) : NULL, *O = (const NBK_ATT_T *)nbi_ptr(ot);
     const NBK_ATT_T *LSE = (const NBK_ATT_T *)nbi_ptr(lt), *G = (const NBK_ATT_T *)nbi_ptr(gt);
-    NBK_ATT_T *DQ = (NBK_ATT_T *)nbi_ptr(dqt), *DK = (NBK_ATT_T *)nbi_ptr(dkt), *DV = (NBK_ATT_T *)nbi_ptr(dvt);
+    NBK_ATT_T *DQ = (NBK_ATT_T *)nbi_ptr(dqt), *DK = (NBK_ATT_T *)nbi_ptr(dkt),
+              *DV = (NBK_ATT_T *)nbi_ptr(dvt);
     bool failed = false;
     double work = (double)sh->nb * (double)L * (double)S * (double)(E + Ev);
+    (void)work; /* read only by the OpenMP if clause */
 #pragma omp parallel if (work >= 2.0 * 64 * 64 * 64 && sh->nb > 1) reduction(|| : failed)
     {
         NBK_ATT_T *p = malloc(sizeof(NBK_ATT_T) * (2 * NBK_ATT_BR * NBK_ATT_BC + L));
@@ -241,10 +246,10 @@ static nb_status NBK_ATT(attn_bw)(const nbk_attn_shape *sh, const nb_tensor *qt,
                         NBK_ATT_T *pr = p + r * bc, *dr = dp + r * bc, di = D[i0 + r];
                         for (int64_t c = 0; c < bc; c++) pr[c] = pr[c] * (dr[c] - di);
                     }
-                    NBK_ATT_GEMM(false, false, br, E, bc, (NBK_ATT_T)sh->scale, p, bc, k + j0 * E, E, 1, dq + i0 * E,
-                             E);
-                    NBK_ATT_GEMM(true, false, bc, E, br, (NBK_ATT_T)sh->scale, p, bc, q + i0 * E, E, 1, dk + j0 * E,
-                             E);
+                    NBK_ATT_GEMM(false, false, br, E, bc, (NBK_ATT_T)sh->scale, p, bc, k + j0 * E, E, 1,
+                                 dq + i0 * E, E);
+                    NBK_ATT_GEMM(true, false, bc, E, br, (NBK_ATT_T)sh->scale, p, bc, q + i0 * E, E, 1,
+                                 dk + j0 * E, E);
                 }
             }
         }
