@@ -14,12 +14,19 @@
 #define NBA_BR 64 /* query rows per block */
 #define NBA_BC 64 /* key columns per block */
 
-/* e^x for x <= ~0 in f32 (Cephes' expf polynomial, ~1 ulp), written so that loops over it vectorize:
- * 0 below -87.3 (and for -inf), NaN stays NaN. The integer part comes from the float rounding trick, so
- * no float-to-int conversion of NaN or -inf happens. */
+/* e^x for x <= ~88 in f32 (Cephes' expf polynomial, ~1 ulp), branch-free so that loops over it
+ * vectorize: 0 below -87.3 (and for -inf), NaN stays NaN. The selects are integer masks and the integer
+ * part comes from the float rounding trick, so no float-to-int conversion of NaN or -inf happens. */
 static inline float nba_expf(float x) {
-    float xc = x < -87.3f ? -87.3f : x;
-    float t = xc * 1.44269504088896341f + 12582912.0f; /* 1.5 * 2^23: round to nearest integer */
+    uint32_t xb, tb, eb, yb;
+    memcpy(&xb, &x, sizeof xb);
+    uint32_t ax = xb & 0x7fffffffu;
+    /* all ones when x < -87.3 (including -inf) and x is not NaN: the result is then 0 */
+    uint32_t small = 0u - ((xb >> 31) & (uint32_t)(ax > 0x42AE999Au) & (uint32_t)(ax <= 0x7f800000u));
+    uint32_t xcb = (xb & ~small) | (0xC2AE999Au & small); /* clamped to -87.3 */
+    float xc, e, y;
+    memcpy(&xc, &xcb, sizeof xc);
+    float t = xc * 1.44269504088896341f + 12582912.0f; /* 1.5 * 2^23: round to nearest integer n */
     float n = t - 12582912.0f;
     float r = xc - n * 0.693359375f + n * 2.12194440e-4f;
     float p = 1.9875691500e-4f;
@@ -29,12 +36,14 @@ static inline float nba_expf(float x) {
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
     p = p * r * r + r + 1.0f;
-    uint32_t tb, eb;
     memcpy(&tb, &t, sizeof tb);
-    eb = (tb - 0x4B400000u + 127u) << 23; /* 2^n for n in [-126, 0] */
-    float e;
+    eb = (tb - 0x4B400000u + 127u) << 23; /* 2^n for n in [-126, 127] */
     memcpy(&e, &eb, sizeof e);
-    return x < -87.3f ? 0.0f : p * e;
+    y = p * e;
+    memcpy(&yb, &y, sizeof yb);
+    yb &= ~small;
+    memcpy(&y, &yb, sizeof y);
+    return y;
 }
 static inline double nba_exp(double x) { return exp(x); }
 
@@ -98,6 +107,28 @@ static void NBA(scores)(const nbk_attn_shape *sh, int64_t b, int64_t i0, int64_t
                 s[r * bc + c] = -INFINITY;
 }
 
+/* max of row[0, n) and m, over 8 lanes (vectorizes; max is exact in any order). A NaN is skipped here
+ * but reaches the output through e^(NaN - max) */
+static inline NBA_T NBA(row_max)(const NBA_T *row, int64_t n, NBA_T m) {
+    NBA_T a[8] = { m, m, m, m, m, m, m, m };
+    int64_t c = 0;
+    for (; c + 8 <= n; c += 8)
+        for (int u = 0; u < 8; u++) a[u] = row[c + u] > a[u] ? row[c + u] : a[u];
+    for (; c < n; c++) a[0] = row[c] > a[0] ? row[c] : a[0];
+    for (int u = 1; u < 8; u++) a[0] = a[u] > a[0] ? a[u] : a[0];
+    return a[0];
+}
+
+/* sum of row[0, n) over 8 lanes in a fixed order (vectorizes) */
+static inline NBA_T NBA(row_sum)(const NBA_T *row, int64_t n) {
+    NBA_T a[8] = { 0 };
+    int64_t c = 0;
+    for (; c + 8 <= n; c += 8)
+        for (int u = 0; u < 8; u++) a[u] += row[c + u];
+    for (; c < n; c++) a[c % 8] += row[c];
+    return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+}
+
 /* the key columns a causal query block [i0, i0 + br) sees: [0, min(S, i0 + br)) */
 static inline int64_t NBA(key_end)(const nbk_attn_shape *sh, int64_t i0, int64_t br) {
     return sh->causal && i0 + br < sh->S ? i0 + br : sh->S;
@@ -131,15 +162,14 @@ static nb_status NBA(attn_fw)(const nbk_attn_shape *sh, const nb_tensor *qt, con
                 int64_t bc = jend - j0 < NBA_BC ? jend - j0 : NBA_BC;
                 NBA(scores)(sh, b, i0, br, j0, bc, q, k, Bi, s);
                 for (int64_t r = 0; r < br; r++) {
-                    NBA_T *row = s + r * bc, mx = m[r];
-                    for (int64_t c = 0; c < bc; c++) mx = row[c] > mx ? row[c] : mx;
+                    NBA_T *row = s + r * bc, mx = NBA(row_max)(row, bc, m[r]);
                     if (mx == -INFINITY) { /* every key so far masked: nothing to add */
                         for (int64_t c = 0; c < bc; c++) row[c] = 0;
                         continue;
                     }
-                    NBA_T alpha = NBA_EXP(m[r] - mx), sum = 0;
+                    NBA_T alpha = NBA_EXP(m[r] - mx);
                     for (int64_t c = 0; c < bc; c++) row[c] = NBA_EXP(row[c] - mx);
-                    for (int64_t c = 0; c < bc; c++) sum += row[c];
+                    NBA_T sum = NBA(row_sum)(row, bc);
                     l[r] = l[r] * alpha + sum;
                     m[r] = mx;
                     if (alpha != 1)
