@@ -1,5 +1,6 @@
 /* ops_softmax.c — softmax and log_softmax along a dim, numerically stable (max subtracted).
- * Backward from the saved output: softmax dx = y (g - sum(g y)); log_softmax dx = g - e^y sum(g). */
+ * Backward from the saved output: softmax dx = y (g - sum(g y)); log_softmax dx = g - e^y sum(g); one fused
+ * kernel when the backward is not recorded, differentiable ops under create_graph. */
 #include "nbi_tape.h"
 
 static nb_tensor *softmax_op(nbi_opcode op, nb_tensor *x, int dim, bool lg, const char *name) {
@@ -20,6 +21,10 @@ nb_tensor *nb_softmax(nb_tensor *x, int dim) {
 void nbi_bw_softmax(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *y = n->out;
     int d = (int)n->iv[0];
+    if (!nb_is_grad_enabled() && y->ndim && g->dtype == y->dtype && nbi_same_shape(g, y)) {
+        gin[0] = nbk_softmax_backward(y, g, d, false); /* not recorded: one fused pass */
+        return;
+    }
     nb_tensor *gy = nb_mul(g, y);
     gin[0] = y->ndim ? nb_sub(gy, nb_mul(y, nb_sum_dim(gy, 1, &d, true))) : nb_sub(gy, nb_mul(y, gy));
 }
@@ -30,6 +35,10 @@ nb_tensor *nb_log_softmax(nb_tensor *x, int dim) {
 void nbi_bw_log_softmax(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *y = n->out;
     int d = (int)n->iv[0];
+    if (!nb_is_grad_enabled() && y->ndim && g->dtype == y->dtype && nbi_same_shape(g, y)) {
+        gin[0] = nbk_softmax_backward(y, g, d, true); /* not recorded: one fused pass */
+        return;
+    }
     nb_tensor *sg = y->ndim ? nb_sum_dim(g, 1, &d, true) : g;
     gin[0] = nb_sub(g, nb_mul(nb_exp(y), sg));
 }

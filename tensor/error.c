@@ -7,6 +7,10 @@
 static _Thread_local char err_buf[512];
 static _Thread_local bool err_set;
 static void (*err_hook)(const char *);
+static _Thread_local unsigned long
+    err_serial; /* every nbi_error call, kept or dropped (the invariant check) */
+
+unsigned long nbi_error_serial(void) { return err_serial; }
 
 const char *nb_error(void) { return err_set ? err_buf : NULL; }
 void nb_clear_error(void) {
@@ -53,6 +57,7 @@ static void relabel(const char *outer) {
 }
 
 void *nbi_error(const char *fmt, ...) {
+    err_serial++;
     if (!err_set) {
         va_list ap;
         va_start(ap, fmt);

@@ -21,7 +21,7 @@ typedef enum { NBK_UNARY_LIST(NBK_ENUM_) } nbk_unary_kind; /* no count enumerato
 /* Binary elementwise kinds with broadcasting: y = f(a, b). Comparisons give 0/1. MUL_POS: a * (b > 0)
  * in one pass (relu's backward g * (y > 0) without the mask tensor). */
 /* clang-format off */
-#define NBK_BINARY_LIST(X) X(ADD) X(SUB) X(MUL) X(DIV) X(POW) X(MIN) X(MAX) X(EQ) X(NE) X(LT) X(LE) X(GT) X(GE) X(MUL_POS)
+#define NBK_BINARY_LIST(X) X(ADD) X(SUB) X(MUL) X(DIV) X(POW) X(MINIMUM) X(MAXIMUM) X(EQ) X(NE) X(LT) X(LE) X(GT) X(GE) X(MUL_POS)
 /* clang-format on */
 typedef enum { NBK_BINARY_LIST(NBK_ENUM_) } nbk_binary_kind;
 
@@ -64,6 +64,9 @@ nb_tensor *nbk_reduce(nbk_reduce_kind k, const nb_tensor *x, int ndims, const in
 nb_tensor *nbk_arg_reduce(const nb_tensor *x, int dim, bool keepdim, bool is_min, nb_tensor **indices);
 /* softmax (log = false) or log_softmax along dim, numerically stable. */
 nb_tensor *nbk_softmax(const nb_tensor *x, int dim, bool log);
+/* Their backward from the output y and the gradient g (same shape and float dtype), not recorded (issue 12,
+ * kernels_softmax_bw.c): dx = y (g - sum(g y)), or g - e^y sum(g) for log_softmax. */
+nb_tensor *nbk_softmax_backward(const nb_tensor *y, const nb_tensor *g, int dim, bool log);
 
 /* ---- matmul ---- */
 /* a (..., n, k) @ b (..., k, m) with broadcast batch dims (both at least 2-D). */
