@@ -112,6 +112,8 @@ def new_name(n, lay):
 
 mapping, problems, undeclared = {}, [], []
 for n in sorted(all_tokens):
+    if n.split('_', 1)[1] == '':
+        continue  # a bare prefix (NBK_##k, "nbi_" in prose): pastes are handled per file below
     lays = declared.get(n) or used_in.get(n)  # rule: the declaring layer; else the layer using it
     if not lays:
         undeclared.append(n)  # only outside the layers (tests, docs): left as is
