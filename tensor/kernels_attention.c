@@ -1,10 +1,8 @@
-/* kernels_attention.c — fused scaled-dot-product attention for f32 and f64 (the part under NBA_T is
- * included once per dtype). Forward: OpenMP over (batch, query block), each block sweeps the key blocks
- * with a running max and sum; backward: OpenMP over batches, each batch sweeps key blocks then query
+/* kernels_attention.c — fused scaled-dot-product attention for f32 and f64 (the per-dtype part,
+ * attention_template.h, is included once per dtype). Forward: OpenMP over (batch, query block), each
+ * block sweeps the key blocks with a running max and sum; backward: OpenMP over batches, each batch sweeps key blocks then query
  * blocks in a fixed order, so every sum has one order whatever the thread count. Block products use the
  * packed GEMM (gemm.h), which runs single-threaded inside these regions. */
-#ifndef NBA_T
-
 #include "gemm.h"
 #include "nb_kernels_attention.h"
 
@@ -38,187 +36,37 @@ static inline float nba_expf(float x) {
 }
 static inline double nba_exp(double x) { return exp(x); }
 
-#define NBA_T float
-#define NBA_SFX f32
-#define NBA_GEMM nbk_sgemm
-#define NBA_EXP nba_expf
-#include "kernels_attention.c"
-#undef NBA_T
-#undef NBA_SFX
-#undef NBA_GEMM
-#undef NBA_EXP
-#define NBA_T double
-#define NBA_SFX f64
-#define NBA_GEMM nbk_dgemm
-#define NBA_EXP nba_exp
-#include "kernels_attention.c"
+#define T float
+#define SUF f32
+#define GEMM nbk_sgemm
+#define EXP nba_expf
+#include "attention_template.h"
+#undef T
+#undef SUF
+#undef GEMM
+#undef EXP
+#define T double
+#define SUF f64
+#define GEMM nbk_dgemm
+#define EXP nba_exp
+#include "attention_template.h"
+#undef T
+#undef SUF
+#undef GEMM
+#undef EXP
 
 nb_status nbk_attn_forward(const nbk_attn_shape *sh, const nb_tensor *q, const nb_tensor *k,
                            const nb_tensor *v, const nb_tensor *bias, nb_tensor *o, nb_tensor *lse) {
     if ((double)sh->nb * (double)sh->L * (double)sh->S >= NBI_PAR_MIN) nbi_threads_check();
-    return q->dtype == NB_F32 ? attn_fw_f32(sh, q, k, v, bias, o, lse) : attn_fw_f64(sh, q, k, v, bias, o, lse);
+    return q->dtype == NB_F32 ? attn_fw_f32(sh, q, k, v, bias, o, lse)
+                              : attn_fw_f64(sh, q, k, v, bias, o, lse);
 }
 
 nb_status nbk_attn_backward(const nbk_attn_shape *sh, const nb_tensor *q, const nb_tensor *k,
-                            const nb_tensor *v, const nb_tensor *bias, const nb_tensor *o, const nb_tensor *lse,
-                            const nb_tensor *dout, nb_tensor *dq, nb_tensor *dk, nb_tensor *dv) {
+                            const nb_tensor *v, const nb_tensor *bias, const nb_tensor *o,
+                            const nb_tensor *lse, const nb_tensor *dout, nb_tensor *dq, nb_tensor *dk,
+                            nb_tensor *dv) {
     if ((double)sh->nb * (double)sh->L * (double)sh->S >= NBI_PAR_MIN) nbi_threads_check();
     return q->dtype == NB_F32 ? attn_bw_f32(sh, q, k, v, bias, o, lse, dout, dq, dk, dv)
                               : attn_bw_f64(sh, q, k, v, bias, o, lse, dout, dq, dk, dv);
 }
-
-#else /* ---- one dtype ---- */
-
-#define NBA_CAT2(a, b) a##_##b
-#define NBA_CAT(a, b) NBA_CAT2(a, b)
-#define NBA(name) NBA_CAT(name, NBA_SFX)
-
-/* Scores of query rows [i0, i0 + br) against key columns [j0, j0 + bc): s = scale q k^T + bias, with
- * -inf where causal masks (j > i); s is br x bc, row stride bc. */
-static void NBA(scores)(const nbk_attn_shape *sh, int64_t b, int64_t i0, int64_t br, int64_t j0, int64_t bc,
-                        const NBA_T *q, const NBA_T *k, const NBA_T *bias, NBA_T *s) {
-    NBA_GEMM(false, true, br, bc, sh->E, (NBA_T)sh->scale, q + i0 * sh->E, sh->E, k + j0 * sh->E, sh->E, 0, s,
-             bc);
-    if (bias) {
-        const NBA_T *bb = bias + sh->bias_off[b];
-        for (int64_t r = 0; r < br; r++) {
-            const NBA_T *br_ = bb + (i0 + r) * sh->bias_rs + j0 * sh->bias_cs;
-            NBA_T *row = s + r * bc;
-            if (sh->bias_cs == 1)
-                for (int64_t c = 0; c < bc; c++) row[c] += br_[c];
-            else
-                for (int64_t c = 0; c < bc; c++) row[c] += br_[c * sh->bias_cs];
-        }
-    }
-    if (sh->causal)
-        for (int64_t r = 0; r < br; r++)
-            for (int64_t c = i0 + r + 1 - j0 < 0 ? 0 : i0 + r + 1 - j0; c < bc; c++) s[r * bc + c] = -INFINITY;
-}
-
-/* the key columns a causal query block [i0, i0 + br) sees: [0, min(S, i0 + br)) */
-static inline int64_t NBA(key_end)(const nbk_attn_shape *sh, int64_t i0, int64_t br) {
-    return sh->causal && i0 + br < sh->S ? i0 + br : sh->S;
-}
-
-static nb_status NBA(attn_fw)(const nbk_attn_shape *sh, const nb_tensor *qt, const nb_tensor *kt,
-                              const nb_tensor *vt, const nb_tensor *bt, nb_tensor *ot, nb_tensor *lt) {
-    const int64_t L = sh->L, E = sh->E, Ev = sh->Ev, S = sh->S;
-    const NBA_T *Q = (const NBA_T *)nbi_ptr(qt), *K = (const NBA_T *)nbi_ptr(kt), *V = (const NBA_T *)nbi_ptr(vt);
-    const NBA_T *Bi = bt ? (const NBA_T *)nbi_ptr(bt) : NULL;
-    NBA_T *O = (NBA_T *)nbi_ptr(ot), *LSE = (NBA_T *)nbi_ptr(lt);
-    const int64_t nqb = (L + NBA_BR - 1) / NBA_BR, ntask = sh->nb * nqb;
-    bool failed = false;
-    double work = (double)sh->nb * (double)L * (double)S * (double)(E + Ev);
-#pragma omp parallel if (work >= 2.0 * 64 * 64 * 64 && ntask > 1) reduction(|| : failed)
-    {
-        NBA_T *s = malloc(sizeof(NBA_T) * (NBA_BR * NBA_BC + NBA_BR * Ev + 2 * NBA_BR));
-        if (!s) failed = true;
-        NBA_T *acc = s ? s + NBA_BR * NBA_BC : NULL, *m = acc ? acc + NBA_BR * Ev : NULL, *l = m ? m + NBA_BR : NULL;
-#pragma omp for schedule(dynamic, 1)
-        for (int64_t t = 0; t < ntask; t++) {
-            if (!s) continue;
-            int64_t b = t / nqb, i0 = (t % nqb) * NBA_BR, br = L - i0 < NBA_BR ? L - i0 : NBA_BR;
-            const NBA_T *q = Q + b * L * E, *k = K + b * S * E, *v = V + b * S * Ev;
-            for (int64_t r = 0; r < br; r++) m[r] = -INFINITY, l[r] = 0;
-            memset(acc, 0, sizeof(NBA_T) * (size_t)(br * Ev));
-            int64_t jend = NBA(key_end)(sh, i0, br);
-            for (int64_t j0 = 0; j0 < jend; j0 += NBA_BC) {
-                int64_t bc = jend - j0 < NBA_BC ? jend - j0 : NBA_BC;
-                NBA(scores)(sh, b, i0, br, j0, bc, q, k, Bi, s);
-                for (int64_t r = 0; r < br; r++) {
-                    NBA_T *row = s + r * bc, mx = m[r];
-                    for (int64_t c = 0; c < bc; c++) mx = row[c] > mx ? row[c] : mx;
-                    if (mx == -INFINITY) { /* every key so far masked: nothing to add */
-                        for (int64_t c = 0; c < bc; c++) row[c] = 0;
-                        continue;
-                    }
-                    NBA_T alpha = NBA_EXP(m[r] - mx), sum = 0;
-                    for (int64_t c = 0; c < bc; c++) row[c] = NBA_EXP(row[c] - mx);
-                    for (int64_t c = 0; c < bc; c++) sum += row[c];
-                    l[r] = l[r] * alpha + sum;
-                    m[r] = mx;
-                    if (alpha != 1)
-                        for (int64_t e = 0; e < Ev; e++) acc[r * Ev + e] *= alpha;
-                }
-                NBA_GEMM(false, false, br, Ev, bc, 1, s, bc, v + j0 * Ev, Ev, 1, acc, Ev);
-            }
-            NBA_T *o = O + (b * L + i0) * Ev, *lse = LSE + b * L + i0;
-            for (int64_t r = 0; r < br; r++) {
-                NBA_T inv = 1 / l[r]; /* l = 0 (all masked): 0 * inf = NaN, as torch's math gives */
-                for (int64_t e = 0; e < Ev; e++) o[r * Ev + e] = acc[r * Ev + e] * inv;
-                lse[r] = l[r] > 0 ? m[r] + (NBA_T)log(l[r]) : (NBA_T)NAN;
-            }
-        }
-        free(s);
-    }
-    if (failed) {
-        nbi_error("nb_scaled_dot_product_attention: out of memory for the attention workspace");
-        return NB_ERROR;
-    }
-    return NB_OK;
-}
-
-static nb_status NBA(attn_bw)(const nbk_attn_shape *sh, const nb_tensor *qt, const nb_tensor *kt,
-                              const nb_tensor *vt, const nb_tensor *bt, const nb_tensor *ot, const nb_tensor *lt,
-                              const nb_tensor *gt, nb_tensor *dqt, nb_tensor *dkt, nb_tensor *dvt) {
-    const int64_t L = sh->L, E = sh->E, Ev = sh->Ev, S = sh->S;
-    const NBA_T *Q = (const NBA_T *)nbi_ptr(qt), *K = (const NBA_T *)nbi_ptr(kt), *V = (const NBA_T *)nbi_ptr(vt);
-    const NBA_T *Bi = bt ? (const NBA_T *)nbi_ptr(bt) : NULL, *O = (const NBA_T *)nbi_ptr(ot);
-    const NBA_T *LSE = (const NBA_T *)nbi_ptr(lt), *G = (const NBA_T *)nbi_ptr(gt);
-    NBA_T *DQ = (NBA_T *)nbi_ptr(dqt), *DK = (NBA_T *)nbi_ptr(dkt), *DV = (NBA_T *)nbi_ptr(dvt);
-    bool failed = false;
-    double work = (double)sh->nb * (double)L * (double)S * (double)(E + Ev);
-#pragma omp parallel if (work >= 2.0 * 64 * 64 * 64 && sh->nb > 1) reduction(|| : failed)
-    {
-        NBA_T *p = malloc(sizeof(NBA_T) * (2 * NBA_BR * NBA_BC + L));
-        if (!p) failed = true;
-        NBA_T *dp = p ? p + NBA_BR * NBA_BC : NULL, *D = dp ? dp + NBA_BR * NBA_BC : NULL;
-#pragma omp for schedule(dynamic, 1)
-        for (int64_t b = 0; b < sh->nb; b++) {
-            if (!p) continue;
-            const NBA_T *q = Q + b * L * E, *k = K + b * S * E, *v = V + b * S * Ev;
-            const NBA_T *o = O + b * L * Ev, *g = G + b * L * Ev, *lse = LSE + b * L;
-            NBA_T *dq = DQ + b * L * E, *dk = DK + b * S * E, *dv = DV + b * S * Ev;
-            memset(dq, 0, sizeof(NBA_T) * (size_t)(L * E));
-            memset(dk, 0, sizeof(NBA_T) * (size_t)(S * E));
-            memset(dv, 0, sizeof(NBA_T) * (size_t)(S * Ev));
-            for (int64_t i = 0; i < L; i++) {
-                NBA_T d = 0;
-                for (int64_t e = 0; e < Ev; e++) d += g[i * Ev + e] * o[i * Ev + e];
-                D[i] = d;
-            }
-            for (int64_t j0 = 0; j0 < S; j0 += NBA_BC) {
-                int64_t bc = S - j0 < NBA_BC ? S - j0 : NBA_BC;
-                /* causal: query rows i >= j0 see this key block */
-                for (int64_t i0 = sh->causal ? j0 / NBA_BR * NBA_BR : 0; i0 < L; i0 += NBA_BR) {
-                    int64_t br = L - i0 < NBA_BR ? L - i0 : NBA_BR;
-                    NBA(scores)(sh, b, i0, br, j0, bc, q, k, Bi, p);
-                    for (int64_t r = 0; r < br; r++) {
-                        NBA_T *row = p + r * bc, ls = lse[i0 + r];
-                        for (int64_t c = 0; c < bc; c++) row[c] = NBA_EXP(row[c] - ls);
-                    }
-                    /* dv += P^T do; dP = do v^T; dS = P (dP - D); dq += scale dS k; dk += scale dS^T q */
-                    NBA_GEMM(true, false, bc, Ev, br, 1, p, bc, g + i0 * Ev, Ev, 1, dv + j0 * Ev, Ev);
-                    NBA_GEMM(false, true, br, bc, Ev, 1, g + i0 * Ev, Ev, v + j0 * Ev, Ev, 0, dp, bc);
-                    for (int64_t r = 0; r < br; r++) {
-                        NBA_T *pr = p + r * bc, *dr = dp + r * bc, di = D[i0 + r];
-                        for (int64_t c = 0; c < bc; c++) pr[c] = pr[c] * (dr[c] - di);
-                    }
-                    NBA_GEMM(false, false, br, E, bc, (NBA_T)sh->scale, p, bc, k + j0 * E, E, 1, dq + i0 * E, E);
-                    NBA_GEMM(true, false, bc, E, br, (NBA_T)sh->scale, p, bc, q + i0 * E, E, 1, dk + j0 * E, E);
-                }
-            }
-        }
-        free(p);
-    }
-    if (failed) {
-        nbi_error("nb_scaled_dot_product_attention: out of memory for the attention workspace");
-        return NB_ERROR;
-    }
-    return NB_OK;
-}
-
-#undef NBA
-#undef NBA_CAT
-#undef NBA_CAT2
-#endif
