@@ -8,8 +8,7 @@
  * -inf where causal masks (j > i); s is br x bc, row stride bc. */
 static void AF_(scores)(const nbk_attn_shape *sh, int64_t b, int64_t i0, int64_t br, int64_t j0, int64_t bc,
                         const T *q, const T *k, const T *bias, T *s) {
-    GEMM(false, true, br, bc, sh->E, (T)sh->scale, q + i0 * sh->E, sh->E, k + j0 * sh->E, sh->E, 0, s,
-             bc);
+    GEMM(false, true, br, bc, sh->E, (T)sh->scale, q + i0 * sh->E, sh->E, k + j0 * sh->E, sh->E, 0, s, bc);
     if (bias) {
         const T *bb = bias + sh->bias_off[b];
         for (int64_t r = 0; r < br; r++) {
@@ -23,7 +22,8 @@ static void AF_(scores)(const nbk_attn_shape *sh, int64_t b, int64_t i0, int64_t
     }
     if (sh->causal)
         for (int64_t r = 0; r < br; r++)
-            for (int64_t c = i0 + r + 1 - j0 < 0 ? 0 : i0 + r + 1 - j0; c < bc; c++) s[r * bc + c] = -INFINITY;
+            for (int64_t c = i0 + r + 1 - j0 < 0 ? 0 : i0 + r + 1 - j0; c < bc; c++)
+                s[r * bc + c] = -INFINITY;
 }
 
 /* the key columns a causal query block [i0, i0 + br) sees: [0, min(S, i0 + br)) */
@@ -44,7 +44,8 @@ static nb_status AF_(attn_fw)(const nbk_attn_shape *sh, const nb_tensor *qt, con
     {
         T *s = malloc(sizeof(T) * (NBA_BR * NBA_BC + NBA_BR * Ev + 2 * NBA_BR));
         if (!s) failed = true;
-        T *acc = s ? s + NBA_BR * NBA_BC : NULL, *m = acc ? acc + NBA_BR * Ev : NULL, *l = m ? m + NBA_BR : NULL;
+        T *acc = s ? s + NBA_BR * NBA_BC : NULL, *m = acc ? acc + NBA_BR * Ev : NULL,
+          *l = m ? m + NBA_BR : NULL;
 #pragma omp for schedule(dynamic, 1)
         for (int64_t t = 0; t < ntask; t++) {
             if (!s) continue;
@@ -90,8 +91,9 @@ static nb_status AF_(attn_fw)(const nbk_attn_shape *sh, const nb_tensor *qt, con
 }
 
 static nb_status AF_(attn_bw)(const nbk_attn_shape *sh, const nb_tensor *qt, const nb_tensor *kt,
-                              const nb_tensor *vt, const nb_tensor *bt, const nb_tensor *ot, const nb_tensor *lt,
-                              const nb_tensor *gt, nb_tensor *dqt, nb_tensor *dkt, nb_tensor *dvt) {
+                              const nb_tensor *vt, const nb_tensor *bt, const nb_tensor *ot,
+                              const nb_tensor *lt, const nb_tensor *gt, nb_tensor *dqt, nb_tensor *dkt,
+                              nb_tensor *dvt) {
     const int64_t L = sh->L, E = sh->E, Ev = sh->Ev, S = sh->S;
     const T *Q = (const T *)nbi_ptr(qt), *K = (const T *)nbi_ptr(kt), *V = (const T *)nbi_ptr(vt);
     const T *Bi = bt ? (const T *)nbi_ptr(bt) : NULL, *O = (const T *)nbi_ptr(ot);
