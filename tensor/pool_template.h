@@ -12,9 +12,9 @@ static void AF_(max_pool)(const nb_tensor *xc, nb_tensor *y, int64_t *is, const 
     T *ys = (T *)nbi_ptr(y);
     const int64_t *restrict hs = h->start, *restrict he = h->end, *restrict ws = w->start;
     const int64_t *restrict we = w->end, dh = h->step, dw = w->step;
-    
+
 #pragma omp parallel for schedule(static) if (par)
-for (int64_t p = 0; p < planes; p++) {
+    for (int64_t p = 0; p < planes; p++) {
         const T *restrict xp = xs + p * H * W;
         T *restrict yp = ys + p * OH * OW;
         int64_t *restrict ip = is + p * OH * OW;
@@ -49,9 +49,9 @@ static void AF_(avg_pool)(const nb_tensor *xc, nb_tensor *y, const nbk_pool_dim 
     const int64_t H = h->n_in, W = w->n_in, OH = h->n_out, OW = w->n_out;
     const T *xs = (const T *)nbi_ptr(xc);
     T *ys = (T *)nbi_ptr(y);
-    
+
 #pragma omp parallel for schedule(static) if (par)
-for (int64_t p = 0; p < planes; p++) {
+    for (int64_t p = 0; p < planes; p++) {
         const T *xp = xs + p * H * W;
         T *yp = ys + p * OH * OW;
         for (int64_t i = 0; i < OH; i++)
@@ -69,9 +69,9 @@ static void AF_(avg_pool_bw)(const nb_tensor *gc, nb_tensor *dx, const nbk_pool_
     const int64_t H = h->n_in, W = w->n_in, OH = h->n_out, OW = w->n_out;
     const T *gs = (const T *)nbi_ptr(gc);
     T *ds = (T *)nbi_ptr(dx);
-    
+
 #pragma omp parallel for schedule(static) if (par)
-for (int64_t p = 0; p < planes; p++) {
+    for (int64_t p = 0; p < planes; p++) {
         const T *gp = gs + p * OH * OW;
         T *dp = ds + p * H * W;
         for (int64_t k = 0; k < H * W; k++) dp[k] = 0;
@@ -90,9 +90,9 @@ static void AF_(scatter)(const nb_tensor *sc, nb_tensor *out, const int64_t *is,
                          int64_t P, bool add, bool par) {
     const T *ss = (const T *)nbi_ptr(sc);
     T *os = (T *)nbi_ptr(out);
-    
+
 #pragma omp parallel for schedule(static) if (par)
-for (int64_t p = 0; p < planes; p++) {
+    for (int64_t p = 0; p < planes; p++) {
         const T *sp = ss + p * K;
         const int64_t *ip = is + p * K;
         T *op_ = os + p * P;
