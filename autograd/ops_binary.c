@@ -193,26 +193,26 @@ void nbi_bw_rpow_s(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 }
 
 /* ---- comparisons: not differentiable, never recorded ---- */
-#define CMP(name, K)                                                                                         \
-    nb_tensor *name(nb_tensor *a, nb_tensor *b) {                                                            \
-        NBI_CHECK(#name, a, b);                                                                              \
-        return nbk_binary(K, a, b, #name);                                                                   \
-    }
-CMP(nb_eq, NBK_EQ)
-CMP(nb_ne, NBK_NE)
-CMP(nb_lt, NBK_LT)
-CMP(nb_le, NBK_LE)
-CMP(nb_gt, NBK_GT)
-CMP(nb_ge, NBK_GE)
-#define CMPS(name, K)                                                                                        \
-    nb_tensor *name(nb_tensor *a, double s) {                                                                \
-        NBI_CHECK(#name, a);                                                                                 \
-        return nbk_unary(K, a, s, 0);                                                                        \
-    }
-CMPS(nb_eq_scalar, NBK_EQ_S)
-CMPS(nb_lt_scalar, NBK_LT_S)
-CMPS(nb_gt_scalar, NBK_GT_S)
-/* issue 12 (nb_helpers.h) */
-CMPS(nb_ne_scalar, NBK_NE_S)
-CMPS(nb_le_scalar, NBK_LE_S)
-CMPS(nb_ge_scalar, NBK_GE_S)
+/* a comparison a <op> b (kind k), named name in messages */
+static nb_tensor *compare(nbk_binary_kind k, nb_tensor *a, nb_tensor *b, const char *name) {
+    NBI_CHECK(name, a, b);
+    return nbk_binary(k, a, b, name);
+}
+/* a comparison a <op> s with a scalar (kind k) */
+static nb_tensor *compare_s(nbk_unary_kind k, nb_tensor *a, double s, const char *name) {
+    NBI_CHECK(name, a);
+    return nbk_unary(k, a, s, 0);
+}
+nb_tensor *nb_eq(nb_tensor *a, nb_tensor *b) { return compare(NBK_EQ, a, b, "nb_eq"); }
+nb_tensor *nb_ne(nb_tensor *a, nb_tensor *b) { return compare(NBK_NE, a, b, "nb_ne"); }
+nb_tensor *nb_lt(nb_tensor *a, nb_tensor *b) { return compare(NBK_LT, a, b, "nb_lt"); }
+nb_tensor *nb_le(nb_tensor *a, nb_tensor *b) { return compare(NBK_LE, a, b, "nb_le"); }
+nb_tensor *nb_gt(nb_tensor *a, nb_tensor *b) { return compare(NBK_GT, a, b, "nb_gt"); }
+nb_tensor *nb_ge(nb_tensor *a, nb_tensor *b) { return compare(NBK_GE, a, b, "nb_ge"); }
+nb_tensor *nb_eq_scalar(nb_tensor *a, double s) { return compare_s(NBK_EQ_S, a, s, "nb_eq_scalar"); }
+nb_tensor *nb_lt_scalar(nb_tensor *a, double s) { return compare_s(NBK_LT_S, a, s, "nb_lt_scalar"); }
+nb_tensor *nb_gt_scalar(nb_tensor *a, double s) { return compare_s(NBK_GT_S, a, s, "nb_gt_scalar"); }
+/* declared in nb_helpers.h */
+nb_tensor *nb_ne_scalar(nb_tensor *a, double s) { return compare_s(NBK_NE_S, a, s, "nb_ne_scalar"); }
+nb_tensor *nb_le_scalar(nb_tensor *a, double s) { return compare_s(NBK_LE_S, a, s, "nb_le_scalar"); }
+nb_tensor *nb_ge_scalar(nb_tensor *a, double s) { return compare_s(NBK_GE_S, a, s, "nb_ge_scalar"); }

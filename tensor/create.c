@@ -241,16 +241,16 @@ nb_status nb_set(nb_tensor *t, const int64_t *index, double value) {
 }
 
 void *nb_data(const nb_tensor *t) { return nbi_ok_req(t, "nb_data") ? nbi_ptr(t) : NULL; }
-#define TYPED(name, T, DT)                                                                                   \
-    T *name(const nb_tensor *t) {                                                                            \
-        if (!nbi_ok_req(t, #name)) return NULL;                                                              \
-        if (t->dtype != DT)                                                                                  \
-            return nbi_error(#name ": tensor is %s, not %s", nb_dtype_name(t->dtype), nb_dtype_name(DT));    \
-        return (T *)nbi_ptr(t);                                                                              \
-    }
-TYPED(nb_data_f32, float, NB_F32)
-TYPED(nb_data_f64, double, NB_F64)
-TYPED(nb_data_i64, int64_t, NB_I64)
+/* t's data when t has dtype dt, else NULL and an error naming fn */
+static void *typed_data(const nb_tensor *t, nb_dtype dt, const char *fn) {
+    if (!nbi_ok_req(t, fn)) return NULL;
+    if (t->dtype != dt)
+        return nbi_error("%s: tensor is %s, not %s", fn, nb_dtype_name(t->dtype), nb_dtype_name(dt));
+    return nbi_ptr(t);
+}
+float *nb_data_f32(const nb_tensor *t) { return typed_data(t, NB_F32, "nb_data_f32"); }
+double *nb_data_f64(const nb_tensor *t) { return typed_data(t, NB_F64, "nb_data_f64"); }
+int64_t *nb_data_i64(const nb_tensor *t) { return typed_data(t, NB_I64, "nb_data_i64"); }
 
 nb_status nb_to_doubles(const nb_tensor *t, double *out) {
     if (!nbi_ok_req(t, "nb_to_doubles")) return NB_ERROR;

@@ -21,6 +21,8 @@ dry, check = sys.argv[1] == '1', sys.argv[1] == 'check'
 LAYERS = {'tensor': ('nbt', 0), 'autograd': ('nba', 1), 'optim': ('nbo', 2), 'nn': ('nbn', 2), 'dist': ('nbd', 3)}
 OLD = r'(?:nbi|nbk|nbg|nbj|NBI|NBK|NBG|NBJ)_'
 TOKEN = re.compile(r'\b' + OLD + r'\w*')
+ANY = r'(?:nb[a-z]|NB[A-Z])_'  # any internal prefix (public names are nb_ / NB_)
+ANYTOKEN = re.compile(r'\b' + ANY + r'\w*')
 SKIP = ('tests/golden/', 'tests/data/', 'tests/expected/', 'fuzz/corpus', 'playground/corpus',
         'tools/rename_internal.sh')
 
@@ -98,12 +100,14 @@ for f, s in text.items():
     if lay:
         for n in TOKEN.findall(c):
             used_in.setdefault(n, set()).add(lay)
-        for n in decl_names(c, OLD):
+        for n in decl_names(c, ANY):
             declared.setdefault(n, set()).add(lay)
 
 all_tokens = set()
 for s in text.values():
     all_tokens.update(TOKEN.findall(s))
+# names with another internal prefix that a layer declares under the wrong prefix (tensor's nba_exp)
+all_tokens.update(n for n, lays in declared.items() if not re.match(OLD, n))
 
 def new_name(n, lay):
     pre = LAYERS[lay][0]
@@ -112,7 +116,11 @@ def new_name(n, lay):
 
 mapping, problems, undeclared = {}, [], []
 for n in sorted(all_tokens):
+    if n.split('_', 1)[1] == '':
+        continue  # a bare prefix (NBK_##k, "nbi_" in prose): pastes are handled per file below
     lays = declared.get(n) or used_in.get(n)  # rule: the declaring layer; else the layer using it
+    if not re.match(OLD, n):
+        lays = declared[n]
     if not lays:
         undeclared.append(n)  # only outside the layers (tests, docs): left as is
         continue
@@ -121,7 +129,8 @@ for n in sorted(all_tokens):
     if len(best) > 1:
         problems.append('%s is declared in both %s: rename one of them first' % (n, ' and '.join(best)))
         continue
-    mapping[n] = new_name(n, best[0])
+    if new_name(n, best[0]) != n:
+        mapping[n] = new_name(n, best[0])
 
 # file renames: nbi_*.h (and other old prefixes) inside a layer
 frename = {}
@@ -167,7 +176,7 @@ fmap = {os.path.basename(f): os.path.basename(g) for f, g in frename.items()}
 paste = re.compile(r'\b(' + OLD + r')##')
 changed = 0
 for f, s in text.items():
-    t = TOKEN.sub(lambda m: mapping.get(m.group(0), m.group(0)), s)
+    t = ANYTOKEN.sub(lambda m: mapping.get(m.group(0), m.group(0)), s)
     lay = layer_of(f)
     if lay:  # a token-pasted prefix (NBK_##k) belongs to the layer of its file
         t = paste.sub(lambda m: new_name(m.group(1), lay) + '##', t)

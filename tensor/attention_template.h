@@ -1,0 +1,177 @@
+/* attention_template.h — the fused attention kernels of kernels_attention.c for one float type, included
+ * once per type with T (float or double), SUF (f32 or f64), GEMM (nbk_sgemm or nbk_dgemm) and EXP (the
+ * exponential of that type) defined. */
+
+#define AF_(name) NBI_CAT(name##_, SUF)
+
+/* Scores of query rows [i0, i0 + br) against key columns [j0, j0 + bc): s = scale q k^T + bias, with
+ * -inf where causal masks (j > i); s is br x bc, row stride bc. */
+static void AF_(scores)(const nbk_attn_shape *sh, int64_t b, int64_t i0, int64_t br, int64_t j0, int64_t bc,
+                        const T *q, const T *k, const T *bias, T *s) {
+    GEMM(false, true, br, bc, sh->E, (T)sh->scale, q + i0 * sh->E, sh->E, k + j0 * sh->E, sh->E, 0, s, bc);
+    if (bias) {
+        const T *bb = bias + sh->bias_off[b];
+        for (int64_t r = 0; r < br; r++) {
+            const T *br_ = bb + (i0 + r) * sh->bias_rs + j0 * sh->bias_cs;
+            T *row = s + r * bc;
+            if (sh->bias_cs == 1)
+                for (int64_t c = 0; c < bc; c++) row[c] += br_[c];
+            else
+                for (int64_t c = 0; c < bc; c++) row[c] += br_[c * sh->bias_cs];
+        }
+    }
+    if (sh->causal)
+        for (int64_t r = 0; r < br; r++)
+            for (int64_t c = i0 + r + 1 - j0 < 0 ? 0 : i0 + r + 1 - j0; c < bc; c++)
+                s[r * bc + c] = -INFINITY;
+}
+
+/* max of row[0, n) and m, over 8 lanes (vectorizes; max is exact in any order). A NaN is skipped here
+ * but reaches the output through e^(NaN - max) */
+static inline T AF_(row_max)(const T *row, int64_t n, T m) {
+    T a[8] = { m, m, m, m, m, m, m, m };
+    int64_t c = 0;
+    for (; c + 8 <= n; c += 8)
+        for (int u = 0; u < 8; u++) a[u] = row[c + u] > a[u] ? row[c + u] : a[u];
+    for (; c < n; c++) a[0] = row[c] > a[0] ? row[c] : a[0];
+    for (int u = 1; u < 8; u++) a[0] = a[u] > a[0] ? a[u] : a[0];
+    return a[0];
+}
+
+/* sum of row[0, n) over 8 lanes in a fixed order (vectorizes) */
+static inline T AF_(row_sum)(const T *row, int64_t n) {
+    T a[8] = { 0 };
+    int64_t c = 0;
+    for (; c + 8 <= n; c += 8)
+        for (int u = 0; u < 8; u++) a[u] += row[c + u];
+    for (; c < n; c++) a[c % 8] += row[c];
+    return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+}
+
+/* the key columns a causal query block [i0, i0 + br) sees: [0, min(S, i0 + br)) */
+static inline int64_t AF_(key_end)(const nbk_attn_shape *sh, int64_t i0, int64_t br) {
+    return sh->causal && i0 + br < sh->S ? i0 + br : sh->S;
+}
+
+static nb_status AF_(attn_fw)(const nbk_attn_shape *sh, const nb_tensor *qt, const nb_tensor *kt,
+                              const nb_tensor *vt, const nb_tensor *bt, nb_tensor *ot, nb_tensor *lt) {
+    const int64_t L = sh->L, E = sh->E, Ev = sh->Ev, S = sh->S;
+    const T *Q = (const T *)nbi_ptr(qt), *K = (const T *)nbi_ptr(kt), *V = (const T *)nbi_ptr(vt);
+    const T *Bi = bt ? (const T *)nbi_ptr(bt) : NULL;
+    T *O = (T *)nbi_ptr(ot), *LSE = (T *)nbi_ptr(lt);
+    const int64_t nqb = (L + NBK_ATT_BR - 1) / NBK_ATT_BR, ntask = sh->nb * nqb;
+    bool failed = false;
+    double work = (double)sh->nb * (double)L * (double)S * (double)(E + Ev);
+    (void)work; /* read only by the OpenMP if clause */
+#pragma omp parallel if (work >= 2.0 * 64 * 64 * 64 && ntask > 1) reduction(|| : failed)
+    {
+        T *s = malloc(sizeof(T) * (NBK_ATT_BR * NBK_ATT_BC + NBK_ATT_BR * Ev + 2 * NBK_ATT_BR));
+        if (!s) failed = true;
+        T *acc = s ? s + NBK_ATT_BR * NBK_ATT_BC : NULL, *m = acc ? acc + NBK_ATT_BR * Ev : NULL,
+          *l = m ? m + NBK_ATT_BR : NULL;
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t t = 0; t < ntask; t++) {
+            if (!s) continue;
+            int64_t b = t / nqb, i0 = (t % nqb) * NBK_ATT_BR, br = L - i0 < NBK_ATT_BR ? L - i0 : NBK_ATT_BR;
+            const T *q = Q + b * L * E, *k = K + b * S * E, *v = V + b * S * Ev;
+            for (int64_t r = 0; r < br; r++) m[r] = -INFINITY, l[r] = 0;
+            memset(acc, 0, sizeof(T) * (size_t)(br * Ev));
+            int64_t jend = AF_(key_end)(sh, i0, br);
+            for (int64_t j0 = 0; j0 < jend; j0 += NBK_ATT_BC) {
+                int64_t bc = jend - j0 < NBK_ATT_BC ? jend - j0 : NBK_ATT_BC;
+                AF_(scores)(sh, b, i0, br, j0, bc, q, k, Bi, s);
+                for (int64_t r = 0; r < br; r++) {
+                    T *row = s + r * bc, mx = AF_(row_max)(row, bc, m[r]);
+                    if (mx == -INFINITY) { /* every key so far masked: nothing to add */
+                        for (int64_t c = 0; c < bc; c++) row[c] = 0;
+                        continue;
+                    }
+                    T alpha = EXP(m[r] - mx);
+                    for (int64_t c = 0; c < bc; c++) row[c] = EXP(row[c] - mx);
+                    T sum = AF_(row_sum)(row, bc);
+                    l[r] = l[r] * alpha + sum;
+                    m[r] = mx;
+                    if (alpha != 1)
+                        for (int64_t e = 0; e < Ev; e++) acc[r * Ev + e] *= alpha;
+                }
+                GEMM(false, false, br, Ev, bc, 1, s, bc, v + j0 * Ev, Ev, 1, acc, Ev);
+            }
+            T *o = O + (b * L + i0) * Ev, *lse = LSE + b * L + i0;
+            for (int64_t r = 0; r < br; r++) {
+                T inv = 1 / l[r]; /* l = 0 (all masked): 0 * inf = NaN, as torch's math gives */
+                for (int64_t e = 0; e < Ev; e++) o[r * Ev + e] = acc[r * Ev + e] * inv;
+                lse[r] = l[r] > 0 ? m[r] + (T)log(l[r]) : (T)NAN;
+            }
+        }
+        free(s);
+    }
+    if (failed) {
+        nbi_error("nb_scaled_dot_product_attention: out of memory for the attention workspace");
+        return NB_ERROR;
+    }
+    return NB_OK;
+}
+
+static nb_status AF_(attn_bw)(const nbk_attn_shape *sh, const nb_tensor *qt, const nb_tensor *kt,
+                              const nb_tensor *vt, const nb_tensor *bt, const nb_tensor *ot,
+                              const nb_tensor *lt, const nb_tensor *gt, nb_tensor *dqt, nb_tensor *dkt,
+                              nb_tensor *dvt) {
+    const int64_t L = sh->L, E = sh->E, Ev = sh->Ev, S = sh->S;
+    const T *Q = (const T *)nbi_ptr(qt), *K = (const T *)nbi_ptr(kt), *V = (const T *)nbi_ptr(vt);
+    const T *Bi = bt ? (const T *)nbi_ptr(bt) : NULL, *O = (const T *)nbi_ptr(ot);
+    const T *LSE = (const T *)nbi_ptr(lt), *G = (const T *)nbi_ptr(gt);
+    T *DQ = (T *)nbi_ptr(dqt), *DK = (T *)nbi_ptr(dkt), *DV = (T *)nbi_ptr(dvt);
+    bool failed = false;
+    double work = (double)sh->nb * (double)L * (double)S * (double)(E + Ev);
+    (void)work; /* read only by the OpenMP if clause */
+#pragma omp parallel if (work >= 2.0 * 64 * 64 * 64 && sh->nb > 1) reduction(|| : failed)
+    {
+        T *p = malloc(sizeof(T) * (2 * NBK_ATT_BR * NBK_ATT_BC + L));
+        if (!p) failed = true;
+        T *dp = p ? p + NBK_ATT_BR * NBK_ATT_BC : NULL, *D = dp ? dp + NBK_ATT_BR * NBK_ATT_BC : NULL;
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t b = 0; b < sh->nb; b++) {
+            if (!p) continue;
+            const T *q = Q + b * L * E, *k = K + b * S * E, *v = V + b * S * Ev;
+            const T *o = O + b * L * Ev, *g = G + b * L * Ev, *lse = LSE + b * L;
+            T *dq = DQ + b * L * E, *dk = DK + b * S * E, *dv = DV + b * S * Ev;
+            memset(dq, 0, sizeof(T) * (size_t)(L * E));
+            memset(dk, 0, sizeof(T) * (size_t)(S * E));
+            memset(dv, 0, sizeof(T) * (size_t)(S * Ev));
+            for (int64_t i = 0; i < L; i++) {
+                T d = 0;
+                for (int64_t e = 0; e < Ev; e++) d += g[i * Ev + e] * o[i * Ev + e];
+                D[i] = d;
+            }
+            for (int64_t j0 = 0; j0 < S; j0 += NBK_ATT_BC) {
+                int64_t bc = S - j0 < NBK_ATT_BC ? S - j0 : NBK_ATT_BC;
+                /* causal: query rows i >= j0 see this key block */
+                for (int64_t i0 = sh->causal ? j0 / NBK_ATT_BR * NBK_ATT_BR : 0; i0 < L; i0 += NBK_ATT_BR) {
+                    int64_t br = L - i0 < NBK_ATT_BR ? L - i0 : NBK_ATT_BR;
+                    AF_(scores)(sh, b, i0, br, j0, bc, q, k, Bi, p);
+                    for (int64_t r = 0; r < br; r++) {
+                        T *row = p + r * bc, ls = lse[i0 + r];
+                        for (int64_t c = 0; c < bc; c++) row[c] = EXP(row[c] - ls);
+                    }
+                    /* dv += P^T do; dP = do v^T; dS = P (dP - D); dq += scale dS k; dk += scale dS^T q */
+                    GEMM(true, false, bc, Ev, br, 1, p, bc, g + i0 * Ev, Ev, 1, dv + j0 * Ev, Ev);
+                    GEMM(false, true, br, bc, Ev, 1, g + i0 * Ev, Ev, v + j0 * Ev, Ev, 0, dp, bc);
+                    for (int64_t r = 0; r < br; r++) {
+                        T *pr = p + r * bc, *dr = dp + r * bc, di = D[i0 + r];
+                        for (int64_t c = 0; c < bc; c++) pr[c] = pr[c] * (dr[c] - di);
+                    }
+                    GEMM(false, false, br, E, bc, (T)sh->scale, p, bc, k + j0 * E, E, 1, dq + i0 * E, E);
+                    GEMM(true, false, bc, E, br, (T)sh->scale, p, bc, q + i0 * E, E, 1, dk + j0 * E, E);
+                }
+            }
+        }
+        free(p);
+    }
+    if (failed) {
+        nbi_error("nb_scaled_dot_product_attention: out of memory for the attention workspace");
+        return NB_ERROR;
+    }
+    return NB_OK;
+}
+
+#undef AF_
