@@ -7,6 +7,8 @@
 
 static _Thread_local nb_tensor **slots; /* stb_ds array, one per tape position */
 
+void nbi_backward_thread_exit(void) { arrfree(slots); }
+
 static nb_tensor *accumulate(nb_tensor *acc, nb_tensor *g) { return acc ? nb_add(acc, g) : g; }
 
 /* leaf .grad += g (persistent, no history). own: g is a fresh result of a backward rule that nothing
@@ -123,6 +125,13 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
         if (!nbi_ok(outs[k], api)) return NB_ERROR;
         if (!outs[k]->requires_grad) {
             nbi_error("%s: element %d of tensors does not require grad and does not have a grad_fn", api, k);
+            return NB_ERROR;
+        }
+        if (outs[k]->node && outs[k]->node->owner != nbi_thread_id()) {
+            nbi_error(
+                "%s: the graph of output %d was recorded on thread %u, and this is thread %u; a tape belongs "
+                "to the thread that recorded it: call %s on that thread",
+                api, k, outs[k]->node->owner, nbi_thread_id(), api);
             return NB_ERROR;
         }
         if (outs[k]->node && outs[k]->node->index + 1 > hi) hi = outs[k]->node->index + 1;

@@ -29,6 +29,17 @@ static double *elem(nb_tensor *t, int64_t k) { /* k-th element in row-major orde
     return (double *)t->storage->data + off;
 }
 
+/* torch refuses a check with nothing to differentiate (it would pass vacuously) */
+static bool any_requires_grad(int n, nb_tensor *const *in, const char *api) {
+    for (int i = 0; i < n; i++)
+        if (in[i]->requires_grad) return true;
+    nbi_error(
+        "%s: gradcheck expects at least one input tensor to require gradient, but none of the them have "
+        "requires_grad=True (set it with nb_requires_grad_)",
+        api);
+    return false;
+}
+
 bool nb_gradcheck(nb_fn fn, void *ctx, int n, nb_tensor *const *in, nb_gradcheck_opts o) {
     NBI_API("nb_gradcheck");
     double eps = o.eps > 0 ? o.eps : 1e-6, atol = o.atol > 0 ? o.atol : 1e-5,
@@ -48,6 +59,7 @@ bool nb_gradcheck(nb_fn fn, void *ctx, int n, nb_tensor *const *in, nb_gradcheck
             return false;
         }
     }
+    if (!any_requires_grad(n, in, "nb_gradcheck")) return false;
     int64_t m = 0;
     double *y0 = outputs_of(fn, ctx, n, in, &m);
     if (!y0) {
@@ -159,6 +171,12 @@ bool nb_gradgradcheck(nb_fn fn, void *ctx, int n, nb_tensor *const *in, nb_gradc
         nbi_error("nb_gradgradcheck: need a function and 1..15 inputs");
         return false;
     }
+    for (int i = 0; i < n; i++)
+        if (!nbi_ok(in[i], "nb_gradgradcheck")) {
+            if (!in[i]) nbi_error("nb_gradgradcheck: input %d is NULL", i);
+            return false;
+        }
+    if (!any_requires_grad(n, in, "nb_gradgradcheck")) return false;
     nb_scope s = nb_scope_begin();
     nb_tensor *y;
     NB_NO_GRAD { y = fn(in, n, ctx); }

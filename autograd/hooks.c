@@ -30,6 +30,12 @@ static _Thread_local pend *pending; /* sorted by last, descending; kept (no allo
 static _Thread_local size_t pnext;
 static _Thread_local bool active;
 
+void nbi_hooks_thread_exit(void) {
+    arrfree(pending);
+    pnext = 0;
+    active = false;
+}
+
 static int by_addr(const void *a, const void *b) {
     uintptr_t x = (uintptr_t) * (const nb_tensor *const *)a, y = (uintptr_t) * (const nb_tensor *const *)b;
     return x < y ? -1 : x > y;

@@ -36,7 +36,7 @@ nb_tensor *nbi_max_pool2d_impl(const char *op, nb_tensor *x, const int64_t k[2],
                                const int64_t p[2], const int64_t d[2], bool ceil_mode, nb_tensor **indices);
 /* Recorded dx = zeros(shape) with g added at the plane indices idx (borrowed: must outlive backward);
  * label names the node's grad_fn (NULL: MaxPool2DWithIndicesBackwardBackward0). */
-nb_tensor *nbi_pool_scatter(nb_tensor *g, nb_tensor *idx, int ndim, const int64_t *shape, const char *label);
+nb_tensor *nbi_pool_scatter(nb_tensor *g, nb_tensor *idx, nb_tensor *x, const char *label);
 /* y[p, k] = gg[p, idx[p, k]] per (H, W) plane, shape of idx (differentiable: a gather). */
 nb_tensor *nbi_plane_gather(nb_tensor *gg, nb_tensor *idx);
 

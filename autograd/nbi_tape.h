@@ -49,6 +49,7 @@ struct nbi_node {
     uint32_t aux_gen;  /* aux's generation when recorded (a released aux is detected) */
     bool freed;        /* consumed by a backward without retain_graph */
     const char *label; /* grad_fn name shown instead of the op's (a composite's torch name), or NULL */
+    uint32_t owner;    /* id of the thread whose tape holds this node (nbi_thread_id) */
 };
 
 /* Backward rule: fill gin[i] (preset NULL) with d/d(input i) for every input that requires grad, or
@@ -96,7 +97,8 @@ bool nbi_args_ok(const char *op, int n, nb_tensor *const *ts);
 /* The common case of nbi_args_ok inline: every argument non-NULL and live. */
 static inline bool nbi_args_live(int n, nb_tensor *const *ts) {
     for (int i = 0; i < n; i++)
-        if (!ts[i] || ts[i]->magic != NBI_LIVE) return false;
+        if (!ts[i] || ts[i]->magic != NBI_LIVE || (ts[i]->node && ts[i]->node->owner != nbi_thread_id_))
+            return false; /* the slow path: nbi_args_ok tells NULL, released, another thread's tape */
     return true;
 }
 #define NBI_CHECK(op, ...)                                                                                   \
@@ -119,6 +121,9 @@ nb_tensor *nbi_unsqueeze_dims(nb_tensor *g, int nd, const int *dims, int ndims_i
  * (false: none, nothing to do); mark notes a leaf got gradient; fire runs the hooks of leaves whose
  * last use on the tape is >= below; end closes the backward. */
 bool nbi_hooks_begin(size_t hi);
+/* Free this thread's backward slot array / pending-hook array (its exit, tape.c). */
+void nbi_backward_thread_exit(void);
+void nbi_hooks_thread_exit(void);
 void nbi_hooks_mark(nb_tensor *leaf);
 nb_status nbi_hooks_fire(size_t below);
 void nbi_hooks_end(void);

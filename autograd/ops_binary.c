@@ -89,11 +89,11 @@ static void minmax_bw(nbi_node *n, nb_tensor *g, nb_tensor **gin, bool is_max) {
     if (nbi_need(n, 1)) gin[1] = nbi_sum_to(nb_mul(g, nb_rsub_scalar(wa, 1)), B);
 }
 nb_tensor *nb_minimum(nb_tensor *a, nb_tensor *b) {
-    return binary(NBI_OP_minimum, NBK_MIN, a, b, "nb_minimum", NBI_SAVE_IN(0) | NBI_SAVE_IN(1));
+    return binary(NBI_OP_minimum, NBK_MINIMUM, a, b, "nb_minimum", NBI_SAVE_IN(0) | NBI_SAVE_IN(1));
 }
 void nbi_bw_minimum(nbi_node *n, nb_tensor *g, nb_tensor **gin) { minmax_bw(n, g, gin, false); }
 nb_tensor *nb_maximum(nb_tensor *a, nb_tensor *b) {
-    return binary(NBI_OP_maximum, NBK_MAX, a, b, "nb_maximum", NBI_SAVE_IN(0) | NBI_SAVE_IN(1));
+    return binary(NBI_OP_maximum, NBK_MAXIMUM, a, b, "nb_maximum", NBI_SAVE_IN(0) | NBI_SAVE_IN(1));
 }
 void nbi_bw_maximum(nbi_node *n, nb_tensor *g, nb_tensor **gin) { minmax_bw(n, g, gin, true); }
 

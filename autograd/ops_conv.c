@@ -131,6 +131,10 @@ static bool resolve(const char *op, int nd, nb_conv_opts o, bool transposed, cpr
             "%s: padding='valid' / 'same' is only supported by nb_conv1d and nb_conv2d; give ints", op);
     if ((unsigned)o.pad_mode > NB_CONV_PAD_SAME)
         return nbi_error("%s: unknown pad_mode %d", op, (int)o.pad_mode);
+    if (o.padding_mode != NB_PADDING_ZEROS)
+        return nbi_error("%s: padding_mode is an argument of the Conv1d / Conv2d modules only (torch's "
+                         "F.conv has none); pad with nb_pad first",
+                         op);
     int j = nd == 1 ? 1 : 0; /* 1-D: the data sit in the width */
     *c = (cprm){ { 1, 1 }, { 0, 0 }, { 1, 1 }, { 0, 0 }, o.groups ? o.groups : 1 };
     if (nd == 2) { /* torch's int form: a pair whose second entry is 0 repeats the first (as pooling) */
@@ -336,8 +340,9 @@ void nbi_bw_fold(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 /* the block geometry of unfold / fold: false + error naming op when no block fits */
 static bool blocks(const char *op, nb_conv_opts o, int64_t h, int64_t w, int64_t kh, int64_t kw, cprm *c,
                    nbk_conv_geom *g) {
-    if (o.groups || o.output_padding[0] || o.output_padding[1] || o.pad_mode)
-        return nbi_error("%s: groups, output_padding and pad_mode are not arguments of unfold / fold", op);
+    if (o.groups || o.output_padding[0] || o.output_padding[1] || o.pad_mode || o.padding_mode)
+        return nbi_error(
+            "%s: groups, output_padding, pad_mode and padding_mode are not arguments of unfold / fold", op);
     if (kh <= 0 || kw <= 0)
         return nbi_error("%s: kernel size should be greater than zero, but got kernel_size=(%lld, %lld)", op,
                          (long long)kh, (long long)kw);

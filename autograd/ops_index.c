@@ -124,10 +124,13 @@ nb_tensor *nb_index_select(nb_tensor *x, int dim, nb_tensor *index) {
     }
     return y;
 }
-static nb_tensor *index_add(nb_tensor *src, int ndim, const int64_t *shape, int d, nb_tensor *index) {
+/* link: also record x (derivative 0) as an input, so dx stays connected to x under create_graph; nb_pad's
+ * reflect / replicate modes ask for it (iv[1] = 1), as torch's reflection_pad2d_backward(g, x) reads x */
+static nb_tensor *index_add(nb_tensor *src, int ndim, const int64_t *shape, int d, nb_tensor *index,
+                            nb_tensor *link) {
     if (!src || !nb_is_valid(index)) return NULL;
     nb_tensor *y = nbk_index_add(NULL, ndim, shape, d, index, src, "index_add");
-    nbi_node *n = nbi_record(NBI_OP_index_add, y, 1, &src, NBI_SAVE_NONE);
+    nbi_node *n = nbi_record(NBI_OP_index_add, y, link ? 2 : 1, (nb_tensor *[]){ src, link }, NBI_SAVE_NONE);
     if (n) {
         n->iv[0] = d;
         nbi_set_aux(n, index);
@@ -140,7 +143,7 @@ void nbi_bw_index_select(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
         nbi_error("backward: the index of index_select was released before backward");
         return;
     }
-    gin[0] = index_add(g, x->ndim, x->shape, (int)n->iv[0], n->aux);
+    gin[0] = index_add(g, x->ndim, x->shape, (int)n->iv[0], n->aux, n->iv[1] ? x : NULL);
 }
 /* y = zeros.index_add(dim, idx, src); dsrc = index_select(g, dim, idx) */
 void nbi_bw_index_add(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
@@ -149,6 +152,7 @@ void nbi_bw_index_add(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
         return;
     }
     gin[0] = nb_index_select(g, (int)n->iv[0], n->aux);
+    if (n->nin > 1 && nbi_need(n, 1)) gin[1] = nb_zeros_like(nbi_in(n, 1)); /* the linked x: 0 */
 }
 
 /* y = x.gather(dim, idx); dx = zeros.scatter_add(dim, idx, g) */

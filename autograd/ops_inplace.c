@@ -3,16 +3,22 @@
  * is on is an error, like torch's leaf check. Each bumps the storage's version counter. */
 #include "nbi_tape.h"
 
-static bool inplace_ok(nb_tensor *x, nb_tensor *other, const char *op) {
+/* reads: the destination's old values are read (every op but fill): a self-overlapping x is refused */
+static bool inplace_check(nb_tensor *x, nb_tensor *other, const char *op, bool reads) {
     if (!x || !nbi_ok(x, op)) return false;
     if (other && !nbi_ok(other, op)) return false;
-    if (nb_is_grad_enabled() && (x->requires_grad || (other && other->requires_grad))) {
-        nbi_error("%s: a %s that requires grad is being used in an in-place operation while grad mode is on; "
-                  "wrap the update in NB_NO_GRAD { ... } or use the out-of-place op",
-                  op, x->node ? "tensor" : "leaf tensor");
+    if (!nbi_leaf_write_ok(x, op)) return false;
+    if (nb_is_grad_enabled() && other && other->requires_grad) {
+        nbi_error(
+            "%s: a tensor that requires grad is being used in an in-place operation while grad mode is on; "
+            "wrap the update in NB_NO_GRAD { ... } or use the out-of-place op",
+            op);
         return false;
     }
-    return true;
+    return !reads || nbi_no_self_overlap(x, op);
+}
+static bool inplace_ok(nb_tensor *x, nb_tensor *other, const char *op) {
+    return inplace_check(x, other, op, true);
 }
 
 static nb_tensor *binary_(nbk_binary_kind k, nb_tensor *x, nb_tensor *o, const char *op) {
@@ -73,7 +79,7 @@ nb_tensor *nb_add_scaled_(nb_tensor *x, nb_tensor *o, double alpha) {
 }
 
 static nb_tensor *fill_(nb_tensor *x, double v, const char *op) {
-    if (!inplace_ok(x, NULL, op)) return NULL;
+    if (!inplace_check(x, NULL, op, false)) return NULL; /* torch fills an expanded tensor: one value */
     if (x->dtype == NB_I64 && !nbi_i64_value_ok(v, op)) return NULL;
     nb_tensor *s = nbi_new(x->dtype, 0, NULL);
     if (!s) return NULL;

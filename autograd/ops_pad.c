@@ -143,5 +143,8 @@ nb_tensor *nb_pad(nb_tensor *x, int npad, const int64_t *pad, nb_pad_opts o) {
         { NULL, "CopySlices", "CopySlices", "CopySlices" }
     };
     nbi_label(y, x, names[o.mode][npad / 2 < 4 ? npad / 2 : 3]);
+    if ((o.mode == NB_PAD_REFLECT || o.mode == NB_PAD_REPLICATE) && y && y != x && y->node &&
+        y->node->op == NBI_OP_index_select)
+        y->node->iv[1] = 1; /* its backward stays connected to its input (index_add) */
     return nbi_tmp_end(tmp, y);
 }

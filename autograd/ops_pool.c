@@ -153,10 +153,12 @@ nb_tensor *nb_max_pool2d(nb_tensor *x, nb_max_pool2d_opts o) {
 }
 
 /* dx = zeros(x.shape); dx.view(planes, H W)[p, idx[p, k]] += g[p, k] (the max_pool backward) */
-nb_tensor *nbi_pool_scatter(nb_tensor *g, nb_tensor *idx, int ndim, const int64_t *shape, const char *label) {
+/* Like torch's max_pool2d_with_indices_backward(g, x, ...), the node reads x too (derivative 0): under
+ * create_graph dx is connected to x, so a Hessian-vector product gives zeros there instead of an error. */
+nb_tensor *nbi_pool_scatter(nb_tensor *g, nb_tensor *idx, nb_tensor *x, const char *label) {
     if (!g || !nb_is_valid(idx)) return NULL;
-    nb_tensor *y = nbk_plane_scatter(g, idx, ndim, shape, true, "backward");
-    nbi_node *n = nbi_record(NBI_OP_max_pool2d_backward, y, 1, &g, 0);
+    nb_tensor *y = nbk_plane_scatter(g, idx, x->ndim, x->shape, true, "backward");
+    nbi_node *n = nbi_record(NBI_OP_max_pool2d_backward, y, 2, (nb_tensor *[]){ g, x }, 0);
     if (n) {
         nbi_set_aux(n, idx);
         n->label = label;
@@ -169,8 +171,7 @@ void nbi_bw_max_pool2d(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
         nbi_error("backward: the indices of max_pool2d were released before backward");
         return;
     }
-    gin[0] = nbi_pool_scatter(g, n->aux, x->ndim, x->shape,
-                              n->label ? "AdaptiveMaxPool2DBackwardBackward0" : NULL);
+    gin[0] = nbi_pool_scatter(g, n->aux, x, n->label ? "AdaptiveMaxPool2DBackwardBackward0" : NULL);
 }
 
 /* y = scatter_add of g by plane indices; dg = gather(gg.view(planes, H W), 1, idx.view(planes, K)) */
@@ -189,6 +190,7 @@ void nbi_bw_max_pool2d_backward(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
         return;
     }
     gin[0] = nbi_plane_gather(g, n->aux);
+    if (nbi_need(n, 1)) gin[1] = nb_zeros_like(nbi_in(n, 1)); /* d/dx of the backward: 0 */
 }
 
 /* F.max_pool1d = max_pool2d of x.unsqueeze(-2) with kernel (1, k), squeezed back (as torch with grad) */
@@ -306,4 +308,5 @@ void nbi_bw_max_unpool2d(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
         return;
     }
     gin[0] = nbi_plane_gather(g, n->aux);
+    if (nbi_need(n, 1)) gin[1] = nb_zeros_like(nbi_in(n, 1)); /* d/dx of the backward: 0 */
 }

@@ -71,7 +71,9 @@ static nb_tensor *avg_forward(nb_tensor *x, const int64_t *iv) {
     return y;
 }
 /* dx (x's shape from iv) = g / divisor spread over the windows (recorded as avg_pool2d_backward) */
-static nb_tensor *avg_backward(nb_tensor *g, const int64_t *iv) {
+/* The node reads x too (derivative 0), like torch's avg_pool2d_backward(g, x, ...): under create_graph dx
+ * stays connected to x, so a Hessian-vector product gives zeros there instead of an error. */
+static nb_tensor *avg_backward(nb_tensor *g, nb_tensor *x, const int64_t *iv) {
     if (!g) return NULL;
     int nd = (int)iv[IV_NDIM];
     const int64_t *shp = iv + IV_SHAPE;
@@ -80,7 +82,7 @@ static nb_tensor *avg_backward(nb_tensor *g, const int64_t *iv) {
     nb_tensor *dx = nbk_avg_pool2d_backward(g, &h.d, &w.d, (double)iv[IV_DIV], iv[IV_ADAPTIVE] != 0, nd, shp);
     nbi_pdim_free(&h);
     nbi_pdim_free(&w);
-    nbi_node *n = nbi_record(NBI_OP_avg_pool2d_backward, dx, 1, &g, 0);
+    nbi_node *n = nbi_record(NBI_OP_avg_pool2d_backward, dx, 2, (nb_tensor *[]){ g, x }, 0);
     if (n) {
         for (int i = 0; i < IV_SHAPE + nd; i++) n->iv[i] = iv[i];
         if (iv[IV_ADAPTIVE]) n->label = "AdaptiveAvgPool2DBackwardBackward0";
@@ -93,10 +95,11 @@ void nbi_bw_avg_pool2d(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     for (int i = 0; i < IV_NDIM; i++) iv[i] = n->iv[i];
     iv[IV_NDIM] = x->ndim;
     for (int i = 0; i < x->ndim; i++) iv[IV_SHAPE + i] = x->shape[i];
-    gin[0] = avg_backward(g, iv);
+    gin[0] = avg_backward(g, x, iv);
 }
 void nbi_bw_avg_pool2d_backward(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     gin[0] = avg_forward(g, n->iv);
+    if (nbi_need(n, 1)) gin[1] = nb_zeros_like(nbi_in(n, 1)); /* d/dx of the backward: 0 */
 }
 
 /* F.avg_pool2d with resolved (H, W) arguments; op names the public function */

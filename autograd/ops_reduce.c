@@ -243,14 +243,17 @@ nb_tensor *nb_argmax_all(nb_tensor *x) {
 /* ---- composites ----
  * When nothing is recorded, a composite's intermediates live in a private scope and only the result
  * is kept, so composites never leave garbage behind (even outside any scope). */
-#define COMPOSITE_BEGIN(x) nb_scope cs_ = nbi_will_record(1, (nb_tensor *[]){ x }) ? 0 : nb_scope_begin()
-#define COMPOSITE_END(y)                                                                                     \
-    do {                                                                                                     \
-        if (cs_) {                                                                                           \
-            nb_keep(y);                                                                                      \
-            nb_scope_end(cs_);                                                                               \
-        }                                                                                                    \
-    } while (0)
+/* Opens a composite's private scope on input x (0, no scope, when x's graph is being recorded). */
+static nb_scope composite_begin(nb_tensor *x) {
+    return nbi_will_record(1, (nb_tensor *[]){ x }) ? 0 : nb_scope_begin();
+}
+/* Closes the scope cs opened by composite_begin, keeping the result y. */
+static void composite_end(nb_scope cs, nb_tensor *y) {
+    if (cs) {
+        nb_keep(y);
+        nb_scope_end(cs);
+    }
+}
 /* elements reduced into each output; -1 (error recorded under op's name) on a bad dims list */
 static int64_t reduced_count(const nb_tensor *x, int ndims, const int *dims, const char *op) {
     if (ndims == 0) return x->numel;
@@ -271,9 +274,9 @@ nb_tensor *nb_mean_dim(nb_tensor *x, int ndims, const int *dims, bool keepdim) {
                          nb_dtype_name(x->dtype));
     int64_t cnt = reduced_count(x, ndims, dims, "nb_mean");
     if (cnt < 0) return NULL;
-    COMPOSITE_BEGIN(x);
+    nb_scope cs = composite_begin(x);
     nb_tensor *y = nb_div_scalar(nb_sum_dim(x, ndims, dims, keepdim), (double)cnt);
-    COMPOSITE_END(y);
+    composite_end(cs, y);
     return nbi_label(y, x, ndims ? "MeanBackward1" : "MeanBackward0");
 }
 nb_tensor *nb_mean(nb_tensor *x) {
@@ -289,13 +292,13 @@ nb_tensor *nb_var_dim(nb_tensor *x, int ndims, const int *dims, int correction, 
         return nbi_error("nb_var: input dtype must be floating point (got %s)", nb_dtype_name(x->dtype));
     int64_t cnt = reduced_count(x, ndims, dims, "nb_var");
     if (cnt < 0) return NULL;
-    COMPOSITE_BEGIN(x);
+    nb_scope cs = composite_begin(x);
     nb_tensor *m = nb_mean_dim(x, ndims, dims, true);
     nb_tensor *dev = nb_sub(x, m);
     nb_tensor *ss = nb_sum_dim(nb_square(dev), ndims, dims, keepdim);
     double dof = (double)cnt - correction;
     nb_tensor *y = nb_div_scalar(ss, dof > 0 ? dof : 0.0);
-    COMPOSITE_END(y);
+    composite_end(cs, y);
     return nbi_label(y, x, "VarBackward0");
 }
 nb_tensor *nb_var(nb_tensor *x) {
@@ -305,13 +308,13 @@ nb_tensor *nb_var(nb_tensor *x) {
 nb_tensor *nb_std_dim(nb_tensor *x, int ndims, const int *dims, int correction, bool keepdim) {
     NBI_API("nb_std_dim");
     if (!x) return NULL;
-    COMPOSITE_BEGIN(x);
+    nb_scope cs = composite_begin(x);
     /* sqrt(v + z) - z with z = [v == 0] (no grad): same values, but the grad is 0 where std == 0 as in
      * torch, instead of inf * 0 = NaN from sqrt's backward */
     nb_tensor *v = nb_var_dim(x, ndims, dims, correction, keepdim), *z = NULL;
     NB_NO_GRAD { z = nb_eq_scalar(v, 0); }
     nb_tensor *y = nb_sub(nb_sqrt(nb_add(v, z)), z);
-    COMPOSITE_END(y);
+    composite_end(cs, y);
     return nbi_label(y, x, "StdBackward0");
 }
 nb_tensor *nb_std(nb_tensor *x) {
@@ -324,7 +327,7 @@ nb_tensor *nb_logsumexp(nb_tensor *x, int ndims, const int *dims, bool keepdim) 
     NBI_API("nb_logsumexp");
     NBI_CHECK("nb_logsumexp", x);
     if (reduced_count(x, ndims, dims, "nb_logsumexp") < 0) return NULL;
-    COMPOSITE_BEGIN(x);
+    nb_scope cs = composite_begin(x);
     nb_tensor *m = NULL, *y = NULL;
     /* empty input: no max to subtract, m = 0 (an empty sum gives log 0 = -inf, as in torch) */
     NB_NO_GRAD { m = x->numel ? nb_amax(x, ndims, dims, true) : nb_sum_dim(x, ndims, dims, true); }
@@ -332,7 +335,7 @@ nb_tensor *nb_logsumexp(nb_tensor *x, int ndims, const int *dims, bool keepdim) 
     nb_tensor *s = nb_sum_dim(nb_exp(nb_sub(x, m)), ndims, dims, keepdim);
     nb_tensor *mr = keepdim || !s ? m : nb_reshape(m, s->ndim, s->shape);
     y = nb_add(nb_log(s), mr);
-    COMPOSITE_END(y);
+    composite_end(cs, y);
     return nbi_label(y, x, "LogsumexpBackward0");
 }
 

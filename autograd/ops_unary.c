@@ -144,9 +144,10 @@ nb_tensor *nb_relu(nb_tensor *x) {
     return unary(NBI_OP_relu, NBK_RELU, x, 0, 0, "nb_relu", OUT);
 }
 void nbi_bw_relu(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
-    /* not recording (no create_graph): the same products in one pass, without the mask tensor */
-    gin[0] = nb_is_grad_enabled() ? nb_mul(g, nb_gt_scalar(Y, 0))
-                                  : nbk_binary(NBK_MUL_POS, g, Y, "nb_relu backward");
+    /* recording (create_graph): the mask is sign(y), a differentiable function of x with derivative 0, so
+     * like torch's threshold_backward(g, y, 0) the gradient stays connected to x (grad-of-grad: zeros);
+     * not recording: the same products in one pass, without the mask tensor */
+    gin[0] = nb_is_grad_enabled() ? nb_mul(g, nb_sign(Y)) : nbk_binary(NBK_MUL_POS, g, Y, "nb_relu backward");
 }
 
 /* y = x > 0 ? x : a x; dx = g (x > 0 ? 1 : a) */
@@ -154,7 +155,9 @@ nb_tensor *nb_leaky_relu(nb_tensor *x, double slope) {
     return unary(NBI_OP_leaky_relu, NBK_LEAKY_RELU, x, slope, 0, "nb_leaky_relu", NBI_SAVE_IN(0));
 }
 void nbi_bw_leaky_relu(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
-    nb_tensor *pos = nb_gt_scalar(X, 0); /* d = a + (1 - a) [x > 0] */
+    /* d = a + (1 - a) [x > 0]; recording, [x > 0] = sign(relu(x)) keeps d a function of x with derivative
+     * 0 (torch's leaky_relu_backward(g, x, a) is differentiable in x: grad-of-grad gives zeros, no error) */
+    nb_tensor *pos = nb_is_grad_enabled() ? nb_sign(nb_relu(X)) : nb_gt_scalar(X, 0);
     gin[0] = nb_mul(g, nb_add_scalar(nb_mul_scalar(pos, 1 - n->s[0]), n->s[0]));
 }
 

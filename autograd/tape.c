@@ -28,7 +28,7 @@ const int nbi_op_order[NBI_OP_COUNT] = {
 
 static _Thread_local nbi_node **tape;      /* stb_ds array */
 static _Thread_local nbi_node *free_nodes; /* linked through ->aux */
-static _Thread_local bool grad_off;        /* grad mode is on by default */
+#define grad_off nbi_grad_off /* per thread, in the tensor layer (its writers check it); on by default */
 
 bool nb_set_grad_enabled(bool on) {
     bool prev = !grad_off;
@@ -77,7 +77,23 @@ static void tensor_released(nb_tensor *t) {
         while (arrlen(tape) > 0 && arrlast(tape)->out == NULL) release_nodes((size_t)arrlen(tape) - 1);
 }
 
+/* the thread ends: its tape is released (the nodes' outputs lose their history) and freed */
+static void tape_thread_exit(void) {
+    release_nodes(0);
+    arrfree(tape);
+    while (free_nodes) {
+        nbi_node *n = free_nodes;
+        free_nodes = (nbi_node *)n->aux;
+        arrfree(n->heap);
+        free(n);
+    }
+    nbi_backward_thread_exit();
+    nbi_hooks_thread_exit();
+    grad_off = false;
+}
+
 static void install_hooks(void) {
+    nbi_at_thread_exit(tape_thread_exit);
     nbi_tape_release_hook = release_nodes;
     nbi_tape_len_hook = nbi_tape_len;
     nbi_tensor_release_hook = tensor_released;
@@ -96,8 +112,24 @@ nb_tensor *nbi_label(nb_tensor *y, const nb_tensor *x, const char *name) {
     return y;
 }
 
+/* Recording an op whose input is on another thread's tape would join two tapes: refused (reading it
+ * with grad mode off is fine). Returns false with the error recorded. */
+static bool same_tape(const char *op, int n, nb_tensor *const *ts) {
+    if (grad_off) return true;
+    for (int i = 0; i < n; i++)
+        if (ts[i] && ts[i]->node && ts[i]->node->owner != nbi_thread_id()) {
+            nbi_error(
+                "%s: input %d was recorded on the tape of thread %u (this is thread %u); a tape belongs to "
+                "the thread that records it: use nb_detach (or NB_NO_GRAD) to read it here",
+                op, i, ts[i]->node->owner, nbi_thread_id());
+            return false;
+        }
+    return true;
+}
+
 nbi_node *nbi_record(nbi_opcode op, nb_tensor *y, int nin, nb_tensor *const *in, uint32_t saved) {
     if (!y || !nbi_will_record(nin, in)) return NULL;
+    if (!same_tape(nbi_op_names[op], nin, in)) return NULL; /* ops that skip NBI_CHECK: not recorded */
     if (!nbi_tape_release_hook) install_hooks();
     nbi_node *n = free_nodes;
     if (n) {
@@ -111,6 +143,7 @@ nbi_node *nbi_record(nbi_opcode op, nb_tensor *y, int nin, nb_tensor *const *in,
     memset(n, 0, sizeof *n);
     n->heap = heap;
     n->op = op;
+    n->owner = nbi_thread_id();
     n->nin = nin;
     if (nin <= 3) {
         n->in = n->inl;
@@ -141,7 +174,7 @@ bool nbi_args_ok(const char *op, int n, nb_tensor *const *ts) {
         if (!ts[i]) return false;
     for (int i = 0; i < n; i++)
         if (!nbi_ok(ts[i], op)) return false;
-    return true;
+    return same_tape(op, n, ts);
 }
 
 /* ---- leaves and history ---- */

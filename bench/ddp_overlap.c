@@ -33,11 +33,11 @@ static double median(double *v, int n) {
 
 /* the MNIST CNN of pytorch/examples (conv 1-32-64 3x3, max pool 2, fc 9216-128-10), dropout left out */
 static nb_module *cnn_new(void) {
-    return nb_sequential_new(
-        9, nb_conv2d_new(1, 32, 3, 3, true, (nb_conv_opts){ 0 }), nb_relu_new(),
-        nb_conv2d_new(32, 64, 3, 3, true, (nb_conv_opts){ 0 }), nb_relu_new(),
-        nb_max_pool2d_new((nb_max_pool2d_opts){ .kernel_size = { 2 } }, false), nb_flatten_new(1, -1),
-        nb_linear_new(9216, 128, true), nb_relu_new(), nb_linear_new(128, 10, true));
+    return nb_sequential_new(9, nb_conv2d_new(1, 32, 3, 3, true, (nb_conv_opts){ 0 }), nb_relu_new(),
+                             nb_conv2d_new(32, 64, 3, 3, true, (nb_conv_opts){ 0 }), nb_relu_new(),
+                             nb_max_pool2d_new((nb_max_pool2d_opts){ .kernel_size = { 2 } }, false),
+                             nb_flatten_new(1, -1), nb_linear_new(9216, 128, true), nb_relu_new(),
+                             nb_linear_new(128, 10, true));
 }
 
 /* "784-256-10": Linear + ReLU between the sizes */
@@ -58,7 +58,8 @@ static nb_module *mlp_new(const char *arch) {
 
 int main(int argc, char **argv) {
     if (argc < 4) {
-        fprintf(stderr, "usage: ddp_overlap mlp|cnn|784-H-10 BATCH STEPS [BUCKET_CAP_MB [FIRST_BUCKET_MB]]\n");
+        fprintf(stderr,
+                "usage: ddp_overlap mlp|cnn|784-H-10 BATCH STEPS [BUCKET_CAP_MB [FIRST_BUCKET_MB]]\n");
         return 2;
     }
     const char *model_name = argv[1];
@@ -77,9 +78,10 @@ int main(int argc, char **argv) {
     bool cnn = !strcmp(model_name, "cnn");
     nb_manual_seed(1234 + (uint64_t)rank); /* each rank its own data; parameters come from rank 0 */
     nb_module *inner = cnn ? cnn_new() : mlp_new(!strcmp(model_name, "mlp") ? "784-256-10" : model_name);
-    nb_module *model =
-        nb_distributed_data_parallel(inner, (nb_ddp_opts){ .bucket_cap_mb = cap, .first_bucket_mb = first });
-    nb_tensor *x = cnn ? nb_randn(NB_F32, NB_SHAPE(batch, 1, 28, 28)) : nb_randn(NB_F32, NB_SHAPE(batch, 784));
+    nb_module *model = nb_distributed_data_parallel(
+        inner, (nb_ddp_opts){ .bucket_cap_mb = cap, .first_bucket_mb = first });
+    nb_tensor *x = cnn ? nb_randn(NB_F32, NB_SHAPE(batch, 1, 28, 28))
+                       : nb_randn(NB_F32, NB_SHAPE(batch, 784));
     nb_tensor *y = nb_randint(0, 10, NB_SHAPE(batch));
     int np = 0;
     nb_tensor **ps = model ? nb_module_parameters(model, &np) : NULL;
@@ -134,13 +136,14 @@ int main(int argc, char **argv) {
     }
     double arm = median(ar, reps);
     if (rank == 0)
-        printf("model %s world %d threads %d batch_per_rank %lld bucket_cap_mb %g buckets %d bucket_bytes %lld "
-               "fwd_ms %.3f bwd_ms %.3f exposed_ms %.3f wait_ms %.3f step_ms %.3f allreduce_alone_ms %.3f "
-               "early_launched_per_step %.2f early_done_per_step %.2f\n",
-               model_name, world, nb_get_num_threads(), (long long)batch, cap, s1.nbuckets,
-               (long long)s1.bucket_bytes, 1e3 * median(fw, n), 1e3 * median(bw, n), 1e3 * median(ex, n),
-               1e3 * median(wt, n), 1e3 * median(sp, n), world > 1 ? 1e3 * arm : 0.0,
-               (double)(s1.early_launched - s0.early_launched) / n, (double)(s1.early_done - s0.early_done) / n);
+        printf(
+            "model %s world %d threads %d batch_per_rank %lld bucket_cap_mb %g buckets %d bucket_bytes %lld "
+            "fwd_ms %.3f bwd_ms %.3f exposed_ms %.3f wait_ms %.3f step_ms %.3f allreduce_alone_ms %.3f "
+            "early_launched_per_step %.2f early_done_per_step %.2f\n",
+            model_name, world, nb_get_num_threads(), (long long)batch, cap, s1.nbuckets,
+            (long long)s1.bucket_bytes, 1e3 * median(fw, n), 1e3 * median(bw, n), 1e3 * median(ex, n),
+            1e3 * median(wt, n), 1e3 * median(sp, n), world > 1 ? 1e3 * arm : 0.0,
+            (double)(s1.early_launched - s0.early_launched) / n, (double)(s1.early_done - s0.early_done) / n);
     free(fw), free(bw), free(ex), free(wt), free(sp), free(ar);
     nb_free(g), nb_free(x), nb_free(y);
     nb_optim_free(opt);

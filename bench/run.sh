@@ -8,7 +8,7 @@
 # loops (bench/memory.c vs torch_memory.py; MEM_STEPS steps each, default 5, tsp 1 L-BFGS step),
 # CNN=0 skips the convolution workloads, CNN_BATCHES (default 60: MNIST CNN batches timed, an epoch
 # extrapolated),
-# RNN=0 skips bench/rnn.sh, OUT (default /tmp/nabla-bench),
+# RNN=0 skips bench/rnn.sh, ATTN=0 skips bench/attention.sh, OUT (default /tmp/nabla-bench),
 # OMP_WAIT_POLICY (default: passive when the load average exceeds half the CPUs).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -173,6 +173,11 @@ done
 a=$(best fmnist epoch_s); b=$(best torch_fmnist epoch_s)
 row "MLP 784-256-10 b256 epoch (s)" "$a" "$b" "$(div "$b" "$a")" 4 ge
 printf '%-34s %12s %12s\n' "  (info) test_acc" "$(val fmnist1 test_acc)" "$(val torch_fmnist1 test_acc)"
+# -- MLP floor (issue 11): epoch FLOPs 60000 x 2 x (2 x 784x256 + 3 x 256x10) = 49.09e9 (forward and weight
+# gradients of both layers, input gradient of the second only) / the best nabla sgemm rate of this run
+a=$(best fmnist epoch_s); g=$(val matmul nabla_gflops "n=1024 ")
+f=$(awk -v g="$g" 'BEGIN { if (g != "") printf "%.3f", 49.09e9 / (g * 1e9) }')
+row "MLP GEMM floor (s, floor/nabla)" "$a" "$f" "$(div "$f" "$a")" 0.8 ge
 a=$(best quick epoch_s); b=$(best torch_quick epoch_s)
 row "quickstart 784-512-512-10 b64 (s)" "$a" "$b" "$(div "$b" "$a")" 2 ge
 printf '%-34s %12s %12s\n' "  (info) test_acc" "$(val quick1 test_acc)" "$(val torch_quick1 test_acc)"
@@ -227,3 +232,5 @@ fi
 echo "(raw outputs in $OUT)"
 # -- recurrent workloads (issue 12): their own table
 if [ "${RNN:-1}" = 1 ] && [ $HAVE_TORCH = 1 ]; then BUILD="$BUILD" THREADS="$THREADS" OUT="$OUT" sh bench/rnn.sh; fi
+# -- attention (issue 13): its own table
+if [ "${ATTN:-1}" = 1 ] && [ $HAVE_TORCH = 1 ]; then BUILD="$BUILD" THREADS="$THREADS" OUT="$OUT" sh bench/attention.sh; fi

@@ -281,7 +281,8 @@ typedef enum {
 /* torch.nn.init.calculate_gain: linear/sigmoid/conv 1, tanh 5/3, relu sqrt 2, leaky_relu
  * sqrt(2 / (1 + param^2)) (param 0 means 0.01 as in torch), selu 3/4. */
 double nb_init_calculate_gain(nb_nonlinearity nl, double param);
-/* fan_in = size(1) * receptive field, fan_out = size(0) * receptive field; error below 2 dims. */
+/* fan_in = size(1) * receptive field, fan_out = size(0) * receptive field (either pointer may be NULL);
+ * error below 2 dims. */
 nb_status nb_init_fans(const nb_tensor *t, int64_t *fan_in, int64_t *fan_out);
 /* t ~ U(a, b). */
 nb_tensor *nb_init_uniform_(nb_tensor *t, double a, double b);

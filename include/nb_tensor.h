@@ -45,6 +45,7 @@ struct nb_tensor {
     int scope_slot; /* index in the owning scope's list */
     int tape_uses;  /* tape nodes that read this struct (as an input or aux argument) */
     int tape_saved; /* unspent tape nodes whose backward reads this tensor's data */
+    uint32_t owner; /* id of the thread that created it (docs/ownership.md, "Threads") */
 };
 
 /* Shapes and dim lists as literals: nb_zeros(NB_F32, NB_SHAPE(2, 3)) passes (2, {2, 3}). */

@@ -28,7 +28,9 @@ static bool check(nb_tensor *t, const char *op) {
     return true;
 }
 
-double nb_init_calculate_gain(nb_nonlinearity nl, double param) {
+/* torch.nn.init.calculate_gain; NAN and an error naming op for a value outside nb_nonlinearity (torch:
+ * ValueError "Unsupported nonlinearity") */
+static double gain_of(nb_nonlinearity nl, double param, const char *op) {
     switch (nl) {
     case NB_NONLIN_LINEAR:
     case NB_NONLIN_SIGMOID:
@@ -36,12 +38,17 @@ double nb_init_calculate_gain(nb_nonlinearity nl, double param) {
     case NB_NONLIN_TANH: return 5.0 / 3.0;
     case NB_NONLIN_RELU: return sqrt(2.0);
     case NB_NONLIN_SELU: return 3.0 / 4.0;
-    case NB_NONLIN_LEAKY_RELU:
-    default: {
+    case NB_NONLIN_LEAKY_RELU: {
         double a = param == 0 ? 0.01 : param;
         return sqrt(2.0 / (1.0 + a * a));
     }
     }
+    nbi_error("%s: unsupported nonlinearity %d (use an NB_NONLIN_ value)", op, (int)nl);
+    return NAN;
+}
+
+double nb_init_calculate_gain(nb_nonlinearity nl, double param) {
+    return gain_of(nl, param, "nb_init_calculate_gain");
 }
 
 nb_status nb_init_fans(const nb_tensor *t, int64_t *fan_in, int64_t *fan_out) {
@@ -64,13 +71,13 @@ nb_status nb_init_fans(const nb_tensor *t, int64_t *fan_in, int64_t *fan_out) {
 
 nb_tensor *nb_init_uniform_(nb_tensor *t, double a, double b) {
     NBI_API("nb_init_uniform_");
-    if (!check(t, "nb_init_uniform_")) return NULL;
+    if (!check(t, "nb_init_uniform_") || !nbi_no_self_overlap(t, "nb_init_uniform_")) return NULL;
     return assign(t, nb_uniform(t->dtype, t->ndim, t->shape, a, b));
 }
 
 nb_tensor *nb_init_normal_(nb_tensor *t, double mean, double std) {
     NBI_API("nb_init_normal_");
-    if (!check(t, "nb_init_normal_")) return NULL;
+    if (!check(t, "nb_init_normal_") || !nbi_no_self_overlap(t, "nb_init_normal_")) return NULL;
     return assign(t, nb_normal(t->dtype, t->ndim, t->shape, mean, std));
 }
 
@@ -109,13 +116,18 @@ nb_tensor *nb_init_xavier_normal_(nb_tensor *t, double gain) {
 static double kaiming_std(nb_tensor *t, double a, nb_fan_mode mode, nb_nonlinearity nl, const char *op) {
     int64_t fi, fo;
     if (!check(t, op) || nb_init_fans(t, &fi, &fo) != NB_OK) return -1;
+    if (mode != NB_FAN_IN && mode != NB_FAN_OUT) { /* torch: "Mode ... not supported" */
+        nbi_error("%s: mode %d not supported, please use NB_FAN_IN or NB_FAN_OUT", op, (int)mode);
+        return -1;
+    }
     int64_t fan = mode == NB_FAN_OUT ? fo : fi;
     if (fan == 0) {
         nbi_error("%s: initializing a zero-element tensor %s", op, nbi_shape(t));
         return -1;
     }
     /* torch passes a straight to calculate_gain, where leaky_relu's param 0 stays 0 */
-    double gain = nl == NB_NONLIN_LEAKY_RELU ? sqrt(2.0 / (1.0 + a * a)) : nb_init_calculate_gain(nl, a);
+    double gain = nl == NB_NONLIN_LEAKY_RELU ? sqrt(2.0 / (1.0 + a * a)) : gain_of(nl, a, op);
+    if (isnan(gain)) return -1;
     return gain / sqrt((double)fan);
 }
 

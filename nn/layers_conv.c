@@ -1,9 +1,11 @@
 /* layers_conv.c — nn.Conv1d, nn.Conv2d, nn.ConvTranspose1d, nn.ConvTranspose2d. Parameters keep torch's
  * names, layouts and reset_parameters(): weight ~ kaiming_uniform_(a = sqrt 5), bias ~ U(+-1/sqrt(fan_in)),
  * fan_in from the weight (size(1) * kernel elements), drawn weight first, so after the same seed the
- * values equal torch's bit for bit; print(module) as torch's repr. Only padding_mode='zeros' (torch's default) exists. */
+ * values equal torch's bit for bit. padding_mode as torch (reflect / replicate / circular: F.pad, then a
+ * convolution without padding); print(module) as torch's repr. */
 #include "nb_nn.h"
 #include "nb_internal.h"
+#include "nb_spatial.h"
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,10 +17,40 @@ typedef struct {
     bool transposed;
 } conv_impl;
 
+/* torch's _conv_forward with padding_mode != 'zeros': y = conv(F.pad(x, (left, right) per spatial dim,
+ * last dim first, mode), padding 0); 'same' splits d (k - 1) as torch does (the odd one at the end).
+ * nb_pad takes what F.pad takes (so circular refuses an unbatched input, as torch 1.13 does). */
+static nb_tensor *padded_conv(nb_module *m, nb_tensor *x) {
+    const conv_impl *c = m->impl;
+    nb_tensor *w = m->params[0], *b = m->nparams > 1 ? m->params[1] : NULL;
+    nb_conv_opts o = c->o;
+    int nd = c->nd;
+    int64_t k[2] = { m->ip[2], m->ip[3] }, d[2] = { o.dilation[0] ? o.dilation[0] : 1, 0 }, pad[4] = { 0 };
+    d[1] = nd == 2 && o.dilation[1] ? o.dilation[1] : d[0];
+    for (int i = 0; i < nd; i++) {                        /* spatial dim i (1-D: the width) */
+        int dim = nd == 1 ? 1 : i, at = 2 * (nd - 1 - i); /* F.pad lists the last dim first */
+        int64_t lo = o.pad_mode == NB_CONV_PAD_EXPLICIT ? o.padding[i] : 0, hi = lo;
+        if (o.pad_mode == NB_CONV_PAD_SAME) {
+            int64_t total = d[dim] * (k[dim] - 1);
+            lo = total / 2, hi = total - lo;
+        }
+        pad[at] = lo, pad[at + 1] = hi;
+    }
+    nb_pad_mode mode = o.padding_mode == NB_PADDING_REFLECT     ? NB_PAD_REFLECT
+                       : o.padding_mode == NB_PADDING_REPLICATE ? NB_PAD_REPLICATE
+                                                                : NB_PAD_CIRCULAR;
+    o.padding[0] = o.padding[1] = 0;
+    o.pad_mode = NB_CONV_PAD_EXPLICIT;
+    o.padding_mode = NB_PADDING_ZEROS;
+    nb_tensor *xp = nb_pad(x, 2 * nd, pad, (nb_pad_opts){ .mode = mode });
+    return !xp ? NULL : nd == 2 ? nb_conv2d(xp, w, b, o) : nb_conv1d(xp, w, b, o);
+}
+
 /* y = conv(x, weight, bias) with the module's options */
 static nb_tensor *conv_forward(nb_module *m, nb_tensor *x) {
     const conv_impl *c = m->impl;
     nb_tensor *w = m->params[0], *b = m->nparams > 1 ? m->params[1] : NULL;
+    if (c->o.padding_mode != NB_PADDING_ZEROS) return NB_TIDY(padded_conv(m, x));
     if (c->transposed)
         return c->nd == 2 ? nb_conv_transpose2d(x, w, b, c->o) : nb_conv_transpose1d(x, w, b, c->o);
     return c->nd == 2 ? nb_conv2d(x, w, b, c->o) : nb_conv1d(x, w, b, c->o);
@@ -67,6 +99,8 @@ static void conv_repr(const nb_module *m, char *b, size_t n) {
     if (c->transposed && (q0 || q1)) add(b, n, &k, ", output_padding=%s", tup(t1, sizeof t1, nd, q0, q1));
     if (o.groups > 1) add(b, n, &k, ", groups=%lld", (long long)o.groups);
     if (m->nparams < 2) add(b, n, &k, ", bias=False");
+    static const char *const modes[] = { "zeros", "reflect", "replicate", "circular" };
+    if (o.padding_mode != NB_PADDING_ZEROS) add(b, n, &k, ", padding_mode=%s", modes[o.padding_mode]);
 }
 
 static nb_module *conv_new(const char *type, const char *fn, int nd, bool transposed, int64_t in, int64_t out,
@@ -81,6 +115,11 @@ static nb_module *conv_new(const char *type, const char *fn, int nd, bool transp
         return nbi_error("%s: in_channels (%lld) and out_channels (%lld) must be divisible by groups (%lld)",
                          fn, (long long)in, (long long)out, (long long)groups);
     }
+    if ((unsigned)o.padding_mode > NB_PADDING_CIRCULAR)
+        return nbi_error("%s: padding_mode must be one of zeros, reflect, replicate, circular (got %d)", fn,
+                         (int)o.padding_mode);
+    if (transposed && o.padding_mode != NB_PADDING_ZEROS)
+        return nbi_error("%s: Only \"zeros\" padding mode is supported for %s", fn, type);
     conv_impl *c = malloc(sizeof *c);
     if (!c) return nbi_error("%s: out of memory", fn);
     *c = (conv_impl){ o, nd, transposed };

@@ -12,7 +12,8 @@ nb_tensor *nb_dropout(nb_tensor *x, double p, bool training) {
         return nbi_error("nb_dropout: dropout probability has to be between 0 and 1, but got %g", p);
     if (!nbi_is_float(x->dtype))
         return nbi_error("nb_dropout: expects a floating point tensor, got %s", nb_dtype_name(x->dtype));
-    if (!training) return x;
+    if (!training || p == 0 || x->numel == 0) return x; /* torch's _dropout_impl: no draws */
+    if (p == 1) return nb_mul_scalar(x, 0.0);           /* torch: input * zeros({}), no draws */
     /* torch's CPU noise.bernoulli_(1 - p): one f64 uniform (nb_rand_double) per element, in order */
     nb_tensor *mask = nb_empty_like(x); /* contiguous, not recorded */
     if (!mask) return NULL;

@@ -15,6 +15,7 @@ nb_tensor *nb_binary_cross_entropy(nb_tensor *x, nb_tensor *y, nb_bce_opts o) {
         return nbi_error("%s: using a target size %s that is different to the input size %s is not allowed; "
                          "reshape the target",
                          op, nbi_shape(y), nbi_shape(x));
+    if (!nbi_loss_weight_ok(o.weight, x, "weight", op)) return NULL;
     nb_tensor *xc = nb_contiguous(nb_detach(x)); /* torch checks the range: so do we */
     for (int64_t i = 0; xc && i < xc->numel; i++) {
         double v = xc->dtype == NB_F32 ? (double)nb_data_f32(xc)[i] : nb_data_f64(xc)[i];
@@ -44,6 +45,9 @@ nb_tensor *nb_binary_cross_entropy_with_logits(nb_tensor *x, nb_tensor *y, nb_bc
     if (!nbi_same_shape(x, y))
         return nbi_error("%s: target size %s must be the same as input size %s", op, nbi_shape(y),
                          nbi_shape(x));
+    if (!nbi_loss_weight_ok(o.weight, x, "weight", op) ||
+        !nbi_loss_weight_ok(o.pos_weight, x, "pos_weight", op))
+        return NULL;
     nb_tensor *sp = softplus_neg(x);
     nb_tensor *lw = o.pos_weight ? nb_add_scalar(nb_mul(nb_sub_scalar(o.pos_weight, 1), y), 1) : NULL;
     nb_tensor *l = nb_add(nb_mul(nb_rsub_scalar(y, 1), x), lw ? nb_mul(lw, sp) : sp);

@@ -13,6 +13,23 @@ nb_tensor *nbi_loss_reduce(nb_tensor *l, nb_reduction r, const char *op) {
     return nbi_error("%s: unknown reduction %d (use NB_REDUCTION_MEAN, _SUM or _NONE)", op, (int)r);
 }
 
+bool nbi_loss_weight_ok(nb_tensor *w, const nb_tensor *x, const char *what, const char *op) {
+    if (!w) return true;
+    if (!nbi_ok(w, op)) return false;
+    if (!nbi_is_float(w->dtype)) {
+        nbi_error("%s: %s must be a floating point tensor (got %s)", op, what, nb_dtype_name(w->dtype));
+        return false;
+    }
+    int64_t shp[NB_MAX_DIMS];
+    int nd = nbi_broadcast_shape(w->ndim, w->shape, x->ndim, x->shape, shp);
+    bool ok = nd == x->ndim;
+    for (int i = 0; ok && i < nd; i++) ok = shp[i] == x->shape[i];
+    if (!ok)
+        nbi_error("%s: the size of %s %s must broadcast to the size of input %s", op, what, nbi_shape(w),
+                  nbi_shape(x));
+    return ok;
+}
+
 bool nbi_loss_pair_ok(nb_tensor *x, nb_tensor *y, const char *op) {
     if (!x || !y) return false;
     if (!nbi_ok(x, op) || !nbi_ok(y, op)) return false;

@@ -269,7 +269,7 @@ int nb_module_forward_ex(nb_module *m, int nin, nb_tensor *const *in, const void
 }
 
 void nb_module_train(nb_module *m, bool on) {
-    if (!m) return;
+    if (!nbi_nonnull(m, "nb_module_train", "module")) return;
     m->training = on;
     for (int i = 0; i < m->nchildren; i++) nb_module_train(m->children[i], on);
 }

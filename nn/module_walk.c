@@ -106,6 +106,7 @@ static nb_tensor **cache(nb_tensor **arr, nb_tensor ***slot, int *nslot, int *n)
 nb_tensor **nb_module_parameters(nb_module *m, int *n) {
     if (n) *n = 0;
     if (!m) return nbi_error("nb_module_parameters: NULL module");
+    if (!n) return nbi_error("nb_module_parameters: the count pointer n is NULL");
     bool fail;
     nb_tensor **arr = collect(m, false, NULL, &fail);
     if (fail) {
@@ -118,6 +119,7 @@ nb_tensor **nb_module_parameters(nb_module *m, int *n) {
 nb_tensor **nb_module_buffers(nb_module *m, int *n) {
     if (n) *n = 0;
     if (!m) return nbi_error("nb_module_buffers: NULL module");
+    if (!n) return nbi_error("nb_module_buffers: the count pointer n is NULL");
     bool fail;
     nb_tensor **arr = collect(m, true, NULL, &fail);
     if (fail) {
@@ -151,7 +153,7 @@ nb_state_dict nb_module_named_buffers(nb_module *m) {
 }
 
 int64_t nb_module_num_parameters(nb_module *m) {
-    if (!m) return 0;
+    if (!nbi_nonnull(m, "nb_module_num_parameters", "module")) return -1;
     bool fail;
     nb_tensor **arr = collect(m, false, NULL, &fail);
     int64_t total = 0;
@@ -211,20 +213,28 @@ static nb_module *owner_of(nb_module *m, const char *name, const char **last) {
 }
 nb_tensor *nb_module_get_parameter(nb_module *m, const char *name) {
     const char *last;
-    if (!m || !name || !(m = owner_of(m, name, &last))) return NULL;
+    if (!nbi_nonnull(m, "nb_module_get_parameter", "module") ||
+        !nbi_nonnull(name, "nb_module_get_parameter", "name"))
+        return NULL;
+    if (!(m = owner_of(m, name, &last))) return NULL;
     for (int i = 0; i < m->nparams; i++)
         if (!strcmp(m->param_names[i], last)) return m->params[i];
     return NULL;
 }
 nb_tensor *nb_module_get_buffer(nb_module *m, const char *name) {
     const char *last;
-    if (!m || !name || !(m = owner_of(m, name, &last))) return NULL;
+    if (!nbi_nonnull(m, "nb_module_get_buffer", "module") ||
+        !nbi_nonnull(name, "nb_module_get_buffer", "name"))
+        return NULL;
+    if (!(m = owner_of(m, name, &last))) return NULL;
     for (int i = 0; i < m->nbuffers; i++)
         if (!strcmp(m->buffer_names[i], last)) return m->buffers[i];
     return NULL;
 }
 nb_module *nb_module_get_submodule(nb_module *m, const char *name) {
-    if (!m || !name) return NULL;
+    if (!nbi_nonnull(m, "nb_module_get_submodule", "module") ||
+        !nbi_nonnull(name, "nb_module_get_submodule", "name"))
+        return NULL;
     if (!*name) return m;
     const char *last;
     if (!(m = owner_of(m, name, &last))) return NULL;
@@ -300,7 +310,7 @@ nb_status nb_module_to(nb_module *m, nb_dtype dt) {
 
 void nb_module_zero_grad(nb_module *m) {
     NBI_API("nb_module_zero_grad");
-    if (!m) return;
+    if (!nbi_nonnull(m, "nb_module_zero_grad", "module")) return;
     bool fail;
     nb_tensor **arr = collect(m, false, NULL, &fail);
     for (int i = 0; i < (int)arrlen(arr); i++) nb_zero_grad(arr[i]);

@@ -11,6 +11,12 @@ static bool params_ok(nb_tensor *const *params, int n, const char *fn) {
         nbi_error("%s: params is NULL or n = %d < 0", fn, n);
         return false;
     }
+    if (n == 0) { /* torch: ValueError("optimizer got an empty parameter list"); an empty group likewise */
+        nbi_error("%s: optimizer got an empty parameter list%s", fn,
+                  strcmp(fn, "nb_optim_add_param_group") ? ""
+                                                         : " (a parameter group needs at least one tensor)");
+        return false;
+    }
     for (int i = 0; i < n; i++) {
         nb_tensor *p = params[i];
         if (!p) {
@@ -81,6 +87,7 @@ nb_optimizer *nbi_optim_new(const nbi_optim_vt *vt, nb_tensor *const *params, in
 }
 
 int nb_optim_add_param_group(nb_optimizer *o, nb_tensor *const *params, int n, const void *opts) {
+    NBI_API("nb_optim_add_param_group");
     if (!o) {
         nbi_error("nb_optim_add_param_group: optimizer is NULL");
         return -1;
@@ -112,17 +119,15 @@ void nb_optim_free(nb_optimizer *o) {
 
 void nb_optim_zero_grad(nb_optimizer *o) {
     NBI_API("nb_optim_zero_grad");
-    if (!o) return;
+    if (!nbi_nonnull(o, "nb_optim_zero_grad", "optimizer")) return;
     for (int i = 0; i < (int)arrlen(o->params); i++) nb_zero_grad(o->params[i]);
 }
 
 int nb_optim_num_groups(const nb_optimizer *o) {
-    NBI_API("nb_optim_num_groups");
-    return o ? (int)arrlen(o->groups) : 0;
+    return nbi_nonnull(o, "nb_optim_num_groups", "optimizer") ? (int)arrlen(o->groups) : -1;
 }
 const char *nb_optim_name(const nb_optimizer *o) {
-    NBI_API("nb_optim_name");
-    return o ? o->vt->name : NULL;
+    return nbi_nonnull(o, "nb_optim_name", "optimizer") ? o->vt->name : NULL;
 }
 
 double nb_optim_get_lr(const nb_optimizer *o, int g) {
@@ -215,6 +220,7 @@ static nb_status update_all(nb_optimizer *o) {
 }
 
 nb_status nb_optim_step(nb_optimizer *o) {
+    NBI_API("nb_optim_step");
     if (!o) {
         nbi_error("nb_optim_step: optimizer is NULL");
         return NB_ERROR;
@@ -228,6 +234,7 @@ nb_status nb_optim_step(nb_optimizer *o) {
 }
 
 nb_status nb_optim_step_closure(nb_optimizer *o, nb_closure c, void *ctx, double *loss) {
+    NBI_API("nb_optim_step_closure");
     if (!o || !c) {
         nbi_error("nb_optim_step_closure: optimizer or closure is NULL");
         return NB_ERROR;
@@ -271,6 +278,7 @@ static double run_loss_closure(void *p) {
 }
 
 nb_status nb_optim_step_loss(nb_optimizer *o, nb_loss_fn fn, void *ctx, double *loss) {
+    NBI_API("nb_optim_step_loss");
     if (!o || !fn) {
         nbi_error("nb_optim_step_loss: optimizer or loss function is NULL");
         return NB_ERROR;

@@ -57,6 +57,10 @@ static void CF_(col2im)(const nbk_conv_geom *g, int64_t c, const T *restrict col
             }
 }
 
+/* Samples (and weight-gradient chunks) are handed out dynamically: a thread whose CPU is busy elsewhere
+ * takes fewer of them, while each one is still computed whole by one thread into its own output (or its
+ * chunk's partial sum), so the bits do not depend on which thread ran it. */
+
 /* Each sample's columns go through the GEMM in tiles of rows output rows (nbk_conv_tile: about 512 KB of
  * im2col, so it stays in L2); a tile's im2col lives in col. */
 
@@ -122,7 +126,7 @@ static void CF_(convw_sample)(const nbk_conv_geom *g, const T *x, const T *gy, T
 static void CF_(conv2d)(const nbk_conv_geom *g, const T *x, const T *w, const T *b, T *y, T *cols, int nt) {
     (void)nt; /* no OpenMP: serial */
     const int64_t P = g->ho * g->wo, rows = nbk_conv_tile(g, sizeof(T)), colsz = nbk_conv_colsz(g, rows);
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
     for (int64_t s = 0; s < g->n; s++) {
         T *ys = y + s * g->co * P;
         if (b)
@@ -138,7 +142,7 @@ static void CF_(conv_transpose2d)(const nbk_conv_geom *g, const T *x, const T *w
     (void)nt; /* no OpenMP: serial */
     const int64_t P = g->ho * g->wo, HW = g->hi * g->wi, rows = nbk_conv_tile(g, sizeof(T)),
                   colsz = nbk_conv_colsz(g, rows);
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
     for (int64_t s = 0; s < g->n; s++) {
         T *ys = y + s * g->ci * HW;
         for (int64_t c = 0; c < g->ci; c++)
@@ -153,7 +157,7 @@ static void CF_(conv2d_weight)(const nbk_conv_geom *g, const T *x, const T *gy, 
     (void)nt; /* no OpenMP: serial */
     const int64_t P = g->ho * g->wo, rows = nbk_conv_tile(g, sizeof(T)), colsz = nbk_conv_colsz(g, rows);
     const int64_t wsz = g->co * (g->ci / g->groups) * g->kh * g->kw;
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
     for (int64_t j = 0; j < nch; j++) {
         T *dst = j ? part + (j - 1) * wsz : dw;
         for (int64_t s = j * g->n / nch; s < (j + 1) * g->n / nch; s++) CF_(convw_sample)
@@ -167,14 +171,14 @@ static void CF_(conv2d_weight)(const nbk_conv_geom *g, const T *x, const T *gy, 
 static void CF_(im2col_batch)(const nbk_conv_geom *g, const T *x, T *y, int nt) {
     (void)nt; /* no OpenMP: serial */
     const int64_t HW = g->hi * g->wi, L = g->ci * g->kh * g->kw * g->ho * g->wo;
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
     for (int64_t s = 0; s < g->n; s++) CF_(im2col)(g, g->ci, x + s * g->ci * HW, y + s * L, 0, g->ho);
 }
 
 static void CF_(col2im_batch)(const nbk_conv_geom *g, const T *cols, T *y, int nt) {
     (void)nt; /* no OpenMP: serial */
     const int64_t HW = g->hi * g->wi, L = g->ci * g->kh * g->kw * g->ho * g->wo;
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
     for (int64_t s = 0; s < g->n; s++) {
         for (int64_t i = 0; i < g->ci * HW; i++) y[s * g->ci * HW + i] = 0;
         CF_(col2im)(g, g->ci, cols + s * L, y + s * g->ci * HW, 0, g->ho);

@@ -231,6 +231,7 @@ double nb_get(const nb_tensor *t, const int64_t *index) {
 
 nb_status nb_set(nb_tensor *t, const int64_t *index, double value) {
     if (!nbi_ok_req(t, "nb_set")) return NB_ERROR;
+    if (!nbi_leaf_write_ok(t, "nb_set")) return NB_ERROR; /* torch: a (view of a) leaf that requires grad */
     int64_t off = flat_offset(t, index, "nb_set");
     if (off < 0) return NB_ERROR;
     if (t->dtype == NB_I64 && !nbi_i64_value_ok(value, "nb_set")) return NB_ERROR;

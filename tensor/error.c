@@ -7,6 +7,10 @@
 static _Thread_local char err_buf[512];
 static _Thread_local bool err_set;
 static void (*err_hook)(const char *);
+static _Thread_local unsigned long
+    err_serial; /* every nbi_error call, kept or dropped (the invariant check) */
+
+unsigned long nbi_error_serial(void) { return err_serial; }
 
 const char *nb_error(void) { return err_set ? err_buf : NULL; }
 void nb_clear_error(void) {
@@ -36,21 +40,24 @@ static void relabel(const char *outer) {
     if (!strncmp(err_buf, outer, n) && err_buf[n] == ':') return; /* already the outer name */
     char msg[sizeof err_buf];
     memcpy(msg, err_buf, sizeof msg);
-    int r; /* a message longer than the buffer is truncated, as any other */
+    char out[2 * sizeof err_buf]; /* room for outer + msg; a longer message is truncated below */
     size_t k = strspn(msg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
     if (k > 0 && msg[k] == ':' && msg[k + 1] == ' ') {
         msg[k] = 0;
         if (!strncmp(msg, "nb_", 3) && strncmp(outer, msg, k))
-            r = snprintf(err_buf, sizeof err_buf, "%s: %s (in %s)", outer, msg + k + 2, msg);
+            snprintf(out, sizeof out, "%.200s: %s (in %.200s)", outer, msg + k + 2, msg);
         else
-            r = snprintf(err_buf, sizeof err_buf, "%s: %s", outer, msg + k + 2);
+            snprintf(out, sizeof out, "%.200s: %s", outer, msg + k + 2);
     } else {
-        r = snprintf(err_buf, sizeof err_buf, "%s: %s", outer, msg);
+        snprintf(out, sizeof out, "%.200s: %s", outer, msg);
     }
-    (void)r;
+    size_t len = strnlen(out, sizeof err_buf - 1);
+    memcpy(err_buf, out, len);
+    err_buf[len] = 0;
 }
 
 void *nbi_error(const char *fmt, ...) {
+    err_serial++;
     if (!err_set) {
         va_list ap;
         va_start(ap, fmt);

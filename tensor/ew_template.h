@@ -4,8 +4,9 @@
 #define M_(fn) NBI_CAT(fn, SUF)
 #define ROWS_(name) NBI_CAT(name##_, SUF)
 
-/* loop helper: body computes y from v (and w); unit-stride path first */
-#define LOOP1(EXPR)                                                                                          \
+/* y[i] = EXPR over a row of n with strides s (unit-stride path first), EXPR reading the element of x as v
+ * (and of z as w); every name the loops use is a parameter */
+#define LOOP1(n, s, y, x, v, EXPR)                                                                           \
     if (s[0] == 1 && s[1] == 1) {                                                                            \
         for (int64_t i = 0; i < n; i++) {                                                                    \
             T v = x[i];                                                                                      \
@@ -19,7 +20,7 @@
             y[i * s[0]] = (T)(EXPR);                                                                         \
         }                                                                                                    \
     }
-#define LOOP2(EXPR)                                                                                          \
+#define LOOP2(n, s, y, x, z, v, w, EXPR)                                                                     \
     if (s[0] == 1 && s[1] == 1 && s[2] == 1) {                                                               \
         for (int64_t i = 0; i < n; i++) {                                                                    \
             T v = x[i], w = z[i];                                                                            \
@@ -56,65 +57,68 @@ static void ROWS_(unary_row)(int64_t n, char **p, const int64_t *s, const void *
     const T *restrict x = (const T *)p[1];
     const T a = (T)c->a, b = (T)c->b;
     switch (c->k) {
-    case NBK_NEG: LOOP1(-v) break;
-    case NBK_EXP: LOOP1(M_(exp)(v)) break;
-    case NBK_LOG: LOOP1(M_(log)(v)) break;
-    case NBK_LOG1P: LOOP1(M_(log1p)(v)) break;
-    case NBK_SQRT: LOOP1(M_(sqrt)(v)) break;
-    case NBK_RSQRT: LOOP1((T)1 / M_(sqrt)(v)) break;
-    case NBK_SQUARE: LOOP1(v * v) break;
-    case NBK_ABS: LOOP1(M_(fabs)(v)) break;
-    case NBK_SIN: LOOP1(M_(sin)(v)) break;
-    case NBK_COS: LOOP1(M_(cos)(v)) break;
-    case NBK_TAN: LOOP1(M_(tan)(v)) break;
-    case NBK_SINH: LOOP1(M_(sinh)(v)) break;
-    case NBK_COSH: LOOP1(M_(cosh)(v)) break;
-    case NBK_TANH: LOOP1(M_(tanh)(v)) break;
-    case NBK_SIGMOID: LOOP1(ROWS_(sigm)(v)) break;
-    case NBK_RELU: LOOP1(v > 0 ? v : (v != v ? v : (T)0)) break;
-    case NBK_LEAKY_RELU: LOOP1(v > 0 ? v : v * a) break;
-    case NBK_GELU: LOOP1((T)0.5 * v * ((T)1 + M_(erf)(v * (T)M_SQRT1_2))) break;
+    case NBK_NEG: LOOP1(n, s, y, x, v, -v) break;
+    case NBK_EXP: LOOP1(n, s, y, x, v, M_(exp)(v)) break;
+    case NBK_LOG: LOOP1(n, s, y, x, v, M_(log)(v)) break;
+    case NBK_LOG1P: LOOP1(n, s, y, x, v, M_(log1p)(v)) break;
+    case NBK_SQRT: LOOP1(n, s, y, x, v, M_(sqrt)(v)) break;
+    case NBK_RSQRT: LOOP1(n, s, y, x, v, (T)1 / M_(sqrt)(v)) break;
+    case NBK_SQUARE: LOOP1(n, s, y, x, v, v * v) break;
+    case NBK_ABS: LOOP1(n, s, y, x, v, M_(fabs)(v)) break;
+    case NBK_SIN: LOOP1(n, s, y, x, v, M_(sin)(v)) break;
+    case NBK_COS: LOOP1(n, s, y, x, v, M_(cos)(v)) break;
+    case NBK_TAN: LOOP1(n, s, y, x, v, M_(tan)(v)) break;
+    case NBK_SINH: LOOP1(n, s, y, x, v, M_(sinh)(v)) break;
+    case NBK_COSH: LOOP1(n, s, y, x, v, M_(cosh)(v)) break;
+    case NBK_TANH: LOOP1(n, s, y, x, v, M_(tanh)(v)) break;
+    case NBK_SIGMOID: LOOP1(n, s, y, x, v, ROWS_(sigm)(v)) break;
+    case NBK_RELU: LOOP1(n, s, y, x, v, v > 0 ? v : (v != v ? v : (T)0)) break;
+    case NBK_LEAKY_RELU: LOOP1(n, s, y, x, v, v > 0 ? v : v * a) break;
+    case NBK_GELU: LOOP1(n, s, y, x, v, (T)0.5 * v * ((T)1 + M_(erf)(v * (T)M_SQRT1_2))) break;
     case NBK_GELU_TANH:
-        LOOP1((T)0.5 * v * ((T)1 + M_(tanh)((T)0.7978845608028654 * (v + (T)0.044715 * v * v * v)))) break;
-    case NBK_SOFTPLUS: LOOP1(v * a > b ? v : M_(log1p)(M_(exp)(v * a)) / a) break;
+        LOOP1(n, s, y, x, v,
+              (T)0.5 * v * ((T)1 + M_(tanh)((T)0.7978845608028654 * (v + (T)0.044715 * v * v * v))))
+        break;
+    case NBK_SOFTPLUS: LOOP1(n, s, y, x, v, v * a > b ? v : M_(log1p)(M_(exp)(v * a)) / a) break;
     case NBK_CLAMP:
-        LOOP1((v < a ? a : v) > b ? b : (v < a ? a : v)) break; /* min(max(v, a), b): b wins if a > b */
-    case NBK_SIGN: LOOP1((T)((v > 0) - (v < 0))) break;
-    case NBK_ERF: LOOP1(M_(erf)(v)) break;
-    case NBK_ATAN: LOOP1(M_(atan)(v)) break;
-    case NBK_ADD_S: LOOP1(v + a) break;
-    case NBK_MUL_S: LOOP1(v * a) break;
-    case NBK_DIV_S: LOOP1(v / a) break;
-    case NBK_RSUB_S: LOOP1(a - v) break;
-    case NBK_RDIV_S: LOOP1(a / v) break;
+        LOOP1(n, s, y, x, v, (v < a ? a : v) > b ? b : (v < a ? a : v))
+        break; /* min(max(v, a), b): b wins if a > b */
+    case NBK_SIGN: LOOP1(n, s, y, x, v, (T)((v > 0) - (v < 0))) break;
+    case NBK_ERF: LOOP1(n, s, y, x, v, M_(erf)(v)) break;
+    case NBK_ATAN: LOOP1(n, s, y, x, v, M_(atan)(v)) break;
+    case NBK_ADD_S: LOOP1(n, s, y, x, v, v + a) break;
+    case NBK_MUL_S: LOOP1(n, s, y, x, v, v * a) break;
+    case NBK_DIV_S: LOOP1(n, s, y, x, v, v / a) break;
+    case NBK_RSUB_S: LOOP1(n, s, y, x, v, a - v) break;
+    case NBK_RDIV_S: LOOP1(n, s, y, x, v, a / v) break;
     case NBK_POW_S: /* torch's special cases keep its rounding */
         if (c->a == 2) {
-            LOOP1(v * v)
+            LOOP1(n, s, y, x, v, v * v)
         } else if (c->a == 3) {
-            LOOP1(v * v * v)
+            LOOP1(n, s, y, x, v, v * v * v)
         } else if (c->a == 0.5) {
-            LOOP1(M_(sqrt)(v))
+            LOOP1(n, s, y, x, v, M_(sqrt)(v))
         } else if (c->a == -0.5) {
-            LOOP1((T)1 / M_(sqrt)(v))
+            LOOP1(n, s, y, x, v, (T)1 / M_(sqrt)(v))
         } else if (c->a == -1) {
-            LOOP1((T)1 / v)
+            LOOP1(n, s, y, x, v, (T)1 / v)
         } else if (c->a == -2) {
-            LOOP1((T)1 / (v * v))
+            LOOP1(n, s, y, x, v, (T)1 / (v * v))
         } else if (c->a == 1) {
-            LOOP1(v)
+            LOOP1(n, s, y, x, v, v)
         } else {
-            LOOP1(ROWS_(pows)(v, a))
+            LOOP1(n, s, y, x, v, ROWS_(pows)(v, a))
         }
         break;
-    case NBK_RPOW_S: LOOP1(M_(pow)(a, v)) break;
-    case NBK_FILL: LOOP1(a + (T)0 * (T)0) break;
-    case NBK_COPY: LOOP1(v) break;
-    case NBK_EQ_S: LOOP1(v == a) break;
-    case NBK_NE_S: LOOP1(v != a) break;
-    case NBK_LT_S: LOOP1(v < a) break;
-    case NBK_LE_S: LOOP1(v <= a) break;
-    case NBK_GT_S: LOOP1(v > a) break;
-    case NBK_GE_S: LOOP1(v >= a) break;
+    case NBK_RPOW_S: LOOP1(n, s, y, x, v, M_(pow)(a, v)) break;
+    case NBK_FILL: LOOP1(n, s, y, x, v, a + (T)0 * (T)0) break;
+    case NBK_COPY: LOOP1(n, s, y, x, v, v) break;
+    case NBK_EQ_S: LOOP1(n, s, y, x, v, v == a) break;
+    case NBK_NE_S: LOOP1(n, s, y, x, v, v != a) break;
+    case NBK_LT_S: LOOP1(n, s, y, x, v, v < a) break;
+    case NBK_LE_S: LOOP1(n, s, y, x, v, v <= a) break;
+    case NBK_GT_S: LOOP1(n, s, y, x, v, v > a) break;
+    case NBK_GE_S: LOOP1(n, s, y, x, v, v >= a) break;
     }
 }
 
@@ -126,20 +130,20 @@ static void ROWS_(binary_row)(int64_t n, char **p, const int64_t *s, const void 
     T *restrict y = (T *)p[0];
     const T *x = (const T *)p[1], *z = (const T *)p[2];
     switch (c->k) {
-    case NBK_ADD: LOOP2(v + w) break;
-    case NBK_SUB: LOOP2(v - w) break;
-    case NBK_MUL: LOOP2(v * w) break;
-    case NBK_DIV: LOOP2(v / w) break;
-    case NBK_POW: LOOP2(w == 2 ? v * v : M_(pow)(v, w)) break;
-    case NBK_MIN: LOOP2(ROWS_(vmin)(v, w)) break;
-    case NBK_MAX: LOOP2(ROWS_(vmax)(v, w)) break;
-    case NBK_EQ: LOOP2(v == w) break;
-    case NBK_NE: LOOP2(v != w) break;
-    case NBK_LT: LOOP2(v < w) break;
-    case NBK_LE: LOOP2(v <= w) break;
-    case NBK_GT: LOOP2(v > w) break;
-    case NBK_GE: LOOP2(v >= w) break;
-    case NBK_MUL_POS: LOOP2(v * (T)(w > 0)) break;
+    case NBK_ADD: LOOP2(n, s, y, x, z, v, w, v + w) break;
+    case NBK_SUB: LOOP2(n, s, y, x, z, v, w, v - w) break;
+    case NBK_MUL: LOOP2(n, s, y, x, z, v, w, v * w) break;
+    case NBK_DIV: LOOP2(n, s, y, x, z, v, w, v / w) break;
+    case NBK_POW: LOOP2(n, s, y, x, z, v, w, w == 2 ? v * v : M_(pow)(v, w)) break;
+    case NBK_MINIMUM: LOOP2(n, s, y, x, z, v, w, ROWS_(vmin)(v, w)) break;
+    case NBK_MAXIMUM: LOOP2(n, s, y, x, z, v, w, ROWS_(vmax)(v, w)) break;
+    case NBK_EQ: LOOP2(n, s, y, x, z, v, w, v == w) break;
+    case NBK_NE: LOOP2(n, s, y, x, z, v, w, v != w) break;
+    case NBK_LT: LOOP2(n, s, y, x, z, v, w, v < w) break;
+    case NBK_LE: LOOP2(n, s, y, x, z, v, w, v <= w) break;
+    case NBK_GT: LOOP2(n, s, y, x, z, v, w, v > w) break;
+    case NBK_GE: LOOP2(n, s, y, x, z, v, w, v >= w) break;
+    case NBK_MUL_POS: LOOP2(n, s, y, x, z, v, w, v * (T)(w > 0)) break;
     }
 }
 

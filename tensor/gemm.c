@@ -4,6 +4,7 @@
 
 #include "gemm.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,12 +48,13 @@ void nbk_dgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, 
 #endif
 #define NBG_NV 2 /* vectors per tile row: NR = NV * lanes */
 
-#define NBG_CAT2(a, b) a##_##b
-#define NBG_CAT(a, b) NBG_CAT2(a, b)
-#define NBG(name) NBG_CAT(name, NBG_SFX)
+#define NBG_PASTE2(a, b) a##_##b
+#define NBG_PASTE(a, b) NBG_PASTE2(a, b)
+#define NBG(name) NBG_PASTE(name, NBG_SFX)
 #define NBG_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define NBG_DIRECT_DIM 4               /* M or N at most this: no packing at all */
 #define NBG_THREAD_WORK (64 * 64 * 64) /* multiply-adds each thread must get before threads start */
+#define NBG_PIECES 2 /* rectangles of C per thread, handed out dynamically, when the work allows */
 
 /* Returns n rounded up to a multiple of m (m > 0). */
 static inline int64_t nbg_roundup(int64_t n, int64_t m) { return (n + m - 1) / m * m; }

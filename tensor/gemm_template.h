@@ -10,13 +10,24 @@ typedef NBG_T NBG(vec) __attribute__((vector_size(NBG_VBYTES)));
 #define NBG_SPLAT(x) ((x) - (NBG(vec)){ 0 }) /* x - (+0) == x exactly, -0 and NaN included */
 #endif
 
-/* Per-thread packing buffers, grown on demand and kept for the life of the thread. */
+/* Per-thread packing buffers, grown on demand and kept for the life of the thread (freed at its exit). */
 static _Thread_local NBG_T *NBG(buf_a), *NBG(buf_b);
 static _Thread_local size_t NBG(cap_a), NBG(cap_b);
+static pthread_key_t NBG(exit_key);
+static pthread_once_t NBG(exit_once) = PTHREAD_ONCE_INIT;
+static void NBG(thread_exit)(void *p) {
+    (void)p;
+    free(NBG(buf_a)), free(NBG(buf_b));
+    NBG(buf_a) = NBG(buf_b) = NULL;
+    NBG(cap_a) = NBG(cap_b) = 0;
+}
+static void NBG(make_key)(void) { pthread_key_create(&NBG(exit_key), NBG(thread_exit)); }
 
 /* Returns a 64-byte aligned buffer of at least n elements kept in *buf (NULL if out of memory). */
 static NBG_T *NBG(buffer)(NBG_T **buf, size_t *cap, size_t n) {
     if (n <= *cap) return *buf;
+    pthread_once(&NBG(exit_once), NBG(make_key));
+    pthread_setspecific(NBG(exit_key), (void *)1); /* non-NULL: the buffers are freed when the thread exits */
     size_t bytes = (n * sizeof(NBG_T) + 63) / 64 * 64;
     NBG_T *p = aligned_alloc(64, bytes);
     if (!p) return NULL;
@@ -50,11 +61,15 @@ static void NBG(pack_a)(bool ta, int64_t mc, int64_t kc, const NBG_T *A, int64_t
                     for (int64_t k = k0; k < k1; k++) out[k * NBG_MR + i] = 0;
             }
         } else {
-            for (int64_t k = 0; k < kc; k++) {
-                const NBG_T *src = A + k * lda + ir;
-                for (int i = 0; i < m; i++) out[k * NBG_MR + i] = src[i];
-                for (int i = m; i < NBG_MR; i++) out[k * NBG_MR + i] = 0;
-            }
+            if (m == NBG_MR) /* a fixed-size copy per k (inlined; the loop below becomes a memmove call) */
+                for (int64_t k = 0; k < kc; k++)
+                    memcpy(out + k * NBG_MR, A + k * lda + ir, sizeof(NBG_T) * NBG_MR);
+            else
+                for (int64_t k = 0; k < kc; k++) {
+                    const NBG_T *src = A + k * lda + ir;
+                    for (int i = 0; i < m; i++) out[k * NBG_MR + i] = src[i];
+                    for (int i = m; i < NBG_MR; i++) out[k * NBG_MR + i] = 0;
+                }
         }
     }
 }
@@ -64,11 +79,15 @@ static void NBG(pack_b)(bool tb, int64_t kc, int64_t nc, const NBG_T *B, int64_t
     for (int64_t jr = 0; jr < nc; jr += NBG_NR, out += NBG_NR * kc) {
         int n = (int)NBG_MIN(NBG_NR, nc - jr);
         if (!tb) {
-            for (int64_t k = 0; k < kc; k++) {
-                const NBG_T *src = B + k * ldb + jr;
-                for (int j = 0; j < n; j++) out[k * NBG_NR + j] = src[j];
-                for (int j = n; j < NBG_NR; j++) out[k * NBG_NR + j] = 0;
-            }
+            if (n == NBG_NR) /* a fixed-size copy per k (inlined; the loop below becomes a memmove call) */
+                for (int64_t k = 0; k < kc; k++)
+                    memcpy(out + k * NBG_NR, B + k * ldb + jr, sizeof(NBG_T) * NBG_NR);
+            else
+                for (int64_t k = 0; k < kc; k++) {
+                    const NBG_T *src = B + k * ldb + jr;
+                    for (int j = 0; j < n; j++) out[k * NBG_NR + j] = src[j];
+                    for (int j = n; j < NBG_NR; j++) out[k * NBG_NR + j] = 0;
+                }
         } else { /* rows of B^T to columns of the panel, NBG_PK values of k at a time (stays in L1) */
             int64_t k0 = 0;
 #if defined(NBG_VTRANS) && NBG_IS_FLOAT
@@ -258,12 +277,16 @@ static void NBG(gemm)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBG_T a
         return;
     }
 #ifdef _OPENMP
-#pragma omp parallel num_threads(nt)
-    {
-        int tm = 1, t = omp_get_thread_num(), n = omp_get_num_threads();
-        int64_t rows = M, cols = N;
-        nbg_grid(M, N, n, NBG_MR, NBG_NR, &tm, &rows, &cols);
-        int tn = n / tm;
+    /* pieces of C handed out dynamically (NBG_PIECES per thread when the work allows): a thread whose
+     * CPU is taken by another process does fewer; no bit depends on the pieces (see Determinism) */
+    int np = (double)M * (double)N * (double)K >= (double)nt * NBG_PIECES * NBG_THREAD_WORK ? nt * NBG_PIECES
+                                                                                            : nt;
+    int tm = 1;
+    int64_t rows = M, cols = N;
+    nbg_grid(M, N, np, NBG_MR, NBG_NR, &tm, &rows, &cols);
+    const int tn = np / tm;
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+    for (int t = 0; t < np; t++) {
         int64_t i0 = (t / tn) * rows, j0 = (t % tn) * cols;
         if (i0 < M && j0 < N) NBG(block)
         (ta, tb, NBG_MIN(rows, M - i0), NBG_MIN(cols, N - j0), K, alpha, ta ? A + i0 : A + i0 * lda, lda,

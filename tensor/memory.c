@@ -1,10 +1,14 @@
 /* memory.c — tensor structs, storages and scopes. Released storages go to per-size-class free
  * lists (the pool) and released tensor structs to a free list, so a steady loop allocates nothing
- * from the system after its first step. All state is thread-local. Structs are never returned to
- * the system while the thread runs, so a stale pointer reads magic == NBI_DEAD instead of garbage. */
+ * from the system after its first step. Pools, scopes and free lists are thread-local; the statistics
+ * are process-wide atomic counters (a tensor made on one thread may be freed on another). Structs are
+ * never returned to the system, so a stale pointer reads magic == NBI_DEAD instead of garbage: when a
+ * thread ends its free structs go to a shared list other threads reuse, and its pooled data is freed. */
 #include "nb_internal.h"
 #include <stb_ds.h>
 #include <stdlib.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -24,10 +28,26 @@ static _Thread_local nbi_storage *free_storage[NCLASS];
 static _Thread_local nb_tensor *free_tensors, *free_tail; /* FIFO: a released struct is reused last */
 static _Thread_local scope_rec *scopes;                   /* stb_ds array; depth d is scopes[d-1] */
 static _Thread_local int depth;
-static _Thread_local nb_memory_stats stats = { .pool_limit = SIZE_MAX };
+/* process-wide counters (relaxed atomics: they are statistics, not synchronisation) */
+static struct {
+    atomic_size_t bytes_live, bytes_pooled, system_allocs, tensors_live, peak_bytes, tensors_held;
+} stats;
+#define ADD(field, n) atomic_fetch_add_explicit(&stats.field, (n), memory_order_relaxed)
+#define SUB(field, n) atomic_fetch_sub_explicit(&stats.field, (n), memory_order_relaxed)
+#define GET(field) atomic_load_explicit(&stats.field, memory_order_relaxed)
+static _Thread_local size_t pool_limit = SIZE_MAX, my_pooled; /* this thread's pool: its cap and bytes */
+/* free tensor structs of threads that have ended, taken over by the next thread that needs one */
+static pthread_mutex_t orphan_mu = PTHREAD_MUTEX_INITIALIZER;
+static nb_tensor *orphans;
+static atomic_bool have_orphans;
 static _Thread_local nb_tidy *tidy_stack; /* stb_ds array: the open NB_TIDY marks */
 
-void nbi_count_sys_alloc(void) { stats.system_allocs++; }
+void nbi_count_sys_alloc(void) { ADD(system_allocs, 1); }
+
+static void live_add(size_t n) {
+    size_t live = ADD(bytes_live, n) + n, peak = GET(peak_bytes);
+    while (live > peak && !atomic_compare_exchange_weak(&stats.peak_bytes, &peak, live)) {}
+}
 
 size_t nb_dtype_size(nb_dtype dt) {
     if (dt == NB_F32) return 4;
@@ -67,7 +87,8 @@ static nbi_storage *storage_get(size_t nbytes) {
     if (c < NCLASS && free_storage[c]) {
         s = free_storage[c];
         free_storage[c] = s->next_free;
-        stats.bytes_pooled -= s->nbytes;
+        SUB(bytes_pooled, s->nbytes);
+        my_pooled -= s->nbytes;
     } else {
         s = malloc(sizeof *s);
         if (!s) return nbi_error("out of memory allocating a storage");
@@ -77,13 +98,12 @@ static nbi_storage *storage_get(size_t nbytes) {
             return nbi_error("out of memory allocating %zu bytes", cap);
         }
         s->nbytes = cap;
-        stats.system_allocs++;
+        ADD(system_allocs, 1);
     }
     s->refcount = 1;
     s->version = 0;
     s->next_free = NULL;
-    stats.bytes_live += s->nbytes;
-    if (stats.bytes_live > stats.peak_bytes) stats.peak_bytes = stats.bytes_live;
+    live_add(s->nbytes);
     return s;
 }
 
@@ -96,11 +116,12 @@ static void storage_put(nbi_storage *s) {
     if (--s->refcount > 0) return;
     size_t cap;
     int c = size_class(s->nbytes, &cap);
-    stats.bytes_live -= s->nbytes;
-    if (c < NCLASS && cap == s->nbytes && stats.bytes_pooled + s->nbytes <= stats.pool_limit) {
+    SUB(bytes_live, s->nbytes);
+    if (c < NCLASS && cap == s->nbytes && my_pooled + s->nbytes <= pool_limit) {
         s->next_free = free_storage[c];
         free_storage[c] = s;
-        stats.bytes_pooled += s->nbytes;
+        ADD(bytes_pooled, s->nbytes);
+        my_pooled += s->nbytes;
     } else {
         storage_free(s); /* over the pool limit: back to the system */
     }
@@ -110,11 +131,12 @@ static void storage_put(nbi_storage *s) {
  * library to hand freed heap pages back (glibc keeps them mapped otherwise). */
 static void pool_shrink(size_t keep) {
     bool freed = false;
-    for (int c = NCLASS - 1; c >= 0 && stats.bytes_pooled > keep; c--) {
-        while (free_storage[c] && stats.bytes_pooled > keep) {
+    for (int c = NCLASS - 1; c >= 0 && my_pooled > keep; c--) {
+        while (free_storage[c] && my_pooled > keep) {
             nbi_storage *s = free_storage[c];
             free_storage[c] = s->next_free;
-            stats.bytes_pooled -= s->nbytes;
+            SUB(bytes_pooled, s->nbytes);
+            my_pooled -= s->nbytes;
             storage_free(s);
             freed = true;
         }
@@ -127,17 +149,25 @@ static void pool_shrink(size_t keep) {
 }
 
 void nb_set_pool_limit(size_t max_bytes) {
-    stats.pool_limit = max_bytes;
+    pool_limit = max_bytes;
     pool_shrink(max_bytes);
 }
 
 void nb_empty_cache(void) { pool_shrink(0); }
 
-void nb_memory_reset_peak(void) { stats.peak_bytes = stats.bytes_live; }
+void nb_memory_reset_peak(void) { atomic_store(&stats.peak_bytes, GET(bytes_live)); }
 
 void nb_pool_trim(void) { nb_empty_cache(); }
 
-nb_memory_stats nb_memory_stats_get(void) { return stats; }
+nb_memory_stats nb_memory_stats_get(void) {
+    return (nb_memory_stats){ .bytes_live = GET(bytes_live),
+                              .bytes_pooled = GET(bytes_pooled),
+                              .system_allocs = GET(system_allocs),
+                              .tensors_live = GET(tensors_live),
+                              .peak_bytes = GET(peak_bytes),
+                              .pool_limit = pool_limit,
+                              .tensors_held = GET(tensors_held) };
+}
 
 static void print_bytes(FILE *f, const char *what, size_t n) {
     fprintf(f, "  %-28s %12zu bytes  (%.1f MiB)\n", what, n, (double)n / (1024.0 * 1024.0));
@@ -145,17 +175,18 @@ static void print_bytes(FILE *f, const char *what, size_t n) {
 
 void nb_memory_summary(FILE *f) {
     if (!nbi_nonnull(f, "nb_memory_summary", "FILE")) return;
-    fprintf(f, "nabla memory (this thread)\n");
-    print_bytes(f, "live tensor data", stats.bytes_live);
-    print_bytes(f, "peak live tensor data", stats.peak_bytes);
-    print_bytes(f, "pooled (released, cached)", stats.bytes_pooled);
-    if (stats.pool_limit == SIZE_MAX)
+    nb_memory_stats m = nb_memory_stats_get();
+    fprintf(f, "nabla memory (all threads; pool: this thread)\n");
+    print_bytes(f, "live tensor data", m.bytes_live);
+    print_bytes(f, "peak live tensor data", m.peak_bytes);
+    print_bytes(f, "pooled (released, cached)", m.bytes_pooled);
+    if (m.pool_limit == SIZE_MAX)
         fprintf(f, "  %-28s %12s\n", "pool limit", "none");
     else
-        print_bytes(f, "pool limit", stats.pool_limit);
-    fprintf(f, "  %-28s %12zu (%zu held by the tape after nb_release)\n", "live tensors", stats.tensors_live,
-            stats.tensors_held);
-    fprintf(f, "  %-28s %12zu\n", "system allocations", stats.system_allocs);
+        print_bytes(f, "pool limit", m.pool_limit);
+    fprintf(f, "  %-28s %12zu (%zu held by the tape after nb_release)\n", "live tensors", m.tensors_live,
+            m.tensors_held);
+    fprintf(f, "  %-28s %12zu\n", "system allocations", m.system_allocs);
     int shown = 0;
     for (int c = NCLASS - 1; c >= 0 && shown < 8; c--) { /* where the pooled bytes are: largest classes */
         size_t n = 0, cap = 0;
@@ -189,20 +220,30 @@ static void scope_remove(nb_tensor *t) {
 
 static nb_tensor *tensor_struct(void) {
     nb_tensor *t = free_tensors;
+    if (!t && atomic_load_explicit(&have_orphans, memory_order_relaxed)) { /* an ended thread's structs */
+        pthread_mutex_lock(&orphan_mu);
+        free_tensors = t = orphans;
+        orphans = NULL;
+        atomic_store(&have_orphans, false);
+        pthread_mutex_unlock(&orphan_mu);
+        free_tail = NULL;
+        for (nb_tensor *u = t; u; u = (nb_tensor *)u->grad) free_tail = u;
+    }
     if (t) {
         free_tensors = (nb_tensor *)t->grad;
         if (!free_tensors) free_tail = NULL;
     } else {
         t = malloc(sizeof *t);
         if (!t) return nbi_error("out of memory allocating a tensor");
-        stats.system_allocs++;
+        ADD(system_allocs, 1);
         t->gen = 0;
     }
     uint32_t gen = t->gen;
     memset(t, 0, sizeof *t);
     t->gen = gen;
     t->magic = NBI_LIVE;
-    stats.tensors_live++;
+    t->owner = nbi_thread_id();
+    ADD(tensors_live, 1);
     return t;
 }
 
@@ -272,7 +313,7 @@ nb_tensor *nbi_view(nb_tensor *base, int ndim, const int64_t *shape, const int64
 static void release(nb_tensor *t) {
     if (t->node && nbi_tensor_release_hook) nbi_tensor_release_hook(t);
     if (t->grad && t->grad->magic == NBI_LIVE) release(t->grad);
-    if (t->magic == NBI_HELD) stats.tensors_held--;
+    if (t->magic == NBI_HELD) SUB(tensors_held, 1);
     if (t->storage) storage_put(t->storage); /* a held tensor may have given its data up already */
     scope_remove(t);
     t->magic = NBI_DEAD;
@@ -285,7 +326,26 @@ static void release(nb_tensor *t) {
     else
         free_tensors = t;
     free_tail = t;
-    stats.tensors_live--;
+    SUB(tensors_live, 1);
+}
+
+bool nbi_owner_ok(const nb_tensor *t, const char *op) {
+    uint32_t me = nbi_thread_id();
+    if (t->owner == me) return true;
+    if (t->scope > 0) {
+        nbi_error("%s: tensor %p was made inside a scope of thread %u and belongs to that thread (this is "
+                  "thread %u); release it there, or hand a tensor over by creating it outside any scope",
+                  op, (const void *)t, t->owner, me);
+        return false;
+    }
+    if (t->node) {
+        nbi_error("%s: tensor %p is recorded on the tape of thread %u (this is thread %u); a tape and its "
+                  "tensors belong to the thread that recorded them: release it there, or hand over nb_detach "
+                  "copies",
+                  op, (const void *)t, t->owner, me);
+        return false;
+    }
+    return true; /* outside any scope and without history: handed over, this thread may free it */
 }
 
 void nb_free(nb_tensor *t) {
@@ -294,6 +354,7 @@ void nb_free(nb_tensor *t) {
         nbi_error("nb_free: tensor %p was already released (double free)", (void *)t);
         return;
     }
+    if (!nbi_owner_ok(t, "nb_free")) return;
     release(t);
 }
 
@@ -345,6 +406,7 @@ void nbi_persist(nb_tensor *t) {
 nb_tensor *nb_keep(nb_tensor *t) {
     if (!nbi_ok(t, "nb_keep")) return NULL;
     if (t->scope == 0) return t;
+    if (!nbi_owner_ok(t, "nb_keep")) return NULL;
     int to = t->scope - 1;
     scope_remove(t);
     scope_add(t, to);
@@ -373,7 +435,7 @@ static void release_early(nb_tensor *t) {
     t->grad = NULL;
     t->retains_grad = false;
     t->magic = NBI_HELD;
-    stats.tensors_held++;
+    ADD(tensors_held, 1);
     nbi_tape_unref(t, false, false); /* drops the data now if no node saved it */
 }
 
@@ -383,6 +445,7 @@ void nb_release(nb_tensor *t) {
         nbi_error("nb_release: tensor %p was already released", (void *)t);
         return;
     }
+    if (!nbi_owner_ok(t, "nb_release")) return;
     release_early(t);
 }
 
@@ -413,4 +476,22 @@ nb_tensor *nbi_tidy_pop(nb_tensor *result) {
     nb_tidy m = arrpop(tidy_stack);
     nb_tidy_end(m, 1, &result);
     return result;
+}
+
+/* ---- the end of a thread (thread_state.c calls this after the upper layers' exit functions) ---- */
+void nbi_memory_thread_exit(void) {
+    if (depth > 0) nb_scope_end(1); /* scopes left open: their tensors die with the thread */
+    for (ptrdiff_t i = 0; i < arrlen(scopes); i++) arrfree(scopes[i].list);
+    arrfree(scopes);
+    arrfree(tidy_stack);
+    pool_shrink(0); /* the pooled data goes back to the system */
+    pool_limit = SIZE_MAX;
+    if (free_tensors) { /* structs stay allocated (stale pointers keep reading NBI_DEAD): shared list */
+        pthread_mutex_lock(&orphan_mu);
+        free_tail->grad = orphans;
+        orphans = free_tensors;
+        atomic_store(&have_orphans, true);
+        pthread_mutex_unlock(&orphan_mu);
+        free_tensors = free_tail = NULL;
+    }
 }

@@ -3,7 +3,7 @@
 
 /* with replacement, n > 1: multinomial_with_replacement_apply, row by row (cumulative sums in T) */
 static bool NBI_CAT(with_replacement_, T)(const T *p, int64_t ndist, int64_t ncat, int64_t n, int64_t *out,
-                                 nb_generator *gen) {
+                                          nb_generator *gen) {
     T *cum = malloc(sizeof(T) * (size_t)ncat);
     if (!cum) {
         nbi_error("nb_multinomial: out of memory");

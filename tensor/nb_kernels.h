@@ -21,7 +21,7 @@ typedef enum { NBK_UNARY_LIST(NBK_ENUM_) } nbk_unary_kind; /* no count enumerato
 /* Binary elementwise kinds with broadcasting: y = f(a, b). Comparisons give 0/1. MUL_POS: a * (b > 0)
  * in one pass (relu's backward g * (y > 0) without the mask tensor). */
 /* clang-format off */
-#define NBK_BINARY_LIST(X) X(ADD) X(SUB) X(MUL) X(DIV) X(POW) X(MIN) X(MAX) X(EQ) X(NE) X(LT) X(LE) X(GT) X(GE) X(MUL_POS)
+#define NBK_BINARY_LIST(X) X(ADD) X(SUB) X(MUL) X(DIV) X(POW) X(MINIMUM) X(MAXIMUM) X(EQ) X(NE) X(LT) X(LE) X(GT) X(GE) X(MUL_POS)
 /* clang-format on */
 typedef enum { NBK_BINARY_LIST(NBK_ENUM_) } nbk_binary_kind;
 

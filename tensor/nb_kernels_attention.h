@@ -24,7 +24,8 @@ nb_status nbk_attn_forward(const nbk_attn_shape *sh, const nb_tensor *q, const n
 /* With P = exp(q k^T scale + bias - lse) recomputed per block, D = rowsum(do o): dv = P^T do,
  * dS = P (do v^T - D), dq = scale dS k, dk = scale dS^T q. dq, dk, dv are overwritten. */
 nb_status nbk_attn_backward(const nbk_attn_shape *sh, const nb_tensor *q, const nb_tensor *k,
-                            const nb_tensor *v, const nb_tensor *bias, const nb_tensor *o, const nb_tensor *lse,
-                            const nb_tensor *dout, nb_tensor *dq, nb_tensor *dk, nb_tensor *dv);
+                            const nb_tensor *v, const nb_tensor *bias, const nb_tensor *o,
+                            const nb_tensor *lse, const nb_tensor *dout, nb_tensor *dq, nb_tensor *dk,
+                            nb_tensor *dv);
 
 #endif

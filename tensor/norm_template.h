@@ -22,22 +22,22 @@ static inline void NBI_CAT(rowsum_, T)(const T *p, int64_t S, double m, bool sq,
             a3 += (double)p[s + 3] - m, a4 += (double)p[s + 4] - m, a5 += (double)p[s + 5] - m;
             a6 += (double)p[s + 6] - m, a7 += (double)p[s + 7] - m;
         }
-    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3, acc[4] = a4, acc[5] = a5, acc[6] = a6,
-    acc[7] = a7;
+    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3, acc[4] = a4, acc[5] = a5, acc[6] = a6, acc[7] = a7;
     for (int l = 0; s < S; s++, l++) {
         double d = (double)p[s] - m;
         acc[l] += sq ? d * d : d;
     }
 }
 /* sum over n of the rows of channel c: (x - m) or (x - m)^2 */
-static double NBI_CAT(chansum_, T)(const T *x, int64_t N, int64_t C, int64_t S, int64_t c, double m, bool sq) {
+static double NBI_CAT(chansum_, T)(const T *x, int64_t N, int64_t C, int64_t S, int64_t c, double m,
+                                   bool sq) {
     double acc[LANES] = { 0 };
     for (int64_t n = 0; n < N; n++) NBI_CAT(rowsum_, T)(x + (n * C + c) * S, S, m, sq, acc);
     return combine(acc);
 }
 /* column path: for channels [c0, c1), out[c - c0] = sum over n, s of (x - m_c) or its square */
 static void NBI_CAT(colsum_, T)(const T *x, int64_t N, int64_t C, int64_t S, int64_t c0, int64_t c1,
-                       const double *m, bool sq, double *out) {
+                                const double *m, bool sq, double *out) {
     double acc[CB * SHORT_ROW];
     int64_t w = (c1 - c0) * S;
     for (int64_t j = 0; j < w; j++) acc[j] = 0;
@@ -68,10 +68,9 @@ static void NBI_CAT(moments_, T)(const T *x, int64_t N, int64_t C, int64_t S, do
     (void)par;
     double M = (double)(N * S);
     if (S < SHORT_ROW) {
-        
+
 #pragma omp parallel for schedule(static) if (par)
-for (int64_t b = 0; b < (C + CB - 1) / CB;
-                                                                   b++) {
+        for (int64_t b = 0; b < (C + CB - 1) / CB; b++) {
             int64_t c0 = b * CB, c1 = c0 + CB < C ? c0 + CB : C;
             NBI_CAT(colsum_, T)(x, N, C, S, c0, c1, NULL, false, mean + c0);
             for (int64_t c = c0; c < c1; c++) mean[c] = M > 0 ? mean[c] / M : NAN;
@@ -80,40 +79,38 @@ for (int64_t b = 0; b < (C + CB - 1) / CB;
         }
         return;
     }
-    
+
 #pragma omp parallel for schedule(static) if (par)
-for (int64_t c = 0; c < C; c++) {
+    for (int64_t c = 0; c < C; c++) {
         double m = M > 0 ? NBI_CAT(chansum_, T)(x, N, C, S, c, 0.0, false) / M : NAN;
         mean[c] = m;
         var[c] = M > 0 ? NBI_CAT(chansum_, T)(x, N, C, S, c, m, true) / M : NAN;
     }
 }
 static void NBI_CAT(affine_, T)(const T *x, T *y, int64_t N, int64_t C, int64_t S, const double *a,
-                       const double *b) {
+                                const double *b) {
     bool par = N * C * S >= NBI_PAR_MIN;
     (void)par;
     if (S == 1) {
-        
+
 #pragma omp parallel for schedule(static) if (par)
-for (int64_t n = 0; n < N;
-                                                                   n++) for (int64_t c = 0; c < C; c++)
-            y[n * C + c] = x[n * C + c] * (T)a[c] + (T)b[c];
+        for (int64_t n = 0; n < N; n++)
+            for (int64_t c = 0; c < C; c++) y[n * C + c] = x[n * C + c] * (T)a[c] + (T)b[c];
         return;
     }
     if (S < SHORT_ROW) {
-        
+
 #pragma omp parallel for schedule(static) if (par)
-for (int64_t n = 0; n < N;
-                                                                   n++) for (int64_t c = 0; c < C;
-                                                                             c++) {
-            const T al = (T)a[c], be = (T)b[c];
-            for (int64_t s = 0; s < S; s++) y[(n * C + c) * S + s] = x[(n * C + c) * S + s] * al + be;
-        }
+        for (int64_t n = 0; n < N; n++)
+            for (int64_t c = 0; c < C; c++) {
+                const T al = (T)a[c], be = (T)b[c];
+                for (int64_t s = 0; s < S; s++) y[(n * C + c) * S + s] = x[(n * C + c) * S + s] * al + be;
+            }
         return;
     }
-    
+
 #pragma omp parallel for schedule(static) if (par)
-for (int64_t q = 0; q < N * C; q++) {
+    for (int64_t q = 0; q < N * C; q++) {
         const T al = (T)a[q % C], be = (T)b[q % C], *p = x + q * S;
         T *o = y + q * S;
         for (int64_t s = 0; s < S; s++) o[s] = p[s] * al + be;
@@ -121,7 +118,7 @@ for (int64_t q = 0; q < N * C; q++) {
 }
 /* sg[c] = sum g, sgx[c] = sum g (x - mean): rows with 8 lanes each (scalar accumulators) */
 static void NBI_CAT(gsums_, T)(const T *x, const T *g, int64_t N, int64_t C, int64_t S, int64_t c, double m,
-                      double *sg, double *sgx) {
+                               double *sg, double *sgx) {
     double a[LANES] = { 0 }, b[LANES] = { 0 };
     for (int64_t n = 0; n < N; n++) {
         const T *xp = x + (n * C + c) * S, *gp = g + (n * C + c) * S;
@@ -149,14 +146,13 @@ static void NBI_CAT(gsums_, T)(const T *x, const T *g, int64_t N, int64_t C, int
 }
 /* sg[c] = sum g, sgx[c] = sum g (x - mean[c]) */
 static void NBI_CAT(bnsums_, T)(const T *x, const T *g, int64_t N, int64_t C, int64_t S, const double *mean,
-                       double *sg, double *sgx) {
+                                double *sg, double *sgx) {
     bool par = N * C * S >= NBI_PAR_MIN;
     (void)par;
     if (S < SHORT_ROW) {
-        
+
 #pragma omp parallel for schedule(static) if (par)
-for (int64_t bl = 0;
-                                                                   bl < (C + CB - 1) / CB; bl++) {
+        for (int64_t bl = 0; bl < (C + CB - 1) / CB; bl++) {
             int64_t c0 = bl * CB, c1 = c0 + CB < C ? c0 + CB : C, wd = (c1 - c0) * S;
             double a[CB * SHORT_ROW], b[CB * SHORT_ROW];
             for (int64_t j = 0; j < wd; j++) a[j] = b[j] = 0;
@@ -187,30 +183,28 @@ for (int64_t bl = 0;
         }
         return;
     }
-    
+
 #pragma omp parallel for schedule(static) if (par)
-for (int64_t c = 0; c < C; c++)
-        NBI_CAT(gsums_, T)(x, g, N, C, S, c, mean[c], &sg[c], &sgx[c]);
+    for (int64_t c = 0; c < C; c++) NBI_CAT(gsums_, T)(x, g, N, C, S, c, mean[c], &sg[c], &sgx[c]);
 }
 /* dx = (g - gm_c - (x - mean_c) k_c) scale_c, the per-channel coefficients precomputed */
-static void NBI_CAT(bndx_, T)(const T *x, const T *g, T *dx, int64_t N, int64_t C, int64_t S, const double *mean,
-                     const double *gm, const double *k, const double *scale) {
+static void NBI_CAT(bndx_, T)(const T *x, const T *g, T *dx, int64_t N, int64_t C, int64_t S,
+                              const double *mean, const double *gm, const double *k, const double *scale) {
     bool par = N * C * S >= NBI_PAR_MIN;
     (void)par;
     if (S == 1) {
-        
+
 #pragma omp parallel for schedule(static) if (par)
-for (int64_t n = 0; n < N;
-                                                                   n++) for (int64_t c = 0; c < C;
-                                                                             c++) {
-            int64_t q = n * C + c;
-            dx[q] = (T)(((double)g[q] - gm[c] - ((double)x[q] - mean[c]) * k[c]) * scale[c]);
-        }
+        for (int64_t n = 0; n < N; n++)
+            for (int64_t c = 0; c < C; c++) {
+                int64_t q = n * C + c;
+                dx[q] = (T)(((double)g[q] - gm[c] - ((double)x[q] - mean[c]) * k[c]) * scale[c]);
+            }
         return;
     }
-    
+
 #pragma omp parallel for schedule(static) if (par)
-for (int64_t q = 0; q < N * C; q++) {
+    for (int64_t q = 0; q < N * C; q++) {
         int64_t c = q % C;
         const T gmc = (T)gm[c], kc = (T)k[c], sc = (T)scale[c], mc = (T)mean[c];
         const T *xp = x + q * S, *gp = g + q * S;

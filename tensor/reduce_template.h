@@ -36,9 +36,9 @@ static double NBI_CAT(seg_, T)(nbk_reduce_kind k, const T *x, int64_t n, int64_t
 static void NBI_CAT(softmax_, T)(const T *x, T *y, int64_t outer, int64_t D, int64_t inner, bool lg) {
     bool par = outer * D * inner >= NBI_PAR_MIN && outer * inner > 1;
     (void)par;
-    
+
 #pragma omp parallel for schedule(static) if (par)
-for (int64_t q = 0; q < outer * inner; q++) {
+    for (int64_t q = 0; q < outer * inner; q++) {
         int64_t o = q / inner, i = q % inner;
         const T *xr = x + o * D * inner + i;
         T *yr = y + o * D * inner + i;

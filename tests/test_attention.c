@@ -177,6 +177,24 @@ static void fused_vs_composed(void) {
         }
 }
 
+/* the fused kernel gives the same bits at 1 and 2 threads (forward and every gradient) */
+static void threads_bitwise(void) {
+    const fcase c = { "threads", 2, 3, 130, 150, 32, 16, true, 0 };
+    nb_tensor *r[2][4];
+    nb_scope s = nb_scope_begin();
+    for (int t = 0; t < 2; t++) {
+        nb_set_num_threads(t + 1);
+        fused_run(&c, NB_F32, 2, r[t]);
+    }
+    nb_set_num_threads(0);
+    for (int j = 0; j < 4; j++) {
+        nb_tensor *a = nb_contiguous(r[0][j]), *b = nb_contiguous(r[1][j]);
+        CHECK(a && b && a->numel == b->numel &&
+              !memcmp(nb_data_f32(a), nb_data_f32(b), sizeof(float) * (size_t)a->numel));
+    }
+    nb_scope_end(s);
+}
+
 /* create_graph through the fused op: its recorded backward (composed math) gives the same second
  * derivative as the composed op, d/dk sum((d/dq sum(y w))^2) */
 static void second_order(void) {
@@ -254,6 +272,7 @@ int main(void) {
     printf("%d golden cases\n", n);
     fused_vs_composed();
     second_order();
+    threads_bitwise();
     errors();
     return nb_test_done();
 }

@@ -112,3 +112,26 @@ int nb_test_done(void) {
     printf("%d passed, %d failed\n", nbt_pass, nbt_fail);
     return nbt_fail ? 1 : 0;
 }
+
+/* ---- the invariant check (NBT_T / NBT_OK / NBT_D) ---- */
+unsigned long nbi_error_serial(void); /* tensor/error.c (internal) */
+static _Thread_local unsigned long nbt_serial;
+void nbt_mark(void) { nbt_serial = nbi_error_serial(); }
+static void invariant(bool ok, const char *what, const char *file, int line) {
+    if (!ok || nbi_error_serial() == nbt_serial) return;
+    nbt_check(0, what, file, line);
+    fprintf(stderr, "  ^ returned a result although it raised an error: %s\n",
+            nb_error() ? nb_error() : "(dropped: an earlier error was pending)");
+}
+void *nbt_ptr_(void *r, const char *what, const char *file, int line) {
+    invariant(r != NULL, what, file, line);
+    return r;
+}
+nb_status nbt_status_(nb_status r, const char *what, const char *file, int line) {
+    invariant(r == NB_OK, what, file, line);
+    return r;
+}
+double nbt_double_(double r, const char *what, const char *file, int line) {
+    invariant(!isnan(r), what, file, line);
+    return r;
+}

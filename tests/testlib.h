@@ -28,6 +28,18 @@ FILE *nbt_open_data(const char *rel);
  * (tools/golden_fmt.py's tens()); NULL on a malformed line. */
 nb_tensor *nbt_parse_tensor(char **save);
 /* -- end golden files -- */
+/* -- the invariant "no call returns a result while it raised an error" (docs/errors.md) --
+ * NBT_T(expr) for a call returning a tensor (or any pointer: NBT_P), NBT_OK for nb_status, NBT_D for
+ * double: evaluates expr once and returns its value; if it succeeded (non-NULL, NB_OK, not NaN) but an
+ * error was raised during it (recorded or dropped as not first), that is a failed check. Not nested. */
+#define NBT_T(expr) ((nb_tensor *)NBT_P(expr))
+#define NBT_P(expr) (nbt_mark(), nbt_ptr_((void *)(expr), #expr, __FILE__, __LINE__))
+#define NBT_OK(expr) (nbt_mark(), nbt_status_((expr), #expr, __FILE__, __LINE__))
+#define NBT_D(expr) (nbt_mark(), nbt_double_((expr), #expr, __FILE__, __LINE__))
+void nbt_mark(void);
+void *nbt_ptr_(void *r, const char *what, const char *file, int line);
+nb_status nbt_status_(nb_status r, const char *what, const char *file, int line);
+double nbt_double_(double r, const char *what, const char *file, int line);
 /* Print the summary line and return the process exit code. */
 int nb_test_done(void);
 #endif

@@ -16,8 +16,8 @@
 /* Reference-counted buffer shared by a tensor and its views. version counts in-place writes. */
 struct nbi_storage {
     void *data;
-    size_t nbytes; /* capacity in bytes (pool size class) */
-    int refcount;
+    size_t nbytes;        /* capacity in bytes (pool size class) */
+    _Atomic int refcount; /* atomic: views of one tensor may be made and dropped on several threads */
     uint32_t version;
     nbi_storage *next_free;
 };
@@ -25,6 +25,9 @@ struct nbi_storage {
 /* ---- errors ---- */
 /* Record "fmt..." as the error if none is pending (and call the hook). Always returns NULL. */
 void *nbi_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* How many errors this thread has raised so far (recorded or dropped as not first). A call that raised
+ * one must not report success: tests/testlib.h's NBT_CALL checks that invariant around any call. */
+unsigned long nbi_error_serial(void);
 /* The public-call scope (issue 15, class 7): a composite public function opens it with NBI_API("nb_x")
  * as its first statement; while it is open, any error an inner call records is reported under the
  * OUTERMOST public name: "nb_layer_norm: <inner message> (in nb_mul)". The scope closes by itself when
@@ -84,6 +87,29 @@ void nbi_tape_unref(nb_tensor *t, bool data, bool use);
 extern _Thread_local int nbi_held_readable;
 /* Count one allocation from the system (for nb_memory_stats). */
 void nbi_count_sys_alloc(void);
+
+/* ---- threads (thread_state.c; the rule is in docs/ownership.md, "Threads") ---- */
+extern _Thread_local uint32_t nbi_thread_id_; /* 0 until the thread first uses nabla */
+/* Give this thread its id (1, 2, ...) and arrange for its state to be returned when it exits. */
+uint32_t nbi_thread_id_assign(void);
+/* Id of the calling thread (never 0). */
+static inline uint32_t nbi_thread_id(void) {
+    return nbi_thread_id_ ? nbi_thread_id_ : nbi_thread_id_assign();
+}
+/* Call fn (which frees its thread-local state) on every thread that used nabla when it exits. */
+void nbi_at_thread_exit(void (*fn)(void));
+/* The memory layer's part of a thread's end: open scopes end, the pool goes back to the system. */
+void nbi_memory_thread_exit(void);
+/* true if t may be released (freed, kept, released early) by this thread; else records an error
+ * naming op: a tensor inside another thread's scope, or recorded on its tape, is that thread's. */
+bool nbi_owner_ok(const nb_tensor *t, const char *op);
+
+/* ---- in-place writes (inplace_check.c) ---- */
+extern _Thread_local bool nbi_grad_off; /* grad mode is off on this thread (nb_set_grad_enabled) */
+/* false + error naming op if t requires grad and grad mode is on (torch's leaf check). */
+bool nbi_leaf_write_ok(const nb_tensor *t, const char *op);
+/* false + error naming op if elements of t share memory (a stride 0 over a size > 1, from expand). */
+bool nbi_no_self_overlap(const nb_tensor *t, const char *op);
 
 /* ---- shapes ---- */
 /* Normalise a possibly negative dim for a tensor of ndim dims; -1 + error if out of range. */
