@@ -40,7 +40,7 @@ static void relabel(const char *outer) {
     size_t k = strspn(msg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
     if (k > 0 && msg[k] == ':' && msg[k + 1] == ' ') {
         msg[k] = 0;
-        if (!strncmp(msg, "nb_", 3) && strncmp(outer, msg, k))
+        if (strcmp(msg, "tensor") && strncmp(outer, msg, k)) /* "tensor:" is no function name */
             r = snprintf(err_buf, sizeof err_buf, "%s: %s (in %s)", outer, msg + k + 2, msg);
         else
             r = snprintf(err_buf, sizeof err_buf, "%s: %s", outer, msg + k + 2);
