@@ -107,6 +107,18 @@ static const char *sz(int nd, int64_t a, int64_t b) {
     return s;
 }
 
+/* checked int64 arithmetic for the size formulas: *ov is set on overflow (huge stride/padding/dilation) */
+static int64_t ck_mul(int64_t a, int64_t b, bool *ov) {
+    int64_t r;
+    *ov |= __builtin_mul_overflow(a, b, &r);
+    return r;
+}
+static int64_t ck_add(int64_t a, int64_t b, bool *ov) {
+    int64_t r;
+    *ov |= __builtin_add_overflow(a, b, &r);
+    return r;
+}
+
 /* opts -> cprm for nd spatial dims (1-D maps to height 1); false + error on a bad value */
 static bool resolve(const char *op, int nd, nb_conv_opts o, bool transposed, cprm *c) {
     for (int i = 0; i < nd; i++) {
@@ -220,14 +232,20 @@ static nb_tensor *conv_nd(const char *op, int nd, nb_tensor *x, nb_tensor *w, nb
                          "size %s instead",
                          op, nbi_shape(w), (long long)O, nbi_shape(b));
     int64_t kh = ws[2], kw = ws[3];
-    int64_t ekh = c.d[0] * (kh - 1) + 1, ekw = c.d[1] * (kw - 1) + 1, ho, wo;
+    bool ov = false;
+    int64_t ekh = ck_add(ck_mul(c.d[0], kh - 1, &ov), 1, &ov),
+            ekw = ck_add(ck_mul(c.d[1], kw - 1, &ov), 1, &ov), ho, wo;
+    int64_t ph = ck_add(H, ck_mul(2, c.p[0], &ov), &ov), pw = ck_add(W, ck_mul(2, c.p[1], &ov), &ov);
+    if (ov)
+        return nbi_error("%s: padding %s or dilation %s is too large for input %s", op,
+                         sz(nd, c.p[0], c.p[1]), sz(nd, c.d[0], c.d[1]), nbi_shape(x));
     if (o.pad_mode == NB_CONV_PAD_SAME) {
         if (c.s[0] != 1 || c.s[1] != 1)
             return nbi_error("%s: padding='same' is not supported for strided convolutions", op);
         c.p[0] = (ekh - 1) / 2, c.p[1] = (ekw - 1) / 2; /* an odd total pads one more at the end */
         ho = H, wo = W;
     } else {
-        if (H + 2 * c.p[0] < ekh || W + 2 * c.p[1] < ekw)
+        if (ph < ekh || pw < ekw)
             return nbi_error(
                 "%s: calculated padded input size per channel: %s. Kernel size: %s. Kernel size can't be "
                 "greater than actual input size",
@@ -270,8 +288,15 @@ static nb_tensor *convt_nd(const char *op, int nd, nb_tensor *x, nb_tensor *w, n
                              "stride %s, dilation %s",
                              op, sz(nd, c.op[0], c.op[1]), sz(nd, c.s[0], c.s[1]), sz(nd, c.d[0], c.d[1]));
     int64_t kh = ws[2], kw = ws[3];
-    int64_t hi = (H - 1) * c.s[0] - 2 * c.p[0] + c.d[0] * (kh - 1) + c.op[0] + 1;
-    int64_t wi = (W - 1) * c.s[1] - 2 * c.p[1] + c.d[1] * (kw - 1) + c.op[1] + 1;
+    bool ov = false;
+    int64_t hi = ck_add(ck_add(ck_mul(H - 1, c.s[0], &ov), ck_mul(-2, c.p[0], &ov), &ov),
+                        ck_add(ck_mul(c.d[0], kh - 1, &ov), c.op[0] + 1, &ov), &ov);
+    int64_t wi = ck_add(ck_add(ck_mul(W - 1, c.s[1], &ov), ck_mul(-2, c.p[1], &ov), &ov),
+                        ck_add(ck_mul(c.d[1], kw - 1, &ov), c.op[1] + 1, &ov), &ov);
+    if (ov || c.op[0] == INT64_MAX || c.op[1] == INT64_MAX)
+        return nbi_error("%s: stride %s, padding %s or dilation %s is too large for input %s", op,
+                         sz(nd, c.s[0], c.s[1]), sz(nd, c.p[0], c.p[1]), sz(nd, c.d[0], c.d[1]),
+                         nbi_shape(x));
     if (hi <= 0 || wi <= 0)
         return nbi_error("%s: given input size per channel: %s. Calculated output size per channel: %s. "
                          "Output size is too "
@@ -347,10 +372,12 @@ static bool blocks(const char *op, nb_conv_opts o, int64_t h, int64_t w, int64_t
         return nbi_error("%s: kernel size should be greater than zero, but got kernel_size=(%lld, %lld)", op,
                          (long long)kh, (long long)kw);
     if (!resolve(op, 2, o, false, c)) return false;
-    int64_t bh = (h + 2 * c->p[0] - (c->d[0] * (kh - 1) + 1)) / c->s[0] + 1;
-    int64_t bw = (w + 2 * c->p[1] - (c->d[1] * (kw - 1) + 1)) / c->s[1] + 1;
-    if (h + 2 * c->p[0] < c->d[0] * (kh - 1) + 1 || w + 2 * c->p[1] < c->d[1] * (kw - 1) + 1 || bh < 1 ||
-        bw < 1)
+    bool ov = false;
+    int64_t eh = ck_add(ck_mul(c->d[0], kh - 1, &ov), 1, &ov),
+            ew = ck_add(ck_mul(c->d[1], kw - 1, &ov), 1, &ov);
+    int64_t ph = ck_add(h, ck_mul(2, c->p[0], &ov), &ov), pw = ck_add(w, ck_mul(2, c->p[1], &ov), &ov);
+    int64_t bh = ov ? 0 : (ph - eh) / c->s[0] + 1, bw = ov ? 0 : (pw - ew) / c->s[1] + 1;
+    if (ov || ph < eh || pw < ew || bh < 1 || bw < 1)
         return nbi_error(
             "%s: given spatial size (%lld, %lld), kernel_size=(%lld, %lld), dilation=(%lld, %lld), "
             "padding=(%lld, %lld), stride=(%lld, %lld): no sliding block fits (each component must be at "

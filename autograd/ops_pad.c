@@ -106,6 +106,10 @@ nb_tensor *nb_pad(nb_tensor *x, int npad, const int64_t *pad, nb_pad_opts o) {
     if (o.mode != NB_PAD_CONSTANT && !nbi_is_float(x->dtype))
         return nbi_error("nb_pad: '%s' padding expects a floating point tensor (got %s)", mode_name(o.mode),
                          nb_dtype_name(x->dtype));
+    for (int i = 0; i < npad; i++) /* no dim exceeds 2^40 elements: larger pads can only overflow */
+        if (pad[i] > ((int64_t)1 << 40) || pad[i] < -((int64_t)1 << 40))
+            return nbi_error("nb_pad: padding %lld is out of range for input %s", (long long)pad[i],
+                             nbi_shape(x));
     if (o.mode != NB_PAD_CONSTANT && !check_mode(x, npad, pad, o.mode)) return NULL;
     for (int i = 0; i < npad / 2; i++) { /* torch crops first (narrow), then pads */
         int d = x->ndim - 1 - i;

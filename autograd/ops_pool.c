@@ -138,7 +138,7 @@ nb_tensor *nbi_max_pool2d_impl(const char *op, nb_tensor *x, const int64_t k[2],
     return max_pool_windows(x, &h, &w, NULL, indices);
 }
 
-nb_tensor *nb_max_pool2d_with_indices(nb_tensor *x, nb_max_pool2d_opts o, nb_tensor **indices) {
+static nb_tensor *max_pool2d_wi(nb_tensor *x, nb_max_pool2d_opts o, nb_tensor **indices) {
     if (indices) *indices = NULL;
     NBI_CHECK("nb_max_pool2d", x);
     int64_t k[2], s[2], d[2];
@@ -147,9 +147,17 @@ nb_tensor *nb_max_pool2d_with_indices(nb_tensor *x, nb_max_pool2d_opts o, nb_ten
     nbi_pool_pair(o.dilation, 1, 1, d);
     return nbi_max_pool2d_impl("nb_max_pool2d", x, k, s, o.padding, d, o.ceil_mode, indices);
 }
+/* the public form: indices is required (torch's return_indices=True returns them) */
+nb_tensor *nb_max_pool2d_with_indices(nb_tensor *x, nb_max_pool2d_opts o, nb_tensor **indices) {
+    NBI_API("nb_max_pool2d_with_indices");
+    if (!x) return NULL;
+    if (!nbi_nonnull(indices, "nb_max_pool2d_with_indices", "indices")) return NULL;
+    return max_pool2d_wi(x, o, indices);
+}
+
 nb_tensor *nb_max_pool2d(nb_tensor *x, nb_max_pool2d_opts o) {
     NBI_API("nb_max_pool2d");
-    return nb_max_pool2d_with_indices(x, o, NULL);
+    return max_pool2d_wi(x, o, NULL);
 }
 
 /* dx = zeros(x.shape); dx.view(planes, H W)[p, idx[p, k]] += g[p, k] (the max_pool backward) */
@@ -194,7 +202,7 @@ void nbi_bw_max_pool2d_backward(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 }
 
 /* F.max_pool1d = max_pool2d of x.unsqueeze(-2) with kernel (1, k), squeezed back (as torch with grad) */
-nb_tensor *nb_max_pool1d_with_indices(nb_tensor *x, nb_max_pool1d_opts o, nb_tensor **indices) {
+static nb_tensor *max_pool1d_wi(nb_tensor *x, nb_max_pool1d_opts o, nb_tensor **indices) {
     NBI_API("nb_max_pool1d_with_indices");
     if (indices) *indices = NULL;
     NBI_CHECK("nb_max_pool1d", x);
@@ -218,13 +226,21 @@ nb_tensor *nb_max_pool1d_with_indices(nb_tensor *x, nb_max_pool1d_opts o, nb_ten
     }
     return nbi_tmp_end(tmp, y);
 }
+/* the public form: indices is required (torch's return_indices=True returns them) */
+nb_tensor *nb_max_pool1d_with_indices(nb_tensor *x, nb_max_pool1d_opts o, nb_tensor **indices) {
+    NBI_API("nb_max_pool1d_with_indices");
+    if (!x) return NULL;
+    if (!nbi_nonnull(indices, "nb_max_pool1d_with_indices", "indices")) return NULL;
+    return max_pool1d_wi(x, o, indices);
+}
+
 nb_tensor *nb_max_pool1d(nb_tensor *x, nb_max_pool1d_opts o) {
     NBI_API("nb_max_pool1d");
-    return nb_max_pool1d_with_indices(x, o, NULL);
+    return max_pool1d_wi(x, o, NULL);
 }
 
 /* F.adaptive_max_pool2d: windows [floor(o n / out), ceil((o + 1) n / out)), ties and NaN as max_pool2d */
-nb_tensor *nb_adaptive_max_pool2d_with_indices(nb_tensor *x, int64_t oh, int64_t ow, nb_tensor **indices) {
+static nb_tensor *adaptive_max_pool2d_wi(nb_tensor *x, int64_t oh, int64_t ow, nb_tensor **indices) {
     if (indices) *indices = NULL;
     NBI_CHECK("nb_adaptive_max_pool2d", x);
     const char *op = "nb_adaptive_max_pool2d";
@@ -250,9 +266,17 @@ nb_tensor *nb_adaptive_max_pool2d_with_indices(nb_tensor *x, int64_t oh, int64_t
     }
     return max_pool_windows(x, &h, &w, "AdaptiveMaxPool2DBackward0", indices);
 }
+/* the public form: indices is required (torch's return_indices=True returns them) */
+nb_tensor *nb_adaptive_max_pool2d_with_indices(nb_tensor *x, int64_t oh, int64_t ow, nb_tensor **indices) {
+    NBI_API("nb_adaptive_max_pool2d_with_indices");
+    if (!x) return NULL;
+    if (!nbi_nonnull(indices, "nb_adaptive_max_pool2d_with_indices", "indices")) return NULL;
+    return adaptive_max_pool2d_wi(x, oh, ow, indices);
+}
+
 nb_tensor *nb_adaptive_max_pool2d(nb_tensor *x, int64_t oh, int64_t ow) {
     NBI_API("nb_adaptive_max_pool2d");
-    return nb_adaptive_max_pool2d_with_indices(x, oh, ow, NULL);
+    return adaptive_max_pool2d_wi(x, oh, ow, NULL);
 }
 
 /* F.max_unpool2d: y = zeros(N, C, OH, OW); y.view(planes, OH OW)[p, idx[p, k]] = x[p, k];
@@ -269,8 +293,19 @@ nb_tensor *nb_max_unpool2d(nb_tensor *x, nb_tensor *indices, nb_max_unpool2d_opt
     int64_t k[2], s[2], out[2];
     nbi_pool_pair(o.kernel_size, 0, 0, k);
     nbi_pool_pair(o.stride, k[0], k[1], s);
+    for (int i = 0; i < 2; i++)
+        if (k[i] <= 0 || s[i] <= 0 || o.padding[i] < 0)
+            return nbi_error(
+                "%s: kernel_size (%lld, %lld) and stride (%lld, %lld) must be positive and padding "
+                "(%lld, %lld) non-negative",
+                op, (long long)k[0], (long long)k[1], (long long)s[0], (long long)s[1],
+                (long long)o.padding[0], (long long)o.padding[1]);
     for (int i = 0; i < 2; i++) { /* torch's _unpool_output_size */
-        int64_t dflt = (x->shape[x->ndim - 2 + i] - 1) * s[i] + k[i] - 2 * o.padding[i];
+        int64_t dflt, t;
+        if (__builtin_mul_overflow(x->shape[x->ndim - 2 + i] - 1, s[i], &dflt) ||
+            __builtin_add_overflow(dflt, k[i], &dflt) || __builtin_mul_overflow(o.padding[i], 2, &t) ||
+            __builtin_sub_overflow(dflt, t, &dflt) || __builtin_add_overflow(dflt, s[i], &t))
+            return nbi_error("%s: kernel_size, stride or padding too large for input %s", op, nbi_shape(x));
         int64_t want = i && !o.output_size[1] ? o.output_size[0] : o.output_size[i]; /* {s}: (s, s) */
         out[i] = o.output_size[0] || o.output_size[1] ? want : dflt;
         if (!(dflt - s[i] < out[i] && out[i] < dflt + s[i]))

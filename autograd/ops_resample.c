@@ -140,7 +140,12 @@ static nb_tensor *shuffle(nb_tensor *x, int64_t r, bool up) {
     if (x->ndim + 3 > NB_MAX_DIMS)
         return nbi_error("%s: at most %d dims are supported (got %s)", op, NB_MAX_DIMS - 3, nbi_shape(x));
     int nb = x->ndim - 3;
-    int64_t C = x->shape[nb], H = x->shape[nb + 1], W = x->shape[nb + 2];
+    int64_t C = x->shape[nb], H = x->shape[nb + 1], W = x->shape[nb + 2], r2, big;
+    /* r^2 and the grown sizes must fit in int64 (torch overflows silently here) */
+    if (__builtin_mul_overflow(r, r, &r2) ||
+        (up ? __builtin_mul_overflow(H, r, &big) || __builtin_mul_overflow(W, r, &big)
+            : __builtin_mul_overflow(C, r2, &big)))
+        return nbi_error("%s: %s %lld is too large for input %s", op, fac, (long long)r, nbi_shape(x));
     if (up && C % (r * r))
         return nbi_error(
             "%s: pixel_shuffle expects its input's 'channel' dimension to be divisible by the square "

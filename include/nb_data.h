@@ -52,7 +52,7 @@ typedef struct nb_tensor_dataset nb_tensor_dataset;
 /* Samples (x[i], y[i]) along dim 0 of both (y may be NULL: x only). Borrows x and y, which must
  * outlive the dataset; their sizes along dim 0 must agree. */
 nb_tensor_dataset *nb_tensor_dataset_new(nb_tensor *x, nb_tensor *y);
-/* Number of samples N. */
+/* Number of samples N (-1 and an error for a NULL dataset). */
 int64_t nb_tensor_dataset_len(const nb_tensor_dataset *ds);
 /* Free the dataset (not the tensors it borrows). NULL is ignored. */
 void nb_tensor_dataset_free(nb_tensor_dataset *ds);

@@ -43,8 +43,7 @@ nb_tensor_dataset *nb_tensor_dataset_new(nb_tensor *x, nb_tensor *y) {
 }
 
 int64_t nb_tensor_dataset_len(const nb_tensor_dataset *ds) {
-    NBI_API("nb_tensor_dataset_len");
-    return ds ? ds->n : 0;
+    return nbi_nonnull(ds, "nb_tensor_dataset_len", "dataset") ? ds->n : -1;
 }
 
 void nb_tensor_dataset_free(nb_tensor_dataset *ds) {
@@ -134,7 +133,7 @@ static void sample(nb_dataloader *dl) {
 
 void nb_dataloader_reset(nb_dataloader *dl) {
     NBI_API("nb_dataloader_reset");
-    if (!dl) return;
+    if (!nbi_nonnull(dl, "nb_dataloader_reset", "loader")) return;
     if (dl->o.sampler) {
         if (dl->o.torch_rng) (void)nb_generator_random64(dl->o.generator); /* the iterator's _base_seed */
         sample(dl);
@@ -151,7 +150,7 @@ void nb_dataloader_reset(nb_dataloader *dl) {
 }
 
 int64_t nb_dataloader_len(const nb_dataloader *dl) {
-    if (!dl) return 0;
+    if (!nbi_nonnull(dl, "nb_dataloader_len", "loader")) return -1;
     int64_t n = dl->ds->n, b = dl->o.batch_size;
     if (dl->o.sampler) dl->o.sampler(dl->o.sampler_ctx, &n);
     return n / b + (!dl->o.drop_last && n % b != 0); /* no overflow for huge batch sizes */

@@ -228,6 +228,7 @@ nb_tensor *nb_module_forward(nb_module *m, nb_tensor *x) {
 
 int nb_module_forward_ex(nb_module *m, int nin, nb_tensor *const *in, const void *opts, int nout,
                          nb_tensor **out) {
+    NBI_API("nb_module_forward_ex");
     const char *fn = "nb_module_forward_ex";
     if (!out || nout < 1) {
         nbi_error("%s: needs room for at least one output (got nout %d%s)", fn, nout,

@@ -44,7 +44,7 @@ static void relabel(const char *outer) {
     size_t k = strspn(msg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
     if (k > 0 && msg[k] == ':' && msg[k + 1] == ' ') {
         msg[k] = 0;
-        if (!strncmp(msg, "nb_", 3) && strncmp(outer, msg, k))
+        if (strcmp(msg, "tensor") && strncmp(outer, msg, k)) /* "tensor:" is no function name */
             snprintf(out, sizeof out, "%.200s: %s (in %.200s)", outer, msg + k + 2, msg);
         else
             snprintf(out, sizeof out, "%.200s: %s", outer, msg + k + 2);
