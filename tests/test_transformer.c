@@ -357,7 +357,8 @@ static void errors(void) {
     nb_module *enc = nb_transformer_encoder_layer_new(8, 2, (nb_transformer_opts){ 0 });
     nb_tensor *out[1];
     EXPECT_ERR(nb_module_forward_ex(enc, NB_LIST(x, NULL, ZI(2, 3)), NULL, 1, out) < 0,
-               "nb_multihead_attention_forward: expecting key_padding_mask shape of (2, 4), but got (2, 3)");
+               "nb_module_forward_ex: expecting key_padding_mask shape of (2, 4), but got (2, 3) (in "
+               "nb_multihead_attention_forward)"); /* the call the user made, the inner one after */
     EXPECT_ERR(nb_transformer_encoder_new(a, 2, NULL) == NULL,
                "nb_transformer_encoder_new: expects a layer made by nb_transformer_encoder_layer_new, got "
                "MultiheadAttention");
