@@ -8,6 +8,7 @@
 /* y = flip(x, dims); dx = flip(g, dims) */
 nb_tensor *nb_flip(nb_tensor *x, int ndims, const int *dims) {
     NBI_CHECK("nb_flip", x);
+    if (ndims > 0 && !nbi_nonnull(dims, "nb_flip", "dims")) return NULL;
     bool fl[NB_MAX_DIMS] = { false };
     for (int i = 0; i < ndims; i++) {
         int d = x->ndim ? nbi_dim(dims[i], x->ndim, "nb_flip") : (dims[i] == 0 || dims[i] == -1 ? 0 : -1);
@@ -88,6 +89,7 @@ nb_tensor *nb_roll(nb_tensor *x, int ndims, const int64_t *shifts, const int *di
 nb_tensor *nb_repeat(nb_tensor *x, int n, const int64_t *repeats) {
     NBI_API("nb_repeat");
     NBI_CHECK("nb_repeat", x);
+    if (n > 0 && !nbi_nonnull(repeats, "nb_repeat", "repeats")) return NULL;
     if (n < x->ndim || n > NB_MAX_DIMS)
         return nbi_error(
             "nb_repeat: number of dimensions of repeat dims (%d) can not be smaller than number of "
@@ -100,6 +102,12 @@ nb_tensor *nb_repeat(nb_tensor *x, int n, const int64_t *repeats) {
                              (long long)repeats[i]);
         shape[i] = i < n - x->ndim ? 1 : x->shape[i - (n - x->ndim)];
     }
+    int64_t total = 1; /* the result's size must be representable (the creation limit is 2^40 elements) */
+    for (int i = 0; i < n; i++)
+        if (__builtin_mul_overflow(total, shape[i], &total) ||
+            __builtin_mul_overflow(total, repeats[i], &total) || total > ((int64_t)1 << 40))
+            return nbi_error("nb_repeat: repeating %s by %s is too large", nbi_shape(x),
+                             nbi_shape_of(n, repeats));
     nb_tensor *y = nb_reshape(x, n, shape);
     for (int d = 0; d < n && y; d++) {
         if (repeats[d] == 1) continue;

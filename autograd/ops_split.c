@@ -51,6 +51,7 @@ int nb_split(nb_tensor *x, int64_t split_size, int dim, nb_tensor **out, int cap
 
 int nb_split_with_sizes(nb_tensor *x, int n, const int64_t *sizes, int dim, nb_tensor **out) {
     if (!x || !nbi_ok(x, "nb_split_with_sizes")) return -1;
+    if (n > 0 && !nbi_nonnull(sizes, "nb_split_with_sizes", "sizes")) return -1;
     int d = dim_of(x, dim, "nb_split_with_sizes");
     if (d < 0) return -1;
     int64_t sum = 0;

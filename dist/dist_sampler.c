@@ -53,18 +53,19 @@ nb_distributed_sampler *nb_distributed_sampler_new(int64_t n, nb_distributed_sam
 }
 
 void nb_distributed_sampler_set_epoch(nb_distributed_sampler *s, int64_t epoch) {
-    if (s) s->epoch = epoch;
+    if (nbi_nonnull(s, "nb_distributed_sampler_set_epoch", "sampler")) s->epoch = epoch;
 }
 
 int64_t nb_distributed_sampler_len(const nb_distributed_sampler *s) {
     NBI_API("nb_distributed_sampler_len");
-    return s ? s->num_samples : 0;
+    return nbi_nonnull(s, "nb_distributed_sampler_len", "sampler") ? s->num_samples : -1;
 }
 
 const int64_t *nb_distributed_sampler_indices(nb_distributed_sampler *s, int64_t *n) {
     NBI_API("nb_distributed_sampler_indices");
     if (n) *n = 0;
     if (!s) return nbi_error("nb_distributed_sampler_indices: sampler is NULL");
+    if (!n) return nbi_error("nb_distributed_sampler_indices: the count pointer n is NULL");
     if (s->shuffle) { /* g = torch.Generator(); g.manual_seed(seed + epoch); randperm(n, generator=g) */
         nb_tensor *p = nb_randperm_gen(s->n, nb_generator_manual_seed(s->gen, s->seed + (uint64_t)s->epoch));
         if (!p) return NULL;

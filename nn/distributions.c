@@ -123,6 +123,7 @@ static bool cat_ok(const nb_categorical *d, const char *op) {
 nb_tensor *nb_categorical_sample(const nb_categorical *d, int ndim, const int64_t *sample_shape,
                                  nb_generator *gen) {
     NBI_API("nb_categorical_sample");
+    if (!nbi_nonnull(d, "nb_categorical_sample", "distribution")) return NULL;
     const char *op = "nb_categorical_sample";
     if (!cat_ok(d, op)) return NULL;
     nb_tensor *p = d->probs;
@@ -147,6 +148,7 @@ nb_tensor *nb_categorical_sample(const nb_categorical *d, int ndim, const int64_
 
 nb_tensor *nb_categorical_log_prob(const nb_categorical *d, nb_tensor *value) {
     NBI_API("nb_categorical_log_prob");
+    if (!nbi_nonnull(d, "nb_categorical_log_prob", "distribution")) return NULL;
     const char *op = "nb_categorical_log_prob";
     if (!cat_ok(d, op) || !nbi_ok(value, op)) return NULL;
     if (value->dtype != NB_I64)
@@ -182,6 +184,7 @@ nb_tensor *nb_categorical_log_prob(const nb_categorical *d, nb_tensor *value) {
 
 nb_tensor *nb_categorical_entropy(const nb_categorical *d) {
     NBI_API("nb_categorical_entropy");
+    if (!nbi_nonnull(d, "nb_categorical_entropy", "distribution")) return NULL;
     if (!cat_ok(d, "nb_categorical_entropy")) return NULL;
     double min_real = d->logits->dtype == NB_F32 ? -FLT_MAX : -DBL_MAX;
     nb_scope sc = private_scope(d->logits, d->probs);
@@ -268,6 +271,7 @@ static nb_tensor *std_normal(const nb_normal_dist *d, int ndim, const int64_t *s
 nb_tensor *nb_normal_dist_sample(const nb_normal_dist *d, int ndim, const int64_t *sample_shape,
                                  nb_generator *gen) {
     NBI_API("nb_normal_dist_sample");
+    if (!nbi_nonnull(d, "nb_normal_dist_sample", "distribution")) return NULL;
     nb_scope sc = nb_scope_begin();
     nb_tensor *eps = std_normal(d, ndim, sample_shape, gen, "nb_normal_dist_sample"), *y = NULL;
     if (eps) NB_NO_GRAD {
@@ -279,6 +283,7 @@ nb_tensor *nb_normal_dist_sample(const nb_normal_dist *d, int ndim, const int64_
 nb_tensor *nb_normal_dist_rsample(const nb_normal_dist *d, int ndim, const int64_t *sample_shape,
                                   nb_generator *gen) {
     NBI_API("nb_normal_dist_rsample");
+    if (!nbi_nonnull(d, "nb_normal_dist_rsample", "distribution")) return NULL;
     nb_scope sc = private_scope(d->loc, d->scale);
     nb_tensor *eps = std_normal(d, ndim, sample_shape, gen, "nb_normal_dist_rsample");
     return keep_end(sc, eps ? nb_add(d->loc, nb_mul(eps, d->scale)) : NULL);
@@ -286,6 +291,7 @@ nb_tensor *nb_normal_dist_rsample(const nb_normal_dist *d, int ndim, const int64
 
 nb_tensor *nb_normal_dist_log_prob(const nb_normal_dist *d, nb_tensor *value) {
     NBI_API("nb_normal_dist_log_prob");
+    if (!nbi_nonnull(d, "nb_normal_dist_log_prob", "distribution")) return NULL;
     const char *op = "nb_normal_dist_log_prob";
     if (!normal_ok(d, op) || !nbi_ok(value, op)) return NULL;
     nb_scope sc = private_scope(d->loc, d->scale);
@@ -300,6 +306,7 @@ nb_tensor *nb_normal_dist_log_prob(const nb_normal_dist *d, nb_tensor *value) {
 
 nb_tensor *nb_normal_dist_entropy(const nb_normal_dist *d) {
     NBI_API("nb_normal_dist_entropy");
+    if (!nbi_nonnull(d, "nb_normal_dist_entropy", "distribution")) return NULL;
     if (!normal_ok(d, "nb_normal_dist_entropy")) return NULL;
     nb_scope sc = private_scope(d->scale, NULL);
     return keep_end(sc, nb_add_scalar(nb_log(d->scale), 0.5 + 0.5 * log(2 * M_PI)));
