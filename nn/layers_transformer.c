@@ -364,7 +364,7 @@ nb_tensor *nb_generate_square_subsequent_mask(int64_t sz, nb_dtype dt) {
         return nbi_error("nb_generate_square_subsequent_mask: sz must be >= 0, got %lld", (long long)sz);
     if (dt != NB_F32 && dt != NB_F64)
         return nbi_error("nb_generate_square_subsequent_mask: dtype must be f32 or f64, got %s",
-                         nb_dtype_name(dt));
+                         dt == NB_I64 ? "i64" : "an unknown dtype");
     nb_tensor *t = nbi_new(dt, 2, (int64_t[]){ sz, sz });
     if (!t) return NULL;
     for (int64_t i = 0; i < sz; i++)
