@@ -1,7 +1,7 @@
 /* gradcheck.c — torch.autograd.gradcheck / gradgradcheck for users' own functions: analytic
  * Jacobian (one backward per output element) against central differences in f64, pass when
  * |analytic - numeric| <= atol + rtol |numeric| everywhere. */
-#include "nbi_tape.h"
+#include "nba_tape.h"
 #include <math.h>
 #include <stdlib.h>
 
@@ -33,7 +33,7 @@ static double *elem(nb_tensor *t, int64_t k) { /* k-th element in row-major orde
 static bool any_requires_grad(int n, nb_tensor *const *in, const char *api) {
     for (int i = 0; i < n; i++)
         if (in[i]->requires_grad) return true;
-    nbi_error(
+    nbt_error(
         "%s: gradcheck expects at least one input tensor to require gradient, but none of the them have "
         "requires_grad=True (set it with nb_requires_grad_)",
         api);
@@ -41,20 +41,20 @@ static bool any_requires_grad(int n, nb_tensor *const *in, const char *api) {
 }
 
 bool nb_gradcheck(nb_fn fn, void *ctx, int n, nb_tensor *const *in, nb_gradcheck_opts o) {
-    NBI_API("nb_gradcheck");
+    NBT_API("nb_gradcheck");
     double eps = o.eps > 0 ? o.eps : 1e-6, atol = o.atol > 0 ? o.atol : 1e-5,
            rtol = o.rtol > 0 ? o.rtol : 1e-3;
     if (!fn || n <= 0 || !in) {
-        nbi_error("nb_gradcheck: need a function and at least one input");
+        nbt_error("nb_gradcheck: need a function and at least one input");
         return false;
     }
     for (int i = 0; i < n; i++) {
-        if (!nbi_ok(in[i], "nb_gradcheck")) {
-            if (!in[i]) nbi_error("nb_gradcheck: input %d is NULL", i);
+        if (!nbt_ok(in[i], "nb_gradcheck")) {
+            if (!in[i]) nbt_error("nb_gradcheck: input %d is NULL", i);
             return false;
         }
         if (in[i]->dtype != NB_F64 && in[i]->requires_grad) {
-            nbi_error("nb_gradcheck: input %d is %s; gradcheck needs float64 inputs for precision", i,
+            nbt_error("nb_gradcheck: input %d is %s; gradcheck needs float64 inputs for precision", i,
                       nb_dtype_name(in[i]->dtype));
             return false;
         }
@@ -63,7 +63,7 @@ bool nb_gradcheck(nb_fn fn, void *ctx, int n, nb_tensor *const *in, nb_gradcheck
     int64_t m = 0;
     double *y0 = outputs_of(fn, ctx, n, in, &m);
     if (!y0) {
-        if (!nb_error()) nbi_error("nb_gradcheck: the function returned NULL");
+        if (!nb_error()) nbt_error("nb_gradcheck: the function returned NULL");
         return false;
     }
     free(y0);
@@ -166,14 +166,14 @@ static nb_tensor *vjp_fn(nb_tensor *const *in, int total, void *vctx) {
 }
 
 bool nb_gradgradcheck(nb_fn fn, void *ctx, int n, nb_tensor *const *in, nb_gradcheck_opts o) {
-    NBI_API("nb_gradgradcheck");
+    NBT_API("nb_gradgradcheck");
     if (!fn || n <= 0 || n > 15 || !in) {
-        nbi_error("nb_gradgradcheck: need a function and 1..15 inputs");
+        nbt_error("nb_gradgradcheck: need a function and 1..15 inputs");
         return false;
     }
     for (int i = 0; i < n; i++)
-        if (!nbi_ok(in[i], "nb_gradgradcheck")) {
-            if (!in[i]) nbi_error("nb_gradgradcheck: input %d is NULL", i);
+        if (!nbt_ok(in[i], "nb_gradgradcheck")) {
+            if (!in[i]) nbt_error("nb_gradgradcheck: input %d is NULL", i);
             return false;
         }
     if (!any_requires_grad(n, in, "nb_gradgradcheck")) return false;
@@ -190,7 +190,7 @@ bool nb_gradgradcheck(nb_fn fn, void *ctx, int n, nb_tensor *const *in, nb_gradc
         gg_ctx c = { fn, ctx, n };
         pass = nb_gradcheck(vjp_fn, &c, n + 1, all, o);
     } else if (!nb_error()) {
-        nbi_error("nb_gradgradcheck: the function returned NULL");
+        nbt_error("nb_gradgradcheck: the function returned NULL");
     }
     nb_scope_end(s);
     return pass;

@@ -5,7 +5,7 @@
  * are registered on persistent parameters, not per thread); the pending list of one backward lives
  * on the thread running it (a few hundred leaves at most: searched linearly). Stale entries (their
  * leaf freed) are recognised by the generation. */
-#include "nbi_tape.h"
+#include "nba_tape.h"
 #include <stb_ds.h>
 #include <stdlib.h>
 
@@ -30,7 +30,7 @@ static _Thread_local pend *pending; /* sorted by last, descending; kept (no allo
 static _Thread_local size_t pnext;
 static _Thread_local bool active;
 
-void nbi_hooks_thread_exit(void) {
+void nba_hooks_thread_exit(void) {
     arrfree(pending);
     pnext = 0;
     active = false;
@@ -48,18 +48,18 @@ static void rebuild_keys(void) {
 }
 
 int64_t nb_register_post_accumulate_grad_hook(nb_tensor *t, nb_grad_hook *fn, void *ctx) {
-    if (!nbi_ok(t, "nb_register_post_accumulate_grad_hook")) {
-        if (!t) nbi_error("nb_register_post_accumulate_grad_hook: tensor is NULL");
+    if (!nbt_ok(t, "nb_register_post_accumulate_grad_hook")) {
+        if (!t) nbt_error("nb_register_post_accumulate_grad_hook: tensor is NULL");
         return 0;
     }
     if (!fn) {
-        nbi_error("nb_register_post_accumulate_grad_hook: hook function is NULL");
+        nbt_error("nb_register_post_accumulate_grad_hook: hook function is NULL");
         return 0;
     }
     if (t->node || !t->requires_grad) {
-        nbi_error("nb_register_post_accumulate_grad_hook: post accumulate grad hooks cannot be registered on "
+        nbt_error("nb_register_post_accumulate_grad_hook: post accumulate grad hooks cannot be registered on "
                   "non-leaf tensors or tensors that do not require grad (tensor of shape %s)",
-                  nbi_shape(t));
+                  nbt_shape(t));
         return 0;
     }
     hook_entry e = { t, t->gen, fn, ctx, next_handle++ };
@@ -83,7 +83,7 @@ void nb_remove_hook(int64_t handle) {
 }
 
 static bool has_hooks(const nb_tensor *t) {
-    if (!hooked || !t || t->node || !t->requires_grad || t->magic != NBI_LIVE) return false;
+    if (!hooked || !t || t->node || !t->requires_grad || t->magic != NBT_LIVE) return false;
     return bsearch(&t, hooked, (size_t)arrlen(hooked), sizeof *hooked, by_addr) != NULL;
 }
 
@@ -98,12 +98,12 @@ static int by_last_desc(const void *a, const void *b) {
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
-bool nbi_hooks_begin(size_t hi) {
+bool nba_hooks_begin(size_t hi) {
     if (!hooked || active) return false; /* no hooks, or a backward nested inside a hook */
     arrsetlen(pending, 0);
     for (size_t idx = 0; idx < hi;
          idx++) { /* ascending: the first use seen is the last one backward reaches */
-        nbi_node *n = nbi_tape_at(idx);
+        nba_node *n = nba_tape_at(idx);
         for (int i = 0; i < n->nin; i++) {
             nb_tensor *t = n->in[i].t;
             if (!t || t->gen != n->in[i].gen || !has_hooks(t) || find(t) >= 0) continue;
@@ -116,7 +116,7 @@ bool nbi_hooks_begin(size_t hi) {
     return true;
 }
 
-void nbi_hooks_mark(nb_tensor *leaf) {
+void nba_hooks_mark(nb_tensor *leaf) {
     if (!active) return;
     ptrdiff_t k = find(leaf);
     if (k >= 0) {
@@ -127,17 +127,17 @@ void nbi_hooks_mark(nb_tensor *leaf) {
     arrput(pending, ((pend){ leaf, 0, true })); /* a leaf seeded directly (backward of the leaf itself) */
 }
 
-nb_status nbi_hooks_fire(size_t below) {
+nb_status nba_hooks_fire(size_t below) {
     while (active && pnext < (size_t)arrlen(pending) && pending[pnext].last >= below) {
         pend p = pending[pnext++];
-        if (!p.got || p.t->magic != NBI_LIVE) continue;
+        if (!p.got || p.t->magic != NBT_LIVE) continue;
         for (ptrdiff_t i = 0; i < arrlen(hooks); i++) { /* by index: a hook may remove hooks */
             hook_entry e = hooks[i];
             if (e.t != p.t || e.gen != p.t->gen) continue;
             if (e.fn(p.t, e.ctx) != NB_OK) {
                 if (!nb_error())
-                    nbi_error("nb_backward: the post accumulate grad hook of a leaf of shape %s failed",
-                              nbi_shape(p.t));
+                    nbt_error("nb_backward: the post accumulate grad hook of a leaf of shape %s failed",
+                              nbt_shape(p.t));
                 return NB_ERROR;
             }
         }
@@ -145,4 +145,4 @@ nb_status nbi_hooks_fire(size_t below) {
     return NB_OK;
 }
 
-void nbi_hooks_end(void) { active = false; }
+void nba_hooks_end(void) { active = false; }

@@ -5,16 +5,16 @@
  * docs/attention.md. */
 #include "nb_attention.h"
 #include "nb_kernels_attention.h"
-#include "nbi_attention.h"
-#include "nbi_tape.h"
+#include "nba_attention.h"
+#include "nba_tape.h"
 
 #include <math.h>
 #include <stdlib.h>
 
 #define OP "nb_scaled_dot_product_attention"
 
-int nbi_sdpa_path = 0;
-long nbi_sdpa_fused_fw = 0, nbi_sdpa_fused_bw = 0;
+int nba_sdpa_path = 0;
+long nba_sdpa_fused_fw = 0, nba_sdpa_fused_bw = 0;
 
 /* The checked geometry of one call. */
 typedef struct {
@@ -27,10 +27,10 @@ typedef struct {
 /* Broadcast the batch dims (all but the last two) of t into g->bshape; false + error if they clash. */
 static bool batch_into(sdpa_geom *g, const nb_tensor *t, const char *what) {
     int64_t out[NB_MAX_DIMS];
-    int n = nbi_broadcast_shape(g->nbd, g->bshape, t->ndim - 2, t->shape, out);
+    int n = nbt_broadcast_shape(g->nbd, g->bshape, t->ndim - 2, t->shape, out);
     if (n < 0) {
-        nbi_error(OP ": the batch dims of %s %s cannot be broadcast with %s", what, nbi_shape(t),
-                  nbi_shape_of(g->nbd, g->bshape));
+        nbt_error(OP ": the batch dims of %s %s cannot be broadcast with %s", what, nbt_shape(t),
+                  nbt_shape_of(g->nbd, g->bshape));
         return false;
     }
     g->nbd = n;
@@ -43,17 +43,17 @@ static bool sdpa_check(nb_tensor *q, nb_tensor *k, nb_tensor *v, const nb_sdpa_o
     nb_tensor *const in[3] = { q, k, v };
     const char *const nm[3] = { "query", "key", "value" };
     for (int i = 0; i < 3; i++) {
-        if (!nbi_is_float(in[i]->dtype))
-            return nbi_error(OP ": %s must be a floating point tensor, got %s", nm[i],
+        if (!nbt_is_float(in[i]->dtype))
+            return nbt_error(OP ": %s must be a floating point tensor, got %s", nm[i],
                              nb_dtype_name(in[i]->dtype)),
                    false;
         if (in[i]->ndim < 2)
-            return nbi_error(OP ": %s must have at least 2 dims (..., seq, embed), got %s", nm[i],
-                             nbi_shape(in[i])),
+            return nbt_error(OP ": %s must have at least 2 dims (..., seq, embed), got %s", nm[i],
+                             nbt_shape(in[i])),
                    false;
     }
     if (k->dtype != q->dtype || v->dtype != q->dtype)
-        return nbi_error(OP ": Expected query, key, and value to have the same dtype, but got query.dtype: "
+        return nbt_error(OP ": Expected query, key, and value to have the same dtype, but got query.dtype: "
                             "%s key.dtype: %s and value.dtype: %s instead.",
                          nb_dtype_name(q->dtype), nb_dtype_name(k->dtype), nb_dtype_name(v->dtype)),
                false;
@@ -61,24 +61,24 @@ static bool sdpa_check(nb_tensor *q, nb_tensor *k, nb_tensor *v, const nb_sdpa_o
     g->L = q->shape[q->ndim - 2], g->E = q->shape[q->ndim - 1];
     g->S = k->shape[k->ndim - 2], g->Ev = v->shape[v->ndim - 1];
     if (k->shape[k->ndim - 1] != g->E)
-        return nbi_error(OP ": query %s and key %s must have the same embedding size (last dim)",
-                         nbi_shape(q), nbi_shape(k)),
+        return nbt_error(OP ": query %s and key %s must have the same embedding size (last dim)",
+                         nbt_shape(q), nbt_shape(k)),
                false;
     if (v->shape[v->ndim - 2] != g->S)
-        return nbi_error(OP ": key %s and value %s must have the same sequence length (dim -2)", nbi_shape(k),
-                         nbi_shape(v)),
+        return nbt_error(OP ": key %s and value %s must have the same sequence length (dim -2)", nbt_shape(k),
+                         nbt_shape(v)),
                false;
     for (int i = 0; i < 3; i++)
         if (!batch_into(g, in[i], nm[i])) return false;
     if (!(o->dropout_p >= 0 && o->dropout_p < 1))
-        return nbi_error(OP ": dropout_p must be in [0, 1), got %g", o->dropout_p), false;
+        return nbt_error(OP ": dropout_p must be in [0, 1), got %g", o->dropout_p), false;
     const nb_tensor *m = o->attn_mask;
     if (m) {
-        if (!nbi_ok(m, OP)) return false;
+        if (!nbt_ok(m, OP)) return false;
         if (o->is_causal)
-            return nbi_error(OP ": Explicit attn_mask should not be set when is_causal=True"), false;
+            return nbt_error(OP ": Explicit attn_mask should not be set when is_causal=True"), false;
         if (m->dtype != NB_I64 && m->dtype != q->dtype)
-            return nbi_error(OP
+            return nbt_error(OP
                              ": Expected attn_mask dtype to be bool (i64 in nabla) or to match query dtype "
                              "%s, got %s",
                              nb_dtype_name(q->dtype), nb_dtype_name(m->dtype)),
@@ -87,8 +87,8 @@ static bool sdpa_check(nb_tensor *q, nb_tensor *k, nb_tensor *v, const nb_sdpa_o
         int md = m->ndim;
         int64_t ms = md >= 2 ? m->shape[md - 2] : 1, mt = md >= 1 ? m->shape[md - 1] : 1;
         if ((ms != 1 && ms != g->L) || (mt != 1 && mt != g->S))
-            return nbi_error(OP ": attn_mask %s cannot be broadcast to (..., L, S) = (..., %lld, %lld)",
-                             nbi_shape(m), (long long)g->L, (long long)g->S),
+            return nbt_error(OP ": attn_mask %s cannot be broadcast to (..., L, S) = (..., %lld, %lld)",
+                             nbt_shape(m), (long long)g->L, (long long)g->S),
                    false;
         if (md > 2 && !batch_into(g, m, "attn_mask")) return false;
     }
@@ -99,20 +99,20 @@ static bool sdpa_check(nb_tensor *q, nb_tensor *k, nb_tensor *v, const nb_sdpa_o
 
 /* 0 / -inf of a bool (i64) mask m, or of tril(ones(L, S)) when m is NULL, in dtype dt */
 static nb_tensor *bias_from(const nb_tensor *m, int64_t L, int64_t S, nb_dtype dt) {
-    nb_tensor *mc = m ? nbk_contig(m) : NULL;
-    nb_tensor *b = m ? nbi_new(dt, m->ndim, m->shape) : nbi_new(dt, 2, (int64_t[]){ L, S });
+    nb_tensor *mc = m ? nbt_contig(m) : NULL;
+    nb_tensor *b = m ? nbt_new(dt, m->ndim, m->shape) : nbt_new(dt, 2, (int64_t[]){ L, S });
     if (!b || (m && !mc)) {
         if (mc != m) nb_free(mc);
         nb_free(b);
         return NULL;
     }
-    const int64_t *mi = mc ? (const int64_t *)nbi_ptr(mc) : NULL;
+    const int64_t *mi = mc ? (const int64_t *)nbt_ptr(mc) : NULL;
     for (int64_t i = 0; i < b->numel; i++) {
         bool keep = mi ? mi[i] != 0 : i % S <= i / S;
         if (dt == NB_F32)
-            ((float *)nbi_ptr(b))[i] = keep ? 0.0f : -INFINITY;
+            ((float *)nbt_ptr(b))[i] = keep ? 0.0f : -INFINITY;
         else
-            ((double *)nbi_ptr(b))[i] = keep ? 0.0 : -INFINITY;
+            ((double *)nbt_ptr(b))[i] = keep ? 0.0 : -INFINITY;
     }
     if (mc != m) nb_free(mc);
     return b;
@@ -130,15 +130,15 @@ static nb_tensor *sdpa_bias(const nb_sdpa_opts *o, const sdpa_geom *g, nb_dtype 
 /* torch.dropout(p, p, train=True) as nb_dropout draws it: one nb_rand_double per element in order, kept
  * (scaled by 1 / (1 - p)) when it is below 1 - p. */
 static nb_tensor *sdpa_dropout(nb_tensor *p, double dp) {
-    nb_tensor *mask = nbi_new(p->dtype, p->ndim, p->shape);
+    nb_tensor *mask = nbt_new(p->dtype, p->ndim, p->shape);
     if (!mask) return NULL;
     double scale = 1.0 / (1.0 - dp);
     for (int64_t i = 0; i < mask->numel; i++) {
         bool keep = nb_rand_double() < 1.0 - dp;
         if (p->dtype == NB_F32)
-            ((float *)nbi_ptr(mask))[i] = keep ? (float)scale : 0.0f;
+            ((float *)nbt_ptr(mask))[i] = keep ? (float)scale : 0.0f;
         else
-            ((double *)nbi_ptr(mask))[i] = keep ? scale : 0.0;
+            ((double *)nbt_ptr(mask))[i] = keep ? scale : 0.0;
     }
     return nb_mul(p, mask);
 }
@@ -185,9 +185,9 @@ static void bias_geom(const nb_tensor *bias, int nbd, const int64_t *bshape, int
 }
 
 /* shape of one call, from the node's inputs and integer arguments (iv: causal, nbd, bshape...) */
-static nbk_attn_shape node_shape(const nb_tensor *q, const nb_tensor *k, const nb_tensor *v, double scale,
+static nbt_attn_shape node_shape(const nb_tensor *q, const nb_tensor *k, const nb_tensor *v, double scale,
                                  bool causal) {
-    return (nbk_attn_shape){ .nb = q->shape[0],
+    return (nbt_attn_shape){ .nb = q->shape[0],
                              .L = q->shape[1],
                              .S = k->shape[1],
                              .E = q->shape[2],
@@ -204,24 +204,24 @@ static nb_tensor *sdpa_fused(nb_tensor *q, nb_tensor *k, nb_tensor *v, nb_tensor
     for (int d = 0; d < g->nbd; d++) nb *= g->bshape[d];
     nb_tensor *in[4] = { to_batch(q, g, nb), to_batch(k, g, nb), to_batch(v, g, nb), bias };
     if (!in[0] || !in[1] || !in[2]) return NULL;
-    nb_tensor *y = nbi_new(q->dtype, 3, (int64_t[]){ nb, g->L, g->Ev });
-    nb_tensor *lse = nbi_new(q->dtype, 2, (int64_t[]){ nb, g->L });
+    nb_tensor *y = nbt_new(q->dtype, 3, (int64_t[]){ nb, g->L, g->Ev });
+    nb_tensor *lse = nbt_new(q->dtype, 2, (int64_t[]){ nb, g->L });
     int64_t *off = bias ? malloc(sizeof(int64_t) * (size_t)nb) : NULL;
-    nbk_attn_shape sh = node_shape(in[0], in[1], in[2], g->scale, causal);
+    nbt_attn_shape sh = node_shape(in[0], in[1], in[2], g->scale, causal);
     if (bias && off) bias_geom(bias, g->nbd, g->bshape, nb, off, &sh.bias_rs, &sh.bias_cs);
     sh.bias_off = off;
-    if (!y || !lse || (bias && !off) || nbk_attn_forward(&sh, in[0], in[1], in[2], bias, y, lse) != NB_OK) {
-        if (bias && !off) nbi_error(OP ": out of memory");
+    if (!y || !lse || (bias && !off) || nbt_attn_forward(&sh, in[0], in[1], in[2], bias, y, lse) != NB_OK) {
+        if (bias && !off) nbt_error(OP ": out of memory");
         free(off);
         nb_free(y);
         nb_free(lse);
         return NULL;
     }
     free(off);
-    nbi_sdpa_fused_fw++;
-    nbi_node *n = nbi_record(NBI_OP_sdpa, y, bias ? 4 : 3, in, NBI_SAVE_ALL | NBI_SAVE_OUT);
+    nba_sdpa_fused_fw++;
+    nba_node *n = nba_record(NBA_OP_sdpa, y, bias ? 4 : 3, in, NBA_SAVE_ALL | NBA_SAVE_OUT);
     if (n) {
-        nbi_set_aux(n, lse);
+        nba_set_aux(n, lse);
         n->s[0] = g->scale;
         n->iv[0] = causal, n->iv[1] = g->nbd;
         memcpy(n->iv + 2, g->bshape, sizeof(int64_t) * (size_t)g->nbd);
@@ -237,9 +237,9 @@ static nb_tensor *sdpa_fused(nb_tensor *q, nb_tensor *k, nb_tensor *v, nb_tensor
 
 /* The backward in nabla ops (recorded when create_graph): s = scale q k^T + bias, P = softmax(s),
  * dv = P^T g, dP = g v^T, dS = P (dP - rowsum(dP P)), dq = scale dS k, dk = scale dS^T q */
-static void bw_composed(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
-    nb_tensor *q = nbi_in(n, 0), *k = nbi_in(n, 1), *v = nbi_in(n, 2),
-              *bias = n->nin > 3 ? nbi_in(n, 3) : NULL;
+static void bw_composed(nba_node *n, nb_tensor *g, nb_tensor **gin) {
+    nb_tensor *q = nba_in(n, 0), *k = nba_in(n, 1), *v = nba_in(n, 2),
+              *bias = n->nin > 3 ? nba_in(n, 3) : NULL;
     double scale = n->s[0];
     int nbd = (int)n->iv[1];
     int64_t shp[NB_MAX_DIMS], L = q->shape[1], S = k->shape[1];
@@ -251,33 +251,33 @@ static void bw_composed(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *p = nb_softmax(s, -1);
     nb_tensor *dp = nb_matmul(g, nb_transpose(v, 1, 2));
     nb_tensor *ds = nb_mul(p, nb_sub(dp, nb_sum_dim(nb_mul(dp, p), 1, (int[]){ -1 }, true)));
-    if (nbi_need(n, 0)) gin[0] = nb_mul_scalar(nb_matmul(ds, k), scale);
-    if (nbi_need(n, 1)) gin[1] = nb_mul_scalar(nb_matmul(nb_transpose(ds, 1, 2), q), scale);
-    if (nbi_need(n, 2)) gin[2] = nb_matmul(nb_transpose(p, 1, 2), g);
+    if (nba_need(n, 0)) gin[0] = nb_mul_scalar(nb_matmul(ds, k), scale);
+    if (nba_need(n, 1)) gin[1] = nb_mul_scalar(nb_matmul(nb_transpose(ds, 1, 2), q), scale);
+    if (nba_need(n, 2)) gin[2] = nb_matmul(nb_transpose(p, 1, 2), g);
 }
 
-void nbi_bw_sdpa(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+void nba_bw_sdpa(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     if (nb_is_grad_enabled()) {
         bw_composed(n, g, gin);
         return;
     }
-    nb_tensor *q = nbi_in(n, 0), *k = nbi_in(n, 1), *v = nbi_in(n, 2),
-              *bias = n->nin > 3 ? nbi_in(n, 3) : NULL;
-    nbk_attn_shape sh = node_shape(q, k, v, n->s[0], n->iv[0] != 0);
-    nb_tensor *gc = nbk_contig(g);
-    nb_tensor *dq = nbi_new(q->dtype, 3, q->shape), *dk = nbi_new(q->dtype, 3, k->shape);
-    nb_tensor *dv = nbi_new(q->dtype, 3, v->shape);
+    nb_tensor *q = nba_in(n, 0), *k = nba_in(n, 1), *v = nba_in(n, 2),
+              *bias = n->nin > 3 ? nba_in(n, 3) : NULL;
+    nbt_attn_shape sh = node_shape(q, k, v, n->s[0], n->iv[0] != 0);
+    nb_tensor *gc = nbt_contig(g);
+    nb_tensor *dq = nbt_new(q->dtype, 3, q->shape), *dk = nbt_new(q->dtype, 3, k->shape);
+    nb_tensor *dv = nbt_new(q->dtype, 3, v->shape);
     int64_t *off = bias ? malloc(sizeof(int64_t) * (size_t)(sh.nb ? sh.nb : 1)) : NULL;
     if (bias && off) bias_geom(bias, (int)n->iv[1], n->iv + 2, sh.nb, off, &sh.bias_rs, &sh.bias_cs);
     sh.bias_off = off;
     bool ok = gc && dq && dk && dv && (!bias || off) &&
-              nbk_attn_backward(&sh, q, k, v, bias, n->out, n->aux, gc, dq, dk, dv) == NB_OK;
-    if (bias && !off) nbi_error(OP ": out of memory");
+              nbt_attn_backward(&sh, q, k, v, bias, n->out, n->aux, gc, dq, dk, dv) == NB_OK;
+    if (bias && !off) nbt_error(OP ": out of memory");
     free(off);
-    nbi_sdpa_fused_bw += ok;
+    nba_sdpa_fused_bw += ok;
     nb_tensor *d[3] = { dq, dk, dv };
     for (int i = 0; i < 3; i++) {
-        if (ok && nbi_need(n, i))
+        if (ok && nba_need(n, i))
             gin[i] = d[i];
         else
             nb_free(d[i]);
@@ -285,13 +285,13 @@ void nbi_bw_sdpa(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 }
 
 nb_tensor *nb_scaled_dot_product_attention(nb_tensor *q, nb_tensor *k, nb_tensor *v, nb_sdpa_opts o) {
-    NBI_CHECK(OP, q, k, v);
+    NBA_CHECK(OP, q, k, v);
     sdpa_geom g;
     if (!sdpa_check(q, k, v, &o, &g)) return NULL;
     /* the fused kernel unless dropout draws (torch.dropout on the probabilities) or a float mask needs a
      * gradient (its gradient is the L x S score gradient the kernel never forms); an empty call composes */
     bool mask_grad = o.attn_mask && o.attn_mask->requires_grad && nb_is_grad_enabled();
-    bool fused = nbi_sdpa_path != 1 && o.dropout_p == 0 && !mask_grad && g.L > 0 && g.S > 0 && g.E > 0 &&
+    bool fused = nba_sdpa_path != 1 && o.dropout_p == 0 && !mask_grad && g.L > 0 && g.S > 0 && g.E > 0 &&
                  g.Ev > 0;
     for (int d = 0; d < g.nbd; d++) fused = fused && g.bshape[d] > 0;
     /* the fused kernel masks causally itself; every other bias is a tensor */

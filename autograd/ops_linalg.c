@@ -1,98 +1,98 @@
 /* ops_linalg.c — matmul with torch.matmul's rules (1-D operands get a dim added and removed,
  * 2-D and batched go to the GEMM kernel, batch dims broadcast), mm, bmm, dot, outer, linear.
  * Backward: dA = g B^T, dB = A^T g (transposes are views: the GEMM reads them without copies). */
-#include "nbi_tape.h"
+#include "nba_tape.h"
 
 /* y = a @ b for a, b at least 2-D; da = sum_to(g b^T), db = sum_to(a^T g) */
 static nb_tensor *matmul2(nb_tensor *a, nb_tensor *b, const char *op) {
-    nb_tensor *y = nbk_matmul(a, b, op);
-    nbi_record(NBI_OP_matmul, y, 2, (nb_tensor *[]){ a, b }, NBI_SAVE_IN(0) | NBI_SAVE_IN(1));
+    nb_tensor *y = nbt_matmul(a, b, op);
+    nba_record(NBA_OP_matmul, y, 2, (nb_tensor *[]){ a, b }, NBA_SAVE_IN(0) | NBA_SAVE_IN(1));
     return y;
 }
-void nbi_bw_matmul(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
-    nb_tensor *a = nbi_in(n, 0), *b = nbi_in(n, 1);
-    if (nbi_need(n, 0)) gin[0] = nbi_sum_to(nb_matmul(g, nb_transpose(b, -1, -2)), a);
-    if (nbi_need(n, 1)) gin[1] = nbi_sum_to(nb_matmul(nb_transpose(a, -1, -2), g), b);
+void nba_bw_matmul(nba_node *n, nb_tensor *g, nb_tensor **gin) {
+    nb_tensor *a = nba_in(n, 0), *b = nba_in(n, 1);
+    if (nba_need(n, 0)) gin[0] = nba_sum_to(nb_matmul(g, nb_transpose(b, -1, -2)), a);
+    if (nba_need(n, 1)) gin[1] = nba_sum_to(nb_matmul(nb_transpose(a, -1, -2), g), b);
 }
 
 nb_tensor *nb_matmul(nb_tensor *a, nb_tensor *b) {
-    NBI_API("nb_matmul");
-    NBI_CHECK("nb_matmul", a, b);
+    NBT_API("nb_matmul");
+    NBA_CHECK("nb_matmul", a, b);
     if (a->ndim == 0 || b->ndim == 0)
-        return nbi_error("nb_matmul: both arguments need at least 1 dimension (got %s and %s)", nbi_shape(a),
-                         nbi_shape(b));
+        return nbt_error("nb_matmul: both arguments need at least 1 dimension (got %s and %s)", nbt_shape(a),
+                         nbt_shape(b));
     if (a->ndim == 1 && b->ndim == 1) {
         if (a->shape[0] != b->shape[0])
-            return nbi_error("nb_matmul: inconsistent tensor size, expected tensors %s and %s to have the "
+            return nbt_error("nb_matmul: inconsistent tensor size, expected tensors %s and %s to have the "
                              "same number of elements",
-                             nbi_shape(a), nbi_shape(b));
-        return nbi_label(nb_reshape(matmul2(nb_unsqueeze(a, 0), nb_unsqueeze(b, 1), "nb_matmul"), 0, NULL),
+                             nbt_shape(a), nbt_shape(b));
+        return nba_label(nb_reshape(matmul2(nb_unsqueeze(a, 0), nb_unsqueeze(b, 1), "nb_matmul"), 0, NULL),
                          NULL, "DotBackward0");
     }
     if (a->ndim == 1)
-        return nbi_label(nb_squeeze(matmul2(nb_unsqueeze(a, 0), b, "nb_matmul"), -2), NULL,
+        return nba_label(nb_squeeze(matmul2(nb_unsqueeze(a, 0), b, "nb_matmul"), -2), NULL,
                          "SqueezeBackward3");
     if (b->ndim == 1) /* torch names the 2-D case MvBackward0 */
-        return nbi_label(nb_squeeze(matmul2(a, nb_unsqueeze(b, 1), "nb_matmul"), -1), NULL,
+        return nba_label(nb_squeeze(matmul2(a, nb_unsqueeze(b, 1), "nb_matmul"), -1), NULL,
                          a->ndim == 2 ? "MvBackward0" : "SqueezeBackward1");
     return matmul2(a, b, "nb_matmul");
 }
 
 nb_tensor *nb_mm(nb_tensor *a, nb_tensor *b) {
-    NBI_CHECK("nb_mm", a, b);
+    NBA_CHECK("nb_mm", a, b);
     if (a->ndim != 2 || b->ndim != 2)
-        return nbi_error("nb_mm: expects 2-D tensors, got %s and %s", nbi_shape(a), nbi_shape(b));
+        return nbt_error("nb_mm: expects 2-D tensors, got %s and %s", nbt_shape(a), nbt_shape(b));
     return matmul2(a, b, "nb_mm");
 }
 
 nb_tensor *nb_bmm(nb_tensor *a, nb_tensor *b) {
-    NBI_CHECK("nb_bmm", a, b);
+    NBA_CHECK("nb_bmm", a, b);
     if (a->ndim != 3 || b->ndim != 3)
-        return nbi_error("nb_bmm: expects 3-D tensors, got %s and %s", nbi_shape(a), nbi_shape(b));
+        return nbt_error("nb_bmm: expects 3-D tensors, got %s and %s", nbt_shape(a), nbt_shape(b));
     if (a->shape[0] != b->shape[0])
-        return nbi_error("nb_bmm: batch sizes differ: %s and %s", nbi_shape(a), nbi_shape(b));
-    return nbi_label(matmul2(a, b, "nb_bmm"), NULL, "BmmBackward0");
+        return nbt_error("nb_bmm: batch sizes differ: %s and %s", nbt_shape(a), nbt_shape(b));
+    return nba_label(matmul2(a, b, "nb_bmm"), NULL, "BmmBackward0");
 }
 
 nb_tensor *nb_dot(nb_tensor *a, nb_tensor *b) {
-    NBI_API("nb_dot");
-    NBI_CHECK("nb_dot", a, b);
+    NBT_API("nb_dot");
+    NBA_CHECK("nb_dot", a, b);
     if (a->ndim != 1 || b->ndim != 1)
-        return nbi_error("nb_dot: 1D tensors expected, but got %s and %s", nbi_shape(a), nbi_shape(b));
+        return nbt_error("nb_dot: 1D tensors expected, but got %s and %s", nbt_shape(a), nbt_shape(b));
     if (a->shape[0] != b->shape[0])
-        return nbi_error("nb_dot: inconsistent tensor size, expected tensors %s and %s to have the same "
+        return nbt_error("nb_dot: inconsistent tensor size, expected tensors %s and %s to have the same "
                          "number of elements",
-                         nbi_shape(a), nbi_shape(b));
+                         nbt_shape(a), nbt_shape(b));
     return nb_matmul(a, b);
 }
 
 nb_tensor *nb_outer(nb_tensor *a, nb_tensor *b) {
-    NBI_API("nb_outer");
-    NBI_CHECK("nb_outer", a, b);
+    NBT_API("nb_outer");
+    NBA_CHECK("nb_outer", a, b);
     if (a->ndim != 1 || b->ndim != 1)
-        return nbi_error("nb_outer: 1D tensors expected, but got %s and %s", nbi_shape(a), nbi_shape(b));
+        return nbt_error("nb_outer: 1D tensors expected, but got %s and %s", nbt_shape(a), nbt_shape(b));
     return nb_mul(nb_unsqueeze(a, 1), nb_unsqueeze(b, 0));
 }
 
 /* y = x w^T + b (torch.nn.functional.linear). A 2-D x with a 1-D bias of one float dtype is one fused
  * node (torch's addmm: AddmmBackward0); anything else is the composition matmul(x, w^T) + b. */
 nb_tensor *nb_linear(nb_tensor *x, nb_tensor *w, nb_tensor *b) {
-    NBI_API("nb_linear");
-    NBI_CHECK("nb_linear", x, w);
-    if (w->ndim != 2) return nbi_error("nb_linear: weight must be 2-D (out, in), got %s", nbi_shape(w));
-    if (b && !nbi_ok(b, "nb_linear")) return NULL;
-    if (b && x->ndim == 2 && b->ndim == 1 && nbi_is_float(x->dtype) && w->dtype == x->dtype &&
+    NBT_API("nb_linear");
+    NBA_CHECK("nb_linear", x, w);
+    if (w->ndim != 2) return nbt_error("nb_linear: weight must be 2-D (out, in), got %s", nbt_shape(w));
+    if (b && !nbt_ok(b, "nb_linear")) return NULL;
+    if (b && x->ndim == 2 && b->ndim == 1 && nbt_is_float(x->dtype) && w->dtype == x->dtype &&
         b->dtype == x->dtype && x->shape[1] == w->shape[1] && b->shape[0] == w->shape[0]) {
-        nb_tensor *y = nbk_linear(x, w, b);
-        nbi_record(NBI_OP_linear, y, 3, (nb_tensor *[]){ x, w, b }, NBI_SAVE_IN(0) | NBI_SAVE_IN(1));
+        nb_tensor *y = nbt_linear(x, w, b);
+        nba_record(NBA_OP_linear, y, 3, (nb_tensor *[]){ x, w, b }, NBA_SAVE_IN(0) | NBA_SAVE_IN(1));
         return y;
     }
     nb_tensor *y = nb_matmul(x, nb_t(w));
     return b ? nb_add(y, b) : y;
 }
 /* dx = g w, dw = g^T x, db = sum over rows of g */
-void nbi_bw_linear(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
-    if (nbi_need(n, 0)) gin[0] = nb_matmul(g, nbi_in(n, 1));
-    if (nbi_need(n, 1)) gin[1] = nb_matmul(nb_t(g), nbi_in(n, 0));
-    if (nbi_need(n, 2)) gin[2] = nbi_sum_to(g, nbi_in(n, 2));
+void nba_bw_linear(nba_node *n, nb_tensor *g, nb_tensor **gin) {
+    if (nba_need(n, 0)) gin[0] = nb_matmul(g, nba_in(n, 1));
+    if (nba_need(n, 1)) gin[1] = nb_matmul(nb_t(g), nba_in(n, 0));
+    if (nba_need(n, 2)) gin[2] = nba_sum_to(g, nba_in(n, 2));
 }

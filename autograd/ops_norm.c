@@ -6,7 +6,7 @@
  * one pass (a channel-affine node whose backward is written with differentiable ops), scale and shift
  * made from weight, bias and the running statistics by differentiable ops. Group norm is the batch-norm
  * node on x viewed as (1, N*G, L), then the channel affine. */
-#include "nbi_tape.h"
+#include "nba_tape.h"
 #include "nb_norm.h"
 #include <math.h>
 #include <stdlib.h>
@@ -25,36 +25,36 @@ static double *values(const nb_tensor *t, double *buf) {
 static nb_tensor *bn_batch(nb_tensor *x, nb_tensor *w, nb_tensor *b, double eps, double *mean, double *var) {
     int64_t C = x->shape[1];
     double *buf = malloc(sizeof(double) * (size_t)(6 * C + 1));
-    if (!buf) return nbi_error("nb_batch_norm: out of memory (%lld channels)", (long long)C);
+    if (!buf) return nbt_error("nb_batch_norm: out of memory (%lld channels)", (long long)C);
     double *mu = buf, *vr = buf + C, *alpha = buf + 2 * C, *beta = buf + 3 * C;
     double *wv = values(w, buf + 4 * C), *bv = values(b, buf + 5 * C);
-    nb_tensor *xc = nbk_contig(x), *y = NULL;
+    nb_tensor *xc = nbt_contig(x), *y = NULL;
     if (xc) {
-        nbk_channel_moments(xc, mu, vr);
+        nbt_channel_moments(xc, mu, vr);
         for (int64_t c = 0; c < C; c++) {
             alpha[c] = inv_std(vr[c], eps) * (wv ? wv[c] : 1.0);
             beta[c] = (bv ? bv[c] : 0.0) - mu[c] * alpha[c];
         }
-        y = nbk_channel_affine(xc, alpha, beta);
+        y = nbt_channel_affine(xc, alpha, beta);
         if (xc != x) nb_free(xc);
     }
     if (y && mean) memcpy(mean, mu, sizeof(double) * (size_t)C);
     if (y && var) memcpy(var, vr, sizeof(double) * (size_t)C);
     free(buf);
-    nbi_node *n = nbi_record(NBI_OP_batch_norm, y, 3, (nb_tensor *[]){ x, w, b }, 3);
+    nba_node *n = nba_record(NBA_OP_batch_norm, y, 3, (nb_tensor *[]){ x, w, b }, 3);
     if (n) n->s[0] = eps;
     return y;
 }
 
 /* a (C)-valued gradient with t's shape and dtype */
 static nb_tensor *from_values(const nb_tensor *t, const double *v) {
-    nb_tensor *r = nbi_new(t->dtype, t->ndim, t->shape);
+    nb_tensor *r = nbt_new(t->dtype, t->ndim, t->shape);
     if (!r) return NULL;
     for (int64_t i = 0; i < r->numel; i++) {
         if (r->dtype == NB_F32)
-            ((float *)nbi_ptr(r))[i] = (float)v[i];
+            ((float *)nbt_ptr(r))[i] = (float)v[i];
         else
-            ((double *)nbi_ptr(r))[i] = v[i];
+            ((double *)nbt_ptr(r))[i] = v[i];
     }
     return r;
 }
@@ -64,28 +64,28 @@ static nb_tensor *channel_affine(nb_tensor *x, nb_tensor *scale, nb_tensor *shif
     if (!x || !scale || !shift) return NULL;
     int64_t C = x->shape[1];
     double *buf = malloc(sizeof(double) * (size_t)(2 * C + 1));
-    if (!buf) return nbi_error("nb_batch_norm: out of memory (%lld channels)", (long long)C);
-    nb_tensor *xc = values(scale, buf) && values(shift, buf + C) ? nbk_contig(x) : NULL, *y = NULL;
-    if (xc) y = nbk_channel_affine(xc, buf, buf + C);
+    if (!buf) return nbt_error("nb_batch_norm: out of memory (%lld channels)", (long long)C);
+    nb_tensor *xc = values(scale, buf) && values(shift, buf + C) ? nbt_contig(x) : NULL, *y = NULL;
+    if (xc) y = nbt_channel_affine(xc, buf, buf + C);
     if (xc && xc != x) nb_free(xc);
     free(buf);
-    nbi_record(NBI_OP_channel_affine, y, 3, (nb_tensor *[]){ x, scale, shift }, 3);
+    nba_record(NBA_OP_channel_affine, y, 3, (nb_tensor *[]){ x, scale, shift }, 3);
     return y;
 }
-void nbi_bw_channel_affine(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
-    nb_tensor *x = nbi_in(n, 0), *scale = nbi_in(n, 1), *shift = nbi_in(n, 2);
+void nba_bw_channel_affine(nba_node *n, nb_tensor *g, nb_tensor **gin) {
+    nb_tensor *x = nba_in(n, 0), *scale = nba_in(n, 1), *shift = nba_in(n, 2);
     if (!nb_is_grad_enabled()) { /* fused: the per-channel sums in one pass, dx = g * scale_c in another */
         int64_t C = x->shape[1];
         double *buf = calloc((size_t)(4 * C + 1), sizeof(double));
-        nb_tensor *xc = buf ? nbk_contig(x) : NULL, *gc = xc ? nbk_contig(g) : NULL;
+        nb_tensor *xc = buf ? nbt_contig(x) : NULL, *gc = xc ? nbt_contig(g) : NULL;
         double *zero = buf, *sc = buf + C, *sg = buf + 2 * C, *sgx = buf + 3 * C;
         if (gc && values(scale, sc)) {
-            nbk_batch_norm_backward(xc, gc, zero, zero, NULL, false, sg, sgx);
-            if (nbi_need(n, 0)) gin[0] = nbk_channel_affine(gc, sc, zero);
-            if (nbi_need(n, 1)) gin[1] = from_values(scale, sgx);
-            if (nbi_need(n, 2)) gin[2] = from_values(shift, sg);
+            nbt_batch_norm_backward(xc, gc, zero, zero, NULL, false, sg, sgx);
+            if (nba_need(n, 0)) gin[0] = nbt_channel_affine(gc, sc, zero);
+            if (nba_need(n, 1)) gin[1] = from_values(scale, sgx);
+            if (nba_need(n, 2)) gin[2] = from_values(shift, sg);
         } else if (!buf)
-            nbi_error("backward: out of memory in NativeBatchNormBackward0 (%lld channels)", (long long)C);
+            nbt_error("backward: out of memory in NativeBatchNormBackward0 (%lld channels)", (long long)C);
         if (gc && gc != g) nb_free(gc);
         if (xc && xc != x) nb_free(xc);
         free(buf);
@@ -97,16 +97,16 @@ void nbi_bw_channel_affine(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
         cs[d] = d == 1 ? x->shape[1] : 1;
         if (d != 1) dims[nd++] = d;
     }
-    if (nbi_need(n, 0)) gin[0] = nb_mul(g, nb_reshape(scale, x->ndim, cs));
-    if (nbi_need(n, 1))
+    if (nba_need(n, 0)) gin[0] = nb_mul(g, nb_reshape(scale, x->ndim, cs));
+    if (nba_need(n, 1))
         gin[1] = nb_reshape(nb_sum_dim(nb_mul(g, x), nd, dims, false), scale->ndim, scale->shape);
-    if (nbi_need(n, 2)) gin[2] = nb_reshape(nb_sum_dim(g, nd, dims, false), shift->ndim, shift->shape);
+    if (nba_need(n, 2)) gin[2] = nb_reshape(nb_sum_dim(g, nd, dims, false), shift->ndim, shift->shape);
 }
 
 /* xhat = (x - mean) invstd, gh = g w: dx = invstd (gh - mean(gh) - xhat mean(gh xhat)),
  * dw = sum(g xhat), db = sum(g) over every dim but 1 */
-void nbi_bw_batch_norm(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
-    nb_tensor *x = nbi_in(n, 0), *w = nbi_in(n, 1), *b = nbi_in(n, 2);
+void nba_bw_batch_norm(nba_node *n, nb_tensor *g, nb_tensor **gin) {
+    nb_tensor *x = nba_in(n, 0), *w = nba_in(n, 1), *b = nba_in(n, 2);
     double eps = n->s[0];
     int64_t C = x->shape[1];
     if (nb_is_grad_enabled()) { /* create_graph: the same rule in differentiable ops */
@@ -120,31 +120,31 @@ void nbi_bw_batch_norm(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
         nb_tensor *invstd = nb_rsqrt(nb_add_scalar(nb_mean_dim(nb_square(xm), nd, dims, true), eps));
         nb_tensor *xhat = nb_mul(xm, invstd);
         nb_tensor *gh = w ? nb_mul(g, nb_reshape(w, x->ndim, cs)) : g;
-        if (nbi_need(n, 0)) {
+        if (nba_need(n, 0)) {
             nb_tensor *proj = nb_mul(xhat, nb_mean_dim(nb_mul(gh, xhat), nd, dims, true));
             gin[0] = nb_mul(invstd, nb_sub(nb_sub(gh, nb_mean_dim(gh, nd, dims, true)), proj));
         }
-        if (w && nbi_need(n, 1))
+        if (w && nba_need(n, 1))
             gin[1] = nb_reshape(nb_sum_dim(nb_mul(g, xhat), nd, dims, false), w->ndim, w->shape);
-        if (b && nbi_need(n, 2)) gin[2] = nb_reshape(nb_sum_dim(g, nd, dims, false), b->ndim, b->shape);
+        if (b && nba_need(n, 2)) gin[2] = nb_reshape(nb_sum_dim(g, nd, dims, false), b->ndim, b->shape);
         return;
     }
     double *buf = malloc(sizeof(double) * (size_t)(6 * C + 1));
     if (!buf) {
-        nbi_error("backward: out of memory in NativeBatchNormBackward0 (%lld channels)", (long long)C);
+        nbt_error("backward: out of memory in NativeBatchNormBackward0 (%lld channels)", (long long)C);
         return;
     }
     double *mu = buf, *invstd = buf + C, *sg = buf + 2 * C, *sgx = buf + 3 * C, *dw = buf + 5 * C;
     double *wv = values(w, buf + 4 * C);
-    nb_tensor *xc = nbk_contig(x), *gc = xc ? nbk_contig(g) : NULL;
+    nb_tensor *xc = nbt_contig(x), *gc = xc ? nbt_contig(g) : NULL;
     if (gc) {
-        nbk_channel_moments(xc, mu, invstd);
+        nbt_channel_moments(xc, mu, invstd);
         for (int64_t c = 0; c < C; c++) invstd[c] = inv_std(invstd[c], eps);
-        nb_tensor *dx = nbk_batch_norm_backward(xc, gc, mu, invstd, wv, nbi_need(n, 0), sg, sgx);
-        if (nbi_need(n, 0)) gin[0] = dx;
+        nb_tensor *dx = nbt_batch_norm_backward(xc, gc, mu, invstd, wv, nba_need(n, 0), sg, sgx);
+        if (nba_need(n, 0)) gin[0] = dx;
         for (int64_t c = 0; c < C; c++) dw[c] = sgx[c] * invstd[c];
-        if (w && nbi_need(n, 1)) gin[1] = from_values(w, dw);
-        if (b && nbi_need(n, 2)) gin[2] = from_values(b, sg);
+        if (w && nba_need(n, 1)) gin[1] = from_values(w, dw);
+        if (b && nba_need(n, 2)) gin[2] = from_values(b, sg);
     }
     if (gc && gc != g) nb_free(gc);
     if (xc && xc != x) nb_free(xc);
@@ -154,14 +154,14 @@ void nbi_bw_batch_norm(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
 /* a per-channel tensor argument: NULL, or numel C of x's dtype */
 static bool channel_arg(const char *fn, const char *what, const nb_tensor *t, const nb_tensor *x, int64_t C) {
     if (!t) return true;
-    if (!nbi_ok(t, fn)) return false;
+    if (!nbt_ok(t, fn)) return false;
     if (t->numel != C) {
-        nbi_error("%s: %s should contain %lld elements not %lld", fn, what, (long long)C,
+        nbt_error("%s: %s should contain %lld elements not %lld", fn, what, (long long)C,
                   (long long)t->numel);
         return false;
     }
     if (t->dtype != x->dtype) {
-        nbi_error("%s: mixed dtype: %s is %s but the input is %s", fn, what, nb_dtype_name(t->dtype),
+        nbt_error("%s: mixed dtype: %s is %s but the input is %s", fn, what, nb_dtype_name(t->dtype),
                   nb_dtype_name(x->dtype));
         return false;
     }
@@ -181,13 +181,13 @@ static nb_status update_running(nb_tensor *r, const double *batch, double m, dou
 
 nb_tensor *nb_batch_norm(nb_tensor *x, nb_tensor *running_mean, nb_tensor *running_var, nb_tensor *weight,
                          nb_tensor *bias, nb_batch_norm_opts o) {
-    NBI_API("nb_batch_norm");
+    NBT_API("nb_batch_norm");
     const char *fn = "nb_batch_norm";
-    NBI_CHECK(fn, x);
-    if (!nbi_is_float(x->dtype))
-        return nbi_error("%s: expects a floating point input (got %s)", fn, nb_dtype_name(x->dtype));
+    NBA_CHECK(fn, x);
+    if (!nbt_is_float(x->dtype))
+        return nbt_error("%s: expects a floating point input (got %s)", fn, nb_dtype_name(x->dtype));
     if (x->ndim < 2)
-        return nbi_error("%s: expected an input of at least 2 dims (N, C, ...), got %s", fn, nbi_shape(x));
+        return nbt_error("%s: expected an input of at least 2 dims (N, C, ...), got %s", fn, nbt_shape(x));
     int64_t C = x->shape[1], M = x->numel / (C ? C : 1);
     if (!channel_arg(fn, "running_mean", running_mean, x, C) ||
         !channel_arg(fn, "running_var", running_var, x, C) || !channel_arg(fn, "weight", weight, x, C) ||
@@ -197,7 +197,7 @@ nb_tensor *nb_batch_norm(nb_tensor *x, nb_tensor *running_mean, nb_tensor *runni
     double momentum = o.momentum == 0 && !signbit(o.momentum) ? 0.1 : o.momentum;
     if (!o.training) {
         if (!running_mean || !running_var)
-            return nbi_error("%s: running_mean and running_var must be defined in evaluation mode", fn);
+            return nbt_error("%s: running_mean and running_var must be defined in evaluation mode", fn);
         nb_tensor *scale = nb_rsqrt(nb_add_scalar(nb_reshape(nb_detach(running_var), 1, &C), eps));
         if (weight) scale = nb_mul(nb_reshape(weight, 1, &C), scale);
         nb_tensor *shift = nb_neg(nb_mul(nb_reshape(nb_detach(running_mean), 1, &C), scale));
@@ -205,12 +205,12 @@ nb_tensor *nb_batch_norm(nb_tensor *x, nb_tensor *running_mean, nb_tensor *runni
         return channel_affine(x, scale, shift);
     }
     if (M == 1)
-        return nbi_error("%s: Expected more than 1 value per channel when training, got input size %s", fn,
-                         nbi_shape(x));
+        return nbt_error("%s: Expected more than 1 value per channel when training, got input size %s", fn,
+                         nbt_shape(x));
     if (M == 0) return nb_clone(x); /* an empty batch: nothing to normalise, running stats untouched */
     bool update = running_mean || running_var;
     double *stats = update ? malloc(sizeof(double) * (size_t)(3 * C)) : NULL;
-    if (update && !stats) return nbi_error("%s: out of memory (%lld channels)", fn, (long long)C);
+    if (update && !stats) return nbt_error("%s: out of memory (%lld channels)", fn, (long long)C);
     nb_tensor *y = bn_batch(x, weight, bias, eps, stats, stats ? stats + C : NULL);
     if (y && update) {
         double *var = stats + C, *tmp = stats + 2 * C;
@@ -224,19 +224,19 @@ nb_tensor *nb_batch_norm(nb_tensor *x, nb_tensor *running_mean, nb_tensor *runni
 }
 
 nb_tensor *nb_group_norm(nb_tensor *x, int64_t num_groups, nb_tensor *weight, nb_tensor *bias, double eps) {
-    NBI_API("nb_group_norm");
+    NBT_API("nb_group_norm");
     const char *fn = "nb_group_norm";
-    NBI_CHECK(fn, x);
-    if (!nbi_is_float(x->dtype))
-        return nbi_error("%s: expects a floating point input (got %s)", fn, nb_dtype_name(x->dtype));
+    NBA_CHECK(fn, x);
+    if (!nbt_is_float(x->dtype))
+        return nbt_error("%s: expects a floating point input (got %s)", fn, nb_dtype_name(x->dtype));
     if (x->ndim < 2)
-        return nbi_error("%s: expected an input of at least 2 dims (N, C, ...), got %s", fn, nbi_shape(x));
+        return nbt_error("%s: expected an input of at least 2 dims (N, C, ...), got %s", fn, nbt_shape(x));
     int64_t N = x->shape[0], C = x->shape[1];
     if (num_groups <= 0 || C % num_groups)
-        return nbi_error(
+        return nbt_error(
             "%s: Expected number of channels in input to be divisible by num_groups, but got input of "
             "shape %s and num_groups=%lld",
-            fn, nbi_shape(x), (long long)num_groups);
+            fn, nbt_shape(x), (long long)num_groups);
     if (!channel_arg(fn, "weight", weight, x, C) || !channel_arg(fn, "bias", bias, x, C)) return NULL;
     if (eps == 0) eps = 1e-5;
     if (x->numel == 0) return nb_clone(x);
@@ -250,5 +250,5 @@ nb_tensor *nb_group_norm(nb_tensor *x, int64_t num_groups, nb_tensor *weight, nb
         y = nb_mul(y, nb_reshape(weight, x->ndim, cs));
     else if (bias)
         y = nb_add(y, nb_reshape(bias, x->ndim, cs));
-    return nbi_label(y, x, "NativeGroupNormBackward0");
+    return nba_label(y, x, "NativeGroupNormBackward0");
 }

@@ -3,7 +3,7 @@
  * recorded ops (narrow + cat for constant, index_select with the mode's index map otherwise), so
  * the backward is differentiable again; the result's grad_fn carries torch's name. */
 #include "nb_spatial.h"
-#include "nbi_pool.h"
+#include "nba_pool.h"
 
 /* input position read by output position o of a dim of size n padded by (l, r) */
 static int64_t pad_source(nb_pad_mode m, int64_t o, int64_t n, int64_t l) {
@@ -57,33 +57,33 @@ static bool check_mode(const nb_tensor *x, int npad, const int64_t *pad, nb_pad_
     bool dims_ok = m == NB_PAD_CIRCULAR ? nd == k + 2 : (nd == k + 1 || nd == k + 2);
     if (k < 1 || k > 3 || !dims_ok) {
         if (m == NB_PAD_CIRCULAR)
-            nbi_error("nb_pad: circular padding of %d dims needs a %d-d input (got %s)", k, k + 2,
-                      nbi_shape(x));
+            nbt_error("nb_pad: circular padding of %d dims needs a %d-d input (got %s)", k, k + 2,
+                      nbt_shape(x));
         else
-            nbi_error("nb_pad: Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now "
+            nbt_error("nb_pad: Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now "
                       "(got %d pads for %s in mode '%s')",
-                      npad, nbi_shape(x), mode_name(m));
+                      npad, nbt_shape(x), mode_name(m));
         return false;
     }
     for (int d = nd == k + 2 ? 1 : 0; d < nd; d++) /* every dim but the batch must be non-empty */
         if (x->shape[d] == 0) {
-            nbi_error("nb_pad: %dD or %dD (batch mode) tensor with non-zero dimensions (batch may be 0) "
+            nbt_error("nb_pad: %dD or %dD (batch mode) tensor with non-zero dimensions (batch may be 0) "
                       "expected for '%s' padding, but got: %s",
-                      k + 1, k + 2, mode_name(m), nbi_shape(x));
+                      k + 1, k + 2, mode_name(m), nbt_shape(x));
             return false;
         }
     for (int i = 0; i < k; i++) {
         int d = nd - 1 - i;
         int64_t n = x->shape[d], l = pad[2 * i], r = pad[2 * i + 1];
         if (m == NB_PAD_REFLECT && (l >= n || r >= n)) {
-            nbi_error(
+            nbt_error(
                 "nb_pad: Argument #%d: Padding size should be less than the corresponding input dimension, "
                 "but got: padding (%lld, %lld) at dimension %d of input %s",
-                4 + 2 * i, (long long)l, (long long)r, d, nbi_shape(x));
+                4 + 2 * i, (long long)l, (long long)r, d, nbt_shape(x));
             return false;
         }
         if (m == NB_PAD_CIRCULAR && (l > n || r > n)) {
-            nbi_error(
+            nbt_error(
                 "nb_pad: Padding value causes wrapping around more than once (padding (%lld, %lld) of a "
                 "dimension of size %lld)",
                 (long long)l, (long long)r, (long long)n);
@@ -95,21 +95,21 @@ static bool check_mode(const nb_tensor *x, int npad, const int64_t *pad, nb_pad_
 
 /* F.pad(x, pad, mode, value): pairs from the last dim backwards */
 nb_tensor *nb_pad(nb_tensor *x, int npad, const int64_t *pad, nb_pad_opts o) {
-    NBI_API("nb_pad");
-    NBI_CHECK("nb_pad", x);
-    if (npad < 0 || (npad > 0 && !pad)) return nbi_error("nb_pad: bad padding list (%d entries)", npad);
-    if (npad % 2) return nbi_error("nb_pad: Padding length must be divisible by 2 (got %d)", npad);
+    NBT_API("nb_pad");
+    NBA_CHECK("nb_pad", x);
+    if (npad < 0 || (npad > 0 && !pad)) return nbt_error("nb_pad: bad padding list (%d entries)", npad);
+    if (npad % 2) return nbt_error("nb_pad: Padding length must be divisible by 2 (got %d)", npad);
     if (npad > 2 * x->ndim)
-        return nbi_error("nb_pad: Padding length too large: %d pads for a %d-d input %s", npad, x->ndim,
-                         nbi_shape(x));
-    if ((unsigned)o.mode > NB_PAD_CIRCULAR) return nbi_error("nb_pad: unknown padding mode %d", (int)o.mode);
-    if (o.mode != NB_PAD_CONSTANT && !nbi_is_float(x->dtype))
-        return nbi_error("nb_pad: '%s' padding expects a floating point tensor (got %s)", mode_name(o.mode),
+        return nbt_error("nb_pad: Padding length too large: %d pads for a %d-d input %s", npad, x->ndim,
+                         nbt_shape(x));
+    if ((unsigned)o.mode > NB_PAD_CIRCULAR) return nbt_error("nb_pad: unknown padding mode %d", (int)o.mode);
+    if (o.mode != NB_PAD_CONSTANT && !nbt_is_float(x->dtype))
+        return nbt_error("nb_pad: '%s' padding expects a floating point tensor (got %s)", mode_name(o.mode),
                          nb_dtype_name(x->dtype));
     for (int i = 0; i < npad; i++) /* no dim exceeds 2^40 elements: larger pads can only overflow */
         if (pad[i] > ((int64_t)1 << 40) || pad[i] < -((int64_t)1 << 40))
-            return nbi_error("nb_pad: padding %lld is out of range for input %s", (long long)pad[i],
-                             nbi_shape(x));
+            return nbt_error("nb_pad: padding %lld is out of range for input %s", (long long)pad[i],
+                             nbt_shape(x));
     if (o.mode != NB_PAD_CONSTANT && !check_mode(x, npad, pad, o.mode)) return NULL;
     for (int i = 0; i < npad / 2; i++) { /* torch crops first (narrow), then pads */
         int d = x->ndim - 1 - i;
@@ -124,12 +124,12 @@ nb_tensor *nb_pad(nb_tensor *x, int npad, const int64_t *pad, nb_pad_opts o) {
             len = n + r;
         }
         if (len < 0)
-            return nbi_error(
+            return nbt_error(
                 "nb_pad: start (%lld) + length (%lld) exceeds dimension size (%lld). (padding (%lld, "
                 "%lld) of dimension %d crops more than its size)",
                 (long long)start, (long long)len, (long long)n, (long long)l, (long long)r, d);
     }
-    nbi_tmp tmp = nbi_tmp_begin(1, &x);
+    nba_tmp tmp = nba_tmp_begin(1, &x);
     nb_tensor *y = x;
     for (int i = 0; y && i < npad / 2; i++) {
         int d = x->ndim - 1 - i;
@@ -146,9 +146,9 @@ nb_tensor *nb_pad(nb_tensor *x, int npad, const int64_t *pad, nb_pad_opts o) {
         { NULL, "ReplicationPad1DBackward0", "ReplicationPad2DBackward0", "ReplicationPad3DBackward0" },
         { NULL, "CopySlices", "CopySlices", "CopySlices" }
     };
-    nbi_label(y, x, names[o.mode][npad / 2 < 4 ? npad / 2 : 3]);
+    nba_label(y, x, names[o.mode][npad / 2 < 4 ? npad / 2 : 3]);
     if ((o.mode == NB_PAD_REFLECT || o.mode == NB_PAD_REPLICATE) && y && y != x && y->node &&
-        y->node->op == NBI_OP_index_select)
+        y->node->op == NBA_OP_index_select)
         y->node->iv[1] = 1; /* its backward stays connected to its input (index_add) */
-    return nbi_tmp_end(tmp, y);
+    return nba_tmp_end(tmp, y);
 }

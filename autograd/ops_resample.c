@@ -3,7 +3,7 @@
  * recorded ops (index_select, mul, add, reshape, permute), so they are differentiable to any order;
  * the indices and weights are computed as torch 1.13's CPU kernels do (float math for f32). */
 #include "nb_spatial.h"
-#include "nbi_pool.h"
+#include "nba_pool.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +38,7 @@ static nb_tensor *linear_along(nb_tensor *x, int d, int64_t out, bool align, dou
     if (!i0 || !l) {
         free(i0);
         free(l);
-        return nbi_error("nb_interpolate: out of memory");
+        return nbt_error("nb_interpolate: out of memory");
     }
     int64_t *i1 = i0 + out;
     double sc = align ? (out > 1 ? (f32 ? (double)((float)(in - 1) / (float)(out - 1))
@@ -76,30 +76,30 @@ static nb_tensor *linear_along(nb_tensor *x, int d, int64_t out, bool align, dou
 static int64_t scaled_size(int64_t in, double scale) { return (int64_t)floor((double)in * scale); }
 
 nb_tensor *nb_interpolate(nb_tensor *x, nb_interpolate_opts o) {
-    NBI_CHECK("nb_interpolate", x);
+    NBA_CHECK("nb_interpolate", x);
     const char *op = "nb_interpolate";
     bool has_size = o.size[0] || o.size[1], has_scale = o.scale_factor[0] != 0 || o.scale_factor[1] != 0;
-    if (has_size && has_scale) return nbi_error("%s: only one of size or scale_factor should be defined", op);
-    if (!has_size && !has_scale) return nbi_error("%s: either size or scale_factor should be defined", op);
+    if (has_size && has_scale) return nbt_error("%s: only one of size or scale_factor should be defined", op);
+    if (!has_size && !has_scale) return nbt_error("%s: either size or scale_factor should be defined", op);
     if (o.align_corners && o.mode == NB_INTERP_NEAREST)
-        return nbi_error("%s: align_corners option can only be set with the interpolating modes: linear | "
+        return nbt_error("%s: align_corners option can only be set with the interpolating modes: linear | "
                          "bilinear | bicubic | trilinear",
                          op);
-    if ((unsigned)o.mode > NB_INTERP_BILINEAR) return nbi_error("%s: unknown mode %d", op, (int)o.mode);
+    if ((unsigned)o.mode > NB_INTERP_BILINEAR) return nbt_error("%s: unknown mode %d", op, (int)o.mode);
     if (x->ndim != 4)
-        return nbi_error(
+        return nbt_error(
             "%s: Input and %s must have the same number of spatial dimensions, but got input with "
             "spatial dimensions of %d and 2 %s entries (nabla interpolates 4-d (N, C, H, W) inputs)",
             op, has_size ? "output size" : "scale_factor", x->ndim > 2 ? x->ndim - 2 : 0,
             has_size ? "size" : "scale_factor");
-    if (!nbi_is_float(x->dtype))
-        return nbi_error("%s: expects a floating point tensor (got %s)", op, nb_dtype_name(x->dtype));
+    if (!nbt_is_float(x->dtype))
+        return nbt_error("%s: expects a floating point tensor (got %s)", op, nb_dtype_name(x->dtype));
     double sc[2] = { o.scale_factor[0], o.scale_factor[1] != 0 ? o.scale_factor[1] : o.scale_factor[0] };
     int64_t out[2];
     for (int i = 0; i < 2; i++) out[i] = has_size ? o.size[i] : scaled_size(x->shape[2 + i], sc[i]);
     if (has_size && !o.size[1]) out[1] = o.size[0];
     if (x->shape[2] <= 0 || x->shape[3] <= 0 || out[0] <= 0 || out[1] <= 0)
-        return nbi_error(
+        return nbt_error(
             "%s: Input and output sizes should be greater than 0, but got input (H: %lld, W: %lld) "
             "output (H: %lld, W: %lld)",
             op, (long long)x->shape[2], (long long)x->shape[3], (long long)out[0], (long long)out[1]);
@@ -108,22 +108,22 @@ nb_tensor *nb_interpolate(nb_tensor *x, nb_interpolate_opts o) {
         ks[0] = sc[0];
         ks[1] = sc[1];
     }
-    nbi_tmp tmp = nbi_tmp_begin(1, &x);
+    nba_tmp tmp = nba_tmp_begin(1, &x);
     nb_tensor *y;
     if (o.mode == NB_INTERP_NEAREST) {
         int64_t *ih = malloc(sizeof(int64_t) * (size_t)(out[0] + out[1]));
-        if (!ih) return nbi_tmp_end(tmp, nbi_error("%s: out of memory", op));
+        if (!ih) return nba_tmp_end(tmp, nbt_error("%s: out of memory", op));
         for (int64_t i = 0; i < out[0]; i++) ih[i] = nearest_idx(i, x->shape[2], out[0], ks[0]);
         for (int64_t j = 0; j < out[1]; j++) ih[out[0] + j] = nearest_idx(j, x->shape[3], out[1], ks[1]);
         y = select_along(select_along(x, 2, ih, out[0]), 3, ih + out[0], out[1]);
         free(ih);
-        nbi_label(y, x, "UpsampleNearest2DBackward1");
+        nba_label(y, x, "UpsampleNearest2DBackward1");
     } else {
         y = linear_along(linear_along(x, 3, out[1], o.align_corners, ks[1]), 2, out[0], o.align_corners,
                          ks[0]);
-        nbi_label(y, x, "UpsampleBilinear2DBackward1");
+        nba_label(y, x, "UpsampleBilinear2DBackward1");
     }
-    return nbi_tmp_end(tmp, y);
+    return nba_tmp_end(tmp, y);
 }
 
 /* (*, C r^2, H, W) <-> (*, C, H r, W r) by reshape + permute + reshape (torch's pixel_shuffle) */
@@ -131,32 +131,32 @@ static nb_tensor *shuffle(nb_tensor *x, int64_t r, bool up) {
     const char *op = up ? "nb_pixel_shuffle" : "nb_pixel_unshuffle";
     const char *name = up ? "pixel_shuffle" : "pixel_unshuffle",
                *fac = up ? "upscale_factor" : "downscale_factor";
-    NBI_CHECK(op, x);
+    NBA_CHECK(op, x);
     if (x->ndim < 3)
-        return nbi_error(
+        return nbt_error(
             "%s: %s expects input to have at least 3 dimensions, but got input with %d dimension(s)", op,
             name, x->ndim);
-    if (r <= 0) return nbi_error("%s: %s expects a positive %s, but got %lld", op, name, fac, (long long)r);
+    if (r <= 0) return nbt_error("%s: %s expects a positive %s, but got %lld", op, name, fac, (long long)r);
     if (x->ndim + 3 > NB_MAX_DIMS)
-        return nbi_error("%s: at most %d dims are supported (got %s)", op, NB_MAX_DIMS - 3, nbi_shape(x));
+        return nbt_error("%s: at most %d dims are supported (got %s)", op, NB_MAX_DIMS - 3, nbt_shape(x));
     int nb = x->ndim - 3;
     int64_t C = x->shape[nb], H = x->shape[nb + 1], W = x->shape[nb + 2], r2, big;
     /* r^2 and the grown sizes must fit in int64 (torch overflows silently here) */
     if (__builtin_mul_overflow(r, r, &r2) ||
         (up ? __builtin_mul_overflow(H, r, &big) || __builtin_mul_overflow(W, r, &big)
             : __builtin_mul_overflow(C, r2, &big)))
-        return nbi_error("%s: %s %lld is too large for input %s", op, fac, (long long)r, nbi_shape(x));
+        return nbt_error("%s: %s %lld is too large for input %s", op, fac, (long long)r, nbt_shape(x));
     if (up && C % (r * r))
-        return nbi_error(
+        return nbt_error(
             "%s: pixel_shuffle expects its input's 'channel' dimension to be divisible by the square "
             "of upscale_factor, but input.size(-3)=%lld is not divisible by %lld",
             op, (long long)C, (long long)(r * r));
     if (!up && H % r)
-        return nbi_error("%s: pixel_unshuffle expects height to be divisible by downscale_factor, but "
+        return nbt_error("%s: pixel_unshuffle expects height to be divisible by downscale_factor, but "
                          "input.size(-2)=%lld is not divisible by %lld",
                          op, (long long)H, (long long)r);
     if (!up && W % r)
-        return nbi_error("%s: pixel_unshuffle expects width to be divisible by downscale_factor, but "
+        return nbt_error("%s: pixel_unshuffle expects width to be divisible by downscale_factor, but "
                          "input.size(-1)=%lld is not divisible by %lld",
                          op, (long long)W, (long long)r);
     int64_t s1[NB_MAX_DIMS], s2[NB_MAX_DIMS];
@@ -183,13 +183,13 @@ static nb_tensor *shuffle(nb_tensor *x, int64_t r, bool up) {
         }
         for (int i = 0; i < 3; i++) s2[b + i] = c[i];
     }
-    nbi_tmp tmp = nbi_tmp_begin(1, &x);
+    nba_tmp tmp = nba_tmp_begin(1, &x);
     nb_tensor *y = nb_reshape(nb_contiguous(nb_permute(nb_reshape(x, nb + 5, s1), nb + 5, perm)), nb + 3, s2);
-    nbi_label(y, x, up ? "PixelShuffleBackward0" : "PixelUnshuffleBackward0");
-    return nbi_tmp_end(tmp, y);
+    nba_label(y, x, up ? "PixelShuffleBackward0" : "PixelUnshuffleBackward0");
+    return nba_tmp_end(tmp, y);
 }
 nb_tensor *nb_pixel_shuffle(nb_tensor *x, int64_t upscale_factor) {
-    NBI_API("nb_pixel_shuffle");
+    NBT_API("nb_pixel_shuffle");
     return shuffle(x, upscale_factor, true);
 }
 nb_tensor *nb_pixel_unshuffle(nb_tensor *x, int64_t downscale_factor) {
@@ -197,27 +197,27 @@ nb_tensor *nb_pixel_unshuffle(nb_tensor *x, int64_t downscale_factor) {
 }
 
 nb_tensor *nb_view_as(nb_tensor *x, nb_tensor *other) {
-    NBI_API("nb_view_as");
-    NBI_CHECK("nb_view_as", x, other);
+    NBT_API("nb_view_as");
+    NBA_CHECK("nb_view_as", x, other);
     if (other->numel != x->numel) {
         char b[160];
         int k = snprintf(b, sizeof b, "[");
         for (int i = 0; i < other->ndim && k < 140; i++)
             k += snprintf(b + k, sizeof b - (size_t)k, "%s%lld", i ? ", " : "", (long long)other->shape[i]);
         snprintf(b + k, sizeof b - (size_t)k, "]");
-        return nbi_error("nb_view_as: shape '%s' is invalid for input of size %lld", b, (long long)x->numel);
+        return nbt_error("nb_view_as: shape '%s' is invalid for input of size %lld", b, (long long)x->numel);
     }
     return nb_view(x, other->ndim, other->shape);
 }
 
 nb_tensor *nb_unflatten(nb_tensor *x, int dim, int nsizes, const int64_t *sizes) {
-    NBI_API("nb_unflatten");
-    NBI_CHECK("nb_unflatten", x);
-    int d = nbi_dim(dim, x->ndim, "nb_unflatten");
+    NBT_API("nb_unflatten");
+    NBA_CHECK("nb_unflatten", x);
+    int d = nbt_dim(dim, x->ndim, "nb_unflatten");
     if (d < 0) return NULL;
-    if (nsizes <= 0 || !sizes) return nbi_error("nb_unflatten: sizes must be non-empty");
+    if (nsizes <= 0 || !sizes) return nbt_error("nb_unflatten: sizes must be non-empty");
     if (x->ndim - 1 + nsizes > NB_MAX_DIMS)
-        return nbi_error("nb_unflatten: the result would have more than %d dims", NB_MAX_DIMS);
+        return nbt_error("nb_unflatten: the result would have more than %d dims", NB_MAX_DIMS);
     int64_t prod = 1, shp[NB_MAX_DIMS];
     int infer = -1;
     for (int i = 0; i < nsizes; i++) {
@@ -229,10 +229,10 @@ nb_tensor *nb_unflatten(nb_tensor *x, int dim, int nsizes, const int64_t *sizes)
     bool ok = infer < 0 ? prod == x->shape[d] : prod > 0 && x->shape[d] % prod == 0;
     for (int i = 0; i < nsizes; i++) ok = ok && (sizes[i] >= 0 || i == infer);
     if (!ok)
-        return nbi_error(
+        return nbt_error(
             "nb_unflatten: Provided sizes %s don't multiply up to the size of dim %d (%lld) in the "
             "input tensor",
-            nbi_shape_of(nsizes, sizes), dim, (long long)x->shape[d]);
+            nbt_shape_of(nsizes, sizes), dim, (long long)x->shape[d]);
     int n = 0;
     for (int i = 0; i < d; i++) shp[n++] = x->shape[i];
     for (int i = 0; i < nsizes; i++) shp[n++] = i == infer ? x->shape[d] / prod : sizes[i];

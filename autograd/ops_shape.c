@@ -1,10 +1,10 @@
 /* ops_shape.c — views and layout ops: reshape/view/flatten/squeeze/unsqueeze (one "reshape" node),
  * expand, permute/transpose, slice/narrow/select (+ slice_backward, its adjoint), contiguous,
  * clone, to. Views share storage with their input; each backward maps the grad back to the input. */
-#include "nbi_tape.h"
+#include "nba_tape.h"
 
 static nb_tensor *record_reshape(nb_tensor *x, nb_tensor *y) {
-    nbi_node *n = nbi_record(NBI_OP_reshape, y, 1, &x, NBI_SAVE_NONE);
+    nba_node *n = nba_record(NBA_OP_reshape, y, 1, &x, NBA_SAVE_NONE);
     (void)n;
     return y;
 }
@@ -12,7 +12,7 @@ static nb_tensor *record_reshape(nb_tensor *x, nb_tensor *y) {
 /* resolve one -1 and check the element count */
 static bool infer_shape(const nb_tensor *x, int ndim, const int64_t *shape, int64_t *out, const char *op) {
     if (ndim < 0 || ndim > NB_MAX_DIMS || (ndim > 0 && !shape)) {
-        nbi_error("%s: bad shape (%d dims)", op, ndim);
+        nbt_error("%s: bad shape (%d dims)", op, ndim);
         return false;
     }
     int infer = -1;
@@ -20,16 +20,16 @@ static bool infer_shape(const nb_tensor *x, int ndim, const int64_t *shape, int6
     for (int i = 0; i < ndim; i++) {
         if (shape[i] == -1) {
             if (infer >= 0) {
-                nbi_error("%s: only one dimension can be inferred in %s", op, nbi_shape_of(ndim, shape));
+                nbt_error("%s: only one dimension can be inferred in %s", op, nbt_shape_of(ndim, shape));
                 return false;
             }
             infer = i;
         } else if (shape[i] < 0) {
-            nbi_error("%s: invalid shape dimension %lld in %s", op, (long long)shape[i],
-                      nbi_shape_of(ndim, shape));
+            nbt_error("%s: invalid shape dimension %lld in %s", op, (long long)shape[i],
+                      nbt_shape_of(ndim, shape));
             return false;
         } else if (__builtin_mul_overflow(known, shape[i], &known)) {
-            nbi_error("%s: shape %s is invalid for input of size %lld", op, nbi_shape_of(ndim, shape),
+            nbt_error("%s: shape %s is invalid for input of size %lld", op, nbt_shape_of(ndim, shape),
                       (long long)x->numel);
             return false;
         }
@@ -37,7 +37,7 @@ static bool infer_shape(const nb_tensor *x, int ndim, const int64_t *shape, int6
     }
     if (infer >= 0) {
         if (known == 0 || x->numel % known) {
-            nbi_error("%s: shape %s is invalid for input of size %lld", op, nbi_shape_of(ndim, shape),
+            nbt_error("%s: shape %s is invalid for input of size %lld", op, nbt_shape_of(ndim, shape),
                       (long long)x->numel);
             return false;
         }
@@ -45,7 +45,7 @@ static bool infer_shape(const nb_tensor *x, int ndim, const int64_t *shape, int6
         known *= out[infer];
     }
     if (known != x->numel) {
-        nbi_error("%s: shape %s is invalid for input of size %lld", op, nbi_shape_of(ndim, shape),
+        nbt_error("%s: shape %s is invalid for input of size %lld", op, nbt_shape_of(ndim, shape),
                   (long long)x->numel);
         return false;
     }
@@ -60,7 +60,7 @@ static bool view_strides(const nb_tensor *x, int ndim, const int64_t *shp, int64
         return true;
     }
     if (x->numel == 0 || nb_is_contiguous(x)) {
-        nbi_contig_strides(ndim, shp, st);
+        nbt_contig_strides(ndim, shp, st);
         return true;
     }
     int vd = ndim - 1;
@@ -85,22 +85,22 @@ static bool view_strides(const nb_tensor *x, int ndim, const int64_t *shp, int64
 }
 
 static nb_tensor *reshape_impl(nb_tensor *x, int ndim, const int64_t *shape, bool must_view, const char *op) {
-    NBI_CHECK(op, x);
+    NBA_CHECK(op, x);
     int64_t shp[NB_MAX_DIMS], st[NB_MAX_DIMS];
     if (!infer_shape(x, ndim, shape, shp, op)) return NULL;
     nb_tensor *y;
     if (view_strides(x, ndim, shp, st)) {
-        y = nbi_view(x, ndim, shp, st, x->offset);
+        y = nbt_view(x, ndim, shp, st, x->offset);
     } else if (must_view) {
-        return nbi_error(
+        return nbt_error(
             "%s: view size is not compatible with input tensor's size and stride (at least one dimension "
             "spans across two contiguous subspaces; input %s); use nb_reshape instead",
-            op, nbi_shape(x));
+            op, nbt_shape(x));
     } else {
-        nb_tensor *c = nbk_copy(x, x->dtype);
+        nb_tensor *c = nbt_copy(x, x->dtype);
         if (!c) return NULL;
-        nbi_contig_strides(ndim, shp, st);
-        y = nbi_view(c, ndim, shp, st, 0);
+        nbt_contig_strides(ndim, shp, st);
+        y = nbt_view(c, ndim, shp, st, 0);
         nb_free(c);
     }
     return record_reshape(x, y);
@@ -113,24 +113,24 @@ nb_tensor *nb_reshape(nb_tensor *x, int ndim, const int64_t *shape) {
 nb_tensor *nb_view(nb_tensor *x, int ndim, const int64_t *shape) {
     return reshape_impl(x, ndim, shape, true, "nb_view");
 }
-void nbi_bw_reshape(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
-    nb_tensor *x = nbi_in(n, 0);
+void nba_bw_reshape(nba_node *n, nb_tensor *g, nb_tensor **gin) {
+    nb_tensor *x = nba_in(n, 0);
     gin[0] = nb_reshape(g, x->ndim, x->shape);
 }
 
 /* a view that only adds/removes size-1 dims: keeps strides, recorded as reshape */
 static nb_tensor *restride(nb_tensor *x, int ndim, const int64_t *shp, const int64_t *st) {
-    nb_tensor *y = nbi_view(x, ndim, shp, st, x->offset);
+    nb_tensor *y = nbt_view(x, ndim, shp, st, x->offset);
     return record_reshape(x, y);
 }
 
 nb_tensor *nb_flatten(nb_tensor *x, int start, int end) {
-    NBI_API("nb_flatten");
-    NBI_CHECK("nb_flatten", x);
+    NBT_API("nb_flatten");
+    NBA_CHECK("nb_flatten", x);
     if (x->ndim == 0) return nb_reshape(x, 1, (int64_t[]){ 1 });
-    int s = nbi_dim(start, x->ndim, "nb_flatten"), e = s < 0 ? -1 : nbi_dim(end, x->ndim, "nb_flatten");
+    int s = nbt_dim(start, x->ndim, "nb_flatten"), e = s < 0 ? -1 : nbt_dim(end, x->ndim, "nb_flatten");
     if (s < 0 || e < 0) return NULL;
-    if (s > e) return nbi_error("nb_flatten: start_dim %d cannot come after end_dim %d", start, end);
+    if (s > e) return nbt_error("nb_flatten: start_dim %d cannot come after end_dim %d", start, end);
     int64_t shp[NB_MAX_DIMS];
     int m = 0;
     for (int d = 0; d < x->ndim; d++) {
@@ -143,8 +143,8 @@ nb_tensor *nb_flatten(nb_tensor *x, int start, int end) {
 }
 
 nb_tensor *nb_squeeze(nb_tensor *x, int dim) {
-    NBI_CHECK("nb_squeeze", x);
-    int d = nbi_dim(dim, x->ndim, "nb_squeeze");
+    NBA_CHECK("nb_squeeze", x);
+    int d = nbt_dim(dim, x->ndim, "nb_squeeze");
     if (d < 0) return NULL;
     int64_t shp[NB_MAX_DIMS], st[NB_MAX_DIMS];
     int m = 0;
@@ -153,11 +153,11 @@ nb_tensor *nb_squeeze(nb_tensor *x, int dim) {
             shp[m] = x->shape[i];
             st[m++] = x->stride[i];
         }
-    return nbi_label(restride(x, m, shp, st), x, "SqueezeBackward1");
+    return nba_label(restride(x, m, shp, st), x, "SqueezeBackward1");
 }
 
 nb_tensor *nb_squeeze_all(nb_tensor *x) {
-    NBI_CHECK("nb_squeeze_all", x);
+    NBA_CHECK("nb_squeeze_all", x);
     int64_t shp[NB_MAX_DIMS], st[NB_MAX_DIMS];
     int m = 0;
     for (int i = 0; i < x->ndim; i++)
@@ -165,15 +165,15 @@ nb_tensor *nb_squeeze_all(nb_tensor *x) {
             shp[m] = x->shape[i];
             st[m++] = x->stride[i];
         }
-    return nbi_label(restride(x, m, shp, st), x, "SqueezeBackward0");
+    return nba_label(restride(x, m, shp, st), x, "SqueezeBackward0");
 }
 
 nb_tensor *nb_unsqueeze(nb_tensor *x, int dim) {
-    NBI_CHECK("nb_unsqueeze", x);
+    NBA_CHECK("nb_unsqueeze", x);
     if (x->ndim >= NB_MAX_DIMS)
-        return nbi_error("nb_unsqueeze: tensor already has %d dims (max %d)", x->ndim, NB_MAX_DIMS);
+        return nbt_error("nb_unsqueeze: tensor already has %d dims (max %d)", x->ndim, NB_MAX_DIMS);
     if (dim < -(x->ndim + 1) || dim > x->ndim)
-        return nbi_error("nb_unsqueeze: dim %d out of range for a %d-d tensor (expected %d..%d)", dim,
+        return nbt_error("nb_unsqueeze: dim %d out of range for a %d-d tensor (expected %d..%d)", dim,
                          x->ndim, -(x->ndim + 1), x->ndim);
     int d = dim < 0 ? dim + x->ndim + 1 : dim;
     int64_t shp[NB_MAX_DIMS], st[NB_MAX_DIMS];
@@ -188,14 +188,14 @@ nb_tensor *nb_unsqueeze(nb_tensor *x, int dim) {
             st[m++] = x->stride[i];
         }
     }
-    return nbi_label(restride(x, m, shp, st), x, "UnsqueezeBackward0");
+    return nba_label(restride(x, m, shp, st), x, "UnsqueezeBackward0");
 }
 
 /* y = x broadcast to shape (stride 0 on new or size-1 dims); dx = sum_to_size(g, x.shape) */
 nb_tensor *nb_expand(nb_tensor *x, int ndim, const int64_t *shape) {
-    NBI_CHECK("nb_expand", x);
+    NBA_CHECK("nb_expand", x);
     if (ndim < x->ndim || ndim > NB_MAX_DIMS || (ndim && !shape))
-        return nbi_error("nb_expand: the number of sizes provided (%d) must be greater or equal to the "
+        return nbt_error("nb_expand: the number of sizes provided (%d) must be greater or equal to the "
                          "number of dimensions in the tensor (%d)",
                          ndim, x->ndim);
     int64_t shp[NB_MAX_DIMS], st[NB_MAX_DIMS];
@@ -205,8 +205,8 @@ nb_tensor *nb_expand(nb_tensor *x, int ndim, const int64_t *shape) {
         int64_t want = shape[i];
         if (xd < 0) {
             if (want < 0)
-                return nbi_error("nb_expand: -1 is not allowed in a leading, non-existing dimension (%s)",
-                                 nbi_shape_of(ndim, shape));
+                return nbt_error("nb_expand: -1 is not allowed in a leading, non-existing dimension (%s)",
+                                 nbt_shape_of(ndim, shape));
             shp[i] = want;
             st[i] = 0;
         } else if (want == -1 || want == x->shape[xd]) {
@@ -216,88 +216,88 @@ nb_tensor *nb_expand(nb_tensor *x, int ndim, const int64_t *shape) {
             shp[i] = want;
             st[i] = 0;
         } else {
-            return nbi_error("nb_expand: the expanded size of the tensor (%lld) must match the existing size "
+            return nbt_error("nb_expand: the expanded size of the tensor (%lld) must match the existing size "
                              "(%lld) at non-singleton dimension %d; target %s, tensor %s",
-                             (long long)want, (long long)x->shape[xd], i, nbi_shape_of(ndim, shape),
-                             nbi_shape(x));
+                             (long long)want, (long long)x->shape[xd], i, nbt_shape_of(ndim, shape),
+                             nbt_shape(x));
         }
     }
     int64_t numel = 1;
     for (int i = 0; i < ndim; i++)
         if (__builtin_mul_overflow(numel, shp[i], &numel))
-            return nbi_error("nb_expand: the expanded shape %s has more elements than an int64 counts",
-                             nbi_shape_of(ndim, shp));
-    nb_tensor *y = nbi_view(x, ndim, shp, st, x->offset);
-    nbi_record(NBI_OP_expand, y, 1, &x, NBI_SAVE_NONE);
+            return nbt_error("nb_expand: the expanded shape %s has more elements than an int64 counts",
+                             nbt_shape_of(ndim, shp));
+    nb_tensor *y = nbt_view(x, ndim, shp, st, x->offset);
+    nba_record(NBA_OP_expand, y, 1, &x, NBA_SAVE_NONE);
     return y;
 }
-void nbi_bw_expand(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
-    nb_tensor *x = nbi_in(n, 0);
+void nba_bw_expand(nba_node *n, nb_tensor *g, nb_tensor **gin) {
+    nb_tensor *x = nba_in(n, 0);
     gin[0] = nb_sum_to_size(g, x->ndim, x->shape);
 }
 
 /* y = x with dims reordered; dx = permute(g, inverse) */
 nb_tensor *nb_permute(nb_tensor *x, int ndims, const int *dims) {
-    NBI_CHECK("nb_permute", x);
+    NBA_CHECK("nb_permute", x);
     if (ndims != x->ndim || (ndims && !dims))
-        return nbi_error("nb_permute: number of dims don't match in permute (%d given for a %d-d tensor)",
+        return nbt_error("nb_permute: number of dims don't match in permute (%d given for a %d-d tensor)",
                          ndims, x->ndim);
     int64_t shp[NB_MAX_DIMS], st[NB_MAX_DIMS];
     bool seen[NB_MAX_DIMS] = { false };
     int perm[NB_MAX_DIMS];
     for (int i = 0; i < ndims; i++) {
-        int d = nbi_dim(dims[i], x->ndim, "nb_permute");
+        int d = nbt_dim(dims[i], x->ndim, "nb_permute");
         if (d < 0) return NULL;
-        if (seen[d]) return nbi_error("nb_permute: repeated dim %d", dims[i]);
+        if (seen[d]) return nbt_error("nb_permute: repeated dim %d", dims[i]);
         seen[d] = true;
         perm[i] = d;
         shp[i] = x->shape[d];
         st[i] = x->stride[d];
     }
-    nb_tensor *y = nbi_view(x, ndims, shp, st, x->offset);
-    nbi_node *n = nbi_record(NBI_OP_permute, y, 1, &x, NBI_SAVE_NONE);
+    nb_tensor *y = nbt_view(x, ndims, shp, st, x->offset);
+    nba_node *n = nba_record(NBA_OP_permute, y, 1, &x, NBA_SAVE_NONE);
     if (n) {
         n->niv = ndims;
         for (int i = 0; i < ndims; i++) n->iv[i] = perm[i];
     }
     return y;
 }
-void nbi_bw_permute(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+void nba_bw_permute(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     int inv[NB_MAX_DIMS];
     for (int i = 0; i < n->niv; i++) inv[n->iv[i]] = i;
     gin[0] = nb_permute(g, n->niv, inv);
 }
 
 nb_tensor *nb_transpose(nb_tensor *x, int d0, int d1) {
-    NBI_API("nb_transpose");
-    NBI_CHECK("nb_transpose", x);
+    NBT_API("nb_transpose");
+    NBA_CHECK("nb_transpose", x);
     if (x->ndim == 0) return nb_permute(x, 0, NULL);
-    int a = nbi_dim(d0, x->ndim, "nb_transpose"), b = a < 0 ? -1 : nbi_dim(d1, x->ndim, "nb_transpose");
+    int a = nbt_dim(d0, x->ndim, "nb_transpose"), b = a < 0 ? -1 : nbt_dim(d1, x->ndim, "nb_transpose");
     if (a < 0 || b < 0) return NULL;
     int perm[NB_MAX_DIMS];
     for (int i = 0; i < x->ndim; i++) perm[i] = i;
     perm[a] = b;
     perm[b] = a;
-    return nbi_label(nb_permute(x, x->ndim, perm), x, "TransposeBackward0");
+    return nba_label(nb_permute(x, x->ndim, perm), x, "TransposeBackward0");
 }
 
 nb_tensor *nb_t(nb_tensor *x) {
-    NBI_API("nb_t");
-    NBI_CHECK("nb_t", x);
+    NBT_API("nb_t");
+    NBA_CHECK("nb_t", x);
     if (x->ndim > 2)
-        return nbi_error("nb_t: expects a tensor with <= 2 dimensions, but got %d (use nb_transpose)",
+        return nbt_error("nb_t: expects a tensor with <= 2 dimensions, but got %d (use nb_transpose)",
                          x->ndim);
-    return nbi_label(x->ndim == 2 ? nb_transpose(x, 0, 1) : nb_permute(x, x->ndim, (int[]){ 0 }), x,
+    return nba_label(x->ndim == 2 ? nb_transpose(x, 0, 1) : nb_permute(x, x->ndim, (int[]){ 0 }), x,
                      "TBackward0");
 }
 
 /* y = x[start:end:step] along dim (a view); dx = slice_backward(g) (zeros elsewhere) */
 nb_tensor *nb_slice(nb_tensor *x, int dim, int64_t start, int64_t end, int64_t step) {
-    NBI_CHECK("nb_slice", x);
-    if (x->ndim == 0) return nbi_error("nb_slice: cannot slice a 0-d tensor");
-    int d = nbi_dim(dim, x->ndim, "nb_slice");
+    NBA_CHECK("nb_slice", x);
+    if (x->ndim == 0) return nbt_error("nb_slice: cannot slice a 0-d tensor");
+    int d = nbt_dim(dim, x->ndim, "nb_slice");
     if (d < 0) return NULL;
-    if (step <= 0) return nbi_error("nb_slice: slice step must be positive (got %lld)", (long long)step);
+    if (step <= 0) return nbt_error("nb_slice: slice step must be positive (got %lld)", (long long)step);
     int64_t sz = x->shape[d];
     if (start < 0) start += sz;
     if (end < 0) end += sz;
@@ -312,8 +312,8 @@ nb_tensor *nb_slice(nb_tensor *x, int dim, int64_t start, int64_t end, int64_t s
     }
     shp[d] = (end - start + step - 1) / step;
     st[d] = x->stride[d] * step;
-    nb_tensor *y = nbi_view(x, x->ndim, shp, st, x->offset + start * x->stride[d]);
-    nbi_node *n = nbi_record(NBI_OP_slice, y, 1, &x, NBI_SAVE_NONE);
+    nb_tensor *y = nbt_view(x, x->ndim, shp, st, x->offset + start * x->stride[d]);
+    nba_node *n = nba_record(NBA_OP_slice, y, 1, &x, NBA_SAVE_NONE);
     if (n) {
         n->iv[0] = d;
         n->iv[1] = start;
@@ -323,8 +323,8 @@ nb_tensor *nb_slice(nb_tensor *x, int dim, int64_t start, int64_t end, int64_t s
 }
 static nb_tensor *slice_backward(nb_tensor *g, int ndim, const int64_t *shape, int dim, int64_t start,
                                  int64_t step);
-void nbi_bw_slice(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
-    nb_tensor *x = nbi_in(n, 0);
+void nba_bw_slice(nba_node *n, nb_tensor *g, nb_tensor **gin) {
+    nb_tensor *x = nba_in(n, 0);
     gin[0] = slice_backward(g, x->ndim, x->shape, (int)n->iv[0], n->iv[1], n->iv[2]);
 }
 
@@ -337,10 +337,10 @@ static nb_tensor *slice_backward(nb_tensor *g, int ndim, const int64_t *shape, i
     int64_t st[NB_MAX_DIMS];
     for (int i = 0; i < ndim; i++) st[i] = y->stride[i];
     st[dim] *= step;
-    nb_tensor *dst = nbi_view(y, g->ndim, g->shape, st, start * y->stride[dim]);
-    if (!dst || nbk_copy_into(dst, g, "slice_backward") != NB_OK) return NULL;
+    nb_tensor *dst = nbt_view(y, g->ndim, g->shape, st, start * y->stride[dim]);
+    if (!dst || nbt_copy_into(dst, g, "slice_backward") != NB_OK) return NULL;
     nb_free(dst);
-    nbi_node *n = nbi_record(NBI_OP_slice_backward, y, 1, &g, NBI_SAVE_NONE);
+    nba_node *n = nba_record(NBA_OP_slice_backward, y, 1, &g, NBA_SAVE_NONE);
     if (n) {
         n->iv[0] = dim;
         n->iv[1] = start;
@@ -348,42 +348,42 @@ static nb_tensor *slice_backward(nb_tensor *g, int ndim, const int64_t *shape, i
     }
     return y;
 }
-void nbi_bw_slice_backward(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
-    nb_tensor *src = nbi_in(n, 0);
+void nba_bw_slice_backward(nba_node *n, nb_tensor *g, nb_tensor **gin) {
+    nb_tensor *src = nba_in(n, 0);
     int d = (int)n->iv[0];
     gin[0] = nb_slice(g, d, n->iv[1], n->iv[1] + src->shape[d] * n->iv[2], n->iv[2]);
 }
 
 nb_tensor *nb_narrow(nb_tensor *x, int dim, int64_t start, int64_t length) {
-    NBI_API("nb_narrow");
-    NBI_CHECK("nb_narrow", x);
-    int d = x->ndim ? nbi_dim(dim, x->ndim, "nb_narrow") : -1;
-    if (x->ndim == 0) return nbi_error("nb_narrow: cannot be applied to a 0-dim tensor");
+    NBT_API("nb_narrow");
+    NBA_CHECK("nb_narrow", x);
+    int d = x->ndim ? nbt_dim(dim, x->ndim, "nb_narrow") : -1;
+    if (x->ndim == 0) return nbt_error("nb_narrow: cannot be applied to a 0-dim tensor");
     if (d < 0) return NULL;
     int64_t sz = x->shape[d];
     if (start < 0 && start >= -sz) start += sz;
     if (start < 0 || start > sz || length < 0 || length > sz - start) /* no start + length: it may overflow */
-        return nbi_error("nb_narrow: start (%lld) + length (%lld) exceeds dimension size (%lld) of %s",
-                         (long long)start, (long long)length, (long long)sz, nbi_shape(x));
+        return nbt_error("nb_narrow: start (%lld) + length (%lld) exceeds dimension size (%lld) of %s",
+                         (long long)start, (long long)length, (long long)sz, nbt_shape(x));
     return nb_slice(x, d, start, start + length, 1);
 }
 
 nb_tensor *nb_select(nb_tensor *x, int dim, int64_t index) {
-    NBI_CHECK("nb_select", x);
-    if (x->ndim == 0) return nbi_error("nb_select: cannot be applied to a 0-dim tensor");
-    int d = nbi_dim(dim, x->ndim, "nb_select");
+    NBA_CHECK("nb_select", x);
+    if (x->ndim == 0) return nbt_error("nb_select: cannot be applied to a 0-dim tensor");
+    int d = nbt_dim(dim, x->ndim, "nb_select");
     if (d < 0) return NULL;
     int64_t sz = x->shape[d];
     if (index < -sz || index >= sz)
-        return nbi_error("nb_select: index %lld out of range for tensor of size %s at dimension %d",
-                         (long long)index, nbi_shape(x), d);
+        return nbt_error("nb_select: index %lld out of range for tensor of size %s at dimension %d",
+                         (long long)index, nbt_shape(x), d);
     if (index < 0) index += sz;
     /* y = x[index] on dim d: a view without dim d, one node (torch's SelectBackward0) */
     int64_t shp[NB_MAX_DIMS], st[NB_MAX_DIMS];
     for (int i = 0, k = 0; i < x->ndim; i++)
         if (i != d) shp[k] = x->shape[i], st[k++] = x->stride[i];
-    nb_tensor *y = nbi_view(x, x->ndim - 1, shp, st, x->offset + index * x->stride[d]);
-    nbi_node *n = nbi_record(NBI_OP_select, y, 1, &x, NBI_SAVE_NONE);
+    nb_tensor *y = nbt_view(x, x->ndim - 1, shp, st, x->offset + index * x->stride[d]);
+    nba_node *n = nba_record(NBA_OP_select, y, 1, &x, NBA_SAVE_NONE);
     if (n) {
         n->iv[0] = d;
         n->iv[1] = index;
@@ -391,8 +391,8 @@ nb_tensor *nb_select(nb_tensor *x, int dim, int64_t index) {
     return y;
 }
 /* dx = zeros(x.shape) with g at index on dim (slice_backward of g with the dim put back) */
-void nbi_bw_select(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
-    nb_tensor *x = nbi_in(n, 0);
+void nba_bw_select(nba_node *n, nb_tensor *g, nb_tensor **gin) {
+    nb_tensor *x = nba_in(n, 0);
     int d = (int)n->iv[0];
     if (nb_is_grad_enabled()) { /* create_graph: recorded, differentiable again */
         gin[0] = slice_backward(nb_unsqueeze(g, d), x->ndim, x->shape, d, n->iv[1], 1);
@@ -407,34 +407,34 @@ void nbi_bw_select(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
         if (i != d) v.shape[k] = y->shape[i], v.stride[k++] = y->stride[i];
     v.offset = n->iv[1] * y->stride[d];
     v.numel = g->numel;
-    gin[0] = nbk_copy_into(&v, g, "select backward") == NB_OK ? y : NULL;
+    gin[0] = nbt_copy_into(&v, g, "select backward") == NB_OK ? y : NULL;
 }
 
 /* y = copy of x (history kept); dx = g */
 nb_tensor *nb_clone(nb_tensor *x) {
-    NBI_CHECK("nb_clone", x);
-    nb_tensor *y = nbk_copy(x, x->dtype);
-    nbi_record(NBI_OP_clone, y, 1, &x, NBI_SAVE_NONE);
+    NBA_CHECK("nb_clone", x);
+    nb_tensor *y = nbt_copy(x, x->dtype);
+    nba_record(NBA_OP_clone, y, 1, &x, NBA_SAVE_NONE);
     return y;
 }
-void nbi_bw_clone(nbi_node *n, nb_tensor *g, nb_tensor **gin) {
+void nba_bw_clone(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     (void)n;
     gin[0] = g;
 }
 
 nb_tensor *nb_contiguous(nb_tensor *x) {
-    NBI_API("nb_contiguous");
-    NBI_CHECK("nb_contiguous", x);
+    NBT_API("nb_contiguous");
+    NBA_CHECK("nb_contiguous", x);
     return nb_is_contiguous(x) ? x : nb_clone(x);
 }
 
 /* y = x converted to dt (x itself if already dt); dx = to(g, x.dtype) */
 nb_tensor *nb_to(nb_tensor *x, nb_dtype dt) {
-    NBI_CHECK("nb_to", x);
-    if (dt != NB_F32 && dt != NB_F64 && dt != NB_I64) return nbi_error("nb_to: unknown dtype %d", (int)dt);
+    NBA_CHECK("nb_to", x);
+    if (dt != NB_F32 && dt != NB_F64 && dt != NB_I64) return nbt_error("nb_to: unknown dtype %d", (int)dt);
     if (x->dtype == dt) return x;
-    nb_tensor *y = nbk_copy(x, dt);
-    if (nbi_is_float(dt)) nbi_record(NBI_OP_to, y, 1, &x, NBI_SAVE_NONE);
+    nb_tensor *y = nbt_copy(x, dt);
+    if (nbt_is_float(dt)) nba_record(NBA_OP_to, y, 1, &x, NBA_SAVE_NONE);
     return y;
 }
-void nbi_bw_to(nbi_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_to(g, nbi_in(n, 0)->dtype); }
+void nba_bw_to(nba_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_to(g, nba_in(n, 0)->dtype); }

@@ -1,34 +1,34 @@
 /* tape.c — the thread-local tape: nodes appended in creation order (so the tape *is* the
  * topological order), grad mode, the op tables generated from ops.def, and the leaf/history API.
  * Nodes are pooled; a scope's end releases the nodes recorded inside it and cuts kept outputs loose. */
-#include "nbi_tape.h"
+#include "nba_tape.h"
 #include <stb_ds.h>
 #include <stdlib.h>
 
-#define NB_OP(name, bwname, order) nbi_bw_##name,
-const nbi_bw_fn nbi_bw_table[NBI_OP_COUNT] = {
+#define NB_OP(name, bwname, order) nba_bw_##name,
+const nba_bw_fn nba_bw_table[NBA_OP_COUNT] = {
 #include "ops.def"
 };
 #undef NB_OP
 #define NB_OP(name, bwname, order) #name,
-const char *const nbi_op_names[NBI_OP_COUNT] = {
+const char *const nba_op_names[NBA_OP_COUNT] = {
 #include "ops.def"
 };
 #undef NB_OP
 #define NB_OP(name, bwname, order) bwname,
-const char *const nbi_bw_names[NBI_OP_COUNT] = {
+const char *const nba_bw_names[NBA_OP_COUNT] = {
 #include "ops.def"
 };
 #undef NB_OP
 #define NB_OP(name, bwname, order) order,
-const int nbi_op_order[NBI_OP_COUNT] = {
+const int nba_op_order[NBA_OP_COUNT] = {
 #include "ops.def"
 };
 #undef NB_OP
 
-static _Thread_local nbi_node **tape;      /* stb_ds array */
-static _Thread_local nbi_node *free_nodes; /* linked through ->aux */
-#define grad_off nbi_grad_off /* per thread, in the tensor layer (its writers check it); on by default */
+static _Thread_local nba_node **tape;      /* stb_ds array */
+static _Thread_local nba_node *free_nodes; /* linked through ->aux */
+#define grad_off nbt_grad_off /* per thread, in the tensor layer (its writers check it); on by default */
 
 bool nb_set_grad_enabled(bool on) {
     bool prev = !grad_off;
@@ -37,33 +37,33 @@ bool nb_set_grad_enabled(bool on) {
 }
 bool nb_is_grad_enabled(void) { return !grad_off; }
 
-size_t nbi_tape_len(void) { return (size_t)arrlen(tape); }
-nbi_node *nbi_tape_at(size_t i) { return tape[i]; }
+size_t nba_tape_len(void) { return (size_t)arrlen(tape); }
+nba_node *nba_tape_at(size_t i) { return tape[i]; }
 
 /* The tape's references to what node n read: data references while unspent, uses while on the tape. */
-static void node_unref(nbi_node *n, bool data, bool use) {
+static void node_unref(nba_node *n, bool data, bool use) {
     for (int i = 0; i < n->nin; i++) {
         nb_tensor *t = n->in[i].t;
-        if (t && t->gen == n->in[i].gen && t->magic != NBI_DEAD)
-            nbi_tape_unref(t, data && nbi_saves(n, i), use);
+        if (t && t->gen == n->in[i].gen && t->magic != NBT_DEAD)
+            nbt_tape_unref(t, data && nba_saves(n, i), use);
     }
-    if (n->aux && n->aux->gen == n->aux_gen && n->aux->magic != NBI_DEAD) nbi_tape_unref(n->aux, data, use);
-    if (data && (n->saved & NBI_SAVE_OUT) && n->out && n->out->gen == n->out_gen && n->out->magic != NBI_DEAD)
-        nbi_tape_unref(n->out, true, false);
+    if (n->aux && n->aux->gen == n->aux_gen && n->aux->magic != NBT_DEAD) nbt_tape_unref(n->aux, data, use);
+    if (data && (n->saved & NBA_SAVE_OUT) && n->out && n->out->gen == n->out_gen && n->out->magic != NBT_DEAD)
+        nbt_tape_unref(n->out, true, false);
 }
 
 static void release_nodes(size_t mark) {
     while ((size_t)arrlen(tape) > mark) {
-        nbi_node *n = arrpop(tape);
+        nba_node *n = arrpop(tape);
         node_unref(n, !n->freed, true); /* may release held tensors (and, at top level, recycle more nodes) */
-        if (n->out && n->out->magic != NBI_DEAD && n->out->node == n) n->out->node = NULL;
+        if (n->out && n->out->magic != NBT_DEAD && n->out->node == n) n->out->node = NULL;
         n->out = NULL;
         n->aux = (nb_tensor *)free_nodes;
         free_nodes = n;
     }
 }
 
-void nbi_node_spend(nbi_node *n) {
+void nba_node_spend(nba_node *n) {
     if (n->freed) return;
     n->freed = true;
     node_unref(n, true, false);
@@ -73,7 +73,7 @@ static void tensor_released(nb_tensor *t) {
     if (t->node && t->node->out == t) t->node->out = NULL;
     /* Outside any scope no scope end will release nodes: recycle the top of the tape while its outputs
      * are gone (nothing above can read them). Inside a scope, nodes wait for the scope's end. */
-    if (nbi_scope_depth() == 0)
+    if (nbt_scope_depth() == 0)
         while (arrlen(tape) > 0 && arrlast(tape)->out == NULL) release_nodes((size_t)arrlen(tape) - 1);
 }
 
@@ -82,32 +82,32 @@ static void tape_thread_exit(void) {
     release_nodes(0);
     arrfree(tape);
     while (free_nodes) {
-        nbi_node *n = free_nodes;
-        free_nodes = (nbi_node *)n->aux;
+        nba_node *n = free_nodes;
+        free_nodes = (nba_node *)n->aux;
         arrfree(n->heap);
         free(n);
     }
-    nbi_backward_thread_exit();
-    nbi_hooks_thread_exit();
+    nba_backward_thread_exit();
+    nba_hooks_thread_exit();
     grad_off = false;
 }
 
 static void install_hooks(void) {
-    nbi_at_thread_exit(tape_thread_exit);
-    nbi_tape_release_hook = release_nodes;
-    nbi_tape_len_hook = nbi_tape_len;
-    nbi_tensor_release_hook = tensor_released;
-    nbi_grad_fn_name_hook = nb_grad_fn_name;
+    nbt_at_thread_exit(tape_thread_exit);
+    nbt_tape_release_hook = release_nodes;
+    nbt_tape_len_hook = nba_tape_len;
+    nbt_tensor_release_hook = tensor_released;
+    nbt_grad_fn_name_hook = nb_grad_fn_name;
 }
 
-bool nbi_will_record(int nin, nb_tensor *const *in) {
+bool nba_will_record(int nin, nb_tensor *const *in) {
     if (grad_off) return false;
     for (int i = 0; i < nin; i++)
         if (in[i] && in[i]->requires_grad) return true;
     return false;
 }
 
-nb_tensor *nbi_label(nb_tensor *y, const nb_tensor *x, const char *name) {
+nb_tensor *nba_label(nb_tensor *y, const nb_tensor *x, const char *name) {
     if (y && y != x && y->node && y->node->out == y) y->node->label = name;
     return y;
 }
@@ -117,33 +117,33 @@ nb_tensor *nbi_label(nb_tensor *y, const nb_tensor *x, const char *name) {
 static bool same_tape(const char *op, int n, nb_tensor *const *ts) {
     if (grad_off) return true;
     for (int i = 0; i < n; i++)
-        if (ts[i] && ts[i]->node && ts[i]->node->owner != nbi_thread_id()) {
-            nbi_error(
+        if (ts[i] && ts[i]->node && ts[i]->node->owner != nbt_thread_id()) {
+            nbt_error(
                 "%s: input %d was recorded on the tape of thread %u (this is thread %u); a tape belongs to "
                 "the thread that records it: use nb_detach (or NB_NO_GRAD) to read it here",
-                op, i, ts[i]->node->owner, nbi_thread_id());
+                op, i, ts[i]->node->owner, nbt_thread_id());
             return false;
         }
     return true;
 }
 
-nbi_node *nbi_record(nbi_opcode op, nb_tensor *y, int nin, nb_tensor *const *in, uint32_t saved) {
-    if (!y || !nbi_will_record(nin, in)) return NULL;
-    if (!same_tape(nbi_op_names[op], nin, in)) return NULL; /* ops that skip NBI_CHECK: not recorded */
-    if (!nbi_tape_release_hook) install_hooks();
-    nbi_node *n = free_nodes;
+nba_node *nba_record(nba_opcode op, nb_tensor *y, int nin, nb_tensor *const *in, uint32_t saved) {
+    if (!y || !nba_will_record(nin, in)) return NULL;
+    if (!same_tape(nba_op_names[op], nin, in)) return NULL; /* ops that skip NBA_CHECK: not recorded */
+    if (!nbt_tape_release_hook) install_hooks();
+    nba_node *n = free_nodes;
     if (n) {
-        free_nodes = (nbi_node *)n->aux;
+        free_nodes = (nba_node *)n->aux;
     } else {
         n = calloc(1, sizeof *n);
-        if (!n) return nbi_error("out of memory recording %s", nbi_op_names[op]);
-        nbi_count_sys_alloc();
+        if (!n) return nbt_error("out of memory recording %s", nba_op_names[op]);
+        nbt_count_sys_alloc();
     }
-    nbi_input *heap = n->heap;
+    nba_input *heap = n->heap;
     memset(n, 0, sizeof *n);
     n->heap = heap;
     n->op = op;
-    n->owner = nbi_thread_id();
+    n->owner = nbt_thread_id();
     n->nin = nin;
     if (nin <= 3) {
         n->in = n->inl;
@@ -156,12 +156,12 @@ nbi_node *nbi_record(nbi_opcode op, nb_tensor *y, int nin, nb_tensor *const *in,
         n->in[i].t = in[i];
         n->in[i].gen = in[i] ? in[i]->gen : 0;
         n->in[i].ver = in[i] && in[i]->storage ? in[i]->storage->version : 0;
-        if (in[i]) in[i]->tape_uses++, in[i]->tape_saved += nbi_saves(n, i);
+        if (in[i]) in[i]->tape_uses++, in[i]->tape_saved += nba_saves(n, i);
     }
     n->out = y;
     n->out_gen = y->gen;
     n->out_ver = y->storage->version;
-    if (saved & NBI_SAVE_OUT) y->tape_saved++;
+    if (saved & NBA_SAVE_OUT) y->tape_saved++;
     n->index = (size_t)arrlen(tape);
     arrput(tape, n);
     y->node = n;
@@ -169,46 +169,46 @@ nbi_node *nbi_record(nbi_opcode op, nb_tensor *y, int nin, nb_tensor *const *in,
     return n;
 }
 
-bool nbi_args_ok(const char *op, int n, nb_tensor *const *ts) {
+bool nba_args_ok(const char *op, int n, nb_tensor *const *ts) {
     for (int i = 0; i < n; i++)
         if (!ts[i]) return false;
     for (int i = 0; i < n; i++)
-        if (!nbi_ok(ts[i], op)) return false;
+        if (!nbt_ok(ts[i], op)) return false;
     return same_tape(op, n, ts);
 }
 
 /* ---- leaves and history ---- */
 nb_tensor *nb_requires_grad_(nb_tensor *t, bool on) {
-    if (!nbi_ok(t, "nb_requires_grad_")) return NULL;
+    if (!nbt_ok(t, "nb_requires_grad_")) return NULL;
     if (t->node && !on)
-        return nbi_error("nb_requires_grad_: you can only change requires_grad flags of leaf variables "
+        return nbt_error("nb_requires_grad_: you can only change requires_grad flags of leaf variables "
                          "(use nb_detach to get a tensor without history)");
-    if (on && !nbi_is_float(t->dtype))
-        return nbi_error("nb_requires_grad_: only floating point tensors can require gradients (got %s)",
+    if (on && !nbt_is_float(t->dtype))
+        return nbt_error("nb_requires_grad_: only floating point tensors can require gradients (got %s)",
                          nb_dtype_name(t->dtype));
     t->requires_grad = on;
     return t;
 }
 
 nb_tensor *nb_detach(nb_tensor *t) {
-    if (!nbi_ok(t, "nb_detach")) return NULL;
-    return nbi_view(t, t->ndim, t->shape, t->stride, t->offset);
+    if (!nbt_ok(t, "nb_detach")) return NULL;
+    return nbt_view(t, t->ndim, t->shape, t->stride, t->offset);
 }
 
 nb_status nb_retain_grad(nb_tensor *t) {
-    if (!nbi_ok_req(t, "nb_retain_grad")) return NB_ERROR;
+    if (!nbt_ok_req(t, "nb_retain_grad")) return NB_ERROR;
     if (!t->requires_grad) {
-        nbi_error("nb_retain_grad: can't retain_grad on a tensor that has requires_grad=False");
+        nbt_error("nb_retain_grad: can't retain_grad on a tensor that has requires_grad=False");
         return NB_ERROR;
     }
     if (t->node) t->retains_grad = true;
     return NB_OK;
 }
 
-nb_tensor *nb_grad_of(const nb_tensor *t) { return nbi_ok(t, "nb_grad_of") ? t->grad : NULL; }
+nb_tensor *nb_grad_of(const nb_tensor *t) { return nbt_ok(t, "nb_grad_of") ? t->grad : NULL; }
 
 void nb_zero_grad(nb_tensor *t) {
-    if (!nbi_ok(t, "nb_zero_grad")) return;
+    if (!nbt_ok(t, "nb_zero_grad")) return;
     if (t->grad) nb_free(t->grad);
     t->grad = NULL;
 }
@@ -216,11 +216,11 @@ void nb_zero_grad(nb_tensor *t) {
 bool nb_is_leaf(const nb_tensor *t) { return t && t->node == NULL; }
 
 const char *nb_grad_fn_name(const nb_tensor *t) {
-    if (t && t->magic != NBI_LIVE) return nbi_ok(t, "nb_grad_fn_name") ? NULL : NULL; /* records the misuse */
+    if (t && t->magic != NBT_LIVE) return nbt_ok(t, "nb_grad_fn_name") ? NULL : NULL; /* records the misuse */
     if (!t || !t->node) return NULL;
     if (t->node->label) return t->node->label;
     /* torch names the all-dims overloads differently: x.sum() -> SumBackward0, x.prod() -> ProdBackward0 */
-    if (t->node->iv[1] == 0 && t->node->op == NBI_OP_sum) return "SumBackward0";
-    if (t->node->iv[1] == 0 && t->node->op == NBI_OP_prod) return "ProdBackward0";
-    return nbi_bw_names[t->node->op];
+    if (t->node->iv[1] == 0 && t->node->op == NBA_OP_sum) return "SumBackward0";
+    if (t->node->iv[1] == 0 && t->node->op == NBA_OP_prod) return "ProdBackward0";
+    return nba_bw_names[t->node->op];
 }

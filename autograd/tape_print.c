@@ -1,7 +1,7 @@
 /* tape_print.c — the readable tape for teaching: nb_tape_print lists this thread's recorded nodes
  * in order (op, inputs, shape, values, gradients), nb_set_backward_trace makes backward print each
  * vector-Jacobian product as it runs, and nb_tape_dot writes Graphviz DOT of a result's graph. */
-#include "nbi_tape.h"
+#include "nba_tape.h"
 #include <stdlib.h>
 #include <math.h>
 #include <string.h>
@@ -11,7 +11,7 @@ enum { SHOW_MAX = 8 }; /* tensors with more elements print their shape and first
 static _Thread_local FILE *trace_out;
 
 /* a tensor pointer recorded at generation gen that is still the same live tensor */
-static bool live(const nb_tensor *t, uint32_t gen) { return t && t->magic == NBI_LIVE && t->gen == gen; }
+static bool live(const nb_tensor *t, uint32_t gen) { return t && t->magic == NBT_LIVE && t->gen == gen; }
 
 /* "[2, 3]" style shape */
 static void put_shape(FILE *f, const nb_tensor *t) {
@@ -22,7 +22,7 @@ static void put_shape(FILE *f, const nb_tensor *t) {
 
 /* values as a flat list: "1.5" for one element, "[1, 2, 3]" up to SHOW_MAX, then "[1, 2, ... (n)]" */
 static void put_values(FILE *f, const nb_tensor *t) {
-    if (!t || t->magic != NBI_LIVE) {
+    if (!t || t->magic != NBT_LIVE) {
         fputs("<released>", f);
         return;
     }
@@ -48,15 +48,15 @@ static void put_values(FILE *f, const nb_tensor *t) {
  * L-th distinct leaf met as an input when walking the tape (stable within one printout) */
 static long leaf_label(const nb_tensor *t) {
     long count = 0;
-    size_t n = nbi_tape_len();
+    size_t n = nba_tape_len();
     const nb_tensor **seen = NULL;
     long found = -1;
     size_t cap = 0, len = 0;
     for (size_t i = 0; i < n && found < 0; i++) {
-        nbi_node *nd = nbi_tape_at(i);
+        nba_node *nd = nba_tape_at(i);
         for (int k = 0; k < nd->nin && found < 0; k++) {
             const nb_tensor *in = nd->in[k].t;
-            if (!in || in->magic != NBI_LIVE || in->node) continue;
+            if (!in || in->magic != NBT_LIVE || in->node) continue;
             bool dup = false;
             for (size_t j = 0; j < len; j++) dup |= seen[j] == in;
             if (dup) continue;
@@ -82,11 +82,11 @@ static long leaf_label(const nb_tensor *t) {
 }
 
 /* torch's grad_fn name of a node (nb_grad_fn_name knows the overload names when the output lives) */
-static const char *node_name(const nbi_node *nd) {
+static const char *node_name(const nba_node *nd) {
     if (nd->label) return nd->label; /* a composite's torch name (MeanBackward0, ...) */
     const char *s = nd->out && live(nd->out, nd->out_gen) && nd->out->node == nd ? nb_grad_fn_name(nd->out)
                                                                                  : NULL;
-    return s ? s : nbi_bw_names[nd->op];
+    return s ? s : nba_bw_names[nd->op];
 }
 
 static void put_ref(FILE *f, const nb_tensor *t, uint32_t gen) {
@@ -110,13 +110,13 @@ static void put_ref(FILE *f, const nb_tensor *t, uint32_t gen) {
 }
 
 void nb_tape_print(FILE *f) {
-    if (!nbi_nonnull(f, "nb_tape_print", "FILE")) return;
-    size_t n = nbi_tape_len();
+    if (!nbt_nonnull(f, "nb_tape_print", "FILE")) return;
+    size_t n = nba_tape_len();
     fprintf(f, "tape: %zu node%s\n", n, n == 1 ? "" : "s");
     /* the leaves first, in order of first use, with their values and .grad */
     long leaves = 0;
     for (size_t i = 0; i < n; i++) {
-        nbi_node *nd = nbi_tape_at(i);
+        nba_node *nd = nba_tape_at(i);
         for (int k = 0; k < nd->nin; k++) {
             nb_tensor *in = nd->in[k].t;
             if (!live(in, nd->in[k].gen) || in->node || leaf_label(in) != leaves) continue;
@@ -133,7 +133,7 @@ void nb_tape_print(FILE *f) {
         }
     }
     for (size_t i = 0; i < n; i++) {
-        nbi_node *nd = nbi_tape_at(i);
+        nba_node *nd = nba_tape_at(i);
         fprintf(f, "  #%-4zu %-20s (", i, node_name(nd));
         for (int k = 0; k < nd->nin; k++) {
             if (k) fputs(", ", f);
@@ -192,14 +192,14 @@ static void json_ref(FILE *f, const nb_tensor *t, uint32_t gen) {
 
 nb_status nb_tape_json(FILE *f) {
     if (!f) {
-        nbi_error("nb_tape_json: NULL FILE");
+        nbt_error("nb_tape_json: NULL FILE");
         return NB_ERROR;
     }
-    size_t n = nbi_tape_len();
+    size_t n = nba_tape_len();
     fputs("{\"leaves\":[", f);
     long leaves = 0;
     for (size_t i = 0; i < n; i++) {
-        nbi_node *nd = nbi_tape_at(i);
+        nba_node *nd = nba_tape_at(i);
         for (int k = 0; k < nd->nin; k++) {
             nb_tensor *in = nd->in[k].t;
             if (!live(in, nd->in[k].gen) || in->node || leaf_label(in) != leaves) continue;
@@ -216,9 +216,9 @@ nb_status nb_tape_json(FILE *f) {
     }
     fputs("],\"nodes\":[", f);
     for (size_t i = 0; i < n; i++) {
-        nbi_node *nd = nbi_tape_at(i);
+        nba_node *nd = nba_tape_at(i);
         fprintf(f, "%s{\"id\":\"#%zu\",\"op\":\"%s\",\"grad_fn\":\"%s\",\"inputs\":[", i ? "," : "", i,
-                nbi_op_names[nd->op], node_name(nd));
+                nba_op_names[nd->op], node_name(nd));
         for (int k = 0; k < nd->nin; k++) {
             if (k) fputc(',', f);
             if (nd->in[k].t)
@@ -238,17 +238,17 @@ nb_status nb_tape_json(FILE *f) {
         fprintf(f, ",\"freed\":%s}", nd->freed ? "true" : "false");
     }
     fputs("]}", f);
-    return ferror(f) ? (nbi_error("nb_tape_json: write error"), NB_ERROR) : NB_OK;
+    return ferror(f) ? (nbt_error("nb_tape_json: write error"), NB_ERROR) : NB_OK;
 }
 
 /* called by the backward engine after each node's rule (see backward.c): prints the VJP */
-void nbi_trace_vjp(const nbi_node *nd, nb_tensor *g, nb_tensor *const *gin) {
+void nba_trace_vjp(const nba_node *nd, nb_tensor *g, nb_tensor *const *gin) {
     FILE *f = trace_out;
     if (!f) return;
     fprintf(f, "backward #%zu %s: grad_output ", nd->index, node_name(nd));
     put_values(f, g);
     for (int k = 0; k < nd->nin; k++) {
-        if (!gin[k] || gin[k] == NBI_GRAD_ZERO) continue;
+        if (!gin[k] || gin[k] == NBA_GRAD_ZERO) continue;
         fprintf(f, "\n    -> input %d (", k);
         put_ref(f, nd->in[k].t, nd->in[k].gen);
         fputs(") += ", f);
@@ -287,21 +287,21 @@ static void dot_tensor(FILE *f, const char *id, const char *title, const nb_tens
 
 nb_status nb_tape_dot(FILE *f, nb_tensor *root) {
     if (!f) {
-        nbi_error("nb_tape_dot: NULL FILE");
+        nbt_error("nb_tape_dot: NULL FILE");
         return NB_ERROR;
     }
-    if (!nbi_ok_req(root, "nb_tape_dot")) return NB_ERROR;
-    size_t n = nbi_tape_len();
+    if (!nbt_ok_req(root, "nb_tape_dot")) return NB_ERROR;
+    size_t n = nba_tape_len();
     bool *mark = calloc(n ? n : 1, sizeof *mark);
     if (!mark) {
-        nbi_error("nb_tape_dot: out of memory");
+        nbt_error("nb_tape_dot: out of memory");
         return NB_ERROR;
     }
     if (root->node && root->node->index < n) mark[root->node->index] = true;
     /* the tape is a topological order: one backward sweep marks everything root depends on */
     for (size_t i = n; i-- > 0;) {
         if (!mark[i]) continue;
-        nbi_node *nd = nbi_tape_at(i);
+        nba_node *nd = nba_tape_at(i);
         for (int k = 0; k < nd->nin; k++) {
             nb_tensor *in = nd->in[k].t;
             if (live(in, nd->in[k].gen) && in->node && in->node->index < n) mark[in->node->index] = true;
@@ -311,7 +311,7 @@ nb_status nb_tape_dot(FILE *f, nb_tensor *root) {
     if (!root->node) dot_tensor(f, "root", "leaf (root)", root);
     for (size_t i = 0; i < n; i++) {
         if (!mark[i]) continue;
-        nbi_node *nd = nbi_tape_at(i);
+        nba_node *nd = nba_tape_at(i);
         char id[32], title[64];
         snprintf(id, sizeof id, "t%zu", i);
         snprintf(title, sizeof title, "#%zu", i);
@@ -346,5 +346,5 @@ nb_status nb_tape_dot(FILE *f, nb_tensor *root) {
     }
     fputs("}\n", f);
     free(mark);
-    return ferror(f) ? (nbi_error("nb_tape_dot: write error"), NB_ERROR) : NB_OK;
+    return ferror(f) ? (nbt_error("nb_tape_dot: write error"), NB_ERROR) : NB_OK;
 }

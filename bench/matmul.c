@@ -1,4 +1,4 @@
-/* matmul.c — GEMM throughput: nbk_sgemm on random n x n matrices, and OpenBLAS cblas_sgemm side by
+/* matmul.c — GEMM throughput: nbt_sgemm on random n x n matrices, and OpenBLAS cblas_sgemm side by
  * side when built with -DNB_BENCH_OPENBLAS (link -lopenblas). One line per n:
  * `n=N nabla_gflops X openblas_gflops Y` (Y is nan without OpenBLAS). Sizes may be given on argv.
  * All nabla runs come first, then all OpenBLAS runs: each library's idle spinning threads would
@@ -44,7 +44,7 @@ static void mm(int64_t n, bool blas, const float *a, const float *b, float *c) {
 #else
     (void)blas;
 #endif
-    nbk_sgemm(false, false, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
+    nbt_sgemm(false, false, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
 }
 
 /* GFLOP/s of C = A @ B on random n x n matrices with nabla (blas = false) or OpenBLAS; -1 if out of memory. */

@@ -62,7 +62,7 @@ static const char *TYPE = "DistributedDataParallel";
 
 static ddp *impl_of(nb_module *m, const char *api) {
     if (!m || !m->type || strcmp(m->type, TYPE) != 0 || !m->impl) {
-        nbi_error("%s: not a DistributedDataParallel module (wrap one with nb_distributed_data_parallel)",
+        nbt_error("%s: not a DistributedDataParallel module (wrap one with nb_distributed_data_parallel)",
                   api);
         return NULL;
     }
@@ -112,8 +112,8 @@ static void reset(ddp *d) {
 static nb_status launch_ready(ddp *d) {
     for (; d->next_launch < d->nb && d->buckets[d->next_launch].pending == 0; d->next_launch++) {
         bucket *k = &d->buckets[d->next_launch];
-        if (nbi_mpi_ok(MPI_Iallreduce(MPI_IN_PLACE, k->buf, (int)k->numel, nbi_mpi_type(k->dtype), MPI_SUM,
-                                      nbi_dist_comm, &k->req),
+        if (nbd_mpi_ok(MPI_Iallreduce(MPI_IN_PLACE, k->buf, (int)k->numel, nbd_mpi_type(k->dtype), MPI_SUM,
+                                      nbd_dist_comm, &k->req),
                        "nb_backward (DDP gradient reduction)") != NB_OK)
             return NB_ERROR;
         k->launched = true;
@@ -128,7 +128,7 @@ static nb_status poll(ddp *d) {
         bucket *k = &d->buckets[b];
         if (k->done) continue;
         int flag = 0;
-        if (nbi_mpi_ok(MPI_Test(&k->req, &flag, MPI_STATUS_IGNORE), "nb_backward (DDP gradient reduction)") !=
+        if (nbd_mpi_ok(MPI_Test(&k->req, &flag, MPI_STATUS_IGNORE), "nb_backward (DDP gradient reduction)") !=
             NB_OK)
             return NB_ERROR;
         if (flag) {
@@ -144,7 +144,7 @@ static nb_status wait_all(ddp *d) {
     for (int b = 0; b < d->nb; b++) {
         bucket *k = &d->buckets[b];
         if (k->done || !k->launched) continue;
-        if (nbi_mpi_ok(MPI_Wait(&k->req, MPI_STATUS_IGNORE), "nb_backward (DDP gradient reduction)") != NB_OK)
+        if (nbd_mpi_ok(MPI_Wait(&k->req, MPI_STATUS_IGNORE), "nb_backward (DDP gradient reduction)") != NB_OK)
             return NB_ERROR;
         k->done = true;
     }
@@ -157,16 +157,16 @@ static nb_status wait_all(ddp *d) {
 static void copy_grad(ddp *d, int i, bool to_bucket) {
     nb_tensor *g = d->params[i]->grad;
     bucket *k = &d->buckets[d->bucket_of[i]];
-    char *slot = k->buf + (size_t)d->offset_of[i] * nbi_esz(k->dtype);
+    char *slot = k->buf + (size_t)d->offset_of[i] * nbt_esz(k->dtype);
     if (!to_bucket) {
-        memcpy(nbi_ptr(g), slot, (size_t)g->numel * nbi_esz(g->dtype));
+        memcpy(nbt_ptr(g), slot, (size_t)g->numel * nbt_esz(g->dtype));
         g->storage->version++;
     } else if (g->dtype == NB_F32) {
-        const float *s = (const float *)nbi_ptr(g);
+        const float *s = (const float *)nbt_ptr(g);
         float *o = (float *)slot, f = (float)(1.0 / d->world);
         for (int64_t j = 0; j < g->numel; j++) o[j] = s[j] * f;
     } else {
-        const double *s = (const double *)nbi_ptr(g);
+        const double *s = (const double *)nbt_ptr(g);
         double *o = (double *)slot, f = 1.0 / d->world;
         for (int64_t j = 0; j < g->numel; j++) o[j] = s[j] * f;
     }
@@ -179,14 +179,14 @@ static nb_status grad_ready(nb_tensor *p, void *ctx) {
     if (!d->expect) return NB_OK; /* no_sync, or no synced forward: accumulate locally */
     nb_tensor *g = p->grad;
     if (!g || g->dtype != p->dtype || !nb_is_contiguous(g) || g->numel != p->numel) {
-        nbi_error(
+        nbt_error(
             "nb_backward (DDP): the gradient of parameter '%s' is missing or not a contiguous %s tensor of "
             "shape %s",
-            d->names[c->param], nb_dtype_name(p->dtype), nbi_shape(p));
+            d->names[c->param], nb_dtype_name(p->dtype), nbt_shape(p));
         return NB_ERROR;
     }
     if (d->ready[c->param]) {
-        nbi_error(
+        nbt_error(
             "nb_backward (DDP): Expected to mark a variable ready only once: parameter '%s' got its gradient "
             "twice after one forward (a second backward needs a new forward, or NB_DDP_NO_SYNC)",
             d->names[c->param]);
@@ -196,11 +196,11 @@ static nb_status grad_ready(nb_tensor *p, void *ctx) {
     copy_grad(d, c->param, true);
     if (--d->buckets[d->bucket_of[c->param]].pending == 0) d->nready++;
 #if NB_HAVE_MPI
-    double t0 = nbi_dist_now();
+    double t0 = nbd_dist_now();
     if (d->nready < d->nb) { /* more gradients to come: start what is ready, let it progress */
         nb_status st = launch_ready(d);
         if (st == NB_OK) st = poll(d);
-        d->st.exposed_s += nbi_dist_now() - t0;
+        d->st.exposed_s += nbd_dist_now() - t0;
         return st;
     }
     /* the last gradient: finish the started reductions, then reduce the rest at once (a blocking
@@ -208,12 +208,12 @@ static nb_status grad_ready(nb_tensor *p, void *ctx) {
     nb_status st = wait_all(d);
     for (; st == NB_OK && d->next_launch < d->nb; d->next_launch++) {
         bucket *k = &d->buckets[d->next_launch];
-        st = nbi_mpi_ok(MPI_Allreduce(MPI_IN_PLACE, k->buf, (int)k->numel, nbi_mpi_type(k->dtype), MPI_SUM,
-                                      nbi_dist_comm),
+        st = nbd_mpi_ok(MPI_Allreduce(MPI_IN_PLACE, k->buf, (int)k->numel, nbd_mpi_type(k->dtype), MPI_SUM,
+                                      nbd_dist_comm),
                         "nb_backward (DDP gradient reduction)");
         k->done = st == NB_OK;
     }
-    double t1 = nbi_dist_now();
+    double t1 = nbd_dist_now();
     d->st.exposed_s += t1 - t0;
     d->st.last_wait_s += t1 - t0;
     if (st != NB_OK) return st;
@@ -239,7 +239,7 @@ static bool prior_finished(ddp *d) {
     for (int i = 0; i < d->np && k < sizeof list; i++)
         if (!d->ready[i])
             k += (size_t)snprintf(list + k, sizeof list - k, "%s'%s'", k ? ", " : "", d->names[i]);
-    nbi_error(
+    nbt_error(
         "DistributedDataParallel forward: Expected to have finished reduction in the prior iteration before "
         "starting a new one. This error indicates that your module has parameters that were not used in "
         "producing loss (or a backward failed); every parameter must get a gradient in each backward. "
@@ -258,7 +258,7 @@ static nb_status sync_buffers(ddp *d, const char *api) {
     for (int i = 0; i < n; i++) same &= nb_is_contiguous(b[i]);
     for (int t = 0; t < 3; t++) same &= count[t] == d->flat_n[t];
     if (!same) { /* local: the same on every rank unless the ranks changed their models differently */
-        nbi_error("%s: the module's buffers changed since nb_distributed_data_parallel (%d buffers, were "
+        nbt_error("%s: the module's buffers changed since nb_distributed_data_parallel (%d buffers, were "
                   "%d), or one "
                   "is not contiguous; wrap the final model",
                   api, n, d->nbuf);
@@ -267,16 +267,16 @@ static nb_status sync_buffers(ddp *d, const char *api) {
     int r = nb_dist_get_rank();
     for (int t = 0; t < 3; t++) {
         if (!d->flat_n[t]) continue;
-        size_t esz = nbi_esz((nb_dtype)t), off = 0;
+        size_t esz = nbt_esz((nb_dtype)t), off = 0;
         if (r == 0)
             for (int i = 0; i < n; i++)
                 if ((int)b[i]->dtype == t) {
-                    memcpy(d->flat[t] + off, nbi_ptr(b[i]), (size_t)b[i]->numel * esz);
+                    memcpy(d->flat[t] + off, nbt_ptr(b[i]), (size_t)b[i]->numel * esz);
                     off += (size_t)b[i]->numel * esz;
                 }
 #if NB_HAVE_MPI
         if (d->world > 1 &&
-            nbi_mpi_ok(MPI_Bcast(d->flat[t], (int)d->flat_n[t], nbi_mpi_type((nb_dtype)t), 0, nbi_dist_comm),
+            nbd_mpi_ok(MPI_Bcast(d->flat[t], (int)d->flat_n[t], nbd_mpi_type((nb_dtype)t), 0, nbd_dist_comm),
                        api) != NB_OK)
             return NB_ERROR;
 #endif
@@ -284,7 +284,7 @@ static nb_status sync_buffers(ddp *d, const char *api) {
         if (r != 0)
             for (int i = 0; i < n; i++)
                 if ((int)b[i]->dtype == t) {
-                    memcpy(nbi_ptr(b[i]), d->flat[t] + off, (size_t)b[i]->numel * esz);
+                    memcpy(nbt_ptr(b[i]), d->flat[t] + off, (size_t)b[i]->numel * esz);
                     off += (size_t)b[i]->numel * esz;
                     b[i]->storage->version++;
                 }
@@ -338,7 +338,7 @@ static char *describe(ddp *d, uint64_t *hash) {
         const nb_tensor *t = i < d->np ? d->params[i] : bufs[i - d->np];
         int n = snprintf(item, sizeof item, "%s '%s' %s %s;", i < d->np ? "parameter" : "buffer",
                          i < d->np ? d->names[i] : d->buf_names[i - d->np], nb_dtype_name(t->dtype),
-                         nbi_shape(t));
+                         nbt_shape(t));
         if (n < 0) n = 0;
         if ((size_t)n >= sizeof item) n = (int)sizeof item - 1;
         if (len + (size_t)n + 1 > cap) {
@@ -363,12 +363,12 @@ static char *describe(ddp *d, uint64_t *hash) {
 /* rank src's description, broadcast (length first) */
 static char *bcast_str(const char *mine, int src) {
     int64_t n = (int64_t)strlen(mine);
-    if (MPI_Bcast(&n, 1, MPI_INT64_T, src, nbi_dist_comm) != MPI_SUCCESS || n < 0 || n >= INT32_MAX)
+    if (MPI_Bcast(&n, 1, MPI_INT64_T, src, nbd_dist_comm) != MPI_SUCCESS || n < 0 || n >= INT32_MAX)
         return NULL;
     char *s = malloc((size_t)n + 1);
     if (!s) return NULL;
     if (nb_dist_get_rank() == src) memcpy(s, mine, (size_t)n);
-    if (MPI_Bcast(s, (int)n, MPI_CHAR, src, nbi_dist_comm) != MPI_SUCCESS) {
+    if (MPI_Bcast(s, (int)n, MPI_CHAR, src, nbd_dist_comm) != MPI_SUCCESS) {
         free(s);
         return NULL;
     }
@@ -398,7 +398,7 @@ static nb_status verify_across_ranks(ddp *d, const char *api) {
     uint64_t h = 0;
     char *desc = describe(d, &h);
     if (!desc) {
-        nbi_error("%s: out of memory", api);
+        nbt_error("%s: out of memory", api);
         return NB_ERROR;
     }
     nb_status st = NB_OK;
@@ -406,8 +406,8 @@ static nb_status verify_across_ranks(ddp *d, const char *api) {
     int w = d->world;
     int64_t mine[2] = { d->np + d->nbuf, (int64_t)h }, *all = malloc(sizeof *all * 2 * (size_t)w);
     if (!all ||
-        nbi_mpi_ok(MPI_Allgather(mine, 2, MPI_INT64_T, all, 2, MPI_INT64_T, nbi_dist_comm), api) != NB_OK) {
-        if (!all) nbi_error("%s: out of memory", api);
+        nbd_mpi_ok(MPI_Allgather(mine, 2, MPI_INT64_T, all, 2, MPI_INT64_T, nbd_dist_comm), api) != NB_OK) {
+        if (!all) nbt_error("%s: out of memory", api);
         free(all);
         free(desc);
         return NB_ERROR;
@@ -418,7 +418,7 @@ static nb_status verify_across_ranks(ddp *d, const char *api) {
     if (bad >= 0) {
         char *d0 = bcast_str(desc, 0), *db = bcast_str(desc, bad), diff[1400] = "";
         if (d0 && db) first_difference(diff, sizeof diff, d0, 0, db, bad);
-        nbi_error(
+        nbt_error(
             "%s: DDP expects the same model on every rank (names, shapes and dtypes of the parameters and "
             "buffers), but rank %d has %lld of them and rank 0 has %lld: %s (this is rank %d)",
             api, bad, (long long)all[2 * bad], (long long)all[0], diff, nb_dist_get_rank());
@@ -470,7 +470,7 @@ static nb_status make_buckets(ddp *d, double first_mb, double cap_mb) {
         prov[i] = open[t];
         d->offset_of[i] = prov_numel[open[t]];
         prov_numel[open[t]] += p->numel;
-        open_bytes[t] += p->numel * (int64_t)nbi_esz(p->dtype);
+        open_bytes[t] += p->numel * (int64_t)nbt_esz(p->dtype);
         if (open_bytes[t] >= limits[used[t] ? 1 : 0]) {
             order[open[t]] = nclosed++;
             open[t] = -1;
@@ -498,31 +498,31 @@ static nb_status make_buckets(ddp *d, double first_mb, double cap_mb) {
     for (int b = 0; b < d->nb; b++) {
         bucket *k = &d->buckets[b];
         if (k->numel > INT32_MAX) {
-            nbi_error(
+            nbt_error(
                 "nb_distributed_data_parallel: a gradient bucket of %lld elements is larger than MPI's int "
                 "count; lower bucket_cap_mb",
                 (long long)k->numel);
             return NB_ERROR;
         }
-        k->buf = malloc((size_t)k->numel * nbi_esz(k->dtype));
+        k->buf = malloc((size_t)k->numel * nbt_esz(k->dtype));
         if (!k->buf) return NB_ERROR;
-        d->st.bucket_bytes += k->numel * (int64_t)nbi_esz(k->dtype);
+        d->st.bucket_bytes += k->numel * (int64_t)nbt_esz(k->dtype);
     }
     d->st.nbuckets = d->nb;
     return NB_OK;
 }
 
 nb_module *nb_distributed_data_parallel(nb_module *module, nb_ddp_opts o) {
-    NBI_API("nb_distributed_data_parallel");
+    NBT_API("nb_distributed_data_parallel");
     const char *api = "nb_distributed_data_parallel";
-    if (!module) return nbi_error("%s: module is NULL (did its constructor fail? see nb_error())", api);
-    if (!nbi_dist_ready(api)) {
+    if (!module) return nbt_error("%s: module is NULL (did its constructor fail? see nb_error())", api);
+    if (!nbd_dist_ready(api)) {
         nb_module_free(module);
         return NULL;
     }
     if (o.bucket_cap_mb < 0 || o.first_bucket_mb < 0) {
         nb_module_free(module);
-        return nbi_error("%s: bucket_cap_mb (%g) and first_bucket_mb (%g) must be positive", api,
+        return nbt_error("%s: bucket_cap_mb (%g) and first_bucket_mb (%g) must be positive", api,
                          o.bucket_cap_mb, o.first_bucket_mb);
     }
     ddp *d = calloc(1, sizeof *d);
@@ -530,7 +530,7 @@ nb_module *nb_distributed_data_parallel(nb_module *module, nb_ddp_opts o) {
     if (!m) {
         free(d);
         nb_module_free(module);
-        return nbi_error("%s: out of memory", api);
+        return nbt_error("%s: out of memory", api);
     }
     m->forward_ex = ddp_forward_ex;
     if (nb_module_register_module(m, "module", module) != NB_OK) {
@@ -587,10 +587,10 @@ nb_module *nb_distributed_data_parallel(nb_module *module, nb_ddp_opts o) {
     }
     nb_state_dict_free(&bsd);
     for (int t = 0; ok && t < 3; t++)
-        if (d->flat_n[t] && !(d->flat[t] = malloc((size_t)d->flat_n[t] * nbi_esz((nb_dtype)t)))) ok = false;
+        if (d->flat_n[t] && !(d->flat[t] = malloc((size_t)d->flat_n[t] * nbt_esz((nb_dtype)t)))) ok = false;
     if (!ok) {
         nb_module_free(m);
-        return nbi_error("%s: out of memory", api);
+        return nbt_error("%s: out of memory", api);
     }
     /* collective from here: every rank takes the same path */
     if (verify_across_ranks(d, api) != NB_OK) {
@@ -605,7 +605,7 @@ nb_module *nb_distributed_data_parallel(nb_module *module, nb_ddp_opts o) {
     for (int t = 0; t < 3; t++)
         if (d->flat_n[t] > INT32_MAX) {
             nb_module_free(m);
-            return nbi_error("%s: more than 2^31 buffer elements of one dtype", api);
+            return nbt_error("%s: more than 2^31 buffer elements of one dtype", api);
         }
     if (sync_buffers(d, api) != NB_OK) {
         nb_module_free(m);
@@ -614,7 +614,7 @@ nb_module *nb_distributed_data_parallel(nb_module *module, nb_ddp_opts o) {
     if (make_buckets(d, o.first_bucket_mb > 0 ? o.first_bucket_mb : 1.0,
                      o.bucket_cap_mb > 0 ? o.bucket_cap_mb : 25.0) != NB_OK) {
         nb_module_free(m);
-        return nb_error() ? NULL : nbi_error("%s: out of memory", api);
+        return nb_error() ? NULL : nbt_error("%s: out of memory", api);
     }
     reset(d);
     if (d->world > 1)

@@ -11,11 +11,11 @@ enum { CALL_BROADCAST = 1, CALL_ALL_REDUCE, CALL_ALL_GATHER, CALL_REDUCE_SCATTER
 
 static bool op_ok(nb_reduce_op op, const nb_tensor *t, const char *api) {
     if ((unsigned)op > NB_REDUCE_MAX) {
-        nbi_error("%s: unknown reduce op %d", api, (int)op);
+        nbt_error("%s: unknown reduce op %d", api, (int)op);
         return false;
     }
-    if (op == NB_REDUCE_AVG && !nbi_is_float(t->dtype)) {
-        nbi_error("%s: ReduceOp AVG needs a floating point tensor (got %s)", api, nb_dtype_name(t->dtype));
+    if (op == NB_REDUCE_AVG && !nbt_is_float(t->dtype)) {
+        nbt_error("%s: ReduceOp AVG needs a floating point tensor (got %s)", api, nb_dtype_name(t->dtype));
         return false;
     }
     return true;
@@ -27,7 +27,7 @@ static nb_status agree(const char *api, int call, bool valid, const nb_tensor *a
     int64_t v[6] = {
         call, valid, valid ? (int64_t)a->dtype : -1, valid ? a->numel : -1, valid && b ? b->numel : -1, arg
     };
-    if (nbi_dist_agree(api, 6, v, "(call, arguments valid, dtype, numel, output numel, src or op)") != NB_OK)
+    if (nbd_dist_agree(api, 6, v, "(call, arguments valid, dtype, numel, output numel, src or op)") != NB_OK)
         return NB_ERROR;
     return valid ? NB_OK : NB_ERROR; /* all invalid alike: each rank has its own message */
 }
@@ -45,30 +45,30 @@ static MPI_Op mpi_op(nb_reduce_op op) {
 static void divide(nb_tensor *t, int w) {
     if (w == 1) return;
     if (t->dtype == NB_F32) {
-        float *p = (float *)nbi_ptr(t), s = (float)w;
+        float *p = (float *)nbt_ptr(t), s = (float)w;
         for (int64_t i = 0; i < t->numel; i++) p[i] /= s;
     } else {
-        double *p = (double *)nbi_ptr(t);
+        double *p = (double *)nbt_ptr(t);
         for (int64_t i = 0; i < t->numel; i++) p[i] /= (double)w;
     }
 }
 
 nb_status nb_dist_broadcast(nb_tensor *t, int src) {
     const char *api = "nb_dist_broadcast";
-    if (!nbi_dist_ready(api)) return NB_ERROR;
+    if (!nbd_dist_ready(api)) return NB_ERROR;
     int w = nb_dist_get_world_size();
-    bool valid = nbi_dist_tensor_ok(t, api, "tensor");
+    bool valid = nbd_dist_tensor_ok(t, api, "tensor");
     if (valid && (src < 0 || src >= w)) {
-        nbi_error("%s: src rank %d is out of range for a world of size %d", api, src, w);
+        nbt_error("%s: src rank %d is out of range for a world of size %d", api, src, w);
         valid = false;
     }
     if (agree(api, CALL_BROADCAST, valid, t, NULL, src) != NB_OK) return NB_ERROR;
 #if NB_HAVE_MPI
-    size_t esz = nbi_esz(t->dtype);
+    size_t esz = nbt_esz(t->dtype);
     for (int64_t off = 0; off < t->numel; off += INT_MAX) { /* MPI counts are int */
         int64_t n = t->numel - off < INT_MAX ? t->numel - off : INT_MAX;
-        if (nbi_mpi_ok(
-                MPI_Bcast(nbi_ptr(t) + (size_t)off * esz, (int)n, nbi_mpi_type(t->dtype), src, nbi_dist_comm),
+        if (nbd_mpi_ok(
+                MPI_Bcast(nbt_ptr(t) + (size_t)off * esz, (int)n, nbd_mpi_type(t->dtype), src, nbd_dist_comm),
                 api) != NB_OK)
             return NB_ERROR;
     }
@@ -79,16 +79,16 @@ nb_status nb_dist_broadcast(nb_tensor *t, int src) {
 
 nb_status nb_dist_all_reduce(nb_tensor *t, nb_reduce_op op) {
     const char *api = "nb_dist_all_reduce";
-    if (!nbi_dist_ready(api)) return NB_ERROR;
-    bool valid = nbi_dist_tensor_ok(t, api, "tensor") && op_ok(op, t, api);
+    if (!nbd_dist_ready(api)) return NB_ERROR;
+    bool valid = nbd_dist_tensor_ok(t, api, "tensor") && op_ok(op, t, api);
     if (agree(api, CALL_ALL_REDUCE, valid, t, NULL, op) != NB_OK) return NB_ERROR;
 #if NB_HAVE_MPI
-    size_t esz = nbi_esz(t->dtype);
+    size_t esz = nbt_esz(t->dtype);
     if (nb_dist_get_world_size() > 1)
         for (int64_t off = 0; off < t->numel; off += INT_MAX) {
             int64_t n = t->numel - off < INT_MAX ? t->numel - off : INT_MAX;
-            if (nbi_mpi_ok(MPI_Allreduce(MPI_IN_PLACE, nbi_ptr(t) + (size_t)off * esz, (int)n,
-                                         nbi_mpi_type(t->dtype), mpi_op(op), nbi_dist_comm),
+            if (nbd_mpi_ok(MPI_Allreduce(MPI_IN_PLACE, nbt_ptr(t) + (size_t)off * esz, (int)n,
+                                         nbd_mpi_type(t->dtype), mpi_op(op), nbd_dist_comm),
                            api) != NB_OK)
                 return NB_ERROR;
         }
@@ -101,25 +101,25 @@ nb_status nb_dist_all_reduce(nb_tensor *t, nb_reduce_op op) {
 /* common checks of the gather/scatter pair: same dtype, big = world * small elements, distinct storage */
 static bool pair_ok(const nb_tensor *big, const nb_tensor *small, const char *api, const char *bign,
                     const char *smalln) {
-    if (!nbi_dist_tensor_ok(big, api, bign) || !nbi_dist_tensor_ok(small, api, smalln)) return false;
+    if (!nbd_dist_tensor_ok(big, api, bign) || !nbd_dist_tensor_ok(small, api, smalln)) return false;
     int64_t w = nb_dist_get_world_size();
     if (big->dtype != small->dtype) {
-        nbi_error("%s: %s is %s but %s is %s; they must have the same dtype", api, bign,
+        nbt_error("%s: %s is %s but %s is %s; they must have the same dtype", api, bign,
                   nb_dtype_name(big->dtype), smalln, nb_dtype_name(small->dtype));
         return false;
     }
     if (big->numel != w * small->numel) {
-        nbi_error("%s: %s of shape %s must have world size (%lld) times the %lld elements of %s of shape %s",
-                  api, bign, nbi_shape(big), (long long)w, (long long)small->numel, smalln, nbi_shape(small));
+        nbt_error("%s: %s of shape %s must have world size (%lld) times the %lld elements of %s of shape %s",
+                  api, bign, nbt_shape(big), (long long)w, (long long)small->numel, smalln, nbt_shape(small));
         return false;
     }
     if (big->numel > INT_MAX) {
-        nbi_error("%s: %s has %lld elements, more than MPI's int count allows", api, bign,
+        nbt_error("%s: %s has %lld elements, more than MPI's int count allows", api, bign,
                   (long long)big->numel);
         return false;
     }
     if (big->storage == small->storage) {
-        nbi_error("%s: %s and %s share storage; pass separate tensors", api, bign, smalln);
+        nbt_error("%s: %s and %s share storage; pass separate tensors", api, bign, smalln);
         return false;
     }
     return true;
@@ -127,17 +127,17 @@ static bool pair_ok(const nb_tensor *big, const nb_tensor *small, const char *ap
 
 nb_status nb_dist_all_gather_into_tensor(nb_tensor *out, nb_tensor *in) {
     const char *api = "nb_dist_all_gather_into_tensor";
-    if (!nbi_dist_ready(api)) return NB_ERROR;
+    if (!nbd_dist_ready(api)) return NB_ERROR;
     bool valid = pair_ok(out, in, api, "output_tensor", "input_tensor");
     if (agree(api, CALL_ALL_GATHER, valid, in, out, 0) != NB_OK) return NB_ERROR;
 #if NB_HAVE_MPI
-    MPI_Datatype ty = nbi_mpi_type(in->dtype);
-    if (nbi_mpi_ok(
-            MPI_Allgather(nbi_ptr(in), (int)in->numel, ty, nbi_ptr(out), (int)in->numel, ty, nbi_dist_comm),
+    MPI_Datatype ty = nbd_mpi_type(in->dtype);
+    if (nbd_mpi_ok(
+            MPI_Allgather(nbt_ptr(in), (int)in->numel, ty, nbt_ptr(out), (int)in->numel, ty, nbd_dist_comm),
             api) != NB_OK)
         return NB_ERROR;
 #else
-    memcpy(nbi_ptr(out), nbi_ptr(in), (size_t)in->numel * nbi_esz(in->dtype));
+    memcpy(nbt_ptr(out), nbt_ptr(in), (size_t)in->numel * nbt_esz(in->dtype));
 #endif
     out->storage->version++;
     return NB_OK;
@@ -145,16 +145,16 @@ nb_status nb_dist_all_gather_into_tensor(nb_tensor *out, nb_tensor *in) {
 
 nb_status nb_dist_reduce_scatter_tensor(nb_tensor *out, nb_tensor *in, nb_reduce_op op) {
     const char *api = "nb_dist_reduce_scatter_tensor";
-    if (!nbi_dist_ready(api)) return NB_ERROR;
+    if (!nbd_dist_ready(api)) return NB_ERROR;
     bool valid = pair_ok(in, out, api, "input", "output") && op_ok(op, in, api);
     if (agree(api, CALL_REDUCE_SCATTER, valid, in, out, op) != NB_OK) return NB_ERROR;
 #if NB_HAVE_MPI
-    if (nbi_mpi_ok(MPI_Reduce_scatter_block(nbi_ptr(in), nbi_ptr(out), (int)out->numel,
-                                            nbi_mpi_type(in->dtype), mpi_op(op), nbi_dist_comm),
+    if (nbd_mpi_ok(MPI_Reduce_scatter_block(nbt_ptr(in), nbt_ptr(out), (int)out->numel,
+                                            nbd_mpi_type(in->dtype), mpi_op(op), nbd_dist_comm),
                    api) != NB_OK)
         return NB_ERROR;
 #else
-    memcpy(nbi_ptr(out), nbi_ptr(in), (size_t)out->numel * nbi_esz(in->dtype));
+    memcpy(nbt_ptr(out), nbt_ptr(in), (size_t)out->numel * nbt_esz(in->dtype));
 #endif
     if (op == NB_REDUCE_AVG) divide(out, nb_dist_get_world_size());
     out->storage->version++;

@@ -12,43 +12,43 @@ static bool initialized;
 static int rank_, world = 1;
 
 #if NB_HAVE_MPI
-MPI_Comm nbi_dist_comm = MPI_COMM_NULL;
+MPI_Comm nbd_dist_comm = MPI_COMM_NULL;
 static bool owns_mpi; /* nabla called MPI_Init_thread, so it finalises */
 
-MPI_Datatype nbi_mpi_type(nb_dtype dt) {
+MPI_Datatype nbd_mpi_type(nb_dtype dt) {
     return dt == NB_F32 ? MPI_FLOAT : dt == NB_F64 ? MPI_DOUBLE : MPI_INT64_T;
 }
 
-nb_status nbi_mpi_ok(int rc, const char *api) {
+nb_status nbd_mpi_ok(int rc, const char *api) {
     if (rc == MPI_SUCCESS) return NB_OK;
     char msg[MPI_MAX_ERROR_STRING];
     int len = 0;
     if (MPI_Error_string(rc, msg, &len) != MPI_SUCCESS) snprintf(msg, sizeof msg, "error code %d", rc);
-    nbi_error("%s: MPI error: %s", api, msg);
+    nbt_error("%s: MPI error: %s", api, msg);
     return NB_ERROR;
 }
 #endif
 
 bool nb_dist_is_mpi_available(void) {
-    NBI_API("nb_dist_is_mpi_available");
+    NBT_API("nb_dist_is_mpi_available");
     return NB_HAVE_MPI;
 }
 
 nb_status nb_dist_init_process_group(nb_dist_init_opts o) {
     const char *api = "nb_dist_init_process_group";
     if (o.backend && strcmp(o.backend, "mpi") != 0) {
-        nbi_error("%s: backend '%s' is not available; nabla's only backend is \"mpi\"", api, o.backend);
+        nbt_error("%s: backend '%s' is not available; nabla's only backend is \"mpi\"", api, o.backend);
         return NB_ERROR;
     }
     if (initialized) {
-        nbi_error("%s: trying to initialize the default process group twice", api);
+        nbt_error("%s: trying to initialize the default process group twice", api);
         return NB_ERROR;
     }
 #if NB_HAVE_MPI
     int flag = 0;
     MPI_Finalized(&flag);
     if (flag) {
-        nbi_error("%s: MPI was already finalized (by nb_dist_destroy_process_group or the program); "
+        nbt_error("%s: MPI was already finalized (by nb_dist_destroy_process_group or the program); "
                   "MPI cannot be initialised twice in one process",
                   api);
         return NB_ERROR;
@@ -57,18 +57,18 @@ nb_status nb_dist_init_process_group(nb_dist_init_opts o) {
     owns_mpi = !flag;
     if (owns_mpi) {
         int provided = 0;
-        if (nbi_mpi_ok(MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided), api) != NB_OK)
+        if (nbd_mpi_ok(MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided), api) != NB_OK)
             return NB_ERROR;
         if (provided < MPI_THREAD_FUNNELED) {
             MPI_Finalize();
-            nbi_error("%s: this MPI does not provide MPI_THREAD_FUNNELED (got level %d)", api, provided);
+            nbt_error("%s: this MPI does not provide MPI_THREAD_FUNNELED (got level %d)", api, provided);
             return NB_ERROR;
         }
     }
-    if (nbi_mpi_ok(MPI_Comm_dup(MPI_COMM_WORLD, &nbi_dist_comm), api) != NB_OK) return NB_ERROR;
-    MPI_Comm_set_errhandler(nbi_dist_comm, MPI_ERRORS_RETURN);
-    MPI_Comm_rank(nbi_dist_comm, &rank_);
-    MPI_Comm_size(nbi_dist_comm, &world);
+    if (nbd_mpi_ok(MPI_Comm_dup(MPI_COMM_WORLD, &nbd_dist_comm), api) != NB_OK) return NB_ERROR;
+    MPI_Comm_set_errhandler(nbd_dist_comm, MPI_ERRORS_RETURN);
+    MPI_Comm_rank(nbd_dist_comm, &rank_);
+    MPI_Comm_size(nbd_dist_comm, &world);
 #else
     rank_ = 0;
     world = 1;
@@ -79,7 +79,7 @@ nb_status nb_dist_init_process_group(nb_dist_init_opts o) {
 
 nb_status nb_dist_destroy_process_group(void) {
     if (!initialized) {
-        nbi_error(
+        nbt_error(
             "nb_dist_destroy_process_group: default process group has not been initialized, please make "
             "sure to call nb_dist_init_process_group");
         return NB_ERROR;
@@ -88,8 +88,8 @@ nb_status nb_dist_destroy_process_group(void) {
     rank_ = 0;
     world = 1;
 #if NB_HAVE_MPI
-    MPI_Comm_free(&nbi_dist_comm);
-    if (owns_mpi && nbi_mpi_ok(MPI_Finalize(), "nb_dist_destroy_process_group") != NB_OK) return NB_ERROR;
+    MPI_Comm_free(&nbd_dist_comm);
+    if (owns_mpi && nbd_mpi_ok(MPI_Finalize(), "nb_dist_destroy_process_group") != NB_OK) return NB_ERROR;
 #endif
     return NB_OK;
 }
@@ -98,18 +98,18 @@ bool nb_dist_is_initialized(void) { return initialized; }
 int nb_dist_get_rank(void) { return rank_; }
 int nb_dist_get_world_size(void) { return world; }
 
-bool nbi_dist_ready(const char *api) {
+bool nbd_dist_ready(const char *api) {
     if (initialized) return true;
-    nbi_error("%s: default process group has not been initialized, please make sure to call "
+    nbt_error("%s: default process group has not been initialized, please make sure to call "
               "nb_dist_init_process_group",
               api);
     return false;
 }
 
 nb_status nb_dist_barrier(void) {
-    if (!nbi_dist_ready("nb_dist_barrier")) return NB_ERROR;
+    if (!nbd_dist_ready("nb_dist_barrier")) return NB_ERROR;
 #if NB_HAVE_MPI
-    return nbi_mpi_ok(MPI_Barrier(nbi_dist_comm), "nb_dist_barrier");
+    return nbd_mpi_ok(MPI_Barrier(nbd_dist_comm), "nb_dist_barrier");
 #else
     return NB_OK;
 #endif
@@ -124,15 +124,15 @@ static void fmt_vals(char *b, size_t cap, int n, const int64_t *v) {
 }
 #endif
 
-nb_status nbi_dist_agree(const char *api, int n, const int64_t *v, const char *what) {
+nb_status nbd_dist_agree(const char *api, int n, const int64_t *v, const char *what) {
 #if NB_HAVE_MPI
     if (world == 1) return NB_OK;
     int64_t *all = malloc(sizeof *all * (size_t)n * (size_t)world);
     if (!all) {
-        nbi_error("%s: out of memory", api);
+        nbt_error("%s: out of memory", api);
         return NB_ERROR;
     }
-    if (nbi_mpi_ok(MPI_Allgather(v, n, MPI_INT64_T, all, n, MPI_INT64_T, nbi_dist_comm), api) != NB_OK) {
+    if (nbd_mpi_ok(MPI_Allgather(v, n, MPI_INT64_T, all, n, MPI_INT64_T, nbd_dist_comm), api) != NB_OK) {
         free(all);
         return NB_ERROR;
     }
@@ -143,7 +143,7 @@ nb_status nbi_dist_agree(const char *api, int n, const int64_t *v, const char *w
         char a[160], b[160];
         fmt_vals(a, sizeof a, n, all);
         fmt_vals(b, sizeof b, n, all + (size_t)bad * (size_t)n);
-        nbi_error(
+        nbt_error(
             "%s: ranks disagree on %s: rank 0 has %s, rank %d has %s (this is rank %d); every rank must "
             "make the same call",
             api, what, a, bad, b, rank_);
@@ -156,22 +156,22 @@ nb_status nbi_dist_agree(const char *api, int n, const int64_t *v, const char *w
 #endif
 }
 
-bool nbi_dist_tensor_ok(const nb_tensor *t, const char *api, const char *name) {
+bool nbd_dist_tensor_ok(const nb_tensor *t, const char *api, const char *name) {
     if (!t) {
-        if (!nb_error()) nbi_error("%s: %s is NULL", api, name);
+        if (!nb_error()) nbt_error("%s: %s is NULL", api, name);
         return false;
     }
-    if (!nbi_ok(t, api)) return false;
+    if (!nbt_ok(t, api)) return false;
     if (!nb_is_contiguous(t)) {
-        nbi_error("%s: %s of shape %s is not contiguous; collectives work on contiguous tensors (use "
+        nbt_error("%s: %s of shape %s is not contiguous; collectives work on contiguous tensors (use "
                   "nb_contiguous and copy back)",
-                  api, name, nbi_shape(t));
+                  api, name, nbt_shape(t));
         return false;
     }
     return true;
 }
 
-double nbi_dist_now(void) {
+double nbd_dist_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;

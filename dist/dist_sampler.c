@@ -19,17 +19,17 @@ struct nb_distributed_sampler {
 };
 
 nb_distributed_sampler *nb_distributed_sampler_new(int64_t n, nb_distributed_sampler_opts o) {
-    NBI_API("nb_distributed_sampler_new");
+    NBT_API("nb_distributed_sampler_new");
     const char *api = "nb_distributed_sampler_new";
-    if (n < 0) return nbi_error("%s: the dataset size must be >= 0 (got %lld)", api, (long long)n);
+    if (n < 0) return nbt_error("%s: the dataset size must be >= 0 (got %lld)", api, (long long)n);
     int R = o.num_replicas > 0 ? o.num_replicas : nb_dist_get_world_size();
     int r = o.num_replicas > 0 ? o.rank : nb_dist_get_rank();
     if (o.num_replicas < 0)
-        return nbi_error("%s: num_replicas must be positive (got %d)", api, o.num_replicas);
+        return nbt_error("%s: num_replicas must be positive (got %d)", api, o.num_replicas);
     if (r < 0 || r >= R)
-        return nbi_error("%s: invalid rank %d, rank should be in the interval [0, %d]", api, r, R - 1);
+        return nbt_error("%s: invalid rank %d, rank should be in the interval [0, %d]", api, r, R - 1);
     nb_distributed_sampler *s = calloc(1, sizeof *s);
-    if (!s) return nbi_error("%s: out of memory", api);
+    if (!s) return nbt_error("%s: out of memory", api);
     s->n = n;
     s->replicas = R;
     s->rank = r;
@@ -47,25 +47,25 @@ nb_distributed_sampler *nb_distributed_sampler_new(int64_t n, nb_distributed_sam
     s->gen = nb_generator_new();
     if (!s->perm || !s->mine || !s->gen) {
         nb_distributed_sampler_free(s);
-        return nbi_error("%s: out of memory", api);
+        return nbt_error("%s: out of memory", api);
     }
     return s;
 }
 
 void nb_distributed_sampler_set_epoch(nb_distributed_sampler *s, int64_t epoch) {
-    if (nbi_nonnull(s, "nb_distributed_sampler_set_epoch", "sampler")) s->epoch = epoch;
+    if (nbt_nonnull(s, "nb_distributed_sampler_set_epoch", "sampler")) s->epoch = epoch;
 }
 
 int64_t nb_distributed_sampler_len(const nb_distributed_sampler *s) {
-    NBI_API("nb_distributed_sampler_len");
-    return nbi_nonnull(s, "nb_distributed_sampler_len", "sampler") ? s->num_samples : -1;
+    NBT_API("nb_distributed_sampler_len");
+    return nbt_nonnull(s, "nb_distributed_sampler_len", "sampler") ? s->num_samples : -1;
 }
 
 const int64_t *nb_distributed_sampler_indices(nb_distributed_sampler *s, int64_t *n) {
-    NBI_API("nb_distributed_sampler_indices");
+    NBT_API("nb_distributed_sampler_indices");
     if (n) *n = 0;
-    if (!s) return nbi_error("nb_distributed_sampler_indices: sampler is NULL");
-    if (!n) return nbi_error("nb_distributed_sampler_indices: the count pointer n is NULL");
+    if (!s) return nbt_error("nb_distributed_sampler_indices: sampler is NULL");
+    if (!n) return nbt_error("nb_distributed_sampler_indices: the count pointer n is NULL");
     if (s->shuffle) { /* g = torch.Generator(); g.manual_seed(seed + epoch); randperm(n, generator=g) */
         nb_tensor *p = nb_randperm_gen(s->n, nb_generator_manual_seed(s->gen, s->seed + (uint64_t)s->epoch));
         if (!p) return NULL;
@@ -81,12 +81,12 @@ const int64_t *nb_distributed_sampler_indices(nb_distributed_sampler *s, int64_t
 }
 
 const int64_t *nb_distributed_sampler_iter(void *sampler, int64_t *n) {
-    NBI_API("nb_distributed_sampler_iter");
+    NBT_API("nb_distributed_sampler_iter");
     return nb_distributed_sampler_indices(sampler, n);
 }
 
 void nb_distributed_sampler_free(nb_distributed_sampler *s) {
-    NBI_API("nb_distributed_sampler_free");
+    NBT_API("nb_distributed_sampler_free");
     if (!s) return;
     nb_generator_free(s->gen);
     free(s->perm);

@@ -21,8 +21,8 @@ typedef enum { NB_F32 = 0, NB_F64 = 1, NB_I64 = 2 } nb_dtype;
 /* Status of functions that do work (0 = success). Ops that return tensors return NULL instead. */
 typedef enum { NB_OK = 0, NB_ERROR = -1 } nb_status;
 
-typedef struct nbi_storage nbi_storage;
-typedef struct nbi_node nbi_node;
+typedef struct nbt_storage nbt_storage;
+typedef struct nba_node nba_node;
 typedef struct nb_tensor nb_tensor;
 
 /* A dense strided view of a shared storage. Read the public fields; change them only via nb_ calls. */
@@ -37,9 +37,9 @@ struct nb_tensor {
     bool retains_grad; /* set by nb_retain_grad on a non-leaf */
     nb_tensor *grad;   /* leaf/retained gradient; owned by this tensor (persistent) */
     /* internal */
-    nbi_storage *storage;
-    nbi_node *node; /* the tape node that produced this tensor (grad_fn), or NULL */
-    uint32_t magic; /* NBI_LIVE while alive, NBI_HELD after nb_release, NBI_DEAD after release */
+    nbt_storage *storage;
+    nba_node *node; /* the tape node that produced this tensor (grad_fn), or NULL */
+    uint32_t magic; /* NBT_LIVE while alive, NBT_HELD after nb_release, NBT_DEAD after release */
     uint32_t gen;   /* bumped at every release: stale pointers are detected */
     int scope;      /* depth of the owning scope, 0 = persistent (caller owns) */
     int scope_slot; /* index in the owning scope's list */
@@ -96,10 +96,10 @@ nb_tidy nb_tidy_begin(void);
 void nb_tidy_end(nb_tidy m, int nkeep, nb_tensor *const *keep);
 /* NB_TIDY(expr): evaluate expr and nb_release every tensor it made except its result (returned), e.g.
  * h = NB_TIDY(nb_relu(nb_add(nb_matmul(x, w), b))) frees the matmul result right away. */
-#define NB_TIDY(expr) (nbi_tidy_push(), nbi_tidy_pop(expr))
+#define NB_TIDY(expr) (nbt_tidy_push(), nbt_tidy_pop(expr))
 /* The two halves of NB_TIDY (a per-thread stack of nb_tidy marks). */
-void nbi_tidy_push(void);
-nb_tensor *nbi_tidy_pop(nb_tensor *result);
+void nbt_tidy_push(void);
+nb_tensor *nbt_tidy_pop(nb_tensor *result);
 
 /* Memory statistics of this thread's pools. */
 typedef struct {

@@ -43,79 +43,79 @@ static bool st_dtype(const char *s, nb_dtype *dt, const char **why) {
 }
 
 static int cmp_entry(const void *a, const void *b) {
-    const nbi_st_entry *x = *(const nbi_st_entry *const *)a, *y = *(const nbi_st_entry *const *)b;
+    const nbn_st_entry *x = *(const nbn_st_entry *const *)a, *y = *(const nbn_st_entry *const *)b;
     return x->begin < y->begin ? -1 : x->begin > y->begin ? 1 : x->end < y->end ? -1 : x->end > y->end;
 }
 
 /* Interpret one tensor entry (an object) into e. */
-static nb_status st_entry(const char *op, const char *path, const nbj_doc *d, const nbj_node *obj,
-                          nbi_st_entry *e) {
+static nb_status st_entry(const char *op, const char *path, const nbn_doc *d, const nbn_node *obj,
+                          nbn_st_entry *e) {
     const char *name = obj->key;
-    if (obj->kind != NBJ_OBJ) {
-        nbi_error("%s: '%s': header entry '%s' is not an object {\"dtype\", \"shape\", \"data_offsets\"}", op,
+    if (obj->kind != NBN_OBJ) {
+        nbt_error("%s: '%s': header entry '%s' is not an object {\"dtype\", \"shape\", \"data_offsets\"}", op,
                   path, name);
         return NB_ERROR;
     }
-    const nbj_node *dtype = NULL, *shape = NULL, *offs = NULL;
+    const nbn_node *dtype = NULL, *shape = NULL, *offs = NULL;
     for (int c = obj->first; c >= 0; c = d->nodes[c].next) {
-        const nbj_node *m = &d->nodes[c];
-        const nbj_node **slot = !strcmp(m->key, "dtype")          ? &dtype
+        const nbn_node *m = &d->nodes[c];
+        const nbn_node **slot = !strcmp(m->key, "dtype")          ? &dtype
                                 : !strcmp(m->key, "shape")        ? &shape
                                 : !strcmp(m->key, "data_offsets") ? &offs
                                                                   : NULL;
         if (!slot) {
-            nbi_error("%s: '%s': tensor '%s' has an unknown field '%s'", op, path, name, m->key);
+            nbt_error("%s: '%s': tensor '%s' has an unknown field '%s'", op, path, name, m->key);
             return NB_ERROR;
         }
         if (*slot) {
-            nbi_error("%s: '%s': tensor '%s' has field '%s' twice", op, path, name, m->key);
+            nbt_error("%s: '%s': tensor '%s' has field '%s' twice", op, path, name, m->key);
             return NB_ERROR;
         }
         *slot = m;
     }
     if (!dtype || !shape || !offs) {
-        nbi_error("%s: '%s': tensor '%s' lacks \"%s\"", op, path, name,
+        nbt_error("%s: '%s': tensor '%s' lacks \"%s\"", op, path, name,
                   !dtype   ? "dtype"
                   : !shape ? "shape"
                            : "data_offsets");
         return NB_ERROR;
     }
     const char *why = NULL;
-    if (dtype->kind != NBJ_STR || !st_dtype(dtype->str, &e->dtype, &why)) {
-        nbi_error("%s: '%s': tensor '%s' has dtype %s%s%s %s", op, path, name,
-                  dtype->kind == NBJ_STR ? "\"" : "", dtype->kind == NBJ_STR ? dtype->str : "(not a string)",
-                  dtype->kind == NBJ_STR ? "\"" : "", why ? why : "that is not a string");
+    if (dtype->kind != NBN_STR || !st_dtype(dtype->str, &e->dtype, &why)) {
+        nbt_error("%s: '%s': tensor '%s' has dtype %s%s%s %s", op, path, name,
+                  dtype->kind == NBN_STR ? "\"" : "", dtype->kind == NBN_STR ? dtype->str : "(not a string)",
+                  dtype->kind == NBN_STR ? "\"" : "", why ? why : "that is not a string");
         return NB_ERROR;
     }
-    if (shape->kind != NBJ_ARR || shape->len > NB_MAX_DIMS) {
-        nbi_error("%s: '%s': tensor '%s' needs a shape array of at most %d sizes", op, path, name,
+    if (shape->kind != NBN_ARR || shape->len > NB_MAX_DIMS) {
+        nbt_error("%s: '%s': tensor '%s' needs a shape array of at most %d sizes", op, path, name,
                   NB_MAX_DIMS);
         return NB_ERROR;
     }
     uint64_t numel = 1;
     e->ndim = 0;
     for (int c = shape->first; c >= 0; c = d->nodes[c].next) {
-        const nbj_node *s = &d->nodes[c];
-        if (s->kind != NBJ_NUM || !s->is_int || s->ival < 0) {
-            nbi_error("%s: '%s': tensor '%s' has a shape entry that is not a non-negative integer", op, path,
+        const nbn_node *s = &d->nodes[c];
+        if (s->kind != NBN_NUM || !s->is_int || s->ival < 0) {
+            nbt_error("%s: '%s': tensor '%s' has a shape entry that is not a non-negative integer", op, path,
                       name);
             return NB_ERROR;
         }
         e->shape[e->ndim++] = s->ival;
         if (s->ival && numel > (UINT64_MAX >> 4) / (uint64_t)s->ival) {
-            nbi_error("%s: '%s': tensor '%s' has an impossibly large shape %s", op, path, name,
-                      nbi_shape_of(e->ndim, e->shape));
+            nbt_error("%s: '%s': tensor '%s' has an impossibly large shape %s", op, path, name,
+                      nbt_shape_of(e->ndim, e->shape));
             return NB_ERROR;
         }
         numel *= (uint64_t)s->ival;
     }
     int64_t o[2];
     int k = 0;
-    if (offs->kind == NBJ_ARR && offs->len == 2)
+    if (offs->kind == NBN_ARR && offs->len == 2)
         for (int c = offs->first; c >= 0; c = d->nodes[c].next)
-            o[k++] = d->nodes[c].kind == NBJ_NUM && d->nodes[c].is_int ? d->nodes[c].ival : -1;
+            o[k++] = d->nodes[c].kind == NBN_NUM && d->nodes[c].is_int ? d->nodes[c].ival : -1;
     if (k != 2 || o[0] < 0 || o[1] < o[0]) {
-        nbi_error("%s: '%s': tensor '%s' needs data_offsets [begin, end] with 0 <= begin <= end", op, path,
+        nbt_error("%s: '%s': tensor '%s' needs data_offsets [begin, end] with 0 <= begin <= end", op, path,
                   name);
         return NB_ERROR;
     }
@@ -123,10 +123,10 @@ static nb_status st_entry(const char *op, const char *path, const nbj_doc *d, co
     e->end = (uint64_t)o[1];
     uint64_t nbytes = numel * nb_dtype_size(e->dtype);
     if (e->end - e->begin != nbytes) {
-        nbi_error("%s: '%s': tensor '%s' of dtype %s and shape %s needs %llu bytes but its data_offsets "
+        nbt_error("%s: '%s': tensor '%s' of dtype %s and shape %s needs %llu bytes but its data_offsets "
                   "[%llu, %llu] "
                   "span %llu",
-                  op, path, name, dtype->str, nbi_shape_of(e->ndim, e->shape), (unsigned long long)nbytes,
+                  op, path, name, dtype->str, nbt_shape_of(e->ndim, e->shape), (unsigned long long)nbytes,
                   (unsigned long long)e->begin, (unsigned long long)e->end,
                   (unsigned long long)(e->end - e->begin));
         return NB_ERROR;
@@ -134,115 +134,115 @@ static nb_status st_entry(const char *op, const char *path, const nbj_doc *d, co
     return NB_OK;
 }
 
-nb_status nbi_st_open(const char *op, const char *path, nbi_st_file *st) {
-    *st = (nbi_st_file){ 0 };
+nb_status nbn_st_open(const char *op, const char *path, nbn_st_file *st) {
+    *st = (nbn_st_file){ 0 };
     if (!path) {
-        nbi_error("%s: path is NULL", op);
+        nbt_error("%s: path is NULL", op);
         return NB_ERROR;
     }
     if (!host_is_little_endian()) {
-        nbi_error("%s: safetensors files are little-endian; this host is not (unsupported)", op);
+        nbt_error("%s: safetensors files are little-endian; this host is not (unsupported)", op);
         return NB_ERROR;
     }
     st->f = fopen(path, "rb");
     if (!st->f) {
-        nbi_error("%s: cannot open '%s': %s", op, path, strerror(errno));
+        nbt_error("%s: cannot open '%s': %s", op, path, strerror(errno));
         return NB_ERROR;
     }
     struct stat sb;
     if (fstat(fileno(st->f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        nbi_error("%s: '%s' is not a regular file", op, path);
+        nbt_error("%s: '%s' is not a regular file", op, path);
         goto fail;
     }
     uint64_t size = (uint64_t)sb.st_size;
     unsigned char lenb[8];
     if (size < 8 || fread(lenb, 1, 8, st->f) != 8) {
-        nbi_error("%s: '%s' is too short to be a safetensors file (%llu bytes; a header length needs 8)", op,
+        nbt_error("%s: '%s' is too short to be a safetensors file (%llu bytes; a header length needs 8)", op,
                   path, (unsigned long long)size);
         goto fail;
     }
     uint64_t hl = 0;
     for (int i = 7; i >= 0; i--) hl = hl << 8 | lenb[i];
     if (hl > ST_MAX_HEADER) {
-        nbi_error("%s: '%s' declares a %llu-byte header, over the %llu MB limit: not a safetensors file, or "
+        nbt_error("%s: '%s' declares a %llu-byte header, over the %llu MB limit: not a safetensors file, or "
                   "corrupt",
                   op, path, (unsigned long long)hl, (unsigned long long)(ST_MAX_HEADER >> 20));
         goto fail;
     }
     if (hl > size - 8) {
-        nbi_error("%s: '%s' is truncated: its header length is %llu bytes but only %llu follow", op, path,
+        nbt_error("%s: '%s' is truncated: its header length is %llu bytes but only %llu follow", op, path,
                   (unsigned long long)hl, (unsigned long long)(size - 8));
         goto fail;
     }
     if (hl < 2) {
-        nbi_error("%s: '%s' has a %llu-byte header; a JSON object needs at least 2", op, path,
+        nbt_error("%s: '%s' has a %llu-byte header; a JSON object needs at least 2", op, path,
                   (unsigned long long)hl);
         goto fail;
     }
     char *h = malloc((size_t)hl);
     if (!h) {
-        nbi_error("%s: '%s': out of memory for the header", op, path);
+        nbt_error("%s: '%s': out of memory for the header", op, path);
         goto fail;
     }
     if (fread(h, 1, (size_t)hl, st->f) != hl) {
         free(h);
-        nbi_error("%s: '%s': read error in the header", op, path);
+        nbt_error("%s: '%s': read error in the header", op, path);
         goto fail;
     }
-    nbj_doc d;
+    nbn_doc d;
     char err[160];
-    if (!nbj_parse(h, (size_t)hl, &d, err, sizeof err)) {
+    if (!nbn_parse(h, (size_t)hl, &d, err, sizeof err)) {
         free(h);
-        nbi_error("%s: '%s' has a malformed JSON header: %s", op, path, err);
+        nbt_error("%s: '%s' has a malformed JSON header: %s", op, path, err);
         goto fail;
     }
     free(h);
     st->data_start = 8 + hl;
     uint64_t data_size = size - st->data_start;
     nb_status rc = NB_ERROR;
-    nbi_st_entry **sorted = NULL;
-    if (d.nodes[0].kind != NBJ_OBJ) {
-        nbi_error("%s: '%s': the header is not a JSON object", op, path);
+    nbn_st_entry **sorted = NULL;
+    if (d.nodes[0].kind != NBN_OBJ) {
+        nbt_error("%s: '%s': the header is not a JSON object", op, path);
         goto done;
     }
     st->e = calloc(d.nodes[0].len ? d.nodes[0].len : 1, sizeof *st->e);
     if (!st->e) {
-        nbi_error("%s: '%s': out of memory", op, path);
+        nbt_error("%s: '%s': out of memory", op, path);
         goto done;
     }
     bool seen_meta = false;
     for (int c = d.nodes[0].first; c >= 0; c = d.nodes[c].next) {
-        const nbj_node *m = &d.nodes[c];
+        const nbn_node *m = &d.nodes[c];
         if (!strcmp(m->key, "__metadata__")) {
-            bool ok = m->kind == NBJ_OBJ && !seen_meta;
-            for (int k = m->first; ok && k >= 0; k = d.nodes[k].next) ok = d.nodes[k].kind == NBJ_STR;
+            bool ok = m->kind == NBN_OBJ && !seen_meta;
+            for (int k = m->first; ok && k >= 0; k = d.nodes[k].next) ok = d.nodes[k].kind == NBN_STR;
             if (!ok) {
-                nbi_error("%s: '%s': __metadata__ must appear once and map strings to strings", op, path);
+                nbt_error("%s: '%s': __metadata__ must appear once and map strings to strings", op, path);
                 goto done;
             }
             seen_meta = true;
             continue;
         }
         if (!m->key[0]) {
-            nbi_error("%s: '%s' has a tensor with an empty name", op, path);
+            nbt_error("%s: '%s' has a tensor with an empty name", op, path);
             goto done;
         }
         for (int j = 0; j < st->n; j++)
             if (!strcmp(st->e[j].name, m->key)) {
-                nbi_error("%s: '%s' has tensor '%s' twice", op, path, m->key);
+                nbt_error("%s: '%s' has tensor '%s' twice", op, path, m->key);
                 goto done;
             }
-        nbi_st_entry *e = &st->e[st->n];
+        nbn_st_entry *e = &st->e[st->n];
         if (st_entry(op, path, &d, m, e) != NB_OK) goto done;
         if (e->end > data_size) {
-            nbi_error(
+            nbt_error(
                 "%s: '%s' is truncated: tensor '%s' ends at byte %llu of the data but the file holds %llu",
                 op, path, m->key, (unsigned long long)e->end, (unsigned long long)data_size);
             goto done;
         }
         e->name = strdup(m->key);
         if (!e->name) {
-            nbi_error("%s: out of memory", op);
+            nbt_error("%s: out of memory", op);
             goto done;
         }
         st->n++;
@@ -250,7 +250,7 @@ nb_status nbi_st_open(const char *op, const char *path, nbi_st_file *st) {
     /* the entries must tile [0, data_size) exactly */
     sorted = malloc(sizeof *sorted * (size_t)(st->n ? st->n : 1));
     if (!sorted) {
-        nbi_error("%s: out of memory", op);
+        nbt_error("%s: out of memory", op);
         goto done;
     }
     for (int i = 0; i < st->n; i++) sorted[i] = &st->e[i];
@@ -258,21 +258,21 @@ nb_status nbi_st_open(const char *op, const char *path, nbi_st_file *st) {
     uint64_t at = 0;
     for (int i = 0; i < st->n; i++) {
         if (sorted[i]->begin < at) {
-            nbi_error("%s: '%s': tensors '%s' and '%s' overlap (data_offsets [%llu, %llu] and [%llu, %llu])",
+            nbt_error("%s: '%s': tensors '%s' and '%s' overlap (data_offsets [%llu, %llu] and [%llu, %llu])",
                       op, path, sorted[i - 1]->name, sorted[i]->name,
                       (unsigned long long)sorted[i - 1]->begin, (unsigned long long)sorted[i - 1]->end,
                       (unsigned long long)sorted[i]->begin, (unsigned long long)sorted[i]->end);
             goto done;
         }
         if (sorted[i]->begin > at) {
-            nbi_error("%s: '%s': %llu bytes of data before tensor '%s' belong to no tensor (corrupt offsets)",
+            nbt_error("%s: '%s': %llu bytes of data before tensor '%s' belong to no tensor (corrupt offsets)",
                       op, path, (unsigned long long)(sorted[i]->begin - at), sorted[i]->name);
             goto done;
         }
         at = sorted[i]->end;
     }
     if (at != data_size) {
-        nbi_error(
+        nbt_error(
             "%s: '%s' has %llu bytes after the last tensor's data (corrupt header or a different format)", op,
             path, (unsigned long long)(data_size - at));
         goto done;
@@ -280,27 +280,27 @@ nb_status nbi_st_open(const char *op, const char *path, nbi_st_file *st) {
     rc = NB_OK;
 done:
     free(sorted);
-    nbj_free(&d);
+    nbn_free(&d);
     if (rc == NB_OK) return NB_OK;
 fail:
-    nbi_st_close(st);
+    nbn_st_close(st);
     return NB_ERROR;
 }
 
-nb_status nbi_st_read(const char *op, const char *path, nbi_st_file *st, int i, void *dst) {
-    const nbi_st_entry *e = &st->e[i];
+nb_status nbn_st_read(const char *op, const char *path, nbn_st_file *st, int i, void *dst) {
+    const nbn_st_entry *e = &st->e[i];
     size_t n = (size_t)(e->end - e->begin);
     if (n == 0) return NB_OK;
     if (fseeko(st->f, (off_t)(st->data_start + e->begin), SEEK_SET) != 0 || fread(dst, 1, n, st->f) != n) {
-        nbi_error("%s: '%s': read error in tensor '%s' (the file changed while loading?)", op, path, e->name);
+        nbt_error("%s: '%s': read error in tensor '%s' (the file changed while loading?)", op, path, e->name);
         return NB_ERROR;
     }
     return NB_OK;
 }
 
-void nbi_st_close(nbi_st_file *st) {
+void nbn_st_close(nbn_st_file *st) {
     if (st->f) fclose(st->f);
     for (int i = 0; i < st->n; i++) free(st->e[i].name);
     free(st->e);
-    *st = (nbi_st_file){ 0 };
+    *st = (nbn_st_file){ 0 };
 }

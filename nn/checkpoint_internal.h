@@ -7,29 +7,29 @@
 #include "nb_checkpoint.h"
 
 /* ---- JSON (RFC 8259, no extensions) ---- */
-typedef enum { NBJ_NULL, NBJ_FALSE, NBJ_TRUE, NBJ_NUM, NBJ_STR, NBJ_ARR, NBJ_OBJ } nbj_kind;
+typedef enum { NBN_NULL, NBN_FALSE, NBN_TRUE, NBN_NUM, NBN_STR, NBN_ARR, NBN_OBJ } nbn_kind;
 typedef struct {
-    nbj_kind kind;
-    bool is_int; /* NBJ_NUM: an integer that fits int64 (no fraction, no exponent) */
+    nbn_kind kind;
+    bool is_int; /* NBN_NUM: an integer that fits int64 (no fraction, no exponent) */
     int64_t ival;
-    const char *str; /* NBJ_STR: unescaped, NUL-terminated (in the document's arena) */
+    const char *str; /* NBN_STR: unescaped, NUL-terminated (in the document's arena) */
     size_t len;      /* string length in bytes, or number of children of an array/object */
     const char *key; /* member name when the parent is an object */
     int first, next; /* first child and next sibling (node indices, -1 = none) */
-} nbj_node;
+} nbn_node;
 typedef struct {
-    nbj_node *nodes; /* nodes[0] is the root */
+    nbn_node *nodes; /* nodes[0] is the root */
     int n, cap;
     char *arena; /* unescaped strings */
-} nbj_doc;
-#define NBJ_MAX_DEPTH 32
-#define NBJ_MAX_NODES (1 << 21) /* ~100 MB of nodes at most, ~200k tensors: far beyond real headers */
+} nbn_doc;
+#define NBN_MAX_DEPTH 32
+#define NBN_MAX_NODES (1 << 21) /* ~100 MB of nodes at most, ~200k tensors: far beyond real headers */
 /* Parse text[0..len) (followed by nothing but blanks) into doc. On error returns false and writes
- * "what, at byte k" into err. Nesting deeper than NBJ_MAX_DEPTH or more than NBJ_MAX_NODES values
+ * "what, at byte k" into err. Nesting deeper than NBN_MAX_DEPTH or more than NBN_MAX_NODES values
  * is an error. */
-bool nbj_parse(const char *text, size_t len, nbj_doc *doc, char *err, size_t errlen);
+bool nbn_parse(const char *text, size_t len, nbn_doc *doc, char *err, size_t errlen);
 /* Free a parsed document. */
-void nbj_free(nbj_doc *doc);
+void nbn_free(nbn_doc *doc);
 
 /* ---- a safetensors file, parsed and validated (header, dtypes, shapes, offsets, file size) ---- */
 typedef struct {
@@ -38,18 +38,18 @@ typedef struct {
     int ndim;
     int64_t shape[NB_MAX_DIMS];
     uint64_t begin, end; /* byte offsets into the data section */
-} nbi_st_entry;
+} nbn_st_entry;
 typedef struct {
     FILE *f;
     uint64_t data_start; /* 8 + header length */
     int n;
-    nbi_st_entry *e; /* in header order */
-} nbi_st_file;
+    nbn_st_entry *e; /* in header order */
+} nbn_st_file;
 /* Open and check path (op names the caller in messages). NB_ERROR + message on any problem. */
-nb_status nbi_st_open(const char *op, const char *path, nbi_st_file *st);
+nb_status nbn_st_open(const char *op, const char *path, nbn_st_file *st);
 /* Read entry i's data into dst (entry's byte count). */
-nb_status nbi_st_read(const char *op, const char *path, nbi_st_file *st, int i, void *dst);
+nb_status nbn_st_read(const char *op, const char *path, nbn_st_file *st, int i, void *dst);
 /* Close the file and free the entries. */
-void nbi_st_close(nbi_st_file *st);
+void nbn_st_close(nbn_st_file *st);
 
 #endif

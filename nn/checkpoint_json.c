@@ -1,6 +1,6 @@
 /* checkpoint_json.c — a strict, bounded JSON parser for safetensors headers: RFC 8259 exactly
  * (no comments, trailing commas, NaN, leading zeros, raw control characters, lone surrogates or
- * invalid UTF-8), nesting limited to NBJ_MAX_DEPTH, memory linear in the input. Nodes live in one
+ * invalid UTF-8), nesting limited to NBN_MAX_DEPTH, memory linear in the input. Nodes live in one
  * growing array and strings in one arena no larger than the input, so nothing is trusted. */
 #include "checkpoint_internal.h"
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 typedef struct {
     const char *s;
     size_t len, pos;
-    nbj_doc *doc;
+    nbn_doc *doc;
     char *arena_top;
     char *err;
     size_t errlen;
@@ -25,16 +25,16 @@ static void skip_ws(parser *p) {
         p->pos++;
 }
 
-static int new_node(parser *p, nbj_kind k) {
-    nbj_doc *d = p->doc;
+static int new_node(parser *p, nbn_kind k) {
+    nbn_doc *d = p->doc;
     if (d->n == d->cap) {
         int cap = d->cap ? d->cap * 2 : 16;
-        nbj_node *nn = realloc(d->nodes, sizeof *nn * (size_t)cap);
+        nbn_node *nn = realloc(d->nodes, sizeof *nn * (size_t)cap);
         if (!nn) return -1;
         d->nodes = nn;
         d->cap = cap;
     }
-    d->nodes[d->n] = (nbj_node){ .kind = k, .first = -1, .next = -1 };
+    d->nodes[d->n] = (nbn_node){ .kind = k, .first = -1, .next = -1 };
     return d->n++;
 }
 
@@ -150,7 +150,7 @@ static bool parse_string(parser *p, const char **out, size_t *outlen) {
     return true;
 }
 
-static bool parse_number(parser *p, nbj_node *n) {
+static bool parse_number(parser *p, nbn_node *n) {
     size_t st = p->pos;
     bool neg = false, is_int = true, overflow = false;
     uint64_t v = 0;
@@ -235,25 +235,25 @@ static bool parse_container(parser *p, int depth, int idx, bool obj) {
 }
 
 static bool parse_value(parser *p, int depth, int *out) {
-    if (depth > NBJ_MAX_DEPTH) return fail(p, "nesting too deep");
+    if (depth > NBN_MAX_DEPTH) return fail(p, "nesting too deep");
     skip_ws(p);
     if (p->pos >= p->len) return fail(p, "unexpected end of header");
     char c = p->s[p->pos];
-    nbj_kind k = c == '{'   ? NBJ_OBJ
-                 : c == '[' ? NBJ_ARR
-                 : c == '"' ? NBJ_STR
-                 : c == 't' ? NBJ_TRUE
-                 : c == 'f' ? NBJ_FALSE
-                 : c == 'n' ? NBJ_NULL
-                            : NBJ_NUM;
-    if (p->doc->n >= NBJ_MAX_NODES) return fail(p, "too many JSON values (corrupt header?)");
+    nbn_kind k = c == '{'   ? NBN_OBJ
+                 : c == '[' ? NBN_ARR
+                 : c == '"' ? NBN_STR
+                 : c == 't' ? NBN_TRUE
+                 : c == 'f' ? NBN_FALSE
+                 : c == 'n' ? NBN_NULL
+                            : NBN_NUM;
+    if (p->doc->n >= NBN_MAX_NODES) return fail(p, "too many JSON values (corrupt header?)");
     int idx = new_node(p, k);
     if (idx < 0) return fail(p, "out of memory");
     *out = idx;
     switch (k) {
-    case NBJ_OBJ:
-    case NBJ_ARR: return parse_container(p, depth, idx, k == NBJ_OBJ);
-    case NBJ_STR: {
+    case NBN_OBJ:
+    case NBN_ARR: return parse_container(p, depth, idx, k == NBN_OBJ);
+    case NBN_STR: {
         const char *s;
         size_t n;
         if (!parse_string(p, &s, &n)) return false;
@@ -261,20 +261,20 @@ static bool parse_value(parser *p, int depth, int *out) {
         p->doc->nodes[idx].len = n;
         return true;
     }
-    case NBJ_NUM: return parse_number(p, &p->doc->nodes[idx]);
-    case NBJ_TRUE:
-    case NBJ_FALSE:
-    case NBJ_NULL: break;
+    case NBN_NUM: return parse_number(p, &p->doc->nodes[idx]);
+    case NBN_TRUE:
+    case NBN_FALSE:
+    case NBN_NULL: break;
     }
-    const char *word = k == NBJ_TRUE ? "true" : k == NBJ_FALSE ? "false" : "null";
+    const char *word = k == NBN_TRUE ? "true" : k == NBN_FALSE ? "false" : "null";
     size_t wl = strlen(word);
     if (p->len - p->pos < wl || memcmp(p->s + p->pos, word, wl) != 0) return fail(p, "invalid literal");
     p->pos += wl;
     return true;
 }
 
-bool nbj_parse(const char *text, size_t len, nbj_doc *doc, char *err, size_t errlen) {
-    *doc = (nbj_doc){ 0 };
+bool nbn_parse(const char *text, size_t len, nbn_doc *doc, char *err, size_t errlen) {
+    *doc = (nbn_doc){ 0 };
     doc->arena = malloc(len + 1);
     if (!doc->arena) {
         snprintf(err, errlen, "out of memory for a %zu-byte header", len);
@@ -287,12 +287,12 @@ bool nbj_parse(const char *text, size_t len, nbj_doc *doc, char *err, size_t err
         skip_ws(&p);
         if (p.pos != len) ok = fail(&p, "unexpected data after the JSON value");
     }
-    if (!ok) nbj_free(doc);
+    if (!ok) nbn_free(doc);
     return ok;
 }
 
-void nbj_free(nbj_doc *doc) {
+void nbn_free(nbn_doc *doc) {
     free(doc->nodes);
     free(doc->arena);
-    *doc = (nbj_doc){ 0 };
+    *doc = (nbn_doc){ 0 };
 }

@@ -58,42 +58,42 @@ static const char *st_name(nb_dtype dt) { return dt == NB_F32 ? "F32" : dt == NB
 static nb_status check_dict(const nb_state_dict *sd, const char *path) {
     const char *op = "nb_save_safetensors";
     if (!sd || !path) {
-        nbi_error("%s: %s is NULL", op, sd ? "path" : "state dict");
+        nbt_error("%s: %s is NULL", op, sd ? "path" : "state dict");
         return NB_ERROR;
     }
     if (!path[0]) {
-        nbi_error("%s: path is empty", op);
+        nbt_error("%s: path is empty", op);
         return NB_ERROR;
     }
     if (sd->n < 0 || (sd->n > 0 && (!sd->names || !sd->tensors))) {
-        nbi_error("%s: the state dict is corrupt (n = %d)", op, sd->n);
+        nbt_error("%s: the state dict is corrupt (n = %d)", op, sd->n);
         return NB_ERROR;
     }
     for (int i = 0; i < sd->n; i++) {
         const char *name = sd->names[i];
         nb_tensor *t = sd->tensors[i];
         if (!name || !name[0] || !strcmp(name, "__metadata__")) {
-            nbi_error("%s: entry %d has %s name; give every tensor a unique non-empty name", op, i,
+            nbt_error("%s: entry %d has %s name; give every tensor a unique non-empty name", op, i,
                       !name      ? "a NULL"
                       : !name[0] ? "an empty"
                                  : "the reserved");
             return NB_ERROR;
         }
         if (!t) {
-            nbi_error("%s: tensor '%s' is NULL", op, name);
+            nbt_error("%s: tensor '%s' is NULL", op, name);
             return NB_ERROR;
         }
         if (!nb_is_valid(t)) {
-            nbi_error("%s: tensor '%s' was released (stale pointer); nothing was written", op, name);
+            nbt_error("%s: tensor '%s' was released (stale pointer); nothing was written", op, name);
             return NB_ERROR;
         }
         if (t->dtype != NB_F32 && t->dtype != NB_F64 && t->dtype != NB_I64) {
-            nbi_error("%s: tensor '%s' has an unknown dtype", op, name);
+            nbt_error("%s: tensor '%s' has an unknown dtype", op, name);
             return NB_ERROR;
         }
         for (int j = 0; j < i; j++)
             if (!strcmp(sd->names[j], name)) {
-                nbi_error("%s: name '%s' appears twice in the state dict", op, name);
+                nbt_error("%s: name '%s' appears twice in the state dict", op, name);
                 return NB_ERROR;
             }
     }
@@ -120,13 +120,13 @@ static bool write_all(int fd, const void *buf, size_t n) {
 static bool write_tensor(int fd, nb_tensor *t) {
     size_t n = (size_t)t->numel * nb_dtype_size(t->dtype);
     if (n == 0) return true;
-    if (nb_is_contiguous(t)) return write_all(fd, nbi_ptr(t), n);
+    if (nb_is_contiguous(t)) return write_all(fd, nbt_ptr(t), n);
     bool ok = false;
     nb_scope s = nb_scope_begin();
     nb_tensor *c = NULL;
     NB_NO_GRAD { c = nb_contiguous(t); }
     if (c)
-        ok = write_all(fd, nbi_ptr(c), n);
+        ok = write_all(fd, nbt_ptr(c), n);
     else
         errno = ENOMEM;
     nb_scope_end(s);
@@ -161,7 +161,7 @@ nb_status nb_save_safetensors(const nb_state_dict *sd, const char *path) {
     while (!h.oom && (8 + h.n) % 8) sb_str(&h, " ");
     if (h.oom) {
         free(h.s);
-        nbi_error("%s: out of memory building the header", op);
+        nbt_error("%s: out of memory building the header", op);
         return NB_ERROR;
     }
 
@@ -169,7 +169,7 @@ nb_status nb_save_safetensors(const nb_state_dict *sd, const char *path) {
     char *tmp = malloc(plen + 32);
     if (!tmp) {
         free(h.s);
-        nbi_error("%s: out of memory", op);
+        nbt_error("%s: out of memory", op);
         return NB_ERROR;
     }
     snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
@@ -203,7 +203,7 @@ nb_status nb_save_safetensors(const nb_state_dict *sd, const char *path) {
     if (!ok) {
         int e = errno;
         if (fd >= 0) unlink(tmp);
-        nbi_error("%s: cannot %s '%s': %s; '%s' was left as it was", op, stage,
+        nbt_error("%s: cannot %s '%s': %s; '%s' was left as it was", op, stage,
                   strcmp(stage, "rename") ? tmp : path, strerror(e), path);
         free(tmp);
         return NB_ERROR;

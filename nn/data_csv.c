@@ -9,7 +9,7 @@
 /* The whole file as a NUL-terminated buffer (NULL + error). */
 static char *slurp(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
-    if (!f) return nbi_error("nb_read_csv: cannot open '%s': %s", path, strerror(errno));
+    if (!f) return nbt_error("nb_read_csv: cannot open '%s': %s", path, strerror(errno));
     size_t cap = 1 << 16, n = 0;
     char *buf = malloc(cap);
     while (buf) {
@@ -26,10 +26,10 @@ static char *slurp(const char *path, size_t *len) {
     }
     bool bad = ferror(f);
     fclose(f);
-    if (!buf) return nbi_error("nb_read_csv: '%s': out of memory", path);
+    if (!buf) return nbt_error("nb_read_csv: '%s': out of memory", path);
     if (bad) {
         free(buf);
-        return nbi_error("nb_read_csv: '%s': read error", path);
+        return nbt_error("nb_read_csv: '%s': read error", path);
     }
     buf[n] = 0;
     *len = n;
@@ -39,18 +39,18 @@ static char *slurp(const char *path, size_t *len) {
 static bool is_blank(char c, char delim) { return (c == ' ' || c == '\t' || c == '\r') && c != delim; }
 
 nb_tensor *nb_read_csv(const char *path, nb_csv_opts opts) {
-    if (!path) return nbi_error("nb_read_csv: path is NULL");
+    if (!path) return nbt_error("nb_read_csv: path is NULL");
     char delim = opts.delimiter ? opts.delimiter : ',';
     if (delim == '\n' || delim == '"')
-        return nbi_error("nb_read_csv: delimiter cannot be a newline or a quote");
+        return nbt_error("nb_read_csv: delimiter cannot be a newline or a quote");
     if (opts.dtype != NB_F32 && opts.dtype != NB_F64 && opts.dtype != NB_I64)
-        return nbi_error("nb_read_csv: unknown dtype %d; use NB_F32, NB_F64 or NB_I64", (int)opts.dtype);
+        return nbt_error("nb_read_csv: unknown dtype %d; use NB_F32, NB_F64 or NB_I64", (int)opts.dtype);
     size_t len = 0;
     char *buf = slurp(path, &len);
     if (!buf) return NULL;
     if (memchr(buf, 0, len)) {
         free(buf);
-        return nbi_error("nb_read_csv: '%s' contains NUL bytes: not a text CSV file", path);
+        return nbt_error("nb_read_csv: '%s' contains NUL bytes: not a text CSV file", path);
     }
     double *vals = NULL;
     int64_t nvals = 0, capv = 0, rows = 0, cols = -1, first_line = 0;
@@ -94,7 +94,7 @@ nb_tensor *nb_read_csv(const char *path, nb_csv_opts opts) {
             errno = 0;
             double v = a < b ? strtod(a, &stop) : 0;
             if (a == b || stop != b) {
-                nbi_error("nb_read_csv: '%s' line %lld, column %lld: %s%.*s%s is not a number%s", path,
+                nbt_error("nb_read_csv: '%s' line %lld, column %lld: %s%.*s%s is not a number%s", path,
                           (long long)line, (long long)col, a == b ? "an empty field" : "'",
                           (int)(b - a > 40 ? 40 : b - a), a, a == b ? "" : "'",
                           line == 1 && !opts.header ? " (a header line? set .header = true)" : "");
@@ -104,7 +104,7 @@ nb_tensor *nb_read_csv(const char *path, nb_csv_opts opts) {
                 capv = capv ? capv * 2 : 1024;
                 double *nv = realloc(vals, (size_t)capv * sizeof *nv);
                 if (!nv) {
-                    nbi_error("nb_read_csv: '%s': out of memory", path);
+                    nbt_error("nb_read_csv: '%s': out of memory", path);
                     goto done;
                 }
                 vals = nv;
@@ -117,7 +117,7 @@ nb_tensor *nb_read_csv(const char *path, nb_csv_opts opts) {
             cols = col;
             first_line = line;
         } else if (col != cols) {
-            nbi_error("nb_read_csv: '%s' line %lld has %lld fields, but line %lld has %lld (ragged rows)",
+            nbt_error("nb_read_csv: '%s' line %lld has %lld fields, but line %lld has %lld (ragged rows)",
                       path, (long long)line, (long long)col, (long long)first_line, (long long)cols);
             goto done;
         }
@@ -125,21 +125,21 @@ nb_tensor *nb_read_csv(const char *path, nb_csv_opts opts) {
         p = next;
     }
     if (rows == 0) {
-        nbi_error("nb_read_csv: '%s' holds no data rows", path);
+        nbt_error("nb_read_csv: '%s' holds no data rows", path);
         goto done;
     }
-    t = nbi_new(opts.dtype, 2, (int64_t[]){ rows, cols });
+    t = nbt_new(opts.dtype, 2, (int64_t[]){ rows, cols });
     if (!t) goto done;
     for (int64_t i = 0; i < nvals; i++) {
         double v = vals[i];
         if (opts.dtype == NB_F32)
-            ((float *)nbi_ptr(t))[i] = (float)v;
+            ((float *)nbt_ptr(t))[i] = (float)v;
         else if (opts.dtype == NB_F64)
-            ((double *)nbi_ptr(t))[i] = v;
+            ((double *)nbt_ptr(t))[i] = v;
         else if (v == nearbyint(v) && fabs(v) < 9.2e18)
-            ((int64_t *)nbi_ptr(t))[i] = (int64_t)v;
+            ((int64_t *)nbt_ptr(t))[i] = (int64_t)v;
         else {
-            nbi_error("nb_read_csv: '%s' data row %lld, column %lld: %g is not an integer; read as NB_F32 or "
+            nbt_error("nb_read_csv: '%s' data row %lld, column %lld: %g is not an integer; read as NB_F32 or "
                       "NB_F64",
                       path, (long long)(i / cols + 1), (long long)(i % cols + 1), v);
             nb_free(t);

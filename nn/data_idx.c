@@ -34,7 +34,7 @@ static int64_t src_read(idx_src *s, void *buf, size_t n) {
             if (r < 0) {
                 int code;
                 const char *msg = gzerror(s->gz, &code);
-                nbi_error("nb_read_idx: '%s': corrupt gzip data (%s)", s->path,
+                nbt_error("nb_read_idx: '%s': corrupt gzip data (%s)", s->path,
                           msg ? msg : "unknown zlib error");
                 return -1;
             }
@@ -42,7 +42,7 @@ static int64_t src_read(idx_src *s, void *buf, size_t n) {
                 int code;
                 const char *msg = gzerror(s->gz, &code);
                 if (code != Z_OK) {
-                    nbi_error(
+                    nbt_error(
                         "nb_read_idx: '%s': the gzip stream is truncated or corrupt (%s); download it again",
                         s->path, msg ? msg : "zlib error");
                     return -1;
@@ -56,7 +56,7 @@ static int64_t src_read(idx_src *s, void *buf, size_t n) {
 #endif
     size_t got = fread(buf, 1, n, s->f);
     if (got < n && ferror(s->f)) {
-        nbi_error("nb_read_idx: '%s': read error: %s", s->path, strerror(errno));
+        nbt_error("nb_read_idx: '%s': read error: %s", s->path, strerror(errno));
         return -1;
     }
     return (int64_t)got;
@@ -113,7 +113,7 @@ static nb_status idx_convert(const unsigned char *raw, int code, int64_t n, nb_t
                              double div, const char *path) {
     int es = idx_elem_size(code);
     if (t->dtype == NB_F32) {
-        float *o = (float *)nbi_ptr(t);
+        float *o = (float *)nbt_ptr(t);
         if (code == 0x08 && div > 0) { /* the common case: bytes to [0, 1] through a table */
             float lut[256];
             for (int v = 0; v < 256; v++) lut[v] = (float)v / (float)div;
@@ -124,18 +124,18 @@ static nb_status idx_convert(const unsigned char *raw, int code, int64_t n, nb_t
             for (int64_t i = 0; i < n; i++) o[i] = (float)idx_value(raw + i * es, code) * scale;
         }
     } else if (t->dtype == NB_F64) {
-        double *o = (double *)nbi_ptr(t);
+        double *o = (double *)nbt_ptr(t);
         for (int64_t i = 0; i < n; i++) {
             double v = idx_value(raw + i * es, code);
             o[i] = div > 0 ? v / div : v * (double)scale;
         }
     } else {
-        int64_t *o = (int64_t *)nbi_ptr(t);
+        int64_t *o = (int64_t *)nbt_ptr(t);
         for (int64_t i = 0; i < n; i++) {
             double v = idx_value(raw + i * es, code);
             v = div > 0 ? v / div : v * (double)scale;
             if (!(v > -9.2e18 && v < 9.2e18)) {
-                nbi_error("nb_read_idx: '%s': element %lld is %g, not representable as int64; read it as "
+                nbt_error("nb_read_idx: '%s': element %lld is %g, not representable as int64; read it as "
                           "NB_F32 or NB_F64",
                           path, (long long)i, v);
                 return NB_ERROR;
@@ -152,26 +152,26 @@ static unsigned char *idx_read_data(idx_src *s, int64_t bytes, int64_t header_by
     if (!s->is_gz) {
         struct stat st;
         if (fstat(fileno(s->f), &st) != 0)
-            return nbi_error("nb_read_idx: '%s': cannot stat: %s", s->path, strerror(errno));
+            return nbt_error("nb_read_idx: '%s': cannot stat: %s", s->path, strerror(errno));
         int64_t have = (int64_t)st.st_size - header_bytes;
         if (have < bytes)
-            return nbi_error(
+            return nbt_error(
                 "nb_read_idx: '%s' is truncated: its header declares %lld bytes of data but the file holds "
                 "only %lld; download it again",
                 s->path, (long long)bytes, (long long)have);
         if (have > bytes)
-            return nbi_error(
+            return nbt_error(
                 "nb_read_idx: '%s' has %lld bytes after the %lld bytes of data its header declares "
                 "(wrong dims, or not an IDX file)",
                 s->path, (long long)(have - bytes), (long long)bytes);
         buf = malloc(bytes ? (size_t)bytes : 1);
         if (!buf)
-            return nbi_error("nb_read_idx: '%s': out of memory for %lld bytes", s->path, (long long)bytes);
+            return nbt_error("nb_read_idx: '%s': out of memory for %lld bytes", s->path, (long long)bytes);
         int64_t got = src_read(s, buf, (size_t)bytes);
         if (got != bytes) {
             free(buf);
             if (got >= 0)
-                nbi_error("nb_read_idx: '%s' is truncated (read %lld of %lld bytes of data)", s->path,
+                nbt_error("nb_read_idx: '%s' is truncated (read %lld of %lld bytes of data)", s->path,
                           (long long)got, (long long)bytes);
             return NULL;
         }
@@ -180,7 +180,7 @@ static unsigned char *idx_read_data(idx_src *s, int64_t bytes, int64_t header_by
     /* gzip: the real size is unknown until the stream ends, so grow the buffer as data arrives */
     int64_t cap = bytes < ((int64_t)1 << 20) ? bytes : ((int64_t)1 << 20), got = 0;
     buf = malloc(cap ? (size_t)cap : 1);
-    if (!buf) return nbi_error("nb_read_idx: '%s': out of memory", s->path);
+    if (!buf) return nbt_error("nb_read_idx: '%s': out of memory", s->path);
     for (;;) {
         int64_t r = src_read(s, buf + got, (size_t)(cap - got));
         if (r < 0) {
@@ -193,14 +193,14 @@ static unsigned char *idx_read_data(idx_src *s, int64_t bytes, int64_t header_by
         unsigned char *nb = realloc(buf, (size_t)ncap);
         if (!nb) {
             free(buf);
-            return nbi_error("nb_read_idx: '%s': out of memory for %lld bytes", s->path, (long long)ncap);
+            return nbt_error("nb_read_idx: '%s': out of memory for %lld bytes", s->path, (long long)ncap);
         }
         buf = nb;
         cap = ncap;
     }
     if (got < bytes) {
         free(buf);
-        return nbi_error(
+        return nbt_error(
             "nb_read_idx: '%s' is truncated: its header declares %lld bytes of data but the stream holds "
             "only %lld; download it again",
             s->path, (long long)bytes, (long long)got);
@@ -210,7 +210,7 @@ static unsigned char *idx_read_data(idx_src *s, int64_t bytes, int64_t header_by
     if (r != 0) {
         free(buf);
         if (r > 0)
-            nbi_error("nb_read_idx: '%s' has data after the %lld bytes its header declares (wrong dims, "
+            nbt_error("nb_read_idx: '%s' has data after the %lld bytes its header declares (wrong dims, "
                       "or not an IDX file)",
                       s->path, (long long)bytes);
         return NULL;
@@ -219,11 +219,11 @@ static unsigned char *idx_read_data(idx_src *s, int64_t bytes, int64_t header_by
 }
 
 nb_tensor *nb_read_idx(const char *path, nb_dtype dt, float scale) {
-    if (!path) return nbi_error("nb_read_idx: path is NULL");
+    if (!path) return nbt_error("nb_read_idx: path is NULL");
     if (dt != NB_F32 && dt != NB_F64 && dt != NB_I64)
-        return nbi_error("nb_read_idx: unknown dtype %d; use NB_F32, NB_F64 or NB_I64", (int)dt);
+        return nbt_error("nb_read_idx: unknown dtype %d; use NB_F32, NB_F64 or NB_I64", (int)dt);
     if (scale == 0) scale = 1;
-    if (!isfinite(scale)) return nbi_error("nb_read_idx: scale must be finite (got %g)", (double)scale);
+    if (!isfinite(scale)) return nbt_error("nb_read_idx: scale must be finite (got %g)", (double)scale);
     double div = 0; /* scale = 1/k: divide by k exactly as torch's x.float().div(k) */
     if (scale > 0 && scale < 1) {
         double k = nearbyint(1.0 / (double)scale);
@@ -231,7 +231,7 @@ nb_tensor *nb_read_idx(const char *path, nb_dtype dt, float scale) {
     }
     idx_src s = { .path = path };
     s.f = fopen(path, "rb");
-    if (!s.f) return nbi_error("nb_read_idx: cannot open '%s': %s", path, strerror(errno));
+    if (!s.f) return nbt_error("nb_read_idx: cannot open '%s': %s", path, strerror(errno));
     unsigned char head[4 + 4 * 255];
     size_t n0 = fread(head, 1, 2, s.f);
     if (n0 == 2 && head[0] == 0x1f && head[1] == 0x8b) {
@@ -240,12 +240,12 @@ nb_tensor *nb_read_idx(const char *path, nb_dtype dt, float scale) {
         s.f = NULL;
         s.is_gz = true;
         s.gz = gzopen(path, "rb");
-        if (!s.gz) return nbi_error("nb_read_idx: cannot open '%s' through zlib: %s", path, strerror(errno));
+        if (!s.gz) return nbt_error("nb_read_idx: cannot open '%s' through zlib: %s", path, strerror(errno));
         gzbuffer(s.gz, 1 << 17);
         n0 = 0;
 #else
         fclose(s.f);
-        return nbi_error(
+        return nbt_error(
             "nb_read_idx: '%s' is gzip-compressed but nabla was built without zlib: install zlib1g-dev "
             "and reconfigure (meson setup --wipe), or gunzip the file first",
             path);
@@ -256,12 +256,12 @@ nb_tensor *nb_read_idx(const char *path, nb_dtype dt, float scale) {
     int64_t r = src_read(&s, head + n0, 4 - n0);
     if (r < 0) goto done;
     if ((int64_t)n0 + r < 4) {
-        nbi_error("nb_read_idx: '%s' is too short to be an IDX file (%lld bytes)", path, (long long)(n0 + r));
+        nbt_error("nb_read_idx: '%s' is too short to be an IDX file (%lld bytes)", path, (long long)(n0 + r));
         goto done;
     }
     int code = head[2], nd = head[3];
     if (head[0] != 0 || head[1] != 0 || !idx_elem_size(code) || nd == 0) {
-        nbi_error(
+        nbt_error(
             "nb_read_idx: '%s' is not an IDX file: magic 0x%02x%02x%02x%02x, expected 0x0000TTNN with type "
             "TT "
             "in 08 (ubyte), 09, 0B, 0C, 0D, 0E and NN >= 1 dims (e.g. 0x00000803 images, 0x00000801 labels)",
@@ -269,13 +269,13 @@ nb_tensor *nb_read_idx(const char *path, nb_dtype dt, float scale) {
         goto done;
     }
     if (nd > NB_MAX_DIMS) {
-        nbi_error("nb_read_idx: '%s' declares %d dims; nabla tensors have at most %d", path, nd, NB_MAX_DIMS);
+        nbt_error("nb_read_idx: '%s' declares %d dims; nabla tensors have at most %d", path, nd, NB_MAX_DIMS);
         goto done;
     }
     r = src_read(&s, head + 4, 4 * (size_t)nd);
     if (r < 0) goto done;
     if (r < 4 * nd) {
-        nbi_error("nb_read_idx: '%s' is truncated inside its header (%d dims declared)", path, nd);
+        nbt_error("nb_read_idx: '%s' is truncated inside its header (%d dims declared)", path, nd);
         goto done;
     }
     /* span: the product of the nonzero dims (what the strides reach; saturated, refused below), so a
@@ -294,15 +294,15 @@ nb_tensor *nb_read_idx(const char *path, nb_dtype dt, float scale) {
     int64_t numel = empty ? 0 : span;
     int es = idx_elem_size(code);
     if (span > IDX_MAX_BYTES / es) {
-        nbi_error("nb_read_idx: '%s' declares dims %s, more than the %lld GiB this reader accepts (a corrupt "
+        nbt_error("nb_read_idx: '%s' declares dims %s, more than the %lld GiB this reader accepts (a corrupt "
                   "header?)",
-                  path, nbi_shape_of(nd, dims), (long long)(IDX_MAX_BYTES >> 30));
+                  path, nbt_shape_of(nd, dims), (long long)(IDX_MAX_BYTES >> 30));
         goto done;
     }
     int64_t bytes = numel * es;
     raw = idx_read_data(&s, bytes, 4 + 4 * (int64_t)nd);
     if (!raw) goto done;
-    t = nbi_new(dt, nd, dims);
+    t = nbt_new(dt, nd, dims);
     if (t && idx_convert(raw, code, numel, t, scale, div, path) != NB_OK) {
         nb_free(t);
         t = NULL;

@@ -9,10 +9,10 @@
 
 typedef struct {
     uint64_t s;
-} nbi_rng;
+} nbn_rng;
 
 /* Next 64 random bits (splitmix64). */
-static inline uint64_t nbi_rng_next(nbi_rng *r) {
+static inline uint64_t nbn_rng_next(nbn_rng *r) {
     uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
@@ -20,23 +20,23 @@ static inline uint64_t nbi_rng_next(nbi_rng *r) {
 }
 
 /* Uniform integer in [0, n) for n >= 1, without modulo bias (rejection). */
-static inline int64_t nbi_rng_below(nbi_rng *r, int64_t n) {
+static inline int64_t nbn_rng_below(nbn_rng *r, int64_t n) {
     uint64_t un = (uint64_t)n, lim = (0 - un) % un, v;
-    do v = nbi_rng_next(r);
+    do v = nbn_rng_next(r);
     while (v < lim);
     return (int64_t)(v % un);
 }
 
 /* Fisher-Yates shuffle of idx[0..n). */
-static inline void nbi_shuffle(int64_t *idx, int64_t n, nbi_rng *r) {
+static inline void nbn_shuffle(int64_t *idx, int64_t n, nbn_rng *r) {
     for (int64_t i = n - 1; i > 0; i--) {
-        int64_t j = nbi_rng_below(r, i + 1), t = idx[i];
+        int64_t j = nbn_rng_below(r, i + 1), t = idx[i];
         idx[i] = idx[j];
         idx[j] = t;
     }
 }
 
 /* src[idx[0..n)] along dim 0 as a new tensor (n, src.shape[1:]) in the current scope, no history. */
-nb_tensor *nbi_gather_rows(const nb_tensor *src, const int64_t *idx, int64_t n, const char *op);
+nb_tensor *nbn_gather_rows(const nb_tensor *src, const int64_t *idx, int64_t n, const char *op);
 
 #endif

@@ -15,7 +15,7 @@ struct nb_tensor_dataset {
 struct nb_dataloader {
     const nb_tensor_dataset *ds;
     nb_dataloader_opts o;
-    nbi_rng rng;
+    nbn_rng rng;
     int64_t *order;      /* this epoch's sample order */
     int64_t norder, cap; /* its length (N, or the sampler's count) and capacity */
     bool bad_sample;     /* the sampler's indices for this epoch were unusable (error recorded) */
@@ -26,46 +26,46 @@ struct nb_dataloader {
 };
 
 nb_tensor_dataset *nb_tensor_dataset_new(nb_tensor *x, nb_tensor *y) {
-    if (!x) return nbi_error("nb_tensor_dataset_new: x is NULL");
-    if (!nbi_ok(x, "nb_tensor_dataset_new") || (y && !nbi_ok(y, "nb_tensor_dataset_new"))) return NULL;
+    if (!x) return nbt_error("nb_tensor_dataset_new: x is NULL");
+    if (!nbt_ok(x, "nb_tensor_dataset_new") || (y && !nbt_ok(y, "nb_tensor_dataset_new"))) return NULL;
     if (x->ndim < 1 || (y && y->ndim < 1))
-        return nbi_error(
+        return nbt_error(
             "nb_tensor_dataset_new: x %s and y %s must have a sample dim 0 (0-d tensors have none)",
-            nbi_shape(x), y ? nbi_shape(y) : "NULL");
+            nbt_shape(x), y ? nbt_shape(y) : "NULL");
     if (y && y->shape[0] != x->shape[0])
-        return nbi_error(
+        return nbt_error(
             "nb_tensor_dataset_new: size mismatch between tensors: x %s has %lld samples, y %s has %lld",
-            nbi_shape(x), (long long)x->shape[0], nbi_shape(y), (long long)y->shape[0]);
+            nbt_shape(x), (long long)x->shape[0], nbt_shape(y), (long long)y->shape[0]);
     nb_tensor_dataset *ds = malloc(sizeof *ds);
-    if (!ds) return nbi_error("nb_tensor_dataset_new: out of memory");
+    if (!ds) return nbt_error("nb_tensor_dataset_new: out of memory");
     *ds = (nb_tensor_dataset){ x, y, x->shape[0] };
     return ds;
 }
 
 int64_t nb_tensor_dataset_len(const nb_tensor_dataset *ds) {
-    return nbi_nonnull(ds, "nb_tensor_dataset_len", "dataset") ? ds->n : -1;
+    return nbt_nonnull(ds, "nb_tensor_dataset_len", "dataset") ? ds->n : -1;
 }
 
 void nb_tensor_dataset_free(nb_tensor_dataset *ds) {
-    NBI_API("nb_tensor_dataset_free");
+    NBT_API("nb_tensor_dataset_free");
     free(ds);
 }
 
 nb_dataloader *nb_dataloader_new(const nb_tensor_dataset *ds, nb_dataloader_opts opts) {
-    NBI_API("nb_dataloader_new");
-    if (!ds) return nbi_error("nb_dataloader_new: dataset is NULL");
+    NBT_API("nb_dataloader_new");
+    if (!ds) return nbt_error("nb_dataloader_new: dataset is NULL");
     if (opts.batch_size < 0)
-        return nbi_error("nb_dataloader_new: batch_size must be positive (got %lld)",
+        return nbt_error("nb_dataloader_new: batch_size must be positive (got %lld)",
                          (long long)opts.batch_size);
     if (opts.batch_size == 0) opts.batch_size = 1;
     if (opts.sampler && opts.shuffle)
-        return nbi_error("nb_dataloader_new: sampler option is mutually exclusive with shuffle");
+        return nbt_error("nb_dataloader_new: sampler option is mutually exclusive with shuffle");
     nb_dataloader *dl = calloc(1, sizeof *dl);
-    if (!dl) return nbi_error("nb_dataloader_new: out of memory");
+    if (!dl) return nbt_error("nb_dataloader_new: out of memory");
     dl->order = malloc((size_t)(ds->n ? ds->n : 1) * sizeof *dl->order);
     if (!dl->order) {
         free(dl);
-        return nbi_error("nb_dataloader_new: out of memory for %lld indices", (long long)ds->n);
+        return nbt_error("nb_dataloader_new: out of memory for %lld indices", (long long)ds->n);
     }
     if (opts.generator) opts.torch_rng = true;
     if (opts.torch_rng && opts.shuffle && !opts.generator && !(dl->own = nb_generator_new())) {
@@ -108,13 +108,13 @@ static void sample(nb_dataloader *dl) {
     dl->norder = 0;
     dl->bad_sample = true;
     if (!idx || n < 0) {
-        if (!nb_error()) nbi_error("nb_dataloader_next: the sampler returned no indices");
+        if (!nb_error()) nbt_error("nb_dataloader_next: the sampler returned no indices");
         return;
     }
     if (n > dl->cap) {
         int64_t *o = realloc(dl->order, (size_t)n * sizeof *o);
         if (!o) {
-            nbi_error("nb_dataloader_next: out of memory for %lld indices", (long long)n);
+            nbt_error("nb_dataloader_next: out of memory for %lld indices", (long long)n);
             return;
         }
         dl->order = o;
@@ -122,7 +122,7 @@ static void sample(nb_dataloader *dl) {
     }
     for (int64_t i = 0; i < n; i++)
         if (idx[i] < 0 || idx[i] >= dl->ds->n) {
-            nbi_error("nb_dataloader_next: sampler index %lld is out of range for a dataset of %lld samples",
+            nbt_error("nb_dataloader_next: sampler index %lld is out of range for a dataset of %lld samples",
                       (long long)idx[i], (long long)dl->ds->n);
             return;
         }
@@ -132,8 +132,8 @@ static void sample(nb_dataloader *dl) {
 }
 
 void nb_dataloader_reset(nb_dataloader *dl) {
-    NBI_API("nb_dataloader_reset");
-    if (!nbi_nonnull(dl, "nb_dataloader_reset", "loader")) return;
+    NBT_API("nb_dataloader_reset");
+    if (!nbt_nonnull(dl, "nb_dataloader_reset", "loader")) return;
     if (dl->o.sampler) {
         if (dl->o.torch_rng) (void)nb_generator_random64(dl->o.generator); /* the iterator's _base_seed */
         sample(dl);
@@ -142,7 +142,7 @@ void nb_dataloader_reset(nb_dataloader *dl) {
         if (dl->o.torch_rng)
             torch_epoch(dl);
         else if (dl->o.shuffle)
-            nbi_shuffle(dl->order, dl->ds->n, &dl->rng);
+            nbn_shuffle(dl->order, dl->ds->n, &dl->rng);
         dl->norder = dl->ds->n;
     }
     dl->pos = 0;
@@ -150,22 +150,22 @@ void nb_dataloader_reset(nb_dataloader *dl) {
 }
 
 int64_t nb_dataloader_len(const nb_dataloader *dl) {
-    if (!nbi_nonnull(dl, "nb_dataloader_len", "loader")) return -1;
+    if (!nbt_nonnull(dl, "nb_dataloader_len", "loader")) return -1;
     int64_t n = dl->ds->n, b = dl->o.batch_size;
     if (dl->o.sampler) dl->o.sampler(dl->o.sampler_ctx, &n);
     return n / b + (!dl->o.drop_last && n % b != 0); /* no overflow for huge batch sizes */
 }
 
 bool nb_dataloader_next(nb_dataloader *dl, nb_tensor **xb, nb_tensor **yb) {
-    NBI_API("nb_dataloader_next");
+    NBT_API("nb_dataloader_next");
     if (xb) *xb = NULL;
     if (yb) *yb = NULL;
     if (!dl) {
-        nbi_error("nb_dataloader_next: loader is NULL");
+        nbt_error("nb_dataloader_next: loader is NULL");
         return false;
     }
     if (!xb) {
-        nbi_error("nb_dataloader_next: xb is NULL (pass &xb)");
+        nbt_error("nb_dataloader_next: xb is NULL (pass &xb)");
         return false;
     }
     if (!dl->in_epoch) {
@@ -188,10 +188,10 @@ bool nb_dataloader_next(nb_dataloader *dl, nb_tensor **xb, nb_tensor **yb) {
     }
     int64_t m = left < b ? left : b;
     const int64_t *idx = dl->order + dl->pos;
-    *xb = nbi_gather_rows(dl->ds->x, idx, m, "nb_dataloader_next");
+    *xb = nbn_gather_rows(dl->ds->x, idx, m, "nb_dataloader_next");
     if (!*xb) return false;
     if (dl->ds->y && yb) {
-        *yb = nbi_gather_rows(dl->ds->y, idx, m, "nb_dataloader_next");
+        *yb = nbn_gather_rows(dl->ds->y, idx, m, "nb_dataloader_next");
         if (!*yb) {
             nb_free(*xb);
             *xb = NULL;
@@ -203,7 +203,7 @@ bool nb_dataloader_next(nb_dataloader *dl, nb_tensor **xb, nb_tensor **yb) {
 }
 
 void nb_dataloader_free(nb_dataloader *dl) {
-    NBI_API("nb_dataloader_free");
+    NBT_API("nb_dataloader_free");
     if (!dl) return;
     free(dl->order);
     nb_generator_free(dl->own);

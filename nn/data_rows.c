@@ -4,26 +4,26 @@
 #include "data_internal.h"
 #include "nb_autograd.h"
 
-nb_tensor *nbi_gather_rows(const nb_tensor *src, const int64_t *idx, int64_t n, const char *op) {
-    if (!nbi_ok(src, op)) return NULL;
+nb_tensor *nbn_gather_rows(const nb_tensor *src, const int64_t *idx, int64_t n, const char *op) {
+    if (!nbt_ok(src, op)) return NULL;
     if (src->ndim < 1)
-        return nbi_error("%s: a 0-d tensor has no samples; give a tensor of shape (N, ...)", op);
+        return nbt_error("%s: a 0-d tensor has no samples; give a tensor of shape (N, ...)", op);
     int64_t shape[NB_MAX_DIMS];
     memcpy(shape, src->shape, sizeof shape);
     shape[0] = n;
-    nb_tensor *out = nbi_new(src->dtype, src->ndim, shape);
+    nb_tensor *out = nbt_new(src->dtype, src->ndim, shape);
     if (!out) return NULL;
     if (!nb_is_contiguous(src)) {
-        nb_tensor *ix = nbi_new(NB_I64, 1, &n);
+        nb_tensor *ix = nbt_new(NB_I64, 1, &n);
         if (!ix) {
             nb_free(out);
             return NULL;
         }
-        memcpy(nbi_ptr(ix), idx, (size_t)n * sizeof *idx);
+        memcpy(nbt_ptr(ix), idx, (size_t)n * sizeof *idx);
         nb_tensor *g = NULL;
         NB_NO_GRAD { g = nb_index_select((nb_tensor *)src, 0, ix); }
         nb_free(ix);
-        if (g) memcpy(nbi_ptr(out), nbi_ptr(g), (size_t)out->numel * nb_dtype_size(out->dtype));
+        if (g) memcpy(nbt_ptr(out), nbt_ptr(g), (size_t)out->numel * nb_dtype_size(out->dtype));
         nb_free(g);
         if (!g) {
             nb_free(out);
@@ -32,8 +32,8 @@ nb_tensor *nbi_gather_rows(const nb_tensor *src, const int64_t *idx, int64_t n, 
         return out;
     }
     size_t row = (size_t)(src->shape[0] ? src->numel / src->shape[0] : 0) * nb_dtype_size(src->dtype);
-    const char *from = nbi_ptr(src);
-    char *to = nbi_ptr(out);
+    const char *from = nbt_ptr(src);
+    char *to = nbt_ptr(out);
     for (int64_t i = 0; i < n; i++) memcpy(to + (size_t)i * row, from + (size_t)idx[i] * row, row);
     return out;
 }

@@ -13,46 +13,46 @@ nb_status nb_train_test_split(const nb_tensor *x, const nb_tensor *y, nb_split_o
     if (y_train) *y_train = NULL;
     if (y_test) *y_test = NULL;
     if (!x_train || !x_test || (y && (!y_train || !y_test))) {
-        nbi_error("%s: output pointers are NULL (pass &x_train, &x_test and, with y, &y_train, &y_test)", op);
+        nbt_error("%s: output pointers are NULL (pass &x_train, &x_test and, with y, &y_train, &y_test)", op);
         return NB_ERROR;
     }
     if (!x) {
-        nbi_error("%s: x is NULL", op);
+        nbt_error("%s: x is NULL", op);
         return NB_ERROR;
     }
-    if (!nbi_ok(x, op) || (y && !nbi_ok(y, op))) return NB_ERROR;
+    if (!nbt_ok(x, op) || (y && !nbt_ok(y, op))) return NB_ERROR;
     if (x->ndim < 1 || (y && (y->ndim < 1 || y->shape[0] != x->shape[0]))) {
-        nbi_error("%s: x %s and y %s must have the same number of samples along dim 0", op, nbi_shape(x),
-                  y ? nbi_shape(y) : "NULL");
+        nbt_error("%s: x %s and y %s must have the same number of samples along dim 0", op, nbt_shape(x),
+                  y ? nbt_shape(y) : "NULL");
         return NB_ERROR;
     }
     double ts = opts.test_size == 0 ? 0.25 : opts.test_size;
     int64_t n = x->shape[0];
     if (!(ts > 0 && ts < 1)) {
-        nbi_error("%s: test_size must be in (0, 1), got %g", op, ts);
+        nbt_error("%s: test_size must be in (0, 1), got %g", op, ts);
         return NB_ERROR;
     }
     int64_t n_test = (int64_t)ceil(ts * (double)n), n_train = n - n_test;
     if (n_test < 1 || n_train < 1) {
-        nbi_error("%s: %lld samples with test_size %g leave an empty train or test set", op, (long long)n,
+        nbt_error("%s: %lld samples with test_size %g leave an empty train or test set", op, (long long)n,
                   ts);
         return NB_ERROR;
     }
     int64_t *idx = malloc((size_t)n * sizeof *idx);
     if (!idx) {
-        nbi_error("%s: out of memory", op);
+        nbt_error("%s: out of memory", op);
         return NB_ERROR;
     }
     for (int64_t i = 0; i < n; i++) idx[i] = i;
     if (!opts.no_shuffle) {
-        nbi_rng rng = { opts.seed };
-        nbi_shuffle(idx, n, &rng);
+        nbn_rng rng = { opts.seed };
+        nbn_shuffle(idx, n, &rng);
     }
     nb_tensor *out[4] = {
-        nbi_gather_rows(x, idx, n_train, op),
-        nbi_gather_rows(x, idx + n_train, n_test, op),
-        y ? nbi_gather_rows(y, idx, n_train, op) : NULL,
-        y ? nbi_gather_rows(y, idx + n_train, n_test, op) : NULL,
+        nbn_gather_rows(x, idx, n_train, op),
+        nbn_gather_rows(x, idx + n_train, n_test, op),
+        y ? nbn_gather_rows(y, idx, n_train, op) : NULL,
+        y ? nbn_gather_rows(y, idx + n_train, n_test, op) : NULL,
     };
     free(idx);
     if (!out[0] || !out[1] || (y && (!out[2] || !out[3]))) {

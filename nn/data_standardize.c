@@ -7,29 +7,29 @@
 
 /* Value i (row-major) of a contiguous float tensor as double. */
 static double val(const nb_tensor *t, int64_t i) {
-    return t->dtype == NB_F32 ? ((const float *)nbi_ptr(t))[i] : ((const double *)nbi_ptr(t))[i];
+    return t->dtype == NB_F32 ? ((const float *)nbt_ptr(t))[i] : ((const double *)nbt_ptr(t))[i];
 }
 
 nb_status nb_standard_scaler_fit(nb_standard_scaler *sc, const nb_tensor *x, nb_standardize_opts opts) {
-    NBI_API("nb_standard_scaler_fit");
+    NBT_API("nb_standard_scaler_fit");
     if (!sc) {
-        nbi_error("nb_standard_scaler_fit: scaler is NULL");
+        nbt_error("nb_standard_scaler_fit: scaler is NULL");
         return NB_ERROR;
     }
     if (!x) {
-        nbi_error("nb_standard_scaler_fit: x is NULL");
+        nbt_error("nb_standard_scaler_fit: x is NULL");
         return NB_ERROR;
     }
-    if (!nbi_ok(x, "nb_standard_scaler_fit")) return NB_ERROR;
-    if (!nbi_is_float(x->dtype) || x->ndim < 1) {
-        nbi_error("nb_standard_scaler_fit: x must be a float tensor (N, features...), got %s %s; convert "
+    if (!nbt_ok(x, "nb_standard_scaler_fit")) return NB_ERROR;
+    if (!nbt_is_float(x->dtype) || x->ndim < 1) {
+        nbt_error("nb_standard_scaler_fit: x must be a float tensor (N, features...), got %s %s; convert "
                   "with nb_to",
-                  nb_dtype_name(x->dtype), nbi_shape(x));
+                  nb_dtype_name(x->dtype), nbt_shape(x));
         return NB_ERROR;
     }
     int64_t n = x->shape[0];
     if (n - opts.correction <= 0 || opts.correction < 0) {
-        nbi_error("nb_standard_scaler_fit: %lld samples with correction %d leave no degrees of freedom",
+        nbt_error("nb_standard_scaler_fit: %lld samples with correction %d leave no degrees of freedom",
                   (long long)n, opts.correction);
         return NB_ERROR;
     }
@@ -39,24 +39,24 @@ nb_status nb_standard_scaler_fit(nb_standard_scaler *sc, const nb_tensor *x, nb_
         int64_t all = n;
         int64_t *idx = malloc((size_t)all * sizeof *idx);
         if (!idx) {
-            nbi_error("nb_standard_scaler_fit: out of memory");
+            nbt_error("nb_standard_scaler_fit: out of memory");
             return NB_ERROR;
         }
         for (int64_t i = 0; i < all; i++) idx[i] = i;
-        xc = tmp = nbi_gather_rows(x, idx, all, "nb_standard_scaler_fit");
+        xc = tmp = nbn_gather_rows(x, idx, all, "nb_standard_scaler_fit");
         free(idx);
         if (!tmp) return NB_ERROR;
     }
     int64_t d = x->numel / n;
-    nb_tensor *mean = nbi_new_persistent(x->dtype, x->ndim - 1, x->shape + 1);
-    nb_tensor *std = nbi_new_persistent(x->dtype, x->ndim - 1, x->shape + 1);
+    nb_tensor *mean = nbt_new_persistent(x->dtype, x->ndim - 1, x->shape + 1);
+    nb_tensor *std = nbt_new_persistent(x->dtype, x->ndim - 1, x->shape + 1);
     double *acc = calloc((size_t)(2 * d) + 1, sizeof *acc);
     if (!mean || !std || !acc) {
         nb_free(mean);
         nb_free(std);
         nb_free(tmp);
         free(acc);
-        if (!nb_error()) nbi_error("nb_standard_scaler_fit: out of memory");
+        if (!nb_error()) nbt_error("nb_standard_scaler_fit: out of memory");
         return NB_ERROR;
     }
     double *m = acc, *ss = acc + d;
@@ -72,11 +72,11 @@ nb_status nb_standard_scaler_fit(nb_standard_scaler *sc, const nb_tensor *x, nb_
         double s = sqrt(ss[j] / (double)(n - opts.correction));
         if (s == 0) s = 1;
         if (x->dtype == NB_F32) {
-            ((float *)nbi_ptr(mean))[j] = (float)m[j];
-            ((float *)nbi_ptr(std))[j] = (float)s;
+            ((float *)nbt_ptr(mean))[j] = (float)m[j];
+            ((float *)nbt_ptr(std))[j] = (float)s;
         } else {
-            ((double *)nbi_ptr(mean))[j] = m[j];
-            ((double *)nbi_ptr(std))[j] = s;
+            ((double *)nbt_ptr(mean))[j] = m[j];
+            ((double *)nbt_ptr(std))[j] = s;
         }
     }
     free(acc);
@@ -89,37 +89,37 @@ nb_status nb_standard_scaler_fit(nb_standard_scaler *sc, const nb_tensor *x, nb_
 
 nb_tensor *nb_standard_scaler_transform(const nb_standard_scaler *sc, const nb_tensor *x) {
     if (!sc || !sc->mean || !sc->std)
-        return nbi_error(
+        return nbt_error(
             "nb_standard_scaler_transform: the scaler is not fitted; call nb_standard_scaler_fit first");
-    if (!nbi_ok(x, "nb_standard_scaler_transform")) return NULL;
+    if (!nbt_ok(x, "nb_standard_scaler_transform")) return NULL;
     const nb_tensor *m = sc->mean;
     if (x->ndim != m->ndim + 1 || memcmp(x->shape + 1, m->shape, sizeof(int64_t) * (size_t)m->ndim) != 0 ||
-        !nbi_is_float(x->dtype))
-        return nbi_error(
+        !nbt_is_float(x->dtype))
+        return nbt_error(
             "nb_standard_scaler_transform: x is %s %s but the scaler was fitted on (N, %s) %s samples",
-            nb_dtype_name(x->dtype), nbi_shape(x), nbi_shape(m) + 1, nb_dtype_name(m->dtype));
+            nb_dtype_name(x->dtype), nbt_shape(x), nbt_shape(m) + 1, nb_dtype_name(m->dtype));
     int64_t n = x->shape[0], d = m->numel;
     int64_t *idx = malloc((size_t)(n ? n : 1) * sizeof *idx);
-    if (!idx) return nbi_error("nb_standard_scaler_transform: out of memory");
+    if (!idx) return nbt_error("nb_standard_scaler_transform: out of memory");
     for (int64_t i = 0; i < n; i++) idx[i] = i;
-    nb_tensor *out = nbi_gather_rows(x, idx, n, "nb_standard_scaler_transform"); /* a contiguous copy */
+    nb_tensor *out = nbn_gather_rows(x, idx, n, "nb_standard_scaler_transform"); /* a contiguous copy */
     free(idx);
     if (!out) return NULL;
     double *ms = malloc((size_t)(2 * (d ? d : 1)) * sizeof *ms);
     if (!ms) {
         nb_free(out);
-        return nbi_error("nb_standard_scaler_transform: out of memory");
+        return nbt_error("nb_standard_scaler_transform: out of memory");
     }
     for (int64_t j = 0; j < d; j++) {
         ms[j] = val(m, j);
         ms[d + j] = val(sc->std, j);
     }
     if (x->dtype == NB_F32) {
-        float *o = (float *)nbi_ptr(out);
+        float *o = (float *)nbt_ptr(out);
         for (int64_t i = 0; i < n; i++)
             for (int64_t j = 0; j < d; j++) o[i * d + j] = (o[i * d + j] - (float)ms[j]) / (float)ms[d + j];
     } else {
-        double *o = (double *)nbi_ptr(out);
+        double *o = (double *)nbt_ptr(out);
         for (int64_t i = 0; i < n; i++)
             for (int64_t j = 0; j < d; j++) o[i * d + j] = (o[i * d + j] - ms[j]) / ms[d + j];
     }

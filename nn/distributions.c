@@ -24,7 +24,7 @@ static nb_tensor *keep_end(nb_scope s, nb_tensor *y) {
 /* all n values of t as doubles (malloc'd; NULL with an error on failure) */
 static double *values(const nb_tensor *t, const char *op) {
     double *v = malloc(sizeof(double) * (size_t)(t->numel ? t->numel : 1));
-    if (!v) return nbi_error("%s: out of memory", op);
+    if (!v) return nbt_error("%s: out of memory", op);
     if (nb_to_doubles(t, v) != NB_OK) {
         free(v);
         return NULL;
@@ -34,27 +34,27 @@ static double *values(const nb_tensor *t, const char *op) {
 
 /* ---- Categorical ---- */
 nb_status nb_categorical_init(nb_categorical *d, nb_tensor *probs, nb_tensor *logits) {
-    NBI_API("nb_categorical_init");
+    NBT_API("nb_categorical_init");
     const char *op = "nb_categorical_init";
     if (!d) {
-        nbi_error("%s: d is NULL", op);
+        nbt_error("%s: d is NULL", op);
         return NB_ERROR;
     }
     *d = (nb_categorical){ 0 };
     if (!probs && !logits) {
         if (!nb_error())
-            nbi_error("%s: either probs or logits must be specified, but not both (got neither)", op);
+            nbt_error("%s: either probs or logits must be specified, but not both (got neither)", op);
         return NB_ERROR;
     }
     if (probs && logits) {
-        nbi_error("%s: either probs or logits must be specified, but not both", op);
+        nbt_error("%s: either probs or logits must be specified, but not both", op);
         return NB_ERROR;
     }
     nb_tensor *p = probs ? probs : logits;
-    if (!nbi_ok(p, op)) return NB_ERROR;
-    if (p->ndim < 1 || !nbi_is_float(p->dtype)) {
-        nbi_error("%s: `%s` must be a float tensor of at least one dimension (got %s %s)", op,
-                  probs ? "probs" : "logits", nb_dtype_name(p->dtype), nbi_shape(p));
+    if (!nbt_ok(p, op)) return NB_ERROR;
+    if (p->ndim < 1 || !nbt_is_float(p->dtype)) {
+        nbt_error("%s: `%s` must be a float tensor of at least one dimension (got %s %s)", op,
+                  probs ? "probs" : "logits", nb_dtype_name(p->dtype), nbt_shape(p));
         return NB_ERROR;
     }
     int last = p->ndim - 1;
@@ -99,15 +99,15 @@ nb_status nb_categorical_init(nb_categorical *d, nb_tensor *probs, nb_tensor *lo
     }
     if (bad >= 0) {
         if (probs)
-            nbi_error("%s: expected parameter probs %s to satisfy the constraint Simplex(), but row %lld has "
+            nbt_error("%s: expected parameter probs %s to satisfy the constraint Simplex(), but row %lld has "
                       "an entry < 0, "
                       "NaN or inf, or sums to 0",
-                      op, nbi_shape(probs), (long long)bad);
+                      op, nbt_shape(probs), (long long)bad);
         else
-            nbi_error("%s: expected parameter logits %s to satisfy the constraint "
+            nbt_error("%s: expected parameter logits %s to satisfy the constraint "
                       "IndependentConstraint(Real(), 1), "
                       "but row %lld normalises to NaN",
-                      op, nbi_shape(logits), (long long)bad);
+                      op, nbt_shape(logits), (long long)bad);
         return NB_ERROR;
     }
     *d = (nb_categorical){ pr, lg, n };
@@ -115,26 +115,26 @@ nb_status nb_categorical_init(nb_categorical *d, nb_tensor *probs, nb_tensor *lo
 }
 
 static bool cat_ok(const nb_categorical *d, const char *op) {
-    if (d && d->probs && d->logits) return nbi_ok(d->probs, op) && nbi_ok(d->logits, op);
-    nbi_error("%s: the distribution is not initialised (nb_categorical_init failed or was not called)", op);
+    if (d && d->probs && d->logits) return nbt_ok(d->probs, op) && nbt_ok(d->logits, op);
+    nbt_error("%s: the distribution is not initialised (nb_categorical_init failed or was not called)", op);
     return false;
 }
 
 nb_tensor *nb_categorical_sample(const nb_categorical *d, int ndim, const int64_t *sample_shape,
                                  nb_generator *gen) {
-    NBI_API("nb_categorical_sample");
-    if (!nbi_nonnull(d, "nb_categorical_sample", "distribution")) return NULL;
+    NBT_API("nb_categorical_sample");
+    if (!nbt_nonnull(d, "nb_categorical_sample", "distribution")) return NULL;
     const char *op = "nb_categorical_sample";
     if (!cat_ok(d, op)) return NULL;
     nb_tensor *p = d->probs;
     int64_t shape[NB_MAX_DIMS], ns = 1;
     int nb = p->ndim - 1;
     if (ndim < 0 || ndim + nb > NB_MAX_DIMS || (ndim > 0 && !sample_shape))
-        return nbi_error("%s: sample shape of %d dims plus batch shape %s is too many dims", op, ndim,
-                         nbi_shape(p));
+        return nbt_error("%s: sample shape of %d dims plus batch shape %s is too many dims", op, ndim,
+                         nbt_shape(p));
     for (int i = 0; i < ndim; i++) {
         if (sample_shape[i] < 0)
-            return nbi_error("%s: negative sample size %lld", op, (long long)sample_shape[i]);
+            return nbt_error("%s: negative sample size %lld", op, (long long)sample_shape[i]);
         shape[i] = sample_shape[i];
         ns *= sample_shape[i];
     }
@@ -147,18 +147,18 @@ nb_tensor *nb_categorical_sample(const nb_categorical *d, int ndim, const int64_
 }
 
 nb_tensor *nb_categorical_log_prob(const nb_categorical *d, nb_tensor *value) {
-    NBI_API("nb_categorical_log_prob");
-    if (!nbi_nonnull(d, "nb_categorical_log_prob", "distribution")) return NULL;
+    NBT_API("nb_categorical_log_prob");
+    if (!nbt_nonnull(d, "nb_categorical_log_prob", "distribution")) return NULL;
     const char *op = "nb_categorical_log_prob";
-    if (!cat_ok(d, op) || !nbi_ok(value, op)) return NULL;
+    if (!cat_ok(d, op) || !nbt_ok(value, op)) return NULL;
     if (value->dtype != NB_I64)
-        return nbi_error("%s: value must be an int64 tensor of category indices (got %s)", op,
+        return nbt_error("%s: value must be an int64 tensor of category indices (got %s)", op,
                          nb_dtype_name(value->dtype));
     double *iv = values(value, op);
     if (!iv) return NULL;
     for (int64_t i = 0; i < value->numel; i++)
         if (iv[i] < 0 || iv[i] >= (double)d->num_events) {
-            nbi_error("%s: the value argument must be within the support (0 <= value < %lld), got %lld", op,
+            nbt_error("%s: the value argument must be within the support (0 <= value < %lld), got %lld", op,
                       (long long)d->num_events, (long long)iv[i]);
             free(iv);
             return NULL;
@@ -169,11 +169,11 @@ nb_tensor *nb_categorical_log_prob(const nb_categorical *d, nb_tensor *value) {
     nb_scope sc = private_scope(lg, NULL);
     nb_tensor *v = nb_unsqueeze(value, -1);
     int64_t b[NB_MAX_DIMS];
-    int nbd = v ? nbi_broadcast_shape(v->ndim, v->shape, lg->ndim, lg->shape, b) : -1;
+    int nbd = v ? nbt_broadcast_shape(v->ndim, v->shape, lg->ndim, lg->shape, b) : -1;
     if (nbd < 0) {
         if (v)
-            nbi_error("%s: value %s does not broadcast with the batch shape of logits %s", op,
-                      nbi_shape(value), nbi_shape(lg));
+            nbt_error("%s: value %s does not broadcast with the batch shape of logits %s", op,
+                      nbt_shape(value), nbt_shape(lg));
         return keep_end(sc, NULL);
     }
     nb_tensor *lpmf = nb_expand(lg, nbd, b);
@@ -183,8 +183,8 @@ nb_tensor *nb_categorical_log_prob(const nb_categorical *d, nb_tensor *value) {
 }
 
 nb_tensor *nb_categorical_entropy(const nb_categorical *d) {
-    NBI_API("nb_categorical_entropy");
-    if (!nbi_nonnull(d, "nb_categorical_entropy", "distribution")) return NULL;
+    NBT_API("nb_categorical_entropy");
+    if (!nbt_nonnull(d, "nb_categorical_entropy", "distribution")) return NULL;
     if (!cat_ok(d, "nb_categorical_entropy")) return NULL;
     double min_real = d->logits->dtype == NB_F32 ? -FLT_MAX : -DBL_MAX;
     nb_scope sc = private_scope(d->logits, d->probs);
@@ -195,30 +195,30 @@ nb_tensor *nb_categorical_entropy(const nb_categorical *d) {
 
 /* ---- Normal ---- */
 nb_status nb_normal_dist_init(nb_normal_dist *d, nb_tensor *loc, nb_tensor *scale) {
-    NBI_API("nb_normal_dist_init");
+    NBT_API("nb_normal_dist_init");
     const char *op = "nb_normal_dist_init";
     if (!d) {
-        nbi_error("%s: d is NULL", op);
+        nbt_error("%s: d is NULL", op);
         return NB_ERROR;
     }
     *d = (nb_normal_dist){ 0 };
     if (!loc || !scale) {
-        if (!nb_error()) nbi_error("%s: loc and scale must be given", op);
+        if (!nb_error()) nbt_error("%s: loc and scale must be given", op);
         return NB_ERROR;
     }
-    if (!nbi_ok(loc, op) || !nbi_ok(scale, op)) return NB_ERROR;
-    if (!nbi_is_float(loc->dtype) || !nbi_is_float(scale->dtype)) {
-        nbi_error("%s: loc and scale must be float tensors (got %s and %s)", op, nb_dtype_name(loc->dtype),
+    if (!nbt_ok(loc, op) || !nbt_ok(scale, op)) return NB_ERROR;
+    if (!nbt_is_float(loc->dtype) || !nbt_is_float(scale->dtype)) {
+        nbt_error("%s: loc and scale must be float tensors (got %s and %s)", op, nb_dtype_name(loc->dtype),
                   nb_dtype_name(scale->dtype));
         return NB_ERROR;
     }
     int64_t b[NB_MAX_DIMS];
-    int nbd = nbi_broadcast_shape(loc->ndim, loc->shape, scale->ndim, scale->shape, b);
+    int nbd = nbt_broadcast_shape(loc->ndim, loc->shape, scale->ndim, scale->shape, b);
     if (nbd < 0) {
-        nbi_error("%s: loc %s and scale %s do not broadcast", op, nbi_shape(loc), nbi_shape(scale));
+        nbt_error("%s: loc %s and scale %s do not broadcast", op, nbt_shape(loc), nbt_shape(scale));
         return NB_ERROR;
     }
-    nb_dtype dt = nbi_promote(loc->dtype, scale->dtype);
+    nb_dtype dt = nbt_promote(loc->dtype, scale->dtype);
     nb_scope sc = private_scope(loc, scale);
     nb_tensor *l = nb_expand(nb_to(loc, dt), nbd, b), *s = nb_expand(nb_to(scale, dt), nbd, b);
     if (l && s && sc) {
@@ -237,11 +237,11 @@ nb_status nb_normal_dist_init(nb_normal_dist *d, nb_tensor *loc, nb_tensor *scal
     free(sv);
     if (!okl || !oks) {
         if (!nb_error())
-            nbi_error(!okl ? "%s: expected parameter loc %s to satisfy the constraint Real(), but found NaN"
+            nbt_error(!okl ? "%s: expected parameter loc %s to satisfy the constraint Real(), but found NaN"
                            : "%s: expected parameter scale %s to satisfy the constraint "
                              "GreaterThan(lower_bound=0.0), "
                              "but found a value <= 0 or NaN",
-                      op, nbi_shape(!okl ? loc : scale));
+                      op, nbt_shape(!okl ? loc : scale));
         return NB_ERROR;
     }
     *d = (nb_normal_dist){ l, s };
@@ -249,8 +249,8 @@ nb_status nb_normal_dist_init(nb_normal_dist *d, nb_tensor *loc, nb_tensor *scal
 }
 
 static bool normal_ok(const nb_normal_dist *d, const char *op) {
-    if (d && d->loc && d->scale) return nbi_ok(d->loc, op) && nbi_ok(d->scale, op);
-    nbi_error("%s: the distribution is not initialised (nb_normal_dist_init failed or was not called)", op);
+    if (d && d->loc && d->scale) return nbt_ok(d->loc, op) && nbt_ok(d->scale, op);
+    nbt_error("%s: the distribution is not initialised (nb_normal_dist_init failed or was not called)", op);
     return false;
 }
 
@@ -260,8 +260,8 @@ static nb_tensor *std_normal(const nb_normal_dist *d, int ndim, const int64_t *s
     if (!normal_ok(d, op)) return NULL;
     nb_tensor *l = d->loc;
     if (ndim < 0 || ndim + l->ndim > NB_MAX_DIMS || (ndim > 0 && !sample_shape))
-        return nbi_error("%s: sample shape of %d dims plus batch shape %s is too many dims", op, ndim,
-                         nbi_shape(l));
+        return nbt_error("%s: sample shape of %d dims plus batch shape %s is too many dims", op, ndim,
+                         nbt_shape(l));
     int64_t shape[NB_MAX_DIMS];
     for (int i = 0; i < ndim; i++) shape[i] = sample_shape[i];
     for (int i = 0; i < l->ndim; i++) shape[ndim + i] = l->shape[i];
@@ -270,8 +270,8 @@ static nb_tensor *std_normal(const nb_normal_dist *d, int ndim, const int64_t *s
 
 nb_tensor *nb_normal_dist_sample(const nb_normal_dist *d, int ndim, const int64_t *sample_shape,
                                  nb_generator *gen) {
-    NBI_API("nb_normal_dist_sample");
-    if (!nbi_nonnull(d, "nb_normal_dist_sample", "distribution")) return NULL;
+    NBT_API("nb_normal_dist_sample");
+    if (!nbt_nonnull(d, "nb_normal_dist_sample", "distribution")) return NULL;
     nb_scope sc = nb_scope_begin();
     nb_tensor *eps = std_normal(d, ndim, sample_shape, gen, "nb_normal_dist_sample"), *y = NULL;
     if (eps) NB_NO_GRAD {
@@ -282,18 +282,18 @@ nb_tensor *nb_normal_dist_sample(const nb_normal_dist *d, int ndim, const int64_
 
 nb_tensor *nb_normal_dist_rsample(const nb_normal_dist *d, int ndim, const int64_t *sample_shape,
                                   nb_generator *gen) {
-    NBI_API("nb_normal_dist_rsample");
-    if (!nbi_nonnull(d, "nb_normal_dist_rsample", "distribution")) return NULL;
+    NBT_API("nb_normal_dist_rsample");
+    if (!nbt_nonnull(d, "nb_normal_dist_rsample", "distribution")) return NULL;
     nb_scope sc = private_scope(d->loc, d->scale);
     nb_tensor *eps = std_normal(d, ndim, sample_shape, gen, "nb_normal_dist_rsample");
     return keep_end(sc, eps ? nb_add(d->loc, nb_mul(eps, d->scale)) : NULL);
 }
 
 nb_tensor *nb_normal_dist_log_prob(const nb_normal_dist *d, nb_tensor *value) {
-    NBI_API("nb_normal_dist_log_prob");
-    if (!nbi_nonnull(d, "nb_normal_dist_log_prob", "distribution")) return NULL;
+    NBT_API("nb_normal_dist_log_prob");
+    if (!nbt_nonnull(d, "nb_normal_dist_log_prob", "distribution")) return NULL;
     const char *op = "nb_normal_dist_log_prob";
-    if (!normal_ok(d, op) || !nbi_ok(value, op)) return NULL;
+    if (!normal_ok(d, op) || !nbt_ok(value, op)) return NULL;
     nb_scope sc = private_scope(d->loc, d->scale);
     if (sc && value->requires_grad && nb_is_grad_enabled()) {
         nb_scope_end(sc);
@@ -305,8 +305,8 @@ nb_tensor *nb_normal_dist_log_prob(const nb_normal_dist *d, nb_tensor *value) {
 }
 
 nb_tensor *nb_normal_dist_entropy(const nb_normal_dist *d) {
-    NBI_API("nb_normal_dist_entropy");
-    if (!nbi_nonnull(d, "nb_normal_dist_entropy", "distribution")) return NULL;
+    NBT_API("nb_normal_dist_entropy");
+    if (!nbt_nonnull(d, "nb_normal_dist_entropy", "distribution")) return NULL;
     if (!normal_ok(d, "nb_normal_dist_entropy")) return NULL;
     nb_scope sc = private_scope(d->scale, NULL);
     return keep_end(sc, nb_add_scalar(nb_log(d->scale), 0.5 + 0.5 * log(2 * M_PI)));

@@ -17,12 +17,12 @@ static nb_tensor *assign(nb_tensor *t, nb_tensor *src) {
 
 static bool check(nb_tensor *t, const char *op) {
     if (!t) {
-        nbi_error("%s: NULL tensor", op);
+        nbt_error("%s: NULL tensor", op);
         return false;
     }
-    if (!nbi_ok(t, op)) return false;
-    if (!nbi_is_float(t->dtype)) {
-        nbi_error("%s: expects a floating point tensor, got %s", op, nb_dtype_name(t->dtype));
+    if (!nbt_ok(t, op)) return false;
+    if (!nbt_is_float(t->dtype)) {
+        nbt_error("%s: expects a floating point tensor, got %s", op, nb_dtype_name(t->dtype));
         return false;
     }
     return true;
@@ -43,7 +43,7 @@ static double gain_of(nb_nonlinearity nl, double param, const char *op) {
         return sqrt(2.0 / (1.0 + a * a));
     }
     }
-    nbi_error("%s: unsupported nonlinearity %d (use an NB_NONLIN_ value)", op, (int)nl);
+    nbt_error("%s: unsupported nonlinearity %d (use an NB_NONLIN_ value)", op, (int)nl);
     return NAN;
 }
 
@@ -52,14 +52,14 @@ double nb_init_calculate_gain(nb_nonlinearity nl, double param) {
 }
 
 nb_status nb_init_fans(const nb_tensor *t, int64_t *fan_in, int64_t *fan_out) {
-    if (!t || !nbi_ok(t, "nb_init_fans")) {
-        if (!t) nbi_error("nb_init_fans: NULL tensor");
+    if (!t || !nbt_ok(t, "nb_init_fans")) {
+        if (!t) nbt_error("nb_init_fans: NULL tensor");
         return NB_ERROR;
     }
     if (t->ndim < 2) {
-        nbi_error("nb_init_fans: fan in and fan out can not be computed for a tensor with fewer than 2 "
+        nbt_error("nb_init_fans: fan in and fan out can not be computed for a tensor with fewer than 2 "
                   "dimensions (got %s)",
-                  nbi_shape(t));
+                  nbt_shape(t));
         return NB_ERROR;
     }
     int64_t rf = 1;
@@ -70,35 +70,35 @@ nb_status nb_init_fans(const nb_tensor *t, int64_t *fan_in, int64_t *fan_out) {
 }
 
 nb_tensor *nb_init_uniform_(nb_tensor *t, double a, double b) {
-    NBI_API("nb_init_uniform_");
-    if (!check(t, "nb_init_uniform_") || !nbi_no_self_overlap(t, "nb_init_uniform_")) return NULL;
+    NBT_API("nb_init_uniform_");
+    if (!check(t, "nb_init_uniform_") || !nbt_no_self_overlap(t, "nb_init_uniform_")) return NULL;
     return assign(t, nb_uniform(t->dtype, t->ndim, t->shape, a, b));
 }
 
 nb_tensor *nb_init_normal_(nb_tensor *t, double mean, double std) {
-    NBI_API("nb_init_normal_");
-    if (!check(t, "nb_init_normal_") || !nbi_no_self_overlap(t, "nb_init_normal_")) return NULL;
+    NBT_API("nb_init_normal_");
+    if (!check(t, "nb_init_normal_") || !nbt_no_self_overlap(t, "nb_init_normal_")) return NULL;
     return assign(t, nb_normal(t->dtype, t->ndim, t->shape, mean, std));
 }
 
 nb_tensor *nb_init_constant_(nb_tensor *t, double value) {
-    NBI_API("nb_init_constant_");
+    NBT_API("nb_init_constant_");
     if (!check(t, "nb_init_constant_")) return NULL;
     nb_tensor *r = NULL;
     NB_NO_GRAD { r = nb_fill_(t, value); }
     return r;
 }
 nb_tensor *nb_init_zeros_(nb_tensor *t) {
-    NBI_API("nb_init_zeros_");
+    NBT_API("nb_init_zeros_");
     return nb_init_constant_(t, 0.0);
 }
 nb_tensor *nb_init_ones_(nb_tensor *t) {
-    NBI_API("nb_init_ones_");
+    NBT_API("nb_init_ones_");
     return nb_init_constant_(t, 1.0);
 }
 
 nb_tensor *nb_init_xavier_uniform_(nb_tensor *t, double gain) {
-    NBI_API("nb_init_xavier_uniform_");
+    NBT_API("nb_init_xavier_uniform_");
     int64_t fi, fo;
     if (!check(t, "nb_init_xavier_uniform_") || nb_init_fans(t, &fi, &fo) != NB_OK) return NULL;
     double a = (gain == 0 ? 1.0 : gain) * sqrt(6.0 / (double)(fi + fo));
@@ -106,7 +106,7 @@ nb_tensor *nb_init_xavier_uniform_(nb_tensor *t, double gain) {
 }
 
 nb_tensor *nb_init_xavier_normal_(nb_tensor *t, double gain) {
-    NBI_API("nb_init_xavier_normal_");
+    NBT_API("nb_init_xavier_normal_");
     int64_t fi, fo;
     if (!check(t, "nb_init_xavier_normal_") || nb_init_fans(t, &fi, &fo) != NB_OK) return NULL;
     return nb_init_normal_(t, 0.0, (gain == 0 ? 1.0 : gain) * sqrt(2.0 / (double)(fi + fo)));
@@ -117,12 +117,12 @@ static double kaiming_std(nb_tensor *t, double a, nb_fan_mode mode, nb_nonlinear
     int64_t fi, fo;
     if (!check(t, op) || nb_init_fans(t, &fi, &fo) != NB_OK) return -1;
     if (mode != NB_FAN_IN && mode != NB_FAN_OUT) { /* torch: "Mode ... not supported" */
-        nbi_error("%s: mode %d not supported, please use NB_FAN_IN or NB_FAN_OUT", op, (int)mode);
+        nbt_error("%s: mode %d not supported, please use NB_FAN_IN or NB_FAN_OUT", op, (int)mode);
         return -1;
     }
     int64_t fan = mode == NB_FAN_OUT ? fo : fi;
     if (fan == 0) {
-        nbi_error("%s: initializing a zero-element tensor %s", op, nbi_shape(t));
+        nbt_error("%s: initializing a zero-element tensor %s", op, nbt_shape(t));
         return -1;
     }
     /* torch passes a straight to calculate_gain, where leaky_relu's param 0 stays 0 */
@@ -132,7 +132,7 @@ static double kaiming_std(nb_tensor *t, double a, nb_fan_mode mode, nb_nonlinear
 }
 
 nb_tensor *nb_init_kaiming_uniform_(nb_tensor *t, double a, nb_fan_mode mode, nb_nonlinearity nl) {
-    NBI_API("nb_init_kaiming_uniform_");
+    NBT_API("nb_init_kaiming_uniform_");
     double std = kaiming_std(t, a, mode, nl, "nb_init_kaiming_uniform_");
     if (std < 0) return NULL;
     double bound = sqrt(3.0) * std;
@@ -140,7 +140,7 @@ nb_tensor *nb_init_kaiming_uniform_(nb_tensor *t, double a, nb_fan_mode mode, nb
 }
 
 nb_tensor *nb_init_kaiming_normal_(nb_tensor *t, double a, nb_fan_mode mode, nb_nonlinearity nl) {
-    NBI_API("nb_init_kaiming_normal_");
+    NBT_API("nb_init_kaiming_normal_");
     double std = kaiming_std(t, a, mode, nl, "nb_init_kaiming_normal_");
     if (std < 0) return NULL;
     return nb_init_normal_(t, 0.0, std);

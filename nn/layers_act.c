@@ -39,26 +39,26 @@ nb_module *nb_flatten_new(int start_dim, int end_dim) {
     return simple("Flatten", flatten_fw, start_dim, end_dim, 0);
 }
 nb_module *nb_relu_new(void) {
-    NBI_API("nb_relu_new");
+    NBT_API("nb_relu_new");
     return simple("ReLU", relu_fw, 0, 0, 0);
 }
 nb_module *nb_leaky_relu_new(double negative_slope) {
     return simple("LeakyReLU", leaky_fw, 0, 0, negative_slope);
 }
 nb_module *nb_sigmoid_new(void) {
-    NBI_API("nb_sigmoid_new");
+    NBT_API("nb_sigmoid_new");
     return simple("Sigmoid", sigmoid_fw, 0, 0, 0);
 }
 nb_module *nb_tanh_new(void) {
-    NBI_API("nb_tanh_new");
+    NBT_API("nb_tanh_new");
     return simple("Tanh", tanh_fw, 0, 0, 0);
 }
 nb_module *nb_gelu_new(bool approximate_tanh) {
-    NBI_API("nb_gelu_new");
+    NBT_API("nb_gelu_new");
     return simple("GELU", gelu_fw, approximate_tanh, 0, 0);
 }
 nb_module *nb_softmax_new(int dim) {
-    NBI_API("nb_softmax_new");
+    NBT_API("nb_softmax_new");
     return simple("Softmax", softmax_fw, dim, 0, 0);
 }
 nb_module *nb_log_softmax_new(int dim) { return simple("LogSoftmax", log_softmax_fw, dim, 0, 0); }

@@ -24,7 +24,7 @@ static nb_tensor *own(nb_module *m, const char *name) {
 
 /* a new persistent f32 parameter of the given shape registered as name; false on error */
 static bool add_param(nb_module *m, const char *name, int nd, const int64_t *shape) {
-    nb_tensor *t = nbi_new_persistent(NB_F32, nd, shape);
+    nb_tensor *t = nbt_new_persistent(NB_F32, nd, shape);
     if (!t) return false;
     if (nb_module_register_parameter(m, name, t) != NB_OK) {
         nb_free(t);
@@ -52,18 +52,18 @@ static nb_tensor *mha_forward1(nb_module *m, nb_tensor *x) {
 nb_module *nb_multihead_attention_new(int64_t E, int64_t H, nb_mha_opts o) {
     const char *fn = "nb_multihead_attention_new";
     if (E <= 0 || H <= 0)
-        return nbi_error("%s: embed_dim and num_heads must be positive (got %lld, %lld)", fn, (long long)E,
+        return nbt_error("%s: embed_dim and num_heads must be positive (got %lld, %lld)", fn, (long long)E,
                          (long long)H);
     if (E % H)
-        return nbi_error("%s: embed_dim must be divisible by num_heads (got %lld and %lld)", fn, (long long)E,
+        return nbt_error("%s: embed_dim must be divisible by num_heads (got %lld and %lld)", fn, (long long)E,
                          (long long)H);
     if (!(o.dropout >= 0 && o.dropout <= 1))
-        return nbi_error("%s: dropout probability has to be between 0 and 1, but got %g", fn, o.dropout);
+        return nbt_error("%s: dropout probability has to be between 0 and 1, but got %g", fn, o.dropout);
     if (o.kdim < 0 || o.vdim < 0)
-        return nbi_error("%s: kdim and vdim must be positive or 0 (embed_dim), got %lld, %lld", fn,
+        return nbt_error("%s: kdim and vdim must be positive or 0 (embed_dim), got %lld, %lld", fn,
                          (long long)o.kdim, (long long)o.vdim);
     mha_cfg *c = calloc(1, sizeof *c);
-    if (!c) return nbi_error("%s: out of memory", fn);
+    if (!c) return nbt_error("%s: out of memory", fn);
     *c = (mha_cfg){ .E = E,
                     .H = H,
                     .kdim = o.kdim ? o.kdim : E,
@@ -125,7 +125,7 @@ nb_module *nb_multihead_attention_new(int64_t E, int64_t H, nb_mha_opts o) {
 static double *mask_values(const nb_tensor *t, bool *is_bool) {
     *is_bool = t->dtype == NB_I64;
     double *v = malloc(sizeof(double) * (size_t)(t->numel ? t->numel : 1));
-    if (!v) return nbi_error("%s: out of memory", FN);
+    if (!v) return nbt_error("%s: out of memory", FN);
     if (nb_to_doubles(t, v) != NB_OK) {
         free(v);
         return NULL;
@@ -150,14 +150,14 @@ static bool merge_masks(const nb_tensor *am, const nb_tensor *kpm, int64_t N, in
     if (a && !ab && k && !kb) {
         free(a);
         free(k);
-        nbi_error(
+        nbt_error(
             "%s: a float key_padding_mask with a float attn_mask is not supported (torch 1.13 reads the "
             "float key_padding_mask as bytes in masked_fill; pass a bool (i64) key_padding_mask)",
             FN);
         return false;
     }
     int64_t B = (kpm || (am && am->ndim == 3)) ? N * H : 1, Sp = S + pad;
-    nb_tensor *r = nbi_new(dt, 3, (int64_t[]){ B, L, Sp });
+    nb_tensor *r = nbt_new(dt, 3, (int64_t[]){ B, L, Sp });
     if (!r) {
         free(a);
         free(k);
@@ -206,32 +206,32 @@ nb_tensor *nb_multihead_attention_forward(nb_module *m, nb_tensor *query, nb_ten
                                           nb_tensor *kpm, nb_tensor *am, nb_mha_call_opts o,
                                           nb_tensor **attn_weights) {
     if (attn_weights) *attn_weights = NULL;
-    if (!m) return nbi_error("%s: NULL module (did its constructor fail? see nb_error())", FN);
+    if (!m) return nbt_error("%s: NULL module (did its constructor fail? see nb_error())", FN);
     if (strcmp(m->type, "MultiheadAttention") || m->forward != mha_forward1)
-        return nbi_error("%s: expects a module made by nb_multihead_attention_new, got %s", FN, m->type);
+        return nbt_error("%s: expects a module made by nb_multihead_attention_new, got %s", FN, m->type);
     const mha_cfg *c = m->impl;
     if (!query || !key || !value)
-        return nb_error() ? NULL : nbi_error("%s: query, key or value is NULL (an earlier op failed?)", FN);
-    if (!nbi_ok(query, FN) || !nbi_ok(key, FN) || !nbi_ok(value, FN) || (kpm && !nbi_ok(kpm, FN)) ||
-        (am && !nbi_ok(am, FN)))
+        return nb_error() ? NULL : nbt_error("%s: query, key or value is NULL (an earlier op failed?)", FN);
+    if (!nbt_ok(query, FN) || !nbt_ok(key, FN) || !nbt_ok(value, FN) || (kpm && !nbt_ok(kpm, FN)) ||
+        (am && !nbt_ok(am, FN)))
         return NULL;
     /* torch's _mha_shape_check */
     bool batched = query->ndim == 3;
     if (query->ndim != 3 && query->ndim != 2)
-        return nbi_error(
+        return nbt_error(
             "%s: query should be unbatched 2D or batched 3D tensor but received %d-D query tensor", FN,
             query->ndim);
     if (key->ndim != query->ndim || value->ndim != query->ndim)
-        return nbi_error("%s: for %s query %s, expected key and value to be %d-D but found %s and %s", FN,
-                         batched ? "batched (3-D)" : "unbatched (2-D)", nbi_shape(query), query->ndim,
-                         nbi_shape(key), nbi_shape(value));
+        return nbt_error("%s: for %s query %s, expected key and value to be %d-D but found %s and %s", FN,
+                         batched ? "batched (3-D)" : "unbatched (2-D)", nbt_shape(query), query->ndim,
+                         nbt_shape(key), nbt_shape(value));
     if (kpm && kpm->ndim != query->ndim - 1)
-        return nbi_error("%s: for %s query, expected key_padding_mask to be NULL or %d-D but found %s", FN,
-                         batched ? "batched (3-D)" : "unbatched (2-D)", query->ndim - 1, nbi_shape(kpm));
+        return nbt_error("%s: for %s query, expected key_padding_mask to be NULL or %d-D but found %s", FN,
+                         batched ? "batched (3-D)" : "unbatched (2-D)", query->ndim - 1, nbt_shape(kpm));
     if (am && am->ndim != 2 && am->ndim != 3)
-        return nbi_error("%s: expected attn_mask to be NULL, 2-D or 3-D but found %s", FN, nbi_shape(am));
-    if (!nbi_is_float(query->dtype))
-        return nbi_error("%s: query must be a float tensor, got %s", FN, nb_dtype_name(query->dtype));
+        return nbt_error("%s: expected attn_mask to be NULL, 2-D or 3-D but found %s", FN, nbt_shape(am));
+    if (!nbt_is_float(query->dtype))
+        return nbt_error("%s: query must be a float tensor, got %s", FN, nb_dtype_name(query->dtype));
     int64_t E = c->E, H = c->H, hd = E / H;
     /* to (L, N, E) */
     nb_tensor *q = query, *k = key, *v = value;
@@ -248,29 +248,29 @@ nb_tensor *nb_multihead_attention_forward(nb_module *m, nb_tensor *query, nb_ten
     if (!q || !k || !v) return NULL;
     int64_t L = q->shape[0], N = q->shape[1], S = k->shape[0];
     if (q->shape[2] != E)
-        return nbi_error("%s: was expecting embedding dimension of %lld, but got %lld (query %s)", FN,
-                         (long long)E, (long long)q->shape[2], nbi_shape(query));
+        return nbt_error("%s: was expecting embedding dimension of %lld, but got %lld (query %s)", FN,
+                         (long long)E, (long long)q->shape[2], nbt_shape(query));
     if (k->shape[2] != c->kdim || v->shape[2] != c->vdim)
-        return nbi_error("%s: key and value must have %lld and %lld features, got %s and %s", FN,
-                         (long long)c->kdim, (long long)c->vdim, nbi_shape(key), nbi_shape(value));
+        return nbt_error("%s: key and value must have %lld and %lld features, got %s and %s", FN,
+                         (long long)c->kdim, (long long)c->vdim, nbt_shape(key), nbt_shape(value));
     if (k->shape[0] != v->shape[0] || k->shape[1] != v->shape[1] || k->shape[1] != N)
-        return nbi_error("%s: key %s and value %s must match the query %s in batch and each other in length",
-                         FN, nbi_shape(key), nbi_shape(value), nbi_shape(query));
+        return nbt_error("%s: key %s and value %s must match the query %s in batch and each other in length",
+                         FN, nbt_shape(key), nbt_shape(value), nbt_shape(query));
     if (am) {
         bool ok2 = am->ndim == 2 ? dims_are(am, 2, (int64_t[]){ L, S })
                                  : dims_are(am, 3, (int64_t[]){ N * H, L, S });
         if (!ok2)
             return am->ndim == 2
-                       ? nbi_error("%s: The shape of the 2D attn_mask is %s, but should be (%lld, %lld).", FN,
-                                   nbi_shape(am), (long long)L, (long long)S)
-                       : nbi_error("%s: The shape of the 3D attn_mask is %s, but should be (%lld, "
+                       ? nbt_error("%s: The shape of the 2D attn_mask is %s, but should be (%lld, %lld).", FN,
+                                   nbt_shape(am), (long long)L, (long long)S)
+                       : nbt_error("%s: The shape of the 3D attn_mask is %s, but should be (%lld, "
                                    "%lld, %lld).",
-                                   FN, nbi_shape(am), (long long)(N * H), (long long)L, (long long)S);
+                                   FN, nbt_shape(am), (long long)(N * H), (long long)L, (long long)S);
     }
     if (kpm && !(batched ? dims_are(kpm, 2, (int64_t[]){ N, S }) : dims_are(kpm, 1, (int64_t[]){ S })))
-        return nbi_error("%s: expecting key_padding_mask shape of %s, but got %s", FN,
-                         batched ? nbi_shape_of(2, (int64_t[]){ N, S }) : nbi_shape_of(1, (int64_t[]){ S }),
-                         nbi_shape(kpm));
+        return nbt_error("%s: expecting key_padding_mask shape of %s, but got %s", FN,
+                         batched ? nbt_shape_of(2, (int64_t[]){ N, S }) : nbt_shape_of(1, (int64_t[]){ S }),
+                         nbt_shape(kpm));
     /* projections (torch's _in_projection_packed / _in_projection) */
     nb_tensor *bq = NULL, *bk = NULL, *bv = NULL, *pb = own(m, "in_proj_bias");
     if (pb) {
@@ -345,7 +345,7 @@ nb_tensor *nb_multihead_attention_forward(nb_module *m, nb_tensor *query, nb_ten
 static int mha_forward_ex(nb_module *m, int nin, nb_tensor *const *in, const void *opts, int nout,
                           nb_tensor **out) {
     if (nin < 1 || nin > 5) {
-        nbi_error("nb_module_forward_ex: MultiheadAttention takes 1 to 5 inputs (query, key, value, "
+        nbt_error("nb_module_forward_ex: MultiheadAttention takes 1 to 5 inputs (query, key, value, "
                   "key_padding_mask, attn_mask), got %d",
                   nin);
         return -1;

@@ -13,12 +13,12 @@ enum { IP_C, IP_DIMS, IP_CUMULATIVE, IP_AFFINE, IP_TRACK, IP_GROUPS };
 static nb_tensor *param(nb_module *m, int i) { return m->ip[IP_AFFINE] ? m->params[i] : NULL; }
 
 static nb_tensor *batch_norm_fw(nb_module *m, nb_tensor *x) {
-    if (!nbi_ok(x, "nb_module_forward")) return NULL;
+    if (!nbt_ok(x, "nb_module_forward")) return NULL;
     int nd = x->ndim;
     if (m->ip[IP_DIMS] == 1 && nd != 2 && nd != 3)
-        return nbi_error("nb_module_forward: BatchNorm1d: expected 2D or 3D input (got %dD input)", nd);
+        return nbt_error("nb_module_forward: BatchNorm1d: expected 2D or 3D input (got %dD input)", nd);
     if (m->ip[IP_DIMS] == 2 && nd != 4)
-        return nbi_error("nb_module_forward: BatchNorm2d: expected 4D input (got %dD input)", nd);
+        return nbt_error("nb_module_forward: BatchNorm2d: expected 4D input (got %dD input)", nd);
     bool track = m->ip[IP_TRACK];
     double factor = m->ip[IP_CUMULATIVE] ? 0.0 : m->hp[1];
     if (m->training && track) {
@@ -48,7 +48,7 @@ static void batch_norm_repr(const nb_module *m, char *b, size_t n) {
 /* a persistent tensor filled with v, registered as parameter (buffer false) or buffer */
 static bool add(nb_module *m, const char *name, nb_dtype dt, int nd, const int64_t *shape, double v,
                 bool buffer) {
-    nb_tensor *t = nbi_new_persistent(dt, nd, shape);
+    nb_tensor *t = nbt_new_persistent(dt, nd, shape);
     if (!t) return false;
     NB_NO_GRAD { nb_fill_(t, v); }
     nb_status st = buffer ? nb_module_register_buffer(m, name, t, true)
@@ -59,10 +59,10 @@ static bool add(nb_module *m, const char *name, nb_dtype dt, int nd, const int64
 
 static nb_module *batch_norm_new(const char *type, int dims, int64_t C, nb_batch_norm_layer_opts o) {
     const char *fn = dims == 1 ? "nb_batch_norm1d_new" : "nb_batch_norm2d_new";
-    if (C <= 0) return nbi_error("%s: num_features must be positive (got %lld)", fn, (long long)C);
+    if (C <= 0) return nbt_error("%s: num_features must be positive (got %lld)", fn, (long long)C);
     if (!(o.eps >= 0) || !isfinite(o.eps))
-        return nbi_error("%s: eps must be a finite value >= 0 (got %g)", fn, o.eps);
-    if (!isfinite(o.momentum)) return nbi_error("%s: momentum must be finite (got %g)", fn, o.momentum);
+        return nbt_error("%s: eps must be a finite value >= 0 (got %g)", fn, o.eps);
+    if (!isfinite(o.momentum)) return nbt_error("%s: momentum must be finite (got %g)", fn, o.momentum);
     nb_module *m = nb_module_new(type, batch_norm_fw, NULL, NULL);
     if (!m) return NULL;
     m->extra_repr = batch_norm_repr;
@@ -95,10 +95,10 @@ nb_module *nb_batch_norm2d_new(int64_t num_features, nb_batch_norm_layer_opts o)
 }
 
 static nb_tensor *group_norm_fw(nb_module *m, nb_tensor *x) {
-    if (nbi_ok(x, "nb_module_forward") && x->ndim >= 2 && x->shape[1] != m->ip[IP_C])
-        return nbi_error(
+    if (nbt_ok(x, "nb_module_forward") && x->ndim >= 2 && x->shape[1] != m->ip[IP_C])
+        return nbt_error(
             "nb_module_forward: GroupNorm(%lld, %lld): input %s must have %lld channels in dim 1",
-            (long long)m->ip[IP_GROUPS], (long long)m->ip[IP_C], nbi_shape(x), (long long)m->ip[IP_C]);
+            (long long)m->ip[IP_GROUPS], (long long)m->ip[IP_C], nbt_shape(x), (long long)m->ip[IP_C]);
     return nb_group_norm(x, m->ip[IP_GROUPS], param(m, 0), param(m, 1), m->hp[0]);
 }
 
@@ -108,16 +108,16 @@ static void group_norm_repr(const nb_module *m, char *b, size_t n) {
 }
 
 nb_module *nb_group_norm_new(int64_t num_groups, int64_t num_channels, nb_group_norm_layer_opts o) {
-    NBI_API("nb_group_norm_new");
+    NBT_API("nb_group_norm_new");
     const char *fn = "nb_group_norm_new";
     if (num_groups <= 0 || num_channels <= 0)
-        return nbi_error("%s: num_groups and num_channels must be positive (got %lld, %lld)", fn,
+        return nbt_error("%s: num_groups and num_channels must be positive (got %lld, %lld)", fn,
                          (long long)num_groups, (long long)num_channels);
     if (num_channels % num_groups)
-        return nbi_error("%s: num_channels must be divisible by num_groups (got %lld, %lld)", fn,
+        return nbt_error("%s: num_channels must be divisible by num_groups (got %lld, %lld)", fn,
                          (long long)num_channels, (long long)num_groups);
     if (!(o.eps >= 0) || !isfinite(o.eps))
-        return nbi_error("%s: eps must be a finite value >= 0 (got %g)", fn, o.eps);
+        return nbt_error("%s: eps must be a finite value >= 0 (got %g)", fn, o.eps);
     nb_module *m = nb_module_new("GroupNorm", group_norm_fw, NULL, NULL);
     if (!m) return NULL;
     m->extra_repr = group_norm_repr;

@@ -107,21 +107,21 @@ static nb_module *conv_new(const char *type, const char *fn, int nd, bool transp
                            int64_t kh, int64_t kw, bool bias, nb_conv_opts o) {
     int64_t groups = o.groups ? o.groups : 1;
     if (in <= 0 || out <= 0 || kh <= 0 || kw <= 0) {
-        return nbi_error("%s: in_channels, out_channels and kernel_size must be positive (got %lld, %lld, "
+        return nbt_error("%s: in_channels, out_channels and kernel_size must be positive (got %lld, %lld, "
                          "kernel %lld x %lld)",
                          fn, (long long)in, (long long)out, (long long)kh, (long long)kw);
     }
     if (groups <= 0 || in % groups || out % groups) {
-        return nbi_error("%s: in_channels (%lld) and out_channels (%lld) must be divisible by groups (%lld)",
+        return nbt_error("%s: in_channels (%lld) and out_channels (%lld) must be divisible by groups (%lld)",
                          fn, (long long)in, (long long)out, (long long)groups);
     }
     if ((unsigned)o.padding_mode > NB_PADDING_CIRCULAR)
-        return nbi_error("%s: padding_mode must be one of zeros, reflect, replicate, circular (got %d)", fn,
+        return nbt_error("%s: padding_mode must be one of zeros, reflect, replicate, circular (got %d)", fn,
                          (int)o.padding_mode);
     if (transposed && o.padding_mode != NB_PADDING_ZEROS)
-        return nbi_error("%s: Only \"zeros\" padding mode is supported for %s", fn, type);
+        return nbt_error("%s: Only \"zeros\" padding mode is supported for %s", fn, type);
     conv_impl *c = malloc(sizeof *c);
-    if (!c) return nbi_error("%s: out of memory", fn);
+    if (!c) return nbt_error("%s: out of memory", fn);
     *c = (conv_impl){ o, nd, transposed };
     nb_module *m = nb_module_new(type, conv_forward, c, free);
     if (!m) {
@@ -132,7 +132,7 @@ static nb_module *conv_new(const char *type, const char *fn, int nd, bool transp
     m->ip[0] = in, m->ip[1] = out, m->ip[2] = kh, m->ip[3] = kw;
     int64_t shape[4] = { transposed ? in : out, (transposed ? out : in) / groups, kh, kw };
     if (nd == 1) shape[2] = kw;
-    nb_tensor *w = nbi_new_persistent(NB_F32, nd + 2, shape);
+    nb_tensor *w = nbt_new_persistent(NB_F32, nd + 2, shape);
     if (!w || nb_module_register_parameter(m, "weight", w) != NB_OK) {
         nb_free(w);
         nb_module_free(m);
@@ -142,7 +142,7 @@ static nb_module *conv_new(const char *type, const char *fn, int nd, bool transp
     if (ok && bias) {
         int64_t fan_in = 0;
         nb_init_fans(w, &fan_in, NULL);
-        nb_tensor *b = nbi_new_persistent(NB_F32, 1, (int64_t[]){ out });
+        nb_tensor *b = nbt_new_persistent(NB_F32, 1, (int64_t[]){ out });
         if (!b || nb_module_register_parameter(m, "bias", b) != NB_OK) {
             nb_free(b);
             nb_module_free(m);

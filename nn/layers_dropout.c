@@ -5,13 +5,13 @@
 #include "nb_internal.h"
 
 nb_tensor *nb_dropout(nb_tensor *x, double p, bool training) {
-    NBI_API("nb_dropout");
+    NBT_API("nb_dropout");
     if (!x) return NULL;
-    if (!nbi_ok(x, "nb_dropout")) return NULL;
+    if (!nbt_ok(x, "nb_dropout")) return NULL;
     if (!(p >= 0 && p <= 1))
-        return nbi_error("nb_dropout: dropout probability has to be between 0 and 1, but got %g", p);
-    if (!nbi_is_float(x->dtype))
-        return nbi_error("nb_dropout: expects a floating point tensor, got %s", nb_dtype_name(x->dtype));
+        return nbt_error("nb_dropout: dropout probability has to be between 0 and 1, but got %g", p);
+    if (!nbt_is_float(x->dtype))
+        return nbt_error("nb_dropout: expects a floating point tensor, got %s", nb_dtype_name(x->dtype));
     if (!training || p == 0 || x->numel == 0) return x; /* torch's _dropout_impl: no draws */
     if (p == 1) return nb_mul_scalar(x, 0.0);           /* torch: input * zeros({}), no draws */
     /* torch's CPU noise.bernoulli_(1 - p): one f64 uniform (nb_rand_double) per element, in order */
@@ -33,9 +33,9 @@ nb_tensor *nb_dropout(nb_tensor *x, double p, bool training) {
 static nb_tensor *dropout_fw(nb_module *m, nb_tensor *x) { return nb_dropout(x, m->hp[0], m->training); }
 
 nb_module *nb_dropout_new(double p) {
-    NBI_API("nb_dropout_new");
+    NBT_API("nb_dropout_new");
     if (!(p >= 0 && p <= 1))
-        return nbi_error("nb_dropout_new: dropout probability has to be between 0 and 1, but got %g", p);
+        return nbt_error("nb_dropout_new: dropout probability has to be between 0 and 1, but got %g", p);
     nb_module *m = nb_module_new("Dropout", dropout_fw, NULL, NULL);
     if (m) m->hp[0] = p;
     return m;

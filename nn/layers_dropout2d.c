@@ -4,19 +4,19 @@
  * per channel, in order; then noise.div_(1 - p) in x's dtype). Eval mode: identity. */
 #include "nb_nn_spatial.h"
 #include "nb_internal.h"
-#include "nbi_nn_spatial.h"
+#include "nbn_nn_spatial.h"
 
 nb_tensor *nb_dropout2d(nb_tensor *x, double p, bool training) {
-    NBI_API("nb_dropout2d");
+    NBT_API("nb_dropout2d");
     if (!x) return NULL;
-    if (!nbi_ok(x, "nb_dropout2d")) return NULL;
+    if (!nbt_ok(x, "nb_dropout2d")) return NULL;
     if (!(p >= 0 && p <= 1))
-        return nbi_error("nb_dropout2d: dropout probability has to be between 0 and 1, but got %g", p);
-    if (!nbi_is_float(x->dtype))
-        return nbi_error("nb_dropout2d: expects a floating point tensor, got %s", nb_dtype_name(x->dtype));
+        return nbt_error("nb_dropout2d: dropout probability has to be between 0 and 1, but got %g", p);
+    if (!nbt_is_float(x->dtype))
+        return nbt_error("nb_dropout2d: expects a floating point tensor, got %s", nb_dtype_name(x->dtype));
     if (x->ndim < 2)
-        return nbi_error("nb_dropout2d: Feature dropout requires at least 2 dimensions in the input (got %s)",
-                         nbi_shape(x));
+        return nbt_error("nb_dropout2d: Feature dropout requires at least 2 dimensions in the input (got %s)",
+                         nbt_shape(x));
     if (!training || p == 0 || x->numel == 0) return x;
     int64_t shp[NB_MAX_DIMS];
     for (int d = 0; d < x->ndim; d++) shp[d] = d < 2 ? x->shape[d] : 1;
@@ -39,12 +39,12 @@ nb_tensor *nb_dropout2d(nb_tensor *x, double p, bool training) {
 static nb_tensor *dropout2d_fw(nb_module *m, nb_tensor *x) { return nb_dropout2d(x, m->hp[0], m->training); }
 static void dropout2d_repr(const nb_module *m, char *b, size_t n) {
     char v[32];
-    snprintf(b, n, "p=%s, inplace=False", nbi_py_float(v, sizeof v, m->hp[0]));
+    snprintf(b, n, "p=%s, inplace=False", nbn_py_float(v, sizeof v, m->hp[0]));
 }
 nb_module *nb_dropout2d_new(double p) {
-    NBI_API("nb_dropout2d_new");
+    NBT_API("nb_dropout2d_new");
     if (!(p >= 0 && p <= 1))
-        return nbi_error("nb_dropout2d_new: dropout probability has to be between 0 and 1, but got %g", p);
+        return nbt_error("nb_dropout2d_new: dropout probability has to be between 0 and 1, but got %g", p);
     nb_module *m = nb_module_new("Dropout2d", dropout2d_fw, NULL, NULL);
     if (!m) return NULL;
     m->hp[0] = p;

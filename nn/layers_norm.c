@@ -6,26 +6,26 @@
 
 /* y = (x - mean) / sqrt(var + eps) * w + b over the last nd dims */
 nb_tensor *nb_layer_norm(nb_tensor *x, int nd, const int64_t *shape, nb_tensor *w, nb_tensor *b, double eps) {
-    NBI_API("nb_layer_norm");
+    NBT_API("nb_layer_norm");
     if (!x) return NULL;
-    if (!nbi_ok(x, "nb_layer_norm")) return NULL;
+    if (!nbt_ok(x, "nb_layer_norm")) return NULL;
     if (nd <= 0 || !shape || nd > x->ndim)
-        return nbi_error("nb_layer_norm: normalized_shape %s does not fit input %s",
-                         shape ? nbi_shape_of(nd > 0 ? nd : 0, shape) : "NULL", nbi_shape(x));
+        return nbt_error("nb_layer_norm: normalized_shape %s does not fit input %s",
+                         shape ? nbt_shape_of(nd > 0 ? nd : 0, shape) : "NULL", nbt_shape(x));
     for (int i = 0; i < nd; i++)
         if (x->shape[x->ndim - nd + i] != shape[i])
-            return nbi_error("nb_layer_norm: given normalized_shape=%s, expected an input whose last dims "
+            return nbt_error("nb_layer_norm: given normalized_shape=%s, expected an input whose last dims "
                              "are %s, but got input of size %s",
-                             nbi_shape_of(nd, shape), nbi_shape_of(nd, shape), nbi_shape(x));
+                             nbt_shape_of(nd, shape), nbt_shape_of(nd, shape), nbt_shape(x));
     const nb_tensor *wb[2] = { w, b };
     for (int k = 0; k < 2; k++) { /* weight and bias have exactly normalized_shape (torch checks it) */
         if (!wb[k]) continue;
-        if (!nbi_ok(wb[k], "nb_layer_norm")) return NULL;
+        if (!nbt_ok(wb[k], "nb_layer_norm")) return NULL;
         bool same = wb[k]->ndim == nd;
         for (int i = 0; same && i < nd; i++) same = wb[k]->shape[i] == shape[i];
         if (!same)
-            return nbi_error("nb_layer_norm: %s shape %s does not match normalized_shape %s",
-                             k ? "bias" : "weight", nbi_shape(wb[k]), nbi_shape_of(nd, shape));
+            return nbt_error("nb_layer_norm: %s shape %s does not match normalized_shape %s",
+                             k ? "bias" : "weight", nbt_shape(wb[k]), nbt_shape_of(nd, shape));
     }
     int dims[NB_MAX_DIMS];
     for (int i = 0; i < nd; i++) dims[i] = x->ndim - nd + i;
@@ -44,27 +44,27 @@ static nb_tensor *layer_norm_fw(nb_module *m, nb_tensor *x) {
 }
 
 nb_module *nb_layer_norm_new(int nd, const int64_t *shape, double eps, bool elementwise_affine) {
-    NBI_API("nb_layer_norm_new");
-    if (!nbi_nonnull(shape, "nb_layer_norm_new", "normalized_shape")) return NULL;
+    NBT_API("nb_layer_norm_new");
+    if (!nbt_nonnull(shape, "nb_layer_norm_new", "normalized_shape")) return NULL;
     if (nd <= 0 || nd > NB_MAX_DIMS)
-        return nbi_error("nb_layer_norm_new: normalized_shape needs 1 to %d dims (got %d)", NB_MAX_DIMS, nd);
+        return nbt_error("nb_layer_norm_new: normalized_shape needs 1 to %d dims (got %d)", NB_MAX_DIMS, nd);
     for (int i = 0; i < nd; i++)
         if (shape[i] <= 0)
-            return nbi_error("nb_layer_norm_new: normalized_shape %s must be positive",
-                             nbi_shape_of(nd, shape));
+            return nbt_error("nb_layer_norm_new: normalized_shape %s must be positive",
+                             nbt_shape_of(nd, shape));
     nb_module *m = nb_module_new("LayerNorm", layer_norm_fw, NULL, NULL);
     if (!m) return NULL;
     m->ip[0] = nd;
     for (int i = 0; i < nd; i++) m->ip[1 + i] = shape[i];
     m->hp[0] = eps == 0 ? 1e-5 : eps;
     if (elementwise_affine) {
-        nb_tensor *w = nbi_new_persistent(NB_F32, nd, shape);
+        nb_tensor *w = nbt_new_persistent(NB_F32, nd, shape);
         if (nb_module_register_parameter(m, "weight", w) != NB_OK || !nb_init_ones_(w)) {
             if (m->nparams == 0) nb_free(w);
             nb_module_free(m);
             return NULL;
         }
-        nb_tensor *b = nbi_new_persistent(NB_F32, nd, shape);
+        nb_tensor *b = nbt_new_persistent(NB_F32, nd, shape);
         if (nb_module_register_parameter(m, "bias", b) != NB_OK || !nb_init_zeros_(b)) {
             if (m->nparams == 1) nb_free(b);
             nb_module_free(m);

@@ -3,11 +3,11 @@
  * nb_interpolate, nb_pixel_(un)shuffle and nb_unflatten, printed as torch prints them. */
 #include "nb_nn_spatial.h"
 #include "nb_internal.h"
-#include "nbi_nn_spatial.h"
+#include "nbn_nn_spatial.h"
 #include <math.h>
 #include <stdlib.h>
 
-const char *nbi_py_float(char *b, size_t n, double v) {
+const char *nbn_py_float(char *b, size_t n, double v) {
     if (isnan(v)) {
         snprintf(b, n, "nan");
         return b;
@@ -32,7 +32,7 @@ static void pad_repr(const nb_module *m, char *b, size_t n) {
     char v[32];
     if (m->ip[4] == NB_PAD_CONSTANT && strcmp(m->type, "ZeroPad2d"))
         snprintf(b, n, "padding=(%lld, %lld, %lld, %lld), value=%s", (long long)m->ip[0], (long long)m->ip[1],
-                 (long long)m->ip[2], (long long)m->ip[3], nbi_py_float(v, sizeof v, m->hp[0]));
+                 (long long)m->ip[2], (long long)m->ip[3], nbn_py_float(v, sizeof v, m->hp[0]));
     else
         snprintf(b, n, "(%lld, %lld, %lld, %lld)", (long long)m->ip[0], (long long)m->ip[1],
                  (long long)m->ip[2], (long long)m->ip[3]);
@@ -75,16 +75,16 @@ static void up_repr(const nb_module *m, char *b, size_t n) {
         else
             snprintf(b, n, "size=(%lld, %lld), mode=%s", (long long)o->size[0], (long long)z1, mode);
     } else if (o->scale_factor[0] == s1) {
-        snprintf(b, n, "scale_factor=%s, mode=%s", nbi_py_float(v0, sizeof v0, s1), mode);
+        snprintf(b, n, "scale_factor=%s, mode=%s", nbn_py_float(v0, sizeof v0, s1), mode);
     } else {
-        snprintf(b, n, "scale_factor=(%s, %s), mode=%s", nbi_py_float(v0, sizeof v0, o->scale_factor[0]),
-                 nbi_py_float(v1, sizeof v1, s1), mode);
+        snprintf(b, n, "scale_factor=(%s, %s), mode=%s", nbn_py_float(v0, sizeof v0, o->scale_factor[0]),
+                 nbn_py_float(v1, sizeof v1, s1), mode);
     }
 }
 nb_module *nb_upsample_new(nb_interpolate_opts o) {
-    NBI_API("nb_upsample_new");
+    NBT_API("nb_upsample_new");
     nb_interpolate_opts *impl = malloc(sizeof *impl);
-    if (!impl) return nbi_error("nb_upsample_new: out of memory");
+    if (!impl) return nbt_error("nb_upsample_new: out of memory");
     *impl = o;
     nb_module *m = nb_module_new("Upsample", up_fw, impl, free);
     if (!m) {
@@ -127,10 +127,10 @@ static void unflatten_repr(const nb_module *m, char *b, size_t n) {
     if (k < n) snprintf(b + k, n - k, m->ip[1] == 1 ? ",)" : ")");
 }
 nb_module *nb_unflatten_new(int dim, int nsizes, const int64_t *sizes) {
-    NBI_API("nb_unflatten_new");
-    if (!nbi_nonnull(sizes, "nb_unflatten_new", "unflattened_size")) return NULL;
+    NBT_API("nb_unflatten_new");
+    if (!nbt_nonnull(sizes, "nb_unflatten_new", "unflattened_size")) return NULL;
     if (nsizes < 1 || nsizes > 8)
-        return nbi_error("nb_unflatten_new: unflattened_size must have 1 to 8 entries (got %d)", nsizes);
+        return nbt_error("nb_unflatten_new: unflattened_size must have 1 to 8 entries (got %d)", nsizes);
     nb_module *m = nb_module_new("Unflatten", unflatten_fw, NULL, NULL);
     if (!m) return NULL;
     m->ip[0] = dim;

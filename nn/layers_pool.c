@@ -24,7 +24,7 @@ static void resolve(const int64_t in[2], int64_t d0, int64_t d1, int64_t out[2])
 static nb_module *with_opts(const char *type, nb_forward_fn f, nb_forward_ex_fn fx, const void *o,
                             size_t size, void (*repr)(const nb_module *, char *, size_t)) {
     void *impl = malloc(size);
-    if (!impl) return nbi_error("nb_%s_new: out of memory", type);
+    if (!impl) return nbt_error("nb_%s_new: out of memory", type);
     memcpy(impl, o, size);
     nb_module *m = fx ? nb_module_new_ex(type, fx, impl, free) : nb_module_new(type, f, impl, free);
     if (!m) {
@@ -44,7 +44,7 @@ static int two_outputs(nb_tensor *y, nb_tensor *idx, int nout, nb_tensor **out) 
 }
 static bool one_input(const char *op, int nin) {
     if (nin == 1) return true;
-    nbi_error("%s: expects 1 input, got %d", op, nin);
+    nbt_error("%s: expects 1 input, got %d", op, nin);
     return false;
 }
 
@@ -155,7 +155,7 @@ static int mu_fx(nb_module *m, int nin, nb_tensor *const *in, const void *opts, 
     (void)opts;
     (void)nout;
     if (nin != 2) {
-        nbi_error("MaxUnpool2d: expects 2 inputs (x, indices), got %d", nin);
+        nbt_error("MaxUnpool2d: expects 2 inputs (x, indices), got %d", nin);
         return -1;
     }
     out[0] = nb_max_unpool2d(in[0], in[1], *(nb_max_unpool2d_opts *)m->impl);

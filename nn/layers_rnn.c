@@ -22,8 +22,8 @@ static int64_t gates(nb_rnn_mode m) { return m == NB_RNN_LSTM ? 4 : m == NB_RNN_
 
 /* new persistent (rows, cols) or (rows) f32 parameter registered as name; false on error */
 static bool add_param(nb_module *m, const char *name, int64_t rows, int64_t cols) {
-    nb_tensor *t = cols ? nbi_new_persistent(NB_F32, 2, (int64_t[]){ rows, cols })
-                        : nbi_new_persistent(NB_F32, 1, &rows);
+    nb_tensor *t = cols ? nbt_new_persistent(NB_F32, 2, (int64_t[]){ rows, cols })
+                        : nbt_new_persistent(NB_F32, 1, &rows);
     if (!t) return false;
     if (nb_module_register_parameter(m, name, t) != NB_OK) {
         nb_free(t);
@@ -52,7 +52,7 @@ static int rnn_forward_ex(nb_module *m, int nin, nb_tensor *const *in, const voi
     const rnn_cfg *c = m->impl;
     int nmax = c->mode == NB_RNN_LSTM ? 3 : 2;
     if (nin < 1 || nin > nmax || opts) {
-        nbi_error("nb_module_forward_ex: %s takes 1 to %d inputs (x, h0%s) and no options, got %d%s", m->type,
+        nbt_error("nb_module_forward_ex: %s takes 1 to %d inputs (x, h0%s) and no options, got %d%s", m->type,
                   nmax, nmax == 3 ? ", c0" : "", nin, opts ? " and options" : "");
         return -1;
     }
@@ -82,25 +82,25 @@ static nb_module *rnn_new(nb_rnn_mode mode, int64_t input_size, int64_t hidden_s
                           const char *op) {
     int L = o.num_layers ? o.num_layers : 1;
     if (input_size <= 0 || hidden_size <= 0 || L < 0)
-        return nbi_error("%s: input_size, hidden_size and num_layers must be positive (got %lld, %lld, %d)",
+        return nbt_error("%s: input_size, hidden_size and num_layers must be positive (got %lld, %lld, %d)",
                          op, (long long)input_size, (long long)hidden_size, o.num_layers);
     if (!(o.dropout >= 0 && o.dropout <= 1))
-        return nbi_error(
+        return nbt_error(
             "%s: dropout should be a number in range [0, 1] representing the probability of an element "
             "being zeroed (got %g)",
             op, o.dropout);
     if (o.proj_size < 0)
-        return nbi_error("%s: proj_size should be a positive integer or zero to disable projections", op);
+        return nbt_error("%s: proj_size should be a positive integer or zero to disable projections", op);
     if (o.proj_size && mode != NB_RNN_LSTM)
-        return nbi_error("%s: proj_size argument is only supported for LSTM, not RNN or GRU", op);
-    if (o.proj_size >= hidden_size) return nbi_error("%s: proj_size has to be smaller than hidden_size", op);
+        return nbt_error("%s: proj_size argument is only supported for LSTM, not RNN or GRU", op);
+    if (o.proj_size >= hidden_size) return nbt_error("%s: proj_size has to be smaller than hidden_size", op);
     if (o.nonlinearity && mode != NB_RNN_TANH)
-        return nbi_error("%s: nonlinearity is an option of nn.RNN only", op);
+        return nbt_error("%s: nonlinearity is an option of nn.RNN only", op);
     if (o.nonlinearity && strcmp(o.nonlinearity, "tanh") && strcmp(o.nonlinearity, "relu"))
-        return nbi_error("%s: Unknown nonlinearity '%s'", op, o.nonlinearity);
+        return nbt_error("%s: Unknown nonlinearity '%s'", op, o.nonlinearity);
     if (o.nonlinearity && !strcmp(o.nonlinearity, "relu")) mode = NB_RNN_RELU;
     rnn_cfg *c = calloc(1, sizeof *c);
-    if (!c) return nbi_error("%s: out of memory", op);
+    if (!c) return nbt_error("%s: out of memory", op);
     *c = (rnn_cfg){ mode, input_size, hidden_size,   o.proj_size, L, o.bidirectional ? 2 : 1,
                     0,    !o.no_bias, o.batch_first, o.dropout };
     c->nw = 2 + (c->bias ? 2 : 0) + (o.proj_size ? 1 : 0);
@@ -152,11 +152,11 @@ nb_module *nb_gru_new(int64_t input_size, int64_t hidden_size, nb_rnn_opts o) {
 
 /* the module's config, or NULL + error if m is not an RNN/LSTM/GRU */
 static const rnn_cfg *cfg_of(const nb_module *m, bool cell, const char *op) {
-    if (!m) return nbi_error("%s: NULL module (did its constructor fail? see nb_error())", op);
+    if (!m) return nbt_error("%s: NULL module (did its constructor fail? see nb_error())", op);
     const char *const *names = cell ? cell_name : type_name;
     for (int k = 0; k < 4; k++)
         if (!strcmp(m->type, names[k]) && m->forward == (cell ? cell_forward1 : rnn_forward1)) return m->impl;
-    return nbi_error("%s: expects a module made by %s, got %s", op,
+    return nbt_error("%s: expects a module made by %s, got %s", op,
                      cell ? "nb_rnn_cell_new / nb_lstm_cell_new / nb_gru_cell_new"
                           : "nb_rnn_new / nb_lstm_new / nb_gru_new",
                      m->type);
@@ -173,13 +173,13 @@ static bool hidden_ok(const nb_tensor *hx, int nd, const int64_t *want, const ch
     for (int i = 0; i < hx->ndim && k < sizeof got; i++)
         k += (size_t)snprintf(got + k, sizeof got - k, "%s%lld", i ? ", " : "", (long long)hx->shape[i]);
     if (k < sizeof got) snprintf(got + k, sizeof got - k, "]");
-    nbi_error("%s: %s: %s %s, got %s", op, type, msg, nbi_shape_of(nd, want), got);
+    nbt_error("%s: %s: %s %s, got %s", op, type, msg, nbt_shape_of(nd, want), got);
     return false;
 }
 
 nb_status nb_rnn_forward(nb_module *m, nb_tensor *x, nb_tensor *h0, nb_tensor *c0, nb_tensor **out,
                          nb_tensor **h_n, nb_tensor **c_n) {
-    NBI_API("nb_rnn_forward");
+    NBT_API("nb_rnn_forward");
     const char *op = "nb_rnn_forward";
     if (out) *out = NULL;
     if (h_n) *h_n = NULL;
@@ -187,38 +187,38 @@ nb_status nb_rnn_forward(nb_module *m, nb_tensor *x, nb_tensor *h0, nb_tensor *c
     const rnn_cfg *c = cfg_of(m, false, op);
     if (!c) return NB_ERROR;
     if (!x) {
-        if (!nb_error()) nbi_error("%s: input is NULL (an earlier op failed?)", op);
+        if (!nb_error()) nbt_error("%s: input is NULL (an earlier op failed?)", op);
         return NB_ERROR;
     }
-    if (!nbi_ok(x, op) || (h0 && !nbi_ok(h0, op)) || (c0 && !nbi_ok(c0, op))) return NB_ERROR;
+    if (!nbt_ok(x, op) || (h0 && !nbt_ok(h0, op)) || (c0 && !nbt_ok(c0, op))) return NB_ERROR;
     const char *type = m->type;
     bool lstm = c->mode == NB_RNN_LSTM;
     if (c0 && !lstm) {
-        nbi_error("%s: %s takes no cell state c0", op, type);
+        nbt_error("%s: %s takes no cell state c0", op, type);
         return NB_ERROR;
     }
     if (x->ndim != 2 && x->ndim != 3) {
-        nbi_error("%s: %s: input must have 3 dimensions (or 2 unbatched), got %s", op, type, nbi_shape(x));
+        nbt_error("%s: %s: input must have 3 dimensions (or 2 unbatched), got %s", op, type, nbt_shape(x));
         return NB_ERROR;
     }
     bool batched = x->ndim == 3;
     for (int k = 0; k < 2; k++) {
         const nb_tensor *hx = k ? c0 : h0;
         if (hx && hx->ndim != x->ndim) {
-            nbi_error("%s: %s: For %s input, hx should also be %d-D but got %d-D tensor", op, type,
+            nbt_error("%s: %s: For %s input, hx should also be %d-D but got %d-D tensor", op, type,
                       batched ? "batched 3-D" : "unbatched 2-D", x->ndim, hx->ndim);
             return NB_ERROR;
         }
     }
     if (x->shape[x->ndim - 1] != c->input_size) {
-        nbi_error("%s: %s: input.size(-1) must be equal to input_size. Expected %lld, got %lld", op, type,
+        nbt_error("%s: %s: input.size(-1) must be equal to input_size. Expected %lld, got %lld", op, type,
                   (long long)c->input_size, (long long)x->shape[x->ndim - 1]);
         return NB_ERROR;
     }
     for (int k = 0; k < 3; k++) {
         const nb_tensor *t = k == 0 ? x : k == 1 ? h0 : c0;
         if (t && t->dtype != m->params[0]->dtype) {
-            nbi_error(
+            nbt_error(
                 "%s: %s: %s has dtype %s but the parameters are %s (mat1 and mat2 must have the same dtype); "
                 "convert with nb_to or nb_module_to",
                 op, type,
@@ -246,12 +246,12 @@ nb_status nb_rnn_forward(nb_module *m, nb_tensor *x, nb_tensor *h0, nb_tensor *c
     if (c0 && !hidden_ok(c0, 3, (int64_t[]){ LD, B, c->hidden_size }, "Expected hidden[1] size", op, type))
         return NB_ERROR;
     if (x->shape[0] == 0) {
-        nbi_error("%s: %s: Expected sequence length to be larger than 0 in RNN", op, type);
+        nbt_error("%s: %s: Expected sequence length to be larger than 0 in RNN", op, type);
         return NB_ERROR;
     }
     nb_tensor *hs[2 * 64], *cs[2 * 64];
     if (LD > 128) {
-        nbi_error("%s: %s: at most 64 layers are supported (got %d)", op, type, c->num_layers);
+        nbt_error("%s: %s: at most 64 layers are supported (got %d)", op, type, c->num_layers);
         return NB_ERROR;
     }
     nb_tensor *layer_in = x;
@@ -299,7 +299,7 @@ static int cell_forward_ex(nb_module *m, int nin, nb_tensor *const *in, const vo
     const rnn_cfg *c = m->impl;
     int nmax = c->mode == NB_RNN_LSTM ? 3 : 2;
     if (nin < 1 || nin > nmax || opts) {
-        nbi_error("nb_module_forward_ex: %s takes 1 to %d inputs (x, h%s) and no options, got %d%s", m->type,
+        nbt_error("nb_module_forward_ex: %s takes 1 to %d inputs (x, h%s) and no options, got %d%s", m->type,
                   nmax, nmax == 3 ? ", c" : "", nin, opts ? " and options" : "");
         return -1;
     }
@@ -325,10 +325,10 @@ static void cell_repr(const nb_module *m, char *b, size_t n) {
 static nb_module *cell_new(nb_rnn_mode mode, int64_t input_size, int64_t hidden_size, bool bias,
                            const char *op) {
     if (input_size <= 0 || hidden_size <= 0)
-        return nbi_error("%s: input_size and hidden_size must be positive (got %lld, %lld)", op,
+        return nbt_error("%s: input_size and hidden_size must be positive (got %lld, %lld)", op,
                          (long long)input_size, (long long)hidden_size);
     rnn_cfg *c = calloc(1, sizeof *c);
-    if (!c) return nbi_error("%s: out of memory", op);
+    if (!c) return nbt_error("%s: out of memory", op);
     *c = (rnn_cfg){ mode, input_size, hidden_size, 0, 1, 1, bias ? 4 : 2, bias, false, 0 };
     nb_module *m = nb_module_new(cell_name[mode], cell_forward1, c, free);
     if (!m) {
@@ -349,7 +349,7 @@ static nb_module *cell_new(nb_rnn_mode mode, int64_t input_size, int64_t hidden_
 
 nb_module *nb_rnn_cell_new(int64_t input_size, int64_t hidden_size, bool bias, const char *nonlinearity) {
     if (nonlinearity && strcmp(nonlinearity, "tanh") && strcmp(nonlinearity, "relu"))
-        return nbi_error("nb_rnn_cell_new: Unknown nonlinearity: %s", nonlinearity);
+        return nbt_error("nb_rnn_cell_new: Unknown nonlinearity: %s", nonlinearity);
     bool relu = nonlinearity && !strcmp(nonlinearity, "relu");
     return cell_new(relu ? NB_RNN_RELU : NB_RNN_TANH, input_size, hidden_size, bias, "nb_rnn_cell_new");
 }
@@ -361,21 +361,21 @@ nb_module *nb_gru_cell_new(int64_t input_size, int64_t hidden_size, bool bias) {
 }
 
 nb_tensor *nb_rnn_cell_forward(nb_module *m, nb_tensor *x, nb_tensor *h, nb_tensor *c, nb_tensor **c_out) {
-    NBI_API("nb_rnn_cell_forward");
+    NBT_API("nb_rnn_cell_forward");
     const char *op = "nb_rnn_cell_forward";
     if (c_out) *c_out = NULL;
     const rnn_cfg *cf = cfg_of(m, true, op);
     if (!cf || !x) return NULL;
-    if (!nbi_ok(x, op) || (h && !nbi_ok(h, op)) || (c && !nbi_ok(c, op))) return NULL;
+    if (!nbt_ok(x, op) || (h && !nbt_ok(h, op)) || (c && !nbt_ok(c, op))) return NULL;
     bool lstm = cf->mode == NB_RNN_LSTM;
-    if (c && !lstm) return nbi_error("%s: %s takes no cell state", op, m->type);
+    if (c && !lstm) return nbt_error("%s: %s takes no cell state", op, m->type);
     if (x->ndim != 1 && x->ndim != 2)
-        return nbi_error("%s: %s: Expected input to be 1-D or 2-D but received %d-D tensor", op, m->type,
+        return nbt_error("%s: %s: Expected input to be 1-D or 2-D but received %d-D tensor", op, m->type,
                          x->ndim);
     for (int k = 0; k < 3; k++) {
         const nb_tensor *t = k == 0 ? x : k == 1 ? h : c;
         if (t && t->dtype != m->params[0]->dtype)
-            return nbi_error(
+            return nbt_error(
                 "%s: %s: %s has dtype %s but the parameters are %s (mat1 and mat2 must have the same "
                 "dtype); convert with nb_to or nb_module_to",
                 op, m->type,
@@ -391,17 +391,17 @@ nb_tensor *nb_rnn_cell_forward(nb_module *m, nb_tensor *x, nb_tensor *h, nb_tens
         if (c) c = nb_unsqueeze(c, 0);
     }
     if (x && x->shape[1] != cf->input_size)
-        return nbi_error("%s: %s: input has inconsistent input_size: got %lld expected %lld", op, m->type,
+        return nbt_error("%s: %s: input has inconsistent input_size: got %lld expected %lld", op, m->type,
                          (long long)x->shape[1], (long long)cf->input_size);
     nb_tensor *const st[2] = { h, c };
     for (int k = 0; k < 2; k++) {
         const nb_tensor *s = st[k];
         if (!s) continue;
         if (s->ndim != 2 || s->shape[0] != x->shape[0])
-            return nbi_error("%s: %s: Input batch size %lld doesn't match hidden%d batch size %lld", op,
+            return nbt_error("%s: %s: Input batch size %lld doesn't match hidden%d batch size %lld", op,
                              m->type, (long long)x->shape[0], k, (long long)(s->ndim ? s->shape[0] : 1));
         if (s->shape[1] != cf->hidden_size)
-            return nbi_error("%s: %s: hidden%d has inconsistent hidden_size: got %lld, expected %lld", op,
+            return nbt_error("%s: %s: hidden%d has inconsistent hidden_size: got %lld, expected %lld", op,
                              m->type, k, (long long)s->shape[1], (long long)cf->hidden_size);
     }
     if (!h) h = nb_zeros(x->dtype, 2, (int64_t[]){ x->shape[0], cf->hidden_size });

@@ -60,7 +60,7 @@ static nb_tensor *dec_layer_run(nb_module *m, nb_tensor *x, nb_tensor *mem, nb_t
                                 nb_tensor *mmask, nb_tensor *tkpm, nb_tensor *mkpm) {
     const layer_cfg *c = m->impl;
     nb_module **ch = m->children;
-    if (!mem) return nb_error() ? NULL : nbi_error("nb_module_forward_ex: %s: memory is NULL", DEC);
+    if (!mem) return nb_error() ? NULL : nbt_error("nb_module_forward_ex: %s: memory is NULL", DEC);
     if (c->o.norm_first) {
         nb_tensor *n1 = nb_module_forward(ch[D_NORM1], x);
         x = nb_add(x, attn_block(ch[D_SA], ch[D_DROP1], n1, n1, tmask, tkpm));
@@ -81,7 +81,7 @@ static nb_tensor *arg(int nin, nb_tensor *const *in, int i) { return i < nin ? i
 
 static bool nin_ok(const char *type, int nin, int max, const char *names) {
     if (nin >= 1 && nin <= max) return true;
-    nbi_error("nb_module_forward_ex: %s takes 1 to %d inputs (%s), got %d", type, max, names, nin);
+    nbt_error("nb_module_forward_ex: %s takes 1 to %d inputs (%s), got %d", type, max, names, nin);
     return false;
 }
 
@@ -124,19 +124,19 @@ static bool add_child(nb_module *m, const char *name, nb_module *child) {
 
 static nb_module *layer_new(int64_t d, int64_t h, nb_transformer_opts o, bool dec, const char *fn) {
     if (d <= 0 || h <= 0)
-        return nbi_error("%s: d_model and nhead must be positive (got %lld, %lld)", fn, (long long)d,
+        return nbt_error("%s: d_model and nhead must be positive (got %lld, %lld)", fn, (long long)d,
                          (long long)h);
     if (d % h)
-        return nbi_error("%s: embed_dim must be divisible by num_heads (d_model %lld, nhead %lld)", fn,
+        return nbt_error("%s: embed_dim must be divisible by num_heads (d_model %lld, nhead %lld)", fn,
                          (long long)d, (long long)h);
     double p = dropout_p(o.dropout);
     if (!(p >= 0 && p <= 1))
-        return nbi_error("%s: dropout probability has to be between 0 and 1, but got %g", fn, p);
+        return nbt_error("%s: dropout probability has to be between 0 and 1, but got %g", fn, p);
     if (o.dim_feedforward < 0 || o.layer_norm_eps < 0)
-        return nbi_error("%s: dim_feedforward and layer_norm_eps must be positive (got %lld, %g)", fn,
+        return nbt_error("%s: dim_feedforward and layer_norm_eps must be positive (got %lld, %g)", fn,
                          (long long)o.dim_feedforward, o.layer_norm_eps);
     layer_cfg *c = calloc(1, sizeof *c);
-    if (!c) return nbi_error("%s: out of memory", fn);
+    if (!c) return nbt_error("%s: out of memory", fn);
     *c = (layer_cfg){ d, h, o, dec };
     c->o.dim_feedforward = o.dim_feedforward ? o.dim_feedforward : 2048;
     c->o.layer_norm_eps = o.layer_norm_eps ? o.layer_norm_eps : 1e-5;
@@ -181,7 +181,7 @@ nb_module *nb_transformer_decoder_layer_new(int64_t d_model, int64_t nhead, nb_t
 static nb_module *clone_layer(nb_module *src, const char *fn) {
     const layer_cfg *c = src->impl;
     uint8_t *st = malloc(NB_RNG_STATE_SIZE);
-    if (!st) return nbi_error("%s: out of memory", fn);
+    if (!st) return nbt_error("%s: out of memory", fn);
     nb_generator_get_state(nb_default_generator(), st);
     nb_module *m = layer_new(c->d_model, c->nhead, c->o, c->decoder, fn);
     nb_generator_set_state(nb_default_generator(), st, NB_RNG_STATE_SIZE);
@@ -229,20 +229,20 @@ static nb_module *stack_new(nb_module *layer, int n, nb_module *norm, bool dec, 
     const char *lt = dec ? DEC : ENC;
     nb_module *m = NULL, *list = NULL;
     if (!layer) {
-        if (!nb_error()) nbi_error("%s: the layer is NULL (its constructor failed?)", fn);
+        if (!nb_error()) nbt_error("%s: the layer is NULL (its constructor failed?)", fn);
         goto fail;
     }
     if (strcmp(layer->type, lt) || layer->forward_ex != (dec ? dec_layer_fwd : enc_layer_fwd)) {
-        nbi_error("%s: expects a layer made by nb_%s_new, got %s", fn,
+        nbt_error("%s: expects a layer made by nb_%s_new, got %s", fn,
                   dec ? "transformer_decoder_layer" : "transformer_encoder_layer", layer->type);
         goto fail;
     }
     if (n < 1) {
-        nbi_error("%s: num_layers must be at least 1, got %d", fn, n);
+        nbt_error("%s: num_layers must be at least 1, got %d", fn, n);
         goto fail;
     }
     if (norm && strcmp(norm->type, "LayerNorm")) {
-        nbi_error("%s: norm must be a LayerNorm (or NULL), got %s", fn, norm->type);
+        nbt_error("%s: norm must be a LayerNorm (or NULL), got %s", fn, norm->type);
         goto fail;
     }
     m = nb_module_new_ex(dec ? "TransformerDecoder" : "TransformerEncoder", stack_fwd, NULL, NULL);
@@ -289,27 +289,27 @@ static int transformer_fwd(nb_module *m, int nin, nb_tensor *const *in, const vo
     (void)opts;
     const char *fn = "nb_module_forward_ex";
     if (nin < 2 || nin > 8) {
-        nbi_error("%s: Transformer takes 2 to 8 inputs (src, tgt, src_mask, tgt_mask, memory_mask, "
+        nbt_error("%s: Transformer takes 2 to 8 inputs (src, tgt, src_mask, tgt_mask, memory_mask, "
                   "src_key_padding_mask, tgt_key_padding_mask, memory_key_padding_mask), got %d",
                   fn, nin);
         return -1;
     }
     nb_tensor *src = in[0], *tgt = in[1];
     if (!src || !tgt) {
-        if (!nb_error()) nbi_error("%s: Transformer: src or tgt is NULL", fn);
+        if (!nb_error()) nbt_error("%s: Transformer: src or tgt is NULL", fn);
         return -1;
     }
     bool bf = m->ip[1] != 0, batched = src->ndim == 3;
     int64_t d = m->ip[0];
     if (batched && (tgt->ndim != 3 || src->shape[bf ? 0 : 1] != tgt->shape[bf ? 0 : 1])) {
-        nbi_error("%s: Transformer: the batch number of src and tgt must be equal (src %s, tgt %s)", fn,
-                  nbi_shape(src), nbi_shape(tgt));
+        nbt_error("%s: Transformer: the batch number of src and tgt must be equal (src %s, tgt %s)", fn,
+                  nbt_shape(src), nbt_shape(tgt));
         return -1;
     }
     if (src->ndim < 1 || tgt->ndim < 1 || src->shape[src->ndim - 1] != d || tgt->shape[tgt->ndim - 1] != d) {
-        nbi_error("%s: Transformer: the feature number of src and tgt must be equal to d_model %lld (src %s, "
+        nbt_error("%s: Transformer: the feature number of src and tgt must be equal to d_model %lld (src %s, "
                   "tgt %s)",
-                  fn, (long long)d, nbi_shape(src), nbi_shape(tgt));
+                  fn, (long long)d, nbt_shape(src), nbt_shape(tgt));
         return -1;
     }
     nb_tensor *mem = NULL;
@@ -324,7 +324,7 @@ static int transformer_fwd(nb_module *m, int nin, nb_tensor *const *in, const vo
 nb_module *nb_transformer_new(int64_t d, int64_t h, int ne, int nd, nb_transformer_opts o) {
     const char *fn = "nb_transformer_new";
     if (ne < 0 || nd < 0)
-        return nbi_error("%s: num_encoder_layers and num_decoder_layers must be positive (got %d, %d)", fn,
+        return nbt_error("%s: num_encoder_layers and num_decoder_layers must be positive (got %d, %d)", fn,
                          ne, nd);
     ne = ne ? ne : 6;
     nd = nd ? nd : 6;
@@ -361,11 +361,11 @@ nb_module *nb_transformer_new(int64_t d, int64_t h, int ne, int nd, nb_transform
 
 nb_tensor *nb_generate_square_subsequent_mask(int64_t sz, nb_dtype dt) {
     if (sz < 0)
-        return nbi_error("nb_generate_square_subsequent_mask: sz must be >= 0, got %lld", (long long)sz);
+        return nbt_error("nb_generate_square_subsequent_mask: sz must be >= 0, got %lld", (long long)sz);
     if (dt != NB_F32 && dt != NB_F64)
-        return nbi_error("nb_generate_square_subsequent_mask: dtype must be f32 or f64, got %s",
+        return nbt_error("nb_generate_square_subsequent_mask: dtype must be f32 or f64, got %s",
                          dt == NB_I64 ? "i64" : "an unknown dtype");
-    nb_tensor *t = nbi_new(dt, 2, (int64_t[]){ sz, sz });
+    nb_tensor *t = nbt_new(dt, 2, (int64_t[]){ sz, sz });
     if (!t) return NULL;
     for (int64_t i = 0; i < sz; i++)
         for (int64_t j = 0; j < sz; j++) {

@@ -3,24 +3,24 @@
  * softplus(-x) = m + log(e^-m + e^(-x-m)), m = max(-x, 0): stable for any x, and exact in its
  * gradient at x = 0 too (the m path cancels), which the max(x,0) + log1p(e^-|x|) form is not. */
 #include "loss_internal.h"
-#include "nbi_autograd.h"
+#include "nba_autograd.h"
 #include <math.h>
 
 /* -w (y log x + (1 - y) log(1 - x)) */
 nb_tensor *nb_binary_cross_entropy(nb_tensor *x, nb_tensor *y, nb_bce_opts o) {
-    NBI_API("nb_binary_cross_entropy");
+    NBT_API("nb_binary_cross_entropy");
     const char *op = "nb_binary_cross_entropy";
-    if (!nbi_loss_pair_ok(x, y, op)) return NULL;
-    if (!nbi_same_shape(x, y))
-        return nbi_error("%s: using a target size %s that is different to the input size %s is not allowed; "
+    if (!nbn_loss_pair_ok(x, y, op)) return NULL;
+    if (!nbt_same_shape(x, y))
+        return nbt_error("%s: using a target size %s that is different to the input size %s is not allowed; "
                          "reshape the target",
-                         op, nbi_shape(y), nbi_shape(x));
-    if (!nbi_loss_weight_ok(o.weight, x, "weight", op)) return NULL;
+                         op, nbt_shape(y), nbt_shape(x));
+    if (!nbn_loss_weight_ok(o.weight, x, "weight", op)) return NULL;
     nb_tensor *xc = nb_contiguous(nb_detach(x)); /* torch checks the range: so do we */
     for (int64_t i = 0; xc && i < xc->numel; i++) {
         double v = xc->dtype == NB_F32 ? (double)nb_data_f32(xc)[i] : nb_data_f64(xc)[i];
         if (!(v >= 0 && v <= 1))
-            return nbi_error("%s: all elements of input should be between 0 and 1 (element %lld is %g); "
+            return nbt_error("%s: all elements of input should be between 0 and 1 (element %lld is %g); "
                              "for logits use nb_binary_cross_entropy_with_logits",
                              op, (long long)i, v);
     }
@@ -28,7 +28,7 @@ nb_tensor *nb_binary_cross_entropy(nb_tensor *x, nb_tensor *y, nb_bce_opts o) {
     nb_tensor *l1x = nb_clamp(nb_log(nb_rsub_scalar(x, 1)), -100, INFINITY);
     nb_tensor *l = nb_neg(nb_add(nb_mul(y, lx), nb_mul(nb_rsub_scalar(y, 1), l1x)));
     if (o.weight) l = nb_mul(l, o.weight);
-    return nbi_label(nbi_loss_reduce(l, o.reduction, op), x, "BinaryCrossEntropyBackward0");
+    return nba_label(nbn_loss_reduce(l, o.reduction, op), x, "BinaryCrossEntropyBackward0");
 }
 
 /* softplus(-x) = log(1 + e^-x), stable */
@@ -39,18 +39,18 @@ static nb_tensor *softplus_neg(nb_tensor *x) {
 
 /* -w (p y log s(x) + (1 - y) log(1 - s(x))) */
 nb_tensor *nb_binary_cross_entropy_with_logits(nb_tensor *x, nb_tensor *y, nb_bce_logits_opts o) {
-    NBI_API("nb_binary_cross_entropy_with_logits");
+    NBT_API("nb_binary_cross_entropy_with_logits");
     const char *op = "nb_binary_cross_entropy_with_logits";
-    if (!nbi_loss_pair_ok(x, y, op)) return NULL;
-    if (!nbi_same_shape(x, y))
-        return nbi_error("%s: target size %s must be the same as input size %s", op, nbi_shape(y),
-                         nbi_shape(x));
-    if (!nbi_loss_weight_ok(o.weight, x, "weight", op) ||
-        !nbi_loss_weight_ok(o.pos_weight, x, "pos_weight", op))
+    if (!nbn_loss_pair_ok(x, y, op)) return NULL;
+    if (!nbt_same_shape(x, y))
+        return nbt_error("%s: target size %s must be the same as input size %s", op, nbt_shape(y),
+                         nbt_shape(x));
+    if (!nbn_loss_weight_ok(o.weight, x, "weight", op) ||
+        !nbn_loss_weight_ok(o.pos_weight, x, "pos_weight", op))
         return NULL;
     nb_tensor *sp = softplus_neg(x);
     nb_tensor *lw = o.pos_weight ? nb_add_scalar(nb_mul(nb_sub_scalar(o.pos_weight, 1), y), 1) : NULL;
     nb_tensor *l = nb_add(nb_mul(nb_rsub_scalar(y, 1), x), lw ? nb_mul(lw, sp) : sp);
     if (o.weight) l = nb_mul(l, o.weight);
-    return nbi_label(nbi_loss_reduce(l, o.reduction, op), x, "BinaryCrossEntropyWithLogitsBackward0");
+    return nba_label(nbn_loss_reduce(l, o.reduction, op), x, "BinaryCrossEntropyWithLogitsBackward0");
 }

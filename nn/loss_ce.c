@@ -3,7 +3,7 @@
  * targets' weights) and class-probability targets. cross_entropy = nll(log_softmax(x)), so on 2-D
  * logits the whole loss is one fused log_softmax kernel, one gather and a sum. */
 #include "loss_internal.h"
-#include "nbi_autograd.h"
+#include "nba_autograd.h"
 #include <math.h>
 #include <stdlib.h>
 
@@ -23,7 +23,7 @@ typedef struct {
 static nll_prep prepare(nb_tensor *x, nb_tensor *y, nb_tensor *weight, int64_t ignore, const char *op) {
     nll_prep p = { 0 };
     if (x->ndim == 0) {
-        nbi_error("%s: input must have at least 1 dimension (C) or (N, C), got a scalar", op);
+        nbt_error("%s: input must have at least 1 dimension (C) or (N, C), got a scalar", op);
         return p;
     }
     bool one = x->ndim == 1;
@@ -35,27 +35,27 @@ static nll_prep prepare(nb_tensor *x, nb_tensor *y, nb_tensor *weight, int64_t i
     if (!shape_ok) {
         int64_t es[NB_MAX_DIMS] = { N };
         for (int i = 2; i < x->ndim; i++) es[i - 1] = x->shape[i];
-        nbi_error("%s: expected target of shape %s (input %s without its class dim), got %s", op,
-                  nbi_shape_of(one ? 0 : x->ndim - 1, es), nbi_shape(x), nbi_shape(y));
+        nbt_error("%s: expected target of shape %s (input %s without its class dim), got %s", op,
+                  nbt_shape_of(one ? 0 : x->ndim - 1, es), nbt_shape(x), nbt_shape(y));
         return p;
     }
     double *wv = NULL;
     if (weight) {
-        if (!nbi_ok(weight, op)) return p;
-        if (!nbi_is_float(weight->dtype)) {
-            nbi_error("%s: weight must be a floating point tensor, got %s", op, nb_dtype_name(weight->dtype));
+        if (!nbt_ok(weight, op)) return p;
+        if (!nbt_is_float(weight->dtype)) {
+            nbt_error("%s: weight must be a floating point tensor, got %s", op, nb_dtype_name(weight->dtype));
             return p;
         }
         if (weight->ndim != 1 || weight->shape[0] != p.C) {
-            nbi_error("%s: weight tensor should be defined either for all %lld classes or no classes but got "
+            nbt_error("%s: weight tensor should be defined either for all %lld classes or no classes but got "
                       "weight tensor of shape %s",
-                      op, (long long)p.C, nbi_shape(weight));
+                      op, (long long)p.C, nbt_shape(weight));
             return p;
         }
         wv = malloc(sizeof *wv * (size_t)p.C);
         if (!wv || nb_to_doubles(weight, wv) != NB_OK) {
             free(wv);
-            if (!nb_error()) nbi_error("%s: out of memory", op);
+            if (!nb_error()) nbt_error("%s: out of memory", op);
             return p;
         }
     }
@@ -68,7 +68,7 @@ static nll_prep prepare(nb_tensor *x, nb_tensor *y, nb_tensor *weight, int64_t i
         free(wv);
         free(wt);
         free(keep);
-        if (!nb_error()) nbi_error("%s: out of memory", op);
+        if (!nb_error()) nbt_error("%s: out of memory", op);
         return p;
     }
     int64_t *id = nb_data_i64(idx);
@@ -82,7 +82,7 @@ static nll_prep prepare(nb_tensor *x, nb_tensor *y, nb_tensor *weight, int64_t i
             continue;
         }
         if (t < 0 || t >= p.C) {
-            nbi_error("%s: target %lld is out of bounds: class indices must be in [0, %lld) (or equal "
+            nbt_error("%s: target %lld is out of bounds: class indices must be in [0, %lld) (or equal "
                       "ignore_index %lld)",
                       op, (long long)t, (long long)p.C, (long long)ignore);
             free(wv);
@@ -101,13 +101,13 @@ static nll_prep prepare(nb_tensor *x, nb_tensor *y, nb_tensor *weight, int64_t i
         ys[0] = 1;
     else
         for (int i = 0; i < y->ndim; i++) ys[i] = y->shape[i];
-    if (wv || any_ignored) p.wt = nbi_loss_const(x->dtype, yn, ys, wt);
-    if (any_ignored) p.keep = nbi_loss_const(x->dtype, yn, ys, keep);
+    if (wv || any_ignored) p.wt = nbn_loss_const(x->dtype, yn, ys, wt);
+    if (any_ignored) p.keep = nbn_loss_const(x->dtype, yn, ys, keep);
     if (wv) {
         int64_t ws[NB_MAX_DIMS] = { p.C };
         int wn = one ? 1 : x->ndim - 1;
         for (int i = 1; i < wn; i++) ws[i] = 1;
-        p.wfull = nbi_loss_const(x->dtype, wn, ws, wv);
+        p.wfull = nbn_loss_const(x->dtype, wn, ws, wv);
     }
     free(wv);
     free(wt);
@@ -133,14 +133,14 @@ static nb_tensor *nll_reduce(nll_prep *p, nb_tensor *logp, nb_reduction r, bool 
     case NB_REDUCTION_SUM: return nb_sum(l);
     case NB_REDUCTION_MEAN: return weighted_mean(nb_sum(l), p->wsum);
     }
-    return nbi_error("%s: unknown reduction %d", op, (int)r);
+    return nbt_error("%s: unknown reduction %d", op, (int)r);
 }
 
 static bool index_target(nb_tensor *x, nb_tensor *y, const char *op) {
     if (!x || !y) return false;
-    if (!nbi_ok(x, op) || !nbi_ok(y, op)) return false;
-    if (!nbi_is_float(x->dtype)) {
-        nbi_error("%s: input must be floating point, got %s", op, nb_dtype_name(x->dtype));
+    if (!nbt_ok(x, op) || !nbt_ok(y, op)) return false;
+    if (!nbt_is_float(x->dtype)) {
+        nbt_error("%s: input must be floating point, got %s", op, nb_dtype_name(x->dtype));
         return false;
     }
     return true;
@@ -150,30 +150,30 @@ nb_tensor *nb_nll_loss(nb_tensor *logp, nb_tensor *y, nb_nll_loss_opts o) {
     const char *op = "nb_nll_loss";
     if (!index_target(logp, y, op)) return NULL;
     if (y->dtype != NB_I64)
-        return nbi_error("%s: target must hold class indices as int64, got %s", op, nb_dtype_name(y->dtype));
+        return nbt_error("%s: target must hold class indices as int64, got %s", op, nb_dtype_name(y->dtype));
     nll_prep p = prepare(logp, y, o.weight, o.has_ignore_index ? o.ignore_index : -100, op);
     if (!p.ok) return NULL;
-    return nbi_label(nll_reduce(&p, p.x, o.reduction, logp->ndim == 1, op), logp, "NllLossBackward0");
+    return nba_label(nll_reduce(&p, p.x, o.reduction, logp->ndim == 1, op), logp, "NllLossBackward0");
 }
 
 /* class-probability targets: -sum_c w_c y_c logp_c, mean over the N * d... positions */
 static nb_tensor *ce_probs(nb_tensor *x, nb_tensor *y, nb_cross_entropy_opts o, const char *op) {
-    if (!nbi_same_shape(x, y))
-        return nbi_error(
+    if (!nbt_same_shape(x, y))
+        return nbt_error(
             "%s: float targets are class probabilities and must have the input's shape %s, got %s "
             "(class indices must be int64)",
-            op, nbi_shape(x), nbi_shape(y));
+            op, nbt_shape(x), nbt_shape(y));
     int cd = x->ndim == 1 ? 0 : 1;
     int64_t C = x->shape[cd];
     if (o.label_smoothing > 0)
         y = nb_add_scalar(nb_mul_scalar(y, 1 - o.label_smoothing), o.label_smoothing / (double)C);
     nb_tensor *prod = nb_mul(nb_log_softmax(x, cd), y);
     if (o.weight) {
-        if (!nbi_ok(o.weight, op)) return NULL;
+        if (!nbt_ok(o.weight, op)) return NULL;
         if (o.weight->ndim != 1 || o.weight->shape[0] != C)
-            return nbi_error("%s: weight tensor should be defined either for all %lld classes or no classes "
+            return nbt_error("%s: weight tensor should be defined either for all %lld classes or no classes "
                              "but got weight tensor of shape %s",
-                             op, (long long)C, nbi_shape(o.weight));
+                             op, (long long)C, nbt_shape(o.weight));
         int64_t ws[NB_MAX_DIMS] = { C };
         for (int i = 1; i < x->ndim - cd; i++) ws[i] = 1;
         prod = nb_mul(prod, nb_reshape(o.weight, x->ndim - cd, ws));
@@ -183,27 +183,27 @@ static nb_tensor *ce_probs(nb_tensor *x, nb_tensor *y, nb_cross_entropy_opts o, 
     case NB_REDUCTION_SUM: return nb_neg(nb_sum(prod));
     case NB_REDUCTION_MEAN: return nb_div_scalar(nb_neg(nb_sum(prod)), (double)(x->numel / (C ? C : 1)));
     }
-    return nbi_error("%s: unknown reduction %d", op, (int)o.reduction);
+    return nbt_error("%s: unknown reduction %d", op, (int)o.reduction);
 }
 
 nb_tensor *nb_cross_entropy(nb_tensor *x, nb_tensor *y, nb_cross_entropy_opts o) {
-    NBI_API("nb_cross_entropy");
+    NBT_API("nb_cross_entropy");
     const char *op = "nb_cross_entropy";
     if (!index_target(x, y, op)) return NULL;
     if (!(o.label_smoothing >= 0 && o.label_smoothing <= 1))
-        return nbi_error("%s: label_smoothing must be between 0.0 and 1.0. Got: %g", op, o.label_smoothing);
+        return nbt_error("%s: label_smoothing must be between 0.0 and 1.0. Got: %g", op, o.label_smoothing);
     if (x->ndim == 0)
-        return nbi_error("%s: input must have at least 1 dimension (C) or (N, C), got a scalar", op);
-    if (nbi_is_float(y->dtype)) return ce_probs(x, y, o, op);
+        return nbt_error("%s: input must have at least 1 dimension (C) or (N, C), got a scalar", op);
+    if (nbt_is_float(y->dtype)) return ce_probs(x, y, o, op);
     if (y->dtype != NB_I64)
-        return nbi_error("%s: target must be int64 class indices or float probabilities, got %s", op,
+        return nbt_error("%s: target must be int64 class indices or float probabilities, got %s", op,
                          nb_dtype_name(y->dtype));
     int64_t ignore = o.has_ignore_index ? o.ignore_index : -100;
     nll_prep p = prepare(x, y, o.weight, ignore, op);
     if (!p.ok) return NULL;
     bool one = x->ndim == 1;
     nb_tensor *logp = nb_log_softmax(p.x, 1);
-    nb_tensor *nll = nbi_label(nll_reduce(&p, logp, o.reduction, one, op), logp, "NllLossBackward0");
+    nb_tensor *nll = nba_label(nll_reduce(&p, logp, o.reduction, one, op), logp, "NllLossBackward0");
     if (o.label_smoothing <= 0) return nll;
     /* torch 1.13: (1 - ls) nll + ls / C * smooth, smooth = -sum_c w_c logp_c (0 where ignored) */
     int cd = 1;

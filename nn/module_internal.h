@@ -12,21 +12,21 @@
 #include <stb_ds.h>
 
 /* One more module slot holds t (parameter or buffer). false when out of memory. */
-bool nbi_module_ref(nb_tensor *t);
+bool nbn_module_ref(nb_tensor *t);
 /* One slot fewer holds t; at zero t is released with its .grad. */
-void nbi_module_unref(nb_tensor *t);
+void nbn_module_unref(nb_tensor *t);
 /* Release a module that no parent holds any more: its tensors (unref), children, impl. */
-void nbi_module_destroy(nb_module *m);
+void nbn_module_destroy(nb_module *m);
 /* One parent fewer holds child; destroyed at zero. */
-void nbi_module_release_child(nb_module *child);
+void nbn_module_release_child(nb_module *child);
 /* true if name is a valid new attribute of m (not empty, no '.', not used by a parameter, buffer or
  * child); otherwise records torch's KeyError message under fn (kind: "parameter", "buffer", "module"). */
-bool nbi_module_name_ok(const char *fn, const char *kind, const nb_module *m, const char *name);
+bool nbn_module_name_ok(const char *fn, const char *kind, const nb_module *m, const char *name);
 /* true if registering child in m would make a cycle (child is m or contains m). */
-bool nbi_module_would_cycle(const nb_module *m, const nb_module *child);
+bool nbn_module_would_cycle(const nb_module *m, const nb_module *child);
 /* Copy of s (malloc), or NULL. */
-char *nbi_strdup(const char *s);
+char *nbn_strdup(const char *s);
 /* Drop the cached parameter / buffer lists of m (after a slot changes). */
-void nbi_module_drop_caches(nb_module *m);
+void nbn_module_drop_caches(nb_module *m);
 
 #endif

@@ -30,13 +30,13 @@ static void extra_repr(const nb_module *m, char *b, size_t n) {
         if (m->ip[0] == 1)
             snprintf(shp, sizeof shp, "(%lld,)", (long long)m->ip[1]); /* Python's 1-tuple */
         else
-            snprintf(shp, sizeof shp, "%s", nbi_shape_of((int)m->ip[0], m->ip + 1));
+            snprintf(shp, sizeof shp, "%s", nbt_shape_of((int)m->ip[0], m->ip + 1));
         snprintf(b, n, "%s, eps=%g, elementwise_affine=%s", shp, m->hp[0], m->nparams ? "True" : "False");
     } else if (strcmp(t, "Sequential") && strcmp(t, "ReLU") && strcmp(t, "Sigmoid") && strcmp(t, "Tanh")) {
         size_t k = 0; /* a custom module: its own parameters and their shapes */
         for (int i = 0; i < m->nparams && k < n; i++)
             k += (size_t)snprintf(b + k, n - k, "%s%s=%s", i ? ", " : "", m->param_names[i],
-                                  nbi_shape(m->params[i]));
+                                  nbt_shape(m->params[i]));
     }
 }
 
@@ -57,7 +57,7 @@ static void print_rec(FILE *f, const nb_module *m, int indent) {
 }
 void nb_module_fprint(FILE *f, const nb_module *m) {
     if (!f) {
-        nbi_error("nb_module_fprint: NULL FILE");
+        nbt_error("nb_module_fprint: NULL FILE");
         return;
     }
     if (!m) {

@@ -20,7 +20,7 @@ static void lock(void) {
 }
 static void unlock(void) { atomic_flag_clear_explicit(&refs_lock, memory_order_release); }
 
-bool nbi_module_ref(nb_tensor *t) {
+bool nbn_module_ref(nb_tensor *t) {
     lock();
     ref_entry *e = hmgetp_null(refs, t);
     if (e && e->gen == t->gen)
@@ -31,7 +31,7 @@ bool nbi_module_ref(nb_tensor *t) {
     return true;
 }
 
-void nbi_module_unref(nb_tensor *t) {
+void nbn_module_unref(nb_tensor *t) {
     if (!t) return;
     lock();
     ref_entry *e = hmgetp_null(refs, t);

@@ -92,7 +92,7 @@ static nb_tensor **cache(nb_tensor **arr, nb_tensor ***slot, int *nslot, int *n)
     nb_tensor **c = malloc(sizeof *c * (size_t)(k ? k : 1));
     if (!c) {
         arrfree(arr);
-        return nbi_error("nb_module_parameters: out of memory");
+        return nbt_error("nb_module_parameters: out of memory");
     }
     if (k) memcpy(c, arr, sizeof *c * (size_t)k);
     arrfree(arr);
@@ -105,26 +105,26 @@ static nb_tensor **cache(nb_tensor **arr, nb_tensor ***slot, int *nslot, int *n)
 
 nb_tensor **nb_module_parameters(nb_module *m, int *n) {
     if (n) *n = 0;
-    if (!m) return nbi_error("nb_module_parameters: NULL module");
-    if (!n) return nbi_error("nb_module_parameters: the count pointer n is NULL");
+    if (!m) return nbt_error("nb_module_parameters: NULL module");
+    if (!n) return nbt_error("nb_module_parameters: the count pointer n is NULL");
     bool fail;
     nb_tensor **arr = collect(m, false, NULL, &fail);
     if (fail) {
         arrfree(arr);
-        return nbi_error("nb_module_parameters: out of memory");
+        return nbt_error("nb_module_parameters: out of memory");
     }
     return cache(arr, &m->flat, &m->nflat, n);
 }
 
 nb_tensor **nb_module_buffers(nb_module *m, int *n) {
     if (n) *n = 0;
-    if (!m) return nbi_error("nb_module_buffers: NULL module");
-    if (!n) return nbi_error("nb_module_buffers: the count pointer n is NULL");
+    if (!m) return nbt_error("nb_module_buffers: NULL module");
+    if (!n) return nbt_error("nb_module_buffers: the count pointer n is NULL");
     bool fail;
     nb_tensor **arr = collect(m, true, NULL, &fail);
     if (fail) {
         arrfree(arr);
-        return nbi_error("nb_module_buffers: out of memory");
+        return nbt_error("nb_module_buffers: out of memory");
     }
     return cache(arr, &m->flat_buffers, &m->nflat_buffers, n);
 }
@@ -132,7 +132,7 @@ nb_tensor **nb_module_buffers(nb_module *m, int *n) {
 static nb_state_dict named(nb_module *m, bool buffers, const char *fn) {
     nb_state_dict sd = { 0 };
     if (!m) {
-        nbi_error("%s: NULL module", fn);
+        nbt_error("%s: NULL module", fn);
         return sd;
     }
     bool fail;
@@ -140,7 +140,7 @@ static nb_state_dict named(nb_module *m, bool buffers, const char *fn) {
     arrfree(arr);
     if (fail) {
         nb_state_dict_free(&sd);
-        if (!nb_error()) nbi_error("%s: out of memory", fn);
+        if (!nb_error()) nbt_error("%s: out of memory", fn);
     }
     return sd;
 }
@@ -148,12 +148,12 @@ nb_state_dict nb_module_named_parameters(nb_module *m) {
     return named(m, false, "nb_module_named_parameters");
 }
 nb_state_dict nb_module_named_buffers(nb_module *m) {
-    NBI_API("nb_module_named_buffers");
+    NBT_API("nb_module_named_buffers");
     return named(m, true, "nb_module_named_buffers");
 }
 
 int64_t nb_module_num_parameters(nb_module *m) {
-    if (!nbi_nonnull(m, "nb_module_num_parameters", "module")) return -1;
+    if (!nbt_nonnull(m, "nb_module_num_parameters", "module")) return -1;
     bool fail;
     nb_tensor **arr = collect(m, false, NULL, &fail);
     int64_t total = 0;
@@ -184,14 +184,14 @@ static bool state(const nb_module *m, namebuf *nb, nb_state_dict *sd) {
 nb_state_dict nb_module_state_dict(nb_module *m) {
     nb_state_dict sd = { 0 };
     if (!m) {
-        nbi_error("nb_module_state_dict: NULL module");
+        nbt_error("nb_module_state_dict: NULL module");
         return sd;
     }
     namebuf nb = { 0 };
     name_push(&nb, "", "");
     if (nb.oom || !state(m, &nb, &sd)) {
         nb_state_dict_free(&sd);
-        if (!nb_error()) nbi_error("nb_module_state_dict: out of memory");
+        if (!nb_error()) nbt_error("nb_module_state_dict: out of memory");
     }
     free(nb.s);
     return sd;
@@ -213,8 +213,8 @@ static nb_module *owner_of(nb_module *m, const char *name, const char **last) {
 }
 nb_tensor *nb_module_get_parameter(nb_module *m, const char *name) {
     const char *last;
-    if (!nbi_nonnull(m, "nb_module_get_parameter", "module") ||
-        !nbi_nonnull(name, "nb_module_get_parameter", "name"))
+    if (!nbt_nonnull(m, "nb_module_get_parameter", "module") ||
+        !nbt_nonnull(name, "nb_module_get_parameter", "name"))
         return NULL;
     if (!(m = owner_of(m, name, &last))) return NULL;
     for (int i = 0; i < m->nparams; i++)
@@ -223,8 +223,8 @@ nb_tensor *nb_module_get_parameter(nb_module *m, const char *name) {
 }
 nb_tensor *nb_module_get_buffer(nb_module *m, const char *name) {
     const char *last;
-    if (!nbi_nonnull(m, "nb_module_get_buffer", "module") ||
-        !nbi_nonnull(name, "nb_module_get_buffer", "name"))
+    if (!nbt_nonnull(m, "nb_module_get_buffer", "module") ||
+        !nbt_nonnull(name, "nb_module_get_buffer", "name"))
         return NULL;
     if (!(m = owner_of(m, name, &last))) return NULL;
     for (int i = 0; i < m->nbuffers; i++)
@@ -232,8 +232,8 @@ nb_tensor *nb_module_get_buffer(nb_module *m, const char *name) {
     return NULL;
 }
 nb_module *nb_module_get_submodule(nb_module *m, const char *name) {
-    if (!nbi_nonnull(m, "nb_module_get_submodule", "module") ||
-        !nbi_nonnull(name, "nb_module_get_submodule", "name"))
+    if (!nbt_nonnull(m, "nb_module_get_submodule", "module") ||
+        !nbt_nonnull(name, "nb_module_get_submodule", "name"))
         return NULL;
     if (!*name) return m;
     const char *last;
@@ -252,13 +252,13 @@ static void modules_of(nb_module *m, nb_module ***out, ptr_set **seen) {
 }
 
 nb_status nb_module_to(nb_module *m, nb_dtype dt) {
-    NBI_API("nb_module_to");
+    NBT_API("nb_module_to");
     if (!m) {
-        nbi_error("nb_module_to: NULL module");
+        nbt_error("nb_module_to: NULL module");
         return NB_ERROR;
     }
-    if (!nbi_is_float(dt)) {
-        nbi_error("nb_module_to: parameters must be float32 or float64, not %s", nb_dtype_name(dt));
+    if (!nbt_is_float(dt)) {
+        nbt_error("nb_module_to: parameters must be float32 or float64, not %s", nb_dtype_name(dt));
         return NB_ERROR;
     }
     nb_module **mods = NULL;
@@ -275,12 +275,12 @@ nb_status nb_module_to(nb_module *m, nb_dtype dt) {
         for (int i = 0; ok && i < mods[k]->nparams + mods[k]->nbuffers; i++) {
             nb_tensor *old = i < mods[k]->nparams ? mods[k]->params[i]
                                                   : mods[k]->buffers[i - mods[k]->nparams];
-            if (!nbi_ok(old, "nb_module_to")) {
+            if (!nbt_ok(old, "nb_module_to")) {
                 ok = false;
                 break;
             }
-            if (!nbi_is_float(old->dtype) || old->dtype == dt || hmgeti(conv, old) >= 0) continue;
-            nb_tensor *t = nbi_new_persistent(dt, old->ndim, old->shape);
+            if (!nbt_is_float(old->dtype) || old->dtype == dt || hmgeti(conv, old) >= 0) continue;
+            nb_tensor *t = nbt_new_persistent(dt, old->ndim, old->shape);
             NB_NO_GRAD { ok = t && nb_copy_(t, old) != NULL; }
             if (ok && old->requires_grad) nb_requires_grad_(t, true);
             if (!ok)
@@ -295,11 +295,11 @@ nb_status nb_module_to(nb_module *m, nb_dtype dt) {
             nb_tensor **slot = i < c->nparams ? &c->params[i] : &c->buffers[i - c->nparams];
             ptrdiff_t j = hmgeti(conv, *slot);
             if (j < 0) continue;
-            nbi_module_ref(conv[j].value);
-            nbi_module_unref(*slot);
+            nbn_module_ref(conv[j].value);
+            nbn_module_unref(*slot);
             *slot = conv[j].value;
         }
-        nbi_module_drop_caches(c);
+        nbn_module_drop_caches(c);
     }
     if (!ok)
         for (ptrdiff_t j = 0; j < hmlen(conv); j++) nb_free(conv[j].value);
@@ -309,8 +309,8 @@ nb_status nb_module_to(nb_module *m, nb_dtype dt) {
 }
 
 void nb_module_zero_grad(nb_module *m) {
-    NBI_API("nb_module_zero_grad");
-    if (!nbi_nonnull(m, "nb_module_zero_grad", "module")) return;
+    NBT_API("nb_module_zero_grad");
+    if (!nbt_nonnull(m, "nb_module_zero_grad", "module")) return;
     bool fail;
     nb_tensor **arr = collect(m, false, NULL, &fail);
     for (int i = 0; i < (int)arrlen(arr); i++) nb_zero_grad(arr[i]);

@@ -1,6 +1,6 @@
 /* adadelta_template.h — Adadelta's element-wise update of elements [lo, hi) for one float type, included by
  * adadelta.c once per type with T (float or double) and SUF (f32 or f64) defined. */
-static void NBI_CAT(adadelta_, SUF)(const void *vargs, int64_t lo, int64_t hi) {
+static void NBT_CAT(adadelta_, SUF)(const void *vargs, int64_t lo, int64_t hi) {
     const adadelta_args *args = vargs;
     T *p = args->p;
     const T *g = args->g;
@@ -11,15 +11,15 @@ static void NBI_CAT(adadelta_, SUF)(const void *vargs, int64_t lo, int64_t hi) {
     const T neglr = (T)(-o->lr);
     for (int64_t j = lo; j < hi; j++) {
         T gj = o->maximize ? -g[j] : g[j];
-        if (o->weight_decay != 0) gj = NBI_FMA(T, wd, p[j], gj);
+        if (o->weight_decay != 0) gj = NBO_FMA(T, wd, p[j], gj);
         sq[j] = sq[j] * rho;
-        sq[j] = NBI_FMA(T, omr * gj, gj, sq[j]);
+        sq[j] = NBO_FMA(T, omr * gj, gj, sq[j]);
         T std = (T)sqrt(sq[j] + eps);
         T delta = (T)sqrt(acc[j] + eps);
         delta = delta / std;
         delta = delta * gj;
         acc[j] = acc[j] * rho;
-        acc[j] = NBI_FMA(T, omr * delta, delta, acc[j]);
-        p[j] = NBI_FMA(T, neglr, delta, p[j]);
+        acc[j] = NBO_FMA(T, omr * delta, delta, acc[j]);
+        p[j] = NBO_FMA(T, neglr, delta, p[j]);
     }
 }

@@ -1,6 +1,6 @@
 /* adagrad_template.h — Adagrad's element-wise update of elements [lo, hi) for one float type, included by
  * adagrad.c once per type with T (float or double) and SUF (f32 or f64) defined. */
-static void NBI_CAT(adagrad_, SUF)(const void *vargs, int64_t lo, int64_t hi) {
+static void NBT_CAT(adagrad_, SUF)(const void *vargs, int64_t lo, int64_t hi) {
     const adagrad_args *args = vargs;
     T *p = args->p;
     const T *g = args->g;
@@ -10,8 +10,8 @@ static void NBI_CAT(adagrad_, SUF)(const void *vargs, int64_t lo, int64_t hi) {
     const T wd = (T)o->weight_decay, eps = (T)o->eps, negclr = (T)(-clr), one = 1;
     for (int64_t j = lo; j < hi; j++) {
         T gj = o->maximize ? -g[j] : g[j];
-        if (o->weight_decay != 0) gj = NBI_FMA(T, wd, p[j], gj);
-        sum[j] = NBI_FMA(T, one * gj, gj, sum[j]);
+        if (o->weight_decay != 0) gj = NBO_FMA(T, wd, p[j], gj);
+        sum[j] = NBO_FMA(T, one * gj, gj, sum[j]);
         T std = (T)sqrt(sum[j]) + eps;
         p[j] = p[j] + negclr * gj / std;
     }

@@ -1,7 +1,7 @@
 /* adam.c — torch.optim.Adam and AdamW (betas, eps, weight_decay, amsgrad, maximize), foreach=False:
  * Adam adds wd p to the grad (L2); AdamW first scales p by 1 - lr wd (decoupled). Same moments and
  * bias corrections: p += -lr/(1-b1^t) m / (sqrt(v)/sqrt(1-b2^t) + eps). */
-#include "nbi_optim.h"
+#include "nbo_optim.h"
 
 static const nb_adam_opts adam_default = { .lr = 1e-3, .betas = { 0.9, 0.999 }, .eps = 1e-8 };
 static const nb_adam_opts adamw_default = {
@@ -12,25 +12,25 @@ static void merge(void *d, const void *uu, const void *bb) {
     nb_adam_opts *dst = d;
     const nb_adam_opts *u = uu, *b = bb;
     *dst = *u;
-    NBI_PICK(lr);
-    NBI_PICK(betas[0]);
-    NBI_PICK(betas[1]);
-    NBI_PICK(eps);
-    NBI_PICK(weight_decay);
-    NBI_PICK(amsgrad);
-    NBI_PICK(maximize);
+    NBO_PICK(lr);
+    NBO_PICK(betas[0]);
+    NBO_PICK(betas[1]);
+    NBO_PICK(eps);
+    NBO_PICK(weight_decay);
+    NBO_PICK(amsgrad);
+    NBO_PICK(maximize);
 }
 
 static nb_status check(const void *oo, const char *fn) {
     const nb_adam_opts *o = oo;
     if (!(o->lr >= 0) || !(o->eps >= 0) || !(o->weight_decay >= 0)) {
-        nbi_error("%s: invalid lr %g, eps %g or weight_decay %g (must be >= 0)", fn, o->lr, o->eps,
+        nbt_error("%s: invalid lr %g, eps %g or weight_decay %g (must be >= 0)", fn, o->lr, o->eps,
                   o->weight_decay);
         return NB_ERROR;
     }
     for (int k = 0; k < 2; k++)
         if (!(o->betas[k] >= 0 && o->betas[k] < 1)) {
-            nbi_error("%s: invalid beta parameter at index %d: %g (must be in [0, 1))", fn, k, o->betas[k]);
+            nbt_error("%s: invalid beta parameter at index %d: %g (must be in [0, 1))", fn, k, o->betas[k]);
             return NB_ERROR;
         }
     return NB_OK;
@@ -61,55 +61,55 @@ typedef struct { /* the arguments of adam_f32 / adam_f64 */
 #undef T
 #undef SUF
 
-static nb_status update_common(nb_optimizer *o, nbi_group *gr, int i, bool l2) {
+static nb_status update_common(nb_optimizer *o, nbo_group *gr, int i, bool l2) {
     const nb_adam_opts *op = (const nb_adam_opts *)&gr->opts;
     nb_tensor *p = o->params[i];
-    nb_tensor *st = nbi_state(o, i, 0), *m = nbi_state(o, i, 1), *v = nbi_state(o, i, 2);
-    nb_tensor *vm = op->amsgrad ? nbi_state(o, i, 3) : NULL;
+    nb_tensor *st = nbo_state(o, i, 0), *m = nbo_state(o, i, 1), *v = nbo_state(o, i, 2);
+    nb_tensor *vm = op->amsgrad ? nbo_state(o, i, 3) : NULL;
     if (!st || !m || !v || (op->amsgrad && !vm)) return NB_ERROR;
-    double *step = (double *)nbi_ptr(st);
+    double *step = (double *)nbt_ptr(st);
     *step += 1;
     adam_k k = { .l2 = l2, .decay = 1 - op->lr * op->weight_decay };
     k.step_size = op->lr / (1 - pow(op->betas[0], *step));
     k.bc2_sqrt = sqrt(1 - pow(op->betas[1], *step));
     if (!l2 && op->weight_decay == 0) k.decay = 1;
     adam_args args = {
-        nbi_ptr(p), nbi_ptr(p->grad), nbi_ptr(m), nbi_ptr(v), vm ? nbi_ptr(vm) : NULL, op, &k
+        nbt_ptr(p), nbt_ptr(p->grad), nbt_ptr(m), nbt_ptr(v), vm ? nbt_ptr(vm) : NULL, op, &k
     };
-    nbi_run(p->numel, p->dtype == NB_F32 ? adam_f32 : adam_f64, &args);
+    nbo_run(p->numel, p->dtype == NB_F32 ? adam_f32 : adam_f64, &args);
     return NB_OK;
 }
-static nb_status update_adam(nb_optimizer *o, nbi_group *g, int i) { return update_common(o, g, i, true); }
-static nb_status update_adamw(nb_optimizer *o, nbi_group *g, int i) { return update_common(o, g, i, false); }
+static nb_status update_adam(nb_optimizer *o, nbo_group *g, int i) { return update_common(o, g, i, true); }
+static nb_status update_adamw(nb_optimizer *o, nbo_group *g, int i) { return update_common(o, g, i, false); }
 
-static const nbi_optim_vt adam_vt = {
+static const nbo_optim_vt adam_vt = {
     .name = "adam",
     .fn = "nb_adam",
     .opts_size = sizeof(nb_adam_opts),
-    .state = { { "step", NBI_STATE_STEP },
-               { "exp_avg", NBI_STATE_LIKE_PARAM },
-               { "exp_avg_sq", NBI_STATE_LIKE_PARAM },
-               { "max_exp_avg_sq", NBI_STATE_LIKE_PARAM } },
+    .state = { { "step", NBO_STATE_STEP },
+               { "exp_avg", NBO_STATE_LIKE_PARAM },
+               { "exp_avg_sq", NBO_STATE_LIKE_PARAM },
+               { "max_exp_avg_sq", NBO_STATE_LIKE_PARAM } },
     .merge = merge,
     .check = check,
     .update = update_adam,
 };
-static const nbi_optim_vt adamw_vt = {
+static const nbo_optim_vt adamw_vt = {
     .name = "adamw",
     .fn = "nb_adamw",
     .opts_size = sizeof(nb_adam_opts),
-    .state = { { "step", NBI_STATE_STEP },
-               { "exp_avg", NBI_STATE_LIKE_PARAM },
-               { "exp_avg_sq", NBI_STATE_LIKE_PARAM },
-               { "max_exp_avg_sq", NBI_STATE_LIKE_PARAM } },
+    .state = { { "step", NBO_STATE_STEP },
+               { "exp_avg", NBO_STATE_LIKE_PARAM },
+               { "exp_avg_sq", NBO_STATE_LIKE_PARAM },
+               { "max_exp_avg_sq", NBO_STATE_LIKE_PARAM } },
     .merge = merge,
     .check = check,
     .update = update_adamw,
 };
 
 nb_optimizer *nb_adam(nb_tensor *const *params, int n, nb_adam_opts o) {
-    return nbi_optim_new(&adam_vt, params, n, &o, &adam_default);
+    return nbo_optim_new(&adam_vt, params, n, &o, &adam_default);
 }
 nb_optimizer *nb_adamw(nb_tensor *const *params, int n, nb_adam_opts o) {
-    return nbi_optim_new(&adamw_vt, params, n, &o, &adamw_default);
+    return nbo_optim_new(&adamw_vt, params, n, &o, &adamw_default);
 }

@@ -1,6 +1,6 @@
 /* adam_template.h — Adam/AdamW's element-wise update of elements [lo, hi) for one float type, included by
  * adam.c once per type with T (float or double) and SUF (f32 or f64) defined. */
-static void NBI_CAT(adam_, SUF)(const void *vargs, int64_t lo, int64_t hi) {
+static void NBT_CAT(adam_, SUF)(const void *vargs, int64_t lo, int64_t hi) {
     const adam_args *args = vargs;
     T *p = args->p;
     const T *g = args->g;
@@ -14,12 +14,12 @@ static void NBI_CAT(adam_, SUF)(const void *vargs, int64_t lo, int64_t hi) {
     const T bc2 = (T)k->bc2_sqrt, negss = (T)(-k->step_size), decay = (T)k->decay;
     for (int64_t j = lo; j < hi; j++) {
         T gj = o->maximize ? -g[j] : g[j];
-        if (k->l2 && o->weight_decay != 0) gj = NBI_FMA(T, wd, p[j], gj);
+        if (k->l2 && o->weight_decay != 0) gj = NBO_FMA(T, wd, p[j], gj);
         if (!k->l2) p[j] = p[j] * decay;
         m[j] = m[j] * b1;
-        m[j] = NBI_FMA(T, omb1, gj, m[j]);
+        m[j] = NBO_FMA(T, omb1, gj, m[j]);
         v[j] = v[j] * b2;
-        v[j] = NBI_FMA(T, omb2 * gj, gj, v[j]);
+        v[j] = NBO_FMA(T, omb2 * gj, gj, v[j]);
         T s = v[j];
         if (vmax) {
             vmax[j] = (s > vmax[j] || s != s) ? s : vmax[j];

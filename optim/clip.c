@@ -1,22 +1,22 @@
 /* clip.c — torch.nn.utils.clip_grad_norm_ / clip_grad_value_: the total norm is the norm of the
  * per-parameter norms; grads are multiplied by min(1, max_norm / (total + 1e-6)), as torch does. */
-#include "nbi_optim.h"
+#include "nbo_optim.h"
 
 static bool grads_ok(nb_tensor *const *params, int n, const char *fn) {
     if (n < 0 || (n > 0 && !params)) {
-        nbi_error("%s: params is NULL or n = %d < 0", fn, n);
+        nbt_error("%s: params is NULL or n = %d < 0", fn, n);
         return false;
     }
     for (int i = 0; i < n; i++) {
         if (!params[i]) {
-            nbi_error("%s: parameter %d is NULL", fn, i);
+            nbt_error("%s: parameter %d is NULL", fn, i);
             return false;
         }
-        if (!nbi_ok(params[i], fn)) return false;
+        if (!nbt_ok(params[i], fn)) return false;
         nb_tensor *g = params[i]->grad;
-        if (g && (!nbi_is_float(g->dtype) || !nb_is_contiguous(g))) {
-            nbi_error("%s: grad of parameter %d (shape %s) must be a contiguous float tensor", fn, i,
-                      nbi_shape(g));
+        if (g && (!nbt_is_float(g->dtype) || !nb_is_contiguous(g))) {
+            nbt_error("%s: grad of parameter %d (shape %s) must be a contiguous float tensor", fn, i,
+                      nbt_shape(g));
             return false;
         }
     }
@@ -27,8 +27,8 @@ static bool grads_ok(nb_tensor *const *params, int n, const char *fn) {
 static double grad_norm(const nb_tensor *g, double p) {
     double acc = 0;
     for (int64_t j = 0; j < g->numel; j++) {
-        double a = fabs(g->dtype == NB_F32 ? (double)((const float *)nbi_ptr(g))[j]
-                                           : ((const double *)nbi_ptr(g))[j]);
+        double a = fabs(g->dtype == NB_F32 ? (double)((const float *)nbt_ptr(g))[j]
+                                           : ((const double *)nbt_ptr(g))[j]);
         if (isinf(p))
             acc = a > acc || isnan(a) ? a : acc;
         else
@@ -41,7 +41,7 @@ double nb_clip_grad_norm_(nb_tensor *const *params, int n, double max_norm, doub
     const char *fn = "nb_clip_grad_norm_";
     if (!grads_ok(params, n, fn)) return NAN;
     if (!(norm_type > 0)) {
-        nbi_error("%s: norm_type must be > 0 (or INFINITY), got %g", fn, norm_type);
+        nbt_error("%s: norm_type must be > 0 (or INFINITY), got %g", fn, norm_type);
         return NAN;
     }
     double total = 0;
@@ -69,13 +69,13 @@ double nb_clip_grad_norm_(nb_tensor *const *params, int n, double max_norm, doub
         nb_tensor *g = params[i]->grad;
         if (!g) continue;
         if (g->dtype == NB_F32) {
-            float *d = (float *)nbi_ptr(g);
+            float *d = (float *)nbt_ptr(g);
             for (int64_t j = 0; j < g->numel; j++) d[j] = d[j] * (float)coef;
         } else {
-            double *d = (double *)nbi_ptr(g);
+            double *d = (double *)nbt_ptr(g);
             for (int64_t j = 0; j < g->numel; j++) d[j] = d[j] * coef;
         }
-        nbi_bump(g);
+        nbo_bump(g);
     }
     return total;
 }
@@ -87,14 +87,14 @@ nb_status nb_clip_grad_value_(nb_tensor *const *params, int n, double clip_value
         nb_tensor *g = params[i]->grad;
         if (!g) continue;
         if (g->dtype == NB_F32) {
-            float *d = (float *)nbi_ptr(g), lo = (float)-clip_value, hi = (float)clip_value;
+            float *d = (float *)nbt_ptr(g), lo = (float)-clip_value, hi = (float)clip_value;
             for (int64_t j = 0; j < g->numel; j++) d[j] = d[j] < lo ? lo : d[j] > hi ? hi : d[j];
         } else {
-            double *d = (double *)nbi_ptr(g);
+            double *d = (double *)nbt_ptr(g);
             for (int64_t j = 0; j < g->numel; j++)
                 d[j] = d[j] < -clip_value ? -clip_value : d[j] > clip_value ? clip_value : d[j];
         }
-        nbi_bump(g);
+        nbo_bump(g);
     }
     return NB_OK;
 }

@@ -5,7 +5,7 @@
  * arithmetic; each scalar here (sc) remembers which it is and rounds like torch (f32 tensors round
  * to float, python / tensor is reciprocal(tensor) * python). Vectors are stored as doubles holding
  * values of the parameter dtype, with torch's CPU kernel arithmetic (fma, BLAS dot order). */
-#include "nbi_optim.h"
+#include "nbo_optim.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,11 +59,11 @@ static void merge(void *dd, const void *uu, const void *bb) {
     nb_lbfgs_opts *dst = dd;
     const nb_lbfgs_opts *u = uu, *b = bb;
     *dst = *u;
-    NBI_PICK(lr);
-    NBI_PICK(max_iter);
-    NBI_PICK(tolerance_grad);
-    NBI_PICK(tolerance_change);
-    NBI_PICK(history_size);
+    NBO_PICK(lr);
+    NBO_PICK(max_iter);
+    NBO_PICK(tolerance_grad);
+    NBO_PICK(tolerance_change);
+    NBO_PICK(history_size);
     dst->line_search_fn = u->line_search_fn ? u->line_search_fn : b->line_search_fn;
     dst->max_eval = u->max_eval ? u->max_eval : (u->max_iter ? dst->max_iter * 5 / 4 : b->max_eval);
     if (!dst->max_eval) dst->max_eval = dst->max_iter * 5 / 4;
@@ -73,7 +73,7 @@ static nb_status check(const void *oo, const char *fn) {
     const nb_lbfgs_opts *o = oo;
     if (!(o->lr >= 0) || o->max_iter < 1 || o->max_eval < 1 || o->history_size < 1 ||
         (o->line_search_fn != NB_LINE_SEARCH_NONE && o->line_search_fn != NB_LINE_SEARCH_STRONG_WOLFE)) {
-        nbi_error("%s: invalid options lr %g, max_iter %d, max_eval %d, history_size %d, line_search_fn %d",
+        nbt_error("%s: invalid options lr %g, max_iter %d, max_eval %d, history_size %d, line_search_fn %d",
                   fn, o->lr, o->max_iter, o->max_eval, o->history_size, (int)o->line_search_fn);
         return NB_ERROR;
     }
@@ -99,7 +99,7 @@ static void free_extra(nb_optimizer *o) {
 
 static lbfgs_state *get_state(nb_optimizer *o, const nb_lbfgs_opts *op) {
     if (o->extra) return o->extra;
-    int64_t n = nbi_flat_numel(o, "nb_lbfgs");
+    int64_t n = nbo_flat_numel(o, "nb_lbfgs");
     if (n < 0) return NULL;
     lbfgs_state *S = calloc(1, sizeof *S);
     int64_t m = n ? n : 1;
@@ -116,7 +116,7 @@ static lbfgs_state *get_state(nb_optimizer *o, const nb_lbfgs_opts *op) {
     o->extra = S;
     if (!S || !S->d || !S->dirs || !S->stps || !S->ro || !S->al) {
         free_extra(o);
-        return nbi_error("nb_lbfgs: out of memory for %lld parameters", (long long)n);
+        return nbt_error("nb_lbfgs: out of memory for %lld parameters", (long long)n);
     }
     S->n = n;
     S->H_diag = (sc){ 1, false };
@@ -211,12 +211,12 @@ static double absmax(const double *a, int64_t n) {
 /* loss at x + t d and its flat grad into g; parameters are restored to x afterwards */
 static double dir_eval(nb_optimizer *o, nb_closure c, void *ctx, const double *x, sc t, const double *d,
                        double *g) {
-    nbi_flat_set(o, d, t.v, true);
+    nbo_flat_set(o, d, t.v, true);
     bool prev = nb_set_grad_enabled(true);
     double loss = c(ctx);
     nb_set_grad_enabled(prev);
-    nbi_flat_get(o, g, true);
-    nbi_flat_set(o, x, 0, false);
+    nbo_flat_get(o, g, true);
+    nbo_flat_set(o, x, 0, false);
     return loss;
 }
 
@@ -386,7 +386,7 @@ static nb_status step_closure(nb_optimizer *o, nb_closure c, void *ctx, double *
     double loss = orig_loss;
     int current_evals = 1;
     S->func_evals++;
-    nbi_flat_get(o, S->g, true);
+    nbo_flat_get(o, S->g, true);
     const sc tol_grad = py(op->tolerance_grad), tol_change = py(op->tolerance_change);
     bool opt_cond = s_le(ten(absmax(S->g, n)), tol_grad);
     if (opt_cond) return NB_OK;
@@ -422,7 +422,7 @@ static nb_status step_closure(nb_optimizer *o, nb_closure c, void *ctx, double *
                 if (!S->dirs[k]) S->dirs[k] = malloc(nb ? nb : 1);
                 if (!S->stps[k]) S->stps[k] = malloc(nb ? nb : 1);
                 if (!S->dirs[k] || !S->stps[k]) {
-                    nbi_error("nb_lbfgs: out of memory for the history");
+                    nbt_error("nb_lbfgs: out of memory for the history");
                     return NB_ERROR;
                 }
                 memcpy(S->dirs[k], y, nb);
@@ -456,17 +456,17 @@ static nb_status step_closure(nb_optimizer *o, nb_closure c, void *ctx, double *
         if (s_lt(py(-op->tolerance_change), gtd)) break;
         int ls_func_evals = 0;
         if (op->line_search_fn == NB_LINE_SEARCH_STRONG_WOLFE) {
-            nbi_flat_get(o, S->x0, false);
+            nbo_flat_get(o, S->x0, false);
             ls_func_evals = strong_wolfe(o, S, c, ctx, &t, loss, gtd, op->tolerance_change, &loss);
-            nbi_flat_set(o, d, t.v, true);
+            nbo_flat_set(o, d, t.v, true);
             opt_cond = s_le(ten(absmax(g, n)), tol_grad);
         } else {
-            nbi_flat_set(o, d, t.v, true);
+            nbo_flat_set(o, d, t.v, true);
             if (n_iter != op->max_iter) {
                 bool pg = nb_set_grad_enabled(true);
                 loss = c(ctx);
                 nb_set_grad_enabled(pg);
-                nbi_flat_get(o, g, true);
+                nbo_flat_get(o, g, true);
                 opt_cond = s_le(ten(absmax(g, n)), tol_grad);
                 ls_func_evals = 1;
             }
@@ -492,17 +492,17 @@ static nb_status step_closure(nb_optimizer *o, nb_closure c, void *ctx, double *
 /* ---- state dict: the history and scalars under torch's names (old_dirs, old_stps as num_old x n) ---- */
 static nb_tensor *saved_new(lbfgs_state *S, int k, nb_dtype dt, int ndim, const int64_t *shape) {
     nb_free(S->saved[k]);
-    return S->saved[k] = nbi_new_persistent(dt, ndim, shape);
+    return S->saved[k] = nbt_new_persistent(dt, ndim, shape);
 }
 /* t[j] = v[j] for n values, in t's dtype (vectors hold values of the parameter dtype: exact in f32) */
 static void put(nb_tensor *t, const double *v, int64_t n) {
     for (int64_t j = 0; j < n; j++) {
         if (t->dtype == NB_F32)
-            ((float *)nbi_ptr(t))[j] = (float)v[j];
+            ((float *)nbt_ptr(t))[j] = (float)v[j];
         else if (t->dtype == NB_I64)
-            ((int64_t *)nbi_ptr(t))[j] = (int64_t)v[j];
+            ((int64_t *)nbt_ptr(t))[j] = (int64_t)v[j];
         else
-            ((double *)nbi_ptr(t))[j] = v[j];
+            ((double *)nbt_ptr(t))[j] = v[j];
     }
 }
 
@@ -542,18 +542,18 @@ static nb_status save_extra(nb_optimizer *o, nb_state_dict *sd) {
                     for (int64_t j = 0; j < n; j++) {
                         double x = (k == LB_OLD_DIRS ? S->dirs : S->stps)[i][j];
                         if (pd == NB_F32)
-                            ((float *)nbi_ptr(t))[i * n + j] = (float)x;
+                            ((float *)nbt_ptr(t))[i * n + j] = (float)x;
                         else
-                            ((double *)nbi_ptr(t))[i * n + j] = x;
+                            ((double *)nbt_ptr(t))[i * n + j] = x;
                     }
             break;
         case LB_RO:
             if ((t = saved_new(S, k, pd, 1, h)))
                 for (int i = 0; i < S->num_old; i++) {
                     if (pd == NB_F32)
-                        ((float *)nbi_ptr(t))[i] = (float)S->ro[i].v;
+                        ((float *)nbt_ptr(t))[i] = (float)S->ro[i].v;
                     else
-                        ((double *)nbi_ptr(t))[i] = S->ro[i].v;
+                        ((double *)nbt_ptr(t))[i] = S->ro[i].v;
                 }
             break;
         case LB_PREV_LOSS:
@@ -575,8 +575,8 @@ static nb_status fetch(const nb_state_dict *sd, int k, int64_t numel, double *ou
     snprintf(name, sizeof name, "state.0.%s", lbfgs_names[k]);
     nb_tensor *t = nb_state_dict_get(sd, name);
     if (!t || t->numel != numel) {
-        nbi_error("nb_optim_load_state_dict: L-BFGS entry '%s' is %s, expected %lld values", name,
-                  t ? nbi_shape(t) : "missing", (long long)numel);
+        nbt_error("nb_optim_load_state_dict: L-BFGS entry '%s' is %s, expected %lld values", name,
+                  t ? nbt_shape(t) : "missing", (long long)numel);
         return NB_ERROR;
     }
     return nb_to_doubles(t, out);
@@ -591,17 +591,17 @@ static nb_status load_extra(nb_optimizer *o, const nb_state_dict *sd) {
     nb_tensor *od = nb_state_dict_get(sd, "state.0.old_dirs");
     int64_t num_old = od && od->ndim == 2 ? od->shape[0] : -1;
     if (num_old < 0 || num_old > S->cap) {
-        nbi_error(
+        nbt_error(
             "nb_optim_load_state_dict: L-BFGS entry 'state.0.old_dirs' is %s, expected (k, %lld) with k "
             "<= history_size %d",
-            od ? nbi_shape(od) : "missing", (long long)n, S->cap);
+            od ? nbt_shape(od) : "missing", (long long)n, S->cap);
         return NB_ERROR;
     }
     size_t nb = sizeof(double) * (size_t)(n ? n : 1);
     double *buf = malloc(nb * (size_t)(num_old ? num_old : 1) * 2);
     double v[4];
     nb_status st = buf ? NB_OK : NB_ERROR;
-    if (!buf) nbi_error("nb_optim_load_state_dict: out of memory");
+    if (!buf) nbt_error("nb_optim_load_state_dict: out of memory");
     for (int k = 0; st == NB_OK && k < LBFGS_NSAVED; k++) {
         switch (k) {
         case LB_FUNC_EVALS:
@@ -625,7 +625,7 @@ static nb_status load_extra(nb_optimizer *o, const nb_state_dict *sd) {
             for (int i = 0; i < num_old; i++) {
                 double **h = k == LB_OLD_DIRS ? S->dirs : S->stps;
                 if (!h[i] && !(h[i] = malloc(nb))) {
-                    nbi_error("nb_optim_load_state_dict: out of memory for the L-BFGS history");
+                    nbt_error("nb_optim_load_state_dict: out of memory for the L-BFGS history");
                     st = NB_ERROR;
                     break;
                 }
@@ -647,7 +647,7 @@ static nb_status load_extra(nb_optimizer *o, const nb_state_dict *sd) {
     return st;
 }
 
-static const nbi_optim_vt vt = {
+static const nbo_optim_vt vt = {
     .name = "lbfgs",
     .fn = "nb_lbfgs",
     .opts_size = sizeof(nb_lbfgs_opts),
@@ -661,5 +661,5 @@ static const nbi_optim_vt vt = {
 };
 
 nb_optimizer *nb_lbfgs(nb_tensor *const *params, int n, nb_lbfgs_opts o) {
-    return nbi_optim_new(&vt, params, n, &o, &torch_default);
+    return nbo_optim_new(&vt, params, n, &o, &torch_default);
 }

@@ -1,6 +1,6 @@
 /* nadam_template.h — NAdam's element-wise update of elements [lo, hi) for one float type, included by
  * nadam.c once per type with T (float or double) and SUF (f32 or f64) defined. */
-static void NBI_CAT(nadam_, SUF)(const void *vargs, int64_t lo, int64_t hi) {
+static void NBT_CAT(nadam_, SUF)(const void *vargs, int64_t lo, int64_t hi) {
     const nadam_args *args = vargs;
     T *p = args->p;
     const T *g = args->g;
@@ -13,11 +13,11 @@ static void NBI_CAT(nadam_, SUF)(const void *vargs, int64_t lo, int64_t hi) {
     const T bc2 = (T)k->bc2, cg = (T)k->c_grad, ca = (T)k->c_avg;
     for (int64_t j = lo; j < hi; j++) {
         T gj = g[j];
-        if (o->weight_decay != 0) gj = NBI_FMA(T, wd, p[j], gj);
+        if (o->weight_decay != 0) gj = NBO_FMA(T, wd, p[j], gj);
         m[j] = m[j] * b1;
-        m[j] = NBI_FMA(T, omb1, gj, m[j]);
+        m[j] = NBO_FMA(T, omb1, gj, m[j]);
         v[j] = v[j] * b2;
-        v[j] = NBI_FMA(T, omb2 * gj, gj, v[j]);
+        v[j] = NBO_FMA(T, omb2 * gj, gj, v[j]);
         T denom = (T)sqrt(v[j] / bc2) + eps;
         p[j] = p[j] + cg * gj / denom;
         p[j] = p[j] + ca * m[j] / denom;

@@ -2,7 +2,7 @@
  * Newton (exact Hessian of the flattened parameters by double backward, optional |H| fix via a
  * symmetric eigendecomposition), Newton-CG (conjugate gradient on Hessian-vector products) and
  * diagonal preconditioning (exact diag(H)). All compute in f64 and step p -= lr d. */
-#include "nbi_optim.h"
+#include "nbo_optim.h"
 #include <stb_ds.h>
 #include <stdlib.h>
 
@@ -24,10 +24,10 @@ static void free_extra(nb_optimizer *o) {
 /* workspace: g, d, r, p, hv, w (n each), H and V (n*n, only when full) */
 static newton_ws *workspace(nb_optimizer *o, bool full, const char *fn) {
     if (o->extra) return o->extra;
-    int64_t n = nbi_flat_numel(o, fn);
+    int64_t n = nbo_flat_numel(o, fn);
     if (n < 0) return NULL;
     if (full && n > 4096)
-        return nbi_error("%s: %lld parameter elements is too many for a dense Hessian; use nb_newton_cg", fn,
+        return nbt_error("%s: %lld parameter elements is too many for a dense Hessian; use nb_newton_cg", fn,
                          (long long)n);
     newton_ws *W = calloc(1, sizeof *W);
     size_t m = (size_t)(n ? n : 1);
@@ -39,7 +39,7 @@ static newton_ws *workspace(nb_optimizer *o, bool full, const char *fn) {
             free(W->ts);
         }
         free(W);
-        return nbi_error("%s: out of memory", fn);
+        return nbt_error("%s: out of memory", fn);
     }
     W->n = n;
     W->d = W->g + m;
@@ -79,9 +79,9 @@ static nb_status hvp(nb_optimizer *o, newton_ws *W, nb_tensor *G, const double *
     nb_tensor *V = nb_empty(G->dtype, NB_SHAPE(n));
     for (int64_t j = 0; j < n; j++) {
         if (G->dtype == NB_F32)
-            ((float *)nbi_ptr(V))[j] = (float)v[j];
+            ((float *)nbt_ptr(V))[j] = (float)v[j];
         else
-            ((double *)nbi_ptr(V))[j] = v[j];
+            ((double *)nbt_ptr(V))[j] = v[j];
     }
     nb_status st = nb_grad(1, &G, np, o->params, &V, hs,
                            (nb_grad_opts){ .retain_graph = true, .allow_unused = true });
@@ -177,7 +177,7 @@ static nb_status direction(nb_optimizer *o, newton_ws *W, nb_tensor *G, method m
                 double h = dp->abs_hessian ? fabs(W->hv[k]) : W->hv[k];
                 h += dp->eps;
                 if (h == 0) {
-                    nbi_error("%s: diagonal Hessian entry %lld is 0; set .eps", fn, (long long)k);
+                    nbt_error("%s: diagonal Hessian entry %lld is 0; set .eps", fn, (long long)k);
                     return NB_ERROR;
                 }
                 W->d[k] = W->g[k] / h;
@@ -196,7 +196,7 @@ static nb_status direction(nb_optimizer *o, newton_ws *W, nb_tensor *G, method m
             for (int64_t k = 0; k < n; k++) {
                 double lam = fabs(W->H[k * n + k]), s = 0;
                 if (lam == 0) {
-                    nbi_error("%s: the Hessian is singular (eigenvalue 0); add .damping", fn);
+                    nbt_error("%s: the Hessian is singular (eigenvalue 0); add .damping", fn);
                     return NB_ERROR;
                 }
                 for (int64_t i = 0; i < n; i++) s += W->V[i * n + k] * W->g[i];
@@ -211,7 +211,7 @@ static nb_status direction(nb_optimizer *o, newton_ws *W, nb_tensor *G, method m
         }
         memcpy(W->w, W->g, sizeof(double) * (size_t)n);
         if (!solve(W->H, W->w, W->d, n)) {
-            nbi_error("%s: the Hessian is singular; add .damping or use .abs_hessian", fn);
+            nbt_error("%s: the Hessian is singular; add .damping or use .abs_hessian", fn);
             return NB_ERROR;
         }
         return NB_OK;
@@ -261,11 +261,11 @@ static nb_status step_loss_m(nb_optimizer *o, nb_loss_fn fn, void *ctx, double *
     nb_tensor *L = fn(ctx);
     if (loss) *loss = L ? nb_item(L) : NAN;
     nb_tensor *G = L ? flat_grad_graph(o, W, L) : NULL;
-    if (!L && !nb_error()) nbi_error("%s: the loss function returned NULL", o->vt->fn);
+    if (!L && !nb_error()) nbt_error("%s: the loss function returned NULL", o->vt->fn);
     if (G && nb_to_doubles(G, W->g) == NB_OK && direction(o, W, G, m) == NB_OK) st = NB_OK;
     nb_scope_end(s);
     nb_set_grad_enabled(prev);
-    if (st == NB_OK) nbi_flat_set(o, W->d, -lr, true);
+    if (st == NB_OK) nbo_flat_set(o, W->d, -lr, true);
     return st;
 }
 static nb_status step_full(nb_optimizer *o, nb_loss_fn fn, void *c, double *l) {
@@ -284,31 +284,31 @@ static void merge_newton(void *dd, const void *uu, const void *bb) {
     nb_newton_opts *dst = dd;
     const nb_newton_opts *u = uu, *b = bb;
     *dst = *u;
-    NBI_PICK(lr);
-    NBI_PICK(abs_hessian);
-    NBI_PICK(damping);
+    NBO_PICK(lr);
+    NBO_PICK(abs_hessian);
+    NBO_PICK(damping);
 }
 static const nb_newton_cg_opts cg_default = { .lr = 1, .cg_tol = 1e-10 };
 static void merge_cg(void *dd, const void *uu, const void *bb) {
     nb_newton_cg_opts *dst = dd;
     const nb_newton_cg_opts *u = uu, *b = bb;
     *dst = *u;
-    NBI_PICK(lr);
-    NBI_PICK(cg_max_iter);
-    NBI_PICK(cg_tol);
-    NBI_PICK(damping);
+    NBO_PICK(lr);
+    NBO_PICK(cg_max_iter);
+    NBO_PICK(cg_tol);
+    NBO_PICK(damping);
 }
 static const nb_diag_newton_opts diag_default = { .lr = 1 };
 static void merge_diag(void *dd, const void *uu, const void *bb) {
     nb_diag_newton_opts *dst = dd;
     const nb_diag_newton_opts *u = uu, *b = bb;
     *dst = *u;
-    NBI_PICK(lr);
-    NBI_PICK(abs_hessian);
-    NBI_PICK(eps);
+    NBO_PICK(lr);
+    NBO_PICK(abs_hessian);
+    NBO_PICK(eps);
 }
 
-static const nbi_optim_vt newton_vt = {
+static const nbo_optim_vt newton_vt = {
     .name = "newton",
     .fn = "nb_newton",
     .opts_size = sizeof(nb_newton_opts),
@@ -317,7 +317,7 @@ static const nbi_optim_vt newton_vt = {
     .free_extra = free_extra,
     .single_group = true,
 };
-static const nbi_optim_vt cg_vt = {
+static const nbo_optim_vt cg_vt = {
     .name = "newton_cg",
     .fn = "nb_newton_cg",
     .opts_size = sizeof(nb_newton_cg_opts),
@@ -326,7 +326,7 @@ static const nbi_optim_vt cg_vt = {
     .free_extra = free_extra,
     .single_group = true,
 };
-static const nbi_optim_vt diag_vt = {
+static const nbo_optim_vt diag_vt = {
     .name = "diag_newton",
     .fn = "nb_diag_newton",
     .opts_size = sizeof(nb_diag_newton_opts),
@@ -337,11 +337,11 @@ static const nbi_optim_vt diag_vt = {
 };
 
 nb_optimizer *nb_newton(nb_tensor *const *params, int n, nb_newton_opts o) {
-    return nbi_optim_new(&newton_vt, params, n, &o, &newton_default);
+    return nbo_optim_new(&newton_vt, params, n, &o, &newton_default);
 }
 nb_optimizer *nb_newton_cg(nb_tensor *const *params, int n, nb_newton_cg_opts o) {
-    return nbi_optim_new(&cg_vt, params, n, &o, &cg_default);
+    return nbo_optim_new(&cg_vt, params, n, &o, &cg_default);
 }
 nb_optimizer *nb_diag_newton(nb_tensor *const *params, int n, nb_diag_newton_opts o) {
-    return nbi_optim_new(&diag_vt, params, n, &o, &diag_default);
+    return nbo_optim_new(&diag_vt, params, n, &o, &diag_default);
 }

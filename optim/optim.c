@@ -1,18 +1,18 @@
 /* optim.c — the common optimizer object: construction over borrowed parameters, parameter groups
  * with their own options, lazily created persistent state, zero_grad, step dispatch and state
- * save/load. The methods themselves live in one file each and only fill an nbi_optim_vt. */
-#include "nbi_optim.h"
+ * save/load. The methods themselves live in one file each and only fill an nbo_optim_vt. */
+#include "nbo_optim.h"
 #include <stb_ds.h>
 #include <stdlib.h>
 
 /* check a parameter list; fn names the caller in messages */
 static bool params_ok(nb_tensor *const *params, int n, const char *fn) {
     if (n < 0 || (n > 0 && !params)) {
-        nbi_error("%s: params is NULL or n = %d < 0", fn, n);
+        nbt_error("%s: params is NULL or n = %d < 0", fn, n);
         return false;
     }
     if (n == 0) { /* torch: ValueError("optimizer got an empty parameter list"); an empty group likewise */
-        nbi_error("%s: optimizer got an empty parameter list%s", fn,
+        nbt_error("%s: optimizer got an empty parameter list%s", fn,
                   strcmp(fn, "nb_optim_add_param_group") ? ""
                                                          : " (a parameter group needs at least one tensor)");
         return false;
@@ -20,23 +20,23 @@ static bool params_ok(nb_tensor *const *params, int n, const char *fn) {
     for (int i = 0; i < n; i++) {
         nb_tensor *p = params[i];
         if (!p) {
-            nbi_error("%s: parameter %d is NULL", fn, i);
+            nbt_error("%s: parameter %d is NULL", fn, i);
             return false;
         }
-        if (!nbi_ok(p, fn)) return false;
-        if (!nbi_is_float(p->dtype)) {
-            nbi_error("%s: parameter %d has dtype %s; optimizers need float32 or float64 parameters", fn, i,
+        if (!nbt_ok(p, fn)) return false;
+        if (!nbt_is_float(p->dtype)) {
+            nbt_error("%s: parameter %d has dtype %s; optimizers need float32 or float64 parameters", fn, i,
                       nb_dtype_name(p->dtype));
             return false;
         }
         if (!nb_is_contiguous(p)) {
-            nbi_error("%s: parameter %d, shape %s, is not contiguous; pass a contiguous leaf", fn, i,
-                      nbi_shape(p));
+            nbt_error("%s: parameter %d, shape %s, is not contiguous; pass a contiguous leaf", fn, i,
+                      nbt_shape(p));
             return false;
         }
         if (p->node) {
-            nbi_error("%s: parameter %d, shape %s, is not a leaf (it has a grad_fn); optimize leaves", fn, i,
-                      nbi_shape(p));
+            nbt_error("%s: parameter %d, shape %s, is not a leaf (it has a grad_fn); optimize leaves", fn, i,
+                      nbt_shape(p));
             return false;
         }
     }
@@ -47,11 +47,11 @@ static int add_group(nb_optimizer *o, nb_tensor *const *params, int n, const voi
     for (int i = 0; i < n; i++)
         for (int j = 0; j < (int)arrlen(o->params); j++)
             if (o->params[j] == params[i]) {
-                nbi_error("%s: parameter %d (shape %s) appears in more than one parameter group", o->vt->fn,
-                          i, nbi_shape(params[i]));
+                nbt_error("%s: parameter %d (shape %s) appears in more than one parameter group", o->vt->fn,
+                          i, nbt_shape(params[i]));
                 return -1;
             }
-    nbi_group g;
+    nbo_group g;
     memset(&g, 0, sizeof g);
     g.first = (int)arrlen(o->params);
     g.n = n;
@@ -61,18 +61,18 @@ static int add_group(nb_optimizer *o, nb_tensor *const *params, int n, const voi
     for (int i = 0; i < n; i++) {
         arrput(o->params, params[i]);
         arrput(o->group_of, gi);
-        nbi_pstate none = { { 0 } };
+        nbo_pstate none = { { 0 } };
         arrput(o->state, none);
     }
     return gi;
 }
 
-nb_optimizer *nbi_optim_new(const nbi_optim_vt *vt, nb_tensor *const *params, int n, const void *user,
+nb_optimizer *nbo_optim_new(const nbo_optim_vt *vt, nb_tensor *const *params, int n, const void *user,
                             const void *tdefault) {
     if (!params_ok(params, n, vt->fn)) return NULL;
     nb_optimizer *o = calloc(1, sizeof *o);
-    if (!o) return nbi_error("%s: out of memory", vt->fn);
-    assert(vt->opts_size <= sizeof(nbi_opts) && "add the method to NBI_OPTIM_OPTS_LIST (nbi_optim.h)");
+    if (!o) return nbt_error("%s: out of memory", vt->fn);
+    assert(vt->opts_size <= sizeof(nbo_opts) && "add the method to NBO_OPTIM_OPTS_LIST (nbo_optim.h)");
     o->vt = vt;
     vt->merge(&o->defaults, user, tdefault);
     if (vt->check && vt->check(&o->defaults, vt->fn) != NB_OK) {
@@ -87,18 +87,18 @@ nb_optimizer *nbi_optim_new(const nbi_optim_vt *vt, nb_tensor *const *params, in
 }
 
 int nb_optim_add_param_group(nb_optimizer *o, nb_tensor *const *params, int n, const void *opts) {
-    NBI_API("nb_optim_add_param_group");
+    NBT_API("nb_optim_add_param_group");
     if (!o) {
-        nbi_error("nb_optim_add_param_group: optimizer is NULL");
+        nbt_error("nb_optim_add_param_group: optimizer is NULL");
         return -1;
     }
     if (o->vt->single_group) {
-        nbi_error("nb_optim_add_param_group: %s doesn't support per-parameter options (parameter groups)",
+        nbt_error("nb_optim_add_param_group: %s doesn't support per-parameter options (parameter groups)",
                   o->vt->name);
         return -1;
     }
     if (!params_ok(params, n, "nb_optim_add_param_group")) return -1;
-    nbi_opts resolved;
+    nbo_opts resolved;
     o->vt->merge(&resolved, opts ? opts : (const void *)&o->defaults, &o->defaults);
     if (o->vt->check && o->vt->check(&resolved, "nb_optim_add_param_group") != NB_OK) return -1;
     return add_group(o, params, n, &resolved);
@@ -108,7 +108,7 @@ void nb_optim_free(nb_optimizer *o) {
     if (!o) return;
     if (o->vt->free_extra) o->vt->free_extra(o);
     for (int i = 0; i < (int)arrlen(o->state); i++)
-        for (int k = 0; k < NBI_OPT_MAXSTATE; k++) nb_free(o->state[i].t[k]);
+        for (int k = 0; k < NBO_OPT_MAXSTATE; k++) nb_free(o->state[i].t[k]);
     for (int g = 0; g < (int)arrlen(o->groups); g++) nb_free(o->groups[g].lr_t);
     arrfree(o->state);
     arrfree(o->params);
@@ -118,23 +118,23 @@ void nb_optim_free(nb_optimizer *o) {
 }
 
 void nb_optim_zero_grad(nb_optimizer *o) {
-    NBI_API("nb_optim_zero_grad");
-    if (!nbi_nonnull(o, "nb_optim_zero_grad", "optimizer")) return;
+    NBT_API("nb_optim_zero_grad");
+    if (!nbt_nonnull(o, "nb_optim_zero_grad", "optimizer")) return;
     for (int i = 0; i < (int)arrlen(o->params); i++) nb_zero_grad(o->params[i]);
 }
 
 int nb_optim_num_groups(const nb_optimizer *o) {
-    return nbi_nonnull(o, "nb_optim_num_groups", "optimizer") ? (int)arrlen(o->groups) : -1;
+    return nbt_nonnull(o, "nb_optim_num_groups", "optimizer") ? (int)arrlen(o->groups) : -1;
 }
 const char *nb_optim_name(const nb_optimizer *o) {
-    return nbi_nonnull(o, "nb_optim_name", "optimizer") ? o->vt->name : NULL;
+    return nbt_nonnull(o, "nb_optim_name", "optimizer") ? o->vt->name : NULL;
 }
 
 double nb_optim_get_lr(const nb_optimizer *o, int g) {
-    NBI_API("nb_optim_get_lr");
-    if (!nbi_nonnull(o, "nb_optim_get_lr", "optimizer")) return NAN;
+    NBT_API("nb_optim_get_lr");
+    if (!nbt_nonnull(o, "nb_optim_get_lr", "optimizer")) return NAN;
     if (g < 0 || g >= (int)arrlen(o->groups)) {
-        nbi_error("nb_optim_get_lr: group %d out of range [0, %d)", g, nb_optim_num_groups(o));
+        nbt_error("nb_optim_get_lr: group %d out of range [0, %d)", g, nb_optim_num_groups(o));
         return NAN;
     }
     double lr;
@@ -143,39 +143,39 @@ double nb_optim_get_lr(const nb_optimizer *o, int g) {
 }
 
 nb_status nb_optim_set_lr(nb_optimizer *o, int g, double lr) {
-    NBI_API("nb_optim_set_lr");
-    if (!nbi_nonnull(o, "nb_optim_set_lr", "optimizer")) return NB_ERROR;
+    NBT_API("nb_optim_set_lr");
+    if (!nbt_nonnull(o, "nb_optim_set_lr", "optimizer")) return NB_ERROR;
     if (g < 0 || g >= (int)arrlen(o->groups)) {
-        nbi_error("nb_optim_set_lr: group %d out of range [0, %d)", g, nb_optim_num_groups(o));
+        nbt_error("nb_optim_set_lr: group %d out of range [0, %d)", g, nb_optim_num_groups(o));
         return NB_ERROR;
     }
     memcpy(&o->groups[g].opts, &lr, sizeof lr);
     return NB_OK;
 }
 
-nb_tensor *nbi_persistent_full_like(const nb_tensor *t, double v) {
-    nb_tensor *s = nbi_new_persistent(t->dtype, t->ndim, t->shape);
+nb_tensor *nbo_persistent_full_like(const nb_tensor *t, double v) {
+    nb_tensor *s = nbt_new_persistent(t->dtype, t->ndim, t->shape);
     if (!s) return NULL;
     if (t->dtype == NB_F32) {
-        float *d = (float *)nbi_ptr(s);
+        float *d = (float *)nbt_ptr(s);
         for (int64_t j = 0; j < s->numel; j++) d[j] = (float)v;
     } else {
-        double *d = (double *)nbi_ptr(s);
+        double *d = (double *)nbt_ptr(s);
         for (int64_t j = 0; j < s->numel; j++) d[j] = v;
     }
     return s;
 }
 
-nb_tensor *nbi_state(nb_optimizer *o, int i, int k) {
+nb_tensor *nbo_state(nb_optimizer *o, int i, int k) {
     if (o->state[i].t[k]) return o->state[i].t[k];
     nb_tensor *s = NULL;
     switch (o->vt->state[k].kind) {
-    case NBI_STATE_LIKE_PARAM: s = nbi_persistent_full_like(o->params[i], 0.0); break;
-    case NBI_STATE_STEP:
-        if ((s = nbi_new_persistent(NB_F64, 0, NULL))) *(double *)nbi_ptr(s) = 0.0;
+    case NBO_STATE_LIKE_PARAM: s = nbo_persistent_full_like(o->params[i], 0.0); break;
+    case NBO_STATE_STEP:
+        if ((s = nbt_new_persistent(NB_F64, 0, NULL))) *(double *)nbt_ptr(s) = 0.0;
         break;
-    case NBI_STATE_F32_ONE:
-        if ((s = nbi_new_persistent(NB_F32, 0, NULL))) *(float *)nbi_ptr(s) = 1.0f;
+    case NBO_STATE_F32_ONE:
+        if ((s = nbt_new_persistent(NB_F32, 0, NULL))) *(float *)nbt_ptr(s) = 1.0f;
         break;
     }
     o->state[i].t[k] = s;
@@ -186,15 +186,15 @@ nb_tensor *nbi_state(nb_optimizer *o, int i, int k) {
 static nb_tensor *usable_grad(nb_optimizer *o, int i, bool *bad) {
     nb_tensor *p = o->params[i], *g = p->grad;
     if (!nb_is_valid(p)) {
-        nbi_error("%s: parameter %d was released while the optimizer still uses it", o->vt->fn, i);
+        nbt_error("%s: parameter %d was released while the optimizer still uses it", o->vt->fn, i);
         *bad = true;
         return NULL;
     }
     if (!g) return NULL;
     if (g->dtype != p->dtype || g->numel != p->numel || !nb_is_contiguous(g)) {
-        nbi_error("%s: grad of parameter %d has dtype %s shape %s, parameter has dtype %s shape %s; "
+        nbt_error("%s: grad of parameter %d has dtype %s shape %s, parameter has dtype %s shape %s; "
                   "grads must be contiguous and match their parameter",
-                  o->vt->fn, i, nb_dtype_name(g->dtype), nbi_shape(g), nb_dtype_name(p->dtype), nbi_shape(p));
+                  o->vt->fn, i, nb_dtype_name(g->dtype), nbt_shape(g), nb_dtype_name(p->dtype), nbt_shape(p));
         *bad = true;
         return NULL;
     }
@@ -205,7 +205,7 @@ static nb_tensor *usable_grad(nb_optimizer *o, int i, bool *bad) {
 static nb_status update_all(nb_optimizer *o) {
     if (o->vt->begin_step) o->vt->begin_step(o);
     for (int g = 0; g < (int)arrlen(o->groups); g++) {
-        nbi_group *gr = &o->groups[g];
+        nbo_group *gr = &o->groups[g];
         for (int i = gr->first; i < gr->first + gr->n; i++) {
             bool bad = false;
             if (!usable_grad(o, i, &bad)) {
@@ -213,20 +213,20 @@ static nb_status update_all(nb_optimizer *o) {
                 continue;
             }
             if (o->vt->update(o, gr, i) != NB_OK) return NB_ERROR;
-            nbi_bump(o->params[i]);
+            nbo_bump(o->params[i]);
         }
     }
     return NB_OK;
 }
 
 nb_status nb_optim_step(nb_optimizer *o) {
-    NBI_API("nb_optim_step");
+    NBT_API("nb_optim_step");
     if (!o) {
-        nbi_error("nb_optim_step: optimizer is NULL");
+        nbt_error("nb_optim_step: optimizer is NULL");
         return NB_ERROR;
     }
     if (!o->vt->update) {
-        nbi_error("nb_optim_step: %s re-evaluates the loss; call nb_optim_step_closure or nb_optim_step_loss",
+        nbt_error("nb_optim_step: %s re-evaluates the loss; call nb_optim_step_closure or nb_optim_step_loss",
                   o->vt->name);
         return NB_ERROR;
     }
@@ -234,14 +234,14 @@ nb_status nb_optim_step(nb_optimizer *o) {
 }
 
 nb_status nb_optim_step_closure(nb_optimizer *o, nb_closure c, void *ctx, double *loss) {
-    NBI_API("nb_optim_step_closure");
+    NBT_API("nb_optim_step_closure");
     if (!o || !c) {
-        nbi_error("nb_optim_step_closure: optimizer or closure is NULL");
+        nbt_error("nb_optim_step_closure: optimizer or closure is NULL");
         return NB_ERROR;
     }
     if (o->vt->step_closure) return o->vt->step_closure(o, c, ctx, loss);
     if (!o->vt->update) {
-        nbi_error("nb_optim_step_closure: %s needs the loss graph; call nb_optim_step_loss", o->vt->name);
+        nbt_error("nb_optim_step_closure: %s needs the loss graph; call nb_optim_step_loss", o->vt->name);
         return NB_ERROR;
     }
     bool prev = nb_set_grad_enabled(true);
@@ -252,7 +252,7 @@ nb_status nb_optim_step_closure(nb_optimizer *o, nb_closure c, void *ctx, double
     return update_all(o);
 }
 
-double nbi_eval_closure_loss(nb_optimizer *o, nb_loss_fn fn, void *ctx) {
+double nbo_eval_closure_loss(nb_optimizer *o, nb_loss_fn fn, void *ctx) {
     nb_optim_zero_grad(o);
     bool prev = nb_set_grad_enabled(true);
     nb_scope s = nb_scope_begin();
@@ -261,7 +261,7 @@ double nbi_eval_closure_loss(nb_optimizer *o, nb_loss_fn fn, void *ctx) {
     if (l && nb_backward(l) == NB_OK)
         v = nb_item(l);
     else if (!nb_error())
-        nbi_error("%s: the loss function returned NULL", o->vt->fn);
+        nbt_error("%s: the loss function returned NULL", o->vt->fn);
     nb_scope_end(s);
     nb_set_grad_enabled(prev);
     return v;
@@ -274,13 +274,13 @@ typedef struct {
 } loss_closure;
 static double run_loss_closure(void *p) {
     loss_closure *lc = p;
-    return nbi_eval_closure_loss(lc->o, lc->fn, lc->ctx);
+    return nbo_eval_closure_loss(lc->o, lc->fn, lc->ctx);
 }
 
 nb_status nb_optim_step_loss(nb_optimizer *o, nb_loss_fn fn, void *ctx, double *loss) {
-    NBI_API("nb_optim_step_loss");
+    NBT_API("nb_optim_step_loss");
     if (!o || !fn) {
-        nbi_error("nb_optim_step_loss: optimizer or loss function is NULL");
+        nbt_error("nb_optim_step_loss: optimizer or loss function is NULL");
         return NB_ERROR;
     }
     if (o->vt->step_loss) return o->vt->step_loss(o, fn, ctx, loss);
@@ -293,15 +293,15 @@ nb_status nb_optim_step_loss(nb_optimizer *o, nb_loss_fn fn, void *ctx, double *
 }
 
 /* ---- flat views (L-BFGS, Newton) ---- */
-int64_t nbi_flat_numel(nb_optimizer *o, const char *fn) {
+int64_t nbo_flat_numel(nb_optimizer *o, const char *fn) {
     int64_t n = 0;
     for (int i = 0; i < (int)arrlen(o->params); i++) {
         if (!nb_is_valid(o->params[i])) {
-            nbi_error("%s: parameter %d was released", fn, i);
+            nbt_error("%s: parameter %d was released", fn, i);
             return -1;
         }
         if (o->params[i]->dtype != o->params[0]->dtype) {
-            nbi_error("%s: parameters mix float32 and float64 (parameter %d); use one dtype", fn, i);
+            nbt_error("%s: parameters mix float32 and float64 (parameter %d); use one dtype", fn, i);
             return -1;
         }
         n += o->params[i]->numel;
@@ -309,7 +309,7 @@ int64_t nbi_flat_numel(nb_optimizer *o, const char *fn) {
     return n;
 }
 
-void nbi_flat_get(nb_optimizer *o, double *out, bool grads) {
+void nbo_flat_get(nb_optimizer *o, double *out, bool grads) {
     int64_t off = 0;
     for (int i = 0; i < (int)arrlen(o->params); i++) {
         nb_tensor *p = o->params[i], *t = grads ? p->grad : p;
@@ -317,50 +317,50 @@ void nbi_flat_get(nb_optimizer *o, double *out, bool grads) {
         if (!t || t->numel != n)
             memset(out + off, 0, sizeof(double) * (size_t)n);
         else if (t->dtype == NB_F32) {
-            const float *d = (const float *)nbi_ptr(t);
+            const float *d = (const float *)nbt_ptr(t);
             for (int64_t j = 0; j < n; j++) out[off + j] = d[j];
         } else
-            memcpy(out + off, nbi_ptr(t), sizeof(double) * (size_t)n);
+            memcpy(out + off, nbt_ptr(t), sizeof(double) * (size_t)n);
         off += n;
     }
 }
 
-void nbi_flat_set(nb_optimizer *o, const double *v, double t, bool add) {
+void nbo_flat_set(nb_optimizer *o, const double *v, double t, bool add) {
     int64_t off = 0;
     for (int i = 0; i < (int)arrlen(o->params); i++) {
         nb_tensor *p = o->params[i];
         int64_t n = p->numel;
         if (p->dtype == NB_F32) {
-            float *d = (float *)nbi_ptr(p);
+            float *d = (float *)nbt_ptr(p);
             for (int64_t j = 0; j < n; j++)
                 d[j] = add ? fmaf((float)t, (float)v[off + j], d[j]) : (float)v[off + j];
         } else {
-            double *d = (double *)nbi_ptr(p);
+            double *d = (double *)nbt_ptr(p);
             for (int64_t j = 0; j < n; j++) d[j] = add ? fma(t, v[off + j], d[j]) : v[off + j];
         }
-        nbi_bump(p);
+        nbo_bump(p);
         off += n;
     }
 }
 
 /* ---- state save / load ---- */
 nb_status nb_optim_state_dict(nb_optimizer *o, nb_state_dict *sd) {
-    NBI_API("nb_optim_state_dict");
+    NBT_API("nb_optim_state_dict");
     if (!o || !sd) {
-        nbi_error("nb_optim_state_dict: optimizer or state dict is NULL");
+        nbt_error("nb_optim_state_dict: optimizer or state dict is NULL");
         return NB_ERROR;
     }
     char name[96];
     for (int i = 0; i < (int)arrlen(o->state); i++)
-        for (int k = 0; k < NBI_OPT_MAXSTATE; k++) {
+        for (int k = 0; k < NBO_OPT_MAXSTATE; k++) {
             if (!o->state[i].t[k] || !o->vt->state[k].name) continue;
             snprintf(name, sizeof name, "state.%d.%s", i, o->vt->state[k].name);
             if (nb_state_dict_add(sd, name, o->state[i].t[k]) != NB_OK) return NB_ERROR;
         }
     for (int g = 0; g < (int)arrlen(o->groups); g++) {
-        nbi_group *gr = &o->groups[g];
-        if (!gr->lr_t && !(gr->lr_t = nbi_new_persistent(NB_F64, 0, NULL))) return NB_ERROR;
-        *(double *)nbi_ptr(gr->lr_t) = nb_optim_get_lr(o, g);
+        nbo_group *gr = &o->groups[g];
+        if (!gr->lr_t && !(gr->lr_t = nbt_new_persistent(NB_F64, 0, NULL))) return NB_ERROR;
+        *(double *)nbt_ptr(gr->lr_t) = nb_optim_get_lr(o, g);
         snprintf(name, sizeof name, "param_groups.%d.lr", g);
         if (nb_state_dict_add(sd, name, gr->lr_t) != NB_OK) return NB_ERROR;
     }
@@ -368,29 +368,29 @@ nb_status nb_optim_state_dict(nb_optimizer *o, nb_state_dict *sd) {
 }
 
 nb_status nb_optim_load_state_dict(nb_optimizer *o, const nb_state_dict *sd) {
-    NBI_API("nb_optim_load_state_dict");
+    NBT_API("nb_optim_load_state_dict");
     if (!o || !sd) {
-        nbi_error("nb_optim_load_state_dict: optimizer or state dict is NULL");
+        nbt_error("nb_optim_load_state_dict: optimizer or state dict is NULL");
         return NB_ERROR;
     }
     char name[96];
     for (int i = 0; i < (int)arrlen(o->state); i++)
-        for (int k = 0; k < NBI_OPT_MAXSTATE; k++) {
+        for (int k = 0; k < NBO_OPT_MAXSTATE; k++) {
             const char *sn = o->vt->state[k].name;
             if (!sn) continue;
             snprintf(name, sizeof name, "state.%d.%s", i, sn);
             nb_tensor *src = nb_state_dict_get(sd, name);
             if (!src) continue;
-            nb_tensor *dst = nbi_state(o, i, k);
+            nb_tensor *dst = nbo_state(o, i, k);
             if (!dst) return NB_ERROR;
             if (src->numel != dst->numel) {
-                nbi_error("nb_optim_load_state_dict: '%s' has shape %s, the optimizer expects %s", name,
-                          nbi_shape(src), nbi_shape(dst));
+                nbt_error("nb_optim_load_state_dict: '%s' has shape %s, the optimizer expects %s", name,
+                          nbt_shape(src), nbt_shape(dst));
                 return NB_ERROR;
             }
             double *buf = malloc(sizeof(double) * (size_t)(src->numel ? src->numel : 1));
             if (!buf) {
-                nbi_error("nb_optim_load_state_dict: out of memory");
+                nbt_error("nb_optim_load_state_dict: out of memory");
                 return NB_ERROR;
             }
             if (nb_to_doubles(src, buf) != NB_OK) {
@@ -399,9 +399,9 @@ nb_status nb_optim_load_state_dict(nb_optimizer *o, const nb_state_dict *sd) {
             }
             for (int64_t j = 0; j < dst->numel; j++) {
                 if (dst->dtype == NB_F32)
-                    ((float *)nbi_ptr(dst))[j] = (float)buf[j];
+                    ((float *)nbt_ptr(dst))[j] = (float)buf[j];
                 else
-                    ((double *)nbi_ptr(dst))[j] = buf[j];
+                    ((double *)nbt_ptr(dst))[j] = buf[j];
             }
             free(buf);
         }

@@ -1,6 +1,6 @@
 /* rmsprop_template.h — RMSprop's element-wise update of elements [lo, hi) for one float type, included by
  * rmsprop.c once per type with T (float or double) and SUF (f32 or f64) defined. */
-static void NBI_CAT(rmsprop_, SUF)(const void *vargs, int64_t lo, int64_t hi) {
+static void NBT_CAT(rmsprop_, SUF)(const void *vargs, int64_t lo, int64_t hi) {
     const rmsprop_args *args = vargs;
     T *p = args->p;
     const T *g = args->g;
@@ -12,14 +12,14 @@ static void NBI_CAT(rmsprop_, SUF)(const void *vargs, int64_t lo, int64_t hi) {
     const T mom = (T)o->momentum, neglr = (T)(-o->lr), one = 1, minus1 = -1;
     for (int64_t j = lo; j < hi; j++) {
         T gj = o->maximize ? -g[j] : g[j];
-        if (o->weight_decay != 0) gj = NBI_FMA(T, wd, p[j], gj);
+        if (o->weight_decay != 0) gj = NBO_FMA(T, wd, p[j], gj);
         sq[j] = sq[j] * a;
-        sq[j] = NBI_FMA(T, oma * gj, gj, sq[j]);
+        sq[j] = NBO_FMA(T, oma * gj, gj, sq[j]);
         T avg;
         if (ga) {
             ga[j] = ga[j] * a;
-            ga[j] = NBI_FMA(T, oma, gj, ga[j]);
-            avg = (T)sqrt(NBI_FMA(T, minus1 * ga[j], ga[j], sq[j]));
+            ga[j] = NBO_FMA(T, oma, gj, ga[j]);
+            avg = (T)sqrt(NBO_FMA(T, minus1 * ga[j], ga[j], sq[j]));
         } else {
             avg = (T)sqrt(sq[j]);
         }
@@ -27,7 +27,7 @@ static void NBI_CAT(rmsprop_, SUF)(const void *vargs, int64_t lo, int64_t hi) {
         if (buf) {
             buf[j] = buf[j] * mom;
             buf[j] = buf[j] + one * gj / avg;
-            p[j] = NBI_FMA(T, neglr, buf[j], p[j]);
+            p[j] = NBO_FMA(T, neglr, buf[j], p[j]);
         } else {
             p[j] = p[j] + neglr * gj / avg;
         }

@@ -2,7 +2,7 @@
  * (torch's recursive form), LinearLR, LambdaLR, ReduceLROnPlateau, plus inverse-sqrt decay. Like
  * torch, each step computes the new lr from the group's current lr (chainable) or from initial_lr,
  * and construction performs the first step (epoch 0). */
-#include "nbi_optim.h"
+#include "nbo_optim.h"
 #include <stb_ds.h>
 #include <stdlib.h>
 
@@ -34,13 +34,13 @@ void nb_scheduler_free(nb_scheduler *s) {
 }
 
 static nb_scheduler *make(nb_optimizer *opt, kind k, const char *fn) {
-    if (!opt) return nbi_error("%s: optimizer is NULL", fn);
+    if (!opt) return nbt_error("%s: optimizer is NULL", fn);
     nb_scheduler *s = calloc(1, sizeof *s);
     int ng = nb_optim_num_groups(opt);
     if (s) s->base_lrs = calloc((size_t)(2 * ng + 1), sizeof(double));
     if (!s || !s->base_lrs) {
         free(s);
-        return nbi_error("%s: out of memory", fn);
+        return nbt_error("%s: out of memory", fn);
     }
     s->k = k;
     s->opt = opt;
@@ -48,7 +48,7 @@ static nb_scheduler *make(nb_optimizer *opt, kind k, const char *fn) {
     s->last_lrs = s->base_lrs + ng;
     s->last_epoch = -1;
     for (int g = 0; g < ng; g++) {
-        nbi_group *gr = &opt->groups[g];
+        nbo_group *gr = &opt->groups[g];
         if (!gr->has_initial_lr) {
             gr->initial_lr = nb_optim_get_lr(opt, g);
             gr->has_initial_lr = true;
@@ -132,13 +132,13 @@ static void plateau_step(nb_scheduler *s, double current) {
 }
 
 nb_status nb_scheduler_step(nb_scheduler *s, double metric) {
-    NBI_API("nb_scheduler_step");
+    NBT_API("nb_scheduler_step");
     if (!s) {
-        nbi_error("nb_scheduler_step: scheduler is NULL");
+        nbt_error("nb_scheduler_step: scheduler is NULL");
         return NB_ERROR;
     }
     if (nb_optim_num_groups(s->opt) != s->ngroups) {
-        nbi_error("nb_scheduler_step: the optimizer has %d parameter groups, the scheduler was made for %d; "
+        nbt_error("nb_scheduler_step: the optimizer has %d parameter groups, the scheduler was made for %d; "
                   "add groups before creating schedulers",
                   nb_optim_num_groups(s->opt), s->ngroups);
         return NB_ERROR;
@@ -155,18 +155,18 @@ nb_status nb_scheduler_step(nb_scheduler *s, double metric) {
 }
 
 double nb_scheduler_last_lr(const nb_scheduler *s, int g) {
-    if (!nbi_nonnull(s, "nb_scheduler_last_lr", "scheduler")) return NAN;
+    if (!nbt_nonnull(s, "nb_scheduler_last_lr", "scheduler")) return NAN;
     if (g < 0 || g >= s->ngroups) {
-        nbi_error("nb_scheduler_last_lr: group %d out of range [0, %d)", g, s ? s->ngroups : 0);
+        nbt_error("nb_scheduler_last_lr: group %d out of range [0, %d)", g, s ? s->ngroups : 0);
         return NAN;
     }
     return s->last_lrs[g];
 }
 
-static double dflt(double v, double d) { return nbi_pick_d(v, d); }
+static double dflt(double v, double d) { return nbo_pick_d(v, d); }
 
 nb_scheduler *nb_step_lr(nb_optimizer *opt, int step_size, double gamma) {
-    if (step_size < 1) return nbi_error("nb_step_lr: step_size must be >= 1, got %d", step_size);
+    if (step_size < 1) return nbt_error("nb_step_lr: step_size must be >= 1, got %d", step_size);
     nb_scheduler *s = make(opt, S_STEP, "nb_step_lr");
     if (!s) return NULL;
     s->step_size = step_size;
@@ -175,15 +175,15 @@ nb_scheduler *nb_step_lr(nb_optimizer *opt, int step_size, double gamma) {
 }
 
 nb_scheduler *nb_multistep_lr(nb_optimizer *opt, const int *milestones, int n, double gamma) {
-    NBI_API("nb_multistep_lr");
+    NBT_API("nb_multistep_lr");
     if (n < 0 || (n > 0 && !milestones))
-        return nbi_error("nb_multistep_lr: milestones is NULL or n = %d < 0", n);
+        return nbt_error("nb_multistep_lr: milestones is NULL or n = %d < 0", n);
     nb_scheduler *s = make(opt, S_MULTISTEP, "nb_multistep_lr");
     if (!s) return NULL;
     s->milestones = malloc(sizeof(int) * (size_t)(n ? n : 1));
     if (!s->milestones) {
         nb_scheduler_free(s);
-        return nbi_error("nb_multistep_lr: out of memory");
+        return nbt_error("nb_multistep_lr: out of memory");
     }
     memcpy(s->milestones, milestones, sizeof(int) * (size_t)n);
     s->nmilestones = n;
@@ -193,7 +193,7 @@ nb_scheduler *nb_multistep_lr(nb_optimizer *opt, const int *milestones, int n, d
 
 nb_scheduler *nb_exponential_lr(nb_optimizer *opt, double gamma) {
     if (gamma == 0 && !signbit(gamma))
-        return nbi_error("nb_exponential_lr: gamma is required (torch has no default); NB_ZERO for 0");
+        return nbt_error("nb_exponential_lr: gamma is required (torch has no default); NB_ZERO for 0");
     nb_scheduler *s = make(opt, S_EXP, "nb_exponential_lr");
     if (!s) return NULL;
     s->gamma = dflt(gamma, 0);
@@ -201,7 +201,7 @@ nb_scheduler *nb_exponential_lr(nb_optimizer *opt, double gamma) {
 }
 
 nb_scheduler *nb_cosine_annealing_lr(nb_optimizer *opt, int T_max, double eta_min) {
-    if (T_max < 1) return nbi_error("nb_cosine_annealing_lr: T_max must be >= 1, got %d", T_max);
+    if (T_max < 1) return nbt_error("nb_cosine_annealing_lr: T_max must be >= 1, got %d", T_max);
     nb_scheduler *s = make(opt, S_COSINE, "nb_cosine_annealing_lr");
     if (!s) return NULL;
     s->T_max = T_max;
@@ -212,7 +212,7 @@ nb_scheduler *nb_cosine_annealing_lr(nb_optimizer *opt, int T_max, double eta_mi
 nb_scheduler *nb_linear_lr(nb_optimizer *opt, double start_factor, double end_factor, int total_iters) {
     double sf = dflt(start_factor, 1.0 / 3), ef = dflt(end_factor, 1.0);
     if (!(sf >= 0 && sf <= 1 && ef >= 0 && ef <= 1))
-        return nbi_error("nb_linear_lr: start_factor %g and end_factor %g must be in [0, 1]", sf, ef);
+        return nbt_error("nb_linear_lr: start_factor %g and end_factor %g must be in [0, 1]", sf, ef);
     nb_scheduler *s = make(opt, S_LINEAR, "nb_linear_lr");
     if (!s) return NULL;
     s->start_factor = sf;
@@ -222,7 +222,7 @@ nb_scheduler *nb_linear_lr(nb_optimizer *opt, double start_factor, double end_fa
 }
 
 nb_scheduler *nb_lambda_lr(nb_optimizer *opt, double (*fn)(int, void *), void *ctx) {
-    if (!fn) return nbi_error("nb_lambda_lr: fn is NULL");
+    if (!fn) return nbt_error("nb_lambda_lr: fn is NULL");
     nb_scheduler *s = make(opt, S_LAMBDA, "nb_lambda_lr");
     if (!s) return NULL;
     s->fn = fn;
@@ -240,7 +240,7 @@ nb_scheduler *nb_reduce_lr_on_plateau(nb_optimizer *opt, nb_plateau_opts o) {
     o.threshold = dflt(o.threshold, 1e-4);
     o.eps = dflt(o.eps, 1e-8);
     if (!(o.factor < 1.0))
-        return nbi_error("nb_reduce_lr_on_plateau: factor should be < 1.0, got %g", o.factor);
+        return nbt_error("nb_reduce_lr_on_plateau: factor should be < 1.0, got %g", o.factor);
     nb_scheduler *s = make(opt, S_PLATEAU, "nb_reduce_lr_on_plateau");
     if (!s) return NULL;
     s->po = o;
@@ -252,14 +252,14 @@ nb_scheduler *nb_reduce_lr_on_plateau(nb_optimizer *opt, nb_plateau_opts o) {
 /* the counters torch's scheduler.state_dict() keeps: last_epoch, best, num_bad_epochs,
  * cooldown_counter, then base_lrs[g] and last_lrs[g] */
 nb_status nb_scheduler_state_dict(nb_scheduler *s, nb_state_dict *sd) {
-    NBI_API("nb_scheduler_state_dict");
+    NBT_API("nb_scheduler_state_dict");
     if (!s || !sd) {
-        nbi_error("nb_scheduler_state_dict: scheduler or state dict is NULL");
+        nbt_error("nb_scheduler_state_dict: scheduler or state dict is NULL");
         return NB_ERROR;
     }
     int64_t n = 4 + 2 * (int64_t)s->ngroups;
-    if (!s->st && !(s->st = nbi_new_persistent(NB_F64, 1, &n))) return NB_ERROR;
-    double *v = (double *)nbi_ptr(s->st);
+    if (!s->st && !(s->st = nbt_new_persistent(NB_F64, 1, &n))) return NB_ERROR;
+    double *v = (double *)nbt_ptr(s->st);
     v[0] = s->last_epoch;
     v[1] = s->best;
     v[2] = s->num_bad_epochs;
@@ -272,15 +272,15 @@ nb_status nb_scheduler_state_dict(nb_scheduler *s, nb_state_dict *sd) {
 }
 
 nb_status nb_scheduler_load_state_dict(nb_scheduler *s, const nb_state_dict *sd) {
-    NBI_API("nb_scheduler_load_state_dict");
+    NBT_API("nb_scheduler_load_state_dict");
     if (!s || !sd) {
-        nbi_error("nb_scheduler_load_state_dict: scheduler or state dict is NULL");
+        nbt_error("nb_scheduler_load_state_dict: scheduler or state dict is NULL");
         return NB_ERROR;
     }
     nb_tensor *t = nb_state_dict_get(sd, "scheduler");
     int64_t n = 4 + 2 * (int64_t)s->ngroups;
     if (!t || t->numel != n) {
-        nbi_error("nb_scheduler_load_state_dict: no 'scheduler' entry of %lld values (%d parameter groups) "
+        nbt_error("nb_scheduler_load_state_dict: no 'scheduler' entry of %lld values (%d parameter groups) "
                   "in the state dict",
                   (long long)n, s->ngroups);
         return NB_ERROR;
@@ -289,7 +289,7 @@ nb_status nb_scheduler_load_state_dict(nb_scheduler *s, const nb_state_dict *sd)
     double *buf = n <= (int64_t)(sizeof v / sizeof v[0]) ? v : malloc(sizeof(double) * (size_t)n);
     if (!buf || nb_to_doubles(t, buf) != NB_OK) {
         if (buf != v) free(buf);
-        if (!nb_error()) nbi_error("nb_scheduler_load_state_dict: out of memory");
+        if (!nb_error()) nbt_error("nb_scheduler_load_state_dict: out of memory");
         return NB_ERROR;
     }
     s->last_epoch = (int)buf[0];

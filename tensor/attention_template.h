@@ -1,12 +1,12 @@
 /* attention_template.h — the fused attention kernels of kernels_attention.c for one float type, included
- * once per type with T (float or double), SUF (f32 or f64), GEMM (nbk_sgemm or nbk_dgemm) and EXP (the
+ * once per type with T (float or double), SUF (f32 or f64), GEMM (nbt_sgemm or nbt_dgemm) and EXP (the
  * exponential of that type) defined. */
 
-#define AF_(name) NBI_CAT(name##_, SUF)
+#define AF_(name) NBT_CAT(name##_, SUF)
 
 /* Scores of query rows [i0, i0 + br) against key columns [j0, j0 + bc): s = scale q k^T + bias, with
  * -inf where causal masks (j > i); s is br x bc, row stride bc. */
-static void AF_(scores)(const nbk_attn_shape *sh, int64_t b, int64_t i0, int64_t br, int64_t j0, int64_t bc,
+static void AF_(scores)(const nbt_attn_shape *sh, int64_t b, int64_t i0, int64_t br, int64_t j0, int64_t bc,
                         const T *q, const T *k, const T *bias, T *s) {
     GEMM(false, true, br, bc, sh->E, (T)sh->scale, q + i0 * sh->E, sh->E, k + j0 * sh->E, sh->E, 0, s, bc);
     if (bias) {
@@ -49,36 +49,36 @@ static inline T AF_(row_sum)(const T *row, int64_t n) {
 }
 
 /* the key columns a causal query block [i0, i0 + br) sees: [0, min(S, i0 + br)) */
-static inline int64_t AF_(key_end)(const nbk_attn_shape *sh, int64_t i0, int64_t br) {
+static inline int64_t AF_(key_end)(const nbt_attn_shape *sh, int64_t i0, int64_t br) {
     return sh->causal && i0 + br < sh->S ? i0 + br : sh->S;
 }
 
-static nb_status AF_(attn_fw)(const nbk_attn_shape *sh, const nb_tensor *qt, const nb_tensor *kt,
+static nb_status AF_(attn_fw)(const nbt_attn_shape *sh, const nb_tensor *qt, const nb_tensor *kt,
                               const nb_tensor *vt, const nb_tensor *bt, nb_tensor *ot, nb_tensor *lt) {
     const int64_t L = sh->L, E = sh->E, Ev = sh->Ev, S = sh->S;
-    const T *Q = (const T *)nbi_ptr(qt), *K = (const T *)nbi_ptr(kt), *V = (const T *)nbi_ptr(vt);
-    const T *Bi = bt ? (const T *)nbi_ptr(bt) : NULL;
-    T *O = (T *)nbi_ptr(ot), *LSE = (T *)nbi_ptr(lt);
-    const int64_t nqb = (L + NBK_ATT_BR - 1) / NBK_ATT_BR, ntask = sh->nb * nqb;
+    const T *Q = (const T *)nbt_ptr(qt), *K = (const T *)nbt_ptr(kt), *V = (const T *)nbt_ptr(vt);
+    const T *Bi = bt ? (const T *)nbt_ptr(bt) : NULL;
+    T *O = (T *)nbt_ptr(ot), *LSE = (T *)nbt_ptr(lt);
+    const int64_t nqb = (L + NBT_ATT_BR - 1) / NBT_ATT_BR, ntask = sh->nb * nqb;
     bool failed = false;
     double work = (double)sh->nb * (double)L * (double)S * (double)(E + Ev);
     (void)work; /* read only by the OpenMP if clause */
 #pragma omp parallel if (work >= 2.0 * 64 * 64 * 64 && ntask > 1) reduction(|| : failed)
     {
-        T *s = malloc(sizeof(T) * (NBK_ATT_BR * NBK_ATT_BC + NBK_ATT_BR * Ev + 2 * NBK_ATT_BR));
+        T *s = malloc(sizeof(T) * (NBT_ATT_BR * NBT_ATT_BC + NBT_ATT_BR * Ev + 2 * NBT_ATT_BR));
         if (!s) failed = true;
-        T *acc = s ? s + NBK_ATT_BR * NBK_ATT_BC : NULL, *m = acc ? acc + NBK_ATT_BR * Ev : NULL,
-          *l = m ? m + NBK_ATT_BR : NULL;
+        T *acc = s ? s + NBT_ATT_BR * NBT_ATT_BC : NULL, *m = acc ? acc + NBT_ATT_BR * Ev : NULL,
+          *l = m ? m + NBT_ATT_BR : NULL;
 #pragma omp for schedule(dynamic, 1)
         for (int64_t t = 0; t < ntask; t++) {
             if (!s) continue;
-            int64_t b = t / nqb, i0 = (t % nqb) * NBK_ATT_BR, br = L - i0 < NBK_ATT_BR ? L - i0 : NBK_ATT_BR;
+            int64_t b = t / nqb, i0 = (t % nqb) * NBT_ATT_BR, br = L - i0 < NBT_ATT_BR ? L - i0 : NBT_ATT_BR;
             const T *q = Q + b * L * E, *k = K + b * S * E, *v = V + b * S * Ev;
             for (int64_t r = 0; r < br; r++) m[r] = -INFINITY, l[r] = 0;
             memset(acc, 0, sizeof(T) * (size_t)(br * Ev));
             int64_t jend = AF_(key_end)(sh, i0, br);
-            for (int64_t j0 = 0; j0 < jend; j0 += NBK_ATT_BC) {
-                int64_t bc = jend - j0 < NBK_ATT_BC ? jend - j0 : NBK_ATT_BC;
+            for (int64_t j0 = 0; j0 < jend; j0 += NBT_ATT_BC) {
+                int64_t bc = jend - j0 < NBT_ATT_BC ? jend - j0 : NBT_ATT_BC;
                 AF_(scores)(sh, b, i0, br, j0, bc, q, k, Bi, s);
                 for (int64_t r = 0; r < br; r++) {
                     T *row = s + r * bc, mx = AF_(row_max)(row, bc, m[r]);
@@ -106,29 +106,29 @@ static nb_status AF_(attn_fw)(const nbk_attn_shape *sh, const nb_tensor *qt, con
         free(s);
     }
     if (failed) {
-        nbi_error("nb_scaled_dot_product_attention: out of memory for the attention workspace");
+        nbt_error("nb_scaled_dot_product_attention: out of memory for the attention workspace");
         return NB_ERROR;
     }
     return NB_OK;
 }
 
-static nb_status AF_(attn_bw)(const nbk_attn_shape *sh, const nb_tensor *qt, const nb_tensor *kt,
+static nb_status AF_(attn_bw)(const nbt_attn_shape *sh, const nb_tensor *qt, const nb_tensor *kt,
                               const nb_tensor *vt, const nb_tensor *bt, const nb_tensor *ot,
                               const nb_tensor *lt, const nb_tensor *gt, nb_tensor *dqt, nb_tensor *dkt,
                               nb_tensor *dvt) {
     const int64_t L = sh->L, E = sh->E, Ev = sh->Ev, S = sh->S;
-    const T *Q = (const T *)nbi_ptr(qt), *K = (const T *)nbi_ptr(kt), *V = (const T *)nbi_ptr(vt);
-    const T *Bi = bt ? (const T *)nbi_ptr(bt) : NULL, *O = (const T *)nbi_ptr(ot);
-    const T *LSE = (const T *)nbi_ptr(lt), *G = (const T *)nbi_ptr(gt);
-    T *DQ = (T *)nbi_ptr(dqt), *DK = (T *)nbi_ptr(dkt), *DV = (T *)nbi_ptr(dvt);
+    const T *Q = (const T *)nbt_ptr(qt), *K = (const T *)nbt_ptr(kt), *V = (const T *)nbt_ptr(vt);
+    const T *Bi = bt ? (const T *)nbt_ptr(bt) : NULL, *O = (const T *)nbt_ptr(ot);
+    const T *LSE = (const T *)nbt_ptr(lt), *G = (const T *)nbt_ptr(gt);
+    T *DQ = (T *)nbt_ptr(dqt), *DK = (T *)nbt_ptr(dkt), *DV = (T *)nbt_ptr(dvt);
     bool failed = false;
     double work = (double)sh->nb * (double)L * (double)S * (double)(E + Ev);
     (void)work; /* read only by the OpenMP if clause */
 #pragma omp parallel if (work >= 2.0 * 64 * 64 * 64 && sh->nb > 1) reduction(|| : failed)
     {
-        T *p = malloc(sizeof(T) * (2 * NBK_ATT_BR * NBK_ATT_BC + L));
+        T *p = malloc(sizeof(T) * (2 * NBT_ATT_BR * NBT_ATT_BC + L));
         if (!p) failed = true;
-        T *dp = p ? p + NBK_ATT_BR * NBK_ATT_BC : NULL, *D = dp ? dp + NBK_ATT_BR * NBK_ATT_BC : NULL;
+        T *dp = p ? p + NBT_ATT_BR * NBT_ATT_BC : NULL, *D = dp ? dp + NBT_ATT_BR * NBT_ATT_BC : NULL;
 #pragma omp for schedule(dynamic, 1)
         for (int64_t b = 0; b < sh->nb; b++) {
             if (!p) continue;
@@ -143,11 +143,11 @@ static nb_status AF_(attn_bw)(const nbk_attn_shape *sh, const nb_tensor *qt, con
                 for (int64_t e = 0; e < Ev; e++) d += g[i * Ev + e] * o[i * Ev + e];
                 D[i] = d;
             }
-            for (int64_t j0 = 0; j0 < S; j0 += NBK_ATT_BC) {
-                int64_t bc = S - j0 < NBK_ATT_BC ? S - j0 : NBK_ATT_BC;
+            for (int64_t j0 = 0; j0 < S; j0 += NBT_ATT_BC) {
+                int64_t bc = S - j0 < NBT_ATT_BC ? S - j0 : NBT_ATT_BC;
                 /* causal: query rows i >= j0 see this key block */
-                for (int64_t i0 = sh->causal ? j0 / NBK_ATT_BR * NBK_ATT_BR : 0; i0 < L; i0 += NBK_ATT_BR) {
-                    int64_t br = L - i0 < NBK_ATT_BR ? L - i0 : NBK_ATT_BR;
+                for (int64_t i0 = sh->causal ? j0 / NBT_ATT_BR * NBT_ATT_BR : 0; i0 < L; i0 += NBT_ATT_BR) {
+                    int64_t br = L - i0 < NBT_ATT_BR ? L - i0 : NBT_ATT_BR;
                     AF_(scores)(sh, b, i0, br, j0, bc, q, k, Bi, p);
                     for (int64_t r = 0; r < br; r++) {
                         T *row = p + r * bc, ls = lse[i0 + r];
@@ -168,7 +168,7 @@ static nb_status AF_(attn_bw)(const nbk_attn_shape *sh, const nb_tensor *qt, con
         free(p);
     }
     if (failed) {
-        nbi_error("nb_scaled_dot_product_attention: out of memory for the attention workspace");
+        nbt_error("nb_scaled_dot_product_attention: out of memory for the attention workspace");
         return NB_ERROR;
     }
     return NB_OK;

@@ -8,9 +8,9 @@ static _Thread_local char err_buf[512];
 static _Thread_local bool err_set;
 static void (*err_hook)(const char *);
 static _Thread_local unsigned long
-    err_serial; /* every nbi_error call, kept or dropped (the invariant check) */
+    err_serial; /* every nbt_error call, kept or dropped (the invariant check) */
 
-unsigned long nbi_error_serial(void) { return err_serial; }
+unsigned long nbt_error_serial(void) { return err_serial; }
 
 const char *nb_error(void) { return err_set ? err_buf : NULL; }
 void nb_clear_error(void) {
@@ -23,15 +23,15 @@ void nb_set_error_hook(void (*hook)(const char *)) { err_hook = hook; }
 static _Thread_local const char *api_outer;
 static _Thread_local int api_depth;
 
-int nbi_api_begin(const char *name) {
+int nbt_api_begin(const char *name) {
     if (api_depth++ == 0) api_outer = name;
     return api_depth;
 }
-void nbi_api_end(int *depth) {
+void nbt_api_end(int *depth) {
     (void)depth;
     if (api_depth > 0 && --api_depth == 0) api_outer = NULL;
 }
-const char *nbi_api_name(void) { return api_outer; }
+const char *nbt_api_name(void) { return api_outer; }
 
 /* msg as reported under the outermost public call: "outer: rest (in inner)" when an inner public
  * function ("nb_mul: rest") recorded it, "outer: rest" for an internal label ("tensor: rest") */
@@ -56,7 +56,7 @@ static void relabel(const char *outer) {
     err_buf[len] = 0;
 }
 
-void *nbi_error(const char *fmt, ...) {
+void *nbt_error(const char *fmt, ...) {
     err_serial++;
     if (!err_set) {
         va_list ap;
@@ -70,22 +70,22 @@ void *nbi_error(const char *fmt, ...) {
     return NULL;
 }
 
-bool nbi_nonnull(const void *p, const char *fn, const char *what) {
-    if (!p) nbi_error("%s: %s is NULL", fn, what);
+bool nbt_nonnull(const void *p, const char *fn, const char *what) {
+    if (!p) nbt_error("%s: %s is NULL", fn, what);
     return p != NULL;
 }
 
-bool nbi_ok(const nb_tensor *t, const char *op) {
+bool nbt_ok(const nb_tensor *t, const char *op) {
     if (!t) return false;
-    if (t->magic == NBI_HELD) {
-        if (nbi_held_readable) return true;
-        nbi_error("%s: tensor %p was already released (nb_release or NB_TIDY); keep a tensor you still use "
+    if (t->magic == NBT_HELD) {
+        if (nbt_held_readable) return true;
+        nbt_error("%s: tensor %p was already released (nb_release or NB_TIDY); keep a tensor you still use "
                   "out of nb_release, NB_TIDY and nb_tidy_end",
                   op, (const void *)t);
         return false;
     }
-    if (t->magic != NBI_LIVE) {
-        nbi_error("%s: tensor %p was already released (freed, or its scope ended); keep it with nb_keep "
+    if (t->magic != NBT_LIVE) {
+        nbt_error("%s: tensor %p was already released (freed, or its scope ended); keep it with nb_keep "
                   "or create it outside the scope",
                   op, (const void *)t);
         return false;
@@ -93,12 +93,12 @@ bool nbi_ok(const nb_tensor *t, const char *op) {
     return true;
 }
 
-bool nbi_ok_req(const nb_tensor *t, const char *fn) {
-    if (!t && !err_set) nbi_error("%s: tensor is NULL (an earlier op failed?)", fn);
-    return nbi_ok(t, fn);
+bool nbt_ok_req(const nb_tensor *t, const char *fn) {
+    if (!t && !err_set) nbt_error("%s: tensor is NULL (an earlier op failed?)", fn);
+    return nbt_ok(t, fn);
 }
 
-const char *nbi_shape_of(int ndim, const int64_t *shape) {
+const char *nbt_shape_of(int ndim, const int64_t *shape) {
     static _Thread_local char bufs[4][128];
     static _Thread_local int k;
     char *b = bufs[k++ & 3];
@@ -111,22 +111,22 @@ const char *nbi_shape_of(int ndim, const int64_t *shape) {
     return b;
 }
 
-const char *nbi_shape(const nb_tensor *t) { return nbi_shape_of(t->ndim, t->shape); }
+const char *nbt_shape(const nb_tensor *t) { return nbt_shape_of(t->ndim, t->shape); }
 
 char *nb_shape_str(const nb_tensor *t, char *buf, size_t n) {
-    if (!nbi_nonnull(buf, "nb_shape_str", "buffer")) return NULL;
+    if (!nbt_nonnull(buf, "nb_shape_str", "buffer")) return NULL;
     if (!n) {
-        nbi_error("nb_shape_str: buffer size is 0");
+        nbt_error("nb_shape_str: buffer size is 0");
         return buf;
     }
-    snprintf(buf, n, "%s", t && t->magic == NBI_LIVE ? nbi_shape(t) : "(invalid)");
+    snprintf(buf, n, "%s", t && t->magic == NBT_LIVE ? nbt_shape(t) : "(invalid)");
     return buf;
 }
 
-int nbi_dim(int dim, int ndim, const char *op) {
+int nbt_dim(int dim, int ndim, const char *op) {
     int n = ndim == 0 ? 1 : ndim; /* torch lets a 0-d tensor use dim 0 / -1 */
     if (dim < -n || dim >= n) {
-        nbi_error("%s: dim %d out of range for a %d-d tensor (expected %d..%d)", op, dim, ndim, -n, n - 1);
+        nbt_error("%s: dim %d out of range for a %d-d tensor (expected %d..%d)", op, dim, ndim, -n, n - 1);
         return -1;
     }
     return dim < 0 ? dim + n : dim;

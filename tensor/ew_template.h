@@ -1,8 +1,8 @@
 /* ew_template.h — the one source of the elementwise row kernels, included once per float type
  * with T (float or double) and SUF (f or empty) defined. A row is n elements with element strides
  * s[0] (out), s[1], s[2] (inputs); unit strides take a vectorizable path. */
-#define M_(fn) NBI_CAT(fn, SUF)
-#define ROWS_(name) NBI_CAT(name##_, SUF)
+#define M_(fn) NBT_CAT(fn, SUF)
+#define ROWS_(name) NBT_CAT(name##_, SUF)
 
 /* y[i] = EXPR over a row of n with strides s (unit-stride path first), EXPR reading the element of x as v
  * (and of z as w); every name the loops use is a parameter */
@@ -52,46 +52,46 @@ static inline T ROWS_(sigm)(T v) {
 static inline T ROWS_(pows)(T v, T a) { return M_(pow)(v, a); }
 
 static void ROWS_(unary_row)(int64_t n, char **p, const int64_t *s, const void *vctx) {
-    const nbi_uctx *c = vctx;
+    const nbt_uctx *c = vctx;
     T *restrict y = (T *)p[0];
     const T *restrict x = (const T *)p[1];
     const T a = (T)c->a, b = (T)c->b;
     switch (c->k) {
-    case NBK_NEG: LOOP1(n, s, y, x, v, -v) break;
-    case NBK_EXP: LOOP1(n, s, y, x, v, M_(exp)(v)) break;
-    case NBK_LOG: LOOP1(n, s, y, x, v, M_(log)(v)) break;
-    case NBK_LOG1P: LOOP1(n, s, y, x, v, M_(log1p)(v)) break;
-    case NBK_SQRT: LOOP1(n, s, y, x, v, M_(sqrt)(v)) break;
-    case NBK_RSQRT: LOOP1(n, s, y, x, v, (T)1 / M_(sqrt)(v)) break;
-    case NBK_SQUARE: LOOP1(n, s, y, x, v, v * v) break;
-    case NBK_ABS: LOOP1(n, s, y, x, v, M_(fabs)(v)) break;
-    case NBK_SIN: LOOP1(n, s, y, x, v, M_(sin)(v)) break;
-    case NBK_COS: LOOP1(n, s, y, x, v, M_(cos)(v)) break;
-    case NBK_TAN: LOOP1(n, s, y, x, v, M_(tan)(v)) break;
-    case NBK_SINH: LOOP1(n, s, y, x, v, M_(sinh)(v)) break;
-    case NBK_COSH: LOOP1(n, s, y, x, v, M_(cosh)(v)) break;
-    case NBK_TANH: LOOP1(n, s, y, x, v, M_(tanh)(v)) break;
-    case NBK_SIGMOID: LOOP1(n, s, y, x, v, ROWS_(sigm)(v)) break;
-    case NBK_RELU: LOOP1(n, s, y, x, v, v > 0 ? v : (v != v ? v : (T)0)) break;
-    case NBK_LEAKY_RELU: LOOP1(n, s, y, x, v, v > 0 ? v : v * a) break;
-    case NBK_GELU: LOOP1(n, s, y, x, v, (T)0.5 * v * ((T)1 + M_(erf)(v * (T)M_SQRT1_2))) break;
-    case NBK_GELU_TANH:
+    case NBT_NEG: LOOP1(n, s, y, x, v, -v) break;
+    case NBT_EXP: LOOP1(n, s, y, x, v, M_(exp)(v)) break;
+    case NBT_LOG: LOOP1(n, s, y, x, v, M_(log)(v)) break;
+    case NBT_LOG1P: LOOP1(n, s, y, x, v, M_(log1p)(v)) break;
+    case NBT_SQRT: LOOP1(n, s, y, x, v, M_(sqrt)(v)) break;
+    case NBT_RSQRT: LOOP1(n, s, y, x, v, (T)1 / M_(sqrt)(v)) break;
+    case NBT_SQUARE: LOOP1(n, s, y, x, v, v * v) break;
+    case NBT_ABS: LOOP1(n, s, y, x, v, M_(fabs)(v)) break;
+    case NBT_SIN: LOOP1(n, s, y, x, v, M_(sin)(v)) break;
+    case NBT_COS: LOOP1(n, s, y, x, v, M_(cos)(v)) break;
+    case NBT_TAN: LOOP1(n, s, y, x, v, M_(tan)(v)) break;
+    case NBT_SINH: LOOP1(n, s, y, x, v, M_(sinh)(v)) break;
+    case NBT_COSH: LOOP1(n, s, y, x, v, M_(cosh)(v)) break;
+    case NBT_TANH: LOOP1(n, s, y, x, v, M_(tanh)(v)) break;
+    case NBT_SIGMOID: LOOP1(n, s, y, x, v, ROWS_(sigm)(v)) break;
+    case NBT_RELU: LOOP1(n, s, y, x, v, v > 0 ? v : (v != v ? v : (T)0)) break;
+    case NBT_LEAKY_RELU: LOOP1(n, s, y, x, v, v > 0 ? v : v * a) break;
+    case NBT_GELU: LOOP1(n, s, y, x, v, (T)0.5 * v * ((T)1 + M_(erf)(v * (T)M_SQRT1_2))) break;
+    case NBT_GELU_TANH:
         LOOP1(n, s, y, x, v,
               (T)0.5 * v * ((T)1 + M_(tanh)((T)0.7978845608028654 * (v + (T)0.044715 * v * v * v))))
         break;
-    case NBK_SOFTPLUS: LOOP1(n, s, y, x, v, v * a > b ? v : M_(log1p)(M_(exp)(v * a)) / a) break;
-    case NBK_CLAMP:
+    case NBT_SOFTPLUS: LOOP1(n, s, y, x, v, v * a > b ? v : M_(log1p)(M_(exp)(v * a)) / a) break;
+    case NBT_CLAMP:
         LOOP1(n, s, y, x, v, (v < a ? a : v) > b ? b : (v < a ? a : v))
         break; /* min(max(v, a), b): b wins if a > b */
-    case NBK_SIGN: LOOP1(n, s, y, x, v, (T)((v > 0) - (v < 0))) break;
-    case NBK_ERF: LOOP1(n, s, y, x, v, M_(erf)(v)) break;
-    case NBK_ATAN: LOOP1(n, s, y, x, v, M_(atan)(v)) break;
-    case NBK_ADD_S: LOOP1(n, s, y, x, v, v + a) break;
-    case NBK_MUL_S: LOOP1(n, s, y, x, v, v * a) break;
-    case NBK_DIV_S: LOOP1(n, s, y, x, v, v / a) break;
-    case NBK_RSUB_S: LOOP1(n, s, y, x, v, a - v) break;
-    case NBK_RDIV_S: LOOP1(n, s, y, x, v, a / v) break;
-    case NBK_POW_S: /* torch's special cases keep its rounding */
+    case NBT_SIGN: LOOP1(n, s, y, x, v, (T)((v > 0) - (v < 0))) break;
+    case NBT_ERF: LOOP1(n, s, y, x, v, M_(erf)(v)) break;
+    case NBT_ATAN: LOOP1(n, s, y, x, v, M_(atan)(v)) break;
+    case NBT_ADD_S: LOOP1(n, s, y, x, v, v + a) break;
+    case NBT_MUL_S: LOOP1(n, s, y, x, v, v * a) break;
+    case NBT_DIV_S: LOOP1(n, s, y, x, v, v / a) break;
+    case NBT_RSUB_S: LOOP1(n, s, y, x, v, a - v) break;
+    case NBT_RDIV_S: LOOP1(n, s, y, x, v, a / v) break;
+    case NBT_POW_S: /* torch's special cases keep its rounding */
         if (c->a == 2) {
             LOOP1(n, s, y, x, v, v * v)
         } else if (c->a == 3) {
@@ -110,15 +110,15 @@ static void ROWS_(unary_row)(int64_t n, char **p, const int64_t *s, const void *
             LOOP1(n, s, y, x, v, ROWS_(pows)(v, a))
         }
         break;
-    case NBK_RPOW_S: LOOP1(n, s, y, x, v, M_(pow)(a, v)) break;
-    case NBK_FILL: LOOP1(n, s, y, x, v, a + (T)0 * (T)0) break;
-    case NBK_COPY: LOOP1(n, s, y, x, v, v) break;
-    case NBK_EQ_S: LOOP1(n, s, y, x, v, v == a) break;
-    case NBK_NE_S: LOOP1(n, s, y, x, v, v != a) break;
-    case NBK_LT_S: LOOP1(n, s, y, x, v, v < a) break;
-    case NBK_LE_S: LOOP1(n, s, y, x, v, v <= a) break;
-    case NBK_GT_S: LOOP1(n, s, y, x, v, v > a) break;
-    case NBK_GE_S: LOOP1(n, s, y, x, v, v >= a) break;
+    case NBT_RPOW_S: LOOP1(n, s, y, x, v, M_(pow)(a, v)) break;
+    case NBT_FILL: LOOP1(n, s, y, x, v, a + (T)0 * (T)0) break;
+    case NBT_COPY: LOOP1(n, s, y, x, v, v) break;
+    case NBT_EQ_S: LOOP1(n, s, y, x, v, v == a) break;
+    case NBT_NE_S: LOOP1(n, s, y, x, v, v != a) break;
+    case NBT_LT_S: LOOP1(n, s, y, x, v, v < a) break;
+    case NBT_LE_S: LOOP1(n, s, y, x, v, v <= a) break;
+    case NBT_GT_S: LOOP1(n, s, y, x, v, v > a) break;
+    case NBT_GE_S: LOOP1(n, s, y, x, v, v >= a) break;
     }
 }
 
@@ -126,24 +126,24 @@ static inline T ROWS_(vmax)(T v, T w) { return (v != v || v > w) ? v : (w != w ?
 static inline T ROWS_(vmin)(T v, T w) { return (v != v || v < w) ? v : (w != w ? w : (v == w ? v : w)); }
 
 static void ROWS_(binary_row)(int64_t n, char **p, const int64_t *s, const void *vctx) {
-    const nbi_bctx *c = vctx;
+    const nbt_bctx *c = vctx;
     T *restrict y = (T *)p[0];
     const T *x = (const T *)p[1], *z = (const T *)p[2];
     switch (c->k) {
-    case NBK_ADD: LOOP2(n, s, y, x, z, v, w, v + w) break;
-    case NBK_SUB: LOOP2(n, s, y, x, z, v, w, v - w) break;
-    case NBK_MUL: LOOP2(n, s, y, x, z, v, w, v * w) break;
-    case NBK_DIV: LOOP2(n, s, y, x, z, v, w, v / w) break;
-    case NBK_POW: LOOP2(n, s, y, x, z, v, w, w == 2 ? v * v : M_(pow)(v, w)) break;
-    case NBK_MINIMUM: LOOP2(n, s, y, x, z, v, w, ROWS_(vmin)(v, w)) break;
-    case NBK_MAXIMUM: LOOP2(n, s, y, x, z, v, w, ROWS_(vmax)(v, w)) break;
-    case NBK_EQ: LOOP2(n, s, y, x, z, v, w, v == w) break;
-    case NBK_NE: LOOP2(n, s, y, x, z, v, w, v != w) break;
-    case NBK_LT: LOOP2(n, s, y, x, z, v, w, v < w) break;
-    case NBK_LE: LOOP2(n, s, y, x, z, v, w, v <= w) break;
-    case NBK_GT: LOOP2(n, s, y, x, z, v, w, v > w) break;
-    case NBK_GE: LOOP2(n, s, y, x, z, v, w, v >= w) break;
-    case NBK_MUL_POS: LOOP2(n, s, y, x, z, v, w, v * (T)(w > 0)) break;
+    case NBT_ADD: LOOP2(n, s, y, x, z, v, w, v + w) break;
+    case NBT_SUB: LOOP2(n, s, y, x, z, v, w, v - w) break;
+    case NBT_MUL: LOOP2(n, s, y, x, z, v, w, v * w) break;
+    case NBT_DIV: LOOP2(n, s, y, x, z, v, w, v / w) break;
+    case NBT_POW: LOOP2(n, s, y, x, z, v, w, w == 2 ? v * v : M_(pow)(v, w)) break;
+    case NBT_MINIMUM: LOOP2(n, s, y, x, z, v, w, ROWS_(vmin)(v, w)) break;
+    case NBT_MAXIMUM: LOOP2(n, s, y, x, z, v, w, ROWS_(vmax)(v, w)) break;
+    case NBT_EQ: LOOP2(n, s, y, x, z, v, w, v == w) break;
+    case NBT_NE: LOOP2(n, s, y, x, z, v, w, v != w) break;
+    case NBT_LT: LOOP2(n, s, y, x, z, v, w, v < w) break;
+    case NBT_LE: LOOP2(n, s, y, x, z, v, w, v <= w) break;
+    case NBT_GT: LOOP2(n, s, y, x, z, v, w, v > w) break;
+    case NBT_GE: LOOP2(n, s, y, x, z, v, w, v >= w) break;
+    case NBT_MUL_POS: LOOP2(n, s, y, x, z, v, w, v * (T)(w > 0)) break;
     }
 }
 

@@ -15,14 +15,14 @@
 #if NB_USE_CBLAS
 #include <cblas.h>
 
-void nbk_sgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
+void nbt_sgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
                const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
     if (M <= 0 || N <= 0) return;
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)M, (int)N,
                 (int)K, alpha, A, (int)(lda > 0 ? lda : 1), B, (int)(ldb > 0 ? ldb : 1), beta, C, (int)ldc);
 }
 
-void nbk_dgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const double *A, int64_t lda,
+void nbt_dgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const double *A, int64_t lda,
                const double *B, int64_t ldb, double beta, double *C, int64_t ldc) {
     if (M <= 0 || N <= 0) return;
     cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)M, (int)N,
@@ -37,32 +37,32 @@ void nbk_dgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, 
 
 /* SIMD width in bytes and register-tile rows: 32 vector registers with AVX-512, 16 otherwise. */
 #if defined(__AVX512F__)
-#define NBG_VBYTES 64
-#define NBG_MR 12
+#define NBT_VBYTES 64
+#define NBT_MR 12
 #elif defined(__AVX__)
-#define NBG_VBYTES 32
-#define NBG_MR 6
+#define NBT_VBYTES 32
+#define NBT_MR 6
 #else
-#define NBG_VBYTES 16
-#define NBG_MR 6
+#define NBT_VBYTES 16
+#define NBT_MR 6
 #endif
-#define NBG_NV 2 /* vectors per tile row: NR = NV * lanes */
+#define NBT_NV 2 /* vectors per tile row: NR = NV * lanes */
 
-#define NBG_PASTE2(a, b) a##_##b
-#define NBG_PASTE(a, b) NBG_PASTE2(a, b)
-#define NBG(name) NBG_PASTE(name, NBG_SFX)
-#define NBG_MIN(a, b) ((a) < (b) ? (a) : (b))
-#define NBG_DIRECT_DIM 4               /* M or N at most this: no packing at all */
-#define NBG_THREAD_WORK (64 * 64 * 64) /* multiply-adds each thread must get before threads start */
-#define NBG_PIECES 2 /* rectangles of C per thread, handed out dynamically, when the work allows */
+#define NBT_PASTE2(a, b) a##_##b
+#define NBT_PASTE(a, b) NBT_PASTE2(a, b)
+#define NBG(name) NBT_PASTE(name, NBT_SFX)
+#define NBT_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define NBT_DIRECT_DIM 4               /* M or N at most this: no packing at all */
+#define NBT_THREAD_WORK (64 * 64 * 64) /* multiply-adds each thread must get before threads start */
+#define NBT_PIECES 2 /* rectangles of C per thread, handed out dynamically, when the work allows */
 
 /* Returns n rounded up to a multiple of m (m > 0). */
-static inline int64_t nbg_roundup(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
+static inline int64_t nbt_roundup(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
 
 #if defined(__AVX__)
-#define NBG_VTRANS 1
+#define NBT_VTRANS 1
 /* dst[c*ldd + r] = src[r*lds + c] for an 8 x 8 float tile (AVX shuffles; pure data movement). */
-static inline void nbg_t8x8_s(const float *src, int64_t lds, float *dst, int64_t ldd) {
+static inline void nbt_t8x8_s(const float *src, int64_t lds, float *dst, int64_t ldd) {
     __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + lds), r2 = _mm256_loadu_ps(src + 2 * lds),
            r3 = _mm256_loadu_ps(src + 3 * lds), r4 = _mm256_loadu_ps(src + 4 * lds),
            r5 = _mm256_loadu_ps(src + 5 * lds), r6 = _mm256_loadu_ps(src + 6 * lds),
@@ -85,7 +85,7 @@ static inline void nbg_t8x8_s(const float *src, int64_t lds, float *dst, int64_t
 }
 
 /* dst[c*ldd + r] = src[r*lds + c] for a 4 x 4 float tile (SSE shuffles). */
-static inline void nbg_t4x4_s(const float *src, int64_t lds, float *dst, int64_t ldd) {
+static inline void nbt_t4x4_s(const float *src, int64_t lds, float *dst, int64_t ldd) {
     __m128 r0 = _mm_loadu_ps(src), r1 = _mm_loadu_ps(src + lds), r2 = _mm_loadu_ps(src + 2 * lds),
            r3 = _mm_loadu_ps(src + 3 * lds);
     _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
@@ -95,23 +95,23 @@ static inline void nbg_t4x4_s(const float *src, int64_t lds, float *dst, int64_t
 
 /* dst[k*ldd + r] = src[r*lds + k] for r < rows, k < kn (rows a multiple of 4, kn a multiple of 8):
  * 8 x 8 tiles while 8 rows remain, then 4 x 4 tiles. */
-static inline void nbg_trans_s(int rows, int64_t kn, const float *src, int64_t lds, float *dst, int64_t ldd) {
+static inline void nbt_trans_s(int rows, int64_t kn, const float *src, int64_t lds, float *dst, int64_t ldd) {
     int r = 0;
     for (; r + 8 <= rows; r += 8)
-        for (int64_t k = 0; k < kn; k += 8) nbg_t8x8_s(src + r * lds + k, lds, dst + k * ldd + r, ldd);
+        for (int64_t k = 0; k < kn; k += 8) nbt_t8x8_s(src + r * lds + k, lds, dst + k * ldd + r, ldd);
     for (; r + 4 <= rows; r += 4)
-        for (int64_t k = 0; k < kn; k += 4) nbg_t4x4_s(src + r * lds + k, lds, dst + k * ldd + r, ldd);
+        for (int64_t k = 0; k < kn; k += 4) nbt_t4x4_s(src + r * lds + k, lds, dst + k * ldd + r, ldd);
 }
 #endif
 
 #ifdef _OPENMP
 /* Splits C (M x N) among nt threads as a tm x tn grid of mr/nr-aligned rectangles of rows x cols. */
-static void nbg_grid(int64_t M, int64_t N, int nt, int64_t mr, int64_t nr, int *tm, int64_t *rows,
+static void nbt_grid(int64_t M, int64_t N, int nt, int64_t mr, int64_t nr, int *tm, int64_t *rows,
                      int64_t *cols) {
     int64_t best = -1;
     for (int m = 1; m <= nt; m++) {
         if (nt % m) continue;
-        int64_t r = nbg_roundup((M + m - 1) / m, mr), c = nbg_roundup((N + nt / m - 1) / (nt / m), nr);
+        int64_t r = nbt_roundup((M + m - 1) / m, mr), c = nbt_roundup((N + nt / m - 1) / (nt / m), nr);
         if (best < 0 || r * c < best) best = r * c, *tm = m, *rows = r, *cols = c;
     }
 }
@@ -122,13 +122,13 @@ static void nbg_grid(int64_t M, int64_t N, int nt, int64_t mr, int64_t nr, int *
  * summation order (KC blocks in order, k in order inside a block) at any thread count. */
 
 /* Number of threads worth starting for M*N*K multiply-adds (1 inside a parallel region). */
-static int nbg_threads(int64_t M, int64_t N, int64_t K) {
+static int nbt_threads(int64_t M, int64_t N, int64_t K) {
 #ifdef _OPENMP
     if (omp_in_parallel()) return 1;
     double work = (double)M * (double)N * (double)K;
-    if (work < 2.0 * NBG_THREAD_WORK) return 1;
+    if (work < 2.0 * NBT_THREAD_WORK) return 1;
     int nt = omp_get_max_threads();
-    if ((double)nt * NBG_THREAD_WORK > work) nt = (int)(work / NBG_THREAD_WORK);
+    if ((double)nt * NBT_THREAD_WORK > work) nt = (int)(work / NBT_THREAD_WORK);
     return nt < 1 ? 1 : nt;
 #else
     (void)M, (void)N, (void)K;
@@ -136,42 +136,42 @@ static int nbg_threads(int64_t M, int64_t N, int64_t K) {
 #endif
 }
 
-#define NBG_T float
-#define NBG_SFX s
-#define NBG_IS_FLOAT 1
-#define NBG_MC 96
-#define NBG_KC 512
-#define NBG_NC 3072
+#define NBT_T float
+#define NBT_SFX s
+#define NBT_IS_FLOAT 1
+#define NBT_MC 96
+#define NBT_KC 512
+#define NBT_NC 3072
 #if defined(__AVX512F__)
-#define NBG_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
-#define NBG_SPLAT(x) _mm512_set1_ps(x)
+#define NBT_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
+#define NBT_SPLAT(x) _mm512_set1_ps(x)
 #elif defined(__AVX__) && defined(__FMA__)
-#define NBG_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
-#define NBG_SPLAT(x) _mm256_set1_ps(x)
+#define NBT_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
+#define NBT_SPLAT(x) _mm256_set1_ps(x)
 #endif
 #include "gemm_template.h"
 
-#define NBG_T double
-#define NBG_SFX d
-#define NBG_IS_FLOAT 0
-#define NBG_MC 96
-#define NBG_KC 256
-#define NBG_NC 2048
+#define NBT_T double
+#define NBT_SFX d
+#define NBT_IS_FLOAT 0
+#define NBT_MC 96
+#define NBT_KC 256
+#define NBT_NC 2048
 #if defined(__AVX512F__)
-#define NBG_FMA(a, b, c) _mm512_fmadd_pd(a, b, c)
-#define NBG_SPLAT(x) _mm512_set1_pd(x)
+#define NBT_FMA(a, b, c) _mm512_fmadd_pd(a, b, c)
+#define NBT_SPLAT(x) _mm512_set1_pd(x)
 #elif defined(__AVX__) && defined(__FMA__)
-#define NBG_FMA(a, b, c) _mm256_fmadd_pd(a, b, c)
-#define NBG_SPLAT(x) _mm256_set1_pd(x)
+#define NBT_FMA(a, b, c) _mm256_fmadd_pd(a, b, c)
+#define NBT_SPLAT(x) _mm256_set1_pd(x)
 #endif
 #include "gemm_template.h"
 
-void nbk_sgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
+void nbt_sgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
                const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
     gemm_s(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
-void nbk_dgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const double *A, int64_t lda,
+void nbt_dgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const double *A, int64_t lda,
                const double *B, int64_t ldb, double beta, double *C, int64_t ldc) {
     gemm_d(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }

@@ -13,10 +13,10 @@ extern "C" {
 
 /* C[M,N] = alpha * op(A) @ op(B) + beta * C, row-major. op(A) = A (M x K, row stride lda) or, if ta,
  * A stored K x M (row stride lda) used transposed; same for B (K x N, or N x K if tb). beta == 0 means C is not read. */
-void nbk_sgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
+void nbt_sgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
                const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
-/* Same contract as nbk_sgemm, in double precision. */
-void nbk_dgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const double *A, int64_t lda,
+/* Same contract as nbt_sgemm, in double precision. */
+void nbt_dgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const double *A, int64_t lda,
                const double *B, int64_t ldb, double beta, double *C, int64_t ldc);
 
 #ifdef __cplusplus

@@ -2,7 +2,7 @@
  * its random()/random64() draws, the cached second Box-Muller value, and get_state/set_state in the exact
  * byte layout of torch's CPUGeneratorImplState (5056 bytes), so states move between torch and nabla. */
 #include "nb_internal.h"
-#include "nbi_random.h"
+#include "nbt_random.h"
 #include <math.h>
 #include <stdlib.h>
 
@@ -15,7 +15,7 @@ static nb_generator default_gen;
 static void seed_engine(nb_generator *g, uint64_t seed) {
     g->seed = seed;
     g->state[0] = (uint32_t)(seed & 0xffffffffu);
-    for (uint32_t j = 1; j < NBI_MT_N; j++)
+    for (uint32_t j = 1; j < NBT_MT_N; j++)
         g->state[j] = 1812433253u * (g->state[j - 1] ^ (g->state[j - 1] >> 30)) + j;
     g->left = 1;
     g->next = 0;
@@ -24,17 +24,17 @@ static void seed_engine(nb_generator *g, uint64_t seed) {
     g->has_float_normal = false;
 }
 
-nb_generator *nbi_gen(nb_generator *g) {
+nb_generator *nbt_gen(nb_generator *g) {
     if (!g) g = &default_gen;
     if (!g->seeded) seed_engine(g, DEFAULT_SEED);
     return g;
 }
 
-nb_generator *nb_default_generator(void) { return nbi_gen(NULL); }
+nb_generator *nb_default_generator(void) { return nbt_gen(NULL); }
 
 nb_generator *nb_generator_new(void) {
     nb_generator *g = calloc(1, sizeof *g);
-    if (!g) return nbi_error("nb_generator_new: out of memory");
+    if (!g) return nbt_error("nb_generator_new: out of memory");
     seed_engine(g, DEFAULT_SEED);
     return g;
 }
@@ -49,32 +49,32 @@ nb_generator *nb_generator_manual_seed(nb_generator *g, uint64_t seed) {
     return g;
 }
 
-uint64_t nb_generator_initial_seed(const nb_generator *g) { return nbi_gen((nb_generator *)g)->seed; }
+uint64_t nb_generator_initial_seed(const nb_generator *g) { return nbt_gen((nb_generator *)g)->seed; }
 
 void nb_manual_seed(uint64_t seed) { seed_engine(&default_gen, seed); }
 
-uint64_t nb_initial_seed(void) { return nbi_gen(NULL)->seed; }
+uint64_t nb_initial_seed(void) { return nbt_gen(NULL)->seed; }
 
 static inline uint32_t twist(uint32_t u, uint32_t v) {
     return (((u & 0x80000000u) | (v & 0x7fffffffu)) >> 1) ^ ((v & 1) ? 0x9908b0dfu : 0);
 }
 
-void nbi_gen_refill(nb_generator *g) {
+void nbt_gen_refill(nb_generator *g) {
     uint32_t *p = g->state;
-    g->left = NBI_MT_N;
+    g->left = NBT_MT_N;
     g->next = 0;
-    for (int j = NBI_MT_N - MT_M + 1; --j; p++) *p = p[MT_M] ^ twist(p[0], p[1]);
-    for (int j = MT_M; --j; p++) *p = p[MT_M - NBI_MT_N] ^ twist(p[0], p[1]);
-    *p = p[MT_M - NBI_MT_N] ^ twist(p[0], g->state[0]);
+    for (int j = NBT_MT_N - MT_M + 1; --j; p++) *p = p[MT_M] ^ twist(p[0], p[1]);
+    for (int j = MT_M; --j; p++) *p = p[MT_M - NBT_MT_N] ^ twist(p[0], p[1]);
+    *p = p[MT_M - NBT_MT_N] ^ twist(p[0], g->state[0]);
 }
 
-uint32_t nb_generator_random(nb_generator *g) { return nbi_gen_u32(nbi_gen(g)); }
+uint32_t nb_generator_random(nb_generator *g) { return nbt_gen_u32(nbt_gen(g)); }
 
-uint64_t nb_generator_random64(nb_generator *g) { return nbi_gen_u64(nbi_gen(g)); }
+uint64_t nb_generator_random64(nb_generator *g) { return nbt_gen_u64(nbt_gen(g)); }
 
 uint32_t nb_rand_u32(void) { return nb_generator_random(NULL); }
 uint64_t nb_rand_u64(void) { return nb_generator_random64(NULL); }
-double nb_rand_double(void) { return nbi_gen_double(nbi_gen(NULL)); }
+double nb_rand_double(void) { return nbt_gen_double(nbt_gen(NULL)); }
 
 /* ---- state bytes: struct CPUGeneratorImplState of torch 1.13 (x86-64 layout, little endian) ----
  *    0 u64 the_initial_seed   8 i32 left   12 i32 seeded   16 u64 next   24 u64 state[624]
@@ -94,8 +94,8 @@ static void put(uint8_t *b, size_t off, const void *v, size_t n) { memcpy(b + of
 static void get(const uint8_t *b, size_t off, void *v, size_t n) { memcpy(v, b + off, n); }
 
 void nb_generator_get_state(const nb_generator *gc, uint8_t state[NB_RNG_STATE_SIZE]) {
-    if (!nbi_nonnull(state, "nb_generator_get_state", "state buffer")) return;
-    const nb_generator *g = nbi_gen((nb_generator *)gc);
+    if (!nbt_nonnull(state, "nb_generator_get_state", "state buffer")) return;
+    const nb_generator *g = nbt_gen((nb_generator *)gc);
     memset(state, 0, NB_RNG_STATE_SIZE);
     int32_t left = g->left, seeded = g->seeded, valid = g->has_normal;
     uint64_t next = g->next;
@@ -103,7 +103,7 @@ void nb_generator_get_state(const nb_generator *gc, uint8_t state[NB_RNG_STATE_S
     put(state, 8, &left, 4);
     put(state, 12, &seeded, 4);
     put(state, 16, &next, 8);
-    for (int j = 0; j < NBI_MT_N; j++) {
+    for (int j = 0; j < NBT_MT_N; j++) {
         uint64_t w = g->state[j];
         put(state, OFF_STATE + 8 * (size_t)j, &w, 8);
     }
@@ -117,11 +117,11 @@ void nb_generator_get_state(const nb_generator *gc, uint8_t state[NB_RNG_STATE_S
 
 static nb_status set_state(nb_generator *g, const uint8_t *state, size_t n, const char *fn) {
     if (!state) {
-        nbi_error("%s: state is NULL", fn);
+        nbt_error("%s: state is NULL", fn);
         return NB_ERROR;
     }
     if (n != NB_RNG_STATE_SIZE && n != LEGACY_SIZE) {
-        nbi_error("%s: expected either a THGeneratorState of size %d or a CPUGeneratorImplState of size %d "
+        nbt_error("%s: expected either a THGeneratorState of size %d or a CPUGeneratorImplState of size %d "
                   "but found the input RNG state size to be %zu",
                   fn, LEGACY_SIZE, NB_RNG_STATE_SIZE, n);
         return NB_ERROR;
@@ -133,7 +133,7 @@ static nb_status set_state(nb_generator *g, const uint8_t *state, size_t n, cons
     get(state, 8, &left, 4);
     get(state, 12, &seeded, 4);
     get(state, 16, &next, 8);
-    for (int j = 0; j < NBI_MT_N; j++) {
+    for (int j = 0; j < NBT_MT_N; j++) {
         uint64_t w;
         get(state, OFF_STATE + 8 * (size_t)j, &w, 8);
         t.state[j] = (uint32_t)w; /* torch copies the u64 words into its u32 state */
@@ -141,8 +141,8 @@ static nb_status set_state(nb_generator *g, const uint8_t *state, size_t n, cons
     t.left = left;
     t.seeded = seeded != 0;
     t.next = (uint32_t)next;
-    if (!t.seeded || left <= 0 || left > NBI_MT_N || t.next > NBI_MT_N) {
-        nbi_error("%s: invalid mt19937 state (seeded %d, left %d, next %llu)", fn, (int)seeded, (int)left,
+    if (!t.seeded || left <= 0 || left > NBT_MT_N || t.next > NBT_MT_N) {
+        nbt_error("%s: invalid mt19937 state (seeded %d, left %d, next %llu)", fn, (int)seeded, (int)left,
                   (unsigned long long)next);
         return NB_ERROR;
     }
@@ -170,7 +170,7 @@ nb_status nb_generator_set_state(nb_generator *g, const uint8_t *state, size_t n
 }
 
 void nb_get_rng_state(uint8_t state[NB_RNG_STATE_SIZE]) {
-    NBI_API("nb_get_rng_state");
+    NBT_API("nb_get_rng_state");
     nb_generator_get_state(NULL, state);
 }
 

@@ -4,23 +4,23 @@
  * so the tensor layer's writers (nb_set) see it too; the autograd layer sets it. */
 #include "nb_internal.h"
 
-_Thread_local bool nbi_grad_off;
+_Thread_local bool nbt_grad_off;
 
-bool nbi_leaf_write_ok(const nb_tensor *t, const char *op) {
-    if (nbi_grad_off || !t->requires_grad) return true;
-    nbi_error("%s: a %s that requires grad is being used in an in-place operation while grad mode is on; "
+bool nbt_leaf_write_ok(const nb_tensor *t, const char *op) {
+    if (nbt_grad_off || !t->requires_grad) return true;
+    nbt_error("%s: a %s that requires grad is being used in an in-place operation while grad mode is on; "
               "wrap the update in NB_NO_GRAD { ... } or use the out-of-place op",
               op, t->node ? "tensor" : "leaf tensor");
     return false;
 }
 
-bool nbi_no_self_overlap(const nb_tensor *t, const char *op) {
+bool nbt_no_self_overlap(const nb_tensor *t, const char *op) {
     for (int i = 0; i < t->ndim; i++)
         if (t->stride[i] == 0 && t->shape[i] > 1) {
-            nbi_error("%s: unsupported operation: more than one element of the written-to tensor (shape %s, "
+            nbt_error("%s: unsupported operation: more than one element of the written-to tensor (shape %s, "
                       "stride 0 in dim %d) refers to a single memory location. Please clone() the tensor "
                       "before performing the operation (nb_clone or nb_contiguous)",
-                      op, nbi_shape(t), i);
+                      op, nbt_shape(t), i);
             return false;
         }
     return true;

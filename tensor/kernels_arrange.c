@@ -2,14 +2,14 @@
  * elements above / below a diagonal of the last two dims). Contiguous output of x's dtype. */
 #include "nb_kernels.h"
 
-nb_tensor *nbk_flip(const nb_tensor *x0, const bool *flip) {
-    nb_tensor *x = nbk_contig(x0);
+nb_tensor *nbt_flip(const nb_tensor *x0, const bool *flip) {
+    nb_tensor *x = nbt_contig(x0);
     if (!x) return NULL;
-    nb_tensor *y = nbi_new(x->dtype, x->ndim, x->shape);
+    nb_tensor *y = nbt_new(x->dtype, x->ndim, x->shape);
     if (y) {
-        size_t esz = nbi_esz(x->dtype);
-        const char *src = nbi_ptr(x);
-        char *dst = nbi_ptr(y);
+        size_t esz = nbt_esz(x->dtype);
+        const char *src = nbt_ptr(x);
+        char *dst = nbt_ptr(y);
         int nd = x->ndim;
         /* the innermost run of unflipped dims is copied as one block */
         int last = nd;
@@ -31,16 +31,16 @@ nb_tensor *nbk_flip(const nb_tensor *x0, const bool *flip) {
     return y;
 }
 
-nb_tensor *nbk_tri(const nb_tensor *x0, int64_t diagonal, bool upper) {
-    nb_tensor *x = nbk_contig(x0);
+nb_tensor *nbt_tri(const nb_tensor *x0, int64_t diagonal, bool upper) {
+    nb_tensor *x = nbt_contig(x0);
     if (!x) return NULL;
-    nb_tensor *y = nbi_new(x->dtype, x->ndim, x->shape);
+    nb_tensor *y = nbt_new(x->dtype, x->ndim, x->shape);
     if (y) {
-        size_t esz = nbi_esz(x->dtype);
+        size_t esz = nbt_esz(x->dtype);
         int64_t R = x->shape[x->ndim - 2], C = x->shape[x->ndim - 1],
                 mats = R * C > 0 ? x->numel / (R * C) : 0;
-        const char *src = nbi_ptr(x);
-        char *dst = nbi_ptr(y);
+        const char *src = nbt_ptr(x);
+        char *dst = nbt_ptr(y);
         for (int64_t m = 0; m < mats; m++)
             for (int64_t i = 0; i < R; i++) {
                 size_t row = (size_t)((m * R + i) * C) * esz;

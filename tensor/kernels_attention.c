@@ -9,13 +9,13 @@
 #include <math.h>
 #include <stdlib.h>
 
-#define NBK_ATT_BR 64 /* query rows per block */
-#define NBK_ATT_BC 64 /* key columns per block */
+#define NBT_ATT_BR 64 /* query rows per block */
+#define NBT_ATT_BC 64 /* key columns per block */
 
 /* e^x for x <= ~88 in f32 (Cephes' expf polynomial, ~1 ulp), branch-free so that loops over it
  * vectorize: 0 below -87.3 (and for -inf), NaN stays NaN. The selects are integer masks and the integer
  * part comes from the float rounding trick, so no float-to-int conversion of NaN or -inf happens. */
-static inline float nbk_att_expf(float x) {
+static inline float nbt_att_expf(float x) {
     uint32_t xb, tb, eb, yb;
     memcpy(&xb, &x, sizeof xb);
     uint32_t ax = xb & 0x7fffffffu;
@@ -43,12 +43,12 @@ static inline float nbk_att_expf(float x) {
     memcpy(&y, &yb, sizeof y);
     return y;
 }
-static inline double nbk_att_exp(double x) { return exp(x); }
+static inline double nbt_att_exp(double x) { return exp(x); }
 
 #define T float
 #define SUF f32
-#define GEMM nbk_sgemm
-#define EXP nbk_att_expf
+#define GEMM nbt_sgemm
+#define EXP nbt_att_expf
 #include "attention_template.h"
 #undef T
 #undef SUF
@@ -56,26 +56,26 @@ static inline double nbk_att_exp(double x) { return exp(x); }
 #undef EXP
 #define T double
 #define SUF f64
-#define GEMM nbk_dgemm
-#define EXP nbk_att_exp
+#define GEMM nbt_dgemm
+#define EXP nbt_att_exp
 #include "attention_template.h"
 #undef T
 #undef SUF
 #undef GEMM
 #undef EXP
 
-nb_status nbk_attn_forward(const nbk_attn_shape *sh, const nb_tensor *q, const nb_tensor *k,
+nb_status nbt_attn_forward(const nbt_attn_shape *sh, const nb_tensor *q, const nb_tensor *k,
                            const nb_tensor *v, const nb_tensor *bias, nb_tensor *o, nb_tensor *lse) {
-    if ((double)sh->nb * (double)sh->L * (double)sh->S >= NBI_PAR_MIN) nbi_threads_check();
+    if ((double)sh->nb * (double)sh->L * (double)sh->S >= NBT_PAR_MIN) nbt_threads_check();
     return q->dtype == NB_F32 ? attn_fw_f32(sh, q, k, v, bias, o, lse)
                               : attn_fw_f64(sh, q, k, v, bias, o, lse);
 }
 
-nb_status nbk_attn_backward(const nbk_attn_shape *sh, const nb_tensor *q, const nb_tensor *k,
+nb_status nbt_attn_backward(const nbt_attn_shape *sh, const nb_tensor *q, const nb_tensor *k,
                             const nb_tensor *v, const nb_tensor *bias, const nb_tensor *o,
                             const nb_tensor *lse, const nb_tensor *dout, nb_tensor *dq, nb_tensor *dk,
                             nb_tensor *dv) {
-    if ((double)sh->nb * (double)sh->L * (double)sh->S >= NBI_PAR_MIN) nbi_threads_check();
+    if ((double)sh->nb * (double)sh->L * (double)sh->S >= NBT_PAR_MIN) nbt_threads_check();
     return q->dtype == NB_F32 ? attn_bw_f32(sh, q, k, v, bias, o, lse, dout, dq, dk, dv)
                               : attn_bw_f64(sh, q, k, v, bias, o, lse, dout, dq, dk, dv);
 }

@@ -7,16 +7,16 @@
 #include "gemm.h"
 #ifdef _OPENMP
 #include <omp.h>
-#define NBK_TID omp_get_thread_num()
+#define NBT_TID omp_get_thread_num()
 #else
-#define NBK_TID 0
+#define NBT_TID 0
 #endif
 
-#define NBI_CAT_(a, b) a##b
-#define NBI_CAT(a, b) NBI_CAT_(a, b)
+#define NBT_CAT_(a, b) a##b
+#define NBT_CAT(a, b) NBT_CAT_(a, b)
 
 /* the column positions ow whose image column ow*sw + off lies inside [0, wi): [lo, hi) */
-static void nbk_conv_range(const nbk_conv_geom *g, int64_t off, int64_t *lo, int64_t *hi) {
+static void nbt_conv_range(const nbt_conv_geom *g, int64_t off, int64_t *lo, int64_t *hi) {
     int64_t l = off >= 0 ? 0 : (-off + g->sw - 1) / g->sw;
     int64_t h = g->wi - 1 - off < 0 ? 0 : (g->wi - 1 - off) / g->sw + 1;
     if (h > g->wo) h = g->wo;
@@ -25,31 +25,31 @@ static void nbk_conv_range(const nbk_conv_geom *g, int64_t off, int64_t *lo, int
     *hi = h;
 }
 
-/* output rows per im2col tile: about NBK_TILE_BYTES of columns (L2-sized), tiles of equal height */
-#define NBK_TILE_BYTES (512 * 1024)
-static int64_t nbk_conv_tile(const nbk_conv_geom *g, size_t esz) {
+/* output rows per im2col tile: about NBT_TILE_BYTES of columns (L2-sized), tiles of equal height */
+#define NBT_TILE_BYTES (512 * 1024)
+static int64_t nbt_conv_tile(const nbt_conv_geom *g, size_t esz) {
     int64_t row = (g->ci / g->groups) * g->kh * g->kw * g->wo * (int64_t)esz;
-    int64_t rows = row > 0 ? NBK_TILE_BYTES / row : g->ho;
+    int64_t rows = row > 0 ? NBT_TILE_BYTES / row : g->ho;
     if (rows < 1) rows = 1;
     if (rows >= g->ho) return g->ho > 0 ? g->ho : 1;
     int64_t ntiles = (g->ho + rows - 1) / rows;
     return (g->ho + ntiles - 1) / ntiles;
 }
 /* elements of one thread's im2col buffer for tiles of rows output rows */
-static int64_t nbk_conv_colsz(const nbk_conv_geom *g, int64_t rows) {
+static int64_t nbt_conv_colsz(const nbt_conv_geom *g, int64_t rows) {
     return (g->ci / g->groups) * g->kh * g->kw * rows * g->wo;
 }
 
 #define T float
 #define SUF f32
-#define GEMM nbk_sgemm
+#define GEMM nbt_sgemm
 #include "conv_template.h"
 #undef T
 #undef SUF
 #undef GEMM
 #define T double
 #define SUF f64
-#define GEMM nbk_dgemm
+#define GEMM nbt_dgemm
 #include "conv_template.h"
 #undef T
 #undef SUF
@@ -60,7 +60,7 @@ static int64_t nbk_conv_colsz(const nbk_conv_geom *g, int64_t rows) {
 static int conv_threads(int64_t units, double work) {
 #ifdef _OPENMP
     if (units < 2 || work < 2.0 * 64 * 64 * 64 || omp_in_parallel()) return 1;
-    nbi_threads_check();
+    nbt_threads_check();
     int nt = omp_get_max_threads();
     return nt > units ? 1 : nt;
 #else
@@ -70,30 +70,30 @@ static int conv_threads(int64_t units, double work) {
 }
 
 /* a 1x1, stride 1, unpadded kernel: the image is its own im2col */
-static bool direct(const nbk_conv_geom *g) {
+static bool direct(const nbt_conv_geom *g) {
     return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0 &&
            g->ho == g->hi && g->wo == g->wi;
 }
 
 /* per-thread im2col buffers for nt threads (NULL when the kernel reads the image directly) */
-static nb_tensor *col_buffers(const nbk_conv_geom *g, nb_dtype dt, int nt, bool *ok) {
+static nb_tensor *col_buffers(const nbt_conv_geom *g, nb_dtype dt, int nt, bool *ok) {
     *ok = true;
     if (direct(g)) return NULL;
-    int64_t sz = (int64_t)nt * nbk_conv_colsz(g, nbk_conv_tile(g, nbi_esz(dt)));
-    nb_tensor *t = nbi_new(dt, 1, (int64_t[]){ sz > 0 ? sz : 1 });
+    int64_t sz = (int64_t)nt * nbt_conv_colsz(g, nbt_conv_tile(g, nbt_esz(dt)));
+    nb_tensor *t = nbt_new(dt, 1, (int64_t[]){ sz > 0 ? sz : 1 });
     *ok = t != NULL;
     return t;
 }
 
-static double macs(const nbk_conv_geom *g) {
+static double macs(const nbt_conv_geom *g) {
     return (double)g->n * (double)g->co * (double)(g->ci / g->groups) * (double)(g->kh * g->kw) *
            (double)(g->ho * g->wo);
 }
 
-#define PTR(t, T) ((t) ? (T *)nbi_ptr(t) : NULL)
+#define PTR(t, T) ((t) ? (T *)nbt_ptr(t) : NULL)
 
-nb_tensor *nbk_conv2d(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b, const nbk_conv_geom *g) {
-    nb_tensor *y = nbi_new(x->dtype, 4, (int64_t[]){ g->n, g->co, g->ho, g->wo });
+nb_tensor *nbt_conv2d(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b, const nbt_conv_geom *g) {
+    nb_tensor *y = nbt_new(x->dtype, 4, (int64_t[]){ g->n, g->co, g->ho, g->wo });
     if (!y || y->numel == 0) return y;
     int nt = conv_threads(g->n, macs(g));
     bool ok;
@@ -112,9 +112,9 @@ nb_tensor *nbk_conv2d(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b
     return y;
 }
 
-nb_tensor *nbk_conv_transpose2d(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b,
-                                const nbk_conv_geom *g) {
-    nb_tensor *y = nbi_new(x->dtype, 4, (int64_t[]){ g->n, g->ci, g->hi, g->wi });
+nb_tensor *nbt_conv_transpose2d(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b,
+                                const nbt_conv_geom *g) {
+    nb_tensor *y = nbt_new(x->dtype, 4, (int64_t[]){ g->n, g->ci, g->hi, g->wi });
     if (!y || y->numel == 0) return y;
     int nt = conv_threads(g->n, macs(g));
     bool ok;
@@ -134,21 +134,21 @@ nb_tensor *nbk_conv_transpose2d(const nb_tensor *x, const nb_tensor *w, const nb
 }
 
 /* chunks of the batch for the weight gradient: a function of n alone */
-#define NBK_WCHUNKS 8
+#define NBT_WCHUNKS 8
 
-nb_tensor *nbk_conv2d_weight(const nb_tensor *x, const nb_tensor *gy, const nbk_conv_geom *g) {
+nb_tensor *nbt_conv2d_weight(const nb_tensor *x, const nb_tensor *gy, const nbt_conv_geom *g) {
     int64_t cig = g->ci / g->groups, wsz = g->co * cig * g->kh * g->kw;
-    nb_tensor *dw = nbi_new(x->dtype, 4, (int64_t[]){ g->co, cig, g->kh, g->kw });
+    nb_tensor *dw = nbt_new(x->dtype, 4, (int64_t[]){ g->co, cig, g->kh, g->kw });
     if (!dw || dw->numel == 0) return dw;
     if (g->n == 0 || g->ho * g->wo == 0) {
-        memset(nbi_ptr(dw), 0, (size_t)wsz * nbi_esz(dw->dtype));
+        memset(nbt_ptr(dw), 0, (size_t)wsz * nbt_esz(dw->dtype));
         return dw;
     }
-    int64_t nch = g->n < NBK_WCHUNKS ? g->n : NBK_WCHUNKS;
+    int64_t nch = g->n < NBT_WCHUNKS ? g->n : NBT_WCHUNKS;
     int nt = conv_threads(nch, macs(g));
     bool ok;
     nb_tensor *cols = col_buffers(g, x->dtype, nt, &ok);
-    nb_tensor *part = ok && nch > 1 ? nbi_new(x->dtype, 1, (int64_t[]){ (nch - 1) * wsz }) : NULL;
+    nb_tensor *part = ok && nch > 1 ? nbt_new(x->dtype, 1, (int64_t[]){ (nch - 1) * wsz }) : NULL;
     if (!ok || (nch > 1 && !part)) {
         nb_free(cols);
         nb_free(dw);
@@ -165,8 +165,8 @@ nb_tensor *nbk_conv2d_weight(const nb_tensor *x, const nb_tensor *gy, const nbk_
     return dw;
 }
 
-nb_tensor *nbk_im2col(const nb_tensor *x, const nbk_conv_geom *g) {
-    nb_tensor *y = nbi_new(x->dtype, 3, (int64_t[]){ g->n, g->ci * g->kh * g->kw, g->ho * g->wo });
+nb_tensor *nbt_im2col(const nb_tensor *x, const nbt_conv_geom *g) {
+    nb_tensor *y = nbt_new(x->dtype, 3, (int64_t[]){ g->n, g->ci * g->kh * g->kw, g->ho * g->wo });
     if (!y || y->numel == 0) return y;
     int nt = conv_threads(g->n, (double)y->numel * 4);
     if (x->dtype == NB_F32)
@@ -176,8 +176,8 @@ nb_tensor *nbk_im2col(const nb_tensor *x, const nbk_conv_geom *g) {
     return y;
 }
 
-nb_tensor *nbk_col2im(const nb_tensor *cols, const nbk_conv_geom *g) {
-    nb_tensor *y = nbi_new(cols->dtype, 4, (int64_t[]){ g->n, g->ci, g->hi, g->wi });
+nb_tensor *nbt_col2im(const nb_tensor *cols, const nbt_conv_geom *g) {
+    nb_tensor *y = nbt_new(cols->dtype, 4, (int64_t[]){ g->n, g->ci, g->hi, g->wi });
     if (!y || y->numel == 0) return y;
     int nt = conv_threads(g->n, (double)cols->numel * 4);
     if (cols->dtype == NB_F32)

@@ -12,20 +12,20 @@
  * The weight is (co, ci / groups, kh, kw) for the conv and the transposed conv alike. */
 typedef struct {
     int64_t n, ci, hi, wi, co, ho, wo, kh, kw, sh, sw, ph, pw, dh, dw, groups;
-} nbk_conv_geom;
+} nbt_conv_geom;
 
 /* y (n, co, ho, wo) = conv2d(x (n, ci, hi, wi), w) + b; x, w, b (or NULL) contiguous, one float dtype. */
-nb_tensor *nbk_conv2d(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b, const nbk_conv_geom *g);
+nb_tensor *nbt_conv2d(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b, const nbt_conv_geom *g);
 /* y (n, ci, hi, wi) = conv_transpose2d(x (n, co, ho, wo), w) + b (b has ci elements): scatter-adds of
- * w^T x, the adjoint of nbk_conv2d in its first argument. */
-nb_tensor *nbk_conv_transpose2d(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b,
-                                const nbk_conv_geom *g);
+ * w^T x, the adjoint of nbt_conv2d in its first argument. */
+nb_tensor *nbt_conv_transpose2d(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b,
+                                const nbt_conv_geom *g);
 /* dw (co, ci / groups, kh, kw) = sum over samples of gy (n, co, ho, wo) im2col(x (n, ci, hi, wi))^T,
- * the adjoint of nbk_conv2d in its weight. Sums in chunks fixed by n alone (same bits at any threads). */
-nb_tensor *nbk_conv2d_weight(const nb_tensor *x, const nb_tensor *gy, const nbk_conv_geom *g);
+ * the adjoint of nbt_conv2d in its weight. Sums in chunks fixed by n alone (same bits at any threads). */
+nb_tensor *nbt_conv2d_weight(const nb_tensor *x, const nb_tensor *gy, const nbt_conv_geom *g);
 /* cols (n, ci kh kw, ho wo) = F.unfold(x (n, ci, hi, wi)) (groups ignored). */
-nb_tensor *nbk_im2col(const nb_tensor *x, const nbk_conv_geom *g);
+nb_tensor *nbt_im2col(const nb_tensor *x, const nbt_conv_geom *g);
 /* x (n, ci, hi, wi) = F.fold(cols (n, ci kh kw, ho wo)): overlapping patches summed. */
-nb_tensor *nbk_col2im(const nb_tensor *cols, const nbk_conv_geom *g);
+nb_tensor *nbt_col2im(const nb_tensor *cols, const nbt_conv_geom *g);
 
 #endif

@@ -1,5 +1,5 @@
 /* kernels_ew.c — elementwise kernels: a strided broadcasting iterator (dims coalesced, rows of the
- * innermost dim, OpenMP over fixed linear chunks above NBI_PAR_MIN elements, so results do not
+ * innermost dim, OpenMP over fixed linear chunks above NBT_PAR_MIN elements, so results do not
  * depend on the thread count), and unary / binary / where / copy built on it. */
 #include "nb_kernels.h"
 #include <math.h>
@@ -8,12 +8,12 @@
 #endif
 
 typedef struct {
-    nbk_unary_kind k;
+    nbt_unary_kind k;
     double a, b;
-} nbi_uctx;
+} nbt_uctx;
 typedef struct {
-    nbk_binary_kind k;
-} nbi_bctx;
+    nbt_binary_kind k;
+} nbt_bctx;
 
 #define T float
 #define SUF f
@@ -72,8 +72,8 @@ static void iter_init(iter *it, int nd, const int64_t *shape, int nops, const nb
     }
     it->nd = w;
     for (int k = 0; k < nops; k++) {
-        it->base[k] = nbi_ptr(ts[k]);
-        it->esz[k] = nbi_esz(ts[k]->dtype);
+        it->base[k] = nbt_ptr(ts[k]);
+        it->esz[k] = nbt_esz(ts[k]->dtype);
     }
 }
 
@@ -114,8 +114,8 @@ static void iter_run(const iter *it, row_fn f, const void *ctx) {
     int64_t total = it->total;
     if (total <= 0) return;
 #ifdef _OPENMP
-    if (total >= NBI_PAR_MIN) nbi_threads_check();
-    if (total >= NBI_PAR_MIN && omp_get_max_threads() > 1) {
+    if (total >= NBT_PAR_MIN) nbt_threads_check();
+    if (total >= NBT_PAR_MIN && omp_get_max_threads() > 1) {
         int64_t chunk = 16384, nchunks = (total + chunk - 1) / chunk;
 #pragma omp parallel for schedule(static)
         for (int64_t c = 0; c < nchunks; c++) {
@@ -128,13 +128,13 @@ static void iter_run(const iter *it, row_fn f, const void *ctx) {
     iter_range(it, 0, total, f, ctx);
 }
 
-/* Fast path for small operands (below NBI_PAR_MIN elements, so never threaded): when every operand
+/* Fast path for small operands (below NBT_PAR_MIN elements, so never threaded): when every operand
  * is row-major dense with out's element count, or a single element (broadcast with stride 0), the
  * row kernel runs once over all total elements without building an iterator. The same row function
  * sees the same elements in the same order as via iter_run, so results are bitwise identical.
  * Returns false (nothing done) when the operands do not qualify. */
 static bool run_small(int nops, const nb_tensor *const *ts, int64_t total, row_fn f, const void *ctx) {
-    if (total >= NBI_PAR_MIN) return false;
+    if (total >= NBT_PAR_MIN) return false;
     char *p[4];
     int64_t s[4];
     for (int k = 0; k < nops; k++) {
@@ -150,7 +150,7 @@ static bool run_small(int nops, const nb_tensor *const *ts, int64_t total, row_f
             }
             s[k] = 1;
         }
-        p[k] = nbi_ptr(t);
+        p[k] = nbt_ptr(t);
     }
     if (total > 0) f(total, p, s, ctx);
     return true;
@@ -179,7 +179,7 @@ static void conv_row(int64_t n, char **p, const int64_t *s, const void *ctx) {
         switch (dts[0]) {
         case NB_F32: ((float *)p[0])[i * s[0]] = (float)v; break;
         case NB_F64: ((double *)p[0])[i * s[0]] = v; break;
-        case NB_I64: ((int64_t *)p[0])[i * s[0]] = nbi_f2i(v); break; /* NaN, huge: INT64_MIN as torch */
+        case NB_I64: ((int64_t *)p[0])[i * s[0]] = nbt_f2i(v); break; /* NaN, huge: INT64_MIN as torch */
         }
     }
 }
@@ -195,15 +195,15 @@ static void same_row(int64_t n, char **p, const int64_t *s, const void *ctx) {
         for (int64_t i = 0; i < n; i++) ((uint64_t *)p[0])[i * s[0]] = ((const uint64_t *)p[1])[i * s[1]];
 }
 
-nb_status nbk_copy_into(nb_tensor *dst, const nb_tensor *src, const char *op) {
+nb_status nbt_copy_into(nb_tensor *dst, const nb_tensor *src, const char *op) {
     int64_t shp[NB_MAX_DIMS];
-    int nd = nbi_broadcast_shape(dst->ndim, dst->shape, src->ndim, src->shape, shp);
+    int nd = nbt_broadcast_shape(dst->ndim, dst->shape, src->ndim, src->shape, shp);
     if (nd < 0 || nd != dst->ndim) goto bad;
     for (int i = 0; i < nd; i++)
         if (shp[i] != dst->shape[i]) goto bad;
     const nb_tensor *ts[2] = { dst, src };
     if (dst->dtype == src->dtype) {
-        size_t esz = nbi_esz(dst->dtype);
+        size_t esz = nbt_esz(dst->dtype);
         ew_run(dst->ndim, dst->shape, dst->numel, 2, ts, same_row, &esz);
     } else {
         nb_dtype dts[2] = { dst->dtype, src->dtype };
@@ -211,86 +211,86 @@ nb_status nbk_copy_into(nb_tensor *dst, const nb_tensor *src, const char *op) {
     }
     return NB_OK;
 bad:
-    nbi_error("%s: source of shape %s cannot be broadcast to destination shape %s", op, nbi_shape(src),
-              nbi_shape(dst));
+    nbt_error("%s: source of shape %s cannot be broadcast to destination shape %s", op, nbt_shape(src),
+              nbt_shape(dst));
     return NB_ERROR;
 }
 
-nb_tensor *nbk_copy(const nb_tensor *x, nb_dtype dt) {
-    nb_tensor *y = nbi_new(dt, x->ndim, x->shape);
+nb_tensor *nbt_copy(const nb_tensor *x, nb_dtype dt) {
+    nb_tensor *y = nbt_new(dt, x->ndim, x->shape);
     if (!y) return NULL;
-    if (nbk_copy_into(y, x, "copy") != NB_OK) return NULL;
+    if (nbt_copy_into(y, x, "copy") != NB_OK) return NULL;
     return y;
 }
 
-nb_tensor *nbk_contig(const nb_tensor *x) {
+nb_tensor *nbt_contig(const nb_tensor *x) {
     if (nb_is_contiguous(x)) return (nb_tensor *)x;
-    return nbk_copy(x, x->dtype);
+    return nbt_copy(x, x->dtype);
 }
 
-nb_tensor *nbk_as_float(const nb_tensor *x) {
-    if (nbi_is_float(x->dtype)) return (nb_tensor *)x;
-    return nbk_copy(x, NB_F32);
+nb_tensor *nbt_as_float(const nb_tensor *x) {
+    if (nbt_is_float(x->dtype)) return (nb_tensor *)x;
+    return nbt_copy(x, NB_F32);
 }
 
 /* ---- unary ---- */
-nb_status nbk_unary_into(nbk_unary_kind k, nb_tensor *out, const nb_tensor *x, double a, double b) {
+nb_status nbt_unary_into(nbt_unary_kind k, nb_tensor *out, const nb_tensor *x, double a, double b) {
     const nb_tensor *xf = x;
     if (x->dtype != out->dtype) {
-        xf = nbk_copy(x, out->dtype);
+        xf = nbt_copy(x, out->dtype);
         if (!xf) return NB_ERROR;
     }
     const nb_tensor *ts[2] = { out, xf };
-    nbi_uctx c = { k, a, b };
+    nbt_uctx c = { k, a, b };
     ew_run(out->ndim, out->shape, out->numel, 2, ts, out->dtype == NB_F32 ? unary_row_f : unary_row_, &c);
     if (xf != x) nb_free((nb_tensor *)xf);
     return NB_OK;
 }
 
-nb_tensor *nbk_unary(nbk_unary_kind k, const nb_tensor *x, double a, double b) {
-    nb_tensor *y = nbi_new(nbi_is_float(x->dtype) ? x->dtype : NB_F32, x->ndim, x->shape);
+nb_tensor *nbt_unary(nbt_unary_kind k, const nb_tensor *x, double a, double b) {
+    nb_tensor *y = nbt_new(nbt_is_float(x->dtype) ? x->dtype : NB_F32, x->ndim, x->shape);
     if (!y) return NULL;
-    if (nbk_unary_into(k, y, x, a, b) != NB_OK) return NULL;
+    if (nbt_unary_into(k, y, x, a, b) != NB_OK) return NULL;
     return y;
 }
 
 /* ---- binary ---- */
 static const nb_tensor *as_dtype(const nb_tensor *x, nb_dtype dt) {
-    return x->dtype == dt ? x : nbk_copy(x, dt);
+    return x->dtype == dt ? x : nbt_copy(x, dt);
 }
 
-nb_status nbk_binary_into(nbk_binary_kind k, nb_tensor *out, const nb_tensor *a, const nb_tensor *b,
+nb_status nbt_binary_into(nbt_binary_kind k, nb_tensor *out, const nb_tensor *a, const nb_tensor *b,
                           const char *op) {
     int64_t shp[NB_MAX_DIMS];
-    int nd = nbi_broadcast_shape(out->ndim, out->shape, b->ndim, b->shape, shp);
-    bool ok = nd == out->ndim && nbi_same_shape(a, out);
+    int nd = nbt_broadcast_shape(out->ndim, out->shape, b->ndim, b->shape, shp);
+    bool ok = nd == out->ndim && nbt_same_shape(a, out);
     for (int i = 0; ok && i < nd; i++) ok = shp[i] == out->shape[i];
     if (!ok) {
-        nbi_error("%s: shape %s cannot be broadcast to %s", op, nbi_shape(b), nbi_shape(out));
+        nbt_error("%s: shape %s cannot be broadcast to %s", op, nbt_shape(b), nbt_shape(out));
         return NB_ERROR;
     }
     const nb_tensor *ac = as_dtype(a, out->dtype), *bc = as_dtype(b, out->dtype);
     if (!ac || !bc) return NB_ERROR;
     const nb_tensor *ts[3] = { out, ac, bc };
-    nbi_bctx c = { k };
+    nbt_bctx c = { k };
     ew_run(out->ndim, out->shape, out->numel, 3, ts, out->dtype == NB_F32 ? binary_row_f : binary_row_, &c);
     if (ac != a) nb_free((nb_tensor *)ac);
     if (bc != b) nb_free((nb_tensor *)bc);
     return NB_OK;
 }
 
-nb_tensor *nbk_binary(nbk_binary_kind k, const nb_tensor *a, const nb_tensor *b, const char *op) {
+nb_tensor *nbt_binary(nbt_binary_kind k, const nb_tensor *a, const nb_tensor *b, const char *op) {
     int64_t shp[NB_MAX_DIMS];
-    int nd = nbi_broadcast_shape(a->ndim, a->shape, b->ndim, b->shape, shp);
+    int nd = nbt_broadcast_shape(a->ndim, a->shape, b->ndim, b->shape, shp);
     if (nd < 0)
-        return nbi_error("%s: shapes %s and %s cannot be broadcast together", op, nbi_shape(a), nbi_shape(b));
-    nb_dtype dt = nbi_promote(a->dtype, b->dtype);
+        return nbt_error("%s: shapes %s and %s cannot be broadcast together", op, nbt_shape(a), nbt_shape(b));
+    nb_dtype dt = nbt_promote(a->dtype, b->dtype);
     if (dt == NB_I64) dt = NB_F32;
     const nb_tensor *ac = as_dtype(a, dt), *bc = as_dtype(b, dt);
-    nb_tensor *y = ac && bc ? nbi_new(dt, nd, shp) : NULL;
+    nb_tensor *y = ac && bc ? nbt_new(dt, nd, shp) : NULL;
     if (y) {
         const nb_tensor *ts[3] = { y, ac, bc };
-        nbi_bctx c = { k };
+        nbt_bctx c = { k };
         ew_run(nd, shp, y->numel, 3, ts, dt == NB_F32 ? binary_row_f : binary_row_, &c);
     }
     if (ac && ac != a) nb_free((nb_tensor *)ac);
@@ -298,17 +298,17 @@ nb_tensor *nbk_binary(nbk_binary_kind k, const nb_tensor *a, const nb_tensor *b,
     return y;
 }
 
-nb_tensor *nbk_where(const nb_tensor *cond, const nb_tensor *a, const nb_tensor *b, const char *op) {
+nb_tensor *nbt_where(const nb_tensor *cond, const nb_tensor *a, const nb_tensor *b, const char *op) {
     int64_t s1[NB_MAX_DIMS], shp[NB_MAX_DIMS];
-    int n1 = nbi_broadcast_shape(a->ndim, a->shape, b->ndim, b->shape, s1);
-    int nd = n1 < 0 ? -1 : nbi_broadcast_shape(cond->ndim, cond->shape, n1, s1, shp);
+    int n1 = nbt_broadcast_shape(a->ndim, a->shape, b->ndim, b->shape, s1);
+    int nd = n1 < 0 ? -1 : nbt_broadcast_shape(cond->ndim, cond->shape, n1, s1, shp);
     if (nd < 0)
-        return nbi_error("%s: shapes %s (condition), %s and %s cannot be broadcast together", op,
-                         nbi_shape(cond), nbi_shape(a), nbi_shape(b));
-    nb_dtype dt = nbi_promote(a->dtype, b->dtype);
+        return nbt_error("%s: shapes %s (condition), %s and %s cannot be broadcast together", op,
+                         nbt_shape(cond), nbt_shape(a), nbt_shape(b));
+    nb_dtype dt = nbt_promote(a->dtype, b->dtype);
     if (dt == NB_I64) dt = NB_F32;
     const nb_tensor *cc = as_dtype(cond, dt), *ac = as_dtype(a, dt), *bc = as_dtype(b, dt);
-    nb_tensor *y = cc && ac && bc ? nbi_new(dt, nd, shp) : NULL;
+    nb_tensor *y = cc && ac && bc ? nbt_new(dt, nd, shp) : NULL;
     if (y) {
         const nb_tensor *ts[4] = { y, cc, ac, bc };
         ew_run(nd, shp, y->numel, 4, ts, dt == NB_F32 ? where_row_f : where_row_, NULL);

@@ -3,18 +3,18 @@
  * index_select / gather / scatter_add (a -1 label must not silently pick the last class). */
 #include "nb_kernels.h"
 
-nb_tensor *nbk_cat(int n, nb_tensor *const *xs, int dim, nb_dtype dt) {
+nb_tensor *nbt_cat(int n, nb_tensor *const *xs, int dim, nb_dtype dt) {
     int64_t shp[NB_MAX_DIMS];
     const nb_tensor *ref = xs[0];
     for (int d = 0; d < ref->ndim; d++) shp[d] = ref->shape[d];
     shp[dim] = 0;
     for (int i = 0; i < n; i++) shp[dim] += xs[i]->shape[dim];
-    nb_tensor *y = nbi_new(dt, ref->ndim, shp);
+    nb_tensor *y = nbt_new(dt, ref->ndim, shp);
     if (!y) return NULL;
     int64_t off = 0;
     for (int i = 0; i < n; i++) {
-        nb_tensor *v = nbi_view(y, xs[i]->ndim, xs[i]->shape, y->stride, off * y->stride[dim]);
-        if (!v || nbk_copy_into(v, xs[i], "nb_cat") != NB_OK) return NULL;
+        nb_tensor *v = nbt_view(y, xs[i]->ndim, xs[i]->shape, y->stride, off * y->stride[dim]);
+        if (!v || nbt_copy_into(v, xs[i], "nb_cat") != NB_OK) return NULL;
         nb_free(v);
         off += xs[i]->shape[dim];
     }
@@ -25,14 +25,14 @@ nb_tensor *nbk_cat(int n, nb_tensor *const *xs, int dim, nb_dtype dt) {
 static const int64_t *indices(const nb_tensor *index, int64_t size, const char *op, nb_tensor **tmp) {
     *tmp = NULL;
     if (index->dtype != NB_I64)
-        return nbi_error("%s: index must be an int64 tensor (got %s)", op, nb_dtype_name(index->dtype));
-    nb_tensor *c = nbk_contig(index);
+        return nbt_error("%s: index must be an int64 tensor (got %s)", op, nb_dtype_name(index->dtype));
+    nb_tensor *c = nbt_contig(index);
     if (!c) return NULL;
     if (c != index) *tmp = c;
-    const int64_t *p = (const int64_t *)nbi_ptr(c);
+    const int64_t *p = (const int64_t *)nbt_ptr(c);
     for (int64_t i = 0; i < c->numel; i++)
         if (p[i] < 0 || p[i] >= size) {
-            nbi_error("%s: index %lld is out of bounds for dimension with size %lld", op, (long long)p[i],
+            nbt_error("%s: index %lld is out of bounds for dimension with size %lld", op, (long long)p[i],
                       (long long)size);
             if (*tmp) nb_free(*tmp);
             *tmp = NULL;
@@ -41,23 +41,23 @@ static const int64_t *indices(const nb_tensor *index, int64_t size, const char *
     return p;
 }
 
-nb_tensor *nbk_index_select(const nb_tensor *x, int dim, const nb_tensor *index, const char *op) {
+nb_tensor *nbt_index_select(const nb_tensor *x, int dim, const nb_tensor *index, const char *op) {
     if (index->ndim > 1)
-        return nbi_error("%s: index must be a 0-d or 1-d tensor (got %s)", op, nbi_shape(index));
+        return nbt_error("%s: index must be a 0-d or 1-d tensor (got %s)", op, nbt_shape(index));
     nb_tensor *tmp;
     const int64_t *ip = indices(index, x->shape[dim], op, &tmp);
     if (!ip) return NULL;
-    nb_tensor *xc = nbk_contig(x);
+    nb_tensor *xc = nbt_contig(x);
     int64_t shp[NB_MAX_DIMS];
     for (int d = 0; d < x->ndim; d++) shp[d] = x->shape[d];
     shp[dim] = index->numel;
-    nb_tensor *y = xc ? nbi_new(x->dtype, x->ndim, shp) : NULL;
+    nb_tensor *y = xc ? nbt_new(x->dtype, x->ndim, shp) : NULL;
     if (y) {
         int64_t outer, D, inner, J = index->numel;
-        nbk_split3(xc, dim, &outer, &D, &inner);
+        nbt_split3(xc, dim, &outer, &D, &inner);
         size_t esz = nb_dtype_size(x->dtype), row = (size_t)inner * esz;
-        const char *src = nbi_ptr(xc);
-        char *dst = nbi_ptr(y);
+        const char *src = nbt_ptr(xc);
+        char *dst = nbt_ptr(y);
         for (int64_t o = 0; o < outer; o++)
             for (int64_t j = 0; j < J; j++)
                 memcpy(dst + (size_t)(o * J + j) * row, src + (size_t)(o * D + ip[j]) * row, row);
@@ -68,38 +68,38 @@ nb_tensor *nbk_index_select(const nb_tensor *x, int dim, const nb_tensor *index,
 }
 
 static nb_tensor *base_copy(const nb_tensor *base, nb_dtype dt, int ndim, const int64_t *shape) {
-    if (base) return nbk_copy(base, dt);
+    if (base) return nbt_copy(base, dt);
     return nb_zeros(dt, ndim, shape);
 }
 
 static void add_at(nb_tensor *y, int64_t yi, const nb_tensor *s, int64_t si) {
     if (y->dtype == NB_F32)
-        ((float *)nbi_ptr(y))[yi] += ((const float *)nbi_ptr(s))[si];
+        ((float *)nbt_ptr(y))[yi] += ((const float *)nbt_ptr(s))[si];
     else
-        ((double *)nbi_ptr(y))[yi] += ((const double *)nbi_ptr(s))[si];
+        ((double *)nbt_ptr(y))[yi] += ((const double *)nbt_ptr(s))[si];
 }
 
-nb_tensor *nbk_index_add(const nb_tensor *base, int ndim, const int64_t *shape, int dim,
+nb_tensor *nbt_index_add(const nb_tensor *base, int ndim, const int64_t *shape, int dim,
                          const nb_tensor *index, const nb_tensor *src, const char *op) {
     if (index->ndim > 1)
-        return nbi_error("%s: index must be a 0-d or 1-d tensor (got %s)", op, nbi_shape(index));
-    nb_dtype dt = nbi_is_float(src->dtype) ? src->dtype : NB_F32;
+        return nbt_error("%s: index must be a 0-d or 1-d tensor (got %s)", op, nbt_shape(index));
+    nb_dtype dt = nbt_is_float(src->dtype) ? src->dtype : NB_F32;
     nb_tensor *y = base_copy(base, dt, ndim, shape);
     if (!y) return NULL;
     if (src->ndim != y->ndim || src->shape[dim] != index->numel)
-        return nbi_error("%s: source %s does not match index of length %lld along dim %d of %s", op,
-                         nbi_shape(src), (long long)index->numel, dim, nbi_shape(y));
+        return nbt_error("%s: source %s does not match index of length %lld along dim %d of %s", op,
+                         nbt_shape(src), (long long)index->numel, dim, nbt_shape(y));
     for (int d = 0; d < y->ndim; d++)
         if (d != dim && src->shape[d] != y->shape[d])
-            return nbi_error("%s: source %s and destination %s differ outside dim %d", op, nbi_shape(src),
-                             nbi_shape(y), dim);
+            return nbt_error("%s: source %s and destination %s differ outside dim %d", op, nbt_shape(src),
+                             nbt_shape(y), dim);
     nb_tensor *tmp;
     const int64_t *ip = indices(index, y->shape[dim], op, &tmp);
     if (!ip) return NULL;
-    nb_tensor *sc = nbk_copy(src, dt);
+    nb_tensor *sc = nbt_copy(src, dt);
     if (!sc) return NULL;
     int64_t outer, D, inner, J = index->numel;
-    nbk_split3(y, dim, &outer, &D, &inner);
+    nbt_split3(y, dim, &outer, &D, &inner);
     for (int64_t o = 0; o < outer; o++)
         for (int64_t j = 0; j < J; j++)
             for (int64_t i = 0; i < inner; i++)
@@ -113,19 +113,19 @@ nb_tensor *nbk_index_add(const nb_tensor *base, int ndim, const int64_t *shape, 
 static bool gs_shape_ok(const nb_tensor *x, int dim, const nb_tensor *index, const nb_tensor *src,
                         const char *op) {
     if (index->ndim != x->ndim) {
-        nbi_error("%s: index tensor must have the same number of dimensions as input (%s vs %s)", op,
-                  nbi_shape(index), nbi_shape(x));
+        nbt_error("%s: index tensor must have the same number of dimensions as input (%s vs %s)", op,
+                  nbt_shape(index), nbt_shape(x));
         return false;
     }
     for (int d = 0; d < x->ndim; d++) {
         if (d != dim && index->shape[d] > x->shape[d]) {
-            nbi_error("%s: size of index %s does not match input %s at dim %d", op, nbi_shape(index),
-                      nbi_shape(x), d);
+            nbt_error("%s: size of index %s does not match input %s at dim %d", op, nbt_shape(index),
+                      nbt_shape(x), d);
             return false;
         }
         if (src && (src->ndim != x->ndim || index->shape[d] > src->shape[d])) {
-            nbi_error("%s: size of index %s exceeds source %s at dim %d", op, nbi_shape(index),
-                      nbi_shape(src), d);
+            nbt_error("%s: size of index %s exceeds source %s at dim %d", op, nbt_shape(index),
+                      nbt_shape(src), d);
             return false;
         }
     }
@@ -151,18 +151,18 @@ static bool gs_shape_ok(const nb_tensor *x, int dim, const nb_tensor *index, con
         }                                                                                                    \
     } while (0)
 
-nb_tensor *nbk_gather(const nb_tensor *x, int dim, const nb_tensor *index, const char *op) {
+nb_tensor *nbt_gather(const nb_tensor *x, int dim, const nb_tensor *index, const char *op) {
     if (!gs_shape_ok(x, dim, index, NULL, op)) return NULL;
     int64_t size = x->ndim ? x->shape[dim] : 1;
     nb_tensor *tmp;
     const int64_t *ip = indices(index, size, op, &tmp);
     if (!ip) return NULL;
-    nb_tensor *xc = nbk_contig(x);
-    nb_tensor *y = xc ? nbi_new(x->dtype, index->ndim, index->shape) : NULL;
+    nb_tensor *xc = nbt_contig(x);
+    nb_tensor *y = xc ? nbt_new(x->dtype, index->ndim, index->shape) : NULL;
     if (y) {
         size_t esz = nb_dtype_size(x->dtype);
-        const char *xs = nbi_ptr(xc);
-        char *ys = nbi_ptr(y);
+        const char *xs = nbt_ptr(xc);
+        char *ys = nbt_ptr(y);
         WALK(index, xc->stride, y->stride, memcpy(ys + (size_t)so * esz, xs + (size_t)xo * esz, esz));
     }
     if (xc && xc != x) nb_free(xc);
@@ -170,9 +170,9 @@ nb_tensor *nbk_gather(const nb_tensor *x, int dim, const nb_tensor *index, const
     return y;
 }
 
-nb_tensor *nbk_scatter_add(const nb_tensor *base, int ndim, const int64_t *shape, int dim,
+nb_tensor *nbt_scatter_add(const nb_tensor *base, int ndim, const int64_t *shape, int dim,
                            const nb_tensor *index, const nb_tensor *src, const char *op) {
-    nb_dtype dt = nbi_is_float(src->dtype) ? src->dtype : NB_F32;
+    nb_dtype dt = nbt_is_float(src->dtype) ? src->dtype : NB_F32;
     nb_tensor *y = base_copy(base, dt, ndim, shape);
     if (!y) return NULL;
     if (!gs_shape_ok(y, dim, index, src, op)) return NULL;
@@ -180,7 +180,7 @@ nb_tensor *nbk_scatter_add(const nb_tensor *base, int ndim, const int64_t *shape
     nb_tensor *tmp;
     const int64_t *ip = indices(index, size, op, &tmp);
     if (!ip) return NULL;
-    nb_tensor *sc = nbk_copy(src, dt);
+    nb_tensor *sc = nbt_copy(src, dt);
     if (!sc) return NULL;
     WALK(index, y->stride, sc->stride, add_at(y, xo, sc, so));
     nb_free(sc);

@@ -22,32 +22,32 @@ static bool gemm_ready(const nb_tensor *t, bool *trans, int64_t *ld) {
     return false;
 }
 
-nb_tensor *nbk_matmul(const nb_tensor *a, const nb_tensor *b, const char *op) {
+nb_tensor *nbt_matmul(const nb_tensor *a, const nb_tensor *b, const char *op) {
     int64_t n = a->shape[a->ndim - 2], k = a->shape[a->ndim - 1];
     int64_t k2 = b->shape[b->ndim - 2], m = b->shape[b->ndim - 1];
     if (k != k2)
-        return nbi_error("%s: shapes %s and %s cannot be multiplied (%lld != %lld)", op, nbi_shape(a),
-                         nbi_shape(b), (long long)k, (long long)k2);
+        return nbt_error("%s: shapes %s and %s cannot be multiplied (%lld != %lld)", op, nbt_shape(a),
+                         nbt_shape(b), (long long)k, (long long)k2);
     int64_t bshape[NB_MAX_DIMS];
-    int bn = nbi_broadcast_shape(a->ndim - 2, a->shape, b->ndim - 2, b->shape, bshape);
+    int bn = nbt_broadcast_shape(a->ndim - 2, a->shape, b->ndim - 2, b->shape, bshape);
     if (bn < 0 || bn + 2 > NB_MAX_DIMS)
-        return nbi_error("%s: batch dims of %s and %s cannot be broadcast together", op, nbi_shape(a),
-                         nbi_shape(b));
-    nb_dtype dt = nbi_promote(a->dtype, b->dtype);
-    if (dt == NB_I64) return nbi_error("%s: integer matmul is not supported; convert with nb_to first", op);
-    const nb_tensor *ac = a->dtype == dt ? a : nbk_copy(a, dt), *bc = b->dtype == dt ? b : nbk_copy(b, dt);
+        return nbt_error("%s: batch dims of %s and %s cannot be broadcast together", op, nbt_shape(a),
+                         nbt_shape(b));
+    nb_dtype dt = nbt_promote(a->dtype, b->dtype);
+    if (dt == NB_I64) return nbt_error("%s: integer matmul is not supported; convert with nb_to first", op);
+    const nb_tensor *ac = a->dtype == dt ? a : nbt_copy(a, dt), *bc = b->dtype == dt ? b : nbt_copy(b, dt);
     if (!ac || !bc) return NULL;
     bool ta = false, tb = false;
     int64_t lda = 1, ldb = 1;
     if (!gemm_ready(ac, &ta, &lda)) {
-        const nb_tensor *t = nbk_copy(ac, dt);
+        const nb_tensor *t = nbt_copy(ac, dt);
         if (ac != a) nb_free((nb_tensor *)ac);
         ac = t;
         if (!ac) return NULL;
         gemm_ready(ac, &ta, &lda);
     }
     if (!gemm_ready(bc, &tb, &ldb)) {
-        const nb_tensor *t = nbk_copy(bc, dt);
+        const nb_tensor *t = nbt_copy(bc, dt);
         if (bc != b) nb_free((nb_tensor *)bc);
         bc = t;
         if (!bc) return NULL;
@@ -57,11 +57,11 @@ nb_tensor *nbk_matmul(const nb_tensor *a, const nb_tensor *b, const char *op) {
     for (int i = 0; i < bn; i++) oshape[i] = bshape[i];
     oshape[bn] = n;
     oshape[bn + 1] = m;
-    nb_tensor *y = nbi_new(dt, bn + 2, oshape);
+    nb_tensor *y = nbt_new(dt, bn + 2, oshape);
     if (!y) return NULL;
     int64_t nbatch = 1;
     for (int i = 0; i < bn; i++) nbatch *= bshape[i];
-    if ((double)nbatch * (double)n * (double)m * (double)k >= NBI_PAR_MIN) nbi_threads_check();
+    if ((double)nbatch * (double)n * (double)m * (double)k >= NBT_PAR_MIN) nbt_threads_check();
     size_t esz = nb_dtype_size(dt);
     for (int64_t q = 0; q < nbatch; q++) {
         /* batch offsets of a and b (broadcast dims step 0) */
@@ -75,12 +75,12 @@ nb_tensor *nbk_matmul(const nb_tensor *a, const nb_tensor *b, const char *op) {
         }
         char *pa = (char *)ac->storage->data + oa * (int64_t)esz,
              *pb = (char *)bc->storage->data + ob * (int64_t)esz;
-        char *py = (char *)nbi_ptr(y) + q * n * m * (int64_t)esz;
+        char *py = (char *)nbt_ptr(y) + q * n * m * (int64_t)esz;
         if (dt == NB_F32)
-            nbk_sgemm(ta, tb, n, m, k, 1.0f, (const float *)pa, lda, (const float *)pb, ldb, 0.0f,
+            nbt_sgemm(ta, tb, n, m, k, 1.0f, (const float *)pa, lda, (const float *)pb, ldb, 0.0f,
                       (float *)py, m > 0 ? m : 1);
         else
-            nbk_dgemm(ta, tb, n, m, k, 1.0, (const double *)pa, lda, (const double *)pb, ldb, 0.0,
+            nbt_dgemm(ta, tb, n, m, k, 1.0, (const double *)pa, lda, (const double *)pb, ldb, 0.0,
                       (double *)py, m > 0 ? m : 1);
     }
     if (ac != a) nb_free((nb_tensor *)ac);
@@ -91,35 +91,35 @@ nb_tensor *nbk_matmul(const nb_tensor *a, const nb_tensor *b, const char *op) {
 /* y (n, m) = x (n, k) @ w (m, k)^T + b (m): y is filled with b row by row, then one GEMM with beta = 1
  * adds the product (torch's addmm; one pass over y instead of a product and a separate bias add).
  * x, w, b have one float dtype and matching sizes (the caller checks). */
-nb_tensor *nbk_linear(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b) {
+nb_tensor *nbt_linear(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b) {
     int64_t n = x->shape[0], k = x->shape[1], m = w->shape[0];
     nb_dtype dt = x->dtype;
     const nb_tensor *xc = x, *wc = w;
     bool tx = false, tw = false;
     int64_t ldx = 1, ldw = 1;
     if (!gemm_ready(xc, &tx, &ldx)) {
-        xc = nbk_copy(x, dt);
+        xc = nbt_copy(x, dt);
         if (!xc) return NULL;
         gemm_ready(xc, &tx, &ldx);
     }
     if (!gemm_ready(wc, &tw, &ldw)) {
-        wc = nbk_copy(w, dt);
+        wc = nbt_copy(w, dt);
         if (!wc) {
             if (xc != x) nb_free((nb_tensor *)xc);
             return NULL;
         }
         gemm_ready(wc, &tw, &ldw);
     }
-    nb_tensor *y = nbi_new(dt, 2, (int64_t[]){ n, m });
-    if ((double)n * (double)m * (double)k >= NBI_PAR_MIN) nbi_threads_check();
-    if (y && nbk_copy_into(y, b, "nb_linear") == NB_OK && n > 0 && m > 0) {
+    nb_tensor *y = nbt_new(dt, 2, (int64_t[]){ n, m });
+    if ((double)n * (double)m * (double)k >= NBT_PAR_MIN) nbt_threads_check();
+    if (y && nbt_copy_into(y, b, "nb_linear") == NB_OK && n > 0 && m > 0) {
         /* op(B) = w^T: w row-major (m x k) is B stored N x K, used transposed; a column-major w is w^T row-major */
         if (dt == NB_F32)
-            nbk_sgemm(tx, !tw, n, m, k, 1.0f, (const float *)nbi_ptr(xc), ldx, (const float *)nbi_ptr(wc),
-                      ldw, 1.0f, (float *)nbi_ptr(y), m);
+            nbt_sgemm(tx, !tw, n, m, k, 1.0f, (const float *)nbt_ptr(xc), ldx, (const float *)nbt_ptr(wc),
+                      ldw, 1.0f, (float *)nbt_ptr(y), m);
         else
-            nbk_dgemm(tx, !tw, n, m, k, 1.0, (const double *)nbi_ptr(xc), ldx, (const double *)nbi_ptr(wc),
-                      ldw, 1.0, (double *)nbi_ptr(y), m);
+            nbt_dgemm(tx, !tw, n, m, k, 1.0, (const double *)nbt_ptr(xc), ldx, (const double *)nbt_ptr(wc),
+                      ldw, 1.0, (double *)nbt_ptr(y), m);
     }
     if (xc != x) nb_free((nb_tensor *)xc);
     if (wc != w) nb_free((nb_tensor *)wc);

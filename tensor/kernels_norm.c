@@ -13,7 +13,7 @@
 enum { LANES = 8, SHORT_ROW = 16, CB = 64 }; /* CB channels per block of the column path */
 
 /* x viewed as (N, C, S) around dim 1 */
-static void ncs(const nb_tensor *x, int64_t *N, int64_t *C, int64_t *S) { nbk_split3(x, 1, N, C, S); }
+static void ncs(const nb_tensor *x, int64_t *N, int64_t *C, int64_t *S) { nbt_split3(x, 1, N, C, S); }
 
 static double combine(const double *a) {
     return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
@@ -28,45 +28,45 @@ static double combine(const double *a) {
 #include "norm_template.h"
 #undef T
 
-void nbk_channel_moments(const nb_tensor *x, double *mean, double *var) {
+void nbt_channel_moments(const nb_tensor *x, double *mean, double *var) {
     int64_t N, C, S;
     ncs(x, &N, &C, &S);
-    if (N * C * S >= NBI_PAR_MIN) nbi_threads_check();
+    if (N * C * S >= NBT_PAR_MIN) nbt_threads_check();
     if (x->dtype == NB_F32)
-        moments_float((const float *)nbi_ptr(x), N, C, S, mean, var);
+        moments_float((const float *)nbt_ptr(x), N, C, S, mean, var);
     else
-        moments_double((const double *)nbi_ptr(x), N, C, S, mean, var);
+        moments_double((const double *)nbt_ptr(x), N, C, S, mean, var);
 }
 
-nb_tensor *nbk_channel_affine(const nb_tensor *x, const double *alpha, const double *beta) {
+nb_tensor *nbt_channel_affine(const nb_tensor *x, const double *alpha, const double *beta) {
     int64_t N, C, S;
     ncs(x, &N, &C, &S);
-    nb_tensor *y = nbi_new(x->dtype, x->ndim, x->shape);
+    nb_tensor *y = nbt_new(x->dtype, x->ndim, x->shape);
     if (!y) return NULL;
-    if (N * C * S >= NBI_PAR_MIN) nbi_threads_check();
+    if (N * C * S >= NBT_PAR_MIN) nbt_threads_check();
     if (x->dtype == NB_F32)
-        affine_float((const float *)nbi_ptr(x), (float *)nbi_ptr(y), N, C, S, alpha, beta);
+        affine_float((const float *)nbt_ptr(x), (float *)nbt_ptr(y), N, C, S, alpha, beta);
     else
-        affine_double((const double *)nbi_ptr(x), (double *)nbi_ptr(y), N, C, S, alpha, beta);
+        affine_double((const double *)nbt_ptr(x), (double *)nbt_ptr(y), N, C, S, alpha, beta);
     return y;
 }
 
-nb_tensor *nbk_batch_norm_backward(const nb_tensor *x, const nb_tensor *g, const double *mean,
+nb_tensor *nbt_batch_norm_backward(const nb_tensor *x, const nb_tensor *g, const double *mean,
                                    const double *invstd, const double *w, bool want_dx, double *sum_g,
                                    double *sum_gxc) {
     int64_t N, C, S;
     ncs(x, &N, &C, &S);
-    if (N * C * S >= NBI_PAR_MIN) nbi_threads_check();
+    if (N * C * S >= NBT_PAR_MIN) nbt_threads_check();
     if (x->dtype == NB_F32)
-        bnsums_float((const float *)nbi_ptr(x), (const float *)nbi_ptr(g), N, C, S, mean, sum_g, sum_gxc);
+        bnsums_float((const float *)nbt_ptr(x), (const float *)nbt_ptr(g), N, C, S, mean, sum_g, sum_gxc);
     else
-        bnsums_double((const double *)nbi_ptr(x), (const double *)nbi_ptr(g), N, C, S, mean, sum_g, sum_gxc);
+        bnsums_double((const double *)nbt_ptr(x), (const double *)nbt_ptr(g), N, C, S, mean, sum_g, sum_gxc);
     if (!want_dx) return NULL;
-    nb_tensor *dx = nbi_new(x->dtype, x->ndim, x->shape);
+    nb_tensor *dx = nbt_new(x->dtype, x->ndim, x->shape);
     double *co = dx ? malloc(sizeof(double) * (size_t)(3 * C + 1)) : NULL;
     if (!co) {
         nb_free(dx);
-        return dx ? nbi_error("batch_norm backward: out of memory (%lld channels)", (long long)C) : NULL;
+        return dx ? nbt_error("batch_norm backward: out of memory (%lld channels)", (long long)C) : NULL;
     }
     double M = (double)(N * S), *gm = co, *k = co + C, *scale = co + 2 * C;
     for (int64_t c = 0; c < C; c++) {
@@ -75,10 +75,10 @@ nb_tensor *nbk_batch_norm_backward(const nb_tensor *x, const nb_tensor *g, const
         scale[c] = invstd[c] * (w ? w[c] : 1.0);
     }
     if (x->dtype == NB_F32)
-        bndx_float((const float *)nbi_ptr(x), (const float *)nbi_ptr(g), (float *)nbi_ptr(dx), N, C, S, mean,
+        bndx_float((const float *)nbt_ptr(x), (const float *)nbt_ptr(g), (float *)nbt_ptr(dx), N, C, S, mean,
                    gm, k, scale);
     else
-        bndx_double((const double *)nbi_ptr(x), (const double *)nbi_ptr(g), (double *)nbi_ptr(dx), N, C, S,
+        bndx_double((const double *)nbt_ptr(x), (const double *)nbt_ptr(g), (double *)nbt_ptr(dx), N, C, S,
                     mean, gm, k, scale);
     free(co);
     return dx;

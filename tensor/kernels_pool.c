@@ -13,7 +13,7 @@ static void out_shape(const nb_tensor *x, int64_t oh, int64_t ow, int64_t *shp) 
 }
 
 /* a window's cost, for the threading threshold */
-static int64_t window_cost(const nbk_pool_dim *h, const nbk_pool_dim *w) {
+static int64_t window_cost(const nbt_pool_dim *h, const nbt_pool_dim *w) {
     int64_t kh = h->n_out ? (h->end[0] - h->start[0]) / h->step + 1 : 1;
     int64_t kw = w->n_out ? (w->end[0] - w->start[0]) / w->step + 1 : 1;
     return kh * kw;
@@ -26,22 +26,22 @@ static int64_t window_cost(const nbk_pool_dim *h, const nbk_pool_dim *w) {
 #include "pool_template.h"
 #undef T
 
-nb_tensor *nbk_max_pool2d(const nb_tensor *x, const nbk_pool_dim *h, const nbk_pool_dim *w, nb_tensor **idx) {
+nb_tensor *nbt_max_pool2d(const nb_tensor *x, const nbt_pool_dim *h, const nbt_pool_dim *w, nb_tensor **idx) {
     *idx = NULL;
     int64_t shp[NB_MAX_DIMS], H = h->n_in, W = w->n_in, OH = h->n_out, OW = w->n_out;
     out_shape(x, OH, OW, shp);
-    nb_tensor *xc = nbk_contig(x);
-    nb_tensor *y = xc ? nbi_new(x->dtype, x->ndim, shp) : NULL;
-    nb_tensor *ix = y ? nbi_new(NB_I64, x->ndim, shp) : NULL;
+    nb_tensor *xc = nbt_contig(x);
+    nb_tensor *y = xc ? nbt_new(x->dtype, x->ndim, shp) : NULL;
+    nb_tensor *ix = y ? nbt_new(NB_I64, x->ndim, shp) : NULL;
     if (!ix) {
         if (xc && xc != x) nb_free(xc);
         nb_free(y);
         return NULL;
     }
     int64_t planes = H * W > 0 ? x->numel / (H * W) : 0;
-    bool par = planes > 1 && planes * OH * OW * window_cost(h, w) >= NBI_PAR_MIN;
-    if (par) nbi_threads_check();
-    int64_t *is = (int64_t *)nbi_ptr(ix);
+    bool par = planes > 1 && planes * OH * OW * window_cost(h, w) >= NBT_PAR_MIN;
+    if (par) nbt_threads_check();
+    int64_t *is = (int64_t *)nbt_ptr(ix);
     if (x->dtype == NB_F32)
         max_pool_float(xc, y, is, h, w, planes, par);
     else
@@ -53,19 +53,19 @@ nb_tensor *nbk_max_pool2d(const nb_tensor *x, const nbk_pool_dim *h, const nbk_p
 
 /* v / d: d = divisor if nonzero, else h.fac[i] w.fac[j] (each: divided by one, then the other) */
 
-nb_tensor *nbk_avg_pool2d(const nb_tensor *x, const nbk_pool_dim *h, const nbk_pool_dim *w, double divisor,
+nb_tensor *nbt_avg_pool2d(const nb_tensor *x, const nbt_pool_dim *h, const nbt_pool_dim *w, double divisor,
                           bool each) {
     int64_t shp[NB_MAX_DIMS], H = h->n_in, W = w->n_in, OH = h->n_out, OW = w->n_out;
     out_shape(x, OH, OW, shp);
-    nb_tensor *xc = nbk_contig(x);
-    nb_tensor *y = xc ? nbi_new(x->dtype, x->ndim, shp) : NULL;
+    nb_tensor *xc = nbt_contig(x);
+    nb_tensor *y = xc ? nbt_new(x->dtype, x->ndim, shp) : NULL;
     if (!y) {
         if (xc && xc != x) nb_free(xc);
         return NULL;
     }
     int64_t planes = H * W > 0 ? x->numel / (H * W) : 0;
-    bool par = planes > 1 && planes * OH * OW * window_cost(h, w) >= NBI_PAR_MIN;
-    if (par) nbi_threads_check();
+    bool par = planes > 1 && planes * OH * OW * window_cost(h, w) >= NBT_PAR_MIN;
+    if (par) nbt_threads_check();
     if (x->dtype == NB_F32)
         avg_pool_float(xc, y, h, w, divisor, each, planes, par);
     else
@@ -74,18 +74,18 @@ nb_tensor *nbk_avg_pool2d(const nb_tensor *x, const nbk_pool_dim *h, const nbk_p
     return y;
 }
 
-nb_tensor *nbk_avg_pool2d_backward(const nb_tensor *g, const nbk_pool_dim *h, const nbk_pool_dim *w,
+nb_tensor *nbt_avg_pool2d_backward(const nb_tensor *g, const nbt_pool_dim *h, const nbt_pool_dim *w,
                                    double divisor, bool each, int ndim, const int64_t *shape) {
     int64_t H = h->n_in, W = w->n_in, OH = h->n_out, OW = w->n_out;
-    nb_tensor *gc = nbk_contig(g);
-    nb_tensor *dx = gc ? nbi_new(g->dtype, ndim, shape) : NULL;
+    nb_tensor *gc = nbt_contig(g);
+    nb_tensor *dx = gc ? nbt_new(g->dtype, ndim, shape) : NULL;
     if (!dx) {
         if (gc && gc != g) nb_free(gc);
         return NULL;
     }
     int64_t planes = H * W > 0 ? dx->numel / (H * W) : 0;
-    bool par = planes > 1 && planes * OH * OW * window_cost(h, w) >= NBI_PAR_MIN;
-    if (par) nbi_threads_check();
+    bool par = planes > 1 && planes * OH * OW * window_cost(h, w) >= NBT_PAR_MIN;
+    if (par) nbt_threads_check();
     if (g->dtype == NB_F32)
         avg_pool_bw_float(gc, dx, h, w, divisor, each, planes, par);
     else
@@ -94,25 +94,25 @@ nb_tensor *nbk_avg_pool2d_backward(const nb_tensor *g, const nbk_pool_dim *h, co
     return dx;
 }
 
-nb_tensor *nbk_plane_scatter(const nb_tensor *src, const nb_tensor *idx, int ndim, const int64_t *shape,
+nb_tensor *nbt_plane_scatter(const nb_tensor *src, const nb_tensor *idx, int ndim, const int64_t *shape,
                              bool add, const char *op) {
     int64_t P = shape[ndim - 2] * shape[ndim - 1];
     int64_t K = src->shape[src->ndim - 2] * src->shape[src->ndim - 1];
-    nb_tensor *sc = nbk_contig(src), *ic = sc ? nbk_contig(idx) : NULL;
-    nb_tensor *out = ic ? nbi_new(src->dtype, ndim, shape) : NULL;
+    nb_tensor *sc = nbt_contig(src), *ic = sc ? nbt_contig(idx) : NULL;
+    nb_tensor *out = ic ? nbt_new(src->dtype, ndim, shape) : NULL;
     if (!out) goto done;
-    const int64_t *is = (const int64_t *)nbi_ptr(ic);
+    const int64_t *is = (const int64_t *)nbt_ptr(ic);
     for (int64_t k = 0; k < ic->numel; k++)
         if (is[k] < 0 || is[k] >= P) {
-            nbi_error("%s: Found an invalid max index: %lld (output volumes are of size %lldx%lld)", op,
+            nbt_error("%s: Found an invalid max index: %lld (output volumes are of size %lldx%lld)", op,
                       (long long)is[k], (long long)shape[ndim - 2], (long long)shape[ndim - 1]);
             nb_free(out);
             out = NULL;
             goto done;
         }
     int64_t planes = P ? out->numel / P : 0;
-    bool par = planes > 1 && planes * (P + K) >= NBI_PAR_MIN;
-    if (par) nbi_threads_check();
+    bool par = planes > 1 && planes * (P + K) >= NBT_PAR_MIN;
+    if (par) nbt_threads_check();
     if (src->dtype == NB_F32)
         scatter_float(sc, out, is, planes, K, P, add, par);
     else

@@ -28,29 +28,29 @@ static int nthreads(void) {
 #undef T
 #undef SUF
 
-static double combine(nbk_reduce_kind k, double a, double b) {
+static double combine(nbt_reduce_kind k, double a, double b) {
     switch (k) {
-    case NBK_RSUM: return a + b;
-    case NBK_RPROD: return a * b;
-    case NBK_RMAX: return (a != a || a >= b) ? a : b;
-    case NBK_RMIN: break;
+    case NBT_RSUM: return a + b;
+    case NBT_RPROD: return a * b;
+    case NBT_RMAX: return (a != a || a >= b) ? a : b;
+    case NBT_RMIN: break;
     }
     return (a != a || a <= b) ? a : b;
 }
 
 #define BLK 4096
-static void reduce_run(nbk_reduce_kind k, nb_dtype dt, const void *xv, void *yv, int64_t outer, int64_t R,
+static void reduce_run(nbt_reduce_kind k, nb_dtype dt, const void *xv, void *yv, int64_t outer, int64_t R,
                        int64_t inner) {
     int64_t nout = outer * inner;
-    if (outer * R * inner >= NBI_PAR_MIN) nbi_threads_check();
-    bool par = outer * R * inner >= NBI_PAR_MIN && nthreads() > 1;
+    if (outer * R * inner >= NBT_PAR_MIN) nbt_threads_check();
+    bool par = outer * R * inner >= NBT_PAR_MIN && nthreads() > 1;
     (void)par;
     if (inner == 1 && outer < 2 * nthreads() && R > 2 * BLK) {
         /* few long rows: fixed blocks, partials combined in order */
         int64_t nb = (R + BLK - 1) / BLK;
         double *part = malloc(sizeof(double) * (size_t)(nb * outer));
         if (!part) {
-            nbi_error("reduce: out of memory");
+            nbt_error("reduce: out of memory");
             return;
         }
 #pragma omp parallel for schedule(static) if (par)
@@ -72,7 +72,7 @@ static void reduce_run(nbk_reduce_kind k, nb_dtype dt, const void *xv, void *yv,
     }
     if (R == 0) {
         for (int64_t q = 0; q < nout; q++) {
-            double v = k == NBK_RPROD ? 1.0 : 0.0;
+            double v = k == NBT_RPROD ? 1.0 : 0.0;
             if (dt == NB_F32)
                 ((float *)yv)[q] = (float)v;
             else
@@ -80,7 +80,7 @@ static void reduce_run(nbk_reduce_kind k, nb_dtype dt, const void *xv, void *yv,
         }
         return;
     }
-    if (k == NBK_RSUM && inner >= 16) {
+    if (k == NBT_RSUM && inner >= 16) {
         /* sums over a strided dim (e.g. a bias gradient, rows of g summed): a block of IB outputs
          * accumulates row after row, so the loads are contiguous and vectorize; every output still
          * sums its R terms in order r = 0, 1, ... in double, exactly as seg_ does */
@@ -157,14 +157,14 @@ static nb_tensor *arrange(const nb_tensor *x, const bool *red, int64_t *outer, i
             st[m++] = x->stride[d];
             *R *= x->shape[d];
         }
-    nb_tensor *v = nbi_view((nb_tensor *)x, x->ndim, shp, st, x->offset);
+    nb_tensor *v = nbt_view((nb_tensor *)x, x->ndim, shp, st, x->offset);
     if (!v) return NULL;
-    nb_tensor *c = nbk_copy(v, x->dtype);
+    nb_tensor *c = nbt_copy(v, x->dtype);
     nb_free(v);
     return c;
 }
 
-nb_tensor *nbk_reduce(nbk_reduce_kind k, const nb_tensor *x, int ndims, const int *dims, bool keepdim) {
+nb_tensor *nbt_reduce(nbt_reduce_kind k, const nb_tensor *x, int ndims, const int *dims, bool keepdim) {
     bool red[NB_MAX_DIMS] = { false };
     if (ndims == 0)
         for (int d = 0; d < x->ndim; d++) red[d] = true;
@@ -177,15 +177,15 @@ nb_tensor *nbk_reduce(nbk_reduce_kind k, const nb_tensor *x, int ndims, const in
         else if (keepdim)
             oshape[on++] = 1;
     }
-    if ((k == NBK_RMAX || k == NBK_RMIN) && x->numel == 0)
-        return nbi_error("%s: cannot reduce an empty tensor %s (no identity)",
-                         k == NBK_RMAX ? "nb_max/nb_amax" : "nb_min/nb_amin", nbi_shape(x));
-    const nb_tensor *xf = nbk_as_float(x);
+    if ((k == NBT_RMAX || k == NBT_RMIN) && x->numel == 0)
+        return nbt_error("%s: cannot reduce an empty tensor %s (no identity)",
+                         k == NBT_RMAX ? "nb_max/nb_amax" : "nb_min/nb_amin", nbt_shape(x));
+    const nb_tensor *xf = nbt_as_float(x);
     if (!xf) return NULL;
-    nb_tensor *y = nbi_new(xf->dtype, on, oshape);
+    nb_tensor *y = nbt_new(xf->dtype, on, oshape);
     int64_t outer, R, inner;
     nb_tensor *xc = y ? arrange(xf, red, &outer, &R, &inner) : NULL;
-    if (xc) reduce_run(k, xf->dtype, nbi_ptr(xc), nbi_ptr(y), outer, R, inner);
+    if (xc) reduce_run(k, xf->dtype, nbt_ptr(xc), nbt_ptr(y), outer, R, inner);
     if (xc && xc != xf) nb_free(xc);
     if (xf != x) nb_free((nb_tensor *)xf);
     return xc ? y : NULL;
@@ -201,16 +201,16 @@ static void st(nb_tensor *y, char *base, int64_t i, double v) {
         ((double *)base)[i] = v;
 }
 
-nb_tensor *nbk_arg_reduce(const nb_tensor *x, int dim, bool keepdim, bool is_min, nb_tensor **indices) {
-    const nb_tensor *xf = nbk_as_float(x);
+nb_tensor *nbt_arg_reduce(const nb_tensor *x, int dim, bool keepdim, bool is_min, nb_tensor **indices) {
+    const nb_tensor *xf = nbt_as_float(x);
     if (!xf) return NULL;
-    nb_tensor *xc = nbk_contig(xf);
+    nb_tensor *xc = nbt_contig(xf);
     if (!xc) return NULL;
     int64_t outer, D, inner;
-    nbk_split3(xc, dim, &outer, &D, &inner);
+    nbt_split3(xc, dim, &outer, &D, &inner);
     if (D == 0)
-        return nbi_error("%s: cannot reduce dim %d of size 0 of %s",
-                         is_min ? "nb_min_dim/nb_argmin" : "nb_max_dim/nb_argmax", dim, nbi_shape(x));
+        return nbt_error("%s: cannot reduce dim %d of size 0 of %s",
+                         is_min ? "nb_min_dim/nb_argmin" : "nb_max_dim/nb_argmax", dim, nbt_shape(x));
     int64_t oshape[NB_MAX_DIMS];
     int on = 0;
     for (int d = 0; d < x->ndim; d++) {
@@ -219,11 +219,11 @@ nb_tensor *nbk_arg_reduce(const nb_tensor *x, int dim, bool keepdim, bool is_min
         else if (keepdim)
             oshape[on++] = 1;
     }
-    nb_tensor *y = nbi_new(xc->dtype, on, oshape), *ix = nbi_new(NB_I64, on, oshape);
+    nb_tensor *y = nbt_new(xc->dtype, on, oshape), *ix = nbt_new(NB_I64, on, oshape);
     if (!y || !ix) return NULL;
-    const char *xb = nbi_ptr(xc);
-    char *yb = nbi_ptr(y);
-    int64_t *ib = (int64_t *)nbi_ptr(ix);
+    const char *xb = nbt_ptr(xc);
+    char *yb = nbt_ptr(y);
+    int64_t *ib = (int64_t *)nbt_ptr(ix);
     for (int64_t o = 0; o < outer; o++)
         for (int64_t i = 0; i < inner; i++) {
             int64_t base = o * D * inner + i, bi = 0;
@@ -247,18 +247,18 @@ nb_tensor *nbk_arg_reduce(const nb_tensor *x, int dim, bool keepdim, bool is_min
     return y;
 }
 
-nb_tensor *nbk_softmax(const nb_tensor *x, int dim, bool lg) {
-    const nb_tensor *xf = nbk_as_float(x);
-    nb_tensor *xc = xf ? nbk_contig(xf) : NULL;
+nb_tensor *nbt_softmax(const nb_tensor *x, int dim, bool lg) {
+    const nb_tensor *xf = nbt_as_float(x);
+    nb_tensor *xc = xf ? nbt_contig(xf) : NULL;
     if (!xc) return NULL;
     int64_t outer, D, inner;
-    nbk_split3(xc, dim, &outer, &D, &inner);
-    nb_tensor *y = nbi_new(xc->dtype, xc->ndim, xc->shape);
+    nbt_split3(xc, dim, &outer, &D, &inner);
+    nb_tensor *y = nbt_new(xc->dtype, xc->ndim, xc->shape);
     if (y) {
         if (y->dtype == NB_F32)
-            softmax_float((const float *)nbi_ptr(xc), (float *)nbi_ptr(y), outer, D, inner, lg);
+            softmax_float((const float *)nbt_ptr(xc), (float *)nbt_ptr(y), outer, D, inner, lg);
         else
-            softmax_double((const double *)nbi_ptr(xc), (double *)nbi_ptr(y), outer, D, inner, lg);
+            softmax_double((const double *)nbt_ptr(xc), (double *)nbt_ptr(y), outer, D, inner, lg);
     }
     if (xc != xf) nb_free(xc);
     if (xf != x) nb_free((nb_tensor *)xf);

@@ -6,34 +6,34 @@
 #include "gemm.h"
 #include <math.h>
 
-#define NBI_RNN_CAT_(a, b) a##b
-#define NBI_RNN_CAT(a, b) NBI_RNN_CAT_(a, b)
+#define NBT_RNN_CAT_(a, b) a##b
+#define NBT_RNN_CAT(a, b) NBT_RNN_CAT_(a, b)
 
 #define RT float
 #define SUF f
-#define GEMM_ nbk_sgemm
+#define GEMM_ nbt_sgemm
 #include "rnn_template.h"
 #undef RT
 #undef SUF
 #undef GEMM_
 #define RT double
 #define SUF
-#define GEMM_ nbk_dgemm
+#define GEMM_ nbt_dgemm
 #include "rnn_template.h"
 #undef RT
 #undef SUF
 #undef GEMM_
 
 /* typed pointer of an optional tensor */
-#define PF(t) ((t) ? (float *)nbi_ptr(t) : NULL)
-#define PD(t) ((t) ? (double *)nbi_ptr(t) : NULL)
+#define PF(t) ((t) ? (float *)nbt_ptr(t) : NULL)
+#define PD(t) ((t) ? (double *)nbt_ptr(t) : NULL)
 
-nb_status nbk_rnn_forward(const nbk_rnn_shape *s, nb_tensor *const in[NBK_RNN_NIN], nb_tensor *y,
+nb_status nbt_rnn_forward(const nbt_rnn_shape *s, nb_tensor *const in[NBT_RNN_NIN], nb_tensor *y,
                           nb_tensor *ws) {
-    int64_t ntmp = s->B * (s->mode == NBK_RNN_GRU ? 3 * s->H : s->H);
-    nb_tensor *tmp = nbi_new(y->dtype, 1, (int64_t[]){ ntmp });
+    int64_t ntmp = s->B * (s->mode == NBT_RNN_GRU ? 3 * s->H : s->H);
+    nb_tensor *tmp = nbt_new(y->dtype, 1, (int64_t[]){ ntmp });
     if (!tmp) return NB_ERROR;
-    if ((double)s->B * (double)s->H * (double)s->P >= NBI_PAR_MIN) nbi_threads_check();
+    if ((double)s->B * (double)s->H * (double)s->P >= NBT_PAR_MIN) nbt_threads_check();
     if (y->dtype == NB_F32)
         rnn_fwd_f(s, PF(in[0]), PF(in[1]), PF(in[2]), PF(in[3]), PF(in[4]), PF(in[5]), PF(in[6]), PF(in[7]),
                   PF(y), PF(ws), PF(tmp));
@@ -44,18 +44,18 @@ nb_status nbk_rnn_forward(const nbk_rnn_shape *s, nb_tensor *const in[NBK_RNN_NI
     return NB_OK;
 }
 
-nb_status nbk_rnn_backward(const nbk_rnn_shape *s, nb_tensor *const in[NBK_RNN_NIN], const nb_tensor *y,
-                           const nb_tensor *ws, const nb_tensor *gy, nb_tensor *grads[NBK_RNN_NIN]) {
-    const int64_t TB = s->T * s->B, G = nbk_rnn_gates(s->mode) * s->H;
-    const bool proj = in[7] != NULL, gru = s->mode == NBK_RNN_GRU;
+nb_status nbt_rnn_backward(const nbt_rnn_shape *s, nb_tensor *const in[NBT_RNN_NIN], const nb_tensor *y,
+                           const nb_tensor *ws, const nb_tensor *gy, nb_tensor *grads[NBT_RNN_NIN]) {
+    const int64_t TB = s->T * s->B, G = nbt_rnn_gates(s->mode) * s->H;
+    const bool proj = in[7] != NULL, gru = s->mode == NBT_RNN_GRU;
     nb_dtype dt = y->dtype;
     /* one scratch block: dgi, dgh (GRU), dh, dhn, dcn, dm, mm, dhs */
     int64_t n_dgi = TB * G, n_dgh = gru ? TB * G : 0, n_p = s->B * s->P, n_h = s->B * s->H;
     int64_t n_mm = proj ? TB * s->H : 0, n_dhs = proj ? TB * s->P : 0;
     int64_t total = n_dgi + n_dgh + 2 * n_p + 2 * n_h + n_mm + n_dhs;
-    nb_tensor *scr = nbi_new(dt, 1, (int64_t[]){ total });
+    nb_tensor *scr = nbt_new(dt, 1, (int64_t[]){ total });
     if (!scr) return NB_ERROR;
-    if ((double)s->B * (double)s->H * (double)s->P >= NBI_PAR_MIN) nbi_threads_check();
+    if ((double)s->B * (double)s->H * (double)s->P >= NBT_PAR_MIN) nbt_threads_check();
     if (dt == NB_F32) {
         float *p = PF(scr);
         rnn_scratch_f sc = { .dgi = p, .dgh = gru ? p + n_dgi : p };

@@ -3,18 +3,18 @@
  * to the element type as it is stored. Rows are independent (one OpenMP loop, same bits). */
 #include "nb_kernels.h"
 
-nb_tensor *nbk_cumsum(const nb_tensor *x0, int dim) {
-    nb_tensor *x = nbk_contig(x0);
+nb_tensor *nbt_cumsum(const nb_tensor *x0, int dim) {
+    nb_tensor *x = nbt_contig(x0);
     if (!x) return NULL;
-    nb_tensor *y = nbi_new(x->dtype, x->ndim, x->shape);
+    nb_tensor *y = nbt_new(x->dtype, x->ndim, x->shape);
     if (y) {
         int64_t outer, D, inner;
-        nbk_split3(x, dim, &outer, &D, &inner);
+        nbt_split3(x, dim, &outer, &D, &inner);
         int64_t rows = outer * inner;
         nb_dtype dt = x->dtype;
-        const char *src = nbi_ptr(x);
-        char *dst = nbi_ptr(y);
-#pragma omp parallel for schedule(static) if (x->numel >= NBI_PAR_MIN && rows > 1)
+        const char *src = nbt_ptr(x);
+        char *dst = nbt_ptr(y);
+#pragma omp parallel for schedule(static) if (x->numel >= NBT_PAR_MIN && rows > 1)
         for (int64_t r = 0; r < rows; r++) {
             int64_t o = r / inner, in = r % inner, base = o * D * inner + in;
             if (dt == NB_F32) {

@@ -8,7 +8,7 @@
 #define SOFTMAX_BW(T, SUF)                                                                                   \
     static void softmax_bw_##T(const T *y, const T *g, T *dx, int64_t outer, int64_t D, int64_t inner,       \
                                bool lg) {                                                                    \
-        bool par = outer * D * inner >= NBI_PAR_MIN && outer * inner > 1;                                    \
+        bool par = outer * D * inner >= NBT_PAR_MIN && outer * inner > 1;                                    \
         (void)par;                                                                                           \
         _Pragma("omp parallel for schedule(static) if (par)") for (int64_t q = 0; q < outer * inner; q++) {  \
             int64_t base = (q / inner) * D * inner + q % inner;                                              \
@@ -27,17 +27,17 @@
 SOFTMAX_BW(float, f)
 SOFTMAX_BW(double, )
 
-nb_tensor *nbk_softmax_backward(const nb_tensor *y, const nb_tensor *g, int dim, bool lg) {
-    nb_tensor *yc = nbk_contig(y), *gc = yc ? nbk_contig(g) : NULL, *dx = NULL;
+nb_tensor *nbt_softmax_backward(const nb_tensor *y, const nb_tensor *g, int dim, bool lg) {
+    nb_tensor *yc = nbt_contig(y), *gc = yc ? nbt_contig(g) : NULL, *dx = NULL;
     if (gc && gc->dtype == yc->dtype) {
         int64_t outer, D, inner;
-        nbk_split3(yc, dim, &outer, &D, &inner);
-        dx = nbi_new(yc->dtype, yc->ndim, yc->shape);
+        nbt_split3(yc, dim, &outer, &D, &inner);
+        dx = nbt_new(yc->dtype, yc->ndim, yc->shape);
         if (dx && dx->dtype == NB_F32)
-            softmax_bw_float((const float *)nbi_ptr(yc), (const float *)nbi_ptr(gc), (float *)nbi_ptr(dx),
+            softmax_bw_float((const float *)nbt_ptr(yc), (const float *)nbt_ptr(gc), (float *)nbt_ptr(dx),
                              outer, D, inner, lg);
         else if (dx)
-            softmax_bw_double((const double *)nbi_ptr(yc), (const double *)nbi_ptr(gc), (double *)nbi_ptr(dx),
+            softmax_bw_double((const double *)nbt_ptr(yc), (const double *)nbt_ptr(gc), (double *)nbt_ptr(dx),
                               outer, D, inner, lg);
     }
     if (gc && gc != g) nb_free(gc);

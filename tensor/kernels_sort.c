@@ -64,25 +64,25 @@ typedef enum { SORT, TOPK } job_kind;
 /* idx (outer, k, inner) i64 = positions of row elements after the job; x contiguous */
 static nb_tensor *rows_job(const nb_tensor *x0, int dim, job_kind job, int64_t k, bool desc, bool flag,
                            const char *op) {
-    nb_tensor *x = nbk_contig(x0);
+    nb_tensor *x = nbt_contig(x0);
     if (!x) return NULL;
     int64_t outer, D, inner;
-    nbk_split3(x, dim, &outer, &D, &inner);
+    nbt_split3(x, dim, &outer, &D, &inner);
     int64_t shape[NB_MAX_DIMS];
     memcpy(shape, x->shape, sizeof shape);
     if (x->ndim) shape[dim] = job == TOPK ? k : D;
-    nb_tensor *idx = nbi_new(NB_I64, x->ndim, shape);
+    nb_tensor *idx = nbt_new(NB_I64, x->ndim, shape);
     if (!idx) {
         if (x != x0) nb_free(x);
         return NULL;
     }
     int64_t kk = job == TOPK ? k : D, rows = outer * inner;
-    int64_t *out = (int64_t *)nbi_ptr(idx);
-    const char *base = nbi_ptr(x);
+    int64_t *out = (int64_t *)nbt_ptr(idx);
+    const char *base = nbt_ptr(x);
     nb_dtype dt = x->dtype;
     bool fail = false;
     const algos *A = &ALGOS[dt == NB_I64][desc];
-#pragma omp parallel for schedule(static) if (rows * D >= NBI_PAR_MIN && rows > 1)
+#pragma omp parallel for schedule(static) if (rows * D >= NBT_PAR_MIN && rows > 1)
     for (int64_t r = 0; r < rows; r++) {
         elem *e = malloc(sizeof(elem) * (size_t)((job == SORT && flag ? 2 : 1) * D + 1)); /* + merge buffer */
         if (!e) {
@@ -118,16 +118,16 @@ static nb_tensor *rows_job(const nb_tensor *x0, int dim, job_kind job, int64_t k
     if (x != x0) nb_free(x);
     if (fail) {
         nb_free(idx);
-        return nbi_error("%s: out of memory", op);
+        return nbt_error("%s: out of memory", op);
     }
     return idx;
 }
 
-nb_tensor *nbk_argsort(const nb_tensor *x, int dim, bool descending, bool stable, const char *op) {
+nb_tensor *nbt_argsort(const nb_tensor *x, int dim, bool descending, bool stable, const char *op) {
     return rows_job(x, dim, SORT, 0, descending, stable, op);
 }
 
-nb_tensor *nbk_topk_indices(const nb_tensor *x, int64_t k, int dim, bool largest, bool sorted,
+nb_tensor *nbt_topk_indices(const nb_tensor *x, int64_t k, int dim, bool largest, bool sorted,
                             const char *op) {
     return rows_job(x, dim, TOPK, k, largest, sorted, op);
 }

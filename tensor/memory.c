@@ -2,7 +2,7 @@
  * lists (the pool) and released tensor structs to a free list, so a steady loop allocates nothing
  * from the system after its first step. Pools, scopes and free lists are thread-local; the statistics
  * are process-wide atomic counters (a tensor made on one thread may be freed on another). Structs are
- * never returned to the system, so a stale pointer reads magic == NBI_DEAD instead of garbage: when a
+ * never returned to the system, so a stale pointer reads magic == NBT_DEAD instead of garbage: when a
  * thread ends its free structs go to a shared list other threads reuse, and its pooled data is freed. */
 #include "nb_internal.h"
 #include <stb_ds.h>
@@ -13,10 +13,10 @@
 #include <malloc.h>
 #endif
 
-void (*nbi_tape_release_hook)(size_t mark);
-size_t (*nbi_tape_len_hook)(void);
-void (*nbi_tensor_release_hook)(nb_tensor *t);
-_Thread_local int nbi_held_readable;
+void (*nbt_tape_release_hook)(size_t mark);
+size_t (*nbt_tape_len_hook)(void);
+void (*nbt_tensor_release_hook)(nb_tensor *t);
+_Thread_local int nbt_held_readable;
 
 #define NCLASS (64 + (44 - 12) * 8) /* every size a tensor may have (2^40 elements of 8 bytes: 2^43) */
 typedef struct {
@@ -24,7 +24,7 @@ typedef struct {
     size_t tape_mark;
 } scope_rec;
 
-static _Thread_local nbi_storage *free_storage[NCLASS];
+static _Thread_local nbt_storage *free_storage[NCLASS];
 static _Thread_local nb_tensor *free_tensors, *free_tail; /* FIFO: a released struct is reused last */
 static _Thread_local scope_rec *scopes;                   /* stb_ds array; depth d is scopes[d-1] */
 static _Thread_local int depth;
@@ -42,7 +42,7 @@ static nb_tensor *orphans;
 static atomic_bool have_orphans;
 static _Thread_local nb_tidy *tidy_stack; /* stb_ds array: the open NB_TIDY marks */
 
-void nbi_count_sys_alloc(void) { ADD(system_allocs, 1); }
+void nbt_count_sys_alloc(void) { ADD(system_allocs, 1); }
 
 static void live_add(size_t n) {
     size_t live = ADD(bytes_live, n) + n, peak = GET(peak_bytes);
@@ -52,13 +52,13 @@ static void live_add(size_t n) {
 size_t nb_dtype_size(nb_dtype dt) {
     if (dt == NB_F32) return 4;
     if (dt == NB_F64 || dt == NB_I64) return 8;
-    nbi_error("nb_dtype_size: unknown dtype %d", (int)dt);
+    nbt_error("nb_dtype_size: unknown dtype %d", (int)dt);
     return 0;
 }
 const char *nb_dtype_name(nb_dtype dt) {
     if (dt == NB_F32 || dt == NB_F64 || dt == NB_I64)
         return dt == NB_F32 ? "float32" : dt == NB_F64 ? "float64" : "int64";
-    nbi_error("nb_dtype_name: unknown dtype %d", (int)dt);
+    nbt_error("nb_dtype_name: unknown dtype %d", (int)dt);
     return "unknown";
 }
 
@@ -80,10 +80,10 @@ static int size_class(size_t n, size_t *cap) {
     return 64 + (e - 12) * 8 + (int)k - 1;
 }
 
-static nbi_storage *storage_get(size_t nbytes) {
+static nbt_storage *storage_get(size_t nbytes) {
     size_t cap;
     int c = size_class(nbytes ? nbytes : 1, &cap);
-    nbi_storage *s = NULL;
+    nbt_storage *s = NULL;
     if (c < NCLASS && free_storage[c]) {
         s = free_storage[c];
         free_storage[c] = s->next_free;
@@ -91,11 +91,11 @@ static nbi_storage *storage_get(size_t nbytes) {
         my_pooled -= s->nbytes;
     } else {
         s = malloc(sizeof *s);
-        if (!s) return nbi_error("out of memory allocating a storage");
+        if (!s) return nbt_error("out of memory allocating a storage");
         s->data = aligned_alloc(64, cap);
         if (!s->data) {
             free(s);
-            return nbi_error("out of memory allocating %zu bytes", cap);
+            return nbt_error("out of memory allocating %zu bytes", cap);
         }
         s->nbytes = cap;
         ADD(system_allocs, 1);
@@ -107,12 +107,12 @@ static nbi_storage *storage_get(size_t nbytes) {
     return s;
 }
 
-static void storage_free(nbi_storage *s) {
+static void storage_free(nbt_storage *s) {
     free(s->data);
     free(s);
 }
 
-static void storage_put(nbi_storage *s) {
+static void storage_put(nbt_storage *s) {
     if (--s->refcount > 0) return;
     size_t cap;
     int c = size_class(s->nbytes, &cap);
@@ -133,7 +133,7 @@ static void pool_shrink(size_t keep) {
     bool freed = false;
     for (int c = NCLASS - 1; c >= 0 && my_pooled > keep; c--) {
         while (free_storage[c] && my_pooled > keep) {
-            nbi_storage *s = free_storage[c];
+            nbt_storage *s = free_storage[c];
             free_storage[c] = s->next_free;
             SUB(bytes_pooled, s->nbytes);
             my_pooled -= s->nbytes;
@@ -174,7 +174,7 @@ static void print_bytes(FILE *f, const char *what, size_t n) {
 }
 
 void nb_memory_summary(FILE *f) {
-    if (!nbi_nonnull(f, "nb_memory_summary", "FILE")) return;
+    if (!nbt_nonnull(f, "nb_memory_summary", "FILE")) return;
     nb_memory_stats m = nb_memory_stats_get();
     fprintf(f, "nabla memory (all threads; pool: this thread)\n");
     print_bytes(f, "live tensor data", m.bytes_live);
@@ -190,14 +190,14 @@ void nb_memory_summary(FILE *f) {
     int shown = 0;
     for (int c = NCLASS - 1; c >= 0 && shown < 8; c--) { /* where the pooled bytes are: largest classes */
         size_t n = 0, cap = 0;
-        for (nbi_storage *s = free_storage[c]; s; s = s->next_free) n++, cap = s->nbytes;
+        for (nbt_storage *s = free_storage[c]; s; s = s->next_free) n++, cap = s->nbytes;
         if (!n) continue;
         if (!shown++) fprintf(f, "  pooled by size class:\n");
         fprintf(f, "    %12zu bytes x %zu\n", cap, n);
     }
 }
 
-int nbi_scope_depth(void) { return depth; }
+int nbt_scope_depth(void) { return depth; }
 
 static void scope_add(nb_tensor *t, int d) {
     t->scope = d;
@@ -234,20 +234,20 @@ static nb_tensor *tensor_struct(void) {
         if (!free_tensors) free_tail = NULL;
     } else {
         t = malloc(sizeof *t);
-        if (!t) return nbi_error("out of memory allocating a tensor");
+        if (!t) return nbt_error("out of memory allocating a tensor");
         ADD(system_allocs, 1);
         t->gen = 0;
     }
     uint32_t gen = t->gen;
     memset(t, 0, sizeof *t);
     t->gen = gen;
-    t->magic = NBI_LIVE;
-    t->owner = nbi_thread_id();
+    t->magic = NBT_LIVE;
+    t->owner = nbt_thread_id();
     ADD(tensors_live, 1);
     return t;
 }
 
-int64_t nbi_contig_strides(int ndim, const int64_t *shape, int64_t *stride) {
+int64_t nbt_contig_strides(int ndim, const int64_t *shape, int64_t *stride) {
     int64_t n = 1;
     for (int i = ndim - 1; i >= 0; i--) {
         stride[i] = n;
@@ -257,21 +257,21 @@ int64_t nbi_contig_strides(int ndim, const int64_t *shape, int64_t *stride) {
 }
 
 static nb_tensor *new_tensor(nb_dtype dt, int ndim, const int64_t *shape, int d) {
-    if (dt != NB_F32 && dt != NB_F64 && dt != NB_I64) return nbi_error("unknown dtype %d", (int)dt);
+    if (dt != NB_F32 && dt != NB_F64 && dt != NB_I64) return nbt_error("unknown dtype %d", (int)dt);
     if (ndim < 0 || ndim > NB_MAX_DIMS)
-        return nbi_error("tensor: %d dims requested; nabla supports 0..%d", ndim, NB_MAX_DIMS);
-    if (ndim > 0 && !shape) return nbi_error("tensor: shape is NULL for a %d-d tensor", ndim);
+        return nbt_error("tensor: %d dims requested; nabla supports 0..%d", ndim, NB_MAX_DIMS);
+    if (ndim > 0 && !shape) return nbt_error("tensor: shape is NULL for a %d-d tensor", ndim);
     int64_t n = 1;
     for (int i = 0; i < ndim; i++) {
         if (shape[i] < 0)
-            return nbi_error("tensor: negative size %lld in shape %s", (long long)shape[i],
-                             nbi_shape_of(ndim, shape));
+            return nbt_error("tensor: negative size %lld in shape %s", (long long)shape[i],
+                             nbt_shape_of(ndim, shape));
         int64_t m; /* n * shape[i] above 2^40 elements is refused (no division on this hot path) */
         if (__builtin_mul_overflow(n, shape[i], &m) || m > ((int64_t)1 << 40))
-            return nbi_error("tensor: shape %s is too large", nbi_shape_of(ndim, shape));
+            return nbt_error("tensor: shape %s is too large", nbt_shape_of(ndim, shape));
         n = m;
     }
-    nbi_storage *s = storage_get((size_t)n * nb_dtype_size(dt));
+    nbt_storage *s = storage_get((size_t)n * nb_dtype_size(dt));
     if (!s) return NULL;
     nb_tensor *t = tensor_struct();
     if (!t) {
@@ -281,18 +281,18 @@ static nb_tensor *new_tensor(nb_dtype dt, int ndim, const int64_t *shape, int d)
     t->dtype = dt;
     t->ndim = ndim;
     for (int i = 0; i < ndim; i++) t->shape[i] = shape[i];
-    t->numel = nbi_contig_strides(ndim, t->shape, t->stride);
+    t->numel = nbt_contig_strides(ndim, t->shape, t->stride);
     t->storage = s;
     scope_add(t, d);
     return t;
 }
 
-nb_tensor *nbi_new(nb_dtype dt, int ndim, const int64_t *shape) { return new_tensor(dt, ndim, shape, depth); }
-nb_tensor *nbi_new_persistent(nb_dtype dt, int ndim, const int64_t *shape) {
+nb_tensor *nbt_new(nb_dtype dt, int ndim, const int64_t *shape) { return new_tensor(dt, ndim, shape, depth); }
+nb_tensor *nbt_new_persistent(nb_dtype dt, int ndim, const int64_t *shape) {
     return new_tensor(dt, ndim, shape, 0);
 }
 
-nb_tensor *nbi_view(nb_tensor *base, int ndim, const int64_t *shape, const int64_t *stride, int64_t offset) {
+nb_tensor *nbt_view(nb_tensor *base, int ndim, const int64_t *shape, const int64_t *stride, int64_t offset) {
     nb_tensor *t = tensor_struct();
     if (!t) return NULL;
     t->dtype = base->dtype;
@@ -311,35 +311,35 @@ nb_tensor *nbi_view(nb_tensor *base, int ndim, const int64_t *shape, const int64
 }
 
 static void release(nb_tensor *t) {
-    if (t->node && nbi_tensor_release_hook) nbi_tensor_release_hook(t);
-    if (t->grad && t->grad->magic == NBI_LIVE) release(t->grad);
-    if (t->magic == NBI_HELD) SUB(tensors_held, 1);
+    if (t->node && nbt_tensor_release_hook) nbt_tensor_release_hook(t);
+    if (t->grad && t->grad->magic == NBT_LIVE) release(t->grad);
+    if (t->magic == NBT_HELD) SUB(tensors_held, 1);
     if (t->storage) storage_put(t->storage); /* a held tensor may have given its data up already */
     scope_remove(t);
-    t->magic = NBI_DEAD;
+    t->magic = NBT_DEAD;
     t->gen++;
     t->storage = NULL;
     t->node = NULL;
     t->grad = NULL; /* free-list link, appended at the tail so stale pointers stay */
     if (free_tail)
-        free_tail->grad = t; /* detectable (magic == NBI_DEAD) as long as possible */
+        free_tail->grad = t; /* detectable (magic == NBT_DEAD) as long as possible */
     else
         free_tensors = t;
     free_tail = t;
     SUB(tensors_live, 1);
 }
 
-bool nbi_owner_ok(const nb_tensor *t, const char *op) {
-    uint32_t me = nbi_thread_id();
+bool nbt_owner_ok(const nb_tensor *t, const char *op) {
+    uint32_t me = nbt_thread_id();
     if (t->owner == me) return true;
     if (t->scope > 0) {
-        nbi_error("%s: tensor %p was made inside a scope of thread %u and belongs to that thread (this is "
+        nbt_error("%s: tensor %p was made inside a scope of thread %u and belongs to that thread (this is "
                   "thread %u); release it there, or hand a tensor over by creating it outside any scope",
                   op, (const void *)t, t->owner, me);
         return false;
     }
     if (t->node) {
-        nbi_error("%s: tensor %p is recorded on the tape of thread %u (this is thread %u); a tape and its "
+        nbt_error("%s: tensor %p is recorded on the tape of thread %u (this is thread %u); a tape and its "
                   "tensors belong to the thread that recorded them: release it there, or hand over nb_detach "
                   "copies",
                   op, (const void *)t, t->owner, me);
@@ -350,17 +350,17 @@ bool nbi_owner_ok(const nb_tensor *t, const char *op) {
 
 void nb_free(nb_tensor *t) {
     if (!t) return;
-    if (t->magic != NBI_LIVE) {
-        nbi_error("nb_free: tensor %p was already released (double free)", (void *)t);
+    if (t->magic != NBT_LIVE) {
+        nbt_error("nb_free: tensor %p was already released (double free)", (void *)t);
         return;
     }
-    if (!nbi_owner_ok(t, "nb_free")) return;
+    if (!nbt_owner_ok(t, "nb_free")) return;
     release(t);
 }
 
 bool nb_is_valid(const nb_tensor *t) {
     return t &&
-           (t->magic == NBI_LIVE || (t->magic == NBI_HELD && nbi_held_readable)); /* rules see held ones */
+           (t->magic == NBT_LIVE || (t->magic == NBT_HELD && nbt_held_readable)); /* rules see held ones */
 }
 
 nb_scope nb_scope_begin(void) {
@@ -372,22 +372,22 @@ nb_scope nb_scope_begin(void) {
     } else {
         arrput(scopes, r);
     }
-    scopes[depth].tape_mark = nbi_tape_len_hook ? nbi_tape_len_hook() : 0;
+    scopes[depth].tape_mark = nbt_tape_len_hook ? nbt_tape_len_hook() : 0;
     return ++depth;
 }
 
 void nb_scope_end(nb_scope s) {
     if (s < 1 || s > depth) {
         if (s > 0) return; /* already ended as part of an outer scope */
-        nbi_error("nb_scope_end: %d is not an open scope (depth %d)", s, depth);
+        nbt_error("nb_scope_end: %d is not an open scope (depth %d)", s, depth);
         return;
     }
     while (depth >= s) {
         scope_rec *sc = &scopes[depth - 1];
-        if (nbi_tape_release_hook) nbi_tape_release_hook(sc->tape_mark);
+        if (nbt_tape_release_hook) nbt_tape_release_hook(sc->tape_mark);
         for (ptrdiff_t i = 0; i < arrlen(sc->list); i++) {
             nb_tensor *t = sc->list[i];
-            if (t && (t->magic == NBI_LIVE || t->magic == NBI_HELD)) {
+            if (t && (t->magic == NBT_LIVE || t->magic == NBT_HELD)) {
                 t->scope_slot = -1; /* list is being cleared: skip scope_remove's lookup */
                 t->scope = 0;
                 release(t);
@@ -398,15 +398,15 @@ void nb_scope_end(nb_scope s) {
     }
 }
 
-void nbi_persist(nb_tensor *t) {
+void nbt_persist(nb_tensor *t) {
     scope_remove(t);
     scope_add(t, 0);
 }
 
 nb_tensor *nb_keep(nb_tensor *t) {
-    if (!nbi_ok(t, "nb_keep")) return NULL;
+    if (!nbt_ok(t, "nb_keep")) return NULL;
     if (t->scope == 0) return t;
-    if (!nbi_owner_ok(t, "nb_keep")) return NULL;
+    if (!nbt_owner_ok(t, "nb_keep")) return NULL;
     int to = t->scope - 1;
     scope_remove(t);
     scope_add(t, to);
@@ -414,10 +414,10 @@ nb_tensor *nb_keep(nb_tensor *t) {
 }
 
 /* ---- early release: nb_release, tidy regions (docs/ownership.md, "Releasing early") ---- */
-void nbi_tape_unref(nb_tensor *t, bool data, bool use) {
+void nbt_tape_unref(nb_tensor *t, bool data, bool use) {
     if (data) t->tape_saved--;
     if (use) t->tape_uses--;
-    if (t->magic != NBI_HELD) return;
+    if (t->magic != NBT_HELD) return;
     if (t->tape_uses <= 0 && t->tape_saved <= 0) {
         release(t);
     } else if (t->tape_saved <= 0 && t->storage) {
@@ -431,21 +431,21 @@ static void release_early(nb_tensor *t) {
         release(t);
         return;
     }
-    if (t->grad && t->grad->magic == NBI_LIVE) release(t->grad);
+    if (t->grad && t->grad->magic == NBT_LIVE) release(t->grad);
     t->grad = NULL;
     t->retains_grad = false;
-    t->magic = NBI_HELD;
+    t->magic = NBT_HELD;
     ADD(tensors_held, 1);
-    nbi_tape_unref(t, false, false); /* drops the data now if no node saved it */
+    nbt_tape_unref(t, false, false); /* drops the data now if no node saved it */
 }
 
 void nb_release(nb_tensor *t) {
     if (!t) return;
-    if (t->magic != NBI_LIVE) {
-        nbi_error("nb_release: tensor %p was already released", (void *)t);
+    if (t->magic != NBT_LIVE) {
+        nbt_error("nb_release: tensor %p was already released", (void *)t);
         return;
     }
-    if (!nbi_owner_ok(t, "nb_release")) return;
+    if (!nbt_owner_ok(t, "nb_release")) return;
     release_early(t);
 }
 
@@ -455,23 +455,23 @@ nb_tidy nb_tidy_begin(void) {
 
 void nb_tidy_end(nb_tidy m, int nkeep, nb_tensor *const *keep) {
     if (nkeep < 0 || (nkeep > 0 && !keep)) {
-        nbi_error("nb_tidy_end: %d tensors to keep from a %s list", nkeep, keep ? "given" : "NULL");
+        nbt_error("nb_tidy_end: %d tensors to keep from a %s list", nkeep, keep ? "given" : "NULL");
         return;
     }
     if (m.depth < 1 || m.depth != depth) return; /* top level, or a scope that has ended since */
     scope_rec *sc = &scopes[depth - 1];
     for (ptrdiff_t i = m.len; i < arrlen(sc->list); i++) {
         nb_tensor *t = sc->list[i];
-        if (!t || t->magic != NBI_LIVE) continue;
+        if (!t || t->magic != NBT_LIVE) continue;
         bool kept = false;
         for (int k = 0; k < nkeep && !kept; k++) kept = keep[k] == t;
         if (!kept) release_early(t);
     }
 }
 
-void nbi_tidy_push(void) { arrput(tidy_stack, nb_tidy_begin()); }
+void nbt_tidy_push(void) { arrput(tidy_stack, nb_tidy_begin()); }
 
-nb_tensor *nbi_tidy_pop(nb_tensor *result) {
+nb_tensor *nbt_tidy_pop(nb_tensor *result) {
     if (arrlen(tidy_stack) == 0) return result;
     nb_tidy m = arrpop(tidy_stack);
     nb_tidy_end(m, 1, &result);
@@ -479,14 +479,14 @@ nb_tensor *nbi_tidy_pop(nb_tensor *result) {
 }
 
 /* ---- the end of a thread (thread_state.c calls this after the upper layers' exit functions) ---- */
-void nbi_memory_thread_exit(void) {
+void nbt_memory_thread_exit(void) {
     if (depth > 0) nb_scope_end(1); /* scopes left open: their tensors die with the thread */
     for (ptrdiff_t i = 0; i < arrlen(scopes); i++) arrfree(scopes[i].list);
     arrfree(scopes);
     arrfree(tidy_stack);
     pool_shrink(0); /* the pooled data goes back to the system */
     pool_limit = SIZE_MAX;
-    if (free_tensors) { /* structs stay allocated (stale pointers keep reading NBI_DEAD): shared list */
+    if (free_tensors) { /* structs stay allocated (stale pointers keep reading NBT_DEAD): shared list */
         pthread_mutex_lock(&orphan_mu);
         free_tail->grad = orphans;
         orphans = free_tensors;

@@ -2,11 +2,11 @@
  * random_multinomial.c once per float type with T (float or double) defined. */
 
 /* with replacement, n > 1: multinomial_with_replacement_apply, row by row (cumulative sums in T) */
-static bool NBI_CAT(with_replacement_, T)(const T *p, int64_t ndist, int64_t ncat, int64_t n, int64_t *out,
+static bool NBT_CAT(with_replacement_, T)(const T *p, int64_t ndist, int64_t ncat, int64_t n, int64_t *out,
                                           nb_generator *gen) {
     T *cum = malloc(sizeof(T) * (size_t)ncat);
     if (!cum) {
-        nbi_error("nb_multinomial: out of memory");
+        nbt_error("nb_multinomial: out of memory");
         return false;
     }
     for (int64_t i = 0; i < ndist; i++) {
@@ -15,14 +15,14 @@ static bool NBI_CAT(with_replacement_, T)(const T *p, int64_t ndist, int64_t nca
             T val = p[i * ncat + j];
             if (!(val >= 0)) {
                 free(cum);
-                nbi_error("nb_multinomial: invalid multinomial distribution (encountering probability "
+                nbt_error("nb_multinomial: invalid multinomial distribution (encountering probability "
                           "entry < 0) in row %lld",
                           (long long)i);
                 return false;
             }
             if (!isfinite(val)) {
                 free(cum);
-                nbi_error("nb_multinomial: invalid multinomial distribution (encountering probability "
+                nbt_error("nb_multinomial: invalid multinomial distribution (encountering probability "
                           "entry = infinity or NaN) in row %lld",
                           (long long)i);
                 return false;
@@ -32,14 +32,14 @@ static bool NBI_CAT(with_replacement_, T)(const T *p, int64_t ndist, int64_t nca
         }
         if (!(sum > 0)) {
             free(cum);
-            nbi_error("nb_multinomial: invalid multinomial distribution (sum of probabilities <= 0) "
+            nbt_error("nb_multinomial: invalid multinomial distribution (sum of probabilities <= 0) "
                       "in row %lld",
                       (long long)i);
             return false;
         }
         for (int64_t j = 0; j < ncat; j++) cum[j] /= sum;
         for (int64_t j = 0; j < n; j++) {
-            double u = nbi_gen_double(gen);
+            double u = nbt_gen_double(gen);
             int64_t lo = 0, hi = ncat;
             cum[ncat - 1] = 1;
             while (hi - lo > 0) {

@@ -15,15 +15,15 @@ typedef struct {
     bool causal;
     const int64_t *bias_off; /* nb offsets into the bias tensor's data, or NULL without a bias */
     int64_t bias_rs, bias_cs;
-} nbk_attn_shape;
+} nbt_attn_shape;
 
 /* o = softmax(q k^T scale + bias) v (nb, L, Ev); lse (nb, L) = logsumexp of each score row (NaN for a
  * row with every key masked, whose output is NaN as torch's math gives). Bitwise equal at any threads. */
-nb_status nbk_attn_forward(const nbk_attn_shape *sh, const nb_tensor *q, const nb_tensor *k,
+nb_status nbt_attn_forward(const nbt_attn_shape *sh, const nb_tensor *q, const nb_tensor *k,
                            const nb_tensor *v, const nb_tensor *bias, nb_tensor *o, nb_tensor *lse);
 /* With P = exp(q k^T scale + bias - lse) recomputed per block, D = rowsum(do o): dv = P^T do,
  * dS = P (do v^T - D), dq = scale dS k, dk = scale dS^T q. dq, dk, dv are overwritten. */
-nb_status nbk_attn_backward(const nbk_attn_shape *sh, const nb_tensor *q, const nb_tensor *k,
+nb_status nbt_attn_backward(const nbt_attn_shape *sh, const nb_tensor *q, const nb_tensor *k,
                             const nb_tensor *v, const nb_tensor *bias, const nb_tensor *o,
                             const nb_tensor *lse, const nb_tensor *dout, nb_tensor *dq, nb_tensor *dk,
                             nb_tensor *dv);

@@ -4,7 +4,7 @@
 
 /* acc[l] += (p[s] - m) (or its square when sq) for s = l mod 8: eight scalar accumulators, which
  * the compiler keeps in two vector registers */
-static inline void NBI_CAT(rowsum_, T)(const T *p, int64_t S, double m, bool sq, double *acc) {
+static inline void NBT_CAT(rowsum_, T)(const T *p, int64_t S, double m, bool sq, double *acc) {
     double a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], a4 = acc[4], a5 = acc[5], a6 = acc[6],
            a7 = acc[7];
     int64_t s = 0;
@@ -29,14 +29,14 @@ static inline void NBI_CAT(rowsum_, T)(const T *p, int64_t S, double m, bool sq,
     }
 }
 /* sum over n of the rows of channel c: (x - m) or (x - m)^2 */
-static double NBI_CAT(chansum_, T)(const T *x, int64_t N, int64_t C, int64_t S, int64_t c, double m,
+static double NBT_CAT(chansum_, T)(const T *x, int64_t N, int64_t C, int64_t S, int64_t c, double m,
                                    bool sq) {
     double acc[LANES] = { 0 };
-    for (int64_t n = 0; n < N; n++) NBI_CAT(rowsum_, T)(x + (n * C + c) * S, S, m, sq, acc);
+    for (int64_t n = 0; n < N; n++) NBT_CAT(rowsum_, T)(x + (n * C + c) * S, S, m, sq, acc);
     return combine(acc);
 }
 /* column path: for channels [c0, c1), out[c - c0] = sum over n, s of (x - m_c) or its square */
-static void NBI_CAT(colsum_, T)(const T *x, int64_t N, int64_t C, int64_t S, int64_t c0, int64_t c1,
+static void NBT_CAT(colsum_, T)(const T *x, int64_t N, int64_t C, int64_t S, int64_t c0, int64_t c1,
                                 const double *m, bool sq, double *out) {
     double acc[CB * SHORT_ROW];
     int64_t w = (c1 - c0) * S;
@@ -63,8 +63,8 @@ static void NBI_CAT(colsum_, T)(const T *x, int64_t N, int64_t C, int64_t S, int
         out[c] = t;
     }
 }
-static void NBI_CAT(moments_, T)(const T *x, int64_t N, int64_t C, int64_t S, double *mean, double *var) {
-    bool par = N * C * S >= NBI_PAR_MIN;
+static void NBT_CAT(moments_, T)(const T *x, int64_t N, int64_t C, int64_t S, double *mean, double *var) {
+    bool par = N * C * S >= NBT_PAR_MIN;
     (void)par;
     double M = (double)(N * S);
     if (S < SHORT_ROW) {
@@ -72,9 +72,9 @@ static void NBI_CAT(moments_, T)(const T *x, int64_t N, int64_t C, int64_t S, do
 #pragma omp parallel for schedule(static) if (par)
         for (int64_t b = 0; b < (C + CB - 1) / CB; b++) {
             int64_t c0 = b * CB, c1 = c0 + CB < C ? c0 + CB : C;
-            NBI_CAT(colsum_, T)(x, N, C, S, c0, c1, NULL, false, mean + c0);
+            NBT_CAT(colsum_, T)(x, N, C, S, c0, c1, NULL, false, mean + c0);
             for (int64_t c = c0; c < c1; c++) mean[c] = M > 0 ? mean[c] / M : NAN;
-            NBI_CAT(colsum_, T)(x, N, C, S, c0, c1, mean, true, var + c0);
+            NBT_CAT(colsum_, T)(x, N, C, S, c0, c1, mean, true, var + c0);
             for (int64_t c = c0; c < c1; c++) var[c] = M > 0 ? var[c] / M : NAN;
         }
         return;
@@ -82,14 +82,14 @@ static void NBI_CAT(moments_, T)(const T *x, int64_t N, int64_t C, int64_t S, do
 
 #pragma omp parallel for schedule(static) if (par)
     for (int64_t c = 0; c < C; c++) {
-        double m = M > 0 ? NBI_CAT(chansum_, T)(x, N, C, S, c, 0.0, false) / M : NAN;
+        double m = M > 0 ? NBT_CAT(chansum_, T)(x, N, C, S, c, 0.0, false) / M : NAN;
         mean[c] = m;
-        var[c] = M > 0 ? NBI_CAT(chansum_, T)(x, N, C, S, c, m, true) / M : NAN;
+        var[c] = M > 0 ? NBT_CAT(chansum_, T)(x, N, C, S, c, m, true) / M : NAN;
     }
 }
-static void NBI_CAT(affine_, T)(const T *x, T *y, int64_t N, int64_t C, int64_t S, const double *a,
+static void NBT_CAT(affine_, T)(const T *x, T *y, int64_t N, int64_t C, int64_t S, const double *a,
                                 const double *b) {
-    bool par = N * C * S >= NBI_PAR_MIN;
+    bool par = N * C * S >= NBT_PAR_MIN;
     (void)par;
     if (S == 1) {
 
@@ -117,7 +117,7 @@ static void NBI_CAT(affine_, T)(const T *x, T *y, int64_t N, int64_t C, int64_t 
     }
 }
 /* sg[c] = sum g, sgx[c] = sum g (x - mean): rows with 8 lanes each (scalar accumulators) */
-static void NBI_CAT(gsums_, T)(const T *x, const T *g, int64_t N, int64_t C, int64_t S, int64_t c, double m,
+static void NBT_CAT(gsums_, T)(const T *x, const T *g, int64_t N, int64_t C, int64_t S, int64_t c, double m,
                                double *sg, double *sgx) {
     double a[LANES] = { 0 }, b[LANES] = { 0 };
     for (int64_t n = 0; n < N; n++) {
@@ -145,9 +145,9 @@ static void NBI_CAT(gsums_, T)(const T *x, const T *g, int64_t N, int64_t C, int
     *sgx = combine(b);
 }
 /* sg[c] = sum g, sgx[c] = sum g (x - mean[c]) */
-static void NBI_CAT(bnsums_, T)(const T *x, const T *g, int64_t N, int64_t C, int64_t S, const double *mean,
+static void NBT_CAT(bnsums_, T)(const T *x, const T *g, int64_t N, int64_t C, int64_t S, const double *mean,
                                 double *sg, double *sgx) {
-    bool par = N * C * S >= NBI_PAR_MIN;
+    bool par = N * C * S >= NBT_PAR_MIN;
     (void)par;
     if (S < SHORT_ROW) {
 
@@ -185,12 +185,12 @@ static void NBI_CAT(bnsums_, T)(const T *x, const T *g, int64_t N, int64_t C, in
     }
 
 #pragma omp parallel for schedule(static) if (par)
-    for (int64_t c = 0; c < C; c++) NBI_CAT(gsums_, T)(x, g, N, C, S, c, mean[c], &sg[c], &sgx[c]);
+    for (int64_t c = 0; c < C; c++) NBT_CAT(gsums_, T)(x, g, N, C, S, c, mean[c], &sg[c], &sgx[c]);
 }
 /* dx = (g - gm_c - (x - mean_c) k_c) scale_c, the per-channel coefficients precomputed */
-static void NBI_CAT(bndx_, T)(const T *x, const T *g, T *dx, int64_t N, int64_t C, int64_t S,
+static void NBT_CAT(bndx_, T)(const T *x, const T *g, T *dx, int64_t N, int64_t C, int64_t S,
                               const double *mean, const double *gm, const double *k, const double *scale) {
-    bool par = N * C * S >= NBI_PAR_MIN;
+    bool par = N * C * S >= NBT_PAR_MIN;
     (void)par;
     if (S == 1) {
 

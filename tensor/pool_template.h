@@ -1,15 +1,15 @@
 /* pool_template.h — the pooling kernels of kernels_pool.c for one element type, included once per float
  * type with T (float or double) defined; each kernel splits the planes among OpenMP threads (when par) and
  * does one plane in a fixed order. */
-#define AF_(name) NBI_CAT(name##_, T)
+#define AF_(name) NBT_CAT(name##_, T)
 
 /* The window arrays are read through restrict locals: the index output is int64 like them, and
  * without it every store would force the compiler to reload the window bounds. */
-static void AF_(max_pool)(const nb_tensor *xc, nb_tensor *y, int64_t *is, const nbk_pool_dim *h,
-                          const nbk_pool_dim *w, int64_t planes, bool par) {
+static void AF_(max_pool)(const nb_tensor *xc, nb_tensor *y, int64_t *is, const nbt_pool_dim *h,
+                          const nbt_pool_dim *w, int64_t planes, bool par) {
     const int64_t H = h->n_in, W = w->n_in, OH = h->n_out, OW = w->n_out;
-    const T *xs = (const T *)nbi_ptr(xc);
-    T *ys = (T *)nbi_ptr(y);
+    const T *xs = (const T *)nbt_ptr(xc);
+    T *ys = (T *)nbt_ptr(y);
     const int64_t *restrict hs = h->start, *restrict he = h->end, *restrict ws = w->start;
     const int64_t *restrict we = w->end, dh = h->step, dw = w->step;
 
@@ -44,11 +44,11 @@ static inline T AF_(avg_div)(T v, double fh, double fw, double divisor, bool eac
     return divisor != 0 ? v / (T)divisor : each ? v / (T)fh / (T)fw : v / (T)(fh * fw);
 }
 
-static void AF_(avg_pool)(const nb_tensor *xc, nb_tensor *y, const nbk_pool_dim *h, const nbk_pool_dim *w,
+static void AF_(avg_pool)(const nb_tensor *xc, nb_tensor *y, const nbt_pool_dim *h, const nbt_pool_dim *w,
                           double divisor, bool each, int64_t planes, bool par) {
     const int64_t H = h->n_in, W = w->n_in, OH = h->n_out, OW = w->n_out;
-    const T *xs = (const T *)nbi_ptr(xc);
-    T *ys = (T *)nbi_ptr(y);
+    const T *xs = (const T *)nbt_ptr(xc);
+    T *ys = (T *)nbt_ptr(y);
 
 #pragma omp parallel for schedule(static) if (par)
     for (int64_t p = 0; p < planes; p++) {
@@ -64,11 +64,11 @@ static void AF_(avg_pool)(const nb_tensor *xc, nb_tensor *y, const nbk_pool_dim 
     }
 }
 
-static void AF_(avg_pool_bw)(const nb_tensor *gc, nb_tensor *dx, const nbk_pool_dim *h, const nbk_pool_dim *w,
+static void AF_(avg_pool_bw)(const nb_tensor *gc, nb_tensor *dx, const nbt_pool_dim *h, const nbt_pool_dim *w,
                              double divisor, bool each, int64_t planes, bool par) {
     const int64_t H = h->n_in, W = w->n_in, OH = h->n_out, OW = w->n_out;
-    const T *gs = (const T *)nbi_ptr(gc);
-    T *ds = (T *)nbi_ptr(dx);
+    const T *gs = (const T *)nbt_ptr(gc);
+    T *ds = (T *)nbt_ptr(dx);
 
 #pragma omp parallel for schedule(static) if (par)
     for (int64_t p = 0; p < planes; p++) {
@@ -88,8 +88,8 @@ static void AF_(avg_pool_bw)(const nb_tensor *gc, nb_tensor *dx, const nbk_pool_
 /* out plane p = 0, then out[idx[k]] (+)= src[k] for the K values of each of the planes (P outputs each) */
 static void AF_(scatter)(const nb_tensor *sc, nb_tensor *out, const int64_t *is, int64_t planes, int64_t K,
                          int64_t P, bool add, bool par) {
-    const T *ss = (const T *)nbi_ptr(sc);
-    T *os = (T *)nbi_ptr(out);
+    const T *ss = (const T *)nbt_ptr(sc);
+    T *os = (T *)nbt_ptr(out);
 
 #pragma omp parallel for schedule(static) if (par)
     for (int64_t p = 0; p < planes; p++) {

@@ -6,7 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-const char *(*nbi_grad_fn_name_hook)(const nb_tensor *t);
+const char *(*nbt_grad_fn_name_hook)(const nb_tensor *t);
 
 #define LINEWIDTH 80
 #define EDGE 3
@@ -178,17 +178,17 @@ static void suffix(sbuf *o, const char *s, size_t *last_len) {
 }
 
 void nb_fprint(FILE *out, const nb_tensor *t) {
-    if (!nbi_nonnull(out, "nb_fprint", "FILE")) return;
-    if (t && t->magic != NBI_LIVE) nbi_ok(t, "nb_fprint"); /* records the misuse */
+    if (!nbt_nonnull(out, "nb_fprint", "FILE")) return;
+    if (t && t->magic != NBT_LIVE) nbt_ok(t, "nb_fprint"); /* records the misuse */
     if (!t) {
         fprintf(out, "NULL");
         return;
     }
-    if (t->magic != NBI_LIVE) {
+    if (t->magic != NBT_LIVE) {
         fprintf(out, "<released tensor>");
         return;
     }
-    fmt f = { .floating = nbi_is_float(t->dtype), .summarize = t->numel > 1000 };
+    fmt f = { .floating = nbt_is_float(t->dtype), .summarize = t->numel > 1000 };
     sbuf o = { 0 };
     int64_t idx[NB_MAX_DIMS] = { 0 };
     puts_(&o, "tensor(");
@@ -208,15 +208,15 @@ void nb_fprint(FILE *out, const nb_tensor *t) {
     size_t last_len = o.n - (nl ? (size_t)(nl - o.p) : (size_t)-1) + 1; /* torch's count, quirks included */
     char s[160];
     if (t->numel == 0 && t->ndim != 1) {
-        snprintf(s, sizeof s, "size=%s", nbi_shape(t));
+        snprintf(s, sizeof s, "size=%s", nbt_shape(t));
         suffix(&o, s, &last_len);
     }
     if (t->dtype == NB_F64 || (t->dtype == NB_I64 && t->numel == 0)) {
         snprintf(s, sizeof s, "dtype=torch.%s", nb_dtype_name(t->dtype));
         suffix(&o, s, &last_len);
     }
-    if (t->node && nbi_grad_fn_name_hook) {
-        snprintf(s, sizeof s, "grad_fn=<%s>", nbi_grad_fn_name_hook(t));
+    if (t->node && nbt_grad_fn_name_hook) {
+        snprintf(s, sizeof s, "grad_fn=<%s>", nbt_grad_fn_name_hook(t));
         suffix(&o, s, &last_len);
     } else if (t->requires_grad) {
         suffix(&o, "requires_grad=True", &last_len);
@@ -227,7 +227,7 @@ void nb_fprint(FILE *out, const nb_tensor *t) {
 }
 
 void nb_print(const nb_tensor *t) {
-    NBI_API("nb_print");
+    NBT_API("nb_print");
     nb_fprint(stdout, t);
     fputc('\n', stdout);
 }

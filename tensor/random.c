@@ -2,15 +2,15 @@
  * normal, randint, randperm and bernoulli draw in torch 1.13's CPU order with torch's transformations, so
  * the same seed gives the same tensors as torch. A NULL generator means the global one. */
 #include "nb_internal.h"
-#include "nbi_random.h"
+#include "nbt_random.h"
 #include <math.h>
 #include <stdlib.h>
 
 static nb_tensor *new_float(const char *op, nb_dtype dt, int ndim, const int64_t *shape) {
     if (dt != NB_F32 && dt != NB_F64)
-        return nbi_error("%s: dtype must be float32 or float64 (got %s; use nb_randint for integers)", op,
+        return nbt_error("%s: dtype must be float32 or float64 (got %s; use nb_randint for integers)", op,
                          nb_dtype_name(dt));
-    return nbi_shape_ok(op, dt, ndim, shape) ? nbi_new(dt, ndim, shape) : NULL;
+    return nbt_shape_ok(op, dt, ndim, shape) ? nbt_new(dt, ndim, shape) : NULL;
 }
 
 /* ---- uniform_(from, to): x * (to - from) + from in the tensor's precision ----
@@ -18,38 +18,38 @@ static nb_tensor *new_float(const char *op, nb_dtype dt, int ndim, const int64_t
  * there, so the a * b + c steps below are written as fma/fmaf to round exactly as torch does */
 static void uniform_fill(nb_generator *gen, nb_tensor *t, double from, double to) {
     if (t->dtype == NB_F32) {
-        float *p = (float *)nbi_ptr(t), f = (float)from, w = (float)to - f;
-        for (int64_t i = 0; i < t->numel; i++) p[i] = fmaf(nbi_gen_float(gen), w, f);
+        float *p = (float *)nbt_ptr(t), f = (float)from, w = (float)to - f;
+        for (int64_t i = 0; i < t->numel; i++) p[i] = fmaf(nbt_gen_float(gen), w, f);
     } else {
-        double *p = (double *)nbi_ptr(t), w = to - from;
-        for (int64_t i = 0; i < t->numel; i++) p[i] = fma(nbi_gen_double(gen), w, from);
+        double *p = (double *)nbt_ptr(t), w = to - from;
+        for (int64_t i = 0; i < t->numel; i++) p[i] = fma(nbt_gen_double(gen), w, from);
     }
 }
 
 nb_tensor *nb_uniform_gen(nb_dtype dt, int ndim, const int64_t *shape, double from, double to,
                           nb_generator *gen) {
-    NBI_API("nb_uniform_gen");
+    NBT_API("nb_uniform_gen");
     if (!(from <= to) || !isfinite(to - from))
-        return nbi_error("nb_uniform: expects from <= to and a finite range (got from %g, to %g)", from, to);
+        return nbt_error("nb_uniform: expects from <= to and a finite range (got from %g, to %g)", from, to);
     nb_tensor *t = new_float("nb_uniform", dt, ndim, shape);
-    if (t) uniform_fill(nbi_gen(gen), t, from, to);
+    if (t) uniform_fill(nbt_gen(gen), t, from, to);
     return t;
 }
 
 nb_tensor *nb_uniform(nb_dtype dt, int ndim, const int64_t *shape, double from, double to) {
-    NBI_API("nb_uniform");
+    NBT_API("nb_uniform");
     return nb_uniform_gen(dt, ndim, shape, from, to, NULL);
 }
 
 nb_tensor *nb_rand_gen(nb_dtype dt, int ndim, const int64_t *shape, nb_generator *gen) {
-    NBI_API("nb_rand_gen");
+    NBT_API("nb_rand_gen");
     nb_tensor *t = new_float("nb_rand", dt, ndim, shape);
-    if (t) uniform_fill(nbi_gen(gen), t, 0.0, 1.0);
+    if (t) uniform_fill(nbt_gen(gen), t, 0.0, 1.0);
     return t;
 }
 
 nb_tensor *nb_rand(nb_dtype dt, int ndim, const int64_t *shape) {
-    NBI_API("nb_rand");
+    NBT_API("nb_rand");
     return nb_rand_gen(dt, ndim, shape, NULL);
 }
 
@@ -62,7 +62,7 @@ static double normal_scalar(nb_generator *g, double mean, double std) {
         g->has_normal = false;
         z = g->next_normal;
     } else {
-        double u1 = nbi_gen_double(g), u2 = nbi_gen_double(g);
+        double u1 = nbt_gen_double(g), u2 = nbt_gen_double(g);
         double r = sqrt(-2.0 * log(1.0 - u2)), theta = 2.0 * M_PI * u1;
         g->next_normal = r * sin(theta);
         g->has_normal = true;
@@ -164,26 +164,26 @@ static void normal_fill(nb_generator *gen, nb_tensor *t, double mean, double std
         for (int64_t i = 0; i < n; i++) {
             double v = normal_scalar(gen, mean, std);
             if (t->dtype == NB_F32)
-                ((float *)nbi_ptr(t))[i] = (float)v;
+                ((float *)nbt_ptr(t))[i] = (float)v;
             else
-                ((double *)nbi_ptr(t))[i] = v;
+                ((double *)nbt_ptr(t))[i] = v;
         }
         return;
     }
     /* uniforms for every element, Box-Muller in blocks of 16; a ragged tail redraws the last 16 */
     uniform_fill(gen, t, 0.0, 1.0);
     if (t->dtype == NB_F32) {
-        float *p = (float *)nbi_ptr(t), m = (float)mean, s = (float)std;
+        float *p = (float *)nbt_ptr(t), m = (float)mean, s = (float)std;
         for (int64_t i = 0; i + 16 <= n; i += 16) normal16_f32(p + i, m, s);
         if (n % 16) {
-            for (int k = 0; k < 16; k++) p[n - 16 + k] = nbi_gen_float(gen);
+            for (int k = 0; k < 16; k++) p[n - 16 + k] = nbt_gen_float(gen);
             normal16_f32(p + n - 16, m, s);
         }
     } else {
-        double *p = (double *)nbi_ptr(t);
+        double *p = (double *)nbt_ptr(t);
         for (int64_t i = 0; i + 16 <= n; i += 16) normal16_f64(p + i, mean, std);
         if (n % 16) {
-            for (int k = 0; k < 16; k++) p[n - 16 + k] = nbi_gen_double(gen);
+            for (int k = 0; k < 16; k++) p[n - 16 + k] = nbt_gen_double(gen);
             normal16_f64(p + n - 16, mean, std);
         }
     }
@@ -191,64 +191,64 @@ static void normal_fill(nb_generator *gen, nb_tensor *t, double mean, double std
 
 nb_tensor *nb_normal_gen(nb_dtype dt, int ndim, const int64_t *shape, double mean, double std,
                          nb_generator *gen) {
-    NBI_API("nb_normal_gen");
+    NBT_API("nb_normal_gen");
     if (!(std >= 0) || !isfinite(mean) || !isfinite(std))
-        return nbi_error("nb_normal: expects a finite mean and std >= 0 (got mean %g, std %g)", mean, std);
+        return nbt_error("nb_normal: expects a finite mean and std >= 0 (got mean %g, std %g)", mean, std);
     nb_tensor *t = new_float("nb_normal", dt, ndim, shape);
-    if (t) normal_fill(nbi_gen(gen), t, mean, std);
+    if (t) normal_fill(nbt_gen(gen), t, mean, std);
     return t;
 }
 
 nb_tensor *nb_normal(nb_dtype dt, int ndim, const int64_t *shape, double mean, double std) {
-    NBI_API("nb_normal");
+    NBT_API("nb_normal");
     return nb_normal_gen(dt, ndim, shape, mean, std, NULL);
 }
 
 nb_tensor *nb_randn_gen(nb_dtype dt, int ndim, const int64_t *shape, nb_generator *gen) {
-    NBI_API("nb_randn_gen");
+    NBT_API("nb_randn_gen");
     nb_tensor *t = new_float("nb_randn", dt, ndim, shape);
-    if (t) normal_fill(nbi_gen(gen), t, 0.0, 1.0);
+    if (t) normal_fill(nbt_gen(gen), t, 0.0, 1.0);
     return t;
 }
 
 nb_tensor *nb_randn(nb_dtype dt, int ndim, const int64_t *shape) {
-    NBI_API("nb_randn");
+    NBT_API("nb_randn");
     return nb_randn_gen(dt, ndim, shape, NULL);
 }
 
 /* ---- integers ---- */
 nb_tensor *nb_randint_gen(int64_t low, int64_t high, int ndim, const int64_t *shape, nb_generator *gen) {
-    NBI_API("nb_randint_gen");
+    NBT_API("nb_randint_gen");
     if (high <= low)
-        return nbi_error("nb_randint: empty range [%lld, %lld)", (long long)low, (long long)high);
-    nb_tensor *t = nbi_shape_ok("nb_randint", NB_I64, ndim, shape) ? nbi_new(NB_I64, ndim, shape) : NULL;
+        return nbt_error("nb_randint: empty range [%lld, %lld)", (long long)low, (long long)high);
+    nb_tensor *t = nbt_shape_ok("nb_randint", NB_I64, ndim, shape) ? nbt_new(NB_I64, ndim, shape) : NULL;
     if (!t) return NULL;
-    gen = nbi_gen(gen);
-    int64_t *p = (int64_t *)nbi_ptr(t);
+    gen = nbt_gen(gen);
+    int64_t *p = (int64_t *)nbt_ptr(t);
     uint64_t range = (uint64_t)high - (uint64_t)low; /* torch's random_from_to: modulo, no rejection */
     for (int64_t i = 0; i < t->numel; i++) {
-        uint64_t v = range >= (1ull << 32) ? nbi_gen_u64(gen) : nbi_gen_u32(gen);
+        uint64_t v = range >= (1ull << 32) ? nbt_gen_u64(gen) : nbt_gen_u32(gen);
         p[i] = (int64_t)(v % range + (uint64_t)low);
     }
     return t;
 }
 
 nb_tensor *nb_randint(int64_t low, int64_t high, int ndim, const int64_t *shape) {
-    NBI_API("nb_randint");
+    NBT_API("nb_randint");
     return nb_randint_gen(low, high, ndim, shape, NULL);
 }
 
 /* torch 1.13's randperm_cpu: identity, then for each i swap with i + random() % (n - i) */
 nb_tensor *nb_randperm_gen(int64_t n, nb_generator *gen) {
-    NBI_API("nb_randperm_gen");
-    if (n < 0) return nbi_error("nb_randperm: n must be non-negative (got %lld)", (long long)n);
-    nb_tensor *t = nbi_new(NB_I64, 1, (int64_t[]){ n });
+    NBT_API("nb_randperm_gen");
+    if (n < 0) return nbt_error("nb_randperm: n must be non-negative (got %lld)", (long long)n);
+    nb_tensor *t = nbt_new(NB_I64, 1, (int64_t[]){ n });
     if (!t) return NULL;
-    gen = nbi_gen(gen);
-    int64_t *p = (int64_t *)nbi_ptr(t);
+    gen = nbt_gen(gen);
+    int64_t *p = (int64_t *)nbt_ptr(t);
     for (int64_t i = 0; i < n; i++) p[i] = i;
     for (int64_t i = 0; i < n - 1; i++) {
-        int64_t z = (int64_t)(nbi_gen_u32(gen) % (uint64_t)(n - i)), tmp = p[i];
+        int64_t z = (int64_t)(nbt_gen_u32(gen) % (uint64_t)(n - i)), tmp = p[i];
         p[i] = p[i + z];
         p[i + z] = tmp;
     }
@@ -256,23 +256,23 @@ nb_tensor *nb_randperm_gen(int64_t n, nb_generator *gen) {
 }
 
 nb_tensor *nb_randperm(int64_t n) {
-    NBI_API("nb_randperm");
+    NBT_API("nb_randperm");
     return nb_randperm_gen(n, NULL);
 }
 
 /* torch.bernoulli(p): out[i] = (uniform < p[i]), the uniform a float draw (24 bits) for f32 p and a double
  * draw (53 bits) for f64 p, in row-major order (bernoulli_tensor_cpu_kernel's serial loop) */
 nb_tensor *nb_bernoulli_gen(const nb_tensor *p, nb_generator *gen) {
-    NBI_API("nb_bernoulli_gen");
-    if (!nbi_ok(p, "nb_bernoulli")) return NULL;
-    if (!nbi_is_float(p->dtype))
-        return nbi_error("nb_bernoulli: p must be float32 or float64 (got %s)", nb_dtype_name(p->dtype));
-    nb_tensor *t = nbi_new(p->dtype, p->ndim, p->shape);
+    NBT_API("nb_bernoulli_gen");
+    if (!nbt_ok(p, "nb_bernoulli")) return NULL;
+    if (!nbt_is_float(p->dtype))
+        return nbt_error("nb_bernoulli: p must be float32 or float64 (got %s)", nb_dtype_name(p->dtype));
+    nb_tensor *t = nbt_new(p->dtype, p->ndim, p->shape);
     if (!t) return NULL;
     double *pd = malloc(sizeof(double) * (size_t)(p->numel ? p->numel : 1));
     if (!pd) {
         nb_free(t);
-        return nbi_error("nb_bernoulli: out of memory");
+        return nbt_error("nb_bernoulli: out of memory");
     }
     nb_to_doubles(p, pd);
     for (int64_t i = 0; i < p->numel; i++)
@@ -280,22 +280,22 @@ nb_tensor *nb_bernoulli_gen(const nb_tensor *p, nb_generator *gen) {
             double bad = pd[i];
             free(pd);
             nb_free(t);
-            return nbi_error("nb_bernoulli: expects every p in [0, 1] (got %g at flat index %lld)", bad,
+            return nbt_error("nb_bernoulli: expects every p in [0, 1] (got %g at flat index %lld)", bad,
                              (long long)i);
         }
-    gen = nbi_gen(gen);
+    gen = nbt_gen(gen);
     if (p->dtype == NB_F32) {
-        float *o = (float *)nbi_ptr(t);
-        for (int64_t i = 0; i < p->numel; i++) o[i] = nbi_gen_float(gen) < (float)pd[i] ? 1.0f : 0.0f;
+        float *o = (float *)nbt_ptr(t);
+        for (int64_t i = 0; i < p->numel; i++) o[i] = nbt_gen_float(gen) < (float)pd[i] ? 1.0f : 0.0f;
     } else {
-        double *o = (double *)nbi_ptr(t);
-        for (int64_t i = 0; i < p->numel; i++) o[i] = nbi_gen_double(gen) < pd[i] ? 1.0 : 0.0;
+        double *o = (double *)nbt_ptr(t);
+        for (int64_t i = 0; i < p->numel; i++) o[i] = nbt_gen_double(gen) < pd[i] ? 1.0 : 0.0;
     }
     free(pd);
     return t;
 }
 
 nb_tensor *nb_bernoulli(const nb_tensor *p) {
-    NBI_API("nb_bernoulli");
+    NBT_API("nb_bernoulli");
     return nb_bernoulli_gen(p, NULL);
 }

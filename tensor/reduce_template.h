@@ -2,16 +2,16 @@
  * along a dim), included once per float type with T (float or double) and SUF (f or empty) defined. */
 
 /* accumulate one segment x[0], x[st], ... (n terms) */
-static double NBI_CAT(seg_, T)(nbk_reduce_kind k, const T *x, int64_t n, int64_t st) {
-    double acc = k == NBK_RSUM ? 0.0 : k == NBK_RPROD ? 1.0 : (double)x[0];
+static double NBT_CAT(seg_, T)(nbt_reduce_kind k, const T *x, int64_t n, int64_t st) {
+    double acc = k == NBT_RSUM ? 0.0 : k == NBT_RPROD ? 1.0 : (double)x[0];
     switch (k) {
-    case NBK_RSUM:
+    case NBT_RSUM:
         for (int64_t r = 0; r < n; r++) acc += (double)x[r * st];
         break;
-    case NBK_RPROD:
+    case NBT_RPROD:
         for (int64_t r = 0; r < n; r++) acc *= (double)x[r * st];
         break;
-    case NBK_RMAX:
+    case NBT_RMAX:
         for (int64_t r = 0; r < n; r++) {
             double v = x[r * st];
             if (v > acc || v != v) {
@@ -20,7 +20,7 @@ static double NBI_CAT(seg_, T)(nbk_reduce_kind k, const T *x, int64_t n, int64_t
             }
         }
         break;
-    case NBK_RMIN:
+    case NBT_RMIN:
         for (int64_t r = 0; r < n; r++) {
             double v = x[r * st];
             if (v < acc || v != v) {
@@ -33,8 +33,8 @@ static double NBI_CAT(seg_, T)(nbk_reduce_kind k, const T *x, int64_t n, int64_t
     return acc;
 }
 
-static void NBI_CAT(softmax_, T)(const T *x, T *y, int64_t outer, int64_t D, int64_t inner, bool lg) {
-    bool par = outer * D * inner >= NBI_PAR_MIN && outer * inner > 1;
+static void NBT_CAT(softmax_, T)(const T *x, T *y, int64_t outer, int64_t D, int64_t inner, bool lg) {
+    bool par = outer * D * inner >= NBT_PAR_MIN && outer * inner > 1;
     (void)par;
 
 #pragma omp parallel for schedule(static) if (par)
@@ -48,7 +48,7 @@ static void NBI_CAT(softmax_, T)(const T *x, T *y, int64_t outer, int64_t D, int
         if (m == -INFINITY || m != m) m = m != m ? m : 0;
         double s = 0;
         for (int64_t d = 0; d < D; d++) {
-            T e = NBI_CAT(exp, SUF)(xr[d * inner] - m);
+            T e = NBT_CAT(exp, SUF)(xr[d * inner] - m);
             if (!lg) yr[d * inner] = e;
             s += e;
         }

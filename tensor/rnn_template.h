@@ -1,23 +1,23 @@
 /* rnn_template.h — the one source of the recurrent-layer kernels (kernels_rnn.c), included once per
- * float type with RT (float or double), SUF (f or empty) and GEMM_ (nbk_sgemm or nbk_dgemm) defined.
+ * float type with RT (float or double), SUF (f or empty) and GEMM_ (nbt_sgemm or nbt_dgemm) defined.
  * Layouts (all row-major, contiguous): x (RT, B, I); y (RT, B, S) holds h_t in columns [0, P) and, for
  * LSTM, c_t in [P, P + H); ws (RT, B, W) holds what backward reads (see kernels_rnn.c). */
-#define F_(name) NBI_RNN_CAT(name##_, SUF)
-#define M_(fn) NBI_RNN_CAT(fn, SUF)
+#define F_(name) NBT_RNN_CAT(name##_, SUF)
+#define M_(fn) NBT_RNN_CAT(fn, SUF)
 
 static inline RT F_(sigm)(RT v) {
     return v >= 0 ? (RT)1 / ((RT)1 + M_(exp)(-v)) : M_(exp)(v) / ((RT)1 + M_(exp)(v));
 }
 
 /* time index of processing step k (the reverse direction walks the sequence backwards) */
-static inline int64_t F_(tix)(const nbk_rnn_shape *s, int64_t k) { return s->reverse ? s->T - 1 - k : k; }
+static inline int64_t F_(tix)(const nbt_rnn_shape *s, int64_t k) { return s->reverse ? s->T - 1 - k : k; }
 
 /* Forward. tmp: scratch of B * max(3H, H) elements (GRU's hidden projection, LSTM's pre-projection). */
-static void F_(rnn_fwd)(const nbk_rnn_shape *s, const RT *x, const RT *h0, const RT *c0, const RT *wih,
+static void F_(rnn_fwd)(const nbt_rnn_shape *s, const RT *x, const RT *h0, const RT *c0, const RT *wih,
                         const RT *whh, const RT *bih, const RT *bhh, const RT *whr, RT *y, RT *ws, RT *tmp) {
     const int64_t NT = s->T, B = s->B, I = s->I, H = s->H, P = s->P;
-    const int64_t G = nbk_rnn_gates(s->mode) * H, W = nbk_rnn_ws_width(s), S = nbk_rnn_y_width(s);
-    const bool gru = s->mode == NBK_RNN_GRU;
+    const int64_t G = nbt_rnn_gates(s->mode) * H, W = nbt_rnn_ws_width(s), S = nbt_rnn_y_width(s);
+    const bool gru = s->mode == NBT_RNN_GRU;
     /* the input projection of the whole sequence in one GEMM: ws[:, :G] = bias + x w_ih^RT */
     for (int64_t r = 0; r < NT * B; r++)
         for (int64_t j = 0; j < G; j++)
@@ -29,7 +29,7 @@ static void F_(rnn_fwd)(const nbk_rnn_shape *s, const RT *x, const RT *h0, const
         const RT *cp = k ? y + tp * B * S + P : c0;
         const int64_t ldh = k ? S : P, ldc = k ? S : H;
         RT *g = ws + t * B * W, *yt = y + t * B * S;
-        if (s->mode == NBK_RNN_GRU) {
+        if (s->mode == NBT_RNN_GRU) {
             /* r, z, n = gates; n = tanh(W_in x + b_in + r (W_hn h + b_hn)); h' = (h - n) z + n */
             for (int64_t b = 0; b < B; b++)
                 for (int64_t j = 0; j < G; j++) tmp[b * G + j] = bhh ? bhh[j] : (RT)0;
@@ -48,8 +48,8 @@ static void F_(rnn_fwd)(const nbk_rnn_shape *s, const RT *x, const RT *h0, const
         }
         /* RNN and LSTM: the recurrent GEMM adds into the projected input */
         GEMM_(false, true, B, G, P, (RT)1, hp, ldh, whh, P, (RT)1, g, W);
-        if (s->mode != NBK_RNN_LSTM) {
-            const bool relu = s->mode == NBK_RNN_RELU;
+        if (s->mode != NBT_RNN_LSTM) {
+            const bool relu = s->mode == NBT_RNN_RELU;
             for (int64_t b = 0; b < B; b++)
                 for (int64_t j = 0; j < H; j++) {
                     RT v = g[b * W + j];
@@ -91,15 +91,15 @@ typedef struct {
     RT *dgi, *dgh, *dh, *dhn, *dcn, *dm, *mm, *dhs;
 } F_(rnn_scratch);
 
-static void F_(rnn_bwd)(const nbk_rnn_shape *s, const RT *x, const RT *h0, const RT *c0, const RT *wih,
+static void F_(rnn_bwd)(const nbt_rnn_shape *s, const RT *x, const RT *h0, const RT *c0, const RT *wih,
                         const RT *whh, const RT *whr, const RT *y, const RT *ws, const RT *gy, RT *dx,
                         RT *dh0, RT *dc0, RT *dwih, RT *dwhh, RT *dbih, RT *dbhh, RT *dwhr,
                         F_(rnn_scratch) * sc) {
     const int64_t NT = s->T, B = s->B, I = s->I, H = s->H, P = s->P;
-    const int64_t G = nbk_rnn_gates(s->mode) * H, W = nbk_rnn_ws_width(s), S = nbk_rnn_y_width(s);
+    const int64_t G = nbt_rnn_gates(s->mode) * H, W = nbt_rnn_ws_width(s), S = nbt_rnn_y_width(s);
     RT *dhn = sc->dhn, *dcn = sc->dcn, *dh = sc->dh;
     for (int64_t q = 0; q < B * P; q++) dhn[q] = 0;
-    for (int64_t q = 0; q < B * H && s->mode == NBK_RNN_LSTM; q++) dcn[q] = 0;
+    for (int64_t q = 0; q < B * H && s->mode == NBT_RNN_LSTM; q++) dcn[q] = 0;
     for (int64_t k = NT - 1; k >= 0; k--) {
         const int64_t t = F_(tix)(s, k), tp = F_(tix)(s, k - 1);
         const RT *hp = k ? y + tp * B * S : h0;
@@ -110,7 +110,7 @@ static void F_(rnn_bwd)(const nbk_rnn_shape *s, const RT *x, const RT *h0, const
         /* dh = the gradient arriving at h_t from above plus the one from step t+1 */
         for (int64_t b = 0; b < B; b++)
             for (int64_t j = 0; j < P; j++) dh[b * P + j] = gyt[b * S + j] + dhn[b * P + j];
-        if (s->mode == NBK_RNN_GRU) {
+        if (s->mode == NBT_RNN_GRU) {
             for (int64_t b = 0; b < B; b++) {
                 const RT *gb = g + b * W;
                 for (int64_t j = 0; j < H; j++) {
@@ -125,8 +125,8 @@ static void F_(rnn_bwd)(const nbk_rnn_shape *s, const RT *x, const RT *h0, const
             GEMM_(false, false, B, P, G, (RT)1, dgh, G, whh, P, (RT)1, dhn, P);
             continue;
         }
-        if (s->mode != NBK_RNN_LSTM) {
-            const bool relu = s->mode == NBK_RNN_RELU;
+        if (s->mode != NBT_RNN_LSTM) {
+            const bool relu = s->mode == NBT_RNN_RELU;
             for (int64_t b = 0; b < B; b++)
                 for (int64_t j = 0; j < H; j++) {
                     RT h = yt[b * S + j];

@@ -1,7 +1,7 @@
 /* sort_template.h — libstdc++'s std::sort, std::nth_element, std::partial_sort (and a stable merge sort)
  * transcribed step for step, included by kernels_sort.c once per order with SFX (the name suffix) and
  * BEFORE(a, b) ("*a goes before *b": torch's KeyValueCompAsc / KeyValueCompDesc) defined. */
-#define F_(name) NBI_CAT(name##_, SFX)
+#define F_(name) NBT_CAT(name##_, SFX)
 #define THRESHOLD 16
 
 /* ---- libstdc++ stl_heap.h ---- */

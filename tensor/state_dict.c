@@ -5,29 +5,29 @@
 
 nb_status nb_state_dict_add(nb_state_dict *sd, const char *name, nb_tensor *t) {
     if (!sd || !name) {
-        nbi_error("nb_state_dict_add: state dict or name is NULL");
+        nbt_error("nb_state_dict_add: state dict or name is NULL");
         return NB_ERROR;
     }
-    if (!nbi_ok(t, "nb_state_dict_add")) {
-        if (!t) nbi_error("nb_state_dict_add: tensor '%s' is NULL", name);
+    if (!nbt_ok(t, "nb_state_dict_add")) {
+        if (!t) nbt_error("nb_state_dict_add: tensor '%s' is NULL", name);
         return NB_ERROR;
     }
     char **names = realloc(sd->names, sizeof *names * (size_t)(sd->n + 1));
     if (!names) {
-        nbi_error("nb_state_dict_add: out of memory");
+        nbt_error("nb_state_dict_add: out of memory");
         return NB_ERROR;
     }
     sd->names = names;
     nb_tensor **ts = realloc(sd->tensors, sizeof *ts * (size_t)(sd->n + 1));
     if (!ts) {
-        nbi_error("nb_state_dict_add: out of memory");
+        nbt_error("nb_state_dict_add: out of memory");
         return NB_ERROR;
     }
     sd->tensors = ts;
     size_t len = strlen(name);
     char *copy = malloc(len + 1);
     if (!copy) {
-        nbi_error("nb_state_dict_add: out of memory");
+        nbt_error("nb_state_dict_add: out of memory");
         return NB_ERROR;
     }
     memcpy(copy, name, len + 1);
@@ -38,8 +38,8 @@ nb_status nb_state_dict_add(nb_state_dict *sd, const char *name, nb_tensor *t) {
 }
 
 nb_tensor *nb_state_dict_get(const nb_state_dict *sd, const char *name) {
-    if (!nbi_nonnull(sd, "nb_state_dict_get", "state dict") ||
-        !nbi_nonnull(name, "nb_state_dict_get", "name"))
+    if (!nbt_nonnull(sd, "nb_state_dict_get", "state dict") ||
+        !nbt_nonnull(name, "nb_state_dict_get", "name"))
         return NULL;
     for (int i = 0; i < sd->n; i++)
         if (strcmp(sd->names[i], name) == 0) return sd->tensors[i];

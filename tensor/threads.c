@@ -45,7 +45,7 @@ int nb_get_num_threads(void) {
  * smooths that count of other busy threads over about a second; this thread's OpenMP thread count
  * follows the CPUs they leave, between 1 and the count it started with. Off when the user chose:
  * nb_set_num_threads(n > 0), OMP_WAIT_POLICY or OMP_DYNAMIC set, or NB_ADAPT_THREADS=0. */
-void nbi_threads_check(void) {
+void nbt_threads_check(void) {
 #ifdef _OPENMP
     static _Thread_local int enabled = -1; /* decided once per thread from the environment */
     static _Thread_local double next, others;

@@ -197,7 +197,7 @@ int main(int argc, char **argv) {
             fprintf(stderr, "FAIL %s:%d %s (%s): exit %d (a sanitizer report?)\n", c->file, c->line, c->what,
                     c->fn, WEXITSTATUS(st));
         bad += !ok;
-        nbt_check(ok, c->what, c->file, c->line);
+        tl_check(ok, c->what, c->file, c->line);
     }
     printf("misuse: %d cases (%d bad calls: %d errors, %d NULLs; %d good calls), %d failing\n", ncases,
            nk[MU_KIND_ERR] + nk[MU_KIND_NULL], nk[MU_KIND_ERR], nk[MU_KIND_NULL], nk[MU_KIND_GOOD], bad);

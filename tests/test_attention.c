@@ -4,7 +4,7 @@
  * broadcasting, scale, seeded dropout; each case through the default path, the composed path and the
  * fused kernel; fused against composed at larger sizes; torch's errors. */
 #include "testlib.h"
-#include "nbi_attention.h"
+#include "nba_attention.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,21 +43,21 @@ static bool near(const nb_tensor *got, const nb_tensor *want, double tol, const 
     }
     nb_tensor *g = nb_contiguous(nb_to(nb_detach((nb_tensor *)got), NB_F64));
     nb_tensor *w = nb_to(nb_detach((nb_tensor *)want), NB_F64);
-    bool ok = nbt_tensor_near(g, nb_data_f64(w), w->numel, tol, what, name, 0);
+    bool ok = tl_tensor_near(g, nb_data_f64(w), w->numel, tol, what, name, 0);
     return ok;
 }
 
 /* run case c through path (0 default, 1 composed, 2 fused) and compare everything */
 static void run_case(const gcase *c, int path) {
     nb_scope s = nb_scope_begin();
-    nbi_sdpa_path = path;
+    nba_sdpa_path = path;
     nb_tensor *q = nb_requires_grad_(nb_clone(c->q), true), *k = nb_requires_grad_(nb_clone(c->k), true);
     nb_tensor *v = nb_requires_grad_(nb_clone(c->v), true);
     nb_tensor *m = c->m ? nb_clone(c->m) : NULL;
     if (m && m->dtype != NB_I64) nb_requires_grad_(m, true);
     nb_sdpa_opts o = { .attn_mask = m, .dropout_p = c->dropout, .is_causal = c->causal, .scale = c->scale };
     if (c->dropout > 0) nb_manual_seed((uint64_t)c->fseed);
-    long fw0 = nbi_sdpa_fused_fw, bw0 = nbi_sdpa_fused_bw;
+    long fw0 = nba_sdpa_fused_fw, bw0 = nba_sdpa_fused_bw;
     nb_tensor *y = nb_scaled_dot_product_attention(q, k, v, o);
     double tol = c->dt == NB_F32 ? 3e-5 : 1e-11;
     char nm[96];
@@ -70,9 +70,9 @@ static void run_case(const gcase *c, int path) {
     if (c->gm) near(m->grad, c->gm, tol, "grad mask", nm);
     /* the fused kernel runs (forward and backward) unless composing is asked or needed */
     bool want_fused = path != 1 && c->dropout == 0 && !c->gm;
-    CHECK((nbi_sdpa_fused_fw - fw0 == 1 && nbi_sdpa_fused_bw - bw0 == 1) == want_fused);
-    CHECK(nbi_sdpa_fused_fw - fw0 == (want_fused ? 1 : 0));
-    nbi_sdpa_path = 0;
+    CHECK((nba_sdpa_fused_fw - fw0 == 1 && nba_sdpa_fused_bw - bw0 == 1) == want_fused);
+    CHECK(nba_sdpa_fused_fw - fw0 == (want_fused ? 1 : 0));
+    nba_sdpa_path = 0;
     nb_tensor *ts[] = { q, k, v, m };
     for (int i = 0; i < 4; i++) nb_free(ts[i]);
     nb_scope_end(s);
@@ -80,7 +80,7 @@ static void run_case(const gcase *c, int path) {
 }
 
 static int golden(void) {
-    FILE *f = nbt_open_data("golden/attention.txt");
+    FILE *f = tl_open_data("golden/attention.txt");
     if (!f) return CHECK(false), 0;
     char *line = NULL;
     size_t cap = 0;
@@ -99,9 +99,9 @@ static int golden(void) {
             c.fseed = atoll(strtok_r(NULL, " \n", &save));
         } else if (!strcmp(kind, "in") || !strcmp(kind, "grad")) {
             nb_tensor **t = slot(&c, kind, strtok_r(NULL, " \n", &save));
-            if (t) *t = nbt_parse_tensor(&save);
+            if (t) *t = tl_parse_tensor(&save);
         } else if (!strcmp(kind, "out")) {
-            c.out = nbt_parse_tensor(&save);
+            c.out = tl_parse_tensor(&save);
         } else if (!strcmp(kind, "end")) {
             run_case(&c, 0);
             run_case(&c, 1);
@@ -142,13 +142,13 @@ static void fused_run(const fcase *c, nb_dtype dt, int path, nb_tensor **res) {
     }
     nb_tensor *in[3] = { q, k, v };
     for (int i = 0; i < 3; i++) nb_requires_grad_(in[i], true);
-    nbi_sdpa_path = path;
-    long fw0 = nbi_sdpa_fused_fw;
+    nba_sdpa_path = path;
+    long fw0 = nba_sdpa_fused_fw;
     nb_tensor *y = nb_scaled_dot_product_attention(q, k, v,
                                                    (nb_sdpa_opts){ .attn_mask = m, .is_causal = c->causal });
-    CHECK(nbi_sdpa_fused_fw - fw0 == (path == 2));
+    CHECK(nba_sdpa_fused_fw - fw0 == (path == 2));
     CHECK(nb_backward(nb_sum(nb_mul(y, w))) == NB_OK);
-    nbi_sdpa_path = 0;
+    nba_sdpa_path = 0;
     res[0] = nb_detach(y); /* all in the caller's scope */
     for (int i = 0; i < 3; i++) res[1 + i] = nb_detach(in[i]->grad);
 }
@@ -205,12 +205,12 @@ static void second_order(void) {
         nb_tensor *q = rnd(NB_F64, 1, 2, 4, 3), *k = rnd(NB_F64, 1, 2, 5, 3), *v = rnd(NB_F64, 1, 2, 5, 2);
         nb_tensor *w = nb_rand(NB_F64, NB_SHAPE(1, 2, 4, 2));
         nb_requires_grad_(q, true), nb_requires_grad_(k, true), nb_requires_grad_(v, true);
-        nbi_sdpa_path = path;
+        nba_sdpa_path = path;
         nb_tensor *y = nb_scaled_dot_product_attention(q, k, v, (nb_sdpa_opts){ .is_causal = true });
         nb_tensor *gq = nb_grad1(nb_sum(nb_mul(y, w)), q, true);
         CHECK(gq && gq->requires_grad);
         nb_tensor *gk = nb_grad1(nb_sum(nb_square(gq)), k, false);
-        nbi_sdpa_path = 0;
+        nba_sdpa_path = 0;
         CHECK(gk && gk->numel == 30);
         if (gk && gk->numel == 30) {
             nb_tensor *gc = nb_contiguous(gk);

@@ -236,7 +236,7 @@ static void free_case(gcase *c) {
 }
 
 static void run_golden(void) {
-    FILE *f = nbt_open_data("golden/batchnorm.txt");
+    FILE *f = tl_open_data("golden/batchnorm.txt");
     if (!f) {
         CHECK(!"golden/batchnorm.txt");
         return;
@@ -259,21 +259,21 @@ static void run_golden(void) {
         } else if (!strcmp(tok, "init")) {
             named *n = &c.init[c.ninit++];
             snprintf(n->name, sizeof n->name, "%s", strtok_r(NULL, " \n", &save));
-            n->t = nbt_parse_tensor(&save);
+            n->t = tl_parse_tensor(&save);
         } else if (!strcmp(tok, "step")) {
             st = &c.step[c.nsteps++];
             snprintf(st->mode, sizeof st->mode, "%s", strtok_r(NULL, " \n", &save));
         } else if (!strcmp(tok, "in")) {
             strtok_r(NULL, " \n", &save);
-            st->x = nbt_parse_tensor(&save);
+            st->x = tl_parse_tensor(&save);
         } else if (!strcmp(tok, "out"))
-            st->out = nbt_parse_tensor(&save);
+            st->out = tl_parse_tensor(&save);
         else if (!strcmp(tok, "gout"))
-            st->gout = nbt_parse_tensor(&save);
+            st->gout = tl_parse_tensor(&save);
         else if (!strcmp(tok, "grad") || !strcmp(tok, "buf")) {
             named *n = tok[0] == 'g' ? &st->grad[st->ngrad++] : &st->buf[st->nbuf++];
             snprintf(n->name, sizeof n->name, "%s", strtok_r(NULL, " \n", &save));
-            n->t = nbt_parse_tensor(&save);
+            n->t = tl_parse_tensor(&save);
         } else if (!strcmp(tok, "end")) {
             bool ok = run_case(&c);
             if (!ok) fprintf(stderr, "FAIL case %s\n", c.name);

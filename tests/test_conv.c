@@ -398,7 +398,7 @@ static int run_file(const char *path) {
         } else if (!strncmp(s, "end", 3)) {
             ncases++;
             bool ok = c.init ? run_init(&c) : run_case(&c, false) && run_case(&c, true);
-            nbt_check(ok, "golden case (see the FAIL line above)", __FILE__, __LINE__);
+            tl_check(ok, "golden case (see the FAIL line above)", __FILE__, __LINE__);
             free_case(&c);
         }
     }

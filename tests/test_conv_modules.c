@@ -147,7 +147,7 @@ static nb_tensor *next_tensor(char **save, bool *ok) {
         strtok_r(NULL, " ", save);
         return NULL;
     }
-    nb_tensor *t = nbt_parse_tensor(save);
+    nb_tensor *t = tl_parse_tensor(save);
     if (!t) *ok = false;
     return t;
 }
@@ -266,7 +266,7 @@ static void torch_checkpoint(void) {
 }
 
 int main(void) {
-    FILE *f = nbt_open_data("golden/conv_modules.txt");
+    FILE *f = tl_open_data("golden/conv_modules.txt");
     CHECK(f != NULL);
     if (!f) return nb_test_done();
     char line[1 << 16];

@@ -419,8 +419,8 @@ int main(void) {
     nb_free(Y);
     CHECK(nb_dist_destroy_process_group() == NB_OK);
     if (R != 0) {
-        if (nbt_fail) fprintf(stderr, "rank %d: %d failed\n", R, nbt_fail);
-        return nbt_fail ? 1 : 0;
+        if (tl_fail) fprintf(stderr, "rank %d: %d failed\n", R, tl_fail);
+        return tl_fail ? 1 : 0;
     }
     printf("world %d: largest deviation from the single-process run: f32 %.3g, f64 %.3g (relative to max(1, "
            "|p|))\n",

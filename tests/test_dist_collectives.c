@@ -209,8 +209,8 @@ int main(void) {
     if (nb_dist_is_mpi_available())
         CHECK_FAIL(nb_dist_init_process_group((nb_dist_init_opts){ 0 })); /* MPI is finalized */
     if (R != 0) { /* one summary line per job: the other ranks report failures only */
-        if (nbt_fail) fprintf(stderr, "rank %d: %d failed\n", R, nbt_fail);
-        return nbt_fail ? 1 : 0;
+        if (tl_fail) fprintf(stderr, "rank %d: %d failed\n", R, tl_fail);
+        return tl_fail ? 1 : 0;
     }
     return nb_test_done();
 }

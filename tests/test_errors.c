@@ -14,7 +14,7 @@ static void err_check(bool failed, const char *what, const char *op, int line) {
     if (!ok)
         fprintf(stderr, "FAIL line %d: %s: expected a failure naming %s (failed %d, error: %s)\n", line, what,
                 op, failed, e ? e : "none");
-    nbt_check(ok, what, __FILE__, line);
+    tl_check(ok, what, __FILE__, line);
     nb_clear_error();
     ncases++;
 }

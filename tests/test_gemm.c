@@ -1,4 +1,4 @@
-/* test_gemm.c — nbk_sgemm / nbk_dgemm against a naive triple loop in double: odd shapes, all four
+/* test_gemm.c — nbt_sgemm / nbt_dgemm against a naive triple loop in double: odd shapes, all four
  * transpose combinations, alpha/beta, padded strides (padding must stay untouched), beta == 0 over
  * NaN, and bitwise-equal results at 1 and 2 OpenMP threads. Last line: "N passed, M failed". */
 #include "gemm.h"
@@ -54,9 +54,9 @@ static void run_case(bool dbl, bool ta, bool tb, int64_t M, int64_t N, int64_t K
         c0[i] = v, c[i] = v, cf[i] = (float)v;
     }
     if (dbl)
-        nbk_dgemm(ta, tb, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc);
+        nbt_dgemm(ta, tb, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc);
     else
-        nbk_sgemm(ta, tb, M, N, K, (float)alpha, af, lda, bf, ldb, (float)beta, cf, ldc);
+        nbt_sgemm(ta, tb, M, N, K, (float)alpha, af, lda, bf, ldb, (float)beta, cf, ldc);
 
     double tol = dbl ? 1e-12 : 1e-5 * sqrt((double)(K > 1 ? K : 1));
     bool ok = true, pad_ok = true;
@@ -116,9 +116,9 @@ static void determinism(bool dbl, bool ta, bool tb, int64_t M, int64_t N, int64_
             omp_set_num_threads(nt);
             void *c = nt == 1 ? c1 : c2;
             if (dbl)
-                nbk_dgemm(ta, tb, M, N, K, 1.0, a, lda, b, ldb, 0.0, c, N);
+                nbt_dgemm(ta, tb, M, N, K, 1.0, a, lda, b, ldb, 0.0, c, N);
             else
-                nbk_sgemm(ta, tb, M, N, K, 1.0f, a, lda, b, ldb, 0.0f, c, N);
+                nbt_sgemm(ta, tb, M, N, K, 1.0f, a, lda, b, ldb, 0.0f, c, N);
         }
         omp_set_num_threads(saved);
         ok = memcmp(c1, c2, nc * es) == 0;

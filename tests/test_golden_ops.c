@@ -645,7 +645,7 @@ static bool run_file(const char *path, int *ncases_, int *nfail_) {
             /* whether view succeeds depends on the layout: only the contiguous run applies */
             bool ok = run_case(&c, false) && (!strncmp(c.op, "view", 4) || run_case(&c, true));
             nfail += !ok;
-            nbt_check(ok, "golden case (see the FAIL line above)", __FILE__, __LINE__);
+            tl_check(ok, "golden case (see the FAIL line above)", __FILE__, __LINE__);
             free_case(&c);
         }
     }

@@ -78,20 +78,20 @@ static double *values(nb_tensor *t) {
 
 static void op_case(const char *name, char **save, nb_dtype dt) {
     nb_scope s = nb_scope_begin();
-    nb_tensor *x0 = nbt_parse_tensor(save), *v0 = nbt_parse_tensor(save), *gw = nbt_parse_tensor(save);
+    nb_tensor *x0 = tl_parse_tensor(save), *v0 = tl_parse_tensor(save), *gw = tl_parse_tensor(save);
     int rg = atoi(strtok_r(NULL, " \n", save));
-    nb_tensor *hw = rg ? nbt_parse_tensor(save) : NULL;
+    nb_tensor *hw = rg ? tl_parse_tensor(save) : NULL;
     double tol = dt == NB_F64 ? 1e-12 : 1e-5;
     nb_tensor *x = nb_requires_grad_(nb_to(x0, dt), true), *v = nb_to(v0, dt);
-    nb_tensor *y = NBT_T(apply(name, x)); /* NBT_*: success with an error raised fails (docs/errors.md) */
+    nb_tensor *y = TL_T(apply(name, x)); /* TL_*: success with an error raised fails (docs/errors.md) */
     nb_tensor *loss = nb_sum(nb_mul(y, weights_like(y, dt)));
-    nb_tensor *g = NBT_T(nb_grad1(loss, x, true));
-    int before = nbt_fail;
+    nb_tensor *g = TL_T(nb_grad1(loss, x, true));
+    int before = tl_fail;
     CHECK(g != NULL);
     if (g) CHECK_TENSOR(g, values(gw), gw->numel, tol);
     CHECK(g && g->requires_grad == (rg != 0)); /* history exactly where torch's gradient has it */
     nb_tensor *h = NULL, *sv = nb_sum(nb_mul(g, v));
-    nb_status st = NBT_OK(nb_grad(1, &sv, 1, &x, NULL, &h, (nb_grad_opts){ 0 })); /* no allow_unused */
+    nb_status st = TL_OK(nb_grad(1, &sv, 1, &x, NULL, &h, (nb_grad_opts){ 0 })); /* no allow_unused */
     if (rg) {
         CHECK(st == NB_OK && h);
         if (h) CHECK_TENSOR(h, values(hw), hw->numel, tol);
@@ -99,7 +99,7 @@ static void op_case(const char *name, char **save, nb_dtype dt) {
         CHECK(st == NB_ERROR && nb_error() && strstr(nb_error(), "does not require grad")); /* torch: same */
         nb_clear_error();
     }
-    if (nbt_fail != before) fprintf(stderr, "  in op case %s (%s)\n", name, nb_dtype_name(dt));
+    if (tl_fail != before) fprintf(stderr, "  in op case %s (%s)\n", name, nb_dtype_name(dt));
     CHECK(nb_error() == NULL);
     nb_clear_error();
     nb_scope_end(s);
@@ -129,15 +129,15 @@ static nb_tensor *net_loss(const char *name, nb_tensor *x, nb_tensor **p, nb_dty
 static void net_case(const char *name, char **save, nb_dtype dt) {
     nb_scope s = nb_scope_begin();
     int np = atoi(strtok_r(NULL, " \n", save));
-    nb_tensor *x = nb_to(nbt_parse_tensor(save), dt), *p[4], *v[4], *gw[4], *hw[4], *g[4] = { 0 },
+    nb_tensor *x = nb_to(tl_parse_tensor(save), dt), *p[4], *v[4], *gw[4], *hw[4], *g[4] = { 0 },
               *h[4] = { 0 };
-    for (int i = 0; i < np; i++) p[i] = nb_requires_grad_(nb_to(nbt_parse_tensor(save), dt), true);
-    for (int i = 0; i < np; i++) v[i] = nb_to(nbt_parse_tensor(save), dt);
-    for (int i = 0; i < np; i++) gw[i] = nbt_parse_tensor(save);
-    for (int i = 0; i < np; i++) hw[i] = nbt_parse_tensor(save);
+    for (int i = 0; i < np; i++) p[i] = nb_requires_grad_(nb_to(tl_parse_tensor(save), dt), true);
+    for (int i = 0; i < np; i++) v[i] = nb_to(tl_parse_tensor(save), dt);
+    for (int i = 0; i < np; i++) gw[i] = tl_parse_tensor(save);
+    for (int i = 0; i < np; i++) hw[i] = tl_parse_tensor(save);
     double tol = dt == NB_F64 ? 1e-10 : 2e-4;
-    int before = nbt_fail;
-    nb_tensor *loss = NBT_T(net_loss(name, x, p, dt));
+    int before = tl_fail;
+    nb_tensor *loss = TL_T(net_loss(name, x, p, dt));
     CHECK(nb_grad(1, &loss, np, p, NULL, g, (nb_grad_opts){ .create_graph = true }) == NB_OK);
     nb_tensor *sv = NULL;
     for (int i = 0; i < np; i++) {
@@ -148,38 +148,38 @@ static void net_case(const char *name, char **save, nb_dtype dt) {
     CHECK(nb_grad(1, &sv, np, p, NULL, h, (nb_grad_opts){ 0 }) == NB_OK); /* H v, no allow_unused */
     for (int i = 0; i < np; i++)
         if (h[i]) CHECK_TENSOR(h[i], values(hw[i]), hw[i]->numel, tol);
-    if (nbt_fail != before)
+    if (tl_fail != before)
         fprintf(stderr, "  in net case %s (%s): %s\n", name, nb_dtype_name(dt), nb_error());
     CHECK(nb_error() == NULL);
     nb_clear_error();
     nb_scope_end(s);
 }
 
-void *nbi_error(const char *fmt, ...); /* internal: raise a synthetic error for the checker's self-test */
+void *nbt_error(const char *fmt, ...); /* internal: raise a synthetic error for the checker's self-test */
 
 /* the invariant checker itself: a call that returns a result although it raised an error is caught */
 static void test_checker(void) {
     nb_tensor *x = nb_zeros(NB_F32, NB_SHAPE(2));
-    int fails = nbt_fail;
+    int fails = tl_fail;
     fflush(stderr);
     int saved = dup(2), devnull = open("/dev/null", O_WRONLY); /* the expected FAIL line is not shown */
     dup2(devnull, 2);
-    NBT_T((nbi_error("synthetic: success with an error raised"), x));
+    TL_T((nbt_error("synthetic: success with an error raised"), x));
     fflush(stderr);
     dup2(saved, 2);
     close(saved), close(devnull);
-    bool caught = nbt_fail == fails + 1;
+    bool caught = tl_fail == fails + 1;
     nb_clear_error();
-    nb_free(NBT_T(nb_relu(x))); /* a clean call passes */
-    bool clean = nbt_fail == fails + 1;
-    nbt_fail = fails;
+    nb_free(TL_T(nb_relu(x))); /* a clean call passes */
+    bool clean = tl_fail == fails + 1;
+    tl_fail = fails;
     CHECK(caught && clean);
     nb_free(x);
 }
 
 int main(void) {
     test_checker();
-    FILE *f = nbt_open_data("golden/grad2.txt");
+    FILE *f = tl_open_data("golden/grad2.txt");
     if (!f) return 1;
     char *line = NULL;
     size_t cap = 0;

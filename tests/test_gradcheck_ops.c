@@ -1,9 +1,9 @@
 /* test_gradcheck_ops.c — finite-difference gradcheck (f64) of every recorded op, driven from the op
  * table (autograd/ops.def): the registry of checks is generated from it, so each op must have a check
- * K(name), which also runs gradgradcheck when nbi_op_order[op] == 2; a new op without one fails to
+ * K(name), which also runs gradgradcheck when nba_op_order[op] == 2; a new op without one fails to
  * build. Composite public ops (mean, var, std, logsumexp, 1-D matmul, stack, ...) are checked too. */
 #include "testlib.h"
-#include "nbi_tape.h"
+#include "nba_tape.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -863,8 +863,8 @@ K(sdpa) {
 
 /* The registry is generated from the op list: each op `name` in autograd/ops.def needs a check
  * K(name) above. A new op without one fails to compile here ('k_<name>' undeclared): add K(<name>). */
-#define NB_OP(name, bwname, order) [NBI_OP_##name] = k_##name,
-static const check_fn registry[NBI_OP_COUNT] = {
+#define NB_OP(name, bwname, order) [NBA_OP_##name] = k_##name,
+static const check_fn registry[NBA_OP_COUNT] = {
 #include "ops.def"
 };
 #undef NB_OP
@@ -940,18 +940,18 @@ static bool catches_wrong_grad(void) {
 int main(void) {
     nb_manual_seed(1234);
     CHECK(catches_wrong_grad());
-    for (int op = 0; op < NBI_OP_COUNT; op++) {
-        cur_op = nbi_op_names[op];
+    for (int op = 0; op < NBA_OP_COUNT; op++) {
+        cur_op = nba_op_names[op];
         nb_scope s = nb_scope_begin();
-        bool ok = registry[op](nbi_op_order[op]);
+        bool ok = registry[op](nba_op_order[op]);
         nb_scope_end(s);
-        nbt_check(ok, cur_op, __FILE__, __LINE__);
+        tl_check(ok, cur_op, __FILE__, __LINE__);
     }
     nb_scope s = nb_scope_begin();
     CHECK(composites());
     CHECK(helper_composites());
     nb_scope_end(s);
-    printf("%d ops in the table; %d gradchecks, %d gradgradchecks\n", NBI_OP_COUNT, nchecks, ngg);
+    printf("%d ops in the table; %d gradchecks, %d gradgradchecks\n", NBA_OP_COUNT, nchecks, ngg);
     CHECK(nb_memory_stats_get().tensors_live == 0);
     return nb_test_done();
 }

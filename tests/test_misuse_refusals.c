@@ -5,7 +5,7 @@
 #include "misuse.h"
 #include <pthread.h>
 
-void *nbi_error(const char *fmt,
+void *nbt_error(const char *fmt,
                 ...); /* internal (tensor/error.c): re-record a worker thread's message here */
 
 static nb_tensor *P(void) { return mu_leaf(); } /* (2, 3) f64 leaf that requires grad */
@@ -185,7 +185,7 @@ static bool on_other_thread(nb_tensor *t, int what) {
     pthread_t th;
     if (pthread_create(&th, NULL, foreign_call, &f) != 0) return false;
     pthread_join(th, NULL);
-    if (f.msg[0]) nbi_error("%s", f.msg); /* errors are per thread: hand it to the harness */
+    if (f.msg[0]) nbt_error("%s", f.msg); /* errors are per thread: hand it to the harness */
     return f.failed && f.msg[0] && nb_is_valid(t);
 }
 static nb_tensor *recorded(void) { return nb_sum(nb_exp(P())); }

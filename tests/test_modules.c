@@ -161,7 +161,7 @@ static void free_case(gcase *c) {
 }
 
 static int run_golden(void) {
-    FILE *f = nbt_open_data("golden/modules.txt");
+    FILE *f = tl_open_data("golden/modules.txt");
     if (!f) {
         CHECK(!"golden/modules.txt");
         return 0;
@@ -184,14 +184,14 @@ static int run_golden(void) {
         } else if (!strcmp(tok, "tensor") || !strcmp(tok, "grad")) {
             named *t = tok[0] == 't' ? &c.tens[c.ntens++] : &c.grad[c.ngrad++];
             snprintf(t->name, sizeof t->name, "%s", strtok_r(NULL, " \n", &save));
-            t->t = nbt_parse_tensor(&save);
+            t->t = tl_parse_tensor(&save);
         } else if (!strcmp(tok, "in")) {
             strtok_r(NULL, " \n", &save);
-            c.idx = nbt_parse_tensor(&save);
+            c.idx = tl_parse_tensor(&save);
         } else if (!strcmp(tok, "out"))
-            c.out = nbt_parse_tensor(&save);
+            c.out = tl_parse_tensor(&save);
         else if (!strcmp(tok, "gout"))
-            c.gout = nbt_parse_tensor(&save);
+            c.gout = tl_parse_tensor(&save);
         else if (!strcmp(tok, "end")) {
             if (!strcmp(c.name, "tied_net"))
                 run_tied_net(&c);

@@ -204,7 +204,7 @@ static void run_train(const gcase *c, int idx) {
     }
     if (!ok) fprintf(stderr, "%s: %s\n", what, nb_error() ? nb_error() : "setup failed");
     ok = ok && close_all(losses, c->out, 2e-5);
-    nbt_check(ok, what, __FILE__, __LINE__);
+    tl_check(ok, what, __FILE__, __LINE__);
     nb_clear_error();
     nb_free(losses);
     nb_optim_free(opt);
@@ -231,7 +231,7 @@ static void run_case(const gcase *c, int idx) {
     bool layer = !strcmp(c->kind, "layer");
     nb_module *m = layer ? make_layer(c) : NULL;
     if (layer && !m) {
-        nbt_check(0, what, __FILE__, __LINE__);
+        tl_check(0, what, __FILE__, __LINE__);
         nb_clear_error();
         return;
     }
@@ -274,7 +274,7 @@ static void run_case(const gcase *c, int idx) {
         }
     }
     nb_scope_end(s);
-    nbt_check(ok, what, __FILE__, __LINE__);
+    tl_check(ok, what, __FILE__, __LINE__);
     nb_clear_error();
     /* gradcheck every f64 case (relu-like layers have a kink at the 0 the case holds: skip them) */
     bool kink = layer &&
@@ -284,13 +284,13 @@ static void run_case(const gcase *c, int idx) {
         bool gok = nb_gradcheck(gc_fn, &g, layer ? 1 : c->nin, x,
                                 (nb_gradcheck_opts){ .atol = 1e-6, .rtol = 1e-4 });
         snprintf(what, sizeof what, "gradcheck #%d %s %s %s", idx, c->kind, c->name, c->red);
-        nbt_check(gok, what, __FILE__, __LINE__);
+        tl_check(gok, what, __FILE__, __LINE__);
         nb_clear_error();
         /* losses and layers are written with differentiable ops: second derivatives too */
         gok = nb_gradgradcheck(gc_fn, &g, layer ? 1 : c->nin, x,
                                (nb_gradcheck_opts){ .atol = 1e-5, .rtol = 1e-3 });
         snprintf(what, sizeof what, "gradgradcheck #%d %s %s %s", idx, c->kind, c->name, c->red);
-        nbt_check(gok, what, __FILE__, __LINE__);
+        tl_check(gok, what, __FILE__, __LINE__);
         nb_clear_error();
     }
     nb_module_free(m);

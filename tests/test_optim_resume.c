@@ -136,7 +136,7 @@ static void lbfgs_bad_state(void) {
 int main(void) {
     lbfgs_bad_state();
     for (int m = 0; m < (int)(sizeof methods / sizeof methods[0]); m++)
-        nbt_check(round_trip(m), methods[m].name, __FILE__, __LINE__);
+        tl_check(round_trip(m), methods[m].name, __FILE__, __LINE__);
     CHECK(not_resumable[0] == NULL);
     CHECK(nb_memory_stats_get().tensors_live == 0);
     return nb_test_done();

@@ -137,7 +137,7 @@ static void run_case(const gcase *c) {
             fprintf(stderr, "FAIL %s: parameter %d is %s, torch has %s\n", cn, i, sd.names[i],
                     c->param[i].name);
     }
-    nbt_check(init_ok, "init bit-equal to torch", cn, 0);
+    tl_check(init_ok, "init bit-equal to torch", cn, 0);
     nb_state_dict_free(&sd);
     if (c->dt == NB_F64) nb_module_to(m, NB_F64);
     nb_module_train(m, c->train != 0);
@@ -170,7 +170,7 @@ static void run_case(const gcase *c) {
         nb_tensor *term = nb_sum(nb_mul(outs[k], make(w, c->dt)));
         loss = loss ? nb_add(loss, term) : term;
     }
-    nbt_check(ok, "outputs", cn, 0);
+    tl_check(ok, "outputs", cn, 0);
     ok = nb_backward(loss) == NB_OK;
     if (!ok) fprintf(stderr, "FAIL %s: backward: %s\n", cn, nb_error());
     for (int i = 0; ok && i < c->ngrad; i++) {
@@ -181,7 +181,7 @@ static void run_case(const gcase *c) {
                                                 : nb_module_get_parameter(m, g->name);
         ok &= close_to(t ? t->grad : NULL, g, atol * 2, rtol * 2, g->name, cn);
     }
-    nbt_check(ok, "gradients", cn, 0);
+    tl_check(ok, "gradients", cn, 0);
     if (nb_error()) {
         fprintf(stderr, "FAIL %s: error left: %s\n", cn, nb_error());
         CHECK(!nb_error());
@@ -241,7 +241,7 @@ static void expect_error(bool failed, const char *want, int line) {
     bool ok = failed && e && !strncmp(e, want, strlen(want));
     if (!ok)
         fprintf(stderr, "FAIL line %d: expected error \"%s\", got \"%s\"\n", line, want, e ? e : "(none)");
-    nbt_check(ok, want, __FILE__, line);
+    tl_check(ok, want, __FILE__, line);
     nb_clear_error();
 }
 #define EXPECT_ERR(expr, want) expect_error((expr), (want), __LINE__)

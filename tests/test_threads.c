@@ -90,9 +90,9 @@ typedef struct {
 
 static void *trainer(void *arg) {
     train_arg *a = arg;
-    int before = nbt_fail;
+    int before = tl_fail;
     train(a->q, a->params, &a->loss);
-    a->fails = nbt_fail - before;
+    a->fails = tl_fail - before;
     return NULL;
 }
 

@@ -181,7 +181,7 @@ static void run_case(const gcase *c) {
             fprintf(stderr, "FAIL %s: state entry %d is %s, torch has %s\n", cn, i, sd.names[i],
                     c->param[i].name);
     }
-    nbt_check(init_ok, "init bit-equal to torch", cn, 0);
+    tl_check(init_ok, "init bit-equal to torch", cn, 0);
     nb_state_dict_free(&sd);
     if (c->dt == NB_F64) nb_module_to(m, NB_F64);
     nb_module_train(m, c->train != 0);
@@ -235,7 +235,7 @@ static void run_case(const gcase *c) {
         nb_tensor *term = nb_sum(nb_mul(outs[j], make(w, c->dt)));
         loss = loss ? nb_add(loss, term) : term;
     }
-    nbt_check(ok, "outputs", cn, 0);
+    tl_check(ok, "outputs", cn, 0);
     ok = nb_backward(loss) == NB_OK;
     if (!ok) fprintf(stderr, "FAIL %s: backward: %s\n", cn, nb_error());
     for (int i = 0; ok && i < c->ngrad; i++) {
@@ -244,7 +244,7 @@ static void run_case(const gcase *c) {
         if (!t) t = nb_module_get_parameter(m, g->name);
         ok &= close_to(t ? t->grad : NULL, g, atol * 4, rtol * 4, g->name, cn);
     }
-    nbt_check(ok, "gradients", cn, 0);
+    tl_check(ok, "gradients", cn, 0);
     if (nb_error()) {
         fprintf(stderr, "FAIL %s: error left: %s\n", cn, nb_error());
         CHECK(!nb_error());
@@ -255,7 +255,7 @@ static void run_case(const gcase *c) {
 }
 
 static void golden(void) {
-    FILE *f = nbt_open_data("golden/transformer.txt");
+    FILE *f = tl_open_data("golden/transformer.txt");
     CHECK(f != NULL);
     if (!f) return;
     size_t cap = 1 << 22;
@@ -309,7 +309,7 @@ static void expect_error(bool failed, const char *want, int line) {
     bool ok = failed && e && !strncmp(e, want, strlen(want));
     if (!ok)
         fprintf(stderr, "FAIL line %d: expected error \"%s\", got \"%s\"\n", line, want, e ? e : "(none)");
-    nbt_check(ok, want, __FILE__, line);
+    tl_check(ok, want, __FILE__, line);
     nb_clear_error();
 }
 #define EXPECT_ERR(expr, want) expect_error((expr), (want), __LINE__)
@@ -488,8 +488,8 @@ static void torch_checkpoint(void) {
             }
             ok = ag == aw;
         }
-        nbt_check(ok, k ? "torch checkpoint, key padding mask" : "torch checkpoint, causal mask", __FILE__,
-                  __LINE__);
+        tl_check(ok, k ? "torch checkpoint, key padding mask" : "torch checkpoint, causal mask", __FILE__,
+                 __LINE__);
     }
     nb_scope_end(s);
     nb_state_dict_free(&sd);

@@ -3,37 +3,37 @@
 #include <stdlib.h>
 #include <string.h>
 
-int nbt_pass, nbt_fail;
+int tl_pass, tl_fail;
 
-int nbt_check(int cond, const char *what, const char *file, int line) {
+int tl_check(int cond, const char *what, const char *file, int line) {
     if (cond) {
-        nbt_pass++;
+        tl_pass++;
         return 1;
     }
-    nbt_fail++;
+    tl_fail++;
     fprintf(stderr, "FAIL %s:%d: %s%s%s\n", file, line, what, nb_error() ? " | nb_error: " : "",
             nb_error() ? nb_error() : "");
     return 0;
 }
 
-int nbt_near(double a, double b, double tol, const char *what, const char *file, int line) {
+int tl_near(double a, double b, double tol, const char *what, const char *file, int line) {
     if (fabs(a - b) <= tol * (1 + fabs(b)) || (isnan(a) && isnan(b)) || (isinf(a) && a == b)) {
-        nbt_pass++;
+        tl_pass++;
         return 1;
     }
-    nbt_fail++;
+    tl_fail++;
     fprintf(stderr, "FAIL %s:%d: %s = %.10g, expected %.10g (tol %g)%s%s\n", file, line, what, a, b, tol,
             nb_error() ? " | nb_error: " : "", nb_error() ? nb_error() : "");
     return 0;
 }
 
-int nbt_err(int returned_null, const char *what, const char *file, int line) {
+int tl_err(int returned_null, const char *what, const char *file, int line) {
     const char *e = nb_error();
     int ok = returned_null && e && e[0];
     if (ok)
-        nbt_pass++;
+        tl_pass++;
     else {
-        nbt_fail++;
+        tl_fail++;
         fprintf(stderr, "FAIL %s:%d: expected an error from %s (returned %s, error %s)\n", file, line, what,
                 returned_null ? "NULL" : "non-NULL", e ? e : "none");
     }
@@ -41,10 +41,10 @@ int nbt_err(int returned_null, const char *what, const char *file, int line) {
     return ok;
 }
 
-int nbt_tensor_near(const nb_tensor *t, const double *want, int64_t n, double tol, const char *what,
-                    const char *file, int line) {
+int tl_tensor_near(const nb_tensor *t, const double *want, int64_t n, double tol, const char *what,
+                   const char *file, int line) {
     if (!t || nb_numel(t) != n) {
-        nbt_fail++;
+        tl_fail++;
         fprintf(stderr, "FAIL %s:%d: %s is %s (numel %lld, expected %lld)%s%s\n", file, line, what,
                 t ? "wrong size" : "NULL", t ? (long long)nb_numel(t) : -1LL, (long long)n,
                 nb_error() ? " | nb_error: " : "", nb_error() ? nb_error() : "");
@@ -55,7 +55,7 @@ int nbt_tensor_near(const nb_tensor *t, const double *want, int64_t n, double to
     for (int64_t i = 0; i < n; i++) {
         if (!(fabs(v[i] - want[i]) <= tol * (1 + fabs(want[i]))) && !(isnan(v[i]) && isnan(want[i])) &&
             !(isinf(v[i]) && v[i] == want[i])) {
-            nbt_fail++;
+            tl_fail++;
             fprintf(stderr, "FAIL %s:%d: %s[%lld] = %.10g, expected %.10g (tol %g)\n", file, line, what,
                     (long long)i, v[i], want[i], tol);
             free(v);
@@ -63,12 +63,12 @@ int nbt_tensor_near(const nb_tensor *t, const double *want, int64_t n, double to
         }
     }
     free(v);
-    nbt_pass++;
+    tl_pass++;
     return 1;
 }
 
 /* -- golden files (modules) -- */
-FILE *nbt_open_data(const char *rel) {
+FILE *tl_open_data(const char *rel) {
     const char *dir = getenv("NB_TEST_DATA");
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", dir ? dir : "tests", rel);
@@ -77,7 +77,7 @@ FILE *nbt_open_data(const char *rel) {
     return f;
 }
 
-nb_tensor *nbt_parse_tensor(char **save) {
+nb_tensor *tl_parse_tensor(char **save) {
     char *dt = strtok_r(NULL, " \n", save), *nd = strtok_r(NULL, " \n", save);
     if (!dt || !nd) return NULL;
     int ndim = atoi(nd);
@@ -109,29 +109,29 @@ nb_tensor *nbt_parse_tensor(char **save) {
 /* -- end golden files -- */
 
 int nb_test_done(void) {
-    printf("%d passed, %d failed\n", nbt_pass, nbt_fail);
-    return nbt_fail ? 1 : 0;
+    printf("%d passed, %d failed\n", tl_pass, tl_fail);
+    return tl_fail ? 1 : 0;
 }
 
-/* ---- the invariant check (NBT_T / NBT_OK / NBT_D) ---- */
-unsigned long nbi_error_serial(void); /* tensor/error.c (internal) */
-static _Thread_local unsigned long nbt_serial;
-void nbt_mark(void) { nbt_serial = nbi_error_serial(); }
+/* ---- the invariant check (TL_T / TL_OK / TL_D) ---- */
+unsigned long nbt_error_serial(void); /* tensor/error.c (internal) */
+static _Thread_local unsigned long tl_serial;
+void tl_mark(void) { tl_serial = nbt_error_serial(); }
 static void invariant(bool ok, const char *what, const char *file, int line) {
-    if (!ok || nbi_error_serial() == nbt_serial) return;
-    nbt_check(0, what, file, line);
+    if (!ok || nbt_error_serial() == tl_serial) return;
+    tl_check(0, what, file, line);
     fprintf(stderr, "  ^ returned a result although it raised an error: %s\n",
             nb_error() ? nb_error() : "(dropped: an earlier error was pending)");
 }
-void *nbt_ptr_(void *r, const char *what, const char *file, int line) {
+void *tl_ptr_(void *r, const char *what, const char *file, int line) {
     invariant(r != NULL, what, file, line);
     return r;
 }
-nb_status nbt_status_(nb_status r, const char *what, const char *file, int line) {
+nb_status tl_status_(nb_status r, const char *what, const char *file, int line) {
     invariant(r == NB_OK, what, file, line);
     return r;
 }
-double nbt_double_(double r, const char *what, const char *file, int line) {
+double tl_double_(double r, const char *what, const char *file, int line) {
     invariant(!isnan(r), what, file, line);
     return r;
 }

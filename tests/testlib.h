@@ -7,39 +7,39 @@
 #include <math.h>
 #include <stdio.h>
 
-extern int nbt_pass, nbt_fail;
+extern int tl_pass, tl_fail;
 /* Record cond as a result; print msg on failure. */
-#define CHECK(cond) nbt_check((cond), #cond, __FILE__, __LINE__)
+#define CHECK(cond) tl_check((cond), #cond, __FILE__, __LINE__)
 /* Record |a - b| <= tol (relative to max(1, |b|) when rel). */
-#define CHECK_NEAR(a, b, tol) nbt_near((double)(a), (double)(b), (tol), #a, __FILE__, __LINE__)
+#define CHECK_NEAR(a, b, tol) tl_near((double)(a), (double)(b), (tol), #a, __FILE__, __LINE__)
 /* Record that an error is pending (and clear it); expr must have returned NULL / NB_ERROR. */
-#define CHECK_ERR(expr) nbt_err((expr) == 0, #expr, __FILE__, __LINE__)
-int nbt_check(int cond, const char *what, const char *file, int line);
-int nbt_near(double a, double b, double tol, const char *what, const char *file, int line);
-int nbt_err(int returned_null, const char *what, const char *file, int line);
+#define CHECK_ERR(expr) tl_err((expr) == 0, #expr, __FILE__, __LINE__)
+int tl_check(int cond, const char *what, const char *file, int line);
+int tl_near(double a, double b, double tol, const char *what, const char *file, int line);
+int tl_err(int returned_null, const char *what, const char *file, int line);
 /* true if every element of t is within tol (abs + rel) of want[] (row-major). */
-int nbt_tensor_near(const nb_tensor *t, const double *want, int64_t n, double tol, const char *what,
-                    const char *file, int line);
-#define CHECK_TENSOR(t, want, n, tol) nbt_tensor_near((t), (want), (n), (tol), #t, __FILE__, __LINE__)
+int tl_tensor_near(const nb_tensor *t, const double *want, int64_t n, double tol, const char *what,
+                   const char *file, int line);
+#define CHECK_TENSOR(t, want, n, tol) tl_tensor_near((t), (want), (n), (tol), #t, __FILE__, __LINE__)
 /* -- golden files (modules) -- */
 /* Open $NB_TEST_DATA/<rel> (default tests/<rel>) for reading, or NULL with a message on stderr. */
-FILE *nbt_open_data(const char *rel);
+FILE *tl_open_data(const char *rel);
 /* Parse "<f32|f64|i64> <ndim> <shape...> <values...>" from a strtok_r stream into a new tensor
  * (tools/golden_fmt.py's tens()); NULL on a malformed line. */
-nb_tensor *nbt_parse_tensor(char **save);
+nb_tensor *tl_parse_tensor(char **save);
 /* -- end golden files -- */
 /* -- the invariant "no call returns a result while it raised an error" (docs/errors.md) --
- * NBT_T(expr) for a call returning a tensor (or any pointer: NBT_P), NBT_OK for nb_status, NBT_D for
+ * TL_T(expr) for a call returning a tensor (or any pointer: TL_P), TL_OK for nb_status, TL_D for
  * double: evaluates expr once and returns its value; if it succeeded (non-NULL, NB_OK, not NaN) but an
  * error was raised during it (recorded or dropped as not first), that is a failed check. Not nested. */
-#define NBT_T(expr) ((nb_tensor *)NBT_P(expr))
-#define NBT_P(expr) (nbt_mark(), nbt_ptr_((void *)(expr), #expr, __FILE__, __LINE__))
-#define NBT_OK(expr) (nbt_mark(), nbt_status_((expr), #expr, __FILE__, __LINE__))
-#define NBT_D(expr) (nbt_mark(), nbt_double_((expr), #expr, __FILE__, __LINE__))
-void nbt_mark(void);
-void *nbt_ptr_(void *r, const char *what, const char *file, int line);
-nb_status nbt_status_(nb_status r, const char *what, const char *file, int line);
-double nbt_double_(double r, const char *what, const char *file, int line);
+#define TL_T(expr) ((nb_tensor *)TL_P(expr))
+#define TL_P(expr) (tl_mark(), tl_ptr_((void *)(expr), #expr, __FILE__, __LINE__))
+#define TL_OK(expr) (tl_mark(), tl_status_((expr), #expr, __FILE__, __LINE__))
+#define TL_D(expr) (tl_mark(), tl_double_((expr), #expr, __FILE__, __LINE__))
+void tl_mark(void);
+void *tl_ptr_(void *r, const char *what, const char *file, int line);
+nb_status tl_status_(nb_status r, const char *what, const char *file, int line);
+double tl_double_(double r, const char *what, const char *file, int line);
 /* Print the summary line and return the process exit code. */
 int nb_test_done(void);
 #endif

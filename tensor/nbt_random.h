@@ -1,14 +1,14 @@
-/* nbi_random.h — inside of nb_generator (torch 1.13's CPUGeneratorImpl: an at::mt19937 engine plus the
+/* nbt_random.h — inside of nb_generator (torch 1.13's CPUGeneratorImpl: an at::mt19937 engine plus the
  * cached normal samples) and the inline uniform draws every random kernel uses. Library-internal. */
-#ifndef NBI_RANDOM_H
-#define NBI_RANDOM_H
+#ifndef NBT_RANDOM_H
+#define NBT_RANDOM_H
 
 #include "nb_tensor.h"
 
-#define NBI_MT_N 624
+#define NBT_MT_N 624
 
 struct nb_generator {
-    uint32_t state[NBI_MT_N]; /* mt19937_data_pod: state_, left_, next_, seed_, seeded_ */
+    uint32_t state[NBT_MT_N]; /* mt19937_data_pod: state_, left_, next_, seed_, seeded_ */
     int left;
     uint32_t next;
     uint64_t seed;
@@ -20,14 +20,14 @@ struct nb_generator {
 };
 
 /* g, or the default generator for NULL; seeded with torch's default seed on first use. */
-nb_generator *nbi_gen(nb_generator *g);
+nb_generator *nbt_gen(nb_generator *g);
 
 /* Refill g's 624 state words (MT19937's twist); sets left = 624, next = 0. */
-void nbi_gen_refill(nb_generator *g);
-/* The draws below take a resolved generator (nbi_gen(g), never NULL): the inline form of
+void nbt_gen_refill(nb_generator *g);
+/* The draws below take a resolved generator (nbt_gen(g), never NULL): the inline form of
  * nb_generator_random for the fill loops. One 32-bit output (torch: generator->random()). */
-static inline uint32_t nbi_gen_u32(nb_generator *g) {
-    if (--g->left == 0) nbi_gen_refill(g);
+static inline uint32_t nbt_gen_u32(nb_generator *g) {
+    if (--g->left == 0) nbt_gen_refill(g);
     uint32_t y = g->state[g->next++];
     y ^= y >> 11;
     y ^= (y << 7) & 0x9d2c5680u;
@@ -36,17 +36,17 @@ static inline uint32_t nbi_gen_u32(nb_generator *g) {
     return y;
 }
 /* random64: (first draw << 32) | second draw. */
-static inline uint64_t nbi_gen_u64(nb_generator *g) {
-    uint64_t hi = nbi_gen_u32(g);
-    return (hi << 32) | nbi_gen_u32(g);
+static inline uint64_t nbt_gen_u64(nb_generator *g) {
+    uint64_t hi = nbt_gen_u32(g);
+    return (hi << 32) | nbt_gen_u32(g);
 }
 /* torch's uniform_real_distribution<double>(0, 1): the low 53 bits of random64 times 2^-53. */
-static inline double nbi_gen_double(nb_generator *g) {
-    return (double)(nbi_gen_u64(g) & ((1ull << 53) - 1)) * 0x1.0p-53;
+static inline double nbt_gen_double(nb_generator *g) {
+    return (double)(nbt_gen_u64(g) & ((1ull << 53) - 1)) * 0x1.0p-53;
 }
 /* uniform_real_distribution<float>(0, 1): the low 24 bits of random() times 2^-24. */
-static inline float nbi_gen_float(nb_generator *g) {
-    return (float)(nbi_gen_u32(g) & ((1u << 24) - 1)) * 0x1.0p-24f;
+static inline float nbt_gen_float(nb_generator *g) {
+    return (float)(nbt_gen_u32(g) & ((1u << 24) - 1)) * 0x1.0p-24f;
 }
 
 #endif

@@ -1,0 +1,12 @@
+/* nba_autograd.h — what the autograd layer offers the layers above it (optim, nn) and never users:
+ * naming a composite's grad_fn. Tape nodes themselves stay private to autograd/ (nba_tape.h). */
+#ifndef NBA_AUTOGRAD_H
+#define NBA_AUTOGRAD_H
+
+#include "nb_autograd.h"
+
+/* Name y's grad_fn as torch does for a composite (nb_mean -> "MeanBackward0"); only when y is a new
+ * recorded result (never x, an input returned unchanged). name must outlive the tape. Returns y. */
+nb_tensor *nba_label(nb_tensor *y, const nb_tensor *x, const char *name);
+
+#endif
