@@ -7,6 +7,7 @@
  * without it every store would force the compiler to reload the window bounds. */
 static void AF_(max_pool)(const nb_tensor *xc, nb_tensor *y, int64_t *is, const nbt_pool_dim *h,
                           const nbt_pool_dim *w, int64_t planes, bool par) {
+    (void)par; /* read only by the OpenMP if clause */
     const int64_t H = h->n_in, W = w->n_in, OH = h->n_out, OW = w->n_out;
     const T *xs = (const T *)nbt_ptr(xc);
     T *ys = (T *)nbt_ptr(y);
@@ -46,6 +47,7 @@ static inline T AF_(avg_div)(T v, double fh, double fw, double divisor, bool eac
 
 static void AF_(avg_pool)(const nb_tensor *xc, nb_tensor *y, const nbt_pool_dim *h, const nbt_pool_dim *w,
                           double divisor, bool each, int64_t planes, bool par) {
+    (void)par; /* read only by the OpenMP if clause */
     const int64_t H = h->n_in, W = w->n_in, OH = h->n_out, OW = w->n_out;
     const T *xs = (const T *)nbt_ptr(xc);
     T *ys = (T *)nbt_ptr(y);
@@ -66,6 +68,7 @@ static void AF_(avg_pool)(const nb_tensor *xc, nb_tensor *y, const nbt_pool_dim 
 
 static void AF_(avg_pool_bw)(const nb_tensor *gc, nb_tensor *dx, const nbt_pool_dim *h, const nbt_pool_dim *w,
                              double divisor, bool each, int64_t planes, bool par) {
+    (void)par; /* read only by the OpenMP if clause */
     const int64_t H = h->n_in, W = w->n_in, OH = h->n_out, OW = w->n_out;
     const T *gs = (const T *)nbt_ptr(gc);
     T *ds = (T *)nbt_ptr(dx);
@@ -88,6 +91,7 @@ static void AF_(avg_pool_bw)(const nb_tensor *gc, nb_tensor *dx, const nbt_pool_
 /* out plane p = 0, then out[idx[k]] (+)= src[k] for the K values of each of the planes (P outputs each) */
 static void AF_(scatter)(const nb_tensor *sc, nb_tensor *out, const int64_t *is, int64_t planes, int64_t K,
                          int64_t P, bool add, bool par) {
+    (void)par; /* read only by the OpenMP if clause */
     const T *ss = (const T *)nbt_ptr(sc);
     T *os = (T *)nbt_ptr(out);
 
