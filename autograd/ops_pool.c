@@ -59,48 +59,53 @@ void nba_pool_pair(const int64_t in[2], int64_t dflt0, int64_t dflt1, int64_t ou
     out[1] = in[1] == 0 ? in[0] : in[1];
 }
 
-/* record the error and make the check fail */
-#define FAIL(...)                                                                                            \
-    do {                                                                                                     \
-        nbt_error(__VA_ARGS__);                                                                              \
-        return false;                                                                                        \
-    } while (0)
+/* a check's failure: return failed(nbt_error(...)) records the error and makes the check return false */
+static bool failed(void *null_from_error) {
+    (void)null_from_error;
+    return false;
+}
 
 /* torch's pooling_output_shape + pool2d_shape_check, in torch's order; fills the resolved arguments
  * k, s, p, d (H, W) and the output size. Names the function the user called. */
 bool nba_pool2d_check(const char *op, const nb_tensor *x, const int64_t k[2], const int64_t s[2],
                       const int64_t p[2], const int64_t d[2], bool ceil_mode, int64_t out[2]) {
     if (!nbt_is_float(x->dtype))
-        FAIL("%s: expects a floating point tensor (got %s)", op, nb_dtype_name(x->dtype));
+        return failed(nbt_error("%s: expects a floating point tensor (got %s)", op, nb_dtype_name(x->dtype)));
     if (x->ndim != 3 && x->ndim != 4)
-        FAIL("%s: non-empty 3D or 4D (batch mode) tensor expected for input (got %s)", op, nbt_shape(x));
+        return failed(nbt_error("%s: non-empty 3D or 4D (batch mode) tensor expected for input (got %s)", op,
+                                nbt_shape(x)));
     int64_t C = x->shape[x->ndim - 3], H = x->shape[x->ndim - 2], W = x->shape[x->ndim - 1];
     for (int i = 0; i < 2; i++) {
-        if (s[i] == 0) FAIL("%s: stride should not be zero", op);
-        if (p[i] < 0) FAIL("%s: pad must be non-negative, but got pad: %lld", op, (long long)p[i]);
+        if (s[i] == 0) return failed(nbt_error("%s: stride should not be zero", op));
+        if (p[i] < 0)
+            return failed(nbt_error("%s: pad must be non-negative, but got pad: %lld", op, (long long)p[i]));
         if (p[i] > k[i] / 2)
-            FAIL("%s: pad should be at most half of kernel size, but got pad=%lld and kernel_size=%lld", op,
-                 (long long)p[i], (long long)k[i]);
+            return failed(nbt_error(
+                "%s: pad should be at most half of kernel size, but got pad=%lld and kernel_size=%lld", op,
+                (long long)p[i], (long long)k[i]));
         out[i] = nba_pool_out_size(i ? W : H, k[i], p[i], s[i], d[i], ceil_mode);
     }
     if (k[0] <= 0 || k[1] <= 0)
-        FAIL("%s: kernel size should be greater than zero, but got kH: %lld kW: %lld", op, (long long)k[0],
-             (long long)k[1]);
+        return failed(nbt_error("%s: kernel size should be greater than zero, but got kH: %lld kW: %lld", op,
+                                (long long)k[0], (long long)k[1]));
     if (s[0] <= 0 || s[1] <= 0)
-        FAIL("%s: stride should be greater than zero, but got dH: %lld dW: %lld", op, (long long)s[0],
-             (long long)s[1]);
+        return failed(nbt_error("%s: stride should be greater than zero, but got dH: %lld dW: %lld", op,
+                                (long long)s[0], (long long)s[1]));
     if (d[0] <= 0 || d[1] <= 0)
-        FAIL("%s: dilation should be greater than zero, but got dilationH: %lld dilationW: %lld", op,
-             (long long)d[0], (long long)d[1]);
+        return failed(
+            nbt_error("%s: dilation should be greater than zero, but got dilationH: %lld dilationW: %lld", op,
+                      (long long)d[0], (long long)d[1]));
     if (C == 0 || H == 0 || W == 0)
-        FAIL("%s: Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, "
-             "but got: %s",
-             op, nbt_shape(x));
+        return failed(
+            nbt_error("%s: Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, "
+                      "but got: %s",
+                      op, nbt_shape(x)));
     if (out[0] < 1 || out[1] < 1)
-        FAIL("%s: Given input size: (%lldx%lldx%lld). Calculated output size: (%lldx%lldx%lld). "
-             "Output size is too small",
-             op, (long long)C, (long long)H, (long long)W, (long long)C, (long long)out[0],
-             (long long)out[1]);
+        return failed(
+            nbt_error("%s: Given input size: (%lldx%lldx%lld). Calculated output size: (%lldx%lldx%lld). "
+                      "Output size is too small",
+                      op, (long long)C, (long long)H, (long long)W, (long long)C, (long long)out[0],
+                      (long long)out[1]));
     return true;
 }
 

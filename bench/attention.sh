@@ -1,5 +1,5 @@
 #!/bin/sh
-# attention.sh — scaled_dot_product_attention side by side with PyTorch (issue 13), run by bench/run.sh
+# attention.sh — scaled_dot_product_attention side by side with PyTorch, run by bench/run.sh
 # (ATTN=0 skips) or alone: forward + backward at (B 8, H 8, T 256, D 64), causal and not, nabla's fused
 # kernel (bench/attention.c) against PyTorch 1.13's unfused composition (bench/torch_attention.py) with
 # its default OpenMP wait policy and with OMP_WAIT_POLICY=passive, REPEAT times interleaved (the best

@@ -1,5 +1,5 @@
 #!/bin/sh
-# ddp.sh — data-parallel Fashion-MNIST MLP epoch (issue 14): 2 MPI ranks x 1 thread (DDP) against
+# ddp.sh — data-parallel Fashion-MNIST MLP epoch: 2 MPI ranks x 1 thread (DDP) against
 # 1 process x 2 threads, nabla and PyTorch (DDP on gloo) side by side in one run, each workload run
 # twice alternating (the faster epoch counts; the machine is shared), with per-process peak RSS. Then
 # the overlap: DDP's exposed communication per step (time backward spent inside MPI) against one

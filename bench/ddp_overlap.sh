@@ -1,5 +1,5 @@
 #!/bin/sh
-# ddp_overlap.sh — is DDP's gradient reduction hidden behind backward? (issue 14) Runs bench/ddp_overlap
+# ddp_overlap.sh — is DDP's gradient reduction hidden behind backward? Runs bench/ddp_overlap
 # (see its header) for the MNIST CNN and the Fashion-MNIST MLP: at np 1 (backward compute alone), and at
 # np 2 x 1 thread with the default buckets, with small buckets, and with one bucket (nothing can
 # overlap). Prints one table row per run. Hold the bench lock: flock /work/bench.lock bench/ddp_overlap.sh

@@ -1,5 +1,5 @@
 #!/bin/sh
-# rnn.sh — recurrent workloads side by side with PyTorch (issue 12), run by bench/run.sh (RNN=0 skips)
+# rnn.sh — recurrent workloads side by side with PyTorch, run by bench/run.sh (RNN=0 skips)
 # or alone: word_language_model LSTM and GRU (emsize 200, nhid 200, 2 layers, bptt 35, batch 20) on a
 # generated 200k-token corpus of ~32k word types (tools/gen_corpus.py), ms/batch of the 2nd and 3rd
 # logged intervals (20 batches each; the first holds the warm-up) and peak RSS, for nabla and for

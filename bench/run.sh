@@ -121,7 +121,7 @@ if [ "$MEMORY" = 1 ] && [ -x "$BUILD/bench/memory" ]; then
     run mem_tidy_$m "$BUILD/bench/memory" $m full $st tidy
   done
 fi
-# -- convolutions (issue 11): conv2d fwd+bwd on ResNet-like shapes, and the MNIST CNN (examples/mnist_cnn and
+# -- convolutions: conv2d fwd+bwd on ResNet-like shapes, and the MNIST CNN (examples/mnist_cnn and
 # pytorch/examples mnist/main.py as bench/torch_mnist_cnn.py): CNN_BATCHES training batches of each, the epoch
 # (938 batches) extrapolated; PyTorch with the environment's OpenMP policy and with OMP_WAIT_POLICY=passive
 CNN_EX="$BUILD/examples/mnist_cnn"
@@ -173,7 +173,7 @@ done
 a=$(best fmnist epoch_s); b=$(best torch_fmnist epoch_s)
 row "MLP 784-256-10 b256 epoch (s)" "$a" "$b" "$(div "$b" "$a")" 4 ge
 printf '%-34s %12s %12s\n' "  (info) test_acc" "$(val fmnist1 test_acc)" "$(val torch_fmnist1 test_acc)"
-# -- MLP floor (issue 11): epoch FLOPs 60000 x 2 x (2 x 784x256 + 3 x 256x10) = 49.09e9 (forward and weight
+# -- MLP floor: epoch FLOPs 60000 x 2 x (2 x 784x256 + 3 x 256x10) = 49.09e9 (forward and weight
 # gradients of both layers, input gradient of the second only) / the best nabla sgemm rate of this run
 a=$(best fmnist epoch_s); g=$(val matmul nabla_gflops "n=1024 ")
 f=$(awk -v g="$g" 'BEGIN { if (g != "") printf "%.3f", 49.09e9 / (g * 1e9) }')
@@ -210,7 +210,7 @@ if [ "$MEMORY" = 1 ] && [ -x "$BUILD/bench/memory" ]; then
   printf '%-34s %12s\n' "  (info) python+torch import RSS" "$(rss torch_base) kB"
   row "memory loops: allocs after step 1" "$allocs" "" "$allocs" 1 lt
 fi
-# -- convolutions (issue 11)
+# -- convolutions
 if [ "$CNN" = 1 ]; then
   for c in r64_3x3_56 r128_3x3_28 r1x1_256to64_56 dw128_3x3_56; do
     bv() { printf '%s\n%s\n' "$(val "${1}1" "$2" "case=$c ")" "$(val "${1}2" "$2" "case=$c ")" | grep . | sort -g | head -1; }
@@ -223,14 +223,14 @@ if [ "$CNN" = 1 ]; then
   a=$(ep "$(best cnn s_per_batch)"); b=$(ep "$(best torch_cnnp s_per_batch)"); c=$(ep "$(best torch_cnn s_per_batch)")
   row "MNIST CNN epoch est. (s, /passive)" "$a" "$b" "$(div "$b" "$a")" 2 ge
   printf '%-34s %12s %12s %9s\n' "  (info) vs torch, env OMP policy" "${a:--}" "${c:--}" "$(div "$c" "$a")"
-  g=$(val matmul nabla_gflops "n=1024 ")   # epoch FLOPs 4.29e12 (issue 11) / best sgemm rate of this run
+  g=$(val matmul nabla_gflops "n=1024 ")   # epoch FLOPs 4.29e12 / best sgemm rate of this run
   f=$(awk -v g="$g" 'BEGIN { if (g != "") printf "%.1f", 4.29e12 / (g * 1e9) }')
   row "MNIST CNN GEMM floor (s, floor/nabla)" "$a" "$f" "$(div "$f" "$a")" 0.5 ge
   a=$(peak cnn); b=$(peak torch_cnnp)
   row "peak RSS MNIST CNN (kB, nabla/torch)" "$a" "$b" "$(div "$a" "$b")" 1 lt
 fi
 echo "(raw outputs in $OUT)"
-# -- recurrent workloads (issue 12): their own table
+# -- recurrent workloads: their own table
 if [ "${RNN:-1}" = 1 ] && [ $HAVE_TORCH = 1 ]; then BUILD="$BUILD" THREADS="$THREADS" OUT="$OUT" sh bench/rnn.sh; fi
-# -- attention (issue 13): its own table
+# -- attention: its own table
 if [ "${ATTN:-1}" = 1 ] && [ $HAVE_TORCH = 1 ]; then BUILD="$BUILD" THREADS="$THREADS" OUT="$OUT" sh bench/attention.sh; fi

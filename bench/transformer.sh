@@ -1,5 +1,5 @@
 #!/bin/sh
-# transformer.sh — attention workloads side by side with PyTorch (issue 13): word_language_model
+# transformer.sh — attention workloads side by side with PyTorch: word_language_model
 # --model Transformer (emsize 200, nhead 2, nhid 200, 2 layers, lr 5, bptt 35, batch 20) on the generated
 # 200k-token corpus of bench/rnn.sh (ms/batch of the 2nd and 3rd logged intervals of WLM_INTERVAL batches;
 # the first holds the warm-up) and char_gpt at nanoGPT's shakespeare-char size (6 layers, 6 heads, 384

@@ -16,18 +16,18 @@
 #define M_PI 3.14159265358979323846
 #endif
 #include "nb_autograd.h"
-#include "nb_spatial.h" /* pooling, pad, interpolate, pixel shuffle (issue 11) */
+#include "nb_spatial.h" /* pooling, pad, interpolate, pixel shuffle */
 #include "nb_helpers.h"
-#include "nb_conv.h"      /* convolutions (issue 11) */
-#include "nb_norm.h"      /* batch / group normalisation (modules helper) */
-#include "nb_rnn.h"       /* fused recurrent ops (issue 12) */
-#include "nb_attention.h" /* scaled_dot_product_attention (issue 13) */
+#include "nb_conv.h"      /* convolutions */
+#include "nb_norm.h"      /* batch / group normalisation */
+#include "nb_rnn.h"       /* fused recurrent ops */
+#include "nb_attention.h" /* scaled_dot_product_attention */
 #include "nb_optim.h"
 #include "nb_nn.h"
-#include "nb_nn_spatial.h" /* pooling, pad, upsample, dropout2d layers (issue 11) */
+#include "nb_nn_spatial.h" /* pooling, pad, upsample, dropout2d layers */
 #include "nb_data.h"
 #include "nb_checkpoint.h"
-#include "nb_dist.h" /* torch.distributed on MPI: process group, collectives, DDP (issue 14) */
+#include "nb_dist.h" /* torch.distributed on MPI: process group, collectives, DDP */
 #include "nb_distributions.h"
-#include "nb_transformer.h" /* MultiheadAttention, Transformer layers (issue 13) */
+#include "nb_transformer.h" /* MultiheadAttention, Transformer layers */
 #endif

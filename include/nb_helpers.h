@@ -1,4 +1,4 @@
-/* nb_helpers.h — tensor helpers of torch that models and ports use (issue 12): split/chunk/unbind,
+/* nb_helpers.h — tensor helpers of torch that models and ports use: split/chunk/unbind,
  * tril/triu, flip/roll/repeat, cumsum, sort/argsort/topk, atan, reciprocal and comparisons with a
  * scalar. Differentiable where torch's are (gradients flow into the pieces of split, the values of
  * sort and topk, ...); results belong to the current scope like every op's. Golden values from torch:

@@ -158,7 +158,7 @@ nb_tensor *nb_ones_like(const nb_tensor *t);
 nb_tensor *nb_full_like(const nb_tensor *t, double value);
 nb_tensor *nb_rand_like(const nb_tensor *t);
 nb_tensor *nb_randn_like(const nb_tensor *t);
-/* t.new_zeros(shape), t.new_ones(shape), t.new_full(shape, value): new tensors of t's dtype (issue 12). */
+/* t.new_zeros(shape), t.new_ones(shape), t.new_full(shape, value): new tensors of t's dtype. */
 nb_tensor *nb_new_zeros(const nb_tensor *t, int ndim, const int64_t *shape);
 nb_tensor *nb_new_ones(const nb_tensor *t, int ndim, const int64_t *shape);
 nb_tensor *nb_new_full(const nb_tensor *t, int ndim, const int64_t *shape, double value);

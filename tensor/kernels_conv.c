@@ -12,9 +12,6 @@
 #define NBT_TID 0
 #endif
 
-#define NBT_CAT_(a, b) a##b
-#define NBT_CAT(a, b) NBT_CAT_(a, b)
-
 /* the column positions ow whose image column ow*sw + off lies inside [0, wi): [lo, hi) */
 static void nbt_conv_range(const nbt_conv_geom *g, int64_t off, int64_t *lo, int64_t *hi) {
     int64_t l = off >= 0 ? 0 : (-off + g->sw - 1) / g->sw;

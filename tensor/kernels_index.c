@@ -132,24 +132,25 @@ static bool gs_shape_ok(const nb_tensor *x, int dim, const nb_tensor *index, con
     return true;
 }
 
-/* walk every position of index; calls back with flat offsets into x-like (dim replaced) and src-like tensors */
-#define WALK(index, xc_stride, src_stride, BODY)                                                             \
-    do {                                                                                                     \
-        int64_t pos[NB_MAX_DIMS] = { 0 };                                                                    \
-        for (int64_t q = 0; q < index->numel; q++) {                                                         \
-            int64_t k = ip[q];                                                                               \
-            int64_t xo = 0, so = 0;                                                                          \
-            for (int d = 0; d < index->ndim; d++) {                                                          \
-                xo += (d == dim ? k : pos[d]) * xc_stride[d];                                                \
-                so += pos[d] * src_stride[d];                                                                \
-            }                                                                                                \
-            BODY;                                                                                            \
-            for (int d = index->ndim - 1; d >= 0; d--) {                                                     \
-                if (++pos[d] < index->shape[d]) break;                                                       \
-                pos[d] = 0;                                                                                  \
-            }                                                                                                \
-        }                                                                                                    \
-    } while (0)
+/* the walk over every position pos of index (row-major): flat offsets of that position into an x-like
+ * tensor (dim replaced by the index value k) and into a src-like tensor */
+static void walk_offsets(const nb_tensor *index, const int64_t *pos, int dim, int64_t k,
+                         const int64_t *x_stride, const int64_t *src_stride, int64_t *xo, int64_t *so) {
+    *xo = 0;
+    *so = 0;
+    for (int d = 0; d < index->ndim; d++) {
+        *xo += (d == dim ? k : pos[d]) * x_stride[d];
+        *so += pos[d] * src_stride[d];
+    }
+}
+
+/* pos -> the next position of index in row-major order */
+static void walk_next(const nb_tensor *index, int64_t *pos) {
+    for (int d = index->ndim - 1; d >= 0; d--) {
+        if (++pos[d] < index->shape[d]) break;
+        pos[d] = 0;
+    }
+}
 
 nb_tensor *nbt_gather(const nb_tensor *x, int dim, const nb_tensor *index, const char *op) {
     if (!gs_shape_ok(x, dim, index, NULL, op)) return NULL;
@@ -163,7 +164,11 @@ nb_tensor *nbt_gather(const nb_tensor *x, int dim, const nb_tensor *index, const
         size_t esz = nb_dtype_size(x->dtype);
         const char *xs = nbt_ptr(xc);
         char *ys = nbt_ptr(y);
-        WALK(index, xc->stride, y->stride, memcpy(ys + (size_t)so * esz, xs + (size_t)xo * esz, esz));
+        int64_t pos[NB_MAX_DIMS] = { 0 }, xo, so;
+        for (int64_t q = 0; q < index->numel; q++, walk_next(index, pos)) {
+            walk_offsets(index, pos, dim, ip[q], xc->stride, y->stride, &xo, &so);
+            memcpy(ys + (size_t)so * esz, xs + (size_t)xo * esz, esz);
+        }
     }
     if (xc && xc != x) nb_free(xc);
     if (tmp) nb_free(tmp);
@@ -182,7 +187,11 @@ nb_tensor *nbt_scatter_add(const nb_tensor *base, int ndim, const int64_t *shape
     if (!ip) return NULL;
     nb_tensor *sc = nbt_copy(src, dt);
     if (!sc) return NULL;
-    WALK(index, y->stride, sc->stride, add_at(y, xo, sc, so));
+    int64_t pos[NB_MAX_DIMS] = { 0 }, xo, so;
+    for (int64_t q = 0; q < index->numel; q++, walk_next(index, pos)) {
+        walk_offsets(index, pos, dim, ip[q], y->stride, sc->stride, &xo, &so);
+        add_at(y, xo, sc, so);
+    }
     nb_free(sc);
     if (tmp) nb_free(tmp);
     return y;

@@ -6,9 +6,6 @@
 #include "gemm.h"
 #include <math.h>
 
-#define NBT_RNN_CAT_(a, b) a##b
-#define NBT_RNN_CAT(a, b) NBT_RNN_CAT_(a, b)
-
 #define RT float
 #define SUF f
 #define GEMM_ nbt_sgemm

@@ -2,8 +2,8 @@
  * float type with RT (float or double), SUF (f or empty) and GEMM_ (nbt_sgemm or nbt_dgemm) defined.
  * Layouts (all row-major, contiguous): x (RT, B, I); y (RT, B, S) holds h_t in columns [0, P) and, for
  * LSTM, c_t in [P, P + H); ws (RT, B, W) holds what backward reads (see kernels_rnn.c). */
-#define F_(name) NBT_RNN_CAT(name##_, SUF)
-#define M_(fn) NBT_RNN_CAT(fn, SUF)
+#define F_(name) NBT_CAT(name##_, SUF)
+#define M_(fn) NBT_CAT(fn, SUF)
 
 static inline RT F_(sigm)(RT v) {
     return v >= 0 ? (RT)1 / ((RT)1 + M_(exp)(-v)) : M_(exp)(v) / ((RT)1 + M_(exp)(v));

@@ -1,4 +1,4 @@
-/* misuse.h — the misuse suite's harness (issue 15): bad calls against the public API, one forked
+/* misuse.h — the misuse suite's harness: bad calls against the public API, one forked
  * process per case, spread over tests/test_misuse_<family>.c and linked into one program, test_misuse.
  *
  * How to add a case (in the family's file, or a new tests/test_misuse_<x>.c listed in misuse_files in

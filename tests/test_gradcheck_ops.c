@@ -529,7 +529,7 @@ K(clone) {
     return GC("clone(x) * x", f_clone, &p, o, R(-2, 2, 2, 3));
 }
 
-/* -- spatial ops (issue 11): pooling, pad, interpolate, pixel shuffle -- */
+/* -- spatial ops: pooling, pad, interpolate, pixel shuffle -- */
 static nb_max_pool2d_opts mp_opts(const prm *p) {
     return (nb_max_pool2d_opts){ .kernel_size = { p->i[0], p->i[1] },
                                  .stride = { p->i[2], p->i[3] },
@@ -716,7 +716,7 @@ static bool helper_composites(void) {
     ok &= GC("reciprocal", f_reciprocal, &a, 2, AWAY(-2, 2, 0, 0.5, 2, 3));
     return ok;
 }
-/* -- convolutions (issue 11): p->i = stride h, w, padding h, w, dilation h, w, groups, output_padding
+/* -- convolutions: p->i = stride h, w, padding h, w, dilation h, w, groups, output_padding
  * (s[0], s[2]) and pad_mode (s[1]); conv2d_weight is reached as d/dw sum(conv2d(x, w) gy) at a constant w */
 static nb_conv_opts cvo(const prm *p) {
     return (nb_conv_opts){ .stride = { p->i[0], p->i[1] },
@@ -775,7 +775,7 @@ K(fold) {
     prm a = { 0 };
     return GC("(2,12,9) -> (2,2,4,5)", f_fold, &a, o, R(-1, 1, 2, 12, 9));
 }
-/* -- normalisation (modules helper) -- */
+/* -- normalisation -- */
 FN(bn_affine,
    nb_batch_norm(x[0], NULL, NULL, x[1], x[2], (nb_batch_norm_opts){ .training = true, .eps = p->s[0] }))
 FN(bn_plain, nb_batch_norm(x[0], NULL, NULL, NULL, NULL, (nb_batch_norm_opts){ .training = true }))
@@ -837,7 +837,7 @@ K(rnn_relu) { return rnn_checks(o, NB_RNN_RELU); }
 K(lstm) { return rnn_checks(o, NB_RNN_LSTM); }
 K(gru) { return rnn_checks(o, NB_RNN_GRU); }
 
-/* -- attention (issue 13): the fused op; the backward under create_graph is the composed math */
+/* -- attention: the fused op; the backward under create_graph is the composed math */
 FN(sdpa,
    nb_scaled_dot_product_attention(
        x[0], x[1], x[2], (nb_sdpa_opts){ .attn_mask = p->aux, .is_causal = p->i[0] != 0, .scale = p->s[0] }))

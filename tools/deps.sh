@@ -3,7 +3,7 @@
 # Usage: tools/deps.sh [--data] [--playground]   (--data: the Fashion-MNIST dataset package;
 # --playground: emscripten and chromium for the browser playground, and node/npm where missing)
 set -e
-pkgs="meson ninja-build libstb-dev zlib1g-dev pkg-config gcc openmpi-bin libopenmpi-dev"   # MPI: dist/ (issue 14)
+pkgs="meson ninja-build libstb-dev zlib1g-dev pkg-config gcc openmpi-bin libopenmpi-dev"   # MPI: dist/
 for a in "$@"; do
   [ "$a" = "--data" ] && pkgs="$pkgs dataset-fashion-mnist"
   [ "$a" = "--playground" ] && pkgs="$pkgs emscripten chromium" && ! command -v npm >/dev/null && pkgs="$pkgs nodejs npm"

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""gen_golden_helpers.py - PyTorch golden values for the ops of include/nb_helpers.h (issue 12).
+"""gen_golden_helpers.py - PyTorch golden values for the ops of include/nb_helpers.h.
 
 Run with Debian's python3-torch (1.13):  /usr/bin/python3 tools/gen_golden_helpers.py
 Writes tests/golden/helpers.txt in the format of tools/gen_golden_ops.py (whose case() it uses), read
