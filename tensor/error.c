@@ -31,7 +31,6 @@ void nbt_api_end(int *depth) {
     (void)depth;
     if (api_depth > 0 && --api_depth == 0) api_outer = NULL;
 }
-const char *nbt_api_name(void) { return api_outer; }
 
 /* msg as reported under the outermost public call: "outer: rest (in inner)" when an inner public
  * function ("nb_mul: rest") recorded it, "outer: rest" for an internal label ("tensor: rest") */

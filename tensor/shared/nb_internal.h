@@ -36,8 +36,6 @@ unsigned long nbt_error_serial(void);
 /* Open / close a public-call scope (use NBT_API); nbt_api_begin returns the new depth. */
 int nbt_api_begin(const char *name);
 void nbt_api_end(int *depth);
-/* The outermost open public name, or NULL when no public-call scope is open. */
-const char *nbt_api_name(void);
 /* true if p is not NULL; otherwise records "fn: <what> is NULL" (every non-tensor pointer argument of a
  * public function: FILE *, names, output pointers, arrays, handles, callbacks) and returns false. */
 bool nbt_nonnull(const void *p, const char *fn, const char *what);
