@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -109,6 +110,34 @@ static void rm_tmp(void) {
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
     if (system(cmd) != 0) fprintf(stderr, "misuse: could not remove %s\n", tmp_dir);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define MU_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MU_ASAN 1
+#endif
+#endif
+#ifdef MU_ASAN
+/* a huge malloc returns NULL instead of aborting (the out-of-memory cases); ASAN_OPTIONS still wins */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) { return "allocator_may_return_null=1"; }
+void mu_no_overcommit(void) {}
+#else
+void mu_no_overcommit(void) {
+    struct rlimit r = { .rlim_cur = (rlim_t)1 << 40, .rlim_max = (rlim_t)1 << 40 };
+    if (setrlimit(RLIMIT_AS, &r) != 0) perror("misuse: setrlimit");
+}
+#endif
+bool mu_msg_has(int n, const char *const *parts) {
+    const char *e = nb_error();
+    for (int i = 0; i < n; i++)
+        if (!e || !strstr(e, parts[i])) {
+            fprintf(stderr, "misuse: message lacks '%s': %s\n", parts[i], e ? e : "(none)");
+            return false;
+        }
+    return true;
 }
 
 static const char *kind_name(mu_kind k) {
