@@ -15,7 +15,7 @@ static nb_tensor *stale_graph(nb_tensor **x) {
     return l;
 }
 #define INPLACE_MSG                                                                                          \
-    ": one of the variables needed for gradient computation has been modified by an inplace operation: "    \
+    ": one of the variables needed for gradient computation has been modified by an inplace operation: "     \
     "input 0 of MulBackward0, shape (2), is at version 1; expected version 0 instead"
 
 MU_ERR(nb_backward, "saved input modified in place") {
@@ -28,7 +28,8 @@ MU_ERR(nb_backward_ex, "saved input modified in place") {
 }
 MU_ERR(nb_grad, "saved input modified in place") {
     nb_tensor *x, *l = stale_graph(&x), *g = NULL;
-    return nb_grad(1, &l, 1, &x, NULL, &g, (nb_grad_opts){ 0 }) == NB_ERROR && !g && has("nb_grad" INPLACE_MSG);
+    return nb_grad(1, &l, 1, &x, NULL, &g, (nb_grad_opts){ 0 }) == NB_ERROR && !g &&
+           has("nb_grad" INPLACE_MSG);
 }
 MU_ERR(nb_grad1, "saved input modified in place") {
     nb_tensor *x, *l = stale_graph(&x);
@@ -90,7 +91,8 @@ MU_GOOD(nb_optim_step, "Adam steps after a failed state allocation") {
 }
 MU_ERR(nb_optim_step, "out of memory for SGD's momentum buffer") {
     nb_tensor *p = mu_leaf();
-    nb_optimizer *o = mu_own_optim(nb_sgd((nb_tensor *[]){ p }, 1, (nb_sgd_opts){ .lr = 0.1, .momentum = 0.9 }));
+    nb_optimizer *o = mu_own_optim(
+        nb_sgd((nb_tensor *[]){ p }, 1, (nb_sgd_opts){ .lr = 0.1, .momentum = 0.9 }));
     if (!o || nb_backward(nb_sum(nb_mul(p, p))) != NB_OK) return false;
     nbt_fail_alloc_after(1);
     return nb_optim_step(o) == NB_ERROR && has("nb_optim_step: out of memory allocating a (2, 3) float64");
@@ -105,7 +107,8 @@ MU_ERR(nb_module_forward, "out of memory inside Linear") {
     nb_module *m = mu_own_module(nb_linear_new(3, 2, true));
     nb_tensor *x = nb_ones(NB_F32, NB_SHAPE(4, 3));
     nbt_fail_alloc_after(1);
-    return m && !nb_module_forward(m, x) && has("nb_module_forward: out of memory allocating a (4, 2) float32");
+    return m && !nb_module_forward(m, x) &&
+           has("nb_module_forward: out of memory allocating a (4, 2) float32");
 }
 MU_ERR(nb_linear_new, "out of memory for the weight") {
     nbt_fail_alloc_after(1);
@@ -119,5 +122,6 @@ MU_ERR(nb_conv2d, "out of memory for the im2col buffer or the output") {
 MU_ERR(nb_sum_dim, "out of memory for the result") {
     nb_tensor *x = nb_ones(NB_F64, NB_SHAPE(3, 5));
     nbt_fail_alloc_after(1);
-    return !nb_sum_dim(x, 1, (int[]){ 1 }, false) && has("nb_sum_dim: out of memory allocating a (3) float64");
+    return !nb_sum_dim(x, 1, (int[]){ 1 }, false) &&
+           has("nb_sum_dim: out of memory allocating a (3) float64");
 }

@@ -54,7 +54,8 @@ MU_ERR(nb_arange, "2^40 elements") {
 }
 MU_ERR(nb_linspace, "2^40 steps") {
     mu_no_overcommit();
-    return !nb_linspace(NB_F64, 0, 1, (int64_t)1 << 40) && oom("nb_linspace", "(1099511627776)", "float64", "TiB");
+    return !nb_linspace(NB_F64, 0, 1, (int64_t)1 << 40) &&
+           oom("nb_linspace", "(1099511627776)", "float64", "TiB");
 }
 MU_ERR(nb_eye, "2^20 x 2^20") {
     mu_no_overcommit();
