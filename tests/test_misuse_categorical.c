@@ -23,7 +23,8 @@ MU_E(nb_categorical_init, "probs [inf, 1]", refused(vec2(INFINITY, 1), NULL, SIM
 MU_E(nb_categorical_init, "probs [0, 0]", refused(vec2(0, 0), NULL, SIMPLEX))
 MU_E(nb_categorical_init, "probs with one bad row of two",
      refused(nb_tensor_from(NB_F32, (float[]){ 0.5f, 0.5f, -1, 2 }, NB_SHAPE(2, 2), false), NULL,
-             "nb_categorical_init: expected parameter probs (2, 2) to satisfy the constraint Simplex(), but row 1"))
+             "nb_categorical_init: expected parameter probs (2, 2) to satisfy the constraint Simplex(), but "
+             "row 1"))
 /* torch: ValueError ... logits ... IndependentConstraint(Real(), 1), but found invalid values */
 MU_E(nb_categorical_init, "logits [nan, 1]", refused(NULL, vec2(NAN, 1), REAL))
 MU_E(nb_categorical_init, "logits [inf, 1]", refused(NULL, vec2(INFINITY, 1), REAL))
@@ -38,11 +39,15 @@ MU_GOOD(nb_categorical_init, "logits [-inf, 1]") {
 /* torch.multinomial with replacement (its kernel checks val >= 0 first, so NaN reads "< 0"); without
  * replacement the up-front check "probability tensor contains either `inf`, `nan` or element < 0" */
 #define INVALID "nb_multinomial: invalid multinomial distribution "
-MU_E(nb_multinomial, "probs [-1, 2]", !nb_multinomial(vec2(-1, 2), 2, true) && has(INVALID "(encountering probability entry < 0)"))
-MU_E(nb_multinomial, "probs [nan, 1]", !nb_multinomial(vec2(NAN, 1), 2, true) && has(INVALID "(encountering probability entry < 0)"))
+MU_E(nb_multinomial, "probs [-1, 2]",
+     !nb_multinomial(vec2(-1, 2), 2, true) && has(INVALID "(encountering probability entry < 0)"))
+MU_E(nb_multinomial, "probs [nan, 1]",
+     !nb_multinomial(vec2(NAN, 1), 2, true) && has(INVALID "(encountering probability entry < 0)"))
 MU_E(nb_multinomial, "probs [inf, 1]",
-     !nb_multinomial(vec2(INFINITY, 1), 2, true) && has(INVALID "(encountering probability entry = infinity or NaN)"))
-MU_E(nb_multinomial, "probs [0, 0]", !nb_multinomial(vec2(0, 0), 2, true) && has(INVALID "(sum of probabilities <= 0)"))
+     !nb_multinomial(vec2(INFINITY, 1), 2, true) &&
+         has(INVALID "(encountering probability entry = infinity or NaN)"))
+MU_E(nb_multinomial, "probs [0, 0]",
+     !nb_multinomial(vec2(0, 0), 2, true) && has(INVALID "(sum of probabilities <= 0)"))
 MU_E(nb_multinomial, "probs [-1, 2] without replacement",
      !nb_multinomial(vec2(-1, 2), 1, false) &&
          has("nb_multinomial: probability tensor contains either `inf`, `nan` or element < 0"))
