@@ -121,6 +121,8 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
      * slot, see take), and a node's incoming gradient is freed once its rule has run. Everything
      * recorded while it runs (rules, hooks, allocations) is reported under the public entry api. */
     NBT_API(api);
+    unsigned long serial0 = nbt_error_serial(); /* an error raised during the pass fails it (a rule that
+                                                  * lost an allocation may still have set some grads) */
     size_t hi = 0;
     for (int k = 0; k < nout; k++) {
         if (!nbt_ok(outs[k], api)) return NB_ERROR;
@@ -303,6 +305,7 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
         nba_hooks_end();
     }
     arrsetlen(slots, base);
+    if (st == NB_OK && nbt_error_serial() != serial0) st = NB_ERROR;
     if (st == NB_OK && inputs) {
         for (int i = 0; i < nin; i++) {
             if (!results[i] && !allow_unused) {

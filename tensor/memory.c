@@ -81,7 +81,11 @@ static int size_class(size_t n, size_t *cap) {
 }
 
 static _Thread_local long fail_in; /* > 0: the fail_in-th storage request from now fails (tests) */
-void nbt_fail_alloc_after(long n) { fail_in = n; }
+long nbt_fail_alloc_after(long n) {
+    long left = fail_in;
+    fail_in = n;
+    return left;
+}
 
 static nbt_storage *storage_get(size_t nbytes) {
     if (fail_in > 0 && --fail_in == 0) return NULL;

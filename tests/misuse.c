@@ -199,6 +199,45 @@ static int by_place(const void *a, const void *b) {
     return k ? k : x->line - y->line;
 }
 
+/* ---- the fault sweep (test_misuse --faults): each good case again with its k-th tensor allocation
+ * failing, k = 1, 2, ... until the case makes no more: every failure must be reported (the case fails
+ * with an "out of memory" message or succeeds with nothing pending), release everything and not crash ---- */
+long nbt_fail_alloc_after(long n); /* internal (tensor/memory.c) */
+static int fault_sweep(const mu_case *c) {
+    int rc = 0;
+    for (long k = 1; k <= 10000; k++) {
+        nb_clear_error();
+        nb_scope s = nb_scope_begin();
+        nbt_fail_alloc_after(k);
+        bool ret = c->run();
+        bool fired = nbt_fail_alloc_after(0) <= 0;
+        const char *e = nb_error();
+        if (ret && e)
+            fprintf(stderr, "FAIL %s:%d %s, allocation %ld failing: succeeded with an error pending: %s\n",
+                    c->file, c->line, c->what, k, e),
+                rc = 3;
+        else if (!ret && (!e || !strstr(e, "out of memory")))
+            fprintf(stderr,
+                    "FAIL %s:%d %s, allocation %ld failing: failed without an out-of-memory message: %s\n",
+                    c->file, c->line, c->what, k, e ? e : "(none)"),
+                rc = 3;
+        else if (!ret && fired && getenv("MU_VERBOSE"))
+            fprintf(stderr, "%s:%d %s, allocation %ld failing -> %s\n", c->file, c->line, c->what, k, e);
+        nb_clear_error();
+        nb_scope_end(s);
+        free_owned();
+        size_t live = nb_memory_stats_get().tensors_live;
+        if (live != 0)
+            fprintf(stderr, "FAIL %s:%d %s, allocation %ld failing: %zu tensors left alive\n", c->file,
+                    c->line, c->what, k, live),
+                rc = 3;
+        rm_tmp();
+        if (rc || !fired) break;
+    }
+    return rc;
+}
+static bool faults_mode;
+
 /* ---- running cases in forked children, a few at a time ---- */
 #define MU_MAX_JOBS 8
 typedef struct {
@@ -215,7 +254,7 @@ static void start_case(mu_slot *s, int i) {
     if (s->pid == 0) {
         if (s->out) dup2(fileno(s->out), 1), dup2(fileno(s->out), 2);
         alarm(60); /* a hang is a failure too */
-        exit(child(cases[i]));
+        exit(faults_mode ? fault_sweep(cases[i]) : child(cases[i]));
     }
 }
 
@@ -246,7 +285,13 @@ static bool finish_case(mu_slot *s) {
 
 int main(int argc, char **argv) {
     qsort(cases, (size_t)ncases, sizeof *cases, by_place);
-    if (argc > 1) { /* run one function's cases in-process */
+    if (argc > 1 && !strcmp(argv[1], "--faults")) { /* only the good cases, through the fault sweep */
+        faults_mode = true;
+        int m = 0;
+        for (int i = 0; i < ncases; i++)
+            if (cases[i]->kind == MU_KIND_GOOD) cases[m++] = cases[i];
+        ncases = m;
+    } else if (argc > 1) { /* run one function's cases in-process */
         int rc = 0;
         for (int i = 0; i < ncases; i++)
             if (!strcmp(cases[i]->fn, argv[1])) rc |= child(cases[i]);

@@ -4,7 +4,7 @@
  * the function and the shape, with no crash, no leak and nothing left half-made. Harness: misuse.h. */
 #include "misuse.h"
 
-void nbt_fail_alloc_after(long n); /* internal (tensor/memory.c): the n-th data allocation from now fails */
+long nbt_fail_alloc_after(long n); /* internal (tensor/memory.c): the n-th data allocation from now fails */
 
 static bool has(const char *s) { return mu_msg_has(1, &s); }
 /* l = sum(x * x) over a (2) leaf x, then x changed in place: l's MulBackward0 saw version 0 */
@@ -124,4 +124,37 @@ MU_ERR(nb_sum_dim, "out of memory for the result") {
     nbt_fail_alloc_after(1);
     return !nb_sum_dim(x, 1, (int[]){ 1 }, false) &&
            has("nb_sum_dim: out of memory allocating a (3) float64");
+}
+
+/* ---- whole training steps: good calls here, and the fault sweep (test_misuse --faults) fails each of
+ * their tensor allocations in turn ---- */
+/* one Adam step of Linear-ReLU-Linear under cross entropy */
+static bool train_step(nb_module *m, nb_tensor *x, nb_tensor *y) {
+    int np = 0;
+    nb_tensor **ps = m ? nb_module_parameters(m, &np) : NULL;
+    nb_optimizer *o = ps ? mu_own_optim(nb_adam(ps, np, (nb_adam_opts){ .lr = 1e-2 })) : NULL;
+    if (!o) return false;
+    nb_tensor *loss = nb_cross_entropy(nb_module_forward(m, x), y, (nb_cross_entropy_opts){ 0 });
+    return loss && nb_backward(loss) == NB_OK && nb_optim_step(o) == NB_OK;
+}
+MU_GOOD(nb_optim_step, "an MLP training step") {
+    nb_module *m = mu_own_module(
+        nb_sequential_new(3, nb_linear_new(6, 5, true), nb_relu_new(), nb_linear_new(5, 3, true)));
+    nb_tensor *y = nb_tensor_from(NB_I64, (int64_t[]){ 0, 2, 1, 1 }, NB_SHAPE(4), false);
+    return train_step(m, nb_randn(NB_F32, NB_SHAPE(4, 6)), y);
+}
+MU_GOOD(nb_module_forward, "a conv, batch norm, max pool training step") {
+    nb_module *m = mu_own_module(nb_sequential_new(
+        5, nb_conv2d_new(2, 3, 3, 3, true, (nb_conv_opts){ .padding = { 1, 1 } }),
+        nb_batch_norm2d_new(3, (nb_batch_norm_layer_opts){ 0 }), nb_relu_new(),
+        nb_max_pool2d_new((nb_max_pool2d_opts){ .kernel_size = { 4, 4 } }, false), nb_flatten_new(1, -1)));
+    nb_tensor *y = nb_tensor_from(NB_I64, (int64_t[]){ 0, 2 }, NB_SHAPE(2), false);
+    return train_step(m, nb_randn(NB_F32, NB_SHAPE(2, 2, 4, 4)), y);
+}
+MU_GOOD(nb_rnn_forward, "an LSTM forward and backward") {
+    nb_module *m = mu_own_module(nb_lstm_new(3, 4, (nb_rnn_opts){ .num_layers = 2 }));
+    nb_tensor *out = NULL, *hn = NULL, *cn = NULL;
+    if (!m || nb_rnn_forward(m, nb_randn(NB_F32, NB_SHAPE(5, 2, 3)), NULL, NULL, &out, &hn, &cn) != NB_OK)
+        return false;
+    return nb_backward(nb_add(nb_sum(out), nb_sum(cn))) == NB_OK;
 }

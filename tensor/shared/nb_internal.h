@@ -95,8 +95,9 @@ void nbt_tape_unref(nb_tensor *t, bool data, bool use);
 /* Non-zero while backward rules run: they may read held tensors (nbt_ok accepts them). */
 extern _Thread_local int nbt_held_readable;
 /* Fault injection for tests: the n-th tensor data allocation on this thread from now fails as if the
- * system were out of memory (n <= 0: none). Lets the misuse suite reach every allocation-failure path. */
-void nbt_fail_alloc_after(long n);
+ * system were out of memory (n <= 0: none). Returns the previous countdown (> 0: it had not fired yet).
+ * Lets the misuse suite reach every allocation-failure path. */
+long nbt_fail_alloc_after(long n);
 /* Count one allocation from the system (for nb_memory_stats). */
 void nbt_count_sys_alloc(void);
 
