@@ -15,7 +15,7 @@ static inline float nbt_rnn_expf(float x) {
     memcpy(&xb, &x, sizeof xb);
     uint32_t ax = xb & 0x7fffffffu, neg = xb >> 31, isnan_ = (uint32_t)(ax > 0x7f800000u);
     uint32_t nan = 0u - isnan_;
-    uint32_t tiny = 0u - (neg & (uint32_t)(ax > 0x42D00000u) & (isnan_ ^ 1u));         /* x < -104 */
+    uint32_t tiny = 0u - (neg & (uint32_t)(ax > 0x42D00000u) & (isnan_ ^ 1u));       /* x < -104 */
     uint32_t big = 0u - ((neg ^ 1u) & (uint32_t)(ax > 0x42B17217u) & (isnan_ ^ 1u)); /* x > 88.72 */
     uint32_t xcb = xb & ~(tiny | big | nan);
     float xc, e1, e2, y;
@@ -43,17 +43,15 @@ static inline float nbt_rnn_expf(float x) {
 /* sigmoid(v) = 1 / (1 + e^-v) in f32 (e^-v = inf gives 0, NaN stays NaN) */
 static inline float nbt_rnn_sigmf(float v) { return 1.0f / (1.0f + nbt_rnn_expf(-v)); }
 
-/* tanh(v) in f32: v P(v^2) (its Taylor series to v^17) for |v| < 0.625, else sign(v) (1 - 2 / (1 + e^2|v|)) */
+/* tanh(v) in f32: sign(v) times |v| P(v^2) (the Taylor series to v^17) for |v| < 0.625, else
+ * 1 - 2 / (1 + e^2|v|) (e^2|v| = inf gives 1); the two are merged with an integer select (vectorizes) */
 static inline float nbt_rnn_tanhf(float v) {
-    uint32_t vb, rb;
+    uint32_t vb, sb, qb;
     memcpy(&vb, &v, sizeof vb);
-    uint32_t sign = vb & 0x80000000u, ab = vb & 0x7fffffffu;
+    uint32_t sign = vb & 0x80000000u, ab = vb & 0x7fffffffu, use = 0u - (uint32_t)(ab < 0x3F200000u);
     float a, x2 = v * v;
     memcpy(&a, &ab, sizeof a);
-    float q = 1.0f - 2.0f / (1.0f + nbt_rnn_expf(2.0f * a)); /* e^2|v| = inf gives 1 */
-    memcpy(&rb, &q, sizeof rb);
-    rb |= sign;
-    memcpy(&q, &rb, sizeof q);
+    float q = 1.0f - 2.0f / (1.0f + nbt_rnn_expf(2.0f * a));
     float s = 5.900274264e-04f; /* the series' coefficients of v^17 down to v^3, rounded to f32 */
     s = s * x2 - 1.455834368e-03f;
     s = s * x2 + 3.592127934e-03f;
@@ -62,12 +60,11 @@ static inline float nbt_rnn_tanhf(float v) {
     s = s * x2 - 5.396825448e-02f;
     s = s * x2 + 1.333333403e-01f;
     s = s * x2 - 3.333333433e-01f;
-    float small = v + v * x2 * s;
-    uint32_t sb, qb, use = 0u - (uint32_t)(ab < 0x3F200000u); /* |v| < 0.625: an integer select (vectorizes) */
+    float small = a + a * x2 * s;
     memcpy(&sb, &small, sizeof sb);
     memcpy(&qb, &q, sizeof qb);
-    rb = (sb & use) | (qb & ~use);
-    memcpy(&q, &rb, sizeof q);
+    sb = (sb & use) | (qb & ~use) | sign; /* tanh(-v) = -tanh(v), -0 included */
+    memcpy(&q, &sb, sizeof q);
     return q;
 }
 
