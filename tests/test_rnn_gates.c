@@ -29,21 +29,25 @@ int main(void) {
         memcpy(&x, &u, sizeof x);
         if (isnan(x)) continue; /* the bit patterns between +inf and -0 */
         double t = tanh((double)x), s = 1 / (1 + exp(-(double)x));
-        double et = fabs(t) >= 1.1754944e-38 ? ulps(nbt_rnn_tanhf(x), t) : fabs(nbt_rnn_tanhf(x) - t) / 0x1p-149;
+        double et = fabs(t) >= 1.1754944e-38 ? ulps(nbt_rnn_tanhf(x), t)
+                                             : fabs(nbt_rnn_tanhf(x) - t) / 0x1p-149;
         double es = s >= 1.1754944e-38 ? ulps(nbt_rnn_sigmf(x), s) : fabs(nbt_rnn_sigmf(x) - s) / 0x1p-126;
         if (et > mt) mt = et, at_t = x;
         if (es > ms) ms = es, at_s = x;
     }
-    printf("max error: tanh %.2f ulp (at %g), sigmoid %.2f ulp (at %g)\n", mt, (double)at_t, ms, (double)at_s);
+    printf("max error: tanh %.2f ulp (at %g), sigmoid %.2f ulp (at %g)\n", mt, (double)at_t, ms,
+           (double)at_s);
     check(mt <= 2, "tanh within 2 ulp");
     check(ms <= 3, "sigmoid within 3 ulp (subnormal results within 2^-126)");
     float z = nbt_rnn_tanhf(-0.0f);
     check(z == 0 && signbit(z), "tanh(-0) = -0");
     check(nbt_rnn_tanhf(0.0f) == 0 && !signbit(nbt_rnn_tanhf(0.0f)), "tanh(+0) = +0");
     check(nbt_rnn_tanhf(INFINITY) == 1 && nbt_rnn_tanhf(-INFINITY) == -1, "tanh(+-inf) = +-1");
-    check(nbt_rnn_tanhf(50.0f) == 1 && nbt_rnn_tanhf(-1e30f) == -1, "tanh of large |x| (e^2|x| overflows) = +-1");
+    check(nbt_rnn_tanhf(50.0f) == 1 && nbt_rnn_tanhf(-1e30f) == -1,
+          "tanh of large |x| (e^2|x| overflows) = +-1");
     check(isnan(nbt_rnn_tanhf(NAN)) && isnan(nbt_rnn_sigmf(NAN)), "NaN stays NaN");
-    check(nbt_rnn_sigmf(INFINITY) == 1 && nbt_rnn_sigmf(-INFINITY) == 0, "sigmoid(+inf) = 1, sigmoid(-inf) = 0");
+    check(nbt_rnn_sigmf(INFINITY) == 1 && nbt_rnn_sigmf(-INFINITY) == 0,
+          "sigmoid(+inf) = 1, sigmoid(-inf) = 0");
     check(nbt_rnn_sigmf(-200.0f) == 0 && nbt_rnn_sigmf(200.0f) == 1, "sigmoid saturates without NaN");
     check(nbt_rnn_sigmf(0.0f) == 0.5f, "sigmoid(0) = 0.5");
     printf("%d passed, %d failed\n", passed, failed);
