@@ -23,18 +23,33 @@ static bool grads_ok(nb_tensor *const *params, int n, const char *fn) {
     return true;
 }
 
+#define NBO_CLIP_W 16 /* partial sums per norm: lanes that vectorize, added in order at the end */
+
+/* sum of |x|^p (p = 1 or 2; p = INFINITY: max |x|, NaN if any) over n values, in double, in a fixed order */
+#define T float
+#define SUF f32
+#include "clip_template.h"
+#undef T
+#undef SUF
+#define T double
+#define SUF f64
+#include "clip_template.h"
+#undef T
+#undef SUF
+
 /* p-norm of one grad (p = INFINITY: max |g|), accumulated in double */
 static double grad_norm(const nb_tensor *g, double p) {
-    double acc = 0;
-    for (int64_t j = 0; j < g->numel; j++) {
-        double a = fabs(g->dtype == NB_F32 ? (double)((const float *)nbt_ptr(g))[j]
-                                           : ((const double *)nbt_ptr(g))[j]);
-        if (isinf(p))
-            acc = a > acc || isnan(a) ? a : acc;
-        else
-            acc += p == 2 ? a * a : p == 1 ? a : pow(a, p);
+    if (p == 1 || p == 2 || isinf(p)) {
+        double acc = g->dtype == NB_F32 ? abs_pow_sum_f32((const float *)nbt_ptr(g), g->numel, p)
+                                        : abs_pow_sum_f64((const double *)nbt_ptr(g), g->numel, p);
+        return p == 2 ? sqrt(acc) : acc;
     }
-    return isinf(p) ? acc : p == 2 ? sqrt(acc) : p == 1 ? acc : pow(acc, 1 / p);
+    double acc = 0;
+    for (int64_t j = 0; j < g->numel; j++)
+        acc += pow(fabs(g->dtype == NB_F32 ? (double)((const float *)nbt_ptr(g))[j]
+                                           : ((const double *)nbt_ptr(g))[j]),
+                   p);
+    return pow(acc, 1 / p);
 }
 
 double nb_clip_grad_norm_(nb_tensor *const *params, int n, double max_norm, double norm_type) {

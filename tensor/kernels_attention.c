@@ -5,6 +5,7 @@
  * packed GEMM (gemm.h), which runs single-threaded inside these regions. */
 #include "gemm.h"
 #include "nb_kernels_attention.h"
+#include "nbt_vexp.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -12,43 +13,10 @@
 #define NBT_ATT_BR 64 /* query rows per block */
 #define NBT_ATT_BC 64 /* key columns per block */
 
-/* e^x for x <= ~88 in f32 (Cephes' expf polynomial, ~1 ulp), branch-free so that loops over it
- * vectorize: 0 below -87.3 (and for -inf), NaN stays NaN. The selects are integer masks and the integer
- * part comes from the float rounding trick, so no float-to-int conversion of NaN or -inf happens. */
-static inline float nbt_att_expf(float x) {
-    uint32_t xb, tb, eb, yb;
-    memcpy(&xb, &x, sizeof xb);
-    uint32_t ax = xb & 0x7fffffffu;
-    /* all ones when x < -87.3 (including -inf) and x is not NaN: the result is then 0 */
-    uint32_t small = 0u - ((xb >> 31) & (uint32_t)(ax > 0x42AE999Au) & (uint32_t)(ax <= 0x7f800000u));
-    uint32_t xcb = (xb & ~small) | (0xC2AE999Au & small); /* clamped to -87.3 */
-    float xc, e, y;
-    memcpy(&xc, &xcb, sizeof xc);
-    float t = xc * 1.44269504088896341f + 12582912.0f; /* 1.5 * 2^23: round to nearest integer n */
-    float n = t - 12582912.0f;
-    float r = xc - n * 0.693359375f + n * 2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    memcpy(&tb, &t, sizeof tb);
-    eb = (tb - 0x4B400000u + 127u) << 23; /* 2^n for n in [-126, 127] */
-    memcpy(&e, &eb, sizeof e);
-    y = p * e;
-    memcpy(&yb, &y, sizeof yb);
-    yb &= ~small;
-    memcpy(&y, &yb, sizeof y);
-    return y;
-}
-static inline double nbt_att_exp(double x) { return exp(x); }
-
 #define T float
 #define SUF f32
 #define GEMM nbt_sgemm
-#define EXP nbt_att_expf
+#define EXP nbt_vexpf
 #include "attention_template.h"
 #undef T
 #undef SUF
@@ -57,7 +25,7 @@ static inline double nbt_att_exp(double x) { return exp(x); }
 #define T double
 #define SUF f64
 #define GEMM nbt_dgemm
-#define EXP nbt_att_exp
+#define EXP nbt_vexp
 #include "attention_template.h"
 #undef T
 #undef SUF

@@ -1,5 +1,5 @@
 /* kernels_reduce.c — reductions over an (outer, R, inner) view of a contiguous tensor: sum/prod/
- * max/min, arg-max/min along a dim, prod-of-others, softmax. Each output element is accumulated in
+ * max/min, arg-max/min along a dim, prod-of-others. Each output element is accumulated in
  * one fixed order (f32 sums in double), so results are identical at any thread count. */
 #include "nb_kernels.h"
 #include <math.h>
@@ -244,23 +244,5 @@ nb_tensor *nbt_arg_reduce(const nb_tensor *x, int dim, bool keepdim, bool is_min
         *indices = ix;
     else
         nb_free(ix);
-    return y;
-}
-
-nb_tensor *nbt_softmax(const nb_tensor *x, int dim, bool lg) {
-    const nb_tensor *xf = nbt_as_float(x);
-    nb_tensor *xc = xf ? nbt_contig(xf) : NULL;
-    if (!xc) return NULL;
-    int64_t outer, D, inner;
-    nbt_split3(xc, dim, &outer, &D, &inner);
-    nb_tensor *y = nbt_new(xc->dtype, xc->ndim, xc->shape);
-    if (y) {
-        if (y->dtype == NB_F32)
-            softmax_float((const float *)nbt_ptr(xc), (float *)nbt_ptr(y), outer, D, inner, lg);
-        else
-            softmax_double((const double *)nbt_ptr(xc), (double *)nbt_ptr(y), outer, D, inner, lg);
-    }
-    if (xc != xf) nb_free(xc);
-    if (xf != x) nb_free((nb_tensor *)xf);
     return y;
 }

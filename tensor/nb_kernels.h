@@ -62,10 +62,10 @@ typedef enum { NBT_RSUM, NBT_RPROD, NBT_RMAX, NBT_RMIN } nbt_reduce_kind;
 nb_tensor *nbt_reduce(nbt_reduce_kind k, const nb_tensor *x, int ndims, const int *dims, bool keepdim);
 /* Values and first indices (i64) of the max (or min) along one dim; NaN wins like torch. */
 nb_tensor *nbt_arg_reduce(const nb_tensor *x, int dim, bool keepdim, bool is_min, nb_tensor **indices);
-/* softmax (log = false) or log_softmax along dim, numerically stable. */
+/* softmax (log = false) or log_softmax along dim, numerically stable (kernels_softmax.c). */
 nb_tensor *nbt_softmax(const nb_tensor *x, int dim, bool log);
-/* Their backward from the output y and the gradient g (same shape and float dtype), not recorded (issue 12,
- * kernels_softmax_bw.c): dx = y (g - sum(g y)), or g - e^y sum(g) for log_softmax. */
+/* Their backward from the output y and the gradient g (same shape and float dtype), not recorded:
+ * dx = y (g - sum(g y)), or g - e^y sum(g) for log_softmax. */
 nb_tensor *nbt_softmax_backward(const nb_tensor *y, const nb_tensor *g, int dim, bool log);
 
 /* ---- matmul ---- */

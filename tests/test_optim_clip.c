@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NV 18
-static const int64_t SH[3][2] = { { 3, 4 }, { 5, 0 }, { 0, 0 } };
+#define NV 42
+static const int64_t SH[3][2] = { { 3, 12 }, { 5, 0 }, { 0, 0 } };
 static const int ND[3] = { 2, 1, 0 };
 
 static void setup(nb_dtype dt, const double *g, nb_tensor **p) {

@@ -519,6 +519,17 @@ def gen(dt):
         case("argmin", dt, [d, 0], [(xn, False)], lambda x: torch.argmin(x, d))
         case("softmax", dt, [d], [(xn, False)], lambda x: torch.softmax(x, d))
         case("logsumexp", dt, [1, d, 0], [(xn, False)], lambda x: torch.logsumexp(x, [d]))
+    # long rows (37: the vectorized lanes of a contiguous row plus a tail) with special values: NaN, +inf and
+    # all -inf rows give NaN rows; -inf entries give 0 / -inf; -100 below the max gives a subnormal e^x in f32
+    inf = float("inf")
+    xs = rnd([6, 37], dt, -4, 4)
+    xs[0, 20], xs[1, 5], xs[2, :], xs[3, 3], xs[3, 30] = nan, inf, -inf, -inf, -inf
+    xs[4, :] = -200.0
+    xs[4, 17] = -100.0
+    xs[5, 33] = 90.0
+    for name, f in (("softmax", torch.softmax), ("log_softmax", torch.log_softmax)):
+        case(name, dt, [1], [(xs, False)], lambda x: f(x, 1))
+        case(name, dt, [1], [(xs[3:], True)], lambda x: f(x, 1))
     case("argmax_all", dt, [], [(xn, False)], torch.argmax)
     yn = torch.tensor([[nan, 2.0, 1.0], [nan, nan, 5.0]], dtype=DT[dt])
     case("maximum", dt, [], [(xn, False), (yn, False)], torch.maximum)

@@ -252,7 +252,7 @@ def gen_lbfgs():
 def gen_clip():
     lines = ['# clip_grad_norm_ (total norm, grads after) and clip_grad_value_; torch %s' % torch.__version__]
     g = torch.Generator().manual_seed(7)
-    shapes = [(3, 4), (5,), ()]
+    shapes = [(3, 12), (5,), ()]  # 36 values: the vectorized lanes of a norm plus a tail
     grads = [torch.randn(s, generator=g, dtype=torch.float64) for s in shapes]
     lines.append('grads ' + fmt(flat(grads), torch.float64))
     for dt in (torch.float32, torch.float64):
