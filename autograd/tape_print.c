@@ -44,41 +44,53 @@ static void put_values(FILE *f, const nb_tensor *t) {
     free(v);
 }
 
-/* the label of a tensor used as an input: "#k" for the output of tape node k, "leaf L" for the
- * L-th distinct leaf met as an input when walking the tape (stable within one printout) */
-static long leaf_label(const nb_tensor *t) {
-    long count = 0;
-    size_t n = nba_tape_len();
-    const nb_tensor **seen = NULL;
-    long found = -1;
-    size_t cap = 0, len = 0;
-    for (size_t i = 0; i < n && found < 0; i++) {
+/* The numbering of the leaves: "leaf L" is the L-th distinct leaf met as an input when walking the tape
+ * (stable within one printout). Built in one pass into an open-addressing table (pointer -> L), so a printout
+ * costs O(inputs), not a walk of the tape per reference. */
+typedef struct {
+    const nb_tensor **key;
+    long *val, count;
+    size_t cap; /* a power of two, at least twice the inputs; 0 when the table could not be allocated */
+} leaf_map;
+
+static size_t slot_of(const leaf_map *m, const nb_tensor *t) {
+    size_t h = (size_t)((uintptr_t)t >> 4) * (size_t)0x9E3779B97F4A7C15ull, i = h & (m->cap - 1);
+    while (m->key[i] && m->key[i] != t) i = (i + 1) & (m->cap - 1);
+    return i;
+}
+
+static leaf_map leaves_number(void) {
+    leaf_map m = { 0 };
+    size_t n = nba_tape_len(), total = 0;
+    for (size_t i = 0; i < n; i++) total += (size_t)nba_tape_at(i)->nin;
+    size_t cap = 16;
+    while (cap < 2 * total) cap *= 2;
+    m.key = calloc(cap, sizeof *m.key);
+    m.val = malloc(cap * sizeof *m.val);
+    if (!m.key || !m.val) {
+        free(m.key), free(m.val);
+        return (leaf_map){ 0 };
+    }
+    m.cap = cap;
+    for (size_t i = 0; i < n; i++) {
         nba_node *nd = nba_tape_at(i);
-        for (int k = 0; k < nd->nin && found < 0; k++) {
+        for (int k = 0; k < nd->nin; k++) {
             const nb_tensor *in = nd->in[k].t;
             if (!in || in->magic != NBT_LIVE || in->node) continue;
-            bool dup = false;
-            for (size_t j = 0; j < len; j++) dup |= seen[j] == in;
-            if (dup) continue;
-            if (in == t) {
-                found = count;
-                break;
-            }
-            if (len == cap) {
-                cap = cap ? 2 * cap : 16;
-                const nb_tensor **s2 = realloc(seen, cap * sizeof *seen);
-                if (!s2) {
-                    free(seen);
-                    return -1;
-                }
-                seen = s2;
-            }
-            seen[len++] = in;
-            count++;
+            size_t s = slot_of(&m, in);
+            if (!m.key[s]) m.key[s] = in, m.val[s] = m.count++;
         }
     }
-    free(seen);
-    return found;
+    return m;
+}
+
+static void leaves_free(leaf_map *m) { free(m->key), free(m->val); }
+
+/* L for a leaf of the tape, -1 for anything else (or when the table could not be built) */
+static long leaf_label(const leaf_map *m, const nb_tensor *t) {
+    if (!m->cap || !t) return -1;
+    size_t s = slot_of(m, t);
+    return m->key[s] ? m->val[s] : -1;
 }
 
 /* torch's grad_fn name of a node (nb_grad_fn_name knows the overload names when the output lives) */
@@ -89,7 +101,7 @@ static const char *node_name(const nba_node *nd) {
     return s ? s : nba_bw_names[nd->op];
 }
 
-static void put_ref(FILE *f, const nb_tensor *t, uint32_t gen) {
+static void put_ref(FILE *f, const leaf_map *m, const nb_tensor *t, uint32_t gen) {
     if (!t) {
         fputs("-", f);
         return;
@@ -102,7 +114,7 @@ static void put_ref(FILE *f, const nb_tensor *t, uint32_t gen) {
         fprintf(f, "#%zu", t->node->index);
         return;
     }
-    long l = leaf_label(t);
+    long l = leaf_label(m, t);
     if (l >= 0)
         fprintf(f, "leaf%ld", l);
     else
@@ -112,6 +124,7 @@ static void put_ref(FILE *f, const nb_tensor *t, uint32_t gen) {
 void nb_tape_print(FILE *f) {
     if (!nbt_nonnull(f, "nb_tape_print", "FILE")) return;
     size_t n = nba_tape_len();
+    leaf_map m = leaves_number();
     fprintf(f, "tape: %zu node%s\n", n, n == 1 ? "" : "s");
     /* the leaves first, in order of first use, with their values and .grad */
     long leaves = 0;
@@ -119,7 +132,7 @@ void nb_tape_print(FILE *f) {
         nba_node *nd = nba_tape_at(i);
         for (int k = 0; k < nd->nin; k++) {
             nb_tensor *in = nd->in[k].t;
-            if (!live(in, nd->in[k].gen) || in->node || leaf_label(in) != leaves) continue;
+            if (!live(in, nd->in[k].gen) || in->node || leaf_label(&m, in) != leaves) continue;
             fprintf(f, "  leaf%ld %-16s shape ", leaves++,
                     in->requires_grad ? "(requires grad)" : "(constant)");
             put_shape(f, in);
@@ -137,7 +150,7 @@ void nb_tape_print(FILE *f) {
         fprintf(f, "  #%-4zu %-20s (", i, node_name(nd));
         for (int k = 0; k < nd->nin; k++) {
             if (k) fputs(", ", f);
-            put_ref(f, nd->in[k].t, nd->in[k].gen);
+            put_ref(f, &m, nd->in[k].t, nd->in[k].gen);
         }
         fputs(")", f);
         if (nd->out && live(nd->out, nd->out_gen)) {
@@ -155,6 +168,7 @@ void nb_tape_print(FILE *f) {
         if (nd->freed) fputs("  (freed by backward)", f);
         fputc('\n', f);
     }
+    leaves_free(&m);
 }
 
 void nb_set_backward_trace(FILE *f) { trace_out = f; }
@@ -184,9 +198,9 @@ static void json_tensor(FILE *f, const char *key, const nb_tensor *t) {
     fputs("]}", f);
 }
 
-static void json_ref(FILE *f, const nb_tensor *t, uint32_t gen) {
+static void json_ref(FILE *f, const leaf_map *m, const nb_tensor *t, uint32_t gen) {
     fputc('"', f);
-    put_ref(f, t, gen);
+    put_ref(f, m, t, gen);
     fputc('"', f);
 }
 
@@ -196,13 +210,14 @@ nb_status nb_tape_json(FILE *f) {
         return NB_ERROR;
     }
     size_t n = nba_tape_len();
+    leaf_map m = leaves_number();
     fputs("{\"leaves\":[", f);
     long leaves = 0;
     for (size_t i = 0; i < n; i++) {
         nba_node *nd = nba_tape_at(i);
         for (int k = 0; k < nd->nin; k++) {
             nb_tensor *in = nd->in[k].t;
-            if (!live(in, nd->in[k].gen) || in->node || leaf_label(in) != leaves) continue;
+            if (!live(in, nd->in[k].gen) || in->node || leaf_label(&m, in) != leaves) continue;
             fprintf(f, "%s{\"id\":\"leaf%ld\",\"ptr\":\"%p\",\"requires_grad\":%s,", leaves ? "," : "",
                     leaves, (void *)in, in->requires_grad ? "true" : "false");
             leaves++;
@@ -222,7 +237,7 @@ nb_status nb_tape_json(FILE *f) {
         for (int k = 0; k < nd->nin; k++) {
             if (k) fputc(',', f);
             if (nd->in[k].t)
-                json_ref(f, nd->in[k].t, nd->in[k].gen);
+                json_ref(f, &m, nd->in[k].t, nd->in[k].gen);
             else
                 fputs("null", f);
         }
@@ -238,6 +253,7 @@ nb_status nb_tape_json(FILE *f) {
         fprintf(f, ",\"freed\":%s}", nd->freed ? "true" : "false");
     }
     fputs("]}", f);
+    leaves_free(&m);
     return ferror(f) ? (nbt_error("nb_tape_json: write error"), NB_ERROR) : NB_OK;
 }
 
@@ -245,16 +261,18 @@ nb_status nb_tape_json(FILE *f) {
 void nba_trace_vjp(const nba_node *nd, nb_tensor *g, nb_tensor *const *gin) {
     FILE *f = trace_out;
     if (!f) return;
+    leaf_map m = leaves_number();
     fprintf(f, "backward #%zu %s: grad_output ", nd->index, node_name(nd));
     put_values(f, g);
     for (int k = 0; k < nd->nin; k++) {
         if (!gin[k] || gin[k] == NBA_GRAD_ZERO) continue;
         fprintf(f, "\n    -> input %d (", k);
-        put_ref(f, nd->in[k].t, nd->in[k].gen);
+        put_ref(f, &m, nd->in[k].t, nd->in[k].gen);
         fputs(") += ", f);
         put_values(f, gin[k]);
     }
     fputc('\n', f);
+    leaves_free(&m);
 }
 
 /* DOT record labels must escape {}|<>" and spaces are fine */
@@ -307,6 +325,7 @@ nb_status nb_tape_dot(FILE *f, nb_tensor *root) {
             if (live(in, nd->in[k].gen) && in->node && in->node->index < n) mark[in->node->index] = true;
         }
     }
+    leaf_map m = leaves_number();
     fputs("digraph nabla {\n  rankdir=LR;\n  node [fontname=\"monospace\", fontsize=10];\n", f);
     if (!root->node) dot_tensor(f, "root", "leaf (root)", root);
     for (size_t i = 0; i < n; i++) {
@@ -334,7 +353,7 @@ nb_status nb_tape_dot(FILE *f, nb_tensor *root) {
                 for (char *c = lid; *c; c++)
                     if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')))
                         *c = '_';
-                long l = leaf_label(in);
+                long l = leaf_label(&m, in);
                 if (l >= 0)
                     snprintf(lt, sizeof lt, "leaf%ld%s", l, in->requires_grad ? "" : " (const)");
                 else
@@ -346,5 +365,6 @@ nb_status nb_tape_dot(FILE *f, nb_tensor *root) {
     }
     fputs("}\n", f);
     free(mark);
+    leaves_free(&m);
     return ferror(f) ? (nbt_error("nb_tape_dot: write error"), NB_ERROR) : NB_OK;
 }
