@@ -16,7 +16,7 @@ static nb_tensor *accumulate(nb_tensor *acc, nb_tensor *g) { return acc ? nb_add
  * AccumulateGrad steals the incoming gradient the same way). */
 static nb_status leaf_accumulate(nb_tensor *leaf, nb_tensor *g, bool own) {
     if (!nbt_same_shape(leaf, g)) {
-        nbt_error("backward: gradient of shape %s does not match its leaf of shape %s", nbt_shape(g),
+        nbt_error("%s: gradient of shape %s does not match its leaf of shape %s", nbt_fn(), nbt_shape(g),
                   nbt_shape(leaf));
         return NB_ERROR;
     }
@@ -29,9 +29,9 @@ static nb_status leaf_accumulate(nb_tensor *leaf, nb_tensor *g, bool own) {
     if (!leaf->grad) {
         leaf->grad = nbt_new_persistent(leaf->dtype, leaf->ndim, leaf->shape);
         if (!leaf->grad) return NB_ERROR;
-        return nbt_copy_into(leaf->grad, g, "backward");
+        return nbt_copy_into(leaf->grad, g, nbt_fn());
     }
-    nb_status st = nbt_binary_into(NBT_ADD, leaf->grad, leaf->grad, g, "backward");
+    nb_status st = nbt_binary_into(NBT_ADD, leaf->grad, leaf->grad, g, nbt_fn());
     leaf->grad->storage->version++;
     return st;
 }
@@ -45,39 +45,38 @@ static bool node_inputs_ok(nba_node *n) {
         bool saved = nba_saves(n, i);
         if ((in->t->magic != NBT_LIVE && in->t->magic != NBT_HELD) || in->t->gen != in->gen ||
             (saved && !in->t->storage)) {
-            nbt_error("backward: input %d of %s was released before backward (freed, or its scope ended); "
+            nbt_error("%s: input %d of %s was released before backward (freed, or its scope ended); "
                       "keep it alive until backward is done",
-                      i, short_name(n->op));
+                      nbt_fn(), i, short_name(n->op));
             return false;
         }
         if (saved && in->t->storage->version != in->ver) {
             nbt_error(
-                "backward: one of the variables needed for gradient computation has been modified by an "
+                "%s: one of the variables needed for gradient computation has been modified by an "
                 "inplace operation: input %d of %s, shape %s, is at version %u; expected version %u instead",
-                i, short_name(n->op), nbt_shape(in->t), in->t->storage->version, in->ver);
+                nbt_fn(), i, short_name(n->op), nbt_shape(in->t), in->t->storage->version, in->ver);
             return false;
         }
     }
     if (n->aux && ((n->aux->magic != NBT_LIVE && n->aux->magic != NBT_HELD) || n->aux->gen != n->aux_gen)) {
-        nbt_error(
-            "backward: the index or mask tensor given to %s was released before backward; keep it alive "
-            "until backward is done",
-            short_name(n->op));
+        nbt_error("%s: the index or mask tensor given to %s was released before backward; keep it alive "
+                  "until backward is done",
+                  nbt_fn(), short_name(n->op));
         return false;
     }
     if (n->saved & NBA_SAVE_OUT) {
         if (!n->out || (n->out->magic != NBT_LIVE && n->out->magic != NBT_HELD) ||
             n->out->gen != n->out_gen || !n->out->storage) {
-            nbt_error("backward: the output of %s was released before backward; keep it alive until backward "
+            nbt_error("%s: the output of %s was released before backward; keep it alive until backward "
                       "is done",
-                      short_name(n->op));
+                      nbt_fn(), short_name(n->op));
             return false;
         }
         if (n->out->storage->version != n->out_ver) {
             nbt_error(
-                "backward: one of the variables needed for gradient computation has been modified by an "
+                "%s: one of the variables needed for gradient computation has been modified by an "
                 "inplace operation: output of %s, shape %s, is at version %u; expected version %u instead",
-                short_name(n->op), nbt_shape(n->out), n->out->storage->version, n->out_ver);
+                nbt_fn(), short_name(n->op), nbt_shape(n->out), n->out->storage->version, n->out_ver);
             return false;
         }
     }
@@ -103,7 +102,7 @@ static nb_tensor *take(nb_tensor *const *gin, int i, nb_scope ns) {
 static nb_tensor *accumulate_owned(nb_tensor *acc, nb_tensor *g) {
     if (!acc) return g;
     if (acc->storage->refcount == 1 && acc->dtype == g->dtype && nb_is_contiguous(acc) && !acc->node) {
-        nb_status st = nbt_binary_into(NBT_ADD, acc, acc, g, "backward");
+        nb_status st = nbt_binary_into(NBT_ADD, acc, acc, g, nbt_fn());
         nb_free(g);
         return st == NB_OK ? acc : NULL;
     }
@@ -119,7 +118,11 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
                      bool allow_unused, const char *api) {
     /* Without create_graph every gradient and temporary is released as soon as it is consumed: each
      * rule runs in its own scope, the gradients it routes on are owned by the engine (one struct per
-     * slot, see take), and a node's incoming gradient is freed once its rule has run. */
+     * slot, see take), and a node's incoming gradient is freed once its rule has run. Everything
+     * recorded while it runs (rules, hooks, allocations) is reported under the public entry api. */
+    NBT_API(api);
+    unsigned long serial0 = nbt_error_serial(); /* an error raised during the pass fails it (a rule that
+                                                  * lost an allocation may still have set some grads) */
     size_t hi = 0;
     for (int k = 0; k < nout; k++) {
         if (!nbt_ok(outs[k], api)) return NB_ERROR;
@@ -302,6 +305,7 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
         nba_hooks_end();
     }
     arrsetlen(slots, base);
+    if (st == NB_OK && nbt_error_serial() != serial0) st = NB_ERROR;
     if (st == NB_OK && inputs) {
         for (int i = 0; i < nin; i++) {
             if (!results[i] && !allow_unused) {

@@ -60,6 +60,7 @@ bool nb_gradcheck(nb_fn fn, void *ctx, int n, nb_tensor *const *in, nb_gradcheck
         }
     }
     if (!any_requires_grad(n, in, "nb_gradcheck")) return false;
+    unsigned long serial0 = nbt_error_serial(); /* any error raised from here on fails the check */
     int64_t m = 0;
     double *y0 = outputs_of(fn, ctx, n, in, &m);
     if (!y0) {
@@ -80,10 +81,11 @@ bool nb_gradcheck(nb_fn fn, void *ctx, int n, nb_tensor *const *in, nb_gradcheck
         if (!num || !ana) {
             free(num);
             free(ana);
+            nbt_oom(2 * sizeof(double) * (size_t)(m * k + 1), "the Jacobians");
             pass = false;
             break;
         }
-        for (int64_t j = 0; j < k; j++) { /* numeric: column j */
+        for (int64_t j = 0; j < k && pass; j++) { /* numeric: column j */
             double *p = elem(in[i], j), orig = *p;
             int64_t mm;
             *p = orig + eps;
@@ -92,15 +94,16 @@ bool nb_gradcheck(nb_fn fn, void *ctx, int n, nb_tensor *const *in, nb_gradcheck
             double *ym = outputs_of(fn, ctx, n, in, &mm);
             *p = orig;
             for (int64_t r = 0; yp && ym && r < m; r++) num[r * k + j] = (yp[r] - ym[r]) / (2 * eps);
+            if (!yp || !ym) pass = false; /* fn failed (its error is recorded) */
             free(yp);
             free(ym);
         }
-        for (int64_t r = 0; r < m && yflat && yflat->requires_grad; r++) { /* analytic: row r */
+        for (int64_t r = 0; r < m && pass && yflat && yflat->requires_grad; r++) { /* analytic: row r */
             nb_scope s2 = nb_scope_begin();
             nb_tensor *go = nb_zeros(yflat->dtype, 1, (int64_t[]){ m });
-            nb_set(go, (int64_t[]){ r }, 1.0);
             nb_tensor *g = NULL;
-            if (nb_grad(1, &yflat, 1, &in[i], &go, &g,
+            if (!go || nb_set(go, (int64_t[]){ r }, 1.0) != NB_OK ||
+                nb_grad(1, &yflat, 1, &in[i], &go, &g,
                         (nb_grad_opts){ .retain_graph = true, .allow_unused = true }) != NB_OK) {
                 pass = false;
                 nb_scope_end(s2);
@@ -108,8 +111,11 @@ bool nb_gradcheck(nb_fn fn, void *ctx, int n, nb_tensor *const *in, nb_gradcheck
             }
             if (g) {
                 double *row = malloc(sizeof(double) * (size_t)(k ? k : 1));
+                if (!row) nbt_oom(sizeof(double) * (size_t)(k ? k : 1), "a Jacobian row");
                 if (row && nb_to_doubles(g, row) == NB_OK)
                     for (int64_t j = 0; j < k; j++) ana[r * k + j] = row[j];
+                else
+                    pass = false;
                 free(row);
             }
             nb_scope_end(s2);
@@ -129,7 +135,7 @@ bool nb_gradcheck(nb_fn fn, void *ctx, int n, nb_tensor *const *in, nb_gradcheck
         free(ana);
     }
     nb_scope_end(s);
-    return pass;
+    return pass && nbt_error_serial() == serial0;
 }
 
 /* G(inputs..., v) = concat of flattened d(fn)/d(inputs) . v, with create_graph */

@@ -104,6 +104,7 @@ static inline bool nba_args_live(int n, nb_tensor *const *ts) {
 #define NBA_CHECK(op, ...)                                                                                   \
     do {                                                                                                     \
         nb_tensor *const nba_args_[] = { __VA_ARGS__ };                                                      \
+        nbt_fn_cur = (op);                                                                                   \
         const int nba_nargs_ = (int)(sizeof nba_args_ / sizeof nba_args_[0]);                                \
         if (!nba_args_live(nba_nargs_, nba_args_) && !nba_args_ok(op, nba_nargs_, nba_args_)) return NULL;   \
     } while (0)

@@ -140,7 +140,7 @@ static nb_tensor *index_add(nb_tensor *src, int ndim, const int64_t *shape, int 
 void nba_bw_index_select(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *x = nba_in(n, 0);
     if (!nb_is_valid(n->aux)) {
-        nbt_error("backward: the index of index_select was released before backward");
+        nbt_error("%s: the index of index_select was released before backward", nbt_fn());
         return;
     }
     gin[0] = index_add(g, x->ndim, x->shape, (int)n->iv[0], n->aux, n->iv[1] ? x : NULL);
@@ -148,7 +148,7 @@ void nba_bw_index_select(nba_node *n, nb_tensor *g, nb_tensor **gin) {
 /* y = zeros.index_add(dim, idx, src); dsrc = index_select(g, dim, idx) */
 void nba_bw_index_add(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     if (!nb_is_valid(n->aux)) {
-        nbt_error("backward: the index of index_add was released before backward");
+        nbt_error("%s: the index of index_add was released before backward", nbt_fn());
         return;
     }
     gin[0] = nb_index_select(g, (int)n->iv[0], n->aux);
@@ -171,7 +171,7 @@ nb_tensor *nb_gather(nb_tensor *x, int dim, nb_tensor *index) {
 void nba_bw_gather(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *x = nba_in(n, 0);
     if (!nb_is_valid(n->aux)) {
-        nbt_error("backward: the index of gather was released before backward");
+        nbt_error("%s: the index of gather was released before backward", nbt_fn());
         return;
     }
     gin[0] = nb_scatter_add(nb_zeros_like(x), (int)n->iv[0], n->aux, g);
@@ -192,7 +192,7 @@ nb_tensor *nb_scatter_add(nb_tensor *x, int dim, nb_tensor *index, nb_tensor *sr
 }
 void nba_bw_scatter_add(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     if (!nb_is_valid(n->aux)) {
-        nbt_error("backward: the index of scatter_add was released before backward");
+        nbt_error("%s: the index of scatter_add was released before backward", nbt_fn());
         return;
     }
     if (nba_need(n, 0)) gin[0] = g;
@@ -233,7 +233,7 @@ nb_tensor *nb_masked_fill(nb_tensor *x, nb_tensor *mask, double value) {
 }
 void nba_bw_masked_fill(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     if (!nb_is_valid(n->aux)) {
-        nbt_error("backward: the mask of masked_fill was released before backward");
+        nbt_error("%s: the mask of masked_fill was released before backward", nbt_fn());
         return;
     }
     gin[0] = nba_sum_to(nb_masked_fill(g, n->aux, 0), nba_in(n, 0));

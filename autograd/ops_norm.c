@@ -85,7 +85,7 @@ void nba_bw_channel_affine(nba_node *n, nb_tensor *g, nb_tensor **gin) {
             if (nba_need(n, 1)) gin[1] = from_values(scale, sgx);
             if (nba_need(n, 2)) gin[2] = from_values(shift, sg);
         } else if (!buf)
-            nbt_error("backward: out of memory in NativeBatchNormBackward0 (%lld channels)", (long long)C);
+            nbt_oom(sizeof(double) * (size_t)(4 * C), "NativeBatchNormBackward0's per-channel sums");
         if (gc && gc != g) nb_free(gc);
         if (xc && xc != x) nb_free(xc);
         free(buf);
@@ -131,7 +131,7 @@ void nba_bw_batch_norm(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     }
     double *buf = malloc(sizeof(double) * (size_t)(6 * C + 1));
     if (!buf) {
-        nbt_error("backward: out of memory in NativeBatchNormBackward0 (%lld channels)", (long long)C);
+        nbt_oom(sizeof(double) * (size_t)(6 * C + 1), "NativeBatchNormBackward0's per-channel sums");
         return;
     }
     double *mu = buf, *invstd = buf + C, *sg = buf + 2 * C, *sgx = buf + 3 * C, *dw = buf + 5 * C;

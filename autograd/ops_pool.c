@@ -11,7 +11,7 @@ bool nba_pdim_new(nba_pdim *p, int64_t n_in, int64_t n_out, int64_t step) {
     size_t n = (size_t)(n_out > 0 ? n_out : 1);
     p->start = malloc(n * (2 * sizeof(int64_t) + sizeof(double)));
     if (!p->start) {
-        nbt_error("out of memory computing pooling windows");
+        nbt_oom(n * (2 * sizeof(int64_t) + sizeof(double)), "the pooling windows");
         return false;
     }
     p->end = p->start + n;
@@ -170,7 +170,7 @@ nb_tensor *nb_max_pool2d(nb_tensor *x, nb_max_pool2d_opts o) {
  * create_graph dx is connected to x, so a Hessian-vector product gives zeros there instead of an error. */
 nb_tensor *nba_pool_scatter(nb_tensor *g, nb_tensor *idx, nb_tensor *x, const char *label) {
     if (!g || !nb_is_valid(idx)) return NULL;
-    nb_tensor *y = nbt_plane_scatter(g, idx, x->ndim, x->shape, true, "backward");
+    nb_tensor *y = nbt_plane_scatter(g, idx, x->ndim, x->shape, true, nbt_fn());
     nba_node *n = nba_record(NBA_OP_max_pool2d_backward, y, 2, (nb_tensor *[]){ g, x }, 0);
     if (n) {
         nba_set_aux(n, idx);
@@ -181,7 +181,7 @@ nb_tensor *nba_pool_scatter(nb_tensor *g, nb_tensor *idx, nb_tensor *x, const ch
 void nba_bw_max_pool2d(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *x = nba_in(n, 0);
     if (!nb_is_valid(n->aux)) {
-        nbt_error("backward: the indices of max_pool2d were released before backward");
+        nbt_error("%s: the indices of max_pool2d were released before backward", nbt_fn());
         return;
     }
     gin[0] = nba_pool_scatter(g, n->aux, x, n->label ? "AdaptiveMaxPool2DBackwardBackward0" : NULL);
@@ -199,7 +199,7 @@ nb_tensor *nba_plane_gather(nb_tensor *gg, nb_tensor *idx) {
 }
 void nba_bw_max_pool2d_backward(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     if (!nb_is_valid(n->aux)) {
-        nbt_error("backward: the indices of max_pool2d were released before backward");
+        nbt_error("%s: the indices of max_pool2d were released before backward", nbt_fn());
         return;
     }
     gin[0] = nba_plane_gather(g, n->aux);
@@ -344,7 +344,7 @@ nb_tensor *nb_max_unpool2d(nb_tensor *x, nb_tensor *indices, nb_max_unpool2d_opt
 }
 void nba_bw_max_unpool2d(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     if (!nb_is_valid(n->aux)) {
-        nbt_error("backward: the indices of max_unpool2d were released before backward");
+        nbt_error("%s: the indices of max_unpool2d were released before backward", nbt_fn());
         return;
     }
     gin[0] = nba_plane_gather(g, n->aux);

@@ -192,7 +192,7 @@ nb_tensor *nb_min_dim(nb_tensor *x, int dim, bool keepdim, nb_tensor **indices) 
 static void minmax_dim_bw(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *x = nba_in(n, 0);
     if (!nb_is_valid(n->aux)) {
-        nbt_error("backward: the indices of max/min were released before backward");
+        nbt_error("%s: the indices of max/min were released before backward", nbt_fn());
         return;
     }
     if (x->ndim == 0) {

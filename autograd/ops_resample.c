@@ -38,7 +38,7 @@ static nb_tensor *linear_along(nb_tensor *x, int d, int64_t out, bool align, dou
     if (!i0 || !l) {
         free(i0);
         free(l);
-        return nbt_error("nb_interpolate: out of memory");
+        return nbt_oom((sizeof(int64_t) + sizeof(double)) * (size_t)out * 2, "the interpolation weights");
     }
     int64_t *i1 = i0 + out;
     double sc = align ? (out > 1 ? (f32 ? (double)((float)(in - 1) / (float)(out - 1))
@@ -112,7 +112,9 @@ nb_tensor *nb_interpolate(nb_tensor *x, nb_interpolate_opts o) {
     nb_tensor *y;
     if (o.mode == NB_INTERP_NEAREST) {
         int64_t *ih = malloc(sizeof(int64_t) * (size_t)(out[0] + out[1]));
-        if (!ih) return nba_tmp_end(tmp, nbt_error("%s: out of memory", op));
+        if (!ih)
+            return nba_tmp_end(tmp,
+                               nbt_oom(sizeof(int64_t) * (size_t)(out[0] + out[1]), "the source indices"));
         for (int64_t i = 0; i < out[0]; i++) ih[i] = nearest_idx(i, x->shape[2], out[0], ks[0]);
         for (int64_t j = 0; j < out[1]; j++) ih[out[0] + j] = nearest_idx(j, x->shape[3], out[1], ks[1]);
         y = select_along(select_along(x, 2, ih, out[0]), 3, ih + out[0], out[1]);

@@ -25,7 +25,7 @@ static nb_tensor *take(nba_opcode op, nb_tensor *x, int d, nb_tensor *idx, nb_te
 }
 static void scatter_back(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     if (!nb_is_valid(n->aux)) {
-        nbt_error("backward: the indices of sort/topk were released before backward");
+        nbt_error("%s: the indices of sort/topk were released before backward", nbt_fn());
         return;
     }
     nb_tensor *x = nba_in(n, 0);

@@ -27,17 +27,11 @@ void nba_bw_neg(nba_node *n, nb_tensor *g, nb_tensor **gin) {
 }
 
 /* y = e^x; dx = g y */
-nb_tensor *nb_exp(nb_tensor *x) {
-    NBT_API("nb_exp");
-    return unary(NBA_OP_exp, NBT_EXP, x, 0, 0, "nb_exp", OUT);
-}
+nb_tensor *nb_exp(nb_tensor *x) { return unary(NBA_OP_exp, NBT_EXP, x, 0, 0, "nb_exp", OUT); }
 void nba_bw_exp(nba_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_mul(g, Y); }
 
 /* y = ln x; dx = g / x */
-nb_tensor *nb_log(nb_tensor *x) {
-    NBT_API("nb_log");
-    return unary(NBA_OP_log, NBT_LOG, x, 0, 0, "nb_log", NBA_SAVE_IN(0));
-}
+nb_tensor *nb_log(nb_tensor *x) { return unary(NBA_OP_log, NBT_LOG, x, 0, 0, "nb_log", NBA_SAVE_IN(0)); }
 void nba_bw_log(nba_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_div(g, X); }
 
 /* y = ln(1 + x); dx = g / (1 + x) */
@@ -47,17 +41,11 @@ nb_tensor *nb_log1p(nb_tensor *x) {
 void nba_bw_log1p(nba_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_div(g, nb_add_scalar(X, 1)); }
 
 /* y = sqrt x; dx = g / (2 y) */
-nb_tensor *nb_sqrt(nb_tensor *x) {
-    NBT_API("nb_sqrt");
-    return unary(NBA_OP_sqrt, NBT_SQRT, x, 0, 0, "nb_sqrt", OUT);
-}
+nb_tensor *nb_sqrt(nb_tensor *x) { return unary(NBA_OP_sqrt, NBT_SQRT, x, 0, 0, "nb_sqrt", OUT); }
 void nba_bw_sqrt(nba_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_div(g, nb_mul_scalar(Y, 2)); }
 
 /* y = x^-1/2; dx = -g y^3 / 2 */
-nb_tensor *nb_rsqrt(nb_tensor *x) {
-    NBT_API("nb_rsqrt");
-    return unary(NBA_OP_rsqrt, NBT_RSQRT, x, 0, 0, "nb_rsqrt", OUT);
-}
+nb_tensor *nb_rsqrt(nb_tensor *x) { return unary(NBA_OP_rsqrt, NBT_RSQRT, x, 0, 0, "nb_rsqrt", OUT); }
 void nba_bw_rsqrt(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     gin[0] = nb_mul(g, nb_mul_scalar(nb_pow_scalar(Y, 3), -0.5));
 }
@@ -71,24 +59,15 @@ void nba_bw_square(nba_node *n, nb_tensor *g, nb_tensor **gin) {
 }
 
 /* y = |x|; dx = g sign(x) */
-nb_tensor *nb_abs(nb_tensor *x) {
-    NBT_API("nb_abs");
-    return unary(NBA_OP_abs, NBT_ABS, x, 0, 0, "nb_abs", NBA_SAVE_IN(0));
-}
+nb_tensor *nb_abs(nb_tensor *x) { return unary(NBA_OP_abs, NBT_ABS, x, 0, 0, "nb_abs", NBA_SAVE_IN(0)); }
 void nba_bw_abs(nba_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_mul(g, nb_sign(X)); }
 
 /* y = sin x; dx = g cos x */
-nb_tensor *nb_sin(nb_tensor *x) {
-    NBT_API("nb_sin");
-    return unary(NBA_OP_sin, NBT_SIN, x, 0, 0, "nb_sin", NBA_SAVE_IN(0));
-}
+nb_tensor *nb_sin(nb_tensor *x) { return unary(NBA_OP_sin, NBT_SIN, x, 0, 0, "nb_sin", NBA_SAVE_IN(0)); }
 void nba_bw_sin(nba_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nba_mul_tmp(g, nb_cos(X)); }
 
 /* y = cos x; dx = -g sin x */
-nb_tensor *nb_cos(nb_tensor *x) {
-    NBT_API("nb_cos");
-    return unary(NBA_OP_cos, NBT_COS, x, 0, 0, "nb_cos", NBA_SAVE_IN(0));
-}
+nb_tensor *nb_cos(nb_tensor *x) { return unary(NBA_OP_cos, NBT_COS, x, 0, 0, "nb_cos", NBA_SAVE_IN(0)); }
 void nba_bw_cos(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *s = nb_sin(X);
     if (s && !nb_is_grad_enabled() && nbt_unary_into(NBT_NEG, s, s, 0, 0) == NB_OK)
@@ -98,51 +77,33 @@ void nba_bw_cos(nba_node *n, nb_tensor *g, nb_tensor **gin) {
 }
 
 /* y = tan x; dx = g (1 + y^2) */
-nb_tensor *nb_tan(nb_tensor *x) {
-    NBT_API("nb_tan");
-    return unary(NBA_OP_tan, NBT_TAN, x, 0, 0, "nb_tan", OUT);
-}
+nb_tensor *nb_tan(nb_tensor *x) { return unary(NBA_OP_tan, NBT_TAN, x, 0, 0, "nb_tan", OUT); }
 void nba_bw_tan(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     gin[0] = nb_mul(g, nb_add_scalar(nb_square(Y), 1));
 }
 
 /* y = sinh x; dx = g cosh x */
-nb_tensor *nb_sinh(nb_tensor *x) {
-    NBT_API("nb_sinh");
-    return unary(NBA_OP_sinh, NBT_SINH, x, 0, 0, "nb_sinh", NBA_SAVE_IN(0));
-}
+nb_tensor *nb_sinh(nb_tensor *x) { return unary(NBA_OP_sinh, NBT_SINH, x, 0, 0, "nb_sinh", NBA_SAVE_IN(0)); }
 void nba_bw_sinh(nba_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_mul(g, nb_cosh(X)); }
 
 /* y = cosh x; dx = g sinh x */
-nb_tensor *nb_cosh(nb_tensor *x) {
-    NBT_API("nb_cosh");
-    return unary(NBA_OP_cosh, NBT_COSH, x, 0, 0, "nb_cosh", NBA_SAVE_IN(0));
-}
+nb_tensor *nb_cosh(nb_tensor *x) { return unary(NBA_OP_cosh, NBT_COSH, x, 0, 0, "nb_cosh", NBA_SAVE_IN(0)); }
 void nba_bw_cosh(nba_node *n, nb_tensor *g, nb_tensor **gin) { gin[0] = nb_mul(g, nb_sinh(X)); }
 
 /* y = tanh x; dx = g (1 - y^2) */
-nb_tensor *nb_tanh(nb_tensor *x) {
-    NBT_API("nb_tanh");
-    return unary(NBA_OP_tanh, NBT_TANH, x, 0, 0, "nb_tanh", OUT);
-}
+nb_tensor *nb_tanh(nb_tensor *x) { return unary(NBA_OP_tanh, NBT_TANH, x, 0, 0, "nb_tanh", OUT); }
 void nba_bw_tanh(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     gin[0] = nb_mul(g, nb_rsub_scalar(nb_square(Y), 1));
 }
 
 /* y = 1 / (1 + e^-x); dx = g y (1 - y) */
-nb_tensor *nb_sigmoid(nb_tensor *x) {
-    NBT_API("nb_sigmoid");
-    return unary(NBA_OP_sigmoid, NBT_SIGMOID, x, 0, 0, "nb_sigmoid", OUT);
-}
+nb_tensor *nb_sigmoid(nb_tensor *x) { return unary(NBA_OP_sigmoid, NBT_SIGMOID, x, 0, 0, "nb_sigmoid", OUT); }
 void nba_bw_sigmoid(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     gin[0] = nb_mul(g, nb_mul(Y, nb_rsub_scalar(Y, 1)));
 }
 
 /* y = max(x, 0); dx = g (x > 0) */
-nb_tensor *nb_relu(nb_tensor *x) {
-    NBT_API("nb_relu");
-    return unary(NBA_OP_relu, NBT_RELU, x, 0, 0, "nb_relu", OUT);
-}
+nb_tensor *nb_relu(nb_tensor *x) { return unary(NBA_OP_relu, NBT_RELU, x, 0, 0, "nb_relu", OUT); }
 void nba_bw_relu(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     /* recording (create_graph): the mask is sign(y), a differentiable function of x with derivative 0, so
      * like torch's threshold_backward(g, y, 0) the gradient stays connected to x (grad-of-grad: zeros);
@@ -162,10 +123,7 @@ void nba_bw_leaky_relu(nba_node *n, nb_tensor *g, nb_tensor **gin) {
 }
 
 /* y = x Phi(x); dx = g (Phi(x) + x phi(x)) */
-nb_tensor *nb_gelu(nb_tensor *x) {
-    NBT_API("nb_gelu");
-    return unary(NBA_OP_gelu, NBT_GELU, x, 0, 0, "nb_gelu", NBA_SAVE_IN(0));
-}
+nb_tensor *nb_gelu(nb_tensor *x) { return unary(NBA_OP_gelu, NBT_GELU, x, 0, 0, "nb_gelu", NBA_SAVE_IN(0)); }
 void nba_bw_gelu(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *cdf = nb_mul_scalar(nb_add_scalar(nb_erf(nb_mul_scalar(X, M_SQRT1_2)), 1), 0.5);
     nb_tensor *pdf = nb_mul_scalar(nb_exp(nb_mul_scalar(nb_square(X), -0.5)), 0.3989422804014327);
@@ -212,19 +170,13 @@ void nba_bw_clamp(nba_node *n, nb_tensor *g, nb_tensor **gin) {
 }
 
 /* y = erf x; dx = g 2/sqrt(pi) e^(-x^2) */
-nb_tensor *nb_erf(nb_tensor *x) {
-    NBT_API("nb_erf");
-    return unary(NBA_OP_erf, NBT_ERF, x, 0, 0, "nb_erf", NBA_SAVE_IN(0));
-}
+nb_tensor *nb_erf(nb_tensor *x) { return unary(NBA_OP_erf, NBT_ERF, x, 0, 0, "nb_erf", NBA_SAVE_IN(0)); }
 void nba_bw_erf(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     gin[0] = nb_mul(g, nb_mul_scalar(nb_exp(nb_neg(nb_square(X))), 1.1283791670955126));
 }
 
 /* y = sign(x); dx = 0 (piecewise constant, like torch's SignBackward0) */
-nb_tensor *nb_sign(nb_tensor *x) {
-    NBT_API("nb_sign");
-    return unary(NBA_OP_sign, NBT_SIGN, x, 0, 0, "nb_sign", NBA_SAVE_NONE);
-}
+nb_tensor *nb_sign(nb_tensor *x) { return unary(NBA_OP_sign, NBT_SIGN, x, 0, 0, "nb_sign", NBA_SAVE_NONE); }
 void nba_bw_sign(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     (void)n;
     gin[0] = nb_zeros_like(g);
@@ -232,10 +184,7 @@ void nba_bw_sign(nba_node *n, nb_tensor *g, nb_tensor **gin) {
 
 /* ---- issue 12 helpers (declared in nb_helpers.h) ---- */
 /* y = atan x; dx = g / (1 + x^2) */
-nb_tensor *nb_atan(nb_tensor *x) {
-    NBT_API("nb_atan");
-    return unary(NBA_OP_atan, NBT_ATAN, x, 0, 0, "nb_atan", 1);
-}
+nb_tensor *nb_atan(nb_tensor *x) { return unary(NBA_OP_atan, NBT_ATAN, x, 0, 0, "nb_atan", 1); }
 void nba_bw_atan(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     gin[0] = nb_div(g, nb_add_scalar(nb_square(X), 1));
 }

@@ -136,7 +136,7 @@ nba_node *nba_record(nba_opcode op, nb_tensor *y, int nin, nb_tensor *const *in,
         free_nodes = (nba_node *)n->aux;
     } else {
         n = calloc(1, sizeof *n);
-        if (!n) return nbt_error("out of memory recording %s", nba_op_names[op]);
+        if (!n) return nbt_oom(sizeof *n, "a tape node");
         nbt_count_sys_alloc();
     }
     nba_input *heap = n->heap;

@@ -62,6 +62,18 @@ static int parse(int argc, char **argv, options *o) {
             o->bias = true;
             continue;
         }
+        if (!strcmp(name, "-h") || !strcmp(name, "--help")) {
+            printf(
+                "usage: char_gpt [--data FILE] [--n_layer 6] [--n_head 6] [--n_embd 384] [--block_size 256]\n"
+                "                [--batch_size 12] [--dropout 0.2] [--bias] [--max_iters 100] "
+                "[--learning_rate 1e-3]\n"
+                "                [--min_lr 1e-4] [--warmup_iters 10] [--lr_decay_iters 100] [--weight_decay "
+                "0.1]\n"
+                "                [--beta1 0.9] [--beta2 0.99] [--grad_clip 1.0] [--log_interval 1] "
+                "[--eval_iters 4]\n"
+                "                [--sample_tokens 200] [--temperature 0.8] [--top_k 200] [--seed 1337]\n");
+            exit(0);
+        }
         const char *v = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
         if (!v) return fprintf(stderr, "char_gpt: %s needs a value\n", name), 2;
         struct {

@@ -38,10 +38,11 @@ static double now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* usage to stdout for -h / --help (msg NULL), to stderr after an error */
 static int usage(const char *msg) {
     if (msg) fprintf(stderr, "fashion_mnist: %s\n", msg);
     fprintf(
-        stderr,
+        msg ? stderr : stdout,
         "usage: fashion_mnist [--arch 784-256-10] [--epochs 10] [--batch 128] [--lr LR] [--opt adam|sgd]\n"
         "                     [--seed S] [--threads T] [--save FILE] [--data DIR] [--ddp]\n");
     return 2;

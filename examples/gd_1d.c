@@ -108,9 +108,9 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--svg") && i + 1 < argc)
             svg_prefix = argv[++i];
         else {
-            fprintf(stderr,
-                    "usage: gd_1d [--f square|xcos|sin] [--eta E] [--epochs N] [--x0 X] [--svg PREFIX]\n");
-            return 2;
+            return cli_usage(
+                argv[i],
+                "usage: gd_1d [--f square|xcos|sin] [--eta E] [--epochs N] [--x0 X] [--svg PREFIX]\n");
         }
     }
     if (have_eta) return isnan(gd(eta, kind, epochs, x0)) || svg_failed ? 1 : 0;

@@ -29,10 +29,7 @@ int main(int argc, char **argv) {
             i++;
         else if (!strcmp(argv[i], "--svg") && i + 1 < argc)
             svg = argv[++i];
-        else {
-            fprintf(stderr, "usage: gd_2d [--eta E] [--steps N] [--svg FILE]\n");
-            return 2;
-        }
+        else { return cli_usage(argv[i], "usage: gd_2d [--eta E] [--steps N] [--svg FILE]\n"); }
     }
     if (steps < 1 || steps > 100000) {
         fprintf(stderr, "gd_2d: --steps must be in 1..100000\n");

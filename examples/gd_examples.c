@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "svgplot.h"
+#include "cli.h"
 
 static const char *prefix; /* --svg PREFIX: figures go to PREFIX_<example>.svg */
 
@@ -232,8 +233,7 @@ int main(int argc, char **argv) {
                            !strcmp(argv[i], "3.1.3") || !strcmp(argv[i], "3.3.1")))
             which[n++] = argv[i];
         else {
-            fprintf(stderr, "usage: gd_examples [3.1.1|3.1.2|3.1.3|3.3.1 ...] [--svg PREFIX]\n");
-            return 2;
+            return cli_usage(argv[i], "usage: gd_examples [3.1.1|3.1.2|3.1.3|3.3.1 ...] [--svg PREFIX]\n");
         }
     }
     if (!n) which[n++] = "3.1.1", which[n++] = "3.1.2", which[n++] = "3.1.3", which[n++] = "3.3.1";

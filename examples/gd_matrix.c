@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "svgplot.h"
+#include "cli.h"
 
 static nb_tensor *mat(int r, int c, const double *v) {
     return nb_tensor_from(NB_F64, v, NB_SHAPE(r, c), false);
@@ -188,10 +189,7 @@ int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--svg") && i + 1 < argc)
             svg = argv[++i];
-        else {
-            fprintf(stderr, "usage: gd_matrix [--svg FILE]\n");
-            return 2;
-        }
+        else { return cli_usage(argv[i], "usage: gd_matrix [--svg FILE]\n"); }
     }
     int rc = analytic_and_table();
     rc |= quadratic_gd(svg);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "svgplot.h"
+#include "cli.h"
 
 /* f(x) = log(exp(x) + exp(-2x - 3)), convex, minimum at x* = (ln 2 - 3) / 3 */
 static nb_tensor *f_lse(nb_tensor *x) {
@@ -131,10 +132,7 @@ int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--svg") && i + 1 < argc)
             prefix = argv[++i];
-        else {
-            fprintf(stderr, "usage: line_search [--svg PREFIX]\n");
-            return 2;
-        }
+        else { return cli_usage(argv[i], "usage: line_search [--svg PREFIX]\n"); }
     }
     int rc = bisect(prefix);
     printf("== gradient descent with line search on log(exp(x) + exp(-2x - 3)) from x = 1 ==\n");

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "svgplot.h"
+#include "cli.h"
 
 static const char *prefix;
 
@@ -330,8 +331,8 @@ int main(int argc, char **argv) {
         for (int k = 0; k < 5; k++)
             if (!strcmp(argv[i], names[k])) want[k] = ok = any = true;
         if (!ok) {
-            fprintf(stderr, "usage: lr_tips [decay|adagrad|sgd|scaling|taylor ...] [--svg PREFIX]\n");
-            return 2;
+            return cli_usage(argv[i],
+                             "usage: lr_tips [decay|adagrad|sgd|scaling|taylor ...] [--svg PREFIX]\n");
         }
     }
     int rc = 0;

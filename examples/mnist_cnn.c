@@ -33,10 +33,11 @@ static double now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* usage to stdout for -h / --help (msg NULL), to stderr after an error */
 static int usage(const char *msg) {
     if (msg) fprintf(stderr, "mnist_cnn: %s\n", msg);
     fprintf(
-        stderr,
+        msg ? stderr : stdout,
         "usage: mnist_cnn [--batch-size 64] [--test-batch-size 1000] [--epochs 14] [--lr 1.0] [--gamma 0.7]\n"
         "                 [--seed 1] [--log-interval 10] [--dry-run] [--save-model] [--no-accel]\n"
         "                 [--data DIR] [--threads T] [--max-batches N] [--no-test]\n");

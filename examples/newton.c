@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "svgplot.h"
+#include "cli.h"
 
 typedef enum { F_COSH, F_XCOS, F_EXP } fn_id;
 
@@ -110,10 +111,7 @@ int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--svg") && i + 1 < argc)
             prefix = argv[++i];
-        else {
-            fprintf(stderr, "usage: newton [--svg PREFIX]\n");
-            return 2;
-        }
+        else { return cli_usage(argv[i], "usage: newton [--svg PREFIX]\n"); }
     }
     char p1[512], p2[512], p3[512];
     if (prefix) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "svgplot.h"
+#include "cli.h"
 
 enum { MAXIT = 5000 };
 static const double TOL = 1e-6;
@@ -108,10 +109,7 @@ int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--svg") && i + 1 < argc)
             prefix = argv[++i];
-        else {
-            fprintf(stderr, "usage: precond [--svg PREFIX]\n");
-            return 2;
-        }
+        else { return cli_usage(argv[i], "usage: precond [--svg PREFIX]\n"); }
     }
     printf("== f(x) = x1^2 + 100 x2^2 from (-5, -2): iterations until f < 1e-6 ==\n");
     printf("%-40s %12s %12s\n", "method", "axis-aligned", "rotated 45");

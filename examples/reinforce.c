@@ -20,10 +20,12 @@ typedef struct {
     bool render;
 } options;
 
+/* usage to stdout for -h / --help (msg NULL), to stderr after an error */
 static int usage(const char *msg) {
     if (msg) fprintf(stderr, "reinforce: error: %s\n", msg);
-    fprintf(stderr, "usage: reinforce [-h] [--gamma G] [--seed N] [--render] [--log-interval N]\n"
-                    "                 [--max-episodes N]\n");
+    fprintf(msg ? stderr : stdout,
+            "usage: reinforce [-h] [--gamma G] [--seed N] [--render] [--log-interval N]\n"
+            "                 [--max-episodes N]\n");
     return 2;
 }
 

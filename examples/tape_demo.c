@@ -5,16 +5,14 @@
 #include <nabla.h>
 #include <stdio.h>
 #include <string.h>
+#include "cli.h"
 
 int main(int argc, char **argv) {
     const char *dot = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--dot") && i + 1 < argc)
             dot = argv[++i];
-        else {
-            fprintf(stderr, "usage: tape_demo [--dot FILE]\n");
-            return 2;
-        }
+        else { return cli_usage(argv[i], "usage: tape_demo [--dot FILE]\n"); }
     }
     /* the leaves: inputs x1, x2, weights w1, w2, bias b (f64 so the printout shows exact values) */
     nb_tensor *x1 = nb_scalar(NB_F64, 2.0), *x2 = nb_scalar(NB_F64, 0.0);

@@ -133,8 +133,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--max-iter") && v && cli_int(v, &max_iter) && max_iter > 0)
             i++;
         else {
-            fprintf(stderr, "usage: time_sequence_prediction [--steps STEPS] [--max-iter N]\n");
-            return 2;
+            return cli_usage(argv[i], "usage: time_sequence_prediction [--steps STEPS] [--max-iter N]\n");
         }
     }
     nb_manual_seed(0); /* np.random.seed(0); torch.manual_seed(0) */

@@ -37,9 +37,10 @@ static double now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* usage to stdout for -h / --help (msg NULL), to stderr after an error */
 static int usage(const char *msg) {
     if (msg) fprintf(stderr, "word_language_model: error: %s\n", msg);
-    fprintf(stderr,
+    fprintf(msg ? stderr : stdout,
             "usage: word_language_model [--data DATA] [--model MODEL] [--emsize EMSIZE] [--nhid NHID]\n"
             "         [--nlayers NLAYERS] [--lr LR] [--clip CLIP] [--epochs EPOCHS] [--batch_size N]\n"
             "         [--bptt BPTT] [--dropout DROPOUT] [--tied] [--seed SEED] [--log-interval N]\n"

@@ -21,11 +21,13 @@ typedef struct {
     double temperature;
 } options;
 
+/* usage to stdout for -h / --help (msg NULL), to stderr after an error */
 static int usage(const char *msg) {
     if (msg) fprintf(stderr, "word_language_model_generate: error: %s\n", msg);
-    fprintf(stderr, "usage: word_language_model_generate [-h] [--data DATA] [--checkpoint CHECKPOINT]\n"
-                    "         [--outf OUTF] [--words WORDS] [--seed SEED] [--temperature TEMPERATURE]\n"
-                    "         [--log-interval LOG_INTERVAL] [--accel] [--model RNN_TANH|RNN_RELU]\n");
+    fprintf(msg ? stderr : stdout,
+            "usage: word_language_model_generate [-h] [--data DATA] [--checkpoint CHECKPOINT]\n"
+            "         [--outf OUTF] [--words WORDS] [--seed SEED] [--temperature TEMPERATURE]\n"
+            "         [--log-interval LOG_INTERVAL] [--accel] [--model RNN_TANH|RNN_RELU]\n");
     return 2;
 }
 

@@ -50,7 +50,12 @@ static bool add(nb_module *m, const char *name, nb_dtype dt, int nd, const int64
                 bool buffer) {
     nb_tensor *t = nbt_new_persistent(dt, nd, shape);
     if (!t) return false;
-    NB_NO_GRAD { nb_fill_(t, v); }
+    nb_tensor *filled = NULL;
+    NB_NO_GRAD { filled = nb_fill_(t, v); }
+    if (!filled) {
+        nb_free(t);
+        return false;
+    }
     nb_status st = buffer ? nb_module_register_buffer(m, name, t, true)
                           : nb_module_register_parameter(m, name, t);
     if (st != NB_OK) nb_free(t);
@@ -88,9 +93,11 @@ static nb_module *batch_norm_new(const char *type, int dims, int64_t C, nb_batch
 }
 
 nb_module *nb_batch_norm1d_new(int64_t num_features, nb_batch_norm_layer_opts o) {
+    NBT_API("nb_batch_norm1d_new");
     return batch_norm_new("BatchNorm1d", 1, num_features, o);
 }
 nb_module *nb_batch_norm2d_new(int64_t num_features, nb_batch_norm_layer_opts o) {
+    NBT_API("nb_batch_norm2d_new");
     return batch_norm_new("BatchNorm2d", 2, num_features, o);
 }
 

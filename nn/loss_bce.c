@@ -17,7 +17,8 @@ nb_tensor *nb_binary_cross_entropy(nb_tensor *x, nb_tensor *y, nb_bce_opts o) {
                          op, nbt_shape(y), nbt_shape(x));
     if (!nbn_loss_weight_ok(o.weight, x, "weight", op)) return NULL;
     nb_tensor *xc = nb_contiguous(nb_detach(x)); /* torch checks the range: so do we */
-    for (int64_t i = 0; xc && i < xc->numel; i++) {
+    if (!xc) return NULL;
+    for (int64_t i = 0; i < xc->numel; i++) {
         double v = xc->dtype == NB_F32 ? (double)nb_data_f32(xc)[i] : nb_data_f64(xc)[i];
         if (!(v >= 0 && v <= 1))
             return nbt_error("%s: all elements of input should be between 0 and 1 (element %lld is %g); "
@@ -50,6 +51,7 @@ nb_tensor *nb_binary_cross_entropy_with_logits(nb_tensor *x, nb_tensor *y, nb_bc
         return NULL;
     nb_tensor *sp = softplus_neg(x);
     nb_tensor *lw = o.pos_weight ? nb_add_scalar(nb_mul(nb_sub_scalar(o.pos_weight, 1), y), 1) : NULL;
+    if (o.pos_weight && !lw) return NULL; /* failed (not "no pos_weight") */
     nb_tensor *l = nb_add(nb_mul(nb_rsub_scalar(y, 1), x), lw ? nb_mul(lw, sp) : sp);
     if (o.weight) l = nb_mul(l, o.weight);
     return nba_label(nbn_loss_reduce(l, o.reduction, op), x, "BinaryCrossEntropyWithLogitsBackward0");

@@ -105,6 +105,8 @@ nb_tensor *nbo_persistent_full_like(const nb_tensor *t, double v);
 /* self + alpha x as torch's AVX2 CPU kernels compute add_(x, alpha=) and addcmul_ (alpha = value t1):
  * one fused multiply-add. With it every element-wise method is bit-exact with torch. */
 #define NBO_FMA(T, alpha, x, self) _Generic((T)0, float : fmaf, default : fma)((alpha), (x), (self))
+/* sqrt in T: sqrtf for f32 is bit-equal to (float)sqrt((double)x) (correctly rounded both ways) and vectorizes */
+#define NBO_SQRT(T, x) _Generic((T)0, float : sqrtf, default : sqrt)(x)
 /* An element-wise kernel: updates elements [lo, hi) of the arrays its argument struct points at. */
 typedef void (*nbo_range_fn)(const void *args, int64_t lo, int64_t hi);
 /* fn(args, lo, hi) over [0, n): in chunks of 16384 on OpenMP threads above NBT_PAR_MIN elements, else once

@@ -10,18 +10,21 @@ static void NBT_CAT(rmsprop_, SUF)(const void *vargs, int64_t lo, int64_t hi) {
     const nb_rmsprop_opts *o = args->o;
     const T wd = (T)o->weight_decay, a = (T)o->alpha, oma = (T)(1 - o->alpha), eps = (T)o->eps;
     const T mom = (T)o->momentum, neglr = (T)(-o->lr), one = 1, minus1 = -1;
+    /* read once: the loop then holds no loads through o that its stores might alias, and vectorizes */
+    const bool maximize = o->maximize, has_wd = o->weight_decay != 0;
+    const T sgn = maximize ? (T)-1 : (T)1; /* -g == g * -1 exactly */
     for (int64_t j = lo; j < hi; j++) {
-        T gj = o->maximize ? -g[j] : g[j];
-        if (o->weight_decay != 0) gj = NBO_FMA(T, wd, p[j], gj);
+        T gj = g[j] * sgn;
+        gj = has_wd ? NBO_FMA(T, wd, p[j], gj) : gj;
         sq[j] = sq[j] * a;
         sq[j] = NBO_FMA(T, oma * gj, gj, sq[j]);
         T avg;
         if (ga) {
             ga[j] = ga[j] * a;
             ga[j] = NBO_FMA(T, oma, gj, ga[j]);
-            avg = (T)sqrt(NBO_FMA(T, minus1 * ga[j], ga[j], sq[j]));
+            avg = NBO_SQRT(T, NBO_FMA(T, minus1 * ga[j], ga[j], sq[j]));
         } else {
-            avg = (T)sqrt(sq[j]);
+            avg = NBO_SQRT(T, sq[j]);
         }
         avg = avg + eps;
         if (buf) {

@@ -106,7 +106,7 @@ static nb_status AF_(attn_fw)(const nbt_attn_shape *sh, const nb_tensor *qt, con
         free(s);
     }
     if (failed) {
-        nbt_error("nb_scaled_dot_product_attention: out of memory for the attention workspace");
+        nbt_error("%s: out of memory allocating the attention workspace", nbt_fn());
         return NB_ERROR;
     }
     return NB_OK;
@@ -168,7 +168,7 @@ static nb_status AF_(attn_bw)(const nbt_attn_shape *sh, const nb_tensor *qt, con
         free(p);
     }
     if (failed) {
-        nbt_error("nb_scaled_dot_product_attention: out of memory for the attention workspace");
+        nbt_error("%s: out of memory allocating the attention workspace", nbt_fn());
         return NB_ERROR;
     }
     return NB_OK;

@@ -44,6 +44,7 @@ bool nbt_i64_value_ok(double v, const char *op) {
 
 /* validate a creation request so the error names the public function (nbt_new's message is generic) */
 bool nbt_shape_ok(const char *op, nb_dtype dt, int ndim, const int64_t *shape) {
+    nbt_fn_cur = op;
     if (dt != NB_F32 && dt != NB_F64 && dt != NB_I64) {
         nbt_error("%s: unknown dtype %d", op, (int)dt);
         return false;

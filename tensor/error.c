@@ -69,12 +69,44 @@ void *nbt_error(const char *fmt, ...) {
     return NULL;
 }
 
+_Thread_local const char *nbt_fn_cur;
+
+const char *nbt_fn(void) { return api_outer ? api_outer : nbt_fn_cur ? nbt_fn_cur : "nabla"; }
+
+const char *nbt_bytes_str(size_t n) {
+    static _Thread_local char bufs[2][32];
+    static _Thread_local int k;
+    static const char *const unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+    char *b = bufs[k++ & 1];
+    double v = (double)n;
+    int u = 0;
+    while (v >= 1024 && u < 6) v /= 1024, u++;
+    if (u == 0)
+        snprintf(b, sizeof bufs[0], "%zu bytes", n);
+    else
+        snprintf(b, sizeof bufs[0], "%.1f %s", v, unit[u]);
+    return b;
+}
+
+void *nbt_oom(size_t nbytes, const char *what) {
+    return nbt_error("%s: out of memory allocating %s (%s)", nbt_fn(), what, nbt_bytes_str(nbytes));
+}
+
+void *nbt_oom_tensor(nb_dtype dt, int ndim, const int64_t *shape) {
+    size_t n = nbt_esz(dt);
+    for (int i = 0; i < ndim; i++) n *= (size_t)shape[i]; /* the shape passed the 2^40-element limit */
+    return nbt_error("%s: out of memory allocating a %s %s tensor (%s)", nbt_fn(), nbt_shape_of(ndim, shape),
+                     nb_dtype_name(dt), nbt_bytes_str(n));
+}
+
 bool nbt_nonnull(const void *p, const char *fn, const char *what) {
+    nbt_fn_cur = fn;
     if (!p) nbt_error("%s: %s is NULL", fn, what);
     return p != NULL;
 }
 
 bool nbt_ok(const nb_tensor *t, const char *op) {
+    nbt_fn_cur = op;
     if (!t) return false;
     if (t->magic == NBT_HELD) {
         if (nbt_held_readable) return true;

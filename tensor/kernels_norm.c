@@ -66,7 +66,9 @@ nb_tensor *nbt_batch_norm_backward(const nb_tensor *x, const nb_tensor *g, const
     double *co = dx ? malloc(sizeof(double) * (size_t)(3 * C + 1)) : NULL;
     if (!co) {
         nb_free(dx);
-        return dx ? nbt_error("batch_norm backward: out of memory (%lld channels)", (long long)C) : NULL;
+        return dx ? nbt_oom(sizeof(double) * (size_t)(3 * C + 1),
+                            "the batch norm backward's per-channel scales")
+                  : NULL;
     }
     double M = (double)(N * S), *gm = co, *k = co + C, *scale = co + 2 * C;
     for (int64_t c = 0; c < C; c++) {

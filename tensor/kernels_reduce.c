@@ -39,7 +39,7 @@ static double combine(nbt_reduce_kind k, double a, double b) {
 }
 
 #define BLK 4096
-static void reduce_run(nbt_reduce_kind k, nb_dtype dt, const void *xv, void *yv, int64_t outer, int64_t R,
+static bool reduce_run(nbt_reduce_kind k, nb_dtype dt, const void *xv, void *yv, int64_t outer, int64_t R,
                        int64_t inner) {
     int64_t nout = outer * inner;
     if (outer * R * inner >= NBT_PAR_MIN) nbt_threads_check();
@@ -50,8 +50,8 @@ static void reduce_run(nbt_reduce_kind k, nb_dtype dt, const void *xv, void *yv,
         int64_t nb = (R + BLK - 1) / BLK;
         double *part = malloc(sizeof(double) * (size_t)(nb * outer));
         if (!part) {
-            nbt_error("reduce: out of memory");
-            return;
+            nbt_oom(sizeof(double) * (size_t)(nb * outer), "the reduction's partial sums");
+            return false;
         }
 #pragma omp parallel for schedule(static) if (par)
         for (int64_t q = 0; q < nb * outer; q++) {
@@ -68,7 +68,7 @@ static void reduce_run(nbt_reduce_kind k, nb_dtype dt, const void *xv, void *yv,
                 ((double *)yv)[o] = acc;
         }
         free(part);
-        return;
+        return true;
     }
     if (R == 0) {
         for (int64_t q = 0; q < nout; q++) {
@@ -78,7 +78,7 @@ static void reduce_run(nbt_reduce_kind k, nb_dtype dt, const void *xv, void *yv,
             else
                 ((double *)yv)[q] = v;
         }
-        return;
+        return true;
     }
     if (k == NBT_RSUM && inner >= 16) {
         /* sums over a strided dim (e.g. a bias gradient, rows of g summed): a block of IB outputs
@@ -107,7 +107,7 @@ static void reduce_run(nbt_reduce_kind k, nb_dtype dt, const void *xv, void *yv,
                     ((double *)yv)[o * inner + i0 + i] = acc[i];
             }
         }
-        return;
+        return true;
     }
 #pragma omp parallel for schedule(static) if (par)
     for (int64_t q = 0; q < nout; q++) {
@@ -117,6 +117,7 @@ static void reduce_run(nbt_reduce_kind k, nb_dtype dt, const void *xv, void *yv,
         else
             ((double *)yv)[q] = seg_double(k, (const double *)xv + o * R * inner + i, R, inner);
     }
+    return true;
 }
 
 /* Make x contiguous with the reduced dims as one block; report the (outer, R, inner) split. */
@@ -185,10 +186,11 @@ nb_tensor *nbt_reduce(nbt_reduce_kind k, const nb_tensor *x, int ndims, const in
     nb_tensor *y = nbt_new(xf->dtype, on, oshape);
     int64_t outer, R, inner;
     nb_tensor *xc = y ? arrange(xf, red, &outer, &R, &inner) : NULL;
-    if (xc) reduce_run(k, xf->dtype, nbt_ptr(xc), nbt_ptr(y), outer, R, inner);
+    bool ok = xc && reduce_run(k, xf->dtype, nbt_ptr(xc), nbt_ptr(y), outer, R, inner);
     if (xc && xc != xf) nb_free(xc);
     if (xf != x) nb_free((nb_tensor *)xf);
-    return xc ? y : NULL;
+    if (!ok) nb_free(y);
+    return ok ? y : NULL;
 }
 
 static double ld(const nb_tensor *x, const char *base, int64_t i) {

@@ -4,6 +4,7 @@
  * the recurrent GEMM plus one pass over the gates. Nothing is summed in a thread-dependent order. */
 #include "nb_kernels.h"
 #include "gemm.h"
+#include "rnn_gates.h"
 #include <math.h>
 
 #define RT float

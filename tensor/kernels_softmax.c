@@ -44,11 +44,11 @@ nb_tensor *nbt_softmax_backward(const nb_tensor *y, const nb_tensor *g, int dim,
         nbt_split3(yc, dim, &outer, &D, &inner);
         dx = nbt_new(yc->dtype, yc->ndim, yc->shape);
         if (dx && dx->dtype == NB_F32)
-            softmax_bw_f32((const float *)nbt_ptr(yc), (const float *)nbt_ptr(gc), (float *)nbt_ptr(dx), outer, D,
-                           inner, lg);
+            softmax_bw_f32((const float *)nbt_ptr(yc), (const float *)nbt_ptr(gc), (float *)nbt_ptr(dx),
+                           outer, D, inner, lg);
         else if (dx)
-            softmax_bw_f64((const double *)nbt_ptr(yc), (const double *)nbt_ptr(gc), (double *)nbt_ptr(dx), outer,
-                           D, inner, lg);
+            softmax_bw_f64((const double *)nbt_ptr(yc), (const double *)nbt_ptr(gc), (double *)nbt_ptr(dx),
+                           outer, D, inner, lg);
     }
     if (gc && gc != g) nb_free(gc);
     if (yc && yc != y) nb_free(yc);

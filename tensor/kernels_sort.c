@@ -118,7 +118,7 @@ static nb_tensor *rows_job(const nb_tensor *x0, int dim, job_kind job, int64_t k
     if (x != x0) nb_free(x);
     if (fail) {
         nb_free(idx);
-        return nbt_error("%s: out of memory", op);
+        return nbt_error("%s: out of memory allocating the sort's row buffers", op);
     }
     return idx;
 }

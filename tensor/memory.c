@@ -80,7 +80,15 @@ static int size_class(size_t n, size_t *cap) {
     return 64 + (e - 12) * 8 + (int)k - 1;
 }
 
+static _Thread_local long fail_in; /* > 0: the fail_in-th storage request from now fails (tests) */
+long nbt_fail_alloc_after(long n) {
+    long left = fail_in;
+    fail_in = n;
+    return left;
+}
+
 static nbt_storage *storage_get(size_t nbytes) {
+    if (fail_in > 0 && --fail_in == 0) return NULL;
     size_t cap;
     int c = size_class(nbytes ? nbytes : 1, &cap);
     nbt_storage *s = NULL;
@@ -91,11 +99,11 @@ static nbt_storage *storage_get(size_t nbytes) {
         my_pooled -= s->nbytes;
     } else {
         s = malloc(sizeof *s);
-        if (!s) return nbt_error("out of memory allocating a storage");
+        if (!s) return NULL; /* the caller names the tensor it was for */
         s->data = aligned_alloc(64, cap);
         if (!s->data) {
             free(s);
-            return nbt_error("out of memory allocating %zu bytes", cap);
+            return NULL;
         }
         s->nbytes = cap;
         ADD(system_allocs, 1);
@@ -234,7 +242,7 @@ static nb_tensor *tensor_struct(void) {
         if (!free_tensors) free_tail = NULL;
     } else {
         t = malloc(sizeof *t);
-        if (!t) return nbt_error("out of memory allocating a tensor");
+        if (!t) return nbt_oom(sizeof *t, "a tensor struct");
         ADD(system_allocs, 1);
         t->gen = 0;
     }
@@ -257,22 +265,24 @@ int64_t nbt_contig_strides(int ndim, const int64_t *shape, int64_t *stride) {
 }
 
 static nb_tensor *new_tensor(nb_dtype dt, int ndim, const int64_t *shape, int d) {
-    if (dt != NB_F32 && dt != NB_F64 && dt != NB_I64) return nbt_error("unknown dtype %d", (int)dt);
+    if (dt != NB_F32 && dt != NB_F64 && dt != NB_I64)
+        return nbt_error("%s: unknown dtype %d", nbt_fn(), (int)dt);
     if (ndim < 0 || ndim > NB_MAX_DIMS)
-        return nbt_error("tensor: %d dims requested; nabla supports 0..%d", ndim, NB_MAX_DIMS);
-    if (ndim > 0 && !shape) return nbt_error("tensor: shape is NULL for a %d-d tensor", ndim);
+        return nbt_error("%s: %d dims requested; nabla supports 0..%d", nbt_fn(), ndim, NB_MAX_DIMS);
+    if (ndim > 0 && !shape) return nbt_error("%s: shape is NULL for a %d-d tensor", nbt_fn(), ndim);
     int64_t n = 1;
     for (int i = 0; i < ndim; i++) {
         if (shape[i] < 0)
-            return nbt_error("tensor: negative size %lld in shape %s", (long long)shape[i],
+            return nbt_error("%s: negative size %lld in shape %s", nbt_fn(), (long long)shape[i],
                              nbt_shape_of(ndim, shape));
         int64_t m; /* n * shape[i] above 2^40 elements is refused (no division on this hot path) */
         if (__builtin_mul_overflow(n, shape[i], &m) || m > ((int64_t)1 << 40))
-            return nbt_error("tensor: shape %s is too large", nbt_shape_of(ndim, shape));
+            return nbt_error("%s: shape %s is too large (more than 2^40 elements)", nbt_fn(),
+                             nbt_shape_of(ndim, shape));
         n = m;
     }
     nbt_storage *s = storage_get((size_t)n * nb_dtype_size(dt));
-    if (!s) return NULL;
+    if (!s) return nbt_oom_tensor(dt, ndim, shape);
     nb_tensor *t = tensor_struct();
     if (!t) {
         storage_put(s);

@@ -6,7 +6,7 @@ static bool NBT_CAT(with_replacement_, T)(const T *p, int64_t ndist, int64_t nca
                                           nb_generator *gen) {
     T *cum = malloc(sizeof(T) * (size_t)ncat);
     if (!cum) {
-        nbt_error("nb_multinomial: out of memory");
+        nbt_oom(sizeof(T) * (size_t)ncat, "the cumulative probabilities");
         return false;
     }
     for (int64_t i = 0; i < ndist; i++) {

@@ -15,7 +15,7 @@ static inline float nbt_vexpf(float x) {
     memcpy(&xb, &x, sizeof xb);
     uint32_t ax = xb & 0x7fffffffu, neg = xb >> 31, isnan_ = (uint32_t)(ax > 0x7f800000u);
     uint32_t nan = 0u - isnan_;
-    uint32_t tiny = 0u - (neg & (uint32_t)(ax > 0x42D00000u) & (isnan_ ^ 1u));         /* x < -104 */
+    uint32_t tiny = 0u - (neg & (uint32_t)(ax > 0x42D00000u) & (isnan_ ^ 1u));       /* x < -104 */
     uint32_t big = 0u - ((neg ^ 1u) & (uint32_t)(ax > 0x42B17217u) & (isnan_ ^ 1u)); /* x > 88.72 */
     uint32_t xcb = xb & ~(tiny | big | nan);
     float xc, e1, e2, y;

@@ -272,7 +272,7 @@ nb_tensor *nb_bernoulli_gen(const nb_tensor *p, nb_generator *gen) {
     double *pd = malloc(sizeof(double) * (size_t)(p->numel ? p->numel : 1));
     if (!pd) {
         nb_free(t);
-        return nbt_error("nb_bernoulli: out of memory");
+        return nbt_oom(sizeof(double) * (size_t)(p->numel ? p->numel : 1), "a copy of the probabilities");
     }
     nb_to_doubles(p, pd);
     for (int64_t i = 0; i < p->numel; i++)

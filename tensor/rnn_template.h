@@ -5,12 +5,38 @@
 #define F_(name) NBT_CAT(name##_, SUF)
 #define M_(fn) NBT_CAT(fn, SUF)
 
-static inline RT F_(sigm)(RT v) {
-    return v >= 0 ? (RT)1 / ((RT)1 + M_(exp)(-v)) : M_(exp)(v) / ((RT)1 + M_(exp)(v));
-}
+/* the gates' sigmoid and tanh (rnn_gates.h: branch-free in f32, so the loops over them vectorize) */
+#define SIGM_ M_(nbt_rnn_sigm)
+#define TANH_ M_(nbt_rnn_tanh)
 
 /* time index of processing step k (the reverse direction walks the sequence backwards) */
 static inline int64_t F_(tix)(const nbt_rnn_shape *s, int64_t k) { return s->reverse ? s->T - 1 - k : k; }
+
+/* One batch row of the LSTM gates, in place: i, f, g, o = sigm, sigm, tanh, sigm of the pre-activations;
+ * c = f c_prev + i g; m = o tanh(c). Separate with restrict parameters so that the loop vectorizes. */
+static void F_(lstm_row)(int64_t H, RT *restrict gi, RT *restrict gf, RT *restrict gg, RT *restrict go,
+                         const RT *restrict cprev, RT *restrict c_out, RT *restrict m_out) {
+    for (int64_t j = 0; j < H; j++) {
+        RT i = SIGM_(gi[j]), f = SIGM_(gf[j]), n = TANH_(gg[j]), o = SIGM_(go[j]);
+        RT c = f * cprev[j] + i * n;
+        gi[j] = i, gf[j] = f, gg[j] = n, go[j] = o;
+        c_out[j] = c;
+        m_out[j] = o * TANH_(c);
+    }
+}
+
+/* One batch row of the GRU gates: r, z = sigm(x-part + h-part); n = tanh(x-part + r (W_hn h + b_hn));
+ * h' = (h - n) z + n; r, z, n and W_hn h + b_hn saved in place of the x-parts and in ghn. */
+static void F_(gru_row)(int64_t H, RT *restrict gr, RT *restrict gz, RT *restrict gn, RT *restrict ghn,
+                        const RT *restrict hr, const RT *restrict hz, const RT *restrict hn,
+                        const RT *restrict hprev, RT *restrict h_out) {
+    for (int64_t j = 0; j < H; j++) {
+        RT r = SIGM_(gr[j] + hr[j]), z = SIGM_(gz[j] + hz[j]);
+        RT n = TANH_(gn[j] + r * hn[j]);
+        h_out[j] = (hprev[j] - n) * z + n;
+        gr[j] = r, gz[j] = z, gn[j] = n, ghn[j] = hn[j];
+    }
+}
 
 /* Forward. tmp: scratch of B * max(3H, H) elements (GRU's hidden projection, LSTM's pre-projection). */
 static void F_(rnn_fwd)(const nbt_rnn_shape *s, const RT *x, const RT *h0, const RT *c0, const RT *wih,
@@ -37,12 +63,8 @@ static void F_(rnn_fwd)(const nbt_rnn_shape *s, const RT *x, const RT *h0, const
             for (int64_t b = 0; b < B; b++) {
                 RT *gb = g + b * W;
                 const RT *hb = tmp + b * G;
-                for (int64_t j = 0; j < H; j++) {
-                    RT r = F_(sigm)(gb[j] + hb[j]), z = F_(sigm)(gb[H + j] + hb[H + j]);
-                    RT n = M_(tanh)(gb[2 * H + j] + r * hb[2 * H + j]);
-                    yt[b * S + j] = (hp[b * ldh + j] - n) * z + n;
-                    gb[j] = r, gb[H + j] = z, gb[2 * H + j] = n, gb[3 * H + j] = hb[2 * H + j];
-                }
+                F_(gru_row)
+                (H, gb, gb + H, gb + 2 * H, gb + 3 * H, hb, hb + H, hb + 2 * H, hp + b * ldh, yt + b * S);
             }
             continue;
         }
@@ -53,25 +75,16 @@ static void F_(rnn_fwd)(const nbt_rnn_shape *s, const RT *x, const RT *h0, const
             for (int64_t b = 0; b < B; b++)
                 for (int64_t j = 0; j < H; j++) {
                     RT v = g[b * W + j];
-                    yt[b * S + j] = relu ? (v > 0 ? v : (RT)0) : M_(tanh)(v);
+                    yt[b * S + j] = relu ? (v > 0 ? v : (RT)0) : TANH_(v);
                 }
             continue;
         }
         /* i, f, g, o; c' = f c + i g; h' = o tanh(c') (then h' = h' W_hr^RT with a projection) */
         for (int64_t b = 0; b < B; b++) {
             RT *gb = g + b * W;
-            for (int64_t j = 0; j < H; j++) {
-                RT i = F_(sigm)(gb[j]), f = F_(sigm)(gb[H + j]), gg = M_(tanh)(gb[2 * H + j]),
-                   o = F_(sigm)(gb[3 * H + j]);
-                RT c = f * cp[b * ldc + j] + i * gg;
-                gb[j] = i, gb[H + j] = f, gb[2 * H + j] = gg, gb[3 * H + j] = o;
-                yt[b * S + P + j] = c;
-                RT m = o * M_(tanh)(c);
-                if (whr)
-                    tmp[b * H + j] = m;
-                else
-                    yt[b * S + j] = m;
-            }
+            F_(lstm_row)
+            (H, gb, gb + H, gb + 2 * H, gb + 3 * H, cp + b * ldc, yt + b * S + P,
+             whr ? tmp + b * H : yt + b * S);
         }
         if (whr) GEMM_(false, true, B, P, H, (RT)1, tmp, H, whr, H, (RT)0, yt, S);
     }
@@ -82,6 +95,41 @@ static void F_(colsum)(int64_t rows, int64_t G, const RT *d, RT *db) {
     for (int64_t j = 0; j < G; j++) db[j] = 0;
     for (int64_t r = 0; r < rows; r++)
         for (int64_t j = 0; j < G; j++) db[j] += d[r * G + j];
+}
+
+/* One batch row of the GRU backward: d = dL/dh'; the pre-activation gradients of the x-parts (dgi) and of
+ * the h-parts (dgh, where n's is scaled by r) and the part of dL/dh that bypasses the GEMM, d z. */
+static void F_(gru_bw_row)(int64_t H, const RT *restrict gb, const RT *restrict d, const RT *restrict hprev,
+                           RT *restrict dgi, RT *restrict dgh, RT *restrict dhn) {
+    for (int64_t j = 0; j < H; j++) {
+        RT r = gb[j], z = gb[H + j], n = gb[2 * H + j], hn = gb[3 * H + j];
+        RT dnp = d[j] * ((RT)1 - z) * ((RT)1 - n * n);
+        RT drp = dnp * hn * r * ((RT)1 - r), dzp = d[j] * (hprev[j] - n) * z * ((RT)1 - z);
+        dgi[j] = drp, dgi[H + j] = dzp, dgi[2 * H + j] = dnp;
+        dgh[j] = drp, dgh[H + j] = dzp, dgh[2 * H + j] = dnp * r;
+        dhn[j] = d[j] * z;
+    }
+}
+
+/* One batch row of the LSTM backward: dm = dL/dm, gc = dL/dc from above, dcn = dL/dc from step t+1 (then
+ * replaced by dL/dc_prev); c = c_t, cprev = c_{t-1}; the gates' pre-activation gradients into dg. */
+static void F_(lstm_bw_row)(int64_t H, const RT *restrict gb, const RT *restrict c, const RT *restrict cprev,
+                            const RT *restrict dm, const RT *restrict gc, RT *restrict dcn, RT *restrict dg) {
+    for (int64_t j = 0; j < H; j++) {
+        RT i = gb[j], f = gb[H + j], gg = gb[2 * H + j], o = gb[3 * H + j];
+        RT tc = TANH_(c[j]);
+        RT dc = gc[j] + dcn[j] + dm[j] * o * ((RT)1 - tc * tc);
+        dg[j] = dc * gg * i * ((RT)1 - i);
+        dg[H + j] = dc * cprev[j] * f * ((RT)1 - f);
+        dg[2 * H + j] = dc * i * ((RT)1 - gg * gg);
+        dg[3 * H + j] = dm[j] * tc * o * ((RT)1 - o);
+        dcn[j] = dc * f;
+    }
+}
+
+/* m = o tanh(c) of one batch row again (the projection's dW_hr reads it) */
+static void F_(lstm_m_row)(int64_t H, const RT *restrict o, const RT *restrict c, RT *restrict m) {
+    for (int64_t j = 0; j < H; j++) m[j] = o[j] * TANH_(c[j]);
 }
 
 /* Backward through time. gy (RT, B, S) is the gradient of y. Outputs may be NULL (not needed). Scratch:
@@ -111,17 +159,9 @@ static void F_(rnn_bwd)(const nbt_rnn_shape *s, const RT *x, const RT *h0, const
         for (int64_t b = 0; b < B; b++)
             for (int64_t j = 0; j < P; j++) dh[b * P + j] = gyt[b * S + j] + dhn[b * P + j];
         if (s->mode == NBT_RNN_GRU) {
-            for (int64_t b = 0; b < B; b++) {
-                const RT *gb = g + b * W;
-                for (int64_t j = 0; j < H; j++) {
-                    RT r = gb[j], z = gb[H + j], n = gb[2 * H + j], hn = gb[3 * H + j], d = dh[b * P + j];
-                    RT dnp = d * ((RT)1 - z) * ((RT)1 - n * n);
-                    RT drp = dnp * hn * r * ((RT)1 - r), dzp = d * (hp[b * ldh + j] - n) * z * ((RT)1 - z);
-                    dgi[b * G + j] = drp, dgi[b * G + H + j] = dzp, dgi[b * G + 2 * H + j] = dnp;
-                    dgh[b * G + j] = drp, dgh[b * G + H + j] = dzp, dgh[b * G + 2 * H + j] = dnp * r;
-                    dhn[b * P + j] = d * z;
-                }
-            }
+            for (int64_t b = 0; b < B; b++)
+                F_(gru_bw_row)(H, g + b * W, dh + b * P, hp + b * ldh, dgi + b * G, dgh + b * G, dhn + b * P);
+            if (k == 0 && !dh0) continue; /* nothing reads dL/dh0 */
             GEMM_(false, false, B, P, G, (RT)1, dgh, G, whh, P, (RT)1, dhn, P);
             continue;
         }
@@ -141,19 +181,12 @@ static void F_(rnn_bwd)(const nbt_rnn_shape *s, const RT *x, const RT *h0, const
             }
             for (int64_t b = 0; b < B; b++) {
                 const RT *gb = g + b * W;
-                for (int64_t j = 0; j < H; j++) {
-                    RT i = gb[j], f = gb[H + j], gg = gb[2 * H + j], o = gb[3 * H + j];
-                    RT tc = M_(tanh)(yt[b * S + P + j]), dmv = dm[b * H + j];
-                    RT dc = gyt[b * S + P + j] + dcn[b * H + j] + dmv * o * ((RT)1 - tc * tc);
-                    dgi[b * G + j] = dc * gg * i * ((RT)1 - i);
-                    dgi[b * G + H + j] = dc * cp[b * ldc + j] * f * ((RT)1 - f);
-                    dgi[b * G + 2 * H + j] = dc * i * ((RT)1 - gg * gg);
-                    dgi[b * G + 3 * H + j] = dmv * tc * o * ((RT)1 - o);
-                    dcn[b * H + j] = dc * f;
-                    if (whr) sc->mm[(t * B + b) * H + j] = o * tc;
-                }
+                F_(lstm_bw_row)
+                (H, gb, yt + b * S + P, cp + b * ldc, dm + b * H, gyt + b * S + P, dcn + b * H, dgi + b * G);
+                if (whr) F_(lstm_m_row)(H, gb + 3 * H, yt + b * S + P, sc->mm + (t * B + b) * H);
             }
         }
+        if (k == 0 && !dh0) continue; /* nothing reads dL/dh0 */
         GEMM_(false, false, B, P, G, (RT)1, dgi, G, whh, P, (RT)0, dhn, P);
     }
     if (dh0) memcpy(dh0, dhn, sizeof(RT) * (size_t)(B * P));
@@ -176,3 +209,5 @@ static void F_(rnn_bwd)(const nbt_rnn_shape *s, const RT *x, const RT *h0, const
 
 #undef F_
 #undef M_
+#undef SIGM_
+#undef TANH_

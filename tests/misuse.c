@@ -1,11 +1,13 @@
 /* misuse.c — the runner of the misuse suite (tests/misuse.h): forks one child per registered case,
  * checks its return value, message, exit and leaks, and prints "misuse: N cases" and the summary line.
+ * Two children run at a time (MU_JOBS=n to change it); their output is printed in case order.
  * `test_misuse NAME` runs only the cases of public function NAME (in this process, for a debugger). */
 #include "misuse.h"
 #include "testlib.h"
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -111,6 +113,34 @@ static void rm_tmp(void) {
     if (system(cmd) != 0) fprintf(stderr, "misuse: could not remove %s\n", tmp_dir);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define MU_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MU_ASAN 1
+#endif
+#endif
+#ifdef MU_ASAN
+/* a huge malloc returns NULL instead of aborting (the out-of-memory cases); ASAN_OPTIONS still wins */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) { return "allocator_may_return_null=1"; }
+void mu_no_overcommit(void) {}
+#else
+void mu_no_overcommit(void) {
+    struct rlimit r = { .rlim_cur = (rlim_t)1 << 40, .rlim_max = (rlim_t)1 << 40 };
+    if (setrlimit(RLIMIT_AS, &r) != 0) perror("misuse: setrlimit");
+}
+#endif
+bool mu_msg_has(int n, const char *const *parts) {
+    const char *e = nb_error();
+    for (int i = 0; i < n; i++)
+        if (!e || !strstr(e, parts[i])) {
+            fprintf(stderr, "misuse: message lacks '%s': %s\n", parts[i], e ? e : "(none)");
+            return false;
+        }
+    return true;
+}
+
 static const char *kind_name(mu_kind k) {
     switch (k) {
     case MU_KIND_ERR: return "error";
@@ -169,35 +199,117 @@ static int by_place(const void *a, const void *b) {
     return k ? k : x->line - y->line;
 }
 
+/* ---- the fault sweep (test_misuse --faults): each good case again with its k-th tensor allocation
+ * failing, k = 1, 2, ... until the case makes no more: every failure must be reported (the case fails
+ * with an "out of memory" message or succeeds with nothing pending), release everything and not crash ---- */
+long nbt_fail_alloc_after(long n); /* internal (tensor/memory.c) */
+static int fault_sweep(const mu_case *c) {
+    int rc = 0;
+    for (long k = 1; k <= 10000; k++) {
+        nb_clear_error();
+        nb_scope s = nb_scope_begin();
+        nbt_fail_alloc_after(k);
+        bool ret = c->run();
+        bool fired = nbt_fail_alloc_after(0) <= 0;
+        const char *e = nb_error();
+        if (ret && e)
+            fprintf(stderr, "FAIL %s:%d %s, allocation %ld failing: succeeded with an error pending: %s\n",
+                    c->file, c->line, c->what, k, e),
+                rc = 3;
+        else if (!ret && (!e || !strstr(e, "out of memory")))
+            fprintf(stderr,
+                    "FAIL %s:%d %s, allocation %ld failing: failed without an out-of-memory message: %s\n",
+                    c->file, c->line, c->what, k, e ? e : "(none)"),
+                rc = 3;
+        else if (!ret && fired && getenv("MU_VERBOSE"))
+            fprintf(stderr, "%s:%d %s, allocation %ld failing -> %s\n", c->file, c->line, c->what, k, e);
+        nb_clear_error();
+        nb_scope_end(s);
+        free_owned();
+        size_t live = nb_memory_stats_get().tensors_live;
+        if (live != 0)
+            fprintf(stderr, "FAIL %s:%d %s, allocation %ld failing: %zu tensors left alive\n", c->file,
+                    c->line, c->what, k, live),
+                rc = 3;
+        rm_tmp();
+        if (rc || !fired) break;
+    }
+    return rc;
+}
+static bool faults_mode;
+
+/* ---- running cases in forked children, a few at a time ---- */
+#define MU_MAX_JOBS 8
+typedef struct {
+    int i;     /* case index */
+    pid_t pid; /* -1: fork failed */
+    FILE *out; /* the child's stdout and stderr (NULL: it inherited ours) */
+} mu_slot;
+
+static void start_case(mu_slot *s, int i) {
+    s->i = i;
+    s->out = tmpfile();
+    fflush(NULL);
+    s->pid = fork();
+    if (s->pid == 0) {
+        if (s->out) dup2(fileno(s->out), 1), dup2(fileno(s->out), 2);
+        alarm(60); /* a hang is a failure too */
+        exit(faults_mode ? fault_sweep(cases[i]) : child(cases[i]));
+    }
+}
+
+/* wait for s's child, copy its output to stderr, report; true if the case passed */
+static bool finish_case(mu_slot *s) {
+    const mu_case *c = cases[s->i];
+    int st = 0;
+    if (s->pid > 0) waitpid(s->pid, &st, 0);
+    if (s->out) {
+        char buf[4096];
+        size_t n;
+        fseek(s->out, 0, SEEK_SET);
+        while ((n = fread(buf, 1, sizeof buf, s->out)) > 0) fwrite(buf, 1, n, stderr);
+        fclose(s->out);
+    }
+    bool ok = s->pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    if (s->pid < 0)
+        fprintf(stderr, "FAIL %s:%d %s (%s): fork failed\n", c->file, c->line, c->what, c->fn);
+    else if (WIFSIGNALED(st))
+        fprintf(stderr, "FAIL %s:%d %s (%s): killed by signal %d\n", c->file, c->line, c->what, c->fn,
+                WTERMSIG(st));
+    else if (!ok && WEXITSTATUS(st) != 3)
+        fprintf(stderr, "FAIL %s:%d %s (%s): exit %d (a sanitizer report?)\n", c->file, c->line, c->what,
+                c->fn, WEXITSTATUS(st));
+    tl_check(ok, c->what, c->file, c->line);
+    return ok;
+}
+
 int main(int argc, char **argv) {
     qsort(cases, (size_t)ncases, sizeof *cases, by_place);
-    if (argc > 1) { /* run one function's cases in-process */
+    if (argc > 1 && !strcmp(argv[1], "--faults")) { /* only the good cases, through the fault sweep */
+        faults_mode = true;
+        int m = 0;
+        for (int i = 0; i < ncases; i++)
+            if (cases[i]->kind == MU_KIND_GOOD) cases[m++] = cases[i];
+        ncases = m;
+    } else if (argc > 1) { /* run one function's cases in-process */
         int rc = 0;
         for (int i = 0; i < ncases; i++)
             if (!strcmp(cases[i]->fn, argv[1])) rc |= child(cases[i]);
         return rc;
     }
-    int bad = 0, nk[3] = { 0 };
-    for (int i = 0; i < ncases; i++) {
-        const mu_case *c = cases[i];
-        nk[c->kind]++;
-        fflush(NULL);
-        pid_t pid = fork();
-        if (pid == 0) {
-            alarm(60); /* a hang is a failure too */
-            exit(child(c));
-        }
-        int st = 0;
-        waitpid(pid, &st, 0);
-        bool ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
-        if (WIFSIGNALED(st))
-            fprintf(stderr, "FAIL %s:%d %s (%s): killed by signal %d\n", c->file, c->line, c->what, c->fn,
-                    WTERMSIG(st));
-        else if (!ok && WEXITSTATUS(st) != 3)
-            fprintf(stderr, "FAIL %s:%d %s (%s): exit %d (a sanitizer report?)\n", c->file, c->line, c->what,
-                    c->fn, WEXITSTATUS(st));
-        bad += !ok;
-        tl_check(ok, c->what, c->file, c->line);
+    /* two children at a time (MU_JOBS to change it); each writes into its own temporary file, which is
+     * copied to stderr when the case is collected, oldest first, so the output is in case order */
+    const char *jobs_env = getenv("MU_JOBS");
+    int jobs = jobs_env && atoi(jobs_env) > 0 ? atoi(jobs_env) : 2;
+    if (jobs > MU_MAX_JOBS) jobs = MU_MAX_JOBS;
+    int bad = 0, nk[3] = { 0 }, next = 0, done = 0;
+    mu_slot slots[MU_MAX_JOBS];
+    while (done < ncases) {
+        while (next < ncases && next - done < jobs) start_case(&slots[next % jobs], next), next++;
+        mu_slot *s = &slots[done % jobs];
+        nk[cases[s->i]->kind]++;
+        bad += !finish_case(s);
+        done++;
     }
     printf("misuse: %d cases (%d bad calls: %d errors, %d NULLs; %d good calls), %d failing\n", ncases,
            nk[MU_KIND_ERR] + nk[MU_KIND_NULL], nk[MU_KIND_ERR], nk[MU_KIND_NULL], nk[MU_KIND_GOOD], bad);

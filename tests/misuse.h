@@ -75,4 +75,9 @@ nb_tensor *mu_released(void);  /* a tensor already freed (a stale pointer) */
 nb_tensor *mu_img(void);       /* randn (1, 2, 4, 4) f32 */
 nb_optimizer *mu_sgd(void);    /* SGD (lr 0.1) over one owned parameter */
 const char *mu_tmp_path(void); /* a path in a fresh temporary directory of the child */
+/* Make every allocation above 1 TiB fail in this child whatever the kernel's overcommit policy (an address
+ * space limit; under ASan, whose shadow needs the address space, allocator_may_return_null=1 does it). */
+void mu_no_overcommit(void);
+/* true if the pending message contains every one of the n strings (an OOM message's name, shape, size) */
+bool mu_msg_has(int n, const char *const *parts);
 #endif

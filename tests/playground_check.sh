@@ -34,6 +34,16 @@ for e in 'x = 2; x +|unexpected end of input' "y * 2|unknown name 'y'" 'x = [1, 
   has "bad ${e%%|*}" "$out" "\"ok\":false,\"error\":"
   has "bad ${e%%|*}" "$out" "${e#*|}"
 done
+# nesting is bounded (a fuzzer found 5000 '(' overflowing the stack): 64 levels parse, 65 and 5000 are refused
+deep() { printf 'x = 1; '; printf "%$1s" '' | tr ' ' "$2"; printf 'x'; printf "%$1s" '' | tr ' ' "$3"; }
+out=$("$cli" expr "$(deep 63 '(' ')')" 0)
+has nest63 "$out" '"ok":true'
+for n in 64 5000; do
+  out=$("$cli" expr "$(deep $n '(' ')')" 0)
+  has "nest$n" "$out" 'nested too deeply'
+done
+out=$("$cli" expr "$(deep 5000 '-' ' ')" 0)
+has minus5000 "$out" 'nested too deeply'
 # a variable bigger than any literal: W = a @ b is 20 x 20 (400 values, past the 256 of a literal)
 col="[$(printf '[1],%.0s' $(seq 19))[1]]"; row="[[$(printf '1,%.0s' $(seq 19))1]]"
 out=$("$cli" expr "a = $col; b = $row; W = a @ b

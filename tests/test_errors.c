@@ -203,7 +203,9 @@ static void bad_autograd(void) {
     nb_tensor *yy = nb_sum(nb_mul(x, x));
     NB_NO_GRAD { nb_add_scalar_(x, 1); }
     CHECK(nb_backward(yy) == NB_ERROR && nb_error() && strstr(nb_error(), "inplace"));
-    ERR_STATUS(NB_ERROR, "backward");
+    ERR_STATUS(NB_ERROR,
+               "nb_backward: one of the variables needed for gradient computation has been modified "
+               "by an inplace operation: input 0 of MulBackward0, shape (2), is at version 1");
     nb_scope_end(s);
     nb_free(w);
 }
@@ -229,7 +231,7 @@ static void stale_and_lifetimes(void) {
     nb_tensor *u = nb_mul_scalar(x, 2);
     nb_tensor *l = nb_sum(nb_mul(u, u));
     nb_free(u);
-    ERR_STATUS(nb_backward(l), "released");
+    ERR_STATUS(nb_backward(l), "nb_backward: input 0 of MulBackward0 was released before backward");
     nb_scope_end(s2);
     nb_free(x);
     /* scope misuse */

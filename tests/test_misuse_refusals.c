@@ -142,8 +142,10 @@ MU_E(nb_binary_cross_entropy_with_logits, "pos_weight (2, 3, 1) vs input (2, 3)"
 MU_E(nb_binary_cross_entropy_with_logits, "int64 pos_weight",
      !nb_binary_cross_entropy_with_logits(mu_f64(), mu_f64(), (nb_bce_logits_opts){ .pos_weight = mu_i64() }))
 MU_GOOD(nb_binary_cross_entropy_with_logits, "pos_weight (3) broadcasts") {
-    nb_tensor *l = nb_binary_cross_entropy_with_logits(
-        mu_f64(), mu_f64(), (nb_bce_logits_opts){ .pos_weight = nb_ones(NB_F64, NB_SHAPE(3)) });
+    nb_tensor *pw = nb_ones(NB_F64, NB_SHAPE(3)); /* NULL would mean "no pos_weight" */
+    nb_tensor *l = pw ? nb_binary_cross_entropy_with_logits(mu_f64(), mu_f64(),
+                                                            (nb_bce_logits_opts){ .pos_weight = pw })
+                      : NULL;
     return l && l->ndim == 0 && !isnan(nb_item(l));
 }
 

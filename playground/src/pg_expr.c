@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAXVARS = 16, MAXLIT = 256 };
+enum { MAXVARS = 16, MAXLIT = 256, MAXDEPTH = 64 }; /* MAXDEPTH: nesting that fits a small (WASM) stack */
 
 typedef struct {
     const char *src, *p;
     char err[256];
-    int nvars;
+    int nvars, depth;
     char names[MAXVARS][32];
     nb_tensor *vars[MAXVARS];
 } parser;
@@ -144,12 +144,18 @@ static nb_tensor *power(parser *ps) {
     return a;
 }
 
+/* every nesting (parentheses, function arguments, unary minus, exponents) passes here: its depth is bounded */
 static nb_tensor *unary(parser *ps) {
+    if (ps->depth >= MAXDEPTH) return perr(ps, "expression nested too deeply (at most 64 levels)");
+    ps->depth++;
+    nb_tensor *r;
     if (eat(ps, "-")) {
         nb_tensor *a = unary(ps);
-        return a ? checked(ps, nb_neg(a)) : NULL;
-    }
-    return power(ps);
+        r = a ? checked(ps, nb_neg(a)) : NULL;
+    } else
+        r = power(ps);
+    ps->depth--;
+    return r;
 }
 
 static nb_tensor *term(parser *ps) {

@@ -36,6 +36,17 @@ unsigned long nbt_error_serial(void);
 /* Open / close a public-call scope (use NBT_API); nbt_api_begin returns the new depth. */
 int nbt_api_begin(const char *name);
 void nbt_api_end(int *depth);
+/* The public function this thread is running, for messages raised deep inside it (allocation failures):
+ * the outermost NBT_API scope, else the last public name an argument check saw (nbt_ok, nbt_nonnull,
+ * nbt_shape_ok, NBA_CHECK set nbt_fn_cur; every public entry that allocates passes one of them). */
+extern _Thread_local const char *nbt_fn_cur;
+const char *nbt_fn(void);
+/* Record "<nbt_fn()>: out of memory allocating <what> (<nbytes> as KiB/MiB/...)"; returns NULL. */
+void *nbt_oom(size_t nbytes, const char *what);
+/* Record "<nbt_fn()>: out of memory allocating a (2, 3) float32 tensor (24 bytes)"; returns NULL. */
+void *nbt_oom_tensor(nb_dtype dt, int ndim, const int64_t *shape);
+/* n bytes as "24 bytes", "4.0 PiB" (a rotating static buffer, 2 at once). */
+const char *nbt_bytes_str(size_t n);
 /* true if p is not NULL; otherwise records "fn: <what> is NULL" (every non-tensor pointer argument of a
  * public function: FILE *, names, output pointers, arrays, handles, callbacks) and returns false. */
 bool nbt_nonnull(const void *p, const char *fn, const char *what);
@@ -83,6 +94,10 @@ extern const char *(*nbt_grad_fn_name_hook)(const nb_tensor *t);
 void nbt_tape_unref(nb_tensor *t, bool data, bool use);
 /* Non-zero while backward rules run: they may read held tensors (nbt_ok accepts them). */
 extern _Thread_local int nbt_held_readable;
+/* Fault injection for tests: the n-th tensor data allocation on this thread from now fails as if the
+ * system were out of memory (n <= 0: none). Returns the previous countdown (> 0: it had not fired yet).
+ * Lets the misuse suite reach every allocation-failure path. */
+long nbt_fail_alloc_after(long n);
 /* Count one allocation from the system (for nb_memory_stats). */
 void nbt_count_sys_alloc(void);
 
