@@ -9,7 +9,7 @@
 # CNN=0 skips the convolution workloads, CNN_BATCHES (default 60: MNIST CNN batches timed, an epoch
 # extrapolated),
 # RNN=0 skips bench/rnn.sh, ATTN=0 skips bench/attention.sh, OUT (default /tmp/nabla-bench),
-# OMP_WAIT_POLICY (default: passive when the load average exceeds half the CPUs).
+# OMP_WAIT_POLICY (default: passive when the load average exceeds half the CPUs; "default" keeps libgomp's).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
@@ -30,7 +30,9 @@ export OMP_NUM_THREADS="$THREADS" OPENBLAS_NUM_THREADS="$THREADS" MKL_NUM_THREAD
 # cores the working threads need, and both nabla and PyTorch slow down up to 10x; idle threads then
 # sleep instead (for every program of the run alike). An explicit OMP_WAIT_POLICY is kept.
 NCPU=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
-if [ -z "${OMP_WAIT_POLICY:-}" ] && awk -v n="$NCPU" '{ exit !($1 > n / 2) }' /proc/loadavg 2>/dev/null; then
+if [ "${OMP_WAIT_POLICY:-}" = default ]; then
+  unset OMP_WAIT_POLICY   # OMP_WAIT_POLICY=default: libgomp's own default, whatever the load
+elif [ -z "${OMP_WAIT_POLICY:-}" ] && awk -v n="$NCPU" '{ exit !($1 > n / 2) }' /proc/loadavg 2>/dev/null; then
   export OMP_WAIT_POLICY=passive
 fi
 

@@ -4,10 +4,10 @@
 # 200k-token corpus of bench/rnn.sh (ms/batch of the 2nd and 3rd logged intervals of WLM_INTERVAL batches;
 # the first holds the warm-up) and char_gpt at nanoGPT's shakespeare-char size (6 layers, 6 heads, 384
 # wide, block 256, batch 12; mean time of iterations 1..CG_ITERS-1), each with peak RSS (/usr/bin/time -v),
-# for nabla and for PyTorch with its default OpenMP wait policy and with OMP_WAIT_POLICY=passive. Every run
-# holds /work/bench.lock (flock) when LOCK=1 (the default) so it gets the CPU alone.
+# for nabla and for PyTorch with its default OpenMP wait policy and with OMP_WAIT_POLICY=passive. With
+# LOCK=FILE every run holds that lock file (flock), so runs from several shells take turns on the CPU.
 # Environment: BUILD (build-rel), THREADS (2), OUT (/tmp/nabla-bench), WLM_LINES (3), WLM_INTERVAL (10),
-# CG_ITERS (4), LOCK (1).
+# CG_ITERS (4), LOCK (unset: no lock).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
@@ -19,7 +19,7 @@ INTERVAL=${WLM_INTERVAL:-10}
 CG_ITERS=${CG_ITERS:-4}
 PY=/usr/bin/python3
 LOCKCMD=""
-[ "${LOCK:-1}" = 1 ] && LOCKCMD="flock /work/bench.lock"
+[ -n "${LOCK:-}" ] && LOCKCMD="flock $LOCK"
 mkdir -p "$OUT"
 export OMP_NUM_THREADS="$THREADS"
 nice -n 19 ninja -C "$BUILD" examples/word_language_model examples/char_gpt >/dev/null ||
