@@ -300,6 +300,7 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
         }
         if (gin != gin_small) free(gin);
     }
+    nba_trace_end(); /* the trace's leaf numbering, kept for this pass */
     if (hooks_on) {
         if (st == NB_OK) st = nba_hooks_fire(0);
         nba_hooks_end();

@@ -131,5 +131,7 @@ void nba_hooks_end(void);
 
 /* Backward trace hook (tape_print.c): prints node nd's VJP if nb_set_backward_trace is on. */
 void nba_trace_vjp(const nba_node *nd, nb_tensor *g, nb_tensor *const *gin);
+/* End of a backward pass: drops the leaf numbering the trace kept while the tape did not change. */
+void nba_trace_end(void);
 
 #endif

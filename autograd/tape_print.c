@@ -257,11 +257,33 @@ nb_status nb_tape_json(FILE *f) {
     return ferror(f) ? (nbt_error("nb_tape_json: write error"), NB_ERROR) : NB_OK;
 }
 
+/* The trace's leaf numbering, built once per backward pass and rebuilt only if the tape changed under it
+ * (create_graph records onto it): one build per node would make a traced backward quadratic. */
+static _Thread_local struct {
+    leaf_map m;
+    size_t len;
+    const nba_node *first, *last;
+} trace_leaves;
+
+void nba_trace_end(void) {
+    leaves_free(&trace_leaves.m);
+    trace_leaves.m = (leaf_map){ 0 };
+    trace_leaves.len = 0;
+}
+
 /* called by the backward engine after each node's rule (see backward.c): prints the VJP */
 void nba_trace_vjp(const nba_node *nd, nb_tensor *g, nb_tensor *const *gin) {
     FILE *f = trace_out;
     if (!f) return;
-    leaf_map m = leaves_number();
+    size_t len = nba_tape_len();
+    const nba_node *first = len ? nba_tape_at(0) : NULL, *last = len ? nba_tape_at(len - 1) : NULL;
+    if (!trace_leaves.m.cap || trace_leaves.len != len || trace_leaves.first != first ||
+        trace_leaves.last != last) {
+        nba_trace_end();
+        trace_leaves.m = leaves_number();
+        trace_leaves.len = len, trace_leaves.first = first, trace_leaves.last = last;
+    }
+    const leaf_map m = trace_leaves.m;
     fprintf(f, "backward #%zu %s: grad_output ", nd->index, node_name(nd));
     put_values(f, g);
     for (int k = 0; k < nd->nin; k++) {
@@ -272,7 +294,6 @@ void nba_trace_vjp(const nba_node *nd, nb_tensor *g, nb_tensor *const *gin) {
         put_values(f, gin[k]);
     }
     fputc('\n', f);
-    leaves_free(&m);
 }
 
 /* DOT record labels must escape {}|<>" and spaces are fine */

@@ -120,6 +120,28 @@ static bool reduce_run(nbt_reduce_kind k, nb_dtype dt, const void *xv, void *yv,
     return true;
 }
 
+/* x contiguous as (A, C, B), reduced over A and B (a bias gradient: (N, C, H, W) over N, H, W): y[c] is the
+ * reduction of A segments of B values, combined in order, with no permuted copy of x */
+static void reduce_mid(nbt_reduce_kind k, nb_dtype dt, const void *xv, void *yv, int64_t A, int64_t C,
+                       int64_t B) {
+    bool par = A * C * B >= NBT_PAR_MIN && C > 1;
+    (void)par;
+#pragma omp parallel for schedule(static) if (par)
+    for (int64_t c = 0; c < C; c++) {
+        double acc = 0;
+        for (int64_t a = 0; a < A; a++) {
+            int64_t off = (a * C + c) * B;
+            double s = dt == NB_F32 ? seg_float(k, (const float *)xv + off, B, 1)
+                                    : seg_double(k, (const double *)xv + off, B, 1);
+            acc = a ? combine(k, acc, s) : s;
+        }
+        if (dt == NB_F32)
+            ((float *)yv)[c] = (float)acc;
+        else
+            ((double *)yv)[c] = acc;
+    }
+}
+
 /* Make x contiguous with the reduced dims as one block; report the (outer, R, inner) split. */
 static nb_tensor *arrange(const nb_tensor *x, const bool *red, int64_t *outer, int64_t *R, int64_t *inner) {
     int first = -1, last = -1;
@@ -184,6 +206,22 @@ nb_tensor *nbt_reduce(nbt_reduce_kind k, const nb_tensor *x, int ndims, const in
     const nb_tensor *xf = nbt_as_float(x);
     if (!xf) return NULL;
     nb_tensor *y = nbt_new(xf->dtype, on, oshape);
+    /* reduced dims before and after one block of kept dims, over a contiguous x: no copy */
+    int a = 0, b = x->ndim;
+    while (a < x->ndim && red[a]) a++;
+    while (b > a && red[b - 1]) b--;
+    bool mid = y && a > 0 && b < x->ndim && xf->numel > 0 && nb_is_contiguous(xf);
+    int64_t A = 1, C = 1, B = 1;
+    for (int d = 0; d < x->ndim && mid; d++) {
+        if (d >= a && d < b && red[d]) mid = false;
+        *(d < a ? &A : d < b ? &C : &B) *= x->shape[d];
+    }
+    if (mid) {
+        if (A * C * B >= NBT_PAR_MIN) nbt_threads_check();
+        reduce_mid(k, xf->dtype, nbt_ptr(xf), nbt_ptr(y), A, C, B);
+        if (xf != x) nb_free((nb_tensor *)xf);
+        return y;
+    }
     int64_t outer, R, inner;
     nb_tensor *xc = y ? arrange(xf, red, &outer, &R, &inner) : NULL;
     bool ok = xc && reduce_run(k, xf->dtype, nbt_ptr(xc), nbt_ptr(y), outer, R, inner);

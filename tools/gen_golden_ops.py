@@ -169,7 +169,8 @@ def gen_big(dt):
     bigcase("where", dt, [], [F([200, 200], 7, False), F([200, 1], 8), F([200, 200], 9)], lambda c, a, b: torch.where(c != 0, a, b))
     bigcase("tanh", dt, [], [F([300, 150], 10)], torch.tanh)
     bigcase("sum", dt, [], [F([200, 200], 11)], torch.sum)
-    for shape, dims in (([300, 200], [0]), ([300, 200], [1]), ([1, 40000], [1]), ([2, 20000], [1]), ([20, 50, 40], [0, 2])):
+    for shape, dims in (([300, 200], [0]), ([300, 200], [1]), ([1, 40000], [1]), ([2, 20000], [1]), ([20, 50, 40], [0, 2]),
+                        ([8, 6, 5, 7], [0, 2, 3])):  # the last two: (A, C, B) reduced over A and B, no copy
         bigcase("sum_dim", dt, dims_param(dims) + [0], [F(shape, 12)], lambda x: torch.sum(x, dims))
         bigcase("amax", dt, dims_param(dims) + [1], [F(shape, 13)], lambda x: torch.amax(x, dims, keepdim=True))
         bigcase("logsumexp", dt, dims_param(dims) + [0], [F(shape, 14)], lambda x: torch.logsumexp(x, dims))
