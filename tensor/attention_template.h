@@ -48,6 +48,11 @@ static inline T AF_(row_sum)(const T *row, int64_t n) {
     return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
 }
 
+/* query rows per block: causal blocks are shorter, so that less of the diagonal blocks is computed and masked */
+static inline int64_t AF_(block_rows)(const nbt_attn_shape *sh) {
+    return sh->causal ? NBT_ATT_BR_CAUSAL : NBT_ATT_BR;
+}
+
 /* the key columns a causal query block [i0, i0 + br) sees: [0, min(S, i0 + br)) */
 static inline int64_t AF_(key_end)(const nbt_attn_shape *sh, int64_t i0, int64_t br) {
     return sh->causal && i0 + br < sh->S ? i0 + br : sh->S;
@@ -59,7 +64,7 @@ static nb_status AF_(attn_fw)(const nbt_attn_shape *sh, const nb_tensor *qt, con
     const T *Q = (const T *)nbt_ptr(qt), *K = (const T *)nbt_ptr(kt), *V = (const T *)nbt_ptr(vt);
     const T *Bi = bt ? (const T *)nbt_ptr(bt) : NULL;
     T *O = (T *)nbt_ptr(ot), *LSE = (T *)nbt_ptr(lt);
-    const int64_t nqb = (L + NBT_ATT_BR - 1) / NBT_ATT_BR, ntask = sh->nb * nqb;
+    const int64_t BR = AF_(block_rows)(sh), nqb = (L + BR - 1) / BR, ntask = sh->nb * nqb;
     bool failed = false;
     double work = (double)sh->nb * (double)L * (double)S * (double)(E + Ev);
     (void)work; /* read only by the OpenMP if clause */
@@ -72,7 +77,7 @@ static nb_status AF_(attn_fw)(const nbt_attn_shape *sh, const nb_tensor *qt, con
 #pragma omp for schedule(dynamic, 1)
         for (int64_t t = 0; t < ntask; t++) {
             if (!s) continue;
-            int64_t b = t / nqb, i0 = (t % nqb) * NBT_ATT_BR, br = L - i0 < NBT_ATT_BR ? L - i0 : NBT_ATT_BR;
+            int64_t b = t / nqb, i0 = (t % nqb) * BR, br = L - i0 < BR ? L - i0 : BR;
             const T *q = Q + b * L * E, *k = K + b * S * E, *v = V + b * S * Ev;
             for (int64_t r = 0; r < br; r++) m[r] = -INFINITY, l[r] = 0;
             memset(acc, 0, sizeof(T) * (size_t)(br * Ev));
@@ -120,6 +125,7 @@ static nb_status AF_(attn_bw)(const nbt_attn_shape *sh, const nb_tensor *qt, con
     const T *Q = (const T *)nbt_ptr(qt), *K = (const T *)nbt_ptr(kt), *V = (const T *)nbt_ptr(vt);
     const T *Bi = bt ? (const T *)nbt_ptr(bt) : NULL, *O = (const T *)nbt_ptr(ot);
     const T *LSE = (const T *)nbt_ptr(lt), *G = (const T *)nbt_ptr(gt);
+    const int64_t BR = AF_(block_rows)(sh);
     T *DQ = (T *)nbt_ptr(dqt), *DK = (T *)nbt_ptr(dkt), *DV = (T *)nbt_ptr(dvt);
     bool failed = false;
     double work = (double)sh->nb * (double)L * (double)S * (double)(E + Ev);
@@ -144,10 +150,12 @@ static nb_status AF_(attn_bw)(const nbt_attn_shape *sh, const nb_tensor *qt, con
                 D[i] = d;
             }
             for (int64_t j0 = 0; j0 < S; j0 += NBT_ATT_BC) {
-                int64_t bc = S - j0 < NBT_ATT_BC ? S - j0 : NBT_ATT_BC;
-                /* causal: query rows i >= j0 see this key block */
-                for (int64_t i0 = sh->causal ? j0 / NBT_ATT_BR * NBT_ATT_BR : 0; i0 < L; i0 += NBT_ATT_BR) {
-                    int64_t br = L - i0 < NBT_ATT_BR ? L - i0 : NBT_ATT_BR;
+                int64_t bcol = S - j0 < NBT_ATT_BC ? S - j0 : NBT_ATT_BC;
+                /* causal: query rows i >= j0 see this key block, and rows [i0, i0 + br) only its columns
+                 * j < i0 + br (the rest of P is 0 and adds nothing) */
+                for (int64_t i0 = sh->causal ? j0 / BR * BR : 0; i0 < L; i0 += BR) {
+                    int64_t br = L - i0 < BR ? L - i0 : BR;
+                    int64_t bc = sh->causal && i0 + br - j0 < bcol ? i0 + br - j0 : bcol;
                     AF_(scores)(sh, b, i0, br, j0, bc, q, k, Bi, p);
                     for (int64_t r = 0; r < br; r++) {
                         T *row = p + r * bc, ls = lse[i0 + r];
