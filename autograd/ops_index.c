@@ -174,7 +174,10 @@ void nba_bw_gather(nba_node *n, nb_tensor *g, nb_tensor **gin) {
         nbt_error("%s: the index of gather was released before backward", nbt_fn());
         return;
     }
-    gin[0] = nb_scatter_add(nb_zeros_like(x), (int)n->iv[0], n->aux, g);
+    if (!nb_is_grad_enabled()) /* first order: scatter into fresh zeros, no zeros-then-copy */
+        gin[0] = nbt_scatter_add(NULL, x->ndim, x->shape, (int)n->iv[0], n->aux, g, nbt_fn());
+    else /* create_graph: recorded, differentiable again */
+        gin[0] = nb_scatter_add(nb_zeros_like(x), (int)n->iv[0], n->aux, g);
 }
 
 /* y = x.scatter_add(dim, idx, src); dx = g, dsrc = gather(g, dim, idx) */

@@ -28,6 +28,16 @@ void nbt_dgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, 
     cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)M, (int)N,
                 (int)K, alpha, A, (int)(lda > 0 ? lda : 1), B, (int)(ldb > 0 ? ldb : 1), beta, C, (int)ldc);
 }
+void nbt_sgemm_bias(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
+                    const float *B, int64_t ldb, const float *bias, float *C, int64_t ldc) {
+    for (int64_t i = 0; i < M; i++) memcpy(C + i * ldc, bias, (size_t)N * sizeof *C);
+    nbt_sgemm(ta, tb, M, N, K, 1.0f, A, lda, B, ldb, 1.0f, C, ldc);
+}
+void nbt_dgemm_bias(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const double *A, int64_t lda,
+                    const double *B, int64_t ldb, const double *bias, double *C, int64_t ldc) {
+    for (int64_t i = 0; i < M; i++) memcpy(C + i * ldc, bias, (size_t)N * sizeof *C);
+    nbt_dgemm(ta, tb, M, N, K, 1.0, A, lda, B, ldb, 1.0, C, ldc);
+}
 
 #else /* !NB_USE_CBLAS */
 
@@ -168,12 +178,20 @@ static int nbt_threads(int64_t M, int64_t N, int64_t K) {
 
 void nbt_sgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
                const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
-    gemm_s(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    gemm_s(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, NULL);
 }
 
 void nbt_dgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const double *A, int64_t lda,
                const double *B, int64_t ldb, double beta, double *C, int64_t ldc) {
-    gemm_d(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    gemm_d(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, NULL);
+}
+void nbt_sgemm_bias(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
+                    const float *B, int64_t ldb, const float *bias, float *C, int64_t ldc) {
+    gemm_s(ta, tb, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc, bias);
+}
+void nbt_dgemm_bias(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const double *A, int64_t lda,
+                    const double *B, int64_t ldb, const double *bias, double *C, int64_t ldc) {
+    gemm_d(ta, tb, M, N, K, 1.0, A, lda, B, ldb, 0.0, C, ldc, bias);
 }
 
 #endif /* NB_USE_CBLAS */

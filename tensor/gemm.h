@@ -18,6 +18,13 @@ void nbt_sgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, c
 /* Same contract as nbt_sgemm, in double precision. */
 void nbt_dgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const double *A, int64_t lda,
                const double *B, int64_t ldb, double beta, double *C, int64_t ldc);
+/* C[M,N] = op(A) @ op(B) + bias[N] on every row (torch's addmm with a broadcast bias), bit-equal to copying
+ * bias into each row of C and calling nbt_sgemm with alpha = beta = 1; the packed path adds it as it stores C. */
+void nbt_sgemm_bias(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
+                    const float *B, int64_t ldb, const float *bias, float *C, int64_t ldc);
+/* Same contract as nbt_sgemm_bias, in double precision. */
+void nbt_dgemm_bias(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const double *A, int64_t lda,
+                    const double *B, int64_t ldb, const double *bias, double *C, int64_t ldc);
 
 #ifdef __cplusplus
 }

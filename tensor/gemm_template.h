@@ -108,13 +108,11 @@ static void NBG(pack_b)(bool tb, int64_t kc, int64_t nc, const NBT_T *B, int64_t
     }
 }
 
-/* C[mr,nr] = alpha * a @ b + (load ? beta * C : 0) for one packed MR x kc panel a and kc x NR sliver b,
- * computing the first `rows` (>= mr, a constant after inlining) rows of the panel. */
-static inline __attribute__((always_inline)) void NBG(kernel_rows)(int rows, int64_t kc,
-                                                                   const NBT_T *restrict a,
-                                                                   const NBT_T *restrict b, NBT_T *restrict C,
-                                                                   int64_t ldc, int mr, int nr, NBT_T alpha,
-                                                                   NBT_T beta, bool load) {
+/* C[mr,nr] = alpha * a @ b + (load ? beta * C : bias ? bias[j] : 0) for one packed MR x kc panel a and
+ * kc x NR sliver b, computing the first `rows` (>= mr, a constant after inlining) rows of the panel. */
+static inline __attribute__((always_inline)) void NBG(kernel_rows)(
+    int rows, int64_t kc, const NBT_T *restrict a, const NBT_T *restrict b, NBT_T *restrict C, int64_t ldc,
+    int mr, int nr, NBT_T alpha, NBT_T beta, bool load, const NBT_T *restrict bias) {
     NBG(vec) acc[NBT_MR][NBT_NV];
 #pragma GCC unroll 16
     for (int i = 0; i < NBT_MR; i++)
@@ -142,7 +140,10 @@ static inline __attribute__((always_inline)) void NBG(kernel_rows)(int rows, int
             for (int v = 0; v < NBT_NV; v++) {
                 NBT_T *c = C + i * ldc + v * NBT_VL;
                 NBG(vec) r = acc[i][v] * alpha, cv;
-                if (load) memcpy(&cv, c, sizeof cv), r += cv * beta;
+                if (load)
+                    memcpy(&cv, c, sizeof cv), r += cv * beta;
+                else if (bias)
+                    memcpy(&cv, bias + v * NBT_VL, sizeof cv), r += cv;
                 memcpy(c, &r, sizeof r);
             }
         return;
@@ -152,7 +153,10 @@ static inline __attribute__((always_inline)) void NBG(kernel_rows)(int rows, int
     for (int i = 0; i < mr; i++)
         for (int j = 0; j < nr; j++) {
             NBT_T r = t[i][j] * alpha;
-            if (load) r += C[i * ldc + j] * beta;
+            if (load)
+                r += C[i * ldc + j] * beta;
+            else if (bias)
+                r += bias[j];
             C[i * ldc + j] = r;
         }
 }
@@ -160,17 +164,22 @@ static inline __attribute__((always_inline)) void NBG(kernel_rows)(int rows, int
 /* The register-tile kernel: a short last panel (at most MR/3 rows, e.g. 64 = 5 * 12 + 4 batch rows)
  * runs the rows it has only; every element of C still sees the same operations in the same order. */
 static void NBG(kernel)(int64_t kc, const NBT_T *restrict a, const NBT_T *restrict b, NBT_T *restrict C,
-                        int64_t ldc, int mr, int nr, NBT_T alpha, NBT_T beta, bool load) {
+                        int64_t ldc, int mr, int nr, NBT_T alpha, NBT_T beta, bool load, const NBT_T *bias) {
     if (mr <= NBT_MR / 3)
-        NBG(kernel_rows)(NBT_MR / 3, kc, a, b, C, ldc, mr, nr, alpha, beta, load);
+        NBG(kernel_rows)(NBT_MR / 3, kc, a, b, C, ldc, mr, nr, alpha, beta, load, bias);
     else
-        NBG(kernel_rows)(NBT_MR, kc, a, b, C, ldc, mr, nr, alpha, beta, load);
+        NBG(kernel_rows)(NBT_MR, kc, a, b, C, ldc, mr, nr, alpha, beta, load, bias);
 }
 
 /* C = beta * C, without reading C when beta == 0 (the K == 0 or alpha == 0 case). */
 static void NBG(scale)(int64_t M, int64_t N, NBT_T beta, NBT_T *C, int64_t ldc) {
     for (int64_t i = 0; i < M; i++)
         for (int64_t j = 0; j < N; j++) C[i * ldc + j] = beta == 0 ? 0 : C[i * ldc + j] * beta;
+}
+
+/* C[i][j] = bias[j] for every row i < M (the bias rows that beta = 1 then adds to). */
+static void NBG(fill_bias)(int64_t M, int64_t N, const NBT_T *bias, NBT_T *C, int64_t ldc) {
+    for (int64_t i = 0; i < M; i++) memcpy(C + i * ldc, bias, (size_t)N * sizeof *C);
 }
 
 /* Returns sum_k a[k*sa] * b[k*sb] for k < K: 4 vector partial sums when both are contiguous. */
@@ -221,9 +230,11 @@ static void NBG(direct)(int64_t M, int64_t N, int64_t K, NBT_T alpha, const NBT_
         }
 }
 
-/* Packed GEMM on one rectangle of C, run by one thread; A, B, C point at the rectangle's origin. */
+/* Packed GEMM on one rectangle of C, run by one thread; A, B, C and bias (NULL, or N values added to every
+ * row of C when beta == 0) point at the rectangle's origin. */
 static void NBG(block)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBT_T alpha, const NBT_T *A,
-                       int64_t lda, const NBT_T *B, int64_t ldb, NBT_T beta, NBT_T *C, int64_t ldc) {
+                       int64_t lda, const NBT_T *B, int64_t ldb, NBT_T beta, NBT_T *C, int64_t ldc,
+                       const NBT_T *bias) {
     if (M <= 0 || N <= 0) return;
     int64_t kcmax = NBT_MIN(K, NBT_KC);
     NBT_T *pa = NBG(buffer)(&NBG(buf_a), &NBG(cap_a),
@@ -231,6 +242,7 @@ static void NBG(block)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBT_T 
     NBT_T *pb = NBG(buffer)(&NBG(buf_b), &NBG(cap_b),
                             (size_t)(nbt_roundup(NBT_MIN(N, NBT_NC), NBT_NR) * kcmax));
     if (!pa || !pb) {
+        if (bias && beta == 0) NBG(fill_bias)(M, N, bias, C, ldc), beta = 1;
         NBG(direct)
         (M, N, K, alpha, A, ta ? 1 : lda, ta ? lda : 1, B, tb ? 1 : ldb, tb ? ldb : 1, beta, C, ldc, 1);
         return;
@@ -248,16 +260,21 @@ static void NBG(block)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBT_T 
                 for (int64_t jr = 0; jr < nc; jr += NBT_NR)
                     for (int64_t ir = 0; ir < mc; ir += NBT_MR) NBG(kernel)
                 (kc, pa + ir * kc, pb + jr * kc, C + (ic + ir) * ldc + jc + jr, ldc,
-                 (int)NBT_MIN(NBT_MR, mc - ir), (int)NBT_MIN(NBT_NR, nc - jr), alpha, bt, load);
+                 (int)NBT_MIN(NBT_MR, mc - ir), (int)NBT_MIN(NBT_NR, nc - jr), alpha, bt, load,
+                 bias && !load ? bias + jc + jr : NULL);
             }
         }
     }
 }
 
-/* Entry point for this dtype: degenerate shapes, then threads over aligned rectangles of C. */
+/* Entry point for this dtype: degenerate shapes, then threads over aligned rectangles of C. bias (NULL,
+ * or N values; only with beta == 0) is added to every row of C as if C held it and beta were 1. */
 static void NBG(gemm)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBT_T alpha, const NBT_T *A,
-                      int64_t lda, const NBT_T *B, int64_t ldb, NBT_T beta, NBT_T *C, int64_t ldc) {
+                      int64_t lda, const NBT_T *B, int64_t ldb, NBT_T beta, NBT_T *C, int64_t ldc,
+                      const NBT_T *bias) {
     if (M <= 0 || N <= 0) return;
+    if (bias && (K <= 0 || alpha == 0 || M <= NBT_DIRECT_DIM || N <= NBT_DIRECT_DIM))
+        NBG(fill_bias)(M, N, bias, C, ldc), beta = 1, bias = NULL; /* the unpacked paths: C holds it */
     if (K <= 0 || alpha == 0) {
         NBG(scale)(M, N, beta, C, ldc);
         return;
@@ -273,7 +290,7 @@ static void NBG(gemm)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBT_T a
     }
     int nt = nbt_threads(M, N, K);
     if (nt <= 1) {
-        NBG(block)(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        NBG(block)(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias);
         return;
     }
 #ifdef _OPENMP
@@ -290,7 +307,7 @@ static void NBG(gemm)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBT_T a
         int64_t i0 = (t / tn) * rows, j0 = (t % tn) * cols;
         if (i0 < M && j0 < N) NBG(block)
         (ta, tb, NBT_MIN(rows, M - i0), NBT_MIN(cols, N - j0), K, alpha, ta ? A + i0 : A + i0 * lda, lda,
-         tb ? B + j0 * ldb : B + j0, ldb, beta, C + i0 * ldc + j0, ldc);
+         tb ? B + j0 * ldb : B + j0, ldb, beta, C + i0 * ldc + j0, ldc, bias ? bias + j0 : NULL);
     }
 #endif
 }

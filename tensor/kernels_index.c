@@ -86,18 +86,24 @@ nb_tensor *nbt_index_add(const nb_tensor *base, int ndim, const int64_t *shape, 
     nb_dtype dt = nbt_is_float(src->dtype) ? src->dtype : NB_F32;
     nb_tensor *y = base_copy(base, dt, ndim, shape);
     if (!y) return NULL;
-    if (src->ndim != y->ndim || src->shape[dim] != index->numel)
-        return nbt_error("%s: source %s does not match index of length %lld along dim %d of %s", op,
-                         nbt_shape(src), (long long)index->numel, dim, nbt_shape(y));
-    for (int d = 0; d < y->ndim; d++)
-        if (d != dim && src->shape[d] != y->shape[d])
-            return nbt_error("%s: source %s and destination %s differ outside dim %d", op, nbt_shape(src),
-                             nbt_shape(y), dim);
-    nb_tensor *tmp;
-    const int64_t *ip = indices(index, y->shape[dim], op, &tmp);
-    if (!ip) return NULL;
-    nb_tensor *sc = nbt_copy(src, dt);
-    if (!sc) return NULL;
+    bool ok = src->ndim == y->ndim && src->shape[dim] == index->numel;
+    if (!ok)
+        nbt_error("%s: source %s does not match index of length %lld along dim %d of %s", op, nbt_shape(src),
+                  (long long)index->numel, dim, nbt_shape(y));
+    for (int d = 0; ok && d < y->ndim; d++)
+        if (d != dim && src->shape[d] != y->shape[d]) {
+            nbt_error("%s: source %s and destination %s differ outside dim %d", op, nbt_shape(src),
+                      nbt_shape(y), dim);
+            ok = false;
+        }
+    nb_tensor *tmp = NULL, *sc = NULL;
+    const int64_t *ip = ok ? indices(index, y->shape[dim], op, &tmp) : NULL;
+    if (ip) sc = nbt_copy(src, dt);
+    if (!sc) { /* a bad source or index, or no memory: the error is recorded, nothing is kept */
+        nb_free(y);
+        if (tmp) nb_free(tmp);
+        return NULL;
+    }
     int64_t outer, D, inner, J = index->numel;
     nbt_split3(y, dim, &outer, &D, &inner);
     for (int64_t o = 0; o < outer; o++)
@@ -178,21 +184,23 @@ nb_tensor *nbt_gather(const nb_tensor *x, int dim, const nb_tensor *index, const
 nb_tensor *nbt_scatter_add(const nb_tensor *base, int ndim, const int64_t *shape, int dim,
                            const nb_tensor *index, const nb_tensor *src, const char *op) {
     nb_dtype dt = nbt_is_float(src->dtype) ? src->dtype : NB_F32;
-    nb_tensor *y = base_copy(base, dt, ndim, shape);
+    nb_tensor *y = base_copy(base, dt, ndim, shape), *tmp = NULL, *sc = NULL;
     if (!y) return NULL;
-    if (!gs_shape_ok(y, dim, index, src, op)) return NULL;
-    int64_t size = y->ndim ? y->shape[dim] : 1;
-    nb_tensor *tmp;
-    const int64_t *ip = indices(index, size, op, &tmp);
-    if (!ip) return NULL;
-    nb_tensor *sc = nbt_copy(src, dt);
-    if (!sc) return NULL;
-    int64_t pos[NB_MAX_DIMS] = { 0 }, xo, so;
-    for (int64_t q = 0; q < index->numel; q++, walk_next(index, pos)) {
-        walk_offsets(index, pos, dim, ip[q], y->stride, sc->stride, &xo, &so);
-        add_at(y, xo, sc, so);
+    const int64_t *ip = gs_shape_ok(y, dim, index, src, op)
+                            ? indices(index, y->ndim ? y->shape[dim] : 1, op, &tmp)
+                            : NULL;
+    if (ip) sc = nbt_copy(src, dt);
+    if (sc) {
+        int64_t pos[NB_MAX_DIMS] = { 0 }, xo, so;
+        for (int64_t q = 0; q < index->numel; q++, walk_next(index, pos)) {
+            walk_offsets(index, pos, dim, ip[q], y->stride, sc->stride, &xo, &so);
+            add_at(y, xo, sc, so);
+        }
+        nb_free(sc);
+    } else { /* a bad index or no memory: the error is recorded, nothing is kept */
+        nb_free(y);
+        y = NULL;
     }
-    nb_free(sc);
     if (tmp) nb_free(tmp);
     return y;
 }

@@ -112,8 +112,17 @@ nb_tensor *nbt_linear(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b
     }
     nb_tensor *y = nbt_new(dt, 2, (int64_t[]){ n, m });
     if ((double)n * (double)m * (double)k >= NBT_PAR_MIN) nbt_threads_check();
-    if (y && nbt_copy_into(y, b, "nb_linear") == NB_OK && n > 0 && m > 0) {
+    /* a contiguous bias is added by the GEMM as it stores y (no pass that copies it into y first) */
+    bool bias_row = b->numel <= 1 || b->stride[0] == 1;
+    if (y && n > 0 && m > 0 && bias_row) {
         /* op(B) = w^T: w row-major (m x k) is B stored N x K, used transposed; a column-major w is w^T row-major */
+        if (dt == NB_F32)
+            nbt_sgemm_bias(tx, !tw, n, m, k, (const float *)nbt_ptr(xc), ldx, (const float *)nbt_ptr(wc), ldw,
+                           (const float *)nbt_ptr(b), (float *)nbt_ptr(y), m);
+        else
+            nbt_dgemm_bias(tx, !tw, n, m, k, (const double *)nbt_ptr(xc), ldx, (const double *)nbt_ptr(wc),
+                           ldw, (const double *)nbt_ptr(b), (double *)nbt_ptr(y), m);
+    } else if (y && nbt_copy_into(y, b, "nb_linear") == NB_OK && n > 0 && m > 0) {
         if (dt == NB_F32)
             nbt_sgemm(tx, !tw, n, m, k, 1.0f, (const float *)nbt_ptr(xc), ldx, (const float *)nbt_ptr(wc),
                       ldw, 1.0f, (float *)nbt_ptr(y), m);

@@ -1,6 +1,7 @@
 /* test_gemm.c — nbt_sgemm / nbt_dgemm against a naive triple loop in double: odd shapes, all four
  * transpose combinations, alpha/beta, padded strides (padding must stay untouched), beta == 0 over
- * NaN, and bitwise-equal results at 1 and 2 OpenMP threads. Last line: "N passed, M failed". */
+ * NaN, bitwise-equal results at 1 and 2 OpenMP threads, and nbt_*gemm_bias bitwise equal to the bias
+ * copied into C then a beta = 1 product. Last line: "N passed, M failed". */
 #include "gemm.h"
 
 #include <math.h>
@@ -92,6 +93,63 @@ static void run_all(int64_t M, int64_t N, int64_t K, double alpha, double beta, 
     for (int t = 0; t < 8; t++) run_case(t & 4, t & 1, t & 2, M, N, K, alpha, beta, pad);
 }
 
+/* C = op(A) op(B) + bias (row broadcast) over a C of NaN with padded rows: bitwise equal to the bias copied into
+ * every row then alpha = beta = 1, and the padding untouched. */
+static void bias_case(bool dbl, bool ta, bool tb, int64_t M, int64_t N, int64_t K, int64_t pad) {
+    uint64_t seed = 0x9E3779B97F4A7C15ull ^ (uint64_t)(M * 131 + N * 17 + K);
+    int64_t ar = ta ? K : M, ac = ta ? M : K, br = tb ? N : K, bc = tb ? K : N;
+    int64_t lda = ac + pad, ldb = bc + pad, ldc = N + pad;
+    size_t na = (size_t)(ar * lda) + 1, nb = (size_t)(br * ldb) + 1, nc = (size_t)(M * ldc) + 1,
+           es = dbl ? 8 : 4;
+    char *a = malloc(na * es), *b = malloc(nb * es), *bias = malloc((size_t)(N + 1) * es);
+    char *c1 = malloc(nc * es), *c2 = malloc(nc * es);
+    bool ok = a && b && bias && c1 && c2;
+    for (size_t i = 0; ok && i < na + nb + (size_t)N; i++) {
+        char *at = i < na ? a + i * es : i < na + nb ? b + (i - na) * es : bias + (i - na - nb) * es;
+        double v = rnd(&seed);
+        float f = (float)v;
+        if (dbl)
+            memcpy(at, &v, 8);
+        else
+            memcpy(at, &f, 4);
+    }
+    for (size_t i = 0; ok && i < nc; i++) {
+        bool padding = (int64_t)(i % (size_t)ldc) >= N || i + 1 == nc;
+        double v = padding ? 12345.0 : NAN;
+        float f = (float)v;
+        if (dbl)
+            memcpy(c1 + i * es, &v, 8), memcpy(c2 + i * es, &v, 8);
+        else
+            memcpy(c1 + i * es, &f, 4), memcpy(c2 + i * es, &f, 4);
+    }
+    if (ok) {
+        for (int64_t i = 0; i < M; i++) memcpy(c1 + (size_t)(i * ldc) * es, bias, (size_t)N * es);
+        if (dbl) {
+            nbt_dgemm(ta, tb, M, N, K, 1.0, (double *)a, lda, (double *)b, ldb, 1.0, (double *)c1, ldc);
+            nbt_dgemm_bias(ta, tb, M, N, K, (double *)a, lda, (double *)b, ldb, (double *)bias, (double *)c2,
+                           ldc);
+        } else {
+            nbt_sgemm(ta, tb, M, N, K, 1.0f, (float *)a, lda, (float *)b, ldb, 1.0f, (float *)c1, ldc);
+            nbt_sgemm_bias(ta, tb, M, N, K, (float *)a, lda, (float *)b, ldb, (float *)bias, (float *)c2,
+                           ldc);
+        }
+        ok = memcmp(c1, c2, nc * es) == 0;
+    }
+    check(ok, "bias: bitwise equal to bias rows + beta 1, padding kept", dbl, ta, tb, M, N, K);
+    free(a), free(b), free(bias), free(c1), free(c2);
+}
+
+/* bias_case over the paths of the GEMM: unpacked (M or N <= 4), K = 0, edge tiles, several K, N and M blocks. */
+static void bias_all(void) {
+    static const int64_t shapes[][3] = { { 1, 7, 5 },     { 7, 1, 5 },      { 4, 300, 50 },
+                                         { 300, 4, 50 },  { 31, 33, 0 },    { 17, 31, 33 },
+                                         { 65, 129, 7 },  { 129, 65, 600 }, { 20, 3100, 30 },
+                                         { 400, 70, 20 }, { 700, 333, 200 } };
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
+        for (int t = 0; t < 8; t++)
+            bias_case(t & 4, t & 1, t & 2, shapes[s][0], shapes[s][1], shapes[s][2], s % 2 ? 3 : 0);
+}
+
 #ifdef _OPENMP
 /* C = op(A) op(B) with 1 and with 2 threads must be bitwise identical. */
 static void determinism(bool dbl, bool ta, bool tb, int64_t M, int64_t N, int64_t K) {
@@ -158,6 +216,7 @@ int main(void) {
     run_all(31, 33, 0, 1.0, 0.0, 1);    /* K = 0, beta = 0: C = 0 */
     run_all(65, 17, 40, 0.0, 2.0, 0);   /* alpha = 0 */
     run_all(0, 17, 40, 1.0, 0.0, 0);    /* empty C */
+    bias_all();
 #ifdef _OPENMP
     for (int t = 0; t < 8; t++) {
         determinism(t & 4, t & 1, t & 2, 300, 257, 129);
