@@ -42,7 +42,7 @@ nb_dtype tl_parse_dtype(const char *tok);
 /* Parse "<f32|f64|i64> [rg] <ndim> <shape...> <values...>" (tools/golden_fmt.py's tens(); the rg 0/1
  * flag only when with_rg) from the stream into *g; false on a malformed or short line. */
 bool tl_parse_golden(char **save, tl_golden *g, bool with_rg);
-/* Parse "<name> <tensor as tl_parse_golden, no rg>" into *g (the rnn / transformer files). */
+/* Parse "<name> <tensor as tl_parse_golden, no rg>" into *g (rnn, transformer, house files). */
 bool tl_parse_named_golden(char **save, tl_golden *g);
 /* Parse the ops format's "big": "<dt> [rg] <ndim> <shape...> <seed>", values
  * ((k 7919 + seed 104729) % 1000 - 500) / 256 (exact in f32), the generators' formula. */
