@@ -26,8 +26,11 @@ FN(masked_fill, nb_masked_fill(x[0], p->aux, p->s[0]))
 FN(flip, nb_flip(x[0], p->ni, p->i))
 FN(tril, nb_tril(x[0], p->i[0]))
 FN(triu, nb_triu(x[0], p->i[0]))
-/* the adjoint ops (slice_backward, index_add) as functions of v: d/dc sum(op(c) v) at c = zeros (i[4], i[5]) */
-static nb_tensor *slice_of(nb_tensor *c, const prm *p) { return nb_slice(c, p->i[0], p->i[1], p->i[2], p->i[3]); }
+/* the adjoint ops (slice_backward, index_add) as functions of v: d/dc sum(op(c) v) at c = zeros of
+ * shape (i[4], i[5]) */
+static nb_tensor *slice_of(nb_tensor *c, const prm *p) {
+    return nb_slice(c, p->i[0], p->i[1], p->i[2], p->i[3]);
+}
 static nb_tensor *index_select_of(nb_tensor *c, const prm *p) { return nb_index_select(c, p->i[0], p->aux); }
 static nb_tensor *zeros_c(const prm *p) {
     return nb_requires_grad_(nb_zeros(NB_F64, 2, (const int64_t[]){ p->i[4], p->i[5] }), true);
