@@ -112,6 +112,33 @@ static inline void nbt_trans_s(int rows, int64_t kn, const float *src, int64_t l
     for (; r + 4 <= rows; r += 4)
         for (int64_t k = 0; k < kn; k += 4) nbt_t4x4_s(src + r * lds + k, lds, dst + k * ldd + r, ldd);
 }
+/* dst[k*6 + r] = src[r*lds + k] for r < 6, k < kn (kn a multiple of 8): the 8 x 8 tile transpose with two zero
+ * rows, each 6-value line stored as 4 + 2 (the MR = 6 panel of AVX2 targets; pure data movement). */
+static inline void nbt_trans6_s(int64_t kn, const float *src, int64_t lds, float *dst) {
+    const __m256 z = _mm256_setzero_ps();
+    for (int64_t k = 0; k < kn; k += 8) {
+        const float *s = src + k;
+        __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + lds), r2 = _mm256_loadu_ps(s + 2 * lds),
+               r3 = _mm256_loadu_ps(s + 3 * lds), r4 = _mm256_loadu_ps(s + 4 * lds),
+               r5 = _mm256_loadu_ps(s + 5 * lds);
+        __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1),
+               t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3),
+               t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+        __m256 u[8] = { _mm256_shuffle_ps(t0, t2, 0x44), _mm256_shuffle_ps(t0, t2, 0xEE),
+                        _mm256_shuffle_ps(t1, t3, 0x44), _mm256_shuffle_ps(t1, t3, 0xEE),
+                        _mm256_shuffle_ps(t4, z, 0x44),  _mm256_shuffle_ps(t4, z, 0xEE),
+                        _mm256_shuffle_ps(t5, z, 0x44),  _mm256_shuffle_ps(t5, z, 0xEE) };
+        float *d = dst + k * 6;
+        for (int c = 0; c < 8;
+             c++) { /* column c: lane c % 4 of u[c % 4] (rows 0-3) and of u[4 + c % 4] (4, 5) */
+            __m256 lo = u[c % 4], hi = u[4 + c % 4];
+            __m128 a = c < 4 ? _mm256_castps256_ps128(lo) : _mm256_extractf128_ps(lo, 1);
+            __m128 b = c < 4 ? _mm256_castps256_ps128(hi) : _mm256_extractf128_ps(hi, 1);
+            _mm_storeu_ps(d + c * 6, a);
+            _mm_storel_pi((__m64 *)(void *)(d + c * 6 + 4), b);
+        }
+    }
+}
 #endif
 
 #ifdef _OPENMP

@@ -50,6 +50,9 @@ static void NBG(pack_a)(bool ta, int64_t mc, int64_t kc, const NBT_T *A, int64_t
             if (m == NBT_MR && NBT_MR % 4 == 0) /* full panel: vector transposes over k multiple of 8 */
                 for (; k0 + NBT_PK <= kc; k0 += NBT_PK)
                     nbt_trans_s(NBT_MR, NBT_PK, A + ir * lda + k0, lda, out + k0 * NBT_MR, NBT_MR);
+            if (m == NBT_MR && NBT_MR == 6) /* the AVX2 panel: 6-row transposes */
+                for (; k0 + NBT_PK <= kc; k0 += NBT_PK)
+                    nbt_trans6_s(NBT_PK, A + ir * lda + k0, lda, out + k0 * NBT_MR);
 #endif
             for (; k0 < kc; k0 += NBT_PK) {
                 int64_t k1 = NBT_MIN(kc, k0 + NBT_PK);
