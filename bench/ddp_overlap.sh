@@ -2,8 +2,10 @@
 # ddp_overlap.sh — is DDP's gradient reduction hidden behind backward? Runs bench/ddp_overlap
 # (see its header) for the MNIST CNN and the Fashion-MNIST MLP: at np 1 (backward compute alone), and at
 # np 2 x 1 thread with the default buckets, with small buckets, and with one bucket (nothing can
-# overlap). Prints one table row per run. Hold the bench lock: flock /work/bench.lock bench/ddp_overlap.sh
-# Environment: BUILD (build-rel), STEPS (20), CNN_BATCH (32 per rank), MLP_BATCH (128 per rank).
+# overlap). Prints one table row per run. With LOCK=FILE every run holds that lock file (flock), so runs
+# from several shells take turns on the CPU (e.g. LOCK=/tmp/bench.lock).
+# Environment: BUILD (build-rel), STEPS (20), CNN_BATCH (32 per rank), MLP_BATCH (128 per rank),
+# LOCK (unset: no lock).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
@@ -11,6 +13,8 @@ BUILD=${BUILD:-build-rel}
 STEPS=${STEPS:-20}
 CB=${CNN_BATCH:-32}
 MB=${MLP_BATCH:-128}
+LOCKCMD=""
+[ -n "${LOCK:-}" ] && LOCKCMD="flock $LOCK"
 EXE="$BUILD/bench/ddp_overlap"
 [ -x "$EXE" ] || { echo "ddp_overlap.sh: build $EXE first (ninja -C $BUILD bench/ddp_overlap)" >&2; exit 1; }
 command -v mpirun >/dev/null 2>&1 || { echo "ddp_overlap.sh: mpirun not found" >&2; exit 1; }
@@ -20,7 +24,7 @@ echo "ddp_overlap.sh: $(date -u '+%Y-%m-%d %H:%M UTC'), load $(cut -d' ' -f1-3 /
 printf '%-13s %-16s %2s %4s %8s %8s %8s %8s %8s %6s %6s\n' model buckets np bkts fwd bwd exposed alone step early done
 row() { # row MODEL BATCH NP LABEL [CAP [FIRST]]
   m=$1 b=$2 n=$3 l=$4; shift 4
-  out=$(timeout 170 $MPI -np "$n" "$EXE" "$m" "$b" "$STEPS" "$@" 2>/dev/null | tail -1)
+  out=$($LOCKCMD timeout 170 $MPI -np "$n" "$EXE" "$m" "$b" "$STEPS" "$@" 2>/dev/null | tail -1)
   v() { echo "$out" | tr ' ' '\n' | sed -n "/^$1\$/{n;p;q}"; }
   printf '%-13s %-16s %2s %4s %8s %8s %8s %8s %8s %6s %6s\n' "$m/b$b" "$l" "$n" "$(v buckets)" "$(v fwd_ms)" \
     "$(v bwd_ms)" "$(v exposed_ms)" "$(v allreduce_alone_ms)" "$(v step_ms)" "$(v early_launched_per_step)" \

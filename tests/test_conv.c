@@ -7,14 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- the golden file (tools/gen_golden_ops.py's format) ---- */
-typedef struct {
-    nb_dtype dt;
-    bool rg, chk;
-    int ndim;
-    int64_t shape[NB_MAX_DIMS], n;
-    double *v, s1, s2; /* values, or checksums (sum, weighted sum) when chk */
-} gt;
+/* ---- the golden file (tools/gen_golden_ops.py's format, read by testlib's tl_parse_golden*) ---- */
+typedef tl_golden gt;
 #define MAXIN 3
 typedef struct {
     char op[32];
@@ -27,54 +21,6 @@ typedef struct {
     uint64_t seed;
 } gcase;
 
-static bool parse_head(char **s, gt *t, bool with_rg) {
-    char *e;
-    while (**s == ' ') (*s)++;
-    t->dt = !strncmp(*s, "f64", 3) ? NB_F64 : !strncmp(*s, "i64", 3) ? NB_I64 : NB_F32;
-    *s += 3;
-    t->rg = with_rg ? strtol(*s, &e, 10) != 0 : false;
-    if (with_rg) *s = e;
-    t->ndim = (int)strtol(*s, &e, 10);
-    *s = e;
-    if (t->ndim < 0 || t->ndim > NB_MAX_DIMS) return false;
-    t->n = 1;
-    for (int i = 0; i < t->ndim; i++) {
-        t->shape[i] = strtoll(*s, &e, 10);
-        *s = e;
-        t->n *= t->shape[i];
-    }
-    return true;
-}
-static bool parse_tensor(char **s, gt *t, bool with_rg) {
-    char *e;
-    if (!parse_head(s, t, with_rg)) return false;
-    t->v = malloc(sizeof(double) * (size_t)(t->n ? t->n : 1));
-    for (int64_t i = 0; i < t->n; i++) {
-        t->v[i] = strtod(*s, &e);
-        if (e == *s) return false;
-        *s = e;
-    }
-    return true;
-}
-/* "<head> <seed>": values ((k 7919 + seed 104729) % 1000 - 500) / 256, exact in f32 */
-static bool parse_big(char **s, gt *t, bool with_rg) {
-    char *e;
-    if (!parse_head(s, t, with_rg)) return false;
-    int64_t seed = strtoll(*s, &e, 10);
-    *s = e;
-    t->v = malloc(sizeof(double) * (size_t)(t->n ? t->n : 1));
-    for (int64_t k = 0; k < t->n; k++) t->v[k] = (double)((k * 7919 + seed * 104729) % 1000 - 500) / 256.0;
-    return true;
-}
-static bool parse_chk(char **s, gt *t) {
-    char *e;
-    if (!parse_head(s, t, false)) return false;
-    t->chk = true;
-    t->s1 = strtod(*s, &e);
-    *s = e;
-    t->s2 = strtod(*s, &e);
-    return e != *s;
-}
 static void free_case(gcase *c) {
     for (int i = 0; i < MAXIN; i++) free(c->in[i].v), free(c->grad[i].v), free(c->ggw[i].v), free(c->gg[i].v);
     free(c->out[0].v), free(c->out[1].v), free(c->gout.v);
@@ -316,17 +262,18 @@ static int run_file(const char *path) {
         line[len] = 0;
         lineno++;
         char *s = line, *e;
-        if (!strncmp(s, "case ", 5) || !strncmp(s, "init ", 5)) {
+        const char *kw = tl_next_token(&s);
+        if (!strcmp(kw, "case") || !strcmp(kw, "init")) {
             free_case(&c);
             char dt[8] = "f32";
             int used = 0, k;
-            c.init = s[0] == 'i';
+            c.init = kw[0] == 'i';
             if (c.init) {
                 unsigned long long sd;
-                k = sscanf(s + 5, "%31s %llu %d%n", c.op, &sd, &c.np, &used);
+                k = sscanf(s, "%31s %llu %d%n", c.op, &sd, &c.np, &used);
                 c.seed = sd;
             } else {
-                k = sscanf(s + 5, "%31s %7s %d%n", c.op, dt, &c.np, &used);
+                k = sscanf(s, "%31s %7s %d%n", c.op, dt, &c.np, &used);
             }
             if (k < 3 || c.np > 16) {
                 bad = true;
@@ -334,68 +281,64 @@ static int run_file(const char *path) {
             }
             c.dt = strcmp(dt, "f64") ? NB_F32 : NB_F64;
             c.line = lineno;
-            s += 5 + used;
+            s += used;
             for (int i = 0; i < c.np; i++) {
                 c.p[i] = strtod(s, &e);
                 s = e;
             }
-        } else if (!strncmp(s, "in ", 3) || !strncmp(s, "big ", 4)) {
-            bool big = s[0] == 'b';
+        } else if (!strcmp(kw, "in") || !strcmp(kw, "big")) {
+            bool big = kw[0] == 'b';
             if (c.nin >= MAXIN) {
                 bad = true;
                 break;
             }
-            s += big ? 4 : 3;
-            if (!(big ? parse_big(&s, &c.in[c.nin++], true) : parse_tensor(&s, &c.in[c.nin++], true))) {
+            if (!(big ? tl_parse_golden_big(&s, &c.in[c.nin++], true)
+                      : tl_parse_golden(&s, &c.in[c.nin++], true))) {
                 bad = true;
                 break;
             }
-        } else if (!strncmp(s, "out ", 4) || !strncmp(s, "chk ", 4)) {
-            bool ck = s[0] == 'c';
+        } else if (!strcmp(kw, "out") || !strcmp(kw, "chk")) {
+            bool ck = kw[0] == 'c';
             if (c.nout >= 2) {
                 bad = true;
                 break;
             }
-            s += 4;
-            if (!(ck ? parse_chk(&s, &c.out[c.nout++]) : parse_tensor(&s, &c.out[c.nout++], false))) {
+            if (!(ck ? tl_parse_golden_chk(&s, &c.out[c.nout++])
+                     : tl_parse_golden(&s, &c.out[c.nout++], false))) {
                 bad = true;
                 break;
             }
-        } else if (!strncmp(s, "gout ", 5) || !strncmp(s, "gbig ", 5)) {
-            bool big = s[1] == 'b';
-            s += 5;
+        } else if (!strcmp(kw, "gout") || !strcmp(kw, "gbig")) {
+            bool big = kw[1] == 'b';
             c.has_gout = true;
-            if (!(big ? parse_big(&s, &c.gout, false) : parse_tensor(&s, &c.gout, false))) {
+            if (!(big ? tl_parse_golden_big(&s, &c.gout, false) : tl_parse_golden(&s, &c.gout, false))) {
                 bad = true;
                 break;
             }
-        } else if (!strncmp(s, "grad ", 5) || !strncmp(s, "gchk ", 5)) {
-            bool ck = s[1] == 'c';
+        } else if (!strcmp(kw, "grad") || !strcmp(kw, "gchk")) {
+            bool ck = kw[1] == 'c';
             if (c.ngrad >= MAXIN) {
                 bad = true;
                 break;
             }
-            s += 5;
-            c.gidx[c.ngrad] = (int)strtol(s, &e, 10);
-            s = e;
-            if (!(ck ? parse_chk(&s, &c.grad[c.ngrad++]) : parse_tensor(&s, &c.grad[c.ngrad++], false))) {
+            c.gidx[c.ngrad] = atoi(tl_next_token(&s));
+            if (!(ck ? tl_parse_golden_chk(&s, &c.grad[c.ngrad++])
+                     : tl_parse_golden(&s, &c.grad[c.ngrad++], false))) {
                 bad = true;
                 break;
             }
-        } else if (!strncmp(s, "ggw ", 4) || !strncmp(s, "gg ", 3)) {
-            bool w = s[2] == 'w';
-            s += w ? 4 : 3;
-            int i = (int)strtol(s, &e, 10);
-            s = e;
+        } else if (!strcmp(kw, "ggw") || !strcmp(kw, "gg")) {
+            bool w = kw[2] == 'w';
+            int i = atoi(tl_next_token(&s));
             if (c.ngg >= MAXIN || c.gidx[c.ngg] != i ||
-                !parse_tensor(&s, w ? &c.ggw[c.ngg] : &c.gg[c.ngg], false)) {
+                !tl_parse_golden(&s, w ? &c.ggw[c.ngg] : &c.gg[c.ngg], false)) {
                 bad = true;
                 break;
             }
             if (!w) c.ngg++;
-        } else if (!strncmp(s, "error", 5)) {
+        } else if (!strcmp(kw, "error")) {
             c.error = true;
-        } else if (!strncmp(s, "end", 3)) {
+        } else if (!strcmp(kw, "end")) {
             ncases++;
             bool ok = c.init ? run_init(&c) : run_case(&c, false) && run_case(&c, true);
             tl_check(ok, "golden case (see the FAIL line above)", __FILE__, __LINE__);

@@ -5,17 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- the golden file ---- */
-typedef struct {
-    nb_dtype dt;
-    bool rg;
-    int ndim;
-    int64_t shape[NB_MAX_DIMS];
-    int64_t n;
-    double *v; /* values, or NULL for a checksum-only tensor */
-    bool chk;  /* large case: compare sum and weighted sum (s1, s2) instead of values */
-    double s1, s2;
-} gt;
+/* ---- the golden file: "<kw> <tensor>" lines read by testlib's tl_parse_golden* ("big": generated
+ * values, "bigi": generated indices, "chk": checksums instead of values) ---- */
+typedef tl_golden gt;
 
 #define MAXIN 4
 typedef struct {
@@ -30,88 +22,7 @@ typedef struct {
     int line;
 } gcase;
 
-static nb_dtype parse_dt(const char *s) {
-    return !strcmp(s, "f64") ? NB_F64 : !strcmp(s, "i64") ? NB_I64 : NB_F32;
-}
 static const char *dt_name(nb_dtype d) { return d == NB_F64 ? "f64" : d == NB_I64 ? "i64" : "f32"; }
-
-/* parse "<dt> [rg] <ndim> <shape...>" starting at *s */
-static bool parse_head(char **s, gt *t, bool with_rg) {
-    char *e;
-    char tok[8];
-    int k = 0;
-    while (**s == ' ') (*s)++;
-    while (**s && **s != ' ' && k < 7) tok[k++] = *(*s)++;
-    tok[k] = 0;
-    t->dt = parse_dt(tok);
-    t->rg = with_rg ? strtol(*s, &e, 10) != 0 : false;
-    if (with_rg) *s = e;
-    t->ndim = (int)strtol(*s, &e, 10);
-    *s = e;
-    if (t->ndim < 0 || t->ndim > NB_MAX_DIMS) return false;
-    t->n = 1;
-    for (int i = 0; i < t->ndim; i++) {
-        t->shape[i] = strtoll(*s, &e, 10);
-        *s = e;
-        t->n *= t->shape[i];
-    }
-    return true;
-}
-
-/* parse "<dt> [rg] <ndim> <shape...> <values...>" */
-static bool parse_tensor(char **s, gt *t, bool with_rg) {
-    char *e;
-    if (!parse_head(s, t, with_rg)) return false;
-    t->v = malloc(sizeof(double) * (size_t)(t->n ? t->n : 1));
-    for (int64_t i = 0; i < t->n; i++) {
-        t->v[i] = strtod(*s, &e);
-        if (e == *s) return false;
-        *s = e;
-    }
-    return true;
-}
-
-/* large cases: "<head> <seed>" values ((k 7919 + seed 104729) % 1000 - 500) / 256 (exact in f32),
- * "bigi <ndim> <shape> <seed> <high>" indices (k 31 + seed) % high, "chk <head> <s1> <s2>" checksums:
- * s1 = sum of the values, s2 = sum of v_k ((k 37) % 19 - 9) / 8 (the generator's formulas) */
-static bool parse_big(char **s, gt *t, bool with_rg, bool index) {
-    char *e;
-    if (index) {
-        t->dt = NB_I64;
-        t->ndim = (int)strtol(*s, &e, 10);
-        *s = e;
-        if (t->ndim < 0 || t->ndim > NB_MAX_DIMS) return false;
-        t->n = 1;
-        for (int i = 0; i < t->ndim; i++) {
-            t->shape[i] = strtoll(*s, &e, 10);
-            *s = e;
-            t->n *= t->shape[i];
-        }
-    } else if (!parse_head(s, t, with_rg)) {
-        return false;
-    }
-    int64_t seed = strtoll(*s, &e, 10);
-    *s = e;
-    int64_t hi = index ? strtoll(*s, &e, 10) : 0;
-    if (index && hi <= 0) return false;
-    t->v = malloc(sizeof(double) * (size_t)(t->n ? t->n : 1));
-    for (int64_t k = 0; k < t->n; k++)
-        t->v[k] = index ? (double)((k * 31 + seed) % hi)
-                        : (double)((k * 7919 + seed * 104729) % 1000 - 500) / 256.0;
-    return true;
-}
-static bool parse_chk(char **s, gt *t) {
-    char *e;
-    if (!parse_head(s, t, false)) return false;
-    t->chk = true;
-    t->s1 = strtod(*s, &e);
-    if (e == *s) return false;
-    *s = e;
-    t->s2 = strtod(*s, &e);
-    if (e == *s) return false;
-    *s = e;
-    return true;
-}
 
 static void free_case(gcase *c) {
     for (int i = 0; i < c->nin; i++) free(c->in[i].v);
@@ -125,30 +36,11 @@ static void free_case(gcase *c) {
     memset(c, 0, sizeof *c);
 }
 
-static nb_tensor *make(const gt *t) {
-    nb_tensor *x = NULL;
-    if (t->dt == NB_F64)
-        x = nb_tensor_from(NB_F64, t->v, t->ndim, t->shape, false);
-    else if (t->dt == NB_F32) {
-        float *f = malloc(sizeof(float) * (size_t)(t->n ? t->n : 1));
-        for (int64_t i = 0; i < t->n; i++) f[i] = (float)t->v[i];
-        x = nb_tensor_from(NB_F32, f, t->ndim, t->shape, false);
-        free(f);
-    } else {
-        int64_t *q = malloc(sizeof(int64_t) * (size_t)(t->n ? t->n : 1));
-        for (int64_t i = 0; i < t->n; i++) q[i] = (int64_t)t->v[i];
-        x = nb_tensor_from(NB_I64, q, t->ndim, t->shape, false);
-        free(q);
-    }
-    if (x && t->rg) nb_requires_grad_(x, true);
-    return x;
-}
-
 /* The same values as a non-contiguous leaf: a 1-D input is every other element of a buffer twice as
  * long (the gaps hold NaN, or an out-of-range index, so a kernel that reads them fails), an n-D input
  * is the reversed permutation of its column-major copy. 0-d and empty inputs stay as they are. */
 static nb_tensor *make_strided(const gt *t) {
-    if (t->ndim == 0 || t->n == 0) return make(t);
+    if (t->ndim == 0 || t->n == 0) return tl_golden_tensor(t);
     gt b = *t;
     b.rg = false;
     b.v = malloc(sizeof(double) * (size_t)(2 * t->n));
@@ -174,7 +66,7 @@ static nb_tensor *make_strided(const gt *t) {
             b.v[off] = t->v[k];
         }
     }
-    nb_tensor *base = make(&b), *x;
+    nb_tensor *base = tl_golden_tensor(&b), *x;
     free(b.v);
     if (t->ndim == 1)
         x = nb_slice(base, 0, 0, 2 * t->n, 2);
@@ -384,7 +276,7 @@ static bool second_order(const gcase *c, run_fn fn, nb_tensor **x) {
     fn(c, x, o);
     for (int k = 0; k < c->ngg; k++) diff[k] = x[c->gidx[k]];
     if (!o[0] || !o[0]->requires_grad) return true; /* first order already checked the zeros */
-    nb_tensor *go = make(&c->gout);
+    nb_tensor *go = tl_golden_tensor(&c->gout);
     if (nb_grad(1, &o[0], c->ngg, diff, &go, g,
                 (nb_grad_opts){ .create_graph = true, .allow_unused = true }) != NB_OK) {
         fprintf(stderr, "FAIL %s: nb_grad(create_graph) failed: %s\n", desc, nb_error() ? nb_error() : "?");
@@ -393,7 +285,7 @@ static bool second_order(const gcase *c, run_fn fn, nb_tensor **x) {
     nb_tensor *s = NULL;
     for (int k = 0; k < c->ngg; k++) {
         if (!g[k]) continue;
-        nb_tensor *term = nb_sum(nb_mul(g[k], make(&c->ggw[k])));
+        nb_tensor *term = nb_sum(nb_mul(g[k], tl_golden_tensor(&c->ggw[k])));
         s = s ? nb_add(s, term) : term;
     }
     if (s && s->requires_grad &&
@@ -427,7 +319,7 @@ static bool run_case(const gcase *c, bool strided) {
     nb_clear_error();
     nb_scope s = nb_scope_begin();
     nb_tensor *x[MAXIN] = { 0 }, *o[2] = { 0 };
-    for (int i = 0; i < c->nin; i++) x[i] = strided ? make_strided(&c->in[i]) : make(&c->in[i]);
+    for (int i = 0; i < c->nin; i++) x[i] = strided ? make_strided(&c->in[i]) : tl_golden_tensor(&c->in[i]);
     int nout = fn(c, x, o);
     if (c->error) {
         ok = !o[0] && nb_error();
@@ -445,7 +337,7 @@ static bool run_case(const gcase *c, bool strided) {
     for (int i = 0; ok && i < nout; i++) ok = compare(c, i ? "indices" : "output", o[i], &c->out[i], false);
     if (ok && c->has_gout) {
         if (o[0]->requires_grad) {
-            nb_tensor *g = make(&c->gout);
+            nb_tensor *g = tl_golden_tensor(&c->gout);
             if (nb_backward_ex(o[0], (nb_backward_opts){ .grad = g }) != NB_OK) {
                 fprintf(stderr, "FAIL %s: backward failed: %s\n", desc, nb_error() ? nb_error() : "?");
                 ok = false;
@@ -532,115 +424,105 @@ static bool run_file(const char *path, int *ncases_, int *nfail_) {
         line[len] = 0;
         lineno++;
         char *s = line, *e;
-        if (!strncmp(s, "case ", 5)) {
+        const char *kw = tl_next_token(&s);
+        if (!strcmp(kw, "case")) {
             free_case(&c);
             char dt[8];
             int used = 0;
-            if (sscanf(s + 5, "%31s %7s %d%n", c.op, dt, &c.np, &used) < 3 || c.np > 32) {
+            if (sscanf(s, "%31s %7s %d%n", c.op, dt, &c.np, &used) < 3 || c.np > 32) {
                 bad = true;
                 break;
             }
-            c.dt = parse_dt(dt);
+            c.dt = tl_parse_dtype(dt);
             c.line = lineno;
-            s += 5 + used;
+            s += used;
             for (int i = 0; i < c.np; i++) {
                 c.p[i] = strtod(s, &e);
                 s = e;
             }
-        } else if (!strncmp(s, "in ", 3)) {
+        } else if (!strcmp(kw, "in")) {
             if (c.nin >= MAXIN) {
                 bad = true;
                 break;
             }
-            s += 3;
-            if (!parse_tensor(&s, &c.in[c.nin++], true)) {
+            if (!tl_parse_golden(&s, &c.in[c.nin++], true)) {
                 bad = true;
                 break;
             }
-        } else if (!strncmp(s, "out ", 4)) {
+        } else if (!strcmp(kw, "out")) {
             if (c.nout >= 2) {
                 bad = true;
                 break;
             }
-            s += 4;
-            if (!parse_tensor(&s, &c.out[c.nout++], false)) {
+            if (!tl_parse_golden(&s, &c.out[c.nout++], false)) {
                 bad = true;
                 break;
             }
-        } else if (!strncmp(s, "gout ", 5)) {
-            s += 5;
+        } else if (!strcmp(kw, "gout")) {
             c.has_gout = true;
-            if (!parse_tensor(&s, &c.gout, false)) {
+            if (!tl_parse_golden(&s, &c.gout, false)) {
                 bad = true;
                 break;
             }
-        } else if (!strncmp(s, "grad ", 5)) {
+        } else if (!strcmp(kw, "grad")) {
             if (c.ngrad >= MAXIN) {
                 bad = true;
                 break;
             }
-            s += 5;
-            c.gidx[c.ngrad] = (int)strtol(s, &e, 10);
-            s = e;
-            if (!parse_tensor(&s, &c.grad[c.ngrad++], false)) {
+            c.gidx[c.ngrad] = atoi(tl_next_token(&s));
+            if (!tl_parse_golden(&s, &c.grad[c.ngrad++], false)) {
                 bad = true;
                 break;
             }
-        } else if (!strncmp(s, "ggw ", 4) || !strncmp(s, "gg ", 3)) {
-            bool w = s[2] == 'w';
-            s += w ? 4 : 3;
-            int i = (int)strtol(s, &e, 10);
-            s = e;
+        } else if (!strcmp(kw, "ggw") || !strcmp(kw, "gg")) {
+            bool w = kw[2] == 'w';
+            int i = atoi(tl_next_token(&s));
             if (c.ngg >= MAXIN || c.gidx[c.ngg] != i ||
-                !parse_tensor(&s, w ? &c.ggw[c.ngg] : &c.gg[c.ngg], false)) {
+                !tl_parse_golden(&s, w ? &c.ggw[c.ngg] : &c.gg[c.ngg], false)) {
                 bad = true;
                 break;
             }
             if (!w) c.ngg++;
-        } else if (!strncmp(s, "big ", 4) || !strncmp(s, "bigi ", 5)) {
-            bool index = s[3] == 'i';
+        } else if (!strcmp(kw, "big") || !strcmp(kw, "bigi")) {
+            bool index = kw[3] == 'i';
             if (c.nin >= MAXIN) {
                 bad = true;
                 break;
             }
-            s += index ? 5 : 4;
-            if (!parse_big(&s, &c.in[c.nin++], true, index)) {
+            if (!(index ? tl_parse_golden_bigi(&s, &c.in[c.nin++])
+                        : tl_parse_golden_big(&s, &c.in[c.nin++], true))) {
                 bad = true;
                 break;
             }
-        } else if (!strncmp(s, "chk ", 4)) {
+        } else if (!strcmp(kw, "chk")) {
             if (c.nout >= 2) {
                 bad = true;
                 break;
             }
-            s += 4;
-            if (!parse_chk(&s, &c.out[c.nout++])) {
+            if (!tl_parse_golden_chk(&s, &c.out[c.nout++])) {
                 bad = true;
                 break;
             }
-        } else if (!strncmp(s, "gbig ", 5)) {
-            s += 5;
+        } else if (!strcmp(kw, "gbig")) {
             c.has_gout = true;
-            if (!parse_big(&s, &c.gout, false, false)) {
+            if (!tl_parse_golden_big(&s, &c.gout, false)) {
                 bad = true;
                 break;
             }
-        } else if (!strncmp(s, "gchk ", 5)) {
+        } else if (!strcmp(kw, "gchk")) {
             if (c.ngrad >= MAXIN) {
                 bad = true;
                 break;
             }
-            s += 5;
-            c.gidx[c.ngrad] = (int)strtol(s, &e, 10);
-            s = e;
-            if (!parse_chk(&s, &c.grad[c.ngrad++])) {
+            c.gidx[c.ngrad] = atoi(tl_next_token(&s));
+            if (!tl_parse_golden_chk(&s, &c.grad[c.ngrad++])) {
                 bad = true;
                 break;
             }
-        } else if (!strncmp(s, "error", 5)) {
+        } else if (!strcmp(kw, "error")) {
             c.error = true;
             c.nout = 1;
-        } else if (!strncmp(s, "end", 3)) {
+        } else if (!strcmp(kw, "end")) {
             ncases++;
             /* whether view succeeds depends on the layout: only the contiguous run applies */
             bool ok = run_case(&c, false) && (!strncmp(c.op, "view", 4) || run_case(&c, true));

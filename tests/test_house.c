@@ -30,7 +30,7 @@ static nb_module *build(const char *name) {
 /* every "param" line of house.txt equals the built model's parameter bitwise (f32) */
 static void sequential_matches_torch(void) {
     const char *dir = getenv("NB_TEST_DATA");
-    char path[1024], line[8192], cname[64] = "", pname[64];
+    char path[1024], line[8192], cname[64] = "";
     snprintf(path, sizeof path, "%s/golden/house.txt", dir ? dir : "tests");
     FILE *f = fopen(path, "r");
     CHECK(f != NULL);
@@ -39,22 +39,23 @@ static void sequential_matches_torch(void) {
     int nparams = 0;
     while (fgets(line, sizeof line, f)) {
         unsigned long long seed;
-        int used = 0;
         if (sscanf(line, "seed %63s %llu", cname, &seed) == 2) {
             nb_module_free(m);
             nb_manual_seed(seed);
             m = build(cname);
             CHECK(m != NULL);
-        } else if (m && sscanf(line, "param %*s %63s f32 %n", pname, &used) == 1 && used > 0) {
-            char *s = line + used, *e;
-            int nd = (int)strtol(s, &e, 10);
-            int64_t n = 1;
-            for (int i = 0; i < nd; i++) n *= strtoll(e, &e, 10);
-            nb_tensor *p = nb_module_get_parameter(m, pname);
-            bool same = p && p->numel == n;
-            for (int64_t i = 0; same && i < n; i++) same = nb_data_f32(p)[i] == (float)strtod(e, &e);
-            if (!same) fprintf(stderr, "FAIL %s %s differs from torch's after the same seed\n", cname, pname);
+        } else if (m && !strncmp(line, "param ", 6)) { /* param <case> <name> <f32 tensor> */
+            char *s = line + 6;
+            tl_golden g = { .n = 0 };
+            tl_next_token(&s);
+            bool ok = tl_parse_named_golden(&s, &g) && g.dt == NB_F32;
+            nb_tensor *p = ok ? nb_module_get_parameter(m, g.name) : NULL;
+            bool same = p && p->numel == g.n;
+            for (int64_t i = 0; same && i < g.n; i++) same = nb_data_f32(p)[i] == (float)g.v[i];
+            if (!same)
+                fprintf(stderr, "FAIL %s %s differs from torch's after the same seed\n", cname, g.name);
             CHECK(same);
+            tl_golden_free(&g);
             nparams++;
         }
     }

@@ -22,30 +22,6 @@ typedef struct {
     nb_tensor *out, *gout;
 } gcase;
 
-/* "<dt> <ndim> <shape...> <values...>" -> a persistent tensor */
-static nb_tensor *parse_tensor(char **save) {
-    char *dt = strtok_r(NULL, " \n", save), *nd = strtok_r(NULL, " \n", save);
-    if (!dt || !nd) return NULL;
-    int ndim = atoi(nd);
-    int64_t shape[NB_MAX_DIMS], n = 1;
-    for (int i = 0; i < ndim; i++) {
-        shape[i] = atoll(strtok_r(NULL, " \n", save));
-        n *= shape[i];
-    }
-    nb_dtype t = !strcmp(dt, "f64") ? NB_F64 : !strcmp(dt, "i64") ? NB_I64 : NB_F32;
-    nb_tensor *r = nb_empty(t, ndim, shape);
-    for (int64_t i = 0; i < n; i++) {
-        char *v = strtok_r(NULL, " \n", save);
-        if (t == NB_I64)
-            nb_data_i64(r)[i] = atoll(v);
-        else if (t == NB_F64)
-            nb_data_f64(r)[i] = strtod(v, NULL);
-        else
-            nb_data_f32(r)[i] = (float)strtod(v, NULL);
-    }
-    return r;
-}
-
 static double arg(const gcase *c, const char *k, double def) {
     for (int i = 0; i < c->nargs; i++)
         if (!strcmp(c->akey[i], k)) return c->aval[i];
@@ -332,15 +308,15 @@ int main(void) {
             named *n = &c.in[c.nin++];
             snprintf(n->name, sizeof n->name, "%s", strtok_r(NULL, " \n", &save));
             n->rg = atoi(strtok_r(NULL, " \n", &save));
-            n->t = parse_tensor(&save);
+            n->t = tl_parse_tensor(&save);
         } else if (!strcmp(tok, "out"))
-            c.out = parse_tensor(&save);
+            c.out = tl_parse_tensor(&save);
         else if (!strcmp(tok, "gout"))
-            c.gout = parse_tensor(&save);
+            c.gout = tl_parse_tensor(&save);
         else if (!strcmp(tok, "grad")) {
             named *n = &c.grad[c.ngrad++];
             snprintf(n->name, sizeof n->name, "%s", strtok_r(NULL, " \n", &save));
-            n->t = parse_tensor(&save);
+            n->t = tl_parse_tensor(&save);
         } else if (!strcmp(tok, "end")) {
             run_case(&c, ncases++);
             free_case(&c);

@@ -7,13 +7,7 @@
 #include <string.h>
 
 /* ---- the golden file ---- */
-typedef struct {
-    nb_dtype dt;
-    int ndim;
-    int64_t shape[NB_MAX_DIMS];
-    int64_t n;
-    double *v;
-} gt;
+typedef tl_golden gt; /* "<kw> <tensor>" lines */
 
 #define MAXIN 3
 typedef struct {
@@ -27,36 +21,6 @@ typedef struct {
     char err[64];
     int line;
 } gcase;
-
-static nb_dtype parse_dt(const char *s) {
-    return !strcmp(s, "f64") ? NB_F64 : !strcmp(s, "i64") ? NB_I64 : NB_F32;
-}
-
-/* "<dt> <ndim> <shape...> <values...>" */
-static bool parse_tensor(char *s, gt *t) {
-    char tok[8], *e;
-    int k = 0;
-    while (*s == ' ') s++;
-    while (*s && *s != ' ' && k < 7) tok[k++] = *s++;
-    tok[k] = 0;
-    t->dt = parse_dt(tok);
-    t->ndim = (int)strtol(s, &e, 10);
-    s = e;
-    if (t->ndim < 0 || t->ndim > NB_MAX_DIMS) return false;
-    t->n = 1;
-    for (int i = 0; i < t->ndim; i++) {
-        t->shape[i] = strtoll(s, &e, 10);
-        s = e;
-        t->n *= t->shape[i];
-    }
-    t->v = malloc(sizeof(double) * (size_t)(t->n ? t->n : 1));
-    for (int64_t i = 0; i < t->n; i++) {
-        t->v[i] = strtod(s, &e);
-        if (e == s) return false;
-        s = e;
-    }
-    return true;
-}
 
 static void free_case(gcase *c) {
     for (int i = 0; i < c->nin; i++) free(c->in[i].v);
@@ -585,63 +549,64 @@ int main(void) {
         line[len] = 0;
         lineno++;
         char *s = line, *e;
-        if (!strncmp(s, "case ", 5)) {
+        const char *kw = tl_next_token(&s);
+        if (!strcmp(kw, "case")) {
             free_case(&c);
             char dt[8];
             int n = 0;
-            if (sscanf(s + 5, "%63s %31s %7s %d%n", c.name, c.op, dt, &c.np, &n) < 4 || c.np > 32) {
+            if (sscanf(s, "%63s %31s %7s %d%n", c.name, c.op, dt, &c.np, &n) < 4 || c.np > 32) {
                 bad = true;
                 break;
             }
-            c.dt = parse_dt(dt);
+            c.dt = tl_parse_dtype(dt);
             c.line = lineno;
-            s += 5 + n;
+            s += n;
             for (int i = 0; i < c.np; i++) {
                 c.p[i] = strtod(s, &e);
                 s = e;
             }
-        } else if (!strncmp(s, "in ", 3)) {
-            if (c.nin >= MAXIN || !parse_tensor(s + 3, &c.in[c.nin++])) {
+        } else if (!strcmp(kw, "in")) {
+            if (c.nin >= MAXIN || !tl_parse_golden(&s, &c.in[c.nin++], false)) {
                 bad = true;
                 break;
             }
-        } else if (!strncmp(s, "out ", 4)) {
-            if (!parse_tensor(s + 4, &c.out)) {
+        } else if (!strcmp(kw, "out")) {
+            if (!tl_parse_golden(&s, &c.out, false)) {
                 bad = true;
                 break;
             }
-        } else if (!strncmp(s, "idx ", 4)) {
-            if (!parse_tensor(s + 4, &c.idx)) {
+        } else if (!strcmp(kw, "idx")) {
+            if (!tl_parse_golden(&s, &c.idx, false)) {
                 bad = true;
                 break;
             }
             c.has_idx = true;
-        } else if (!strncmp(s, "gout ", 5)) {
-            if (!parse_tensor(s + 5, &c.gout)) {
+        } else if (!strcmp(kw, "gout")) {
+            if (!tl_parse_golden(&s, &c.gout, false)) {
                 bad = true;
                 break;
             }
-        } else if (!strncmp(s, "grad ", 5)) {
-            if (!parse_tensor(s + 5, &c.grad)) {
+        } else if (!strcmp(kw, "grad")) {
+            if (!tl_parse_golden(&s, &c.grad, false)) {
                 bad = true;
                 break;
             }
             c.has_grad = true;
-        } else if (!strncmp(s, "error", 5)) {
+        } else if (!strcmp(kw, "error")) {
             c.error = true;
-            snprintf(c.err, sizeof c.err, "%s", s[5] ? s + 6 : "");
-        } else if (!strncmp(s, "end", 3)) {
+            snprintf(c.err, sizeof c.err, "%s", s);
+        } else if (!strcmp(kw, "end")) {
             ncases++;
             CHECK(run_case(&c, false));
             CHECK(run_case(&c, true));
-        } else if (!strncmp(s, "print ", 6)) {
+        } else if (!strcmp(kw, "print")) {
             char key[64];
             int n = 0;
-            if (sscanf(s + 6, "%63s %n", key, &n) < 1) {
+            if (sscanf(s, "%63s %n", key, &n) < 1) {
                 bad = true;
                 break;
             }
-            char *t = s + 6 + n, *w = t; /* unescape "\n" */
+            char *t = s + n, *w = t; /* unescape "\n" */
             for (char *r = t; *r; r++) {
                 if (r[0] == '\\' && r[1] == 'n') {
                     *w++ = '\n';
@@ -652,7 +617,7 @@ int main(void) {
             *w = 0;
             nprints++;
             CHECK(check_print(key, t));
-        } else if (s[0] && s[0] != '#') {
+        } else if (kw[0] && kw[0] != '#') {
             bad = true;
             break;
         }

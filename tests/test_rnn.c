@@ -7,13 +7,7 @@
 #include <string.h>
 
 /* ---- golden file ---- */
-typedef struct {
-    char name[48];
-    nb_dtype dt;
-    int ndim;
-    int64_t shape[NB_MAX_DIMS], n;
-    double *v;
-} gten;
+typedef tl_golden gten; /* "<kw> <name> <tensor>" lines */
 
 #define MAXT 64
 typedef struct {
@@ -23,31 +17,6 @@ typedef struct {
     int np, nin, nout, ngrad;
     gten param[MAXT], in[3], out[3], gout[3], grad[MAXT];
 } gcase;
-
-static char *next_tok(char **s) {
-    while (**s == ' ') (*s)++;
-    char *t = *s;
-    while (**s && **s != ' ' && **s != '\n') (*s)++;
-    if (**s) *(*s)++ = 0;
-    return t;
-}
-
-static bool parse_tensor(char *s, gten *t) {
-    snprintf(t->name, sizeof t->name, "%s", next_tok(&s));
-    char *dt = next_tok(&s);
-    t->dt = !strcmp(dt, "f64") ? NB_F64 : NB_F32;
-    t->ndim = atoi(next_tok(&s));
-    if (t->ndim < 0 || t->ndim > NB_MAX_DIMS) return false;
-    t->n = 1;
-    for (int i = 0; i < t->ndim; i++) t->n *= t->shape[i] = atoll(next_tok(&s));
-    t->v = malloc(sizeof(double) * (size_t)(t->n ? t->n : 1));
-    for (int64_t i = 0; i < t->n; i++) {
-        char *e, *tok = next_tok(&s);
-        t->v[i] = strtod(tok, &e);
-        if (e == tok) return false;
-    }
-    return true;
-}
 
 static void free_case(gcase *c) {
     for (int i = 0; i < c->np; i++) free(c->param[i].v);
@@ -192,10 +161,7 @@ static void run_case(const gcase *c) {
 }
 
 static void golden(void) {
-    char path[1024];
-    const char *dir = getenv("NB_TEST_DATA");
-    snprintf(path, sizeof path, "%s/golden/rnn.txt", dir ? dir : "tests");
-    FILE *f = fopen(path, "r");
+    FILE *f = tl_open_data("golden/rnn.txt");
     CHECK(f != NULL);
     if (!f) return;
     size_t cap = 1 << 20;
@@ -204,24 +170,24 @@ static void golden(void) {
     int ncases = 0;
     while (fgets(line, (int)cap, f)) {
         char *s = line;
-        char *kw = next_tok(&s);
+        char *kw = tl_next_token(&s);
         if (!strcmp(kw, "case")) {
-            snprintf(c->name, sizeof c->name, "%s", next_tok(&s));
-            c->dt = !strcmp(next_tok(&s), "f64") ? NB_F64 : NB_F32;
-            snprintf(c->type, sizeof c->type, "%s", next_tok(&s));
+            snprintf(c->name, sizeof c->name, "%s", tl_next_token(&s));
+            c->dt = !strcmp(tl_next_token(&s), "f64") ? NB_F64 : NB_F32;
+            snprintf(c->type, sizeof c->type, "%s", tl_next_token(&s));
             int64_t *fs[] = { &c->I,    &c->H,    &c->L,    &c->bias,  &c->bf,   &c->bidir,
                               &c->proj, &c->relu, &c->seed, &c->train, &c->fseed };
-            for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++) *fs[i] = atoll(next_tok(&s));
+            for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++) *fs[i] = atoll(tl_next_token(&s));
         } else if (!strcmp(kw, "param") && c->np < MAXT) {
-            CHECK(parse_tensor(s, &c->param[c->np++]));
+            CHECK(tl_parse_named_golden(&s, &c->param[c->np++]));
         } else if (!strcmp(kw, "in") && c->nin < 3) {
-            CHECK(parse_tensor(s, &c->in[c->nin++]));
+            CHECK(tl_parse_named_golden(&s, &c->in[c->nin++]));
         } else if (!strcmp(kw, "out") && c->nout < 3) {
-            CHECK(parse_tensor(s, &c->out[c->nout]));
+            CHECK(tl_parse_named_golden(&s, &c->out[c->nout]));
         } else if (!strcmp(kw, "gout") && c->nout < 3) {
-            CHECK(parse_tensor(s, &c->gout[c->nout++]));
+            CHECK(tl_parse_named_golden(&s, &c->gout[c->nout++]));
         } else if (!strcmp(kw, "grad") && c->ngrad < MAXT) {
-            CHECK(parse_tensor(s, &c->grad[c->ngrad++]));
+            CHECK(tl_parse_named_golden(&s, &c->grad[c->ngrad++]));
         } else if (!strcmp(kw, "end")) {
             run_case(c);
             free_case(c);

@@ -8,13 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    char name[64];
-    nb_dtype dt;
-    int ndim;
-    int64_t shape[NB_MAX_DIMS], n;
-    double *v;
-} gten;
+typedef tl_golden gten; /* "<kw> <name> <tensor>" lines */
 
 #define MAXT 160
 #define MAXKV 32
@@ -27,31 +21,6 @@ typedef struct {
     int np, nin, nout, ngrad;
     gten param[MAXT], in[8], out[2], gout[2], grad[MAXT];
 } gcase;
-
-static char *next_tok(char **s) {
-    while (**s == ' ') (*s)++;
-    char *t = *s;
-    while (**s && **s != ' ' && **s != '\n') (*s)++;
-    if (**s) *(*s)++ = 0;
-    return t;
-}
-
-static bool parse_tensor(char *s, gten *t) {
-    snprintf(t->name, sizeof t->name, "%s", next_tok(&s));
-    char *dt = next_tok(&s);
-    t->dt = !strcmp(dt, "f64") ? NB_F64 : !strcmp(dt, "i64") ? NB_I64 : NB_F32;
-    t->ndim = atoi(next_tok(&s));
-    if (t->ndim < 0 || t->ndim > NB_MAX_DIMS) return false;
-    t->n = 1;
-    for (int i = 0; i < t->ndim; i++) t->n *= t->shape[i] = atoll(next_tok(&s));
-    t->v = malloc(sizeof(double) * (size_t)(t->n ? t->n : 1));
-    for (int64_t i = 0; i < t->n; i++) {
-        char *e, *tok = next_tok(&s);
-        t->v[i] = strtod(tok, &e);
-        if (e == tok) return false;
-    }
-    return true;
-}
 
 static void free_case(gcase *c) {
     for (int i = 0; i < c->np; i++) free(c->param[i].v);
@@ -264,15 +233,15 @@ static void golden(void) {
     int ncases = 0;
     while (fgets(line, (int)cap, f)) {
         char *s = line;
-        char *kw = next_tok(&s);
+        char *kw = tl_next_token(&s);
         if (!strcmp(kw, "case")) {
-            snprintf(c->name, sizeof c->name, "%s", next_tok(&s));
-            c->dt = !strcmp(next_tok(&s), "f64") ? NB_F64 : NB_F32;
-            snprintf(c->kind, sizeof c->kind, "%s", next_tok(&s));
-            c->seed = atoll(next_tok(&s));
-            c->fseed = atoll(next_tok(&s));
-            c->train = atoll(next_tok(&s));
-            for (char *t = next_tok(&s); *t && c->nkv < MAXKV; t = next_tok(&s)) {
+            snprintf(c->name, sizeof c->name, "%s", tl_next_token(&s));
+            c->dt = !strcmp(tl_next_token(&s), "f64") ? NB_F64 : NB_F32;
+            snprintf(c->kind, sizeof c->kind, "%s", tl_next_token(&s));
+            c->seed = atoll(tl_next_token(&s));
+            c->fseed = atoll(tl_next_token(&s));
+            c->train = atoll(tl_next_token(&s));
+            for (char *t = tl_next_token(&s); *t && c->nkv < MAXKV; t = tl_next_token(&s)) {
                 char *eq = strchr(t, '=');
                 if (!eq) continue;
                 *eq = 0;
@@ -280,15 +249,15 @@ static void golden(void) {
                 snprintf(c->vals[c->nkv++], sizeof c->vals[0], "%s", eq + 1);
             }
         } else if (!strcmp(kw, "param") && c->np < MAXT) {
-            CHECK(parse_tensor(s, &c->param[c->np++]));
+            CHECK(tl_parse_named_golden(&s, &c->param[c->np++]));
         } else if (!strcmp(kw, "in") && c->nin < 8) {
-            CHECK(parse_tensor(s, &c->in[c->nin++]));
+            CHECK(tl_parse_named_golden(&s, &c->in[c->nin++]));
         } else if (!strcmp(kw, "out") && c->nout < 2) {
-            CHECK(parse_tensor(s, &c->out[c->nout]));
+            CHECK(tl_parse_named_golden(&s, &c->out[c->nout]));
         } else if (!strcmp(kw, "gout") && c->nout < 2) {
-            CHECK(parse_tensor(s, &c->gout[c->nout++]));
+            CHECK(tl_parse_named_golden(&s, &c->gout[c->nout++]));
         } else if (!strcmp(kw, "grad") && c->ngrad < MAXT) {
-            CHECK(parse_tensor(s, &c->grad[c->ngrad++]));
+            CHECK(tl_parse_named_golden(&s, &c->grad[c->ngrad++]));
         } else if (!strcmp(kw, "end")) {
             run_case(c);
             free_case(c);

@@ -77,33 +77,122 @@ FILE *tl_open_data(const char *rel) {
     return f;
 }
 
-nb_tensor *tl_parse_tensor(char **save) {
-    char *dt = strtok_r(NULL, " \n", save), *nd = strtok_r(NULL, " \n", save);
-    if (!dt || !nd) return NULL;
-    int ndim = atoi(nd);
-    if (ndim < 0 || ndim > NB_MAX_DIMS) return NULL;
-    int64_t shape[NB_MAX_DIMS], n = 1;
-    for (int i = 0; i < ndim; i++) {
-        char *s = strtok_r(NULL, " \n", save);
-        if (!s) return NULL;
-        shape[i] = atoll(s);
-        n *= shape[i];
+char *tl_next_token(char **save) {
+    char *s = *save;
+    while (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t') s++;
+    char *t = s;
+    while (*s && *s != ' ' && *s != '\n' && *s != '\r' && *s != '\t') s++;
+    if (*s) *s++ = 0;
+    *save = s;
+    return t;
+}
+
+static bool int_token(char **save, int64_t *v) {
+    char *t = tl_next_token(save), *e;
+    *v = strtoll(t, &e, 10);
+    return e != t;
+}
+
+/* "<ndim> <shape...>" into g (n = the product) */
+static bool parse_shape(char **save, tl_golden *g) {
+    int64_t nd;
+    if (!int_token(save, &nd) || nd < 0 || nd > NB_MAX_DIMS) return false;
+    g->ndim = (int)nd;
+    g->n = 1;
+    for (int i = 0; i < g->ndim; i++) {
+        if (!int_token(save, &g->shape[i]) || g->shape[i] < 0) return false;
+        g->n *= g->shape[i];
     }
-    nb_dtype t = !strcmp(dt, "f64") ? NB_F64 : !strcmp(dt, "i64") ? NB_I64 : NB_F32;
-    nb_tensor *r = nb_empty(t, ndim, shape);
-    for (int64_t i = 0; r && i < n; i++) {
-        char *v = strtok_r(NULL, " \n", save);
-        if (!v) {
-            nb_free(r);
-            return NULL;
-        }
-        if (t == NB_I64)
-            nb_data_i64(r)[i] = atoll(v);
-        else if (t == NB_F64)
-            nb_data_f64(r)[i] = strtod(v, NULL);
+    return true;
+}
+
+nb_dtype tl_parse_dtype(const char *tok) {
+    return !strcmp(tok, "f64") ? NB_F64 : !strcmp(tok, "i64") ? NB_I64 : NB_F32;
+}
+
+/* "<dt> [rg] <ndim> <shape...>" into g */
+static bool parse_head(char **save, tl_golden *g, bool with_rg) {
+    const char *dt = tl_next_token(save);
+    if (!dt[0]) return false;
+    g->dt = tl_parse_dtype(dt);
+    int64_t rg = 0;
+    if (with_rg && !int_token(save, &rg)) return false;
+    g->rg = rg != 0;
+    return parse_shape(save, g);
+}
+
+/* room for g's n values */
+static bool alloc_values(tl_golden *g) {
+    g->v = malloc(sizeof(double) * (size_t)(g->n ? g->n : 1));
+    return g->v != NULL;
+}
+
+bool tl_parse_golden(char **save, tl_golden *g, bool with_rg) {
+    if (!parse_head(save, g, with_rg) || !alloc_values(g)) return false;
+    for (int64_t i = 0; i < g->n; i++) {
+        char *t = tl_next_token(save), *e;
+        g->v[i] = g->dt == NB_I64 ? (double)strtoll(t, &e, 10) : strtod(t, &e);
+        if (e == t) return false;
+    }
+    return true;
+}
+
+bool tl_parse_named_golden(char **save, tl_golden *g) {
+    const char *name = tl_next_token(save);
+    snprintf(g->name, sizeof g->name, "%s", name);
+    return name[0] && tl_parse_golden(save, g, false);
+}
+
+bool tl_parse_golden_big(char **save, tl_golden *g, bool with_rg) {
+    int64_t seed;
+    if (!parse_head(save, g, with_rg) || !int_token(save, &seed) || !alloc_values(g)) return false;
+    for (int64_t k = 0; k < g->n; k++) g->v[k] = (double)((k * 7919 + seed * 104729) % 1000 - 500) / 256.0;
+    return true;
+}
+
+bool tl_parse_golden_bigi(char **save, tl_golden *g) {
+    int64_t seed, hi;
+    g->dt = NB_I64;
+    if (!parse_shape(save, g) || !int_token(save, &seed) || !int_token(save, &hi) || hi <= 0 ||
+        !alloc_values(g))
+        return false;
+    for (int64_t k = 0; k < g->n; k++) g->v[k] = (double)((k * 31 + seed) % hi);
+    return true;
+}
+
+bool tl_parse_golden_chk(char **save, tl_golden *g) {
+    if (!parse_head(save, g, false)) return false;
+    g->chk = true;
+    char *t1 = tl_next_token(save), *e1, *t2, *e2;
+    g->s1 = strtod(t1, &e1);
+    t2 = tl_next_token(save);
+    g->s2 = strtod(t2, &e2);
+    return e1 != t1 && e2 != t2;
+}
+
+nb_tensor *tl_golden_tensor(const tl_golden *g) {
+    nb_tensor *r = g->v ? nb_empty(g->dt, g->ndim, g->shape) : NULL;
+    for (int64_t i = 0; r && i < g->n; i++) {
+        if (g->dt == NB_I64)
+            nb_data_i64(r)[i] = (int64_t)g->v[i];
+        else if (g->dt == NB_F64)
+            nb_data_f64(r)[i] = g->v[i];
         else
-            nb_data_f32(r)[i] = (float)strtod(v, NULL);
+            nb_data_f32(r)[i] = (float)g->v[i];
     }
+    if (r && g->rg) nb_requires_grad_(r, true);
+    return r;
+}
+
+void tl_golden_free(tl_golden *g) {
+    free(g->v);
+    memset(g, 0, sizeof *g);
+}
+
+nb_tensor *tl_parse_tensor(char **save) {
+    tl_golden g = { .n = 0 };
+    nb_tensor *r = tl_parse_golden(save, &g, false) ? tl_golden_tensor(&g) : NULL;
+    tl_golden_free(&g);
     return r;
 }
 /* -- end golden files -- */

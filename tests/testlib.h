@@ -24,8 +24,40 @@ int tl_tensor_near(const nb_tensor *t, const double *want, int64_t n, double tol
 /* -- golden files (modules) -- */
 /* Open $NB_TEST_DATA/<rel> (default tests/<rel>) for reading, or NULL with a message on stderr. */
 FILE *tl_open_data(const char *rel);
-/* Parse "<f32|f64|i64> <ndim> <shape...> <values...>" from a strtok_r stream into a new tensor
- * (tools/golden_fmt.py's tens()); NULL on a malformed line. */
+/* The next space-separated token of a line stream (*save, as strtok_r's: start with *save = line),
+ * NUL-terminated in place; "" at the end of the line. */
+char *tl_next_token(char **save);
+/* A golden tensor as its text line gives it: dtype, shape and values as doubles (exact for f32, f64
+ * and i64 below 2^53), or only two checksums; name only from tl_parse_named_golden. */
+typedef struct {
+    char name[64];
+    nb_dtype dt;
+    bool rg, chk; /* rg: the ops format's requires_grad flag; chk: checksums s1, s2 only (v NULL) */
+    int ndim;
+    int64_t shape[NB_MAX_DIMS], n;
+    double *v, s1, s2;
+} tl_golden;
+/* The dtype a golden token names: "f64", "i64", else f32. */
+nb_dtype tl_parse_dtype(const char *tok);
+/* Parse "<f32|f64|i64> [rg] <ndim> <shape...> <values...>" (tools/golden_fmt.py's tens(); the rg 0/1
+ * flag only when with_rg) from the stream into *g; false on a malformed or short line. */
+bool tl_parse_golden(char **save, tl_golden *g, bool with_rg);
+/* Parse "<name> <tensor as tl_parse_golden, no rg>" into *g (rnn, transformer, house files). */
+bool tl_parse_named_golden(char **save, tl_golden *g);
+/* Parse the ops format's "big": "<dt> [rg] <ndim> <shape...> <seed>", values
+ * ((k 7919 + seed 104729) % 1000 - 500) / 256 (exact in f32), the generators' formula. */
+bool tl_parse_golden_big(char **save, tl_golden *g, bool with_rg);
+/* Parse the ops format's "bigi": "<ndim> <shape...> <seed> <high>", i64 values (k 31 + seed) % high. */
+bool tl_parse_golden_bigi(char **save, tl_golden *g);
+/* Parse the ops format's "chk": "<dt> <ndim> <shape...> <s1> <s2>", checksums s1 = sum v_k and
+ * s2 = sum v_k ((k 37) % 19 - 9) / 8 of the values torch had (g->chk set, g->v NULL). */
+bool tl_parse_golden_chk(char **save, tl_golden *g);
+/* A new contiguous tensor of g's dtype holding g's values (f32: rounded once), requires_grad if g->rg. */
+nb_tensor *tl_golden_tensor(const tl_golden *g);
+/* Free g's values and zero *g. */
+void tl_golden_free(tl_golden *g);
+/* Parse "<f32|f64|i64> <ndim> <shape...> <values...>" from the stream into a new tensor
+ * (tl_parse_golden then tl_golden_tensor); NULL on a malformed line. */
 nb_tensor *tl_parse_tensor(char **save);
 /* -- end golden files -- */
 /* -- the invariant "no call returns a result while it raised an error" (docs/errors.md) --
