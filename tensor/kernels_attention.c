@@ -12,7 +12,7 @@
 
 #define NBT_ATT_BR 64        /* query rows per block */
 #define NBT_ATT_BR_CAUSAL 32 /* query rows per block under a causal mask */
-#define NBT_ATT_BC 64 /* key columns per block */
+#define NBT_ATT_BC 64        /* key columns per block */
 
 #define T float
 #define SUF f32
