@@ -132,14 +132,7 @@ static nb_tensor *sdpa_bias(const nb_sdpa_opts *o, const sdpa_geom *g, nb_dtype 
 static nb_tensor *sdpa_dropout(nb_tensor *p, double dp) {
     nb_tensor *mask = nbt_new(p->dtype, p->ndim, p->shape);
     if (!mask) return NULL;
-    double scale = 1.0 / (1.0 - dp);
-    for (int64_t i = 0; i < mask->numel; i++) {
-        bool keep = nb_rand_double() < 1.0 - dp;
-        if (p->dtype == NB_F32)
-            ((float *)nbt_ptr(mask))[i] = keep ? (float)scale : 0.0f;
-        else
-            ((double *)nbt_ptr(mask))[i] = keep ? scale : 0.0;
-    }
+    nbt_bernoulli_mask(p->dtype, nbt_ptr(mask), mask->numel, 1.0 - dp, 1.0 / (1.0 - dp));
     return nb_mul(p, mask);
 }
 

@@ -18,13 +18,7 @@ nb_tensor *nb_dropout(nb_tensor *x, double p, bool training) {
     nb_tensor *mask = nb_empty_like(x); /* contiguous, not recorded */
     if (!mask) return NULL;
     double scale = p < 1 ? 1.0 / (1.0 - p) : 0.0;
-    if (mask->dtype == NB_F32) {
-        float *d = nb_data_f32(mask);
-        for (int64_t i = 0; i < mask->numel; i++) d[i] = nb_rand_double() < 1.0 - p ? (float)scale : 0.0f;
-    } else {
-        double *d = nb_data_f64(mask);
-        for (int64_t i = 0; i < mask->numel; i++) d[i] = nb_rand_double() < 1.0 - p ? scale : 0.0;
-    }
+    nbt_bernoulli_mask(mask->dtype, nbt_ptr(mask), mask->numel, 1.0 - p, scale);
     nb_tensor *y = nb_mul(x, mask);
     if (!y || !y->node) nb_free(mask); /* not saved for backward: release it now (else its scope does) */
     return y;

@@ -24,13 +24,9 @@ nb_tensor *nb_dropout2d(nb_tensor *x, double p, bool training) {
     nb_tensor *mask = nb_empty(x->dtype, x->ndim, shp);
     if (!mask) return NULL;
     int64_t n = shp[0] * shp[1];
-    if (mask->dtype == NB_F32) {
-        float *d = nb_data_f32(mask), keep = 1.0f / (float)(1.0 - p);
-        for (int64_t i = 0; i < n; i++) d[i] = nb_rand_double() < 1.0 - p ? keep : 0.0f;
-    } else {
-        double *d = nb_data_f64(mask), keep = 1.0 / (1.0 - p);
-        for (int64_t i = 0; i < n; i++) d[i] = nb_rand_double() < 1.0 - p ? keep : 0.0;
-    }
+    /* f32: the scale is 1 / (float)(1 - p), as torch computes it in the input's type */
+    double keep = mask->dtype == NB_F32 ? (double)(1.0f / (float)(1.0 - p)) : 1.0 / (1.0 - p);
+    nbt_bernoulli_mask(mask->dtype, nbt_ptr(mask), n, 1.0 - p, keep);
     nb_tensor *y = nb_mul(x, mask);
     if (!y || !y->node) nb_free(mask); /* not saved for backward: release it now */
     return y;

@@ -68,6 +68,55 @@ void nbt_gen_refill(nb_generator *g) {
     *p = p[MT_M - NBT_MT_N] ^ twist(p[0], g->state[0]);
 }
 
+/* out[0, n) = the next n outputs of g, exactly as n calls of nbt_gen_u32 give them: the tempering runs over
+ * runs of the state array (a loop that vectorizes), refilling where the single draw would. After a refill
+ * left = 625 stands for "624 draws before the next one" (the single draw decrements before it refills). */
+void nbt_gen_fill_u32(nb_generator *g, uint32_t *out, int64_t n) {
+    while (n > 0) {
+        if (g->left <= 1) {
+            nbt_gen_refill(g);
+            g->left = NBT_MT_N + 1;
+        }
+        int64_t take = g->left - 1 < n ? g->left - 1 : n;
+        const uint32_t *st = g->state + g->next;
+        for (int64_t i = 0; i < take; i++) {
+            uint32_t y = st[i];
+            y ^= y >> 11;
+            y ^= (y << 7) & 0x9d2c5680u;
+            y ^= (y << 15) & 0xefc60000u;
+            y ^= y >> 18;
+            out[i] = y;
+        }
+        g->next += (uint32_t)take;
+        g->left -= (int)take;
+        out += take;
+        n -= take;
+    }
+}
+
+void nbt_bernoulli_mask(nb_dtype dt, void *mask, int64_t n, double keep, double scale) {
+    enum { CHUNK = 512 };
+    uint32_t w[2 * CHUNK];
+    nb_generator *g = nbt_gen(NULL);
+    for (int64_t i0 = 0; i0 < n; i0 += CHUNK) {
+        int64_t m = n - i0 < CHUNK ? n - i0 : CHUNK;
+        nbt_gen_fill_u32(g, w, 2 * m);
+        if (dt == NB_F32) {
+            float *d = (float *)mask + i0, s = (float)scale;
+            for (int64_t i = 0; i < m; i++) { /* random64 = (first << 32) | second; its low 53 bits * 2^-53 */
+                double u = (double)(((uint64_t)(w[2 * i] & 0x1fffffu) << 32) | w[2 * i + 1]) * 0x1.0p-53;
+                d[i] = u < keep ? s : 0.0f;
+            }
+        } else {
+            double *d = (double *)mask + i0;
+            for (int64_t i = 0; i < m; i++) {
+                double u = (double)(((uint64_t)(w[2 * i] & 0x1fffffu) << 32) | w[2 * i + 1]) * 0x1.0p-53;
+                d[i] = u < keep ? scale : 0.0;
+            }
+        }
+    }
+}
+
 uint32_t nb_generator_random(nb_generator *g) { return nbt_gen_u32(nbt_gen(g)); }
 
 uint64_t nb_generator_random64(nb_generator *g) { return nbt_gen_u64(nbt_gen(g)); }

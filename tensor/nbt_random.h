@@ -24,6 +24,8 @@ nb_generator *nbt_gen(nb_generator *g);
 
 /* Refill g's 624 state words (MT19937's twist); sets left = 624, next = 0. */
 void nbt_gen_refill(nb_generator *g);
+/* out[0, n) = the next n 32-bit outputs of g (a resolved generator), as n nbt_gen_u32 calls give them. */
+void nbt_gen_fill_u32(nb_generator *g, uint32_t *out, int64_t n);
 /* The draws below take a resolved generator (nbt_gen(g), never NULL): the inline form of
  * nb_generator_random for the fill loops. One 32-bit output (torch: generator->random()). */
 static inline uint32_t nbt_gen_u32(nb_generator *g) {

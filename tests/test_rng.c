@@ -1,6 +1,7 @@
 /* test_rng.c — the global generator against PyTorch 1.13's CPU generator, bit for bit: rand, uniform,
  * randint, randperm, randn, normal (both of torch's paths and the cached scalar sample), nn.Linear's
- * default init and Dropout's mask, after seeds 0, 1 and 42 (tests/golden/rng.txt, tools/gen_golden_rng.py). */
+ * default init and Dropout's mask, after seeds 0, 1 and 42 (tests/golden/rng.txt, tools/gen_golden_rng.py);
+ * dropout's bulk draw equal to one nb_rand_double per element across generator refills. */
 #include "testlib.h"
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,34 @@ static uint64_t fnv(const nb_tensor *t) {
     return h;
 }
 
+/* nb_dropout's bulk mask draw (whole runs of the generator's state at a time) against one nb_rand_double per
+ * element: same mask and same generator state after, for sizes and starting offsets that cross refills */
+static void bulk_mask_matches_single_draws(void) {
+    static const int64_t sizes[] = { 1, 5, 311, 312, 700, 1300 };
+    static const int offsets[] = { 0, 1, 311, 623, 624, 1000 };
+    for (int dt = 0; dt < 2; dt++)
+        for (size_t a = 0; a < sizeof sizes / sizeof *sizes; a++)
+            for (size_t b = 0; b < sizeof offsets / sizeof *offsets; b++) {
+                int64_t n = sizes[a];
+                nb_manual_seed(7);
+                for (int i = 0; i < offsets[b]; i++) nb_rand_u32();
+                uint8_t st[NB_RNG_STATE_SIZE];
+                nb_get_rng_state(st);
+                nb_tensor *x = nb_ones(dt ? NB_F64 : NB_F32, 1, (int64_t[]){ n }),
+                          *y = nb_dropout(x, 0.3, true);
+                uint32_t next = nb_rand_u32();
+                double *got = malloc(sizeof(double) * (size_t)n);
+                bool ok = y && got && nb_to_doubles(y, got) == NB_OK;
+                nb_set_rng_state(st, sizeof st);
+                double scale = dt ? 1.0 / 0.7 : (double)(float)(1.0 / 0.7);
+                for (int64_t i = 0; ok && i < n; i++) ok = got[i] == (nb_rand_double() < 0.7 ? scale : 0.0);
+                CHECK(ok && nb_rand_u32() == next);
+                free(got);
+                nb_free(y);
+                nb_free(x);
+            }
+}
+
 int main(void) {
     const char *dir = getenv("NB_TEST_DATA");
     char path[1024];
@@ -104,6 +133,8 @@ int main(void) {
     CHECK(nb_rand_u32() == 3499211612u);
     nb_manual_seed(1ull << 32); /* torch keeps the low 32 bits */
     CHECK(nb_rand_u32() == 2357136044u);
+
+    bulk_mask_matches_single_draws();
 
     CHECK_ERR(nb_uniform(NB_F32, 1, (int64_t[]){ 3 }, 1.0, 0.0));
     CHECK_ERR(nb_normal(NB_F64, 1, (int64_t[]){ 3 }, 0.0, -1.0));

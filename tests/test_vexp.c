@@ -42,11 +42,11 @@ int main(void) {
     int miss = 0, n = 0;
     for (uint64_t b = 0; b <= 0xFFFFFFFFu; b += 4093, n++) miss += one(from_bits((uint32_t)b));
     check(miss <= n / 1000000 + 1, "mismatch rate at most one per million", 0);
-    static const float special[] = { 0.0f,        -0.0f,        1.0f,         -1.0f,       88.72283f,
-                                     88.722839f,  88.7229f,     89.0f,        89.5f,       1e30f,
-                                     -87.33654f,  -87.4f,       -100.0f,      -103.27893f, -103.972f,
-                                     -103.9721f,  -104.0f,      -104.5f,      -1e30f,      0x1p-149f,
-                                     -0x1p-149f,  0x1.fffffep-1f, 1e-8f,      -1e-8f,      0.34657359f };
+    static const float special[] = { 0.0f,       -0.0f,          1.0f,    -1.0f,       88.72283f,
+                                     88.722839f, 88.7229f,       89.0f,   89.5f,       1e30f,
+                                     -87.33654f, -87.4f,         -100.0f, -103.27893f, -103.972f,
+                                     -103.9721f, -104.0f,        -104.5f, -1e30f,      0x1p-149f,
+                                     -0x1p-149f, 0x1.fffffep-1f, 1e-8f,   -1e-8f,      0.34657359f };
     for (size_t i = 0; i < sizeof special / sizeof *special; i++) miss += one(special[i]);
     check(nbt_vexpf(INFINITY) == INFINITY, "e^inf = inf", INFINITY);
     check(nbt_vexpf(-INFINITY) == 0 && !signbit(nbt_vexpf(-INFINITY)), "e^-inf = +0", -INFINITY);
