@@ -125,6 +125,10 @@ void nba_bw_leaky_relu(nba_node *n, nb_tensor *g, nb_tensor **gin) {
 /* y = x Phi(x); dx = g (Phi(x) + x phi(x)) */
 nb_tensor *nb_gelu(nb_tensor *x) { return unary(NBA_OP_gelu, NBT_GELU, x, 0, 0, "nb_gelu", NBA_SAVE_IN(0)); }
 void nba_bw_gelu(nba_node *n, nb_tensor *g, nb_tensor **gin) {
+    if (!nb_is_grad_enabled() && g->dtype == X->dtype) { /* first order: the same steps in one pass */
+        gin[0] = nbt_binary(NBT_GELU_BW, g, X, "nb_gelu backward");
+        return;
+    }
     nb_tensor *cdf = nb_mul_scalar(nb_add_scalar(nb_erf(nb_mul_scalar(X, M_SQRT1_2)), 1), 0.5);
     nb_tensor *pdf = nb_mul_scalar(nb_exp(nb_mul_scalar(nb_square(X), -0.5)), 0.3989422804014327);
     gin[0] = nb_mul(g, nb_add(cdf, nb_mul(X, pdf)));

@@ -125,6 +125,14 @@ static void ROWS_(unary_row)(int64_t n, char **p, const int64_t *s, const void *
 static inline T ROWS_(vmax)(T v, T w) { return (v != v || v > w) ? v : (w != w ? w : (v == w ? v : w)); }
 static inline T ROWS_(vmin)(T v, T w) { return (v != v || v < w) ? v : (w != w ? w : (v == w ? v : w)); }
 
+/* gelu's derivative Phi(x) + x phi(x), rounded step by step as nba_bw_gelu's composed ops round it:
+ * Phi = (erf(x / sqrt 2) + 1) 0.5, phi = e^(x^2 -0.5) / sqrt(2 pi) */
+static inline T ROWS_(dgelu)(T x) {
+    T cdf = (M_(erf)(x * (T)M_SQRT1_2) + (T)1) * (T)0.5;
+    T pdf = M_(exp)((x * x) * (T)-0.5) * (T)0.3989422804014327;
+    return cdf + x * pdf;
+}
+
 static void ROWS_(binary_row)(int64_t n, char **p, const int64_t *s, const void *vctx) {
     const nbt_bctx *c = vctx;
     T *restrict y = (T *)p[0];
@@ -144,6 +152,7 @@ static void ROWS_(binary_row)(int64_t n, char **p, const int64_t *s, const void 
     case NBT_GT: LOOP2(n, s, y, x, z, v, w, v > w) break;
     case NBT_GE: LOOP2(n, s, y, x, z, v, w, v >= w) break;
     case NBT_MUL_POS: LOOP2(n, s, y, x, z, v, w, v * (T)(w > 0)) break;
+    case NBT_GELU_BW: LOOP2(n, s, y, x, z, v, w, v * ROWS_(dgelu)(w)) break;
     }
 }
 

@@ -1,5 +1,5 @@
 /* test_fused.c — the fast paths against the unfused compositions they replace: nb_linear (one
- * addmm node) vs matmul(x, w^T) + b; relu's one-pass backward vs g * (y > 0); select's direct
+ * addmm node) vs matmul(x, w^T) + b; relu's and gelu's one-pass backward vs their compositions; select's direct
  * backward and the temporaries reused by cos/sin/square/pow backward vs the recorded paths; a leaf
  * taking the backward's fresh gradient instead of a copy; the small-tensor elementwise path vs the
  * strided iterator; row-blocked sums over a strided dim vs the sum in order. f32 and f64. */
@@ -133,6 +133,28 @@ static void check_relu_backward(nb_dtype dt) {
     nb_scope_end(s);
 }
 
+/* gelu's one-pass backward (not recording) against the composed ops (create_graph), bit for bit: wide and
+ * small values, signed zeros, +-inf, NaN, in a gradient of odd size that runs the vector loop and its tail */
+static void check_gelu_backward(nb_dtype dt) {
+    enum { N = 37 };
+    double xs[N], gs[N];
+    for (int i = 0; i < N; i++) xs[i] = (i - 18) * 0.37 + (i % 3) * 1e-3, gs[i] = 1.5 - 0.125 * i;
+    xs[0] = -0.0, xs[1] = 0.0, xs[2] = INFINITY, xs[3] = -INFINITY, xs[4] = NAN, xs[5] = 40, xs[6] = -40;
+    xs[7] = 1e-30, gs[8] = NAN, gs[9] = INFINITY;
+    nb_scope s = nb_scope_begin();
+    nb_tensor *x = nb_requires_grad_(nb_to(nb_tensor_from(NB_F64, xs, NB_SHAPE(N), false), dt), true);
+    nb_tensor *go = nb_to(nb_tensor_from(NB_F64, gs, NB_SHAPE(N), false), dt);
+    nb_tensor *y = nb_gelu(x);
+    nb_tensor *g1 = NULL, *g2 = NULL;
+    nb_grad(1, &y, 1, &x, &go, &g1, (nb_grad_opts){ .retain_graph = true });
+    nb_grad(1, &y, 1, &x, &go, &g2, (nb_grad_opts){ .create_graph = true });
+    double a[N], c[N];
+    CHECK(g1 && g2 && nb_to_doubles(g1, a) == NB_OK && nb_to_doubles(g2, c) == NB_OK);
+    CHECK(g1 && g2 && memcmp(a, c, sizeof a) == 0);
+    CHECK(g1 && fabs(a[20] - gs[20] * 0.995738) < 1e-5); /* torch: gelu'(0.742) = 0.995738 */
+    nb_scope_end(s);
+}
+
 /* unary ops whose backward reuses its temporary when not recording: same bits as the recorded path */
 static nb_tensor *op_cos(nb_tensor *x) { return nb_cos(x); }
 static nb_tensor *op_sin(nb_tensor *x) { return nb_sin(x); }
@@ -249,6 +271,8 @@ int main(void) {
     check_linear_fallbacks();
     check_relu_backward(NB_F32);
     check_relu_backward(NB_F64);
+    check_gelu_backward(NB_F32);
+    check_gelu_backward(NB_F64);
     check_select_backward();
     check_temp_backward();
     check_leaf_steal();
