@@ -93,6 +93,11 @@ nb_tensor *nb_linear(nb_tensor *x, nb_tensor *w, nb_tensor *b) {
 /* dx = g w, dw = g^T x, db = sum over rows of g */
 void nba_bw_linear(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     if (nba_need(n, 0)) gin[0] = nb_matmul(g, nba_in(n, 1));
+    nb_tensor *x = nba_in(n, 0);
+    if (!nb_is_grad_enabled() && nba_need(n, 1) && nba_need(n, 2) && g->ndim == 2 && g->dtype == x->dtype) {
+        gin[1] = nbt_linear_wgrad(g, x, &gin[2]); /* first order: db summed while dw's GEMM packs g */
+        return;
+    }
     if (nba_need(n, 1)) gin[1] = nb_matmul(nb_t(g), nba_in(n, 0));
     if (nba_need(n, 2)) gin[2] = nba_sum_to(g, nba_in(n, 2));
 }

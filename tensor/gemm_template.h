@@ -233,11 +233,32 @@ static void NBG(direct)(int64_t M, int64_t N, int64_t K, NBT_T alpha, const NBT_
         }
 }
 
+/* asum[i] += the kc values of row i of the packed mc x kc block pa (MR-row panels, k-major), k in order */
+static void NBG(panel_sums)(int64_t mc, int64_t kc, const NBT_T *pa, double *asum) {
+    for (int64_t ir = 0; ir < mc; ir += NBT_MR, pa += NBT_MR * kc) {
+        int m = (int)NBT_MIN(NBT_MR, mc - ir);
+        double s[NBT_MR];
+        for (int i = 0; i < NBT_MR; i++) s[i] = 0;
+        for (int64_t k = 0; k < kc; k++)
+            for (int i = 0; i < NBT_MR; i++) s[i] += pa[k * NBT_MR + i];
+        for (int i = 0; i < m; i++) asum[ir + i] += s[i];
+    }
+}
+
+/* asum[i] += sum over k of op(A)(i, k) for i < M, k in order (the unpacked paths' row sums) */
+static void NBG(row_sums)(bool ta, int64_t M, int64_t K, const NBT_T *A, int64_t lda, double *asum) {
+    for (int64_t i = 0; i < M; i++) {
+        double s = 0;
+        for (int64_t k = 0; k < K; k++) s += ta ? A[k * lda + i] : A[i * lda + k];
+        asum[i] += s;
+    }
+}
+
 /* Packed GEMM on one rectangle of C, run by one thread; A, B, C and bias (NULL, or N values added to every
  * row of C when beta == 0) point at the rectangle's origin. */
 static void NBG(block)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBT_T alpha, const NBT_T *A,
                        int64_t lda, const NBT_T *B, int64_t ldb, NBT_T beta, NBT_T *C, int64_t ldc,
-                       const NBT_T *bias) {
+                       const NBT_T *bias, double *asum) {
     if (M <= 0 || N <= 0) return;
     int64_t kcmax = NBT_MIN(K, NBT_KC);
     NBT_T *pa = NBG(buffer)(&NBG(buf_a), &NBG(cap_a),
@@ -245,6 +266,7 @@ static void NBG(block)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBT_T 
     NBT_T *pb = NBG(buffer)(&NBG(buf_b), &NBG(cap_b),
                             (size_t)(nbt_roundup(NBT_MIN(N, NBT_NC), NBT_NR) * kcmax));
     if (!pa || !pb) {
+        if (asum) NBG(row_sums)(ta, M, K, A, lda, asum);
         if (bias && beta == 0) NBG(fill_bias)(M, N, bias, C, ldc), beta = 1;
         NBG(direct)
         (M, N, K, alpha, A, ta ? 1 : lda, ta ? lda : 1, B, tb ? 1 : ldb, tb ? ldb : 1, beta, C, ldc, 1);
@@ -260,6 +282,7 @@ static void NBG(block)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBT_T 
             for (int64_t ic = 0; ic < M; ic += NBT_MC) {
                 int64_t mc = NBT_MIN(NBT_MC, M - ic);
                 NBG(pack_a)(ta, mc, kc, ta ? A + pc * lda + ic : A + ic * lda + pc, lda, pa);
+                if (asum && jc == 0) NBG(panel_sums)(mc, kc, pa, asum + ic); /* while the block is in cache */
                 for (int64_t jr = 0; jr < nc; jr += NBT_NR)
                     for (int64_t ir = 0; ir < mc; ir += NBT_MR) NBG(kernel)
                 (kc, pa + ir * kc, pb + jr * kc, C + (ic + ir) * ldc + jc + jr, ldc,
@@ -274,7 +297,9 @@ static void NBG(block)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBT_T 
  * or N values; only with beta == 0) is added to every row of C as if C held it and beta were 1. */
 static void NBG(gemm)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBT_T alpha, const NBT_T *A,
                       int64_t lda, const NBT_T *B, int64_t ldb, NBT_T beta, NBT_T *C, int64_t ldc,
-                      const NBT_T *bias) {
+                      const NBT_T *bias, double *asum) {
+    if (asum && (N <= 0 || K <= 0 || alpha == 0 || M <= NBT_DIRECT_DIM || N <= NBT_DIRECT_DIM))
+        NBG(row_sums)(ta, M, K > 0 ? K : 0, A, lda, asum), asum = NULL; /* the unpacked paths: summed apart */
     if (M <= 0 || N <= 0) return;
     if (bias && (K <= 0 || alpha == 0 || M <= NBT_DIRECT_DIM || N <= NBT_DIRECT_DIM))
         NBG(fill_bias)(M, N, bias, C, ldc), beta = 1, bias = NULL; /* the unpacked paths: C holds it */
@@ -293,7 +318,7 @@ static void NBG(gemm)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBT_T a
     }
     int nt = nbt_threads(M, N, K);
     if (nt <= 1) {
-        NBG(block)(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias);
+        NBG(block)(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias, asum);
         return;
     }
 #ifdef _OPENMP
@@ -310,7 +335,8 @@ static void NBG(gemm)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBT_T a
         int64_t i0 = (t / tn) * rows, j0 = (t % tn) * cols;
         if (i0 < M && j0 < N) NBG(block)
         (ta, tb, NBT_MIN(rows, M - i0), NBT_MIN(cols, N - j0), K, alpha, ta ? A + i0 : A + i0 * lda, lda,
-         tb ? B + j0 * ldb : B + j0, ldb, beta, C + i0 * ldc + j0, ldc, bias ? bias + j0 : NULL);
+         tb ? B + j0 * ldb : B + j0, ldb, beta, C + i0 * ldc + j0, ldc, bias ? bias + j0 : NULL,
+         asum && j0 == 0 ? asum + i0 : NULL); /* the pieces of the first column of C sum the rows */
     }
 #endif
 }

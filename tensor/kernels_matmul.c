@@ -2,6 +2,7 @@
  * the GEMM as-is when they are row-major or transposed (no copy), batch dims broadcast like torch. */
 #include "nb_kernels.h"
 #include "gemm.h"
+#include <stdlib.h>
 
 /* can the last two dims be passed to GEMM? sets trans and leading dim */
 static bool gemm_ready(const nb_tensor *t, bool *trans, int64_t *ld) {
@@ -133,4 +134,44 @@ nb_tensor *nbt_linear(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b
     if (xc != x) nb_free((nb_tensor *)xc);
     if (wc != w) nb_free((nb_tensor *)wc);
     return y;
+}
+
+/* dw (m, k) = g (n, m)^T @ x (n, k) and *db (m) = the column sums of g, in one GEMM that sums the packed blocks
+ * of g^T as it goes (nbt_sgemm_asum), instead of a product and a separate pass over g. g and x have one float
+ * dtype and n rows (the caller checks). */
+nb_tensor *nbt_linear_wgrad(const nb_tensor *g, const nb_tensor *x, nb_tensor **db) {
+    int64_t n = g->shape[0], m = g->shape[1], k = x->shape[1];
+    nb_dtype dt = g->dtype;
+    *db = NULL;
+    const nb_tensor *gc = g, *xc = x;
+    bool tg = false, tx = false;
+    int64_t ldg = 1, ldx = 1;
+    if (!gemm_ready(gc, &tg, &ldg) && (gc = nbt_copy(g, dt))) gemm_ready(gc, &tg, &ldg);
+    if (gc && !gemm_ready(xc, &tx, &ldx) && (xc = nbt_copy(x, dt))) gemm_ready(xc, &tx, &ldx);
+    nb_tensor *dw = gc && xc ? nbt_new(dt, 2, (int64_t[]){ m, k }) : NULL;
+    nb_tensor *b = dw ? nbt_new(dt, 1, (int64_t[]){ m }) : NULL;
+    double *asum = b ? malloc(sizeof(double) * (size_t)(m > 0 ? m : 1)) : NULL;
+    if (asum) {
+        if ((double)n * (double)m * (double)k >= NBT_PAR_MIN) nbt_threads_check();
+        /* op(A) = g^T: a row-major g is A stored K x M (transposed use); a column-major g is g^T row-major */
+        if (dt == NB_F32) {
+            nbt_sgemm_asum(!tg, tx, m, k, n, (const float *)nbt_ptr(gc), ldg, (const float *)nbt_ptr(xc), ldx,
+                           (float *)nbt_ptr(dw), k > 0 ? k : 1, asum);
+            for (int64_t i = 0; i < m; i++) ((float *)nbt_ptr(b))[i] = (float)asum[i];
+        } else {
+            nbt_dgemm_asum(!tg, tx, m, k, n, (const double *)nbt_ptr(gc), ldg, (const double *)nbt_ptr(xc),
+                           ldx, (double *)nbt_ptr(dw), k > 0 ? k : 1, asum);
+            for (int64_t i = 0; i < m; i++) ((double *)nbt_ptr(b))[i] = asum[i];
+        }
+        *db = b;
+    } else {
+        nbt_error("%s: out of memory for the gradients of a %lld x %lld linear layer", nbt_fn(), (long long)m,
+                  (long long)k);
+        nb_free(dw), nb_free(b);
+        dw = NULL;
+    }
+    free(asum);
+    if (gc && gc != g) nb_free((nb_tensor *)gc);
+    if (xc && xc != x) nb_free((nb_tensor *)xc);
+    return dw;
 }

@@ -74,6 +74,8 @@ nb_tensor *nbt_softmax_backward(const nb_tensor *y, const nb_tensor *g, int dim,
 nb_tensor *nbt_matmul(const nb_tensor *a, const nb_tensor *b, const char *op);
 /* y = x w^T + b for x (n, k), w (m, k), b (m) of one float dtype (sizes checked by the caller). */
 nb_tensor *nbt_linear(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b);
+/* dw = g^T x and *db = the column sums of g (a linear layer's weight and bias gradients) in one GEMM pass. */
+nb_tensor *nbt_linear_wgrad(const nb_tensor *g, const nb_tensor *x, nb_tensor **db);
 
 /* ---- indexing ---- */
 /* Concatenate along dim (shapes checked by the caller). */

@@ -77,8 +77,10 @@ static void check_linear(nb_dtype dt, int64_t n, int64_t k, int64_t m, bool tx, 
 
 /* nb_backward into leaves: the fused path's .grad equals the composition's, and it is a contiguous
  * persistent tensor that survives the scope */
-static void check_linear_backward(void) {
-    nb_tensor *x = leaf(NB_F32, 5, 7), *w = leaf(NB_F32, 3, 7), *b = leaf(NB_F32, 0, 3);
+/* the fused node's backward (dw and db from one GEMM that sums g as it packs it) against the composition's,
+ * for a batch of n rows of k inputs and m outputs: small (unpacked GEMM), edge tiles, several K blocks */
+static void check_linear_backward(nb_dtype dt, int64_t n, int64_t k, int64_t m) {
+    nb_tensor *x = leaf(dt, n, k), *w = leaf(dt, m, k), *b = leaf(dt, 0, m);
     nb_tensor *g[2][3];
     for (int r = 0; r < 2; r++) {
         nb_scope s = nb_scope_begin();
@@ -90,7 +92,7 @@ static void check_linear_backward(void) {
     }
     for (int i = 0; i < 3; i++) {
         CHECK(g[0][i] && nb_is_contiguous(g[0][i]) && g[0][i]->scope == 0);
-        CHECK(maxdiff(g[0][i], g[1][i]) <= 1e-6);
+        CHECK(maxdiff(g[0][i], g[1][i]) <= (dt == NB_F32 ? 1e-6 : 1e-13) * (i == 2 ? (double)n : 1));
         nb_free(g[0][i]), nb_free(g[1][i]);
     }
     nb_free(x), nb_free(w), nb_free(b);
@@ -267,7 +269,10 @@ int main(void) {
         for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
             for (int t = 0; t < 4; t++)
                 check_linear(d ? NB_F64 : NB_F32, sizes[i][0], sizes[i][1], sizes[i][2], t & 1, t & 2);
-    check_linear_backward();
+    static const int64_t bw_sizes[][3] = { { 5, 7, 3 }, { 3, 4, 9 }, { 70, 33, 41 }, { 700, 20, 130 } };
+    for (int d = 0; d < 2; d++)
+        for (size_t i = 0; i < sizeof bw_sizes / sizeof *bw_sizes; i++)
+            check_linear_backward(d ? NB_F64 : NB_F32, bw_sizes[i][0], bw_sizes[i][1], bw_sizes[i][2]);
     check_linear_fallbacks();
     check_relu_backward(NB_F32);
     check_relu_backward(NB_F64);

@@ -1,7 +1,7 @@
 /* test_gemm.c — nbt_sgemm / nbt_dgemm against a naive triple loop in double: odd shapes, all four
  * transpose combinations, alpha/beta, padded strides (padding must stay untouched), beta == 0 over
  * NaN, bitwise-equal results at 1 and 2 OpenMP threads, and nbt_*gemm_bias bitwise equal to the bias
- * copied into C then a beta = 1 product. Last line: "N passed, M failed". */
+ * copied into C then a beta = 1 product, nbt_*gemm_asum's row sums. Last line: "N passed, M failed". */
 #include "gemm.h"
 
 #include <math.h>
@@ -150,6 +150,60 @@ static void bias_all(void) {
             bias_case(t & 4, t & 1, t & 2, shapes[s][0], shapes[s][1], shapes[s][2], s % 2 ? 3 : 0);
 }
 
+/* nbt_*gemm_asum: C bitwise equal to the plain product, asum = the row sums of op(A) (to double rounding), and
+ * (with OpenMP) asum bitwise the same at 1 and 2 threads */
+static void asum_case(bool dbl, bool ta, bool tb, int64_t M, int64_t N, int64_t K) {
+    uint64_t seed = 0x2545F4914F6CDD1Dull ^ (uint64_t)(M * 7 + N * 131 + K);
+    size_t na = (size_t)(M * K), nb = (size_t)(K * N), nc = (size_t)(M * N), es = dbl ? 8 : 4;
+    char *a = malloc(na * es + 1), *b = malloc(nb * es + 1), *c1 = malloc(nc * es + 1),
+         *c2 = malloc(nc * es + 1);
+    double *s1 = malloc(sizeof(double) * (size_t)(M + 1)), *s2 = malloc(sizeof(double) * (size_t)(M + 1));
+    bool ok = a && b && c1 && c2 && s1 && s2;
+    for (size_t i = 0; ok && i < na + nb; i++) {
+        double v = rnd(&seed);
+        float f = (float)v;
+        char *at = i < na ? a + i * es : b + (i - na) * es;
+        if (dbl)
+            memcpy(at, &v, 8);
+        else
+            memcpy(at, &f, 4);
+    }
+    int64_t lda = ta ? M : K, ldb = tb ? K : N, ldc = N > 0 ? N : 1;
+    for (int nt = 1; ok && nt <= 2; nt++) {
+#ifdef _OPENMP
+        int saved = omp_get_max_threads();
+        omp_set_num_threads(nt);
+#endif
+        double *s = nt == 1 ? s1 : s2;
+        if (dbl)
+            nbt_dgemm_asum(ta, tb, M, N, K, (double *)a, lda, (double *)b, ldb, (double *)c2, ldc, s);
+        else
+            nbt_sgemm_asum(ta, tb, M, N, K, (float *)a, lda, (float *)b, ldb, (float *)c2, ldc, s);
+#ifdef _OPENMP
+        omp_set_num_threads(saved);
+#endif
+    }
+    if (ok) {
+        if (dbl)
+            nbt_dgemm(ta, tb, M, N, K, 1.0, (double *)a, lda, (double *)b, ldb, 0.0, (double *)c1, ldc);
+        else
+            nbt_sgemm(ta, tb, M, N, K, 1.0f, (float *)a, lda, (float *)b, ldb, 0.0f, (float *)c1, ldc);
+        ok = memcmp(c1, c2, nc * es) == 0 && memcmp(s1, s2, sizeof(double) * (size_t)M) == 0;
+        for (int64_t i = 0; ok && i < M; i++) {
+            double ref = 0, mag = 0;
+            for (int64_t k = 0; k < K; k++) {
+                size_t at = (size_t)(ta ? k * lda + i : i * lda + k);
+                double v = dbl ? ((double *)a)[at] : ((float *)a)[at];
+                ref += v, mag += fabs(v);
+            }
+            ok = fabs(s1[i] - ref) <= 1e-14 * mag;
+        }
+    }
+    check(ok, "asum: C as the plain product, row sums of op(A), same at 1 and 2 threads", dbl, ta, tb, M, N,
+          K);
+    free(a), free(b), free(c1), free(c2), free(s1), free(s2);
+}
+
 #ifdef _OPENMP
 /* C = op(A) op(B) with 1 and with 2 threads must be bitwise identical. */
 static void determinism(bool dbl, bool ta, bool tb, int64_t M, int64_t N, int64_t K) {
@@ -217,6 +271,12 @@ int main(void) {
     run_all(65, 17, 40, 0.0, 2.0, 0);   /* alpha = 0 */
     run_all(0, 17, 40, 1.0, 0.0, 0);    /* empty C */
     bias_all();
+    static const int64_t asz[][3] = { { 3, 40, 50 },     { 50, 3, 40 },
+                                      { 0, 5, 5 },       { 7, 0, 9 },
+                                      { 9, 7, 0 },       { 97, 45, 700 },
+                                      { 300, 200, 129 }, { 33278 / 64, 200, 700 } };
+    for (size_t i = 0; i < sizeof asz / sizeof *asz; i++)
+        for (int t = 0; t < 8; t++) asum_case(t & 4, t & 1, t & 2, asz[i][0], asz[i][1], asz[i][2]);
 #ifdef _OPENMP
     for (int t = 0; t < 8; t++) {
         determinism(t & 4, t & 1, t & 2, 300, 257, 129);
