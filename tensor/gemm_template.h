@@ -42,37 +42,42 @@ static NBT_T *NBG(buffer)(NBT_T **buf, size_t *cap, size_t n) {
 #define NBT_PK 16
 #endif
 static void NBG(pack_a)(bool ta, int64_t mc, int64_t kc, const NBT_T *A, int64_t lda, NBT_T *restrict out) {
+    if (ta) { /* op(A) stored K x M: row k holds the mc values every panel takes at k; sweeping k outermost reads
+               * each row of A once, in order (panel by panel would revisit the rows, lda apart, per panel) */
+        for (int64_t k = 0; k < kc; k++) {
+            const NBT_T *src = A + k * lda;
+            NBT_T *o = out + k * NBT_MR;
+            int64_t ir = 0;
+            for (; ir + NBT_MR <= mc; ir += NBT_MR, o += NBT_MR * kc)
+                memcpy(o, src + ir, sizeof(NBT_T) * NBT_MR); /* a fixed-size copy (inlined) */
+            if (ir < mc) {
+                int m = (int)(mc - ir);
+                for (int i = 0; i < m; i++) o[i] = src[ir + i];
+                for (int i = m; i < NBT_MR; i++) o[i] = 0;
+            }
+        }
+        return;
+    }
     for (int64_t ir = 0; ir < mc; ir += NBT_MR, out += NBT_MR * kc) {
         int m = (int)NBT_MIN(NBT_MR, mc - ir);
-        if (!ta) { /* rows of A to columns of the panel, NBT_PK values of k at a time (stays in L1) */
-            int64_t k0 = 0;
+        /* rows of A to columns of the panel, NBT_PK values of k at a time (stays in L1) */
+        int64_t k0 = 0;
 #if defined(NBT_VTRANS) && NBT_IS_FLOAT
-            if (m == NBT_MR && NBT_MR % 4 == 0) /* full panel: vector transposes over k multiple of 8 */
-                for (; k0 + NBT_PK <= kc; k0 += NBT_PK)
-                    nbt_trans_s(NBT_MR, NBT_PK, A + ir * lda + k0, lda, out + k0 * NBT_MR, NBT_MR);
-            if (m == NBT_MR && NBT_MR == 6) /* the AVX2 panel: 6-row transposes */
-                for (; k0 + NBT_PK <= kc; k0 += NBT_PK)
-                    nbt_trans6_s(NBT_PK, A + ir * lda + k0, lda, out + k0 * NBT_MR);
+        if (m == NBT_MR && NBT_MR % 4 == 0) /* full panel: vector transposes over k multiple of 8 */
+            for (; k0 + NBT_PK <= kc; k0 += NBT_PK)
+                nbt_trans_s(NBT_MR, NBT_PK, A + ir * lda + k0, lda, out + k0 * NBT_MR, NBT_MR);
+        if (m == NBT_MR && NBT_MR == 6) /* the AVX2 panel: 6-row transposes */
+            for (; k0 + NBT_PK <= kc; k0 += NBT_PK)
+                nbt_trans6_s(NBT_PK, A + ir * lda + k0, lda, out + k0 * NBT_MR);
 #endif
-            for (; k0 < kc; k0 += NBT_PK) {
-                int64_t k1 = NBT_MIN(kc, k0 + NBT_PK);
-                for (int i = 0; i < m; i++) {
-                    const NBT_T *src = A + (ir + i) * lda;
-                    for (int64_t k = k0; k < k1; k++) out[k * NBT_MR + i] = src[k];
-                }
-                for (int i = m; i < NBT_MR; i++)
-                    for (int64_t k = k0; k < k1; k++) out[k * NBT_MR + i] = 0;
+        for (; k0 < kc; k0 += NBT_PK) {
+            int64_t k1 = NBT_MIN(kc, k0 + NBT_PK);
+            for (int i = 0; i < m; i++) {
+                const NBT_T *src = A + (ir + i) * lda;
+                for (int64_t k = k0; k < k1; k++) out[k * NBT_MR + i] = src[k];
             }
-        } else {
-            if (m == NBT_MR) /* a fixed-size copy per k (inlined; the loop below becomes a memmove call) */
-                for (int64_t k = 0; k < kc; k++)
-                    memcpy(out + k * NBT_MR, A + k * lda + ir, sizeof(NBT_T) * NBT_MR);
-            else
-                for (int64_t k = 0; k < kc; k++) {
-                    const NBT_T *src = A + k * lda + ir;
-                    for (int i = 0; i < m; i++) out[k * NBT_MR + i] = src[i];
-                    for (int i = m; i < NBT_MR; i++) out[k * NBT_MR + i] = 0;
-                }
+            for (int i = m; i < NBT_MR; i++)
+                for (int64_t k = k0; k < k1; k++) out[k * NBT_MR + i] = 0;
         }
     }
 }
