@@ -303,11 +303,10 @@ static void NBG(block)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBT_T 
 static void NBG(gemm)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBT_T alpha, const NBT_T *A,
                       int64_t lda, const NBT_T *B, int64_t ldb, NBT_T beta, NBT_T *C, int64_t ldc,
                       const NBT_T *bias, double *asum) {
-    if (asum && (N <= 0 || K <= 0 || alpha == 0 || M <= NBT_DIRECT_DIM || N <= NBT_DIRECT_DIM))
-        NBG(row_sums)(ta, M, K > 0 ? K : 0, A, lda, asum), asum = NULL; /* the unpacked paths: summed apart */
+    bool unpacked = N <= 0 || K <= 0 || alpha == 0 || M <= NBT_DIRECT_DIM || N <= NBT_DIRECT_DIM;
+    if (asum && unpacked) NBG(row_sums)(ta, M, K > 0 ? K : 0, A, lda, asum), asum = NULL; /* summed apart */
     if (M <= 0 || N <= 0) return;
-    if (bias && (K <= 0 || alpha == 0 || M <= NBT_DIRECT_DIM || N <= NBT_DIRECT_DIM))
-        NBG(fill_bias)(M, N, bias, C, ldc), beta = 1, bias = NULL; /* the unpacked paths: C holds it */
+    if (bias && unpacked) NBG(fill_bias)(M, N, bias, C, ldc), beta = 1, bias = NULL; /* C holds it */
     if (K <= 0 || alpha == 0) {
         NBG(scale)(M, N, beta, C, ldc);
         return;

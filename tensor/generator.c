@@ -79,14 +79,7 @@ void nbt_gen_fill_u32(nb_generator *g, uint32_t *out, int64_t n) {
         }
         int64_t take = g->left - 1 < n ? g->left - 1 : n;
         const uint32_t *st = g->state + g->next;
-        for (int64_t i = 0; i < take; i++) {
-            uint32_t y = st[i];
-            y ^= y >> 11;
-            y ^= (y << 7) & 0x9d2c5680u;
-            y ^= (y << 15) & 0xefc60000u;
-            y ^= y >> 18;
-            out[i] = y;
-        }
+        for (int64_t i = 0; i < take; i++) out[i] = nbt_mt_temper(st[i]);
         g->next += (uint32_t)take;
         g->left -= (int)take;
         out += take;
@@ -103,16 +96,11 @@ void nbt_bernoulli_mask(nb_dtype dt, void *mask, int64_t n, double keep, double 
         nbt_gen_fill_u32(g, w, 2 * m);
         if (dt == NB_F32) {
             float *d = (float *)mask + i0, s = (float)scale;
-            for (int64_t i = 0; i < m; i++) { /* random64 = (first << 32) | second; its low 53 bits * 2^-53 */
-                double u = (double)(((uint64_t)(w[2 * i] & 0x1fffffu) << 32) | w[2 * i + 1]) * 0x1.0p-53;
-                d[i] = u < keep ? s : 0.0f;
-            }
+            for (int64_t i = 0; i < m; i++) d[i] = nbt_u64_double(w[2 * i], w[2 * i + 1]) < keep ? s : 0.0f;
         } else {
             double *d = (double *)mask + i0;
-            for (int64_t i = 0; i < m; i++) {
-                double u = (double)(((uint64_t)(w[2 * i] & 0x1fffffu) << 32) | w[2 * i + 1]) * 0x1.0p-53;
-                d[i] = u < keep ? scale : 0.0;
-            }
+            for (int64_t i = 0; i < m; i++)
+                d[i] = nbt_u64_double(w[2 * i], w[2 * i + 1]) < keep ? scale : 0.0;
         }
     }
 }

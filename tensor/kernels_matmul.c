@@ -2,7 +2,6 @@
  * the GEMM as-is when they are row-major or transposed (no copy), batch dims broadcast like torch. */
 #include "nb_kernels.h"
 #include "gemm.h"
-#include <stdlib.h>
 
 /* can the last two dims be passed to GEMM? sets trans and leading dim */
 static bool gemm_ready(const nb_tensor *t, bool *trans, int64_t *ld) {
@@ -89,8 +88,8 @@ nb_tensor *nbt_matmul(const nb_tensor *a, const nb_tensor *b, const char *op) {
     return y;
 }
 
-/* y (n, m) = x (n, k) @ w (m, k)^T + b (m): y is filled with b row by row, then one GEMM with beta = 1
- * adds the product (torch's addmm; one pass over y instead of a product and a separate bias add).
+/* y (n, m) = x (n, k) @ w (m, k)^T + b (m): one GEMM that adds b to each tile of y as it stores it (torch's
+ * addmm, bit-equal to filling y with b and a beta = 1 product; no separate bias pass).
  * x, w, b have one float dtype and matching sizes (the caller checks). */
 nb_tensor *nbt_linear(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b) {
     int64_t n = x->shape[0], k = x->shape[1], m = w->shape[0];
@@ -113,24 +112,22 @@ nb_tensor *nbt_linear(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b
     }
     nb_tensor *y = nbt_new(dt, 2, (int64_t[]){ n, m });
     if ((double)n * (double)m * (double)k >= NBT_PAR_MIN) nbt_threads_check();
-    /* a contiguous bias is added by the GEMM as it stores y (no pass that copies it into y first) */
-    bool bias_row = b->numel <= 1 || b->stride[0] == 1;
-    if (y && n > 0 && m > 0 && bias_row) {
+    /* the GEMM adds the bias as it stores y (no pass that copies it into y first); a strided bias is made
+     * contiguous first (m values) */
+    const nb_tensor *bc = y ? nbt_contig(b) : NULL;
+    if (!bc) {
+        nb_free(y);
+        y = NULL;
+    } else if (n > 0 && m > 0) {
         /* op(B) = w^T: w row-major (m x k) is B stored N x K, used transposed; a column-major w is w^T row-major */
         if (dt == NB_F32)
             nbt_sgemm_bias(tx, !tw, n, m, k, (const float *)nbt_ptr(xc), ldx, (const float *)nbt_ptr(wc), ldw,
-                           (const float *)nbt_ptr(b), (float *)nbt_ptr(y), m);
+                           (const float *)nbt_ptr(bc), (float *)nbt_ptr(y), m);
         else
             nbt_dgemm_bias(tx, !tw, n, m, k, (const double *)nbt_ptr(xc), ldx, (const double *)nbt_ptr(wc),
-                           ldw, (const double *)nbt_ptr(b), (double *)nbt_ptr(y), m);
-    } else if (y && nbt_copy_into(y, b, "nb_linear") == NB_OK && n > 0 && m > 0) {
-        if (dt == NB_F32)
-            nbt_sgemm(tx, !tw, n, m, k, 1.0f, (const float *)nbt_ptr(xc), ldx, (const float *)nbt_ptr(wc),
-                      ldw, 1.0f, (float *)nbt_ptr(y), m);
-        else
-            nbt_dgemm(tx, !tw, n, m, k, 1.0, (const double *)nbt_ptr(xc), ldx, (const double *)nbt_ptr(wc),
-                      ldw, 1.0, (double *)nbt_ptr(y), m);
+                           ldw, (const double *)nbt_ptr(bc), (double *)nbt_ptr(y), m);
     }
+    if (bc && bc != b) nb_free((nb_tensor *)bc);
     if (xc != x) nb_free((nb_tensor *)xc);
     if (wc != w) nb_free((nb_tensor *)wc);
     return y;
@@ -150,27 +147,26 @@ nb_tensor *nbt_linear_wgrad(const nb_tensor *g, const nb_tensor *x, nb_tensor **
     if (gc && !gemm_ready(xc, &tx, &ldx) && (xc = nbt_copy(x, dt))) gemm_ready(xc, &tx, &ldx);
     nb_tensor *dw = gc && xc ? nbt_new(dt, 2, (int64_t[]){ m, k }) : NULL;
     nb_tensor *b = dw ? nbt_new(dt, 1, (int64_t[]){ m }) : NULL;
-    double *asum = b ? malloc(sizeof(double) * (size_t)(m > 0 ? m : 1)) : NULL;
-    if (asum) {
+    /* the sums in double: straight into db for f64, a pooled f64 scratch for f32 */
+    nb_tensor *acc = b && dt == NB_F32 ? nbt_new(NB_F64, 1, (int64_t[]){ m }) : b;
+    if (acc) {
+        double *asum = (double *)nbt_ptr(acc);
         if ((double)n * (double)m * (double)k >= NBT_PAR_MIN) nbt_threads_check();
         /* op(A) = g^T: a row-major g is A stored K x M (transposed use); a column-major g is g^T row-major */
         if (dt == NB_F32) {
             nbt_sgemm_asum(!tg, tx, m, k, n, (const float *)nbt_ptr(gc), ldg, (const float *)nbt_ptr(xc), ldx,
                            (float *)nbt_ptr(dw), k > 0 ? k : 1, asum);
             for (int64_t i = 0; i < m; i++) ((float *)nbt_ptr(b))[i] = (float)asum[i];
+            nb_free(acc);
         } else {
             nbt_dgemm_asum(!tg, tx, m, k, n, (const double *)nbt_ptr(gc), ldg, (const double *)nbt_ptr(xc),
                            ldx, (double *)nbt_ptr(dw), k > 0 ? k : 1, asum);
-            for (int64_t i = 0; i < m; i++) ((double *)nbt_ptr(b))[i] = asum[i];
         }
         *db = b;
-    } else {
-        nbt_error("%s: out of memory for the gradients of a %lld x %lld linear layer", nbt_fn(), (long long)m,
-                  (long long)k);
+    } else { /* the failed allocation recorded its error */
         nb_free(dw), nb_free(b);
         dw = NULL;
     }
-    free(asum);
     if (gc && gc != g) nb_free((nb_tensor *)gc);
     if (xc && xc != x) nb_free((nb_tensor *)xc);
     return dw;

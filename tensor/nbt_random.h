@@ -26,16 +26,22 @@ nb_generator *nbt_gen(nb_generator *g);
 void nbt_gen_refill(nb_generator *g);
 /* out[0, n) = the next n 32-bit outputs of g (a resolved generator), as n nbt_gen_u32 calls give them. */
 void nbt_gen_fill_u32(nb_generator *g, uint32_t *out, int64_t n);
+/* MT19937's tempering of one state word into an output */
+static inline uint32_t nbt_mt_temper(uint32_t y) {
+    y ^= y >> 11;
+    y ^= (y << 7) & 0x9d2c5680u;
+    y ^= (y << 15) & 0xefc60000u;
+    return y ^ (y >> 18);
+}
+/* torch's uniform_real_distribution<double>(0, 1) from random64 = (hi << 32) | lo: its low 53 bits * 2^-53 */
+static inline double nbt_u64_double(uint32_t hi, uint32_t lo) {
+    return (double)(((uint64_t)(hi & 0x1fffffu) << 32) | lo) * 0x1.0p-53;
+}
 /* The draws below take a resolved generator (nbt_gen(g), never NULL): the inline form of
  * nb_generator_random for the fill loops. One 32-bit output (torch: generator->random()). */
 static inline uint32_t nbt_gen_u32(nb_generator *g) {
     if (--g->left == 0) nbt_gen_refill(g);
-    uint32_t y = g->state[g->next++];
-    y ^= y >> 11;
-    y ^= (y << 7) & 0x9d2c5680u;
-    y ^= (y << 15) & 0xefc60000u;
-    y ^= y >> 18;
-    return y;
+    return nbt_mt_temper(g->state[g->next++]);
 }
 /* random64: (first draw << 32) | second draw. */
 static inline uint64_t nbt_gen_u64(nb_generator *g) {
@@ -44,7 +50,8 @@ static inline uint64_t nbt_gen_u64(nb_generator *g) {
 }
 /* torch's uniform_real_distribution<double>(0, 1): the low 53 bits of random64 times 2^-53. */
 static inline double nbt_gen_double(nb_generator *g) {
-    return (double)(nbt_gen_u64(g) & ((1ull << 53) - 1)) * 0x1.0p-53;
+    uint32_t hi = nbt_gen_u32(g);
+    return nbt_u64_double(hi, nbt_gen_u32(g));
 }
 /* uniform_real_distribution<float>(0, 1): the low 24 bits of random() times 2^-24. */
 static inline float nbt_gen_float(nb_generator *g) {

@@ -98,6 +98,22 @@ static void check_linear_backward(nb_dtype dt, int64_t n, int64_t k, int64_t m) 
     nb_free(x), nb_free(w), nb_free(b);
 }
 
+/* a strided bias (every 2nd value of a longer vector): the fused node against the composition, value and the
+ * gradient that reaches the longer vector (1 per row at the kept slots, 0 between) */
+static void check_linear_strided_bias(void) {
+    nb_tensor *x = leaf(NB_F32, 6, 4), *w = leaf(NB_F32, 3, 4), *bb = leaf(NB_F32, 0, 6);
+    nb_scope s = nb_scope_begin();
+    nb_tensor *b = nb_slice(bb, 0, 0, 6, 2);
+    nb_tensor *y = nb_linear(x, w, b);
+    CHECK(y && maxdiff(y, linear_ref(x, w, b)) <= 1e-6);
+    CHECK(nb_backward(nb_sum(y)) == NB_OK);
+    double gb[6];
+    CHECK(bb->grad && nb_to_doubles(bb->grad, gb) == NB_OK);
+    CHECK(gb[0] == 6 && gb[1] == 0 && gb[2] == 6 && gb[3] == 0 && gb[4] == 6 && gb[5] == 0);
+    nb_scope_end(s);
+    nb_free(x), nb_free(w), nb_free(bb);
+}
+
 /* shapes the composition handles and the fused node must not take: no bias, 1-D and 3-D x, errors */
 static void check_linear_fallbacks(void) {
     nb_tensor *w = leaf(NB_F32, 3, 4), *b = leaf(NB_F32, 0, 3);
@@ -274,6 +290,7 @@ int main(void) {
         for (size_t i = 0; i < sizeof bw_sizes / sizeof *bw_sizes; i++)
             check_linear_backward(d ? NB_F64 : NB_F32, bw_sizes[i][0], bw_sizes[i][1], bw_sizes[i][2]);
     check_linear_fallbacks();
+    check_linear_strided_bias();
     check_relu_backward(NB_F32);
     check_relu_backward(NB_F64);
     check_gelu_backward(NB_F32);
