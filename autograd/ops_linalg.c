@@ -3,7 +3,16 @@
  * Backward: dA = g B^T, dB = A^T g (transposes are views: the GEMM reads them without copies). */
 #include "nba_tape.h"
 
-/* y = a @ b for a, b at least 2-D; da = sum_to(g b^T), db = sum_to(a^T g) */
+/* the product of every dim of t but the last (its rows, viewed as a matrix) */
+static int64_t rows_of(const nb_tensor *t) {
+    int64_t rows = 1;
+    for (int d = 0; d < t->ndim - 1; d++) rows *= t->shape[d];
+    return rows;
+}
+
+/* y = a @ b for a, b at least 2-D; da = sum_to(g b^T), db = sum_to(a^T g); for an N-D a and a 2-D b,
+ * db = a'^T g' with a' and g' folded to 2-D (torch's fold into mm: one GEMM over every row, not a
+ * product per batch summed afterwards) */
 static nb_tensor *matmul2(nb_tensor *a, nb_tensor *b, const char *op) {
     nb_tensor *y = nbt_matmul(a, b, op);
     nba_record(NBA_OP_matmul, y, 2, (nb_tensor *[]){ a, b }, NBA_SAVE_IN(0) | NBA_SAVE_IN(1));
@@ -12,7 +21,14 @@ static nb_tensor *matmul2(nb_tensor *a, nb_tensor *b, const char *op) {
 void nba_bw_matmul(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *a = nba_in(n, 0), *b = nba_in(n, 1);
     if (nba_need(n, 0)) gin[0] = nba_sum_to(nb_matmul(g, nb_transpose(b, -1, -2)), a);
-    if (nba_need(n, 1)) gin[1] = nba_sum_to(nb_matmul(nb_transpose(a, -1, -2), g), b);
+    if (!nba_need(n, 1)) return;
+    if (a->ndim > 2 && b->ndim == 2) {
+        int64_t rows = rows_of(a);
+        gin[1] = nb_matmul(nb_t(nb_reshape(a, 2, (int64_t[]){ rows, a->shape[a->ndim - 1] })),
+                           nb_reshape(g, 2, (int64_t[]){ rows, g->shape[g->ndim - 1] }));
+        return;
+    }
+    gin[1] = nba_sum_to(nb_matmul(nb_transpose(a, -1, -2), g), b);
 }
 
 nb_tensor *nb_matmul(nb_tensor *a, nb_tensor *b) {
@@ -75,17 +91,26 @@ nb_tensor *nb_outer(nb_tensor *a, nb_tensor *b) {
 }
 
 /* y = x w^T + b (torch.nn.functional.linear). A 2-D x with a 1-D bias of one float dtype is one fused
- * node (torch's addmm: AddmmBackward0); anything else is the composition matmul(x, w^T) + b. */
+ * node (torch's addmm: AddmmBackward0), and so is a contiguous N-D x viewed as 2-D (as torch does for 3-D);
+ * anything else is the composition matmul(x, w^T) + b. */
 nb_tensor *nb_linear(nb_tensor *x, nb_tensor *w, nb_tensor *b) {
     NBT_API("nb_linear");
     NBA_CHECK("nb_linear", x, w);
     if (w->ndim != 2) return nbt_error("nb_linear: weight must be 2-D (out, in), got %s", nbt_shape(w));
     if (b && !nbt_ok(b, "nb_linear")) return NULL;
-    if (b && x->ndim == 2 && b->ndim == 1 && nbt_is_float(x->dtype) && w->dtype == x->dtype &&
-        b->dtype == x->dtype && x->shape[1] == w->shape[1] && b->shape[0] == w->shape[0]) {
+    bool fusable = b && x->ndim >= 2 && b->ndim == 1 && nbt_is_float(x->dtype) && w->dtype == x->dtype &&
+                   b->dtype == x->dtype && x->shape[x->ndim - 1] == w->shape[1] && b->shape[0] == w->shape[0];
+    if (fusable && x->ndim == 2) {
         nb_tensor *y = nbt_linear(x, w, b);
         nba_record(NBA_OP_linear, y, 3, (nb_tensor *[]){ x, w, b }, NBA_SAVE_IN(0) | NBA_SAVE_IN(1));
         return y;
+    }
+    if (fusable && nb_is_contiguous(x)) { /* (..., k) as (rows, k), and the result back to (..., m) */
+        int64_t shp[NB_MAX_DIMS];
+        memcpy(shp, x->shape, sizeof(int64_t) * (size_t)x->ndim);
+        shp[x->ndim - 1] = w->shape[0];
+        nb_tensor *y = nb_linear(nb_reshape(x, 2, (int64_t[]){ rows_of(x), x->shape[x->ndim - 1] }), w, b);
+        return nb_reshape(y, x->ndim, shp);
     }
     nb_tensor *y = nb_matmul(x, nb_t(w));
     return b ? nb_add(y, b) : y;

@@ -22,6 +22,19 @@ static bool gemm_ready(const nb_tensor *t, bool *trans, int64_t *ld) {
     return false;
 }
 
+/* Can the batch dims of a (row-major last two dims, row stride lda) merge with its rows into one matrix of
+ * row stride lda? (torch.matmul folds an N-D @ 2-D product into one mm.) Rows of C are computed alike either
+ * way, so folding changes no bit where the GEMM's path stays the packed one. */
+static bool foldable(const nb_tensor *a, bool ta, int64_t lda) {
+    if (ta || a->ndim < 3) return false;
+    int64_t span = lda * a->shape[a->ndim - 2]; /* elements from one batch's first row to the next's */
+    for (int d = a->ndim - 3; d >= 0; d--) {
+        if (a->shape[d] != 1 && a->stride[d] != span) return false;
+        span *= a->shape[d];
+    }
+    return true;
+}
+
 nb_tensor *nbt_matmul(const nb_tensor *a, const nb_tensor *b, const char *op) {
     int64_t n = a->shape[a->ndim - 2], k = a->shape[a->ndim - 1];
     int64_t k2 = b->shape[b->ndim - 2], m = b->shape[b->ndim - 1];
@@ -63,6 +76,10 @@ nb_tensor *nbt_matmul(const nb_tensor *a, const nb_tensor *b, const char *op) {
     for (int i = 0; i < bn; i++) nbatch *= bshape[i];
     if ((double)nbatch * (double)n * (double)m * (double)k >= NBT_PAR_MIN) nbt_threads_check();
     size_t esz = nb_dtype_size(dt);
+    if (nbatch > 1 && bc->ndim == 2 && foldable(ac, ta, lda)) { /* torch's fold: one (nbatch n, k) GEMM */
+        n *= nbatch;
+        nbatch = 1;
+    }
     for (int64_t q = 0; q < nbatch; q++) {
         /* batch offsets of a and b (broadcast dims step 0) */
         int64_t r = q, oa = ac->offset, ob = bc->offset;

@@ -2,7 +2,8 @@
  * addmm node) vs matmul(x, w^T) + b; relu's and gelu's one-pass backward vs their compositions; select's direct
  * backward and the temporaries reused by cos/sin/square/pow backward vs the recorded paths; a leaf
  * taking the backward's fresh gradient instead of a copy; the small-tensor elementwise path vs the
- * strided iterator; row-blocked sums over a strided dim vs the sum in order. f32 and f64. */
+ * strided iterator; row-blocked sums over a strided dim vs the sum in order; N-D @ 2-D matmul folded into one
+ * GEMM vs a GEMM per batch. f32 and f64. */
 #include "testlib.h"
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,52 @@ static void check_linear_fallbacks(void) {
     nb_clear_error();
     nb_scope_end(s);
     nb_free(w), nb_free(b);
+}
+
+/* torch's fold of an N-D @ 2-D matmul into one GEMM: a contiguous a (batch dims merge into its rows) against
+ * the same values in a layout that cannot merge (batch-per-GEMM), bitwise in value; gradients of
+ * sum(y * y) against the per-batch sums (db = sum_b a_b^T g_b); and a contiguous N-D nb_linear with a bias
+ * (one addmm node on the 2-D view) against the composition */
+static void check_matmul_fold(nb_dtype dt, int64_t d0, int64_t d1, int64_t n, int64_t k, int64_t m) {
+    double tol = dt == NB_F32 ? 1e-5 : 1e-12;
+    nb_tensor *a = nb_requires_grad_(nb_rand(dt, NB_SHAPE(d0, d1, n, k)), true), *b = leaf(dt, k, m);
+    nb_tensor *c = leaf(dt, 0, m);
+    nb_scope s = nb_scope_begin();
+    /* the same values with the row dim outermost: (n, d0, d1, k) storage permuted back to (d0, d1, n, k) */
+    nb_tensor *an = nb_permute(nb_contiguous(nb_permute(a, 4, (int[]){ 2, 0, 1, 3 })), 4,
+                               (int[]){ 1, 2, 0, 3 });
+    nb_tensor *y = nb_matmul(a, b), *yn = nb_matmul(an, b);
+    CHECK(y && yn && y->ndim == 4 && y->shape[2] == n && y->shape[3] == m && maxdiff(y, yn) == 0);
+    nb_tensor *ga[2] = { 0 }, *gr[2] = { 0 };
+    CHECK(nb_grad(1, (nb_tensor *[]){ nb_sum(nb_mul(y, y)) }, 2, (nb_tensor *[]){ a, b }, NULL, ga,
+                  (nb_grad_opts){ .retain_graph = true }) == NB_OK);
+    nb_tensor *g = nb_mul_scalar(y, 2), *db = nb_zeros(dt, NB_SHAPE(k, m));
+    for (int64_t i = 0; i < d0; i++)
+        for (int64_t j = 0; j < d1; j++)
+            db = nb_add(db, nb_matmul(nb_t(nb_select(nb_select(a, 0, i), 0, j)),
+                                      nb_select(nb_select(g, 0, i), 0, j)));
+    gr[0] = nb_matmul(g, nb_t(b)), gr[1] = db;
+    CHECK(maxdiff(ga[0], gr[0]) <= tol && maxdiff(ga[1], gr[1]) <= tol);
+    /* create_graph through the fold: d/da of sum(dL/db) is finite and shaped like a */
+    nb_tensor *gb = NULL;
+    CHECK(nb_grad(1, (nb_tensor *[]){ nb_sum(nb_mul(y, y)) }, 1, &b, NULL, &gb,
+                  (nb_grad_opts){ .create_graph = true }) == NB_OK);
+    nb_tensor *h = NULL;
+    CHECK(gb && nb_grad(1, (nb_tensor *[]){ nb_sum(gb) }, 1, &a, NULL, &h, (nb_grad_opts){ 0 }) == NB_OK);
+    CHECK(h && h->numel == a->numel);
+    /* nb_linear on the N-D input: w = b^T (m, k) */
+    nb_tensor *w = nb_contiguous(nb_t(b));
+    nb_tensor *yl = nb_linear(a, w, c), *yr = nb_add(nb_matmul(a, nb_t(w)), c);
+    CHECK(yl && yl->ndim == 4 && yl->shape[3] == m && maxdiff(yl, yr) <= tol);
+    nb_tensor *gl[3] = { 0 }, *gq[3] = { 0 };
+    nb_tensor *in[3] = { a, w, c };
+    CHECK(nb_grad(1, (nb_tensor *[]){ nb_sum(nb_mul(yl, yl)) }, 3, in, NULL, gl, (nb_grad_opts){ 0 }) ==
+          NB_OK);
+    CHECK(nb_grad(1, (nb_tensor *[]){ nb_sum(nb_mul(yr, yr)) }, 3, in, NULL, gq, (nb_grad_opts){ 0 }) ==
+          NB_OK);
+    for (int i = 0; i < 3; i++) CHECK(maxdiff(gl[i], gq[i]) <= tol);
+    nb_scope_end(s);
+    nb_free(a), nb_free(b), nb_free(c);
 }
 
 /* relu's backward: one pass when not recording vs the recorded composition (create_graph), bitwise,
@@ -291,6 +338,11 @@ int main(void) {
             check_linear_backward(d ? NB_F64 : NB_F32, bw_sizes[i][0], bw_sizes[i][1], bw_sizes[i][2]);
     check_linear_fallbacks();
     check_linear_strided_bias();
+    static const int64_t fold_sizes[][5] = { { 3, 1, 7, 9, 11 }, { 2, 3, 37, 29, 23 }, { 1, 4, 1, 6, 5 } };
+    for (int d = 0; d < 2; d++)
+        for (size_t i = 0; i < sizeof fold_sizes / sizeof *fold_sizes; i++)
+            check_matmul_fold(d ? NB_F64 : NB_F32, fold_sizes[i][0], fold_sizes[i][1], fold_sizes[i][2],
+                              fold_sizes[i][3], fold_sizes[i][4]);
     check_relu_backward(NB_F32);
     check_relu_backward(NB_F64);
     check_gelu_backward(NB_F32);
