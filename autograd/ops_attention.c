@@ -189,38 +189,54 @@ static nbt_attn_shape node_shape(const nb_tensor *q, const nb_tensor *k, const n
                              .causal = causal };
 }
 
-/* y = softmax(q k^T scale + bias) v with the fused kernel; q, k, v contiguous (nb, rows, cols); saves
- * the inputs, the output and the row logsumexp (aux), never an L x S matrix */
+/* dropout's draws for nb x L x S probabilities, as bytes (1: kept) in an int64 tensor's storage: the same
+ * draws, in the same order, as the composed path's mask (torch.dropout on the (batch..., L, S) weights) */
+static nb_tensor *keep_draws(int64_t n, double dropout_p) {
+    nb_tensor *keep = nbt_new(NB_I64, 1, (int64_t[]){ (n + 7) / 8 });
+    if (keep) nbt_bernoulli_keep((uint8_t *)nbt_ptr(keep), n, 1.0 - dropout_p);
+    return keep;
+}
+
+/* y = dropout(softmax(q k^T scale + bias)) v with the fused kernel; q, k, v contiguous (nb, rows, cols);
+ * saves the inputs (the dropout draws, as bytes, the last of them), the output and the row logsumexp (aux),
+ * never an L x S matrix of floats */
 static nb_tensor *sdpa_fused(nb_tensor *q, nb_tensor *k, nb_tensor *v, nb_tensor *bias, bool causal,
-                             const sdpa_geom *g) {
+                             double dropout_p, const sdpa_geom *g) {
     int64_t nb = 1;
     for (int d = 0; d < g->nbd; d++) nb *= g->bshape[d];
-    nb_tensor *in[4] = { to_batch(q, g, nb), to_batch(k, g, nb), to_batch(v, g, nb), bias };
+    nb_tensor *in[5] = { to_batch(q, g, nb), to_batch(k, g, nb), to_batch(v, g, nb), bias, NULL };
     if (!in[0] || !in[1] || !in[2]) return NULL;
+    int nin = bias ? 4 : 3;
+    nb_tensor *keep = dropout_p > 0 ? keep_draws(nb * g->L * g->S, dropout_p) : NULL;
+    if (dropout_p > 0 && !keep) return NULL;
+    if (keep) in[nin++] = keep;
     nb_tensor *y = nbt_new(q->dtype, 3, (int64_t[]){ nb, g->L, g->Ev });
     nb_tensor *lse = nbt_new(q->dtype, 2, (int64_t[]){ nb, g->L });
     int64_t *off = bias ? malloc(sizeof(int64_t) * (size_t)nb) : NULL;
     nbt_attn_shape sh = node_shape(in[0], in[1], in[2], g->scale, causal);
     if (bias && off) bias_geom(bias, g->nbd, g->bshape, nb, off, &sh.bias_rs, &sh.bias_cs);
     sh.bias_off = off;
+    if (keep) sh.keep = (const uint8_t *)nbt_ptr(keep), sh.drop_scale = 1.0 / (1.0 - dropout_p);
     if (!y || !lse || (bias && !off) || nbt_attn_forward(&sh, in[0], in[1], in[2], bias, y, lse) != NB_OK) {
         if (bias && !off) nbt_error(OP ": out of memory");
         free(off);
         nb_free(y);
         nb_free(lse);
+        nb_free(keep);
         return NULL;
     }
     free(off);
     nba_sdpa_fused_fw++;
-    nba_node *n = nba_record(NBA_OP_sdpa, y, bias ? 4 : 3, in, NBA_SAVE_ALL | NBA_SAVE_OUT);
+    nba_node *n = nba_record(NBA_OP_sdpa, y, nin, in, NBA_SAVE_ALL | NBA_SAVE_OUT);
     if (n) {
         nba_set_aux(n, lse);
-        n->s[0] = g->scale;
+        n->s[0] = g->scale, n->s[1] = dropout_p;
         n->iv[0] = causal, n->iv[1] = g->nbd;
         memcpy(n->iv + 2, g->bshape, sizeof(int64_t) * (size_t)g->nbd);
         n->niv = 2 + g->nbd;
     } else {
         nb_free(lse);
+        nb_free(keep);
     }
     int64_t shp[NB_MAX_DIMS];
     memcpy(shp, g->bshape, sizeof(int64_t) * (size_t)g->nbd);
@@ -228,11 +244,32 @@ static nb_tensor *sdpa_fused(nb_tensor *q, nb_tensor *k, nb_tensor *v, nb_tensor
     return nb_reshape(y, g->nbd + 2, shp);
 }
 
-/* The backward in nabla ops (recorded when create_graph): s = scale q k^T + bias, P = softmax(s),
- * dv = P^T g, dP = g v^T, dS = P (dP - rowsum(dP P)), dq = scale dS k, dk = scale dS^T q */
+/* The node's additive bias input (NULL without one) and its dropout draws (NULL without dropout) */
+static nb_tensor *node_bias(const nba_node *n) { return n->nin - (n->s[1] > 0) > 3 ? nba_in(n, 3) : NULL; }
+static nb_tensor *node_keep(const nba_node *n) { return n->s[1] > 0 ? nba_in(n, n->nin - 1) : NULL; }
+
+/* Z: the dropout factors of the (nb, L, S) probabilities, 1 / (1 - p) where kept and 0 elsewhere (the
+ * composed path's mask, from the saved draws) */
+static nb_tensor *keep_factors(const nb_tensor *keep, double dropout_p, nb_dtype dt, const int64_t *shape) {
+    nb_tensor *z = nbt_new(dt, 3, shape);
+    if (!z) return NULL;
+    const uint8_t *kp = (const uint8_t *)nbt_ptr(keep);
+    double sc = 1.0 / (1.0 - dropout_p);
+    for (int64_t i = 0; i < z->numel; i++) {
+        if (dt == NB_F32)
+            ((float *)nbt_ptr(z))[i] = kp[i] ? (float)sc : 0.0f;
+        else
+            ((double *)nbt_ptr(z))[i] = kp[i] ? sc : 0.0;
+    }
+    return z;
+}
+
+/* The backward in nabla ops (recorded when create_graph): s = scale q k^T + bias, P = softmax(s), Z the
+ * dropout factors (or 1), dv = (P Z)^T g, dP = Z g v^T, dS = P (dP - rowsum(dP P)), dq = scale dS k,
+ * dk = scale dS^T q */
 static void bw_composed(nba_node *n, nb_tensor *g, nb_tensor **gin) {
-    nb_tensor *q = nba_in(n, 0), *k = nba_in(n, 1), *v = nba_in(n, 2),
-              *bias = n->nin > 3 ? nba_in(n, 3) : NULL;
+    nb_tensor *q = nba_in(n, 0), *k = nba_in(n, 1), *v = nba_in(n, 2), *bias = node_bias(n),
+              *keep = node_keep(n);
     double scale = n->s[0];
     int nbd = (int)n->iv[1];
     int64_t shp[NB_MAX_DIMS], L = q->shape[1], S = k->shape[1];
@@ -242,11 +279,14 @@ static void bw_composed(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     if (n->iv[0]) bias = bias_from(NULL, L, S, q->dtype);
     if (bias) s = nb_reshape(nb_add(nb_reshape(s, nbd + 2, shp), bias), 3, (int64_t[]){ q->shape[0], L, S });
     nb_tensor *p = nb_softmax(s, -1);
+    nb_tensor *z = keep && p ? keep_factors(keep, n->s[1], q->dtype, p->shape) : NULL;
+    if (keep && !z) return;
     nb_tensor *dp = nb_matmul(g, nb_transpose(v, 1, 2));
+    if (z) dp = nb_mul(dp, z);
     nb_tensor *ds = nb_mul(p, nb_sub(dp, nb_sum_dim(nb_mul(dp, p), 1, (int[]){ -1 }, true)));
     if (nba_need(n, 0)) gin[0] = nb_mul_scalar(nb_matmul(ds, k), scale);
     if (nba_need(n, 1)) gin[1] = nb_mul_scalar(nb_matmul(nb_transpose(ds, 1, 2), q), scale);
-    if (nba_need(n, 2)) gin[2] = nb_matmul(nb_transpose(p, 1, 2), g);
+    if (nba_need(n, 2)) gin[2] = nb_matmul(nb_transpose(z ? nb_mul(p, z) : p, 1, 2), g);
 }
 
 void nba_bw_sdpa(nba_node *n, nb_tensor *g, nb_tensor **gin) {
@@ -254,9 +294,10 @@ void nba_bw_sdpa(nba_node *n, nb_tensor *g, nb_tensor **gin) {
         bw_composed(n, g, gin);
         return;
     }
-    nb_tensor *q = nba_in(n, 0), *k = nba_in(n, 1), *v = nba_in(n, 2),
-              *bias = n->nin > 3 ? nba_in(n, 3) : NULL;
+    nb_tensor *q = nba_in(n, 0), *k = nba_in(n, 1), *v = nba_in(n, 2), *bias = node_bias(n),
+              *keep = node_keep(n);
     nbt_attn_shape sh = node_shape(q, k, v, n->s[0], n->iv[0] != 0);
+    if (keep) sh.keep = (const uint8_t *)nbt_ptr(keep), sh.drop_scale = 1.0 / (1.0 - n->s[1]);
     nb_tensor *gc = nbt_contig(g);
     nb_tensor *dq = nbt_new(q->dtype, 3, q->shape), *dk = nbt_new(q->dtype, 3, k->shape);
     nb_tensor *dv = nbt_new(q->dtype, 3, v->shape);
@@ -281,17 +322,16 @@ nb_tensor *nb_scaled_dot_product_attention(nb_tensor *q, nb_tensor *k, nb_tensor
     NBA_CHECK(OP, q, k, v);
     sdpa_geom g;
     if (!sdpa_check(q, k, v, &o, &g)) return NULL;
-    /* the fused kernel unless dropout draws (torch.dropout on the probabilities) or a float mask needs a
-     * gradient (its gradient is the L x S score gradient the kernel never forms); an empty call composes */
+    /* the fused kernel unless a float mask needs a gradient (its gradient is the L x S score gradient the
+     * kernel never forms); an empty call composes. Dropout draws the same numbers on either path. */
     bool mask_grad = o.attn_mask && o.attn_mask->requires_grad && nb_is_grad_enabled();
-    bool fused = nba_sdpa_path != 1 && o.dropout_p == 0 && !mask_grad && g.L > 0 && g.S > 0 && g.E > 0 &&
-                 g.Ev > 0;
+    bool fused = nba_sdpa_path != 1 && !mask_grad && g.L > 0 && g.S > 0 && g.E > 0 && g.Ev > 0;
     for (int d = 0; d < g.nbd; d++) fused = fused && g.bshape[d] > 0;
     /* the fused kernel masks causally itself; every other bias is a tensor */
     bool need_bias = o.attn_mask || (o.is_causal && !fused);
     nb_tensor *bias = need_bias ? sdpa_bias(&o, &g, q->dtype) : NULL;
     if (need_bias && !bias) return NULL;
-    nb_tensor *y = fused ? sdpa_fused(q, k, v, bias, o.is_causal, &g)
+    nb_tensor *y = fused ? sdpa_fused(q, k, v, bias, o.is_causal, o.dropout_p, &g)
                          : sdpa_composed(q, k, v, bias, g.scale, o.dropout_p);
     if (bias && bias != o.attn_mask && bias->tape_uses == 0) nb_free(bias); /* else its scope does */
     return y;

@@ -48,6 +48,11 @@ static inline T AF_(row_sum)(const T *row, int64_t n) {
     return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
 }
 
+/* row[c] *= keep[c] ? scale : 0 for c < n (dropout's factor on one block row; vectorizes) */
+static inline void AF_(drop_row)(T *row, const uint8_t *keep, int64_t n, T scale) {
+    for (int64_t c = 0; c < n; c++) row[c] = keep[c] ? row[c] * scale : 0;
+}
+
 /* query rows per block: causal blocks are shorter, so that less of the diagonal blocks is computed and masked */
 static inline int64_t AF_(block_rows)(const nbt_attn_shape *sh) {
     return sh->causal ? NBT_ATT_BR_CAUSAL : NBT_ATT_BR;
@@ -96,6 +101,8 @@ static nb_status AF_(attn_fw)(const nbt_attn_shape *sh, const nb_tensor *qt, con
                     T sum = AF_(row_sum)(row, bc);
                     l[r] = l[r] * alpha + sum;
                     m[r] = mx;
+                    if (sh->keep) /* dropout after the normaliser: l sums the undropped probabilities */
+                        AF_(drop_row)(row, sh->keep + (b * L + i0 + r) * S + j0, bc, (T)sh->drop_scale);
                     if (alpha != 1)
                         for (int64_t e = 0; e < Ev; e++) acc[r * Ev + e] *= alpha;
                 }
@@ -132,9 +139,10 @@ static nb_status AF_(attn_bw)(const nbt_attn_shape *sh, const nb_tensor *qt, con
     (void)work; /* read only by the OpenMP if clause */
 #pragma omp parallel if (work >= 2.0 * 64 * 64 * 64 && sh->nb > 1) reduction(|| : failed)
     {
-        T *p = malloc(sizeof(T) * (2 * NBT_ATT_BR * NBT_ATT_BC + L));
+        T *p = malloc(sizeof(T) * (3 * NBT_ATT_BR * NBT_ATT_BC + L));
         if (!p) failed = true;
-        T *dp = p ? p + NBT_ATT_BR * NBT_ATT_BC : NULL, *D = dp ? dp + NBT_ATT_BR * NBT_ATT_BC : NULL;
+        T *dp = p ? p + NBT_ATT_BR * NBT_ATT_BC : NULL, *pz = dp ? dp + NBT_ATT_BR * NBT_ATT_BC : NULL,
+          *D = pz ? pz + NBT_ATT_BR * NBT_ATT_BC : NULL; /* pz: P Z, the dropped probabilities */
 #pragma omp for schedule(dynamic, 1)
         for (int64_t b = 0; b < sh->nb; b++) {
             if (!p) continue;
@@ -161,11 +169,19 @@ static nb_status AF_(attn_bw)(const nbt_attn_shape *sh, const nb_tensor *qt, con
                         T *row = p + r * bc, ls = lse[i0 + r];
                         for (int64_t c = 0; c < bc; c++) row[c] = EXP(row[c] - ls);
                     }
-                    /* dv += P^T do; dP = do v^T; dS = P (dP - D); dq += scale dS k; dk += scale dS^T q */
-                    GEMM(true, false, bc, Ev, br, 1, p, bc, g + i0 * Ev, Ev, 1, dv + j0 * Ev, Ev);
+                    /* dv += (P Z)^T do; dP = Z do v^T; dS = P (dP - D); dq += scale dS k; dk += scale dS^T q */
+                    const uint8_t *keep = sh->keep ? sh->keep + (b * L + i0) * S + j0 : NULL;
+                    const T ds = (T)sh->drop_scale;
+                    if (keep)
+                        for (int64_t r = 0; r < br; r++) {
+                            memcpy(pz + r * bc, p + r * bc, sizeof(T) * (size_t)bc);
+                            AF_(drop_row)(pz + r * bc, keep + r * S, bc, ds);
+                        }
+                    GEMM(true, false, bc, Ev, br, 1, keep ? pz : p, bc, g + i0 * Ev, Ev, 1, dv + j0 * Ev, Ev);
                     GEMM(false, true, br, bc, Ev, 1, g + i0 * Ev, Ev, v + j0 * Ev, Ev, 0, dp, bc);
                     for (int64_t r = 0; r < br; r++) {
                         T *pr = p + r * bc, *dr = dp + r * bc, di = D[i0 + r];
+                        if (keep) AF_(drop_row)(dr, keep + r * S, bc, ds);
                         for (int64_t c = 0; c < bc; c++) pr[c] = pr[c] * (dr[c] - di);
                     }
                     GEMM(false, false, br, E, bc, (T)sh->scale, p, bc, k + j0 * E, E, 1, dq + i0 * E, E);

@@ -105,6 +105,17 @@ void nbt_bernoulli_mask(nb_dtype dt, void *mask, int64_t n, double keep, double 
     }
 }
 
+void nbt_bernoulli_keep(uint8_t *keep, int64_t n, double p_keep) {
+    enum { CHUNK = 512 };
+    uint32_t w[2 * CHUNK];
+    nb_generator *g = nbt_gen(NULL);
+    for (int64_t i0 = 0; i0 < n; i0 += CHUNK) {
+        int64_t m = n - i0 < CHUNK ? n - i0 : CHUNK;
+        nbt_gen_fill_u32(g, w, 2 * m);
+        for (int64_t i = 0; i < m; i++) keep[i0 + i] = nbt_u64_double(w[2 * i], w[2 * i + 1]) < p_keep;
+    }
+}
+
 uint32_t nb_generator_random(nb_generator *g) { return nbt_gen_u32(nbt_gen(g)); }
 
 uint64_t nb_generator_random64(nb_generator *g) { return nbt_gen_u64(nbt_gen(g)); }

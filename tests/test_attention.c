@@ -69,7 +69,7 @@ static void run_case(const gcase *c, int path) {
     near(v->grad, c->gv, tol, "grad v", nm);
     if (c->gm) near(m->grad, c->gm, tol, "grad mask", nm);
     /* the fused kernel runs (forward and backward) unless composing is asked or needed */
-    bool want_fused = path != 1 && c->dropout == 0 && !c->gm;
+    bool want_fused = path != 1 && !c->gm;
     CHECK((nba_sdpa_fused_fw - fw0 == 1 && nba_sdpa_fused_bw - bw0 == 1) == want_fused);
     CHECK(nba_sdpa_fused_fw - fw0 == (want_fused ? 1 : 0));
     nba_sdpa_path = 0;
@@ -105,7 +105,7 @@ static int golden(void) {
         } else if (!strcmp(kind, "end")) {
             run_case(&c, 0);
             run_case(&c, 1);
-            if (c.dropout == 0) run_case(&c, 2);
+            run_case(&c, 2);
             case_free(&c);
             n++;
         }
@@ -121,6 +121,7 @@ typedef struct {
     int64_t B, H, L, S, E, Ev;
     bool causal;
     int mask; /* 0 none, 1 bool (L, S), 2 float (B, 1, L, S), 3 bool key padding (B, 1, 1, S) */
+    double dropout;
 } fcase;
 
 static nb_tensor *rnd(nb_dtype dt, int64_t a, int64_t b, int64_t c, int64_t d) {
@@ -144,8 +145,9 @@ static void fused_run(const fcase *c, nb_dtype dt, int path, nb_tensor **res) {
     for (int i = 0; i < 3; i++) nb_requires_grad_(in[i], true);
     nba_sdpa_path = path;
     long fw0 = nba_sdpa_fused_fw;
-    nb_tensor *y = nb_scaled_dot_product_attention(q, k, v,
-                                                   (nb_sdpa_opts){ .attn_mask = m, .is_causal = c->causal });
+    nb_manual_seed(77); /* the same dropout draws on both paths */
+    nb_tensor *y = nb_scaled_dot_product_attention(
+        q, k, v, (nb_sdpa_opts){ .attn_mask = m, .is_causal = c->causal, .dropout_p = c->dropout });
     CHECK(nba_sdpa_fused_fw - fw0 == (path == 2));
     CHECK(nb_backward(nb_sum(nb_mul(y, w))) == NB_OK);
     nba_sdpa_path = 0;
@@ -155,12 +157,15 @@ static void fused_run(const fcase *c, nb_dtype dt, int path, nb_tensor **res) {
 
 static void fused_vs_composed(void) {
     const fcase cs[] = {
-        { "L 100 S 130 E 16", 2, 3, 100, 130, 16, 16, false, 0 },
-        { "causal L 257 E 64", 1, 2, 257, 257, 64, 64, true, 0 },
-        { "causal L 130 > S 70, Ev 24", 2, 1, 130, 70, 32, 24, true, 0 },
-        { "bool mask (L, S)", 3, 2, 64, 65, 32, 8, false, 1 },
-        { "float mask (B, 1, L, S)", 2, 3, 70, 128, 16, 16, false, 2 },
-        { "key padding (B, 1, 1, S)", 2, 2, 129, 129, 8, 8, false, 3 },
+        { "L 100 S 130 E 16", 2, 3, 100, 130, 16, 16, false, 0, 0 },
+        { "causal L 257 E 64", 1, 2, 257, 257, 64, 64, true, 0, 0 },
+        { "causal L 130 > S 70, Ev 24", 2, 1, 130, 70, 32, 24, true, 0, 0 },
+        { "bool mask (L, S)", 3, 2, 64, 65, 32, 8, false, 1, 0 },
+        { "float mask (B, 1, L, S)", 2, 3, 70, 128, 16, 16, false, 2, 0 },
+        { "key padding (B, 1, 1, S)", 2, 2, 129, 129, 8, 8, false, 3, 0 },
+        { "dropout 0.2, L 100 S 130", 2, 3, 100, 130, 16, 16, false, 0, 0.2 },
+        { "dropout 0.5, causal L 257 E 64", 1, 2, 257, 257, 64, 64, true, 0, 0.5 },
+        { "dropout 0.1, key padding, Ev 24", 2, 1, 130, 70, 32, 24, false, 3, 0.1 },
     };
     const char *what[4] = { "out", "grad q", "grad k", "grad v" };
     for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++)
@@ -179,7 +184,7 @@ static void fused_vs_composed(void) {
 
 /* the fused kernel gives the same bits at 1 and 2 threads (forward and every gradient) */
 static void threads_bitwise(void) {
-    const fcase c = { "threads", 2, 3, 130, 150, 32, 16, true, 0 };
+    const fcase c = { "threads", 2, 3, 130, 150, 32, 16, true, 0, 0.2 };
     nb_tensor *r[2][4];
     nb_scope s = nb_scope_begin();
     for (int t = 0; t < 2; t++) {
@@ -196,8 +201,8 @@ static void threads_bitwise(void) {
 }
 
 /* create_graph through the fused op: its recorded backward (composed math) gives the same second
- * derivative as the composed op, d/dk sum((d/dq sum(y w))^2) */
-static void second_order(void) {
+ * derivative as the composed op, d/dk sum((d/dq sum(y w))^2); with dropout, from the same draws */
+static void second_order(double dropout_p) {
     for (int path = 1; path <= 2; path++) {
         static double want[2 * 5 * 3];
         nb_scope s = nb_scope_begin();
@@ -206,7 +211,8 @@ static void second_order(void) {
         nb_tensor *w = nb_rand(NB_F64, NB_SHAPE(1, 2, 4, 2));
         nb_requires_grad_(q, true), nb_requires_grad_(k, true), nb_requires_grad_(v, true);
         nba_sdpa_path = path;
-        nb_tensor *y = nb_scaled_dot_product_attention(q, k, v, (nb_sdpa_opts){ .is_causal = true });
+        nb_tensor *y = nb_scaled_dot_product_attention(
+            q, k, v, (nb_sdpa_opts){ .is_causal = true, .dropout_p = dropout_p });
         nb_tensor *gq = nb_grad1(nb_sum(nb_mul(y, w)), q, true);
         CHECK(gq && gq->requires_grad);
         nb_tensor *gk = nb_grad1(nb_sum(nb_square(gq)), k, false);
@@ -271,7 +277,8 @@ int main(void) {
     CHECK(n == 38);
     printf("%d golden cases\n", n);
     fused_vs_composed();
-    second_order();
+    second_order(0);
+    second_order(0.3);
     threads_bitwise();
     errors();
     return nb_test_done();

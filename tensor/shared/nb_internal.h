@@ -144,6 +144,9 @@ bool nbt_i64_value_ok(double v, const char *op);
 /* Dropout's mask as torch's CPU bernoulli_(keep) draws it: mask[i] = scale where the i-th f64 uniform of the
  * default generator (nb_rand_double, in order) is below keep, else 0; mask holds n values of dt (f32 or f64). */
 void nbt_bernoulli_mask(nb_dtype dt, void *mask, int64_t n, double keep, double scale);
+/* keep[i] = 1 if the i-th draw of the default generator is below p_keep, else 0: the same draws as
+ * nbt_bernoulli_mask (one torch uniform double per element, in order), as bytes (fused attention's dropout). */
+void nbt_bernoulli_keep(uint8_t *keep, int64_t n, double p_keep);
 
 /* Called by kernels about to start threads: lowers (or restores) this thread's OpenMP thread count
  * when the machine has fewer free CPUs than threads (at most one check per half second). */
