@@ -2,6 +2,8 @@
  * with T (float or double) and SUF (f or empty) defined. A row is n elements with element strides
  * s[0] (out), s[1], s[2] (inputs); unit strides take a vectorizable path. */
 #define M_(fn) NBT_CAT(fn, SUF)
+#define ERF_(x) NBT_CAT(nbt_verf, SUF)(x) /* nbt_verf.h: f32 vectorizes, f64 is libm's */
+#define EXP_(x) NBT_CAT(nbt_vexp, SUF)(x) /* nbt_vexp.h: likewise */
 #define ROWS_(name) NBT_CAT(name##_, SUF)
 
 /* y[i] = EXPR over a row of n with strides s (unit-stride path first), EXPR reading the element of x as v
@@ -58,7 +60,7 @@ static void ROWS_(unary_row)(int64_t n, char **p, const int64_t *s, const void *
     const T a = (T)c->a, b = (T)c->b;
     switch (c->k) {
     case NBT_NEG: LOOP1(n, s, y, x, v, -v) break;
-    case NBT_EXP: LOOP1(n, s, y, x, v, M_(exp)(v)) break;
+    case NBT_EXP: LOOP1(n, s, y, x, v, EXP_(v)) break;
     case NBT_LOG: LOOP1(n, s, y, x, v, M_(log)(v)) break;
     case NBT_LOG1P: LOOP1(n, s, y, x, v, M_(log1p)(v)) break;
     case NBT_SQRT: LOOP1(n, s, y, x, v, M_(sqrt)(v)) break;
@@ -74,7 +76,7 @@ static void ROWS_(unary_row)(int64_t n, char **p, const int64_t *s, const void *
     case NBT_SIGMOID: LOOP1(n, s, y, x, v, ROWS_(sigm)(v)) break;
     case NBT_RELU: LOOP1(n, s, y, x, v, v > 0 ? v : (v != v ? v : (T)0)) break;
     case NBT_LEAKY_RELU: LOOP1(n, s, y, x, v, v > 0 ? v : v * a) break;
-    case NBT_GELU: LOOP1(n, s, y, x, v, (T)0.5 * v * ((T)1 + M_(erf)(v * (T)M_SQRT1_2))) break;
+    case NBT_GELU: LOOP1(n, s, y, x, v, (T)0.5 * v * ((T)1 + ERF_(v * (T)M_SQRT1_2))) break;
     case NBT_GELU_TANH:
         LOOP1(n, s, y, x, v,
               (T)0.5 * v * ((T)1 + M_(tanh)((T)0.7978845608028654 * (v + (T)0.044715 * v * v * v))))
@@ -84,7 +86,7 @@ static void ROWS_(unary_row)(int64_t n, char **p, const int64_t *s, const void *
         LOOP1(n, s, y, x, v, (v < a ? a : v) > b ? b : (v < a ? a : v))
         break; /* min(max(v, a), b): b wins if a > b */
     case NBT_SIGN: LOOP1(n, s, y, x, v, (T)((v > 0) - (v < 0))) break;
-    case NBT_ERF: LOOP1(n, s, y, x, v, M_(erf)(v)) break;
+    case NBT_ERF: LOOP1(n, s, y, x, v, ERF_(v)) break;
     case NBT_ATAN: LOOP1(n, s, y, x, v, M_(atan)(v)) break;
     case NBT_ADD_S: LOOP1(n, s, y, x, v, v + a) break;
     case NBT_MUL_S: LOOP1(n, s, y, x, v, v * a) break;
@@ -128,8 +130,8 @@ static inline T ROWS_(vmin)(T v, T w) { return (v != v || v < w) ? v : (w != w ?
 /* gelu's derivative Phi(x) + x phi(x), rounded step by step as nba_bw_gelu's composed ops round it:
  * Phi = (erf(x / sqrt 2) + 1) 0.5, phi = e^(x^2 -0.5) / sqrt(2 pi) */
 static inline T ROWS_(dgelu)(T x) {
-    T cdf = (M_(erf)(x * (T)M_SQRT1_2) + (T)1) * (T)0.5;
-    T pdf = M_(exp)((x * x) * (T)-0.5) * (T)0.3989422804014327;
+    T cdf = (ERF_(x * (T)M_SQRT1_2) + (T)1) * (T)0.5;
+    T pdf = EXP_((x * x) * (T)-0.5) * (T)0.3989422804014327;
     return cdf + x * pdf;
 }
 
@@ -167,4 +169,6 @@ static void ROWS_(where_row)(int64_t n, char **p, const int64_t *s, const void *
 #undef LOOP1
 #undef LOOP2
 #undef M_
+#undef ERF_
+#undef EXP_
 #undef ROWS_

@@ -2,6 +2,7 @@
  * innermost dim, OpenMP over fixed linear chunks above NBT_PAR_MIN elements, so results do not
  * depend on the thread count), and unary / binary / where / copy built on it. */
 #include "nb_kernels.h"
+#include "nbt_verf.h"
 #include <math.h>
 #ifdef _OPENMP
 #include <omp.h>

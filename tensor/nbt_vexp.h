@@ -1,11 +1,13 @@
 /* nbt_vexp.h — an e^x that vectorizes, for the kernels whose inner loop is an exponential (softmax,
- * log_softmax and their backward, fused attention, the recurrent gates). f32: range reduction and polynomial in
+ * log_softmax and their backward, fused attention, the recurrent gates, nb_exp, gelu's derivative, erf). f32: range reduction and polynomial in
  * double, branch-free so that a loop over it becomes SIMD code; f64: the C library's exp. */
 #ifndef NBT_VEXP_H
 #define NBT_VEXP_H
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+
+static inline double nbt_vexp_core(double xd);
 
 /* e^x in f32, correctly rounded but for ~1 in 60 million inputs (36 of the 2.2e9 floats in [-110, 90] differ
  * from (float)exp((double)x); glibc's expf differs for 170,648): the reduction and the polynomial run in double,
@@ -21,7 +23,12 @@ static inline float nbt_vexpf(float x) {
     xb = (xb & ~(lo | hi)) | (0xC2D00000u & lo) | (0x42B20000u & hi);
     float xc;
     memcpy(&xc, &xb, sizeof xc);
-    double xd = xc;
+    return (float)nbt_vexp_core(xc);
+}
+
+/* e^x in double for x in [-104, 89] (relative error < 1e-11; no infinity, NaN gives NaN): the reduction and
+ * polynomial of nbt_vexpf, branch-free; also the e^(-x^2) of nbt_verff */
+static inline double nbt_vexp_core(double xd) {
     double t = xd * 1.4426950408889634 + 6755399441055744.0; /* 1.5 * 2^52: n = nearest integer to x / ln 2 */
     double n = t - 6755399441055744.0;
     double r = (xd - n * 0.6931471805598903) -
@@ -42,7 +49,7 @@ static inline float nbt_vexpf(float x) {
     eb = (tb - 0x4338000000000000u + 1023u) << 52; /* 2^n, n in [-150, 129] */
     double e;
     memcpy(&e, &eb, sizeof e);
-    return (float)(p * e);
+    return p * e;
 }
 
 /* e^x in f64: the C library's (the f64 kernels keep libm's accuracy) */
