@@ -17,7 +17,7 @@
 #define T float
 #define SUF f32
 #define GEMM nbt_sgemm
-#define EXP nbt_vexpf
+#define EXP nbt_expf_fast
 #include "attention_template.h"
 #undef T
 #undef SUF

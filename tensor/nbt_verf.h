@@ -16,7 +16,8 @@ static inline float nbt_verff(float x) {
      * keep the loop scalar under -ftrapping-math); NaN stays NaN */
     uint64_t ab;
     memcpy(&ab, &a, sizeof ab);
-    uint64_t big = 0u - (uint64_t)((ab > 0x4010000000000000u) & (ab <= 0x7FF0000000000000u)); /* 4 < a <= inf */
+    uint64_t big = 0u -
+                   (uint64_t)((ab > 0x4010000000000000u) & (ab <= 0x7FF0000000000000u)); /* 4 < a <= inf */
     ab = (ab & ~big) | (0x4010000000000000u & big);
     uint64_t below1 = 0u - (uint64_t)(ab < 0x3FF0000000000000u);
     memcpy(&a, &ab, sizeof a);

@@ -42,10 +42,10 @@ int main(void) {
     int miss = 0, n = 0;
     for (uint64_t b = 0; b <= 0xFFFFFFFFu; b += 4093, n++) miss += one(from_bits((uint32_t)b));
     check(miss <= n / 1000000 + 1, "mismatch rate at most one per million", 0);
-    static const float special[] = { 0.0f,      -0.0f,      1.0f,     -1.0f,     0x1.fffffep-1f, 0x1.000002p0f,
-                                     3.9f,      3.99f,      4.0f,     4.0001f,   -4.0f,          10.0f,
-                                     1e30f,     -1e30f,     0x1p-149f, -0x1p-149f, 0x1p-126f,    1e-8f,
-                                     0.5f,      2.5f,       0.7071068f, 1.4142135f };
+    static const float special[] = { 0.0f,  -0.0f,  1.0f,       -1.0f,      0x1.fffffep-1f, 0x1.000002p0f,
+                                     3.9f,  3.99f,  4.0f,       4.0001f,    -4.0f,          10.0f,
+                                     1e30f, -1e30f, 0x1p-149f,  -0x1p-149f, 0x1p-126f,      1e-8f,
+                                     0.5f,  2.5f,   0.7071068f, 1.4142135f };
     for (size_t i = 0; i < sizeof special / sizeof *special; i++) miss += one(special[i]);
     check(nbt_verff(INFINITY) == 1.0f && nbt_verff(-INFINITY) == -1.0f, "erf(+-inf) = +-1", INFINITY);
     check(nbt_verff(5.0f) == 1.0f && nbt_verff(-7.5f) == -1.0f, "erf beyond 4 is +-1", 5.0f);
