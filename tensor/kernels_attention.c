@@ -12,8 +12,8 @@
 
 #define NBT_ATT_BR 64        /* query rows per block */
 #define NBT_ATT_BR_CAUSAL 32 /* query rows per block under a causal mask */
-#define NBT_ATT_BC                                                                                           \
-    128 /* key columns per block (128: fewer, larger block products than 64, ~4% faster here) */
+/* key columns per block (128: fewer, larger block products than 64, ~4% faster here) */
+#define NBT_ATT_BC 128
 
 #define T float
 #define SUF f32
