@@ -57,29 +57,6 @@ void nbt_dgemm_asum(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const dou
     nbt_dgemm(ta, tb, M, N, K, 1.0, A, lda, B, ldb, 0.0, C, ldc);
 }
 
-/* with a BLAS, the packed op(B) is a row-major K x N copy and a block of it goes to cblas_?gemm */
-int64_t nbt_gemm_nr(bool f64) { return (void)f64, 1; }
-int64_t nbt_gemm_pack_len(int64_t K, int64_t N, bool f64) { return (void)f64, K * N; }
-void nbt_sgemm_pack_b(bool tb, int64_t K, int64_t N, const float *B, int64_t ldb, float *packed) {
-    for (int64_t k = 0; k < K; k++)
-        for (int64_t j = 0; j < N; j++) packed[k * N + j] = tb ? B[j * ldb + k] : B[k * ldb + j];
-}
-void nbt_dgemm_pack_b(bool tb, int64_t K, int64_t N, const double *B, int64_t ldb, double *packed) {
-    for (int64_t k = 0; k < K; k++)
-        for (int64_t j = 0; j < N; j++) packed[k * N + j] = tb ? B[j * ldb + k] : B[k * ldb + j];
-}
-void nbt_sgemm_pb(bool ta, int64_t M, int64_t nn, int64_t kk, float alpha, const float *A, int64_t lda,
-                  const float *packed, int64_t K, int64_t N, int64_t k0, int64_t n0, float beta, float *C,
-                  int64_t ldc) {
-    (void)K;
-    nbt_sgemm(ta, false, M, nn, kk, alpha, A, lda, packed + k0 * N + n0, N, beta, C, ldc);
-}
-void nbt_dgemm_pb(bool ta, int64_t M, int64_t nn, int64_t kk, double alpha, const double *A, int64_t lda,
-                  const double *packed, int64_t K, int64_t N, int64_t k0, int64_t n0, double beta, double *C,
-                  int64_t ldc) {
-    (void)K;
-    nbt_dgemm(ta, false, M, nn, kk, alpha, A, lda, packed + k0 * N + n0, N, beta, C, ldc);
-}
 #else /* !NB_USE_CBLAS */
 
 #if defined(__AVX512F__) || defined(__AVX__) || defined(__FMA__)
@@ -276,30 +253,6 @@ void nbt_dgemm_asum(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const dou
                     const double *B, int64_t ldb, double *C, int64_t ldc, double *asum) {
     for (int64_t i = 0; i < M; i++) asum[i] = 0;
     gemm_d(ta, tb, M, N, K, 1.0, A, lda, B, ldb, 0.0, C, ldc, NULL, asum);
-}
-
-/* NR, the width of a packed sliver of op(B), for f32 or f64 */
-int64_t nbt_gemm_nr(bool f64) {
-    return NBT_NV * (int64_t)(NBT_VBYTES / (f64 ? sizeof(double) : sizeof(float)));
-}
-int64_t nbt_gemm_pack_len(int64_t K, int64_t N, bool f64) { return nbt_roundup(N, nbt_gemm_nr(f64)) * K; }
-void nbt_sgemm_pack_b(bool tb, int64_t K, int64_t N, const float *B, int64_t ldb, float *packed) {
-    pack_b_s(tb, K, N, B, ldb, packed);
-}
-void nbt_dgemm_pack_b(bool tb, int64_t K, int64_t N, const double *B, int64_t ldb, double *packed) {
-    pack_b_d(tb, K, N, B, ldb, packed);
-}
-void nbt_sgemm_pb(bool ta, int64_t M, int64_t nn, int64_t kk, float alpha, const float *A, int64_t lda,
-                  const float *packed, int64_t K, int64_t N, int64_t k0, int64_t n0, float beta, float *C,
-                  int64_t ldc) {
-    (void)N;
-    gemm_pb_s(ta, M, nn, kk, alpha, A, lda, packed, K, k0, n0, beta, C, ldc);
-}
-void nbt_dgemm_pb(bool ta, int64_t M, int64_t nn, int64_t kk, double alpha, const double *A, int64_t lda,
-                  const double *packed, int64_t K, int64_t N, int64_t k0, int64_t n0, double beta, double *C,
-                  int64_t ldc) {
-    (void)N;
-    gemm_pb_d(ta, M, nn, kk, alpha, A, lda, packed, K, k0, n0, beta, C, ldc);
 }
 
 #endif /* NB_USE_CBLAS */

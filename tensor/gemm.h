@@ -34,28 +34,6 @@ void nbt_sgemm_asum(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const flo
 void nbt_dgemm_asum(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const double *A, int64_t lda,
                     const double *B, int64_t ldb, double *C, int64_t ldc, double *asum);
 
-/* Many products against one op(B): nbt_gemm_pack_len values hold op(B) (K x N) packed once by nbt_sgemm_pack_b
- * (the layout the GEMM's kernel reads), and nbt_sgemm_pb multiplies by any block of it without packing it again
- * (fused attention: one key block against every query block). nbt_gemm_nr(f64) is the column alignment a block
- * must start at. */
-int64_t nbt_gemm_nr(bool f64);
-/* Values a packed K x N op(B) takes. */
-int64_t nbt_gemm_pack_len(int64_t K, int64_t N, bool f64);
-/* packed = op(B) (B is K x N with row stride ldb, or N x K used transposed if tb) in the packed layout. */
-void nbt_sgemm_pack_b(bool tb, int64_t K, int64_t N, const float *B, int64_t ldb, float *packed);
-/* C[M, nn] = alpha op(A) @ op(B)[k0 : k0 + kk, n0 : n0 + nn] + beta C (beta 0: C not read) for op(B) K x N
- * (its K and N) packed by nbt_sgemm_pack_b, n0 a multiple of nbt_gemm_nr; one thread; every element of C gets the bits
- * nbt_sgemm's packed path (M and nn above 4) gives it. */
-void nbt_sgemm_pb(bool ta, int64_t M, int64_t nn, int64_t kk, float alpha, const float *A, int64_t lda,
-                  const float *packed, int64_t K, int64_t N, int64_t k0, int64_t n0, float beta, float *C,
-                  int64_t ldc);
-/* Same contract as nbt_sgemm_pack_b, in double precision. */
-void nbt_dgemm_pack_b(bool tb, int64_t K, int64_t N, const double *B, int64_t ldb, double *packed);
-/* Same contract as nbt_sgemm_pb, in double precision. */
-void nbt_dgemm_pb(bool ta, int64_t M, int64_t nn, int64_t kk, double alpha, const double *A, int64_t lda,
-                  const double *packed, int64_t K, int64_t N, int64_t k0, int64_t n0, double beta, double *C,
-                  int64_t ldc);
-
 #ifdef __cplusplus
 }
 #endif

@@ -298,46 +298,6 @@ static void NBG(block)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBT_T 
     }
 }
 
-/* C[M, nn] = alpha op(A) @ op(B)[k0 : k0 + kk, n0 : n0 + nn] + beta C, op(B) (K x N) prepacked by pack_b with kc = K
- * (NR-column slivers of all K rows), n0 a multiple of NR; one thread. The loops of block() without its B packing,
- * so every element of C sees the same operations in the same order as the packed path of gemm(). */
-static void NBG(gemm_pb)(bool ta, int64_t M, int64_t nn, int64_t kk, NBT_T alpha, const NBT_T *A, int64_t lda,
-                         const NBT_T *pb, int64_t K, int64_t k0, int64_t n0, NBT_T beta, NBT_T *C,
-                         int64_t ldc) {
-    if (M <= 0 || nn <= 0) return;
-    if (kk <= 0 || alpha == 0) {
-        NBG(scale)(M, nn, beta, C, ldc);
-        return;
-    }
-    const NBT_T *b0 = pb + n0 * K + k0 * NBT_NR; /* sliver n0 / NR, row k0 */
-    NBT_T *pa = NBG(buffer)(&NBG(buf_a), &NBG(cap_a),
-                            (size_t)(nbt_roundup(NBT_MIN(M, NBT_MC), NBT_MR) * NBT_MIN(kk, NBT_KC)));
-    if (!pa) { /* no packing buffer: one dot product per element, reading op(B) from its slivers */
-        for (int64_t i = 0; i < M; i++)
-            for (int64_t j = 0; j < nn; j++) {
-                const NBT_T *b = b0 + (j / NBT_NR) * NBT_NR * K + j % NBT_NR;
-                NBT_T sum = 0;
-                for (int64_t k = 0; k < kk; k++)
-                    sum += (ta ? A[k * lda + i] : A[i * lda + k]) * b[k * NBT_NR];
-                C[i * ldc + j] = alpha * sum + (beta == 0 ? 0 : C[i * ldc + j] * beta);
-            }
-        return;
-    }
-    for (int64_t pc = 0; pc < kk; pc += NBT_KC) {
-        int64_t kc = NBT_MIN(NBT_KC, kk - pc);
-        bool load = !(pc == 0 && beta == 0);
-        NBT_T bt = pc == 0 ? beta : 1;
-        for (int64_t ic = 0; ic < M; ic += NBT_MC) {
-            int64_t mc = NBT_MIN(NBT_MC, M - ic);
-            NBG(pack_a)(ta, mc, kc, ta ? A + pc * lda + ic : A + ic * lda + pc, lda, pa);
-            for (int64_t jr = 0; jr < nn; jr += NBT_NR)
-                for (int64_t ir = 0; ir < mc; ir += NBT_MR) NBG(kernel)
-            (kc, pa + ir * kc, b0 + jr * K + pc * NBT_NR, C + (ic + ir) * ldc + jr, ldc,
-             (int)NBT_MIN(NBT_MR, mc - ir), (int)NBT_MIN(NBT_NR, nn - jr), alpha, bt, load, NULL);
-        }
-    }
-}
-
 /* Entry point for this dtype: degenerate shapes, then threads over aligned rectangles of C. bias (NULL,
  * or N values; only with beta == 0) is added to every row of C as if C held it and beta were 1. */
 static void NBG(gemm)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBT_T alpha, const NBT_T *A,

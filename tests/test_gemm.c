@@ -240,75 +240,6 @@ static void determinism(bool dbl, bool ta, bool tb, int64_t M, int64_t N, int64_
 }
 #endif
 
-/* A block of a prepacked op(B) (nbt_?gemm_pack_b + nbt_?gemm_pb, K x N packed, rows [k0, k0 + kk) and columns
- * [n0, n0 + nn)) against nbt_?gemm on the same block: bitwise where both take the packed path (M, nn > 4), else
- * within 1e-5 (f32) relative; beta 0 and 1, C's padding kept. */
-static void pb_case(bool dbl, bool ta, bool tb, int64_t M, int64_t K, int64_t N, int64_t k0, int64_t kk,
-                    int64_t n0, int64_t nn, double beta) {
-    uint64_t seed = 0x51ED270B27A1ull ^ (uint64_t)(M * 7 + K * 131 + N * 17 + k0 + n0 * 3);
-    const int64_t pad = 3, lda = (ta ? M : kk) + pad, ldb = (tb ? K : N) + pad, ldc = nn + pad;
-    const size_t es = dbl ? 8 : 4, na = (size_t)((ta ? kk : M) * lda), nb = (size_t)((tb ? N : K) * ldb),
-                 nc = (size_t)(M * ldc), np = (size_t)nbt_gemm_pack_len(K, N, dbl);
-    char *a = malloc(na * es + 8), *b = malloc(nb * es + 8), *c1 = malloc(nc * es + 8),
-         *c2 = malloc(nc * es + 8);
-    char *pk = malloc(np * es + 8);
-    bool ok = a && b && c1 && c2 && pk;
-    for (size_t i = 0; ok && i < na + nb + nc; i++) {
-        double v = rnd(&seed);
-        float f = (float)v;
-        char *at = i < na ? a + i * es : i < na + nb ? b + (i - na) * es : c1 + (i - na - nb) * es;
-        memcpy(at, dbl ? (void *)&v : (void *)&f, es);
-    }
-    if (ok) {
-        memcpy(c2, c1, nc * es);
-        size_t boff = (size_t)(tb ? n0 * ldb + k0 : k0 * ldb + n0) * es;
-        if (dbl) {
-            nbt_dgemm_pack_b(tb, K, N, (double *)b, ldb, (double *)pk);
-            nbt_dgemm(ta, tb, M, nn, kk, 1.5, (double *)a, lda, (double *)(b + boff), ldb, beta, (double *)c1,
-                      ldc);
-            nbt_dgemm_pb(ta, M, nn, kk, 1.5, (double *)a, lda, (double *)pk, K, N, k0, n0, beta, (double *)c2,
-                         ldc);
-        } else {
-            nbt_sgemm_pack_b(tb, K, N, (float *)b, ldb, (float *)pk);
-            nbt_sgemm(ta, tb, M, nn, kk, 1.5f, (float *)a, lda, (float *)(b + boff), ldb, (float)beta,
-                      (float *)c1, ldc);
-            nbt_sgemm_pb(ta, M, nn, kk, 1.5f, (float *)a, lda, (float *)pk, K, N, k0, n0, (float)beta,
-                         (float *)c2, ldc);
-        }
-        bool bits = M > 4 && nn > 4;
-        for (size_t i = 0; ok && i < nc; i++) {
-            double x, y;
-            if (dbl) {
-                memcpy(&x, c1 + i * es, 8), memcpy(&y, c2 + i * es, 8);
-            } else {
-                float fx, fy;
-                memcpy(&fx, c1 + i * es, 4), memcpy(&fy, c2 + i * es, 4);
-                x = fx, y = fy;
-            }
-            ok = bits || (int64_t)(i % (size_t)ldc) >= nn ? x == y : fabs(x - y) <= 1e-5 * (1 + fabs(x));
-        }
-    }
-    check(ok, "prepacked B block equals the GEMM on that block", dbl, ta, tb, M, nn, kk);
-    free(a), free(b), free(c1), free(c2), free(pk);
-}
-
-static void pb_all(void) {
-    const int64_t nr[2] = { nbt_gemm_nr(false), nbt_gemm_nr(true) };
-    /* M, K, N, k0, kk, n0 (in slivers), nn: whole, inner blocks, edge slivers, several K blocks, tiny */
-    static const int64_t cs[][7] = { { 32, 64, 256, 0, 64, 0, 256 },     { 32, 256, 64, 128, 128, 0, 64 },
-                                     { 37, 130, 70, 3, 61, 1, 27 },      { 128, 64, 257, 0, 64, 2, 100 },
-                                     { 100, 1100, 40, 50, 1040, 0, 40 }, { 3, 20, 33, 1, 9, 1, 5 },
-                                     { 9, 20, 33, 0, 20, 0, 3 },         { 64, 1, 16, 0, 1, 0, 16 } };
-    for (size_t i = 0; i < sizeof cs / sizeof *cs; i++)
-        for (int t = 0; t < 16; t++) {
-            bool dbl = t & 4;
-            int64_t n0 = cs[i][5] * nr[dbl], nn = cs[i][6];
-            if (n0 + nn > cs[i][2]) nn = cs[i][2] - n0;
-            pb_case(dbl, t & 1, t & 2, cs[i][0], cs[i][1], cs[i][2], cs[i][3], cs[i][4], n0, nn,
-                    t & 8 ? 1.0 : 0.0);
-        }
-}
-
 int main(void) {
     static const int64_t sz[] = { 1, 2, 3, 7, 17, 31, 33, 65, 127, 129, 255, 257 };
     enum { NS = sizeof sz / sizeof *sz };
@@ -340,7 +271,6 @@ int main(void) {
     run_all(65, 17, 40, 0.0, 2.0, 0);   /* alpha = 0 */
     run_all(0, 17, 40, 1.0, 0.0, 0);    /* empty C */
     bias_all();
-    pb_all();
     static const int64_t asz[][3] = { { 3, 40, 50 },     { 50, 3, 40 },
                                       { 0, 5, 5 },       { 7, 0, 9 },
                                       { 9, 7, 0 },       { 97, 45, 700 },
