@@ -87,20 +87,27 @@ void nbt_gen_fill_u32(nb_generator *g, uint32_t *out, int64_t n) {
     }
 }
 
+/* The draw u * 2^-53 (u the low 53 bits of random64, nbt_u64_double) is below keep exactly when the integer u is
+ * below ceil(keep 2^53) (both sides are exact): the bulk draws compare integers, a loop that vectorizes. */
+static uint64_t keep_bound(double keep) {
+    return keep <= 0 ? 0 : keep >= 1 ? (uint64_t)1 << 53 : (uint64_t)ceil(keep * 0x1p53);
+}
+static inline uint64_t low53(uint32_t hi, uint32_t lo) { return ((uint64_t)(hi & 0x1fffffu) << 32) | lo; }
+
 void nbt_bernoulli_mask(nb_dtype dt, void *mask, int64_t n, double keep, double scale) {
     enum { CHUNK = 512 };
     uint32_t w[2 * CHUNK];
     nb_generator *g = nbt_gen(NULL);
+    const uint64_t bound = keep_bound(keep);
     for (int64_t i0 = 0; i0 < n; i0 += CHUNK) {
         int64_t m = n - i0 < CHUNK ? n - i0 : CHUNK;
         nbt_gen_fill_u32(g, w, 2 * m);
         if (dt == NB_F32) {
             float *d = (float *)mask + i0, s = (float)scale;
-            for (int64_t i = 0; i < m; i++) d[i] = nbt_u64_double(w[2 * i], w[2 * i + 1]) < keep ? s : 0.0f;
+            for (int64_t i = 0; i < m; i++) d[i] = low53(w[2 * i], w[2 * i + 1]) < bound ? s : 0.0f;
         } else {
             double *d = (double *)mask + i0;
-            for (int64_t i = 0; i < m; i++)
-                d[i] = nbt_u64_double(w[2 * i], w[2 * i + 1]) < keep ? scale : 0.0;
+            for (int64_t i = 0; i < m; i++) d[i] = low53(w[2 * i], w[2 * i + 1]) < bound ? scale : 0.0;
         }
     }
 }
@@ -109,10 +116,11 @@ void nbt_bernoulli_keep(uint8_t *keep, int64_t n, double p_keep) {
     enum { CHUNK = 512 };
     uint32_t w[2 * CHUNK];
     nb_generator *g = nbt_gen(NULL);
+    const uint64_t bound = keep_bound(p_keep);
     for (int64_t i0 = 0; i0 < n; i0 += CHUNK) {
         int64_t m = n - i0 < CHUNK ? n - i0 : CHUNK;
         nbt_gen_fill_u32(g, w, 2 * m);
-        for (int64_t i = 0; i < m; i++) keep[i0 + i] = nbt_u64_double(w[2 * i], w[2 * i + 1]) < p_keep;
+        for (int64_t i = 0; i < m; i++) keep[i0 + i] = low53(w[2 * i], w[2 * i + 1]) < bound;
     }
 }
 

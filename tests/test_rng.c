@@ -61,7 +61,7 @@ static uint64_t fnv(const nb_tensor *t) {
 static void bulk_mask_matches_single_draws(void) {
     static const int64_t sizes[] = { 1, 5, 311, 312, 700, 1300 };
     static const int offsets[] = { 0, 1, 311, 623, 624, 1000 };
-    for (int dt = 0; dt < 2; dt++)
+    for (int dt = 0; dt < 4; dt++) /* dt & 1: f64; dt & 2: p = 0.5, whose keep 2^53 is an integer bound */
         for (size_t a = 0; a < sizeof sizes / sizeof *sizes; a++)
             for (size_t b = 0; b < sizeof offsets / sizeof *offsets; b++) {
                 int64_t n = sizes[a];
@@ -69,14 +69,15 @@ static void bulk_mask_matches_single_draws(void) {
                 for (int i = 0; i < offsets[b]; i++) nb_rand_u32();
                 uint8_t st[NB_RNG_STATE_SIZE];
                 nb_get_rng_state(st);
-                nb_tensor *x = nb_ones(dt ? NB_F64 : NB_F32, 1, (int64_t[]){ n }),
-                          *y = nb_dropout(x, 0.3, true);
+                double p = dt & 2 ? 0.5 : 0.3;
+                nb_tensor *x = nb_ones(dt & 1 ? NB_F64 : NB_F32, 1, (int64_t[]){ n }),
+                          *y = nb_dropout(x, p, true);
                 uint32_t next = nb_rand_u32();
                 double *got = malloc(sizeof(double) * (size_t)n);
                 bool ok = y && got && nb_to_doubles(y, got) == NB_OK;
                 nb_set_rng_state(st, sizeof st);
-                double scale = dt ? 1.0 / 0.7 : (double)(float)(1.0 / 0.7);
-                for (int64_t i = 0; ok && i < n; i++) ok = got[i] == (nb_rand_double() < 0.7 ? scale : 0.0);
+                double scale = dt & 1 ? 1.0 / (1 - p) : (double)(float)(1.0 / (1 - p));
+                for (int64_t i = 0; ok && i < n; i++) ok = got[i] == (nb_rand_double() < 1 - p ? scale : 0.0);
                 CHECK(ok && nb_rand_u32() == next);
                 free(got);
                 nb_free(y);
