@@ -204,10 +204,14 @@ static nb_tensor *sdpa_fused(nb_tensor *q, nb_tensor *k, nb_tensor *v, nb_tensor
                              double dropout_p, const sdpa_geom *g) {
     int64_t nb = 1;
     for (int d = 0; d < g->nbd; d++) nb *= g->bshape[d];
+    int64_t nw = 0; /* the weights dropout draws for: nb x L x S */
+    if (dropout_p > 0 && (__builtin_mul_overflow(nb, g->L, &nw) || __builtin_mul_overflow(nw, g->S, &nw)))
+        return nbt_error(OP ": the attention weights (%lld x %lld x %lld) are too many to draw dropout for",
+                         (long long)nb, (long long)g->L, (long long)g->S);
     nb_tensor *in[5] = { to_batch(q, g, nb), to_batch(k, g, nb), to_batch(v, g, nb), bias, NULL };
     if (!in[0] || !in[1] || !in[2]) return NULL;
     int nin = bias ? 4 : 3;
-    nb_tensor *keep = dropout_p > 0 ? keep_draws(nb * g->L * g->S, dropout_p) : NULL;
+    nb_tensor *keep = dropout_p > 0 ? keep_draws(nw, dropout_p) : NULL;
     if (dropout_p > 0 && !keep) return NULL;
     if (keep) in[nin++] = keep;
     nb_tensor *y = nbt_new(q->dtype, 3, (int64_t[]){ nb, g->L, g->Ev });

@@ -43,6 +43,14 @@ MU_ERR(nb_scaled_dot_product_attention,
     nb_tensor *q = Q3(2, 3, 4), *v = Q3(2, 3, 4);
     return !nb_scaled_dot_product_attention(q, mu_released(), v, (nb_sdpa_opts){ 0 });
 }
+MU_ERR(nb_scaled_dot_product_attention,
+       "dropout over 2^32 x 2^32 weights (expanded views: nothing allocated)") {
+    nb_tensor *e = nb_expand(nb_ones(NB_F32, NB_SHAPE(1, 1, 1)), 3, (int64_t[]){ 1, (int64_t)1 << 32, 1 });
+    return !nb_scaled_dot_product_attention(e, e, e, (nb_sdpa_opts){ .dropout_p = 0.1 });
+}
+MU_G(nb_scaled_dot_product_attention, "dropout 0.2 (2, 3, 4)",
+     nb_scaled_dot_product_attention(Q3(2, 3, 4), Q3(2, 3, 4), Q3(2, 3, 4),
+                                     (nb_sdpa_opts){ .dropout_p = 0.2 }) != NULL)
 MU_G(nb_scaled_dot_product_attention, "causal (2, 3, 4)",
      nb_scaled_dot_product_attention(Q3(2, 3, 4), Q3(2, 3, 4), Q3(2, 3, 4),
                                      (nb_sdpa_opts){ .is_causal = true }) != NULL)
