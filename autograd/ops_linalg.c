@@ -91,8 +91,8 @@ nb_tensor *nb_outer(nb_tensor *a, nb_tensor *b) {
 }
 
 /* y = x w^T + b (torch.nn.functional.linear). A 2-D x with a 1-D bias of one float dtype is one fused
- * node (torch's addmm: AddmmBackward0), and so is a contiguous N-D x viewed as 2-D (as torch does for 3-D);
- * anything else is the composition matmul(x, w^T) + b. */
+ * node (torch's addmm: AddmmBackward0), and so is a contiguous 3-D x viewed as 2-D (torch's ViewBackward0);
+ * anything else is the composition matmul(x, w^T) + b (whose matmul folds into one GEMM too). */
 nb_tensor *nb_linear(nb_tensor *x, nb_tensor *w, nb_tensor *b) {
     NBT_API("nb_linear");
     NBA_CHECK("nb_linear", x, w);
@@ -105,7 +105,7 @@ nb_tensor *nb_linear(nb_tensor *x, nb_tensor *w, nb_tensor *b) {
         nba_record(NBA_OP_linear, y, 3, (nb_tensor *[]){ x, w, b }, NBA_SAVE_IN(0) | NBA_SAVE_IN(1));
         return y;
     }
-    if (fusable && nb_is_contiguous(x)) { /* (..., k) as (rows, k), and the result back to (..., m) */
+    if (fusable && x->ndim == 3 && nb_is_contiguous(x)) { /* (B, T, k) as (B T, k), the result back (torch) */
         int64_t shp[NB_MAX_DIMS];
         memcpy(shp, x->shape, sizeof(int64_t) * (size_t)x->ndim);
         shp[x->ndim - 1] = w->shape[0];

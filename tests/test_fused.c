@@ -136,7 +136,7 @@ static void check_linear_fallbacks(void) {
 
 /* torch's fold of an N-D @ 2-D matmul into one GEMM: a contiguous a (batch dims merge into its rows) against
  * the same values in a layout that cannot merge (batch-per-GEMM), bitwise in value; gradients of
- * sum(y * y) against the per-batch sums (db = sum_b a_b^T g_b); and a contiguous N-D nb_linear with a bias
+ * sum(y * y) against the per-batch sums (db = sum_b a_b^T g_b); and a contiguous 3-D nb_linear with a bias
  * (one addmm node on the 2-D view) against the composition */
 static void check_matmul_fold(nb_dtype dt, int64_t d0, int64_t d1, int64_t n, int64_t k, int64_t m) {
     double tol = dt == NB_F32 ? 1e-5 : 1e-12;
@@ -165,10 +165,15 @@ static void check_matmul_fold(nb_dtype dt, int64_t d0, int64_t d1, int64_t n, in
     nb_tensor *h = NULL;
     CHECK(gb && nb_grad(1, (nb_tensor *[]){ nb_sum(gb) }, 1, &a, NULL, &h, (nb_grad_opts){ 0 }) == NB_OK);
     CHECK(h && h->numel == a->numel);
-    /* nb_linear on the N-D input: w = b^T (m, k) */
+    /* nb_linear on the 3-D view (the fused addmm node, torch's ViewBackward0) and the 4-D input (the
+     * composition, torch's AddBackward0): w = b^T (m, k) */
     nb_tensor *w = nb_contiguous(nb_t(b));
-    nb_tensor *yl = nb_linear(a, w, c), *yr = nb_add(nb_matmul(a, nb_t(w)), c);
-    CHECK(yl && yl->ndim == 4 && yl->shape[3] == m && maxdiff(yl, yr) <= tol);
+    nb_tensor *y4 = nb_linear(a, w, c);
+    CHECK(y4 && y4->ndim == 4 && !strcmp(nb_grad_fn_name(y4), "AddBackward0"));
+    nb_tensor *a3 = nb_reshape(a, 3, (int64_t[]){ d0 * d1, n, k });
+    nb_tensor *yl = nb_linear(a3, w, c), *yr = nb_add(nb_matmul(a3, nb_t(w)), c);
+    CHECK(yl && yl->ndim == 3 && yl->shape[2] == m && maxdiff(yl, yr) <= tol &&
+          !strcmp(nb_grad_fn_name(yl), "ViewBackward0"));
     nb_tensor *gl[3] = { 0 }, *gq[3] = { 0 };
     nb_tensor *in[3] = { a, w, c };
     CHECK(nb_grad(1, (nb_tensor *[]){ nb_sum(nb_mul(yl, yl)) }, 3, in, NULL, gl, (nb_grad_opts){ 0 }) ==
