@@ -94,7 +94,12 @@ static uint64_t keep_bound(double keep) {
 }
 static inline uint64_t low53(uint32_t hi, uint32_t lo) { return ((uint64_t)(hi & 0x1fffffu) << 32) | lo; }
 
-void nbt_bernoulli_mask(nb_dtype dt, void *mask, int64_t n, double keep, double scale) {
+/* what bernoulli_fill writes per draw: scale or 0 as f32 or f64, or 1 or 0 as a byte */
+typedef enum { OUT_F32, OUT_F64, OUT_BYTE } bernoulli_out;
+
+/* out[0, n) from the next 2n draws of the default generator, a chunk at a time; one inner loop per output
+ * type, each SIMD */
+static void bernoulli_fill(bernoulli_out kind, void *out, int64_t n, double keep, double scale) {
     enum { CHUNK = 512 };
     uint32_t w[2 * CHUNK];
     nb_generator *g = nbt_gen(NULL);
@@ -102,26 +107,25 @@ void nbt_bernoulli_mask(nb_dtype dt, void *mask, int64_t n, double keep, double 
     for (int64_t i0 = 0; i0 < n; i0 += CHUNK) {
         int64_t m = n - i0 < CHUNK ? n - i0 : CHUNK;
         nbt_gen_fill_u32(g, w, 2 * m);
-        if (dt == NB_F32) {
-            float *d = (float *)mask + i0, s = (float)scale;
+        if (kind == OUT_F32) {
+            float *d = (float *)out + i0, s = (float)scale;
             for (int64_t i = 0; i < m; i++) d[i] = low53(w[2 * i], w[2 * i + 1]) < bound ? s : 0.0f;
-        } else {
-            double *d = (double *)mask + i0;
+        } else if (kind == OUT_F64) {
+            double *d = (double *)out + i0;
             for (int64_t i = 0; i < m; i++) d[i] = low53(w[2 * i], w[2 * i + 1]) < bound ? scale : 0.0;
+        } else {
+            uint8_t *d = (uint8_t *)out + i0;
+            for (int64_t i = 0; i < m; i++) d[i] = low53(w[2 * i], w[2 * i + 1]) < bound;
         }
     }
 }
 
+void nbt_bernoulli_mask(nb_dtype dt, void *mask, int64_t n, double keep, double scale) {
+    bernoulli_fill(dt == NB_F32 ? OUT_F32 : OUT_F64, mask, n, keep, scale);
+}
+
 void nbt_bernoulli_keep(uint8_t *keep, int64_t n, double p_keep) {
-    enum { CHUNK = 512 };
-    uint32_t w[2 * CHUNK];
-    nb_generator *g = nbt_gen(NULL);
-    const uint64_t bound = keep_bound(p_keep);
-    for (int64_t i0 = 0; i0 < n; i0 += CHUNK) {
-        int64_t m = n - i0 < CHUNK ? n - i0 : CHUNK;
-        nbt_gen_fill_u32(g, w, 2 * m);
-        for (int64_t i = 0; i < m; i++) keep[i0 + i] = low53(w[2 * i], w[2 * i + 1]) < bound;
-    }
+    bernoulli_fill(OUT_BYTE, keep, n, p_keep, 1);
 }
 
 uint32_t nb_generator_random(nb_generator *g) { return nbt_gen_u32(nbt_gen(g)); }

@@ -1,21 +1,15 @@
-/* nbt_vexp.h — an e^x that vectorizes, for the kernels whose inner loop is an exponential (softmax,
- * log_softmax and their backward, fused attention, the recurrent gates, nb_exp, gelu's derivative, erf). f32: range reduction and polynomial in
- * double, branch-free so that a loop over it becomes SIMD code; f64: the C library's exp. */
+/* nbt_vexp.h — an e^x that vectorizes, for the kernels whose inner loop is an exponential (softmax, log_softmax
+ * and their backward, fused attention, the recurrent gates, nb_exp, gelu's derivative, erf). f32: range reduction
+ * and polynomial in double, branch-free so that a loop over it becomes SIMD code; f64: the C library's exp. */
 #ifndef NBT_VEXP_H
 #define NBT_VEXP_H
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
-static inline double nbt_vexp_core(double xd);
-
-/* e^x in f32, correctly rounded but for ~1 in 60 million inputs (36 of the 2.2e9 floats in [-110, 90] differ
- * from (float)exp((double)x); glibc's expf differs for 170,648): the reduction and the polynomial run in double,
- * then one rounding to float, subnormal results included. Branch-free, so that loops over it vectorize: x is
- * first clamped to [-104, 89] on its bits (integer selects; NaN is left alone), where e^-104 rounds to 0 and
- * e^89 to inf in float (IEEE conversion: inf above FLT_MAX), and 2^n is built from the bits of the rounded
- * double, so the arithmetic never sees an infinity or an out-of-range n; NaN gives NaN. */
-static inline float nbt_vexpf(float x) {
+/* x clamped to [-104, 89] on its bits (integer selects, so loops over it vectorize; NaN is left alone): e^-104
+ * rounds to 0 and e^89 to inf in float, so the e^x below never see an infinity or an out-of-range exponent */
+static inline float nbt_expf_clamp(float x) {
     uint32_t xb;
     memcpy(&xb, &x, sizeof xb);
     uint32_t lo = 0u - ((uint32_t)(xb > 0xC2D00000u) & (uint32_t)(xb <= 0xFF800000u)); /* -inf <= x < -104 */
@@ -23,7 +17,7 @@ static inline float nbt_vexpf(float x) {
     xb = (xb & ~(lo | hi)) | (0xC2D00000u & lo) | (0x42B20000u & hi);
     float xc;
     memcpy(&xc, &xb, sizeof xc);
-    return (float)nbt_vexp_core(xc);
+    return xc;
 }
 
 /* e^x in double for x in [-104, 89] (relative error < 1e-11; no infinity, NaN gives NaN): the reduction and
@@ -52,6 +46,14 @@ static inline double nbt_vexp_core(double xd) {
     return p * e;
 }
 
+/* e^x in f32, correctly rounded but for ~1 in 60 million inputs (36 of the 2.2e9 floats in [-110, 90] differ
+ * from (float)exp((double)x); glibc's expf differs for 170,648): the reduction and the polynomial run in double,
+ * then one rounding to float, subnormal results included. Branch-free, so that loops over it vectorize: x is
+ * first clamped to [-104, 89] on its bits (integer selects; NaN is left alone), where e^-104 rounds to 0 and
+ * e^89 to inf in float (IEEE conversion: inf above FLT_MAX), and 2^n is built from the bits of the rounded
+ * double, so the arithmetic never sees an infinity or an out-of-range n; NaN gives NaN. */
+static inline float nbt_vexpf(float x) { return (float)nbt_vexp_core(nbt_expf_clamp(x)); }
+
 /* e^x in f32 within one ulp of (float)exp((double)x) for every input (checked over all 2^32: 17,210,515 differ, by
  * one ulp), about twice as fast as nbt_vexpf: the reduction and a degree-7 polynomial (1 + r + r^2 P(r), P fitted
  * on [-ln 2 / 2, ln 2 / 2]) in float, 8 lanes where nbt_vexpf has 4. For the fused attention kernels, whose
@@ -59,13 +61,7 @@ static inline double nbt_vexp_core(double xd) {
  * clamp on the bits as nbt_vexpf; 2^n is applied as 2^(n/2) 2^(n - n/2), so subnormal results and the overflow to
  * inf round once, in the last product; NaN gives NaN. */
 static inline float nbt_expf_fast(float x) {
-    uint32_t xb;
-    memcpy(&xb, &x, sizeof xb);
-    uint32_t lo = 0u - ((uint32_t)(xb > 0xC2D00000u) & (uint32_t)(xb <= 0xFF800000u)); /* -inf <= x < -104 */
-    uint32_t hi = 0u - ((uint32_t)(xb > 0x42B20000u) & (uint32_t)(xb <= 0x7F800000u)); /* 89 < x <= inf */
-    xb = (xb & ~(lo | hi)) | (0xC2D00000u & lo) | (0x42B20000u & hi);
-    float xc;
-    memcpy(&xc, &xb, sizeof xc);
+    float xc = nbt_expf_clamp(x);
     float t = xc * 1.44269504f + 12582912.0f, n = t - 12582912.0f;
     float r = (xc - n * 0.693359375f) - n * -2.12194440e-4f;
     float p = 1.9899276e-4f;
