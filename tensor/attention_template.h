@@ -1,5 +1,5 @@
 /* attention_template.h — the fused attention kernels of kernels_attention.c for one float type, included
- * once per type with T (float or double), SUF (f32 or f64), GEMM (nbt_sgemm or nbt_dgemm) and EXP (the
+ * once per type with T (float or double), TI (the integer type of its width), SUF (f32 or f64), GEMM (nbt_sgemm or nbt_dgemm) and EXP (the
  * exponential of that type) defined. */
 
 #define AF_(name) NBT_CAT(name##_, SUF)
@@ -26,16 +26,25 @@ static void AF_(scores)(const nbt_attn_shape *sh, int64_t b, int64_t i0, int64_t
                 s[r * bc + c] = -INFINITY;
 }
 
-/* max of row[0, n) and m, over 8 lanes (vectorizes; max is exact in any order). A NaN is skipped here
- * but reaches the output through e^(NaN - max) */
+/* 8 lanes of T, and of the integer type of T's width (TI) for the comparison masks */
+typedef T AF_(v8) __attribute__((vector_size(8 * sizeof(T))));
+typedef TI AF_(i8) __attribute__((vector_size(8 * sizeof(T))));
+
+/* max of row[0, n) and m, over 8 lanes (a vector select: the compiler left the lane-array form scalar; max is
+ * exact in any order). A NaN is skipped here but reaches the output through e^(NaN - max) */
 static inline T AF_(row_max)(const T *row, int64_t n, T m) {
-    T a[8] = { m, m, m, m, m, m, m, m };
+    AF_(v8) a = { m, m, m, m, m, m, m, m };
     int64_t c = 0;
-    for (; c + 8 <= n; c += 8)
-        for (int u = 0; u < 8; u++) a[u] = row[c + u] > a[u] ? row[c + u] : a[u];
+    for (; c + 8 <= n; c += 8) {
+        AF_(v8) x;
+        memcpy(&x, row + c, sizeof x);
+        AF_(i8) gt = x > a; /* all ones where x is larger; never for a NaN */
+        a = (AF_(v8))(((AF_(i8))x & gt) | ((AF_(i8))a & ~gt));
+    }
     for (; c < n; c++) a[0] = row[c] > a[0] ? row[c] : a[0];
-    for (int u = 1; u < 8; u++) a[0] = a[u] > a[0] ? a[u] : a[0];
-    return a[0];
+    T r = a[0];
+    for (int u = 1; u < 8; u++) r = a[u] > r ? a[u] : r;
+    return r;
 }
 
 /* sum of row[0, n) over 8 lanes in a fixed order (vectorizes) */

@@ -16,20 +16,24 @@
 #define NBT_ATT_BC 128
 
 #define T float
+#define TI int32_t
 #define SUF f32
 #define GEMM nbt_sgemm
 #define EXP nbt_expf_fast
 #include "attention_template.h"
 #undef T
+#undef TI
 #undef SUF
 #undef GEMM
 #undef EXP
 #define T double
+#define TI int64_t
 #define SUF f64
 #define GEMM nbt_dgemm
 #define EXP nbt_vexp
 #include "attention_template.h"
 #undef T
+#undef TI
 #undef SUF
 #undef GEMM
 #undef EXP

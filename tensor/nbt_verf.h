@@ -5,14 +5,6 @@
 #define NBT_VERF_H
 #include "nbt_vexp.h"
 
-/* a b + c: one fused multiply-add where the target has FMA (the polynomials below run twice as fast), else a
- * product and a sum; the accuracy figures hold either way */
-#ifdef __FMA__
-#define NBT_DFMA(a, b, c) __builtin_fma(a, b, c)
-#else
-#define NBT_DFMA(a, b, c) ((a) * (b) + (c))
-#endif
-
 /* erf(x) in f32, within 1 ulp of (float)erf((double)x) and equal to it for all but 152 of the 2^32 inputs
  * (checked exhaustively; glibc's erff differs for 126,805,016), the double value's error below 1e-11 relative. |x| < 1: x times the Taylor series of erf(x)/x to x^24;
  * 1 <= |x| <= 4: 1 - e^(-x^2) R(x) with R = erfc(x) e^(x^2) as a degree-17 fit on [1, 4] (Chebyshev nodes,
