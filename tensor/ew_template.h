@@ -129,7 +129,7 @@ static inline T ROWS_(vmin)(T v, T w) { return (v != v || v < w) ? v : (w != w ?
 
 /* gelu's derivative Phi(x) + x phi(x), rounded step by step as nba_bw_gelu's composed ops round it:
  * Phi = (erf(x / sqrt 2) + 1) 0.5, phi = e^(x^2 -0.5) / sqrt(2 pi) */
-static inline T ROWS_(dgelu)(T x) {
+NBT_VINLINE T ROWS_(dgelu)(T x) {
     T cdf = (ERF_(x * (T)M_SQRT1_2) + (T)1) * (T)0.5;
     T pdf = EXP_((x * x) * (T)-0.5) * (T)0.3989422804014327;
     return cdf + x * pdf;

@@ -10,7 +10,7 @@
  * 1 <= |x| <= 4: 1 - e^(-x^2) R(x) with R = erfc(x) e^(x^2) as a degree-17 fit on [1, 4] (Chebyshev nodes,
  * relative error 1.2e-12); |x| > 4 rounds to +-1 (erfc(4) = 1.5e-8 < half an ulp of 1). Both branches are
  * computed and one selected, so that a loop over it vectorizes; erf(-0) = -0, NaN gives NaN. */
-static inline float nbt_verff(float x) {
+NBT_VINLINE float nbt_verff(float x) {
     double d = x, a = fabs(d);
     /* the clamp to 4 and the branch select on the bits of a >= 0 (integer compares: a floating compare would
      * keep the loop scalar under -ftrapping-math); NaN stays NaN */

@@ -7,6 +7,10 @@
 #include <stdint.h>
 #include <string.h>
 
+/* these functions are meant to vanish into the loops that call them, which then vectorize: always inlined (a
+ * call per element from a large kernel, which GCC's heuristics chose for nbt_verff, runs it scalar) */
+#define NBT_VINLINE static inline __attribute__((always_inline))
+
 /* a b + c: one fused multiply-add where the target has FMA (the polynomials run twice as fast), else a product and
  * a sum; the accuracy figures of the functions that use them (nbt_expf_fast, nbt_verff) hold either way */
 #ifdef __FMA__
@@ -19,7 +23,7 @@
 
 /* x clamped to [-104, 89] on its bits (integer selects, so loops over it vectorize; NaN is left alone): e^-104
  * rounds to 0 and e^89 to inf in float, so the e^x below never see an infinity or an out-of-range exponent */
-static inline float nbt_expf_clamp(float x) {
+NBT_VINLINE float nbt_expf_clamp(float x) {
     uint32_t xb;
     memcpy(&xb, &x, sizeof xb);
     uint32_t lo = 0u - ((uint32_t)(xb > 0xC2D00000u) & (uint32_t)(xb <= 0xFF800000u)); /* -inf <= x < -104 */
@@ -33,7 +37,7 @@ static inline float nbt_expf_clamp(float x) {
 /* e^x in double for x in [-104, 89] (relative error < 1e-11; no infinity, NaN gives NaN): the reduction and
  * polynomial of nbt_vexpf, branch-free; also the e^(-x^2) of nbt_verff. With FMA its loops run ~1.5x as fast
  * (Horner's chain: 1.41 against 2.19 ns an element) and nbt_vexpf gives the same bits for all 2^32 inputs. */
-static inline double nbt_vexp_core(double xd) {
+NBT_VINLINE double nbt_vexp_core(double xd) {
     double t = NBT_DFMA(xd, 1.4426950408889634,
                         6755399441055744.0); /* 1.5 * 2^52: n = nearest integer to x / ln 2 */
     double n = t - 6755399441055744.0;
@@ -64,7 +68,7 @@ static inline double nbt_vexp_core(double xd) {
  * first clamped to [-104, 89] on its bits (integer selects; NaN is left alone), where e^-104 rounds to 0 and
  * e^89 to inf in float (IEEE conversion: inf above FLT_MAX), and 2^n is built from the bits of the rounded
  * double, so the arithmetic never sees an infinity or an out-of-range n; NaN gives NaN. */
-static inline float nbt_vexpf(float x) { return (float)nbt_vexp_core(nbt_expf_clamp(x)); }
+NBT_VINLINE float nbt_vexpf(float x) { return (float)nbt_vexp_core(nbt_expf_clamp(x)); }
 
 /* e^x in f32 within one ulp of (float)exp((double)x) for every input (checked over all 2^32: 17,222,777 differ, by
  * one ulp, with FMA; 18,078,031 without): the reduction and a degree-7 polynomial (1 + r + r^2 P(r), P fitted on
@@ -74,7 +78,7 @@ static inline float nbt_vexpf(float x) { return (float)nbt_vexp_core(nbt_expf_cl
  * (softmax keeps nbt_vexpf: the ports retrace torch through it). The same clamp on the bits as nbt_vexpf; 2^n is
  * applied as 2^(n/2) 2^(n - n/2), so subnormal results and the overflow to inf round once, in the last product; NaN
  * gives NaN. */
-static inline float nbt_expf_fast(float x) {
+NBT_VINLINE float nbt_expf_fast(float x) {
     float xc = nbt_expf_clamp(x);
     float t = NBT_SFMA(xc, 1.44269504f, 12582912.0f),
           n = t - 12582912.0f; /* 1.5 * 2^23: n = round(x / ln 2) */
