@@ -7,7 +7,7 @@
 # for nabla and for PyTorch with its default OpenMP wait policy and with OMP_WAIT_POLICY=passive. With
 # LOCK=FILE every run holds that lock file (flock), so runs from several shells take turns on the CPU.
 # Environment: BUILD (build-rel), THREADS (2), OUT (/tmp/nabla-bench), WLM_LINES (3), WLM_INTERVAL (10),
-# CG_ITERS (4), LOCK (unset: no lock).
+# CG_ITERS (4), REPEAT (2: rounds, the fastest of each side counts), LOCK (unset: no lock).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
@@ -17,6 +17,7 @@ OUT=${OUT:-/tmp/nabla-bench}
 LINES=${WLM_LINES:-3}
 INTERVAL=${WLM_INTERVAL:-10}
 CG_ITERS=${CG_ITERS:-4}
+REPEAT=${REPEAT:-2}
 PY=/usr/bin/python3
 LOCKCMD=""
 [ -n "${LOCK:-}" ] && LOCKCMD="flock $LOCK"
@@ -51,27 +52,37 @@ msb() { grep '^| epoch' "$OUT/$1.out" | sed -n "2,${LINES}p" | sed 's/.*ms\/batc
 itms() { grep '^iter' "$OUT/$1.out" | sed -n "2,${CG_ITERS}p" | sed 's/.*time \([0-9.]*\)ms.*/\1/' |
          awk '{ s += $1; n++ } END { if (n) printf "%.1f", s / n }'; }
 WARGS="--data $CORPUS --epochs 1 --log-interval $INTERVAL --model Transformer --emsize 200 --nhead 2 --nhid 200 --nlayers 2 --lr 5 --bptt 35 --batch_size 20"
-# shellcheck disable=SC2086
-run wlm_nabla inherit '^| epoch' "$LINES" "$BUILD/examples/word_language_model" $WARGS --save "$OUT/nb.pt"
-# shellcheck disable=SC2086
-run wlm_torch default '^| epoch' "$LINES" $PY bench/torch_wlm/main.py $WARGS --save "$OUT/t.pt"
-# shellcheck disable=SC2086
-run wlm_torchp passive '^| epoch' "$LINES" $PY bench/torch_wlm/main.py $WARGS --save "$OUT/t.pt"
 CARGS="--n_layer 6 --n_head 6 --n_embd 384 --block_size 256 --batch_size 12 --dropout 0.2 --max_iters $CG_ITERS --eval_iters 0 --sample_tokens 0"
-# shellcheck disable=SC2086
-run cg_nabla inherit '^iter' "$CG_ITERS" "$BUILD/examples/char_gpt" $CARGS
-# shellcheck disable=SC2086
-run cg_torch default '^iter' "$CG_ITERS" $PY bench/torch_char_gpt.py $CARGS
-# shellcheck disable=SC2086
-run cg_torchp passive '^iter' "$CG_ITERS" $PY bench/torch_char_gpt.py $CARGS
-
+# REPEAT rounds, the six runs interleaved in each; every side's fastest round counts (the machine is shared)
+rep=1
+while [ $rep -le "$REPEAT" ]; do
+  echo "transformer.sh: round $rep of $REPEAT" >&2
+  # shellcheck disable=SC2086
+  run wlm_nabla$rep inherit '^| epoch' "$LINES" "$BUILD/examples/word_language_model" $WARGS --save "$OUT/nb.pt"
+  # shellcheck disable=SC2086
+  run wlm_torch$rep default '^| epoch' "$LINES" $PY bench/torch_wlm/main.py $WARGS --save "$OUT/t.pt"
+  # shellcheck disable=SC2086
+  run wlm_torchp$rep passive '^| epoch' "$LINES" $PY bench/torch_wlm/main.py $WARGS --save "$OUT/t.pt"
+  # shellcheck disable=SC2086
+  run cg_nabla$rep inherit '^iter' "$CG_ITERS" "$BUILD/examples/char_gpt" $CARGS
+  # shellcheck disable=SC2086
+  run cg_torch$rep default '^iter' "$CG_ITERS" $PY bench/torch_char_gpt.py $CARGS
+  # shellcheck disable=SC2086
+  run cg_torchp$rep passive '^iter' "$CG_ITERS" $PY bench/torch_char_gpt.py $CARGS
+  rep=$((rep + 1))
+done
+# best FN NAME: the smallest of FN over the rounds of NAME; rounds: every round's FN, space-separated
+best() { r=1; while [ $r -le "$REPEAT" ]; do $1 "$2$r"; echo; r=$((r + 1)); done | grep . | sort -g | head -1; }
+rounds() { r=1; while [ $r -le "$REPEAT" ]; do printf '%s ' "$($1 "$2$r")"; r=$((r + 1)); done; }
 div() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
-mb() { awk -v k="$(cat "$OUT/$1.rss" 2>/dev/null)" 'BEGIN { if (k == "") print "-"; else printf "%.0f", k / 1024 }'; }
+mb() { awk -v k="$(cat "$OUT/$1"[0-9]*.rss 2>/dev/null | sort -n | tail -1)" 'BEGIN { if (k == "") print "-"; else printf "%.0f", k / 1024 }'; }
 echo
 echo "attention workloads, $THREADS threads, $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "| workload | nabla | torch | torch passive | torch/nabla | passive/nabla | RSS MB nabla / torch / passive | target |"
 echo "|---|---|---|---|---|---|---|---|"
-n=$(msb wlm_nabla) t=$(msb wlm_torch) p=$(msb wlm_torchp)
+n=$(best msb wlm_nabla) t=$(best msb wlm_torch) p=$(best msb wlm_torchp)
 echo "| wlm Transformer ms/batch | $n | $t | $p | $(div "$t" "$n") | $(div "$p" "$n") | $(mb wlm_nabla) / $(mb wlm_torch) / $(mb wlm_torchp) | >= 1.5 |"
-n=$(itms cg_nabla) t=$(itms cg_torch) p=$(itms cg_torchp)
+n=$(best itms cg_nabla) t=$(best itms cg_torch) p=$(best itms cg_torchp)
 echo "| char_gpt ms/iter | $n | $t | $p | $(div "$t" "$n") | $(div "$p" "$n") | $(mb cg_nabla) / $(mb cg_torch) / $(mb cg_torchp) | >= 1.5 |"
+echo "every round (nabla; torch; torch passive): wlm $(rounds msb wlm_nabla); $(rounds msb wlm_torch); $(rounds msb wlm_torchp)"
+echo "  char_gpt $(rounds itms cg_nabla); $(rounds itms cg_torch); $(rounds itms cg_torchp)"
