@@ -469,6 +469,48 @@ static void threads_bitwise(void) {
 }
 
 /* ---- lifetimes, pass-through, modules with several inputs / outputs ---- */
+/* 2x2 stride-2 windows (the branch-free path): NaN anywhere in a window wins, the last NaN's index if several;
+ * otherwise the first maximum (torch's `val > maxval || isnan(val)` loop; checked against torch 1.13 by hand:
+ * [[1, nan, 3, 3], [2, 0, nan, nan]] gives nan, nan at 1, 7). One window per pattern, f32 and f64. */
+static void pairs_nan_and_ties(void) {
+    const double N = NAN, I = INFINITY;
+    /* per window: its 4 values in order (top-left, top-right, bottom-left, bottom-right), the expected flat
+     * position within the window (0-3) */
+    static const struct {
+        double v[4];
+        int at;
+    } w[] = { { { N, 1, 2, 3 }, 0 },   { { 1, N, 2, 3 }, 1 }, { { 1, 2, N, 3 }, 2 },
+              { { 1, 2, 3, N }, 3 },   { { N, 1, N, 3 }, 2 }, { { 1, N, 2, N }, 3 },
+              { { N, N, 0, 0 }, 1 },   { { 9, 1, 2, 3 }, 0 }, { { 1, 9, 2, 3 }, 1 },
+              { { 1, 2, 9, 3 }, 2 },   { { 1, 2, 3, 9 }, 3 }, { { 5, 5, 5, 5 }, 0 },
+              { { 1, 5, 5, 5 }, 1 },   { { 1, 2, 5, 5 }, 2 }, { { -I, -I, -I, -I }, 0 },
+              { { -I, -I, -I, 4 }, 3 } };
+    enum { NW = (int)(sizeof w / sizeof w[0]) };
+    for (int d = 0; d < 2; d++) {
+        nb_dtype dt = d ? NB_F64 : NB_F32;
+        nb_scope sc = nb_scope_begin();
+        double vals[2 * 2 * NW];
+        for (int k = 0; k < NW; k++)
+            for (int q = 0; q < 4; q++) vals[(q / 2) * 2 * NW + 2 * k + q % 2] = w[k].v[q];
+        float f[2 * 2 * NW];
+        for (int i = 0; i < 4 * NW; i++) f[i] = (float)vals[i];
+        nb_tensor *x = nb_tensor_from(dt, d ? (const void *)vals : (const void *)f, NB_SHAPE(1, 1, 2, 2 * NW),
+                                      false);
+        nb_tensor *idx = NULL;
+        nb_tensor *y = nb_max_pool2d_with_indices(x, (nb_max_pool2d_opts){ .kernel_size = { 2, 2 } }, &idx);
+        CHECK(y != NULL && idx != NULL);
+        for (int k = 0; y && idx && k < NW; k++) {
+            int q = w[k].at;
+            int64_t want_i = (q / 2) * 2 * NW + 2 * k + q % 2,
+                    got_i = (int64_t)nb_get(idx, (const int64_t[]){ 0, 0, 0, k });
+            double want = w[k].v[q], got = nb_get(y, (const int64_t[]){ 0, 0, 0, k });
+            CHECK(got_i == want_i);
+            CHECK(isnan(want) ? isnan(got) : got == want);
+        }
+        nb_scope_end(sc);
+    }
+}
+
 static void lifetimes_and_errors(void) {
     /* a composite outside any scope, nothing recorded: only its result is left, freed by the caller */
     nb_tensor *x = nb_randn(NB_F32, NB_SHAPE(1, 2, 5, 5)), *v1 = nb_narrow(x, 2, 0, 4),
@@ -635,6 +677,7 @@ int main(void) {
     CHECK(nprints > 0);
     gradchecks();
     threads_bitwise();
+    pairs_nan_and_ties();
     lifetimes_and_errors();
     printf("%d golden cases, %d module prints\n", ncases, nprints);
     return nb_test_done();
