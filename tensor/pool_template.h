@@ -28,20 +28,20 @@ static void AF_(max_pool)(const nb_tensor *xc, nb_tensor *y, int64_t *is, const 
         for (int64_t i = 0; i < OH; i++) {
             const int64_t r0 = hs[i], r1 = he[i];
             if (pairs && r1 - r0 == 2) {
-                const T *a = xp + r0 * W, *b = a + W;
+                const int64_t off[4] = { 0, 1, W,
+                                         W + 1 }; /* the window's elements, in the general loop's order */
                 for (int64_t j = 0; j < OW; j++) {
-                    /* x0 first: it is taken unless it is -inf, when the index is its own anyway */
-                    const int64_t i0 = r0 * W + 2 * j;
-                    T m = a[2 * j], v = a[2 * j + 1];
-                    int64_t best = i0;
-                    bool t = v > m || v != v; /* v != v: NaN */
-                    m = t ? v : m, best = t ? i0 + 1 : best;
-                    v = b[2 * j], t = v > m || v != v;
-                    m = t ? v : m, best = t ? i0 + W : best;
-                    v = b[2 * j + 1], t = v > m || v != v;
-                    m = t ? v : m, best = t ? i0 + W + 1 : best;
+                    /* its first element is taken unless it is -inf, when the index is its own anyway */
+                    const T *wp = xp + r0 * W + 2 * j;
+                    T m = wp[0];
+                    int64_t best = 0;
+                    for (int q = 1; q < 4; q++) {
+                        T v = wp[off[q]];
+                        bool t = v > m || v != v; /* v != v: NaN */
+                        m = t ? v : m, best = t ? off[q] : best;
+                    }
                     yp[i * OW + j] = m;
-                    ip[i * OW + j] = best;
+                    ip[i * OW + j] = r0 * W + 2 * j + best;
                 }
                 continue;
             }
