@@ -4,39 +4,10 @@
  * +-inf, subnormals, the branch edges 1 and 4), odd, and nbt_verf is the C library's erf. */
 #include "nbt_verf.h"
 
-#include <math.h>
-#include <stdio.h>
+#include "ulp_check.h"
 
-static int passed, failed;
-
-static void check(int ok, const char *what, float x) {
-    if (ok)
-        passed++;
-    else
-        failed++, printf("FAIL %s at x = %a\n", what, (double)x);
-}
-
-/* f32 from its bits */
-static float from_bits(uint32_t b) {
-    float f;
-    memcpy(&f, &b, sizeof f);
-    return f;
-}
-
-/* nbt_verff(x) against the f32 rounding of the double erf; returns 1 on a one-ulp miss (counted), fails worse */
-static int one(float x) {
-    float got = nbt_verff(x), want = (float)erf((double)x);
-    if (isnan(x)) {
-        check(isnan(got), "NaN gives NaN", x);
-        return 0;
-    }
-    if (got == want && signbit(got) == signbit(want)) {
-        passed++;
-        return 0;
-    }
-    check(got == nextafterf(want, INFINITY) || got == nextafterf(want, -INFINITY), "within one ulp", x);
-    return 1;
-}
+/* nbt_verff(x) against the f32 rounding of the double erf; returns 1 on a one-ulp miss */
+static int one(float x) { return ulp_one("verff", x, nbt_verff(x), (float)erf((double)x)); }
 
 int main(void) {
     int miss = 0, n = 0;

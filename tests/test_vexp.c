@@ -5,54 +5,13 @@
  * within one ulp of it on the same sweep. */
 #include "nbt_vexp.h"
 
-#include <math.h>
-#include <stdio.h>
+#include "ulp_check.h"
 
-static int passed, failed;
+/* nbt_vexpf(x) against the correctly rounded f32 of e^x; returns 1 on a one-ulp miss */
+static int one(float x) { return ulp_one("vexpf", x, nbt_vexpf(x), (float)exp((double)x)); }
 
-static void check(int ok, const char *what, float x) {
-    if (ok)
-        passed++;
-    else
-        failed++, printf("FAIL %s at x = %a\n", what, (double)x);
-}
-
-/* f32 from its bits */
-static float from_bits(uint32_t b) {
-    float f;
-    memcpy(&f, &b, sizeof f);
-    return f;
-}
-
-/* nbt_vexpf(x) against the correctly rounded f32 of e^x; returns 1 on a one-ulp miss (counted), fails worse */
-static int one(float x) {
-    float got = nbt_vexpf(x), want = (float)exp((double)x);
-    if (isnan(x)) {
-        check(isnan(got), "NaN gives NaN", x);
-        return 0;
-    }
-    if (got == want) {
-        passed++;
-        return 0;
-    }
-    check(got == nextafterf(want, INFINITY) || got == nextafterf(want, -INFINITY), "within one ulp", x);
-    return 1;
-}
-
-/* nbt_expf_fast(x) within one ulp of (float)exp((double)x) (fails otherwise); returns 1 on a one-ulp miss */
-static int fast(float x) {
-    float got = nbt_expf_fast(x), want = (float)exp((double)x);
-    if (isnan(x)) {
-        check(isnan(got), "fast: NaN gives NaN", x);
-        return 0;
-    }
-    if (got == want) {
-        passed++;
-        return 0;
-    }
-    check(got == nextafterf(want, INFINITY) || got == nextafterf(want, -INFINITY), "fast: within one ulp", x);
-    return 1;
-}
+/* nbt_expf_fast(x) within one ulp of (float)exp((double)x); returns 1 on a one-ulp miss */
+static int fast(float x) { return ulp_one("fast", x, nbt_expf_fast(x), (float)exp((double)x)); }
 
 int main(void) {
     int miss = 0, n = 0;
