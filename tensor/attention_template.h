@@ -1,6 +1,6 @@
 /* attention_template.h — the fused attention kernels of kernels_attention.c for one float type, included
- * once per type with T (float or double), TI (the integer type of its width), SUF (f32 or f64), GEMM (nbt_sgemm or nbt_dgemm) and EXP (the
- * exponential of that type) defined. */
+ * once per type with T (float or double), TI (the integer type of its width), SUF (f32 or f64), GEMM
+ * (nbt_sgemm or nbt_dgemm) and EXP (the exponential of that type) defined. */
 
 #define AF_(name) NBT_CAT(name##_, SUF)
 

@@ -12,7 +12,8 @@
 #define NBT_VINLINE static inline __attribute__((always_inline))
 
 /* a b + c: one fused multiply-add where the target has FMA (the polynomials run twice as fast), else a product and
- * a sum; the accuracy figures of the functions that use them (nbt_expf_fast, nbt_verff) hold either way */
+ * a sum; the accuracy figures of the functions that use them (nbt_vexp_core and nbt_vexpf, nbt_expf_fast,
+ * nbt_verff) hold either way */
 #ifdef __FMA__
 #define NBT_DFMA(a, b, c) __builtin_fma(a, b, c)
 #define NBT_SFMA(a, b, c) __builtin_fmaf(a, b, c)
