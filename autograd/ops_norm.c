@@ -151,6 +151,59 @@ void nba_bw_batch_norm(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     free(buf);
 }
 
+/* the number of values in the last nd dims of x (a layer-norm row) */
+static int64_t ln_row(const nb_tensor *x, int nd) {
+    int64_t N = 1;
+    for (int d = x->ndim - nd; d < x->ndim; d++) N *= x->shape[d];
+    return N;
+}
+
+/* y = (x - mean) / sqrt(var + eps) * w + b over the last nd dims (n->iv[0]), as one node */
+nb_tensor *nba_layer_norm(nb_tensor *x, int nd, nb_tensor *w, nb_tensor *b, double eps) {
+    nb_tensor *xc = nbt_contig(x), *wc = w ? nbt_contig(w) : NULL, *bc = b ? nbt_contig(b) : NULL;
+    nb_tensor *y = xc && (wc || !w) && (bc || !b) ? nbt_layer_norm(xc, ln_row(x, nd), wc, bc, eps) : NULL;
+    if (xc && xc != x) nb_free(xc);
+    if (wc && wc != w) nb_free(wc);
+    if (bc && bc != b) nb_free(bc);
+    nba_node *n = nba_record(NBA_OP_layer_norm, y, 3, (nb_tensor *[]){ x, w, b },
+                             NBA_SAVE_IN(0) | NBA_SAVE_IN(1));
+    if (n) n->s[0] = eps, n->iv[0] = nd, n->niv = 1;
+    return y;
+}
+/* xhat = (x - mean) rstd, gw = g w: dx = rstd (gw - mean(gw) - xhat mean(gw xhat)), dw = sum of g xhat and
+ * db = sum of g over the leading dims; recorded (create_graph) in differentiable ops, else fused */
+void nba_bw_layer_norm(nba_node *n, nb_tensor *g, nb_tensor **gin) {
+    nb_tensor *x = nba_in(n, 0), *w = nba_in(n, 1), *b = nba_in(n, 2);
+    int nd = (int)n->iv[0], dims[NB_MAX_DIMS];
+    double eps = n->s[0];
+    bool nx = nba_need(n, 0), nw = w && nba_need(n, 1), nb = b && nba_need(n, 2);
+    if (nb_is_grad_enabled()) {
+        for (int i = 0; i < nd; i++) dims[i] = x->ndim - nd + i;
+        nb_tensor *xm = nb_sub(x, nb_mean_dim(x, nd, dims, true));
+        nb_tensor *rstd = nb_rsqrt(nb_add_scalar(nb_mean_dim(nb_square(xm), nd, dims, true), eps));
+        nb_tensor *xhat = nb_mul(xm, rstd), *gw = w ? nb_mul(g, w) : g;
+        if (nx) {
+            nb_tensor *proj = nb_mul(xhat, nb_mean_dim(nb_mul(gw, xhat), nd, dims, true));
+            gin[0] = nb_mul(rstd, nb_sub(nb_sub(gw, nb_mean_dim(gw, nd, dims, true)), proj));
+        }
+        if (nw) gin[1] = nba_sum_to(nb_mul(g, xhat), w);
+        if (nb) gin[2] = nba_sum_to(g, b);
+        return;
+    }
+    nb_tensor *xc = nbt_contig(x), *gc = xc ? nbt_contig(g) : NULL, *wc = gc && w ? nbt_contig(w) : NULL;
+    nb_tensor *dx = NULL, *dw = NULL, *db = NULL;
+    if (gc && (wc || !w) &&
+        nbt_layer_norm_backward(xc, gc, ln_row(x, nd), wc, eps, nx ? &dx : NULL, nw ? &dw : NULL,
+                                nb ? &db : NULL) == NB_OK) {
+        if (nx) gin[0] = dx;
+        if (nw) gin[1] = nd == 1 ? dw : nb_reshape(dw, w->ndim, w->shape);
+        if (nb) gin[2] = nd == 1 ? db : nb_reshape(db, b->ndim, b->shape);
+    }
+    if (wc && wc != w) nb_free(wc);
+    if (gc && gc != g) nb_free(gc);
+    if (xc && xc != x) nb_free(xc);
+}
+
 /* a per-channel tensor argument: NULL, or numel C of x's dtype */
 static bool channel_arg(const char *fn, const char *what, const nb_tensor *t, const nb_tensor *x, int64_t C) {
     if (!t) return true;

@@ -1,8 +1,9 @@
 /* layers_norm.c — nn.LayerNorm / F.layer_norm: normalise over the trailing normalized_shape dims
- * with the biased variance, then scale and shift. Written with differentiable ops (mean, rsqrt),
- * so second derivatives work. */
+ * with the biased variance, then scale and shift: one fused node (autograd/ops_norm.c) for float inputs
+ * whose weight and bias share their dtype, else written with differentiable ops (mean, rsqrt). */
 #include "nb_nn.h"
 #include "nb_internal.h"
+#include "nba_autograd.h"
 
 /* y = (x - mean) / sqrt(var + eps) * w + b over the last nd dims */
 nb_tensor *nb_layer_norm(nb_tensor *x, int nd, const int64_t *shape, nb_tensor *w, nb_tensor *b, double eps) {
@@ -30,6 +31,8 @@ nb_tensor *nb_layer_norm(nb_tensor *x, int nd, const int64_t *shape, nb_tensor *
     int dims[NB_MAX_DIMS];
     for (int i = 0; i < nd; i++) dims[i] = x->ndim - nd + i;
     if (eps == 0) eps = 1e-5;
+    bool fused = nbt_is_float(x->dtype) && (!w || w->dtype == x->dtype) && (!b || b->dtype == x->dtype);
+    if (fused) return nba_layer_norm(x, nd, w, b, eps); /* one node, as torch's native_layer_norm */
     nb_tensor *xc = nb_sub(x, nb_mean_dim(x, nd, dims, true));
     nb_tensor *var = nb_mean_dim(nb_square(xc), nd, dims, true);
     nb_tensor *y = nb_mul(xc, nb_rsqrt(nb_add_scalar(var, eps)));

@@ -115,6 +115,15 @@ nb_tensor *nbt_channel_affine(const nb_tensor *x, const double *alpha, const dou
 nb_tensor *nbt_batch_norm_backward(const nb_tensor *x, const nb_tensor *g, const double *mean,
                                    const double *invstd, const double *w, bool want_dx, double *sum_g,
                                    double *sum_gxc);
+/* -- layer norm (tensor/kernels_layer_norm.c): x contiguous float, viewed as rows of N values -- */
+/* y = (x - mean_r) / sqrt(var_r + eps) * w + b per row r (mean, biased var of the row in double); w, b: N
+ * contiguous values of x's dtype or NULL. New tensor of x's shape. */
+nb_tensor *nbt_layer_norm(const nb_tensor *x, int64_t N, const nb_tensor *w, const nb_tensor *b, double eps);
+/* Its gradients for the output gradient g (contiguous, x's shape), statistics recomputed from x:
+ * dx = rstd (gw - mean(gw) - xhat mean(gw xhat)), dw = sum over rows of g xhat, db = sum of g (N-element
+ * tensors); a NULL output pointer is not computed. NB_ERROR (recorded) when out of memory. */
+nb_status nbt_layer_norm_backward(const nb_tensor *x, const nb_tensor *g, int64_t N, const nb_tensor *w,
+                                  double eps, nb_tensor **dx, nb_tensor **dw, nb_tensor **db);
 /* -- end normalisation -- */
 /* ---- recurrent layers (kernels_rnn.c): one layer, one direction, a whole sequence ---- */
 typedef enum { NBT_RNN_TANH, NBT_RNN_RELU, NBT_RNN_LSTM, NBT_RNN_GRU } nbt_rnn_mode;

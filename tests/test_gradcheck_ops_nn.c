@@ -142,6 +142,18 @@ K(channel_affine) {
            GC("group_norm 1 group (N,C,H,W)", f_gn_eval_affine, &p, o, R(-2, 2, 2, 3, 2, 2), R(0.5, 2, 3),
               R(-1, 1, 3));
 }
+/* layer norm over the last 1 or 2 dims (p->i[0]), with or without the affine */
+FN(ln_affine, nb_layer_norm(x[0], p->i[0], x[0]->shape + x[0]->ndim - p->i[0], x[1], x[2], p->s[0]))
+FN(ln_plain, nb_layer_norm(x[0], p->i[0], x[0]->shape + x[0]->ndim - p->i[0], NULL, NULL, p->s[0]))
+FN(ln_weight, nb_layer_norm(x[0], p->i[0], x[0]->shape + x[0]->ndim - p->i[0], x[1], NULL, p->s[0]))
+K(layer_norm) {
+    prm one = { .i = { 1 }, .s = { 1e-5 } }, two = { .i = { 2 }, .s = { 0.5 } };
+    return GC("(3,4) over 4, affine", f_ln_affine, &one, o, R(-2, 2, 3, 4), R(0.5, 2, 4), R(-1, 1, 4)) &
+           GC("(2,3,5) over (3,5), affine, eps 0.5", f_ln_affine, &two, o, R(-2, 2, 2, 3, 5), R(0.5, 2, 3, 5),
+              R(-1, 1, 3, 5)) &
+           GC("(2,2,9) over 9 (a lane tail), no affine", f_ln_plain, &one, o, R(-2, 2, 2, 2, 9)) &
+           GC("(4,3) over 3, weight only", f_ln_weight, &one, o, R(-2, 2, 4, 3), R(0.5, 2, 3));
+}
 /* -- end normalisation -- */
 /* T = 3, B = 2, I = 3, H = 2 (LSTM with projection: H = 3, P = 2); relu values stay away from its kink */
 static bool rnn_checks(int o, int mode) {

@@ -340,6 +340,67 @@ static void test_gradcheck_functional(void) {
 static nb_tensor *custom_fw(nb_module *m, nb_tensor *x) {
     return nb_mul(nb_module_forward(m->children[0], x), m->params[0]);
 }
+/* the layer-norm formula written out in f64 ops (mean, biased variance, rsqrt): the reference of the fused node */
+static nb_tensor *ln_reference(nb_tensor *x, int nd, nb_tensor *w, nb_tensor *b, double eps) {
+    int dims[2] = { x->ndim - nd, x->ndim - 1 };
+    nb_tensor *xm = nb_sub(x, nb_mean_dim(x, nd, dims, true));
+    nb_tensor *y = nb_mul(xm, nb_rsqrt(nb_add_scalar(nb_mean_dim(nb_square(xm), nd, dims, true), eps)));
+    return nb_add(nb_mul(y, w), b);
+}
+
+/* y, dx, dw, db of layer_norm(x^T) (dims 0 and 1 swapped: not contiguous) for the output gradient gy */
+static void ln_run(nb_tensor *xt, int nd, nb_tensor *w, nb_tensor *b, nb_tensor *gy, bool ref,
+                   nb_tensor **r) {
+    nb_tensor *x = nb_requires_grad_(nb_detach(xt), true), *wl = nb_requires_grad_(nb_detach(w), true),
+              *bl = nb_requires_grad_(nb_detach(b), true);
+    nb_tensor *xv = nb_transpose(x, 0, 1);
+    const int64_t *ns = xv->shape + xv->ndim - nd;
+    nb_tensor *y = ref ? ln_reference(nb_to(xv, NB_F64), nd, nb_to(wl, NB_F64), nb_to(bl, NB_F64), 1e-5)
+                       : nb_layer_norm(xv, nd, ns, wl, bl, 0);
+    CHECK(nb_backward_ex(y, (nb_backward_opts){ .grad = ref ? nb_to(gy, NB_F64) : gy }) == NB_OK);
+    r[0] = y, r[1] = nb_grad_of(x), r[2] = nb_grad_of(wl), r[3] = nb_grad_of(bl);
+}
+
+/* the fused layer norm against its formula in f64 ops, on a transposed input above the threading threshold
+ * (rows of 331 and 993 values: lane tails), and the same bits at 1 and 2 threads, f32 and f64 */
+static void test_layer_norm_fused(void) {
+    for (int d = 0; d < 2; d++)
+        for (int nd = 1; nd <= 2; nd++) {
+            nb_dtype dt = d ? NB_F64 : NB_F32;
+            nb_scope s = nb_scope_begin();
+            nb_manual_seed(40 + nd);
+            nb_tensor *x = nb_add_scalar(nb_mul_scalar(nb_randn(dt, NB_SHAPE(3, 70, 331)), 3), 1.5);
+            const int64_t *wshape = nd == 1 ? (int64_t[]){ 331 } : (int64_t[]){ 3, 331 };
+            nb_tensor *w = nb_randn(dt, nd, wshape), *b = nb_randn(dt, nd, wshape);
+            nb_tensor *gy = nb_randn(dt, NB_SHAPE(70, 3, 331)), *ref[4], *got[2][4]; /* x^T's shape */
+            ln_run(x, nd, w, b, gy, true, ref);
+            for (int t = 0; t < 2; t++) {
+                nb_set_num_threads(t + 1);
+                ln_run(x, nd, w, b, gy, false, got[t]);
+            }
+            nb_set_num_threads(0);
+            for (int j = 0; j < 4; j++) {
+                nb_tensor *a = nb_contiguous(got[0][j]), *c = nb_contiguous(got[1][j]);
+                CHECK(a && c && a->numel == c->numel &&
+                      !memcmp(nb_data(a), nb_data(c), nb_dtype_size(dt) * (size_t)a->numel));
+                nb_tensor *e = nb_sub(nb_to(a, NB_F64), nb_contiguous(ref[j]));
+                double err = nb_item(nb_max(nb_abs(e))), mag = nb_item(nb_max(nb_abs(ref[j])));
+                CHECK(err <= (d ? 1e-12 : 2e-6) * (mag > 1 ? mag : 1));
+            }
+            nb_scope_end(s);
+        }
+    /* an empty batch: an empty output, zero weight and bias gradients (torch's) */
+    nb_scope s = nb_scope_begin();
+    nb_tensor *x = nb_requires_grad_(nb_zeros(NB_F32, NB_SHAPE(0, 4)), true);
+    nb_tensor *w = nb_requires_grad_(nb_ones(NB_F32, NB_SHAPE(4)), true),
+              *b = nb_requires_grad_(nb_ones(NB_F32, NB_SHAPE(4)), true);
+    nb_tensor *y = nb_layer_norm(x, NB_SHAPE(4), w, b, 0);
+    CHECK(y && y->numel == 0 && nb_backward(nb_sum(y)) == NB_OK);
+    CHECK(nb_grad_of(w) && nb_item(nb_max(nb_abs(nb_grad_of(w)))) == 0 && nb_grad_of(b) &&
+          nb_item(nb_max(nb_abs(nb_grad_of(b)))) == 0);
+    nb_scope_end(s);
+}
+
 static void test_custom_module(void) {
     nb_module *m = nb_module_new("Scaled", custom_fw, NULL, NULL);
     nb_tensor *scale = nb_full(NB_F32, NB_SHAPE(2), 3.0);
@@ -396,6 +457,7 @@ int main(void) {
     test_errors();
     test_state_dict_roundtrip();
     test_gradcheck_functional();
+    test_layer_norm_fused();
     test_custom_module();
     test_repr();
     return nb_test_done();

@@ -9,4 +9,8 @@
  * recorded result (never x, an input returned unchanged). name must outlive the tape. Returns y. */
 nb_tensor *nba_label(nb_tensor *y, const nb_tensor *x, const char *name);
 
+/* F.layer_norm over the last nd dims of a float x, w and b (optional) of those dims' shape and x's dtype: one
+ * fused node (NativeLayerNormBackward0), differentiable twice. The caller has checked the shapes. */
+nb_tensor *nba_layer_norm(nb_tensor *x, int nd, nb_tensor *w, nb_tensor *b, double eps);
+
 #endif
