@@ -108,7 +108,7 @@ void nba_bw_relu(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     /* recording (create_graph): the mask is sign(y), a differentiable function of x with derivative 0, so
      * like torch's threshold_backward(g, y, 0) the gradient stays connected to x (grad-of-grad: zeros);
      * not recording: the same products in one pass, without the mask tensor */
-    gin[0] = nb_is_grad_enabled() ? nb_mul(g, nb_sign(Y)) : nbt_binary(NBT_MUL_POS, g, Y, "nb_relu backward");
+    gin[0] = nb_is_grad_enabled() ? nb_mul(g, nb_sign(Y)) : nbt_binary(NBT_RELU_BW, g, Y, "nb_relu backward");
 }
 
 /* y = x > 0 ? x : a x; dx = g (x > 0 ? 1 : a) */

@@ -153,7 +153,7 @@ static void ROWS_(binary_row)(int64_t n, char **p, const int64_t *s, const void 
     case NBT_LE: LOOP2(n, s, y, x, z, v, w, v <= w) break;
     case NBT_GT: LOOP2(n, s, y, x, z, v, w, v > w) break;
     case NBT_GE: LOOP2(n, s, y, x, z, v, w, v >= w) break;
-    case NBT_MUL_POS: LOOP2(n, s, y, x, z, v, w, v * (T)(w > 0)) break;
+    case NBT_RELU_BW: LOOP2(n, s, y, x, z, v, w, M_(nbt_relu_bw)(v, w)) break;
     case NBT_GELU_BW: LOOP2(n, s, y, x, z, v, w, v * ROWS_(dgelu)(w)) break;
     }
 }

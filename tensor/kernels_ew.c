@@ -4,9 +4,31 @@
 #include "nb_kernels.h"
 #include "nbt_verf.h"
 #include <math.h>
+#include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+
+/* y <= 0 ? 0 : g on the bits (integer selects, so that loops over it vectorize: the float compare kept them
+ * scalar under -ftrapping-math, a mispredicted branch per element on random signs): y <= 0 is +0, or the sign
+ * bit set on a non-NaN; a NaN y passes g, as torch's threshold_backward does */
+static inline float nbt_relu_bwf(float g, float y) {
+    uint32_t gb, yb;
+    memcpy(&gb, &g, sizeof gb), memcpy(&yb, &y, sizeof yb);
+    uint32_t a = yb & 0x7FFFFFFFu, le0 = (uint32_t)(a == 0) | ((yb >> 31) & (uint32_t)(a <= 0x7F800000u));
+    gb &= le0 - 1u; /* le0: all zeros, else all ones */
+    memcpy(&g, &gb, sizeof g);
+    return g;
+}
+static inline double nbt_relu_bw(double g, double y) {
+    uint64_t gb, yb;
+    memcpy(&gb, &g, sizeof gb), memcpy(&yb, &y, sizeof yb);
+    uint64_t a = yb & 0x7FFFFFFFFFFFFFFFu,
+             le0 = (uint64_t)(a == 0) | ((yb >> 63) & (uint64_t)(a <= 0x7FF0000000000000u));
+    gb &= le0 - 1u;
+    memcpy(&g, &gb, sizeof g);
+    return g;
+}
 
 typedef struct {
     nbt_unary_kind k;

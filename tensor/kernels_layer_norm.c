@@ -52,10 +52,11 @@ nb_tensor *nbt_layer_norm(const nb_tensor *x, int64_t N, const nb_tensor *w, con
     int64_t M = x->numel / N;
     int nt = nbt_ln_threads(x->numel);
     if (x->dtype == NB_F32)
-        forward_f32(PTR(x, const float), PTR(y, float), M, N, PTR(w, const float), PTR(b, const float), eps, nt);
-    else
-        forward_f64(PTR(x, const double), PTR(y, double), M, N, PTR(w, const double), PTR(b, const double), eps,
+        forward_f32(PTR(x, const float), PTR(y, float), M, N, PTR(w, const float), PTR(b, const float), eps,
                     nt);
+    else
+        forward_f64(PTR(x, const double), PTR(y, double), M, N, PTR(w, const double), PTR(b, const double),
+                    eps, nt);
     return y;
 }
 
@@ -90,11 +91,11 @@ nb_status nbt_layer_norm_backward(const nb_tensor *x, const nb_tensor *g, int64_
     int nt = nbt_ln_threads(x->numel);
     if (x->numel > 0) {
         if (x->dtype == NB_F32)
-            backward_f32(PTR(x, const float), PTR(g, const float), PTR(d, float), M, N, PTR(w, const float), eps,
-                         pp, nch, want_w, want_b, nt);
-        else
-            backward_f64(PTR(x, const double), PTR(g, const double), PTR(d, double), M, N, PTR(w, const double),
+            backward_f32(PTR(x, const float), PTR(g, const float), PTR(d, float), M, N, PTR(w, const float),
                          eps, pp, nch, want_w, want_b, nt);
+        else
+            backward_f64(PTR(x, const double), PTR(g, const double), PTR(d, double), M, N,
+                         PTR(w, const double), eps, pp, nch, want_w, want_b, nt);
     }
     nb_tensor *rw = want_w ? nbt_ln_sum_chunks(x, pp, nch, N, 0) : NULL;
     nb_tensor *rb = want_b ? nbt_ln_sum_chunks(x, pp, nch, N, 1) : NULL;

@@ -86,7 +86,8 @@ static void LN_(backward)(const T *x, const T *g, T *dx, int64_t M, int64_t N, c
     (void)nt; /* no OpenMP: serial */
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
     for (int64_t k = 0; k < nch; k++) {
-        double *pw = part && want_w ? part + 2 * k * N : NULL, *pb = part && want_b ? part + (2 * k + 1) * N : NULL;
+        double *pw = part && want_w ? part + 2 * k * N : NULL,
+               *pb = part && want_b ? part + (2 * k + 1) * N : NULL;
         LN_(backward_rows)(x, g, dx, k * M / nch, (k + 1) * M / nch, N, w, eps, pw, pb);
     }
 }

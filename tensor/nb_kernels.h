@@ -18,11 +18,12 @@
 #define NBT_ENUM_(k) NBT_##k,
 typedef enum { NBT_UNARY_LIST(NBT_ENUM_) } nbt_unary_kind; /* no count enumerator: switches list every kind */
 
-/* Binary elementwise kinds with broadcasting: y = f(a, b). Comparisons give 0/1. MUL_POS: a * (b > 0)
- * in one pass (relu's backward g * (y > 0) without the mask tensor). GELU_BW: a (Phi(b) + b phi(b)), gelu's
+/* Binary elementwise kinds with broadcasting: y = f(a, b). Comparisons give 0/1. RELU_BW: b <= 0 ? 0 : a
+ * in one pass (relu's backward, torch's threshold_backward(g, y, 0): an exact 0 where y <= 0 whatever g is, g
+ * where y is NaN). GELU_BW: a (Phi(b) + b phi(b)), gelu's
  * backward g dgelu(x) in one pass, each step in the type as the composed ops round it. */
 /* clang-format off */
-#define NBT_BINARY_LIST(X) X(ADD) X(SUB) X(MUL) X(DIV) X(POW) X(MINIMUM) X(MAXIMUM) X(EQ) X(NE) X(LT) X(LE) X(GT) X(GE) X(MUL_POS) X(GELU_BW)
+#define NBT_BINARY_LIST(X) X(ADD) X(SUB) X(MUL) X(DIV) X(POW) X(MINIMUM) X(MAXIMUM) X(EQ) X(NE) X(LT) X(LE) X(GT) X(GE) X(RELU_BW) X(GELU_BW)
 /* clang-format on */
 typedef enum { NBT_BINARY_LIST(NBT_ENUM_) } nbt_binary_kind;
 

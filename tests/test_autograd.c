@@ -3,6 +3,7 @@
  * no_grad, requires_grad propagation, version counters, broadcast and view grads, retain_grad,
  * nb_grad (allow_unused, several outputs/inputs, grad_outputs), nb_keep, thread determinism. */
 #include "testlib.h"
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -419,6 +420,38 @@ static void test_threads(void) {
     }
 }
 
+/* relu's backward is torch's threshold_backward(g, y, 0): g where y > 0 or y is NaN, an exact 0 where y <= 0
+ * whatever g is (torch 1.13: x = [nan, -1, 0, 2, -3], g = [5, inf, nan, 7, -inf] gives [5, 0, 0, 7, 0]); then a
+ * long mixed-sign row (threaded, vectorized) against the rule written out, f32 and f64 */
+static void test_relu_backward(void) {
+    for (int d = 0; d < 2; d++) {
+        nb_dtype dt = d ? NB_F64 : NB_F32;
+        nb_scope s = nb_scope_begin();
+        double xv[6] = { NAN, -1, 0, 2, -3, -0.0 }, gv[6] = { 5, INFINITY, NAN, 7, -INFINITY, 3 };
+        double want[6] = { 5, 0, 0, 7, 0, 0 };
+        nb_tensor *x = nb_requires_grad_(nb_to(nb_tensor_from(NB_F64, xv, NB_SHAPE(6), false), dt), true);
+        nb_tensor *g = nb_to(nb_tensor_from(NB_F64, gv, NB_SHAPE(6), false), dt);
+        CHECK(nb_backward_ex(nb_relu(x), (nb_backward_opts){ .grad = g }) == NB_OK && nb_grad_of(x));
+        for (int i = 0; i < 6 && nb_grad_of(x); i++) {
+            double v = d ? nb_data_f64(nb_grad_of(x))[i] : nb_data_f32(nb_grad_of(x))[i];
+            CHECK(v == want[i] && !signbit(v));
+        }
+        nb_manual_seed(3);
+        nb_tensor *xl = nb_requires_grad_(nb_randn(dt, NB_SHAPE(300001)), true),
+                  *gl = nb_randn(dt, NB_SHAPE(300001));
+        CHECK(nb_backward_ex(nb_relu(xl), (nb_backward_opts){ .grad = gl }) == NB_OK && nb_grad_of(xl));
+        int64_t bad = 0;
+        for (int64_t i = 0; i < 300001 && nb_grad_of(xl); i++) {
+            double xi = d ? nb_data_f64(xl)[i] : nb_data_f32(xl)[i],
+                   gi = d ? nb_data_f64(gl)[i] : nb_data_f32(gl)[i];
+            double v = d ? nb_data_f64(nb_grad_of(xl))[i] : nb_data_f32(nb_grad_of(xl))[i];
+            bad += v != (xi > 0 ? gi : 0);
+        }
+        CHECK(bad == 0);
+        nb_scope_end(s);
+    }
+}
+
 int main(void) {
     test_accumulate();
     test_retain_graph();
@@ -435,6 +468,7 @@ int main(void) {
     test_backward_grad_output();
     test_keep();
     test_threads();
+    test_relu_backward();
     CHECK(!nb_error());
     CHECK(nb_memory_stats_get().tensors_live == 0);
     return nb_test_done();
