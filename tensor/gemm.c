@@ -39,22 +39,23 @@ void nbt_dgemm_bias(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const dou
     nbt_dgemm(ta, tb, M, N, K, 1.0, A, lda, B, ldb, 1.0, C, ldc);
 }
 void nbt_sgemm_asum(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
-                    const float *B, int64_t ldb, float *C, int64_t ldc, double *asum) {
-    for (int64_t i = 0; i < M; i++) { /* the row sums in k order, as the packed path adds them */
+                    const float *B, int64_t ldb, float beta, float *C, int64_t ldc, double *asum) {
+    /* the row sums in k order, added as the packed path adds them */
+    for (int64_t i = 0; asum && i < M; i++) {
         double s = 0;
         for (int64_t k = 0; k < K; k++) s += ta ? A[k * lda + i] : A[i * lda + k];
-        asum[i] = s;
+        asum[i] += s;
     }
-    nbt_sgemm(ta, tb, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc);
+    nbt_sgemm(ta, tb, M, N, K, 1.0f, A, lda, B, ldb, beta, C, ldc);
 }
 void nbt_dgemm_asum(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const double *A, int64_t lda,
-                    const double *B, int64_t ldb, double *C, int64_t ldc, double *asum) {
-    for (int64_t i = 0; i < M; i++) {
+                    const double *B, int64_t ldb, double beta, double *C, int64_t ldc, double *asum) {
+    for (int64_t i = 0; asum && i < M; i++) {
         double s = 0;
         for (int64_t k = 0; k < K; k++) s += ta ? A[k * lda + i] : A[i * lda + k];
-        asum[i] = s;
+        asum[i] += s;
     }
-    nbt_dgemm(ta, tb, M, N, K, 1.0, A, lda, B, ldb, 0.0, C, ldc);
+    nbt_dgemm(ta, tb, M, N, K, 1.0, A, lda, B, ldb, beta, C, ldc);
 }
 
 #else /* !NB_USE_CBLAS */
@@ -248,14 +249,12 @@ void nbt_dgemm_bias(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const dou
     gemm_d(ta, tb, M, N, K, 1.0, A, lda, B, ldb, 0.0, C, ldc, bias, NULL);
 }
 void nbt_sgemm_asum(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
-                    const float *B, int64_t ldb, float *C, int64_t ldc, double *asum) {
-    for (int64_t i = 0; i < M; i++) asum[i] = 0;
-    gemm_s(ta, tb, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc, NULL, asum);
+                    const float *B, int64_t ldb, float beta, float *C, int64_t ldc, double *asum) {
+    gemm_s(ta, tb, M, N, K, 1.0f, A, lda, B, ldb, beta, C, ldc, NULL, asum);
 }
 void nbt_dgemm_asum(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const double *A, int64_t lda,
-                    const double *B, int64_t ldb, double *C, int64_t ldc, double *asum) {
-    for (int64_t i = 0; i < M; i++) asum[i] = 0;
-    gemm_d(ta, tb, M, N, K, 1.0, A, lda, B, ldb, 0.0, C, ldc, NULL, asum);
+                    const double *B, int64_t ldb, double beta, double *C, int64_t ldc, double *asum) {
+    gemm_d(ta, tb, M, N, K, 1.0, A, lda, B, ldb, beta, C, ldc, NULL, asum);
 }
 
 #endif /* NB_USE_CBLAS */

@@ -25,14 +25,15 @@ void nbt_sgemm_bias(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const flo
 /* Same contract as nbt_sgemm_bias, in double precision. */
 void nbt_dgemm_bias(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const double *A, int64_t lda,
                     const double *B, int64_t ldb, const double *bias, double *C, int64_t ldc);
-/* C[M,N] = op(A) @ op(B) (alpha 1, beta 0) and asum[i] = sum over k of op(A)(i, k) in double, k in order,
- * taken from the packed blocks of op(A) while they are in cache (a linear layer's dW = g^T x with db = the
- * column sums of g, without a second pass over g). */
+/* C[M,N] = op(A) @ op(B) + beta * C (alpha 1; beta == 0: C not read) and, unless asum is NULL, asum[i] +=
+ * the sum over k of op(A)(i, k) in double, k in order (the caller zeroes asum), taken from the packed blocks
+ * of op(A) while they are in cache: a weight gradient's GEMM also sums the output gradient for the bias
+ * (linear: op(A) = g^T; conv: gy, summed over samples and tiles), without a second pass over it. */
 void nbt_sgemm_asum(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
-                    const float *B, int64_t ldb, float *C, int64_t ldc, double *asum);
+                    const float *B, int64_t ldb, float beta, float *C, int64_t ldc, double *asum);
 /* Same contract as nbt_sgemm_asum, in double precision. */
 void nbt_dgemm_asum(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const double *A, int64_t lda,
-                    const double *B, int64_t ldb, double *C, int64_t ldc, double *asum);
+                    const double *B, int64_t ldb, double beta, double *C, int64_t ldc, double *asum);
 
 #ifdef __cplusplus
 }

@@ -168,16 +168,17 @@ nb_tensor *nbt_linear_wgrad(const nb_tensor *g, const nb_tensor *x, nb_tensor **
     nb_tensor *acc = b && dt == NB_F32 ? nbt_new(NB_F64, 1, (int64_t[]){ m }) : b;
     if (acc) {
         double *asum = (double *)nbt_ptr(acc);
+        for (int64_t i = 0; i < m; i++) asum[i] = 0;
         if ((double)n * (double)m * (double)k >= NBT_PAR_MIN) nbt_threads_check();
         /* op(A) = g^T: a row-major g is A stored K x M (transposed use); a column-major g is g^T row-major */
         if (dt == NB_F32) {
             nbt_sgemm_asum(!tg, tx, m, k, n, (const float *)nbt_ptr(gc), ldg, (const float *)nbt_ptr(xc), ldx,
-                           (float *)nbt_ptr(dw), k > 0 ? k : 1, asum);
+                           0.0f, (float *)nbt_ptr(dw), k > 0 ? k : 1, asum);
             for (int64_t i = 0; i < m; i++) ((float *)nbt_ptr(b))[i] = (float)asum[i];
             nb_free(acc);
         } else {
             nbt_dgemm_asum(!tg, tx, m, k, n, (const double *)nbt_ptr(gc), ldg, (const double *)nbt_ptr(xc),
-                           ldx, (double *)nbt_ptr(dw), k > 0 ? k : 1, asum);
+                           ldx, 0.0, (double *)nbt_ptr(dw), k > 0 ? k : 1, asum);
         }
         *db = b;
     } else { /* the failed allocation recorded its error */
