@@ -36,7 +36,8 @@ static void unc(const nb_tensor *c, const nb_tensor *t) {
 
 static nb_tensor *conv_rec(nb_tensor *x, nb_tensor *w, nb_tensor *b, const cprm *c, int64_t ho, int64_t wo);
 static nb_tensor *convt_rec(nb_tensor *x, nb_tensor *w, nb_tensor *b, const cprm *c, int64_t hi, int64_t wi);
-static nb_tensor *convw_rec(nb_tensor *x, nb_tensor *gy, const cprm *c, int64_t kh, int64_t kw);
+static nb_tensor *convw_rec(nb_tensor *x, nb_tensor *gy, const cprm *c, int64_t kh, int64_t kw,
+                            nb_tensor **db);
 
 /* y = conv2d(x, w) + b with columns (ho, wo); dx = conv_transpose2d(g, w), dw = conv2d_weight(x, g),
  * db = sum of g over (N, H, W) */
@@ -53,8 +54,10 @@ void nba_bw_conv2d(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *x = nba_in(n, 0), *w = nba_in(n, 1);
     cprm c = load(n);
     if (nba_need(n, 0)) gin[0] = convt_rec(g, w, NULL, &c, x->shape[2], x->shape[3]);
-    if (nba_need(n, 1)) gin[1] = convw_rec(x, g, &c, w->shape[2], w->shape[3]);
-    if (nba_need(n, 2)) gin[2] = nb_sum_dim(g, 3, (int[]){ 0, 2, 3 }, false);
+    /* first order (not recording) with dw and db: db summed while dw's GEMMs pack g; else the recorded sum */
+    bool fuse = !nb_is_grad_enabled() && nba_need(n, 1) && nba_need(n, 2) && w->numel > 0;
+    if (nba_need(n, 1)) gin[1] = convw_rec(x, g, &c, w->shape[2], w->shape[3], fuse ? &gin[2] : NULL);
+    if (nba_need(n, 2) && !fuse) gin[2] = nb_sum_dim(g, 3, (int[]){ 0, 2, 3 }, false);
 }
 
 /* y (image hi x wi) = conv_transpose2d(x, w) + b; dx = conv2d(g, w), dw = conv2d_weight(g, x), db = sum g */
@@ -72,15 +75,17 @@ void nba_bw_conv_transpose2d(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     nb_tensor *x = nba_in(n, 0), *w = nba_in(n, 1);
     cprm c = load(n);
     if (nba_need(n, 0)) gin[0] = conv_rec(g, w, NULL, &c, x->shape[2], x->shape[3]);
-    if (nba_need(n, 1)) gin[1] = convw_rec(g, x, &c, w->shape[2], w->shape[3]);
+    if (nba_need(n, 1)) gin[1] = convw_rec(g, x, &c, w->shape[2], w->shape[3], NULL);
     if (nba_need(n, 2)) gin[2] = nb_sum_dim(g, 3, (int[]){ 0, 2, 3 }, false);
 }
 
-/* dw = conv2d_weight(x, gy) (bilinear): d/dx = conv_transpose2d(gy, g), d/dgy = conv2d(x, g) */
-static nb_tensor *convw_rec(nb_tensor *x, nb_tensor *gy, const cprm *c, int64_t kh, int64_t kw) {
+/* dw = conv2d_weight(x, gy) (bilinear): d/dx = conv_transpose2d(gy, g), d/dgy = conv2d(x, g). db (NULL, or
+ * only when not recording): also the bias gradient, gy summed over (N, H, W) by the same kernel */
+static nb_tensor *convw_rec(nb_tensor *x, nb_tensor *gy, const cprm *c, int64_t kh, int64_t kw,
+                            nb_tensor **db) {
     nbt_conv_geom g = geom(x->shape, gy->shape[1], gy->shape[2], gy->shape[3], kh, kw, c);
     const nb_tensor *xc = con(x), *gc = con(gy);
-    nb_tensor *y = xc && gc ? nbt_conv2d_weight(xc, gc, &g) : NULL;
+    nb_tensor *y = xc && gc ? nbt_conv2d_weight(xc, gc, &g, db) : NULL;
     unc(xc, x), unc(gc, gy);
     nba_node *n = nba_record(NBA_OP_conv2d_weight, y, 2, (nb_tensor *[]){ x, gy }, 3);
     if (n) save(n, c, kh, kw);

@@ -1,5 +1,6 @@
 /* conv_template.h — the one source of the convolution kernels, included once per float type with T
- * (float or double), SUF (f32 or f64) and GEMM (nbt_sgemm or nbt_dgemm) defined. Per sample and group:
+ * (float or double), SUF (f32 or f64), GEMM (nbt_sgemm or nbt_dgemm) and GEMM_ASUM (nbt_sgemm_asum or
+ * nbt_dgemm_asum) defined. Per sample and group:
  * conv = W (cog, K) @ im2col (K, P); transposed = col2im(W^T @ x); weight grad = gy (cog, P) @ im2col^T,
  * with K = cig kh kw and P = ho wo, P in tiles of whole output rows. A 1x1 kernel with stride 1 and no
  * padding reads the image itself. */
@@ -103,22 +104,24 @@ static void CF_(convt_sample)(const nbt_conv_geom *g, const T *x, const T *w, T 
     }
 }
 
-/* dw (co, K) (+)= gy (co, P) @ im2col(x)^T of one sample; beta 0 for the first sample of a chunk */
-static void CF_(convw_sample)(const nbt_conv_geom *g, const T *x, const T *gy, T *dw, T *col, T beta,
-                              int64_t rows) {
+/* dw (co, K) (+)= gy (co, P) @ im2col(x)^T of one sample; beta 0 for the first sample of a chunk; db (co, or
+ * NULL) += the sums of gy's rows, taken by the same GEMMs as they pack gy */
+static void CF_(convw_sample)(const nbt_conv_geom *g, const T *x, const T *gy, T *dw, double *db, T *col,
+                              T beta, int64_t rows) {
     const int64_t cig = g->ci / g->groups, cog = g->co / g->groups, K = cig * g->kh * g->kw,
                   P = g->ho * g->wo;
     for (int64_t gi = 0; gi < g->groups; gi++) {
         const T *xg = x + gi * cig * g->hi * g->wi, *gg = gy + gi * cog * P;
         T *dg = dw + gi * cog * K;
+        double *sg = db ? db + gi * cog : NULL;
         if (!col) {
-            GEMM(false, true, cog, K, P, 1, gg, P, xg, P, beta, dg, K);
+            GEMM_ASUM(false, true, cog, K, P, gg, P, xg, P, beta, dg, K, sg);
             continue;
         }
         for (int64_t oh0 = 0; oh0 < g->ho; oh0 += rows) {
             int64_t oh1 = oh0 + rows < g->ho ? oh0 + rows : g->ho, pt = (oh1 - oh0) * g->wo;
             CF_(im2col)(g, cig, xg, col, oh0, oh1);
-            GEMM(false, true, cog, K, pt, 1, gg + oh0 * g->wo, P, col, pt, oh0 ? 1 : beta, dg, K);
+            GEMM_ASUM(false, true, cog, K, pt, gg + oh0 * g->wo, P, col, pt, oh0 ? 1 : beta, dg, K, sg);
         }
     }
 }
@@ -151,21 +154,29 @@ static void CF_(conv_transpose2d)(const nbt_conv_geom *g, const T *x, const T *w
     }
 }
 
-/* samples in nch chunks; chunk j sums its samples into part j (chunk 0 into dw), then dw += part j in order */
-static void CF_(conv2d_weight)(const nbt_conv_geom *g, const T *x, const T *gy, T *dw, T *part, int64_t nch,
-                               T *cols, int nt) {
+/* samples in nch chunks; chunk j sums its samples into part j (chunk 0 into dw), then dw += part j in order;
+ * with db (co, or NULL), chunk j sums gy into dbp + j co (double), then db = their sum in order, rounded once */
+static void CF_(conv2d_weight)(const nbt_conv_geom *g, const T *x, const T *gy, T *dw, T *part, T *db,
+                               double *dbp, int64_t nch, T *cols, int nt) {
     (void)nt; /* no OpenMP: serial */
     const int64_t P = g->ho * g->wo, rows = nbt_conv_tile(g, sizeof(T)), colsz = nbt_conv_colsz(g, rows);
     const int64_t wsz = g->co * (g->ci / g->groups) * g->kh * g->kw;
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
     for (int64_t j = 0; j < nch; j++) {
         T *dst = j ? part + (j - 1) * wsz : dw;
+        double *sj = db ? dbp + j * g->co : NULL;
+        for (int64_t o = 0; sj && o < g->co; o++) sj[o] = 0;
         for (int64_t s = j * g->n / nch; s < (j + 1) * g->n / nch; s++) CF_(convw_sample)
-        (g, x + s * g->ci * g->hi * g->wi, gy + s * g->co * P, dst, cols ? cols + NBT_TID * colsz : NULL,
+        (g, x + s * g->ci * g->hi * g->wi, gy + s * g->co * P, dst, sj, cols ? cols + NBT_TID * colsz : NULL,
          s == j * g->n / nch ? 0 : 1, rows);
     }
     for (int64_t j = 1; j < nch; j++)
         for (int64_t i = 0; i < wsz; i++) dw[i] += part[(j - 1) * wsz + i];
+    for (int64_t o = 0; db && o < g->co; o++) {
+        double s = dbp[o];
+        for (int64_t j = 1; j < nch; j++) s += dbp[j * g->co + o];
+        db[o] = (T)s;
+    }
 }
 
 static void CF_(im2col_batch)(const nbt_conv_geom *g, const T *x, T *y, int nt) {

@@ -40,17 +40,21 @@ static int64_t nbt_conv_colsz(const nbt_conv_geom *g, int64_t rows) {
 #define T float
 #define SUF f32
 #define GEMM nbt_sgemm
+#define GEMM_ASUM nbt_sgemm_asum
 #include "conv_template.h"
 #undef T
 #undef SUF
 #undef GEMM
+#undef GEMM_ASUM
 #define T double
 #define SUF f64
 #define GEMM nbt_dgemm
+#define GEMM_ASUM nbt_dgemm_asum
 #include "conv_template.h"
 #undef T
 #undef SUF
 #undef GEMM
+#undef GEMM_ASUM
 
 /* Threads for units independent pieces of work of total multiply-adds work: 1 below the GEMM's
  * threshold, inside a parallel region, or with fewer units than threads (then the GEMMs thread). */
@@ -133,12 +137,21 @@ nb_tensor *nbt_conv_transpose2d(const nb_tensor *x, const nb_tensor *w, const nb
 /* chunks of the batch for the weight gradient: a function of n alone */
 #define NBT_WCHUNKS 8
 
-nb_tensor *nbt_conv2d_weight(const nb_tensor *x, const nb_tensor *gy, const nbt_conv_geom *g) {
+nb_tensor *nbt_conv2d_weight(const nb_tensor *x, const nb_tensor *gy, const nbt_conv_geom *g,
+                             nb_tensor **db) {
     int64_t cig = g->ci / g->groups, wsz = g->co * cig * g->kh * g->kw;
     nb_tensor *dw = nbt_new(x->dtype, 4, (int64_t[]){ g->co, cig, g->kh, g->kw });
+    if (db) *db = NULL;
     if (!dw || dw->numel == 0) return dw;
+    nb_tensor *b = db ? nbt_new(x->dtype, 1, (int64_t[]){ g->co }) : NULL;
+    if (db && !b) { /* the failed allocation recorded its error */
+        nb_free(dw);
+        return NULL;
+    }
+    if (db) *db = b;
     if (g->n == 0 || g->ho * g->wo == 0) {
         memset(nbt_ptr(dw), 0, (size_t)wsz * nbt_esz(dw->dtype));
+        if (b) memset(nbt_ptr(b), 0, (size_t)g->co * nbt_esz(b->dtype));
         return dw;
     }
     int64_t nch = g->n < NBT_WCHUNKS ? g->n : NBT_WCHUNKS;
@@ -146,17 +159,20 @@ nb_tensor *nbt_conv2d_weight(const nb_tensor *x, const nb_tensor *gy, const nbt_
     bool ok;
     nb_tensor *cols = col_buffers(g, x->dtype, nt, &ok);
     nb_tensor *part = ok && nch > 1 ? nbt_new(x->dtype, 1, (int64_t[]){ (nch - 1) * wsz }) : NULL;
-    if (!ok || (nch > 1 && !part)) {
-        nb_free(cols);
-        nb_free(dw);
+    /* each chunk's bias sums in double, a pooled scratch */
+    nb_tensor *dbp = ok && b ? nbt_new(NB_F64, 1, (int64_t[]){ nch * g->co }) : NULL;
+    if (!ok || (nch > 1 && !part) || (b && !dbp)) {
+        nb_free(dbp), nb_free(part), nb_free(cols), nb_free(b), nb_free(dw);
+        if (db) *db = NULL;
         return NULL;
     }
     if (x->dtype == NB_F32)
-        conv2d_weight_f32(g, PTR(x, const float), PTR(gy, const float), PTR(dw, float), PTR(part, float), nch,
-                          PTR(cols, float), nt);
+        conv2d_weight_f32(g, PTR(x, const float), PTR(gy, const float), PTR(dw, float), PTR(part, float),
+                          PTR(b, float), PTR(dbp, double), nch, PTR(cols, float), nt);
     else
         conv2d_weight_f64(g, PTR(x, const double), PTR(gy, const double), PTR(dw, double), PTR(part, double),
-                          nch, PTR(cols, double), nt);
+                          PTR(b, double), PTR(dbp, double), nch, PTR(cols, double), nt);
+    nb_free(dbp);
     nb_free(part);
     nb_free(cols);
     return dw;

@@ -21,8 +21,10 @@ nb_tensor *nbt_conv2d(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b
 nb_tensor *nbt_conv_transpose2d(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b,
                                 const nbt_conv_geom *g);
 /* dw (co, ci / groups, kh, kw) = sum over samples of gy (n, co, ho, wo) im2col(x (n, ci, hi, wi))^T,
- * the adjoint of nbt_conv2d in its weight. Sums in chunks fixed by n alone (same bits at any threads). */
-nb_tensor *nbt_conv2d_weight(const nb_tensor *x, const nb_tensor *gy, const nbt_conv_geom *g);
+ * the adjoint of nbt_conv2d in its weight. Sums in chunks fixed by n alone (same bits at any threads).
+ * db: NULL, or *db (co) = the sums of gy over n, ho, wo (the bias gradient) in double, rounded once, taken
+ * by the same GEMMs as they pack gy; an empty dw gives *db = NULL. */
+nb_tensor *nbt_conv2d_weight(const nb_tensor *x, const nb_tensor *gy, const nbt_conv_geom *g, nb_tensor **db);
 /* cols (n, ci kh kw, ho wo) = F.unfold(x (n, ci, hi, wi)) (groups ignored). */
 nb_tensor *nbt_im2col(const nb_tensor *x, const nbt_conv_geom *g);
 /* x (n, ci, hi, wi) = F.fold(cols (n, ci kh kw, ho wo)): overlapping patches summed. */
