@@ -3,7 +3,8 @@
  * backward and the temporaries reused by cos/sin/square/pow backward vs the recorded paths; a leaf
  * taking the backward's fresh gradient instead of a copy; the small-tensor elementwise path vs the
  * strided iterator; row-blocked sums over a strided dim vs the sum in order; N-D @ 2-D matmul folded into one
- * GEMM vs a GEMM per batch. f32 and f64. */
+ * GEMM vs a GEMM per batch; conv's bias gradient summed inside the weight gradient's GEMMs vs the recorded sum.
+ * f32 and f64. */
 #include "testlib.h"
 #include <stdlib.h>
 #include <string.h>
@@ -329,6 +330,82 @@ static void check_strided_sum(void) {
     }
 }
 
+/* one conv (nb_conv1d when the height is 1, else nb_conv2d) and the gradients of sum(y * r) in w and b
+ * (then d/dy = r) at threads threads, with or without create_graph, into out (w's, then b's, as doubles) */
+static void conv_grads(nb_tensor *x, nb_tensor *w, nb_tensor *b, nb_tensor *r, nb_conv_opts o, bool conv1d,
+                       bool create, int threads, double *out) {
+    nb_set_num_threads(threads);
+    nb_scope s = nb_scope_begin();
+    nb_tensor *y = conv1d ? nb_conv1d(x, w, b, o) : nb_conv2d(x, w, b, o), *g[2] = { 0 };
+    bool ok = nb_grad(1, (nb_tensor *[]){ nb_sum(nb_mul(y, r)) }, 2, (nb_tensor *[]){ w, b }, NULL, g,
+                      (nb_grad_opts){ .create_graph = create }) == NB_OK;
+    CHECK(ok && nb_to_doubles(g[0], out) == NB_OK && nb_to_doubles(g[1], out + w->numel) == NB_OK);
+    nb_scope_end(s);
+    nb_set_num_threads(0);
+}
+
+/* conv's bias gradient summed by the weight gradient's GEMMs (first order, not recording) against r summed
+ * over (N, H, W) in double and against the recorded sum (create_graph); dw the same bits either way, and
+ * both the same bits at 1 and 2 threads */
+static void check_conv_bias(nb_dtype dt, int64_t n, int64_t c, int64_t h, int64_t wd, int64_t co, int64_t k,
+                            nb_conv_opts o) {
+    bool conv1d = h == 1;
+    int64_t groups = o.groups ? o.groups : 1;
+    nb_tensor *x = conv1d ? nb_randn(dt, NB_SHAPE(n, c, wd)) : nb_randn(dt, NB_SHAPE(n, c, h, wd));
+    nb_tensor *w = conv1d ? nb_randn(dt, NB_SHAPE(co, c / groups, k))
+                          : nb_randn(dt, NB_SHAPE(co, c / groups, k, k));
+    nb_tensor *b = leaf(dt, 0, co);
+    nb_requires_grad_(w, true);
+    int64_t ys[4] = { 0 };
+    nb_scope sc = nb_scope_begin();
+    nb_tensor *y = conv1d ? nb_conv1d(x, w, b, o) : nb_conv2d(x, w, b, o);
+    memcpy(ys, y->shape, sizeof(int64_t) * (size_t)y->ndim);
+    nb_scope_end(sc);
+    nb_tensor *r = nb_randn(dt, conv1d ? 3 : 4, ys); /* d/dy of sum(y * r) */
+    size_t nv = (size_t)(w->numel + co);
+    double *f1 = calloc(nv, sizeof(double)), *f2 = calloc(nv, sizeof(double)),
+           *rec = calloc(nv, sizeof(double));
+    double *rv = malloc(sizeof(double) * (size_t)r->numel);
+    conv_grads(x, w, b, r, o, conv1d, false, 1, f1);
+    conv_grads(x, w, b, r, o, conv1d, false, 2, f2);
+    conv_grads(x, w, b, r, o, conv1d, true, 1, rec);
+    CHECK(nb_to_doubles(r, rv) == NB_OK);
+    /* r (n, co, P): db[o] = its sum over n and P in double; the fused one is such a sum rounded once */
+    int64_t P = r->numel / (n * co);
+    double ulp = dt == NB_F32 ? 0x1p-24 : 0x1p-53, worst = 0;
+    bool sums = true;
+    for (int64_t oc = 0; oc < co; oc++) {
+        double ref = 0, mag = 0;
+        for (int64_t s = 0; s < n; s++)
+            for (int64_t p = 0; p < P; p++)
+                ref += rv[(s * co + oc) * P + p], mag += fabs(rv[(s * co + oc) * P + p]);
+        double d = fabs(f1[w->numel + oc] - ref), tol = ulp * fabs(ref) + 1e-13 * mag;
+        sums &= d <= tol;
+        if (d / (mag + 1e-300) > worst) worst = d / (mag + 1e-300);
+    }
+    double tol = dt == NB_F32 ? 1e-5 : 1e-12, dr = 0;
+    for (int64_t oc = 0; oc < co; oc++) {
+        double v = fabs(f1[w->numel + oc] - rec[w->numel + oc]) / (1 + fabs(rec[w->numel + oc]));
+        if (!(v <= dr)) dr = v;
+    }
+    bool same_dw = !memcmp(f1, rec, sizeof(double) * (size_t)w->numel),
+         threads = !memcmp(f1, f2, nv * sizeof(double));
+    if (!sums || !(dr <= tol) || !same_dw || !threads)
+        fprintf(stderr,
+                "conv bias %s n=%lld c=%lld %lldx%lld co=%lld k=%lld groups=%lld: sums %d (worst %.3g) "
+                "recorded %d (%.3g) dw %d threads %d\n",
+                nb_dtype_name(dt), (long long)n, (long long)c, (long long)h, (long long)wd, (long long)co,
+                (long long)k, (long long)groups, sums, worst, dr <= tol, dr, same_dw, threads);
+    CHECK(sums);
+    CHECK(dr <= tol);
+    CHECK(same_dw);
+    CHECK(threads);
+    CHECK(!nb_error());
+    nb_clear_error();
+    free(f1), free(f2), free(rec), free(rv);
+    nb_free(x), nb_free(w), nb_free(b), nb_free(r);
+}
+
 int main(void) {
     nb_manual_seed(5);
     static const int64_t sizes[][3] = { { 1, 1, 1 }, { 1, 7, 5 },   { 6, 1, 4 },
@@ -357,6 +434,17 @@ int main(void) {
     check_leaf_steal();
     check_small_path();
     check_strided_sum();
+    for (int d = 0; d < 2; d++) {
+        nb_dtype dt = d ? NB_F64 : NB_F32;
+        check_conv_bias(dt, 1, 3, 9, 7, 5, 3, (nb_conv_opts){ .padding = { 1, 1 } }); /* batch 1, odd sizes */
+        check_conv_bias(dt, 11, 4, 13, 13, 6, 3,
+                        (nb_conv_opts){ .stride = { 2, 2 }, .groups = 2 });              /* 8 chunks */
+        check_conv_bias(dt, 9, 8, 10, 11, 12, 1, (nb_conv_opts){ .groups = 2 });         /* 1x1: no im2col */
+        check_conv_bias(dt, 3, 16, 40, 40, 8, 3, (nb_conv_opts){ .padding = { 1, 1 } }); /* tiles, K blocks */
+        check_conv_bias(dt, 1, 16, 24, 24, 32, 3, (nb_conv_opts){ 0 }); /* one sample: the GEMM threads */
+        check_conv_bias(dt, 20, 2, 28, 28, 32, 5, (nb_conv_opts){ .dilation = { 1, 2 } }); /* MNIST-like */
+        check_conv_bias(dt, 10, 3, 1, 17, 4, 3, (nb_conv_opts){ .padding = { 1 } });       /* conv1d */
+    }
     CHECK(nb_memory_stats_get().tensors_live == 0);
     return nb_test_done();
 }
