@@ -102,13 +102,17 @@ void nba_bw_sigmoid(nba_node *n, nb_tensor *g, nb_tensor **gin) {
     gin[0] = nb_mul(g, nb_mul(Y, nb_rsub_scalar(Y, 1)));
 }
 
-/* y = max(x, 0); dx = g (x > 0) */
+/* y = max(x, 0); dx = torch's threshold_backward(g, y, 0): y <= 0 ? 0 : g (a NaN y passes g) */
 nb_tensor *nb_relu(nb_tensor *x) { return unary(NBA_OP_relu, NBT_RELU, x, 0, 0, "nb_relu", OUT); }
 void nba_bw_relu(nba_node *n, nb_tensor *g, nb_tensor **gin) {
-    /* recording (create_graph): the mask is sign(y), a differentiable function of x with derivative 0, so
-     * like torch's threshold_backward(g, y, 0) the gradient stays connected to x (grad-of-grad: zeros);
-     * not recording: the same products in one pass, without the mask tensor */
-    gin[0] = nb_is_grad_enabled() ? nb_mul(g, nb_sign(Y)) : nbt_binary(NBT_RELU_BW, g, Y, "nb_relu backward");
+    if (!nb_is_grad_enabled()) { /* one pass, without a mask tensor */
+        gin[0] = nbt_binary(NBT_RELU_BW, g, Y, "nb_relu backward");
+        return;
+    }
+    /* recording (create_graph): the same values as a where, whose other branch y * 0 (exactly 0 where it is
+     * taken) keeps the gradient connected to x with derivative 0, as torch's (grad-of-grad: zeros) */
+    nb_tensor *keep = nb_add(nb_gt_scalar(Y, 0), nb_ne(Y, Y)); /* y > 0 or NaN */
+    gin[0] = nb_where(keep, g, nb_mul_scalar(Y, 0));
 }
 
 /* y = x > 0 ? x : a x; dx = g (x > 0 ? 1 : a) */

@@ -187,9 +187,10 @@ static void check_matmul_fold(nb_dtype dt, int64_t d0, int64_t d1, int64_t n, in
 }
 
 /* relu's backward: one pass when not recording vs the recorded composition (create_graph), bitwise,
- * including NaN and infinite incoming gradients and zeros in y */
+ * including NaN and infinite incoming gradients, zeros and a NaN in y (torch's threshold_backward: 0 where
+ * y <= 0 whatever g is, g where y is NaN; the values are checked against torch in test_autograd) */
 static void check_relu_backward(nb_dtype dt) {
-    double xs[8] = { -2, -0.0, 0.0, 0.5, 3, -1, 2, 1e-30 };
+    double xs[8] = { -2, -0.0, 0.0, 0.5, 3, -1, NAN, 1e-30 };
     double gs[8] = { 1, 2, NAN, -1, INFINITY, INFINITY, 0.25, -3 };
     nb_scope s = nb_scope_begin();
     nb_tensor *x = nb_requires_grad_(nb_to(nb_tensor_from(NB_F64, xs, NB_SHAPE(8), false), dt), true);
