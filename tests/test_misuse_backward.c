@@ -97,11 +97,18 @@ MU_ERR(nb_optim_step, "out of memory for SGD's momentum buffer") {
     nbt_fail_alloc_after(1);
     return nb_optim_step(o) == NB_ERROR && has("nb_optim_step: out of memory allocating a (2, 3) float64");
 }
-MU_ERR(nb_layer_norm, "out of memory inside the composite") {
+MU_ERR(nb_layer_norm, "out of memory for its output") {
     nb_tensor *x = nb_randn(NB_F32, NB_SHAPE(2, 4));
-    nbt_fail_alloc_after(2);
+    nbt_fail_alloc_after(1);
     return !nb_layer_norm(x, 1, (int64_t[]){ 4 }, NULL, NULL, 1e-5) &&
-           has("nb_layer_norm: out of memory allocating a (");
+           has("nb_layer_norm: out of memory allocating a (2, 4) float32 tensor");
+}
+MU_ERR(nb_backward, "out of memory inside layer_norm's backward") {
+    nb_tensor *x = nb_requires_grad_(nb_randn(NB_F32, NB_SHAPE(2, 4)), true);
+    nb_tensor *w = nb_requires_grad_(nb_ones(NB_F32, NB_SHAPE(4)), true);
+    nb_tensor *l = nb_sum(nb_layer_norm(x, 1, (int64_t[]){ 4 }, w, NULL, 1e-5));
+    nbt_fail_alloc_after(2); /* the gradient of the sum, then dx */
+    return l && nb_backward(l) == NB_ERROR && !x->grad && has("nb_backward: out of memory allocating a (");
 }
 MU_ERR(nb_module_forward, "out of memory inside Linear") {
     nb_module *m = mu_own_module(nb_linear_new(3, 2, true));
