@@ -1,5 +1,5 @@
 /* nbt_vexp.h — an e^x that vectorizes, for the kernels whose inner loop is an exponential (softmax, log_softmax
- * and their backward, fused attention, the recurrent gates, nb_exp, gelu's derivative, erf). f32: range reduction
+ * and their backward, fused attention, the recurrent gates, nb_exp, gelu's derivative). f32: range reduction
  * and polynomial in double, branch-free so that a loop over it becomes SIMD code; f64: the C library's exp. */
 #ifndef NBT_VEXP_H
 #define NBT_VEXP_H
@@ -36,8 +36,8 @@ NBT_VINLINE float nbt_expf_clamp(float x) {
 }
 
 /* e^x in double for x in [-104, 89] (relative error < 1e-11; no infinity, NaN gives NaN): the reduction and
- * polynomial of nbt_vexpf, branch-free; also the e^(-x^2) of nbt_verff. With FMA its loops run ~1.5x as fast
- * (Horner's chain: 1.41 against 2.19 ns an element) and nbt_vexpf gives the same bits for all 2^32 inputs. */
+ * polynomial of nbt_vexpf, branch-free. With FMA its loops run ~1.5x as fast (Horner's chain: 1.41 against
+ * 2.19 ns an element) and nbt_vexpf gives the same bits for all 2^32 inputs. */
 NBT_VINLINE double nbt_vexp_core(double xd) {
     double t = NBT_DFMA(xd, 1.4426950408889634,
                         6755399441055744.0); /* 1.5 * 2^52: n = nearest integer to x / ln 2 */
