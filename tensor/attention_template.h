@@ -148,10 +148,10 @@ static nb_status AF_(attn_bw)(const nbt_attn_shape *sh, const nb_tensor *qt, con
     (void)work; /* read only by the OpenMP if clause */
 #pragma omp parallel if (work >= 2.0 * 64 * 64 * 64 && sh->nb > 1) reduction(|| : failed)
     {
-        T *p = malloc(sizeof(T) * (3 * NBT_ATT_BR * NBT_ATT_BC + L));
+        T *p = malloc(sizeof(T) * (3 * NBT_ATT_BR_BW * NBT_ATT_BC + L));
         if (!p) failed = true;
-        T *dp = p ? p + NBT_ATT_BR * NBT_ATT_BC : NULL, *pz = dp ? dp + NBT_ATT_BR * NBT_ATT_BC : NULL,
-          *D = pz ? pz + NBT_ATT_BR * NBT_ATT_BC : NULL; /* pz: P Z, the dropped probabilities */
+        T *dp = p ? p + NBT_ATT_BR_BW * NBT_ATT_BC : NULL, *pz = dp ? dp + NBT_ATT_BR_BW * NBT_ATT_BC : NULL,
+          *D = pz ? pz + NBT_ATT_BR_BW * NBT_ATT_BC : NULL; /* pz: P Z, the dropped probabilities */
 #pragma omp for schedule(dynamic, 1)
         for (int64_t b = 0; b < sh->nb; b++) {
             if (!p) continue;
@@ -169,9 +169,11 @@ static nb_status AF_(attn_bw)(const nbt_attn_shape *sh, const nb_tensor *qt, con
             for (int64_t j0 = 0; j0 < S; j0 += NBT_ATT_BC) {
                 int64_t bcol = S - j0 < NBT_ATT_BC ? S - j0 : NBT_ATT_BC;
                 /* causal: query rows i >= j0 see this key block, and rows [i0, i0 + br) only its columns
-                 * j < i0 + br (the rest of P is 0 and adds nothing) */
-                for (int64_t i0 = sh->causal ? j0 / BR * BR : 0; i0 < L; i0 += BR) {
-                    int64_t br = L - i0 < BR ? L - i0 : BR;
+                 * j < i0 + br (the rest of P is 0 and adds nothing). Rows that see part of the block go in
+                 * pieces of BR, the others in pieces of NBT_ATT_BR_BW: fewer, longer products for dv and dk */
+                for (int64_t i0 = sh->causal ? j0 / BR * BR : 0, br; i0 < L; i0 += br) {
+                    int64_t rmax = sh->causal && i0 < j0 + bcol ? BR : NBT_ATT_BR_BW;
+                    br = L - i0 < rmax ? L - i0 : rmax;
                     int64_t bc = sh->causal && i0 + br - j0 < bcol ? i0 + br - j0 : bcol;
                     AF_(scores)(sh, b, i0, br, j0, bc, q, k, Bi, p);
                     for (int64_t r = 0; r < br; r++) {

@@ -14,6 +14,10 @@
 #define NBT_ATT_BR_CAUSAL 32 /* query rows per block under a causal mask */
 /* key columns per block (128: fewer, larger block products than 64, ~4% faster here) */
 #define NBT_ATT_BC 128
+/* query rows per backward piece whose rows see the whole key block (at least NBT_ATT_BR): 128 against 64,
+ * causal fwd+bwd at (8, 8, 256, 64) 22.7 against 24.7 ms (the mean of 3 sets of interleaved runs, each the
+ * best of 6-8), the full case unchanged (34.6 against 34.8) */
+#define NBT_ATT_BR_BW 128
 
 #define T float
 #define TI int32_t
