@@ -58,9 +58,13 @@ nb_tensor *nbt_index_select(const nb_tensor *x, int dim, const nb_tensor *index,
         size_t esz = nb_dtype_size(x->dtype), row = (size_t)inner * esz;
         const char *src = nbt_ptr(xc);
         char *dst = nbt_ptr(y);
-        for (int64_t o = 0; o < outer; o++)
-            for (int64_t j = 0; j < J; j++)
-                memcpy(dst + (size_t)(o * J + j) * row, src + (size_t)(o * D + ip[j]) * row, row);
+        /* rows of a large table picked at random: two threads keep twice the misses in flight (a Fashion-MNIST
+         * batch of 256 images gathered at ~5 GB/s on one thread, 5% of the MLP epoch); the same bytes */
+        double bytes = (double)outer * (double)J * (double)row;
+        (void)bytes; /* read only by the OpenMP if clause */
+#pragma omp parallel for schedule(static) if (bytes >= 512.0 * 1024)
+        for (int64_t r = 0; r < outer * J; r++)
+            memcpy(dst + (size_t)r * row, src + (size_t)((r / J) * D + ip[r % J]) * row, row);
     }
     if (xc && xc != x) nb_free(xc);
     if (tmp) nb_free(tmp);
