@@ -321,6 +321,32 @@ static void test_print(void) {
     free(p);
 }
 
+/* index_select of many rows (past the 512 KB at which the copy threads), along dim 0 and dim 1, with repeated and
+ * out-of-order indices, checked element by element, and the same bytes at 1 and 2 threads */
+static void test_index_select_large(void) {
+    nb_scope s = nb_scope_begin();
+    nb_tensor *x = nb_arange(NB_F32, 0, 3 * 700 * 300, 1), *ix = nb_empty(NB_I64, NB_SHAPE(400));
+    x = nb_reshape(x, 3, (int64_t[]){ 3, 700, 300 });
+    for (int64_t i = 0; i < 400; i++) nb_data_i64(ix)[i] = (i * 37 + i / 3) % 700; /* repeats, any order */
+    for (int t = 1; t <= 2; t++) {
+        nb_set_num_threads(t);
+        nb_tensor *y0 = nb_index_select(nb_reshape(x, 2, (int64_t[]){ 2100, 300 }), 0, ix);
+        nb_tensor *y1 = nb_index_select(x, 1, ix);
+        int64_t bad = 0;
+        for (int64_t i = 0; y0 && i < 400; i++)
+            for (int64_t c = 0; c < 300; c++)
+                bad += nb_data_f32(y0)[i * 300 + c] != (float)(nb_data_i64(ix)[i] * 300 + c);
+        for (int64_t o = 0; y1 && o < 3; o++)
+            for (int64_t i = 0; i < 400; i++)
+                for (int64_t c = 0; c < 300; c++)
+                    bad += nb_data_f32(y1)[(o * 400 + i) * 300 + c] !=
+                           (float)((o * 700 + nb_data_i64(ix)[i]) * 300 + c);
+        CHECK(y0 && y1 && bad == 0);
+    }
+    nb_set_num_threads(0);
+    nb_scope_end(s);
+}
+
 int main(void) {
     test_creation();
     test_random();
@@ -329,6 +355,7 @@ int main(void) {
     test_contiguous();
     test_access();
     test_print();
+    test_index_select_large();
     nb_clear_error();
     nb_memory_stats m = nb_memory_stats_get();
     CHECK(m.tensors_live == 0);
