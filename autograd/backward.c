@@ -6,6 +6,24 @@
 #include <stb_ds.h>
 
 static _Thread_local nb_tensor **slots; /* stb_ds array, one per tape position */
+/* the pass running on this thread (NULL outside one; a nested pass saves and restores it): its slots are
+ * slots[base, base + hi) */
+typedef struct {
+    size_t base, hi;
+    bool create;
+} nba_pass;
+static _Thread_local const nba_pass *cur_pass;
+
+nb_tensor *nba_grad_slot(const nba_node *n, int i) {
+    const nba_pass *p = cur_pass;
+    nb_tensor *in = n->in[i].t;
+    if (!p || p->create || !in || !in->node || in->node->index >= p->hi) return NULL;
+    nb_tensor *acc = slots[p->base + in->node->index];
+    if (!acc || acc->storage->refcount != 1 || !nb_is_contiguous(acc) || acc->node ||
+        !nbt_same_shape(acc, in))
+        return NULL;
+    return acc;
+}
 
 void nba_backward_thread_exit(void) { arrfree(slots); }
 
@@ -155,6 +173,8 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
     arrsetlen(slots, base + hi);
     for (size_t i = 0; i < hi; i++) slots[base + i] = NULL;
     nb_tensor **S = slots + base;
+    const nba_pass pass = { base, hi, create }, *outer_pass = cur_pass;
+    cur_pass = &pass;
     bool hooks_on = !inputs && nba_hooks_begin(hi); /* post accumulate grad hooks (hooks.c) */
 
     /* seeds */
@@ -306,6 +326,7 @@ static nb_status run(int nout, nb_tensor *const *outs, nb_tensor *const *seeds, 
         nba_hooks_end();
     }
     arrsetlen(slots, base);
+    cur_pass = outer_pass;
     if (st == NB_OK && nbt_error_serial() != serial0) st = NB_ERROR;
     if (st == NB_OK && inputs) {
         for (int i = 0; i < nin; i++) {

@@ -55,6 +55,10 @@ struct nba_node {
 /* Backward rule: fill gin[i] (preset NULL) with d/d(input i) for every input that requires grad, or
  * NBA_GRAD_ZERO where that gradient is zero by definition (a where's condition). A rule that leaves a
  * needed gin[i] NULL must have recorded an error; otherwise debug builds report an internal error. */
+/* Without create_graph: the gradient the running backward has gathered so far for input i of n (a non-leaf),
+ * when a rule may add its contribution into it in place (contiguous, not shared, not recorded), else NULL. A
+ * rule that adds into it sets gin[i] = NBA_GRAD_ZERO (nothing more to add). */
+nb_tensor *nba_grad_slot(const nba_node *n, int i);
 extern nb_tensor nba_grad_zero_;
 #define NBA_GRAD_ZERO (&nba_grad_zero_)
 typedef void (*nba_bw_fn)(nba_node *n, nb_tensor *g, nb_tensor **gin);

@@ -324,8 +324,20 @@ nb_tensor *nb_slice(nb_tensor *x, int dim, int64_t start, int64_t end, int64_t s
 static nb_tensor *slice_backward(nb_tensor *g, int ndim, const int64_t *shape, int dim, int64_t start,
                                  int64_t step);
 void nba_bw_slice(nba_node *n, nb_tensor *g, nb_tensor **gin) {
-    nb_tensor *x = nba_in(n, 0);
-    gin[0] = slice_backward(g, x->ndim, x->shape, (int)n->iv[0], n->iv[1], n->iv[2]);
+    nb_tensor *x = nba_in(n, 0), *acc = nb_is_grad_enabled() ? NULL : nba_grad_slot(n, 0);
+    int d = (int)n->iv[0];
+    if (acc &&
+        acc->dtype == g->dtype) { /* g added into its slice of the gradient so far: no zeros of x's size */
+        int64_t st[NB_MAX_DIMS];
+        for (int i = 0; i < acc->ndim; i++) st[i] = acc->stride[i];
+        st[d] *= n->iv[2];
+        nb_tensor *dst = nbt_view(acc, g->ndim, g->shape, st, acc->offset + n->iv[1] * acc->stride[d]);
+        nb_status ok = dst ? nbt_binary_into(NBT_ADD, dst, dst, g, "slice_backward") : NB_ERROR;
+        nb_free(dst);
+        if (ok == NB_OK) gin[0] = NBA_GRAD_ZERO;
+        return;
+    }
+    gin[0] = slice_backward(g, x->ndim, x->shape, d, n->iv[1], n->iv[2]);
 }
 
 /* y = zeros(shape) with y[start::step] (on dim) = g; dg = slice(gy) */

@@ -452,6 +452,45 @@ static void test_relu_backward(void) {
     }
 }
 
+/* slices of one non-leaf whose gradients gather in place (overlapping, strided, before and after a full use,
+ * nb_split): the gradient against the sums written out, in backward and in nb_grad with and without
+ * create_graph (the recorded zeros-and-add path), bitwise the same values */
+static void test_slice_gradients(void) {
+    nb_scope s = nb_scope_begin();
+    double xv[7] = { 0.5, -1, 2, 0.25, -3, 1.5, 4 }, w[7] = { 1, -2, 3, 0.5, -1, 2, -0.25 };
+    nb_tensor *x = nb_requires_grad_(nb_tensor_from(NB_F64, xv, NB_SHAPE(7), false), true);
+    nb_tensor *wt = nb_tensor_from(NB_F64, w, NB_SHAPE(7), false);
+    nb_tensor *parts[3] = { 0 };
+    nb_tensor *ys[3];
+    for (int mode = 0; mode < 3; mode++) {
+        nb_tensor *y = nb_mul_scalar(x, 2); /* a non-leaf: its slot gathers the slices' gradients */
+        nb_tensor *a = nb_slice(y, 0, 0, 4, 1), *b = nb_slice(y, 0, 2, 6, 1), *c = nb_slice(y, 0, 1, 7, 2);
+        CHECK(nb_split(y, 3, 0, parts, 3) == 3);
+        nb_tensor *l = nb_add(nb_add(nb_sum(nb_mul(a, nb_narrow(wt, 0, 0, 4))), nb_sum(nb_mul(y, wt))),
+                              nb_add(nb_sum(nb_mul(b, nb_narrow(wt, 0, 3, 4))), nb_sum(nb_mul_scalar(c, 3))));
+        l = nb_add(l, nb_add(nb_sum(nb_mul_scalar(parts[0], 5)), nb_sum(nb_mul_scalar(parts[2], -7))));
+        if (mode == 0) {
+            CHECK(nb_backward(l) == NB_OK && nb_grad_of(x));
+            ys[0] = nb_grad_of(x);
+        } else {
+            nb_tensor *gy = NULL;
+            CHECK(nb_grad(1, &l, 1, &y, NULL, &gy, (nb_grad_opts){ .create_graph = mode == 2 }) == NB_OK &&
+                  gy);
+            ys[mode] = gy ? nb_mul_scalar(gy, 2) : NULL; /* dl/dx = 2 dl/dy */
+        }
+    }
+    /* dl/dy = w + w[0:4] on [0, 4) + w[3:7] on [2, 6) + 3 on 1, 3, 5 + 5 on [0, 3) - 7 on [6, 7) */
+    double want[7];
+    for (int i = 0; i < 7; i++) {
+        double gyi = w[i] + (i < 4 ? w[i] : 0) + (i >= 2 && i < 6 ? w[i + 1] : 0) + (i % 2 == 1 ? 3 : 0) +
+                     (i < 3 ? 5 : 0) + (i == 6 ? -7 : 0);
+        want[i] = 2 * gyi;
+    }
+    for (int m = 0; m < 3; m++)
+        for (int i = 0; i < 7 && ys[m]; i++) CHECK(nb_data_f64(nb_contiguous(ys[m]))[i] == want[i]);
+    nb_scope_end(s);
+}
+
 int main(void) {
     test_accumulate();
     test_retain_graph();
@@ -469,6 +508,7 @@ int main(void) {
     test_keep();
     test_threads();
     test_relu_backward();
+    test_slice_gradients();
     CHECK(!nb_error());
     CHECK(nb_memory_stats_get().tensors_live == 0);
     return nb_test_done();
