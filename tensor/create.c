@@ -25,27 +25,36 @@ static inline void store(nb_tensor *t, int64_t off, double v) {
     }
 }
 
-/* t[i] = v; large fills run on the OpenMP threads (slice_backward's zeros of a split (B, T, 3C) were a serial
- * 14 MB pass per slice while the other thread waited); the same values */
-static void fill(nb_tensor *t, double v) {
-    int64_t n = t->numel;
-    int nt = 1;
-#ifdef _OPENMP
-    if (n >= 4 * NBT_PAR_MIN) nbt_threads_check(), nt = omp_get_max_threads();
-#endif
-    (void)nt; /* no OpenMP: serial */
+/* p[i] = v for i in [lo, hi) */
+static void fill_range(nb_tensor *t, double v, int64_t lo, int64_t hi) {
     if (t->dtype == NB_F32) {
         float *p = (float *)nbt_ptr(t), f = (float)v;
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
-        for (int64_t i = 0; i < n; i++) p[i] = f;
+        for (int64_t i = lo; i < hi; i++) p[i] = f;
     } else if (t->dtype == NB_F64) {
         double *p = (double *)nbt_ptr(t);
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
-        for (int64_t i = 0; i < n; i++) p[i] = v;
+        for (int64_t i = lo; i < hi; i++) p[i] = v;
     } else {
         int64_t *p = (int64_t *)nbt_ptr(t), k = nbt_f2i(v);
-        for (int64_t i = 0; i < n; i++) p[i] = k;
+        for (int64_t i = lo; i < hi; i++) p[i] = k;
     }
+}
+
+/* t[i] = v; large fills run on the OpenMP threads in fixed chunks (slice_backward's zeros of a split (B, T, 3C)
+ * were a serial 14 MB pass while the other thread waited); small ones never enter libgomp (a region with a
+ * false if clause still costs a call: it had doubled the scalar GD step) */
+static void fill(nb_tensor *t, double v) {
+    int64_t n = t->numel;
+#ifdef _OPENMP
+    enum { CHUNK = 65536 };
+    if (n >= 4 * CHUNK) {
+        nbt_threads_check();
+#pragma omp parallel for schedule(static)
+        for (int64_t c = 0; c < (n + CHUNK - 1) / CHUNK; c++)
+            fill_range(t, v, c * CHUNK, c * CHUNK + CHUNK < n ? c * CHUNK + CHUNK : n);
+        return;
+    }
+#endif
+    fill_range(t, v, 0, n);
 }
 
 bool nbt_i64_value_ok(double v, const char *op) {

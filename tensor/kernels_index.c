@@ -59,12 +59,17 @@ nb_tensor *nbt_index_select(const nb_tensor *x, int dim, const nb_tensor *index,
         const char *src = nbt_ptr(xc);
         char *dst = nbt_ptr(y);
         /* rows of a large table picked at random: two threads keep twice the misses in flight (a Fashion-MNIST
-         * batch of 256 images gathered at ~5 GB/s on one thread, 5% of the MLP epoch); the same bytes */
-        double bytes = (double)outer * (double)J * (double)row;
-        (void)bytes; /* read only by the OpenMP if clause */
-#pragma omp parallel for schedule(static) if (bytes >= 512.0 * 1024)
-        for (int64_t r = 0; r < outer * J; r++)
-            memcpy(dst + (size_t)r * row, src + (size_t)((r / J) * D + ip[r % J]) * row, row);
+         * batch of 256 images gathered at ~5 GB/s on one thread, 5% of the MLP epoch); the same bytes. Small
+         * gathers stay out of libgomp (a region with a false if clause still costs a call) */
+        int64_t R = outer * J;
+        if ((double)R * (double)row >= 512.0 * 1024) {
+#pragma omp parallel for schedule(static)
+            for (int64_t r = 0; r < R; r++)
+                memcpy(dst + (size_t)r * row, src + (size_t)((r / J) * D + ip[r % J]) * row, row);
+        } else {
+            for (int64_t r = 0; r < R; r++)
+                memcpy(dst + (size_t)r * row, src + (size_t)((r / J) * D + ip[r % J]) * row, row);
+        }
     }
     if (xc && xc != x) nb_free(xc);
     if (tmp) nb_free(tmp);
