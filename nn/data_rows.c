@@ -1,4 +1,4 @@
-/* data_rows.c — gathering samples (rows along dim 0) into a batch: one memcpy per row for the
+/* data_rows.c — gathering samples (rows along dim 0) into a batch: one memcpy per row (nbt_gather_rows) for the
  * contiguous tensors the readers produce, nb_index_select (strided, no history) otherwise. This is
  * what keeps data loading a small fraction of an epoch. */
 #include "data_internal.h"
@@ -32,15 +32,6 @@ nb_tensor *nbn_gather_rows(const nb_tensor *src, const int64_t *idx, int64_t n, 
         return out;
     }
     size_t row = (size_t)(src->shape[0] ? src->numel / src->shape[0] : 0) * nb_dtype_size(src->dtype);
-    const char *from = nbt_ptr(src);
-    char *to = nbt_ptr(out);
-    /* two threads keep twice the rows in flight: the samples are spread over a large dataset (a Fashion-MNIST
-     * batch of 256 gathered at about 5 GB/s on one thread, 5% of the MLP epoch) */
-    if ((double)n * (double)row >= 512.0 * 1024) {
-#pragma omp parallel for schedule(static)
-        for (int64_t i = 0; i < n; i++) memcpy(to + (size_t)i * row, from + (size_t)idx[i] * row, row);
-    } else { /* small batches stay out of libgomp (a region with a false if clause still costs a call) */
-        for (int64_t i = 0; i < n; i++) memcpy(to + (size_t)i * row, from + (size_t)idx[i] * row, row);
-    }
+    nbt_gather_rows(nbt_ptr(out), nbt_ptr(src), idx, n, row);
     return out;
 }

@@ -141,6 +141,9 @@ static inline int64_t nbt_f2i(double v) { return v >= -0x1p63 && v < 0x1p63 ? (i
  * requires; else records "op: value v cannot be converted to type int64 without overflow" */
 bool nbt_i64_value_ok(double v, const char *op);
 
+/* dst row r = src row idx[r] (row bytes each) for r < n (tensor/kernels_index.c): batch gathers, on the OpenMP
+ * threads from 512 KB; the same bytes. */
+void nbt_gather_rows(char *dst, const char *src, const int64_t *idx, int64_t n, size_t row);
 /* Dropout's mask as torch's CPU bernoulli_(keep) draws it: mask[i] = scale where the i-th f64 uniform of the
  * default generator (nb_rand_double, in order) is below keep, else 0; mask holds n values of dt (f32 or f64). */
 void nbt_bernoulli_mask(nb_dtype dt, void *mask, int64_t n, double keep, double scale);
