@@ -58,7 +58,7 @@ static int64_t nbt_conv_colsz(const nbt_conv_geom *g, int64_t rows) {
 
 /* Threads for units independent pieces of work of total multiply-adds work: 1 below the GEMM's
  * threshold, inside a parallel region, or with fewer units than threads (then the GEMMs thread). */
-static int conv_threads(int64_t units, double work) {
+int nbt_conv_threads(int64_t units, double work) {
 #ifdef _OPENMP
     if (units < 2 || work < 2.0 * 64 * 64 * 64 || omp_in_parallel()) return 1;
     nbt_threads_check();
@@ -94,9 +94,10 @@ static double macs(const nbt_conv_geom *g) {
 #define PTR(t, T) ((t) ? (T *)nbt_ptr(t) : NULL)
 
 nb_tensor *nbt_conv2d(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b, const nbt_conv_geom *g) {
+    if (nbt_wino_ok(g, x->dtype)) return nbt_wino_conv(x, w, b, g, false);
     nb_tensor *y = nbt_new(x->dtype, 4, (int64_t[]){ g->n, g->co, g->ho, g->wo });
     if (!y || y->numel == 0) return y;
-    int nt = conv_threads(g->n, macs(g));
+    int nt = nbt_conv_threads(g->n, macs(g));
     bool ok;
     nb_tensor *cols = col_buffers(g, x->dtype, nt, &ok);
     if (!ok) {
@@ -115,9 +116,10 @@ nb_tensor *nbt_conv2d(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b
 
 nb_tensor *nbt_conv_transpose2d(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b,
                                 const nbt_conv_geom *g) {
+    if (nbt_wino_ok(g, x->dtype)) return nbt_wino_conv(x, w, b, g, true);
     nb_tensor *y = nbt_new(x->dtype, 4, (int64_t[]){ g->n, g->ci, g->hi, g->wi });
     if (!y || y->numel == 0) return y;
-    int nt = conv_threads(g->n, macs(g));
+    int nt = nbt_conv_threads(g->n, macs(g));
     bool ok;
     nb_tensor *cols = col_buffers(g, x->dtype, nt, &ok);
     if (!ok) {
@@ -155,7 +157,7 @@ nb_tensor *nbt_conv2d_weight(const nb_tensor *x, const nb_tensor *gy, const nbt_
         return dw;
     }
     int64_t nch = g->n < NBT_WCHUNKS ? g->n : NBT_WCHUNKS;
-    int nt = conv_threads(nch, macs(g));
+    int nt = nbt_conv_threads(nch, macs(g));
     bool ok;
     nb_tensor *cols = col_buffers(g, x->dtype, nt, &ok);
     nb_tensor *part = ok && nch > 1 ? nbt_new(x->dtype, 1, (int64_t[]){ (nch - 1) * wsz }) : NULL;
@@ -181,7 +183,7 @@ nb_tensor *nbt_conv2d_weight(const nb_tensor *x, const nb_tensor *gy, const nbt_
 nb_tensor *nbt_im2col(const nb_tensor *x, const nbt_conv_geom *g) {
     nb_tensor *y = nbt_new(x->dtype, 3, (int64_t[]){ g->n, g->ci * g->kh * g->kw, g->ho * g->wo });
     if (!y || y->numel == 0) return y;
-    int nt = conv_threads(g->n, (double)y->numel * 4);
+    int nt = nbt_conv_threads(g->n, (double)y->numel * 4);
     if (x->dtype == NB_F32)
         im2col_batch_f32(g, PTR(x, const float), PTR(y, float), nt);
     else
@@ -192,7 +194,7 @@ nb_tensor *nbt_im2col(const nb_tensor *x, const nbt_conv_geom *g) {
 nb_tensor *nbt_col2im(const nb_tensor *cols, const nbt_conv_geom *g) {
     nb_tensor *y = nbt_new(cols->dtype, 4, (int64_t[]){ g->n, g->ci, g->hi, g->wi });
     if (!y || y->numel == 0) return y;
-    int nt = conv_threads(g->n, (double)cols->numel * 4);
+    int nt = nbt_conv_threads(g->n, (double)cols->numel * 4);
     if (cols->dtype == NB_F32)
         col2im_batch_f32(g, PTR(cols, const float), PTR(y, float), nt);
     else

@@ -30,4 +30,15 @@ nb_tensor *nbt_im2col(const nb_tensor *x, const nbt_conv_geom *g);
 /* x (n, ci, hi, wi) = F.fold(cols (n, ci kh kw, ho wo)): overlapping patches summed. */
 nb_tensor *nbt_col2im(const nb_tensor *cols, const nbt_conv_geom *g);
 
+/* threads for units independent pieces of work of `work` multiply-adds in all (1 below the GEMM's
+ * threshold, inside a parallel region, or with fewer units than threads) */
+int nbt_conv_threads(int64_t units, double work);
+/* true when nbt_wino_conv computes this convolution and its transpose: f32, 3x3, stride 1, dilation 1,
+ * padding 0 to 2, at least 8 channels per group on both sides (kernels_winograd.c) */
+bool nbt_wino_ok(const nbt_conv_geom *g, nb_dtype dt);
+/* y = nbt_conv2d (transposed false) or nbt_conv_transpose2d (true) of x, w, b by Winograd's F(2x2, 3x3),
+ * the same values up to float rounding; NULL when out of memory (recorded) */
+nb_tensor *nbt_wino_conv(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b, const nbt_conv_geom *g,
+                         bool transposed);
+
 #endif

@@ -4,6 +4,7 @@
  * each run with contiguous and with channels-last-like permuted inputs; torch's errors; the modules'
  * initialisation bit for bit; the same bits at 1 and 2 threads. */
 #include "testlib.h"
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -380,6 +381,8 @@ static void determinism(void) {
         { 6, 16, 20, 32, 3, 1, false, { .padding = { 1, 1 } } },
         { 5, 16, 17, 16, 3, 16, false, { .stride = { 2, 2 }, .groups = 16 } },
         { 3, 32, 15, 24, 1, 1, false, { .groups = 1 } },
+        { 3, 16, 18, 8, 3, 1, true, { .padding = { 1, 1 } } },  /* Winograd, transposed */
+        { 1, 8, 33, 12, 3, 1, false, { .padding = { 2, 2 } } }, /* Winograd, one sample in small units */
         { 4,
           16,
           12,
@@ -407,6 +410,47 @@ static void determinism(void) {
         free(r1), free(r2);
         nb_free(x), nb_free(w), nb_free(b);
     }
+}
+
+/* ---- the f32 3x3 stride-1 path (Winograd F(2x2, 3x3), tensor/kernels_winograd.c) against the f64 one
+ * (im2col): tiles in vectors of 8, one at a time and overlapping at a row's end, units across tile rows,
+ * padding 0 to 2 on either side, odd sizes, groups, the transposed conv (and so every conv's input gradient) */
+static void winograd(void) {
+    struct {
+        int64_t n, ci, co, h, w, ph, pw, groups;
+    } cs[] = {
+        { 2, 8, 8, 5, 5, 0, 0, 1 },   { 3, 16, 12, 7, 9, 1, 1, 1 },   { 1, 32, 64, 26, 26, 0, 0, 1 },
+        { 2, 16, 16, 6, 7, 2, 2, 1 }, { 4, 16, 32, 9, 8, 1, 0, 2 },   { 1, 8, 8, 2, 2, 1, 1, 1 },
+        { 5, 24, 8, 3, 4, 0, 2, 1 },  { 2, 64, 64, 14, 14, 1, 1, 1 }, { 1, 9, 10, 33, 17, 2, 1, 1 },
+        { 2, 8, 16, 3, 40, 0, 1, 1 },
+    };
+    for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++)
+        for (int t = 0; t < 2; t++) {
+            nb_manual_seed(40 + i);
+            nb_scope sc = nb_scope_begin();
+            int64_t cx = t ? cs[i].co : cs[i].ci, cb = t ? cs[i].ci : cs[i].co;
+            nb_tensor *x = nb_randn(NB_F32, NB_SHAPE(cs[i].n, cx, cs[i].h, cs[i].w));
+            nb_tensor *w = nb_randn(NB_F32, NB_SHAPE(cs[i].co, cs[i].ci / cs[i].groups, 3, 3));
+            nb_tensor *b = nb_randn(NB_F32, NB_SHAPE(cb));
+            nb_conv_opts o = { .padding = { cs[i].ph, cs[i].pw }, .groups = cs[i].groups };
+            nb_tensor *x64 = nb_to(x, NB_F64), *w64 = nb_to(w, NB_F64), *b64 = nb_to(b, NB_F64);
+            nb_tensor *y = t ? nb_conv_transpose2d(x, w, b, o) : nb_conv2d(x, w, b, o);
+            nb_tensor *r = t ? nb_conv_transpose2d(x64, w64, b64, o) : nb_conv2d(x64, w64, b64, o);
+            CHECK(y && r && y->numel == r->numel);
+            /* |error| against the sum of |w| |x| (+ |b|) each value adds: a rounding bound, small values too */
+            nb_tensor *l1 = t ? nb_conv_transpose2d(nb_abs(x64), nb_abs(w64), nb_abs(b64), o)
+                              : nb_conv2d(nb_abs(x64), nb_abs(w64), nb_abs(b64), o);
+            nb_tensor *yc = nb_contiguous(y), *rc = nb_contiguous(r), *lc = nb_contiguous(l1);
+            const float *a = nb_data_f32(yc);
+            const double *e = (const double *)nb_data(rc), *m = (const double *)nb_data(lc);
+            int bad = 0;
+            for (int64_t k = 0; k < r->numel; k++) /* measured: at most 2.3e-7 (1 + l1) */
+                bad += !(fabs(a[k] - e[k]) <= 1e-6 * (1 + m[k]));
+            if (bad)
+                fprintf(stderr, "FAIL winograd case %zu%s: %d values off\n", i, t ? " transposed" : "", bad);
+            CHECK(bad == 0);
+            nb_scope_end(sc);
+        }
 }
 
 /* ---- modules and errors beyond the golden grid ---- */
@@ -451,6 +495,7 @@ int main(void) {
     int n = run_file(path);
     CHECK(n > 100);
     determinism();
+    winograd();
     modules();
     printf("%d golden cases\n", n);
     CHECK(nb_memory_stats_get().tensors_live == 0);

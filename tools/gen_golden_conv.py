@@ -196,6 +196,8 @@ def gen(dt):
     conv(2, dt, dict(bias=1), [1, 1, 3, 3], [2, 1, 3, 3])                                # kernel = input
     conv(2, dt, dict(bias=1), [0, 3, 5, 5], [2, 3, 3, 3])                                # empty batch
     conv(2, dt, dict(bias=1, p0=1, p1=1), [3, 5, 4], [2, 3, 3, 3])                       # unbatched
+    conv(2, dt, dict(bias=1, groups=2, p0=2, p1=2), [1, 16, 7, 9], [16, 8, 3, 3])        # Winograd (f32): pad 2, odd
+    conv(2, dt, dict(bias=0, p0=0, p1=1), [2, 8, 5, 4], [9, 8, 3, 3])                    # Winograd, one tile wide
     # above the threading threshold (formula inputs, checksums)
     bigcase("conv2d", dt, dict(bias=1, p0=1, p1=1), [[4, 8, 16, 16], [16, 8, 3, 3], [16]],
             lambda x, w, b: F.conv2d(x, w, b, 1, 1))
@@ -233,6 +235,7 @@ def gen(dt):
     convt(2, dt, dict(bias=1, d0=2, d1=2, op0=1, op1=1), [1, 2, 3, 3], [2, 2, 2, 2])   # op >= stride, < dilation
     convt(2, dt, dict(bias=1, p0=1, p1=1), [3, 4, 4], [3, 2, 3, 3])                    # unbatched
     convt(2, dt, dict(bias=1), [0, 3, 4, 4], [3, 2, 3, 3])                             # empty batch
+    convt(2, dt, dict(bias=1, p0=1, p1=0), [2, 8, 5, 6], [8, 10, 3, 3])                # Winograd (f32)
     bigcase("conv_transpose2d", dt, dict(bias=1, s0=2, s1=2, p0=1, p1=1, op0=1, op1=1),
             [[4, 16, 8, 8], [16, 16, 3, 3], [16]], lambda x, w, b: F.conv_transpose2d(x, w, b, 2, 1, 1))
     convt(2, dt, dict(bias=1, op0=1, op1=1), [2, 3, 4, 4], [3, 2, 3, 3])               # errors
