@@ -136,9 +136,6 @@ nb_tensor *nbt_conv_transpose2d(const nb_tensor *x, const nb_tensor *w, const nb
     return y;
 }
 
-/* chunks of the batch for the weight gradient: a function of n alone */
-#define NBT_WCHUNKS 8
-
 nb_tensor *nbt_conv2d_weight(const nb_tensor *x, const nb_tensor *gy, const nbt_conv_geom *g,
                              nb_tensor **db) {
     int64_t cig = g->ci / g->groups, wsz = g->co * cig * g->kh * g->kw;
@@ -155,6 +152,12 @@ nb_tensor *nbt_conv2d_weight(const nb_tensor *x, const nb_tensor *gy, const nbt_
         memset(nbt_ptr(dw), 0, (size_t)wsz * nbt_esz(dw->dtype));
         if (b) memset(nbt_ptr(b), 0, (size_t)g->co * nbt_esz(b->dtype));
         return dw;
+    }
+    if (nbt_wino_ok(g, x->dtype)) {
+        if (nbt_wino_weight(x, gy, g, dw, b)) return dw;
+        nb_free(b), nb_free(dw);
+        if (db) *db = NULL;
+        return NULL;
     }
     int64_t nch = g->n < NBT_WCHUNKS ? g->n : NBT_WCHUNKS;
     int nt = nbt_conv_threads(nch, macs(g));

@@ -40,5 +40,11 @@ bool nbt_wino_ok(const nbt_conv_geom *g, nb_dtype dt);
  * the same values up to float rounding; NULL when out of memory (recorded) */
 nb_tensor *nbt_wino_conv(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b, const nbt_conv_geom *g,
                          bool transposed);
+/* chunks of the batch a weight gradient sums apart, then adds in order: a function of n alone */
+#define NBT_WCHUNKS 8
+/* dw (co, ci / groups, 3, 3) = nbt_conv2d_weight's, and db (co, or NULL) its bias gradient (gy summed in
+ * double), by F(2x2, 3x3): dw = G^T [sum over tiles of (A gy A^T) . (B^T x B)] G; false when out of memory */
+bool nbt_wino_weight(const nb_tensor *x, const nb_tensor *gy, const nbt_conv_geom *g, nb_tensor *dw,
+                     nb_tensor *db);
 
 #endif

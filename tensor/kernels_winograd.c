@@ -15,8 +15,9 @@
 /* channels per group below which the transforms cost more than the multiply-adds they save */
 #define NBT_WINO_MIN_CH 8
 
-/* V and M of one unit of tiles, about this many bytes (they stay in L2 between the transforms and GEMMs) */
-#define NBT_WINO_BYTES (384 * 1024)
+/* V and M of one unit of tiles, about this many bytes: in A/B runs 1 MB units beat 384 KB ones (which stay in
+ * L2) by 2-5% on the MNIST CNN and the ResNet-like bench shapes, the GEMMs repacking U less often */
+#define NBT_WINO_BYTES (1024 * 1024)
 #define NBT_WINO_TILES 64
 
 /* One correlation in tiles: out (cout, ho, wo) position (oh, ow) = sum over c < cin, r, s < 3 of
@@ -25,8 +26,9 @@
  * last unit of a sample takes the rest, so that no GEMM gets a handful of columns (its unpacked path). */
 typedef struct {
     int64_t n, groups, cin, hi, wi, cout, ho, wo, ph, pw; /* cin, cout: per group */
-    int64_t th, tw; /* tiles */
-    int64_t tu, nr, tc; /* a sample's nr units of tu tiles, the last one up to tc (< 2 tu): the planes' width */
+    int64_t th, tw;                                       /* tiles */
+    int64_t tu, nr,
+        tc; /* a sample's nr units of tu tiles, the last one up to tc (< 2 tu): the planes' width */
 } wgeom;
 
 /* the 16 values of G f G^T for a 3x3 filter f read as f[r * rs + s * ss], in double, rounded once */
@@ -43,37 +45,31 @@ static void wtrans(const float *f, int64_t rs, int64_t ss, float *u, int64_t ust
     for (int e = 0; e < 16; e++) u[e * ustride] = (float)v[e / 4][e % 4];
 }
 
-/* 8 floats (GCC vector extensions: AVX's ymm, two xmm without it) and their permutations */
+/* 8 and 4 floats (GCC vector extensions: AVX's ymm and xmm) and the transforms on them */
 typedef float v8 __attribute__((vector_size(32)));
 typedef int v8i __attribute__((vector_size(32)));
-static inline v8 ld8(const float *p) {
-    v8 v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-static inline void st8(float *p, v8 v) { memcpy(p, &v, sizeof v); }
-#define EVEN ((v8i){ 0, 2, 4, 6, 8, 10, 12, 14 })
-#define ODD ((v8i){ 1, 3, 5, 7, 9, 11, 13, 15 })
-#define ZIPLO ((v8i){ 0, 8, 1, 9, 2, 10, 3, 11 })
-#define ZIPHI ((v8i){ 4, 12, 5, 13, 6, 14, 7, 15 })
+typedef float v4 __attribute__((vector_size(16)));
+typedef int v4i __attribute__((vector_size(16)));
+#define VL 8
+#define VT v8
+#define VI v8i
+#define EVENM ((v8i){ 0, 2, 8, 10, 4, 6, 12, 14 })
+#define ODDM ((v8i){ 1, 3, 9, 11, 5, 7, 13, 15 })
+#define LOM ((v8i){ 0, 8, 1, 9, 4, 12, 5, 13 })
+#define HIM ((v8i){ 2, 10, 3, 11, 6, 14, 7, 15 })
+#include "winograd_template.h"
+#define VL 4
+#define VT v4
+#define VI v4i
+#define EVENM ((v4i){ 0, 2, 4, 6 })
+#define ODDM ((v4i){ 1, 3, 5, 7 })
+#define LOM ((v4i){ 0, 4, 1, 5 })
+#define HIM ((v4i){ 2, 6, 3, 7 })
+#include "winograd_template.h"
 
-/* The transforms, for 8 tiles side by side (vectors) or one (scalars), with the same operations in the
- * same order, so a tile's bits do not depend on which path it took (the units' edges fall differently for
- * different shapes). Input window of tile k: rows w + r ps, columns 2k to 2k + 3. V's planes are es apart. */
-static inline void in8(const float *w, int64_t ps, float *v, int64_t es) {
-    v8 R[4][4];
-    for (int r = 0; r < 4; r++) {
-        const float *row = w + r * ps;
-        v8 a0 = ld8(row), a1 = ld8(row + 8), b0 = ld8(row + 2), b1 = ld8(row + 10);
-        v8 d0 = __builtin_shuffle(a0, a1, EVEN), d1 = __builtin_shuffle(a0, a1, ODD),
-           d2 = __builtin_shuffle(b0, b1, EVEN), d3 = __builtin_shuffle(b0, b1, ODD);
-        R[r][0] = d0 - d2, R[r][1] = d1 + d2, R[r][2] = d2 - d1, R[r][3] = d1 - d3; /* d B */
-    }
-    for (int c = 0; c < 4; c++) { /* B^T (d B) */
-        st8(v + c * es, R[0][c] - R[2][c]), st8(v + (4 + c) * es, R[1][c] + R[2][c]);
-        st8(v + (8 + c) * es, R[2][c] - R[1][c]), st8(v + (12 + c) * es, R[1][c] - R[3][c]);
-    }
-}
+/* The same transforms for one tile. A unit's part of a tile row goes in blocks of 8 tiles from its start,
+ * then at most one of 4, then single tiles: the same in every transform of that unit, so the lanes' tile
+ * order (see winograd_template.h) is undone where it must be. */
 static inline void in1(const float *w, int64_t ps, float *v, int64_t es) {
     float R[4][4];
     for (int r = 0; r < 4; r++) {
@@ -86,30 +82,6 @@ static inline void in1(const float *w, int64_t ps, float *v, int64_t es) {
         v[(8 + c) * es] = R[2][c] - R[1][c], v[(12 + c) * es] = R[1][c] - R[3][c];
     }
 }
-/* A^T m A + b of 8 tiles from m (planes es apart): rows y0 and y1 (NULL: below the output) from column 0,
- * n (<= 16) columns of them */
-static inline void out8(const float *m, int64_t es, float b, float *y0, float *y1, int64_t n) {
-    v8 s0[4], s1[4];
-    for (int c = 0; c < 4; c++) {
-        v8 m0 = ld8(m + c * es), m1 = ld8(m + (4 + c) * es), m2 = ld8(m + (8 + c) * es),
-           m3 = ld8(m + (12 + c) * es);
-        s0[c] = m0 + m1 + m2, s1[c] = m1 - m2 - m3;
-    }
-    v8 y[4] = { s0[0] + s0[1] + s0[2] + b, s0[1] - s0[2] - s0[3] + b, s1[0] + s1[1] + s1[2] + b,
-                s1[1] - s1[2] - s1[3] + b };
-    float t[2][16];
-    for (int r = 0; r < 2; r++) {
-        float *dst = r ? y1 : y0;
-        if (!dst) continue;
-        v8 lo = __builtin_shuffle(y[2 * r], y[2 * r + 1], ZIPLO), hi = __builtin_shuffle(y[2 * r], y[2 * r + 1], ZIPHI);
-        if (n == 16) {
-            st8(dst, lo), st8(dst + 8, hi);
-            continue;
-        }
-        st8(t[r], lo), st8(t[r] + 8, hi);
-        memcpy(dst, t[r], (size_t)n * sizeof *dst);
-    }
-}
 static inline void out1(const float *m, int64_t es, float b, float *y0, float *y1, int64_t n) {
     float s0[4], s1[4];
     for (int c = 0; c < 4; c++) {
@@ -118,9 +90,10 @@ static inline void out1(const float *m, int64_t es, float b, float *y0, float *y
     }
     float y[4] = { s0[0] + s0[1] + s0[2] + b, s0[1] - s0[2] - s0[3] + b, s1[0] + s1[1] + s1[2] + b,
                    s1[1] - s1[2] - s1[3] + b };
-    for (int r = 0; r < 2; r++) {
+    for (int r = 0; r < 2; r++) { /* stores, not a copy loop (which becomes a memcpy call) */
         float *dst = r ? y1 : y0;
-        for (int64_t k = 0; dst && k < n; k++) dst[k] = y[2 * r + k];
+        if (dst) dst[0] = y[2 * r];
+        if (dst && n > 1) dst[1] = y[2 * r + 1];
     }
 }
 
@@ -128,6 +101,19 @@ static inline void out1(const float *m, int64_t es, float b, float *y0, float *y
  * the 16 streams the transforms read or write do not share cache sets (plane sizes are powers of 2) */
 static int64_t vstride(const wgeom *q) { return q->cin * q->tc + 16; }
 static int64_t mstride(const wgeom *q) { return q->cout * q->tc + 16; }
+
+static inline void z1(const float *g0, const float *g1, int64_t n, float *z, int64_t es) {
+    float e[2], o[2];
+    const float *r[2] = { g0, g1 };
+    for (int k = 0; k < 2; k++) e[k] = r[k] ? r[k][0] : 0, o[k] = r[k] && n > 1 ? r[k][1] : 0;
+    float R[4][2] = {
+        { e[0], o[0] }, { e[0] + e[1], o[0] + o[1] }, { e[0] - e[1], o[0] - o[1] }, { -e[1], -o[1] }
+    };
+    for (int q = 0; q < 4; q++) {
+        float a = R[q][0], b = R[q][1];
+        z[4 * q * es] = a, z[(4 * q + 1) * es] = a + b, z[(4 * q + 2) * es] = a - b, z[(4 * q + 3) * es] = -b;
+    }
+}
 
 /* the tile rows [*ti0, *ti1) that tiles [t0, t1) touch; tile row ti holds tiles [j0, j1) of them */
 static void tile_rows(const wgeom *q, int64_t t0, int64_t t1, int64_t *ti0, int64_t *ti1) {
@@ -142,7 +128,8 @@ static bool inside(const wgeom *q) {
     return q->ph == 0 && q->pw == 0 && 2 * q->th + 2 <= q->hi && 2 * q->tw + 2 <= q->wi;
 }
 /* floats of the padded copy of one plane's rows for one unit */
-static int64_t pad_floats(const wgeom *q) { return (2 * (q->tc / q->tw + 2) + 2) * (2 * q->tw + 2); }
+static int64_t pad_width(const wgeom *q) { return (2 * q->tw + 2 + 7) / 8 * 8; }
+static int64_t pad_floats(const wgeom *q) { return (2 * (q->tc / q->tw + 2) + 2) * pad_width(q); }
 
 /* V (16, cin, tc) = B^T d B of tiles [t0, t1) of one group's input planes x (cin, hi, wi), tile t at column
  * t - t0; pad: pad_floats of scratch for the rows of a plane with its zero border */
@@ -150,20 +137,28 @@ static void in_trans(const wgeom *q, const float *x, int64_t t0, int64_t t1, flo
                      float *restrict pad) {
     const int64_t es = vstride(q), HW = q->hi * q->wi;
     const bool in = inside(q);
-    const int64_t ps = in ? q->wi : 2 * q->tw + 2;
+    const int64_t ps = in ? q->wi : pad_width(q);
     int64_t ti0, ti1;
     tile_rows(q, t0, t1, &ti0, &ti1);
     for (int64_t c = 0; c < q->cin; c++) {
         const float *P = x + c * HW; /* padded row pr, column pc at P[(pr - r0) ps + pc] */
         const int64_t r0 = in ? 0 : 2 * ti0;
-        if (!in) {                   /* padded rows [2 ti0, 2 ti1 + 2): input row pr - ph, column pc - pw */
-            for (int64_t pr = 2 * ti0; pr < 2 * ti1 + 2; pr++) {
+        if (c + 1 < q->cin) { /* the next plane's rows for these tiles, a cache line at a time */
+            int64_t h0 = 2 * ti0 - q->ph < 0 ? 0 : 2 * ti0 - q->ph, h1 = 2 * ti1 + 2 - q->ph;
+            if (h1 > q->hi) h1 = q->hi;
+            const char *a = (const char *)(P + HW + h0 * q->wi), *e = (const char *)(P + HW + h1 * q->wi);
+            for (; a < e; a += 64) __builtin_prefetch(a);
+        }
+        if (!in) { /* padded rows [2 ti0, 2 ti1 + 2): input row pr - ph, column pc - pw */
+            const int64_t a = q->pw, e = q->pw + q->wi < ps ? q->pw + q->wi : ps;
+            for (int64_t pr = 2 * ti0; pr < 2 * ti1 + 2; pr++) { /* vector copies: rows are short */
                 float *d = pad + (pr - 2 * ti0) * ps;
-                int64_t ih = pr - q->ph, a = q->pw < ps ? q->pw : ps, e = q->pw + q->wi < ps ? q->pw + q->wi : ps;
-                if (ih < 0 || ih >= q->hi) a = e = 0;
-                for (int64_t k = 0; k < a; k++) d[k] = 0;
-                if (e > a) memcpy(d + a, P + ih * q->wi + (a - q->pw), (size_t)(e - a) * sizeof *d);
-                for (int64_t k = e > a ? e : 0; k < ps; k++) d[k] = 0;
+                int64_t ih = pr - q->ph, k = 0;
+                for (; k < ps; k += 8) st8(d + k, (v8){ 0 });
+                if (ih < 0 || ih >= q->hi) continue;
+                const float *src = P + ih * q->wi; /* d[k] is column k - pw, for a <= k < e */
+                for (k = a; k + 8 <= e; k += 8) st8(d + k, ld8(src + (k - a)));
+                for (; k < e; k++) d[k] = src[k - a];
             }
             P = pad;
         }
@@ -174,7 +169,7 @@ static void in_trans(const wgeom *q, const float *x, int64_t t0, int64_t t1, flo
             float *v = V + c * q->tc + ti * q->tw - t0;
             int64_t j = j0;
             for (; j + 8 <= j1; j += 8) in8(w + 2 * j, ps, v + j, es);
-            if (j < j1 && j1 - j0 >= 8) in8(w + 2 * (j1 - 8), ps, v + j1 - 8, es), j = j1; /* overlaps: same bits */
+            if (j + 4 <= j1) in4(w + 2 * j, ps, v + j, es), j += 4;
             for (; j < j1; j++) in1(w + 2 * j, ps, v + j, es);
         }
     }
@@ -196,12 +191,32 @@ static void out_trans(const wgeom *q, const float *restrict M, const float *bias
 #define NCOL(j, k) (2 * ((j) + (k)) <= q->wo ? 2 * (k) : q->wo - 2 * (j)) /* columns of k tiles from j */
             int64_t j = j0;
             for (; j + 8 <= j1; j += 8) out8(m + j, es, b, y0 + 2 * j, y1 ? y1 + 2 * j : NULL, NCOL(j, 8));
-            if (j < j1 && j1 - j0 >= 8)
-                out8(m + j1 - 8, es, b, y0 + 2 * (j1 - 8), y1 ? y1 + 2 * (j1 - 8) : NULL, NCOL(j1 - 8, 8)), j = j1;
+            if (j + 4 <= j1) out4(m + j, es, b, y0 + 2 * j, y1 ? y1 + 2 * j : NULL, NCOL(j, 4)), j += 4;
             for (; j < j1; j++) out1(m + j, es, b, y0 + 2 * j, y1 ? y1 + 2 * j : NULL, NCOL(j, 1));
 #undef NCOL
         }
     }
+}
+
+/* Z (16, cout, tc) = A g A^T of tiles [t0, t1) of one group's output gradient gy (cout, ho, wo), tile t at
+ * column t - t0 (outputs past the edge are zero) */
+static void z_trans(const wgeom *q, const float *gy, int64_t t0, int64_t t1, float *restrict Z) {
+    const int64_t es = mstride(q), P = q->ho * q->wo;
+    int64_t ti0, ti1;
+    tile_rows(q, t0, t1, &ti0, &ti1);
+    for (int64_t o = 0; o < q->cout; o++)
+        for (int64_t ti = ti0; ti < ti1; ti++) {
+            int64_t j0, j1;
+            tile_cols(q, ti, t0, t1, &j0, &j1);
+            float *z = Z + o * q->tc + ti * q->tw - t0;
+            const float *g0 = gy + o * P + 2 * ti * q->wo, *g1 = 2 * ti + 1 < q->ho ? g0 + q->wo : NULL;
+#define NCOL(j, k) (2 * ((j) + (k)) <= q->wo ? 2 * (k) : q->wo - 2 * (j)) /* columns of k tiles from j */
+            int64_t j = j0;
+            for (; j + 8 <= j1; j += 8) z8(g0 + 2 * j, g1 ? g1 + 2 * j : NULL, NCOL(j, 8), z + j, es);
+            if (j + 4 <= j1) z4(g0 + 2 * j, g1 ? g1 + 2 * j : NULL, NCOL(j, 4), z + j, es), j += 4;
+            for (; j < j1; j++) z1(g0 + 2 * j, g1 ? g1 + 2 * j : NULL, NCOL(j, 1), z + j, es);
+#undef NCOL
+        }
 }
 
 /* floats of one thread's scratch: V, M and the row buffers */
@@ -224,20 +239,20 @@ static void wino_run(const wgeom *q, const float *x, const float *U, const float
             for (int e = 0; e < 16; e++)
                 nbt_sgemm(false, false, q->cout, tn, q->cin, 1.0f, Ug + e * q->cout * q->cin, q->cin,
                           V + e * vstride(q), q->tc, 0.0f, M + e * mstride(q), q->tc);
-            out_trans(q, M, bias ? bias + gi * q->cout : NULL, y + (s * q->groups + gi) * q->cout * q->ho * q->wo,
-                      t0, t1);
+            out_trans(q, M, bias ? bias + gi * q->cout : NULL,
+                      y + (s * q->groups + gi) * q->cout * q->ho * q->wo, t0, t1);
         }
     }
 }
 
-/* q's units: tu tiles, a multiple of 16, with V and M of about NBT_WINO_BYTES but at least NBT_WINO_TILES
- * (each unit packs all of U again); halved while the batch gives fewer than 8 units (the shape alone decides
- * the units, so the bits do not depend on the threads) */
-static void plan(wgeom *q) {
+/* q's units: tu tiles, a multiple of 16, with V and M (or Z) of about NBT_WINO_BYTES but at least NBT_WINO_TILES
+ * (each unit packs all of U again); with shrink, halved while the batch gives fewer than 8 units (the shape
+ * alone decides the units, so the bits do not depend on the threads) */
+static void plan(wgeom *q, bool shrink) {
     const int64_t T = q->th * q->tw;
     int64_t tu = NBT_WINO_BYTES / (16 * 4 * (q->cin + q->cout)) / 16 * 16;
     if (tu < NBT_WINO_TILES) tu = NBT_WINO_TILES;
-    while (q->n * (T / tu) < 8 && tu > 16) tu = (tu / 2 + 15) / 16 * 16;
+    while (shrink && q->n * (T / tu) < 8 && tu > 16) tu = (tu / 2 + 15) / 16 * 16;
     if (tu > T) tu = T;
     q->tu = tu, q->nr = T / tu, q->tc = T - (q->nr - 1) * tu;
 }
@@ -260,7 +275,7 @@ nb_tensor *nbt_wino_conv(const nb_tensor *x, const nb_tensor *w, const nb_tensor
         q.cin = cog, q.hi = g->ho, q.wi = g->wo, q.cout = cig, q.ho = g->hi, q.wo = g->wi, q.ph = 2 - g->ph,
         q.pw = 2 - g->pw;
     q.th = (q.ho + 1) / 2, q.tw = (q.wo + 1) / 2;
-    plan(&q);
+    plan(&q, true);
     nb_tensor *y = transposed ? nbt_new(NB_F32, 4, (int64_t[]){ g->n, g->ci, g->hi, g->wi })
                               : nbt_new(NB_F32, 4, (int64_t[]){ g->n, g->co, g->ho, g->wo });
     if (!y || y->numel == 0) return y;
@@ -287,4 +302,101 @@ nb_tensor *nbt_wino_conv(const nb_tensor *x, const nb_tensor *w, const nb_tensor
     nb_free(buf);
     nb_free(U);
     return y;
+}
+
+/* the sum of p[0..n) in double, over 8 lanes (one chain of adds is bound by its latency), then paired */
+static double sum8(const float *p, int64_t n) {
+    double s[8] = { 0 };
+    int64_t k = 0;
+    for (; k + 8 <= n; k += 8)
+        for (int l = 0; l < 8; l++) s[l] += p[k + l];
+    for (; k < n; k++) s[k % 8] += p[k];
+    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+/* dw (3x3) = G^T du G of one du (4x4) read at u[e * ustride], in double, rounded once */
+static void wback(const float *u, int64_t ustride, float *dw) {
+    double t[3][4];
+    for (int c = 0; c < 4; c++) {
+        double a = u[c * ustride], b = u[(4 + c) * ustride], d = u[(8 + c) * ustride],
+               e = u[(12 + c) * ustride];
+        t[0][c] = a + 0.5 * (b + d), t[1][c] = 0.5 * (b - d), t[2][c] = 0.5 * (b + d) + e;
+    }
+    for (int r = 0; r < 3; r++) {
+        double a = t[r][0], b = t[r][1], d = t[r][2], e = t[r][3];
+        dw[r * 3 + 0] = (float)(a + 0.5 * (b + d)), dw[r * 3 + 1] = (float)(0.5 * (b - d));
+        dw[r * 3 + 2] = (float)(0.5 * (b + d) + e);
+    }
+}
+
+bool nbt_wino_weight(const nb_tensor *x, const nb_tensor *gy, const nbt_conv_geom *g, nb_tensor *dw,
+                     nb_tensor *db) {
+    wgeom q = { .n = g->n,
+                .groups = g->groups,
+                .cin = g->ci / g->groups,
+                .hi = g->hi,
+                .wi = g->wi,
+                .cout = g->co / g->groups,
+                .ho = g->ho,
+                .wo = g->wo,
+                .ph = g->ph,
+                .pw = g->pw };
+    q.th = (q.ho + 1) / 2, q.tw = (q.wo + 1) / 2;
+    plan(&q, false);
+    const int64_t nch = q.n < NBT_WCHUNKS ? q.n : NBT_WCHUNKS, usz = q.groups * 16 * q.cout * q.cin;
+    int nt = nbt_conv_threads(nch, (double)q.n * q.th * q.tw * 16 * q.cin * q.cout * q.groups);
+    nb_tensor *part = nbt_new(NB_F32, 1, (int64_t[]){ nch * usz });
+    nb_tensor *buf = nbt_new(NB_F32, 1, (int64_t[]){ nt * scratch(&q) });
+    nb_tensor *dbp = db ? nbt_new(NB_F64, 1, (int64_t[]){ nch * g->co }) : NULL; /* each chunk's, in double */
+    if (!part || !buf || (db && !dbp)) {
+        nb_free(dbp), nb_free(buf), nb_free(part);
+        return false;
+    }
+    const float *xp = (const float *)nbt_ptr(x), *gp = (const float *)nbt_ptr(gy);
+    float *pp = (float *)nbt_ptr(part), *bp = (float *)nbt_ptr(buf);
+    double *sp = dbp ? (double *)nbt_ptr(dbp) : NULL;
+    const int64_t T = q.th * q.tw, per = scratch(&q), P = q.ho * q.wo;
+    (void)nt; /* no OpenMP: serial */
+    /* chunk j: samples [j n / nch, (j + 1) n / nch) summed into du part j (and db part j), in order */
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
+    for (int64_t j = 0; j < nch; j++) {
+        float *du = pp + j * usz, *V = bp + NBT_TID * per, *Z = V + 16 * vstride(&q),
+              *pad = Z + 16 * mstride(&q);
+        double *sj = sp ? sp + j * g->co : NULL;
+        for (int64_t o = 0; sj && o < g->co; o++) sj[o] = 0;
+        for (int64_t s = j * q.n / nch; s < (j + 1) * q.n / nch; s++)
+            for (int64_t gi = 0; gi < q.groups; gi++) {
+                const float *xs = xp + (s * q.groups + gi) * q.cin * q.hi * q.wi;
+                const float *gs = gp + (s * q.groups + gi) * q.cout * P;
+                for (int64_t o = 0; sj && o < q.cout; o++) sj[gi * q.cout + o] += sum8(gs + o * P, P);
+                for (int64_t u = 0; u < q.nr; u++) {
+                    int64_t t0 = u * q.tu, t1 = u == q.nr - 1 ? T : t0 + q.tu;
+                    in_trans(&q, xs, t0, t1, V, pad);
+                    z_trans(&q, gs, t0, t1, Z);
+                    float beta = s == j * q.n / nch && u == 0 ? 0.0f : 1.0f;
+                    for (int e = 0; e < 16; e++)
+                        nbt_sgemm(false, true, q.cout, q.cin, t1 - t0, 1.0f, Z + e * mstride(&q), q.tc,
+                                  V + e * vstride(&q), q.tc, beta, du + (gi * 16 + e) * q.cout * q.cin,
+                                  q.cin);
+                }
+            }
+    }
+    for (int64_t j = 1; j < nch; j++) /* the chunks' du in order */
+        for (int64_t i = 0; i < usz; i++) pp[i] += pp[j * usz + i];
+    float *wp = (float *)nbt_ptr(dw);
+    for (int64_t gi = 0; gi < q.groups; gi++)
+        for (int64_t o = 0; o < q.cout; o++)
+            for (int64_t c = 0; c < q.cin; c++)
+                wback(pp + gi * 16 * q.cout * q.cin + o * q.cin + c, q.cout * q.cin,
+                      wp + ((gi * q.cout + o) * q.cin + c) * 9);
+    if (db) {
+        float *b = (float *)nbt_ptr(db);
+        for (int64_t o = 0; o < g->co; o++) {
+            double a = sp[o];
+            for (int64_t j = 1; j < nch; j++) a += sp[j * g->co + o];
+            b[o] = (float)a;
+        }
+    }
+    nb_free(dbp), nb_free(buf), nb_free(part);
+    return true;
 }

@@ -414,7 +414,26 @@ static void determinism(void) {
 
 /* ---- the f32 3x3 stride-1 path (Winograd F(2x2, 3x3), tensor/kernels_winograd.c) against the f64 one
  * (im2col): tiles in vectors of 8, one at a time and overlapping at a row's end, units across tile rows,
- * padding 0 to 2 on either side, odd sizes, groups, the transposed conv (and so every conv's input gradient) */
+ * padding 0 to 2 on either side, odd sizes, groups, the transposed conv; the output and the gradients of
+ * sum(G y) for x (the other conv), w (conv2d_weight's path) and b (summed by it) ---- */
+
+/* |got - want| <= 1e-6 (1 + l1), l1 the same quantity over absolute values (a rounding bound that small values
+ * get too; measured: at most 2.3e-7 (1 + l1)) */
+static void within(nb_tensor *got, nb_tensor *want, nb_tensor *l1, size_t i, int t, const char *what) {
+    CHECK(got && want && l1 && got->numel == want->numel && l1->numel == want->numel);
+    if (!got || !want || !l1) return;
+    nb_tensor *gc = nb_contiguous(got), *wc = nb_contiguous(want), *lc = nb_contiguous(l1);
+    const float *a = nb_data_f32(gc);
+    const double *e = (const double *)nb_data(wc), *m = (const double *)nb_data(lc);
+    int bad = 0;
+    for (int64_t k = 0; k < want->numel; k++) bad += !(fabs(a[k] - e[k]) <= 1e-6 * (1 + m[k]));
+    if (bad)
+        fprintf(stderr, "FAIL winograd case %zu%s %s: %d values off\n", i, t ? " transposed" : "", what, bad);
+    CHECK(bad == 0);
+}
+static nb_tensor *conv_or_t(int t, nb_tensor *x, nb_tensor *w, nb_tensor *b, nb_conv_opts o) {
+    return t ? nb_conv_transpose2d(x, w, b, o) : nb_conv2d(x, w, b, o);
+}
 static void winograd(void) {
     struct {
         int64_t n, ci, co, h, w, ph, pw, groups;
@@ -422,33 +441,38 @@ static void winograd(void) {
         { 2, 8, 8, 5, 5, 0, 0, 1 },   { 3, 16, 12, 7, 9, 1, 1, 1 },   { 1, 32, 64, 26, 26, 0, 0, 1 },
         { 2, 16, 16, 6, 7, 2, 2, 1 }, { 4, 16, 32, 9, 8, 1, 0, 2 },   { 1, 8, 8, 2, 2, 1, 1, 1 },
         { 5, 24, 8, 3, 4, 0, 2, 1 },  { 2, 64, 64, 14, 14, 1, 1, 1 }, { 1, 9, 10, 33, 17, 2, 1, 1 },
-        { 2, 8, 16, 3, 40, 0, 1, 1 },
+        { 2, 8, 16, 3, 40, 0, 1, 1 }, { 3, 8, 8, 11, 37, 1, 0, 1 },   { 1, 64, 64, 40, 40, 1, 1, 1 },
+        { 11, 8, 8, 6, 6, 1, 1, 1 },
     };
     for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++)
         for (int t = 0; t < 2; t++) {
             nb_manual_seed(40 + i);
             nb_scope sc = nb_scope_begin();
             int64_t cx = t ? cs[i].co : cs[i].ci, cb = t ? cs[i].ci : cs[i].co;
-            nb_tensor *x = nb_randn(NB_F32, NB_SHAPE(cs[i].n, cx, cs[i].h, cs[i].w));
-            nb_tensor *w = nb_randn(NB_F32, NB_SHAPE(cs[i].co, cs[i].ci / cs[i].groups, 3, 3));
-            nb_tensor *b = nb_randn(NB_F32, NB_SHAPE(cb));
             nb_conv_opts o = { .padding = { cs[i].ph, cs[i].pw }, .groups = cs[i].groups };
-            nb_tensor *x64 = nb_to(x, NB_F64), *w64 = nb_to(w, NB_F64), *b64 = nb_to(b, NB_F64);
-            nb_tensor *y = t ? nb_conv_transpose2d(x, w, b, o) : nb_conv2d(x, w, b, o);
-            nb_tensor *r = t ? nb_conv_transpose2d(x64, w64, b64, o) : nb_conv2d(x64, w64, b64, o);
-            CHECK(y && r && y->numel == r->numel);
-            /* |error| against the sum of |w| |x| (+ |b|) each value adds: a rounding bound, small values too */
-            nb_tensor *l1 = t ? nb_conv_transpose2d(nb_abs(x64), nb_abs(w64), nb_abs(b64), o)
-                              : nb_conv2d(nb_abs(x64), nb_abs(w64), nb_abs(b64), o);
-            nb_tensor *yc = nb_contiguous(y), *rc = nb_contiguous(r), *lc = nb_contiguous(l1);
-            const float *a = nb_data_f32(yc);
-            const double *e = (const double *)nb_data(rc), *m = (const double *)nb_data(lc);
-            int bad = 0;
-            for (int64_t k = 0; k < r->numel; k++) /* measured: at most 2.3e-7 (1 + l1) */
-                bad += !(fabs(a[k] - e[k]) <= 1e-6 * (1 + m[k]));
-            if (bad)
-                fprintf(stderr, "FAIL winograd case %zu%s: %d values off\n", i, t ? " transposed" : "", bad);
-            CHECK(bad == 0);
+            nb_tensor *in[3] = { nb_randn(NB_F32, NB_SHAPE(cs[i].n, cx, cs[i].h, cs[i].w)),
+                                 nb_randn(NB_F32, NB_SHAPE(cs[i].co, cs[i].ci / cs[i].groups, 3, 3)),
+                                 nb_randn(NB_F32, NB_SHAPE(cb)) };
+            nb_tensor *in64[3], *abs64[3];
+            for (int k = 0; k < 3; k++) in64[k] = nb_to(in[k], NB_F64), abs64[k] = nb_abs(in64[k]);
+            for (int k = 0; k < 3; k++)
+                nb_requires_grad_(in[k], true), nb_requires_grad_(in64[k], true),
+                    nb_requires_grad_(abs64[k], true);
+            nb_tensor *y = conv_or_t(t, in[0], in[1], in[2], o);
+            nb_tensor *r = conv_or_t(t, in64[0], in64[1], in64[2], o);
+            nb_tensor *l = conv_or_t(t, abs64[0], abs64[1], abs64[2], o);
+            CHECK(y && r && l);
+            if (!y || !r || !l) {
+                nb_scope_end(sc);
+                continue;
+            }
+            within(y, r, l, i, t, "output");
+            nb_tensor *G = nb_randn(NB_F32, y->ndim, y->shape), *G64 = nb_to(G, NB_F64);
+            CHECK(nb_backward(nb_sum(nb_mul(y, G))) == NB_OK &&
+                  nb_backward(nb_sum(nb_mul(r, G64))) == NB_OK &&
+                  nb_backward(nb_sum(nb_mul(l, nb_abs(G64)))) == NB_OK);
+            const char *what[3] = { "input grad", "weight grad", "bias grad" };
+            for (int k = 0; k < 3; k++) within(in[k]->grad, in64[k]->grad, abs64[k]->grad, i, t, what[k]);
             nb_scope_end(sc);
         }
 }
