@@ -47,24 +47,20 @@ static void wtrans(const float *f, int64_t rs, int64_t ss, float *u, int64_t ust
 
 /* 8 and 4 floats (GCC vector extensions: AVX's ymm and xmm) and the transforms on them */
 typedef float v8 __attribute__((vector_size(32)));
-typedef int v8i __attribute__((vector_size(32)));
 typedef float v4 __attribute__((vector_size(16)));
-typedef int v4i __attribute__((vector_size(16)));
 #define VL 8
 #define VT v8
-#define VI v8i
-#define EVENM ((v8i){ 0, 2, 8, 10, 4, 6, 12, 14 })
-#define ODDM ((v8i){ 1, 3, 9, 11, 5, 7, 13, 15 })
-#define LOM ((v8i){ 0, 8, 1, 9, 4, 12, 5, 13 })
-#define HIM ((v8i){ 2, 10, 3, 11, 6, 14, 7, 15 })
+#define EVENM 0, 2, 8, 10, 4, 6, 12, 14
+#define ODDM 1, 3, 9, 11, 5, 7, 13, 15
+#define LOM 0, 8, 1, 9, 4, 12, 5, 13
+#define HIM 2, 10, 3, 11, 6, 14, 7, 15
 #include "winograd_template.h"
 #define VL 4
 #define VT v4
-#define VI v4i
-#define EVENM ((v4i){ 0, 2, 4, 6 })
-#define ODDM ((v4i){ 1, 3, 5, 7 })
-#define LOM ((v4i){ 0, 4, 1, 5 })
-#define HIM ((v4i){ 2, 6, 3, 7 })
+#define EVENM 0, 2, 4, 6
+#define ODDM 1, 3, 5, 7
+#define LOM 0, 4, 1, 5
+#define HIM 2, 6, 3, 7
 #include "winograd_template.h"
 
 /* The same transforms for one tile. A unit's part of a tile row goes in blocks of 8 tiles from its start,

@@ -1,6 +1,6 @@
 /* winograd_template.h — kernels_winograd.c's transforms for VL tiles side by side, included once per vector
- * width with VL (8 or 4), VT (a vector of VL floats), VI (VL ints) and the lane masks EVENM, ODDM, LOM, HIM
- * defined. Lanes hold tiles in the order EVENM gives (for 8: tiles 0 1 4 5 2 3 6 7 — in-lane shuffles, no
+ * width with VL (8 or 4), VT (a vector of VL floats) and the lane masks EVENM, ODDM, LOM, HIM
+ * defined (as lists of lane indices, for __builtin_shufflevector: GCC 12, clang). Lanes hold tiles in the order EVENM gives (for 8: tiles 0 1 4 5 2 3 6 7 — in-lane shuffles, no
  * lane crossing); the output transform's LOM/HIM put them back in column order. Every tile sees the
  * operations of the one-tile functions, in the same order. */
 #define WF_(name, n) name##n
@@ -20,8 +20,8 @@ static inline void WF(in, VL)(const float *w, int64_t ps, float *v, int64_t es) 
         const float *row = w + r * ps;
         VT a0 = WF(ld, VL)(row), a1 = WF(ld, VL)(row + VL), b0 = WF(ld, VL)(row + 2),
            b1 = WF(ld, VL)(row + VL + 2);
-        VT d0 = __builtin_shuffle(a0, a1, EVENM), d1 = __builtin_shuffle(a0, a1, ODDM),
-           d2 = __builtin_shuffle(b0, b1, EVENM), d3 = __builtin_shuffle(b0, b1, ODDM);
+        VT d0 = __builtin_shufflevector(a0, a1, EVENM), d1 = __builtin_shufflevector(a0, a1, ODDM),
+           d2 = __builtin_shufflevector(b0, b1, EVENM), d3 = __builtin_shufflevector(b0, b1, ODDM);
         R[r][0] = d0 - d2, R[r][1] = d1 + d2, R[r][2] = d2 - d1, R[r][3] = d1 - d3; /* d B */
     }
     for (int c = 0; c < 4; c++) { /* B^T (d B) */
@@ -45,8 +45,8 @@ static inline void WF(out, VL)(const float *m, int64_t es, float b, float *y0, f
     for (int r = 0; r < 2; r++) {
         float *dst = r ? y1 : y0;
         if (!dst) continue;
-        VT lo = __builtin_shuffle(y[2 * r], y[2 * r + 1], LOM),
-           hi = __builtin_shuffle(y[2 * r], y[2 * r + 1], HIM);
+        VT lo = __builtin_shufflevector(y[2 * r], y[2 * r + 1], LOM),
+           hi = __builtin_shufflevector(y[2 * r], y[2 * r + 1], HIM);
         if (n == 2 * VL) {
             WF(st, VL)(dst, lo), WF(st, VL)(dst + VL, hi);
             continue;
@@ -70,7 +70,7 @@ static inline void WF(z, VL)(const float *g0, const float *g1, int64_t n, float 
             src = t[k];
         }
         VT a = WF(ld, VL)(src), b = WF(ld, VL)(src + VL);
-        e[k] = __builtin_shuffle(a, b, EVENM), o[k] = __builtin_shuffle(a, b, ODDM);
+        e[k] = __builtin_shufflevector(a, b, EVENM), o[k] = __builtin_shufflevector(a, b, ODDM);
     }
     VT R[4][2] = {
         { e[0], o[0] }, { e[0] + e[1], o[0] + o[1] }, { e[0] - e[1], o[0] - o[1] }, { -e[1], -o[1] }
@@ -86,7 +86,6 @@ static inline void WF(z, VL)(const float *g0, const float *g1, int64_t n, float 
 #undef WF_
 #undef VL
 #undef VT
-#undef VI
 #undef EVENM
 #undef ODDM
 #undef LOM
