@@ -58,6 +58,25 @@ void nbt_dgemm_asum(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const dou
     nbt_dgemm(ta, tb, M, N, K, 1.0, A, lda, B, ldb, beta, C, ldc);
 }
 
+/* no packed kernel to hand operands to: nbt_sgemm_kc() is 0, so callers take nbt_sgemm; these still compute
+ * the documented result (op(A) row-major as the "packing", slivers of 16 columns) */
+int nbt_sgemm_nr(void) { return 16; }
+int64_t nbt_sgemm_kc(void) { return 0; }
+size_t nbt_sgemm_pa_size(int64_t M, int64_t K) { return (size_t)(M * K); }
+void nbt_sgemm_pack_a(bool ta, int64_t M, int64_t K, const float *A, int64_t lda, float *pa) {
+    for (int64_t i = 0; i < M; i++)
+        for (int64_t k = 0; k < K; k++) pa[i * K + k] = ta ? A[k * lda + i] : A[i * lda + k];
+}
+void nbt_sgemm_packed(int64_t M, int64_t N, int64_t K, const float *pa, const float *pb, float beta, float *C,
+                      int64_t ldc) {
+    for (int64_t i = 0; i < M; i++)
+        for (int64_t j = 0; j < N; j++) {
+            float s = 0;
+            for (int64_t k = 0; k < K; k++) s += pa[i * K + k] * pb[(j / 16) * 16 * K + k * 16 + j % 16];
+            C[i * ldc + j] = s + (beta == 0 ? 0 : beta * C[i * ldc + j]);
+        }
+}
+
 #else /* !NB_USE_CBLAS */
 
 #if defined(__AVX512F__) || defined(__AVX__) || defined(__FMA__)
@@ -201,11 +220,13 @@ static int nbt_threads(int64_t M, int64_t N, int64_t K) {
 #endif
 }
 
+#define NBT_KC_S 512 /* the float body's KC and NR, for nbt_sgemm_kc/nr */
+#define NBT_NR_S (NBT_NV * NBT_VBYTES / (int)sizeof(float))
 #define NBT_T float
 #define NBT_SFX s
 #define NBT_IS_FLOAT 1
 #define NBT_MC 96
-#define NBT_KC 512
+#define NBT_KC NBT_KC_S
 #define NBT_NC 3072
 #if defined(__AVX512F__)
 #define NBT_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
@@ -255,6 +276,17 @@ void nbt_sgemm_asum(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const flo
 void nbt_dgemm_asum(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const double *A, int64_t lda,
                     const double *B, int64_t ldb, double beta, double *C, int64_t ldc, double *asum) {
     gemm_d(ta, tb, M, N, K, 1.0, A, lda, B, ldb, beta, C, ldc, NULL, asum);
+}
+
+int nbt_sgemm_nr(void) { return NBT_NR_S; }
+int64_t nbt_sgemm_kc(void) { return NBT_KC_S; }
+size_t nbt_sgemm_pa_size(int64_t M, int64_t K) { return (size_t)(nbt_roundup(M, NBT_MR) * K); }
+void nbt_sgemm_pack_a(bool ta, int64_t M, int64_t K, const float *A, int64_t lda, float *pa) {
+    pack_a_s(ta, M, K, A, lda, pa);
+}
+void nbt_sgemm_packed(int64_t M, int64_t N, int64_t K, const float *pa, const float *pb, float beta, float *C,
+                      int64_t ldc) {
+    gemm_packed_s(M, N, K, pa, pb, beta, C, ldc);
 }
 
 #endif /* NB_USE_CBLAS */

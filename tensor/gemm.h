@@ -5,6 +5,7 @@
 #define NB_GEMM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -34,6 +35,20 @@ void nbt_sgemm_asum(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const flo
 /* Same contract as nbt_sgemm_asum, in double precision. */
 void nbt_dgemm_asum(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const double *A, int64_t lda,
                     const double *B, int64_t ldb, double beta, double *C, int64_t ldc, double *asum);
+
+/* Operands packed once for many products (the Winograd GEMMs repack neither U nor V). NR: op(B)'s packed
+ * layout is slivers of NR columns, k-major: element (k, j) at pb[(j / NR) NR K + k NR + j % NR], zero past N. */
+int nbt_sgemm_nr(void);
+/* the most K the packed operands may have (0 with -Dblas=openblas: no packed kernel, use nbt_sgemm) */
+int64_t nbt_sgemm_kc(void);
+/* floats nbt_sgemm_pack_a writes for op(A) of M x K */
+size_t nbt_sgemm_pa_size(int64_t M, int64_t K);
+/* pa = op(A) (M x K; A stored K x M if ta) in the kernel's panel layout, K <= nbt_sgemm_kc() */
+void nbt_sgemm_pack_a(bool ta, int64_t M, int64_t K, const float *A, int64_t lda, float *pa);
+/* C[M,N] = pa pb + beta C (beta 0: C not read), one thread: the bits nbt_sgemm gives these operands when
+ * M, N > 4 (its packed path), K <= nbt_sgemm_kc() */
+void nbt_sgemm_packed(int64_t M, int64_t N, int64_t K, const float *pa, const float *pb, float beta, float *C,
+                      int64_t ldc);
 
 #ifdef __cplusplus
 }

@@ -298,6 +298,22 @@ static void NBG(block)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBT_T 
     }
 }
 
+#if NBT_IS_FLOAT /* (exposed for floats only: nbt_sgemm_packed) */
+/* C[M,N] = pa pb + beta C (beta 0: C not read) for op(A) packed whole by pack_a (M rows; K <= KC) and op(B) by
+ * pack_b's layout (NR-column slivers, zero-padded): block()'s kernel sweep without its packing, on one thread,
+ * so every element of C sees what gemm()'s packed path gives it. */
+static void NBG(gemm_packed)(int64_t M, int64_t N, int64_t K, const NBT_T *pa, const NBT_T *pb, NBT_T beta,
+                             NBT_T *C, int64_t ldc) {
+    for (int64_t ic = 0; ic < M; ic += NBT_MC) {
+        int64_t mc = NBT_MIN(NBT_MC, M - ic);
+        for (int64_t jr = 0; jr < N; jr += NBT_NR)
+            for (int64_t ir = 0; ir < mc; ir += NBT_MR) NBG(kernel)
+        (K, pa + (ic + ir) * K, pb + jr * K, C + (ic + ir) * ldc + jr, ldc, (int)NBT_MIN(NBT_MR, mc - ir),
+         (int)NBT_MIN(NBT_NR, N - jr), 1, beta, beta != 0, NULL);
+    }
+}
+#endif
+
 /* Entry point for this dtype: degenerate shapes, then threads over aligned rectangles of C. bias (NULL,
  * or N values; only with beta == 0) is added to every row of C as if C held it and beta were 1. */
 static void NBG(gemm)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, NBT_T alpha, const NBT_T *A,

@@ -27,8 +27,9 @@
 typedef struct {
     int64_t n, groups, cin, hi, wi, cout, ho, wo, ph, pw; /* cin, cout: per group */
     int64_t th, tw;                                       /* tiles */
-    int64_t tu, nr,
-        tc; /* a sample's nr units of tu tiles, the last one up to tc (< 2 tu): the planes' width */
+    /* a sample's nr units of tu tiles, the last one up to tc (< 2 tu): the planes' width */
+    int64_t tu, nr, tc;
+    int64_t bnr; /* V's planes in the GEMM's packed-B slivers of bnr columns (nbt_sgemm_nr), or 0: rows */
 } wgeom;
 
 /* the 16 values of G f G^T for a 3x3 filter f read as f[r * rs + s * ss], in double, rounded once */
@@ -95,7 +96,13 @@ static inline void out1(const float *m, int64_t es, float b, float *y0, float *y
 
 /* floats between the 16 planes of V (cin, tc) and of M (cout, tc): a cache line more than a plane, so that
  * the 16 streams the transforms read or write do not share cache sets (plane sizes are powers of 2) */
-static int64_t vstride(const wgeom *q) { return q->cin * q->tc + 16; }
+static int64_t vstride(const wgeom *q) {
+    return q->cin * (q->bnr ? (q->tc + q->bnr - 1) / q->bnr * q->bnr : q->tc) + 16;
+}
+/* where V's plane holds channel c of the unit's tile u: row c, or (packed) sliver u / bnr, row c, lane u % bnr */
+static inline int64_t vpos(const wgeom *q, int64_t c, int64_t u) {
+    return q->bnr ? (u / q->bnr * q->cin + c) * q->bnr + u % q->bnr : c * q->tc + u;
+}
 static int64_t mstride(const wgeom *q) { return q->cout * q->tc + 16; }
 
 static inline void z1(const float *g0, const float *g1, int64_t n, float *z, int64_t es) {
@@ -127,12 +134,36 @@ static bool inside(const wgeom *q) {
 static int64_t pad_width(const wgeom *q) { return (2 * q->tw + 2 + 7) / 8 * 8; }
 static int64_t pad_floats(const wgeom *q) { return (2 * (q->tc / q->tw + 2) + 2) * pad_width(q); }
 
+/* V at channel c, the unit's tiles [u, u + n) (n = 8 or 4) = in8/in4 of the windows at w; packed planes whose
+ * sliver boundary falls inside the block get the lanes one by one */
+static inline void in_block(const wgeom *q, int n, const float *w, int64_t ps, float *V, int64_t es,
+                            int64_t c, int64_t u) {
+    if (!q->bnr || u % q->bnr + n <= q->bnr) {
+        if (n == 8)
+            in8(w, ps, V + vpos(q, c, u), es);
+        else
+            in4(w, ps, V + vpos(q, c, u), es);
+        return;
+    }
+    float t[16 * 8];
+    if (n == 8)
+        in8(w, ps, t, 8);
+    else
+        in4(w, ps, t, 8);
+    for (int e = 0; e < 16; e++)
+        for (int l = 0; l < n; l++) V[e * es + vpos(q, c, u + l)] = t[e * 8 + l];
+}
+
 /* V (16, cin, tc) = B^T d B of tiles [t0, t1) of one group's input planes x (cin, hi, wi), tile t at column
  * t - t0; pad: pad_floats of scratch for the rows of a plane with its zero border */
 static void in_trans(const wgeom *q, const float *x, int64_t t0, int64_t t1, float *restrict V,
                      float *restrict pad) {
-    const int64_t es = vstride(q), HW = q->hi * q->wi;
+    const int64_t es = vstride(q), HW = q->hi * q->wi, tn = t1 - t0;
     const bool in = inside(q);
+    if (q->bnr && tn % q->bnr) /* the last sliver's lanes past the unit: zeros, as packing pads them */
+        for (int e = 0; e < 16; e++)
+            for (int64_t c = 0; c < q->cin; c++)
+                memset(V + e * es + vpos(q, c, tn), 0, (size_t)(q->bnr - tn % q->bnr) * sizeof *V);
     const int64_t ps = in ? q->wi : pad_width(q);
     int64_t ti0, ti1;
     tile_rows(q, t0, t1, &ti0, &ti1);
@@ -162,11 +193,11 @@ static void in_trans(const wgeom *q, const float *x, int64_t t0, int64_t t1, flo
             int64_t j0, j1;
             tile_cols(q, ti, t0, t1, &j0, &j1);
             const float *w = P + (2 * ti - r0) * ps;
-            float *v = V + c * q->tc + ti * q->tw - t0;
+            const int64_t u0 = ti * q->tw - t0; /* the unit's tile of this row's tile 0 */
             int64_t j = j0;
-            for (; j + 8 <= j1; j += 8) in8(w + 2 * j, ps, v + j, es);
-            if (j + 4 <= j1) in4(w + 2 * j, ps, v + j, es), j += 4;
-            for (; j < j1; j++) in1(w + 2 * j, ps, v + j, es);
+            for (; j + 8 <= j1; j += 8) in_block(q, 8, w + 2 * j, ps, V, es, c, u0 + j);
+            if (j + 4 <= j1) in_block(q, 4, w + 2 * j, ps, V, es, c, u0 + j), j += 4;
+            for (; j < j1; j++) in1(w + 2 * j, ps, V + vpos(q, c, u0 + j), es);
         }
     }
 }
@@ -218,23 +249,28 @@ static void z_trans(const wgeom *q, const float *gy, int64_t t0, int64_t t1, flo
 /* floats of one thread's scratch: V, M and the row buffers */
 static int64_t scratch(const wgeom *q) { return 16 * (vstride(q) + mstride(q)) + pad_floats(q); }
 
-/* out (n, groups cout, ho, wo) from in (n, groups cin, hi, wi) and U (groups, 16, cout, cin); units are
+/* out (n, groups cout, ho, wo) from in (n, groups cin, hi, wi) and U (groups, 16, cout, cin; packed by
+ * nbt_sgemm_pack_a when q->bnr); units are
  * (sample, tile range) pairs, each computed whole by one thread into its own outputs */
 static void wino_run(const wgeom *q, const float *x, const float *U, const float *bias, float *y, float *buf,
                      int nt) {
     (void)nt; /* no OpenMP: serial */
     const int64_t T = q->th * q->tw, nr = q->nr, units = q->n * nr, per = scratch(q);
+    const int64_t pas = q->bnr ? (int64_t)nbt_sgemm_pa_size(q->cout, q->cin) : 0;
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
     for (int64_t u = 0; u < units; u++) {
         int64_t s = u / nr, t0 = (u % nr) * q->tu, t1 = u % nr == nr - 1 ? T : t0 + q->tu, tn = t1 - t0;
         float *V = buf + NBT_TID * per, *M = V + 16 * vstride(q), *rb = M + 16 * mstride(q);
         for (int64_t gi = 0; gi < q->groups; gi++) {
             const float *xs = x + (s * q->groups + gi) * q->cin * q->hi * q->wi;
-            const float *Ug = U + gi * 16 * q->cout * q->cin;
             in_trans(q, xs, t0, t1, V, rb);
             for (int e = 0; e < 16; e++)
-                nbt_sgemm(false, false, q->cout, tn, q->cin, 1.0f, Ug + e * q->cout * q->cin, q->cin,
-                          V + e * vstride(q), q->tc, 0.0f, M + e * mstride(q), q->tc);
+                if (q->bnr)
+                    nbt_sgemm_packed(q->cout, tn, q->cin, U + (gi * 16 + e) * pas, V + e * vstride(q), 0.0f,
+                                     M + e * mstride(q), q->tc);
+                else
+                    nbt_sgemm(false, false, q->cout, tn, q->cin, 1.0f, U + (gi * 16 + e) * q->cout * q->cin,
+                              q->cin, V + e * vstride(q), q->tc, 0.0f, M + e * mstride(q), q->tc);
             out_trans(q, M, bias ? bias + gi * q->cout : NULL,
                       y + (s * q->groups + gi) * q->cout * q->ho * q->wo, t0, t1);
         }
@@ -276,10 +312,15 @@ nb_tensor *nbt_wino_conv(const nb_tensor *x, const nb_tensor *w, const nb_tensor
                               : nbt_new(NB_F32, 4, (int64_t[]){ g->n, g->co, g->ho, g->wo });
     if (!y || y->numel == 0) return y;
     int nt = nbt_conv_threads(q.n * q.nr, (double)q.n * q.th * q.tw * 16 * q.cin * q.cout * q.groups);
+    /* V straight in the GEMM's packed layout and U packed once (when the kernel takes them: K fits one block;
+     * every unit then has at least 5 tiles, so nbt_sgemm would take its packed path too) */
+    q.bnr = q.cin <= nbt_sgemm_kc() && q.th * q.tw > 4 ? nbt_sgemm_nr() : 0;
+    const int64_t pas = q.bnr ? (int64_t)nbt_sgemm_pa_size(q.cout, q.cin) : 0;
     nb_tensor *U = nbt_new(NB_F32, 1, (int64_t[]){ q.groups * 16 * q.cout * q.cin });
+    nb_tensor *Up = q.bnr ? nbt_new(NB_F32, 1, (int64_t[]){ q.groups * 16 * pas }) : NULL;
     nb_tensor *buf = nbt_new(NB_F32, 1, (int64_t[]){ nt * scratch(&q) });
-    if (!U || !buf) {
-        nb_free(buf), nb_free(U), nb_free(y);
+    if (!U || !buf || (q.bnr && !Up)) {
+        nb_free(buf), nb_free(Up), nb_free(U), nb_free(y);
         return NULL;
     }
     const float *wp = (const float *)nbt_ptr(w);
@@ -293,9 +334,16 @@ nb_tensor *nbt_wino_conv(const nb_tensor *x, const nb_tensor *w, const nb_tensor
                 else /* u(c', o') for in channel o' = co's c and out channel c' = ci's o: w[c][o] flipped */
                     wtrans(wp + ((gi * cog + c) * cig + o) * 9 + 8, -3, -1, ue, q.cout * q.cin);
             }
+    if (q.bnr) {
+        float *up = (float *)nbt_ptr(Up);
+        for (int64_t k = 0; k < q.groups * 16; k++)
+            nbt_sgemm_pack_a(false, q.cout, q.cin, u + k * q.cout * q.cin, q.cin, up + k * pas);
+        u = up;
+    }
     wino_run(&q, (const float *)nbt_ptr(x), u, b ? (const float *)nbt_ptr(b) : NULL, (float *)nbt_ptr(y),
              (float *)nbt_ptr(buf), nt);
     nb_free(buf);
+    nb_free(Up);
     nb_free(U);
     return y;
 }

@@ -250,7 +250,37 @@ static void determinism(bool dbl, bool ta, bool tb, int64_t M, int64_t N, int64_
 }
 #endif
 
+/* nbt_sgemm_packed with op(A) from nbt_sgemm_pack_a and op(B) packed by hand in the documented sliver layout:
+ * the same bits as nbt_sgemm (its packed path: M, N > 4), beta 0 and 1, several M blocks */
+static void packed_case(bool ta, int64_t M, int64_t N, int64_t K, float beta) {
+    if (K > nbt_sgemm_kc()) return; /* -Dblas=openblas: no packed kernel */
+    uint64_t st = 7 + (uint64_t)(M * 131 + N * 7 + K);
+    const int nr = nbt_sgemm_nr();
+    const int64_t np = (N + nr - 1) / nr * nr;
+    float *A = malloc(sizeof(float) * (size_t)(M * K)), *B = malloc(sizeof(float) * (size_t)(K * N));
+    float *pa = malloc(sizeof(float) * nbt_sgemm_pa_size(M, K)),
+          *pb = calloc((size_t)(K * np), sizeof(float));
+    float *C1 = malloc(sizeof(float) * (size_t)(M * N)), *C2 = malloc(sizeof(float) * (size_t)(M * N));
+    for (int64_t i = 0; i < M * K; i++) A[i] = (float)rnd(&st);
+    for (int64_t i = 0; i < K * N; i++) B[i] = (float)rnd(&st);
+    for (int64_t i = 0; i < M * N; i++) C1[i] = C2[i] = (float)rnd(&st);
+    for (int64_t k = 0; k < K; k++)
+        for (int64_t j = 0; j < N; j++) pb[(j / nr) * nr * K + k * nr + j % nr] = B[k * N + j];
+    nbt_sgemm_pack_a(ta, M, K, A, ta ? M : K, pa);
+    nbt_sgemm(ta, false, M, N, K, 1.0f, A, ta ? M : K, B, N, beta, C1, N);
+    nbt_sgemm_packed(M, N, K, pa, pb, beta, C2, N);
+    check(!memcmp(C1, C2, sizeof(float) * (size_t)(M * N)), "packed vs nbt_sgemm (bits)", false, ta, false, M,
+          N, K);
+    free(A), free(B), free(pa), free(pb), free(C1), free(C2);
+}
+
 int main(void) {
+    for (int t = 0; t < 2; t++) {
+        packed_case(t, 64, 48, 32, 0.0f);
+        packed_case(t, 130, 77, 300, 1.0f);
+        packed_case(t, 5, 5, 1, 0.0f);
+        packed_case(t, 33, 200, 512, 0.0f);
+    }
     static const int64_t sz[] = { 1, 2, 3, 7, 17, 31, 33, 65, 127, 129, 255, 257 };
     enum { NS = sizeof sz / sizeof *sz };
     for (int i = 0; i < NS; i++) run_all(sz[i], sz[i], sz[i], 1.0, 0.0, 0);
