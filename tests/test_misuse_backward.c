@@ -126,6 +126,45 @@ MU_ERR(nb_conv2d, "out of memory for the im2col buffer or the output") {
     nbt_fail_alloc_after(1);
     return !nb_conv2d(x, w, NULL, (nb_conv_opts){ 0 }) && has("nb_conv2d: out of memory allocating");
 }
+/* the Winograd path (f32 3x3 stride 1, 8 channels): the transformed kernel (U), then its packing or the
+ * threads' scratch */
+MU_ERR(nb_conv2d, "Winograd: out of memory for U, its packing or the scratch") {
+    nb_tensor *x = nb_randn(NB_F32, NB_SHAPE(2, 8, 6, 6)), *w = nb_randn(NB_F32, NB_SHAPE(8, 8, 3, 3));
+    bool ok = true;
+    for (long k = 2; k <= 3; k++) {
+        nb_clear_error();
+        nbt_fail_alloc_after(k);
+        ok &= !nb_conv2d(x, w, NULL, (nb_conv_opts){ 0 }) && has("nb_conv2d: out of memory allocating");
+    }
+    nbt_fail_alloc_after(0);
+    return ok;
+}
+/* every allocation of the backward of a Winograd conv (the transposed conv for dx, the weight gradient's dw, db,
+ * chunk sums and scratch) failing in turn: an error naming nb_backward, or success once past them all */
+MU_ERR(nb_backward, "out of memory inside a Winograd conv's backward") {
+    nb_tensor *x = nb_randn(NB_F32, NB_SHAPE(2, 8, 6, 6)), *w = nb_randn(NB_F32, NB_SHAPE(8, 8, 3, 3));
+    nb_tensor *b = nb_randn(NB_F32, NB_SHAPE(8));
+    nb_requires_grad_(x, true), nb_requires_grad_(w, true), nb_requires_grad_(b, true);
+    int errors = 0;
+    bool ok = true;
+    for (long k = 1; k <= 16; k++) {
+        nb_tensor *l = nb_sum(nb_conv2d(x, w, b, (nb_conv_opts){ 0 }));
+        nb_clear_error();
+        nbt_fail_alloc_after(k);
+        nb_status rc = l ? nb_backward(l) : NB_OK;
+        nbt_fail_alloc_after(0);
+        if (rc != NB_OK) errors++, ok &= has("nb_backward: out of memory allocating");
+        nb_zero_grad(x), nb_zero_grad(w), nb_zero_grad(b);
+    }
+    nb_tensor *l = nb_sum(nb_conv2d(x, w, b, (nb_conv_opts){ 0 }));
+    ok &= l && nb_backward(l) == NB_OK && x->grad && w->grad && b->grad; /* then whole again */
+    l = nb_sum(nb_conv2d(x, w, b, (nb_conv_opts){ 0 }));
+    nb_clear_error();
+    nbt_fail_alloc_after(1);
+    ok &= l && nb_backward(l) != NB_OK; /* the message the harness checks */
+    nbt_fail_alloc_after(0);
+    return ok && errors >= 6;
+}
 MU_ERR(nb_sum_dim, "out of memory for the result") {
     nb_tensor *x = nb_ones(NB_F64, NB_SHAPE(3, 5));
     nbt_fail_alloc_after(1);
