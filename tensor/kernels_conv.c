@@ -94,7 +94,11 @@ static double macs(const nbt_conv_geom *g) {
 #define PTR(t, T) ((t) ? (T *)nbt_ptr(t) : NULL)
 
 nb_tensor *nbt_conv2d(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b, const nbt_conv_geom *g) {
-    if (nbt_wino_ok(g, x->dtype)) return nbt_wino_conv(x, w, b, g, false);
+    if (nbt_wino_ok(g, x->dtype)) {
+        bool redo;
+        nb_tensor *y = nbt_wino_conv(x, w, b, g, false, &redo);
+        if (!redo) return y;
+    }
     nb_tensor *y = nbt_new(x->dtype, 4, (int64_t[]){ g->n, g->co, g->ho, g->wo });
     if (!y || y->numel == 0) return y;
     int nt = nbt_conv_threads(g->n, macs(g));
@@ -116,7 +120,11 @@ nb_tensor *nbt_conv2d(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b
 
 nb_tensor *nbt_conv_transpose2d(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b,
                                 const nbt_conv_geom *g) {
-    if (nbt_wino_ok(g, x->dtype)) return nbt_wino_conv(x, w, b, g, true);
+    if (nbt_wino_ok(g, x->dtype)) {
+        bool redo;
+        nb_tensor *y = nbt_wino_conv(x, w, b, g, true, &redo);
+        if (!redo) return y;
+    }
     nb_tensor *y = nbt_new(x->dtype, 4, (int64_t[]){ g->n, g->ci, g->hi, g->wi });
     if (!y || y->numel == 0) return y;
     int nt = nbt_conv_threads(g->n, macs(g));
@@ -154,10 +162,13 @@ nb_tensor *nbt_conv2d_weight(const nb_tensor *x, const nb_tensor *gy, const nbt_
         return dw;
     }
     if (nbt_wino_ok(g, x->dtype)) {
-        if (nbt_wino_weight(x, gy, g, dw, b)) return dw;
-        nb_free(b), nb_free(dw);
-        if (db) *db = NULL;
-        return NULL;
+        bool redo;
+        if (nbt_wino_weight(x, gy, g, dw, b, &redo)) return dw;
+        if (!redo) {
+            nb_free(b), nb_free(dw);
+            if (db) *db = NULL;
+            return NULL;
+        }
     }
     int64_t nch = g->n < NBT_WCHUNKS ? g->n : NBT_WCHUNKS;
     int nt = nbt_conv_threads(nch, macs(g));

@@ -37,14 +37,16 @@ int nbt_conv_threads(int64_t units, double work);
  * padding 0 to 2, at least 8 channels per group on both sides (kernels_winograd.c) */
 bool nbt_wino_ok(const nbt_conv_geom *g, nb_dtype dt);
 /* y = nbt_conv2d (transposed false) or nbt_conv_transpose2d (true) of x, w, b by Winograd's F(2x2, 3x3),
- * the same values up to float rounding; NULL when out of memory (recorded) */
+ * the same values up to float rounding; NULL when out of memory (recorded), or with *redo set when a value is
+ * not finite (the transforms can make NaN of an infinity that im2col's sums keep: the caller uses im2col) */
 nb_tensor *nbt_wino_conv(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b, const nbt_conv_geom *g,
-                         bool transposed);
+                         bool transposed, bool *redo);
 /* chunks of the batch a weight gradient sums apart, then adds in order: a function of n alone */
 #define NBT_WCHUNKS 8
 /* dw (co, ci / groups, 3, 3) = nbt_conv2d_weight's, and db (co, or NULL) its bias gradient (gy summed in
- * double), by F(2x2, 3x3): dw = G^T [sum over tiles of (A gy A^T) . (B^T x B)] G; false when out of memory */
+ * double), by F(2x2, 3x3): dw = G^T [sum over tiles of (A gy A^T) . (B^T x B)] G; false when out of memory,
+ * or with *redo set when dw is not finite (as nbt_wino_conv) */
 bool nbt_wino_weight(const nb_tensor *x, const nb_tensor *gy, const nbt_conv_geom *g, nb_tensor *dw,
-                     nb_tensor *db);
+                     nb_tensor *db, bool *redo);
 
 #endif

@@ -79,7 +79,7 @@ static inline void in1(const float *w, int64_t ps, float *v, int64_t es) {
         v[(8 + c) * es] = R[2][c] - R[1][c], v[(12 + c) * es] = R[1][c] - R[3][c];
     }
 }
-static inline void out1(const float *m, int64_t es, float b, float *y0, float *y1, int64_t n) {
+static inline void out1(const float *m, int64_t es, float b, float *y0, float *y1, int64_t n, float *nf) {
     float s0[4], s1[4];
     for (int c = 0; c < 4; c++) {
         float m0 = m[c * es], m1 = m[(4 + c) * es], m2 = m[(8 + c) * es], m3 = m[(12 + c) * es];
@@ -87,6 +87,7 @@ static inline void out1(const float *m, int64_t es, float b, float *y0, float *y
     }
     float y[4] = { s0[0] + s0[1] + s0[2] + b, s0[1] - s0[2] - s0[3] + b, s1[0] + s1[1] + s1[2] + b,
                    s1[1] - s1[2] - s1[3] + b };
+    *nf += (y[0] + y[1] + y[2] + y[3]) * 0;
     for (int r = 0; r < 2; r++) { /* stores, not a copy loop (which becomes a memcpy call) */
         float *dst = r ? y1 : y0;
         if (dst) dst[0] = y[2 * r];
@@ -202,10 +203,15 @@ static void in_trans(const wgeom *q, const float *x, int64_t t0, int64_t t1, flo
     }
 }
 
-/* y (cout, ho, wo) at tiles [t0, t1) = A^T m A (+ bias) from M (16, cout, tc) */
-static void out_trans(const wgeom *q, const float *restrict M, const float *bias, float *y, int64_t t0,
+/* y (cout, ho, wo) at tiles [t0, t1) = A^T m A (+ bias) from M (16, cout, tc); false when a value is an
+ * infinity or NaN (then the caller computes the conv by im2col, whose infinities are torch's: the transforms
+ * would turn an infinite input into NaN where a direct sum gives the infinity) */
+static bool out_trans(const wgeom *q, const float *restrict M, const float *bias, float *y, int64_t t0,
                       int64_t t1) {
     const int64_t es = mstride(q), P = q->ho * q->wo;
+    v8 nf8 = { 0 };
+    v4 nf4 = { 0 };
+    float nf = 0;
     int64_t ti0, ti1;
     tile_rows(q, t0, t1, &ti0, &ti1);
     for (int64_t o = 0; o < q->cout; o++) {
@@ -217,12 +223,15 @@ static void out_trans(const wgeom *q, const float *restrict M, const float *bias
             float *y0 = y + o * P + 2 * ti * q->wo, *y1 = 2 * ti + 1 < q->ho ? y0 + q->wo : NULL;
 #define NCOL(j, k) (2 * ((j) + (k)) <= q->wo ? 2 * (k) : q->wo - 2 * (j)) /* columns of k tiles from j */
             int64_t j = j0;
-            for (; j + 8 <= j1; j += 8) out8(m + j, es, b, y0 + 2 * j, y1 ? y1 + 2 * j : NULL, NCOL(j, 8));
-            if (j + 4 <= j1) out4(m + j, es, b, y0 + 2 * j, y1 ? y1 + 2 * j : NULL, NCOL(j, 4)), j += 4;
-            for (; j < j1; j++) out1(m + j, es, b, y0 + 2 * j, y1 ? y1 + 2 * j : NULL, NCOL(j, 1));
+            for (; j + 8 <= j1; j += 8)
+                out8(m + j, es, b, y0 + 2 * j, y1 ? y1 + 2 * j : NULL, NCOL(j, 8), &nf8);
+            if (j + 4 <= j1) out4(m + j, es, b, y0 + 2 * j, y1 ? y1 + 2 * j : NULL, NCOL(j, 4), &nf4), j += 4;
+            for (; j < j1; j++) out1(m + j, es, b, y0 + 2 * j, y1 ? y1 + 2 * j : NULL, NCOL(j, 1), &nf);
 #undef NCOL
         }
     }
+    for (int l = 0; l < 8; l++) nf += nf8[l] + (l < 4 ? nf4[l] : 0);
+    return nf == nf;
 }
 
 /* Z (16, cout, tc) = A g A^T of tiles [t0, t1) of one group's output gradient gy (cout, ho, wo), tile t at
@@ -252,12 +261,13 @@ static int64_t scratch(const wgeom *q) { return 16 * (vstride(q) + mstride(q)) +
 /* out (n, groups cout, ho, wo) from in (n, groups cin, hi, wi) and U (groups, 16, cout, cin; packed by
  * nbt_sgemm_pack_a when q->bnr); units are
  * (sample, tile range) pairs, each computed whole by one thread into its own outputs */
-static void wino_run(const wgeom *q, const float *x, const float *U, const float *bias, float *y, float *buf,
+static bool wino_run(const wgeom *q, const float *x, const float *U, const float *bias, float *y, float *buf,
                      int nt) {
     (void)nt; /* no OpenMP: serial */
+    int finite = 1;
     const int64_t T = q->th * q->tw, nr = q->nr, units = q->n * nr, per = scratch(q);
     const int64_t pas = q->bnr ? (int64_t)nbt_sgemm_pa_size(q->cout, q->cin) : 0;
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1) reduction(&& : finite)
     for (int64_t u = 0; u < units; u++) {
         int64_t s = u / nr, t0 = (u % nr) * q->tu, t1 = u % nr == nr - 1 ? T : t0 + q->tu, tn = t1 - t0;
         float *V = buf + NBT_TID * per, *M = V + 16 * vstride(q), *rb = M + 16 * mstride(q);
@@ -271,10 +281,12 @@ static void wino_run(const wgeom *q, const float *x, const float *U, const float
                 else
                     nbt_sgemm(false, false, q->cout, tn, q->cin, 1.0f, U + (gi * 16 + e) * q->cout * q->cin,
                               q->cin, V + e * vstride(q), q->tc, 0.0f, M + e * mstride(q), q->tc);
-            out_trans(q, M, bias ? bias + gi * q->cout : NULL,
-                      y + (s * q->groups + gi) * q->cout * q->ho * q->wo, t0, t1);
+            finite = out_trans(q, M, bias ? bias + gi * q->cout : NULL,
+                               y + (s * q->groups + gi) * q->cout * q->ho * q->wo, t0, t1) &&
+                     finite;
         }
     }
+    return finite;
 }
 
 /* q's units: tu tiles, a multiple of 16, with V and M (or Z) of about NBT_WINO_BYTES but at least NBT_WINO_TILES
@@ -297,7 +309,8 @@ bool nbt_wino_ok(const nbt_conv_geom *g, nb_dtype dt) {
 }
 
 nb_tensor *nbt_wino_conv(const nb_tensor *x, const nb_tensor *w, const nb_tensor *b, const nbt_conv_geom *g,
-                         bool transposed) {
+                         bool transposed, bool *redo) {
+    *redo = false;
     const int64_t cig = g->ci / g->groups, cog = g->co / g->groups;
     wgeom q = { .n = g->n, .groups = g->groups };
     if (!transposed)
@@ -340,11 +353,16 @@ nb_tensor *nbt_wino_conv(const nb_tensor *x, const nb_tensor *w, const nb_tensor
             nbt_sgemm_pack_a(false, q.cout, q.cin, u + k * q.cout * q.cin, q.cin, up + k * pas);
         u = up;
     }
-    wino_run(&q, (const float *)nbt_ptr(x), u, b ? (const float *)nbt_ptr(b) : NULL, (float *)nbt_ptr(y),
-             (float *)nbt_ptr(buf), nt);
+    bool finite = wino_run(&q, (const float *)nbt_ptr(x), u, b ? (const float *)nbt_ptr(b) : NULL,
+                           (float *)nbt_ptr(y), (float *)nbt_ptr(buf), nt);
     nb_free(buf);
     nb_free(Up);
     nb_free(U);
+    if (!finite) { /* an infinity or NaN: im2col's sums give torch's values */
+        nb_free(y);
+        *redo = true;
+        return NULL;
+    }
     return y;
 }
 
@@ -374,7 +392,8 @@ static void wback(const float *u, int64_t ustride, float *dw) {
 }
 
 bool nbt_wino_weight(const nb_tensor *x, const nb_tensor *gy, const nbt_conv_geom *g, nb_tensor *dw,
-                     nb_tensor *db) {
+                     nb_tensor *db, bool *redo) {
+    *redo = false;
     wgeom q = { .n = g->n,
                 .groups = g->groups,
                 .cin = g->ci / g->groups,
@@ -442,5 +461,8 @@ bool nbt_wino_weight(const nb_tensor *x, const nb_tensor *gy, const nbt_conv_geo
         }
     }
     nb_free(dbp), nb_free(buf), nb_free(part);
-    return true;
+    float nf = 0; /* an infinity or NaN in dw: im2col's sums give torch's values (see out_trans) */
+    for (int64_t i = 0; i < dw->numel; i++) nf += wp[i] * 0;
+    *redo = nf != nf;
+    return !*redo;
 }

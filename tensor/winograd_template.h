@@ -31,8 +31,8 @@ static inline void WF(in, VL)(const float *w, int64_t ps, float *v, int64_t es) 
 }
 
 /* A^T m A + b of VL tiles from m (planes es apart): rows y0 and y1 (NULL: below the output) from column 0,
- * n (<= 2 VL) columns of them */
-static inline void WF(out, VL)(const float *m, int64_t es, float b, float *y0, float *y1, int64_t n) {
+ * n (<= 2 VL) columns of them; *nf gets NaN lanes where a value is not finite */
+static inline void WF(out, VL)(const float *m, int64_t es, float b, float *y0, float *y1, int64_t n, VT *nf) {
     VT s0[4], s1[4];
     for (int c = 0; c < 4; c++) {
         VT m0 = WF(ld, VL)(m + c * es), m1 = WF(ld, VL)(m + (4 + c) * es), m2 = WF(ld, VL)(m + (8 + c) * es),
@@ -41,6 +41,7 @@ static inline void WF(out, VL)(const float *m, int64_t es, float b, float *y0, f
     }
     VT y[4] = { s0[0] + s0[1] + s0[2] + b, s0[1] - s0[2] - s0[3] + b, s1[0] + s1[1] + s1[2] + b,
                 s1[1] - s1[2] - s1[3] + b };
+    *nf += (y[0] + y[1] + y[2] + y[3]) * 0; /* an infinity or NaN among them: NaN */
     float t[2 * VL];
     for (int r = 0; r < 2; r++) {
         float *dst = r ? y1 : y0;

@@ -477,6 +477,48 @@ static void winograd(void) {
         }
 }
 
+/* ---- infinities and NaN on the Winograd path: where the transforms would mix an infinity into NaN, the conv
+ * is computed by im2col, so every value is what the f64 (im2col) path gives: the same infinities, NaN where
+ * it has NaN, the finite values within rounding ---- */
+static void same_class(nb_tensor *got, nb_tensor *want, const char *what) {
+    CHECK(got && want && got->numel == want->numel);
+    if (!got || !want) return;
+    nb_tensor *gc = nb_contiguous(got), *wc = nb_contiguous(want);
+    const float *a = nb_data_f32(gc);
+    const double *e = (const double *)nb_data(wc);
+    int bad = 0;
+    for (int64_t k = 0; k < want->numel; k++)
+        bad += isnan(e[k])   ? !isnan(a[k])
+               : isinf(e[k]) ? a[k] != e[k]
+                             : !(fabs(a[k] - e[k]) <= 1e-4 * (1 + fabs(e[k])));
+    if (bad) fprintf(stderr, "FAIL non-finite %s: %d values differ from the f64 path\n", what, bad);
+    CHECK(bad == 0);
+}
+static void nonfinite(void) {
+    const float vals[3] = { INFINITY, -INFINITY, NAN };
+    for (int v = 0; v < 3; v++)
+        for (int t = 0; t < 2; t++) {
+            nb_manual_seed(90 + v);
+            nb_scope sc = nb_scope_begin();
+            nb_tensor *x = nb_randn(NB_F32, NB_SHAPE(2, 8, 6, 7)),
+                      *w = nb_randn(NB_F32, NB_SHAPE(8, 8, 3, 3));
+            nb_data_f32(x)[(1 * 8 + 3) * 42 + 2 * 7 + 4] = vals[v];
+            nb_tensor *x64 = nb_to(x, NB_F64), *w64 = nb_to(w, NB_F64);
+            nb_requires_grad_(w, true), nb_requires_grad_(w64, true);
+            nb_conv_opts o = { .padding = { 1, 1 } };
+            nb_tensor *y = conv_or_t(t, x, w, NULL, o), *r = conv_or_t(t, x64, w64, NULL, o);
+            same_class(y, r, t ? "conv_transpose2d" : "conv2d");
+            if (!y || !r) {
+                nb_scope_end(sc);
+                continue;
+            }
+            nb_tensor *G = nb_randn(NB_F32, y->ndim, y->shape), *G64 = nb_to(G, NB_F64);
+            CHECK(nb_backward(nb_sum(nb_mul(y, G))) == NB_OK && nb_backward(nb_sum(nb_mul(r, G64))) == NB_OK);
+            same_class(w->grad, w64->grad, "weight gradient");
+            nb_scope_end(sc);
+        }
+}
+
 /* ---- modules and errors beyond the golden grid ---- */
 static void modules(void) {
     nb_module *c2 = nb_conv2d_new(3, 8, 3, 3, true,
@@ -520,6 +562,7 @@ int main(void) {
     CHECK(n > 100);
     determinism();
     winograd();
+    nonfinite();
     modules();
     printf("%d golden cases\n", n);
     CHECK(nb_memory_stats_get().tensors_live == 0);
