@@ -1,7 +1,8 @@
 /* kernels_winograd.c — 3x3, stride-1 convolutions in f32 by Winograd's F(2x2, 3x3) (Lavin & Gray 2015):
  * each 2x2 output tile is A^T [(G g G^T) . (B^T d B)] A over its 4x4 input window d, so the sums over
  * channels become 16 GEMMs (co, ci) x (ci, tiles) with 2.25x fewer multiply-adds than im2col's. The conv
- * (nbt_conv2d) and, with the kernel flipped and its channels swapped, its transpose (a conv's input gradient). */
+ * (nbt_conv2d), with the kernel flipped and its channels swapped its transpose (a conv's input gradient), and
+ * the weight gradient G^T [sum of (A gy A^T) . (B^T x B)] G; non-finite results go back to im2col. */
 #include "kernels_conv.h"
 #include "gemm.h"
 #include <string.h>
@@ -18,7 +19,7 @@
 /* V and M of one unit of tiles, about this many bytes: in A/B runs 1 MB units beat 384 KB ones (which stay in
  * L2) by 2-5% on the MNIST CNN and the ResNet-like bench shapes, the GEMMs repacking U less often */
 #define NBT_WINO_BYTES (1024 * 1024)
-#define NBT_WINO_TILES 64
+#define NBT_WINO_TILES 64 /* the fewest tiles a unit gets (but for small batches): U's packing amortized */
 
 /* One correlation in tiles: out (cout, ho, wo) position (oh, ow) = sum over c < cin, r, s < 3 of
  * u(o, c, r, s) in(c, oh - ph + r, ow - pw + s), in (cin, hi, wi) zero outside (0 <= ph, pw), per group.
