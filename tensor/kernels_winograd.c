@@ -128,6 +128,10 @@ static void tile_cols(const wgeom *q, int64_t ti, int64_t t0, int64_t t1, int64_
     *j0 = ti * q->tw < t0 ? t0 - ti * q->tw : 0;
     *j1 = (ti + 1) * q->tw > t1 ? t1 - ti * q->tw : q->tw;
 }
+/* output columns that k tiles from tile column j cover: 2 k, or what is left of the row (an odd width) */
+static inline int64_t ncols(const wgeom *q, int64_t j, int64_t k) {
+    return 2 * (j + k) <= q->wo ? 2 * k : q->wo - 2 * j;
+}
 /* whether every window lies inside the image (no padding copy) */
 static bool inside(const wgeom *q) {
     return q->ph == 0 && q->pw == 0 && 2 * q->th + 2 <= q->hi && 2 * q->tw + 2 <= q->wi;
@@ -222,13 +226,12 @@ static bool out_trans(const wgeom *q, const float *restrict M, const float *bias
             tile_cols(q, ti, t0, t1, &j0, &j1);
             const float *m = M + o * q->tc + ti * q->tw - t0;
             float *y0 = y + o * P + 2 * ti * q->wo, *y1 = 2 * ti + 1 < q->ho ? y0 + q->wo : NULL;
-#define NCOL(j, k) (2 * ((j) + (k)) <= q->wo ? 2 * (k) : q->wo - 2 * (j)) /* columns of k tiles from j */
             int64_t j = j0;
             for (; j + 8 <= j1; j += 8)
-                out8(m + j, es, b, y0 + 2 * j, y1 ? y1 + 2 * j : NULL, NCOL(j, 8), &nf8);
-            if (j + 4 <= j1) out4(m + j, es, b, y0 + 2 * j, y1 ? y1 + 2 * j : NULL, NCOL(j, 4), &nf4), j += 4;
-            for (; j < j1; j++) out1(m + j, es, b, y0 + 2 * j, y1 ? y1 + 2 * j : NULL, NCOL(j, 1), &nf);
-#undef NCOL
+                out8(m + j, es, b, y0 + 2 * j, y1 ? y1 + 2 * j : NULL, ncols(q, j, 8), &nf8);
+            if (j + 4 <= j1)
+                out4(m + j, es, b, y0 + 2 * j, y1 ? y1 + 2 * j : NULL, ncols(q, j, 4), &nf4), j += 4;
+            for (; j < j1; j++) out1(m + j, es, b, y0 + 2 * j, y1 ? y1 + 2 * j : NULL, ncols(q, j, 1), &nf);
         }
     }
     for (int l = 0; l < 8; l++) nf += nf8[l] + (l < 4 ? nf4[l] : 0);
@@ -247,12 +250,10 @@ static void z_trans(const wgeom *q, const float *gy, int64_t t0, int64_t t1, flo
             tile_cols(q, ti, t0, t1, &j0, &j1);
             float *z = Z + o * q->tc + ti * q->tw - t0;
             const float *g0 = gy + o * P + 2 * ti * q->wo, *g1 = 2 * ti + 1 < q->ho ? g0 + q->wo : NULL;
-#define NCOL(j, k) (2 * ((j) + (k)) <= q->wo ? 2 * (k) : q->wo - 2 * (j)) /* columns of k tiles from j */
             int64_t j = j0;
-            for (; j + 8 <= j1; j += 8) z8(g0 + 2 * j, g1 ? g1 + 2 * j : NULL, NCOL(j, 8), z + j, es);
-            if (j + 4 <= j1) z4(g0 + 2 * j, g1 ? g1 + 2 * j : NULL, NCOL(j, 4), z + j, es), j += 4;
-            for (; j < j1; j++) z1(g0 + 2 * j, g1 ? g1 + 2 * j : NULL, NCOL(j, 1), z + j, es);
-#undef NCOL
+            for (; j + 8 <= j1; j += 8) z8(g0 + 2 * j, g1 ? g1 + 2 * j : NULL, ncols(q, j, 8), z + j, es);
+            if (j + 4 <= j1) z4(g0 + 2 * j, g1 ? g1 + 2 * j : NULL, ncols(q, j, 4), z + j, es), j += 4;
+            for (; j < j1; j++) z1(g0 + 2 * j, g1 ? g1 + 2 * j : NULL, ncols(q, j, 1), z + j, es);
         }
 }
 
@@ -260,8 +261,8 @@ static void z_trans(const wgeom *q, const float *gy, int64_t t0, int64_t t1, flo
 static int64_t scratch(const wgeom *q) { return 16 * (vstride(q) + mstride(q)) + pad_floats(q); }
 
 /* out (n, groups cout, ho, wo) from in (n, groups cin, hi, wi) and U (groups, 16, cout, cin; packed by
- * nbt_sgemm_pack_a when q->bnr); units are
- * (sample, tile range) pairs, each computed whole by one thread into its own outputs */
+ * nbt_sgemm_pack_a when q->bnr); units are (sample, tile range) pairs, each computed whole by one thread into
+ * its own outputs; false when an output is not finite */
 static bool wino_run(const wgeom *q, const float *x, const float *U, const float *bias, float *y, float *buf,
                      int nt) {
     (void)nt; /* no OpenMP: serial */
@@ -420,7 +421,6 @@ bool nbt_wino_weight(const nb_tensor *x, const nb_tensor *gy, const nbt_conv_geo
     float *pp = (float *)nbt_ptr(part), *bp = (float *)nbt_ptr(buf);
     double *sp = dbp ? (double *)nbt_ptr(dbp) : NULL;
     const int64_t T = q.th * q.tw, per = scratch(&q), P = q.ho * q.wo;
-    (void)nt; /* no OpenMP: serial */
     /* chunk j: samples [j n / nch, (j + 1) n / nch) summed into du part j (and db part j), in order */
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
     for (int64_t j = 0; j < nch; j++) {
